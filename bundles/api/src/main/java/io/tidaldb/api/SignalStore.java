@@ -1,0 +1,200 @@
+package io.tidaldb.api;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * The per-region signal database: accepts signals and serves aggregates and top-K lists.
+ *
+ * <p>Writes: {@link #signal} blocks until the signal is durable; {@link #signalAsync} returns a
+ * future completed once it is; {@link #submit} and {@link #awaitDurable} are the allocation-free
+ * pair for writers that pipeline many signals (one ticket per signal, one wait per window). A
+ * signal that has been acknowledged survives a crash of the process at any instant.
+ *
+ * <p>Reads see every acknowledged signal (read-your-writes on the region that acknowledged it).
+ *
+ * <p>Bad input is refused with an {@link InvalidArgumentException} (or {@link
+ * UnknownTenantException}) that names the value; nothing is stored and the store keeps serving. A
+ * store that is closed or stopping throws {@link UnavailableException}. Thread-safe.
+ */
+@ProviderType
+public interface SignalStore {
+
+  /**
+   * Logs a signal and returns a ticket without waiting for it to be durable. Allocation-free.
+   *
+   * @param tenant the tenant
+   * @param type the signal type
+   * @param entity the entity id
+   * @param weight a finite weight; negative weights are retractions
+   * @param eventTimeMillis the event time in ms since the epoch, not too far in the future
+   * @return a ticket to pass to {@link #awaitDurable}; decode it with {@link SignalTickets}
+   * @throws InvalidArgumentException for bad input, naming the value
+   * @throws UnknownTenantException for a tenant the store does not know
+   * @throws UnavailableException if the store is closed
+   */
+  long submit(TenantId tenant, SignalType type, long entity, double weight, long eventTimeMillis);
+
+  /**
+   * Waits until the signal of a ticket, and every signal submitted before it to the same shard, is
+   * durable and visible to reads.
+   *
+   * @param ticket a ticket from {@link #submit}
+   * @param timeout how long to wait at most
+   * @throws UnavailableException if the timeout passes or the store fails or closes meanwhile
+   */
+  void awaitDurable(long ticket, Duration timeout);
+
+  /**
+   * Stores a signal and returns once it is durable at the given level.
+   *
+   * @param tenant the tenant
+   * @param type the signal type
+   * @param entity the entity
+   * @param weight a finite weight; negative weights are retractions
+   * @param eventTime when the event happened
+   * @param durability the level to reach before returning
+   * @return the acknowledgement
+   * @throws InvalidArgumentException for bad input, naming the value
+   * @throws UnavailableException if the store is closed or durability is not reached in time
+   */
+  SignalAck signal(
+      TenantId tenant,
+      SignalType type,
+      EntityId entity,
+      double weight,
+      Timestamp eventTime,
+      Durability durability);
+
+  /**
+   * Stores a signal and returns once it is durable locally ({@link Durability#LOCAL}).
+   *
+   * @param tenant the tenant
+   * @param type the signal type
+   * @param entity the entity
+   * @param weight a finite weight; negative weights are retractions
+   * @param eventTime when the event happened
+   * @return the acknowledgement
+   * @throws InvalidArgumentException for bad input, naming the value
+   * @throws UnavailableException if the store is closed
+   */
+  default SignalAck signal(
+      TenantId tenant, SignalType type, EntityId entity, double weight, Timestamp eventTime) {
+    return signal(tenant, type, entity, weight, eventTime, Durability.LOCAL);
+  }
+
+  /**
+   * Stores a signal for the {@link TenantId#DEFAULT default} tenant and returns once it is durable.
+   *
+   * @param type the signal type
+   * @param entity the entity
+   * @param weight a finite weight; negative weights are retractions
+   * @param eventTime when the event happened
+   * @return the acknowledgement
+   */
+  default SignalAck signal(SignalType type, EntityId entity, double weight, Timestamp eventTime) {
+    return signal(TenantId.DEFAULT, type, entity, weight, eventTime);
+  }
+
+  /**
+   * Stores a signal and completes the future once it is durable locally. The future completes on a
+   * store thread: chain heavy work with the {@code *Async} methods.
+   *
+   * @param tenant the tenant
+   * @param type the signal type
+   * @param entity the entity
+   * @param weight a finite weight; negative weights are retractions
+   * @param eventTime when the event happened
+   * @return the future acknowledgement; bad input fails it with {@link InvalidArgumentException}
+   */
+  CompletableFuture<SignalAck> signalAsync(
+      TenantId tenant, SignalType type, EntityId entity, double weight, Timestamp eventTime);
+
+  /**
+   * Stores a signal for the {@link TenantId#DEFAULT default} tenant, asynchronously.
+   *
+   * @param type the signal type
+   * @param entity the entity
+   * @param weight a finite weight; negative weights are retractions
+   * @param eventTime when the event happened
+   * @return the future acknowledgement
+   */
+  default CompletableFuture<SignalAck> signalAsync(
+      SignalType type, EntityId entity, double weight, Timestamp eventTime) {
+    return signalAsync(TenantId.DEFAULT, type, entity, weight, eventTime);
+  }
+
+  /**
+   * Reads the aggregate of one entity, with the decayed score computed for {@code at}.
+   *
+   * @param tenant the tenant
+   * @param type the signal type
+   * @param entity the entity
+   * @param at the time to decay the score to
+   * @return the aggregate; {@link SignalAggregate#empty} for an entity with no signals
+   * @throws UnknownTenantException for a tenant the store does not know
+   */
+  SignalAggregate read(TenantId tenant, SignalType type, EntityId entity, Timestamp at);
+
+  /**
+   * Reads the aggregate of one entity now.
+   *
+   * @param tenant the tenant
+   * @param type the signal type
+   * @param entity the entity
+   * @return the aggregate
+   */
+  default SignalAggregate read(TenantId tenant, SignalType type, EntityId entity) {
+    return read(tenant, type, entity, Timestamp.now());
+  }
+
+  /**
+   * Reads the aggregate of one entity of the {@link TenantId#DEFAULT default} tenant now.
+   *
+   * @param type the signal type
+   * @param entity the entity
+   * @return the aggregate
+   */
+  default SignalAggregate read(SignalType type, EntityId entity) {
+    return read(TenantId.DEFAULT, type, entity);
+  }
+
+  /**
+   * Returns the {@code k} entities of a type with the highest decayed score at {@code at}, highest
+   * first; ties are ordered by entity id. Entities with no positive score are omitted.
+   *
+   * @param tenant the tenant
+   * @param type the signal type
+   * @param k how many entities at most, {@code >= 0}
+   * @param at the time to decay scores to
+   * @return at most {@code k} entities
+   * @throws InvalidArgumentException if {@code k} is negative
+   */
+  List<RankedEntity> top(TenantId tenant, SignalType type, int k, Timestamp at);
+
+  /**
+   * Returns the {@code k} entities with the highest decayed score now.
+   *
+   * @param tenant the tenant
+   * @param type the signal type
+   * @param k how many entities at most, {@code >= 0}
+   * @return at most {@code k} entities, highest first
+   */
+  default List<RankedEntity> top(TenantId tenant, SignalType type, int k) {
+    return top(tenant, type, k, Timestamp.now());
+  }
+
+  /**
+   * Returns the {@code k} entities of the {@link TenantId#DEFAULT default} tenant with the highest
+   * decayed score now.
+   *
+   * @param type the signal type
+   * @param k how many entities at most, {@code >= 0}
+   * @return at most {@code k} entities, highest first
+   */
+  default List<RankedEntity> top(SignalType type, int k) {
+    return top(TenantId.DEFAULT, type, k);
+  }
+}

@@ -1,0 +1,88 @@
+package io.tidaldb.api.wal;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * A flyweight cursor over the records of a batch: {@link #next()} moves to the next record and the
+ * accessors read its fields in place, without allocating (except the name accessors of {@link
+ * WalRecordKind#DEFINE} records).
+ */
+@ProviderType
+public interface RecordCursor {
+  /**
+   * Moves to the next record.
+   *
+   * @return false when the batch has no more records
+   */
+  boolean next();
+
+  /**
+   * Returns the current record's position.
+   *
+   * @return the position
+   */
+  long position();
+
+  /**
+   * Returns the current record's kind, one of {@link WalRecordKind}.
+   *
+   * @return the kind
+   */
+  byte kind();
+
+  /**
+   * Returns the series id of a signal or definition record.
+   *
+   * @return the shard-local series id
+   */
+  int seriesId();
+
+  /**
+   * Returns the entity id of a signal record.
+   *
+   * @return the entity id
+   */
+  long entity();
+
+  /**
+   * Returns the weight of a signal record.
+   *
+   * @return the weight
+   */
+  double weight();
+
+  /**
+   * Returns the event time of a signal record.
+   *
+   * @return ms since the epoch
+   */
+  long eventTimeMillis();
+
+  /**
+   * Returns the HLC stamp of a signal record.
+   *
+   * @return the packed stamp
+   */
+  long hlc();
+
+  /**
+   * Returns the origin replica id of a signal record.
+   *
+   * @return the replica id
+   */
+  int origin();
+
+  /**
+   * Returns the tenant name of a definition record.
+   *
+   * @return the tenant's name
+   */
+  String tenantName();
+
+  /**
+   * Returns the signal type name of a definition record.
+   *
+   * @return the type's name
+   */
+  String typeName();
+}

@@ -1,0 +1,129 @@
+package io.tidaldb.api.wal;
+
+import java.util.concurrent.CompletableFuture;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * One shard's log. Appends are thread-safe and return the record's position at once; a single
+ * commit thread per shard writes and fsyncs them in batches, hands each durable batch to the {@link
+ * CommitListener} and then advances {@link #durablePosition()} and wakes waiters.
+ *
+ * <p>When the pending buffer is full, appends wait for the commit thread up to the configured limit
+ * and then throw {@link io.tidaldb.api.UnavailableException}. If a write or fsync fails, the log
+ * stops: every waiter and every later append fails with a {@link io.tidaldb.api.StorageException}
+ * or {@link io.tidaldb.api.UnavailableException} naming the cause.
+ */
+@ProviderType
+public interface ShardLog {
+  /**
+   * Returns the shard this log belongs to.
+   *
+   * @return the shard index
+   */
+  int shard();
+
+  /**
+   * Returns the epoch stamped on batches committed from now on.
+   *
+   * @return the current epoch
+   */
+  long epoch();
+
+  /**
+   * Raises the epoch stamped on batches committed from now on.
+   *
+   * @param epoch the new epoch, at least the current one
+   * @throws io.tidaldb.api.InvalidArgumentException if the epoch would go down
+   */
+  void advanceEpoch(long epoch);
+
+  /**
+   * Returns the lowest position still held (earlier segments were truncated).
+   *
+   * @return the first readable position
+   */
+  long startPosition();
+
+  /**
+   * Returns the position the next appended record will get.
+   *
+   * @return the next position
+   */
+  long nextPosition();
+
+  /**
+   * Returns the first position that is not yet durable: every record below it is fsynced and was
+   * handed to the commit listener.
+   *
+   * @return the durable bound (exclusive)
+   */
+  long durablePosition();
+
+  /**
+   * Appends a signal record.
+   *
+   * @param seriesId the shard-local series id, defined earlier by {@link #appendDefine}
+   * @param entity the entity id
+   * @param weight the weight (the caller has validated it)
+   * @param eventTimeMillis the event time
+   * @param hlc the HLC stamp
+   * @param origin the replica id of the region that accepted the signal
+   * @return the record's position
+   */
+  long appendSignal(
+      int seriesId, long entity, double weight, long eventTimeMillis, long hlc, int origin);
+
+  /**
+   * Appends a series definition that binds {@code seriesId} to (tenant, type) in this shard.
+   *
+   * @param seriesId the shard-local series id
+   * @param tenant the tenant's name
+   * @param type the signal type's name
+   * @return the record's position
+   */
+  long appendDefine(int seriesId, String tenant, String type);
+
+  /**
+   * Waits until the record at {@code position} is durable.
+   *
+   * @param position a position returned by an append
+   * @param timeoutNanos how long to wait at most
+   * @throws io.tidaldb.api.UnavailableException if the timeout passes, the log fails or closes
+   */
+  void awaitDurable(long position, long timeoutNanos);
+
+  /**
+   * Returns a future completed, on the commit thread, once the record at {@code position} is
+   * durable, or failed if the log fails or closes first.
+   *
+   * @param position a position returned by an append
+   * @return the future
+   */
+  CompletableFuture<Void> whenDurable(long position);
+
+  /**
+   * Sets the listener that receives each durable batch before {@link #durablePosition()} passes it.
+   * Set it before the first append; batches committed while none is set are not delivered.
+   *
+   * @param listener the listener, or null to remove it
+   */
+  void setCommitListener(CommitListener listener);
+
+  /**
+   * Opens a reader over durable batches starting with the batch that holds {@code fromPosition}.
+   *
+   * @param fromPosition the first position of interest, at least {@link #startPosition()}
+   * @return a reader; close it when done
+   * @throws io.tidaldb.api.InvalidArgumentException if the position was truncated away or is beyond
+   *     {@link #nextPosition()}
+   */
+  WalReader openReader(long fromPosition);
+
+  /**
+   * Deletes whole segments whose records all lie below {@code position} (a snapshot covers them).
+   *
+   * @param position the first position that must stay readable
+   * @return how many segments were deleted
+   */
+  int truncateBefore(long position);
+}

@@ -1,0 +1,17 @@
+package io.tidaldb.api.wal;
+
+/** The kinds of record a log holds, as stored in each record's first byte. */
+public final class WalRecordKind {
+  /**
+   * A signal: series id, entity, weight, event time, HLC stamp and origin replica of one signal.
+   */
+  public static final byte SIGNAL = 1;
+
+  /**
+   * A series definition: binds a shard-local series id to a (tenant, signal type) pair. It
+   * precedes, in the same shard's log, every signal record that uses the id.
+   */
+  public static final byte DEFINE = 2;
+
+  private WalRecordKind() {}
+}

@@ -1,0 +1,18 @@
+/**
+ * The write-ahead log SPI: a segmented log per shard, appended to by any thread, committed in
+ * groups (one fsync per batch) by a single writer per shard, and read back batch by batch from any
+ * position (recovery replays it; replication ships it).
+ *
+ * <p>Positions count records: a shard's first record has position 0 and each record takes the next.
+ * A record is durable once its batch is fsynced; {@link
+ * io.tidaldb.api.wal.ShardLog#durablePosition()} is the first position that is not yet durable.
+ * Every batch carries the shard's epoch (a fencing token that only grows), its first position,
+ * record count, HLC range and a CRC32C; records are compact binary of the kinds in {@link
+ * io.tidaldb.api.wal.WalRecordKind}.
+ */
+@Export
+@Version("1.0.0")
+package io.tidaldb.api.wal;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
