@@ -1,0 +1,66 @@
+package io.tidaldb.router.component;
+
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.router.ShardRouter;
+import io.tidaldb.router.HashShardRouter;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * Declarative Services shell around {@link HashShardRouter}: builds it from the {@code
+ * io.tidaldb.router} configuration. The shard count is part of the on-disk contract: every region
+ * of a cluster must be configured alike, and changing it needs a data migration.
+ */
+@Component(service = ShardRouter.class, configurationPid = "io.tidaldb.router")
+@Designate(ocd = ShardRouterComponent.Config.class)
+public final class ShardRouterComponent implements ShardRouter {
+
+  /** Configuration of the router. */
+  @ObjectClassDefinition(
+      name = "TidalDB shard router",
+      description = "Stable hash of (tenant, entity) to a shard.")
+  public @interface Config {
+    /**
+     * Returns the number of shards.
+     *
+     * @return the shard count, 1 to 65536; fixed for the lifetime of a cluster's data
+     */
+    @AttributeDefinition(
+        name = "Shard count",
+        description = "Number of shards, 1..65536; identical on every region, fixed per cluster.",
+        min = "1",
+        max = "65536")
+    int shardCount() default 4;
+  }
+
+  private final HashShardRouter router;
+
+  /**
+   * Activates the component.
+   *
+   * @param config the configuration
+   * @throws io.tidaldb.api.InvalidArgumentException if the shard count is out of range
+   */
+  @Activate
+  public ShardRouterComponent(Config config) {
+    this.router = new HashShardRouter(config.shardCount());
+  }
+
+  @Override
+  public int shardCount() {
+    return router.shardCount();
+  }
+
+  @Override
+  public int shardOf(TenantId tenant, long entity) {
+    return router.shardOf(tenant, entity);
+  }
+
+  @Override
+  public String toString() {
+    return router.toString();
+  }
+}
