@@ -1,0 +1,18 @@
+package io.tidaldb.store;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/** Fsync helpers. */
+final class Fsync {
+  private Fsync() {}
+
+  /** Fsyncs a directory so that creations, renames and deletions in it are durable. */
+  static void directory(Path dir) throws IOException {
+    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+      ch.force(true);
+    }
+  }
+}

@@ -1,0 +1,184 @@
+package io.tidaldb.store;
+
+import io.tidaldb.api.ClockSkewException;
+import io.tidaldb.api.StorageException;
+import io.tidaldb.api.wal.CommitListener;
+import io.tidaldb.api.wal.RecordCursor;
+import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.api.wal.WalBatch;
+import io.tidaldb.api.wal.WalReader;
+import io.tidaldb.api.wal.WalRecordKind;
+import io.tidaldb.crdt.CrdtSignalState;
+import io.tidaldb.crdt.HybridLogicalClock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.LongConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One shard of the store: its series dictionary, its entity states, and the commit listener that
+ * applies the shard's durable WAL batches to them.
+ *
+ * <p>Threading: the shard's WAL commit thread is the only writer of the state; it applies a batch
+ * in chunks under the write lock, so reads (read lock) wait at most one chunk. A record becomes
+ * visible before {@link ShardLog#durablePosition()} passes it, which gives read-your-writes to
+ * every acknowledged signal.
+ */
+final class ShardState implements CommitListener {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardState.class);
+  private static final int APPLY_CHUNK = 4096;
+
+  final int shard;
+  final ShardLog log;
+  final SeriesRegistry registry;
+  final EntityStateMap states = new EntityStateMap();
+  final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+  private final Snapshots snapshots;
+  private final HybridLogicalClock clock;
+  private final LongConsumer firstCommit;
+  private final long snapshotEvery;
+  private volatile long appliedPosition;
+  private volatile long snapshotPosition;
+
+  ShardState(
+      int shard,
+      ShardLog log,
+      SeriesRegistry registry,
+      Snapshots snapshots,
+      HybridLogicalClock clock,
+      long snapshotEvery,
+      LongConsumer firstCommit) {
+    this.shard = shard;
+    this.log = log;
+    this.registry = registry;
+    this.snapshots = snapshots;
+    this.clock = clock;
+    this.snapshotEvery = snapshotEvery;
+    this.firstCommit = firstCommit;
+  }
+
+  /** Loads the newest valid snapshot, then replays the WAL from its position. */
+  void recover() {
+    long from = snapshots.loadLatest(shard, log, registry, states);
+    snapshotPosition = from;
+    appliedPosition = from;
+    long replayed = 0;
+    try (WalReader reader = log.openReader(from)) {
+      for (WalBatch batch = reader.next(); batch != null; batch = reader.next()) {
+        replayed += apply(batch, "replay of shard " + shard);
+        observeClock(batch.hlcMax());
+      }
+    }
+    if (appliedPosition != log.durablePosition()) {
+      throw new StorageException(
+          "shard "
+              + shard
+              + ": replay ended at position "
+              + appliedPosition
+              + " but the WAL is durable to "
+              + log.durablePosition());
+    }
+    LOG.info(
+        "shard {} recovered: snapshot at {}, {} records replayed, {} entities, WAL {}..{}",
+        shard,
+        from,
+        replayed,
+        states.size(),
+        log.startPosition(),
+        appliedPosition);
+  }
+
+  @Override
+  public void onCommit(WalBatch batch) {
+    firstCommit.accept(batch.firstPosition());
+    apply(batch, "commit of shard " + shard);
+    if (appliedPosition - snapshotPosition >= snapshotEvery) {
+      checkpoint();
+    }
+  }
+
+  /** Writes a snapshot at the applied position and trims old snapshots and WAL segments. */
+  void checkpoint() {
+    lock.readLock().lock();
+    try {
+      long position = appliedPosition;
+      if (position == snapshotPosition) {
+        return;
+      }
+      snapshots.write(shard, position, registry.snapshot(), states);
+      snapshotPosition = position;
+    } finally {
+      lock.readLock().unlock();
+    }
+    long keepFrom = snapshots.trim(shard);
+    int deleted = log.truncateBefore(keepFrom);
+    LOG.debug("shard {} snapshot at {}; {} WAL segments deleted", shard, snapshotPosition, deleted);
+  }
+
+  long appliedPosition() {
+    return appliedPosition;
+  }
+
+  long snapshotPosition() {
+    return snapshotPosition;
+  }
+
+  /** Keeps new stamps above every recovered one, unless the wall clock went far back. */
+  private void observeClock(long stamp) {
+    try {
+      clock.update(stamp);
+    } catch (ClockSkewException e) {
+      LOG.warn("shard {}: recovered stamps lie ahead of the wall clock: {}", shard, e.getMessage());
+    }
+  }
+
+  private long apply(WalBatch batch, String source) {
+    long expected = appliedPosition;
+    long end = batch.firstPosition() + batch.recordCount();
+    if (batch.firstPosition() > expected) {
+      throw new StorageException(
+          source + ": batch starts at position " + batch.firstPosition() + ", expected " + expected);
+    }
+    if (end <= expected) {
+      return 0;
+    }
+    RecordCursor c = batch.records();
+    long applied = 0;
+    boolean more = true;
+    while (more) {
+      lock.writeLock().lock();
+      try {
+        for (int n = 0; n < APPLY_CHUNK && (more = c.next()); ) {
+          if (c.position() >= expected) {
+            applyRecord(c, source);
+            applied++;
+            n++;
+          }
+        }
+      } finally {
+        lock.writeLock().unlock();
+      }
+    }
+    appliedPosition = end;
+    return applied;
+  }
+
+  private void applyRecord(RecordCursor c, String source) {
+    byte kind = c.kind();
+    if (kind == WalRecordKind.SIGNAL) {
+      SeriesRegistry.Series series = registry.get(c.seriesId());
+      if (series == null) {
+        throw new StorageException(
+            source + ": signal at position " + c.position() + " uses undefined series "
+                + c.seriesId());
+      }
+      CrdtSignalState state = states.getOrCreate(c.seriesId(), c.entity());
+      state.apply(c.origin(), c.weight(), c.eventTimeMillis(), c.hlc(), series.decay());
+    } else if (kind == WalRecordKind.DEFINE) {
+      registry.bind(c.seriesId(), c.tenantName(), c.typeName(), source);
+    } else {
+      throw new StorageException(
+          source + ": unknown record kind " + kind + " at position " + c.position());
+    }
+  }
+}

@@ -1,0 +1,374 @@
+package io.tidaldb.store;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.HlcStamp;
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RankedEntity;
+import io.tidaldb.api.ShardId;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalAggregate;
+import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.SignalTickets;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.StorageException;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.UnknownTenantException;
+import io.tidaldb.api.router.ShardRouter;
+import io.tidaldb.api.wal.WriteAheadLog;
+import io.tidaldb.crdt.CrdtSignalState;
+import io.tidaldb.crdt.HybridLogicalClock;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The per-region signal database over a {@link WriteAheadLog} and a {@link ShardRouter}: validates
+ * and logs signals, applies durable batches to per-shard CRDT state, serves reads and top-K, and
+ * checkpoints each shard. Plain Java; the DS component in {@code io.tidaldb.store.component} wraps
+ * it. Thread-safe.
+ *
+ * <p>The engine does not own the WAL: {@link #close()} flushes and checkpoints, then detaches.
+ */
+public final class SignalStoreEngine implements SignalStore, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SignalStoreEngine.class);
+
+  private final StoreConfig config;
+  private final ShardRouter router;
+  private final ShardState[] shards;
+  private final HybridLogicalClock clock;
+  private final NodeIdentity identity;
+  private final int replica;
+  private final Set<String> tenants;
+  private final long ackTimeoutNanos;
+  private volatile boolean closed;
+
+  private SignalStoreEngine(
+      StoreConfig config, WriteAheadLog wal, ShardRouter router, NodeIdentity identity) {
+    this.config = config;
+    this.router = router;
+    this.identity = identity;
+    this.replica = identity.replicaId();
+    this.tenants = config.tenants();
+    this.ackTimeoutNanos = config.ackTimeout().toNanos();
+    this.clock = new HybridLogicalClock(config.clock(), config.maxFutureSkewMillis());
+    Snapshots snapshots = new Snapshots(config.directory(), config.snapshotsToKeep());
+    this.shards = new ShardState[wal.shardCount()];
+    for (int i = 0; i < shards.length; i++) {
+      shards[i] =
+          new ShardState(
+              i,
+              wal.shard(i),
+              new SeriesRegistry(config::decayFor),
+              snapshots,
+              clock,
+              config.snapshotEveryRecords(),
+              position -> identity.markWritten());
+    }
+  }
+
+  /**
+   * Opens the store: recovers every shard (newest valid snapshot plus the WAL after it) and starts
+   * applying new commits.
+   *
+   * @param config the configuration
+   * @param wal the opened write-ahead log; its shard count must equal the router's
+   * @param router the shard router
+   * @return the open store
+   * @throws InvalidArgumentException if the WAL and router disagree on the shard count
+   * @throws StorageException if recovery meets corruption it cannot fall back from
+   */
+  public static SignalStoreEngine open(StoreConfig config, WriteAheadLog wal, ShardRouter router) {
+    if (wal.shardCount() != router.shardCount()) {
+      throw new InvalidArgumentException(
+          "shard count",
+          router.shardCount(),
+          "the router has " + router.shardCount() + " shards but the WAL " + wal.shardCount());
+    }
+    try {
+      Files.createDirectories(config.directory());
+    } catch (IOException e) {
+      throw new StorageException("cannot create store directory " + config.directory(), e);
+    }
+    Snapshots snapshots = new Snapshots(config.directory(), config.snapshotsToKeep());
+    boolean hasData = snapshots.any();
+    for (int i = 0; i < wal.shardCount() && !hasData; i++) {
+      hasData = wal.shard(i).durablePosition() > 0;
+    }
+    NodeIdentity identity = NodeIdentity.open(config.directory(), config.region(), hasData);
+    SignalStoreEngine engine = new SignalStoreEngine(config, wal, router, identity);
+    long started = System.nanoTime();
+    for (ShardState s : engine.shards) {
+      s.recover();
+      s.log.setCommitListener(s);
+    }
+    LOG.info(
+        "store open: region {} incarnation {}, {} shards, tenants {}, recovered in {} ms",
+        config.region(),
+        identity.incarnation(),
+        engine.shards.length,
+        config.tenants(),
+        (System.nanoTime() - started) / 1_000_000);
+    return engine;
+  }
+
+  @Override
+  public long submit(
+      TenantId tenant, SignalType type, long entity, double weight, long eventTimeMillis) {
+    checkOpen();
+    validate(tenant, type, weight, eventTimeMillis);
+    int shard = router.shardOf(tenant, entity);
+    return SignalTickets.ticket(shard, append(shards[shard], tenant, type, entity, weight,
+        eventTimeMillis, clock.now()));
+  }
+
+  @Override
+  public void awaitDurable(long ticket, Duration timeout) {
+    int shard = SignalTickets.shard(ticket);
+    if (shard >= shards.length) {
+      throw new InvalidArgumentException("ticket", ticket, "names shard " + shard + " of "
+          + shards.length);
+    }
+    shards[shard].log.awaitDurable(SignalTickets.position(ticket), timeout.toNanos());
+  }
+
+  @Override
+  public SignalAck signal(
+      TenantId tenant,
+      SignalType type,
+      EntityId entity,
+      double weight,
+      Timestamp eventTime,
+      Durability durability) {
+    checkOpen();
+    requireNonNull("entity", entity);
+    requireNonNull("event time", eventTime);
+    requireNonNull("durability", durability);
+    validate(tenant, type, weight, eventTime.epochMillis());
+    int shard = router.shardOf(tenant, entity.value());
+    long hlc = clock.now();
+    long position =
+        append(shards[shard], tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc);
+    shards[shard].log.awaitDurable(position, ackTimeoutNanos);
+    // A single region meets QUORUM and ALL with its own durable WAL.
+    return new SignalAck(ShardId.of(shard), position, new HlcStamp(hlc), durability);
+  }
+
+  @Override
+  public CompletableFuture<SignalAck> signalAsync(
+      TenantId tenant, SignalType type, EntityId entity, double weight, Timestamp eventTime) {
+    try {
+      checkOpen();
+      requireNonNull("entity", entity);
+      requireNonNull("event time", eventTime);
+      validate(tenant, type, weight, eventTime.epochMillis());
+      int shard = router.shardOf(tenant, entity.value());
+      long hlc = clock.now();
+      long position =
+          append(shards[shard], tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc);
+      return shards[shard]
+          .log
+          .whenDurable(position)
+          .thenApply(
+              v -> new SignalAck(ShardId.of(shard), position, new HlcStamp(hlc), Durability.LOCAL));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  @Override
+  public SignalAggregate read(TenantId tenant, SignalType type, EntityId entity, Timestamp at) {
+    checkOpen();
+    checkTenant(tenant);
+    requireNonNull("signal type", type);
+    requireNonNull("entity", entity);
+    requireNonNull("at", at);
+    ShardState s = shards[router.shardOf(tenant, entity.value())];
+    int series = s.registry.find(tenant, type);
+    if (series < 0) {
+      return SignalAggregate.empty(at);
+    }
+    SeriesRegistry.Series def = s.registry.get(series);
+    s.lock.readLock().lock();
+    try {
+      CrdtSignalState state = s.states.get(series, entity.value());
+      if (state == null) {
+        return SignalAggregate.empty(at);
+      }
+      long lastSeen = state.lastSeenMillis();
+      return new SignalAggregate(
+          state.count(),
+          state.weightSum(),
+          state.score(at.epochMillis(), def.decay()),
+          lastSeen < 0 ? Optional.empty() : Optional.of(Timestamp.ofMillis(lastSeen)),
+          at);
+    } finally {
+      s.lock.readLock().unlock();
+    }
+  }
+
+  @Override
+  public List<RankedEntity> top(TenantId tenant, SignalType type, int k, Timestamp at) {
+    checkOpen();
+    checkTenant(tenant);
+    requireNonNull("signal type", type);
+    requireNonNull("at", at);
+    if (k < 0) {
+      throw new InvalidArgumentException("k", k, "must be >= 0");
+    }
+    TopKCollector top = new TopKCollector(k);
+    long atMillis = at.epochMillis();
+    for (ShardState s : shards) {
+      int series = s.registry.find(tenant, type);
+      if (series < 0) {
+        continue;
+      }
+      SeriesRegistry.Series def = s.registry.get(series);
+      s.lock.readLock().lock();
+      try {
+        s.states.forEach(
+            (id, entity, state) -> {
+              if (id == series) {
+                top.offer(entity, state.score(atMillis, def.decay()));
+              }
+            });
+      } finally {
+        s.lock.readLock().unlock();
+      }
+    }
+    return top.result();
+  }
+
+  /** Returns the number of shards. */
+  public int shardCount() {
+    return shards.length;
+  }
+
+  /** Returns the first WAL position of a shard not yet applied to its state. */
+  public long appliedPosition(int shard) {
+    return shards[shard].appliedPosition();
+  }
+
+  /** Returns the WAL position of a shard's newest snapshot (0 if none). */
+  public long snapshotPosition(int shard) {
+    return shards[shard].snapshotPosition();
+  }
+
+  /** Returns the number of (series, entity) states a shard holds. */
+  public int entityCount(int shard) {
+    ShardState s = shards[shard];
+    s.lock.readLock().lock();
+    try {
+      return s.states.size();
+    } finally {
+      s.lock.readLock().unlock();
+    }
+  }
+
+  /** Returns this node's CRDT replica id, (region, incarnation). */
+  public int replicaId() {
+    return replica;
+  }
+
+  /** Writes a snapshot of every shard now (after waiting for what is pending to apply). */
+  public void checkpoint() {
+    for (ShardState s : shards) {
+      long next = s.log.nextPosition();
+      if (next > 0) {
+        s.log.awaitDurable(next - 1, ackTimeoutNanos);
+      }
+      s.checkpoint();
+    }
+  }
+
+  /**
+   * Stops accepting calls, waits for pending signals to apply, checkpoints every shard and detaches
+   * from the WAL. Idempotent. Calls after it throw {@link UnavailableException}.
+   */
+  @Override
+  public void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    try {
+      checkpoint();
+    } catch (RuntimeException e) {
+      LOG.warn("store close: final checkpoint failed, the WAL still holds everything: {}",
+          e.toString());
+    } finally {
+      for (ShardState s : shards) {
+        s.log.setCommitListener(null);
+      }
+    }
+    LOG.info("store closed: region {}", config.region());
+  }
+
+  private long append(
+      ShardState s,
+      TenantId tenant,
+      SignalType type,
+      long entity,
+      double weight,
+      long eventTime,
+      long hlc) {
+    int series = s.registry.find(tenant, type);
+    if (series < 0) {
+      series = s.registry.define(tenant, type, s.log::appendDefine);
+    }
+    return s.log.appendSignal(series, entity, weight, eventTime, hlc, replica);
+  }
+
+  private void validate(TenantId tenant, SignalType type, double weight, long eventTimeMillis) {
+    checkTenant(tenant);
+    requireNonNull("signal type", type);
+    if (!Double.isFinite(weight)) {
+      throw new InvalidArgumentException("weight", weight, "must be finite");
+    }
+    if (Math.abs(weight) > config.maxAbsWeight()) {
+      throw new InvalidArgumentException(
+          "weight", weight, "must be within +/-" + config.maxAbsWeight());
+    }
+    if (eventTimeMillis < 0) {
+      throw new InvalidArgumentException("event time", eventTimeMillis, "must be >= 0 ms");
+    }
+    long now = config.clock().getAsLong();
+    if (eventTimeMillis - now > config.maxFutureSkewMillis()) {
+      throw new InvalidArgumentException(
+          "event time",
+          Timestamp.ofMillis(eventTimeMillis),
+          "is "
+              + (eventTimeMillis - now)
+              + " ms ahead of the local clock; at most "
+              + config.maxFutureSkewMillis()
+              + " ms allowed");
+    }
+  }
+
+  private void checkTenant(TenantId tenant) {
+    requireNonNull("tenant", tenant);
+    if (!tenants.contains(tenant.name())) {
+      throw new UnknownTenantException(tenant);
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new UnavailableException("store of " + config.region() + " is closed");
+    }
+  }
+
+  private static void requireNonNull(String what, Object value) {
+    if (value == null) {
+      throw new InvalidArgumentException(what, null, "must not be null");
+    }
+  }
+}

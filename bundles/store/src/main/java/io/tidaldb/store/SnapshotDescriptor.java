@@ -1,0 +1,67 @@
+package io.tidaldb.store;
+
+/**
+ * Layout of a shard snapshot file, {@code snapshot-<shard 4>-<position 20>.snap}: the state of one
+ * shard after applying every log record below {@code position}. Little-endian.
+ *
+ * <pre>
+ *  0                   1                   2                   3
+ *  0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ * +---------------------------------------------------------------+
+ * |                       magic "TDSS" (0x53534454)               |  0
+ * +-------------------------------+-------------------------------+
+ * |          version (1)          |           flags (0)           |  4
+ * +-------------------------------+-------------------------------+
+ * |                             shard                             |  8
+ * +---------------------------------------------------------------+
+ * |                         series count                          | 12
+ * +---------------------------------------------------------------+
+ * |                    position (8 bytes, the WAL                 | 16
+ * |                    position the snapshot covers)              |
+ * +---------------------------------------------------------------+
+ * |                      entry count (8 bytes)                    | 24
+ * +---------------------------------------------------------------+
+ * |                      body length (8 bytes)                    | 32
+ * +---------------------------------------------------------------+
+ * |                      body CRC32C                              | 40
+ * +---------------------------------------------------------------+
+ * |                      header CRC32C (bytes 0..43)              | 44
+ * +---------------------------------------------------------------+
+ * | body: series count x (id int, tenant len byte, tenant ASCII,  | 48
+ * |   type len byte, type ASCII), then entry count x (series id   |
+ * |   int, entity long, state length int, CrdtSignalState bytes)  |
+ * +---------------------------------------------------------------+
+ * </pre>
+ */
+final class SnapshotDescriptor {
+  static final int MAGIC = 0x53534454;
+  static final short VERSION = 1;
+  static final int MAGIC_OFFSET = 0;
+  static final int VERSION_OFFSET = 4;
+  static final int FLAGS_OFFSET = 6;
+  static final int SHARD_OFFSET = 8;
+  static final int SERIES_COUNT_OFFSET = 12;
+  static final int POSITION_OFFSET = 16;
+  static final int ENTRY_COUNT_OFFSET = 24;
+  static final int BODY_LENGTH_OFFSET = 32;
+  static final int BODY_CRC_OFFSET = 40;
+  static final int HEADER_CRC_OFFSET = 44;
+  static final int HEADER_LENGTH = 48;
+
+  /** Bytes of an entry before its state: series id, entity, state length. */
+  static final int ENTRY_PREFIX_LENGTH = 4 + 8 + 4;
+
+  static final String SUFFIX = ".snap";
+
+  private SnapshotDescriptor() {}
+
+  /** Returns the file name of a shard's snapshot at a position. */
+  static String fileName(int shard, long position) {
+    return String.format("snapshot-%04d-%020d%s", shard, position, SUFFIX);
+  }
+
+  /** Returns the prefix every snapshot file of a shard starts with. */
+  static String prefix(int shard) {
+    return String.format("snapshot-%04d-", shard);
+  }
+}

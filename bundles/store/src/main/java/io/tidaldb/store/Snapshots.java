@@ -1,0 +1,133 @@
+package io.tidaldb.store;
+
+import io.tidaldb.api.StorageException;
+import io.tidaldb.api.wal.ShardLog;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The snapshot files of every shard in one directory: choosing the newest valid one on recovery,
+ * writing new ones and keeping the newest {@code keep}. The WAL is trimmed only up to the oldest
+ * kept snapshot, so a corrupt newest snapshot can fall back to the previous one plus the WAL.
+ */
+final class Snapshots {
+  private static final Logger LOG = LoggerFactory.getLogger(Snapshots.class);
+
+  private final Path directory;
+  private final int keep;
+  private final SnapshotWriter writer = new SnapshotWriter();
+
+  Snapshots(Path directory, int keep) {
+    this.directory = directory;
+    this.keep = keep;
+  }
+
+  /** Returns whether any snapshot file exists. */
+  boolean any() {
+    try (Stream<Path> files = Files.list(directory)) {
+      return files.anyMatch(f -> f.getFileName().toString().endsWith(SnapshotDescriptor.SUFFIX));
+    } catch (IOException e) {
+      throw new StorageException("cannot list " + directory + ": " + e, e);
+    }
+  }
+
+  /**
+   * Loads the newest snapshot of a shard that is valid and that the WAL can continue, falling
+   * back to older ones (each rejection logged at ERROR with its reason).
+   *
+   * @return the position to replay the WAL from
+   * @throws StorageException if no usable snapshot exists but the WAL no longer starts at 0
+   */
+  long loadLatest(int shard, ShardLog log, SeriesRegistry registry, EntityStateMap states) {
+    List<String> rejected = new ArrayList<>();
+    for (Path file : list(shard)) {
+      long position = positionOf(file);
+      if (position < log.startPosition() || position > log.durablePosition()) {
+        rejected.add(file + " (WAL holds " + log.startPosition() + ".." + log.durablePosition()
+            + ")");
+        LOG.error("snapshot {} at position {} does not fit the WAL {}..{}; trying an older one",
+            file, position, log.startPosition(), log.durablePosition());
+        continue;
+      }
+      try {
+        long loaded = SnapshotReader.load(file, shard, registry, states);
+        if (loaded != position) {
+          throw new StorageException(
+              "corrupt snapshot " + file + ": header position " + loaded + " != name " + position);
+        }
+        return position;
+      } catch (StorageException e) {
+        rejected.add(e.getMessage());
+        LOG.error("{}; falling back to an older snapshot", e.getMessage());
+        registry.clear();
+        states.clear();
+      }
+    }
+    if (log.startPosition() > 0) {
+      throw new StorageException(
+          "shard " + shard + ": no usable snapshot and the WAL starts at position "
+              + log.startPosition() + ", so records below it are lost; rejected: " + rejected);
+    }
+    return 0;
+  }
+
+  /** Writes a snapshot of a shard at {@code position}. */
+  void write(int shard, long position, SeriesRegistry.Series[] series, EntityStateMap states) {
+    long started = System.nanoTime();
+    Path file = writer.write(directory, shard, position, series, states);
+    LOG.info("shard {}: snapshot {} of {} entities written in {} ms", shard, file.getFileName(),
+        states.size(), (System.nanoTime() - started) / 1_000_000);
+  }
+
+  /**
+   * Deletes all but the newest {@code keep} snapshots of a shard.
+   *
+   * @return the position of the oldest kept snapshot (the WAL must stay readable from there)
+   */
+  long trim(int shard) {
+    List<Path> files = list(shard);
+    for (Path old : files.subList(Math.min(keep, files.size()), files.size())) {
+      try {
+        Files.deleteIfExists(old);
+      } catch (IOException e) {
+        LOG.warn("cannot delete old snapshot {}: {}", old, e.toString());
+      }
+    }
+    List<Path> kept = files.subList(0, Math.min(keep, files.size()));
+    // Only a full set of kept snapshots lets the WAL go: a single one may be the corrupt one.
+    return kept.size() < keep ? 0 : positionOf(kept.get(kept.size() - 1));
+  }
+
+  /** Returns a shard's snapshot files, newest (highest position) first. */
+  List<Path> list(int shard) {
+    String prefix = SnapshotDescriptor.prefix(shard);
+    try (Stream<Path> files = Files.list(directory)) {
+      return files
+          .filter(f -> {
+            String n = f.getFileName().toString();
+            return n.startsWith(prefix) && n.endsWith(SnapshotDescriptor.SUFFIX);
+          })
+          .sorted(Comparator.comparingLong(Snapshots::positionOf).reversed())
+          .toList();
+    } catch (IOException e) {
+      throw new StorageException("cannot list " + directory + ": " + e, e);
+    }
+  }
+
+  static long positionOf(Path file) {
+    String n = file.getFileName().toString();
+    String digits = n.substring(n.lastIndexOf('-') + 1, n.length() - SnapshotDescriptor.SUFFIX.length());
+    try {
+      return Long.parseLong(digits);
+    } catch (NumberFormatException e) {
+      return -1;
+    }
+  }
+}

@@ -1,0 +1,218 @@
+package io.tidaldb.store;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.crdt.DecayModel;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+/**
+ * The store's configuration. Immutable; build it with {@link #builder(Path)}. Every setter
+ * validates its value and throws an {@link InvalidArgumentException} naming it.
+ */
+public final class StoreConfig {
+  private final Path directory;
+  private final RegionId region;
+  private final Set<String> tenants;
+  private final long defaultHalfLifeMillis;
+  private final Map<String, Long> halfLifeByType;
+  private final double maxAbsWeight;
+  private final long maxFutureSkewMillis;
+  private final long snapshotEveryRecords;
+  private final int snapshotsToKeep;
+  private final Duration ackTimeout;
+  private final LongSupplier clock;
+
+  private StoreConfig(Builder b) {
+    this.directory = b.directory;
+    this.region = b.region;
+    LinkedHashSet<String> t = new LinkedHashSet<>(b.tenants);
+    t.add(TenantId.DEFAULT.name());
+    this.tenants = Collections.unmodifiableSet(t);
+    this.defaultHalfLifeMillis = b.defaultHalfLifeMillis;
+    this.halfLifeByType = Map.copyOf(b.halfLifeByType);
+    this.maxAbsWeight = b.maxAbsWeight;
+    this.maxFutureSkewMillis = b.maxFutureSkewMillis;
+    this.snapshotEveryRecords = b.snapshotEveryRecords;
+    this.snapshotsToKeep = b.snapshotsToKeep;
+    this.ackTimeout = b.ackTimeout;
+    this.clock = b.clock;
+  }
+
+  /**
+   * Starts a configuration whose snapshots and node identity live in {@code directory}.
+   *
+   * @param directory the store's directory (created if missing)
+   * @return a builder with the defaults
+   */
+  public static Builder builder(Path directory) {
+    return new Builder(directory);
+  }
+
+  /** Returns the directory of snapshots and the node identity file. */
+  public Path directory() {
+    return directory;
+  }
+
+  /** Returns this node's region. */
+  public RegionId region() {
+    return region;
+  }
+
+  /** Returns the known tenant names; always includes {@code default}. */
+  public Set<String> tenants() {
+    return tenants;
+  }
+
+  /** Returns the decay model of a signal type: its configured half-life or the default. */
+  public DecayModel decayFor(String typeName) {
+    return DecayModel.ofHalfLife(halfLifeByType.getOrDefault(typeName, defaultHalfLifeMillis));
+  }
+
+  /** Returns the largest accepted absolute weight. */
+  public double maxAbsWeight() {
+    return maxAbsWeight;
+  }
+
+  /** Returns how far in the future of the local clock an event time may lie. */
+  public long maxFutureSkewMillis() {
+    return maxFutureSkewMillis;
+  }
+
+  /** Returns after how many applied records a shard writes a snapshot. */
+  public long snapshotEveryRecords() {
+    return snapshotEveryRecords;
+  }
+
+  /** Returns how many snapshots per shard are kept (the WAL is kept back to the oldest). */
+  public int snapshotsToKeep() {
+    return snapshotsToKeep;
+  }
+
+  /** Returns how long {@code signal} waits for durability before giving up. */
+  public Duration ackTimeout() {
+    return ackTimeout;
+  }
+
+  /** Returns the wall clock in ms since the epoch. */
+  public LongSupplier clock() {
+    return clock;
+  }
+
+  /** Builds a {@link StoreConfig}. */
+  public static final class Builder {
+    private final Path directory;
+    private RegionId region = RegionId.of(0);
+    private final Set<String> tenants = new LinkedHashSet<>();
+    private long defaultHalfLifeMillis = Duration.ofDays(1).toMillis();
+    private final Map<String, Long> halfLifeByType = new HashMap<>();
+    private double maxAbsWeight = 1e12;
+    private long maxFutureSkewMillis = Duration.ofMinutes(5).toMillis();
+    private long snapshotEveryRecords = 10_000_000;
+    private int snapshotsToKeep = 2;
+    private Duration ackTimeout = Duration.ofSeconds(30);
+    private LongSupplier clock = System::currentTimeMillis;
+
+    private Builder(Path directory) {
+      if (directory == null) {
+        throw new InvalidArgumentException("store directory", null, "must be set");
+      }
+      this.directory = directory;
+    }
+
+    /** Sets this node's region (default 0). */
+    public Builder region(RegionId value) {
+      this.region = value;
+      return this;
+    }
+
+    /** Adds known tenants besides {@code default}; names are validated. */
+    public Builder tenants(String... names) {
+      for (String name : names) {
+        tenants.add(TenantId.of(name.trim()).name());
+      }
+      return this;
+    }
+
+    /** Sets the half-life of types without their own (default one day). */
+    public Builder defaultHalfLife(Duration halfLife) {
+      this.defaultHalfLifeMillis = positiveMillis("default half-life", halfLife);
+      return this;
+    }
+
+    /** Sets the half-life of one signal type. Every region must use the same value. */
+    public Builder halfLife(String typeName, Duration halfLife) {
+      halfLifeByType.put(SignalType.of(typeName).name(), positiveMillis("half-life", halfLife));
+      return this;
+    }
+
+    /** Sets the largest accepted absolute weight (default 1e12). */
+    public Builder maxAbsWeight(double value) {
+      if (!(value > 0) || Double.isInfinite(value)) {
+        throw new InvalidArgumentException("max abs weight", value, "must be finite and > 0");
+      }
+      this.maxAbsWeight = value;
+      return this;
+    }
+
+    /** Sets how far ahead of the local clock event times may lie (default 5 minutes). */
+    public Builder maxFutureSkew(Duration skew) {
+      if (skew.isNegative()) {
+        throw new InvalidArgumentException("max future skew", skew, "must be >= 0");
+      }
+      this.maxFutureSkewMillis = skew.toMillis();
+      return this;
+    }
+
+    /** Sets after how many records a shard writes a snapshot (default 10,000,000). */
+    public Builder snapshotEveryRecords(long records) {
+      if (records < 1) {
+        throw new InvalidArgumentException("snapshot every records", records, "must be >= 1");
+      }
+      this.snapshotEveryRecords = records;
+      return this;
+    }
+
+    /** Sets how many snapshots per shard to keep, at least 2 (default 2). */
+    public Builder snapshotsToKeep(int count) {
+      if (count < 2) {
+        throw new InvalidArgumentException("snapshots to keep", count, "must be >= 2");
+      }
+      this.snapshotsToKeep = count;
+      return this;
+    }
+
+    /** Sets how long {@code signal} waits for durability (default 30 s). */
+    public Builder ackTimeout(Duration timeout) {
+      positiveMillis("ack timeout", timeout);
+      this.ackTimeout = timeout;
+      return this;
+    }
+
+    /** Sets the wall clock (tests pass a controllable one). */
+    public Builder clock(LongSupplier millis) {
+      this.clock = millis;
+      return this;
+    }
+
+    /** Returns the configuration. */
+    public StoreConfig build() {
+      return new StoreConfig(this);
+    }
+
+    private static long positiveMillis(String what, Duration d) {
+      if (d == null || d.isNegative() || d.isZero() || d.toMillis() == 0) {
+        throw new InvalidArgumentException(what, d, "must be at least 1 ms");
+      }
+      return d.toMillis();
+    }
+  }
+}

@@ -1,0 +1,167 @@
+package io.tidaldb.store.component;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RankedEntity;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalAggregate;
+import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.router.ShardRouter;
+import io.tidaldb.api.wal.WriteAheadLog;
+import io.tidaldb.store.SignalStoreEngine;
+import io.tidaldb.store.StoreConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * DS shell of the store: builds a {@link SignalStoreEngine} from its configuration and the WAL and
+ * router services, registers it as the {@link SignalStore}, and closes it on deactivation (which
+ * flushes and checkpoints every shard).
+ */
+@Component(service = SignalStore.class, configurationPid = "io.tidaldb.store", immediate = true)
+@Designate(ocd = StoreComponent.Config.class)
+public final class StoreComponent implements SignalStore {
+
+  /** The store's configuration (PID {@code io.tidaldb.store}). */
+  @ObjectClassDefinition(name = "TidalDB store", description = "The per-region signal database")
+  public @interface Config {
+    /** Directory of snapshots and the node identity file. */
+    @AttributeDefinition(description = "Directory of snapshots and node.id")
+    String directory() default "data/store";
+
+    /** This node's region id. */
+    @AttributeDefinition(description = "This node's region id, 0..65535")
+    int region() default 0;
+
+    /** Tenants besides 'default'. */
+    @AttributeDefinition(description = "Known tenants besides 'default'")
+    String[] tenants() default {};
+
+    /** Half-life of signal types without their own, in ms. */
+    @AttributeDefinition(description = "Default half-life in ms")
+    long defaultHalfLifeMillis() default 86_400_000L;
+
+    /** Per-type half-lives as type=millis. */
+    @AttributeDefinition(description = "Per-type half-lives, each 'type=millis'")
+    String[] halfLives() default {};
+
+    /** Largest accepted absolute weight. */
+    @AttributeDefinition(description = "Largest accepted absolute weight")
+    double maxAbsWeight() default 1e12;
+
+    /** How far ahead of the local clock event times may lie, in ms. */
+    @AttributeDefinition(description = "Accepted future skew of event times in ms")
+    long maxFutureSkewMillis() default 300_000L;
+
+    /** Records between snapshots of a shard. */
+    @AttributeDefinition(description = "Applied records between snapshots of a shard")
+    long snapshotEveryRecords() default 10_000_000L;
+
+    /** Snapshots kept per shard. */
+    @AttributeDefinition(description = "Snapshots kept per shard, at least 2")
+    int snapshotsToKeep() default 2;
+
+    /** How long a synchronous signal waits for durability, in ms. */
+    @AttributeDefinition(description = "Acknowledgement timeout in ms")
+    long ackTimeoutMillis() default 30_000L;
+  }
+
+  private final SignalStoreEngine engine;
+
+  /**
+   * Opens the store.
+   *
+   * @param wal the write-ahead log
+   * @param router the shard router
+   * @param config the configuration
+   */
+  @Activate
+  public StoreComponent(@Reference WriteAheadLog wal, @Reference ShardRouter router, Config config) {
+    this.engine = SignalStoreEngine.open(toStoreConfig(config), wal, router);
+  }
+
+  static StoreConfig toStoreConfig(Config c) {
+    StoreConfig.Builder b =
+        StoreConfig.builder(Path.of(c.directory()))
+            .region(RegionId.of(c.region()))
+            .tenants(c.tenants())
+            .defaultHalfLife(Duration.ofMillis(c.defaultHalfLifeMillis()))
+            .maxAbsWeight(c.maxAbsWeight())
+            .maxFutureSkew(Duration.ofMillis(c.maxFutureSkewMillis()))
+            .snapshotEveryRecords(c.snapshotEveryRecords())
+            .snapshotsToKeep(c.snapshotsToKeep())
+            .ackTimeout(Duration.ofMillis(c.ackTimeoutMillis()));
+    for (String entry : c.halfLives()) {
+      int eq = entry.indexOf('=');
+      if (eq <= 0) {
+        throw new InvalidArgumentException("halfLives", entry, "must be 'type=millis'");
+      }
+      try {
+        b.halfLife(
+            entry.substring(0, eq).trim(),
+            Duration.ofMillis(Long.parseLong(entry.substring(eq + 1).trim())));
+      } catch (NumberFormatException e) {
+        throw new InvalidArgumentException("halfLives", entry, "millis must be a whole number");
+      }
+    }
+    return b.build();
+  }
+
+  /** Flushes, checkpoints and closes the store. */
+  @Deactivate
+  public void deactivate() {
+    engine.close();
+  }
+
+  @Override
+  public long submit(
+      TenantId tenant, SignalType type, long entity, double weight, long eventTimeMillis) {
+    return engine.submit(tenant, type, entity, weight, eventTimeMillis);
+  }
+
+  @Override
+  public void awaitDurable(long ticket, Duration timeout) {
+    engine.awaitDurable(ticket, timeout);
+  }
+
+  @Override
+  public SignalAck signal(
+      TenantId tenant,
+      SignalType type,
+      EntityId entity,
+      double weight,
+      Timestamp eventTime,
+      Durability durability) {
+    return engine.signal(tenant, type, entity, weight, eventTime, durability);
+  }
+
+  @Override
+  public CompletableFuture<SignalAck> signalAsync(
+      TenantId tenant, SignalType type, EntityId entity, double weight, Timestamp eventTime) {
+    return engine.signalAsync(tenant, type, entity, weight, eventTime);
+  }
+
+  @Override
+  public SignalAggregate read(TenantId tenant, SignalType type, EntityId entity, Timestamp at) {
+    return engine.read(tenant, type, entity, at);
+  }
+
+  @Override
+  public List<RankedEntity> top(TenantId tenant, SignalType type, int k, Timestamp at) {
+    return engine.top(tenant, type, k, at);
+  }
+}

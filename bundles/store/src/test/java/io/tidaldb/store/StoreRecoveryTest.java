@@ -1,0 +1,189 @@
+package io.tidaldb.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.SignalAggregate;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.StorageException;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StoreRecoveryTest {
+  static final long T0 = 1_700_000_000_000L;
+  static final SignalType VIEW = SignalType.of("view");
+  static final SignalType LIKE = SignalType.of("like");
+  static final TenantId ACME = TenantId.of("acme");
+
+  @TempDir Path dir;
+
+  /** Writes a seeded mix of signals and returns the reads of every touched entity. */
+  static List<SignalAggregate> writeAndRead(StoreFixture db, long seed, int signals) {
+    System.out.println("seed " + seed);
+    Random random = new Random(seed);
+    for (int i = 0; i < signals; i++) {
+      TenantId tenant = random.nextBoolean() ? TenantId.DEFAULT : ACME;
+      SignalType type = random.nextInt(4) == 0 ? LIKE : VIEW;
+      double weight = random.nextInt(10) == 0 ? -1.0 : random.nextInt(5);
+      db.store.submit(tenant, type, random.nextInt(500), weight, T0 - random.nextInt(100_000));
+    }
+    db.store.checkpoint(); // waits for everything pending; also writes snapshots
+    return readAll(db);
+  }
+
+  static List<SignalAggregate> readAll(StoreFixture db) {
+    Timestamp at = Timestamp.ofMillis(T0);
+    return Stream.of(TenantId.DEFAULT, ACME)
+        .flatMap(
+            t ->
+                Stream.of(VIEW, LIKE)
+                    .flatMap(
+                        type ->
+                            java.util.stream.LongStream.range(0, 500)
+                                .mapToObj(e -> db.store.read(t, type, EntityId.of(e), at))))
+        .toList();
+  }
+
+  @Test
+  void shouldRecoverSameStateAfterCleanReopen() {
+    try (StoreFixture db = new StoreFixture(dir)) {
+      List<SignalAggregate> before = writeAndRead(db, 11, 20_000);
+      db.reopen();
+      assertEquals(before, readAll(db));
+    }
+  }
+
+  @Test
+  void shouldReplayWalWhenStoreWasNotCheckpointed() {
+    try (StoreFixture db = new StoreFixture(dir, b -> b.snapshotEveryRecords(1_000_000_000L), b -> b)) {
+      Random random = new Random(12);
+      for (int i = 0; i < 5_000; i++) {
+        db.store.signal(VIEW, EntityId.of(random.nextInt(50)), 1.0, Timestamp.ofMillis(T0));
+      }
+      List<SignalAggregate> before = readAll(db);
+      db.reopenWithoutCheckpoint();
+      for (int s = 0; s < StoreFixture.SHARDS; s++) {
+        assertEquals(0, db.store.snapshotPosition(s));
+      }
+      assertEquals(before, readAll(db));
+    }
+  }
+
+  @Test
+  void shouldSnapshotAndDeleteCoveredWalSegments() throws IOException {
+    try (StoreFixture db =
+        new StoreFixture(dir, b -> b.snapshotEveryRecords(2_000), b -> b.segmentBytes(64 * 1024))) {
+      List<SignalAggregate> before = writeAndRead(db, 13, 60_000);
+      db.reopen();
+      assertEquals(before, readAll(db));
+      for (int s = 0; s < StoreFixture.SHARDS; s++) {
+        assertTrue(db.wal.shard(s).startPosition() > 0, "shard " + s + " WAL was trimmed");
+        assertTrue(db.store.snapshotPosition(s) > 0);
+      }
+      try (Stream<Path> snaps = Files.list(dir.resolve("store"))) {
+        assertEquals(2 * StoreFixture.SHARDS, snaps.filter(p -> p.toString().endsWith(".snap")).count());
+      }
+    }
+  }
+
+  @Test
+  void shouldFallBackToOlderSnapshotWhenNewestIsCorrupt() throws IOException {
+    List<SignalAggregate> before;
+    try (StoreFixture db =
+        new StoreFixture(dir, b -> b.snapshotEveryRecords(2_000), b -> b.segmentBytes(64 * 1024))) {
+      before = writeAndRead(db, 14, 40_000);
+    }
+    Snapshots snapshots = new Snapshots(dir.resolve("store"), 2);
+    Path newest = snapshots.list(0).get(0);
+    flipByte(newest, Files.size(newest) - 10);
+    try (StoreFixture db =
+        new StoreFixture(dir, b -> b.snapshotEveryRecords(2_000), b -> b.segmentBytes(64 * 1024))) {
+      assertEquals(before, readAll(db));
+    }
+  }
+
+  @Test
+  void shouldRefuseToOpenWhenNoSnapshotCoversTrimmedWal() throws IOException {
+    try (StoreFixture db =
+        new StoreFixture(dir, b -> b.snapshotEveryRecords(2_000), b -> b.segmentBytes(64 * 1024))) {
+      writeAndRead(db, 15, 40_000);
+    }
+    Snapshots snapshots = new Snapshots(dir.resolve("store"), 2);
+    for (Path p : snapshots.list(1)) {
+      flipByte(p, 20);
+    }
+    StorageException e = assertThrows(StorageException.class, () -> new StoreFixture(dir));
+    assertTrue(e.getMessage().contains("snapshot-0001-"), e.getMessage());
+    assertTrue(e.getMessage().contains("offset"), e.getMessage());
+  }
+
+  @Test
+  void shouldBumpIncarnationWhenDataIsLost() throws IOException {
+    int first;
+    try (StoreFixture db = new StoreFixture(dir)) {
+      db.store.signal(VIEW, EntityId.of(1), 1.0, Timestamp.ofMillis(T0));
+      first = db.store.replicaId();
+    }
+    deleteTree(dir.resolve("wal"));
+    try (Stream<Path> files = Files.list(dir.resolve("store"))) {
+      for (Path p : files.filter(p -> p.toString().endsWith(".snap")).toList()) {
+        Files.delete(p);
+      }
+    }
+    try (StoreFixture db = new StoreFixture(dir)) {
+      assertNotEquals(first, db.store.replicaId());
+      assertEquals(first + 1, db.store.replicaId());
+      assertEquals(0, db.store.read(VIEW, EntityId.of(1)).count());
+    }
+  }
+
+  @Test
+  void shouldKeepIncarnationAcrossRestarts() {
+    int first;
+    try (StoreFixture db = new StoreFixture(dir)) {
+      db.store.signal(VIEW, EntityId.of(1), 1.0, Timestamp.ofMillis(T0));
+      first = db.store.replicaId();
+      db.reopenWithoutCheckpoint();
+      assertEquals(first, db.store.replicaId());
+    }
+  }
+
+  @Test
+  void shouldRefuseDataWithoutNodeIdentity() throws IOException {
+    try (StoreFixture db = new StoreFixture(dir)) {
+      db.store.signal(VIEW, EntityId.of(1), 1.0, Timestamp.ofMillis(T0));
+    }
+    Files.delete(dir.resolve("store").resolve(NodeIdentity.FILE));
+    StorageException e = assertThrows(StorageException.class, () -> new StoreFixture(dir));
+    assertTrue(e.getMessage().contains("node.id is missing"), e.getMessage());
+  }
+
+  static void flipByte(Path file, long offset) throws IOException {
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      f.seek(offset);
+      int b = f.read();
+      f.seek(offset);
+      f.write(b ^ 0xFF);
+    }
+  }
+
+  static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
+}
