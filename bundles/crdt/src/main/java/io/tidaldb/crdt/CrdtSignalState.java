@@ -1,0 +1,376 @@
+package io.tidaldb.crdt;
+
+import io.tidaldb.api.InvalidArgumentException;
+import java.nio.ByteBuffer;
+import java.util.Arrays;
+
+/**
+ * The CRDT state of one (tenant, signal type, entity): count, weight sum, forward-decayed score and
+ * last-seen time, as a join-semilattice over per-replica grow-only entries.
+ *
+ * <p>Layout, kept small because a store holds millions: one flat {@code long[]} with an entry of
+ * {@value #STRIDE} longs per replica, sorted by unsigned replica id,
+ *
+ * <pre>
+ * [ replica | posCount | negCount | posSum | negSum | posDecay | negDecay ]  (sums: double bits)
+ * </pre>
+ *
+ * plus the half-life the decayed sums are kept under (bound by the first {@link #apply}), their
+ * common landmark, and the last-seen register (HLC stamp, replica, event time). A signal of weight
+ * {@code w >= 0} adds 1, {@code w} and its decayed term to the positive columns of its replica; a
+ * retraction ({@code w < 0}) adds 1, {@code |w|} and its term to the negative ones. Every column
+ * only grows, so {@link #merge} is the entry-wise maximum once both sides are rebased (exactly, see
+ * {@link DecayModel}) to the later landmark: commutative, associative and idempotent bit for bit.
+ *
+ * <p>The landmark is the greatest {@link DecayModel#landmarkFor(long)} of any applied signal (0
+ * when empty), so two states with the same signals have the same landmark and the same bits,
+ * whatever order and grouping the signals and merges came in (barring sums that straddle the
+ * subnormal range, where flushing to zero may differ in the last bits).
+ *
+ * <p>Mutable and not thread-safe: callers synchronise. {@link #apply} allocates only when a replica
+ * gets its first entry.
+ */
+public final class CrdtSignalState {
+  /** Longs per replica entry. */
+  public static final int STRIDE = 7;
+
+  static final int REPLICA = 0;
+  static final int POS_COUNT = 1;
+  static final int NEG_COUNT = 2;
+  static final int POS_SUM = 3;
+  static final int NEG_SUM = 4;
+  static final int POS_DECAY = 5;
+  static final int NEG_DECAY = 6;
+
+  /** The stamp of a state with no signals. */
+  static final long NO_HLC = LwwRegister.NO_STAMP;
+
+  long[] entries = ReplicaEntries.EMPTY;
+  long halfLifeMillis;
+  long landmark;
+  long lastSeenHlc = NO_HLC;
+  long lastSeenEventTime = -1;
+  int lastSeenReplica;
+
+  /** Creates an empty state. */
+  public CrdtSignalState() {}
+
+  /**
+   * Applies one signal accepted by a replica.
+   *
+   * @param replica the accepting replica's id (see {@link ReplicaIds})
+   * @param weight the signal's weight; negative for a retraction; finite
+   * @param eventTimeMillis the signal's event time, >= 0 ms since the epoch
+   * @param hlc the HLC stamp the signal was accepted with, >= 0
+   * @param decay the signal type's decay model; the same for every signal of a state
+   * @throws InvalidArgumentException if an argument is out of range or the decay model's half-life
+   *     differs from the one this state's sums are kept under; the state is then unchanged
+   */
+  public void apply(int replica, double weight, long eventTimeMillis, long hlc, DecayModel decay) {
+    if (!Double.isFinite(weight)) {
+      throw new InvalidArgumentException("weight", weight, "must be finite");
+    }
+    if (eventTimeMillis < 0) {
+      throw new InvalidArgumentException("eventTimeMillis", eventTimeMillis, "must be >= 0");
+    }
+    if (hlc < 0) {
+      throw new InvalidArgumentException("hlc", hlc, "must be >= 0");
+    }
+    if (halfLifeMillis != decay.halfLifeMillis()) {
+      if (halfLifeMillis != 0) {
+        throw halfLifeMismatch(decay.halfLifeMillis());
+      }
+      halfLifeMillis = decay.halfLifeMillis();
+    }
+    long signalLandmark = decay.landmarkFor(eventTimeMillis);
+    if (signalLandmark > landmark) {
+      rebase(signalLandmark);
+    }
+    int i = ReplicaEntries.find(entries, STRIDE, replica);
+    if (i < 0) {
+      i = -i - 1;
+      entries = ReplicaEntries.insert(entries, STRIDE, i, replica);
+    }
+    int e = i * STRIDE + (weight < 0 ? NEG_COUNT - POS_COUNT : 0);
+    double abs = Math.abs(weight);
+    entries[e + POS_COUNT]++;
+    entries[e + POS_SUM] = add(entries[e + POS_SUM], abs);
+    entries[e + POS_DECAY] =
+        add(entries[e + POS_DECAY], decay.contribution(abs, eventTimeMillis, landmark));
+    if (LwwRegister.wins(
+        hlc, replica, eventTimeMillis, lastSeenHlc, lastSeenReplica, lastSeenEventTime)) {
+      lastSeenHlc = hlc;
+      lastSeenReplica = replica;
+      lastSeenEventTime = eventTimeMillis;
+    }
+  }
+
+  /**
+   * Merges another state into this one (the join): per replica the maximum of every column, after
+   * rebasing both to the later landmark; the last-seen write that wins. Commutative, associative
+   * and idempotent, bit for bit.
+   *
+   * @param other the state to merge; unchanged
+   * @throws InvalidArgumentException if both hold signals under different half-lives; this state is
+   *     then unchanged
+   */
+  public void merge(CrdtSignalState other) {
+    if (other == this || other.isEmpty()) {
+      return;
+    }
+    if (isEmpty()) {
+      copyFrom(other);
+      return;
+    }
+    if (other.halfLifeMillis != halfLifeMillis) {
+      throw halfLifeMismatch(other.halfLifeMillis);
+    }
+    if (other.landmark > landmark) {
+      rebase(other.landmark);
+    }
+    long otherExponent = DecayModel.exponentBetween(halfLifeMillis, other.landmark, landmark);
+    entries = ReplicaEntries.join(entries, other.entries, STRIDE, POS_DECAY, otherExponent);
+    if (LwwRegister.wins(
+        other.lastSeenHlc,
+        other.lastSeenReplica,
+        other.lastSeenEventTime,
+        lastSeenHlc,
+        lastSeenReplica,
+        lastSeenEventTime)) {
+      lastSeenHlc = other.lastSeenHlc;
+      lastSeenReplica = other.lastSeenReplica;
+      lastSeenEventTime = other.lastSeenEventTime;
+    }
+  }
+
+  /**
+   * Returns the count.
+   *
+   * @return signals minus retractions
+   */
+  public long count() {
+    return ReplicaEntries.sumLong(entries, STRIDE, POS_COUNT)
+        - ReplicaEntries.sumLong(entries, STRIDE, NEG_COUNT);
+  }
+
+  /**
+   * Returns the weight sum.
+   *
+   * @return the sum of positive weights minus the sum of retracted weights
+   */
+  public double weightSum() {
+    return ReplicaEntries.sumDouble(entries, STRIDE, POS_SUM)
+        - ReplicaEntries.sumDouble(entries, STRIDE, NEG_SUM);
+  }
+
+  /**
+   * Returns the decayed score at a time: every weight decayed by its age at {@code atMillis}.
+   *
+   * @param atMillis the time of the read
+   * @param decay the signal type's decay model
+   * @return the score, 0.0 if empty
+   * @throws InvalidArgumentException if the model's half-life differs from this state's
+   */
+  public double score(long atMillis, DecayModel decay) {
+    if (isEmpty()) {
+      return 0.0;
+    }
+    if (decay.halfLifeMillis() != halfLifeMillis) {
+      throw halfLifeMismatch(decay.halfLifeMillis());
+    }
+    double decayed =
+        ReplicaEntries.sumDouble(entries, STRIDE, POS_DECAY)
+            - ReplicaEntries.sumDouble(entries, STRIDE, NEG_DECAY);
+    return decayed * decay.decayFactor(landmark, atMillis);
+  }
+
+  /**
+   * Returns the event time of the last-seen signal (latest by HLC stamp, then replica id).
+   *
+   * @return the event time in ms since the epoch, -1 if empty
+   */
+  public long lastSeenMillis() {
+    return lastSeenEventTime;
+  }
+
+  /**
+   * Returns the HLC stamp of the last-seen signal.
+   *
+   * @return the stamp, -1 if empty
+   */
+  public long lastSeenHlc() {
+    return lastSeenHlc;
+  }
+
+  /**
+   * Returns the replica that accepted the last-seen signal.
+   *
+   * @return the replica id, 0 if empty
+   */
+  public int lastSeenReplica() {
+    return lastSeenReplica;
+  }
+
+  /**
+   * Returns the landmark the decayed sums are kept at.
+   *
+   * @return the landmark in ms since the epoch, 0 if empty
+   */
+  public long landmark() {
+    return landmark;
+  }
+
+  /**
+   * Returns the half-life the decayed sums are kept under.
+   *
+   * @return the half-life in ms, 0 if empty
+   */
+  public long halfLifeMillis() {
+    return halfLifeMillis;
+  }
+
+  /**
+   * Returns the number of replicas with an entry.
+   *
+   * @return the replica count
+   */
+  public int replicaCount() {
+    return entries.length / STRIDE;
+  }
+
+  /**
+   * Whether no signal was ever applied or merged in.
+   *
+   * @return true if empty
+   */
+  public boolean isEmpty() {
+    return entries.length == 0;
+  }
+
+  /**
+   * Returns the length of the canonical encoding.
+   *
+   * @return bytes {@link #writeTo} writes
+   */
+  public int encodedLength() {
+    return SignalStateCodec.encodedLength(replicaCount());
+  }
+
+  /**
+   * Writes the canonical encoding (little-endian, entries in replica order; layout in {@code
+   * SignalStateCodec}) at the buffer's position and advances it. Equal states write equal bytes.
+   *
+   * @param buffer the target, with at least {@link #encodedLength()} bytes remaining; its byte
+   *     order is ignored and unchanged
+   * @throws InvalidArgumentException if too few bytes remain; nothing is written then
+   */
+  public void writeTo(ByteBuffer buffer) {
+    SignalStateCodec.write(this, buffer);
+  }
+
+  /**
+   * Reads a state written by {@link #writeTo} at the buffer's position and advances past it.
+   *
+   * @param buffer the source; its byte order is ignored and unchanged
+   * @return the state
+   * @throws InvalidArgumentException naming the field and value if the bytes are not a valid
+   *     canonical state; the position is then unchanged
+   */
+  public static CrdtSignalState readFrom(ByteBuffer buffer) {
+    return SignalStateCodec.read(buffer);
+  }
+
+  /**
+   * Returns an independent copy.
+   *
+   * @return the copy
+   */
+  public CrdtSignalState copy() {
+    CrdtSignalState copy = new CrdtSignalState();
+    copy.copyFrom(this);
+    return copy;
+  }
+
+  private void copyFrom(CrdtSignalState other) {
+    entries = other.entries.length == 0 ? ReplicaEntries.EMPTY : other.entries.clone();
+    halfLifeMillis = other.halfLifeMillis;
+    landmark = other.landmark;
+    lastSeenHlc = other.lastSeenHlc;
+    lastSeenReplica = other.lastSeenReplica;
+    lastSeenEventTime = other.lastSeenEventTime;
+  }
+
+  private void rebase(long newLandmark) {
+    long exponent = DecayModel.exponentBetween(halfLifeMillis, landmark, newLandmark);
+    ReplicaEntries.scale(entries, STRIDE, POS_DECAY, exponent);
+    landmark = newLandmark;
+  }
+
+  private static long add(long bits, double value) {
+    return Double.doubleToRawLongBits(Double.longBitsToDouble(bits) + value);
+  }
+
+  private InvalidArgumentException halfLifeMismatch(long otherHalfLife) {
+    return new InvalidArgumentException(
+        "decay half-life",
+        otherHalfLife,
+        "must equal the half-life " + halfLifeMillis + " ms this state's sums are kept under");
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof CrdtSignalState other
+        && other.halfLifeMillis == halfLifeMillis
+        && other.landmark == landmark
+        && other.lastSeenHlc == lastSeenHlc
+        && other.lastSeenReplica == lastSeenReplica
+        && other.lastSeenEventTime == lastSeenEventTime
+        && Arrays.equals(other.entries, entries);
+  }
+
+  @Override
+  public int hashCode() {
+    int h = Arrays.hashCode(entries);
+    h = h * 31 + Long.hashCode(halfLifeMillis);
+    h = h * 31 + Long.hashCode(landmark);
+    h = h * 31 + Long.hashCode(lastSeenHlc);
+    h = h * 31 + lastSeenReplica;
+    return h * 31 + Long.hashCode(lastSeenEventTime);
+  }
+
+  @Override
+  public String toString() {
+    if (isEmpty()) {
+      return "CrdtSignalState[empty]";
+    }
+    StringBuilder sb =
+        new StringBuilder("CrdtSignalState[halfLife=")
+            .append(halfLifeMillis)
+            .append("ms, landmark=")
+            .append(landmark)
+            .append(", lastSeen=")
+            .append(lastSeenEventTime)
+            .append(" @")
+            .append(lastSeenHlc)
+            .append(" by ")
+            .append(ReplicaIds.toString(lastSeenReplica));
+    for (int e = 0; e < entries.length; e += STRIDE) {
+      sb.append(", ")
+          .append(ReplicaIds.toString((int) entries[e]))
+          .append("{+")
+          .append(entries[e + POS_COUNT])
+          .append('/')
+          .append(Double.longBitsToDouble(entries[e + POS_SUM]))
+          .append('/')
+          .append(Double.longBitsToDouble(entries[e + POS_DECAY]))
+          .append(" -")
+          .append(entries[e + NEG_COUNT])
+          .append('/')
+          .append(Double.longBitsToDouble(entries[e + NEG_SUM]))
+          .append('/')
+          .append(Double.longBitsToDouble(entries[e + NEG_DECAY]))
+          .append('}');
+    }
+    return sb.append(']').toString();
+  }
+}

@@ -1,0 +1,238 @@
+package io.tidaldb.crdt;
+
+import io.tidaldb.api.InvalidArgumentException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The canonical binary encoding of a {@link CrdtSignalState}, for snapshots and state digests. All
+ * fields little-endian, doubles as their IEEE 754 bits; equal states encode to equal bytes.
+ *
+ * <pre>
+ *  0                   4                   8
+ * +-------------------+-------------------+
+ * | version (i32) = 1 | replicaCount (i32)|  0
+ * +-------------------+-------------------+
+ * |          halfLifeMillis (i64)         |  8   0 when empty
+ * +---------------------------------------+
+ * |          landmark (i64)               | 16   ms since the epoch, 0 when empty
+ * +---------------------------------------+
+ * |          lastSeenHlc (i64)            | 24   -1 when empty
+ * +---------------------------------------+
+ * |          lastSeenEventTime (i64)      | 32   -1 when empty
+ * +-------------------+-------------------+
+ * | lastSeenReplica   | reserved (i32) = 0| 40
+ * +-------------------+-------------------+
+ * | replicaCount entries, sorted by       | 48
+ * | unsigned replica id, ENTRY_LENGTH each|
+ * +---------------------------------------+
+ *
+ * entry:
+ * +---------------------------------------+
+ * | replica (u32 zero-extended to i64)    | +0
+ * | posCount (i64)                        | +8
+ * | negCount (i64)                        | +16
+ * | posSum (f64)                          | +24
+ * | negSum (f64)                          | +32
+ * | posDecay (f64)                        | +40
+ * | negDecay (f64)                        | +48
+ * +---------------------------------------+
+ * </pre>
+ */
+final class SignalStateCodec {
+  static final int VERSION = 1;
+
+  static final int VERSION_OFFSET = 0;
+  static final int REPLICA_COUNT_OFFSET = 4;
+  static final int HALF_LIFE_OFFSET = 8;
+  static final int LANDMARK_OFFSET = 16;
+  static final int LAST_SEEN_HLC_OFFSET = 24;
+  static final int LAST_SEEN_EVENT_TIME_OFFSET = 32;
+  static final int LAST_SEEN_REPLICA_OFFSET = 40;
+  static final int RESERVED_OFFSET = 44;
+  static final int HEADER_LENGTH = 48;
+
+  /** Bytes per entry: the {@link CrdtSignalState#STRIDE} longs of its in-memory entry. */
+  static final int ENTRY_LENGTH = CrdtSignalState.STRIDE * Long.BYTES;
+
+  static final int ENTRY_REPLICA_OFFSET = CrdtSignalState.REPLICA * Long.BYTES;
+  static final int ENTRY_POS_COUNT_OFFSET = CrdtSignalState.POS_COUNT * Long.BYTES;
+  static final int ENTRY_NEG_COUNT_OFFSET = CrdtSignalState.NEG_COUNT * Long.BYTES;
+  static final int ENTRY_POS_SUM_OFFSET = CrdtSignalState.POS_SUM * Long.BYTES;
+  static final int ENTRY_NEG_SUM_OFFSET = CrdtSignalState.NEG_SUM * Long.BYTES;
+  static final int ENTRY_POS_DECAY_OFFSET = CrdtSignalState.POS_DECAY * Long.BYTES;
+  static final int ENTRY_NEG_DECAY_OFFSET = CrdtSignalState.NEG_DECAY * Long.BYTES;
+
+  private static final long POSITIVE_INFINITY_BITS =
+      Double.doubleToRawLongBits(Double.POSITIVE_INFINITY);
+  private static final long MIN_NORMAL_BITS = Double.doubleToRawLongBits(Double.MIN_NORMAL);
+
+  private SignalStateCodec() {}
+
+  static int encodedLength(int replicaCount) {
+    return HEADER_LENGTH + replicaCount * ENTRY_LENGTH;
+  }
+
+  static void write(CrdtSignalState s, ByteBuffer buffer) {
+    int length = encodedLength(s.replicaCount());
+    if (buffer.remaining() < length) {
+      throw new InvalidArgumentException(
+          "buffer remaining", buffer.remaining(), "must be >= " + length + " bytes");
+    }
+    boolean swap = buffer.order() != ByteOrder.LITTLE_ENDIAN;
+    int p = buffer.position();
+    buffer.putInt(p + VERSION_OFFSET, le(VERSION, swap));
+    buffer.putInt(p + REPLICA_COUNT_OFFSET, le(s.replicaCount(), swap));
+    buffer.putLong(p + HALF_LIFE_OFFSET, le(s.halfLifeMillis, swap));
+    buffer.putLong(p + LANDMARK_OFFSET, le(s.landmark, swap));
+    buffer.putLong(p + LAST_SEEN_HLC_OFFSET, le(s.lastSeenHlc, swap));
+    buffer.putLong(p + LAST_SEEN_EVENT_TIME_OFFSET, le(s.lastSeenEventTime, swap));
+    buffer.putInt(p + LAST_SEEN_REPLICA_OFFSET, le(s.lastSeenReplica, swap));
+    buffer.putInt(p + RESERVED_OFFSET, 0);
+    long[] entries = s.entries;
+    int at = p + HEADER_LENGTH;
+    for (long value : entries) {
+      buffer.putLong(at, le(value, swap));
+      at += Long.BYTES;
+    }
+    buffer.position(p + length);
+  }
+
+  static CrdtSignalState read(ByteBuffer buffer) {
+    boolean swap = buffer.order() != ByteOrder.LITTLE_ENDIAN;
+    int p = buffer.position();
+    int remaining = buffer.remaining();
+    if (remaining < HEADER_LENGTH) {
+      throw new InvalidArgumentException(
+          "crdt state length", remaining, "must be >= " + HEADER_LENGTH + " bytes");
+    }
+    int version = le(buffer.getInt(p + VERSION_OFFSET), swap);
+    if (version != VERSION) {
+      throw new InvalidArgumentException("crdt state version", version, "must be " + VERSION);
+    }
+    int count = le(buffer.getInt(p + REPLICA_COUNT_OFFSET), swap);
+    if (count < 0 || (long) count * ENTRY_LENGTH > remaining - HEADER_LENGTH) {
+      throw new InvalidArgumentException(
+          "crdt state replicaCount",
+          Integer.toUnsignedLong(count),
+          "must fit the " + remaining + " bytes remaining");
+    }
+    int reserved = le(buffer.getInt(p + RESERVED_OFFSET), swap);
+    if (reserved != 0) {
+      throw new InvalidArgumentException("crdt state reserved", reserved, "must be 0");
+    }
+    CrdtSignalState s = new CrdtSignalState();
+    s.halfLifeMillis = le(buffer.getLong(p + HALF_LIFE_OFFSET), swap);
+    s.landmark = le(buffer.getLong(p + LANDMARK_OFFSET), swap);
+    s.lastSeenHlc = le(buffer.getLong(p + LAST_SEEN_HLC_OFFSET), swap);
+    s.lastSeenEventTime = le(buffer.getLong(p + LAST_SEEN_EVENT_TIME_OFFSET), swap);
+    s.lastSeenReplica = le(buffer.getInt(p + LAST_SEEN_REPLICA_OFFSET), swap);
+    if (count == 0) {
+      checkEmpty(s);
+    } else {
+      long[] entries = new long[count * CrdtSignalState.STRIDE];
+      int at = p + HEADER_LENGTH;
+      for (int i = 0; i < entries.length; i++) {
+        entries[i] = le(buffer.getLong(at), swap);
+        at += Long.BYTES;
+      }
+      s.entries = entries;
+      checkNonEmpty(s);
+    }
+    buffer.position(p + encodedLength(count));
+    return s;
+  }
+
+  private static void checkEmpty(CrdtSignalState s) {
+    if (s.halfLifeMillis != 0) {
+      throw invalid("halfLifeMillis", s.halfLifeMillis, "must be 0 when empty");
+    }
+    if (s.landmark != 0) {
+      throw invalid("landmark", s.landmark, "must be 0 when empty");
+    }
+    if (s.lastSeenHlc != CrdtSignalState.NO_HLC) {
+      throw invalid("lastSeenHlc", s.lastSeenHlc, "must be -1 when empty");
+    }
+    if (s.lastSeenEventTime != -1) {
+      throw invalid("lastSeenEventTime", s.lastSeenEventTime, "must be -1 when empty");
+    }
+    if (s.lastSeenReplica != 0) {
+      throw invalid("lastSeenReplica", s.lastSeenReplica, "must be 0 when empty");
+    }
+  }
+
+  private static void checkNonEmpty(CrdtSignalState s) {
+    DecayModel.checkHalfLife("crdt state halfLifeMillis", s.halfLifeMillis);
+    long epoch = s.halfLifeMillis * DecayModel.EPOCH_HALF_LIVES;
+    if (s.landmark < 0 || s.landmark % epoch != 0) {
+      throw invalid(
+          "landmark", s.landmark, "must be a non-negative multiple of the epoch " + epoch + " ms");
+    }
+    if (s.lastSeenHlc < 0) {
+      throw invalid("lastSeenHlc", s.lastSeenHlc, "must be >= 0");
+    }
+    if (s.lastSeenEventTime < 0) {
+      throw invalid("lastSeenEventTime", s.lastSeenEventTime, "must be >= 0");
+    }
+    long[] e = s.entries;
+    long previous = -1;
+    boolean lastSeenReplicaFound = false;
+    for (int i = 0; i < e.length; i += CrdtSignalState.STRIDE) {
+      long replica = e[i + CrdtSignalState.REPLICA];
+      if (replica <= previous || replica > 0xFFFF_FFFFL) {
+        throw invalid(
+            entry(i, "replica"),
+            replica,
+            "must be an unsigned int above the previous entry's " + previous);
+      }
+      previous = replica;
+      lastSeenReplicaFound |= replica == Integer.toUnsignedLong(s.lastSeenReplica);
+      long pos = e[i + CrdtSignalState.POS_COUNT];
+      long neg = e[i + CrdtSignalState.NEG_COUNT];
+      if (pos < 0) {
+        throw invalid(entry(i, "posCount"), pos, "must be >= 0");
+      }
+      if (neg < 0 || pos + neg <= 0) {
+        throw invalid(entry(i, "negCount"), neg, "must be >= 0 with posCount + negCount > 0");
+      }
+      checkSum(i, "posSum", e[i + CrdtSignalState.POS_SUM], false);
+      checkSum(i, "negSum", e[i + CrdtSignalState.NEG_SUM], false);
+      checkSum(i, "posDecay", e[i + CrdtSignalState.POS_DECAY], true);
+      checkSum(i, "negDecay", e[i + CrdtSignalState.NEG_DECAY], true);
+    }
+    if (!lastSeenReplicaFound) {
+      throw invalid(
+          "lastSeenReplica", ReplicaIds.toString(s.lastSeenReplica), "must have an entry");
+    }
+  }
+
+  /** Sums are +0.0 or positive, +Infinity included, never NaN; decayed sums never subnormal. */
+  private static void checkSum(int i, String field, long bits, boolean decayed) {
+    boolean ok =
+        bits == 0 || (bits >= (decayed ? MIN_NORMAL_BITS : 1) && bits <= POSITIVE_INFINITY_BITS);
+    if (!ok) {
+      throw invalid(
+          entry(i, field),
+          Double.longBitsToDouble(bits),
+          decayed
+              ? "must be +0.0 or at least Double.MIN_NORMAL, not NaN"
+              : "must be +0.0 or positive, not NaN");
+    }
+  }
+
+  private static String entry(int index, String field) {
+    return "entry " + index / CrdtSignalState.STRIDE + " " + field;
+  }
+
+  private static InvalidArgumentException invalid(String field, Object value, String rule) {
+    return new InvalidArgumentException("crdt state " + field, value, rule);
+  }
+
+  private static int le(int v, boolean swap) {
+    return swap ? Integer.reverseBytes(v) : v;
+  }
+
+  private static long le(long v, boolean swap) {
+    return swap ? Long.reverseBytes(v) : v;
+  }
+}
