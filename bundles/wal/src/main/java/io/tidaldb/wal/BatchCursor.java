@@ -1,0 +1,144 @@
+package io.tidaldb.wal;
+
+import static io.tidaldb.wal.RecordDescriptor.*;
+
+import io.tidaldb.api.StorageException;
+import io.tidaldb.api.wal.RecordCursor;
+import io.tidaldb.api.wal.WalRecordKind;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The flyweight {@link RecordCursor} of a {@link BatchView}: walks the payload in place and reads
+ * fields at the offsets of {@link RecordDescriptor}. Allocates nothing except the name strings of
+ * definition records. Accessors of the other kind's fields throw {@link IllegalStateException}.
+ */
+final class BatchCursor implements RecordCursor {
+  private final BatchView batch;
+  private ByteBuffer buffer;
+  private int at;
+  private int next;
+  private int end;
+  private int remaining;
+  private long position;
+  private byte kind;
+
+  BatchCursor(BatchView batch) {
+    this.batch = batch;
+  }
+
+  void rewind() {
+    buffer = batch.buffer();
+    next = batch.offset() + BatchDescriptor.HEADER_LENGTH;
+    end = next + batch.payloadLength();
+    remaining = batch.recordCount();
+    position = batch.firstPosition() - 1;
+    at = -1;
+    kind = 0;
+  }
+
+  @Override
+  public boolean next() {
+    if (remaining <= 0) {
+      kind = 0;
+      return false;
+    }
+    int length = recordLength(buffer, next, end);
+    if (length < 0 || next + length > end) {
+      throw new StorageException(
+          batch.file()
+              + " at offset "
+              + (batch.fileOffset() + next - batch.offset())
+              + ": malformed record at position "
+              + (position + 1)
+              + " (kind "
+              + buffer.get(next)
+              + ")");
+    }
+    at = next;
+    next += length;
+    remaining--;
+    position++;
+    kind = buffer.get(at + KIND_OFFSET);
+    return true;
+  }
+
+  @Override
+  public long position() {
+    return position;
+  }
+
+  @Override
+  public byte kind() {
+    return kind;
+  }
+
+  @Override
+  public int seriesId() {
+    if (kind == 0) {
+      throw new IllegalStateException("no current record: call next() first");
+    }
+    return buffer.getInt(at + SERIES_ID_OFFSET);
+  }
+
+  @Override
+  public long entity() {
+    return buffer.getLong(signal() + SIGNAL_ENTITY_OFFSET);
+  }
+
+  @Override
+  public double weight() {
+    return buffer.getDouble(signal() + SIGNAL_WEIGHT_OFFSET);
+  }
+
+  @Override
+  public long eventTimeMillis() {
+    return buffer.getLong(signal() + SIGNAL_EVENT_TIME_OFFSET);
+  }
+
+  @Override
+  public long hlc() {
+    return buffer.getLong(signal() + SIGNAL_HLC_OFFSET);
+  }
+
+  @Override
+  public int origin() {
+    return buffer.getInt(signal() + SIGNAL_ORIGIN_OFFSET);
+  }
+
+  @Override
+  public String tenantName() {
+    return name(define() + DEFINE_TENANT_LENGTH_OFFSET);
+  }
+
+  @Override
+  public String typeName() {
+    int tenantLength = Byte.toUnsignedInt(buffer.get(define() + DEFINE_TENANT_LENGTH_OFFSET));
+    return name(at + DEFINE_TENANT_OFFSET + tenantLength);
+  }
+
+  private String name(int lengthAt) {
+    byte[] bytes = new byte[Byte.toUnsignedInt(buffer.get(lengthAt))];
+    buffer.get(lengthAt + 1, bytes);
+    return new String(bytes, StandardCharsets.US_ASCII);
+  }
+
+  private int signal() {
+    if (kind != WalRecordKind.SIGNAL) {
+      throw wrongKind(WalRecordKind.SIGNAL);
+    }
+    return at;
+  }
+
+  private int define() {
+    if (kind != WalRecordKind.DEFINE) {
+      throw wrongKind(WalRecordKind.DEFINE);
+    }
+    return at;
+  }
+
+  private IllegalStateException wrongKind(byte wanted) {
+    return new IllegalStateException(
+        "record at position " + position + " has kind " + kind + ", not " + wanted);
+  }
+}

@@ -1,0 +1,98 @@
+package io.tidaldb.wal;
+
+import io.tidaldb.api.wal.CommitListener;
+import java.io.IOException;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The body of a shard's commit thread ({@code tidal-wal-commit-<shard>}), the single writer of the
+ * shard's segments. Per batch: take the pending buffer (swapping in the spare), seal its header,
+ * write header and payload with one positional write, {@code force(false)} once, hand the batch to
+ * the {@link CommitListener}, then publish the bytes to readers and advance the durable position.
+ * Any failure (I/O or listener) stops the shard through {@link ShardWal#failed}; nothing is
+ * retried, so waiters never hang.
+ */
+final class CommitLoop implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(CommitLoop.class);
+
+  private enum Stage {
+    WAIT,
+    WRITE,
+    FSYNC,
+    LISTENER,
+    PUBLISH
+  }
+
+  private final ShardWal log;
+  private final SegmentWriter writer;
+  private final WalMetrics metrics;
+  private final CRC32C crc = new CRC32C();
+  private PendingBatch spare;
+  private Stage stage = Stage.WAIT;
+  private long batchPosition = -1;
+
+  CommitLoop(ShardWal log, SegmentWriter writer, WalMetrics metrics, PendingBatch spare) {
+    this.log = log;
+    this.writer = writer;
+    this.metrics = metrics;
+    this.spare = spare;
+  }
+
+  @Override
+  public void run() {
+    try {
+      PendingBatch batch;
+      while ((batch = log.takeBatch(spare)) != null) {
+        spare = null;
+        commit(batch);
+        spare = batch;
+      }
+    } catch (Throwable t) {
+      log.failed(describeStage(), t);
+    } finally {
+      try {
+        writer.close();
+      } catch (IOException e) {
+        LOG.error("shard {}: cannot close {}: {}", log.shard(), writer.file(), e.toString(), e);
+      }
+      log.commitThreadExited();
+    }
+  }
+
+  private void commit(PendingBatch batch) throws IOException {
+    batchPosition = batch.firstPosition;
+    int length = batch.seal(log.shard(), crc);
+    stage = Stage.WRITE;
+    long offset = writer.write(batch.io, batch.firstPosition);
+    stage = Stage.FSYNC;
+    long start = System.nanoTime();
+    writer.force();
+    metrics.batchWritten(batch.trigger, batch.count, length, System.nanoTime() - start);
+    CommitListener listener = log.listener();
+    if (listener != null) {
+      stage = Stage.LISTENER;
+      listener.onCommit(batch.view.wrap(batch.buffer, 0, writer.file(), offset));
+    }
+    stage = Stage.PUBLISH;
+    long end = batch.firstPosition + batch.count;
+    writer.publish(end);
+    log.durability().advance(end);
+    stage = Stage.WAIT;
+  }
+
+  private String describeStage() {
+    return switch (stage) {
+      case WAIT -> "commit thread failed while waiting for a batch";
+      case WRITE ->
+          "write of batch at position " + batchPosition + " to " + writer.file() + " failed";
+      case FSYNC ->
+          "fsync of " + writer.file() + " failed after batch at position " + batchPosition;
+      case LISTENER ->
+          "commit listener failed on batch at position " + batchPosition + " of " + writer.file();
+      case PUBLISH ->
+          "publishing batch at position " + batchPosition + " of " + writer.file() + " failed";
+    };
+  }
+}

@@ -1,0 +1,147 @@
+package io.tidaldb.wal;
+
+import io.tidaldb.api.StorageException;
+import io.tidaldb.api.TidalException;
+import io.tidaldb.api.UnavailableException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.PriorityQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A shard's durable position and the threads and futures waiting for it. The commit thread advances
+ * it after each batch; blocked callers wait on a condition with a deadline (no spinning) and
+ * futures are completed in position order, outside the lock. Once terminated (failure or close)
+ * every current and later waiter below the durable position is failed.
+ */
+final class DurabilityTracker {
+  private record Waiter(long position, CompletableFuture<Void> future) {}
+
+  private final int shard;
+  private final ReentrantLock lock = new ReentrantLock();
+  private final Condition advanced = lock.newCondition();
+  private final PriorityQueue<Waiter> futures =
+      new PriorityQueue<>(Comparator.comparingLong(Waiter::position));
+  private final List<CompletableFuture<Void>> due = new ArrayList<>();
+  private volatile long durable;
+  private volatile TidalException terminal;
+  private int sleepers;
+
+  DurabilityTracker(int shard, long durable) {
+    this.shard = shard;
+    this.durable = durable;
+  }
+
+  long durable() {
+    return durable;
+  }
+
+  void await(long position, long timeoutNanos) {
+    if (position < durable) {
+      return;
+    }
+    lock.lock();
+    sleepers++;
+    try {
+      long nanos = timeoutNanos;
+      while (position >= durable) {
+        if (terminal != null) {
+          throw copy(terminal);
+        }
+        if (nanos <= 0) {
+          throw new UnavailableException(
+              "shard "
+                  + shard
+                  + ": position "
+                  + position
+                  + " not durable within "
+                  + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
+                  + " ms (durable below "
+                  + durable
+                  + ")");
+        }
+        nanos = advanced.awaitNanos(nanos);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UnavailableException(
+          "shard " + shard + ": interrupted waiting for position " + position, e);
+    } finally {
+      sleepers--;
+      lock.unlock();
+    }
+  }
+
+  CompletableFuture<Void> when(long position) {
+    if (position < durable) {
+      return CompletableFuture.completedFuture(null);
+    }
+    lock.lock();
+    try {
+      if (position < durable) {
+        return CompletableFuture.completedFuture(null);
+      }
+      if (terminal != null) {
+        return CompletableFuture.failedFuture(copy(terminal));
+      }
+      Waiter waiter = new Waiter(position, new CompletableFuture<>());
+      futures.add(waiter);
+      return waiter.future();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Called by the commit thread only. */
+  void advance(long newDurable) {
+    lock.lock();
+    try {
+      durable = newDurable;
+      if (sleepers > 0) {
+        advanced.signalAll();
+      }
+      while (!futures.isEmpty() && futures.peek().position() < newDurable) {
+        due.add(futures.poll().future());
+      }
+    } finally {
+      lock.unlock();
+    }
+    if (!due.isEmpty()) {
+      for (int i = 0; i < due.size(); i++) {
+        due.get(i).complete(null);
+      }
+      due.clear();
+    }
+  }
+
+  /** Fails every waiter not yet durable, now and from now on; the first reason wins. */
+  void terminate(TidalException reason) {
+    List<Waiter> failed = new ArrayList<>();
+    lock.lock();
+    try {
+      if (terminal == null) {
+        terminal = reason;
+      }
+      failed.addAll(futures);
+      futures.clear();
+      advanced.signalAll();
+    } finally {
+      lock.unlock();
+    }
+    failed.sort(Comparator.comparingLong(Waiter::position));
+    for (Waiter w : failed) {
+      w.future().completeExceptionally(copy(terminal));
+    }
+  }
+
+  private static TidalException copy(TidalException reason) {
+    if (reason instanceof StorageException) {
+      return new StorageException(reason.getMessage(), reason.getCause());
+    }
+    return new UnavailableException(reason.getMessage(), reason.getCause());
+  }
+}

@@ -1,0 +1,186 @@
+package io.tidaldb.wal;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.wal.WalRecordKind;
+import java.nio.ByteBuffer;
+
+/**
+ * Layout of the records in a batch's payload. Every record starts with its kind byte ({@link
+ * WalRecordKind}); numbers are little-endian; records follow each other without padding.
+ *
+ * <pre>
+ * SIGNAL (kind 1), 41 bytes:
+ *  +------+-----------+--------+--------+---------------+--------+--------+
+ *  | kind | series id | entity | weight | event time ms | hlc    | origin |
+ *  | byte | int       | long   | double | long          | long   | int    |
+ *  +------+-----------+--------+--------+---------------+--------+--------+
+ *  0      1           5        13       21              29       37       41
+ *
+ * DEFINE (kind 2), 7 + t + y bytes:
+ *  +------+-----------+------+--------------+------+------------+
+ *  | kind | series id | t    | tenant name  | y    | type name  |
+ *  | byte | int       | byte | t bytes      | byte | y bytes    |
+ *  +------+-----------+------+--------------+------+------------+
+ *  0      1           5      6              6+t    7+t          7+t+y
+ *
+ *  t, y: unsigned name lengths (1..255); names are US-ASCII
+ * </pre>
+ */
+public final class RecordDescriptor {
+  /** Offset of the kind byte, in every record. */
+  public static final int KIND_OFFSET = 0;
+
+  /** Offset of the series id (int), in every record. */
+  public static final int SERIES_ID_OFFSET = 1;
+
+  /** Offset of a signal's entity id (long). */
+  public static final int SIGNAL_ENTITY_OFFSET = 5;
+
+  /** Offset of a signal's weight (double). */
+  public static final int SIGNAL_WEIGHT_OFFSET = 13;
+
+  /** Offset of a signal's event time in ms (long). */
+  public static final int SIGNAL_EVENT_TIME_OFFSET = 21;
+
+  /** Offset of a signal's HLC stamp (long). */
+  public static final int SIGNAL_HLC_OFFSET = 29;
+
+  /** Offset of a signal's origin replica id (int). */
+  public static final int SIGNAL_ORIGIN_OFFSET = 37;
+
+  /** Length of a signal record. */
+  public static final int SIGNAL_LENGTH = 41;
+
+  /** Offset of a definition's tenant name length (unsigned byte). */
+  public static final int DEFINE_TENANT_LENGTH_OFFSET = 5;
+
+  /** Offset of a definition's first tenant name byte. */
+  public static final int DEFINE_TENANT_OFFSET = 6;
+
+  /** Length of a definition without its two names. */
+  public static final int DEFINE_FIXED_LENGTH = 7;
+
+  /** The longest name a definition can hold. */
+  public static final int MAX_NAME_LENGTH = 255;
+
+  /** The longest record of any kind. */
+  public static final int MAX_RECORD_LENGTH = DEFINE_FIXED_LENGTH + 2 * MAX_NAME_LENGTH;
+
+  /** The shortest record of any kind. */
+  public static final int MIN_RECORD_LENGTH = DEFINE_FIXED_LENGTH;
+
+  private RecordDescriptor() {}
+
+  /**
+   * Writes a signal record at {@code offset} of a little-endian buffer.
+   *
+   * @param buffer the buffer (little-endian)
+   * @param offset where the record starts
+   * @param seriesId the series id
+   * @param entity the entity id
+   * @param weight the weight
+   * @param eventTimeMillis the event time
+   * @param hlc the HLC stamp
+   * @param origin the origin replica id
+   */
+  public static void writeSignal(
+      ByteBuffer buffer,
+      int offset,
+      int seriesId,
+      long entity,
+      double weight,
+      long eventTimeMillis,
+      long hlc,
+      int origin) {
+    buffer.put(offset + KIND_OFFSET, WalRecordKind.SIGNAL);
+    buffer.putInt(offset + SERIES_ID_OFFSET, seriesId);
+    buffer.putLong(offset + SIGNAL_ENTITY_OFFSET, entity);
+    buffer.putDouble(offset + SIGNAL_WEIGHT_OFFSET, weight);
+    buffer.putLong(offset + SIGNAL_EVENT_TIME_OFFSET, eventTimeMillis);
+    buffer.putLong(offset + SIGNAL_HLC_OFFSET, hlc);
+    buffer.putInt(offset + SIGNAL_ORIGIN_OFFSET, origin);
+  }
+
+  /**
+   * Returns the length of a definition record, checking both names.
+   *
+   * @param tenant the tenant's name
+   * @param type the type's name
+   * @return the record's length
+   * @throws InvalidArgumentException if a name is null, empty, too long or not US-ASCII
+   */
+  public static int defineLength(String tenant, String type) {
+    checkName("tenant", tenant);
+    checkName("type", type);
+    return DEFINE_FIXED_LENGTH + tenant.length() + type.length();
+  }
+
+  /**
+   * Writes a definition record at {@code offset}; the names must have passed {@link #defineLength}.
+   *
+   * @param buffer the buffer (little-endian)
+   * @param offset where the record starts
+   * @param seriesId the series id
+   * @param tenant the tenant's name
+   * @param type the type's name
+   * @return the record's length
+   */
+  public static int writeDefine(
+      ByteBuffer buffer, int offset, int seriesId, String tenant, String type) {
+    buffer.put(offset + KIND_OFFSET, WalRecordKind.DEFINE);
+    buffer.putInt(offset + SERIES_ID_OFFSET, seriesId);
+    int at = putName(buffer, offset + DEFINE_TENANT_LENGTH_OFFSET, tenant);
+    at = putName(buffer, at, type);
+    return at - offset;
+  }
+
+  /**
+   * Returns the length of the record at {@code offset}, or -1 if its kind is unknown.
+   *
+   * @param buffer the buffer holding the record
+   * @param offset where the record starts
+   * @param limit the end of the payload (exclusive), to bound a definition's length bytes
+   * @return the length, or -1 for an unknown kind or a definition cut by {@code limit}
+   */
+  public static int recordLength(ByteBuffer buffer, int offset, int limit) {
+    byte kind = buffer.get(offset + KIND_OFFSET);
+    if (kind == WalRecordKind.SIGNAL) {
+      return SIGNAL_LENGTH;
+    }
+    if (kind != WalRecordKind.DEFINE || offset + DEFINE_FIXED_LENGTH > limit) {
+      return -1;
+    }
+    int tenantLength = Byte.toUnsignedInt(buffer.get(offset + DEFINE_TENANT_LENGTH_OFFSET));
+    int typeLengthAt = offset + DEFINE_TENANT_OFFSET + tenantLength;
+    if (typeLengthAt >= limit) {
+      return -1;
+    }
+    return DEFINE_FIXED_LENGTH + tenantLength + Byte.toUnsignedInt(buffer.get(typeLengthAt));
+  }
+
+  private static int putName(ByteBuffer buffer, int at, String name) {
+    int length = name.length();
+    buffer.put(at++, (byte) length);
+    for (int i = 0; i < length; i++) {
+      buffer.put(at++, (byte) name.charAt(i));
+    }
+    return at;
+  }
+
+  private static void checkName(String what, String name) {
+    if (name == null) {
+      throw new InvalidArgumentException(what, null, "must not be null");
+    }
+    int length = name.length();
+    if (length == 0 || length > MAX_NAME_LENGTH) {
+      throw new InvalidArgumentException(
+          what, name, "is " + length + " characters, must be 1 to " + MAX_NAME_LENGTH);
+    }
+    for (int i = 0; i < length; i++) {
+      if (name.charAt(i) > 0x7F) {
+        throw new InvalidArgumentException(
+            what, name, "must be US-ASCII, character " + i + " is not");
+      }
+    }
+  }
+}

@@ -1,0 +1,99 @@
+package io.tidaldb.wal;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * The commit thread's handle on a shard's active segment: writes whole batches at the segment's
+ * end, rolls to a new segment (named by the batch's first position, directory fsynced) when the
+ * batch would take the segment beyond its size, and forces the data. Single-threaded.
+ */
+final class SegmentWriter implements AutoCloseable {
+  private final Path directory;
+  private final int shard;
+  private final long segmentBytes;
+  private final SegmentList segments;
+  private final WalMetrics metrics;
+  private FileChannel channel;
+  private Segment active;
+  private long size;
+
+  SegmentWriter(
+      Path directory, int shard, long segmentBytes, SegmentList segments, WalMetrics metrics)
+      throws IOException {
+    this.directory = directory;
+    this.shard = shard;
+    this.segmentBytes = segmentBytes;
+    this.segments = segments;
+    this.metrics = metrics;
+    Segment last = segments.last();
+    if (last != null) {
+      channel = FileChannel.open(last.path(), StandardOpenOption.WRITE);
+      active = last;
+      size = last.durableBytes();
+    }
+  }
+
+  /** The file the next write goes to, or the last one written, for error messages. */
+  Path file() {
+    return active == null ? directory : active.path();
+  }
+
+  /**
+   * Writes one batch (from the buffer's position to its limit) at the end of the active segment,
+   * rolling first if needed.
+   *
+   * @return the batch's offset in its segment
+   */
+  long write(ByteBuffer batch, long firstPosition) throws IOException {
+    int length = batch.remaining();
+    if (active == null || (size > 0 && size + length > segmentBytes)) {
+      roll(firstPosition);
+    }
+    long offset = size;
+    while (batch.hasRemaining()) {
+      channel.write(batch, offset + (length - batch.remaining()));
+    }
+    size += length;
+    return offset;
+  }
+
+  void force() throws IOException {
+    channel.force(false);
+  }
+
+  /** Lets readers see everything written so far, up to {@code endPosition}. */
+  void publish(long endPosition) {
+    active.published(size, endPosition);
+  }
+
+  private void roll(long firstPosition) throws IOException {
+    Path path = directory.resolve(SegmentFiles.name(shard, firstPosition));
+    FileChannel next =
+        FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    try {
+      SegmentFiles.syncDirectory(directory);
+    } catch (IOException e) {
+      next.close();
+      throw e;
+    }
+    if (channel != null) {
+      channel.close();
+    }
+    channel = next;
+    size = 0;
+    active = new Segment(path, firstPosition, 0, firstPosition);
+    segments.add(active);
+    metrics.segmentCreated();
+  }
+
+  @Override
+  public void close() throws IOException {
+    if (channel != null) {
+      channel.close();
+    }
+  }
+}

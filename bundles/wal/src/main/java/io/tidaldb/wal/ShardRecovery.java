@@ -1,0 +1,163 @@
+package io.tidaldb.wal;
+
+import io.tidaldb.api.StorageException;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Recovers one shard's segments when the log opens: verifies every batch in order (magic, version,
+ * shard, position continuity within and across segments, lengths, CRC32C), truncates a torn tail of
+ * the last segment with one WARN, and refuses any other damage with a {@link StorageException}
+ * naming the file, the byte offset and what was wrong. Nothing is ever skipped silently.
+ *
+ * <p>A bad batch is a torn tail only if it lies in the last segment, no sound batch follows it, and
+ * the bytes from its start to the end of the file are what an interrupted write leaves: fewer bytes
+ * than a header; only zeros; a header prefix followed by zeros; a sound header whose batch extends
+ * beyond the end of the file; or a sound header whose payload fails the CRC and is followed by
+ * nothing but zeros.
+ */
+final class ShardRecovery {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardRecovery.class);
+
+  private final int shard;
+  private final BatchScanner scanner;
+  private final List<Segment> segments = new ArrayList<>();
+  private long nextPosition;
+  private long epoch;
+  private long records;
+
+  private ShardRecovery(int shard, BatchScanner scanner) {
+    this.shard = shard;
+    this.scanner = scanner;
+  }
+
+  /**
+   * Recovers a shard from its segment files.
+   *
+   * @param shard the shard
+   * @param files its segment files, in position order
+   * @param scanner the scanner to read them with
+   * @return the recovered state
+   */
+  static ShardRecovery recover(int shard, List<Path> files, BatchScanner scanner) {
+    ShardRecovery recovery = new ShardRecovery(shard, scanner);
+    for (int i = 0; i < files.size(); i++) {
+      recovery.recoverSegment(files.get(i), i == files.size() - 1);
+    }
+    if (!files.isEmpty()) {
+      LOG.info(
+          "shard {}: recovered {} records in {} segments, positions {} to {}, epoch {}",
+          shard,
+          recovery.records,
+          files.size(),
+          recovery.segments.get(0).firstPosition(),
+          recovery.nextPosition,
+          recovery.epoch);
+    }
+    return recovery;
+  }
+
+  List<Segment> segments() {
+    return segments;
+  }
+
+  long nextPosition() {
+    return nextPosition;
+  }
+
+  long epoch() {
+    return epoch;
+  }
+
+  private void recoverSegment(Path file, boolean last) {
+    long first = SegmentFiles.parse(file)[1];
+    if (!segments.isEmpty() && first != nextPosition) {
+      throw new StorageException(
+          file
+              + " at offset 0: segment starts at position "
+              + first
+              + " but the previous segment ends at position "
+              + nextPosition
+              + " (gap between segments)");
+    }
+    nextPosition = first;
+    long offset;
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
+      scanner.open(channel, file);
+      offset = scan(file, channel.size(), last);
+    } catch (IOException e) {
+      throw new StorageException(file + ": cannot read segment during recovery: " + e, e);
+    }
+    segments.add(new Segment(file, first, offset, nextPosition));
+  }
+
+  /** Scans the batches of one segment; returns the end of the last sound batch. */
+  private long scan(Path file, long size, boolean last) throws IOException {
+    long offset = 0;
+    while (offset < size) {
+      BatchProblem problem = scanner.check(offset, size, shard, nextPosition);
+      if (problem == null) {
+        BatchView batch = scanner.view();
+        offset += batch.length();
+        nextPosition = batch.endPosition();
+        epoch = batch.epoch();
+        records += batch.recordCount();
+        continue;
+      }
+      String detail = scanner.detail();
+      if (last && isTornTail(problem, offset, size)) {
+        truncate(file, offset, size, detail);
+        return offset;
+      }
+      throw new StorageException(
+          file
+              + " at offset "
+              + offset
+              + ": corrupt batch ("
+              + detail
+              + ")"
+              + (last ? "" : " in a segment that is not the last")
+              + "; refusing to open shard "
+              + shard);
+    }
+    return offset;
+  }
+
+  private boolean isTornTail(BatchProblem problem, long offset, long size) throws IOException {
+    if (problem == BatchProblem.TRUNCATED_HEADER) {
+      return true;
+    }
+    long lastNonZero = scanner.lastNonZero(offset, size);
+    if (lastNonZero < 0) {
+      return true;
+    }
+    if (problem.headerSound()) {
+      long claimedEnd = scanner.claimedEnd();
+      boolean torn =
+          problem == BatchProblem.BEYOND_END
+              || (problem == BatchProblem.BAD_CRC && lastNonZero < claimedEnd);
+      return torn && scanner.findSoundBatch(offset + 1, size, shard) < 0;
+    }
+    return lastNonZero < offset + BatchDescriptor.HEADER_LENGTH;
+  }
+
+  private void truncate(Path file, long offset, long size, String detail) throws IOException {
+    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+      channel.truncate(offset);
+      channel.force(true);
+    }
+    LOG.warn(
+        "shard {}: truncated torn tail of {} at offset {}: dropped {} bytes ({})",
+        shard,
+        file,
+        offset,
+        size - offset,
+        detail);
+  }
+}

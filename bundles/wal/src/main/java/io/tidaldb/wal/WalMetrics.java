@@ -1,0 +1,190 @@
+package io.tidaldb.wal;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Live counters of a {@link WalEngine}, summed over its shards. Updated once per batch by the
+ * commit threads (never per record on the append path); readable from any thread.
+ *
+ * <p>Every committed batch was closed by exactly one trigger, so {@code sizeTriggers() +
+ * delayTriggers() + immediateTriggers() == batches()}.
+ */
+public final class WalMetrics {
+  private final LongAdder batches = new LongAdder();
+  private final LongAdder records = new LongAdder();
+  private final LongAdder bytes = new LongAdder();
+  private final LongAdder fsyncs = new LongAdder();
+  private final LongAdder fsyncNanos = new LongAdder();
+  private final LongAdder sizeTriggers = new LongAdder();
+  private final LongAdder delayTriggers = new LongAdder();
+  private final LongAdder immediateTriggers = new LongAdder();
+  private final LongAdder appendTimeouts = new LongAdder();
+  private final LongAdder failures = new LongAdder();
+  private final LongAdder segmentsCreated = new LongAdder();
+  private final LongAdder segmentsDeleted = new LongAdder();
+
+  WalMetrics() {}
+
+  /**
+   * Returns the number of batches written.
+   *
+   * @return batches
+   */
+  public long batches() {
+    return batches.sum();
+  }
+
+  /**
+   * Returns the number of records written.
+   *
+   * @return records
+   */
+  public long records() {
+    return records.sum();
+  }
+
+  /**
+   * Returns the number of bytes written, headers included.
+   *
+   * @return bytes
+   */
+  public long bytes() {
+    return bytes.sum();
+  }
+
+  /**
+   * Returns the number of fsyncs of segment files (directory syncs not included).
+   *
+   * @return fsyncs
+   */
+  public long fsyncs() {
+    return fsyncs.sum();
+  }
+
+  /**
+   * Returns the time spent in segment fsyncs.
+   *
+   * @return total ns
+   */
+  public long fsyncNanosTotal() {
+    return fsyncNanos.sum();
+  }
+
+  /**
+   * Returns how many batches closed because the pending buffer was full.
+   *
+   * @return size-triggered batches
+   */
+  public long sizeTriggers() {
+    return sizeTriggers.sum();
+  }
+
+  /**
+   * Returns how many batches closed because the group commit delay had passed.
+   *
+   * @return delay-triggered batches
+   */
+  public long delayTriggers() {
+    return delayTriggers.sum();
+  }
+
+  /**
+   * Returns how many batches closed at once: no delay configured, or the log was closing.
+   *
+   * @return immediately triggered batches
+   */
+  public long immediateTriggers() {
+    return immediateTriggers.sum();
+  }
+
+  /**
+   * Returns how many appends gave up waiting for room in a full pending buffer.
+   *
+   * @return append timeouts
+   */
+  public long appendTimeouts() {
+    return appendTimeouts.sum();
+  }
+
+  /**
+   * Returns how many shard logs stopped on a write, fsync or listener failure.
+   *
+   * @return failures
+   */
+  public long failures() {
+    return failures.sum();
+  }
+
+  /**
+   * Returns how many segment files were created.
+   *
+   * @return segments created
+   */
+  public long segmentsCreated() {
+    return segmentsCreated.sum();
+  }
+
+  /**
+   * Returns how many segment files truncation deleted.
+   *
+   * @return segments deleted
+   */
+  public long segmentsDeleted() {
+    return segmentsDeleted.sum();
+  }
+
+  void batchWritten(CommitTrigger trigger, int recordCount, int byteCount, long forceNanos) {
+    batches.increment();
+    records.add(recordCount);
+    bytes.add(byteCount);
+    fsyncs.increment();
+    fsyncNanos.add(forceNanos);
+    switch (trigger) {
+      case SIZE -> sizeTriggers.increment();
+      case DELAY -> delayTriggers.increment();
+      case IMMEDIATE -> immediateTriggers.increment();
+      default -> throw new IllegalArgumentException("not a closing trigger: " + trigger);
+    }
+  }
+
+  void appendTimedOut() {
+    appendTimeouts.increment();
+  }
+
+  void failed() {
+    failures.increment();
+  }
+
+  void segmentCreated() {
+    segmentsCreated.increment();
+  }
+
+  void segmentsDeleted(int count) {
+    segmentsDeleted.add(count);
+  }
+
+  @Override
+  public String toString() {
+    return "WalMetrics[batches="
+        + batches()
+        + ", records="
+        + records()
+        + ", bytes="
+        + bytes()
+        + ", fsyncs="
+        + fsyncs()
+        + ", fsyncNanosTotal="
+        + fsyncNanosTotal()
+        + ", sizeTriggers="
+        + sizeTriggers()
+        + ", delayTriggers="
+        + delayTriggers()
+        + ", immediateTriggers="
+        + immediateTriggers()
+        + ", appendTimeouts="
+        + appendTimeouts()
+        + ", failures="
+        + failures()
+        + "]";
+  }
+}

@@ -1,0 +1,138 @@
+package io.tidaldb.wal.component;
+
+import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.api.wal.WriteAheadLog;
+import io.tidaldb.wal.WalConfig;
+import io.tidaldb.wal.WalEngine;
+import java.nio.file.Path;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The {@link WriteAheadLog} service: a thin DS shell that opens a {@link WalEngine} from its
+ * configuration (PID {@code io.tidaldb.wal}) when activated and closes it when deactivated. A
+ * configuration change re-activates it, which closes and re-opens the log.
+ */
+@Component(service = WriteAheadLog.class, configurationPid = "io.tidaldb.wal")
+@Designate(ocd = WalComponent.Config.class)
+public final class WalComponent implements WriteAheadLog {
+
+  /** Configuration of the write-ahead log service. */
+  @ObjectClassDefinition(
+      name = "TidalDB write-ahead log",
+      description = "Segmented, shard-aware write-ahead log with group commit.")
+  public @interface Config {
+    /**
+     * Returns the directory holding the segments.
+     *
+     * @return a path, relative to the working directory or absolute
+     */
+    @AttributeDefinition(description = "Directory holding every shard's segment files.")
+    String directory() default "data/wal";
+
+    /**
+     * Returns the number of shards.
+     *
+     * @return the shard count, fixed for the cluster
+     */
+    @AttributeDefinition(description = "Number of shards (fixed per cluster).")
+    int shardCount() default 4;
+
+    /**
+     * Returns the segment size.
+     *
+     * @return bytes at which a segment rolls
+     */
+    @AttributeDefinition(description = "Size in bytes at which a segment file rolls.")
+    long segmentBytes() default 64L << 20;
+
+    /**
+     * Returns the largest batch payload.
+     *
+     * @return bytes per shard pending buffer
+     */
+    @AttributeDefinition(description = "Capacity in bytes of each shard's pending batch buffer.")
+    int maxBatchBytes() default 4 << 20;
+
+    /**
+     * Returns the group commit delay.
+     *
+     * @return microseconds a batch stays open after its first record; 0 for natural batching
+     */
+    @AttributeDefinition(
+        description =
+            "Microseconds a batch stays open after its first record (0: natural batching).")
+    long groupCommitDelayMicros() default 0;
+
+    /**
+     * Returns the append timeout.
+     *
+     * @return milliseconds an append waits for room in a full buffer
+     */
+    @AttributeDefinition(
+        description = "Milliseconds an append waits for room in a full pending buffer.")
+    long appendTimeoutMillis() default 5000;
+  }
+
+  private final WalEngine engine;
+
+  /**
+   * Opens the engine.
+   *
+   * @param config the component's configuration
+   */
+  @Activate
+  public WalComponent(Config config) {
+    this.engine = WalEngine.open(toWalConfig(config));
+  }
+
+  /**
+   * Translates the component configuration into the engine's, validating every value.
+   *
+   * @param config the component's configuration
+   * @return the engine's configuration
+   */
+  static WalConfig toWalConfig(Config config) {
+    return WalConfig.builder(Path.of(config.directory()))
+        .shardCount(config.shardCount())
+        .segmentBytes(config.segmentBytes())
+        .maxBatchBytes(config.maxBatchBytes())
+        .groupCommitDelayNanos(Math.multiplyExact(config.groupCommitDelayMicros(), 1000L))
+        .appendTimeoutMillis(config.appendTimeoutMillis())
+        .build();
+  }
+
+  /** Closes the engine: commits what is pending and stops the commit threads. */
+  @Deactivate
+  public void deactivate() {
+    engine.close();
+  }
+
+  /**
+   * Returns the engine behind this service, for metrics.
+   *
+   * @return the engine
+   */
+  public WalEngine engine() {
+    return engine;
+  }
+
+  @Override
+  public int shardCount() {
+    return engine.shardCount();
+  }
+
+  @Override
+  public ShardLog shard(int shard) {
+    return engine.shard(shard);
+  }
+
+  @Override
+  public void close() {
+    engine.close();
+  }
+}
