@@ -26,7 +26,8 @@ public final class PnCounter {
    * @param replica the replica id (see {@link ReplicaIds})
    */
   public void increment(int replica) {
-    entries[slot(replica) + POSITIVE]++;
+    int at = slot(replica); // before indexing: slot() may replace the array
+    entries[at + POSITIVE]++;
   }
 
   /**
@@ -35,7 +36,8 @@ public final class PnCounter {
    * @param replica the replica id (see {@link ReplicaIds})
    */
   public void decrement(int replica) {
-    entries[slot(replica) + NEGATIVE]++;
+    int at = slot(replica);
+    entries[at + NEGATIVE]++;
   }
 
   /**
