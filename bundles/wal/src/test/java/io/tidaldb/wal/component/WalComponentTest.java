@@ -1,0 +1,79 @@
+package io.tidaldb.wal.component;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.wal.WalConfig;
+import java.lang.annotation.Annotation;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The DS shell builds the engine from its configuration and delegates to it. */
+class WalComponentTest {
+  @TempDir Path dir;
+
+  @Test
+  void shouldOpenEngineFromConfigurationAndCloseItOnDeactivate() {
+    WalComponent component = new WalComponent(config(dir.toString(), 2, 250));
+    assertEquals(2, component.shardCount());
+    WalConfig c = component.engine().config();
+    assertEquals(250_000, c.groupCommitDelayNanos());
+    assertEquals(1 << 20, c.segmentBytes());
+    ShardLog log = component.shard(1);
+    log.awaitDurable(log.appendSignal(1, 2, 3, 4, 5, 6), TimeUnit.SECONDS.toNanos(10));
+    component.deactivate();
+    assertThrows(UnavailableException.class, () -> log.appendSignal(1, 2, 3, 4, 5, 6));
+  }
+
+  @Test
+  void shouldRejectInvalidConfigurationNamingTheValue() {
+    InvalidArgumentException e =
+        assertThrows(
+            InvalidArgumentException.class, () -> new WalComponent(config(dir.toString(), 0, 0)));
+    assertEquals("shardCount", e.argument());
+  }
+
+  private static WalComponent.Config config(String directory, int shards, long delayMicros) {
+    return new WalComponent.Config() {
+      @Override
+      public Class<? extends Annotation> annotationType() {
+        return WalComponent.Config.class;
+      }
+
+      @Override
+      public String directory() {
+        return directory;
+      }
+
+      @Override
+      public int shardCount() {
+        return shards;
+      }
+
+      @Override
+      public long segmentBytes() {
+        return 1 << 20;
+      }
+
+      @Override
+      public int maxBatchBytes() {
+        return 64 << 10;
+      }
+
+      @Override
+      public long groupCommitDelayMicros() {
+        return delayMicros;
+      }
+
+      @Override
+      public long appendTimeoutMillis() {
+        return 1000;
+      }
+    };
+  }
+}
