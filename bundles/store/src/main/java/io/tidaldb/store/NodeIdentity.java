@@ -20,10 +20,10 @@ import org.slf4j.LoggerFactory;
  * The durable identity of this node's CRDT replica: (region, incarnation), kept in {@code node.id}.
  *
  * <p>Rule (see docs/ARCHITECTURE.md, "Replica identity"): a region ships only what its own WAL has
- * made durable, so after a crash it still holds everything any other replica may have seen from
- * it, and it keeps counting under the same replica id. The incarnation is bumped only when the
- * region's data is lost: {@code node.id} says data was written ({@code written=true}) but neither
- * WAL records nor snapshots are left. Then entries under the old id may exist elsewhere with higher
+ * made durable, so after a crash it still holds everything any other replica may have seen from it,
+ * and it keeps counting under the same replica id. The incarnation is bumped only when the region's
+ * data is lost: {@code node.id} says data was written ({@code written=true}) but neither WAL
+ * records nor snapshots are left. Then entries under the old id may exist elsewhere with higher
  * counts than this node will ever reach again, and a fresh id keeps entrywise max from swallowing
  * new writes.
  */
@@ -55,7 +55,8 @@ final class NodeIdentity {
     if (!Files.exists(file)) {
       if (hasData) {
         throw new StorageException(
-            file + " is missing but the WAL or snapshots hold data: refusing to guess the replica"
+            file
+                + " is missing but the WAL or snapshots hold data: refusing to guess the replica"
                 + " incarnation (restore node.id, or move the data away to start empty)");
       }
       NodeIdentity fresh = new NodeIdentity(file, region, 0, false);

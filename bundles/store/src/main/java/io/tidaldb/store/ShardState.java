@@ -59,7 +59,7 @@ final class ShardState implements CommitListener {
 
   /** Loads the newest valid snapshot, then replays the WAL from its position. */
   void recover() {
-    long from = snapshots.loadLatest(shard, log, registry, states);
+    long from = snapshots.loadLatest(log, registry, states);
     snapshotPosition = from;
     appliedPosition = from;
     long replayed = 0;
@@ -105,12 +105,12 @@ final class ShardState implements CommitListener {
       if (position == snapshotPosition) {
         return;
       }
-      snapshots.write(shard, position, registry.snapshot(), states);
+      snapshots.write(position, registry.snapshot(), states);
       snapshotPosition = position;
     } finally {
       lock.readLock().unlock();
     }
-    long keepFrom = snapshots.trim(shard);
+    long keepFrom = snapshots.trim();
     int deleted = log.truncateBefore(keepFrom);
     LOG.debug("shard {} snapshot at {}; {} WAL segments deleted", shard, snapshotPosition, deleted);
   }
@@ -137,7 +137,11 @@ final class ShardState implements CommitListener {
     long end = batch.firstPosition() + batch.recordCount();
     if (batch.firstPosition() > expected) {
       throw new StorageException(
-          source + ": batch starts at position " + batch.firstPosition() + ", expected " + expected);
+          source
+              + ": batch starts at position "
+              + batch.firstPosition()
+              + ", expected "
+              + expected);
     }
     if (end <= expected) {
       return 0;
@@ -169,7 +173,10 @@ final class ShardState implements CommitListener {
       SeriesRegistry.Series series = registry.get(c.seriesId());
       if (series == null) {
         throw new StorageException(
-            source + ": signal at position " + c.position() + " uses undefined series "
+            source
+                + ": signal at position "
+                + c.position()
+                + " uses undefined series "
                 + c.seriesId());
       }
       CrdtSignalState state = states.getOrCreate(c.seriesId(), c.entity());

@@ -60,7 +60,6 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
     this.tenants = config.tenants();
     this.ackTimeoutNanos = config.ackTimeout().toNanos();
     this.clock = new HybridLogicalClock(config.clock(), config.maxFutureSkewMillis());
-    Snapshots snapshots = new Snapshots(config.directory(), config.snapshotsToKeep());
     this.shards = new ShardState[wal.shardCount()];
     for (int i = 0; i < shards.length; i++) {
       shards[i] =
@@ -68,7 +67,7 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
               i,
               wal.shard(i),
               new SeriesRegistry(config::decayFor),
-              snapshots,
+              new Snapshots(config.directory(), i, config.snapshotsToKeep()),
               clock,
               config.snapshotEveryRecords(),
               position -> identity.markWritten());
@@ -98,8 +97,7 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
     } catch (IOException e) {
       throw new StorageException("cannot create store directory " + config.directory(), e);
     }
-    Snapshots snapshots = new Snapshots(config.directory(), config.snapshotsToKeep());
-    boolean hasData = snapshots.any();
+    boolean hasData = Snapshots.any(config.directory());
     for (int i = 0; i < wal.shardCount() && !hasData; i++) {
       hasData = wal.shard(i).durablePosition() > 0;
     }
@@ -126,16 +124,16 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
     checkOpen();
     validate(tenant, type, weight, eventTimeMillis);
     int shard = router.shardOf(tenant, entity);
-    return SignalTickets.ticket(shard, append(shards[shard], tenant, type, entity, weight,
-        eventTimeMillis, clock.now()));
+    return SignalTickets.ticket(
+        shard, append(shards[shard], tenant, type, entity, weight, eventTimeMillis, clock.now()));
   }
 
   @Override
   public void awaitDurable(long ticket, Duration timeout) {
     int shard = SignalTickets.shard(ticket);
     if (shard >= shards.length) {
-      throw new InvalidArgumentException("ticket", ticket, "names shard " + shard + " of "
-          + shards.length);
+      throw new InvalidArgumentException(
+          "ticket", ticket, "names shard " + shard + " of " + shards.length);
     }
     shards[shard].log.awaitDurable(SignalTickets.position(ticket), timeout.toNanos());
   }
@@ -302,8 +300,8 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
     try {
       checkpoint();
     } catch (RuntimeException e) {
-      LOG.warn("store close: final checkpoint failed, the WAL still holds everything: {}",
-          e.toString());
+      LOG.warn(
+          "store close: final checkpoint failed, the WAL still holds everything: {}", e.toString());
     } finally {
       for (ShardState s : shards) {
         s.log.setCommitListener(null);

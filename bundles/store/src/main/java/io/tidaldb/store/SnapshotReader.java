@@ -45,7 +45,12 @@ final class SnapshotReader {
       if ((int) crc.getValue() != h.getInt(BODY_CRC_OFFSET)) {
         throw corrupt(file, HEADER_LENGTH, "body CRC32C mismatch over " + bodyLength + " bytes");
       }
-      readBody(file, body, h.getInt(SERIES_COUNT_OFFSET), h.getLong(ENTRY_COUNT_OFFSET), registry,
+      readBody(
+          file,
+          body,
+          h.getInt(SERIES_COUNT_OFFSET),
+          h.getLong(ENTRY_COUNT_OFFSET),
+          registry,
           states);
       return h.getLong(POSITION_OFFSET);
     } catch (IOException e) {

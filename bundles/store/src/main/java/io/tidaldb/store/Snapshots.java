@@ -13,24 +13,27 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The snapshot files of every shard in one directory: choosing the newest valid one on recovery,
- * writing new ones and keeping the newest {@code keep}. The WAL is trimmed only up to the oldest
- * kept snapshot, so a corrupt newest snapshot can fall back to the previous one plus the WAL.
+ * The snapshot files of one shard (all shards share one directory): choosing the newest valid one
+ * on recovery, writing new ones and keeping the newest {@code keep}. The WAL is trimmed only up to
+ * the oldest kept snapshot, so a corrupt newest snapshot can fall back to the previous one plus the
+ * WAL.
  */
 final class Snapshots {
   private static final Logger LOG = LoggerFactory.getLogger(Snapshots.class);
 
   private final Path directory;
+  private final int shard;
   private final int keep;
   private final SnapshotWriter writer = new SnapshotWriter();
 
-  Snapshots(Path directory, int keep) {
+  Snapshots(Path directory, int shard, int keep) {
     this.directory = directory;
+    this.shard = shard;
     this.keep = keep;
   }
 
-  /** Returns whether any snapshot file exists. */
-  boolean any() {
+  /** Returns whether any snapshot file of any shard exists in {@code directory}. */
+  static boolean any(Path directory) {
     try (Stream<Path> files = Files.list(directory)) {
       return files.anyMatch(f -> f.getFileName().toString().endsWith(SnapshotDescriptor.SUFFIX));
     } catch (IOException e) {
@@ -39,21 +42,25 @@ final class Snapshots {
   }
 
   /**
-   * Loads the newest snapshot of a shard that is valid and that the WAL can continue, falling
+   * Loads the newest snapshot of the shard that is valid and that the WAL can continue, falling
    * back to older ones (each rejection logged at ERROR with its reason).
    *
    * @return the position to replay the WAL from
    * @throws StorageException if no usable snapshot exists but the WAL no longer starts at 0
    */
-  long loadLatest(int shard, ShardLog log, SeriesRegistry registry, EntityStateMap states) {
+  long loadLatest(ShardLog log, SeriesRegistry registry, EntityStateMap states) {
     List<String> rejected = new ArrayList<>();
-    for (Path file : list(shard)) {
+    for (Path file : list()) {
       long position = positionOf(file);
       if (position < log.startPosition() || position > log.durablePosition()) {
-        rejected.add(file + " (WAL holds " + log.startPosition() + ".." + log.durablePosition()
-            + ")");
-        LOG.error("snapshot {} at position {} does not fit the WAL {}..{}; trying an older one",
-            file, position, log.startPosition(), log.durablePosition());
+        rejected.add(
+            file + " (WAL holds " + log.startPosition() + ".." + log.durablePosition() + ")");
+        LOG.error(
+            "snapshot {} at position {} does not fit the WAL {}..{}; trying an older one",
+            file,
+            position,
+            log.startPosition(),
+            log.durablePosition());
         continue;
       }
       try {
@@ -72,27 +79,35 @@ final class Snapshots {
     }
     if (log.startPosition() > 0) {
       throw new StorageException(
-          "shard " + shard + ": no usable snapshot and the WAL starts at position "
-              + log.startPosition() + ", so records below it are lost; rejected: " + rejected);
+          "shard "
+              + shard
+              + ": no usable snapshot and the WAL starts at position "
+              + log.startPosition()
+              + ", so records below it are lost; rejected: "
+              + rejected);
     }
     return 0;
   }
 
-  /** Writes a snapshot of a shard at {@code position}. */
-  void write(int shard, long position, SeriesRegistry.Series[] series, EntityStateMap states) {
+  /** Writes a snapshot of the shard at {@code position}. */
+  void write(long position, SeriesRegistry.Series[] series, EntityStateMap states) {
     long started = System.nanoTime();
     Path file = writer.write(directory, shard, position, series, states);
-    LOG.info("shard {}: snapshot {} of {} entities written in {} ms", shard, file.getFileName(),
-        states.size(), (System.nanoTime() - started) / 1_000_000);
+    LOG.info(
+        "shard {}: snapshot {} of {} entities written in {} ms",
+        shard,
+        file.getFileName(),
+        states.size(),
+        (System.nanoTime() - started) / 1_000_000);
   }
 
   /**
-   * Deletes all but the newest {@code keep} snapshots of a shard.
+   * Deletes all but the newest {@code keep} snapshots of the shard.
    *
    * @return the position of the oldest kept snapshot (the WAL must stay readable from there)
    */
-  long trim(int shard) {
-    List<Path> files = list(shard);
+  long trim() {
+    List<Path> files = list();
     for (Path old : files.subList(Math.min(keep, files.size()), files.size())) {
       try {
         Files.deleteIfExists(old);
@@ -105,15 +120,16 @@ final class Snapshots {
     return kept.size() < keep ? 0 : positionOf(kept.get(kept.size() - 1));
   }
 
-  /** Returns a shard's snapshot files, newest (highest position) first. */
-  List<Path> list(int shard) {
+  /** Returns the shard's snapshot files, newest (highest position) first. */
+  List<Path> list() {
     String prefix = SnapshotDescriptor.prefix(shard);
     try (Stream<Path> files = Files.list(directory)) {
       return files
-          .filter(f -> {
-            String n = f.getFileName().toString();
-            return n.startsWith(prefix) && n.endsWith(SnapshotDescriptor.SUFFIX);
-          })
+          .filter(
+              f -> {
+                String n = f.getFileName().toString();
+                return n.startsWith(prefix) && n.endsWith(SnapshotDescriptor.SUFFIX);
+              })
           .sorted(Comparator.comparingLong(Snapshots::positionOf).reversed())
           .toList();
     } catch (IOException e) {
@@ -123,7 +139,8 @@ final class Snapshots {
 
   static long positionOf(Path file) {
     String n = file.getFileName().toString();
-    String digits = n.substring(n.lastIndexOf('-') + 1, n.length() - SnapshotDescriptor.SUFFIX.length());
+    String digits =
+        n.substring(n.lastIndexOf('-') + 1, n.length() - SnapshotDescriptor.SUFFIX.length());
     try {
       return Long.parseLong(digits);
     } catch (NumberFormatException e) {

@@ -86,8 +86,7 @@ class KillRecoveryTest {
       child.destroyForcibly(); // SIGKILL on Linux: no shutdown hooks, no final fsync
       assertTrue(child.waitFor(30, TimeUnit.SECONDS), "child did not die");
     }
-    System.out.println(
-        "killed writer after acknowledging entities " + first + ".." + ackedEnd);
+    System.out.println("killed writer after acknowledging entities " + first + ".." + ackedEnd);
     // the child may have submitted up to one more window beyond the last ack
     return new long[] {first, ackedEnd, ackedEnd + window + 1};
   }

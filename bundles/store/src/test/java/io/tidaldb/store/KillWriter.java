@@ -7,9 +7,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * Child-JVM writer for {@link KillRecoveryTest}: writes signals for entities {@code first,
- * first+1, ...} in windows, and after each window is durable prints {@code ACK <from> <to>}. It
- * never stops on its own: the test kills it with SIGKILL.
+ * Child-JVM writer for {@link KillRecoveryTest}: writes signals for entities {@code first, first+1,
+ * ...} in windows, and after each window is durable prints {@code ACK <from> <to>}. It never stops
+ * on its own: the test kills it with SIGKILL.
  */
 public final class KillWriter {
   private KillWriter() {}
@@ -18,7 +18,8 @@ public final class KillWriter {
     Path dir = Path.of(args[0]);
     long entity = Long.parseLong(args[1]);
     int window = Integer.parseInt(args[2]);
-    StoreFixture db = new StoreFixture(dir, b -> b.snapshotEveryRecords(20_000), b -> b.segmentBytes(256 * 1024));
+    StoreFixture db =
+        new StoreFixture(dir, b -> b.snapshotEveryRecords(20_000), b -> b.segmentBytes(256 * 1024));
     System.out.println("READY");
     System.out.flush();
     SignalType view = SignalType.of("view");
@@ -27,7 +28,8 @@ public final class KillWriter {
       long from = entity;
       java.util.Arrays.fill(last, -1);
       for (int i = 0; i < window; i++, entity++) {
-        long ticket = db.store.submit(TenantId.DEFAULT, view, entity, 1.0, System.currentTimeMillis());
+        long ticket =
+            db.store.submit(TenantId.DEFAULT, view, entity, 1.0, System.currentTimeMillis());
         last[SignalTickets.shard(ticket)] = ticket;
       }
       for (long ticket : last) {

@@ -38,11 +38,7 @@ class SignalStoreEngineTest {
 
   @BeforeEach
   void open() {
-    db =
-        new StoreFixture(
-            dir,
-            b -> b.clock(now::get).defaultHalfLife(Duration.ofHours(1)),
-            b -> b);
+    db = new StoreFixture(dir, b -> b.clock(now::get).defaultHalfLife(Duration.ofHours(1)), b -> b);
   }
 
   @AfterEach
@@ -58,13 +54,15 @@ class SignalStoreEngineTest {
   void shouldReadBackCountSumScoreAndLastSeen() {
     SignalAck ack = db.store.signal(VIEW, EntityId.of(42), 1.5, at(T0 - 1000));
     db.store.signal(VIEW, EntityId.of(42), 2.5, at(T0));
-    SignalAggregate a = db.store.read(VIEW, EntityId.of(42));
+    SignalAggregate a = db.store.read(TenantId.DEFAULT, VIEW, EntityId.of(42), at(T0));
     assertEquals(2, a.count());
     assertEquals(4.0, a.weightSum());
     assertEquals(T0, a.lastSeen().orElseThrow().epochMillis());
     assertEquals(4.0, a.decayedScore(), 1e-3);
     assertTrue(ack.stamp().value() > 0);
-    assertEquals(SignalAggregate.empty(at(T0)), db.store.read(VIEW, EntityId.of(43)));
+    assertEquals(
+        SignalAggregate.empty(at(T0)),
+        db.store.read(TenantId.DEFAULT, VIEW, EntityId.of(43), at(T0)));
     assertEquals(0, db.store.read(LIKE, EntityId.of(42)).count());
   }
 
@@ -72,9 +70,16 @@ class SignalStoreEngineTest {
   void shouldDecayScoreByOneHalfPerHalfLife() {
     db.store.signal(VIEW, EntityId.of(1), 8.0, at(T0));
     long hour = Duration.ofHours(1).toMillis();
-    assertEquals(8.0, db.store.read(TenantId.DEFAULT, VIEW, EntityId.of(1), at(T0)).decayedScore(), 1e-9);
-    assertEquals(4.0, db.store.read(TenantId.DEFAULT, VIEW, EntityId.of(1), at(T0 + hour)).decayedScore(), 1e-9);
-    assertEquals(1.0, db.store.read(TenantId.DEFAULT, VIEW, EntityId.of(1), at(T0 + 3 * hour)).decayedScore(), 1e-9);
+    assertEquals(
+        8.0, db.store.read(TenantId.DEFAULT, VIEW, EntityId.of(1), at(T0)).decayedScore(), 1e-9);
+    assertEquals(
+        4.0,
+        db.store.read(TenantId.DEFAULT, VIEW, EntityId.of(1), at(T0 + hour)).decayedScore(),
+        1e-9);
+    assertEquals(
+        1.0,
+        db.store.read(TenantId.DEFAULT, VIEW, EntityId.of(1), at(T0 + 3 * hour)).decayedScore(),
+        1e-9);
   }
 
   @Test
@@ -117,10 +122,16 @@ class SignalStoreEngineTest {
   void shouldRejectBadInputNamingTheValueAndKeepServing() {
     db.store.signal(VIEW, EntityId.of(9), 1.0, at(T0));
     assertMessage("weight: NaN", () -> db.store.signal(VIEW, EntityId.of(9), Double.NaN, at(T0)));
-    assertMessage("weight: Infinity", () -> db.store.signal(VIEW, EntityId.of(9), Double.POSITIVE_INFINITY, at(T0)));
-    assertMessage("weight: -Infinity", () -> db.store.signal(VIEW, EntityId.of(9), Double.NEGATIVE_INFINITY, at(T0)));
+    assertMessage(
+        "weight: Infinity",
+        () -> db.store.signal(VIEW, EntityId.of(9), Double.POSITIVE_INFINITY, at(T0)));
+    assertMessage(
+        "weight: -Infinity",
+        () -> db.store.signal(VIEW, EntityId.of(9), Double.NEGATIVE_INFINITY, at(T0)));
     assertMessage("weight: 1.0E13", () -> db.store.signal(VIEW, EntityId.of(9), 1e13, at(T0)));
-    assertMessage("event time", () -> db.store.signal(VIEW, EntityId.of(9), 1.0, at(T0 + Duration.ofHours(1).toMillis())));
+    assertMessage(
+        "event time",
+        () -> db.store.signal(VIEW, EntityId.of(9), 1.0, at(T0 + Duration.ofHours(1).toMillis())));
     assertMessage("event time: -5", () -> db.store.submit(TenantId.DEFAULT, VIEW, 9, 1.0, -5));
     assertMessage("k: -1", () -> db.store.top(VIEW, -1));
     assertMessage("signal type: ''", () -> SignalType.of(""));
@@ -132,7 +143,9 @@ class SignalStoreEngineTest {
             UnknownTenantException.class,
             () -> db.store.signal(TenantId.of("initech"), VIEW, EntityId.of(9), 1.0, at(T0)));
     assertTrue(unknown.getMessage().contains("'initech'"), unknown.getMessage());
-    assertThrows(UnknownTenantException.class, () -> db.store.read(TenantId.of("initech"), VIEW, EntityId.of(9)));
+    assertThrows(
+        UnknownTenantException.class,
+        () -> db.store.read(TenantId.of("initech"), VIEW, EntityId.of(9)));
     CompletionException async =
         assertThrows(
             CompletionException.class,
@@ -156,7 +169,8 @@ class SignalStoreEngineTest {
     for (int shard = 0; shard < StoreFixture.SHARDS; shard++) {
       long next = db.wal.shard(shard).nextPosition();
       if (next > 0) {
-        db.store.awaitDurable(io.tidaldb.api.SignalTickets.ticket(shard, next - 1), Duration.ofSeconds(10));
+        db.store.awaitDurable(
+            io.tidaldb.api.SignalTickets.ticket(shard, next - 1), Duration.ofSeconds(10));
       }
     }
     db.store.awaitDurable(last, Duration.ofSeconds(10));
@@ -170,13 +184,16 @@ class SignalStoreEngineTest {
   @Test
   void shouldRefuseCallsAfterClose() {
     db.store.close();
-    assertThrows(UnavailableException.class, () -> db.store.signal(VIEW, EntityId.of(1), 1.0, at(T0)));
+    assertThrows(
+        UnavailableException.class, () -> db.store.signal(VIEW, EntityId.of(1), 1.0, at(T0)));
     assertThrows(UnavailableException.class, () -> db.store.read(VIEW, EntityId.of(1)));
     db.store.close(); // idempotent
   }
 
   static void assertMessage(String expected, org.junit.jupiter.api.function.Executable call) {
     InvalidArgumentException e = assertThrows(InvalidArgumentException.class, call);
-    assertTrue(e.getMessage().contains(expected), () -> "'" + e.getMessage() + "' lacks '" + expected + "'");
+    assertTrue(
+        e.getMessage().contains(expected),
+        () -> "'" + e.getMessage() + "' lacks '" + expected + "'");
   }
 }

@@ -31,10 +31,14 @@ final class StoreFixture implements AutoCloseable {
   }
 
   StoreFixture open() {
-    wal = WalEngine.open(walSettings.apply(WalConfig.builder(dir.resolve("wal")).shardCount(SHARDS)).build());
+    wal =
+        WalEngine.open(
+            walSettings.apply(WalConfig.builder(dir.resolve("wal")).shardCount(SHARDS)).build());
     store =
         SignalStoreEngine.open(
-            storeSettings.apply(StoreConfig.builder(dir.resolve("store")).tenants("acme", "globex")).build(),
+            storeSettings
+                .apply(StoreConfig.builder(dir.resolve("store")).tenants("acme", "globex"))
+                .build(),
             wal,
             new HashShardRouter(SHARDS));
     return this;

@@ -90,7 +90,8 @@ public final class StoreComponent implements SignalStore {
    * @param config the configuration
    */
   @Activate
-  public StoreComponent(@Reference WriteAheadLog wal, @Reference ShardRouter router, Config config) {
+  public StoreComponent(
+      @Reference WriteAheadLog wal, @Reference ShardRouter router, Config config) {
     this.engine = SignalStoreEngine.open(toStoreConfig(config), wal, router);
   }
 
