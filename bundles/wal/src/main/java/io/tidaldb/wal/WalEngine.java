@@ -24,6 +24,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Opening takes an exclusive lock on {@code wal.lock} in the directory, then recovers every
  * shard (see {@link ShardRecovery}) before starting any commit thread. Thread-safe.
+ *
+ * <p>A reader ({@link ShardLog#openReader}) starts with the batch that holds the requested
+ * position, which may begin below it: callers skip the records below the position they asked for.
  */
 public final class WalEngine implements WriteAheadLog {
   private static final Logger LOG = LoggerFactory.getLogger(WalEngine.class);
@@ -70,6 +73,11 @@ public final class WalEngine implements WriteAheadLog {
         shards[i] = new ShardWal(i, config, metrics, recovered);
       }
     } catch (IOException | RuntimeException e) {
+      for (ShardWal shard : shards) {
+        if (shard != null) {
+          shard.discard();
+        }
+      }
       closeQuietly(lockChannel);
       if (e instanceof RuntimeException r) {
         throw r;

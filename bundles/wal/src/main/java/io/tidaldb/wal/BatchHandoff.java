@@ -1,0 +1,274 @@
+package io.tidaldb.wal;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.StorageException;
+import io.tidaldb.api.UnavailableException;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The meeting point of a shard's appenders and its commit thread: the pending batch buffer, the
+ * record positions, the epoch and the shard's lifecycle state (open, closing, failed, closed).
+ *
+ * <p>Appenders (any thread) encode straight into the pending direct buffer while holding {@code
+ * lock}'s monitor: a monitor rather than a {@code ReentrantLock}, because contended acquisition of
+ * a monitor allocates nothing. The commit thread swaps the pending buffer with its spare under the
+ * same monitor (double buffering: appends go on while it writes and fsyncs) and parks outside it;
+ * appenders unpark it when a batch gets its first record or fills up, so an idle shard costs
+ * nothing and sub-millisecond group commit delays stay precise. When the buffer is full, appenders
+ * wait on the monitor until the swap, up to the append timeout.
+ *
+ * <p>Every field marked "guarded" is accessed holding the monitor; {@code nextPosition} is also
+ * published with release semantics for lock-free readers.
+ */
+final class BatchHandoff {
+  private static final VarHandle NEXT_POSITION;
+
+  static {
+    try {
+      NEXT_POSITION =
+          MethodHandles.lookup().findVarHandle(BatchHandoff.class, "nextPosition", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
+
+  private enum State {
+    OPEN,
+    CLOSING,
+    FAILED,
+    CLOSED
+  }
+
+  private final int shard;
+  private final WalConfig config;
+  private final WalMetrics metrics;
+  private final GroupCommitPolicy policy;
+  private final Object lock = new Object();
+  private Thread committer;
+  private PendingBatch pending; // guarded
+  private long nextPosition; // guarded; released for lock-free reads
+  private int roomWaiters; // guarded
+  private boolean committerParked; // guarded
+  private State state = State.OPEN; // guarded
+  private volatile long epoch;
+  private volatile StorageException failure;
+
+  BatchHandoff(int shard, WalConfig config, WalMetrics metrics, long nextPosition, long epoch) {
+    this.shard = shard;
+    this.config = config;
+    this.metrics = metrics;
+    this.policy = new GroupCommitPolicy(config.maxBatchBytes(), config.groupCommitDelayNanos());
+    this.nextPosition = nextPosition;
+    this.epoch = epoch;
+    this.pending = new PendingBatch(config.maxBatchBytes());
+    pending.reset(nextPosition);
+  }
+
+  /** Names the thread that {@link #takeBatch} runs on; call before it starts. */
+  void attach(Thread commitThread) {
+    this.committer = commitThread;
+  }
+
+  long epoch() {
+    return epoch;
+  }
+
+  void advanceEpoch(long newEpoch) {
+    synchronized (lock) {
+      if (newEpoch < epoch) {
+        throw new InvalidArgumentException(
+            "epoch",
+            newEpoch,
+            "must not be below the current epoch " + epoch + " of shard " + shard);
+      }
+      epoch = newEpoch;
+    }
+  }
+
+  long nextPosition() {
+    return (long) NEXT_POSITION.getAcquire(this);
+  }
+
+  long appendSignal(
+      int seriesId, long entity, double weight, long eventTimeMillis, long hlc, int origin) {
+    synchronized (lock) {
+      PendingBatch p = reserve(RecordDescriptor.SIGNAL_LENGTH);
+      RecordDescriptor.writeSignal(
+          p.buffer, p.writeOffset, seriesId, entity, weight, eventTimeMillis, hlc, origin);
+      p.writeOffset += RecordDescriptor.SIGNAL_LENGTH;
+      p.stamp(hlc);
+      return appended(p);
+    }
+  }
+
+  long appendDefine(int seriesId, String tenant, String type) {
+    int length = RecordDescriptor.defineLength(tenant, type);
+    synchronized (lock) {
+      PendingBatch p = reserve(length);
+      p.writeOffset +=
+          RecordDescriptor.writeDefine(p.buffer, p.writeOffset, seriesId, tenant, type);
+      return appended(p);
+    }
+  }
+
+  /** Takes the next position; wakes the commit thread on a batch's first record or when full. */
+  private long appended(PendingBatch p) {
+    long position = nextPosition;
+    NEXT_POSITION.setRelease(this, position + 1);
+    if (++p.count == 1) {
+      if (policy.usesDelay()) {
+        p.firstAppendNanos = System.nanoTime();
+      }
+      wakeCommitter();
+    } else if (p.remaining() < RecordDescriptor.SIGNAL_LENGTH) {
+      wakeCommitter();
+    }
+    return position;
+  }
+
+  /** Returns the pending batch once it has room for {@code length} bytes; monitor held. */
+  private PendingBatch reserve(int length) {
+    if (state != State.OPEN) {
+      throw notOpen();
+    }
+    PendingBatch p = pending;
+    return p.remaining() >= length ? p : awaitRoom(length);
+  }
+
+  /** Waits, holding the monitor, until the commit thread swaps in an empty buffer. */
+  private PendingBatch awaitRoom(int length) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.appendTimeoutMillis());
+    roomWaiters++;
+    try {
+      wakeCommitter();
+      while (true) {
+        if (state != State.OPEN) {
+          throw notOpen();
+        }
+        if (pending.remaining() >= length) {
+          return pending;
+        }
+        long nanos = deadline - System.nanoTime();
+        if (nanos <= 0) {
+          metrics.appendTimedOut();
+          throw new UnavailableException(
+              "shard "
+                  + shard
+                  + ": pending buffer full ("
+                  + pending.payloadBytes()
+                  + " of "
+                  + config.maxBatchBytes()
+                  + " bytes pending), no room after waiting "
+                  + config.appendTimeoutMillis()
+                  + " ms for the commit thread");
+        }
+        TimeUnit.NANOSECONDS.timedWait(lock, nanos);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UnavailableException("shard " + shard + ": interrupted waiting for room", e);
+    } finally {
+      roomWaiters--;
+    }
+  }
+
+  private UnavailableException notOpen() {
+    if (state == State.FAILED) {
+      return new UnavailableException(failure.getMessage(), failure);
+    }
+    return new UnavailableException("wal closed");
+  }
+
+  /** Unparks the commit thread if it is parked or about to park; monitor held. */
+  private void wakeCommitter() {
+    if (committerParked) {
+      committerParked = false;
+      LockSupport.unpark(committer);
+    }
+  }
+
+  /**
+   * Waits until a batch should close, then swaps the pending buffer with {@code spare}. Commit
+   * thread only.
+   *
+   * @return the batch to commit (its trigger and epoch set), or null when the thread should stop
+   */
+  PendingBatch takeBatch(PendingBatch spare) throws InterruptedException {
+    while (true) {
+      long parkNanos;
+      synchronized (lock) {
+        if (state == State.FAILED) {
+          return null;
+        }
+        PendingBatch p = pending;
+        boolean closing = state != State.OPEN;
+        long now = p.count > 0 && policy.usesDelay() ? System.nanoTime() : 0L;
+        CommitTrigger trigger =
+            policy.decide(
+                p.count, p.payloadBytes(), roomWaiters > 0, closing, p.firstAppendNanos, now);
+        if (trigger != CommitTrigger.NONE) {
+          p.trigger = trigger;
+          p.epoch = epoch;
+          spare.reset(nextPosition);
+          pending = spare;
+          if (roomWaiters > 0) {
+            lock.notifyAll();
+          }
+          return p;
+        }
+        if (closing) {
+          return null;
+        }
+        committerParked = true;
+        parkNanos = p.count == 0 ? 0 : policy.nanosUntilDue(p.firstAppendNanos, now);
+      }
+      if (parkNanos == 0) {
+        LockSupport.park(this);
+      } else {
+        LockSupport.parkNanos(this, parkNanos);
+      }
+      if (Thread.interrupted()) {
+        throw new InterruptedException("commit thread of shard " + shard + " interrupted");
+      }
+    }
+  }
+
+  /**
+   * Stops the shard: appends fail from now on and waiting appenders wake up.
+   *
+   * @return true if this was the first failure
+   */
+  boolean stop(StorageException cause) {
+    synchronized (lock) {
+      if (failure != null) {
+        return false;
+      }
+      failure = cause;
+      if (state == State.OPEN || state == State.CLOSING) {
+        state = State.FAILED;
+      }
+      lock.notifyAll();
+      return true;
+    }
+  }
+
+  /** Refuses further appends and lets the commit thread drain what is pending, then exit. */
+  void beginClose() {
+    synchronized (lock) {
+      if (state == State.OPEN) {
+        state = State.CLOSING;
+      }
+      lock.notifyAll();
+      wakeCommitter();
+    }
+  }
+
+  void closed() {
+    synchronized (lock) {
+      state = State.CLOSED;
+    }
+  }
+}
