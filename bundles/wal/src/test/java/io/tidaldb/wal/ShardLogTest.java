@@ -49,6 +49,36 @@ class ShardLogTest {
   }
 
   @Test
+  void shouldGiveABatchLargerThanASegmentASegmentOfItsOwn() throws Exception {
+    WalConfig config =
+        WalTestSupport.small(dir)
+            .segmentBytes(1024)
+            .maxBatchBytes(8192)
+            .groupCommitDelayNanos(WalConfig.MAX_DELAY_NANOS)
+            .build();
+    int[] batches = {1, 100, 1}; // close() commits each group as one batch
+    for (int records : batches) {
+      try (WalEngine wal = WalEngine.open(config)) {
+        for (int i = 0; i < records; i++) {
+          wal.shard(0).appendSignal(i, i, i, i, i, i);
+        }
+      }
+    }
+    List<Path> segments = WalTestSupport.segments(dir, 0);
+    assertEquals(3, segments.size());
+    assertTrue(segments.get(1).getFileName().toString().endsWith("-00000000000000000001.wal"));
+    assertTrue(segments.get(2).getFileName().toString().endsWith("-00000000000000000101.wal"));
+    int header = BatchDescriptor.HEADER_LENGTH;
+    int signal = RecordDescriptor.SIGNAL_LENGTH;
+    assertEquals(header + signal, java.nio.file.Files.size(segments.get(0)));
+    assertEquals(header + 100 * signal, java.nio.file.Files.size(segments.get(1)));
+    assertEquals(header + signal, java.nio.file.Files.size(segments.get(2)));
+    try (WalEngine wal = WalEngine.open(config)) {
+      assertEquals(102, readAll(wal.shard(0), 0).size());
+    }
+  }
+
+  @Test
   void shouldDeliverEveryBatchOnceInOrderBeforeDurablePositionPassesIt() {
     try (WalEngine wal = WalEngine.open(WalTestSupport.small(dir).build())) {
       ShardLog log = wal.shard(0);

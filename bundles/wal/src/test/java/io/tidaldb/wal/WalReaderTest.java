@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.StorageException;
+import io.tidaldb.api.wal.RecordCursor;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WalBatch;
 import io.tidaldb.api.wal.WalReader;
@@ -19,6 +20,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
@@ -73,6 +75,52 @@ class WalReaderTest {
         }
         assertTrue(WalTestSupport.segments(dir, 0).size() > 3);
       }
+    }
+  }
+
+  @Test
+  void shouldTailConcurrentAppendsAcrossRollsWithoutMissingABatch() throws Exception {
+    long seed = WalTestSupport.seed("shouldTailConcurrentAppendsAcrossRollsWithoutMissingABatch");
+    int total = 20_000;
+    try (WalEngine wal = WalEngine.open(WalTestSupport.small(dir).build())) {
+      ShardLog log = wal.shard(0);
+      Thread writer =
+          new Thread(
+              () -> {
+                Random random = new Random(seed);
+                for (int i = 0; i < total; i++) {
+                  log.appendSignal(i, i, i, i, i, i);
+                  if (random.nextInt(500) == 0) {
+                    log.awaitDurable(i, WalTestSupport.WAIT_NANOS);
+                  }
+                }
+              });
+      writer.start();
+      long deadline = System.nanoTime() + WalTestSupport.WAIT_NANOS;
+      long expected = 0;
+      try (WalReader reader = log.openReader(0)) {
+        while (expected < total) {
+          assertTrue(
+              System.nanoTime() < deadline, "reader stuck at " + expected + ", seed " + seed);
+          WalBatch b = reader.next();
+          if (b == null) {
+            if (expected < log.nextPosition()) {
+              log.whenDurable(expected).get(10, TimeUnit.SECONDS);
+            } else {
+              Thread.yield();
+            }
+            continue;
+          }
+          assertEquals(expected, b.firstPosition(), "seed " + seed);
+          RecordCursor c = b.records();
+          while (c.next()) {
+            assertEquals(expected, c.entity(), "seed " + seed);
+            expected++;
+          }
+        }
+      }
+      writer.join(10_000);
+      assertTrue(WalTestSupport.segments(dir, 0).size() > 50);
     }
   }
 
