@@ -1,5 +1,6 @@
 package io.tidaldb.wal.component;
 
+import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.wal.WalConfig;
@@ -97,11 +98,22 @@ public final class WalComponent implements WriteAheadLog {
    * @return the engine's configuration
    */
   static WalConfig toWalConfig(Config config) {
+    long delayMicros = config.groupCommitDelayMicros();
+    long maxMicros = WalConfig.MAX_DELAY_NANOS / 1000;
+    if (delayMicros < 0 || delayMicros > maxMicros) {
+      throw new InvalidArgumentException(
+          "groupCommitDelayMicros",
+          delayMicros,
+          "must be between 0 and " + maxMicros + " inclusive");
+    }
+    if (config.directory() == null || config.directory().isBlank()) {
+      throw new InvalidArgumentException("directory", config.directory(), "must not be blank");
+    }
     return WalConfig.builder(Path.of(config.directory()))
         .shardCount(config.shardCount())
         .segmentBytes(config.segmentBytes())
         .maxBatchBytes(config.maxBatchBytes())
-        .groupCommitDelayNanos(Math.multiplyExact(config.groupCommitDelayMicros(), 1000L))
+        .groupCommitDelayNanos(delayMicros * 1000)
         .appendTimeoutMillis(config.appendTimeoutMillis())
         .build();
   }
@@ -131,6 +143,10 @@ public final class WalComponent implements WriteAheadLog {
     return engine.shard(shard);
   }
 
+  /**
+   * Closes the engine, like {@link #deactivate()}. The service is shared: consumers should leave
+   * closing to the component's lifecycle.
+   */
   @Override
   public void close() {
     engine.close();

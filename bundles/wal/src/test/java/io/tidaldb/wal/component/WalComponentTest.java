@@ -36,6 +36,11 @@ class WalComponentTest {
         assertThrows(
             InvalidArgumentException.class, () -> new WalComponent(config(dir.toString(), 0, 0)));
     assertEquals("shardCount", e.argument());
+    e =
+        assertThrows(
+            InvalidArgumentException.class,
+            () -> new WalComponent(config(dir.toString(), 1, Long.MAX_VALUE)));
+    assertEquals("groupCommitDelayMicros", e.argument());
   }
 
   private static WalComponent.Config config(String directory, int shards, long delayMicros) {
