@@ -88,7 +88,9 @@ public interface ShardLog {
    *
    * @param position a position returned by an append
    * @param timeoutNanos how long to wait at most
-   * @throws io.tidaldb.api.UnavailableException if the timeout passes, the log fails or closes
+   * @throws io.tidaldb.api.UnavailableException if the timeout passes or the log closes first
+   * @throws io.tidaldb.api.StorageException if the log failed (a write, fsync or listener failure),
+   *     naming the file and the cause
    */
   void awaitDurable(long position, long timeoutNanos);
 
