@@ -187,6 +187,14 @@ public interface SignalStore {
   }
 
   /**
+   * Returns the store's positions and counters.
+   *
+   * @return a point-in-time status
+   * @throws UnavailableException if the store is closed
+   */
+  StoreStatus status();
+
+  /**
    * Returns the {@code k} entities of the {@link TenantId#DEFAULT default} tenant with the highest
    * decayed score now.
    *

@@ -1,6 +1,8 @@
 package io.tidaldb.store;
 
 import io.tidaldb.api.ClockSkewException;
+import io.tidaldb.api.ShardId;
+import io.tidaldb.api.ShardStatus;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.wal.CommitListener;
 import io.tidaldb.api.wal.RecordCursor;
@@ -115,8 +117,22 @@ final class ShardState implements CommitListener {
     LOG.debug("shard {} snapshot at {}; {} WAL segments deleted", shard, snapshotPosition, deleted);
   }
 
-  long appliedPosition() {
-    return appliedPosition;
+  ShardStatus status() {
+    long entities;
+    lock.readLock().lock();
+    try {
+      entities = states.size();
+    } finally {
+      lock.readLock().unlock();
+    }
+    return new ShardStatus(
+        ShardId.of(shard),
+        log.startPosition(),
+        log.nextPosition(),
+        log.durablePosition(),
+        appliedPosition,
+        snapshotPosition,
+        entities);
   }
 
   long snapshotPosition() {

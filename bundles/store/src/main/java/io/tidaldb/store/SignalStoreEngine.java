@@ -6,12 +6,14 @@ import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RankedEntity;
 import io.tidaldb.api.ShardId;
+import io.tidaldb.api.ShardStatus;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalAggregate;
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.SignalTickets;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.StorageException;
+import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
@@ -23,10 +25,12 @@ import io.tidaldb.crdt.HybridLogicalClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,6 +53,8 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
   private final int replica;
   private final Set<String> tenants;
   private final long ackTimeoutNanos;
+  private final Timestamp openedAt;
+  private final LongAdder accepted = new LongAdder();
   private volatile boolean closed;
 
   private SignalStoreEngine(
@@ -60,6 +66,7 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
     this.tenants = config.tenants();
     this.ackTimeoutNanos = config.ackTimeout().toNanos();
     this.clock = new HybridLogicalClock(config.clock(), config.maxFutureSkewMillis());
+    this.openedAt = Timestamp.ofMillis(config.clock().getAsLong());
     this.shards = new ShardState[wal.shardCount()];
     for (int i = 0; i < shards.length; i++) {
       shards[i] =
@@ -245,30 +252,24 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
     return top.result();
   }
 
+  @Override
+  public StoreStatus status() {
+    checkOpen();
+    List<ShardStatus> list = new ArrayList<>(shards.length);
+    for (ShardState s : shards) {
+      list.add(s.status());
+    }
+    return new StoreStatus(config.region(), identity.incarnation(), openedAt, accepted.sum(), list);
+  }
+
   /** Returns the number of shards. */
   public int shardCount() {
     return shards.length;
   }
 
-  /** Returns the first WAL position of a shard not yet applied to its state. */
-  public long appliedPosition(int shard) {
-    return shards[shard].appliedPosition();
-  }
-
   /** Returns the WAL position of a shard's newest snapshot (0 if none). */
   public long snapshotPosition(int shard) {
     return shards[shard].snapshotPosition();
-  }
-
-  /** Returns the number of (series, entity) states a shard holds. */
-  public int entityCount(int shard) {
-    ShardState s = shards[shard];
-    s.lock.readLock().lock();
-    try {
-      return s.states.size();
-    } finally {
-      s.lock.readLock().unlock();
-    }
   }
 
   /** Returns this node's CRDT replica id, (region, incarnation). */
@@ -322,7 +323,9 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
     if (series < 0) {
       series = s.registry.define(tenant, type, s.log::appendDefine);
     }
-    return s.log.appendSignal(series, entity, weight, eventTime, hlc, replica);
+    long position = s.log.appendSignal(series, entity, weight, eventTime, hlc, replica);
+    accepted.increment();
+    return position;
   }
 
   private void validate(TenantId tenant, SignalType type, double weight, long eventTimeMillis) {

@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RankedEntity;
+import io.tidaldb.api.ShardStatus;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalAggregate;
 import io.tidaldb.api.SignalType;
+import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
@@ -179,6 +181,26 @@ class SignalStoreEngineTest {
       total += db.store.read(VIEW, EntityId.of(e)).count();
     }
     assertEquals(10_000, total);
+  }
+
+  @Test
+  void shouldReportPositionsInStatus() {
+    for (int i = 0; i < 100; i++) {
+      db.store.signal(VIEW, EntityId.of(i), 1.0, at(T0));
+    }
+    StoreStatus status = db.store.status();
+    assertEquals(100, status.signalsAccepted());
+    assertEquals(StoreFixture.SHARDS, status.shards().size());
+    long records = 0;
+    long entities = 0;
+    for (ShardStatus s : status.shards()) {
+      assertEquals(s.nextPosition(), s.durablePosition());
+      assertEquals(s.durablePosition(), s.appliedPosition());
+      records += s.appliedPosition();
+      entities += s.entities();
+    }
+    assertEquals(100 + StoreFixture.SHARDS, records); // plus one DEFINE record per shard
+    assertEquals(100, entities);
   }
 
   @Test

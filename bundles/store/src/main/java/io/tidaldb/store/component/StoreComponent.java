@@ -9,6 +9,7 @@ import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalAggregate;
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.SignalType;
+import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.router.ShardRouter;
@@ -159,6 +160,11 @@ public final class StoreComponent implements SignalStore {
   @Override
   public SignalAggregate read(TenantId tenant, SignalType type, EntityId entity, Timestamp at) {
     return engine.read(tenant, type, entity, at);
+  }
+
+  @Override
+  public StoreStatus status() {
+    return engine.status();
   }
 
   @Override

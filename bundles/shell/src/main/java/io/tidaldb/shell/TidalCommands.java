@@ -1,0 +1,249 @@
+package io.tidaldb.shell;
+
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.RankedEntity;
+import io.tidaldb.api.ShardStatus;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalAggregate;
+import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.StoreStatus;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.TidalException;
+import io.tidaldb.api.Timestamp;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+import java.util.function.Supplier;
+
+/**
+ * The console commands, as plain Java: each takes its arguments as strings, parses them itself (so
+ * a wrong type or count gives a usage line rather than a Gogo coercion error) and returns the text
+ * to print. Bad input and an absent store give one line starting with {@code error: }; nothing is
+ * thrown to the console, which keeps serving.
+ */
+public final class TidalCommands {
+  static final String SIGNAL_USAGE = "usage: tidal:signal <tenant> <type> <entity> <weight>";
+  static final String READ_USAGE = "usage: tidal:read <tenant> <type> <entity>";
+  static final String TOP_USAGE = "usage: tidal:top <tenant> <type> <k>";
+  static final String STATUS_USAGE = "usage: tidal:status";
+
+  private final Supplier<SignalStore> store;
+  private final LongSupplier clock;
+  private long lastStatusMillis = -1;
+  private long lastStatusAccepted;
+
+  /**
+   * Creates the commands.
+   *
+   * @param store supplies the current store, or null while none is registered
+   * @param clock the wall clock in ms
+   */
+  public TidalCommands(Supplier<SignalStore> store, LongSupplier clock) {
+    this.store = store;
+    this.clock = clock;
+  }
+
+  /**
+   * {@code tidal:signal <tenant> <type> <entity> <weight>}: stores a signal at the current time and
+   * prints once it is durable.
+   *
+   * @param args tenant, type, entity, weight
+   * @return the line to print
+   */
+  public String signal(String... args) {
+    if (args.length != 4) {
+      return SIGNAL_USAGE;
+    }
+    try {
+      SignalStore s = current();
+      TenantId tenant = TenantId.of(args[0]);
+      SignalType type = SignalType.of(args[1]);
+      long entity = parseEntity(args[2]);
+      double weight = parseWeight(args[3]);
+      SignalAck ack =
+          s.signal(
+              tenant, type, EntityId.of(entity), weight, Timestamp.ofMillis(clock.getAsLong()));
+      return "ok: durable at "
+          + ack.shard()
+          + " position "
+          + ack.position()
+          + " stamp "
+          + ack.stamp();
+    } catch (TidalException e) {
+      return "error: " + e.getMessage();
+    }
+  }
+
+  /**
+   * {@code tidal:read <tenant> <type> <entity>}: prints the entity's aggregate now.
+   *
+   * @param args tenant, type, entity
+   * @return {@code count=<n> sum=<w> score=<s> lastSeen=<iso8601 or ->}
+   */
+  public String read(String... args) {
+    if (args.length != 3) {
+      return READ_USAGE;
+    }
+    try {
+      SignalStore s = current();
+      SignalAggregate a =
+          s.read(
+              TenantId.of(args[0]),
+              SignalType.of(args[1]),
+              EntityId.of(parseEntity(args[2])),
+              Timestamp.ofMillis(clock.getAsLong()));
+      return "count="
+          + a.count()
+          + " sum="
+          + number(a.weightSum())
+          + " score="
+          + number(a.decayedScore())
+          + " lastSeen="
+          + a.lastSeen().map(Timestamp::toString).orElse("-");
+    } catch (TidalException e) {
+      return "error: " + e.getMessage();
+    }
+  }
+
+  /**
+   * {@code tidal:top <tenant> <type> <k>}: prints the k entities with the highest decayed score.
+   *
+   * @param args tenant, type, k
+   * @return one line per entity, {@code <rank>. entity=<id> score=<s>}, or {@code (no entities)}
+   */
+  public String top(String... args) {
+    if (args.length != 3) {
+      return TOP_USAGE;
+    }
+    try {
+      SignalStore s = current();
+      int k = parseInt("k", args[2]);
+      List<RankedEntity> top =
+          s.top(
+              TenantId.of(args[0]),
+              SignalType.of(args[1]),
+              k,
+              Timestamp.ofMillis(clock.getAsLong()));
+      if (top.isEmpty()) {
+        return "(no entities)";
+      }
+      StringBuilder out = new StringBuilder();
+      for (int i = 0; i < top.size(); i++) {
+        RankedEntity r = top.get(i);
+        out.append(i + 1)
+            .append(". entity=")
+            .append(r.entity())
+            .append(" score=")
+            .append(number(r.score()));
+        if (i + 1 < top.size()) {
+          out.append('\n');
+        }
+      }
+      return out.toString();
+    } catch (TidalException e) {
+      return "error: " + e.getMessage();
+    }
+  }
+
+  /**
+   * {@code tidal:status}: prints the store's shards with their WAL, applied and snapshot positions,
+   * and the ingest rate since the store opened and since the previous {@code tidal:status}.
+   *
+   * @param args none
+   * @return the status lines
+   */
+  public String status(String... args) {
+    if (args.length != 0) {
+      return STATUS_USAGE;
+    }
+    try {
+      StoreStatus st = current().status();
+      long now = clock.getAsLong();
+      StringBuilder out = new StringBuilder();
+      out.append(st.region())
+          .append(" incarnation ")
+          .append(st.incarnation())
+          .append(", open since ")
+          .append(st.openedAt())
+          .append(", ")
+          .append(st.signalsAccepted())
+          .append(" signals accepted, ")
+          .append(rate(st.signalsAccepted(), now - st.openedAt().epochMillis()))
+          .append(" since open");
+      synchronized (this) {
+        if (lastStatusMillis >= 0 && st.signalsAccepted() >= lastStatusAccepted) {
+          out.append(", ")
+              .append(rate(st.signalsAccepted() - lastStatusAccepted, now - lastStatusMillis))
+              .append(" since last status");
+        }
+        lastStatusMillis = now;
+        lastStatusAccepted = st.signalsAccepted();
+      }
+      for (ShardStatus s : st.shards()) {
+        out.append('\n')
+            .append(s.shard())
+            .append(": wal ")
+            .append(s.walStartPosition())
+            .append("..")
+            .append(s.nextPosition())
+            .append(" durable ")
+            .append(s.durablePosition())
+            .append(" applied ")
+            .append(s.appliedPosition())
+            .append(" snapshot ")
+            .append(s.snapshotPosition())
+            .append(" entities ")
+            .append(s.entities());
+      }
+      return out.toString();
+    } catch (TidalException e) {
+      return "error: " + e.getMessage();
+    }
+  }
+
+  private SignalStore current() {
+    SignalStore s = store.get();
+    if (s == null) {
+      throw new io.tidaldb.api.UnavailableException(
+          "store unavailable: no SignalStore service is registered (is the store or wal bundle"
+              + " stopped?)");
+    }
+    return s;
+  }
+
+  private static long parseEntity(String text) {
+    try {
+      return Long.parseLong(text);
+    } catch (NumberFormatException e) {
+      throw new io.tidaldb.api.InvalidArgumentException(
+          "entity", text, "must be a whole number in the 64-bit range");
+    }
+  }
+
+  private static double parseWeight(String text) {
+    try {
+      return Double.parseDouble(text);
+    } catch (NumberFormatException e) {
+      throw new io.tidaldb.api.InvalidArgumentException("weight", text, "must be a number");
+    }
+  }
+
+  private static int parseInt(String what, String text) {
+    try {
+      return Integer.parseInt(text);
+    } catch (NumberFormatException e) {
+      throw new io.tidaldb.api.InvalidArgumentException(what, text, "must be a whole number");
+    }
+  }
+
+  private static String number(double v) {
+    return String.format(Locale.ROOT, "%.6g", v);
+  }
+
+  private static String rate(long count, long millis) {
+    return millis <= 0
+        ? "-"
+        : String.format(Locale.ROOT, "%.1f signals/s", count * 1000.0 / millis);
+  }
+}

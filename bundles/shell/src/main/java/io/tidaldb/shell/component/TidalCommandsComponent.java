@@ -1,0 +1,80 @@
+package io.tidaldb.shell.component;
+
+import io.tidaldb.api.SignalStore;
+import io.tidaldb.shell.TidalCommands;
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+/**
+ * Registers the {@link TidalCommands} as Gogo commands in scope {@code tidal}.
+ *
+ * <p>The store reference is optional and dynamic (a volatile field: DS constructor injection only
+ * supports static references): the commands stay registered while the store or WAL bundle is
+ * stopped and answer {@code error: store unavailable ...} instead of Gogo's "command not found".
+ */
+@Component(
+    service = TidalCommandsComponent.class,
+    immediate = true,
+    property = {
+      "osgi.command.scope=tidal",
+      "osgi.command.function=signal",
+      "osgi.command.function=read",
+      "osgi.command.function=top",
+      "osgi.command.function=status"
+    })
+public final class TidalCommandsComponent {
+  @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+  private volatile SignalStore store;
+
+  private final TidalCommands commands = new TidalCommands(() -> store, System::currentTimeMillis);
+
+  /** Creates the component; DS injects the store whenever one is registered. */
+  public TidalCommandsComponent() {}
+
+  /**
+   * Stores a signal now and prints once it is durable.
+   *
+   * @param args tenant, type, entity, weight
+   * @return the line to print
+   */
+  @Descriptor("store a signal now: tidal:signal <tenant> <type> <entity> <weight>")
+  public String signal(String... args) {
+    return commands.signal(args);
+  }
+
+  /**
+   * Prints an entity's aggregate.
+   *
+   * @param args tenant, type, entity
+   * @return the line to print
+   */
+  @Descriptor("read an entity: tidal:read <tenant> <type> <entity>")
+  public String read(String... args) {
+    return commands.read(args);
+  }
+
+  /**
+   * Prints the top-k entities.
+   *
+   * @param args tenant, type, k
+   * @return the lines to print
+   */
+  @Descriptor("highest decayed scores: tidal:top <tenant> <type> <k>")
+  public String top(String... args) {
+    return commands.top(args);
+  }
+
+  /**
+   * Prints the store's status.
+   *
+   * @param args none
+   * @return the lines to print
+   */
+  @Descriptor("shards, WAL and snapshot positions, rates: tidal:status")
+  public String status(String... args) {
+    return commands.status(args);
+  }
+}
