@@ -17,7 +17,6 @@ import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
-import io.tidaldb.api.UnknownTenantException;
 import io.tidaldb.api.router.ShardRouter;
 import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.crdt.CrdtSignalState;
@@ -28,7 +27,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -51,7 +49,7 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
   private final HybridLogicalClock clock;
   private final NodeIdentity identity;
   private final int replica;
-  private final Set<String> tenants;
+  private final SignalValidator validator;
   private final long ackTimeoutNanos;
   private final Timestamp openedAt;
   private final LongAdder accepted = new LongAdder();
@@ -63,7 +61,7 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
     this.router = router;
     this.identity = identity;
     this.replica = identity.replicaId();
-    this.tenants = config.tenants();
+    this.validator = new SignalValidator(config);
     this.ackTimeoutNanos = config.ackTimeout().toNanos();
     this.clock = new HybridLogicalClock(config.clock(), config.maxFutureSkewMillis());
     this.openedAt = Timestamp.ofMillis(config.clock().getAsLong());
@@ -128,11 +126,7 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
   @Override
   public long submit(
       TenantId tenant, SignalType type, long entity, double weight, long eventTimeMillis) {
-    checkOpen();
-    validate(tenant, type, weight, eventTimeMillis);
-    int shard = router.shardOf(tenant, entity);
-    return SignalTickets.ticket(
-        shard, append(shards[shard], tenant, type, entity, weight, eventTimeMillis, clock.now()));
+    return accept(tenant, type, entity, weight, eventTimeMillis, clock.now());
   }
 
   @Override
@@ -153,37 +147,28 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
       double weight,
       Timestamp eventTime,
       Durability durability) {
-    checkOpen();
-    requireNonNull("entity", entity);
-    requireNonNull("event time", eventTime);
-    requireNonNull("durability", durability);
-    validate(tenant, type, weight, eventTime.epochMillis());
-    int shard = router.shardOf(tenant, entity.value());
+    SignalValidator.requireNonNull("entity", entity);
+    SignalValidator.requireNonNull("event time", eventTime);
+    SignalValidator.requireNonNull("durability", durability);
     long hlc = clock.now();
-    long position =
-        append(shards[shard], tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc);
-    shards[shard].log.awaitDurable(position, ackTimeoutNanos);
+    long ticket = accept(tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc);
+    awaitDurable(ticket, config.ackTimeout());
     // A single region meets QUORUM and ALL with its own durable WAL.
-    return new SignalAck(ShardId.of(shard), position, new HlcStamp(hlc), durability);
+    return ack(ticket, hlc, durability);
   }
 
   @Override
   public CompletableFuture<SignalAck> signalAsync(
       TenantId tenant, SignalType type, EntityId entity, double weight, Timestamp eventTime) {
     try {
-      checkOpen();
-      requireNonNull("entity", entity);
-      requireNonNull("event time", eventTime);
-      validate(tenant, type, weight, eventTime.epochMillis());
-      int shard = router.shardOf(tenant, entity.value());
+      SignalValidator.requireNonNull("entity", entity);
+      SignalValidator.requireNonNull("event time", eventTime);
       long hlc = clock.now();
-      long position =
-          append(shards[shard], tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc);
-      return shards[shard]
+      long ticket = accept(tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc);
+      return shards[SignalTickets.shard(ticket)]
           .log
-          .whenDurable(position)
-          .thenApply(
-              v -> new SignalAck(ShardId.of(shard), position, new HlcStamp(hlc), Durability.LOCAL));
+          .whenDurable(SignalTickets.position(ticket))
+          .thenApply(v -> ack(ticket, hlc, Durability.LOCAL));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -192,10 +177,10 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
   @Override
   public SignalAggregate read(TenantId tenant, SignalType type, EntityId entity, Timestamp at) {
     checkOpen();
-    checkTenant(tenant);
-    requireNonNull("signal type", type);
-    requireNonNull("entity", entity);
-    requireNonNull("at", at);
+    validator.checkTenant(tenant);
+    SignalValidator.requireNonNull("signal type", type);
+    SignalValidator.requireNonNull("entity", entity);
+    SignalValidator.requireNonNull("at", at);
     ShardState s = shards[router.shardOf(tenant, entity.value())];
     int series = s.registry.find(tenant, type);
     if (series < 0) {
@@ -223,9 +208,9 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
   @Override
   public List<RankedEntity> top(TenantId tenant, SignalType type, int k, Timestamp at) {
     checkOpen();
-    checkTenant(tenant);
-    requireNonNull("signal type", type);
-    requireNonNull("at", at);
+    validator.checkTenant(tenant);
+    SignalValidator.requireNonNull("signal type", type);
+    SignalValidator.requireNonNull("at", at);
     if (k < 0) {
       throw new InvalidArgumentException("k", k, "must be >= 0");
     }
@@ -311,65 +296,33 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
     LOG.info("store closed: region {}", config.region());
   }
 
-  private long append(
-      ShardState s,
-      TenantId tenant,
-      SignalType type,
-      long entity,
-      double weight,
-      long eventTime,
-      long hlc) {
+  /** Validates, routes and logs one signal; returns its ticket. Allocation-free. */
+  private long accept(
+      TenantId tenant, SignalType type, long entity, double weight, long eventTime, long hlc) {
+    checkOpen();
+    validator.checkSignal(tenant, type, weight, eventTime);
+    int shard = router.shardOf(tenant, entity);
+    ShardState s = shards[shard];
     int series = s.registry.find(tenant, type);
     if (series < 0) {
       series = s.registry.define(tenant, type, s.log::appendDefine);
     }
     long position = s.log.appendSignal(series, entity, weight, eventTime, hlc, replica);
     accepted.increment();
-    return position;
+    return SignalTickets.ticket(shard, position);
   }
 
-  private void validate(TenantId tenant, SignalType type, double weight, long eventTimeMillis) {
-    checkTenant(tenant);
-    requireNonNull("signal type", type);
-    if (!Double.isFinite(weight)) {
-      throw new InvalidArgumentException("weight", weight, "must be finite");
-    }
-    if (Math.abs(weight) > config.maxAbsWeight()) {
-      throw new InvalidArgumentException(
-          "weight", weight, "must be within +/-" + config.maxAbsWeight());
-    }
-    if (eventTimeMillis < 0) {
-      throw new InvalidArgumentException("event time", eventTimeMillis, "must be >= 0 ms");
-    }
-    long now = config.clock().getAsLong();
-    if (eventTimeMillis - now > config.maxFutureSkewMillis()) {
-      throw new InvalidArgumentException(
-          "event time",
-          Timestamp.ofMillis(eventTimeMillis),
-          "is "
-              + (eventTimeMillis - now)
-              + " ms ahead of the local clock; at most "
-              + config.maxFutureSkewMillis()
-              + " ms allowed");
-    }
-  }
-
-  private void checkTenant(TenantId tenant) {
-    requireNonNull("tenant", tenant);
-    if (!tenants.contains(tenant.name())) {
-      throw new UnknownTenantException(tenant);
-    }
+  private static SignalAck ack(long ticket, long hlc, Durability durability) {
+    return new SignalAck(
+        ShardId.of(SignalTickets.shard(ticket)),
+        SignalTickets.position(ticket),
+        new HlcStamp(hlc),
+        durability);
   }
 
   private void checkOpen() {
     if (closed) {
       throw new UnavailableException("store of " + config.region() + " is closed");
-    }
-  }
-
-  private static void requireNonNull(String what, Object value) {
-    if (value == null) {
-      throw new InvalidArgumentException(what, null, "must not be null");
     }
   }
 }

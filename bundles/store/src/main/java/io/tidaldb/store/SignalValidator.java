@@ -1,0 +1,66 @@
+package io.tidaldb.store;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnknownTenantException;
+import java.util.Set;
+import java.util.function.LongSupplier;
+
+/**
+ * Checks a signal before anything is logged (invariant I7): every refusal is an {@link
+ * InvalidArgumentException} naming the argument, its value and the rule. Allocation-free on the
+ * accepting path.
+ */
+final class SignalValidator {
+  private final Set<String> tenants;
+  private final double maxAbsWeight;
+  private final long maxFutureSkewMillis;
+  private final LongSupplier clock;
+
+  SignalValidator(StoreConfig config) {
+    this.tenants = config.tenants();
+    this.maxAbsWeight = config.maxAbsWeight();
+    this.maxFutureSkewMillis = config.maxFutureSkewMillis();
+    this.clock = config.clock();
+  }
+
+  void checkSignal(TenantId tenant, SignalType type, double weight, long eventTimeMillis) {
+    checkTenant(tenant);
+    requireNonNull("signal type", type);
+    if (!Double.isFinite(weight)) {
+      throw new InvalidArgumentException("weight", weight, "must be finite");
+    }
+    if (Math.abs(weight) > maxAbsWeight) {
+      throw new InvalidArgumentException("weight", weight, "must be within +/-" + maxAbsWeight);
+    }
+    if (eventTimeMillis < 0) {
+      throw new InvalidArgumentException("event time", eventTimeMillis, "must be >= 0 ms");
+    }
+    long ahead = eventTimeMillis - clock.getAsLong();
+    if (ahead > maxFutureSkewMillis) {
+      throw new InvalidArgumentException(
+          "event time",
+          Timestamp.ofMillis(eventTimeMillis),
+          "is "
+              + ahead
+              + " ms ahead of the local clock; at most "
+              + maxFutureSkewMillis
+              + " ms allowed");
+    }
+  }
+
+  void checkTenant(TenantId tenant) {
+    requireNonNull("tenant", tenant);
+    if (!tenants.contains(tenant.name())) {
+      throw new UnknownTenantException(tenant);
+    }
+  }
+
+  static void requireNonNull(String what, Object value) {
+    if (value == null) {
+      throw new InvalidArgumentException(what, null, "must not be null");
+    }
+  }
+}
