@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every benchmark of RESULTS.md from the shaded jar and keeps each raw output in
+# bench/results/<jdk>/. Usage (from the repository root, after building bench/target/benchmarks.jar):
+#   bench/run-benchmarks.sh [java-binary] [benchmark-name ...]
+# With no names it runs them all. Takes about 20 minutes on 2 cores.
+set -euo pipefail
+JAVA=${1:-java}
+shift || true
+JAR=bench/target/benchmarks.jar
+JDK=$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.version = //p')
+OUT=bench/results/jdk-$JDK
+mkdir -p "$OUT"
+ONLY=" $* "
+
+run() { # name, then JMH arguments
+  local name=$1
+  shift
+  if [[ "$ONLY" != "  " && "$ONLY" != *" $name "* ]]; then return; fi
+  echo "== $name: $JAVA -jar $JAR $*" | tee "$OUT/$name.txt"
+  "$JAVA" -jar "$JAR" "$@" -rf json -rff "$OUT/$name.json" 2>&1 | tee -a "$OUT/$name.txt"
+}
+
+run disk DiskLimitsBenchmark
+run baremap BareMapBenchmark
+run wal WalAppendBenchmark -prof gc
+run apply StoreApplyBenchmark -prof gc
+for t in 1 2 4; do
+  run "ingest-t$t" SignalIngestBenchmark -t "$t" -prof gc
+done
+run recovery RecoveryBenchmark -prof gc
+if [[ "$ONLY" == "  " || "$ONLY" == *" footprint "* ]]; then
+  echo "== footprint" | tee "$OUT/footprint.txt"
+  for gc in -XX:+UseG1GC -XX:+UseSerialGC; do
+    "$JAVA" "$gc" -Xms8g -Xmx8g -cp "$JAR" io.tidaldb.bench.StateFootprint 1000000 2>&1 |
+      grep -v " INFO " | tee -a "$OUT/footprint.txt"
+  done
+fi
