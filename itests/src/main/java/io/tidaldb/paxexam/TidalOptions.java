@@ -1,0 +1,180 @@
+package io.tidaldb.paxexam;
+
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.composite;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
+import static org.ops4j.pax.exam.cm.ConfigurationAdminOptions.newConfiguration;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.ops4j.pax.exam.Constants;
+import org.ops4j.pax.exam.Option;
+
+/**
+ * Pax Exam options that provision a single-region TidalDB node: every bundle of the node feature
+ * with its start level, and the configuration of the WAL ({@code io.tidaldb.wal}), store ({@code
+ * io.tidaldb.store}) and router ({@code io.tidaldb.router}) under one data directory.
+ *
+ * <pre>{@code
+ * @Configuration
+ * public Option[] config() {
+ *   return options(junitBundles(), TidalOptions.node(Path.of("target/node-data")));
+ * }
+ * }</pre>
+ *
+ * <p>Bundles come from {@code mvn:} URLs at the versions the feature names. A system property
+ * {@value #BUNDLE_OVERRIDE_PREFIX}{@code <artifactId>} replaces one bundle's URL: a URL ({@code
+ * file:}, {@code mvn:}, {@code reference:file:}) or a file path, such as the jar a reactor build
+ * has just packaged (TidalDB's own itests pass every {@code io.tidaldb} bundle this way, since
+ * {@code mvn:} URLs only find what was installed).
+ *
+ * <p>The options also raise the framework start level to the feature's highest start order. SCR
+ * activates the components asynchronously: inject or track services with a timeout.
+ */
+public final class TidalOptions {
+  /** Classpath resource of the node feature in this jar. */
+  public static final String FEATURE_RESOURCE = "META-INF/tidaldb/node.json";
+
+  /** Prefix of the system properties that override one bundle's URL, by artifact id. */
+  public static final String BUNDLE_OVERRIDE_PREFIX = "tidaldb.bundle.";
+
+  /** Shard count of {@link #node()} and {@link #node(Path)}. */
+  public static final int DEFAULT_SHARD_COUNT = 4;
+
+  private TidalOptions() {}
+
+  /**
+   * A node on a fresh temporary data directory with {@value #DEFAULT_SHARD_COUNT} shards.
+   *
+   * @return the bundles and the configuration
+   * @throws UncheckedIOException if the temporary directory cannot be created
+   */
+  public static Option node() {
+    try {
+      return node(Files.createTempDirectory("tidaldb-node-"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a temporary data directory", e);
+    }
+  }
+
+  /**
+   * A node whose WAL and store live under {@code dataDirectory}, with {@value #DEFAULT_SHARD_COUNT}
+   * shards and only the {@code default} tenant.
+   *
+   * @param dataDirectory the node's data directory; {@code wal/} and {@code store/} go below it
+   * @return the bundles and the configuration
+   */
+  public static Option node(Path dataDirectory) {
+    return node(dataDirectory, DEFAULT_SHARD_COUNT);
+  }
+
+  /**
+   * A node whose WAL and store live under {@code dataDirectory}.
+   *
+   * @param dataDirectory the node's data directory; {@code wal/} and {@code store/} go below it
+   * @param shardCount the shard count of both the WAL and the router
+   * @param tenants tenants the store knows besides {@code default}
+   * @return the bundles and the configuration
+   */
+  public static Option node(Path dataDirectory, int shardCount, String... tenants) {
+    return composite(bundles(), configuration(dataDirectory, shardCount, tenants));
+  }
+
+  /**
+   * Every bundle of the node feature with its start level, a framework start level that starts them
+   * all, and {@code gosh.args=--nointeractive --noshutdown} (no console on stdin). No
+   * configuration: the components then use their defaults (relative to the working directory) or
+   * whatever the test configures.
+   *
+   * @return the bundle options
+   */
+  public static Option bundles() {
+    NodeFeature feature = feature();
+    List<Option> options = new ArrayList<>();
+    for (FeatureBundle b : feature.bundles()) {
+      options.add(bundle(bundleUrl(b)).startLevel(b.startOrder()).start());
+    }
+    // Gogo's shell must not read the test JVM's stdin (at EOF it stops the framework) nor print
+    options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
+    options.add(
+        frameworkStartLevel(Math.max(feature.maxStartOrder(), Constants.START_LEVEL_TEST_BUNDLE)));
+    return composite(options.toArray(Option[]::new));
+  }
+
+  /**
+   * The configuration of a node under {@code dataDirectory}: {@code io.tidaldb.wal} ({@code
+   * directory}, {@code shardCount}), {@code io.tidaldb.store} ({@code directory}, {@code tenants})
+   * and {@code io.tidaldb.router} ({@code shardCount}), through Configuration Admin.
+   *
+   * @param dataDirectory the node's data directory; {@code wal/} and {@code store/} go below it
+   * @param shardCount the shard count of both the WAL and the router
+   * @param tenants tenants the store knows besides {@code default}
+   * @return the configuration options
+   * @throws IllegalArgumentException if the shard count is not positive
+   */
+  public static Option configuration(Path dataDirectory, int shardCount, String... tenants) {
+    if (shardCount < 1) {
+      throw new IllegalArgumentException("shardCount must be at least 1, was " + shardCount);
+    }
+    Path dir = dataDirectory.toAbsolutePath();
+    return composite(
+        newConfiguration("io.tidaldb.wal")
+            .put("directory", dir.resolve("wal").toString())
+            .put("shardCount", shardCount)
+            .asOption(),
+        newConfiguration("io.tidaldb.router").put("shardCount", shardCount).asOption(),
+        newConfiguration("io.tidaldb.store")
+            .put("directory", dir.resolve("store").toString())
+            .put("tenants", tenants.clone())
+            .asOption());
+  }
+
+  /**
+   * Returns the node feature this jar carries.
+   *
+   * @return the feature, bundles in start order
+   */
+  public static NodeFeature feature() {
+    return NodeFeature.fromResource(TidalOptions.class.getClassLoader(), FEATURE_RESOURCE);
+  }
+
+  /**
+   * Returns the URL a bundle is installed from: the override system property if set, otherwise its
+   * {@code mvn:} URL.
+   *
+   * @param b a bundle of the feature
+   * @return the URL
+   */
+  public static String bundleUrl(FeatureBundle b) {
+    String override = System.getProperty(BUNDLE_OVERRIDE_PREFIX + b.artifactId());
+    if (override == null || override.isBlank() || override.startsWith("${")) {
+      return b.mavenUrl();
+    }
+    String value = override.trim();
+    if (value.matches("^[a-z][a-z0-9+.-]*:.+") && !value.matches("^[A-Za-z]:[\\\\/].*")) {
+      return value;
+    }
+    Path file = Path.of(value);
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalStateException(
+          BUNDLE_OVERRIDE_PREFIX + b.artifactId() + " names no file: " + file.toAbsolutePath());
+    }
+    URI uri = file.toAbsolutePath().toUri();
+    return uri.toString();
+  }
+
+  /**
+   * Returns the URLs every bundle of the feature is installed from, in start order.
+   *
+   * @return the URLs, as Pax Exam installs them (the bundles' locations)
+   */
+  public static List<String> bundleUrls() {
+    return feature().bundles().stream().map(TidalOptions::bundleUrl).toList();
+  }
+}

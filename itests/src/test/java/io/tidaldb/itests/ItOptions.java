@@ -1,0 +1,86 @@
+package io.tidaldb.itests;
+
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
+import static org.ops4j.pax.exam.CoreOptions.options;
+import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
+
+import io.tidaldb.paxexam.TidalOptions;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.ops4j.pax.exam.Option;
+
+/** Driver-side options shared by the suite: a node from the feature plus the test libraries. */
+final class ItOptions {
+  /** Framework property: the directory under which tests create their data directories. */
+  static final String DATA_ROOT = "tidaldb.it.dataRoot";
+
+  /** Framework property: the data directory the node was configured with. */
+  static final String DATA_DIR = "tidaldb.it.dataDir";
+
+  /** Framework property: comma-separated locations of every bundle of the node feature. */
+  static final String FEATURE_LOCATIONS = "tidaldb.it.featureLocations";
+
+  /** Shard count of every test node. */
+  static final int SHARDS = 4;
+
+  /** The extra tenant every test node knows. */
+  static final String TENANT = "acme";
+
+  private ItOptions() {}
+
+  /**
+   * A node on a fresh data directory named after the test class.
+   *
+   * @param testClass the test class
+   * @return the options
+   */
+  static Option[] node(Class<?> testClass) {
+    return node(freshDirectory(testClass.getSimpleName()));
+  }
+
+  /**
+   * A node on the given data directory.
+   *
+   * @param dataDir the data directory
+   * @return the options
+   */
+  static Option[] node(Path dataDir) {
+    return options(
+        junitBundles(),
+        mavenBundle("org.hamcrest", "hamcrest").versionAsInProject(),
+        mavenBundle("org.awaitility", "awaitility").versionAsInProject(),
+        TidalOptions.node(dataDir, SHARDS, TENANT),
+        frameworkProperty(DATA_ROOT).value(dataRoot().toString()),
+        frameworkProperty(DATA_DIR).value(dataDir.toString()),
+        frameworkProperty(FEATURE_LOCATIONS).value(String.join(",", TidalOptions.bundleUrls())),
+        systemTimeout(30_000));
+  }
+
+  /**
+   * Returns the root of the suite's data directories, {@code target/itests-data}.
+   *
+   * @return an absolute path
+   */
+  static Path dataRoot() {
+    return Path.of(System.getProperty("basedir", "."), "target", "itests-data").toAbsolutePath();
+  }
+
+  /**
+   * Creates a new, empty directory under {@link #dataRoot()}.
+   *
+   * @param prefix the directory name's prefix
+   * @return the directory
+   */
+  static Path freshDirectory(String prefix) {
+    try {
+      Files.createDirectories(dataRoot());
+      return Files.createTempDirectory(dataRoot(), prefix + "-");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
