@@ -100,11 +100,9 @@ public class RecoveryBenchmark {
     WalEngine wal = Stores.openWal(dir, SHARDS);
     try {
       SignalStoreEngine store = Stores.openStore(dir, wal, Stores.NEVER);
-      long applied = 0;
-      int entities = 0;
+      long applied = Stores.applied(store);
+      long entities = Stores.entities(store);
       for (int s = 0; s < SHARDS; s++) {
-        applied += store.appliedPosition(s);
-        entities += store.entityCount(s);
         if (store.snapshotPosition(s) != 0) {
           throw new IllegalStateException("shard " + s + " recovered from a snapshot");
         }
@@ -113,7 +111,7 @@ public class RecoveryBenchmark {
         throw new IllegalStateException(
             "replayed " + applied + " of " + positions + " records, " + entities + " entities");
       }
-      return entities;
+      return (int) entities;
     } finally {
       wal.close(); // the store is dropped unclosed: closing it would write a snapshot
     }

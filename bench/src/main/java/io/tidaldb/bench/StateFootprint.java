@@ -67,10 +67,7 @@ public final class StateFootprint {
       }
       wal.flush();
       long after = retainedHeap();
-      int held = 0;
-      for (int s = 0; s < SHARDS; s++) {
-        held += store.entityCount(s);
-      }
+      long held = Stores.entities(store);
       if (held != entities) {
         throw new IllegalStateException("store holds " + held + " entities, not " + entities);
       }

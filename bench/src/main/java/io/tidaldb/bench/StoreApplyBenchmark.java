@@ -98,10 +98,7 @@ public class StoreApplyBenchmark {
     }
     wal.flush();
     lastTicket = new long[SHARDS];
-    int total = 0;
-    for (int s = 0; s < SHARDS; s++) {
-      total += store.entityCount(s);
-    }
+    long total = Stores.entities(store);
     if (total != entityCount) {
       throw new IllegalStateException("store holds " + total + " entities, not " + entityCount);
     }

@@ -1,5 +1,7 @@
 package io.tidaldb.bench;
 
+import io.tidaldb.api.ShardStatus;
+import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.wal.WriteAheadLog;
@@ -26,6 +28,34 @@ final class Stores {
   static final long NEVER = Long.MAX_VALUE;
 
   private Stores() {}
+
+  /**
+   * Returns how many (tenant, type, entity) states a store holds over all shards.
+   *
+   * @param store the store
+   * @return the entity count
+   */
+  static long entities(SignalStore store) {
+    long n = 0;
+    for (ShardStatus s : store.status().shards()) {
+      n += s.entities();
+    }
+    return n;
+  }
+
+  /**
+   * Returns how many log records a store has applied over all shards.
+   *
+   * @param store the store
+   * @return the sum of the shards' applied positions
+   */
+  static long applied(SignalStore store) {
+    long n = 0;
+    for (ShardStatus s : store.status().shards()) {
+      n += s.appliedPosition();
+    }
+    return n;
+  }
 
   /**
    * Opens (or recovers) a real WAL with default settings in {@code dir/wal}.
