@@ -1,0 +1,174 @@
+package io.tidaldb.itests;
+
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * A writer thread that keeps calling {@link SignalStore#signal} on whatever store the tracker holds
+ * at that moment, one unique entity per call, and records what was acknowledged. Each call is
+ * bounded: a call that does not return within {@link #CALL_BOUND_MILLIS} is recorded as hung and
+ * ends the writer. The only failure a call may report is {@link UnavailableException}.
+ */
+final class AckingWriter implements AutoCloseable {
+  /** Longest a single call may take. */
+  static final long CALL_BOUND_MILLIS = 10_000;
+
+  /** The signal type every call writes. */
+  static final SignalType TYPE = SignalType.of("restart");
+
+  private final ServiceTracker<SignalStore, SignalStore> stores;
+  private final ExecutorService caller =
+      Executors.newSingleThreadExecutor(r -> new Thread(r, "it-signal-caller"));
+  private final Thread thread;
+  private final Set<Long> acknowledged = ConcurrentHashMap.newKeySet();
+  private final AtomicLong attempted = new AtomicLong();
+  private final AtomicLong unavailable = new AtomicLong();
+  private final AtomicLong noService = new AtomicLong();
+  private final List<String> problems = new CopyOnWriteArrayList<>();
+  private volatile boolean stopping;
+
+  /**
+   * Starts writing.
+   *
+   * @param stores the tracker to take the current store from before every call
+   */
+  AckingWriter(ServiceTracker<SignalStore, SignalStore> stores) {
+    this.stores = stores;
+    this.thread = new Thread(this::run, "it-acking-writer");
+    thread.start();
+  }
+
+  private void run() {
+    long entity = 0;
+    while (!stopping) {
+      SignalStore store;
+      try {
+        store = stores.waitForService(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      if (store == null) {
+        noService.incrementAndGet();
+        continue;
+      }
+      long e = ++entity;
+      attempted.set(e);
+      Future<?> call =
+          caller.submit(
+              () -> store.signal(TenantId.DEFAULT, TYPE, EntityId.of(e), 1.0, Timestamp.now()));
+      try {
+        call.get(CALL_BOUND_MILLIS, TimeUnit.MILLISECONDS);
+        acknowledged.add(e);
+      } catch (ExecutionException ex) {
+        if (ex.getCause() instanceof UnavailableException) {
+          unavailable.incrementAndGet();
+        } else {
+          problems.add("entity " + e + ": unexpected " + ex.getCause());
+        }
+      } catch (TimeoutException ex) {
+        problems.add("entity " + e + ": signal() did not return in " + CALL_BOUND_MILLIS + " ms");
+        call.cancel(true);
+        return;
+      } catch (InterruptedException ex) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /**
+   * Returns how many signals were acknowledged so far.
+   *
+   * @return the count
+   */
+  int acknowledgedCount() {
+    return acknowledged.size();
+  }
+
+  /**
+   * Returns how many calls met the gap: an {@link UnavailableException} or no service at all.
+   *
+   * @return the count
+   */
+  long gapObservations() {
+    return unavailable.get() + noService.get();
+  }
+
+  /**
+   * Returns the entities acknowledged.
+   *
+   * @return a snapshot
+   */
+  Set<Long> acknowledged() {
+    return Set.copyOf(acknowledged);
+  }
+
+  /**
+   * Returns the highest entity attempted.
+   *
+   * @return entities 1..this were attempted
+   */
+  long attempted() {
+    return attempted.get();
+  }
+
+  /**
+   * Returns failures other than {@link UnavailableException}, and hangs.
+   *
+   * @return descriptions, empty when all is well
+   */
+  List<String> problems() {
+    return List.copyOf(problems);
+  }
+
+  /**
+   * Returns whether the writer thread has ended.
+   *
+   * @return true once stopped
+   */
+  boolean stopped() {
+    return !thread.isAlive();
+  }
+
+  /**
+   * Returns a one-line summary for assertion messages.
+   *
+   * @return the counters
+   */
+  String summary() {
+    return "attempted="
+        + attempted.get()
+        + " acknowledged="
+        + acknowledged.size()
+        + " unavailable="
+        + unavailable.get()
+        + " noService="
+        + noService.get()
+        + " problems="
+        + problems;
+  }
+
+  /** Asks the writer to stop after its current call; see {@link #stopped()}. */
+  @Override
+  public void close() {
+    stopping = true;
+    caller.shutdown();
+  }
+}
