@@ -41,21 +41,25 @@ final class AckingWriter implements AutoCloseable {
   private final AtomicLong unavailable = new AtomicLong();
   private final AtomicLong noService = new AtomicLong();
   private final List<String> problems = new CopyOnWriteArrayList<>();
+  private final long firstEntity;
   private volatile boolean stopping;
 
   /**
    * Starts writing.
    *
    * @param stores the tracker to take the current store from before every call
+   * @param firstEntity the entity of the first call; each call takes the next one
    */
-  AckingWriter(ServiceTracker<SignalStore, SignalStore> stores) {
+  AckingWriter(ServiceTracker<SignalStore, SignalStore> stores, long firstEntity) {
     this.stores = stores;
-    this.thread = new Thread(this::run, "it-acking-writer");
+    this.firstEntity = firstEntity;
+    this.attempted.set(firstEntity - 1);
+    this.thread = new Thread(this::run, "it-acking-writer-" + firstEntity);
     thread.start();
   }
 
   private void run() {
-    long entity = 0;
+    long entity = firstEntity - 1;
     while (!stopping) {
       SignalStore store;
       try {
@@ -121,9 +125,18 @@ final class AckingWriter implements AutoCloseable {
   }
 
   /**
+   * Returns the first entity.
+   *
+   * @return entities from this one to {@link #attempted()} were attempted
+   */
+  long firstEntity() {
+    return firstEntity;
+  }
+
+  /**
    * Returns the highest entity attempted.
    *
-   * @return entities 1..this were attempted
+   * @return the last entity attempted
    */
   long attempted() {
     return attempted.get();

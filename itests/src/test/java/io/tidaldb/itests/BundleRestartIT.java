@@ -6,6 +6,8 @@ import static org.junit.Assert.assertTrue;
 
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,13 +31,16 @@ import org.osgi.framework.BundleContext;
 /**
  * Invariant I2 across bundle restarts: stopping and starting the WAL bundle, or the store bundle,
  * while a writer keeps signalling loses nothing that was acknowledged; calls during the gap fail
- * fast with {@code UnavailableException} or find no service, and never hang.
+ * fast with {@code UnavailableException} or find no service, and never hang. Three writers take the
+ * store from a tracker before every call; one more call goes to the store object taken before the
+ * stop, which must refuse it at once.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class BundleRestartIT {
   private static final Duration DEADLINE = Duration.ofSeconds(30);
   private static final int ACKS_PER_PHASE = 100;
+  private static final int WRITERS = 3;
   private static final Logger LOG = Logger.getLogger(BundleRestartIT.class.getName());
 
   @Rule public final TestName name = new TestName();
@@ -81,45 +86,77 @@ public class BundleRestartIT {
 
   private void restartUnderLoad(String symbolicName) throws Exception {
     Bundle bundle = node.bundle(symbolicName);
-    AckingWriter writer = new AckingWriter(node.stores());
+    SignalStore before = node.store();
+    List<AckingWriter> writers = new ArrayList<>();
+    for (int i = 0; i < WRITERS; i++) {
+      writers.add(new AckingWriter(node.stores(), 1 + i * 1_000_000_000L));
+    }
     try {
       await("acks before the stop")
           .atMost(DEADLINE)
-          .until(
-              () -> writer.acknowledgedCount() >= ACKS_PER_PHASE || !writer.problems().isEmpty());
+          .until(() -> acks(writers) >= ACKS_PER_PHASE || problems(writers));
       bundle.stop();
-      long gapBefore = writer.gapObservations();
+      UnavailableException stale =
+          Expect.thrown(
+              UnavailableException.class,
+              () ->
+                  Expect.within(
+                      AckingWriter.CALL_BOUND_MILLIS,
+                      () ->
+                          before.signal(AckingWriter.TYPE, EntityId.of(0), 1.0, Timestamp.now())));
+      LOG.info(name.getMethodName() + ": the stopped store answers " + stale);
+      long gapBefore = gaps(writers);
       await("calls during the gap")
           .atMost(DEADLINE)
-          .until(() -> writer.gapObservations() >= gapBefore + 5 || !writer.problems().isEmpty());
-      int acksAtRestart = writer.acknowledgedCount();
+          .until(() -> gaps(writers) >= gapBefore + 5 || problems(writers));
+      int acksAtRestart = acks(writers);
       bundle.start();
       await("acks after the restart")
           .atMost(DEADLINE)
-          .until(
-              () ->
-                  writer.acknowledgedCount() >= acksAtRestart + ACKS_PER_PHASE
-                      || !writer.problems().isEmpty());
+          .until(() -> acks(writers) >= acksAtRestart + ACKS_PER_PHASE || problems(writers));
     } finally {
-      writer.close();
+      writers.forEach(AckingWriter::close);
     }
-    await("writer stops").atMost(DEADLINE).until(writer::stopped);
-    LOG.info(name.getMethodName() + ": " + writer.summary());
-    assertEquals("writer: " + writer.summary(), List.of(), writer.problems());
+    for (AckingWriter writer : writers) {
+      await("writer stops").atMost(DEADLINE).until(writer::stopped);
+      LOG.info(name.getMethodName() + ": " + writer.summary());
+      assertEquals("writer: " + writer.summary(), List.of(), writer.problems());
+    }
     assertEquals(Bundle.ACTIVE, bundle.getState());
 
     SignalStore store = node.store();
-    Set<Long> acked = writer.acknowledged();
     List<String> wrong = new ArrayList<>();
-    for (long e = 1; e <= writer.attempted(); e++) {
-      long count = store.read(AckingWriter.TYPE, EntityId.of(e)).count();
-      boolean ok = acked.contains(e) ? count == 1 : count <= 1;
-      if (!ok) {
-        wrong.add("entity " + e + (acked.contains(e) ? " (acknowledged)" : "") + " count " + count);
+    int acked = 0;
+    for (AckingWriter writer : writers) {
+      Set<Long> acknowledged = writer.acknowledged();
+      acked += acknowledged.size();
+      for (long e = writer.firstEntity(); e <= writer.attempted(); e++) {
+        long count = store.read(AckingWriter.TYPE, EntityId.of(e)).count();
+        boolean ok = acknowledged.contains(e) ? count == 1 : count <= 1;
+        if (!ok) {
+          wrong.add(
+              "entity "
+                  + e
+                  + (acknowledged.contains(e) ? " (acknowledged)" : "")
+                  + " count "
+                  + count);
+        }
       }
     }
-    assertTrue(
-        "lost or doubled signals " + wrong + "; writer: " + writer.summary(), wrong.isEmpty());
-    assertTrue(writer.summary(), acked.size() >= 2 * ACKS_PER_PHASE);
+    assertTrue("lost or doubled signals: " + wrong, wrong.isEmpty());
+    assertTrue("acknowledged " + acked, acked >= 2 * ACKS_PER_PHASE);
+    assertEquals(0, store.read(AckingWriter.TYPE, EntityId.of(0)).count());
+  }
+
+  private static int acks(List<AckingWriter> writers) {
+    return writers.stream().mapToInt(AckingWriter::acknowledgedCount).sum();
+  }
+
+  private static long gaps(List<AckingWriter> writers) {
+    return writers.stream().mapToLong(AckingWriter::gapObservations).sum();
+  }
+
+  private static boolean problems(List<AckingWriter> writers) {
+    return writers.stream().anyMatch(w -> !w.problems().isEmpty());
   }
 }

@@ -1,5 +1,10 @@
 package io.tidaldb.itests;
 
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
 /**
  * {@code assertThrows} for the probe: inside Felix the suite runs on Pax Exam's JUnit 4.12 bundle,
  * which has none.
@@ -37,5 +42,36 @@ final class Expect {
       throw new AssertionError("expected " + type.getName() + " but got " + t, t);
     }
     throw new AssertionError("expected " + type.getName() + " but nothing was thrown");
+  }
+
+  /**
+   * Makes a call on another thread and waits for it at most {@code millis}, rethrowing what it
+   * threw.
+   *
+   * @param millis the bound
+   * @param call the call
+   * @throws Exception what the call threw
+   * @throws AssertionError if the call did not return in time
+   */
+  static void within(long millis, Call call) throws Exception {
+    FutureTask<Void> task =
+        new FutureTask<>(
+            () -> {
+              call.run();
+              return null;
+            });
+    Thread thread = new Thread(task, "it-bounded-call");
+    thread.start();
+    try {
+      task.get(millis, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw new AssertionError("call failed", e.getCause());
+    } catch (TimeoutException e) {
+      thread.interrupt();
+      throw new AssertionError("call did not return within " + millis + " ms", e);
+    }
   }
 }
