@@ -3,6 +3,7 @@ package io.tidaldb.router.component;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.router.ShardRouter;
 import io.tidaldb.router.HashShardRouter;
+import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
@@ -14,7 +15,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
  * io.tidaldb.router} configuration. The shard count is part of the on-disk contract: every region
  * of a cluster must be configured alike, and changing it needs a data migration.
  */
-@Component(service = ShardRouter.class, configurationPid = "io.tidaldb.router")
+@Component(service = ShardRouter.class, configurationPid = ShardRouterComponent.PID)
 @Designate(ocd = ShardRouterComponent.Config.class)
 public final class ShardRouterComponent implements ShardRouter {
 
@@ -36,17 +37,26 @@ public final class ShardRouterComponent implements ShardRouter {
     int shardCount() default 4;
   }
 
+  /** The configuration PID. */
+  static final String PID = "io.tidaldb.router";
+
+  private static final System.Logger LOG = System.getLogger(ShardRouterComponent.class.getName());
+
   private final HashShardRouter router;
 
   /**
-   * Activates the component.
+   * Activates the component. A malformed or out-of-range shard count is logged at ERROR naming the
+   * PID, the key and the value.
    *
    * @param config the configuration
-   * @throws io.tidaldb.api.InvalidArgumentException if the shard count is out of range
+   * @param properties the component's properties as configured, to name refused raw values
+   * @throws io.tidaldb.api.InvalidArgumentException if the shard count is malformed or out of range
    */
   @Activate
-  public ShardRouterComponent(Config config) {
-    this.router = new HashShardRouter(config.shardCount());
+  public ShardRouterComponent(Config config, Map<String, Object> properties) {
+    ConfigValues values = new ConfigValues(PID, properties, LOG);
+    int shardCount = values.get("shardCount", "a whole number", config::shardCount);
+    this.router = values.check("shardCount", () -> new HashShardRouter(shardCount));
   }
 
   @Override

@@ -7,13 +7,14 @@ import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.router.HashShardRouter;
 import java.lang.annotation.Annotation;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class ShardRouterComponentTest {
 
   @Test
   void shouldDelegateToHashShardRouterWithConfiguredShardCount() {
-    ShardRouterComponent component = new ShardRouterComponent(config(8));
+    ShardRouterComponent component = new ShardRouterComponent(config(8), Map.of());
     HashShardRouter core = new HashShardRouter(8);
     assertEquals(8, component.shardCount());
     for (long entity = -100; entity < 100; entity++) {
@@ -24,7 +25,8 @@ class ShardRouterComponentTest {
 
   @Test
   void shouldRefuseToActivateWithInvalidShardCount() {
-    assertThrows(InvalidArgumentException.class, () -> new ShardRouterComponent(config(0)));
+    assertThrows(
+        InvalidArgumentException.class, () -> new ShardRouterComponent(config(0), Map.of()));
   }
 
   static ShardRouterComponent.Config config(int shardCount) {

@@ -19,6 +19,7 @@ import io.tidaldb.store.StoreConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -27,13 +28,15 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * DS shell of the store: builds a {@link SignalStoreEngine} from its configuration and the WAL and
  * router services, registers it as the {@link SignalStore}, and closes it on deactivation (which
  * flushes and checkpoints every shard).
  */
-@Component(service = SignalStore.class, configurationPid = "io.tidaldb.store", immediate = true)
+@Component(service = SignalStore.class, configurationPid = StoreComponent.PID, immediate = true)
 @Designate(ocd = StoreComponent.Config.class)
 public final class StoreComponent implements SignalStore {
 
@@ -81,46 +84,71 @@ public final class StoreComponent implements SignalStore {
     long ackTimeoutMillis() default 30_000L;
   }
 
+  /** The configuration PID. */
+  static final String PID = "io.tidaldb.store";
+
+  private static final Logger LOG = LoggerFactory.getLogger(StoreComponent.class);
+
   private final SignalStoreEngine engine;
 
   /**
-   * Opens the store.
+   * Opens the store. A malformed or out-of-range value is logged at ERROR naming the PID, the key
+   * and the value, and activation fails with an {@link InvalidArgumentException} naming the key.
    *
    * @param wal the write-ahead log
    * @param router the shard router
    * @param config the configuration
+   * @param properties the component's properties as configured, to name refused raw values
    */
   @Activate
   public StoreComponent(
-      @Reference WriteAheadLog wal, @Reference ShardRouter router, Config config) {
-    this.engine = SignalStoreEngine.open(toStoreConfig(config), wal, router);
+      @Reference WriteAheadLog wal,
+      @Reference ShardRouter router,
+      Config config,
+      Map<String, Object> properties) {
+    StoreConfig storeConfig = toStoreConfig(config, new ConfigValues(PID, properties, LOG));
+    this.engine = SignalStoreEngine.open(storeConfig, wal, router);
   }
 
-  static StoreConfig toStoreConfig(Config c) {
-    StoreConfig.Builder b =
-        StoreConfig.builder(Path.of(c.directory()))
-            .region(RegionId.of(c.region()))
-            .tenants(c.tenants())
-            .defaultHalfLife(Duration.ofMillis(c.defaultHalfLifeMillis()))
-            .maxAbsWeight(c.maxAbsWeight())
-            .maxFutureSkew(Duration.ofMillis(c.maxFutureSkewMillis()))
-            .snapshotEveryRecords(c.snapshotEveryRecords())
-            .snapshotsToKeep(c.snapshotsToKeep())
-            .ackTimeout(Duration.ofMillis(c.ackTimeoutMillis()));
-    for (String entry : c.halfLives()) {
+  static StoreConfig toStoreConfig(Config c, ConfigValues v) {
+    String directory = v.get("directory", "a path", c::directory);
+    int region = v.get("region", "a whole number", c::region);
+    String[] tenants = v.get("tenants", "a list of names", c::tenants);
+    long halfLifeMillis =
+        v.get("defaultHalfLifeMillis", "a whole number", c::defaultHalfLifeMillis);
+    String[] halfLives = v.get("halfLives", "a list of 'type=millis'", c::halfLives);
+    double maxAbsWeight = v.get("maxAbsWeight", "a number", c::maxAbsWeight);
+    long skewMillis = v.get("maxFutureSkewMillis", "a whole number", c::maxFutureSkewMillis);
+    long snapshotEvery = v.get("snapshotEveryRecords", "a whole number", c::snapshotEveryRecords);
+    int snapshotsToKeep = v.get("snapshotsToKeep", "a whole number", c::snapshotsToKeep);
+    long ackTimeoutMillis = v.get("ackTimeoutMillis", "a whole number", c::ackTimeoutMillis);
+    if (directory == null || directory.isBlank()) {
+      throw v.refuse("directory", directory, "must not be blank");
+    }
+    StoreConfig.Builder b = StoreConfig.builder(Path.of(directory));
+    v.check("region", () -> b.region(RegionId.of(region)));
+    v.check("tenants", () -> b.tenants(tenants));
+    v.check("defaultHalfLifeMillis", () -> b.defaultHalfLife(Duration.ofMillis(halfLifeMillis)));
+    v.check("maxAbsWeight", () -> b.maxAbsWeight(maxAbsWeight));
+    v.check("maxFutureSkewMillis", () -> b.maxFutureSkew(Duration.ofMillis(skewMillis)));
+    v.check("snapshotEveryRecords", () -> b.snapshotEveryRecords(snapshotEvery));
+    v.check("snapshotsToKeep", () -> b.snapshotsToKeep(snapshotsToKeep));
+    v.check("ackTimeoutMillis", () -> b.ackTimeout(Duration.ofMillis(ackTimeoutMillis)));
+    for (String entry : halfLives) {
       int eq = entry.indexOf('=');
       if (eq <= 0) {
-        throw new InvalidArgumentException("halfLives", entry, "must be 'type=millis'");
+        throw v.refuse("halfLives", entry, "must be 'type=millis'");
       }
+      long millis;
       try {
-        b.halfLife(
-            entry.substring(0, eq).trim(),
-            Duration.ofMillis(Long.parseLong(entry.substring(eq + 1).trim())));
+        millis = Long.parseLong(entry.substring(eq + 1).trim());
       } catch (NumberFormatException e) {
-        throw new InvalidArgumentException("halfLives", entry, "millis must be a whole number");
+        throw v.refuse("halfLives", entry, "millis must be a whole number");
       }
+      v.check(
+          "halfLives", () -> b.halfLife(entry.substring(0, eq).trim(), Duration.ofMillis(millis)));
     }
-    return b.build();
+    return v.check("directory", b::build);
   }
 
   /** Flushes, checkpoints and closes the store. */

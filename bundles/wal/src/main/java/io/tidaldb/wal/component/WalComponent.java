@@ -6,19 +6,22 @@ import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.wal.WalConfig;
 import io.tidaldb.wal.WalEngine;
 import java.nio.file.Path;
+import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The {@link WriteAheadLog} service: a thin DS shell that opens a {@link WalEngine} from its
  * configuration (PID {@code io.tidaldb.wal}) when activated and closes it when deactivated. A
  * configuration change re-activates it, which closes and re-opens the log.
  */
-@Component(service = WriteAheadLog.class, configurationPid = "io.tidaldb.wal")
+@Component(service = WriteAheadLog.class, configurationPid = WalComponent.PID)
 @Designate(ocd = WalComponent.Config.class)
 public final class WalComponent implements WriteAheadLog {
 
@@ -79,43 +82,58 @@ public final class WalComponent implements WriteAheadLog {
     long appendTimeoutMillis() default 5000;
   }
 
+  /** The configuration PID. */
+  static final String PID = "io.tidaldb.wal";
+
+  private static final Logger LOG = LoggerFactory.getLogger(WalComponent.class);
+
   private final WalEngine engine;
 
   /**
-   * Opens the engine.
+   * Opens the engine. A malformed or out-of-range value is logged at ERROR naming the PID, the key
+   * and the value, and activation fails with an {@link InvalidArgumentException} naming the key.
    *
    * @param config the component's configuration
+   * @param properties the component's properties as configured, to name refused raw values
    */
   @Activate
-  public WalComponent(Config config) {
-    this.engine = WalEngine.open(toWalConfig(config));
+  public WalComponent(Config config, Map<String, Object> properties) {
+    this.engine = WalEngine.open(toWalConfig(config, new ConfigValues(PID, properties, LOG)));
   }
 
   /**
    * Translates the component configuration into the engine's, validating every value.
    *
    * @param config the component's configuration
+   * @param values reads and validates it key by key
    * @return the engine's configuration
    */
-  static WalConfig toWalConfig(Config config) {
-    long delayMicros = config.groupCommitDelayMicros();
+  static WalConfig toWalConfig(Config config, ConfigValues values) {
+    String directory = values.get("directory", "a path", config::directory);
+    int shardCount = values.get("shardCount", "a whole number", config::shardCount);
+    long segmentBytes = values.get("segmentBytes", "a whole number", config::segmentBytes);
+    int maxBatchBytes = values.get("maxBatchBytes", "a whole number", config::maxBatchBytes);
+    long delayMicros =
+        values.get("groupCommitDelayMicros", "a whole number", config::groupCommitDelayMicros);
+    long appendTimeoutMillis =
+        values.get("appendTimeoutMillis", "a whole number", config::appendTimeoutMillis);
     long maxMicros = WalConfig.MAX_DELAY_NANOS / 1000;
     if (delayMicros < 0 || delayMicros > maxMicros) {
-      throw new InvalidArgumentException(
+      throw values.refuse(
           "groupCommitDelayMicros",
           delayMicros,
           "must be between 0 and " + maxMicros + " inclusive");
     }
-    if (config.directory() == null || config.directory().isBlank()) {
-      throw new InvalidArgumentException("directory", config.directory(), "must not be blank");
+    if (directory == null || directory.isBlank()) {
+      throw values.refuse("directory", directory, "must not be blank");
     }
-    return WalConfig.builder(Path.of(config.directory()))
-        .shardCount(config.shardCount())
-        .segmentBytes(config.segmentBytes())
-        .maxBatchBytes(config.maxBatchBytes())
-        .groupCommitDelayNanos(delayMicros * 1000)
-        .appendTimeoutMillis(config.appendTimeoutMillis())
-        .build();
+    WalConfig.Builder b = WalConfig.builder(Path.of(directory));
+    values.check("shardCount", () -> b.shardCount(shardCount));
+    values.check("segmentBytes", () -> b.segmentBytes(segmentBytes));
+    values.check("maxBatchBytes", () -> b.maxBatchBytes(maxBatchBytes));
+    values.check("groupCommitDelayMicros", () -> b.groupCommitDelayNanos(delayMicros * 1000));
+    values.check("appendTimeoutMillis", () -> b.appendTimeoutMillis(appendTimeoutMillis));
+    return b.build();
   }
 
   /** Closes the engine: commits what is pending and stops the commit threads. */

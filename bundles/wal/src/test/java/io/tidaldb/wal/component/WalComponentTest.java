@@ -9,6 +9,7 @@ import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.wal.WalConfig;
 import java.lang.annotation.Annotation;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -19,7 +20,7 @@ class WalComponentTest {
 
   @Test
   void shouldOpenEngineFromConfigurationAndCloseItOnDeactivate() {
-    WalComponent component = new WalComponent(config(dir.toString(), 2, 250));
+    WalComponent component = new WalComponent(config(dir.toString(), 2, 250), Map.of());
     assertEquals(2, component.shardCount());
     WalConfig c = component.engine().config();
     assertEquals(250_000, c.groupCommitDelayNanos());
@@ -34,12 +35,13 @@ class WalComponentTest {
   void shouldRejectInvalidConfigurationNamingTheValue() {
     InvalidArgumentException e =
         assertThrows(
-            InvalidArgumentException.class, () -> new WalComponent(config(dir.toString(), 0, 0)));
+            InvalidArgumentException.class,
+            () -> new WalComponent(config(dir.toString(), 0, 0), Map.of()));
     assertEquals("shardCount", e.argument());
     e =
         assertThrows(
             InvalidArgumentException.class,
-            () -> new WalComponent(config(dir.toString(), 1, Long.MAX_VALUE)));
+            () -> new WalComponent(config(dir.toString(), 1, Long.MAX_VALUE), Map.of()));
     assertEquals("groupCommitDelayMicros", e.argument());
   }
 

@@ -1,0 +1,95 @@
+package io.tidaldb.router.component;
+
+import io.tidaldb.api.InvalidArgumentException;
+import java.util.Map;
+import java.util.function.Supplier;
+
+/**
+ * Reads a DS component's typed configuration one key at a time, so that a refused value is logged
+ * at ERROR naming the PID, the key and the raw value before activation fails. (SCR alone logs only
+ * the conversion error, such as {@code For input string: "abc"}, without the key.) The router has
+ * no SLF4J dependency: it logs through {@link System.Logger}, which goes to java.util.logging,
+ * where the node's SLF4J provider (slf4j-jdk14) also writes.
+ */
+final class ConfigValues {
+  private final String pid;
+  private final Map<String, ?> raw;
+  private final System.Logger log;
+
+  /**
+   * Creates a reader.
+   *
+   * @param pid the configuration PID, for messages
+   * @param raw the component properties as configured
+   * @param log where refusals go
+   */
+  ConfigValues(String pid, Map<String, ?> raw, System.Logger log) {
+    this.pid = pid;
+    this.raw = raw;
+    this.log = log;
+  }
+
+  /**
+   * Reads one typed value.
+   *
+   * @param <T> the value's type
+   * @param key the property name
+   * @param what what the value must be, such as {@code a whole number}
+   * @param typed reads the value through the component's configuration annotation
+   * @return the value
+   * @throws InvalidArgumentException naming the key and the raw value, if it cannot be converted
+   */
+  <T> T get(String key, String what, Supplier<T> typed) {
+    try {
+      return typed.get();
+    } catch (RuntimeException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw refuse(key, raw.get(key), "must be " + what + ": " + cause.getMessage());
+    }
+  }
+
+  /**
+   * Runs a step that validates a value, such as an engine builder's setter.
+   *
+   * @param <T> the step's result type
+   * @param key the property name the step validates
+   * @param step the step
+   * @return the step's result
+   * @throws InvalidArgumentException naming the key and the raw value, if the step refuses it
+   */
+  <T> T check(String key, Supplier<T> step) {
+    try {
+      return step.get();
+    } catch (InvalidArgumentException e) {
+      throw refuse(key, raw.containsKey(key) ? raw.get(key) : "(default)", e.getMessage());
+    }
+  }
+
+  /**
+   * Logs a refused value at ERROR and returns the exception to throw.
+   *
+   * @param key the property name
+   * @param value the raw value
+   * @param rule why it is refused
+   * @return an exception naming the key and the value
+   */
+  InvalidArgumentException refuse(String key, Object value, String rule) {
+    InvalidArgumentException e = new InvalidArgumentException(key, value, rule);
+    log.log(
+        System.Logger.Level.ERROR,
+        "configuration {0} refused: {1}={2} ({3}); the component stays unavailable until it is"
+            + " fixed",
+        pid,
+        key,
+        render(value),
+        rule);
+    return e;
+  }
+
+  private static String render(Object value) {
+    if (value instanceof String[] array) {
+      return String.join(",", array);
+    }
+    return value instanceof CharSequence ? "'" + value + "'" : String.valueOf(value);
+  }
+}
