@@ -1,0 +1,115 @@
+package io.tidaldb.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the packaged distribution as an operator would: {@code bin/tidaldb} on a copy of {@code
+ * target/tidaldb-VERSION/}, console commands through stdin, SIGTERM, SIGKILL and restart.
+ */
+class DistributionIT {
+  private static final Path DIST = Path.of(System.getProperty("tidaldb.dist", "missing"));
+
+  @TempDir Path tmp;
+  private Path home;
+
+  @BeforeEach
+  void copyDistribution() throws IOException {
+    assertTrue(Files.isDirectory(DIST), "no distribution at " + DIST + " (run mvn package)");
+    home = tmp.resolve(DIST.getFileName());
+    try (Stream<Path> files = Files.walk(DIST)) {
+      files.forEach(
+          from -> {
+            Path to = home.resolve(DIST.relativize(from).toString());
+            try {
+              if (Files.isDirectory(from)) {
+                Files.createDirectories(to);
+              } else {
+                Files.copy(from, to);
+              }
+            } catch (IOException e) {
+              throw new UncheckedIOException(e);
+            }
+          });
+    }
+    Files.setPosixFilePermissions(
+        home.resolve("bin/tidaldb"), PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  @Test
+  void shouldStopCleanlyAndExitZeroOnSigtermInServiceMode() throws Exception {
+    try (RunningNode node = RunningNode.start(home, "--service")) {
+      node.awaitOutput("store open");
+
+      node.terminate();
+
+      assertEquals(0, node.awaitExit(), node.output());
+      String log = node.log();
+      assertTrue(log.contains("store closed: region region-0"), log);
+      assertTrue(log.contains("closed write-ahead log data/wal"), log);
+      assertTrue(node.output().contains("store closed: region region-0"), node.output());
+    }
+    assertTrue(Files.isDirectory(home.resolve("data/wal")), "data/wal");
+    assertTrue(Files.isRegularFile(home.resolve("data/store/node.id")), "data/store/node.id");
+  }
+
+  @Test
+  void shouldKeepEveryAcknowledgedSignalAcrossKill9() throws Exception {
+    try (RunningNode node = RunningNode.start(home, "--console")) {
+      node.awaitCommands();
+      for (int i = 1; i <= 5; i++) {
+        node.command("tidal:signal default view 42 1.5");
+        node.awaitOutput("ok: durable", i);
+      }
+      node.command("tidal:signal default view 42 NaN");
+      node.awaitOutput("error: invalid weight: NaN");
+      node.command("tidal:read default view");
+      node.awaitOutput("usage: tidal:read <tenant> <type> <entity>");
+
+      node.kill();
+    }
+    try (RunningNode node = RunningNode.start(home, "--console")) {
+      node.awaitCommands();
+      node.command("tidal:read default view 42");
+      node.awaitOutput("count=5 sum=7.50000");
+
+      node.command("stop 0");
+
+      assertEquals(0, node.awaitExit(), node.output());
+    }
+  }
+
+  @Test
+  void shouldApplyAnEditedStoreConfigurationLive() throws Exception {
+    try (RunningNode node = RunningNode.start(home, "--console")) {
+      node.awaitCommands();
+      node.command("tidal:signal acme view 1 2.5");
+      node.awaitOutput("error: invalid tenant: 'acme' (unknown tenant)");
+
+      Path cfg = home.resolve("conf/io.tidaldb.store.cfg");
+      String text = Files.readString(cfg, StandardCharsets.UTF_8);
+      assertTrue(text.contains("\ntenants = []\n"), text);
+      Files.writeString(
+          cfg,
+          text.replace("\ntenants = []\n", "\ntenants = [\"acme\"]\n"),
+          StandardCharsets.UTF_8);
+      node.awaitOutput("tenants [acme, default]");
+      node.command("tidal:signal acme view 1 2.5");
+      node.awaitOutput("ok: durable");
+
+      node.command("stop 0");
+      assertEquals(0, node.awaitExit(), node.output());
+    }
+  }
+}

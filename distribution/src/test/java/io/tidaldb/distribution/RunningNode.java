@@ -1,0 +1,185 @@
+package io.tidaldb.distribution;
+
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.Reader;
+import java.io.UncheckedIOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+/**
+ * A node started from an unpacked distribution with {@code bin/tidaldb}, its console read by a
+ * background thread. Waits are conditions with a deadline.
+ */
+final class RunningNode implements AutoCloseable {
+  static final Duration DEADLINE = Duration.ofSeconds(60);
+
+  private final Path home;
+  private final Process process;
+  private final StringBuffer output = new StringBuffer();
+  private final Writer console;
+
+  private RunningNode(Path home, Process process) {
+    this.home = home;
+    this.process = process;
+    this.console =
+        new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
+    Thread reader = new Thread(this::readOutput, "tidaldb-output");
+    reader.setDaemon(true);
+    reader.start();
+  }
+
+  /**
+   * Starts {@code bin/tidaldb} in {@code home} with the JDK running the test, stdin a pipe.
+   *
+   * @param home the distribution home
+   * @param option {@code --console} or {@code --service}
+   * @return the running node
+   */
+  static RunningNode start(Path home, String option) throws IOException {
+    ProcessBuilder pb =
+        new ProcessBuilder(List.of(home.resolve("bin/tidaldb").toString(), option))
+            .directory(home.getParent().toFile())
+            .redirectErrorStream(true);
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.environment().put("TIDALDB_OPTS", "-Xmx256m");
+    return new RunningNode(home, pb.start());
+  }
+
+  private void readOutput() {
+    try (Reader in = new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8)) {
+      char[] buf = new char[4096];
+      for (int n; (n = in.read(buf)) >= 0; ) {
+        output.append(buf, 0, n);
+      }
+    } catch (IOException e) {
+      output.append("\n[output reader failed: ").append(e).append("]\n");
+    }
+  }
+
+  /** Everything the node printed so far (console and log lines). */
+  String output() {
+    return output.toString();
+  }
+
+  /** The content of logs/tidaldb.log. */
+  String log() {
+    try {
+      Path log = home.resolve("logs/tidaldb.log");
+      return Files.exists(log) ? Files.readString(log, StandardCharsets.UTF_8) : "";
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Waits until the output contains {@code text} {@code times} times. */
+  void awaitOutput(String text, int times) {
+    await(() -> count(output(), text) >= times, "output to show '" + text + "' " + times + "x");
+  }
+
+  /** Waits until the output contains {@code text}. */
+  void awaitOutput(String text) {
+    awaitOutput(text, 1);
+  }
+
+  /** Types one console command. */
+  void command(String line) throws IOException {
+    console.write(line + "\n");
+    console.flush();
+  }
+
+  /** Waits for the process to exit and returns its status. */
+  int awaitExit() throws InterruptedException {
+    if (!process.waitFor(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("node did not exit within " + DEADLINE + "; output:\n" + output());
+    }
+    return process.exitValue();
+  }
+
+  /**
+   * Waits until the store is open and the tidal commands answer: the shell bundle registers them a
+   * moment after the store opens, so {@code tidal:status} is typed until it answers.
+   */
+  void awaitCommands() throws IOException {
+    awaitOutput("store open");
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (true) {
+      int before = count(output(), "signals accepted");
+      command("tidal:status");
+      if (await(
+          () -> count(output(), "signals accepted") > before,
+          "tidal:status to answer",
+          Math.min(deadline, System.nanoTime() + Duration.ofSeconds(2).toNanos()),
+          false)) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("tidal commands never answered; output:\n" + output());
+      }
+    }
+  }
+
+  /** Sends SIGTERM to bin/tidaldb (unlike Process.destroy, keeps reading its output). */
+  void terminate() {
+    process.toHandle().destroy();
+  }
+
+  /** Sends SIGKILL (in console mode the script has exec'd the JVM: this kills the JVM). */
+  void kill() throws InterruptedException {
+    process.toHandle().destroyForcibly();
+    awaitExit();
+  }
+
+  private void await(Supplier<Boolean> condition, String what) {
+    await(condition, what, System.nanoTime() + DEADLINE.toNanos(), true);
+  }
+
+  private boolean await(Supplier<Boolean> condition, String what, long deadline, boolean fail) {
+    while (!condition.get()) {
+      if (System.nanoTime() > deadline) {
+        if (!fail) {
+          return false;
+        }
+        throw new AssertionError("timed out waiting for " + what + "; output:\n" + output());
+      }
+      if (!process.isAlive() && !condition.get()) {
+        throw new AssertionError(
+            "node exited (" + process.exitValue() + ") before " + what + "; output:\n" + output());
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for " + what, e);
+      }
+    }
+    return true;
+  }
+
+  static int count(String text, String part) {
+    int n = 0;
+    for (int i = text.indexOf(part); i >= 0; i = text.indexOf(part, i + part.length())) {
+      n++;
+    }
+    return n;
+  }
+
+  /** Kills the node if it still runs (a failed test must not leave a JVM behind). */
+  @Override
+  public void close() {
+    if (process.isAlive()) {
+      process.destroyForcibly();
+      try {
+        process.waitFor(DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
