@@ -1,6 +1,5 @@
 package io.tidaldb.itests;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
 
@@ -92,8 +91,7 @@ public class BundleRestartIT {
       writers.add(new AckingWriter(node.stores(), 1 + i * 1_000_000_000L));
     }
     try {
-      await("acks before the stop")
-          .atMost(DEADLINE)
+      Node.waitFor("acks before the stop", DEADLINE)
           .until(() -> acks(writers) >= ACKS_PER_PHASE || problems(writers));
       bundle.stop();
       UnavailableException stale =
@@ -106,19 +104,17 @@ public class BundleRestartIT {
                           before.signal(AckingWriter.TYPE, EntityId.of(0), 1.0, Timestamp.now())));
       LOG.info(name.getMethodName() + ": the stopped store answers " + stale);
       long gapBefore = gaps(writers);
-      await("calls during the gap")
-          .atMost(DEADLINE)
+      Node.waitFor("calls during the gap", DEADLINE)
           .until(() -> gaps(writers) >= gapBefore + 5 || problems(writers));
       int acksAtRestart = acks(writers);
       bundle.start();
-      await("acks after the restart")
-          .atMost(DEADLINE)
+      Node.waitFor("acks after the restart", DEADLINE)
           .until(() -> acks(writers) >= acksAtRestart + ACKS_PER_PHASE || problems(writers));
     } finally {
       writers.forEach(AckingWriter::close);
     }
     for (AckingWriter writer : writers) {
-      await("writer stops").atMost(DEADLINE).until(writer::stopped);
+      Node.waitFor("writer stops", DEADLINE).until(writer::stopped);
       LOG.info(name.getMethodName() + ": " + writer.summary());
       assertEquals("writer: " + writer.summary(), List.of(), writer.problems());
     }

@@ -1,6 +1,5 @@
 package io.tidaldb.itests;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertNotNull;
 import static org.junit.Assert.assertTrue;
@@ -154,13 +153,11 @@ public class MalformedConfigIT {
     bad.put(key, value);
     node.configure(pid, bad);
     String line =
-        await("ERROR naming " + pid + ", " + key + " and " + value)
-            .atMost(Node.SERVICE_TIMEOUT)
+        Node.waitFor("ERROR naming " + pid + ", " + key + " and " + value, Node.SERVICE_TIMEOUT)
             .until(() -> log.find(Level.SEVERE, pid, key, value), Objects::nonNull);
     assertNotNull(line);
     ComponentConfigurationDTO failed =
-        await(pid + " component failed")
-            .atMost(Node.SERVICE_TIMEOUT)
+        Node.waitFor(pid + " component failed", Node.SERVICE_TIMEOUT)
             .until(
                 () -> configurationOf(bsn),
                 c -> c != null && c.state == ComponentConfigurationDTO.FAILED_ACTIVATION);

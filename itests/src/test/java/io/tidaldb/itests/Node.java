@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Objects;
+import org.awaitility.core.ConditionFactory;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -27,6 +28,21 @@ import org.osgi.util.tracker.ServiceTracker;
 final class Node implements AutoCloseable {
   /** How long a service may take to (re)appear. */
   static final Duration SERVICE_TIMEOUT = Duration.ofSeconds(20);
+
+  /**
+   * Starts a wait with a deadline that checks at once and then every 10 ms (Awaitility's default
+   * first waits 100 ms, which adds up over a suite).
+   *
+   * @param alias what is awaited, for the timeout message
+   * @param deadline the longest wait
+   * @return the condition factory
+   */
+  static ConditionFactory waitFor(String alias, Duration deadline) {
+    return await(alias)
+        .atMost(deadline)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(10));
+  }
 
   private final BundleContext context;
   private final ServiceTracker<SignalStore, SignalStore> stores;
@@ -60,8 +76,7 @@ final class Node implements AutoCloseable {
    * @return the current store
    */
   SignalStore store() {
-    return await("SignalStore service")
-        .atMost(SERVICE_TIMEOUT)
+    return waitFor("SignalStore service", SERVICE_TIMEOUT)
         .until(stores::getService, Objects::nonNull);
   }
 
@@ -87,8 +102,7 @@ final class Node implements AutoCloseable {
    * @return the service
    */
   ConfigurationAdmin configAdmin() {
-    return await("ConfigurationAdmin service")
-        .atMost(SERVICE_TIMEOUT)
+    return waitFor("ConfigurationAdmin service", SERVICE_TIMEOUT)
         .until(configAdmins::getService, Objects::nonNull);
   }
 
@@ -177,8 +191,7 @@ final class Node implements AutoCloseable {
             + ")(directory="
             + escape(storeDirectory.toString())
             + "))";
-    return await("SignalStore on " + storeDirectory)
-        .atMost(SERVICE_TIMEOUT)
+    return waitFor("SignalStore on " + storeDirectory, SERVICE_TIMEOUT)
         .until(() -> lookup(filter), Objects::nonNull);
   }
 
