@@ -200,8 +200,8 @@ public class MalformedConfigIT {
     assertEquals(1, store.read(VIEW, EntityId.of(1)).count());
     store.signal(VIEW, EntityId.of(1), 1.0, Timestamp.now());
     assertEquals(2, store.read(VIEW, EntityId.of(1)).count());
-    String read = shell("tidal:read default view 1");
-    assertTrue(read, read.contains("count=2"));
+    Node.waitFor("tidal:read sees the store again", Node.SERVICE_TIMEOUT)
+        .until(() -> shell("tidal:read default view 1"), read -> read.contains("count=2"));
   }
 
   private String shell(String command) throws Exception {

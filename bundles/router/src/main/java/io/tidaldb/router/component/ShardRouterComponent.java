@@ -56,7 +56,7 @@ public final class ShardRouterComponent implements ShardRouter {
   public ShardRouterComponent(Config config, Map<String, Object> properties) {
     ConfigValues values = new ConfigValues(PID, properties, LOG);
     int shardCount = values.get("shardCount", "a whole number", config::shardCount);
-    this.router = values.check("shardCount", () -> new HashShardRouter(shardCount));
+    this.router = values.check("shardCount", shardCount, () -> new HashShardRouter(shardCount));
   }
 
   @Override

@@ -52,15 +52,16 @@ final class ConfigValues {
    *
    * @param <T> the step's result type
    * @param key the property name the step validates
+   * @param value the typed value the step validates, named if the key is not configured (default)
    * @param step the step
    * @return the step's result
    * @throws InvalidArgumentException naming the key and the raw value, if the step refuses it
    */
-  <T> T check(String key, Supplier<T> step) {
+  <T> T check(String key, Object value, Supplier<T> step) {
     try {
       return step.get();
     } catch (InvalidArgumentException e) {
-      throw refuse(key, raw.containsKey(key) ? raw.get(key) : "(default)", e.getMessage());
+      throw refuse(key, raw.containsKey(key) ? raw.get(key) : value, e.getMessage());
     }
   }
 

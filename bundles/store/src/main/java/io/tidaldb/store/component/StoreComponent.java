@@ -126,14 +126,21 @@ public final class StoreComponent implements SignalStore {
       throw v.refuse("directory", directory, "must not be blank");
     }
     StoreConfig.Builder b = StoreConfig.builder(Path.of(directory));
-    v.check("region", () -> b.region(RegionId.of(region)));
-    v.check("tenants", () -> b.tenants(tenants));
-    v.check("defaultHalfLifeMillis", () -> b.defaultHalfLife(Duration.ofMillis(halfLifeMillis)));
-    v.check("maxAbsWeight", () -> b.maxAbsWeight(maxAbsWeight));
-    v.check("maxFutureSkewMillis", () -> b.maxFutureSkew(Duration.ofMillis(skewMillis)));
-    v.check("snapshotEveryRecords", () -> b.snapshotEveryRecords(snapshotEvery));
-    v.check("snapshotsToKeep", () -> b.snapshotsToKeep(snapshotsToKeep));
-    v.check("ackTimeoutMillis", () -> b.ackTimeout(Duration.ofMillis(ackTimeoutMillis)));
+    v.check("region", region, () -> b.region(RegionId.of(region)));
+    v.check("tenants", tenants, () -> b.tenants(tenants));
+    v.check(
+        "defaultHalfLifeMillis",
+        halfLifeMillis,
+        () -> b.defaultHalfLife(Duration.ofMillis(halfLifeMillis)));
+    v.check("maxAbsWeight", maxAbsWeight, () -> b.maxAbsWeight(maxAbsWeight));
+    v.check(
+        "maxFutureSkewMillis", skewMillis, () -> b.maxFutureSkew(Duration.ofMillis(skewMillis)));
+    v.check("snapshotEveryRecords", snapshotEvery, () -> b.snapshotEveryRecords(snapshotEvery));
+    v.check("snapshotsToKeep", snapshotsToKeep, () -> b.snapshotsToKeep(snapshotsToKeep));
+    v.check(
+        "ackTimeoutMillis",
+        ackTimeoutMillis,
+        () -> b.ackTimeout(Duration.ofMillis(ackTimeoutMillis)));
     for (String entry : halfLives) {
       int eq = entry.indexOf('=');
       if (eq <= 0) {
@@ -146,9 +153,11 @@ public final class StoreComponent implements SignalStore {
         throw v.refuse("halfLives", entry, "millis must be a whole number");
       }
       v.check(
-          "halfLives", () -> b.halfLife(entry.substring(0, eq).trim(), Duration.ofMillis(millis)));
+          "halfLives",
+          entry,
+          () -> b.halfLife(entry.substring(0, eq).trim(), Duration.ofMillis(millis)));
     }
-    return v.check("directory", b::build);
+    return v.check("directory", directory, b::build);
   }
 
   /** Flushes, checkpoints and closes the store. */

@@ -128,11 +128,15 @@ public final class WalComponent implements WriteAheadLog {
       throw values.refuse("directory", directory, "must not be blank");
     }
     WalConfig.Builder b = WalConfig.builder(Path.of(directory));
-    values.check("shardCount", () -> b.shardCount(shardCount));
-    values.check("segmentBytes", () -> b.segmentBytes(segmentBytes));
-    values.check("maxBatchBytes", () -> b.maxBatchBytes(maxBatchBytes));
-    values.check("groupCommitDelayMicros", () -> b.groupCommitDelayNanos(delayMicros * 1000));
-    values.check("appendTimeoutMillis", () -> b.appendTimeoutMillis(appendTimeoutMillis));
+    values.check("shardCount", shardCount, () -> b.shardCount(shardCount));
+    values.check("segmentBytes", segmentBytes, () -> b.segmentBytes(segmentBytes));
+    values.check("maxBatchBytes", maxBatchBytes, () -> b.maxBatchBytes(maxBatchBytes));
+    values.check(
+        "groupCommitDelayMicros", delayMicros, () -> b.groupCommitDelayNanos(delayMicros * 1000));
+    values.check(
+        "appendTimeoutMillis",
+        appendTimeoutMillis,
+        () -> b.appendTimeoutMillis(appendTimeoutMillis));
     return b.build();
   }
 

@@ -2,12 +2,14 @@ package io.tidaldb.wal.component;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.wal.WalConfig;
 import java.lang.annotation.Annotation;
+import java.lang.reflect.Proxy;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -43,6 +45,30 @@ class WalComponentTest {
             InvalidArgumentException.class,
             () -> new WalComponent(config(dir.toString(), 1, Long.MAX_VALUE), Map.of()));
     assertEquals("groupCommitDelayMicros", e.argument());
+  }
+
+  @Test
+  void shouldNameKeyAndRawValueWhenConfigurationCannotBeConverted() {
+    // SCR's configuration proxy throws when a method's value cannot be converted
+    WalComponent.Config valid = config(dir.toString(), 2, 0);
+    WalComponent.Config unconvertible =
+        (WalComponent.Config)
+            Proxy.newProxyInstance(
+                WalComponent.Config.class.getClassLoader(),
+                new Class<?>[] {WalComponent.Config.class},
+                (proxy, method, args) -> {
+                  if (method.getName().equals("shardCount")) {
+                    throw new IllegalStateException(
+                        new NumberFormatException("For input string: \"abc\""));
+                  }
+                  return method.invoke(valid, args);
+                });
+    InvalidArgumentException e =
+        assertThrows(
+            InvalidArgumentException.class,
+            () -> new WalComponent(unconvertible, Map.of("shardCount", "abc")));
+    assertEquals("shardCount", e.argument());
+    assertTrue(e.getMessage().contains("'abc'"), e.getMessage());
   }
 
   private static WalComponent.Config config(String directory, int shards, long delayMicros) {
