@@ -47,6 +47,9 @@ public final class TidalOptions {
   /** Shard count of {@link #node()} and {@link #node(Path)}. */
   public static final int DEFAULT_SHARD_COUNT = 4;
 
+  /** FileInstall poll interval the options set: a framework stops within one poll. */
+  public static final String FILEINSTALL_POLL_MILLIS = "50";
+
   private TidalOptions() {}
 
   /**
@@ -102,6 +105,8 @@ public final class TidalOptions {
     }
     // Gogo's shell must not read the test JVM's stdin (at EOF it stops the framework) nor print
     options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
+    // FileInstall's watcher finishes its poll sleep (2 s by default) before the framework can stop
+    options.add(frameworkProperty("felix.fileinstall.poll").value(FILEINSTALL_POLL_MILLIS));
     options.add(
         frameworkStartLevel(Math.max(feature.maxStartOrder(), Constants.START_LEVEL_TEST_BUNDLE)));
     return composite(options.toArray(Option[]::new));
