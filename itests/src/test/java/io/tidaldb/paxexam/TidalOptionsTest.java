@@ -1,0 +1,89 @@
+package io.tidaldb.paxexam;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The feature this jar carries, its parsing, and the URL overrides, without a framework. */
+class TidalOptionsTest {
+  @TempDir Path dir;
+
+  @AfterEach
+  void clearOverride() {
+    System.clearProperty(TidalOptions.BUNDLE_OVERRIDE_PREFIX + "tidal-crdt");
+  }
+
+  @Test
+  void shouldCarryTheNodeFeatureInStartOrder() {
+    NodeFeature feature = TidalOptions.feature();
+    assertTrue(feature.id().startsWith("io.tidaldb:tidal-features:slingosgifeature:node:"));
+    List<FeatureBundle> bundles = feature.bundles();
+    assertEquals(23, bundles.size());
+    assertEquals("asm", bundles.get(0).artifactId());
+    assertEquals(1, bundles.get(0).startOrder());
+    for (int i = 1; i < bundles.size(); i++) {
+      assertTrue(
+          bundles.get(i - 1).startOrder() <= bundles.get(i).startOrder(), bundles.toString());
+    }
+    assertEquals(10, feature.maxStartOrder());
+    assertEquals(
+        List.of(
+            "tidal-api", "tidal-router", "tidal-crdt", "tidal-wal", "tidal-store", "tidal-shell"),
+        bundles.stream()
+            .filter(b -> b.groupId().equals("io.tidaldb"))
+            .map(FeatureBundle::artifactId)
+            .toList());
+  }
+
+  @Test
+  void shouldUseMavenUrlsUnlessOverriddenByAFileOrUrl() throws IOException {
+    FeatureBundle crdt = FeatureBundle.parse("io.tidaldb:tidal-crdt:1.2.3", 10);
+    assertEquals("mvn:io.tidaldb/tidal-crdt/1.2.3", TidalOptions.bundleUrl(crdt));
+
+    Path jar = Files.createFile(dir.resolve("tidal-crdt.jar"));
+    System.setProperty(TidalOptions.BUNDLE_OVERRIDE_PREFIX + "tidal-crdt", jar.toString());
+    assertEquals(jar.toUri().toString(), TidalOptions.bundleUrl(crdt));
+
+    System.setProperty(
+        TidalOptions.BUNDLE_OVERRIDE_PREFIX + "tidal-crdt", "reference:file:/x/target/classes");
+    assertEquals("reference:file:/x/target/classes", TidalOptions.bundleUrl(crdt));
+
+    System.setProperty(TidalOptions.BUNDLE_OVERRIDE_PREFIX + "tidal-crdt", "${unresolved}");
+    assertEquals("mvn:io.tidaldb/tidal-crdt/1.2.3", TidalOptions.bundleUrl(crdt));
+
+    System.setProperty(
+        TidalOptions.BUNDLE_OVERRIDE_PREFIX + "tidal-crdt", dir.resolve("missing.jar").toString());
+    assertThrows(IllegalStateException.class, () -> TidalOptions.bundleUrl(crdt));
+  }
+
+  @Test
+  void shouldParseStringAndObjectEntriesAndRejectBadFeatures() {
+    NodeFeature f =
+        NodeFeature.parse(
+            "{\"id\":\"g:a:slingosgifeature:c:1\",\"bundles\":[\"g:b:1\","
+                + "{\"id\":\"g:c:2\",\"start-order\":5},{\"id\":\"g:d:3\",\"start-order\":\"2\"}]}",
+            "test");
+    assertEquals(
+        List.of("b@1", "d@2", "c@5"),
+        f.bundles().stream().map(b -> b.artifactId() + "@" + b.startOrder()).toList());
+
+    IllegalStateException e =
+        assertThrows(IllegalStateException.class, () -> NodeFeature.parse("{\"bundles\": [", "x"));
+    assertTrue(e.getMessage().contains("offset"), e.getMessage());
+    assertThrows(
+        IllegalStateException.class,
+        () -> NodeFeature.parse("{\"bundles\":[{\"id\":\"g:a:${v}\"}]}", "x"));
+    assertThrows(
+        IllegalStateException.class,
+        () -> NodeFeature.parse("{\"bundles\":[{\"id\":\"g:a\"}]}", "x"));
+    assertThrows(IllegalStateException.class, () -> NodeFeature.parse("{\"id\":\"x\"}", "x"));
+  }
+}
