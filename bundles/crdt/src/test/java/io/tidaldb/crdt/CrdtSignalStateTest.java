@@ -167,8 +167,11 @@ class CrdtSignalStateTest {
     s.apply(B, 1.0, T0, 1, DECAY);
     long thread = Thread.currentThread().getId();
     // The interpreter allocates inside StrictMath.pow; once compiled a round allocates nothing.
+    // When the JIT gets there depends on the machine's load, so wait for it with a deadline (the
+    // loop ends at the first clean round) rather than a fixed number of rounds.
     long allocated = Long.MAX_VALUE;
-    for (int round = 0; round < 50 && allocated >= 1_024; round++) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    for (int round = 0; allocated >= 1_024 && System.nanoTime() < deadline; round++) {
       long before = threads.getThreadAllocatedBytes(thread);
       for (int i = 0; i < 20_000; i++) {
         s.apply(i % 2 == 0 ? A : B, i % 3 - 1.0, T0 + i, round * 20_000L + i, DECAY);

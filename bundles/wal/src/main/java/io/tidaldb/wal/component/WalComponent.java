@@ -21,7 +21,7 @@ import org.slf4j.LoggerFactory;
  * configuration (PID {@code io.tidaldb.wal}) when activated and closes it when deactivated. A
  * configuration change re-activates it, which closes and re-opens the log.
  */
-@Component(service = WriteAheadLog.class, configurationPid = WalComponent.PID)
+@Component(service = WriteAheadLog.class, configurationPid = WalComponent.PID, immediate = true)
 @Designate(ocd = WalComponent.Config.class)
 public final class WalComponent implements WriteAheadLog {
 
