@@ -110,6 +110,13 @@ public final class StoreComponent implements SignalStore {
     this.engine = SignalStoreEngine.open(storeConfig, wal, router);
   }
 
+  /**
+   * Translates the component configuration into the engine's, key by key.
+   *
+   * @param c the component's configuration
+   * @param v reads and validates it, naming a refused key and value
+   * @return the engine's configuration
+   */
   static StoreConfig toStoreConfig(Config c, ConfigValues v) {
     String directory = v.get("directory", "a path", c::directory);
     int region = v.get("region", "a whole number", c::region);
@@ -157,7 +164,7 @@ public final class StoreComponent implements SignalStore {
           entry,
           () -> b.halfLife(entry.substring(0, eq).trim(), Duration.ofMillis(millis)));
     }
-    return v.check("directory", directory, b::build);
+    return b.build();
   }
 
   /** Flushes, checkpoints and closes the store. */
