@@ -3,12 +3,15 @@ package io.tidaldb.router.component;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.router.ShardRouter;
 import io.tidaldb.router.HashShardRouter;
+import io.tidaldb.support.config.ConfigValues;
 import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Declarative Services shell around {@link HashShardRouter}: builds it from the {@code
@@ -40,7 +43,7 @@ public final class ShardRouterComponent implements ShardRouter {
   /** The configuration PID. */
   static final String PID = "io.tidaldb.router";
 
-  private static final System.Logger LOG = System.getLogger(ShardRouterComponent.class.getName());
+  private static final Logger LOG = LoggerFactory.getLogger(ShardRouterComponent.class);
 
   private final HashShardRouter router;
 

@@ -16,6 +16,7 @@ import io.tidaldb.api.router.ShardRouter;
 import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.store.SignalStoreEngine;
 import io.tidaldb.store.StoreConfig;
+import io.tidaldb.support.config.ConfigValues;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -3,6 +3,7 @@ package io.tidaldb.wal.component;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WriteAheadLog;
+import io.tidaldb.support.config.ConfigValues;
 import io.tidaldb.wal.WalConfig;
 import io.tidaldb.wal.WalEngine;
 import java.nio.file.Path;

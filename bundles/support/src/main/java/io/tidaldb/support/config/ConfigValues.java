@@ -1,4 +1,4 @@
-package io.tidaldb.wal.component;
+package io.tidaldb.support.config;
 
 import io.tidaldb.api.InvalidArgumentException;
 import java.util.Map;
@@ -10,7 +10,7 @@ import org.slf4j.Logger;
  * at ERROR naming the PID, the key and the raw value before activation fails. (SCR alone logs only
  * the conversion error, such as {@code For input string: "abc"}, without the key.)
  */
-final class ConfigValues {
+public final class ConfigValues {
   private final String pid;
   private final Map<String, ?> raw;
   private final Logger log;
@@ -22,7 +22,7 @@ final class ConfigValues {
    * @param raw the component properties as configured
    * @param log where refusals go
    */
-  ConfigValues(String pid, Map<String, ?> raw, Logger log) {
+  public ConfigValues(String pid, Map<String, ?> raw, Logger log) {
     this.pid = pid;
     this.raw = raw;
     this.log = log;
@@ -38,7 +38,7 @@ final class ConfigValues {
    * @return the value
    * @throws InvalidArgumentException naming the key and the raw value, if it cannot be converted
    */
-  <T> T get(String key, String what, Supplier<T> typed) {
+  public <T> T get(String key, String what, Supplier<T> typed) {
     try {
       return typed.get();
     } catch (RuntimeException e) {
@@ -57,7 +57,7 @@ final class ConfigValues {
    * @return the step's result
    * @throws InvalidArgumentException naming the key and the raw value, if the step refuses it
    */
-  <T> T check(String key, Object value, Supplier<T> step) {
+  public <T> T check(String key, Object value, Supplier<T> step) {
     try {
       return step.get();
     } catch (InvalidArgumentException e) {
@@ -73,7 +73,7 @@ final class ConfigValues {
    * @param rule why it is refused
    * @return an exception naming the key and the value
    */
-  InvalidArgumentException refuse(String key, Object value, String rule) {
+  public InvalidArgumentException refuse(String key, Object value, String rule) {
     InvalidArgumentException e = new InvalidArgumentException(key, value, rule);
     log.error(
         "configuration {} refused: {}={} ({}); the component stays unavailable until it is fixed",
