@@ -12,6 +12,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A node started from an unpacked distribution with {@code bin/tidaldb}, its console read by a
@@ -115,7 +117,10 @@ final class RunningNode implements AutoCloseable {
       if (await(
           () -> count(output(), "signals accepted") > before,
           "tidal:status to answer",
-          Math.min(deadline, System.nanoTime() + Duration.ofSeconds(2).toNanos()),
+          Duration.ofNanos(
+              Math.max(
+                  1_000_000,
+                  Math.min(deadline - System.nanoTime(), Duration.ofSeconds(2).toNanos()))),
           false)) {
         return;
       }
@@ -137,29 +142,36 @@ final class RunningNode implements AutoCloseable {
   }
 
   private void await(Supplier<Boolean> condition, String what) {
-    await(condition, what, System.nanoTime() + DEADLINE.toNanos(), true);
+    await(condition, what, DEADLINE, true);
   }
 
-  private boolean await(Supplier<Boolean> condition, String what, long deadline, boolean fail) {
-    while (!condition.get()) {
-      if (System.nanoTime() > deadline) {
-        if (!fail) {
-          return false;
-        }
-        throw new AssertionError("timed out waiting for " + what + "; output:\n" + output());
+  private boolean await(Supplier<Boolean> condition, String what, Duration timeout, boolean fail) {
+    try {
+      Awaitility.await(what)
+          .atMost(timeout)
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(20))
+          .until(
+              () -> {
+                boolean met = condition.get();
+                if (!met && !process.isAlive()) {
+                  throw new AssertionError(
+                      "node exited ("
+                          + process.exitValue()
+                          + ") before "
+                          + what
+                          + "; output:\n"
+                          + output());
+                }
+                return met;
+              });
+      return true;
+    } catch (ConditionTimeoutException e) {
+      if (!fail) {
+        return false;
       }
-      if (!process.isAlive() && !condition.get()) {
-        throw new AssertionError(
-            "node exited (" + process.exitValue() + ") before " + what + "; output:\n" + output());
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what, e);
-      }
+      throw new AssertionError("timed out waiting for " + what + "; output:\n" + output(), e);
     }
-    return true;
   }
 
   static int count(String text, String part) {
