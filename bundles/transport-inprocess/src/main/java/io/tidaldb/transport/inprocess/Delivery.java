@@ -1,0 +1,190 @@
+package io.tidaldb.transport.inprocess;
+
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.transport.FrameHandler;
+import java.util.Arrays;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.LockSupport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The receiving side of one endpoint: its incoming links and the daemon thread ({@code
+ * tidal-inprocess-<region>}) that drains them into the handler.
+ *
+ * <p>Threading: the thread visits the links round-robin, taking up to {@value #BURST} frames from
+ * each per visit (so a busy sender cannot starve the others), and calls the handler one frame at a
+ * time; one thread per receiver makes delivery FIFO per sender. When every link is empty it parks;
+ * a sender that queues a frame unparks it only if it announced it was going to sleep (a volatile
+ * flag set before its last look at the queues, so no wake-up is lost). The thread owns its
+ * interrupt status: an interrupt left by a handler is cleared, never used to stop it; {@link #stop}
+ * sets a flag and unparks it instead, so a handler doing interruptible I/O is never disturbed.
+ */
+final class Delivery implements Runnable {
+  /** The most frames taken from one link before visiting the next. */
+  static final int BURST = 64;
+
+  private static final Logger LOG = LoggerFactory.getLogger(InProcessTransport.class);
+
+  private final RegionId local;
+  private final FrameHandler handler;
+  private final FramePool pool;
+  private final Counters counters;
+  private final FailureLog failures;
+  private final Thread thread;
+  private final ConcurrentHashMap<RegionId, Link> bySender = new ConcurrentHashMap<>();
+  private volatile Link[] links = new Link[0];
+  private volatile boolean sleeping;
+  private volatile boolean stopped;
+
+  Delivery(RegionId local, FrameHandler handler, FramePool pool, Counters counters) {
+    this.local = local;
+    this.handler = handler;
+    this.pool = pool;
+    this.counters = counters;
+    this.failures = new FailureLog(LOG, local);
+    this.thread = new Thread(this, "tidal-inprocess-" + local.value());
+    thread.setDaemon(true);
+  }
+
+  void start() {
+    thread.start();
+  }
+
+  /**
+   * Returns the link from a sender, lock-free.
+   *
+   * @param from the sending region
+   * @return the link, or null if that region has not sent here yet
+   */
+  Link link(RegionId from) {
+    return bySender.get(from);
+  }
+
+  /** Returns every incoming link. */
+  Link[] links() {
+    return links;
+  }
+
+  /**
+   * Adds the link from a new sender; the transport calls this under its structure lock.
+   *
+   * @param link the new link
+   */
+  void add(Link link) {
+    bySender.put(link.from, link);
+    Link[] grown = Arrays.copyOf(links, links.length + 1);
+    grown[grown.length - 1] = link;
+    links = grown;
+  }
+
+  /**
+   * Closes every incoming link; the transport calls this under its structure lock.
+   *
+   * @return the number of queued frames discarded
+   */
+  int closeLinks() {
+    stopped = true;
+    int dropped = 0;
+    for (Link link : links) {
+      dropped += link.close();
+    }
+    return dropped;
+  }
+
+  /** Wakes the thread if it is parked or about to park: a sender calls this after queuing. */
+  void wake() {
+    if (sleeping) {
+      LockSupport.unpark(thread);
+    }
+  }
+
+  /**
+   * Stops the thread after {@link #closeLinks()} and waits for it, unless called by the thread
+   * itself (a handler closing its own endpoint).
+   *
+   * @param timeoutMillis how long to wait for a handler that is still running
+   * @return false if the thread was still running at the deadline
+   */
+  boolean stop(long timeoutMillis) {
+    stopped = true;
+    LockSupport.unpark(thread);
+    if (Thread.currentThread() == thread) {
+      return true;
+    }
+    try {
+      thread.join(timeoutMillis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    return !thread.isAlive();
+  }
+
+  @Override
+  public void run() {
+    LOG.debug("delivery to {} started", local);
+    try {
+      while (!stopped) {
+        if (drain() == 0) {
+          idle();
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      LOG.error(
+          "delivery to {} stopped by an internal failure; nothing more is delivered", local, e);
+      throw e;
+    }
+    LOG.debug("delivery to {} stopped", local);
+  }
+
+  private int drain() {
+    int delivered = 0;
+    for (Link link : links) {
+      for (int i = 0; i < BURST && !stopped; i++) {
+        Frame frame = link.poll();
+        if (frame == null) {
+          break;
+        }
+        deliver(link.from, frame);
+        delivered++;
+      }
+    }
+    return delivered;
+  }
+
+  private void deliver(RegionId from, Frame frame) {
+    counters.delivered.increment();
+    try {
+      handler.onFrame(from, frame.view());
+    } catch (Throwable t) {
+      counters.handlerFailures.increment();
+      failures.record(from, t);
+    } finally {
+      pool.release(frame);
+    }
+  }
+
+  private void idle() {
+    sleeping = true;
+    try {
+      if (stopped || hasFrames()) {
+        return;
+      }
+      if (Thread.interrupted()) {
+        LOG.debug("delivery to {}: cleared an interrupt left by the handler", local);
+      }
+      LockSupport.park(this);
+    } finally {
+      sleeping = false;
+    }
+  }
+
+  private boolean hasFrames() {
+    for (Link link : links) {
+      if (link.hasFrames()) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,25 @@
+package io.tidaldb.transport.inprocess;
+
+/**
+ * A snapshot of an {@link InProcessTransport}'s counters, totals since it was created. Each counter
+ * is read on its own, so a snapshot taken under traffic need not balance exactly.
+ *
+ * @param sent sends that returned {@link io.tidaldb.api.transport.SendStatus#SENT}
+ * @param delivered frames handed to a handler (including those whose handler then threw)
+ * @param backPressured sends refused because the link's queue was full
+ * @param unreachable sends refused because no endpoint was open for the destination or the link was
+ *     cut
+ * @param closed sends refused because the sending endpoint or the transport was closed
+ * @param droppedByCut queued frames discarded by {@link InProcessTransport#cut}
+ * @param droppedOnClose queued frames discarded because their receiving endpoint closed
+ * @param handlerFailures frames whose handler threw
+ */
+public record TransportMetrics(
+    long sent,
+    long delivered,
+    long backPressured,
+    long unreachable,
+    long closed,
+    long droppedByCut,
+    long droppedOnClose,
+    long handlerFailures) {}
