@@ -1,14 +1,14 @@
 #!/usr/bin/env bash
 # Runs every benchmark of RESULTS.md from the shaded jar and keeps each raw output in
 # bench/results/<jdk>/. Usage (from the repository root, after building bench/target/benchmarks.jar):
-#   bench/run-benchmarks.sh [java-binary] [benchmark-name ...]
+#   [BENCH_OUT=dir] bench/run-benchmarks.sh [java-binary] [benchmark-name ...]
 # With no names it runs them all. Takes about 20 minutes on 2 cores.
 set -euo pipefail
 JAVA=${1:-java}
 shift || true
 JAR=bench/target/benchmarks.jar
 JDK=$("$JAVA" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.version = //p')
-OUT=bench/results/jdk-$JDK
+OUT=${BENCH_OUT:-bench/results/jdk-$JDK}
 mkdir -p "$OUT"
 ONLY=" $* "
 
