@@ -1,7 +1,6 @@
 package io.tidaldb.transport.inprocess;
 
 import static io.tidaldb.transport.inprocess.Inbox.frame;
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -63,7 +62,7 @@ class InProcessTransportTest {
         Set.of(R1, R3), at2.stream().map(Inbox.Received::from).collect(Collectors.toSet()));
     assertTrue(at2.stream().allMatch(Inbox.Received::readOnly), "handlers get read-only frames");
     assertEquals("tidal-inprocess-2", at2.get(0).thread().getName());
-    await().atMost(Inbox.PATIENCE).until(() -> transport.metrics().delivered() == 5);
+    Inbox.waiting().until(() -> transport.metrics().delivered() == 5);
     assertEquals(5, transport.metrics().sent());
   }
 
@@ -156,7 +155,7 @@ class InProcessTransportTest {
     for (int i = 0; i < 20; i++) {
       assertEquals(i, got.get(i).bytes()[0]);
     }
-    await().atMost(Inbox.PATIENCE).until(() -> transport.metrics().delivered() == 20);
+    Inbox.waiting().until(() -> transport.metrics().delivered() == 20);
     assertEquals(10, transport.metrics().handlerFailures());
   }
 
@@ -174,7 +173,7 @@ class InProcessTransportTest {
     self[0] = transport.open(R2, in2);
     assertEquals(SendStatus.SENT, e1.send(R2, frame("leave")));
     Thread delivery = in2.awaitCount(1).get(0).thread();
-    await().atMost(Inbox.PATIENCE).until(() -> !delivery.isAlive());
+    Inbox.waiting().until(() -> !delivery.isAlive());
     assertEquals(SendStatus.UNREACHABLE, e1.send(R2, frame("after")));
   }
 

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.awaitility.core.ConditionFactory;
 
 /**
  * A test handler that records every frame it receives (a copy, as the SPI requires), the thread it
@@ -77,6 +78,14 @@ class Inbox implements FrameHandler {
     return maxRunning.get();
   }
 
+  /**
+   * Starts a wait for a condition: checked at once, then every few milliseconds (Awaitility's
+   * default first delay of 100 ms would dominate these tests), for at most {@link #PATIENCE}.
+   */
+  static ConditionFactory waiting() {
+    return await().atMost(PATIENCE).pollDelay(Duration.ZERO).pollInterval(Duration.ofMillis(2));
+  }
+
   /** Waits until at least {@code n} frames were received, and returns their texts. */
   List<String> texts(int n) {
     return awaitCount(n).stream().map(Received::text).toList();
@@ -84,7 +93,7 @@ class Inbox implements FrameHandler {
 
   /** Waits until at least {@code n} frames were received, and returns them. */
   List<Received> awaitCount(int n) {
-    await().atMost(PATIENCE).until(() -> count() >= n);
+    waiting().until(() -> count() >= n);
     return received();
   }
 

@@ -1,6 +1,5 @@
 package io.tidaldb.transport.inprocess;
 
-import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.tidaldb.api.RegionId;
@@ -52,9 +51,7 @@ class OrderingTest {
       for (Future<Integer> f : retries) {
         backPressured += get(f);
       }
-      await()
-          .atMost(Inbox.PATIENCE)
-          .until(() -> checker.total.get() == streams * FRAMES_PER_STREAM);
+      Inbox.waiting().until(() -> checker.total.get() == streams * FRAMES_PER_STREAM);
       assertEquals(List.of(), checker.violations(), "seed " + seed);
       assertEquals(1, checker.maxRunning.get(), "handler calls overlapped; seed " + seed);
       assertEquals(backPressured, transport.metrics().backPressured(), "seed " + seed);
