@@ -48,7 +48,9 @@ final class InProcessEndpoint implements TransportEndpoint {
    *
    * <p>Discards the frames queued for this region, makes later sends to it {@link
    * SendStatus#UNREACHABLE} and sends from it {@link SendStatus#CLOSED}, then stops the delivery
-   * thread, waiting for a running handler for up to {@link InProcessTransport#STOP_TIMEOUT_MILLIS}.
+   * thread, waiting for a running handler for up to {@link InProcessTransport#STOP_TIMEOUT_MILLIS}
+   * (not when a handler closes its own endpoint). Frames this endpoint already queued for other
+   * regions are still delivered.
    */
   @Override
   public void close() {
