@@ -160,6 +160,24 @@ class InProcessTransportTest {
   }
 
   @Test
+  void shouldParkTheDeliveryThreadWhenIdleEvenIfAHandlerLeftAnInterrupt() {
+    Inbox in2 =
+        new Inbox() {
+          @Override
+          void onReceived(RegionId from, byte[] bytes) {
+            Thread.currentThread().interrupt(); // must not turn the idle wait into a spin
+          }
+        };
+    TransportEndpoint e1 = transport.open(R1, (from, f) -> {});
+    transport.open(R2, in2);
+    assertEquals(SendStatus.SENT, e1.send(R2, frame("interrupting")));
+    Thread delivery = in2.awaitCount(1).get(0).thread();
+    Inbox.waiting().until(() -> delivery.getState() == Thread.State.WAITING);
+    assertEquals(SendStatus.SENT, e1.send(R2, frame("wakes it")));
+    assertEquals(List.of("interrupting", "wakes it"), in2.texts(2));
+  }
+
+  @Test
   void shouldLetAHandlerCloseItsOwnEndpoint() {
     TransportEndpoint[] self = new TransportEndpoint[1];
     Inbox in2 =
