@@ -26,7 +26,7 @@ class TidalOptionsTest {
     NodeFeature feature = TidalOptions.feature();
     assertTrue(feature.id().startsWith("io.tidaldb:tidal-features:slingosgifeature:node:"));
     List<FeatureBundle> bundles = feature.bundles();
-    assertEquals(23, bundles.size());
+    assertEquals(24, bundles.size());
     assertEquals("asm", bundles.get(0).artifactId());
     assertEquals(1, bundles.get(0).startOrder());
     for (int i = 1; i < bundles.size(); i++) {
@@ -36,7 +36,13 @@ class TidalOptionsTest {
     assertEquals(10, feature.maxStartOrder());
     assertEquals(
         List.of(
-            "tidal-api", "tidal-router", "tidal-crdt", "tidal-wal", "tidal-store", "tidal-shell"),
+            "tidal-api",
+            "tidal-router",
+            "tidal-crdt",
+            "tidal-wal",
+            "tidal-store",
+            "tidal-shell",
+            "tidal-transport-inprocess"),
         bundles.stream()
             .filter(b -> b.groupId().equals("io.tidaldb"))
             .map(FeatureBundle::artifactId)
