@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import org.ops4j.pax.exam.Constants;
 import org.ops4j.pax.exam.Option;
 
@@ -28,11 +29,14 @@ import org.ops4j.pax.exam.Option;
  * }
  * }</pre>
  *
- * <p>Bundles come from {@code mvn:} URLs at the versions the feature names. A system property
- * {@value #BUNDLE_OVERRIDE_PREFIX}{@code <artifactId>} replaces one bundle's URL: a URL ({@code
- * file:}, {@code mvn:}, {@code reference:file:}) or a file path, such as the jar a reactor build
- * has just packaged (TidalDB's own itests pass every {@code io.tidaldb} bundle this way, since
- * {@code mvn:} URLs only find what was installed).
+ * <p>Bundles come from {@code mvn:} URLs at the versions the feature names, unless one of two
+ * system properties says otherwise: {@value #REPOSITORY_PROPERTY} names a directory in Maven layout
+ * (such as the one the slingfeature plugin's {@code repository} goal writes) from which every
+ * bundle it holds is installed as a {@code file:} URL — TidalDB's own itests use it for the jars a
+ * reactor build has just packaged, since {@code mvn:} URLs only find what was installed — and
+ * {@value #BUNDLE_OVERRIDE_PREFIX}{@code <artifactId>} replaces one bundle's URL with a URL ({@code
+ * file:}, {@code mvn:}, {@code reference:file:}) or a file path. The per-bundle property wins over
+ * the repository.
  *
  * <p>The options also raise the framework start level to the feature's highest start order. SCR
  * activates the components asynchronously: inject or track services with a timeout.
@@ -43,6 +47,11 @@ public final class TidalOptions {
 
   /** Prefix of the system properties that override one bundle's URL, by artifact id. */
   public static final String BUNDLE_OVERRIDE_PREFIX = "tidaldb.bundle.";
+
+  /**
+   * System property naming a Maven-layout directory to install bundles from, when they are in it.
+   */
+  public static final String REPOSITORY_PROPERTY = "tidaldb.repository";
 
   /** Shard count of {@link #node()} and {@link #node(Path)}. */
   public static final int DEFAULT_SHARD_COUNT = 4;
@@ -150,8 +159,9 @@ public final class TidalOptions {
   }
 
   /**
-   * Returns the URL a bundle is installed from: the override system property if set, otherwise its
-   * {@code mvn:} URL.
+   * Returns the URL a bundle is installed from: the override system property if set, else its jar
+   * in the {@value #REPOSITORY_PROPERTY} directory if that holds it, otherwise its {@code mvn:}
+   * URL.
    *
    * @param b a bundle of the feature
    * @return the URL
@@ -159,7 +169,7 @@ public final class TidalOptions {
   public static String bundleUrl(FeatureBundle b) {
     String override = System.getProperty(BUNDLE_OVERRIDE_PREFIX + b.artifactId());
     if (override == null || override.isBlank() || override.startsWith("${")) {
-      return b.mavenUrl();
+      return repositoryUrl(b).orElseGet(b::mavenUrl);
     }
     String value = override.trim();
     if (value.matches("^[a-z][a-z0-9+.-]*:.+") && !value.matches("^[A-Za-z]:[\\\\/].*")) {
@@ -172,6 +182,22 @@ public final class TidalOptions {
     }
     URI uri = file.toAbsolutePath().toUri();
     return uri.toString();
+  }
+
+  private static Optional<String> repositoryUrl(FeatureBundle b) {
+    String repository = System.getProperty(REPOSITORY_PROPERTY);
+    if (repository == null || repository.isBlank() || repository.startsWith("${")) {
+      return Optional.empty();
+    }
+    Path jar =
+        Path.of(repository.trim())
+            .resolve(b.groupId().replace('.', '/'))
+            .resolve(b.artifactId())
+            .resolve(b.version())
+            .resolve(b.artifactId() + "-" + b.version() + ".jar");
+    return Files.isRegularFile(jar)
+        ? Optional.of(jar.toAbsolutePath().toUri().toString())
+        : Optional.empty();
   }
 
   /**

@@ -19,6 +19,24 @@ class TidalOptionsTest {
   @AfterEach
   void clearOverride() {
     System.clearProperty(TidalOptions.BUNDLE_OVERRIDE_PREFIX + "tidal-crdt");
+    System.clearProperty(TidalOptions.REPOSITORY_PROPERTY);
+  }
+
+  @Test
+  void shouldInstallFromTheRepositoryDirectoryWhenItHoldsTheJar() throws IOException {
+    FeatureBundle crdt = FeatureBundle.parse("io.tidaldb:tidal-crdt:1.2.3", 10);
+    FeatureBundle api = FeatureBundle.parse("io.tidaldb:tidal-api:1.2.3", 10);
+    Path repo = dir.resolve("repo");
+    Path jar = repo.resolve("io/tidaldb/tidal-crdt/1.2.3/tidal-crdt-1.2.3.jar");
+    Files.createDirectories(jar.getParent());
+    Files.createFile(jar);
+    System.setProperty(TidalOptions.REPOSITORY_PROPERTY, repo.toString());
+    assertEquals(jar.toUri().toString(), TidalOptions.bundleUrl(crdt));
+    assertEquals("mvn:io.tidaldb/tidal-api/1.2.3", TidalOptions.bundleUrl(api)); // not in it
+
+    Path other = Files.createFile(dir.resolve("other.jar"));
+    System.setProperty(TidalOptions.BUNDLE_OVERRIDE_PREFIX + "tidal-crdt", other.toString());
+    assertEquals(other.toUri().toString(), TidalOptions.bundleUrl(crdt)); // per-bundle wins
   }
 
   @Test
