@@ -51,7 +51,7 @@ class TidalOptionsTest {
       assertTrue(
           bundles.get(i - 1).startOrder() <= bundles.get(i).startOrder(), bundles.toString());
     }
-    assertEquals(10, feature.maxStartOrder());
+    assertEquals(20, feature.maxStartOrder()); // the console, after the engine
     assertEquals(
         List.of(
             "tidal-api",
@@ -59,8 +59,8 @@ class TidalOptionsTest {
             "tidal-crdt",
             "tidal-wal",
             "tidal-store",
-            "tidal-shell",
-            "tidal-transport-inprocess"),
+            "tidal-transport-inprocess",
+            "tidal-shell"),
         bundles.stream()
             .filter(b -> b.groupId().equals("io.tidaldb"))
             .map(FeatureBundle::artifactId)
