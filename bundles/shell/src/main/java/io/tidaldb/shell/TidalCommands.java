@@ -1,6 +1,7 @@
 package io.tidaldb.shell;
 
 import io.tidaldb.api.EntityId;
+import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RankedEntity;
 import io.tidaldb.api.ShardStatus;
 import io.tidaldb.api.SignalAck;
@@ -19,8 +20,9 @@ import java.util.function.Supplier;
 /**
  * The console commands, as plain Java: each takes its arguments as strings, parses them itself (so
  * a wrong type or count gives a usage line rather than a Gogo coercion error) and returns the text
- * to print. Bad input and an absent store give one line starting with {@code error: }; nothing is
- * thrown to the console, which keeps serving.
+ * to print. A wrong argument count prints the usage line; an argument of the wrong type prints an
+ * {@code error: } line naming it, then the usage line; bad values and an absent store print one
+ * {@code error: } line. Nothing is thrown to the console, which keeps serving.
  */
 public final class TidalCommands {
   static final String SIGNAL_USAGE = "usage: tidal:signal <tenant> <type> <entity> <weight>";
@@ -71,7 +73,7 @@ public final class TidalCommands {
           + " stamp "
           + ack.stamp();
     } catch (TidalException e) {
-      return "error: " + e.getMessage();
+      return error(e, SIGNAL_USAGE);
     }
   }
 
@@ -102,7 +104,7 @@ public final class TidalCommands {
           + " lastSeen="
           + a.lastSeen().map(Timestamp::toString).orElse("-");
     } catch (TidalException e) {
-      return "error: " + e.getMessage();
+      return error(e, READ_USAGE);
     }
   }
 
@@ -142,7 +144,7 @@ public final class TidalCommands {
       }
       return out.toString();
     } catch (TidalException e) {
-      return "error: " + e.getMessage();
+      return error(e, TOP_USAGE);
     }
   }
 
@@ -198,7 +200,7 @@ public final class TidalCommands {
       }
       return out.toString();
     } catch (TidalException e) {
-      return "error: " + e.getMessage();
+      return error(e, STATUS_USAGE);
     }
   }
 
@@ -212,12 +214,24 @@ public final class TidalCommands {
     return s;
   }
 
+  /** An argument of the wrong type: the answer adds the usage line to the error. */
+  private static final class WrongArgumentType extends InvalidArgumentException {
+    private static final long serialVersionUID = 1L;
+
+    WrongArgumentType(String argument, String text, String rule) {
+      super(argument, text, rule);
+    }
+  }
+
+  private static String error(TidalException e, String usage) {
+    return "error: " + e.getMessage() + (e instanceof WrongArgumentType ? "\n" + usage : "");
+  }
+
   private static long parseEntity(String text) {
     try {
       return Long.parseLong(text);
     } catch (NumberFormatException e) {
-      throw new io.tidaldb.api.InvalidArgumentException(
-          "entity", text, "must be a whole number in the 64-bit range");
+      throw new WrongArgumentType("entity", text, "must be a whole number in the 64-bit range");
     }
   }
 
@@ -225,7 +239,7 @@ public final class TidalCommands {
     try {
       return Double.parseDouble(text);
     } catch (NumberFormatException e) {
-      throw new io.tidaldb.api.InvalidArgumentException("weight", text, "must be a number");
+      throw new WrongArgumentType("weight", text, "must be a number");
     }
   }
 
@@ -233,7 +247,7 @@ public final class TidalCommands {
     try {
       return Integer.parseInt(text);
     } catch (NumberFormatException e) {
-      throw new io.tidaldb.api.InvalidArgumentException(what, text, "must be a whole number");
+      throw new WrongArgumentType(what, text, "must be a whole number");
     }
   }
 

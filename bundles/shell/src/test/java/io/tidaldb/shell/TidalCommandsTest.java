@@ -133,11 +133,15 @@ class TidalCommandsTest {
   @Test
   void shouldPrintErrorsNamingTheValue() {
     assertEquals(
-        "error: invalid entity: 'forty-two' (must be a whole number in the 64-bit range)",
+        "error: invalid entity: 'forty-two' (must be a whole number in the 64-bit range)\n"
+            + TidalCommands.SIGNAL_USAGE,
         commands.signal("default", "view", "forty-two", "1"));
     assertEquals(
-        "error: invalid weight: 'heavy' (must be a number)",
+        "error: invalid weight: 'heavy' (must be a number)\n" + TidalCommands.SIGNAL_USAGE,
         commands.signal("default", "view", "1", "heavy"));
+    assertEquals(
+        "error: invalid k: 'x' (must be a whole number)\n" + TidalCommands.TOP_USAGE,
+        commands.top("default", "view", "x"));
     assertEquals(
         "error: invalid weight: NaN (must be finite)",
         commands.signal("default", "view", "1", "NaN"));
