@@ -1,0 +1,102 @@
+package io.tidaldb.replication.leadership;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RegionId;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * Configuration of one region's {@link ShardLeadership}.
+ *
+ * <p>A follower starts an election after {@code electionTimeoutNanos} plus its jitter without a
+ * heartbeat; the jitter lies in {@code [0, electionTimeoutNanos / 2)} and each region draws it from
+ * its own slot of that range, so two regions never time out together. With the defaults (50 ms
+ * heartbeat, 250 ms timeout) a failover completes well under 500 ms.
+ *
+ * @param regions every region that replicates the shard, in a fixed order, without duplicates
+ * @param self this region, one of {@code regions}
+ * @param heartbeatIntervalNanos how often the leader heartbeats, {@code > 0}
+ * @param electionTimeoutNanos silence after which a follower elects and a leader steps down; at
+ *     least twice the heartbeat interval
+ * @param jitterSeed seed of the deterministic election jitter
+ */
+public record LeadershipConfig(
+    List<RegionId> regions,
+    RegionId self,
+    long heartbeatIntervalNanos,
+    long electionTimeoutNanos,
+    long jitterSeed) {
+
+  /** Default heartbeat interval: 50 ms. */
+  public static final long DEFAULT_HEARTBEAT_INTERVAL_NANOS = 50_000_000L;
+
+  /** Default election timeout: 250 ms. */
+  public static final long DEFAULT_ELECTION_TIMEOUT_NANOS = 250_000_000L;
+
+  /**
+   * Validates and copies the values.
+   *
+   * @throws InvalidArgumentException naming the first refused value
+   */
+  public LeadershipConfig {
+    if (regions == null || regions.isEmpty()) {
+      throw new InvalidArgumentException("regions", regions, "must name at least one region");
+    }
+    regions = List.copyOf(regions);
+    if (new HashSet<>(regions).size() != regions.size()) {
+      throw new InvalidArgumentException("regions", regions, "must not repeat a region");
+    }
+    if (self == null || !regions.contains(self)) {
+      throw new InvalidArgumentException("self", self, "must be one of " + regions);
+    }
+    if (heartbeatIntervalNanos <= 0) {
+      throw new InvalidArgumentException(
+          "heartbeatIntervalNanos", heartbeatIntervalNanos, "must be > 0");
+    }
+    if (electionTimeoutNanos < 2 * heartbeatIntervalNanos) {
+      throw new InvalidArgumentException(
+          "electionTimeoutNanos",
+          electionTimeoutNanos,
+          "must be >= 2 * heartbeatIntervalNanos (" + 2 * heartbeatIntervalNanos + ")");
+    }
+  }
+
+  /**
+   * Returns a configuration with the default heartbeat interval and election timeout.
+   *
+   * @param regions every region of the shard
+   * @param self this region
+   * @param jitterSeed seed of the election jitter
+   * @return the configuration
+   */
+  public static LeadershipConfig withDefaults(
+      List<RegionId> regions, RegionId self, long jitterSeed) {
+    return new LeadershipConfig(
+        regions,
+        self,
+        DEFAULT_HEARTBEAT_INTERVAL_NANOS,
+        DEFAULT_ELECTION_TIMEOUT_NANOS,
+        jitterSeed);
+  }
+
+  /**
+   * Returns the number of votes (including one's own) that elects, and of regions a leader must
+   * hear to keep its lease (including itself).
+   *
+   * @return {@code regions.size() / 2 + 1}
+   */
+  public int majority() {
+    return regions.size() / 2 + 1;
+  }
+
+  /**
+   * Returns the position of a region in {@link #regions()}.
+   *
+   * @param region the region
+   * @return its index, or {@code -1} when it is not configured
+   */
+  public int indexOf(RegionId region) {
+    return regions.indexOf(Objects.requireNonNull(region, "region"));
+  }
+}

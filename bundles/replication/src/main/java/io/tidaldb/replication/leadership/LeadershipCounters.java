@@ -1,0 +1,78 @@
+package io.tidaldb.replication.leadership;
+
+/** Counters of one {@link ShardLeadership}: rejections per cause and election events. */
+public final class LeadershipCounters {
+  private final long[] rejected = new long[RejectCause.values().length];
+  private long electionsStarted;
+  private long leadershipsWon;
+  private long leasesLost;
+
+  /** Creates zeroed counters. */
+  public LeadershipCounters() {}
+
+  void reject(RejectCause cause) {
+    rejected[cause.ordinal()]++;
+  }
+
+  void electionStarted() {
+    electionsStarted++;
+  }
+
+  void leadershipWon() {
+    leadershipsWon++;
+  }
+
+  void leaseLost() {
+    leasesLost++;
+  }
+
+  /**
+   * Returns how many messages were rejected for a cause.
+   *
+   * @param cause the cause
+   * @return the count
+   */
+  public long rejected(RejectCause cause) {
+    return rejected[cause.ordinal()];
+  }
+
+  /**
+   * Returns the total of all rejections.
+   *
+   * @return the sum over every cause
+   */
+  public long rejectedTotal() {
+    long sum = 0;
+    for (long count : rejected) {
+      sum += count;
+    }
+    return sum;
+  }
+
+  /**
+   * Returns how many elections this region started as candidate.
+   *
+   * @return the count
+   */
+  public long electionsStarted() {
+    return electionsStarted;
+  }
+
+  /**
+   * Returns how many times this region became leader.
+   *
+   * @return the count
+   */
+  public long leadershipsWon() {
+    return leadershipsWon;
+  }
+
+  /**
+   * Returns how many times this region stepped down because its lease ran out.
+   *
+   * @return the count
+   */
+  public long leasesLost() {
+    return leasesLost;
+  }
+}

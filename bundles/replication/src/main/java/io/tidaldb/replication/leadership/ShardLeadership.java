@@ -1,0 +1,355 @@
+package io.tidaldb.replication.leadership;
+
+import io.tidaldb.api.RegionId;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One region's leadership state machine for one shard (see {@link LeadershipState} for the
+ * diagram). Driven by {@link #doWork(long)} and the {@code on*} message handlers, all with the
+ * caller's time; it sends through a {@link LeadershipOutbox} and reports to a {@link
+ * LeadershipListener}.
+ *
+ * <p>Rules: a leader heartbeats every interval; a follower silent for the election timeout plus its
+ * jitter, or a candidate whose election timed out, runs for {@code epoch + 1} and votes for itself;
+ * a region grants one vote per epoch, only to a candidate whose {@code (lastEpoch, hwm)} is at
+ * least its own; a majority elects; any message of a higher epoch makes the region a follower of
+ * that epoch; a lower-epoch message is rejected, counted, and (if a request) answered with the
+ * current epoch; a leader whose lease (a majority heard within the timeout) runs out steps down.
+ *
+ * <p>Not thread-safe: one thread calls every method.
+ */
+public final class ShardLeadership {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardLeadership.class);
+
+  private final LeadershipConfig config;
+  private final ReplicaLog log;
+  private final LeadershipOutbox outbox;
+  private final LeadershipListener listener;
+  private final EpochState epochState;
+  private final FailureDetector detector;
+  private final VoteCounter votes;
+  private final LeaderLease lease;
+  private final LeadershipCounters counters = new LeadershipCounters();
+  private final int selfIndex;
+  private final List<RegionId> others;
+  private LeadershipState state = LeadershipState.FOLLOWER;
+  private RegionId leader;
+  private long nextHeartbeatNanos;
+  private long candidacyStartNanos;
+
+  /**
+   * Creates the state machine as a follower with no known leader, at the epoch loaded from {@code
+   * store}.
+   *
+   * @param config the configuration
+   * @param log the local facts compared in elections
+   * @param store where the epoch and vote are saved and loaded from
+   * @param outbox where messages go
+   * @param listener who hears of leadership changes
+   * @param nowNanos the current time
+   */
+  public ShardLeadership(
+      LeadershipConfig config,
+      ReplicaLog log,
+      EpochStore store,
+      LeadershipOutbox outbox,
+      LeadershipListener listener,
+      long nowNanos) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.log = Objects.requireNonNull(log, "log");
+    this.outbox = Objects.requireNonNull(outbox, "outbox");
+    this.listener = Objects.requireNonNull(listener, "listener");
+    this.epochState = new EpochState(store);
+    int regions = config.regions().size();
+    this.selfIndex = config.indexOf(config.self());
+    this.others = config.regions().stream().filter(r -> !r.equals(config.self())).toList();
+    this.detector =
+        new FailureDetector(
+            config.electionTimeoutNanos(),
+            config.electionTimeoutNanos() / 2,
+            selfIndex,
+            regions,
+            config.jitterSeed(),
+            nowNanos);
+    this.votes = new VoteCounter(regions, config.majority());
+    this.lease =
+        new LeaderLease(regions, selfIndex, config.majority(), config.electionTimeoutNanos());
+  }
+
+  /**
+   * Does what time demands: starts an election after a timeout, heartbeats as leader, steps down
+   * when the lease ran out.
+   *
+   * @param nowNanos the current time
+   * @return the amount of work done, {@code 0} when there was nothing to do
+   */
+  public int doWork(long nowNanos) {
+    switch (state) {
+      case FOLLOWER, CANDIDATE -> {
+        if (detector.isExpired(nowNanos)) {
+          startElection(nowNanos);
+          return 1;
+        }
+        return 0;
+      }
+      case LEADER -> {
+        if (!lease.holds(nowNanos)) {
+          counters.leaseLost();
+          LOG.info("{} epoch {}: lease lost, stepping down", config.self(), epochState.epoch());
+          state = LeadershipState.FOLLOWER;
+          detector.reset(nowNanos);
+          loseLeader();
+          return 1;
+        }
+        if (nowNanos - nextHeartbeatNanos >= 0) {
+          sendHeartbeats(nowNanos);
+          return 1;
+        }
+        return 0;
+      }
+      default -> throw new IllegalStateException("unknown state " + state);
+    }
+  }
+
+  /**
+   * Handles a leader's heartbeat.
+   *
+   * @param from the sender
+   * @param epoch the sender's epoch
+   * @param leaderHwm the sender's durable HWM
+   * @param sentNanos the sender's send time, echoed in the ack
+   * @param nowNanos the current time
+   */
+  public void onHeartbeat(
+      RegionId from, long epoch, long leaderHwm, long sentNanos, long nowNanos) {
+    if (!known(from)) {
+      return;
+    }
+    if (epoch < epochState.epoch()) {
+      counters.reject(RejectCause.STALE_HEARTBEAT);
+      outbox.sendHeartbeatAck(from, epochState.epoch(), log.hwm(), sentNanos);
+      return;
+    }
+    observeEpoch(epoch, nowNanos);
+    if (state == LeadershipState.LEADER) {
+      counters.reject(RejectCause.CONFLICTING_LEADER);
+      LOG.error("{} epoch {}: heartbeat from {} while leading", config.self(), epoch, from);
+      return;
+    }
+    state = LeadershipState.FOLLOWER;
+    detector.reset(nowNanos);
+    if (!from.equals(leader)) {
+      leader = from;
+      LOG.info("{} epoch {}: following {}", config.self(), epoch, from);
+      listener.onBecomeFollower(from, epoch);
+    }
+    outbox.sendHeartbeatAck(from, epoch, log.hwm(), sentNanos);
+  }
+
+  /**
+   * Handles a follower's answer to a heartbeat.
+   *
+   * @param from the sender
+   * @param epoch the sender's current epoch
+   * @param hwm the sender's durable HWM
+   * @param echoNanos the send time of the heartbeat answered
+   * @param nowNanos the current time
+   */
+  public void onHeartbeatAck(RegionId from, long epoch, long hwm, long echoNanos, long nowNanos) {
+    if (!known(from)) {
+      return;
+    }
+    if (observeEpoch(epoch, nowNanos)) {
+      return;
+    }
+    if (epoch < epochState.epoch() || state != LeadershipState.LEADER) {
+      counters.reject(RejectCause.STALE_HEARTBEAT_ACK);
+      return;
+    }
+    lease.acknowledged(config.indexOf(from), echoNanos);
+  }
+
+  /**
+   * Handles a candidate's vote request and answers it.
+   *
+   * @param from the candidate
+   * @param epoch the epoch it runs for
+   * @param lastEpoch the epoch of its last durable record
+   * @param hwm its durable HWM
+   * @param nowNanos the current time
+   */
+  public void onVoteRequest(RegionId from, long epoch, long lastEpoch, long hwm, long nowNanos) {
+    if (!known(from)) {
+      return;
+    }
+    if (epoch < epochState.epoch()) {
+      refuse(from, RejectCause.STALE_VOTE_REQUEST);
+      return;
+    }
+    observeEpoch(epoch, nowNanos);
+    if (!epochState.canVoteFor(from)) {
+      refuse(from, RejectCause.ALREADY_VOTED);
+      return;
+    }
+    int byLastEpoch = Long.compare(lastEpoch, log.lastEpoch());
+    if (byLastEpoch < 0 || (byLastEpoch == 0 && hwm < log.hwm())) {
+      refuse(from, RejectCause.CANDIDATE_BEHIND);
+      return;
+    }
+    epochState.voteFor(from);
+    detector.reset(nowNanos);
+    outbox.sendVote(from, epoch, true);
+  }
+
+  /**
+   * Handles a vote.
+   *
+   * @param from the voter
+   * @param epoch the voter's current epoch
+   * @param granted whether the vote was granted
+   * @param nowNanos the current time
+   */
+  public void onVote(RegionId from, long epoch, boolean granted, long nowNanos) {
+    if (!known(from) || observeEpoch(epoch, nowNanos)) {
+      return;
+    }
+    if (epoch < epochState.epoch() || state != LeadershipState.CANDIDATE) {
+      counters.reject(RejectCause.STALE_VOTE);
+      return;
+    }
+    if (granted && votes.grant(config.indexOf(from)) && votes.hasMajority()) {
+      becomeLeader(nowNanos);
+    }
+  }
+
+  /**
+   * Returns the state.
+   *
+   * @return the current state
+   */
+  public LeadershipState state() {
+    return state;
+  }
+
+  /**
+   * Returns the current epoch (only grows).
+   *
+   * @return the epoch
+   */
+  public long epoch() {
+    return epochState.epoch();
+  }
+
+  /**
+   * Returns the leader of the current epoch as far as this region knows.
+   *
+   * @return the leader (this region when leading), empty when unknown
+   */
+  public Optional<RegionId> leader() {
+    return Optional.ofNullable(leader);
+  }
+
+  /**
+   * Tells whether this region leads and its lease holds: only then may it acknowledge QUORUM
+   * writes.
+   *
+   * @param nowNanos the current time
+   * @return whether this region is a leader with a valid lease
+   */
+  public boolean isLeader(long nowNanos) {
+    return state == LeadershipState.LEADER && lease.holds(nowNanos);
+  }
+
+  /**
+   * Returns the counters.
+   *
+   * @return the live counters of this state machine
+   */
+  public LeadershipCounters counters() {
+    return counters;
+  }
+
+  /**
+   * Returns the configuration.
+   *
+   * @return the configuration
+   */
+  public LeadershipConfig config() {
+    return config;
+  }
+
+  private void startElection(long nowNanos) {
+    loseLeader();
+    long newEpoch = epochState.epoch() + 1;
+    epochState.advanceAndVote(newEpoch, config.self());
+    state = LeadershipState.CANDIDATE;
+    votes.start(newEpoch);
+    votes.grant(selfIndex);
+    detector.reset(nowNanos);
+    candidacyStartNanos = nowNanos;
+    counters.electionStarted();
+    LOG.debug("{}: candidate for epoch {}", config.self(), newEpoch);
+    if (votes.hasMajority()) {
+      becomeLeader(nowNanos);
+      return;
+    }
+    for (RegionId region : others) {
+      outbox.sendVoteRequest(region, newEpoch, log.lastEpoch(), log.hwm());
+    }
+  }
+
+  private void becomeLeader(long nowNanos) {
+    state = LeadershipState.LEADER;
+    leader = config.self();
+    lease.start(candidacyStartNanos);
+    counters.leadershipWon();
+    LOG.info("{}: leader of epoch {}", config.self(), epochState.epoch());
+    listener.onBecomeLeader(epochState.epoch());
+    sendHeartbeats(nowNanos);
+  }
+
+  private void sendHeartbeats(long nowNanos) {
+    long hwm = log.hwm();
+    for (RegionId region : others) {
+      outbox.sendHeartbeat(region, epochState.epoch(), hwm, nowNanos);
+    }
+    nextHeartbeatNanos = nowNanos + config.heartbeatIntervalNanos();
+  }
+
+  /** Moves to a higher epoch as a follower with no known leader; returns whether it did. */
+  private boolean observeEpoch(long epoch, long nowNanos) {
+    if (epoch <= epochState.epoch()) {
+      return false;
+    }
+    epochState.advanceTo(epoch);
+    LOG.debug("{}: epoch {} observed in state {}", config.self(), epoch, state);
+    state = LeadershipState.FOLLOWER;
+    detector.reset(nowNanos);
+    loseLeader();
+    return true;
+  }
+
+  private void loseLeader() {
+    if (leader != null) {
+      leader = null;
+      listener.onLeaderLost();
+    }
+  }
+
+  private void refuse(RegionId candidate, RejectCause cause) {
+    counters.reject(cause);
+    outbox.sendVote(candidate, epochState.epoch(), false);
+  }
+
+  private boolean known(RegionId from) {
+    if (from == null || config.indexOf(from) < 0) {
+      counters.reject(RejectCause.UNKNOWN_REGION);
+      return false;
+    }
+    return true;
+  }
+}
