@@ -8,7 +8,7 @@ public enum RejectCause {
   STALE_HEARTBEAT_ACK,
   /** A vote request of a lower epoch; refused with the current epoch. */
   STALE_VOTE_REQUEST,
-  /** A vote of a lower epoch, or of the current epoch when no longer a candidate. */
+  /** A vote of a lower epoch. */
   STALE_VOTE,
   /** A vote request refused because this region already voted for another in that epoch. */
   ALREADY_VOTED,

@@ -217,9 +217,12 @@ public final class ShardLeadership {
     if (!known(from) || observeEpoch(epoch, nowNanos)) {
       return;
     }
-    if (epoch < epochState.epoch() || state != LeadershipState.CANDIDATE) {
+    if (epoch < epochState.epoch()) {
       counters.reject(RejectCause.STALE_VOTE);
       return;
+    }
+    if (state != LeadershipState.CANDIDATE) {
+      return; // a late vote of an election already decided in this epoch: nothing to do
     }
     if (granted && votes.grant(config.indexOf(from)) && votes.hasMajority()) {
       becomeLeader(nowNanos);
@@ -327,8 +330,10 @@ public final class ShardLeadership {
     }
     epochState.advanceTo(epoch);
     LOG.debug("{}: epoch {} observed in state {}", config.self(), epoch, state);
+    if (state == LeadershipState.LEADER) {
+      detector.reset(nowNanos); // a leader's detector was idle; followers keep their deadline
+    }
     state = LeadershipState.FOLLOWER;
-    detector.reset(nowNanos);
     loseLeader();
     return true;
   }
