@@ -1,0 +1,174 @@
+package io.tidaldb.replication.leadership;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tidaldb.api.RegionId;
+import io.tidaldb.replication.leadership.SimCluster.MemoryEpochStore;
+import io.tidaldb.replication.leadership.SimCluster.MutableLog;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** One state machine driven by hand: vote rules, stale epochs, persistence and restart. */
+class ShardLeadershipTest {
+  private static final RegionId A = RegionId.of(1);
+  private static final RegionId B = RegionId.of(2);
+  private static final RegionId C = RegionId.of(3);
+  private static final long MS = 1_000_000L;
+
+  private final MemoryEpochStore store = new MemoryEpochStore();
+  private final MutableLog log = new MutableLog();
+  private final List<String> sent = new ArrayList<>();
+  private final List<String> events = new ArrayList<>();
+
+  private final LeadershipOutbox outbox =
+      new LeadershipOutbox() {
+        @Override
+        public void sendHeartbeat(RegionId to, long epoch, long leaderHwm, long sentNanos) {
+          sent.add("heartbeat " + to + " " + epoch);
+        }
+
+        @Override
+        public void sendHeartbeatAck(RegionId to, long epoch, long hwm, long echoNanos) {
+          sent.add("ack " + to + " " + epoch);
+        }
+
+        @Override
+        public void sendVoteRequest(RegionId to, long epoch, long lastEpoch, long hwm) {
+          sent.add("request " + to + " " + epoch);
+        }
+
+        @Override
+        public void sendVote(RegionId to, long epoch, boolean granted) {
+          sent.add("vote " + to + " " + epoch + " " + granted);
+        }
+      };
+
+  private final LeadershipListener listener =
+      new LeadershipListener() {
+        @Override
+        public void onBecomeLeader(long epoch) {
+          events.add("leader " + epoch);
+        }
+
+        @Override
+        public void onBecomeFollower(RegionId leader, long epoch) {
+          events.add("follow " + leader + " " + epoch);
+        }
+
+        @Override
+        public void onLeaderLost() {
+          events.add("lost");
+        }
+      };
+
+  private ShardLeadership machine(RegionId self) {
+    return new ShardLeadership(
+        LeadershipConfig.withDefaults(List.of(A, B, C), self, 42), log, store, outbox, listener, 0);
+  }
+
+  @Test
+  void shouldGrantOneVotePerEpochAndSaveItBeforeAnswering() {
+    ShardLeadership a = machine(A);
+    a.onVoteRequest(B, 5, 0, 0, MS);
+    a.onVoteRequest(C, 5, 0, 0, MS);
+    a.onVoteRequest(B, 5, 0, 0, MS); // a duplicate of the granted request
+
+    assertEquals(
+        List.of("vote region-2 5 true", "vote region-3 5 false", "vote region-2 5 true"), sent);
+    assertEquals(new EpochStore.PersistedEpoch(5, Optional.of(B)), store.saved);
+    assertEquals(1, a.counters().rejected(RejectCause.ALREADY_VOTED));
+  }
+
+  @Test
+  void shouldNotGrantSecondVoteInSameEpochAfterRestart() {
+    machine(A).onVoteRequest(B, 5, 0, 0, MS);
+    sent.clear();
+
+    ShardLeadership restarted = machine(A);
+    restarted.onVoteRequest(C, 5, 0, 0, 2 * MS);
+
+    assertEquals(5, restarted.epoch());
+    assertEquals(List.of("vote region-3 5 false"), sent);
+    assertEquals(1, restarted.counters().rejected(RejectCause.ALREADY_VOTED));
+  }
+
+  @Test
+  void shouldNotVoteWhenTheEpochCannotBeSaved() {
+    ShardLeadership a = machine(A);
+    store.failure = new IllegalStateException("disk full");
+
+    assertSame(
+        store.failure,
+        assertThrows(IllegalStateException.class, () -> a.onVoteRequest(B, 5, 0, 0, MS)));
+    assertEquals(List.of(), sent);
+    assertEquals(0, a.epoch());
+  }
+
+  @Test
+  void shouldRefuseCandidateWhoseLogIsBehind() {
+    log.lastEpoch = 3;
+    log.hwm = 100;
+    ShardLeadership a = machine(A);
+    a.onVoteRequest(B, 5, 3, 99, MS);
+    a.onVoteRequest(C, 5, 2, 1_000, MS);
+    a.onVoteRequest(C, 6, 3, 100, MS);
+
+    assertEquals(
+        List.of("vote region-2 5 false", "vote region-3 5 false", "vote region-3 6 true"), sent);
+    assertEquals(2, a.counters().rejected(RejectCause.CANDIDATE_BEHIND));
+  }
+
+  @Test
+  void shouldRejectStaleEpochMessagesCountThemAndAnswerWithTheCurrentEpoch() {
+    ShardLeadership a = machine(A);
+    a.onHeartbeat(B, 4, 0, 0, MS);
+    sent.clear();
+
+    a.onHeartbeat(C, 3, 0, 0, MS);
+    a.onVoteRequest(C, 3, 9, 9, MS);
+    a.onVote(C, 2, true, MS);
+    a.onHeartbeatAck(C, 1, 0, 0, MS);
+
+    assertEquals(List.of("ack region-3 4", "vote region-3 4 false"), sent);
+    assertEquals(1, a.counters().rejected(RejectCause.STALE_HEARTBEAT));
+    assertEquals(1, a.counters().rejected(RejectCause.STALE_VOTE_REQUEST));
+    assertEquals(1, a.counters().rejected(RejectCause.STALE_VOTE));
+    assertEquals(1, a.counters().rejected(RejectCause.STALE_HEARTBEAT_ACK));
+    assertEquals(Optional.of(B), a.leader());
+    assertEquals(4, a.epoch());
+  }
+
+  @Test
+  void shouldBecomeCandidateThenLeaderAndStepDownOnHigherEpoch() {
+    ShardLeadership a = machine(A);
+    long t = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS * 2;
+    a.doWork(t);
+    assertEquals(LeadershipState.CANDIDATE, a.state());
+    assertEquals(new EpochStore.PersistedEpoch(1, Optional.of(A)), store.saved);
+    assertEquals(List.of("request region-2 1", "request region-3 1"), sent);
+
+    a.onVote(B, 1, true, t + MS);
+    assertEquals(LeadershipState.LEADER, a.state());
+    assertTrue(a.isLeader(t + MS));
+    a.onHeartbeat(C, 2, 0, 0, t + 2 * MS);
+
+    assertEquals(LeadershipState.FOLLOWER, a.state());
+    assertEquals(2, a.epoch());
+    assertEquals(List.of("leader 1", "lost", "follow region-3 2"), events);
+  }
+
+  @Test
+  void shouldRejectMessagesFromUnconfiguredRegions() {
+    ShardLeadership a = machine(A);
+    a.onVoteRequest(RegionId.of(9), 7, 0, 0, MS);
+
+    assertEquals(0, a.epoch());
+    assertEquals(List.of(), sent);
+    assertEquals(1, a.counters().rejected(RejectCause.UNKNOWN_REGION));
+  }
+}
