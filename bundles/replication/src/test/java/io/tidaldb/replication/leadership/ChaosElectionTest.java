@@ -2,6 +2,7 @@ package io.tidaldb.replication.leadership;
 
 import static io.tidaldb.replication.leadership.SimCluster.MS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.replication.leadership.SimCluster.Node;
 import org.junit.jupiter.api.Test;
@@ -19,12 +20,16 @@ class ChaosElectionTest {
     String fixed = System.getProperty("tidal.seed");
     long first = fixed == null ? 1 : Long.parseLong(fixed);
     long last = fixed == null ? SEEDS : first;
+    System.out.println("ChaosElectionTest seeds " + first + ".." + last);
+    long epochsLed = 0;
     for (long seed = first; seed <= last; seed++) {
-      runOne(seed);
+      epochsLed += runOne(seed);
     }
+    // The faults must really cause failovers, or the properties were checked on a quiet cluster.
+    assertTrue(epochsLed > 3 * (last - first + 1), "epochs led: " + epochsLed);
   }
 
-  private static void runOne(long seed) {
+  private static int runOne(long seed) {
     SimCluster cluster = new SimCluster(seed, 3);
     cluster.lossRate = 0.2;
     cluster.duplicateRate = 0.2;
@@ -47,6 +52,7 @@ class ChaosElectionTest {
       cluster.nodes.forEach(n -> n.up = true);
       cluster.runUntil(cluster::settled, 5_000 * MS, "settled after the faults");
       assertEquals(1, cluster.leaders().size(), "seed " + seed);
+      return cluster.leaderOfEpoch.size();
     } catch (AssertionError e) {
       System.out.println(
           "ChaosElectionTest failed with seed " + seed + " (-Dtidal.seed=" + seed + ")");
