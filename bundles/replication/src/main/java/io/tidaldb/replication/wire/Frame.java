@@ -1,0 +1,228 @@
+package io.tidaldb.replication.wire;
+
+import static io.tidaldb.replication.wire.FrameDescriptor.BODY_OFFSET;
+
+import java.nio.ByteBuffer;
+
+/**
+ * A flyweight view of one frame that {@link FrameDecoder} has validated: every accessor reads its
+ * field in place from the wrapped buffer, allocating nothing (except {@link #walBatch()}, a
+ * read-only slice). Valid only as long as the wrapped buffer holds the frame, and until the decoder
+ * decodes the next one.
+ *
+ * <p>A body accessor called on a frame of another type throws {@link IllegalStateException}: that
+ * is a caller's bug, not bad input.
+ *
+ * <p>Not thread-safe.
+ */
+public final class Frame {
+  private ByteBuffer buffer;
+  private int offset;
+
+  Frame() {}
+
+  void wrap(ByteBuffer buffer, int offset) {
+    this.buffer = buffer;
+    this.offset = offset;
+  }
+
+  /**
+   * Returns the message type, {@link FrameDescriptor#MIN_TYPE}..{@link FrameDescriptor#MAX_TYPE}.
+   *
+   * @return the type
+   */
+  public short type() {
+    return buffer.getShort(offset + FrameDescriptor.TYPE_OFFSET);
+  }
+
+  /**
+   * Returns the shard.
+   *
+   * @return the shard, never negative
+   */
+  public int shard() {
+    return buffer.getInt(offset + FrameDescriptor.SHARD_OFFSET);
+  }
+
+  /**
+   * Returns the sending region's id.
+   *
+   * @return the id, 0..65535
+   */
+  public int sender() {
+    return buffer.getInt(offset + FrameDescriptor.SENDER_OFFSET);
+  }
+
+  /**
+   * Returns the epoch.
+   *
+   * @return the epoch, never negative
+   */
+  public long epoch() {
+    return buffer.getLong(offset + FrameDescriptor.EPOCH_OFFSET);
+  }
+
+  /**
+   * Returns the body's length.
+   *
+   * @return the length in bytes
+   */
+  public int bodyLength() {
+    return buffer.getInt(offset + FrameDescriptor.BODY_LENGTH_OFFSET);
+  }
+
+  /**
+   * Returns the frame's whole length, header and body.
+   *
+   * @return the length in bytes
+   */
+  public int length() {
+    return FrameDescriptor.HEADER_LENGTH + bodyLength();
+  }
+
+  /**
+   * Returns the buffer the frame is read from.
+   *
+   * @return the wrapped buffer
+   */
+  public ByteBuffer buffer() {
+    return buffer;
+  }
+
+  /**
+   * Returns where the frame starts in {@link #buffer()}.
+   *
+   * @return the offset
+   */
+  public int offset() {
+    return offset;
+  }
+
+  /**
+   * Returns a WAL_BATCH's body, the batch bytes, as a read-only little-endian slice.
+   *
+   * @return the batch, positioned at 0
+   */
+  public ByteBuffer walBatch() {
+    expect(FrameDescriptor.WAL_BATCH);
+    return buffer
+        .slice(offset + BODY_OFFSET, bodyLength())
+        .asReadOnlyBuffer()
+        .order(java.nio.ByteOrder.LITTLE_ENDIAN);
+  }
+
+  /**
+   * Returns an ACK's durable HWM.
+   *
+   * @return the next position the follower has durably applied
+   */
+  public long ackHwm() {
+    return readLong(FrameDescriptor.ACK, FrameDescriptor.ACK_HWM_OFFSET);
+  }
+
+  /**
+   * Returns a RESEND_REQUEST's from position.
+   *
+   * @return the first position to resend
+   */
+  public long resendFrom() {
+    return readLong(FrameDescriptor.RESEND_REQUEST, FrameDescriptor.RESEND_FROM_OFFSET);
+  }
+
+  /**
+   * Returns a HEARTBEAT's leader HWM.
+   *
+   * @return the leader's durable HWM
+   */
+  public long heartbeatLeaderHwm() {
+    return readLong(FrameDescriptor.HEARTBEAT, FrameDescriptor.HEARTBEAT_LEADER_HWM_OFFSET);
+  }
+
+  /**
+   * Returns a HEARTBEAT's sent nanos.
+   *
+   * @return the leader's clock when sent
+   */
+  public long heartbeatSentNanos() {
+    return readLong(FrameDescriptor.HEARTBEAT, FrameDescriptor.HEARTBEAT_SENT_NANOS_OFFSET);
+  }
+
+  /**
+   * Returns a HEARTBEAT_ACK's HWM.
+   *
+   * @return the sender's durable HWM
+   */
+  public long heartbeatAckHwm() {
+    return readLong(FrameDescriptor.HEARTBEAT_ACK, FrameDescriptor.HEARTBEAT_ACK_HWM_OFFSET);
+  }
+
+  /**
+   * Returns a HEARTBEAT_ACK's echo nanos.
+   *
+   * @return the sent nanos of the heartbeat answered
+   */
+  public long heartbeatAckEchoNanos() {
+    return readLong(FrameDescriptor.HEARTBEAT_ACK, FrameDescriptor.HEARTBEAT_ACK_ECHO_NANOS_OFFSET);
+  }
+
+  /**
+   * Returns a VOTE_REQUEST's last epoch.
+   *
+   * @return the epoch of the candidate's last durable record
+   */
+  public long voteRequestLastEpoch() {
+    return readLong(FrameDescriptor.VOTE_REQUEST, FrameDescriptor.VOTE_REQUEST_LAST_EPOCH_OFFSET);
+  }
+
+  /**
+   * Returns a VOTE_REQUEST's HWM.
+   *
+   * @return the candidate's durable HWM
+   */
+  public long voteRequestHwm() {
+    return readLong(FrameDescriptor.VOTE_REQUEST, FrameDescriptor.VOTE_REQUEST_HWM_OFFSET);
+  }
+
+  /**
+   * Returns whether a VOTE is granted.
+   *
+   * @return {@code true} if granted
+   */
+  public boolean voteGranted() {
+    expect(FrameDescriptor.VOTE);
+    return buffer.get(offset + FrameDescriptor.VOTE_GRANTED_OFFSET) == 1;
+  }
+
+  @Override
+  public String toString() {
+    return buffer == null
+        ? "Frame[unwrapped]"
+        : "Frame["
+            + FrameDescriptor.typeName(type())
+            + " shard "
+            + shard()
+            + " sender "
+            + sender()
+            + " epoch "
+            + epoch()
+            + " body "
+            + bodyLength()
+            + "]";
+  }
+
+  private long readLong(short type, int fieldOffset) {
+    expect(type);
+    return buffer.getLong(offset + fieldOffset);
+  }
+
+  private void expect(short type) {
+    if (type() != type) {
+      throw new IllegalStateException(
+          "a "
+              + FrameDescriptor.typeName(type())
+              + " frame has no "
+              + FrameDescriptor.typeName(type)
+              + " fields");
+    }
+  }
+}

@@ -1,0 +1,142 @@
+package io.tidaldb.replication.wire;
+
+import static io.tidaldb.replication.wire.FrameDescriptor.HEADER_LENGTH;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RegionId;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.zip.CRC32C;
+
+/**
+ * Validates a received frame and returns a {@link Frame} view of it. Checks, in this order: the
+ * length holds a header, magic, version, message type, shard, sender region, epoch, the body length
+ * (fixed per type, {@code 1..max} for WAL_BATCH), that header and body are exactly the buffer's
+ * remaining bytes, the CRC32C, and a VOTE's granted byte. Any defect throws {@link
+ * InvalidArgumentException} naming the field and its value, such as {@code invalid frame type: 99
+ * (must be 1..7)}; no other exception escapes for any input bytes.
+ *
+ * <p>Allocates nothing: the returned view is this decoder's one reused flyweight. The buffer's
+ * position and limit are not changed; its byte order is set to little-endian.
+ *
+ * <p>Not thread-safe: one instance per reading thread.
+ */
+public final class FrameDecoder {
+  private final int maxBodyBytes;
+  private final CRC32C crc = new CRC32C();
+  private final byte[] scratch = FrameDescriptor.newCrcScratch();
+  private final Frame frame = new Frame();
+
+  /**
+   * Creates a decoder.
+   *
+   * @param maxBodyBytes the largest body it accepts, at least {@link
+   *     FrameDescriptor#MAX_FIXED_BODY_LENGTH}
+   * @throws InvalidArgumentException if {@code maxBodyBytes} is out of range
+   */
+  public FrameDecoder(int maxBodyBytes) {
+    this.maxBodyBytes = checkMaxBody(maxBodyBytes);
+  }
+
+  static int checkMaxBody(int maxBodyBytes) {
+    if (maxBodyBytes < FrameDescriptor.MAX_FIXED_BODY_LENGTH
+        || maxBodyBytes > Integer.MAX_VALUE - HEADER_LENGTH) {
+      throw new InvalidArgumentException(
+          "maxBodyBytes",
+          maxBodyBytes,
+          "must be "
+              + FrameDescriptor.MAX_FIXED_BODY_LENGTH
+              + ".."
+              + (Integer.MAX_VALUE - HEADER_LENGTH));
+    }
+    return maxBodyBytes;
+  }
+
+  /**
+   * Validates the frame held by {@code buffer}'s remaining bytes.
+   *
+   * @param buffer the frame, from its position to its limit
+   * @return the reused view of the frame, valid until the next call
+   * @throws InvalidArgumentException if the frame is malformed
+   */
+  public Frame decode(ByteBuffer buffer) {
+    buffer.order(ByteOrder.LITTLE_ENDIAN);
+    int offset = buffer.position();
+    int remaining = buffer.remaining();
+    if (remaining < HEADER_LENGTH) {
+      throw new InvalidArgumentException(
+          "frame length", remaining, "must be at least the header's " + HEADER_LENGTH);
+    }
+    int magic = buffer.getInt(offset + FrameDescriptor.MAGIC_OFFSET);
+    if (magic != FrameDescriptor.MAGIC) {
+      throw new InvalidArgumentException(
+          "frame magic", hex(magic), "must be " + hex(FrameDescriptor.MAGIC) + ", TDRF");
+    }
+    short version = buffer.getShort(offset + FrameDescriptor.VERSION_OFFSET);
+    if (version != FrameDescriptor.VERSION) {
+      throw new InvalidArgumentException(
+          "frame version", version, "must be " + FrameDescriptor.VERSION);
+    }
+    short type = buffer.getShort(offset + FrameDescriptor.TYPE_OFFSET);
+    if (type < FrameDescriptor.MIN_TYPE || type > FrameDescriptor.MAX_TYPE) {
+      throw new InvalidArgumentException(
+          "frame type",
+          type,
+          "must be " + FrameDescriptor.MIN_TYPE + ".." + FrameDescriptor.MAX_TYPE);
+    }
+    int shard = buffer.getInt(offset + FrameDescriptor.SHARD_OFFSET);
+    if (shard < 0) {
+      throw new InvalidArgumentException("frame shard", shard, "must be >= 0");
+    }
+    int sender = buffer.getInt(offset + FrameDescriptor.SENDER_OFFSET);
+    if (sender < 0 || sender > RegionId.MAX_VALUE) {
+      throw new InvalidArgumentException(
+          "frame sender region", sender, "must be 0.." + RegionId.MAX_VALUE);
+    }
+    long epoch = buffer.getLong(offset + FrameDescriptor.EPOCH_OFFSET);
+    if (epoch < 0) {
+      throw new InvalidArgumentException("frame epoch", epoch, "must be >= 0");
+    }
+    int bodyLength = buffer.getInt(offset + FrameDescriptor.BODY_LENGTH_OFFSET);
+    checkBodyLength(type, bodyLength);
+    if (remaining - HEADER_LENGTH != bodyLength) {
+      throw new InvalidArgumentException(
+          "frame body length",
+          bodyLength,
+          "must equal the " + (remaining - HEADER_LENGTH) + " bytes after the header");
+    }
+    int stored = buffer.getInt(offset + FrameDescriptor.CRC_OFFSET);
+    int computed = FrameDescriptor.computeCrc(crc, scratch, buffer, offset, bodyLength);
+    if (stored != computed) {
+      throw new InvalidArgumentException(
+          "frame crc32c", hex(stored), "must be " + hex(computed) + ", computed over the frame");
+    }
+    if (type == FrameDescriptor.VOTE) {
+      byte granted = buffer.get(offset + FrameDescriptor.VOTE_GRANTED_OFFSET);
+      if (granted != 0 && granted != 1) {
+        throw new InvalidArgumentException("frame vote granted", granted, "must be 0 or 1");
+      }
+    }
+    frame.wrap(buffer, offset);
+    return frame;
+  }
+
+  private void checkBodyLength(short type, int bodyLength) {
+    int fixed = FrameDescriptor.bodyLength(type);
+    if (fixed < 0) {
+      if (bodyLength < 1 || bodyLength > maxBodyBytes) {
+        throw new InvalidArgumentException(
+            "frame body length", bodyLength, "must be 1.." + maxBodyBytes + " for WAL_BATCH");
+      }
+    } else if (bodyLength != fixed) {
+      throw new InvalidArgumentException(
+          "frame body length",
+          bodyLength,
+          "must be " + fixed + " for " + FrameDescriptor.typeName(type));
+    }
+  }
+
+  private static String hex(int value) {
+    return String.format("0x%08X", value);
+  }
+}

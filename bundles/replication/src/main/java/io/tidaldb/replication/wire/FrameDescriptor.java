@@ -1,0 +1,241 @@
+package io.tidaldb.replication.wire;
+
+import java.nio.ByteBuffer;
+import java.util.zip.CRC32C;
+
+/**
+ * Layout of a replication frame (format version 1): the message one region sends another through a
+ * {@link io.tidaldb.api.transport.Transport}. A frame is this 32-byte header followed by a body
+ * whose layout depends on the message type. All numbers are little-endian; the magic reads {@code
+ * "TDRF"} as a big-endian int, so its bytes on the wire are {@code 46 52 44 54}.
+ *
+ * <pre>
+ *   0                   1                   2                   3
+ *   0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1 2 3 4 5 6 7 8 9 0 1
+ *  +---------------------------------------------------------------+
+ *  |                    magic 0x54445246 ("TDRF")                   |  0
+ *  +-------------------------------+-------------------------------+
+ *  |          version = 1          |         message type          |  4
+ *  +-------------------------------+-------------------------------+
+ *  |                             shard                             |  8
+ *  +---------------------------------------------------------------+
+ *  |                 sender region (0..65535)                      | 12
+ *  +---------------------------------------------------------------+
+ *  |                             epoch                             | 16
+ *  |                                                               |
+ *  +---------------------------------------------------------------+
+ *  |                          body length                          | 24
+ *  +---------------------------------------------------------------+
+ *  |         crc32c (bytes 0..27, then the body's bytes)           | 28
+ *  +---------------------------------------------------------------+
+ *  |                            body ...                           | 32
+ * </pre>
+ *
+ * <p>Bodies by message type (offsets from the frame's first byte; every field is a long unless
+ * marked):
+ *
+ * <pre>
+ *  type name            length  fields
+ *     1 WAL_BATCH       1..max  32 batch (a WAL batch, header v2 + payload, verbatim)
+ *     2 ACK                  8  32 durable hwm
+ *     3 RESEND_REQUEST       8  32 from position
+ *     4 HEARTBEAT           16  32 leader hwm   40 sent nanos
+ *     5 HEARTBEAT_ACK       16  32 hwm          40 echo nanos
+ *     6 VOTE_REQUEST        16  32 last epoch   40 hwm
+ *     7 VOTE                 1  32 granted (byte: 0/1)
+ * </pre>
+ *
+ * <p>{@code epoch} is the sender's epoch for the message (the batch's epoch for WAL_BATCH); {@code
+ * shard} and {@code epoch} are never negative. {@code durable hwm} is the next position the
+ * follower has durably applied.
+ */
+public final class FrameDescriptor {
+  /** The magic number in a frame's first four bytes ("TDRF"). */
+  public static final int MAGIC = 0x54445246;
+
+  /** The frame format version this code writes and reads. */
+  public static final short VERSION = 1;
+
+  /** Offset of the magic number (int). */
+  public static final int MAGIC_OFFSET = 0;
+
+  /** Offset of the format version (short). */
+  public static final int VERSION_OFFSET = 4;
+
+  /** Offset of the message type (short). */
+  public static final int TYPE_OFFSET = 6;
+
+  /** Offset of the shard index (int). */
+  public static final int SHARD_OFFSET = 8;
+
+  /** Offset of the sending region's id (int, 0..65535). */
+  public static final int SENDER_OFFSET = 12;
+
+  /** Offset of the epoch (long). */
+  public static final int EPOCH_OFFSET = 16;
+
+  /** Offset of the body length in bytes (int). */
+  public static final int BODY_LENGTH_OFFSET = 24;
+
+  /** Offset of the CRC32C (int). */
+  public static final int CRC_OFFSET = 28;
+
+  /** Length of the header; the body starts here. */
+  public static final int HEADER_LENGTH = 32;
+
+  /** Offset of the body. */
+  public static final int BODY_OFFSET = HEADER_LENGTH;
+
+  /** Type of a frame carrying a WAL batch, leader to follower. */
+  public static final short WAL_BATCH = 1;
+
+  /** Type of a follower's acknowledgement of its durable HWM. */
+  public static final short ACK = 2;
+
+  /** Type of a follower's request to resend from a position. */
+  public static final short RESEND_REQUEST = 3;
+
+  /** Type of a leader's heartbeat. */
+  public static final short HEARTBEAT = 4;
+
+  /** Type of the answer to a heartbeat. */
+  public static final short HEARTBEAT_ACK = 5;
+
+  /** Type of a candidate's vote request. */
+  public static final short VOTE_REQUEST = 6;
+
+  /** Type of a vote. */
+  public static final short VOTE = 7;
+
+  /** The smallest message type. */
+  public static final short MIN_TYPE = WAL_BATCH;
+
+  /** The largest message type. */
+  public static final short MAX_TYPE = VOTE;
+
+  /** Offset of ACK's durable hwm (long). */
+  public static final int ACK_HWM_OFFSET = 32;
+
+  /** Offset of RESEND_REQUEST's from position (long). */
+  public static final int RESEND_FROM_OFFSET = 32;
+
+  /** Offset of HEARTBEAT's leader hwm (long). */
+  public static final int HEARTBEAT_LEADER_HWM_OFFSET = 32;
+
+  /** Offset of HEARTBEAT's sent nanos (long). */
+  public static final int HEARTBEAT_SENT_NANOS_OFFSET = 40;
+
+  /** Offset of HEARTBEAT_ACK's hwm (long). */
+  public static final int HEARTBEAT_ACK_HWM_OFFSET = 32;
+
+  /** Offset of HEARTBEAT_ACK's echo nanos (long). */
+  public static final int HEARTBEAT_ACK_ECHO_NANOS_OFFSET = 40;
+
+  /** Offset of VOTE_REQUEST's last epoch (long). */
+  public static final int VOTE_REQUEST_LAST_EPOCH_OFFSET = 32;
+
+  /** Offset of VOTE_REQUEST's hwm (long). */
+  public static final int VOTE_REQUEST_HWM_OFFSET = 40;
+
+  /** Offset of VOTE's granted byte (0 or 1). */
+  public static final int VOTE_GRANTED_OFFSET = 32;
+
+  /** The largest fixed body (HEARTBEAT, HEARTBEAT_ACK, VOTE_REQUEST). */
+  public static final int MAX_FIXED_BODY_LENGTH = 16;
+
+  private static final String[] NAMES = {
+    null, "WAL_BATCH", "ACK", "RESEND_REQUEST", "HEARTBEAT", "HEARTBEAT_ACK", "VOTE_REQUEST", "VOTE"
+  };
+
+  private static final int[] BODY_LENGTHS = {0, -1, 8, 8, 16, 16, 16, 1};
+
+  private static final int CHUNK = 256;
+
+  private FrameDescriptor() {}
+
+  /**
+   * Returns a message type's name.
+   *
+   * @param type the type, {@link #MIN_TYPE}..{@link #MAX_TYPE}
+   * @return the name, such as {@code HEARTBEAT}
+   */
+  public static String typeName(int type) {
+    return NAMES[type];
+  }
+
+  /**
+   * Returns the fixed body length of a message type.
+   *
+   * @param type the type, {@link #MIN_TYPE}..{@link #MAX_TYPE}
+   * @return the body length, or {@code -1} for WAL_BATCH whose length varies
+   */
+  public static int bodyLength(int type) {
+    return BODY_LENGTHS[type];
+  }
+
+  /**
+   * Writes a header, except its CRC, at {@code offset} of a little-endian buffer.
+   *
+   * @param buffer the buffer (little-endian)
+   * @param offset where the frame starts
+   * @param type the message type
+   * @param shard the shard
+   * @param sender the sending region's id
+   * @param epoch the epoch
+   * @param bodyLength the body's length in bytes
+   */
+  public static void writeHeader(
+      ByteBuffer buffer,
+      int offset,
+      short type,
+      int shard,
+      int sender,
+      long epoch,
+      int bodyLength) {
+    buffer.putInt(offset + MAGIC_OFFSET, MAGIC);
+    buffer.putShort(offset + VERSION_OFFSET, VERSION);
+    buffer.putShort(offset + TYPE_OFFSET, type);
+    buffer.putInt(offset + SHARD_OFFSET, shard);
+    buffer.putInt(offset + SENDER_OFFSET, sender);
+    buffer.putLong(offset + EPOCH_OFFSET, epoch);
+    buffer.putInt(offset + BODY_LENGTH_OFFSET, bodyLength);
+  }
+
+  /**
+   * Computes a frame's CRC32C, over header bytes 0..27 then the body, reading the buffer in place
+   * (absolute reads through {@code scratch}: neither the buffer's position nor a heap is touched).
+   *
+   * @param crc a reusable checksum
+   * @param scratch a reusable copy buffer of any non-zero length
+   * @param buffer the frame's buffer, any byte order, read-only or not
+   * @param offset where the frame starts
+   * @param bodyLength the body's length
+   * @return the checksum
+   */
+  public static int computeCrc(
+      CRC32C crc, byte[] scratch, ByteBuffer buffer, int offset, int bodyLength) {
+    crc.reset();
+    update(crc, scratch, buffer, offset, CRC_OFFSET);
+    update(crc, scratch, buffer, offset + BODY_OFFSET, bodyLength);
+    return (int) crc.getValue();
+  }
+
+  /**
+   * Returns a scratch array sized for {@link #computeCrc}.
+   *
+   * @return a new array
+   */
+  public static byte[] newCrcScratch() {
+    return new byte[CHUNK];
+  }
+
+  private static void update(CRC32C crc, byte[] scratch, ByteBuffer buffer, int from, int length) {
+    int done = 0;
+    while (done < length) {
+      int n = Math.min(scratch.length, length - done);
+      buffer.get(from + done, scratch, 0, n);
+      crc.update(scratch, 0, n);
+      done += n;
+    }
+  }
+}

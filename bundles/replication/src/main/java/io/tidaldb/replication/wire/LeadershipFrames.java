@@ -1,0 +1,137 @@
+package io.tidaldb.replication.wire;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.transport.SendStatus;
+import io.tidaldb.api.transport.TransportEndpoint;
+import io.tidaldb.replication.leadership.LeadershipOutbox;
+import io.tidaldb.replication.leadership.ShardLeadership;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Objects;
+
+/**
+ * The leadership messages of one shard on the wire: as a {@link LeadershipOutbox} it encodes each
+ * send into a frame and sends it through a {@link TransportEndpoint}; {@link #dispatch} decodes a
+ * received frame and calls the matching {@code on*} method of a {@link ShardLeadership}.
+ *
+ * <p>Sends never throw for a frame the transport did not take: a lost message is safe for the state
+ * machines, so {@link SendStatus#BACK_PRESSURED}, {@link SendStatus#UNREACHABLE} and {@link
+ * SendStatus#CLOSED} are only counted. Encoding and decoding allocate nothing.
+ *
+ * <p>Not thread-safe: the shard's owner thread sends and dispatches.
+ */
+public final class LeadershipFrames implements LeadershipOutbox {
+  private final int shard;
+  private final TransportEndpoint endpoint;
+  private final int self;
+  private final FrameEncoder encoder = new FrameEncoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH);
+  private final FrameDecoder decoder = new FrameDecoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH);
+  private final ByteBuffer out =
+      ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH + FrameDescriptor.MAX_FIXED_BODY_LENGTH)
+          .order(ByteOrder.LITTLE_ENDIAN);
+  private final long[] sendResults = new long[SendStatus.values().length];
+
+  /**
+   * Creates the frames of one shard sent through one endpoint.
+   *
+   * @param shard the shard, not negative
+   * @param endpoint the local region's endpoint; frames carry its region as sender
+   * @throws InvalidArgumentException if {@code shard} is negative
+   */
+  public LeadershipFrames(int shard, TransportEndpoint endpoint) {
+    if (shard < 0) {
+      throw new InvalidArgumentException("shard", shard, "must be >= 0");
+    }
+    this.shard = shard;
+    this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+    this.self = endpoint.local().value();
+  }
+
+  @Override
+  public void sendHeartbeat(RegionId to, long epoch, long leaderHwm, long sentNanos) {
+    send(to, encoder.heartbeat(out, 0, shard, self, epoch, leaderHwm, sentNanos));
+  }
+
+  @Override
+  public void sendHeartbeatAck(RegionId to, long epoch, long hwm, long echoNanos) {
+    send(to, encoder.heartbeatAck(out, 0, shard, self, epoch, hwm, echoNanos));
+  }
+
+  @Override
+  public void sendVoteRequest(RegionId to, long epoch, long lastEpoch, long hwm) {
+    send(to, encoder.voteRequest(out, 0, shard, self, epoch, lastEpoch, hwm));
+  }
+
+  @Override
+  public void sendVote(RegionId to, long epoch, boolean granted) {
+    send(to, encoder.vote(out, 0, shard, self, epoch, granted));
+  }
+
+  /**
+   * Decodes a received frame and, if it is a leadership message (HEARTBEAT, HEARTBEAT_ACK,
+   * VOTE_REQUEST or VOTE), hands it to {@code target}.
+   *
+   * @param from the sending region as the transport reported it
+   * @param frame the frame's remaining bytes (position and limit unchanged)
+   * @param target the state machine of this shard
+   * @param nowNanos the current time
+   * @return {@code true} if dispatched, {@code false} if it is another valid frame type (WAL_BATCH,
+   *     ACK, RESEND_REQUEST) for the caller to route elsewhere
+   * @throws InvalidArgumentException if the frame is malformed, its sender is not {@code from}, or
+   *     it is for another shard
+   */
+  public boolean dispatch(RegionId from, ByteBuffer frame, ShardLeadership target, long nowNanos) {
+    Frame f = decoder.decode(frame);
+    if (f.sender() != from.value()) {
+      throw new InvalidArgumentException(
+          "frame sender region",
+          f.sender(),
+          "must be the transport's sender " + from + ", id " + from.value());
+    }
+    if (f.shard() != shard) {
+      throw new InvalidArgumentException("frame shard", f.shard(), "must be " + shard);
+    }
+    switch (f.type()) {
+      case FrameDescriptor.HEARTBEAT ->
+          target.onHeartbeat(
+              from, f.epoch(), f.heartbeatLeaderHwm(), f.heartbeatSentNanos(), nowNanos);
+      case FrameDescriptor.HEARTBEAT_ACK ->
+          target.onHeartbeatAck(
+              from, f.epoch(), f.heartbeatAckHwm(), f.heartbeatAckEchoNanos(), nowNanos);
+      case FrameDescriptor.VOTE_REQUEST ->
+          target.onVoteRequest(
+              from, f.epoch(), f.voteRequestLastEpoch(), f.voteRequestHwm(), nowNanos);
+      case FrameDescriptor.VOTE -> target.onVote(from, f.epoch(), f.voteGranted(), nowNanos);
+      default -> {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * Returns how many sends ended with a status.
+   *
+   * @param status the status
+   * @return the count
+   */
+  public long sendResults(SendStatus status) {
+    return sendResults[status.ordinal()];
+  }
+
+  /**
+   * Returns the shard whose messages these are.
+   *
+   * @return the shard
+   */
+  public int shard() {
+    return shard;
+  }
+
+  private void send(RegionId to, int length) {
+    out.clear().limit(length);
+    SendStatus status = endpoint.send(to, out);
+    sendResults[status.ordinal()]++;
+  }
+}

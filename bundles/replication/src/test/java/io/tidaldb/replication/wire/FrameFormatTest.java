@@ -1,0 +1,308 @@
+package io.tidaldb.replication.wire;
+
+import static io.tidaldb.replication.wire.FrameDescriptor.BODY_OFFSET;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Pins the bytes of one frame per message type to hex fixtures (CRCs computed independently of this
+ * code), reads every field back at the descriptor's offset constants, and ties the descriptor's
+ * javadoc diagrams to those constants.
+ */
+class FrameFormatTest {
+  static final int SHARD = 3;
+  static final int SENDER = 2;
+  static final long EPOCH = 7;
+  static final long NANOS = 0x0102030405060708L;
+
+  /** A WAL batch header v2 + payload, copied from the WAL's BatchFormatTest fixture. */
+  static final String BATCH_HEX =
+      "57444c54020000000300000002000000070000000000000000000000000000000807060504030201"
+          + "08070605040302013800000"
+          + "0e9a51dc5020100000004616"
+          + "36d650476696577010100000"
+          + "02a00000000000000000000000000f83f0068e5cf8b010000080706050403020102000000";
+
+  private static final String HEADER_PREFIX = "46524454" + "0100"; // magic "TDRF" LE, version 1
+  private static final String SHARD_SENDER_EPOCH = "03000000" + "02000000" + "0700000000000000";
+
+  static final String WAL_BATCH_HEX =
+      HEADER_PREFIX + "0100" + SHARD_SENDER_EPOCH + "70000000" + "83b638bc" + BATCH_HEX;
+  static final String ACK_HEX =
+      HEADER_PREFIX + "0200" + SHARD_SENDER_EPOCH + "08000000" + "d8020efb" + "2a00000000000000";
+  static final String RESEND_HEX =
+      HEADER_PREFIX + "0300" + SHARD_SENDER_EPOCH + "08000000" + "4facbcfe" + "1100000000000000";
+  static final String HEARTBEAT_HEX =
+      HEADER_PREFIX
+          + "0400"
+          + SHARD_SENDER_EPOCH
+          + "10000000"
+          + "da8559e8"
+          + "6400000000000000"
+          + "0807060504030201";
+  static final String HEARTBEAT_ACK_HEX =
+      HEADER_PREFIX
+          + "0500"
+          + SHARD_SENDER_EPOCH
+          + "10000000"
+          + "e2e92a7e"
+          + "6300000000000000"
+          + "0807060504030201";
+  static final String VOTE_REQUEST_HEX =
+      HEADER_PREFIX
+          + "0600"
+          + SHARD_SENDER_EPOCH
+          + "10000000"
+          + "45c7aa66"
+          + "0600000000000000"
+          + "6400000000000000";
+  static final String VOTE_HEX =
+      HEADER_PREFIX + "0700" + SHARD_SENDER_EPOCH + "01000000" + "c8f52c01" + "01";
+
+  /** Every fixture, indexed by message type (index 0 unused). */
+  static final List<String> FIXTURES =
+      List.of(
+          "",
+          WAL_BATCH_HEX,
+          ACK_HEX,
+          RESEND_HEX,
+          HEARTBEAT_HEX,
+          HEARTBEAT_ACK_HEX,
+          VOTE_REQUEST_HEX,
+          VOTE_HEX);
+
+  private final FrameEncoder encoder = new FrameEncoder(1 << 16);
+  private final FrameDecoder decoder = new FrameDecoder(1 << 16);
+  private final ByteBuffer out = ByteBuffer.allocate(4096).order(ByteOrder.LITTLE_ENDIAN);
+
+  @Test
+  void shouldEncodeEveryMessageTypeExactlyAsPinned() {
+    ByteBuffer batch = ByteBuffer.wrap(HexFormat.of().parseHex(BATCH_HEX));
+    assertPinned(WAL_BATCH_HEX, encoder.walBatch(out, 0, SHARD, SENDER, EPOCH, batch));
+    assertEquals(0, batch.position(), "the batch's position is unchanged");
+    assertPinned(ACK_HEX, encoder.ack(out, 0, SHARD, SENDER, EPOCH, 42));
+    assertPinned(RESEND_HEX, encoder.resendRequest(out, 0, SHARD, SENDER, EPOCH, 17));
+    assertPinned(HEARTBEAT_HEX, encoder.heartbeat(out, 0, SHARD, SENDER, EPOCH, 100, NANOS));
+    assertPinned(HEARTBEAT_ACK_HEX, encoder.heartbeatAck(out, 0, SHARD, SENDER, EPOCH, 99, NANOS));
+    assertPinned(VOTE_REQUEST_HEX, encoder.voteRequest(out, 0, SHARD, SENDER, EPOCH, 6, 100));
+    assertPinned(VOTE_HEX, encoder.vote(out, 0, SHARD, SENDER, EPOCH, true));
+  }
+
+  @Test
+  void shouldEncodeAtAnOffsetWithoutMovingThePosition() {
+    int length = encoder.vote(out, 100, SHARD, SENDER, EPOCH, true);
+    assertEquals(0, out.position());
+    assertEquals(VOTE_HEX, HexFormat.of().formatHex(bytes(out, 100, length)));
+  }
+
+  @Test
+  void shouldReadEveryHeaderFieldAtItsDescriptorOffset() {
+    for (int type = FrameDescriptor.MIN_TYPE; type <= FrameDescriptor.MAX_TYPE; type++) {
+      ByteBuffer b = fixture(type);
+      assertEquals(FrameDescriptor.MAGIC, b.getInt(FrameDescriptor.MAGIC_OFFSET));
+      assertArrayEquals("FRDT".getBytes(StandardCharsets.US_ASCII), bytes(b, 0, 4));
+      assertEquals(1, b.getShort(FrameDescriptor.VERSION_OFFSET));
+      assertEquals(type, b.getShort(FrameDescriptor.TYPE_OFFSET));
+      assertEquals(SHARD, b.getInt(FrameDescriptor.SHARD_OFFSET));
+      assertEquals(SENDER, b.getInt(FrameDescriptor.SENDER_OFFSET));
+      assertEquals(EPOCH, b.getLong(FrameDescriptor.EPOCH_OFFSET));
+      int body = b.getInt(FrameDescriptor.BODY_LENGTH_OFFSET);
+      assertEquals(FrameDescriptor.HEADER_LENGTH + body, b.capacity());
+      int fixed = FrameDescriptor.bodyLength(type);
+      assertEquals(type == FrameDescriptor.WAL_BATCH ? -1 : body, fixed);
+      assertEquals(
+          b.getInt(FrameDescriptor.CRC_OFFSET),
+          FrameDescriptor.computeCrc(
+              new java.util.zip.CRC32C(), FrameDescriptor.newCrcScratch(), b, 0, body));
+    }
+  }
+
+  @Test
+  void shouldReadEveryBodyFieldAtItsDescriptorOffset() {
+    assertEquals(BATCH_HEX, HexFormat.of().formatHex(bytes(fixture(1), BODY_OFFSET, 112)));
+    assertEquals(42, fixture(2).getLong(FrameDescriptor.ACK_HWM_OFFSET));
+    assertEquals(17, fixture(3).getLong(FrameDescriptor.RESEND_FROM_OFFSET));
+    assertEquals(100, fixture(4).getLong(FrameDescriptor.HEARTBEAT_LEADER_HWM_OFFSET));
+    assertEquals(NANOS, fixture(4).getLong(FrameDescriptor.HEARTBEAT_SENT_NANOS_OFFSET));
+    assertEquals(99, fixture(5).getLong(FrameDescriptor.HEARTBEAT_ACK_HWM_OFFSET));
+    assertEquals(NANOS, fixture(5).getLong(FrameDescriptor.HEARTBEAT_ACK_ECHO_NANOS_OFFSET));
+    assertEquals(6, fixture(6).getLong(FrameDescriptor.VOTE_REQUEST_LAST_EPOCH_OFFSET));
+    assertEquals(100, fixture(6).getLong(FrameDescriptor.VOTE_REQUEST_HWM_OFFSET));
+    assertEquals(1, fixture(7).get(FrameDescriptor.VOTE_GRANTED_OFFSET));
+  }
+
+  @Test
+  void shouldDecodeEveryFixtureThroughTheFrameView() {
+    assertEquals(BATCH_HEX, hex(decoder.decode(fixture(1)).walBatch()));
+    assertTrue(decoder.decode(fixture(1)).walBatch().isReadOnly());
+    assertEquals(42, decoder.decode(fixture(2)).ackHwm());
+    assertEquals(17, decoder.decode(fixture(3)).resendFrom());
+    Frame hb = decoder.decode(fixture(4));
+    assertEquals(FrameDescriptor.HEARTBEAT, hb.type());
+    assertEquals(SHARD, hb.shard());
+    assertEquals(SENDER, hb.sender());
+    assertEquals(EPOCH, hb.epoch());
+    assertEquals(16, hb.bodyLength());
+    assertEquals(100, hb.heartbeatLeaderHwm());
+    assertEquals(NANOS, hb.heartbeatSentNanos());
+    assertEquals(99, decoder.decode(fixture(5)).heartbeatAckHwm());
+    assertEquals(NANOS, decoder.decode(fixture(5)).heartbeatAckEchoNanos());
+    assertEquals(6, decoder.decode(fixture(6)).voteRequestLastEpoch());
+    assertEquals(100, decoder.decode(fixture(6)).voteRequestHwm());
+    assertEquals(true, decoder.decode(fixture(7)).voteGranted());
+    Frame vote = decoder.decode(fixture(7));
+    assertThrows(IllegalStateException.class, vote::ackHwm);
+  }
+
+  @Test
+  void shouldDecodeAFrameInTheMiddleOfABigEndianBuffer() {
+    byte[] frame = HexFormat.of().parseHex(HEARTBEAT_HEX);
+    ByteBuffer b = ByteBuffer.allocate(frame.length + 20);
+    b.position(10).put(frame).flip().position(10);
+    Frame f = decoder.decode(b.asReadOnlyBuffer());
+    assertEquals(NANOS, f.heartbeatSentNanos());
+  }
+
+  @Test
+  void headerDiagramShouldMatchOffsetConstants() throws IOException {
+    Map<String, Integer> constants = new LinkedHashMap<>();
+    constants.put("magic", FrameDescriptor.MAGIC_OFFSET);
+    constants.put("version", FrameDescriptor.VERSION_OFFSET);
+    constants.put("message type", FrameDescriptor.TYPE_OFFSET);
+    constants.put("shard", FrameDescriptor.SHARD_OFFSET);
+    constants.put("sender region", FrameDescriptor.SENDER_OFFSET);
+    constants.put("epoch", FrameDescriptor.EPOCH_OFFSET);
+    constants.put("body length", FrameDescriptor.BODY_LENGTH_OFFSET);
+    constants.put("crc32c", FrameDescriptor.CRC_OFFSET);
+    constants.put("body", FrameDescriptor.BODY_OFFSET);
+    assertEquals(constants, headerDiagram());
+  }
+
+  @Test
+  void bodyTableShouldMatchTypesLengthsAndOffsetConstants() throws Exception {
+    List<String> expected =
+        List.of(
+            "1 WAL_BATCH -1 " + BODY_OFFSET,
+            "2 ACK 8 " + FrameDescriptor.ACK_HWM_OFFSET,
+            "3 RESEND_REQUEST 8 " + FrameDescriptor.RESEND_FROM_OFFSET,
+            "4 HEARTBEAT 16 "
+                + FrameDescriptor.HEARTBEAT_LEADER_HWM_OFFSET
+                + " "
+                + FrameDescriptor.HEARTBEAT_SENT_NANOS_OFFSET,
+            "5 HEARTBEAT_ACK 16 "
+                + FrameDescriptor.HEARTBEAT_ACK_HWM_OFFSET
+                + " "
+                + FrameDescriptor.HEARTBEAT_ACK_ECHO_NANOS_OFFSET,
+            "6 VOTE_REQUEST 16 "
+                + FrameDescriptor.VOTE_REQUEST_LAST_EPOCH_OFFSET
+                + " "
+                + FrameDescriptor.VOTE_REQUEST_HWM_OFFSET,
+            "7 VOTE 1 " + FrameDescriptor.VOTE_GRANTED_OFFSET);
+    for (int type = FrameDescriptor.MIN_TYPE; type <= FrameDescriptor.MAX_TYPE; type++) {
+      assertEquals(
+          type, FrameDescriptor.class.getField(FrameDescriptor.typeName(type)).getShort(null));
+    }
+    assertEquals(expected, bodyTable());
+  }
+
+  /** Parses "| field | field | NN" rows of the header diagram: cell i of n at NN + 4i/n. */
+  private static Map<String, Integer> headerDiagram() throws IOException {
+    Pattern row = Pattern.compile("^\\s*\\*\\s*\\|(.*)\\|\\s*(\\d+)\\s*$");
+    Map<String, Integer> fields = new LinkedHashMap<>();
+    for (String line : javadoc(0)) {
+      Matcher m = row.matcher(line);
+      if (!m.matches()) {
+        continue;
+      }
+      String[] cells = m.group(1).split("\\|");
+      int base = Integer.parseInt(m.group(2));
+      for (int i = 0; i < cells.length; i++) {
+        String name = cells[i].trim().toLowerCase();
+        name = name.replaceAll("\\s*(=|0x|\\(|\\.\\.\\.).*$", "").trim();
+        fields.put(name, base + 4 * i / cells.length);
+      }
+    }
+    return fields;
+  }
+
+  /** Parses the body table into "type NAME length offset..." ("1..max" becomes -1). */
+  private static List<String> bodyTable() throws IOException {
+    Pattern row = Pattern.compile("^\\s*\\*\\s+(\\d+)\\s+([A-Z_]+)\\s+(\\S+)\\s+(.*)$");
+    Pattern offset = Pattern.compile("(?:^|\\s)(\\d+)\\s+[a-z]");
+    List<String> rows = new ArrayList<>();
+    for (String line : javadoc(1)) {
+      Matcher m = row.matcher(line);
+      if (!m.matches()) {
+        continue;
+      }
+      StringBuilder s = new StringBuilder(m.group(1) + " " + m.group(2) + " ");
+      s.append(m.group(3).matches("\\d+") ? m.group(3) : "-1");
+      Matcher o = offset.matcher(m.group(4));
+      while (o.find()) {
+        s.append(' ').append(o.group(1));
+      }
+      rows.add(s.toString());
+    }
+    return rows;
+  }
+
+  /** Returns the lines of the descriptor's {@code index}-th {@code <pre>} block. */
+  private static List<String> javadoc(int index) throws IOException {
+    Path source = Path.of("src/main/java/io/tidaldb/replication/wire/FrameDescriptor.java");
+    List<String> lines = Files.readAllLines(source);
+    int start = -1;
+    for (int i = 0; i <= index; i++) {
+      start = indexOf(lines, " * <pre>", start + 1);
+    }
+    int end = indexOf(lines, " * </pre>", start + 1);
+    assertTrue(start >= 0 && end > start, "no <pre> block " + index + " in " + source);
+    return lines.subList(start + 1, end);
+  }
+
+  private static int indexOf(List<String> lines, String line, int from) {
+    for (int i = Math.max(0, from); i < lines.size(); i++) {
+      if (lines.get(i).equals(line)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private void assertPinned(String expectedHex, int length) {
+    assertEquals(expectedHex.length() / 2, length);
+    assertEquals(expectedHex, HexFormat.of().formatHex(bytes(out, 0, length)));
+    assertEquals(0, out.position());
+  }
+
+  static ByteBuffer fixture(int type) {
+    return ByteBuffer.wrap(HexFormat.of().parseHex(FIXTURES.get(type)))
+        .order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  static byte[] bytes(ByteBuffer b, int offset, int length) {
+    byte[] out = new byte[length];
+    b.get(offset, out);
+    return out;
+  }
+
+  private static String hex(ByteBuffer b) {
+    return HexFormat.of().formatHex(bytes(b, 0, b.remaining()));
+  }
+}
