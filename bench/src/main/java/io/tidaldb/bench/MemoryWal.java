@@ -147,6 +147,14 @@ final class MemoryWal implements WriteAheadLog {
     }
 
     @Override
+    public long appendReplicated(ByteBuffer batch) {
+      throw new InvalidArgumentException(
+          "batch",
+          batch == null ? null : batch.remaining() + " bytes",
+          "the memory log of shard " + shard + " takes no replicated batches");
+    }
+
+    @Override
     public synchronized long appendDefine(int seriesId, String tenant, String type) {
       int i = slot();
       kinds[i] = WalRecordKind.DEFINE;

@@ -5,6 +5,7 @@ import io.tidaldb.api.StorageException;
 import io.tidaldb.api.UnavailableException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
+import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -19,6 +20,10 @@ import java.util.concurrent.locks.LockSupport;
  * appenders unpark it when a batch gets its first record or fills up, so an idle shard costs
  * nothing and sub-millisecond group commit delays stay precise. When the buffer is full, appenders
  * wait on the monitor until the swap, up to the append timeout.
+ *
+ * <p>A replicated batch (already checked by {@link ReplicatedBatchCheck}) is copied whole into the
+ * empty pending buffer, which then holds nothing else and is committed at once; the {@link
+ * FeedGuard} keeps local records and replicated batches out of each other's way.
  *
  * <p>Every field marked "guarded" is accessed holding the monitor; {@code nextPosition} is also
  * published with release semantics for lock-free readers.
@@ -46,6 +51,7 @@ final class BatchHandoff {
   private final WalConfig config;
   private final WalMetrics metrics;
   private final GroupCommitPolicy policy;
+  private final FeedGuard feed;
   private final Object lock = new Object();
   private Thread committer;
   private PendingBatch pending; // guarded
@@ -56,8 +62,15 @@ final class BatchHandoff {
   private volatile long epoch;
   private volatile StorageException failure;
 
-  BatchHandoff(int shard, WalConfig config, WalMetrics metrics, long nextPosition, long epoch) {
+  BatchHandoff(
+      int shard,
+      WalConfig config,
+      WalMetrics metrics,
+      FeedGuard feed,
+      long nextPosition,
+      long epoch) {
     this.shard = shard;
+    this.feed = feed;
     this.config = config;
     this.metrics = metrics;
     this.policy = new GroupCommitPolicy(config.maxBatchBytes(), config.groupCommitDelayNanos());
@@ -114,6 +127,46 @@ final class BatchHandoff {
     }
   }
 
+  /**
+   * Takes a checked replicated batch: once the pending buffer is empty and the {@link FeedGuard}
+   * allows it, copies it in, moves the next position to its end and the epoch up to its epoch.
+   *
+   * @param batch a little-endian view bounding exactly one checked batch
+   * @return the position after the batch
+   */
+  long appendReplicated(ByteBuffer batch) {
+    int at = batch.position();
+    long first = batch.getLong(at + BatchDescriptor.FIRST_POSITION_OFFSET);
+    long batchEpoch = batch.getLong(at + BatchDescriptor.EPOCH_OFFSET);
+    int count = batch.getInt(at + BatchDescriptor.RECORD_COUNT_OFFSET);
+    synchronized (lock) {
+      long deadline = 0;
+      while (true) {
+        if (state != State.OPEN) {
+          throw notOpen();
+        }
+        feed.replicated(nextPosition, epoch, first, batchEpoch, count);
+        if (pending.count == 0) {
+          break;
+        }
+        if (deadline == 0) {
+          deadline = System.nanoTime() + appendTimeoutNanos();
+        }
+        if (!awaitSwap(deadline)) {
+          throw roomTimeout("a replicated batch is still waiting for the commit thread");
+        }
+      }
+      PendingBatch p = pending;
+      p.fillReplicated(batch);
+      feed.accepted();
+      epoch = batchEpoch;
+      long end = first + count;
+      NEXT_POSITION.setRelease(this, end);
+      wakeCommitter();
+      return end;
+    }
+  }
+
   /** Takes the next position; wakes the commit thread on a batch's first record or when full. */
   private long appended(PendingBatch p) {
     long position = nextPosition;
@@ -134,45 +187,70 @@ final class BatchHandoff {
     if (state != State.OPEN) {
       throw notOpen();
     }
+    feed.local(nextPosition);
     PendingBatch p = pending;
     return p.remaining() >= length ? p : awaitRoom(length);
   }
 
   /** Waits, holding the monitor, until the commit thread swaps in an empty buffer. */
   private PendingBatch awaitRoom(int length) {
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.appendTimeoutMillis());
+    long deadline = System.nanoTime() + appendTimeoutNanos();
+    while (true) {
+      if (!awaitSwap(deadline)) {
+        throw roomTimeout(
+            "pending buffer full ("
+                + pending.payloadBytes()
+                + " of "
+                + config.maxBatchBytes()
+                + " bytes pending)");
+      }
+      if (state != State.OPEN) {
+        throw notOpen();
+      }
+      feed.local(nextPosition);
+      if (pending.remaining() >= length) {
+        return pending;
+      }
+    }
+  }
+
+  /**
+   * Wakes the commit thread and waits once on the monitor (held) as a room waiter.
+   *
+   * @return false if the deadline has passed
+   */
+  private boolean awaitSwap(long deadline) {
+    long nanos = deadline - System.nanoTime();
+    if (nanos <= 0) {
+      return false;
+    }
     roomWaiters++;
     try {
       wakeCommitter();
-      while (true) {
-        if (state != State.OPEN) {
-          throw notOpen();
-        }
-        if (pending.remaining() >= length) {
-          return pending;
-        }
-        long nanos = deadline - System.nanoTime();
-        if (nanos <= 0) {
-          metrics.appendTimedOut();
-          throw new UnavailableException(
-              "shard "
-                  + shard
-                  + ": pending buffer full ("
-                  + pending.payloadBytes()
-                  + " of "
-                  + config.maxBatchBytes()
-                  + " bytes pending), no room after waiting "
-                  + config.appendTimeoutMillis()
-                  + " ms for the commit thread");
-        }
-        TimeUnit.NANOSECONDS.timedWait(lock, nanos);
-      }
+      TimeUnit.NANOSECONDS.timedWait(lock, nanos);
+      return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new UnavailableException("shard " + shard + ": interrupted waiting for room", e);
     } finally {
       roomWaiters--;
     }
+  }
+
+  private long appendTimeoutNanos() {
+    return TimeUnit.MILLISECONDS.toNanos(config.appendTimeoutMillis());
+  }
+
+  private UnavailableException roomTimeout(String what) {
+    metrics.appendTimedOut();
+    return new UnavailableException(
+        "shard "
+            + shard
+            + ": "
+            + what
+            + ", no room after waiting "
+            + config.appendTimeoutMillis()
+            + " ms for the commit thread");
   }
 
   private UnavailableException notOpen() {
@@ -207,11 +285,15 @@ final class BatchHandoff {
         boolean closing = state != State.OPEN;
         long now = p.count > 0 && policy.usesDelay() ? System.nanoTime() : 0L;
         CommitTrigger trigger =
-            policy.decide(
-                p.count, p.payloadBytes(), roomWaiters > 0, closing, p.firstAppendNanos, now);
+            p.replicated
+                ? CommitTrigger.REPLICATED
+                : policy.decide(
+                    p.count, p.payloadBytes(), roomWaiters > 0, closing, p.firstAppendNanos, now);
         if (trigger != CommitTrigger.NONE) {
           p.trigger = trigger;
-          p.epoch = epoch;
+          if (!p.replicated) {
+            p.epoch = epoch;
+          }
           spare.reset(nextPosition);
           pending = spare;
           if (roomWaiters > 0) {

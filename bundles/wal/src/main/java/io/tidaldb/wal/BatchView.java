@@ -93,6 +93,7 @@ final class BatchView implements WalBatch {
   /** {@inheritDoc} The buffer is a new read-only slice: index 0 is the header's first byte. */
   @Override
   public ByteBuffer bytes() {
+    readOnly.clear(); // the underlying window's limit may have grown since readOnly was made
     return readOnly.slice(offset, length()).order(ByteOrder.LITTLE_ENDIAN);
   }
 

@@ -8,11 +8,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The body of a shard's commit thread ({@code tidal-wal-commit-<shard>}), the single writer of the
- * shard's segments. Per batch: take the pending buffer (swapping in the spare), seal its header,
- * write header and payload with one positional write, {@code force(false)} once, hand the batch to
- * the {@link CommitListener}, then publish the bytes to readers and advance the durable position.
- * Any failure (I/O or listener) stops the shard through {@link ShardWal#failed}; nothing is
- * retried, so waiters never hang.
+ * shard's segments. Per batch: take the pending buffer (swapping in the spare), seal its header (a
+ * replicated batch keeps the header it came with), write header and payload with one positional
+ * write, {@code force(false)} once, hand the batch to the {@link CommitListener}, then publish the
+ * bytes to readers and advance the durable position. Any failure (I/O or listener) stops the shard
+ * through {@link ShardWal#failed}; nothing is retried, so waiters never hang.
  */
 final class CommitLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(CommitLoop.class);
@@ -63,7 +63,7 @@ final class CommitLoop implements Runnable {
 
   private void commit(PendingBatch batch) throws IOException {
     batchPosition = batch.firstPosition;
-    int length = batch.seal(log.shard(), crc);
+    int length = batch.prepare(log.shard(), crc);
     stage = Stage.WRITE;
     long offset = writer.write(batch.io, batch.firstPosition);
     stage = Stage.FSYNC;

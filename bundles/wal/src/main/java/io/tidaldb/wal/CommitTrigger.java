@@ -9,5 +9,7 @@ enum CommitTrigger {
   /** The group commit delay has passed since the batch's first record. */
   DELAY,
   /** No delay is configured (natural batching), or the log is closing. */
-  IMMEDIATE
+  IMMEDIATE,
+  /** The pending buffer holds a replicated batch: it is committed as it came, at once. */
+  REPLICATED
 }

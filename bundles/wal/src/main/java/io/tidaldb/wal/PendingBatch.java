@@ -7,7 +7,8 @@ import java.util.zip.CRC32C;
 /**
  * One of a shard's two batch buffers. Appenders encode records into the pending one under the
  * shard's lock, with absolute puts after a header-sized gap; the commit thread, after swapping it
- * out, fills in the header in place and writes header and payload as one contiguous buffer.
+ * out, fills in the header in place and writes header and payload as one contiguous buffer. A
+ * replicated batch instead arrives whole (header included) and is written as it came.
  */
 final class PendingBatch {
   final ByteBuffer buffer;
@@ -29,6 +30,9 @@ final class PendingBatch {
   long firstAppendNanos;
   long epoch;
 
+  /** True if the buffer holds one replicated batch, header and all, that must not be resealed. */
+  boolean replicated;
+
   PendingBatch(int maxBatchBytes) {
     buffer =
         ByteBuffer.allocateDirect(BatchDescriptor.HEADER_LENGTH + maxBatchBytes)
@@ -44,6 +48,38 @@ final class PendingBatch {
     this.hlcMin = Long.MAX_VALUE;
     this.hlcMax = Long.MIN_VALUE;
     this.firstAppendNanos = 0;
+    this.replicated = false;
+  }
+
+  /**
+   * Copies a checked replicated batch in verbatim; the buffer must be empty.
+   *
+   * @param batch a little-endian view bounding exactly one batch
+   */
+  void fillReplicated(ByteBuffer batch) {
+    int at = batch.position();
+    int length = batch.remaining();
+    buffer.put(0, batch, at, length);
+    writeOffset = length;
+    count = batch.getInt(at + BatchDescriptor.RECORD_COUNT_OFFSET);
+    firstPosition = batch.getLong(at + BatchDescriptor.FIRST_POSITION_OFFSET);
+    epoch = batch.getLong(at + BatchDescriptor.EPOCH_OFFSET);
+    replicated = true;
+  }
+
+  /**
+   * Makes {@link #io} bound the batch to write: seals a local batch's header, keeps a replicated
+   * one as it came.
+   *
+   * @return the batch's length in bytes
+   */
+  int prepare(int shard, CRC32C crc) {
+    if (!replicated) {
+      return seal(shard, crc);
+    }
+    io.clear();
+    io.limit(writeOffset);
+    return writeOffset;
   }
 
   int payloadBytes() {

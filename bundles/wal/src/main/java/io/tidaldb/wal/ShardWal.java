@@ -7,6 +7,7 @@ import io.tidaldb.api.wal.CommitListener;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WalReader;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,7 +16,8 @@ import org.slf4j.LoggerFactory;
  * One shard's log: wires the append side ({@link BatchHandoff}), the commit thread ({@link
  * CommitLoop} writing through a {@link SegmentWriter}), the durable position and its waiters
  * ({@link DurabilityTracker}) and the segments ({@link SegmentList}), and implements {@link
- * ShardLog} over them. Thread-safe.
+ * ShardLog} over them. Thread-safe. Replicated batches are checked by {@link ReplicatedBatchCheck}
+ * on the caller's thread, then go through the same handoff and commit thread as local records.
  *
  * <p>A reader opened with {@link #openReader} starts with the batch that holds the position, which
  * may begin below it: callers skip records below the position they asked for. A listener may call
@@ -45,7 +47,13 @@ final class ShardWal implements ShardLog {
         new SegmentList(config.directory(), recovered.segments(), recovered.nextPosition());
     this.durability = new DurabilityTracker(shard, recovered.nextPosition());
     this.handoff =
-        new BatchHandoff(shard, config, metrics, recovered.nextPosition(), recovered.epoch());
+        new BatchHandoff(
+            shard,
+            config,
+            metrics,
+            new FeedGuard(shard, durability),
+            recovered.nextPosition(),
+            recovered.epoch());
     this.writer =
         new SegmentWriter(config.directory(), shard, config.segmentBytes(), segments, metrics);
     CommitLoop loop =
@@ -107,6 +115,12 @@ final class ShardWal implements ShardLog {
   @Override
   public long appendDefine(int seriesId, String tenant, String type) {
     return handoff.appendDefine(seriesId, tenant, type);
+  }
+
+  @Override
+  public long appendReplicated(ByteBuffer batch) {
+    return handoff.appendReplicated(
+        ReplicatedBatchCheck.check(batch, shard, config.maxBatchBytes()));
   }
 
   @Override

@@ -7,7 +7,7 @@ import java.util.concurrent.atomic.LongAdder;
  * commit threads (never per record on the append path); readable from any thread.
  *
  * <p>Every committed batch was closed by exactly one trigger, so {@code sizeTriggers() +
- * delayTriggers() + immediateTriggers() == batches()}.
+ * delayTriggers() + immediateTriggers() + replicatedTriggers() == batches()}.
  */
 public final class WalMetrics {
   private final LongAdder batches = new LongAdder();
@@ -18,6 +18,7 @@ public final class WalMetrics {
   private final LongAdder sizeTriggers = new LongAdder();
   private final LongAdder delayTriggers = new LongAdder();
   private final LongAdder immediateTriggers = new LongAdder();
+  private final LongAdder replicatedTriggers = new LongAdder();
   private final LongAdder appendTimeouts = new LongAdder();
   private final LongAdder failures = new LongAdder();
   private final LongAdder segmentsCreated = new LongAdder();
@@ -98,6 +99,15 @@ public final class WalMetrics {
   }
 
   /**
+   * Returns how many batches were replicated ones, committed as they came.
+   *
+   * @return replicated batches
+   */
+  public long replicatedTriggers() {
+    return replicatedTriggers.sum();
+  }
+
+  /**
    * Returns how many appends gave up waiting for room in a full pending buffer.
    *
    * @return append timeouts
@@ -143,6 +153,7 @@ public final class WalMetrics {
       case SIZE -> sizeTriggers.increment();
       case DELAY -> delayTriggers.increment();
       case IMMEDIATE -> immediateTriggers.increment();
+      case REPLICATED -> replicatedTriggers.increment();
       default -> throw new IllegalArgumentException("not a closing trigger: " + trigger);
     }
   }
@@ -181,6 +192,8 @@ public final class WalMetrics {
         + delayTriggers()
         + ", immediateTriggers="
         + immediateTriggers()
+        + ", replicatedTriggers="
+        + replicatedTriggers()
         + ", appendTimeouts="
         + appendTimeouts()
         + ", failures="

@@ -1,5 +1,6 @@
 package io.tidaldb.api.wal;
 
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -69,6 +70,8 @@ public interface ShardLog {
    * @param hlc the HLC stamp
    * @param origin the replica id of the region that accepted the signal
    * @return the record's position
+   * @throws io.tidaldb.api.InvalidArgumentException if replicated batches are not yet durable (see
+   *     {@link #appendReplicated})
    */
   long appendSignal(
       int seriesId, long entity, double weight, long eventTimeMillis, long hlc, int origin);
@@ -80,8 +83,43 @@ public interface ShardLog {
    * @param tenant the tenant's name
    * @param type the signal type's name
    * @return the record's position
+   * @throws io.tidaldb.api.InvalidArgumentException if a name is invalid, or replicated batches are
+   *     not yet durable (see {@link #appendReplicated})
    */
   long appendDefine(int seriesId, String tenant, String type);
+
+  /**
+   * Appends one batch exactly as another region's log stored it (a follower persisting its leader's
+   * batches, {@link WalBatch#bytes()}), keeping the leader's epoch and positions. The buffer's
+   * remaining bytes must be that one complete batch. The call returns at once; the shard's commit
+   * thread writes the bytes verbatim, fsyncs them, hands the batch to the {@link CommitListener}
+   * like a local one and then advances {@link #durablePosition()}: await it with {@link
+   * #awaitDurable}{@code (returned - 1, ...)}. The buffer's position is not changed and it may be
+   * reused once the call returns.
+   *
+   * <p>Everything is checked before the batch is accepted: the header (magic, format version,
+   * flags, length, CRC32C), the shard, a record count of at least 1 and a payload of exactly that
+   * many well-formed records, {@code firstPosition == }{@link #nextPosition()} (gaps and duplicates
+   * are the caller's to handle), an epoch of at least {@link #epoch()} (a deposed leader's batches
+   * are fenced), and that no local append is still pending. A refusal names the values involved and
+   * leaves the log unchanged and serving.
+   *
+   * <p>A shard log is fed by one source at a time: replicated batches are refused while locally
+   * appended records are not yet durable, and local appends are refused, with an {@link
+   * io.tidaldb.api.InvalidArgumentException} naming the count, while replicated records are not yet
+   * durable. Once a batch is accepted, {@link #nextPosition()} is the batch's end and {@link
+   * #epoch()} is at least the batch's epoch. If a replicated batch is already waiting for the
+   * commit thread, the call waits for it like an append waits for room.
+   *
+   * @param batch one complete batch: header and payload
+   * @return the position after the batch ({@code firstPosition + recordCount})
+   * @throws io.tidaldb.api.InvalidArgumentException if the batch is malformed, of another shard,
+   *     larger than this log's batch limit, does not start at {@link #nextPosition()}, carries an
+   *     epoch below {@link #epoch()}, or local appends are pending
+   * @throws io.tidaldb.api.UnavailableException if the log is closed or failed, or no room appears
+   *     within the append timeout
+   */
+  long appendReplicated(ByteBuffer batch);
 
   /**
    * Waits until the record at {@code position} is durable.
