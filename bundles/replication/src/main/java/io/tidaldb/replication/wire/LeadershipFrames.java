@@ -130,8 +130,9 @@ public final class LeadershipFrames implements LeadershipOutbox {
   }
 
   private void send(RegionId to, int length) {
-    out.clear().limit(length);
+    out.limit(length);
     SendStatus status = endpoint.send(to, out);
+    out.clear(); // the next frame is encoded against the whole buffer again
     sendResults[status.ordinal()]++;
   }
 }
