@@ -2,11 +2,9 @@ package io.tidaldb.wal;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.StorageException;
-import io.tidaldb.api.UnavailableException;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -40,27 +38,18 @@ final class BatchHandoff {
     }
   }
 
-  private enum State {
-    OPEN,
-    CLOSING,
-    FAILED,
-    CLOSED
-  }
-
   private final int shard;
   private final WalConfig config;
-  private final WalMetrics metrics;
   private final GroupCommitPolicy policy;
   private final FeedGuard feed;
   private final Object lock = new Object();
   private Thread committer;
   private PendingBatch pending; // guarded
   private long nextPosition; // guarded; released for lock-free reads
-  private int roomWaiters; // guarded
+  private final RoomWaits roomWaits; // guarded
   private boolean committerParked; // guarded
-  private State state = State.OPEN; // guarded
+  private final ShardLifecycle lifecycle = new ShardLifecycle(); // guarded
   private volatile long epoch;
-  private volatile StorageException failure;
 
   BatchHandoff(
       int shard,
@@ -72,12 +61,12 @@ final class BatchHandoff {
     this.shard = shard;
     this.feed = feed;
     this.config = config;
-    this.metrics = metrics;
     this.policy = new GroupCommitPolicy(config.maxBatchBytes(), config.groupCommitDelayNanos());
     this.nextPosition = nextPosition;
     this.epoch = epoch;
     this.pending = new PendingBatch(config.maxBatchBytes());
     pending.reset(nextPosition);
+    this.roomWaits = new RoomWaits(lock, shard, config, metrics, this::wakeCommitter);
   }
 
   /** Names the thread that {@link #takeBatch} runs on; call before it starts. */
@@ -142,18 +131,16 @@ final class BatchHandoff {
     synchronized (lock) {
       long deadline = 0;
       while (true) {
-        if (state != State.OPEN) {
-          throw notOpen();
-        }
+        lifecycle.checkOpen();
         feed.replicated(nextPosition, epoch, first, batchEpoch, count);
         if (pending.count == 0) {
           break;
         }
         if (deadline == 0) {
-          deadline = System.nanoTime() + appendTimeoutNanos();
+          deadline = roomWaits.deadline();
         }
-        if (!awaitSwap(deadline)) {
-          throw roomTimeout("a replicated batch is still waiting for the commit thread");
+        if (!roomWaits.await(deadline)) {
+          throw roomWaits.timedOut("a replicated batch is still waiting for the commit thread");
         }
       }
       PendingBatch p = pending;
@@ -184,9 +171,7 @@ final class BatchHandoff {
 
   /** Returns the pending batch once it has room for {@code length} bytes; monitor held. */
   private PendingBatch reserve(int length) {
-    if (state != State.OPEN) {
-      throw notOpen();
-    }
+    lifecycle.checkOpen();
     feed.local(nextPosition);
     PendingBatch p = pending;
     return p.remaining() >= length ? p : awaitRoom(length);
@@ -194,70 +179,22 @@ final class BatchHandoff {
 
   /** Waits, holding the monitor, until the commit thread swaps in an empty buffer. */
   private PendingBatch awaitRoom(int length) {
-    long deadline = System.nanoTime() + appendTimeoutNanos();
+    long deadline = roomWaits.deadline();
     while (true) {
-      if (!awaitSwap(deadline)) {
-        throw roomTimeout(
+      if (!roomWaits.await(deadline)) {
+        throw roomWaits.timedOut(
             "pending buffer full ("
                 + pending.payloadBytes()
                 + " of "
                 + config.maxBatchBytes()
                 + " bytes pending)");
       }
-      if (state != State.OPEN) {
-        throw notOpen();
-      }
+      lifecycle.checkOpen();
       feed.local(nextPosition);
       if (pending.remaining() >= length) {
         return pending;
       }
     }
-  }
-
-  /**
-   * Wakes the commit thread and waits once on the monitor (held) as a room waiter.
-   *
-   * @return false if the deadline has passed
-   */
-  private boolean awaitSwap(long deadline) {
-    long nanos = deadline - System.nanoTime();
-    if (nanos <= 0) {
-      return false;
-    }
-    roomWaiters++;
-    try {
-      wakeCommitter();
-      TimeUnit.NANOSECONDS.timedWait(lock, nanos);
-      return true;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new UnavailableException("shard " + shard + ": interrupted waiting for room", e);
-    } finally {
-      roomWaiters--;
-    }
-  }
-
-  private long appendTimeoutNanos() {
-    return TimeUnit.MILLISECONDS.toNanos(config.appendTimeoutMillis());
-  }
-
-  private UnavailableException roomTimeout(String what) {
-    metrics.appendTimedOut();
-    return new UnavailableException(
-        "shard "
-            + shard
-            + ": "
-            + what
-            + ", no room after waiting "
-            + config.appendTimeoutMillis()
-            + " ms for the commit thread");
-  }
-
-  private UnavailableException notOpen() {
-    if (state == State.FAILED) {
-      return new UnavailableException(failure.getMessage(), failure);
-    }
-    return new UnavailableException("wal closed");
   }
 
   /** Unparks the commit thread if it is parked or about to park; monitor held. */
@@ -278,17 +215,17 @@ final class BatchHandoff {
     while (true) {
       long parkNanos;
       synchronized (lock) {
-        if (state == State.FAILED) {
+        if (lifecycle.failed()) {
           return null;
         }
         PendingBatch p = pending;
-        boolean closing = state != State.OPEN;
+        boolean closing = !lifecycle.open();
         long now = p.count > 0 && policy.usesDelay() ? System.nanoTime() : 0L;
         CommitTrigger trigger =
             p.replicated
                 ? CommitTrigger.REPLICATED
                 : policy.decide(
-                    p.count, p.payloadBytes(), roomWaiters > 0, closing, p.firstAppendNanos, now);
+                    p.count, p.payloadBytes(), roomWaits.any(), closing, p.firstAppendNanos, now);
         if (trigger != CommitTrigger.NONE) {
           p.trigger = trigger;
           if (!p.replicated) {
@@ -296,7 +233,7 @@ final class BatchHandoff {
           }
           spare.reset(nextPosition);
           pending = spare;
-          if (roomWaiters > 0) {
+          if (roomWaits.any()) {
             lock.notifyAll();
           }
           return p;
@@ -325,12 +262,8 @@ final class BatchHandoff {
    */
   boolean stop(StorageException cause) {
     synchronized (lock) {
-      if (failure != null) {
+      if (!lifecycle.fail(cause)) {
         return false;
-      }
-      failure = cause;
-      if (state == State.OPEN || state == State.CLOSING) {
-        state = State.FAILED;
       }
       lock.notifyAll();
       return true;
@@ -340,9 +273,7 @@ final class BatchHandoff {
   /** Refuses further appends and lets the commit thread drain what is pending, then exit. */
   void beginClose() {
     synchronized (lock) {
-      if (state == State.OPEN) {
-        state = State.CLOSING;
-      }
+      lifecycle.beginClose();
       lock.notifyAll();
       wakeCommitter();
     }
@@ -350,7 +281,7 @@ final class BatchHandoff {
 
   void closed() {
     synchronized (lock) {
-      state = State.CLOSED;
+      lifecycle.closed();
     }
   }
 }
