@@ -1,0 +1,239 @@
+package io.tidaldb.replication.shipping;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.StorageException;
+import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.transport.SendStatus;
+import io.tidaldb.api.transport.TransportEndpoint;
+import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.replication.wire.FrameDescriptor;
+import io.tidaldb.replication.wire.FrameEncoder;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One shard of a follower: appends its leader's batches verbatim to the local {@link ShardLog},
+ * strictly in position order, and acknowledges its durable HWM.
+ *
+ * <ul>
+ *   <li>A batch starting below the log's {@link ShardLog#nextPosition()} is a duplicate: ignored,
+ *       and the current durable HWM is re-acked.
+ *   <li>A batch starting above it is a gap: dropped, and RESEND_REQUEST(nextPosition) is sent (once
+ *       per position: if that request is lost, the leader's ack timeout rewinds it).
+ *   <li>A batch of an epoch below the highest seen for the shard is rejected (I5).
+ *   <li>Otherwise the batch is appended with {@link ShardLog#appendReplicated}; once durable
+ *       ({@link ShardLog#whenDurable}, completed on the log's commit thread) an ACK carrying {@link
+ *       ShardLog#durablePosition()} is sent from that thread (sends never block).
+ * </ul>
+ *
+ * <p>Every outcome is counted ({@link FollowerEvent}); each refusal cause is logged once at WARN
+ * with its values, later ones at DEBUG. Nothing here throws for bad input (I7).
+ *
+ * <p>Thread-safety: {@link #onWalBatch} is serialised internally (frames of several senders may
+ * arrive on several transport threads); ACKs for durable batches go out on the commit thread
+ * through their own encoder.
+ */
+public final class FollowerDb {
+  private static final Logger LOG = LoggerFactory.getLogger(FollowerDb.class);
+  private static final int CONTROL_FRAME_BYTES =
+      FrameDescriptor.HEADER_LENGTH + FrameDescriptor.MAX_FIXED_BODY_LENGTH;
+
+  private final ShardLog log;
+  private final int shard;
+  private final TransportEndpoint endpoint;
+  private final int self;
+  private final AtomicLongArray counters = new AtomicLongArray(FollowerEvent.values().length);
+  private final AtomicIntegerArray logged = new AtomicIntegerArray(FollowerEvent.values().length);
+  private final Outbox receiveOutbox = new Outbox(); // guarded by this
+  private final Outbox commitOutbox = new Outbox(); // the commit thread's
+  private volatile long highestEpoch;
+  private long lastResendRequested = -1; // guarded by this
+
+  /**
+   * Creates the follower side of one shard.
+   *
+   * @param log the local shard log, fed only by this follower while it follows
+   * @param endpoint the local region's endpoint; ACKs and resend requests leave through it
+   */
+  public FollowerDb(ShardLog log, TransportEndpoint endpoint) {
+    this.log = Objects.requireNonNull(log, "log");
+    this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+    this.shard = log.shard();
+    this.self = endpoint.local().value();
+    this.highestEpoch = log.epoch();
+  }
+
+  /**
+   * Handles one WAL_BATCH frame's body.
+   *
+   * @param from the leader that sent it
+   * @param epoch the frame's epoch
+   * @param batch the batch bytes (position unchanged; copied by the log before this returns)
+   */
+  public synchronized void onWalBatch(RegionId from, long epoch, ByteBuffer batch) {
+    try {
+      BatchHeader.check(batch);
+    } catch (InvalidArgumentException e) {
+      refuse(FollowerEvent.MALFORMED, from, e.getMessage());
+      return;
+    }
+    long first = BatchHeader.firstPosition(batch);
+    long batchEpoch = BatchHeader.epoch(batch);
+    if (BatchHeader.shard(batch) != shard || batchEpoch != epoch) {
+      refuse(
+          FollowerEvent.MALFORMED,
+          from,
+          "batch shard "
+              + BatchHeader.shard(batch)
+              + " epoch "
+              + batchEpoch
+              + ", frame epoch "
+              + epoch
+              + ", expected shard "
+              + shard);
+      return;
+    }
+    if (epoch < highestEpoch) {
+      refuse(
+          FollowerEvent.STALE_EPOCH,
+          from,
+          "epoch " + epoch + " below the highest seen " + highestEpoch + ", batch at " + first);
+      return;
+    }
+    long next = log.nextPosition();
+    if (first < next) {
+      refuse(FollowerEvent.DUPLICATE, from, "batch at " + first + " below next position " + next);
+      receiveOutbox.ack(from, log.durablePosition());
+      return;
+    }
+    if (first > next) {
+      refuse(FollowerEvent.GAP, from, "batch at " + first + " above next position " + next);
+      if (lastResendRequested == next) {
+        increment(FollowerEvent.GAP_RESEND_SUPPRESSED);
+      } else {
+        lastResendRequested = next;
+        receiveOutbox.resendRequest(from, next);
+      }
+      return;
+    }
+    append(from, epoch, batch, first);
+  }
+
+  private void append(RegionId from, long epoch, ByteBuffer batch, long first) {
+    long end;
+    try {
+      end = log.appendReplicated(batch);
+    } catch (InvalidArgumentException e) {
+      refuse(FollowerEvent.REFUSED, from, e.getMessage());
+      return;
+    } catch (UnavailableException | StorageException e) {
+      refuse(FollowerEvent.UNAVAILABLE, from, e.getMessage());
+      return;
+    }
+    highestEpoch = Math.max(highestEpoch, epoch);
+    increment(FollowerEvent.APPLIED);
+    log.whenDurable(end - 1)
+        .whenComplete(
+            (ok, failure) -> {
+              if (failure != null) {
+                refuse(
+                    FollowerEvent.DURABILITY_FAILED,
+                    from,
+                    "batch " + first + ".." + end + ": " + failure);
+              } else {
+                commitOutbox.ack(from, log.durablePosition());
+              }
+            });
+  }
+
+  /**
+   * Raises the highest epoch seen for the shard (a heartbeat or an election told of it).
+   *
+   * @param epoch the observed epoch; lower values are ignored
+   */
+  public synchronized void observeEpoch(long epoch) {
+    highestEpoch = Math.max(highestEpoch, epoch);
+  }
+
+  /**
+   * Returns the highest epoch seen for the shard.
+   *
+   * @return the epoch below which batches are rejected
+   */
+  public long highestEpoch() {
+    return highestEpoch;
+  }
+
+  /**
+   * Returns the local durable HWM: every position below it is durable here.
+   *
+   * @return the durable bound
+   */
+  public long durableHwm() {
+    return log.durablePosition();
+  }
+
+  /**
+   * Returns the shard.
+   *
+   * @return the shard index
+   */
+  public int shard() {
+    return shard;
+  }
+
+  /**
+   * Returns how often an event happened.
+   *
+   * @param event the event
+   * @return the count
+   */
+  public long count(FollowerEvent event) {
+    return counters.get(event.ordinal());
+  }
+
+  private void increment(FollowerEvent event) {
+    counters.incrementAndGet(event.ordinal());
+  }
+
+  private void refuse(FollowerEvent cause, RegionId from, String detail) {
+    increment(cause);
+    if (logged.compareAndSet(cause.ordinal(), 0, 1)) {
+      LOG.warn("shard {}: {} from {}: {} (logged once per cause)", shard, cause, from, detail);
+    } else {
+      LOG.debug("shard {}: {} from {}: {}", shard, cause, from, detail);
+    }
+  }
+
+  /** An encoder and buffer owned by one sending thread. */
+  private final class Outbox {
+    private final FrameEncoder encoder = new FrameEncoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH);
+    private final ByteBuffer out =
+        ByteBuffer.allocate(CONTROL_FRAME_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+
+    synchronized void ack(RegionId to, long hwm) {
+      send(to, encoder.ack(out, 0, shard, self, highestEpoch, hwm), FollowerEvent.ACK_SENT);
+    }
+
+    synchronized void resendRequest(RegionId to, long from) {
+      send(to, encoder.resendRequest(out, 0, shard, self, highestEpoch, from), null);
+    }
+
+    private void send(RegionId to, int length, FollowerEvent onSent) {
+      out.limit(length);
+      SendStatus status = endpoint.send(to, out);
+      out.clear();
+      if (status != SendStatus.SENT) {
+        refuse(FollowerEvent.SEND_FAILED, to, "send to " + to + ": " + status);
+      } else if (onSent != null) {
+        increment(onSent);
+      }
+    }
+  }
+}

@@ -1,0 +1,31 @@
+package io.tidaldb.replication.shipping;
+
+/** What a {@link FollowerDb} did with a received batch or an acknowledgement, one counter each. */
+public enum FollowerEvent {
+  /** A batch was appended to the local shard log. */
+  APPLIED,
+  /** An ACK with the durable HWM was sent. */
+  ACK_SENT,
+  /** A batch below the local next position was ignored (and the durable HWM re-acked). */
+  DUPLICATE,
+  /** A batch above the local next position was dropped and a resend requested. */
+  GAP,
+  /** A gap whose resend was already requested from the same position: not requested again. */
+  GAP_RESEND_SUPPRESSED,
+  /** A batch of an epoch below the highest seen for the shard was rejected. */
+  STALE_EPOCH,
+  /**
+   * A batch whose header is malformed, of another shard, or whose epoch differs from its frame's.
+   */
+  MALFORMED,
+  /** The shard log refused the batch ({@code appendReplicated} threw InvalidArgumentException). */
+  REFUSED,
+  /** The shard log was unavailable (closed, failed, or no room in time). */
+  UNAVAILABLE,
+  /** A batch never became durable (the log failed or closed first). */
+  DURABILITY_FAILED,
+  /**
+   * An ACK or RESEND_REQUEST the transport did not take (lost frames are safe: the leader resends).
+   */
+  SEND_FAILED
+}

@@ -1,0 +1,168 @@
+package io.tidaldb.replication.shipping;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.transport.TransportEndpoint;
+import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.replication.wire.Frame;
+import io.tidaldb.replication.wire.FrameDecoder;
+import io.tidaldb.replication.wire.FrameDescriptor;
+import io.tidaldb.transport.inprocess.InProcessTransport;
+import io.tidaldb.wal.WalEngine;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A follower fed batches directly: order, duplicates, gaps and stale epochs. */
+class FollowerDbTest {
+  private static final RegionId LEADER = RegionId.of(1);
+  private static final RegionId FOLLOWER = RegionId.of(2);
+  private static final int SHARD = 0;
+
+  @TempDir Path leaderDir;
+  @TempDir Path otherDir;
+  @TempDir Path followerDir;
+
+  private final InProcessTransport transport = new InProcessTransport();
+  private final BlockingQueue<byte[]> toLeader = new LinkedBlockingQueue<>();
+  private final FrameDecoder decoder = new FrameDecoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH);
+  private final Random random = new Random(WalFixture.seed());
+  private WalEngine leaderWal;
+  private WalEngine followerWal;
+  private FollowerDb follower;
+
+  @BeforeEach
+  void open() {
+    transport.open(
+        LEADER,
+        (from, f) -> {
+          byte[] copy = new byte[f.remaining()];
+          f.duplicate().get(copy);
+          toLeader.add(copy);
+        });
+    TransportEndpoint endpoint = transport.open(FOLLOWER, (from, f) -> {});
+    leaderWal = WalFixture.open(leaderDir, 1);
+    followerWal = WalFixture.open(followerDir, 1);
+    follower = new FollowerDb(followerWal.shard(SHARD), endpoint);
+  }
+
+  @AfterEach
+  void close() {
+    transport.close();
+    leaderWal.close();
+    followerWal.close();
+  }
+
+  @Test
+  void shouldApplyInOrderAndAckTheDurableHwm() throws InterruptedException {
+    WalFixture.appendOneRecordBatches(leaderWal.shard(SHARD), 3, random);
+    List<ByteBuffer> batches = WalFixture.batches(leaderWal.shard(SHARD));
+    for (ByteBuffer b : batches) {
+      follower.onWalBatch(LEADER, 0, b);
+    }
+    assertEquals(3, follower.count(FollowerEvent.APPLIED));
+    long lastAck = -1;
+    for (int i = 0; i < 3; i++) {
+      Frame f = next(FrameDescriptor.ACK);
+      lastAck = Math.max(lastAck, f.ackHwm());
+    }
+    assertEquals(3, lastAck);
+    assertEquals(3, follower.durableHwm());
+  }
+
+  @Test
+  void shouldIgnoreDuplicatesAndReackTheHwm() throws InterruptedException {
+    WalFixture.appendOneRecordBatches(leaderWal.shard(SHARD), 2, random);
+    List<ByteBuffer> batches = WalFixture.batches(leaderWal.shard(SHARD));
+    follower.onWalBatch(LEADER, 0, batches.get(0));
+    await().atMost(Duration.ofSeconds(10)).until(() -> follower.durableHwm() == 1);
+    follower.onWalBatch(LEADER, 0, batches.get(0));
+    assertEquals(1, follower.count(FollowerEvent.DUPLICATE));
+    assertEquals(1, follower.count(FollowerEvent.APPLIED));
+    assertEquals(1, next(FrameDescriptor.ACK).ackHwm());
+    assertEquals(1, next(FrameDescriptor.ACK).ackHwm(), "the duplicate is answered by a re-ack");
+    follower.onWalBatch(LEADER, 0, batches.get(1));
+    assertEquals(2, follower.count(FollowerEvent.APPLIED));
+    assertEquals(2, next(FrameDescriptor.ACK).ackHwm());
+  }
+
+  @Test
+  void shouldAnswerAGapWithOneResendRequest() throws InterruptedException {
+    WalFixture.appendOneRecordBatches(leaderWal.shard(SHARD), 4, random);
+    List<ByteBuffer> batches = WalFixture.batches(leaderWal.shard(SHARD));
+    follower.onWalBatch(LEADER, 0, batches.get(0));
+    assertEquals(1, next(FrameDescriptor.ACK).ackHwm());
+    follower.onWalBatch(LEADER, 0, batches.get(2));
+    follower.onWalBatch(LEADER, 0, batches.get(3));
+    assertEquals(2, follower.count(FollowerEvent.GAP));
+    assertEquals(1, follower.count(FollowerEvent.GAP_RESEND_SUPPRESSED));
+    assertEquals(1, next(FrameDescriptor.RESEND_REQUEST).resendFrom());
+    for (int i = 1; i < 4; i++) {
+      follower.onWalBatch(LEADER, 0, batches.get(i));
+    }
+    assertEquals(4, follower.count(FollowerEvent.APPLIED));
+    await().atMost(Duration.ofSeconds(10)).until(() -> follower.durableHwm() == 4);
+  }
+
+  @Test
+  void shouldRejectAStaleEpochAndKeepApplyingTheCurrentOne() {
+    // A leads epoch 1 and keeps going after being deposed; B leads epoch 2 from position 1.
+    ShardLog a = leaderWal.shard(SHARD);
+    a.advanceEpoch(1);
+    WalFixture.appendOneRecordBatches(a, 3, random);
+    try (WalEngine otherWal = WalFixture.open(otherDir, 1)) {
+      ShardLog b = otherWal.shard(SHARD);
+      b.advanceEpoch(1);
+      WalFixture.appendOneRecordBatches(b, 1, random);
+      b.advanceEpoch(2);
+      WalFixture.appendOneRecordBatches(b, 2, random);
+      List<ByteBuffer> fromA = WalFixture.batches(a);
+      List<ByteBuffer> fromB = WalFixture.batches(b);
+
+      follower.onWalBatch(LEADER, 1, fromA.get(0));
+      follower.onWalBatch(RegionId.of(3), 2, fromB.get(1));
+      assertEquals(2, follower.highestEpoch());
+      follower.onWalBatch(LEADER, 1, fromA.get(2)); // right position, deposed epoch
+      assertEquals(1, follower.count(FollowerEvent.STALE_EPOCH));
+      follower.onWalBatch(RegionId.of(3), 2, fromB.get(2));
+      assertEquals(3, follower.count(FollowerEvent.APPLIED));
+      await().atMost(Duration.ofSeconds(10)).until(() -> follower.durableHwm() == 3);
+      assertEquals(
+          List.of(fromA.get(0), fromB.get(1), fromB.get(2)),
+          WalFixture.batches(followerWal.shard(SHARD)));
+    }
+  }
+
+  @Test
+  void shouldCountMalformedBatchesAndKeepServing() {
+    follower.onWalBatch(LEADER, 0, ByteBuffer.allocate(10));
+    follower.onWalBatch(LEADER, 0, ByteBuffer.allocate(200));
+    assertEquals(2, follower.count(FollowerEvent.MALFORMED));
+    WalFixture.appendOneRecordBatches(leaderWal.shard(SHARD), 1, random);
+    ByteBuffer good = WalFixture.batches(leaderWal.shard(SHARD)).get(0);
+    follower.onWalBatch(LEADER, 5, good); // frame epoch differs from the batch's
+    assertEquals(3, follower.count(FollowerEvent.MALFORMED));
+    follower.onWalBatch(LEADER, 0, good);
+    assertEquals(1, follower.count(FollowerEvent.APPLIED));
+  }
+
+  private Frame next(short type) throws InterruptedException {
+    byte[] bytes = toLeader.poll(10, TimeUnit.SECONDS);
+    assertNotNull(bytes, "no frame within 10 s");
+    Frame f = decoder.decode(ByteBuffer.wrap(bytes));
+    assertEquals(FrameDescriptor.typeName(type), FrameDescriptor.typeName(f.type()));
+    return f;
+  }
+}
