@@ -1,0 +1,60 @@
+package io.tidaldb.replication.shipping;
+
+/**
+ * The batches sent but not yet acknowledged, as (end position, frame bytes) pairs in send order, in
+ * growable primitive ring arrays. Not thread-safe.
+ */
+final class InFlightWindow {
+  private long[] ends = new long[64];
+  private int[] lengths = new int[64];
+  private int head;
+  private int size;
+  private long bytes;
+
+  void add(long endPosition, int length) {
+    if (size == ends.length) {
+      grow();
+    }
+    int i = (head + size) & (ends.length - 1);
+    ends[i] = endPosition;
+    lengths[i] = length;
+    size++;
+    bytes += length;
+  }
+
+  /** Releases every batch that ends at or below {@code hwm}. */
+  void release(long hwm) {
+    while (size > 0 && ends[head] <= hwm) {
+      bytes -= lengths[head];
+      head = (head + 1) & (ends.length - 1);
+      size--;
+    }
+  }
+
+  void clear() {
+    head = 0;
+    size = 0;
+    bytes = 0;
+  }
+
+  long bytes() {
+    return bytes;
+  }
+
+  boolean isEmpty() {
+    return size == 0;
+  }
+
+  private void grow() {
+    long[] newEnds = new long[ends.length * 2];
+    int[] newLengths = new int[ends.length * 2];
+    for (int i = 0; i < size; i++) {
+      int j = (head + i) & (ends.length - 1);
+      newEnds[i] = ends[j];
+      newLengths[i] = lengths[j];
+    }
+    ends = newEnds;
+    lengths = newLengths;
+    head = 0;
+  }
+}

@@ -1,0 +1,29 @@
+package io.tidaldb.replication.shipping;
+
+/** What a {@link WalShipper} did, one counter each. */
+public enum ShipperEvent {
+  /** A WAL_BATCH frame was queued by the transport. */
+  SENT,
+  /** A send returned BACK_PRESSURED: the frame is kept and retried on the next doWork. */
+  BACK_PRESSURED,
+  /** A send returned UNREACHABLE: the frame was dropped and the shipper backs off. */
+  UNREACHABLE,
+  /** A send returned CLOSED: the endpoint is gone. */
+  CLOSED,
+  /** An ACK raised the follower's HWM. */
+  ACK,
+  /** An ACK below the HWM already known (reordered or from before a rewind): ignored. */
+  STALE_ACK,
+  /** A RESEND_REQUEST made the shipper rewind. */
+  RESEND_REQUESTED,
+  /** No ack progress within the ack timeout with bytes in flight: rewound to the HWM. */
+  ACK_TIMEOUT,
+  /** A backoff ended: rewound to the HWM to resend what was dropped. */
+  RECONNECT,
+  /** A batch wholly below the follower's HWM was skipped instead of sent. */
+  SKIPPED_ACKED,
+  /** Reading stopped because the bytes in flight reached the bound. */
+  WINDOW_FULL,
+  /** The reader could not be opened at the HWM (truncated away or beyond the log). */
+  REWIND_FAILED
+}

@@ -1,0 +1,321 @@
+package io.tidaldb.replication.shipping;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.transport.SendStatus;
+import io.tidaldb.api.transport.TransportEndpoint;
+import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.api.wal.WalBatch;
+import io.tidaldb.api.wal.WalReader;
+import io.tidaldb.replication.wire.FrameDescriptor;
+import io.tidaldb.replication.wire.FrameEncoder;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Ships one shard's durable batches from the leader's {@link ShardLog} to one follower, in position
+ * order, as WAL_BATCH frames, starting at the follower's HWM.
+ *
+ * <p>A state machine driven by {@link #doWork(long)}: in {@link State#STREAMING} it reads batches
+ * ({@link ShardLog#openReader}) while the sent-but-unacked bytes stay below {@link
+ * ShippingConfig#maxBytesInFlight()}; a BACK_PRESSURED frame is kept and retried on the next call;
+ * an UNREACHABLE one is dropped and the shipper enters {@link State#BACKING_OFF} (doubling pause,
+ * capped), after which it rewinds to the follower's HWM. It also rewinds on a RESEND_REQUEST and
+ * when bytes are in flight but no ack has made progress for {@link
+ * ShippingConfig#ackTimeoutNanos()}. Rewinding reopens the reader at the HWM; batches wholly below
+ * the HWM are skipped, and a follower ignores any duplicate that still arrives.
+ *
+ * <p>Thread-safety: one thread (the shard's owner) calls {@link #doWork}; {@link #onAck} and {@link
+ * #onResendRequest} may be called from transport threads and only hand values over atomically.
+ * Counters ({@link #count}) and {@link #followerHwm()} may be read from any thread.
+ */
+public final class WalShipper implements AutoCloseable {
+  /** The shipper's states. */
+  public enum State {
+    /** Reading and sending batches. */
+    STREAMING,
+    /** Waiting after an UNREACHABLE send before resending from the HWM. */
+    BACKING_OFF,
+    /** The endpoint is closed or the shipper was closed. */
+    CLOSED
+  }
+
+  private static final Logger LOG = LoggerFactory.getLogger(WalShipper.class);
+  private static final long NO_REQUEST = Long.MAX_VALUE;
+
+  private final ShardLog log;
+  private final RegionId follower;
+  private final TransportEndpoint endpoint;
+  private final ShippingConfig config;
+  private final int self;
+  private final FrameEncoder encoder;
+  private final ByteBuffer out;
+  private final InFlightWindow window = new InFlightWindow();
+  private final AtomicLong ackedHwm;
+  private final AtomicLong resendFrom = new AtomicLong(NO_REQUEST);
+  private final AtomicLongArray counters = new AtomicLongArray(ShipperEvent.values().length);
+  private volatile State state = State.STREAMING;
+  private WalReader reader;
+  private long processedHwm;
+  private long pendingEnd = -1; // end position of the frame held in out, -1 if none
+  private long lastProgressNanos;
+  private long backoffNanos;
+  private long retryAtNanos;
+  private boolean started;
+
+  /**
+   * Creates a shipper.
+   *
+   * @param log the leader's shard log
+   * @param follower the follower region
+   * @param endpoint the leader's endpoint
+   * @param followerHwm the follower's durable HWM as last known (where shipping starts)
+   * @param config the settings
+   */
+  public WalShipper(
+      ShardLog log,
+      RegionId follower,
+      TransportEndpoint endpoint,
+      long followerHwm,
+      ShippingConfig config) {
+    this.log = Objects.requireNonNull(log, "log");
+    this.follower = Objects.requireNonNull(follower, "follower");
+    this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+    this.config = Objects.requireNonNull(config, "config");
+    if (followerHwm < 0) {
+      throw new InvalidArgumentException("followerHwm", followerHwm, "must be >= 0");
+    }
+    this.self = endpoint.local().value();
+    this.encoder = new FrameEncoder(config.maxBatchBytes());
+    this.out =
+        ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH + config.maxBatchBytes())
+            .order(ByteOrder.LITTLE_ENDIAN);
+    this.ackedHwm = new AtomicLong(followerHwm);
+    this.processedHwm = followerHwm;
+  }
+
+  /**
+   * Records an ACK from the follower (any thread).
+   *
+   * @param epoch the follower's epoch
+   * @param hwm the follower's durable HWM
+   */
+  public void onAck(long epoch, long hwm) {
+    if (ackedHwm.getAndAccumulate(hwm, Math::max) >= hwm) {
+      increment(ShipperEvent.STALE_ACK);
+    } else {
+      increment(ShipperEvent.ACK);
+    }
+  }
+
+  /**
+   * Records a RESEND_REQUEST from the follower (any thread); the next {@link #doWork} rewinds.
+   *
+   * @param epoch the follower's epoch
+   * @param fromPosition the follower's next position
+   */
+  public void onResendRequest(long epoch, long fromPosition) {
+    resendFrom.accumulateAndGet(fromPosition, Math::min);
+  }
+
+  /**
+   * Does one round of work: takes in acks and resend requests, handles timeouts and backoff, and
+   * sends batches.
+   *
+   * @param nowNanos the current time
+   * @return how much work was done (0 when idle)
+   */
+  public int doWork(long nowNanos) {
+    if (state == State.CLOSED) {
+      return 0;
+    }
+    if (!started) {
+      started = true;
+      lastProgressNanos = nowNanos;
+      rewind(processedHwm);
+    }
+    int work = takeAcks(nowNanos);
+    long request = resendFrom.getAndSet(NO_REQUEST);
+    if (request != NO_REQUEST) {
+      increment(ShipperEvent.RESEND_REQUESTED);
+      rewind(Math.max(request, ackedHwm.get()));
+      lastProgressNanos = nowNanos;
+      work++;
+    } else if (!window.isEmpty() && nowNanos - lastProgressNanos >= config.ackTimeoutNanos()) {
+      increment(ShipperEvent.ACK_TIMEOUT);
+      rewind(ackedHwm.get());
+      lastProgressNanos = nowNanos;
+      work++;
+    }
+    if (state == State.BACKING_OFF) {
+      if (nowNanos - retryAtNanos < 0) {
+        return work;
+      }
+      increment(ShipperEvent.RECONNECT);
+      state = State.STREAMING;
+      rewind(ackedHwm.get());
+      lastProgressNanos = nowNanos;
+    }
+    return work + ship(nowNanos);
+  }
+
+  private int takeAcks(long nowNanos) {
+    long hwm = ackedHwm.get();
+    if (hwm <= processedHwm) {
+      return 0;
+    }
+    processedHwm = hwm;
+    window.release(hwm);
+    lastProgressNanos = nowNanos;
+    return 1;
+  }
+
+  private int ship(long nowNanos) {
+    int sent = 0;
+    while (sent < config.maxBatchesPerWork() && reader != null) {
+      if (pendingEnd < 0) {
+        if (window.bytes() >= config.maxBytesInFlight()) {
+          increment(ShipperEvent.WINDOW_FULL);
+          break;
+        }
+        WalBatch batch = reader.next();
+        if (batch == null) {
+          break;
+        }
+        long end = batch.firstPosition() + batch.recordCount();
+        if (end <= ackedHwm.get()) {
+          increment(ShipperEvent.SKIPPED_ACKED);
+          continue;
+        }
+        int length = encoder.walBatch(out, 0, log.shard(), self, batch.epoch(), batch.bytes());
+        out.limit(length);
+        pendingEnd = end;
+      }
+      if (window.isEmpty()) {
+        lastProgressNanos = nowNanos; // the ack timeout runs from the first unacked send
+      }
+      SendStatus status = endpoint.send(follower, out);
+      switch (status) {
+        case SENT -> {
+          increment(ShipperEvent.SENT);
+          window.add(pendingEnd, out.limit());
+          clearPending();
+          backoffNanos = 0;
+          sent++;
+        }
+        case BACK_PRESSURED -> {
+          increment(ShipperEvent.BACK_PRESSURED);
+          return sent;
+        }
+        case UNREACHABLE -> {
+          increment(ShipperEvent.UNREACHABLE);
+          clearPending();
+          backoffNanos =
+              backoffNanos == 0
+                  ? config.initialBackoffNanos()
+                  : Math.min(backoffNanos * 2, config.maxBackoffNanos());
+          retryAtNanos = nowNanos + backoffNanos;
+          state = State.BACKING_OFF;
+          return sent + 1;
+        }
+        case CLOSED -> {
+          increment(ShipperEvent.CLOSED);
+          close();
+          return sent + 1;
+        }
+      }
+    }
+    return sent;
+  }
+
+  private void rewind(long position) {
+    clearPending();
+    window.clear();
+    closeReader();
+    try {
+      reader = log.openReader(position);
+    } catch (InvalidArgumentException e) {
+      increment(ShipperEvent.REWIND_FAILED);
+      LOG.warn(
+          "shard {}: cannot ship to {} from {}: {}",
+          log.shard(),
+          follower,
+          position,
+          e.getMessage());
+    }
+  }
+
+  private void clearPending() {
+    pendingEnd = -1;
+    out.clear();
+  }
+
+  private void closeReader() {
+    if (reader != null) {
+      reader.close();
+      reader = null;
+    }
+  }
+
+  /**
+   * Returns the follower's durable HWM as acknowledged.
+   *
+   * @return the HWM
+   */
+  public long followerHwm() {
+    return ackedHwm.get();
+  }
+
+  /**
+   * Returns the follower region.
+   *
+   * @return the follower
+   */
+  public RegionId follower() {
+    return follower;
+  }
+
+  /**
+   * Returns the shard.
+   *
+   * @return the shard index
+   */
+  public int shard() {
+    return log.shard();
+  }
+
+  /**
+   * Returns the state.
+   *
+   * @return the state
+   */
+  public State state() {
+    return state;
+  }
+
+  /**
+   * Returns how often an event happened.
+   *
+   * @param event the event
+   * @return the count
+   */
+  public long count(ShipperEvent event) {
+    return counters.get(event.ordinal());
+  }
+
+  private void increment(ShipperEvent event) {
+    counters.incrementAndGet(event.ordinal());
+  }
+
+  /** Stops shipping and closes the reader (owner thread). */
+  @Override
+  public void close() {
+    state = State.CLOSED;
+    closeReader();
+  }
+}
