@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +54,7 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
   private final long ackTimeoutNanos;
   private final Timestamp openedAt;
   private final LongAdder accepted = new LongAdder();
-  private volatile boolean closed;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   private SignalStoreEngine(
       StoreConfig config, WriteAheadLog wal, ShardRouter router, NodeIdentity identity) {
@@ -279,10 +280,9 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
    */
   @Override
   public void close() {
-    if (closed) {
-      return;
+    if (!closed.compareAndSet(false, true)) {
+      return; // idempotent, also when two threads close at once
     }
-    closed = true;
     try {
       checkpoint();
     } catch (RuntimeException e) {
@@ -321,7 +321,7 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
   }
 
   private void checkOpen() {
-    if (closed) {
+    if (closed.get()) {
       throw new UnavailableException("store of " + config.region() + " is closed");
     }
   }
