@@ -9,7 +9,10 @@
  * jitter), {@link io.tidaldb.replication.leadership.VoteCounter} and {@link
  * io.tidaldb.replication.leadership.LeaderLease}. Messages leave through a {@link
  * io.tidaldb.replication.leadership.LeadershipOutbox} and arrive through the {@code on*} methods;
- * decisions are reported to a {@link io.tidaldb.replication.leadership.LeadershipListener}.
+ * decisions are reported to a {@link io.tidaldb.replication.leadership.LeadershipListener}. In
+ * production the epoch and vote live in a crash-safe file ({@link
+ * io.tidaldb.replication.leadership.FileEpochStore}) and the election facts come from the shard's
+ * WAL ({@link io.tidaldb.replication.leadership.ShardLogReplicaLog}).
  *
  * <p>Invariants kept here: the epoch only grows and is saved before a vote is granted or a
  * candidacy (and so leadership) is taken; a region votes at most once per epoch, also across a

@@ -1,0 +1,91 @@
+package io.tidaldb.replication.leadership;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.api.wal.WalBatch;
+import io.tidaldb.api.wal.WalReader;
+import java.util.Objects;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link ReplicaLog} facts of a shard's WAL: the HWM is {@link ShardLog#durablePosition()} and
+ * the last epoch is the epoch stamped on the batch holding the last durable record.
+ *
+ * <p>The last epoch is read from that batch, not taken from {@link ShardLog#epoch()}: the log's
+ * epoch is raised by {@link ShardLog#advanceEpoch} before any record of the new epoch exists (and
+ * is not persisted until one does), and an election that compared it would let a region whose log
+ * ends in an older epoch claim to be as up to date as one holding records of the newer epoch. The
+ * batch is read once per change of the durable position (elections ask rarely; the answer is
+ * cached). If that batch can no longer be read (truncated away), {@link ShardLog#epoch()} is the
+ * fallback and the event is logged.
+ *
+ * <p>Not thread-safe: the shard's owner thread calls both methods.
+ */
+public final class ShardLogReplicaLog implements ReplicaLog {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardLogReplicaLog.class);
+
+  private final ShardLog log;
+  private long cachedHwm;
+  private long cachedEpoch;
+
+  /**
+   * Adapts a shard log.
+   *
+   * @param log the shard's WAL
+   */
+  public ShardLogReplicaLog(ShardLog log) {
+    this.log = Objects.requireNonNull(log, "log");
+  }
+
+  /**
+   * Returns the durable position: every record below it is durable.
+   *
+   * @return {@link ShardLog#durablePosition()}, {@code 0} for an empty log
+   */
+  @Override
+  public long hwm() {
+    return log.durablePosition();
+  }
+
+  /**
+   * Returns the epoch stamped on the batch that holds the last durable record.
+   *
+   * @return that epoch, {@code 0} for an empty log
+   */
+  @Override
+  public long lastEpoch() {
+    long hwm = log.durablePosition();
+    if (hwm != cachedHwm) {
+      cachedEpoch = epochOfRecord(hwm - 1);
+      cachedHwm = hwm;
+    }
+    return cachedEpoch;
+  }
+
+  private long epochOfRecord(long position) {
+    try (WalReader reader = log.openReader(position)) {
+      WalBatch batch = reader.next();
+      if (batch != null) {
+        return batch.epoch();
+      }
+      LOG.warn("shard {}: no durable batch holds position {}", log.shard(), position);
+    } catch (InvalidArgumentException e) {
+      LOG.warn(
+          "shard {}: cannot read the batch of position {}: {}",
+          log.shard(),
+          position,
+          e.getMessage());
+    }
+    return log.epoch();
+  }
+
+  /**
+   * Returns the adapted log.
+   *
+   * @return the shard log
+   */
+  public ShardLog shardLog() {
+    return log;
+  }
+}
