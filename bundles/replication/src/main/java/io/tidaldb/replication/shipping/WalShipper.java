@@ -2,15 +2,10 @@ package io.tidaldb.replication.shipping;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
-import io.tidaldb.api.transport.SendStatus;
 import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WalBatch;
 import io.tidaldb.api.wal.WalReader;
-import io.tidaldb.replication.wire.FrameDescriptor;
-import io.tidaldb.replication.wire.FrameEncoder;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
@@ -50,11 +45,8 @@ public final class WalShipper implements AutoCloseable {
 
   private final ShardLog log;
   private final RegionId follower;
-  private final TransportEndpoint endpoint;
   private final ShippingConfig config;
-  private final int self;
-  private final FrameEncoder encoder;
-  private final ByteBuffer out;
+  private final FrameSender sender;
   private final InFlightWindow window = new InFlightWindow();
   private final AtomicLong ackedHwm;
   private final AtomicLong resendFrom = new AtomicLong(NO_REQUEST);
@@ -62,10 +54,7 @@ public final class WalShipper implements AutoCloseable {
   private volatile State state = State.STREAMING;
   private WalReader reader;
   private long processedHwm;
-  private long pendingEnd = -1; // end position of the frame held in out, -1 if none
   private long lastProgressNanos;
-  private long backoffNanos;
-  private long retryAtNanos;
   private boolean started;
 
   /**
@@ -85,16 +74,12 @@ public final class WalShipper implements AutoCloseable {
       ShippingConfig config) {
     this.log = Objects.requireNonNull(log, "log");
     this.follower = Objects.requireNonNull(follower, "follower");
-    this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
+    Objects.requireNonNull(endpoint, "endpoint");
     this.config = Objects.requireNonNull(config, "config");
     if (followerHwm < 0) {
       throw new InvalidArgumentException("followerHwm", followerHwm, "must be >= 0");
     }
-    this.self = endpoint.local().value();
-    this.encoder = new FrameEncoder(config.maxBatchBytes());
-    this.out =
-        ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH + config.maxBatchBytes())
-            .order(ByteOrder.LITTLE_ENDIAN);
+    this.sender = new FrameSender(follower, endpoint, config);
     this.ackedHwm = new AtomicLong(followerHwm);
     this.processedHwm = followerHwm;
   }
@@ -153,7 +138,7 @@ public final class WalShipper implements AutoCloseable {
       work++;
     }
     if (state == State.BACKING_OFF) {
-      if (nowNanos - retryAtNanos < 0) {
+      if (!sender.backoffOver(nowNanos)) {
         return work;
       }
       increment(ShipperEvent.RECONNECT);
@@ -178,7 +163,7 @@ public final class WalShipper implements AutoCloseable {
   private int ship(long nowNanos) {
     int sent = 0;
     while (sent < config.maxBatchesPerWork() && reader != null) {
-      if (pendingEnd < 0) {
+      if (!sender.hasPending()) {
         if (window.bytes() >= config.maxBytesInFlight()) {
           increment(ShipperEvent.WINDOW_FULL);
           break;
@@ -192,20 +177,17 @@ public final class WalShipper implements AutoCloseable {
           increment(ShipperEvent.SKIPPED_ACKED);
           continue;
         }
-        int length = encoder.walBatch(out, 0, log.shard(), self, batch.epoch(), batch.bytes());
-        out.limit(length);
-        pendingEnd = end;
+        sender.hold(log.shard(), batch, end);
       }
       if (window.isEmpty()) {
         lastProgressNanos = nowNanos; // the ack timeout runs from the first unacked send
       }
-      SendStatus status = endpoint.send(follower, out);
-      switch (status) {
+      long frameEnd = sender.pendingEnd();
+      int length = sender.pendingLength();
+      switch (sender.send(nowNanos)) {
         case SENT -> {
           increment(ShipperEvent.SENT);
-          window.add(pendingEnd, out.limit());
-          clearPending();
-          backoffNanos = 0;
+          window.add(frameEnd, length);
           sent++;
         }
         case BACK_PRESSURED -> {
@@ -214,12 +196,6 @@ public final class WalShipper implements AutoCloseable {
         }
         case UNREACHABLE -> {
           increment(ShipperEvent.UNREACHABLE);
-          clearPending();
-          backoffNanos =
-              backoffNanos == 0
-                  ? config.initialBackoffNanos()
-                  : Math.min(backoffNanos * 2, config.maxBackoffNanos());
-          retryAtNanos = nowNanos + backoffNanos;
           state = State.BACKING_OFF;
           return sent + 1;
         }
@@ -234,7 +210,7 @@ public final class WalShipper implements AutoCloseable {
   }
 
   private void rewind(long position) {
-    clearPending();
+    sender.clear();
     window.clear();
     closeReader();
     try {
@@ -248,11 +224,6 @@ public final class WalShipper implements AutoCloseable {
           position,
           e.getMessage());
     }
-  }
-
-  private void clearPending() {
-    pendingEnd = -1;
-    out.clear();
   }
 
   private void closeReader() {
