@@ -1,0 +1,49 @@
+package io.tidaldb.api.replication;
+
+import io.tidaldb.api.RegionId;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * One shard's replication as one region sees it.
+ *
+ * @param shard the shard
+ * @param epoch the latest epoch the region knows
+ * @param role the region's role for the shard
+ * @param leader the leader of that epoch, if known
+ * @param regions every region's progress; exact on the leader, as last heard elsewhere
+ */
+public record ShardReplicationStatus(
+    int shard, long epoch, Role role, Optional<RegionId> leader, List<RegionProgress> regions) {
+  /** A region's role for a shard. */
+  public enum Role {
+    /** Orders the shard's writes and ships them. */
+    LEADER,
+    /** Runs for leader. */
+    CANDIDATE,
+    /** Stores the leader's batches. */
+    FOLLOWER
+  }
+
+  /**
+   * Creates the status.
+   *
+   * @throws NullPointerException if a reference is null
+   */
+  public ShardReplicationStatus {
+    java.util.Objects.requireNonNull(role, "role");
+    java.util.Objects.requireNonNull(leader, "leader");
+    regions = List.copyOf(regions);
+  }
+
+  /**
+   * One region's progress on a shard.
+   *
+   * @param region the region
+   * @param hwm its durable position (every record below it is fsynced there)
+   * @param lagRecords how many records it is behind the leader's durable position
+   * @param lagMillis how long ago the leader made durable the first record this region lacks
+   *     ({@code 0} when caught up)
+   */
+  public record RegionProgress(RegionId region, long hwm, long lagRecords, long lagMillis) {}
+}
