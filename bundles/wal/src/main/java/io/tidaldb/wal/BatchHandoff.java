@@ -6,6 +6,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongUnaryOperator;
 
 /**
  * The meeting point of a shard's appenders and its commit thread: the pending batch buffer, the
@@ -154,6 +155,45 @@ final class BatchHandoff {
     }
   }
 
+  /**
+   * Moves the log back to {@code position} holding the monitor, so no append or replicated batch is
+   * taken and the commit thread takes no batch meanwhile: checks that the log is open and that
+   * every appended record is durable (then the commit thread is idle), runs {@code cut}, which
+   * removes the records from the files and rewinds the durable position, and continues the
+   * positions and the pending buffer at {@code position}. The epoch stays; the {@link FeedGuard}
+   * needs no reset, as nothing is pending afterwards either.
+   *
+   * @param position the first position to remove
+   * @param durability the shard's durable position
+   * @param cut removes the records, returns how many
+   * @return what {@code cut} returned
+   * @throws InvalidArgumentException if appended records are not yet durable
+   */
+  long truncateFrom(long position, DurabilityTracker durability, LongUnaryOperator cut) {
+    synchronized (lock) {
+      lifecycle.checkOpen();
+      long durable = durability.durable();
+      if (nextPosition != durable) {
+        throw new InvalidArgumentException(
+            "position",
+            position,
+            "shard "
+                + shard
+                + " has "
+                + (nextPosition - durable)
+                + " appended records not yet durable (durable below "
+                + durable
+                + ", next position "
+                + nextPosition
+                + "); truncate only once every append is durable; log unchanged");
+      }
+      long removed = cut.applyAsLong(position);
+      pending.reset(position);
+      NEXT_POSITION.setRelease(this, position);
+      return removed;
+    }
+  }
+
   /** Takes the next position; wakes the commit thread on a batch's first record or when full. */
   private long appended(PendingBatch p) {
     long position = nextPosition;
@@ -266,6 +306,7 @@ final class BatchHandoff {
         return false;
       }
       lock.notifyAll();
+      wakeCommitter(); // a failure on another thread (truncateFrom): let the commit thread exit
       return true;
     }
   }

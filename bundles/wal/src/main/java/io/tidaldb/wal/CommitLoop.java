@@ -10,9 +10,10 @@ import org.slf4j.LoggerFactory;
  * The body of a shard's commit thread ({@code tidal-wal-commit-<shard>}), the single writer of the
  * shard's segments. Per batch: take the pending buffer (swapping in the spare), seal its header (a
  * replicated batch keeps the header it came with), write header and payload with one positional
- * write, {@code force(false)} once, hand the batch to the {@link CommitListener}, then publish the
- * bytes to readers and advance the durable position. Any failure (I/O or listener) stops the shard
- * through {@link ShardWal#failed}; nothing is retried, so waiters never hang.
+ * write, {@code force(false)} once, hand the batch to the {@link CommitListener}, then note its
+ * epoch in the {@link EpochHistory}, publish the bytes to readers and advance the durable position.
+ * Any failure (I/O or listener) stops the shard through {@link ShardWal#failed}; nothing is
+ * retried, so waiters never hang.
  */
 final class CommitLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(CommitLoop.class);
@@ -76,6 +77,7 @@ final class CommitLoop implements Runnable {
       listener.onCommit(batch.view.wrap(batch.buffer, 0, writer.file(), offset));
     }
     stage = Stage.PUBLISH;
+    log.epochs().batch(batch.epoch, batch.firstPosition); // before the durable position passes it
     long end = batch.firstPosition + batch.count;
     writer.publish(end);
     log.durability().advance(end);

@@ -118,6 +118,20 @@ final class DurabilityTracker {
     }
   }
 
+  /**
+   * Moves the durable position back to {@code position} after {@code truncateFrom} removed the
+   * records above it. Called with the commit thread idle and nothing pending, so no waiter is
+   * registered above the durable position.
+   */
+  void rewind(long position) {
+    lock.lock();
+    try {
+      durable = position;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   /** Fails every waiter not yet durable, now and from now on; the first reason wins. */
   void terminate(TidalException reason) {
     List<Waiter> failed = new ArrayList<>();

@@ -9,14 +9,19 @@ import java.util.List;
 
 /**
  * The segments of one shard, oldest first; the last one is the active segment the commit thread
- * writes to. Thread-safe: the commit thread adds segments, readers look them up and {@link
- * #truncateBefore} deletes old ones, all under this object's monitor, which is never held while
- * calling out.
+ * writes to. Thread-safe: the commit thread adds segments, readers look them up, {@link
+ * #truncateBefore} deletes old ones and {@link #deleteAfter} later ones, all under this object's
+ * monitor, which is never held while calling out.
+ *
+ * <p>It also counts the cuts made by {@code truncateFrom} ({@link #beginCut}), so that a {@link
+ * ShardReader} opened before a cut notices it and refuses to go on.
  */
 final class SegmentList {
   private final Path directory;
   private final List<Segment> segments;
   private long startPosition;
+  private volatile int cuts; // written under the monitor
+  private volatile long lastCut = -1; // written under the monitor
 
   SegmentList(Path directory, List<Segment> recovered, long startPosition) {
     this.directory = directory;
@@ -63,6 +68,64 @@ final class SegmentList {
 
   synchronized int size() {
     return segments.size();
+  }
+
+  /** How many cuts {@link #beginCut} announced so far; readers compare it with their own count. */
+  int cuts() {
+    return cuts;
+  }
+
+  /** The position of the latest cut, or -1, for the message of an invalidated reader. */
+  long lastCut() {
+    return lastCut;
+  }
+
+  /**
+   * Announces a cut at {@code position} before any file is changed: readers opened earlier fail
+   * from now on.
+   */
+  synchronized void beginCut(long position) {
+    lastCut = position;
+    cuts = cuts + 1;
+  }
+
+  /**
+   * Deletes every segment that starts after {@code position}, newest first, then syncs the
+   * directory, so a crash at any point leaves contiguous segments. Never deletes the oldest
+   * segment.
+   *
+   * @return how many segments were deleted
+   * @throws StorageException naming the file that could not be deleted, or the directory
+   */
+  int deleteAfter(long position) {
+    int deleted = 0;
+    synchronized (this) {
+      while (segments.size() > 1 && segments.get(segments.size() - 1).firstPosition() > position) {
+        Segment victim = segments.get(segments.size() - 1);
+        try {
+          Files.deleteIfExists(victim.path());
+        } catch (IOException e) {
+          throw new StorageException(
+              victim.path() + ": cannot delete segment after position " + position + ": " + e, e);
+        }
+        segments.remove(segments.size() - 1);
+        deleted++;
+      }
+    }
+    if (deleted > 0) {
+      try {
+        SegmentFiles.syncDirectory(directory);
+      } catch (IOException e) {
+        throw new StorageException(
+            directory
+                + ": cannot sync directory after deleting segments after position "
+                + position
+                + ": "
+                + e,
+            e);
+      }
+    }
+    return deleted;
   }
 
   /**

@@ -9,7 +9,9 @@ import java.nio.file.StandardOpenOption;
 /**
  * The commit thread's handle on a shard's active segment: writes whole batches at the segment's
  * end, rolls to a new segment (named by the batch's first position, directory fsynced) when the
- * batch would take the segment beyond its size, and forces the data. Single-threaded.
+ * batch would take the segment beyond its size, and forces the data. Single-threaded: used by the
+ * commit thread, and by {@link SuffixTruncation} while the commit thread is idle (the {@link
+ * BatchHandoff}'s monitor held with nothing pending; the monitor orders the two threads' accesses).
  */
 final class SegmentWriter implements AutoCloseable {
   private final Path directory;
@@ -68,6 +70,30 @@ final class SegmentWriter implements AutoCloseable {
   /** Lets readers see everything written so far, up to {@code endPosition}. */
   void publish(long endPosition) {
     active.published(size, endPosition);
+  }
+
+  /**
+   * Cuts {@code segment} to its first {@code bytes} bytes and forces it, and makes it the active
+   * segment again (the segments after it were deleted): the next batch is written at {@code bytes}.
+   *
+   * @param segment the segment that holds the cut, now the last one
+   * @param bytes the byte offset of the first batch removed
+   * @param endPosition the position of the first record removed
+   */
+  void cut(Segment segment, long bytes, long endPosition) throws IOException {
+    if (segment != active) {
+      FileChannel reopened = FileChannel.open(segment.path(), StandardOpenOption.WRITE);
+      FileChannel previous = channel;
+      channel = reopened;
+      active = segment;
+      if (previous != null) {
+        previous.close();
+      }
+    }
+    channel.truncate(bytes);
+    channel.force(true);
+    size = bytes;
+    segment.published(bytes, endPosition);
   }
 
   private void roll(long firstPosition) throws IOException {

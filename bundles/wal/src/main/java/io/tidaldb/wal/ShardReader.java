@@ -18,12 +18,18 @@ import java.nio.file.StandardOpenOption;
  * fsync; the reader moves to the next segment only after it has seen that segment exist, and then
  * re-reads the current segment's final durable count, so no batch written just before a roll is
  * missed.
+ *
+ * <p>A reader opened before a {@link io.tidaldb.api.wal.ShardLog#truncateFrom} is invalidated by
+ * it: from then on {@link #next} throws a {@link StorageException} naming the cut (also for a batch
+ * it was reading while the cut began), so it never returns a record of the removed suffix read
+ * after the cut started. Open a new reader.
  */
 final class ShardReader implements WalReader {
   private final int shard;
   private final SegmentList segments;
   private final long fromPosition;
   private final BatchScanner scanner;
+  private final int cuts;
   private Segment segment;
   private FileChannel channel;
   private long offset;
@@ -34,6 +40,7 @@ final class ShardReader implements WalReader {
     this.shard = shard;
     this.segments = segments;
     this.fromPosition = fromPosition;
+    this.cuts = segments.cuts();
     this.scanner =
         new BatchScanner(Math.max(1 << 20, BatchDescriptor.HEADER_LENGTH + maxBatchBytes));
   }
@@ -43,6 +50,7 @@ final class ShardReader implements WalReader {
     if (closed) {
       throw new IllegalStateException("reader of shard " + shard + " is closed");
     }
+    checkNotCut();
     try {
       if (segment == null && !locate()) {
         return null;
@@ -52,6 +60,7 @@ final class ShardReader implements WalReader {
         long limit = segment.durableBytes();
         if (offset < limit) {
           BatchView batch = read(limit);
+          checkNotCut();
           if (batch.endPosition() > fromPosition) {
             return batch;
           }
@@ -71,6 +80,7 @@ final class ShardReader implements WalReader {
         switchTo(successor);
       }
     } catch (IOException e) {
+      checkNotCut();
       throw new StorageException(
           segment.path() + " at offset " + offset + ": cannot read segment: " + e, e);
     }
@@ -79,6 +89,7 @@ final class ShardReader implements WalReader {
   private BatchView read(long limit) throws IOException {
     BatchProblem problem = scanner.check(offset, limit, shard, expected);
     if (problem != null) {
+      checkNotCut();
       throw new StorageException(
           segment.path() + " at offset " + offset + ": corrupt batch (" + scanner.detail() + ")");
     }
@@ -86,6 +97,20 @@ final class ShardReader implements WalReader {
     offset += batch.length();
     expected = batch.endPosition();
     return batch;
+  }
+
+  /** Throws if the log was cut since this reader was opened. */
+  private void checkNotCut() {
+    if (segments.cuts() != cuts) {
+      throw new StorageException(
+          "shard "
+              + shard
+              + ": reader opened at position "
+              + fromPosition
+              + " is invalid: the log was truncated from position "
+              + segments.lastCut()
+              + " after it was opened; open a new reader");
+    }
   }
 
   private boolean locate() throws IOException {

@@ -21,6 +21,11 @@ import org.slf4j.LoggerFactory;
  * than a header; only zeros; a header prefix followed by zeros; a sound header whose batch extends
  * beyond the end of the file; or a sound header whose payload fails the CRC and is followed by
  * nothing but zeros.
+ *
+ * <p>Every sound batch also feeds the shard's {@link EpochHistory}. A {@code truncateFrom}
+ * interrupted by a crash needs no rule of its own: it deletes later segments newest first before it
+ * cuts the last one kept, so a crash leaves contiguous segments whose last one ends either at a
+ * batch boundary or in a torn tail.
  */
 final class ShardRecovery {
   private static final Logger LOG = LoggerFactory.getLogger(ShardRecovery.class);
@@ -28,6 +33,7 @@ final class ShardRecovery {
   private final int shard;
   private final BatchScanner scanner;
   private final List<Segment> segments = new ArrayList<>();
+  private final EpochHistory epochs = new EpochHistory();
   private long nextPosition;
   private long epoch;
   private long records;
@@ -75,6 +81,11 @@ final class ShardRecovery {
     return epoch;
   }
 
+  /** The epoch history of the recovered batches. */
+  EpochHistory epochs() {
+    return epochs;
+  }
+
   private void recoverSegment(Path file, boolean last) {
     long first = SegmentFiles.parse(file)[1];
     if (!segments.isEmpty() && first != nextPosition) {
@@ -107,6 +118,7 @@ final class ShardRecovery {
         offset += batch.length();
         nextPosition = batch.endPosition();
         epoch = batch.epoch();
+        epochs.batch(epoch, batch.firstPosition());
         records += batch.recordCount();
         continue;
       }

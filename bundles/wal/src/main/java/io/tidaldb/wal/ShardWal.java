@@ -23,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * may begin below it: callers skip records below the position they asked for. A listener may call
  * {@link #truncateBefore} from {@code onCommit}, but must not wait for the durability of its own
  * batch there (that would wait out the timeout).
+ *
+ * <p>The {@link EpochHistory} answers {@link #endOfEpoch} and {@link #lastEpoch}. {@link
+ * #truncateFrom} runs on the caller's thread holding the handoff's monitor (see {@link
+ * BatchHandoff#truncateFrom} and {@link SuffixTruncation}); it and {@link #truncateBefore} also
+ * hold {@code truncations}, so the two never interleave (a listener calling {@code truncateBefore}
+ * never waits long: {@code truncateFrom} refuses at once while a batch is in flight).
  */
 final class ShardWal implements ShardLog {
   private static final Logger LOG = LoggerFactory.getLogger(ShardWal.class);
@@ -36,6 +42,9 @@ final class ShardWal implements ShardLog {
   private final BatchHandoff handoff;
   private final SegmentWriter writer;
   private final Thread committer;
+  private final EpochHistory epochs;
+  private final SuffixTruncation truncation;
+  private final Object truncations = new Object();
   private volatile CommitListener listener;
 
   ShardWal(int shard, WalConfig config, WalMetrics metrics, ShardRecovery recovered)
@@ -56,6 +65,8 @@ final class ShardWal implements ShardLog {
             recovered.epoch());
     this.writer =
         new SegmentWriter(config.directory(), shard, config.segmentBytes(), segments, metrics);
+    this.epochs = recovered.epochs();
+    this.truncation = new SuffixTruncation(shard, segments, writer, durability, epochs, metrics);
     CommitLoop loop =
         new CommitLoop(this, writer, metrics, new PendingBatch(config.maxBatchBytes()));
     this.committer = new Thread(loop, "tidal-wal-commit-" + shard);
@@ -173,6 +184,50 @@ final class ShardWal implements ShardLog {
   }
 
   @Override
+  public long endOfEpoch(long epoch) {
+    if (epoch < 0) {
+      throw new InvalidArgumentException("epoch", epoch, "must be at least 0");
+    }
+    long start = segments.startPosition();
+    long durable = durability.durable();
+    return Math.max(start, epochs.endOfEpoch(epoch, durable));
+  }
+
+  @Override
+  public long lastEpoch() {
+    return epochs.lastEpoch(durability.durable());
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Readers opened before the call fail from then on with a {@link StorageException} naming the
+   * cut; open new ones. Do not wait for positions at or after {@code position} meanwhile: once
+   * records are appended there again, such waits complete for the new records.
+   */
+  @Override
+  public long truncateFrom(long position) {
+    synchronized (truncations) {
+      return handoff.truncateFrom(position, durability, this::cut);
+    }
+  }
+
+  /** Plans and applies a cut; any storage failure stops the log. Handoff monitor held. */
+  private long cut(long position) {
+    SuffixTruncation.Cut cut;
+    try {
+      cut = truncation.plan(position);
+      if (cut == null) {
+        return 0;
+      }
+      return truncation.apply(cut);
+    } catch (StorageException e) {
+      failed("truncateFrom(" + position + ") failed", e);
+      throw e;
+    }
+  }
+
+  @Override
   public int truncateBefore(long position) {
     long next = nextPosition();
     if (position < 0 || position > next) {
@@ -181,9 +236,12 @@ final class ShardWal implements ShardLog {
           position,
           "must be between 0 and nextPosition " + next + " of shard " + shard);
     }
-    int deleted = segments.truncateBefore(position);
-    metrics.segmentsDeleted(deleted);
-    return deleted;
+    synchronized (truncations) {
+      int deleted = segments.truncateBefore(position);
+      epochs.dropBelow(segments.startPosition());
+      metrics.segmentsDeleted(deleted);
+      return deleted;
+    }
   }
 
   CommitListener listener() {
@@ -192,6 +250,10 @@ final class ShardWal implements ShardLog {
 
   DurabilityTracker durability() {
     return durability;
+  }
+
+  EpochHistory epochs() {
+    return epochs;
   }
 
   PendingBatch takeBatch(PendingBatch spare) throws InterruptedException {

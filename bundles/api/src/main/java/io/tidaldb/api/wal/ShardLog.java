@@ -160,6 +160,43 @@ public interface ShardLog {
   WalReader openReader(long fromPosition);
 
   /**
+   * Returns where an epoch ends in this log: the first position of the first durable batch whose
+   * epoch is greater than {@code epoch}, or {@link #durablePosition()} if there is none. A follower
+   * whose last batch has epoch {@code e} asks its new leader for {@code endOfEpoch(e)} and keeps
+   * its own log only below the answer (the leader-epoch rule of Kafka's KIP-101).
+   *
+   * @param epoch an epoch, at least {@code 0}
+   * @return the end of that epoch in this log, between {@link #startPosition()} and {@link
+   *     #durablePosition()}
+   */
+  long endOfEpoch(long epoch);
+
+  /**
+   * Returns the epoch stamped on the last durable batch.
+   *
+   * @return that epoch, {@code 0} for an empty log
+   */
+  long lastEpoch();
+
+  /**
+   * Removes every record at or after {@code position}: a follower dropping the suffix that its new
+   * leader's log does not have. Afterwards {@link #nextPosition()} and {@link #durablePosition()}
+   * are {@code position}, and the next append or replicated batch continues there. The cut is made
+   * crash-safe: later segments are deleted newest first, then the segment holding {@code position}
+   * is cut and fsynced, so a crash at any step leaves a prefix of the old log that is at least as
+   * long as {@code position}. Readers opened before the call are invalidated: their next call
+   * throws a {@link io.tidaldb.api.StorageException} naming the cut; open new ones.
+   *
+   * @param position a batch boundary between {@link #startPosition()} and {@link
+   *     #durablePosition()}
+   * @return how many records were removed
+   * @throws io.tidaldb.api.InvalidArgumentException if {@code position} is outside that range, not
+   *     the first position of a batch, or appends are pending
+   * @throws io.tidaldb.api.StorageException if a file cannot be cut or deleted (the log then fails)
+   */
+  long truncateFrom(long position);
+
+  /**
    * Deletes whole segments whose records all lie below {@code position} (a snapshot covers them).
    *
    * @param position the first position that must stay readable
