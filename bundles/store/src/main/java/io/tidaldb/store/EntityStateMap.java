@@ -87,6 +87,25 @@ final class EntityStateMap {
     }
   }
 
+  /**
+   * Removes every entry of the series {@code drop} accepts.
+   *
+   * @return how many entries were removed
+   */
+  int removeSeries(java.util.function.IntPredicate drop) {
+    long[] oldEntities = entities;
+    int[] oldSeries = series;
+    CrdtSignalState[] oldStates = states;
+    int before = size;
+    allocate(oldStates.length);
+    for (int j = 0; j < oldStates.length; j++) {
+      if (oldStates[j] != null && !drop.test(oldSeries[j])) {
+        put(oldSeries[j], oldEntities[j], oldStates[j]);
+      }
+    }
+    return before - size;
+  }
+
   /** Removes every entry. */
   void clear() {
     allocate(MIN_CAPACITY);

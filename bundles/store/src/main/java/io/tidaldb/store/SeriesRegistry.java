@@ -92,6 +92,34 @@ final class SeriesRegistry {
     }
   }
 
+  /**
+   * Forgets one series whose definition was cut from the log; later ids are assigned after the
+   * highest id still bound.
+   *
+   * @return the series forgotten, or null if the id was not bound
+   */
+  Series unbind(int id) {
+    synchronized (defineLock) {
+      Series known = get(id);
+      if (known == null) {
+        return null;
+      }
+      Series[] table = byId.clone();
+      table[id] = null;
+      byId = table;
+      ConcurrentHashMap<SignalType, Integer> types = ids.get(known.tenant);
+      if (types != null) {
+        types.remove(known.type, id);
+      }
+      int next = 0;
+      for (Series s : table) {
+        next = s == null ? next : Math.max(next, s.id + 1);
+      }
+      nextId = next;
+      return known;
+    }
+  }
+
   /** Returns the series of an id, or null. */
   Series get(int id) {
     Series[] table = byId;

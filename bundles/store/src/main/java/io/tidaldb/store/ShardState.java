@@ -3,7 +3,9 @@ package io.tidaldb.store;
 import io.tidaldb.api.ClockSkewException;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.ShardStatus;
+import io.tidaldb.api.SignalAggregate;
 import io.tidaldb.api.StorageException;
+import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.wal.CommitListener;
 import io.tidaldb.api.wal.RecordCursor;
 import io.tidaldb.api.wal.ShardLog;
@@ -12,6 +14,8 @@ import io.tidaldb.api.wal.WalReader;
 import io.tidaldb.api.wal.WalRecordKind;
 import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.crdt.HybridLogicalClock;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -35,7 +39,17 @@ final class ShardState implements CommitListener {
   final SeriesRegistry registry;
   final EntityStateMap states = new EntityStateMap();
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
-  private final Snapshots snapshots;
+
+  /** Serialises checkpoints with {@link ShardTruncation}; taken before {@link #lock}. */
+  final Object checkpointLock = new Object();
+
+  /**
+   * Series whose {@code DEFINE} this region appended as leader and has not yet seen QUORUM-stored:
+   * series id to the DEFINE's position (see {@link ReplicatedWrites}).
+   */
+  final ConcurrentHashMap<Integer, Long> pendingDefines = new ConcurrentHashMap<>();
+
+  final Snapshots snapshots;
   private final HybridLogicalClock clock;
   private final LongConsumer firstCommit;
   private final long snapshotEvery;
@@ -59,9 +73,16 @@ final class ShardState implements CommitListener {
     this.firstCommit = firstCommit;
   }
 
-  /** Loads the newest valid snapshot, then replays the WAL from its position. */
+  /**
+   * Loads the newest valid snapshot, finishes a cut of the log that a crash interrupted (see {@link
+   * ShardTruncation}), then replays the WAL from the snapshot's position.
+   */
   void recover() {
-    long from = snapshots.loadLatest(log, registry, states);
+    SnapshotReader.Loaded loaded = snapshots.loadLatest(log, registry, states);
+    long from = loaded.position();
+    if (loaded.fenceEpoch() > 0 && from < log.durablePosition()) {
+      finishCut(from, loaded.fenceEpoch());
+    }
     snapshotPosition = from;
     appliedPosition = from;
     long replayed = 0;
@@ -90,6 +111,26 @@ final class ShardState implements CommitListener {
         appliedPosition);
   }
 
+  /** Cuts the log at {@code from} if its batch there is older than the snapshot's fence. */
+  private void finishCut(long from, long fenceEpoch) {
+    long epoch;
+    try (WalReader reader = log.openReader(from)) {
+      WalBatch batch = reader.next();
+      epoch = batch == null || batch.firstPosition() != from ? fenceEpoch : batch.epoch();
+    }
+    if (epoch < fenceEpoch) {
+      long cut = log.truncateFrom(from);
+      LOG.warn(
+          "shard {}: snapshot at {} is fenced by epoch {} but the WAL holds a batch of epoch {}"
+              + " there: finishing an interrupted cut, {} records removed",
+          shard,
+          from,
+          fenceEpoch,
+          epoch,
+          cut);
+    }
+  }
+
   @Override
   public void onCommit(WalBatch batch) {
     firstCommit.accept(batch.firstPosition());
@@ -101,20 +142,70 @@ final class ShardState implements CommitListener {
 
   /** Writes a snapshot at the applied position and trims old snapshots and WAL segments. */
   void checkpoint() {
+    synchronized (checkpointLock) {
+      lock.readLock().lock();
+      try {
+        long position = appliedPosition;
+        if (position == snapshotPosition) {
+          return;
+        }
+        snapshots.write(position, registry.snapshot(), states, 0);
+        snapshotPosition = position;
+      } finally {
+        lock.readLock().unlock();
+      }
+      long keepFrom = snapshots.trim();
+      int deleted = log.truncateBefore(keepFrom);
+      LOG.debug(
+          "shard {} snapshot at {}; {} WAL segments deleted", shard, snapshotPosition, deleted);
+    }
+  }
+
+  /** Sets the applied and snapshot positions after a cut (the caller holds the write lock). */
+  void resetPositions(long position) {
+    appliedPosition = position;
+    snapshotPosition = position;
+  }
+
+  long appliedPosition() {
+    return appliedPosition;
+  }
+
+  /** Reads the aggregate of one entity of a defined series, decayed to {@code at}. */
+  SignalAggregate aggregate(int series, long entity, Timestamp at) {
+    SeriesRegistry.Series def = registry.get(series);
     lock.readLock().lock();
     try {
-      long position = appliedPosition;
-      if (position == snapshotPosition) {
-        return;
+      CrdtSignalState state = states.get(series, entity);
+      if (state == null) {
+        return SignalAggregate.empty(at);
       }
-      snapshots.write(position, registry.snapshot(), states);
-      snapshotPosition = position;
+      long lastSeen = state.lastSeenMillis();
+      return new SignalAggregate(
+          state.count(),
+          state.weightSum(),
+          state.score(at.epochMillis(), def.decay()),
+          lastSeen < 0 ? Optional.empty() : Optional.of(Timestamp.ofMillis(lastSeen)),
+          at);
     } finally {
       lock.readLock().unlock();
     }
-    long keepFrom = snapshots.trim();
-    int deleted = log.truncateBefore(keepFrom);
-    LOG.debug("shard {} snapshot at {}; {} WAL segments deleted", shard, snapshotPosition, deleted);
+  }
+
+  /** Offers every entity of a defined series to {@code top}, scored at {@code atMillis}. */
+  void offerTop(int series, long atMillis, TopKCollector top) {
+    SeriesRegistry.Series def = registry.get(series);
+    lock.readLock().lock();
+    try {
+      states.forEach(
+          (id, entity, state) -> {
+            if (id == series) {
+              top.offer(entity, state.score(atMillis, def.decay()));
+            }
+          });
+    } finally {
+      lock.readLock().unlock();
+    }
   }
 
   ShardStatus status() {

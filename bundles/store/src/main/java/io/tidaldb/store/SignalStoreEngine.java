@@ -17,16 +17,16 @@ import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.replication.ReplicaState;
+import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.router.ShardRouter;
 import io.tidaldb.api.wal.WriteAheadLog;
-import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.crdt.HybridLogicalClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
@@ -40,8 +40,12 @@ import org.slf4j.LoggerFactory;
  * it. Thread-safe.
  *
  * <p>The engine does not own the WAL: {@link #close()} flushes and checkpoints, then detaches.
+ *
+ * <p>With a {@link Replication} (see {@link #open(StoreConfig, WriteAheadLog, ShardRouter,
+ * Replication)}), only the shard's leader appends, QUORUM and ALL wait for replication, and the
+ * engine is the {@link ReplicaState} replication cuts logs through.
  */
-public final class SignalStoreEngine implements SignalStore, AutoCloseable {
+public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SignalStoreEngine.class);
 
   private final StoreConfig config;
@@ -52,18 +56,25 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
   private final int replica;
   private final SignalValidator validator;
   private final long ackTimeoutNanos;
+  private final ReplicatedWrites replicated;
   private final Timestamp openedAt;
   private final LongAdder accepted = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
 
   private SignalStoreEngine(
-      StoreConfig config, WriteAheadLog wal, ShardRouter router, NodeIdentity identity) {
+      StoreConfig config,
+      WriteAheadLog wal,
+      ShardRouter router,
+      NodeIdentity identity,
+      Replication replication) {
     this.config = config;
     this.router = router;
     this.identity = identity;
     this.replica = identity.replicaId();
     this.validator = new SignalValidator(config);
     this.ackTimeoutNanos = config.ackTimeout().toNanos();
+    this.replicated =
+        replication == null ? null : new ReplicatedWrites(replication, ackTimeoutNanos);
     this.clock = new HybridLogicalClock(config.clock(), config.maxFutureSkewMillis());
     this.openedAt = Timestamp.ofMillis(config.clock().getAsLong());
     this.shards = new ShardState[wal.shardCount()];
@@ -81,8 +92,8 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
   }
 
   /**
-   * Opens the store: recovers every shard (newest valid snapshot plus the WAL after it) and starts
-   * applying new commits.
+   * Opens a single-region store: recovers every shard (newest valid snapshot plus the WAL after it)
+   * and starts applying new commits. Every {@link Durability} is met by the local WAL.
    *
    * @param config the configuration
    * @param wal the opened write-ahead log; its shard count must equal the router's
@@ -92,6 +103,20 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
    * @throws StorageException if recovery meets corruption it cannot fall back from
    */
   public static SignalStoreEngine open(StoreConfig config, WriteAheadLog wal, ShardRouter router) {
+    return open(config, wal, router, null);
+  }
+
+  /**
+   * Opens one region's store of a replicated cluster: as the 3-argument {@code open}, but a write
+   * is refused with {@link io.tidaldb.api.replication.NotLeaderException} (nothing appended) unless
+   * this region leads its shard, and QUORUM/ALL wait for {@link Replication#whenStored} (see {@link
+   * ReplicatedWrites}). The caller then {@linkplain Replication#attach attaches} the engine.
+   *
+   * @param replication the region's replication, or null for a single region
+   * @see #open(StoreConfig, WriteAheadLog, ShardRouter)
+   */
+  public static SignalStoreEngine open(
+      StoreConfig config, WriteAheadLog wal, ShardRouter router, Replication replication) {
     if (wal.shardCount() != router.shardCount()) {
       throw new InvalidArgumentException(
           "shard count",
@@ -108,7 +133,7 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
       hasData = wal.shard(i).durablePosition() > 0;
     }
     NodeIdentity identity = NodeIdentity.open(config.directory(), config.region(), hasData);
-    SignalStoreEngine engine = new SignalStoreEngine(config, wal, router, identity);
+    SignalStoreEngine engine = new SignalStoreEngine(config, wal, router, identity, replication);
     long started = System.nanoTime();
     for (ShardState s : engine.shards) {
       s.recover();
@@ -155,6 +180,10 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
     long ticket = accept(tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc);
     awaitDurable(ticket, config.ackTimeout());
     // A single region meets QUORUM and ALL with its own durable WAL.
+    if (replicated != null && durability != Durability.LOCAL) {
+      replicated.awaitStored(
+          SignalTickets.shard(ticket), SignalTickets.position(ticket), durability);
+    }
     return ack(ticket, hlc, durability);
   }
 
@@ -187,23 +216,7 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
     if (series < 0) {
       return SignalAggregate.empty(at);
     }
-    SeriesRegistry.Series def = s.registry.get(series);
-    s.lock.readLock().lock();
-    try {
-      CrdtSignalState state = s.states.get(series, entity.value());
-      if (state == null) {
-        return SignalAggregate.empty(at);
-      }
-      long lastSeen = state.lastSeenMillis();
-      return new SignalAggregate(
-          state.count(),
-          state.weightSum(),
-          state.score(at.epochMillis(), def.decay()),
-          lastSeen < 0 ? Optional.empty() : Optional.of(Timestamp.ofMillis(lastSeen)),
-          at);
-    } finally {
-      s.lock.readLock().unlock();
-    }
+    return s.aggregate(series, entity.value(), at);
   }
 
   @Override
@@ -219,20 +232,8 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
     long atMillis = at.epochMillis();
     for (ShardState s : shards) {
       int series = s.registry.find(tenant, type);
-      if (series < 0) {
-        continue;
-      }
-      SeriesRegistry.Series def = s.registry.get(series);
-      s.lock.readLock().lock();
-      try {
-        s.states.forEach(
-            (id, entity, state) -> {
-              if (id == series) {
-                top.offer(entity, state.score(atMillis, def.decay()));
-              }
-            });
-      } finally {
-        s.lock.readLock().unlock();
+      if (series >= 0) {
+        s.offerTop(series, atMillis, top);
       }
     }
     return top.result();
@@ -248,6 +249,21 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
     return new StoreStatus(config.region(), identity.incarnation(), openedAt, accepted.sum(), list);
   }
 
+  /**
+   * {@inheritDoc} Series defined only in the cut suffix are unbound and their states dropped (see
+   * {@link ShardTruncation}); nothing may be appended or replicated to the shard meanwhile.
+   *
+   * @throws InvalidArgumentException if the shard or position is out of range or records pending
+   */
+  @Override
+  public long truncateLog(int shard, long position, long fenceEpoch) {
+    checkOpen();
+    if (shard < 0 || shard >= shards.length) {
+      throw new InvalidArgumentException("shard", shard, "must be in 0.." + (shards.length - 1));
+    }
+    return ShardTruncation.truncate(shards[shard], position, fenceEpoch);
+  }
+
   /** Returns the number of shards. */
   public int shardCount() {
     return shards.length;
@@ -256,6 +272,11 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
   /** Returns the WAL position of a shard's newest snapshot (0 if none). */
   public long snapshotPosition(int shard) {
     return shards[shard].snapshotPosition();
+  }
+
+  /** Returns a shard's state (tests). */
+  ShardState shardState(int shard) {
+    return shards[shard];
   }
 
   /** Returns this node's CRDT replica id, (region, incarnation). */
@@ -303,8 +324,10 @@ public final class SignalStoreEngine implements SignalStore, AutoCloseable {
     validator.checkSignal(tenant, type, weight, eventTime);
     int shard = router.shardOf(tenant, entity);
     ShardState s = shards[shard];
-    int series = s.registry.find(tenant, type);
-    if (series < 0) {
+    int series;
+    if (replicated != null) {
+      series = replicated.seriesFor(s, tenant, type); // leader check first, then define and wait
+    } else if ((series = s.registry.find(tenant, type)) < 0) {
       series = s.registry.define(tenant, type, s.log::appendDefine);
     }
     long position = s.log.appendSignal(series, entity, weight, eventTime, hlc, replica);

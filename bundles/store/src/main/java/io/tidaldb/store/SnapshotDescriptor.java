@@ -2,7 +2,9 @@ package io.tidaldb.store;
 
 /**
  * Layout of a shard snapshot file, {@code snapshot-<shard 4>-<position 20>.snap}: the state of one
- * shard after applying every log record below {@code position}. Little-endian.
+ * shard after applying every log record below {@code position}. Little-endian. Version 2 (below)
+ * added the fence epoch; a version 1 file (48-byte header: the same fields up to the body CRC32C,
+ * then the header CRC32C over bytes 0..43 at offset 44) is still read, with fence epoch 0.
  *
  * <pre>
  *  0                   1                   2                   3
@@ -10,7 +12,7 @@ package io.tidaldb.store;
  * +---------------------------------------------------------------+
  * |                       magic "TDSS" (0x53534454)               |  0
  * +-------------------------------+-------------------------------+
- * |          version (1)          |           flags (0)           |  4
+ * |          version (2)          |           flags (0)           |  4
  * +-------------------------------+-------------------------------+
  * |                             shard                             |  8
  * +---------------------------------------------------------------+
@@ -25,17 +27,25 @@ package io.tidaldb.store;
  * +---------------------------------------------------------------+
  * |                      body CRC32C                              | 40
  * +---------------------------------------------------------------+
- * |                      header CRC32C (bytes 0..43)              | 44
+ * |                 fence epoch (8 bytes; 0 = none): the          | 44
+ * |     log was cut at position for the leader of this epoch      |
  * +---------------------------------------------------------------+
- * | body: series count x (id int, tenant len byte, tenant ASCII,  | 48
+ * |                      header CRC32C (bytes 0..51)              | 52
+ * +---------------------------------------------------------------+
+ * | body: series count x (id int, tenant len byte, tenant ASCII,  | 56
  * |   type len byte, type ASCII), then entry count x (series id   |
  * |   int, entity long, state length int, CrdtSignalState bytes)  |
  * +---------------------------------------------------------------+
  * </pre>
+ *
+ * <p>A snapshot with fence epoch {@code E} at position {@code P} is written by {@link
+ * ShardTruncation} before it cuts the log at {@code P}: recovery that finds a batch of an epoch
+ * below {@code E} at {@code P} finishes the interrupted cut.
  */
 final class SnapshotDescriptor {
   static final int MAGIC = 0x53534454;
-  static final short VERSION = 1;
+  static final short VERSION = 2;
+  static final short VERSION_1 = 1;
   static final int MAGIC_OFFSET = 0;
   static final int VERSION_OFFSET = 4;
   static final int FLAGS_OFFSET = 6;
@@ -45,8 +55,11 @@ final class SnapshotDescriptor {
   static final int ENTRY_COUNT_OFFSET = 24;
   static final int BODY_LENGTH_OFFSET = 32;
   static final int BODY_CRC_OFFSET = 40;
-  static final int HEADER_CRC_OFFSET = 44;
-  static final int HEADER_LENGTH = 48;
+  static final int FENCE_EPOCH_OFFSET = 44;
+  static final int HEADER_CRC_OFFSET = 52;
+  static final int HEADER_LENGTH = 56;
+  static final int HEADER_CRC_OFFSET_V1 = 44;
+  static final int HEADER_LENGTH_V1 = 48;
 
   /** Bytes of an entry before its state: series id, entity, state length. */
   static final int ENTRY_PREFIX_LENGTH = 4 + 8 + 4;

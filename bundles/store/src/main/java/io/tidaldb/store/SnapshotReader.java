@@ -24,67 +24,88 @@ final class SnapshotReader {
   private SnapshotReader() {}
 
   /**
+   * What a loaded snapshot covers.
+   *
+   * @param position the WAL position the snapshot covers
+   * @param fenceEpoch the epoch of the leader the log was cut for at {@code position}, {@code 0}
+   *     for an ordinary checkpoint (and every version 1 file)
+   */
+  record Loaded(long position, long fenceEpoch) {}
+
+  /**
    * Loads {@code file} into {@code registry} and {@code states} (which should be empty).
    *
-   * @return the WAL position the snapshot covers
+   * @return the position and fence epoch from the header
    */
-  static long load(Path file, int shard, SeriesRegistry registry, EntityStateMap states) {
+  static Loaded load(Path file, int shard, SeriesRegistry registry, EntityStateMap states) {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       long size = ch.size();
-      if (size < HEADER_LENGTH) {
+      if (size < HEADER_LENGTH_V1) {
         throw corrupt(file, 0, "file of " + size + " bytes is shorter than the header");
       }
-      ByteBuffer h = ByteBuffer.allocate(HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer h =
+          ByteBuffer.allocate((int) Math.min(size, HEADER_LENGTH)).order(ByteOrder.LITTLE_ENDIAN);
       while (h.hasRemaining() && ch.read(h, h.position()) >= 0) {}
-      checkHeader(file, shard, h, size);
+      int headerLength = checkHeader(file, shard, h, size);
       long bodyLength = h.getLong(BODY_LENGTH_OFFSET);
-      MappedByteBuffer body = ch.map(FileChannel.MapMode.READ_ONLY, HEADER_LENGTH, bodyLength);
+      MappedByteBuffer body = ch.map(FileChannel.MapMode.READ_ONLY, headerLength, bodyLength);
       body.order(ByteOrder.LITTLE_ENDIAN);
       CRC32C crc = new CRC32C();
       crc.update(body.duplicate());
       if ((int) crc.getValue() != h.getInt(BODY_CRC_OFFSET)) {
-        throw corrupt(file, HEADER_LENGTH, "body CRC32C mismatch over " + bodyLength + " bytes");
+        throw corrupt(file, headerLength, "body CRC32C mismatch over " + bodyLength + " bytes");
       }
       readBody(
           file,
           body,
+          headerLength,
           h.getInt(SERIES_COUNT_OFFSET),
           h.getLong(ENTRY_COUNT_OFFSET),
           registry,
           states);
-      return h.getLong(POSITION_OFFSET);
+      long fenceEpoch = headerLength == HEADER_LENGTH ? h.getLong(FENCE_EPOCH_OFFSET) : 0;
+      return new Loaded(h.getLong(POSITION_OFFSET), fenceEpoch);
     } catch (IOException e) {
       throw new StorageException("cannot read snapshot " + file + ": " + e, e);
     }
   }
 
-  private static void checkHeader(Path file, int shard, ByteBuffer h, long size) {
-    CRC32C crc = new CRC32C();
-    crc.update(h.array(), 0, HEADER_CRC_OFFSET);
-    if ((int) crc.getValue() != h.getInt(HEADER_CRC_OFFSET)) {
-      throw corrupt(file, HEADER_CRC_OFFSET, "header CRC32C mismatch");
-    }
+  /** Checks the header; returns its length (which depends on the version). */
+  private static int checkHeader(Path file, int shard, ByteBuffer h, long size) {
     if (h.getInt(MAGIC_OFFSET) != MAGIC) {
       throw corrupt(file, MAGIC_OFFSET, "bad magic " + Integer.toHexString(h.getInt(MAGIC_OFFSET)));
     }
-    if (h.getShort(VERSION_OFFSET) != VERSION) {
-      throw corrupt(file, VERSION_OFFSET, "unsupported version " + h.getShort(VERSION_OFFSET));
+    short version = h.getShort(VERSION_OFFSET);
+    if (version != VERSION && version != VERSION_1) {
+      throw corrupt(file, VERSION_OFFSET, "unsupported version " + version);
+    }
+    int headerLength = version == VERSION ? HEADER_LENGTH : HEADER_LENGTH_V1;
+    int headerCrcOffset = version == VERSION ? HEADER_CRC_OFFSET : HEADER_CRC_OFFSET_V1;
+    if (size < headerLength) {
+      throw corrupt(file, 0, "file of " + size + " bytes is shorter than the header");
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(h.array(), 0, headerCrcOffset);
+    if ((int) crc.getValue() != h.getInt(headerCrcOffset)) {
+      throw corrupt(file, headerCrcOffset, "header CRC32C mismatch");
     }
     if (h.getInt(SHARD_OFFSET) != shard) {
       throw corrupt(file, SHARD_OFFSET, "shard " + h.getInt(SHARD_OFFSET) + ", expected " + shard);
     }
     long bodyLength = h.getLong(BODY_LENGTH_OFFSET);
-    if (bodyLength != size - HEADER_LENGTH || bodyLength > Integer.MAX_VALUE) {
+    if (bodyLength != size - headerLength || bodyLength > Integer.MAX_VALUE) {
       throw corrupt(
           file,
           BODY_LENGTH_OFFSET,
           "body length " + bodyLength + " does not fit file size " + size + " (max 2 GiB)");
     }
+    return headerLength;
   }
 
   private static void readBody(
       Path file,
       ByteBuffer body,
+      int headerLength,
       int seriesCount,
       long entryCount,
       SeriesRegistry registry,
@@ -105,20 +126,20 @@ final class SnapshotReader {
         long entity = body.getLong();
         int length = body.getInt();
         if (registry.get(seriesId) == null) {
-          throw corrupt(file, HEADER_LENGTH + offset, "entry of undefined series " + seriesId);
+          throw corrupt(file, headerLength + offset, "entry of undefined series " + seriesId);
         }
         if (length < 0 || length > body.remaining()) {
-          throw corrupt(file, HEADER_LENGTH + offset + 12, "bad state length " + length);
+          throw corrupt(file, headerLength + offset + 12, "bad state length " + length);
         }
         ByteBuffer slice = body.slice(body.position(), length).order(ByteOrder.LITTLE_ENDIAN);
         body.position(body.position() + length);
         states.put(seriesId, entity, CrdtSignalState.readFrom(slice));
       }
       if (body.hasRemaining()) {
-        throw corrupt(file, HEADER_LENGTH + body.position(), body.remaining() + " trailing bytes");
+        throw corrupt(file, headerLength + body.position(), body.remaining() + " trailing bytes");
       }
     } catch (BufferUnderflowException | InvalidArgumentException e) {
-      throw corrupt(file, HEADER_LENGTH + offset, "malformed record: " + e.getMessage());
+      throw corrupt(file, headerLength + offset, "malformed record: " + e.getMessage());
     }
   }
 

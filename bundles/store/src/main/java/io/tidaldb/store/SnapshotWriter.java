@@ -32,6 +32,8 @@ final class SnapshotWriter {
   /**
    * Writes the snapshot of a shard at {@code position} into {@code directory}.
    *
+   * @param fenceEpoch the epoch whose leader continues the log at {@code position} after a cut, or
+   *     {@code 0} for an ordinary checkpoint
    * @return the snapshot file
    */
   Path write(
@@ -39,7 +41,8 @@ final class SnapshotWriter {
       int shard,
       long position,
       SeriesRegistry.Series[] series,
-      EntityStateMap states) {
+      EntityStateMap states,
+      long fenceEpoch) {
     Path target = directory.resolve(fileName(shard, position));
     Path tmp = directory.resolve(target.getFileName() + ".tmp");
     try (FileChannel ch =
@@ -63,7 +66,7 @@ final class SnapshotWriter {
             entries[0]++;
           });
       flushBody();
-      writeHeader(shard, series.length, position, entries[0]);
+      writeHeader(shard, series.length, position, entries[0], fenceEpoch);
       ch.force(true);
     } catch (IOException e) {
       throw new StorageException("cannot write snapshot " + tmp + ": " + e, e);
@@ -116,7 +119,7 @@ final class SnapshotWriter {
     buffer.clear();
   }
 
-  private void writeHeader(int shard, int seriesCount, long position, long entries)
+  private void writeHeader(int shard, int seriesCount, long position, long entries, long fenceEpoch)
       throws IOException {
     ByteBuffer h = ByteBuffer.allocate(HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
     h.putInt(MAGIC_OFFSET, MAGIC)
@@ -127,7 +130,8 @@ final class SnapshotWriter {
         .putLong(POSITION_OFFSET, position)
         .putLong(ENTRY_COUNT_OFFSET, entries)
         .putLong(BODY_LENGTH_OFFSET, bodyLength)
-        .putInt(BODY_CRC_OFFSET, (int) crc.getValue());
+        .putInt(BODY_CRC_OFFSET, (int) crc.getValue())
+        .putLong(FENCE_EPOCH_OFFSET, fenceEpoch);
     CRC32C headerCrc = new CRC32C();
     headerCrc.update(h.array(), 0, HEADER_CRC_OFFSET);
     h.putInt(HEADER_CRC_OFFSET, (int) headerCrc.getValue());

@@ -45,10 +45,11 @@ final class Snapshots {
    * Loads the newest snapshot of the shard that is valid and that the WAL can continue, falling
    * back to older ones (each rejection logged at ERROR with its reason).
    *
-   * @return the position to replay the WAL from
+   * @return the position to replay the WAL from and the snapshot's fence epoch ({@code (0, 0)}
+   *     without a snapshot)
    * @throws StorageException if no usable snapshot exists but the WAL no longer starts at 0
    */
-  long loadLatest(ShardLog log, SeriesRegistry registry, EntityStateMap states) {
+  SnapshotReader.Loaded loadLatest(ShardLog log, SeriesRegistry registry, EntityStateMap states) {
     List<String> rejected = new ArrayList<>();
     for (Path file : list()) {
       long position = positionOf(file);
@@ -64,12 +65,17 @@ final class Snapshots {
         continue;
       }
       try {
-        long loaded = SnapshotReader.load(file, shard, registry, states);
-        if (loaded != position) {
+        SnapshotReader.Loaded loaded = SnapshotReader.load(file, shard, registry, states);
+        if (loaded.position() != position) {
           throw new StorageException(
-              "corrupt snapshot " + file + ": header position " + loaded + " != name " + position);
+              "corrupt snapshot "
+                  + file
+                  + ": header position "
+                  + loaded.position()
+                  + " != name "
+                  + position);
         }
-        return position;
+        return loaded;
       } catch (StorageException e) {
         rejected.add(e.getMessage());
         LOG.error("{}; falling back to an older snapshot", e.getMessage());
@@ -86,13 +92,17 @@ final class Snapshots {
               + ", so records below it are lost; rejected: "
               + rejected);
     }
-    return 0;
+    return new SnapshotReader.Loaded(0, 0);
   }
 
-  /** Writes a snapshot of the shard at {@code position}. */
-  void write(long position, SeriesRegistry.Series[] series, EntityStateMap states) {
+  /**
+   * Writes a snapshot of the shard at {@code position}, fenced by {@code fenceEpoch} (0 for an
+   * ordinary checkpoint).
+   */
+  void write(
+      long position, SeriesRegistry.Series[] series, EntityStateMap states, long fenceEpoch) {
     long started = System.nanoTime();
-    Path file = writer.write(directory, shard, position, series, states);
+    Path file = writer.write(directory, shard, position, series, states, fenceEpoch);
     LOG.info(
         "shard {}: snapshot {} of {} entities written in {} ms",
         shard,
@@ -118,6 +128,34 @@ final class Snapshots {
     List<Path> kept = files.subList(0, Math.min(keep, files.size()));
     // Only a full set of kept snapshots lets the WAL go: a single one may be the corrupt one.
     return kept.size() < keep ? 0 : positionOf(kept.get(kept.size() - 1));
+  }
+
+  /**
+   * Deletes every snapshot of the shard labelled above {@code position}, then fsyncs the directory.
+   *
+   * @return how many were deleted
+   * @throws StorageException if one cannot be deleted
+   */
+  int deleteAbove(long position) {
+    int deleted = 0;
+    for (Path file : list()) {
+      if (positionOf(file) > position) {
+        try {
+          Files.deleteIfExists(file);
+        } catch (IOException e) {
+          throw new StorageException("cannot delete snapshot " + file + ": " + e, e);
+        }
+        deleted++;
+      }
+    }
+    if (deleted > 0) {
+      try {
+        Fsync.directory(directory);
+      } catch (IOException e) {
+        throw new StorageException("cannot fsync " + directory + ": " + e, e);
+      }
+    }
+    return deleted;
   }
 
   /** Returns the shard's snapshot files, newest (highest position) first. */

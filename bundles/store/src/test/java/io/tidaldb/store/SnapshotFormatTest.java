@@ -17,6 +17,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,7 +30,20 @@ class SnapshotFormatTest {
     registry.bind(0, "default", "view", "test");
     EntityStateMap states = new EntityStateMap();
     states.getOrCreate(0, 42).apply(ReplicaIds.of(1, 0), 2.0, 1_700_000_000_000L, 7L << 16, DECAY);
-    return new SnapshotWriter().write(dir, 3, 99, registry.snapshot(), states);
+    return new SnapshotWriter().write(dir, 3, 99, registry.snapshot(), states, 5);
+  }
+
+  /** Rewrites a version 2 file as version 1: no fence epoch, header CRC at 44, body at 48. */
+  static void downgradeToVersion1(Path file) throws IOException {
+    byte[] v2 = Files.readAllBytes(file);
+    int body = v2.length - 56;
+    ByteBuffer v1 = ByteBuffer.allocate(48 + body).order(ByteOrder.LITTLE_ENDIAN);
+    v1.put(v2, 0, 44).putInt(0).put(v2, 56, body);
+    v1.putShort(SnapshotDescriptor.VERSION_OFFSET, (short) 1);
+    CRC32C crc = new CRC32C();
+    crc.update(v1.array(), 0, 44);
+    v1.putInt(44, (int) crc.getValue());
+    Files.write(file, v1.array());
   }
 
   @Test
@@ -37,15 +51,21 @@ class SnapshotFormatTest {
     Path file = writeOne();
     assertEquals("snapshot-0003-00000000000000000099.snap", file.getFileName().toString());
     ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-    assertEquals(48, SnapshotDescriptor.HEADER_LENGTH);
+    assertEquals(56, SnapshotDescriptor.HEADER_LENGTH);
     assertEquals("54445353", HexFormat.of().formatHex(b.array(), 0, 4)); // "TDSS" little-endian
-    assertEquals(1, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
+    assertEquals(2, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
     assertEquals(0, b.getShort(SnapshotDescriptor.FLAGS_OFFSET));
     assertEquals(3, b.getInt(SnapshotDescriptor.SHARD_OFFSET));
     assertEquals(1, b.getInt(SnapshotDescriptor.SERIES_COUNT_OFFSET));
     assertEquals(99, b.getLong(SnapshotDescriptor.POSITION_OFFSET));
     assertEquals(1, b.getLong(SnapshotDescriptor.ENTRY_COUNT_OFFSET));
-    assertEquals(b.capacity() - 48, b.getLong(SnapshotDescriptor.BODY_LENGTH_OFFSET));
+    assertEquals(b.capacity() - 56, b.getLong(SnapshotDescriptor.BODY_LENGTH_OFFSET));
+    assertEquals(44, SnapshotDescriptor.FENCE_EPOCH_OFFSET);
+    assertEquals(5, b.getLong(SnapshotDescriptor.FENCE_EPOCH_OFFSET));
+    assertEquals(52, SnapshotDescriptor.HEADER_CRC_OFFSET);
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), 0, 52);
+    assertEquals((int) crc.getValue(), b.getInt(52));
     // body: series 0 = ("default", "view")
     assertEquals(
         "00000000"
@@ -53,7 +73,7 @@ class SnapshotFormatTest {
             + HexFormat.of().formatHex("default".getBytes())
             + "04"
             + HexFormat.of().formatHex("view".getBytes()),
-        HexFormat.of().formatHex(b.array(), 48, 48 + 4 + 1 + 7 + 1 + 4));
+        HexFormat.of().formatHex(b.array(), 56, 56 + 4 + 1 + 7 + 1 + 4));
   }
 
   @Test
@@ -61,7 +81,7 @@ class SnapshotFormatTest {
     Path file = writeOne();
     SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
     EntityStateMap states = new EntityStateMap();
-    assertEquals(99, SnapshotReader.load(file, 3, registry, states));
+    assertEquals(new SnapshotReader.Loaded(99, 5), SnapshotReader.load(file, 3, registry, states));
     assertEquals(TenantId.DEFAULT, registry.get(0).tenant());
     assertEquals(SignalType.of("view"), registry.get(0).type());
     CrdtSignalState s = states.get(0, 42);
@@ -82,11 +102,28 @@ class SnapshotFormatTest {
             () ->
                 SnapshotReader.load(file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap()));
     assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
-    assertTrue(e.getMessage().contains("at offset 48"), e.getMessage());
+    assertTrue(e.getMessage().contains("at offset 56"), e.getMessage());
     assertThrows(
         StorageException.class,
         () ->
             SnapshotReader.load(
                 writeOne(), 4, new SeriesRegistry(t -> DECAY), new EntityStateMap()));
+  }
+
+  @Test
+  void shouldReadVersion1FilesAsUnfenced() throws IOException {
+    Path file = writeOne();
+    downgradeToVersion1(file);
+    SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
+    EntityStateMap states = new EntityStateMap();
+    assertEquals(new SnapshotReader.Loaded(99, 0), SnapshotReader.load(file, 3, registry, states));
+    assertEquals(2.0, states.get(0, 42).weightSum());
+    StoreRecoveryTest.flipByte(file, Files.size(file) - 1);
+    StorageException e =
+        assertThrows(
+            StorageException.class,
+            () ->
+                SnapshotReader.load(file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap()));
+    assertTrue(e.getMessage().contains("at offset 48"), e.getMessage());
   }
 }

@@ -1,5 +1,6 @@
 package io.tidaldb.store;
 
+import io.tidaldb.api.replication.Replication;
 import io.tidaldb.router.HashShardRouter;
 import io.tidaldb.wal.WalConfig;
 import io.tidaldb.wal.WalEngine;
@@ -13,6 +14,7 @@ final class StoreFixture implements AutoCloseable {
   final Path dir;
   private final UnaryOperator<StoreConfig.Builder> storeSettings;
   private final UnaryOperator<WalConfig.Builder> walSettings;
+  private final Replication replication;
   WalEngine wal;
   SignalStoreEngine store;
 
@@ -24,9 +26,18 @@ final class StoreFixture implements AutoCloseable {
       Path dir,
       UnaryOperator<StoreConfig.Builder> storeSettings,
       UnaryOperator<WalConfig.Builder> walSettings) {
+    this(dir, storeSettings, walSettings, null);
+  }
+
+  StoreFixture(
+      Path dir,
+      UnaryOperator<StoreConfig.Builder> storeSettings,
+      UnaryOperator<WalConfig.Builder> walSettings,
+      Replication replication) {
     this.dir = dir;
     this.storeSettings = storeSettings;
     this.walSettings = walSettings;
+    this.replication = replication;
     open();
   }
 
@@ -40,7 +51,8 @@ final class StoreFixture implements AutoCloseable {
                 .apply(StoreConfig.builder(dir.resolve("store")).tenants("acme", "globex"))
                 .build(),
             wal,
-            new HashShardRouter(SHARDS));
+            new HashShardRouter(SHARDS),
+            replication);
     return this;
   }
 

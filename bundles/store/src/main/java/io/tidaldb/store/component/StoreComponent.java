@@ -12,6 +12,7 @@ import io.tidaldb.api.SignalType;
 import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.router.ShardRouter;
 import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.store.SignalStoreEngine;
@@ -26,6 +27,9 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -36,6 +40,24 @@ import org.slf4j.LoggerFactory;
  * DS shell of the store: builds a {@link SignalStoreEngine} from its configuration and the WAL and
  * router services, registers it as the {@link SignalStore}, and closes it on deactivation (which
  * flushes and checkpoints every shard).
+ *
+ * <p>References: {@code wal} ({@link WriteAheadLog}), {@code router} ({@link ShardRouter}) and
+ * {@code replication} ({@link Replication}; optional, static, greedy). Without a replication the
+ * store serves a single region. With one, the engine is opened with it, {@linkplain
+ * Replication#attach attached} to it after opening and {@linkplain Replication#detach detached}
+ * before closing; a replication appearing or going away re-activates the component.
+ *
+ * <p>Several regions in one framework: one factory configuration per region, PID {@code
+ * io.tidaldb.store~<region>} (DS 1.4 maps it onto this component's PID {@code io.tidaldb.store};
+ * the configuration policy is OPTIONAL), each with its own {@code directory} and {@code region},
+ * and the reference targets
+ *
+ * <ul>
+ *   <li>{@code wal.target=(region=<name>)} to bind that region's WAL,
+ *   <li>{@code replication.target=(region=<name>)} to bind that region's replication,
+ *   <li>{@code replication.cardinality.minimum=1} so the store waits for it instead of starting as
+ *       a single region.
+ * </ul>
  */
 @Component(service = SignalStore.class, configurationPid = StoreComponent.PID, immediate = true)
 @Designate(ocd = StoreComponent.Config.class)
@@ -91,24 +113,42 @@ public final class StoreComponent implements SignalStore {
   private static final Logger LOG = LoggerFactory.getLogger(StoreComponent.class);
 
   private final SignalStoreEngine engine;
+  private final Replication replication;
 
   /**
-   * Opens the store. A malformed or out-of-range value is logged at ERROR naming the PID, the key
-   * and the value, and activation fails with an {@link InvalidArgumentException} naming the key.
+   * Opens the store and attaches it to the replication, if there is one. A malformed or
+   * out-of-range value is logged at ERROR naming the PID, the key and the value, and activation
+   * fails with an {@link InvalidArgumentException} naming the key.
    *
    * @param wal the write-ahead log
    * @param router the shard router
+   * @param replication the region's replication, or null for a single region
    * @param config the configuration
    * @param properties the component's properties as configured, to name refused raw values
    */
   @Activate
   public StoreComponent(
-      @Reference WriteAheadLog wal,
-      @Reference ShardRouter router,
+      @Reference(name = "wal") WriteAheadLog wal,
+      @Reference(name = "router") ShardRouter router,
+      @Reference(
+              name = "replication",
+              cardinality = ReferenceCardinality.OPTIONAL,
+              policy = ReferencePolicy.STATIC,
+              policyOption = ReferencePolicyOption.GREEDY)
+          Replication replication,
       Config config,
       Map<String, Object> properties) {
     StoreConfig storeConfig = toStoreConfig(config, new ConfigValues(PID, properties, LOG));
-    this.engine = SignalStoreEngine.open(storeConfig, wal, router);
+    this.engine = SignalStoreEngine.open(storeConfig, wal, router, replication);
+    this.replication = replication;
+    if (replication != null) {
+      try {
+        replication.attach(engine);
+      } catch (RuntimeException e) {
+        engine.close();
+        throw e;
+      }
+    }
   }
 
   /**
@@ -168,10 +208,16 @@ public final class StoreComponent implements SignalStore {
     return b.build();
   }
 
-  /** Flushes, checkpoints and closes the store. */
+  /** Detaches the store from the replication, then flushes, checkpoints and closes it. */
   @Deactivate
   public void deactivate() {
-    engine.close();
+    try {
+      if (replication != null) {
+        replication.detach(engine);
+      }
+    } finally {
+      engine.close();
+    }
   }
 
   @Override

@@ -1,0 +1,170 @@
+package io.tidaldb.store;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.wal.RecordCursor;
+import io.tidaldb.api.wal.WalBatch;
+import io.tidaldb.api.wal.WalReader;
+import io.tidaldb.api.wal.WalRecordKind;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Cuts one shard's log for {@link io.tidaldb.api.replication.ReplicaState#truncateLog} while
+ * keeping the state its cut suffix produced.
+ *
+ * <p>The suffix was accepted by this region as a former leader: its signals live in this region's
+ * own CRDT entries, which no other region applies as operations, so keeping them neither loses nor
+ * double-counts anything. Only series <em>defined</em> in the suffix go: the new leader's log does
+ * not bind their ids, so they are unbound and their states dropped.
+ *
+ * <p>Steps, under the shard's checkpoint lock and write lock: (a) read the suffix, unbind the
+ * series it defines and drop their states; (b) write a snapshot of the state labelled {@code
+ * position} and carrying {@code fenceEpoch}, and set the applied position to {@code position}; (c)
+ * delete the shard's snapshots labelled above {@code position}; (d) cut the log. A crash after (b)
+ * leaves a fenced snapshot that recovery finishes the cut from ({@link ShardState#recover}).
+ */
+final class ShardTruncation {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardTruncation.class);
+
+  private ShardTruncation() {}
+
+  /**
+   * Runs steps (a) to (d).
+   *
+   * @return how many records were cut
+   */
+  static long truncate(ShardState s, long position, long fenceEpoch) {
+    synchronized (s.checkpointLock) {
+      s.lock.writeLock().lock();
+      try {
+        long suffix = persistCut(s, position, fenceEpoch);
+        long cut = s.log.truncateFrom(position);
+        LOG.info(
+            "shard {}: log cut at {} for epoch {}: {} records removed, their state kept",
+            s.shard,
+            position,
+            fenceEpoch,
+            cut);
+        if (cut != suffix) {
+          LOG.warn("shard {}: read {} suffix records but the WAL cut {}", s.shard, suffix, cut);
+        }
+        return cut;
+      } finally {
+        s.lock.writeLock().unlock();
+      }
+    }
+  }
+
+  /**
+   * Runs steps (a) to (c) only: everything but the cut itself (tests use it to simulate a crash
+   * before the cut).
+   *
+   * @return how many records the suffix holds
+   * @throws InvalidArgumentException if {@code position} is outside the durable log, appends are
+   *     pending, or the fence epoch is negative
+   */
+  static long persistCut(ShardState s, long position, long fenceEpoch) {
+    synchronized (s.checkpointLock) {
+      s.lock.writeLock().lock();
+      try {
+        check(s, position, fenceEpoch);
+        long suffix = dropSuffixSeries(s, position);
+        s.snapshots.write(position, s.registry.snapshot(), s.states, fenceEpoch);
+        s.resetPositions(position);
+        int deleted = s.snapshots.deleteAbove(position);
+        LOG.info(
+            "shard {}: state kept as snapshot at {} fenced by epoch {}; {} later snapshots deleted",
+            s.shard,
+            position,
+            fenceEpoch,
+            deleted);
+        return suffix;
+      } finally {
+        s.lock.writeLock().unlock();
+      }
+    }
+  }
+
+  private static void check(ShardState s, long position, long fenceEpoch) {
+    if (fenceEpoch < 0) {
+      throw new InvalidArgumentException("fence epoch", fenceEpoch, "must be >= 0");
+    }
+    long start = s.log.startPosition();
+    long durable = s.log.durablePosition();
+    if (position < start || position > durable) {
+      throw new InvalidArgumentException(
+          "position",
+          position,
+          "shard " + s.shard + " holds durable positions " + start + ".." + durable);
+    }
+    if (s.log.nextPosition() != durable || s.appliedPosition() != durable) {
+      throw new InvalidArgumentException(
+          "position",
+          position,
+          "shard "
+              + s.shard
+              + " has pending records (next "
+              + s.log.nextPosition()
+              + ", durable "
+              + durable
+              + ", applied "
+              + s.appliedPosition()
+              + ")");
+    }
+  }
+
+  /**
+   * Step (a): unbinds the series the suffix defines and drops their states; checks that {@code
+   * position} is a batch boundary before changing anything.
+   */
+  private static long dropSuffixSeries(ShardState s, long position) {
+    long records = 0;
+    Set<Integer> defined = new HashSet<>();
+    try (WalReader reader = s.log.openReader(position)) {
+      for (WalBatch batch = reader.next(); batch != null; batch = reader.next()) {
+        if (records == 0 && batch.firstPosition() != position) {
+          throw new InvalidArgumentException(
+              "position",
+              position,
+              "not a batch boundary of shard "
+                  + s.shard
+                  + ": its batch starts at "
+                  + batch.firstPosition());
+        }
+        RecordCursor c = batch.records();
+        while (c.next()) {
+          if (c.position() < position) {
+            continue;
+          }
+          records++;
+          if (c.kind() == WalRecordKind.DEFINE) {
+            defined.add(c.seriesId());
+          }
+        }
+      }
+    }
+    if (!defined.isEmpty()) {
+      List<String> names = new ArrayList<>();
+      for (int id : defined) {
+        s.pendingDefines.remove(id);
+        SeriesRegistry.Series series = s.registry.unbind(id);
+        if (series != null) {
+          names.add(id + "=(" + series.tenant() + ", " + series.type() + ")");
+        }
+      }
+      int dropped = s.states.removeSeries(defined::contains);
+      LOG.warn(
+          "shard {}: series {} were defined only in the log suffix cut at {}: unbound, {} entity"
+              + " states dropped",
+          s.shard,
+          names,
+          position,
+          dropped);
+    }
+    return records;
+  }
+}

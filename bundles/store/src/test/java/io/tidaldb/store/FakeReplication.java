@@ -1,0 +1,85 @@
+package io.tidaldb.store;
+
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.replication.NotLeaderException;
+import io.tidaldb.api.replication.ReplicaState;
+import io.tidaldb.api.replication.Replication;
+import io.tidaldb.api.replication.ShardReplicationStatus;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A {@link Replication} the test controls: which shards this region leads, and one future per
+ * {@link #whenStored} call that the test completes or fails (or all completed at once).
+ */
+final class FakeReplication implements Replication {
+  static final RegionId LOCAL = RegionId.of(0);
+
+  /** One {@link #whenStored} call. */
+  record Call(int shard, long position, Durability level, CompletableFuture<Void> future) {}
+
+  final Set<Integer> notLeading = ConcurrentHashMap.newKeySet();
+  final BlockingQueue<Call> calls = new LinkedBlockingQueue<>();
+  final List<ReplicaState> attached = new CopyOnWriteArrayList<>();
+  volatile boolean autoComplete = true;
+
+  /** Returns the next whenStored call, waiting up to 10 s for it. */
+  Call next() throws InterruptedException {
+    Call c = calls.poll(10, TimeUnit.SECONDS);
+    assertNotNull(c, "no whenStored call within 10 s");
+    return c;
+  }
+
+  @Override
+  public RegionId region() {
+    return LOCAL;
+  }
+
+  @Override
+  public List<RegionId> regions() {
+    return List.of(LOCAL, RegionId.of(1), RegionId.of(2));
+  }
+
+  @Override
+  public void checkLeader(int shard) {
+    if (notLeading.contains(shard)) {
+      throw new NotLeaderException(LOCAL, shard, 7, Optional.of(RegionId.of(1)));
+    }
+  }
+
+  @Override
+  public CompletableFuture<Void> whenStored(int shard, long position, Durability level) {
+    CompletableFuture<Void> f = new CompletableFuture<>();
+    if (autoComplete) {
+      f.complete(null);
+    } else {
+      calls.add(new Call(shard, position, level, f));
+    }
+    return f;
+  }
+
+  @Override
+  public void attach(ReplicaState state) {
+    attached.add(state);
+  }
+
+  @Override
+  public void detach(ReplicaState state) {
+    attached.remove(state);
+  }
+
+  @Override
+  public List<ShardReplicationStatus> status() {
+    return List.of();
+  }
+}

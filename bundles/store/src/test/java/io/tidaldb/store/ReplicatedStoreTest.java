@@ -1,0 +1,216 @@
+package io.tidaldb.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.replication.NotLeaderException;
+import io.tidaldb.router.HashShardRouter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ReplicatedStoreTest {
+  static final long T0 = 1_700_000_000_000L;
+  static final SignalType VIEW = SignalType.of("view");
+  static final TenantId ACME = TenantId.of("acme");
+  static final HashShardRouter ROUTER = new HashShardRouter(StoreFixture.SHARDS);
+
+  @TempDir Path dir;
+  final FakeReplication replication = new FakeReplication();
+  final ExecutorService writers = Executors.newCachedThreadPool();
+  StoreFixture db;
+
+  @BeforeEach
+  void open() {
+    db =
+        new StoreFixture(
+            dir, b -> b.clock(() -> T0).ackTimeout(Duration.ofSeconds(1)), b -> b, replication);
+  }
+
+  @AfterEach
+  void close() {
+    writers.shutdownNow();
+    db.close();
+  }
+
+  static int shardOf(TenantId tenant, long entity) {
+    return ROUTER.shardOf(tenant, entity);
+  }
+
+  /** Returns an entity other than {@code other} that lies in the same shard. */
+  static long sameShardAs(TenantId tenant, long other) {
+    for (long e = other + 1; ; e++) {
+      if (shardOf(tenant, e) == shardOf(tenant, other)) {
+        return e;
+      }
+    }
+  }
+
+  SignalAck signal(TenantId tenant, long entity, Durability durability) {
+    return db.store.signal(
+        tenant, VIEW, EntityId.of(entity), 1.0, Timestamp.ofMillis(T0), durability);
+  }
+
+  Future<SignalAck> signalInBackground(TenantId tenant, long entity, Durability durability) {
+    return writers.submit(() -> signal(tenant, entity, durability));
+  }
+
+  static <T> T get(Future<T> f) throws Exception {
+    try {
+      return f.get(10, TimeUnit.SECONDS);
+    } catch (ExecutionException e) {
+      if (e.getCause() instanceof Exception cause) {
+        throw cause;
+      }
+      throw e;
+    }
+  }
+
+  @Test
+  void shouldRefuseWritesToShardsItDoesNotLeadAndAppendNothing() {
+    int shard = shardOf(TenantId.DEFAULT, 1);
+    replication.notLeading.add(shard);
+    NotLeaderException e =
+        assertThrows(NotLeaderException.class, () -> signal(TenantId.DEFAULT, 1, Durability.LOCAL));
+    assertEquals(shard, e.shard());
+    assertEquals(7, e.epoch());
+    assertThrows(
+        NotLeaderException.class, () -> db.store.submit(TenantId.DEFAULT, VIEW, 1, 1.0, T0));
+    CompletionException async =
+        assertThrows(
+            CompletionException.class,
+            () -> db.store.signalAsync(VIEW, EntityId.of(1), 1.0, Timestamp.ofMillis(T0)).join());
+    assertTrue(async.getCause() instanceof NotLeaderException, async.toString());
+    assertEquals(0, db.wal.shard(shard).nextPosition(), "no DEFINE, no signal");
+    assertEquals(-1, db.store.shardState(shard).registry.find(TenantId.DEFAULT, VIEW));
+    assertEquals(0, db.store.status().signalsAccepted());
+
+    replication.notLeading.remove(shard);
+    assertEquals(1, signal(TenantId.DEFAULT, 1, Durability.LOCAL).position()); // after the DEFINE
+    assertEquals(1, db.store.read(VIEW, EntityId.of(1)).count());
+  }
+
+  @Test
+  void shouldWaitForQuorumAndAllAndReturnTheLevelMet() throws Exception {
+    signal(TenantId.DEFAULT, 1, Durability.LOCAL); // defines the series
+    replication.autoComplete = false;
+    assertEquals(Durability.LOCAL, signal(TenantId.DEFAULT, 1, Durability.LOCAL).durability());
+    assertTrue(replication.calls.isEmpty(), "LOCAL does not ask replication");
+
+    for (Durability level : new Durability[] {Durability.QUORUM, Durability.ALL}) {
+      Future<SignalAck> ack = signalInBackground(TenantId.DEFAULT, 1, level);
+      FakeReplication.Call call = replication.next();
+      assertEquals(level, call.level());
+      assertEquals(shardOf(TenantId.DEFAULT, 1), call.shard());
+      assertFalse(ack.isDone(), "acknowledged before replication stored it");
+      // local durability came first: the record is already applied
+      assertTrue(db.wal.shard(call.shard()).durablePosition() > call.position());
+      call.future().complete(null);
+      SignalAck done = get(ack);
+      assertEquals(level, done.durability());
+      assertEquals(call.position(), done.position());
+    }
+  }
+
+  @Test
+  void shouldSurfaceAFailedOrTimedOutQuorumAsUnavailable() throws Exception {
+    signal(TenantId.DEFAULT, 1, Durability.LOCAL);
+    replication.autoComplete = false;
+
+    Future<SignalAck> failed = signalInBackground(TenantId.DEFAULT, 1, Durability.QUORUM);
+    UnavailableException cause = new UnavailableException("QUORUM not reached: only region-0");
+    replication.next().future().completeExceptionally(cause);
+    assertSame(cause, assertThrows(UnavailableException.class, () -> get(failed)));
+
+    Future<SignalAck> wrapped = signalInBackground(TenantId.DEFAULT, 1, Durability.ALL);
+    replication.next().future().completeExceptionally(new CompletionException(cause));
+    assertSame(cause, assertThrows(UnavailableException.class, () -> get(wrapped)));
+
+    Future<SignalAck> timedOut = signalInBackground(TenantId.DEFAULT, 1, Durability.QUORUM);
+    FakeReplication.Call never = replication.next();
+    UnavailableException e = assertThrows(UnavailableException.class, () -> get(timedOut));
+    assertTrue(e.getMessage().contains("QUORUM"), e.getMessage());
+    assertTrue(e.getMessage().contains("position " + never.position()), e.getMessage());
+    assertTrue(e.getMessage().contains("not reached within 2000 ms"), e.getMessage());
+    // the signals are stored locally all the same
+    assertEquals(4, db.store.read(VIEW, EntityId.of(1)).count());
+  }
+
+  @Test
+  void shouldAppendANewSeriesFirstSignalOnlyOnceItsDefineIsOnAQuorum() throws Exception {
+    replication.autoComplete = false;
+    long first = 3;
+    long second = sameShardAs(ACME, first);
+    int shard = shardOf(ACME, first);
+    Future<SignalAck> a = signalInBackground(ACME, first, Durability.LOCAL);
+    FakeReplication.Call define = replication.next();
+    assertEquals(Durability.QUORUM, define.level());
+    assertEquals(shard, define.shard());
+    assertEquals(0, define.position());
+    // a concurrent writer of the same new series waits for the same DEFINE
+    Future<SignalAck> b = signalInBackground(ACME, second, Durability.LOCAL);
+    FakeReplication.Call again = replication.next();
+    assertEquals(0, again.position());
+    assertEquals(1, db.wal.shard(shard).nextPosition(), "only the DEFINE is appended");
+    assertFalse(a.isDone() || b.isDone());
+
+    define.future().complete(null);
+    again.future().complete(null);
+    assertEquals(Durability.LOCAL, get(a).durability());
+    get(b);
+    assertEquals(3, db.wal.shard(shard).nextPosition());
+    assertTrue(db.store.shardState(shard).pendingDefines.isEmpty());
+    signal(ACME, first, Durability.LOCAL);
+    assertTrue(replication.calls.isEmpty(), "a confirmed series does not wait again");
+    assertEquals(2, db.store.read(ACME, VIEW, EntityId.of(first)).count());
+  }
+
+  @Test
+  void shouldNameTheSeriesWhenItsDefineIsNotStoredAndRetryTheWaitLater() throws Exception {
+    replication.autoComplete = false;
+    int shard = shardOf(ACME, 5);
+    Future<SignalAck> refused = signalInBackground(ACME, 5, Durability.LOCAL);
+    replication.next().future().completeExceptionally(new UnavailableException("no quorum"));
+    UnavailableException e = assertThrows(UnavailableException.class, () -> get(refused));
+    assertTrue(e.getMessage().contains("tenant acme, type view"), e.getMessage());
+    assertTrue(e.getMessage().contains("shard " + shard), e.getMessage());
+    assertTrue(e.getMessage().contains("no quorum"), e.getMessage());
+    assertEquals(1, db.wal.shard(shard).nextPosition(), "the DEFINE, no signal");
+
+    Future<SignalAck> retry = signalInBackground(ACME, 5, Durability.LOCAL);
+    FakeReplication.Call call = replication.next();
+    assertEquals(0, call.position(), "waits for the same DEFINE again");
+    call.future().complete(null);
+    assertEquals(1, get(retry).position());
+    assertEquals(1, db.store.read(ACME, VIEW, EntityId.of(5)).count());
+  }
+
+  @Test
+  void shouldCompleteAsyncSignalsAtLocalDurability() throws Exception {
+    SignalAck ack =
+        db.store
+            .signalAsync(VIEW, EntityId.of(9), 1.0, Timestamp.ofMillis(T0))
+            .get(10, TimeUnit.SECONDS);
+    assertEquals(Durability.LOCAL, ack.durability());
+    assertTrue(replication.calls.isEmpty());
+  }
+}

@@ -1,0 +1,100 @@
+package io.tidaldb.store.component;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.replication.Replication;
+import io.tidaldb.router.HashShardRouter;
+import io.tidaldb.wal.WalConfig;
+import io.tidaldb.wal.WalEngine;
+import java.lang.reflect.Proxy;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class StoreComponentTest {
+  @TempDir Path dir;
+
+  StoreComponent.Config config() {
+    return (StoreComponent.Config)
+        Proxy.newProxyInstance(
+            getClass().getClassLoader(),
+            new Class<?>[] {StoreComponent.Config.class},
+            (proxy, method, args) ->
+                method.getName().equals("directory")
+                    ? dir.resolve("store").toString()
+                    : method.getDefaultValue());
+  }
+
+  @Test
+  void shouldAttachTheEngineToReplicationAndDetachItBeforeClosing() {
+    List<String> calls = new CopyOnWriteArrayList<>();
+    List<Object> attached = new CopyOnWriteArrayList<>();
+    Replication replication =
+        (Replication)
+            Proxy.newProxyInstance(
+                getClass().getClassLoader(),
+                new Class<?>[] {Replication.class},
+                (proxy, method, args) -> {
+                  calls.add(method.getName());
+                  switch (method.getName()) {
+                    case "attach" -> attached.add(args[0]);
+                    case "detach" -> {
+                      assertSame(attached.get(0), args[0]);
+                      ((SignalStore) args[0]).status(); // still open
+                    }
+                    case "whenStored" -> {
+                      return CompletableFuture.completedFuture(null);
+                    }
+                    case "region" -> {
+                      return RegionId.of(0);
+                    }
+                    default -> {}
+                  }
+                  return null;
+                });
+    try (WalEngine wal =
+        WalEngine.open(WalConfig.builder(dir.resolve("wal")).shardCount(2).build())) {
+      StoreComponent store =
+          new StoreComponent(wal, new HashShardRouter(2), replication, config(), Map.of());
+      assertEquals(List.of("attach"), calls);
+      store.signal(
+          TenantId.DEFAULT,
+          SignalType.of("view"),
+          EntityId.of(1),
+          1.0,
+          Timestamp.now(),
+          Durability.QUORUM);
+      assertEquals(
+          List.of("attach", "checkLeader", "whenStored", "whenStored"), calls); // DEFINE, QUORUM
+      store.deactivate();
+      assertEquals("detach", calls.get(calls.size() - 1));
+      assertThrows(UnavailableException.class, store::status);
+    }
+  }
+
+  @Test
+  void shouldServeASingleRegionWithoutReplication() {
+    try (WalEngine wal =
+        WalEngine.open(WalConfig.builder(dir.resolve("wal")).shardCount(2).build())) {
+      StoreComponent store =
+          new StoreComponent(wal, new HashShardRouter(2), null, config(), Map.of());
+      store.signal(SignalType.of("view"), EntityId.of(1), 1.0, Timestamp.now());
+      assertEquals(1, store.read(SignalType.of("view"), EntityId.of(1)).count());
+      store.deactivate();
+    }
+  }
+}
