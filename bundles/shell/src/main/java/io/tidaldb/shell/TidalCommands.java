@@ -12,6 +12,7 @@ import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.TidalException;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.replication.Replication;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.LongSupplier;
@@ -31,6 +32,7 @@ public final class TidalCommands {
   static final String STATUS_USAGE = "usage: tidal:status";
 
   private final Supplier<SignalStore> store;
+  private final Supplier<List<Replication>> replications;
   private final LongSupplier clock;
   private long lastStatusMillis = -1;
   private long lastStatusAccepted;
@@ -42,7 +44,20 @@ public final class TidalCommands {
    * @param clock the wall clock in ms
    */
   public TidalCommands(Supplier<SignalStore> store, LongSupplier clock) {
+    this(store, List::of, clock);
+  }
+
+  /**
+   * Creates the commands with the replications {@code tidal:status} reports.
+   *
+   * @param store supplies the current store, or null while none is registered
+   * @param replications supplies the registered replications (empty on a single-region node)
+   * @param clock the wall clock in ms
+   */
+  public TidalCommands(
+      Supplier<SignalStore> store, Supplier<List<Replication>> replications, LongSupplier clock) {
     this.store = store;
+    this.replications = replications;
     this.clock = clock;
   }
 
@@ -150,7 +165,9 @@ public final class TidalCommands {
 
   /**
    * {@code tidal:status}: prints the store's shards with their WAL, applied and snapshot positions,
-   * and the ingest rate since the store opened and since the previous {@code tidal:status}.
+   * and the ingest rate since the store opened and since the previous {@code tidal:status}; then,
+   * if replications are registered, a table of each region's role, leader and epoch per shard and
+   * every region's HWM and lag (see {@link ReplicationTable}).
    *
    * @param args none
    * @return the status lines
@@ -159,6 +176,12 @@ public final class TidalCommands {
     if (args.length != 0) {
       return STATUS_USAGE;
     }
+    String table = ReplicationTable.format(replications.get());
+    String text = storeStatus();
+    return table.isEmpty() ? text : text + "\n" + table;
+  }
+
+  private String storeStatus() {
     try {
       StoreStatus st = current().status();
       long now = clock.getAsLong();

@@ -1,7 +1,9 @@
 package io.tidaldb.shell.component;
 
 import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.replication.Replication;
 import io.tidaldb.shell.TidalCommands;
+import java.util.List;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -14,6 +16,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * <p>The store reference is optional and dynamic (a volatile field: DS constructor injection only
  * supports static references): the commands stay registered while the store or WAL bundle is
  * stopped and answer {@code error: store unavailable ...} instead of Gogo's "command not found".
+ * The replication reference is multiple, optional and dynamic: {@code tidal:status} adds a table of
+ * every region's replication when there are any (one per region configured in this framework).
  */
 @Component(
     service = TidalCommandsComponent.class,
@@ -29,10 +33,22 @@ public final class TidalCommandsComponent {
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
   private volatile SignalStore store;
 
-  private final TidalCommands commands = new TidalCommands(() -> store, System::currentTimeMillis);
+  @Reference(
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC,
+      service = Replication.class)
+  private volatile List<Replication> replications;
+
+  private final TidalCommands commands =
+      new TidalCommands(() -> store, this::currentReplications, System::currentTimeMillis);
 
   /** Creates the component; DS injects the store whenever one is registered. */
   public TidalCommandsComponent() {}
+
+  private List<Replication> currentReplications() {
+    List<Replication> r = replications;
+    return r == null ? List.of() : r;
+  }
 
   /**
    * Stores a signal now and prints once it is durable.
@@ -68,12 +84,14 @@ public final class TidalCommandsComponent {
   }
 
   /**
-   * Prints the store's status.
+   * Prints the store's status and, with replication, every region's leaders, HWMs and lag.
    *
    * @param args none
    * @return the lines to print
    */
-  @Descriptor("shards, WAL and snapshot positions, rates: tidal:status")
+  @Descriptor(
+      "shards, WAL and snapshot positions, rates, and replication leaders, HWMs and lag:"
+          + " tidal:status")
   public String status(String... args) {
     return commands.status(args);
   }
