@@ -202,6 +202,45 @@ public final class QuorumTracker {
   }
 
   /**
+   * Fails every pending wait (this region stopped leading the shard).
+   *
+   * @param reason why, for the exception's message
+   * @return how many waits failed
+   */
+  public int failAll(String reason) {
+    List<Waiter> failed;
+    synchronized (this) {
+      failed = new ArrayList<>(waiters);
+      waiters.clear();
+    }
+    for (Waiter w : failed) {
+      w.future.completeExceptionally(
+          new UnavailableException(
+              "shard "
+                  + shard
+                  + ": position "
+                  + w.position
+                  + " not confirmed at "
+                  + w.level
+                  + ": "
+                  + reason
+                  + " (the record is durable on this region and may still be replicated)"));
+    }
+    return failed.size();
+  }
+
+  /**
+   * Returns a region's durable position as last reported.
+   *
+   * @param region a region of the shard
+   * @return its durable position, {@code -1} if the region is not one of the shard's
+   */
+  public synchronized long durable(RegionId region) {
+    int i = indexOf(region);
+    return i < 0 ? -1 : durable[i];
+  }
+
+  /**
    * Returns how many waits are pending.
    *
    * @return the count

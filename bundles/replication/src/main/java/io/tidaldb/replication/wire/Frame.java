@@ -193,6 +193,34 @@ public final class Frame {
     return buffer.get(offset + FrameDescriptor.VOTE_GRANTED_OFFSET) == 1;
   }
 
+  /**
+   * Returns an EPOCH_END_REQUEST's last epoch.
+   *
+   * @return the epoch of the follower's last durable batch
+   */
+  public long epochEndRequestLastEpoch() {
+    return readLong(
+        FrameDescriptor.EPOCH_END_REQUEST, FrameDescriptor.EPOCH_END_REQUEST_LAST_EPOCH_OFFSET);
+  }
+
+  /**
+   * Returns an EPOCH_END's found epoch.
+   *
+   * @return the leader's largest log epoch not above the one asked for
+   */
+  public long epochEndFoundEpoch() {
+    return readLong(FrameDescriptor.EPOCH_END, FrameDescriptor.EPOCH_END_FOUND_EPOCH_OFFSET);
+  }
+
+  /**
+   * Returns an EPOCH_END's end position.
+   *
+   * @return where the found epoch ends in the leader's log
+   */
+  public long epochEndPosition() {
+    return readLong(FrameDescriptor.EPOCH_END, FrameDescriptor.EPOCH_END_POSITION_OFFSET);
+  }
+
   @Override
   public String toString() {
     return buffer == null

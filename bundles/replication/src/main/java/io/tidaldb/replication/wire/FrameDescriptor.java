@@ -43,6 +43,8 @@ import java.util.zip.CRC32C;
  *     5 HEARTBEAT_ACK       16  32 hwm          40 echo nanos
  *     6 VOTE_REQUEST        16  32 last epoch   40 hwm
  *     7 VOTE                 1  32 granted (byte: 0/1)
+ *     8 EPOCH_END_REQUEST    8  32 last epoch
+ *     9 EPOCH_END           16  32 found epoch  40 end position
  * </pre>
  *
  * <p>{@code epoch} is the sender's epoch for the message (the batch's epoch for WAL_BATCH); {@code
@@ -107,11 +109,17 @@ public final class FrameDescriptor {
   /** Type of a vote. */
   public static final short VOTE = 7;
 
+  /** A follower asks its new leader where the epoch of its last durable batch ends. */
+  public static final short EPOCH_END_REQUEST = 8;
+
+  /** The leader's answer to EPOCH_END_REQUEST. */
+  public static final short EPOCH_END = 9;
+
   /** The smallest message type. */
   public static final short MIN_TYPE = WAL_BATCH;
 
   /** The largest message type. */
-  public static final short MAX_TYPE = VOTE;
+  public static final short MAX_TYPE = EPOCH_END;
 
   /** Offset of ACK's durable hwm (long). */
   public static final int ACK_HWM_OFFSET = 32;
@@ -140,14 +148,32 @@ public final class FrameDescriptor {
   /** Offset of VOTE's granted byte (0 or 1). */
   public static final int VOTE_GRANTED_OFFSET = 32;
 
+  /** Offset of EPOCH_END_REQUEST's last epoch (of the follower's last durable batch). */
+  public static final int EPOCH_END_REQUEST_LAST_EPOCH_OFFSET = 32;
+
+  /** Offset of EPOCH_END's found epoch (the leader's largest epoch not above the one asked). */
+  public static final int EPOCH_END_FOUND_EPOCH_OFFSET = 32;
+
+  /** Offset of EPOCH_END's end position (where the found epoch ends in the leader's log). */
+  public static final int EPOCH_END_POSITION_OFFSET = 40;
+
   /** The largest fixed body (HEARTBEAT, HEARTBEAT_ACK, VOTE_REQUEST). */
   public static final int MAX_FIXED_BODY_LENGTH = 16;
 
   private static final String[] NAMES = {
-    null, "WAL_BATCH", "ACK", "RESEND_REQUEST", "HEARTBEAT", "HEARTBEAT_ACK", "VOTE_REQUEST", "VOTE"
+    null,
+    "WAL_BATCH",
+    "ACK",
+    "RESEND_REQUEST",
+    "HEARTBEAT",
+    "HEARTBEAT_ACK",
+    "VOTE_REQUEST",
+    "VOTE",
+    "EPOCH_END_REQUEST",
+    "EPOCH_END"
   };
 
-  private static final int[] BODY_LENGTHS = {0, -1, 8, 8, 16, 16, 16, 1};
+  private static final int[] BODY_LENGTHS = {0, -1, 8, 8, 16, 16, 16, 1, 8, 16};
 
   private static final int CHUNK = 256;
 

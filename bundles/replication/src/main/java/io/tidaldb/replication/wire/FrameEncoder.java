@@ -3,6 +3,8 @@ package io.tidaldb.replication.wire;
 import static io.tidaldb.replication.wire.FrameDescriptor.ACK;
 import static io.tidaldb.replication.wire.FrameDescriptor.BODY_OFFSET;
 import static io.tidaldb.replication.wire.FrameDescriptor.CRC_OFFSET;
+import static io.tidaldb.replication.wire.FrameDescriptor.EPOCH_END;
+import static io.tidaldb.replication.wire.FrameDescriptor.EPOCH_END_REQUEST;
 import static io.tidaldb.replication.wire.FrameDescriptor.HEADER_LENGTH;
 import static io.tidaldb.replication.wire.FrameDescriptor.HEARTBEAT;
 import static io.tidaldb.replication.wire.FrameDescriptor.HEARTBEAT_ACK;
@@ -178,6 +180,45 @@ public final class FrameEncoder {
     header(dst, offset, VOTE, shard, sender, epoch, 1);
     dst.put(offset + FrameDescriptor.VOTE_GRANTED_OFFSET, granted ? (byte) 1 : (byte) 0);
     return finish(dst, offset, 1);
+  }
+
+  /**
+   * Writes an EPOCH_END_REQUEST frame.
+   *
+   * @param dst the destination buffer (little-endian)
+   * @param offset where the frame starts
+   * @param shard the shard
+   * @param sender the follower's region id
+   * @param epoch the epoch of the leader it follows
+   * @param lastEpoch the epoch of the follower's last durable batch
+   * @return the frame's length
+   */
+  public int epochEndRequest(
+      ByteBuffer dst, int offset, int shard, int sender, long epoch, long lastEpoch) {
+    return oneLong(dst, offset, EPOCH_END_REQUEST, shard, sender, epoch, lastEpoch);
+  }
+
+  /**
+   * Writes an EPOCH_END frame.
+   *
+   * @param dst the destination buffer (little-endian)
+   * @param offset where the frame starts
+   * @param shard the shard
+   * @param sender the leader's region id
+   * @param epoch the leader's epoch
+   * @param foundEpoch the leader's largest log epoch not above the one asked for
+   * @param endPosition where {@code foundEpoch} ends in the leader's log
+   * @return the frame's length
+   */
+  public int epochEnd(
+      ByteBuffer dst,
+      int offset,
+      int shard,
+      int sender,
+      long epoch,
+      long foundEpoch,
+      long endPosition) {
+    return twoLongs(dst, offset, EPOCH_END, shard, sender, epoch, foundEpoch, endPosition);
   }
 
   private int oneLong(

@@ -75,6 +75,16 @@ class FrameFormatTest {
           + "6400000000000000";
   static final String VOTE_HEX =
       HEADER_PREFIX + "0700" + SHARD_SENDER_EPOCH + "01000000" + "c8f52c01" + "01";
+  static final String EPOCH_END_REQUEST_HEX =
+      HEADER_PREFIX + "0800" + SHARD_SENDER_EPOCH + "08000000" + "ac6b8413" + "0600000000000000";
+  static final String EPOCH_END_HEX =
+      HEADER_PREFIX
+          + "0900"
+          + SHARD_SENDER_EPOCH
+          + "10000000"
+          + "b63d4dbe"
+          + "0600000000000000"
+          + "6400000000000000";
 
   /** Every fixture, indexed by message type (index 0 unused). */
   static final List<String> FIXTURES =
@@ -86,7 +96,9 @@ class FrameFormatTest {
           HEARTBEAT_HEX,
           HEARTBEAT_ACK_HEX,
           VOTE_REQUEST_HEX,
-          VOTE_HEX);
+          VOTE_HEX,
+          EPOCH_END_REQUEST_HEX,
+          EPOCH_END_HEX);
 
   private final FrameEncoder encoder = new FrameEncoder(1 << 16);
   private final FrameDecoder decoder = new FrameDecoder(1 << 16);
@@ -103,6 +115,8 @@ class FrameFormatTest {
     assertPinned(HEARTBEAT_ACK_HEX, encoder.heartbeatAck(out, 0, SHARD, SENDER, EPOCH, 99, NANOS));
     assertPinned(VOTE_REQUEST_HEX, encoder.voteRequest(out, 0, SHARD, SENDER, EPOCH, 6, 100));
     assertPinned(VOTE_HEX, encoder.vote(out, 0, SHARD, SENDER, EPOCH, true));
+    assertPinned(EPOCH_END_REQUEST_HEX, encoder.epochEndRequest(out, 0, SHARD, SENDER, EPOCH, 6));
+    assertPinned(EPOCH_END_HEX, encoder.epochEnd(out, 0, SHARD, SENDER, EPOCH, 6, 100));
   }
 
   @Test
@@ -146,6 +160,9 @@ class FrameFormatTest {
     assertEquals(6, fixture(6).getLong(FrameDescriptor.VOTE_REQUEST_LAST_EPOCH_OFFSET));
     assertEquals(100, fixture(6).getLong(FrameDescriptor.VOTE_REQUEST_HWM_OFFSET));
     assertEquals(1, fixture(7).get(FrameDescriptor.VOTE_GRANTED_OFFSET));
+    assertEquals(6, fixture(8).getLong(FrameDescriptor.EPOCH_END_REQUEST_LAST_EPOCH_OFFSET));
+    assertEquals(6, fixture(9).getLong(FrameDescriptor.EPOCH_END_FOUND_EPOCH_OFFSET));
+    assertEquals(100, fixture(9).getLong(FrameDescriptor.EPOCH_END_POSITION_OFFSET));
   }
 
   @Test
@@ -167,6 +184,9 @@ class FrameFormatTest {
     assertEquals(6, decoder.decode(fixture(6)).voteRequestLastEpoch());
     assertEquals(100, decoder.decode(fixture(6)).voteRequestHwm());
     assertEquals(true, decoder.decode(fixture(7)).voteGranted());
+    assertEquals(6, decoder.decode(fixture(8)).epochEndRequestLastEpoch());
+    assertEquals(6, decoder.decode(fixture(9)).epochEndFoundEpoch());
+    assertEquals(100, decoder.decode(fixture(9)).epochEndPosition());
     Frame vote = decoder.decode(fixture(7));
     assertThrows(IllegalStateException.class, vote::ackHwm);
   }
@@ -214,7 +234,12 @@ class FrameFormatTest {
                 + FrameDescriptor.VOTE_REQUEST_LAST_EPOCH_OFFSET
                 + " "
                 + FrameDescriptor.VOTE_REQUEST_HWM_OFFSET,
-            "7 VOTE 1 " + FrameDescriptor.VOTE_GRANTED_OFFSET);
+            "7 VOTE 1 " + FrameDescriptor.VOTE_GRANTED_OFFSET,
+            "8 EPOCH_END_REQUEST 8 " + FrameDescriptor.EPOCH_END_REQUEST_LAST_EPOCH_OFFSET,
+            "9 EPOCH_END 16 "
+                + FrameDescriptor.EPOCH_END_FOUND_EPOCH_OFFSET
+                + " "
+                + FrameDescriptor.EPOCH_END_POSITION_OFFSET);
     for (int type = FrameDescriptor.MIN_TYPE; type <= FrameDescriptor.MAX_TYPE; type++) {
       assertEquals(
           type, FrameDescriptor.class.getField(FrameDescriptor.typeName(type)).getShort(null));

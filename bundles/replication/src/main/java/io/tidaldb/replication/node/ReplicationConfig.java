@@ -1,0 +1,128 @@
+package io.tidaldb.replication.node;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.replication.leadership.LeadershipConfig;
+import io.tidaldb.replication.shipping.ShippingConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * One region's replication settings.
+ *
+ * @param self this region, one of {@code regions}
+ * @param regions every region of the cluster, in the same order everywhere
+ * @param directory where each shard's epoch and vote are kept ({@code epoch-NNNN.dat})
+ * @param heartbeatInterval how often a leader heartbeats
+ * @param electionTimeout silence after which a follower runs for leader and a leader steps down
+ * @param durabilityTimeout how long a QUORUM or ALL wait lasts before it fails
+ * @param shipping the WAL shippers' settings
+ * @param idlePark how long the replication thread parks when it found no work
+ */
+public record ReplicationConfig(
+    RegionId self,
+    List<RegionId> regions,
+    Path directory,
+    Duration heartbeatInterval,
+    Duration electionTimeout,
+    Duration durabilityTimeout,
+    ShippingConfig shipping,
+    Duration idlePark) {
+  /** 5 s: what a QUORUM or ALL wait lasts by default. */
+  public static final Duration DEFAULT_DURABILITY_TIMEOUT = Duration.ofSeconds(5);
+
+  /** 100 µs: the replication thread's park when idle (bounds shipping latency). */
+  public static final Duration DEFAULT_IDLE_PARK = Duration.ofNanos(100_000);
+
+  /** Checks every value. */
+  public ReplicationConfig {
+    Objects.requireNonNull(self, "self");
+    Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(shipping, "shipping");
+    regions = List.copyOf(regions);
+    if (!regions.contains(self)) {
+      throw new InvalidArgumentException("regions", regions, "must contain this region " + self);
+    }
+    if (new HashSet<>(regions).size() != regions.size()) {
+      throw new InvalidArgumentException("regions", regions, "must not repeat a region");
+    }
+    positive("heartbeatInterval", heartbeatInterval);
+    positive("durabilityTimeout", durabilityTimeout);
+    positive("idlePark", idlePark);
+    if (electionTimeout == null
+        || electionTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+      throw new InvalidArgumentException(
+          "electionTimeout",
+          electionTimeout,
+          "must be at least twice the heartbeat interval " + heartbeatInterval);
+    }
+  }
+
+  /**
+   * Returns the settings with every default: 50 ms heartbeats, 250 ms election timeout, 5 s
+   * durability timeout, {@link ShippingConfig#DEFAULTS}.
+   *
+   * @param self this region
+   * @param regions every region
+   * @param directory where epochs are kept
+   * @return the settings
+   */
+  public static ReplicationConfig defaults(RegionId self, List<RegionId> regions, Path directory) {
+    return new ReplicationConfig(
+        self,
+        regions,
+        directory,
+        Duration.ofNanos(LeadershipConfig.DEFAULT_HEARTBEAT_INTERVAL_NANOS),
+        Duration.ofNanos(LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS),
+        DEFAULT_DURABILITY_TIMEOUT,
+        ShippingConfig.DEFAULTS,
+        DEFAULT_IDLE_PARK);
+  }
+
+  /**
+   * Returns a copy with other leadership timings.
+   *
+   * @param heartbeat the heartbeat interval
+   * @param election the election timeout
+   * @return the copy
+   */
+  public ReplicationConfig withTimings(Duration heartbeat, Duration election) {
+    return new ReplicationConfig(
+        self, regions, directory, heartbeat, election, durabilityTimeout, shipping, idlePark);
+  }
+
+  /**
+   * Returns a copy with another durability timeout.
+   *
+   * @param timeout the timeout
+   * @return the copy
+   */
+  public ReplicationConfig withDurabilityTimeout(Duration timeout) {
+    return new ReplicationConfig(
+        self, regions, directory, heartbeatInterval, electionTimeout, timeout, shipping, idlePark);
+  }
+
+  /**
+   * Returns the leadership settings of one shard (the jitter seed differs per shard and region).
+   *
+   * @param shard the shard
+   * @return the settings
+   */
+  LeadershipConfig leadership(int shard) {
+    return new LeadershipConfig(
+        regions,
+        self,
+        heartbeatInterval.toNanos(),
+        electionTimeout.toNanos(),
+        31L * shard + self.value());
+  }
+
+  private static void positive(String name, Duration value) {
+    if (value == null || value.isZero() || value.isNegative()) {
+      throw new InvalidArgumentException(name, value, "must be > 0");
+    }
+  }
+}

@@ -1,0 +1,210 @@
+package io.tidaldb.replication.node;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.StorageException;
+import io.tidaldb.api.replication.ReplicaState;
+import io.tidaldb.api.replication.Replication;
+import io.tidaldb.api.replication.ShardReplicationStatus;
+import io.tidaldb.api.transport.Transport;
+import io.tidaldb.api.transport.TransportEndpoint;
+import io.tidaldb.api.wal.WriteAheadLog;
+import io.tidaldb.replication.wire.Frame;
+import io.tidaldb.replication.wire.FrameDecoder;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One region's replication over its {@link WriteAheadLog} and a {@link Transport}: a {@link
+ * ShardReplica} per shard, driven by one replication thread ({@code tidal-replication-<region>})
+ * and by the frames the transport delivers. Implements the {@link Replication} contract its store
+ * consults. Plain Java; the DS component in {@code io.tidaldb.replication.component} and the test
+ * kit both build it.
+ */
+public final class ReplicationNode implements Replication, AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(ReplicationNode.class);
+  private static final long JOIN_MILLIS = 5_000;
+
+  private final ReplicationConfig config;
+  private final LongSupplier clock;
+  private final ShardReplica[] shards;
+  private final TransportEndpoint endpoint;
+  private final FrameDecoder decoder;
+  private final AtomicReference<ReplicaState> state = new AtomicReference<>();
+  private final DropCounters drops;
+  private final Thread agent;
+  private volatile boolean running = true;
+
+  /**
+   * Opens the region's endpoint on {@code transport} and starts replicating every shard of {@code
+   * wal}: each shard starts as a follower with no known leader, at its saved epoch.
+   *
+   * @param config the settings
+   * @param wal this region's log
+   * @param transport the transport between regions
+   * @param clock the monotonic time in nanoseconds ({@code System::nanoTime} outside tests)
+   * @throws StorageException if the epoch directory cannot be created or an epoch file is corrupt
+   */
+  public ReplicationNode(
+      ReplicationConfig config, WriteAheadLog wal, Transport transport, LongSupplier clock) {
+    this.config = Objects.requireNonNull(config, "config");
+    this.clock = Objects.requireNonNull(clock, "clock");
+    Objects.requireNonNull(wal, "wal");
+    try {
+      Files.createDirectories(config.directory());
+    } catch (IOException e) {
+      throw new StorageException("cannot create epoch directory " + config.directory(), e);
+    }
+    this.drops = new DropCounters(config.self());
+    this.decoder = new FrameDecoder(transport.maxFrameBytes());
+    this.endpoint = transport.open(config.self(), this::onFrame);
+    this.shards = new ShardReplica[wal.shardCount()];
+    long now = clock.getAsLong();
+    for (int i = 0; i < shards.length; i++) {
+      shards[i] = new ShardReplica(i, config, wal.shard(i), endpoint, state::get, drops, now);
+    }
+    this.agent = new Thread(this::run, "tidal-replication-" + config.self());
+    agent.setDaemon(true);
+    agent.start();
+    LOG.info(
+        "replication of {} started: {} shards, regions {}, transport {}",
+        config.self(),
+        shards.length,
+        config.regions(),
+        transport.name());
+  }
+
+  @Override
+  public RegionId region() {
+    return config.self();
+  }
+
+  @Override
+  public List<RegionId> regions() {
+    return config.regions();
+  }
+
+  @Override
+  public void checkLeader(int shard) {
+    replica(shard).checkLeader();
+  }
+
+  @Override
+  public CompletableFuture<Void> whenStored(int shard, long position, Durability level) {
+    Objects.requireNonNull(level, "level");
+    return replica(shard).whenStored(position, level, clock.getAsLong());
+  }
+
+  @Override
+  public void attach(ReplicaState store) {
+    Objects.requireNonNull(store, "store");
+    if (!state.compareAndSet(null, store) && state.get() != store) {
+      throw new InvalidArgumentException(
+          "store", store, "another store is attached to the replication of " + config.self());
+    }
+  }
+
+  @Override
+  public void detach(ReplicaState store) {
+    state.compareAndSet(store, null);
+  }
+
+  @Override
+  public List<ShardReplicationStatus> status() {
+    long now = clock.getAsLong();
+    List<ShardReplicationStatus> list = new ArrayList<>(shards.length);
+    for (ShardReplica s : shards) {
+      list.add(s.status(now));
+    }
+    return list;
+  }
+
+  /**
+   * Returns how many received frames were dropped for a cause.
+   *
+   * @param cause the cause
+   * @return the count
+   */
+  public long dropped(NodeDrop cause) {
+    return drops.count(cause);
+  }
+
+  /** Stops the replication thread, steps down from every shard and closes the endpoint. */
+  @Override
+  public void close() {
+    if (!running) {
+      return;
+    }
+    running = false;
+    LockSupport.unpark(agent);
+    try {
+      agent.join(JOIN_MILLIS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    for (ShardReplica s : shards) {
+      s.close();
+    }
+    endpoint.close();
+    LOG.info("replication of {} closed", config.self());
+  }
+
+  private ShardReplica replica(int shard) {
+    if (shard < 0 || shard >= shards.length) {
+      throw new InvalidArgumentException("shard", shard, "must be 0.." + (shards.length - 1));
+    }
+    return shards[shard];
+  }
+
+  private void onFrame(RegionId from, ByteBuffer frame) {
+    if (!running) {
+      return;
+    }
+    Frame f;
+    try {
+      f = decoder.decode(frame.duplicate());
+    } catch (InvalidArgumentException e) {
+      drops.drop(NodeDrop.MALFORMED, from, e.getMessage());
+      return;
+    }
+    if (f.sender() != from.value() || !config.regions().contains(from)) {
+      drops.drop(NodeDrop.UNKNOWN_SENDER, from, f + "; regions are " + config.regions());
+      return;
+    }
+    if (f.shard() >= shards.length) {
+      drops.drop(
+          NodeDrop.UNKNOWN_SHARD, from, f + " names shard " + f.shard() + " of " + shards.length);
+      return;
+    }
+    shards[f.shard()].onFrame(from, f, frame, clock.getAsLong());
+  }
+
+  private void run() {
+    long park = config.idlePark().toNanos();
+    while (running) {
+      int work = 0;
+      long now = clock.getAsLong();
+      for (ShardReplica s : shards) {
+        try {
+          work += s.doWork(now);
+        } catch (RuntimeException e) {
+          LOG.error("replication of {}: shard work failed; continuing", config.self(), e);
+        }
+      }
+      if (work == 0) {
+        LockSupport.parkNanos(park);
+      }
+    }
+  }
+}

@@ -1,0 +1,477 @@
+package io.tidaldb.replication.node;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.TidalException;
+import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.replication.NotLeaderException;
+import io.tidaldb.api.replication.ReplicaState;
+import io.tidaldb.api.replication.ShardReplicationStatus;
+import io.tidaldb.api.replication.ShardReplicationStatus.RegionProgress;
+import io.tidaldb.api.replication.ShardReplicationStatus.Role;
+import io.tidaldb.api.transport.TransportEndpoint;
+import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.api.wal.WalBatch;
+import io.tidaldb.api.wal.WalReader;
+import io.tidaldb.replication.leadership.FileEpochStore;
+import io.tidaldb.replication.leadership.LeadershipListener;
+import io.tidaldb.replication.leadership.LeadershipState;
+import io.tidaldb.replication.leadership.ShardLeadership;
+import io.tidaldb.replication.leadership.ShardLogReplicaLog;
+import io.tidaldb.replication.shipping.FollowerDb;
+import io.tidaldb.replication.shipping.QuorumTracker;
+import io.tidaldb.replication.shipping.WalShipper;
+import io.tidaldb.replication.wire.Frame;
+import io.tidaldb.replication.wire.FrameDescriptor;
+import io.tidaldb.replication.wire.FrameEncoder;
+import io.tidaldb.replication.wire.LeadershipFrames;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One shard of one region's replication: its {@link ShardLeadership}, and depending on the role
+ * either the leader side ({@link QuorumTracker}, one {@link WalShipper} per synced follower) or the
+ * follower side ({@link FollowerDb} behind the epoch sync).
+ *
+ * <p>Becoming leader of epoch {@code E}: wait until the log holds no pending replicated batch,
+ * raise the log's epoch to {@code E}, then accept local writes ({@link #checkLeader}). Following a
+ * leader of epoch {@code E}: wait until the log is quiet, ask the leader where the epoch of the
+ * last local batch ends in its log (EPOCH_END_REQUEST), cut the local log there if it is longer
+ * ({@link ReplicaState#truncateLog}, state kept), then acknowledge the HWM with epoch {@code E},
+ * which makes the leader start a shipper at that HWM. Batches are taken only from the known leader
+ * and only once synced.
+ *
+ * <p>Threads: the replication thread calls {@link #doWork}; the transport's delivery thread calls
+ * {@link #onFrame}; store threads call {@link #checkLeader} and {@link #whenStored}. Leadership,
+ * shippers and sync state are guarded by this object's monitor; WAL batches are handled under the
+ * {@link FollowerDb}'s monitor, which a log cut also holds.
+ */
+final class ShardReplica implements LeadershipListener {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardReplica.class);
+  private static final long EXPIRE_EVERY_NANOS = 5_000_000L;
+
+  private enum Sync {
+    NONE,
+    WAIT_QUIET,
+    REQUESTED,
+    SYNCED
+  }
+
+  private final int shard;
+  private final ReplicationConfig config;
+  private final ShardLog log;
+  private final TransportEndpoint endpoint;
+  private final Supplier<ReplicaState> state;
+  private final DropCounters drops;
+  private final ShardLeadership leadership;
+  private final LeadershipFrames frames;
+  private final FollowerDb follower;
+  private final FrameEncoder encoder = new FrameEncoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH);
+  private final ByteBuffer out =
+      ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH + FrameDescriptor.MAX_FIXED_BODY_LENGTH)
+          .order(ByteOrder.LITTLE_ENDIAN);
+  private final Map<RegionId, WalShipper> shippers = new LinkedHashMap<>();
+  private final DurableTimeline timeline = new DurableTimeline(4096);
+
+  private volatile boolean leaderReady;
+  private volatile QuorumTracker tracker;
+  private volatile RegionId leader;
+  private volatile long epoch;
+  private volatile boolean synced;
+  private volatile long leaderHwmHeard;
+  private volatile long batchesSinceSync;
+  private long pendingLeaderEpoch = -1;
+  private Sync sync = Sync.NONE;
+  private long syncEpoch;
+  private long requestedLastEpoch;
+  private long lastRequestNanos;
+  private boolean answered;
+  private long answerFoundEpoch;
+  private long answerEnd;
+  private long lastExpireNanos;
+  private boolean waitingForStoreLogged;
+
+  ShardReplica(
+      int shard,
+      ReplicationConfig config,
+      ShardLog log,
+      TransportEndpoint endpoint,
+      Supplier<ReplicaState> state,
+      DropCounters drops,
+      long nowNanos) {
+    this.shard = shard;
+    this.config = config;
+    this.log = log;
+    this.endpoint = endpoint;
+    this.state = state;
+    this.drops = drops;
+    this.frames = new LeadershipFrames(shard, endpoint);
+    this.follower = new FollowerDb(log, endpoint);
+    this.leadership =
+        new ShardLeadership(
+            config.leadership(shard),
+            new ShardLogReplicaLog(log),
+            new FileEpochStore(config.directory(), shard),
+            frames,
+            this,
+            nowNanos);
+    this.epoch = leadership.epoch();
+  }
+
+  /** Does what time demands; returns the amount of work done (0 when idle). */
+  synchronized int doWork(long nowNanos) {
+    int work = leadership.doWork(nowNanos);
+    if (pendingLeaderEpoch >= 0) {
+      work += activateLeader();
+    }
+    QuorumTracker t = tracker;
+    if (leaderReady && t != null) {
+      long durable = log.durablePosition();
+      t.onLeaderDurable(durable);
+      timeline.record(durable, nowNanos);
+      for (WalShipper s : shippers.values()) {
+        work += s.doWork(nowNanos);
+      }
+      if (nowNanos - lastExpireNanos >= EXPIRE_EVERY_NANOS) {
+        lastExpireNanos = nowNanos;
+        t.expire(nowNanos);
+      }
+    }
+    if (sync == Sync.WAIT_QUIET || sync == Sync.REQUESTED) {
+      work += syncStep(nowNanos);
+    }
+    return work;
+  }
+
+  /** Handles a frame of this shard that arrived from {@code from} (the delivery thread). */
+  void onFrame(RegionId from, Frame f, ByteBuffer raw, long nowNanos) {
+    switch (f.type()) {
+      case FrameDescriptor.WAL_BATCH -> onWalBatch(from, f);
+      case FrameDescriptor.ACK -> onAck(from, f);
+      case FrameDescriptor.RESEND_REQUEST -> onResendRequest(from, f);
+      case FrameDescriptor.EPOCH_END_REQUEST -> onEpochEndRequest(from, f);
+      case FrameDescriptor.EPOCH_END -> onEpochEnd(from, f);
+      default -> onLeadershipFrame(from, f, raw, nowNanos);
+    }
+  }
+
+  /** Throws unless this region leads the shard and accepts local writes. */
+  void checkLeader() {
+    if (!leaderReady) {
+      throw new NotLeaderException(config.self(), shard, epoch, Optional.ofNullable(leader));
+    }
+  }
+
+  /** See {@link io.tidaldb.api.replication.Replication#whenStored}. */
+  CompletableFuture<Void> whenStored(long position, Durability level, long nowNanos) {
+    QuorumTracker t = tracker;
+    if (!leaderReady || t == null) {
+      return CompletableFuture.failedFuture(
+          new UnavailableException(
+              "region "
+                  + config.self()
+                  + " stopped leading shard "
+                  + shard
+                  + " before position "
+                  + position
+                  + " reached "
+                  + level));
+    }
+    t.onLeaderDurable(log.durablePosition());
+    return t.whenDurable(position, level, nowNanos, config.durabilityTimeout().toNanos());
+  }
+
+  /** Returns this shard's replication status as this region knows it. */
+  synchronized ShardReplicationStatus status(long nowNanos) {
+    Role role =
+        switch (leadership.state()) {
+          case LEADER -> Role.LEADER;
+          case CANDIDATE -> Role.CANDIDATE;
+          default -> Role.FOLLOWER;
+        };
+    List<RegionProgress> progress = new ArrayList<>();
+    QuorumTracker t = tracker;
+    long own = log.durablePosition();
+    if (leaderReady && t != null) {
+      for (RegionId r : config.regions()) {
+        long hwm = r.equals(config.self()) ? own : Math.max(0, t.durable(r));
+        progress.add(
+            new RegionProgress(r, hwm, Math.max(0, own - hwm), timeline.lagMillis(hwm, nowNanos)));
+      }
+    } else {
+      long head = Math.max(own, leaderHwmHeard);
+      progress.add(new RegionProgress(config.self(), own, head - own, 0));
+    }
+    return new ShardReplicationStatus(
+        shard, leadership.epoch(), role, Optional.ofNullable(leader), progress);
+  }
+
+  /** Stops shipping and fails pending waits (the node closes). */
+  synchronized void close() {
+    stepDownLeader("the replication of region " + config.self() + " is closing");
+  }
+
+  @Override
+  public void onBecomeLeader(long newEpoch) {
+    epoch = newEpoch;
+    leader = config.self();
+    synced = false;
+    sync = Sync.NONE;
+    pendingLeaderEpoch = newEpoch;
+  }
+
+  @Override
+  public void onBecomeFollower(RegionId newLeader, long newEpoch) {
+    stepDownLeader("region " + newLeader + " leads epoch " + newEpoch);
+    epoch = newEpoch;
+    leader = newLeader;
+    synced = false;
+    sync = Sync.WAIT_QUIET;
+    syncEpoch = newEpoch;
+    answered = false;
+    batchesSinceSync = 0;
+  }
+
+  @Override
+  public void onLeaderLost() {
+    stepDownLeader("leader of epoch " + leadership.epoch() + " lost");
+    leader = null;
+    synced = false;
+    sync = Sync.NONE;
+  }
+
+  private int activateLeader() {
+    if (log.nextPosition() != log.durablePosition()) {
+      return 0; // replicated batches still pending: the log takes one feed at a time
+    }
+    long e = pendingLeaderEpoch;
+    pendingLeaderEpoch = -1;
+    if (leadership.state() != LeadershipState.LEADER || leadership.epoch() != e) {
+      return 0;
+    }
+    if (log.epoch() < e) {
+      log.advanceEpoch(e);
+    }
+    QuorumTracker t = new QuorumTracker(shard, config.regions(), config.self());
+    t.onLeaderDurable(log.durablePosition());
+    tracker = t;
+    leaderReady = true;
+    LOG.info(
+        "region {} leads shard {} in epoch {} from position {}",
+        config.self(),
+        shard,
+        e,
+        log.durablePosition());
+    return 1;
+  }
+
+  private void stepDownLeader(String reason) {
+    pendingLeaderEpoch = -1;
+    if (!leaderReady && tracker == null && shippers.isEmpty()) {
+      return;
+    }
+    leaderReady = false;
+    QuorumTracker t = tracker;
+    tracker = null;
+    for (WalShipper s : shippers.values()) {
+      s.close();
+    }
+    shippers.clear();
+    if (t != null) {
+      int failed = t.failAll(reason);
+      LOG.info(
+          "region {} stops leading shard {}: {} ({} durability waits failed)",
+          config.self(),
+          shard,
+          reason,
+          failed);
+    }
+  }
+
+  private int syncStep(long nowNanos) {
+    RegionId target = leader;
+    if (target == null) {
+      return 0;
+    }
+    if (sync == Sync.WAIT_QUIET) {
+      if (log.nextPosition() != log.durablePosition()) {
+        return 0;
+      }
+      sync = Sync.REQUESTED;
+      requestedLastEpoch = log.lastEpoch();
+      answered = false;
+      sendEpochEndRequest(target, nowNanos);
+      return 1;
+    }
+    if (!answered) {
+      if (nowNanos - lastRequestNanos >= config.heartbeatInterval().toNanos()) {
+        sendEpochEndRequest(target, nowNanos);
+        return 1;
+      }
+      return 0;
+    }
+    return finishSync(target);
+  }
+
+  private int finishSync(RegionId target) {
+    long durable = log.durablePosition();
+    long cut =
+        answerFoundEpoch == requestedLastEpoch
+            ? Math.min(durable, answerEnd)
+            : Math.min(log.endOfEpoch(answerFoundEpoch), answerEnd);
+    if (cut < durable) {
+      ReplicaState store = state.get();
+      if (store == null) {
+        if (!waitingForStoreLogged) {
+          waitingForStoreLogged = true;
+          LOG.warn(
+              "shard {}: must cut the log at {} to follow {} in epoch {}; waiting for the store",
+              shard,
+              cut,
+              target,
+              syncEpoch);
+        }
+        return 0;
+      }
+      try {
+        long removed;
+        synchronized (follower) {
+          removed = store.truncateLog(shard, cut, syncEpoch);
+        }
+        LOG.warn(
+            "shard {}: cut {} records at position {} that the log of {} (epoch {}) does not have;"
+                + " their effect stays in this region's state",
+            shard,
+            removed,
+            cut,
+            target,
+            syncEpoch);
+      } catch (TidalException e) {
+        LOG.error("shard {}: cannot cut the log at {}: {}; retrying", shard, cut, e.getMessage());
+        sync = Sync.WAIT_QUIET;
+        return 0;
+      }
+    }
+    waitingForStoreLogged = false;
+    sync = Sync.SYNCED;
+    synced = true;
+    sendAck(target);
+    LOG.info(
+        "region {} follows {} on shard {} in epoch {} from position {}",
+        config.self(),
+        target,
+        shard,
+        syncEpoch,
+        log.durablePosition());
+    return 1;
+  }
+
+  private void onWalBatch(RegionId from, Frame f) {
+    synchronized (follower) {
+      if (!from.equals(leader)) {
+        drops.drop(NodeDrop.NOT_FROM_LEADER, from, f + "; shard leader is " + leader);
+        return;
+      }
+      if (!synced) {
+        drops.drop(NodeDrop.NOT_SYNCED, from, f.toString()); // resent from our HWM once we ack
+        return;
+      }
+      follower.onWalBatch(from, f.epoch(), f.walBatch());
+      batchesSinceSync++;
+    }
+  }
+
+  private synchronized void onAck(RegionId from, Frame f) {
+    QuorumTracker t = tracker;
+    if (!leaderReady || t == null) {
+      drops.drop(NodeDrop.NOT_LEADING, from, f.toString());
+      return;
+    }
+    long hwm = f.ackHwm();
+    WalShipper shipper = shippers.get(from);
+    if (shipper == null) {
+      if (f.epoch() != leadership.epoch() || hwm > log.durablePosition()) {
+        return; // not a synced follower's ack
+      }
+      shipper = new WalShipper(log, from, endpoint, hwm, config.shipping());
+      shippers.put(from, shipper);
+    } else {
+      shipper.onAck(f.epoch(), hwm);
+    }
+    t.onFollowerHwm(from, hwm);
+  }
+
+  private synchronized void onResendRequest(RegionId from, Frame f) {
+    WalShipper shipper = shippers.get(from);
+    if (shipper != null) {
+      shipper.onResendRequest(f.epoch(), f.resendFrom());
+    }
+  }
+
+  private synchronized void onEpochEndRequest(RegionId from, Frame f) {
+    if (!leaderReady || f.epoch() != leadership.epoch()) {
+      // answered only by an active leader of the asked epoch; the follower asks again
+      drops.drop(NodeDrop.NOT_LEADING, from, f.toString());
+      return;
+    }
+    long end = log.endOfEpoch(f.epochEndRequestLastEpoch());
+    long found = end == 0 ? 0 : epochOfRecord(end - 1);
+    send(
+        from,
+        encoder.epochEnd(out, 0, shard, config.self().value(), leadership.epoch(), found, end));
+  }
+
+  private synchronized void onEpochEnd(RegionId from, Frame f) {
+    if (sync != Sync.REQUESTED || !from.equals(leader) || f.epoch() != syncEpoch) {
+      return;
+    }
+    answered = true;
+    answerFoundEpoch = f.epochEndFoundEpoch();
+    answerEnd = f.epochEndPosition();
+  }
+
+  private synchronized void onLeadershipFrame(
+      RegionId from, Frame f, ByteBuffer raw, long nowNanos) {
+    frames.dispatch(from, raw, leadership, nowNanos);
+    if (f.type() == FrameDescriptor.HEARTBEAT && from.equals(leader)) {
+      leaderHwmHeard = f.heartbeatLeaderHwm();
+      if (synced && batchesSinceSync == 0) {
+        sendAck(from); // the sync ack may have been lost: the leader starts shipping on it
+      }
+    }
+  }
+
+  private long epochOfRecord(long position) {
+    try (WalReader reader = log.openReader(position)) {
+      WalBatch batch = reader.next();
+      return batch == null ? log.lastEpoch() : batch.epoch();
+    }
+  }
+
+  private void sendEpochEndRequest(RegionId to, long nowNanos) {
+    lastRequestNanos = nowNanos;
+    send(
+        to,
+        encoder.epochEndRequest(
+            out, 0, shard, config.self().value(), syncEpoch, requestedLastEpoch));
+  }
+
+  private void sendAck(RegionId to) {
+    send(to, encoder.ack(out, 0, shard, config.self().value(), syncEpoch, log.durablePosition()));
+  }
+
+  private void send(RegionId to, int length) {
+    out.limit(length);
+    endpoint.send(to, out); // lost messages are retried by the protocol
+    out.clear();
+  }
+}

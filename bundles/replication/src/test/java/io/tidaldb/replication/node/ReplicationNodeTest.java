@@ -1,0 +1,239 @@
+package io.tidaldb.replication.node;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.StorageException;
+import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.replication.NotLeaderException;
+import io.tidaldb.api.replication.ShardReplicationStatus;
+import io.tidaldb.api.replication.ShardReplicationStatus.Role;
+import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.api.wal.WalBatch;
+import io.tidaldb.api.wal.WalReader;
+import io.tidaldb.transport.inprocess.InProcessTransport;
+import io.tidaldb.wal.WalConfig;
+import io.tidaldb.wal.WalEngine;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three regions' replication over real WALs and the in-process transport: elections, shipping,
+ * durability levels, failover, and the cut of a deposed leader's unshipped suffix. The store is
+ * stood in for by a {@code ReplicaState} that cuts the WAL (no state to keep here).
+ */
+class ReplicationNodeTest {
+  private static final int SHARDS = 2;
+  private static final List<RegionId> REGIONS =
+      List.of(RegionId.of(0), RegionId.of(1), RegionId.of(2));
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
+
+  @TempDir Path dir;
+  private InProcessTransport transport;
+  private final WalEngine[] wals = new WalEngine[3];
+  private final ReplicationNode[] nodes = new ReplicationNode[3];
+  private final AtomicLong cuts = new AtomicLong();
+
+  @BeforeEach
+  void start() {
+    transport = new InProcessTransport();
+    for (int i = 0; i < 3; i++) {
+      wals[i] =
+          WalEngine.open(WalConfig.builder(dir.resolve("wal-" + i)).shardCount(SHARDS).build());
+      startNode(i);
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    for (int i = 0; i < 3; i++) {
+      if (nodes[i] != null) {
+        nodes[i].close();
+      }
+      wals[i].close();
+    }
+    transport.close();
+  }
+
+  @Test
+  void shouldElectOneLeaderPerShard() {
+    for (int shard = 0; shard < SHARDS; shard++) {
+      int leader = awaitLeader(shard, -1);
+      for (int i = 0; i < 3; i++) {
+        if (i != leader) {
+          int s = shard;
+          int region = i;
+          NotLeaderException e =
+              assertThrows(NotLeaderException.class, () -> nodes[region].checkLeader(s));
+          assertTrue(e.getMessage().contains("does not lead shard " + shard), e.getMessage());
+        }
+      }
+    }
+  }
+
+  @Test
+  void shouldShipToEveryRegionAndMeetQuorumAndAll() throws Exception {
+    int leader = awaitLeader(0, -1);
+    long last = append(leader, 0, 500);
+    nodes[leader].whenStored(0, last, Durability.QUORUM).get(5, TimeUnit.SECONDS);
+    nodes[leader].whenStored(0, last, Durability.ALL).get(5, TimeUnit.SECONDS);
+    awaitIdenticalLogs(0);
+    ShardReplicationStatus status = nodes[leader].status().get(0);
+    assertEquals(Role.LEADER, status.role());
+    assertEquals(3, status.regions().size());
+    status.regions().forEach(r -> assertEquals(last + 1, r.hwm(), r.toString()));
+  }
+
+  @Test
+  void shouldFailQuorumWithinTheTimeoutWhenFollowersAreCutOff() {
+    int leader = awaitLeader(0, -1);
+    for (int i = 0; i < 3; i++) {
+      if (i != leader) {
+        transport.cut(REGIONS.get(leader), REGIONS.get(i));
+      }
+    }
+    long last = append(leader, 0, 10);
+    Exception e =
+        assertThrows(
+            Exception.class,
+            () -> nodes[leader].whenStored(0, last, Durability.QUORUM).get(10, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof UnavailableException, e.toString());
+  }
+
+  @Test
+  void shouldFailOverAndLetTheOldLeaderRejoin() throws Exception {
+    int old = awaitLeader(0, -1);
+    long before = append(old, 0, 100);
+    nodes[old].whenStored(0, before, Durability.ALL).get(5, TimeUnit.SECONDS);
+    long crashed = System.nanoTime();
+    nodes[old].close();
+    nodes[old] = null;
+    int next = awaitLeader(0, old);
+    System.out.printf(
+        "node failover: %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - crashed));
+    long after = append(next, 0, 100);
+    nodes[next].whenStored(0, after, Durability.QUORUM).get(5, TimeUnit.SECONDS);
+    startNode(old);
+    awaitIdenticalLogs(0);
+    assertEquals(after + 1, wals[old].shard(0).durablePosition());
+  }
+
+  @Test
+  void shouldCutTheUnshippedSuffixOfADeposedLeader() throws Exception {
+    int old = awaitLeader(0, -1);
+    long shipped = append(old, 0, 50);
+    nodes[old].whenStored(0, shipped, Durability.ALL).get(5, TimeUnit.SECONDS);
+    for (int i = 0; i < 3; i++) {
+      if (i != old) {
+        transport.cut(REGIONS.get(old), REGIONS.get(i));
+      }
+    }
+    long suffixEnd = appendRaw(wals[old].shard(0), 20); // accepted at LOCAL, never shipped
+    int next = awaitLeader(0, old);
+    long after = append(next, 0, 30);
+    nodes[next].whenStored(0, after, Durability.QUORUM).get(5, TimeUnit.SECONDS);
+    assertEquals(shipped + 20, suffixEnd);
+    transport.healAll();
+    awaitIdenticalLogs(0);
+    assertEquals(1, cuts.get(), "the deposed leader cut its suffix once");
+    assertEquals(after + 1, wals[old].shard(0).durablePosition());
+  }
+
+  private void startNode(int i) {
+    ReplicationConfig config =
+        ReplicationConfig.defaults(REGIONS.get(i), REGIONS, dir.resolve("epochs-" + i))
+            .withTimings(Duration.ofMillis(20), Duration.ofMillis(100))
+            .withDurabilityTimeout(Duration.ofSeconds(2));
+    nodes[i] = new ReplicationNode(config, wals[i], transport, System::nanoTime);
+    WalEngine wal = wals[i];
+    nodes[i].attach(
+        (shard, position, fenceEpoch) -> {
+          cuts.incrementAndGet();
+          return wal.shard(shard).truncateFrom(position);
+        });
+  }
+
+  /** Waits until one running region other than {@code not} leads {@code shard}; returns it. */
+  private int awaitLeader(int shard, int not) {
+    int[] found = {-1};
+    await()
+        .atMost(DEADLINE)
+        .pollInterval(Duration.ofMillis(5))
+        .until(
+            () -> {
+              for (int i = 0; i < 3; i++) {
+                if (i != not && nodes[i] != null) {
+                  try {
+                    nodes[i].checkLeader(shard);
+                    found[0] = i;
+                    return true;
+                  } catch (NotLeaderException e) {
+                    // not this one
+                  }
+                }
+              }
+              return false;
+            });
+    return found[0];
+  }
+
+  /** Appends as the store does on a leader: check leadership, then append and await local. */
+  private long append(int region, int shard, int n) {
+    nodes[region].checkLeader(shard);
+    return appendRaw(wals[region].shard(shard), n);
+  }
+
+  private static long appendRaw(ShardLog log, int n) {
+    long last = -1;
+    if (log.nextPosition() == 0) {
+      last = log.appendDefine(1, "acme", "view");
+    }
+    for (int i = 0; i < n; i++) {
+      last = log.appendSignal(1, i % 17, 1.0, 1_700_000_000_000L + i, i + 1, 1);
+    }
+    log.awaitDurable(last, TimeUnit.SECONDS.toNanos(5));
+    return last;
+  }
+
+  private void awaitIdenticalLogs(int shard) {
+    await()
+        .atMost(DEADLINE)
+        .pollInterval(Duration.ofMillis(10))
+        .until(
+            () -> {
+              List<ByteBuffer> first = batches(wals[0].shard(shard));
+              return !first.isEmpty()
+                  && batches(wals[1].shard(shard)).equals(first)
+                  && batches(wals[2].shard(shard)).equals(first);
+            });
+  }
+
+  /** Copies every durable batch; an empty list if the log was cut while reading (read again). */
+  private static List<ByteBuffer> batches(ShardLog log) {
+    List<ByteBuffer> out = new ArrayList<>();
+    try (WalReader reader = log.openReader(log.startPosition())) {
+      for (WalBatch b = reader.next(); b != null; b = reader.next()) {
+        ByteBuffer src = b.bytes();
+        ByteBuffer copy = ByteBuffer.allocate(src.remaining());
+        copy.put(src.duplicate()).flip();
+        out.add(copy);
+      }
+    } catch (StorageException e) {
+      return List.of(); // cut while reading: the condition is polled again
+    }
+    return out;
+  }
+}
