@@ -1,0 +1,360 @@
+package io.tidaldb.testkit;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.wal.WalConfig;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What a {@link SimulatedCluster} is built from. Immutable: every {@code with*} method returns a
+ * copy and validates its value, throwing an {@link InvalidArgumentException} that names it.
+ *
+ * <p>Defaults ({@link #threeRegions()}): regions 0, 1 and 2; 4 shards; tenant {@code default}; 50
+ * ms heartbeats and a 250 ms election timeout; a 5 s durability timeout; the system clocks; an
+ * in-process transport; data in a fresh temporary directory deleted on close.
+ */
+public final class ClusterConfig {
+  /** The most regions one simulated cluster runs (every region runs in this JVM). */
+  public static final int MAX_REGIONS = 64;
+
+  /** The most shards a cluster may have (the WAL's limit). */
+  public static final int MAX_SHARDS = WalConfig.MAX_SHARDS;
+
+  private final List<RegionId> regions;
+  private final int shards;
+  private final List<String> tenants;
+  private final Path directory;
+  private final Duration heartbeat;
+  private final Duration election;
+  private final Duration durabilityTimeout;
+  private final ManualClock clock;
+  private final TransportFactory transport;
+
+  private ClusterConfig(
+      List<RegionId> regions,
+      int shards,
+      List<String> tenants,
+      Path directory,
+      Duration heartbeat,
+      Duration election,
+      Duration durabilityTimeout,
+      ManualClock clock,
+      TransportFactory transport) {
+    this.regions = List.copyOf(regions);
+    this.shards = shards;
+    this.tenants = List.copyOf(tenants);
+    this.directory = directory;
+    this.heartbeat = heartbeat;
+    this.election = election;
+    this.durabilityTimeout = durabilityTimeout;
+    this.clock = clock;
+    this.transport = transport;
+  }
+
+  /**
+   * Returns the default three-region configuration (see the class comment).
+   *
+   * @return regions 0, 1 and 2 with every default
+   */
+  public static ClusterConfig threeRegions() {
+    return regions(3);
+  }
+
+  /**
+   * Returns a configuration of {@code n} regions, ids 0 to {@code n - 1}, with every other default.
+   *
+   * @param n how many regions, 1 to {@link #MAX_REGIONS}
+   * @return the configuration
+   * @throws InvalidArgumentException if {@code n} is out of range
+   */
+  public static ClusterConfig regions(int n) {
+    if (n < 1 || n > MAX_REGIONS) {
+      throw new InvalidArgumentException("regions", n, "must be 1.." + MAX_REGIONS);
+    }
+    List<RegionId> ids = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      ids.add(RegionId.of(i));
+    }
+    return new ClusterConfig(
+        ids,
+        4,
+        List.of(TenantId.DEFAULT.name()),
+        null,
+        Duration.ofMillis(50),
+        Duration.ofMillis(250),
+        Duration.ofSeconds(5),
+        null,
+        TransportFactory.inProcess());
+  }
+
+  /**
+   * Returns a copy with another shard count.
+   *
+   * @param count 1 to {@link #MAX_SHARDS}
+   * @return the copy
+   * @throws InvalidArgumentException if {@code count} is out of range
+   */
+  public ClusterConfig withShards(int count) {
+    if (count < 1 || count > MAX_SHARDS) {
+      throw new InvalidArgumentException("shards", count, "must be 1.." + MAX_SHARDS);
+    }
+    return new ClusterConfig(
+        regions,
+        count,
+        tenants,
+        directory,
+        heartbeat,
+        election,
+        durabilityTimeout,
+        clock,
+        transport);
+  }
+
+  /**
+   * Returns a copy whose stores know these tenants; {@code default} is always known.
+   *
+   * @param names tenant names, each a valid {@link TenantId}
+   * @return the copy
+   * @throws InvalidArgumentException if the array or a name is null or invalid
+   */
+  public ClusterConfig withTenants(String... names) {
+    if (names == null) {
+      throw new InvalidArgumentException("tenants", null, "must not be null");
+    }
+    List<String> list = new ArrayList<>(names.length + 1);
+    list.add(TenantId.DEFAULT.name());
+    for (String name : names) {
+      if (name == null) {
+        throw new InvalidArgumentException("tenant", null, "must not be null");
+      }
+      String valid = TenantId.of(name).name();
+      if (!list.contains(valid)) {
+        list.add(valid);
+      }
+    }
+    return new ClusterConfig(
+        regions, shards, list, directory, heartbeat, election, durabilityTimeout, clock, transport);
+  }
+
+  /**
+   * Returns a copy that keeps its data in {@code root} (one {@code region-<n>} folder per region)
+   * and leaves it there on close, so a later cluster can reopen it.
+   *
+   * @param root the root directory, created if missing
+   * @return the copy
+   * @throws InvalidArgumentException if {@code root} is null
+   */
+  public ClusterConfig withDirectory(Path root) {
+    if (root == null) {
+      throw new InvalidArgumentException("directory", null, "must not be null");
+    }
+    return new ClusterConfig(
+        regions, shards, tenants, root, heartbeat, election, durabilityTimeout, clock, transport);
+  }
+
+  /**
+   * Returns a copy with other leadership timings.
+   *
+   * @param heartbeatInterval how often a leader heartbeats, {@code > 0}
+   * @param electionTimeout the silence after which a follower runs for leader, at least twice the
+   *     heartbeat interval
+   * @return the copy
+   * @throws InvalidArgumentException if a value is null or out of range
+   */
+  public ClusterConfig withTimings(Duration heartbeatInterval, Duration electionTimeout) {
+    positive("heartbeat", heartbeatInterval);
+    positive("election timeout", electionTimeout);
+    if (electionTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
+      throw new InvalidArgumentException(
+          "election timeout",
+          electionTimeout,
+          "must be at least twice the heartbeat interval " + heartbeatInterval);
+    }
+    return new ClusterConfig(
+        regions,
+        shards,
+        tenants,
+        directory,
+        heartbeatInterval,
+        electionTimeout,
+        durabilityTimeout,
+        clock,
+        transport);
+  }
+
+  /**
+   * Returns a copy with another durability timeout: how long a QUORUM or ALL write waits, and how
+   * long {@link SimulatedCluster#writeSignal} looks for a shard's leader.
+   *
+   * @param timeout at least 1 ms
+   * @return the copy
+   * @throws InvalidArgumentException if {@code timeout} is null or below 1 ms
+   */
+  public ClusterConfig withDurabilityTimeout(Duration timeout) {
+    positive("durability timeout", timeout);
+    if (timeout.toMillis() < 1) {
+      throw new InvalidArgumentException("durability timeout", timeout, "must be at least 1 ms");
+    }
+    return new ClusterConfig(
+        regions, shards, tenants, directory, heartbeat, election, timeout, clock, transport);
+  }
+
+  /**
+   * Returns a copy whose regions all run on {@code manual} instead of the system clocks.
+   *
+   * @param manual the clock the test advances
+   * @return the copy
+   * @throws InvalidArgumentException if {@code manual} is null
+   */
+  public ClusterConfig withClock(ManualClock manual) {
+    if (manual == null) {
+      throw new InvalidArgumentException("clock", null, "must not be null");
+    }
+    return new ClusterConfig(
+        regions,
+        shards,
+        tenants,
+        directory,
+        heartbeat,
+        election,
+        durabilityTimeout,
+        manual,
+        transport);
+  }
+
+  /**
+   * Returns a copy whose regions talk over a transport from {@code factory}.
+   *
+   * @param factory creates the transport every region shares
+   * @return the copy
+   * @throws InvalidArgumentException if {@code factory} is null
+   */
+  public ClusterConfig withTransport(TransportFactory factory) {
+    if (factory == null) {
+      throw new InvalidArgumentException("transport factory", null, "must not be null");
+    }
+    return new ClusterConfig(
+        regions,
+        shards,
+        tenants,
+        directory,
+        heartbeat,
+        election,
+        durabilityTimeout,
+        clock,
+        factory);
+  }
+
+  /**
+   * Returns the regions, in configuration order.
+   *
+   * @return the regions
+   */
+  public List<RegionId> regions() {
+    return regions;
+  }
+
+  /**
+   * Returns the shard count.
+   *
+   * @return the number of shards
+   */
+  public int shards() {
+    return shards;
+  }
+
+  /**
+   * Returns the tenants every store knows, {@code default} first.
+   *
+   * @return the tenant names
+   */
+  public List<String> tenants() {
+    return tenants;
+  }
+
+  /**
+   * Returns the root directory given with {@link #withDirectory}.
+   *
+   * @return the directory, or empty for a temporary one
+   */
+  public Optional<Path> directory() {
+    return Optional.ofNullable(directory);
+  }
+
+  /**
+   * Returns the heartbeat interval.
+   *
+   * @return the interval
+   */
+  public Duration heartbeat() {
+    return heartbeat;
+  }
+
+  /**
+   * Returns the election timeout.
+   *
+   * @return the timeout
+   */
+  public Duration election() {
+    return election;
+  }
+
+  /**
+   * Returns the durability timeout.
+   *
+   * @return the timeout
+   */
+  public Duration durabilityTimeout() {
+    return durabilityTimeout;
+  }
+
+  /**
+   * Returns the manual clock given with {@link #withClock}.
+   *
+   * @return the clock, or empty for the system clocks
+   */
+  public Optional<ManualClock> clock() {
+    return Optional.ofNullable(clock);
+  }
+
+  /**
+   * Returns the transport factory.
+   *
+   * @return the factory
+   */
+  public TransportFactory transport() {
+    return transport;
+  }
+
+  @Override
+  public String toString() {
+    return "ClusterConfig[regions="
+        + regions
+        + ", shards="
+        + shards
+        + ", tenants="
+        + tenants
+        + ", directory="
+        + (directory == null ? "(temporary)" : directory)
+        + ", heartbeat="
+        + heartbeat
+        + ", election="
+        + election
+        + ", durabilityTimeout="
+        + durabilityTimeout
+        + ", clock="
+        + (clock == null ? "system" : clock)
+        + "]";
+  }
+
+  private static void positive(String name, Duration value) {
+    if (value == null || value.isNegative() || value.isZero()) {
+      throw new InvalidArgumentException(name, value, "must be > 0");
+    }
+  }
+}

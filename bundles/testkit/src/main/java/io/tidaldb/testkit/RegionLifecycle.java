@@ -1,0 +1,119 @@
+package io.tidaldb.testkit;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.transport.LinkFaults;
+import io.tidaldb.api.transport.Transport;
+import java.util.List;
+
+/**
+ * Starts, crashes, restarts and closes the regions of one cluster, keeping their services and links
+ * in step. Every call is serialized on this object's monitor.
+ */
+final class RegionLifecycle {
+  private final String clusterId;
+  private final List<RegionProcess> nodes;
+  private final Transport transport;
+  private final ServicePublisher publisher;
+  private final ClusterDirectory directory;
+  private boolean closed;
+
+  RegionLifecycle(
+      String clusterId,
+      List<RegionProcess> nodes,
+      Transport transport,
+      ServicePublisher publisher,
+      ClusterDirectory directory) {
+    this.clusterId = clusterId;
+    this.nodes = List.copyOf(nodes);
+    this.transport = transport;
+    this.publisher = publisher;
+    this.directory = directory;
+  }
+
+  synchronized void startAll() {
+    checkOpen();
+    for (RegionProcess n : nodes) {
+      n.start();
+      publisher.publish(n);
+    }
+  }
+
+  synchronized void crash(RegionProcess n) {
+    checkOpen();
+    if (!n.isRunning()) {
+      throw new InvalidArgumentException("region", n.region(), "is already crashed");
+    }
+    publisher.withdraw(n.region());
+    if (transport instanceof LinkFaults faults) {
+      for (RegionProcess other : nodes) {
+        if (other != n) {
+          faults.cut(n.region(), other.region());
+        }
+      }
+    }
+    n.stop();
+  }
+
+  synchronized void restart(RegionProcess n) {
+    checkOpen();
+    if (n.isRunning()) {
+      throw new InvalidArgumentException("region", n.region(), "is running; crash it first");
+    }
+    // Heal first: a region that comes up cut off would run for leader and disturb the others.
+    if (transport instanceof LinkFaults faults) {
+      for (RegionProcess other : nodes) {
+        if (other != n) {
+          faults.heal(n.region(), other.region());
+        }
+      }
+    }
+    n.start();
+    publisher.publish(n);
+  }
+
+  /** Closes every region, the transport, then deletes a temporary directory. Idempotent. */
+  synchronized void closeAll() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    RuntimeException failure = null;
+    for (RegionProcess n : nodes) {
+      try {
+        publisher.withdraw(n.region());
+        n.stop();
+      } catch (RuntimeException e) {
+        failure = addFailure(failure, e);
+      }
+    }
+    if (transport instanceof AutoCloseable closeable) {
+      try {
+        closeable.close();
+      } catch (Exception e) {
+        failure = addFailure(failure, e);
+      }
+    }
+    try {
+      directory.deleteIfOwned(null);
+    } catch (RuntimeException e) {
+      failure = addFailure(failure, e);
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  private void checkOpen() {
+    if (closed) {
+      throw new IllegalStateException(clusterId + " is closed");
+    }
+  }
+
+  private RuntimeException addFailure(RuntimeException failure, Exception e) {
+    if (failure == null) {
+      return new IllegalStateException("closing " + clusterId + " failed", e);
+    }
+    failure.addSuppressed(e);
+    return failure;
+  }
+}

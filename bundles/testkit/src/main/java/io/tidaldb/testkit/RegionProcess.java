@@ -1,0 +1,179 @@
+package io.tidaldb.testkit;
+
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.StoreStatus;
+import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.replication.Replication;
+import io.tidaldb.api.transport.Transport;
+import io.tidaldb.replication.node.ReplicationConfig;
+import io.tidaldb.replication.node.ReplicationNode;
+import io.tidaldb.router.HashShardRouter;
+import io.tidaldb.store.SignalStoreEngine;
+import io.tidaldb.store.StoreConfig;
+import io.tidaldb.wal.WalConfig;
+import io.tidaldb.wal.WalEngine;
+import java.nio.file.Path;
+import java.util.function.LongSupplier;
+
+/**
+ * One region's WAL, replication and store, opened from {@code <root>/region-<n>/{wal,store,epochs}}
+ * and closed (replication, then store, then WAL) on a simulated crash or at the end. Lifecycle
+ * calls are serialized by the cluster; the accessors may race with them and then see a crashed
+ * region.
+ */
+final class RegionProcess implements RegionNode {
+  /** Segments small enough that a test cluster does not reserve gigabytes. */
+  private static final long SEGMENT_BYTES = 16L << 20;
+
+  /** One open incarnation of the region. */
+  private record Parts(WalEngine wal, ReplicationNode replication, SignalStoreEngine store) {}
+
+  private final RegionId region;
+  private final Path directory;
+  private final ClusterConfig config;
+  private final Transport transport;
+  private final LongSupplier nanoClock;
+  private final LongSupplier millisClock;
+  private volatile Parts parts;
+
+  RegionProcess(
+      RegionId region,
+      Path directory,
+      ClusterConfig config,
+      Transport transport,
+      LongSupplier nanoClock,
+      LongSupplier millisClock) {
+    this.region = region;
+    this.directory = directory;
+    this.config = config;
+    this.transport = transport;
+    this.nanoClock = nanoClock;
+    this.millisClock = millisClock;
+  }
+
+  /** Opens the WAL, the replication and the store, then attaches the store to the replication. */
+  void start() {
+    if (parts != null) {
+      throw new IllegalStateException(region + " is already running");
+    }
+    WalEngine wal =
+        WalEngine.open(
+            WalConfig.builder(directory.resolve("wal"))
+                .shardCount(config.shards())
+                .segmentBytes(SEGMENT_BYTES)
+                .build());
+    ReplicationNode replication = null;
+    try {
+      ReplicationConfig rc =
+          ReplicationConfig.defaults(region, config.regions(), directory.resolve("epochs"))
+              .withTimings(config.heartbeat(), config.election())
+              .withDurabilityTimeout(config.durabilityTimeout());
+      replication = new ReplicationNode(rc, wal, transport, nanoClock);
+      StoreConfig sc =
+          StoreConfig.builder(directory.resolve("store"))
+              .region(region)
+              .tenants(config.tenants().toArray(String[]::new))
+              .ackTimeout(config.durabilityTimeout())
+              .clock(millisClock)
+              .build();
+      SignalStoreEngine store =
+          SignalStoreEngine.open(sc, wal, new HashShardRouter(config.shards()), replication);
+      replication.attach(store);
+      parts = new Parts(wal, replication, store);
+    } catch (RuntimeException | Error e) {
+      if (replication != null) {
+        closeQuietly(replication, e);
+      }
+      closeQuietly(wal, e);
+      throw e;
+    }
+  }
+
+  /**
+   * Closes replication, store and WAL, in that order; a no-op if the region is not running.
+   *
+   * @throws RuntimeException the first failure, later ones suppressed in it, after closing all
+   */
+  void stop() {
+    Parts p = parts;
+    if (p == null) {
+      return;
+    }
+    parts = null;
+    RuntimeException failure = null;
+    for (AutoCloseable c : new AutoCloseable[] {p.replication(), p.store(), p.wal()}) {
+      try {
+        c.close();
+      } catch (Exception e) {
+        if (failure == null) {
+          failure = new IllegalStateException("closing " + region + " failed", e);
+        } else {
+          failure.addSuppressed(e);
+        }
+      }
+    }
+    if (failure != null) {
+      throw failure;
+    }
+  }
+
+  @Override
+  public RegionId region() {
+    return region;
+  }
+
+  @Override
+  public SignalStore db() {
+    return running().store();
+  }
+
+  @Override
+  public Replication replication() {
+    return running().replication();
+  }
+
+  @Override
+  public boolean isRunning() {
+    return parts != null;
+  }
+
+  /** Returns the store's status, or null if the region is crashed or closing. */
+  StoreStatus statusOrNull() {
+    Parts p = parts;
+    if (p == null) {
+      return null;
+    }
+    try {
+      return p.store().status();
+    } catch (UnavailableException e) {
+      return null; // closed meanwhile
+    }
+  }
+
+  /** Returns the data directory of the region. */
+  Path directory() {
+    return directory;
+  }
+
+  @Override
+  public String toString() {
+    return region + (isRunning() ? " (running)" : " (crashed)");
+  }
+
+  private Parts running() {
+    Parts p = parts;
+    if (p == null) {
+      throw new UnavailableException(region + " is crashed or closed; restart it first");
+    }
+    return p;
+  }
+
+  private static void closeQuietly(AutoCloseable c, Throwable into) {
+    try {
+      c.close();
+    } catch (Exception e) {
+      into.addSuppressed(e);
+    }
+  }
+}

@@ -1,0 +1,370 @@
+package io.tidaldb.testkit;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.ShardId;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.transport.LinkFaults;
+import io.tidaldb.api.transport.Transport;
+import io.tidaldb.router.HashShardRouter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
+
+/**
+ * A multi-region TidalDB cluster in this JVM: per region a real WAL, replication node and store
+ * under {@code <root>/region-<n>/{wal,store,epochs}}, all regions sharing one {@link Transport}.
+ * Writes go to each shard's leader; waits are by condition with a deadline; regions can be crashed,
+ * restarted and (with a {@link LinkFaults} transport) partitioned.
+ *
+ * <p><b>Crashes.</b> {@link #crash} is an in-JVM crash: the region's links are cut first, then its
+ * replication, store and WAL are closed. Closing flushes what the WAL still has pending, records
+ * not yet acknowledged included, and the store writes its closing checkpoint; so the region comes
+ * back with every record it had accepted. Process death (records lost after the last fsync) is what
+ * the store's SIGKILL recovery test covers, not this kit.
+ *
+ * <p><b>OSGi.</b> Inside a framework (the test kit bundle has a context), each running region's
+ * store is registered as a {@link io.tidaldb.api.SignalStore} service and its replication as a
+ * {@link io.tidaldb.api.replication.Replication} service, with the properties {@code region=<n>}
+ * and {@code tidaldb.cluster=<}{@link #id()}{@code >}; unregistered on crash and close, registered
+ * again on restart.
+ *
+ * <p><b>Time.</b> Regions run on the {@link ManualClock} of the configuration if there is one, else
+ * on {@code System.nanoTime} and {@code System.currentTimeMillis}. Deadlines of the {@code await*}
+ * methods are always on the real clock. Thread-safe; lifecycle calls are serialized.
+ */
+public final class SimulatedCluster implements AutoCloseable {
+  private static final AtomicLong CLUSTERS = new AtomicLong();
+
+  private final ClusterConfig config;
+  private final String id;
+  private final ClusterDirectory directory;
+  private final Transport transport;
+  private final LongSupplier nanoClock;
+  private final List<RegionProcess> nodes = new ArrayList<>();
+  private final ClusterProbe probe;
+  private final ClusterWaits waits;
+  private final LeaderWrites writes;
+  private final RegionLifecycle lifecycle;
+
+  private SimulatedCluster(ClusterConfig config, ClusterDirectory directory, Transport transport) {
+    this.config = config;
+    this.id = "cluster-" + ProcessHandle.current().pid() + "-" + CLUSTERS.incrementAndGet();
+    this.directory = directory;
+    this.transport = transport;
+    ManualClock manual = config.clock().orElse(null);
+    this.nanoClock = manual == null ? System::nanoTime : manual::nanos;
+    LongSupplier millisClock = manual == null ? System::currentTimeMillis : manual::millis;
+    for (RegionId r : config.regions()) {
+      Path dir = directory.root().resolve("region-" + r.value());
+      nodes.add(new RegionProcess(r, dir, config, transport, nanoClock, millisClock));
+    }
+    this.probe = new ClusterProbe(nodes);
+    this.waits = new ClusterWaits(probe, config.shards());
+    this.writes =
+        new LeaderWrites(
+            probe, new HashShardRouter(config.shards()), config.durabilityTimeout(), millisClock);
+    this.lifecycle =
+        new RegionLifecycle(id, nodes, transport, ServicePublisher.forEnvironment(id), directory);
+  }
+
+  /**
+   * Builds and starts a cluster: opens every region, attaches each store to its replication and,
+   * inside an OSGi framework, registers the services. Does not wait for leaders (see {@link
+   * #awaitLeader(Duration)}). On failure everything opened is closed again.
+   *
+   * @param config the configuration
+   * @return the running cluster; close it
+   * @throws InvalidArgumentException if {@code config} is null or the factory returns null
+   * @throws io.tidaldb.api.StorageException if a region's data cannot be opened
+   */
+  public static SimulatedCluster build(ClusterConfig config) {
+    if (config == null) {
+      throw new InvalidArgumentException("config", null, "must not be null");
+    }
+    ClusterDirectory directory = ClusterDirectory.open(config.directory().orElse(null));
+    Transport transport;
+    try {
+      transport = config.transport().create();
+      if (transport == null) {
+        throw new InvalidArgumentException(
+            "transport factory", config.transport(), "returned null");
+      }
+    } catch (RuntimeException | Error e) {
+      directory.deleteIfOwned(e);
+      throw e;
+    }
+    SimulatedCluster cluster = new SimulatedCluster(config, directory, transport);
+    try {
+      cluster.lifecycle.startAll();
+    } catch (RuntimeException | Error e) {
+      try {
+        cluster.close();
+      } catch (RuntimeException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    return cluster;
+  }
+
+  /**
+   * Returns this cluster's id, the value of the {@code tidaldb.cluster} service property.
+   *
+   * @return the id, unique in this JVM
+   */
+  public String id() {
+    return id;
+  }
+
+  /**
+   * Returns the configuration the cluster was built from.
+   *
+   * @return the configuration
+   */
+  public ClusterConfig config() {
+    return config;
+  }
+
+  /**
+   * Returns the root directory of the regions' data.
+   *
+   * @return the root ({@code region-<n>} folders below it)
+   */
+  public Path directory() {
+    return directory.root();
+  }
+
+  /**
+   * Returns the cluster's monotonic time, the clock to pass to {@link #awaitEventApplied}.
+   *
+   * @return nanoseconds: the manual clock's if configured, else {@code System.nanoTime()}
+   */
+  public long nanoTime() {
+    return nanoClock.getAsLong();
+  }
+
+  /**
+   * Returns the regions, in configuration order.
+   *
+   * @return the regions
+   */
+  public List<RegionId> regions() {
+    return config.regions();
+  }
+
+  /**
+   * Returns a region of the cluster.
+   *
+   * @param region the region
+   * @return its node, running or crashed
+   * @throws InvalidArgumentException if the region is not in the cluster
+   */
+  public RegionNode node(RegionId region) {
+    return process(region);
+  }
+
+  /**
+   * Returns the factory the cluster's transport came from.
+   *
+   * @return the factory
+   */
+  public TransportFactory transportFactory() {
+    return config.transport();
+  }
+
+  /**
+   * Returns the fault injection of the cluster's transport.
+   *
+   * @return the link faults
+   * @throws UnsupportedOperationException naming the transport if it offers none
+   */
+  public LinkFaults links() {
+    if (transport instanceof LinkFaults faults) {
+      return faults;
+    }
+    throw new UnsupportedOperationException(
+        "transport "
+            + transport.name()
+            + " ("
+            + transport.getClass().getName()
+            + ") does not implement LinkFaults");
+  }
+
+  /**
+   * Writes a signal of the default tenant, now, with {@link Durability#QUORUM}, at its shard's
+   * leader.
+   *
+   * @param type the signal type
+   * @param entity the entity
+   * @param weight a finite weight
+   * @return the leader's acknowledgement
+   * @see #writeSignal(String, String, long, double, Durability)
+   */
+  public SignalAck writeSignal(String type, long entity, double weight) {
+    return writeSignal(TenantId.DEFAULT.name(), type, entity, weight, Durability.QUORUM);
+  }
+
+  /**
+   * Writes a signal, now on the cluster's clock, at its shard's current leader: retried on another
+   * region while the addressed one does not lead (nothing stored then), for at most the durability
+   * timeout while no leader is elected.
+   *
+   * @param tenant the tenant, one of the configured ones
+   * @param type the signal type
+   * @param entity the entity
+   * @param weight a finite weight
+   * @param durability the level the leader waits for
+   * @return the leader's acknowledgement
+   * @throws ClusterTimeoutException if no leader accepted the write in time
+   * @throws io.tidaldb.api.UnavailableException if the durability was not reached (the signal may
+   *     be stored: it is not retried)
+   * @throws InvalidArgumentException for bad input, naming the value
+   */
+  public SignalAck writeSignal(
+      String tenant, String type, long entity, double weight, Durability durability) {
+    if (durability == null) {
+      throw new InvalidArgumentException("durability", null, "must not be null");
+    }
+    return writes.write(TenantId.of(tenant), SignalType.of(type), entity, weight, durability);
+  }
+
+  /**
+   * Returns whether every shard has a leader that a majority of the running regions name and that
+   * accepts writes now.
+   *
+   * @return true if writes can go to every shard now
+   */
+  public boolean hasLeader() {
+    return waits.hasLeader();
+  }
+
+  /**
+   * Waits until {@link #hasLeader()}.
+   *
+   * @param timeout how long at most
+   * @return how long it took
+   * @throws ClusterTimeoutException naming every shard's view if the timeout passes
+   */
+  public Duration awaitLeader(Duration timeout) {
+    return waits.awaitLeaders(Deadline.after(timeout));
+  }
+
+  /**
+   * Waits until {@code shard} has a leader (named by a majority of running regions, accepting
+   * writes) and returns it.
+   *
+   * @param shard the shard
+   * @param timeout how long at most
+   * @return the leader
+   * @throws ClusterTimeoutException naming the regions' views if the timeout passes
+   */
+  public RegionId awaitLeader(ShardId shard, Duration timeout) {
+    return waits.awaitLeader(shardIndex(shard), Deadline.after(timeout));
+  }
+
+  /**
+   * Returns the leader of {@code shard}, waiting for an election for at most the durability
+   * timeout.
+   *
+   * @param shard the shard
+   * @return the region that leads it and accepts writes
+   * @throws ClusterTimeoutException if no leader is elected in time
+   */
+  public RegionId leaderOf(ShardId shard) {
+    return awaitLeader(shard, config.durabilityTimeout());
+  }
+
+  /**
+   * Waits until {@code region} has durably stored and applied every record that the shards' leaders
+   * had durable when the call started, and returns the time since {@code sinceNanos}: pass the
+   * {@link #nanoTime()} read before writing a signal to get that signal's replication latency.
+   *
+   * @param region a running region
+   * @param sinceNanos a time on {@link #nanoTime()}
+   * @param timeout how long at most
+   * @return {@code nanoTime() - sinceNanos} once applied, in nanoseconds
+   * @throws ClusterTimeoutException naming the region, the shard and the positions
+   * @throws InvalidArgumentException if the region is not in the cluster or is crashed
+   */
+  public long awaitEventApplied(RegionId region, long sinceNanos, Duration timeout) {
+    RegionProcess n = process(region);
+    if (!n.isRunning()) {
+      throw new InvalidArgumentException("region", region, "is crashed; restart it first");
+    }
+    waits.awaitApplied(n, Deadline.after(timeout));
+    return nanoClock.getAsLong() - sinceNanos;
+  }
+
+  /**
+   * Waits until every shard has a leader and every running region has applied each shard up to its
+   * leader's durable position, the same in two consecutive polls.
+   *
+   * @param timeout how long at most
+   * @throws ClusterTimeoutException naming the first region and shard behind, with positions
+   */
+  public void awaitFullConvergence(Duration timeout) {
+    waits.awaitConvergence(Deadline.after(timeout));
+  }
+
+  /**
+   * Crashes a region in this JVM (see the class comment): withdraws its services, cuts all its
+   * links if the transport has {@link LinkFaults}, then closes its replication, store and WAL.
+   *
+   * @param region a running region
+   * @throws InvalidArgumentException if the region is unknown or already crashed
+   */
+  public void crash(RegionId region) {
+    lifecycle.crash(process(region));
+  }
+
+  /**
+   * Restarts a crashed region from its directories, with the same region id: heals all its links
+   * (also ones cut by the test before the crash), reopens WAL, replication and store, reattaches
+   * the store and registers its services again. Does not wait for it to catch up.
+   *
+   * @param region a crashed region
+   * @throws InvalidArgumentException if the region is unknown or running
+   */
+  public void restart(RegionId region) {
+    lifecycle.restart(process(region));
+  }
+
+  /**
+   * Closes every region (replication, then store, then WAL), then the transport if it is {@link
+   * AutoCloseable}, and deletes the data if the directory was a temporary one. Idempotent.
+   *
+   * @throws IllegalStateException if something failed to close, after closing everything else
+   */
+  @Override
+  public void close() {
+    lifecycle.closeAll();
+  }
+
+  @Override
+  public String toString() {
+    return "SimulatedCluster[" + id + ", " + nodes + ", " + directory.root() + "]";
+  }
+
+  private RegionProcess process(RegionId region) {
+    RegionProcess n = region == null ? null : probe.node(region);
+    if (n == null) {
+      throw new InvalidArgumentException("region", region, "is not one of " + config.regions());
+    }
+    return n;
+  }
+
+  private int shardIndex(ShardId shard) {
+    if (shard == null || shard.value() >= config.shards()) {
+      throw new InvalidArgumentException(
+          "shard", shard, "must be one of the " + config.shards() + " shards");
+    }
+    return shard.value();
+  }
+}
