@@ -1,0 +1,289 @@
+package io.tidaldb.itests;
+
+import static org.junit.Assert.assertEquals;
+import static org.junit.Assert.assertTrue;
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
+import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.replication.NotLeaderException;
+import io.tidaldb.api.replication.Replication;
+import io.tidaldb.api.wal.WriteAheadLog;
+import io.tidaldb.paxexam.FeatureBundle;
+import io.tidaldb.paxexam.NodeFeature;
+import io.tidaldb.paxexam.TidalOptions;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Objects;
+import javax.inject.Inject;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.junit.Test;
+import org.junit.runner.RunWith;
+import org.ops4j.pax.exam.Configuration;
+import org.ops4j.pax.exam.Constants;
+import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.junit.PaxExam;
+import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
+import org.ops4j.pax.exam.spi.reactors.PerClass;
+import org.ops4j.pax.exam.util.Filter;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
+import org.osgi.service.cm.ConfigurationAdmin;
+
+/**
+ * Three regions in one framework, configured only through Configuration Admin: factory
+ * configurations {@code io.tidaldb.wal~rN}, {@code io.tidaldb.store~rN} and {@code
+ * io.tidaldb.replication~rN} for N = 0, 1, 2 over the shared in-process transport. The node feature
+ * is installed with the framework held below the engine's start level, so the factory
+ * configurations exist before the WAL and store components first activate (as FileInstall does in
+ * the distribution) and no unconfigured default instance ever opens a directory.
+ */
+@RunWith(PaxExam.class)
+@ExamReactorStrategy(PerClass.class)
+public class ThreeRegionConfigIT {
+  private static final int REGIONS = 3;
+  private static final int ENTITIES = 10;
+  private static final int SIGNALS_PER_ENTITY = 10;
+  private static final Duration DEADLINE = Duration.ofSeconds(30);
+  private static final SignalType VIEW = SignalType.of("view");
+  private static final SignalType PROBE = SignalType.of("probe");
+
+  @Inject private BundleContext context;
+
+  @Inject
+  @Filter(timeout = 20_000)
+  private ConfigurationAdmin configAdmin;
+
+  /**
+   * Installs every bundle of the node feature, but starts the framework only up to the test
+   * bundle's level: the engine (10) and the console (20) start once the test has configured them.
+   *
+   * @return the options
+   */
+  @Configuration
+  public Option[] config() {
+    NodeFeature feature = TidalOptions.feature();
+    List<Option> options = new ArrayList<>();
+    options.add(junitBundles());
+    options.add(mavenBundle("org.hamcrest", "hamcrest").versionAsInProject());
+    options.add(mavenBundle("org.awaitility", "awaitility").versionAsInProject());
+    for (FeatureBundle b : feature.bundles()) {
+      options.add(bundle(TidalOptions.bundleUrl(b)).startLevel(b.startOrder()).start());
+    }
+    options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
+    options.add(
+        frameworkProperty("felix.fileinstall.poll").value(TidalOptions.FILEINSTALL_POLL_MILLIS));
+    options.add(frameworkStartLevel(Constants.START_LEVEL_TEST_BUNDLE));
+    options.add(
+        frameworkProperty("tidaldb.it.maxStartOrder")
+            .value(Integer.toString(feature.maxStartOrder())));
+    options.add(systemTimeout(60_000));
+    return options.toArray(Option[]::new);
+  }
+
+  /**
+   * Configures three regions, waits for their stores, writes 100 signals at QUORUM to the leaders
+   * of their shards and reads the exact counts back on every region.
+   */
+  @Test
+  public void threeRegionsReplicateQuorumWritesToEveryRegion() throws Exception {
+    Path data = ItOptions.freshDirectory(ThreeRegionConfigIT.class.getSimpleName());
+    configureRegions(data);
+    int maxStartOrder = Integer.parseInt(context.getProperty("tidaldb.it.maxStartOrder"));
+    context.getBundle(0).adapt(FrameworkStartLevel.class).setStartLevel(maxStartOrder);
+
+    for (int r = 0; r < REGIONS; r++) {
+      int region = r;
+      Node.waitFor("SignalStore of region " + region, DEADLINE)
+          .until(() -> store(region), Objects::nonNull);
+      Node.waitFor("Replication of region " + region, DEADLINE)
+          .until(() -> service(Replication.class, region), Objects::nonNull);
+      WriteAheadLog wal = service(WriteAheadLog.class, region);
+      assertTrue("WAL of region " + region, wal != null && wal.shardCount() == ItOptions.SHARDS);
+    }
+    assertEquals(REGIONS, count(SignalStore.class));
+    assertEquals(REGIONS, count(WriteAheadLog.class));
+
+    int[] leaders = new int[ENTITIES + 1];
+    for (int entity = 1; entity <= ENTITIES; entity++) {
+      leaders[entity] = awaitLeader(entity);
+    }
+    for (int entity = 1; entity <= ENTITIES; entity++) {
+      for (int i = 0; i < SIGNALS_PER_ENTITY; i++) {
+        leaders[entity] = writeQuorum(entity, leaders[entity]);
+      }
+    }
+    for (int r = 0; r < REGIONS; r++) {
+      int region = r;
+      for (int e = 1; e <= ENTITIES; e++) {
+        EntityId entity = EntityId.of(e);
+        Node.waitFor("region " + region + " to hold every signal of entity " + e, DEADLINE)
+            .until(() -> countOn(region, entity), n -> n == SIGNALS_PER_ENTITY);
+      }
+    }
+
+    String status = console("tidal:status");
+    assertTrue(status, status.contains("replication:"));
+    assertTrue(status, status.contains("LEADER"));
+    assertTrue(status, status.contains("region-2"));
+  }
+
+  private void configureRegions(Path data) throws IOException {
+    Dictionary<String, Object> router = new Hashtable<>();
+    router.put("shardCount", ItOptions.SHARDS);
+    configAdmin.getConfiguration("io.tidaldb.router", "?").update(router);
+    for (int region = 0; region < REGIONS; region++) {
+      Path dir = data.resolve("region-" + region).toAbsolutePath();
+      String self = "(region=" + region + ")";
+
+      Dictionary<String, Object> wal = new Hashtable<>();
+      wal.put("directory", dir.resolve("wal").toString());
+      wal.put("shardCount", ItOptions.SHARDS);
+      wal.put("region", region);
+      factory("io.tidaldb.wal", region).update(wal);
+
+      Dictionary<String, Object> replication = new Hashtable<>();
+      replication.put("region", region);
+      replication.put("regions", "0,1,2");
+      replication.put("directory", dir.resolve("epochs").toString());
+      replication.put("wal.target", self);
+      factory("io.tidaldb.replication", region).update(replication);
+
+      Dictionary<String, Object> store = new Hashtable<>();
+      store.put("directory", dir.resolve("store").toString());
+      store.put("region", region);
+      store.put("wal.target", self);
+      store.put("replication.target", self);
+      store.put("replication.cardinality.minimum", "1");
+      factory("io.tidaldb.store", region).update(store);
+    }
+  }
+
+  private org.osgi.service.cm.Configuration factory(String pid, int region) throws IOException {
+    return configAdmin.getFactoryConfiguration(pid, "r" + region, "?");
+  }
+
+  /** Writes a probe for the entity on each region in turn until one accepts it as leader. */
+  private int awaitLeader(int entity) {
+    int[] leader = {-1};
+    Node.waitFor("a region to lead the shard of entity " + entity, DEADLINE)
+        .until(
+            () -> {
+              for (int r = 0; r < REGIONS; r++) {
+                try {
+                  store(r)
+                      .signal(
+                          TenantId.DEFAULT,
+                          PROBE,
+                          EntityId.of(entity),
+                          1.0,
+                          Timestamp.now(),
+                          Durability.QUORUM);
+                  leader[0] = r;
+                  return true;
+                } catch (NotLeaderException e) {
+                  // another region leads it, or an election is still running
+                }
+              }
+              return false;
+            });
+    return leader[0];
+  }
+
+  /** Writes one view at QUORUM to the leader, moving on to another region if leadership moved. */
+  private int writeQuorum(int entity, int leader) {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        store(leader)
+            .signal(
+                TenantId.DEFAULT,
+                VIEW,
+                EntityId.of(entity),
+                1.0,
+                Timestamp.now(),
+                Durability.QUORUM);
+        return leader;
+      } catch (NotLeaderException e) {
+        // nothing was stored: find the new leader with a probe and retry there
+        if (attempt > 3) {
+          throw e;
+        }
+        leader = awaitLeader(entity);
+      }
+    }
+  }
+
+  private long countOn(int region, EntityId entity) {
+    SignalStore s = store(region);
+    return s == null ? -1 : s.read(TenantId.DEFAULT, VIEW, entity).count();
+  }
+
+  private SignalStore store(int region) {
+    return service(SignalStore.class, region);
+  }
+
+  private <T> T service(Class<T> type, int region) {
+    try {
+      Collection<ServiceReference<T>> refs =
+          context.getServiceReferences(type, "(region=" + region + ")");
+      return refs.isEmpty() ? null : context.getService(refs.iterator().next());
+    } catch (InvalidSyntaxException e) {
+      throw new AssertionError(e);
+    }
+  }
+
+  private int count(Class<?> type) throws InvalidSyntaxException {
+    return context.getServiceReferences(type, null).size();
+  }
+
+  /** Runs a Gogo command once the console bundle (start level 20) has registered its processor. */
+  private String console(String command) throws Exception {
+    CommandProcessor gogo =
+        Node.waitFor("Gogo CommandProcessor", DEADLINE)
+            .until(
+                () -> {
+                  ServiceReference<CommandProcessor> ref =
+                      context.getServiceReference(CommandProcessor.class);
+                  return ref == null ? null : context.getService(ref);
+                },
+                Objects::nonNull);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+    try (CommandSession session =
+        gogo.createSession(new java.io.ByteArrayInputStream(new byte[0]), print, print)) {
+      Object result =
+          Node.waitFor("the tidal commands to answer", DEADLINE)
+              .until(
+                  () -> {
+                    try {
+                      return session.execute(command);
+                    } catch (Exception e) {
+                      return null; // "command not found" until the shell bundle registers them
+                    }
+                  },
+                  Objects::nonNull);
+      return result + out.toString(StandardCharsets.UTF_8);
+    }
+  }
+}
