@@ -15,5 +15,14 @@
  * gaps answered with RESEND_REQUEST); an ACK never names a position that is not durable on the
  * follower; batches of an epoch below the highest seen are rejected (I5); any refusal is counted
  * and logged with its values and the follower keeps serving (I7).
+ *
+ * <p>Exported (0.1.0) only because {@code io.tidaldb.replication.node.ReplicationConfig} names
+ * {@link io.tidaldb.replication.shipping.ShippingConfig}: implementation, no compatibility promise
+ * across minor versions.
  */
+@Export
+@Version("0.1.0")
 package io.tidaldb.replication.shipping;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
