@@ -1,6 +1,7 @@
 package io.tidaldb.distribution;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,6 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DistributionIT {
   private static final Path DIST = Path.of(System.getProperty("tidaldb.dist", "missing"));
+  private static final Set<String> RUNTIME_STATE = Set.of("data", "logs", "felix-cache");
 
   @TempDir Path tmp;
   private Path home;
@@ -29,19 +32,22 @@ class DistributionIT {
     assertTrue(Files.isDirectory(DIST), "no distribution at " + DIST + " (run mvn package)");
     home = tmp.resolve(DIST.getFileName());
     try (Stream<Path> files = Files.walk(DIST)) {
-      files.forEach(
-          from -> {
-            Path to = home.resolve(DIST.relativize(from).toString());
-            try {
-              if (Files.isDirectory(from)) {
-                Files.createDirectories(to);
-              } else {
-                Files.copy(from, to);
-              }
-            } catch (IOException e) {
-              throw new UncheckedIOException(e);
-            }
-          });
+      // a node run in place leaves its state in the packaged folder: never carry it over
+      files
+          .filter(from -> !RUNTIME_STATE.contains(DIST.relativize(from).getName(0).toString()))
+          .forEach(
+              from -> {
+                Path to = home.resolve(DIST.relativize(from).toString());
+                try {
+                  if (Files.isDirectory(from)) {
+                    Files.createDirectories(to);
+                  } else {
+                    Files.copy(from, to);
+                  }
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
     }
     Files.setPosixFilePermissions(
         home.resolve("bin/tidaldb"), PosixFilePermissions.fromString("rwxr-xr-x"));
@@ -62,6 +68,53 @@ class DistributionIT {
     }
     assertTrue(Files.isDirectory(home.resolve("data/wal")), "data/wal");
     assertTrue(Files.isRegularFile(home.resolve("data/store/node.id")), "data/store/node.id");
+    // the example in conf/three-regions/ is not read by a default node
+    assertFalse(Files.exists(home.resolve("data/region-0")), "data/region-0");
+  }
+
+  @Test
+  void shouldRunThreeReplicatingRegionsFromTheExampleConfiguration() throws Exception {
+    try (RunningNode node = RunningNode.start(home, "--console", "--conf", "conf/three-regions")) {
+      node.awaitOutput("store open", 3);
+      node.awaitCommands();
+      // every shard gets a leader: one LEADER row per (shard, region of the cluster)
+      node.repeatUntil("tidal:status", "replication:");
+      node.repeatUntil("tidal:status", "  LEADER  ");
+      String status = node.output();
+      for (int region = 0; region < 3; region++) {
+        assertTrue(status.contains("\nregion-" + region + "  "), status);
+      }
+
+      // the console's store is one region's: it stores what that region leads, and names the
+      // leader of any other shard
+      for (int entity = 1; entity <= 8; entity++) {
+        node.command("tidal:signal default view " + entity + " 1.5");
+      }
+      node.awaitAnyOutput(8, "ok: durable", "does not lead shard");
+
+      node.command("stop 0");
+      assertEquals(0, node.awaitExit(), node.output());
+      String log = node.log();
+      for (int region = 0; region < 3; region++) {
+        assertTrue(log.contains("replication of region-" + region + " closed"), log);
+        assertTrue(log.contains("store closed: region region-" + region), log);
+        assertTrue(
+            Files.isRegularFile(home.resolve("data/region-" + region + "/store/node.id")),
+            "node.id of region " + region);
+        assertTrue(
+            Files.isDirectory(home.resolve("data/region-" + region + "/epochs")),
+            "epochs of region " + region);
+      }
+    }
+    assertFalse(Files.exists(home.resolve("data/wal")), "a single-region node also ran");
+  }
+
+  @Test
+  void shouldRefuseAMissingConfigurationDirectory() throws Exception {
+    try (RunningNode node = RunningNode.start(home, "--service", "--conf", "conf/nowhere")) {
+      assertEquals(2, node.awaitExit(), node.output());
+      assertTrue(node.output().contains("no configuration directory conf/nowhere"), node.output());
+    }
   }
 
   @Test

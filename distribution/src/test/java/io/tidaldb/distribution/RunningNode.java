@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -41,14 +42,16 @@ final class RunningNode implements AutoCloseable {
    * Starts {@code bin/tidaldb} in {@code home} with the JDK running the test, stdin a pipe.
    *
    * @param home the distribution home
-   * @param option {@code --console} or {@code --service}
+   * @param options {@code --console} or {@code --service}, then any other options such as {@code
+   *     --conf conf/three-regions}
    * @return the running node
    */
-  static RunningNode start(Path home, String option) throws IOException {
+  static RunningNode start(Path home, String... options) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(home.resolve("bin/tidaldb").toString());
+    command.addAll(List.of(options));
     ProcessBuilder pb =
-        new ProcessBuilder(List.of(home.resolve("bin/tidaldb").toString(), option))
-            .directory(home.getParent().toFile())
-            .redirectErrorStream(true);
+        new ProcessBuilder(command).directory(home.getParent().toFile()).redirectErrorStream(true);
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
     pb.environment().put("TIDALDB_OPTS", "-Xmx256m");
     return new RunningNode(home, pb.start());
@@ -85,6 +88,19 @@ final class RunningNode implements AutoCloseable {
     await(() -> count(output(), text) >= times, "output to show '" + text + "' " + times + "x");
   }
 
+  /** Waits until the output shows any of {@code texts}, {@code times} times in all. */
+  void awaitAnyOutput(int times, String... texts) {
+    await(
+        () -> {
+          int n = 0;
+          for (String text : texts) {
+            n += count(output(), text);
+          }
+          return n >= times;
+        },
+        "output to show any of " + List.of(texts) + " " + times + "x");
+  }
+
   /** Waits until the output contains {@code text}. */
   void awaitOutput(String text) {
     awaitOutput(text, 1);
@@ -110,13 +126,21 @@ final class RunningNode implements AutoCloseable {
    */
   void awaitCommands() throws IOException {
     awaitOutput("store open");
+    repeatUntil("tidal:status", "signals accepted");
+  }
+
+  /**
+   * Types {@code command} again and again (every 2 s at most) until its answer shows {@code
+   * expected} once more than before, within the deadline.
+   */
+  void repeatUntil(String command, String expected) throws IOException {
     long deadline = System.nanoTime() + DEADLINE.toNanos();
     while (true) {
-      int before = count(output(), "signals accepted");
-      command("tidal:status");
+      int before = count(output(), expected);
+      command(command);
       if (await(
-          () -> count(output(), "signals accepted") > before,
-          "tidal:status to answer",
+          () -> count(output(), expected) > before,
+          command + " to show '" + expected + "'",
           Duration.ofNanos(
               Math.max(
                   1_000_000,
@@ -125,7 +149,8 @@ final class RunningNode implements AutoCloseable {
         return;
       }
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("tidal commands never answered; output:\n" + output());
+        throw new AssertionError(
+            command + " never showed '" + expected + "'; output:\n" + output());
       }
     }
   }
