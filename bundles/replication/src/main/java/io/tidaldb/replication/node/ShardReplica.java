@@ -127,8 +127,17 @@ final class ShardReplica implements LeadershipListener {
     this.epoch = leadership.epoch();
   }
 
-  /** Does what time demands; returns the amount of work done (0 when idle). */
+  /**
+   * Does what time demands; returns the amount of work done (0 when idle). Without an attached
+   * store the shard neither leads nor follows: it stops heartbeating (so another region takes over
+   * after the election timeout), steps down, and takes no batches, because nobody would apply them
+   * (a store recovering from the log must not race with replicated appends).
+   */
   synchronized int doWork(long nowNanos) {
+    if (state.get() == null) {
+      detached();
+      return 0;
+    }
     int work = leadership.doWork(nowNanos);
     if (pendingLeaderEpoch >= 0) {
       work += activateLeader();
@@ -247,6 +256,17 @@ final class ShardReplica implements LeadershipListener {
     leader = null;
     synced = false;
     sync = Sync.NONE;
+  }
+
+  private void detached() {
+    if (leaderReady || pendingLeaderEpoch >= 0 || tracker != null) {
+      stepDownLeader("the store of region " + config.self() + " is detached");
+      pendingLeaderEpoch = leadership.state() == LeadershipState.LEADER ? leadership.epoch() : -1;
+    }
+    if (sync == Sync.SYNCED || sync == Sync.REQUESTED) {
+      synced = false;
+      sync = Sync.WAIT_QUIET; // sync again once a store is attached
+    }
   }
 
   private int activateLeader() {

@@ -152,12 +152,31 @@ class ReplicationNodeTest {
     assertEquals(after + 1, wals[old].shard(0).durablePosition());
   }
 
+  @Test
+  void shouldNeitherLeadNorFollowWithoutAStore() throws Exception {
+    nodes[2].close();
+    nodes[2] = new ReplicationNode(config(2), wals[2], transport, System::nanoTime);
+    int leader = awaitLeader(0, 2);
+    long last = append(leader, 0, 100);
+    nodes[leader].whenStored(0, last, Durability.QUORUM).get(5, TimeUnit.SECONDS);
+    assertEquals(0, wals[2].shard(0).durablePosition(), "no batch is taken without a store");
+    assertThrows(NotLeaderException.class, () -> nodes[2].checkLeader(0));
+    attachStore(2);
+    awaitIdenticalLogs(0);
+  }
+
   private void startNode(int i) {
-    ReplicationConfig config =
-        ReplicationConfig.defaults(REGIONS.get(i), REGIONS, dir.resolve("epochs-" + i))
-            .withTimings(Duration.ofMillis(20), Duration.ofMillis(100))
-            .withDurabilityTimeout(Duration.ofSeconds(2));
-    nodes[i] = new ReplicationNode(config, wals[i], transport, System::nanoTime);
+    nodes[i] = new ReplicationNode(config(i), wals[i], transport, System::nanoTime);
+    attachStore(i);
+  }
+
+  private ReplicationConfig config(int i) {
+    return ReplicationConfig.defaults(REGIONS.get(i), REGIONS, dir.resolve("epochs-" + i))
+        .withTimings(Duration.ofMillis(20), Duration.ofMillis(100))
+        .withDurabilityTimeout(Duration.ofSeconds(2));
+  }
+
+  private void attachStore(int i) {
     WalEngine wal = wals[i];
     nodes[i].attach(
         (shard, position, fenceEpoch) -> {
