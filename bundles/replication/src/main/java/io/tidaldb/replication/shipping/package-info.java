@@ -8,8 +8,8 @@
  * io.tidaldb.replication.shipping.QuorumTracker} turns the acknowledged HWMs into the QUORUM and
  * ALL durable positions. On a follower, one {@link io.tidaldb.replication.shipping.FollowerDb} per
  * shard appends batches verbatim with {@link io.tidaldb.api.wal.ShardLog#appendReplicated},
- * strictly in position order, and acks its durable HWM. {@link
- * io.tidaldb.replication.shipping.ShippingDispatcher} decodes received frames and routes them.
+ * strictly in position order, and acks its durable HWM. {@code
+ * io.tidaldb.replication.node.ReplicationNode} routes received frames to them.
  *
  * <p>Invariants kept here: a follower applies each position once, in order (duplicates are ignored,
  * gaps answered with RESEND_REQUEST); an ACK never names a position that is not durable on the

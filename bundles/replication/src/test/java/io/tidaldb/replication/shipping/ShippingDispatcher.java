@@ -14,16 +14,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Decodes frames received by one region and routes the shipping ones: WAL_BATCH to the shard's
- * {@link FollowerDb}, ACK and RESEND_REQUEST to the {@link WalShipper} of (shard, sender) (and an
- * ACK also to the shard's {@link QuorumTracker}, if registered). A malformed frame, one whose
- * sender is not the transport's {@code from}, or one with no registered target is counted and
- * logged, never thrown (I7).
+ * Test fixture (the node routes frames itself, see {@code ShardReplica}): decodes frames received
+ * by one region and routes the shipping ones: WAL_BATCH to the shard's {@link FollowerDb}, ACK and
+ * RESEND_REQUEST to the {@link WalShipper} of (shard, sender) (and an ACK also to the shard's
+ * {@link QuorumTracker}, if registered). A malformed frame, one whose sender is not the transport's
+ * {@code from}, or one with no registered target is counted and logged, never thrown (I7).
  *
  * <p>Thread-safety: registration is safe from any thread; {@link #dispatch} is serialised because
  * the decoder is not thread-safe.
  */
-public final class ShippingDispatcher implements FrameHandler {
+final class ShippingDispatcher implements FrameHandler {
   /** Why a frame was not routed. */
   public enum Drop {
     /** The frame failed decoding. */
