@@ -2,7 +2,8 @@
 # Runs every benchmark of RESULTS.md from the shaded jar and keeps each raw output in
 # bench/results/<jdk>/. Usage (from the repository root, after building bench/target/benchmarks.jar):
 #   [BENCH_OUT=dir] bench/run-benchmarks.sh [java-binary] [benchmark-name ...]
-# With no names it runs them all. Takes about 20 minutes on 2 cores.
+# With no names it runs them all. Takes about 25 minutes on 2 cores. Names: disk baremap wal apply
+# ingest-t1 ingest-t2 ingest-t4 recovery replication latency footprint.
 set -euo pipefail
 JAVA=${1:-java}
 shift || true
@@ -28,6 +29,14 @@ for t in 1 2 4; do
   run "ingest-t$t" SignalIngestBenchmark -t "$t" -prof gc
 done
 run recovery RecoveryBenchmark -prof gc
+run replication ReplicationThroughputBenchmark -prof gc
+if [[ "$ONLY" == "  " || "$ONLY" == *" latency "* ]]; then
+  # JMH-free (HdrHistogram): 20,000 samples per durability level after 5,000 warm-up
+  echo "== latency: $JAVA -Xms4g -Xmx4g -cp $JAR io.tidaldb.bench.ReplicationLatency 20000 5000" |
+    tee "$OUT/latency.txt"
+  "$JAVA" -Xms4g -Xmx4g -cp "$JAR" io.tidaldb.bench.ReplicationLatency 20000 5000 "$OUT/latency-hgrm" 2>&1 |
+    grep -v " INFO " | tee -a "$OUT/latency.txt"
+fi
 if [[ "$ONLY" == "  " || "$ONLY" == *" footprint "* ]]; then
   echo "== footprint" | tee "$OUT/footprint.txt"
   for gc in -XX:+UseG1GC -XX:+UseSerialGC; do

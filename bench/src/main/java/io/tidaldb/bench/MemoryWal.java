@@ -75,6 +75,7 @@ final class MemoryWal implements WriteAheadLog {
     private final String[] types;
     private CommitListener listener;
     private long epoch;
+    private long lastEpoch;
     private long durable;
     private int count;
     private int nextOrigin;
@@ -203,6 +204,33 @@ final class MemoryWal implements WriteAheadLog {
     }
 
     @Override
+    public synchronized long endOfEpoch(long ofEpoch) {
+      return durable; // every kept record is gone after its commit: no batch of a later epoch
+    }
+
+    @Override
+    public synchronized long lastEpoch() {
+      return lastEpoch;
+    }
+
+    @Override
+    public synchronized long truncateFrom(long position) {
+      if (position != durable || count != 0) {
+        throw new InvalidArgumentException(
+            "position",
+            position,
+            "the memory log of shard "
+                + shard
+                + " keeps no records to cut (durable "
+                + durable
+                + ", pending "
+                + count
+                + ")");
+      }
+      return 0;
+    }
+
+    @Override
     public int truncateBefore(long position) {
       return 0;
     }
@@ -220,6 +248,7 @@ final class MemoryWal implements WriteAheadLog {
         types[i] = null;
       }
       durable += count;
+      lastEpoch = epoch;
       count = 0;
     }
 
