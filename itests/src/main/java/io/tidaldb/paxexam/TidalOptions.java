@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import org.ops4j.pax.exam.Constants;
 import org.ops4j.pax.exam.Option;
+import org.ops4j.pax.exam.cm.ConfigurationOption;
 
 /**
  * Pax Exam options that provision a single-region TidalDB node: every bundle of the node feature
@@ -55,6 +56,19 @@ public final class TidalOptions {
 
   /** Shard count of {@link #node()} and {@link #node(Path)}. */
   public static final int DEFAULT_SHARD_COUNT = 4;
+
+  /** Configuration PID of the test kit's cluster component ({@code tidal-testkit}). */
+  public static final String CLUSTER_PID = "io.tidaldb.testkit.cluster";
+
+  /** Artifact id of the test kit bundle, which {@link #threeRegionCluster} adds to the feature. */
+  public static final String TESTKIT_ARTIFACT = "tidal-testkit";
+
+  /**
+   * The {@code replication.target} of the node's own single-region store under {@link
+   * #threeRegionCluster}: a filter no service matches, so that store never binds (and re-attaches)
+   * one of the cluster regions' {@code Replication} services.
+   */
+  public static final String DETACHED_REPLICATION_TARGET = "(tidaldb.replication=none)";
 
   /** FileInstall poll interval the options set: a framework stops within one poll. */
   public static final String FILEINSTALL_POLL_MILLIS = "50";
@@ -99,6 +113,113 @@ public final class TidalOptions {
   }
 
   /**
+   * A three-region cluster on a fresh temporary data directory with {@value #DEFAULT_SHARD_COUNT}
+   * shards per region.
+   *
+   * @return the bundles and the configuration
+   * @throws UncheckedIOException if the temporary directory cannot be created
+   * @see #threeRegionCluster(Path, int)
+   */
+  public static Option threeRegionCluster() {
+    try {
+      return threeRegionCluster(Files.createTempDirectory("tidaldb-cluster-"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create a temporary data directory", e);
+    }
+  }
+
+  /**
+   * A three-region cluster under {@code dataDirectory} with {@value #DEFAULT_SHARD_COUNT} shards
+   * per region.
+   *
+   * @param dataDirectory the root; see {@link #threeRegionCluster(Path, int)}
+   * @return the bundles and the configuration
+   */
+  public static Option threeRegionCluster(Path dataDirectory) {
+    return threeRegionCluster(dataDirectory, DEFAULT_SHARD_COUNT);
+  }
+
+  /**
+   * Everything a Pax Exam configuration needs for three regions replicating in one framework: every
+   * bundle of the node feature, the test kit bundle ({@value #TESTKIT_ARTIFACT}) and the
+   * configuration {@value #CLUSTER_PID} of its cluster component, which builds a {@code
+   * io.tidaldb.testkit.SimulatedCluster} of regions 0, 1 and 2 (each a WAL, replication node and
+   * store under {@code <dataDirectory>/cluster/region-<n>}, over one in-process transport) and
+   * registers it as a {@code SimulatedCluster} service, and each region's store and replication as
+   * {@code SignalStore} and {@code Replication} services with {@code region=<n>}.
+   *
+   * <p>The feature's own single-region node runs too (its components start without being asked),
+   * configured under {@code <dataDirectory>/node} and detached from the cluster: its store's {@code
+   * replication.target} is {@value #DETACHED_REPLICATION_TARGET}. Pick the cluster's stores with a
+   * {@code (region=<n>)} filter. The test kit is installed like the feature's bundles (see {@link
+   * #bundleUrl}; {@value #BUNDLE_OVERRIDE_PREFIX}{@value #TESTKIT_ARTIFACT} names its jar).
+   *
+   * @param dataDirectory the root of the data; the cluster's is kept there after the test
+   * @param shardCount shards per region (and of the single-region node)
+   * @return the bundles and the configuration
+   * @throws IllegalArgumentException if the shard count is not positive
+   */
+  public static Option threeRegionCluster(Path dataDirectory, int shardCount) {
+    Path dir = dataDirectory.toAbsolutePath();
+    return composite(
+        bundles(),
+        testkit(),
+        nodeConfiguration(dir.resolve("node"), shardCount, DETACHED_REPLICATION_TARGET),
+        clusterConfiguration(dir.resolve("cluster"), 3, shardCount));
+  }
+
+  /**
+   * The test kit bundle at the engine's start level, started. Its cluster component does nothing
+   * until {@link #clusterConfiguration} (or any configuration of {@value #CLUSTER_PID}) exists.
+   *
+   * @return the bundle option
+   */
+  public static Option testkit() {
+    FeatureBundle testkit = testkitBundle();
+    return bundle(bundleUrl(testkit)).startLevel(testkit.startOrder()).start();
+  }
+
+  /**
+   * Returns the test kit as a bundle beside the feature's: the version and start order of the
+   * feature's {@code tidal-store}, which the test kit builds on.
+   *
+   * @return the test kit's coordinates and start order
+   * @throws IllegalStateException if the feature has no {@code tidal-store}
+   */
+  public static FeatureBundle testkitBundle() {
+    FeatureBundle store =
+        feature().bundles().stream()
+            .filter(b -> b.artifactId().equals("tidal-store"))
+            .findFirst()
+            .orElseThrow(
+                () -> new IllegalStateException("the node feature has no tidal-store bundle"));
+    return new FeatureBundle(
+        store.groupId(), TESTKIT_ARTIFACT, store.version(), store.startOrder());
+  }
+
+  /**
+   * The configuration {@value #CLUSTER_PID} of the test kit's cluster component, through
+   * Configuration Admin.
+   *
+   * @param directory the root of the regions' data ({@code region-<n>/} below it), kept on close
+   * @param regions how many regions (ids 0 to {@code regions - 1})
+   * @param shardCount shards per region
+   * @return the configuration option
+   * @throws IllegalArgumentException if a count is not positive
+   */
+  public static Option clusterConfiguration(Path directory, int regions, int shardCount) {
+    if (regions < 1 || shardCount < 1) {
+      throw new IllegalArgumentException(
+          "regions and shardCount must be at least 1, were " + regions + " and " + shardCount);
+    }
+    return newConfiguration(CLUSTER_PID)
+        .put("regions", regions)
+        .put("shards", shardCount)
+        .put("directory", directory.toAbsolutePath().toString())
+        .asOption();
+  }
+
+  /**
    * Every bundle of the node feature with its start level, a framework start level that starts them
    * all, and {@code gosh.args=--nointeractive --noshutdown} (no console on stdin). No
    * configuration: the components then use their defaults (relative to the working directory) or
@@ -133,20 +254,29 @@ public final class TidalOptions {
    * @throws IllegalArgumentException if the shard count is not positive
    */
   public static Option configuration(Path dataDirectory, int shardCount, String... tenants) {
+    return nodeConfiguration(dataDirectory, shardCount, null, tenants);
+  }
+
+  private static Option nodeConfiguration(
+      Path dataDirectory, int shardCount, String replicationTarget, String... tenants) {
     if (shardCount < 1) {
       throw new IllegalArgumentException("shardCount must be at least 1, was " + shardCount);
     }
     Path dir = dataDirectory.toAbsolutePath();
+    ConfigurationOption store =
+        newConfiguration("io.tidaldb.store")
+            .put("directory", dir.resolve("store").toString())
+            .put("tenants", tenants.clone());
+    if (replicationTarget != null) {
+      store.put("replication.target", replicationTarget);
+    }
     return composite(
         newConfiguration("io.tidaldb.wal")
             .put("directory", dir.resolve("wal").toString())
             .put("shardCount", shardCount)
             .asOption(),
         newConfiguration("io.tidaldb.router").put("shardCount", shardCount).asOption(),
-        newConfiguration("io.tidaldb.store")
-            .put("directory", dir.resolve("store").toString())
-            .put("tenants", tenants.clone())
-            .asOption());
+        store.asOption());
   }
 
   /**

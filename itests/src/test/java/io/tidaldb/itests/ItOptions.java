@@ -61,6 +61,22 @@ final class ItOptions {
   }
 
   /**
+   * A three-region cluster ({@link TidalOptions#threeRegionCluster(Path)}) on a fresh data
+   * directory named after the test class, plus the test libraries.
+   *
+   * @param testClass the test class
+   * @return the options
+   */
+  static Option[] cluster(Class<?> testClass) {
+    return options(
+        junitBundles(),
+        mavenBundle("org.hamcrest", "hamcrest").versionAsInProject(),
+        mavenBundle("org.awaitility", "awaitility").versionAsInProject(),
+        TidalOptions.threeRegionCluster(freshDirectory(testClass.getSimpleName())),
+        systemTimeout(60_000));
+  }
+
+  /**
    * Returns the root of the suite's data directories, {@code target/itests-data}.
    *
    * @return an absolute path

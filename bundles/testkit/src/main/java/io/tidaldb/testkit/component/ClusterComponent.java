@@ -1,0 +1,171 @@
+package io.tidaldb.testkit.component;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.testkit.ClusterConfig;
+import io.tidaldb.testkit.SimulatedCluster;
+import java.nio.file.InvalidPathException;
+import java.nio.file.Path;
+import java.util.Dictionary;
+import java.util.Hashtable;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+
+/**
+ * The test kit as services: a thin DS shell that builds a {@link SimulatedCluster} from its
+ * configuration (PID {@value #PID}) when activated, registers it as a {@link SimulatedCluster}
+ * service (property {@code tidaldb.cluster=<id>}) next to the per-region {@code SignalStore} and
+ * {@code Replication} services the cluster registers itself ({@code region=<n>}), and closes it
+ * when deactivated.
+ *
+ * <p>The configuration is required: without one nothing runs. Immediate, because the regions must
+ * run (elect, replicate) whether or not anyone uses the cluster service. A refused value fails the
+ * activation with an {@link InvalidArgumentException} naming the PID, the key and the value, which
+ * SCR logs.
+ */
+@Component(
+    service = {},
+    configurationPid = ClusterComponent.PID,
+    configurationPolicy = ConfigurationPolicy.REQUIRE,
+    immediate = true)
+@Designate(ocd = ClusterComponent.Config.class)
+public final class ClusterComponent {
+
+  /** Configuration of the simulated cluster. */
+  @ObjectClassDefinition(
+      name = "TidalDB simulated cluster",
+      description =
+          "A test kit cluster in this framework: every region's WAL, replication and store, over"
+              + " one in-process transport.")
+  public @interface Config {
+    /**
+     * Returns how many regions run.
+     *
+     * @return region count; regions are 0 to count - 1
+     */
+    @AttributeDefinition(description = "How many regions (ids 0..regions-1), 1..64.", min = "1")
+    int regions() default ClusterComponent.DEFAULT_REGIONS;
+
+    /**
+     * Returns the shard count of every region.
+     *
+     * @return shards per region
+     */
+    @AttributeDefinition(description = "Shards per region, 1..9999.", min = "1")
+    int shards() default ClusterComponent.DEFAULT_SHARDS;
+
+    /**
+     * Returns the root of the regions' data.
+     *
+     * @return a path, kept on close; empty for a temporary directory deleted on close
+     */
+    @AttributeDefinition(
+        description =
+            "Root of the regions' data (region-<n>/ below it), kept on close; empty for a"
+                + " temporary directory deleted on close.")
+    String directory() default "";
+  }
+
+  /** The configuration PID. */
+  public static final String PID = "io.tidaldb.testkit.cluster";
+
+  /** Regions when {@code regions} is not configured. */
+  public static final int DEFAULT_REGIONS = 3;
+
+  /** Shards when {@code shards} is not configured. */
+  public static final int DEFAULT_SHARDS = 4;
+
+  /** The service property of the cluster service naming the cluster (as on its regions'). */
+  public static final String CLUSTER_PROPERTY = "tidaldb.cluster";
+
+  private final SimulatedCluster cluster;
+  private final ServiceRegistration<SimulatedCluster> registration;
+
+  /**
+   * Builds and starts the cluster, then registers it. Does not wait for leaders.
+   *
+   * @param context the test kit bundle's context, to register the cluster
+   * @param config the component's configuration
+   * @param properties the component's properties as configured, to name refused raw values
+   * @throws InvalidArgumentException naming the key and value of a refused configuration value
+   */
+  @Activate
+  public ClusterComponent(BundleContext context, Config config, Map<String, Object> properties) {
+    this.cluster = SimulatedCluster.build(toClusterConfig(config, properties));
+    try {
+      Dictionary<String, Object> props = new Hashtable<>();
+      props.put(CLUSTER_PROPERTY, cluster.id());
+      props.put("regions", cluster.regions().size());
+      props.put("shards", cluster.config().shards());
+      props.put("directory", cluster.directory().toString());
+      this.registration = context.registerService(SimulatedCluster.class, cluster, props);
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  /**
+   * Translates the component's configuration into the cluster's, validating every value.
+   *
+   * @param c the component's configuration
+   * @param raw the component's properties as configured, to name a refused raw value
+   * @return the cluster configuration: three-region defaults with the configured values
+   * @throws InvalidArgumentException naming the PID, the key and the value of a refused value
+   */
+  static ClusterConfig toClusterConfig(Config c, Map<String, ?> raw) {
+    String pid = raw.get("service.pid") instanceof String s ? s : PID;
+    int regions = read(pid, raw, "regions", "a whole number", c::regions);
+    int shards = read(pid, raw, "shards", "a whole number", c::shards);
+    String directory = read(pid, raw, "directory", "a path", c::directory);
+    ClusterConfig base = check(pid, raw, "regions", () -> ClusterConfig.regions(regions));
+    ClusterConfig sharded = check(pid, raw, "shards", () -> base.withShards(shards));
+    if (directory == null || directory.isBlank()) {
+      return sharded;
+    }
+    return sharded.withDirectory(check(pid, raw, "directory", () -> Path.of(directory.trim())));
+  }
+
+  private static <T> T read(
+      String pid, Map<String, ?> raw, String key, String what, Supplier<T> typed) {
+    try {
+      return typed.get();
+    } catch (RuntimeException e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      throw refuse(pid, raw, key, "must be " + what + ": " + cause.getMessage());
+    }
+  }
+
+  private static <T> T check(String pid, Map<String, ?> raw, String key, Supplier<T> step) {
+    try {
+      return step.get();
+    } catch (InvalidArgumentException | InvalidPathException e) {
+      throw refuse(pid, raw, key, e.getMessage());
+    }
+  }
+
+  private static InvalidArgumentException refuse(
+      String pid, Map<String, ?> raw, String key, String rule) {
+    return new InvalidArgumentException(key, raw.get(key), "configuration " + pid + ": " + rule);
+  }
+
+  /** Withdraws the cluster service, then closes the cluster (its regions' services go with it). */
+  @Deactivate
+  public void deactivate() {
+    try {
+      registration.unregister();
+    } catch (IllegalStateException e) {
+      // already unregistered: the test kit bundle is stopping
+    } finally {
+      cluster.close();
+    }
+  }
+}
