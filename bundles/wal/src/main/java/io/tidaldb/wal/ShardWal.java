@@ -46,6 +46,7 @@ final class ShardWal implements ShardLog {
   private final SuffixTruncation truncation;
   private final Object truncations = new Object();
   private volatile CommitListener listener;
+  private volatile long cutEnd; // the highest durable end a cut ever removed
 
   ShardWal(int shard, WalConfig config, WalMetrics metrics, ShardRecovery recovered)
       throws IOException {
@@ -154,6 +155,16 @@ final class ShardWal implements ShardLog {
 
   private void checkAppended(long position) {
     long next = nextPosition();
+    if (position >= next && position < cutEnd) {
+      throw new UnavailableException(
+          "position "
+              + position
+              + " of shard "
+              + shard
+              + " was durable here but was cut from the log (next position now "
+              + next
+              + ") when this region followed a new leader whose log lacks it: not confirmed");
+    }
     if (position < 0 || position >= next) {
       throw new InvalidArgumentException(
           "position", position, "not appended to shard " + shard + " (next position " + next + ")");
@@ -208,7 +219,12 @@ final class ShardWal implements ShardLog {
   @Override
   public long truncateFrom(long position) {
     synchronized (truncations) {
-      return handoff.truncateFrom(position, durability, this::cut);
+      long end = durability.durable();
+      long removed = handoff.truncateFrom(position, durability, this::cut);
+      if (removed > 0) {
+        cutEnd = Math.max(cutEnd, end);
+      }
+      return removed;
     }
   }
 

@@ -109,6 +109,22 @@ class TruncateFromTest {
   }
 
   @Test
+  void shouldRefuseAWaitOnACutPositionAsUnconfirmedUntilItIsRefilled() {
+    try (WalEngine wal = WalEngine.open(WalTestSupport.small(dir).build())) {
+      ShardLog log = wal.shard(0);
+      single(log, 20, 1);
+      assertEquals(5, log.truncateFrom(15));
+      UnavailableException e =
+          assertThrows(UnavailableException.class, () -> log.awaitDurable(17, 1_000_000));
+      assertTrue(e.getMessage().contains("position 17 of shard 0 was durable here but was cut"));
+      assertThrows(UnavailableException.class, () -> log.whenDurable(19));
+      assertThrows(InvalidArgumentException.class, () -> log.awaitDurable(20, 1_000_000));
+      single(log, 5, AFTER_CUT);
+      log.awaitDurable(17, 1_000_000); // a record holds that position again
+    }
+  }
+
+  @Test
   void shouldCutAtABatchBoundaryInTheMiddleOfASegmentAndContinueThere() throws IOException {
     WalConfig config = WalTestSupport.small(dir).build();
     List<Rec> expected;
