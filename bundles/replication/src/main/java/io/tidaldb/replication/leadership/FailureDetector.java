@@ -75,6 +75,15 @@ public final class FailureDetector {
   }
 
   /**
+   * Returns the time of the last reset.
+   *
+   * @return the time given to the last {@link #reset(long)}
+   */
+  public long lastResetNanos() {
+    return lastResetNanos;
+  }
+
+  /**
    * Returns the jitter drawn at the last reset.
    *
    * @return the jitter in nanoseconds

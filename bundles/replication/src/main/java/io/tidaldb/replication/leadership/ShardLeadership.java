@@ -151,6 +151,39 @@ public final class ShardLeadership {
   }
 
   /**
+   * Notes that the known leader is demonstrably sending (a WAL batch arrived from it), which
+   * restarts the failure detector like a heartbeat does: heartbeats share the link with the data
+   * and may queue behind it, and a leader that ships is alive (Raft's AppendEntries does the same).
+   *
+   * @param from the sender
+   * @param nowNanos the current time
+   */
+  public void onLeaderTraffic(RegionId from, long nowNanos) {
+    if (state == LeadershipState.FOLLOWER
+        && from.equals(leader)
+        && nowNanos - detector.lastResetNanos() > 0) {
+      detector.reset(nowNanos);
+    }
+  }
+
+  /**
+   * Renews the lease from a follower's data acknowledgement: the follower acknowledged a batch this
+   * leader sent at {@code sentNanos} (this leader's clock), so it followed this leader at or after
+   * that time, exactly as an echoed heartbeat proves.
+   *
+   * @param from the follower
+   * @param sentNanos when this leader sent the newest batch the follower acknowledged
+   */
+  public void onFollowerProgress(RegionId from, long sentNanos) {
+    if (sentNanos != Long.MIN_VALUE
+        && state == LeadershipState.LEADER
+        && known(from)
+        && !from.equals(config.self())) {
+      lease.acknowledged(config.indexOf(from), sentNanos);
+    }
+  }
+
+  /**
    * Handles a follower's answer to a heartbeat.
    *
    * @param from the sender

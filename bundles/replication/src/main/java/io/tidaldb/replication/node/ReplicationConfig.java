@@ -6,6 +6,7 @@ import io.tidaldb.replication.leadership.LeadershipConfig;
 import io.tidaldb.replication.shipping.ShippingConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
@@ -106,14 +107,21 @@ public record ReplicationConfig(
   }
 
   /**
-   * Returns the leadership settings of one shard (the jitter seed differs per shard and region).
+   * Returns the leadership settings of one shard. The region list is rotated by the shard, so that
+   * region {@code shard mod n} draws the earliest election slot and usually leads the shard: the
+   * leaders (and their work) spread over the regions instead of piling onto the first one. The
+   * rotation is the same in every region.
    *
    * @param shard the shard
    * @return the settings
    */
   LeadershipConfig leadership(int shard) {
+    List<RegionId> rotated = new ArrayList<>(regions.size());
+    for (int i = 0; i < regions.size(); i++) {
+      rotated.add(regions.get((shard + i) % regions.size()));
+    }
     return new LeadershipConfig(
-        regions,
+        rotated,
         self,
         heartbeatInterval.toNanos(),
         electionTimeout.toNanos(),

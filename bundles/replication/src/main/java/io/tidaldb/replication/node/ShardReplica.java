@@ -89,6 +89,7 @@ final class ShardReplica implements LeadershipListener {
   private volatile boolean synced;
   private volatile long leaderHwmHeard;
   private volatile long batchesSinceSync;
+  private volatile long lastLeaderTrafficNanos = Long.MIN_VALUE;
   private long pendingLeaderEpoch = -1;
   private Sync sync = Sync.NONE;
   private long syncEpoch;
@@ -138,6 +139,14 @@ final class ShardReplica implements LeadershipListener {
       detached();
       return 0;
     }
+    long traffic = lastLeaderTrafficNanos;
+    if (traffic != Long.MIN_VALUE) {
+      lastLeaderTrafficNanos = Long.MIN_VALUE;
+      RegionId known = leader;
+      if (known != null) {
+        leadership.onLeaderTraffic(known, traffic);
+      }
+    }
     int work = leadership.doWork(nowNanos);
     if (pendingLeaderEpoch >= 0) {
       work += activateLeader();
@@ -149,6 +158,7 @@ final class ShardReplica implements LeadershipListener {
       timeline.record(durable, nowNanos);
       for (WalShipper s : shippers.values()) {
         work += s.doWork(nowNanos);
+        leadership.onFollowerProgress(s.follower(), s.ackedSentNanos());
       }
       if (nowNanos - lastExpireNanos >= EXPIRE_EVERY_NANOS) {
         lastExpireNanos = nowNanos;
@@ -164,7 +174,7 @@ final class ShardReplica implements LeadershipListener {
   /** Handles a frame of this shard that arrived from {@code from} (the delivery thread). */
   void onFrame(RegionId from, Frame f, ByteBuffer raw, long nowNanos) {
     switch (f.type()) {
-      case FrameDescriptor.WAL_BATCH -> onWalBatch(from, f);
+      case FrameDescriptor.WAL_BATCH -> onWalBatch(from, f, nowNanos);
       case FrameDescriptor.ACK -> onAck(from, f);
       case FrameDescriptor.RESEND_REQUEST -> onResendRequest(from, f);
       case FrameDescriptor.EPOCH_END_REQUEST -> onEpochEndRequest(from, f);
@@ -395,7 +405,7 @@ final class ShardReplica implements LeadershipListener {
     return 1;
   }
 
-  private void onWalBatch(RegionId from, Frame f) {
+  private void onWalBatch(RegionId from, Frame f, long nowNanos) {
     synchronized (follower) {
       if (!from.equals(leader)) {
         drops.drop(NodeDrop.NOT_FROM_LEADER, from, f + "; shard leader is " + leader);
@@ -405,6 +415,7 @@ final class ShardReplica implements LeadershipListener {
         drops.drop(NodeDrop.NOT_SYNCED, from, f.toString()); // resent from our HWM once we ack
         return;
       }
+      lastLeaderTrafficNanos = nowNanos;
       follower.onWalBatch(from, f.epoch(), f.walBatch());
       batchesSinceSync++;
     }

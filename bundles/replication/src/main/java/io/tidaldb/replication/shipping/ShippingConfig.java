@@ -21,10 +21,10 @@ public record ShippingConfig(
     long maxBackoffNanos,
     long ackTimeoutNanos,
     int maxBatchesPerWork) {
-  /** 8 MiB in flight, 4 MiB batches, 10 ms..1 s backoff, 2 s ack timeout, 64 batches per work. */
+  /** 1 MiB in flight, 4 MiB batches, 10 ms..1 s backoff, 2 s ack timeout, 64 batches per work. */
   public static final ShippingConfig DEFAULTS =
       new ShippingConfig(
-          8L << 20,
+          1L << 20,
           4 << 20,
           TimeUnit.MILLISECONDS.toNanos(10),
           TimeUnit.SECONDS.toNanos(1),

@@ -55,6 +55,7 @@ public final class WalShipper implements AutoCloseable {
   private WalReader reader;
   private long processedHwm;
   private long lastProgressNanos;
+  private long ackedSentNanos = Long.MIN_VALUE;
   private boolean started;
 
   /**
@@ -155,7 +156,10 @@ public final class WalShipper implements AutoCloseable {
       return 0;
     }
     processedHwm = hwm;
-    window.release(hwm);
+    long sentNanos = window.release(hwm);
+    if (sentNanos != Long.MIN_VALUE) {
+      ackedSentNanos = sentNanos;
+    }
     lastProgressNanos = nowNanos;
     return 1;
   }
@@ -187,7 +191,7 @@ public final class WalShipper implements AutoCloseable {
       switch (sender.send(nowNanos)) {
         case SENT -> {
           increment(ShipperEvent.SENT);
-          window.add(frameEnd, length);
+          window.add(frameEnd, length, nowNanos);
           sent++;
         }
         case BACK_PRESSURED -> {
@@ -240,6 +244,16 @@ public final class WalShipper implements AutoCloseable {
    */
   public long followerHwm() {
     return ackedHwm.get();
+  }
+
+  /**
+   * Returns when the newest batch the follower acknowledged was sent (the clock given to {@link
+   * #doWork}); the leader renews its lease with it. Read by the thread that calls {@link #doWork}.
+   *
+   * @return the send time, {@code Long.MIN_VALUE} before the first acknowledged batch
+   */
+  public long ackedSentNanos() {
+    return ackedSentNanos;
   }
 
   /**

@@ -163,6 +163,36 @@ class ShardLeadershipTest {
   }
 
   @Test
+  void shouldKeepTheLeaseOnDataAcksWhenHeartbeatAcksAreLate() {
+    ShardLeadership a = machine(A);
+    long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
+    long t = timeout * 2;
+    a.doWork(t);
+    a.onVote(B, 1, true, t + MS);
+    long later = t + MS + timeout - MS;
+    a.onFollowerProgress(B, later - MS); // B acknowledged a batch sent at later - 1 ms
+    a.onFollowerProgress(C, Long.MIN_VALUE); // nothing acknowledged yet: ignored
+    assertTrue(a.isLeader(later + timeout / 2), "renewed by B's data ack");
+    a.doWork(later + timeout + MS);
+    assertEquals(LeadershipState.FOLLOWER, a.state(), "no ack at all for a timeout: lease lost");
+  }
+
+  @Test
+  void shouldTreatTheLeadersBatchesAsSignsOfLife() {
+    ShardLeadership a = machine(A);
+    a.onHeartbeat(B, 1, 0, 0, MS);
+    long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
+    for (long t = MS; t < 4 * timeout; t += timeout / 2) {
+      a.onLeaderTraffic(B, t);
+      a.onLeaderTraffic(C, t); // not the leader: no effect
+      a.doWork(t + timeout / 2 - MS);
+    }
+    assertEquals(LeadershipState.FOLLOWER, a.state(), "batches from B kept A from running");
+    a.doWork(4 * timeout + 2 * timeout);
+    assertEquals(LeadershipState.CANDIDATE, a.state(), "silence: A runs for leader");
+  }
+
+  @Test
   void shouldRejectMessagesFromUnconfiguredRegions() {
     ShardLeadership a = machine(A);
     a.onVoteRequest(RegionId.of(9), 7, 0, 0, MS);
