@@ -11,6 +11,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
 
 /**
  * The store's side of replication on the write path: only the shard's leader appends, a new series'
@@ -94,8 +95,20 @@ final class ReplicatedWrites {
   }
 
   private void await(CompletableFuture<Void> future, int shard, long position, String level) {
+    await(
+        future,
+        timeoutNanos,
+        () -> level + " durability of shard " + shard + " position " + position);
+  }
+
+  /**
+   * Waits for {@code future} at most {@code timeoutNanos}; a failure surfaces as its {@link
+   * TidalException} cause itself, anything else (or the bound) as {@link UnavailableException}
+   * naming {@code what}.
+   */
+  static <T> T await(CompletableFuture<T> future, long timeoutNanos, Supplier<String> what) {
     try {
-      future.get(timeoutNanos, TimeUnit.NANOSECONDS);
+      return future.get(timeoutNanos, TimeUnit.NANOSECONDS);
     } catch (ExecutionException | CompletionException e) {
       Throwable cause = e.getCause();
       while ((cause instanceof CompletionException || cause instanceof ExecutionException)
@@ -105,24 +118,14 @@ final class ReplicatedWrites {
       if (cause instanceof TidalException t) {
         throw t;
       }
-      throw new UnavailableException(
-          level + " durability of shard " + shard + " position " + position + " failed: " + cause,
-          cause);
+      throw new UnavailableException(what.get() + " failed: " + cause, cause);
     } catch (TimeoutException e) {
       throw new UnavailableException(
-          level
-              + " durability of shard "
-              + shard
-              + " position "
-              + position
-              + " not reached within "
-              + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
-              + " ms",
+          what.get() + " not reached within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms",
           e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new UnavailableException(
-          "interrupted waiting for " + level + " durability of shard " + shard, e);
+      throw new UnavailableException("interrupted waiting for " + what.get(), e);
     }
   }
 }

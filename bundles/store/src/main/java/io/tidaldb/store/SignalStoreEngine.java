@@ -2,10 +2,8 @@ package io.tidaldb.store;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
-import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RankedEntity;
-import io.tidaldb.api.ShardId;
 import io.tidaldb.api.ShardStatus;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalAggregate;
@@ -17,6 +15,7 @@ import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.router.ShardRouter;
@@ -43,7 +42,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With a {@link Replication} (see {@link #open(StoreConfig, WriteAheadLog, ShardRouter,
  * Replication)}), only the shard's leader appends, QUORUM and ALL wait for replication, and the
- * engine is the {@link ReplicaState} replication cuts logs through.
+ * engine is the {@link ReplicaState} replication cuts logs through. {@code signal} and {@code
+ * signalAsync} at a region that does not lead the shard forward the validated signal to the leader
+ * ({@link ForwardedWrites}) and return its acknowledgement; {@code submit} and {@code awaitDurable}
+ * are not forwarded (tickets are leader-local positions): they throw {@link
+ * io.tidaldb.api.replication.NotLeaderException} there.
  */
 public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SignalStoreEngine.class);
@@ -57,6 +60,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final SignalValidator validator;
   private final long ackTimeoutNanos;
   private final ReplicatedWrites replicated;
+  private final ForwardedWrites forwarded;
   private final Timestamp openedAt;
   private final LongAdder accepted = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -75,6 +79,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     this.ackTimeoutNanos = config.ackTimeout().toNanos();
     this.replicated =
         replication == null ? null : new ReplicatedWrites(replication, ackTimeoutNanos);
+    this.forwarded = new ForwardedWrites(replication, ackTimeoutNanos);
     this.clock = new HybridLogicalClock(config.clock(), config.maxFutureSkewMillis());
     this.openedAt = Timestamp.ofMillis(config.clock().getAsLong());
     this.shards = new ShardState[wal.shardCount()];
@@ -177,7 +182,12 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     SignalValidator.requireNonNull("event time", eventTime);
     SignalValidator.requireNonNull("durability", durability);
     long hlc = clock.now();
-    long ticket = accept(tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc);
+    long ticket;
+    try {
+      ticket = accept(tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc);
+    } catch (NotLeaderException e) { // only with replication; nothing was appended
+      return forwarded.forward(e, tenant, type, entity, weight, eventTime, durability);
+    }
     awaitDurable(ticket, config.ackTimeout());
     // A single region meets QUORUM and ALL with its own durable WAL.
     if (replicated != null && durability != Durability.LOCAL) {
@@ -199,6 +209,32 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
           .log
           .whenDurable(SignalTickets.position(ticket))
           .thenApply(v -> ack(ticket, hlc, Durability.LOCAL));
+    } catch (NotLeaderException e) {
+      return forwarded.forwardAsync(e, tenant, type, entity, weight, eventTime, Durability.LOCAL);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * {@inheritDoc} A normal leader write (leader check, validation, append; a new series waits for
+   * its DEFINE's QUORUM on this thread), acknowledged asynchronously at {@code durability}.
+   */
+  @Override
+  public CompletableFuture<SignalAck> acceptForwarded(
+      TenantId tenant,
+      SignalType type,
+      EntityId entity,
+      double weight,
+      Timestamp eventTime,
+      Durability durability) {
+    try {
+      SignalValidator.requireNonNull("entity", entity);
+      SignalValidator.requireNonNull("event time", eventTime);
+      SignalValidator.requireNonNull("durability", durability);
+      long hlc = clock.now();
+      long ticket = accept(tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc);
+      return forwarded.stored(shards[SignalTickets.shard(ticket)].log, ticket, hlc, durability);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -336,11 +372,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   }
 
   private static SignalAck ack(long ticket, long hlc, Durability durability) {
-    return new SignalAck(
-        ShardId.of(SignalTickets.shard(ticket)),
-        SignalTickets.position(ticket),
-        new HlcStamp(hlc),
-        durability);
+    return ForwardedWrites.ack(ticket, hlc, durability);
   }
 
   private void checkOpen() {

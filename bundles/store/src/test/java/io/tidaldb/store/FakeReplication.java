@@ -3,7 +3,12 @@ package io.tidaldb.store;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.Replication;
@@ -17,13 +22,25 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
- * A {@link Replication} the test controls: which shards this region leads, and one future per
- * {@link #whenStored} call that the test completes or fails (or all completed at once).
+ * A {@link Replication} the test controls: which shards this region leads, one future per {@link
+ * #whenStored} call that the test completes or fails (or all completed at once), and what a {@link
+ * #forward} answers (by default: no leader known).
  */
 final class FakeReplication implements Replication {
   static final RegionId LOCAL = RegionId.of(0);
+
+  /** One {@link #forward} call. */
+  record Forward(
+      int shard,
+      TenantId tenant,
+      SignalType type,
+      EntityId entity,
+      double weight,
+      Timestamp eventTime,
+      Durability durability) {}
 
   /** One {@link #whenStored} call. */
   record Call(int shard, long position, Durability level, CompletableFuture<Void> future) {}
@@ -32,6 +49,11 @@ final class FakeReplication implements Replication {
   final BlockingQueue<Call> calls = new LinkedBlockingQueue<>();
   final List<ReplicaState> attached = new CopyOnWriteArrayList<>();
   volatile boolean autoComplete = true;
+  final BlockingQueue<Forward> forwards = new LinkedBlockingQueue<>();
+  volatile Function<Forward, CompletableFuture<SignalAck>> forwardAnswer =
+      f ->
+          CompletableFuture.failedFuture(
+              new NotLeaderException(LOCAL, f.shard(), 7, Optional.empty()));
 
   /** Returns the next whenStored call, waiting up to 10 s for it. */
   Call next() throws InterruptedException {
@@ -66,6 +88,20 @@ final class FakeReplication implements Replication {
       calls.add(new Call(shard, position, level, f));
     }
     return f;
+  }
+
+  @Override
+  public CompletableFuture<SignalAck> forward(
+      int shard,
+      TenantId tenant,
+      SignalType type,
+      EntityId entity,
+      double weight,
+      Timestamp eventTime,
+      Durability durability) {
+    Forward f = new Forward(shard, tenant, type, entity, weight, eventTime, durability);
+    forwards.add(f);
+    return forwardAnswer.apply(f);
   }
 
   @Override

@@ -17,6 +17,7 @@ import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.router.HashShardRouter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -212,5 +213,95 @@ class ReplicatedStoreTest {
             .get(10, TimeUnit.SECONDS);
     assertEquals(Durability.LOCAL, ack.durability());
     assertTrue(replication.calls.isEmpty());
+  }
+
+  @Test
+  void shouldForwardSignalsOfShardsItDoesNotLeadAndAppendNothing() throws Exception {
+    int shard = shardOf(ACME, 5);
+    replication.notLeading.add(shard);
+    SignalAck leaders =
+        new SignalAck(
+            io.tidaldb.api.ShardId.of(shard),
+            42,
+            new io.tidaldb.api.HlcStamp(9),
+            Durability.QUORUM);
+    replication.forwardAnswer = f -> CompletableFuture.completedFuture(leaders);
+
+    assertSame(leaders, signal(ACME, 5, Durability.QUORUM));
+    assertEquals(
+        new FakeReplication.Forward(
+            shard, ACME, VIEW, EntityId.of(5), 1.0, Timestamp.ofMillis(T0), Durability.QUORUM),
+        replication.forwards.poll());
+    assertSame(
+        leaders,
+        db.store.signalAsync(ACME, VIEW, EntityId.of(5), 1.0, Timestamp.ofMillis(T0)).get());
+    assertEquals(Durability.LOCAL, replication.forwards.poll().durability());
+    assertThrows(NotLeaderException.class, () -> db.store.submit(ACME, VIEW, 5, 1.0, T0));
+    assertEquals(0, db.wal.shard(shard).nextPosition(), "nothing appended at the origin");
+    assertEquals(0, db.store.status().signalsAccepted());
+  }
+
+  @Test
+  void shouldValidateLocallyBeforeForwarding() {
+    int shard = shardOf(ACME, 5);
+    replication.notLeading.add(shard);
+    io.tidaldb.api.InvalidArgumentException e =
+        assertThrows(
+            io.tidaldb.api.InvalidArgumentException.class,
+            () ->
+                db.store.signal(
+                    ACME,
+                    VIEW,
+                    EntityId.of(5),
+                    Double.NaN,
+                    Timestamp.ofMillis(T0),
+                    Durability.ALL));
+    assertEquals("invalid weight: NaN (must be finite)", e.getMessage());
+    assertThrows(
+        io.tidaldb.api.UnknownTenantException.class,
+        () -> signal(TenantId.of("initech"), 5, Durability.QUORUM));
+    assertTrue(replication.forwards.isEmpty(), "bad input is never forwarded");
+  }
+
+  @Test
+  void shouldSurfaceTheLeadersRefusalUnchanged() {
+    int shard = shardOf(ACME, 5);
+    replication.notLeading.add(shard);
+    UnavailableException refusal = new UnavailableException("forwarded to region 1: full");
+    replication.forwardAnswer = f -> CompletableFuture.failedFuture(refusal);
+    assertSame(
+        refusal, assertThrows(UnavailableException.class, () -> signal(ACME, 5, Durability.LOCAL)));
+  }
+
+  @Test
+  void shouldAcceptAForwardedSignalAsALeaderWriteAtTheAskedDurability() throws Exception {
+    CompletableFuture<SignalAck> local = // blocks this thread for the DEFINE's QUORUM (at once)
+        db.store.acceptForwarded(
+            ACME, VIEW, EntityId.of(5), 2.0, Timestamp.ofMillis(T0), Durability.LOCAL);
+    assertEquals(Durability.LOCAL, local.get(10, TimeUnit.SECONDS).durability());
+    replication.autoComplete = false;
+    CompletableFuture<SignalAck> quorum =
+        db.store.acceptForwarded(
+            ACME, VIEW, EntityId.of(5), 2.0, Timestamp.ofMillis(T0), Durability.QUORUM);
+    FakeReplication.Call call = replication.next();
+    assertEquals(Durability.QUORUM, call.level());
+    assertFalse(quorum.isDone(), "waits for whenStored");
+    call.future().complete(null);
+    SignalAck ack = quorum.get(10, TimeUnit.SECONDS);
+    assertEquals(Durability.QUORUM, ack.durability());
+    assertEquals(call.position(), ack.position());
+    assertEquals(2, db.store.read(ACME, VIEW, EntityId.of(5), Timestamp.ofMillis(T0)).count());
+
+    int shard = shardOf(ACME, 5);
+    replication.notLeading.add(shard);
+    ExecutionException refused =
+        assertThrows(
+            ExecutionException.class,
+            () ->
+                db.store
+                    .acceptForwarded(
+                        ACME, VIEW, EntityId.of(5), 2.0, Timestamp.ofMillis(T0), Durability.LOCAL)
+                    .get(10, TimeUnit.SECONDS));
+    assertTrue(refused.getCause() instanceof NotLeaderException, refused.toString());
   }
 }

@@ -1,8 +1,19 @@
 package io.tidaldb.api.replication;
 
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
+import java.util.concurrent.CompletableFuture;
 import org.osgi.annotation.versioning.ConsumerType;
 
-/** What replication needs from a region's store: cutting a shard's log without losing state. */
+/**
+ * What replication needs from a region's store: cutting a shard's log without losing state, and
+ * storing a signal another region forwarded to this shard's leader.
+ */
 @ConsumerType
 public interface ReplicaState {
   /**
@@ -23,4 +34,34 @@ public interface ReplicaState {
    * @return how many records were cut
    */
   long truncateLog(int shard, long position, long fenceEpoch);
+
+  /**
+   * Stores a signal that another region forwarded because this region leads its shard, exactly as a
+   * write made here: leader check, validation, append, and the asked durability ({@code LOCAL}
+   * completes once the local log has it durable, {@code QUORUM} and {@code ALL} once replication
+   * reports it stored). Fails the future, never throws: with {@link NotLeaderException} if this
+   * region no longer leads the shard (nothing appended), with the store's refusal otherwise.
+   *
+   * <p>May block the calling thread (a new series' definition waits for QUORUM, a full log waits
+   * for room): replication calls it on a thread of its own, never on the transport's delivery
+   * thread or its replication thread. The default fails with {@link UnavailableException}.
+   *
+   * @param tenant the tenant
+   * @param type the signal type
+   * @param entity the entity
+   * @param weight the weight
+   * @param eventTime the event time
+   * @param durability the durability to acknowledge at
+   * @return the acknowledgement, as {@code signal} would return it here
+   */
+  default CompletableFuture<SignalAck> acceptForwarded(
+      TenantId tenant,
+      SignalType type,
+      EntityId entity,
+      double weight,
+      Timestamp eventTime,
+      Durability durability) {
+    return CompletableFuture.failedFuture(
+        new UnavailableException("this store does not accept forwarded writes"));
+  }
 }

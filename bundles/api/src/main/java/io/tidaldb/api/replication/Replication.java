@@ -1,7 +1,13 @@
 package io.tidaldb.api.replication;
 
 import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.osgi.annotation.versioning.ProviderType;
@@ -48,6 +54,44 @@ public interface Replication {
    * @return the future
    */
   CompletableFuture<Void> whenStored(int shard, long position, Durability level);
+
+  /**
+   * Forwards a signal of {@code shard}, which this region does not lead, to the shard's leader as
+   * this region knows it; the leader stores it as a write made there ({@link
+   * ReplicaState#acceptForwarded}) and its acknowledgement completes the future. Only whole-signal
+   * writes are forwarded; the pipelined ticket API stays leader-local.
+   *
+   * <p>The future fails with {@link NotLeaderException} when no leader is known (an election is in
+   * progress; nothing was sent) or the leader reached no longer leads the shard (nothing stored);
+   * with {@link UnavailableException} when no reply comes within the durability timeout plus one
+   * second (the signal may or may not be stored) or the replication closes; otherwise with the
+   * leader's own refusal ({@link io.tidaldb.api.InvalidArgumentException}, {@link
+   * io.tidaldb.api.UnknownTenantException}, {@link UnavailableException}).
+   *
+   * <p>The default fails at once with {@link UnavailableException}: a replication that cannot
+   * forward.
+   *
+   * @param shard the signal's shard
+   * @param tenant the tenant
+   * @param type the signal type
+   * @param entity the entity
+   * @param weight the weight
+   * @param eventTime the event time
+   * @param durability the durability the leader acknowledges at
+   * @return the leader's acknowledgement
+   */
+  default CompletableFuture<SignalAck> forward(
+      int shard,
+      TenantId tenant,
+      SignalType type,
+      EntityId entity,
+      double weight,
+      Timestamp eventTime,
+      Durability durability) {
+    return CompletableFuture.failedFuture(
+        new UnavailableException(
+            "the replication of region " + region() + " does not forward writes"));
+  }
 
   /**
    * Attaches the local store, which {@link ReplicaState#truncateLog} is called on when a shard's

@@ -13,5 +13,9 @@ public enum NodeDrop {
   /** A WAL batch that arrived before this region finished its epoch sync with the leader. */
   NOT_SYNCED,
   /** An ACK, RESEND_REQUEST or EPOCH_END_REQUEST that reached a region not leading that epoch. */
-  NOT_LEADING
+  NOT_LEADING,
+  /**
+   * A FORWARD_REPLY whose request is not pending (expired, answered, or asked of another region).
+   */
+  UNKNOWN_FORWARD
 }

@@ -1,9 +1,14 @@
 package io.tidaldb.replication.node;
 
 import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalType;
 import io.tidaldb.api.StorageException;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.replication.ShardReplicationStatus;
@@ -12,6 +17,7 @@ import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.replication.wire.Frame;
 import io.tidaldb.replication.wire.FrameDecoder;
+import io.tidaldb.replication.wire.FrameDescriptor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
@@ -29,12 +35,14 @@ import org.slf4j.LoggerFactory;
  * One region's replication over its {@link WriteAheadLog} and a {@link Transport}: a {@link
  * ShardReplica} per shard, driven by one replication thread ({@code tidal-replication-<region>})
  * and by the frames the transport delivers. Implements the {@link Replication} contract its store
- * consults. Plain Java; the DS component in {@code io.tidaldb.replication.component} and the test
- * kit both build it.
+ * consults, including write forwarding ({@link ForwardOrigin} here, {@link ForwardLeader} with its
+ * {@code tidal-forward-<region>} threads at the leader). Plain Java; the DS component in {@code
+ * io.tidaldb.replication.component} and the test kit both build it.
  */
 public final class ReplicationNode implements Replication, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicationNode.class);
   private static final long JOIN_MILLIS = 5_000;
+  private static final long EXPIRE_FORWARDS_NANOS = 5_000_000L;
 
   private final ReplicationConfig config;
   private final LongSupplier clock;
@@ -43,6 +51,8 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private final FrameDecoder decoder;
   private final AtomicReference<ReplicaState> state = new AtomicReference<>();
   private final DropCounters drops;
+  private final ForwardOrigin forwards;
+  private final ForwardLeader forwarded;
   private final Thread agent;
   private volatile boolean running = true;
 
@@ -69,6 +79,9 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     this.drops = new DropCounters(config.self());
     this.decoder = new FrameDecoder(transport.maxFrameBytes());
     this.endpoint = transport.open(config.self(), this::onFrame);
+    this.forwards =
+        new ForwardOrigin(config.self(), endpoint, drops, config.durabilityTimeout().toNanos());
+    this.forwarded = new ForwardLeader(config.self(), endpoint, state::get);
     this.shards = new ShardReplica[wal.shardCount()];
     long now = clock.getAsLong();
     for (int i = 0; i < shards.length; i++) {
@@ -104,6 +117,33 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   public CompletableFuture<Void> whenStored(int shard, long position, Durability level) {
     Objects.requireNonNull(level, "level");
     return replica(shard).whenStored(position, level, clock.getAsLong());
+  }
+
+  @Override
+  public CompletableFuture<SignalAck> forward(
+      int shard,
+      TenantId tenant,
+      SignalType type,
+      EntityId entity,
+      double weight,
+      Timestamp eventTime,
+      Durability durability) {
+    if (shard < 0 || shard >= shards.length) {
+      return CompletableFuture.failedFuture(
+          new InvalidArgumentException("shard", shard, "must be 0.." + (shards.length - 1)));
+    }
+    ShardReplica s = shards[shard];
+    return forwards.forward(
+        shard,
+        s.knownLeader(),
+        s.epoch(),
+        tenant,
+        type,
+        entity,
+        weight,
+        eventTime,
+        durability,
+        clock.getAsLong());
   }
 
   @Override
@@ -153,6 +193,8 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    forwards.close();
+    forwarded.close();
     for (ShardReplica s : shards) {
       s.close();
     }
@@ -187,14 +229,25 @@ public final class ReplicationNode implements Replication, AutoCloseable {
           NodeDrop.UNKNOWN_SHARD, from, f + " names shard " + f.shard() + " of " + shards.length);
       return;
     }
-    shards[f.shard()].onFrame(from, f, frame, clock.getAsLong());
+    if (f.type() == FrameDescriptor.FORWARD) {
+      forwarded.onForward(from, f, shards[f.shard()]);
+    } else if (f.type() == FrameDescriptor.FORWARD_REPLY) {
+      forwards.onReply(from, f);
+    } else {
+      shards[f.shard()].onFrame(from, f, frame, clock.getAsLong());
+    }
   }
 
   private void run() {
     long park = config.idlePark().toNanos();
+    long lastExpire = clock.getAsLong();
     while (running) {
       int work = 0;
       long now = clock.getAsLong();
+      if (now - lastExpire >= EXPIRE_FORWARDS_NANOS) {
+        lastExpire = now;
+        work += forwards.expire(now);
+      }
       for (ShardReplica s : shards) {
         try {
           work += s.doWork(now);

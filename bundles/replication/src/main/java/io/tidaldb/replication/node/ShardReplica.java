@@ -190,6 +190,21 @@ final class ShardReplica implements LeadershipListener {
     }
   }
 
+  /** Returns whether this region leads the shard and accepts local writes. */
+  boolean leads() {
+    return leaderReady;
+  }
+
+  /** Returns the shard's leader as this region knows it, or null during an election. */
+  RegionId knownLeader() {
+    return leader;
+  }
+
+  /** Returns the latest epoch this region knows for the shard. */
+  long epoch() {
+    return epoch;
+  }
+
   /** See {@link io.tidaldb.api.replication.Replication#whenStored}. */
   CompletableFuture<Void> whenStored(long position, Durability level, long nowNanos) {
     QuorumTracker t = tracker;

@@ -7,8 +7,8 @@ import java.nio.ByteBuffer;
 /**
  * A flyweight view of one frame that {@link FrameDecoder} has validated: every accessor reads its
  * field in place from the wrapped buffer, allocating nothing (except {@link #walBatch()}, a
- * read-only slice). Valid only as long as the wrapped buffer holds the frame, and until the decoder
- * decodes the next one.
+ * read-only slice, and the strings of FORWARD and FORWARD_REPLY). Valid only as long as the wrapped
+ * buffer holds the frame, and until the decoder decodes the next one.
  *
  * <p>A body accessor called on a frame of another type throws {@link IllegalStateException}: that
  * is a caller's bug, not bad input.
@@ -219,6 +219,144 @@ public final class Frame {
    */
   public long epochEndPosition() {
     return readLong(FrameDescriptor.EPOCH_END, FrameDescriptor.EPOCH_END_POSITION_OFFSET);
+  }
+
+  /**
+   * Returns a FORWARD's request id.
+   *
+   * @return the id its reply carries
+   */
+  public long forwardRequestId() {
+    return readLong(FrameDescriptor.FORWARD, FrameDescriptor.FORWARD_REQUEST_ID_OFFSET);
+  }
+
+  /**
+   * Returns a FORWARD's entity.
+   *
+   * @return the entity id
+   */
+  public long forwardEntity() {
+    return readLong(FrameDescriptor.FORWARD, FrameDescriptor.FORWARD_ENTITY_OFFSET);
+  }
+
+  /**
+   * Returns a FORWARD's weight.
+   *
+   * @return the weight (from its raw bits)
+   */
+  public double forwardWeight() {
+    return Double.longBitsToDouble(
+        readLong(FrameDescriptor.FORWARD, FrameDescriptor.FORWARD_WEIGHT_OFFSET));
+  }
+
+  /**
+   * Returns a FORWARD's event time.
+   *
+   * @return the event time in epoch milliseconds
+   */
+  public long forwardEventMillis() {
+    return readLong(FrameDescriptor.FORWARD, FrameDescriptor.FORWARD_EVENT_MILLIS_OFFSET);
+  }
+
+  /**
+   * Returns a FORWARD's durability byte.
+   *
+   * @return {@link FrameDescriptor#DURABILITY_LOCAL}..{@link FrameDescriptor#DURABILITY_ALL}
+   */
+  public byte forwardDurability() {
+    expect(FrameDescriptor.FORWARD);
+    return buffer.get(offset + FrameDescriptor.FORWARD_DURABILITY_OFFSET);
+  }
+
+  /**
+   * Returns a FORWARD's tenant name (allocates the string).
+   *
+   * @return the tenant name
+   */
+  public String forwardTenant() {
+    expect(FrameDescriptor.FORWARD);
+    return utf8(offset + FrameDescriptor.FORWARD_TENANT_OFFSET, tenantLength());
+  }
+
+  /**
+   * Returns a FORWARD's signal type name (allocates the string).
+   *
+   * @return the type name
+   */
+  public String forwardType() {
+    expect(FrameDescriptor.FORWARD);
+    int at = offset + FrameDescriptor.FORWARD_TENANT_OFFSET + tenantLength();
+    return utf8(at + 1, Byte.toUnsignedInt(buffer.get(at)));
+  }
+
+  /**
+   * Returns a FORWARD_REPLY's request id.
+   *
+   * @return the id of the FORWARD answered
+   */
+  public long replyRequestId() {
+    return readLong(FrameDescriptor.FORWARD_REPLY, FrameDescriptor.REPLY_REQUEST_ID_OFFSET);
+  }
+
+  /**
+   * Returns a FORWARD_REPLY's position.
+   *
+   * @return the signal's position (OK), the known leader's id or -1 (NOT_LEADER), else 0
+   */
+  public long replyPosition() {
+    return readLong(FrameDescriptor.FORWARD_REPLY, FrameDescriptor.REPLY_POSITION_OFFSET);
+  }
+
+  /**
+   * Returns a FORWARD_REPLY's hybrid logical clock stamp.
+   *
+   * @return the stamp the leader gave the signal (OK), else 0
+   */
+  public long replyHlc() {
+    return readLong(FrameDescriptor.FORWARD_REPLY, FrameDescriptor.REPLY_HLC_OFFSET);
+  }
+
+  /**
+   * Returns a FORWARD_REPLY's durability byte.
+   *
+   * @return the durability met, {@link FrameDescriptor#DURABILITY_LOCAL}..{@link
+   *     FrameDescriptor#DURABILITY_ALL}
+   */
+  public byte replyDurability() {
+    expect(FrameDescriptor.FORWARD_REPLY);
+    return buffer.get(offset + FrameDescriptor.REPLY_DURABILITY_OFFSET);
+  }
+
+  /**
+   * Returns a FORWARD_REPLY's status byte.
+   *
+   * @return {@link FrameDescriptor#STATUS_OK}..{@link FrameDescriptor#STATUS_OTHER}
+   */
+  public byte replyStatus() {
+    expect(FrameDescriptor.FORWARD_REPLY);
+    return buffer.get(offset + FrameDescriptor.REPLY_STATUS_OFFSET);
+  }
+
+  /**
+   * Returns a FORWARD_REPLY's message (allocates the string).
+   *
+   * @return the message, empty for OK
+   */
+  public String replyMessage() {
+    expect(FrameDescriptor.FORWARD_REPLY);
+    return utf8(
+        offset + FrameDescriptor.REPLY_MESSAGE_OFFSET,
+        Short.toUnsignedInt(buffer.getShort(offset + FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET)));
+  }
+
+  private int tenantLength() {
+    return Byte.toUnsignedInt(buffer.get(offset + FrameDescriptor.FORWARD_TENANT_LENGTH_OFFSET));
+  }
+
+  private String utf8(int at, int length) {
+    byte[] bytes = new byte[length];
+    buffer.get(at, bytes);
+    return new String(bytes, java.nio.charset.StandardCharsets.UTF_8);
   }
 
   @Override

@@ -1,23 +1,32 @@
 package io.tidaldb.replication.wire;
 
+import static io.tidaldb.replication.wire.FrameDescriptor.FORWARD_DURABILITY_OFFSET;
 import static io.tidaldb.replication.wire.FrameDescriptor.HEADER_LENGTH;
+import static io.tidaldb.replication.wire.FrameDescriptor.REPLY_DURABILITY_OFFSET;
+import static io.tidaldb.replication.wire.FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET;
+import static io.tidaldb.replication.wire.FrameDescriptor.REPLY_MESSAGE_OFFSET;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
 /**
  * Validates a received frame and returns a {@link Frame} view of it. Checks, in this order: the
  * length holds a header, magic, version, message type, shard, sender region, epoch, the body length
  * (fixed per type, {@code 1..max} for WAL_BATCH), that header and body are exactly the buffer's
- * remaining bytes, the CRC32C, and a VOTE's granted byte. Any defect throws {@link
- * InvalidArgumentException} naming the field and its value, such as {@code invalid frame type: 99
- * (must be 1..7)}; no other exception escapes for any input bytes.
+ * remaining bytes, the CRC32C, a VOTE's granted byte, and the inner layout of FORWARD and
+ * FORWARD_REPLY (durability and status bytes, each length against the body exactly, UTF-8 strings).
+ * Any defect throws {@link InvalidArgumentException} naming the field and its value, such as {@code
+ * invalid frame type: 99 (must be 1..11)}; no other exception escapes for any input bytes.
  *
- * <p>Allocates nothing: the returned view is this decoder's one reused flyweight. The buffer's
- * position and limit are not changed; its byte order is set to little-endian.
+ * <p>Allocates nothing except to check a FORWARD's or FORWARD_REPLY's strings: the returned view is
+ * this decoder's one reused flyweight. The buffer's position and limit are not changed; its byte
+ * order is set to little-endian.
  *
  * <p>Not thread-safe: one instance per reading thread.
  */
@@ -116,12 +125,104 @@ public final class FrameDecoder {
       if (granted != 0 && granted != 1) {
         throw new InvalidArgumentException("frame vote granted", granted, "must be 0 or 1");
       }
+    } else if (type == FrameDescriptor.FORWARD) {
+      checkForward(buffer, offset, bodyLength);
+    } else if (type == FrameDescriptor.FORWARD_REPLY) {
+      checkForwardReply(buffer, offset, bodyLength);
     }
     frame.wrap(buffer, offset);
     return frame;
   }
 
+  private static void checkForward(ByteBuffer b, int offset, int bodyLength) {
+    checkDurability("frame forward durability", b.get(offset + FORWARD_DURABILITY_OFFSET));
+    int names = bodyLength - FrameDescriptor.FORWARD_FIXED_BODY_LENGTH;
+    int tenant = Byte.toUnsignedInt(b.get(offset + FrameDescriptor.FORWARD_TENANT_LENGTH_OFFSET));
+    if (tenant < 1 || tenant > names - 1) {
+      throw new InvalidArgumentException(
+          "frame forward tenant length",
+          tenant,
+          "must be 1.." + (names - 1) + " in a body of " + bodyLength + " bytes");
+    }
+    int typeAt = offset + FrameDescriptor.FORWARD_TENANT_OFFSET + tenant;
+    int type = Byte.toUnsignedInt(b.get(typeAt));
+    if (type != names - tenant) {
+      throw new InvalidArgumentException(
+          "frame forward type length",
+          type,
+          "must be " + (names - tenant) + ", the rest of a body of " + bodyLength + " bytes");
+    }
+    checkUtf8("frame forward tenant", b, offset + FrameDescriptor.FORWARD_TENANT_OFFSET, tenant);
+    checkUtf8("frame forward type", b, typeAt + 1, type);
+  }
+
+  private static void checkForwardReply(ByteBuffer b, int offset, int bodyLength) {
+    checkDurability("frame forward reply durability", b.get(offset + REPLY_DURABILITY_OFFSET));
+    byte status = b.get(offset + FrameDescriptor.REPLY_STATUS_OFFSET);
+    if (status < FrameDescriptor.STATUS_OK || status > FrameDescriptor.STATUS_OTHER) {
+      throw new InvalidArgumentException(
+          "frame forward reply status",
+          status,
+          "must be " + FrameDescriptor.STATUS_OK + ".." + FrameDescriptor.STATUS_OTHER);
+    }
+    int length = Short.toUnsignedInt(b.getShort(offset + REPLY_MESSAGE_LENGTH_OFFSET));
+    if (length != bodyLength - FrameDescriptor.REPLY_FIXED_BODY_LENGTH) {
+      throw new InvalidArgumentException(
+          "frame forward reply message length",
+          length,
+          "must be "
+              + (bodyLength - FrameDescriptor.REPLY_FIXED_BODY_LENGTH)
+              + ", the rest of a body of "
+              + bodyLength
+              + " bytes");
+    }
+    checkUtf8("frame forward reply message", b, offset + REPLY_MESSAGE_OFFSET, length);
+  }
+
+  private static void checkDurability(String field, byte durability) {
+    if (durability < FrameDescriptor.DURABILITY_LOCAL
+        || durability > FrameDescriptor.DURABILITY_ALL) {
+      throw new InvalidArgumentException(
+          field,
+          durability,
+          "must be " + FrameDescriptor.DURABILITY_LOCAL + ".." + FrameDescriptor.DURABILITY_ALL);
+    }
+  }
+
+  private static void checkUtf8(String field, ByteBuffer b, int at, int length) {
+    try {
+      StandardCharsets.UTF_8
+          .newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(b.slice(at, length));
+    } catch (CharacterCodingException e) {
+      byte[] bytes = new byte[length];
+      b.get(at, bytes);
+      throw new InvalidArgumentException(
+          field, java.util.HexFormat.of().formatHex(bytes), "must be UTF-8");
+    }
+  }
+
   private void checkBodyLength(short type, int bodyLength) {
+    if (type == FrameDescriptor.FORWARD || type == FrameDescriptor.FORWARD_REPLY) {
+      int min =
+          type == FrameDescriptor.FORWARD
+              ? FrameDescriptor.FORWARD_FIXED_BODY_LENGTH + 2
+              : FrameDescriptor.REPLY_FIXED_BODY_LENGTH;
+      int max =
+          type == FrameDescriptor.FORWARD
+              ? FrameDescriptor.FORWARD_FIXED_BODY_LENGTH
+                  + 2 * FrameDescriptor.FORWARD_NAME_MAX_BYTES
+              : FrameDescriptor.REPLY_FIXED_BODY_LENGTH + FrameDescriptor.FORWARD_MESSAGE_MAX_BYTES;
+      if (bodyLength < min || bodyLength > max) {
+        throw new InvalidArgumentException(
+            "frame body length",
+            bodyLength,
+            "must be " + min + ".." + max + " for " + FrameDescriptor.typeName(type));
+      }
+      return;
+    }
     int fixed = FrameDescriptor.bodyLength(type);
     if (fixed < 0) {
       if (bodyLength < 1 || bodyLength > maxBodyBytes) {

@@ -45,11 +45,25 @@ import java.util.zip.CRC32C;
  *     7 VOTE                 1  32 granted (byte: 0/1)
  *     8 EPOCH_END_REQUEST    8  32 last epoch
  *     9 EPOCH_END           16  32 found epoch  40 end position
+ *    10 FORWARD       37..545   32 request id   40 entity   48 weight bits   56 event millis
+ *                               64 durability (byte)   65 tenant length t (byte)   66 tenant
+ *                                  then at 66+t: type length y (byte), type (y bytes)
+ *    11 FORWARD_REPLY 28..1052  32 request id   40 position   48 hlc   56 durability (byte)
+ *                               57 status (byte)   58 message length m (short)   60 message
  * </pre>
  *
  * <p>{@code epoch} is the sender's epoch for the message (the batch's epoch for WAL_BATCH); {@code
  * shard} and {@code epoch} are never negative. {@code durable hwm} is the next position the
  * follower has durably applied.
+ *
+ * <p>FORWARD carries a signal from a region that does not lead {@code shard} to the leader it
+ * knows; FORWARD_REPLY answers it with the same request id. Tenant, type and message are UTF-8,
+ * tenant and type 1..255 bytes, the message 0..{@value #FORWARD_MESSAGE_MAX_BYTES} bytes; the
+ * lengths must add up to the body length exactly. {@code weight bits} is {@link
+ * Double#doubleToRawLongBits}. Durability bytes are {@value #DURABILITY_LOCAL} LOCAL, {@value
+ * #DURABILITY_QUORUM} QUORUM, {@value #DURABILITY_ALL} ALL; the status byte is one of the {@code
+ * STATUS_} constants. For NOT_LEADER the reply's {@code position} holds the id of the leader the
+ * replier knows, or -1.
  */
 public final class FrameDescriptor {
   /** The magic number in a frame's first four bytes ("TDRF"). */
@@ -115,11 +129,17 @@ public final class FrameDescriptor {
   /** The leader's answer to EPOCH_END_REQUEST. */
   public static final short EPOCH_END = 9;
 
+  /** A region forwards a signal of a shard it does not lead to the shard's leader. */
+  public static final short FORWARD = 10;
+
+  /** The leader's answer to FORWARD. */
+  public static final short FORWARD_REPLY = 11;
+
   /** The smallest message type. */
   public static final short MIN_TYPE = WAL_BATCH;
 
   /** The largest message type. */
-  public static final short MAX_TYPE = EPOCH_END;
+  public static final short MAX_TYPE = FORWARD_REPLY;
 
   /** Offset of ACK's durable hwm (long). */
   public static final int ACK_HWM_OFFSET = 32;
@@ -157,6 +177,91 @@ public final class FrameDescriptor {
   /** Offset of EPOCH_END's end position (where the found epoch ends in the leader's log). */
   public static final int EPOCH_END_POSITION_OFFSET = 40;
 
+  /** Offset of FORWARD's request id (long). */
+  public static final int FORWARD_REQUEST_ID_OFFSET = 32;
+
+  /** Offset of FORWARD's entity (long). */
+  public static final int FORWARD_ENTITY_OFFSET = 40;
+
+  /** Offset of FORWARD's weight, as raw double bits (long). */
+  public static final int FORWARD_WEIGHT_OFFSET = 48;
+
+  /** Offset of FORWARD's event time in epoch milliseconds (long). */
+  public static final int FORWARD_EVENT_MILLIS_OFFSET = 56;
+
+  /** Offset of FORWARD's durability (byte). */
+  public static final int FORWARD_DURABILITY_OFFSET = 64;
+
+  /** Offset of FORWARD's tenant length t (unsigned byte); the tenant's t bytes follow. */
+  public static final int FORWARD_TENANT_LENGTH_OFFSET = 65;
+
+  /** Offset of FORWARD's tenant bytes; the type length (byte) and type bytes follow them. */
+  public static final int FORWARD_TENANT_OFFSET = 66;
+
+  /** FORWARD's body without tenant and type bytes: 4 longs, durability and two length bytes. */
+  public static final int FORWARD_FIXED_BODY_LENGTH = 35;
+
+  /** The most bytes of a FORWARD's tenant or type. */
+  public static final int FORWARD_NAME_MAX_BYTES = 255;
+
+  /** Offset of FORWARD_REPLY's request id (long). */
+  public static final int REPLY_REQUEST_ID_OFFSET = 32;
+
+  /** Offset of FORWARD_REPLY's position (long; the known leader's id for NOT_LEADER, or -1). */
+  public static final int REPLY_POSITION_OFFSET = 40;
+
+  /** Offset of FORWARD_REPLY's hybrid logical clock stamp (long). */
+  public static final int REPLY_HLC_OFFSET = 48;
+
+  /** Offset of FORWARD_REPLY's durability met (byte). */
+  public static final int REPLY_DURABILITY_OFFSET = 56;
+
+  /** Offset of FORWARD_REPLY's status (byte). */
+  public static final int REPLY_STATUS_OFFSET = 57;
+
+  /** Offset of FORWARD_REPLY's message length m (short); the message's m bytes follow. */
+  public static final int REPLY_MESSAGE_LENGTH_OFFSET = 58;
+
+  /** Offset of FORWARD_REPLY's message bytes. */
+  public static final int REPLY_MESSAGE_OFFSET = 60;
+
+  /** FORWARD_REPLY's body without the message bytes. */
+  public static final int REPLY_FIXED_BODY_LENGTH = 28;
+
+  /** The most bytes of a FORWARD_REPLY's message. */
+  public static final int FORWARD_MESSAGE_MAX_BYTES = 1024;
+
+  /** The largest FORWARD or FORWARD_REPLY frame, header included. */
+  public static final int MAX_FORWARD_FRAME_LENGTH =
+      HEADER_LENGTH + REPLY_FIXED_BODY_LENGTH + FORWARD_MESSAGE_MAX_BYTES;
+
+  /** Durability byte of LOCAL. */
+  public static final byte DURABILITY_LOCAL = 0;
+
+  /** Durability byte of QUORUM. */
+  public static final byte DURABILITY_QUORUM = 1;
+
+  /** Durability byte of ALL. */
+  public static final byte DURABILITY_ALL = 2;
+
+  /** Reply status: stored; position, hlc and durability describe it. */
+  public static final byte STATUS_OK = 0;
+
+  /** Reply status: the leader refused an argument ({@code InvalidArgumentException}). */
+  public static final byte STATUS_INVALID_ARGUMENT = 1;
+
+  /** Reply status: the leader does not know the tenant ({@code UnknownTenantException}). */
+  public static final byte STATUS_UNKNOWN_TENANT = 2;
+
+  /** Reply status: the leader could not serve it ({@code UnavailableException}). */
+  public static final byte STATUS_UNAVAILABLE = 3;
+
+  /** Reply status: the replier does not lead the shard; nothing was stored. */
+  public static final byte STATUS_NOT_LEADER = 4;
+
+  /** Reply status: any other failure, named in the message. */
+  public static final byte STATUS_OTHER = 5;
+
   /** The largest fixed body (HEARTBEAT, HEARTBEAT_ACK, VOTE_REQUEST). */
   public static final int MAX_FIXED_BODY_LENGTH = 16;
 
@@ -170,10 +275,12 @@ public final class FrameDescriptor {
     "VOTE_REQUEST",
     "VOTE",
     "EPOCH_END_REQUEST",
-    "EPOCH_END"
+    "EPOCH_END",
+    "FORWARD",
+    "FORWARD_REPLY"
   };
 
-  private static final int[] BODY_LENGTHS = {0, -1, 8, 8, 16, 16, 16, 1, 8, 16};
+  private static final int[] BODY_LENGTHS = {0, -1, 8, 8, 16, 16, 16, 1, 8, 16, -1, -1};
 
   private static final int CHUNK = 256;
 
@@ -193,7 +300,8 @@ public final class FrameDescriptor {
    * Returns the fixed body length of a message type.
    *
    * @param type the type, {@link #MIN_TYPE}..{@link #MAX_TYPE}
-   * @return the body length, or {@code -1} for WAL_BATCH whose length varies
+   * @return the body length, or {@code -1} for WAL_BATCH, FORWARD and FORWARD_REPLY whose length
+   *     varies
    */
   public static int bodyLength(int type) {
     return BODY_LENGTHS[type];

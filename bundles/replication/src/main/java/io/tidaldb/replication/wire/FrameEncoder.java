@@ -5,6 +5,8 @@ import static io.tidaldb.replication.wire.FrameDescriptor.BODY_OFFSET;
 import static io.tidaldb.replication.wire.FrameDescriptor.CRC_OFFSET;
 import static io.tidaldb.replication.wire.FrameDescriptor.EPOCH_END;
 import static io.tidaldb.replication.wire.FrameDescriptor.EPOCH_END_REQUEST;
+import static io.tidaldb.replication.wire.FrameDescriptor.FORWARD;
+import static io.tidaldb.replication.wire.FrameDescriptor.FORWARD_REPLY;
 import static io.tidaldb.replication.wire.FrameDescriptor.HEADER_LENGTH;
 import static io.tidaldb.replication.wire.FrameDescriptor.HEARTBEAT;
 import static io.tidaldb.replication.wire.FrameDescriptor.HEARTBEAT_ACK;
@@ -17,6 +19,7 @@ import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.util.zip.CRC32C;
 
 /**
@@ -26,7 +29,9 @@ import java.util.zip.CRC32C;
  *
  * <p>Every method refuses, with {@link InvalidArgumentException}, a negative shard or epoch, a
  * sender outside {@code 0..65535}, a buffer that is not little-endian or too small, and a WAL batch
- * that is empty or larger than the configured maximum body.
+ * that is empty or larger than the configured maximum body. FORWARD and FORWARD_REPLY also refuse
+ * names and messages outside their byte limits and unknown durability or status bytes; they encode
+ * their strings, the only allocation here (forwarding is off the hot path).
  *
  * <p>Not thread-safe: one instance per writing thread.
  */
@@ -219,6 +224,135 @@ public final class FrameEncoder {
       long foundEpoch,
       long endPosition) {
     return twoLongs(dst, offset, EPOCH_END, shard, sender, epoch, foundEpoch, endPosition);
+  }
+
+  /**
+   * Writes a FORWARD frame.
+   *
+   * @param dst the destination buffer (little-endian)
+   * @param offset where the frame starts
+   * @param shard the signal's shard
+   * @param sender the forwarding region's id
+   * @param epoch the epoch of the leader it forwards to, as the sender knows it
+   * @param requestId the request id the reply will carry
+   * @param entity the entity
+   * @param weight the weight
+   * @param eventMillis the event time in epoch milliseconds
+   * @param durability the durability byte ({@link FrameDescriptor#DURABILITY_LOCAL}..{@link
+   *     FrameDescriptor#DURABILITY_ALL})
+   * @param tenant the tenant name, 1..255 UTF-8 bytes
+   * @param type the signal type name, 1..255 UTF-8 bytes
+   * @return the frame's length
+   */
+  public int forward(
+      ByteBuffer dst,
+      int offset,
+      int shard,
+      int sender,
+      long epoch,
+      long requestId,
+      long entity,
+      double weight,
+      long eventMillis,
+      byte durability,
+      String tenant,
+      String type) {
+    checkDurability(durability);
+    byte[] t = name("forward tenant", tenant);
+    byte[] y = name("forward type", type);
+    int body = FrameDescriptor.FORWARD_FIXED_BODY_LENGTH + t.length + y.length;
+    header(dst, offset, FORWARD, shard, sender, epoch, body);
+    dst.putLong(offset + FrameDescriptor.FORWARD_REQUEST_ID_OFFSET, requestId);
+    dst.putLong(offset + FrameDescriptor.FORWARD_ENTITY_OFFSET, entity);
+    dst.putLong(offset + FrameDescriptor.FORWARD_WEIGHT_OFFSET, Double.doubleToRawLongBits(weight));
+    dst.putLong(offset + FrameDescriptor.FORWARD_EVENT_MILLIS_OFFSET, eventMillis);
+    dst.put(offset + FrameDescriptor.FORWARD_DURABILITY_OFFSET, durability);
+    dst.put(offset + FrameDescriptor.FORWARD_TENANT_LENGTH_OFFSET, (byte) t.length);
+    int at = offset + FrameDescriptor.FORWARD_TENANT_OFFSET;
+    dst.put(at, t);
+    at += t.length;
+    dst.put(at, (byte) y.length);
+    dst.put(at + 1, y);
+    return finish(dst, offset, body);
+  }
+
+  /**
+   * Writes a FORWARD_REPLY frame.
+   *
+   * @param dst the destination buffer (little-endian)
+   * @param offset where the frame starts
+   * @param shard the signal's shard
+   * @param sender the replying region's id
+   * @param epoch the replier's epoch of the shard
+   * @param requestId the id of the FORWARD answered
+   * @param position the signal's position (OK), the known leader's id or -1 (NOT_LEADER), else 0
+   * @param hlc the signal's hybrid logical clock stamp (OK), else 0
+   * @param durability the durability byte met (OK), else {@link FrameDescriptor#DURABILITY_LOCAL}
+   * @param status the status byte, {@link FrameDescriptor#STATUS_OK}..{@link
+   *     FrameDescriptor#STATUS_OTHER}
+   * @param message the error message (empty for OK), at most 1,024 UTF-8 bytes
+   * @return the frame's length
+   */
+  public int forwardReply(
+      ByteBuffer dst,
+      int offset,
+      int shard,
+      int sender,
+      long epoch,
+      long requestId,
+      long position,
+      long hlc,
+      byte durability,
+      byte status,
+      String message) {
+    checkDurability(durability);
+    if (status < FrameDescriptor.STATUS_OK || status > FrameDescriptor.STATUS_OTHER) {
+      throw new InvalidArgumentException(
+          "forward reply status",
+          status,
+          "must be " + FrameDescriptor.STATUS_OK + ".." + FrameDescriptor.STATUS_OTHER);
+    }
+    byte[] m = message.getBytes(StandardCharsets.UTF_8);
+    if (m.length > FrameDescriptor.FORWARD_MESSAGE_MAX_BYTES) {
+      throw new InvalidArgumentException(
+          "forward reply message length",
+          m.length,
+          "must be 0.." + FrameDescriptor.FORWARD_MESSAGE_MAX_BYTES + " UTF-8 bytes");
+    }
+    int body = FrameDescriptor.REPLY_FIXED_BODY_LENGTH + m.length;
+    header(dst, offset, FORWARD_REPLY, shard, sender, epoch, body);
+    dst.putLong(offset + FrameDescriptor.REPLY_REQUEST_ID_OFFSET, requestId);
+    dst.putLong(offset + FrameDescriptor.REPLY_POSITION_OFFSET, position);
+    dst.putLong(offset + FrameDescriptor.REPLY_HLC_OFFSET, hlc);
+    dst.put(offset + FrameDescriptor.REPLY_DURABILITY_OFFSET, durability);
+    dst.put(offset + FrameDescriptor.REPLY_STATUS_OFFSET, status);
+    dst.putShort(offset + FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET, (short) m.length);
+    dst.put(offset + FrameDescriptor.REPLY_MESSAGE_OFFSET, m);
+    return finish(dst, offset, body);
+  }
+
+  private static void checkDurability(byte durability) {
+    if (durability < FrameDescriptor.DURABILITY_LOCAL
+        || durability > FrameDescriptor.DURABILITY_ALL) {
+      throw new InvalidArgumentException(
+          "forward durability",
+          durability,
+          "must be " + FrameDescriptor.DURABILITY_LOCAL + ".." + FrameDescriptor.DURABILITY_ALL);
+    }
+  }
+
+  private static byte[] name(String what, String name) {
+    if (name == null) {
+      throw new InvalidArgumentException(what, null, "must not be null");
+    }
+    byte[] bytes = name.getBytes(StandardCharsets.UTF_8);
+    if (bytes.length < 1 || bytes.length > FrameDescriptor.FORWARD_NAME_MAX_BYTES) {
+      throw new InvalidArgumentException(
+          what + " length",
+          bytes.length,
+          "must be 1.." + FrameDescriptor.FORWARD_NAME_MAX_BYTES + " UTF-8 bytes");
+    }
+    return bytes;
   }
 
   private int oneLong(

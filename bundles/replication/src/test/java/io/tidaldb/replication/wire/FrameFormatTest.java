@@ -86,6 +86,35 @@ class FrameFormatTest {
           + "0600000000000000"
           + "6400000000000000";
 
+  static final String FORWARD_HEX =
+      HEADER_PREFIX
+          + "0a00"
+          + SHARD_SENDER_EPOCH
+          + "2b000000"
+          + "a91dc6a2"
+          + "2a00000000000000" // request id 42
+          + "0900000000000000" // entity 9
+          + "000000000000f83f" // weight 1.5
+          + "0068e5cf8b010000" // event time 1,700,000,000,000 ms
+          + "01" // QUORUM
+          + "04"
+          + "61636d65" // "acme"
+          + "04"
+          + "76696577"; // "view"
+  static final String FORWARD_REPLY_HEX =
+      HEADER_PREFIX
+          + "0b00"
+          + SHARD_SENDER_EPOCH
+          + "20000000"
+          + "36f257e4"
+          + "2a00000000000000" // request id 42
+          + "6400000000000000" // position 100
+          + "0807060504030201" // hlc
+          + "01" // QUORUM
+          + "03" // UNAVAILABLE
+          + "0400"
+          + "66756c6c"; // "full"
+
   /** Every fixture, indexed by message type (index 0 unused). */
   static final List<String> FIXTURES =
       List.of(
@@ -98,7 +127,9 @@ class FrameFormatTest {
           VOTE_REQUEST_HEX,
           VOTE_HEX,
           EPOCH_END_REQUEST_HEX,
-          EPOCH_END_HEX);
+          EPOCH_END_HEX,
+          FORWARD_HEX,
+          FORWARD_REPLY_HEX);
 
   private final FrameEncoder encoder = new FrameEncoder(1 << 16);
   private final FrameDecoder decoder = new FrameDecoder(1 << 16);
@@ -117,6 +148,25 @@ class FrameFormatTest {
     assertPinned(VOTE_HEX, encoder.vote(out, 0, SHARD, SENDER, EPOCH, true));
     assertPinned(EPOCH_END_REQUEST_HEX, encoder.epochEndRequest(out, 0, SHARD, SENDER, EPOCH, 6));
     assertPinned(EPOCH_END_HEX, encoder.epochEnd(out, 0, SHARD, SENDER, EPOCH, 6, 100));
+    assertPinned(
+        FORWARD_HEX,
+        encoder.forward(
+            out,
+            0,
+            SHARD,
+            SENDER,
+            EPOCH,
+            42,
+            9,
+            1.5,
+            1_700_000_000_000L,
+            (byte) 1,
+            "acme",
+            "view"));
+    assertPinned(
+        FORWARD_REPLY_HEX,
+        encoder.forwardReply(
+            out, 0, SHARD, SENDER, EPOCH, 42, 100, NANOS, (byte) 1, (byte) 3, "full"));
   }
 
   @Test
@@ -140,7 +190,11 @@ class FrameFormatTest {
       int body = b.getInt(FrameDescriptor.BODY_LENGTH_OFFSET);
       assertEquals(FrameDescriptor.HEADER_LENGTH + body, b.capacity());
       int fixed = FrameDescriptor.bodyLength(type);
-      assertEquals(type == FrameDescriptor.WAL_BATCH ? -1 : body, fixed);
+      boolean variable =
+          type == FrameDescriptor.WAL_BATCH
+              || type == FrameDescriptor.FORWARD
+              || type == FrameDescriptor.FORWARD_REPLY;
+      assertEquals(variable ? -1 : body, fixed);
       assertEquals(
           b.getInt(FrameDescriptor.CRC_OFFSET),
           FrameDescriptor.computeCrc(
@@ -163,6 +217,35 @@ class FrameFormatTest {
     assertEquals(6, fixture(8).getLong(FrameDescriptor.EPOCH_END_REQUEST_LAST_EPOCH_OFFSET));
     assertEquals(6, fixture(9).getLong(FrameDescriptor.EPOCH_END_FOUND_EPOCH_OFFSET));
     assertEquals(100, fixture(9).getLong(FrameDescriptor.EPOCH_END_POSITION_OFFSET));
+    ByteBuffer f = fixture(10);
+    assertEquals(42, f.getLong(FrameDescriptor.FORWARD_REQUEST_ID_OFFSET));
+    assertEquals(9, f.getLong(FrameDescriptor.FORWARD_ENTITY_OFFSET));
+    assertEquals(1.5, Double.longBitsToDouble(f.getLong(FrameDescriptor.FORWARD_WEIGHT_OFFSET)));
+    assertEquals(1_700_000_000_000L, f.getLong(FrameDescriptor.FORWARD_EVENT_MILLIS_OFFSET));
+    assertEquals(
+        FrameDescriptor.DURABILITY_QUORUM, f.get(FrameDescriptor.FORWARD_DURABILITY_OFFSET));
+    assertEquals(4, f.get(FrameDescriptor.FORWARD_TENANT_LENGTH_OFFSET));
+    assertEquals("acme", ascii(f, FrameDescriptor.FORWARD_TENANT_OFFSET, 4));
+    assertEquals(4, f.get(FrameDescriptor.FORWARD_TENANT_OFFSET + 4));
+    assertEquals("view", ascii(f, FrameDescriptor.FORWARD_TENANT_OFFSET + 5, 4));
+    assertEquals(
+        FrameDescriptor.FORWARD_FIXED_BODY_LENGTH + 8,
+        f.getInt(FrameDescriptor.BODY_LENGTH_OFFSET));
+    ByteBuffer r = fixture(11);
+    assertEquals(42, r.getLong(FrameDescriptor.REPLY_REQUEST_ID_OFFSET));
+    assertEquals(100, r.getLong(FrameDescriptor.REPLY_POSITION_OFFSET));
+    assertEquals(NANOS, r.getLong(FrameDescriptor.REPLY_HLC_OFFSET));
+    assertEquals(FrameDescriptor.DURABILITY_QUORUM, r.get(FrameDescriptor.REPLY_DURABILITY_OFFSET));
+    assertEquals(FrameDescriptor.STATUS_UNAVAILABLE, r.get(FrameDescriptor.REPLY_STATUS_OFFSET));
+    assertEquals(4, r.getShort(FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET));
+    assertEquals("full", ascii(r, FrameDescriptor.REPLY_MESSAGE_OFFSET, 4));
+    assertEquals(
+        FrameDescriptor.REPLY_FIXED_BODY_LENGTH + 4, r.getInt(FrameDescriptor.BODY_LENGTH_OFFSET));
+    assertEquals(r.capacity(), r.getInt(FrameDescriptor.BODY_LENGTH_OFFSET) + BODY_OFFSET);
+  }
+
+  private static String ascii(ByteBuffer b, int offset, int length) {
+    return new String(bytes(b, offset, length), StandardCharsets.US_ASCII);
   }
 
   @Test
@@ -187,6 +270,22 @@ class FrameFormatTest {
     assertEquals(6, decoder.decode(fixture(8)).epochEndRequestLastEpoch());
     assertEquals(6, decoder.decode(fixture(9)).epochEndFoundEpoch());
     assertEquals(100, decoder.decode(fixture(9)).epochEndPosition());
+    Frame fwd = decoder.decode(fixture(10));
+    assertEquals(42, fwd.forwardRequestId());
+    assertEquals(9, fwd.forwardEntity());
+    assertEquals(1.5, fwd.forwardWeight());
+    assertEquals(1_700_000_000_000L, fwd.forwardEventMillis());
+    assertEquals(FrameDescriptor.DURABILITY_QUORUM, fwd.forwardDurability());
+    assertEquals("acme", fwd.forwardTenant());
+    assertEquals("view", fwd.forwardType());
+    Frame reply = decoder.decode(fixture(11));
+    assertEquals(42, reply.replyRequestId());
+    assertEquals(100, reply.replyPosition());
+    assertEquals(NANOS, reply.replyHlc());
+    assertEquals(FrameDescriptor.DURABILITY_QUORUM, reply.replyDurability());
+    assertEquals(FrameDescriptor.STATUS_UNAVAILABLE, reply.replyStatus());
+    assertEquals("full", reply.replyMessage());
+    assertThrows(IllegalStateException.class, reply::forwardTenant);
     Frame vote = decoder.decode(fixture(7));
     assertThrows(IllegalStateException.class, vote::ackHwm);
   }
@@ -239,7 +338,35 @@ class FrameFormatTest {
             "9 EPOCH_END 16 "
                 + FrameDescriptor.EPOCH_END_FOUND_EPOCH_OFFSET
                 + " "
-                + FrameDescriptor.EPOCH_END_POSITION_OFFSET);
+                + FrameDescriptor.EPOCH_END_POSITION_OFFSET,
+            "10 FORWARD -1 "
+                + FrameDescriptor.FORWARD_REQUEST_ID_OFFSET
+                + " "
+                + FrameDescriptor.FORWARD_ENTITY_OFFSET
+                + " "
+                + FrameDescriptor.FORWARD_WEIGHT_OFFSET
+                + " "
+                + FrameDescriptor.FORWARD_EVENT_MILLIS_OFFSET
+                + " "
+                + FrameDescriptor.FORWARD_DURABILITY_OFFSET
+                + " "
+                + FrameDescriptor.FORWARD_TENANT_LENGTH_OFFSET
+                + " "
+                + FrameDescriptor.FORWARD_TENANT_OFFSET,
+            "11 FORWARD_REPLY -1 "
+                + FrameDescriptor.REPLY_REQUEST_ID_OFFSET
+                + " "
+                + FrameDescriptor.REPLY_POSITION_OFFSET
+                + " "
+                + FrameDescriptor.REPLY_HLC_OFFSET
+                + " "
+                + FrameDescriptor.REPLY_DURABILITY_OFFSET
+                + " "
+                + FrameDescriptor.REPLY_STATUS_OFFSET
+                + " "
+                + FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET
+                + " "
+                + FrameDescriptor.REPLY_MESSAGE_OFFSET);
     for (int type = FrameDescriptor.MIN_TYPE; type <= FrameDescriptor.MAX_TYPE; type++) {
       assertEquals(
           type, FrameDescriptor.class.getField(FrameDescriptor.typeName(type)).getShort(null));
@@ -267,7 +394,10 @@ class FrameFormatTest {
     return fields;
   }
 
-  /** Parses the body table into "type NAME length offset..." ("1..max" becomes -1). */
+  /**
+   * Parses the body table into "type NAME length offset..." ("1..max" becomes -1); the fields of a
+   * continuation line (no type number) belong to the row above it.
+   */
   private static List<String> bodyTable() throws IOException {
     Pattern row = Pattern.compile("^\\s*\\*\\s+(\\d+)\\s+([A-Z_]+)\\s+(\\S+)\\s+(.*)$");
     Pattern offset = Pattern.compile("(?:^|\\s)(\\d+)\\s+[a-z]");
@@ -275,6 +405,14 @@ class FrameFormatTest {
     for (String line : javadoc(1)) {
       Matcher m = row.matcher(line);
       if (!m.matches()) {
+        if (!rows.isEmpty()) {
+          StringBuilder last = new StringBuilder(rows.remove(rows.size() - 1));
+          Matcher o = offset.matcher(line.replaceFirst("^\\s*\\*", ""));
+          while (o.find()) {
+            last.append(' ').append(o.group(1));
+          }
+          rows.add(last.toString());
+        }
         continue;
       }
       StringBuilder s = new StringBuilder(m.group(1) + " " + m.group(2) + " ");

@@ -6,9 +6,13 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
+import net.jqwik.api.constraints.ByteRange;
+import net.jqwik.api.constraints.CharRange;
+import net.jqwik.api.constraints.Chars;
 import net.jqwik.api.constraints.IntRange;
 import net.jqwik.api.constraints.LongRange;
 import net.jqwik.api.constraints.Size;
+import net.jqwik.api.constraints.StringLength;
 
 /** Every message type decodes to the values it was encoded with (jqwik reports failing seeds). */
 class FrameRoundTripPropertiesTest {
@@ -77,6 +81,71 @@ class FrameRoundTripPropertiesTest {
     int length = encoder.vote(out, 0, shard, sender, epoch, granted);
     assertEquals(
         granted, decode(out, 0, length, FrameDescriptor.VOTE, shard, sender, epoch).voteGranted());
+  }
+
+  @Property
+  void forwardShouldRoundTrip(
+      @ForAll @IntRange(min = 0) int shard,
+      @ForAll @IntRange(min = 0, max = 65535) int sender,
+      @ForAll @LongRange(min = 0) long epoch,
+      @ForAll long requestId,
+      @ForAll long entity,
+      @ForAll double weight,
+      @ForAll long eventMillis,
+      @ForAll @ByteRange(min = 0, max = 2) byte durability,
+      @ForAll @StringLength(min = 1, max = 85) @CharRange(from = 'a', to = 'z') @Chars({'é', '日'})
+          String tenant,
+      @ForAll @StringLength(min = 1, max = 85) @CharRange(from = '0', to = 'Z') @Chars({'ü'})
+          String type,
+      @ForAll @IntRange(min = 0, max = 64) int offset) {
+    ByteBuffer out = buffer(offset + FrameDescriptor.MAX_FORWARD_FRAME_LENGTH);
+    int length =
+        encoder.forward(
+            out,
+            offset,
+            shard,
+            sender,
+            epoch,
+            requestId,
+            entity,
+            weight,
+            eventMillis,
+            durability,
+            tenant,
+            type);
+    Frame f = decode(out, offset, length, FrameDescriptor.FORWARD, shard, sender, epoch);
+    assertEquals(requestId, f.forwardRequestId());
+    assertEquals(entity, f.forwardEntity());
+    assertEquals(Double.doubleToRawLongBits(weight), Double.doubleToRawLongBits(f.forwardWeight()));
+    assertEquals(eventMillis, f.forwardEventMillis());
+    assertEquals(durability, f.forwardDurability());
+    assertEquals(tenant, f.forwardTenant());
+    assertEquals(type, f.forwardType());
+  }
+
+  @Property
+  void forwardReplyShouldRoundTrip(
+      @ForAll @IntRange(min = 0) int shard,
+      @ForAll @IntRange(min = 0, max = 65535) int sender,
+      @ForAll @LongRange(min = 0) long epoch,
+      @ForAll long requestId,
+      @ForAll long position,
+      @ForAll long hlc,
+      @ForAll @ByteRange(min = 0, max = 2) byte durability,
+      @ForAll @ByteRange(min = 0, max = 5) byte status,
+      @ForAll @StringLength(max = 340) @CharRange(from = ' ', to = '~') @Chars({'€'})
+          String message) {
+    ByteBuffer out = buffer(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH);
+    int length =
+        encoder.forwardReply(
+            out, 0, shard, sender, epoch, requestId, position, hlc, durability, status, message);
+    Frame f = decode(out, 0, length, FrameDescriptor.FORWARD_REPLY, shard, sender, epoch);
+    assertEquals(requestId, f.replyRequestId());
+    assertEquals(position, f.replyPosition());
+    assertEquals(hlc, f.replyHlc());
+    assertEquals(durability, f.replyDurability());
+    assertEquals(status, f.replyStatus());
+    assertEquals(message, f.replyMessage());
   }
 
   private Frame decode(

@@ -38,11 +38,11 @@ class MalformedFrameTest {
       refused(
           type,
           b -> b.putShort(FrameDescriptor.TYPE_OFFSET, (short) 99),
-          "invalid frame type: 99 (must be 1..9)");
+          "invalid frame type: 99 (must be 1..11)");
       refused(
           type,
           b -> b.putShort(FrameDescriptor.TYPE_OFFSET, (short) 0),
-          "invalid frame type: 0 (must be 1..9)");
+          "invalid frame type: 0 (must be 1..11)");
       refused(
           type,
           b -> b.putInt(FrameDescriptor.SHARD_OFFSET, -1),
@@ -100,6 +100,66 @@ class MalformedFrameTest {
   }
 
   @Test
+  void shouldNameEachCorruptedForwardField() {
+    refused(
+        10,
+        b -> b.putInt(FrameDescriptor.BODY_LENGTH_OFFSET, 36),
+        "invalid frame body length: 36 (must be 37..545 for FORWARD)");
+    refused(
+        11,
+        b -> b.putInt(FrameDescriptor.BODY_LENGTH_OFFSET, 1053),
+        "invalid frame body length: 1053 (must be 28..1052 for FORWARD_REPLY)");
+    refused(
+        10,
+        b -> b.put(FrameDescriptor.FORWARD_DURABILITY_OFFSET, (byte) 3),
+        "invalid frame forward durability: 3 (must be 0..2)");
+    refused(
+        10,
+        b -> b.put(FrameDescriptor.FORWARD_TENANT_LENGTH_OFFSET, (byte) 0),
+        "invalid frame forward tenant length: 0 (must be 1..7 in a body of 43 bytes)");
+    refused(
+        10,
+        b -> b.put(FrameDescriptor.FORWARD_TENANT_LENGTH_OFFSET, (byte) 0xff),
+        "invalid frame forward tenant length: 255 (must be 1..7 in a body of 43 bytes)");
+    refused(
+        10,
+        b -> b.put(FrameDescriptor.FORWARD_TENANT_LENGTH_OFFSET, (byte) 3),
+        "invalid frame forward type length: 101 (must be 5, the rest of a body of 43 bytes)");
+    refused(
+        10,
+        b -> b.put(FrameDescriptor.FORWARD_TENANT_OFFSET + 4, (byte) 3),
+        "invalid frame forward type length: 3 (must be 4, the rest of a body of 43 bytes)");
+    refused(
+        10,
+        b -> b.put(FrameDescriptor.FORWARD_TENANT_OFFSET + 1, (byte) 0xc3),
+        "invalid frame forward tenant: '61c36d65' (must be UTF-8)");
+    refused(
+        10,
+        b -> b.put(FrameDescriptor.FORWARD_TENANT_OFFSET + 5, (byte) 0xff),
+        "invalid frame forward type: 'ff696577' (must be UTF-8)");
+    refused(
+        11,
+        b -> b.put(FrameDescriptor.REPLY_DURABILITY_OFFSET, (byte) -1),
+        "invalid frame forward reply durability: -1 (must be 0..2)");
+    refused(
+        11,
+        b -> b.put(FrameDescriptor.REPLY_STATUS_OFFSET, (byte) 6),
+        "invalid frame forward reply status: 6 (must be 0..5)");
+    refused(
+        11,
+        b -> b.putShort(FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET, (short) 5),
+        "invalid frame forward reply message length: 5 (must be 4, the rest of a body of 32 bytes)");
+    refused(
+        11,
+        b -> b.putShort(FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET, (short) -1),
+        "invalid frame forward reply message length: 65535 (must be 4,");
+    refused(
+        11,
+        b -> b.put(FrameDescriptor.REPLY_MESSAGE_OFFSET, (byte) 0x80),
+        "invalid frame forward reply message: '80756c6c' (must be UTF-8)");
+  }
+
+  @Test
   void shouldRefuseEveryTruncation() {
     for (int type = FrameDescriptor.MIN_TYPE; type <= FrameDescriptor.MAX_TYPE; type++) {
       ByteBuffer whole = FrameFormatTest.fixture(type);
@@ -153,7 +213,9 @@ class MalformedFrameTest {
     CRC32C crc = new CRC32C();
     byte[] scratch = FrameDescriptor.newCrcScratch();
     for (int i = 0; i < ITERATIONS; i++) {
-      byte[] frame = HexFormat.of().parseHex(FrameFormatTest.FIXTURES.get(1 + random.nextInt(7)));
+      byte[] frame =
+          HexFormat.of()
+              .parseHex(FrameFormatTest.FIXTURES.get(1 + random.nextInt(FrameDescriptor.MAX_TYPE)));
       for (int n = 1 + random.nextInt(4); n > 0; n--) {
         frame[random.nextInt(frame.length)] = (byte) random.nextInt(256);
       }

@@ -1,0 +1,226 @@
+package io.tidaldb.replication.node;
+
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.replication.NotLeaderException;
+import io.tidaldb.api.replication.ReplicaState;
+import io.tidaldb.api.transport.SendStatus;
+import io.tidaldb.api.transport.TransportEndpoint;
+import io.tidaldb.replication.wire.Frame;
+import io.tidaldb.replication.wire.FrameDescriptor;
+import io.tidaldb.replication.wire.FrameEncoder;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader's side of write forwarding: a FORWARD for a shard this region leads is handed to the
+ * store ({@link ReplicaState#acceptForwarded}) on a small bounded executor ({@code
+ * tidal-forward-<region>}, 2 threads, 4,096 queued), never on the delivery thread (the store may
+ * block on a DEFINE's QUORUM, whose ACKs that thread delivers) nor on the replication thread. The
+ * FORWARD_REPLY is sent from whichever thread completes the store's future, encoded into a buffer
+ * of that call. A FORWARD for a shard this region does not lead gets NOT_LEADER naming the leader
+ * it knows; a full queue gets UNAVAILABLE.
+ */
+final class ForwardLeader {
+  static final int THREADS = 2;
+  static final int QUEUE = 4096;
+
+  private static final Logger LOG = LoggerFactory.getLogger(ForwardLeader.class);
+
+  /** One decoded FORWARD (the frame view is reused by the delivery thread). */
+  private record Request(
+      RegionId from,
+      int shard,
+      long id,
+      TenantId tenant,
+      SignalType type,
+      EntityId entity,
+      double weight,
+      Timestamp eventTime,
+      byte durability) {}
+
+  private final RegionId self;
+  private final TransportEndpoint endpoint;
+  private final Supplier<ReplicaState> state;
+  private final ThreadPoolExecutor executor;
+
+  ForwardLeader(RegionId self, TransportEndpoint endpoint, Supplier<ReplicaState> state) {
+    this.self = self;
+    this.endpoint = endpoint;
+    this.state = state;
+    AtomicInteger n = new AtomicInteger();
+    this.executor =
+        new ThreadPoolExecutor(
+            THREADS,
+            THREADS,
+            0,
+            TimeUnit.MILLISECONDS,
+            new ArrayBlockingQueue<>(QUEUE),
+            r -> {
+              Thread t = new Thread(r, "tidal-forward-" + self + "-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
+  /** Handles a FORWARD of {@code replica}'s shard (the delivery thread). */
+  void onForward(RegionId from, Frame f, ShardReplica replica) {
+    int shard = f.shard();
+    long id = f.forwardRequestId();
+    ReplicaState store = state.get();
+    if (!replica.leads() || store == null) {
+      RegionId known = replica.knownLeader();
+      NotLeaderException e =
+          new NotLeaderException(
+              self, shard, replica.epoch(), java.util.Optional.ofNullable(known));
+      reply(from, shard, replica, id, known == null ? -1 : known.value(), 0, (byte) 0, e);
+      return;
+    }
+    Request r;
+    try {
+      r =
+          new Request(
+              from,
+              shard,
+              id,
+              TenantId.of(f.forwardTenant()),
+              SignalType.of(f.forwardType()),
+              EntityId.of(f.forwardEntity()),
+              f.forwardWeight(),
+              Timestamp.ofMillis(f.forwardEventMillis()),
+              f.forwardDurability());
+    } catch (RuntimeException e) {
+      reply(from, shard, replica, id, 0, 0, (byte) 0, e);
+      return;
+    }
+    try {
+      executor.execute(() -> accept(store, replica, r));
+    } catch (RejectedExecutionException e) {
+      reply(
+          from,
+          shard,
+          replica,
+          id,
+          0,
+          0,
+          (byte) 0,
+          new UnavailableException(
+              executor.isShutdown()
+                  ? "the replication of region " + self + " is closing"
+                  : "forward queue full: region "
+                      + self
+                      + " has "
+                      + QUEUE
+                      + " forwarded signals waiting"));
+    }
+  }
+
+  /** Stops the executor; queued forwards are dropped (their origins time out). */
+  void close() {
+    executor.shutdownNow();
+    try {
+      if (!executor.awaitTermination(1, TimeUnit.SECONDS)) {
+        LOG.warn("forwarding of {}: writers still busy after 1 s", self);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void accept(ReplicaState store, ShardReplica replica, Request r) {
+    CompletableFuture<SignalAck> stored;
+    try {
+      stored =
+          store.acceptForwarded(
+              r.tenant(),
+              r.type(),
+              r.entity(),
+              r.weight(),
+              r.eventTime(),
+              ForwardCodes.durability(r.durability()));
+    } catch (RuntimeException e) {
+      stored = CompletableFuture.failedFuture(e);
+    }
+    stored.whenComplete(
+        (ack, failure) -> {
+          if (failure == null) {
+            reply(
+                r.from(),
+                r.shard(),
+                replica,
+                r.id(),
+                ack.position(),
+                ack.stamp().value(),
+                ForwardCodes.code(ack.durability()),
+                null);
+          } else {
+            Throwable cause = unwrap(failure);
+            long leader = -1;
+            if (cause instanceof NotLeaderException nle) {
+              leader = nle.leader().map(RegionId::value).orElse(-1);
+            }
+            reply(r.from(), r.shard(), replica, r.id(), leader, 0, (byte) 0, cause);
+          }
+        });
+  }
+
+  private void reply(
+      RegionId to,
+      int shard,
+      ShardReplica replica,
+      long id,
+      long position,
+      long hlc,
+      byte durability,
+      Throwable failure) {
+    try {
+      ByteBuffer out =
+          ByteBuffer.allocate(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH)
+              .order(ByteOrder.LITTLE_ENDIAN);
+      int length =
+          new FrameEncoder(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH - FrameDescriptor.HEADER_LENGTH)
+              .forwardReply(
+                  out,
+                  0,
+                  shard,
+                  self.value(),
+                  replica.epoch(),
+                  id,
+                  position,
+                  hlc,
+                  durability,
+                  failure == null ? FrameDescriptor.STATUS_OK : ForwardCodes.status(failure),
+                  failure == null ? "" : ForwardCodes.message(failure));
+      SendStatus sent = endpoint.send(to, out.limit(length));
+      if (sent != SendStatus.SENT) {
+        LOG.debug("forwarding of {}: reply {} to {} not sent: {}", self, id, to, sent);
+      }
+    } catch (RuntimeException e) {
+      LOG.error("forwarding of {}: cannot reply to request {} of {}", self, id, to, e);
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}

@@ -1,0 +1,88 @@
+package io.tidaldb.store;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.HlcStamp;
+import io.tidaldb.api.ShardId;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalTickets;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.replication.NotLeaderException;
+import io.tidaldb.api.replication.Replication;
+import io.tidaldb.api.wal.ShardLog;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Write forwarding on both ends. At a region that does not lead a signal's shard, {@code signal}
+ * and {@code signalAsync} (validated here first, nothing appended) hand the signal to {@link
+ * Replication#forward}, which sends it to the leader; at the leader, a forwarded signal is a normal
+ * leader write whose acknowledgement {@link #stored} composes asynchronously: LOCAL once the local
+ * log has it durable, QUORUM and ALL then once {@link Replication#whenStored} reports it. The
+ * ticket API ({@code submit}, {@code awaitDurable}) is not forwarded: positions are leader-local.
+ */
+final class ForwardedWrites {
+  /** The forward's own deadline is the ack timeout + 1 s; the caller waits a second longer. */
+  static final long MARGIN_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+  private final Replication replication;
+  private final long timeoutNanos;
+
+  /** {@code replication} is null for a single region, which never forwards. */
+  ForwardedWrites(Replication replication, long ackTimeoutNanos) {
+    this.replication = replication;
+    this.timeoutNanos = ackTimeoutNanos + MARGIN_NANOS;
+  }
+
+  /** Forwards a signal the leader check refused and waits (bounded) for the leader's ack. */
+  SignalAck forward(
+      NotLeaderException refused,
+      TenantId tenant,
+      SignalType type,
+      EntityId entity,
+      double weight,
+      Timestamp eventTime,
+      Durability durability) {
+    CompletableFuture<SignalAck> f =
+        forwardAsync(refused, tenant, type, entity, weight, eventTime, durability);
+    return ReplicatedWrites.await(
+        f,
+        timeoutNanos,
+        () -> "forwarded signal of shard " + refused.shard() + " (" + durability + ")");
+  }
+
+  /** Forwards a signal the leader check refused; the leader's ack completes the future. */
+  CompletableFuture<SignalAck> forwardAsync(
+      NotLeaderException refused,
+      TenantId tenant,
+      SignalType type,
+      EntityId entity,
+      double weight,
+      Timestamp eventTime,
+      Durability durability) {
+    return replication.forward(
+        refused.shard(), tenant, type, entity, weight, eventTime, durability);
+  }
+
+  /** The acknowledgement of a signal appended here as leader, at {@code level}, asynchronously. */
+  CompletableFuture<SignalAck> stored(ShardLog log, long ticket, long hlc, Durability level) {
+    int shard = SignalTickets.shard(ticket);
+    long position = SignalTickets.position(ticket);
+    CompletableFuture<Void> local = log.whenDurable(position);
+    CompletableFuture<Void> done =
+        level == Durability.LOCAL || replication == null // a single region meets every level
+            ? local
+            : local.thenCompose(v -> replication.whenStored(shard, position, level));
+    return done.thenApply(v -> ack(ticket, hlc, level));
+  }
+
+  static SignalAck ack(long ticket, long hlc, Durability durability) {
+    return new SignalAck(
+        ShardId.of(SignalTickets.shard(ticket)),
+        SignalTickets.position(ticket),
+        new HlcStamp(hlc),
+        durability);
+  }
+}

@@ -1,0 +1,228 @@
+package io.tidaldb.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.ShardId;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.replication.NotLeaderException;
+import io.tidaldb.api.transport.FrameHandler;
+import io.tidaldb.api.transport.Transport;
+import io.tidaldb.api.transport.TransportEndpoint;
+import io.tidaldb.replication.wire.FrameDescriptor;
+import io.tidaldb.router.HashShardRouter;
+import io.tidaldb.transport.inprocess.InProcessTransport;
+import java.nio.ByteOrder;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Write forwarding over three regions with real stores: a signal written at a region that does not
+ * lead its shard is stored once, by the leader, and read back everywhere; without a known leader it
+ * is refused with {@link NotLeaderException}; a leader whose reply never arrives gives {@link
+ * UnavailableException} within the durability timeout plus one second; bad input never leaves the
+ * origin.
+ */
+class ForwardingScenarioTest {
+  private static final Duration ELECTION = Duration.ofSeconds(5);
+  private static final Duration CONVERGE = Duration.ofSeconds(20);
+  private static final SignalType VIEW = SignalType.of("view");
+
+  private SimulatedCluster cluster;
+
+  @AfterEach
+  void stop() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void shouldStoreAQuorumSignalWrittenAtAnyFollowerOnceAtTheLeader() {
+    cluster = SimulatedCluster.build(ClusterConfig.threeRegions());
+    cluster.awaitLeader(ELECTION);
+    HashShardRouter router = new HashShardRouter(cluster.config().shards());
+    long[] entities = new long[cluster.config().shards()];
+    for (int shard = 0; shard < entities.length; shard++) {
+      entities[shard] = entityOf(router, shard);
+      RegionId leader = cluster.leaderOf(ShardId.of(shard));
+      for (RegionId region : cluster.regions()) {
+        if (!region.equals(leader)) {
+          SignalAck ack = signal(region, entities[shard], 1.5, Durability.QUORUM);
+          assertEquals(Durability.QUORUM, ack.durability());
+          assertEquals(shard, ack.shard().value());
+        }
+      }
+    }
+    cluster.awaitFullConvergence(CONVERGE);
+    for (RegionId region : cluster.regions()) {
+      SignalStore db = cluster.node(region).db();
+      for (long entity : entities) {
+        assertEquals(2, db.read(TenantId.DEFAULT, VIEW, EntityId.of(entity)).count(), region + "");
+        assertEquals(3.0, db.read(TenantId.DEFAULT, VIEW, EntityId.of(entity)).weightSum());
+      }
+    }
+    long accepted = 0;
+    for (RegionId region : cluster.regions()) {
+      accepted += cluster.node(region).db().status().signalsAccepted();
+    }
+    assertEquals(2L * entities.length, accepted, "each signal appended once, by its leader");
+
+    RegionId leader = cluster.leaderOf(ShardId.of(0));
+    RegionId origin = cluster.regions().stream().filter(r -> !r.equals(leader)).findFirst().get();
+    long[] nanos = new long[300];
+    for (int i = 0; i < nanos.length; i++) {
+      long start = System.nanoTime();
+      signal(origin, entities[0], 1.0, Durability.QUORUM);
+      nanos[i] = System.nanoTime() - start;
+    }
+    CompletableFuture<SignalAck> async =
+        cluster.node(origin).db().signalAsync(VIEW, EntityId.of(entities[0]), 1.0, Timestamp.now());
+    assertEquals(Durability.LOCAL, async.join().durability());
+    Arrays.sort(nanos);
+    System.out.printf(
+        "testkit figures: forwarded QUORUM write %s -> %s: p50 %d us, p99 %d us (%d writes)%n",
+        origin,
+        leader,
+        nanos[nanos.length / 2] / 1_000,
+        nanos[nanos.length * 99 / 100] / 1_000,
+        nanos.length);
+  }
+
+  @Test
+  void shouldRefuseWithNotLeaderWhileNoLeaderIsKnown() {
+    cluster = SimulatedCluster.build(ClusterConfig.threeRegions());
+    cluster.awaitLeader(ELECTION);
+    RegionId isolated = cluster.regions().get(2);
+    for (RegionId other : cluster.regions()) {
+      if (!other.equals(isolated)) {
+        cluster.links().cut(isolated, other);
+      }
+    }
+    long deadline = System.nanoTime() + ELECTION.toNanos();
+    while (cluster.node(isolated).replication().status().stream()
+        .anyMatch(s -> s.leader().isPresent())) {
+      assertTrue(
+          System.nanoTime() < deadline, isolated + " still knows a leader after " + ELECTION);
+      LockSupport.parkNanos(1_000_000);
+    }
+    NotLeaderException e =
+        assertThrows(NotLeaderException.class, () -> signal(isolated, 7, 1.0, Durability.QUORUM));
+    assertTrue(e.leader().isEmpty(), e.getMessage());
+    assertTrue(e.getMessage().contains("election in progress"), e.getMessage());
+  }
+
+  @Test
+  void shouldRefuseBadInputAtTheOriginNamingTheValue() {
+    cluster = SimulatedCluster.build(ClusterConfig.threeRegions());
+    cluster.awaitLeader(ELECTION);
+    RegionId leader = cluster.leaderOf(ShardId.of(0));
+    RegionId origin = cluster.regions().stream().filter(r -> !r.equals(leader)).findFirst().get();
+    long entity = entityOf(new HashShardRouter(cluster.config().shards()), 0);
+    InvalidArgumentException e =
+        assertThrows(
+            InvalidArgumentException.class,
+            () -> signal(origin, entity, Double.POSITIVE_INFINITY, Durability.QUORUM));
+    assertEquals("invalid weight: Infinity (must be finite)", e.getMessage());
+    for (RegionId region : cluster.regions()) {
+      assertEquals(0, cluster.node(region).db().status().signalsAccepted(), region.toString());
+    }
+  }
+
+  @Test
+  void shouldGiveUpOnALeaderWhoseReplyNeverArrives() {
+    DroppingTransport transport = new DroppingTransport();
+    Duration timeout = Duration.ofSeconds(1);
+    cluster =
+        SimulatedCluster.build(
+            ClusterConfig.threeRegions()
+                .withDurabilityTimeout(timeout)
+                .withTransport(() -> transport));
+    cluster.awaitLeader(ELECTION);
+    RegionId leader = cluster.leaderOf(ShardId.of(0));
+    RegionId origin = cluster.regions().stream().filter(r -> !r.equals(leader)).findFirst().get();
+    long entity = entityOf(new HashShardRouter(cluster.config().shards()), 0);
+    transport.dropReplies = true;
+    long start = System.nanoTime();
+    UnavailableException e =
+        assertThrows(
+            UnavailableException.class, () -> signal(origin, entity, 1.0, Durability.QUORUM));
+    long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertTrue(
+        e.getMessage()
+            .equals(
+                "forwarded to region "
+                    + leader
+                    + "; no reply within 2000 ms; the signal may or may not be stored"),
+        e.getMessage());
+    assertTrue(took >= 2_000 && took < 3_000, took + " ms");
+    System.out.println("testkit figures: unanswered forward gave up after " + took + " ms");
+  }
+
+  private SignalAck signal(RegionId region, long entity, double weight, Durability durability) {
+    return cluster
+        .node(region)
+        .db()
+        .signal(TenantId.DEFAULT, VIEW, EntityId.of(entity), weight, Timestamp.now(), durability);
+  }
+
+  private static long entityOf(HashShardRouter router, int shard) {
+    for (long e = 1; ; e++) {
+      if (router.shardOf(TenantId.DEFAULT, e) == shard) {
+        return e;
+      }
+    }
+  }
+
+  /** The in-process transport, dropping every FORWARD_REPLY on delivery while told to. */
+  private static final class DroppingTransport implements Transport, AutoCloseable {
+    private final InProcessTransport inner = new InProcessTransport();
+    volatile boolean dropReplies;
+
+    @Override
+    public String name() {
+      return inner.name();
+    }
+
+    @Override
+    public int maxFrameBytes() {
+      return inner.maxFrameBytes();
+    }
+
+    @Override
+    public TransportEndpoint open(RegionId local, FrameHandler handler) {
+      return inner.open(
+          local,
+          (from, frame) -> {
+            int at = frame.position() + FrameDescriptor.TYPE_OFFSET;
+            if (dropReplies
+                && frame.remaining() >= FrameDescriptor.HEADER_LENGTH
+                && frame.duplicate().order(ByteOrder.LITTLE_ENDIAN).getShort(at)
+                    == FrameDescriptor.FORWARD_REPLY) {
+              return;
+            }
+            handler.onFrame(from, frame);
+          });
+    }
+
+    @Override
+    public void close() {
+      inner.close();
+    }
+  }
+}
