@@ -2,7 +2,6 @@ package io.tidaldb.replication.node;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.RegionId;
-import io.tidaldb.api.TidalException;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.ReplicaState;
@@ -23,10 +22,8 @@ import io.tidaldb.replication.shipping.QuorumTracker;
 import io.tidaldb.replication.shipping.WalShipper;
 import io.tidaldb.replication.wire.Frame;
 import io.tidaldb.replication.wire.FrameDescriptor;
-import io.tidaldb.replication.wire.FrameEncoder;
 import io.tidaldb.replication.wire.LeadershipFrames;
 import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -43,12 +40,10 @@ import org.slf4j.LoggerFactory;
  * follower side ({@link FollowerDb} behind the epoch sync).
  *
  * <p>Becoming leader of epoch {@code E}: wait until the log holds no pending replicated batch,
- * raise the log's epoch to {@code E}, then accept local writes ({@link #checkLeader}). Following a
- * leader of epoch {@code E}: wait until the log is quiet, ask the leader where the epoch of the
- * last local batch ends in its log (EPOCH_END_REQUEST), cut the local log there if it is longer
- * ({@link ReplicaState#truncateLog}, state kept), then acknowledge the HWM with epoch {@code E},
- * which makes the leader start a shipper at that HWM. Batches are taken only from the known leader
- * and only once synced.
+ * raise the log's epoch to {@code E}, then accept local writes ({@link #checkLeader}); a synced
+ * follower's first ACK of epoch {@code E} starts its {@link WalShipper}. Following a leader: the
+ * {@link EpochSync} (cut the local log where the leader's log diverges, then ack); batches are
+ * taken only from the known leader and only once synced.
  *
  * <p>Threads: the replication thread calls {@link #doWork}; the transport's delivery thread calls
  * {@link #onFrame}; store threads call {@link #checkLeader} and {@link #whenStored}. Leadership,
@@ -59,13 +54,6 @@ final class ShardReplica implements LeadershipListener {
   private static final Logger LOG = LoggerFactory.getLogger(ShardReplica.class);
   private static final long EXPIRE_EVERY_NANOS = 5_000_000L;
 
-  private enum Sync {
-    NONE,
-    WAIT_QUIET,
-    REQUESTED,
-    SYNCED
-  }
-
   private final int shard;
   private final ReplicationConfig config;
   private final ShardLog log;
@@ -75,10 +63,8 @@ final class ShardReplica implements LeadershipListener {
   private final ShardLeadership leadership;
   private final LeadershipFrames frames;
   private final FollowerDb follower;
-  private final FrameEncoder encoder = new FrameEncoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH);
-  private final ByteBuffer out =
-      ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH + FrameDescriptor.MAX_FIXED_BODY_LENGTH)
-          .order(ByteOrder.LITTLE_ENDIAN);
+  private final ControlFrames control;
+  private final EpochSync sync;
   private final Map<RegionId, WalShipper> shippers = new LinkedHashMap<>();
   private final DurableTimeline timeline = new DurableTimeline(4096);
 
@@ -86,20 +72,10 @@ final class ShardReplica implements LeadershipListener {
   private volatile QuorumTracker tracker;
   private volatile RegionId leader;
   private volatile long epoch;
-  private volatile boolean synced;
   private volatile long leaderHwmHeard;
-  private volatile long batchesSinceSync;
   private volatile long lastLeaderTrafficNanos = Long.MIN_VALUE;
   private long pendingLeaderEpoch = -1;
-  private Sync sync = Sync.NONE;
-  private long syncEpoch;
-  private long requestedLastEpoch;
-  private long lastRequestNanos;
-  private boolean answered;
-  private long answerFoundEpoch;
-  private long answerEnd;
   private long lastExpireNanos;
-  private boolean waitingForStoreLogged;
 
   ShardReplica(
       int shard,
@@ -117,6 +93,8 @@ final class ShardReplica implements LeadershipListener {
     this.drops = drops;
     this.frames = new LeadershipFrames(shard, endpoint);
     this.follower = new FollowerDb(log, endpoint);
+    this.control = new ControlFrames(shard, endpoint);
+    this.sync = new EpochSync(shard, config, log, state, follower, control);
     this.leadership =
         new ShardLeadership(
             config.leadership(shard),
@@ -165,10 +143,7 @@ final class ShardReplica implements LeadershipListener {
         t.expire(nowNanos);
       }
     }
-    if (sync == Sync.WAIT_QUIET || sync == Sync.REQUESTED) {
-      work += syncStep(nowNanos);
-    }
-    return work;
+    return work + sync.step(leader, nowNanos);
   }
 
   /** Handles a frame of this shard that arrived from {@code from} (the delivery thread). */
@@ -258,8 +233,7 @@ final class ShardReplica implements LeadershipListener {
   public void onBecomeLeader(long newEpoch) {
     epoch = newEpoch;
     leader = config.self();
-    synced = false;
-    sync = Sync.NONE;
+    sync.stop();
     pendingLeaderEpoch = newEpoch;
   }
 
@@ -268,19 +242,14 @@ final class ShardReplica implements LeadershipListener {
     stepDownLeader("region " + newLeader + " leads epoch " + newEpoch);
     epoch = newEpoch;
     leader = newLeader;
-    synced = false;
-    sync = Sync.WAIT_QUIET;
-    syncEpoch = newEpoch;
-    answered = false;
-    batchesSinceSync = 0;
+    sync.begin(newEpoch);
   }
 
   @Override
   public void onLeaderLost() {
     stepDownLeader("leader of epoch " + leadership.epoch() + " lost");
     leader = null;
-    synced = false;
-    sync = Sync.NONE;
+    sync.stop();
   }
 
   private void detached() {
@@ -288,10 +257,7 @@ final class ShardReplica implements LeadershipListener {
       stepDownLeader("the store of region " + config.self() + " is detached");
       pendingLeaderEpoch = leadership.state() == LeadershipState.LEADER ? leadership.epoch() : -1;
     }
-    if (sync == Sync.SYNCED || sync == Sync.REQUESTED) {
-      synced = false;
-      sync = Sync.WAIT_QUIET; // sync again once a store is attached
-    }
+    sync.pause(); // sync again once a store is attached
   }
 
   private int activateLeader() {
@@ -342,97 +308,19 @@ final class ShardReplica implements LeadershipListener {
     }
   }
 
-  private int syncStep(long nowNanos) {
-    RegionId target = leader;
-    if (target == null) {
-      return 0;
-    }
-    if (sync == Sync.WAIT_QUIET) {
-      if (log.nextPosition() != log.durablePosition()) {
-        return 0;
-      }
-      sync = Sync.REQUESTED;
-      requestedLastEpoch = log.lastEpoch();
-      answered = false;
-      sendEpochEndRequest(target, nowNanos);
-      return 1;
-    }
-    if (!answered) {
-      if (nowNanos - lastRequestNanos >= config.heartbeatInterval().toNanos()) {
-        sendEpochEndRequest(target, nowNanos);
-        return 1;
-      }
-      return 0;
-    }
-    return finishSync(target);
-  }
-
-  private int finishSync(RegionId target) {
-    long durable = log.durablePosition();
-    long cut =
-        answerFoundEpoch == requestedLastEpoch
-            ? Math.min(durable, answerEnd)
-            : Math.min(log.endOfEpoch(answerFoundEpoch), answerEnd);
-    if (cut < durable) {
-      ReplicaState store = state.get();
-      if (store == null) {
-        if (!waitingForStoreLogged) {
-          waitingForStoreLogged = true;
-          LOG.warn(
-              "shard {}: must cut the log at {} to follow {} in epoch {}; waiting for the store",
-              shard,
-              cut,
-              target,
-              syncEpoch);
-        }
-        return 0;
-      }
-      try {
-        long removed;
-        synchronized (follower) {
-          removed = store.truncateLog(shard, cut, syncEpoch);
-        }
-        LOG.warn(
-            "shard {}: cut {} records at position {} that the log of {} (epoch {}) does not have;"
-                + " their effect stays in this region's state",
-            shard,
-            removed,
-            cut,
-            target,
-            syncEpoch);
-      } catch (TidalException e) {
-        LOG.error("shard {}: cannot cut the log at {}: {}; retrying", shard, cut, e.getMessage());
-        sync = Sync.WAIT_QUIET;
-        return 0;
-      }
-    }
-    waitingForStoreLogged = false;
-    sync = Sync.SYNCED;
-    synced = true;
-    sendAck(target);
-    LOG.info(
-        "region {} follows {} on shard {} in epoch {} from position {}",
-        config.self(),
-        target,
-        shard,
-        syncEpoch,
-        log.durablePosition());
-    return 1;
-  }
-
   private void onWalBatch(RegionId from, Frame f, long nowNanos) {
     synchronized (follower) {
       if (!from.equals(leader)) {
         drops.drop(NodeDrop.NOT_FROM_LEADER, from, f + "; shard leader is " + leader);
         return;
       }
-      if (!synced) {
+      if (!sync.synced()) {
         drops.drop(NodeDrop.NOT_SYNCED, from, f.toString()); // resent from our HWM once we ack
         return;
       }
       lastLeaderTrafficNanos = nowNanos;
       follower.onWalBatch(from, f.epoch(), f.walBatch());
-      batchesSinceSync++;
+      sync.batchAccepted();
     }
   }
 
@@ -471,18 +359,11 @@ final class ShardReplica implements LeadershipListener {
     }
     long end = log.endOfEpoch(f.epochEndRequestLastEpoch());
     long found = end == 0 ? 0 : epochOfRecord(end - 1);
-    send(
-        from,
-        encoder.epochEnd(out, 0, shard, config.self().value(), leadership.epoch(), found, end));
+    control.epochEnd(from, leadership.epoch(), found, end);
   }
 
   private synchronized void onEpochEnd(RegionId from, Frame f) {
-    if (sync != Sync.REQUESTED || !from.equals(leader) || f.epoch() != syncEpoch) {
-      return;
-    }
-    answered = true;
-    answerFoundEpoch = f.epochEndFoundEpoch();
-    answerEnd = f.epochEndPosition();
+    sync.onAnswer(from, leader, f);
   }
 
   private synchronized void onLeadershipFrame(
@@ -490,9 +371,7 @@ final class ShardReplica implements LeadershipListener {
     frames.dispatch(from, raw, leadership, nowNanos);
     if (f.type() == FrameDescriptor.HEARTBEAT && from.equals(leader)) {
       leaderHwmHeard = f.heartbeatLeaderHwm();
-      if (synced && batchesSinceSync == 0) {
-        sendAck(from); // the sync ack may have been lost: the leader starts shipping on it
-      }
+      sync.onLeaderHeartbeat(from);
     }
   }
 
@@ -501,23 +380,5 @@ final class ShardReplica implements LeadershipListener {
       WalBatch batch = reader.next();
       return batch == null ? log.lastEpoch() : batch.epoch();
     }
-  }
-
-  private void sendEpochEndRequest(RegionId to, long nowNanos) {
-    lastRequestNanos = nowNanos;
-    send(
-        to,
-        encoder.epochEndRequest(
-            out, 0, shard, config.self().value(), syncEpoch, requestedLastEpoch));
-  }
-
-  private void sendAck(RegionId to) {
-    send(to, encoder.ack(out, 0, shard, config.self().value(), syncEpoch, log.durablePosition()));
-  }
-
-  private void send(RegionId to, int length) {
-    out.limit(length);
-    endpoint.send(to, out); // lost messages are retried by the protocol
-    out.clear();
   }
 }

@@ -1,0 +1,50 @@
+package io.tidaldb.replication.node;
+
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.transport.TransportEndpoint;
+import io.tidaldb.replication.wire.FrameDescriptor;
+import io.tidaldb.replication.wire.FrameEncoder;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * The small frames one shard's replica sends itself (the epoch sync and its ack), encoded into one
+ * reused buffer. Sends never block; a lost frame is retried by the protocol. Not thread-safe: the
+ * replica's monitor guards it.
+ */
+final class ControlFrames {
+  private final int shard;
+  private final int self;
+  private final TransportEndpoint endpoint;
+  private final FrameEncoder encoder = new FrameEncoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH);
+  private final ByteBuffer out =
+      ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH + FrameDescriptor.MAX_FIXED_BODY_LENGTH)
+          .order(ByteOrder.LITTLE_ENDIAN);
+
+  ControlFrames(int shard, TransportEndpoint endpoint) {
+    this.shard = shard;
+    this.self = endpoint.local().value();
+    this.endpoint = endpoint;
+  }
+
+  /** A follower asks its leader of {@code epoch} where {@code lastEpoch} ends in its log. */
+  void epochEndRequest(RegionId to, long epoch, long lastEpoch) {
+    send(to, encoder.epochEndRequest(out, 0, shard, self, epoch, lastEpoch));
+  }
+
+  /** The leader of {@code epoch} answers: {@code foundEpoch} ends at {@code end} in its log. */
+  void epochEnd(RegionId to, long epoch, long foundEpoch, long end) {
+    send(to, encoder.epochEnd(out, 0, shard, self, epoch, foundEpoch, end));
+  }
+
+  /** A follower acknowledges its durable HWM to its leader of {@code epoch}. */
+  void ack(RegionId to, long epoch, long hwm) {
+    send(to, encoder.ack(out, 0, shard, self, epoch, hwm));
+  }
+
+  private void send(RegionId to, int length) {
+    out.limit(length);
+    endpoint.send(to, out);
+    out.clear();
+  }
+}
