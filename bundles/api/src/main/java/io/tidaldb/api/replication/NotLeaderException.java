@@ -13,7 +13,7 @@ public final class NotLeaderException extends UnavailableException {
 
   private final int shard;
   private final long epoch;
-  private final RegionId leader;
+  private final int leader; // the region's value, -1 if unknown (a RegionId is not Serializable)
 
   /**
    * Creates the exception.
@@ -36,7 +36,7 @@ public final class NotLeaderException extends UnavailableException {
             + ")");
     this.shard = shard;
     this.epoch = epoch;
-    this.leader = leader.orElse(null);
+    this.leader = leader.map(RegionId::value).orElse(-1);
   }
 
   /**
@@ -63,6 +63,6 @@ public final class NotLeaderException extends UnavailableException {
    * @return the leader
    */
   public Optional<RegionId> leader() {
-    return Optional.ofNullable(leader);
+    return leader < 0 ? Optional.empty() : Optional.of(RegionId.of(leader));
   }
 }
