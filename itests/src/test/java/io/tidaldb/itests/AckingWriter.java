@@ -59,6 +59,16 @@ final class AckingWriter implements AutoCloseable {
   }
 
   private void run() {
+    try {
+      write();
+    } finally {
+      // Only this thread submits to the caller, so shutting it down here (and not in close())
+      // cannot reject a call submitted just after close() set the flag.
+      caller.shutdown();
+    }
+  }
+
+  private void write() {
     long entity = firstEntity - 1;
     while (!stopping) {
       SignalStore store;
@@ -182,6 +192,5 @@ final class AckingWriter implements AutoCloseable {
   @Override
   public void close() {
     stopping = true;
-    caller.shutdown();
   }
 }
