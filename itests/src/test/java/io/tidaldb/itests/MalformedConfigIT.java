@@ -9,6 +9,7 @@ import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.router.ShardRouter;
 import io.tidaldb.api.wal.WriteAheadLog;
 import java.io.ByteArrayInputStream;
@@ -92,8 +93,8 @@ public class MalformedConfigIT {
   /** {@code shardCount=abc} for the WAL: WAL failed, store unsatisfied, router and shell serve. */
   @Test
   public void malformedWalShardCount() throws Exception {
+    Dictionary<String, Object> good = node.properties("io.tidaldb.wal");
     try (LogCapture log = new LogCapture()) {
-      Dictionary<String, Object> good = node.properties("io.tidaldb.wal");
       try {
         breakValue(log, "io.tidaldb.wal", "shardCount", "abc", "io.tidaldb.wal");
         assertNoUsable(WriteAheadLog.class);
@@ -104,14 +105,15 @@ public class MalformedConfigIT {
         node.configure("io.tidaldb.wal", good);
       }
     }
+    awaitReconfigured("io.tidaldb.wal", "shardCount", "abc");
     assertStoreServesAgain();
   }
 
   /** {@code maxAbsWeight=heavy} for the store: store failed, WAL and router serve. */
   @Test
   public void malformedStoreMaxAbsWeight() throws Exception {
+    Dictionary<String, Object> good = node.properties("io.tidaldb.store");
     try (LogCapture log = new LogCapture()) {
-      Dictionary<String, Object> good = node.properties("io.tidaldb.store");
       try {
         breakValue(log, "io.tidaldb.store", "maxAbsWeight", "heavy", "io.tidaldb.store");
         assertNoUsable(SignalStore.class);
@@ -123,14 +125,15 @@ public class MalformedConfigIT {
         node.configure("io.tidaldb.store", good);
       }
     }
+    awaitReconfigured("io.tidaldb.store", "maxAbsWeight", "heavy");
     assertStoreServesAgain();
   }
 
   /** {@code shardCount=abc} for the router: router failed, store unsatisfied, WAL serves. */
   @Test
   public void malformedRouterShardCount() throws Exception {
+    Dictionary<String, Object> good = node.properties("io.tidaldb.router");
     try (LogCapture log = new LogCapture()) {
-      Dictionary<String, Object> good = node.properties("io.tidaldb.router");
       try {
         breakValue(log, "io.tidaldb.router", "shardCount", "abc", "io.tidaldb.router");
         assertNoUsable(ShardRouter.class);
@@ -141,6 +144,7 @@ public class MalformedConfigIT {
         node.configure("io.tidaldb.router", good);
       }
     }
+    awaitReconfigured("io.tidaldb.router", "shardCount", "abc");
     assertStoreServesAgain();
   }
 
@@ -195,9 +199,32 @@ public class MalformedConfigIT {
     assertTrue(shard >= 0 && shard < ItOptions.SHARDS);
   }
 
+  /**
+   * Waits until SCR has taken the restored configuration of a PID: its component's configuration no
+   * longer carries the malformed value and is no longer failed. Until then a getService can still
+   * reach the failed component's registration, activate it, and have the pending reconfiguration
+   * close that instance under the caller's feet ("store ... is closed").
+   */
+  private void awaitReconfigured(String bsn, String key, String badValue) {
+    Node.waitFor(bsn + " drops " + key + "=" + badValue, Node.SERVICE_TIMEOUT)
+        .until(
+            () -> configurationOf(bsn),
+            c ->
+                c != null
+                    && c.state != ComponentConfigurationDTO.FAILED_ACTIVATION
+                    && !badValue.equals(String.valueOf(c.properties.get(key))));
+  }
+
   private void assertStoreServesAgain() throws Exception {
-    SignalStore store = node.awaitStoreOn(dataDir.resolve("store"));
-    assertEquals(1, store.read(VIEW, EntityId.of(1)).count());
+    Path directory = dataDir.resolve("store");
+    Node.waitFor("the store on " + directory + " reads what it stored", Node.SERVICE_TIMEOUT)
+        .ignoreException(UnavailableException.class)
+        .until(
+            () -> {
+              SignalStore s = node.storeOn(directory);
+              return s != null && s.read(VIEW, EntityId.of(1)).count() == 1;
+            });
+    SignalStore store = node.awaitStoreOn(directory);
     store.signal(VIEW, EntityId.of(1), 1.0, Timestamp.now());
     assertEquals(2, store.read(VIEW, EntityId.of(1)).count());
     Node.waitFor("tidal:read sees the store again", Node.SERVICE_TIMEOUT)

@@ -185,17 +185,24 @@ final class Node implements AutoCloseable {
    * @return that store
    */
   SignalStore awaitStoreOn(Path storeDirectory) {
+    return waitFor("SignalStore on " + storeDirectory, SERVICE_TIMEOUT)
+        .until(() -> storeOn(storeDirectory), Objects::nonNull);
+  }
+
+  /**
+   * Returns the store service registered on a given store directory, without waiting.
+   *
+   * @param storeDirectory the store's {@code directory}
+   * @return that store, or null if none is registered
+   * @throws InvalidSyntaxException never for a well-formed path
+   */
+  SignalStore storeOn(Path storeDirectory) throws InvalidSyntaxException {
     String filter =
         "(&(objectClass="
             + SignalStore.class.getName()
             + ")(directory="
             + escape(storeDirectory.toString())
             + "))";
-    return waitFor("SignalStore on " + storeDirectory, SERVICE_TIMEOUT)
-        .until(() -> lookup(filter), Objects::nonNull);
-  }
-
-  private SignalStore lookup(String filter) throws InvalidSyntaxException {
     var refs = context.getServiceReferences(SignalStore.class, filter);
     if (refs.isEmpty()) {
       return null;
