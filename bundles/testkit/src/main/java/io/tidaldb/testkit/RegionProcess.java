@@ -14,6 +14,7 @@ import io.tidaldb.store.StoreConfig;
 import io.tidaldb.wal.WalConfig;
 import io.tidaldb.wal.WalEngine;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
@@ -68,7 +69,12 @@ final class RegionProcess implements RegionNode {
       ReplicationConfig rc =
           ReplicationConfig.defaults(region, config.regions(), directory.resolve("epochs"))
               .withTimings(config.heartbeat(), config.election())
-              .withDurabilityTimeout(config.durabilityTimeout());
+              .withDurabilityTimeout(config.durabilityTimeout())
+              // A manual clock's jumps are meant to fire timeouts, not to be forgiven as pauses.
+              .withPauseThreshold(
+                  config.clock().isPresent()
+                      ? Duration.ZERO
+                      : ReplicationConfig.DEFAULT_PAUSE_THRESHOLD);
       replication = new ReplicationNode(rc, wal, transport, nanoClock);
       StoreConfig sc =
           StoreConfig.builder(directory.resolve("store"))

@@ -123,6 +123,20 @@ public final class ReplicationComponent implements Replication {
         description = "Milliseconds a QUORUM or ALL write waits before it fails.",
         min = "1")
     long durability_timeout_ms() default 5000;
+
+    /**
+     * Returns the pause threshold.
+     *
+     * @return milliseconds between two rounds of the replication thread that count as a pause of
+     *     this region; 0 turns pause detection off
+     */
+    @AttributeDefinition(
+        description =
+            "Milliseconds between two rounds of the replication thread that count as a pause of"
+                + " this region (GC, CPU starvation): failure detectors restart and leases get a"
+                + " grace instead of acting on this region's own silence; 0 turns this off.",
+        min = "0")
+    long pause_threshold_ms() default 50;
   }
 
   /** The configuration PID (and factory PID of {@code io.tidaldb.replication~<name>}). */
@@ -194,9 +208,14 @@ public final class ReplicationComponent implements Replication {
     if (durability <= 0) {
       throw v.refuse("durability.timeout.ms", durability, "must be > 0");
     }
+    long pause = v.get("pause.threshold.ms", "a whole number", c::pause_threshold_ms);
+    if (pause < 0) {
+      throw v.refuse("pause.threshold.ms", pause, "must be >= 0 (0 turns pause detection off)");
+    }
     return ReplicationConfig.defaults(region, regions, epochs)
         .withTimings(Duration.ofMillis(heartbeat), Duration.ofMillis(election))
-        .withDurabilityTimeout(Duration.ofMillis(durability));
+        .withDurabilityTimeout(Duration.ofMillis(durability))
+        .withPauseThreshold(Duration.ofMillis(pause));
   }
 
   private static List<RegionId> parseRegions(String[] raw, ConfigValues v) {

@@ -48,6 +48,26 @@ public final class LeaderLease {
   }
 
   /**
+   * Lets the lease hold for {@code graceNanos} more after this leader's own thread was paused:
+   * every region's newest acknowledgement is raised to at least {@code nowNanos - timeout +
+   * graceNanos}. A pause (GC, CPU starvation, a stopped process) stops the acknowledgements'
+   * processing as well as their sending, so their age says nothing about the followers; the grace
+   * gives them time to answer the heartbeats sent right after the pause. A region that does not
+   * answer within the grace counts as silent again.
+   *
+   * @param nowNanos the current time
+   * @param graceNanos how long the lease holds at least, {@code <= timeout}
+   */
+  public void extendAfterPause(long nowNanos, long graceNanos) {
+    long floor = nowNanos - timeoutNanos + Math.min(graceNanos, timeoutNanos);
+    for (int i = 0; i < ackedSentNanos.length; i++) {
+      if (floor - ackedSentNanos[i] > 0) {
+        ackedSentNanos[i] = floor;
+      }
+    }
+  }
+
+  /**
    * Tells whether the lease holds.
    *
    * @param nowNanos the current time

@@ -6,6 +6,7 @@ public final class LeadershipCounters {
   private long electionsStarted;
   private long leadershipsWon;
   private long leasesLost;
+  private long pausesForgiven;
 
   /** Creates zeroed counters. */
   public LeadershipCounters() {}
@@ -24,6 +25,10 @@ public final class LeadershipCounters {
 
   void leaseLost() {
     leasesLost++;
+  }
+
+  void pauseForgiven() {
+    pausesForgiven++;
   }
 
   /**
@@ -74,5 +79,15 @@ public final class LeadershipCounters {
    */
   public long leasesLost() {
     return leasesLost;
+  }
+
+  /**
+   * Returns how many pauses of the driving thread were forgiven (see {@link
+   * ShardLeadership#onLocalPause}).
+   *
+   * @return the count
+   */
+  public long pausesForgiven() {
+    return pausesForgiven;
   }
 }

@@ -167,6 +167,33 @@ public final class ShardLeadership {
   }
 
   /**
+   * Tells the state machine that the thread driving it was paused until {@code nowNanos} (a GC
+   * pause, CPU starvation, a stopped process): the silence it would now measure is this region's
+   * own, not the leader's or the followers'. A follower or candidate restarts its failure detector
+   * instead of starting an election at once (a candidate's lease, should it win, counts from now);
+   * a leader restarts its lease as at its election (it holds one election timeout from now unless a
+   * majority answers the heartbeats it sends at once) instead of stepping down at once. Real
+   * failures are still detected, one timeout later, and a leader deposed meanwhile learns it from
+   * the first answer of the new epoch. (Apache Ratis' follower likewise skips an election round
+   * after an "unexpected long sleep".)
+   *
+   * @param nowNanos the current time
+   */
+  public void onLocalPause(long nowNanos) {
+    counters.pauseForgiven();
+    if (state == LeadershipState.LEADER) {
+      lease.extendAfterPause(nowNanos, config.electionTimeoutNanos());
+      nextHeartbeatNanos = nowNanos;
+    } else {
+      detector.reset(nowNanos);
+      if (state == LeadershipState.CANDIDATE) {
+        // Votes processed after the pause must not hand over a lease already run out.
+        candidacyStartNanos = nowNanos;
+      }
+    }
+  }
+
+  /**
    * Renews the lease from a follower's data acknowledgement: the follower acknowledged a batch this
    * leader sent at {@code sentNanos} (this leader's clock), so it followed this leader at or after
    * that time, exactly as an echoed heartbeat proves.

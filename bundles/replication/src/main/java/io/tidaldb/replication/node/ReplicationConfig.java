@@ -22,6 +22,11 @@ import java.util.Objects;
  * @param durabilityTimeout how long a QUORUM or ALL wait lasts before it fails
  * @param shipping the WAL shippers' settings
  * @param idlePark how long the replication thread parks when it found no work
+ * @param pauseThreshold a gap between two rounds of the replication thread longer than this counts
+ *     as a pause of this region (GC, CPU starvation, a stopped process), after which failure
+ *     detectors restart and a leader's lease gets a grace instead of acting on silence that was
+ *     this region's own; {@link Duration#ZERO} turns this off (a test's manual clock, whose jumps
+ *     are meant to fire timeouts)
  */
 public record ReplicationConfig(
     RegionId self,
@@ -31,12 +36,16 @@ public record ReplicationConfig(
     Duration electionTimeout,
     Duration durabilityTimeout,
     ShippingConfig shipping,
-    Duration idlePark) {
+    Duration idlePark,
+    Duration pauseThreshold) {
   /** 5 s: what a QUORUM or ALL wait lasts by default. */
   public static final Duration DEFAULT_DURABILITY_TIMEOUT = Duration.ofSeconds(5);
 
   /** 100 µs: the replication thread's park when idle (bounds shipping latency). */
   public static final Duration DEFAULT_IDLE_PARK = Duration.ofNanos(100_000);
+
+  /** 50 ms: a longer gap between two rounds of the replication thread is a pause. */
+  public static final Duration DEFAULT_PAUSE_THRESHOLD = Duration.ofMillis(50);
 
   /** Checks every value. */
   public ReplicationConfig {
@@ -53,6 +62,9 @@ public record ReplicationConfig(
     positive("heartbeatInterval", heartbeatInterval);
     positive("durabilityTimeout", durabilityTimeout);
     positive("idlePark", idlePark);
+    if (pauseThreshold == null || pauseThreshold.isNegative()) {
+      throw new InvalidArgumentException("pauseThreshold", pauseThreshold, "must be >= 0");
+    }
     if (electionTimeout == null
         || electionTimeout.compareTo(heartbeatInterval.multipliedBy(2)) < 0) {
       throw new InvalidArgumentException(
@@ -64,7 +76,7 @@ public record ReplicationConfig(
 
   /**
    * Returns the settings with every default: 50 ms heartbeats, 250 ms election timeout, 5 s
-   * durability timeout, {@link ShippingConfig#DEFAULTS}.
+   * durability timeout, {@link ShippingConfig#DEFAULTS}, 100 µs idle park, 50 ms pause threshold.
    *
    * @param self this region
    * @param regions every region
@@ -80,7 +92,8 @@ public record ReplicationConfig(
         Duration.ofNanos(LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS),
         DEFAULT_DURABILITY_TIMEOUT,
         ShippingConfig.DEFAULTS,
-        DEFAULT_IDLE_PARK);
+        DEFAULT_IDLE_PARK,
+        DEFAULT_PAUSE_THRESHOLD);
   }
 
   /**
@@ -92,7 +105,15 @@ public record ReplicationConfig(
    */
   public ReplicationConfig withTimings(Duration heartbeat, Duration election) {
     return new ReplicationConfig(
-        self, regions, directory, heartbeat, election, durabilityTimeout, shipping, idlePark);
+        self,
+        regions,
+        directory,
+        heartbeat,
+        election,
+        durabilityTimeout,
+        shipping,
+        idlePark,
+        pauseThreshold);
   }
 
   /**
@@ -103,7 +124,34 @@ public record ReplicationConfig(
    */
   public ReplicationConfig withDurabilityTimeout(Duration timeout) {
     return new ReplicationConfig(
-        self, regions, directory, heartbeatInterval, electionTimeout, timeout, shipping, idlePark);
+        self,
+        regions,
+        directory,
+        heartbeatInterval,
+        electionTimeout,
+        timeout,
+        shipping,
+        idlePark,
+        pauseThreshold);
+  }
+
+  /**
+   * Returns a copy with another pause threshold.
+   *
+   * @param threshold the threshold, {@link Duration#ZERO} to turn pause detection off
+   * @return the copy
+   */
+  public ReplicationConfig withPauseThreshold(Duration threshold) {
+    return new ReplicationConfig(
+        self,
+        regions,
+        directory,
+        heartbeatInterval,
+        electionTimeout,
+        durabilityTimeout,
+        shipping,
+        idlePark,
+        threshold);
   }
 
   /**

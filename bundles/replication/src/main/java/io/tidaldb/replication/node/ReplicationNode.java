@@ -54,6 +54,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private final ForwardOrigin forwards;
   private final ForwardLeader forwarded;
   private final Thread agent;
+  private final PauseLog pauses;
   private volatile boolean running = true;
 
   /**
@@ -87,6 +88,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     for (int i = 0; i < shards.length; i++) {
       shards[i] = new ShardReplica(i, config, wal.shard(i), endpoint, state::get, drops, now);
     }
+    this.pauses = new PauseLog(config.self());
     this.agent = new Thread(this::run, "tidal-replication-" + config.self());
     agent.setDaemon(true);
     agent.start();
@@ -180,6 +182,16 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     return drops.count(cause);
   }
 
+  /**
+   * Returns how many pauses of the replication thread were detected and forgiven (see {@link
+   * ReplicationConfig#pauseThreshold}).
+   *
+   * @return the count
+   */
+  public long pausesForgiven() {
+    return pauses.count();
+  }
+
   /** Stops the replication thread, steps down from every shard and closes the endpoint. */
   @Override
   public void close() {
@@ -240,10 +252,19 @@ public final class ReplicationNode implements Replication, AutoCloseable {
 
   private void run() {
     long park = config.idlePark().toNanos();
+    long pauseThreshold = config.pauseThreshold().toNanos();
     long lastExpire = clock.getAsLong();
+    long lastRound = lastExpire;
     while (running) {
       int work = 0;
       long now = clock.getAsLong();
+      if (pauseThreshold > 0 && now - lastRound > pauseThreshold) {
+        pauses.paused(now - lastRound, now);
+        for (ShardReplica s : shards) {
+          s.onPause(now);
+        }
+      }
+      lastRound = now;
       if (now - lastExpire >= EXPIRE_FORWARDS_NANOS) {
         lastExpire = now;
         work += forwards.expire(now);

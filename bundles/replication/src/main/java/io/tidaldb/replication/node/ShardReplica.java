@@ -146,6 +146,14 @@ final class ShardReplica implements LeadershipListener {
     return work + sync.step(leader, nowNanos);
   }
 
+  /**
+   * Tells the shard's leadership that the replication thread was paused until {@code nowNanos}; see
+   * {@link ShardLeadership#onLocalPause}.
+   */
+  synchronized void onPause(long nowNanos) {
+    leadership.onLocalPause(nowNanos);
+  }
+
   /** Handles a frame of this shard that arrived from {@code from} (the delivery thread). */
   void onFrame(RegionId from, Frame f, ByteBuffer raw, long nowNanos) {
     switch (f.type()) {

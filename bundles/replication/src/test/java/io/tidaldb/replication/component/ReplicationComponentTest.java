@@ -29,6 +29,7 @@ class ReplicationComponentTest {
     assertEquals(Duration.ofMillis(50), c.heartbeatInterval());
     assertEquals(Duration.ofMillis(250), c.electionTimeout());
     assertEquals(Duration.ofMillis(5000), c.durabilityTimeout());
+    assertEquals(Duration.ofMillis(50), c.pauseThreshold());
   }
 
   @Test
@@ -47,13 +48,16 @@ class ReplicationComponentTest {
                 "election.timeout.ms",
                 "40",
                 "durability.timeout.ms",
-                1000L));
+                1000L,
+                "pause.threshold.ms",
+                "0"));
     assertEquals(RegionId.of(2), c.self());
     assertEquals(List.of(RegionId.of(2), RegionId.of(7), RegionId.of(9)), c.regions());
     assertEquals(Path.of("/var/tidal/epochs"), c.directory());
     assertEquals(Duration.ofMillis(20), c.heartbeatInterval());
     assertEquals(Duration.ofMillis(40), c.electionTimeout());
     assertEquals(Duration.ofSeconds(1), c.durabilityTimeout());
+    assertEquals(Duration.ZERO, c.pauseThreshold());
   }
 
   @Test
@@ -81,6 +85,7 @@ class ReplicationComponentTest {
     assertRefused("heartbeat.ms", "'fast'", with(base, "heartbeat.ms", "fast"));
     assertRefused("election.timeout.ms", "99", with(base, "election.timeout.ms", "99", "50"));
     assertRefused("durability.timeout.ms", "-5", with(base, "durability.timeout.ms", "-5"));
+    assertRefused("pause.threshold.ms", "-1", with(base, "pause.threshold.ms", "-1"));
   }
 
   @Test

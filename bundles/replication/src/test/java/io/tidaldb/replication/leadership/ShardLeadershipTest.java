@@ -193,6 +193,75 @@ class ShardLeadershipTest {
   }
 
   @Test
+  void shouldRestartTheFailureDetectorInsteadOfRunningAfterItsOwnPause() {
+    ShardLeadership a = machine(A);
+    a.onHeartbeat(B, 1, 0, 0, MS);
+    long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
+    long resumed = MS + 3 * timeout; // the thread was paused far beyond the timeout
+    a.onLocalPause(resumed);
+    a.doWork(resumed);
+    assertEquals(LeadershipState.FOLLOWER, a.state(), "its own pause is not the leader's silence");
+    assertEquals(Optional.of(B), a.leader());
+    assertEquals(1, a.counters().pausesForgiven());
+    a.onHeartbeat(B, 1, 0, 0, resumed + MS); // the leader was alive all along
+    a.doWork(resumed + timeout);
+    assertEquals(LeadershipState.FOLLOWER, a.state());
+    a.doWork(resumed + MS + 2 * timeout);
+    assertEquals(LeadershipState.CANDIDATE, a.state(), "real silence after the pause: A runs");
+    assertEquals(2, a.epoch());
+  }
+
+  @Test
+  void shouldRestartTheLeaseAfterItsOwnPause() {
+    ShardLeadership a = machine(A);
+    long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
+    long t = timeout * 2;
+    a.doWork(t);
+    a.onVote(B, 1, true, t + MS);
+    sent.clear();
+    long resumed = t + 4 * timeout; // no ack could be processed during the pause
+    a.onLocalPause(resumed);
+    assertTrue(a.isLeader(resumed), "the lease holds through the grace");
+    a.doWork(resumed);
+    assertEquals(LeadershipState.LEADER, a.state());
+    assertEquals(
+        List.of("heartbeat region-2 1", "heartbeat region-3 1"), sent, "heartbeats at once");
+    a.onHeartbeatAck(C, 1, 0, resumed + MS, resumed + 2 * MS); // C answers a later heartbeat
+    a.doWork(resumed + timeout);
+    assertEquals(LeadershipState.LEADER, a.state(), "renewed by C's answer");
+  }
+
+  @Test
+  void shouldStartTheLeaseOfACandidateWhoWinsAfterItsOwnPauseAtTheResume() {
+    ShardLeadership a = machine(A);
+    long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
+    long t = timeout * 2;
+    a.doWork(t);
+    long resumed = t + 2 * timeout; // paused while its vote requests were out
+    a.onLocalPause(resumed);
+    a.onVote(B, 1, true, resumed + MS);
+    a.doWork(resumed + MS);
+    assertEquals(LeadershipState.LEADER, a.state(), "won after the pause; the lease is fresh");
+    assertEquals(0, a.counters().leasesLost());
+  }
+
+  @Test
+  void shouldStepDownWhenNobodyAnswersWithinATimeoutAfterItsOwnPause() {
+    ShardLeadership a = machine(A);
+    long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
+    long t = timeout * 2;
+    a.doWork(t);
+    a.onVote(B, 1, true, t + MS);
+    long resumed = t + 4 * timeout;
+    a.onLocalPause(resumed);
+    a.doWork(resumed + timeout - MS);
+    assertEquals(LeadershipState.LEADER, a.state(), "within the grace");
+    a.doWork(resumed + timeout);
+    assertEquals(LeadershipState.FOLLOWER, a.state(), "nobody answered within the grace");
+    assertEquals(1, a.counters().leasesLost());
+  }
+
+  @Test
   void shouldRejectMessagesFromUnconfiguredRegions() {
     ShardLeadership a = machine(A);
     a.onVoteRequest(RegionId.of(9), 7, 0, 0, MS);

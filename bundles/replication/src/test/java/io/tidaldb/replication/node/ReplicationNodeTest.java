@@ -22,6 +22,7 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -46,6 +47,7 @@ class ReplicationNodeTest {
   private final WalEngine[] wals = new WalEngine[3];
   private final ReplicationNode[] nodes = new ReplicationNode[3];
   private final AtomicLong cuts = new AtomicLong();
+  private final AtomicLong clockJump = new AtomicLong();
 
   @BeforeEach
   void start() {
@@ -165,8 +167,33 @@ class ReplicationNodeTest {
     awaitIdenticalLogs(0);
   }
 
+  @Test
+  void shouldKeepEveryLeaderThroughAPauseOfTheWholeProcess() throws Exception {
+    int[] leaders = new int[SHARDS];
+    long[] epochs = new long[SHARDS];
+    for (int shard = 0; shard < SHARDS; shard++) {
+      leaders[shard] = awaitLeader(shard, -1);
+      epochs[shard] = nodes[leaders[shard]].status().get(shard).epoch();
+    }
+    // Every region's clock leaps 1 s (ten election timeouts) between two rounds of its thread:
+    // what a stopped process, a long GC or a starved CPU looks like from inside.
+    clockJump.addAndGet(TimeUnit.SECONDS.toNanos(1));
+    await()
+        .atMost(DEADLINE)
+        .until(() -> Arrays.stream(nodes).allMatch(n -> n.pausesForgiven() > 0));
+    long last = append(leaders[0], 0, 10);
+    nodes[leaders[0]].whenStored(0, last, Durability.QUORUM).get(5, TimeUnit.SECONDS);
+    for (int shard = 0; shard < SHARDS; shard++) {
+      ShardReplicationStatus status = nodes[leaders[shard]].status().get(shard);
+      assertEquals(epochs[shard], status.epoch(), "no election after the pause, shard " + shard);
+      assertEquals(Role.LEADER, status.role(), "shard " + shard);
+    }
+  }
+
   private void startNode(int i) {
-    nodes[i] = new ReplicationNode(config(i), wals[i], transport, System::nanoTime);
+    nodes[i] =
+        new ReplicationNode(
+            config(i), wals[i], transport, () -> System.nanoTime() + clockJump.get());
     attachStore(i);
   }
 
