@@ -27,13 +27,14 @@ final class RunningNode implements AutoCloseable {
   private final Process process;
   private final StringBuffer output = new StringBuffer();
   private final Writer console;
+  private final Thread reader;
 
   private RunningNode(Path home, Process process) {
     this.home = home;
     this.process = process;
     this.console =
         new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
-    Thread reader = new Thread(this::readOutput, "tidaldb-output");
+    this.reader = new Thread(this::readOutput, "tidaldb-output");
     reader.setDaemon(true);
     reader.start();
   }
@@ -112,10 +113,17 @@ final class RunningNode implements AutoCloseable {
     console.flush();
   }
 
-  /** Waits for the process to exit and returns its status. */
+  /**
+   * Waits for the process to exit and for the reader to take the last of its output (the process
+   * can end before its final lines were read), and returns its status.
+   */
   int awaitExit() throws InterruptedException {
     if (!process.waitFor(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
       throw new AssertionError("node did not exit within " + DEADLINE + "; output:\n" + output());
+    }
+    reader.join(DEADLINE.toMillis());
+    if (reader.isAlive()) {
+      throw new AssertionError("output not closed " + DEADLINE + " after exit:\n" + output());
     }
     return process.exitValue();
   }
