@@ -18,6 +18,10 @@ import io.tidaldb.api.wal.WalReader;
 import io.tidaldb.transport.inprocess.InProcessTransport;
 import io.tidaldb.wal.WalConfig;
 import io.tidaldb.wal.WalEngine;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -29,6 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,15 +47,35 @@ class ReplicationNodeTest {
       List.of(RegionId.of(0), RegionId.of(1), RegionId.of(2));
   private static final Duration DEADLINE = Duration.ofSeconds(10);
 
+  /**
+   * How long a test waits for a local fsync or a QUORUM or ALL wait, and the durability timeout of
+   * its nodes: long, because reaching a level takes fsyncs whose speed the test does not control.
+   */
+  private static final Duration STORED = Duration.ofSeconds(30);
+
+  /** The durability timeout of a test that asserts that a wait fails within it. */
+  private static final Duration SHORT_DURABILITY_TIMEOUT = Duration.ofSeconds(2);
+
+  /** Marks a test whose nodes run with {@link #SHORT_DURABILITY_TIMEOUT}. */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.METHOD)
+  private @interface ShortDurabilityTimeout {}
+
   @TempDir Path dir;
   private InProcessTransport transport;
   private final WalEngine[] wals = new WalEngine[3];
   private final ReplicationNode[] nodes = new ReplicationNode[3];
   private final AtomicLong cuts = new AtomicLong();
   private final AtomicLong clockJump = new AtomicLong();
+  private Duration durabilityTimeout = STORED;
 
   @BeforeEach
-  void start() {
+  void start(TestInfo test) {
+    if (test.getTestMethod()
+        .filter(m -> m.isAnnotationPresent(ShortDurabilityTimeout.class))
+        .isPresent()) {
+      durabilityTimeout = SHORT_DURABILITY_TIMEOUT;
+    }
     transport = new InProcessTransport();
     for (int i = 0; i < 3; i++) {
       wals[i] =
@@ -90,8 +115,8 @@ class ReplicationNodeTest {
   void shouldShipToEveryRegionAndMeetQuorumAndAll() throws Exception {
     int leader = awaitLeader(0, -1);
     long last = append(leader, 0, 500);
-    nodes[leader].whenStored(0, last, Durability.QUORUM).get(5, TimeUnit.SECONDS);
-    nodes[leader].whenStored(0, last, Durability.ALL).get(5, TimeUnit.SECONDS);
+    nodes[leader].whenStored(0, last, Durability.QUORUM).get(STORED.toSeconds(), TimeUnit.SECONDS);
+    nodes[leader].whenStored(0, last, Durability.ALL).get(STORED.toSeconds(), TimeUnit.SECONDS);
     awaitIdenticalLogs(0);
     ShardReplicationStatus status = nodes[leader].status().get(0);
     assertEquals(Role.LEADER, status.role());
@@ -100,18 +125,25 @@ class ReplicationNodeTest {
   }
 
   @Test
+  @ShortDurabilityTimeout
   void shouldFailQuorumWithinTheTimeoutWhenFollowersAreCutOff() {
     int leader = awaitLeader(0, -1);
+    nodes[leader].checkLeader(0); // as the store does, before the cut: after it the lease runs out
     for (int i = 0; i < 3; i++) {
       if (i != leader) {
         transport.cut(REGIONS.get(leader), REGIONS.get(i));
       }
     }
-    long last = append(leader, 0, 10);
+    long last = appendRaw(wals[leader].shard(0), 10);
+    // Fails by the durability timeout, or earlier by the step-down once the lease runs out; the
+    // get's own deadline is only a bound on a hang, so it is generous.
     Exception e =
         assertThrows(
             Exception.class,
-            () -> nodes[leader].whenStored(0, last, Durability.QUORUM).get(10, TimeUnit.SECONDS));
+            () ->
+                nodes[leader]
+                    .whenStored(0, last, Durability.QUORUM)
+                    .get(STORED.toSeconds(), TimeUnit.SECONDS));
     assertTrue(e.getCause() instanceof UnavailableException, e.toString());
   }
 
@@ -119,7 +151,7 @@ class ReplicationNodeTest {
   void shouldFailOverAndLetTheOldLeaderRejoin() throws Exception {
     int old = awaitLeader(0, -1);
     long before = append(old, 0, 100);
-    nodes[old].whenStored(0, before, Durability.ALL).get(5, TimeUnit.SECONDS);
+    nodes[old].whenStored(0, before, Durability.ALL).get(STORED.toSeconds(), TimeUnit.SECONDS);
     long crashed = System.nanoTime();
     nodes[old].close();
     nodes[old] = null;
@@ -127,7 +159,7 @@ class ReplicationNodeTest {
     System.out.printf(
         "node failover: %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - crashed));
     long after = append(next, 0, 100);
-    nodes[next].whenStored(0, after, Durability.QUORUM).get(5, TimeUnit.SECONDS);
+    nodes[next].whenStored(0, after, Durability.QUORUM).get(STORED.toSeconds(), TimeUnit.SECONDS);
     startNode(old);
     awaitIdenticalLogs(0);
     assertEquals(after + 1, wals[old].shard(0).durablePosition());
@@ -137,7 +169,7 @@ class ReplicationNodeTest {
   void shouldCutTheUnshippedSuffixOfADeposedLeader() throws Exception {
     int old = awaitLeader(0, -1);
     long shipped = append(old, 0, 50);
-    nodes[old].whenStored(0, shipped, Durability.ALL).get(5, TimeUnit.SECONDS);
+    nodes[old].whenStored(0, shipped, Durability.ALL).get(STORED.toSeconds(), TimeUnit.SECONDS);
     for (int i = 0; i < 3; i++) {
       if (i != old) {
         transport.cut(REGIONS.get(old), REGIONS.get(i));
@@ -146,7 +178,7 @@ class ReplicationNodeTest {
     long suffixEnd = appendRaw(wals[old].shard(0), 20); // accepted at LOCAL, never shipped
     int next = awaitLeader(0, old);
     long after = append(next, 0, 30);
-    nodes[next].whenStored(0, after, Durability.QUORUM).get(5, TimeUnit.SECONDS);
+    nodes[next].whenStored(0, after, Durability.QUORUM).get(STORED.toSeconds(), TimeUnit.SECONDS);
     assertEquals(shipped + 20, suffixEnd);
     transport.healAll();
     awaitIdenticalLogs(0);
@@ -160,7 +192,7 @@ class ReplicationNodeTest {
     nodes[2] = new ReplicationNode(config(2), wals[2], transport, System::nanoTime);
     int leader = awaitLeader(0, 2);
     long last = append(leader, 0, 100);
-    nodes[leader].whenStored(0, last, Durability.QUORUM).get(5, TimeUnit.SECONDS);
+    nodes[leader].whenStored(0, last, Durability.QUORUM).get(STORED.toSeconds(), TimeUnit.SECONDS);
     assertEquals(0, wals[2].shard(0).durablePosition(), "no batch is taken without a store");
     assertThrows(NotLeaderException.class, () -> nodes[2].checkLeader(0));
     attachStore(2);
@@ -182,7 +214,9 @@ class ReplicationNodeTest {
         .atMost(DEADLINE)
         .until(() -> Arrays.stream(nodes).allMatch(n -> n.pausesForgiven() > 0));
     long last = append(leaders[0], 0, 10);
-    nodes[leaders[0]].whenStored(0, last, Durability.QUORUM).get(5, TimeUnit.SECONDS);
+    nodes[leaders[0]]
+        .whenStored(0, last, Durability.QUORUM)
+        .get(STORED.toSeconds(), TimeUnit.SECONDS);
     for (int shard = 0; shard < SHARDS; shard++) {
       ShardReplicationStatus status = nodes[leaders[shard]].status().get(shard);
       assertEquals(epochs[shard], status.epoch(), "no election after the pause, shard " + shard);
@@ -200,7 +234,7 @@ class ReplicationNodeTest {
   private ReplicationConfig config(int i) {
     return ReplicationConfig.defaults(REGIONS.get(i), REGIONS, dir.resolve("epochs-" + i))
         .withTimings(Duration.ofMillis(20), Duration.ofMillis(100))
-        .withDurabilityTimeout(Duration.ofSeconds(2));
+        .withDurabilityTimeout(durabilityTimeout);
   }
 
   private void attachStore(int i) {
@@ -250,7 +284,7 @@ class ReplicationNodeTest {
     for (int i = 0; i < n; i++) {
       last = log.appendSignal(1, i % 17, 1.0, 1_700_000_000_000L + i, i + 1, 1);
     }
-    log.awaitDurable(last, TimeUnit.SECONDS.toNanos(5));
+    log.awaitDurable(last, STORED.toNanos());
     return last;
   }
 
