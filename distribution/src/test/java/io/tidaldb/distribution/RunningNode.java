@@ -163,6 +163,73 @@ final class RunningNode implements AutoCloseable {
     }
   }
 
+  /**
+   * Types {@code command} once and waits for its answer: the first whole console line printed since
+   * that starts with one of {@code answers} (after any {@code g! } prompts), within the deadline.
+   *
+   * @param command the console command
+   * @param answers how the lines that may answer it start, the first match wins
+   * @return the answer, without the prompt
+   */
+  String ask(String command, String... answers) throws IOException {
+    int from = output.length();
+    command(command);
+    String[] answer = {null};
+    await(
+        () -> {
+          answer[0] = firstLine(output().substring(from), answers);
+          return answer[0] != null;
+        },
+        command + " to answer a line starting with any of " + List.of(answers));
+    return answer[0];
+  }
+
+  /**
+   * Types {@code command} until it answers something else than {@code refusal}, within the
+   * deadline. It is typed again only after it answered a line starting with {@code refusal}, never
+   * while its answer is pending, so a slow answer is never doubled by a second attempt.
+   *
+   * @param command the console command
+   * @param refusal how an answer to type the command again after starts
+   * @param answers how its other answers start
+   * @return the first answer that is not a refusal, without the prompt
+   */
+  String retypeWhileRefused(String command, String refusal, String... answers) throws IOException {
+    String[] starts = new String[answers.length + 1];
+    starts[0] = refusal;
+    System.arraycopy(answers, 0, starts, 1, answers.length);
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (true) {
+      String answer = ask(command, starts);
+      if (!answer.startsWith(refusal)) {
+        return answer;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            command + " was still refused after " + DEADLINE + "; output:\n" + output());
+      }
+    }
+  }
+
+  /** The first complete line of {@code text} with one of {@code starts}, prompts stripped. */
+  private static String firstLine(String text, String... starts) {
+    int end = text.lastIndexOf('\n');
+    if (end < 0) {
+      return null;
+    }
+    for (String line : text.substring(0, end).split("\n", -1)) {
+      while (line.startsWith("g! ")) {
+        line = line.substring(3);
+      }
+      for (String start : starts) {
+        if (line.startsWith(start)) {
+          return line;
+        }
+      }
+    }
+    return null;
+  }
+
   /** Sends SIGTERM to bin/tidaldb (unlike Process.destroy, keeps reading its output). */
   void terminate() {
     process.toHandle().destroy();
