@@ -27,8 +27,13 @@ class ClusterToolsTest {
   @Test
   void shouldElectOnlyAsTheManualClockAdvances() {
     ManualClock clock = new ManualClock(1_700_000_000_000L);
+    // The ticker below runs the manual clock about 10x faster than real time, and the durability
+    // timeout is timed on it: 10 minutes of it are still a minute of real time for the write.
     try (SimulatedCluster cluster =
-        SimulatedCluster.build(ClusterConfig.threeRegions().withClock(clock))) {
+        SimulatedCluster.build(
+            ClusterConfig.threeRegions()
+                .withClock(clock)
+                .withDurabilityTimeout(Duration.ofMinutes(10)))) {
       assertEquals(ManualClock.START_NANOS, cluster.nanoTime());
       long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
       while (!cluster.hasLeader()) {
@@ -43,6 +48,7 @@ class ClusterToolsTest {
       ticker.start();
       try {
         long since = cluster.nanoTime();
+        clock.advance(Duration.ofMillis(1)); // time passes during the write whatever the ticker did
         cluster.writeSignal("click", 1, 1.0);
         long latency = cluster.awaitEventApplied(RegionId.of(1), since, Duration.ofSeconds(10));
         assertTrue(latency > 0, Long.toString(latency));
