@@ -170,7 +170,9 @@ class ForwardingScenarioTest {
                     + leader
                     + "; no reply within 2000 ms; the signal may or may not be stored"),
         e.getMessage());
-    assertTrue(took >= 2_000 && took < 3_000, took + " ms");
+    // at least the 2 s the origin waits; the upper bound leaves room for the 5 ms replication
+    // thread on a loaded machine and only catches a wait far past the 2 s
+    assertTrue(took >= 2_000 && took < 10_000, took + " ms");
     System.out.println("testkit figures: unanswered forward gave up after " + took + " ms");
   }
 
