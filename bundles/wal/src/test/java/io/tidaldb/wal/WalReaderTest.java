@@ -28,6 +28,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** Readers from any position, tailing new commits across segments, and truncation. */
 class WalReaderTest {
+  /**
+   * How long tailing 20,000 concurrent appends may take: hundreds of fsyncs and segment creations,
+   * whose speed the test does not control.
+   */
+  private static final long TAIL_NANOS = TimeUnit.SECONDS.toNanos(60);
+
   @TempDir Path dir;
 
   @Test
@@ -91,12 +97,12 @@ class WalReaderTest {
                 for (int i = 0; i < total; i++) {
                   log.appendSignal(i, i, i, i, i, i);
                   if (random.nextInt(500) == 0) {
-                    log.awaitDurable(i, WalTestSupport.WAIT_NANOS);
+                    log.awaitDurable(i, TAIL_NANOS);
                   }
                 }
               });
       writer.start();
-      long deadline = System.nanoTime() + WalTestSupport.WAIT_NANOS;
+      long deadline = System.nanoTime() + TAIL_NANOS;
       long expected = 0;
       try (WalReader reader = log.openReader(0)) {
         while (expected < total) {
@@ -105,7 +111,7 @@ class WalReaderTest {
           WalBatch b = reader.next();
           if (b == null) {
             if (expected < log.nextPosition()) {
-              log.whenDurable(expected).get(10, TimeUnit.SECONDS);
+              log.whenDurable(expected).get(TAIL_NANOS, TimeUnit.NANOSECONDS);
             } else {
               Thread.yield();
             }
@@ -119,7 +125,7 @@ class WalReaderTest {
           }
         }
       }
-      writer.join(10_000);
+      writer.join(TimeUnit.NANOSECONDS.toMillis(TAIL_NANOS));
       assertTrue(WalTestSupport.segments(dir, 0).size() > 50);
     }
   }
