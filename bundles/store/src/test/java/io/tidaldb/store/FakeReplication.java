@@ -55,10 +55,13 @@ final class FakeReplication implements Replication {
           CompletableFuture.failedFuture(
               new NotLeaderException(LOCAL, f.shard(), 7, Optional.empty()));
 
-  /** Returns the next whenStored call, waiting up to 10 s for it. */
+  /**
+   * Returns the next whenStored call, waiting up to 60 s for it (the writer making it first waits
+   * for a local fsync).
+   */
   Call next() throws InterruptedException {
-    Call c = calls.poll(10, TimeUnit.SECONDS);
-    assertNotNull(c, "no whenStored call within 10 s");
+    Call c = calls.poll(60, TimeUnit.SECONDS);
+    assertNotNull(c, "no whenStored call within 60 s");
     return c;
   }
 

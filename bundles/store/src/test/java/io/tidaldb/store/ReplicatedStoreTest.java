@@ -15,6 +15,10 @@ import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.router.HashShardRouter;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -27,6 +31,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInfo;
 import org.junit.jupiter.api.io.TempDir;
 
 class ReplicatedStoreTest {
@@ -35,16 +40,35 @@ class ReplicatedStoreTest {
   static final TenantId ACME = TenantId.of("acme");
   static final HashShardRouter ROUTER = new HashShardRouter(StoreFixture.SHARDS);
 
+  /**
+   * The store's ack timeout, which also bounds the local fsync of every write: long, because the
+   * tests do not control fsync speed.
+   */
+  static final Duration ACK_TIMEOUT = Duration.ofSeconds(30);
+
+  /** The ack timeout of a test that asserts that it fires (the store adds a 1 s margin). */
+  static final Duration SHORT_ACK_TIMEOUT = Duration.ofSeconds(1);
+
+  /** How long a test waits for a write's outcome: beyond either ack timeout. */
+  static final long WAIT_SECONDS = 60;
+
+  /** Marks a test whose store runs with {@link #SHORT_ACK_TIMEOUT}. */
+  @Retention(RetentionPolicy.RUNTIME)
+  @Target(ElementType.METHOD)
+  @interface ShortAckTimeout {}
+
   @TempDir Path dir;
   final FakeReplication replication = new FakeReplication();
   final ExecutorService writers = Executors.newCachedThreadPool();
   StoreFixture db;
 
   @BeforeEach
-  void open() {
-    db =
-        new StoreFixture(
-            dir, b -> b.clock(() -> T0).ackTimeout(Duration.ofSeconds(1)), b -> b, replication);
+  void open(TestInfo test) {
+    Duration ackTimeout =
+        test.getTestMethod().filter(m -> m.isAnnotationPresent(ShortAckTimeout.class)).isPresent()
+            ? SHORT_ACK_TIMEOUT
+            : ACK_TIMEOUT;
+    db = new StoreFixture(dir, b -> b.clock(() -> T0).ackTimeout(ackTimeout), b -> b, replication);
   }
 
   @AfterEach
@@ -77,7 +101,7 @@ class ReplicatedStoreTest {
 
   static <T> T get(Future<T> f) throws Exception {
     try {
-      return f.get(10, TimeUnit.SECONDS);
+      return f.get(WAIT_SECONDS, TimeUnit.SECONDS);
     } catch (ExecutionException e) {
       if (e.getCause() instanceof Exception cause) {
         throw cause;
@@ -133,6 +157,7 @@ class ReplicatedStoreTest {
   }
 
   @Test
+  @ShortAckTimeout
   void shouldSurfaceAFailedOrTimedOutQuorumAsUnavailable() throws Exception {
     signal(TenantId.DEFAULT, 1, Durability.LOCAL);
     replication.autoComplete = false;
@@ -210,7 +235,7 @@ class ReplicatedStoreTest {
     SignalAck ack =
         db.store
             .signalAsync(VIEW, EntityId.of(9), 1.0, Timestamp.ofMillis(T0))
-            .get(10, TimeUnit.SECONDS);
+            .get(WAIT_SECONDS, TimeUnit.SECONDS);
     assertEquals(Durability.LOCAL, ack.durability());
     assertTrue(replication.calls.isEmpty());
   }
@@ -278,7 +303,7 @@ class ReplicatedStoreTest {
     CompletableFuture<SignalAck> local = // blocks this thread for the DEFINE's QUORUM (at once)
         db.store.acceptForwarded(
             ACME, VIEW, EntityId.of(5), 2.0, Timestamp.ofMillis(T0), Durability.LOCAL);
-    assertEquals(Durability.LOCAL, local.get(10, TimeUnit.SECONDS).durability());
+    assertEquals(Durability.LOCAL, local.get(WAIT_SECONDS, TimeUnit.SECONDS).durability());
     replication.autoComplete = false;
     CompletableFuture<SignalAck> quorum =
         db.store.acceptForwarded(
@@ -287,7 +312,7 @@ class ReplicatedStoreTest {
     assertEquals(Durability.QUORUM, call.level());
     assertFalse(quorum.isDone(), "waits for whenStored");
     call.future().complete(null);
-    SignalAck ack = quorum.get(10, TimeUnit.SECONDS);
+    SignalAck ack = quorum.get(WAIT_SECONDS, TimeUnit.SECONDS);
     assertEquals(Durability.QUORUM, ack.durability());
     assertEquals(call.position(), ack.position());
     assertEquals(2, db.store.read(ACME, VIEW, EntityId.of(5), Timestamp.ofMillis(T0)).count());
@@ -301,7 +326,7 @@ class ReplicatedStoreTest {
                 db.store
                     .acceptForwarded(
                         ACME, VIEW, EntityId.of(5), 2.0, Timestamp.ofMillis(T0), Durability.LOCAL)
-                    .get(10, TimeUnit.SECONDS));
+                    .get(WAIT_SECONDS, TimeUnit.SECONDS));
     assertTrue(refused.getCause() instanceof NotLeaderException, refused.toString());
   }
 }
