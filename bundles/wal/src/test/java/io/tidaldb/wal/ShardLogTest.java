@@ -19,6 +19,7 @@ import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -153,10 +154,36 @@ class ShardLogTest {
         WalTestSupport.small(dir).groupCommitDelayNanos(TimeUnit.MILLISECONDS.toNanos(5)).build();
     try (WalEngine wal = WalEngine.open(config)) {
       ShardLog log = wal.shard(0);
+      // Once armed, hold the commit thread after each batch until the pending buffer is full (or
+      // the last signal is appended), so the test does not depend on scheduling: an appender
+      // preempted for 5 ms cannot let the delay close a batch that is not the first or the last.
+      AtomicLong appendEnd = new AtomicLong(-1);
+      int perBatch = config.maxBatchBytes() / RecordDescriptor.SIGNAL_LENGTH;
+      log.setCommitListener(batch -> holdUntilFull(log, batch, perBatch, appendEnd.get()));
       log.awaitDurable(log.appendSignal(1, 1, 1, 1, 1, 1), WAIT_NANOS);
       assertEquals(1, wal.metrics().delayTriggers());
-      appendSignals(log, 200); // 1 KiB batches hold 23 signals: most close on size
+      appendEnd.set(log.nextPosition() + 200);
+      appendSignals(log, 200); // 1 KiB batches hold 24 signals: all but the first and last are full
       assertTrue(wal.metrics().sizeTriggers() >= 5, wal.metrics().toString());
+    }
+  }
+
+  /**
+   * On the commit thread, after {@code batch}: waits (10 s at most) until the appenders have filled
+   * the next batch with {@code perBatch} records, or appended every position before {@code end};
+   * does not wait while {@code end} is negative.
+   */
+  private static void holdUntilFull(ShardLog log, WalBatch batch, int perBatch, long end) {
+    if (end < 0) {
+      return;
+    }
+    long until = Math.min(end, batch.firstPosition() + batch.recordCount() + perBatch);
+    long deadline = System.nanoTime() + WAIT_NANOS;
+    while (log.nextPosition() < until) {
+      if (System.nanoTime() - deadline > 0) {
+        throw new AssertionError("appenders stuck at " + log.nextPosition() + " before " + until);
+      }
+      Thread.yield();
     }
   }
 
