@@ -71,6 +71,15 @@ class ShardLeadershipTest {
         LeadershipConfig.withDefaults(List.of(A, B, C), self, 42), log, store, outbox, listener, 0);
   }
 
+  /** Returns A after it ran at {@code t} and won epoch 1 with B's vote 1 ms later. */
+  private ShardLeadership leaderOfEpochOne(long t) {
+    ShardLeadership a = machine(A);
+    a.doWork(t);
+    a.onVote(B, 1, true, t + MS);
+    assertEquals(LeadershipState.LEADER, a.state());
+    return a;
+  }
+
   @Test
   void shouldGrantOneVotePerEpochAndSaveItBeforeAnswering() {
     ShardLeadership a = machine(A);
@@ -164,11 +173,9 @@ class ShardLeadershipTest {
 
   @Test
   void shouldKeepTheLeaseOnDataAcksWhenHeartbeatAcksAreLate() {
-    ShardLeadership a = machine(A);
     long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
     long t = timeout * 2;
-    a.doWork(t);
-    a.onVote(B, 1, true, t + MS);
+    ShardLeadership a = leaderOfEpochOne(t);
     long later = t + MS + timeout - MS;
     a.onFollowerProgress(B, later - MS); // B acknowledged a batch sent at later - 1 ms
     a.onFollowerProgress(C, Long.MIN_VALUE); // nothing acknowledged yet: ignored
@@ -213,11 +220,9 @@ class ShardLeadershipTest {
 
   @Test
   void shouldRestartTheLeaseAfterItsOwnPause() {
-    ShardLeadership a = machine(A);
     long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
     long t = timeout * 2;
-    a.doWork(t);
-    a.onVote(B, 1, true, t + MS);
+    ShardLeadership a = leaderOfEpochOne(t);
     sent.clear();
     long resumed = t + 4 * timeout; // no ack could be processed during the pause
     a.onLocalPause(resumed);
@@ -247,11 +252,9 @@ class ShardLeadershipTest {
 
   @Test
   void shouldStepDownWhenNobodyAnswersWithinATimeoutAfterItsOwnPause() {
-    ShardLeadership a = machine(A);
     long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
     long t = timeout * 2;
-    a.doWork(t);
-    a.onVote(B, 1, true, t + MS);
+    ShardLeadership a = leaderOfEpochOne(t);
     long resumed = t + 4 * timeout;
     a.onLocalPause(resumed);
     a.doWork(resumed + timeout - MS);
