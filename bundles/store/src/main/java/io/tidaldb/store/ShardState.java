@@ -18,6 +18,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongConsumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,10 @@ final class ShardState implements CommitListener {
   final Snapshots snapshots;
   private final HybridLogicalClock clock;
   private final LongConsumer firstCommit;
+
+  /** The lowest log position replication needs kept ({@code Replication#retainFrom}). */
+  private final LongSupplier retainFrom;
+
   private final long snapshotEvery;
   private volatile long appliedPosition;
   private volatile long snapshotPosition;
@@ -63,7 +68,8 @@ final class ShardState implements CommitListener {
       Snapshots snapshots,
       HybridLogicalClock clock,
       long snapshotEvery,
-      LongConsumer firstCommit) {
+      LongConsumer firstCommit,
+      LongSupplier retainFrom) {
     this.shard = shard;
     this.log = log;
     this.registry = registry;
@@ -71,6 +77,7 @@ final class ShardState implements CommitListener {
     this.clock = clock;
     this.snapshotEvery = snapshotEvery;
     this.firstCommit = firstCommit;
+    this.retainFrom = retainFrom;
   }
 
   /**
@@ -154,7 +161,16 @@ final class ShardState implements CommitListener {
       } finally {
         lock.readLock().unlock();
       }
-      long keepFrom = snapshots.trim();
+      long snapshotKeepFrom = snapshots.trim();
+      long replicaKeepFrom = retainFrom.getAsLong();
+      long keepFrom = Math.min(snapshotKeepFrom, replicaKeepFrom);
+      if (replicaKeepFrom < snapshotKeepFrom) {
+        LOG.debug(
+            "shard {}: WAL kept from {} (not {}) for regions behind the leader",
+            shard,
+            replicaKeepFrom,
+            snapshotKeepFrom);
+      }
       int deleted = log.truncateBefore(keepFrom);
       LOG.debug(
           "shard {} snapshot at {}; {} WAL segments deleted", shard, snapshotPosition, deleted);

@@ -84,6 +84,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     this.openedAt = Timestamp.ofMillis(config.clock().getAsLong());
     this.shards = new ShardState[wal.shardCount()];
     for (int i = 0; i < shards.length; i++) {
+      int shard = i;
       shards[i] =
           new ShardState(
               i,
@@ -92,7 +93,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
               new Snapshots(config.directory(), i, config.snapshotsToKeep()),
               clock,
               config.snapshotEveryRecords(),
-              position -> identity.markWritten());
+              position -> identity.markWritten(),
+              replication == null ? () -> Long.MAX_VALUE : () -> replication.retainFrom(shard));
     }
   }
 

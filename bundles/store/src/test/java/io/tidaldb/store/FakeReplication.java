@@ -14,6 +14,7 @@ import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.replication.ShardReplicationStatus;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.BlockingQueue;
@@ -46,6 +47,7 @@ final class FakeReplication implements Replication {
   record Call(int shard, long position, Durability level, CompletableFuture<Void> future) {}
 
   final Set<Integer> notLeading = ConcurrentHashMap.newKeySet();
+  final Map<Integer, Long> retain = new ConcurrentHashMap<>();
   final BlockingQueue<Call> calls = new LinkedBlockingQueue<>();
   final List<ReplicaState> attached = new CopyOnWriteArrayList<>();
   volatile boolean autoComplete = true;
@@ -63,6 +65,11 @@ final class FakeReplication implements Replication {
     Call c = calls.poll(60, TimeUnit.SECONDS);
     assertNotNull(c, "no whenStored call within 60 s");
     return c;
+  }
+
+  @Override
+  public long retainFrom(int shard) {
+    return retain.getOrDefault(shard, Long.MAX_VALUE);
   }
 
   @Override

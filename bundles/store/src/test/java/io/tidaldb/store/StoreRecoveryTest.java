@@ -114,6 +114,25 @@ class StoreRecoveryTest {
   }
 
   @Test
+  void shouldKeepTheWalReplicationStillNeeds() {
+    FakeReplication replication = new FakeReplication();
+    replication.retain.put(1, 1_000L); // shard 1's slowest follower is at position 1,000
+    try (StoreFixture db =
+        new StoreFixture(
+            dir, b -> b.snapshotEveryRecords(2_000), b -> b.segmentBytes(64 * 1024), replication)) {
+      List<SignalAggregate> before = writeAndRead(db, 16, 60_000);
+      db.reopen();
+      assertEquals(before, readAll(db));
+      assertTrue(db.store.snapshotPosition(1) > 1_000, "shard 1 has snapshots past the follower");
+      long start = db.wal.shard(1).startPosition();
+      assertTrue(start <= 1_000, "shard 1 WAL kept from " + start + " for the follower at 1,000");
+      for (int s : new int[] {0, 2, 3}) {
+        assertTrue(db.wal.shard(s).startPosition() > 0, "shard " + s + " WAL was trimmed");
+      }
+    }
+  }
+
+  @Test
   void shouldFallBackToOlderSnapshotWhenNewestIsCorrupt() throws IOException {
     List<SignalAggregate> before;
     try (StoreFixture db =

@@ -116,4 +116,19 @@ public interface Replication {
    * @return the status, one entry per shard in shard order
    */
   List<ShardReplicationStatus> status();
+
+  /**
+   * Returns the lowest position of {@code shard}'s log this region must keep so that regions behind
+   * it can still be shipped from its log. The store trims its log after a snapshot no lower than
+   * this. A leader answers the lowest durable HWM of its followers, and keeps everything for a
+   * follower it has not heard from, both bounded by a retention limit of the implementation (a
+   * region further behind needs more than the log); a region that does not lead answers {@link
+   * Long#MAX_VALUE}.
+   *
+   * @param shard the shard
+   * @return a position, or {@link Long#MAX_VALUE} when no region needs more than the store keeps
+   */
+  default long retainFrom(int shard) {
+    return Long.MAX_VALUE;
+  }
 }

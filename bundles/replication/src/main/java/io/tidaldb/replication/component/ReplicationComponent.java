@@ -292,6 +292,11 @@ public final class ReplicationComponent implements Replication {
   }
 
   @Override
+  public long retainFrom(int shard) {
+    return node.retainFrom(shard);
+  }
+
+  @Override
   public void attach(ReplicaState state) {
     node.attach(state);
   }

@@ -122,6 +122,11 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   }
 
   @Override
+  public long retainFrom(int shard) {
+    return replica(shard).retainFrom();
+  }
+
+  @Override
   public CompletableFuture<SignalAck> forward(
       int shard,
       TenantId tenant,

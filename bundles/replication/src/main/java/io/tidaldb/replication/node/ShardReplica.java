@@ -69,6 +69,10 @@ final class ShardReplica implements LeadershipListener {
   private final DurableTimeline timeline = new DurableTimeline(4096);
 
   private volatile boolean leaderReady;
+
+  /** See {@link #retainFrom}; recomputed by every leading round of {@link #doWork}. */
+  private volatile long retainFrom = Long.MAX_VALUE;
+
   private volatile QuorumTracker tracker;
   private volatile RegionId leader;
   private volatile long epoch;
@@ -138,6 +142,7 @@ final class ShardReplica implements LeadershipListener {
         work += s.doWork(nowNanos);
         leadership.onFollowerProgress(s.follower(), s.ackedSentNanos());
       }
+      retainFrom = lowestFollowerNeed(durable);
       if (nowNanos - lastExpireNanos >= EXPIRE_EVERY_NANOS) {
         lastExpireNanos = nowNanos;
         t.expire(nowNanos);
@@ -293,8 +298,35 @@ final class ShardReplica implements LeadershipListener {
     return 1;
   }
 
+  /**
+   * Returns the lowest log position a follower may still need: the lowest acknowledged HWM of the
+   * synced followers, or everything for a follower not synced yet (down, or not heard from since
+   * this region leads), bounded by {@code ShippingConfig#maxRetainedRecords} behind {@code
+   * durable}.
+   */
+  private long lowestFollowerNeed(long durable) {
+    long need = durable;
+    for (RegionId region : config.regions()) {
+      if (!region.equals(config.self())) {
+        WalShipper s = shippers.get(region);
+        need = Math.min(need, s == null ? 0 : s.followerHwm());
+      }
+    }
+    return Math.max(need, durable - config.shipping().maxRetainedRecords());
+  }
+
+  /**
+   * Returns the lowest position of this shard's log to keep for regions behind (see {@link
+   * io.tidaldb.api.replication.Replication#retainFrom}); {@link Long#MAX_VALUE} unless leading.
+   * Lock-free: the store asks while holding its own locks, which the replication thread may need.
+   */
+  long retainFrom() {
+    return leaderReady ? retainFrom : Long.MAX_VALUE;
+  }
+
   private void stepDownLeader(String reason) {
     pendingLeaderEpoch = -1;
+    retainFrom = Long.MAX_VALUE;
     if (!leaderReady && tracker == null && shippers.isEmpty()) {
       return;
     }

@@ -13,6 +13,9 @@ import java.util.concurrent.TimeUnit;
  * @param maxBackoffNanos the cap of the doubling pause
  * @param ackTimeoutNanos with bytes in flight and no ack progress for this long, rewind to the HWM
  * @param maxBatchesPerWork the most batches one {@code doWork} sends
+ * @param maxRetainedRecords how far behind its durable position a leader keeps its log for a
+ *     follower that lags or has not been heard from (see {@code Replication#retainFrom}); a
+ *     follower further behind cannot be shipped from the log
  */
 public record ShippingConfig(
     long maxBytesInFlight,
@@ -20,8 +23,12 @@ public record ShippingConfig(
     long initialBackoffNanos,
     long maxBackoffNanos,
     long ackTimeoutNanos,
-    int maxBatchesPerWork) {
-  /** 1 MiB in flight, 4 MiB batches, 10 ms..1 s backoff, 2 s ack timeout, 64 batches per work. */
+    int maxBatchesPerWork,
+    long maxRetainedRecords) {
+  /**
+   * 1 MiB in flight, 4 MiB batches, 10 ms..1 s backoff, 2 s ack timeout, 64 batches per work, the
+   * log kept 20,000,000 records back for lagging followers.
+   */
   public static final ShippingConfig DEFAULTS =
       new ShippingConfig(
           1L << 20,
@@ -29,7 +36,8 @@ public record ShippingConfig(
           TimeUnit.MILLISECONDS.toNanos(10),
           TimeUnit.SECONDS.toNanos(1),
           TimeUnit.SECONDS.toNanos(2),
-          64);
+          64,
+          20_000_000L);
 
   /** Checks every value. */
   public ShippingConfig {
@@ -38,6 +46,9 @@ public record ShippingConfig(
     positive("initialBackoffNanos", initialBackoffNanos);
     positive("ackTimeoutNanos", ackTimeoutNanos);
     positive("maxBatchesPerWork", maxBatchesPerWork);
+    if (maxRetainedRecords < 0) {
+      throw new InvalidArgumentException("maxRetainedRecords", maxRetainedRecords, "must be >= 0");
+    }
     if (maxBackoffNanos < initialBackoffNanos) {
       throw new InvalidArgumentException(
           "maxBackoffNanos",
@@ -59,7 +70,25 @@ public record ShippingConfig(
         initialBackoffNanos,
         maxBackoffNanos,
         ackTimeoutNanos,
-        maxBatchesPerWork);
+        maxBatchesPerWork,
+        maxRetainedRecords);
+  }
+
+  /**
+   * Returns a copy with another retention bound.
+   *
+   * @param records how many records behind its durable position a leader keeps its log at most
+   * @return the copy
+   */
+  public ShippingConfig withMaxRetainedRecords(long records) {
+    return new ShippingConfig(
+        maxBytesInFlight,
+        maxBatchBytes,
+        initialBackoffNanos,
+        maxBackoffNanos,
+        ackTimeoutNanos,
+        maxBatchesPerWork,
+        records);
   }
 
   private static void positive(String name, long value) {

@@ -45,6 +45,10 @@ class ReplicationNodeTest {
   private static final int SHARDS = 2;
   private static final List<RegionId> REGIONS =
       List.of(RegionId.of(0), RegionId.of(1), RegionId.of(2));
+
+  /** Small segments, so that trimming the log deletes some. */
+  private static final long SEGMENT_BYTES = 16 * 1024;
+
   private static final Duration DEADLINE = Duration.ofSeconds(10);
 
   /**
@@ -79,7 +83,11 @@ class ReplicationNodeTest {
     transport = new InProcessTransport();
     for (int i = 0; i < 3; i++) {
       wals[i] =
-          WalEngine.open(WalConfig.builder(dir.resolve("wal-" + i)).shardCount(SHARDS).build());
+          WalEngine.open(
+              WalConfig.builder(dir.resolve("wal-" + i))
+                  .shardCount(SHARDS)
+                  .segmentBytes(SEGMENT_BYTES)
+                  .build());
       startNode(i);
     }
   }
@@ -222,6 +230,37 @@ class ReplicationNodeTest {
       assertEquals(epochs[shard], status.epoch(), "no election after the pause, shard " + shard);
       assertEquals(Role.LEADER, status.role(), "shard " + shard);
     }
+  }
+
+  @Test
+  void shouldKeepTheLogForAFollowerThatIsDownSoThatItCatchesUpAfterTheLeaderTrims()
+      throws Exception {
+    int leader = awaitLeader(0, -1);
+    int down = (leader + 1) % 3;
+    long first = -1;
+    for (int i = 0; i < 10; i++) {
+      first = append(leader, 0, 200); // several 16 KiB segments
+    }
+    nodes[leader].whenStored(0, first, Durability.ALL).get(STORED.toSeconds(), TimeUnit.SECONDS);
+    long all = first + 1;
+    await().atMost(DEADLINE).until(() -> nodes[leader].retainFrom(0) == all); // next round
+
+    assertEquals(Long.MAX_VALUE, nodes[down].retainFrom(0), "a follower keeps nothing for others");
+    nodes[down].close();
+    nodes[down] = null;
+    long last = first;
+    for (int i = 0; i < 10; i++) {
+      last = append(leader, 0, 200);
+    }
+    nodes[leader].whenStored(0, last, Durability.QUORUM).get(STORED.toSeconds(), TimeUnit.SECONDS);
+    long keep = nodes[leader].retainFrom(0);
+    assertEquals(all, keep, "kept from the HWM of the follower that is down");
+    // What the store's checkpoint does: trim below min(what snapshots cover, what followers need).
+    ShardLog log = wals[leader].shard(0);
+    assertTrue(log.truncateBefore(keep) > 0, "segments the follower already has are deleted");
+    startNode(down);
+    ShardLog behind = wals[down].shard(0);
+    await().atMost(DEADLINE).until(() -> behind.durablePosition() == log.durablePosition());
   }
 
   private void startNode(int i) {
