@@ -164,15 +164,17 @@ final class QuorumLoad implements AutoCloseable {
   }
 
   /**
-   * Stops the writers and waits for them: each finishes its current write, which lasts at most the
-   * cluster's durability timeout.
+   * Stops the writers and waits for them: each finishes its current write, which can last the
+   * cluster's durability timeout twice over (NotLeader retries up to the timeout, then the QUORUM
+   * wait of the accepted attempt) plus the forwarding margin, so the bound is three timeouts and a
+   * second.
    *
    * @throws AssertionError if a writer is still running a deadline later
    */
   @Override
   public void close() {
     stopping = true;
-    Duration bound = cluster.config().durabilityTimeout().multipliedBy(2);
+    Duration bound = cluster.config().durabilityTimeout().multipliedBy(3).plusSeconds(1);
     long end = System.nanoTime() + bound.toNanos();
     for (Thread t : threads) {
       try {
