@@ -15,6 +15,7 @@ import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.wal.WriteAheadLog;
@@ -28,6 +29,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -67,7 +69,6 @@ public class ThreeRegionConfigIT {
   private static final int SIGNALS_PER_ENTITY = 10;
   private static final Duration DEADLINE = Duration.ofSeconds(30);
   private static final SignalType VIEW = SignalType.of("view");
-  private static final SignalType PROBE = SignalType.of("probe");
 
   @Inject private BundleContext context;
 
@@ -103,8 +104,11 @@ public class ThreeRegionConfigIT {
   }
 
   /**
-   * Configures three regions, waits for their stores, writes 100 signals at QUORUM to the leaders
-   * of their shards and reads the exact counts back on every region.
+   * Configures three regions, waits for their stores, writes 100 signals at QUORUM, each entity's
+   * in turn at regions 0, 1 and 2 (a region that does not lead the shard forwards the write to the
+   * one that does), and reads the counts back on every region: exact for an entity without an
+   * uncertain write (a QUORUM write that failed other than by a refusal may or may not be stored),
+   * else acknowledged &le; count &le; acknowledged + uncertain.
    */
   @Test
   public void threeRegionsReplicateQuorumWritesToEveryRegion() throws Exception {
@@ -125,21 +129,39 @@ public class ThreeRegionConfigIT {
     assertEquals(REGIONS, count(SignalStore.class));
     assertEquals(REGIONS, count(WriteAheadLog.class));
 
-    int[] leaders = new int[ENTITIES + 1];
-    for (int entity = 1; entity <= ENTITIES; entity++) {
-      leaders[entity] = awaitLeader(entity);
-    }
+    long[] uncertain = new long[ENTITIES + 1];
     for (int entity = 1; entity <= ENTITIES; entity++) {
       for (int i = 0; i < SIGNALS_PER_ENTITY; i++) {
-        leaders[entity] = writeQuorum(entity, leaders[entity]);
+        writeQuorum(entity, (entity + i) % REGIONS, uncertain);
       }
     }
+    long totalUncertain = Arrays.stream(uncertain).sum();
+    System.out.println(
+        "three regions: "
+            + ENTITIES * SIGNALS_PER_ENTITY
+            + " QUORUM writes acknowledged, "
+            + totalUncertain
+            + " uncertain writes retried");
     for (int r = 0; r < REGIONS; r++) {
       int region = r;
       for (int e = 1; e <= ENTITIES; e++) {
         EntityId entity = EntityId.of(e);
-        Node.waitFor("region " + region + " to hold every signal of entity " + e, DEADLINE)
-            .until(() -> countOn(region, entity), n -> n == SIGNALS_PER_ENTITY);
+        long extra = uncertain[e];
+        Node.waitFor(
+                "region "
+                    + region
+                    + " to hold every acknowledged signal of entity "
+                    + e
+                    + " (uncertain "
+                    + extra
+                    + ")",
+                DEADLINE)
+            .until(
+                () -> countOn(region, entity),
+                n ->
+                    extra == 0
+                        ? n == SIGNALS_PER_ENTITY
+                        : n >= SIGNALS_PER_ENTITY && n <= SIGNALS_PER_ENTITY + extra);
       }
     }
 
@@ -184,54 +206,38 @@ public class ThreeRegionConfigIT {
     return configAdmin.getFactoryConfiguration(pid, "r" + region, "?");
   }
 
-  /** Writes a probe for the entity on each region in turn until one accepts it as leader. */
-  private int awaitLeader(int entity) {
-    int[] leader = {-1};
-    Node.waitFor("a region to lead the shard of entity " + entity, DEADLINE)
+  /**
+   * Writes one view of the entity at QUORUM at {@code region} until it is acknowledged: a refusal
+   * ({@link NotLeaderException}: an election is running, nothing was stored) is retried, and so is
+   * any other {@link UnavailableException} (a leadership change mid-write: the signal may or may
+   * not be stored), which is counted in {@code uncertain}. A region whose store is not registered
+   * (yet) is waited for.
+   */
+  private void writeQuorum(int entity, int region, long[] uncertain) {
+    Node.waitFor(
+            "region " + region + " to acknowledge a QUORUM write of entity " + entity, DEADLINE)
         .until(
             () -> {
-              for (int r = 0; r < REGIONS; r++) {
-                try {
-                  store(r)
-                      .signal(
-                          TenantId.DEFAULT,
-                          PROBE,
-                          EntityId.of(entity),
-                          1.0,
-                          Timestamp.now(),
-                          Durability.QUORUM);
-                  leader[0] = r;
-                  return true;
-                } catch (NotLeaderException e) {
-                  // another region leads it, or an election is still running
-                }
+              SignalStore s = store(region);
+              if (s == null) {
+                return false;
               }
-              return false;
+              try {
+                s.signal(
+                    TenantId.DEFAULT,
+                    VIEW,
+                    EntityId.of(entity),
+                    1.0,
+                    Timestamp.now(),
+                    Durability.QUORUM);
+                return true;
+              } catch (NotLeaderException e) {
+                return false; // nothing was stored
+              } catch (UnavailableException e) {
+                uncertain[entity]++; // may or may not be stored
+                return false;
+              }
             });
-    return leader[0];
-  }
-
-  /** Writes one view at QUORUM to the leader, moving on to another region if leadership moved. */
-  private int writeQuorum(int entity, int leader) {
-    for (int attempt = 0; ; attempt++) {
-      try {
-        store(leader)
-            .signal(
-                TenantId.DEFAULT,
-                VIEW,
-                EntityId.of(entity),
-                1.0,
-                Timestamp.now(),
-                Durability.QUORUM);
-        return leader;
-      } catch (NotLeaderException e) {
-        // nothing was stored: find the new leader with a probe and retry there
-        if (attempt > 3) {
-          throw e;
-        }
-        leader = awaitLeader(entity);
-      }
-    }
   }
 
   private long countOn(int region, EntityId entity) {
