@@ -48,6 +48,7 @@ public class ReadmeExampleIT {
     assertEquals(1, region2.read(SignalType.of("view"), EntityId.of(42)).count());
 
     RegionId crashed = ShardCrash.crash(ShardId.of(0), cluster, true); // fail over, restart
+    cluster.awaitFullConvergence(Duration.ofSeconds(20)); // leaders settled, restart caught up
     cluster.writeSignal("view", 42, 1.0);
     cluster.awaitFullConvergence(Duration.ofSeconds(20));
     assertEquals(
