@@ -90,6 +90,7 @@ public class BundleRestartIT {
     for (int i = 0; i < WRITERS; i++) {
       writers.add(new AckingWriter(node.stores(), 1 + i * 1_000_000_000L));
     }
+    Throwable failure = null;
     try {
       Node.waitFor("acks before the stop", DEADLINE)
           .until(() -> acks(writers) >= ACKS_PER_PHASE || problems(writers));
@@ -110,11 +111,13 @@ public class BundleRestartIT {
       bundle.start();
       Node.waitFor("acks after the restart", DEADLINE)
           .until(() -> acks(writers) >= acksAtRestart + ACKS_PER_PHASE || problems(writers));
+    } catch (Exception | Error e) {
+      failure = e;
+      throw e;
     } finally {
-      writers.forEach(AckingWriter::close);
+      stopWriters(writers, failure);
     }
     for (AckingWriter writer : writers) {
-      Node.waitFor("writer stops", DEADLINE).until(writer::stopped);
       LOG.info(name.getMethodName() + ": " + writer.summary());
       assertEquals("writer: " + writer.summary(), List.of(), writer.problems());
     }
@@ -142,6 +145,27 @@ public class BundleRestartIT {
     assertTrue("lost or doubled signals: " + wrong, wrong.isEmpty());
     assertTrue("acknowledged " + acked, acked >= 2 * ACKS_PER_PHASE);
     assertEquals(0, store.read(AckingWriter.TYPE, EntityId.of(0)).count());
+  }
+
+  /**
+   * Stops the writers and waits until none is inside a call, also after a failure, so that no
+   * writer runs into the next test's {@code @After} or {@code @Before}.
+   *
+   * @param writers the writers
+   * @param failure the test's failure, if any: a writer that does not stop is added to it
+   */
+  private static void stopWriters(List<AckingWriter> writers, Throwable failure) {
+    writers.forEach(AckingWriter::close);
+    for (AckingWriter writer : writers) {
+      try {
+        Node.waitFor("writer stops", DEADLINE).until(writer::stopped);
+      } catch (RuntimeException | Error e) {
+        if (failure == null) {
+          throw e;
+        }
+        failure.addSuppressed(e);
+      }
+    }
   }
 
   private static int acks(List<AckingWriter> writers) {
