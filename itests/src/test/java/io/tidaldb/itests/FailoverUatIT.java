@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import javax.inject.Inject;
-import org.junit.After;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -61,14 +60,6 @@ public class FailoverUatIT {
   @Configuration
   public Option[] config() {
     return ItOptions.cluster(FailoverUatIT.class);
-  }
-
-  /** Closes the cluster: its regions' services go, threads stop, files close. */
-  @After
-  public void closeCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   /** Fails over under load, loses no acknowledged write, and converges after the restart. */

@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Locale;
 import javax.inject.Inject;
-import org.junit.After;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -46,14 +45,6 @@ public class ReplicationTimingIT {
   @Configuration
   public Option[] config() {
     return ItOptions.cluster(ReplicationTimingIT.class);
-  }
-
-  /** Closes the cluster: its regions' services go, threads stop, files close. */
-  @After
-  public void closeCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   /** p99 of write-to-applied-on-every-follower stays under 2 s. */

@@ -12,7 +12,6 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import javax.inject.Inject;
-import org.junit.After;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -52,14 +51,6 @@ public class ReplicationUatIT {
   @Configuration
   public Option[] config() {
     return ItOptions.cluster(ReplicationUatIT.class);
-  }
-
-  /** Closes the cluster: its regions' services go, threads stop, files close. */
-  @After
-  public void closeCluster() {
-    if (cluster != null) {
-      cluster.close();
-    }
   }
 
   /** Every QUORUM-acknowledged signal is on every region, exactly once, with its weight. */
