@@ -4,6 +4,7 @@ import static org.junit.Assert.assertTrue;
 
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.UnavailableException;
 import io.tidaldb.testkit.SimulatedCluster;
 import java.time.Duration;
 import java.util.Arrays;
@@ -22,7 +23,11 @@ import org.ops4j.pax.exam.util.Filter;
  * Replication latency inside Felix over 1,000 samples: each sample writes one QUORUM signal and
  * waits until every region other than the shard's leader has applied it; the sample is the slowest
  * of those regions, from before the write. Prints p50, p99 and max and asserts a generous p99 (the
- * failover figure is {@link FailoverUatIT}'s).
+ * failover figure is {@link FailoverUatIT}'s). A write that fails with an {@link
+ * UnavailableException} (a leadership change mid-write) gives no sample: it is retried, counted and
+ * printed, so the figures are over 1,000 acknowledged writes.
+ *
+ * <p>The cluster is the test kit component's: it closes when the component deactivates.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -32,6 +37,7 @@ public class ReplicationTimingIT {
   private static final Duration ELECTION = Duration.ofSeconds(10);
   private static final Duration APPLIED = Duration.ofSeconds(10);
   private static final Duration P99_LIMIT = Duration.ofMillis(2_000);
+  private static final int MAX_RETRIED = SAMPLES / 100;
 
   @Inject
   @Filter(timeout = 30_000)
@@ -52,9 +58,20 @@ public class ReplicationTimingIT {
   public void replicationLatencyP99IsUnderTwoSeconds() {
     cluster.awaitLeader(ELECTION);
     long[] samples = new long[SAMPLES];
-    for (int i = 0; i < SAMPLES; i++) {
+    int retried = 0;
+    for (int i = 0; i < SAMPLES; ) {
       long since = cluster.nanoTime();
-      SignalAck ack = cluster.writeSignal("latency", 1 + i % ENTITIES, 1.0);
+      SignalAck ack;
+      try {
+        ack = cluster.writeSignal("latency", 1 + i % ENTITIES, 1.0);
+      } catch (UnavailableException e) {
+        // not a refusal (those are retried inside): the write may or may not be stored, and its
+        // latency is not a replication figure; take the sample again
+        retried++;
+        assertTrue(
+            retried + " samples retried (limit " + MAX_RETRIED + ")", retried <= MAX_RETRIED);
+        continue;
+      }
       RegionId leader = cluster.leaderOf(ack.shard());
       long slowest = 0;
       for (RegionId region : cluster.regions()) {
@@ -62,7 +79,7 @@ public class ReplicationTimingIT {
           slowest = Math.max(slowest, cluster.awaitEventApplied(region, since, APPLIED));
         }
       }
-      samples[i] = slowest;
+      samples[i++] = slowest;
     }
     Arrays.sort(samples);
     double p50 = millis(percentile(samples, 50));
@@ -72,12 +89,13 @@ public class ReplicationTimingIT {
         String.format(
             Locale.ROOT,
             "replication latency over %d samples: p50 %.2f ms, p99 %.2f ms, max %.2f ms"
-                + " (limit p99 < %d ms)",
+                + " (limit p99 < %d ms); %d failed writes retried",
             SAMPLES,
             p50,
             p99,
             max,
-            P99_LIMIT.toMillis()));
+            P99_LIMIT.toMillis(),
+            retried));
     assertTrue("p99 " + p99 + " ms", p99 < P99_LIMIT.toMillis());
   }
 
