@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.stream.Stream;
@@ -86,11 +87,11 @@ class DistributionIT {
       }
 
       // the console's store is one region's: it stores what that region leads and forwards the
-      // rest to each shard's leader, so every write succeeds (typed again only after it was
-      // refused while a shard was still electing: that refusal stores nothing)
+      // rest to each shard's leader, so every write succeeds (typed again only after an error
+      // that says nothing was stored, e.g. refused while a shard was still electing; any other
+      // error fails the test at once)
       for (int entity = 1; entity <= 8; entity++) {
-        node.retypeWhileRefused(
-            "tidal:signal default view " + entity + " 1.5", "error: ", "ok: durable");
+        node.signalUntilStored("tidal:signal default view " + entity + " 1.5", "ok: durable");
       }
       assertEquals(8, RunningNode.count(node.output(), "ok: durable"), node.output());
       // each entity holds exactly its one signal, so no refused attempt stored anything; the
@@ -162,13 +163,20 @@ class DistributionIT {
       Path cfg = home.resolve("conf/io.tidaldb.store.cfg");
       String text = Files.readString(cfg, StandardCharsets.UTF_8);
       assertTrue(text.contains("\ntenants = []\n"), text);
+      // FileInstall watches *.cfg: write the edit beside it and move it into place at once, so
+      // FileInstall never reads a truncated or half-written file
+      Path edited = cfg.resolveSibling(cfg.getFileName() + ".tmp");
       Files.writeString(
-          cfg,
+          edited,
           text.replace("\ntenants = []\n", "\ntenants = [\"acme\"]\n"),
           StandardCharsets.UTF_8);
+      Files.move(edited, cfg, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
       node.awaitOutput("tenants [acme, default]");
-      node.command("tidal:signal acme view 1 2.5");
-      node.awaitOutput("ok: durable");
+      // typed again only while SCR rebinds the console to the reconfigured store
+      String answer =
+          node.retypeWhileRefused(
+              "tidal:signal acme view 1 2.5", "error: store unavailable", "ok: durable", "error: ");
+      assertTrue(answer.startsWith("ok: durable"), answer + "; output:\n" + node.output());
 
       node.command("stop 0");
       assertEquals(0, node.awaitExit(), node.output());

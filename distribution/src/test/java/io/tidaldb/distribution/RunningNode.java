@@ -211,6 +211,60 @@ final class RunningNode implements AutoCloseable {
     }
   }
 
+  /**
+   * Types a {@code tidal:signal} command until it answers a line starting with {@code stored},
+   * within the deadline. It is typed again only after an {@code error: } answer that says nothing
+   * was stored (see {@link #nothingStored}): typed again after any other error, a signal that was
+   * stored after all would count twice. Any other error fails at once.
+   *
+   * @param command the {@code tidal:signal} command
+   * @param stored how its success answer starts
+   * @return the success answer, without the prompt
+   */
+  String signalUntilStored(String command, String stored) throws IOException {
+    long deadline = System.nanoTime() + DEADLINE.toNanos();
+    while (true) {
+      String answer = ask(command, stored, "error: ");
+      if (!answer.startsWith("error: ")) {
+        return answer;
+      }
+      if (!nothingStored(answer)) {
+        throw new AssertionError(
+            command
+                + " answered an error after which the signal may be stored, so it is not typed"
+                + " again: "
+                + answer
+                + "; output:\n"
+                + output());
+      }
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            command + " was still refused after " + DEADLINE + "; output:\n" + output());
+      }
+    }
+  }
+
+  /**
+   * Whether an {@code error: } answer of {@code tidal:signal} says that nothing was stored: a
+   * region that does not lead the shard and knows no leader (an election is running) refused it
+   * ({@code NotLeaderException}: "does not lead shard"), a forward that was never sent ("nothing
+   * was sent"), a new series whose definition is not QUORUM-stored ("no signal of it was
+   * appended"), or no store bound to the console ("store unavailable: "). An answer that says the
+   * signal "may or may not be stored" or "may still be replicated" is never one, whatever it
+   * quotes.
+   */
+  static boolean nothingStored(String answer) {
+    if (!answer.startsWith("error: ")
+        || answer.contains("may or may not be stored")
+        || answer.contains("may still be replicated")) {
+      return false;
+    }
+    return answer.contains(" does not lead shard ")
+        || answer.contains("; nothing was sent")
+        || answer.contains("so no signal of it was appended")
+        || answer.startsWith("error: store unavailable: ");
+  }
+
   /** The first complete line of {@code text} with one of {@code starts}, prompts stripped. */
   private static String firstLine(String text, String... starts) {
     int end = text.lastIndexOf('\n');
