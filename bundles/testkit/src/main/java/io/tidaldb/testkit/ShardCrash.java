@@ -28,14 +28,11 @@ public final class ShardCrash {
    */
   public static RegionId crash(ShardId shard, SimulatedCluster cluster, boolean restart) {
     requireCluster(cluster);
-    Duration timeout = failoverTimeout(cluster);
-    RegionId leader = cluster.awaitLeader(shard, timeout);
-    cluster.crash(leader);
+    Failover f = crashLeader(shard, cluster);
     if (restart) {
-      cluster.awaitLeader(shard, timeout); // the crashed region cannot be it: it is not running
-      cluster.restart(leader);
+      cluster.restart(f.crashed());
     }
-    return leader;
+    return f.crashed();
   }
 
   /**
@@ -50,12 +47,49 @@ public final class ShardCrash {
    */
   public static Duration crashAndAwaitFailover(ShardId shard, SimulatedCluster cluster) {
     requireCluster(cluster);
+    return crashLeader(shard, cluster).took();
+  }
+
+  /** A crash of a shard's leader and the failover that followed. */
+  private record Failover(RegionId crashed, Duration took) {}
+
+  /**
+   * Crashes the leader of {@code shard} and waits for a leader of a later epoch. Leadership can
+   * move between finding the leader and crashing it; then a follower was crashed and the shard's
+   * leader, still running, is found again in the same epoch: that region is restarted and the
+   * leader crashed again, so that what is returned is always a real failover.
+   */
+  private static Failover crashLeader(ShardId shard, SimulatedCluster cluster) {
     Duration timeout = failoverTimeout(cluster);
-    RegionId leader = cluster.awaitLeader(shard, timeout);
-    long crashed = System.nanoTime();
-    cluster.crash(leader);
-    cluster.awaitLeader(shard, timeout);
-    return Duration.ofNanos(System.nanoTime() - crashed);
+    Deadline deadline = Deadline.after(timeout.multipliedBy(3));
+    while (true) {
+      RegionId leader = cluster.awaitLeader(shard, timeout);
+      long epoch = epochAt(cluster, leader, shard);
+      long crashed = System.nanoTime();
+      cluster.crash(leader);
+      RegionId next = cluster.awaitLeader(shard, timeout);
+      Duration took = Duration.ofNanos(System.nanoTime() - crashed);
+      if (epoch >= 0 && epochAt(cluster, next, shard) > epoch) {
+        return new Failover(leader, took);
+      }
+      cluster.restart(leader); // it no longer led when it was crashed: try again
+      if (deadline.expired()) {
+        throw new ClusterTimeoutException(
+            "shard "
+                + shard
+                + ": leadership moved away before every crash for "
+                + timeout.multipliedBy(3));
+      }
+    }
+  }
+
+  /** Returns the epoch {@code region} is in for {@code shard}, or -1 if it is not running. */
+  private static long epochAt(SimulatedCluster cluster, RegionId region, ShardId shard) {
+    RegionNode node = cluster.node(region);
+    if (!node.isRunning()) {
+      return -1;
+    }
+    return node.replication().status().get(shard.value()).epoch();
   }
 
   /**
