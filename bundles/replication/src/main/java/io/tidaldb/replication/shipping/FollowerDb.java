@@ -27,6 +27,9 @@ import org.slf4j.LoggerFactory;
  *   <li>A batch starting above it is a gap: dropped, and RESEND_REQUEST(nextPosition) is sent (once
  *       per position: if that request is lost, the leader's ack timeout rewinds it).
  *   <li>A batch of an epoch below the highest seen for the shard is rejected (I5).
+ *   <li>A malformed batch (short or foreign header, another shard, an epoch other than its frame's)
+ *       or one the log refuses (CRC mismatch, truncated or malformed payload) is dropped, and
+ *       RESEND_REQUEST(nextPosition) is sent, once per position like a gap's.
  *   <li>Otherwise the batch is appended with {@link ShardLog#appendReplicated}; once durable
  *       ({@link ShardLog#whenDurable}, completed on the log's commit thread) an ACK carrying {@link
  *       ShardLog#durablePosition()} is sent from that thread (sends never block).
@@ -81,6 +84,7 @@ public final class FollowerDb {
       BatchHeader.check(batch);
     } catch (InvalidArgumentException e) {
       refuse(FollowerEvent.MALFORMED, from, e.getMessage());
+      requestResend(from, log.nextPosition());
       return;
     }
     long first = BatchHeader.firstPosition(batch);
@@ -97,6 +101,7 @@ public final class FollowerDb {
               + epoch
               + ", expected shard "
               + shard);
+      requestResend(from, log.nextPosition());
       return;
     }
     if (epoch < highestEpoch) {
@@ -114,15 +119,20 @@ public final class FollowerDb {
     }
     if (first > next) {
       refuse(FollowerEvent.GAP, from, "batch at " + first + " above next position " + next);
-      if (lastResendRequested == next) {
-        increment(FollowerEvent.GAP_RESEND_SUPPRESSED);
-      } else {
-        lastResendRequested = next;
-        receiveOutbox.resendRequest(from, next);
-      }
+      requestResend(from, next);
       return;
     }
     append(from, epoch, batch, first);
+  }
+
+  /** Asks {@code from} to resend from {@code next}, unless that was the last position asked. */
+  private void requestResend(RegionId from, long next) {
+    if (lastResendRequested == next) {
+      increment(FollowerEvent.RESEND_SUPPRESSED);
+    } else {
+      lastResendRequested = next;
+      receiveOutbox.resendRequest(from, next);
+    }
   }
 
   private void append(RegionId from, long epoch, ByteBuffer batch, long first) {
@@ -131,6 +141,7 @@ public final class FollowerDb {
       end = log.appendReplicated(batch);
     } catch (InvalidArgumentException e) {
       refuse(FollowerEvent.REFUSED, from, e.getMessage());
+      requestResend(from, log.nextPosition());
       return;
     } catch (UnavailableException | StorageException e) {
       refuse(FollowerEvent.UNAVAILABLE, from, e.getMessage());

@@ -10,15 +10,22 @@ public enum FollowerEvent {
   DUPLICATE,
   /** A batch above the local next position was dropped and a resend requested. */
   GAP,
-  /** A gap whose resend was already requested from the same position: not requested again. */
-  GAP_RESEND_SUPPRESSED,
+  /**
+   * A gap, malformed or refused batch whose resend was already requested from the same position:
+   * not requested again.
+   */
+  RESEND_SUPPRESSED,
   /** A batch of an epoch below the highest seen for the shard was rejected. */
   STALE_EPOCH,
   /**
-   * A batch whose header is malformed, of another shard, or whose epoch differs from its frame's.
+   * A batch whose header is malformed, of another shard, or whose epoch differs from its frame's; a
+   * resend is requested.
    */
   MALFORMED,
-  /** The shard log refused the batch ({@code appendReplicated} threw InvalidArgumentException). */
+  /**
+   * The shard log refused the batch ({@code appendReplicated} threw InvalidArgumentException: CRC
+   * mismatch, truncated or malformed payload, ...); a resend is requested.
+   */
   REFUSED,
   /** The shard log was unavailable (closed, failed, or no room in time). */
   UNAVAILABLE,

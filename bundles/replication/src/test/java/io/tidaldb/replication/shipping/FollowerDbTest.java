@@ -107,7 +107,7 @@ class FollowerDbTest {
     follower.onWalBatch(LEADER, 0, batches.get(2));
     follower.onWalBatch(LEADER, 0, batches.get(3));
     assertEquals(2, follower.count(FollowerEvent.GAP));
-    assertEquals(1, follower.count(FollowerEvent.GAP_RESEND_SUPPRESSED));
+    assertEquals(1, follower.count(FollowerEvent.RESEND_SUPPRESSED));
     assertEquals(1, next(FrameDescriptor.RESEND_REQUEST).resendFrom());
     for (int i = 1; i < 4; i++) {
       follower.onWalBatch(LEADER, 0, batches.get(i));
@@ -156,6 +156,46 @@ class FollowerDbTest {
     assertEquals(3, follower.count(FollowerEvent.MALFORMED));
     follower.onWalBatch(LEADER, 0, good);
     assertEquals(1, follower.count(FollowerEvent.APPLIED));
+  }
+
+  @Test
+  void shouldAskForAResendOfACorruptOrTruncatedBatchAndApplyTheGoodCopy()
+      throws InterruptedException {
+    WalFixture.appendOneRecordBatches(leaderWal.shard(SHARD), 2, random);
+    List<ByteBuffer> batches = WalFixture.batches(leaderWal.shard(SHARD));
+    follower.onWalBatch(LEADER, 0, batches.get(0));
+    assertEquals(1, next(FrameDescriptor.ACK).ackHwm());
+
+    ByteBuffer good = batches.get(1);
+    ByteBuffer corrupt = copy(good);
+    int lastPayloadByte = corrupt.limit() - 1;
+    corrupt.put(lastPayloadByte, (byte) (corrupt.get(lastPayloadByte) ^ 0x01)); // CRC mismatch
+    follower.onWalBatch(LEADER, 0, corrupt);
+    assertEquals(1, follower.count(FollowerEvent.REFUSED));
+    assertEquals(1, next(FrameDescriptor.RESEND_REQUEST).resendFrom());
+
+    ByteBuffer truncated = copy(good).limit(good.remaining() - 3);
+    follower.onWalBatch(LEADER, 0, truncated);
+    assertEquals(2, follower.count(FollowerEvent.REFUSED));
+    assertEquals(1, follower.count(FollowerEvent.RESEND_SUPPRESSED), "asked once per position");
+
+    follower.onWalBatch(LEADER, 0, good);
+    assertEquals(2, follower.count(FollowerEvent.APPLIED));
+    assertEquals(2, next(FrameDescriptor.ACK).ackHwm());
+    assertEquals(List.of(batches.get(0), good), WalFixture.batches(followerWal.shard(SHARD)));
+  }
+
+  @Test
+  void shouldAskForAResendOfAMalformedHeader() throws InterruptedException {
+    follower.onWalBatch(LEADER, 0, ByteBuffer.allocate(10));
+    assertEquals(1, follower.count(FollowerEvent.MALFORMED));
+    assertEquals(0, next(FrameDescriptor.RESEND_REQUEST).resendFrom());
+  }
+
+  private static ByteBuffer copy(ByteBuffer batch) {
+    ByteBuffer copy = ByteBuffer.allocate(batch.remaining());
+    copy.put(batch.duplicate()).flip();
+    return copy;
   }
 
   private Frame next(short type) throws InterruptedException {
