@@ -10,6 +10,7 @@ import io.tidaldb.api.wal.WalRecordKind;
 import io.tidaldb.api.wal.WriteAheadLog;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
 
 /**
  * A write-ahead log without I/O, for measuring the store's own costs: each shard keeps its pending
@@ -188,6 +189,12 @@ final class MemoryWal implements WriteAheadLog {
     @Override
     public synchronized void setCommitListener(CommitListener listener) {
       this.listener = listener;
+    }
+
+    @Override
+    public void setDurabilityListener(LongConsumer listener) {
+      throw new UnsupportedOperationException(
+          "the in-memory log of StoreApplyBenchmark is not replicated");
     }
 
     @Override

@@ -2,6 +2,7 @@ package io.tidaldb.wal;
 
 import io.tidaldb.api.wal.CommitListener;
 import java.io.IOException;
+import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -11,9 +12,10 @@ import org.slf4j.LoggerFactory;
  * shard's segments. Per batch: take the pending buffer (swapping in the spare), seal its header (a
  * replicated batch keeps the header it came with), write header and payload with one positional
  * write, {@code force(false)} once, hand the batch to the {@link CommitListener}, then note its
- * epoch in the {@link EpochHistory}, publish the bytes to readers and advance the durable position.
- * Any failure (I/O or listener) stops the shard through {@link ShardWal#failed}; nothing is
- * retried, so waiters never hang.
+ * epoch in the {@link EpochHistory}, publish the bytes to readers, advance the durable position and
+ * run the durability listener (a wake-up). Any failure (I/O or commit listener) stops the shard
+ * through {@link ShardWal#failed}; nothing is retried, so waiters never hang. A failing durability
+ * listener is logged (the first failure at ERROR, later ones at DEBUG) and does not stop the shard.
  */
 final class CommitLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(CommitLoop.class);
@@ -33,6 +35,7 @@ final class CommitLoop implements Runnable {
   private PendingBatch spare;
   private Stage stage = Stage.WAIT;
   private long batchPosition = -1;
+  private long durabilityListenerFailures;
 
   CommitLoop(ShardWal log, SegmentWriter writer, WalMetrics metrics, PendingBatch spare) {
     this.log = log;
@@ -81,7 +84,29 @@ final class CommitLoop implements Runnable {
     long end = batch.firstPosition + batch.count;
     writer.publish(end);
     log.durability().advance(end);
+    LongConsumer wake = log.durabilityListener();
+    if (wake != null) {
+      wake(wake, end);
+    }
     stage = Stage.WAIT;
+  }
+
+  private void wake(LongConsumer wake, long durable) {
+    try {
+      wake.accept(durable);
+    } catch (RuntimeException e) {
+      if (durabilityListenerFailures++ == 0) {
+        LOG.error(
+            "shard {}: durability listener failed at durable position {} (logged once, the log"
+                + " keeps going): {}",
+            log.shard(),
+            durable,
+            e.toString(),
+            e);
+      } else {
+        LOG.debug("shard {}: durability listener failed again: {}", log.shard(), e.toString());
+      }
+    }
   }
 
   private String describeStage() {

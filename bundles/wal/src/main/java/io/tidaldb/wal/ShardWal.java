@@ -9,6 +9,7 @@ import io.tidaldb.api.wal.WalReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,6 +47,7 @@ final class ShardWal implements ShardLog {
   private final SuffixTruncation truncation;
   private final Object truncations = new Object();
   private volatile CommitListener listener;
+  private volatile LongConsumer durabilityListener;
   private volatile long cutEnd; // the highest durable end a cut ever removed
 
   ShardWal(int shard, WalConfig config, WalMetrics metrics, ShardRecovery recovered)
@@ -177,6 +179,11 @@ final class ShardWal implements ShardLog {
   }
 
   @Override
+  public void setDurabilityListener(LongConsumer listener) {
+    this.durabilityListener = listener;
+  }
+
+  @Override
   public WalReader openReader(long fromPosition) {
     long start = startPosition();
     long next = nextPosition();
@@ -262,6 +269,10 @@ final class ShardWal implements ShardLog {
 
   CommitListener listener() {
     return listener;
+  }
+
+  LongConsumer durabilityListener() {
+    return durabilityListener;
   }
 
   DurabilityTracker durability() {

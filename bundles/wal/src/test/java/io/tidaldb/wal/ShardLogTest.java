@@ -16,8 +16,10 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -303,6 +305,33 @@ class ShardLogTest {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new AssertionError(e);
+    }
+  }
+
+  @Test
+  void shouldTellTheDurabilityListenerEachNewDurablePositionAndSurviveItsFailure()
+      throws Exception {
+    try (WalEngine wal = WalEngine.open(WalTestSupport.small(dir).build())) {
+      ShardLog log = wal.shard(0);
+      BlockingQueue<Long> seen = new LinkedBlockingQueue<>();
+      log.setDurabilityListener(
+          durable -> seen.add(durable == log.durablePosition() ? durable : -durable));
+      for (long i = 1; i <= 3; i++) {
+        log.appendSignal(1, i, 1.0, i, i, 1);
+        assertEquals(i, seen.poll(10, TimeUnit.SECONDS), "one call per batch, once published");
+      }
+
+      log.setDurabilityListener(
+          durable -> {
+            throw new IllegalStateException("listener bug at " + durable);
+          });
+      log.awaitDurable(log.appendSignal(1, 9, 1.0, 9, 9, 1), WAIT_NANOS);
+      log.awaitDurable(log.appendSignal(1, 10, 1.0, 10, 10, 1), WAIT_NANOS);
+      assertEquals(5, log.durablePosition(), "a failing listener does not stop the log");
+
+      log.setDurabilityListener(null);
+      log.awaitDurable(log.appendSignal(1, 11, 1.0, 11, 11, 1), WAIT_NANOS);
+      assertTrue(seen.isEmpty(), "removed listeners hear nothing: " + seen);
     }
   }
 }

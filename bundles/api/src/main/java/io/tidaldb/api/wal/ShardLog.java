@@ -2,6 +2,7 @@ package io.tidaldb.api.wal;
 
 import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.LongConsumer;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -148,6 +149,18 @@ public interface ShardLog {
    * @param listener the listener, or null to remove it
    */
   void setCommitListener(CommitListener listener);
+
+  /**
+   * Sets the action the commit thread runs each time {@link #durablePosition()} advances, with the
+   * new durable position, after the waiters of {@link #awaitDurable} and {@link #whenDurable} are
+   * released. It exists so that a thread which polls the log (a replication thread shipping durable
+   * batches) can be woken instead of polling often: it must return at once and must neither block
+   * nor append. One action per log; an exception it throws is logged and does not stop the log.
+   *
+   * @param listener the action, or null to remove it
+   * @since 1.2.0
+   */
+  void setDurabilityListener(LongConsumer listener);
 
   /**
    * Opens a reader over durable batches starting with the batch that holds {@code fromPosition}.
