@@ -21,7 +21,7 @@ import java.util.Objects;
  * @param electionTimeout silence after which a follower runs for leader and a leader steps down
  * @param durabilityTimeout how long a QUORUM or ALL wait lasts before it fails
  * @param shipping the WAL shippers' settings
- * @param idlePark how long the replication thread parks when it found no work
+ * @param idlePark how long the replication thread parks when it found no work and nothing woke it
  * @param pauseThreshold a gap between two rounds of the replication thread longer than this counts
  *     as a pause of this region (GC, CPU starvation, a stopped process), after which failure
  *     detectors restart and a leader's lease gets a grace instead of acting on silence that was
@@ -41,8 +41,11 @@ public record ReplicationConfig(
   /** 5 s: what a QUORUM or ALL wait lasts by default. */
   public static final Duration DEFAULT_DURABILITY_TIMEOUT = Duration.ofSeconds(5);
 
-  /** 100 µs: the replication thread's park when idle (bounds shipping latency). */
-  public static final Duration DEFAULT_IDLE_PARK = Duration.ofNanos(100_000);
+  /**
+   * 1 ms: the replication thread's park when idle. Events wake it sooner (a shard's log made
+   * batches durable, a control frame arrived), so this bounds only how late timers fire.
+   */
+  public static final Duration DEFAULT_IDLE_PARK = Duration.ofMillis(1);
 
   /** 50 ms: a longer gap between two rounds of the replication thread is a pause. */
   public static final Duration DEFAULT_PAUSE_THRESHOLD = Duration.ofMillis(50);
@@ -76,7 +79,7 @@ public record ReplicationConfig(
 
   /**
    * Returns the settings with every default: 50 ms heartbeats, 250 ms election timeout, 5 s
-   * durability timeout, {@link ShippingConfig#DEFAULTS}, 100 µs idle park, 50 ms pause threshold.
+   * durability timeout, {@link ShippingConfig#DEFAULTS}, 1 ms idle park, 50 ms pause threshold.
    *
    * @param self this region
    * @param regions every region

@@ -46,6 +46,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
 
   private final ReplicationConfig config;
   private final LongSupplier clock;
+  private final WriteAheadLog wal;
   private final ShardReplica[] shards;
   private final TransportEndpoint endpoint;
   private final FrameDecoder decoder;
@@ -71,7 +72,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       ReplicationConfig config, WriteAheadLog wal, Transport transport, LongSupplier clock) {
     this.config = Objects.requireNonNull(config, "config");
     this.clock = Objects.requireNonNull(clock, "clock");
-    Objects.requireNonNull(wal, "wal");
+    this.wal = Objects.requireNonNull(wal, "wal");
     try {
       Files.createDirectories(config.directory());
     } catch (IOException e) {
@@ -92,6 +93,9 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     this.agent = new Thread(this::run, "tidal-replication-" + config.self());
     agent.setDaemon(true);
     agent.start();
+    for (int i = 0; i < shards.length; i++) {
+      wal.shard(i).setDurabilityListener(durable -> wake());
+    }
     LOG.info(
         "replication of {} started: {} shards, regions {}, transport {}",
         config.self(),
@@ -204,6 +208,9 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       return;
     }
     running = false;
+    for (int i = 0; i < shards.length; i++) {
+      wal.shard(i).setDurabilityListener(null);
+    }
     LockSupport.unpark(agent);
     try {
       agent.join(JOIN_MILLIS);
@@ -252,7 +259,19 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       forwards.onReply(from, f);
     } else {
       shards[f.shard()].onFrame(from, f, frame, clock.getAsLong());
+      if (f.type() != FrameDescriptor.WAL_BATCH) {
+        wake(); // an ACK may open the window, a resend request or leadership frame asks for work
+      }
     }
+  }
+
+  /**
+   * Unparks the replication thread: a shard's log made batches durable (a leader ships them at once
+   * instead of at its next idle look) or a control frame arrived. Any thread; cheap when the thread
+   * is running (it only leaves a permit).
+   */
+  private void wake() {
+    LockSupport.unpark(agent);
   }
 
   private void run() {
