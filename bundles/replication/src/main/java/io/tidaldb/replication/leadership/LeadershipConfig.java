@@ -34,6 +34,9 @@ public record LeadershipConfig(
   /** Default election timeout: 250 ms. */
   public static final long DEFAULT_ELECTION_TIMEOUT_NANOS = 250_000_000L;
 
+  /** How many election timeouts a non-preferred region holds back at cold start. */
+  public static final int COLD_START_GRACE_TIMEOUTS = 2;
+
   /**
    * Validates and copies the values.
    *
@@ -98,5 +101,17 @@ public record LeadershipConfig(
    */
   public int indexOf(RegionId region) {
     return regions.indexOf(Objects.requireNonNull(region, "region"));
+  }
+
+  /**
+   * Returns how long, from its first round, a region that is not the shard's preferred leader (the
+   * first of {@link #regions()}) and has never known a leader waits before it runs: {@value
+   * #COLD_START_GRACE_TIMEOUTS} election timeouts, so the preferred region wins the cold start when
+   * it is up.
+   *
+   * @return the grace in nanoseconds
+   */
+  public long coldStartGraceNanos() {
+    return COLD_START_GRACE_TIMEOUTS * electionTimeoutNanos;
   }
 }

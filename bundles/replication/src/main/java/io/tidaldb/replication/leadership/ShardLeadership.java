@@ -20,6 +20,13 @@ import org.slf4j.LoggerFactory;
  * that epoch; a lower-epoch message is rejected, counted, and (if a request) answered with the
  * current epoch; a leader whose lease (a majority heard within the timeout) runs out steps down.
  *
+ * <p>Cold start: the first region of {@link LeadershipConfig#regions()} is the shard's preferred
+ * leader (the node rotates that list per shard, so shards spread over regions). Until it has known
+ * a leader, any other region waits {@link LeadershipConfig#coldStartGraceNanos()} from its first
+ * {@link #doWork} before it may run, so the preferred region, if it is up, wins the first election
+ * even when the others started earlier. A restart that finds a leader, and every later failover, is
+ * not delayed.
+ *
  * <p>Not thread-safe: one thread calls every method.
  */
 public final class ShardLeadership {
@@ -40,6 +47,9 @@ public final class ShardLeadership {
   private RegionId leader;
   private long nextHeartbeatNanos;
   private long candidacyStartNanos;
+  private long firstWorkNanos;
+  private boolean started;
+  private boolean leaderKnown;
 
   /**
    * Creates the state machine as a follower with no known leader, at the epoch loaded from {@code
@@ -88,9 +98,13 @@ public final class ShardLeadership {
    * @return the amount of work done, {@code 0} when there was nothing to do
    */
   public int doWork(long nowNanos) {
+    if (!started) {
+      started = true;
+      firstWorkNanos = nowNanos;
+    }
     switch (state) {
       case FOLLOWER, CANDIDATE -> {
-        if (detector.isExpired(nowNanos)) {
+        if (detector.isExpired(nowNanos) && !heldForPreferred(nowNanos)) {
           startElection(nowNanos);
           return 1;
         }
@@ -142,6 +156,7 @@ public final class ShardLeadership {
     }
     state = LeadershipState.FOLLOWER;
     detector.reset(nowNanos);
+    leaderKnown = true;
     if (!from.equals(leader)) {
       leader = from;
       LOG.info("{} epoch {}: following {}", config.self(), epoch, from);
@@ -345,6 +360,13 @@ public final class ShardLeadership {
     return config;
   }
 
+  /** Whether a non-preferred region that never knew a leader still leaves the first run to it. */
+  private boolean heldForPreferred(long nowNanos) {
+    return !leaderKnown
+        && selfIndex != 0
+        && nowNanos - firstWorkNanos < config.coldStartGraceNanos();
+  }
+
   private void startElection(long nowNanos) {
     loseLeader();
     long newEpoch = epochState.epoch() + 1;
@@ -368,6 +390,7 @@ public final class ShardLeadership {
   private void becomeLeader(long nowNanos) {
     state = LeadershipState.LEADER;
     leader = config.self();
+    leaderKnown = true;
     lease.start(candidacyStartNanos);
     counters.leadershipWon();
     LOG.info("{}: leader of epoch {}", config.self(), epochState.epoch());

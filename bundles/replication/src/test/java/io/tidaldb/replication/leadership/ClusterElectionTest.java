@@ -35,6 +35,37 @@ class ClusterElectionTest {
   }
 
   @Test
+  void shouldLetThePreferredRegionWinTheColdStartEvenWhenItStartsLast() {
+    for (long seed = 1; seed <= SEEDS; seed++) {
+      SimCluster cluster = new SimCluster(seed, 3);
+      Node preferred = cluster.node(0); // the first of the configured regions
+      preferred.up = false;
+      cluster.runFor(400 * MS); // past the others' election timeouts (250 ms + jitter)
+      preferred.up = true;
+
+      cluster.runUntil(cluster::settled, 1_000 * MS, "settled");
+
+      assertEquals(preferred.id, cluster.singleLeader().orElseThrow().id, "seed " + seed);
+      assertEquals(1, preferred.epoch(), "seed " + seed + ": one election");
+    }
+  }
+
+  @Test
+  void shouldElectAnotherRegionAfterTheGraceWhenThePreferredOneIsDownAtColdStart() {
+    long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
+    for (long seed = 1; seed <= SEEDS; seed++) {
+      SimCluster cluster = new SimCluster(seed, 3);
+      cluster.node(0).up = false;
+
+      long took = cluster.runUntil(cluster::settled, 2_000 * MS, "settled without region 1");
+
+      assertTrue(took >= LeadershipConfig.COLD_START_GRACE_TIMEOUTS * timeout, "held: " + took);
+      assertTrue(took < 1_000 * MS, "seed " + seed + ": took " + took / MS + " ms");
+      assertNotEquals(cluster.node(0).id, cluster.singleLeader().orElseThrow().id);
+    }
+  }
+
+  @Test
   void shouldElectNewLeaderWithHigherEpochWithinHalfASecondWhenLeaderFails() {
     for (long seed = 1; seed <= SEEDS; seed++) {
       SimCluster cluster = new SimCluster(seed, 3);
