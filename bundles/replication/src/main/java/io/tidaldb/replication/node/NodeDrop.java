@@ -15,6 +15,11 @@ public enum NodeDrop {
   /** An ACK, RESEND_REQUEST or EPOCH_END_REQUEST that reached a region not leading that epoch. */
   NOT_LEADING,
   /**
+   * A WAL batch that did not fit the follower's append queue ({@link
+   * FollowerAppender#MAX_QUEUED_BYTES}); the follower asks for it again on the next gap.
+   */
+  FOLLOWER_QUEUE_FULL,
+  /**
    * A FORWARD_REPLY whose request is not pending (expired, answered, or asked of another region).
    */
   UNKNOWN_FORWARD

@@ -20,7 +20,9 @@ import java.util.Objects;
  * @param heartbeatInterval how often a leader heartbeats
  * @param electionTimeout silence after which a follower runs for leader and a leader steps down
  * @param durabilityTimeout how long a QUORUM or ALL wait lasts before it fails
- * @param shipping the WAL shippers' settings
+ * @param shipping the WAL shippers' settings; their in-flight age bound is lowered to half the
+ *     election timeout if it is longer, so that a follower's acknowledgements renew the lease in
+ *     time
  * @param idlePark how long the replication thread parks when it found no work and nothing woke it
  * @param pauseThreshold a gap between two rounds of the replication thread longer than this counts
  *     as a pause of this region (GC, CPU starvation, a stopped process), after which failure
@@ -74,6 +76,10 @@ public record ReplicationConfig(
           "electionTimeout",
           electionTimeout,
           "must be at least twice the heartbeat interval " + heartbeatInterval);
+    }
+    long halfElection = electionTimeout.toNanos() / 2;
+    if (shipping.maxInFlightNanos() > halfElection) {
+      shipping = shipping.withMaxInFlightNanos(halfElection); // acks must renew the lease in time
     }
   }
 

@@ -54,9 +54,11 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private final DropCounters drops;
   private final ForwardOrigin forwards;
   private final ForwardLeader forwarded;
+  private final FollowerAppender appender;
   private final Thread agent;
   private final PauseLog pauses;
   private volatile boolean running = true;
+  private volatile boolean started;
 
   /**
    * Opens the region's endpoint on {@code transport} and starts replicating every shard of {@code
@@ -80,22 +82,33 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     }
     this.drops = new DropCounters(config.self());
     this.decoder = new FrameDecoder(transport.maxFrameBytes());
+    this.shards = new ShardReplica[wal.shardCount()];
+    this.pauses = new PauseLog(config.self());
+    this.appender = new FollowerAppender(config.self(), drops);
+    // Frames that arrive before the constructor ends are dropped (see onFrame): senders resend.
     this.endpoint = transport.open(config.self(), this::onFrame);
     this.forwards =
         new ForwardOrigin(config.self(), endpoint, drops, config.durabilityTimeout().toNanos());
     this.forwarded = new ForwardLeader(config.self(), endpoint, state::get);
-    this.shards = new ShardReplica[wal.shardCount()];
-    long now = clock.getAsLong();
-    for (int i = 0; i < shards.length; i++) {
-      shards[i] = new ShardReplica(i, config, wal.shard(i), endpoint, state::get, drops, now);
+    try {
+      long now = clock.getAsLong();
+      for (int i = 0; i < shards.length; i++) {
+        shards[i] =
+            new ShardReplica(i, config, wal.shard(i), endpoint, state::get, drops, appender, now);
+      }
+    } catch (RuntimeException e) {
+      forwarded.close();
+      appender.close();
+      endpoint.close();
+      throw e;
     }
-    this.pauses = new PauseLog(config.self());
     this.agent = new Thread(this::run, "tidal-replication-" + config.self());
     agent.setDaemon(true);
     agent.start();
     for (int i = 0; i < shards.length; i++) {
       wal.shard(i).setDurabilityListener(durable -> wake());
     }
+    started = true;
     LOG.info(
         "replication of {} started: {} shards, regions {}, transport {}",
         config.self(),
@@ -219,6 +232,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     }
     forwards.close();
     forwarded.close();
+    appender.close();
     for (ShardReplica s : shards) {
       s.close();
     }
@@ -234,7 +248,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   }
 
   private void onFrame(RegionId from, ByteBuffer frame) {
-    if (!running) {
+    if (!running || !started) {
       return;
     }
     Frame f;

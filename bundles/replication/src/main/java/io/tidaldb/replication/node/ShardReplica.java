@@ -50,7 +50,7 @@ import org.slf4j.LoggerFactory;
  * shippers and sync state are guarded by this object's monitor; WAL batches are handled under the
  * {@link FollowerDb}'s monitor, which a log cut also holds.
  */
-final class ShardReplica implements LeadershipListener {
+final class ShardReplica implements LeadershipListener, FollowerAppender.Target {
   private static final Logger LOG = LoggerFactory.getLogger(ShardReplica.class);
   private static final long EXPIRE_EVERY_NANOS = 5_000_000L;
 
@@ -60,6 +60,7 @@ final class ShardReplica implements LeadershipListener {
   private final TransportEndpoint endpoint;
   private final Supplier<ReplicaState> state;
   private final DropCounters drops;
+  private final FollowerAppender appender;
   private final ShardLeadership leadership;
   private final LeadershipFrames frames;
   private final FollowerDb follower;
@@ -88,6 +89,7 @@ final class ShardReplica implements LeadershipListener {
       TransportEndpoint endpoint,
       Supplier<ReplicaState> state,
       DropCounters drops,
+      FollowerAppender appender,
       long nowNanos) {
     this.shard = shard;
     this.config = config;
@@ -95,6 +97,7 @@ final class ShardReplica implements LeadershipListener {
     this.endpoint = endpoint;
     this.state = state;
     this.drops = drops;
+    this.appender = appender;
     this.frames = new LeadershipFrames(shard, endpoint);
     this.follower = new FollowerDb(log, endpoint);
     this.control = new ControlFrames(shard, endpoint);
@@ -348,20 +351,45 @@ final class ShardReplica implements LeadershipListener {
     }
   }
 
+  /**
+   * A WAL batch arrived (delivery thread): a batch from the known leader counts as its sign of life
+   * at once; the append itself happens on the {@link FollowerAppender}'s thread.
+   */
   private void onWalBatch(RegionId from, Frame f, long nowNanos) {
+    if (from.equals(leader)) {
+      lastLeaderTrafficNanos = nowNanos;
+    }
+    appender.offer(this, from, f.epoch(), f.walBatch());
+  }
+
+  /**
+   * Appends a batch received from {@code from} if it is the known leader and the epoch sync is done
+   * (the {@link FollowerAppender}'s thread, in arrival order).
+   */
+  @Override
+  public void appendFromLeader(RegionId from, long frameEpoch, ByteBuffer batch) {
     synchronized (follower) {
       if (!from.equals(leader)) {
-        drops.drop(NodeDrop.NOT_FROM_LEADER, from, f + "; shard leader is " + leader);
+        drops.drop(NodeDrop.NOT_FROM_LEADER, from, describe(frameEpoch) + "; leader is " + leader);
         return;
       }
       if (!sync.synced()) {
-        drops.drop(NodeDrop.NOT_SYNCED, from, f.toString()); // resent from our HWM once we ack
+        // resent from our HWM once we ack
+        drops.drop(NodeDrop.NOT_SYNCED, from, describe(frameEpoch));
         return;
       }
-      lastLeaderTrafficNanos = nowNanos;
-      follower.onWalBatch(from, f.epoch(), f.walBatch());
+      follower.onWalBatch(from, frameEpoch, batch);
       sync.batchAccepted();
     }
+  }
+
+  private String describe(long frameEpoch) {
+    return "WAL_BATCH of shard " + shard + " in epoch " + frameEpoch;
+  }
+
+  @Override
+  public int shard() {
+    return shard;
   }
 
   private synchronized void onAck(RegionId from, Frame f) {

@@ -50,6 +50,11 @@ final class InFlightWindow {
     return bytes;
   }
 
+  /** Returns the send time of the oldest batch in flight; only when not {@link #isEmpty()}. */
+  long oldestSentNanos() {
+    return sent[head];
+  }
+
   boolean isEmpty() {
     return size == 0;
   }

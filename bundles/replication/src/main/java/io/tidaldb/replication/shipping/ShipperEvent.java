@@ -24,6 +24,11 @@ public enum ShipperEvent {
   SKIPPED_ACKED,
   /** Reading stopped because the bytes in flight reached the bound. */
   WINDOW_FULL,
+  /**
+   * Reading stopped because the oldest unacknowledged batch was sent longer ago than the in-flight
+   * age bound: the follower's queue holds that much time of work already.
+   */
+  WINDOW_AGED,
   /** The reader could not be opened at the HWM (truncated away or beyond the log). */
   REWIND_FAILED
 }

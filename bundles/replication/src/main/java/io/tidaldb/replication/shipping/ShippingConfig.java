@@ -7,6 +7,11 @@ import java.util.concurrent.TimeUnit;
  * Settings of a {@link WalShipper}.
  *
  * @param maxBytesInFlight the shipper stops reading once sent-but-unacked frame bytes reach this
+ * @param maxInFlightNanos the shipper also stops reading while the oldest unacknowledged batch was
+ *     sent longer ago than this: a follower that drains slower than the leader writes then queues
+ *     at most about this much time of work, so its acknowledgements (which renew the leader's
+ *     lease) and the heartbeats queued behind the data stay fresh; keep it below the election
+ *     timeout and above the round trip to the follower
  * @param maxBatchBytes the largest batch shipped (the leader WAL's batch limit); frames are this
  *     plus the frame header, and must fit the transport's frame limit
  * @param initialBackoffNanos the first pause after an UNREACHABLE send
@@ -19,6 +24,7 @@ import java.util.concurrent.TimeUnit;
  */
 public record ShippingConfig(
     long maxBytesInFlight,
+    long maxInFlightNanos,
     int maxBatchBytes,
     long initialBackoffNanos,
     long maxBackoffNanos,
@@ -26,12 +32,13 @@ public record ShippingConfig(
     int maxBatchesPerWork,
     long maxRetainedRecords) {
   /**
-   * 1 MiB in flight, 4 MiB batches, 10 ms..1 s backoff, 2 s ack timeout, 64 batches per work, the
-   * log kept 20,000,000 records back for lagging followers.
+   * 1 MiB and 100 ms in flight, 4 MiB batches, 10 ms..1 s backoff, 2 s ack timeout, 64 batches per
+   * work, the log kept 20,000,000 records back for lagging followers.
    */
   public static final ShippingConfig DEFAULTS =
       new ShippingConfig(
           1L << 20,
+          TimeUnit.MILLISECONDS.toNanos(100),
           4 << 20,
           TimeUnit.MILLISECONDS.toNanos(10),
           TimeUnit.SECONDS.toNanos(1),
@@ -42,6 +49,7 @@ public record ShippingConfig(
   /** Checks every value. */
   public ShippingConfig {
     positive("maxBytesInFlight", maxBytesInFlight);
+    positive("maxInFlightNanos", maxInFlightNanos);
     positive("maxBatchBytes", maxBatchBytes);
     positive("initialBackoffNanos", initialBackoffNanos);
     positive("ackTimeoutNanos", ackTimeoutNanos);
@@ -66,6 +74,7 @@ public record ShippingConfig(
   public ShippingConfig withMaxBytesInFlight(long bytes) {
     return new ShippingConfig(
         bytes,
+        maxInFlightNanos,
         maxBatchBytes,
         initialBackoffNanos,
         maxBackoffNanos,
@@ -83,12 +92,31 @@ public record ShippingConfig(
   public ShippingConfig withMaxRetainedRecords(long records) {
     return new ShippingConfig(
         maxBytesInFlight,
+        maxInFlightNanos,
         maxBatchBytes,
         initialBackoffNanos,
         maxBackoffNanos,
         ackTimeoutNanos,
         maxBatchesPerWork,
         records);
+  }
+
+  /**
+   * Returns a copy with another in-flight age bound.
+   *
+   * @param nanos the bound
+   * @return the copy
+   */
+  public ShippingConfig withMaxInFlightNanos(long nanos) {
+    return new ShippingConfig(
+        maxBytesInFlight,
+        nanos,
+        maxBatchBytes,
+        initialBackoffNanos,
+        maxBackoffNanos,
+        ackTimeoutNanos,
+        maxBatchesPerWork,
+        maxRetainedRecords);
   }
 
   private static void positive(String name, long value) {

@@ -18,7 +18,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A state machine driven by {@link #doWork(long)}: in {@link State#STREAMING} it reads batches
  * ({@link ShardLog#openReader}) while the sent-but-unacked bytes stay below {@link
- * ShippingConfig#maxBytesInFlight()}; a BACK_PRESSURED frame is kept and retried on the next call;
+ * ShippingConfig#maxBytesInFlight()} and the oldest unacked batch is younger than {@link
+ * ShippingConfig#maxInFlightNanos()}; a BACK_PRESSURED frame is kept and retried on the next call;
  * an UNREACHABLE one is dropped and the shipper enters {@link State#BACKING_OFF} (doubling pause,
  * capped), after which it rewinds to the follower's HWM. It also rewinds on a RESEND_REQUEST and
  * when bytes are in flight but no ack has made progress for {@link
@@ -170,6 +171,10 @@ public final class WalShipper implements AutoCloseable {
       if (!sender.hasPending()) {
         if (window.bytes() >= config.maxBytesInFlight()) {
           increment(ShipperEvent.WINDOW_FULL);
+          break;
+        }
+        if (!window.isEmpty() && nowNanos - window.oldestSentNanos() >= config.maxInFlightNanos()) {
+          increment(ShipperEvent.WINDOW_AGED);
           break;
         }
         WalBatch batch = reader.next();
