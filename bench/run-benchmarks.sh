@@ -3,7 +3,7 @@
 # bench/results/<jdk>/. Usage (from the repository root, after building bench/target/benchmarks.jar):
 #   [BENCH_OUT=dir] bench/run-benchmarks.sh [java-binary] [benchmark-name ...]
 # With no names it runs them all. Takes about 25 minutes on 2 cores. Names: disk baremap wal apply
-# ingest-t1 ingest-t2 ingest-t4 recovery replication latency footprint.
+# ingest-t1 ingest-t2 ingest-t4 recovery replication latency idle footprint.
 set -euo pipefail
 JAVA=${1:-java}
 shift || true
@@ -36,6 +36,11 @@ if [[ "$ONLY" == "  " || "$ONLY" == *" latency "* ]]; then
     tee "$OUT/latency.txt"
   "$JAVA" -Xms4g -Xmx4g -cp "$JAR" io.tidaldb.bench.ReplicationLatency 20000 5000 "$OUT/latency-hgrm" 2>&1 |
     grep -v " INFO " | tee -a "$OUT/latency.txt"
+fi
+if [[ "$ONLY" == "  " || "$ONLY" == *" idle "* ]]; then
+  # the CPU an idle three-region cluster burns, in % of one core, over 10 s
+  "$JAVA" -Xms1g -Xmx1g -cp "$JAR" io.tidaldb.bench.ClusterIdleCost 10 2>&1 |
+    grep -v " INFO " | tee "$OUT/idle.txt"
 fi
 if [[ "$ONLY" == "  " || "$ONLY" == *" footprint "* ]]; then
   echo "== footprint" | tee "$OUT/footprint.txt"
