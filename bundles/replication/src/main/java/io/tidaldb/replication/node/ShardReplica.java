@@ -2,7 +2,6 @@ package io.tidaldb.replication.node;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.RegionId;
-import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.ShardReplicationStatus;
@@ -25,19 +24,15 @@ import io.tidaldb.replication.wire.FrameDescriptor;
 import io.tidaldb.replication.wire.LeadershipFrames;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * One shard of one region's replication: its {@link ShardLeadership}, and depending on the role
- * either the leader side ({@link QuorumTracker}, one {@link WalShipper} per synced follower) or the
- * follower side ({@link FollowerDb} behind the epoch sync).
+ * either the {@link LeaderSide} ({@link QuorumTracker}, one {@link WalShipper} per synced follower)
+ * or the follower side ({@link FollowerDb} behind the epoch sync).
  *
  * <p>Becoming leader of epoch {@code E}: wait until the log holds no pending replicated batch,
  * raise the log's epoch to {@code E}, then accept local writes ({@link #checkLeader}); a synced
@@ -51,8 +46,6 @@ import org.slf4j.LoggerFactory;
  * {@link FollowerDb}'s monitor, which a log cut also holds.
  */
 final class ShardReplica implements LeadershipListener, FollowerAppender.Target {
-  private static final Logger LOG = LoggerFactory.getLogger(ShardReplica.class);
-  private static final long EXPIRE_EVERY_NANOS = 5_000_000L;
 
   private final int shard;
   private final ReplicationConfig config;
@@ -66,21 +59,12 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   private final FollowerDb follower;
   private final ControlFrames control;
   private final EpochSync sync;
-  private final Map<RegionId, WalShipper> shippers = new LinkedHashMap<>();
-  private final DurableTimeline timeline = new DurableTimeline(4096);
-
-  private volatile boolean leaderReady;
-
-  /** See {@link #retainFrom}; recomputed by every leading round of {@link #doWork}. */
-  private volatile long retainFrom = Long.MAX_VALUE;
-
-  private volatile QuorumTracker tracker;
+  private final LeaderSide leaderSide;
   private volatile RegionId leader;
   private volatile long epoch;
   private volatile long leaderHwmHeard;
   private volatile long lastLeaderTrafficNanos = Long.MIN_VALUE;
   private long pendingLeaderEpoch = -1;
-  private long lastExpireNanos;
 
   ShardReplica(
       int shard,
@@ -102,6 +86,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     this.follower = new FollowerDb(log, endpoint);
     this.control = new ControlFrames(shard, endpoint);
     this.sync = new EpochSync(shard, config, log, state, follower, control);
+    this.leaderSide = new LeaderSide(shard, config, log, endpoint);
     this.leadership =
         new ShardLeadership(
             config.leadership(shard),
@@ -136,21 +121,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     if (pendingLeaderEpoch >= 0) {
       work += activateLeader();
     }
-    QuorumTracker t = tracker;
-    if (leaderReady && t != null) {
-      long durable = log.durablePosition();
-      t.onLeaderDurable(durable);
-      timeline.record(durable, nowNanos);
-      for (WalShipper s : shippers.values()) {
-        work += s.doWork(nowNanos);
-        leadership.onFollowerProgress(s.follower(), s.ackedSentNanos());
-      }
-      retainFrom = lowestFollowerNeed(durable);
-      if (nowNanos - lastExpireNanos >= EXPIRE_EVERY_NANOS) {
-        lastExpireNanos = nowNanos;
-        t.expire(nowNanos);
-      }
-    }
+    work += leaderSide.doWork(nowNanos, leadership);
     return work + sync.step(leader, nowNanos);
   }
 
@@ -176,14 +147,14 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
 
   /** Throws unless this region leads the shard and accepts local writes. */
   void checkLeader() {
-    if (!leaderReady) {
+    if (!leaderSide.ready()) {
       throw new NotLeaderException(config.self(), shard, epoch, Optional.ofNullable(leader));
     }
   }
 
   /** Returns whether this region leads the shard and accepts local writes. */
   boolean leads() {
-    return leaderReady;
+    return leaderSide.ready();
   }
 
   /** Returns the shard's leader as this region knows it, or null during an election. */
@@ -198,21 +169,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
 
   /** See {@link io.tidaldb.api.replication.Replication#whenStored}. */
   CompletableFuture<Void> whenStored(long position, Durability level, long nowNanos) {
-    QuorumTracker t = tracker;
-    if (!leaderReady || t == null) {
-      return CompletableFuture.failedFuture(
-          new UnavailableException(
-              "region "
-                  + config.self()
-                  + " stopped leading shard "
-                  + shard
-                  + " before position "
-                  + position
-                  + " reached "
-                  + level));
-    }
-    t.onLeaderDurable(log.durablePosition());
-    return t.whenDurable(position, level, nowNanos, config.durabilityTimeout().toNanos());
+    return leaderSide.whenStored(position, level, nowNanos);
   }
 
   /** Returns this shard's replication status as this region knows it. */
@@ -224,15 +181,8 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
           default -> Role.FOLLOWER;
         };
     List<RegionProgress> progress = new ArrayList<>();
-    QuorumTracker t = tracker;
-    long own = log.durablePosition();
-    if (leaderReady && t != null) {
-      for (RegionId r : config.regions()) {
-        long hwm = r.equals(config.self()) ? own : Math.max(0, t.durable(r));
-        progress.add(
-            new RegionProgress(r, hwm, Math.max(0, own - hwm), timeline.lagMillis(hwm, nowNanos)));
-      }
-    } else {
+    if (!leaderSide.addProgress(progress, nowNanos)) {
+      long own = log.durablePosition();
       long head = Math.max(own, leaderHwmHeard);
       progress.add(new RegionProgress(config.self(), own, head - own, 0));
     }
@@ -269,7 +219,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   }
 
   private void detached() {
-    if (leaderReady || pendingLeaderEpoch >= 0 || tracker != null) {
+    if (leaderSide.active() || pendingLeaderEpoch >= 0) {
       stepDownLeader("the store of region " + config.self() + " is detached");
       pendingLeaderEpoch = leadership.state() == LeadershipState.LEADER ? leadership.epoch() : -1;
     }
@@ -285,70 +235,18 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     if (leadership.state() != LeadershipState.LEADER || leadership.epoch() != e) {
       return 0;
     }
-    if (log.epoch() < e) {
-      log.advanceEpoch(e);
-    }
-    QuorumTracker t = new QuorumTracker(shard, config.regions(), config.self());
-    t.onLeaderDurable(log.durablePosition());
-    tracker = t;
-    leaderReady = true;
-    LOG.info(
-        "region {} leads shard {} in epoch {} from position {}",
-        config.self(),
-        shard,
-        e,
-        log.durablePosition());
+    leaderSide.activate(e);
     return 1;
   }
 
-  /**
-   * Returns the lowest log position a follower may still need: the lowest acknowledged HWM of the
-   * synced followers, or everything for a follower not synced yet (down, or not heard from since
-   * this region leads), bounded by {@code ShippingConfig#maxRetainedRecords} behind {@code
-   * durable}.
-   */
-  private long lowestFollowerNeed(long durable) {
-    long need = durable;
-    for (RegionId region : config.regions()) {
-      if (!region.equals(config.self())) {
-        WalShipper s = shippers.get(region);
-        need = Math.min(need, s == null ? 0 : s.followerHwm());
-      }
-    }
-    return Math.max(need, durable - config.shipping().maxRetainedRecords());
-  }
-
-  /**
-   * Returns the lowest position of this shard's log to keep for regions behind (see {@link
-   * io.tidaldb.api.replication.Replication#retainFrom}); {@link Long#MAX_VALUE} unless leading.
-   * Lock-free: the store asks while holding its own locks, which the replication thread may need.
-   */
+  /** See {@link LeaderSide#retainFrom}. */
   long retainFrom() {
-    return leaderReady ? retainFrom : Long.MAX_VALUE;
+    return leaderSide.retainFrom();
   }
 
   private void stepDownLeader(String reason) {
     pendingLeaderEpoch = -1;
-    retainFrom = Long.MAX_VALUE;
-    if (!leaderReady && tracker == null && shippers.isEmpty()) {
-      return;
-    }
-    leaderReady = false;
-    QuorumTracker t = tracker;
-    tracker = null;
-    for (WalShipper s : shippers.values()) {
-      s.close();
-    }
-    shippers.clear();
-    if (t != null) {
-      int failed = t.failAll(reason);
-      LOG.info(
-          "region {} stops leading shard {}: {} ({} durability waits failed)",
-          config.self(),
-          shard,
-          reason,
-          failed);
-    }
+    leaderSide.stepDown(reason);
   }
 
   /**
@@ -393,34 +291,17 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   }
 
   private synchronized void onAck(RegionId from, Frame f) {
-    QuorumTracker t = tracker;
-    if (!leaderReady || t == null) {
+    if (!leaderSide.onAck(from, f.epoch(), f.ackHwm(), leadership.epoch())) {
       drops.drop(NodeDrop.NOT_LEADING, from, f.toString());
-      return;
     }
-    long hwm = f.ackHwm();
-    WalShipper shipper = shippers.get(from);
-    if (shipper == null) {
-      if (f.epoch() != leadership.epoch() || hwm > log.durablePosition()) {
-        return; // not a synced follower's ack
-      }
-      shipper = new WalShipper(log, from, endpoint, hwm, config.shipping());
-      shippers.put(from, shipper);
-    } else {
-      shipper.onAck(f.epoch(), hwm);
-    }
-    t.onFollowerHwm(from, hwm);
   }
 
   private synchronized void onResendRequest(RegionId from, Frame f) {
-    WalShipper shipper = shippers.get(from);
-    if (shipper != null) {
-      shipper.onResendRequest(f.epoch(), f.resendFrom());
-    }
+    leaderSide.onResendRequest(from, f.epoch(), f.resendFrom());
   }
 
   private synchronized void onEpochEndRequest(RegionId from, Frame f) {
-    if (!leaderReady || f.epoch() != leadership.epoch()) {
+    if (!leaderSide.ready() || f.epoch() != leadership.epoch()) {
       // answered only by an active leader of the asked epoch; the follower asks again
       drops.drop(NodeDrop.NOT_LEADING, from, f.toString());
       return;

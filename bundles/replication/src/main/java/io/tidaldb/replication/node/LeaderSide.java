@@ -1,0 +1,229 @@
+package io.tidaldb.replication.node;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.replication.ShardReplicationStatus.RegionProgress;
+import io.tidaldb.api.transport.TransportEndpoint;
+import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.replication.leadership.ShardLeadership;
+import io.tidaldb.replication.shipping.QuorumTracker;
+import io.tidaldb.replication.shipping.WalShipper;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The leader side of one shard of one region: the {@link QuorumTracker}, one {@link WalShipper} per
+ * synced follower (started by that follower's first ACK of the epoch), and the durable timeline
+ * that turns a follower's HWM into a lag in milliseconds.
+ *
+ * <p>Threads: owned by a {@link ShardReplica} and guarded by its monitor, except {@link #ready},
+ * {@link #whenStored} and {@link #retainFrom}, which store threads call without it (they read
+ * volatile fields only; the store may hold its own locks, which the replication thread can need).
+ */
+final class LeaderSide {
+  private static final Logger LOG = LoggerFactory.getLogger(LeaderSide.class);
+  private static final long EXPIRE_EVERY_NANOS = 5_000_000L;
+
+  private final int shard;
+  private final ReplicationConfig config;
+  private final ShardLog log;
+  private final TransportEndpoint endpoint;
+  private final Map<RegionId, WalShipper> shippers = new LinkedHashMap<>();
+  private final DurableTimeline timeline = new DurableTimeline(4096);
+  private volatile boolean ready;
+  private volatile QuorumTracker tracker;
+
+  /** See {@link #retainFrom}; recomputed by every leading round of {@link #doWork}. */
+  private volatile long retainFrom = Long.MAX_VALUE;
+
+  private long lastExpireNanos;
+
+  LeaderSide(int shard, ReplicationConfig config, ShardLog log, TransportEndpoint endpoint) {
+    this.shard = shard;
+    this.config = config;
+    this.log = log;
+    this.endpoint = endpoint;
+  }
+
+  /**
+   * Starts accepting writes as leader of {@code epoch}: raises the log's epoch, starts a tracker.
+   * The caller checked that the log holds no pending replicated batch.
+   */
+  void activate(long epoch) {
+    if (log.epoch() < epoch) {
+      log.advanceEpoch(epoch);
+    }
+    QuorumTracker t = new QuorumTracker(shard, config.regions(), config.self());
+    t.onLeaderDurable(log.durablePosition());
+    tracker = t;
+    ready = true;
+    LOG.info(
+        "region {} leads shard {} in epoch {} from position {}",
+        config.self(),
+        shard,
+        epoch,
+        log.durablePosition());
+  }
+
+  /** Whether this region leads the shard and accepts local writes. */
+  boolean ready() {
+    return ready;
+  }
+
+  /** Whether anything of a leadership is left to stop (a tracker, shippers, accepted writes). */
+  boolean active() {
+    return ready || tracker != null || !shippers.isEmpty();
+  }
+
+  /**
+   * One leading round: feeds the tracker the durable position, runs every shipper and renews the
+   * lease from their acknowledgements, recomputes {@link #retainFrom} and expires due waits.
+   *
+   * @return the work done
+   */
+  int doWork(long nowNanos, ShardLeadership leadership) {
+    QuorumTracker t = tracker;
+    if (!ready || t == null) {
+      return 0;
+    }
+    int work = 0;
+    long durable = log.durablePosition();
+    t.onLeaderDurable(durable);
+    timeline.record(durable, nowNanos);
+    for (WalShipper s : shippers.values()) {
+      work += s.doWork(nowNanos);
+      leadership.onFollowerProgress(s.follower(), s.ackedSentNanos());
+    }
+    retainFrom = lowestFollowerNeed(durable);
+    if (nowNanos - lastExpireNanos >= EXPIRE_EVERY_NANOS) {
+      lastExpireNanos = nowNanos;
+      t.expire(nowNanos);
+    }
+    return work;
+  }
+
+  /** See {@link io.tidaldb.api.replication.Replication#whenStored}. */
+  CompletableFuture<Void> whenStored(long position, Durability level, long nowNanos) {
+    QuorumTracker t = tracker;
+    if (!ready || t == null) {
+      return CompletableFuture.failedFuture(
+          new UnavailableException(
+              "region "
+                  + config.self()
+                  + " stopped leading shard "
+                  + shard
+                  + " before position "
+                  + position
+                  + " reached "
+                  + level));
+    }
+    t.onLeaderDurable(log.durablePosition());
+    return t.whenDurable(position, level, nowNanos, config.durabilityTimeout().toNanos());
+  }
+
+  /**
+   * Handles a follower's ACK: the first one of the leader's epoch from a synced follower starts its
+   * shipper; later ones advance it and the tracker.
+   *
+   * @return false if this region does not lead (the frame is then dropped by the caller)
+   */
+  boolean onAck(RegionId from, long ackEpoch, long hwm, long leaderEpoch) {
+    QuorumTracker t = tracker;
+    if (!ready || t == null) {
+      return false;
+    }
+    WalShipper shipper = shippers.get(from);
+    if (shipper == null) {
+      if (ackEpoch != leaderEpoch || hwm > log.durablePosition()) {
+        return true; // not a synced follower's ack
+      }
+      shippers.put(from, new WalShipper(log, from, endpoint, hwm, config.shipping()));
+    } else {
+      shipper.onAck(ackEpoch, hwm);
+    }
+    t.onFollowerHwm(from, hwm);
+    return true;
+  }
+
+  /** Handles a follower's RESEND_REQUEST. */
+  void onResendRequest(RegionId from, long epoch, long fromPosition) {
+    WalShipper shipper = shippers.get(from);
+    if (shipper != null) {
+      shipper.onResendRequest(epoch, fromPosition);
+    }
+  }
+
+  /**
+   * Adds a row per region to {@code progress} (HWM, lag in records and ms) if leading.
+   *
+   * @return whether it did
+   */
+  boolean addProgress(List<RegionProgress> progress, long nowNanos) {
+    QuorumTracker t = tracker;
+    if (!ready || t == null) {
+      return false;
+    }
+    long own = log.durablePosition();
+    for (RegionId r : config.regions()) {
+      long hwm = r.equals(config.self()) ? own : Math.max(0, t.durable(r));
+      progress.add(
+          new RegionProgress(r, hwm, Math.max(0, own - hwm), timeline.lagMillis(hwm, nowNanos)));
+    }
+    return true;
+  }
+
+  /**
+   * Returns the lowest position of this shard's log to keep for regions behind (see {@link
+   * io.tidaldb.api.replication.Replication#retainFrom}); {@link Long#MAX_VALUE} unless leading.
+   * Lock-free.
+   */
+  long retainFrom() {
+    return ready ? retainFrom : Long.MAX_VALUE;
+  }
+
+  /** Stops accepting writes and shipping, and fails every pending durability wait. */
+  void stepDown(String reason) {
+    retainFrom = Long.MAX_VALUE;
+    if (!active()) {
+      return;
+    }
+    ready = false;
+    QuorumTracker t = tracker;
+    tracker = null;
+    for (WalShipper s : shippers.values()) {
+      s.close();
+    }
+    shippers.clear();
+    if (t != null) {
+      int failed = t.failAll(reason);
+      LOG.info(
+          "region {} stops leading shard {}: {} ({} durability waits failed)",
+          config.self(),
+          shard,
+          reason,
+          failed);
+    }
+  }
+
+  /**
+   * Returns the lowest log position a follower may still need: the lowest acknowledged HWM of the
+   * synced followers, or everything for a follower not synced yet (down, or not heard from since
+   * this region leads), bounded by {@code ShippingConfig#maxRetainedRecords} behind {@code
+   * durable}.
+   */
+  private long lowestFollowerNeed(long durable) {
+    long need = durable;
+    for (RegionId region : config.regions()) {
+      if (!region.equals(config.self())) {
+        WalShipper s = shippers.get(region);
+        need = Math.min(need, s == null ? 0 : s.followerHwm());
+      }
+    }
+    return Math.max(need, durable - config.shipping().maxRetainedRecords());
+  }
+}
