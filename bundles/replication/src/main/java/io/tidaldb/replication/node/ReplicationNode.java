@@ -69,6 +69,8 @@ public final class ReplicationNode implements Replication, AutoCloseable {
    * @param transport the transport between regions
    * @param clock the monotonic time in nanoseconds ({@code System::nanoTime} outside tests)
    * @throws StorageException if the epoch directory cannot be created or an epoch file is corrupt
+   * @throws InvalidArgumentException if the transport's frames cannot carry a WAL batch of {@link
+   *     io.tidaldb.replication.shipping.ShippingConfig#maxBatchBytes()}
    */
   public ReplicationNode(
       ReplicationConfig config, WriteAheadLog wal, Transport transport, LongSupplier clock) {
@@ -79,6 +81,19 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       Files.createDirectories(config.directory());
     } catch (IOException e) {
       throw new StorageException("cannot create epoch directory " + config.directory(), e);
+    }
+    int frameNeeded = FrameDescriptor.HEADER_LENGTH + config.shipping().maxBatchBytes();
+    if (transport.maxFrameBytes() < frameNeeded) {
+      throw new InvalidArgumentException(
+          "maxFrameBytes of transport " + transport.name(),
+          transport.maxFrameBytes(),
+          "must be at least "
+              + frameNeeded
+              + ": a WAL batch of up to "
+              + config.shipping().maxBatchBytes()
+              + " bytes plus the "
+              + FrameDescriptor.HEADER_LENGTH
+              + "-byte frame header");
     }
     this.drops = new DropCounters(config.self());
     this.decoder = new FrameDecoder(transport.maxFrameBytes());

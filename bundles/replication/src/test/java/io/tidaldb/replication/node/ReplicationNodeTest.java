@@ -6,12 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.Durability;
+import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.ShardReplicationStatus;
 import io.tidaldb.api.replication.ShardReplicationStatus.Role;
+import io.tidaldb.api.transport.FrameHandler;
+import io.tidaldb.api.transport.Transport;
+import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WalBatch;
 import io.tidaldb.api.wal.WalReader;
@@ -261,6 +265,33 @@ class ReplicationNodeTest {
     startNode(down);
     ShardLog behind = wals[down].shard(0);
     await().atMost(DEADLINE).until(() -> behind.durablePosition() == log.durablePosition());
+  }
+
+  @Test
+  void shouldRefuseATransportWhoseFramesCannotCarryAWalBatch() {
+    Transport tiny =
+        new Transport() {
+          @Override
+          public String name() {
+            return "tiny";
+          }
+
+          @Override
+          public int maxFrameBytes() {
+            return 1 << 20;
+          }
+
+          @Override
+          public TransportEndpoint open(RegionId local, FrameHandler handler) {
+            throw new AssertionError("a refused transport must not be opened");
+          }
+        };
+    InvalidArgumentException e =
+        assertThrows(
+            InvalidArgumentException.class,
+            () -> new ReplicationNode(config(0), wals[0], tiny, System::nanoTime));
+    assertTrue(e.getMessage().contains("maxFrameBytes of transport tiny"), e.getMessage());
+    assertTrue(e.getMessage().contains("1048576"), e.getMessage());
   }
 
   private void startNode(int i) {
