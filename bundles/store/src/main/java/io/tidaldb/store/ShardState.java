@@ -85,7 +85,7 @@ final class ShardState implements CommitListener {
    * ShardTruncation}), then replays the WAL from the snapshot's position.
    */
   void recover() {
-    SnapshotReader.Loaded loaded = snapshots.loadLatest(log, registry, states);
+    SnapshotReader.Loaded loaded = snapshots.loadLatest(registry, states);
     long from = loaded.position();
     if (loaded.fenceEpoch() > 0 && from < log.durablePosition()) {
       finishCut(from, loaded.fenceEpoch());
@@ -143,12 +143,20 @@ final class ShardState implements CommitListener {
     firstCommit.accept(batch.firstPosition());
     apply(batch, "commit of shard " + shard);
     if (appliedPosition - snapshotPosition >= snapshotEvery) {
-      checkpoint();
+      checkpoint(batch);
     }
   }
 
   /** Writes a snapshot at the applied position and trims old snapshots and WAL segments. */
   void checkpoint() {
+    checkpoint(null);
+  }
+
+  /**
+   * As {@link #checkpoint()}; {@code committed} is the batch the commit thread just applied (it
+   * ends at the applied position but is not yet readable from the log), or null on other threads.
+   */
+  private void checkpoint(WalBatch committed) {
     synchronized (checkpointLock) {
       lock.readLock().lock();
       try {
@@ -156,7 +164,13 @@ final class ShardState implements CommitListener {
         if (position == snapshotPosition) {
           return;
         }
-        snapshots.write(position, registry.snapshot(), states, 0);
+        LogAnchor anchor =
+            committed != null ? LogAnchor.of(committed) : LogAnchor.durable(log, position);
+        if (anchor == null) {
+          LOG.debug("shard {}: checkpoint skipped, position {} not yet durable", shard, position);
+          return;
+        }
+        snapshots.write(position, registry.snapshot(), states, 0, anchor);
         snapshotPosition = position;
       } finally {
         lock.readLock().unlock();

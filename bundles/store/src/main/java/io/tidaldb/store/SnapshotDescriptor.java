@@ -2,9 +2,11 @@ package io.tidaldb.store;
 
 /**
  * Layout of a shard snapshot file, {@code snapshot-<shard 4>-<position 20>.snap}: the state of one
- * shard after applying every log record below {@code position}. Little-endian. Version 2 (below)
- * added the fence epoch; a version 1 file (48-byte header: the same fields up to the body CRC32C,
- * then the header CRC32C over bytes 0..43 at offset 44) is still read, with fence epoch 0.
+ * shard after applying every log record below {@code position}. Little-endian. Version 3 (below)
+ * added the log anchor ({@link LogAnchor}); version 2 (56-byte header: the same fields up to the
+ * fence epoch, then the header CRC32C over bytes 0..51 at offset 52) and version 1 (48-byte header:
+ * the same fields up to the body CRC32C, then the header CRC32C over bytes 0..43 at offset 44) are
+ * still read, without an anchor and version 1 with fence epoch 0.
  *
  * <pre>
  *  0                   1                   2                   3
@@ -12,7 +14,7 @@ package io.tidaldb.store;
  * +---------------------------------------------------------------+
  * |                       magic "TDSS" (0x53534454)               |  0
  * +-------------------------------+-------------------------------+
- * |          version (2)          |           flags (0)           |  4
+ * |          version (3)          |           flags (0)           |  4
  * +-------------------------------+-------------------------------+
  * |                             shard                             |  8
  * +---------------------------------------------------------------+
@@ -30,9 +32,16 @@ package io.tidaldb.store;
  * |                 fence epoch (8 bytes; 0 = none): the          | 44
  * |     log was cut at position for the leader of this epoch      |
  * +---------------------------------------------------------------+
- * |                      header CRC32C (bytes 0..51)              | 52
+ * |        anchor first position (8 bytes; -1 = no anchor):       | 52
+ * |  first position of the log batch that ends at position        |
  * +---------------------------------------------------------------+
- * | body: series count x (id int, tenant len byte, tenant ASCII,  | 56
+ * |                 anchor epoch (8 bytes): its epoch             | 60
+ * +---------------------------------------------------------------+
+ * |       anchor CRC32C: over that batch's bytes, header included | 68
+ * +---------------------------------------------------------------+
+ * |                      header CRC32C (bytes 0..71)              | 72
+ * +---------------------------------------------------------------+
+ * | body: series count x (id int, tenant len byte, tenant ASCII,  | 76
  * |   type len byte, type ASCII), then entry count x (series id   |
  * |   int, entity long, state length int, CrdtSignalState bytes)  |
  * +---------------------------------------------------------------+
@@ -44,7 +53,8 @@ package io.tidaldb.store;
  */
 final class SnapshotDescriptor {
   static final int MAGIC = 0x53534454;
-  static final short VERSION = 2;
+  static final short VERSION = 3;
+  static final short VERSION_2 = 2;
   static final short VERSION_1 = 1;
   static final int MAGIC_OFFSET = 0;
   static final int VERSION_OFFSET = 4;
@@ -56,8 +66,13 @@ final class SnapshotDescriptor {
   static final int BODY_LENGTH_OFFSET = 32;
   static final int BODY_CRC_OFFSET = 40;
   static final int FENCE_EPOCH_OFFSET = 44;
-  static final int HEADER_CRC_OFFSET = 52;
-  static final int HEADER_LENGTH = 56;
+  static final int ANCHOR_FIRST_POSITION_OFFSET = 52;
+  static final int ANCHOR_EPOCH_OFFSET = 60;
+  static final int ANCHOR_CRC_OFFSET = 68;
+  static final int HEADER_CRC_OFFSET = 72;
+  static final int HEADER_LENGTH = 76;
+  static final int HEADER_CRC_OFFSET_V2 = 52;
+  static final int HEADER_LENGTH_V2 = 56;
   static final int HEADER_CRC_OFFSET_V1 = 44;
   static final int HEADER_LENGTH_V1 = 48;
 

@@ -33,20 +33,36 @@ final class SnapshotReader {
   record Loaded(long position, long fenceEpoch) {}
 
   /**
+   * A checked header.
+   *
+   * @param length the header's length, where the body starts (it depends on the version)
+   * @param anchor the covered log batch, {@link LogAnchor#NONE} before version 3
+   */
+  record Header(ByteBuffer bytes, int length, long position, long fenceEpoch, LogAnchor anchor) {}
+
+  /**
+   * Reads and checks the header of {@code file} only (magic, version, CRC32C, shard, body length).
+   *
+   * @throws StorageException naming the file and offset of a defect
+   */
+  static Header header(Path file, int shard) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      return header(file, shard, ch);
+    } catch (IOException e) {
+      throw new StorageException("cannot read snapshot " + file + ": " + e, e);
+    }
+  }
+
+  /**
    * Loads {@code file} into {@code registry} and {@code states} (which should be empty).
    *
    * @return the position and fence epoch from the header
    */
   static Loaded load(Path file, int shard, SeriesRegistry registry, EntityStateMap states) {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
-      long size = ch.size();
-      if (size < HEADER_LENGTH_V1) {
-        throw corrupt(file, 0, "file of " + size + " bytes is shorter than the header");
-      }
-      ByteBuffer h =
-          ByteBuffer.allocate((int) Math.min(size, HEADER_LENGTH)).order(ByteOrder.LITTLE_ENDIAN);
-      while (h.hasRemaining() && ch.read(h, h.position()) >= 0) {}
-      int headerLength = checkHeader(file, shard, h, size);
+      Header header = header(file, shard, ch);
+      ByteBuffer h = header.bytes();
+      int headerLength = header.length();
       long bodyLength = h.getLong(BODY_LENGTH_OFFSET);
       MappedByteBuffer body = ch.map(FileChannel.MapMode.READ_ONLY, headerLength, bodyLength);
       body.order(ByteOrder.LITTLE_ENDIAN);
@@ -63,11 +79,30 @@ final class SnapshotReader {
           h.getLong(ENTRY_COUNT_OFFSET),
           registry,
           states);
-      long fenceEpoch = headerLength == HEADER_LENGTH ? h.getLong(FENCE_EPOCH_OFFSET) : 0;
-      return new Loaded(h.getLong(POSITION_OFFSET), fenceEpoch);
+      return new Loaded(header.position(), header.fenceEpoch());
     } catch (IOException e) {
       throw new StorageException("cannot read snapshot " + file + ": " + e, e);
     }
+  }
+
+  private static Header header(Path file, int shard, FileChannel ch) throws IOException {
+    long size = ch.size();
+    if (size < HEADER_LENGTH_V1) {
+      throw corrupt(file, 0, "file of " + size + " bytes is shorter than the header");
+    }
+    ByteBuffer h =
+        ByteBuffer.allocate((int) Math.min(size, HEADER_LENGTH)).order(ByteOrder.LITTLE_ENDIAN);
+    while (h.hasRemaining() && ch.read(h, h.position()) >= 0) {}
+    int length = checkHeader(file, shard, h, size);
+    long fenceEpoch = length > HEADER_LENGTH_V1 ? h.getLong(FENCE_EPOCH_OFFSET) : 0;
+    LogAnchor anchor =
+        length == HEADER_LENGTH
+            ? new LogAnchor(
+                h.getLong(ANCHOR_FIRST_POSITION_OFFSET),
+                h.getLong(ANCHOR_EPOCH_OFFSET),
+                h.getInt(ANCHOR_CRC_OFFSET))
+            : LogAnchor.NONE;
+    return new Header(h, length, h.getLong(POSITION_OFFSET), fenceEpoch, anchor);
   }
 
   /** Checks the header; returns its length (which depends on the version). */
@@ -76,11 +111,20 @@ final class SnapshotReader {
       throw corrupt(file, MAGIC_OFFSET, "bad magic " + Integer.toHexString(h.getInt(MAGIC_OFFSET)));
     }
     short version = h.getShort(VERSION_OFFSET);
-    if (version != VERSION && version != VERSION_1) {
+    int headerLength;
+    int headerCrcOffset;
+    if (version == VERSION) {
+      headerLength = HEADER_LENGTH;
+      headerCrcOffset = HEADER_CRC_OFFSET;
+    } else if (version == VERSION_2) {
+      headerLength = HEADER_LENGTH_V2;
+      headerCrcOffset = HEADER_CRC_OFFSET_V2;
+    } else if (version == VERSION_1) {
+      headerLength = HEADER_LENGTH_V1;
+      headerCrcOffset = HEADER_CRC_OFFSET_V1;
+    } else {
       throw corrupt(file, VERSION_OFFSET, "unsupported version " + version);
     }
-    int headerLength = version == VERSION ? HEADER_LENGTH : HEADER_LENGTH_V1;
-    int headerCrcOffset = version == VERSION ? HEADER_CRC_OFFSET : HEADER_CRC_OFFSET_V1;
     if (size < headerLength) {
       throw corrupt(file, 0, "file of " + size + " bytes is shorter than the header");
     }

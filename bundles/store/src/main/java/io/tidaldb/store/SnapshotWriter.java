@@ -34,6 +34,7 @@ final class SnapshotWriter {
    *
    * @param fenceEpoch the epoch whose leader continues the log at {@code position} after a cut, or
    *     {@code 0} for an ordinary checkpoint
+   * @param anchor the log batch ending at {@code position}
    * @return the snapshot file
    */
   Path write(
@@ -42,7 +43,8 @@ final class SnapshotWriter {
       long position,
       SeriesRegistry.Series[] series,
       EntityStateMap states,
-      long fenceEpoch) {
+      long fenceEpoch,
+      LogAnchor anchor) {
     Path target = directory.resolve(fileName(shard, position));
     Path tmp = directory.resolve(target.getFileName() + ".tmp");
     try (FileChannel ch =
@@ -66,7 +68,7 @@ final class SnapshotWriter {
             entries[0]++;
           });
       flushBody();
-      writeHeader(shard, series.length, position, entries[0], fenceEpoch);
+      writeHeader(shard, series.length, position, entries[0], fenceEpoch, anchor);
       ch.force(true);
     } catch (IOException e) {
       throw new StorageException("cannot write snapshot " + tmp + ": " + e, e);
@@ -119,7 +121,8 @@ final class SnapshotWriter {
     buffer.clear();
   }
 
-  private void writeHeader(int shard, int seriesCount, long position, long entries, long fenceEpoch)
+  private void writeHeader(
+      int shard, int seriesCount, long position, long entries, long fenceEpoch, LogAnchor anchor)
       throws IOException {
     ByteBuffer h = ByteBuffer.allocate(HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
     h.putInt(MAGIC_OFFSET, MAGIC)
@@ -131,7 +134,10 @@ final class SnapshotWriter {
         .putLong(ENTRY_COUNT_OFFSET, entries)
         .putLong(BODY_LENGTH_OFFSET, bodyLength)
         .putInt(BODY_CRC_OFFSET, (int) crc.getValue())
-        .putLong(FENCE_EPOCH_OFFSET, fenceEpoch);
+        .putLong(FENCE_EPOCH_OFFSET, fenceEpoch)
+        .putLong(ANCHOR_FIRST_POSITION_OFFSET, anchor.firstPosition())
+        .putLong(ANCHOR_EPOCH_OFFSET, anchor.epoch())
+        .putInt(ANCHOR_CRC_OFFSET, anchor.crc());
     CRC32C headerCrc = new CRC32C();
     headerCrc.update(h.array(), 0, HEADER_CRC_OFFSET);
     h.putInt(HEADER_CRC_OFFSET, (int) headerCrc.getValue());

@@ -5,6 +5,7 @@ import io.tidaldb.api.wal.ShardLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -21,15 +22,25 @@ import org.slf4j.LoggerFactory;
 final class Snapshots {
   private static final Logger LOG = LoggerFactory.getLogger(Snapshots.class);
 
+  /** The suffix a snapshot that no longer matches the log is renamed with. */
+  static final String RETIRED_SUFFIX = ".retired";
+
   private final Path directory;
   private final int shard;
   private final int keep;
+  private final ShardLog log;
   private final SnapshotWriter writer = new SnapshotWriter();
 
-  Snapshots(Path directory, int shard, int keep) {
+  /** The snapshots of a shard whose log is {@code log} (null only to {@link #list} them). */
+  Snapshots(Path directory, int shard, int keep, ShardLog log) {
     this.directory = directory;
     this.shard = shard;
     this.keep = keep;
+    this.log = log;
+  }
+
+  Snapshots(Path directory, int shard, int keep) {
+    this(directory, shard, keep, null);
   }
 
   /** Returns whether any snapshot file of any shard exists in {@code directory}. */
@@ -42,18 +53,33 @@ final class Snapshots {
   }
 
   /**
-   * Loads the newest snapshot of the shard that is valid and that the WAL can continue, falling
-   * back to older ones (each rejection logged at ERROR with its reason).
+   * Loads the newest snapshot of the shard that is valid and that the WAL continues, falling back
+   * to older ones (each rejection logged at ERROR with its reason). A snapshot of another log
+   * history (beyond the WAL's durable end, or whose {@link LogAnchor} the WAL no longer holds) is
+   * retired first.
    *
    * @return the position to replay the WAL from and the snapshot's fence epoch ({@code (0, 0)}
    *     without a snapshot)
-   * @throws StorageException if no usable snapshot exists but the WAL no longer starts at 0
+   * @throws StorageException if the WAL is empty while snapshots beyond 0 exist (the WAL was lost),
+   *     or if no usable snapshot exists but the WAL no longer starts at 0
    */
-  SnapshotReader.Loaded loadLatest(ShardLog log, SeriesRegistry registry, EntityStateMap states) {
+  SnapshotReader.Loaded loadLatest(SeriesRegistry registry, EntityStateMap states) {
+    List<Path> files = list();
+    refuseWithoutWal(files);
     List<String> rejected = new ArrayList<>();
-    for (Path file : list()) {
+    for (Path file : files) {
       long position = positionOf(file);
-      if (position < log.startPosition() || position > log.durablePosition()) {
+      if (position > log.durablePosition()) {
+        retire(
+            file,
+            "it covers the log up to position "
+                + position
+                + " but the WAL ends at "
+                + log.durablePosition()
+                + ": the log was truncated below it (a torn tail dropped at open)");
+        continue;
+      }
+      if (position < log.startPosition()) {
         rejected.add(
             file + " (WAL holds " + log.startPosition() + ".." + log.durablePosition() + ")");
         LOG.error(
@@ -65,17 +91,22 @@ final class Snapshots {
         continue;
       }
       try {
-        SnapshotReader.Loaded loaded = SnapshotReader.load(file, shard, registry, states);
-        if (loaded.position() != position) {
+        SnapshotReader.Header header = SnapshotReader.header(file, shard);
+        if (header.position() != position) {
           throw new StorageException(
               "corrupt snapshot "
                   + file
                   + ": header position "
-                  + loaded.position()
+                  + header.position()
                   + " != name "
                   + position);
         }
-        return loaded;
+        String mismatch = header.anchor().mismatch(log, position);
+        if (mismatch != null) {
+          retire(file, mismatch);
+          continue;
+        }
+        return SnapshotReader.load(file, shard, registry, states);
       } catch (StorageException e) {
         rejected.add(e.getMessage());
         LOG.error("{}; falling back to an older snapshot", e.getMessage());
@@ -96,13 +127,68 @@ final class Snapshots {
   }
 
   /**
-   * Writes a snapshot of the shard at {@code position}, fenced by {@code fenceEpoch} (0 for an
-   * ordinary checkpoint).
+   * Refuses to open a shard whose WAL holds nothing while snapshots beyond position 0 exist: the
+   * WAL was deleted or replaced, and serving the empty log would lose every acknowledged signal and
+   * later let the old snapshots fit the new log's positions.
+   */
+  private void refuseWithoutWal(List<Path> files) {
+    if (log.durablePosition() > 0 || files.isEmpty() || positionOf(files.get(0)) <= 0) {
+      return;
+    }
+    throw new StorageException(
+        "shard "
+            + shard
+            + ": the WAL holds no records but "
+            + directory
+            + " holds snapshots up to position "
+            + positionOf(files.get(0))
+            + " ("
+            + files.get(0).getFileName()
+            + "): the WAL was deleted or replaced, and opening would lose every acknowledged"
+            + " signal. Restore the WAL directory; or, accepting that this node's data is lost"
+            + " (other regions still hold what they replicated), move the WAL directory and every"
+            + " snapshot-*.snap in "
+            + directory
+            + " aside, keeping "
+            + NodeIdentity.FILE
+            + ", and start again: the node opens empty under a new replica incarnation");
+  }
+
+  /**
+   * Renames a snapshot of another log history to {@code <name>.retired} (one WARN), so that it is
+   * never loaded, also not once the log grows past its position again.
+   *
+   * @throws StorageException if it cannot be renamed
+   */
+  private void retire(Path file, String reason) {
+    Path aside = file.resolveSibling(file.getFileName() + RETIRED_SUFFIX);
+    try {
+      Files.move(file, aside, StandardCopyOption.REPLACE_EXISTING);
+      Fsync.directory(directory);
+    } catch (IOException e) {
+      throw new StorageException("cannot retire snapshot " + file + " (" + reason + "): " + e, e);
+    }
+    LOG.warn("shard {}: snapshot {} retired to {}: {}", shard, file, aside.getFileName(), reason);
+  }
+
+  /**
+   * Writes a snapshot of the shard at {@code position} (the end of a durable batch of the log),
+   * fenced by {@code fenceEpoch} (0 for an ordinary checkpoint).
    */
   void write(
       long position, SeriesRegistry.Series[] series, EntityStateMap states, long fenceEpoch) {
+    write(position, series, states, fenceEpoch, LogAnchor.of(log, position));
+  }
+
+  /** As the 4-argument {@code write}, with the anchor of the batch ending at {@code position}. */
+  void write(
+      long position,
+      SeriesRegistry.Series[] series,
+      EntityStateMap states,
+      long fenceEpoch,
+      LogAnchor anchor) {
     long started = System.nanoTime();
-    Path file = writer.write(directory, shard, position, series, states, fenceEpoch);
+    Path file = writer.write(directory, shard, position, series, states, fenceEpoch, anchor);
     LOG.info(
         "shard {}: snapshot {} of {} entities written in {} ms",
         shard,

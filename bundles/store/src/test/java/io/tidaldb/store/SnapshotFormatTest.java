@@ -30,20 +30,29 @@ class SnapshotFormatTest {
     registry.bind(0, "default", "view", "test");
     EntityStateMap states = new EntityStateMap();
     states.getOrCreate(0, 42).apply(ReplicaIds.of(1, 0), 2.0, 1_700_000_000_000L, 7L << 16, DECAY);
-    return new SnapshotWriter().write(dir, 3, 99, registry.snapshot(), states, 5);
+    return new SnapshotWriter()
+        .write(dir, 3, 99, registry.snapshot(), states, 5, new LogAnchor(90, 4, 0x1234abcd));
   }
 
-  /** Rewrites a version 2 file as version 1: no fence epoch, header CRC at 44, body at 48. */
-  static void downgradeToVersion1(Path file) throws IOException {
-    byte[] v2 = Files.readAllBytes(file);
-    int body = v2.length - 56;
-    ByteBuffer v1 = ByteBuffer.allocate(48 + body).order(ByteOrder.LITTLE_ENDIAN);
-    v1.put(v2, 0, 44).putInt(0).put(v2, 56, body);
-    v1.putShort(SnapshotDescriptor.VERSION_OFFSET, (short) 1);
+  /**
+   * Rewrites a version 3 file as an older version: the header's first {@code fields} bytes, its
+   * CRC32C right after them, then the body.
+   */
+  static void downgrade(Path file, int version, int fields) throws IOException {
+    byte[] v3 = Files.readAllBytes(file);
+    int body = v3.length - SnapshotDescriptor.HEADER_LENGTH;
+    ByteBuffer old = ByteBuffer.allocate(fields + 4 + body).order(ByteOrder.LITTLE_ENDIAN);
+    old.put(v3, 0, fields).putInt(0).put(v3, SnapshotDescriptor.HEADER_LENGTH, body);
+    old.putShort(SnapshotDescriptor.VERSION_OFFSET, (short) version);
     CRC32C crc = new CRC32C();
-    crc.update(v1.array(), 0, 44);
-    v1.putInt(44, (int) crc.getValue());
-    Files.write(file, v1.array());
+    crc.update(old.array(), 0, fields);
+    old.putInt(fields, (int) crc.getValue());
+    Files.write(file, old.array());
+  }
+
+  /** Rewrites a version 3 file as version 1: no fence epoch, header CRC at 44, body at 48. */
+  static void downgradeToVersion1(Path file) throws IOException {
+    downgrade(file, 1, 44);
   }
 
   @Test
@@ -51,21 +60,27 @@ class SnapshotFormatTest {
     Path file = writeOne();
     assertEquals("snapshot-0003-00000000000000000099.snap", file.getFileName().toString());
     ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-    assertEquals(56, SnapshotDescriptor.HEADER_LENGTH);
+    assertEquals(76, SnapshotDescriptor.HEADER_LENGTH);
     assertEquals("54445353", HexFormat.of().formatHex(b.array(), 0, 4)); // "TDSS" little-endian
-    assertEquals(2, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
+    assertEquals(3, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
     assertEquals(0, b.getShort(SnapshotDescriptor.FLAGS_OFFSET));
     assertEquals(3, b.getInt(SnapshotDescriptor.SHARD_OFFSET));
     assertEquals(1, b.getInt(SnapshotDescriptor.SERIES_COUNT_OFFSET));
     assertEquals(99, b.getLong(SnapshotDescriptor.POSITION_OFFSET));
     assertEquals(1, b.getLong(SnapshotDescriptor.ENTRY_COUNT_OFFSET));
-    assertEquals(b.capacity() - 56, b.getLong(SnapshotDescriptor.BODY_LENGTH_OFFSET));
+    assertEquals(b.capacity() - 76, b.getLong(SnapshotDescriptor.BODY_LENGTH_OFFSET));
     assertEquals(44, SnapshotDescriptor.FENCE_EPOCH_OFFSET);
     assertEquals(5, b.getLong(SnapshotDescriptor.FENCE_EPOCH_OFFSET));
-    assertEquals(52, SnapshotDescriptor.HEADER_CRC_OFFSET);
+    assertEquals(52, SnapshotDescriptor.ANCHOR_FIRST_POSITION_OFFSET);
+    assertEquals(90, b.getLong(52));
+    assertEquals(60, SnapshotDescriptor.ANCHOR_EPOCH_OFFSET);
+    assertEquals(4, b.getLong(60));
+    assertEquals(68, SnapshotDescriptor.ANCHOR_CRC_OFFSET);
+    assertEquals(0x1234abcd, b.getInt(68));
+    assertEquals(72, SnapshotDescriptor.HEADER_CRC_OFFSET);
     CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, 52);
-    assertEquals((int) crc.getValue(), b.getInt(52));
+    crc.update(b.array(), 0, 72);
+    assertEquals((int) crc.getValue(), b.getInt(72));
     // body: series 0 = ("default", "view")
     assertEquals(
         "00000000"
@@ -73,7 +88,7 @@ class SnapshotFormatTest {
             + HexFormat.of().formatHex("default".getBytes())
             + "04"
             + HexFormat.of().formatHex("view".getBytes()),
-        HexFormat.of().formatHex(b.array(), 56, 56 + 4 + 1 + 7 + 1 + 4));
+        HexFormat.of().formatHex(b.array(), 76, 76 + 4 + 1 + 7 + 1 + 4));
   }
 
   @Test
@@ -102,12 +117,27 @@ class SnapshotFormatTest {
             () ->
                 SnapshotReader.load(file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap()));
     assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
-    assertTrue(e.getMessage().contains("at offset 56"), e.getMessage());
+    assertTrue(e.getMessage().contains("at offset 76"), e.getMessage());
     assertThrows(
         StorageException.class,
         () ->
             SnapshotReader.load(
                 writeOne(), 4, new SeriesRegistry(t -> DECAY), new EntityStateMap()));
+  }
+
+  @Test
+  void shouldReadTheAnchorAndReadVersion2FilesWithoutOne() throws IOException {
+    Path file = writeOne();
+    assertEquals(new LogAnchor(90, 4, 0x1234abcd), SnapshotReader.header(file, 3).anchor());
+    downgrade(file, 2, 52);
+    SnapshotReader.Header v2 = SnapshotReader.header(file, 3);
+    assertEquals(LogAnchor.NONE, v2.anchor());
+    assertEquals(5, v2.fenceEpoch());
+    EntityStateMap states = new EntityStateMap();
+    assertEquals(
+        new SnapshotReader.Loaded(99, 5),
+        SnapshotReader.load(file, 3, new SeriesRegistry(t -> DECAY), states));
+    assertEquals(2.0, states.get(0, 42).weightSum());
   }
 
   @Test
