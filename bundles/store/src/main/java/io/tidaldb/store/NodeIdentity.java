@@ -5,13 +5,11 @@ import io.tidaldb.api.StorageException;
 import io.tidaldb.crdt.ReplicaIds;
 import java.io.IOException;
 import java.io.Reader;
-import java.io.Writer;
-import java.nio.channels.FileChannel;
+import java.io.StringWriter;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -120,19 +118,20 @@ final class NodeIdentity {
     p.setProperty("region", Integer.toString(region.value()));
     p.setProperty("incarnation", Integer.toString(incarnation));
     p.setProperty("written", Boolean.toString(written));
-    Path tmp = file.resolveSibling(FILE + ".tmp");
+    StringWriter text = new StringWriter();
     try {
-      try (Writer w = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
-        p.store(w, "TidalDB node identity: do not edit or copy between nodes");
-      }
-      try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-        ch.force(true);
-      }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      Fsync.directory(file.getParent());
+      p.store(text, "TidalDB node identity: do not edit or copy between nodes");
     } catch (IOException e) {
       throw new StorageException("cannot write " + file + ": " + e, e);
     }
+    ByteBuffer bytes = ByteBuffer.wrap(text.toString().getBytes(StandardCharsets.UTF_8));
+    AtomicFile.write(
+        file,
+        ch -> {
+          while (bytes.hasRemaining()) {
+            ch.write(bytes);
+          }
+        });
   }
 
   private static int intValue(Path file, Properties p, String key) {

@@ -90,7 +90,12 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
               i,
               wal.shard(i),
               new SeriesRegistry(config::decayFor),
-              new Snapshots(config.directory(), i, config.snapshotsToKeep(), wal.shard(i)),
+              new Snapshots(
+                  config.directory(),
+                  i,
+                  config.snapshotsToKeep(),
+                  config.snapshotBufferBytes(),
+                  wal.shard(i)),
               clock,
               config.snapshotEveryRecords(),
               position -> identity.markWritten(),

@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.MappedByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -54,27 +53,25 @@ final class SnapshotReader {
   }
 
   /**
-   * Loads {@code file} into {@code registry} and {@code states} (which should be empty).
+   * Loads {@code file} into {@code registry} and {@code states} (which should be empty), streaming
+   * its body through a buffer of {@code bufferBytes}: a first pass checks the body CRC32C, a second
+   * parses it.
    *
    * @return the position and fence epoch from the header
    */
-  static Loaded load(Path file, int shard, SeriesRegistry registry, EntityStateMap states) {
+  static Loaded load(
+      Path file, int shard, SeriesRegistry registry, EntityStateMap states, int bufferBytes) {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       Header header = header(file, shard, ch);
       ByteBuffer h = header.bytes();
-      int headerLength = header.length();
       long bodyLength = h.getLong(BODY_LENGTH_OFFSET);
-      MappedByteBuffer body = ch.map(FileChannel.MapMode.READ_ONLY, headerLength, bodyLength);
-      body.order(ByteOrder.LITTLE_ENDIAN);
-      CRC32C crc = new CRC32C();
-      crc.update(body.duplicate());
-      if ((int) crc.getValue() != h.getInt(BODY_CRC_OFFSET)) {
-        throw corrupt(file, headerLength, "body CRC32C mismatch over " + bodyLength + " bytes");
+      SnapshotInput body = new SnapshotInput(file, ch, header.length(), bodyLength, bufferBytes);
+      if (body.crc() != h.getInt(BODY_CRC_OFFSET)) {
+        throw corrupt(file, header.length(), "body CRC32C mismatch over " + bodyLength + " bytes");
       }
       readBody(
           file,
           body,
-          headerLength,
           h.getInt(SERIES_COUNT_OFFSET),
           h.getLong(ENTRY_COUNT_OFFSET),
           registry,
@@ -137,60 +134,62 @@ final class SnapshotReader {
       throw corrupt(file, SHARD_OFFSET, "shard " + h.getInt(SHARD_OFFSET) + ", expected " + shard);
     }
     long bodyLength = h.getLong(BODY_LENGTH_OFFSET);
-    if (bodyLength != size - headerLength || bodyLength > Integer.MAX_VALUE) {
+    if (bodyLength != size - headerLength) {
       throw corrupt(
           file,
           BODY_LENGTH_OFFSET,
-          "body length " + bodyLength + " does not fit file size " + size + " (max 2 GiB)");
+          "body length " + bodyLength + " does not fit file size " + size);
     }
     return headerLength;
   }
 
   private static void readBody(
       Path file,
-      ByteBuffer body,
-      int headerLength,
+      SnapshotInput body,
       int seriesCount,
       long entryCount,
       SeriesRegistry registry,
-      EntityStateMap states) {
+      EntityStateMap states)
+      throws IOException {
     String source = "snapshot " + file;
-    int offset = 0;
+    long offset = body.offset();
     try {
       for (int i = 0; i < seriesCount; i++) {
-        offset = body.position();
-        int id = body.getInt();
+        offset = body.offset();
+        int id = body.need(4).getInt();
         String tenant = ascii(body);
         String type = ascii(body);
         registry.bind(id, tenant, type, source);
       }
       for (long i = 0; i < entryCount; i++) {
-        offset = body.position();
-        int seriesId = body.getInt();
-        long entity = body.getLong();
-        int length = body.getInt();
+        offset = body.offset();
+        ByteBuffer b = body.need(ENTRY_PREFIX_LENGTH);
+        int seriesId = b.getInt();
+        long entity = b.getLong();
+        int length = b.getInt();
         if (registry.get(seriesId) == null) {
-          throw corrupt(file, headerLength + offset, "entry of undefined series " + seriesId);
+          throw corrupt(file, offset, "entry of undefined series " + seriesId);
         }
         if (length < 0 || length > body.remaining()) {
-          throw corrupt(file, headerLength + offset + 12, "bad state length " + length);
+          throw corrupt(file, offset + 12, "bad state length " + length);
         }
-        ByteBuffer slice = body.slice(body.position(), length).order(ByteOrder.LITTLE_ENDIAN);
-        body.position(body.position() + length);
+        b = body.need(length);
+        ByteBuffer slice = b.slice(b.position(), length).order(ByteOrder.LITTLE_ENDIAN);
+        b.position(b.position() + length);
         states.put(seriesId, entity, CrdtSignalState.readFrom(slice));
       }
-      if (body.hasRemaining()) {
-        throw corrupt(file, headerLength + body.position(), body.remaining() + " trailing bytes");
+      if (body.remaining() > 0) {
+        throw corrupt(file, body.offset(), body.remaining() + " trailing bytes");
       }
     } catch (BufferUnderflowException | InvalidArgumentException e) {
-      throw corrupt(file, headerLength + offset, "malformed record: " + e.getMessage());
+      throw corrupt(file, offset, "malformed record: " + e.getMessage());
     }
   }
 
-  private static String ascii(ByteBuffer body) {
-    int length = body.get() & 0xFF;
+  private static String ascii(SnapshotInput body) throws IOException {
+    int length = body.need(1).get() & 0xFF;
     byte[] bytes = new byte[length];
-    body.get(bytes);
+    body.need(length).get(bytes);
     return new String(bytes, StandardCharsets.US_ASCII);
   }
 

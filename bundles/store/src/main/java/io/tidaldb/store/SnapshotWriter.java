@@ -5,29 +5,29 @@ import static io.tidaldb.store.SnapshotDescriptor.*;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.crdt.CrdtSignalState;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 /**
- * Writes one shard snapshot crash-safely: body streamed to a temporary file through one direct
- * buffer, header written last, fsync, atomic rename, directory fsync. A crash at any instant leaves
- * either the previous snapshots or the complete new one.
+ * Writes one shard snapshot crash-safely ({@link AtomicFile}): the body streamed through one direct
+ * buffer of {@code bufferBytes} (an entry larger than it gets a larger buffer), the header written
+ * last. Lengths and offsets are longs: bodies above 2 GiB are written as {@link SnapshotReader}
+ * reads them. Not thread-safe (one per shard, under its checkpoint lock).
  */
 final class SnapshotWriter {
-  private static final int BUFFER_BYTES = 1 << 20;
-
-  private final ByteBuffer buffer =
-      ByteBuffer.allocateDirect(BUFFER_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+  private ByteBuffer buffer;
   private final CRC32C crc = new CRC32C();
   private FileChannel channel;
   private long bodyLength;
+
+  SnapshotWriter(int bufferBytes) {
+    this.buffer = ByteBuffer.allocateDirect(bufferBytes).order(ByteOrder.LITTLE_ENDIAN);
+  }
 
   /**
    * Writes the snapshot of a shard at {@code position} into {@code directory}.
@@ -36,6 +36,7 @@ final class SnapshotWriter {
    *     {@code 0} for an ordinary checkpoint
    * @param anchor the log batch ending at {@code position}
    * @return the snapshot file
+   * @throws StorageException if it cannot be written; no temporary file is left then
    */
   Path write(
       Path directory,
@@ -46,42 +47,45 @@ final class SnapshotWriter {
       long fenceEpoch,
       LogAnchor anchor) {
     Path target = directory.resolve(fileName(shard, position));
-    Path tmp = directory.resolve(target.getFileName() + ".tmp");
-    try (FileChannel ch =
-        FileChannel.open(
-            tmp,
-            StandardOpenOption.CREATE,
-            StandardOpenOption.TRUNCATE_EXISTING,
-            StandardOpenOption.WRITE)) {
-      channel = ch;
-      crc.reset();
-      bodyLength = 0;
-      buffer.clear();
-      ch.position(HEADER_LENGTH);
-      for (SeriesRegistry.Series s : series) {
-        writeSeries(s);
-      }
-      long[] entries = {0};
-      states.forEach(
-          (seriesId, entity, state) -> {
-            writeEntry(seriesId, entity, state);
-            entries[0]++;
-          });
-      flushBody();
-      writeHeader(shard, series.length, position, entries[0], fenceEpoch, anchor);
-      ch.force(true);
-    } catch (IOException e) {
-      throw new StorageException("cannot write snapshot " + tmp + ": " + e, e);
-    } finally {
-      channel = null;
-    }
-    try {
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-      Fsync.directory(directory);
-    } catch (IOException e) {
-      throw new StorageException("cannot publish snapshot " + target + ": " + e, e);
-    }
+    AtomicFile.write(
+        target,
+        ch -> {
+          try {
+            writeTo(ch, shard, position, series, states, fenceEpoch, anchor);
+          } catch (UncheckedIOException e) {
+            throw e.getCause();
+          } finally {
+            channel = null;
+          }
+        });
     return target;
+  }
+
+  private void writeTo(
+      FileChannel ch,
+      int shard,
+      long position,
+      SeriesRegistry.Series[] series,
+      EntityStateMap states,
+      long fenceEpoch,
+      LogAnchor anchor)
+      throws IOException {
+    channel = ch;
+    crc.reset();
+    bodyLength = 0;
+    buffer.clear();
+    ch.position(HEADER_LENGTH);
+    for (SeriesRegistry.Series s : series) {
+      writeSeries(s);
+    }
+    long[] entries = {0};
+    states.forEach(
+        (seriesId, entity, state) -> {
+          writeEntry(seriesId, entity, state);
+          entries[0]++;
+        });
+    flushBody();
+    writeHeader(shard, series.length, position, entries[0], fenceEpoch, anchor);
   }
 
   private void writeSeries(SeriesRegistry.Series s) throws IOException {
@@ -96,18 +100,19 @@ final class SnapshotWriter {
     try {
       ensure(ENTRY_PREFIX_LENGTH + length);
     } catch (IOException e) {
-      throw new StorageException("cannot write snapshot: " + e, e);
+      throw new UncheckedIOException(e);
     }
     buffer.putInt(seriesId).putLong(entity).putInt(length);
     state.writeTo(buffer);
   }
 
+  /** Makes room for {@code bytes}: flushes, and grows the buffer for an entry larger than it. */
   private void ensure(int bytes) throws IOException {
-    if (bytes > buffer.capacity()) {
-      throw new StorageException("snapshot entry of " + bytes + " bytes exceeds the buffer");
-    }
     if (buffer.remaining() < bytes) {
       flushBody();
+      if (bytes > buffer.capacity()) {
+        buffer = ByteBuffer.allocateDirect(bytes).order(ByteOrder.LITTLE_ENDIAN);
+      }
     }
   }
 
@@ -141,6 +146,8 @@ final class SnapshotWriter {
     CRC32C headerCrc = new CRC32C();
     headerCrc.update(h.array(), 0, HEADER_CRC_OFFSET);
     h.putInt(HEADER_CRC_OFFSET, (int) headerCrc.getValue());
-    channel.write(h, 0);
+    while (h.hasRemaining()) {
+      channel.write(h, h.position());
+    }
   }
 }

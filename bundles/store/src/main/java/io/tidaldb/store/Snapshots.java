@@ -29,18 +29,23 @@ final class Snapshots {
   private final int shard;
   private final int keep;
   private final ShardLog log;
-  private final SnapshotWriter writer = new SnapshotWriter();
+  private final int bufferBytes;
+  private SnapshotWriter writer;
 
-  /** The snapshots of a shard whose log is {@code log} (null only to {@link #list} them). */
-  Snapshots(Path directory, int shard, int keep, ShardLog log) {
+  /**
+   * The snapshots of a shard whose log is {@code log} (null only to {@link #list} them), written
+   * and read through buffers of {@code bufferBytes}.
+   */
+  Snapshots(Path directory, int shard, int keep, int bufferBytes, ShardLog log) {
     this.directory = directory;
     this.shard = shard;
     this.keep = keep;
+    this.bufferBytes = bufferBytes;
     this.log = log;
   }
 
   Snapshots(Path directory, int shard, int keep) {
-    this(directory, shard, keep, null);
+    this(directory, shard, keep, 4096, null);
   }
 
   /** Returns whether any snapshot file of any shard exists in {@code directory}. */
@@ -64,6 +69,7 @@ final class Snapshots {
    *     or if no usable snapshot exists but the WAL no longer starts at 0
    */
   SnapshotReader.Loaded loadLatest(SeriesRegistry registry, EntityStateMap states) {
+    deleteTemporaryFiles();
     List<Path> files = list();
     refuseWithoutWal(files);
     List<String> rejected = new ArrayList<>();
@@ -106,7 +112,7 @@ final class Snapshots {
           retire(file, mismatch);
           continue;
         }
-        return SnapshotReader.load(file, shard, registry, states);
+        return SnapshotReader.load(file, shard, registry, states, bufferBytes);
       } catch (StorageException e) {
         rejected.add(e.getMessage());
         LOG.error("{}; falling back to an older snapshot", e.getMessage());
@@ -124,6 +130,24 @@ final class Snapshots {
               + rejected);
     }
     return new SnapshotReader.Loaded(0, 0);
+  }
+
+  /** Deletes the temporary files of snapshots a crash interrupted (one INFO each). */
+  private void deleteTemporaryFiles() {
+    String prefix = SnapshotDescriptor.prefix(shard);
+    String suffix = SnapshotDescriptor.SUFFIX + AtomicFile.TMP_SUFFIX;
+    try (Stream<Path> files = Files.list(directory)) {
+      for (Path tmp :
+          files
+              .filter(f -> f.getFileName().toString().startsWith(prefix))
+              .filter(f -> f.getFileName().toString().endsWith(suffix))
+              .toList()) {
+        Files.deleteIfExists(tmp);
+        LOG.info("shard {}: deleted {}, left by an interrupted snapshot", shard, tmp);
+      }
+    } catch (IOException e) {
+      throw new StorageException("cannot delete temporary snapshots in " + directory + ": " + e, e);
+    }
   }
 
   /**
@@ -188,6 +212,9 @@ final class Snapshots {
       long fenceEpoch,
       LogAnchor anchor) {
     long started = System.nanoTime();
+    if (writer == null) {
+      writer = new SnapshotWriter(bufferBytes);
+    }
     Path file = writer.write(directory, shard, position, series, states, fenceEpoch, anchor);
     LOG.info(
         "shard {}: snapshot {} of {} entities written in {} ms",

@@ -28,6 +28,7 @@ public final class StoreConfig {
   private final long maxFutureSkewMillis;
   private final long snapshotEveryRecords;
   private final int snapshotsToKeep;
+  private final int snapshotBufferBytes;
   private final Duration ackTimeout;
   private final LongSupplier clock;
 
@@ -43,6 +44,7 @@ public final class StoreConfig {
     this.maxFutureSkewMillis = b.maxFutureSkewMillis;
     this.snapshotEveryRecords = b.snapshotEveryRecords;
     this.snapshotsToKeep = b.snapshotsToKeep;
+    this.snapshotBufferBytes = b.snapshotBufferBytes;
     this.ackTimeout = b.ackTimeout;
     this.clock = b.clock;
   }
@@ -97,6 +99,11 @@ public final class StoreConfig {
     return snapshotsToKeep;
   }
 
+  /** Returns the size of the chunks snapshots are written and read in. */
+  public int snapshotBufferBytes() {
+    return snapshotBufferBytes;
+  }
+
   /** Returns how long {@code signal} waits for durability before giving up. */
   public Duration ackTimeout() {
     return ackTimeout;
@@ -118,6 +125,7 @@ public final class StoreConfig {
     private long maxFutureSkewMillis = Duration.ofMinutes(5).toMillis();
     private long snapshotEveryRecords = 10_000_000;
     private int snapshotsToKeep = 2;
+    private int snapshotBufferBytes = 1 << 20;
     private Duration ackTimeout = Duration.ofSeconds(30);
     private LongSupplier clock = System::currentTimeMillis;
 
@@ -187,6 +195,18 @@ public final class StoreConfig {
         throw new InvalidArgumentException("snapshots to keep", count, "must be >= 2");
       }
       this.snapshotsToKeep = count;
+      return this;
+    }
+
+    /**
+     * Sets the size of the chunks a snapshot body is streamed through when written and read
+     * (default 1 MiB, at least 4 KiB); an entry larger than a chunk gets a chunk of its own.
+     */
+    public Builder snapshotBufferBytes(int bytes) {
+      if (bytes < 4096 || bytes > 1 << 30) {
+        throw new InvalidArgumentException("snapshot buffer bytes", bytes, "must be 4 KiB..1 GiB");
+      }
+      this.snapshotBufferBytes = bytes;
       return this;
     }
 

@@ -30,7 +30,7 @@ class SnapshotFormatTest {
     registry.bind(0, "default", "view", "test");
     EntityStateMap states = new EntityStateMap();
     states.getOrCreate(0, 42).apply(ReplicaIds.of(1, 0), 2.0, 1_700_000_000_000L, 7L << 16, DECAY);
-    return new SnapshotWriter()
+    return new SnapshotWriter(4096)
         .write(dir, 3, 99, registry.snapshot(), states, 5, new LogAnchor(90, 4, 0x1234abcd));
   }
 
@@ -96,7 +96,8 @@ class SnapshotFormatTest {
     Path file = writeOne();
     SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
     EntityStateMap states = new EntityStateMap();
-    assertEquals(new SnapshotReader.Loaded(99, 5), SnapshotReader.load(file, 3, registry, states));
+    assertEquals(
+        new SnapshotReader.Loaded(99, 5), SnapshotReader.load(file, 3, registry, states, 4096));
     assertEquals(TenantId.DEFAULT, registry.get(0).tenant());
     assertEquals(SignalType.of("view"), registry.get(0).type());
     CrdtSignalState s = states.get(0, 42);
@@ -115,14 +116,15 @@ class SnapshotFormatTest {
         assertThrows(
             StorageException.class,
             () ->
-                SnapshotReader.load(file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap()));
+                SnapshotReader.load(
+                    file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap(), 4096));
     assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
     assertTrue(e.getMessage().contains("at offset 76"), e.getMessage());
     assertThrows(
         StorageException.class,
         () ->
             SnapshotReader.load(
-                writeOne(), 4, new SeriesRegistry(t -> DECAY), new EntityStateMap()));
+                writeOne(), 4, new SeriesRegistry(t -> DECAY), new EntityStateMap(), 4096));
   }
 
   @Test
@@ -136,7 +138,7 @@ class SnapshotFormatTest {
     EntityStateMap states = new EntityStateMap();
     assertEquals(
         new SnapshotReader.Loaded(99, 5),
-        SnapshotReader.load(file, 3, new SeriesRegistry(t -> DECAY), states));
+        SnapshotReader.load(file, 3, new SeriesRegistry(t -> DECAY), states, 4096));
     assertEquals(2.0, states.get(0, 42).weightSum());
   }
 
@@ -146,14 +148,16 @@ class SnapshotFormatTest {
     downgradeToVersion1(file);
     SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
     EntityStateMap states = new EntityStateMap();
-    assertEquals(new SnapshotReader.Loaded(99, 0), SnapshotReader.load(file, 3, registry, states));
+    assertEquals(
+        new SnapshotReader.Loaded(99, 0), SnapshotReader.load(file, 3, registry, states, 4096));
     assertEquals(2.0, states.get(0, 42).weightSum());
     StoreRecoveryTest.flipByte(file, Files.size(file) - 1);
     StorageException e =
         assertThrows(
             StorageException.class,
             () ->
-                SnapshotReader.load(file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap()));
+                SnapshotReader.load(
+                    file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap(), 4096));
     assertTrue(e.getMessage().contains("at offset 48"), e.getMessage());
   }
 }
