@@ -10,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,9 +22,10 @@ import org.slf4j.LoggerFactory;
  * made durable, so after a crash it still holds everything any other replica may have seen from it,
  * and it keeps counting under the same replica id. The incarnation is bumped only when the region's
  * data is lost: {@code node.id} says data was written ({@code written=true}) but neither WAL
- * records nor snapshots are left. Then entries under the old id may exist elsewhere with higher
- * counts than this node will ever reach again, and a fresh id keeps entrywise max from swallowing
- * new writes.
+ * records nor snapshots are left, or the WAL lost records a snapshot proves were durable (a
+ * snapshot retired because the WAL was truncated below it, see {@link Snapshots}). Then entries
+ * under the old id may exist elsewhere with higher counts than this node will ever reach again, and
+ * a fresh id keeps entrywise max from swallowing new writes.
  */
 final class NodeIdentity {
   private static final Logger LOG = LoggerFactory.getLogger(NodeIdentity.class);
@@ -45,10 +47,12 @@ final class NodeIdentity {
    * Loads or creates the identity.
    *
    * @param hasData whether any WAL record or snapshot survived
+   * @param lost records the WAL lost although a snapshot proves they were durable (they may have
+   *     been shipped), one line per retired snapshot; empty if none
    * @throws StorageException if the file is unreadable, names another region, or is missing while
    *     data exists
    */
-  static NodeIdentity open(Path directory, RegionId region, boolean hasData) {
+  static NodeIdentity open(Path directory, RegionId region, boolean hasData, List<String> lost) {
     Path file = directory.resolve(FILE);
     if (!Files.exists(file)) {
       if (hasData) {
@@ -74,12 +78,12 @@ final class NodeIdentity {
       throw new StorageException(
           file + " belongs to region " + storedRegion + " but this node is " + region);
     }
-    if (written && !hasData) {
-      NodeIdentity bumped = new NodeIdentity(file, region, incarnation + 1, false);
+    if (written && (!hasData || !lost.isEmpty())) {
+      NodeIdentity bumped = new NodeIdentity(file, region, incarnation + 1, hasData);
       LOG.warn(
-          "{} says data was written but no WAL record or snapshot survives: data lost; replica"
-              + " incarnation bumped from {} to {}",
+          "{} says data was written but {}: data lost; replica incarnation bumped from {} to {}",
           file,
+          hasData ? "the WAL lost durable records " + lost : "no WAL record or snapshot survives",
           incarnation,
           incarnation + 1);
       bumped.store();

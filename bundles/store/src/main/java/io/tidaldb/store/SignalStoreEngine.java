@@ -140,11 +140,12 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     } catch (IOException e) {
       throw new StorageException("cannot create store directory " + config.directory(), e);
     }
+    List<String> lost = Snapshots.retireOtherHistories(config, wal);
     boolean hasData = Snapshots.any(config.directory());
     for (int i = 0; i < wal.shardCount() && !hasData; i++) {
       hasData = wal.shard(i).durablePosition() > 0;
     }
-    NodeIdentity identity = NodeIdentity.open(config.directory(), config.region(), hasData);
+    NodeIdentity identity = NodeIdentity.open(config.directory(), config.region(), hasData, lost);
     SignalStoreEngine engine = new SignalStoreEngine(config, wal, router, identity, replication);
     long started = System.nanoTime();
     for (ShardState s : engine.shards) {

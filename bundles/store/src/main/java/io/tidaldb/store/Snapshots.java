@@ -2,6 +2,7 @@ package io.tidaldb.store;
 
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.api.wal.WriteAheadLog;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,34 +59,86 @@ final class Snapshots {
   }
 
   /**
-   * Loads the newest snapshot of the shard that is valid and that the WAL continues, falling back
-   * to older ones (each rejection logged at ERROR with its reason). A snapshot of another log
-   * history (beyond the WAL's durable end, or whose {@link LogAnchor} the WAL no longer holds) is
-   * retired first.
+   * Prepares every shard's snapshots for recovery, before the node identity is opened (see {@link
+   * #retireOtherHistories()}).
    *
-   * @return the position to replay the WAL from and the snapshot's fence epoch ({@code (0, 0)}
-   *     without a snapshot)
-   * @throws StorageException if the WAL is empty while snapshots beyond 0 exist (the WAL was lost),
-   *     or if no usable snapshot exists but the WAL no longer starts at 0
+   * @return what the retired snapshots of all shards held that the logs lost (empty if nothing)
    */
-  SnapshotReader.Loaded loadLatest(SeriesRegistry registry, EntityStateMap states) {
+  static List<String> retireOtherHistories(StoreConfig config, WriteAheadLog wal) {
+    List<String> lost = new ArrayList<>();
+    for (int i = 0; i < wal.shardCount(); i++) {
+      lost.addAll(
+          new Snapshots(
+                  config.directory(),
+                  i,
+                  config.snapshotsToKeep(),
+                  config.snapshotBufferBytes(),
+                  wal.shard(i))
+              .retireOtherHistories());
+    }
+    return lost;
+  }
+
+  /**
+   * Deletes temporary files a crash left, refuses a lost WAL, and retires every snapshot of another
+   * log history: beyond the WAL's durable end (the WAL dropped a torn tail below it), or whose
+   * {@link LogAnchor} the WAL no longer holds (truncated below it and written again).
+   *
+   * @return one line per retired snapshot: records the WAL lost although the snapshot proves they
+   *     were durable
+   * @throws StorageException if the WAL is empty while snapshots beyond 0 exist (the WAL was lost)
+   */
+  List<String> retireOtherHistories() {
     deleteTemporaryFiles();
     List<Path> files = list();
     refuseWithoutWal(files);
-    List<String> rejected = new ArrayList<>();
+    List<String> retired = new ArrayList<>();
     for (Path file : files) {
-      long position = positionOf(file);
-      if (position > log.durablePosition()) {
-        retire(
-            file,
-            "it covers the log up to position "
-                + position
-                + " but the WAL ends at "
-                + log.durablePosition()
-                + ": the log was truncated below it (a torn tail dropped at open)");
-        continue;
+      String reason = otherHistory(file);
+      if (reason != null) {
+        retire(file, reason);
+        retired.add("shard " + shard + " " + file.getFileName() + ": " + reason);
       }
-      if (position < log.startPosition()) {
+    }
+    return retired;
+  }
+
+  /** Returns why {@code file} belongs to another log history, or null. */
+  private String otherHistory(Path file) {
+    long position = positionOf(file);
+    if (position > log.durablePosition()) {
+      return "it covers the log up to position "
+          + position
+          + " but the WAL ends at "
+          + log.durablePosition()
+          + ": the log was truncated below it (a torn tail dropped at open)";
+    }
+    if (position < log.startPosition()) {
+      return null;
+    }
+    SnapshotReader.Header header;
+    try {
+      header = SnapshotReader.header(file, shard);
+    } catch (StorageException corrupt) {
+      return null; // reported, and skipped, by loadLatest
+    }
+    return header.position() == position ? header.anchor().mismatch(log, position) : null;
+  }
+
+  /**
+   * Loads the newest snapshot of the shard that is valid and that the WAL continues, falling back
+   * to older ones (each rejection logged at ERROR with its reason). Snapshots of other log
+   * histories are gone already ({@link #retireOtherHistories}).
+   *
+   * @return the position to replay the WAL from and the snapshot's fence epoch ({@code (0, 0)}
+   *     without a snapshot)
+   * @throws StorageException if no usable snapshot exists but the WAL no longer starts at 0
+   */
+  SnapshotReader.Loaded loadLatest(SeriesRegistry registry, EntityStateMap states) {
+    List<String> rejected = new ArrayList<>();
+    for (Path file : list()) {
+      long position = positionOf(file);
+      if (position < log.startPosition() || position > log.durablePosition()) {
         rejected.add(
             file + " (WAL holds " + log.startPosition() + ".." + log.durablePosition() + ")");
         LOG.error(
@@ -106,11 +159,6 @@ final class Snapshots {
                   + header.position()
                   + " != name "
                   + position);
-        }
-        String mismatch = header.anchor().mismatch(log, position);
-        if (mismatch != null) {
-          retire(file, mismatch);
-          continue;
         }
         return SnapshotReader.load(file, shard, registry, states, bufferBytes);
       } catch (StorageException e) {

@@ -76,22 +76,28 @@ class SnapshotHistoryTest {
     signal(db, OLD, 10);
     db.store.checkpoint();
     long snapshot = db.store.snapshotPosition(SHARD);
+    int first = db.store.replicaId();
     db.wal.close(); // kill -9: no final checkpoint
     tearLastBatch(); // the batch ending at the snapshot's position
     db.open();
     long durable = db.wal.shard(SHARD).durablePosition();
     assertTrue(durable < snapshot, "torn tail truncated: WAL ends at " + durable);
     assertEquals(9, count(db, OLD), "the torn batch is dropped");
+    assertEquals(1, files(Snapshots.RETIRED_SUFFIX).size(), "the snapshot is retired");
+    // the snapshot proves the dropped batch was durable, so it may have been shipped
+    assertEquals(first + 1, db.store.replicaId(), "incarnation bumped: durable records lost");
     signal(db, NEW, 5); // acknowledged, and carrying the log past the old snapshot again
     assertTrue(db.wal.shard(SHARD).durablePosition() > snapshot);
     db.wal.close(); // kill -9 again
     db.open();
     assertEquals(5, count(db, NEW), "every acknowledged signal after the truncation");
     assertEquals(9, count(db, OLD), "the dropped signal stays dropped");
+    assertEquals(first + 1, db.store.replicaId(), "bumped once");
     signal(db, NEW, 1);
     db.reopenWithoutCheckpoint();
     assertEquals(6, count(db, NEW));
     assertEquals(9, count(db, OLD));
+    assertEquals(first + 1, db.store.replicaId());
     db.close();
   }
 
@@ -118,6 +124,7 @@ class SnapshotHistoryTest {
     db.open();
     assertEquals(3, count(db, NEW), "every record of the new history");
     assertEquals(9, count(db, OLD));
+    assertEquals(replica + 1, db.store.replicaId());
     List<Path> retired = files(Snapshots.RETIRED_SUFFIX);
     assertEquals(1, retired.size(), "retired: " + retired);
     assertTrue(files(".snap").stream().noneMatch(p -> Snapshots.positionOf(p) == snapshot));
@@ -125,7 +132,7 @@ class SnapshotHistoryTest {
   }
 
   @Test
-  void shouldKeepLoadingTheSnapshotOfAnIntactLog() {
+  void shouldKeepLoadingTheSnapshotOfAnIntactLog() throws IOException {
     StoreFixture db = new StoreFixture(dir);
     signal(db, OLD, 10);
     db.store.checkpoint();
@@ -134,6 +141,7 @@ class SnapshotHistoryTest {
     db.wal.close(); // kill -9
     db.open();
     assertEquals(snapshot, db.store.snapshotPosition(SHARD), "recovered from the snapshot");
+    assertTrue(files(Snapshots.RETIRED_SUFFIX).isEmpty());
     assertEquals(10, count(db, OLD));
     assertEquals(2, count(db, NEW));
     db.close();
