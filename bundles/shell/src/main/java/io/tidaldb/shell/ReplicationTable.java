@@ -12,11 +12,14 @@ import java.util.List;
  * Formats what the {@link Replication} services of a framework report as one aligned table: a row
  * per (local region, shard, region of the cluster) with the local region's role, the leader and
  * epoch it knows, and that region's HWM and lag as the local region knows them (exact on the
- * leader, last heard elsewhere). A replication that fails to answer gets one {@code error:} line.
+ * leader, last heard elsewhere), and why the local region cannot take its full part in the shard
+ * ({@link ShardReplicationStatus#problem()}: a stopped WAL, limits that keep batches from being
+ * shipped), or {@code -}. A replication that fails to answer gets one {@code error:} line.
  */
 final class ReplicationTable {
   static final List<String> HEADER =
-      List.of("region", "shard", "role", "leader", "epoch", "of", "hwm", "lag", "lag ms");
+      List.of(
+          "region", "shard", "role", "leader", "epoch", "of", "hwm", "lag", "lag ms", "problem");
 
   private ReplicationTable() {}
 
@@ -97,7 +100,8 @@ final class ReplicationTable {
         of,
         hwm,
         lag,
-        lagMillis);
+        lagMillis,
+        s.problem().orElse("-"));
   }
 
   /** Text columns are left-aligned, numbers (from the hwm column on, and shard, epoch) right. */
@@ -119,6 +123,6 @@ final class ReplicationTable {
   }
 
   private static boolean numeric(int column) {
-    return column == 1 || column == 4 || column >= 6;
+    return column == 1 || column == 4 || (column >= 6 && column <= 8);
   }
 }

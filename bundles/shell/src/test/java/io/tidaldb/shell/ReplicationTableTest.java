@@ -91,7 +91,12 @@ class ReplicationTableTest {
                       Optional.of(RegionId.of(0)),
                       List.of(progress(1, 12000, 345, 17))),
                   new ShardReplicationStatus(
-                      1, 12, Role.CANDIDATE, Optional.empty(), List.of(progress(1, 7, 0, 0)))));
+                      1,
+                      12,
+                      Role.FOLLOWER,
+                      Optional.empty(),
+                      List.of(progress(1, 7, 0, 0)),
+                      Optional.of("WAL stopped: disk full"))));
 
   @Test
   void shouldPrintOneAlignedRowPerRegionShardAndPeerSortedByRegion() {
@@ -99,12 +104,13 @@ class ReplicationTableTest {
         String.join(
             "\n",
             "replication:",
-            "region    shard  role       leader    epoch  of          hwm  lag  lag ms",
-            "region-0      0  LEADER     region-0      3  region-0  12345    0       0",
-            "region-0      0  LEADER     region-0      3  region-1  12000  345      17",
-            "region-0      0  LEADER     region-0      3  region-2  12345    0       0",
-            "region-1      0  FOLLOWER   region-0      3  region-1  12000  345      17",
-            "region-1      1  CANDIDATE  -            12  region-1      7    0       0"),
+            "region    shard  role      leader    epoch  of          hwm  lag  lag ms  problem",
+            "region-0      0  LEADER    region-0      3  region-0  12345    0       0  -",
+            "region-0      0  LEADER    region-0      3  region-1  12000  345      17  -",
+            "region-0      0  LEADER    region-0      3  region-2  12345    0       0  -",
+            "region-1      0  FOLLOWER  region-0      3  region-1  12000  345      17  -",
+            "region-1      1  FOLLOWER  -            12  region-1      7    0       0  WAL stopped: disk"
+                + " full"),
         ReplicationTable.format(List.of(FOLLOWER_1, LEADER_0)));
   }
 

@@ -22,9 +22,9 @@ import java.util.function.Supplier;
  * quorum is in every log a new leader can be elected with, so a later cut never unbinds it. Every
  * writer of a series whose DEFINE is still {@linkplain ShardState#pendingDefines pending} waits,
  * not only the one that defined it. Waits run on the caller's thread, never on the WAL commit
- * thread, and hold no lock (the registry's lock, which the commit thread's {@code bind} needs, is
- * released before). Remaining window: pending definitions are not persisted, so after a restart a
- * series whose DEFINE had not reached a quorum is used without waiting again.
+ * thread, and hold no lock (the registry's define lock is released before). Remaining window:
+ * pending definitions are not persisted, so after a restart a series whose DEFINE had not reached a
+ * quorum is used without waiting again.
  */
 final class ReplicatedWrites {
   /** Added to the ack timeout when bounding a wait on replication's own (timed) futures. */

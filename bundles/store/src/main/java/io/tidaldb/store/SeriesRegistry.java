@@ -12,10 +12,17 @@ import java.util.function.Function;
  * One shard's dictionary of series: a series is a (tenant, signal type) pair, bound to a small
  * shard-local id by a {@code DEFINE} record that precedes its first signal in the shard's log.
  *
- * <p>Writers look ids up without allocating ({@link #find}); {@link #define} assigns a new id under
- * the registry's lock and lets the caller log the definition before the id becomes visible, so a
- * signal record can never precede its definition. The commit thread calls {@link #bind} for every
- * {@code DEFINE} record it applies, which rebuilds the dictionary on recovery.
+ * <p>Writers look ids up without allocating ({@link #find}); {@link #define} assigns a new id and
+ * lets the caller log the definition before the id becomes visible, so a signal record can never
+ * precede its definition. The commit thread calls {@link #bind} for every {@code DEFINE} record it
+ * applies, which rebuilds the dictionary on recovery.
+ *
+ * <p>Two locks, never held across each other's waits: {@code defineLock} serialises definers and is
+ * held while the caller logs the definition, which may wait for room in the WAL's pending buffer;
+ * {@code tableLock} guards the tables and is only held for short updates. The commit thread, which
+ * makes that room, takes only {@code tableLock} ({@link #bind}, {@link #snapshot}), so a definer
+ * waiting for room never blocks the batch it waits for (that cycle held both until the append
+ * timeout).
  */
 final class SeriesRegistry {
   /** Logs a series definition; returns once it has a log position. */
@@ -28,6 +35,7 @@ final class SeriesRegistry {
       new ConcurrentHashMap<>();
   private final Function<String, DecayModel> decayForType;
   private final Object defineLock = new Object();
+  private final Object tableLock = new Object();
   private volatile Series[] byId = new Series[16];
   private int nextId;
 
@@ -48,16 +56,24 @@ final class SeriesRegistry {
     return id == null ? -1 : id;
   }
 
-  /** Returns the id of (tenant, type), defining it through {@code log} first if it is new. */
+  /**
+   * Returns the id of (tenant, type), defining it through {@code log} first if it is new.
+   *
+   * @throws StorageException if, while the definition was logged, another log source bound the id
+   *     to another pair
+   */
   int define(TenantId tenant, SignalType type, DefinitionLog log) {
     synchronized (defineLock) {
       int existing = find(tenant, type);
       if (existing >= 0) {
         return existing;
       }
-      int id = nextId;
-      log.logDefinition(id, tenant.name(), type.name());
-      register(id, tenant, type);
+      int id;
+      synchronized (tableLock) {
+        id = nextId;
+      }
+      log.logDefinition(id, tenant.name(), type.name()); // may wait for the commit thread
+      bind(id, tenant.name(), type.name(), "definition of shard-local series " + id);
       return id;
     }
   }
@@ -68,7 +84,7 @@ final class SeriesRegistry {
    * @throws StorageException if the id is already bound to another pair
    */
   void bind(int id, String tenantName, String typeName, String source) {
-    synchronized (defineLock) {
+    synchronized (tableLock) {
       Series known = get(id);
       if (known != null) {
         if (!known.tenant.name().equals(tenantName) || !known.type.name().equals(typeName)) {
@@ -99,7 +115,7 @@ final class SeriesRegistry {
    * @return the series forgotten, or null if the id was not bound
    */
   Series unbind(int id) {
-    synchronized (defineLock) {
+    synchronized (tableLock) {
       Series known = get(id);
       if (known == null) {
         return null;
@@ -128,7 +144,7 @@ final class SeriesRegistry {
 
   /** Returns how many ids are bound. */
   int size() {
-    synchronized (defineLock) {
+    synchronized (tableLock) {
       int n = 0;
       for (Series s : byId) {
         n += s == null ? 0 : 1;
@@ -139,14 +155,14 @@ final class SeriesRegistry {
 
   /** Returns the bound series in id order. */
   Series[] snapshot() {
-    synchronized (defineLock) {
+    synchronized (tableLock) {
       return Arrays.stream(byId).filter(s -> s != null).toArray(Series[]::new);
     }
   }
 
   /** Forgets every series (before loading another snapshot). */
   void clear() {
-    synchronized (defineLock) {
+    synchronized (tableLock) {
       ids.clear();
       byId = new Series[16];
       nextId = 0;

@@ -8,6 +8,7 @@ import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WalReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
@@ -49,6 +50,7 @@ final class ShardWal implements ShardLog {
   private volatile CommitListener listener;
   private volatile LongConsumer durabilityListener;
   private volatile long cutEnd; // the highest durable end a cut ever removed
+  private volatile StorageException stoppedBy; // the first failure, once the log stopped
 
   ShardWal(int shard, WalConfig config, WalMetrics metrics, ShardRecovery recovered)
       throws IOException {
@@ -113,6 +115,16 @@ final class ShardWal implements ShardLog {
   @Override
   public long nextPosition() {
     return handoff.nextPosition();
+  }
+
+  @Override
+  public int maxBatchBytes() {
+    return config.maxBatchBytes();
+  }
+
+  @Override
+  public Optional<StorageException> failure() {
+    return Optional.ofNullable(stoppedBy);
   }
 
   @Override
@@ -292,6 +304,7 @@ final class ShardWal implements ShardLog {
     StorageException stop =
         new StorageException("shard " + shard + ": log stopped: " + what + ": " + cause, cause);
     if (handoff.stop(stop)) {
+      stoppedBy = stop;
       LOG.error(stop.getMessage(), cause);
       metrics.failed();
       durability.terminate(stop);

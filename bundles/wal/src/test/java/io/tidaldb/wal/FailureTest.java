@@ -54,6 +54,8 @@ class FailureTest {
       assertTrue(later.getMessage().contains("boom"), later.getMessage());
       assertEquals(0, log.durablePosition());
       assertEquals(1, wal.metrics().failures());
+      assertTrue(log.failure().orElseThrow().getMessage().contains("boom"), log.toString());
+      assertTrue(wal.shard(1).failure().isEmpty());
 
       ShardLog other = wal.shard(1);
       other.awaitDurable(other.appendSignal(1, 1, 1, 1, 1, 1), WAIT_NANOS);

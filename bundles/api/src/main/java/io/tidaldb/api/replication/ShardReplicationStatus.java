@@ -12,9 +12,17 @@ import java.util.Optional;
  * @param role the region's role for the shard
  * @param leader the leader of that epoch, if known
  * @param regions every region's progress; exact on the leader, as last heard elsewhere
+ * @param problem why the region cannot take its full part in the shard, if it cannot: its WAL
+ *     stopped (it neither leads nor acknowledges), or batches cannot be shipped between it and a
+ *     region whose limits they exceed (naming the region and both sizes); since 1.2.0
  */
 public record ShardReplicationStatus(
-    int shard, long epoch, Role role, Optional<RegionId> leader, List<RegionProgress> regions) {
+    int shard,
+    long epoch,
+    Role role,
+    Optional<RegionId> leader,
+    List<RegionProgress> regions,
+    Optional<String> problem) {
   /** A region's role for a shard. */
   public enum Role {
     /** Orders the shard's writes and ships them. */
@@ -33,7 +41,23 @@ public record ShardReplicationStatus(
   public ShardReplicationStatus {
     java.util.Objects.requireNonNull(role, "role");
     java.util.Objects.requireNonNull(leader, "leader");
+    java.util.Objects.requireNonNull(problem, "problem");
     regions = List.copyOf(regions);
+  }
+
+  /**
+   * Creates the status of a shard without a problem.
+   *
+   * @param shard the shard
+   * @param epoch the latest epoch the region knows
+   * @param role the region's role for the shard
+   * @param leader the leader of that epoch, if known
+   * @param regions every region's progress
+   * @throws NullPointerException if a reference is null
+   */
+  public ShardReplicationStatus(
+      int shard, long epoch, Role role, Optional<RegionId> leader, List<RegionProgress> regions) {
+    this(shard, epoch, role, leader, regions, Optional.empty());
   }
 
   /**

@@ -1,6 +1,8 @@
 package io.tidaldb.api.wal;
 
+import io.tidaldb.api.StorageException;
 import java.nio.ByteBuffer;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongConsumer;
 import org.osgi.annotation.versioning.ProviderType;
@@ -216,4 +218,28 @@ public interface ShardLog {
    * @return how many segments were deleted
    */
   int truncateBefore(long position);
+
+  /**
+   * Returns the largest batch payload this log writes and accepts from {@link #appendReplicated},
+   * in bytes (a batch is this plus its 56-byte header). A region's replication compares it with its
+   * transport's frame limit and with the logs of the regions it ships to.
+   *
+   * @return the payload limit; {@link Integer#MAX_VALUE} for a log without one
+   * @since 1.3.0
+   */
+  default int maxBatchBytes() {
+    return Integer.MAX_VALUE;
+  }
+
+  /**
+   * Returns why this log stopped, if it did: the first write, fsync or listener failure, after
+   * which every waiter and every later append fails (a stopped log is not restarted; closing and
+   * reopening the log recovers it). Empty while the log runs, and after a clean close.
+   *
+   * @return the failure that stopped the log, naming the file and the cause
+   * @since 1.3.0
+   */
+  default Optional<StorageException> failure() {
+    return Optional.empty();
+  }
 }

@@ -50,6 +50,7 @@ public final class ShardLeadership {
   private long firstWorkNanos;
   private boolean started;
   private boolean leaderKnown;
+  private boolean eligible = true;
 
   /**
    * Creates the state machine as a follower with no known leader, at the epoch loaded from {@code
@@ -104,7 +105,7 @@ public final class ShardLeadership {
     }
     switch (state) {
       case FOLLOWER, CANDIDATE -> {
-        if (detector.isExpired(nowNanos) && !heldForPreferred(nowNanos)) {
+        if (eligible && detector.isExpired(nowNanos) && !heldForPreferred(nowNanos)) {
           startElection(nowNanos);
           return 1;
         }
@@ -126,6 +127,28 @@ public final class ShardLeadership {
         return 0;
       }
       default -> throw new IllegalStateException("unknown state " + state);
+    }
+  }
+
+  /**
+   * Lets this region lead and run for the shard, or stops it while its log cannot make anything
+   * durable (the log stopped after a write or fsync failure): a leader steps down at once, a
+   * candidate gives up its run, and no election starts while it is not eligible. It still votes and
+   * follows (its log's durable facts stay true).
+   *
+   * @param eligible whether the region may lead
+   * @param nowNanos the current time
+   */
+  public void setEligible(boolean eligible, long nowNanos) {
+    if (this.eligible == eligible) {
+      return;
+    }
+    this.eligible = eligible;
+    if (!eligible && state != LeadershipState.FOLLOWER) {
+      LOG.info("{} epoch {}: not eligible, stepping down", config.self(), epochState.epoch());
+      state = LeadershipState.FOLLOWER;
+      detector.reset(nowNanos);
+      loseLeader();
     }
   }
 

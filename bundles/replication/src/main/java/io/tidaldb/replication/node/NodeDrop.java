@@ -19,6 +19,8 @@ public enum NodeDrop {
    * FollowerAppender#MAX_QUEUED_BYTES}); the follower asks for it again on the next gap.
    */
   FOLLOWER_QUEUE_FULL,
+  /** A WAL batch that reached a region whose log of that shard stopped (write or fsync failure). */
+  LOG_STOPPED,
   /**
    * A FORWARD_REPLY whose request is not pending (expired, answered, or asked of another region).
    */

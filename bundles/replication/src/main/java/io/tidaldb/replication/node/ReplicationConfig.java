@@ -145,6 +145,25 @@ public record ReplicationConfig(
   }
 
   /**
+   * Returns a copy with other shipping settings.
+   *
+   * @param settings the shippers' settings
+   * @return the copy
+   */
+  public ReplicationConfig withShipping(ShippingConfig settings) {
+    return new ReplicationConfig(
+        self,
+        regions,
+        directory,
+        heartbeatInterval,
+        electionTimeout,
+        durabilityTimeout,
+        settings,
+        idlePark,
+        pauseThreshold);
+  }
+
+  /**
    * Returns a copy with another pause threshold.
    *
    * @param threshold the threshold, {@link Duration#ZERO} to turn pause detection off

@@ -45,6 +45,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private static final long EXPIRE_FORWARDS_NANOS = 5_000_000L;
 
   private final ReplicationConfig config;
+  private final SizeLimits limits;
   private final LongSupplier clock;
   private final WriteAheadLog wal;
   private final ShardReplica[] shards;
@@ -69,31 +70,24 @@ public final class ReplicationNode implements Replication, AutoCloseable {
    * @param transport the transport between regions
    * @param clock the monotonic time in nanoseconds ({@code System::nanoTime} outside tests)
    * @throws StorageException if the epoch directory cannot be created or an epoch file is corrupt
-   * @throws InvalidArgumentException if the transport's frames cannot carry a WAL batch of {@link
-   *     io.tidaldb.replication.shipping.ShippingConfig#maxBatchBytes()}
+   * @throws InvalidArgumentException if a size limit does not fit another ({@link SizeLimits}): the
+   *     transport's frames cannot carry a full WAL batch or the largest forward frame, or the
+   *     follower append queue cannot hold a full batch
    */
   public ReplicationNode(
       ReplicationConfig config, WriteAheadLog wal, Transport transport, LongSupplier clock) {
-    this.config = Objects.requireNonNull(config, "config");
+    Objects.requireNonNull(config, "config");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.wal = Objects.requireNonNull(wal, "wal");
+    this.limits = SizeLimits.check(wal, transport);
+    // Shippers encode any batch this region's log writes (before, a full batch did not fit).
+    this.config =
+        config.withShipping(
+            config.shipping().withMaxBatchBytes(Math.toIntExact(limits.writeBatchBytes())));
     try {
       Files.createDirectories(config.directory());
     } catch (IOException e) {
       throw new StorageException("cannot create epoch directory " + config.directory(), e);
-    }
-    int frameNeeded = FrameDescriptor.HEADER_LENGTH + config.shipping().maxBatchBytes();
-    if (transport.maxFrameBytes() < frameNeeded) {
-      throw new InvalidArgumentException(
-          "maxFrameBytes of transport " + transport.name(),
-          transport.maxFrameBytes(),
-          "must be at least "
-              + frameNeeded
-              + ": a WAL batch of up to "
-              + config.shipping().maxBatchBytes()
-              + " bytes plus the "
-              + FrameDescriptor.HEADER_LENGTH
-              + "-byte frame header");
     }
     this.drops = new DropCounters(config.self());
     this.decoder = new FrameDecoder(transport.maxFrameBytes());
@@ -109,7 +103,8 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       long now = clock.getAsLong();
       for (int i = 0; i < shards.length; i++) {
         shards[i] =
-            new ShardReplica(i, config, wal.shard(i), endpoint, state::get, drops, appender, now);
+            new ShardReplica(
+                i, this.config, wal.shard(i), endpoint, state::get, drops, appender, now);
       }
     } catch (RuntimeException e) {
       forwarded.close();

@@ -2,6 +2,7 @@ package io.tidaldb.replication.node;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.StorageException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.ShardReplicationStatus;
@@ -28,6 +29,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One shard of one region's replication: its {@link ShardLeadership}, and depending on the role
@@ -46,6 +49,7 @@ import java.util.function.Supplier;
  * {@link FollowerDb}'s monitor, which a log cut also holds.
  */
 final class ShardReplica implements LeadershipListener, FollowerAppender.Target {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardReplica.class);
 
   private final int shard;
   private final ReplicationConfig config;
@@ -65,6 +69,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   private volatile long leaderHwmHeard;
   private volatile long lastLeaderTrafficNanos = Long.MIN_VALUE;
   private long pendingLeaderEpoch = -1;
+  private volatile String logStopped; // why the shard's log stopped, once it did
 
   ShardReplica(
       int shard,
@@ -105,6 +110,9 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
    * (a store recovering from the log must not race with replicated appends).
    */
   synchronized int doWork(long nowNanos) {
+    if (logStopped != null || standAsideIfLogStopped(nowNanos)) {
+      return 0;
+    }
     if (state.get() == null) {
       detached();
       return 0;
@@ -123,6 +131,32 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     }
     work += leaderSide.doWork(nowNanos, leadership);
     return work + sync.step(leader, nowNanos);
+  }
+
+  /**
+   * Once the shard's log has stopped (a write, fsync or listener failure: it can make nothing
+   * durable again until it is reopened), steps down, stops running for leader and following, and
+   * says why once in the log and from then on in {@link #status}.
+   *
+   * @return whether the log has stopped
+   */
+  private boolean standAsideIfLogStopped(long nowNanos) {
+    Optional<StorageException> failure = log.failure();
+    if (failure.isEmpty()) {
+      return false;
+    }
+    String why = "WAL stopped: " + failure.get().getMessage();
+    logStopped = why;
+    LOG.error(
+        "{} shard {}: {}; stepping down, not running for leader and not acknowledging while it is"
+            + " stopped",
+        config.self(),
+        shard,
+        why);
+    leadership.setEligible(false, nowNanos);
+    stepDownLeader("the WAL of region " + config.self() + " stopped");
+    sync.stop();
+    return true;
   }
 
   /**
@@ -187,7 +221,12 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
       progress.add(new RegionProgress(config.self(), own, head - own, 0));
     }
     return new ShardReplicationStatus(
-        shard, leadership.epoch(), role, Optional.ofNullable(leader), progress);
+        shard,
+        leadership.epoch(),
+        role,
+        Optional.ofNullable(leader),
+        progress,
+        Optional.ofNullable(logStopped));
   }
 
   /** Stops shipping and fails pending waits (the node closes). */
@@ -267,6 +306,10 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   @Override
   public void appendFromLeader(RegionId from, long frameEpoch, ByteBuffer batch) {
     synchronized (follower) {
+      if (logStopped != null) {
+        drops.drop(NodeDrop.LOG_STOPPED, from, describe(frameEpoch) + ": " + logStopped);
+        return;
+      }
       if (!from.equals(leader)) {
         drops.drop(NodeDrop.NOT_FROM_LEADER, from, describe(frameEpoch) + "; leader is " + leader);
         return;
@@ -312,6 +355,9 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   }
 
   private synchronized void onEpochEnd(RegionId from, Frame f) {
+    if (logStopped != null) {
+      return; // the sync stopped with the log; nothing is cut or acknowledged
+    }
     sync.onAnswer(from, leader, f);
   }
 

@@ -12,8 +12,9 @@ import java.util.concurrent.TimeUnit;
  *     at most about this much time of work, so its acknowledgements (which renew the leader's
  *     lease) and the heartbeats queued behind the data stay fresh; keep it below the election
  *     timeout and above the round trip to the follower
- * @param maxBatchBytes the largest batch shipped (the leader WAL's batch limit); frames are this
- *     plus the frame header, and must fit the transport's frame limit
+ * @param maxBatchBytes the largest WAL batch shipped, its 56-byte header included; a region's
+ *     {@code ReplicationNode} sets it from its own log ({@link #walBatchBytes}), so that every
+ *     batch the log writes can be encoded; frames are this plus the frame header
  * @param initialBackoffNanos the first pause after an UNREACHABLE send
  * @param maxBackoffNanos the cap of the doubling pause
  * @param ackTimeoutNanos with bytes in flight and no ack progress for this long, rewind to the HWM
@@ -76,6 +77,35 @@ public record ShippingConfig(
         bytes,
         maxInFlightNanos,
         maxBatchBytes,
+        initialBackoffNanos,
+        maxBackoffNanos,
+        ackTimeoutNanos,
+        maxBatchesPerWork,
+        maxRetainedRecords);
+  }
+
+  /**
+   * Returns the size of a WAL batch whose payload has {@code payloadBytes}: the payload plus the
+   * 56-byte batch header.
+   *
+   * @param payloadBytes a payload size, such as a log's {@code maxBatchBytes}
+   * @return the batch size in bytes
+   */
+  public static long walBatchBytes(int payloadBytes) {
+    return BatchHeader.LENGTH + (long) payloadBytes;
+  }
+
+  /**
+   * Returns a copy with another batch bound.
+   *
+   * @param bytes the largest batch shipped, header included
+   * @return the copy
+   */
+  public ShippingConfig withMaxBatchBytes(int bytes) {
+    return new ShippingConfig(
+        maxBytesInFlight,
+        maxInFlightNanos,
+        bytes,
         initialBackoffNanos,
         maxBackoffNanos,
         ackTimeoutNanos,

@@ -1,0 +1,134 @@
+package io.tidaldb.replication.node;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.replication.NotLeaderException;
+import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.transport.inprocess.InProcessTransport;
+import io.tidaldb.wal.RecordDescriptor;
+import io.tidaldb.wal.WalConfig;
+import io.tidaldb.wal.WalEngine;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.UnaryOperator;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Batch sizes across the pieces a batch passes through: the leader's WAL, its shipper's frames, the
+ * transport, the follower's append queue and the follower's WAL, which regions may configure
+ * differently.
+ */
+class BatchSizeLimitsTest {
+  private static final List<RegionId> REGIONS =
+      List.of(RegionId.of(0), RegionId.of(1), RegionId.of(2));
+  private static final Duration DEADLINE = Duration.ofSeconds(20);
+  private static final long STORED_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+  @TempDir Path dir;
+  private final InProcessTransport transport = new InProcessTransport();
+  private final WalEngine[] wals = new WalEngine[3];
+  private final ReplicationNode[] nodes = new ReplicationNode[3];
+
+  @AfterEach
+  void stop() {
+    for (int i = 0; i < 3; i++) {
+      if (nodes[i] != null) {
+        nodes[i].close();
+      }
+      if (wals[i] != null) {
+        wals[i].close();
+      }
+    }
+    transport.close();
+  }
+
+  @Test
+  void shouldShipAFullWalBatchWithTheDefaultSettings() throws Exception {
+    for (int i = 0; i < 3; i++) {
+      start(i, b -> b); // default WAL (4 MiB batches) and default shipping settings
+    }
+    int leader = awaitLeader(0, 1, 2);
+    ShardLog log = wals[leader].shard(0);
+    long start = log.nextPosition();
+    log.awaitDurable(log.appendDefine(1, "acme", "view"), STORED_NANOS);
+
+    // Hold the commit thread on one batch so that the next one fills the pending buffer.
+    CountDownLatch held = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    log.setCommitListener(
+        b -> {
+          held.countDown();
+          awaitLatch(release);
+        });
+    log.appendSignal(1, 0, 1.0, 1_700_000_000_000L, 1, 1);
+    awaitLatch(held);
+    int full = wals[leader].shard(0).maxBatchBytes() / RecordDescriptor.SIGNAL_LENGTH;
+    long last = -1;
+    for (int i = 0; i < full; i++) {
+      last = log.appendSignal(1, i, 1.0, 1_700_000_000_000L + i, i + 2, 1);
+    }
+    release.countDown();
+    log.awaitDurable(last, STORED_NANOS);
+    long end = start + 2 + full;
+    assertEquals(end, log.durablePosition());
+
+    // Before, the shipper's frames held 4 MiB while a full batch is 4 MiB plus its 56-byte header:
+    // encoding it threw on the replication thread every round and the followers never got it.
+    for (int i = 0; i < 3; i++) {
+      ShardLog follower = wals[i].shard(0);
+      await().atMost(DEADLINE).until(() -> follower.durablePosition() == end);
+    }
+    assertEquals(leader, awaitLeader(0, 1, 2), "the leader kept leading");
+  }
+
+  private void start(int i, UnaryOperator<WalConfig.Builder> wal) {
+    wals[i] =
+        WalEngine.open(wal.apply(WalConfig.builder(dir.resolve("wal-" + i)).shardCount(1)).build());
+    ReplicationConfig config =
+        ReplicationConfig.defaults(REGIONS.get(i), REGIONS, dir.resolve("epochs-" + i))
+            .withTimings(Duration.ofMillis(20), Duration.ofMillis(100));
+    nodes[i] = new ReplicationNode(config, wals[i], transport, System::nanoTime);
+    WalEngine engine = wals[i];
+    nodes[i].attach((shard, position, fence) -> engine.shard(shard).truncateFrom(position));
+  }
+
+  /** Waits until one of {@code among} leads shard 0 and accepts writes; returns it. */
+  private int awaitLeader(int... among) {
+    int[] found = {-1};
+    await()
+        .atMost(DEADLINE)
+        .pollInterval(Duration.ofMillis(5))
+        .until(
+            () -> {
+              for (int i : among) {
+                try {
+                  nodes[i].checkLeader(0);
+                  found[0] = i;
+                  return true;
+                } catch (NotLeaderException e) {
+                  // not this one
+                }
+              }
+              return false;
+            });
+    assertTrue(found[0] >= 0);
+    return found[0];
+  }
+
+  private static void awaitLatch(CountDownLatch latch) {
+    try {
+      assertTrue(latch.await(30, TimeUnit.SECONDS), "latch not released");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new AssertionError(e);
+    }
+  }
+}
