@@ -99,8 +99,10 @@ public interface SignalStore {
   }
 
   /**
-   * Stores a signal and completes the future once it is durable locally. The future completes on a
-   * store thread: chain heavy work with the {@code *Async} methods.
+   * Stores a signal and completes the future once it is durable locally. The future completes on
+   * one of the store's few completion threads, never on a thread that commits the log or carries
+   * replication, so a continuation that blocks delays other callers' acknowledgements but no
+   * commit; chain heavy work with the {@code *Async} methods and an executor of your own.
    *
    * @param tenant the tenant
    * @param type the signal type

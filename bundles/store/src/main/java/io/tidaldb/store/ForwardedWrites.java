@@ -22,6 +22,12 @@ import java.util.concurrent.TimeUnit;
  * leader write whose acknowledgement {@link #stored} composes asynchronously: LOCAL once the local
  * log has it durable, QUORUM and ALL then once {@link Replication#whenStored} reports it. The
  * ticket API ({@code submit}, {@code awaitDurable}) is not forwarded: positions are leader-local.
+ *
+ * <p>A forward that cannot be answered any more (the origin lost the leader it sent to, or the link
+ * to it) fails at once with the replication's typed {@link io.tidaldb.api.UnavailableException}:
+ * {@code mayBeStored()} false for "not sent, nothing stored" (safe to retry), true with {@code
+ * region()} naming where it was sent for "may or may not be stored". {@code signal} rethrows it as
+ * is; {@code signalAsync} fails its future with it.
  */
 final class ForwardedWrites {
   /** The forward's own deadline is the ack timeout + 1 s; the caller waits a second longer. */

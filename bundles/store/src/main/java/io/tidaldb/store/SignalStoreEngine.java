@@ -61,6 +61,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final long ackTimeoutNanos;
   private final ReplicatedWrites replicated;
   private final ForwardedWrites forwarded;
+  private final AckExecutor acks;
   private final Timestamp openedAt;
   private final LongAdder accepted = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -80,6 +81,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     this.replicated =
         replication == null ? null : new ReplicatedWrites(replication, ackTimeoutNanos);
     this.forwarded = new ForwardedWrites(replication, ackTimeoutNanos);
+    this.acks = new AckExecutor(config.region());
     this.clock = new HybridLogicalClock(config.clock(), config.maxFutureSkewMillis());
     this.openedAt = Timestamp.ofMillis(config.clock().getAsLong());
     this.shards = new ShardState[wal.shardCount()];
@@ -213,12 +215,16 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       SignalValidator.requireNonNull("event time", eventTime);
       long hlc = clock.now();
       long ticket = accept(tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc);
+      // completed by the ack threads, never by the commit thread (see AckExecutor)
       return shards[SignalTickets.shard(ticket)]
           .log
           .whenDurable(SignalTickets.position(ticket))
-          .thenApply(v -> ack(ticket, hlc, Durability.LOCAL));
+          .thenApplyAsync(v -> ack(ticket, hlc, Durability.LOCAL), acks);
     } catch (NotLeaderException e) {
-      return forwarded.forwardAsync(e, tenant, type, entity, weight, eventTime, Durability.LOCAL);
+      // the leader's reply arrives on a transport thread: complete the caller's future off it
+      return forwarded
+          .forwardAsync(e, tenant, type, entity, weight, eventTime, Durability.LOCAL)
+          .thenApplyAsync(ack -> ack, acks);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -357,6 +363,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       for (ShardState s : shards) {
         s.log.setCommitListener(null);
       }
+      acks.close();
     }
     LOG.info("store closed: region {}", config.region());
   }

@@ -1,6 +1,7 @@
 package io.tidaldb.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,9 +20,12 @@ import io.tidaldb.api.UnknownTenantException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -157,6 +161,54 @@ class SignalStoreEngineTest {
     assertEquals(1, db.store.read(VIEW, EntityId.of(9)).count());
     db.store.signal(VIEW, EntityId.of(9), 1.0, at(T0));
     assertEquals(2, db.store.read(VIEW, EntityId.of(9)).count());
+  }
+
+  @Test
+  void shouldRunAsyncContinuationsOffTheCommitThreadSoThatABlockingOneStallsNoCommit()
+      throws Exception {
+    Thread test = Thread.currentThread();
+    CountDownLatch release = new CountDownLatch(1);
+    AtomicReference<String> blockedOn = new AtomicReference<>();
+    EntityId entity = EntityId.of(5);
+    try {
+      // A caller chains a continuation that blocks. It must run off the thread that commits the
+      // shard; until the fix it ran there whenever it was chained before the fsync completed.
+      for (int attempt = 0; attempt < 1_000 && blockedOn.get() == null; attempt++) {
+        CountDownLatch ran = new CountDownLatch(1);
+        CompletableFuture<SignalAck> f = db.store.signalAsync(VIEW, entity, 1.0, at(T0));
+        f.thenRun(
+            () -> {
+              if (Thread.currentThread() != test) { // completed before chaining: try again
+                blockedOn.compareAndSet(null, Thread.currentThread().getName());
+                ran.countDown();
+                awaitQuietly(release);
+              } else {
+                ran.countDown();
+              }
+            });
+        assertTrue(ran.await(10, TimeUnit.SECONDS), "continuation of attempt " + attempt);
+      }
+      assertTrue(blockedOn.get() != null, "no continuation ran asynchronously");
+      // Other writers of the same shard still commit, and other async acks still complete.
+      long start = System.nanoTime();
+      db.store.signal(VIEW, entity, 1.0, at(T0));
+      assertTrue(
+          db.store.signalAsync(VIEW, entity, 1.0, at(T0)).get(10, TimeUnit.SECONDS).position() > 0);
+      System.out.printf(
+          "store figures: write beside a blocked continuation (%s) took %d us%n",
+          blockedOn.get(), TimeUnit.NANOSECONDS.toMicros(System.nanoTime() - start));
+      assertFalse(blockedOn.get().startsWith("tidal-wal-commit"), blockedOn.get());
+    } finally {
+      release.countDown();
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(60, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Test

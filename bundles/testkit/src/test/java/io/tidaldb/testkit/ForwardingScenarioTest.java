@@ -1,6 +1,7 @@
 package io.tidaldb.testkit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -17,6 +18,7 @@ import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.transport.FrameHandler;
+import io.tidaldb.api.transport.LinkFaults;
 import io.tidaldb.api.transport.Transport;
 import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.replication.wire.FrameDescriptor;
@@ -26,6 +28,7 @@ import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
@@ -176,6 +179,33 @@ class ForwardingScenarioTest {
     System.out.println("testkit figures: unanswered forward gave up after " + took + " ms");
   }
 
+  @Test
+  void shouldFailAWriteForwardedJustBeforeALinkCutAtOnceSayingWhereItWasSent() {
+    DroppingTransport transport = new DroppingTransport();
+    cluster = SimulatedCluster.build(ClusterConfig.threeRegions().withTransport(() -> transport));
+    cluster.awaitLeader(ELECTION);
+    RegionId leader = cluster.leaderOf(ShardId.of(0));
+    RegionId origin = cluster.regions().stream().filter(r -> !r.equals(leader)).findFirst().get();
+    long entity = entityOf(new HashShardRouter(cluster.config().shards()), 0);
+    transport.dropForwards = true; // the FORWARD is on the link when it is cut: lost with it
+    CompletableFuture<SignalAck> write =
+        cluster.node(origin).db().signalAsync(VIEW, EntityId.of(entity), 1.0, Timestamp.now());
+    long start = System.nanoTime();
+    cluster.links().cut(origin, leader);
+    CompletionException e = assertThrows(CompletionException.class, write::join);
+    long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    // It used to wait for the forward's whole timeout (durability timeout 5 s + 1 s); now the
+    // origin gives the leader up after one election timeout (250 ms + jitter) or at its first
+    // send to it. The bound only catches a wait for that timeout.
+    assertTrue(took < 4_000, took + " ms");
+    UnavailableException u = assertInstanceOf(UnavailableException.class, e.getCause());
+    assertTrue(u.mayBeStored(), u.getMessage());
+    assertEquals(leader, u.region().orElseThrow(), u.getMessage());
+    assertTrue(u.getMessage().startsWith("sent to region " + leader), u.getMessage());
+    System.out.println(
+        "testkit figures: forward cut off with its link failed after " + took + " ms");
+  }
+
   private SignalAck signal(RegionId region, long entity, double weight, Durability durability) {
     return cluster
         .node(region)
@@ -191,10 +221,13 @@ class ForwardingScenarioTest {
     }
   }
 
-  /** The in-process transport, dropping every FORWARD_REPLY on delivery while told to. */
-  private static final class DroppingTransport implements Transport, AutoCloseable {
+  /**
+   * The in-process transport, dropping every FORWARD_REPLY (or FORWARD) on delivery while told to.
+   */
+  private static final class DroppingTransport implements Transport, LinkFaults, AutoCloseable {
     private final InProcessTransport inner = new InProcessTransport();
     volatile boolean dropReplies;
+    volatile boolean dropForwards;
 
     @Override
     public String name() {
@@ -212,14 +245,36 @@ class ForwardingScenarioTest {
           local,
           (from, frame) -> {
             int at = frame.position() + FrameDescriptor.TYPE_OFFSET;
-            if (dropReplies
-                && frame.remaining() >= FrameDescriptor.HEADER_LENGTH
-                && frame.duplicate().order(ByteOrder.LITTLE_ENDIAN).getShort(at)
-                    == FrameDescriptor.FORWARD_REPLY) {
+            short type =
+                frame.remaining() >= FrameDescriptor.HEADER_LENGTH
+                    ? frame.duplicate().order(ByteOrder.LITTLE_ENDIAN).getShort(at)
+                    : 0;
+            if ((dropReplies && type == FrameDescriptor.FORWARD_REPLY)
+                || (dropForwards && type == FrameDescriptor.FORWARD)) {
               return;
             }
             handler.onFrame(from, frame);
           });
+    }
+
+    @Override
+    public void cut(RegionId a, RegionId b) {
+      inner.cut(a, b);
+    }
+
+    @Override
+    public void heal(RegionId a, RegionId b) {
+      inner.heal(a, b);
+    }
+
+    @Override
+    public void healAll() {
+      inner.healAll();
+    }
+
+    @Override
+    public boolean connected(RegionId a, RegionId b) {
+      return inner.connected(a, b);
     }
 
     @Override

@@ -12,7 +12,6 @@ import io.tidaldb.api.TenantId;
 import io.tidaldb.api.TidalException;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
-import io.tidaldb.api.UnknownTenantException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.transport.SendStatus;
 import io.tidaldb.api.transport.TransportEndpoint;
@@ -28,24 +27,29 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * The forwarding region's side of write forwarding: sends FORWARD to the shard's known leader and
- * keeps the request (id to future and deadline) until its FORWARD_REPLY completes it or the
- * replication thread {@linkplain #expire expires} it after the durability timeout plus one second.
+ * keeps the request (id to future and deadline) until its FORWARD_REPLY completes it, the
+ * replication thread {@linkplain #expire expires} it after the durability timeout plus one second,
+ * or it fails at once because no reply can come any more: the shard's leader as this region knew it
+ * is no longer the leader ({@link #leaderChanged}: a new epoch or leader learned, the leader's
+ * silence, this region's own candidacy) or the link to it is cut ({@link #linkDown}: a send to it
+ * returned UNREACHABLE). Every failure is an {@link UnavailableException} whose {@link
+ * UnavailableException#mayBeStored()} says whether anything was sent: false for "not sent, nothing
+ * stored" (safe to retry), true with {@link UnavailableException#region()} naming the region it was
+ * sent to for "may or may not be stored".
  *
  * <p>Threads: store threads call {@link #forward}, the delivery thread {@link #onReply}, the
- * replication thread {@link #expire}; the pending map is concurrent and every request is removed by
- * exactly one of them. Each call encodes into its own buffer.
+ * replication thread {@link #expire}, any sending thread {@link #linkDown}, the shard's owner
+ * {@link #leaderChanged}; the pending map is concurrent and every request is removed by exactly one
+ * of them. A forward that raced with a leader change (it read the old leader) sees the shard's
+ * generation moved on after its send and fails itself. Each call encodes into its own buffer.
  */
 final class ForwardOrigin {
   /** Added to the durability timeout: the leader's own QUORUM wait fails first and is replied. */
   static final long MARGIN_NANOS = TimeUnit.SECONDS.toNanos(1);
-
-  private static final Pattern INVALID =
-      Pattern.compile("invalid (.+?): (.*) \\((.*)\\)", Pattern.DOTALL);
 
   private record Pending(
       CompletableFuture<SignalAck> future,
@@ -60,18 +64,40 @@ final class ForwardOrigin {
   private final long timeoutNanos;
   private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
   private final AtomicLong ids = new AtomicLong();
+
+  /** Per shard, how many times the leader this region knows was lost; see {@link #generation}. */
+  private final AtomicLongArray generations;
+
   private volatile boolean closed;
 
-  ForwardOrigin(RegionId self, TransportEndpoint endpoint, DropCounters drops, long timeoutNanos) {
+  ForwardOrigin(
+      RegionId self,
+      TransportEndpoint endpoint,
+      DropCounters drops,
+      long timeoutNanos,
+      int shards) {
     this.self = self;
     this.endpoint = endpoint;
     this.drops = drops;
     this.timeoutNanos = timeoutNanos + MARGIN_NANOS;
+    this.generations = new AtomicLongArray(shards);
   }
 
-  /** Sends a signal of {@code shard} to {@code leader} (null: none known); see Replication. */
+  /**
+   * Returns the shard's leader generation; read it before reading the leader a forward goes to, and
+   * pass it to {@link #forward}.
+   */
+  long generation(int shard) {
+    return generations.get(shard);
+  }
+
+  /**
+   * Sends a signal of {@code shard} to {@code leader} (null: none known), which this region knew as
+   * the leader in {@code generation}; see Replication.
+   */
   CompletableFuture<SignalAck> forward(
       int shard,
+      long generation,
       RegionId leader,
       long epoch,
       TenantId tenant,
@@ -98,7 +124,7 @@ final class ForwardOrigin {
     }
     if (closed) {
       return CompletableFuture.failedFuture(
-          new UnavailableException("the replication of region " + self + " is closed"));
+          notSent("the replication of region " + self + " is closed"));
     }
     long id = ids.incrementAndGet();
     CompletableFuture<SignalAck> future = new CompletableFuture<>();
@@ -127,22 +153,86 @@ final class ForwardOrigin {
       return CompletableFuture.failedFuture(e);
     }
     pending.put(id, p); // before sending: the reply may arrive at once
+    if (generations.get(shard) != generation) {
+      pending.remove(id, p);
+      return CompletableFuture.failedFuture(
+          notSent(
+              "shard "
+                  + shard
+                  + " lost its leader "
+                  + leader
+                  + " as region "
+                  + self
+                  + " knew it just before forwarding; not sent, nothing stored"));
+    }
     SendStatus sent = endpoint.send(leader, out.limit(length));
     if (sent != SendStatus.SENT && pending.remove(id, p)) {
       future.completeExceptionally(
-          new UnavailableException(
+          notSent(
               "cannot forward a signal of shard "
                   + shard
                   + " to its leader "
                   + leader
                   + ": "
                   + sent
-                  + "; nothing was sent"));
+                  + "; not sent, nothing stored"));
+      if (sent == SendStatus.UNREACHABLE) {
+        linkDown(leader, sent); // what was sent there before is lost too
+      }
+    }
+    if (generations.get(shard) != generation && pending.remove(id, p)) {
+      future.completeExceptionally(maybeStored(p, "its leader changed while it was sent"));
     }
     if (closed && pending.remove(id, p)) {
       future.completeExceptionally(closing(p));
     }
     return future;
+  }
+
+  /**
+   * Fails at once every request of {@code shard} sent to a leader this region no longer knows as
+   * the leader (the shard's owner, on losing the leader it knew); bumps the shard's generation.
+   *
+   * @param why what this region learned, for the message
+   * @return how many requests failed
+   */
+  int leaderChanged(int shard, String why) {
+    generations.incrementAndGet(shard);
+    int failed = 0;
+    for (Map.Entry<Long, Pending> e : pending.entrySet()) {
+      Pending p = e.getValue();
+      if (p.shard() == shard && pending.remove(e.getKey(), p)) {
+        failed++;
+        p.future()
+            .completeExceptionally(
+                maybeStored(p, p.to() + " is no longer the leader of shard " + shard + ": " + why));
+      }
+    }
+    return failed;
+  }
+
+  /**
+   * Fails at once every request sent to {@code to}: a send to it returned {@code status}, so the
+   * link is down and what it carried (the FORWARD or its reply) is lost. Any sending thread; cheap
+   * when nothing is pending.
+   *
+   * @return how many requests failed
+   */
+  int linkDown(RegionId to, SendStatus status) {
+    if (pending.isEmpty()) {
+      return 0;
+    }
+    int failed = 0;
+    for (Map.Entry<Long, Pending> e : pending.entrySet()) {
+      Pending p = e.getValue();
+      if (p.to().equals(to) && pending.remove(e.getKey(), p)) {
+        failed++;
+        p.future()
+            .completeExceptionally(
+                maybeStored(p, "the link to " + to + " is down (a send returned " + status + ")"));
+      }
+    }
+    return failed;
   }
 
   /** Completes the request a FORWARD_REPLY answers (the delivery thread). */
@@ -163,7 +253,8 @@ final class ForwardOrigin {
                   new HlcStamp(f.replyHlc()),
                   ForwardCodes.durability(f.replyDurability())));
     } else {
-      p.future().completeExceptionally(failure(from, p, f, status, f.replyMessage()));
+      p.future()
+          .completeExceptionally(ForwardCodes.failure(from, p.shard(), p.tenant(), f, status));
     }
   }
 
@@ -182,7 +273,9 @@ final class ForwardOrigin {
                         + p.to()
                         + "; no reply within "
                         + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
-                        + " ms; the signal may or may not be stored"));
+                        + " ms; the signal may or may not be stored",
+                    true,
+                    p.to()));
       }
     }
     return expired;
@@ -210,32 +303,25 @@ final class ForwardOrigin {
             + self
             + " closed while a signal forwarded to region "
             + p.to()
-            + " awaited its reply; the signal may or may not be stored");
+            + " awaited its reply; the signal may or may not be stored",
+        true,
+        p.to());
   }
 
-  private static TidalException failure(
-      RegionId from, Pending p, Frame f, byte status, String message) {
-    switch (status) {
-      case FrameDescriptor.STATUS_INVALID_ARGUMENT:
-        Matcher m = INVALID.matcher(message);
-        return m.matches()
-            ? new InvalidArgumentException(
-                m.group(1), new ForwardCodes.Rendered(m.group(2)), m.group(3))
-            : new InvalidArgumentException(
-                "forwarded signal", new ForwardCodes.Rendered(""), message);
-      case FrameDescriptor.STATUS_UNKNOWN_TENANT:
-        return new UnknownTenantException(p.tenant());
-      case FrameDescriptor.STATUS_NOT_LEADER:
-        long known = f.replyPosition();
-        Optional<RegionId> leader =
-            known >= 0 && known <= RegionId.MAX_VALUE
-                ? Optional.of(RegionId.of((int) known))
-                : Optional.empty();
-        return new NotLeaderException(from, p.shard(), f.epoch(), leader);
-      case FrameDescriptor.STATUS_UNAVAILABLE:
-        return new UnavailableException("forwarded to region " + from + ": " + message);
-      default:
-        return new TidalException("forwarded to region " + from + ": " + message);
-    }
+  /** A request that was sent to {@code p.to()} and cannot be answered any more. */
+  private static UnavailableException maybeStored(Pending p, String why) {
+    return new UnavailableException(
+        "sent to region "
+            + p.to()
+            + ", may or may not be stored: a signal of shard "
+            + p.shard()
+            + " forwarded there awaits no reply any more: "
+            + why,
+        true,
+        p.to());
+  }
+
+  private static UnavailableException notSent(String message) {
+    return new UnavailableException(message, false, null);
   }
 }

@@ -120,7 +120,10 @@ final class LeaderSide {
                   + " before position "
                   + position
                   + " reached "
-                  + level));
+                  + level
+                  + "; the record may still be replicated, or be cut by the next leader",
+              true,
+              config.self()));
     }
     t.onLeaderDurable(log.durablePosition());
     return t.whenDurable(position, level, nowNanos, config.durabilityTimeout().toNanos());

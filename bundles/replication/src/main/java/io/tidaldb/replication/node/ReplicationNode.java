@@ -95,16 +95,24 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     this.pauses = new PauseLog(config.self());
     this.appender = new FollowerAppender(config.self(), drops);
     // Frames that arrive before the constructor ends are dropped (see onFrame): senders resend.
-    this.endpoint = transport.open(config.self(), this::onFrame);
+    TransportEndpoint raw = transport.open(config.self(), this::onFrame);
+    WatchedEndpoint watched = new WatchedEndpoint(raw);
+    this.endpoint = watched;
     this.forwards =
-        new ForwardOrigin(config.self(), endpoint, drops, config.durabilityTimeout().toNanos());
+        new ForwardOrigin(
+            config.self(),
+            raw, // reports its own UNREACHABLE sends: see ForwardOrigin#forward
+            drops,
+            config.durabilityTimeout().toNanos(),
+            wal.shardCount());
+    watched.onUnreachable(forwards::linkDown);
     this.forwarded = new ForwardLeader(config.self(), endpoint, state::get);
     try {
       long now = clock.getAsLong();
       for (int i = 0; i < shards.length; i++) {
         shards[i] =
             new ShardReplica(
-                i, this.config, wal.shard(i), endpoint, state::get, drops, appender, now);
+                i, this.config, wal.shard(i), endpoint, state::get, drops, appender, forwards, now);
       }
     } catch (RuntimeException e) {
       forwarded.close();
@@ -167,8 +175,10 @@ public final class ReplicationNode implements Replication, AutoCloseable {
           new InvalidArgumentException("shard", shard, "must be 0.." + (shards.length - 1)));
     }
     ShardReplica s = shards[shard];
+    long generation = forwards.generation(shard); // before the leader: see ForwardOrigin
     return forwards.forward(
         shard,
+        generation,
         s.knownLeader(),
         s.epoch(),
         tenant,

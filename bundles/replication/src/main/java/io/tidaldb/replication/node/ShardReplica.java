@@ -64,6 +64,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   private final ControlFrames control;
   private final EpochSync sync;
   private final LeaderSide leaderSide;
+  private final ForwardOrigin forwards;
   private volatile RegionId leader;
   private volatile long epoch;
   private volatile long leaderHwmHeard;
@@ -79,6 +80,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
       Supplier<ReplicaState> state,
       DropCounters drops,
       FollowerAppender appender,
+      ForwardOrigin forwards,
       long nowNanos) {
     this.shard = shard;
     this.config = config;
@@ -87,6 +89,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     this.state = state;
     this.drops = drops;
     this.appender = appender;
+    this.forwards = forwards;
     this.frames = new LeadershipFrames(shard, endpoint);
     this.follower = new FollowerDb(log, endpoint);
     this.control = new ControlFrames(shard, endpoint);
@@ -252,9 +255,13 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
 
   @Override
   public void onLeaderLost() {
+    RegionId lost = leader;
     stepDownLeader("leader of epoch " + leadership.epoch() + " lost");
     leader = null;
     sync.stop();
+    // every change of leader or epoch passes here: forwards to the lost leader get no reply
+    forwards.leaderChanged(
+        shard, "region " + config.self() + " lost " + lost + " as leader of epoch " + epoch);
   }
 
   private void detached() {

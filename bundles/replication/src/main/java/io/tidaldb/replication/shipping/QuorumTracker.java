@@ -20,7 +20,9 @@ import java.util.concurrent.CompletableFuture;
  * <p>{@link #quorumPosition()} is the highest bound durable on a majority ({@code n / 2 + 1}) of
  * the configured regions, leader included; {@link #allPosition()} the bound durable on every
  * region. {@link #whenDurable} waits for one record to reach a level, with a deadline enforced by
- * {@link #expire(long)}: time is passed in, nothing here reads a clock.
+ * {@link #expire(long)}: time is passed in, nothing here reads a clock. {@link #failAll} ends the
+ * tracker (the leader stepped down): a wait added after it fails at once, so no waiter is left in a
+ * tracker nobody drives any more.
  *
  * <p>Thread-safe: acks arrive on transport threads, the leader's position on its commit thread and
  * waits from writers. Futures are completed outside the lock.
@@ -33,6 +35,9 @@ public final class QuorumTracker {
   private final long[] durable;
   private final long[] sorted;
   private final List<Waiter> waiters = new ArrayList<>();
+
+  /** Set by {@link #failAll}: the tracker's leadership ended and every later wait fails at once. */
+  private String closedReason;
 
   private record Waiter(
       long position,
@@ -142,7 +147,8 @@ public final class QuorumTracker {
   /**
    * Returns a future completed once the record at {@code position} is durable at {@code level}, or
    * failed with {@link UnavailableException} by the first {@link #expire} at or after {@code
-   * nowNanos + timeoutNanos}.
+   * nowNanos + timeoutNanos}, or at once if {@link #failAll} ended the tracker (unless the level is
+   * already reached).
    *
    * @param position the record's position
    * @param level the durability level
@@ -156,13 +162,22 @@ public final class QuorumTracker {
       throw new InvalidArgumentException("timeoutNanos", timeoutNanos, "must be >= 0");
     }
     CompletableFuture<Void> future = new CompletableFuture<>();
+    String closed;
     synchronized (this) {
-      if (position(level) <= position) {
+      if (position(level) > position) {
+        closed = null;
+      } else if (closedReason == null) {
         waiters.add(new Waiter(position, level, nowNanos + timeoutNanos, timeoutNanos, future));
         return future;
+      } else {
+        closed = closedReason;
       }
     }
-    future.complete(null);
+    if (closed == null) {
+      future.complete(null);
+    } else {
+      future.completeExceptionally(steppedDown(position, level, closed));
+    }
     return future;
   }
 
@@ -202,7 +217,9 @@ public final class QuorumTracker {
   }
 
   /**
-   * Fails every pending wait (this region stopped leading the shard).
+   * Fails every pending wait and every later one (this region stopped leading the shard): each with
+   * an {@link UnavailableException} saying that the leader stepped down and that the record may
+   * still be replicated ({@link UnavailableException#mayBeStored()}, naming the leader).
    *
    * @param reason why, for the exception's message
    * @return how many waits failed
@@ -210,23 +227,34 @@ public final class QuorumTracker {
   public int failAll(String reason) {
     List<Waiter> failed;
     synchronized (this) {
+      closedReason = Objects.requireNonNull(reason, "reason");
       failed = new ArrayList<>(waiters);
       waiters.clear();
     }
     for (Waiter w : failed) {
-      w.future.completeExceptionally(
-          new UnavailableException(
-              "shard "
-                  + shard
-                  + ": position "
-                  + w.position
-                  + " not confirmed at "
-                  + w.level
-                  + ": "
-                  + reason
-                  + " (the record is durable on this region and may still be replicated)"));
+      w.future.completeExceptionally(steppedDown(w.position, w.level, reason));
     }
     return failed.size();
+  }
+
+  private UnavailableException steppedDown(long position, Durability level, String reason) {
+    RegionId leader = regions[leaderIndex];
+    return new UnavailableException(
+        "shard "
+            + shard
+            + ": position "
+            + position
+            + " not confirmed at "
+            + level
+            + ": leader "
+            + leader
+            + " stepped down ("
+            + reason
+            + "); the record is in the log of "
+            + leader
+            + " and may still be replicated, or be cut by the next leader",
+        true,
+        leader);
   }
 
   /**

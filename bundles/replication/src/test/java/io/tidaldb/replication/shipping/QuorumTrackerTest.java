@@ -104,6 +104,30 @@ class QuorumTrackerTest {
   }
 
   @Test
+  void shouldFailAWaitAddedAfterTheStepDownAtOnceSayingTheRecordMayStillBeReplicated() {
+    QuorumTracker t = new QuorumTracker(4, regions(3), RegionId.of(2));
+    t.onLeaderDurable(10);
+    CompletableFuture<Void> before = t.whenDurable(8, Durability.QUORUM, 0, SECOND);
+    assertEquals(1, t.failAll("region 3 leads epoch 6"));
+    assertTrue(before.isCompletedExceptionally());
+    // A writer that read the tracker before the step-down adds its wait after it: nobody expires
+    // this tracker any more, so the wait must fail now rather than sit here until its timeout.
+    CompletableFuture<Void> after = t.whenDurable(9, Durability.ALL, 0, SECOND);
+    assertTrue(after.isDone(), "a wait added after the step-down fails at once");
+    assertEquals(0, t.pendingWaits());
+    ExecutionException e = assertThrows(ExecutionException.class, after::get);
+    UnavailableException u = assertInstanceOf(UnavailableException.class, e.getCause());
+    assertTrue(u.mayBeStored(), "the record is in the deposed leader's log");
+    assertEquals(RegionId.of(2), u.region().orElseThrow());
+    String m = u.getMessage();
+    assertTrue(m.contains("shard 4: position 9 not confirmed at ALL"), m);
+    assertTrue(m.contains("leader region-2 stepped down (region 3 leads epoch 6)"), m);
+    assertTrue(m.contains("may still be replicated"), m);
+    assertTrue(t.whenDurable(5, Durability.LOCAL, 0, SECOND).isDone(), "a level already met");
+    assertFalse(t.whenDurable(5, Durability.LOCAL, 0, SECOND).isCompletedExceptionally());
+  }
+
+  @Test
   void shouldRefuseUnknownRegionsAndBadConfigurations() {
     QuorumTracker t = new QuorumTracker(0, regions(3), RegionId.of(1));
     assertThrows(InvalidArgumentException.class, () -> t.onFollowerHwm(RegionId.of(9), 1));

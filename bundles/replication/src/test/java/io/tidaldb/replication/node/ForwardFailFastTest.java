@@ -1,0 +1,117 @@
+package io.tidaldb.replication.node;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
+import io.tidaldb.replication.wire.FrameDescriptor;
+import io.tidaldb.wal.WalConfig;
+import io.tidaldb.wal.WalEngine;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A forwarded write fails at once, saying whether anything was sent, when the origin learns that
+ * the leader it forwarded to no longer leads or that the link to it is cut; before, it waited its
+ * whole timeout (the durability timeout + 1 s; here 31 s, and the manual clock never gets there).
+ */
+class ForwardFailFastTest {
+  private static final Duration AT_ONCE = Duration.ofSeconds(5);
+
+  @TempDir Path dir;
+  private WalEngine wal;
+  private PeerProbe probe;
+
+  @BeforeEach
+  void start() {
+    wal = WalEngine.open(WalConfig.builder(dir.resolve("wal")).shardCount(1).build());
+    probe = new PeerProbe(dir, wal);
+    probe.heartbeat(1, 0, 1, 0); // region 1 leads shard 0 in epoch 1
+    probe.awaitLeader(0, 1);
+  }
+
+  @AfterEach
+  void stop() {
+    probe.close();
+    wal.close();
+  }
+
+  @Test
+  void shouldFailAForwardAtOnceWhenANewLeaderIsLearnedSayingItWasSent() {
+    CompletableFuture<SignalAck> sent = forward();
+    probe.awaitReceived(FrameDescriptor.FORWARD);
+    assertFalse(sent.isDone());
+    probe.heartbeat(2, 0, 2, 0); // region 2 leads epoch 2: region 1 will never reply
+    UnavailableException e = awaitFailure(sent);
+    assertTrue(e.mayBeStored(), e.getMessage());
+    assertEquals(RegionId.of(1), e.region().orElseThrow());
+    assertTrue(
+        e.getMessage().startsWith("sent to region region-1, may or may not be stored"),
+        e.getMessage());
+    assertTrue(e.getMessage().contains("no longer the leader of shard 0"), e.getMessage());
+  }
+
+  @Test
+  void shouldFailEveryForwardAtOnceWhenTheLinkToTheLeaderIsCutSayingWhichWereSent() {
+    CompletableFuture<SignalAck> sent = forward();
+    probe.awaitReceived(FrameDescriptor.FORWARD);
+    probe.transport.cut(PeerProbe.NODE, RegionId.of(1));
+    CompletableFuture<SignalAck> notSent = forward(); // its send is UNREACHABLE
+    UnavailableException refused = awaitFailure(notSent);
+    assertFalse(refused.mayBeStored(), "nothing was sent: " + refused.getMessage());
+    assertTrue(refused.region().isEmpty());
+    assertTrue(refused.getMessage().endsWith("not sent, nothing stored"), refused.getMessage());
+    UnavailableException lost = awaitFailure(sent);
+    assertTrue(lost.mayBeStored(), lost.getMessage());
+    assertEquals(RegionId.of(1), lost.region().orElseThrow());
+    assertTrue(lost.getMessage().contains("the link to region-1 is down"), lost.getMessage());
+  }
+
+  @Test
+  void shouldFailAForwardWhenTheCutOffLeaderIsGivenUpAfterTheElectionTimeout() {
+    CompletableFuture<SignalAck> sent = forward();
+    probe.awaitReceived(FrameDescriptor.FORWARD);
+    probe.transport.cut(PeerProbe.NODE, RegionId.of(1)); // nothing is sent to region 1 meanwhile
+    assertFalse(sent.isDone());
+    // The leader's silence: one election timeout (plus the jitter, at most half of it) later the
+    // origin gives region 1 up and runs itself.
+    probe.clock.addAndGet(PeerProbe.ELECTION.multipliedBy(2).toNanos());
+    UnavailableException e = awaitFailure(sent);
+    assertTrue(e.mayBeStored(), e.getMessage());
+    assertEquals(RegionId.of(1), e.region().orElseThrow());
+  }
+
+  private CompletableFuture<SignalAck> forward() {
+    return probe.node.forward(
+        0,
+        TenantId.DEFAULT,
+        SignalType.of("view"),
+        EntityId.of(7),
+        1.0,
+        Timestamp.ofMillis(1_700_000_000_000L),
+        Durability.QUORUM);
+  }
+
+  private static UnavailableException awaitFailure(CompletableFuture<SignalAck> f) {
+    await().atMost(AT_ONCE).until(f::isDone);
+    ExecutionException e = assertThrows(ExecutionException.class, f::get);
+    return assertInstanceOf(UnavailableException.class, e.getCause());
+  }
+}

@@ -1,0 +1,130 @@
+package io.tidaldb.replication.node;
+
+import static org.awaitility.Awaitility.await;
+
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.transport.SendStatus;
+import io.tidaldb.api.transport.TransportEndpoint;
+import io.tidaldb.api.wal.WriteAheadLog;
+import io.tidaldb.replication.wire.FrameDecoder;
+import io.tidaldb.replication.wire.FrameDescriptor;
+import io.tidaldb.replication.wire.FrameEncoder;
+import io.tidaldb.transport.inprocess.InProcessTransport;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One real {@link ReplicationNode} (region 0, on a manual clock) and two scripted peers (regions 1
+ * and 2) that send hand-made frames to it over the in-process transport and record what it sends
+ * them. Nothing times out unless the test moves the clock, so each step is deterministic.
+ */
+final class PeerProbe implements AutoCloseable {
+  static final RegionId NODE = RegionId.of(0);
+  static final List<RegionId> REGIONS = List.of(NODE, RegionId.of(1), RegionId.of(2));
+  static final Duration HEARTBEAT = Duration.ofMillis(20);
+  static final Duration ELECTION = Duration.ofMillis(100);
+  private static final Duration DEADLINE = Duration.ofSeconds(10);
+
+  /** One frame a peer received from the node: its header and two body longs. */
+  record Received(RegionId to, short type, int shard, long epoch, long first, long second) {}
+
+  final InProcessTransport transport = new InProcessTransport();
+  final AtomicLong clock = new AtomicLong(1_000_000_000L);
+  final ReplicationNode node;
+  final List<Received> received = new CopyOnWriteArrayList<>();
+  private final TransportEndpoint[] peers = new TransportEndpoint[3];
+  private final FrameEncoder encoder = new FrameEncoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH);
+  private final ByteBuffer out =
+      ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH + FrameDescriptor.MAX_FIXED_BODY_LENGTH)
+          .order(ByteOrder.LITTLE_ENDIAN);
+
+  PeerProbe(Path dir, WriteAheadLog wal) {
+    for (int i = 1; i < 3; i++) {
+      RegionId self = REGIONS.get(i);
+      FrameDecoder decoder = new FrameDecoder(transport.maxFrameBytes());
+      peers[i] =
+          transport.open(
+              self,
+              (from, frame) -> {
+                synchronized (decoder) {
+                  var f = decoder.decode(frame.duplicate());
+                  long first =
+                      f.bodyLength() >= 8
+                          ? frame
+                              .duplicate()
+                              .order(ByteOrder.LITTLE_ENDIAN)
+                              .getLong(frame.position() + FrameDescriptor.HEADER_LENGTH)
+                          : 0;
+                  long second =
+                      f.bodyLength() >= 16
+                          ? frame
+                              .duplicate()
+                              .order(ByteOrder.LITTLE_ENDIAN)
+                              .getLong(frame.position() + FrameDescriptor.HEADER_LENGTH + 8)
+                          : 0;
+                  received.add(new Received(self, f.type(), f.shard(), f.epoch(), first, second));
+                }
+              });
+    }
+    node =
+        new ReplicationNode(
+            ReplicationConfig.defaults(NODE, REGIONS, dir.resolve("epochs"))
+                .withTimings(HEARTBEAT, ELECTION)
+                .withDurabilityTimeout(Duration.ofSeconds(30))
+                .withPauseThreshold(Duration.ZERO),
+            wal,
+            transport,
+            clock::get);
+    node.attach((shard, position, fenceEpoch) -> wal.shard(shard).truncateFrom(position));
+  }
+
+  /** Peer {@code from} sends the node a frame encoded by {@code encode}. */
+  SendStatus send(int from, Encode encode) {
+    synchronized (out) {
+      out.clear();
+      int length = encode.into(encoder, out, from);
+      out.limit(length);
+      return peers[from].send(NODE, out);
+    }
+  }
+
+  /** Peer {@code from} heartbeats the node as leader of {@code shard} in {@code epoch}. */
+  void heartbeat(int from, int shard, long epoch, long hwm) {
+    send(from, (e, b, s) -> e.heartbeat(b, 0, shard, s, epoch, hwm, clock.get()));
+  }
+
+  /** Waits until the node knows {@code leader} as the leader of {@code shard}. */
+  void awaitLeader(int shard, int leader) {
+    await()
+        .atMost(DEADLINE)
+        .until(() -> node.status().get(shard).leader().map(r -> r.value() == leader).orElse(false));
+  }
+
+  /** Waits until a peer received a frame of {@code type}; returns the first such frame. */
+  Received awaitReceived(short type) {
+    await().atMost(DEADLINE).until(() -> received.stream().anyMatch(r -> r.type() == type));
+    return received.stream().filter(r -> r.type() == type).findFirst().orElseThrow();
+  }
+
+  @Override
+  public void close() {
+    node.close();
+    for (TransportEndpoint p : peers) {
+      if (p != null) {
+        p.close();
+      }
+    }
+    transport.close();
+  }
+
+  /** Encodes one frame as peer {@code sender}; returns its length. */
+  @FunctionalInterface
+  interface Encode {
+    int into(FrameEncoder encoder, ByteBuffer out, int sender);
+  }
+}
