@@ -24,4 +24,14 @@ public interface LeadershipListener {
    * lease ran out, or a higher epoch began without a known leader.
    */
   void onLeaderLost();
+
+  /**
+   * This region's epoch rose to {@code epoch} (it learned of a higher epoch, or starts an election
+   * for one). Called before the state machine reads the log to decide a vote, so a listener that
+   * fences the old epoch here (no acknowledgement of an older leader's batch leaves afterwards)
+   * makes the vote cover everything the region may still acknowledge to that leader.
+   *
+   * @param epoch the new epoch
+   */
+  default void onEpochRaised(long epoch) {}
 }

@@ -16,9 +16,12 @@ import org.slf4j.LoggerFactory;
  * <p>Rules: a leader heartbeats every interval; a follower silent for the election timeout plus its
  * jitter, or a candidate whose election timed out, runs for {@code epoch + 1} and votes for itself;
  * a region grants one vote per epoch, only to a candidate whose {@code (lastEpoch, hwm)} is at
- * least its own; a majority elects; any message of a higher epoch makes the region a follower of
- * that epoch; a lower-epoch message is rejected, counted, and (if a request) answered with the
- * current epoch; a leader whose lease (a majority heard within the timeout) runs out steps down.
+ * least its own (its durable position: the listener hears {@link LeadershipListener#onEpochRaised}
+ * before the comparison, and the node fences its acknowledgements there, so nothing that becomes
+ * durable later is acknowledged to an older leader); a majority elects; any message of a higher
+ * epoch makes the region a follower of that epoch; a lower-epoch message is rejected, counted, and
+ * (if a request) answered with the current epoch; a leader whose lease (a majority heard within the
+ * timeout) runs out steps down.
  *
  * <p>Cold start: the first region of {@link LeadershipConfig#regions()} is the shard's preferred
  * leader (the node rotates that list per shard, so shards spread over regions). Until it has known
@@ -394,6 +397,7 @@ public final class ShardLeadership {
     loseLeader();
     long newEpoch = epochState.epoch() + 1;
     epochState.advanceAndVote(newEpoch, config.self());
+    listener.onEpochRaised(newEpoch);
     state = LeadershipState.CANDIDATE;
     votes.start(newEpoch);
     votes.grant(selfIndex);
@@ -435,6 +439,7 @@ public final class ShardLeadership {
       return false;
     }
     epochState.advanceTo(epoch);
+    listener.onEpochRaised(epoch); // before any vote reads the log (see the listener)
     LOG.debug("{}: epoch {} observed in state {}", config.self(), epoch, state);
     if (state == LeadershipState.LEADER) {
       detector.reset(nowNanos); // a leader's detector was idle; followers keep their deadline

@@ -131,18 +131,21 @@ final class LeaderSide {
 
   /**
    * Handles a follower's ACK: the first one of the leader's epoch from a synced follower starts its
-   * shipper; later ones advance it and the tracker.
+   * shipper; later ones advance it and the tracker. Only acks sent in this leader's epoch count
+   * (Raft's rule): a follower that acks in a newer epoch has voted there, possibly for a leader
+   * without the batch, which it may then cut; an older epoch's ack is a stale message.
    *
-   * @return false if this region does not lead (the frame is then dropped by the caller)
+   * @return false if this region does not lead, or the ack is of another epoch (the frame is then
+   *     dropped by the caller)
    */
   boolean onAck(RegionId from, long ackEpoch, long hwm, long leaderEpoch) {
     QuorumTracker t = tracker;
-    if (!ready || t == null) {
+    if (!ready || t == null || ackEpoch != leaderEpoch) {
       return false;
     }
     WalShipper shipper = shippers.get(from);
     if (shipper == null) {
-      if (ackEpoch != leaderEpoch || hwm > log.durablePosition()) {
+      if (hwm > log.durablePosition()) {
         return true; // not a synced follower's ack
       }
       shippers.put(from, new WalShipper(log, from, endpoint, hwm, config.shipping()));

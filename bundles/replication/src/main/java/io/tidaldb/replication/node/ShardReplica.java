@@ -104,6 +104,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
             this,
             nowNanos);
     this.epoch = leadership.epoch();
+    follower.enterEpoch(epoch);
   }
 
   /**
@@ -251,6 +252,15 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     epoch = newEpoch;
     leader = newLeader;
     sync.begin(newEpoch);
+  }
+
+  /**
+   * Fences the acknowledgements of older epochs before the leadership compares the log for a vote:
+   * see {@link FollowerDb#enterEpoch}.
+   */
+  @Override
+  public void onEpochRaised(long newEpoch) {
+    follower.enterEpoch(newEpoch);
   }
 
   @Override

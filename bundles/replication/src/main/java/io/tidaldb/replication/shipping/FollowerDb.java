@@ -13,6 +13,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -56,6 +57,7 @@ public final class FollowerDb {
   private final Outbox receiveOutbox = new Outbox(); // guarded by this
   private final Outbox commitOutbox = new Outbox(); // the commit thread's
   private volatile long highestEpoch;
+  private final AtomicLong regionEpoch = new AtomicLong();
   private long lastResendRequested = -1; // guarded by this
 
   /**
@@ -173,6 +175,27 @@ public final class FollowerDb {
   }
 
   /**
+   * Raises the epoch this region is in for the shard (it learned of a newer epoch or voted in one):
+   * every ACK and RESEND_REQUEST sent from now on carries at least it. Lock-free, so the
+   * replication thread never waits for an append in progress.
+   *
+   * @param epoch the region's epoch; lower values are ignored
+   */
+  public void enterEpoch(long epoch) {
+    regionEpoch.accumulateAndGet(epoch, Math::max);
+  }
+
+  /**
+   * Returns the epoch the acknowledgements sent now carry: the region's epoch, or the highest batch
+   * epoch if that is higher (a follower driven without a leadership, as in the shipping tests).
+   *
+   * @return the epoch
+   */
+  public long ackEpoch() {
+    return Math.max(regionEpoch.get(), highestEpoch);
+  }
+
+  /**
    * Returns the highest epoch seen for the shard.
    *
    * @return the epoch below which batches are rejected
@@ -229,11 +252,12 @@ public final class FollowerDb {
         ByteBuffer.allocate(CONTROL_FRAME_BYTES).order(ByteOrder.LITTLE_ENDIAN);
 
     synchronized void ack(RegionId to, long hwm) {
-      send(to, encoder.ack(out, 0, shard, self, highestEpoch, hwm), FollowerEvent.ACK_SENT);
+      // The epoch is read after the batch became durable: see enterEpoch.
+      send(to, encoder.ack(out, 0, shard, self, ackEpoch(), hwm), FollowerEvent.ACK_SENT);
     }
 
     synchronized void resendRequest(RegionId to, long from) {
-      send(to, encoder.resendRequest(out, 0, shard, self, highestEpoch, from), null);
+      send(to, encoder.resendRequest(out, 0, shard, self, ackEpoch(), from), null);
     }
 
     private void send(RegionId to, int length, FollowerEvent onSent) {
