@@ -11,7 +11,7 @@
  * io.tidaldb.api.wal.WalRecordKind}.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package io.tidaldb.api.wal;
 
 import org.osgi.annotation.bundle.Export;

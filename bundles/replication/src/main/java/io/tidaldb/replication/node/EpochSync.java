@@ -4,18 +4,26 @@ import io.tidaldb.api.RegionId;
 import io.tidaldb.api.TidalException;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.replication.shipping.FollowerDb;
 import io.tidaldb.replication.wire.Frame;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A follower's epoch sync with a new leader (the leader-epoch rule of Kafka's KIP-101): wait until
- * the log is quiet, ask the leader where the epoch of the last local batch ends in its log
- * (EPOCH_END_REQUEST, repeated every heartbeat interval until answered), cut the local log there if
- * it is longer ({@link ReplicaState#truncateLog}, state kept), then acknowledge the HWM with the
- * leader's epoch, which makes the leader start shipping at that HWM. Batches are taken only once
- * {@link #synced()}.
+ * A follower's epoch sync with a new leader (the leader-epoch rule of Kafka's KIP-101, iterated as
+ * in KIP-279): wait until the log is quiet, ask the leader where the epoch {@code e} of the last
+ * local batch ends in its log (EPOCH_END_REQUEST, repeated every heartbeat interval until
+ * answered); the leader answers with the largest epoch {@code f <= e} of its log and where that
+ * ends. If {@code f == e}, keep the log below {@code min(durable, leader's end)}: both logs hold
+ * {@code e} from the same first position, so that is where they part. If {@code f < e}, this log
+ * may not hold {@code f} at all (the leader's epochs between two of ours): every local record from
+ * the end of our largest epoch {@code <= f} on is of an epoch in {@code (f, e]}, which the leader
+ * never had, so keep below our end of {@code f} (an epoch change, hence a batch boundary; not below
+ * the leader's end, which need not be one here) and ask again with the new last epoch; each such
+ * round cuts, so the sync ends, and it ends at the true divergence point. Cuts go through {@link
+ * ReplicaState#truncateLog} (state kept). Then acknowledge the HWM with the leader's epoch, which
+ * makes the leader start shipping at that HWM. Batches are taken only once {@link #synced()}.
  *
  * <p>Not thread-safe: the replica's monitor guards every method except {@link #synced()} and {@link
  * #batchAccepted()}, which the delivery thread calls under the {@code feedLock} that a cut also
@@ -35,7 +43,7 @@ final class EpochSync {
   private final ReplicationConfig config;
   private final ShardLog log;
   private final Supplier<ReplicaState> state;
-  private final Object feedLock;
+  private final FollowerDb feedLock;
   private final ControlFrames frames;
   private volatile boolean synced;
   private volatile long batchesSinceSync;
@@ -53,7 +61,7 @@ final class EpochSync {
       ReplicationConfig config,
       ShardLog log,
       Supplier<ReplicaState> state,
-      Object feedLock,
+      FollowerDb feedLock,
       ControlFrames frames) {
     this.shard = shard;
     this.config = config;
@@ -147,14 +155,19 @@ final class EpochSync {
 
   private int finish(RegionId leader) {
     long durable = log.durablePosition();
-    long cut =
-        answerFoundEpoch == requestedLastEpoch
-            ? Math.min(durable, answerEnd)
-            : Math.min(log.endOfEpoch(answerFoundEpoch), answerEnd);
-    if (cut < durable && !cut(leader, cut)) {
-      return 0;
+    boolean exact = answerFoundEpoch == requestedLastEpoch;
+    long keep = exact ? Math.min(durable, answerEnd) : log.endOfEpoch(answerFoundEpoch);
+    if (keep < durable) {
+      if (!cut(leader, keep)) {
+        return 0;
+      }
+      if (!exact) {
+        phase = Phase.WAIT_QUIET; // ask again with the new last epoch (KIP-279)
+        return 1;
+      }
     }
     waitingForStoreLogged = false;
+    feedLock.onSynced();
     phase = Phase.SYNCED;
     synced = true;
     frames.ack(leader, epoch, log.durablePosition());

@@ -199,6 +199,26 @@ class ReplicationNodeTest {
   }
 
   @Test
+  void shouldTakeTheLeadersOlderEpochAfterBeingElectedAndDeposedWithoutWriting() throws Exception {
+    int leader = awaitLeader(0, -1);
+    long first = append(leader, 0, 20);
+    nodes[leader].whenStored(0, first, Durability.ALL).get(STORED.toSeconds(), TimeUnit.SECONDS);
+    int behind = (leader + 1) % 3;
+    // What winning an election and being deposed before writing leaves behind: the log's epoch
+    // raised (advanceEpoch) above that of its records. Its replication restarts too (a bundle
+    // update), so the follower side starts from that log.
+    nodes[behind].close();
+    nodes[behind] = null;
+    long leaderEpoch = nodes[leader].status().get(0).epoch();
+    wals[behind].shard(0).advanceEpoch(leaderEpoch + 5);
+    long last = append(leader, 0, 30);
+    nodes[leader].whenStored(0, last, Durability.QUORUM).get(STORED.toSeconds(), TimeUnit.SECONDS);
+    startNode(behind);
+    awaitIdenticalLogs(0);
+    assertEquals(leaderEpoch, wals[behind].shard(0).lastEpoch(), "the leader's records, its epoch");
+  }
+
+  @Test
   void shouldNeitherLeadNorFollowWithoutAStore() throws Exception {
     nodes[2].close();
     nodes[2] = new ReplicationNode(config(2), wals[2], transport, System::nanoTime);
