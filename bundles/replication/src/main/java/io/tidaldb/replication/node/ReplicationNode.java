@@ -25,6 +25,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
@@ -56,6 +59,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private final ForwardLeader forwarded;
   private final FollowerAppender appender;
   private final Thread agent;
+  private final ExecutorService cuts;
   private final PauseLog pauses;
   private volatile boolean running = true;
   private volatile boolean started;
@@ -100,6 +104,14 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     this.shards = new ShardReplica[wal.shardCount()];
     this.pauses = new PauseLog(config.self());
     this.appender = new FollowerAppender(config.self(), drops);
+    this.cuts =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "tidal-cut-" + config.self());
+              t.setDaemon(true);
+              return t;
+            });
+    Executor cutter = task -> cuts.execute(() -> runCut(task));
     // Frames that arrive before the constructor ends are dropped (see onFrame): senders resend.
     this.endpoint = transport.open(config.self(), this::onFrame);
     this.forwards =
@@ -109,9 +121,11 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       long now = clock.getAsLong();
       for (int i = 0; i < shards.length; i++) {
         shards[i] =
-            new ShardReplica(i, config, wal.shard(i), endpoint, state::get, drops, appender, now);
+            new ShardReplica(
+                i, config, wal.shard(i), endpoint, state::get, drops, appender, cutter, now);
       }
     } catch (RuntimeException e) {
+      cuts.shutdown();
       forwarded.close();
       appender.close();
       endpoint.close();
@@ -245,6 +259,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    cuts.shutdown(); // a cut still running ends on its own (not interrupted mid-snapshot)
     forwards.close();
     forwarded.close();
     appender.close();
@@ -291,6 +306,15 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       if (f.type() != FrameDescriptor.WAL_BATCH) {
         wake(); // an ACK may open the window, a resend request or leadership frame asks for work
       }
+    }
+  }
+
+  /** Runs a shard's log cut on {@code tidal-cut-<region>}, then wakes the replication thread. */
+  private void runCut(Runnable cut) {
+    try {
+      cut.run();
+    } finally {
+      wake();
     }
   }
 

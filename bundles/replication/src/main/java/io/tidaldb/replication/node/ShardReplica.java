@@ -27,6 +27,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 
 /**
@@ -43,7 +44,8 @@ import java.util.function.Supplier;
  * <p>Threads: the replication thread calls {@link #doWork}; the transport's delivery thread calls
  * {@link #onFrame}; store threads call {@link #checkLeader} and {@link #whenStored}. Leadership,
  * shippers and sync state are guarded by this object's monitor; WAL batches are handled under the
- * {@link FollowerDb}'s monitor, which a log cut also holds.
+ * {@link FollowerDb}'s monitor. A log cut runs on the region's cut thread ({@link LogCut}), holding
+ * neither.
  */
 final class ShardReplica implements LeadershipListener, FollowerAppender.Target {
 
@@ -74,6 +76,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
       Supplier<ReplicaState> state,
       DropCounters drops,
       FollowerAppender appender,
+      Executor cutter,
       long nowNanos) {
     this.shard = shard;
     this.config = config;
@@ -85,7 +88,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     this.frames = new LeadershipFrames(shard, endpoint);
     this.follower = new FollowerDb(log, endpoint);
     this.control = new ControlFrames(shard, endpoint);
-    this.sync = new EpochSync(shard, config, log, state, follower, control);
+    this.sync = new EpochSync(shard, config, log, state, follower, control, cutter);
     this.leaderSide = new LeaderSide(shard, config, log, endpoint);
     this.leadership =
         new ShardLeadership(
@@ -229,6 +232,9 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   private int activateLeader() {
     if (log.nextPosition() != log.durablePosition()) {
       return 0; // replicated batches still pending: the log takes one feed at a time
+    }
+    if (sync.cutInFlight()) {
+      return 0; // a cut of the log as a follower has not ended: lead once it has
     }
     long e = pendingLeaderEpoch;
     pendingLeaderEpoch = -1;

@@ -94,7 +94,8 @@ final class EpochSyncHarness implements AutoCloseable {
           return follower.truncateFrom(position);
         };
     EpochSync sync =
-        new EpochSync(0, config, follower, () -> store, db, new ControlFrames(0, endpoint));
+        new EpochSync(
+            0, config, follower, () -> store, db, new ControlFrames(0, endpoint), Runnable::run);
     sync.begin(LEADER_EPOCH);
     int requests = 0;
     long now = 0;
