@@ -51,6 +51,7 @@ final class BatchHandoff {
   private boolean committerParked; // guarded
   private final ShardLifecycle lifecycle = new ShardLifecycle(); // guarded
   private volatile long epoch;
+  private long recordsEpoch; // guarded: the epoch of the last record taken into the log
 
   BatchHandoff(
       int shard,
@@ -58,13 +59,15 @@ final class BatchHandoff {
       WalMetrics metrics,
       FeedGuard feed,
       long nextPosition,
-      long epoch) {
+      long epoch,
+      long recordsEpoch) {
     this.shard = shard;
     this.feed = feed;
     this.config = config;
     this.policy = new GroupCommitPolicy(config.maxBatchBytes(), config.groupCommitDelayNanos());
     this.nextPosition = nextPosition;
     this.epoch = epoch;
+    this.recordsEpoch = recordsEpoch;
     this.pending = new PendingBatch(config.maxBatchBytes());
     pending.reset(nextPosition);
     this.roomWaits = new RoomWaits(lock, shard, config, metrics, this::wakeCommitter);
@@ -119,7 +122,8 @@ final class BatchHandoff {
 
   /**
    * Takes a checked replicated batch: once the pending buffer is empty and the {@link FeedGuard}
-   * allows it, copies it in, moves the next position to its end and the epoch up to its epoch.
+   * allows it, copies it in, moves the next position to its end, notes its epoch as the last
+   * record's and raises the log's epoch to it if below.
    *
    * @param batch a little-endian view bounding exactly one checked batch
    * @return the position after the batch
@@ -133,7 +137,7 @@ final class BatchHandoff {
       long deadline = 0;
       while (true) {
         lifecycle.checkOpen();
-        feed.replicated(nextPosition, epoch, first, batchEpoch, count);
+        feed.replicated(nextPosition, recordsEpoch, first, batchEpoch, count);
         if (pending.count == 0) {
           break;
         }
@@ -147,7 +151,8 @@ final class BatchHandoff {
       PendingBatch p = pending;
       p.fillReplicated(batch);
       feed.accepted();
-      epoch = batchEpoch;
+      recordsEpoch = batchEpoch;
+      epoch = Math.max(epoch, batchEpoch);
       long end = first + count;
       NEXT_POSITION.setRelease(this, end);
       wakeCommitter();
@@ -160,16 +165,19 @@ final class BatchHandoff {
    * taken and the commit thread takes no batch meanwhile: checks that the log is open and that
    * every appended record is durable (then the commit thread is idle), runs {@code cut}, which
    * removes the records from the files and rewinds the durable position, and continues the
-   * positions and the pending buffer at {@code position}. The epoch stays; the {@link FeedGuard}
-   * needs no reset, as nothing is pending afterwards either.
+   * positions and the pending buffer at {@code position}. The epoch stays; the epoch of the last
+   * record is read again from the cut {@code epochs}; the {@link FeedGuard} needs no reset, as
+   * nothing is pending afterwards either.
    *
    * @param position the first position to remove
    * @param durability the shard's durable position
+   * @param epochs the shard's epoch history, cut by {@code cut}
    * @param cut removes the records, returns how many
    * @return what {@code cut} returned
    * @throws InvalidArgumentException if appended records are not yet durable
    */
-  long truncateFrom(long position, DurabilityTracker durability, LongUnaryOperator cut) {
+  long truncateFrom(
+      long position, DurabilityTracker durability, EpochHistory epochs, LongUnaryOperator cut) {
     synchronized (lock) {
       lifecycle.checkOpen();
       long durable = durability.durable();
@@ -188,6 +196,7 @@ final class BatchHandoff {
                 + "); truncate only once every append is durable; log unchanged");
       }
       long removed = cut.applyAsLong(position);
+      recordsEpoch = epochs.lastEpoch(position);
       pending.reset(position);
       NEXT_POSITION.setRelease(this, position);
       return removed;
@@ -270,6 +279,9 @@ final class BatchHandoff {
           p.trigger = trigger;
           if (!p.replicated) {
             p.epoch = epoch;
+            if (p.count > 0) {
+              recordsEpoch = epoch;
+            }
           }
           spare.reset(nextPosition);
           pending = spare;

@@ -6,8 +6,13 @@ import io.tidaldb.api.InvalidArgumentException;
  * Which source feeds a shard's log, local appends or replicated batches, and the refusals that keep
  * them apart and in order. A source may take over only once everything the other one appended is
  * durable; a replicated batch must continue the log's positions exactly and must not carry an epoch
- * below the log's (a deposed leader is fenced, invariant I5). Every refusal names the values and
- * changes nothing. Called holding the {@link BatchHandoff}'s monitor.
+ * below that of the log's last record (epochs only grow along a log, so {@code (epoch, position)}
+ * names one record: the log-matching property). This fences on the records, not on {@link
+ * io.tidaldb.api.wal.ShardLog#epoch()}, which {@code advanceEpoch} raises before any record of that
+ * epoch exists: a region elected and deposed before writing must still take its new leader's
+ * batches of older epochs. A deposed leader's batches are fenced by replication (invariant I5).
+ * Every refusal names the values and changes nothing. Called holding the {@link BatchHandoff}'s
+ * monitor.
  */
 final class FeedGuard {
   private final int shard;
@@ -43,7 +48,8 @@ final class FeedGuard {
    * Allows a replicated batch, or refuses it. Does not switch the feed: call {@link #accepted} once
    * the batch is taken.
    */
-  void replicated(long nextPosition, long epoch, long firstPosition, long batchEpoch, int count) {
+  void replicated(
+      long nextPosition, long recordsEpoch, long firstPosition, long batchEpoch, int count) {
     if (firstPosition != nextPosition) {
       String kind = firstPosition < nextPosition ? "duplicate" : "gap";
       throw new InvalidArgumentException(
@@ -62,14 +68,14 @@ final class FeedGuard {
               + batchEpoch
               + "); log unchanged");
     }
-    if (batchEpoch < epoch) {
+    if (batchEpoch < recordsEpoch) {
       throw new InvalidArgumentException(
           "epoch",
           batchEpoch,
-          "stale: shard "
+          "stale: the last record of shard "
               + shard
-              + " is at epoch "
-              + epoch
+              + " has epoch "
+              + recordsEpoch
               + ", batch at position "
               + firstPosition
               + " carries epoch "

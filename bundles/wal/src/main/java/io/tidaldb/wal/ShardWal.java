@@ -67,7 +67,8 @@ final class ShardWal implements ShardLog {
             metrics,
             new FeedGuard(shard, durability),
             recovered.nextPosition(),
-            recovered.epoch());
+            recovered.epoch(),
+            recovered.epochs().lastEpoch(recovered.nextPosition()));
     this.writer =
         new SegmentWriter(config.directory(), shard, config.segmentBytes(), segments, metrics);
     this.epochs = recovered.epochs();
@@ -239,7 +240,7 @@ final class ShardWal implements ShardLog {
   public long truncateFrom(long position) {
     synchronized (truncations) {
       long end = durability.durable();
-      long removed = handoff.truncateFrom(position, durability, this::cut);
+      long removed = handoff.truncateFrom(position, durability, epochs, this::cut);
       if (removed > 0) {
         cutEnd = Math.max(cutEnd, end);
       }

@@ -104,6 +104,40 @@ class ReplicatedRefusalTest {
   }
 
   @Test
+  void shouldRefuseABatchBelowTheLastRecordsEpochAlthoughTheLogsEpochWasRaised() {
+    follower.advanceEpoch(9);
+    ByteBuffer stale = resealed(shipped.get(2), b -> b.putLong(BatchDescriptor.EPOCH_OFFSET, 3));
+    assertRefused(stale, "stale", "has epoch 4", "carries epoch 3");
+  }
+
+  @Test
+  void shouldTakeTheNewLeadersOlderEpochAfterBeingElectedAndDeposedWithoutWriting() {
+    // elected leader of epoch 9 while behind (advanceEpoch, no record of 9), then deposed: the new
+    // leader of a later epoch ships the epoch-4 records this log lacks
+    follower.advanceEpoch(9);
+    follow(follower, shipped.subList(2, 4));
+    assertEquals(end(shipped.get(3)), follower.durablePosition());
+    assertEquals(4, follower.lastEpoch());
+    assertEquals(9, follower.epoch(), "the log's epoch never goes down");
+  }
+
+  @Test
+  void shouldTakeAnOlderEpochThanTheCutSuffixHad() {
+    // the follower holds [e4: 0..10)[e6: 10..15); its new leader's log continues at 10 with e5
+    follow(
+        follower,
+        List.of(resealed(shipped.get(2), b -> b.putLong(BatchDescriptor.EPOCH_OFFSET, 6))));
+    assertEquals(6, follower.lastEpoch());
+    assertEquals(5, follower.truncateFrom(10));
+    assertEquals(4, follower.lastEpoch());
+    follow(
+        follower,
+        List.of(resealed(shipped.get(2), b -> b.putLong(BatchDescriptor.EPOCH_OFFSET, 5))));
+    assertEquals(15, follower.durablePosition());
+    assertEquals(5, follower.lastEpoch());
+  }
+
+  @Test
   void shouldRefuseBatchOfAnotherShard() {
     ByteBuffer other = resealed(shipped.get(2), b -> b.putInt(BatchDescriptor.SHARD_OFFSET, 5));
     assertRefused(other, "belongs to shard 5, not 0");

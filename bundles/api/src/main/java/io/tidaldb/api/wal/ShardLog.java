@@ -103,9 +103,13 @@ public interface ShardLog {
    * <p>Everything is checked before the batch is accepted: the header (magic, format version,
    * flags, length, CRC32C), the shard, a record count of at least 1 and a payload of exactly that
    * many well-formed records, {@code firstPosition == }{@link #nextPosition()} (gaps and duplicates
-   * are the caller's to handle), an epoch of at least {@link #epoch()} (a deposed leader's batches
-   * are fenced), and that no local append is still pending. A refusal names the values involved and
-   * leaves the log unchanged and serving.
+   * are the caller's to handle), an epoch of at least that of the log's last record (epochs only
+   * grow along a log, so {@code (epoch, position)} names one record), and that no local append is
+   * still pending. Since 1.3.0 the check is against the last record, not {@link #epoch()}: {@link
+   * #advanceEpoch} raises that before any record of the epoch exists, and a region elected and
+   * deposed before writing must still take its new leader's batches of older epochs. Fencing a
+   * deposed leader's batches is the caller's (replication's) job. A refusal names the values
+   * involved and leaves the log unchanged and serving.
    *
    * <p>A shard log is fed by one source at a time: replicated batches are refused while locally
    * appended records are not yet durable, and local appends are refused, with an {@link
@@ -118,7 +122,7 @@ public interface ShardLog {
    * @return the position after the batch ({@code firstPosition + recordCount})
    * @throws io.tidaldb.api.InvalidArgumentException if the batch is malformed, of another shard,
    *     larger than this log's batch limit, does not start at {@link #nextPosition()}, carries an
-   *     epoch below {@link #epoch()}, or local appends are pending
+   *     epoch below that of the log's last record, or local appends are pending
    * @throws io.tidaldb.api.UnavailableException if the log is closed or failed, or no room appears
    *     within the append timeout
    */

@@ -1,25 +1,37 @@
 package io.tidaldb.replication.node;
 
 import io.tidaldb.api.RegionId;
-import io.tidaldb.api.TidalException;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.replication.shipping.FollowerDb;
 import io.tidaldb.replication.wire.Frame;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A follower's epoch sync with a new leader (the leader-epoch rule of Kafka's KIP-101): wait until
- * the log is quiet, ask the leader where the epoch of the last local batch ends in its log
- * (EPOCH_END_REQUEST, repeated every heartbeat interval until answered), cut the local log there if
- * it is longer ({@link ReplicaState#truncateLog}, state kept), then acknowledge the HWM with the
- * leader's epoch, which makes the leader start shipping at that HWM. Batches are taken only once
- * {@link #synced()}.
+ * A follower's epoch sync with a new leader (the leader-epoch rule of Kafka's KIP-101, iterated as
+ * in KIP-279): wait until the log is quiet, ask the leader where the epoch {@code e} of the last
+ * local batch ends in its log (EPOCH_END_REQUEST, repeated every heartbeat interval until
+ * answered); the leader answers with the largest epoch {@code f <= e} of its log and where that
+ * ends. If {@code f == e}, keep the log below {@code min(durable, leader's end)}: both logs hold
+ * {@code e} from the same first position, so that is where they part. If {@code f < e}, this log
+ * may not hold {@code f} at all (the leader's epochs between two of ours): every local record from
+ * the end of our largest epoch {@code <= f} on is of an epoch in {@code (f, e]}, which the leader
+ * never had, so keep below our end of {@code f} (an epoch change, hence a batch boundary; not below
+ * the leader's end, which need not be one here) and ask again with the new last epoch; each such
+ * round cuts, so the sync ends, and it ends at the true divergence point. Cuts go through {@link
+ * ReplicaState#truncateLog} (state kept). Then acknowledge the HWM with the leader's epoch, which
+ * makes the leader start shipping at that HWM. Batches are taken only once {@link #synced()}.
+ *
+ * <p>A cut runs off the replication thread ({@link LogCut}): the shard waits in {@code CUTTING} and
+ * its later rounds poll the cut's outcome, then go on (ask again, or ack), while every other
+ * shard's heartbeats, votes and acks keep flowing. A sync restarted or stopped meanwhile goes on
+ * once the cut has ended; {@link #cutInFlight()} keeps the region from starting to lead until then.
  *
  * <p>Not thread-safe: the replica's monitor guards every method except {@link #synced()} and {@link
- * #batchAccepted()}, which the delivery thread calls under the {@code feedLock} that a cut also
- * holds.
+ * #batchAccepted()}, which the follower append thread calls under the {@code feedLock}.
  */
 final class EpochSync {
   private static final Logger LOG = LoggerFactory.getLogger(EpochSync.class);
@@ -28,6 +40,7 @@ final class EpochSync {
     NONE,
     WAIT_QUIET,
     REQUESTED,
+    CUTTING,
     SYNCED
   }
 
@@ -35,8 +48,9 @@ final class EpochSync {
   private final ReplicationConfig config;
   private final ShardLog log;
   private final Supplier<ReplicaState> state;
-  private final Object feedLock;
+  private final FollowerDb feedLock;
   private final ControlFrames frames;
+  private final LogCut cut;
   private volatile boolean synced;
   private volatile long batchesSinceSync;
   private Phase phase = Phase.NONE;
@@ -47,20 +61,23 @@ final class EpochSync {
   private long answerFoundEpoch;
   private long answerEnd;
   private boolean waitingForStoreLogged;
+  private boolean cutExact;
 
   EpochSync(
       int shard,
       ReplicationConfig config,
       ShardLog log,
       Supplier<ReplicaState> state,
-      Object feedLock,
-      ControlFrames frames) {
+      FollowerDb feedLock,
+      ControlFrames frames,
+      Executor cutter) {
     this.shard = shard;
     this.config = config;
     this.log = log;
     this.state = state;
     this.feedLock = feedLock;
     this.frames = frames;
+    this.cut = new LogCut(shard, cutter, feedLock);
   }
 
   /** Starts syncing with the leader of {@code leaderEpoch}. */
@@ -80,7 +97,7 @@ final class EpochSync {
 
   /** Stops taking batches until the sync is redone (the store was detached). */
   void pause() {
-    if (phase == Phase.SYNCED || phase == Phase.REQUESTED) {
+    if (phase == Phase.SYNCED || phase == Phase.REQUESTED || phase == Phase.CUTTING) {
       synced = false;
       phase = Phase.WAIT_QUIET;
     }
@@ -96,8 +113,17 @@ final class EpochSync {
     batchesSinceSync++;
   }
 
+  /** Whether a log cut has not ended yet (the region must not start to lead meanwhile). */
+  boolean cutInFlight() {
+    return cut.inFlight();
+  }
+
   /** Does the next step towards being synced with {@code leader}; returns the work done. */
   int step(RegionId leader, long nowNanos) {
+    if (cut.inFlight()) {
+      LogCut.Outcome o = cut.poll();
+      return o == null ? 0 : afterCut(leader, o);
+    }
     if (leader == null || phase == Phase.NONE || phase == Phase.SYNCED) {
       return 0;
     }
@@ -147,14 +173,16 @@ final class EpochSync {
 
   private int finish(RegionId leader) {
     long durable = log.durablePosition();
-    long cut =
-        answerFoundEpoch == requestedLastEpoch
-            ? Math.min(durable, answerEnd)
-            : Math.min(log.endOfEpoch(answerFoundEpoch), answerEnd);
-    if (cut < durable && !cut(leader, cut)) {
-      return 0;
+    boolean exact = answerFoundEpoch == requestedLastEpoch;
+    long keep = exact ? Math.min(durable, answerEnd) : log.endOfEpoch(answerFoundEpoch);
+    if (keep < durable) {
+      return startCut(leader, keep, exact);
     }
-    waitingForStoreLogged = false;
+    return synced(leader);
+  }
+
+  private int synced(RegionId leader) {
+    feedLock.onSynced();
     phase = Phase.SYNCED;
     synced = true;
     frames.ack(leader, epoch, log.durablePosition());
@@ -168,8 +196,8 @@ final class EpochSync {
     return 1;
   }
 
-  /** Cuts the log at {@code cut} through the store; false if it must be tried again later. */
-  private boolean cut(RegionId leader, long cut) {
+  /** Starts cutting the log at {@code keep} through the store, unless none is attached yet. */
+  private int startCut(RegionId leader, long keep, boolean exact) {
     ReplicaState store = state.get();
     if (store == null) {
       if (!waitingForStoreLogged) {
@@ -177,30 +205,40 @@ final class EpochSync {
         LOG.warn(
             "shard {}: must cut the log at {} to follow {} in epoch {}; waiting for the store",
             shard,
-            cut,
+            keep,
             leader,
             epoch);
       }
-      return false;
+      return 0;
     }
-    try {
-      long removed;
-      synchronized (feedLock) {
-        removed = store.truncateLog(shard, cut, epoch);
-      }
+    waitingForStoreLogged = false;
+    phase = Phase.CUTTING;
+    cutExact = exact;
+    cut.start(store, keep, epoch);
+    return 1;
+  }
+
+  /** Goes on once the cut has ended: ask again (KIP-279), ack, or retry a failed cut. */
+  private int afterCut(RegionId leader, LogCut.Outcome o) {
+    if (o.failure() != null) {
+      LOG.error("shard {}: cannot cut the log at {}; retrying", shard, o.position(), o.failure());
+    } else {
       LOG.warn(
           "shard {}: cut {} records at position {} that the log of {} (epoch {}) does not have;"
               + " their effect stays in this region's state",
           shard,
-          removed,
-          cut,
+          o.removed(),
+          o.position(),
           leader,
           epoch);
-      return true;
-    } catch (TidalException e) {
-      LOG.error("shard {}: cannot cut the log at {}: {}; retrying", shard, cut, e.getMessage());
-      phase = Phase.WAIT_QUIET;
-      return false;
     }
+    if (phase != Phase.CUTTING) {
+      return 1; // the sync was restarted or stopped meanwhile: it goes on from its new phase
+    }
+    if (o.failure() != null || !cutExact || leader == null) {
+      phase = Phase.WAIT_QUIET; // ask again with the new last epoch (KIP-279), or cut again
+      return 1;
+    }
+    return synced(leader);
   }
 }

@@ -25,6 +25,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
@@ -57,6 +60,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private final ForwardLeader forwarded;
   private final FollowerAppender appender;
   private final Thread agent;
+  private final ExecutorService cuts;
   private final PauseLog pauses;
   private volatile boolean running = true;
   private volatile boolean started;
@@ -94,6 +98,14 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     this.shards = new ShardReplica[wal.shardCount()];
     this.pauses = new PauseLog(config.self());
     this.appender = new FollowerAppender(config.self(), drops);
+    this.cuts =
+        Executors.newSingleThreadExecutor(
+            r -> {
+              Thread t = new Thread(r, "tidal-cut-" + config.self());
+              t.setDaemon(true);
+              return t;
+            });
+    Executor cutter = task -> cuts.execute(() -> runCut(task));
     // Frames that arrive before the constructor ends are dropped (see onFrame): senders resend.
     TransportEndpoint raw = transport.open(config.self(), this::onFrame);
     WatchedEndpoint watched = new WatchedEndpoint(raw);
@@ -112,9 +124,11 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       for (int i = 0; i < shards.length; i++) {
         shards[i] =
             new ShardReplica(
-                i, this.config, wal.shard(i), endpoint, state::get, drops, appender, forwards, now);
+                i, this.config, wal.shard(i), endpoint, state::get, drops, appender, forwards, cutter,
+                now);
       }
     } catch (RuntimeException e) {
+      cuts.shutdown();
       forwarded.close();
       appender.close();
       endpoint.close();
@@ -250,6 +264,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    cuts.shutdown(); // a cut still running ends on its own (not interrupted mid-snapshot)
     forwards.close();
     forwarded.close();
     appender.close();
@@ -296,6 +311,15 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       if (f.type() != FrameDescriptor.WAL_BATCH) {
         wake(); // an ACK may open the window, a resend request or leadership frame asks for work
       }
+    }
+  }
+
+  /** Runs a shard's log cut on {@code tidal-cut-<region>}, then wakes the replication thread. */
+  private void runCut(Runnable cut) {
+    try {
+      cut.run();
+    } finally {
+      wake();
     }
   }
 

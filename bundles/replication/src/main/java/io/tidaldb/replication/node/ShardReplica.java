@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -46,7 +47,8 @@ import org.slf4j.LoggerFactory;
  * <p>Threads: the replication thread calls {@link #doWork}; the transport's delivery thread calls
  * {@link #onFrame}; store threads call {@link #checkLeader} and {@link #whenStored}. Leadership,
  * shippers and sync state are guarded by this object's monitor; WAL batches are handled under the
- * {@link FollowerDb}'s monitor, which a log cut also holds.
+ * {@link FollowerDb}'s monitor. A log cut runs on the region's cut thread ({@link LogCut}), holding
+ * neither.
  */
 final class ShardReplica implements LeadershipListener, FollowerAppender.Target {
   private static final Logger LOG = LoggerFactory.getLogger(ShardReplica.class);
@@ -81,6 +83,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
       DropCounters drops,
       FollowerAppender appender,
       ForwardOrigin forwards,
+      Executor cutter,
       long nowNanos) {
     this.shard = shard;
     this.config = config;
@@ -93,7 +96,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     this.frames = new LeadershipFrames(shard, endpoint);
     this.follower = new FollowerDb(log, endpoint);
     this.control = new ControlFrames(shard, endpoint);
-    this.sync = new EpochSync(shard, config, log, state, follower, control);
+    this.sync = new EpochSync(shard, config, log, state, follower, control, cutter);
     this.leaderSide = new LeaderSide(shard, config, log, endpoint);
     this.leadership =
         new ShardLeadership(
@@ -285,6 +288,9 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   private int activateLeader() {
     if (log.nextPosition() != log.durablePosition()) {
       return 0; // replicated batches still pending: the log takes one feed at a time
+    }
+    if (sync.cutInFlight()) {
+      return 0; // a cut of the log as a follower has not ended: lead once it has
     }
     long e = pendingLeaderEpoch;
     pendingLeaderEpoch = -1;

@@ -27,7 +27,11 @@ import org.slf4j.LoggerFactory;
  *       and the current durable HWM is re-acked.
  *   <li>A batch starting above it is a gap: dropped, and RESEND_REQUEST(nextPosition) is sent (once
  *       per position: if that request is lost, the leader's ack timeout rewinds it).
- *   <li>A batch of an epoch below the highest seen for the shard is rejected (I5).
+ *   <li>A batch of an epoch below that of the last batch taken is rejected (epochs only grow along
+ *       a log; a deposed leader's batches are fenced before they get here, by the node, which takes
+ *       batches only from the known leader and only after the epoch sync, I5). The epoch sync calls
+ *       {@link #onSynced} once done (it may have cut the log), so that the fence is the epoch of
+ *       the log's last record again and the leader's older epochs are taken.
  *   <li>A malformed batch (short or foreign header, another shard, an epoch other than its frame's)
  *       or one the log refuses (CRC mismatch, truncated or malformed payload) is dropped, and
  *       RESEND_REQUEST(nextPosition) is sent, once per position like a gap's.
@@ -71,7 +75,7 @@ public final class FollowerDb {
     this.endpoint = Objects.requireNonNull(endpoint, "endpoint");
     this.shard = log.shard();
     this.self = endpoint.local().value();
-    this.highestEpoch = log.epoch();
+    this.highestEpoch = log.lastEpoch(); // not log.epoch(): advanceEpoch raises it without records
   }
 
   /**
@@ -163,6 +167,14 @@ public final class FollowerDb {
                 commitOutbox.ack(from, log.durablePosition());
               }
             });
+  }
+
+  /**
+   * Resets the fence to the epoch of the log's last durable record: the epoch sync is done (it may
+   * have cut the log, removing batches of higher epochs). Call while the log is quiet.
+   */
+  public synchronized void onSynced() {
+    highestEpoch = log.lastEpoch();
   }
 
   /**

@@ -32,6 +32,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
@@ -77,6 +79,12 @@ class ReplicationNodeTest {
   private final AtomicLong clockJump = new AtomicLong();
   private Duration durabilityTimeout = STORED;
 
+  /** The region whose store's log cuts block until {@link #cutRelease} (-1: none). */
+  private volatile int blockedCuts = -1;
+
+  private final CountDownLatch cutEntered = new CountDownLatch(1);
+  private final CountDownLatch cutRelease = new CountDownLatch(1);
+
   @BeforeEach
   void start(TestInfo test) {
     if (test.getTestMethod()
@@ -98,6 +106,7 @@ class ReplicationNodeTest {
 
   @AfterEach
   void stop() {
+    cutRelease.countDown();
     for (int i = 0; i < 3; i++) {
       if (nodes[i] != null) {
         nodes[i].close();
@@ -196,6 +205,60 @@ class ReplicationNodeTest {
     awaitIdenticalLogs(0);
     assertEquals(1, cuts.get(), "the deposed leader cut its suffix once");
     assertEquals(after + 1, wals[old].shard(0).durablePosition());
+  }
+
+  @Test
+  void shouldTakeTheLeadersOlderEpochAfterBeingElectedAndDeposedWithoutWriting() throws Exception {
+    int leader = awaitLeader(0, -1);
+    long first = append(leader, 0, 20);
+    nodes[leader].whenStored(0, first, Durability.ALL).get(STORED.toSeconds(), TimeUnit.SECONDS);
+    int behind = (leader + 1) % 3;
+    // What winning an election and being deposed before writing leaves behind: the log's epoch
+    // raised (advanceEpoch) above that of its records. Its replication restarts too (a bundle
+    // update), so the follower side starts from that log.
+    nodes[behind].close();
+    nodes[behind] = null;
+    long leaderEpoch = nodes[leader].status().get(0).epoch();
+    wals[behind].shard(0).advanceEpoch(leaderEpoch + 5);
+    long last = append(leader, 0, 30);
+    nodes[leader].whenStored(0, last, Durability.QUORUM).get(STORED.toSeconds(), TimeUnit.SECONDS);
+    startNode(behind);
+    awaitIdenticalLogs(0);
+    assertEquals(leaderEpoch, wals[behind].shard(0).lastEpoch(), "the leader's records, its epoch");
+  }
+
+  @Test
+  void shouldKeepTheOtherShardsGoingWhileALogCutBlocks() throws Exception {
+    int old = storeAtLeader(0, -1, 50, Durability.ALL);
+    for (int i = 0; i < 3; i++) {
+      if (i != old) {
+        transport.cut(REGIONS.get(old), REGIONS.get(i));
+      }
+    }
+    appendRaw(wals[old].shard(0), 20); // accepted at LOCAL, never shipped: cut once healed
+    int next = storeAtLeader(0, old, 30, Durability.QUORUM);
+    long after = wals[next].shard(0).durablePosition() - 1;
+    blockedCuts = old;
+    transport.healAll();
+    assertTrue(cutEntered.await(DEADLINE.toSeconds(), TimeUnit.SECONDS), "the cut has begun");
+
+    // While the deposed leader's cut of shard 0 blocks, shard 1 must go on with it: if another
+    // region leads shard 1, that one stops, so the two left (one of them cutting) must elect a
+    // leader of shard 1 and store a QUORUM write there.
+    int leader1 = awaitLeader(1, -1);
+    int gone = -1;
+    if (leader1 != old) {
+      gone = leader1;
+      nodes[gone].close();
+      nodes[gone] = null;
+    }
+    storeAtLeader(1, gone, 10, Durability.QUORUM);
+    assertEquals(0, cuts.get(), "the cut still blocks");
+
+    cutRelease.countDown();
+    await().atMost(DEADLINE).until(() -> wals[old].shard(0).durablePosition() == after + 1);
+    assertEquals(1, cuts.get(), "the deposed leader cut its suffix once");
+    assertEquals(batches(wals[next].shard(0)), batches(wals[old].shard(0)));
   }
 
   @Test
@@ -311,9 +374,24 @@ class ReplicationNodeTest {
     WalEngine wal = wals[i];
     nodes[i].attach(
         (shard, position, fenceEpoch) -> {
+          if (blockedCuts == i) {
+            blockCut();
+          }
           cuts.incrementAndGet();
           return wal.shard(shard).truncateFrom(position);
         });
+  }
+
+  /** A slow store: the cut's snapshot takes until the test releases it. */
+  private void blockCut() {
+    cutEntered.countDown();
+    try {
+      if (!cutRelease.await(DEADLINE.toSeconds() * 6, TimeUnit.SECONDS)) {
+        throw new AssertionError("the blocked cut was never released");
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   /** Waits until one running region other than {@code not} leads {@code shard}; returns it. */
@@ -338,6 +416,26 @@ class ReplicationNodeTest {
               return false;
             });
     return found[0];
+  }
+
+  /**
+   * Appends {@code n} records at the leader of {@code shard} (other than {@code not}) and waits
+   * until they are stored at {@code level}; on a lost leadership (a lease can expire on a loaded
+   * machine) appends again at the next leader. Returns the leader that stored them.
+   */
+  private int storeAtLeader(int shard, int not, int n, Durability level) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      int leader = awaitLeader(shard, not);
+      try {
+        long last = append(leader, shard, n);
+        nodes[leader].whenStored(shard, last, level).get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        return leader;
+      } catch (NotLeaderException | ExecutionException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+      }
+    }
   }
 
   /** Appends as the store does on a leader: check leadership, then append and await local. */

@@ -1,0 +1,76 @@
+package io.tidaldb.replication.node;
+
+import io.tidaldb.api.replication.ReplicaState;
+import java.util.concurrent.Executor;
+
+/**
+ * One shard's log cut ({@link ReplicaState#truncateLog}), run off the replication thread: the store
+ * writes a whole snapshot under the shard's locks, which can take long, and on the replication
+ * thread (or holding the replica's monitor, which the delivery thread also needs) it stalled every
+ * shard of the region: heartbeats, votes, acks, so its leaders failed over meanwhile. The epoch
+ * sync starts the cut and polls for its outcome on later rounds; the executor wakes the replication
+ * thread when a cut ends.
+ *
+ * <p>Replicated batches: the sync is not synced while a cut runs, so the follower append thread
+ * drops them (it checks under the feed lock). The cut first passes through that lock once, so that
+ * a batch whose append began before the sync left the synced state is taken before the cut; it does
+ * not hold the lock while cutting, so the append thread, shared by every shard, never waits for a
+ * cut.
+ *
+ * <p>Not thread-safe: the replica's monitor guards {@link #start}, {@link #inFlight} and {@link
+ * #poll}; the outcome is handed over through a volatile field.
+ */
+final class LogCut {
+  /** How a cut ended: the records removed, or the failure. */
+  record Outcome(long position, long removed, Throwable failure) {}
+
+  private final int shard;
+  private final Executor cutter;
+  private final Object feedLock;
+  private volatile Outcome outcome;
+  private boolean inFlight;
+
+  LogCut(int shard, Executor cutter, Object feedLock) {
+    this.shard = shard;
+    this.cutter = cutter;
+    this.feedLock = feedLock;
+  }
+
+  /** Whether a cut was started and its outcome not yet polled. */
+  boolean inFlight() {
+    return inFlight;
+  }
+
+  /** Starts cutting the log at {@code position} for the leader of {@code fenceEpoch}. */
+  void start(ReplicaState store, long position, long fenceEpoch) {
+    outcome = null;
+    inFlight = true;
+    try {
+      cutter.execute(() -> outcome = run(store, position, fenceEpoch));
+    } catch (RuntimeException e) {
+      inFlight = false; // the executor is shut down: the node is closing
+      throw e;
+    }
+  }
+
+  /** Returns the outcome of the cut in flight once it has ended (once), else null. */
+  Outcome poll() {
+    Outcome o = outcome;
+    if (o != null) {
+      outcome = null;
+      inFlight = false;
+    }
+    return o;
+  }
+
+  private Outcome run(ReplicaState store, long position, long fenceEpoch) {
+    try {
+      synchronized (feedLock) {
+        // a barrier, not a critical section: see the class comment
+      }
+      return new Outcome(position, store.truncateLog(shard, position, fenceEpoch), null);
+    } catch (RuntimeException | Error e) {
+      return new Outcome(position, 0, e);
+    }
+  }
+}
