@@ -74,7 +74,12 @@ class VoteDuringAppendTest {
     DropCounters drops = new DropCounters(B);
     appender = new FollowerAppender(B, drops);
     ReplicationConfig configB = ReplicationConfig.defaults(B, REGIONS, dir.resolve("epochs-b"));
-    replicaB = new ShardReplica(SHARD, configB, logB, sentByB, () -> cutter, drops, appender, now);
+    ForwardOrigin forwards =
+        new ForwardOrigin(B, sentByB, drops, configB.durabilityTimeout().toNanos(), 1);
+    replicaB =
+        new ShardReplica(
+            SHARD, configB, logB, sentByB, () -> cutter, drops, appender, forwards, Runnable::run,
+            now);
     ReplicationConfig configA = ReplicationConfig.defaults(A, REGIONS, dir.resolve("epochs-a"));
     leaderA = new LeaderSide(SHARD, configA, logA, new Capture(A));
   }
