@@ -182,4 +182,57 @@ class DistributionIT {
       assertEquals(0, node.awaitExit(), node.output());
     }
   }
+
+  @Test
+  void shouldRefuseALostWalUntilTheOperatorRestoresItOrMovesTheSnapshotsAside() throws Exception {
+    try (RunningNode node = RunningNode.start(home, "--console")) {
+      node.awaitCommands();
+      node.command("tidal:signal default view 42 1.5");
+      node.awaitOutput("ok: durable");
+      node.command("stop 0");
+      assertEquals(0, node.awaitExit(), node.output()); // a clean stop writes snapshots
+    }
+    Path store = home.resolve("data/store");
+    Path aside = Files.createDirectories(tmp.resolve("aside"));
+    Files.move(home.resolve("data/wal"), aside.resolve("wal"));
+    try (RunningNode node = RunningNode.start(home, "--console")) {
+      node.awaitOutput("the WAL holds no records");
+      node.command("tidal:read default view 42");
+      node.awaitOutput("error: store unavailable");
+      node.command("stop 0");
+      assertEquals(0, node.awaitExit(), node.output());
+    }
+    // the operator accepts the loss: WAL and snapshots aside, node.id kept
+    deleteTree(home.resolve("data/wal"));
+    try (Stream<Path> files = Files.list(store)) {
+      for (Path snap : files.filter(p -> p.toString().endsWith(".snap")).toList()) {
+        Files.move(snap, aside.resolve(snap.getFileName()));
+      }
+    }
+    try (RunningNode node = RunningNode.start(home, "--console")) {
+      node.awaitCommands();
+      node.command("tidal:read default view 42");
+      node.awaitOutput("count=0 ");
+      for (int i = 1; i <= 3; i++) {
+        node.command("tidal:signal default view 42 1.5");
+        node.awaitOutput("ok: durable", i);
+      }
+      node.kill();
+    }
+    try (RunningNode node = RunningNode.start(home, "--console")) {
+      node.awaitCommands();
+      node.command("tidal:read default view 42");
+      node.awaitOutput("count=3 sum=4.50000");
+      node.command("stop 0");
+      assertEquals(0, node.awaitExit(), node.output());
+    }
+  }
+
+  private static void deleteTree(Path root) throws IOException {
+    try (Stream<Path> all = Files.walk(root)) {
+      for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    }
+  }
 }

@@ -7,16 +7,27 @@ import io.tidaldb.crdt.CrdtSignalState;
  * with primitive key arrays and linear probing: a lookup allocates nothing and a new key allocates
  * only its state. Not thread-safe: the shard's commit thread writes it under the shard's write
  * lock; readers hold the read lock.
+ *
+ * <p>{@link #freeze} takes a consistent copy for a snapshot written off the commit thread: it
+ * copies the slot arrays (not the states), and until {@link #thaw} the first {@link #getOrCreate}
+ * of a state the copy shares replaces it with a private copy (copy-on-write, at most once per entry
+ * and freeze), so the frozen states are never mutated again.
  */
-final class EntityStateMap {
+final class EntityStateMap implements StateEntries {
   private static final int MIN_CAPACITY = 16;
   private static final float LOAD_FACTOR = 0.6f;
 
   private long[] entities;
   private int[] series;
   private CrdtSignalState[] states;
+
+  /** Per slot, the freeze epoch in which its state became private to this map (see freeze). */
+  private int[] privateIn;
+
   private int size;
   private int resizeAt;
+  private int epoch;
+  private boolean frozen;
 
   EntityStateMap() {
     allocate(MIN_CAPACITY);
@@ -28,8 +39,61 @@ final class EntityStateMap {
     void visit(int seriesId, long entity, CrdtSignalState state);
   }
 
-  int size() {
+  @Override
+  public int size() {
     return size;
+  }
+
+  /**
+   * A copy of the map's entries at the instant of {@link #freeze}, which later writes to the map
+   * never change. Any thread may read it.
+   */
+  static final class Frozen implements StateEntries {
+    private final int[] series;
+    private final long[] entities;
+    private final CrdtSignalState[] states;
+    private final int size;
+
+    private Frozen(int[] series, long[] entities, CrdtSignalState[] states, int size) {
+      this.series = series;
+      this.entities = entities;
+      this.states = states;
+      this.size = size;
+    }
+
+    @Override
+    public int size() {
+      return size;
+    }
+
+    @Override
+    public void forEach(EntryVisitor visitor) {
+      for (int i = 0; i < states.length; i++) {
+        if (states[i] != null) {
+          visitor.visit(series[i], entities[i], states[i]);
+        }
+      }
+    }
+  }
+
+  /**
+   * Returns a consistent copy of the entries and makes later writes copy a shared state before
+   * changing it, until {@link #thaw}. Copies the slot arrays: O(capacity), no state is copied.
+   *
+   * @throws IllegalStateException if the map is frozen already
+   */
+  Frozen freeze() {
+    if (frozen) {
+      throw new IllegalStateException("entity state map is frozen already");
+    }
+    frozen = true;
+    epoch++;
+    return new Frozen(series.clone(), entities.clone(), states.clone(), size);
+  }
+
+  /** Ends copy-on-write: the frozen copy is no longer read. */
+  void thaw() {
+    frozen = false;
   }
 
   /** Returns the state of (series, entity), or null if it has none. */
@@ -56,10 +120,16 @@ final class EntityStateMap {
         break;
       }
       if (entities[i] == entity && series[i] == seriesId) {
+        if (frozen && privateIn[i] != epoch) {
+          s = s.copy(); // the frozen copy keeps the original
+          states[i] = s;
+          privateIn[i] = epoch;
+        }
         return s;
       }
     }
     CrdtSignalState created = new CrdtSignalState();
+    privateIn[i] = epoch;
     put(i, seriesId, entity, created);
     return created;
   }
@@ -71,14 +141,17 @@ final class EntityStateMap {
     for (; states[i] != null; i = (i + 1) & mask) {
       if (entities[i] == entity && series[i] == seriesId) {
         states[i] = state;
+        privateIn[i] = epoch;
         return;
       }
     }
+    privateIn[i] = epoch;
     put(i, seriesId, entity, state);
   }
 
   /** Visits every entry in table order. */
-  void forEach(EntryVisitor visitor) {
+  @Override
+  public void forEach(EntryVisitor visitor) {
     CrdtSignalState[] s = states;
     for (int i = 0; i < s.length; i++) {
       if (s[i] != null) {
@@ -96,11 +169,18 @@ final class EntityStateMap {
     long[] oldEntities = entities;
     int[] oldSeries = series;
     CrdtSignalState[] oldStates = states;
+    int[] oldPrivateIn = privateIn;
     int before = size;
     allocate(oldStates.length);
+    int mask = states.length - 1;
     for (int j = 0; j < oldStates.length; j++) {
       if (oldStates[j] != null && !drop.test(oldSeries[j])) {
-        put(oldSeries[j], oldEntities[j], oldStates[j]);
+        int i = index(oldSeries[j], oldEntities[j], mask);
+        while (states[i] != null) {
+          i = (i + 1) & mask;
+        }
+        privateIn[i] = oldPrivateIn[j]; // a state a frozen copy shares stays copy-on-write
+        put(i, oldSeries[j], oldEntities[j], oldStates[j]);
       }
     }
     return before - size;
@@ -121,6 +201,7 @@ final class EntityStateMap {
   }
 
   private void grow() {
+    int[] oldPrivateIn = privateIn;
     long[] oldEntities = entities;
     int[] oldSeries = series;
     CrdtSignalState[] oldStates = states;
@@ -135,6 +216,7 @@ final class EntityStateMap {
         entities[i] = oldEntities[j];
         series[i] = oldSeries[j];
         states[i] = oldStates[j];
+        privateIn[i] = oldPrivateIn[j];
         size++;
       }
     }
@@ -144,6 +226,7 @@ final class EntityStateMap {
     entities = new long[capacity];
     series = new int[capacity];
     states = new CrdtSignalState[capacity];
+    privateIn = new int[capacity]; // epoch 0 precedes every freeze: shared while frozen
     size = 0;
     resizeAt = (int) (capacity * LOAD_FACTOR);
   }

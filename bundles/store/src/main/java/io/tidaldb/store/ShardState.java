@@ -16,6 +16,7 @@ import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.crdt.HybridLogicalClock;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
@@ -57,9 +58,12 @@ final class ShardState implements CommitListener {
   /** The lowest log position replication needs kept ({@code Replication#retainFrom}). */
   private final LongSupplier retainFrom;
 
-  private final long snapshotEvery;
+  private final BackgroundCheckpoint background;
   private volatile long appliedPosition;
   private volatile long snapshotPosition;
+
+  /** How many cuts {@link ShardTruncation} made (a pending background snapshot is then void). */
+  private volatile int cuts;
 
   ShardState(
       int shard,
@@ -68,6 +72,7 @@ final class ShardState implements CommitListener {
       Snapshots snapshots,
       HybridLogicalClock clock,
       long snapshotEvery,
+      Executor snapshotExecutor,
       LongConsumer firstCommit,
       LongSupplier retainFrom) {
     this.shard = shard;
@@ -75,7 +80,7 @@ final class ShardState implements CommitListener {
     this.registry = registry;
     this.snapshots = snapshots;
     this.clock = clock;
-    this.snapshotEvery = snapshotEvery;
+    this.background = new BackgroundCheckpoint(this, snapshotExecutor, snapshotEvery);
     this.firstCommit = firstCommit;
     this.retainFrom = retainFrom;
   }
@@ -142,21 +147,19 @@ final class ShardState implements CommitListener {
   public void onCommit(WalBatch batch) {
     firstCommit.accept(batch.firstPosition());
     apply(batch, "commit of shard " + shard);
-    if (appliedPosition - snapshotPosition >= snapshotEvery) {
-      checkpoint(batch);
-    }
-  }
-
-  /** Writes a snapshot at the applied position and trims old snapshots and WAL segments. */
-  void checkpoint() {
-    checkpoint(null);
+    background.onApplied(batch);
   }
 
   /**
-   * As {@link #checkpoint()}; {@code committed} is the batch the commit thread just applied (it
-   * ends at the applied position but is not yet readable from the log), or null on other threads.
+   * Writes a snapshot of the live state at the applied position and trims old snapshots and WAL
+   * segments, after waiting (up to {@code timeoutNanos}) for a pending background snapshot. Not on
+   * the commit thread.
    */
-  private void checkpoint(WalBatch committed) {
+  void checkpoint(long timeoutNanos) {
+    if (!background.awaitIdle(timeoutNanos)) {
+      LOG.warn("shard {}: background snapshot still pending; checkpoint skipped", shard);
+      return;
+    }
     synchronized (checkpointLock) {
       lock.readLock().lock();
       try {
@@ -164,8 +167,7 @@ final class ShardState implements CommitListener {
         if (position == snapshotPosition) {
           return;
         }
-        LogAnchor anchor =
-            committed != null ? LogAnchor.of(committed) : LogAnchor.durable(log, position);
+        LogAnchor anchor = LogAnchor.durable(log, position);
         if (anchor == null) {
           LOG.debug("shard {}: checkpoint skipped, position {} not yet durable", shard, position);
           return;
@@ -175,24 +177,57 @@ final class ShardState implements CommitListener {
       } finally {
         lock.readLock().unlock();
       }
-      long snapshotKeepFrom = snapshots.trim();
-      long replicaKeepFrom = retainFrom.getAsLong();
-      long keepFrom = Math.min(snapshotKeepFrom, replicaKeepFrom);
-      if (replicaKeepFrom < snapshotKeepFrom) {
-        LOG.debug(
-            "shard {}: WAL kept from {} (not {}) for regions behind the leader",
-            shard,
-            replicaKeepFrom,
-            snapshotKeepFrom);
-      }
-      int deleted = log.truncateBefore(keepFrom);
-      LOG.debug(
-          "shard {} snapshot at {}; {} WAL segments deleted", shard, snapshotPosition, deleted);
+      trimAfterSnapshot();
     }
+  }
+
+  /** Deletes old snapshots and the WAL below the oldest kept one. Holds the checkpoint lock. */
+  void trimAfterSnapshot() {
+    long snapshotKeepFrom = snapshots.trim();
+    long replicaKeepFrom = retainFrom.getAsLong();
+    long keepFrom = Math.min(snapshotKeepFrom, replicaKeepFrom);
+    if (replicaKeepFrom < snapshotKeepFrom) {
+      LOG.debug(
+          "shard {}: WAL kept from {} (not {}) for regions behind the leader",
+          shard,
+          replicaKeepFrom,
+          snapshotKeepFrom);
+    }
+    int deleted = log.truncateBefore(keepFrom);
+    LOG.debug("shard {} snapshot at {}; {} WAL segments deleted", shard, snapshotPosition, deleted);
+  }
+
+  /** Records a snapshot written at {@code position} (never moves the snapshot position back). */
+  void snapshotWritten(long position) {
+    snapshotPosition = Math.max(snapshotPosition, position);
+  }
+
+  /** Ends the copy-on-write of a frozen state copy, under the write lock. */
+  void thaw() {
+    lock.writeLock().lock();
+    try {
+      states.thaw();
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  int cuts() {
+    return cuts;
+  }
+
+  /** Waits up to {@code timeoutNanos} for a pending background snapshot; false if it still is. */
+  boolean awaitBackground(long timeoutNanos) {
+    return background.awaitIdle(timeoutNanos);
+  }
+
+  long checkpointFailures() {
+    return background.failures();
   }
 
   /** Sets the applied and snapshot positions after a cut (the caller holds the write lock). */
   void resetPositions(long position) {
+    cuts++;
     appliedPosition = position;
     snapshotPosition = position;
   }

@@ -27,6 +27,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
@@ -66,6 +69,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final LongAdder accepted = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
 
+  /** The snapshot thread this engine started, or null if the configuration supplied one. */
+  private final ExecutorService ownSnapshotExecutor;
+
   private SignalStoreEngine(
       StoreConfig config,
       WriteAheadLog wal,
@@ -85,6 +91,17 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     this.clock = new HybridLogicalClock(config.clock(), config.maxFutureSkewMillis());
     this.openedAt = Timestamp.ofMillis(config.clock().getAsLong());
     this.shards = new ShardState[wal.shardCount()];
+    this.ownSnapshotExecutor =
+        config.snapshotExecutor() != null
+            ? null
+            : Executors.newSingleThreadExecutor(
+                r -> {
+                  Thread t = new Thread(r, "tidal-snapshot-" + config.region());
+                  t.setDaemon(true);
+                  return t;
+                });
+    Executor snapshotExecutor =
+        ownSnapshotExecutor != null ? ownSnapshotExecutor : config.snapshotExecutor();
     for (int i = 0; i < shards.length; i++) {
       int shard = i;
       shards[i] =
@@ -100,6 +117,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
                   wal.shard(i)),
               clock,
               config.snapshotEveryRecords(),
+              snapshotExecutor,
               position -> identity.markWritten(),
               replication == null ? () -> Long.MAX_VALUE : () -> replication.retainFrom(shard));
     }
@@ -341,7 +359,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       if (next > 0) {
         s.log.awaitDurable(next - 1, ackTimeoutNanos);
       }
-      s.checkpoint();
+      s.checkpoint(ackTimeoutNanos);
     }
   }
 
@@ -362,6 +380,12 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     } finally {
       for (ShardState s : shards) {
         s.log.setCommitListener(null);
+      }
+      for (ShardState s : shards) {
+        s.awaitBackground(ackTimeoutNanos); // one started just before the listener went
+      }
+      if (ownSnapshotExecutor != null) {
+        ownSnapshotExecutor.shutdown();
       }
       acks.close();
     }

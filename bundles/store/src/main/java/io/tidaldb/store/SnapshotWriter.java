@@ -43,7 +43,7 @@ final class SnapshotWriter {
       int shard,
       long position,
       SeriesRegistry.Series[] series,
-      EntityStateMap states,
+      StateEntries states,
       long fenceEpoch,
       LogAnchor anchor) {
     Path target = directory.resolve(fileName(shard, position));
@@ -66,7 +66,7 @@ final class SnapshotWriter {
       int shard,
       long position,
       SeriesRegistry.Series[] series,
-      EntityStateMap states,
+      StateEntries states,
       long fenceEpoch,
       LogAnchor anchor)
       throws IOException {

@@ -247,8 +247,7 @@ final class Snapshots {
    * Writes a snapshot of the shard at {@code position} (the end of a durable batch of the log),
    * fenced by {@code fenceEpoch} (0 for an ordinary checkpoint).
    */
-  void write(
-      long position, SeriesRegistry.Series[] series, EntityStateMap states, long fenceEpoch) {
+  void write(long position, SeriesRegistry.Series[] series, StateEntries states, long fenceEpoch) {
     write(position, series, states, fenceEpoch, LogAnchor.of(log, position));
   }
 
@@ -256,7 +255,7 @@ final class Snapshots {
   void write(
       long position,
       SeriesRegistry.Series[] series,
-      EntityStateMap states,
+      StateEntries states,
       long fenceEpoch,
       LogAnchor anchor) {
     long started = System.nanoTime();

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
 
 /**
@@ -29,6 +30,7 @@ public final class StoreConfig {
   private final long snapshotEveryRecords;
   private final int snapshotsToKeep;
   private final int snapshotBufferBytes;
+  private final Executor snapshotExecutor;
   private final Duration ackTimeout;
   private final LongSupplier clock;
 
@@ -45,6 +47,7 @@ public final class StoreConfig {
     this.snapshotEveryRecords = b.snapshotEveryRecords;
     this.snapshotsToKeep = b.snapshotsToKeep;
     this.snapshotBufferBytes = b.snapshotBufferBytes;
+    this.snapshotExecutor = b.snapshotExecutor;
     this.ackTimeout = b.ackTimeout;
     this.clock = b.clock;
   }
@@ -104,6 +107,11 @@ public final class StoreConfig {
     return snapshotBufferBytes;
   }
 
+  /** Returns the executor periodic snapshots are written on, or null for the store's own thread. */
+  public Executor snapshotExecutor() {
+    return snapshotExecutor;
+  }
+
   /** Returns how long {@code signal} waits for durability before giving up. */
   public Duration ackTimeout() {
     return ackTimeout;
@@ -126,6 +134,7 @@ public final class StoreConfig {
     private long snapshotEveryRecords = 10_000_000;
     private int snapshotsToKeep = 2;
     private int snapshotBufferBytes = 1 << 20;
+    private Executor snapshotExecutor;
     private Duration ackTimeout = Duration.ofSeconds(30);
     private LongSupplier clock = System::currentTimeMillis;
 
@@ -207,6 +216,15 @@ public final class StoreConfig {
         throw new InvalidArgumentException("snapshot buffer bytes", bytes, "must be 4 KiB..1 GiB");
       }
       this.snapshotBufferBytes = bytes;
+      return this;
+    }
+
+    /**
+     * Sets the executor periodic snapshots are written on, off the commit threads (default null:
+     * one daemon thread per store, stopped on close). Tests pass one they run by hand.
+     */
+    public Builder snapshotExecutor(Executor executor) {
+      this.snapshotExecutor = executor;
       return this;
     }
 

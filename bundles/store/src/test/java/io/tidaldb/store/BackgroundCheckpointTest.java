@@ -1,0 +1,157 @@
+package io.tidaldb.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.crdt.CrdtSignalState;
+import io.tidaldb.crdt.DecayModel;
+import io.tidaldb.router.HashShardRouter;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Queue;
+import java.util.stream.LongStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Periodic snapshots are written off the commit thread from a consistent copy: commits go on while
+ * one is pending, and the snapshot holds the state exactly at its position, not the writes that
+ * followed (which replay after it).
+ */
+class BackgroundCheckpointTest {
+  static final long T0 = 1_700_000_000_000L;
+  static final SignalType VIEW = SignalType.of("view");
+  static final int SHARD = 0;
+  static final long[] ENTITIES =
+      LongStream.range(0, 1000)
+          .filter(e -> new HashShardRouter(StoreFixture.SHARDS).shardOf(TenantId.DEFAULT, e) == 0)
+          .limit(2)
+          .toArray();
+  static final EntityId A = EntityId.of(ENTITIES[0]);
+  static final EntityId B = EntityId.of(ENTITIES[1]);
+
+  @TempDir Path dir;
+
+  /** Snapshot tasks, run by the test when it chooses. */
+  final Queue<Runnable> tasks = new ArrayDeque<>();
+
+  StoreFixture open() {
+    return new StoreFixture(
+        dir, b -> b.snapshotEveryRecords(100).snapshotExecutor(tasks::add), b -> b);
+  }
+
+  static void signal(StoreFixture db, EntityId entity, int n) {
+    for (int i = 0; i < n; i++) {
+      db.store.signal(VIEW, entity, 1.0, Timestamp.ofMillis(T0));
+    }
+  }
+
+  long count(StoreFixture db, EntityId entity) {
+    return db.store.read(TenantId.DEFAULT, VIEW, entity, Timestamp.ofMillis(T0)).count();
+  }
+
+  void runTasks() {
+    while (!tasks.isEmpty()) {
+      tasks.poll().run();
+    }
+  }
+
+  @Test
+  void shouldCommitWhileASnapshotIsPendingAndSnapshotTheStateAtItsPosition() {
+    StoreFixture db = open();
+    signal(db, A, 120); // the DEFINE and 99 signals make the snapshot due at position 100
+    assertEquals(1, tasks.size(), "one snapshot handed off");
+    assertEquals(0, db.store.snapshotPosition(SHARD), "not written yet");
+    signal(db, B, 30); // acknowledged while the snapshot is pending
+    signal(db, A, 10);
+    assertEquals(1, tasks.size(), "at most one pending per shard");
+    assertEquals(130, count(db, A));
+
+    runTasks();
+    long position = db.store.snapshotPosition(SHARD);
+    assertEquals(100, position);
+    Path file = new Snapshots(dir.resolve("store"), SHARD, 2).list().get(0);
+    SeriesRegistry registry = new SeriesRegistry(t -> DecayModel.ofHalfLife(86_400_000));
+    EntityStateMap states = new EntityStateMap();
+    SnapshotReader.load(file, SHARD, registry, states, 4096);
+    int series = registry.find(TenantId.DEFAULT, VIEW);
+    assertEquals(99, states.get(series, A.value()).count(), "A as it was at position 100");
+    assertEquals(null, states.get(series, B.value()), "B came after");
+
+    db.wal.close(); // kill -9: recovery loads the snapshot and replays after it
+    db.open();
+    assertEquals(100, db.store.snapshotPosition(SHARD));
+    assertEquals(130, count(db, A), "nothing lost, nothing counted twice");
+    assertEquals(30, count(db, B));
+    runTasks();
+    db.close();
+    runTasks();
+  }
+
+  @Test
+  void shouldCopyAFrozenStateBeforeItsFirstWriteOnly() {
+    EntityStateMap map = new EntityStateMap();
+    DecayModel decay = DecayModel.ofHalfLife(1000);
+    map.getOrCreate(1, 5).apply(1, 1.0, T0, 1, decay);
+    CrdtSignalState original = map.get(1, 5);
+    EntityStateMap.Frozen frozen = map.freeze();
+    CrdtSignalState written = map.getOrCreate(1, 5);
+    assertNotSame(original, written, "copied before its first write");
+    written.apply(1, 1.0, T0, 2, decay);
+    assertEquals(written, map.getOrCreate(1, 5), "copied once");
+    for (long e = 100; e < 200; e++) {
+      map.getOrCreate(1, e).apply(1, 1.0, T0, 3, decay); // grows the map meanwhile
+    }
+    long[] seen = {0};
+    frozen.forEach(
+        (series, entity, state) -> {
+          assertEquals(5, entity);
+          assertEquals(1, state.count());
+          seen[0]++;
+        });
+    assertEquals(1, seen[0]);
+    assertEquals(2, map.get(1, 5).count());
+    map.thaw();
+    assertEquals(map.get(1, 5), map.getOrCreate(1, 5));
+    assertEquals(101, map.size());
+    assertEquals(1, frozen.size());
+  }
+
+  @Test
+  void shouldDiscardAPendingSnapshotWhenTheLogIsCut() {
+    FakeReplication replication = new FakeReplication();
+    StoreFixture db =
+        new StoreFixture(
+            dir,
+            b -> b.clock(() -> T0).snapshotEveryRecords(100).snapshotExecutor(tasks::add),
+            b -> b,
+            replication);
+    signal(db, A, 60);
+    long cut = db.wal.shard(SHARD).durablePosition(); // one batch per signal: a boundary
+    signal(db, A, 60);
+    assertEquals(1, tasks.size(), "a snapshot at 100 is pending");
+    long fence = db.wal.shard(SHARD).lastEpoch() + 1;
+    assertEquals(120 + 1 - cut, db.store.truncateLog(SHARD, cut, fence));
+    runTasks(); // finds the log cut since its copy: discarded
+    assertEquals(cut, db.store.snapshotPosition(SHARD));
+    for (Path p : new Snapshots(dir.resolve("store"), SHARD, 2).list()) {
+      assertTrue(Snapshots.positionOf(p) <= cut, p.toString());
+    }
+    assertEquals(120, count(db, A), "the cut records' state is kept");
+    db.wal.shard(SHARD).advanceEpoch(fence);
+    int replica = db.store.replicaId();
+    signal(db, B, 5);
+    db.wal.close(); // kill -9
+    db.open();
+    assertEquals(replica, db.store.replicaId(), "no snapshot retired: nothing lost");
+    assertEquals(120, count(db, A));
+    assertEquals(5, count(db, B));
+    db.close();
+    runTasks();
+  }
+}
