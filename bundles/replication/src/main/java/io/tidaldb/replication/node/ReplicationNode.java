@@ -104,7 +104,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       for (int i = 0; i < shards.length; i++) {
         shards[i] =
             new ShardReplica(
-                i, this.config, wal.shard(i), endpoint, state::get, drops, appender, now);
+                i, this.config, wal.shard(i), endpoint, state::get, drops, appender, limits, now);
       }
     } catch (RuntimeException e) {
       forwarded.close();
@@ -212,6 +212,21 @@ public final class ReplicationNode implements Replication, AutoCloseable {
    */
   public long dropped(NodeDrop cause) {
     return drops.count(cause);
+  }
+
+  /**
+   * Returns how many times this region found that batches cannot be shipped between it and another
+   * region whose limits they exceed (each logged once at WARN; see {@code ShardReplicationStatus}'s
+   * problem).
+   *
+   * @return the count over every shard
+   */
+  public long batchSizeMismatches() {
+    long n = 0;
+    for (ShardReplica s : shards) {
+      n += s.sizeMismatches();
+    }
+    return n;
   }
 
   /**

@@ -64,6 +64,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   private final ControlFrames control;
   private final EpochSync sync;
   private final LeaderSide leaderSide;
+  private final ShipLimits shipLimits;
   private volatile RegionId leader;
   private volatile long epoch;
   private volatile long leaderHwmHeard;
@@ -79,6 +80,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
       Supplier<ReplicaState> state,
       DropCounters drops,
       FollowerAppender appender,
+      SizeLimits limits,
       long nowNanos) {
     this.shard = shard;
     this.config = config;
@@ -92,6 +94,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     this.control = new ControlFrames(shard, endpoint);
     this.sync = new EpochSync(shard, config, log, state, follower, control);
     this.leaderSide = new LeaderSide(shard, config, log, endpoint);
+    this.shipLimits = new ShipLimits(config.self(), shard, limits, control);
     this.leadership =
         new ShardLeadership(
             config.leadership(shard),
@@ -175,6 +178,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
       case FrameDescriptor.RESEND_REQUEST -> onResendRequest(from, f);
       case FrameDescriptor.EPOCH_END_REQUEST -> onEpochEndRequest(from, f);
       case FrameDescriptor.EPOCH_END -> onEpochEnd(from, f);
+      case FrameDescriptor.LIMITS -> onLimits(from, f);
       default -> onLeadershipFrame(from, f, raw, nowNanos);
     }
   }
@@ -226,7 +230,22 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
         role,
         Optional.ofNullable(leader),
         progress,
-        Optional.ofNullable(logStopped));
+        Optional.ofNullable(problem()));
+  }
+
+  /** Returns why this region cannot take its full part in the shard, or null. */
+  private String problem() {
+    String stopped = logStopped;
+    String limits = shipLimits.problem();
+    if (stopped == null || limits == null) {
+      return stopped == null ? limits : stopped;
+    }
+    return stopped + "; " + limits;
+  }
+
+  /** Returns how many batch size mismatches with other regions this shard found. */
+  long sizeMismatches() {
+    return shipLimits.mismatches();
   }
 
   /** Stops shipping and fails pending waits (the node closes). */
@@ -248,6 +267,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     epoch = newEpoch;
     leader = newLeader;
     sync.begin(newEpoch);
+    shipLimits.tellLeader(newLeader, newEpoch, true);
   }
 
   @Override
@@ -286,6 +306,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   private void stepDownLeader(String reason) {
     pendingLeaderEpoch = -1;
     leaderSide.stepDown(reason);
+    shipLimits.stoppedLeading();
   }
 
   /**
@@ -354,6 +375,15 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     control.epochEnd(from, leadership.epoch(), found, end);
   }
 
+  private synchronized void onLimits(RegionId from, Frame f) {
+    long accept = f.limitsAcceptBatchBytes();
+    boolean leading = leadership.state() == LeadershipState.LEADER;
+    if (shipLimits.onLimits(
+        from, accept, f.limitsWriteBatchBytes(), leading, leader, leadership.epoch())) {
+      leaderSide.limitFollower(from, accept);
+    }
+  }
+
   private synchronized void onEpochEnd(RegionId from, Frame f) {
     if (logStopped != null) {
       return; // the sync stopped with the log; nothing is cut or acknowledged
@@ -367,6 +397,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     if (f.type() == FrameDescriptor.HEARTBEAT && from.equals(leader)) {
       leaderHwmHeard = f.heartbeatLeaderHwm();
       sync.onLeaderHeartbeat(from);
+      shipLimits.tellLeader(from, f.epoch(), false);
     }
   }
 
