@@ -42,6 +42,11 @@ final class ControlFrames {
     send(to, encoder.ack(out, 0, shard, self, epoch, hwm));
   }
 
+  /** Tells {@code to} the batch sizes this region's log of the shard takes and writes. */
+  void limits(RegionId to, long epoch, long acceptBatchBytes, long writeBatchBytes) {
+    send(to, encoder.limits(out, 0, shard, self, epoch, acceptBatchBytes, writeBatchBytes));
+  }
+
   private void send(RegionId to, int length) {
     out.limit(length);
     endpoint.send(to, out);

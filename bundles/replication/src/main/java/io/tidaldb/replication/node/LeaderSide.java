@@ -9,6 +9,7 @@ import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.replication.leadership.ShardLeadership;
 import io.tidaldb.replication.shipping.QuorumTracker;
 import io.tidaldb.replication.shipping.WalShipper;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,6 +35,7 @@ final class LeaderSide {
   private final ShardLog log;
   private final TransportEndpoint endpoint;
   private final Map<RegionId, WalShipper> shippers = new LinkedHashMap<>();
+  private final Map<RegionId, Long> followerLimits = new HashMap<>();
   private final DurableTimeline timeline = new DurableTimeline(4096);
   private volatile boolean ready;
   private volatile QuorumTracker tracker;
@@ -148,12 +150,26 @@ final class LeaderSide {
       if (hwm > log.durablePosition()) {
         return true; // not a synced follower's ack
       }
-      shippers.put(from, new WalShipper(log, from, endpoint, hwm, config.shipping()));
+      WalShipper started = new WalShipper(log, from, endpoint, hwm, config.shipping());
+      started.limitBatchBytes(followerLimits.getOrDefault(from, Long.MAX_VALUE));
+      shippers.put(from, started);
     } else {
       shipper.onAck(ackEpoch, hwm);
     }
     t.onFollowerHwm(from, hwm);
     return true;
+  }
+
+  /**
+   * Ships {@code follower} no batch larger than {@code bytes}, header included (what it said it
+   * takes, in a LIMITS frame); kept for its later shippers.
+   */
+  void limitFollower(RegionId follower, long bytes) {
+    followerLimits.put(follower, bytes);
+    WalShipper shipper = shippers.get(follower);
+    if (shipper != null) {
+      shipper.limitBatchBytes(bytes);
+    }
   }
 
   /** Handles a follower's RESEND_REQUEST. */

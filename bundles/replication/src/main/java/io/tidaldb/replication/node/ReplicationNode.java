@@ -125,7 +125,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
         shards[i] =
             new ShardReplica(
                 i, this.config, wal.shard(i), endpoint, state::get, drops, appender, forwards, cutter,
-                now);
+                limits, now);
       }
     } catch (RuntimeException e) {
       cuts.shutdown();
@@ -236,6 +236,21 @@ public final class ReplicationNode implements Replication, AutoCloseable {
    */
   public long dropped(NodeDrop cause) {
     return drops.count(cause);
+  }
+
+  /**
+   * Returns how many times this region found that batches cannot be shipped between it and another
+   * region whose limits they exceed (each logged once at WARN; see {@code ShardReplicationStatus}'s
+   * problem).
+   *
+   * @return the count over every shard
+   */
+  public long batchSizeMismatches() {
+    long n = 0;
+    for (ShardReplica s : shards) {
+      n += s.sizeMismatches();
+    }
+    return n;
   }
 
   /**

@@ -67,6 +67,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   private final EpochSync sync;
   private final LeaderSide leaderSide;
   private final ForwardOrigin forwards;
+  private final ShipLimits shipLimits;
   private volatile RegionId leader;
   private volatile long epoch;
   private volatile long leaderHwmHeard;
@@ -84,6 +85,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
       FollowerAppender appender,
       ForwardOrigin forwards,
       Executor cutter,
+      SizeLimits limits,
       long nowNanos) {
     this.shard = shard;
     this.config = config;
@@ -98,6 +100,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     this.control = new ControlFrames(shard, endpoint);
     this.sync = new EpochSync(shard, config, log, state, follower, control, cutter);
     this.leaderSide = new LeaderSide(shard, config, log, endpoint);
+    this.shipLimits = new ShipLimits(config.self(), shard, limits, control);
     this.leadership =
         new ShardLeadership(
             config.leadership(shard),
@@ -182,6 +185,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
       case FrameDescriptor.RESEND_REQUEST -> onResendRequest(from, f);
       case FrameDescriptor.EPOCH_END_REQUEST -> onEpochEndRequest(from, f);
       case FrameDescriptor.EPOCH_END -> onEpochEnd(from, f);
+      case FrameDescriptor.LIMITS -> onLimits(from, f);
       default -> onLeadershipFrame(from, f, raw, nowNanos);
     }
   }
@@ -233,7 +237,22 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
         role,
         Optional.ofNullable(leader),
         progress,
-        Optional.ofNullable(logStopped));
+        Optional.ofNullable(problem()));
+  }
+
+  /** Returns why this region cannot take its full part in the shard, or null. */
+  private String problem() {
+    String stopped = logStopped;
+    String limits = shipLimits.problem();
+    if (stopped == null || limits == null) {
+      return stopped == null ? limits : stopped;
+    }
+    return stopped + "; " + limits;
+  }
+
+  /** Returns how many batch size mismatches with other regions this shard found. */
+  long sizeMismatches() {
+    return shipLimits.mismatches();
   }
 
   /** Stops shipping and fails pending waits (the node closes). */
@@ -255,6 +274,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     epoch = newEpoch;
     leader = newLeader;
     sync.begin(newEpoch);
+    shipLimits.tellLeader(newLeader, newEpoch, true);
   }
 
   /**
@@ -309,6 +329,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   private void stepDownLeader(String reason) {
     pendingLeaderEpoch = -1;
     leaderSide.stepDown(reason);
+    shipLimits.stoppedLeading();
   }
 
   /**
@@ -377,6 +398,15 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     control.epochEnd(from, leadership.epoch(), found, end);
   }
 
+  private synchronized void onLimits(RegionId from, Frame f) {
+    long accept = f.limitsAcceptBatchBytes();
+    boolean leading = leadership.state() == LeadershipState.LEADER;
+    if (shipLimits.onLimits(
+        from, accept, f.limitsWriteBatchBytes(), leading, leader, leadership.epoch())) {
+      leaderSide.limitFollower(from, accept);
+    }
+  }
+
   private synchronized void onEpochEnd(RegionId from, Frame f) {
     if (logStopped != null) {
       return; // the sync stopped with the log; nothing is cut or acknowledged
@@ -390,6 +420,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     if (f.type() == FrameDescriptor.HEARTBEAT && from.equals(leader)) {
       leaderHwmHeard = f.heartbeatLeaderHwm();
       sync.onLeaderHeartbeat(from);
+      shipLimits.tellLeader(from, f.epoch(), false);
     }
   }
 

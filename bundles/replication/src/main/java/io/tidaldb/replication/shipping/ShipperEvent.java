@@ -30,5 +30,10 @@ public enum ShipperEvent {
    */
   WINDOW_AGED,
   /** The reader could not be opened at the HWM (truncated away or beyond the log). */
-  REWIND_FAILED
+  REWIND_FAILED,
+  /**
+   * The next batch is larger than the follower accepts ({@link WalShipper#limitBatchBytes}):
+   * shipping stopped there ({@link WalShipper.State#BLOCKED}) instead of failing every round.
+   */
+  BATCH_TOO_LARGE
 }

@@ -37,6 +37,11 @@ public final class WalShipper implements AutoCloseable {
     STREAMING,
     /** Waiting after an UNREACHABLE send before resending from the HWM. */
     BACKING_OFF,
+    /**
+     * Stopped before a batch larger than the follower accepts; it resumes when the follower's limit
+     * changes or a resend request or ack timeout rewinds it (and stops there again).
+     */
+    BLOCKED,
     /** The endpoint is closed or the shipper was closed. */
     CLOSED
   }
@@ -58,6 +63,8 @@ public final class WalShipper implements AutoCloseable {
   private long lastProgressNanos;
   private long ackedSentNanos = Long.MIN_VALUE;
   private boolean started;
+  private long followerMaxBatchBytes = Long.MAX_VALUE;
+  private boolean tooLargeLogged;
 
   /**
    * Creates a shipper.
@@ -130,14 +137,19 @@ public final class WalShipper implements AutoCloseable {
     long request = resendFrom.getAndSet(NO_REQUEST);
     if (request != NO_REQUEST) {
       increment(ShipperEvent.RESEND_REQUESTED);
+      unblock();
       rewind(Math.max(request, ackedHwm.get()));
       lastProgressNanos = nowNanos;
       work++;
     } else if (!window.isEmpty() && nowNanos - lastProgressNanos >= config.ackTimeoutNanos()) {
       increment(ShipperEvent.ACK_TIMEOUT);
+      unblock();
       rewind(ackedHwm.get());
       lastProgressNanos = nowNanos;
       work++;
+    }
+    if (state == State.BLOCKED) {
+      return work;
     }
     if (state == State.BACKING_OFF) {
       if (!sender.backoffOver(nowNanos)) {
@@ -186,6 +198,10 @@ public final class WalShipper implements AutoCloseable {
           increment(ShipperEvent.SKIPPED_ACKED);
           continue;
         }
+        if (batch.bytes().remaining() > followerMaxBatchBytes) {
+          block(batch);
+          return sent;
+        }
         sender.hold(log.shard(), batch, end);
       }
       if (window.isEmpty()) {
@@ -216,6 +232,47 @@ public final class WalShipper implements AutoCloseable {
       }
     }
     return sent;
+  }
+
+  /**
+   * Sets the largest batch, header included, the follower accepts (what it told the leader): a
+   * larger batch is not sent; shipping stops before it ({@link State#BLOCKED}), counted as {@link
+   * ShipperEvent#BATCH_TOO_LARGE} and logged once. A changed limit resumes a blocked shipper from
+   * the follower's HWM. Owner thread.
+   *
+   * @param bytes the follower's limit; {@link Long#MAX_VALUE} if it did not say
+   */
+  public void limitBatchBytes(long bytes) {
+    if (bytes == followerMaxBatchBytes) {
+      return;
+    }
+    followerMaxBatchBytes = bytes;
+    if (state == State.BLOCKED) {
+      unblock();
+      rewind(ackedHwm.get());
+    }
+  }
+
+  private void block(WalBatch batch) {
+    state = State.BLOCKED;
+    increment(ShipperEvent.BATCH_TOO_LARGE);
+    if (!tooLargeLogged) {
+      tooLargeLogged = true;
+      LOG.warn(
+          "shard {}: cannot ship to {} the batch at {}: {} bytes, it accepts at most {};"
+              + " shipping to it stopped there (logged once)",
+          log.shard(),
+          follower,
+          batch.firstPosition(),
+          batch.bytes().remaining(),
+          followerMaxBatchBytes);
+    }
+  }
+
+  private void unblock() {
+    if (state == State.BLOCKED) {
+      state = State.STREAMING;
+    }
   }
 
   private void rewind(long position) {

@@ -222,6 +222,24 @@ public final class Frame {
   }
 
   /**
+   * Returns a LIMITS' accept batch bytes.
+   *
+   * @return the largest WAL batch, header included, the sender takes as a follower
+   */
+  public long limitsAcceptBatchBytes() {
+    return readLong(FrameDescriptor.LIMITS, FrameDescriptor.LIMITS_ACCEPT_OFFSET);
+  }
+
+  /**
+   * Returns a LIMITS' write batch bytes.
+   *
+   * @return the largest WAL batch, header included, the sender's log writes
+   */
+  public long limitsWriteBatchBytes() {
+    return readLong(FrameDescriptor.LIMITS, FrameDescriptor.LIMITS_WRITE_OFFSET);
+  }
+
+  /**
    * Returns a FORWARD's request id.
    *
    * @return the id its reply carries

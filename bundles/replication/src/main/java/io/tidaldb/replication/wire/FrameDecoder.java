@@ -129,6 +129,11 @@ public final class FrameDecoder {
       checkForward(buffer, offset, bodyLength);
     } else if (type == FrameDescriptor.FORWARD_REPLY) {
       checkForwardReply(buffer, offset, bodyLength);
+    } else if (type == FrameDescriptor.LIMITS) {
+      checkPositive(
+          "frame limits accept batch bytes", buffer, offset + FrameDescriptor.LIMITS_ACCEPT_OFFSET);
+      checkPositive(
+          "frame limits write batch bytes", buffer, offset + FrameDescriptor.LIMITS_WRITE_OFFSET);
     }
     frame.wrap(buffer, offset);
     return frame;
@@ -177,6 +182,13 @@ public final class FrameDecoder {
               + " bytes");
     }
     checkUtf8("frame forward reply message", b, offset + REPLY_MESSAGE_OFFSET, length);
+  }
+
+  private static void checkPositive(String field, ByteBuffer b, int at) {
+    long value = b.getLong(at);
+    if (value < 1) {
+      throw new InvalidArgumentException(field, value, "must be >= 1");
+    }
   }
 
   private static void checkDurability(String field, byte durability) {

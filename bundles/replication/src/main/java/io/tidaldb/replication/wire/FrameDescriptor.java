@@ -50,6 +50,7 @@ import java.util.zip.CRC32C;
  *                                  then at 66+t: type length y (byte), type (y bytes)
  *    11 FORWARD_REPLY 28..1052  32 request id   40 position   48 hlc   56 durability (byte)
  *                               57 status (byte)   58 message length m (short)   60 message
+ *    12 LIMITS            16  32 accept batch bytes   40 write batch bytes
  * </pre>
  *
  * <p>{@code epoch} is the sender's epoch for the message (the batch's epoch for WAL_BATCH); {@code
@@ -64,6 +65,11 @@ import java.util.zip.CRC32C;
  * #DURABILITY_QUORUM} QUORUM, {@value #DURABILITY_ALL} ALL; the status byte is one of the {@code
  * STATUS_} constants. For NOT_LEADER the reply's {@code position} holds the id of the leader the
  * replier knows, or -1.
+ *
+ * <p>LIMITS tells another region the batch sizes of the sender's log of {@code shard}, WAL batch
+ * header included, both at least 1: the largest batch it takes as a follower (its log, its frames
+ * and its append queue) and the largest its log writes. A follower sends it to its leader until the
+ * leader answers with its own; a region of an older build drops it as an unknown type.
  */
 public final class FrameDescriptor {
   /** The magic number in a frame's first four bytes ("TDRF"). */
@@ -135,11 +141,14 @@ public final class FrameDescriptor {
   /** The leader's answer to FORWARD. */
   public static final short FORWARD_REPLY = 11;
 
+  /** A region tells another the batch sizes its log of the shard takes and writes. */
+  public static final short LIMITS = 12;
+
   /** The smallest message type. */
   public static final short MIN_TYPE = WAL_BATCH;
 
   /** The largest message type. */
-  public static final short MAX_TYPE = FORWARD_REPLY;
+  public static final short MAX_TYPE = LIMITS;
 
   /** Offset of ACK's durable hwm (long). */
   public static final int ACK_HWM_OFFSET = 32;
@@ -176,6 +185,12 @@ public final class FrameDescriptor {
 
   /** Offset of EPOCH_END's end position (where the found epoch ends in the leader's log). */
   public static final int EPOCH_END_POSITION_OFFSET = 40;
+
+  /** Offset of LIMITS' accept batch bytes (long): the largest batch the sender takes. */
+  public static final int LIMITS_ACCEPT_OFFSET = 32;
+
+  /** Offset of LIMITS' write batch bytes (long): the largest batch the sender's log writes. */
+  public static final int LIMITS_WRITE_OFFSET = 40;
 
   /** Offset of FORWARD's request id (long). */
   public static final int FORWARD_REQUEST_ID_OFFSET = 32;
@@ -262,7 +277,7 @@ public final class FrameDescriptor {
   /** Reply status: any other failure, named in the message. */
   public static final byte STATUS_OTHER = 5;
 
-  /** The largest fixed body (HEARTBEAT, HEARTBEAT_ACK, VOTE_REQUEST). */
+  /** The largest fixed body (HEARTBEAT, HEARTBEAT_ACK, VOTE_REQUEST, EPOCH_END, LIMITS). */
   public static final int MAX_FIXED_BODY_LENGTH = 16;
 
   private static final String[] NAMES = {
@@ -277,10 +292,11 @@ public final class FrameDescriptor {
     "EPOCH_END_REQUEST",
     "EPOCH_END",
     "FORWARD",
-    "FORWARD_REPLY"
+    "FORWARD_REPLY",
+    "LIMITS"
   };
 
-  private static final int[] BODY_LENGTHS = {0, -1, 8, 8, 16, 16, 16, 1, 8, 16, -1, -1};
+  private static final int[] BODY_LENGTHS = {0, -1, 8, 8, 16, 16, 16, 1, 8, 16, -1, -1, 16};
 
   private static final int CHUNK = 256;
 

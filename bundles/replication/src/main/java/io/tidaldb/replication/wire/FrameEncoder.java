@@ -10,6 +10,7 @@ import static io.tidaldb.replication.wire.FrameDescriptor.FORWARD_REPLY;
 import static io.tidaldb.replication.wire.FrameDescriptor.HEADER_LENGTH;
 import static io.tidaldb.replication.wire.FrameDescriptor.HEARTBEAT;
 import static io.tidaldb.replication.wire.FrameDescriptor.HEARTBEAT_ACK;
+import static io.tidaldb.replication.wire.FrameDescriptor.LIMITS;
 import static io.tidaldb.replication.wire.FrameDescriptor.RESEND_REQUEST;
 import static io.tidaldb.replication.wire.FrameDescriptor.VOTE;
 import static io.tidaldb.replication.wire.FrameDescriptor.VOTE_REQUEST;
@@ -224,6 +225,29 @@ public final class FrameEncoder {
       long foundEpoch,
       long endPosition) {
     return twoLongs(dst, offset, EPOCH_END, shard, sender, epoch, foundEpoch, endPosition);
+  }
+
+  /**
+   * Writes a LIMITS frame.
+   *
+   * @param dst the destination buffer (little-endian)
+   * @param offset where the frame starts
+   * @param shard the shard
+   * @param sender the sending region's id
+   * @param epoch the sender's current epoch
+   * @param acceptBatchBytes the largest WAL batch, header included, the sender takes
+   * @param writeBatchBytes the largest WAL batch, header included, the sender's log writes
+   * @return the frame's length
+   */
+  public int limits(
+      ByteBuffer dst,
+      int offset,
+      int shard,
+      int sender,
+      long epoch,
+      long acceptBatchBytes,
+      long writeBatchBytes) {
+    return twoLongs(dst, offset, LIMITS, shard, sender, epoch, acceptBatchBytes, writeBatchBytes);
   }
 
   /**

@@ -57,9 +57,65 @@ class BatchSizeLimitsTest {
     }
     int leader = awaitLeader(0, 1, 2);
     ShardLog log = wals[leader].shard(0);
-    long start = log.nextPosition();
-    log.awaitDurable(log.appendDefine(1, "acme", "view"), STORED_NANOS);
+    long end = appendFullBatch(log);
+    // Before, the shipper's frames held 4 MiB while a full batch is 4 MiB plus its 56-byte header:
+    // encoding it threw on the replication thread every round and the followers never got it.
+    for (int i = 0; i < 3; i++) {
+      ShardLog follower = wals[i].shard(0);
+      await().atMost(DEADLINE).until(() -> follower.durablePosition() == end);
+    }
+    assertEquals(leader, awaitLeader(0, 1, 2), "the leader kept leading");
+  }
 
+  @Test
+  void shouldSayOnceThatTheLeaderCannotShipToAFollowerThatTakesSmallerBatches() {
+    start(0, b -> b.maxBatchBytes(64 * 1024));
+    start(1, b -> b.maxBatchBytes(64 * 1024));
+    int leader = awaitLeader(0, 1);
+    int other = 1 - leader;
+    start(2, b -> b.maxBatchBytes(1024)); // takes batches of at most 1,080 bytes
+    String writes = Long.toString(64 * 1024 + 56);
+    String takes = Long.toString(1024 + 56);
+
+    // Before, nothing told either side: batches above 1,080 bytes were refused by region 2's log,
+    // asked for again and refused again, with nothing in either status.
+    await().atMost(DEADLINE).until(() -> nodes[leader].status().get(0).problem().isPresent());
+    String atLeader = nodes[leader].status().get(0).problem().get();
+    assertTrue(atLeader.contains("cannot ship every batch to region-2"), atLeader);
+    assertTrue(atLeader.contains(writes) && atLeader.contains(takes), atLeader);
+    await().atMost(DEADLINE).until(() -> nodes[2].status().get(0).problem().isPresent());
+    String atFollower = nodes[2].status().get(0).problem().get();
+    assertTrue(atFollower.contains("leader region-" + leader), atFollower);
+    assertTrue(atFollower.contains(writes) && atFollower.contains(takes), atFollower);
+    assertTrue(nodes[other].status().get(0).problem().isEmpty());
+
+    // Small batches still reach region 2; the full one stops its shipper there, quietly.
+    ShardLog log = wals[leader].shard(0);
+    long small = log.appendDefine(1, "acme", "view");
+    log.awaitDurable(small, STORED_NANOS);
+    await().atMost(DEADLINE).until(() -> wals[2].shard(0).durablePosition() == small + 1);
+    long end = appendFullBatch(log);
+    await().atMost(DEADLINE).until(() -> wals[other].shard(0).durablePosition() == end);
+    long stuck = wals[2].shard(0).durablePosition();
+    assertTrue(stuck < end, "region 2 cannot take the full batch: " + stuck);
+    long more = log.appendSignal(1, 1, 1.0, 1_700_000_000_000L, 1, 1);
+    log.awaitDurable(more, STORED_NANOS);
+    await().atMost(DEADLINE).until(() -> wals[other].shard(0).durablePosition() == more + 1);
+    assertEquals(stuck, wals[2].shard(0).durablePosition());
+    assertEquals(1, nodes[leader].batchSizeMismatches(), "said once");
+    assertEquals(1, nodes[2].batchSizeMismatches(), "said once");
+    assertEquals(leader, awaitLeader(0, 1, 2), "the leader kept leading");
+  }
+
+  /**
+   * Appends one full batch (the commit thread is held meanwhile); returns the log's end after it.
+   */
+  private static long appendFullBatch(ShardLog log) {
+    long start = log.nextPosition();
+    if (start == 0) {
+      log.awaitDurable(log.appendDefine(1, "acme", "view"), STORED_NANOS);
+      start = 1;
+    }
     // Hold the commit thread on one batch so that the next one fills the pending buffer.
     CountDownLatch held = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
@@ -70,23 +126,17 @@ class BatchSizeLimitsTest {
         });
     log.appendSignal(1, 0, 1.0, 1_700_000_000_000L, 1, 1);
     awaitLatch(held);
-    int full = wals[leader].shard(0).maxBatchBytes() / RecordDescriptor.SIGNAL_LENGTH;
+    int full = log.maxBatchBytes() / RecordDescriptor.SIGNAL_LENGTH;
     long last = -1;
     for (int i = 0; i < full; i++) {
       last = log.appendSignal(1, i, 1.0, 1_700_000_000_000L + i, i + 2, 1);
     }
     release.countDown();
     log.awaitDurable(last, STORED_NANOS);
-    long end = start + 2 + full;
+    log.setCommitListener(null);
+    long end = start + 1 + full;
     assertEquals(end, log.durablePosition());
-
-    // Before, the shipper's frames held 4 MiB while a full batch is 4 MiB plus its 56-byte header:
-    // encoding it threw on the replication thread every round and the followers never got it.
-    for (int i = 0; i < 3; i++) {
-      ShardLog follower = wals[i].shard(0);
-      await().atMost(DEADLINE).until(() -> follower.durablePosition() == end);
-    }
-    assertEquals(leader, awaitLeader(0, 1, 2), "the leader kept leading");
+    return end;
   }
 
   private void start(int i, UnaryOperator<WalConfig.Builder> wal) {

@@ -75,6 +75,25 @@ class WalShipperTest {
   }
 
   @Test
+  void shouldStopBeforeABatchLargerThanTheFollowerTakesInsteadOfFailingEveryRound() {
+    WalFixture.appendOneRecordBatches(log, 3, new Random(3));
+    ShippingConfig config = ShippingConfig.DEFAULTS.withMaxBytesInFlight(1L << 30);
+    WalShipper shipper = new WalShipper(log, FOLLOWER, endpoint(), 0, config);
+    shipper.limitBatchBytes(1); // below any batch
+    for (long now = 0; now < 10; now++) {
+      shipper.doWork(now * MS);
+    }
+    assertEquals(0, sentEnds.size());
+    assertEquals(WalShipper.State.BLOCKED, shipper.state());
+    assertEquals(1, shipper.count(ShipperEvent.BATCH_TOO_LARGE), "stopped once, not every round");
+
+    shipper.limitBatchBytes(Long.MAX_VALUE); // the follower now takes them
+    shipper.doWork(10 * MS);
+    assertEquals(WalShipper.State.STREAMING, shipper.state());
+    assertEquals(3, sentEnds.size());
+  }
+
+  @Test
   void shouldLowerTheAgeBoundToHalfTheElectionTimeout() {
     ShippingConfig shipping = ShippingConfig.DEFAULTS.withMaxInFlightNanos(10_000 * MS);
     ReplicationConfig config =

@@ -115,6 +115,15 @@ class FrameFormatTest {
           + "0400"
           + "66756c6c"; // "full"
 
+  static final String LIMITS_HEX =
+      HEADER_PREFIX
+          + "0c00"
+          + SHARD_SENDER_EPOCH
+          + "10000000"
+          + "c861ec0a"
+          + "3804000000000000" // accepts 1,080 bytes
+          + "3800400000000000"; // writes 4,194,360 bytes
+
   /** Every fixture, indexed by message type (index 0 unused). */
   static final List<String> FIXTURES =
       List.of(
@@ -129,7 +138,8 @@ class FrameFormatTest {
           EPOCH_END_REQUEST_HEX,
           EPOCH_END_HEX,
           FORWARD_HEX,
-          FORWARD_REPLY_HEX);
+          FORWARD_REPLY_HEX,
+          LIMITS_HEX);
 
   private final FrameEncoder encoder = new FrameEncoder(1 << 16);
   private final FrameDecoder decoder = new FrameDecoder(1 << 16);
@@ -148,6 +158,7 @@ class FrameFormatTest {
     assertPinned(VOTE_HEX, encoder.vote(out, 0, SHARD, SENDER, EPOCH, true));
     assertPinned(EPOCH_END_REQUEST_HEX, encoder.epochEndRequest(out, 0, SHARD, SENDER, EPOCH, 6));
     assertPinned(EPOCH_END_HEX, encoder.epochEnd(out, 0, SHARD, SENDER, EPOCH, 6, 100));
+    assertPinned(LIMITS_HEX, encoder.limits(out, 0, SHARD, SENDER, EPOCH, 1080, 4_194_360));
     assertPinned(
         FORWARD_HEX,
         encoder.forward(
@@ -217,6 +228,8 @@ class FrameFormatTest {
     assertEquals(6, fixture(8).getLong(FrameDescriptor.EPOCH_END_REQUEST_LAST_EPOCH_OFFSET));
     assertEquals(6, fixture(9).getLong(FrameDescriptor.EPOCH_END_FOUND_EPOCH_OFFSET));
     assertEquals(100, fixture(9).getLong(FrameDescriptor.EPOCH_END_POSITION_OFFSET));
+    assertEquals(1080, fixture(12).getLong(FrameDescriptor.LIMITS_ACCEPT_OFFSET));
+    assertEquals(4_194_360, fixture(12).getLong(FrameDescriptor.LIMITS_WRITE_OFFSET));
     ByteBuffer f = fixture(10);
     assertEquals(42, f.getLong(FrameDescriptor.FORWARD_REQUEST_ID_OFFSET));
     assertEquals(9, f.getLong(FrameDescriptor.FORWARD_ENTITY_OFFSET));
@@ -270,6 +283,8 @@ class FrameFormatTest {
     assertEquals(6, decoder.decode(fixture(8)).epochEndRequestLastEpoch());
     assertEquals(6, decoder.decode(fixture(9)).epochEndFoundEpoch());
     assertEquals(100, decoder.decode(fixture(9)).epochEndPosition());
+    assertEquals(1080, decoder.decode(fixture(12)).limitsAcceptBatchBytes());
+    assertEquals(4_194_360, decoder.decode(fixture(12)).limitsWriteBatchBytes());
     Frame fwd = decoder.decode(fixture(10));
     assertEquals(42, fwd.forwardRequestId());
     assertEquals(9, fwd.forwardEntity());
@@ -366,7 +381,11 @@ class FrameFormatTest {
                 + " "
                 + FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET
                 + " "
-                + FrameDescriptor.REPLY_MESSAGE_OFFSET);
+                + FrameDescriptor.REPLY_MESSAGE_OFFSET,
+            "12 LIMITS 16 "
+                + FrameDescriptor.LIMITS_ACCEPT_OFFSET
+                + " "
+                + FrameDescriptor.LIMITS_WRITE_OFFSET);
     for (int type = FrameDescriptor.MIN_TYPE; type <= FrameDescriptor.MAX_TYPE; type++) {
       assertEquals(
           type, FrameDescriptor.class.getField(FrameDescriptor.typeName(type)).getShort(null));
