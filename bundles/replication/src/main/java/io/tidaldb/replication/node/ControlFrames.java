@@ -27,9 +27,31 @@ final class ControlFrames {
     this.endpoint = endpoint;
   }
 
+  /** An EPOCH_END_REQUEST sent and not yet answered: to whom, in which epoch, for which epoch. */
+  record Asked(RegionId to, long epoch, long lastEpoch) {}
+
+  private Asked asked;
+
   /** A follower asks its leader of {@code epoch} where {@code lastEpoch} ends in its log. */
   void epochEndRequest(RegionId to, long epoch, long lastEpoch) {
+    Asked a = asked;
+    if (a == null || !a.to().equals(to) || a.epoch() != epoch || a.lastEpoch() != lastEpoch) {
+      asked = new Asked(to, epoch, lastEpoch);
+    }
     send(to, encoder.epochEndRequest(out, 0, shard, self, epoch, lastEpoch));
+  }
+
+  /** Returns the EPOCH_END_REQUEST outstanding, or null. */
+  Asked asked() {
+    return asked;
+  }
+
+  /**
+   * Marks the outstanding EPOCH_END_REQUEST done: the sync finished (a later answer is
+   * unsolicited).
+   */
+  void answered() {
+    asked = null;
   }
 
   /** The leader of {@code epoch} answers: {@code foundEpoch} ends at {@code end} in its log. */

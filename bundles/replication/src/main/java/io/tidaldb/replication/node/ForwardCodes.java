@@ -11,6 +11,7 @@ import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.replication.wire.Frame;
 import io.tidaldb.replication.wire.FrameDescriptor;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -75,9 +76,11 @@ final class ForwardCodes {
   /**
    * Rebuilds the failure a FORWARD_REPLY from {@code from} reports for a signal of {@code shard}
    * and {@code tenant} ({@code status} is not OK). UNAVAILABLE says the signal may be stored at
-   * {@code from}; NOT_LEADER carries the leader the replier knows in the reply's position field.
+   * {@code from}; NOT_LEADER carries the leader the replier knows in the reply's position field,
+   * taken only if it is one of {@code regions}.
    */
-  static TidalException failure(RegionId from, int shard, TenantId tenant, Frame f, byte status) {
+  static TidalException failure(
+      RegionId from, int shard, TenantId tenant, Frame f, byte status, List<RegionId> regions) {
     String message = f.replyMessage();
     switch (status) {
       case FrameDescriptor.STATUS_INVALID_ARGUMENT:
@@ -91,7 +94,7 @@ final class ForwardCodes {
         long known = f.replyPosition();
         Optional<RegionId> leader =
             known >= 0 && known <= RegionId.MAX_VALUE
-                ? Optional.of(RegionId.of((int) known))
+                ? Optional.of(RegionId.of((int) known)).filter(regions::contains)
                 : Optional.empty();
         return new NotLeaderException(from, shard, f.epoch(), leader);
       case FrameDescriptor.STATUS_UNAVAILABLE:

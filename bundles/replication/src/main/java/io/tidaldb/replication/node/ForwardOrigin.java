@@ -21,6 +21,7 @@ import io.tidaldb.replication.wire.FrameEncoder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -59,6 +60,7 @@ final class ForwardOrigin {
       long deadline) {}
 
   private final RegionId self;
+  private final List<RegionId> regions;
   private final TransportEndpoint endpoint;
   private final DropCounters drops;
   private final long timeoutNanos;
@@ -72,11 +74,13 @@ final class ForwardOrigin {
 
   ForwardOrigin(
       RegionId self,
+      List<RegionId> regions,
       TransportEndpoint endpoint,
       DropCounters drops,
       long timeoutNanos,
       int shards) {
     this.self = self;
+    this.regions = regions;
     this.endpoint = endpoint;
     this.drops = drops;
     this.timeoutNanos = timeoutNanos + MARGIN_NANOS;
@@ -254,7 +258,8 @@ final class ForwardOrigin {
                   ForwardCodes.durability(f.replyDurability())));
     } else {
       p.future()
-          .completeExceptionally(ForwardCodes.failure(from, p.shard(), p.tenant(), f, status));
+          .completeExceptionally(
+              ForwardCodes.failure(from, p.shard(), p.tenant(), f, status, regions));
     }
   }
 

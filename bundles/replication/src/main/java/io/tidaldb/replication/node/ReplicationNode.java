@@ -113,6 +113,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     this.forwards =
         new ForwardOrigin(
             config.self(),
+            config.regions(),
             raw, // reports its own UNREACHABLE sends: see ForwardOrigin#forward
             drops,
             config.durabilityTimeout().toNanos(),
@@ -308,7 +309,9 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       drops.drop(NodeDrop.MALFORMED, from, e.getMessage());
       return;
     }
-    if (f.sender() != from.value() || !config.regions().contains(from)) {
+    if (f.sender() != from.value()
+        || !config.regions().contains(from)
+        || from.equals(config.self())) {
       drops.drop(NodeDrop.UNKNOWN_SENDER, from, f + "; regions are " + config.regions());
       return;
     }

@@ -68,9 +68,11 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   private final LeaderSide leaderSide;
   private final ForwardOrigin forwards;
   private final ShipLimits shipLimits;
+  private final FrameChecks checks;
   private volatile RegionId leader;
   private volatile long epoch;
   private volatile long leaderHwmHeard;
+  private long leaderHwmEpoch = -1;
   private volatile long lastLeaderTrafficNanos = Long.MIN_VALUE;
   private long pendingLeaderEpoch = -1;
   private volatile String logStopped; // why the shard's log stopped, once it did
@@ -98,6 +100,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     this.frames = new LeadershipFrames(shard, endpoint);
     this.follower = new FollowerDb(log, endpoint);
     this.control = new ControlFrames(shard, endpoint);
+    this.checks = new FrameChecks(shard, log, drops);
     this.sync = new EpochSync(shard, config, log, state, follower, control, cutter);
     this.leaderSide = new LeaderSide(shard, config, log, endpoint);
     this.shipLimits = new ShipLimits(config.self(), shard, limits, control);
@@ -140,7 +143,11 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
       work += activateLeader();
     }
     work += leaderSide.doWork(nowNanos, leadership);
-    return work + sync.step(leader, nowNanos);
+    work += sync.step(leader, nowNanos);
+    if (sync.synced()) {
+      control.answered(); // no request outstanding: a later EPOCH_END is unsolicited
+    }
+    return work;
   }
 
   /**
@@ -177,8 +184,14 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     leadership.onLocalPause(nowNanos);
   }
 
-  /** Handles a frame of this shard that arrived from {@code from} (the delivery thread). */
+  /**
+   * Handles a frame of this shard that arrived from {@code from} (the delivery thread), once its
+   * epoch and fields make sense ({@link FrameChecks}).
+   */
   void onFrame(RegionId from, Frame f, ByteBuffer raw, long nowNanos) {
+    if (!checks.epoch(from, f, epoch) || !checks.fields(from, f)) {
+      return;
+    }
     switch (f.type()) {
       case FrameDescriptor.WAL_BATCH -> onWalBatch(from, f, nowNanos);
       case FrameDescriptor.ACK -> onAck(from, f);
@@ -337,6 +350,9 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
    * at once; the append itself happens on the {@link FollowerAppender}'s thread.
    */
   private void onWalBatch(RegionId from, Frame f, long nowNanos) {
+    if (!checks.batchEpoch(from, f.epoch(), epoch)) {
+      return;
+    }
     if (from.equals(leader)) {
       lastLeaderTrafficNanos = nowNanos;
     }
@@ -378,12 +394,19 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   }
 
   private synchronized void onAck(RegionId from, Frame f) {
+    if (leaderSide.ready() && !checks.withinLog(from, f, f.ackHwm(), NodeDrop.ACK_BEYOND_LOG)) {
+      return;
+    }
     if (!leaderSide.onAck(from, f.epoch(), f.ackHwm(), leadership.epoch())) {
       drops.drop(NodeDrop.NOT_LEADING, from, f.toString());
     }
   }
 
   private synchronized void onResendRequest(RegionId from, Frame f) {
+    if (leaderSide.ready()
+        && !checks.withinLog(from, f, f.resendFrom(), NodeDrop.RESEND_BEYOND_LOG)) {
+      return;
+    }
     leaderSide.onResendRequest(from, f.epoch(), f.resendFrom());
   }
 
@@ -411,6 +434,9 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     if (logStopped != null) {
       return; // the sync stopped with the log; nothing is cut or acknowledged
     }
+    if (!checks.epochEnd(from, f, leader, epoch, control.asked(), leaderHwmHeard, leaderHwmEpoch)) {
+      return;
+    }
     sync.onAnswer(from, leader, f);
   }
 
@@ -419,6 +445,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     frames.dispatch(from, raw, leadership, nowNanos);
     if (f.type() == FrameDescriptor.HEARTBEAT && from.equals(leader)) {
       leaderHwmHeard = f.heartbeatLeaderHwm();
+      leaderHwmEpoch = f.epoch();
       sync.onLeaderHeartbeat(from);
       shipLimits.tellLeader(from, f.epoch(), false);
     }
