@@ -363,12 +363,18 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     int shard = router.shardOf(tenant, entity);
     ShardState s = shards[shard];
     int series;
+    long position;
     if (replicated != null) {
-      series = replicated.seriesFor(s, tenant, type); // leader check first, then define and wait
-    } else if ((series = s.registry.find(tenant, type)) < 0) {
-      series = s.registry.define(tenant, type, s.log::appendDefine);
+      // The leader check returns the epoch the appends are fenced by (issue 9, h).
+      long epoch = replicated.checkLeader(s);
+      series = replicated.seriesFor(s, epoch, tenant, type);
+      position = replicated.append(s, epoch, series, entity, weight, eventTime, hlc, replica);
+    } else {
+      if ((series = s.registry.find(tenant, type)) < 0) {
+        series = s.registry.define(tenant, type, s.log::appendDefine);
+      }
+      position = s.log.appendSignal(series, entity, weight, eventTime, hlc, replica);
     }
-    long position = s.log.appendSignal(series, entity, weight, eventTime, hlc, replica);
     accepted.increment();
     return SignalTickets.ticket(shard, position);
   }
