@@ -288,8 +288,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   }
 
   /**
-   * {@inheritDoc} Series defined only in the cut suffix are unbound and their states dropped (see
-   * {@link ShardTruncation}); nothing may be appended or replicated to the shard meanwhile.
+   * {@inheritDoc} Series defined only in the cut suffix are unbound and their states dropped, and
+   * the suffix's signals of other origins lose their effect (see {@link ShardTruncation}); nothing
+   * may be appended or replicated to the shard meanwhile.
    *
    * @throws InvalidArgumentException if the shard or position is out of range or records pending
    */
@@ -299,7 +300,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     if (shard < 0 || shard >= shards.length) {
       throw new InvalidArgumentException("shard", shard, "must be in 0.." + (shards.length - 1));
     }
-    return ShardTruncation.truncate(shards[shard], position, fenceEpoch);
+    return ShardTruncation.truncate(shards[shard], position, fenceEpoch, replica);
   }
 
   /** Returns the number of shards. */
