@@ -2,6 +2,7 @@ package io.tidaldb.bench;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.wal.CommitListener;
+import io.tidaldb.api.wal.FencedAppendException;
 import io.tidaldb.api.wal.RecordCursor;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WalBatch;
@@ -76,6 +77,7 @@ final class MemoryWal implements WriteAheadLog {
     private final String[] types;
     private CommitListener listener;
     private long epoch;
+    private long leading = ANY_EPOCH;
     private long lastEpoch;
     private long durable;
     private int count;
@@ -112,6 +114,43 @@ final class MemoryWal implements WriteAheadLog {
         throw new InvalidArgumentException("epoch", newEpoch, "must not go below " + epoch);
       }
       epoch = newEpoch;
+    }
+
+    @Override
+    public synchronized void startLeading(long newEpoch) {
+      advanceEpoch(newEpoch);
+      leading = newEpoch;
+    }
+
+    @Override
+    public synchronized void stopLeading() {
+      leading = ANY_EPOCH;
+    }
+
+    @Override
+    public synchronized long appendSignal(
+        long leaderEpoch,
+        int seriesId,
+        long entity,
+        double weight,
+        long eventTimeMillis,
+        long hlc,
+        int origin) {
+      fence(leaderEpoch);
+      return appendSignal(seriesId, entity, weight, eventTimeMillis, hlc, origin);
+    }
+
+    @Override
+    public synchronized long appendDefine(
+        long leaderEpoch, int seriesId, String tenant, String type) {
+      fence(leaderEpoch);
+      return appendDefine(seriesId, tenant, type);
+    }
+
+    private void fence(long leaderEpoch) {
+      if (leaderEpoch != ANY_EPOCH && (leaderEpoch != leading || leaderEpoch != epoch)) {
+        throw new FencedAppendException(shard, leaderEpoch, epoch, leading);
+      }
     }
 
     @Override

@@ -6,6 +6,8 @@ import io.tidaldb.api.TenantId;
 import io.tidaldb.api.TidalException;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.Replication;
+import io.tidaldb.api.wal.FencedAppendException;
+import io.tidaldb.api.wal.ShardLog;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -39,20 +41,38 @@ final class ReplicatedWrites {
   }
 
   /**
-   * Checks leadership, then returns the series id of (tenant, type) in the shard, defining it if it
-   * is new and waiting until its DEFINE is QUORUM-stored.
+   * Checks that this region leads the shard and returns the epoch it leads in, which fences every
+   * append of this write ({@link ShardLog#appendSignal(long, int, long, double, long, long, int)}):
+   * the check and the append are atomic, so a write checked in one epoch is never stamped with
+   * another.
    *
    * @throws io.tidaldb.api.replication.NotLeaderException if this region does not lead the shard
+   */
+  long checkLeader(ShardState s) {
+    return replication.checkLeaderEpoch(s.shard);
+  }
+
+  /**
+   * Returns the series id of (tenant, type) in the shard, defining it (fenced by {@code epoch}) if
+   * it is new and waiting until its DEFINE is QUORUM-stored.
+   *
+   * @throws io.tidaldb.api.replication.NotLeaderException if this region stopped leading the shard
+   *     before the DEFINE was appended
    * @throws UnavailableException if the DEFINE is not QUORUM-stored in time, naming the series
    */
-  int seriesFor(ShardState s, TenantId tenant, SignalType type) {
-    replication.checkLeader(s.shard);
+  int seriesFor(ShardState s, long epoch, TenantId tenant, SignalType type) {
     int series = s.registry.find(tenant, type);
     if (series < 0) {
       // The pending entry is in place before the id becomes visible to other writers.
-      series =
-          s.registry.define(
-              tenant, type, (id, t, ty) -> s.pendingDefines.put(id, s.log.appendDefine(id, t, ty)));
+      try {
+        series =
+            s.registry.define(
+                tenant,
+                type,
+                (id, t, ty) -> s.pendingDefines.put(id, s.log.appendDefine(epoch, id, t, ty)));
+      } catch (FencedAppendException e) {
+        throw refenced(s, e);
+      }
     }
     if (!s.pendingDefines.isEmpty()) {
       Long define = s.pendingDefines.get(series);
@@ -61,6 +81,39 @@ final class ReplicatedWrites {
       }
     }
     return series;
+  }
+
+  /**
+   * Appends the signal fenced by {@code epoch}.
+   *
+   * @throws io.tidaldb.api.replication.NotLeaderException if this region stopped leading the shard
+   *     since the check (nothing stored: the caller forwards)
+   * @throws FencedAppendException if it leads again, in a later epoch (nothing stored)
+   */
+  long append(
+      ShardState s,
+      long epoch,
+      int series,
+      long entity,
+      double weight,
+      long eventTime,
+      long hlc,
+      int replica) {
+    try {
+      return s.log.appendSignal(epoch, series, entity, weight, eventTime, hlc, replica);
+    } catch (FencedAppendException e) {
+      throw refenced(s, e);
+    }
+  }
+
+  /**
+   * After a fenced append was refused: checks leadership again, so that a region that no longer
+   * leads throws the {@link io.tidaldb.api.replication.NotLeaderException} naming the leader (the
+   * store forwards the write there); a region leading again in a later epoch gets {@code e} back.
+   */
+  private FencedAppendException refenced(ShardState s, FencedAppendException e) {
+    replication.checkLeader(s.shard);
+    return e;
   }
 
   private void awaitDefine(

@@ -14,18 +14,24 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Cuts one shard's log for {@link io.tidaldb.api.replication.ReplicaState#truncateLog} while
- * keeping the state its cut suffix produced.
+ * keeping the state its own-origin records produced.
  *
- * <p>The suffix was accepted by this region as a former leader: its signals live in this region's
- * own CRDT entries, which no other region applies as operations, so keeping them neither loses nor
- * double-counts anything. Only series <em>defined</em> in the suffix go: the new leader's log does
- * not bind their ids, so they are unbound and their states dropped.
+ * <p>Signals this region accepted as a former leader live in this region's own CRDT entries, which
+ * no other region applies as operations, so keeping them neither loses nor double-counts anything.
+ * Signals of other origins (a former leader's, applied here as its follower) lose their effect:
+ * they may come back through a later leader's log and would then count twice ({@link CutRebuild}).
+ * Series <em>defined</em> in the suffix go: the new leader's log does not bind their ids, so they
+ * are unbound and their states dropped.
  *
  * <p>Steps, under the shard's checkpoint lock and write lock: (a) read the suffix, unbind the
- * series it defines and drop their states; (b) write a snapshot of the state labelled {@code
- * position} and carrying {@code fenceEpoch}, and set the applied position to {@code position}; (c)
- * delete the shard's snapshots labelled above {@code position}; (d) cut the log. A crash after (b)
- * leaves a fenced snapshot that recovery finishes the cut from ({@link ShardState#recover}).
+ * series it defines and drop their states, and remove the effect of its foreign-origin signals; (b)
+ * write a snapshot of the state labelled {@code position} and carrying {@code fenceEpoch}, and set
+ * the applied position to {@code position}; (c) delete the shard's snapshots labelled above {@code
+ * position}; (d) cut the log; (e) write the snapshot at {@code position} again without the fence. A
+ * crash between (b) and (d) leaves a fenced snapshot that recovery finishes the cut from ({@link
+ * ShardState#recover}); after (e) recovery replays whatever a later leader shipped at {@code
+ * position}, even batches of epochs below the fence (a crash between (d) and (e) leaves the fence
+ * over a log that ends at {@code position}, which recovery does not cut).
  */
 final class ShardTruncation {
   private static final Logger LOG = LoggerFactory.getLogger(ShardTruncation.class);
@@ -35,16 +41,22 @@ final class ShardTruncation {
   /**
    * Runs steps (a) to (d).
    *
+   * @param replica this region's CRDT replica id: the suffix's signals of other origins lose their
+   *     effect ({@link CutRebuild}), this region's own keep it
    * @return how many records were cut
    */
-  static long truncate(ShardState s, long position, long fenceEpoch) {
+  static long truncate(ShardState s, long position, long fenceEpoch, int replica) {
     synchronized (s.checkpointLock) {
       s.lock.writeLock().lock();
       try {
-        long suffix = persistCut(s, position, fenceEpoch);
+        long suffix = persistCut(s, position, fenceEpoch, replica);
         long cut = s.log.truncateFrom(position);
+        // (e) The cut is complete: the snapshot at the cut drops its fence. Recovery must not take
+        // the older-epoch batches a later leader ships there again (as it may: ForeignCutTest) for
+        // the remains of an interrupted cut, and cut records this region has acknowledged.
+        s.snapshots.write(position, s.registry.snapshot(), s.states, 0);
         LOG.info(
-            "shard {}: log cut at {} for epoch {}: {} records removed, their state kept",
+            "shard {}: log cut at {} for epoch {}: {} records removed, own-origin state kept",
             s.shard,
             position,
             fenceEpoch,
@@ -67,12 +79,13 @@ final class ShardTruncation {
    * @throws InvalidArgumentException if {@code position} is outside the durable log, appends are
    *     pending, or the fence epoch is negative
    */
-  static long persistCut(ShardState s, long position, long fenceEpoch) {
+  static long persistCut(ShardState s, long position, long fenceEpoch, int replica) {
     synchronized (s.checkpointLock) {
       s.lock.writeLock().lock();
       try {
         check(s, position, fenceEpoch);
         long suffix = dropSuffixSeries(s, position);
+        CutRebuild.removeForeign(s, position, replica);
         s.snapshots.write(position, s.registry.snapshot(), s.states, fenceEpoch);
         s.resetPositions(position);
         int deleted = s.snapshots.deleteAbove(position);

@@ -318,8 +318,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   }
 
   /**
-   * {@inheritDoc} Series defined only in the cut suffix are unbound and their states dropped (see
-   * {@link ShardTruncation}); nothing may be appended or replicated to the shard meanwhile.
+   * {@inheritDoc} Series defined only in the cut suffix are unbound and their states dropped, and
+   * the suffix's signals of other origins lose their effect (see {@link ShardTruncation}); nothing
+   * may be appended or replicated to the shard meanwhile.
    *
    * @throws InvalidArgumentException if the shard or position is out of range or records pending
    */
@@ -329,7 +330,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     if (shard < 0 || shard >= shards.length) {
       throw new InvalidArgumentException("shard", shard, "must be in 0.." + (shards.length - 1));
     }
-    return ShardTruncation.truncate(shards[shard], position, fenceEpoch);
+    return ShardTruncation.truncate(shards[shard], position, fenceEpoch, replica);
   }
 
   /** Returns the number of shards. */
@@ -400,12 +401,18 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     int shard = router.shardOf(tenant, entity);
     ShardState s = shards[shard];
     int series;
+    long position;
     if (replicated != null) {
-      series = replicated.seriesFor(s, tenant, type); // leader check first, then define and wait
-    } else if ((series = s.registry.find(tenant, type)) < 0) {
-      series = s.registry.define(tenant, type, s.log::appendDefine);
+      // The leader check returns the epoch the appends are fenced by (issue 9, h).
+      long epoch = replicated.checkLeader(s);
+      series = replicated.seriesFor(s, epoch, tenant, type);
+      position = replicated.append(s, epoch, series, entity, weight, eventTime, hlc, replica);
+    } else {
+      if ((series = s.registry.find(tenant, type)) < 0) {
+        series = s.registry.define(tenant, type, s.log::appendDefine);
+      }
+      position = s.log.appendSignal(series, entity, weight, eventTime, hlc, replica);
     }
-    long position = s.log.appendSignal(series, entity, weight, eventTime, hlc, replica);
     accepted.increment();
     return SignalTickets.ticket(shard, position);
   }

@@ -13,6 +13,7 @@ import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.replication.ShardReplicationStatus;
+import io.tidaldb.api.wal.ShardLog;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,6 +24,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 
 /**
@@ -51,6 +53,13 @@ final class FakeReplication implements Replication {
   final BlockingQueue<Call> calls = new LinkedBlockingQueue<>();
   final List<ReplicaState> attached = new CopyOnWriteArrayList<>();
   volatile boolean autoComplete = true;
+
+  /** The epoch {@link #checkLeaderEpoch} answers ({@code ANY_EPOCH}: appends unfenced). */
+  volatile long leaderEpoch = ShardLog.ANY_EPOCH;
+
+  /** Runs once, in the next leader check that passes, just before it returns (then cleared). */
+  final AtomicReference<Runnable> afterCheck = new AtomicReference<>();
+
   final BlockingQueue<Forward> forwards = new LinkedBlockingQueue<>();
   volatile Function<Forward, CompletableFuture<SignalAck>> forwardAnswer =
       f ->
@@ -87,6 +96,17 @@ final class FakeReplication implements Replication {
     if (notLeading.contains(shard)) {
       throw new NotLeaderException(LOCAL, shard, 7, Optional.of(RegionId.of(1)));
     }
+  }
+
+  @Override
+  public long checkLeaderEpoch(int shard) {
+    checkLeader(shard);
+    long epoch = leaderEpoch;
+    Runnable hook = afterCheck.getAndSet(null);
+    if (hook != null) {
+      hook.run(); // what other threads do between the check and the store's append
+    }
+    return epoch;
   }
 
   @Override

@@ -161,7 +161,9 @@ class ShardTruncationTest {
   @Test
   void shouldFinishACutThatACrashInterrupted() {
     writeWithSuffix();
-    assertEquals(end - cut, ShardTruncation.persistCut(db.store.shardState(SHARD), cut, fence));
+    assertEquals(
+        end - cut,
+        ShardTruncation.persistCut(db.store.shardState(SHARD), cut, fence, db.store.replicaId()));
     assertEquals(end, log().durablePosition(), "the log is not cut yet");
 
     db.reopenWithoutCheckpoint();

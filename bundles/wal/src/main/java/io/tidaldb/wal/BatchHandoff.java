@@ -2,6 +2,8 @@ package io.tidaldb.wal;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.StorageException;
+import io.tidaldb.api.wal.FencedAppendException;
+import io.tidaldb.api.wal.ShardLog;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -52,6 +54,7 @@ final class BatchHandoff {
   private final ShardLifecycle lifecycle = new ShardLifecycle(); // guarded
   private volatile long epoch;
   private long recordsEpoch; // guarded: the epoch of the last record taken into the log
+  private long leading = ShardLog.ANY_EPOCH; // guarded: the epoch fenced appends are taken in
 
   BatchHandoff(
       int shard,
@@ -94,14 +97,40 @@ final class BatchHandoff {
     }
   }
 
+  /** Raises the epoch to {@code newEpoch} and takes fenced appends of that epoch from now on. */
+  void startLeading(long newEpoch) {
+    synchronized (lock) {
+      advanceEpoch(newEpoch);
+      leading = newEpoch;
+    }
+  }
+
+  /** Refuses every fenced append from now on (until {@link #startLeading}). */
+  void stopLeading() {
+    synchronized (lock) {
+      leading = ShardLog.ANY_EPOCH;
+    }
+  }
+
   long nextPosition() {
     return (long) NEXT_POSITION.getAcquire(this);
   }
 
   long appendSignal(
       int seriesId, long entity, double weight, long eventTimeMillis, long hlc, int origin) {
+    return appendSignal(ShardLog.ANY_EPOCH, seriesId, entity, weight, eventTimeMillis, hlc, origin);
+  }
+
+  long appendSignal(
+      long leaderEpoch,
+      int seriesId,
+      long entity,
+      double weight,
+      long eventTimeMillis,
+      long hlc,
+      int origin) {
     synchronized (lock) {
-      PendingBatch p = reserve(RecordDescriptor.SIGNAL_LENGTH);
+      PendingBatch p = reserve(RecordDescriptor.SIGNAL_LENGTH, leaderEpoch);
       RecordDescriptor.writeSignal(
           p.buffer, p.writeOffset, seriesId, entity, weight, eventTimeMillis, hlc, origin);
       p.writeOffset += RecordDescriptor.SIGNAL_LENGTH;
@@ -110,10 +139,10 @@ final class BatchHandoff {
     }
   }
 
-  long appendDefine(int seriesId, String tenant, String type) {
+  long appendDefine(long leaderEpoch, int seriesId, String tenant, String type) {
     int length = RecordDescriptor.defineLength(tenant, type);
     synchronized (lock) {
-      PendingBatch p = reserve(length);
+      PendingBatch p = reserve(length, leaderEpoch);
       p.writeOffset +=
           RecordDescriptor.writeDefine(p.buffer, p.writeOffset, seriesId, tenant, type);
       return appended(p);
@@ -153,6 +182,7 @@ final class BatchHandoff {
       feed.accepted();
       recordsEpoch = batchEpoch;
       epoch = Math.max(epoch, batchEpoch);
+      leading = ShardLog.ANY_EPOCH; // fed by a leader: this region does not lead
       long end = first + count;
       NEXT_POSITION.setRelease(this, end);
       wakeCommitter();
@@ -218,16 +248,33 @@ final class BatchHandoff {
     return position;
   }
 
-  /** Returns the pending batch once it has room for {@code length} bytes; monitor held. */
-  private PendingBatch reserve(int length) {
+  /**
+   * Returns the pending batch once it has room for {@code length} bytes, if the fence lets the
+   * append in; monitor held.
+   */
+  private PendingBatch reserve(int length, long leaderEpoch) {
     lifecycle.checkOpen();
+    fence(leaderEpoch);
     feed.local(nextPosition);
     PendingBatch p = pending;
-    return p.remaining() >= length ? p : awaitRoom(length);
+    return p.remaining() >= length ? p : awaitRoom(length, leaderEpoch);
   }
 
-  /** Waits, holding the monitor, until the commit thread swaps in an empty buffer. */
-  private PendingBatch awaitRoom(int length) {
+  /**
+   * Refuses a fenced append unless this log leads in {@code leaderEpoch} and is still at that epoch
+   * (monitor held, so leadership cannot change between this check and the append).
+   */
+  private void fence(long leaderEpoch) {
+    if (leaderEpoch != ShardLog.ANY_EPOCH && (leaderEpoch != leading || leaderEpoch != epoch)) {
+      throw new FencedAppendException(shard, leaderEpoch, epoch, leading);
+    }
+  }
+
+  /**
+   * Waits, holding the monitor, until the commit thread swaps in an empty buffer; the fence is
+   * checked again after every wait (leadership may change while the monitor is released).
+   */
+  private PendingBatch awaitRoom(int length, long leaderEpoch) {
     long deadline = roomWaits.deadline();
     while (true) {
       if (!roomWaits.await(deadline)) {
@@ -239,6 +286,7 @@ final class BatchHandoff {
                 + " bytes pending)");
       }
       lifecycle.checkOpen();
+      fence(leaderEpoch);
       feed.local(nextPosition);
       if (pending.remaining() >= length) {
         return pending;

@@ -109,6 +109,16 @@ final class ShardWal implements ShardLog {
   }
 
   @Override
+  public void startLeading(long epoch) {
+    handoff.startLeading(epoch);
+  }
+
+  @Override
+  public void stopLeading() {
+    handoff.stopLeading();
+  }
+
+  @Override
   public long startPosition() {
     return segments.startPosition();
   }
@@ -141,7 +151,25 @@ final class ShardWal implements ShardLog {
 
   @Override
   public long appendDefine(int seriesId, String tenant, String type) {
-    return handoff.appendDefine(seriesId, tenant, type);
+    return handoff.appendDefine(ANY_EPOCH, seriesId, tenant, type);
+  }
+
+  @Override
+  public long appendSignal(
+      long leaderEpoch,
+      int seriesId,
+      long entity,
+      double weight,
+      long eventTimeMillis,
+      long hlc,
+      int origin) {
+    return handoff.appendSignal(
+        leaderEpoch, seriesId, entity, weight, eventTimeMillis, hlc, origin);
+  }
+
+  @Override
+  public long appendDefine(long leaderEpoch, int seriesId, String tenant, String type) {
+    return handoff.appendDefine(leaderEpoch, seriesId, tenant, type);
   }
 
   @Override

@@ -18,15 +18,17 @@ import org.osgi.annotation.versioning.ConsumerType;
 public interface ReplicaState {
   /**
    * Cuts the log of {@code shard} at {@code position} because the leader of {@code fenceEpoch}
-   * continues the log from there, while keeping every signal already applied to the shard's state.
-   * The records beyond {@code position} were accepted by a former leader of an older epoch and
-   * never reached a quorum: their effect stays in the CRDT entry of the region that accepted them
-   * (never counted twice, since no other region applies them as operations), and the log continues
-   * with the new leader's records.
+   * continues the log from there. The records beyond {@code position} were accepted by a former
+   * leader of an older epoch and never reached a quorum. Those this region accepted itself keep
+   * their effect in its own CRDT entry (never counted twice, since no other region applies them as
+   * operations); those of another origin, which this region applied as a follower, lose theirs,
+   * since they may come back through a later leader's log (their origin still holds them). The log
+   * continues with the new leader's records.
    *
    * <p>The store first persists its state as covering {@code position} and fenced by {@code
-   * fenceEpoch}, then cuts the log, so a crash at any point recovers to the same result: a recovery
-   * that meets batches of an epoch below {@code fenceEpoch} at or after {@code position} cuts them.
+   * fenceEpoch}, then cuts the log, then drops the fence, so a crash at any point recovers to the
+   * same result: a recovery that meets batches of an epoch below {@code fenceEpoch} at {@code
+   * position} while the fence stands cuts them.
    *
    * @param shard the shard
    * @param position the first position to remove; a batch boundary

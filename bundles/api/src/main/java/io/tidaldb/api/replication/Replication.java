@@ -41,6 +41,24 @@ public interface Replication {
   void checkLeader(int shard);
 
   /**
+   * Checks that this region leads {@code shard} now, like {@link #checkLeader}, and returns the
+   * epoch it leads in: the store passes it to the fenced appends of {@link
+   * io.tidaldb.api.wal.ShardLog} (for example {@link io.tidaldb.api.wal.ShardLog#appendDefine(long,
+   * int, String, String)}), which refuse the append if the region stopped leading that epoch
+   * meanwhile, so the check and the append are one step. The default returns {@link
+   * io.tidaldb.api.wal.ShardLog#ANY_EPOCH} (appends unfenced).
+   *
+   * @param shard the shard
+   * @return the epoch this region leads the shard in
+   * @throws NotLeaderException if it does not, naming the leader when one is known
+   * @since 1.2.0
+   */
+  default long checkLeaderEpoch(int shard) {
+    checkLeader(shard);
+    return io.tidaldb.api.wal.ShardLog.ANY_EPOCH;
+  }
+
+  /**
    * Returns a future completed once the record at {@code position} of {@code shard} is stored at
    * {@code level}: {@code LOCAL} when the leader's log has it durable, {@code QUORUM} when a
    * majority of regions (the leader included) do, {@code ALL} when every region does. The future

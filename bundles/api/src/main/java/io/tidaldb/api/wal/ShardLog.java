@@ -20,6 +20,15 @@ import org.osgi.annotation.versioning.ProviderType;
 @ProviderType
 public interface ShardLog {
   /**
+   * The leader epoch of an append that is not fenced: {@link #appendSignal(long, int, long, double,
+   * long, long, int)} and {@link #appendDefine(long, int, String, String)} with it behave like the
+   * unfenced appends (a single-region store).
+   *
+   * @since 1.3.0
+   */
+  long ANY_EPOCH = -1;
+
+  /**
    * Returns the shard this log belongs to.
    *
    * @return the shard index
@@ -40,6 +49,26 @@ public interface ShardLog {
    * @throws io.tidaldb.api.InvalidArgumentException if the epoch would go down
    */
   void advanceEpoch(long epoch);
+
+  /**
+   * Starts taking fenced local appends as the leader of {@code epoch}: raises the epoch to it (as
+   * {@link #advanceEpoch}) and, in the same step, lets in every fenced append whose leader epoch is
+   * {@code epoch}, until {@link #stopLeading} or a higher epoch.
+   *
+   * @param epoch the epoch this region leads, at least the current one
+   * @throws io.tidaldb.api.InvalidArgumentException if the epoch would go down
+   * @since 1.3.0
+   */
+  void startLeading(long epoch);
+
+  /**
+   * Stops taking fenced local appends: from the moment this returns, every fenced append (other
+   * than with {@link #ANY_EPOCH}) is refused with a {@link FencedAppendException}, until the next
+   * {@link #startLeading}. Appends already taken stay (they were made while this region led).
+   *
+   * @since 1.3.0
+   */
+  void stopLeading();
 
   /**
    * Returns the lowest position still held (earlier segments were truncated).
@@ -90,6 +119,52 @@ public interface ShardLog {
    *     not yet durable (see {@link #appendReplicated})
    */
   long appendDefine(int seriesId, String tenant, String type);
+
+  /**
+   * Appends a signal record, fenced by the leader epoch its writer checked: under the same lock as
+   * the append, the record is taken only if this log leads in {@code leaderEpoch} ({@link
+   * #startLeading}, not stopped since) and its epoch is still {@code leaderEpoch}, so a record
+   * whose writer checked leadership in one epoch can never be stamped with another (the
+   * log-matching property: {@code (epoch, position)} names one record in every region). {@link
+   * #ANY_EPOCH} appends unfenced, like {@link #appendSignal(int, long, double, long, long, int)}.
+   *
+   * @param leaderEpoch the epoch in which the writer checked that this region leads, or {@link
+   *     #ANY_EPOCH}
+   * @param seriesId see {@link #appendSignal(int, long, double, long, long, int)}
+   * @param entity the entity id
+   * @param weight the weight (the caller has validated it)
+   * @param eventTimeMillis the event time
+   * @param hlc the HLC stamp
+   * @param origin the replica id of the region that accepted the signal
+   * @return the record's position
+   * @throws FencedAppendException if this log no longer leads in {@code leaderEpoch}; nothing was
+   *     stored
+   * @since 1.3.0
+   */
+  long appendSignal(
+      long leaderEpoch,
+      int seriesId,
+      long entity,
+      double weight,
+      long eventTimeMillis,
+      long hlc,
+      int origin);
+
+  /**
+   * Appends a series definition, fenced by the leader epoch its writer checked, like {@link
+   * #appendSignal(long, int, long, double, long, long, int)}.
+   *
+   * @param leaderEpoch the epoch in which the writer checked that this region leads, or {@link
+   *     #ANY_EPOCH}
+   * @param seriesId the shard-local series id
+   * @param tenant the tenant's name
+   * @param type the signal type's name
+   * @return the record's position
+   * @throws FencedAppendException if this log no longer leads in {@code leaderEpoch}; nothing was
+   *     stored
+   * @since 1.3.0
+   */
+  long appendDefine(long leaderEpoch, int seriesId, String tenant, String type);
 
   /**
    * Appends one batch exactly as another region's log stored it (a follower persisting its leader's

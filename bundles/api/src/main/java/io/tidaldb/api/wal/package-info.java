@@ -9,6 +9,11 @@
  * Every batch carries the shard's epoch (a fencing token that only grows), its first position,
  * record count, HLC range and a CRC32C; records are compact binary of the kinds in {@link
  * io.tidaldb.api.wal.WalRecordKind}.
+ *
+ * <p>A replicated store appends local records fenced by the leader epoch it checked (1.3.0: {@link
+ * io.tidaldb.api.wal.ShardLog#startLeading}, {@link io.tidaldb.api.wal.ShardLog#stopLeading} and
+ * the appends taking a leader epoch): the leader check and the append meet under the log's append
+ * lock.
  */
 @Export
 @Version("1.3.0")

@@ -275,6 +275,11 @@ public final class ReplicationComponent implements Replication {
   }
 
   @Override
+  public long checkLeaderEpoch(int shard) {
+    return node.checkLeaderEpoch(shard);
+  }
+
+  @Override
   public CompletableFuture<Void> whenStored(int shard, long position, Durability level) {
     return node.whenStored(shard, position, level);
   }

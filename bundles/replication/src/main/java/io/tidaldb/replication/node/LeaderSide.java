@@ -38,6 +38,7 @@ final class LeaderSide {
   private final Map<RegionId, Long> followerLimits = new HashMap<>();
   private final DurableTimeline timeline = new DurableTimeline(4096);
   private volatile boolean ready;
+  private volatile long leadingEpoch = ShardLog.ANY_EPOCH;
   private volatile QuorumTracker tracker;
 
   /** See {@link #retainFrom}; recomputed by every leading round of {@link #doWork}. */
@@ -57,12 +58,12 @@ final class LeaderSide {
    * The caller checked that the log holds no pending replicated batch.
    */
   void activate(long epoch) {
-    if (log.epoch() < epoch) {
-      log.advanceEpoch(epoch);
-    }
+    // Raises the log's epoch and opens its fence for appends checked in this epoch, in one step.
+    log.startLeading(epoch);
     QuorumTracker t = new QuorumTracker(shard, config.regions(), config.self());
     t.onLeaderDurable(log.durablePosition());
     tracker = t;
+    leadingEpoch = epoch;
     ready = true;
     LOG.info(
         "region {} leads shard {} in epoch {} from position {}",
@@ -75,6 +76,14 @@ final class LeaderSide {
   /** Whether this region leads the shard and accepts local writes. */
   boolean ready() {
     return ready;
+  }
+
+  /**
+   * Returns the epoch this region leads in, or {@link ShardLog#ANY_EPOCH} when it does not; the
+   * store fences its appends with it (the log refuses them once this leadership ends).
+   */
+  long leadingEpoch() {
+    return ready ? leadingEpoch : ShardLog.ANY_EPOCH;
   }
 
   /** Whether anything of a leadership is left to stop (a tracker, shippers, accepted writes). */
@@ -215,6 +224,7 @@ final class LeaderSide {
       return;
     }
     ready = false;
+    log.stopLeading(); // from here on no append checked in this leadership is taken
     QuorumTracker t = tracker;
     tracker = null;
     for (WalShipper s : shippers.values()) {

@@ -166,6 +166,11 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   }
 
   @Override
+  public long checkLeaderEpoch(int shard) {
+    return replica(shard).checkLeader();
+  }
+
+  @Override
   public CompletableFuture<Void> whenStored(int shard, long position, Durability level) {
     Objects.requireNonNull(level, "level");
     return replica(shard).whenStored(position, level, clock.getAsLong());

@@ -203,11 +203,16 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     }
   }
 
-  /** Throws unless this region leads the shard and accepts local writes. */
-  void checkLeader() {
-    if (!leaderSide.ready()) {
+  /**
+   * Throws unless this region leads the shard and accepts local writes; returns the epoch it leads
+   * in, which fences the store's appends (see {@link ShardLog#startLeading}).
+   */
+  long checkLeader() {
+    long leading = leaderSide.leadingEpoch();
+    if (leading == ShardLog.ANY_EPOCH) {
       throw new NotLeaderException(config.self(), shard, epoch, Optional.ofNullable(leader));
     }
+    return leading;
   }
 
   /** Returns whether this region leads the shard and accepts local writes. */

@@ -14,6 +14,7 @@ import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.Replication;
+import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.router.HashShardRouter;
 import io.tidaldb.wal.WalConfig;
 import io.tidaldb.wal.WalEngine;
@@ -66,6 +67,9 @@ class StoreComponentTest {
                     case "retainFrom" -> {
                       return Long.MAX_VALUE;
                     }
+                    case "checkLeaderEpoch" -> {
+                      return ShardLog.ANY_EPOCH;
+                    }
                     default -> {}
                   }
                   return null;
@@ -83,7 +87,8 @@ class StoreComponentTest {
           Timestamp.now(),
           Durability.QUORUM);
       assertEquals(
-          List.of("attach", "checkLeader", "whenStored", "whenStored"), calls); // DEFINE, QUORUM
+          List.of("attach", "checkLeaderEpoch", "whenStored", "whenStored"),
+          calls); // DEFINE, QUORUM
       store.deactivate();
       List<String> lifecycle = calls.stream().filter(c -> !c.equals("retainFrom")).toList();
       assertEquals("detach", lifecycle.get(lifecycle.size() - 1));
