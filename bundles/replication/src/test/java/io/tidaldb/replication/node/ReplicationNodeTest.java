@@ -19,7 +19,9 @@ import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WalBatch;
 import io.tidaldb.api.wal.WalReader;
+import io.tidaldb.replication.wire.FrameEncoder;
 import io.tidaldb.transport.inprocess.InProcessTransport;
+import io.tidaldb.wal.BatchDescriptor;
 import io.tidaldb.wal.WalConfig;
 import io.tidaldb.wal.WalEngine;
 import java.lang.annotation.ElementType;
@@ -27,6 +29,7 @@ import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -259,6 +262,40 @@ class ReplicationNodeTest {
     await().atMost(DEADLINE).until(() -> wals[old].shard(0).durablePosition() == after + 1);
     assertEquals(1, cuts.get(), "the deposed leader cut its suffix once");
     assertEquals(batches(wals[next].shard(0)), batches(wals[old].shard(0)));
+  }
+
+  @Test
+  void shouldRejectTheBatchesOfADeposedLeader() throws Exception {
+    int old = storeAtLeader(0, -1, 20, Durability.ALL);
+    nodes[old].close();
+    nodes[old] = null;
+    appendRaw(wals[old].shard(0), 10); // the deposed leader's suffix, of its old epoch
+    int next = awaitLeader(0, old);
+    int follower = 3 - old - next;
+    ShardLog log = wals[follower].shard(0);
+    long before = log.durablePosition();
+    ByteBuffer stale =
+        batches(wals[old].shard(0)).get(batches(log).size()).order(ByteOrder.LITTLE_ENDIAN);
+    long staleEpoch = stale.getLong(BatchDescriptor.EPOCH_OFFSET);
+    assertEquals(
+        before,
+        stale.getLong(BatchDescriptor.FIRST_POSITION_OFFSET),
+        "the batch continues its log");
+    assertTrue(staleEpoch < nodes[next].status().get(0).epoch());
+    long dropped = nodes[follower].dropped(NodeDrop.NOT_FROM_LEADER);
+    FrameEncoder encoder = new FrameEncoder(1 << 20);
+    ByteBuffer frame = ByteBuffer.allocate((1 << 20) + 64).order(ByteOrder.LITTLE_ENDIAN);
+    TransportEndpoint deposed = transport.open(REGIONS.get(old), (from, f) -> {});
+    try {
+      frame.limit(encoder.walBatch(frame, 0, 0, REGIONS.get(old).value(), staleEpoch, stale));
+      deposed.send(REGIONS.get(follower), frame);
+      await()
+          .atMost(DEADLINE)
+          .until(() -> nodes[follower].dropped(NodeDrop.NOT_FROM_LEADER) > dropped);
+    } finally {
+      deposed.close();
+    }
+    assertEquals(before, log.durablePosition(), "the deposed leader's batch is not taken");
   }
 
   @Test
