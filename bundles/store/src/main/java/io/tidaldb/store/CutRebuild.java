@@ -104,7 +104,7 @@ final class CutRebuild {
       }
       try {
         // Binding the snapshot's series again is a no-op: they are bound below the cut.
-        SnapshotReader.Loaded loaded = SnapshotReader.load(file, s.shard, s.registry, into);
+        SnapshotReader.Loaded loaded = s.snapshots.load(file, s.registry, into);
         if (loaded.position() == at) {
           return at;
         }

@@ -180,6 +180,16 @@ final class Snapshots {
     return new SnapshotReader.Loaded(0, 0);
   }
 
+  /**
+   * Loads {@code file} (one of this shard's, of the current log history) into {@code registry} and
+   * {@code states}.
+   *
+   * @throws StorageException naming the file and offset of a defect
+   */
+  SnapshotReader.Loaded load(Path file, SeriesRegistry registry, EntityStateMap states) {
+    return SnapshotReader.load(file, shard, registry, states, bufferBytes);
+  }
+
   /** Deletes the temporary files of snapshots a crash interrupted (one INFO each). */
   private void deleteTemporaryFiles() {
     String prefix = SnapshotDescriptor.prefix(shard);

@@ -75,11 +75,12 @@ class VoteDuringAppendTest {
     appender = new FollowerAppender(B, drops);
     ReplicationConfig configB = ReplicationConfig.defaults(B, REGIONS, dir.resolve("epochs-b"));
     ForwardOrigin forwards =
-        new ForwardOrigin(B, sentByB, drops, configB.durabilityTimeout().toNanos(), 1);
+        new ForwardOrigin(
+            B, configB.regions(), sentByB, drops, configB.durabilityTimeout().toNanos(), 1);
     replicaB =
         new ShardReplica(
             SHARD, configB, logB, sentByB, () -> cutter, drops, appender, forwards, Runnable::run,
-            now);
+            new SizeLimits(logB.maxBatchBytes(), logB.maxBatchBytes()), now);
     ReplicationConfig configA = ReplicationConfig.defaults(A, REGIONS, dir.resolve("epochs-a"));
     leaderA = new LeaderSide(SHARD, configA, logA, new Capture(A));
   }
