@@ -125,8 +125,17 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       for (int i = 0; i < shards.length; i++) {
         shards[i] =
             new ShardReplica(
-                i, this.config, wal.shard(i), endpoint, state::get, drops, appender, forwards, cutter,
-                limits, now);
+                i,
+                this.config,
+                wal.shard(i),
+                endpoint,
+                state::get,
+                drops,
+                appender,
+                forwards,
+                cutter,
+                limits,
+                now);
       }
     } catch (RuntimeException e) {
       cuts.shutdown();
