@@ -100,8 +100,12 @@ final class ShardCheckpoints {
 
   /** Commit thread, after applying {@code batch}: starts a snapshot if one is due and none runs. */
   void onApplied(WalBatch batch) {
+    // Only this thread moves the applied position here: a cut (ShardTruncation) is refused while
+    // a batch is applied but not yet durable, as this one is.
     long position = shard.appliedPosition();
-    if (pending != null || position - Math.max(shard.snapshotPosition(), attempted) < every) {
+    if (pending != null
+        || position - Math.max(shard.snapshotPosition(), attempted) < every
+        || batch.firstPosition() + batch.recordCount() != position) {
       return;
     }
     attempted = position;
