@@ -109,12 +109,12 @@ final class ShardCheckpoints {
       return;
     }
     attempted = position;
-    EntityStateMap.Frozen frozen;
+    FrozenStates frozen;
     SeriesRegistry.Series[] series;
     int cuts;
     shard.lock.readLock().lock();
     try {
-      frozen = shard.states.freeze();
+      frozen = shard.states.freeze(shard.lock.readLock());
       series = shard.registry.snapshot();
       cuts = shard.cuts();
     } finally {
@@ -163,7 +163,7 @@ final class ShardCheckpoints {
 
   private void write(
       CompletableFuture<Void> task,
-      EntityStateMap.Frozen frozen,
+      FrozenStates frozen,
       SeriesRegistry.Series[] series,
       long position,
       LogAnchor anchor,

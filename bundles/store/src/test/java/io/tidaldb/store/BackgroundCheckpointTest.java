@@ -2,6 +2,8 @@ package io.tidaldb.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.EntityId;
@@ -13,7 +15,10 @@ import io.tidaldb.crdt.DecayModel;
 import io.tidaldb.router.HashShardRouter;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,32 +99,36 @@ class BackgroundCheckpointTest {
   }
 
   @Test
-  void shouldCopyAFrozenStateBeforeItsFirstWriteOnly() {
+  void shouldShowTheFrozenEntriesExactlyOnceWhateverTheMapDoesMeanwhile() {
     EntityStateMap map = new EntityStateMap();
     DecayModel decay = DecayModel.ofHalfLife(1000);
-    map.getOrCreate(1, 5).apply(1, 1.0, T0, 1, decay);
+    for (long e = 0; e < 9; e++) {
+      map.getOrCreate(1, e).apply(1, 1.0, T0, 1, decay); // capacity 16: grows at 10 entries
+    }
     CrdtSignalState original = map.get(1, 5);
-    EntityStateMap.Frozen frozen = map.freeze();
+    FrozenStates frozen = map.freeze(new ReentrantReadWriteLock().readLock());
     CrdtSignalState written = map.getOrCreate(1, 5);
     assertNotSame(original, written, "copied before its first write");
     written.apply(1, 1.0, T0, 2, decay);
-    assertEquals(written, map.getOrCreate(1, 5), "copied once");
-    for (long e = 100; e < 200; e++) {
-      map.getOrCreate(1, e).apply(1, 1.0, T0, 3, decay); // grows the map meanwhile
+    assertSame(written, map.getOrCreate(1, 5), "copied once");
+    map.getOrCreate(1, 100).apply(1, 1.0, T0, 3, decay); // new, in the frozen slots
+    for (long e = 200; e < 300; e++) {
+      map.getOrCreate(1, e).apply(1, 1.0, T0, 3, decay); // the map grows meanwhile
     }
-    long[] seen = {0};
+    map.getOrCreate(1, 6).apply(1, 1.0, T0, 4, decay); // first write after the growth
+    map.getOrCreate(1, 5).apply(1, 1.0, T0, 5, decay);
+    Map<Long, Long> seen = new HashMap<>();
     frozen.forEach(
-        (series, entity, state) -> {
-          assertEquals(5, entity);
-          assertEquals(1, state.count());
-          seen[0]++;
-        });
-    assertEquals(1, seen[0]);
-    assertEquals(2, map.get(1, 5).count());
+        (series, entity, state) -> assertNull(seen.put(entity, state.count()), "twice: " + entity));
+    Map<Long, Long> expected = new HashMap<>();
+    LongStream.range(0, 9).forEach(e -> expected.put(e, 1L));
+    assertEquals(expected, seen, "each frozen entry once, as it was");
+    assertEquals(3, map.get(1, 5).count());
+    assertEquals(2, map.get(1, 6).count());
     map.thaw();
-    assertEquals(map.get(1, 5), map.getOrCreate(1, 5));
-    assertEquals(101, map.size());
-    assertEquals(1, frozen.size());
+    assertSame(map.get(1, 6), map.getOrCreate(1, 6), "no copy after the thaw");
+    assertEquals(110, map.size());
+    assertEquals(9, frozen.size());
   }
 
   @Test
