@@ -159,7 +159,7 @@ final class ShardState implements CommitListener {
     snapshotPosition = Math.max(snapshotPosition, position);
   }
 
-  /** Ends the copy-on-write of a frozen state copy, under the write lock. */
+  /** Ends the copy-on-write for a background snapshot's view, under the write lock. */
   void thaw() {
     lock.writeLock().lock();
     try {
@@ -173,13 +173,14 @@ final class ShardState implements CommitListener {
     return cuts;
   }
 
+  /** Returns how many background snapshots of the shard failed. */
+  long checkpointFailures() {
+    return checkpoints.failures();
+  }
+
   /** Waits up to {@code timeoutNanos} for a pending background snapshot; false if it still is. */
   boolean awaitBackground(long timeoutNanos) {
     return checkpoints.awaitIdle(timeoutNanos);
-  }
-
-  long checkpointFailures() {
-    return checkpoints.failures();
   }
 
   /** Sets the applied and snapshot positions after a cut (the caller holds the write lock). */

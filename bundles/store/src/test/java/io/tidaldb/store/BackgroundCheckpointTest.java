@@ -13,6 +13,8 @@ import io.tidaldb.api.Timestamp;
 import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.crdt.DecayModel;
 import io.tidaldb.router.HashShardRouter;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -160,6 +162,33 @@ class BackgroundCheckpointTest {
     assertEquals(replica, db.store.replicaId(), "no snapshot retired: nothing lost");
     assertEquals(120, count(db, A));
     assertEquals(5, count(db, B));
+    db.close();
+    runTasks();
+  }
+
+  @Test
+  void shouldCountAFailedBackgroundSnapshotKeepTheWalAndRetryLater() throws IOException {
+    StoreFixture db = open();
+    // a directory where the snapshot's temporary file goes: writing it fails
+    Path blocker =
+        dir.resolve("store")
+            .resolve(SnapshotDescriptor.fileName(SHARD, 100) + AtomicFile.TMP_SUFFIX);
+    Files.createDirectories(blocker.resolve("in-the-way"));
+    signal(db, A, 120);
+    runTasks();
+    ShardState shard = db.store.shardState(SHARD);
+    assertEquals(1, shard.checkpointFailures());
+    assertEquals(0, db.store.snapshotPosition(SHARD));
+    assertEquals(0, db.wal.shard(SHARD).startPosition(), "the WAL keeps everything");
+    signal(db, A, 79); // the next attempt is due 100 records after the failed one
+    assertEquals(1, tasks.size());
+    runTasks();
+    assertEquals(200, db.store.snapshotPosition(SHARD));
+    assertEquals(1, shard.checkpointFailures());
+    StoreRecoveryTest.deleteTree(blocker);
+    db.wal.close(); // kill -9
+    db.open();
+    assertEquals(199, count(db, A));
     db.close();
     runTasks();
   }
