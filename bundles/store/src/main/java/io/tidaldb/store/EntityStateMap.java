@@ -1,6 +1,7 @@
 package io.tidaldb.store;
 
 import io.tidaldb.crdt.CrdtSignalState;
+import java.util.concurrent.locks.Lock;
 
 /**
  * An open-addressing hash map from (series id, entity id) to the entity's {@link CrdtSignalState},
@@ -8,10 +9,10 @@ import io.tidaldb.crdt.CrdtSignalState;
  * only its state. Not thread-safe: the shard's commit thread writes it under the shard's write
  * lock; readers hold the read lock.
  *
- * <p>{@link #freeze} takes a consistent copy for a snapshot written off the commit thread: it
- * copies the slot arrays (not the states), and until {@link #thaw} the first {@link #getOrCreate}
- * of a state the copy shares replaces it with a private copy (copy-on-write, at most once per entry
- * and freeze), so the frozen states are never mutated again.
+ * <p>{@link #freeze} gives a snapshot written off the commit thread a consistent view in O(1)
+ * ({@link FrozenStates}): until {@link #thaw}, the first {@link #getOrCreate} of a state the view
+ * shares replaces it with a private copy (copy-on-write, at most once per entry and freeze), so the
+ * view's states are never mutated.
  */
 final class EntityStateMap implements StateEntries {
   private static final int MIN_CAPACITY = 16;
@@ -27,7 +28,7 @@ final class EntityStateMap implements StateEntries {
   private int size;
   private int resizeAt;
   private int epoch;
-  private boolean frozen;
+  private FrozenStates frozen;
 
   EntityStateMap() {
     allocate(MIN_CAPACITY);
@@ -45,55 +46,25 @@ final class EntityStateMap implements StateEntries {
   }
 
   /**
-   * A copy of the map's entries at the instant of {@link #freeze}, which later writes to the map
-   * never change. Any thread may read it.
-   */
-  static final class Frozen implements StateEntries {
-    private final int[] series;
-    private final long[] entities;
-    private final CrdtSignalState[] states;
-    private final int size;
-
-    private Frozen(int[] series, long[] entities, CrdtSignalState[] states, int size) {
-      this.series = series;
-      this.entities = entities;
-      this.states = states;
-      this.size = size;
-    }
-
-    @Override
-    public int size() {
-      return size;
-    }
-
-    @Override
-    public void forEach(EntryVisitor visitor) {
-      for (int i = 0; i < states.length; i++) {
-        if (states[i] != null) {
-          visitor.visit(series[i], entities[i], states[i]);
-        }
-      }
-    }
-  }
-
-  /**
-   * Returns a consistent copy of the entries and makes later writes copy a shared state before
-   * changing it, until {@link #thaw}. Copies the slot arrays: O(capacity), no state is copied.
+   * Returns the entries as they are now ({@link FrozenStates}, O(1)) and makes later writes copy a
+   * state the view shares before changing it, until {@link #thaw}. Call with the write or read lock
+   * held.
    *
+   * @param readLock the lock the view reads under
    * @throws IllegalStateException if the map is frozen already
    */
-  Frozen freeze() {
-    if (frozen) {
+  FrozenStates freeze(Lock readLock) {
+    if (frozen != null) {
       throw new IllegalStateException("entity state map is frozen already");
     }
-    frozen = true;
     epoch++;
-    return new Frozen(series.clone(), entities.clone(), states.clone(), size);
+    frozen = new FrozenStates(series, entities, states, privateIn, epoch, size, readLock);
+    return frozen;
   }
 
-  /** Ends copy-on-write: the frozen copy is no longer read. */
+  /** Ends copy-on-write: the frozen view is no longer read. */
   void thaw() {
-    frozen = false;
+    frozen = null;
   }
 
   /** Returns the state of (series, entity), or null if it has none. */
@@ -120,10 +91,10 @@ final class EntityStateMap implements StateEntries {
         break;
       }
       if (entities[i] == entity && series[i] == seriesId) {
-        if (frozen && privateIn[i] != epoch) {
-          s = s.copy(); // the frozen copy keeps the original
+        if (frozen != null && privateIn[i] != epoch) {
+          privatize(i);
+          s = s.copy(); // the frozen view keeps the original
           states[i] = s;
-          privateIn[i] = epoch;
         }
         return s;
       }
@@ -140,8 +111,10 @@ final class EntityStateMap implements StateEntries {
     int i = index(seriesId, entity, mask);
     for (; states[i] != null; i = (i + 1) & mask) {
       if (entities[i] == entity && series[i] == seriesId) {
+        if (frozen != null && privateIn[i] != epoch) {
+          privatize(i);
+        }
         states[i] = state;
-        privateIn[i] = epoch;
         return;
       }
     }
@@ -189,6 +162,16 @@ final class EntityStateMap implements StateEntries {
   /** Removes every entry. */
   void clear() {
     allocate(MIN_CAPACITY);
+  }
+
+  /**
+   * Marks slot {@code i} written since the freeze, keeping its state for the view if it reads it.
+   */
+  private void privatize(int i) {
+    if (frozen.reads(states)) {
+      frozen.preImage(series[i], entities[i], states[i]);
+    }
+    privateIn[i] = epoch;
   }
 
   private void put(int slot, int seriesId, long entity, CrdtSignalState state) {

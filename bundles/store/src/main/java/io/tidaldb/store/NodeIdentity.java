@@ -23,9 +23,9 @@ import org.slf4j.LoggerFactory;
  * and it keeps counting under the same replica id. The incarnation is bumped only when the region's
  * data is lost: {@code node.id} says data was written ({@code written=true}) but neither WAL
  * records nor snapshots are left, or the WAL lost records a snapshot proves were durable (a
- * snapshot retired because the WAL was truncated below it, see {@link Snapshots}). Then entries
- * under the old id may exist elsewhere with higher counts than this node will ever reach again, and
- * a fresh id keeps entrywise max from swallowing new writes.
+ * snapshot retired because the WAL was truncated below it, see {@link SnapshotHistory}). Then
+ * entries under the old id may exist elsewhere with higher counts than this node will ever reach
+ * again, and a fresh id keeps entrywise max from swallowing new writes.
  */
 final class NodeIdentity {
   private static final Logger LOG = LoggerFactory.getLogger(NodeIdentity.class);

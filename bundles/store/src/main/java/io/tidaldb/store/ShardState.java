@@ -55,10 +55,7 @@ final class ShardState implements CommitListener {
   private final HybridLogicalClock clock;
   private final LongConsumer firstCommit;
 
-  /** The lowest log position replication needs kept ({@code Replication#retainFrom}). */
-  private final LongSupplier retainFrom;
-
-  private final BackgroundCheckpoint background;
+  private final ShardCheckpoints checkpoints;
   private volatile long appliedPosition;
   private volatile long snapshotPosition;
 
@@ -80,9 +77,8 @@ final class ShardState implements CommitListener {
     this.registry = registry;
     this.snapshots = snapshots;
     this.clock = clock;
-    this.background = new BackgroundCheckpoint(this, snapshotExecutor, snapshotEvery);
+    this.checkpoints = new ShardCheckpoints(this, snapshotExecutor, snapshotEvery, retainFrom);
     this.firstCommit = firstCommit;
-    this.retainFrom = retainFrom;
   }
 
   /**
@@ -147,54 +143,15 @@ final class ShardState implements CommitListener {
   public void onCommit(WalBatch batch) {
     firstCommit.accept(batch.firstPosition());
     apply(batch, "commit of shard " + shard);
-    background.onApplied(batch);
+    checkpoints.onApplied(batch);
   }
 
   /**
-   * Writes a snapshot of the live state at the applied position and trims old snapshots and WAL
-   * segments, after waiting (up to {@code timeoutNanos}) for a pending background snapshot. Not on
-   * the commit thread.
+   * Writes a snapshot of the live state at the applied position (see {@link
+   * ShardCheckpoints#checkpoint}). Not on the commit thread.
    */
   void checkpoint(long timeoutNanos) {
-    if (!background.awaitIdle(timeoutNanos)) {
-      LOG.warn("shard {}: background snapshot still pending; checkpoint skipped", shard);
-      return;
-    }
-    synchronized (checkpointLock) {
-      lock.readLock().lock();
-      try {
-        long position = appliedPosition;
-        if (position == snapshotPosition) {
-          return;
-        }
-        LogAnchor anchor = LogAnchor.durable(log, position);
-        if (anchor == null) {
-          LOG.debug("shard {}: checkpoint skipped, position {} not yet durable", shard, position);
-          return;
-        }
-        snapshots.write(position, registry.snapshot(), states, 0, anchor);
-        snapshotPosition = position;
-      } finally {
-        lock.readLock().unlock();
-      }
-      trimAfterSnapshot();
-    }
-  }
-
-  /** Deletes old snapshots and the WAL below the oldest kept one. Holds the checkpoint lock. */
-  void trimAfterSnapshot() {
-    long snapshotKeepFrom = snapshots.trim();
-    long replicaKeepFrom = retainFrom.getAsLong();
-    long keepFrom = Math.min(snapshotKeepFrom, replicaKeepFrom);
-    if (replicaKeepFrom < snapshotKeepFrom) {
-      LOG.debug(
-          "shard {}: WAL kept from {} (not {}) for regions behind the leader",
-          shard,
-          replicaKeepFrom,
-          snapshotKeepFrom);
-    }
-    int deleted = log.truncateBefore(keepFrom);
-    LOG.debug("shard {} snapshot at {}; {} WAL segments deleted", shard, snapshotPosition, deleted);
+    checkpoints.checkpoint(timeoutNanos);
   }
 
   /** Records a snapshot written at {@code position} (never moves the snapshot position back). */
@@ -202,7 +159,7 @@ final class ShardState implements CommitListener {
     snapshotPosition = Math.max(snapshotPosition, position);
   }
 
-  /** Ends the copy-on-write of a frozen state copy, under the write lock. */
+  /** Ends the copy-on-write for a background snapshot's view, under the write lock. */
   void thaw() {
     lock.writeLock().lock();
     try {
@@ -216,13 +173,14 @@ final class ShardState implements CommitListener {
     return cuts;
   }
 
-  /** Waits up to {@code timeoutNanos} for a pending background snapshot; false if it still is. */
-  boolean awaitBackground(long timeoutNanos) {
-    return background.awaitIdle(timeoutNanos);
+  /** Returns how many background snapshots of the shard failed. */
+  long checkpointFailures() {
+    return checkpoints.failures();
   }
 
-  long checkpointFailures() {
-    return background.failures();
+  /** Waits up to {@code timeoutNanos} for a pending background snapshot; false if it still is. */
+  boolean awaitBackground(long timeoutNanos) {
+    return checkpoints.awaitIdle(timeoutNanos);
   }
 
   /** Sets the applied and snapshot positions after a cut (the caller holds the write lock). */

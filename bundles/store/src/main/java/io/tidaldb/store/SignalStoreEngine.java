@@ -160,7 +160,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     } catch (IOException e) {
       throw new StorageException("cannot create store directory " + config.directory(), e);
     }
-    List<String> lost = Snapshots.retireOtherHistories(config, wal);
+    List<String> lost = SnapshotHistory.retireOtherHistories(config, wal);
     boolean hasData = Snapshots.any(config.directory());
     for (int i = 0; i < wal.shardCount() && !hasData; i++) {
       hasData = wal.shard(i).durablePosition() > 0;

@@ -2,6 +2,8 @@ package io.tidaldb.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.EntityId;
@@ -11,9 +13,14 @@ import io.tidaldb.api.Timestamp;
 import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.crdt.DecayModel;
 import io.tidaldb.router.HashShardRouter;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -94,32 +101,36 @@ class BackgroundCheckpointTest {
   }
 
   @Test
-  void shouldCopyAFrozenStateBeforeItsFirstWriteOnly() {
+  void shouldShowTheFrozenEntriesExactlyOnceWhateverTheMapDoesMeanwhile() {
     EntityStateMap map = new EntityStateMap();
     DecayModel decay = DecayModel.ofHalfLife(1000);
-    map.getOrCreate(1, 5).apply(1, 1.0, T0, 1, decay);
+    for (long e = 0; e < 9; e++) {
+      map.getOrCreate(1, e).apply(1, 1.0, T0, 1, decay); // capacity 16: grows at 10 entries
+    }
     CrdtSignalState original = map.get(1, 5);
-    EntityStateMap.Frozen frozen = map.freeze();
+    FrozenStates frozen = map.freeze(new ReentrantReadWriteLock().readLock());
     CrdtSignalState written = map.getOrCreate(1, 5);
     assertNotSame(original, written, "copied before its first write");
     written.apply(1, 1.0, T0, 2, decay);
-    assertEquals(written, map.getOrCreate(1, 5), "copied once");
-    for (long e = 100; e < 200; e++) {
-      map.getOrCreate(1, e).apply(1, 1.0, T0, 3, decay); // grows the map meanwhile
+    assertSame(written, map.getOrCreate(1, 5), "copied once");
+    map.getOrCreate(1, 100).apply(1, 1.0, T0, 3, decay); // new, in the frozen slots
+    for (long e = 200; e < 300; e++) {
+      map.getOrCreate(1, e).apply(1, 1.0, T0, 3, decay); // the map grows meanwhile
     }
-    long[] seen = {0};
+    map.getOrCreate(1, 6).apply(1, 1.0, T0, 4, decay); // first write after the growth
+    map.getOrCreate(1, 5).apply(1, 1.0, T0, 5, decay);
+    Map<Long, Long> seen = new HashMap<>();
     frozen.forEach(
-        (series, entity, state) -> {
-          assertEquals(5, entity);
-          assertEquals(1, state.count());
-          seen[0]++;
-        });
-    assertEquals(1, seen[0]);
-    assertEquals(2, map.get(1, 5).count());
+        (series, entity, state) -> assertNull(seen.put(entity, state.count()), "twice: " + entity));
+    Map<Long, Long> expected = new HashMap<>();
+    LongStream.range(0, 9).forEach(e -> expected.put(e, 1L));
+    assertEquals(expected, seen, "each frozen entry once, as it was");
+    assertEquals(3, map.get(1, 5).count());
+    assertEquals(2, map.get(1, 6).count());
     map.thaw();
-    assertEquals(map.get(1, 5), map.getOrCreate(1, 5));
-    assertEquals(101, map.size());
-    assertEquals(1, frozen.size());
+    assertSame(map.get(1, 6), map.getOrCreate(1, 6), "no copy after the thaw");
+    assertEquals(110, map.size());
+    assertEquals(9, frozen.size());
   }
 
   @Test
@@ -151,6 +162,33 @@ class BackgroundCheckpointTest {
     assertEquals(replica, db.store.replicaId(), "no snapshot retired: nothing lost");
     assertEquals(120, count(db, A));
     assertEquals(5, count(db, B));
+    db.close();
+    runTasks();
+  }
+
+  @Test
+  void shouldCountAFailedBackgroundSnapshotKeepTheWalAndRetryLater() throws IOException {
+    StoreFixture db = open();
+    // a directory where the snapshot's temporary file goes: writing it fails
+    Path blocker =
+        dir.resolve("store")
+            .resolve(SnapshotDescriptor.fileName(SHARD, 100) + AtomicFile.TMP_SUFFIX);
+    Files.createDirectories(blocker.resolve("in-the-way"));
+    signal(db, A, 120);
+    runTasks();
+    ShardState shard = db.store.shardState(SHARD);
+    assertEquals(1, shard.checkpointFailures());
+    assertEquals(0, db.store.snapshotPosition(SHARD));
+    assertEquals(0, db.wal.shard(SHARD).startPosition(), "the WAL keeps everything");
+    signal(db, A, 79); // the next attempt is due 100 records after the failed one
+    assertEquals(1, tasks.size());
+    runTasks();
+    assertEquals(200, db.store.snapshotPosition(SHARD));
+    assertEquals(1, shard.checkpointFailures());
+    StoreRecoveryTest.deleteTree(blocker);
+    db.wal.close(); // kill -9
+    db.open();
+    assertEquals(199, count(db, A));
     db.close();
     runTasks();
   }

@@ -51,7 +51,12 @@ class ShardTruncationTest {
   @BeforeEach
   void open() {
     db =
-        new StoreFixture(dir, b -> b.clock(() -> T0).snapshotEveryRecords(20), b -> b, replication);
+        new StoreFixture(
+            dir,
+            // snapshots written as they fall due, so the suffix surely holds one
+            b -> b.clock(() -> T0).snapshotEveryRecords(20).snapshotExecutor(Runnable::run),
+            b -> b,
+            replication);
   }
 
   @AfterEach

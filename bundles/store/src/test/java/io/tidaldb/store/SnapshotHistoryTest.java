@@ -83,7 +83,7 @@ class SnapshotHistoryTest {
     long durable = db.wal.shard(SHARD).durablePosition();
     assertTrue(durable < snapshot, "torn tail truncated: WAL ends at " + durable);
     assertEquals(9, count(db, OLD), "the torn batch is dropped");
-    assertEquals(1, files(Snapshots.RETIRED_SUFFIX).size(), "the snapshot is retired");
+    assertEquals(1, files(SnapshotHistory.RETIRED_SUFFIX).size(), "the snapshot is retired");
     // the snapshot proves the dropped batch was durable, so it may have been shipped
     assertEquals(first + 1, db.store.replicaId(), "incarnation bumped: durable records lost");
     signal(db, NEW, 5); // acknowledged, and carrying the log past the old snapshot again
@@ -125,7 +125,7 @@ class SnapshotHistoryTest {
     assertEquals(3, count(db, NEW), "every record of the new history");
     assertEquals(9, count(db, OLD));
     assertEquals(replica + 1, db.store.replicaId());
-    List<Path> retired = files(Snapshots.RETIRED_SUFFIX);
+    List<Path> retired = files(SnapshotHistory.RETIRED_SUFFIX);
     assertEquals(1, retired.size(), "retired: " + retired);
     assertTrue(files(".snap").stream().noneMatch(p -> Snapshots.positionOf(p) == snapshot));
     db.close();
@@ -141,7 +141,7 @@ class SnapshotHistoryTest {
     db.wal.close(); // kill -9
     db.open();
     assertEquals(snapshot, db.store.snapshotPosition(SHARD), "recovered from the snapshot");
-    assertTrue(files(Snapshots.RETIRED_SUFFIX).isEmpty());
+    assertTrue(files(SnapshotHistory.RETIRED_SUFFIX).isEmpty());
     assertEquals(10, count(db, OLD));
     assertEquals(2, count(db, NEW));
     db.close();

@@ -7,12 +7,14 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Writes a shard's periodic snapshots off its commit thread, so a checkpoint of millions of
- * entities stalls no commit.
+ * The checkpoints of one shard: periodic snapshots written off its commit thread, so a checkpoint
+ * of millions of entities stalls no commit, and explicit ones ({@link #checkpoint}) on the caller's
+ * thread.
  *
  * <p>On the commit thread, right after the batch that makes a snapshot due, {@link #onApplied}
  * takes a consistent copy of the state at the applied position under the read lock ({@link
@@ -23,35 +25,96 @@ import org.slf4j.LoggerFactory;
  * discards the copy (it describes the cut history). A failure is counted and logged, leaves the WAL
  * untouched, and the next attempt comes {@code snapshotEvery} records later.
  */
-final class BackgroundCheckpoint {
-  private static final Logger LOG = LoggerFactory.getLogger(BackgroundCheckpoint.class);
+final class ShardCheckpoints {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardCheckpoints.class);
 
   private final ShardState shard;
   private final Executor executor;
   private final long every;
+
+  /** The lowest log position replication needs kept ({@code Replication#retainFrom}). */
+  private final LongSupplier retainFrom;
+
   private final LongAdder failures = new LongAdder();
   private volatile CompletableFuture<Void> pending;
   private volatile long attempted;
 
-  BackgroundCheckpoint(ShardState shard, Executor executor, long every) {
+  ShardCheckpoints(ShardState shard, Executor executor, long every, LongSupplier retainFrom) {
     this.shard = shard;
     this.executor = executor;
     this.every = every;
+    this.retainFrom = retainFrom;
+  }
+
+  /**
+   * Writes a snapshot of the live state at the applied position and trims old snapshots and WAL
+   * segments, after waiting (up to {@code timeoutNanos}) for a pending background snapshot. Not on
+   * the commit thread.
+   */
+  void checkpoint(long timeoutNanos) {
+    if (!awaitIdle(timeoutNanos)) {
+      LOG.warn("shard {}: background snapshot still pending; checkpoint skipped", shard.shard);
+      return;
+    }
+    synchronized (shard.checkpointLock) {
+      shard.lock.readLock().lock();
+      try {
+        long position = shard.appliedPosition();
+        if (position == shard.snapshotPosition()) {
+          return;
+        }
+        LogAnchor anchor = LogAnchor.durable(shard.log, position);
+        if (anchor == null) {
+          LOG.debug(
+              "shard {}: checkpoint skipped, position {} not yet durable", shard.shard, position);
+          return;
+        }
+        shard.snapshots.write(position, shard.registry.snapshot(), shard.states, 0, anchor);
+        shard.snapshotWritten(position);
+      } finally {
+        shard.lock.readLock().unlock();
+      }
+      trimAfterSnapshot();
+    }
+  }
+
+  /** Deletes old snapshots and the WAL below the oldest kept one. Holds the checkpoint lock. */
+  private void trimAfterSnapshot() {
+    long snapshotKeepFrom = shard.snapshots.trim();
+    long replicaKeepFrom = retainFrom.getAsLong();
+    long keepFrom = Math.min(snapshotKeepFrom, replicaKeepFrom);
+    if (replicaKeepFrom < snapshotKeepFrom) {
+      LOG.debug(
+          "shard {}: WAL kept from {} (not {}) for regions behind the leader",
+          shard.shard,
+          replicaKeepFrom,
+          snapshotKeepFrom);
+    }
+    int deleted = shard.log.truncateBefore(keepFrom);
+    LOG.debug(
+        "shard {} snapshot at {}; {} WAL segments deleted",
+        shard.shard,
+        shard.snapshotPosition(),
+        deleted);
   }
 
   /** Commit thread, after applying {@code batch}: starts a snapshot if one is due and none runs. */
   void onApplied(WalBatch batch) {
+    // Only this thread moves the applied position here: a cut (ShardTruncation) is refused while
+    // a batch is applied but not yet durable, as this one is.
     long position = shard.appliedPosition();
-    if (pending != null || position - Math.max(shard.snapshotPosition(), attempted) < every) {
+    if (pending != null
+        || position - Math.max(shard.snapshotPosition(), attempted) < every
+        || batch.firstPosition() + batch.recordCount() != position) {
       return;
     }
     attempted = position;
-    EntityStateMap.Frozen frozen;
+    FrozenStates frozen;
     SeriesRegistry.Series[] series;
     int cuts;
     shard.lock.readLock().lock();
     try {
-      frozen = shard.states.freeze();
+      frozen = shard.states.freeze(shard.lock.readLock());
       series = shard.registry.snapshot();
       cuts = shard.cuts();
     } finally {
@@ -100,7 +163,7 @@ final class BackgroundCheckpoint {
 
   private void write(
       CompletableFuture<Void> task,
-      EntityStateMap.Frozen frozen,
+      FrozenStates frozen,
       SeriesRegistry.Series[] series,
       long position,
       LogAnchor anchor,
@@ -117,7 +180,7 @@ final class BackgroundCheckpoint {
         } finally {
           shard.thaw();
         }
-        shard.trimAfterSnapshot();
+        trimAfterSnapshot();
       }
     } catch (RuntimeException e) {
       failures.increment();
