@@ -25,6 +25,13 @@ class WalConfigTest {
   }
 
   @Test
+  void shouldFitTheLargestRecordInTheSmallestBatch() {
+    // why maxBatchBytes needs no check against record sizes: its floor holds any record
+    assertTrue(WalConfig.MIN_BYTES >= RecordDescriptor.MAX_RECORD_LENGTH);
+    assertTrue(WalConfig.MIN_BYTES >= RecordDescriptor.SIGNAL_LENGTH);
+  }
+
+  @Test
   void shouldRejectEveryOutOfRangeValueNamingIt() {
     rejects("shardCount", b -> b.shardCount(0));
     rejects("shardCount", b -> b.shardCount(10_000));

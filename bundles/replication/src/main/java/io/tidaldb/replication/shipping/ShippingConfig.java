@@ -33,8 +33,9 @@ public record ShippingConfig(
     int maxBatchesPerWork,
     long maxRetainedRecords) {
   /**
-   * 1 MiB and 100 ms in flight, 4 MiB batches, 10 ms..1 s backoff, 2 s ack timeout, 64 batches per
-   * work, the log kept 20,000,000 records back for lagging followers.
+   * 1 MiB and 100 ms in flight, 4 MiB batches (a {@code ReplicationNode} replaces this with its
+   * WAL's batch size), 10 ms..1 s backoff, 2 s ack timeout, 64 batches per work, the log kept
+   * 20,000,000 records back for lagging followers.
    */
   public static final ShippingConfig DEFAULTS =
       new ShippingConfig(

@@ -265,6 +265,30 @@ class ShardLeadershipTest {
   }
 
   @Test
+  void shouldStepDownAndNeverRunWhileNotEligible() {
+    long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
+    long t = timeout * 2;
+    ShardLeadership a = leaderOfEpochOne(t); // its lease still holds
+    events.clear();
+    a.setEligible(false, t + 2 * MS);
+    assertEquals(LeadershipState.FOLLOWER, a.state());
+    assertEquals(List.of("lost"), events);
+    long elections = a.counters().electionsStarted();
+    for (long now = t + 3 * MS; now < t + 20 * timeout; now += timeout / 4) {
+      a.doWork(now);
+    }
+    assertEquals(elections, a.counters().electionsStarted(), "never ran again");
+    assertEquals(LeadershipState.FOLLOWER, a.state());
+    sent.clear();
+    a.onVoteRequest(B, 2, 1, 0, t + 21 * timeout);
+    assertEquals(List.of("vote region-2 2 true"), sent, "it still votes");
+
+    a.setEligible(true, t + 22 * timeout);
+    a.doWork(t + 30 * timeout);
+    assertEquals(elections + 1, a.counters().electionsStarted(), "eligible again: it runs");
+  }
+
+  @Test
   void shouldRejectMessagesFromUnconfiguredRegions() {
     ShardLeadership a = machine(A);
     a.onVoteRequest(RegionId.of(9), 7, 0, 0, MS);

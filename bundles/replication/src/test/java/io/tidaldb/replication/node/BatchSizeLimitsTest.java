@@ -64,7 +64,6 @@ class BatchSizeLimitsTest {
       ShardLog follower = wals[i].shard(0);
       await().atMost(DEADLINE).until(() -> follower.durablePosition() == end);
     }
-    assertEquals(leader, awaitLeader(0, 1, 2), "the leader kept leading");
   }
 
   @Test
@@ -104,7 +103,6 @@ class BatchSizeLimitsTest {
     assertEquals(stuck, wals[2].shard(0).durablePosition());
     assertEquals(1, nodes[leader].batchSizeMismatches(), "said once");
     assertEquals(1, nodes[2].batchSizeMismatches(), "said once");
-    assertEquals(leader, awaitLeader(0, 1, 2), "the leader kept leading");
   }
 
   /**
