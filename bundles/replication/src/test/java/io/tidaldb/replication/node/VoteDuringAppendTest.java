@@ -79,8 +79,17 @@ class VoteDuringAppendTest {
             B, configB.regions(), sentByB, drops, configB.durabilityTimeout().toNanos(), 1);
     replicaB =
         new ShardReplica(
-            SHARD, configB, logB, sentByB, () -> cutter, drops, appender, forwards, Runnable::run,
-            new SizeLimits(logB.maxBatchBytes(), logB.maxBatchBytes()), now);
+            SHARD,
+            configB,
+            logB,
+            sentByB,
+            () -> cutter,
+            drops,
+            appender,
+            forwards,
+            Runnable::run,
+            new SizeLimits(logB.maxBatchBytes(), logB.maxBatchBytes()),
+            now);
     ReplicationConfig configA = ReplicationConfig.defaults(A, REGIONS, dir.resolve("epochs-a"));
     leaderA = new LeaderSide(SHARD, configA, logA, new Capture(A));
   }
