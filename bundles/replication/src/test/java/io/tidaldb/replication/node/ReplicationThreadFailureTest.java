@@ -15,6 +15,8 @@ import io.tidaldb.wal.WalEngine;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -37,6 +39,7 @@ class ReplicationThreadFailureTest {
   private final WalEngine[] wals = new WalEngine[3];
   private final FailingLogs[] failing = new FailingLogs[3];
   private final ReplicationNode[] nodes = new ReplicationNode[3];
+  private final FreezableClock[] clocks = new FreezableClock[3];
 
   @BeforeEach
   void start() {
@@ -47,7 +50,8 @@ class ReplicationThreadFailureTest {
       ReplicationConfig config =
           ReplicationConfig.defaults(REGIONS.get(i), REGIONS, dir.resolve("epochs-" + i))
               .withTimings(Duration.ofMillis(20), Duration.ofMillis(100));
-      nodes[i] = new ReplicationNode(config, failing[i].wrap(wals[i]), transport, System::nanoTime);
+      clocks[i] = new FreezableClock();
+      nodes[i] = new ReplicationNode(config, failing[i].wrap(wals[i]), transport, clocks[i]);
       WalEngine wal = wals[i];
       nodes[i].attach((shard, position, fence) -> wal.shard(shard).truncateFrom(position));
     }
@@ -67,10 +71,12 @@ class ReplicationThreadFailureTest {
     int dead = awaitLeader(0, -1);
     failing[dead].armed.set(() -> new StackOverflowError("injected"));
 
+    // before: the thread died, nobody stepped down, and checkLeader kept answering from the state
+    // it left (the others elected a new leader meanwhile)
     await()
         .atMost(DEADLINE)
-        .untilAsserted(
-            () -> assertThrows(NotLeaderException.class, () -> nodes[dead].checkLeader(0)));
+        .until(() -> nodes[dead].status().stream().allMatch(s -> s.problem().isPresent()));
+    assertThrows(NotLeaderException.class, () -> nodes[dead].checkLeader(0));
     for (ShardReplicationStatus s : nodes[dead].status()) {
       assertEquals(Role.FOLLOWER, s.role(), s.toString());
       String problem = s.problem().orElseThrow(() -> new AssertionError(s.toString()));
@@ -88,18 +94,49 @@ class ReplicationThreadFailureTest {
     int region = awaitLeader(0, -1);
     ReplicationNode node = nodes[region];
     FailingLogs logs = failing[region];
-    long armed = System.nanoTime();
+    FreezableClock clock = clocks[region];
     logs.armed.set(() -> new IllegalStateException("injected"));
-    await().atMost(DEADLINE).until(() -> logs.thrown.get() >= 14);
-    long elapsed = System.nanoTime() - armed;
-    logs.armed.set(null);
+    await().atMost(DEADLINE).until(() -> logs.thrown.get() >= 2);
 
-    // back-off per shard from 1 ms, doubling: a shard's 7th failure comes 1+2+...+32 = 63 ms after
-    // its first at the earliest (before: one failure per round, every idle park of 1 ms or less)
-    assertTrue(elapsed >= 63_000_000L, "14 failures of 2 shards took only " + elapsed + " ns");
+    // Time stands still for the region: a shard that failed waits out its back-off, however many
+    // rounds the replication thread runs (before: both shards failed again on every round).
+    clock.freeze();
+    long thrownAtFreeze = logs.thrown.get();
+    long reads = clock.reads();
+    await().atMost(DEADLINE).until(() -> clock.reads() >= reads + 500); // ~500 rounds
+    long during = logs.thrown.get() - thrownAtFreeze;
+    assertTrue(during <= 4, during + " failures in ~500 rounds while backing off");
+
     await().atMost(DEADLINE).until(() -> node.workFailures() == logs.thrown.get());
     assertTrue(node.failureLinesLogged() <= 2, "one line per cause: " + node.failureLinesLogged());
     assertEquals(0, node.threadDeaths(), "the thread goes on");
+    logs.armed.set(null);
+    clock.thaw();
+  }
+
+  /** The monotonic clock of one region, which a test can stop; counts its reads. */
+  private static final class FreezableClock implements LongSupplier {
+    private final AtomicLong reads = new AtomicLong();
+    private volatile long frozenAt = Long.MIN_VALUE;
+
+    @Override
+    public long getAsLong() {
+      reads.incrementAndGet();
+      long frozen = frozenAt;
+      return frozen != Long.MIN_VALUE ? frozen : System.nanoTime();
+    }
+
+    void freeze() {
+      frozenAt = System.nanoTime();
+    }
+
+    void thaw() {
+      frozenAt = Long.MIN_VALUE;
+    }
+
+    long reads() {
+      return reads.get();
+    }
   }
 
   /** Waits until a region other than {@code not} leads {@code shard} and accepts writes. */
