@@ -1,15 +1,17 @@
 package io.tidaldb.store;
 
 import io.tidaldb.api.RegionId;
+import io.tidaldb.support.errors.ErrorCounters;
+import io.tidaldb.support.errors.ThreadDeaths;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionHandler;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * Completes the futures the store hands to its callers ({@code signalAsync}) on its own threads
@@ -18,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * thread, whose every commit of the shard it would stall, nor on a transport delivery thread. The
  * queue is an array (no allocation per task beyond the future's own completion object). When it is
  * full or the store is closed, the completion runs on the thread that completed the source future:
- * counted ({@link #ranInline()}) and logged once.
+ * counted ({@link #ranInline()}) and logged once. A task that throws ends its thread: counted
+ * ({@link #threadDeaths()}), logged once per cause, and the pool starts another.
  *
  * <p>Thread-safe.
  */
@@ -27,14 +30,18 @@ final class AckExecutor implements Executor, AutoCloseable {
   static final int QUEUE = 65_536;
 
   private static final Logger LOG = LoggerFactory.getLogger(AckExecutor.class);
+  private static final long SUMMARY_SECONDS = 10;
 
   private final RegionId region;
   private final ThreadPoolExecutor executor;
   private final AtomicLong inline = new AtomicLong();
+  private final ErrorCounters deaths;
 
   AckExecutor(RegionId region) {
     this.region = region;
-    AtomicInteger n = new AtomicInteger();
+    this.deaths =
+        new ErrorCounters(
+            LOG, "store of " + region, Level.ERROR, TimeUnit.SECONDS.toNanos(SUMMARY_SECONDS));
     RejectedExecutionHandler runInline =
         (task, pool) -> {
           if (inline.getAndIncrement() == 0) {
@@ -53,17 +60,23 @@ final class AckExecutor implements Executor, AutoCloseable {
             0,
             TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(QUEUE),
-            r -> {
-              Thread t = new Thread(r, "tidal-ack-" + region + "-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            },
+            new ThreadDeaths(
+                    deaths,
+                    System::nanoTime,
+                    "a caller's continuation threw; the pool starts another thread",
+                    null)
+                .factory("tidal-ack-" + region, true),
             runInline);
   }
 
   @Override
   public void execute(Runnable command) {
     executor.execute(command);
+  }
+
+  /** Returns how many acknowledgement threads died (each cause logged once; replaced). */
+  long threadDeaths() {
+    return deaths.total();
   }
 
   /** Returns how many completions ran on the completing thread (queue full or closed). */

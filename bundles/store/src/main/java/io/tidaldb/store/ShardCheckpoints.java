@@ -1,6 +1,7 @@
 package io.tidaldb.store;
 
 import io.tidaldb.api.wal.WalBatch;
+import io.tidaldb.support.errors.ErrorCounters;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -10,6 +11,7 @@ import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The checkpoints of one shard: periodic snapshots written off its commit thread, so a checkpoint
@@ -22,11 +24,13 @@ import org.slf4j.LoggerFactory;
  * hands it to the snapshot executor. There, under the shard's checkpoint lock, the copy is written
  * as an ordinary snapshot, the map thawed, and old snapshots and WAL segments trimmed. At most one
  * is pending per shard. A cut of the log ({@link ShardTruncation}) between the copy and the write
- * discards the copy (it describes the cut history). A failure is counted and logged, leaves the WAL
- * untouched, and the next attempt comes {@code snapshotEvery} records later.
+ * discards the copy (it describes the cut history). A failure (a RuntimeException or an Error) is
+ * counted, logged once per cause (then summarised at most once a minute), leaves the WAL untouched,
+ * and the next attempt comes {@code snapshotEvery} records later.
  */
 final class ShardCheckpoints {
   private static final Logger LOG = LoggerFactory.getLogger(ShardCheckpoints.class);
+  private static final long SUMMARY_EVERY_NANOS = TimeUnit.SECONDS.toNanos(60);
 
   private final ShardState shard;
   private final Executor executor;
@@ -36,6 +40,7 @@ final class ShardCheckpoints {
   private final LongSupplier retainFrom;
 
   private final LongAdder failures = new LongAdder();
+  private final ErrorCounters errors;
   private volatile CompletableFuture<Void> pending;
   private volatile long attempted;
 
@@ -44,6 +49,9 @@ final class ShardCheckpoints {
     this.executor = executor;
     this.every = every;
     this.retainFrom = retainFrom;
+    this.errors =
+        new ErrorCounters(
+            LOG, "shard " + shard.shard + ": background snapshot", Level.WARN, SUMMARY_EVERY_NANOS);
   }
 
   /**
@@ -182,16 +190,19 @@ final class ShardCheckpoints {
         }
         trimAfterSnapshot();
       }
-    } catch (RuntimeException e) {
+    } catch (RuntimeException | Error e) { // an Error too: the copy is thawed, the WAL untouched
       failures.increment();
-      LOG.warn(
-          "shard {}: snapshot at {} failed ({} failures so far); the WAL keeps everything, next"
-              + " attempt after {} more records: {}",
-          shard.shard,
-          position,
-          failures.sum(),
-          every,
-          e.toString());
+      errors.record(
+          e,
+          System.nanoTime(),
+          "snapshot at "
+              + position
+              + " failed ("
+              + failures.sum()
+              + " failures so far); the WAL keeps everything, next attempt after "
+              + every
+              + " more records: "
+              + e);
     } finally {
       pending = null;
       task.complete(null);

@@ -21,6 +21,8 @@ import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.router.ShardRouter;
 import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.crdt.HybridLogicalClock;
+import io.tidaldb.support.errors.ErrorCounters;
+import io.tidaldb.support.errors.ThreadDeaths;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.time.Duration;
@@ -34,6 +36,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The per-region signal database over a {@link WriteAheadLog} and a {@link ShardRouter}: validates
@@ -95,11 +98,13 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
         config.snapshotExecutor() != null
             ? null
             : Executors.newSingleThreadExecutor(
-                r -> {
-                  Thread t = new Thread(r, "tidal-snapshot-" + config.region());
-                  t.setDaemon(true);
-                  return t;
-                });
+                new ThreadDeaths(
+                        new ErrorCounters(
+                            LOG, "store of " + config.region(), Level.ERROR, Long.MAX_VALUE),
+                        System::nanoTime,
+                        "the executor starts another snapshot thread",
+                        null)
+                    .factory("tidal-snapshot-" + config.region(), false));
     Executor snapshotExecutor =
         ownSnapshotExecutor != null ? ownSnapshotExecutor : config.snapshotExecutor();
     for (int i = 0; i < shards.length; i++) {

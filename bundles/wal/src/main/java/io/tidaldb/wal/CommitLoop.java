@@ -1,11 +1,14 @@
 package io.tidaldb.wal;
 
 import io.tidaldb.api.wal.CommitListener;
+import io.tidaldb.support.errors.ErrorCounters;
 import java.io.IOException;
+import java.util.concurrent.TimeUnit;
 import java.util.function.LongConsumer;
 import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The body of a shard's commit thread ({@code tidal-wal-commit-<shard>}), the single writer of the
@@ -14,11 +17,15 @@ import org.slf4j.LoggerFactory;
  * write, {@code force(false)} once, hand the batch to the {@link CommitListener}, then note its
  * epoch in the {@link EpochHistory}, publish the bytes to readers, advance the durable position and
  * run the durability listener (a wake-up). Any failure (I/O or commit listener) stops the shard
- * through {@link ShardWal#failed}; nothing is retried, so waiters never hang. A failing durability
- * listener is logged (the first failure at ERROR, later ones at DEBUG) and does not stop the shard.
+ * through {@link ShardWal#failed}; nothing is retried, so waiters never hang. So does any other
+ * RuntimeException or Error in the loop (the stage says where); and should the thread die anyway,
+ * its uncaught-exception handler ({@link ShardWal}) stops the shard the same way. A durability
+ * listener that throws a RuntimeException is counted and logged once per cause ({@link
+ * ErrorCounters}) and does not stop the shard.
  */
 final class CommitLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(CommitLoop.class);
+  private static final long SUMMARY_EVERY_SECONDS = 10;
 
   private enum Stage {
     WAIT,
@@ -35,13 +42,19 @@ final class CommitLoop implements Runnable {
   private PendingBatch spare;
   private Stage stage = Stage.WAIT;
   private long batchPosition = -1;
-  private long durabilityListenerFailures;
+  private final ErrorCounters wakeFailures;
 
   CommitLoop(ShardWal log, SegmentWriter writer, WalMetrics metrics, PendingBatch spare) {
     this.log = log;
     this.writer = writer;
     this.metrics = metrics;
     this.spare = spare;
+    this.wakeFailures =
+        new ErrorCounters(
+            LOG,
+            "shard " + log.shard() + ": durability listener",
+            Level.ERROR,
+            TimeUnit.SECONDS.toNanos(SUMMARY_EVERY_SECONDS));
   }
 
   @Override
@@ -60,8 +73,9 @@ final class CommitLoop implements Runnable {
         writer.close();
       } catch (IOException e) {
         LOG.error("shard {}: cannot close {}: {}", log.shard(), writer.file(), e.toString(), e);
+      } finally {
+        log.commitThreadExited(); // even if closing threw: no waiter hangs
       }
-      log.commitThreadExited();
     }
   }
 
@@ -95,17 +109,9 @@ final class CommitLoop implements Runnable {
     try {
       wake.accept(durable);
     } catch (RuntimeException e) {
-      if (durabilityListenerFailures++ == 0) {
-        LOG.error(
-            "shard {}: durability listener failed at durable position {} (logged once, the log"
-                + " keeps going): {}",
-            log.shard(),
-            durable,
-            e.toString(),
-            e);
-      } else {
-        LOG.debug("shard {}: durability listener failed again: {}", log.shard(), e.toString());
-      }
+      metrics.wakeFailed();
+      wakeFailures.record(
+          e, System.nanoTime(), "failed at durable position " + durable + "; the log keeps going");
     }
   }
 

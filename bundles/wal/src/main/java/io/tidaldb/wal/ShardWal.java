@@ -6,6 +6,8 @@ import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.wal.CommitListener;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WalReader;
+import io.tidaldb.support.errors.ErrorCounters;
+import io.tidaldb.support.errors.ThreadDeaths;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
@@ -13,6 +15,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * One shard's log: wires the append side ({@link BatchHandoff}), the commit thread ({@link
@@ -75,8 +78,16 @@ final class ShardWal implements ShardLog {
     this.truncation = new SuffixTruncation(shard, segments, writer, durability, epochs, metrics);
     CommitLoop loop =
         new CommitLoop(this, writer, metrics, new PendingBatch(config.maxBatchBytes()));
-    this.committer = new Thread(loop, "tidal-wal-commit-" + shard);
-    committer.setDaemon(true);
+    ThreadDeaths deaths =
+        new ThreadDeaths(
+            new ErrorCounters(LOG, "shard " + shard, Level.ERROR, Long.MAX_VALUE),
+            System::nanoTime,
+            "the shard's log stops: appends refused, every waiter failed",
+            (t, e) -> {
+              failed("commit thread " + t.getName() + " died", e);
+              durability.terminate(new UnavailableException("wal commit thread died: " + e));
+            });
+    this.committer = deaths.daemon("tidal-wal-commit-" + shard, loop);
     handoff.attach(committer);
   }
 
@@ -328,7 +339,10 @@ final class ShardWal implements ShardLog {
     return handoff.takeBatch(spare);
   }
 
-  /** Stops the log after a write, fsync or listener failure; the first failure wins. */
+  /**
+   * Stops the log after a write, fsync or listener failure, any other failure of the commit loop,
+   * or the commit thread's death; the first failure wins.
+   */
   void failed(String what, Throwable cause) {
     StorageException stop =
         new StorageException("shard " + shard + ": log stopped: " + what + ": " + cause, cause);

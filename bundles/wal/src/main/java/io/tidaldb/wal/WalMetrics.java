@@ -23,6 +23,7 @@ public final class WalMetrics {
   private final LongAdder failures = new LongAdder();
   private final LongAdder segmentsCreated = new LongAdder();
   private final LongAdder segmentsDeleted = new LongAdder();
+  private final LongAdder wakeFailures = new LongAdder();
 
   WalMetrics() {}
 
@@ -141,6 +142,20 @@ public final class WalMetrics {
    */
   public long segmentsDeleted() {
     return segmentsDeleted.sum();
+  }
+
+  /**
+   * Returns how many times a durability listener (the replication's wake-up) threw; the log goes
+   * on, each cause logged once.
+   *
+   * @return failures of durability listeners
+   */
+  public long durabilityListenerFailures() {
+    return wakeFailures.sum();
+  }
+
+  void wakeFailed() {
+    wakeFailures.increment();
   }
 
   void batchWritten(CommitTrigger trigger, int recordCount, int byteCount, long forceNanos) {

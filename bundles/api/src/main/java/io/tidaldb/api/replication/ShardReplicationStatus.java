@@ -13,8 +13,9 @@ import java.util.Optional;
  * @param leader the leader of that epoch, if known
  * @param regions every region's progress; exact on the leader, as last heard elsewhere
  * @param problem why the region cannot take its full part in the shard, if it cannot: its WAL
- *     stopped (it neither leads nor acknowledges), or batches cannot be shipped between it and a
- *     region whose limits they exceed (naming the region and both sizes); since 1.2.0
+ *     stopped or one of its replication threads died, naming the thread and the cause (either way
+ *     it neither leads nor acknowledges), or batches cannot be shipped between it and a region
+ *     whose limits they exceed (naming the region and both sizes); since 1.2.0
  */
 public record ShardReplicationStatus(
     int shard,

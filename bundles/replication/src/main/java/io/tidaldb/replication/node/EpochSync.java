@@ -5,10 +5,14 @@ import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.replication.shipping.FollowerDb;
 import io.tidaldb.replication.wire.Frame;
+import io.tidaldb.support.errors.Backoff;
+import io.tidaldb.support.errors.ErrorCounters;
 import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * A follower's epoch sync with a new leader (the leader-epoch rule of Kafka's KIP-101, iterated as
@@ -36,6 +40,11 @@ import org.slf4j.LoggerFactory;
 final class EpochSync {
   private static final Logger LOG = LoggerFactory.getLogger(EpochSync.class);
 
+  /** The wait before retrying a failed cut, doubling up to {@link #CUT_RETRY_MAX_MILLIS}. */
+  static final long CUT_RETRY_MIN_MILLIS = 10;
+
+  static final long CUT_RETRY_MAX_MILLIS = 10_000;
+
   private enum Phase {
     NONE,
     WAIT_QUIET,
@@ -51,6 +60,11 @@ final class EpochSync {
   private final FollowerDb feedLock;
   private final ControlFrames frames;
   private final LogCut cut;
+  private final Backoff cutRetry =
+      new Backoff(
+          TimeUnit.MILLISECONDS.toNanos(CUT_RETRY_MIN_MILLIS),
+          TimeUnit.MILLISECONDS.toNanos(CUT_RETRY_MAX_MILLIS));
+  private final ErrorCounters cutFailures;
   private volatile boolean synced;
   private volatile long batchesSinceSync;
   private Phase phase = Phase.NONE;
@@ -78,6 +92,12 @@ final class EpochSync {
     this.feedLock = feedLock;
     this.frames = frames;
     this.cut = new LogCut(shard, cutter, feedLock);
+    this.cutFailures =
+        new ErrorCounters(
+            LOG,
+            "region " + config.self() + " shard " + shard,
+            Level.ERROR,
+            TimeUnit.SECONDS.toNanos(NodeFailures.SUMMARY_EVERY_SECONDS));
   }
 
   /** Starts syncing with the leader of {@code leaderEpoch}. */
@@ -118,11 +138,21 @@ final class EpochSync {
     return cut.inFlight();
   }
 
+  /** Returns how many cuts of the log failed (each cause logged once). */
+  long cutFailures() {
+    return cutFailures.total();
+  }
+
+  /** Returns how many lines the failed cuts logged. */
+  long cutFailureLines() {
+    return cutFailures.linesLogged();
+  }
+
   /** Does the next step towards being synced with {@code leader}; returns the work done. */
   int step(RegionId leader, long nowNanos) {
     if (cut.inFlight()) {
       LogCut.Outcome o = cut.poll();
-      return o == null ? 0 : afterCut(leader, o);
+      return o == null ? 0 : afterCut(leader, o, nowNanos);
     }
     if (leader == null || phase == Phase.NONE || phase == Phase.SYNCED) {
       return 0;
@@ -144,7 +174,7 @@ final class EpochSync {
       }
       return 0;
     }
-    return finish(leader);
+    return finish(leader, nowNanos);
   }
 
   /** Takes the leader's EPOCH_END answer, if it answers the pending request. */
@@ -171,12 +201,12 @@ final class EpochSync {
     frames.epochEndRequest(leader, epoch, requestedLastEpoch);
   }
 
-  private int finish(RegionId leader) {
+  private int finish(RegionId leader, long nowNanos) {
     long durable = log.durablePosition();
     boolean exact = answerFoundEpoch == requestedLastEpoch;
     long keep = exact ? Math.min(durable, answerEnd) : log.endOfEpoch(answerFoundEpoch);
     if (keep < durable) {
-      return startCut(leader, keep, exact);
+      return cutRetry.ready(nowNanos) ? startCut(leader, keep, exact) : 0;
     }
     return synced(leader);
   }
@@ -218,11 +248,31 @@ final class EpochSync {
     return 1;
   }
 
-  /** Goes on once the cut has ended: ask again (KIP-279), ack, or retry a failed cut. */
-  private int afterCut(RegionId leader, LogCut.Outcome o) {
+  /**
+   * Goes on once the cut has ended: ask again (KIP-279), ack, or retry a failed cut after a
+   * back-off (each cause logged once: a store that cannot write its snapshot fails every cut
+   * alike).
+   */
+  private int afterCut(RegionId leader, LogCut.Outcome o, long nowNanos) {
     if (o.failure() != null) {
-      LOG.error("shard {}: cannot cut the log at {}; retrying", shard, o.position(), o.failure());
+      long wait = cutRetry.failed(nowNanos);
+      cutFailures.record(
+          o.failure(),
+          nowNanos,
+          "cannot cut the log at "
+              + o.position()
+              + " to follow "
+              + leader
+              + " in epoch "
+              + epoch
+              + " ("
+              + cutRetry.failures()
+              + " in a row, next try in "
+              + TimeUnit.NANOSECONDS.toMillis(wait)
+              + " ms): "
+              + o.failure());
     } else {
+      cutRetry.succeeded();
       LOG.warn(
           "shard {}: cut {} records at position {} that the log of {} (epoch {}) does not have;"
               + " their effect stays in this region's state",

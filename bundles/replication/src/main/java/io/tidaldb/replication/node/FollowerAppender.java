@@ -5,8 +5,6 @@ import java.nio.ByteBuffer;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Appends the WAL batches a region receives as a follower on a thread of their own ({@code
@@ -22,6 +20,10 @@ import org.slf4j.LoggerFactory;
  * not fit is dropped and counted ({@link NodeDrop#FOLLOWER_QUEUE_FULL}), and the follower asks for
  * it again when the next batch shows the gap (or the leader's ack timeout resends it).
  *
+ * <p>Failures: an append that throws is counted and logged once per cause ({@link NodeFailures})
+ * and the thread goes on with the next batch; if the thread itself dies (an Error), the node's
+ * handler makes the region stand aside from every shard (nothing would append what leaders ship).
+ *
  * <p>Thread-safety: {@link #offer} from the delivery thread (or any thread); the appender thread
  * does the appends.
  */
@@ -29,7 +31,6 @@ final class FollowerAppender implements AutoCloseable {
   /** 64 MiB: far above what leaders keep in flight to one region (1 MiB per shard and follower). */
   static final long MAX_QUEUED_BYTES = 64L << 20;
 
-  private static final Logger LOG = LoggerFactory.getLogger(FollowerAppender.class);
   private static final long JOIN_MILLIS = 5_000;
 
   /** Where a shard's received batches go: {@link ShardReplica} (a test's fake in unit tests). */
@@ -45,16 +46,21 @@ final class FollowerAppender implements AutoCloseable {
 
   private final RegionId self;
   private final DropCounters drops;
+  private final NodeFailures failures;
   private final LinkedBlockingQueue<Item> queue = new LinkedBlockingQueue<>();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final Thread thread;
   private volatile boolean running = true;
 
   FollowerAppender(RegionId self, DropCounters drops) {
+    this(self, drops, new NodeFailures(self, 0, System::nanoTime, (t, e) -> {}));
+  }
+
+  FollowerAppender(RegionId self, DropCounters drops, NodeFailures failures) {
     this.self = self;
     this.drops = drops;
-    this.thread = new Thread(this::run, "tidal-follower-" + self);
-    thread.setDaemon(true);
+    this.failures = failures;
+    this.thread = failures.essential("tidal-follower-" + self, this::run);
     thread.start();
   }
 
@@ -112,12 +118,15 @@ final class FollowerAppender implements AutoCloseable {
       try {
         item.shard().appendFromLeader(item.from(), item.epoch(), item.batch());
       } catch (RuntimeException e) {
-        LOG.error(
-            "{}: appending a batch of shard {} from {} failed; continuing",
-            self,
-            item.shard().shard(),
-            item.from(),
-            e);
+        failures.failed(
+            e,
+            "appending a batch of shard "
+                + item.shard().shard()
+                + " from "
+                + item.from()
+                + " in epoch "
+                + item.epoch()
+                + " failed; the follower goes on with the next batch");
       }
     }
   }

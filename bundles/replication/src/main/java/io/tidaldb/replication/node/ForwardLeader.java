@@ -23,7 +23,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,12 +58,17 @@ final class ForwardLeader {
   private final TransportEndpoint endpoint;
   private final Supplier<ReplicaState> state;
   private final ThreadPoolExecutor executor;
+  private final NodeFailures failures;
 
-  ForwardLeader(RegionId self, TransportEndpoint endpoint, Supplier<ReplicaState> state) {
+  ForwardLeader(
+      RegionId self,
+      TransportEndpoint endpoint,
+      Supplier<ReplicaState> state,
+      NodeFailures failures) {
     this.self = self;
     this.endpoint = endpoint;
     this.state = state;
-    AtomicInteger n = new AtomicInteger();
+    this.failures = failures;
     this.executor =
         new ThreadPoolExecutor(
             THREADS,
@@ -72,11 +76,7 @@ final class ForwardLeader {
             0,
             TimeUnit.MILLISECONDS,
             new ArrayBlockingQueue<>(QUEUE),
-            r -> {
-              Thread t = new Thread(r, "tidal-forward-" + self + "-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
+            failures.pool("tidal-forward-" + self, true));
   }
 
   /** Handles a FORWARD of {@code replica}'s shard (the delivery thread). */
@@ -212,7 +212,7 @@ final class ForwardLeader {
         LOG.debug("forwarding of {}: reply {} to {} not sent: {}", self, id, to, sent);
       }
     } catch (RuntimeException e) {
-      LOG.error("forwarding of {}: cannot reply to request {} of {}", self, id, to, e);
+      failures.failed(e, "forwarding of " + self + ": cannot reply to request " + id + " of " + to);
     }
   }
 

@@ -41,6 +41,13 @@ import org.slf4j.LoggerFactory;
  * consults, including write forwarding ({@link ForwardOrigin} here, {@link ForwardLeader} with its
  * {@code tidal-forward-<region>} threads at the leader). Plain Java; the DS component in {@code
  * io.tidaldb.replication.component} and the test kit both build it.
+ *
+ * <p>Failures of its threads ({@link NodeFailures}): a shard round that throws on the replication
+ * thread is counted, logged once per cause and retried with exponential back-off while the other
+ * shards go on; if the replication thread or the follower append thread dies, the region steps down
+ * from every shard it leads, stops running for leader and following, and says why in each shard's
+ * {@link ShardReplicationStatus#problem()} until the node is restarted; a cut or forward thread
+ * that dies is counted and logged once per cause, and its pool starts another.
  */
 public final class ReplicationNode implements Replication, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicationNode.class);
@@ -62,6 +69,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private final Thread agent;
   private final ExecutorService cuts;
   private final PauseLog pauses;
+  private final NodeFailures failures;
   private volatile boolean running = true;
   private volatile boolean started;
 
@@ -97,14 +105,10 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     this.decoder = new FrameDecoder(transport.maxFrameBytes());
     this.shards = new ShardReplica[wal.shardCount()];
     this.pauses = new PauseLog(config.self());
-    this.appender = new FollowerAppender(config.self(), drops);
+    this.failures = new NodeFailures(config.self(), shards.length, clock, this::threadDied);
+    this.appender = new FollowerAppender(config.self(), drops, failures);
     this.cuts =
-        Executors.newSingleThreadExecutor(
-            r -> {
-              Thread t = new Thread(r, "tidal-cut-" + config.self());
-              t.setDaemon(true);
-              return t;
-            });
+        Executors.newSingleThreadExecutor(failures.pool("tidal-cut-" + config.self(), false));
     Executor cutter = task -> cuts.execute(() -> runCut(task));
     // Frames that arrive before the constructor ends are dropped (see onFrame): senders resend.
     TransportEndpoint raw = transport.open(config.self(), this::onFrame);
@@ -119,7 +123,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
             config.durabilityTimeout().toNanos(),
             wal.shardCount());
     watched.onUnreachable(forwards::linkDown);
-    this.forwarded = new ForwardLeader(config.self(), endpoint, state::get);
+    this.forwarded = new ForwardLeader(config.self(), endpoint, state::get, failures);
     try {
       long now = clock.getAsLong();
       for (int i = 0; i < shards.length; i++) {
@@ -144,8 +148,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       endpoint.close();
       throw e;
     }
-    this.agent = new Thread(this::run, "tidal-replication-" + config.self());
-    agent.setDaemon(true);
+    this.agent = failures.essential("tidal-replication-" + config.self(), this::run);
     agent.start();
     for (int i = 0; i < shards.length; i++) {
       wal.shard(i).setDurabilityListener(durable -> wake());
@@ -278,6 +281,36 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     return pauses.count();
   }
 
+  /**
+   * Returns how many rounds of a shard failed on the replication thread (each cause logged once;
+   * the shard backs off, see {@link NodeFailures}).
+   *
+   * @return the count
+   */
+  public long workFailures() {
+    return failures.workFailures();
+  }
+
+  /**
+   * Returns how many of this region's replication threads died; the region stands aside from every
+   * shard when its replication or follower append thread dies.
+   *
+   * @return the count
+   */
+  public long threadDeaths() {
+    return failures.deaths();
+  }
+
+  /**
+   * Returns how many failure lines this region's replication logged: the first of each cause and at
+   * most one summary per cause and interval, however often they fail.
+   *
+   * @return the count
+   */
+  public long failureLinesLogged() {
+    return failures.linesLogged();
+  }
+
   /** Stops the replication thread, steps down from every shard and closes the endpoint. */
   @Override
   public void close() {
@@ -346,6 +379,21 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     }
   }
 
+  /**
+   * A replication or follower append thread died (logged once by {@link NodeFailures}): nothing
+   * drives the shards' leadership any more, or nothing appends what the leaders ship, so the region
+   * stands aside from every shard instead of answering {@code checkLeader} from a dead state.
+   */
+  private void threadDied(Thread thread, Throwable cause) {
+    String why = "thread " + thread.getName() + " died of " + cause + "; restart the replication";
+    long now = clock.getAsLong();
+    for (ShardReplica s : shards) {
+      if (s != null) {
+        s.threadDied(why, now);
+      }
+    }
+  }
+
   /** Runs a shard's log cut on {@code tidal-cut-<region>}, then wakes the replication thread. */
   private void runCut(Runnable cut) {
     try {
@@ -384,11 +432,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
         work += forwards.expire(now);
       }
       for (ShardReplica s : shards) {
-        try {
-          work += s.doWork(now);
-        } catch (RuntimeException e) {
-          LOG.error("replication of {}: shard work failed; continuing", config.self(), e);
-        }
+        work += failures.work(s, now);
       }
       if (work == 0) {
         LockSupport.parkNanos(park);

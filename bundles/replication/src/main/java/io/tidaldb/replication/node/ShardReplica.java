@@ -75,7 +75,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   private long leaderHwmEpoch = -1;
   private volatile long lastLeaderTrafficNanos = Long.MIN_VALUE;
   private long pendingLeaderEpoch = -1;
-  private volatile String logStopped; // why the shard's log stopped, once it did
+  private volatile String logStopped; // why the shard stands aside (its log or a thread stopped)
 
   ShardReplica(
       int shard,
@@ -163,17 +163,35 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
       return false;
     }
     String why = "WAL stopped: " + failure.get().getMessage();
-    logStopped = why;
     LOG.error(
         "{} shard {}: {}; stepping down, not running for leader and not acknowledging while it is"
             + " stopped",
         config.self(),
         shard,
         why);
-    leadership.setEligible(false, nowNanos);
-    stepDownLeader("the WAL of region " + config.self() + " stopped");
-    sync.stop();
+    standAside(why, "the WAL of region " + config.self() + " stopped", nowNanos);
     return true;
+  }
+
+  /**
+   * Stands aside for good because one of the region's replication threads died (the node logged
+   * it): steps down, stops running for leader and following, and says why in {@link #status}. Any
+   * thread (the dying one).
+   *
+   * @param why the thread and its cause
+   * @param nowNanos the monotonic time
+   */
+  synchronized void threadDied(String why, long nowNanos) {
+    if (logStopped == null) {
+      standAside(why, "region " + config.self() + ": " + why, nowNanos);
+    }
+  }
+
+  private void standAside(String why, String stepDownReason, long nowNanos) {
+    logStopped = why;
+    leadership.setEligible(false, nowNanos);
+    stepDownLeader(stepDownReason);
+    sync.stop();
   }
 
   /**

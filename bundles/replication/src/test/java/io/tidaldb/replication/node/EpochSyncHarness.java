@@ -125,6 +125,32 @@ final class EpochSyncHarness implements AutoCloseable {
     return requests;
   }
 
+  /**
+   * Runs {@code rounds} rounds of the follower's sync against {@code store}, {@code stepNanos}
+   * apart, answering every EPOCH_END_REQUEST at once; returns the sync (synced or not).
+   */
+  EpochSync syncRounds(ReplicaState store, int rounds, long stepNanos) {
+    TransportEndpoint endpoint = new CapturingEndpoint();
+    FollowerDb db = new FollowerDb(follower, endpoint);
+    ReplicationConfig config =
+        ReplicationConfig.defaults(FOLLOWER, List.of(LEADER, FOLLOWER), dir.resolve("epochs"));
+    EpochSync sync =
+        new EpochSync(
+            0, config, follower, () -> store, db, new ControlFrames(0, endpoint), Runnable::run);
+    sync.begin(LEADER_EPOCH);
+    long now = 0;
+    for (int round = 0; round < rounds && !sync.synced(); round++) {
+      now += stepNanos;
+      sync.step(LEADER, now);
+      for (Frame f = sent.poll(); f != null; f = sent.poll()) {
+        if (f.type() == FrameDescriptor.EPOCH_END_REQUEST) {
+          sync.onAnswer(LEADER, LEADER, answer(f.epochEndRequestLastEpoch()));
+        }
+      }
+    }
+    return sync;
+  }
+
   /** The leader's EPOCH_END for a follower whose last epoch is {@code lastEpoch}. */
   private Frame answer(long lastEpoch) {
     long end = leader.endOfEpoch(lastEpoch);

@@ -2,11 +2,14 @@ package io.tidaldb.transport.inprocess;
 
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.transport.FrameHandler;
+import io.tidaldb.support.errors.ErrorCounters;
+import io.tidaldb.support.errors.ThreadDeaths;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * The receiving side of one endpoint: its incoming links and the daemon thread ({@code
@@ -19,6 +22,11 @@ import org.slf4j.LoggerFactory;
  * flag set before its last look at the queues, so no wake-up is lost). The thread owns its
  * interrupt status: an interrupt left by a handler is cleared, never used to stop it; {@link #stop}
  * sets a flag and unparks it instead, so a handler doing interruptible I/O is never disturbed.
+ *
+ * <p>Failures: whatever the handler throws (a RuntimeException or an Error) is counted ({@code
+ * handlerFailures}) and logged once per cause ({@link FailureLog}), and delivery goes on with the
+ * next frame. A failure of the delivery itself (a bug) ends the thread; its uncaught-exception
+ * handler ({@link ThreadDeaths}) logs it once at ERROR, naming the region.
  */
 final class Delivery implements Runnable {
   /** The most frames taken from one link before visiting the next. */
@@ -43,8 +51,13 @@ final class Delivery implements Runnable {
     this.pool = pool;
     this.counters = counters;
     this.failures = new FailureLog(LOG, local);
-    this.thread = new Thread(this, "tidal-inprocess-" + local.value());
-    thread.setDaemon(true);
+    ThreadDeaths deaths =
+        new ThreadDeaths(
+            new ErrorCounters(LOG, "delivery to " + local, Level.ERROR, Long.MAX_VALUE),
+            System::nanoTime,
+            "nothing more is delivered to " + local + " (its senders' links fill up)",
+            null);
+    this.thread = deaths.daemon("tidal-inprocess-" + local.value(), this);
   }
 
   void start() {
@@ -123,16 +136,10 @@ final class Delivery implements Runnable {
   @Override
   public void run() {
     LOG.debug("delivery to {} started", local);
-    try {
-      while (!stopped) {
-        if (drain() == 0) {
-          idle();
-        }
+    while (!stopped) { // an internal failure ends the thread: its handler logs it
+      if (drain() == 0) {
+        idle();
       }
-    } catch (RuntimeException | Error e) {
-      LOG.error(
-          "delivery to {} stopped by an internal failure; nothing more is delivered", local, e);
-      throw e;
     }
     LOG.debug("delivery to {} stopped", local);
   }
