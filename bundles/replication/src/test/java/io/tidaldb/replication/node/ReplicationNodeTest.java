@@ -33,12 +33,12 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLongArray;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -49,6 +49,13 @@ import org.junit.jupiter.api.io.TempDir;
  * Three regions' replication over real WALs and the in-process transport: elections, shipping,
  * durability levels, failover, and the cut of a deposed leader's unshipped suffix. The store is
  * stood in for by a {@code ReplicaState} that cuts the WAL (no state to keep here).
+ *
+ * <p>The nodes run on real time with 100 ms election timings, on which a loaded machine (CI beside
+ * other builds on 2 cores) starves a follower long enough for a leader to lose its lease: a
+ * legitimate step-down that fails any QUORUM or ALL wait pending at it. A test whose property does
+ * not involve timeouts therefore stops the nodes' clock under settled leaders ({@link
+ * #stopTimeUnderLeaders}) and restarts it only where time must pass (an election, a restarted
+ * region hearing its leader), from where it stood.
  */
 class ReplicationNodeTest {
   private static final int SHARDS = 2;
@@ -78,8 +85,14 @@ class ReplicationNodeTest {
   private InProcessTransport transport;
   private final WalEngine[] wals = new WalEngine[3];
   private final ReplicationNode[] nodes = new ReplicationNode[3];
-  private final AtomicLong cuts = new AtomicLong();
-  private final AtomicLong clockJump = new AtomicLong();
+
+  /**
+   * The log cuts each region's store made of each shard ({@code region * SHARDS + shard}): a write
+   * retried at another leader may leave a suffix that is cut too, so tests count the cut they mean.
+   */
+  private final AtomicLongArray cuts = new AtomicLongArray(3 * SHARDS);
+
+  private final StoppableClock time = new StoppableClock();
   private Duration durabilityTimeout = STORED;
 
   /** The region whose store's log cuts block until {@link #cutRelease} (-1: none). */
@@ -120,9 +133,11 @@ class ReplicationNodeTest {
   }
 
   @Test
-  void shouldElectOneLeaderPerShard() {
+  void shouldElectOneLeaderPerShard() throws Exception {
+    int[] leaders = stopTimeUnderLeaders(-1, Durability.ALL);
     for (int shard = 0; shard < SHARDS; shard++) {
-      int leader = awaitLeader(shard, -1);
+      int leader = leaders[shard];
+      nodes[leader].checkLeader(shard);
       for (int i = 0; i < 3; i++) {
         if (i != leader) {
           int s = shard;
@@ -137,7 +152,7 @@ class ReplicationNodeTest {
 
   @Test
   void shouldShipToEveryRegionAndMeetQuorumAndAll() throws Exception {
-    int leader = awaitLeader(0, -1);
+    int leader = stopTimeUnderLeaders(-1, Durability.ALL)[0];
     long last = append(leader, 0, 500);
     nodes[leader].whenStored(0, last, Durability.QUORUM).get(STORED.toSeconds(), TimeUnit.SECONDS);
     nodes[leader].whenStored(0, last, Durability.ALL).get(STORED.toSeconds(), TimeUnit.SECONDS);
@@ -173,17 +188,20 @@ class ReplicationNodeTest {
 
   @Test
   void shouldFailOverAndLetTheOldLeaderRejoin() throws Exception {
-    int old = awaitLeader(0, -1);
+    int old = stopTimeUnderLeaders(-1, Durability.ALL)[0];
     long before = append(old, 0, 100);
     nodes[old].whenStored(0, before, Durability.ALL).get(STORED.toSeconds(), TimeUnit.SECONDS);
+    time.resume(); // the crash must time out
     long crashed = System.nanoTime();
     nodes[old].close();
     nodes[old] = null;
     int next = awaitLeader(0, old);
     System.out.printf(
         "node failover: %d ms%n", TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - crashed));
+    next = stopTimeUnderLeaders(old, Durability.QUORUM)[0];
     long after = append(next, 0, 100);
     nodes[next].whenStored(0, after, Durability.QUORUM).get(STORED.toSeconds(), TimeUnit.SECONDS);
+    time.resume(); // the rejoining region hears its leader by heartbeats
     startNode(old);
     awaitIdenticalLogs(0);
     assertEquals(after + 1, wals[old].shard(0).durablePosition());
@@ -191,7 +209,7 @@ class ReplicationNodeTest {
 
   @Test
   void shouldCutTheUnshippedSuffixOfADeposedLeader() throws Exception {
-    int old = awaitLeader(0, -1);
+    int old = stopTimeUnderLeaders(-1, Durability.ALL)[0];
     long shipped = append(old, 0, 50);
     nodes[old].whenStored(0, shipped, Durability.ALL).get(STORED.toSeconds(), TimeUnit.SECONDS);
     for (int i = 0; i < 3; i++) {
@@ -200,19 +218,21 @@ class ReplicationNodeTest {
       }
     }
     long suffixEnd = appendRaw(wals[old].shard(0), 20); // accepted at LOCAL, never shipped
-    int next = awaitLeader(0, old);
+    time.resume(); // the cut-off leader's lease must run out
+    int next = stopTimeUnderLeaders(old, Durability.QUORUM)[0];
     long after = append(next, 0, 30);
     nodes[next].whenStored(0, after, Durability.QUORUM).get(STORED.toSeconds(), TimeUnit.SECONDS);
     assertEquals(shipped + 20, suffixEnd);
     transport.healAll();
+    time.resume(); // the deposed leader hears the new one by heartbeats
     awaitIdenticalLogs(0);
-    assertEquals(1, cuts.get(), "the deposed leader cut its suffix once");
+    assertEquals(1, cuts.get(old * SHARDS), "the deposed leader cut its suffix once");
     assertEquals(after + 1, wals[old].shard(0).durablePosition());
   }
 
   @Test
   void shouldTakeTheLeadersOlderEpochAfterBeingElectedAndDeposedWithoutWriting() throws Exception {
-    int leader = awaitLeader(0, -1);
+    int leader = stopTimeUnderLeaders(-1, Durability.ALL)[0];
     long first = append(leader, 0, 20);
     nodes[leader].whenStored(0, first, Durability.ALL).get(STORED.toSeconds(), TimeUnit.SECONDS);
     int behind = (leader + 1) % 3;
@@ -225,6 +245,7 @@ class ReplicationNodeTest {
     wals[behind].shard(0).advanceEpoch(leaderEpoch + 5);
     long last = append(leader, 0, 30);
     nodes[leader].whenStored(0, last, Durability.QUORUM).get(STORED.toSeconds(), TimeUnit.SECONDS);
+    time.resume(); // the restarted region hears its leader by heartbeats
     startNode(behind);
     awaitIdenticalLogs(0);
     assertEquals(leaderEpoch, wals[behind].shard(0).lastEpoch(), "the leader's records, its epoch");
@@ -256,11 +277,11 @@ class ReplicationNodeTest {
       nodes[gone] = null;
     }
     storeAtLeader(1, gone, 10, Durability.QUORUM);
-    assertEquals(0, cuts.get(), "the cut still blocks");
+    assertEquals(0, cuts.get(old * SHARDS), "the cut still blocks");
 
     cutRelease.countDown();
     await().atMost(DEADLINE).until(() -> wals[old].shard(0).durablePosition() == after + 1);
-    assertEquals(1, cuts.get(), "the deposed leader cut its suffix once");
+    assertEquals(1, cuts.get(old * SHARDS), "the deposed leader cut its suffix once");
     assertEquals(batches(wals[next].shard(0)), batches(wals[old].shard(0)));
   }
 
@@ -301,30 +322,43 @@ class ReplicationNodeTest {
   @Test
   void shouldNeitherLeadNorFollowWithoutAStore() throws Exception {
     nodes[2].close();
-    nodes[2] = new ReplicationNode(config(2), wals[2], transport, System::nanoTime);
-    int leader = awaitLeader(0, 2);
+    nodes[2] = new ReplicationNode(config(2), wals[2], transport, time);
+    int leader = stopTimeUnderLeaders(2, Durability.QUORUM)[0];
     long last = append(leader, 0, 100);
     nodes[leader].whenStored(0, last, Durability.QUORUM).get(STORED.toSeconds(), TimeUnit.SECONDS);
     assertEquals(0, wals[2].shard(0).durablePosition(), "no batch is taken without a store");
     assertThrows(NotLeaderException.class, () -> nodes[2].checkLeader(0));
+    time.resume(); // the attached region hears its leader by heartbeats
     attachStore(2);
     awaitIdenticalLogs(0);
   }
 
   @Test
   void shouldKeepEveryLeaderThroughAPauseOfTheWholeProcess() throws Exception {
-    int[] leaders = new int[SHARDS];
+    int[] leaders = stopTimeUnderLeaders(-1, Durability.ALL);
     long[] epochs = new long[SHARDS];
+    long[] forgiven = new long[3];
     for (int shard = 0; shard < SHARDS; shard++) {
-      leaders[shard] = awaitLeader(shard, -1);
       epochs[shard] = nodes[leaders[shard]].status().get(shard).epoch();
     }
+    for (int i = 0; i < 3; i++) {
+      forgiven[i] = nodes[i].pausesForgiven(); // the load may have paused a thread before
+    }
     // Every region's clock leaps 1 s (ten election timeouts) between two rounds of its thread:
-    // what a stopped process, a long GC or a starved CPU looks like from inside.
-    clockJump.addAndGet(TimeUnit.SECONDS.toNanos(1));
+    // what a stopped process, a long GC or a starved CPU looks like from inside. The clock then
+    // stands again, so that only the leap can time anything out.
+    time.leap(TimeUnit.SECONDS.toNanos(1));
     await()
         .atMost(DEADLINE)
-        .until(() -> Arrays.stream(nodes).allMatch(n -> n.pausesForgiven() > 0));
+        .until(
+            () -> {
+              for (int i = 0; i < 3; i++) {
+                if (nodes[i].pausesForgiven() <= forgiven[i]) {
+                  return false;
+                }
+              }
+              return true;
+            });
     long last = append(leaders[0], 0, 10);
     nodes[leaders[0]]
         .whenStored(0, last, Durability.QUORUM)
@@ -339,7 +373,7 @@ class ReplicationNodeTest {
   @Test
   void shouldKeepTheLogForAFollowerThatIsDownSoThatItCatchesUpAfterTheLeaderTrims()
       throws Exception {
-    int leader = awaitLeader(0, -1);
+    int leader = stopTimeUnderLeaders(-1, Durability.ALL)[0];
     int down = (leader + 1) % 3;
     long first = -1;
     for (int i = 0; i < 10; i++) {
@@ -362,6 +396,7 @@ class ReplicationNodeTest {
     // What the store's checkpoint does: trim below min(what snapshots cover, what followers need).
     ShardLog log = wals[leader].shard(0);
     assertTrue(log.truncateBefore(keep) > 0, "segments the follower already has are deleted");
+    time.resume(); // the restarted region hears its leader by heartbeats
     startNode(down);
     ShardLog behind = wals[down].shard(0);
     await().atMost(DEADLINE).until(() -> behind.durablePosition() == log.durablePosition());
@@ -395,9 +430,7 @@ class ReplicationNodeTest {
   }
 
   private void startNode(int i) {
-    nodes[i] =
-        new ReplicationNode(
-            config(i), wals[i], transport, () -> System.nanoTime() + clockJump.get());
+    nodes[i] = new ReplicationNode(config(i), wals[i], transport, time);
     attachStore(i);
   }
 
@@ -414,7 +447,7 @@ class ReplicationNodeTest {
           if (blockedCuts == i) {
             blockCut();
           }
-          cuts.incrementAndGet();
+          cuts.incrementAndGet(i * SHARDS + shard);
           return wal.shard(shard).truncateFrom(position);
         });
   }
@@ -471,6 +504,43 @@ class ReplicationNodeTest {
         if (attempt == 3) {
           throw e;
         }
+      }
+    }
+  }
+
+  /**
+   * Elects a leader of every shard (other than region {@code not}) and stops the nodes' clock under
+   * them: on the running clock, stores a record at {@code level} at each shard's leader (at the
+   * next leader if one steps down), stops the clock, and stores one more there. That write reaching
+   * {@code level} on the stopped clock shows that the leader's lease and its followers' failure
+   * detectors held at the instant the clock stopped, and nothing that times out fires until the
+   * test resumes it: the leaderships stay, whatever the machine's load. A leadership lost at the
+   * instant the clock stopped fails that write at once (no shipping after a step-down); the clock
+   * then runs on and this starts over.
+   *
+   * @return each shard's leader
+   */
+  private int[] stopTimeUnderLeaders(int not, Durability level) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      time.resume();
+      int[] leaders = new int[SHARDS];
+      for (int shard = 0; shard < SHARDS; shard++) {
+        leaders[shard] = storeAtLeader(shard, not, 1, level);
+      }
+      time.stop();
+      try {
+        for (int shard = 0; shard < SHARDS; shard++) {
+          long last = append(leaders[shard], shard, 1);
+          nodes[leaders[shard]]
+              .whenStored(shard, last, level)
+              .get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
+        }
+        return leaders;
+      } catch (NotLeaderException | ExecutionException | TimeoutException e) {
+        if (attempt == 5) {
+          throw e;
+        }
+        System.out.printf("a leadership ended as the clock stopped, again: %s%n", e);
       }
     }
   }
