@@ -3,6 +3,7 @@ package io.tidaldb.store;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.crdt.ReplicaIds;
+import io.tidaldb.support.files.AtomicFile;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.StringWriter;

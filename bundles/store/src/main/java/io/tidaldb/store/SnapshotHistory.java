@@ -3,6 +3,8 @@ package io.tidaldb.store;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WriteAheadLog;
+import io.tidaldb.support.files.AtomicFile;
+import io.tidaldb.support.files.Fsync;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

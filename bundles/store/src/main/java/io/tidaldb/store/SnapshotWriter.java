@@ -4,6 +4,7 @@ import static io.tidaldb.store.SnapshotDescriptor.*;
 
 import io.tidaldb.api.StorageException;
 import io.tidaldb.crdt.CrdtSignalState;
+import io.tidaldb.support.files.AtomicFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

@@ -2,6 +2,7 @@ package io.tidaldb.store;
 
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.support.files.Fsync;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

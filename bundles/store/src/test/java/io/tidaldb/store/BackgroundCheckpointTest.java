@@ -13,6 +13,7 @@ import io.tidaldb.api.Timestamp;
 import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.crdt.DecayModel;
 import io.tidaldb.router.HashShardRouter;
+import io.tidaldb.support.files.AtomicFile;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

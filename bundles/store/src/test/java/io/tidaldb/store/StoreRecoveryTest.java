@@ -1,6 +1,7 @@
 package io.tidaldb.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -217,6 +218,17 @@ class StoreRecoveryTest {
       for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
         Files.delete(p);
       }
+    }
+  }
+
+  @Test
+  void shouldDeleteTemporarySnapshotsACrashLeftWhenTheStoreOpens() throws IOException {
+    Path store = Files.createDirectories(dir.resolve("db").resolve("store"));
+    Path left = store.resolve("snapshot-0002-00000000000000000040.snap.tmp");
+    Files.writeString(left, "torn");
+    try (StoreFixture db = new StoreFixture(dir.resolve("db"))) {
+      assertFalse(Files.exists(left));
+      assertEquals(0, db.store.snapshotPosition(2));
     }
   }
 }

@@ -1,10 +1,7 @@
 package io.tidaldb.wal;
 
 import io.tidaldb.api.StorageException;
-import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -44,13 +41,6 @@ final class SegmentFiles {
       return new long[] {Integer.parseInt(m.group(1)), Long.parseLong(m.group(2))};
     } catch (NumberFormatException e) {
       throw new StorageException(file + ": segment position out of range", e);
-    }
-  }
-
-  /** Makes the creation or deletion of files in the directory durable. */
-  static void syncDirectory(Path directory) throws IOException {
-    try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-      dir.force(true);
     }
   }
 }

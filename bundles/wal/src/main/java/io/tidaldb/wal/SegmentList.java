@@ -1,6 +1,7 @@
 package io.tidaldb.wal;
 
 import io.tidaldb.api.StorageException;
+import io.tidaldb.support.files.Fsync;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -114,7 +115,7 @@ final class SegmentList {
     }
     if (deleted > 0) {
       try {
-        SegmentFiles.syncDirectory(directory);
+        Fsync.directory(directory);
       } catch (IOException e) {
         throw new StorageException(
             directory
@@ -152,7 +153,7 @@ final class SegmentList {
     }
     if (deleted > 0) {
       try {
-        SegmentFiles.syncDirectory(directory);
+        Fsync.directory(directory);
       } catch (IOException e) {
         throw new StorageException(directory + ": cannot sync directory after deletion: " + e, e);
       }

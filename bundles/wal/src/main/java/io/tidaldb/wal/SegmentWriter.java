@@ -1,5 +1,6 @@
 package io.tidaldb.wal;
 
+import io.tidaldb.support.files.Fsync;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -101,7 +102,7 @@ final class SegmentWriter implements AutoCloseable {
     FileChannel next =
         FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     try {
-      SegmentFiles.syncDirectory(directory);
+      Fsync.directory(directory);
     } catch (IOException e) {
       next.close();
       throw e;

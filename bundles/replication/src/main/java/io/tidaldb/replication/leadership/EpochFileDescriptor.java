@@ -38,8 +38,6 @@ final class EpochFileDescriptor {
   /** The voted-for value of "no vote cast in this epoch". */
   static final int NO_VOTE = -1;
 
-  static final String TMP_SUFFIX = ".tmp";
-
   private EpochFileDescriptor() {}
 
   /** Returns the file name of a shard's epoch file. */

@@ -5,6 +5,7 @@ import static io.tidaldb.replication.leadership.EpochFileDescriptor.*;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.StorageException;
+import io.tidaldb.support.files.AtomicFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -12,7 +13,6 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Objects;
 import java.util.Optional;
@@ -22,13 +22,13 @@ import java.util.zip.CRC32C;
  * An {@link EpochStore} that keeps one shard's epoch and vote in a small file, {@code epoch-<shard
  * 4>.dat} (layout in {@link EpochFileDescriptor}).
  *
- * <p>Every {@link #save} writes the whole file crash-safely: a temporary file is written and
- * fsynced, atomically renamed over the old one and the directory is fsynced, so a crash at any
- * instant leaves either the previous value or the new one; a leftover temporary file is never read
- * and is overwritten by the next save. A missing file means nothing was saved yet (epoch 0, no
- * vote). A file that is corrupt or belongs to another shard is refused with a {@link
- * StorageException} naming the file and the byte offset, never silently reset: an empty vote there
- * could let this region vote twice in one epoch.
+ * <p>Every {@link #save} writes the whole file crash-safely through {@link AtomicFile}: a temporary
+ * file is written and fsynced, atomically renamed over the old one and the directory is fsynced, so
+ * a crash at any instant leaves either the previous value or the new one; a failed save deletes its
+ * temporary file, and one left by a crash is never read and is overwritten by the next save. A
+ * missing file means nothing was saved yet (epoch 0, no vote). A file that is corrupt or belongs to
+ * another shard is refused with a {@link StorageException} naming the file and the byte offset,
+ * never silently reset: an empty vote there could let this region vote twice in one epoch.
  *
  * <p>Rules kept here (besides those of {@link EpochState}): the saved epoch never goes down, and a
  * vote once saved in an epoch is never replaced or withdrawn in that epoch.
@@ -36,9 +36,7 @@ import java.util.zip.CRC32C;
  * <p>Not thread-safe: the shard's owner thread calls every method.
  */
 public final class FileEpochStore implements EpochStore {
-  private final Path directory;
   private final Path file;
-  private final Path tmp;
   private final int shard;
   private final ByteBuffer out = ByteBuffer.allocate(LENGTH).order(ByteOrder.LITTLE_ENDIAN);
   private final ByteBuffer readBuffer =
@@ -55,13 +53,12 @@ public final class FileEpochStore implements EpochStore {
    * @throws StorageException if the directory cannot be created
    */
   public FileEpochStore(Path directory, int shard) {
-    this.directory = Objects.requireNonNull(directory, "directory");
+    Objects.requireNonNull(directory, "directory");
     if (shard < 0) {
       throw new InvalidArgumentException("shard", shard, "must be >= 0");
     }
     this.shard = shard;
     this.file = directory.resolve(fileName(shard));
-    this.tmp = directory.resolve(fileName(shard) + TMP_SUFFIX);
     try {
       Files.createDirectories(directory);
     } catch (IOException e) {
@@ -186,25 +183,13 @@ public final class FileEpochStore implements EpochStore {
 
   private void write(PersistedEpoch value) {
     encode(value);
-    try {
-      try (FileChannel ch =
-          FileChannel.open(
-              tmp,
-              StandardOpenOption.CREATE,
-              StandardOpenOption.TRUNCATE_EXISTING,
-              StandardOpenOption.WRITE)) {
-        while (out.hasRemaining()) {
-          ch.write(out);
-        }
-        ch.force(true);
-      }
-      Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ)) {
-        dir.force(true);
-      }
-    } catch (IOException e) {
-      throw new StorageException("cannot write " + file + " (via " + tmp + "): " + e, e);
-    }
+    AtomicFile.write(
+        file,
+        ch -> {
+          while (out.hasRemaining()) {
+            ch.write(out);
+          }
+        });
   }
 
   private void encode(PersistedEpoch value) {

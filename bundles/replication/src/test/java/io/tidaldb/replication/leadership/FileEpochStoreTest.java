@@ -12,6 +12,7 @@ import io.tidaldb.api.RegionId;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.replication.leadership.EpochStore.PersistedEpoch;
 import io.tidaldb.replication.leadership.SimCluster.MutableLog;
+import io.tidaldb.support.files.AtomicFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -154,18 +155,19 @@ class FileEpochStoreTest {
     assertTrue(read.getMessage().contains("cannot read " + store.file()), read.getMessage());
 
     Files.delete(store.file());
-    Files.createDirectory(dir.resolve(store.file().getFileName() + TMP_SUFFIX));
+    Files.createDirectory(AtomicFile.tmpOf(store.file()));
     StorageException write =
         assertThrows(StorageException.class, () -> store.save(1, Optional.empty()));
     assertTrue(write.getMessage().contains("cannot write " + store.file()), write.getMessage());
     assertFalse(Files.exists(store.file()));
+    assertFalse(Files.exists(AtomicFile.tmpOf(store.file())), "a failed save deletes its tmp");
   }
 
   @Test
   void shouldIgnoreATmpFileLeftByACrashMidSave() throws IOException {
     FileEpochStore store = new FileEpochStore(dir, 4);
     store.save(6, Optional.of(B));
-    Path tmp = dir.resolve(store.file().getFileName() + TMP_SUFFIX);
+    Path tmp = AtomicFile.tmpOf(store.file());
     Files.write(tmp, new byte[] {1, 2, 3}); // torn: the crash hit before the rename
 
     FileEpochStore restarted = new FileEpochStore(dir, 4);

@@ -1,7 +1,8 @@
-package io.tidaldb.store;
+package io.tidaldb.support.files;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -40,6 +41,22 @@ class AtomicFileTest {
   }
 
   @Test
+  void shouldCreateAMissingTarget() throws IOException {
+    Path fresh = dir.resolve("epoch-0003.dat");
+    AtomicFile.write(fresh, ch -> ch.write(bytes("first")));
+    assertEquals("first", Files.readString(fresh));
+    assertFalse(Files.exists(AtomicFile.tmpOf(fresh)));
+  }
+
+  @Test
+  void shouldOverwriteATemporaryFileACrashLeft() throws IOException {
+    Files.writeString(tmp, "torn and longer than the new content");
+    AtomicFile.write(target, ch -> ch.write(bytes("new")));
+    assertEquals("new", Files.readString(target));
+    assertFalse(Files.exists(tmp));
+  }
+
+  @Test
   void shouldDeleteTheTemporaryFileWhenAWriteFails() throws IOException {
     StorageException e =
         assertThrows(
@@ -51,7 +68,8 @@ class AtomicFileTest {
                       ch.write(bytes("half"));
                       throw new IOException("No space left on device");
                     }));
-    assertTrue(e.getMessage().contains(target.toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("cannot write " + target), e.getMessage());
+    assertTrue(e.getMessage().contains("(via " + tmp + ")"), e.getMessage());
     assertTrue(e.getMessage().contains("No space left on device"), e.getMessage());
     assertFalse(Files.exists(tmp), "temporary file deleted");
     assertEquals("old", Files.readString(target));
@@ -76,13 +94,38 @@ class AtomicFileTest {
   }
 
   @Test
-  void shouldDeleteTemporarySnapshotsACrashLeftWhenTheStoreOpens() throws IOException {
-    Path store = Files.createDirectories(dir.resolve("db").resolve("store"));
-    Path left = store.resolve("snapshot-0002-00000000000000000040.snap.tmp");
-    Files.writeString(left, "torn");
-    try (StoreFixture db = new StoreFixture(dir.resolve("db"))) {
-      assertFalse(Files.exists(left));
-      assertEquals(0, db.store.snapshotPosition(2));
-    }
+  void shouldPassAStorageExceptionOfTheContentUnchangedAndDeleteTheTemporaryFile()
+      throws IOException {
+    StorageException thrown = new StorageException("encoder refused the value");
+    StorageException e =
+        assertThrows(
+            StorageException.class,
+            () ->
+                AtomicFile.write(
+                    target,
+                    ch -> {
+                      ch.write(bytes("half"));
+                      throw thrown;
+                    }));
+    assertSame(thrown, e);
+    assertFalse(Files.exists(tmp), "temporary file deleted");
+    assertEquals("old", Files.readString(target));
+  }
+
+  @Test
+  void shouldNameTheTargetWhenTheTemporaryFileCannotBeOpened() throws IOException {
+    Files.createDirectory(tmp); // opening a directory for writing fails with an IOException
+    StorageException e =
+        assertThrows(StorageException.class, () -> AtomicFile.write(target, ch -> {}));
+    assertTrue(e.getMessage().contains("cannot write " + target), e.getMessage());
+    assertFalse(Files.exists(tmp), "the empty directory in the way is deleted");
+    assertEquals("old", Files.readString(target));
+  }
+
+  @Test
+  void shouldFsyncADirectory() throws IOException {
+    Fsync.directory(dir);
+    IOException e = assertThrows(IOException.class, () -> Fsync.directory(dir.resolve("missing")));
+    assertTrue(e.getMessage().contains("missing"), e.getMessage());
   }
 }
