@@ -4,7 +4,6 @@ import io.tidaldb.api.SignalTickets;
 import io.tidaldb.store.SignalStoreEngine;
 import io.tidaldb.wal.WalEngine;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,8 +103,8 @@ public final class CheckpointLatency {
       for (int w = 0; w < WINDOWS.length; w++) {
         print(WINDOWS[w], "measured", h[w][0]);
         print(WINDOWS[w], "CO-corrected", h[w][1]);
-        write(hgrm, WINDOWS[w] + "-measured", h[w][0]);
-        write(hgrm, WINDOWS[w] + "-corrected", h[w][1]);
+        Histograms.write(hgrm, WINDOWS[w] + "-measured", h[w][0]);
+        Histograms.write(hgrm, WINDOWS[w] + "-corrected", h[w][1]);
       }
       printSnapshots(dir.resolve("store"));
     } finally {
@@ -215,19 +214,5 @@ public final class CheckpointLatency {
         h.getValueAtPercentile(99.9) / 1e6,
         h.getMaxValue() / 1e6,
         h.getMean() / 1e6);
-  }
-
-  private static void write(Path dir, String name, Histogram h) {
-    if (dir == null) {
-      return;
-    }
-    try {
-      Files.createDirectories(dir);
-      try (PrintStream out = new PrintStream(dir.resolve(name + ".hgrm").toFile(), "UTF-8")) {
-        h.outputPercentileDistribution(out, 1e6);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + name + ".hgrm to " + dir, e);
-    }
   }
 }

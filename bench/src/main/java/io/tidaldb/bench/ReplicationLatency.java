@@ -6,10 +6,6 @@ import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.replication.NotLeaderException;
-import java.io.IOException;
-import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -99,8 +95,8 @@ public final class ReplicationLatency {
             "| level | latency | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | mean ms |");
         print(level, "ack of signal()", ack);
         print(level, "call start to applied on " + where, applied);
-        write(hgrm, level + "-ack", ack);
-        write(hgrm, level + "-applied", applied);
+        Histograms.write(hgrm, level + "-ack", ack);
+        Histograms.write(hgrm, level + "-applied", applied);
       }
     } finally {
       BenchFiles.deleteRecursively(dir);
@@ -167,19 +163,5 @@ public final class ReplicationLatency {
         h.getValueAtPercentile(99.9) / 1e6,
         h.getMaxValue() / 1e6,
         h.getMean() / 1e6);
-  }
-
-  private static void write(Path dir, String name, Histogram h) {
-    if (dir == null) {
-      return;
-    }
-    try {
-      Files.createDirectories(dir);
-      try (PrintStream out = new PrintStream(dir.resolve(name + ".hgrm").toFile(), "UTF-8")) {
-        h.outputPercentileDistribution(out, 1e6);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + name + ".hgrm to " + dir, e);
-    }
   }
 }
