@@ -29,22 +29,7 @@ class CutRecordReturnTest {
     final ShardLeadership machine;
 
     Region(List<RegionId> regions, RegionId self) {
-      LeadershipOutbox outbox =
-          new LeadershipOutbox() {
-            @Override
-            public void sendHeartbeat(RegionId to, long epoch, long leaderHwm, long sentNanos) {}
-
-            @Override
-            public void sendHeartbeatAck(RegionId to, long epoch, long hwm, long echoNanos) {}
-
-            @Override
-            public void sendVoteRequest(RegionId to, long epoch, long lastEpoch, long hwm) {}
-
-            @Override
-            public void sendVote(RegionId to, long epoch, boolean granted) {
-              sent.add("vote " + to + " " + epoch + " " + granted);
-            }
-          };
+      LeadershipOutbox outbox = new VoteRecorder(sent);
       LeadershipListener listener =
           new LeadershipListener() {
             @Override

@@ -221,22 +221,7 @@ class FileEpochStoreTest {
   }
 
   private static ShardLeadership machine(EpochStore store, ReplicaLog log, List<String> votes) {
-    LeadershipOutbox outbox =
-        new LeadershipOutbox() {
-          @Override
-          public void sendHeartbeat(RegionId to, long epoch, long leaderHwm, long sentNanos) {}
-
-          @Override
-          public void sendHeartbeatAck(RegionId to, long epoch, long hwm, long echoNanos) {}
-
-          @Override
-          public void sendVoteRequest(RegionId to, long epoch, long lastEpoch, long hwm) {}
-
-          @Override
-          public void sendVote(RegionId to, long epoch, boolean granted) {
-            votes.add("vote " + to + " " + epoch + " " + granted);
-          }
-        };
+    LeadershipOutbox outbox = new VoteRecorder(votes);
     LeadershipListener listener =
         new LeadershipListener() {
           @Override

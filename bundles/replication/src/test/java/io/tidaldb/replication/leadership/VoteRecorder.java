@@ -1,0 +1,30 @@
+package io.tidaldb.replication.leadership;
+
+import io.tidaldb.api.RegionId;
+import java.util.List;
+
+/**
+ * A {@link LeadershipOutbox} for tests of a single state machine: it records every vote sent as
+ * {@code "vote <to> <epoch> <granted>"} and drops every other message.
+ */
+final class VoteRecorder implements LeadershipOutbox {
+  private final List<String> votes;
+
+  VoteRecorder(List<String> votes) {
+    this.votes = votes;
+  }
+
+  @Override
+  public void sendHeartbeat(RegionId to, long epoch, long leaderHwm, long sentNanos) {}
+
+  @Override
+  public void sendHeartbeatAck(RegionId to, long epoch, long hwm, long echoNanos) {}
+
+  @Override
+  public void sendVoteRequest(RegionId to, long epoch, long lastEpoch, long hwm) {}
+
+  @Override
+  public void sendVote(RegionId to, long epoch, boolean granted) {
+    votes.add("vote " + to + " " + epoch + " " + granted);
+  }
+}
