@@ -18,8 +18,8 @@ public enum NodeDrop {
   /** An ACK, RESEND_REQUEST or EPOCH_END_REQUEST that reached a region not leading that epoch. */
   NOT_LEADING,
   /**
-   * A WAL batch that did not fit the follower's append queue ({@link
-   * FollowerAppender#MAX_QUEUED_BYTES}); the follower asks for it again on the next gap.
+   * A WAL batch that did not fit the bytes of batches a region holds before appending them ({@link
+   * FrameInbox#MAX_BATCH_BYTES}); the follower asks for it again on the next gap.
    */
   FOLLOWER_QUEUE_FULL,
   /** A WAL batch that reached a region whose log of that shard stopped (write or fsync failure). */
@@ -49,5 +49,10 @@ public enum NodeDrop {
    * An EPOCH_END whose found epoch is above the one asked for, or whose end is beyond the HWM the
    * leader announced in its epoch.
    */
-  EPOCH_END_IMPLAUSIBLE
+  EPOCH_END_IMPLAUSIBLE,
+  /**
+   * A frame that arrived while {@link FrameInbox#CAPACITY} frames already waited for the
+   * replication thread; the protocol repeats or resends what it carried.
+   */
+  INBOX_FULL
 }

@@ -54,13 +54,17 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private static final long JOIN_MILLIS = 5_000;
   private static final long EXPIRE_FORWARDS_NANOS = 5_000_000L;
 
+  /** The most frames one round of the replication thread takes from the inbox. */
+  static final int DRAIN_LIMIT = 1_024;
+
   private final ReplicationConfig config;
   private final SizeLimits limits;
   private final LongSupplier clock;
   private final WriteAheadLog wal;
   private final ShardReplica[] shards;
   private final TransportEndpoint endpoint;
-  private final FrameDecoder decoder;
+  private final ThreadLocal<FrameDecoder> decoders;
+  private final FrameInbox inbox = new FrameInbox();
   private final AtomicReference<ReplicaState> state = new AtomicReference<>();
   private final DropCounters drops;
   private final ForwardOrigin forwards;
@@ -102,7 +106,9 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       throw new StorageException("cannot create epoch directory " + config.directory(), e);
     }
     this.drops = new DropCounters(config.self());
-    this.decoder = new FrameDecoder(transport.maxFrameBytes());
+    int maxFrameBytes = transport.maxFrameBytes();
+    // One decoder per delivery thread: the SPI allows a thread per sending region.
+    this.decoders = ThreadLocal.withInitial(() -> new FrameDecoder(maxFrameBytes));
     this.shards = new ShardReplica[wal.shardCount()];
     this.pauses = new PauseLog(config.self());
     this.failures = new NodeFailures(config.self(), shards.length, clock, this::threadDied);
@@ -345,13 +351,19 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     return shards[shard];
   }
 
+  /**
+   * A frame arrived (a delivery thread): decoded once here, then FORWARD goes to the {@link
+   * ForwardLeader}, FORWARD_REPLY to the {@link ForwardOrigin}, WAL_BATCH to the follower append
+   * queue, and every other frame, copied, to the {@link FrameInbox} that the replication thread
+   * drains. Never waits and never touches shard state beyond that.
+   */
   private void onFrame(RegionId from, ByteBuffer frame) {
     if (!running || !started) {
       return;
     }
     Frame f;
     try {
-      f = decoder.decode(frame.duplicate());
+      f = decoders.get().decode(frame.duplicate());
     } catch (InvalidArgumentException e) {
       drops.drop(NodeDrop.MALFORMED, from, e.getMessage());
       return;
@@ -367,15 +379,39 @@ public final class ReplicationNode implements Replication, AutoCloseable {
           NodeDrop.UNKNOWN_SHARD, from, f + " names shard " + f.shard() + " of " + shards.length);
       return;
     }
-    if (f.type() == FrameDescriptor.FORWARD) {
-      forwarded.onForward(from, f, shards[f.shard()]);
-    } else if (f.type() == FrameDescriptor.FORWARD_REPLY) {
-      forwards.onReply(from, f);
+    long now = clock.getAsLong();
+    switch (f.type()) {
+      case FrameDescriptor.FORWARD -> forwarded.onForward(from, f, shards[f.shard()]);
+      case FrameDescriptor.FORWARD_REPLY -> forwards.onReply(from, f);
+      case FrameDescriptor.WAL_BATCH -> shards[f.shard()].onWalBatch(from, f, now);
+      default -> enqueue(from, f, now);
+    }
+  }
+
+  private void enqueue(RegionId from, Frame f, long nowNanos) {
+    NodeDrop refused = inbox.offer(from, f, nowNanos);
+    if (refused == null) {
+      wake(); // an ACK may open the window, a resend request or leadership frame asks for work
     } else {
-      shards[f.shard()].onFrame(from, f, frame, clock.getAsLong());
-      if (f.type() != FrameDescriptor.WAL_BATCH) {
-        wake(); // an ACK may open the window, a resend request or leadership frame asks for work
-      }
+      drops.drop(
+          refused,
+          from,
+          f
+              + ": "
+              + inbox.size()
+              + " frames and "
+              + inbox.batchBytes()
+              + " bytes of batches wait for the replication thread");
+    }
+  }
+
+  /** Handles one frame from the inbox (replication thread); a failure is counted, not thrown. */
+  private void handle(FrameInbox.Event e) {
+    Frame f = e.frame();
+    try {
+      shards[f.shard()].onFrame(e.from(), f, e.receivedNanos());
+    } catch (RuntimeException x) {
+      failures.failed(x, "handling " + f + " from " + e.from() + " failed; the frame is dropped");
     }
   }
 
@@ -427,6 +463,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
         }
       }
       lastRound = now;
+      work += inbox.drain(this::handle, DRAIN_LIMIT);
       if (now - lastExpire >= EXPIRE_FORWARDS_NANOS) {
         lastExpire = now;
         work += forwards.expire(now);

@@ -203,21 +203,23 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   }
 
   /**
-   * Handles a frame of this shard that arrived from {@code from} (the delivery thread), once its
-   * epoch and fields make sense ({@link FrameChecks}).
+   * Handles a frame of this shard that arrived from {@code from} (the replication thread, which
+   * drains the region's {@link FrameInbox}), once its epoch and fields make sense ({@link
+   * FrameChecks}). WAL batches still arrive on the delivery thread ({@link #onWalBatch}).
    */
-  void onFrame(RegionId from, Frame f, ByteBuffer raw, long nowNanos) {
+  synchronized void onFrame(RegionId from, Frame f, long nowNanos) {
     if (!checks.epoch(from, f, epoch) || !checks.fields(from, f)) {
       return;
     }
     switch (f.type()) {
-      case FrameDescriptor.WAL_BATCH -> onWalBatch(from, f, nowNanos);
+      case FrameDescriptor.WAL_BATCH ->
+          throw new IllegalStateException("WAL_BATCH: see onWalBatch");
       case FrameDescriptor.ACK -> onAck(from, f);
       case FrameDescriptor.RESEND_REQUEST -> onResendRequest(from, f);
       case FrameDescriptor.EPOCH_END_REQUEST -> onEpochEndRequest(from, f);
       case FrameDescriptor.EPOCH_END -> onEpochEnd(from, f);
       case FrameDescriptor.LIMITS -> onLimits(from, f);
-      default -> onLeadershipFrame(from, f, raw, nowNanos);
+      default -> onLeadershipFrame(from, f, nowNanos);
     }
   }
 
@@ -372,8 +374,8 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
    * A WAL batch arrived (delivery thread): a batch from the known leader counts as its sign of life
    * at once; the append itself happens on the {@link FollowerAppender}'s thread.
    */
-  private void onWalBatch(RegionId from, Frame f, long nowNanos) {
-    if (!checks.batchEpoch(from, f.epoch(), epoch)) {
+  void onWalBatch(RegionId from, Frame f, long nowNanos) {
+    if (!checks.epoch(from, f, epoch) || !checks.batchEpoch(from, f.epoch(), epoch)) {
       return;
     }
     if (from.equals(leader)) {
@@ -416,7 +418,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     return shard;
   }
 
-  private synchronized void onAck(RegionId from, Frame f) {
+  private void onAck(RegionId from, Frame f) {
     if (leaderSide.ready() && !checks.withinLog(from, f, f.ackHwm(), NodeDrop.ACK_BEYOND_LOG)) {
       return;
     }
@@ -425,7 +427,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     }
   }
 
-  private synchronized void onResendRequest(RegionId from, Frame f) {
+  private void onResendRequest(RegionId from, Frame f) {
     if (leaderSide.ready()
         && !checks.withinLog(from, f, f.resendFrom(), NodeDrop.RESEND_BEYOND_LOG)) {
       return;
@@ -433,7 +435,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     leaderSide.onResendRequest(from, f.epoch(), f.resendFrom());
   }
 
-  private synchronized void onEpochEndRequest(RegionId from, Frame f) {
+  private void onEpochEndRequest(RegionId from, Frame f) {
     if (!leaderSide.ready() || f.epoch() != leadership.epoch()) {
       // answered only by an active leader of the asked epoch; the follower asks again
       drops.drop(NodeDrop.NOT_LEADING, from, f.toString());
@@ -444,7 +446,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     control.epochEnd(from, leadership.epoch(), found, end);
   }
 
-  private synchronized void onLimits(RegionId from, Frame f) {
+  private void onLimits(RegionId from, Frame f) {
     long accept = f.limitsAcceptBatchBytes();
     boolean leading = leadership.state() == LeadershipState.LEADER;
     if (shipLimits.onLimits(
@@ -453,7 +455,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     }
   }
 
-  private synchronized void onEpochEnd(RegionId from, Frame f) {
+  private void onEpochEnd(RegionId from, Frame f) {
     if (logStopped != null) {
       return; // the sync stopped with the log; nothing is cut or acknowledged
     }
@@ -463,9 +465,8 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     sync.onAnswer(from, leader, f);
   }
 
-  private synchronized void onLeadershipFrame(
-      RegionId from, Frame f, ByteBuffer raw, long nowNanos) {
-    frames.dispatch(from, raw, leadership, nowNanos);
+  private void onLeadershipFrame(RegionId from, Frame f, long nowNanos) {
+    frames.dispatch(from, f, leadership, nowNanos);
     if (f.type() == FrameDescriptor.HEARTBEAT && from.equals(leader)) {
       leaderHwmHeard = f.heartbeatLeaderHwm();
       leaderHwmEpoch = f.epoch();

@@ -99,6 +99,22 @@ public final class Frame {
   }
 
   /**
+   * Returns a frame over a copy of this one's bytes, valid for as long as it is referenced: the
+   * decoded form a receiving thread hands to the thread that handles it (the transport reuses its
+   * buffers and the decoder its view). Allocates the copy; no field is decoded again.
+   *
+   * @return the detached frame
+   */
+  public Frame copy() {
+    int length = length();
+    ByteBuffer bytes = ByteBuffer.allocate(length).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+    bytes.put(buffer.duplicate().limit(offset + length).position(offset)).flip();
+    Frame detached = new Frame();
+    detached.wrap(bytes, 0);
+    return detached;
+  }
+
+  /**
    * Returns a WAL_BATCH's body, the batch bytes, as a read-only little-endian slice.
    *
    * @return the batch, positioned at 0

@@ -12,12 +12,12 @@ import java.util.Objects;
 
 /**
  * The leadership messages of one shard on the wire: as a {@link LeadershipOutbox} it encodes each
- * send into a frame and sends it through a {@link TransportEndpoint}; {@link #dispatch} decodes a
- * received frame and calls the matching {@code on*} method of a {@link ShardLeadership}.
+ * send into a frame and sends it through a {@link TransportEndpoint}; {@link #dispatch} hands a
+ * decoded frame to the matching {@code on*} method of a {@link ShardLeadership}.
  *
  * <p>Sends never throw for a frame the transport did not take: a lost message is safe for the state
  * machines, so {@link SendStatus#BACK_PRESSURED}, {@link SendStatus#UNREACHABLE} and {@link
- * SendStatus#CLOSED} are only counted. Encoding and decoding allocate nothing.
+ * SendStatus#CLOSED} are only counted. Encoding allocates nothing.
  *
  * <p>Not thread-safe: the shard's owner thread sends and dispatches.
  */
@@ -26,7 +26,6 @@ public final class LeadershipFrames implements LeadershipOutbox {
   private final TransportEndpoint endpoint;
   private final int self;
   private final FrameEncoder encoder = new FrameEncoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH);
-  private final FrameDecoder decoder = new FrameDecoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH);
   private final ByteBuffer out =
       ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH + FrameDescriptor.MAX_FIXED_BODY_LENGTH)
           .order(ByteOrder.LITTLE_ENDIAN);
@@ -69,20 +68,20 @@ public final class LeadershipFrames implements LeadershipOutbox {
   }
 
   /**
-   * Decodes a received frame and, if it is a leadership message (HEARTBEAT, HEARTBEAT_ACK,
-   * VOTE_REQUEST or VOTE), hands it to {@code target}.
+   * Hands a decoded frame to {@code target} if it is a leadership message (HEARTBEAT,
+   * HEARTBEAT_ACK, VOTE_REQUEST or VOTE). The frame was decoded once, where it was received;
+   * nothing is decoded again here.
    *
    * @param from the sending region as the transport reported it
-   * @param frame the frame's remaining bytes (position and limit unchanged)
+   * @param f the decoded frame
    * @param target the state machine of this shard
    * @param nowNanos the current time
    * @return {@code true} if dispatched, {@code false} if it is another valid frame type (WAL_BATCH,
    *     ACK, RESEND_REQUEST) for the caller to route elsewhere
-   * @throws InvalidArgumentException if the frame is malformed, its sender is not {@code from}, or
-   *     it is for another shard
+   * @throws InvalidArgumentException if the frame's sender is not {@code from}, or it is for
+   *     another shard
    */
-  public boolean dispatch(RegionId from, ByteBuffer frame, ShardLeadership target, long nowNanos) {
-    Frame f = decoder.decode(frame);
+  public boolean dispatch(RegionId from, Frame f, ShardLeadership target, long nowNanos) {
     if (f.sender() != from.value()) {
       throw new InvalidArgumentException(
           "frame sender region",

@@ -214,7 +214,7 @@ class VoteDuringAppendTest {
     ByteBuffer raw = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
     raw.put(scratch.duplicate().limit(length)).flip();
     Frame f = new FrameDecoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH).decode(raw.duplicate());
-    replicaB.onFrame(from, f, raw, tick());
+    replicaB.onFrame(from, f, tick());
   }
 
   private long tick() {

@@ -74,14 +74,14 @@ class LeadershipFramesTest {
         List.of(1, SHARD, 1L, 3L, 40L),
         List.of(f.sender(), f.shard(), f.epoch(), f.voteRequestLastEpoch(), f.voteRequestHwm()));
 
-    assertTrue(framesB.dispatch(request.from(), request.buffer(), b, SECOND));
+    assertTrue(framesB.dispatch(request.from(), decoded(request.buffer()), b, SECOND));
     assertEquals(1, b.epoch(), "B observed the candidate's epoch through onVoteRequest");
     Received vote = take(toA);
     Frame v = peek.decode(vote.buffer());
     assertEquals(FrameDescriptor.VOTE, v.type());
     assertTrue(v.voteGranted(), "B grants: A's (last epoch, hwm) = (3, 40) beats (2, 30)");
 
-    assertTrue(framesA.dispatch(vote.from(), vote.buffer(), a, SECOND));
+    assertTrue(framesA.dispatch(vote.from(), decoded(vote.buffer()), a, SECOND));
     assertEquals(LeadershipState.LEADER, a.state());
     assertEquals(List.of("1 leader 1"), events);
   }
@@ -96,7 +96,7 @@ class LeadershipFramesTest {
     assertEquals(
         List.of(1L, 40L, now), List.of(h.epoch(), h.heartbeatLeaderHwm(), h.heartbeatSentNanos()));
 
-    assertTrue(framesB.dispatch(heartbeat.from(), heartbeat.buffer(), b, now));
+    assertTrue(framesB.dispatch(heartbeat.from(), decoded(heartbeat.buffer()), b, now));
     assertEquals(Optional.of(A), b.leader(), "B follows A through onHeartbeat");
     assertTrue(events.contains("2 follow region-1 1"), events.toString());
     Received ack = take(toA);
@@ -106,7 +106,7 @@ class LeadershipFramesTest {
         List.of(2, 1L, 30L, now),
         List.of(k.sender(), k.epoch(), k.heartbeatAckHwm(), k.heartbeatAckEchoNanos()));
 
-    assertTrue(framesA.dispatch(ack.from(), ack.buffer(), a, now));
+    assertTrue(framesA.dispatch(ack.from(), decoded(ack.buffer()), a, now));
     // onHeartbeatAck took the echo for the lease; A is still leader within the timeout
     long later = now + LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS - 1;
     a.doWork(later);
@@ -123,7 +123,8 @@ class LeadershipFramesTest {
     Received request = take(toB);
     InvalidArgumentException e =
         assertThrows(
-            InvalidArgumentException.class, () -> framesB.dispatch(C, request.buffer(), b, SECOND));
+            InvalidArgumentException.class,
+            () -> framesB.dispatch(C, decoded(request.buffer()), b, SECOND));
     assertEquals(
         "invalid frame sender region: 1 (must be the transport's sender region-3, id 3)",
         e.getMessage());
@@ -138,10 +139,10 @@ class LeadershipFramesTest {
     InvalidArgumentException e =
         assertThrows(
             InvalidArgumentException.class,
-            () -> framesB.dispatch(A, out.duplicate().limit(length), b, SECOND));
+            () -> framesB.dispatch(A, decoded(out.duplicate().limit(length)), b, SECOND));
     assertEquals("invalid frame shard: 6 (must be 5)", e.getMessage());
     int ack = encoder.ack(out, 0, SHARD, 1, 1, 10);
-    assertFalse(framesB.dispatch(A, out.duplicate().limit(ack), b, SECOND));
+    assertFalse(framesB.dispatch(A, decoded(out.duplicate().limit(ack)), b, SECOND));
   }
 
   @Test
@@ -155,10 +156,15 @@ class LeadershipFramesTest {
   private void electA() throws InterruptedException {
     a.doWork(SECOND);
     Received request = take(toB);
-    framesB.dispatch(request.from(), request.buffer(), b, SECOND);
+    framesB.dispatch(request.from(), decoded(request.buffer()), b, SECOND);
     Received vote = take(toA);
-    framesA.dispatch(vote.from(), vote.buffer(), a, SECOND);
+    framesA.dispatch(vote.from(), decoded(vote.buffer()), a, SECOND);
     assertEquals(LeadershipState.LEADER, a.state());
+  }
+
+  /** Decodes a frame as the node does once on receipt (a fresh view per frame). */
+  private static Frame decoded(ByteBuffer frame) {
+    return new FrameDecoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH).decode(frame);
   }
 
   private static Received take(BlockingQueue<Received> queue) throws InterruptedException {
