@@ -24,7 +24,11 @@ import java.util.function.LongUnaryOperator;
  *
  * <p>A replicated batch (already checked by {@link ReplicatedBatchCheck}) is copied whole into the
  * empty pending buffer, which then holds nothing else and is committed at once; the {@link
- * FeedGuard} keeps local records and replicated batches out of each other's way.
+ * FeedGuard} keeps local records and replicated batches out of each other's way. While an earlier
+ * replicated batch is still pending, {@link #appendReplicated} waits for the swap and {@link
+ * #tryAppendReplicated} returns {@link ShardLog#BUSY} instead; the swap then hands the commit
+ * thread the request to wake the refused caller ({@link PendingBatch#roomWanted}), which it runs
+ * outside the monitor.
  *
  * <p>Every field marked "guarded" is accessed holding the monitor; {@code nextPosition} is also
  * published with release semantics for lock-free readers.
@@ -55,6 +59,7 @@ final class BatchHandoff {
   private volatile long epoch;
   private long recordsEpoch; // guarded: the epoch of the last record taken into the log
   private long leading = ShardLog.ANY_EPOCH; // guarded: the epoch fenced appends are taken in
+  private boolean roomWanted; // guarded: a tryAppendReplicated got BUSY since the last swap
 
   BatchHandoff(
       int shard,
@@ -177,17 +182,48 @@ final class BatchHandoff {
           throw roomWaits.timedOut("a replicated batch is still waiting for the commit thread");
         }
       }
-      PendingBatch p = pending;
-      p.fillReplicated(batch);
-      feed.accepted();
-      recordsEpoch = batchEpoch;
-      epoch = Math.max(epoch, batchEpoch);
-      leading = ShardLog.ANY_EPOCH; // fed by a leader: this region does not lead
-      long end = first + count;
-      NEXT_POSITION.setRelease(this, end);
-      wakeCommitter();
-      return end;
+      return takeReplicated(batch, first, batchEpoch, count);
     }
+  }
+
+  /**
+   * Takes a checked replicated batch like {@link #appendReplicated}, but never waits: while an
+   * earlier replicated batch is still pending it notes that room is wanted and returns {@link
+   * ShardLog#BUSY}, changing nothing else; {@link #takeBatch} then marks the swapped-out batch so
+   * that the commit thread wakes the caller ({@link PendingBatch#roomWanted}). The refusals come
+   * first, in the same order as in {@code appendReplicated}.
+   *
+   * @param batch a little-endian view bounding exactly one checked batch
+   * @return the position after the batch, or {@link ShardLog#BUSY}
+   */
+  long tryAppendReplicated(ByteBuffer batch) {
+    int at = batch.position();
+    long first = batch.getLong(at + BatchDescriptor.FIRST_POSITION_OFFSET);
+    long batchEpoch = batch.getLong(at + BatchDescriptor.EPOCH_OFFSET);
+    int count = batch.getInt(at + BatchDescriptor.RECORD_COUNT_OFFSET);
+    synchronized (lock) {
+      lifecycle.checkOpen();
+      feed.replicated(nextPosition, recordsEpoch, first, batchEpoch, count);
+      if (pending.count != 0) {
+        roomWanted = true; // only a replicated batch can be pending here: the feed guard said so
+        return ShardLog.BUSY;
+      }
+      return takeReplicated(batch, first, batchEpoch, count);
+    }
+  }
+
+  /** Copies the batch into the empty pending buffer and moves the log to its end; monitor held. */
+  private long takeReplicated(ByteBuffer batch, long first, long batchEpoch, int count) {
+    PendingBatch p = pending;
+    p.fillReplicated(batch);
+    feed.accepted();
+    recordsEpoch = batchEpoch;
+    epoch = Math.max(epoch, batchEpoch);
+    leading = ShardLog.ANY_EPOCH; // fed by a leader: this region does not lead
+    long end = first + count;
+    NEXT_POSITION.setRelease(this, end);
+    wakeCommitter();
+    return end;
   }
 
   /**
@@ -306,7 +342,8 @@ final class BatchHandoff {
    * Waits until a batch should close, then swaps the pending buffer with {@code spare}. Commit
    * thread only.
    *
-   * @return the batch to commit (its trigger and epoch set), or null when the thread should stop
+   * @return the batch to commit (its trigger, epoch and {@code roomWanted} set), or null when the
+   *     thread should stop
    */
   PendingBatch takeBatch(PendingBatch spare) throws InterruptedException {
     while (true) {
@@ -331,6 +368,8 @@ final class BatchHandoff {
               recordsEpoch = epoch;
             }
           }
+          p.roomWanted = roomWanted;
+          roomWanted = false;
           spare.reset(nextPosition);
           pending = spare;
           if (roomWaits.any()) {

@@ -16,12 +16,14 @@ import org.slf4j.event.Level;
  * replicated batch keeps the header it came with), write header and payload with one positional
  * write, {@code force(false)} once, hand the batch to the {@link CommitListener}, then note its
  * epoch in the {@link EpochHistory}, publish the bytes to readers, advance the durable position and
- * run the durability listener (a wake-up). Any failure (I/O or commit listener) stops the shard
- * through {@link ShardWal#failed}; nothing is retried, so waiters never hang. So does any other
- * RuntimeException or Error in the loop (the stage says where); and should the thread die anyway,
- * its uncaught-exception handler ({@link ShardWal}) stops the shard the same way. A durability
- * listener that throws a RuntimeException is counted and logged once per cause ({@link
- * ErrorCounters}) and does not stop the shard.
+ * run the durability listener (a wake-up). When a {@code tryAppendReplicated} was refused while the
+ * batch was pending, the durability listener also runs right after the swap, with the current
+ * durable position, before the write (the refused caller's wake-up: its retry now succeeds). Any
+ * failure (I/O or commit listener) stops the shard through {@link ShardWal#failed}; nothing is
+ * retried, so waiters never hang. So does any other RuntimeException or Error in the loop (the
+ * stage says where); and should the thread die anyway, its uncaught-exception handler ({@link
+ * ShardWal}) stops the shard the same way. A durability listener that throws a RuntimeException is
+ * counted and logged once per cause ({@link ErrorCounters}) and does not stop the shard.
  */
 final class CommitLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(CommitLoop.class);
@@ -29,6 +31,7 @@ final class CommitLoop implements Runnable {
 
   private enum Stage {
     WAIT,
+    ROOM_WAKE,
     WRITE,
     FSYNC,
     LISTENER,
@@ -81,6 +84,9 @@ final class CommitLoop implements Runnable {
 
   private void commit(PendingBatch batch) throws IOException {
     batchPosition = batch.firstPosition;
+    if (batch.roomWanted) {
+      wakeForRoom();
+    }
     int length = batch.prepare(log.shard(), crc);
     stage = Stage.WRITE;
     long offset = writer.write(batch.io, batch.firstPosition);
@@ -105,6 +111,19 @@ final class CommitLoop implements Runnable {
     stage = Stage.WAIT;
   }
 
+  /**
+   * A tryAppendReplicated was refused while this batch was pending; now that it is swapped out, a
+   * retry succeeds: wake the caller at once (it need not wait for this batch's fsync).
+   */
+  private void wakeForRoom() {
+    LongConsumer wake = log.durabilityListener();
+    if (wake != null) {
+      stage = Stage.ROOM_WAKE;
+      wake(wake, log.durability().durable());
+      stage = Stage.WAIT;
+    }
+  }
+
   private void wake(LongConsumer wake, long durable) {
     try {
       wake.accept(durable);
@@ -118,6 +137,10 @@ final class CommitLoop implements Runnable {
   private String describeStage() {
     return switch (stage) {
       case WAIT -> "commit thread failed while waiting for a batch";
+      case ROOM_WAKE ->
+          "durability listener failed waking a refused replicated append before the batch at"
+              + " position "
+              + batchPosition;
       case WRITE ->
           "write of batch at position " + batchPosition + " to " + writer.file() + " failed";
       case FSYNC ->

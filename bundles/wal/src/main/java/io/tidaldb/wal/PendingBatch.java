@@ -33,6 +33,13 @@ final class PendingBatch {
   /** True if the buffer holds one replicated batch, header and all, that must not be resealed. */
   boolean replicated;
 
+  /**
+   * True if a {@code tryAppendReplicated} was refused ({@code BUSY}) while this batch was pending:
+   * set when it is swapped out, so the commit thread runs the durability listener as the refused
+   * caller's wake-up.
+   */
+  boolean roomWanted;
+
   PendingBatch(int maxBatchBytes) {
     buffer =
         ByteBuffer.allocateDirect(BatchDescriptor.HEADER_LENGTH + maxBatchBytes)
@@ -49,6 +56,7 @@ final class PendingBatch {
     this.hlcMax = Long.MIN_VALUE;
     this.firstAppendNanos = 0;
     this.replicated = false;
+    this.roomWanted = false;
   }
 
   /**

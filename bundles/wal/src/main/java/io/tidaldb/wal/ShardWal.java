@@ -190,6 +190,12 @@ final class ShardWal implements ShardLog {
   }
 
   @Override
+  public long tryAppendReplicated(ByteBuffer batch) {
+    return handoff.tryAppendReplicated(
+        ReplicatedBatchCheck.check(batch, shard, config.maxBatchBytes()));
+  }
+
+  @Override
   public void awaitDurable(long position, long timeoutNanos) {
     if (position < durability.durable()) {
       return;

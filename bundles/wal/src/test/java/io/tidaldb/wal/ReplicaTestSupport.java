@@ -5,6 +5,7 @@ import io.tidaldb.api.wal.WalBatch;
 import io.tidaldb.api.wal.WalReader;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -25,6 +26,27 @@ final class ReplicaTestSupport {
       }
     }
     return out;
+  }
+
+  /**
+   * Writes {@code batches} batches of {@code records} signals each, all of epoch {@code epoch}, to
+   * a leader log in {@code dir} (opened and closed once per batch: closing commits the records as
+   * one batch) and returns copies of them.
+   */
+  static List<ByteBuffer> leaderBatches(Path dir, int batches, int records, long epoch) {
+    WalConfig config =
+        WalTestSupport.small(dir).groupCommitDelayNanos(WalConfig.MAX_DELAY_NANOS).build();
+    for (int i = 0; i < batches; i++) {
+      try (WalEngine leaderWal = WalEngine.open(config)) {
+        leaderWal.shard(0).advanceEpoch(epoch);
+        for (int r = 0; r < records; r++) {
+          leaderWal.shard(0).appendSignal(r, r, r, r, r, 0);
+        }
+      }
+    }
+    try (WalEngine leaderWal = WalEngine.open(config)) {
+      return batchesOf(leaderWal.shard(0), 0);
+    }
   }
 
   /** A heap copy of the buffer's remaining bytes, positioned at 0. */

@@ -29,6 +29,14 @@ public interface ShardLog {
   long ANY_EPOCH = -1;
 
   /**
+   * What {@link #tryAppendReplicated} returns instead of a position when the batch would have to
+   * wait for the commit thread (positions are never negative).
+   *
+   * @since 1.4.0
+   */
+  long BUSY = -1;
+
+  /**
    * Returns the shard this log belongs to.
    *
    * @return the shard index
@@ -191,7 +199,8 @@ public interface ShardLog {
    * io.tidaldb.api.InvalidArgumentException} naming the count, while replicated records are not yet
    * durable. Once a batch is accepted, {@link #nextPosition()} is the batch's end and {@link
    * #epoch()} is at least the batch's epoch. If a replicated batch is already waiting for the
-   * commit thread, the call waits for it like an append waits for room.
+   * commit thread, the call waits for it like an append waits for room ({@link
+   * #tryAppendReplicated} returns {@link #BUSY} instead).
    *
    * @param batch one complete batch: header and payload
    * @return the position after the batch ({@code firstPosition + recordCount})
@@ -202,6 +211,37 @@ public interface ShardLog {
    *     within the append timeout
    */
   long appendReplicated(ByteBuffer batch);
+
+  /**
+   * Appends one replicated batch like {@link #appendReplicated}, but never waits: where {@code
+   * appendReplicated} would wait for an earlier replicated batch still pending for the commit
+   * thread, this returns {@link #BUSY} at once and leaves the batch (its buffer and position) and
+   * the log unchanged. It is meant for a thread that must never wait (a replication thread that
+   * owns many shards): it holds the batch and tries again later.
+   *
+   * <p>The checks are those of {@code appendReplicated}, made in the same order and before the
+   * pending buffer is looked at, and a refusal throws exactly what {@code appendReplicated} throws:
+   * a malformed, misplaced or stale batch, or pending local appends, is refused with an {@link
+   * io.tidaldb.api.InvalidArgumentException}; a closed or stopped log with an {@link
+   * io.tidaldb.api.UnavailableException} (never {@code BUSY}). When the call returned {@code BUSY},
+   * the log's durability listener ({@link #setDurabilityListener}) runs, with the current {@link
+   * #durablePosition()}, once the pending buffer has been swapped out, so a caller that retries on
+   * that wake-up loses no double buffering: its batch goes pending while the commit thread writes
+   * the one before. Refusals of one pending batch share one wake-up. If the log stops or closes
+   * first, no wake-up may come; {@link #failure()} tells.
+   *
+   * <p>The default implementation calls {@link #appendReplicated}, which may wait; a log whose
+   * appends can wait overrides it.
+   *
+   * @param batch one complete batch: header and payload
+   * @return the position after the batch ({@code firstPosition + recordCount}), or {@link #BUSY}
+   * @throws io.tidaldb.api.InvalidArgumentException as {@link #appendReplicated}
+   * @throws io.tidaldb.api.UnavailableException if the log is closed or failed
+   * @since 1.4.0
+   */
+  default long tryAppendReplicated(ByteBuffer batch) {
+    return appendReplicated(batch);
+  }
 
   /**
    * Waits until the record at {@code position} is durable.

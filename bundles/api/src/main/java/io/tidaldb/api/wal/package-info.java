@@ -13,10 +13,13 @@
  * <p>A replicated store appends local records fenced by the leader epoch it checked (1.3.0: {@link
  * io.tidaldb.api.wal.ShardLog#startLeading}, {@link io.tidaldb.api.wal.ShardLog#stopLeading} and
  * the appends taking a leader epoch): the leader check and the append meet under the log's append
- * lock.
+ * lock. A thread that must never wait appends replicated batches with {@link
+ * io.tidaldb.api.wal.ShardLog#tryAppendReplicated} (1.4.0), which returns {@link
+ * io.tidaldb.api.wal.ShardLog#BUSY} instead of waiting for room and wakes the durability listener
+ * once there is room.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package io.tidaldb.api.wal;
 
 import org.osgi.annotation.bundle.Export;
