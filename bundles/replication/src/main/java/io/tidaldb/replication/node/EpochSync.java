@@ -34,8 +34,9 @@ import org.slf4j.event.Level;
  * shard's heartbeats, votes and acks keep flowing. A sync restarted or stopped meanwhile goes on
  * once the cut has ended; {@link #cutInFlight()} keeps the region from starting to lead until then.
  *
- * <p>Not thread-safe: the replica's monitor guards every method except {@link #synced()} and {@link
- * #batchAccepted()}, which the follower append thread calls under the {@code feedLock}.
+ * <p>Not thread-safe: the replication thread, which also appends the leader's batches, calls every
+ * method, so whether a batch is taken ({@link #synced()}) is decided in one order with the sync's
+ * steps.
  */
 final class EpochSync {
   private static final Logger LOG = LoggerFactory.getLogger(EpochSync.class);
@@ -57,7 +58,7 @@ final class EpochSync {
   private final ReplicationConfig config;
   private final ShardLog log;
   private final Supplier<ReplicaState> state;
-  private final FollowerDb feedLock;
+  private final FollowerDb follower;
   private final ControlFrames frames;
   private final LogCut cut;
   private final Backoff cutRetry =
@@ -65,8 +66,8 @@ final class EpochSync {
           TimeUnit.MILLISECONDS.toNanos(CUT_RETRY_MIN_MILLIS),
           TimeUnit.MILLISECONDS.toNanos(CUT_RETRY_MAX_MILLIS));
   private final ErrorCounters cutFailures;
-  private volatile boolean synced;
-  private volatile long batchesSinceSync;
+  private boolean synced;
+  private long batchesSinceSync;
   private Phase phase = Phase.NONE;
   private long epoch;
   private long requestedLastEpoch;
@@ -82,16 +83,16 @@ final class EpochSync {
       ReplicationConfig config,
       ShardLog log,
       Supplier<ReplicaState> state,
-      FollowerDb feedLock,
+      FollowerDb follower,
       ControlFrames frames,
       Executor cutter) {
     this.shard = shard;
     this.config = config;
     this.log = log;
     this.state = state;
-    this.feedLock = feedLock;
+    this.follower = follower;
     this.frames = frames;
-    this.cut = new LogCut(shard, cutter, feedLock);
+    this.cut = new LogCut(shard, cutter);
     this.cutFailures =
         new ErrorCounters(
             LOG,
@@ -123,12 +124,12 @@ final class EpochSync {
     }
   }
 
-  /** Whether batches from the leader are taken. Any thread. */
+  /** Whether batches from the leader are taken. */
   boolean synced() {
     return synced;
   }
 
-  /** Counts a batch taken from the leader (under the feed lock). */
+  /** Counts a batch taken from the leader. */
   void batchAccepted() {
     batchesSinceSync++;
   }
@@ -212,7 +213,7 @@ final class EpochSync {
   }
 
   private int synced(RegionId leader) {
-    feedLock.onSynced();
+    follower.onSynced();
     phase = Phase.SYNCED;
     synced = true;
     frames.ack(leader, epoch, log.durablePosition());

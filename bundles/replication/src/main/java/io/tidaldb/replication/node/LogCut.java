@@ -11,13 +11,11 @@ import java.util.concurrent.Executor;
  * sync starts the cut and polls for its outcome on later rounds; the executor wakes the replication
  * thread when a cut ends.
  *
- * <p>Replicated batches: the sync is not synced while a cut runs, so the follower append thread
- * drops them (it checks under the feed lock). The cut first passes through that lock once, so that
- * a batch whose append began before the sync left the synced state is taken before the cut; it does
- * not hold the lock while cutting, so the append thread, shared by every shard, never waits for a
- * cut.
+ * <p>Replicated batches: the replication thread appends them, and only while the sync is synced; a
+ * cut starts only from a sync that waited for a quiet log (every appended batch durable) and has
+ * not been synced since, so no batch is appended or pending while the store cuts.
  *
- * <p>Not thread-safe: the replica's monitor guards {@link #start}, {@link #inFlight} and {@link
+ * <p>Not thread-safe: the replication thread calls {@link #start}, {@link #inFlight} and {@link
  * #poll}; the outcome is handed over through a volatile field.
  */
 final class LogCut {
@@ -26,14 +24,12 @@ final class LogCut {
 
   private final int shard;
   private final Executor cutter;
-  private final Object feedLock;
   private volatile Outcome outcome;
   private boolean inFlight;
 
-  LogCut(int shard, Executor cutter, Object feedLock) {
+  LogCut(int shard, Executor cutter) {
     this.shard = shard;
     this.cutter = cutter;
-    this.feedLock = feedLock;
   }
 
   /** Whether a cut was started and its outcome not yet polled. */
@@ -65,9 +61,6 @@ final class LogCut {
 
   private Outcome run(ReplicaState store, long position, long fenceEpoch) {
     try {
-      synchronized (feedLock) {
-        // a barrier, not a critical section: see the class comment
-      }
       return new Outcome(position, store.truncateLog(shard, position, fenceEpoch), null);
     } catch (RuntimeException | Error e) {
       return new Outcome(position, 0, e);

@@ -19,9 +19,9 @@ import org.slf4j.event.Level;
  * #SUMMARY_EVERY_SECONDS} s); a shard whose round on the replication thread throws is retried with
  * exponential back-off ({@value #BACKOFF_MIN_MILLIS} ms doubling to {@value #BACKOFF_MAX_MILLIS}
  * ms) while the other shards go on; a thread that dies ({@link ThreadDeaths}) is counted, logged,
- * and for the replication and follower append threads the region stands aside from every shard (the
- * reaction given at construction), so that it never goes on answering {@code checkLeader} from the
- * state a dead thread left.
+ * and for the replication thread the region stands aside from every shard (the reaction given at
+ * construction), so that it never goes on answering {@code checkLeader} from the state a dead
+ * thread left.
  *
  * <p>Thread-safe, except {@link #work}, which only the replication thread calls.
  */
@@ -46,7 +46,7 @@ final class NodeFailures {
    * @param self the region
    * @param shards the shard count
    * @param clock the monotonic time in nanoseconds
-   * @param standAside what the region does when its replication or follower append thread dies
+   * @param standAside what the region does when its replication thread dies
    */
   NodeFailures(
       RegionId self, int shards, LongSupplier clock, BiConsumer<Thread, Throwable> standAside) {
@@ -81,7 +81,7 @@ final class NodeFailures {
             (t, e) -> deaths.incrementAndGet());
   }
 
-  /** A thread whose death makes the region stand aside (replication, follower append). */
+  /** A thread whose death makes the region stand aside (the replication thread). */
   Thread essential(String name, Runnable body) {
     return fatal.daemon(name, body);
   }
@@ -125,7 +125,7 @@ final class NodeFailures {
   }
 
   /**
-   * Counts a failure of a background task that goes on (a follower append, a forward reply).
+   * Counts a failure of a background task that goes on (a received frame, a forward reply).
    *
    * @param failure what was thrown
    * @param detail what failed, with the values involved

@@ -44,10 +44,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Failures of its threads ({@link NodeFailures}): a shard round that throws on the replication
  * thread is counted, logged once per cause and retried with exponential back-off while the other
- * shards go on; if the replication thread or the follower append thread dies, the region steps down
- * from every shard it leads, stops running for leader and following, and says why in each shard's
- * {@link ShardReplicationStatus#problem()} until the node is restarted; a cut or forward thread
- * that dies is counted and logged once per cause, and its pool starts another.
+ * shards go on; a frame whose handling throws is counted the same way and dropped; if the
+ * replication thread dies, the region steps down from every shard it leads, stops running for
+ * leader and following, and says why in each shard's {@link ShardReplicationStatus#problem()} until
+ * the node is restarted; a cut or forward thread that dies is counted and logged once per cause,
+ * and its pool starts another.
  */
 public final class ReplicationNode implements Replication, AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicationNode.class);
@@ -69,7 +70,6 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private final DropCounters drops;
   private final ForwardOrigin forwards;
   private final ForwardLeader forwarded;
-  private final FollowerAppender appender;
   private final Thread agent;
   private final ExecutorService cuts;
   private final PauseLog pauses;
@@ -87,8 +87,8 @@ public final class ReplicationNode implements Replication, AutoCloseable {
    * @param clock the monotonic time in nanoseconds ({@code System::nanoTime} outside tests)
    * @throws StorageException if the epoch directory cannot be created or an epoch file is corrupt
    * @throws InvalidArgumentException if a size limit does not fit another ({@link SizeLimits}): the
-   *     transport's frames cannot carry a full WAL batch or the largest forward frame, or the
-   *     follower append queue cannot hold a full batch
+   *     transport's frames cannot carry a full WAL batch or the largest forward frame, or the inbox
+   *     cannot hold a full received batch
    */
   public ReplicationNode(
       ReplicationConfig config, WriteAheadLog wal, Transport transport, LongSupplier clock) {
@@ -112,7 +112,6 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     this.shards = new ShardReplica[wal.shardCount()];
     this.pauses = new PauseLog(config.self());
     this.failures = new NodeFailures(config.self(), shards.length, clock, this::threadDied);
-    this.appender = new FollowerAppender(config.self(), drops, failures);
     this.cuts =
         Executors.newSingleThreadExecutor(failures.pool("tidal-cut-" + config.self(), false));
     Executor cutter = task -> cuts.execute(() -> runCut(task));
@@ -141,7 +140,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
                 endpoint,
                 state::get,
                 drops,
-                appender,
+                inbox,
                 forwards,
                 cutter,
                 limits,
@@ -150,7 +149,6 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     } catch (RuntimeException e) {
       cuts.shutdown();
       forwarded.close();
-      appender.close();
       endpoint.close();
       throw e;
     }
@@ -299,7 +297,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
 
   /**
    * Returns how many of this region's replication threads died; the region stands aside from every
-   * shard when its replication or follower append thread dies.
+   * shard when its replication thread dies.
    *
    * @return the count
    */
@@ -336,7 +334,6 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     cuts.shutdown(); // a cut still running ends on its own (not interrupted mid-snapshot)
     forwards.close();
     forwarded.close();
-    appender.close();
     for (ShardReplica s : shards) {
       s.close();
     }
@@ -353,9 +350,9 @@ public final class ReplicationNode implements Replication, AutoCloseable {
 
   /**
    * A frame arrived (a delivery thread): decoded once here, then FORWARD goes to the {@link
-   * ForwardLeader}, FORWARD_REPLY to the {@link ForwardOrigin}, WAL_BATCH to the follower append
-   * queue, and every other frame, copied, to the {@link FrameInbox} that the replication thread
-   * drains. Never waits and never touches shard state beyond that.
+   * ForwardLeader}, FORWARD_REPLY to the {@link ForwardOrigin}, and every other frame, WAL batches
+   * included, copied, to the {@link FrameInbox} that the replication thread drains. Never waits and
+   * never touches shard state.
    */
   private void onFrame(RegionId from, ByteBuffer frame) {
     if (!running || !started) {
@@ -383,7 +380,6 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     switch (f.type()) {
       case FrameDescriptor.FORWARD -> forwarded.onForward(from, f, shards[f.shard()]);
       case FrameDescriptor.FORWARD_REPLY -> forwards.onReply(from, f);
-      case FrameDescriptor.WAL_BATCH -> shards[f.shard()].onWalBatch(from, f, now);
       default -> enqueue(from, f, now);
     }
   }
@@ -391,7 +387,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private void enqueue(RegionId from, Frame f, long nowNanos) {
     NodeDrop refused = inbox.offer(from, f, nowNanos);
     if (refused == null) {
-      wake(); // an ACK may open the window, a resend request or leadership frame asks for work
+      wake();
     } else {
       drops.drop(
           refused,
@@ -416,9 +412,9 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   }
 
   /**
-   * A replication or follower append thread died (logged once by {@link NodeFailures}): nothing
-   * drives the shards' leadership any more, or nothing appends what the leaders ship, so the region
-   * stands aside from every shard instead of answering {@code checkLeader} from a dead state.
+   * The replication thread died (logged once by {@link NodeFailures}): nothing drives the shards'
+   * leadership or appends what the leaders ship any more, so the region stands aside from every
+   * shard instead of answering {@code checkLeader} from a dead state.
    */
   private void threadDied(Thread thread, Throwable cause) {
     String why = "thread " + thread.getName() + " died of " + cause + "; restart the replication";
@@ -441,8 +437,8 @@ public final class ReplicationNode implements Replication, AutoCloseable {
 
   /**
    * Unparks the replication thread: a shard's log made batches durable (a leader ships them at once
-   * instead of at its next idle look) or a control frame arrived. Any thread; cheap when the thread
-   * is running (it only leaves a permit).
+   * instead of at its next idle look, a follower acknowledges them) or has room for a held batch,
+   * or a frame arrived. Any thread; cheap when the thread is running (it only leaves a permit).
    */
   private void wake() {
     LockSupport.unpark(agent);

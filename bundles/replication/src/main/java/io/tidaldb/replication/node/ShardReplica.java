@@ -23,7 +23,7 @@ import io.tidaldb.replication.shipping.WalShipper;
 import io.tidaldb.replication.wire.Frame;
 import io.tidaldb.replication.wire.FrameDescriptor;
 import io.tidaldb.replication.wire.LeadershipFrames;
-import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -44,13 +44,14 @@ import org.slf4j.LoggerFactory;
  * {@link EpochSync} (cut the local log where the leader's log diverges, then ack); batches are
  * taken only from the known leader and only once synced.
  *
- * <p>Threads: the replication thread calls {@link #doWork}; the transport's delivery thread calls
- * {@link #onFrame}; store threads call {@link #checkLeader} and {@link #whenStored}. Leadership,
- * shippers and sync state are guarded by this object's monitor; WAL batches are handled under the
- * {@link FollowerDb}'s monitor. A log cut runs on the region's cut thread ({@link LogCut}), holding
- * neither.
+ * <p>Threads: the replication thread calls {@link #doWork} and {@link #onFrame} (frames come
+ * through the region's {@link FrameInbox}), and appends the leader's batches here ({@link
+ * ShardLog#tryAppendReplicated}, which never waits) and sends the ACKs; store threads call {@link
+ * #checkLeader} and {@link #whenStored}. The monitor serialises the replication thread with {@link
+ * #status}, {@link #threadDied} and {@link #close}. A log cut runs on the region's cut thread
+ * ({@link LogCut}), holding nothing of this.
  */
-final class ShardReplica implements LeadershipListener, FollowerAppender.Target {
+final class ShardReplica implements LeadershipListener {
   private static final Logger LOG = LoggerFactory.getLogger(ShardReplica.class);
 
   private final int shard;
@@ -59,7 +60,8 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   private final TransportEndpoint endpoint;
   private final Supplier<ReplicaState> state;
   private final DropCounters drops;
-  private final FollowerAppender appender;
+  private final FrameInbox inbox;
+  private final ArrayDeque<FrameInbox.Event> batches = new ArrayDeque<>();
   private final ShardLeadership leadership;
   private final LeadershipFrames frames;
   private final FollowerDb follower;
@@ -73,7 +75,6 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   private volatile long epoch;
   private volatile long leaderHwmHeard;
   private long leaderHwmEpoch = -1;
-  private volatile long lastLeaderTrafficNanos = Long.MIN_VALUE;
   private long pendingLeaderEpoch = -1;
   private volatile String logStopped; // why the shard stands aside (its log or a thread stopped)
 
@@ -84,7 +85,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
       TransportEndpoint endpoint,
       Supplier<ReplicaState> state,
       DropCounters drops,
-      FollowerAppender appender,
+      FrameInbox inbox,
       ForwardOrigin forwards,
       Executor cutter,
       SizeLimits limits,
@@ -95,7 +96,7 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
     this.endpoint = endpoint;
     this.state = state;
     this.drops = drops;
-    this.appender = appender;
+    this.inbox = inbox;
     this.forwards = forwards;
     this.frames = new LeadershipFrames(shard, endpoint);
     this.follower = new FollowerDb(log, endpoint);
@@ -123,22 +124,16 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
    * (a store recovering from the log must not race with replicated appends).
    */
   synchronized int doWork(long nowNanos) {
+    int work = appendBatches();
     if (logStopped != null || standAsideIfLogStopped(nowNanos)) {
-      return 0;
+      return work;
     }
+    work += follower.flushAcks();
     if (state.get() == null) {
       detached();
-      return 0;
+      return work;
     }
-    long traffic = lastLeaderTrafficNanos;
-    if (traffic != Long.MIN_VALUE) {
-      lastLeaderTrafficNanos = Long.MIN_VALUE;
-      RegionId known = leader;
-      if (known != null) {
-        leadership.onLeaderTraffic(known, traffic);
-      }
-    }
-    int work = leadership.doWork(nowNanos);
+    work += leadership.doWork(nowNanos);
     if (pendingLeaderEpoch >= 0) {
       work += activateLeader();
     }
@@ -205,15 +200,19 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   /**
    * Handles a frame of this shard that arrived from {@code from} (the replication thread, which
    * drains the region's {@link FrameInbox}), once its epoch and fields make sense ({@link
-   * FrameChecks}). WAL batches still arrive on the delivery thread ({@link #onWalBatch}).
+   * FrameChecks}).
+   *
+   * @param f the decoded frame, detached from the transport's buffer ({@link Frame#copy})
    */
   synchronized void onFrame(RegionId from, Frame f, long nowNanos) {
     if (!checks.epoch(from, f, epoch) || !checks.fields(from, f)) {
+      if (f.type() == FrameDescriptor.WAL_BATCH) {
+        inbox.batchDone(f);
+      }
       return;
     }
     switch (f.type()) {
-      case FrameDescriptor.WAL_BATCH ->
-          throw new IllegalStateException("WAL_BATCH: see onWalBatch");
+      case FrameDescriptor.WAL_BATCH -> onWalBatch(from, f, nowNanos);
       case FrameDescriptor.ACK -> onAck(from, f);
       case FrameDescriptor.RESEND_REQUEST -> onResendRequest(from, f);
       case FrameDescriptor.EPOCH_END_REQUEST -> onEpochEndRequest(from, f);
@@ -371,50 +370,76 @@ final class ShardReplica implements LeadershipListener, FollowerAppender.Target 
   }
 
   /**
-   * A WAL batch arrived (delivery thread): a batch from the known leader counts as its sign of life
-   * at once; the append itself happens on the {@link FollowerAppender}'s thread.
+   * A WAL batch arrived: a batch from the known leader counts as its sign of life; the batch joins
+   * the shard's queue and is appended in arrival order ({@link #appendBatches}).
    */
-  void onWalBatch(RegionId from, Frame f, long nowNanos) {
-    if (!checks.epoch(from, f, epoch) || !checks.batchEpoch(from, f.epoch(), epoch)) {
+  private void onWalBatch(RegionId from, Frame f, long nowNanos) {
+    if (!checks.batchEpoch(from, f.epoch(), epoch)) {
+      inbox.batchDone(f);
       return;
     }
     if (from.equals(leader)) {
-      lastLeaderTrafficNanos = nowNanos;
+      leadership.onLeaderTraffic(from, nowNanos);
     }
-    appender.offer(this, from, f.epoch(), f.walBatch());
+    batches.add(new FrameInbox.Event(from, f, nowNanos));
+    appendBatches();
   }
 
   /**
-   * Appends a batch received from {@code from} if it is the known leader and the epoch sync is done
-   * (the {@link FollowerAppender}'s thread, in arrival order).
+   * Appends the batches received, oldest first, until the log cannot take one yet ({@link
+   * ShardLog#BUSY}): that one stays at the head and is offered again on the next round (the log's
+   * durability listener wakes the replication thread once it has room). Whether a batch is taken is
+   * decided now, at its append, so a vote or a new leader handled before it always counts.
+   *
+   * @return how many batches left the queue
    */
-  @Override
-  public void appendFromLeader(RegionId from, long frameEpoch, ByteBuffer batch) {
-    synchronized (follower) {
-      if (logStopped != null) {
-        drops.drop(NodeDrop.LOG_STOPPED, from, describe(frameEpoch) + ": " + logStopped);
-        return;
+  private int appendBatches() {
+    int work = 0;
+    for (FrameInbox.Event head = batches.peek(); head != null; head = batches.peek()) {
+      if (!appendFromLeader(head.from(), head.frame())) {
+        return work;
       }
-      if (!from.equals(leader)) {
-        drops.drop(NodeDrop.NOT_FROM_LEADER, from, describe(frameEpoch) + "; leader is " + leader);
-        return;
-      }
-      if (!sync.synced()) {
-        // resent from our HWM once we ack
-        drops.drop(NodeDrop.NOT_SYNCED, from, describe(frameEpoch));
-        return;
-      }
-      follower.onWalBatch(from, frameEpoch, batch);
-      sync.batchAccepted();
+      batches.poll();
+      inbox.batchDone(head.frame());
+      work++;
     }
+    return work;
+  }
+
+  /**
+   * Appends a batch received from {@code from} if it is the known leader and the epoch sync is
+   * done.
+   *
+   * @return false if the log cannot take it yet (hold it), true if it was appended or dropped
+   */
+  private boolean appendFromLeader(RegionId from, Frame f) {
+    long frameEpoch = f.epoch();
+    if (logStopped != null) {
+      drops.drop(NodeDrop.LOG_STOPPED, from, describe(frameEpoch) + ": " + logStopped);
+      return true;
+    }
+    if (!from.equals(leader)) {
+      drops.drop(NodeDrop.NOT_FROM_LEADER, from, describe(frameEpoch) + "; leader is " + leader);
+      return true;
+    }
+    if (!sync.synced()) {
+      // resent from our HWM once we ack
+      drops.drop(NodeDrop.NOT_SYNCED, from, describe(frameEpoch));
+      return true;
+    }
+    if (!follower.onWalBatch(from, frameEpoch, f.walBatch())) {
+      return false;
+    }
+    sync.batchAccepted();
+    return true;
   }
 
   private String describe(long frameEpoch) {
     return "WAL_BATCH of shard " + shard + " in epoch " + frameEpoch;
   }
 
-  @Override
-  public int shard() {
+  /** Returns the shard index. */
+  int shard() {
     return shard;
   }
 

@@ -10,9 +10,9 @@ import io.tidaldb.replication.wire.FrameDescriptor;
  * The sizes a region's replication depends on, checked against each other when the node starts (a
  * refusal names both values): a WAL batch (its payload limit, {@code ShardLog#maxBatchBytes}, plus
  * the 56-byte batch header) must fit one frame of the transport with the 32-byte frame header and
- * the follower append queue ({@link FollowerAppender#MAX_QUEUED_BYTES}); the largest FORWARD and
- * FORWARD_REPLY frames (names, reply message) must fit a frame too. The in-flight window needs no
- * check: a shipper sends one batch larger than it while nothing else is in flight.
+ * the bytes of received batches a region holds ({@link FrameInbox#MAX_BATCH_BYTES}); the largest
+ * FORWARD and FORWARD_REPLY frames (names, reply message) must fit a frame too. The in-flight
+ * window needs no check: a shipper sends one batch larger than it while nothing else is in flight.
  *
  * <p>Across regions, which may be configured differently, what a region {@link #acceptBatchBytes
  * accepts} must cover what its leader {@link #writeBatchBytes writes}.
@@ -20,7 +20,7 @@ import io.tidaldb.replication.wire.FrameDescriptor;
  * @param writeBatchBytes the largest WAL batch, header included, this region's log writes (the
  *     largest payload limit of its shards plus the header)
  * @param acceptBatchBytes the largest WAL batch, header included, this region takes as a follower:
- *     what its smallest shard log, its transport's frames and its append queue can all hold
+ *     what its smallest shard log, its transport's frames and its inbox can all hold
  */
 record SizeLimits(long writeBatchBytes, long acceptBatchBytes) {
 
@@ -53,14 +53,14 @@ record SizeLimits(long writeBatchBytes, long acceptBatchBytes) {
               + FrameDescriptor.HEADER_LENGTH
               + "-byte frame header");
     }
-    if (FollowerAppender.MAX_QUEUED_BYTES < batch) {
+    if (FrameInbox.MAX_BATCH_BYTES < batch) {
       throw new InvalidArgumentException(
           "maxBatchBytes of the WAL",
           largest,
           "makes batches of up to "
               + batch
-              + " bytes, above the follower append queue's bound of "
-              + FollowerAppender.MAX_QUEUED_BYTES
+              + " bytes, above the bound on received batches of "
+              + FrameInbox.MAX_BATCH_BYTES
               + " bytes: followers would drop every full batch");
     }
     int control =
@@ -84,7 +84,7 @@ record SizeLimits(long writeBatchBytes, long acceptBatchBytes) {
     long accept =
         Math.min(
             ShippingConfig.walBatchBytes(smallest),
-            Math.min(frameBody, FollowerAppender.MAX_QUEUED_BYTES));
+            Math.min(frameBody, FrameInbox.MAX_BATCH_BYTES));
     return new SizeLimits(batch, accept);
   }
 }

@@ -13,7 +13,6 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicIntegerArray;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,17 +34,22 @@ import org.slf4j.LoggerFactory;
  *   <li>A malformed batch (short or foreign header, another shard, an epoch other than its frame's)
  *       or one the log refuses (CRC mismatch, truncated or malformed payload) is dropped, and
  *       RESEND_REQUEST(nextPosition) is sent, once per position like a gap's.
- *   <li>Otherwise the batch is appended with {@link ShardLog#appendReplicated}; once durable
- *       ({@link ShardLog#whenDurable}, completed on the log's commit thread) an ACK carrying {@link
- *       ShardLog#durablePosition()} is sent from that thread (sends never block).
+ *   <li>Otherwise the batch is appended with {@link ShardLog#tryAppendReplicated}, which never
+ *       waits: if the log still writes the previous batch it answers {@link ShardLog#BUSY}, and
+ *       {@link #onWalBatch} returns false so that the caller holds the batch and offers it again
+ *       when the log wakes it.
+ *   <li>{@link #flushAcks}, called by the owner once per round, sends the leader of the last
+ *       appended batch an ACK carrying {@link ShardLog#durablePosition()} whenever that moved: one
+ *       ACK per round, however many batches became durable.
  * </ul>
  *
  * <p>Every outcome is counted ({@link FollowerEvent}); each refusal cause is logged once at WARN
  * with its values, later ones at DEBUG. Nothing here throws for bad input (I7).
  *
- * <p>Thread-safety: {@link #onWalBatch} is serialised internally (frames of several senders may
- * arrive on several transport threads); ACKs for durable batches go out on the commit thread
- * through their own encoder.
+ * <p>Not thread-safe: one owner thread (the region's replication thread) calls every method except
+ * {@link #count}. Because the ACK's HWM and its epoch are both read on that thread, an ACK sent
+ * after the region voted in a newer epoch carries that epoch, and one sent before it reports only
+ * what was durable when the vote compared the logs (issue 9, sequence 2a).
  */
 public final class FollowerDb {
   private static final Logger LOG = LoggerFactory.getLogger(FollowerDb.class);
@@ -58,11 +62,14 @@ public final class FollowerDb {
   private final int self;
   private final AtomicLongArray counters = new AtomicLongArray(FollowerEvent.values().length);
   private final AtomicIntegerArray logged = new AtomicIntegerArray(FollowerEvent.values().length);
-  private final Outbox receiveOutbox = new Outbox(); // guarded by this
-  private final Outbox commitOutbox = new Outbox(); // the commit thread's
-  private volatile long highestEpoch;
-  private final AtomicLong regionEpoch = new AtomicLong();
-  private long lastResendRequested = -1; // guarded by this
+  private final FrameEncoder encoder = new FrameEncoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH);
+  private final ByteBuffer out =
+      ByteBuffer.allocate(CONTROL_FRAME_BYTES).order(ByteOrder.LITTLE_ENDIAN);
+  private long highestEpoch;
+  private long regionEpoch;
+  private long lastResendRequested = -1;
+  private RegionId ackTo; // the leader of the last batch appended; null: nothing to acknowledge
+  private long ackedHwm;
 
   /**
    * Creates the follower side of one shard.
@@ -76,6 +83,7 @@ public final class FollowerDb {
     this.shard = log.shard();
     this.self = endpoint.local().value();
     this.highestEpoch = log.lastEpoch(); // not log.epoch(): advanceEpoch raises it without records
+    this.ackedHwm = log.durablePosition();
   }
 
   /**
@@ -84,14 +92,16 @@ public final class FollowerDb {
    * @param from the leader that sent it
    * @param epoch the frame's epoch
    * @param batch the batch bytes (position unchanged; copied by the log before this returns)
+   * @return false if the log cannot take the batch yet ({@link ShardLog#BUSY}): hold it and offer
+   *     it again; true if it was appended or refused
    */
-  public synchronized void onWalBatch(RegionId from, long epoch, ByteBuffer batch) {
+  public boolean onWalBatch(RegionId from, long epoch, ByteBuffer batch) {
     try {
       BatchHeader.check(batch);
     } catch (InvalidArgumentException e) {
       refuse(FollowerEvent.MALFORMED, from, e.getMessage());
       requestResend(from, log.nextPosition());
-      return;
+      return true;
     }
     long first = BatchHeader.firstPosition(batch);
     long batchEpoch = BatchHeader.epoch(batch);
@@ -108,27 +118,27 @@ public final class FollowerDb {
               + ", expected shard "
               + shard);
       requestResend(from, log.nextPosition());
-      return;
+      return true;
     }
     if (epoch < highestEpoch) {
       refuse(
           FollowerEvent.STALE_EPOCH,
           from,
           "epoch " + epoch + " below the highest seen " + highestEpoch + ", batch at " + first);
-      return;
+      return true;
     }
     long next = log.nextPosition();
     if (first < next) {
       refuse(FollowerEvent.DUPLICATE, from, "batch at " + first + " below next position " + next);
-      receiveOutbox.ack(from, log.durablePosition());
-      return;
+      sendAck(from, log.durablePosition());
+      return true;
     }
     if (first > next) {
       refuse(FollowerEvent.GAP, from, "batch at " + first + " above next position " + next);
       requestResend(from, next);
-      return;
+      return true;
     }
-    append(from, epoch, batch, first);
+    return append(from, epoch, batch);
   }
 
   /** Asks {@code from} to resend from {@code next}, unless that was the last position asked. */
@@ -137,44 +147,64 @@ public final class FollowerDb {
       increment(FollowerEvent.RESEND_SUPPRESSED);
     } else {
       lastResendRequested = next;
-      receiveOutbox.resendRequest(from, next);
+      send(from, encoder.resendRequest(out, 0, shard, self, ackEpoch(), next), null);
     }
   }
 
-  private void append(RegionId from, long epoch, ByteBuffer batch, long first) {
+  private boolean append(RegionId from, long epoch, ByteBuffer batch) {
     long end;
     try {
-      end = log.appendReplicated(batch);
+      end = log.tryAppendReplicated(batch);
     } catch (InvalidArgumentException e) {
       refuse(FollowerEvent.REFUSED, from, e.getMessage());
       requestResend(from, log.nextPosition());
-      return;
+      return true;
     } catch (UnavailableException | StorageException e) {
       refuse(FollowerEvent.UNAVAILABLE, from, e.getMessage());
-      return;
+      return true;
+    }
+    if (end == ShardLog.BUSY) {
+      increment(FollowerEvent.HELD);
+      return false;
     }
     highestEpoch = Math.max(highestEpoch, epoch);
+    ackTo = from;
     increment(FollowerEvent.APPLIED);
-    log.whenDurable(end - 1)
-        .whenComplete(
-            (ok, failure) -> {
-              if (failure != null) {
-                refuse(
-                    FollowerEvent.DURABILITY_FAILED,
-                    from,
-                    "batch " + first + ".." + end + ": " + failure);
-              } else {
-                commitOutbox.ack(from, log.durablePosition());
-              }
-            });
+    return true;
+  }
+
+  /**
+   * Sends the leader of the last appended batch an ACK of the log's durable position if it moved
+   * since the last ACK (the owner, once per round, after the durability listener woke it).
+   *
+   * @return 1 if an ACK was sent, else 0
+   */
+  public int flushAcks() {
+    RegionId to = ackTo;
+    if (to == null) {
+      return 0;
+    }
+    long durable = log.durablePosition();
+    if (durable == ackedHwm) {
+      return 0;
+    }
+    sendAck(to, durable);
+    return 1;
+  }
+
+  private void sendAck(RegionId to, long hwm) {
+    ackedHwm = hwm;
+    send(to, encoder.ack(out, 0, shard, self, ackEpoch(), hwm), FollowerEvent.ACK_SENT);
   }
 
   /**
    * Resets the fence to the epoch of the log's last durable record: the epoch sync is done (it may
    * have cut the log, removing batches of higher epochs). Call while the log is quiet.
    */
-  public synchronized void onSynced() {
+  public void onSynced() {
     highestEpoch = log.lastEpoch();
+    ackTo = null; // the sync acknowledges the new leader itself
+    ackedHwm = log.durablePosition();
   }
 
   /**
@@ -182,19 +212,18 @@ public final class FollowerDb {
    *
    * @param epoch the observed epoch; lower values are ignored
    */
-  public synchronized void observeEpoch(long epoch) {
+  public void observeEpoch(long epoch) {
     highestEpoch = Math.max(highestEpoch, epoch);
   }
 
   /**
    * Raises the epoch this region is in for the shard (it learned of a newer epoch or voted in one):
-   * every ACK and RESEND_REQUEST sent from now on carries at least it. Lock-free, so the
-   * replication thread never waits for an append in progress.
+   * every ACK and RESEND_REQUEST sent from now on carries at least it.
    *
    * @param epoch the region's epoch; lower values are ignored
    */
   public void enterEpoch(long epoch) {
-    regionEpoch.accumulateAndGet(epoch, Math::max);
+    regionEpoch = Math.max(regionEpoch, epoch);
   }
 
   /**
@@ -204,7 +233,7 @@ public final class FollowerDb {
    * @return the epoch
    */
   public long ackEpoch() {
-    return Math.max(regionEpoch.get(), highestEpoch);
+    return Math.max(regionEpoch, highestEpoch);
   }
 
   /**
@@ -257,30 +286,14 @@ public final class FollowerDb {
     }
   }
 
-  /** An encoder and buffer owned by one sending thread. */
-  private final class Outbox {
-    private final FrameEncoder encoder = new FrameEncoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH);
-    private final ByteBuffer out =
-        ByteBuffer.allocate(CONTROL_FRAME_BYTES).order(ByteOrder.LITTLE_ENDIAN);
-
-    synchronized void ack(RegionId to, long hwm) {
-      // The epoch is read after the batch became durable: see enterEpoch.
-      send(to, encoder.ack(out, 0, shard, self, ackEpoch(), hwm), FollowerEvent.ACK_SENT);
-    }
-
-    synchronized void resendRequest(RegionId to, long from) {
-      send(to, encoder.resendRequest(out, 0, shard, self, ackEpoch(), from), null);
-    }
-
-    private void send(RegionId to, int length, FollowerEvent onSent) {
-      out.limit(length);
-      SendStatus status = endpoint.send(to, out);
-      out.clear();
-      if (status != SendStatus.SENT) {
-        refuse(FollowerEvent.SEND_FAILED, to, "send to " + to + ": " + status);
-      } else if (onSent != null) {
-        increment(onSent);
-      }
+  private void send(RegionId to, int length, FollowerEvent onSent) {
+    out.limit(length);
+    SendStatus status = endpoint.send(to, out);
+    out.clear();
+    if (status != SendStatus.SENT) {
+      refuse(FollowerEvent.SEND_FAILED, to, "send to " + to + ": " + status);
+    } else if (onSent != null) {
+      increment(onSent);
     }
   }
 }

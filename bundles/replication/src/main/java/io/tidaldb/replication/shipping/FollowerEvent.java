@@ -23,14 +23,17 @@ public enum FollowerEvent {
    */
   MALFORMED,
   /**
-   * The shard log refused the batch ({@code appendReplicated} threw InvalidArgumentException: CRC
-   * mismatch, truncated or malformed payload, ...); a resend is requested.
+   * The shard log refused the batch ({@code tryAppendReplicated} threw InvalidArgumentException:
+   * CRC mismatch, truncated or malformed payload, ...); a resend is requested.
    */
   REFUSED,
   /** The shard log was unavailable (closed, failed, or no room in time). */
   UNAVAILABLE,
-  /** A batch never became durable (the log failed or closed first). */
-  DURABILITY_FAILED,
+  /**
+   * The shard log could not take a batch yet (it was still writing the previous one): the batch is
+   * held and offered again when the log has room ({@code ShardLog#BUSY}).
+   */
+  HELD,
   /**
    * An ACK or RESEND_REQUEST the transport did not take (lost frames are safe: the leader resends).
    */

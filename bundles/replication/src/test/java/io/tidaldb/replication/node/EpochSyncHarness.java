@@ -8,6 +8,7 @@ import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WalBatch;
 import io.tidaldb.api.wal.WalReader;
 import io.tidaldb.replication.shipping.FollowerDb;
+import io.tidaldb.replication.shipping.FollowerFeed;
 import io.tidaldb.replication.wire.Frame;
 import io.tidaldb.replication.wire.FrameDecoder;
 import io.tidaldb.replication.wire.FrameDescriptor;
@@ -115,7 +116,7 @@ final class EpochSyncHarness implements AutoCloseable {
     syncedAt = follower.durablePosition();
     for (ByteBuffer b : batches(leader)) {
       if (b.getLong(BatchDescriptor.FIRST_POSITION_OFFSET) >= follower.nextPosition()) {
-        db.onWalBatch(LEADER, b.getLong(BatchDescriptor.EPOCH_OFFSET), b);
+        FollowerFeed.offer(db, LEADER, b.getLong(BatchDescriptor.EPOCH_OFFSET), b);
       }
     }
     long end = follower.nextPosition();

@@ -66,19 +66,15 @@ class FollowerDbTest {
   }
 
   @Test
-  void shouldApplyInOrderAndAckTheDurableHwm() throws InterruptedException {
+  void shouldApplyInOrderAndAckTheDurableHwmOncePerFlush() throws InterruptedException {
     WalFixture.appendOneRecordBatches(leaderWal.shard(SHARD), 3, random);
     List<ByteBuffer> batches = WalFixture.batches(leaderWal.shard(SHARD));
     for (ByteBuffer b : batches) {
-      follower.onWalBatch(LEADER, 0, b);
+      feed(LEADER, 0, b);
     }
     assertEquals(3, follower.count(FollowerEvent.APPLIED));
-    long lastAck = -1;
-    for (int i = 0; i < 3; i++) {
-      Frame f = next(FrameDescriptor.ACK);
-      lastAck = Math.max(lastAck, f.ackHwm());
-    }
-    assertEquals(3, lastAck);
+    assertEquals(3, ackOnceDurable(3).ackHwm(), "one ACK per flush, of the durable HWM");
+    assertEquals(0, follower.flushAcks(), "nothing new durable: no ACK");
     assertEquals(3, follower.durableHwm());
   }
 
@@ -86,31 +82,30 @@ class FollowerDbTest {
   void shouldIgnoreDuplicatesAndReackTheHwm() throws InterruptedException {
     WalFixture.appendOneRecordBatches(leaderWal.shard(SHARD), 2, random);
     List<ByteBuffer> batches = WalFixture.batches(leaderWal.shard(SHARD));
-    follower.onWalBatch(LEADER, 0, batches.get(0));
-    await().atMost(Duration.ofSeconds(10)).until(() -> follower.durableHwm() == 1);
-    follower.onWalBatch(LEADER, 0, batches.get(0));
+    feed(LEADER, 0, batches.get(0));
+    assertEquals(1, ackOnceDurable(1).ackHwm());
+    feed(LEADER, 0, batches.get(0));
     assertEquals(1, follower.count(FollowerEvent.DUPLICATE));
     assertEquals(1, follower.count(FollowerEvent.APPLIED));
-    assertEquals(1, next(FrameDescriptor.ACK).ackHwm());
     assertEquals(1, next(FrameDescriptor.ACK).ackHwm(), "the duplicate is answered by a re-ack");
-    follower.onWalBatch(LEADER, 0, batches.get(1));
+    feed(LEADER, 0, batches.get(1));
     assertEquals(2, follower.count(FollowerEvent.APPLIED));
-    assertEquals(2, next(FrameDescriptor.ACK).ackHwm());
+    assertEquals(2, ackOnceDurable(2).ackHwm());
   }
 
   @Test
   void shouldAnswerAGapWithOneResendRequest() throws InterruptedException {
     WalFixture.appendOneRecordBatches(leaderWal.shard(SHARD), 4, random);
     List<ByteBuffer> batches = WalFixture.batches(leaderWal.shard(SHARD));
-    follower.onWalBatch(LEADER, 0, batches.get(0));
-    assertEquals(1, next(FrameDescriptor.ACK).ackHwm());
-    follower.onWalBatch(LEADER, 0, batches.get(2));
-    follower.onWalBatch(LEADER, 0, batches.get(3));
+    feed(LEADER, 0, batches.get(0));
+    assertEquals(1, ackOnceDurable(1).ackHwm());
+    feed(LEADER, 0, batches.get(2));
+    feed(LEADER, 0, batches.get(3));
     assertEquals(2, follower.count(FollowerEvent.GAP));
     assertEquals(1, follower.count(FollowerEvent.RESEND_SUPPRESSED));
     assertEquals(1, next(FrameDescriptor.RESEND_REQUEST).resendFrom());
     for (int i = 1; i < 4; i++) {
-      follower.onWalBatch(LEADER, 0, batches.get(i));
+      feed(LEADER, 0, batches.get(i));
     }
     assertEquals(4, follower.count(FollowerEvent.APPLIED));
     await().atMost(Duration.ofSeconds(10)).until(() -> follower.durableHwm() == 4);
@@ -131,12 +126,12 @@ class FollowerDbTest {
       List<ByteBuffer> fromA = WalFixture.batches(a);
       List<ByteBuffer> fromB = WalFixture.batches(b);
 
-      follower.onWalBatch(LEADER, 1, fromA.get(0));
-      follower.onWalBatch(RegionId.of(3), 2, fromB.get(1));
+      feed(LEADER, 1, fromA.get(0));
+      feed(RegionId.of(3), 2, fromB.get(1));
       assertEquals(2, follower.highestEpoch());
-      follower.onWalBatch(LEADER, 1, fromA.get(2)); // right position, deposed epoch
+      feed(LEADER, 1, fromA.get(2)); // right position, deposed epoch
       assertEquals(1, follower.count(FollowerEvent.STALE_EPOCH));
-      follower.onWalBatch(RegionId.of(3), 2, fromB.get(2));
+      feed(RegionId.of(3), 2, fromB.get(2));
       assertEquals(3, follower.count(FollowerEvent.APPLIED));
       await().atMost(Duration.ofSeconds(10)).until(() -> follower.durableHwm() == 3);
       assertEquals(
@@ -147,14 +142,14 @@ class FollowerDbTest {
 
   @Test
   void shouldCountMalformedBatchesAndKeepServing() {
-    follower.onWalBatch(LEADER, 0, ByteBuffer.allocate(10));
-    follower.onWalBatch(LEADER, 0, ByteBuffer.allocate(200));
+    feed(LEADER, 0, ByteBuffer.allocate(10));
+    feed(LEADER, 0, ByteBuffer.allocate(200));
     assertEquals(2, follower.count(FollowerEvent.MALFORMED));
     WalFixture.appendOneRecordBatches(leaderWal.shard(SHARD), 1, random);
     ByteBuffer good = WalFixture.batches(leaderWal.shard(SHARD)).get(0);
-    follower.onWalBatch(LEADER, 5, good); // frame epoch differs from the batch's
+    feed(LEADER, 5, good); // frame epoch differs from the batch's
     assertEquals(3, follower.count(FollowerEvent.MALFORMED));
-    follower.onWalBatch(LEADER, 0, good);
+    feed(LEADER, 0, good);
     assertEquals(1, follower.count(FollowerEvent.APPLIED));
   }
 
@@ -163,33 +158,43 @@ class FollowerDbTest {
       throws InterruptedException {
     WalFixture.appendOneRecordBatches(leaderWal.shard(SHARD), 2, random);
     List<ByteBuffer> batches = WalFixture.batches(leaderWal.shard(SHARD));
-    follower.onWalBatch(LEADER, 0, batches.get(0));
-    assertEquals(1, next(FrameDescriptor.ACK).ackHwm());
+    feed(LEADER, 0, batches.get(0));
+    assertEquals(1, ackOnceDurable(1).ackHwm());
 
     ByteBuffer good = batches.get(1);
     ByteBuffer corrupt = copy(good);
     int lastPayloadByte = corrupt.limit() - 1;
     corrupt.put(lastPayloadByte, (byte) (corrupt.get(lastPayloadByte) ^ 0x01)); // CRC mismatch
-    follower.onWalBatch(LEADER, 0, corrupt);
+    feed(LEADER, 0, corrupt);
     assertEquals(1, follower.count(FollowerEvent.REFUSED));
     assertEquals(1, next(FrameDescriptor.RESEND_REQUEST).resendFrom());
 
     ByteBuffer truncated = copy(good).limit(good.remaining() - 3);
-    follower.onWalBatch(LEADER, 0, truncated);
+    feed(LEADER, 0, truncated);
     assertEquals(2, follower.count(FollowerEvent.REFUSED));
     assertEquals(1, follower.count(FollowerEvent.RESEND_SUPPRESSED), "asked once per position");
 
-    follower.onWalBatch(LEADER, 0, good);
+    feed(LEADER, 0, good);
     assertEquals(2, follower.count(FollowerEvent.APPLIED));
-    assertEquals(2, next(FrameDescriptor.ACK).ackHwm());
+    assertEquals(2, ackOnceDurable(2).ackHwm());
     assertEquals(List.of(batches.get(0), good), WalFixture.batches(followerWal.shard(SHARD)));
   }
 
   @Test
   void shouldAskForAResendOfAMalformedHeader() throws InterruptedException {
-    follower.onWalBatch(LEADER, 0, ByteBuffer.allocate(10));
+    feed(LEADER, 0, ByteBuffer.allocate(10));
     assertEquals(1, follower.count(FollowerEvent.MALFORMED));
     assertEquals(0, next(FrameDescriptor.RESEND_REQUEST).resendFrom());
+  }
+
+  private void feed(RegionId from, long epoch, ByteBuffer batch) {
+    FollowerFeed.offer(follower, from, epoch, batch);
+  }
+
+  /** The ACK the follower sends once its log has {@code hwm} durable and it flushes. */
+  private Frame ackOnceDurable(long hwm) throws InterruptedException {
+    FollowerFeed.flushWhenDurable(follower, hwm);
+    return next(FrameDescriptor.ACK);
   }
 
   private static ByteBuffer copy(ByteBuffer batch) {

@@ -81,6 +81,20 @@ final class ShippingDispatcher implements FrameHandler {
     trackers.put(shard, tracker);
   }
 
+  /**
+   * Sends the ACKs of every registered follower whose log made more durable (the owner's round),
+   * serialised with {@link #dispatch}: a follower has one owner at a time.
+   *
+   * @return how many ACKs were sent
+   */
+  public synchronized int flushAcks() {
+    int sent = 0;
+    for (FollowerDb follower : followers.values()) {
+      sent += follower.flushAcks();
+    }
+    return sent;
+  }
+
   @Override
   public void onFrame(RegionId from, ByteBuffer frame) {
     dispatch(from, frame);
@@ -109,7 +123,7 @@ final class ShippingDispatcher implements FrameHandler {
         if (follower == null) {
           return drop(Drop.NO_TARGET, from, f.toString());
         }
-        follower.onWalBatch(from, f.epoch(), f.walBatch());
+        FollowerFeed.offer(follower, from, f.epoch(), f.walBatch());
       }
       case FrameDescriptor.ACK -> {
         WalShipper shipper = shippers.get(key(f.shard(), from.value()));

@@ -61,6 +61,9 @@ class ShippingEndToEndTest {
     }
   }
 
+  private ShippingDispatcher in2;
+  private ShippingDispatcher in3;
+
   private void start(InProcessConfig config) {
     transport = new InProcessTransport(config);
     leaderWal = WalFixture.open(leaderDir, 1);
@@ -70,8 +73,8 @@ class ShippingEndToEndTest {
     wal3.shard(SHARD).setCommitListener(order3::onCommit);
     int maxBody = 4 << 20;
     ShippingDispatcher leaderIn = new ShippingDispatcher(maxBody);
-    ShippingDispatcher in2 = new ShippingDispatcher(maxBody);
-    ShippingDispatcher in3 = new ShippingDispatcher(maxBody);
+    in2 = new ShippingDispatcher(maxBody);
+    in3 = new ShippingDispatcher(maxBody);
     TransportEndpoint leaderEp = transport.open(LEADER, leaderIn);
     follower2 = new FollowerDb(wal2.shard(SHARD), transport.open(F2, in2));
     FollowerDb follower3 = new FollowerDb(wal3.shard(SHARD), transport.open(F3, in3));
@@ -114,7 +117,12 @@ class ShippingEndToEndTest {
       long now = System.nanoTime();
       assertTrue(now - deadline < 0, "not reached within 30 s: " + what);
       tracker.onLeaderDurable(leaderWal.shard(SHARD).durablePosition());
-      int work = shipper2.doWork(now) + shipper3.doWork(now) + tracker.expire(now);
+      int work =
+          shipper2.doWork(now)
+              + shipper3.doWork(now)
+              + tracker.expire(now)
+              + in2.flushAcks()
+              + in3.flushAcks();
       if (work == 0) {
         Thread.onSpinWait();
       }

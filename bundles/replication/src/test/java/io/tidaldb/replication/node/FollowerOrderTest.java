@@ -36,13 +36,15 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 9, sequence 2a: a follower votes for a candidate while a batch of the old leader is still
- * being appended, then acknowledges that batch to the old leader. Region B is a real {@link
- * ShardReplica} over a real WAL; the old leader A is a real {@link LeaderSide} over its own WAL;
- * the candidate C is played by the test's frames. B's commit thread is held in a commit listener,
- * so the batch is appended but not durable when B votes: deterministic, no timing.
+ * The order of appends, votes and acknowledgements at a follower. Issue 9, sequence 2a: a follower
+ * votes for a candidate while a batch of the old leader is still being appended, then acknowledges
+ * that batch to the old leader; and item 3: batches the log cannot take yet are held and appended
+ * in arrival order. Region B is a real {@link ShardReplica} over a real WAL, driven as its
+ * replication thread would; the old leader A is a real {@link LeaderSide} over its own WAL; the
+ * candidate C is played by the test's frames. B's commit thread is held in a commit listener, so a
+ * batch is appended but not durable when B votes: deterministic, no timing.
  */
-class VoteDuringAppendTest {
+class FollowerOrderTest {
   private static final int SHARD = 0;
   private static final RegionId A = RegionId.of(0);
   private static final RegionId B = RegionId.of(1);
@@ -56,7 +58,6 @@ class VoteDuringAppendTest {
   private ShardLog logA;
   private ShardLog logB;
   private final Capture sentByB = new Capture(B);
-  private FollowerAppender appender;
   private ShardReplica replicaB;
   private LeaderSide leaderA;
   private final CountDownLatch release = new CountDownLatch(1);
@@ -72,7 +73,6 @@ class VoteDuringAppendTest {
     logB.setCommitListener(holdingListener());
     ReplicaState cutter = (shard, position, fenceEpoch) -> logB.truncateFrom(position);
     DropCounters drops = new DropCounters(B);
-    appender = new FollowerAppender(B, drops);
     ReplicationConfig configB = ReplicationConfig.defaults(B, REGIONS, dir.resolve("epochs-b"));
     ForwardOrigin forwards =
         new ForwardOrigin(
@@ -85,7 +85,7 @@ class VoteDuringAppendTest {
             sentByB,
             () -> cutter,
             drops,
-            appender,
+            new FrameInbox(),
             forwards,
             Runnable::run,
             new SizeLimits(logB.maxBatchBytes(), logB.maxBatchBytes()),
@@ -97,7 +97,6 @@ class VoteDuringAppendTest {
   @AfterEach
   void stop() {
     release.countDown();
-    appender.close();
     walA.close();
     walB.close();
   }
@@ -120,7 +119,7 @@ class VoteDuringAppendTest {
     leaderA.onAck(B, syncAck.epoch(), syncAck.ackHwm(), 1); // A starts shipping to B
 
     // The first batch: appended, durable, acked in epoch 1.
-    replicaB.appendFromLeader(A, 1, batches.get(0));
+    deliverBatch(batches.get(0));
     logB.awaitDurable(first, TIMEOUT);
     Frame ack = awaitAck(first + 1);
     assertEquals(1, ack.epoch());
@@ -128,7 +127,7 @@ class VoteDuringAppendTest {
 
     // X reaches B's WAL, but B's commit thread is held: appended, not durable.
     hold.set(true);
-    replicaB.appendFromLeader(A, 1, batches.get(1));
+    deliverBatch(batches.get(1));
     assertEquals(x + 1, logB.nextPosition());
     assertEquals(first + 1, logB.durablePosition());
     CompletableFuture<Void> quorum = leaderA.whenStored(x, Durability.QUORUM, now);
@@ -169,14 +168,52 @@ class VoteDuringAppendTest {
     replicaB.doWork(tick());
     deliver(A, encoder().epochEnd(out(), 0, SHARD, A.value(), 1, 0, 0));
     replicaB.doWork(tick());
-    replicaB.appendFromLeader(A, 1, batches.get(0));
+    deliverBatch(batches.get(0));
     logB.awaitDurable(first, TIMEOUT);
 
     deliver(C, encoder().voteRequest(out(), 0, SHARD, C.value(), 2, 1, first + 1));
     assertTrue(sentByB.last(FrameDescriptor.VOTE).voteGranted());
-    // X was still queued in B's append thread when B voted: it must not be appended now.
-    replicaB.appendFromLeader(A, 1, batches.get(1));
+    // X was still in B's inbox when B voted: it must not be appended now.
+    deliverBatch(batches.get(1));
     assertEquals(first + 1, logB.nextPosition());
+  }
+
+  @Test
+  void shouldHoldTheBatchesTheLogCannotTakeYetAndAppendThemInArrivalOrder() {
+    leaderA.activate(1);
+    for (int i = 0; i < 5; i++) {
+      appendAtA(1);
+    }
+    List<ByteBuffer> batches = batchesOf(logA);
+    assertEquals(5, batches.size());
+    followA();
+
+    hold.set(true); // B's first commit is held: the next batch is pending, later ones must wait
+    for (ByteBuffer b : batches) {
+      deliverBatch(b);
+    }
+    assertTrue(
+        logB.nextPosition() <= 2, "at most two batches taken while the commit is held (held ones)");
+    release.countDown();
+    Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .pollInSameThread()
+        .until(
+            () -> {
+              replicaB.doWork(tick()); // as the log's room wake-up makes B's thread do
+              return logB.durablePosition() == logA.durablePosition();
+            });
+    assertEquals(batchesOf(logA), batchesOf(logB), "every batch once, in arrival order");
+    assertFalse(
+        sentByB.any(FrameDescriptor.RESEND_REQUEST, f -> true), "no batch was dropped as a gap");
+  }
+
+  /** B follows A in epoch 1 and syncs with it; A starts shipping to B. */
+  private void followA() {
+    deliver(A, encoder().heartbeat(out(), 0, SHARD, A.value(), 1, logA.durablePosition(), now));
+    replicaB.doWork(tick());
+    deliver(A, encoder().epochEnd(out(), 0, SHARD, A.value(), 1, 0, 0));
+    replicaB.doWork(tick());
   }
 
   private long appendAtA(int records) {
@@ -203,18 +240,36 @@ class VoteDuringAppendTest {
     };
   }
 
+  /** Runs B's rounds (as its replication thread would when its log wakes it) until it acks. */
   private Frame awaitAck(long hwm) {
     Awaitility.await()
         .atMost(Duration.ofSeconds(10))
-        .until(() -> sentByB.any(FrameDescriptor.ACK, f -> f.ackHwm() == hwm));
+        .pollInSameThread()
+        .until(
+            () -> {
+              replicaB.doWork(tick());
+              return sentByB.any(FrameDescriptor.ACK, f -> f.ackHwm() == hwm);
+            });
     return sentByB.last(FrameDescriptor.ACK);
+  }
+
+  /** A's WAL batch reaches B in a WAL_BATCH frame of epoch 1. */
+  private void deliverBatch(ByteBuffer batch) {
+    ByteBuffer frame =
+        ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH + batch.remaining())
+            .order(ByteOrder.LITTLE_ENDIAN);
+    int length =
+        new FrameEncoder(logB.maxBatchBytes() + 1024)
+            .walBatch(frame, 0, SHARD, A.value(), 1, batch.duplicate());
+    Frame f = new FrameDecoder(length).decode(frame.limit(length));
+    replicaB.onFrame(A, f.copy(), tick());
   }
 
   private void deliver(RegionId from, int length) {
     ByteBuffer raw = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
     raw.put(scratch.duplicate().limit(length)).flip();
     Frame f = new FrameDecoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH).decode(raw.duplicate());
-    replicaB.onFrame(from, f, tick());
+    replicaB.onFrame(from, f.copy(), tick());
   }
 
   private long tick() {
