@@ -12,7 +12,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Measures the JVM's process CPU time over a window after the leaders are settled and prints it
  * as a percentage of one core, beside the same JVM measured with no cluster open (the baseline of
- * the JIT, GC and the JVM's own threads).
+ * the JIT, GC and the JVM's own threads), then the cluster's replication counters ({@link
+ * ReplicationCounters}).
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.tidaldb.bench.ClusterIdleCost [seconds]}, default 10.
  */
@@ -38,6 +39,7 @@ public final class ClusterIdleCost {
           "JDK %s, leaders %s: idle three-region cluster %.2f %% of one core over %d s"
               + " (JVM without a cluster: %.2f %%)%n",
           System.getProperty("java.version"), cluster.describeLeaders(), idle, seconds, bare);
+      System.out.println(ReplicationCounters.describe(cluster.cluster()));
     } finally {
       BenchFiles.deleteRecursively(dir);
     }

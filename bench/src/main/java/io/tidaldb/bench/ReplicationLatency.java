@@ -28,7 +28,8 @@ import org.HdrHistogram.Histogram;
  * .appliedPosition()} beyond the acknowledged position (follower logs hold the leader's positions).
  * The prober polls, parking {@value #POLL_NANOS} ns between looks, so an applied time is late by up
  * to one poll interval (the mean interval is printed). The load is one signal in flight: this is
- * the latency of an otherwise idle cluster, not under a throughput load.
+ * the latency of an otherwise idle cluster, not under a throughput load. At the end it prints the
+ * cluster's replication counters ({@link ReplicationCounters}: forgiven pauses, dropped frames).
  *
  * <p>JMH-free because one sample yields two latencies (ack and applied-everywhere) that both need
  * full percentile distributions; JMH's SampleTime times only the benchmark method itself.
@@ -98,6 +99,7 @@ public final class ReplicationLatency {
         Histograms.write(hgrm, level + "-ack", ack);
         Histograms.write(hgrm, level + "-applied", applied);
       }
+      System.out.println(ReplicationCounters.describe(cluster.cluster()));
     } finally {
       BenchFiles.deleteRecursively(dir);
     }

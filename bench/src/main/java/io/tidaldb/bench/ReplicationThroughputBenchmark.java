@@ -147,11 +147,15 @@ public class ReplicationThroughputBenchmark {
         unconfirmed.get());
   }
 
-  /** Stops the writers, closes the cluster and deletes its data. */
+  /**
+   * Prints the trial's replication counters (warm-up included; see {@link ReplicationCounters}),
+   * stops the writers, closes the cluster and deletes its data.
+   */
   @TearDown(Level.Trial)
   public void close() {
     pool.shutdownNow();
     try {
+      System.out.println("\n" + ReplicationCounters.describe(cluster.cluster()));
       cluster.close();
     } finally {
       BenchFiles.deleteRecursively(dir);
