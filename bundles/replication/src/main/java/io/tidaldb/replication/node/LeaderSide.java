@@ -22,13 +22,27 @@ import org.slf4j.LoggerFactory;
  * synced follower (started by that follower's first ACK of the epoch), and the durable timeline
  * that turns a follower's HWM into a lag in milliseconds.
  *
- * <p>Threads: owned by a {@link ShardReplica} and guarded by its monitor, except {@link #ready},
- * {@link #whenStored} and {@link #retainFrom}, which store threads call without it (they read
- * volatile fields only; the store may hold its own locks, which the replication thread can need).
+ * <p>Threads: owned by the region's replication thread, like its {@link ShardReplica}, except
+ * {@link #ready}, {@link #leadingEpoch}, {@link #whenStored} and {@link #retainFrom}, which store
+ * threads call: they read what the owner publishes in volatile fields (the store may hold its own
+ * locks, so they never wait). A durability wait that is not met already is handed to the owner
+ * through a bounded inbox ({@link #WAIT_QUEUE}); the owner registers it with the tracker and
+ * completes it, so its dependent stages run on the replication thread and must not block.
  */
 final class LeaderSide {
   private static final Logger LOG = LoggerFactory.getLogger(LeaderSide.class);
   private static final long EXPIRE_EVERY_NANOS = 5_000_000L;
+
+  /** How many durability waits of one shard may wait for the replication thread to take them. */
+  static final int WAIT_QUEUE = 8_192;
+
+  /** A store thread's wait for a record to reach a level, on its way to the owner. */
+  private record StoredWait(
+      QuorumTracker tracker,
+      long position,
+      Durability level,
+      long startNanos,
+      CompletableFuture<Void> future) {}
 
   private final int shard;
   private final ReplicationConfig config;
@@ -37,6 +51,8 @@ final class LeaderSide {
   private final Map<RegionId, WalShipper> shippers = new LinkedHashMap<>();
   private final Map<RegionId, Long> followerLimits = new HashMap<>();
   private final DurableTimeline timeline = new DurableTimeline(4096);
+  private final Inbox<StoredWait> waits = new Inbox<>(WAIT_QUEUE);
+  private final Runnable wake;
   private volatile boolean ready;
   private volatile long leadingEpoch = ShardLog.ANY_EPOCH;
   private volatile QuorumTracker tracker;
@@ -46,11 +62,17 @@ final class LeaderSide {
 
   private long lastExpireNanos;
 
-  LeaderSide(int shard, ReplicationConfig config, ShardLog log, TransportEndpoint endpoint) {
+  LeaderSide(
+      int shard,
+      ReplicationConfig config,
+      ShardLog log,
+      TransportEndpoint endpoint,
+      Runnable wake) {
     this.shard = shard;
     this.config = config;
     this.log = log;
     this.endpoint = endpoint;
+    this.wake = wake;
   }
 
   /**
@@ -118,7 +140,12 @@ final class LeaderSide {
     return work;
   }
 
-  /** See {@link io.tidaldb.api.replication.Replication#whenStored}. */
+  /**
+   * See {@link io.tidaldb.api.replication.Replication#whenStored}; any thread, never waits. A level
+   * already reached completes at once; otherwise the wait goes to the owner, which registers it
+   * with the tracker this call read (if that leadership ended meanwhile, the tracker fails it at
+   * once) and completes it.
+   */
   CompletableFuture<Void> whenStored(long position, Durability level, long nowNanos) {
     QuorumTracker t = tracker;
     if (!ready || t == null) {
@@ -136,8 +163,48 @@ final class LeaderSide {
               true,
               config.self()));
     }
-    t.onLeaderDurable(log.durablePosition());
-    return t.whenDurable(position, level, nowNanos, config.durabilityTimeout().toNanos());
+    if (t.reached(level) > position
+        || (level == Durability.LOCAL && log.durablePosition() > position)) {
+      return CompletableFuture.completedFuture(null);
+    }
+    CompletableFuture<Void> future = new CompletableFuture<>();
+    if (!waits.offer(new StoredWait(t, position, level, nowNanos, future))) {
+      return CompletableFuture.failedFuture(
+          new UnavailableException(
+              "region "
+                  + config.self()
+                  + " shard "
+                  + shard
+                  + ": replication wait queue full ("
+                  + WAIT_QUEUE
+                  + " waits); position "
+                  + position
+                  + " is in this leader's log and may still reach "
+                  + level,
+              true,
+              config.self()));
+    }
+    wake.run();
+    return future;
+  }
+
+  /**
+   * Registers the durability waits that store threads handed over (owner only, every round whatever
+   * the shard's state, so that a wait handed over after a step-down fails at once).
+   *
+   * @return how many
+   */
+  int drainWaits() {
+    return waits.drain(this::register, WAIT_QUEUE);
+  }
+
+  private void register(StoredWait w) {
+    QuorumTracker t = w.tracker();
+    if (t == tracker) {
+      t.onLeaderDurable(log.durablePosition());
+    }
+    t.await(
+        w.position(), w.level(), w.startNanos(), config.durabilityTimeout().toNanos(), w.future());
   }
 
   /**

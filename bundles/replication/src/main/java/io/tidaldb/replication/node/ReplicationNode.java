@@ -141,6 +141,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
                 state::get,
                 drops,
                 inbox,
+                this::wake,
                 forwards,
                 cutter,
                 limits,

@@ -86,6 +86,7 @@ final class ShardReplica implements LeadershipListener {
       Supplier<ReplicaState> state,
       DropCounters drops,
       FrameInbox inbox,
+      Runnable wake,
       ForwardOrigin forwards,
       Executor cutter,
       SizeLimits limits,
@@ -103,7 +104,7 @@ final class ShardReplica implements LeadershipListener {
     this.control = new ControlFrames(shard, endpoint);
     this.checks = new FrameChecks(shard, log, drops);
     this.sync = new EpochSync(shard, config, log, state, follower, control, cutter);
-    this.leaderSide = new LeaderSide(shard, config, log, endpoint);
+    this.leaderSide = new LeaderSide(shard, config, log, endpoint, wake);
     this.shipLimits = new ShipLimits(config.self(), shard, limits, control);
     this.leadership =
         new ShardLeadership(
@@ -124,7 +125,7 @@ final class ShardReplica implements LeadershipListener {
    * (a store recovering from the log must not race with replicated appends).
    */
   synchronized int doWork(long nowNanos) {
-    int work = appendBatches();
+    int work = leaderSide.drainWaits() + appendBatches();
     if (logStopped != null || standAsideIfLogStopped(nowNanos)) {
       return work;
     }
@@ -295,6 +296,7 @@ final class ShardReplica implements LeadershipListener {
   /** Stops shipping and fails pending waits (the node closes). */
   synchronized void close() {
     stepDownLeader("the replication of region " + config.self() + " is closing");
+    leaderSide.drainWaits(); // waits handed over meanwhile fail now, not at their timeout
   }
 
   @Override

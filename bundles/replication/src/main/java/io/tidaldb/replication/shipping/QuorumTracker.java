@@ -24,8 +24,9 @@ import java.util.concurrent.CompletableFuture;
  * tracker (the leader stepped down): a wait added after it fails at once, so no waiter is left in a
  * tracker nobody drives any more.
  *
- * <p>Thread-safe: acks arrive on transport threads, the leader's position on its commit thread and
- * waits from writers. Futures are completed outside the lock.
+ * <p>Not thread-safe: one owner thread (the region's replication thread) calls every method, so a
+ * wait's future and its dependent stages complete on that thread (they must not block). Only {@link
+ * #reached} may be called from any thread: the owner publishes the three bounds after every change.
  */
 public final class QuorumTracker {
   private final int shard;
@@ -38,6 +39,10 @@ public final class QuorumTracker {
 
   /** Set by {@link #failAll}: the tracker's leadership ended and every later wait fails at once. */
   private String closedReason;
+
+  private volatile long localReached;
+  private volatile long quorumReached;
+  private volatile long allReached;
 
   private record Waiter(
       long position,
@@ -111,7 +116,7 @@ public final class QuorumTracker {
    *
    * @return the quorum bound
    */
-  public synchronized long quorumPosition() {
+  public long quorumPosition() {
     System.arraycopy(durable, 0, sorted, 0, durable.length);
     Arrays.sort(sorted);
     return sorted[sorted.length - majority];
@@ -122,7 +127,7 @@ public final class QuorumTracker {
    *
    * @return the smallest durable bound
    */
-  public synchronized long allPosition() {
+  public long allPosition() {
     long min = Long.MAX_VALUE;
     for (long d : durable) {
       min = Math.min(min, d);
@@ -136,7 +141,7 @@ public final class QuorumTracker {
    * @param level the durability level
    * @return the leader's bound for LOCAL, else the quorum or all bound
    */
-  public synchronized long position(Durability level) {
+  public long position(Durability level) {
     return switch (level) {
       case LOCAL -> durable[leaderIndex];
       case QUORUM -> quorumPosition();
@@ -158,27 +163,52 @@ public final class QuorumTracker {
    */
   public CompletableFuture<Void> whenDurable(
       long position, Durability level, long nowNanos, long timeoutNanos) {
+    CompletableFuture<Void> future = new CompletableFuture<>();
+    await(position, level, nowNanos, timeoutNanos, future);
+    return future;
+  }
+
+  /**
+   * Completes {@code future} once the record at {@code position} is durable at {@code level}, as
+   * {@link #whenDurable} does with its own future.
+   *
+   * @param position the record's position
+   * @param level the durability level
+   * @param nowNanos the time the wait started
+   * @param timeoutNanos how long to wait at most, not negative
+   * @param future the future to complete
+   */
+  public void await(
+      long position,
+      Durability level,
+      long nowNanos,
+      long timeoutNanos,
+      CompletableFuture<Void> future) {
     if (timeoutNanos < 0) {
       throw new InvalidArgumentException("timeoutNanos", timeoutNanos, "must be >= 0");
     }
-    CompletableFuture<Void> future = new CompletableFuture<>();
-    String closed;
-    synchronized (this) {
-      if (position(level) > position) {
-        closed = null;
-      } else if (closedReason == null) {
-        waiters.add(new Waiter(position, level, nowNanos + timeoutNanos, timeoutNanos, future));
-        return future;
-      } else {
-        closed = closedReason;
-      }
-    }
-    if (closed == null) {
+    if (position(level) > position) {
       future.complete(null);
+    } else if (closedReason == null) {
+      waiters.add(new Waiter(position, level, nowNanos + timeoutNanos, timeoutNanos, future));
     } else {
-      future.completeExceptionally(steppedDown(position, level, closed));
+      future.completeExceptionally(steppedDown(position, level, closedReason));
     }
-    return future;
+  }
+
+  /**
+   * Returns the bound a level had reached when the owner last published it; any thread. A record
+   * below it is durable at that level.
+   *
+   * @param level the durability level
+   * @return the published bound
+   */
+  public long reached(Durability level) {
+    return switch (level) {
+      case LOCAL -> localReached;
+      case QUORUM -> quorumReached;
+      case ALL -> allReached;
+    };
   }
 
   /**
@@ -188,15 +218,19 @@ public final class QuorumTracker {
    * @return how many waits failed
    */
   public int expire(long nowNanos) {
-    List<Waiter> overdue = new ArrayList<>();
-    synchronized (this) {
-      for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-        Waiter w = it.next();
-        if (nowNanos - w.deadlineNanos >= 0) {
-          it.remove();
-          overdue.add(w);
+    List<Waiter> overdue = null;
+    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+      Waiter w = it.next();
+      if (nowNanos - w.deadlineNanos >= 0) {
+        it.remove();
+        if (overdue == null) {
+          overdue = new ArrayList<>();
         }
+        overdue.add(w);
       }
+    }
+    if (overdue == null) {
+      return 0;
     }
     for (Waiter w : overdue) {
       w.future.completeExceptionally(
@@ -225,12 +259,9 @@ public final class QuorumTracker {
    * @return how many waits failed
    */
   public int failAll(String reason) {
-    List<Waiter> failed;
-    synchronized (this) {
-      closedReason = Objects.requireNonNull(reason, "reason");
-      failed = new ArrayList<>(waiters);
-      waiters.clear();
-    }
+    closedReason = Objects.requireNonNull(reason, "reason");
+    List<Waiter> failed = new ArrayList<>(waiters);
+    waiters.clear();
     for (Waiter w : failed) {
       w.future.completeExceptionally(steppedDown(w.position, w.level, reason));
     }
@@ -263,7 +294,7 @@ public final class QuorumTracker {
    * @param region a region of the shard
    * @return its durable position, {@code -1} if the region is not one of the shard's
    */
-  public synchronized long durable(RegionId region) {
+  public long durable(RegionId region) {
     int i = indexOf(region);
     return i < 0 ? -1 : durable[i];
   }
@@ -273,7 +304,7 @@ public final class QuorumTracker {
    *
    * @return the count
    */
-  public synchronized int pendingWaits() {
+  public int pendingWaits() {
     return waiters.size();
   }
 
@@ -287,22 +318,28 @@ public final class QuorumTracker {
   }
 
   private void update(int index, long position) {
-    List<Waiter> reached = new ArrayList<>();
-    synchronized (this) {
-      if (position <= durable[index]) {
-        return;
-      }
-      durable[index] = position;
-      for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
-        Waiter w = it.next();
-        if (position(w.level) > w.position) {
-          it.remove();
-          reached.add(w);
+    if (position <= durable[index]) {
+      return;
+    }
+    durable[index] = position;
+    localReached = durable[leaderIndex];
+    quorumReached = quorumPosition();
+    allReached = allPosition();
+    List<Waiter> reached = null;
+    for (Iterator<Waiter> it = waiters.iterator(); it.hasNext(); ) {
+      Waiter w = it.next();
+      if (position(w.level) > w.position) {
+        it.remove();
+        if (reached == null) {
+          reached = new ArrayList<>();
         }
+        reached.add(w);
       }
     }
-    for (Waiter w : reached) {
-      w.future.complete(null);
+    if (reached != null) {
+      for (Waiter w : reached) {
+        w.future.complete(null); // after the state changed: a dependent stage sees it all
+      }
     }
   }
 }

@@ -86,12 +86,13 @@ class FollowerOrderTest {
             () -> cutter,
             drops,
             new FrameInbox(),
+            () -> {},
             forwards,
             Runnable::run,
             new SizeLimits(logB.maxBatchBytes(), logB.maxBatchBytes()),
             now);
     ReplicationConfig configA = ReplicationConfig.defaults(A, REGIONS, dir.resolve("epochs-a"));
-    leaderA = new LeaderSide(SHARD, configA, logA, new Capture(A));
+    leaderA = new LeaderSide(SHARD, configA, logA, new Capture(A), () -> {});
   }
 
   @AfterEach
@@ -131,6 +132,7 @@ class FollowerOrderTest {
     assertEquals(x + 1, logB.nextPosition());
     assertEquals(first + 1, logB.durablePosition());
     CompletableFuture<Void> quorum = leaderA.whenStored(x, Durability.QUORUM, now);
+    leaderA.drainWaits(); // as A's replication thread does in its next round
 
     // C (durable [0, 1) like B) asks for B's vote in epoch 2: B grants it on its durable position.
     deliver(C, encoder().voteRequest(out(), 0, SHARD, C.value(), 2, 1, first + 1 /* C's hwm */));

@@ -61,6 +61,9 @@ class ShippingEndToEndTest {
     }
   }
 
+  /** The leader's frames; its monitor makes the test thread and the delivery thread one owner. */
+  private ShippingDispatcher leaderIn;
+
   private ShippingDispatcher in2;
   private ShippingDispatcher in3;
 
@@ -72,7 +75,7 @@ class ShippingEndToEndTest {
     wal2.shard(SHARD).setCommitListener(order2::onCommit);
     wal3.shard(SHARD).setCommitListener(order3::onCommit);
     int maxBody = 4 << 20;
-    ShippingDispatcher leaderIn = new ShippingDispatcher(maxBody);
+    leaderIn = new ShippingDispatcher(maxBody);
     in2 = new ShippingDispatcher(maxBody);
     in3 = new ShippingDispatcher(maxBody);
     TransportEndpoint leaderEp = transport.open(LEADER, leaderIn);
@@ -116,13 +119,12 @@ class ShippingEndToEndTest {
     while (!done.getAsBoolean()) {
       long now = System.nanoTime();
       assertTrue(now - deadline < 0, "not reached within 30 s: " + what);
-      tracker.onLeaderDurable(leaderWal.shard(SHARD).durablePosition());
-      int work =
-          shipper2.doWork(now)
-              + shipper3.doWork(now)
-              + tracker.expire(now)
-              + in2.flushAcks()
-              + in3.flushAcks();
+      int work;
+      synchronized (leaderIn) {
+        tracker.onLeaderDurable(leaderWal.shard(SHARD).durablePosition());
+        work = shipper2.doWork(now) + shipper3.doWork(now) + tracker.expire(now);
+      }
+      work += in2.flushAcks() + in3.flushAcks();
       if (work == 0) {
         Thread.onSpinWait();
       }
@@ -131,9 +133,11 @@ class ShippingEndToEndTest {
 
   private boolean complete() {
     long end = leaderWal.shard(SHARD).durablePosition();
-    return wal2.shard(SHARD).durablePosition() == end
-        && wal3.shard(SHARD).durablePosition() == end
-        && tracker.allPosition() == end;
+    synchronized (leaderIn) {
+      return wal2.shard(SHARD).durablePosition() == end
+          && wal3.shard(SHARD).durablePosition() == end
+          && tracker.allPosition() == end;
+    }
   }
 
   private void assertIdenticalAndOrdered() throws Exception {
@@ -149,12 +153,14 @@ class ShippingEndToEndTest {
   @Test
   void shouldShipTenThousandRecordsToBothFollowersByteForByte() throws Exception {
     start(InProcessConfig.DEFAULTS);
-    CompletableFuture<Void> all =
-        tracker.whenDurable(10_000, Durability.ALL, System.nanoTime(), DEADLINE_NANOS);
+    CompletableFuture<Void> all;
+    synchronized (leaderIn) {
+      all = tracker.whenDurable(10_000, Durability.ALL, System.nanoTime(), DEADLINE_NANOS);
+    }
     append(10_000, 8);
     drive(this::complete, "both followers complete");
     assertEquals(10_001, leaderWal.shard(SHARD).durablePosition());
-    assertEquals(10_001, tracker.quorumPosition());
+    assertEquals(10_001, tracker.reached(Durability.QUORUM));
     assertEquals(10_001, shipper2.followerHwm());
     // the tracker completes its futures after releasing its lock, on the thread that delivered the
     // last ack: the positions can be seen before the future is done, so wait for it with a deadline
@@ -174,9 +180,9 @@ class ShippingEndToEndTest {
         () ->
             shipper2.count(ShipperEvent.UNREACHABLE) > 0
                 && shipper3.followerHwm() == leaderWal.shard(SHARD).durablePosition()
-                && tracker.quorumPosition() == leaderWal.shard(SHARD).durablePosition(),
+                && tracker.reached(Durability.QUORUM) == leaderWal.shard(SHARD).durablePosition(),
         "follower 3 complete (acked) while follower 2 is cut off");
-    assertTrue(tracker.allPosition() < tracker.quorumPosition());
+    assertTrue(tracker.reached(Durability.ALL) < tracker.reached(Durability.QUORUM));
     append(2_000, 4);
     transport.heal(LEADER, F2);
     drive(this::complete, "follower 2 catches up after the heal");
