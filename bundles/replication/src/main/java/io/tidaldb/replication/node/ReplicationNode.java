@@ -9,6 +9,7 @@ import io.tidaldb.api.SignalType;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.replication.ShardReplicationStatus;
@@ -25,9 +26,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
@@ -58,6 +62,11 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   /** The most frames one round of the replication thread takes from the inbox. */
   static final int DRAIN_LIMIT = 1_024;
 
+  /** How long {@link #status} waits for the replication thread to answer. */
+  static final long STATUS_WAIT_MILLIS = 1_000;
+
+  private static final int STATUS_QUEUE = 64;
+
   private final ReplicationConfig config;
   private final SizeLimits limits;
   private final LongSupplier clock;
@@ -66,6 +75,8 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private final TransportEndpoint endpoint;
   private final ThreadLocal<FrameDecoder> decoders;
   private final FrameInbox inbox = new FrameInbox();
+  private final Inbox<CompletableFuture<List<ShardReplicationStatus>>> statusRequests =
+      new Inbox<>(STATUS_QUEUE);
   private final AtomicReference<ReplicaState> state = new AtomicReference<>();
   private final DropCounters drops;
   private final ForwardOrigin forwards;
@@ -76,6 +87,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private final NodeFailures failures;
   private volatile boolean running = true;
   private volatile boolean started;
+  private volatile boolean shardsClosed;
 
   /**
    * Opens the region's endpoint on {@code transport} and starts replicating every shard of {@code
@@ -241,14 +253,78 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     state.compareAndSet(store, null);
   }
 
+  /**
+   * Returns every shard's status as the replication thread, which owns it, sees it: the request is
+   * handed to that thread and answered at its next round. If the thread has ended (closed, or died:
+   * then every shard's problem says so), the caller reads the state itself. If it does not answer
+   * within {@link #STATUS_WAIT_MILLIS} ms (stuck in a long epoch-file fsync, or descheduled), this
+   * throws {@link UnavailableException} naming the thread, which is itself what an operator needs
+   * to know.
+   */
   @Override
   public List<ShardReplicationStatus> status() {
+    if (!agent.isAlive()) {
+      ownerEnded(); // its termination, seen by isAlive, makes its writes visible here
+      return statusOfShards();
+    }
+    CompletableFuture<List<ShardReplicationStatus>> answer = new CompletableFuture<>();
+    if (!statusRequests.offer(answer)) {
+      throw new UnavailableException(
+          "too many status requests wait for " + agent.getName(), false, config.self());
+    }
+    wake();
+    try {
+      return answer.get(STATUS_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+    } catch (TimeoutException e) {
+      if (!agent.isAlive()) {
+        ownerEnded();
+        return statusOfShards();
+      }
+      throw new UnavailableException(
+          "replication thread "
+              + agent.getName()
+              + " did not answer a status request within "
+              + STATUS_WAIT_MILLIS
+              + " ms (state "
+              + agent.getState()
+              + ")",
+          false,
+          config.self());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UnavailableException("interrupted waiting for the replication status", false, null);
+    } catch (ExecutionException e) {
+      throw new IllegalStateException("status of region " + config.self(), e.getCause());
+    }
+  }
+
+  /** Hands the shards to any thread once the replication thread has ended. */
+  private void ownerEnded() {
+    for (ShardReplica s : shards) {
+      s.ownerEnded();
+    }
+  }
+
+  private List<ShardReplicationStatus> statusOfShards() {
     long now = clock.getAsLong();
     List<ShardReplicationStatus> list = new ArrayList<>(shards.length);
     for (ShardReplica s : shards) {
       list.add(s.status(now));
     }
     return list;
+  }
+
+  /** Answers the status requests handed over (replication thread). */
+  private int answerStatus() {
+    return statusRequests.drain(
+        answer -> {
+          try {
+            answer.complete(statusOfShards());
+          } catch (RuntimeException e) {
+            answer.completeExceptionally(e);
+          }
+        },
+        STATUS_QUEUE);
   }
 
   /**
@@ -335,8 +411,12 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     cuts.shutdown(); // a cut still running ends on its own (not interrupted mid-snapshot)
     forwards.close();
     forwarded.close();
-    for (ShardReplica s : shards) {
-      s.close();
+    if (agent.isAlive()) {
+      LOG.warn(
+          "{} did not stop within {} ms; its shards step down when it does", agent, JOIN_MILLIS);
+    } else if (!shardsClosed) {
+      ownerEnded();
+      closeShards(); // the thread died before: its shards are this thread's now
     }
     endpoint.close();
     LOG.info("replication of {} closed", config.self());
@@ -445,7 +525,25 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     LockSupport.unpark(agent);
   }
 
+  /** Steps down from every shard and fails their pending waits (the shards' owner). */
+  private void closeShards() {
+    shardsClosed = true;
+    for (ShardReplica s : shards) {
+      s.close();
+    }
+  }
+
   private void run() {
+    try {
+      loop();
+    } finally {
+      if (!running) {
+        closeShards(); // closing: the owner steps its shards down itself
+      }
+    }
+  }
+
+  private void loop() {
     long park = config.idlePark().toNanos();
     long pauseThreshold = config.pauseThreshold().toNanos();
     long lastExpire = clock.getAsLong();
@@ -461,6 +559,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       }
       lastRound = now;
       work += inbox.drain(this::handle, DRAIN_LIMIT);
+      work += answerStatus();
       if (now - lastExpire >= EXPIRE_FORWARDS_NANOS) {
         lastExpire = now;
         work += forwards.expire(now);

@@ -44,12 +44,14 @@ import org.slf4j.LoggerFactory;
  * {@link EpochSync} (cut the local log where the leader's log diverges, then ack); batches are
  * taken only from the known leader and only once synced.
  *
- * <p>Threads: the replication thread calls {@link #doWork} and {@link #onFrame} (frames come
- * through the region's {@link FrameInbox}), and appends the leader's batches here ({@link
- * ShardLog#tryAppendReplicated}, which never waits) and sends the ACKs; store threads call {@link
- * #checkLeader} and {@link #whenStored}. The monitor serialises the replication thread with {@link
- * #status}, {@link #threadDied} and {@link #close}. A log cut runs on the region's cut thread
- * ({@link LogCut}), holding nothing of this.
+ * <p>Threads: one owner, the region's replication thread, calls {@link #doWork}, {@link #onFrame}
+ * (frames come through the region's {@link FrameInbox}), {@link #status}, {@link #onPause}, {@link
+ * #threadDied} and {@link #close} ({@link OwnerCheck} asserts it), and appends the leader's batches
+ * here ({@link ShardLog#tryAppendReplicated}, which never waits) and sends the ACKs. Store and
+ * forwarding threads call {@link #checkLeader}, {@link #leads}, {@link #knownLeader}, {@link
+ * #epoch}, {@link #retainFrom} and {@link #whenStored}, which read what the owner publishes in
+ * volatile fields and hand waits over (the WAL's fenced append decides). A log cut runs on the
+ * region's cut thread ({@link LogCut}), holding nothing of this.
  */
 final class ShardReplica implements LeadershipListener {
   private static final Logger LOG = LoggerFactory.getLogger(ShardReplica.class);
@@ -71,6 +73,7 @@ final class ShardReplica implements LeadershipListener {
   private final ForwardOrigin forwards;
   private final ShipLimits shipLimits;
   private final FrameChecks checks;
+  private final OwnerCheck owner;
   private volatile RegionId leader;
   private volatile long epoch;
   private volatile long leaderHwmHeard;
@@ -98,6 +101,7 @@ final class ShardReplica implements LeadershipListener {
     this.state = state;
     this.drops = drops;
     this.inbox = inbox;
+    this.owner = new OwnerCheck("shard " + shard + " of region " + config.self());
     this.forwards = forwards;
     this.frames = new LeadershipFrames(shard, endpoint);
     this.follower = new FollowerDb(log, endpoint);
@@ -124,7 +128,8 @@ final class ShardReplica implements LeadershipListener {
    * after the election timeout), steps down, and takes no batches, because nobody would apply them
    * (a store recovering from the log must not race with replicated appends).
    */
-  synchronized int doWork(long nowNanos) {
+  int doWork(long nowNanos) {
+    assert owner.check();
     int work = leaderSide.drainWaits() + appendBatches();
     if (logStopped != null || standAsideIfLogStopped(nowNanos)) {
       return work;
@@ -170,14 +175,15 @@ final class ShardReplica implements LeadershipListener {
   }
 
   /**
-   * Stands aside for good because one of the region's replication threads died (the node logged
-   * it): steps down, stops running for leader and following, and says why in {@link #status}. Any
-   * thread (the dying one).
+   * Stands aside for good because the region's replication thread died (the node logged it): steps
+   * down, stops running for leader and following, and says why in {@link #status}. Called by the
+   * dying replication thread's uncaught-exception handler, still its owner.
    *
    * @param why the thread and its cause
    * @param nowNanos the monotonic time
    */
-  synchronized void threadDied(String why, long nowNanos) {
+  void threadDied(String why, long nowNanos) {
+    assert owner.check();
     if (logStopped == null) {
       standAside(why, "region " + config.self() + ": " + why, nowNanos);
     }
@@ -194,7 +200,8 @@ final class ShardReplica implements LeadershipListener {
    * Tells the shard's leadership that the replication thread was paused until {@code nowNanos}; see
    * {@link ShardLeadership#onLocalPause}.
    */
-  synchronized void onPause(long nowNanos) {
+  void onPause(long nowNanos) {
+    assert owner.check();
     leadership.onLocalPause(nowNanos);
   }
 
@@ -205,7 +212,8 @@ final class ShardReplica implements LeadershipListener {
    *
    * @param f the decoded frame, detached from the transport's buffer ({@link Frame#copy})
    */
-  synchronized void onFrame(RegionId from, Frame f, long nowNanos) {
+  void onFrame(RegionId from, Frame f, long nowNanos) {
+    assert owner.check();
     if (!checks.epoch(from, f, epoch) || !checks.fields(from, f)) {
       if (f.type() == FrameDescriptor.WAL_BATCH) {
         inbox.batchDone(f);
@@ -256,7 +264,8 @@ final class ShardReplica implements LeadershipListener {
   }
 
   /** Returns this shard's replication status as this region knows it. */
-  synchronized ShardReplicationStatus status(long nowNanos) {
+  ShardReplicationStatus status(long nowNanos) {
+    assert owner.check();
     Role role =
         switch (leadership.state()) {
           case LEADER -> Role.LEADER;
@@ -294,7 +303,8 @@ final class ShardReplica implements LeadershipListener {
   }
 
   /** Stops shipping and fails pending waits (the node closes). */
-  synchronized void close() {
+  void close() {
+    assert owner.check();
     stepDownLeader("the replication of region " + config.self() + " is closing");
     leaderSide.drainWaits(); // waits handed over meanwhile fail now, not at their timeout
   }
@@ -438,6 +448,14 @@ final class ShardReplica implements LeadershipListener {
 
   private String describe(long frameEpoch) {
     return "WAL_BATCH of shard " + shard + " in epoch " + frameEpoch;
+  }
+
+  /**
+   * The replication thread has ended (died or stopped): from now on any thread may read this shard
+   * (its status) or close it; nothing else changes it.
+   */
+  void ownerEnded() {
+    owner.retire();
   }
 
   /** Returns the shard index. */

@@ -2,10 +2,12 @@ package io.tidaldb.replication.node;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.transport.FrameHandler;
 import io.tidaldb.api.transport.SendStatus;
 import io.tidaldb.api.transport.Transport;
@@ -20,9 +22,9 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 9, item 3: the transport's delivery thread only decodes and hands frames over; it never
  * waits for the replication thread, which owns the shards' state. Here the replication thread is
  * held (its clock blocks it) while frames arrive: every delivery returns, the frames beyond the
- * inbox's capacity are dropped and counted, and once the thread runs again it handles the rest.
+ * inbox's capacity are dropped and counted, status says which thread does not answer, and once the
+ * thread runs again it handles the rest (it answers every heartbeat that got in).
  */
 class DeliveryThreadTest {
   private static final RegionId SELF = RegionId.of(0);
@@ -67,12 +70,15 @@ class DeliveryThreadTest {
           },
           "a delivery waited for the held replication thread");
       assertEquals(extra, node.dropped(NodeDrop.INBOX_FULL));
-      assertEquals(Optional.empty(), node.status().get(0).leader(), "nothing handled yet");
+      UnavailableException stuck = assertThrows(UnavailableException.class, node::status);
+      assertTrue(
+          stuck.getMessage().contains("replication thread tidal-replication-" + SELF),
+          "status names the thread that does not answer: " + stuck.getMessage());
 
       clock.open();
       await()
           .atMost(Duration.ofSeconds(10))
-          .until(() -> node.status().get(0).leader().equals(Optional.of(PEER)));
+          .until(() -> transport.heartbeatAcks.get() == FrameInbox.CAPACITY);
     }
   }
 
@@ -114,9 +120,10 @@ class DeliveryThreadTest {
     }
   }
 
-  /** A transport that keeps the node's frame handler and discards what the node sends. */
+  /** A transport that keeps the node's frame handler and counts the HEARTBEAT_ACKs it sends. */
   private static final class Capturing implements Transport {
     volatile FrameHandler handler;
+    final AtomicInteger heartbeatAcks = new AtomicInteger();
 
     @Override
     public String name() {
@@ -139,6 +146,14 @@ class DeliveryThreadTest {
 
         @Override
         public SendStatus send(RegionId to, ByteBuffer frame) {
+          short type =
+              frame
+                  .duplicate()
+                  .order(ByteOrder.LITTLE_ENDIAN)
+                  .getShort(frame.position() + FrameDescriptor.TYPE_OFFSET);
+          if (type == FrameDescriptor.HEARTBEAT_ACK) {
+            heartbeatAcks.incrementAndGet();
+          }
           return SendStatus.SENT;
         }
 
