@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
 /**
  * The small frames one shard's replica sends itself (the epoch sync and its ack), encoded into one
  * reused buffer. Sends never block; a lost frame is retried by the protocol. Not thread-safe: the
- * replica's monitor guards it.
+ * region's replication thread, which owns the shard, sends them.
  */
 final class ControlFrames {
   private final int shard;

@@ -34,8 +34,7 @@ import io.tidaldb.replication.wire.FrameDescriptor;
  *       that HWM is refused and asked for again at the next heartbeat interval.
  * </ul>
  *
- * <p>Not thread-safe: called under the replica's monitor, except {@link #fields} and {@link
- * #epoch}, which only read their arguments.
+ * <p>Not thread-safe: the region's replication thread, which owns the shard, calls it.
  */
 final class FrameChecks {
   /** How far ahead of the local epoch a received frame's epoch may be. */

@@ -6,10 +6,10 @@ import java.util.concurrent.Executor;
 /**
  * One shard's log cut ({@link ReplicaState#truncateLog}), run off the replication thread: the store
  * writes a whole snapshot under the shard's locks, which can take long, and on the replication
- * thread (or holding the replica's monitor, which the delivery thread also needs) it stalled every
- * shard of the region: heartbeats, votes, acks, so its leaders failed over meanwhile. The epoch
- * sync starts the cut and polls for its outcome on later rounds; the executor wakes the replication
- * thread when a cut ends.
+ * thread (which also handles every received frame of the region) it stalled every shard of the
+ * region: heartbeats, votes, acks, so its leaders failed over meanwhile. The epoch sync starts the
+ * cut and polls for its outcome on later rounds; the executor wakes the replication thread when a
+ * cut ends.
  *
  * <p>Replicated batches: the replication thread appends them, and only while the sync is synced; a
  * cut starts only from a sync that waited for a quiet log (every appended batch durable) and has

@@ -76,10 +76,10 @@ final class ShardReplica implements LeadershipListener {
   private final OwnerCheck owner;
   private volatile RegionId leader;
   private volatile long epoch;
-  private volatile long leaderHwmHeard;
+  private long leaderHwmHeard;
   private long leaderHwmEpoch = -1;
   private long pendingLeaderEpoch = -1;
-  private volatile String logStopped; // why the shard stands aside (its log or a thread stopped)
+  private String logStopped; // why the shard stands aside (its log or a thread stopped)
 
   ShardReplica(
       int shard,

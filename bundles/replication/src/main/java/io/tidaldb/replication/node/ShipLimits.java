@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  * instead of failing every round. A follower whose leader writes larger batches than it takes shows
  * the same in its own status.
  *
- * <p>Threads: called under the owning {@link ShardReplica}'s monitor; {@link #problem()} and {@link
+ * <p>Threads: called by the owner of its {@link ShardReplica}; {@link #problem()} and {@link
  * #mismatches()} may be read from any thread.
  */
 final class ShipLimits {
