@@ -132,6 +132,8 @@ public interface Replication {
    * Returns each shard's leader, epoch, and every region's HWM and lag as this region knows them.
    *
    * @return the status, one entry per shard in shard order
+   * @throws io.tidaldb.api.UnavailableException if the thread that owns the replication state does
+   *     not answer in time (the message names it); that is itself a symptom worth reporting
    */
   List<ShardReplicationStatus> status();
 
