@@ -483,12 +483,11 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   }
 
   /** Handles one frame from the inbox (replication thread); a failure is counted, not thrown. */
-  private void handle(FrameInbox.Event e) {
-    Frame f = e.frame();
+  private void handle(RegionId from, Frame f, long receivedNanos) {
     try {
-      shards[f.shard()].onFrame(e.from(), f, e.receivedNanos());
+      shards[f.shard()].onFrame(from, f, receivedNanos);
     } catch (RuntimeException x) {
-      failures.failed(x, "handling " + f + " from " + e.from() + " failed; the frame is dropped");
+      failures.failed(x, "handling " + f + " from " + from + " failed; the frame is dropped");
     }
   }
 

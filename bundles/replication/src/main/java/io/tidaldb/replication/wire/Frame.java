@@ -99,6 +99,30 @@ public final class Frame {
   }
 
   /**
+   * Returns an empty view for frames that a {@link FrameDecoder} validated and that were copied
+   * verbatim since (a receiving thread's copy, read on the thread that handles it); {@link #over}
+   * points it at one.
+   *
+   * @return the view
+   */
+  public static Frame view() {
+    return new Frame();
+  }
+
+  /**
+   * Points this view at the frame at {@code offset} of {@code buffer}, which must hold, little
+   * endian, bytes a decoder validated and that were copied verbatim: nothing is checked again.
+   *
+   * @param buffer the buffer
+   * @param offset where the frame starts
+   * @return this view
+   */
+  public Frame over(ByteBuffer buffer, int offset) {
+    wrap(buffer, offset);
+    return this;
+  }
+
+  /**
    * Returns a frame over a copy of this one's bytes, valid for as long as it is referenced: the
    * decoded form a receiving thread hands to the thread that handles it (the transport reuses its
    * buffers and the decoder its view). Allocates the copy; no field is decoded again.

@@ -29,7 +29,7 @@ class FrameInboxTest {
       assertNull(inbox.offer(LEADER, decode(raw), i));
     }
     assertEquals(NodeDrop.FOLLOWER_QUEUE_FULL, inbox.offer(LEADER, decode(raw), 64));
-    inbox.drain(e -> taken.add(e.frame()), FrameInbox.CAPACITY);
+    inbox.drain((from, f, at) -> taken.add(f), FrameInbox.CAPACITY);
     assertEquals(64, taken.size());
     // drained but not yet appended: the bytes stay counted (a batch the log cannot take yet waits)
     assertEquals(NodeDrop.FOLLOWER_QUEUE_FULL, inbox.offer(LEADER, decode(raw), 65));
@@ -47,10 +47,58 @@ class FrameInboxTest {
     }
     assertEquals(
         NodeDrop.INBOX_FULL, inbox.offer(LEADER, decode(out.duplicate().limit(length)), -1));
-    List<FrameInbox.Event> seen = new ArrayList<>();
-    assertEquals(FrameInbox.CAPACITY, inbox.drain(seen::add, FrameInbox.CAPACITY));
-    assertEquals(7, seen.get(0).frame().ackHwm(), "a copy: valid after the buffer is reused");
-    assertEquals(FrameInbox.CAPACITY - 1, seen.get(FrameInbox.CAPACITY - 1).receivedNanos());
+    out.putLong(
+        FrameDescriptor.HEADER_LENGTH, -1); // the sender's buffer is reused: slots hold copies
+    List<Long> seen = new ArrayList<>();
+    assertEquals(
+        FrameInbox.CAPACITY,
+        inbox.drain(
+            (from, f, at) -> {
+              assertEquals(7, f.ackHwm());
+              assertEquals(LEADER, from);
+              seen.add(at);
+            },
+            FrameInbox.CAPACITY));
+    assertEquals(FrameInbox.CAPACITY - 1, seen.get(FrameInbox.CAPACITY - 1));
+    assertNull(inbox.offer(LEADER, decode(ackFrame()), 0), "every slot free again");
+  }
+
+  @Test
+  void shouldHandOverFramesInOfferOrderAcrossTheRingsWrapAndKeepBatchesValidAfterTheirHandler() {
+    FrameInbox inbox = new FrameInbox();
+    ByteBuffer batch = walBatch(100);
+    List<Frame> kept = new ArrayList<>();
+    long next = 0;
+    long expected = 0;
+    for (int round = 0; round < 5; round++) {
+      for (int i = 0; i < FrameInbox.CAPACITY / 2 + 7; i++) {
+        assertNull(inbox.offer(LEADER, decode(i % 3 == 0 ? batch : ackFrame()), next++));
+      }
+      long[] seen = {expected};
+      inbox.drain(
+          (from, f, at) -> {
+            assertEquals(seen[0]++, at, "offer order");
+            if (f.type() == FrameDescriptor.WAL_BATCH) {
+              kept.add(f);
+            } else {
+              assertEquals(7, f.ackHwm());
+            }
+          },
+          FrameInbox.CAPACITY);
+      expected = seen[0];
+    }
+    assertEquals(next, expected);
+    for (Frame f : kept) {
+      assertEquals(100, f.walBatch().remaining(), "a kept batch is its own copy");
+      inbox.batchDone(f);
+    }
+    assertEquals(0, inbox.batchBytes());
+  }
+
+  private static ByteBuffer ackFrame() {
+    ByteBuffer out = ByteBuffer.allocate(128).order(ByteOrder.LITTLE_ENDIAN);
+    int length = new FrameEncoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH).ack(out, 0, 0, 1, 3, 7);
+    return out.limit(length);
   }
 
   private static Frame decode(ByteBuffer frame) {
