@@ -29,6 +29,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
@@ -180,7 +181,8 @@ class ForwardingScenarioTest {
   }
 
   @Test
-  void shouldFailAWriteForwardedJustBeforeALinkCutAtOnceSayingWhereItWasSent() {
+  void shouldFailAWriteForwardedJustBeforeALinkCutAtOnceSayingWhereItWasSent()
+      throws InterruptedException {
     DroppingTransport transport = new DroppingTransport();
     cluster = SimulatedCluster.build(ClusterConfig.threeRegions().withTransport(() -> transport));
     cluster.awaitLeader(ELECTION);
@@ -190,6 +192,8 @@ class ForwardingScenarioTest {
     transport.dropForwards = true; // the FORWARD is on the link when it is cut: lost with it
     CompletableFuture<SignalAck> write =
         cluster.node(origin).db().signalAsync(VIEW, EntityId.of(entity), 1.0, Timestamp.now());
+    // the origin's replication thread sends it after signalAsync returns: cut once it was sent
+    assertTrue(transport.forwardDropped.await(10, TimeUnit.SECONDS), "the FORWARD was sent");
     long start = System.nanoTime();
     cluster.links().cut(origin, leader);
     CompletionException e = assertThrows(CompletionException.class, write::join);
@@ -228,6 +232,7 @@ class ForwardingScenarioTest {
     private final InProcessTransport inner = new InProcessTransport();
     volatile boolean dropReplies;
     volatile boolean dropForwards;
+    final CountDownLatch forwardDropped = new CountDownLatch(1);
 
     @Override
     public String name() {
@@ -249,8 +254,11 @@ class ForwardingScenarioTest {
                 frame.remaining() >= FrameDescriptor.HEADER_LENGTH
                     ? frame.duplicate().order(ByteOrder.LITTLE_ENDIAN).getShort(at)
                     : 0;
-            if ((dropReplies && type == FrameDescriptor.FORWARD_REPLY)
-                || (dropForwards && type == FrameDescriptor.FORWARD)) {
+            if (dropReplies && type == FrameDescriptor.FORWARD_REPLY) {
+              return;
+            }
+            if (dropForwards && type == FrameDescriptor.FORWARD) {
+              forwardDropped.countDown();
               return;
             }
             handler.onFrame(from, frame);

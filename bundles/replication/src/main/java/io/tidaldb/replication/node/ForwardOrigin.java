@@ -3,7 +3,6 @@ package io.tidaldb.replication.node;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.HlcStamp;
-import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.SignalAck;
@@ -20,15 +19,14 @@ import io.tidaldb.replication.wire.FrameDescriptor;
 import io.tidaldb.replication.wire.FrameEncoder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Consumer;
 
 /**
  * The forwarding region's side of write forwarding: sends FORWARD to the shard's known leader and
@@ -42,15 +40,22 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * stored" (safe to retry), true with {@link UnavailableException#region()} naming the region it was
  * sent to for "may or may not be stored".
  *
- * <p>Threads: store threads call {@link #forward}, the delivery thread {@link #onReply}, the
- * replication thread {@link #expire}, any sending thread {@link #linkDown}, the shard's owner
- * {@link #leaderChanged}; the pending map is concurrent and every request is removed by exactly one
- * of them. A forward that raced with a leader change (it read the old leader) sees the shard's
- * generation moved on after its send and fails itself. Each call encodes into its own buffer.
+ * <p>Threads: owned by the region's replication thread (the owner), which sends every FORWARD,
+ * handles every FORWARD_REPLY, expires requests and learns of leader changes, so the pending map,
+ * the request ids and the encode buffer are plain fields of its own. Two things cross threads,
+ * through {@link ForwardRequests}: a store thread's {@link #offer} validates the signal and hands
+ * it over through a bounded queue, and the owner's {@link #doWork} sends it with the leader and
+ * epoch it knows at that moment; any sending thread's {@link #linkDown} only counts the cut, and
+ * {@link #doWork} fails that region's pending requests. Futures complete on the owner, so their
+ * dependent stages must not block. {@link #close} runs once the owner has stopped (or on the owner
+ * as it dies).
  */
 final class ForwardOrigin {
   /** Added to the durability timeout: the leader's own QUORUM wait fails first and is replied. */
   static final long MARGIN_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  /** The most requests one round of the owner sends. */
+  static final int DRAIN_LIMIT = 4_096;
 
   private record Pending(
       CompletableFuture<SignalAck> future,
@@ -64,46 +69,45 @@ final class ForwardOrigin {
   private final TransportEndpoint endpoint;
   private final DropCounters drops;
   private final long timeoutNanos;
-  private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
-  private final AtomicLong ids = new AtomicLong();
+  private final ShardReplica[] shards;
+  private final ForwardRequests requests;
+  private final Consumer<ForwardRequests.Forward> send = this::send;
 
-  /** Per shard, how many times the leader this region knows was lost; see {@link #generation}. */
-  private final AtomicLongArray generations;
+  // the owner's
+  private final long[] linkDownsSeen;
+  private final Map<Long, Pending> pending = new HashMap<>();
+  private final FrameEncoder encoder =
+      new FrameEncoder(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH - FrameDescriptor.HEADER_LENGTH);
+  private final ByteBuffer out =
+      ByteBuffer.allocate(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+  private long ids;
 
-  private volatile boolean closed;
-
+  /**
+   * @param endpoint sends FORWARD; its own UNREACHABLE sends are handled here, not reported
+   * @param shards the region's shards, whose known leader and epoch the owner reads
+   * @param wake unparks the owner
+   */
   ForwardOrigin(
       RegionId self,
       List<RegionId> regions,
       TransportEndpoint endpoint,
       DropCounters drops,
       long timeoutNanos,
-      int shards) {
+      ShardReplica[] shards,
+      Runnable wake) {
     this.self = self;
     this.regions = regions;
     this.endpoint = endpoint;
     this.drops = drops;
     this.timeoutNanos = timeoutNanos + MARGIN_NANOS;
-    this.generations = new AtomicLongArray(shards);
+    this.shards = shards;
+    this.requests = new ForwardRequests(self, regions, shards, wake);
+    this.linkDownsSeen = new long[regions.size()];
   }
 
-  /**
-   * Returns the shard's leader generation; read it before reading the leader a forward goes to, and
-   * pass it to {@link #forward}.
-   */
-  long generation(int shard) {
-    return generations.get(shard);
-  }
-
-  /**
-   * Sends a signal of {@code shard} to {@code leader} (null: none known), which this region knew as
-   * the leader in {@code generation}; see Replication.
-   */
-  CompletableFuture<SignalAck> forward(
+  /** See {@link ForwardRequests#offer}; any thread. */
+  CompletableFuture<SignalAck> offer(
       int shard,
-      long generation,
-      RegionId leader,
-      long epoch,
       TenantId tenant,
       SignalType type,
       EntityId entity,
@@ -111,68 +115,57 @@ final class ForwardOrigin {
       Timestamp eventTime,
       Durability durability,
       long nowNanos) {
-    if (tenant == null
-        || type == null
-        || entity == null
-        || eventTime == null
-        || durability == null) {
-      return CompletableFuture.failedFuture(
-          new InvalidArgumentException(
-              "forwarded signal",
-              tenant + "/" + type + "/" + entity + "/" + eventTime + "/" + durability,
-              "tenant, type, entity, event time and durability must not be null"));
-    }
+    return requests.offer(shard, tenant, type, entity, weight, eventTime, durability, nowNanos);
+  }
+
+  /**
+   * Fails the pending requests of every region whose link went down since the last call, then sends
+   * the requests store threads handed over (owner, each round, in this order).
+   *
+   * @return the work done
+   */
+  int doWork() {
+    return failLinksDown() + requests.drain(send, DRAIN_LIMIT);
+  }
+
+  /** Sends one handed-over request to the leader the owner knows now. */
+  private void send(ForwardRequests.Forward r) {
+    int shard = r.shard();
+    ShardReplica s = shards[shard];
+    RegionId leader = s.knownLeader();
+    long epoch = s.epoch();
+    CompletableFuture<SignalAck> future = r.future();
     if (leader == null || leader.equals(self)) {
-      return CompletableFuture.failedFuture(
+      future.completeExceptionally(
           new NotLeaderException(self, shard, epoch, Optional.ofNullable(leader)));
+      return;
     }
-    if (closed) {
-      return CompletableFuture.failedFuture(
-          notSent("the replication of region " + self + " is closed"));
-    }
-    long id = ids.incrementAndGet();
-    CompletableFuture<SignalAck> future = new CompletableFuture<>();
-    Pending p = new Pending(future, leader, shard, tenant, nowNanos + timeoutNanos);
-    ByteBuffer out =
-        ByteBuffer.allocate(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH)
-            .order(ByteOrder.LITTLE_ENDIAN);
+    long id = ++ids;
     int length;
     try {
+      out.clear();
       length =
-          new FrameEncoder(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH - FrameDescriptor.HEADER_LENGTH)
-              .forward(
-                  out,
-                  0,
-                  shard,
-                  self.value(),
-                  epoch,
-                  id,
-                  entity.value(),
-                  weight,
-                  eventTime.epochMillis(),
-                  ForwardCodes.code(durability),
-                  tenant.name(),
-                  type.name());
+          encoder.forward(
+              out,
+              0,
+              shard,
+              self.value(),
+              epoch,
+              id,
+              r.entity().value(),
+              r.weight(),
+              r.eventTime().epochMillis(),
+              ForwardCodes.code(r.durability()),
+              r.tenant().name(),
+              r.type().name());
     } catch (TidalException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    pending.put(id, p); // before sending: the reply may arrive at once
-    if (generations.get(shard) != generation) {
-      pending.remove(id, p);
-      return CompletableFuture.failedFuture(
-          notSent(
-              "shard "
-                  + shard
-                  + " lost its leader "
-                  + leader
-                  + " as region "
-                  + self
-                  + " knew it just before forwarding; not sent, nothing stored"));
+      future.completeExceptionally(e);
+      return;
     }
     SendStatus sent = endpoint.send(leader, out.limit(length));
-    if (sent != SendStatus.SENT && pending.remove(id, p)) {
+    if (sent != SendStatus.SENT) {
       future.completeExceptionally(
-          notSent(
+          ForwardRequests.notSent(
               "cannot forward a signal of shard "
                   + shard
                   + " to its leader "
@@ -181,31 +174,27 @@ final class ForwardOrigin {
                   + sent
                   + "; not sent, nothing stored"));
       if (sent == SendStatus.UNREACHABLE) {
-        linkDown(leader, sent); // what was sent there before is lost too
+        failTo(leader, sent); // what was sent there before is lost too
       }
+      return;
     }
-    if (generations.get(shard) != generation && pending.remove(id, p)) {
-      future.completeExceptionally(maybeStored(p, "its leader changed while it was sent"));
-    }
-    if (closed && pending.remove(id, p)) {
-      future.completeExceptionally(closing(p));
-    }
-    return future;
+    pending.put(id, new Pending(future, leader, shard, r.tenant(), r.startNanos() + timeoutNanos));
   }
 
   /**
    * Fails at once every request of {@code shard} sent to a leader this region no longer knows as
-   * the leader (the shard's owner, on losing the leader it knew); bumps the shard's generation.
+   * the leader (the owner, on losing the leader it knew). Requests not sent yet are sent later to
+   * the leader known then.
    *
    * @param why what this region learned, for the message
    * @return how many requests failed
    */
   int leaderChanged(int shard, String why) {
-    generations.incrementAndGet(shard);
     int failed = 0;
-    for (Map.Entry<Long, Pending> e : pending.entrySet()) {
-      Pending p = e.getValue();
-      if (p.shard() == shard && pending.remove(e.getKey(), p)) {
+    for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
+      Pending p = it.next();
+      if (p.shard() == shard) {
+        it.remove();
         failed++;
         p.future()
             .completeExceptionally(
@@ -215,21 +204,34 @@ final class ForwardOrigin {
     return failed;
   }
 
-  /**
-   * Fails at once every request sent to {@code to}: a send to it returned {@code status}, so the
-   * link is down and what it carried (the FORWARD or its reply) is lost. Any sending thread; cheap
-   * when nothing is pending.
-   *
-   * @return how many requests failed
-   */
-  int linkDown(RegionId to, SendStatus status) {
+  /** See {@link ForwardRequests#linkDown}; any sending thread. */
+  void linkDown(RegionId to, SendStatus status) {
+    requests.linkDown(to, status);
+  }
+
+  /** Fails the requests sent to each region whose link went down since the last look (owner). */
+  private int failLinksDown() {
+    int failed = 0;
+    for (int i = 0; i < linkDownsSeen.length; i++) {
+      long downs = requests.linkDowns(i);
+      if (downs != linkDownsSeen[i]) {
+        linkDownsSeen[i] = downs;
+        failed += failTo(regions.get(i), SendStatus.UNREACHABLE);
+      }
+    }
+    return failed;
+  }
+
+  /** Fails every request sent to {@code to}, whose link is down (owner); returns how many. */
+  private int failTo(RegionId to, SendStatus status) {
     if (pending.isEmpty()) {
       return 0;
     }
     int failed = 0;
-    for (Map.Entry<Long, Pending> e : pending.entrySet()) {
-      Pending p = e.getValue();
-      if (p.to().equals(to) && pending.remove(e.getKey(), p)) {
+    for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
+      Pending p = it.next();
+      if (p.to().equals(to)) {
+        it.remove();
         failed++;
         p.future()
             .completeExceptionally(
@@ -239,14 +241,15 @@ final class ForwardOrigin {
     return failed;
   }
 
-  /** Completes the request a FORWARD_REPLY answers (the delivery thread). */
+  /** Completes the request a FORWARD_REPLY answers (owner). */
   void onReply(RegionId from, Frame f) {
     long id = f.replyRequestId();
     Pending p = pending.get(id);
-    if (p == null || !p.to().equals(from) || !pending.remove(id, p)) {
+    if (p == null || !p.to().equals(from)) {
       drops.drop(NodeDrop.UNKNOWN_FORWARD, from, f + " answers request " + id + ", not pending");
       return;
     }
+    pending.remove(id);
     byte status = f.replyStatus();
     if (status == FrameDescriptor.STATUS_OK) {
       p.future()
@@ -263,13 +266,13 @@ final class ForwardOrigin {
     }
   }
 
-  /** Fails every request past its deadline (the replication thread); returns how many. */
+  /** Fails every request past its deadline (owner); returns how many. */
   int expire(long nowNanos) {
     int expired = 0;
-    for (Iterator<Map.Entry<Long, Pending>> it = pending.entrySet().iterator(); it.hasNext(); ) {
-      Map.Entry<Long, Pending> e = it.next();
-      Pending p = e.getValue();
-      if (nowNanos - p.deadline() >= 0 && pending.remove(e.getKey(), p)) {
+    for (Iterator<Pending> it = pending.values().iterator(); it.hasNext(); ) {
+      Pending p = it.next();
+      if (nowNanos - p.deadline() >= 0) {
+        it.remove();
         expired++;
         p.future()
             .completeExceptionally(
@@ -286,27 +289,29 @@ final class ForwardOrigin {
     return expired;
   }
 
-  /** Returns how many requests await a reply. */
+  /** Returns how many requests await a reply (owner). */
   int pending() {
     return pending.size();
   }
 
-  /** Fails every pending request; later calls fail at once. */
-  void close() {
-    closed = true;
-    for (Long id : pending.keySet()) {
-      Pending p = pending.remove(id);
-      if (p != null) {
-        p.future().completeExceptionally(closing(p));
-      }
+  /**
+   * Fails every pending request and every request not sent yet, and makes later calls fail at once
+   * (once the owner has stopped, or on the owner as it dies).
+   *
+   * @param why why nothing more is forwarded, for the messages
+   */
+  void close(String why) {
+    requests.close(why);
+    for (Pending p : pending.values()) {
+      p.future().completeExceptionally(closing(p, why));
     }
+    pending.clear();
   }
 
-  private UnavailableException closing(Pending p) {
+  private static UnavailableException closing(Pending p, String why) {
     return new UnavailableException(
-        "the replication of region "
-            + self
-            + " closed while a signal forwarded to region "
+        why
+            + " while a signal forwarded to region "
             + p.to()
             + " awaited its reply; the signal may or may not be stored",
         true,
@@ -324,9 +329,5 @@ final class ForwardOrigin {
             + why,
         true,
         p.to());
-  }
-
-  private static UnavailableException notSent(String message) {
-    return new UnavailableException(message, false, null);
   }
 }

@@ -135,10 +135,11 @@ public final class ReplicationNode implements Replication, AutoCloseable {
         new ForwardOrigin(
             config.self(),
             config.regions(),
-            raw, // reports its own UNREACHABLE sends: see ForwardOrigin#forward
+            raw, // its own UNREACHABLE sends are handled there, not reported
             drops,
             config.durabilityTimeout().toNanos(),
-            wal.shardCount());
+            shards,
+            this::wake);
     watched.onUnreachable(forwards::linkDown);
     this.forwarded = new ForwardLeader(config.self(), endpoint, state::get, failures);
     try {
@@ -223,20 +224,8 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       return CompletableFuture.failedFuture(
           new InvalidArgumentException("shard", shard, "must be 0.." + (shards.length - 1)));
     }
-    ShardReplica s = shards[shard];
-    long generation = forwards.generation(shard); // before the leader: see ForwardOrigin
-    return forwards.forward(
-        shard,
-        generation,
-        s.knownLeader(),
-        s.epoch(),
-        tenant,
-        type,
-        entity,
-        weight,
-        eventTime,
-        durability,
-        clock.getAsLong());
+    return forwards.offer(
+        shard, tenant, type, entity, weight, eventTime, durability, clock.getAsLong());
   }
 
   @Override
@@ -409,7 +398,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       Thread.currentThread().interrupt();
     }
     cuts.shutdown(); // a cut still running ends on its own (not interrupted mid-snapshot)
-    forwards.close();
+    forwards.close("the replication of region " + config.self() + " is closed");
     forwarded.close();
     if (agent.isAlive()) {
       LOG.warn(
@@ -431,9 +420,9 @@ public final class ReplicationNode implements Replication, AutoCloseable {
 
   /**
    * A frame arrived (a delivery thread): decoded once here, then FORWARD goes to the {@link
-   * ForwardLeader}, FORWARD_REPLY to the {@link ForwardOrigin}, and every other frame, WAL batches
-   * included, copied, to the {@link FrameInbox} that the replication thread drains. Never waits and
-   * never touches shard state.
+   * ForwardLeader}, and every other frame, FORWARD_REPLY and WAL batches included, copied, to the
+   * {@link FrameInbox} that the replication thread drains. Never waits and never touches shard
+   * state.
    */
   private void onFrame(RegionId from, ByteBuffer frame) {
     if (!running || !started) {
@@ -458,10 +447,10 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       return;
     }
     long now = clock.getAsLong();
-    switch (f.type()) {
-      case FrameDescriptor.FORWARD -> forwarded.onForward(from, f, shards[f.shard()]);
-      case FrameDescriptor.FORWARD_REPLY -> forwards.onReply(from, f);
-      default -> enqueue(from, f, now);
+    if (f.type() == FrameDescriptor.FORWARD) {
+      forwarded.onForward(from, f, shards[f.shard()]);
+    } else {
+      enqueue(from, f, now);
     }
   }
 
@@ -485,7 +474,11 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   /** Handles one frame from the inbox (replication thread); a failure is counted, not thrown. */
   private void handle(RegionId from, Frame f, long receivedNanos) {
     try {
-      shards[f.shard()].onFrame(from, f, receivedNanos);
+      if (f.type() == FrameDescriptor.FORWARD_REPLY) {
+        forwards.onReply(from, f);
+      } else {
+        shards[f.shard()].onFrame(from, f, receivedNanos);
+      }
     } catch (RuntimeException x) {
       failures.failed(x, "handling " + f + " from " + from + " failed; the frame is dropped");
     }
@@ -504,6 +497,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
         s.threadDied(why, now);
       }
     }
+    forwards.close("region " + config.self() + ": " + why); // on the dying owner itself
   }
 
   /** Runs a shard's log cut on {@code tidal-cut-<region>}, then wakes the replication thread. */
@@ -558,6 +552,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       }
       lastRound = now;
       work += inbox.drain(this::handle, DRAIN_LIMIT);
+      work += forwards.doWork(); // after the replies and leader changes the frames brought
       work += answerStatus();
       if (now - lastExpire >= EXPIRE_FORWARDS_NANOS) {
         lastExpire = now;

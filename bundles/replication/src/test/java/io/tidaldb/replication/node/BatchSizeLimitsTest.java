@@ -62,8 +62,42 @@ class BatchSizeLimitsTest {
     // encoding it threw on the replication thread every round and the followers never got it.
     for (int i = 0; i < 3; i++) {
       ShardLog follower = wals[i].shard(0);
-      await().atMost(DEADLINE).until(() -> follower.durablePosition() == end);
+      await()
+          .atMost(DEADLINE)
+          .conditionEvaluationListener(
+              c -> {
+                if (!c.isSatisfied()
+                    && c.getRemainingTimeInMS() <= c.getPollInterval().toMillis()) {
+                  System.out.println("not shipped by the deadline: " + diagnosis());
+                }
+              })
+          .until(() -> follower.durablePosition() == end);
     }
+  }
+
+  /** What each region knows and dropped: printed if a wait fails, to tell load from a bug. */
+  private String diagnosis() {
+    StringBuilder b = new StringBuilder();
+    for (int i = 0; i < 3; i++) {
+      if (nodes[i] != null) {
+        b.append("\n region ")
+            .append(i)
+            .append(": log ")
+            .append(wals[i].shard(0).durablePosition());
+        for (NodeDrop d : NodeDrop.values()) {
+          long n = nodes[i].dropped(d);
+          if (n > 0) {
+            b.append(' ').append(d).append('=').append(n);
+          }
+        }
+        try {
+          b.append(' ').append(nodes[i].status().get(0));
+        } catch (RuntimeException e) {
+          b.append(" status: ").append(e.getMessage());
+        }
+      }
+    }
+    return b.toString();
   }
 
   @Test

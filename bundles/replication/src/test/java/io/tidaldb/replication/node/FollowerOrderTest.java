@@ -76,7 +76,13 @@ class FollowerOrderTest {
     ReplicationConfig configB = ReplicationConfig.defaults(B, REGIONS, dir.resolve("epochs-b"));
     ForwardOrigin forwards =
         new ForwardOrigin(
-            B, configB.regions(), sentByB, drops, configB.durabilityTimeout().toNanos(), 1);
+            B,
+            configB.regions(),
+            sentByB,
+            drops,
+            configB.durabilityTimeout().toNanos(),
+            new ShardReplica[1],
+            () -> {});
     replicaB =
         new ShardReplica(
             SHARD,

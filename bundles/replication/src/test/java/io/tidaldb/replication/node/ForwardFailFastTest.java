@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -85,6 +86,20 @@ class ForwardFailFastTest {
   }
 
   @Test
+  void shouldFailAForwardAtTheNextRoundWhenAnotherSendFindsTheLinkToItsLeaderDown() {
+    CompletableFuture<SignalAck> sent = forward();
+    probe.awaitReceived(FrameDescriptor.FORWARD);
+    probe.unreachableFromNodeTo1 = true;
+    probe.heartbeat(1, 0, 1, 0); // the node's HEARTBEAT_ACK to region 1 returns UNREACHABLE
+    UnavailableException e = awaitFailure(sent);
+    assertTrue(e.mayBeStored(), e.getMessage());
+    assertEquals(RegionId.of(1), e.region().orElseThrow());
+    assertTrue(
+        e.getMessage().contains("the link to region-1 is down (a send returned UNREACHABLE)"),
+        e.getMessage());
+  }
+
+  @Test
   void shouldFailAForwardWhenTheCutOffLeaderIsGivenUpAfterTheElectionTimeout() {
     CompletableFuture<SignalAck> sent = forward();
     probe.awaitReceived(FrameDescriptor.FORWARD);
@@ -96,6 +111,58 @@ class ForwardFailFastTest {
     UnavailableException e = awaitFailure(sent);
     assertTrue(e.mayBeStored(), e.getMessage());
     assertEquals(RegionId.of(1), e.region().orElseThrow());
+  }
+
+  @Test
+  void shouldFailAForwardNotSentWhenTheRequestQueueIsFull() throws Exception {
+    probe.holdOwner(); // nothing takes the requests
+    for (int i = 0; i < ForwardRequests.CAPACITY; i++) {
+      assertFalse(forward().isDone(), "request " + i + " waits for the replication thread");
+    }
+    CompletableFuture<SignalAck> refused = forward();
+    assertTrue(refused.isDone(), "a full queue fails the forward at once");
+    UnavailableException e = awaitFailure(refused);
+    assertFalse(e.mayBeStored(), "nothing was sent: " + e.getMessage());
+    assertTrue(e.region().isEmpty());
+    assertTrue(e.getMessage().contains("forward queue full (65536 forwards"), e.getMessage());
+    assertTrue(e.getMessage().endsWith("not sent, nothing stored"), e.getMessage());
+    assertTrue(
+        probe.received.stream().noneMatch(r -> r.type() == FrameDescriptor.FORWARD),
+        "only the replication thread sends forwards");
+  }
+
+  @Test
+  void shouldSendAForwardOfferedWhileTheReplicationThreadIsHeldOnceItRuns() throws Exception {
+    probe.holdOwner();
+    CompletableFuture<SignalAck> f = forward();
+    assertFalse(f.isDone());
+    assertTrue(
+        probe.received.stream().noneMatch(r -> r.type() == FrameDescriptor.FORWARD),
+        "the store thread only hands the forward over");
+    probe.releaseOwner();
+    PeerProbe.Received sent = probe.awaitReceived(FrameDescriptor.FORWARD);
+    assertEquals(RegionId.of(1), sent.to());
+    assertEquals(1, sent.epoch());
+    long requestId = sent.first();
+    probe.send(
+        1,
+        (e, b, s) ->
+            e.forwardReply(
+                b,
+                0,
+                0,
+                s,
+                1,
+                requestId,
+                42,
+                7,
+                ForwardCodes.code(Durability.QUORUM),
+                FrameDescriptor.STATUS_OK,
+                ""));
+    SignalAck ack = f.get(AT_ONCE.toMillis(), TimeUnit.MILLISECONDS);
+    assertEquals(42, ack.position());
+    assertEquals(Durability.QUORUM, ack.durability());
+    assertEquals(0, probe.node.dropped(NodeDrop.UNKNOWN_FORWARD));
   }
 
   private CompletableFuture<SignalAck> forward() {

@@ -3,7 +3,9 @@ package io.tidaldb.replication.node;
 import static org.awaitility.Awaitility.await;
 
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.transport.FrameHandler;
 import io.tidaldb.api.transport.SendStatus;
+import io.tidaldb.api.transport.Transport;
 import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.replication.wire.FrameDecoder;
@@ -16,12 +18,16 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One real {@link ReplicationNode} (region 0, on a manual clock) and two scripted peers (regions 1
  * and 2) that send hand-made frames to it over the in-process transport and record what it sends
- * them. Nothing times out unless the test moves the clock, so each step is deterministic.
+ * them. Nothing times out unless the test moves the clock, so each step is deterministic. {@link
+ * #holdOwner} stops the node's replication thread in its next clock reading until {@link
+ * #releaseOwner}.
  */
 final class PeerProbe implements AutoCloseable {
   static final RegionId NODE = RegionId.of(0);
@@ -38,10 +44,18 @@ final class PeerProbe implements AutoCloseable {
   final ReplicationNode node;
   final List<Received> received = new CopyOnWriteArrayList<>();
   private final TransportEndpoint[] peers = new TransportEndpoint[3];
-  private final FrameEncoder encoder = new FrameEncoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH);
+
+  /**
+   * While set, the node's sends to region 1 return UNREACHABLE (region 1's frames still arrive).
+   */
+  volatile boolean unreachableFromNodeTo1;
+
+  private volatile CountDownLatch gate = new CountDownLatch(0);
+  private volatile CountDownLatch held = new CountDownLatch(0);
+  private final FrameEncoder encoder =
+      new FrameEncoder(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH - FrameDescriptor.HEADER_LENGTH);
   private final ByteBuffer out =
-      ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH + FrameDescriptor.MAX_FIXED_BODY_LENGTH)
-          .order(ByteOrder.LITTLE_ENDIAN);
+      ByteBuffer.allocate(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
 
   PeerProbe(Path dir, WriteAheadLog wal) {
     for (int i = 1; i < 3; i++) {
@@ -78,9 +92,73 @@ final class PeerProbe implements AutoCloseable {
                 .withDurabilityTimeout(Duration.ofSeconds(30))
                 .withPauseThreshold(Duration.ZERO),
             wal,
-            transport,
-            clock::get);
+            new Transport() {
+              @Override
+              public String name() {
+                return transport.name();
+              }
+
+              @Override
+              public int maxFrameBytes() {
+                return transport.maxFrameBytes();
+              }
+
+              @Override
+              public TransportEndpoint open(RegionId local, FrameHandler handler) {
+                return unreachableTo1(transport.open(local, handler));
+              }
+            },
+            this::now);
     node.attach((shard, position, fenceEpoch) -> wal.shard(shard).truncateFrom(position));
+  }
+
+  private TransportEndpoint unreachableTo1(TransportEndpoint inner) {
+    return new TransportEndpoint() {
+      @Override
+      public RegionId local() {
+        return inner.local();
+      }
+
+      @Override
+      public SendStatus send(RegionId to, ByteBuffer frame) {
+        return unreachableFromNodeTo1 && to.value() == 1
+            ? SendStatus.UNREACHABLE
+            : inner.send(to, frame);
+      }
+
+      @Override
+      public void close() {
+        inner.close();
+      }
+    };
+  }
+
+  /** Holds the node's replication thread and returns once it is held. */
+  void holdOwner() throws InterruptedException {
+    held = new CountDownLatch(1);
+    gate = new CountDownLatch(1);
+    if (!held.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
+      throw new AssertionError("the replication thread was not held within " + DEADLINE);
+    }
+  }
+
+  /** Lets the node's replication thread run again. */
+  void releaseOwner() {
+    gate.countDown();
+  }
+
+  /** The node's clock: the manual time, after waiting at the gate on the replication thread. */
+  private long now() {
+    CountDownLatch g = gate;
+    if (g.getCount() > 0 && Thread.currentThread().getName().startsWith("tidal-replication-")) {
+      held.countDown();
+      try {
+        g.await();
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    return clock.get();
   }
 
   /** Peer {@code from} sends the node a frame encoded by {@code encode}. */
@@ -113,6 +191,7 @@ final class PeerProbe implements AutoCloseable {
 
   @Override
   public void close() {
+    releaseOwner();
     node.close();
     for (TransportEndpoint p : peers) {
       if (p != null) {
