@@ -212,6 +212,20 @@ final class BatchHandoff {
     }
   }
 
+  /**
+   * Whether a replicated batch would find the pending buffer free; if not, the caller is woken
+   * after the next swap, as after {@code BUSY}.
+   */
+  boolean roomForReplicated() {
+    synchronized (lock) {
+      if (pending.count != 0 && pending.replicated) {
+        roomWanted = true;
+        return false;
+      }
+      return true;
+    }
+  }
+
   /** Copies the batch into the empty pending buffer and moves the log to its end; monitor held. */
   private long takeReplicated(ByteBuffer batch, long first, long batchEpoch, int count) {
     PendingBatch p = pending;

@@ -190,6 +190,11 @@ final class ShardWal implements ShardLog {
   }
 
   @Override
+  public boolean roomForReplicated() {
+    return handoff.roomForReplicated();
+  }
+
+  @Override
   public long tryAppendReplicated(ByteBuffer batch) {
     return handoff.tryAppendReplicated(
         ReplicatedBatchCheck.check(batch, shard, config.maxBatchBytes()));

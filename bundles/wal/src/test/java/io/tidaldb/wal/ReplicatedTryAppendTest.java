@@ -5,6 +5,7 @@ import static io.tidaldb.wal.ReplicaTestSupport.resealed;
 import static io.tidaldb.wal.ShardLogTest.awaitLatch;
 import static io.tidaldb.wal.WalTestSupport.WAIT_NANOS;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
@@ -183,6 +184,26 @@ class ReplicatedTryAppendTest {
     assertEquals(shipped.subList(0, 3), batchesOf(follower, 0), "continuous, byte for byte");
     assertEquals(3, followerWal.metrics().replicatedTriggers());
     assertTrue(events.isEmpty(), "nothing more: " + events);
+  }
+
+  @Test
+  void shouldSayThereIsNoRoomWithoutLookingAtABatchAndWakeTheCallerOnceTheBufferIsSwappedOut()
+      throws Exception {
+    assertTrue(follower.roomForReplicated(), "an empty log has room");
+    CountDownLatch releaseFirst = holdFirstAndPendSecond(Append.TRYING);
+    CountDownLatch releaseSecond = hold(5);
+    assertFalse(follower.roomForReplicated(), "[5,10) is pending behind the held commit");
+
+    releaseFirst.countDown();
+
+    assertEquals("wake 5", next(), "[0,5) is durable");
+    assertEquals("wake 5", next(), "[5,10) swapped out: the room wake-up, as after BUSY");
+    assertEquals("commit 5", next());
+    assertTrue(follower.roomForReplicated(), "room while [5,10) is being committed");
+    assertEquals(15, tryAtOnce(batch(2)));
+    releaseSecond.countDown();
+    follower.awaitDurable(14, WAIT_NANOS);
+    assertEquals(shipped.subList(0, 3), batchesOf(follower, 0));
   }
 
   @ParameterizedTest

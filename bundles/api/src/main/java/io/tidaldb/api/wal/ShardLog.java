@@ -244,6 +244,23 @@ public interface ShardLog {
   }
 
   /**
+   * Returns whether {@link #tryAppendReplicated} has room for a batch now, without looking at one:
+   * false while an earlier replicated batch is still pending for the commit thread (the call would
+   * answer {@link #BUSY}), and then, as after {@code BUSY}, the durability listener runs once the
+   * pending buffer has been swapped out. A thread that holds a batch it was refused asks this
+   * first, so a retry before the log has room costs no check of the batch (its checksum over up to
+   * {@link #maxBatchBytes()} bytes). True does not promise the batch is taken: {@code
+   * tryAppendReplicated} still checks it and may refuse it or, if another thread appended
+   * meanwhile, answer {@code BUSY}.
+   *
+   * @return whether a replicated batch would find room now
+   * @since 1.4.0
+   */
+  default boolean roomForReplicated() {
+    return true;
+  }
+
+  /**
    * Waits until the record at {@code position} is durable.
    *
    * @param position a position returned by an append

@@ -154,6 +154,10 @@ public final class FollowerDb {
   private boolean append(RegionId from, long epoch, ByteBuffer batch) {
     long end;
     try {
+      if (!log.roomForReplicated()) {
+        increment(FollowerEvent.HELD); // asked again on the log's wake-up, unchecked till then
+        return false;
+      }
       end = log.tryAppendReplicated(batch);
     } catch (InvalidArgumentException e) {
       refuse(FollowerEvent.REFUSED, from, e.getMessage());
