@@ -9,15 +9,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.wal.WalConfig;
 import io.tidaldb.wal.WalEngine;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
-import java.util.stream.Stream;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 
@@ -32,7 +27,7 @@ class EpochSyncPropertiesTest {
 
   @Property(tries = 40)
   void shouldCutTheFollowerExactlyWhereItsLogPartsFromTheLeaders(@ForAll long seed) {
-    Path dir = tempDir();
+    Path dir = TestDirs.create("epoch-sync");
     Random r = new Random(seed);
     try (EpochSyncHarness h = new EpochSyncHarness(dir);
         WalEngine sourceWal =
@@ -77,25 +72,7 @@ class EpochSyncPropertiesTest {
       assertEquals(common, h.syncedAt, story + "; cuts " + h.cuts);
       assertEquals(batches(h.leader), batches(h.follower), story.toString());
     } finally {
-      delete(dir);
-    }
-  }
-
-  private static Path tempDir() {
-    try {
-      return Files.createTempDirectory("epoch-sync");
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  private static void delete(Path dir) {
-    try (Stream<Path> files = Files.walk(dir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      TestDirs.delete(dir);
     }
   }
 }
