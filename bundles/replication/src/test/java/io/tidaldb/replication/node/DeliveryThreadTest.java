@@ -22,10 +22,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -45,7 +42,7 @@ class DeliveryThreadTest {
 
   @Test
   void shouldNeverWaitForTheReplicationThreadAndCountWhatDoesNotFit() throws Exception {
-    GatedClock clock = new GatedClock();
+    OwnerGate owner = new OwnerGate();
     Capturing transport = new Capturing();
     try (WriteAheadLog wal =
             WalEngine.open(WalConfig.builder(dir.resolve("wal")).shardCount(1).build());
@@ -54,10 +51,9 @@ class DeliveryThreadTest {
                 ReplicationConfig.defaults(SELF, REGIONS, dir.resolve("epochs")),
                 wal,
                 transport,
-                clock)) {
+                owner.clock(System::nanoTime))) {
       node.attach((shard, position, fenceEpoch) -> wal.shard(shard).truncateFrom(position));
-      clock.close();
-      assertTrue(clock.held.await(10, TimeUnit.SECONDS), "the replication thread is held");
+      owner.hold(Duration.ofSeconds(10));
 
       int extra = 100;
       ByteBuffer heartbeat = heartbeat();
@@ -75,7 +71,7 @@ class DeliveryThreadTest {
           stuck.getMessage().contains("replication thread tidal-replication-" + SELF),
           "status names the thread that does not answer: " + stuck.getMessage());
 
-      clock.open();
+      owner.release();
       await()
           .atMost(Duration.ofSeconds(10))
           .until(() -> transport.heartbeatAcks.get() == FrameInbox.CAPACITY);
@@ -90,34 +86,6 @@ class DeliveryThreadTest {
         new FrameEncoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH)
             .heartbeat(out, 0, 0, PEER.value(), 1, 0, 0);
     return out.limit(length);
-  }
-
-  /** {@link System#nanoTime} that holds the replication thread while the gate is closed. */
-  private static final class GatedClock implements LongSupplier {
-    final CountDownLatch held = new CountDownLatch(1);
-    private volatile CountDownLatch gate = new CountDownLatch(0);
-
-    void close() {
-      gate = new CountDownLatch(1);
-    }
-
-    void open() {
-      gate.countDown();
-    }
-
-    @Override
-    public long getAsLong() {
-      CountDownLatch g = gate;
-      if (g.getCount() > 0 && Thread.currentThread().getName().startsWith("tidal-replication-")) {
-        held.countDown();
-        try {
-          g.await();
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-        }
-      }
-      return System.nanoTime();
-    }
   }
 
   /** A transport that keeps the node's frame handler and counts the HEARTBEAT_ACKs it sends. */

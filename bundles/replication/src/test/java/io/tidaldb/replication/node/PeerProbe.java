@@ -18,8 +18,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -50,8 +48,7 @@ final class PeerProbe implements AutoCloseable {
    */
   volatile boolean unreachableFromNodeTo1;
 
-  private volatile CountDownLatch gate = new CountDownLatch(0);
-  private volatile CountDownLatch held = new CountDownLatch(0);
+  private final OwnerGate owner = new OwnerGate();
   private final FrameEncoder encoder =
       new FrameEncoder(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH - FrameDescriptor.HEADER_LENGTH);
   private final ByteBuffer out =
@@ -108,7 +105,7 @@ final class PeerProbe implements AutoCloseable {
                 return unreachableTo1(transport.open(local, handler));
               }
             },
-            this::now);
+            owner.clock(clock::get));
     node.attach((shard, position, fenceEpoch) -> wal.shard(shard).truncateFrom(position));
   }
 
@@ -135,30 +132,12 @@ final class PeerProbe implements AutoCloseable {
 
   /** Holds the node's replication thread and returns once it is held. */
   void holdOwner() throws InterruptedException {
-    held = new CountDownLatch(1);
-    gate = new CountDownLatch(1);
-    if (!held.await(DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
-      throw new AssertionError("the replication thread was not held within " + DEADLINE);
-    }
+    owner.hold(DEADLINE);
   }
 
   /** Lets the node's replication thread run again. */
   void releaseOwner() {
-    gate.countDown();
-  }
-
-  /** The node's clock: the manual time, after waiting at the gate on the replication thread. */
-  private long now() {
-    CountDownLatch g = gate;
-    if (g.getCount() > 0 && Thread.currentThread().getName().startsWith("tidal-replication-")) {
-      held.countDown();
-      try {
-        g.await();
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    return clock.get();
+    owner.release();
   }
 
   /** Peer {@code from} sends the node a frame encoded by {@code encode}. */
