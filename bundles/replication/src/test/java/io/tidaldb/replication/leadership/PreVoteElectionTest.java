@@ -13,20 +13,21 @@ import org.junit.jupiter.api.Test;
 
 /**
  * PreVote (Raft thesis §9.6) on the simulated network: a link cut between a healthy leader and one
- * follower, in one or both directions, neither raises an epoch nor deposes the leader, and a real
- * failover is not slower than one extra round trip. Each test prints its figures and seeds; run one
- * seed with {@code -Dtidal.seed=N}.
+ * follower, in one or both directions, or a follower cut from everyone and then let back, neither
+ * raises an epoch nor deposes the leader, and a real failover is not slower than one extra round
+ * trip. Each test prints its figures and seeds; run one seed with {@code -Dtidal.seed=N}.
  */
 class PreVoteElectionTest {
   private static final int SEEDS = 50;
   private static final long TIMEOUT = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
   private static final long CUT = 8 * TIMEOUT; // 2 s: several election timeouts
 
-  /** Which directions of the leader's link to one follower are cut. */
+  /** Which links of one follower are cut: to the leader (one or both ways), or all of them. */
   private enum Cut {
     BOTH,
     LEADER_TO_FOLLOWER,
-    FOLLOWER_TO_LEADER
+    FOLLOWER_TO_LEADER,
+    FOLLOWER_ISOLATED
   }
 
   @Test
@@ -48,6 +49,7 @@ class PreVoteElectionTest {
           case BOTH -> cluster.cutBoth(leader.id, follower.id);
           case LEADER_TO_FOLLOWER -> cluster.cut(leader.id, follower.id);
           case FOLLOWER_TO_LEADER -> cluster.cut(follower.id, leader.id);
+          case FOLLOWER_ISOLATED -> cluster.isolated.add(follower.id);
         }
         long end = cluster.now + CUT;
         boolean lost = false;
@@ -59,6 +61,7 @@ class PreVoteElectionTest {
           lost |= !leader.sm.isLeader(cluster.now);
         }
         cluster.cutLinks.clear();
+        cluster.isolated.clear();
         cluster.runUntil(cluster::settled, 1_000 * MS, "settled after the heal");
         long highest = cluster.nodes.stream().mapToLong(Node::epoch).max().orElseThrow();
         epochsRaised += highest - epoch;
