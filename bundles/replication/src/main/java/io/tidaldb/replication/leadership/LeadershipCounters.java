@@ -7,6 +7,9 @@ public final class LeadershipCounters {
   private long leadershipsWon;
   private long leasesLost;
   private long pausesForgiven;
+  private long preVotesSent;
+  private long preVotesGranted;
+  private long preVotesRefused;
 
   /** Creates zeroed counters. */
   public LeadershipCounters() {}
@@ -29,6 +32,18 @@ public final class LeadershipCounters {
 
   void pauseForgiven() {
     pausesForgiven++;
+  }
+
+  void preVoteSent() {
+    preVotesSent++;
+  }
+
+  void preVoteAnswered(boolean granted) {
+    if (granted) {
+      preVotesGranted++;
+    } else {
+      preVotesRefused++;
+    }
   }
 
   /**
@@ -89,5 +104,33 @@ public final class LeadershipCounters {
    */
   public long pausesForgiven() {
     return pausesForgiven;
+  }
+
+  /**
+   * Returns how many pre-vote requests this region sent (one per other region and round).
+   *
+   * @return the count
+   */
+  public long preVotesSent() {
+    return preVotesSent;
+  }
+
+  /**
+   * Returns how many pre-vote requests this region granted.
+   *
+   * @return the count
+   */
+  public long preVotesGranted() {
+    return preVotesGranted;
+  }
+
+  /**
+   * Returns how many pre-vote requests this region refused (their causes are also counted in {@link
+   * #rejected}).
+   *
+   * @return the count
+   */
+  public long preVotesRefused() {
+    return preVotesRefused;
   }
 }

@@ -45,4 +45,25 @@ public interface LeadershipOutbox {
    * @param granted whether the vote is granted
    */
   void sendVote(RegionId to, long epoch, boolean granted);
+
+  /**
+   * Asks whether the receiver would vote for the sender in {@code proposedEpoch} (PreVote); the
+   * sender's epoch stays as it is and the receiver changes no state to answer.
+   *
+   * @param to the region asked
+   * @param proposedEpoch the epoch the sender would run for: its current epoch + 1
+   * @param lastEpoch the epoch of the sender's last durable record
+   * @param hwm the sender's durable HWM
+   */
+  void sendPreVoteRequest(RegionId to, long proposedEpoch, long lastEpoch, long hwm);
+
+  /**
+   * Answers a pre-vote request.
+   *
+   * @param to the region that asked
+   * @param epoch when granted the proposed epoch (which the receiver does not enter); when refused
+   *     the sender's current epoch (which a receiver behind it does enter)
+   * @param granted whether the pre-vote is granted
+   */
+  void sendPreVote(RegionId to, long epoch, boolean granted);
 }

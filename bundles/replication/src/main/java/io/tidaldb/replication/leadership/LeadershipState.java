@@ -4,10 +4,11 @@ package io.tidaldb.replication.leadership;
  * The state of a region's {@link ShardLeadership} for one shard.
  *
  * <pre>
- *             timeout (no heartbeat for T + jitter)
+ *             timeout (no heartbeat for T + jitter): a pre-vote round (epoch kept, nothing
+ *             saved); a majority of pre-votes: epoch + 1, vote for itself
  *   FOLLOWER ───────────────────────────────────────▶ CANDIDATE ──┐ election timeout:
- *      ▲  ▲                                              │   ▲     │ new candidacy, epoch + 1
- *      │  │ higher epoch / heartbeat of own epoch        │   └─────┘
+ *      ▲  ▲                                              │   ▲     │ pre-vote round, then with a
+ *      │  │ higher epoch / heartbeat of own epoch        │   └─────┘ majority epoch + 1
  *      │  └──────────────────────────────────────────────┤
  *      │                                                 │ majority of votes
  *      │ higher epoch, or lease lost (no majority for T) ▼
@@ -15,7 +16,10 @@ package io.tidaldb.replication.leadership;
  * </pre>
  */
 public enum LeadershipState {
-  /** Follows a leader of the current epoch, or waits to learn it (leader unknown). */
+  /**
+   * Follows a leader of the current epoch, or waits to learn it (leader unknown), possibly asking
+   * for pre-votes.
+   */
   FOLLOWER,
   /** Runs an election for the current epoch, having voted for itself. */
   CANDIDATE,

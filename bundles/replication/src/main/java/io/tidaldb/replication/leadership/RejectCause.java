@@ -12,10 +12,22 @@ public enum RejectCause {
   STALE_VOTE,
   /** A vote request refused because this region already voted for another in that epoch. */
   ALREADY_VOTED,
-  /** A vote request refused because the candidate's (lastEpoch, hwm) is behind this region's. */
+  /**
+   * A vote or pre-vote request refused because the candidate's (lastEpoch, hwm) is behind this
+   * region's.
+   */
   CANDIDATE_BEHIND,
   /** A heartbeat of the current epoch from another region while this region leads it. */
   CONFLICTING_LEADER,
   /** A message from a region that is not configured for this shard. */
-  UNKNOWN_REGION
+  UNKNOWN_REGION,
+  /**
+   * A pre-vote request proposing an epoch not above this region's; refused with the current one.
+   */
+  STALE_PRE_VOTE_REQUEST,
+  /**
+   * A pre-vote request refused because this region leads, or heard its leader within the election
+   * timeout (leader stickiness: a healthy leader is not deposed by a region that cannot hear it).
+   */
+  LEADER_ALIVE
 }

@@ -14,14 +14,21 @@ import org.slf4j.LoggerFactory;
  * LeadershipListener}.
  *
  * <p>Rules: a leader heartbeats every interval; a follower silent for the election timeout plus its
- * jitter, or a candidate whose election timed out, runs for {@code epoch + 1} and votes for itself;
- * a region grants one vote per epoch, only to a candidate whose {@code (lastEpoch, hwm)} is at
- * least its own (its durable position: the listener hears {@link LeadershipListener#onEpochRaised}
- * before the comparison, and the node fences its acknowledgements there, so nothing that becomes
- * durable later is acknowledged to an older leader); a majority elects; any message of a higher
- * epoch makes the region a follower of that epoch; a lower-epoch message is rejected, counted, and
- * (if a request) answered with the current epoch; a leader whose lease (a majority heard within the
- * timeout) runs out steps down.
+ * jitter, or a candidate whose election timed out, first runs a pre-vote round (PreVote, Raft
+ * thesis §9.6): it stays at its epoch and asks every region whether it would vote for it in {@code
+ * epoch + 1}; a region grants a pre-vote only if it neither leads nor heard its leader within the
+ * election timeout (leader stickiness) and the asker's {@code (lastEpoch, hwm)} is at least its
+ * own, and answering changes nothing (no epoch, no vote, nothing saved). Only with a majority of
+ * pre-votes (its own included) does the region run for {@code epoch + 1} and vote for itself; a
+ * round that gets no majority times out like an election. So a region that cannot win (cut from the
+ * leader but not from the others, or behind) raises no epoch and deposes nobody. A region grants
+ * one vote per epoch, only to a candidate whose {@code (lastEpoch, hwm)} is at least its own (its
+ * durable position: the listener hears {@link LeadershipListener#onEpochRaised} before the
+ * comparison, and the node fences its acknowledgements there, so nothing that becomes durable later
+ * is acknowledged to an older leader); a majority elects; any message of a higher epoch makes the
+ * region a follower of that epoch; a lower-epoch message is rejected, counted, and (if a request)
+ * answered with the current epoch; a leader whose lease (a majority heard within the timeout) runs
+ * out steps down.
  *
  * <p>Cold start: the first region of {@link LeadershipConfig#regions()} is the shard's preferred
  * leader (the node rotates that list per shard, so shards spread over regions). Until it has known
@@ -43,6 +50,7 @@ public final class ShardLeadership {
   private final FailureDetector detector;
   private final VoteCounter votes;
   private final LeaderLease lease;
+  private final PreVoteRound preVote;
   private final LeadershipCounters counters = new LeadershipCounters();
   private final int selfIndex;
   private final List<RegionId> others;
@@ -50,6 +58,7 @@ public final class ShardLeadership {
   private RegionId leader;
   private long nextHeartbeatNanos;
   private long candidacyStartNanos;
+  private long lastLeaderContactNanos;
   private long firstWorkNanos;
   private boolean started;
   private boolean leaderKnown;
@@ -90,13 +99,14 @@ public final class ShardLeadership {
             config.jitterSeed(),
             nowNanos);
     this.votes = new VoteCounter(regions, config.majority());
+    this.preVote = new PreVoteRound(regions, config.majority());
     this.lease =
         new LeaderLease(regions, selfIndex, config.majority(), config.electionTimeoutNanos());
   }
 
   /**
-   * Does what time demands: starts an election after a timeout, heartbeats as leader, steps down
-   * when the lease ran out.
+   * Does what time demands: starts a pre-vote round after a timeout, heartbeats as leader, steps
+   * down when the lease ran out.
    *
    * @param nowNanos the current time
    * @return the amount of work done, {@code 0} when there was nothing to do
@@ -109,7 +119,7 @@ public final class ShardLeadership {
     switch (state) {
       case FOLLOWER, CANDIDATE -> {
         if (eligible && detector.isExpired(nowNanos) && !heldForPreferred(nowNanos)) {
-          startElection(nowNanos);
+          startPreVote(nowNanos);
           return 1;
         }
         return 0;
@@ -147,6 +157,9 @@ public final class ShardLeadership {
       return;
     }
     this.eligible = eligible;
+    if (!eligible) {
+      preVote.cancel();
+    }
     if (!eligible && state != LeadershipState.FOLLOWER) {
       LOG.info("{} epoch {}: not eligible, stepping down", config.self(), epochState.epoch());
       state = LeadershipState.FOLLOWER;
@@ -181,7 +194,9 @@ public final class ShardLeadership {
       return;
     }
     state = LeadershipState.FOLLOWER;
+    preVote.cancel();
     detector.reset(nowNanos);
+    lastLeaderContactNanos = nowNanos;
     leaderKnown = true;
     if (!from.equals(leader)) {
       leader = from;
@@ -204,6 +219,7 @@ public final class ShardLeadership {
         && from.equals(leader)
         && nowNanos - detector.lastResetNanos() > 0) {
       detector.reset(nowNanos);
+      lastLeaderContactNanos = nowNanos;
     }
   }
 
@@ -331,6 +347,65 @@ public final class ShardLeadership {
   }
 
   /**
+   * Handles a pre-vote request and answers it, changing no state: the proposed epoch is not entered
+   * (it is only a question), nothing is saved, no vote is cast and the failure detector keeps its
+   * deadline. Granted only if this region neither leads nor heard its leader within the election
+   * timeout, and the asker's {@code (lastEpoch, hwm)} is at least its own; a request proposing an
+   * epoch not above this region's is refused with the current epoch, which the asker then enters.
+   *
+   * @param from the region asking
+   * @param proposedEpoch the epoch it would run for
+   * @param lastEpoch the epoch of its last durable record
+   * @param hwm its durable HWM
+   * @param nowNanos the current time
+   */
+  public void onPreVoteRequest(
+      RegionId from, long proposedEpoch, long lastEpoch, long hwm, long nowNanos) {
+    if (!known(from)) {
+      return;
+    }
+    RejectCause refusal =
+        PreVoteRound.refusal(
+            proposedEpoch <= epochState.epoch(),
+            state == LeadershipState.LEADER
+                || (leader != null
+                    && nowNanos - lastLeaderContactNanos < config.electionTimeoutNanos()),
+            lastEpoch,
+            hwm,
+            log);
+    counters.preVoteAnswered(refusal == null);
+    if (refusal != null) {
+      counters.reject(refusal);
+      outbox.sendPreVote(from, epochState.epoch(), false);
+      return;
+    }
+    outbox.sendPreVote(from, proposedEpoch, true);
+  }
+
+  /**
+   * Handles an answer to this region's pre-vote request. A grant carries the proposed epoch and is
+   * counted only in the round that proposed it (the epoch is not entered); a refusal carries the
+   * answering region's current epoch, entered if it is higher (as from any message).
+   *
+   * @param from the region that answered
+   * @param epoch the proposed epoch when granted, the answering region's epoch when refused
+   * @param granted whether the pre-vote was granted
+   * @param nowNanos the current time
+   */
+  public void onPreVote(RegionId from, long epoch, boolean granted, long nowNanos) {
+    if (!known(from)) {
+      return;
+    }
+    if (!granted) {
+      observeEpoch(epoch, nowNanos);
+      return;
+    }
+    if (epoch == epochState.epoch() + 1 && preVote.grant(epoch, config.indexOf(from))) {
+      startElection(nowNanos);
+    }
+  }
+
+  /**
    * Returns the state.
    *
    * @return the current state
@@ -393,7 +468,23 @@ public final class ShardLeadership {
         && nowNanos - firstWorkNanos < config.coldStartGraceNanos();
   }
 
+  private void startPreVote(long nowNanos) {
+    loseLeader();
+    long proposed = epochState.epoch() + 1;
+    detector.reset(nowNanos); // an unanswered round times out like an election
+    LOG.debug("{}: pre-vote for epoch {}", config.self(), proposed);
+    if (preVote.start(proposed, selfIndex)) {
+      startElection(nowNanos);
+      return;
+    }
+    for (RegionId region : others) {
+      counters.preVoteSent();
+      outbox.sendPreVoteRequest(region, proposed, log.lastEpoch(), log.hwm());
+    }
+  }
+
   private void startElection(long nowNanos) {
+    preVote.cancel();
     loseLeader();
     long newEpoch = epochState.epoch() + 1;
     epochState.advanceAndVote(newEpoch, config.self());
@@ -416,6 +507,7 @@ public final class ShardLeadership {
 
   private void becomeLeader(long nowNanos) {
     state = LeadershipState.LEADER;
+    preVote.cancel();
     leader = config.self();
     leaderKnown = true;
     lease.start(candidacyStartNanos);
@@ -439,6 +531,7 @@ public final class ShardLeadership {
       return false;
     }
     epochState.advanceTo(epoch);
+    preVote.cancel();
     listener.onEpochRaised(epoch); // before any vote reads the log (see the listener)
     LOG.debug("{}: epoch {} observed in state {}", config.self(), epoch, state);
     if (state == LeadershipState.LEADER) {

@@ -22,7 +22,8 @@ import io.tidaldb.replication.wire.FrameDescriptor;
  *       only move the wall: one frame at the ceiling and no later epoch is accepted.) A WAL batch
  *       may not be of an epoch above the one this region knows its leader by.
  *   <li>Body fields: positions and HWMs not negative; a last or found epoch not negative and not
- *       above the frame's own epoch.
+ *       above the frame's own epoch (for PRE_VOTE_REQUEST the proposed epoch, which the shard's
+ *       leadership answers without entering it).
  *   <li>Positions against the local log: a leader takes no ACK whose HWM is above its own durable
  *       position (a follower only holds what the leader made durable) and no RESEND_REQUEST beyond
  *       it.
@@ -80,6 +81,9 @@ final class FrameChecks {
       case FrameDescriptor.VOTE_REQUEST ->
           notNegative(from, f, "hwm", f.voteRequestHwm())
               && epochField(from, f, "last epoch", f.voteRequestLastEpoch());
+      case FrameDescriptor.PRE_VOTE_REQUEST ->
+          notNegative(from, f, "hwm", f.preVoteRequestHwm())
+              && epochField(from, f, "last epoch", f.preVoteRequestLastEpoch());
       case FrameDescriptor.EPOCH_END_REQUEST ->
           epochField(from, f, "last epoch", f.epochEndRequestLastEpoch());
       case FrameDescriptor.EPOCH_END ->

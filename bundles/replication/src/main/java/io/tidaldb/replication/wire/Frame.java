@@ -234,6 +234,35 @@ public final class Frame {
   }
 
   /**
+   * Returns a PRE_VOTE_REQUEST's last epoch.
+   *
+   * @return the epoch of the asking region's last durable record
+   */
+  public long preVoteRequestLastEpoch() {
+    return readLong(
+        FrameDescriptor.PRE_VOTE_REQUEST, FrameDescriptor.PRE_VOTE_REQUEST_LAST_EPOCH_OFFSET);
+  }
+
+  /**
+   * Returns a PRE_VOTE_REQUEST's HWM.
+   *
+   * @return the asking region's durable HWM
+   */
+  public long preVoteRequestHwm() {
+    return readLong(FrameDescriptor.PRE_VOTE_REQUEST, FrameDescriptor.PRE_VOTE_REQUEST_HWM_OFFSET);
+  }
+
+  /**
+   * Returns whether a PRE_VOTE is granted.
+   *
+   * @return {@code true} if granted
+   */
+  public boolean preVoteGranted() {
+    expect(FrameDescriptor.PRE_VOTE);
+    return buffer.get(offset + FrameDescriptor.PRE_VOTE_GRANTED_OFFSET) == 1;
+  }
+
+  /**
    * Returns an EPOCH_END_REQUEST's last epoch.
    *
    * @return the epoch of the follower's last durable batch

@@ -19,10 +19,11 @@ import java.util.zip.CRC32C;
  * Validates a received frame and returns a {@link Frame} view of it. Checks, in this order: the
  * length holds a header, magic, version, message type, shard, sender region, epoch, the body length
  * (fixed per type, {@code 1..max} for WAL_BATCH), that header and body are exactly the buffer's
- * remaining bytes, the CRC32C, a VOTE's granted byte, and the inner layout of FORWARD and
- * FORWARD_REPLY (durability and status bytes, each length against the body exactly, UTF-8 strings).
- * Any defect throws {@link InvalidArgumentException} naming the field and its value, such as {@code
- * invalid frame type: 99 (must be 1..11)}; no other exception escapes for any input bytes.
+ * remaining bytes, the CRC32C, a VOTE's or PRE_VOTE's granted byte, and the inner layout of FORWARD
+ * and FORWARD_REPLY (durability and status bytes, each length against the body exactly, UTF-8
+ * strings). Any defect throws {@link InvalidArgumentException} naming the field and its value, such
+ * as {@code invalid frame type: 99 (must be 1..14)}; no other exception escapes for any input
+ * bytes.
  *
  * <p>Allocates nothing except to check a FORWARD's or FORWARD_REPLY's strings: the returned view is
  * this decoder's one reused flyweight. The buffer's position and limit are not changed; its byte
@@ -121,10 +122,10 @@ public final class FrameDecoder {
           "frame crc32c", hex(stored), "must be " + hex(computed) + ", computed over the frame");
     }
     if (type == FrameDescriptor.VOTE) {
-      byte granted = buffer.get(offset + FrameDescriptor.VOTE_GRANTED_OFFSET);
-      if (granted != 0 && granted != 1) {
-        throw new InvalidArgumentException("frame vote granted", granted, "must be 0 or 1");
-      }
+      checkGranted("frame vote granted", buffer.get(offset + FrameDescriptor.VOTE_GRANTED_OFFSET));
+    } else if (type == FrameDescriptor.PRE_VOTE) {
+      checkGranted(
+          "frame pre-vote granted", buffer.get(offset + FrameDescriptor.PRE_VOTE_GRANTED_OFFSET));
     } else if (type == FrameDescriptor.FORWARD) {
       checkForward(buffer, offset, bodyLength);
     } else if (type == FrameDescriptor.FORWARD_REPLY) {
@@ -137,6 +138,12 @@ public final class FrameDecoder {
     }
     frame.wrap(buffer, offset);
     return frame;
+  }
+
+  private static void checkGranted(String field, byte granted) {
+    if (granted != 0 && granted != 1) {
+      throw new InvalidArgumentException(field, granted, "must be 0 or 1");
+    }
   }
 
   private static void checkForward(ByteBuffer b, int offset, int bodyLength) {

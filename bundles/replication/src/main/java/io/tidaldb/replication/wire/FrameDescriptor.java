@@ -51,6 +51,8 @@ import java.util.zip.CRC32C;
  *    11 FORWARD_REPLY 28..1052  32 request id   40 position   48 hlc   56 durability (byte)
  *                               57 status (byte)   58 message length m (short)   60 message
  *    12 LIMITS            16  32 accept batch bytes   40 write batch bytes
+ *    13 PRE_VOTE_REQUEST  16  32 last epoch   40 hwm
+ *    14 PRE_VOTE           1  32 granted (byte: 0/1)
  * </pre>
  *
  * <p>{@code epoch} is the sender's epoch for the message (the batch's epoch for WAL_BATCH); {@code
@@ -70,6 +72,13 @@ import java.util.zip.CRC32C;
  * header included, both at least 1: the largest batch it takes as a follower (its log, its frames
  * and its append queue) and the largest its log writes. A follower sends it to its leader until the
  * leader answers with its own; a region of an older build drops it as an unknown type.
+ *
+ * <p>PRE_VOTE_REQUEST asks whether the receiver would vote for the sender in the frame's {@code
+ * epoch}, which is a proposed epoch (the sender's current epoch + 1), not the sender's: unlike
+ * every other frame's epoch, a receiver never enters it. PRE_VOTE answers it: granted, with the
+ * proposed epoch echoed; refused, with the answering region's current epoch (PreVote, Raft thesis
+ * §9.6). A region of an older build drops both as unknown types, so a region of this build gets no
+ * pre-vote majority, and so does not run, until a majority of the shard's regions runs this build.
  */
 public final class FrameDescriptor {
   /** The magic number in a frame's first four bytes ("TDRF"). */
@@ -144,11 +153,17 @@ public final class FrameDescriptor {
   /** A region tells another the batch sizes its log of the shard takes and writes. */
   public static final short LIMITS = 12;
 
+  /** Type of a pre-vote request; its epoch is the proposed one, never entered by the receiver. */
+  public static final short PRE_VOTE_REQUEST = 13;
+
+  /** Type of the answer to a pre-vote request. */
+  public static final short PRE_VOTE = 14;
+
   /** The smallest message type. */
   public static final short MIN_TYPE = WAL_BATCH;
 
   /** The largest message type. */
-  public static final short MAX_TYPE = LIMITS;
+  public static final short MAX_TYPE = PRE_VOTE;
 
   /** Offset of ACK's durable hwm (long). */
   public static final int ACK_HWM_OFFSET = 32;
@@ -176,6 +191,15 @@ public final class FrameDescriptor {
 
   /** Offset of VOTE's granted byte (0 or 1). */
   public static final int VOTE_GRANTED_OFFSET = 32;
+
+  /** Offset of PRE_VOTE_REQUEST's last epoch (long, of the asker's last durable record). */
+  public static final int PRE_VOTE_REQUEST_LAST_EPOCH_OFFSET = 32;
+
+  /** Offset of PRE_VOTE_REQUEST's hwm (long, the asker's durable HWM). */
+  public static final int PRE_VOTE_REQUEST_HWM_OFFSET = 40;
+
+  /** Offset of PRE_VOTE's granted byte (0 or 1). */
+  public static final int PRE_VOTE_GRANTED_OFFSET = 32;
 
   /** Offset of EPOCH_END_REQUEST's last epoch (of the follower's last durable batch). */
   public static final int EPOCH_END_REQUEST_LAST_EPOCH_OFFSET = 32;
@@ -277,7 +301,10 @@ public final class FrameDescriptor {
   /** Reply status: any other failure, named in the message. */
   public static final byte STATUS_OTHER = 5;
 
-  /** The largest fixed body (HEARTBEAT, HEARTBEAT_ACK, VOTE_REQUEST, EPOCH_END, LIMITS). */
+  /**
+   * The largest fixed body (HEARTBEAT, HEARTBEAT_ACK, VOTE_REQUEST, EPOCH_END, LIMITS,
+   * PRE_VOTE_REQUEST).
+   */
   public static final int MAX_FIXED_BODY_LENGTH = 16;
 
   private static final String[] NAMES = {
@@ -293,10 +320,12 @@ public final class FrameDescriptor {
     "EPOCH_END",
     "FORWARD",
     "FORWARD_REPLY",
-    "LIMITS"
+    "LIMITS",
+    "PRE_VOTE_REQUEST",
+    "PRE_VOTE"
   };
 
-  private static final int[] BODY_LENGTHS = {0, -1, 8, 8, 16, 16, 16, 1, 8, 16, -1, -1, 16};
+  private static final int[] BODY_LENGTHS = {0, -1, 8, 8, 16, 16, 16, 1, 8, 16, -1, -1, 16, 16, 1};
 
   private static final int CHUNK = 256;
 

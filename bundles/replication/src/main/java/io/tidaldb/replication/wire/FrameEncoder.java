@@ -11,6 +11,8 @@ import static io.tidaldb.replication.wire.FrameDescriptor.HEADER_LENGTH;
 import static io.tidaldb.replication.wire.FrameDescriptor.HEARTBEAT;
 import static io.tidaldb.replication.wire.FrameDescriptor.HEARTBEAT_ACK;
 import static io.tidaldb.replication.wire.FrameDescriptor.LIMITS;
+import static io.tidaldb.replication.wire.FrameDescriptor.PRE_VOTE;
+import static io.tidaldb.replication.wire.FrameDescriptor.PRE_VOTE_REQUEST;
 import static io.tidaldb.replication.wire.FrameDescriptor.RESEND_REQUEST;
 import static io.tidaldb.replication.wire.FrameDescriptor.VOTE;
 import static io.tidaldb.replication.wire.FrameDescriptor.VOTE_REQUEST;
@@ -185,6 +187,47 @@ public final class FrameEncoder {
   public int vote(ByteBuffer dst, int offset, int shard, int sender, long epoch, boolean granted) {
     header(dst, offset, VOTE, shard, sender, epoch, 1);
     dst.put(offset + FrameDescriptor.VOTE_GRANTED_OFFSET, granted ? (byte) 1 : (byte) 0);
+    return finish(dst, offset, 1);
+  }
+
+  /**
+   * Writes a PRE_VOTE_REQUEST frame.
+   *
+   * @param dst the destination buffer (little-endian)
+   * @param offset where the frame starts
+   * @param shard the shard
+   * @param sender the asking region's id
+   * @param proposedEpoch the epoch it would run for (its current epoch + 1)
+   * @param lastEpoch the epoch of its last durable record
+   * @param hwm its durable HWM
+   * @return the frame's length
+   */
+  public int preVoteRequest(
+      ByteBuffer dst,
+      int offset,
+      int shard,
+      int sender,
+      long proposedEpoch,
+      long lastEpoch,
+      long hwm) {
+    return twoLongs(dst, offset, PRE_VOTE_REQUEST, shard, sender, proposedEpoch, lastEpoch, hwm);
+  }
+
+  /**
+   * Writes a PRE_VOTE frame.
+   *
+   * @param dst the destination buffer (little-endian)
+   * @param offset where the frame starts
+   * @param shard the shard
+   * @param sender the answering region's id
+   * @param epoch the proposed epoch when granted, the sender's current epoch when refused
+   * @param granted whether the pre-vote is granted
+   * @return the frame's length
+   */
+  public int preVote(
+      ByteBuffer dst, int offset, int shard, int sender, long epoch, boolean granted) {
+    header(dst, offset, PRE_VOTE, shard, sender, epoch, 1);
+    dst.put(offset + FrameDescriptor.PRE_VOTE_GRANTED_OFFSET, granted ? (byte) 1 : (byte) 0);
     return finish(dst, offset, 1);
   }
 

@@ -67,10 +67,20 @@ public final class LeadershipFrames implements LeadershipOutbox {
     send(to, encoder.vote(out, 0, shard, self, epoch, granted));
   }
 
+  @Override
+  public void sendPreVoteRequest(RegionId to, long proposedEpoch, long lastEpoch, long hwm) {
+    send(to, encoder.preVoteRequest(out, 0, shard, self, proposedEpoch, lastEpoch, hwm));
+  }
+
+  @Override
+  public void sendPreVote(RegionId to, long epoch, boolean granted) {
+    send(to, encoder.preVote(out, 0, shard, self, epoch, granted));
+  }
+
   /**
    * Hands a decoded frame to {@code target} if it is a leadership message (HEARTBEAT,
-   * HEARTBEAT_ACK, VOTE_REQUEST or VOTE). The frame was decoded once, where it was received;
-   * nothing is decoded again here.
+   * HEARTBEAT_ACK, VOTE_REQUEST, VOTE, PRE_VOTE_REQUEST or PRE_VOTE). The frame was decoded once,
+   * where it was received; nothing is decoded again here.
    *
    * @param from the sending region as the transport reported it
    * @param f the decoded frame
@@ -102,6 +112,11 @@ public final class LeadershipFrames implements LeadershipOutbox {
           target.onVoteRequest(
               from, f.epoch(), f.voteRequestLastEpoch(), f.voteRequestHwm(), nowNanos);
       case FrameDescriptor.VOTE -> target.onVote(from, f.epoch(), f.voteGranted(), nowNanos);
+      case FrameDescriptor.PRE_VOTE_REQUEST ->
+          target.onPreVoteRequest(
+              from, f.epoch(), f.preVoteRequestLastEpoch(), f.preVoteRequestHwm(), nowNanos);
+      case FrameDescriptor.PRE_VOTE ->
+          target.onPreVote(from, f.epoch(), f.preVoteGranted(), nowNanos);
       default -> {
         return false;
       }

@@ -8,9 +8,10 @@ import io.tidaldb.replication.leadership.SimCluster.Node;
 import org.junit.jupiter.api.Test;
 
 /**
- * Random message loss, duplication and reordering, crashes and partitions over many seeds. The
- * harness fails at once if two regions lead one epoch or an epoch goes back; after the faults stop
- * exactly one leader must remain. Run one seed with {@code -Dtidal.seed=N}.
+ * Random message loss, duplication and reordering, crashes, partitions and link cuts (one or both
+ * directions of one link) over many seeds. The harness fails at once if two regions lead one epoch
+ * or an epoch goes back; after the faults stop exactly one leader must remain. Run one seed with
+ * {@code -Dtidal.seed=N}.
  */
 class ChaosElectionTest {
   private static final int SEEDS = 200;
@@ -44,11 +45,23 @@ class ChaosElectionTest {
         if (cluster.random.nextBoolean()) {
           cluster.isolated.add(cluster.node(cluster.random.nextInt(3)).id);
         }
+        cluster.cutLinks.clear();
+        if (cluster.random.nextInt(3) == 0) {
+          Node a = cluster.node(cluster.random.nextInt(3));
+          Node b =
+              cluster.nodes.get((cluster.nodes.indexOf(a) + 1 + cluster.random.nextInt(2)) % 3);
+          if (cluster.random.nextBoolean()) {
+            cluster.cut(a.id, b.id);
+          } else {
+            cluster.cutBoth(a.id, b.id);
+          }
+        }
         cluster.runFor(50 * MS + cluster.random.nextLong(400 * MS));
       }
       cluster.lossRate = 0;
       cluster.duplicateRate = 0;
       cluster.isolated.clear();
+      cluster.cutLinks.clear();
       cluster.nodes.forEach(n -> n.up = true);
       cluster.runUntil(cluster::settled, 5_000 * MS, "settled after the faults");
       assertEquals(1, cluster.leaders().size(), "seed " + seed);

@@ -24,6 +24,7 @@ class ShardLeadershipTest {
   private final MutableLog log = new MutableLog();
   private final List<String> sent = new ArrayList<>();
   private final List<String> events = new ArrayList<>();
+  private final List<Long> raised = new ArrayList<>();
 
   private final LeadershipOutbox outbox =
       new LeadershipOutbox() {
@@ -46,6 +47,16 @@ class ShardLeadershipTest {
         public void sendVote(RegionId to, long epoch, boolean granted) {
           sent.add("vote " + to + " " + epoch + " " + granted);
         }
+
+        @Override
+        public void sendPreVoteRequest(RegionId to, long proposedEpoch, long lastEpoch, long hwm) {
+          sent.add("pre-vote request " + to + " " + proposedEpoch);
+        }
+
+        @Override
+        public void sendPreVote(RegionId to, long epoch, boolean granted) {
+          sent.add("pre-vote " + to + " " + epoch + " " + granted);
+        }
       };
 
   private final LeadershipListener listener =
@@ -64,6 +75,11 @@ class ShardLeadershipTest {
         public void onLeaderLost() {
           events.add("lost");
         }
+
+        @Override
+        public void onEpochRaised(long epoch) {
+          raised.add(epoch);
+        }
       };
 
   private ShardLeadership machine(RegionId self) {
@@ -71,10 +87,11 @@ class ShardLeadershipTest {
         LeadershipConfig.withDefaults(List.of(A, B, C), self, 42), log, store, outbox, listener, 0);
   }
 
-  /** Returns A after it ran at {@code t} and won epoch 1 with B's vote 1 ms later. */
+  /** Returns A after it ran at {@code t} and won epoch 1 with B's pre-vote and vote. */
   private ShardLeadership leaderOfEpochOne(long t) {
     ShardLeadership a = machine(A);
     a.doWork(t);
+    a.onPreVote(B, 1, true, t);
     a.onVote(B, 1, true, t + MS);
     assertEquals(LeadershipState.LEADER, a.state());
     return a;
@@ -157,6 +174,13 @@ class ShardLeadershipTest {
     ShardLeadership a = machine(A);
     long t = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS * 2;
     a.doWork(t);
+    assertEquals(LeadershipState.FOLLOWER, a.state(), "a pre-vote round first");
+    assertEquals(0, a.epoch());
+    assertEquals(List.of(), store.saves, "nothing saved for a pre-vote round");
+    assertEquals(List.of("pre-vote request region-2 1", "pre-vote request region-3 1"), sent);
+    sent.clear();
+    a.onPreVote(C, 1, true, t + MS);
+    a.onPreVote(C, 1, true, t + MS); // a duplicate: nothing more
     assertEquals(LeadershipState.CANDIDATE, a.state());
     assertEquals(new EpochStore.PersistedEpoch(1, Optional.of(A)), store.saved);
     assertEquals(List.of("request region-2 1", "request region-3 1"), sent);
@@ -196,6 +220,8 @@ class ShardLeadershipTest {
     }
     assertEquals(LeadershipState.FOLLOWER, a.state(), "batches from B kept A from running");
     a.doWork(4 * timeout + 2 * timeout);
+    assertEquals(Optional.empty(), a.leader(), "silence: B is lost");
+    a.onPreVote(C, 2, true, 4 * timeout + 2 * timeout);
     assertEquals(LeadershipState.CANDIDATE, a.state(), "silence: A runs for leader");
   }
 
@@ -214,6 +240,7 @@ class ShardLeadershipTest {
     a.doWork(resumed + timeout);
     assertEquals(LeadershipState.FOLLOWER, a.state());
     a.doWork(resumed + MS + 2 * timeout);
+    a.onPreVote(C, 2, true, resumed + MS + 2 * timeout);
     assertEquals(LeadershipState.CANDIDATE, a.state(), "real silence after the pause: A runs");
     assertEquals(2, a.epoch());
   }
@@ -242,6 +269,7 @@ class ShardLeadershipTest {
     long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
     long t = timeout * 2;
     a.doWork(t);
+    a.onPreVote(C, 1, true, t);
     long resumed = t + 2 * timeout; // paused while its vote requests were out
     a.onLocalPause(resumed);
     a.onVote(B, 1, true, resumed + MS);
@@ -274,10 +302,12 @@ class ShardLeadershipTest {
     assertEquals(LeadershipState.FOLLOWER, a.state());
     assertEquals(List.of("lost"), events);
     long elections = a.counters().electionsStarted();
+    long preVotes = a.counters().preVotesSent();
     for (long now = t + 3 * MS; now < t + 20 * timeout; now += timeout / 4) {
       a.doWork(now);
     }
     assertEquals(elections, a.counters().electionsStarted(), "never ran again");
+    assertEquals(preVotes, a.counters().preVotesSent(), "not even asked for pre-votes");
     assertEquals(LeadershipState.FOLLOWER, a.state());
     sent.clear();
     a.onVoteRequest(B, 2, 1, 0, t + 21 * timeout);
@@ -285,7 +315,83 @@ class ShardLeadershipTest {
 
     a.setEligible(true, t + 22 * timeout);
     a.doWork(t + 30 * timeout);
+    a.onPreVote(B, 3, true, t + 30 * timeout);
     assertEquals(elections + 1, a.counters().electionsStarted(), "eligible again: it runs");
+  }
+
+  @Test
+  void shouldAnswerPreVotesWithoutChangingAnyState() {
+    long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
+    ShardLeadership a = machine(A);
+    a.onHeartbeat(B, 1, 0, 0, MS); // A follows B in epoch 1
+    log.lastEpoch = 1;
+    log.hwm = 10;
+    List<EpochStore.PersistedEpoch> saves = List.copyOf(store.saves);
+    List<Long> raisedBefore = List.copyOf(raised);
+    sent.clear();
+    events.clear();
+
+    a.onPreVoteRequest(C, 2, 1, 10, timeout); // B was heard within the timeout: sticky
+    a.onPreVoteRequest(C, 2, 1, 10, MS + timeout); // B silent for a timeout: granted
+    a.onPreVoteRequest(C, 1, 1, 10, MS + timeout); // proposes the current epoch: stale
+    a.onPreVoteRequest(C, 2, 1, 9, MS + timeout); // behind A's log
+    a.onPreVoteRequest(C, 2, 0, 99, MS + timeout); // behind A's log by last epoch
+
+    assertEquals(
+        List.of(
+            "pre-vote region-3 1 false",
+            "pre-vote region-3 2 true",
+            "pre-vote region-3 1 false",
+            "pre-vote region-3 1 false",
+            "pre-vote region-3 1 false"),
+        sent);
+    assertEquals(1, a.counters().rejected(RejectCause.LEADER_ALIVE));
+    assertEquals(1, a.counters().rejected(RejectCause.STALE_PRE_VOTE_REQUEST));
+    assertEquals(2, a.counters().rejected(RejectCause.CANDIDATE_BEHIND));
+    assertEquals(1, a.counters().preVotesGranted());
+    assertEquals(4, a.counters().preVotesRefused());
+    assertEquals(1, a.epoch(), "a proposed epoch is never entered");
+    assertEquals(saves, store.saves, "nothing saved");
+    assertEquals(raisedBefore, raised, "no epoch raised (no fence of the node's follower)");
+    assertEquals(List.of(), events);
+    assertEquals(Optional.of(B), a.leader());
+    sent.clear();
+    a.onVoteRequest(B, 2, 1, 10, MS + timeout);
+    assertEquals(List.of("vote region-2 2 true"), sent, "no vote was cast by a pre-vote");
+  }
+
+  @Test
+  void shouldGrantNoPreVoteWhileLeading() {
+    long t = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS * 2;
+    ShardLeadership a = leaderOfEpochOne(t);
+    sent.clear();
+    a.onPreVoteRequest(B, 2, 1, 100, t + 10 * LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS);
+    assertEquals(List.of("pre-vote region-2 1 false"), sent);
+    assertEquals(1, a.counters().rejected(RejectCause.LEADER_ALIVE));
+    assertEquals(LeadershipState.LEADER, a.state());
+    assertEquals(1, a.epoch());
+  }
+
+  @Test
+  void shouldRunOnlyOnAMajorityOfPreVotesOfItsRoundAndEnterAHigherEpochARefusalCarries() {
+    long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
+    ShardLeadership a = machine(A);
+    a.doWork(2 * timeout);
+    assertEquals(2, a.counters().preVotesSent());
+    a.onPreVote(B, 0, false, 2 * timeout + MS); // refused in B's epoch 0
+    a.onPreVote(C, 5, true, 2 * timeout + MS); // a grant of another round's epoch
+    assertEquals(0, a.counters().electionsStarted());
+    assertEquals(0, a.epoch());
+    assertEquals(List.of(), raised);
+
+    a.doWork(4 * timeout); // the round timed out: a new one
+    assertEquals(4, a.counters().preVotesSent());
+    a.onPreVote(C, 3, false, 4 * timeout + MS); // C is in epoch 3: A enters it, as a follower
+    assertEquals(3, a.epoch());
+    assertEquals(List.of(3L), raised);
+    a.onPreVote(B, 1, true, 4 * timeout + MS); // a late grant of the round before: ignored
+    assertEquals(LeadershipState.FOLLOWER, a.state());
+    assertEquals(0, a.counters().electionsStarted());
   }
 
   @Test

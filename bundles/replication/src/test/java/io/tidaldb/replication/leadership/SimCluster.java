@@ -18,8 +18,9 @@ import java.util.function.BooleanSupplier;
 /**
  * A deterministic in-memory network of {@link ShardLeadership} state machines on a manual clock: no
  * threads, no sleeps. Messages get a seeded delay (reordering), may be lost or duplicated, and are
- * dropped across a partition or to and from a stopped region. After every tick it checks the safety
- * properties: at most one leader per epoch, epochs only grow.
+ * dropped across a partition, over a cut link (one direction, see {@link #cut}), or to and from a
+ * stopped region. After every tick it checks the safety properties: at most one leader per epoch,
+ * epochs only grow.
  */
 final class SimCluster {
   static final long MS = 1_000_000L;
@@ -29,6 +30,10 @@ final class SimCluster {
   final List<Node> nodes = new ArrayList<>();
   final Map<Long, RegionId> leaderOfEpoch = new HashMap<>();
   final Set<RegionId> isolated = new HashSet<>();
+
+  /** Cut links, one direction each: {@code from -> to} as a two-element list. */
+  final Set<List<RegionId>> cutLinks = new HashSet<>();
+
   double lossRate;
   double duplicateRate;
   long minDelayNanos = MS;
@@ -116,6 +121,16 @@ final class SimCluster {
     public void sendVote(RegionId to, long epoch, boolean granted) {
       send(from, to, (sm, t) -> sm.onVote(from, epoch, granted, t));
     }
+
+    @Override
+    public void sendPreVoteRequest(RegionId to, long proposedEpoch, long lastEpoch, long hwm) {
+      send(from, to, (sm, t) -> sm.onPreVoteRequest(from, proposedEpoch, lastEpoch, hwm, t));
+    }
+
+    @Override
+    public void sendPreVote(RegionId to, long epoch, boolean granted) {
+      send(from, to, (sm, t) -> sm.onPreVote(from, epoch, granted, t));
+    }
   }
 
   SimCluster(long seed, int regions) {
@@ -158,7 +173,21 @@ final class SimCluster {
   }
 
   boolean connected(RegionId a, RegionId b) {
-    return node(a).up && node(b).up && isolated.contains(a) == isolated.contains(b);
+    return node(a).up
+        && node(b).up
+        && isolated.contains(a) == isolated.contains(b)
+        && !cutLinks.contains(List.of(a, b));
+  }
+
+  /** Cuts the link from {@code from} to {@code to} in that direction only (messages dropped). */
+  void cut(RegionId from, RegionId to) {
+    cutLinks.add(List.of(from, to));
+  }
+
+  /** Cuts the link between two regions in both directions. */
+  void cutBoth(RegionId a, RegionId b) {
+    cut(a, b);
+    cut(b, a);
   }
 
   void tick() {

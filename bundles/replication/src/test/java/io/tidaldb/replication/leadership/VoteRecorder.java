@@ -5,7 +5,8 @@ import java.util.List;
 
 /**
  * A {@link LeadershipOutbox} for tests of a single state machine: it records every vote sent as
- * {@code "vote <to> <epoch> <granted>"} and drops every other message.
+ * {@code "vote <to> <epoch> <granted>"} and every pre-vote as {@code "pre-vote <to> <epoch>
+ * <granted>"}, and drops every other message.
  */
 final class VoteRecorder implements LeadershipOutbox {
   private final List<String> votes;
@@ -26,5 +27,13 @@ final class VoteRecorder implements LeadershipOutbox {
   @Override
   public void sendVote(RegionId to, long epoch, boolean granted) {
     votes.add("vote " + to + " " + epoch + " " + granted);
+  }
+
+  @Override
+  public void sendPreVoteRequest(RegionId to, long proposedEpoch, long lastEpoch, long hwm) {}
+
+  @Override
+  public void sendPreVote(RegionId to, long epoch, boolean granted) {
+    votes.add("pre-vote " + to + " " + epoch + " " + granted);
   }
 }

@@ -52,7 +52,31 @@ class FrameMeaningTest {
     probe.send(1, (e, b, s) -> e.voteRequest(b, 0, 0, s, Long.MAX_VALUE, 0, 0));
     awaitRefused(NodeDrop.EPOCH_TOO_FAR_AHEAD, 1, () -> epoch() != 0, "the epoch jumped");
     // The shard still elects: region 0 runs for epoch 1 and wins with region 1's vote.
+    winEpochOne();
+  }
+
+  @Test
+  void shouldAnswerAPreVoteWithoutEnteringItsProposedEpoch() {
+    // Region 1 asks whether region 0 would vote for it in epoch 5; region 0 knows no leader and
+    // its log is not ahead, so it grants, echoing the proposed epoch, and stays in epoch 0.
+    probe.send(1, (e, b, s) -> e.preVoteRequest(b, 0, 0, s, 5, 0, 0));
+    PeerProbe.Received answer = probe.awaitReceived(FrameDescriptor.PRE_VOTE);
+    assertEquals(5, answer.epoch(), "granted: the proposed epoch echoed");
+    assertEquals(0, epoch(), "the proposed epoch was not entered");
+    // A last epoch above the proposed one is refused like a vote request's.
+    probe.send(1, (e, b, s) -> e.preVoteRequest(b, 0, 0, s, 2, 3, 0));
+    awaitRefused(NodeDrop.FIELD_OUT_OF_RANGE, 1, () -> epoch() != 0, "took the pre-vote request");
+    // The shard still elects in epoch 1, the next after the one it is in.
+    winEpochOne();
+  }
+
+  /** Lets region 0 time out and win epoch 1 with region 1's pre-vote and vote. */
+  private void winEpochOne() {
     probe.clock.addAndGet(PeerProbe.ELECTION.multipliedBy(2).toNanos());
+    PeerProbe.Received ask = probe.awaitReceived(FrameDescriptor.PRE_VOTE_REQUEST);
+    assertEquals(1, ask.epoch(), "proposes the next epoch");
+    assertEquals(0, epoch(), "a pre-vote round raises no epoch");
+    probe.send(1, (e, b, s) -> e.preVote(b, 0, 0, s, 1, true));
     PeerProbe.Received request = probe.awaitReceived(FrameDescriptor.VOTE_REQUEST);
     assertEquals(1, request.epoch());
     probe.send(1, (e, b, s) -> e.vote(b, 0, 0, s, 1, true));
@@ -109,10 +133,7 @@ class FrameMeaningTest {
 
   @Test
   void shouldRefuseAnAckAboveTheLeadersLogAndAResendBeyondIt() {
-    probe.clock.addAndGet(PeerProbe.ELECTION.multipliedBy(2).toNanos());
-    probe.awaitReceived(FrameDescriptor.VOTE_REQUEST);
-    probe.send(1, (e, b, s) -> e.vote(b, 0, 0, s, 1, true));
-    await().atMost(DEADLINE).until(() -> leads());
+    winEpochOne();
     long last = appendLocal(wal.shard(0), 10) - 1;
     CompletableFuture<Void> quorum = probe.node.whenStored(0, last, Durability.QUORUM);
     probe.send(1, (e, b, s) -> e.ack(b, 0, 0, s, 1, 0)); // region 1 synced at 0: shipping starts

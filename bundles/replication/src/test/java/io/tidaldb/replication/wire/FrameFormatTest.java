@@ -124,6 +124,17 @@ class FrameFormatTest {
           + "3804000000000000" // accepts 1,080 bytes
           + "3800400000000000"; // writes 4,194,360 bytes
 
+  static final String PRE_VOTE_REQUEST_HEX =
+      HEADER_PREFIX
+          + "0d00"
+          + SHARD_SENDER_EPOCH // the proposed epoch
+          + "10000000"
+          + "c7cb9fb5"
+          + "0600000000000000" // last epoch 6
+          + "6400000000000000"; // hwm 100
+  static final String PRE_VOTE_HEX =
+      HEADER_PREFIX + "0e00" + SHARD_SENDER_EPOCH + "01000000" + "231f54d4" + "01";
+
   /** Every fixture, indexed by message type (index 0 unused). */
   static final List<String> FIXTURES =
       List.of(
@@ -139,7 +150,9 @@ class FrameFormatTest {
           EPOCH_END_HEX,
           FORWARD_HEX,
           FORWARD_REPLY_HEX,
-          LIMITS_HEX);
+          LIMITS_HEX,
+          PRE_VOTE_REQUEST_HEX,
+          PRE_VOTE_HEX);
 
   private final FrameEncoder encoder = new FrameEncoder(1 << 16);
   private final FrameDecoder decoder = new FrameDecoder(1 << 16);
@@ -159,6 +172,9 @@ class FrameFormatTest {
     assertPinned(EPOCH_END_REQUEST_HEX, encoder.epochEndRequest(out, 0, SHARD, SENDER, EPOCH, 6));
     assertPinned(EPOCH_END_HEX, encoder.epochEnd(out, 0, SHARD, SENDER, EPOCH, 6, 100));
     assertPinned(LIMITS_HEX, encoder.limits(out, 0, SHARD, SENDER, EPOCH, 1080, 4_194_360));
+    assertPinned(
+        PRE_VOTE_REQUEST_HEX, encoder.preVoteRequest(out, 0, SHARD, SENDER, EPOCH, 6, 100));
+    assertPinned(PRE_VOTE_HEX, encoder.preVote(out, 0, SHARD, SENDER, EPOCH, true));
     assertPinned(
         FORWARD_HEX,
         encoder.forward(
@@ -230,6 +246,9 @@ class FrameFormatTest {
     assertEquals(100, fixture(9).getLong(FrameDescriptor.EPOCH_END_POSITION_OFFSET));
     assertEquals(1080, fixture(12).getLong(FrameDescriptor.LIMITS_ACCEPT_OFFSET));
     assertEquals(4_194_360, fixture(12).getLong(FrameDescriptor.LIMITS_WRITE_OFFSET));
+    assertEquals(6, fixture(13).getLong(FrameDescriptor.PRE_VOTE_REQUEST_LAST_EPOCH_OFFSET));
+    assertEquals(100, fixture(13).getLong(FrameDescriptor.PRE_VOTE_REQUEST_HWM_OFFSET));
+    assertEquals(1, fixture(14).get(FrameDescriptor.PRE_VOTE_GRANTED_OFFSET));
     ByteBuffer f = fixture(10);
     assertEquals(42, f.getLong(FrameDescriptor.FORWARD_REQUEST_ID_OFFSET));
     assertEquals(9, f.getLong(FrameDescriptor.FORWARD_ENTITY_OFFSET));
@@ -285,6 +304,10 @@ class FrameFormatTest {
     assertEquals(100, decoder.decode(fixture(9)).epochEndPosition());
     assertEquals(1080, decoder.decode(fixture(12)).limitsAcceptBatchBytes());
     assertEquals(4_194_360, decoder.decode(fixture(12)).limitsWriteBatchBytes());
+    assertEquals(6, decoder.decode(fixture(13)).preVoteRequestLastEpoch());
+    assertEquals(100, decoder.decode(fixture(13)).preVoteRequestHwm());
+    assertEquals(true, decoder.decode(fixture(14)).preVoteGranted());
+    assertThrows(IllegalStateException.class, decoder.decode(fixture(14))::voteGranted);
     Frame fwd = decoder.decode(fixture(10));
     assertEquals(42, fwd.forwardRequestId());
     assertEquals(9, fwd.forwardEntity());
@@ -385,7 +408,12 @@ class FrameFormatTest {
             "12 LIMITS 16 "
                 + FrameDescriptor.LIMITS_ACCEPT_OFFSET
                 + " "
-                + FrameDescriptor.LIMITS_WRITE_OFFSET);
+                + FrameDescriptor.LIMITS_WRITE_OFFSET,
+            "13 PRE_VOTE_REQUEST 16 "
+                + FrameDescriptor.PRE_VOTE_REQUEST_LAST_EPOCH_OFFSET
+                + " "
+                + FrameDescriptor.PRE_VOTE_REQUEST_HWM_OFFSET,
+            "14 PRE_VOTE 1 " + FrameDescriptor.PRE_VOTE_GRANTED_OFFSET);
     for (int type = FrameDescriptor.MIN_TYPE; type <= FrameDescriptor.MAX_TYPE; type++) {
       assertEquals(
           type, FrameDescriptor.class.getField(FrameDescriptor.typeName(type)).getShort(null));

@@ -84,6 +84,24 @@ class FrameRoundTripPropertiesTest {
   }
 
   @Property
+  void preVotesShouldRoundTrip(
+      @ForAll @IntRange(min = 0) int shard,
+      @ForAll @IntRange(min = 0, max = 65535) int sender,
+      @ForAll @LongRange(min = 0) long epoch,
+      @ForAll long lastEpoch,
+      @ForAll long hwm,
+      @ForAll boolean granted) {
+    ByteBuffer out = buffer(64);
+    int length = encoder.preVoteRequest(out, 0, shard, sender, epoch, lastEpoch, hwm);
+    Frame f = decode(out, 0, length, FrameDescriptor.PRE_VOTE_REQUEST, shard, sender, epoch);
+    assertEquals(lastEpoch, f.preVoteRequestLastEpoch());
+    assertEquals(hwm, f.preVoteRequestHwm());
+    length = encoder.preVote(out, 0, shard, sender, epoch, granted);
+    f = decode(out, 0, length, FrameDescriptor.PRE_VOTE, shard, sender, epoch);
+    assertEquals(granted, f.preVoteGranted());
+  }
+
+  @Property
   void forwardShouldRoundTrip(
       @ForAll @IntRange(min = 0) int shard,
       @ForAll @IntRange(min = 0, max = 65535) int sender,

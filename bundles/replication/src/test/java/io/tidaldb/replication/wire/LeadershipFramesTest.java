@@ -66,7 +66,26 @@ class LeadershipFramesTest {
 
   @Test
   void shouldCarryAVoteRoundTripToTheRightHandlers() throws InterruptedException {
-    assertEquals(1, a.doWork(SECOND)); // A's election timeout expired: it runs for epoch 1
+    assertEquals(1, a.doWork(SECOND)); // A's election timeout expired: it asks for pre-votes
+    Received ask = take(toB);
+    Frame p = peek.decode(ask.buffer());
+    assertEquals(FrameDescriptor.PRE_VOTE_REQUEST, p.type());
+    assertEquals(
+        List.of(1, SHARD, 1L, 3L, 40L),
+        List.of(
+            p.sender(), p.shard(), p.epoch(), p.preVoteRequestLastEpoch(), p.preVoteRequestHwm()));
+    assertEquals(0, a.epoch(), "a pre-vote round raises no epoch");
+
+    assertTrue(framesB.dispatch(ask.from(), decoded(ask.buffer()), b, SECOND));
+    assertEquals(0, b.epoch(), "B answered through onPreVoteRequest without entering epoch 1");
+    Received preVote = take(toA);
+    Frame g = peek.decode(preVote.buffer());
+    assertEquals(FrameDescriptor.PRE_VOTE, g.type());
+    assertEquals(1, g.epoch(), "a grant echoes the proposed epoch");
+    assertTrue(g.preVoteGranted(), "B grants: no leader known, A's log is ahead");
+
+    assertTrue(framesA.dispatch(preVote.from(), decoded(preVote.buffer()), a, SECOND));
+    assertEquals(1, a.epoch(), "a majority of pre-votes: A runs for epoch 1");
     Received request = take(toB);
     Frame f = peek.decode(request.buffer());
     assertEquals(FrameDescriptor.VOTE_REQUEST, f.type());
@@ -112,9 +131,9 @@ class LeadershipFramesTest {
     a.doWork(later);
     assertTrue(a.isLeader(later));
     assertEquals(SendStatus.values().length, 4);
-    // vote request, heartbeat on election, heartbeat due at later
-    assertEquals(3, framesA.sendResults(SendStatus.SENT));
-    assertEquals(2, framesB.sendResults(SendStatus.SENT)); // vote, heartbeat ack
+    // pre-vote request, vote request, heartbeat on election, heartbeat due at later
+    assertEquals(4, framesA.sendResults(SendStatus.SENT));
+    assertEquals(3, framesB.sendResults(SendStatus.SENT)); // pre-vote, vote, heartbeat ack
   }
 
   @Test
@@ -155,6 +174,10 @@ class LeadershipFramesTest {
 
   private void electA() throws InterruptedException {
     a.doWork(SECOND);
+    Received ask = take(toB);
+    framesB.dispatch(ask.from(), decoded(ask.buffer()), b, SECOND);
+    Received preVote = take(toA);
+    framesA.dispatch(preVote.from(), decoded(preVote.buffer()), a, SECOND);
     Received request = take(toB);
     framesB.dispatch(request.from(), decoded(request.buffer()), b, SECOND);
     Received vote = take(toA);

@@ -38,11 +38,11 @@ class MalformedFrameTest {
       refused(
           type,
           b -> b.putShort(FrameDescriptor.TYPE_OFFSET, (short) 99),
-          "invalid frame type: 99 (must be 1..12)");
+          "invalid frame type: 99 (must be 1..14)");
       refused(
           type,
           b -> b.putShort(FrameDescriptor.TYPE_OFFSET, (short) 0),
-          "invalid frame type: 0 (must be 1..12)");
+          "invalid frame type: 0 (must be 1..14)");
       refused(
           type,
           b -> b.putInt(FrameDescriptor.SHARD_OFFSET, -1),
@@ -96,6 +96,10 @@ class MalformedFrameTest {
           7,
           b -> b.put(FrameDescriptor.VOTE_GRANTED_OFFSET, (byte) granted),
           "invalid frame vote granted: " + (byte) granted + " (must be 0 or 1)");
+      refused(
+          FrameDescriptor.PRE_VOTE,
+          b -> b.put(FrameDescriptor.PRE_VOTE_GRANTED_OFFSET, (byte) granted),
+          "invalid frame pre-vote granted: " + (byte) granted + " (must be 0 or 1)");
     }
   }
 
