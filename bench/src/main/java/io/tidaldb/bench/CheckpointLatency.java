@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
@@ -43,11 +44,17 @@ public final class CheckpointLatency {
   private static final int WINDOW = 4096;
   private static final long MAX_NANOS = 120_000_000_000L;
   private static final String[] WINDOWS = {"baseline", "checkpoint", "after"};
+  private static final long SLOW_NANOS = 5_000_000L;
+  private static final int SLOW_MAX = 4096;
+  private static final int SLOW_PRINTED = 10;
 
   private final SignalStoreEngine store;
   private final SplittableRandom random = new SplittableRandom(SEED);
   private final long now = System.currentTimeMillis();
   private final int entities;
+  private final long[] slowStarts = new long[SLOW_MAX];
+  private final long[] slowLatencies = new long[SLOW_MAX];
+  private int slowCount;
 
   private CheckpointLatency(SignalStoreEngine store, int entities) {
     this.store = store;
@@ -152,6 +159,10 @@ public final class CheckpointLatency {
         trigger = latency;
         triggerPosition = SignalTickets.position(ticket);
       }
+      if (window == 1 && latency > SLOW_NANOS && slowCount < SLOW_MAX) {
+        slowStarts[slowCount] = t0 - startedAt;
+        slowLatencies[slowCount++] = latency;
+      }
       h[window][0].recordValue(latency);
       h[window][1].recordValueWithExpectedInterval(latency, period);
       next += period;
@@ -174,6 +185,26 @@ public final class CheckpointLatency {
         "the commit that starts the checkpoint (position %,d) took %.3f ms; snapshot at %,d seen"
             + " %.1f ms after it returned%n",
         triggerPosition, trigger / 1e6, store.snapshotPosition(0), (doneAt - startedAt) / 1e6);
+    printSlowCalls();
+  }
+
+  /** Prints how many checkpoint-window calls took over 5 ms and the longest ones, by start. */
+  private void printSlowCalls() {
+    Integer[] order = new Integer[slowCount];
+    for (int i = 0; i < slowCount; i++) {
+      order[i] = i;
+    }
+    Arrays.sort(order, (a, b) -> Long.compare(slowLatencies[b], slowLatencies[a]));
+    Integer[] longest = Arrays.copyOf(order, Math.min(SLOW_PRINTED, slowCount));
+    Arrays.sort(longest);
+    System.out.printf(
+        "checkpoint window: %d measured calls over %d ms; the longest (start after the trigger"
+            + " returned: latency):",
+        slowCount, SLOW_NANOS / 1_000_000);
+    for (int i : longest) {
+      System.out.printf(" %.1f: %.1f ms;", slowStarts[i] / 1e6, slowLatencies[i] / 1e6);
+    }
+    System.out.println();
   }
 
   private double weight() {

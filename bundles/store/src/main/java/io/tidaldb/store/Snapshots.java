@@ -140,11 +140,12 @@ final class Snapshots {
     }
     Path file = writer.write(directory, shard, position, series, states, fenceEpoch, anchor);
     LOG.info(
-        "shard {}: snapshot {} of {} entities written in {} ms",
+        "shard {}: snapshot {} of {} entities written in {} ms ({} intermediate flushes)",
         shard,
         file.getFileName(),
         states.size(),
-        (System.nanoTime() - started) / 1_000_000);
+        (System.nanoTime() - started) / 1_000_000,
+        writer.forces());
   }
 
   /**
