@@ -52,8 +52,9 @@ public interface LinkShaping extends LinkFaults {
   boolean reachable(RegionId from, RegionId to);
 
   /**
-   * Shapes one directed link; replaces its earlier shape and restarts its random stream from the
-   * shape's seed. {@link LinkShape#NONE} makes it behave again.
+   * Shapes one directed link, replacing its earlier shape: a shape that differs from the current
+   * one (if only by its seed) restarts the link's random stream, an equal one changes nothing.
+   * {@link LinkShape#NONE} makes it behave again.
    *
    * @param from the sending region
    * @param to the receiving region
