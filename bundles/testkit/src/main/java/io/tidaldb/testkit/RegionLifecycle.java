@@ -2,6 +2,7 @@ package io.tidaldb.testkit;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.transport.LinkFaults;
+import io.tidaldb.api.transport.LinkShaping;
 import io.tidaldb.api.transport.Transport;
 import java.util.List;
 
@@ -59,13 +60,17 @@ final class RegionLifecycle {
     if (n.isRunning()) {
       throw new InvalidArgumentException("region", n.region(), "is running; crash it first");
     }
-    // Heal first: a region that comes up cut off would run for leader and disturb the others.
+    // Heal first: a region that comes up cut off (or paused) would run for leader and disturb the
+    // others.
     if (transport instanceof LinkFaults faults) {
       for (RegionProcess other : nodes) {
         if (other != n) {
           faults.heal(n.region(), other.region());
         }
       }
+    }
+    if (transport instanceof LinkShaping shaping) {
+      shaping.resume(n.region());
     }
     n.start();
     publisher.publish(n);

@@ -6,6 +6,7 @@ import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.transport.Transport;
+import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.replication.node.ReplicationConfig;
 import io.tidaldb.replication.node.ReplicationNode;
 import io.tidaldb.router.HashShardRouter;
@@ -155,6 +156,15 @@ final class RegionProcess implements RegionNode {
     } catch (UnavailableException e) {
       return null; // closed meanwhile
     }
+  }
+
+  /**
+   * Returns a shard's log, for checks that compare logs.
+   *
+   * @throws UnavailableException if the region is crashed
+   */
+  ShardLog shardLog(int shard) {
+    return running().wal().shard(shard);
   }
 
   /** Returns the data directory of the region. */

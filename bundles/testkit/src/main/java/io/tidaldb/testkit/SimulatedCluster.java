@@ -8,6 +8,7 @@ import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.transport.LinkFaults;
+import io.tidaldb.api.transport.LinkShaping;
 import io.tidaldb.api.transport.Transport;
 import io.tidaldb.router.HashShardRouter;
 import java.nio.file.Path;
@@ -21,7 +22,9 @@ import java.util.function.LongSupplier;
  * A multi-region TidalDB cluster in this JVM: per region a real WAL, replication node and store
  * under {@code <root>/region-<n>/{wal,store,epochs}}, all regions sharing one {@link Transport}.
  * Writes go to each shard's leader; waits are by condition with a deadline; regions can be crashed,
- * restarted and (with a {@link LinkFaults} transport) partitioned.
+ * restarted and (with a {@link LinkFaults} transport) partitioned; with a {@link LinkShaping}
+ * transport (the default in-process one) {@link #faults()} also cuts links one way, shapes them and
+ * pauses regions.
  *
  * <p><b>Crashes.</b> {@link #crash} is an in-JVM crash: the region's links are cut first, then its
  * replication, store and WAL are closed. Closing flushes what the WAL still has pending, records
@@ -198,6 +201,25 @@ public final class SimulatedCluster implements AutoCloseable {
   }
 
   /**
+   * Returns the network faults of the cluster: one-way cuts, bridge partitions, shaped links
+   * (delay, loss, duplication, reordering) and paused regions.
+   *
+   * @return the faults, over the transport's {@link LinkShaping}
+   * @throws UnsupportedOperationException naming the transport if it offers no {@link LinkShaping}
+   */
+  public ClusterFaults faults() {
+    if (transport instanceof LinkShaping shaping) {
+      return new ClusterFaults(shaping, config.regions());
+    }
+    throw new UnsupportedOperationException(
+        "transport "
+            + transport.name()
+            + " ("
+            + transport.getClass().getName()
+            + ") does not implement LinkShaping");
+  }
+
+  /**
    * Writes a signal of the default tenant, now, with {@link Durability#QUORUM}, at its shard's
    * leader.
    *
@@ -326,8 +348,9 @@ public final class SimulatedCluster implements AutoCloseable {
 
   /**
    * Restarts a crashed region from its directories, with the same region id: heals all its links
-   * (also ones cut by the test before the crash), reopens WAL, replication and store, reattaches
-   * the store and registers its services again. Does not wait for it to catch up.
+   * (also ones cut by the test before the crash, either way) and ends its pause, reopens WAL,
+   * replication and store, reattaches the store and registers its services again. Does not wait for
+   * it to catch up.
    *
    * @param region a crashed region
    * @throws InvalidArgumentException if the region is unknown or running

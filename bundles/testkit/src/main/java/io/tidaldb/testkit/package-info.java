@@ -3,7 +3,9 @@
  * CI. Each region runs the real engines (WAL, replication, store) on its own directory; all regions
  * share one transport (in-process by default, with link faults). Tests write through {@link
  * io.tidaldb.testkit.SimulatedCluster#writeSignal}, which finds each shard's leader, crash and
- * restart regions, cut links, and wait by condition with deadlines, never by sleeping.
+ * restart regions, cut links (or, through {@link io.tidaldb.testkit.SimulatedCluster#faults()}, cut
+ * them one way, shape them with seeded delay, loss, duplication and reordering, and pause regions),
+ * and wait by condition with deadlines, never by sleeping.
  *
  * <pre>{@code
  * try (SimulatedCluster cluster = SimulatedCluster.build(ClusterConfig.threeRegions())) {
@@ -24,7 +26,7 @@
  * services with the properties {@code region} and {@code tidaldb.cluster}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.tidaldb.testkit;
 
 import org.osgi.annotation.bundle.Export;

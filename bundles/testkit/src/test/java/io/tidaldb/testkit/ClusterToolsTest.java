@@ -102,6 +102,9 @@ class ClusterToolsTest {
       UnsupportedOperationException e =
           assertThrows(UnsupportedOperationException.class, cluster::links);
       assertTrue(e.getMessage().contains("no-faults"), e.getMessage());
+      UnsupportedOperationException f =
+          assertThrows(UnsupportedOperationException.class, cluster::faults);
+      assertTrue(f.getMessage().contains("LinkShaping"), f.getMessage());
       cluster.awaitLeader(Duration.ofSeconds(5));
       cluster.crash(RegionId.of(0));
       cluster.restart(RegionId.of(0));
@@ -124,6 +127,31 @@ class ClusterToolsTest {
       assertThrows(InvalidArgumentException.class, () -> cluster.leaderOf(ShardId.of(4)));
       cluster.restart(RegionId.of(1));
       assertTrue(cluster.node(RegionId.of(1)).isRunning());
+    }
+  }
+
+  @Test
+  void shouldRefuseFaultsOnRegionsOutsideTheClusterAndEndAPauseOnRestart() {
+    try (SimulatedCluster cluster = SimulatedCluster.build(ClusterConfig.threeRegions())) {
+      ClusterFaults faults = cluster.faults();
+      RegionId r1 = RegionId.of(1);
+      RegionId r9 = RegionId.of(9);
+      InvalidArgumentException e =
+          assertThrows(InvalidArgumentException.class, () -> faults.cutOneWay(r1, r9));
+      assertTrue(e.getMessage().contains("region-9"), e.getMessage());
+      assertThrows(InvalidArgumentException.class, () -> faults.pause(r9, Duration.ofSeconds(1)));
+      assertThrows(InvalidArgumentException.class, () -> faults.bridge(r1, r1));
+      assertThrows(InvalidArgumentException.class, () -> faults.isolate(null));
+
+      faults.cutOneWay(RegionId.of(0), r1);
+      faults.pause(r1, Duration.ofHours(1));
+      assertFalse(faults.links().reachable(RegionId.of(0), r1));
+      assertTrue(faults.links().reachable(r1, RegionId.of(0)));
+      cluster.crash(r1);
+      cluster.restart(r1);
+      assertFalse(faults.paused(r1), "a restart ends the pause");
+      assertTrue(faults.links().connected(RegionId.of(0), r1), "a restart heals one-way cuts");
+      cluster.awaitLeader(Duration.ofSeconds(5));
     }
   }
 

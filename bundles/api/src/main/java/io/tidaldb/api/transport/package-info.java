@@ -23,9 +23,17 @@
  *   <li>A frame longer than {@link io.tidaldb.api.transport.Transport#maxFrameBytes()} is refused
  *       with an {@link io.tidaldb.api.InvalidArgumentException} naming its length.
  * </ul>
+ *
+ * <h2>Faults for tests</h2>
+ *
+ * A transport that can simulate a network may also offer {@link
+ * io.tidaldb.api.transport.LinkFaults} (two-way cuts) and, since 1.1.0, {@link
+ * io.tidaldb.api.transport.LinkShaping} (one-way cuts, links shaped by a {@link
+ * io.tidaldb.api.transport.LinkShape} that delay, lose, duplicate and reorder frames, and paused
+ * regions). Shaped links break the contract above on purpose: they are a faulty network for tests.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.tidaldb.api.transport;
 
 import org.osgi.annotation.bundle.Export;

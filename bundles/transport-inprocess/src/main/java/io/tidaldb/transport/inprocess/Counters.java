@@ -15,6 +15,10 @@ final class Counters {
   final LongAdder droppedByCut = new LongAdder();
   final LongAdder droppedOnClose = new LongAdder();
   final LongAdder handlerFailures = new LongAdder();
+  final LongAdder lost = new LongAdder();
+  final LongAdder duplicated = new LongAdder();
+  final LongAdder reordered = new LongAdder();
+  final LongAdder delayed = new LongAdder();
 
   /**
    * Counts the outcome of one send and returns it.
@@ -41,6 +45,10 @@ final class Counters {
         closed.sum(),
         droppedByCut.sum(),
         droppedOnClose.sum(),
-        handlerFailures.sum());
+        handlerFailures.sum(),
+        lost.sum(),
+        duplicated.sum(),
+        reordered.sum(),
+        delayed.sum());
   }
 }

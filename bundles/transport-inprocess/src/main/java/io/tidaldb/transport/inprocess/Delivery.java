@@ -7,6 +7,7 @@ import io.tidaldb.support.errors.ThreadDeaths;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -17,11 +18,13 @@ import org.slf4j.event.Level;
  *
  * <p>Threading: the thread visits the links round-robin, taking up to {@value #BURST} frames from
  * each per visit (so a busy sender cannot starve the others), and calls the handler one frame at a
- * time; one thread per receiver makes delivery FIFO per sender. When every link is empty it parks;
- * a sender that queues a frame unparks it only if it announced it was going to sleep (a volatile
- * flag set before its last look at the queues, so no wake-up is lost). The thread owns its
- * interrupt status: an interrupt left by a handler is cleared, never used to stop it; {@link #stop}
- * sets a flag and unparks it instead, so a handler doing interruptible I/O is never disturbed.
+ * time; one thread per receiver makes delivery FIFO per sender. When no link has a frame due it
+ * parks, until the earliest due time if a link holds delayed or paused frames; a sender that queues
+ * a frame (or a fault change that may release frames) unparks it only if it announced it was going
+ * to sleep (a volatile flag set before its last look at the queues, so no wake-up is lost). A frame
+ * a shaped link duplicated is handed to the handler twice in a row. The thread owns its interrupt
+ * status: an interrupt left by a handler is cleared, never used to stop it; {@link #stop} sets a
+ * flag and unparks it instead, so a handler doing interruptible I/O is never disturbed.
  *
  * <p>Failures: whatever the handler throws (a RuntimeException or an Error) is counted ({@code
  * handlerFailures}) and logged once per cause ({@link FailureLog}), and delivery goes on with the
@@ -38,6 +41,7 @@ final class Delivery implements Runnable {
   private final FrameHandler handler;
   private final FramePool pool;
   private final Counters counters;
+  private final LongSupplier clock;
   private final FailureLog failures;
   private final Thread thread;
   private final ConcurrentHashMap<RegionId, Link> bySender = new ConcurrentHashMap<>();
@@ -45,11 +49,13 @@ final class Delivery implements Runnable {
   private volatile boolean sleeping;
   private volatile boolean stopped;
 
-  Delivery(RegionId local, FrameHandler handler, FramePool pool, Counters counters) {
+  Delivery(
+      RegionId local, FrameHandler handler, FramePool pool, Counters counters, LongSupplier clock) {
     this.local = local;
     this.handler = handler;
     this.pool = pool;
     this.counters = counters;
+    this.clock = clock;
     this.failures = new FailureLog(LOG, local);
     ThreadDeaths deaths =
         new ThreadDeaths(
@@ -137,18 +143,18 @@ final class Delivery implements Runnable {
   public void run() {
     LOG.debug("delivery to {} started", local);
     while (!stopped) { // an internal failure ends the thread: its handler logs it
-      if (drain() == 0) {
+      if (drain(clock.getAsLong()) == 0) {
         idle();
       }
     }
     LOG.debug("delivery to {} stopped", local);
   }
 
-  private int drain() {
+  private int drain(long now) {
     int delivered = 0;
     for (Link link : links) {
       for (int i = 0; i < BURST && !stopped; i++) {
-        Frame frame = link.poll();
+        Frame frame = link.poll(now);
         if (frame == null) {
           break;
         }
@@ -160,12 +166,16 @@ final class Delivery implements Runnable {
   }
 
   private void deliver(RegionId from, Frame frame) {
-    counters.delivered.increment();
     try {
-      handler.onFrame(from, frame.view());
-    } catch (Throwable t) {
-      counters.handlerFailures.increment();
-      failures.record(from, t);
+      for (int copy = 0; copy < frame.copies; copy++) {
+        counters.delivered.increment();
+        try {
+          handler.onFrame(from, frame.view());
+        } catch (Throwable t) {
+          counters.handlerFailures.increment();
+          failures.record(from, t);
+        }
+      }
     } finally {
       pool.release(frame);
     }
@@ -174,24 +184,33 @@ final class Delivery implements Runnable {
   private void idle() {
     sleeping = true;
     try {
-      if (stopped || hasFrames()) {
+      long due = nextDue();
+      long now = clock.getAsLong();
+      if (stopped || due <= now) {
         return;
       }
+      long wait = due == Long.MAX_VALUE || due - now < 0 ? Long.MAX_VALUE : due - now;
       if (Thread.interrupted()) {
         LOG.debug("delivery to {}: cleared an interrupt left by the handler", local);
       }
-      LockSupport.park(this);
+      if (wait == Long.MAX_VALUE) {
+        LockSupport.park(this);
+      } else {
+        LockSupport.parkNanos(this, wait);
+      }
     } finally {
       sleeping = false;
     }
   }
 
-  private boolean hasFrames() {
+  /**
+   * Returns the earliest time a frame of any link may be delivered, MAX_VALUE if none is queued.
+   */
+  private long nextDue() {
+    long due = Long.MAX_VALUE;
     for (Link link : links) {
-      if (link.hasFrames()) {
-        return true;
-      }
+      due = Math.min(due, link.nextDue());
     }
-    return false;
+    return due;
   }
 }

@@ -7,6 +7,8 @@ import java.nio.ByteBuffer;
  * (pooled buffers come in power-of-two sizes), and a read-only view handed to the receiver's
  * handler. Owned by exactly one party at a time: the sender until it is queued, the link while
  * queued, the delivery thread while handled; whoever drops it returns it to the {@link FramePool}.
+ * A shaped link (see {@link Shaper}) also stamps it with the time it is due and how many times it
+ * is delivered; the link sets both when it accepts the frame.
  */
 final class Frame {
   /** The buffer's size class in the pool, or {@link FramePool#UNPOOLED}. */
@@ -15,6 +17,14 @@ final class Frame {
   private final byte[] bytes;
   private final ByteBuffer view;
   private int length;
+
+  /** When the frame may be delivered, on the transport's clock; {@link Long#MIN_VALUE} at once. */
+  long dueNanos = Long.MIN_VALUE;
+
+  /**
+   * How many times the frame is handed to the handler: 1, or 2 when a shaped link duplicated it.
+   */
+  int copies = 1;
 
   Frame(int capacity, int sizeClass) {
     this.sizeClass = sizeClass;

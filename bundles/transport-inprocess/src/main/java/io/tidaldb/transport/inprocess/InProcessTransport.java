@@ -5,22 +5,25 @@ import io.tidaldb.api.RegionId;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.transport.FrameHandler;
 import io.tidaldb.api.transport.LinkFaults;
+import io.tidaldb.api.transport.LinkShape;
+import io.tidaldb.api.transport.LinkShaping;
 import io.tidaldb.api.transport.SendStatus;
 import io.tidaldb.api.transport.Transport;
 import io.tidaldb.api.transport.TransportEndpoint;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * A {@link Transport} between regions of one JVM: the embedded default and the transport of tests,
- * with {@link LinkFaults} to simulate partitions.
+ * with {@link LinkFaults} and {@link LinkShaping} to simulate a faulty network.
  *
  * <p>Every directed link (sender region, receiver region) has its own FIFO queue, bounded by {@link
  * InProcessConfig#queueFrames()} and {@link InProcessConfig#queueBytes()}. {@link
@@ -35,11 +38,19 @@ import org.slf4j.LoggerFactory;
  * steady traffic allocates nothing; larger frames get a buffer allocated per frame. The buffer a
  * handler sees is reused once the handler returns, as the SPI allows.
  *
+ * <p>Faults (tests only): cuts are per direction; a shaped link ({@link LinkShape}) loses,
+ * duplicates, delays and reorders frames as they are queued, drawing from a random stream per link
+ * seeded by the shape's seed and the two regions, so one sender's frames on one link meet the same
+ * fate on every run; a paused region's incoming and outgoing links hold their frames until the
+ * pause ends. Delays and pauses are timed on {@code System.nanoTime}. Every change is logged at
+ * INFO (a shape with its seed), and counted in {@link #metrics()}. A shaped link breaks the
+ * guarantees above (at most once, in order) on purpose.
+ *
  * <p>Thread-safe. Opening and closing endpoints, creating a link (at the first send of a pair) and
- * cutting or healing links take one structure lock; sends and deliveries take only the monitor of
- * their link.
+ * changing faults take one structure lock; sends and deliveries take only the monitor of their
+ * link.
  */
-public final class InProcessTransport implements Transport, LinkFaults, AutoCloseable {
+public final class InProcessTransport implements Transport, LinkShaping, AutoCloseable {
   /** The transport's name, the value of its {@code transport.name} service property. */
   public static final String NAME = "inprocess";
 
@@ -48,13 +59,19 @@ public final class InProcessTransport implements Transport, LinkFaults, AutoClos
 
   private static final Logger LOG = LoggerFactory.getLogger(InProcessTransport.class);
 
+  /** The clock of delays and pauses. */
+  private static final LongSupplier CLOCK = System::nanoTime;
+
+  /** Longer pauses are cut to this (a pause that ends only on {@link #resume}, in effect). */
+  private static final Duration LONGEST_PAUSE = Duration.ofDays(365);
+
   private final InProcessConfig config;
   private final FramePool pool = new FramePool();
   private final Counters counters = new Counters();
   private final ConcurrentHashMap<RegionId, InProcessEndpoint> endpoints =
       new ConcurrentHashMap<>();
   private final Object structure = new Object();
-  private final Set<Integer> cuts = new HashSet<>(); // guarded by structure
+  private final Faults faults = new Faults(); // guarded by structure
   private volatile boolean closed;
 
   /** Creates a transport with the {@link InProcessConfig#DEFAULTS default limits}. */
@@ -109,7 +126,7 @@ public final class InProcessTransport implements Transport, LinkFaults, AutoClos
       if (endpoints.containsKey(local)) {
         throw new InvalidArgumentException("region", local, "already has an open endpoint");
       }
-      Delivery delivery = new Delivery(local, handler, pool, counters);
+      Delivery delivery = new Delivery(local, handler, pool, counters, CLOCK);
       endpoint = new InProcessEndpoint(this, local, delivery);
       endpoints.put(local, endpoint);
       delivery.start();
@@ -120,53 +137,118 @@ public final class InProcessTransport implements Transport, LinkFaults, AutoClos
 
   @Override
   public void cut(RegionId a, RegionId b) {
-    int dropped = 0;
-    synchronized (structure) {
-      cuts.add(pair(a, b));
-      for (Link link : links(a, b)) {
-        dropped += link.cut();
-      }
-    }
-    counters.droppedByCut.add(dropped);
+    int dropped =
+        change(
+            f -> {
+              f.cut(a, b);
+              f.cut(b, a);
+            });
     LOG.info("cut the in-process link {} <-> {}, discarding {} queued frames", a, b, dropped);
   }
 
   @Override
   public void heal(RegionId a, RegionId b) {
-    synchronized (structure) {
-      cuts.remove(pair(a, b));
-      for (Link link : links(a, b)) {
-        link.heal();
-      }
-    }
+    change(
+        f -> {
+          f.heal(a, b);
+          f.heal(b, a);
+        });
     LOG.info("healed the in-process link {} <-> {}", a, b);
   }
 
+  /** {@inheritDoc} One-way cuts included; shapes and pauses stay. */
   @Override
   public void healAll() {
-    synchronized (structure) {
-      cuts.clear();
-      for (InProcessEndpoint endpoint : endpoints.values()) {
-        for (Link link : endpoint.delivery().links()) {
-          link.heal();
-        }
-      }
-    }
+    change(Faults::healAll);
     LOG.info("healed every in-process link");
   }
 
   /**
    * {@inheritDoc}
    *
-   * <p>Tells only whether the link is cut: two regions that are not cut apart are connected even
-   * while one of them has no open endpoint.
+   * <p>Tells only whether the link is cut, in either direction: two regions that are not cut apart
+   * are connected even while one of them has no open endpoint or is paused.
    */
   @Override
   public boolean connected(RegionId a, RegionId b) {
-    int key = pair(a, b);
+    return reachable(a, b) && reachable(b, a);
+  }
+
+  @Override
+  public void cutOneWay(RegionId from, RegionId to) {
+    int dropped = change(f -> f.cut(from, to));
+    LOG.info("cut the in-process link {} -> {}, discarding {} queued frames", from, to, dropped);
+  }
+
+  @Override
+  public void healOneWay(RegionId from, RegionId to) {
+    change(f -> f.heal(from, to));
+    LOG.info("healed the in-process link {} -> {}", from, to);
+  }
+
+  @Override
+  public boolean reachable(RegionId from, RegionId to) {
     synchronized (structure) {
-      return !cuts.contains(key);
+      return !faults.isCut(from, to);
     }
+  }
+
+  /** {@inheritDoc} Logged at INFO with the shape's seed, so that a test can be replayed. */
+  @Override
+  public void shape(RegionId from, RegionId to, LinkShape shape) {
+    change(f -> f.shape(from, to, shape));
+    LOG.info("shaped the in-process link {} -> {}: {}", from, to, shape);
+  }
+
+  /** {@inheritDoc} Logged at INFO with the shape's seed, so that a test can be replayed. */
+  @Override
+  public void shapeAll(LinkShape shape) {
+    change(f -> f.shapeAll(shape));
+    LOG.info("shaped every in-process link: {}", shape);
+  }
+
+  @Override
+  public LinkShape shapeOf(RegionId from, RegionId to) {
+    synchronized (structure) {
+      return faults.shapeOf(from, to);
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * @throws InvalidArgumentException if the duration is not positive
+   */
+  @Override
+  public void pause(RegionId region, Duration duration) {
+    Objects.requireNonNull(duration, "duration");
+    if (duration.isNegative() || duration.isZero()) {
+      throw new InvalidArgumentException("pause duration", duration, "must be more than zero");
+    }
+    long now = CLOCK.getAsLong();
+    long nanos =
+        duration.compareTo(LONGEST_PAUSE) > 0 ? LONGEST_PAUSE.toNanos() : duration.toNanos();
+    change(f -> f.pause(region, now + nanos));
+    LOG.info("paused in-process region {} for {}", region, duration);
+  }
+
+  @Override
+  public void resume(RegionId region) {
+    change(f -> f.resume(region));
+    LOG.info("resumed in-process region {}", region);
+  }
+
+  @Override
+  public boolean paused(RegionId region) {
+    synchronized (structure) {
+      return faults.paused(region, CLOCK.getAsLong());
+    }
+  }
+
+  @Override
+  public void reset() {
+    change(Faults::reset);
+    LOG.info("reset the in-process transport's faults: no cut, shape or pause");
   }
 
   /**
@@ -279,35 +361,37 @@ public final class InProcessTransport implements Transport, LinkFaults, AutoClos
       }
       Link link = target.delivery().link(from);
       if (link == null) {
-        link = new Link(from, config, pool, cuts.contains(pair(from, target.local())));
+        link = new Link(from, target.local(), config, pool, counters, CLOCK);
+        faults.apply(link);
         target.delivery().add(link);
       }
       return link;
     }
   }
 
-  /** Returns the existing links between two regions, both directions; under the lock. */
-  private List<Link> links(RegionId a, RegionId b) {
-    List<Link> found = new ArrayList<>(2);
-    addLink(found, a, b);
-    if (!a.equals(b)) {
-      addLink(found, b, a);
+  /**
+   * Changes the faults and applies them to every link, then wakes every delivery thread (a healed,
+   * unshaped or resumed link may have frames due now).
+   *
+   * @param change what to change, run under the structure lock
+   * @return the number of queued frames discarded by new cuts (counted)
+   */
+  private int change(Consumer<Faults> change) {
+    int dropped = 0;
+    List<InProcessEndpoint> open;
+    synchronized (structure) {
+      change.accept(faults);
+      open = new ArrayList<>(endpoints.values());
+      for (InProcessEndpoint endpoint : open) {
+        for (Link link : endpoint.delivery().links()) {
+          dropped += faults.apply(link);
+        }
+      }
     }
-    return found;
-  }
-
-  private void addLink(List<Link> found, RegionId from, RegionId to) {
-    InProcessEndpoint endpoint = endpoints.get(to);
-    Link link = endpoint == null ? null : endpoint.delivery().link(from);
-    if (link != null) {
-      found.add(link);
+    counters.droppedByCut.add(dropped);
+    for (InProcessEndpoint endpoint : open) {
+      endpoint.delivery().wake();
     }
-  }
-
-  /** The key of the unordered pair {a, b} (region ids are 16 bits). */
-  private static int pair(RegionId a, RegionId b) {
-    int x = Objects.requireNonNull(a, "a").value();
-    int y = Objects.requireNonNull(b, "b").value();
-    return Math.min(x, y) << 16 | Math.max(x, y);
+    return dropped;
   }
 }

@@ -10,9 +10,15 @@ package io.tidaldb.transport.inprocess;
  * @param unreachable sends refused because no endpoint was open for the destination or the link was
  *     cut
  * @param closed sends refused because the sending endpoint or the transport was closed
- * @param droppedByCut queued frames discarded by {@link InProcessTransport#cut}
+ * @param droppedByCut queued frames discarded by {@link InProcessTransport#cut} or {@link
+ *     InProcessTransport#cutOneWay}
  * @param droppedOnClose queued frames discarded because their receiving endpoint closed
  * @param handlerFailures frames whose handler threw
+ * @param lost frames a shaped link dropped although their send returned SENT (see {@link
+ *     io.tidaldb.api.transport.LinkShape#loss()})
+ * @param duplicated frames a shaped link delivers twice (each copy counts in {@code delivered})
+ * @param reordered frames a shaped link held back and queued behind the next frame
+ * @param delayed frames a shaped link delayed by more than zero
  */
 public record TransportMetrics(
     long sent,
@@ -22,4 +28,8 @@ public record TransportMetrics(
     long closed,
     long droppedByCut,
     long droppedOnClose,
-    long handlerFailures) {}
+    long handlerFailures,
+    long lost,
+    long duplicated,
+    long reordered,
+    long delayed) {}

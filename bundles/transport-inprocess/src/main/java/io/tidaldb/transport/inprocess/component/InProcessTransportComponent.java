@@ -4,11 +4,14 @@ import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.transport.FrameHandler;
 import io.tidaldb.api.transport.LinkFaults;
+import io.tidaldb.api.transport.LinkShape;
+import io.tidaldb.api.transport.LinkShaping;
 import io.tidaldb.api.transport.Transport;
 import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.support.config.ConfigValues;
 import io.tidaldb.transport.inprocess.InProcessConfig;
 import io.tidaldb.transport.inprocess.InProcessTransport;
+import java.time.Duration;
 import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -20,18 +23,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@code inprocess} {@link Transport} and its {@link LinkFaults}: a thin DS shell that builds
- * an {@link InProcessTransport} from its configuration (PID {@code io.tidaldb.transport.inprocess})
- * and closes it when deactivated. Every region of the JVM opens its endpoint on this one shared
+ * The {@code inprocess} {@link Transport} and its {@link LinkFaults} and {@link LinkShaping} (one
+ * object registered under the three interfaces): a thin DS shell that builds an {@link
+ * InProcessTransport} from its configuration (PID {@code io.tidaldb.transport.inprocess}) and
+ * closes it when deactivated. Every region of the JVM opens its endpoint on this one shared
  * service, which is what connects them; a configuration change re-activates the component, which
  * closes every endpoint of the old engine.
  */
 @Component(
-    service = {Transport.class, LinkFaults.class},
+    service = {Transport.class, LinkFaults.class, LinkShaping.class},
     configurationPid = InProcessTransportComponent.PID,
     property = Transport.NAME_PROPERTY + "=" + InProcessTransport.NAME)
 @Designate(ocd = InProcessTransportComponent.Config.class)
-public final class InProcessTransportComponent implements Transport, LinkFaults {
+public final class InProcessTransportComponent implements Transport, LinkShaping {
 
   /** Configuration of the in-process transport. */
   @ObjectClassDefinition(
@@ -163,6 +167,56 @@ public final class InProcessTransportComponent implements Transport, LinkFaults 
   @Override
   public boolean connected(RegionId a, RegionId b) {
     return engine.connected(a, b);
+  }
+
+  @Override
+  public void cutOneWay(RegionId from, RegionId to) {
+    engine.cutOneWay(from, to);
+  }
+
+  @Override
+  public void healOneWay(RegionId from, RegionId to) {
+    engine.healOneWay(from, to);
+  }
+
+  @Override
+  public boolean reachable(RegionId from, RegionId to) {
+    return engine.reachable(from, to);
+  }
+
+  @Override
+  public void shape(RegionId from, RegionId to, LinkShape shape) {
+    engine.shape(from, to, shape);
+  }
+
+  @Override
+  public void shapeAll(LinkShape shape) {
+    engine.shapeAll(shape);
+  }
+
+  @Override
+  public LinkShape shapeOf(RegionId from, RegionId to) {
+    return engine.shapeOf(from, to);
+  }
+
+  @Override
+  public void pause(RegionId region, Duration duration) {
+    engine.pause(region, duration);
+  }
+
+  @Override
+  public void resume(RegionId region) {
+    engine.resume(region);
+  }
+
+  @Override
+  public boolean paused(RegionId region) {
+    return engine.paused(region);
+  }
+
+  @Override
+  public void reset() {
+    engine.reset();
   }
 
   @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.transport.LinkFaults;
+import io.tidaldb.api.transport.LinkShaping;
 import io.tidaldb.api.transport.SendStatus;
 import io.tidaldb.api.transport.Transport;
 import io.tidaldb.api.transport.TransportEndpoint;
@@ -51,13 +52,14 @@ class InProcessTransportComponentTest {
   }
 
   @Test
-  void shouldDescribeAServiceOfBothInterfacesNamedInprocess() throws IOException {
+  void shouldDescribeAServiceOfAllThreeInterfacesNamedInprocess() throws IOException {
     // bnd writes the DS descriptor into target/classes before the tests run
     Path descriptor =
         Path.of("target/classes/OSGI-INF/" + InProcessTransportComponent.class.getName() + ".xml");
     String xml = Files.readString(descriptor);
     assertTrue(xml.contains("<provide interface=\"" + Transport.class.getName() + "\"/>"), xml);
     assertTrue(xml.contains("<provide interface=\"" + LinkFaults.class.getName() + "\"/>"), xml);
+    assertTrue(xml.contains("<provide interface=\"" + LinkShaping.class.getName() + "\"/>"), xml);
     assertTrue(
         xml.contains(
             "name=\"" + Transport.NAME_PROPERTY + "\" type=\"String\" value=\"inprocess\""),
