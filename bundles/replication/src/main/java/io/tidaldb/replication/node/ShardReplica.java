@@ -516,6 +516,9 @@ final class ShardReplica implements LeadershipListener {
       leaderHwmHeard = f.heartbeatLeaderHwm();
       leaderHwmEpoch = f.epoch();
       sync.onLeaderHeartbeat(from);
+      if (sync.synced() && batches.isEmpty() && logStopped == null) {
+        follower.onLeaderHeartbeat(from, leaderHwmHeard);
+      }
       shipLimits.tellLeader(from, f.epoch(), false);
     }
   }

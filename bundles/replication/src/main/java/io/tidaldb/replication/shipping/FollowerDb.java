@@ -70,6 +70,7 @@ public final class FollowerDb {
   private long lastResendRequested = -1;
   private RegionId ackTo; // the leader of the last batch appended; null: nothing to acknowledge
   private long ackedHwm;
+  private long nextAtLastHeartbeat = -1;
 
   /**
    * Creates the follower side of one shard.
@@ -196,6 +197,38 @@ public final class FollowerDb {
     return 1;
   }
 
+  /**
+   * Acts on a heartbeat of the leader this follower is synced with (owner; only while no batch of
+   * the shard is held): frames can be lost, and without this a lost last batch of a burst, or a
+   * lost ACK, was recovered only by the leader's ack timeout (2 s), stalling QUORUM writes that
+   * long.
+   *
+   * <ul>
+   *   <li>If the leader holds more than this log ({@code leaderHwm} above the next position) and
+   *       nothing arrived since the previous heartbeat, asks for it again from the next position
+   *       (at most once per heartbeat; batches in flight arrive before the heartbeat that follows
+   *       them, on the same ordered link, so a log that moved is not asked for).
+   *   <li>Once it has taken a batch from this leader, acknowledges its durable position again: an
+   *       ACK is cumulative and idempotent, so a lost one costs one heartbeat interval. (Before the
+   *       first batch the epoch sync repeats its own ACK.)
+   * </ul>
+   *
+   * @param leader the leader that sent the heartbeat
+   * @param leaderHwm the leader's durable position in the heartbeat
+   */
+  public void onLeaderHeartbeat(RegionId leader, long leaderHwm) {
+    long next = log.nextPosition();
+    if (leaderHwm > next && next == nextAtLastHeartbeat) {
+      increment(FollowerEvent.TAIL_RESEND);
+      lastResendRequested = next;
+      send(leader, encoder.resendRequest(out, 0, shard, self, ackEpoch(), next), null);
+    }
+    nextAtLastHeartbeat = next;
+    if (leader.equals(ackTo)) {
+      sendAck(leader, log.durablePosition());
+    }
+  }
+
   private void sendAck(RegionId to, long hwm) {
     ackedHwm = hwm;
     send(to, encoder.ack(out, 0, shard, self, ackEpoch(), hwm), FollowerEvent.ACK_SENT);
@@ -209,6 +242,7 @@ public final class FollowerDb {
     highestEpoch = log.lastEpoch();
     ackTo = null; // the sync acknowledges the new leader itself
     ackedHwm = log.durablePosition();
+    nextAtLastHeartbeat = -1;
   }
 
   /**

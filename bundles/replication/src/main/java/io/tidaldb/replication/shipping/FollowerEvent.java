@@ -35,6 +35,11 @@ public enum FollowerEvent {
    */
   HELD,
   /**
+   * A RESEND_REQUEST sent because the leader's heartbeat showed it holds more and nothing arrived
+   * since the previous heartbeat (a lost last batch of a burst).
+   */
+  TAIL_RESEND,
+  /**
    * An ACK or RESEND_REQUEST the transport did not take (lost frames are safe: the leader resends).
    */
   SEND_FAILED

@@ -3,6 +3,7 @@ package io.tidaldb.replication.shipping;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.transport.TransportEndpoint;
@@ -178,6 +179,33 @@ class FollowerDbTest {
     assertEquals(2, follower.count(FollowerEvent.APPLIED));
     assertEquals(2, ackOnceDurable(2).ackHwm());
     assertEquals(List.of(batches.get(0), good), WalFixture.batches(followerWal.shard(SHARD)));
+  }
+
+  @Test
+  void shouldAskForALostTailOnceAHeartbeatFindsNothingArrivedSinceThePrevious()
+      throws InterruptedException {
+    WalFixture.appendOneRecordBatches(leaderWal.shard(SHARD), 3, random);
+    List<ByteBuffer> batches = WalFixture.batches(leaderWal.shard(SHARD));
+    feed(LEADER, 0, batches.get(0)); // batches 1 and 2 are lost: no later batch shows the gap
+    assertEquals(1, ackOnceDurable(1).ackHwm());
+    follower.onLeaderHeartbeat(LEADER, 3);
+    assertEquals(1, next(FrameDescriptor.ACK).ackHwm(), "a lost ACK would cost one interval");
+    assertEquals(0, follower.count(FollowerEvent.TAIL_RESEND), "the first look only notes 1");
+    follower.onLeaderHeartbeat(LEADER, 3);
+    assertEquals(1, next(FrameDescriptor.RESEND_REQUEST).resendFrom());
+    assertEquals(1, follower.count(FollowerEvent.TAIL_RESEND));
+    feed(LEADER, 0, batches.get(1)); // the resend arrives
+    follower.onLeaderHeartbeat(LEADER, 3);
+    assertEquals(1, follower.count(FollowerEvent.TAIL_RESEND), "the log moved: not asked again");
+  }
+
+  @Test
+  void shouldNeitherAskNorAckOnAHeartbeatBeforeTakingABatchOrWhenNotBehind() {
+    follower.onLeaderHeartbeat(LEADER, 0);
+    follower.onLeaderHeartbeat(LEADER, 0);
+    assertEquals(0, follower.count(FollowerEvent.TAIL_RESEND));
+    assertEquals(0, follower.count(FollowerEvent.ACK_SENT), "the epoch sync acks until then");
+    assertTrue(toLeader.isEmpty());
   }
 
   @Test
