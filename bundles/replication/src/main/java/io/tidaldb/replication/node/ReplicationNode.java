@@ -9,7 +9,6 @@ import io.tidaldb.api.SignalType;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
-import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.replication.ShardReplicationStatus;
@@ -22,16 +21,12 @@ import io.tidaldb.replication.wire.FrameDescriptor;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
@@ -62,11 +57,6 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   /** The most frames one round of the replication thread takes from the inbox. */
   static final int DRAIN_LIMIT = 1_024;
 
-  /** How long {@link #status} waits for the replication thread to answer. */
-  static final long STATUS_WAIT_MILLIS = 1_000;
-
-  private static final int STATUS_QUEUE = 64;
-
   private final ReplicationConfig config;
   private final SizeLimits limits;
   private final LongSupplier clock;
@@ -75,8 +65,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private final TransportEndpoint endpoint;
   private final ThreadLocal<FrameDecoder> decoders;
   private final FrameInbox inbox = new FrameInbox();
-  private final Inbox<CompletableFuture<List<ShardReplicationStatus>>> statusRequests =
-      new Inbox<>(STATUS_QUEUE);
+  private final StatusRequests statuses;
   private final AtomicReference<ReplicaState> state = new AtomicReference<>();
   private final DropCounters drops;
   private final ForwardOrigin forwards;
@@ -122,6 +111,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     // One decoder per delivery thread: the SPI allows a thread per sending region.
     this.decoders = ThreadLocal.withInitial(() -> new FrameDecoder(maxFrameBytes));
     this.shards = new ShardReplica[wal.shardCount()];
+    this.statuses = new StatusRequests(config.self(), shards, clock, this::wake);
     this.pauses = new PauseLog(config.self());
     this.failures = new NodeFailures(config.self(), shards.length, clock, this::threadDied);
     this.cuts =
@@ -242,78 +232,10 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     state.compareAndSet(store, null);
   }
 
-  /**
-   * Returns every shard's status as the replication thread, which owns it, sees it: the request is
-   * handed to that thread and answered at its next round. If the thread has ended (closed, or died:
-   * then every shard's problem says so), the caller reads the state itself. If it does not answer
-   * within {@link #STATUS_WAIT_MILLIS} ms (stuck in a long epoch-file fsync, or descheduled), this
-   * throws {@link UnavailableException} naming the thread, which is itself what an operator needs
-   * to know.
-   */
+  /** See {@link StatusRequests#ask}: the replication thread answers. */
   @Override
   public List<ShardReplicationStatus> status() {
-    if (!agent.isAlive()) {
-      ownerEnded(); // its termination, seen by isAlive, makes its writes visible here
-      return statusOfShards();
-    }
-    CompletableFuture<List<ShardReplicationStatus>> answer = new CompletableFuture<>();
-    if (!statusRequests.offer(answer)) {
-      throw new UnavailableException(
-          "too many status requests wait for " + agent.getName(), false, config.self());
-    }
-    wake();
-    try {
-      return answer.get(STATUS_WAIT_MILLIS, TimeUnit.MILLISECONDS);
-    } catch (TimeoutException e) {
-      if (!agent.isAlive()) {
-        ownerEnded();
-        return statusOfShards();
-      }
-      throw new UnavailableException(
-          "replication thread "
-              + agent.getName()
-              + " did not answer a status request within "
-              + STATUS_WAIT_MILLIS
-              + " ms (state "
-              + agent.getState()
-              + ")",
-          false,
-          config.self());
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new UnavailableException("interrupted waiting for the replication status", false, null);
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("status of region " + config.self(), e.getCause());
-    }
-  }
-
-  /** Hands the shards to any thread once the replication thread has ended. */
-  private void ownerEnded() {
-    for (ShardReplica s : shards) {
-      s.ownerEnded();
-    }
-  }
-
-  private List<ShardReplicationStatus> statusOfShards() {
-    long now = clock.getAsLong();
-    List<ShardReplicationStatus> list = new ArrayList<>(shards.length);
-    for (ShardReplica s : shards) {
-      list.add(s.status(now));
-    }
-    return list;
-  }
-
-  /** Answers the status requests handed over (replication thread). */
-  private int answerStatus() {
-    return statusRequests.drain(
-        answer -> {
-          try {
-            answer.complete(statusOfShards());
-          } catch (RuntimeException e) {
-            answer.completeExceptionally(e);
-          }
-        },
-        STATUS_QUEUE);
+    return statuses.ask(agent);
   }
 
   /**
@@ -404,7 +326,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       LOG.warn(
           "{} did not stop within {} ms; its shards step down when it does", agent, JOIN_MILLIS);
     } else if (!shardsClosed) {
-      ownerEnded();
+      statuses.ownerEnded();
       closeShards(); // the thread died before: its shards are this thread's now
     }
     endpoint.close();
@@ -553,7 +475,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       lastRound = now;
       work += inbox.drain(this::handle, DRAIN_LIMIT);
       work += forwards.doWork(); // after the replies and leader changes the frames brought
-      work += answerStatus();
+      work += statuses.answer();
       if (now - lastExpire >= EXPIRE_FORWARDS_NANOS) {
         lastExpire = now;
         work += forwards.expire(now);
