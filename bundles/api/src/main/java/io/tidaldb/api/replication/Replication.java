@@ -112,6 +112,33 @@ public interface Replication {
   }
 
   /**
+   * Hands the leadership of {@code shard} to region {@code to} (a planned transfer): this region,
+   * which must lead the shard, stops accepting new writes, lets {@code to} catch up with its log
+   * and then asks it to run at once; writes made here meanwhile are not refused but wait (bounded
+   * by the transfer's deadline) and are then stored by the new leader, or here if the transfer
+   * gives up. The future completes once this region knows {@code to} as the shard's leader (at once
+   * if {@code to} is this region and it leads), and fails with {@link NotLeaderException} if this
+   * region does not lead the shard (naming the leader it knows), with {@link
+   * io.tidaldb.api.InvalidArgumentException} if {@code to} is not one of {@link #regions()}, and
+   * with {@link UnavailableException} naming the target, its HWM and the log end if the transfer
+   * gave up (the target did not catch up or did not win in time, for example because it is down);
+   * this region then keeps leading.
+   *
+   * <p>The default fails at once with {@link UnavailableException}: a replication that cannot
+   * transfer leadership.
+   *
+   * @param shard the shard
+   * @param to the region to lead it next
+   * @return completed once {@code to} leads the shard
+   * @since 1.3.0
+   */
+  default CompletableFuture<Void> transferLeadership(int shard, RegionId to) {
+    return CompletableFuture.failedFuture(
+        new UnavailableException(
+            "the replication of region " + region() + " does not transfer leadership"));
+  }
+
+  /**
    * Attaches the local store, which {@link ReplicaState#truncateLog} is called on when a shard's
    * log must be cut. Until a store is attached, this region neither follows (a follower applies
    * what it receives through the store) nor leads.
