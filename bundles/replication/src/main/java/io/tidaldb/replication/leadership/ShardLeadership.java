@@ -87,6 +87,7 @@ public final class ShardLeadership {
   private boolean eligible = true;
   private boolean returnToPreferred;
   private long timeoutNowSentAt = -1; // the log end the last TIMEOUT_NOW of the transfer carried
+  private long timeoutNowSentNanos; // when: sent again a heartbeat interval later (it may be lost)
   private RegionId handedTo; // the target of a transfer this region stepped down for
 
   /**
@@ -655,8 +656,12 @@ public final class ShardLeadership {
     if (transfer.active()) {
       long end = log.hwm();
       int index = config.indexOf(transfer.target());
-      if (end != timeoutNowSentAt && transfer.caughtUp(index, end) && log.quiet()) {
+      boolean due =
+          end != timeoutNowSentAt
+              || nowNanos - timeoutNowSentNanos >= config.heartbeatIntervalNanos(); // lost?
+      if (due && transfer.caughtUp(index, end) && log.quiet()) {
         timeoutNowSentAt = end;
+        timeoutNowSentNanos = nowNanos;
         outbox.sendTimeoutNow(transfer.target(), epochState.epoch(), end);
         return 1;
       }

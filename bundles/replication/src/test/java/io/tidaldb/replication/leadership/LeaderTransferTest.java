@@ -97,6 +97,26 @@ class LeaderTransferTest {
   }
 
   @Test
+  void shouldSendTheTimeoutNowAgainWhenTheFirstIsLost() {
+    for (long seed : seeds()) {
+      SimCluster cluster = settledCluster(seed);
+      Node leader = cluster.singleLeader().orElseThrow();
+      Node target = other(cluster, leader, 0);
+      long epoch = leader.epoch();
+      cluster.cut(leader.id, target.id); // the first TIMEOUT_NOW is lost
+
+      assertNull(leader.sm.transferTo(target.id, cluster.now));
+      cluster.runFor(10 * MS);
+      cluster.cutLinks.clear();
+      long took =
+          cluster.runUntil(() -> ledBy(cluster, target), TIMEOUT, "transferred after the loss");
+
+      assertEquals(epoch + 1, target.epoch(), "seed " + seed);
+      assertTrue(took <= 60 * MS, "seed " + seed + ": took " + took / MS + " ms after the heal");
+    }
+  }
+
+  @Test
   void shouldRefuseATimeoutNowNotFromTheLeaderOfTheCurrentEpochOrBeyondTheLog() {
     SimCluster cluster = settledCluster(seeds()[0]);
     Node leader = cluster.singleLeader().orElseThrow();

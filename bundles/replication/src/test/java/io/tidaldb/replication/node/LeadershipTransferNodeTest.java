@@ -227,6 +227,32 @@ class LeadershipTransferNodeTest {
     nodes[leader].checkLeader(0);
   }
 
+  @Test
+  void shouldHandTheShardBackToItsPreferredRegionOnceItRestartedAndCaughtUp() throws Exception {
+    time.resume(); // the return waits for a stable period of heartbeats: time runs here
+    await().atMost(DEADLINE).until(() -> !refuses(0)); // region 0 is shard 0's preferred region
+    nodes[0].close();
+    nodes[0] = null;
+    int interim = awaitLeader();
+    long failoverEpoch = nodes[interim].status().get(0).epoch();
+    write(interim, 1, Durability.QUORUM); // written while region 0 is down
+
+    long restarted = System.nanoTime();
+    startNode(0);
+    await().atMost(DEADLINE).until(() -> !refuses(0));
+    long took = System.nanoTime() - restarted;
+
+    long epoch = nodes[0].status().get(0).epoch();
+    assertTrue(epoch > failoverEpoch, "a later epoch: " + epoch + " after " + failoverEpoch);
+    assertEquals(
+        wals[interim].shard(0).durablePosition(),
+        wals[0].shard(0).durablePosition(),
+        "it caught up before it led");
+    System.out.printf(
+        "node return to the preferred region: %d ms after its restart, epoch %d after %d%n",
+        TimeUnit.NANOSECONDS.toMillis(took), epoch, failoverEpoch);
+  }
+
   /**
    * A write as the store makes it at {@code region}: leader check, fenced append, durability wait;
    * refused by the check (or the fence), forwarded to the leader the region knows.
