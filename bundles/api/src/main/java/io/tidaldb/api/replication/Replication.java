@@ -80,11 +80,13 @@ public interface Replication {
    * writes are forwarded; the pipelined ticket API stays leader-local.
    *
    * <p>The future fails with {@link NotLeaderException} when no leader is known (an election is in
-   * progress; nothing was sent) or the leader reached no longer leads the shard (nothing stored);
-   * with {@link UnavailableException} when no reply comes within the durability timeout plus one
-   * second (the signal may or may not be stored) or the replication closes; otherwise with the
-   * leader's own refusal ({@link io.tidaldb.api.InvalidArgumentException}, {@link
-   * io.tidaldb.api.UnknownTenantException}, {@link UnavailableException}).
+   * progress; nothing was sent; an implementation may first hold the signal for a bounded time,
+   * such as during a leadership transfer, and send it to the next leader) or the leader reached no
+   * longer leads the shard (nothing stored); with {@link UnavailableException} when no reply comes
+   * within the durability timeout plus one second (the signal may or may not be stored) or the
+   * replication closes; otherwise with the leader's own refusal ({@link
+   * io.tidaldb.api.InvalidArgumentException}, {@link io.tidaldb.api.UnknownTenantException}, {@link
+   * UnavailableException}).
    *
    * <p>The default fails at once with {@link UnavailableException}: a replication that cannot
    * forward.
