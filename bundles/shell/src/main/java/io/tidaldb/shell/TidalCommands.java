@@ -30,6 +30,10 @@ public final class TidalCommands {
   static final String READ_USAGE = "usage: tidal:read <tenant> <type> <entity>";
   static final String TOP_USAGE = "usage: tidal:top <tenant> <type> <k>";
   static final String STATUS_USAGE = "usage: tidal:status";
+  static final String TRANSFER_USAGE = "usage: tidal:transfer <shard> <region>";
+
+  /** How long {@code tidal:transfer} waits for the new leader. */
+  static final long TRANSFER_WAIT_MILLIS = 5_000;
 
   private final Supplier<SignalStore> store;
   private final Supplier<List<Replication>> replications;
@@ -179,6 +183,74 @@ public final class TidalCommands {
     String table = ReplicationTable.format(replications.get());
     String text = storeStatus();
     return table.isEmpty() ? text : text + "\n" + table;
+  }
+
+  /**
+   * {@code tidal:transfer <shard> <region>}: hands the shard's leadership to the region (its id,
+   * such as {@code 2}, or its name, {@code region-2}) through the replication of this framework
+   * that leads the shard, and prints once the region leads it; writes meanwhile wait rather than
+   * being refused (see {@link Replication#transferLeadership}). If no region of this framework
+   * leads the shard, the local replication's refusal names the leader to run it on.
+   *
+   * @param args shard, region
+   * @return the line to print
+   */
+  public String transfer(String... args) {
+    if (args.length != 2) {
+      return TRANSFER_USAGE;
+    }
+    try {
+      int shard = parseInt("shard", args[0]);
+      io.tidaldb.api.RegionId to = parseRegion(args[1]);
+      List<Replication> all = replications.get();
+      if (all.isEmpty()) {
+        throw new io.tidaldb.api.UnavailableException(
+            "no replication is registered: a single-region node has nothing to transfer");
+      }
+      Replication from = all.get(0);
+      for (Replication r : all) {
+        List<io.tidaldb.api.replication.ShardReplicationStatus> st = r.status();
+        if (shard >= 0
+            && shard < st.size()
+            && st.get(shard).role()
+                == io.tidaldb.api.replication.ShardReplicationStatus.Role.LEADER) {
+          from = r;
+          break;
+        }
+      }
+      long started = System.nanoTime();
+      from.transferLeadership(shard, to)
+          .get(TRANSFER_WAIT_MILLIS, java.util.concurrent.TimeUnit.MILLISECONDS);
+      return "ok: "
+          + to
+          + " leads shard "
+          + shard
+          + " (from "
+          + from.region()
+          + ", "
+          + (System.nanoTime() - started) / 1_000_000
+          + " ms)";
+    } catch (TidalException e) {
+      return error(e, TRANSFER_USAGE);
+    } catch (java.util.concurrent.ExecutionException e) {
+      return "error: " + e.getCause().getMessage();
+    } catch (java.util.concurrent.TimeoutException e) {
+      return "error: no answer within " + TRANSFER_WAIT_MILLIS + " ms; see tidal:status";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "error: interrupted";
+    }
+  }
+
+  private static io.tidaldb.api.RegionId parseRegion(String text) {
+    String id = text.startsWith("region-") ? text.substring("region-".length()) : text;
+    try {
+      return io.tidaldb.api.RegionId.of(Integer.parseInt(id));
+    } catch (NumberFormatException e) {
+      throw new WrongArgumentType("region", text, "must be a region id such as 2 or region-2");
+    } catch (InvalidArgumentException e) {
+      throw new WrongArgumentType("region", text, e.getMessage());
+    }
   }
 
   private String storeStatus() {

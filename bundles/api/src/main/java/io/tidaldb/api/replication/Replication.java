@@ -80,11 +80,13 @@ public interface Replication {
    * writes are forwarded; the pipelined ticket API stays leader-local.
    *
    * <p>The future fails with {@link NotLeaderException} when no leader is known (an election is in
-   * progress; nothing was sent) or the leader reached no longer leads the shard (nothing stored);
-   * with {@link UnavailableException} when no reply comes within the durability timeout plus one
-   * second (the signal may or may not be stored) or the replication closes; otherwise with the
-   * leader's own refusal ({@link io.tidaldb.api.InvalidArgumentException}, {@link
-   * io.tidaldb.api.UnknownTenantException}, {@link UnavailableException}).
+   * progress; nothing was sent; an implementation may first hold the signal for a bounded time,
+   * such as during a leadership transfer, and send it to the next leader) or the leader reached no
+   * longer leads the shard (nothing stored); with {@link UnavailableException} when no reply comes
+   * within the durability timeout plus one second (the signal may or may not be stored) or the
+   * replication closes; otherwise with the leader's own refusal ({@link
+   * io.tidaldb.api.InvalidArgumentException}, {@link io.tidaldb.api.UnknownTenantException}, {@link
+   * UnavailableException}).
    *
    * <p>The default fails at once with {@link UnavailableException}: a replication that cannot
    * forward.
@@ -109,6 +111,33 @@ public interface Replication {
     return CompletableFuture.failedFuture(
         new UnavailableException(
             "the replication of region " + region() + " does not forward writes"));
+  }
+
+  /**
+   * Hands the leadership of {@code shard} to region {@code to} (a planned transfer): this region,
+   * which must lead the shard, stops accepting new writes, lets {@code to} catch up with its log
+   * and then asks it to run at once; writes made here meanwhile are not refused but wait (bounded
+   * by the transfer's deadline) and are then stored by the new leader, or here if the transfer
+   * gives up. The future completes once this region knows {@code to} as the shard's leader (at once
+   * if {@code to} is this region and it leads), and fails with {@link NotLeaderException} if this
+   * region does not lead the shard (naming the leader it knows), with {@link
+   * io.tidaldb.api.InvalidArgumentException} if {@code to} is not one of {@link #regions()}, and
+   * with {@link UnavailableException} naming the target, its HWM and the log end if the transfer
+   * gave up (the target did not catch up or did not win in time, for example because it is down);
+   * this region then keeps leading.
+   *
+   * <p>The default fails at once with {@link UnavailableException}: a replication that cannot
+   * transfer leadership.
+   *
+   * @param shard the shard
+   * @param to the region to lead it next
+   * @return completed once {@code to} leads the shard
+   * @since 1.3.0
+   */
+  default CompletableFuture<Void> transferLeadership(int shard, RegionId to) {
+    return CompletableFuture.failedFuture(
+        new UnavailableException(
+            "the replication of region " + region() + " does not transfer leadership"));
   }
 
   /**

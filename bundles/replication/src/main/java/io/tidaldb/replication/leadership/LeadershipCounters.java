@@ -10,6 +10,11 @@ public final class LeadershipCounters {
   private long preVotesSent;
   private long preVotesGranted;
   private long preVotesRefused;
+  private long transfersStarted;
+  private long transfersCompleted;
+  private long transfersFailed;
+  private long preferredReturns;
+  private long timeoutNowsTaken;
 
   /** Creates zeroed counters. */
   public LeadershipCounters() {}
@@ -44,6 +49,71 @@ public final class LeadershipCounters {
     } else {
       preVotesRefused++;
     }
+  }
+
+  void transferStarted() {
+    transfersStarted++;
+  }
+
+  void transferCompleted() {
+    transfersCompleted++;
+  }
+
+  void transferFailed() {
+    transfersFailed++;
+  }
+
+  void preferredReturnStarted() {
+    preferredReturns++;
+  }
+
+  void timeoutNowTaken() {
+    timeoutNowsTaken++;
+  }
+
+  /**
+   * Returns how many leadership transfers this region started as leader.
+   *
+   * @return the count
+   */
+  public long transfersStarted() {
+    return transfersStarted;
+  }
+
+  /**
+   * Returns how many of this region's transfers ended with the target leading.
+   *
+   * @return the count
+   */
+  public long transfersCompleted() {
+    return transfersCompleted;
+  }
+
+  /**
+   * Returns how many of this region's transfers gave up at their deadline (it kept leading).
+   *
+   * @return the count
+   */
+  public long transfersFailed() {
+    return transfersFailed;
+  }
+
+  /**
+   * Returns how many transfers this region started to hand leadership back to the preferred region.
+   *
+   * @return the count
+   */
+  public long preferredReturns() {
+    return preferredReturns;
+  }
+
+  /**
+   * Returns how many TIMEOUT_NOW requests this region took (each started an election at once).
+   *
+   * @return the count
+   */
+  public long timeoutNowsTaken() {
+    return timeoutNowsTaken;
   }
 
   /**

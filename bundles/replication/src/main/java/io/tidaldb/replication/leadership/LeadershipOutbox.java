@@ -66,4 +66,13 @@ public interface LeadershipOutbox {
    * @param granted whether the pre-vote is granted
    */
   void sendPreVote(RegionId to, long epoch, boolean granted);
+
+  /**
+   * Asks a follower to start an election at once (leadership transfer).
+   *
+   * @param to the transfer's target
+   * @param epoch the leader's epoch
+   * @param logEnd the leader's durable log end, which the target must hold
+   */
+  void sendTimeoutNow(RegionId to, long epoch, long logEnd);
 }

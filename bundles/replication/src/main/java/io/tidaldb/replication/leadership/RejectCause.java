@@ -29,5 +29,10 @@ public enum RejectCause {
    * A pre-vote request refused because this region leads, or heard its leader within the election
    * timeout (leader stickiness: a healthy leader is not deposed by a region that cannot hear it).
    */
-  LEADER_ALIVE
+  LEADER_ALIVE,
+  /**
+   * A TIMEOUT_NOW not from the leader this region follows in its current epoch, or received while
+   * this region may not lead or its log lacks the leader's end: no election is started.
+   */
+  TIMEOUT_NOW_REFUSED
 }

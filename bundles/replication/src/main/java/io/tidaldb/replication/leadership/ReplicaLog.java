@@ -15,4 +15,14 @@ public interface ReplicaLog {
    * @return the last record's epoch, {@code 0} for an empty log
    */
   long lastEpoch();
+
+  /**
+   * Tells whether nothing is appended beyond {@link #hwm()} yet (no write pending durability): a
+   * leader sends TIMEOUT_NOW only then, so its log cannot grow past what the target holds.
+   *
+   * @return whether the log is quiet; {@code true} by default
+   */
+  default boolean quiet() {
+    return true;
+  }
 }

@@ -37,9 +37,30 @@ import org.slf4j.LoggerFactory;
  * even when the others started earlier. A restart that finds a leader, and every later failover, is
  * not delayed.
  *
+ * <p>Leadership transfer (Raft thesis §3.10): {@link #transferTo} makes a leader hand its
+ * leadership to a follower. The leader heartbeats the target at once and, once the target's durable
+ * HWM (from a heartbeat ack or a data ack, {@link #onFollowerHwm}) reached the leader's durable log
+ * end and its log has nothing pending, sends it {@code TIMEOUT_NOW}; the target, if the request
+ * comes from its leader in its epoch and its log has that end, starts the election for {@code epoch
+ * + 1} at once, without a pre-vote round (votes are not subject to leader stickiness, and the
+ * target's log is at least as up to date as every voter's, so it wins). The caller stops accepting
+ * writes while {@link #transferring()} (so the target can catch up); past one election timeout the
+ * leader gives up, keeps leading and counts it. With {@link #setReturnToPreferred} a leader that is
+ * not the shard's preferred region hands leadership back to it once it has answered for {@link
+ * #PREFERRED_STABLE_HEARTBEATS} heartbeat intervals and holds the leader's log end; a failed
+ * attempt waits {@link #PREFERRED_RETRY_TIMEOUTS} election timeouts before the next one.
+ *
  * <p>Not thread-safe: one thread calls every method.
  */
 public final class ShardLeadership {
+  /**
+   * How many heartbeat intervals the preferred region must answer before it gets leadership back.
+   */
+  public static final int PREFERRED_STABLE_HEARTBEATS = 4;
+
+  /** How many election timeouts a leader waits after a failed return to the preferred region. */
+  public static final int PREFERRED_RETRY_TIMEOUTS = 10;
+
   private static final Logger LOG = LoggerFactory.getLogger(ShardLeadership.class);
 
   private final LeadershipConfig config;
@@ -51,6 +72,7 @@ public final class ShardLeadership {
   private final VoteCounter votes;
   private final LeaderLease lease;
   private final PreVoteRound preVote;
+  private final LeaderTransfer transfer;
   private final LeadershipCounters counters = new LeadershipCounters();
   private final int selfIndex;
   private final List<RegionId> others;
@@ -63,6 +85,10 @@ public final class ShardLeadership {
   private boolean started;
   private boolean leaderKnown;
   private boolean eligible = true;
+  private boolean returnToPreferred;
+  private long timeoutNowSentAt = -1; // the log end the last TIMEOUT_NOW of the transfer carried
+  private long timeoutNowSentNanos; // when: sent again a heartbeat interval later (it may be lost)
+  private RegionId handedTo; // the target of a transfer this region stepped down for
 
   /**
    * Creates the state machine as a follower with no known leader, at the epoch loaded from {@code
@@ -100,6 +126,7 @@ public final class ShardLeadership {
             nowNanos);
     this.votes = new VoteCounter(regions, config.majority());
     this.preVote = new PreVoteRound(regions, config.majority());
+    this.transfer = new LeaderTransfer(regions);
     this.lease =
         new LeaderLease(regions, selfIndex, config.majority(), config.electionTimeoutNanos());
   }
@@ -133,11 +160,12 @@ public final class ShardLeadership {
           loseLeader();
           return 1;
         }
+        int work = transferWork(nowNanos);
         if (nowNanos - nextHeartbeatNanos >= 0) {
           sendHeartbeats(nowNanos);
           return 1;
         }
-        return 0;
+        return work;
       }
       default -> throw new IllegalStateException("unknown state " + state);
     }
@@ -166,6 +194,134 @@ public final class ShardLeadership {
       detector.reset(nowNanos);
       loseLeader();
     }
+  }
+
+  /**
+   * Starts handing this region's leadership to {@code target} (see the class comment): heartbeats
+   * it at once and sends it {@code TIMEOUT_NOW} once it holds this leader's durable log end; gives
+   * up one election timeout from now. A transfer to a region already being transferred to keeps its
+   * deadline; one to another region replaces it.
+   *
+   * @param target the region to lead next
+   * @param nowNanos the current time
+   * @return {@code null} if the transfer runs, else why it cannot start (naming the values)
+   */
+  public String transferTo(RegionId target, long nowNanos) {
+    int index = target == null ? -1 : config.indexOf(target);
+    if (index < 0) {
+      return "region " + target + " is not one of the shard's regions " + config.regions();
+    }
+    if (state != LeadershipState.LEADER || !lease.holds(nowNanos)) {
+      return "region "
+          + config.self()
+          + " does not lead (state "
+          + state
+          + ", epoch "
+          + epochState.epoch()
+          + ", leader "
+          + leader
+          + ")";
+    }
+    if (target.equals(config.self())) {
+      return null; // already there
+    }
+    if (!target.equals(transfer.target())) {
+      transfer.start(target, index, nowNanos + config.electionTimeoutNanos());
+      timeoutNowSentAt = -1;
+      counters.transferStarted();
+      LOG.info(
+          "{} epoch {}: transferring leadership to {}", config.self(), epochState.epoch(), target);
+    }
+    outbox.sendHeartbeat(target, epochState.epoch(), log.hwm(), nowNanos);
+    transferWork(nowNanos);
+    return null;
+  }
+
+  /**
+   * Tells whether this region leads and a transfer of its leadership runs: it must accept no new
+   * writes meanwhile.
+   *
+   * @return whether a transfer runs
+   */
+  public boolean transferring() {
+    return state == LeadershipState.LEADER && transfer.active();
+  }
+
+  /**
+   * Returns the target of the running transfer.
+   *
+   * @return the region leadership is being handed to, empty when none
+   */
+  public Optional<RegionId> transferTarget() {
+    return transferring() ? Optional.of(transfer.target()) : Optional.empty();
+  }
+
+  /**
+   * Hands leadership back to the shard's preferred region (the first of {@link
+   * LeadershipConfig#regions()}) once it has caught up after a failover (see the class comment).
+   *
+   * @param enabled whether to
+   */
+  public void setReturnToPreferred(boolean enabled) {
+    this.returnToPreferred = enabled;
+  }
+
+  /**
+   * Notes a follower's durable HWM acknowledged in this leader's epoch (a data ACK): it tells the
+   * transfer whether the target has caught up, and the return to the preferred region whether it
+   * has.
+   *
+   * @param from the follower
+   * @param epoch the epoch of its acknowledgement
+   * @param hwm its durable HWM
+   * @param nowNanos the current time
+   */
+  public void onFollowerHwm(RegionId from, long epoch, long hwm, long nowNanos) {
+    if (state == LeadershipState.LEADER
+        && epoch == epochState.epoch()
+        && known(from)
+        && !from.equals(config.self())) {
+      progress(from, hwm, nowNanos);
+    }
+  }
+
+  /**
+   * Handles a leader's request to start an election at once (leadership transfer): taken only from
+   * the leader this region follows, in its current epoch, by a region that may lead and whose
+   * durable log reached {@code logEnd}; the election skips the pre-vote round. Anything else is
+   * refused and counted ({@link RejectCause#TIMEOUT_NOW_REFUSED}).
+   *
+   * @param from the sender
+   * @param epoch the sender's epoch
+   * @param logEnd the sender's durable log end
+   * @param nowNanos the current time
+   */
+  public void onTimeoutNow(RegionId from, long epoch, long logEnd, long nowNanos) {
+    if (!known(from)) {
+      return;
+    }
+    if (epoch != epochState.epoch()
+        || state != LeadershipState.FOLLOWER
+        || !from.equals(leader)
+        || !eligible
+        || log.hwm() < logEnd) {
+      counters.reject(RejectCause.TIMEOUT_NOW_REFUSED);
+      LOG.info(
+          "{} epoch {} ({}, leader {}, hwm {}): TIMEOUT_NOW from {} of epoch {} at log end {}"
+              + " refused",
+          config.self(),
+          epochState.epoch(),
+          state,
+          leader,
+          log.hwm(),
+          from,
+          epoch,
+          logEnd);
+      return;
+    }
+    counters.timeoutNowTaken();
+    LOG.info("{} epoch {}: TIMEOUT_NOW from {}, running now", config.self(), epoch, from);
+    startElection(nowNanos);
   }
 
   /**
@@ -200,6 +356,10 @@ public final class ShardLeadership {
     leaderKnown = true;
     if (!from.equals(leader)) {
       leader = from;
+      if (from.equals(handedTo)) {
+        counters.transferCompleted();
+      }
+      handedTo = null;
       LOG.info("{} epoch {}: following {}", config.self(), epoch, from);
       listener.onBecomeFollower(from, epoch);
     }
@@ -288,6 +448,7 @@ public final class ShardLeadership {
       return;
     }
     lease.acknowledged(config.indexOf(from), echoNanos);
+    progress(from, hwm, nowNanos);
   }
 
   /**
@@ -461,6 +622,65 @@ public final class ShardLeadership {
     return config;
   }
 
+  /** A follower's HWM heard in this leader's epoch: may complete the target's catch-up. */
+  private void progress(RegionId from, long hwm, long nowNanos) {
+    if (transfer.heard(
+        config.indexOf(from), hwm, log.hwm(), nowNanos, config.electionTimeoutNanos())) {
+      transferWork(nowNanos);
+    }
+  }
+
+  /**
+   * A leader's transfer round: gives up past the deadline, sends TIMEOUT_NOW once the target holds
+   * the log end, or starts the return to the preferred region.
+   */
+  private int transferWork(long nowNanos) {
+    if (transfer.expired(nowNanos)) {
+      RegionId target = transfer.target();
+      transfer.end();
+      counters.transferFailed();
+      if (selfIndex != 0 && config.indexOf(target) == 0) {
+        transfer.blockPreferred(
+            nowNanos + PREFERRED_RETRY_TIMEOUTS * config.electionTimeoutNanos());
+      }
+      LOG.info(
+          "{} epoch {}: transfer to {} gave up after {} ms (its HWM did not reach {} or it did not"
+              + " run); still leading",
+          config.self(),
+          epochState.epoch(),
+          target,
+          config.electionTimeoutNanos() / 1_000_000,
+          log.hwm());
+      return 1;
+    }
+    if (transfer.active()) {
+      long end = log.hwm();
+      int index = config.indexOf(transfer.target());
+      boolean due =
+          end != timeoutNowSentAt
+              || nowNanos - timeoutNowSentNanos >= config.heartbeatIntervalNanos(); // lost?
+      if (due && transfer.caughtUp(index, end) && log.quiet()) {
+        timeoutNowSentAt = end;
+        timeoutNowSentNanos = nowNanos;
+        outbox.sendTimeoutNow(transfer.target(), epochState.epoch(), end);
+        return 1;
+      }
+      return 0;
+    }
+    if (returnToPreferred
+        && selfIndex != 0
+        && transfer.preferredReady(
+            log.hwm(),
+            nowNanos,
+            PREFERRED_STABLE_HEARTBEATS * config.heartbeatIntervalNanos(),
+            config.electionTimeoutNanos())) {
+      counters.preferredReturnStarted();
+      transferTo(config.regions().get(0), nowNanos);
+      return 1;
+    }
+    return 0;
+  }
+
   /** Whether a non-preferred region that never knew a leader still leaves the first run to it. */
   private boolean heldForPreferred(long nowNanos) {
     return !leaderKnown
@@ -511,6 +731,8 @@ public final class ShardLeadership {
     leader = config.self();
     leaderKnown = true;
     lease.start(candidacyStartNanos);
+    transfer.startLeading(epochState.epoch(), nowNanos);
+    handedTo = null;
     counters.leadershipWon();
     LOG.info("{}: leader of epoch {}", config.self(), epochState.epoch());
     listener.onBecomeLeader(epochState.epoch());
@@ -543,6 +765,10 @@ public final class ShardLeadership {
   }
 
   private void loseLeader() {
+    if (transfer.active()) {
+      handedTo = transfer.target(); // stepped down during the transfer: completed once it leads
+      transfer.end();
+    }
     if (leader != null) {
       leader = null;
       listener.onLeaderLost();

@@ -49,6 +49,16 @@ public final class ShardLogReplicaLog implements ReplicaLog {
   }
 
   /**
+   * Tells whether every appended record is durable.
+   *
+   * @return whether {@link ShardLog#nextPosition()} equals {@link ShardLog#durablePosition()}
+   */
+  @Override
+  public boolean quiet() {
+    return log.nextPosition() == log.durablePosition();
+  }
+
+  /**
    * Returns the epoch stamped on the batch that holds the last durable record.
    *
    * @return that epoch, {@code 0} for an empty log

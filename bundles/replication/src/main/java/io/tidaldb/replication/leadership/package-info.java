@@ -7,7 +7,8 @@
  * the vote cast in it, persisted through {@link io.tidaldb.replication.leadership.EpochStore}),
  * {@link io.tidaldb.replication.leadership.FailureDetector} (timeout plus seeded per-region
  * jitter), {@link io.tidaldb.replication.leadership.VoteCounter}, {@code PreVoteRound} (PreVote: a
- * majority must be willing to vote before a region raises its epoch) and {@link
+ * majority must be willing to vote before a region raises its epoch), {@code LeaderTransfer}
+ * (leadership transfer with TIMEOUT_NOW, and the return to the preferred region) and {@link
  * io.tidaldb.replication.leadership.LeaderLease}. Messages leave through a {@link
  * io.tidaldb.replication.leadership.LeadershipOutbox} and arrive through the {@code on*} methods;
  * decisions are reported to a {@link io.tidaldb.replication.leadership.LeadershipListener}. In

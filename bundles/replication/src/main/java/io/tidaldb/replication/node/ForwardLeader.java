@@ -1,5 +1,6 @@
 package io.tidaldb.replication.node;
 
+import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SignalAck;
@@ -34,9 +35,25 @@ import org.slf4j.LoggerFactory;
  * block on a DEFINE's QUORUM, whose ACKs that thread delivers) nor on the replication thread. The
  * FORWARD_REPLY is sent from whichever thread completes the store's future, encoded into a buffer
  * of that call. A FORWARD for a shard this region does not lead gets NOT_LEADER naming the leader
- * it knows; a full queue gets UNAVAILABLE.
+ * it knows; a full queue gets UNAVAILABLE. While the shard's writes are held for a leadership
+ * transfer ({@link ShardReplica#holdsWrites}), a FORWARD is relayed instead: handed to this
+ * region's own forwarding ({@link Relay}), which holds it and sends it on to the next leader (or
+ * stores it here if the transfer gives up), and the outcome is replied under the original id.
  */
 final class ForwardLeader {
+  /** Forwards a signal on from this region, as {@link ForwardOrigin#offer} does. */
+  @FunctionalInterface
+  interface Relay {
+    CompletableFuture<SignalAck> relay(
+        int shard,
+        TenantId tenant,
+        SignalType type,
+        EntityId entity,
+        double weight,
+        Timestamp eventTime,
+        Durability durability);
+  }
+
   static final int THREADS = 2;
   static final int QUEUE = 4096;
 
@@ -59,12 +76,15 @@ final class ForwardLeader {
   private final Supplier<ReplicaState> state;
   private final ThreadPoolExecutor executor;
   private final NodeFailures failures;
+  private final Relay relay;
 
   ForwardLeader(
       RegionId self,
       TransportEndpoint endpoint,
       Supplier<ReplicaState> state,
-      NodeFailures failures) {
+      NodeFailures failures,
+      Relay relay) {
+    this.relay = relay;
     this.self = self;
     this.endpoint = endpoint;
     this.state = state;
@@ -84,6 +104,10 @@ final class ForwardLeader {
     int shard = f.shard();
     long id = f.forwardRequestId();
     ReplicaState store = state.get();
+    if (replica.holdsWrites()) {
+      relayHeld(from, f, replica);
+      return;
+    }
     if (!replica.leads() || store == null) {
       RegionId known = replica.knownLeader();
       NotLeaderException e =
@@ -94,17 +118,7 @@ final class ForwardLeader {
     }
     Request r;
     try {
-      r =
-          new Request(
-              from,
-              shard,
-              id,
-              TenantId.of(f.forwardTenant()),
-              SignalType.of(f.forwardType()),
-              EntityId.of(f.forwardEntity()),
-              f.forwardWeight(),
-              Timestamp.ofMillis(f.forwardEventMillis()),
-              f.forwardDurability());
+      r = decode(from, f);
     } catch (RuntimeException e) {
       reply(from, shard, replica, id, 0, 0, (byte) 0, e);
       return;
@@ -129,6 +143,92 @@ final class ForwardLeader {
                       + QUEUE
                       + " forwarded signals waiting"));
     }
+  }
+
+  private static Request decode(RegionId from, Frame f) {
+    return new Request(
+        from,
+        f.shard(),
+        f.forwardRequestId(),
+        TenantId.of(f.forwardTenant()),
+        SignalType.of(f.forwardType()),
+        EntityId.of(f.forwardEntity()),
+        f.forwardWeight(),
+        Timestamp.ofMillis(f.forwardEventMillis()),
+        f.forwardDurability());
+  }
+
+  /** A FORWARD that arrived while a leadership transfer holds the shard's writes: relayed. */
+  private void relayHeld(RegionId from, Frame f, ShardReplica replica) {
+    int shard = f.shard();
+    long id = f.forwardRequestId();
+    Request r;
+    try {
+      r = decode(from, f);
+    } catch (RuntimeException e) {
+      reply(from, shard, replica, id, 0, 0, (byte) 0, e);
+      return;
+    }
+    CompletableFuture<SignalAck> relayed;
+    try {
+      relayed =
+          relay.relay(
+              shard,
+              r.tenant(),
+              r.type(),
+              r.entity(),
+              r.weight(),
+              r.eventTime(),
+              ForwardCodes.durability(r.durability()));
+    } catch (RuntimeException e) {
+      relayed = CompletableFuture.failedFuture(e);
+    }
+    replyWhenDone(r, replica, relayed);
+  }
+
+  /**
+   * Stores a signal held for a leadership transfer that gave up here, as a leader write, on the
+   * forwarding executor (never on the replication thread: the store may wait for a DEFINE's
+   * QUORUM).
+   */
+  CompletableFuture<SignalAck> acceptHere(ForwardRequests.Forward r) {
+    ReplicaState store = state.get();
+    if (store == null) {
+      return CompletableFuture.failedFuture(
+          new UnavailableException(
+              "region " + self + " has no store attached; a held write was not stored",
+              false,
+              self));
+    }
+    CompletableFuture<SignalAck> out = new CompletableFuture<>();
+    try {
+      executor.execute(
+          () -> {
+            CompletableFuture<SignalAck> stored;
+            try {
+              stored =
+                  store.acceptForwarded(
+                      r.tenant(), r.type(), r.entity(), r.weight(), r.eventTime(), r.durability());
+            } catch (RuntimeException e) {
+              stored = CompletableFuture.failedFuture(e);
+            }
+            stored.whenComplete(
+                (ack, failure) -> {
+                  if (failure == null) {
+                    out.complete(ack);
+                  } else {
+                    out.completeExceptionally(unwrap(failure));
+                  }
+                });
+          });
+    } catch (RejectedExecutionException e) {
+      out.completeExceptionally(
+          new UnavailableException(
+              "region " + self + ": forward queue full or closing; a held write was not stored",
+              false,
+              self));
+    }
+    return out;
   }
 
   /** Stops the executor; queued forwards are dropped (their origins time out). */
@@ -157,6 +257,11 @@ final class ForwardLeader {
     } catch (RuntimeException e) {
       stored = CompletableFuture.failedFuture(e);
     }
+    replyWhenDone(r, replica, stored);
+  }
+
+  /** Replies to the request's origin once {@code stored} completes, from that thread. */
+  private void replyWhenDone(Request r, ShardReplica replica, CompletableFuture<SignalAck> stored) {
     stored.whenComplete(
         (ack, failure) -> {
           if (failure == null) {

@@ -19,6 +19,7 @@ import io.tidaldb.replication.wire.FrameDescriptor;
 import io.tidaldb.replication.wire.FrameEncoder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -27,6 +28,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.Function;
 
 /**
  * The forwarding region's side of write forwarding: sends FORWARD to the shard's known leader and
@@ -49,6 +51,12 @@ import java.util.function.Consumer;
  * {@link #doWork} fails that region's pending requests. Futures complete on the owner, so their
  * dependent stages must not block. {@link #close} runs once the owner has stopped (or on the owner
  * as it dies).
+ *
+ * <p>Leadership transfer: while a shard's writes are held ({@link ShardReplica#holdsWrites}), a
+ * request with no leader to go to (this region, which stopped taking writes, or none known during
+ * the election) is kept in {@code held} instead of failing; once the hold ends it is sent to the
+ * leader known then, or stored here if this region takes writes again (the transfer gave up), or
+ * fails with {@link NotLeaderException} (nothing stored).
  */
 final class ForwardOrigin {
   /** Added to the durability timeout: the leader's own QUORUM wait fails first and is replied. */
@@ -72,6 +80,8 @@ final class ForwardOrigin {
   private final ShardReplica[] shards;
   private final ForwardRequests requests;
   private final Consumer<ForwardRequests.Forward> send = this::send;
+  private final Function<ForwardRequests.Forward, CompletableFuture<SignalAck>> local;
+  private final ArrayDeque<ForwardRequests.Forward> held = new ArrayDeque<>();
 
   // the owner's
   private final long[] linkDownsSeen;
@@ -86,6 +96,7 @@ final class ForwardOrigin {
    * @param endpoint sends FORWARD; its own UNREACHABLE sends are handled here, not reported
    * @param shards the region's shards, whose known leader and epoch the owner reads
    * @param wake unparks the owner
+   * @param local stores a held request here, as a leader write (see the class comment)
    */
   ForwardOrigin(
       RegionId self,
@@ -94,7 +105,9 @@ final class ForwardOrigin {
       DropCounters drops,
       long timeoutNanos,
       ShardReplica[] shards,
-      Runnable wake) {
+      Runnable wake,
+      Function<ForwardRequests.Forward, CompletableFuture<SignalAck>> local) {
+    this.local = local;
     this.self = self;
     this.regions = regions;
     this.endpoint = endpoint;
@@ -125,19 +138,53 @@ final class ForwardOrigin {
    * @return the work done
    */
   int doWork() {
-    return failLinksDown() + requests.drain(send, DRAIN_LIMIT);
+    return failLinksDown() + releaseHeld() + requests.drain(send, DRAIN_LIMIT);
+  }
+
+  /** Sends, or stores here, the held requests of shards whose hold has ended (owner). */
+  private int releaseHeld() {
+    int released = 0;
+    for (int n = held.size(); n > 0; n--) {
+      ForwardRequests.Forward r = held.poll();
+      if (shards[r.shard()].holdsWrites()) {
+        held.add(r);
+      } else {
+        released++;
+        sendOrHold(r, true);
+      }
+    }
+    return released;
   }
 
   /** Sends one handed-over request to the leader the owner knows now. */
   private void send(ForwardRequests.Forward r) {
+    sendOrHold(r, false);
+  }
+
+  private void sendOrHold(ForwardRequests.Forward r, boolean released) {
     int shard = r.shard();
     ShardReplica s = shards[shard];
     RegionId leader = s.knownLeader();
     long epoch = s.epoch();
     CompletableFuture<SignalAck> future = r.future();
     if (leader == null || leader.equals(self)) {
-      future.completeExceptionally(
-          new NotLeaderException(self, shard, epoch, Optional.ofNullable(leader)));
+      if (s.holdsWrites()) {
+        held.add(r); // a leadership transfer runs: sent or stored once it ends
+      } else if (released && leader != null && s.leads()) {
+        local // the transfer gave up and this region takes writes again: stored here
+            .apply(r)
+            .whenComplete(
+                (ack, failure) -> {
+                  if (failure == null) {
+                    future.complete(ack);
+                  } else {
+                    future.completeExceptionally(failure);
+                  }
+                });
+      } else {
+        future.completeExceptionally(
+            new NotLeaderException(self, shard, epoch, Optional.ofNullable(leader)));
+      }
       return;
     }
     long id = ++ids;
@@ -302,6 +349,12 @@ final class ForwardOrigin {
    */
   void close(String why) {
     requests.close(why);
+    UnavailableException unsent =
+        ForwardRequests.notSent(why + "; a write held for a leadership transfer was not stored");
+    for (ForwardRequests.Forward r : held) {
+      r.future().completeExceptionally(unsent);
+    }
+    held.clear();
     for (Pending p : pending.values()) {
       p.future().completeExceptionally(closing(p, why));
     }

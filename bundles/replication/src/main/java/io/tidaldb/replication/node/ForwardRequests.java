@@ -69,8 +69,9 @@ final class ForwardRequests {
 
   /**
    * Hands a signal of {@code shard} to the owner, which forwards it to the shard's leader; see
-   * Replication. Any thread, never waits: bad arguments, no known leader (or this region) and a
-   * closed or full queue fail the returned future at once.
+   * Replication. Any thread, never waits: bad arguments, no known leader (or this region) unless
+   * the shard's writes are held for a leadership transfer, and a closed or full queue fail the
+   * returned future at once.
    */
   CompletableFuture<SignalAck> offer(
       int shard,
@@ -94,7 +95,7 @@ final class ForwardRequests {
     }
     ShardReplica s = shards[shard];
     RegionId leader = s.knownLeader();
-    if (leader == null || leader.equals(self)) {
+    if ((leader == null || leader.equals(self)) && !s.holdsWrites()) {
       return CompletableFuture.failedFuture(
           new NotLeaderException(self, shard, s.epoch(), Optional.ofNullable(leader)));
     }

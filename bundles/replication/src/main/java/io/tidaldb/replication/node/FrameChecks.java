@@ -84,6 +84,7 @@ final class FrameChecks {
       case FrameDescriptor.PRE_VOTE_REQUEST ->
           notNegative(from, f, "hwm", f.preVoteRequestHwm())
               && epochField(from, f, "last epoch", f.preVoteRequestLastEpoch());
+      case FrameDescriptor.TIMEOUT_NOW -> notNegative(from, f, "log end", f.timeoutNowLogEnd());
       case FrameDescriptor.EPOCH_END_REQUEST ->
           epochField(from, f, "last epoch", f.epochEndRequestLastEpoch());
       case FrameDescriptor.EPOCH_END ->

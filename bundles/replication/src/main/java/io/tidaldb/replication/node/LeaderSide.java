@@ -54,6 +54,7 @@ final class LeaderSide {
   private final Inbox<StoredWait> waits = new Inbox<>(WAIT_QUEUE);
   private final Runnable wake;
   private volatile boolean ready;
+  private volatile boolean paused; // a leadership transfer runs: no new writes
   private volatile long leadingEpoch = ShardLog.ANY_EPOCH;
   private volatile QuorumTracker tracker;
 
@@ -80,6 +81,7 @@ final class LeaderSide {
    * The caller checked that the log holds no pending replicated batch.
    */
   void activate(long epoch) {
+    paused = false;
     // Raises the log's epoch and opens its fence for appends checked in this epoch, in one step.
     log.startLeading(epoch);
     QuorumTracker t = new QuorumTracker(shard, config.regions(), config.self());
@@ -105,7 +107,39 @@ final class LeaderSide {
    * store fences its appends with it (the log refuses them once this leadership ends).
    */
   long leadingEpoch() {
-    return ready ? leadingEpoch : ShardLog.ANY_EPOCH;
+    return ready && !paused ? leadingEpoch : ShardLog.ANY_EPOCH;
+  }
+
+  /** Whether this region leads and accepts local writes (not during a leadership transfer). */
+  boolean acceptsWrites() {
+    return ready && !paused;
+  }
+
+  /**
+   * Stops taking new writes while a leadership transfer runs (owner): the log's fence refuses every
+   * append from now on, so the log cannot grow past what the target catches up to; the tracker,
+   * shippers and pending waits go on.
+   */
+  void pauseWrites() {
+    if (ready && !paused) {
+      paused = true;
+      log.stopLeading();
+    }
+  }
+
+  /** Takes writes again after a transfer gave up while this region still leads (owner). */
+  void resumeWrites() {
+    if (paused) {
+      paused = false;
+      if (ready) {
+        log.startLeading(leadingEpoch);
+      }
+    }
+  }
+
+  /** Whether writes are paused for a leadership transfer. */
+  boolean paused() {
+    return paused;
   }
 
   /** Whether anything of a leadership is left to stop (a tracker, shippers, accepted writes). */
@@ -291,6 +325,7 @@ final class LeaderSide {
       return;
     }
     ready = false;
+    paused = false;
     log.stopLeading(); // from here on no append checked in this leadership is taken
     QuorumTracker t = tracker;
     tracker = null;

@@ -9,6 +9,7 @@ import io.tidaldb.api.SignalType;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.replication.ShardReplicationStatus;
@@ -56,6 +57,14 @@ public final class ReplicationNode implements Replication, AutoCloseable {
 
   /** The most frames one round of the replication thread takes from the inbox. */
   static final int DRAIN_LIMIT = 1_024;
+
+  /** How many transfer requests may wait for the replication thread. */
+  private static final int TRANSFER_QUEUE = 64;
+
+  /** A leadership transfer asked for through the API, on its way to the replication thread. */
+  private record TransferRequest(int shard, RegionId to, CompletableFuture<Void> future) {}
+
+  private final Inbox<TransferRequest> transfers = new Inbox<>(TRANSFER_QUEUE);
 
   private final ReplicationConfig config;
   private final SizeLimits limits;
@@ -129,9 +138,18 @@ public final class ReplicationNode implements Replication, AutoCloseable {
             drops,
             config.durabilityTimeout().toNanos(),
             shards,
-            this::wake);
+            this::wake,
+            this::acceptHeld);
     watched.onUnreachable(forwards::linkDown);
-    this.forwarded = new ForwardLeader(config.self(), endpoint, state::get, failures);
+    this.forwarded =
+        new ForwardLeader(
+            config.self(),
+            endpoint,
+            state::get,
+            failures,
+            (shard, tenant, type, entity, weight, eventTime, durability) ->
+                forwards.offer(
+                    shard, tenant, type, entity, weight, eventTime, durability, clock.getAsLong()));
     try {
       long now = clock.getAsLong();
       for (int i = 0; i < shards.length; i++) {
@@ -216,6 +234,34 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     }
     return forwards.offer(
         shard, tenant, type, entity, weight, eventTime, durability, clock.getAsLong());
+  }
+
+  /**
+   * {@inheritDoc} The request is handed to the replication thread, which starts the transfer at its
+   * next round; the future completes on that thread, so its dependent stages must not block.
+   */
+  @Override
+  public CompletableFuture<Void> transferLeadership(int shard, RegionId to) {
+    if (shard < 0 || shard >= shards.length) {
+      return CompletableFuture.failedFuture(
+          new InvalidArgumentException("shard", shard, "must be 0.." + (shards.length - 1)));
+    }
+    if (to == null || !config.regions().contains(to)) {
+      return CompletableFuture.failedFuture(
+          new InvalidArgumentException("to", to, "must be one of " + config.regions()));
+    }
+    CompletableFuture<Void> future = new CompletableFuture<>();
+    if (!agent.isAlive() || !transfers.offer(new TransferRequest(shard, to, future))) {
+      return CompletableFuture.failedFuture(
+          new UnavailableException(
+              "the replication thread "
+                  + agent.getName()
+                  + (agent.isAlive() ? " has " + TRANSFER_QUEUE + " transfers waiting" : " ended"),
+              false,
+              config.self()));
+    }
+    wake();
+    return future;
   }
 
   @Override
@@ -422,6 +468,11 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     forwards.close("region " + config.self() + ": " + why); // on the dying owner itself
   }
 
+  /** Stores here a write held for a leadership transfer that gave up (replication thread). */
+  private CompletableFuture<SignalAck> acceptHeld(ForwardRequests.Forward r) {
+    return forwarded.acceptHere(r);
+  }
+
   /** Runs a shard's log cut on {@code tidal-cut-<region>}, then wakes the replication thread. */
   private void runCut(Runnable cut) {
     try {
@@ -476,6 +527,10 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       work += inbox.drain(this::handle, DRAIN_LIMIT);
       work += forwards.doWork(); // after the replies and leader changes the frames brought
       work += statuses.answer();
+      work +=
+          transfers.drain(
+              t -> shards[t.shard()].transferLeadership(t.to(), t.future(), clock.getAsLong()),
+              TRANSFER_QUEUE);
       if (now - lastExpire >= EXPIRE_FORWARDS_NANOS) {
         lastExpire = now;
         work += forwards.expire(now);

@@ -74,8 +74,12 @@ final class ShardReplica implements LeadershipListener {
   private final ShipLimits shipLimits;
   private final FrameChecks checks;
   private final OwnerCheck owner;
+  private final TransferHold transfer;
   private volatile RegionId leader;
   private volatile long epoch;
+  private volatile boolean electionHold; // see holdsWrites
+  private long electionHoldUntil;
+  private long lastNowNanos;
   private long leaderHwmHeard;
   private long leaderHwmEpoch = -1;
   private long pendingLeaderEpoch = -1;
@@ -118,6 +122,8 @@ final class ShardReplica implements LeadershipListener {
             frames,
             this,
             nowNanos);
+    this.leadership.setReturnToPreferred(true);
+    this.transfer = new TransferHold(config.self(), shard, config.electionTimeout().toNanos());
     this.epoch = leadership.epoch();
     follower.enterEpoch(epoch);
   }
@@ -130,6 +136,10 @@ final class ShardReplica implements LeadershipListener {
    */
   int doWork(long nowNanos) {
     assert owner.check();
+    lastNowNanos = nowNanos;
+    if (electionHold && nowNanos - electionHoldUntil >= 0) {
+      electionHold = false; // no leader within an election timeout: forwards fail again
+    }
     int work = leaderSide.drainWaits() + appendBatches();
     if (logStopped != null || standAsideIfLogStopped(nowNanos)) {
       return work;
@@ -144,6 +154,7 @@ final class ShardReplica implements LeadershipListener {
       work += activateLeader();
     }
     work += leaderSide.doWork(nowNanos, leadership);
+    work += transfer.step(leadership, leaderSide, leader, nowNanos);
     work += sync.step(leader, nowNanos);
     if (sync.synced()) {
       control.answered(); // no request outstanding: a later EPOCH_END is unsolicited
@@ -191,6 +202,7 @@ final class ShardReplica implements LeadershipListener {
 
   private void standAside(String why, String stepDownReason, long nowNanos) {
     logStopped = why;
+    electionHold = false;
     leadership.setEligible(false, nowNanos);
     stepDownLeader(stepDownReason);
     sync.stop();
@@ -214,6 +226,7 @@ final class ShardReplica implements LeadershipListener {
    */
   void onFrame(RegionId from, Frame f, long nowNanos) {
     assert owner.check();
+    lastNowNanos = nowNanos;
     if (!checks.epoch(from, f, epoch) || !checks.fields(from, f)) {
       if (f.type() == FrameDescriptor.WAL_BATCH) {
         inbox.batchDone(f);
@@ -222,7 +235,7 @@ final class ShardReplica implements LeadershipListener {
     }
     switch (f.type()) {
       case FrameDescriptor.WAL_BATCH -> onWalBatch(from, f, nowNanos);
-      case FrameDescriptor.ACK -> onAck(from, f);
+      case FrameDescriptor.ACK -> onAck(from, f, nowNanos);
       case FrameDescriptor.RESEND_REQUEST -> onResendRequest(from, f);
       case FrameDescriptor.EPOCH_END_REQUEST -> onEpochEndRequest(from, f);
       case FrameDescriptor.EPOCH_END -> onEpochEnd(from, f);
@@ -243,9 +256,33 @@ final class ShardReplica implements LeadershipListener {
     return leading;
   }
 
-  /** Returns whether this region leads the shard and accepts local writes. */
+  /**
+   * Returns whether this region leads the shard and accepts local writes (not while its leadership
+   * transfers).
+   */
   boolean leads() {
-    return leaderSide.ready();
+    return leaderSide.acceptsWrites();
+  }
+
+  /**
+   * Returns whether writes of the shard are held (any thread): refused writes are then held by the
+   * forwarding path rather than failed, and sent to the leader once one is known. They are held
+   * while a leadership transfer runs (see {@link TransferHold}) and, for at most one election
+   * timeout, from the moment this region loses its leader (an election it takes part in, a
+   * transfer's included) until a leader accepting writes is known: at another region, or here once
+   * this region's leadership is active.
+   */
+  boolean holdsWrites() {
+    return transfer.holding() || electionHold;
+  }
+
+  /**
+   * Starts handing the shard's leadership to {@code to}; see {@link
+   * io.tidaldb.api.replication.Replication#transferLeadership}. Owner only.
+   */
+  int transferLeadership(RegionId to, CompletableFuture<Void> future, long nowNanos) {
+    assert owner.check();
+    return transfer.request(to, future, leadership, leaderSide, nowNanos);
   }
 
   /** Returns the shard's leader as this region knows it, or null during an election. */
@@ -306,6 +343,7 @@ final class ShardReplica implements LeadershipListener {
   void close() {
     assert owner.check();
     stepDownLeader("the replication of region " + config.self() + " is closing");
+    transfer.fail("the replication of region " + config.self() + " is closing");
     leaderSide.drainWaits(); // waits handed over meanwhile fail now, not at their timeout
   }
 
@@ -315,10 +353,17 @@ final class ShardReplica implements LeadershipListener {
     leader = config.self();
     sync.stop();
     pendingLeaderEpoch = newEpoch;
+    if (logStopped == null) {
+      // won, not yet taking writes (activateLeader waits for a quiet log): forwards that reach
+      // this region meanwhile, and its own writers, are held, not refused naming this region
+      electionHold = true;
+      electionHoldUntil = lastNowNanos + config.electionTimeout().toNanos();
+    }
   }
 
   @Override
   public void onBecomeFollower(RegionId newLeader, long newEpoch) {
+    electionHold = false; // forwards go to the new leader
     stepDownLeader("region " + newLeader + " leads epoch " + newEpoch);
     epoch = newEpoch;
     leader = newLeader;
@@ -341,6 +386,10 @@ final class ShardReplica implements LeadershipListener {
     stepDownLeader("leader of epoch " + leadership.epoch() + " lost");
     leader = null;
     sync.stop();
+    if (logStopped == null) {
+      electionHold = true; // writers wait for the next leader, at most one election timeout
+      electionHoldUntil = lastNowNanos + config.electionTimeout().toNanos();
+    }
     // every change of leader or epoch passes here: forwards to the lost leader get no reply
     forwards.leaderChanged(
         shard, "region " + config.self() + " lost " + lost + " as leader of epoch " + epoch);
@@ -367,6 +416,7 @@ final class ShardReplica implements LeadershipListener {
       return 0;
     }
     leaderSide.activate(e);
+    electionHold = false; // held writes are stored here now
     return 1;
   }
 
@@ -463,13 +513,16 @@ final class ShardReplica implements LeadershipListener {
     return shard;
   }
 
-  private void onAck(RegionId from, Frame f) {
+  private void onAck(RegionId from, Frame f, long nowNanos) {
     if (leaderSide.ready() && !checks.withinLog(from, f, f.ackHwm(), NodeDrop.ACK_BEYOND_LOG)) {
       return;
     }
     if (!leaderSide.onAck(from, f.epoch(), f.ackHwm(), leadership.epoch())) {
       drops.drop(NodeDrop.NOT_LEADING, from, f.toString());
+      return;
     }
+    // a transfer's target may have caught up; so may the preferred region
+    leadership.onFollowerHwm(from, f.epoch(), f.ackHwm(), nowNanos);
   }
 
   private void onResendRequest(RegionId from, Frame f) {

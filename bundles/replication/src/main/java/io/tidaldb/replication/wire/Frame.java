@@ -263,6 +263,15 @@ public final class Frame {
   }
 
   /**
+   * Returns a TIMEOUT_NOW's leader log end.
+   *
+   * @return the leader's durable position when it asked for the election
+   */
+  public long timeoutNowLogEnd() {
+    return readLong(FrameDescriptor.TIMEOUT_NOW, FrameDescriptor.TIMEOUT_NOW_LOG_END_OFFSET);
+  }
+
+  /**
    * Returns an EPOCH_END_REQUEST's last epoch.
    *
    * @return the epoch of the follower's last durable batch

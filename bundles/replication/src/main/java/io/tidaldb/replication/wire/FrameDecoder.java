@@ -22,7 +22,7 @@ import java.util.zip.CRC32C;
  * remaining bytes, the CRC32C, a VOTE's or PRE_VOTE's granted byte, and the inner layout of FORWARD
  * and FORWARD_REPLY (durability and status bytes, each length against the body exactly, UTF-8
  * strings). Any defect throws {@link InvalidArgumentException} naming the field and its value, such
- * as {@code invalid frame type: 99 (must be 1..14)}; no other exception escapes for any input
+ * as {@code invalid frame type: 99 (must be 1..15)}; no other exception escapes for any input
  * bytes.
  *
  * <p>Allocates nothing except to check a FORWARD's or FORWARD_REPLY's strings: the returned view is

@@ -53,6 +53,7 @@ import java.util.zip.CRC32C;
  *    12 LIMITS            16  32 accept batch bytes   40 write batch bytes
  *    13 PRE_VOTE_REQUEST  16  32 last epoch   40 hwm
  *    14 PRE_VOTE           1  32 granted (byte: 0/1)
+ *    15 TIMEOUT_NOW        8  32 leader log end
  * </pre>
  *
  * <p>{@code epoch} is the sender's epoch for the message (the batch's epoch for WAL_BATCH); {@code
@@ -79,6 +80,12 @@ import java.util.zip.CRC32C;
  * proposed epoch echoed; refused, with the answering region's current epoch (PreVote, Raft thesis
  * §9.6). A region of an older build drops both as unknown types, so a region of this build gets no
  * pre-vote majority, and so does not run, until a majority of the shard's regions runs this build.
+ *
+ * <p>TIMEOUT_NOW is a leader's request, in its epoch, that the receiver start an election at once,
+ * skipping the pre-vote round (leadership transfer, Raft thesis §3.10); {@code leader log end} is
+ * the leader's durable position when it sent it, which the receiver's own durable log must have
+ * reached. A region of an older build drops it as an unknown type, and the transfer gives up at its
+ * deadline.
  */
 public final class FrameDescriptor {
   /** The magic number in a frame's first four bytes ("TDRF"). */
@@ -159,11 +166,14 @@ public final class FrameDescriptor {
   /** Type of the answer to a pre-vote request. */
   public static final short PRE_VOTE = 14;
 
+  /** Type of a leader's request that the receiver start an election now (leadership transfer). */
+  public static final short TIMEOUT_NOW = 15;
+
   /** The smallest message type. */
   public static final short MIN_TYPE = WAL_BATCH;
 
   /** The largest message type. */
-  public static final short MAX_TYPE = PRE_VOTE;
+  public static final short MAX_TYPE = TIMEOUT_NOW;
 
   /** Offset of ACK's durable hwm (long). */
   public static final int ACK_HWM_OFFSET = 32;
@@ -200,6 +210,9 @@ public final class FrameDescriptor {
 
   /** Offset of PRE_VOTE's granted byte (0 or 1). */
   public static final int PRE_VOTE_GRANTED_OFFSET = 32;
+
+  /** Offset of TIMEOUT_NOW's leader log end (long, the leader's durable position when sent). */
+  public static final int TIMEOUT_NOW_LOG_END_OFFSET = 32;
 
   /** Offset of EPOCH_END_REQUEST's last epoch (of the follower's last durable batch). */
   public static final int EPOCH_END_REQUEST_LAST_EPOCH_OFFSET = 32;
@@ -322,10 +335,13 @@ public final class FrameDescriptor {
     "FORWARD_REPLY",
     "LIMITS",
     "PRE_VOTE_REQUEST",
-    "PRE_VOTE"
+    "PRE_VOTE",
+    "TIMEOUT_NOW"
   };
 
-  private static final int[] BODY_LENGTHS = {0, -1, 8, 8, 16, 16, 16, 1, 8, 16, -1, -1, 16, 16, 1};
+  private static final int[] BODY_LENGTHS = {
+    0, -1, 8, 8, 16, 16, 16, 1, 8, 16, -1, -1, 16, 16, 1, 8
+  };
 
   private static final int CHUNK = 256;
 

@@ -14,6 +14,7 @@ import static io.tidaldb.replication.wire.FrameDescriptor.LIMITS;
 import static io.tidaldb.replication.wire.FrameDescriptor.PRE_VOTE;
 import static io.tidaldb.replication.wire.FrameDescriptor.PRE_VOTE_REQUEST;
 import static io.tidaldb.replication.wire.FrameDescriptor.RESEND_REQUEST;
+import static io.tidaldb.replication.wire.FrameDescriptor.TIMEOUT_NOW;
 import static io.tidaldb.replication.wire.FrameDescriptor.VOTE;
 import static io.tidaldb.replication.wire.FrameDescriptor.VOTE_REQUEST;
 import static io.tidaldb.replication.wire.FrameDescriptor.WAL_BATCH;
@@ -229,6 +230,22 @@ public final class FrameEncoder {
     header(dst, offset, PRE_VOTE, shard, sender, epoch, 1);
     dst.put(offset + FrameDescriptor.PRE_VOTE_GRANTED_OFFSET, granted ? (byte) 1 : (byte) 0);
     return finish(dst, offset, 1);
+  }
+
+  /**
+   * Writes a TIMEOUT_NOW frame.
+   *
+   * @param dst the destination buffer (little-endian)
+   * @param offset where the frame starts
+   * @param shard the shard
+   * @param sender the leader's region id
+   * @param epoch the leader's epoch
+   * @param logEnd the leader's durable position, which the receiver must have reached
+   * @return the frame's length
+   */
+  public int timeoutNow(
+      ByteBuffer dst, int offset, int shard, int sender, long epoch, long logEnd) {
+    return oneLong(dst, offset, TIMEOUT_NOW, shard, sender, epoch, logEnd);
   }
 
   /**

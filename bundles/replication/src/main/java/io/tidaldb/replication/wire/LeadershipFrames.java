@@ -77,10 +77,15 @@ public final class LeadershipFrames implements LeadershipOutbox {
     send(to, encoder.preVote(out, 0, shard, self, epoch, granted));
   }
 
+  @Override
+  public void sendTimeoutNow(RegionId to, long epoch, long logEnd) {
+    send(to, encoder.timeoutNow(out, 0, shard, self, epoch, logEnd));
+  }
+
   /**
    * Hands a decoded frame to {@code target} if it is a leadership message (HEARTBEAT,
-   * HEARTBEAT_ACK, VOTE_REQUEST, VOTE, PRE_VOTE_REQUEST or PRE_VOTE). The frame was decoded once,
-   * where it was received; nothing is decoded again here.
+   * HEARTBEAT_ACK, VOTE_REQUEST, VOTE, PRE_VOTE_REQUEST, PRE_VOTE or TIMEOUT_NOW). The frame was
+   * decoded once, where it was received; nothing is decoded again here.
    *
    * @param from the sending region as the transport reported it
    * @param f the decoded frame
@@ -117,6 +122,8 @@ public final class LeadershipFrames implements LeadershipOutbox {
               from, f.epoch(), f.preVoteRequestLastEpoch(), f.preVoteRequestHwm(), nowNanos);
       case FrameDescriptor.PRE_VOTE ->
           target.onPreVote(from, f.epoch(), f.preVoteGranted(), nowNanos);
+      case FrameDescriptor.TIMEOUT_NOW ->
+          target.onTimeoutNow(from, f.epoch(), f.timeoutNowLogEnd(), nowNanos);
       default -> {
         return false;
       }

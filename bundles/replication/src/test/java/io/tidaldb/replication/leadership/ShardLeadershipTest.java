@@ -57,6 +57,11 @@ class ShardLeadershipTest {
         public void sendPreVote(RegionId to, long epoch, boolean granted) {
           sent.add("pre-vote " + to + " " + epoch + " " + granted);
         }
+
+        @Override
+        public void sendTimeoutNow(RegionId to, long epoch, long logEnd) {
+          sent.add("timeout-now " + to + " " + epoch + " " + logEnd);
+        }
       };
 
   private final LeadershipListener listener =

@@ -131,6 +131,11 @@ final class SimCluster {
     public void sendPreVote(RegionId to, long epoch, boolean granted) {
       send(from, to, (sm, t) -> sm.onPreVote(from, epoch, granted, t));
     }
+
+    @Override
+    public void sendTimeoutNow(RegionId to, long epoch, long logEnd) {
+      send(from, to, (sm, t) -> sm.onTimeoutNow(from, epoch, logEnd, t));
+    }
   }
 
   SimCluster(long seed, int regions) {

@@ -33,6 +33,9 @@ final class VoteRecorder implements LeadershipOutbox {
   public void sendPreVoteRequest(RegionId to, long proposedEpoch, long lastEpoch, long hwm) {}
 
   @Override
+  public void sendTimeoutNow(RegionId to, long epoch, long logEnd) {}
+
+  @Override
   public void sendPreVote(RegionId to, long epoch, boolean granted) {
     votes.add("pre-vote " + to + " " + epoch + " " + granted);
   }

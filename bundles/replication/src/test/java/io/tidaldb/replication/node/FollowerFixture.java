@@ -74,7 +74,8 @@ final class FollowerFixture implements AutoCloseable {
             drops,
             configB.durabilityTimeout().toNanos(),
             new ShardReplica[1],
-            () -> {});
+            () -> {},
+            r -> java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException()));
     replicaB =
         new ShardReplica(
             SHARD,

@@ -134,6 +134,13 @@ class FrameFormatTest {
           + "6400000000000000"; // hwm 100
   static final String PRE_VOTE_HEX =
       HEADER_PREFIX + "0e00" + SHARD_SENDER_EPOCH + "01000000" + "231f54d4" + "01";
+  static final String TIMEOUT_NOW_HEX =
+      HEADER_PREFIX
+          + "0f00"
+          + SHARD_SENDER_EPOCH
+          + "08000000"
+          + "76f8dcfe"
+          + "6400000000000000"; // leader log end 100
 
   /** Every fixture, indexed by message type (index 0 unused). */
   static final List<String> FIXTURES =
@@ -152,7 +159,8 @@ class FrameFormatTest {
           FORWARD_REPLY_HEX,
           LIMITS_HEX,
           PRE_VOTE_REQUEST_HEX,
-          PRE_VOTE_HEX);
+          PRE_VOTE_HEX,
+          TIMEOUT_NOW_HEX);
 
   private final FrameEncoder encoder = new FrameEncoder(1 << 16);
   private final FrameDecoder decoder = new FrameDecoder(1 << 16);
@@ -175,6 +183,7 @@ class FrameFormatTest {
     assertPinned(
         PRE_VOTE_REQUEST_HEX, encoder.preVoteRequest(out, 0, SHARD, SENDER, EPOCH, 6, 100));
     assertPinned(PRE_VOTE_HEX, encoder.preVote(out, 0, SHARD, SENDER, EPOCH, true));
+    assertPinned(TIMEOUT_NOW_HEX, encoder.timeoutNow(out, 0, SHARD, SENDER, EPOCH, 100));
     assertPinned(
         FORWARD_HEX,
         encoder.forward(
@@ -249,6 +258,7 @@ class FrameFormatTest {
     assertEquals(6, fixture(13).getLong(FrameDescriptor.PRE_VOTE_REQUEST_LAST_EPOCH_OFFSET));
     assertEquals(100, fixture(13).getLong(FrameDescriptor.PRE_VOTE_REQUEST_HWM_OFFSET));
     assertEquals(1, fixture(14).get(FrameDescriptor.PRE_VOTE_GRANTED_OFFSET));
+    assertEquals(100, fixture(15).getLong(FrameDescriptor.TIMEOUT_NOW_LOG_END_OFFSET));
     ByteBuffer f = fixture(10);
     assertEquals(42, f.getLong(FrameDescriptor.FORWARD_REQUEST_ID_OFFSET));
     assertEquals(9, f.getLong(FrameDescriptor.FORWARD_ENTITY_OFFSET));
@@ -308,6 +318,7 @@ class FrameFormatTest {
     assertEquals(100, decoder.decode(fixture(13)).preVoteRequestHwm());
     assertEquals(true, decoder.decode(fixture(14)).preVoteGranted());
     assertThrows(IllegalStateException.class, decoder.decode(fixture(14))::voteGranted);
+    assertEquals(100, decoder.decode(fixture(15)).timeoutNowLogEnd());
     Frame fwd = decoder.decode(fixture(10));
     assertEquals(42, fwd.forwardRequestId());
     assertEquals(9, fwd.forwardEntity());
@@ -413,7 +424,8 @@ class FrameFormatTest {
                 + FrameDescriptor.PRE_VOTE_REQUEST_LAST_EPOCH_OFFSET
                 + " "
                 + FrameDescriptor.PRE_VOTE_REQUEST_HWM_OFFSET,
-            "14 PRE_VOTE 1 " + FrameDescriptor.PRE_VOTE_GRANTED_OFFSET);
+            "14 PRE_VOTE 1 " + FrameDescriptor.PRE_VOTE_GRANTED_OFFSET,
+            "15 TIMEOUT_NOW 8 " + FrameDescriptor.TIMEOUT_NOW_LOG_END_OFFSET);
     for (int type = FrameDescriptor.MIN_TYPE; type <= FrameDescriptor.MAX_TYPE; type++) {
       assertEquals(
           type, FrameDescriptor.class.getField(FrameDescriptor.typeName(type)).getShort(null));

@@ -38,11 +38,11 @@ class MalformedFrameTest {
       refused(
           type,
           b -> b.putShort(FrameDescriptor.TYPE_OFFSET, (short) 99),
-          "invalid frame type: 99 (must be 1..14)");
+          "invalid frame type: 99 (must be 1..15)");
       refused(
           type,
           b -> b.putShort(FrameDescriptor.TYPE_OFFSET, (short) 0),
-          "invalid frame type: 0 (must be 1..14)");
+          "invalid frame type: 0 (must be 1..15)");
       refused(
           type,
           b -> b.putInt(FrameDescriptor.SHARD_OFFSET, -1),

@@ -27,7 +27,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
       "osgi.command.function=signal",
       "osgi.command.function=read",
       "osgi.command.function=top",
-      "osgi.command.function=status"
+      "osgi.command.function=status",
+      "osgi.command.function=transfer"
     })
 public final class TidalCommandsComponent {
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -94,5 +95,16 @@ public final class TidalCommandsComponent {
           + " tidal:status")
   public String status(String... args) {
     return commands.status(args);
+  }
+
+  /**
+   * Hands a shard's leadership to a region and prints once it leads.
+   *
+   * @param args shard, region
+   * @return the line to print
+   */
+  @Descriptor("hand a shard's leadership to a region: tidal:transfer <shard> <region>")
+  public String transfer(String... args) {
+    return commands.transfer(args);
   }
 }
