@@ -1,6 +1,7 @@
 package io.tidaldb.wal;
 
 import io.tidaldb.api.StorageException;
+import io.tidaldb.support.files.FileOpener;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -32,15 +33,17 @@ final class ShardRecovery {
 
   private final int shard;
   private final BatchScanner scanner;
+  private final FileOpener opener;
   private final List<Segment> segments = new ArrayList<>();
   private final EpochHistory epochs = new EpochHistory();
   private long nextPosition;
   private long epoch;
   private long records;
 
-  private ShardRecovery(int shard, BatchScanner scanner) {
+  private ShardRecovery(int shard, BatchScanner scanner, FileOpener opener) {
     this.shard = shard;
     this.scanner = scanner;
+    this.opener = opener;
   }
 
   /**
@@ -49,10 +52,12 @@ final class ShardRecovery {
    * @param shard the shard
    * @param files its segment files, in position order
    * @param scanner the scanner to read them with
+   * @param opener where a torn tail is cut and forced
    * @return the recovered state
    */
-  static ShardRecovery recover(int shard, List<Path> files, BatchScanner scanner) {
-    ShardRecovery recovery = new ShardRecovery(shard, scanner);
+  static ShardRecovery recover(
+      int shard, List<Path> files, BatchScanner scanner, FileOpener opener) {
+    ShardRecovery recovery = new ShardRecovery(shard, scanner, opener);
     for (int i = 0; i < files.size(); i++) {
       recovery.recoverSegment(files.get(i), i == files.size() - 1);
     }
@@ -160,7 +165,7 @@ final class ShardRecovery {
   }
 
   private void truncate(Path file, long offset, long size, String detail) throws IOException {
-    try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE)) {
+    try (FileChannel channel = opener.open(file, StandardOpenOption.WRITE)) {
       channel.truncate(offset);
       channel.force(true);
     }

@@ -1,6 +1,7 @@
 package io.tidaldb.wal;
 
 import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.support.files.FileOpener;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -39,6 +40,7 @@ public final class WalConfig {
   private final int maxBatchBytes;
   private final long groupCommitDelayNanos;
   private final long appendTimeoutMillis;
+  private final FileOpener files;
 
   private WalConfig(Builder b) {
     this.directory = b.directory;
@@ -47,6 +49,7 @@ public final class WalConfig {
     this.maxBatchBytes = b.maxBatchBytes;
     this.groupCommitDelayNanos = b.groupCommitDelayNanos;
     this.appendTimeoutMillis = b.appendTimeoutMillis;
+    this.files = b.files;
   }
 
   /**
@@ -115,6 +118,16 @@ public final class WalConfig {
     return appendTimeoutMillis;
   }
 
+  /**
+   * Returns where the segments are opened and their directory fsynced: {@link FileOpener#REAL}
+   * unless a test replaced it (a simulated disk that can lose what was not fsynced).
+   *
+   * @return the file opener
+   */
+  public FileOpener files() {
+    return files;
+  }
+
   @Override
   public String toString() {
     return "WalConfig[directory="
@@ -140,6 +153,7 @@ public final class WalConfig {
     private int maxBatchBytes = 4 << 20;
     private long groupCommitDelayNanos;
     private long appendTimeoutMillis = 5000;
+    private FileOpener files = FileOpener.REAL;
 
     private Builder(Path directory) {
       if (directory == null) {
@@ -205,6 +219,20 @@ public final class WalConfig {
     public Builder appendTimeoutMillis(long value) {
       check("appendTimeoutMillis", value, 0, MAX_APPEND_TIMEOUT_MILLIS);
       appendTimeoutMillis = value;
+      return this;
+    }
+
+    /**
+     * Sets where segments are opened and their directory fsynced; for tests (a simulated disk).
+     *
+     * @param value the opener
+     * @return this builder
+     */
+    public Builder files(FileOpener value) {
+      if (value == null) {
+        throw new InvalidArgumentException("files", null, "must not be null");
+      }
+      files = value;
       return this;
     }
 
