@@ -80,7 +80,7 @@ final class DiskChannel extends FileChannel {
   public int write(ByteBuffer src) throws IOException {
     enter();
     try {
-      state.beforeWrite(real, real.position(), src.remaining());
+      state.beforeWrite(real.position(), src.remaining());
       return real.write(src);
     } finally {
       disk.exit();
@@ -100,7 +100,7 @@ final class DiskChannel extends FileChannel {
   public int write(ByteBuffer src, long position) throws IOException {
     enter();
     try {
-      state.beforeWrite(real, position, src.remaining());
+      state.beforeWrite(position, src.remaining());
       return real.write(src, position);
     } finally {
       disk.exit();

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -15,18 +16,20 @@ final class FileState {
   /** Durable bytes at {@code offset} before a write or cut replaced them. */
   record Undo(long offset, byte[] bytes) {}
 
+  private final Path path;
   private long durableLength;
   private final List<Undo> undo = new ArrayList<>();
 
-  FileState(long durableLength) {
+  FileState(Path path, long durableLength) {
+    this.path = path;
     this.durableLength = durableLength;
   }
 
   /** Before writing {@code length} bytes at {@code offset}: keeps the durable bytes it replaces. */
-  synchronized void beforeWrite(FileChannel real, long offset, long length) throws IOException {
+  synchronized void beforeWrite(long offset, long length) throws IOException {
     long end = Math.min(durableLength, offset + length);
     if (offset < end) {
-      keep(real, offset, end);
+      keep(offset, end);
     }
   }
 
@@ -34,7 +37,7 @@ final class FileState {
   synchronized void beforeTruncate(FileChannel real, long size) throws IOException {
     long end = Math.min(durableLength, real.size());
     if (size < end) {
-      keep(real, size, end);
+      keep(size, end);
     }
   }
 
@@ -50,15 +53,18 @@ final class FileState {
     return lost;
   }
 
-  private void keep(FileChannel real, long from, long to) throws IOException {
+  /** Reads the bytes through a channel of its own: the writer's may be write-only. */
+  private void keep(long from, long to) throws IOException {
     ByteBuffer b = ByteBuffer.allocate(Math.toIntExact(to - from));
-    long at = from;
-    while (b.hasRemaining()) {
-      int n = real.read(b, at);
-      if (n < 0) {
-        break;
+    try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ)) {
+      long at = from;
+      while (b.hasRemaining()) {
+        int n = in.read(b, at);
+        if (n < 0) {
+          break;
+        }
+        at += n;
       }
-      at += n;
     }
     undo.add(new Undo(from, b.array()));
   }

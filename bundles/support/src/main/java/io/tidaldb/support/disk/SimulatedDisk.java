@@ -61,7 +61,7 @@ public final class SimulatedDisk implements FileOpener {
         FileChannel real = FileChannel.open(path, options);
         state = files.get(path);
         if (!existed || state == null) {
-          state = new FileState(existed ? real.size() : 0);
+          state = new FileState(path, existed ? real.size() : 0);
           files.put(path, state);
         }
         if (!existed) {

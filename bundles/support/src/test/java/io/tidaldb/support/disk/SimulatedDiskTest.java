@@ -114,6 +114,19 @@ class SimulatedDiskTest {
     assertEquals("before", read(file));
   }
 
+  @Test
+  void shouldUndoACutMadeThroughAWriteOnlyChannel() throws Exception {
+    Path file = dir.resolve("w");
+    Files.writeString(file, "0123456789");
+    try (FileChannel ch = disk.open(file, StandardOpenOption.WRITE)) {
+      ch.truncate(4); // the WAL cuts a suffix through its write-only segment channel
+      write(ch, 4, "ab");
+    }
+    assertEquals("0123ab", read(file));
+    disk.powerLoss();
+    assertEquals("0123456789", read(file));
+  }
+
   private void awaitStalled(int n) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
     while (disk.stalledForces() != n) {
