@@ -145,11 +145,22 @@ final class RegionProcess implements RegionNode {
     }
     parts = null;
     disk.crash(); // the instant of death: nothing written after it reaches the files
+    disk.stallForces(false); // the next incarnation's fsyncs run
     p.wal().halt();
     p.replication().close();
     p.store().halt();
     // The WAL's threads have exited: nothing of this incarnation writes any more.
     return powerLoss ? disk.powerLoss() : 0;
+  }
+
+  /** Makes the WAL's fsyncs wait (or run again): see {@link SimulatedDisk#stallForces}. */
+  void stallFsyncs(boolean stalled) {
+    disk.stallForces(stalled);
+  }
+
+  /** Returns how many of the WAL's fsyncs wait now. */
+  int stalledFsyncs() {
+    return disk.stalledForces();
   }
 
   @Override

@@ -342,6 +342,28 @@ public final class SimulatedCluster implements AutoCloseable {
   }
 
   /**
+   * Makes a region's WAL fsyncs wait, or run again: its batches are then written but not durable,
+   * so nothing it holds is acknowledged and a {@link #powerLoss} takes them. Released by a crash or
+   * power loss of the region too.
+   *
+   * @param region a region
+   * @param stalled whether fsyncs wait
+   */
+  public void stallFsyncs(RegionId region, boolean stalled) {
+    process(region).stallFsyncs(stalled);
+  }
+
+  /**
+   * Returns how many of a region's WAL fsyncs wait now (see {@link #stallFsyncs}).
+   *
+   * @param region a region
+   * @return the count
+   */
+  public int stalledFsyncs(RegionId region) {
+    return process(region).stalledFsyncs();
+  }
+
+  /**
    * Stops a region gracefully (the in-JVM crash of earlier versions): withdraws its services, cuts
    * its links, then closes its replication, store and WAL; closing flushes and fsyncs what the WAL
    * still has pending, records not yet acknowledged included, and the store writes its closing

@@ -88,8 +88,11 @@ class CrashScenarioTest {
     others.remove(leader);
     RegionId follower = others.get(random.nextInt(others.size()));
     // Both at once, writers running: acknowledgements in flight fail, none is lost.
+    awaitUnsyncedBatch(leader);
+    awaitUnsyncedBatch(follower);
     long lost = cluster.powerLoss(leader) + cluster.powerLoss(follower);
     System.out.println("CrashScenarioTest: the power losses took " + lost + " unsynced bytes");
+    assertTrue(lost > 0, "seed " + seed + ": the power losses took nothing");
     stopWriters();
     cluster.restart(leader);
     cluster.restart(follower);
@@ -117,8 +120,10 @@ class CrashScenarioTest {
     ShardId shard = ShardId.of(random.nextInt(cluster.config().shards()));
     RegionId leader = cluster.leaderOf(shard);
     if (powerLoss) {
+      awaitUnsyncedBatch(leader);
       long lost = cluster.powerLoss(leader);
       System.out.println("CrashScenarioTest: the power loss took " + lost + " unsynced bytes");
+      assertTrue(lost > 0, "seed " + seed + ": the power loss took nothing");
     } else {
       cluster.crash(leader);
     }
@@ -126,6 +131,19 @@ class CrashScenarioTest {
     assertTrue(!next.equals(leader), "seed " + seed + ": " + leader + " still leads " + shard);
     awaitAcks(acked.size() + 300); // writes go on through the new leader
     return leader;
+  }
+
+  /**
+   * Stalls the region's fsyncs and waits until one of its shards has a batch written but not
+   * fsynced: the moment a power loss takes the most.
+   */
+  private void awaitUnsyncedBatch(RegionId region) {
+    cluster.stallFsyncs(region, true);
+    Deadline deadline = Deadline.after(CONVERGE);
+    while (cluster.stalledFsyncs(region) == 0) {
+      assertTrue(!deadline.expired(), "seed " + seed + ": " + region + " wrote no batch");
+      LockSupport.parkNanos(1_000_000);
+    }
   }
 
   private void quiesceAndCheck(String what) {
