@@ -2,8 +2,9 @@
  * The TidalDB test kit: a multi-region cluster simulated in one JVM, for our itests and for users'
  * CI. Each region runs the real engines (WAL, replication, store) on its own directory; all regions
  * share one transport (in-process by default, with link faults). Tests write through {@link
- * io.tidaldb.testkit.SimulatedCluster#writeSignal}, which finds each shard's leader, crash and
- * restart regions, cut links, and wait by condition with deadlines, never by sleeping.
+ * io.tidaldb.testkit.SimulatedCluster#writeSignal}, which finds each shard's leader, crash ({@code
+ * kill -9}), cut the power of (unsynced bytes lost), stop (gracefully) and restart regions, cut
+ * links, and wait by condition with deadlines, never by sleeping.
  *
  * <pre>{@code
  * try (SimulatedCluster cluster = SimulatedCluster.build(ClusterConfig.threeRegions())) {
@@ -24,7 +25,7 @@
  * services with the properties {@code region} and {@code tidaldb.cluster}.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.tidaldb.testkit;
 
 import org.osgi.annotation.bundle.Export;
