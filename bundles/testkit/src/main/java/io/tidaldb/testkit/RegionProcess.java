@@ -14,6 +14,10 @@ import io.tidaldb.store.StoreConfig;
 import io.tidaldb.support.disk.SimulatedDisk;
 import io.tidaldb.wal.WalConfig;
 import io.tidaldb.wal.WalEngine;
+import io.tidaldb.wal.WalFiles;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.LongSupplier;
@@ -65,7 +69,7 @@ final class RegionProcess implements RegionNode {
             WalConfig.builder(directory.resolve("wal"))
                 .shardCount(config.shards())
                 .segmentBytes(SEGMENT_BYTES)
-                .files(disk)
+                .files(walFiles())
                 .build());
     ReplicationNode replication = null;
     try {
@@ -151,6 +155,21 @@ final class RegionProcess implements RegionNode {
     p.store().halt();
     // The WAL's threads have exited: nothing of this incarnation writes any more.
     return powerLoss ? disk.powerLoss() : 0;
+  }
+
+  /** The WAL's files, on this region's disk. */
+  private WalFiles walFiles() {
+    return new WalFiles() {
+      @Override
+      public FileChannel open(Path file, OpenOption... options) throws IOException {
+        return disk.open(file, options);
+      }
+
+      @Override
+      public void syncDirectory(Path directory) throws IOException {
+        disk.syncDirectory(directory);
+      }
+    };
   }
 
   /** Makes the WAL's fsyncs wait (or run again): see {@link SimulatedDisk#stallForces}. */

@@ -1,6 +1,5 @@
 package io.tidaldb.wal;
 
-import io.tidaldb.support.files.FileOpener;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -20,7 +19,7 @@ final class SegmentWriter implements AutoCloseable {
   private final long segmentBytes;
   private final SegmentList segments;
   private final WalMetrics metrics;
-  private final FileOpener files;
+  private final WalFiles files;
   private FileChannel channel;
   private Segment active;
   private long size;
@@ -31,7 +30,7 @@ final class SegmentWriter implements AutoCloseable {
       long segmentBytes,
       SegmentList segments,
       WalMetrics metrics,
-      FileOpener files)
+      WalFiles files)
       throws IOException {
     this.files = files;
     this.directory = directory;

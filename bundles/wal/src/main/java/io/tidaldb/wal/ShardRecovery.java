@@ -1,7 +1,6 @@
 package io.tidaldb.wal;
 
 import io.tidaldb.api.StorageException;
-import io.tidaldb.support.files.FileOpener;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -33,14 +32,14 @@ final class ShardRecovery {
 
   private final int shard;
   private final BatchScanner scanner;
-  private final FileOpener opener;
+  private final WalFiles opener;
   private final List<Segment> segments = new ArrayList<>();
   private final EpochHistory epochs = new EpochHistory();
   private long nextPosition;
   private long epoch;
   private long records;
 
-  private ShardRecovery(int shard, BatchScanner scanner, FileOpener opener) {
+  private ShardRecovery(int shard, BatchScanner scanner, WalFiles opener) {
     this.shard = shard;
     this.scanner = scanner;
     this.opener = opener;
@@ -55,8 +54,7 @@ final class ShardRecovery {
    * @param opener where a torn tail is cut and forced
    * @return the recovered state
    */
-  static ShardRecovery recover(
-      int shard, List<Path> files, BatchScanner scanner, FileOpener opener) {
+  static ShardRecovery recover(int shard, List<Path> files, BatchScanner scanner, WalFiles opener) {
     ShardRecovery recovery = new ShardRecovery(shard, scanner, opener);
     for (int i = 0; i < files.size(); i++) {
       recovery.recoverSegment(files.get(i), i == files.size() - 1);

@@ -1,7 +1,6 @@
 package io.tidaldb.wal;
 
 import io.tidaldb.api.InvalidArgumentException;
-import io.tidaldb.support.files.FileOpener;
 import java.nio.file.Path;
 import java.util.concurrent.TimeUnit;
 
@@ -40,7 +39,7 @@ public final class WalConfig {
   private final int maxBatchBytes;
   private final long groupCommitDelayNanos;
   private final long appendTimeoutMillis;
-  private final FileOpener files;
+  private final WalFiles files;
 
   private WalConfig(Builder b) {
     this.directory = b.directory;
@@ -119,12 +118,12 @@ public final class WalConfig {
   }
 
   /**
-   * Returns where the segments are opened and their directory fsynced: {@link FileOpener#REAL}
-   * unless a test replaced it (a simulated disk that can lose what was not fsynced).
+   * Returns where the segments are opened and their directory fsynced: {@link WalFiles#REAL} unless
+   * a test replaced it (a simulated disk that can lose what was not fsynced).
    *
    * @return the file opener
    */
-  public FileOpener files() {
+  public WalFiles files() {
     return files;
   }
 
@@ -153,7 +152,7 @@ public final class WalConfig {
     private int maxBatchBytes = 4 << 20;
     private long groupCommitDelayNanos;
     private long appendTimeoutMillis = 5000;
-    private FileOpener files = FileOpener.REAL;
+    private WalFiles files = WalFiles.REAL;
 
     private Builder(Path directory) {
       if (directory == null) {
@@ -228,7 +227,7 @@ public final class WalConfig {
      * @param value the opener
      * @return this builder
      */
-    public Builder files(FileOpener value) {
+    public Builder files(WalFiles value) {
       if (value == null) {
         throw new InvalidArgumentException("files", null, "must not be null");
       }

@@ -7,6 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.support.disk.SimulatedDisk;
 import io.tidaldb.wal.WalTestSupport.Rec;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,7 +31,7 @@ class PowerLossTest {
 
   @Test
   void shouldKeepDurableRecordsAndLoseTheBatchWhoseFsyncThePowerLossInterrupted() {
-    WalConfig config = WalTestSupport.small(dir).files(disk).build();
+    WalConfig config = WalTestSupport.small(dir).files(on(disk)).build();
     WalEngine wal = WalEngine.open(config);
     List<Rec> durable = WalTestSupport.appendSignals(wal.shard(0), 30);
     List<Rec> unsynced = writeUnsynced(wal.shard(0), 5);
@@ -44,7 +47,7 @@ class PowerLossTest {
 
   @Test
   void shouldKeepTheWrittenButUnsyncedBatchOnACrashAndLoseItOnALaterPowerLoss() {
-    WalConfig config = WalTestSupport.small(dir).files(disk).build();
+    WalConfig config = WalTestSupport.small(dir).files(on(disk)).build();
     WalEngine wal = WalEngine.open(config);
     List<Rec> durable = WalTestSupport.appendSignals(wal.shard(0), 30);
     List<Rec> unsynced = writeUnsynced(wal.shard(0), 5);
@@ -72,7 +75,7 @@ class PowerLossTest {
   void shouldRecoverACleanPrefixHoldingEveryDurableRecordAfterRandomCrashesAndPowerLosses() {
     long seed = WalTestSupport.seed("PowerLossTest");
     Random random = new Random(seed);
-    WalConfig config = WalTestSupport.small(dir).shardCount(2).files(disk).build();
+    WalConfig config = WalTestSupport.small(dir).shardCount(2).files(on(disk)).build();
     List<List<Rec>> appended = List.of(new ArrayList<>(), new ArrayList<>());
     int[] durable = new int[2];
     for (int round = 0; round < 12; round++) {
@@ -99,7 +102,7 @@ class PowerLossTest {
         durable[s] = appended.get(s).size();
       }
       int shard = random.nextInt(2);
-      appended.get(shard).addAll(writeUnsynced(wal.shard(shard), 1 + random.nextInt(30)));
+      appended.get(shard).addAll(writeUnsynced(wal.shard(shard), 1 + random.nextInt(20)));
       if (random.nextBoolean()) {
         disk.powerLoss();
       } else {
@@ -110,13 +113,30 @@ class PowerLossTest {
     }
   }
 
+  /** The WAL's files on a simulated disk (the test kit adapts its disk the same way). */
+  static WalFiles on(SimulatedDisk disk) {
+    return new WalFiles() {
+      @Override
+      public FileChannel open(Path file, OpenOption... options) throws IOException {
+        return disk.open(file, options);
+      }
+
+      @Override
+      public void syncDirectory(Path directory) throws IOException {
+        disk.syncDirectory(directory);
+      }
+    };
+  }
+
   private static boolean isPrefix(List<Rec> prefix, List<Rec> of) {
     return prefix.size() <= of.size() && of.subList(0, prefix.size()).equals(prefix);
   }
 
   /**
-   * Stalls forces, appends {@code n} records and waits until the commit thread has written a batch
-   * and waits in its fsync; returns the records appended (written or still pending).
+   * Stalls forces, appends {@code n} records (at most 24, what one 1 KiB pending buffer holds, as
+   * the commit thread may be stalled before it took any) and waits until the commit thread has
+   * written a batch and waits in its fsync; returns the records appended (written or still
+   * pending).
    */
   private List<Rec> writeUnsynced(ShardLog log, int n) {
     disk.stallForces(true);

@@ -1,6 +1,5 @@
 package io.tidaldb.support.disk;
 
-import io.tidaldb.support.files.FileOpener;
 import io.tidaldb.support.files.Fsync;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -39,7 +38,7 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
  * undo copy of those bytes until the next {@code force}; appends cost nothing extra. Thread-safe:
  * operations run concurrently; the two faults wait for operations in progress and exclude new ones.
  */
-public final class SimulatedDisk implements FileOpener {
+public final class SimulatedDisk {
   private final ReadWriteLock faults = new ReentrantReadWriteLock();
   private final Map<Path, FileState> files = new HashMap<>();
   private final Map<Path, Set<Path>> unsyncedCreations = new HashMap<>();
@@ -50,7 +49,14 @@ public final class SimulatedDisk implements FileOpener {
   private boolean forcesStalled;
   private int stalledForces;
 
-  @Override
+  /**
+   * Opens a file as {@link FileChannel#open(Path, OpenOption...)} does, on this disk.
+   *
+   * @param file the file
+   * @param options the open options
+   * @return the channel; close it
+   * @throws IOException if it cannot be opened
+   */
   public FileChannel open(Path file, OpenOption... options) throws IOException {
     Path path = file.toAbsolutePath().normalize();
     faults.readLock().lock();
@@ -76,7 +82,12 @@ public final class SimulatedDisk implements FileOpener {
     }
   }
 
-  @Override
+  /**
+   * Fsyncs a directory: the files created in it so far are durable.
+   *
+   * @param directory the directory
+   * @throws IOException if it cannot be opened or forced
+   */
   public void syncDirectory(Path directory) throws IOException {
     Path dir = directory.toAbsolutePath().normalize();
     faults.readLock().lock();

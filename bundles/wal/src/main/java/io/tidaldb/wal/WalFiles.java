@@ -1,20 +1,22 @@
-package io.tidaldb.support.files;
+package io.tidaldb.wal;
 
+import io.tidaldb.support.files.Fsync;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 
 /**
- * Where a component opens the files it writes and fsyncs their directories: {@link #REAL} in
- * production (plain {@link FileChannel#open} and {@link Fsync#directory}, no wrapper), a simulated
- * disk in tests that loses what was not fsynced on a simulated power loss ({@code
- * io.tidaldb.support.disk.SimulatedDisk}).
+ * Where the WAL opens the segments it writes and fsyncs their directory: {@link #REAL} in
+ * production (plain {@link FileChannel#open} and {@code Fsync.directory}, no wrapper), in tests a
+ * simulated disk that can crash and lose what was not fsynced (the test kit's regions delegate to
+ * {@code io.tidaldb.support.disk.SimulatedDisk}). Part of this exported package, so that a caller
+ * in another bundle can implement it.
  */
-public interface FileOpener {
+public interface WalFiles {
   /** The real file system. */
-  FileOpener REAL =
-      new FileOpener() {
+  WalFiles REAL =
+      new WalFiles() {
         @Override
         public FileChannel open(Path file, OpenOption... options) throws IOException {
           return FileChannel.open(file, options);
