@@ -88,8 +88,9 @@ class CrashScenarioTest {
     others.remove(leader);
     RegionId follower = others.get(random.nextInt(others.size()));
     // Both at once, writers running: acknowledgements in flight fail, none is lost.
-    awaitUnsyncedBatch(leader);
+    // The follower first: while the leader still fsyncs, it keeps receiving batches to write.
     awaitUnsyncedBatch(follower);
+    awaitUnsyncedBatch(leader);
     long lost = cluster.powerLoss(leader) + cluster.powerLoss(follower);
     System.out.println("CrashScenarioTest: the power losses took " + lost + " unsynced bytes");
     assertTrue(lost > 0, "seed " + seed + ": the power losses took nothing");
