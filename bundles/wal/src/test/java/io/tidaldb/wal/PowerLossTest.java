@@ -45,8 +45,15 @@ class PowerLossTest {
     }
   }
 
+  /**
+   * After a crash the files hold the batch the dead process wrote but never fsynced (the page cache
+   * kept it), and recovery reads it as the log. Recovery must make it durable before serving it:
+   * before, a power loss after the restart took records the new incarnation had already served (and
+   * could ship and count), and with a segment rolled behind it the log refused to open ("gap
+   * between segments", the seeded test below with seed 17367697849881).
+   */
   @Test
-  void shouldKeepTheWrittenButUnsyncedBatchOnACrashAndLoseItOnALaterPowerLoss() {
+  void shouldMakeDurableWhatACrashLeftInThePageCacheWhenTheLogReopens() {
     WalConfig config = WalTestSupport.small(dir).files(on(disk)).build();
     WalEngine wal = WalEngine.open(config);
     List<Rec> durable = WalTestSupport.appendSignals(wal.shard(0), 30);
@@ -54,15 +61,17 @@ class PowerLossTest {
     disk.crash();
     wal.halt();
     disk.stallForces(false);
-    List<Rec> kept = new ArrayList<>(durable);
-    kept.addAll(unsynced);
+    List<Rec> written = new ArrayList<>(durable);
+    written.addAll(unsynced); // the commit thread may have taken only the first of them
     WalEngine reopened = WalEngine.open(config);
-    assertEquals(kept, readAll(reopened.shard(0), 0), "the page cache kept the written batch");
-    // Recovery only read it: it was never fsynced, so a power loss still takes it.
+    List<Rec> recovered = readAll(reopened.shard(0), 0);
+    assertTrue(
+        recovered.size() > durable.size() && isPrefix(recovered, written),
+        "the page cache kept the written batch: " + recovered.size() + " records");
     disk.powerLoss();
     reopened.halt();
     try (WalEngine third = WalEngine.open(config)) {
-      assertEquals(durable, readAll(third.shard(0), 0));
+      assertEquals(recovered, readAll(third.shard(0), 0), "recovery fsynced what it read");
     }
   }
 
