@@ -398,6 +398,29 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     LOG.info("store closed: region {}", config.region());
   }
 
+  /**
+   * Stops the store as a crash would, for tests: no checkpoint, nothing flushed or waited for.
+   * Calls fail from now on as after {@link #close()}; the WAL stops feeding the state; a snapshot
+   * being written in the background is interrupted (it may still complete: a snapshot is written
+   * through a temporary file and a rename, so it is whole or absent, and recovery deletes a
+   * left-over temporary file); pending acknowledgements are dropped. Halt the WAL (see {@code
+   * io.tidaldb.wal.WalEngine#halt}) before or after. Idempotent; {@link #close()} after it does
+   * nothing.
+   */
+  public void halt() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    for (ShardState s : shards) {
+      s.log.setCommitListener(null);
+    }
+    if (ownSnapshotExecutor != null) {
+      ownSnapshotExecutor.shutdownNow();
+    }
+    acks.close();
+    LOG.info("store halted (a simulated crash): region {}", config.region());
+  }
+
   /** Validates, routes and logs one signal; returns its ticket. Allocation-free. */
   private long accept(
       TenantId tenant, SignalType type, long entity, double weight, long eventTime, long hlc) {

@@ -7,8 +7,8 @@ import io.tidaldb.api.transport.Transport;
 import java.util.List;
 
 /**
- * Starts, crashes, restarts and closes the regions of one cluster, keeping their services and links
- * in step. Every call is serialized on this object's monitor.
+ * Starts, stops, crashes, restarts and closes the regions of one cluster, keeping their services
+ * and links in step. Every call is serialized on this object's monitor.
  */
 final class RegionLifecycle {
   private final String clusterId;
@@ -39,10 +39,21 @@ final class RegionLifecycle {
     }
   }
 
-  synchronized void crash(RegionProcess n) {
+  /** How a region goes down. */
+  enum Down {
+    /** Graceful: pending records flushed and fsynced, closing checkpoint. */
+    STOP,
+    /** {@code kill -9}: nothing flushed; the files keep what was written. */
+    CRASH,
+    /** A power cut: as a crash, and every byte not fsynced is lost. */
+    POWER_LOSS
+  }
+
+  /** Takes a region down; returns the bytes a power loss took (0 otherwise). */
+  synchronized long down(RegionProcess n, Down how) {
     checkOpen();
     if (!n.isRunning()) {
-      throw new InvalidArgumentException("region", n.region(), "is already crashed");
+      throw new InvalidArgumentException("region", n.region(), "is already down");
     }
     publisher.withdraw(n.region());
     if (transport instanceof LinkFaults faults) {
@@ -52,13 +63,21 @@ final class RegionLifecycle {
         }
       }
     }
-    n.stop();
+    return switch (how) {
+      case STOP -> {
+        n.stop();
+        yield 0;
+      }
+      case CRASH -> n.crash(false);
+      case POWER_LOSS -> n.crash(true);
+    };
   }
 
   synchronized void restart(RegionProcess n) {
     checkOpen();
     if (n.isRunning()) {
-      throw new InvalidArgumentException("region", n.region(), "is running; crash it first");
+      throw new InvalidArgumentException(
+          "region", n.region(), "is running; stop or crash it first");
     }
     // Heal first: a region that comes up cut off (or paused) would run for leader and disturb the
     // others.

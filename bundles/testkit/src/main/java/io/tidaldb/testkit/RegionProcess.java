@@ -12,17 +12,22 @@ import io.tidaldb.replication.node.ReplicationNode;
 import io.tidaldb.router.HashShardRouter;
 import io.tidaldb.store.SignalStoreEngine;
 import io.tidaldb.store.StoreConfig;
+import io.tidaldb.support.disk.SimulatedDisk;
 import io.tidaldb.wal.WalConfig;
 import io.tidaldb.wal.WalEngine;
+import io.tidaldb.wal.WalFiles;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.function.LongSupplier;
 
 /**
  * One region's WAL, replication and store, opened from {@code <root>/region-<n>/{wal,store,epochs}}
- * and closed (replication, then store, then WAL) on a simulated crash or at the end. Lifecycle
- * calls are serialized by the cluster; the accessors may race with them and then see a crashed
- * region.
+ * (the WAL's segments through the region's {@link SimulatedDisk}), closed gracefully (replication,
+ * then store, then WAL) on {@link #stop()}, and killed on {@link #crash(boolean)}. Lifecycle calls
+ * are serialized by the cluster; the accessors may race with them and then see a crashed region.
  */
 final class RegionProcess implements RegionNode {
   /** Segments small enough that a test cluster does not reserve gigabytes. */
@@ -37,6 +42,7 @@ final class RegionProcess implements RegionNode {
   private final Transport transport;
   private final LongSupplier nanoClock;
   private final LongSupplier millisClock;
+  private final SimulatedDisk disk = new SimulatedDisk();
   private volatile Parts parts;
 
   RegionProcess(
@@ -64,6 +70,7 @@ final class RegionProcess implements RegionNode {
             WalConfig.builder(directory.resolve("wal"))
                 .shardCount(config.shards())
                 .segmentBytes(SEGMENT_BYTES)
+                .files(walFiles())
                 .build());
     ReplicationNode replication = null;
     try {
@@ -98,7 +105,8 @@ final class RegionProcess implements RegionNode {
   }
 
   /**
-   * Closes replication, store and WAL, in that order; a no-op if the region is not running.
+   * Closes replication, store and WAL, in that order, gracefully: the WAL drains and fsyncs what is
+   * pending, the store writes its closing checkpoint. A no-op if the region is not running.
    *
    * @throws RuntimeException the first failure, later ones suppressed in it, after closing all
    */
@@ -123,6 +131,56 @@ final class RegionProcess implements RegionNode {
     if (failure != null) {
       throw failure;
     }
+  }
+
+  /**
+   * Kills the region as {@code kill -9} would (with {@code powerLoss}, as a power cut would): from
+   * this instant its WAL's files take no further write or fsync (the disk cuts the channels off),
+   * with {@code powerLoss} they lose every byte not fsynced; then its threads are stopped without
+   * flushing, checkpointing or closing anything gracefully: WAL halted, replication closed (it
+   * holds no unflushed data of its own), store halted. A no-op if the region is not running.
+   *
+   * @param powerLoss whether the unsynced bytes are lost too
+   * @return the bytes the power loss took (0 for a crash)
+   */
+  long crash(boolean powerLoss) {
+    Parts p = parts;
+    if (p == null) {
+      return 0;
+    }
+    parts = null;
+    disk.crash(); // the instant of death: nothing written after it reaches the files
+    disk.stallForces(false); // the next incarnation's fsyncs run
+    p.wal().halt();
+    p.replication().close();
+    p.store().halt();
+    // The WAL's threads have exited: nothing of this incarnation writes any more.
+    return powerLoss ? disk.powerLoss() : 0;
+  }
+
+  /** The WAL's files, on this region's disk. */
+  private WalFiles walFiles() {
+    return new WalFiles() {
+      @Override
+      public FileChannel open(Path file, OpenOption... options) throws IOException {
+        return disk.open(file, options);
+      }
+
+      @Override
+      public void syncDirectory(Path directory) throws IOException {
+        disk.syncDirectory(directory);
+      }
+    };
+  }
+
+  /** Makes the WAL's fsyncs wait (or run again): see {@link SimulatedDisk#stallForces}. */
+  void stallFsyncs(boolean stalled) {
+    disk.stallForces(stalled);
+  }
+
+  /** Returns how many of the WAL's fsyncs wait now. */
+  int stalledFsyncs() {
+    return disk.stalledForces();
   }
 
   @Override

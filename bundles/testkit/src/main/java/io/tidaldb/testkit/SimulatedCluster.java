@@ -26,11 +26,13 @@ import java.util.function.LongSupplier;
  * transport (the default in-process one) {@link #faults()} also cuts links one way, shapes them and
  * pauses regions.
  *
- * <p><b>Crashes.</b> {@link #crash} is an in-JVM crash: the region's links are cut first, then its
- * replication, store and WAL are closed. Closing flushes what the WAL still has pending, records
- * not yet acknowledged included, and the store writes its closing checkpoint; so the region comes
- * back with every record it had accepted. Process death (records lost after the last fsync) is what
- * the store's SIGKILL recovery test covers, not this kit.
+ * <p><b>Crashes.</b> Three ways down, each cutting the region's links first: {@link #crash} is
+ * {@code kill -9} in this JVM (each region's WAL writes through its own {@link
+ * io.tidaldb.support.disk.SimulatedDisk}, which refuses every write and fsync from the instant of
+ * the crash; the WAL, replication and store then stop without flushing, fsyncing or checkpointing;
+ * the files keep what was written, as a killed process's page cache does); {@link #powerLoss} also
+ * loses every byte not fsynced; {@link #stop} is graceful (pending records flushed, closing
+ * checkpoint). {@link #restart} recovers from the files as after a process restart.
  *
  * <p><b>OSGi.</b> Inside a framework (the test kit bundle has a context), each running region's
  * store is registered as a {@link io.tidaldb.api.SignalStore} service and its replication as a
@@ -336,21 +338,71 @@ public final class SimulatedCluster implements AutoCloseable {
   }
 
   /**
-   * Crashes a region in this JVM (see the class comment): withdraws its services, cuts all its
-   * links if the transport has {@link LinkFaults}, then closes its replication, store and WAL.
+   * Crashes a region as {@code kill -9} would (see the class comment): withdraws its services, cuts
+   * all its links if the transport has {@link LinkFaults}, then kills it: from that instant its WAL
+   * files take no write or fsync, and its WAL, replication and store stop without flushing,
+   * checkpointing or closing anything gracefully. Its files keep what was written, fsynced or not.
    *
    * @param region a running region
-   * @throws InvalidArgumentException if the region is unknown or already crashed
+   * @throws InvalidArgumentException if the region is unknown or already down
    */
   public void crash(RegionId region) {
-    lifecycle.crash(process(region));
+    lifecycle.down(process(region), RegionLifecycle.Down.CRASH);
   }
 
   /**
-   * Restarts a crashed region from its directories, with the same region id: heals all its links
-   * (also ones cut by the test before the crash, either way) and ends its pause, reopens WAL,
-   * replication and store, reattaches the store and registers its services again. Does not wait for
-   * it to catch up.
+   * Cuts a region's power: as {@link #crash}, and then every byte its WAL wrote but had not fsynced
+   * is lost (files rolled back to their last fsync, files created without a directory fsync
+   * deleted). What the region acknowledged durable (fsynced) survives.
+   *
+   * @param region a running region
+   * @return the bytes lost: written, never fsynced
+   * @throws InvalidArgumentException if the region is unknown or already down
+   */
+  public long powerLoss(RegionId region) {
+    return lifecycle.down(process(region), RegionLifecycle.Down.POWER_LOSS);
+  }
+
+  /**
+   * Makes a region's WAL fsyncs wait, or run again: its batches are then written but not durable,
+   * so nothing it holds is acknowledged and a {@link #powerLoss} takes them. Released by a crash or
+   * power loss of the region too.
+   *
+   * @param region a region
+   * @param stalled whether fsyncs wait
+   */
+  public void stallFsyncs(RegionId region, boolean stalled) {
+    process(region).stallFsyncs(stalled);
+  }
+
+  /**
+   * Returns how many of a region's WAL fsyncs wait now (see {@link #stallFsyncs}).
+   *
+   * @param region a region
+   * @return the count
+   */
+  public int stalledFsyncs(RegionId region) {
+    return process(region).stalledFsyncs();
+  }
+
+  /**
+   * Stops a region gracefully (the in-JVM crash of earlier versions): withdraws its services, cuts
+   * its links, then closes its replication, store and WAL; closing flushes and fsyncs what the WAL
+   * still has pending, records not yet acknowledged included, and the store writes its closing
+   * checkpoint, so the region comes back with every record it had accepted.
+   *
+   * @param region a running region
+   * @throws InvalidArgumentException if the region is unknown or already down
+   */
+  public void stop(RegionId region) {
+    lifecycle.down(process(region), RegionLifecycle.Down.STOP);
+  }
+
+  /**
+   * Restarts a stopped or crashed region from its directories, with the same region id: heals all
+   * its links (also ones cut by the test before the crash, either way) and ends its pause, reopens
+   * WAL, replication and store, reattaches the store and registers its services again. Does not
+   * wait for it to catch up.
    *
    * @param region a crashed region
    * @throws InvalidArgumentException if the region is unknown or running

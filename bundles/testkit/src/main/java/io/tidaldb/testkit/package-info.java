@@ -2,10 +2,11 @@
  * The TidalDB test kit: a multi-region cluster simulated in one JVM, for our itests and for users'
  * CI. Each region runs the real engines (WAL, replication, store) on its own directory; all regions
  * share one transport (in-process by default, with link faults). Tests write through {@link
- * io.tidaldb.testkit.SimulatedCluster#writeSignal}, which finds each shard's leader, crash and
- * restart regions, cut links (or, through {@link io.tidaldb.testkit.SimulatedCluster#faults()}, cut
- * them one way, shape them with seeded delay, loss, duplication and reordering, and pause regions),
- * and wait by condition with deadlines, never by sleeping.
+ * io.tidaldb.testkit.SimulatedCluster#writeSignal}, which finds each shard's leader, crash ({@code
+ * kill -9}), cut the power of (unsynced bytes lost), stop (gracefully) and restart regions, cut
+ * links (or, through {@link io.tidaldb.testkit.SimulatedCluster#faults()}, cut them one way, shape
+ * them with seeded delay, loss, duplication and reordering, and pause regions), and wait by
+ * condition with deadlines, never by sleeping.
  *
  * <pre>{@code
  * try (SimulatedCluster cluster = SimulatedCluster.build(ClusterConfig.threeRegions())) {

@@ -1,6 +1,5 @@
 package io.tidaldb.wal;
 
-import io.tidaldb.support.files.Fsync;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -20,13 +19,20 @@ final class SegmentWriter implements AutoCloseable {
   private final long segmentBytes;
   private final SegmentList segments;
   private final WalMetrics metrics;
+  private final WalFiles files;
   private FileChannel channel;
   private Segment active;
   private long size;
 
   SegmentWriter(
-      Path directory, int shard, long segmentBytes, SegmentList segments, WalMetrics metrics)
+      Path directory,
+      int shard,
+      long segmentBytes,
+      SegmentList segments,
+      WalMetrics metrics,
+      WalFiles files)
       throws IOException {
+    this.files = files;
     this.directory = directory;
     this.shard = shard;
     this.segmentBytes = segmentBytes;
@@ -34,7 +40,7 @@ final class SegmentWriter implements AutoCloseable {
     this.metrics = metrics;
     Segment last = segments.last();
     if (last != null) {
-      channel = FileChannel.open(last.path(), StandardOpenOption.WRITE);
+      channel = files.open(last.path(), StandardOpenOption.WRITE);
       active = last;
       size = last.durableBytes();
     }
@@ -83,7 +89,7 @@ final class SegmentWriter implements AutoCloseable {
    */
   void cut(Segment segment, long bytes, long endPosition) throws IOException {
     if (segment != active) {
-      FileChannel reopened = FileChannel.open(segment.path(), StandardOpenOption.WRITE);
+      FileChannel reopened = files.open(segment.path(), StandardOpenOption.WRITE);
       FileChannel previous = channel;
       channel = reopened;
       active = segment;
@@ -99,10 +105,9 @@ final class SegmentWriter implements AutoCloseable {
 
   private void roll(long firstPosition) throws IOException {
     Path path = directory.resolve(SegmentFiles.name(shard, firstPosition));
-    FileChannel next =
-        FileChannel.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+    FileChannel next = files.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     try {
-      Fsync.directory(directory);
+      files.syncDirectory(directory);
     } catch (IOException e) {
       next.close();
       throw e;

@@ -73,7 +73,8 @@ final class ShardWal implements ShardLog {
             recovered.epoch(),
             recovered.epochs().lastEpoch(recovered.nextPosition()));
     this.writer =
-        new SegmentWriter(config.directory(), shard, config.segmentBytes(), segments, metrics);
+        new SegmentWriter(
+            config.directory(), shard, config.segmentBytes(), segments, metrics, config.files());
     this.epochs = recovered.epochs();
     this.truncation = new SuffixTruncation(shard, segments, writer, durability, epochs, metrics);
     CommitLoop loop =
@@ -372,6 +373,19 @@ final class ShardWal implements ShardLog {
 
   void beginClose() {
     handoff.beginClose();
+  }
+
+  /**
+   * A simulated crash: appends refused and the commit thread told to exit without taking what is
+   * pending (a batch it is writing finishes or fails on its own), every waiter failed.
+   */
+  void halt() {
+    StorageException halted =
+        new StorageException("shard " + shard + ": log halted (a simulated crash)");
+    if (handoff.stop(halted)) {
+      stoppedBy = halted;
+    }
+    durability.terminate(new UnavailableException("wal halted (a simulated crash)"));
   }
 
   /** Waits for the commit thread to drain and exit (unless called from it), then marks closed. */

@@ -39,6 +39,7 @@ public final class WalConfig {
   private final int maxBatchBytes;
   private final long groupCommitDelayNanos;
   private final long appendTimeoutMillis;
+  private final WalFiles files;
 
   private WalConfig(Builder b) {
     this.directory = b.directory;
@@ -47,6 +48,7 @@ public final class WalConfig {
     this.maxBatchBytes = b.maxBatchBytes;
     this.groupCommitDelayNanos = b.groupCommitDelayNanos;
     this.appendTimeoutMillis = b.appendTimeoutMillis;
+    this.files = b.files;
   }
 
   /**
@@ -115,6 +117,16 @@ public final class WalConfig {
     return appendTimeoutMillis;
   }
 
+  /**
+   * Returns where the segments are opened and their directory fsynced: {@link WalFiles#REAL} unless
+   * a test replaced it (a simulated disk that can lose what was not fsynced).
+   *
+   * @return the file opener
+   */
+  public WalFiles files() {
+    return files;
+  }
+
   @Override
   public String toString() {
     return "WalConfig[directory="
@@ -140,6 +152,7 @@ public final class WalConfig {
     private int maxBatchBytes = 4 << 20;
     private long groupCommitDelayNanos;
     private long appendTimeoutMillis = 5000;
+    private WalFiles files = WalFiles.REAL;
 
     private Builder(Path directory) {
       if (directory == null) {
@@ -205,6 +218,20 @@ public final class WalConfig {
     public Builder appendTimeoutMillis(long value) {
       check("appendTimeoutMillis", value, 0, MAX_APPEND_TIMEOUT_MILLIS);
       appendTimeoutMillis = value;
+      return this;
+    }
+
+    /**
+     * Sets where segments are opened and their directory fsynced; for tests (a simulated disk).
+     *
+     * @param value the opener
+     * @return this builder
+     */
+    public Builder files(WalFiles value) {
+      if (value == null) {
+        throw new InvalidArgumentException("files", null, "must not be null");
+      }
+      files = value;
       return this;
     }
 

@@ -69,7 +69,7 @@ public final class WalEngine implements WriteAheadLog {
           new BatchScanner(
               Math.max(8 << 20, BatchDescriptor.HEADER_LENGTH + config.maxBatchBytes()));
       for (int i = 0; i < shards.length; i++) {
-        ShardRecovery recovered = ShardRecovery.recover(i, files.get(i), scanner);
+        ShardRecovery recovered = ShardRecovery.recover(i, files.get(i), scanner, config.files());
         shards[i] = new ShardWal(i, config, metrics, recovered);
       }
     } catch (IOException | RuntimeException e) {
@@ -203,5 +203,31 @@ public final class WalEngine implements WriteAheadLog {
     }
     closeQuietly(lockChannel);
     LOG.info("closed write-ahead log {}", config.directory());
+  }
+
+  /**
+   * Stops the log as a crash would, for tests: every shard refuses appends and fails its waiters at
+   * once, and its commit thread exits without writing or fsyncing what is pending; nothing is
+   * flushed, and the channels are closed without a force (closing forces nothing). A batch the
+   * commit thread is writing at the instant finishes or fails on its own: to stop it mid-way, open
+   * the log on a {@code io.tidaldb.support.disk.SimulatedDisk} and crash that first. Waits up to 10
+   * s per shard for its commit thread to exit, then releases the directory lock, so the same
+   * directory can be opened again in this JVM. Idempotent; {@link #close()} after it does nothing.
+   */
+  public void halt() {
+    synchronized (closeLock) {
+      if (closed) {
+        return;
+      }
+      closed = true;
+    }
+    for (ShardWal shard : shards) {
+      shard.halt();
+    }
+    for (ShardWal shard : shards) {
+      shard.awaitClosed();
+    }
+    closeQuietly(lockChannel);
+    LOG.info("halted write-ahead log {} (a simulated crash)", config.directory());
   }
 }
