@@ -110,6 +110,12 @@ final class ForwardLeader {
     }
     if (!replica.leads() || store == null) {
       RegionId known = replica.knownLeader();
+      if (replica.holdsWrites()) {
+        // read again after leads() and knownLeader(): the owner publishes a hold before it stops
+        // taking writes or names itself leader, so a refusal is never seen without its hold
+        relayHeld(from, f, replica);
+        return;
+      }
       NotLeaderException e =
           new NotLeaderException(
               self, shard, replica.epoch(), java.util.Optional.ofNullable(known));

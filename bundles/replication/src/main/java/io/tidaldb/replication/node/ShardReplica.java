@@ -349,16 +349,17 @@ final class ShardReplica implements LeadershipListener {
 
   @Override
   public void onBecomeLeader(long newEpoch) {
+    if (logStopped == null) {
+      // won, not yet taking writes (activateLeader waits for a quiet log): forwards that reach
+      // this region meanwhile, and its own writers, are held, not refused naming this region;
+      // published before this region names itself leader (see ForwardLeader#onForward)
+      electionHold = true;
+      electionHoldUntil = lastNowNanos + config.electionTimeout().toNanos();
+    }
     epoch = newEpoch;
     leader = config.self();
     sync.stop();
     pendingLeaderEpoch = newEpoch;
-    if (logStopped == null) {
-      // won, not yet taking writes (activateLeader waits for a quiet log): forwards that reach
-      // this region meanwhile, and its own writers, are held, not refused naming this region
-      electionHold = true;
-      electionHoldUntil = lastNowNanos + config.electionTimeout().toNanos();
-    }
   }
 
   @Override
@@ -383,13 +384,15 @@ final class ShardReplica implements LeadershipListener {
   @Override
   public void onLeaderLost() {
     RegionId lost = leader;
+    if (logStopped == null) {
+      // writers wait for the next leader, at most one election timeout; published before this
+      // region stops taking writes or forgets its leader (see ForwardLeader#onForward)
+      electionHold = true;
+      electionHoldUntil = lastNowNanos + config.electionTimeout().toNanos();
+    }
     stepDownLeader("leader of epoch " + leadership.epoch() + " lost");
     leader = null;
     sync.stop();
-    if (logStopped == null) {
-      electionHold = true; // writers wait for the next leader, at most one election timeout
-      electionHoldUntil = lastNowNanos + config.electionTimeout().toNanos();
-    }
     // every change of leader or epoch passes here: forwards to the lost leader get no reply
     forwards.leaderChanged(
         shard, "region " + config.self() + " lost " + lost + " as leader of epoch " + epoch);

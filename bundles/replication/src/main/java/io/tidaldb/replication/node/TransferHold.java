@@ -84,17 +84,20 @@ final class TransferHold {
   int step(ShardLeadership leadership, LeaderSide side, RegionId leader, long nowNanos) {
     Optional<RegionId> running = leadership.transferTarget();
     if (running.isPresent()) {
-      if (!side.paused()) {
-        side.pauseWrites();
-      }
+      int work = 0;
       if (!holding || !running.get().equals(target)) {
+        // the hold is published before writes pause: a thread that sees this region stop taking
+        // writes then sees the hold, and holds a forward instead of refusing it (ForwardLeader)
         holding = true;
         target = running.get();
         startNanos = nowNanos;
         holdUntilNanos = nowNanos + holdNanos;
-        return 1;
+        work = 1;
       }
-      return 0;
+      if (!side.paused()) {
+        side.pauseWrites();
+      }
+      return work;
     }
     int work = 0;
     if (side.paused() && leadership.state() == LeadershipState.LEADER) {
