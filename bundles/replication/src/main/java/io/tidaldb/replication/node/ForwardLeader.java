@@ -175,21 +175,7 @@ final class ForwardLeader {
       reply(from, shard, replica, id, 0, 0, (byte) 0, e);
       return;
     }
-    CompletableFuture<SignalAck> relayed;
-    try {
-      relayed =
-          relay.relay(
-              shard,
-              r.tenant(),
-              r.type(),
-              r.entity(),
-              r.weight(),
-              r.eventTime(),
-              ForwardCodes.durability(r.durability()));
-    } catch (RuntimeException e) {
-      relayed = CompletableFuture.failedFuture(e);
-    }
-    replyWhenDone(r, replica, relayed);
+    replyWhenDone(r, replica, relayRequest(r));
   }
 
   /**
@@ -263,7 +249,33 @@ final class ForwardLeader {
     } catch (RuntimeException e) {
       stored = CompletableFuture.failedFuture(e);
     }
+    if (refusedAsNotLeader(stored) && replica.holdsWrites()) {
+      // taken while this region led, refused by the store because a transfer paused its writes
+      // (or its leadership ended) since: inside a hold it is relayed like a held forward
+      stored = relayRequest(r);
+    }
     replyWhenDone(r, replica, stored);
+  }
+
+  private static boolean refusedAsNotLeader(CompletableFuture<SignalAck> stored) {
+    return stored.isCompletedExceptionally()
+        && unwrap(stored.handle((ack, failure) -> failure).getNow(null))
+            instanceof NotLeaderException;
+  }
+
+  private CompletableFuture<SignalAck> relayRequest(Request r) {
+    try {
+      return relay.relay(
+          r.shard(),
+          r.tenant(),
+          r.type(),
+          r.entity(),
+          r.weight(),
+          r.eventTime(),
+          ForwardCodes.durability(r.durability()));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /** Replies to the request's origin once {@code stored} completes, from that thread. */
