@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 class ReplicationTableTest {
 
   /** A replication that answers a fixed status. */
-  static final class FixedReplication implements Replication {
+  static class FixedReplication implements Replication {
     private final RegionId region;
     private final Supplier<List<ShardReplicationStatus>> status;
 

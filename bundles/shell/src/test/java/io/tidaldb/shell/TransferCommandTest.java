@@ -3,10 +3,8 @@ package io.tidaldb.shell;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.tidaldb.api.Durability;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.UnavailableException;
-import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.replication.ShardReplicationStatus;
 import io.tidaldb.api.replication.ShardReplicationStatus.Role;
@@ -21,51 +19,22 @@ class TransferCommandTest {
   private final List<String> asked = new ArrayList<>();
 
   /** A replication of one region, leading shard 0 or following it, that records transfers. */
-  private final class FakeReplication implements Replication {
-    private final RegionId region;
-    private final Role role;
+  private final class FakeReplication extends ReplicationTableTest.FixedReplication {
     private final CompletableFuture<Void> answer;
 
     FakeReplication(int region, Role role, CompletableFuture<Void> answer) {
-      this.region = RegionId.of(region);
-      this.role = role;
+      super(
+          region,
+          () ->
+              List.of(
+                  new ShardReplicationStatus(
+                      0, 3, role, Optional.of(RegionId.of(1)), List.of(), Optional.empty())));
       this.answer = answer;
     }
 
     @Override
-    public RegionId region() {
-      return region;
-    }
-
-    @Override
-    public List<RegionId> regions() {
-      return List.of(RegionId.of(0), RegionId.of(1), RegionId.of(2));
-    }
-
-    @Override
-    public void checkLeader(int shard) {}
-
-    @Override
-    public CompletableFuture<Void> whenStored(int shard, long position, Durability level) {
-      return CompletableFuture.completedFuture(null);
-    }
-
-    @Override
-    public void attach(ReplicaState state) {}
-
-    @Override
-    public void detach(ReplicaState state) {}
-
-    @Override
-    public List<ShardReplicationStatus> status() {
-      return List.of(
-          new ShardReplicationStatus(
-              0, 3, role, Optional.of(RegionId.of(1)), List.of(), Optional.empty()));
-    }
-
-    @Override
     public CompletableFuture<Void> transferLeadership(int shard, RegionId to) {
-      asked.add(region + " shard " + shard + " to " + to);
+      asked.add(region() + " shard " + shard + " to " + to);
       return answer;
     }
   }
