@@ -66,4 +66,40 @@ public interface ReplicaState {
     return CompletableFuture.failedFuture(
         new UnavailableException("this store does not accept forwarded writes"));
   }
+
+  /**
+   * Opens the newest snapshot of {@code shard} this region can ship to a follower its log no longer
+   * reaches (snapshot catch-up): one that covers a position at or above the log's {@link
+   * io.tidaldb.api.wal.ShardLog#startPosition()} and is tied to this log's history, so the follower
+   * continues from there with this log's records. If the store has none (no checkpoint yet since
+   * the log was trimmed), it writes one first. Blocks: replication calls it on its cut thread.
+   *
+   * @param shard the shard
+   * @return the snapshot; empty if this store ships none (the default)
+   * @throws io.tidaldb.api.StorageException if a snapshot cannot be written or opened
+   * @since 1.4.0
+   */
+  default java.util.Optional<ShardSnapshot> openSnapshot(int shard) {
+    return java.util.Optional.empty();
+  }
+
+  /**
+   * Begins to receive a snapshot of {@code shard} that the leader ships because this region's log
+   * is behind the leader's (or empty). Nothing changes until {@link SnapshotSink#install()}; a sink
+   * closed before that leaves no trace. At most one sink per shard: beginning another closes the
+   * previous one.
+   *
+   * @param shard the shard
+   * @param position the log position the snapshot covers
+   * @param lastEpoch the epoch of the record below {@code position} in the leader's log
+   * @param size the snapshot's length in bytes
+   * @return the sink
+   * @throws UnavailableException if this store cannot install snapshots (the default)
+   * @throws io.tidaldb.api.StorageException if the temporary file cannot be created
+   * @since 1.4.0
+   */
+  default SnapshotSink receiveSnapshot(int shard, long position, long lastEpoch, long size) {
+    throw new UnavailableException(
+        "shard " + shard + ": this store cannot install a snapshot at position " + position);
+  }
 }

@@ -69,6 +69,46 @@ public record ShardReplicationStatus(
    * @param lagRecords how many records it is behind the leader's durable position
    * @param lagMillis how long ago the leader made durable the first record this region lacks
    *     ({@code 0} when caught up)
+   * @param catchUp the snapshot the region is being caught up from, while one is being shipped to
+   *     it (on the leader: bytes the follower acknowledged; on the follower itself: bytes
+   *     received); since 1.4.0
    */
-  public record RegionProgress(RegionId region, long hwm, long lagRecords, long lagMillis) {}
+  public record RegionProgress(
+      RegionId region,
+      long hwm,
+      long lagRecords,
+      long lagMillis,
+      Optional<SnapshotProgress> catchUp) {
+    /**
+     * Creates the progress.
+     *
+     * @throws NullPointerException if a reference is null
+     */
+    public RegionProgress {
+      java.util.Objects.requireNonNull(region, "region");
+      java.util.Objects.requireNonNull(catchUp, "catchUp");
+    }
+
+    /**
+     * Creates the progress of a region not catching up from a snapshot.
+     *
+     * @param region the region
+     * @param hwm its durable position
+     * @param lagRecords how many records it is behind the leader's durable position
+     * @param lagMillis how long ago the leader made durable the first record it lacks
+     */
+    public RegionProgress(RegionId region, long hwm, long lagRecords, long lagMillis) {
+      this(region, hwm, lagRecords, lagMillis, Optional.empty());
+    }
+  }
+
+  /**
+   * A snapshot transfer in progress (snapshot catch-up).
+   *
+   * @param position the log position the snapshot covers
+   * @param bytesDone the bytes transferred so far
+   * @param bytesTotal the snapshot's length
+   * @since 1.4.0
+   */
+  public record SnapshotProgress(long position, long bytesDone, long bytesTotal) {}
 }

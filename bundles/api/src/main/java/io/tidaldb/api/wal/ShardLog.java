@@ -348,6 +348,36 @@ public interface ShardLog {
   long truncateFrom(long position);
 
   /**
+   * Discards every record and continues the log empty at {@code position}, as if every record below
+   * it had been written and trimmed: a follower that installed a snapshot of its leader covering
+   * every record below {@code position} (snapshot catch-up). Afterwards {@link #startPosition()},
+   * {@link #nextPosition()} and {@link #durablePosition()} are {@code position}, {@link
+   * #lastEpoch()} is {@code lastEpoch} (the epoch of the record just below {@code position} in the
+   * leader's log; {@code 0} if {@code position} is 0), {@link #endOfEpoch} answers {@code position}
+   * for {@code lastEpoch} and for every older epoch, and {@link #epoch()} is at least what it was.
+   * The next append or replicated batch continues at {@code position}.
+   *
+   * <p>Crash-safe: after a crash at any step the log opens either exactly as before the call or
+   * empty at {@code position} with that last epoch, never as a mix of the two. Readers opened
+   * before the call are invalidated like by {@link #truncateFrom}.
+   *
+   * @param position the position the log continues at; any value {@code >= 0}, below or beyond the
+   *     current positions
+   * @param lastEpoch the epoch of the record below {@code position}
+   * @throws io.tidaldb.api.InvalidArgumentException if {@code position} or {@code lastEpoch} is
+   *     negative, appends or replicated batches are pending, or the log leads (between {@link
+   *     #startLeading} and {@link #stopLeading})
+   * @throws io.tidaldb.api.StorageException if a file cannot be written, fsynced or deleted (the
+   *     log then fails)
+   * @throws UnsupportedOperationException if this log cannot be reset (the default)
+   * @since 1.5.0
+   */
+  default void resetTo(long position, long lastEpoch) {
+    throw new UnsupportedOperationException(
+        "shard " + shard() + ": this log cannot be reset to position " + position);
+  }
+
+  /**
    * Deletes whole segments whose records all lie below {@code position} (a snapshot covers them).
    *
    * @param position the first position that must stay readable

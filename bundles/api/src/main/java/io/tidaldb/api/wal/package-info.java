@@ -19,7 +19,7 @@
  * once there is room.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package io.tidaldb.api.wal;
 
 import org.osgi.annotation.bundle.Export;
