@@ -4,6 +4,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -17,6 +18,7 @@ import java.util.function.Function;
  * @param failed writes that failed (each may or may not be stored)
  * @param ackedLost acknowledged writes some region does not count after convergence
  * @param duplicated writes some region counts more than once
+ * @param failures the failed writes by exception class and message (values cut off)
  * @param unsettled trials that started with some shard not (yet) led by its preferred region
  * @param elapsed the whole run, convergence and check included
  */
@@ -26,11 +28,13 @@ public record FailoverReport(
     long failed,
     long ackedLost,
     long duplicated,
+    Map<String, Long> failures,
     int unsettled,
     Duration elapsed) {
   /** Copies the trials. */
   public FailoverReport {
     trials = List.copyOf(trials);
+    failures = Map.copyOf(failures);
   }
 
   /**

@@ -131,6 +131,7 @@ public final class FailoverTrials {
         load.failed(),
         check[0],
         check[1],
+        load.failures(),
         unsettled,
         Duration.ofNanos(System.nanoTime() - started));
   }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -35,6 +36,7 @@ final class TrialLoad implements AutoCloseable {
   private final AtomicLong acked = new AtomicLong();
   private final AtomicLong failed = new AtomicLong();
   private final Map<Long, Boolean> outcomes = new ConcurrentHashMap<>(); // entity -> acked
+  private final Map<String, AtomicLong> failures = new ConcurrentHashMap<>();
   private final List<Thread> writers = new ArrayList<>();
   private volatile boolean stopped;
 
@@ -78,8 +80,29 @@ final class TrialLoad implements AutoCloseable {
     } catch (TidalException | ClusterTimeoutException e) { // not acknowledged: may be stored
       outcomes.put(entity, Boolean.FALSE);
       failed.incrementAndGet();
+      failures.computeIfAbsent(cause(e), k -> new AtomicLong()).incrementAndGet();
       return false;
     }
+  }
+
+  /** Names a failure by its class and its message's start (the message's values cut off). */
+  private static String cause(RuntimeException e) {
+    String m = String.valueOf(e.getMessage());
+    int cut = m.length();
+    for (int i = 0; i < m.length(); i++) {
+      if (Character.isDigit(m.charAt(i)) || m.charAt(i) == ':') {
+        cut = i;
+        break;
+      }
+    }
+    return e.getClass().getSimpleName() + " \"" + m.substring(0, Math.min(cut, 60)).trim() + "\"";
+  }
+
+  /** Returns the failed writes by cause. */
+  Map<String, Long> failures() {
+    Map<String, Long> out = new TreeMap<>();
+    failures.forEach((k, v) -> out.put(k, v.get()));
+    return out;
   }
 
   long acked() {

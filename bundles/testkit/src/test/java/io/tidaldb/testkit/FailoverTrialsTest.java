@@ -7,6 +7,7 @@ import io.tidaldb.api.RegionId;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -56,7 +57,7 @@ class FailoverTrialsTest {
               Optional.empty(),
               Optional.empty()));
     }
-    FailoverReport r = new FailoverReport(trials, 100, 2, 0, 0, 0, Duration.ofSeconds(1));
+    FailoverReport r = new FailoverReport(trials, 100, 2, 0, 0, Map.of(), 0, Duration.ofSeconds(1));
     assertEquals(
         "failover over 20 trials: p50 100 ms, p99 200 ms, max 200 ms, 0 acked lost", r.summary());
     assertEquals(180, r.percentileMillis(90));

@@ -1,5 +1,6 @@
 package io.tidaldb.testkit;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -9,6 +10,7 @@ import io.tidaldb.api.transport.LinkShape;
 import io.tidaldb.transport.inprocess.InProcessTransport;
 import io.tidaldb.transport.inprocess.TransportMetrics;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -18,19 +20,24 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Link faults on the data path: three regions with real WALs, stores and replication over the
- * in-process transport, under a steady QUORUM write load (four writers, a new entity per signal),
- * through (a) a one-way cut from shard 0's leader to one follower, (b) 10 % loss, 5 % duplication
- * and 5 % reordering on every link, (c) a 1 s pause of a follower of shard 0. After the faults end
- * and the cluster converges, every acknowledged signal is counted exactly once on every region, no
- * failed one more than once, and every shard's log is the same on every region up to the leader's
- * durable position. Each scenario prints its seed; {@code -Dtidal.seed=<n>} replays it (the fault
- * decisions per link; the threads interleave anew).
+ * in-process transport, under a steady QUORUM write load (a new entity per signal), through (a) a
+ * 10 s cut between shard 0's leader and one follower, both ways or only from the leader to the
+ * follower, with writes entering at the leader's region and the third region (issue 10's target: no
+ * epoch changes, every such write acknowledged), (b) 10 % loss, 5 % duplication and 5 % reordering
+ * on every link, (c) a 1 s pause of a follower of shard 0. After the faults end and the cluster
+ * converges, every acknowledged signal is counted exactly once on every region, no failed one more
+ * than once, and every shard's log is the same on every region up to the leader's durable position.
+ * Each scenario prints its seed; {@code -Dtidal.seed=<n>} replays it (the fault decisions per link;
+ * the threads interleave anew).
  */
 class LinkFaultScenarioTest {
   private static final Duration ELECTION = Duration.ofSeconds(5);
   private static final Duration CONVERGE = Duration.ofSeconds(20);
   private static final Duration PHASE_LIMIT = Duration.ofSeconds(20);
   private static final int WRITERS = 4;
+
+  /** The cut of issue 10's target: a leader cut from one follower for 10 s. */
+  private static final Duration LONG_CUT = Duration.ofSeconds(10);
 
   private InProcessTransport transport;
   private SimulatedCluster cluster;
@@ -49,18 +56,107 @@ class LinkFaultScenarioTest {
   }
 
   @Test
-  void shouldKeepEveryAcknowledgedSignalOnceThroughAOneWayCutFromTheLeaderToAFollower() {
-    long seed = seed("one-way cut leader -> follower");
+  void shouldKeepEveryEpochAndAckEveryConnectedWriteThroughATenSecondCutBetweenLeaderAndFollower() {
+    cutLeaderFromFollowerUnderWrites(false);
+  }
+
+  @Test
+  void shouldKeepEveryEpochAndAckEveryConnectedWriteThroughATenSecondOneWayCutLeaderToFollower() {
+    cutLeaderFromFollowerUnderWrites(true);
+  }
+
+  /**
+   * Issue 10's cut target: shard 0's leader is cut from one follower for {@link #LONG_CUT} (both
+   * directions, or only leader to follower) under QUORUM writes that enter at the leader's region
+   * and at the third region, each to every shard whose leader it still reaches (the leader's region
+   * does not write to the shards the cut follower leads: its forwards cannot reach them either way
+   * the link is cut). Every shard's leader still reaches a majority (the third region bridges), so
+   * no epoch may change anywhere and every write must be acknowledged; afterwards every one is
+   * counted exactly once on every region.
+   */
+  private void cutLeaderFromFollowerUnderWrites(boolean oneWay) {
+    String kind = oneWay ? "one-way cut leader -> follower" : "cut leader <-> follower";
+    long seed = seed(LONG_CUT.toSeconds() + " s " + kind);
     RegionId leader = cluster.leaderOf(ShardId.of(0));
     RegionId follower = followerOf(leader, seed);
-    try (SteadyLoad load = SteadyLoad.start(cluster, WRITERS)) {
-      load.runFor(Duration.ofMillis(300), 20, PHASE_LIMIT);
-      cluster.faults().cutOneWay(leader, follower);
-      load.runFor(Duration.ofSeconds(3), 200, PHASE_LIMIT);
-      cluster.faults().reset();
-      load.runFor(Duration.ofMillis(300), 20, PHASE_LIMIT);
-      finish("one-way cut " + leader + " -> " + follower, seed, load);
+    RegionId bridge =
+        cluster.regions().stream()
+            .filter(r -> !r.equals(leader) && !r.equals(follower))
+            .findFirst()
+            .orElseThrow();
+    RegionId[] leaders = new RegionId[cluster.config().shards()];
+    long[] epochs = new long[leaders.length];
+    for (int s = 0; s < leaders.length; s++) {
+      leaders[s] = cluster.leaderOf(ShardId.of(s));
+      epochs[s] = maxEpoch(s);
     }
+    ConnectedWrites writes =
+        new ConnectedWrites(
+            cluster,
+            List.of(leader, bridge),
+            (entry, shard) -> !(entry.equals(leader) && leaders[shard].equals(follower)));
+    try {
+      writes.awaitMore(20, PHASE_LIMIT);
+      if (oneWay) {
+        cluster.faults().cutOneWay(leader, follower);
+      } else {
+        cluster.faults().bridge(leader, follower);
+      }
+      long before = writes.acked();
+      Deadline cut = Deadline.after(LONG_CUT);
+      while (!cut.expired()) {
+        cut.park();
+      }
+      long during = writes.acked() - before;
+      cluster.faults().reset();
+      writes.awaitMore(20, PHASE_LIMIT);
+      writes.close();
+      long[] after = new long[leaders.length];
+      for (int s = 0; s < leaders.length; s++) {
+        after[s] = maxEpoch(s);
+      }
+      System.out.printf(
+          "link faults: %d s %s (%s -> %s), seed %d: %d QUORUM writes through %s and %s, %d during"
+              + " the cut, %d failed; ack p50 %d us, p99 %d us, max %d us; epochs %s -> %s%n",
+          LONG_CUT.toSeconds(),
+          kind,
+          leader,
+          follower,
+          seed,
+          writes.outcomes().size(),
+          leader,
+          bridge,
+          during,
+          writes.failures().size(),
+          writes.latencyMicros(50),
+          writes.latencyMicros(99),
+          writes.latencyMicros(100),
+          Arrays.toString(epochs),
+          Arrays.toString(after));
+      assertArrayEquals(epochs, after, "seed " + seed + ": an epoch changed during the " + kind);
+      assertEquals(List.of(), writes.failures(), "seed " + seed + ": " + kind);
+      assertTrue(during > 0, "seed " + seed + ": no write acknowledged during the " + kind);
+      checkExactlyOnce(kind + ", seed " + seed, writes.outcomes());
+    } finally {
+      writes.close();
+    }
+  }
+
+  /** The highest epoch any region knows for a shard. */
+  private long maxEpoch(int shard) {
+    long max = -1;
+    for (RegionId r : cluster.regions()) {
+      max = Math.max(max, cluster.node(r).replication().status().get(shard).epoch());
+    }
+    return max;
+  }
+
+  private void checkExactlyOnce(String what, Map<Long, SteadyLoad.Outcome> outcomes) {
+    cluster.awaitFullConvergence(CONVERGE);
+    HistoryCheck check = new HistoryCheck(cluster);
+    check.checkCounts(outcomes);
+    check.checkLogs();
+    assertEquals(List.of(), check.violations(), what + "; " + HistoryCheck.positions(cluster));
   }
 
   @Test
