@@ -1,5 +1,7 @@
 package io.tidaldb.bench;
 
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.replication.ShardReplicationStatus;
 import io.tidaldb.testkit.ClusterConfig;
 import io.tidaldb.testkit.FailoverReport;
 import io.tidaldb.testkit.FailoverTrials;
@@ -48,6 +50,8 @@ public final class FailoverBench {
         "%s, JDK %s, %d trials, %d writers, breakdown %s; load average before: %s%n",
         config, System.getProperty("java.version"), trials, writers, breakdown, loadAverage());
     try (SimulatedCluster cluster = SimulatedCluster.build(config)) {
+      cluster.awaitLeader(Duration.ofSeconds(30));
+      long[] before = epochs(cluster);
       FailoverReport r =
           FailoverTrials.run(
               cluster, trials, new FailoverTrials.Options(writers, false).withBreakdown(breakdown));
@@ -70,10 +74,40 @@ public final class FailoverBench {
       System.out.print(r.breakdown());
       r.trials().forEach(t -> System.out.println("  " + t));
       System.out.println(ReplicationCounters.describe(cluster));
+      System.out.println(unexpectedEpochs(cluster, r, before));
     } finally {
       BenchFiles.deleteRecursively(dir);
     }
     System.out.println("load average after: " + loadAverage());
+  }
+
+  /**
+   * Compares each shard's epoch with what the trials explain: every crash of the region that leads
+   * a shard (its preferred region, regions[shard mod n], where leadership returns) costs the shard
+   * two epochs, the failover and the return. More means an election nobody caused: a spurious one.
+   */
+  private static String unexpectedEpochs(SimulatedCluster c, FailoverReport r, long[] before) {
+    long[] after = epochs(c);
+    StringBuilder b = new StringBuilder("epochs beyond 2 per crash of the shard's leader:");
+    long total = 0;
+    for (int s = 0; s < after.length; s++) {
+      RegionId preferred = c.regions().get(s % c.regions().size());
+      long crashes = r.trials().stream().filter(t -> t.crashed().equals(preferred)).count();
+      long extra = after[s] - before[s] - 2 * crashes;
+      total += extra;
+      b.append(" shard ").append(s).append(' ').append(extra);
+    }
+    return b.append("; total ").append(total).toString();
+  }
+
+  private static long[] epochs(SimulatedCluster cluster) {
+    long[] out = new long[cluster.config().shards()];
+    for (RegionId region : cluster.regions()) {
+      for (ShardReplicationStatus s : cluster.node(region).replication().status()) {
+        out[s.shard()] = Math.max(out[s.shard()], s.epoch());
+      }
+    }
+    return out;
   }
 
   private static String loadAverage() {

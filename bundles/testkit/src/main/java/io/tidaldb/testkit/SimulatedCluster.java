@@ -237,8 +237,8 @@ public final class SimulatedCluster implements AutoCloseable {
 
   /**
    * Writes a signal, now on the cluster's clock, at its shard's current leader: retried on another
-   * region while the addressed one does not lead (nothing stored then), for at most the durability
-   * timeout while no leader is elected.
+   * region while the addressed one does not lead or could not forward it (nothing stored then), for
+   * at most the durability timeout while no leader is elected.
    *
    * @param tenant the tenant, one of the configured ones
    * @param type the signal type

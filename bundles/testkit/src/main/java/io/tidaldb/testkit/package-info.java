@@ -21,13 +21,18 @@
  * }
  * }</pre>
  *
+ * <p>{@link io.tidaldb.testkit.FailoverTrials} repeats unplanned failovers (a shard leader crashed
+ * under a QUORUM load, restarted and caught up) and reports their times, where the time went and
+ * whether every acknowledged write survived exactly once ({@link
+ * io.tidaldb.testkit.FailoverReport}; since 1.2.0).
+ *
  * <p>Configuration is an immutable {@link io.tidaldb.testkit.ClusterConfig}; a {@link
  * io.tidaldb.testkit.ManualClock} makes every region's timers move only when the test advances it.
  * Inside an OSGi framework each running region's store and replication are also registered as
  * services with the properties {@code region} and {@code tidaldb.cluster}.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.tidaldb.testkit;
 
 import org.osgi.annotation.bundle.Export;
