@@ -54,10 +54,15 @@ final class FailoverSampler {
 
   private void run() {
     while (!stopping && writable == UNSEEN) {
-      for (RegionNode n : survivors) {
-        sample(n);
-      }
+      sampleAll();
       LockSupport.parkNanos(POLL_NANOS);
+    }
+    sampleAll(); // a step that fell between the last poll and the stop is seen late, not lost
+  }
+
+  private void sampleAll() {
+    for (RegionNode n : survivors) {
+      sample(n);
     }
   }
 

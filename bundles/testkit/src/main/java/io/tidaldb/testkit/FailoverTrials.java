@@ -149,9 +149,16 @@ public final class FailoverTrials {
     FailoverSampler sampler =
         options.breakdown() ? FailoverSampler.start(survivors, shard, leader, epoch) : null;
     long crashed = System.nanoTime();
-    cluster.crash(leader);
-    long acked = probe(load, shard, limit.multipliedBy(3));
-    long[] steps = sampler == null ? new long[0] : stop(sampler);
+    long acked;
+    long[] steps = new long[0];
+    try {
+      cluster.crash(leader);
+      acked = probe(load, shard, limit.multipliedBy(3));
+    } finally {
+      if (sampler != null) {
+        steps = stop(sampler);
+      }
+    }
     RegionId next = cluster.awaitLeader(ShardId.of(shard), limit);
     boolean real = epoch >= 0 && epochOf(cluster, next, shard) > epoch;
     cluster.restart(leader);
