@@ -241,6 +241,7 @@ final class ShardReplica implements LeadershipListener {
     leadership.setEligible(false, nowNanos);
     stepDownLeader(stepDownReason);
     sync.stop();
+    snapshot.abandon();
   }
 
   /**
@@ -384,6 +385,7 @@ final class ShardReplica implements LeadershipListener {
     assert owner.check();
     stepDownLeader("the replication of region " + config.self() + " is closing");
     transfer.fail("the replication of region " + config.self() + " is closing");
+    snapshot.abandon(); // a snapshot being received leaves no trace
     leaderSide.drainWaits(); // waits handed over meanwhile fail now, not at their timeout
   }
 
@@ -447,6 +449,7 @@ final class ShardReplica implements LeadershipListener {
       pendingLeaderEpoch = leadership.state() == LeadershipState.LEADER ? leadership.epoch() : -1;
     }
     sync.pause(); // sync again once a store is attached
+    snapshot.abandon(); // the sink belongs to the store that was detached
   }
 
   private int activateLeader() {
