@@ -126,6 +126,7 @@ class SnapshotCatchUpTest {
     SnapshotProgress acked = catchUp(leader, down);
     assertEquals(p, acked.position());
     assertTrue(acked.bytesDone() <= received.bytesDone(), acked + " vs " + received);
+    assertTrue(nodes[leader].retainFrom(0) <= p, "the log is kept from the snapshot's position");
     stores[down].onWritten = n -> {};
     transport.heal(REGIONS.get(leader), REGIONS.get(down));
     awaitCaughtUp(leader, down, p);
