@@ -7,10 +7,7 @@ import io.tidaldb.api.transport.SendStatus;
 import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.replication.shipping.ShippingConfig;
 import io.tidaldb.replication.wire.FrameDescriptor;
-import io.tidaldb.replication.wire.FrameEncoder;
 import io.tidaldb.support.errors.Backoff;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -38,8 +35,9 @@ import java.util.concurrent.TimeUnit;
  *       with INSTALLED once it has.
  * </ol>
  *
- * <p>Chunks are read from the snapshot on the replication thread: sequential reads of a file the
- * store just wrote, mostly from the page cache, at most {@link #WINDOW_CHUNKS} chunks per round.
+ * <p>Chunks are read from the snapshot on the replication thread ({@link SnapshotFrames}):
+ * sequential reads of a file the store just wrote, mostly from the page cache, at most {@link
+ * #WINDOW_CHUNKS} chunks per round.
  *
  * <p>Not thread-safe: the region's replication thread owns it, like the {@link LeaderSide}.
  */
@@ -60,17 +58,12 @@ final class SnapshotShipper implements AutoCloseable {
 
   private final int shard;
   private final RegionId follower;
-  private final long epoch;
-  private final int self;
   private final long fromPosition;
-  private final TransportEndpoint endpoint;
   private final ShippingConfig config;
   private final SnapshotOpen open;
   private final SnapshotCounters counters;
   private final Backoff backoff;
-  private final FrameEncoder encoder;
-  private final ByteBuffer out;
-  private final ByteBuffer chunk;
+  private final SnapshotFrames frames;
   private State state = State.OPENING;
   private boolean reopen; // after the back-off: open again (else offer again)
   private ShardSnapshot snapshot;
@@ -98,19 +91,12 @@ final class SnapshotShipper implements AutoCloseable {
     this.shard = shard;
     this.quorumWaitNanos = quorumWaitNanos;
     this.follower = follower;
-    this.epoch = epoch;
     this.fromPosition = fromPosition;
-    this.self = endpoint.local().value();
-    this.endpoint = endpoint;
     this.config = config;
     this.open = open;
     this.counters = counters;
     this.backoff = new Backoff(config.initialBackoffNanos(), config.maxBackoffNanos());
-    int body = FrameDescriptor.SNAPSHOT_CHUNK_FIXED_BODY_LENGTH + config.snapshotChunkBytes();
-    this.encoder = new FrameEncoder(body);
-    this.out =
-        ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH + body).order(ByteOrder.LITTLE_ENDIAN);
-    this.chunk = ByteBuffer.allocate(config.snapshotChunkBytes());
+    this.frames = new SnapshotFrames(shard, follower, epoch, endpoint, config.snapshotChunkBytes());
     counters.milestone(
         SnapshotEvent.TRANSFER_STARTED,
         shard,
@@ -326,12 +312,9 @@ final class SnapshotShipper implements AutoCloseable {
   }
 
   private int offer(long nowNanos) {
-    ShardSnapshot s = snapshot;
     state = State.OFFERING;
     lastOfferNanos = nowNanos;
-    int length =
-        encoder.snapshotOffer(out, 0, shard, self, epoch, s.position(), s.lastEpoch(), s.size());
-    if (send(length, nowNanos)) {
+    if (sent(frames.offer(snapshot), nowNanos)) {
       counters.count(SnapshotEvent.OFFER_SENT);
     }
     return 1;
@@ -346,19 +329,27 @@ final class SnapshotShipper implements AutoCloseable {
       counters.count(SnapshotEvent.ACK_TIMEOUT);
       return offer(nowNanos); // the answer says where the follower stands
     }
-    long window = (long) WINDOW_CHUNKS * chunk.capacity();
+    long window = (long) WINDOW_CHUNKS * frames.chunkBytes();
     int sent = 0;
     while (state == State.STREAMING && next < snapshot.size() && next - acked < window) {
       if (acked == next) {
         lastProgressNanos = nowNanos; // the timeout runs from the first unacknowledged chunk
       }
-      int n = read(next, nowNanos);
-      if (n <= 0) {
+      int n;
+      try {
+        n = frames.read(snapshot, next);
+      } catch (RuntimeException e) {
+        counters.problem(
+            SnapshotEvent.OPEN_FAILED,
+            shard,
+            "cannot read the snapshot at " + snapshot.position() + " for " + follower + ": " + e);
+        closeSnapshot();
+        reopen = true;
+        state = State.BACKING_OFF;
+        backoff.failed(nowNanos);
         return sent + 1;
       }
-      int length =
-          encoder.snapshotChunk(out, 0, shard, self, epoch, snapshot.position(), next, chunk);
-      if (!send(length, nowNanos)) {
+      if (!sent(frames.sendChunk(snapshot, next), nowNanos)) {
         return sent + 1;
       }
       counters.count(SnapshotEvent.CHUNK_SENT);
@@ -373,36 +364,8 @@ final class SnapshotShipper implements AutoCloseable {
     return sent;
   }
 
-  /** Reads the chunk at {@code offset} into {@link #chunk}; on failure starts over. */
-  private int read(long offset, long nowNanos) {
-    chunk.clear().limit((int) Math.min(chunk.capacity(), snapshot.size() - offset));
-    try {
-      while (chunk.hasRemaining()) {
-        if (snapshot.read(offset + chunk.position(), chunk) < 0) {
-          throw new IllegalStateException(
-              "the snapshot ends at " + (offset + chunk.position()) + " of " + snapshot.size());
-        }
-      }
-    } catch (RuntimeException e) {
-      counters.problem(
-          SnapshotEvent.OPEN_FAILED,
-          shard,
-          "cannot read the snapshot at " + snapshot.position() + " for " + follower + ": " + e);
-      closeSnapshot();
-      reopen = true;
-      state = State.BACKING_OFF;
-      backoff.failed(nowNanos);
-      return -1;
-    }
-    chunk.flip();
-    return chunk.remaining();
-  }
-
-  /** Sends {@link #out}'s first {@code length} bytes; false if not sent (state changed). */
-  private boolean send(int length, long nowNanos) {
-    out.limit(length);
-    SendStatus status = endpoint.send(follower, out);
-    out.clear();
+  /** Acts on a send's outcome; false if not sent (retried next round, or the state changed). */
+  private boolean sent(SendStatus status, long nowNanos) {
     switch (status) {
       case SENT -> {
         return true;
