@@ -4,9 +4,11 @@ import io.tidaldb.api.RegionId;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.replication.ShardReplicationStatus;
 import io.tidaldb.api.replication.ShardReplicationStatus.RegionProgress;
+import io.tidaldb.api.replication.ShardReplicationStatus.SnapshotProgress;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 
 /**
  * Formats what the {@link Replication} services of a framework report as one aligned table: a row
@@ -14,7 +16,10 @@ import java.util.List;
  * epoch it knows, and that region's HWM and lag as the local region knows them (exact on the
  * leader, last heard elsewhere), and why the local region cannot take its full part in the shard
  * ({@link ShardReplicationStatus#problem()}: a stopped WAL, limits that keep batches from being
- * shipped), or {@code -}. A replication that fails to answer gets one {@code error:} line.
+ * shipped), or {@code -}. A region being caught up from a snapshot says so first in its row's
+ * problem cell ({@code catching up: snapshot at 1234567, 45.2 of 120.3 MB}: the bytes its leader
+ * saw acknowledged, or on the follower itself the bytes received). A replication that fails to
+ * answer gets one {@code error:} line.
  */
 final class ReplicationTable {
   static final List<String> HEADER =
@@ -49,7 +54,7 @@ final class ReplicationTable {
       for (ShardReplicationStatus s : shards) {
         String leader = s.leader().map(RegionId::toString).orElse("-");
         if (s.regions().isEmpty()) {
-          rows.add(row(local, s, leader, "-", "-", "-", "-"));
+          rows.add(row(local, s, leader, "-", "-", "-", "-", s.problem().orElse("-")));
         }
         for (RegionProgress p : s.regions()) {
           rows.add(
@@ -60,7 +65,8 @@ final class ReplicationTable {
                   p.region().toString(),
                   Long.toString(p.hwm()),
                   Long.toString(p.lagRecords()),
-                  Long.toString(p.lagMillis())));
+                  Long.toString(p.lagMillis()),
+                  problem(s, p)));
         }
       }
     }
@@ -90,7 +96,8 @@ final class ReplicationTable {
       String of,
       String hwm,
       String lag,
-      String lagMillis) {
+      String lagMillis,
+      String problem) {
     return List.of(
         local.toString(),
         Integer.toString(s.shard()),
@@ -101,7 +108,23 @@ final class ReplicationTable {
         hwm,
         lag,
         lagMillis,
-        s.problem().orElse("-"));
+        problem);
+  }
+
+  /** The row's problem cell: a snapshot catch-up of the row's region first, then the shard's. */
+  private static String problem(ShardReplicationStatus s, RegionProgress p) {
+    if (p.catchUp().isEmpty()) {
+      return s.problem().orElse("-");
+    }
+    SnapshotProgress c = p.catchUp().get();
+    String catchUp =
+        String.format(
+            Locale.ROOT,
+            "catching up: snapshot at %d, %.1f of %.1f MB",
+            c.position(),
+            c.bytesDone() / 1e6,
+            c.bytesTotal() / 1e6);
+    return s.problem().map(problem -> catchUp + "; " + problem).orElse(catchUp);
   }
 
   /** Text columns are left-aligned, numbers (from the hwm column on, and shard, epoch) right. */

@@ -11,6 +11,7 @@ import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.replication.ShardReplicationStatus;
 import io.tidaldb.api.replication.ShardReplicationStatus.RegionProgress;
 import io.tidaldb.api.replication.ShardReplicationStatus.Role;
+import io.tidaldb.api.replication.ShardReplicationStatus.SnapshotProgress;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -112,6 +113,50 @@ class ReplicationTableTest {
             "region-1      1  FOLLOWER  -            12  region-1      7    0       0  WAL stopped: disk"
                 + " full"),
         ReplicationTable.format(List.of(FOLLOWER_1, LEADER_0)));
+  }
+
+  @Test
+  void shouldShowAFollowerCatchingUpFromASnapshotOnBothSides() {
+    Optional<SnapshotProgress> acked =
+        Optional.of(new SnapshotProgress(1234567, 45_200_000, 120_300_000));
+    Optional<SnapshotProgress> received =
+        Optional.of(new SnapshotProgress(1234567, 46_000_000, 120_300_000));
+    Replication leader =
+        new FixedReplication(
+            0,
+            () ->
+                List.of(
+                    new ShardReplicationStatus(
+                        0,
+                        3,
+                        Role.LEADER,
+                        Optional.of(RegionId.of(0)),
+                        List.of(
+                            progress(0, 2000000, 0, 0),
+                            new RegionProgress(RegionId.of(1), 10, 1999990, 900, acked)))));
+    Replication follower =
+        new FixedReplication(
+            1,
+            () ->
+                List.of(
+                    new ShardReplicationStatus(
+                        0,
+                        3,
+                        Role.FOLLOWER,
+                        Optional.of(RegionId.of(0)),
+                        List.of(new RegionProgress(RegionId.of(1), 10, 1999990, 0, received)),
+                        Optional.of("WAL stopped: disk full"))));
+    String table = ReplicationTable.format(List.of(leader, follower));
+    assertTrue(
+        table.contains(
+            "region-0      0  LEADER    region-0      3  region-1       10  1999990     900"
+                + "  catching up: snapshot at 1234567, 45.2 of 120.3 MB"),
+        table);
+    assertTrue(
+        table.contains(
+            "catching up: snapshot at 1234567, 46.0 of 120.3 MB; WAL stopped: disk full"),
+        table);
+    assertTrue(table.contains("region-0  2000000        0       0  -"), table);
   }
 
   @Test

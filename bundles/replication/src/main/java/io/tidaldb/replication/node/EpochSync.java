@@ -129,6 +129,16 @@ final class EpochSync {
     return synced;
   }
 
+  /**
+   * The log was replaced by a snapshot of the leader's log (snapshot catch-up) while synced:
+   * acknowledges its new HWM, and again on the leader's heartbeats until batches flow, like the
+   * sync's own ack.
+   */
+  void snapshotInstalled(RegionId leader) {
+    batchesSinceSync = 0;
+    frames.ack(leader, epoch, log.durablePosition());
+  }
+
   /** Counts a batch taken from the leader. */
   void batchAccepted() {
     batchesSinceSync++;

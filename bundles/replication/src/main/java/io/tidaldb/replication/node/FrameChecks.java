@@ -90,6 +90,16 @@ final class FrameChecks {
       case FrameDescriptor.EPOCH_END ->
           notNegative(from, f, "end position", f.epochEndPosition())
               && epochField(from, f, "found epoch", f.epochEndFoundEpoch());
+      case FrameDescriptor.SNAPSHOT_OFFER ->
+          notNegative(from, f, "position", f.snapshotOfferPosition())
+              && notNegative(from, f, "size", f.snapshotOfferSize())
+              && epochField(from, f, "last epoch", f.snapshotOfferLastEpoch());
+      case FrameDescriptor.SNAPSHOT_CHUNK ->
+          notNegative(from, f, "position", f.snapshotChunkPosition())
+              && notNegative(from, f, "offset", f.snapshotChunkOffset());
+      case FrameDescriptor.SNAPSHOT_ACK ->
+          notNegative(from, f, "position", f.snapshotAckPosition())
+              && notNegative(from, f, "received", f.snapshotAckReceived());
       default -> true;
     };
   }

@@ -71,7 +71,7 @@ final class FrameInbox {
    * @return null if taken, else why not
    */
   NodeDrop offer(RegionId from, Frame frame, long nowNanos) {
-    boolean batch = frame.type() == FrameDescriptor.WAL_BATCH;
+    boolean batch = holdsBytes(frame);
     int length = frame.length();
     if (batch && batchBytes.addAndGet(length) > MAX_BATCH_BYTES) {
       batchBytes.addAndGet(-length);
@@ -131,7 +131,16 @@ final class FrameInbox {
     return (int) (to - from);
   }
 
-  /** Releases a WAL batch's bytes: appended or dropped (replication thread). */
+  /**
+   * Whether a frame's bytes count against {@link #MAX_BATCH_BYTES} until {@link #batchDone}: WAL
+   * batches and snapshot chunks.
+   */
+  static boolean holdsBytes(Frame frame) {
+    short type = frame.type();
+    return type == FrameDescriptor.WAL_BATCH || type == FrameDescriptor.SNAPSHOT_CHUNK;
+  }
+
+  /** Releases a WAL batch's or snapshot chunk's bytes: handled or dropped (replication thread). */
   void batchDone(Frame batch) {
     batchBytes.addAndGet(-batch.length());
   }

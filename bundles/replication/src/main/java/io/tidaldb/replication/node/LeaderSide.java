@@ -3,7 +3,9 @@ package io.tidaldb.replication.node;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.ShardReplicationStatus.RegionProgress;
+import io.tidaldb.api.replication.ShardReplicationStatus.SnapshotProgress;
 import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.replication.leadership.ShardLeadership;
@@ -13,14 +15,20 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The leader side of one shard of one region: the {@link QuorumTracker}, one {@link WalShipper} per
- * synced follower (started by that follower's first ACK of the epoch), and the durable timeline
- * that turns a follower's HWM into a lag in milliseconds.
+ * synced follower (started by that follower's first ACK of the epoch), one {@link SnapshotShipper}
+ * per follower behind the log's start (snapshot catch-up: its {@link WalShipper} stopped at {@link
+ * WalShipper.State#BELOW_LOG_START}; once the follower installed the snapshot, a new shipper
+ * continues from its position), and the durable timeline that turns a follower's HWM into a lag in
+ * milliseconds.
  *
  * <p>Threads: owned by the region's replication thread, like its {@link ShardReplica}, except
  * {@link #ready}, {@link #leadingEpoch}, {@link #whenStored} and {@link #retainFrom}, which store
@@ -49,6 +57,10 @@ final class LeaderSide {
   private final ShardLog log;
   private final TransportEndpoint endpoint;
   private final Map<RegionId, WalShipper> shippers = new LinkedHashMap<>();
+  private final Map<RegionId, SnapshotShipper> transfers = new LinkedHashMap<>();
+  private final Supplier<ReplicaState> store;
+  private final Executor cutter;
+  private final SnapshotCounters snapshots;
   private final Map<RegionId, Long> followerLimits = new HashMap<>();
   private final DurableTimeline timeline = new DurableTimeline(4096);
   private final Inbox<StoredWait> waits = new Inbox<>(WAIT_QUEUE);
@@ -69,11 +81,34 @@ final class LeaderSide {
       ShardLog log,
       TransportEndpoint endpoint,
       Runnable wake) {
+    this(
+        shard,
+        config,
+        log,
+        endpoint,
+        wake,
+        () -> null,
+        Runnable::run,
+        new SnapshotCounters(config.self()));
+  }
+
+  LeaderSide(
+      int shard,
+      ReplicationConfig config,
+      ShardLog log,
+      TransportEndpoint endpoint,
+      Runnable wake,
+      Supplier<ReplicaState> store,
+      Executor cutter,
+      SnapshotCounters snapshots) {
     this.shard = shard;
     this.config = config;
     this.log = log;
     this.endpoint = endpoint;
     this.wake = wake;
+    this.store = store;
+    this.cutter = cutter;
+    this.snapshots = snapshots;
   }
 
   /**
@@ -144,7 +179,7 @@ final class LeaderSide {
 
   /** Whether anything of a leadership is left to stop (a tracker, shippers, accepted writes). */
   boolean active() {
-    return ready || tracker != null || !shippers.isEmpty();
+    return ready || tracker != null || !shippers.isEmpty() || !transfers.isEmpty();
   }
 
   /**
@@ -165,6 +200,14 @@ final class LeaderSide {
     for (WalShipper s : shippers.values()) {
       work += s.doWork(nowNanos);
       leadership.onFollowerProgress(s.follower(), s.ackedSentNanos());
+      if (s.state() == WalShipper.State.BELOW_LOG_START && !transfers.containsKey(s.follower())) {
+        transfers.put(s.follower(), newTransfer(s.follower(), s.followerHwm()));
+        work++;
+      }
+    }
+    long quorum = t.reached(Durability.QUORUM);
+    for (SnapshotShipper transfer : transfers.values()) {
+      work += transfer.doWork(nowNanos, quorum);
     }
     retainFrom = lowestFollowerNeed(durable);
     if (nowNanos - lastExpireNanos >= EXPIRE_EVERY_NANOS) {
@@ -264,10 +307,75 @@ final class LeaderSide {
       started.limitBatchBytes(followerLimits.getOrDefault(from, Long.MAX_VALUE));
       shippers.put(from, started);
     } else {
-      shipper.onAck(ackEpoch, hwm);
+      SnapshotShipper transfer = transfers.get(from);
+      if (transfer != null && hwm >= transfer.position()) {
+        caughtUp(from, hwm, true); // installed; its SNAPSHOT_ACK was lost
+      } else {
+        shipper.onAck(ackEpoch, hwm);
+      }
     }
     t.onFollowerHwm(from, hwm);
     return true;
+  }
+
+  private SnapshotShipper newTransfer(RegionId follower, long fromPosition) {
+    return new SnapshotShipper(
+        shard,
+        follower,
+        leadingEpoch,
+        fromPosition,
+        endpoint,
+        config.shipping(),
+        new SnapshotOpen(shard, cutter, store),
+        snapshots,
+        config.electionTimeout().toNanos());
+  }
+
+  /**
+   * Handles a follower's SNAPSHOT_ACK (owner): once it reports the snapshot installed, the transfer
+   * ends and a new {@link WalShipper} ships from the snapshot's position.
+   *
+   * @return false if this region does not lead in that epoch or no transfer to {@code from} runs
+   *     (the caller drops the frame)
+   */
+  boolean onSnapshotAck(
+      RegionId from,
+      long ackEpoch,
+      long leaderEpoch,
+      long position,
+      long received,
+      byte status,
+      byte reason,
+      long nowNanos) {
+    SnapshotShipper transfer = transfers.get(from);
+    if (!ready || ackEpoch != leaderEpoch || transfer == null) {
+      return false;
+    }
+    if (transfer.onAck(position, received, status, reason, nowNanos)) {
+      caughtUp(from, position, false);
+    }
+    return true;
+  }
+
+  /**
+   * The follower installed a snapshot covering {@code position}: ship the log from there. {@code
+   * byAck}: learned from its ACK, its SNAPSHOT_ACK having been lost.
+   */
+  private void caughtUp(RegionId follower, long position, boolean byAck) {
+    SnapshotShipper transfer = transfers.remove(follower);
+    if (transfer != null) {
+      if (byAck) {
+        transfer.installedByAck();
+      }
+      transfer.close();
+    }
+    WalShipper old = shippers.remove(follower);
+    if (old != null) {
+      old.close();
+    }
+    WalShipper started = new WalShipper(log, follower, endpoint, position, config.shipping());
+    started.limitBatchBytes(followerLimits.getOrDefault(follower, Long.MAX_VALUE));
+    shippers.put(follower, started);
   }
 
   /**
@@ -303,8 +411,12 @@ final class LeaderSide {
     long own = log.durablePosition();
     for (RegionId r : config.regions()) {
       long hwm = r.equals(config.self()) ? own : Math.max(0, t.durable(r));
+      SnapshotShipper transfer = transfers.get(r);
+      Optional<SnapshotProgress> catchUp =
+          Optional.ofNullable(transfer == null ? null : transfer.progress());
       progress.add(
-          new RegionProgress(r, hwm, Math.max(0, own - hwm), timeline.lagMillis(hwm, nowNanos)));
+          new RegionProgress(
+              r, hwm, Math.max(0, own - hwm), timeline.lagMillis(hwm, nowNanos), catchUp));
     }
     return true;
   }
@@ -333,6 +445,10 @@ final class LeaderSide {
       s.close();
     }
     shippers.clear();
+    for (SnapshotShipper transfer : transfers.values()) {
+      transfer.close(); // abandoned: its snapshot is closed
+    }
+    transfers.clear();
     if (t != null) {
       int failed = t.failAll(reason);
       LOG.info(
@@ -348,16 +464,22 @@ final class LeaderSide {
    * Returns the lowest log position a follower may still need: the lowest acknowledged HWM of the
    * synced followers, or everything for a follower not synced yet (down, or not heard from since
    * this region leads), bounded by {@code ShippingConfig#maxRetainedRecords} behind {@code
-   * durable}.
+   * durable}; and, unbounded, no more than the position of a snapshot being shipped (the follower
+   * continues from there once it installed it).
    */
   private long lowestFollowerNeed(long durable) {
     long need = durable;
+    long snapshotNeed = Long.MAX_VALUE;
     for (RegionId region : config.regions()) {
       if (!region.equals(config.self())) {
         WalShipper s = shippers.get(region);
         need = Math.min(need, s == null ? 0 : s.followerHwm());
+        SnapshotShipper transfer = transfers.get(region);
+        if (transfer != null) {
+          snapshotNeed = Math.min(snapshotNeed, transfer.position());
+        }
       }
     }
-    return Math.max(need, durable - config.shipping().maxRetainedRecords());
+    return Math.min(Math.max(need, durable - config.shipping().maxRetainedRecords()), snapshotNeed);
   }
 }

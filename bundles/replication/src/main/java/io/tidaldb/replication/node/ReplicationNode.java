@@ -77,6 +77,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private final StatusRequests statuses;
   private final AtomicReference<ReplicaState> state = new AtomicReference<>();
   private final DropCounters drops;
+  private final SnapshotCounters snapshots;
   private final ForwardOrigin forwards;
   private final ForwardLeader forwarded;
   private final Thread agent;
@@ -107,15 +108,25 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     this.wal = Objects.requireNonNull(wal, "wal");
     this.limits = SizeLimits.check(wal, transport);
     // Shippers encode any batch this region's log writes (before, a full batch did not fit).
+    // Snapshot chunks fit the transport's frames (and the decoders' body bound) too.
+    int chunkRoom =
+        transport.maxFrameBytes()
+            - FrameDescriptor.HEADER_LENGTH
+            - FrameDescriptor.SNAPSHOT_CHUNK_FIXED_BODY_LENGTH;
     this.config =
         config.withShipping(
-            config.shipping().withMaxBatchBytes(Math.toIntExact(limits.writeBatchBytes())));
+            config
+                .shipping()
+                .withMaxBatchBytes(Math.toIntExact(limits.writeBatchBytes()))
+                .withSnapshotChunkBytes(
+                    Math.min(config.shipping().snapshotChunkBytes(), chunkRoom)));
     try {
       Files.createDirectories(config.directory());
     } catch (IOException e) {
       throw new StorageException("cannot create epoch directory " + config.directory(), e);
     }
     this.drops = new DropCounters(config.self());
+    this.snapshots = new SnapshotCounters(config.self());
     int maxFrameBytes = transport.maxFrameBytes();
     // One decoder per delivery thread: the SPI allows a thread per sending region.
     this.decoders = ThreadLocal.withInitial(() -> new FrameDecoder(maxFrameBytes));
@@ -166,6 +177,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
                 forwards,
                 cutter,
                 limits,
+                snapshots,
                 now);
       }
     } catch (RuntimeException e) {
@@ -292,6 +304,17 @@ public final class ReplicationNode implements Replication, AutoCloseable {
    */
   public long dropped(NodeDrop cause) {
     return drops.count(cause);
+  }
+
+  /**
+   * Returns how often a snapshot catch-up event happened in this region, over every shard (for
+   * {@link SnapshotEvent#BYTES_SENT} and {@link SnapshotEvent#BYTES_RESENT}, how many bytes).
+   *
+   * @param event the event
+   * @return the count
+   */
+  public long snapshotEvents(SnapshotEvent event) {
+    return snapshots.total(event);
   }
 
   /**

@@ -75,6 +75,7 @@ final class ShardReplica implements LeadershipListener {
   private final FrameChecks checks;
   private final OwnerCheck owner;
   private final TransferHold transfer;
+  private final SnapshotReceiver snapshot;
   private volatile RegionId leader;
   private volatile long epoch;
   private volatile boolean electionHold; // see holdsWrites
@@ -98,6 +99,36 @@ final class ShardReplica implements LeadershipListener {
       Executor cutter,
       SizeLimits limits,
       long nowNanos) {
+    this(
+        shard,
+        config,
+        log,
+        endpoint,
+        state,
+        drops,
+        inbox,
+        wake,
+        forwards,
+        cutter,
+        limits,
+        new SnapshotCounters(config.self()),
+        nowNanos);
+  }
+
+  ShardReplica(
+      int shard,
+      ReplicationConfig config,
+      ShardLog log,
+      TransportEndpoint endpoint,
+      Supplier<ReplicaState> state,
+      DropCounters drops,
+      FrameInbox inbox,
+      Runnable wake,
+      ForwardOrigin forwards,
+      Executor cutter,
+      SizeLimits limits,
+      SnapshotCounters snapshots,
+      long nowNanos) {
     this.shard = shard;
     this.config = config;
     this.log = log;
@@ -112,7 +143,8 @@ final class ShardReplica implements LeadershipListener {
     this.control = new ControlFrames(shard, endpoint);
     this.checks = new FrameChecks(shard, log, drops);
     this.sync = new EpochSync(shard, config, log, state, follower, control, cutter);
-    this.leaderSide = new LeaderSide(shard, config, log, endpoint, wake);
+    this.leaderSide = new LeaderSide(shard, config, log, endpoint, wake, state, cutter, snapshots);
+    this.snapshot = new SnapshotReceiver(shard, endpoint, log, state, cutter, snapshots);
     this.shipLimits = new ShipLimits(config.self(), shard, limits, control);
     this.leadership =
         new ShardLeadership(
@@ -155,7 +187,10 @@ final class ShardReplica implements LeadershipListener {
     }
     work += leaderSide.doWork(nowNanos, leadership);
     work += transfer.step(leadership, leaderSide, leader, nowNanos);
-    work += sync.step(leader, nowNanos);
+    work += snapshotInstall();
+    if (!snapshot.installing()) {
+      work += sync.step(leader, nowNanos); // an install replaces the log: sync after it
+    }
     if (sync.synced()) {
       control.answered(); // no request outstanding: a later EPOCH_END is unsolicited
     }
@@ -206,6 +241,7 @@ final class ShardReplica implements LeadershipListener {
     leadership.setEligible(false, nowNanos);
     stepDownLeader(stepDownReason);
     sync.stop();
+    snapshot.abandon();
   }
 
   /**
@@ -228,12 +264,15 @@ final class ShardReplica implements LeadershipListener {
     assert owner.check();
     lastNowNanos = nowNanos;
     if (!checks.epoch(from, f, epoch) || !checks.fields(from, f)) {
-      if (f.type() == FrameDescriptor.WAL_BATCH) {
+      if (FrameInbox.holdsBytes(f)) {
         inbox.batchDone(f);
       }
       return;
     }
     switch (f.type()) {
+      case FrameDescriptor.SNAPSHOT_OFFER -> onSnapshotOffer(from, f);
+      case FrameDescriptor.SNAPSHOT_CHUNK -> onSnapshotChunk(from, f);
+      case FrameDescriptor.SNAPSHOT_ACK -> onSnapshotAck(from, f, nowNanos);
       case FrameDescriptor.WAL_BATCH -> onWalBatch(from, f, nowNanos);
       case FrameDescriptor.ACK -> onAck(from, f, nowNanos);
       case FrameDescriptor.RESEND_REQUEST -> onResendRequest(from, f);
@@ -313,7 +352,9 @@ final class ShardReplica implements LeadershipListener {
     if (!leaderSide.addProgress(progress, nowNanos)) {
       long own = log.durablePosition();
       long head = Math.max(own, leaderHwmHeard);
-      progress.add(new RegionProgress(config.self(), own, head - own, 0));
+      progress.add(
+          new RegionProgress(
+              config.self(), own, head - own, 0, Optional.ofNullable(snapshot.progress())));
     }
     return new ShardReplicationStatus(
         shard,
@@ -344,6 +385,7 @@ final class ShardReplica implements LeadershipListener {
     assert owner.check();
     stepDownLeader("the replication of region " + config.self() + " is closing");
     transfer.fail("the replication of region " + config.self() + " is closing");
+    snapshot.abandon(); // a snapshot being received leaves no trace
     leaderSide.drainWaits(); // waits handed over meanwhile fail now, not at their timeout
   }
 
@@ -359,6 +401,7 @@ final class ShardReplica implements LeadershipListener {
     epoch = newEpoch;
     leader = config.self();
     sync.stop();
+    snapshot.abandon();
     pendingLeaderEpoch = newEpoch;
   }
 
@@ -368,6 +411,7 @@ final class ShardReplica implements LeadershipListener {
     stepDownLeader("region " + newLeader + " leads epoch " + newEpoch);
     epoch = newEpoch;
     leader = newLeader;
+    snapshot.abandon();
     sync.begin(newEpoch);
     shipLimits.tellLeader(newLeader, newEpoch, true);
   }
@@ -393,6 +437,7 @@ final class ShardReplica implements LeadershipListener {
     stepDownLeader("leader of epoch " + leadership.epoch() + " lost");
     leader = null;
     sync.stop();
+    snapshot.abandon();
     // every change of leader or epoch passes here: forwards to the lost leader get no reply
     forwards.leaderChanged(
         shard, "region " + config.self() + " lost " + lost + " as leader of epoch " + epoch);
@@ -404,14 +449,15 @@ final class ShardReplica implements LeadershipListener {
       pendingLeaderEpoch = leadership.state() == LeadershipState.LEADER ? leadership.epoch() : -1;
     }
     sync.pause(); // sync again once a store is attached
+    snapshot.abandon(); // the sink belongs to the store that was detached
   }
 
   private int activateLeader() {
     if (log.nextPosition() != log.durablePosition()) {
       return 0; // replicated batches still pending: the log takes one feed at a time
     }
-    if (sync.cutInFlight()) {
-      return 0; // a cut of the log as a follower has not ended: lead once it has
+    if (sync.cutInFlight() || snapshot.installing()) {
+      return 0; // a cut or snapshot install as a follower has not ended: lead once it has
     }
     long e = pendingLeaderEpoch;
     pendingLeaderEpoch = -1;
@@ -487,7 +533,7 @@ final class ShardReplica implements LeadershipListener {
       drops.drop(NodeDrop.NOT_FROM_LEADER, from, describe(frameEpoch) + "; leader is " + leader);
       return true;
     }
-    if (!sync.synced()) {
+    if (!sync.synced() || snapshot.installing()) {
       // resent from our HWM once we ack
       drops.drop(NodeDrop.NOT_SYNCED, from, describe(frameEpoch));
       return true;
@@ -536,6 +582,84 @@ final class ShardReplica implements LeadershipListener {
     leaderSide.onResendRequest(from, f.epoch(), f.resendFrom());
   }
 
+  /** A leader offers a snapshot: taken only from the known leader, in its epoch. */
+  private void onSnapshotOffer(RegionId from, Frame f) {
+    if (fromLeaderForSnapshot(from, f)) {
+      snapshot.onOffer(
+          from,
+          f.epoch(),
+          f.snapshotOfferPosition(),
+          f.snapshotOfferLastEpoch(),
+          f.snapshotOfferSize());
+    }
+  }
+
+  private void onSnapshotChunk(RegionId from, Frame f) {
+    try {
+      if (fromLeaderForSnapshot(from, f)) {
+        snapshot.onChunk(
+            from,
+            f.epoch(),
+            f.snapshotChunkPosition(),
+            f.snapshotChunkOffset(),
+            f.snapshotChunkBytes());
+      }
+    } finally {
+      inbox.batchDone(f);
+    }
+  }
+
+  private boolean fromLeaderForSnapshot(RegionId from, Frame f) {
+    if (logStopped != null) {
+      drops.drop(NodeDrop.LOG_STOPPED, from, f + ": " + logStopped);
+      return false;
+    }
+    if (!from.equals(leader) || f.epoch() != epoch || leaderSide.active()) {
+      drops.drop(
+          NodeDrop.NOT_FROM_LEADER, from, f + "; leader is " + leader + " of epoch " + epoch);
+      return false;
+    }
+    return true;
+  }
+
+  private void onSnapshotAck(RegionId from, Frame f, long nowNanos) {
+    if (!leaderSide.onSnapshotAck(
+        from,
+        f.epoch(),
+        leadership.epoch(),
+        f.snapshotAckPosition(),
+        f.snapshotAckReceived(),
+        f.snapshotAckStatus(),
+        f.snapshotAckReason(),
+        nowNanos)) {
+      drops.drop(NodeDrop.NOT_LEADING, from, f.toString());
+    }
+  }
+
+  /**
+   * Starts a received snapshot's install once the log is quiet and no cut runs, and once it is
+   * installed acknowledges the new HWM to the leader like after a sync.
+   */
+  private int snapshotInstall() {
+    boolean quiet =
+        batches.isEmpty()
+            && log.nextPosition() == log.durablePosition()
+            && !sync.cutInFlight()
+            && pendingLeaderEpoch < 0
+            && !leaderSide.active();
+    SnapshotReceiver.Installed done = snapshot.doWork(quiet, leader, epoch);
+    if (done == SnapshotReceiver.Installed.NONE) {
+      return 0;
+    }
+    follower.onSynced(); // the log's last epoch and position changed
+    if (done == SnapshotReceiver.Installed.REPORTED && sync.synced()) {
+      sync.snapshotInstalled(leader);
+    } else if (leader != null && !leader.equals(config.self())) {
+      sync.begin(epoch); // an answer computed for the former log must not be used
+    }
+    return 1;
+  }
+
   private void onEpochEndRequest(RegionId from, Frame f) {
     if (!leaderSide.ready() || f.epoch() != leadership.epoch()) {
       // answered only by an active leader of the asked epoch; the follower asks again
@@ -543,7 +667,18 @@ final class ShardReplica implements LeadershipListener {
       return;
     }
     long end = log.endOfEpoch(f.epochEndRequestLastEpoch());
-    long found = end == 0 ? 0 : epochOfRecord(end - 1);
+    long found;
+    if (end == 0) {
+      found = 0;
+    } else if (end == log.durablePosition()) {
+      found = log.lastEpoch(); // the record below the end is the log's last (also after a reset)
+    } else if (end <= log.startPosition()) {
+      // the record below the end was trimmed: its epoch is unknown here. Epoch 0 makes the
+      // follower keep nothing it cannot prove; it is then caught up from a snapshot.
+      found = 0;
+    } else {
+      found = epochOfRecord(end - 1);
+    }
     control.epochEnd(from, leadership.epoch(), found, end);
   }
 

@@ -29,8 +29,13 @@ public enum ShipperEvent {
    * age bound: the follower's queue holds that much time of work already.
    */
   WINDOW_AGED,
-  /** The reader could not be opened at the HWM (truncated away or beyond the log). */
+  /** The reader could not be opened at the HWM (beyond the log, or trimmed meanwhile). */
   REWIND_FAILED,
+  /**
+   * The follower's HWM is below the log's start (trimmed): shipping from the log stopped ({@link
+   * WalShipper.State#BELOW_LOG_START}); the node ships a snapshot instead.
+   */
+  BELOW_LOG_START,
   /**
    * The next batch is larger than the follower accepts ({@link WalShipper#limitBatchBytes}):
    * shipping stopped there ({@link WalShipper.State#BLOCKED}) instead of failing every round.

@@ -22,6 +22,9 @@ import java.util.concurrent.TimeUnit;
  * @param maxRetainedRecords how far behind its durable position a leader keeps its log for a
  *     follower that lags or has not been heard from (see {@code Replication#retainFrom}); a
  *     follower further behind cannot be shipped from the log
+ * @param snapshotChunkBytes the most snapshot bytes one SNAPSHOT_CHUNK frame carries (snapshot
+ *     catch-up of a follower behind the log); a {@code ReplicationNode} lowers it to what its
+ *     transport's frames carry
  */
 public record ShippingConfig(
     long maxBytesInFlight,
@@ -31,11 +34,15 @@ public record ShippingConfig(
     long maxBackoffNanos,
     long ackTimeoutNanos,
     int maxBatchesPerWork,
-    long maxRetainedRecords) {
+    long maxRetainedRecords,
+    int snapshotChunkBytes) {
+  /** The default most snapshot bytes per SNAPSHOT_CHUNK frame: 256 KiB. */
+  public static final int DEFAULT_SNAPSHOT_CHUNK_BYTES = 256 << 10;
+
   /**
    * 1 MiB and 100 ms in flight, 4 MiB batches (a {@code ReplicationNode} replaces this with its
    * WAL's batch size), 10 ms..1 s backoff, 2 s ack timeout, 64 batches per work, the log kept
-   * 20,000,000 records back for lagging followers.
+   * 20,000,000 records back for lagging followers, snapshots shipped in chunks of 256 KiB.
    */
   public static final ShippingConfig DEFAULTS =
       new ShippingConfig(
@@ -46,7 +53,8 @@ public record ShippingConfig(
           TimeUnit.SECONDS.toNanos(1),
           TimeUnit.SECONDS.toNanos(2),
           64,
-          20_000_000L);
+          20_000_000L,
+          DEFAULT_SNAPSHOT_CHUNK_BYTES);
 
   /** Checks every value. */
   public ShippingConfig {
@@ -56,6 +64,7 @@ public record ShippingConfig(
     positive("initialBackoffNanos", initialBackoffNanos);
     positive("ackTimeoutNanos", ackTimeoutNanos);
     positive("maxBatchesPerWork", maxBatchesPerWork);
+    positive("snapshotChunkBytes", snapshotChunkBytes);
     if (maxRetainedRecords < 0) {
       throw new InvalidArgumentException("maxRetainedRecords", maxRetainedRecords, "must be >= 0");
     }
@@ -82,7 +91,8 @@ public record ShippingConfig(
         maxBackoffNanos,
         ackTimeoutNanos,
         maxBatchesPerWork,
-        maxRetainedRecords);
+        maxRetainedRecords,
+        snapshotChunkBytes);
   }
 
   /**
@@ -111,7 +121,8 @@ public record ShippingConfig(
         maxBackoffNanos,
         ackTimeoutNanos,
         maxBatchesPerWork,
-        maxRetainedRecords);
+        maxRetainedRecords,
+        snapshotChunkBytes);
   }
 
   /**
@@ -129,7 +140,8 @@ public record ShippingConfig(
         maxBackoffNanos,
         ackTimeoutNanos,
         maxBatchesPerWork,
-        records);
+        records,
+        snapshotChunkBytes);
   }
 
   /**
@@ -147,7 +159,27 @@ public record ShippingConfig(
         maxBackoffNanos,
         ackTimeoutNanos,
         maxBatchesPerWork,
-        maxRetainedRecords);
+        maxRetainedRecords,
+        snapshotChunkBytes);
+  }
+
+  /**
+   * Returns a copy with another snapshot chunk bound.
+   *
+   * @param bytes the most snapshot bytes per SNAPSHOT_CHUNK frame
+   * @return the copy
+   */
+  public ShippingConfig withSnapshotChunkBytes(int bytes) {
+    return new ShippingConfig(
+        maxBytesInFlight,
+        maxInFlightNanos,
+        maxBatchBytes,
+        initialBackoffNanos,
+        maxBackoffNanos,
+        ackTimeoutNanos,
+        maxBatchesPerWork,
+        maxRetainedRecords,
+        bytes);
   }
 
   private static void positive(String name, long value) {

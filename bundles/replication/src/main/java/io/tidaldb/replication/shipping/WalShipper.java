@@ -42,6 +42,12 @@ public final class WalShipper implements AutoCloseable {
      * changes or a resend request or ack timeout rewinds it (and stops there again).
      */
     BLOCKED,
+    /**
+     * The follower needs records below the log's {@link ShardLog#startPosition()} (trimmed): only a
+     * snapshot catches it up (the node's snapshot catch-up replaces this shipper once the follower
+     * installed one). Counted as {@link ShipperEvent#BELOW_LOG_START}.
+     */
+    BELOW_LOG_START,
     /** The endpoint is closed or the shipper was closed. */
     CLOSED
   }
@@ -148,7 +154,7 @@ public final class WalShipper implements AutoCloseable {
       lastProgressNanos = nowNanos;
       work++;
     }
-    if (state == State.BLOCKED) {
+    if (state == State.BLOCKED || state == State.BELOW_LOG_START) {
       return work;
     }
     if (state == State.BACKING_OFF) {
@@ -279,6 +285,14 @@ public final class WalShipper implements AutoCloseable {
     sender.clear();
     window.clear();
     closeReader();
+    if (position < log.startPosition()) {
+      state = State.BELOW_LOG_START;
+      increment(ShipperEvent.BELOW_LOG_START);
+      return;
+    }
+    if (state == State.BELOW_LOG_START) {
+      state = State.STREAMING;
+    }
     try {
       reader = log.openReader(position);
     } catch (InvalidArgumentException e) {

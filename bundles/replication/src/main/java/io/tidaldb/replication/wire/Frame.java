@@ -445,6 +445,105 @@ public final class Frame {
         Short.toUnsignedInt(buffer.getShort(offset + FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET)));
   }
 
+  /**
+   * Returns a SNAPSHOT_OFFER's position.
+   *
+   * @return the log position the snapshot covers
+   */
+  public long snapshotOfferPosition() {
+    return readLong(FrameDescriptor.SNAPSHOT_OFFER, FrameDescriptor.SNAPSHOT_OFFER_POSITION_OFFSET);
+  }
+
+  /**
+   * Returns a SNAPSHOT_OFFER's last epoch.
+   *
+   * @return the epoch of the record below the position in the leader's log
+   */
+  public long snapshotOfferLastEpoch() {
+    return readLong(
+        FrameDescriptor.SNAPSHOT_OFFER, FrameDescriptor.SNAPSHOT_OFFER_LAST_EPOCH_OFFSET);
+  }
+
+  /**
+   * Returns a SNAPSHOT_OFFER's size.
+   *
+   * @return the snapshot's length in bytes
+   */
+  public long snapshotOfferSize() {
+    return readLong(FrameDescriptor.SNAPSHOT_OFFER, FrameDescriptor.SNAPSHOT_OFFER_SIZE_OFFSET);
+  }
+
+  /**
+   * Returns a SNAPSHOT_CHUNK's position.
+   *
+   * @return the log position of the snapshot the bytes belong to
+   */
+  public long snapshotChunkPosition() {
+    return readLong(FrameDescriptor.SNAPSHOT_CHUNK, FrameDescriptor.SNAPSHOT_CHUNK_POSITION_OFFSET);
+  }
+
+  /**
+   * Returns a SNAPSHOT_CHUNK's offset.
+   *
+   * @return where its bytes start in the snapshot
+   */
+  public long snapshotChunkOffset() {
+    return readLong(FrameDescriptor.SNAPSHOT_CHUNK, FrameDescriptor.SNAPSHOT_CHUNK_OFFSET_OFFSET);
+  }
+
+  /**
+   * Returns a SNAPSHOT_CHUNK's bytes as a read-only slice.
+   *
+   * @return the bytes, positioned at 0
+   */
+  public ByteBuffer snapshotChunkBytes() {
+    expect(FrameDescriptor.SNAPSHOT_CHUNK);
+    return buffer
+        .slice(
+            offset + FrameDescriptor.SNAPSHOT_CHUNK_BYTES_OFFSET,
+            bodyLength() - FrameDescriptor.SNAPSHOT_CHUNK_FIXED_BODY_LENGTH)
+        .asReadOnlyBuffer();
+  }
+
+  /**
+   * Returns a SNAPSHOT_ACK's position.
+   *
+   * @return the log position of the snapshot answered
+   */
+  public long snapshotAckPosition() {
+    return readLong(FrameDescriptor.SNAPSHOT_ACK, FrameDescriptor.SNAPSHOT_ACK_POSITION_OFFSET);
+  }
+
+  /**
+   * Returns a SNAPSHOT_ACK's received bytes.
+   *
+   * @return the bytes the follower holds: where the leader resumes
+   */
+  public long snapshotAckReceived() {
+    return readLong(FrameDescriptor.SNAPSHOT_ACK, FrameDescriptor.SNAPSHOT_ACK_RECEIVED_OFFSET);
+  }
+
+  /**
+   * Returns a SNAPSHOT_ACK's status byte.
+   *
+   * @return one of {@link FrameDescriptor#SNAPSHOT_RECEIVING}..{@link
+   *     FrameDescriptor#SNAPSHOT_FAILED}
+   */
+  public byte snapshotAckStatus() {
+    expect(FrameDescriptor.SNAPSHOT_ACK);
+    return buffer.get(offset + FrameDescriptor.SNAPSHOT_ACK_STATUS_OFFSET);
+  }
+
+  /**
+   * Returns a SNAPSHOT_ACK's reason byte.
+   *
+   * @return one of the {@code SNAPSHOT_REASON_} constants
+   */
+  public byte snapshotAckReason() {
+    expect(FrameDescriptor.SNAPSHOT_ACK);
+    return buffer.get(offset + FrameDescriptor.SNAPSHOT_ACK_REASON_OFFSET);
+  }
+
   private int tenantLength() {
     return Byte.toUnsignedInt(buffer.get(offset + FrameDescriptor.FORWARD_TENANT_LENGTH_OFFSET));
   }

@@ -19,11 +19,11 @@ import java.util.zip.CRC32C;
  * Validates a received frame and returns a {@link Frame} view of it. Checks, in this order: the
  * length holds a header, magic, version, message type, shard, sender region, epoch, the body length
  * (fixed per type, {@code 1..max} for WAL_BATCH), that header and body are exactly the buffer's
- * remaining bytes, the CRC32C, a VOTE's or PRE_VOTE's granted byte, and the inner layout of FORWARD
- * and FORWARD_REPLY (durability and status bytes, each length against the body exactly, UTF-8
- * strings). Any defect throws {@link InvalidArgumentException} naming the field and its value, such
- * as {@code invalid frame type: 99 (must be 1..15)}; no other exception escapes for any input
- * bytes.
+ * remaining bytes, the CRC32C, a VOTE's or PRE_VOTE's granted byte, a SNAPSHOT_ACK's status and
+ * reason bytes, and the inner layout of FORWARD and FORWARD_REPLY (durability and status bytes,
+ * each length against the body exactly, UTF-8 strings). Any defect throws {@link
+ * InvalidArgumentException} naming the field and its value, such as {@code invalid frame type: 99
+ * (must be 1..18)}; no other exception escapes for any input bytes.
  *
  * <p>Allocates nothing except to check a FORWARD's or FORWARD_REPLY's strings: the returned view is
  * this decoder's one reused flyweight. The buffer's position and limit are not changed; its byte
@@ -130,6 +130,10 @@ public final class FrameDecoder {
       checkForward(buffer, offset, bodyLength);
     } else if (type == FrameDescriptor.FORWARD_REPLY) {
       checkForwardReply(buffer, offset, bodyLength);
+    } else if (type == FrameDescriptor.SNAPSHOT_ACK) {
+      checkSnapshotAck(
+          buffer.get(offset + FrameDescriptor.SNAPSHOT_ACK_STATUS_OFFSET),
+          buffer.get(offset + FrameDescriptor.SNAPSHOT_ACK_REASON_OFFSET));
     } else if (type == FrameDescriptor.LIMITS) {
       checkPositive(
           "frame limits accept batch bytes", buffer, offset + FrameDescriptor.LIMITS_ACCEPT_OFFSET);
@@ -138,6 +142,30 @@ public final class FrameDecoder {
     }
     frame.wrap(buffer, offset);
     return frame;
+  }
+
+  /**
+   * Checks a SNAPSHOT_ACK's status and reason bytes: a known status, a known reason, and {@link
+   * FrameDescriptor#SNAPSHOT_REASON_NONE} exactly when the status is not a failure.
+   */
+  static void checkSnapshotAck(byte status, byte reason) {
+    if (status < FrameDescriptor.SNAPSHOT_RECEIVING || status > FrameDescriptor.SNAPSHOT_FAILED) {
+      throw new InvalidArgumentException(
+          "frame snapshot ack status",
+          status,
+          "must be " + FrameDescriptor.SNAPSHOT_RECEIVING + ".." + FrameDescriptor.SNAPSHOT_FAILED);
+    }
+    boolean failed = status == FrameDescriptor.SNAPSHOT_FAILED;
+    byte min =
+        failed ? FrameDescriptor.SNAPSHOT_REASON_CORRUPT : FrameDescriptor.SNAPSHOT_REASON_NONE;
+    byte max =
+        failed ? FrameDescriptor.SNAPSHOT_REASON_UNSUPPORTED : FrameDescriptor.SNAPSHOT_REASON_NONE;
+    if (reason < min || reason > max) {
+      throw new InvalidArgumentException(
+          "frame snapshot ack reason",
+          reason,
+          "must be " + min + ".." + max + " for status " + status);
+    }
   }
 
   private static void checkGranted(String field, byte granted) {
@@ -243,7 +271,15 @@ public final class FrameDecoder {
       return;
     }
     int fixed = FrameDescriptor.bodyLength(type);
-    if (fixed < 0) {
+    if (type == FrameDescriptor.SNAPSHOT_CHUNK) {
+      int min = FrameDescriptor.SNAPSHOT_CHUNK_FIXED_BODY_LENGTH + 1;
+      if (bodyLength < min || bodyLength > maxBodyBytes) {
+        throw new InvalidArgumentException(
+            "frame body length",
+            bodyLength,
+            "must be " + min + ".." + maxBodyBytes + " for SNAPSHOT_CHUNK");
+      }
+    } else if (fixed < 0) {
       if (bodyLength < 1 || bodyLength > maxBodyBytes) {
         throw new InvalidArgumentException(
             "frame body length", bodyLength, "must be 1.." + maxBodyBytes + " for WAL_BATCH");

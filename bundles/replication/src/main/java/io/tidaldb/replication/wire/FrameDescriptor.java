@@ -54,6 +54,9 @@ import java.util.zip.CRC32C;
  *    13 PRE_VOTE_REQUEST  16  32 last epoch   40 hwm
  *    14 PRE_VOTE           1  32 granted (byte: 0/1)
  *    15 TIMEOUT_NOW        8  32 leader log end
+ *    16 SNAPSHOT_OFFER    24  32 position   40 last epoch   48 size
+ *    17 SNAPSHOT_CHUNK 17..max 32 position  40 offset   48 bytes (the rest of the body)
+ *    18 SNAPSHOT_ACK      18  32 position   40 received   48 status (byte)   49 reason (byte)
  * </pre>
  *
  * <p>{@code epoch} is the sender's epoch for the message (the batch's epoch for WAL_BATCH); {@code
@@ -86,6 +89,15 @@ import java.util.zip.CRC32C;
  * the leader's durable position when it sent it, which the receiver's own durable log must have
  * reached. A region of an older build drops it as an unknown type, and the transfer gives up at its
  * deadline.
+ *
+ * <p>SNAPSHOT_OFFER, SNAPSHOT_CHUNK and SNAPSHOT_ACK carry a snapshot of the shard's state from a
+ * leader to a follower its log no longer reaches (snapshot catch-up), in the leader's epoch: the
+ * offer names the snapshot ({@code position} it covers, the {@code last epoch} of the record below
+ * it, its {@code size} in bytes), each chunk the bytes from {@code offset} (at least one), and the
+ * follower's ack how many bytes it holds ({@code received}, where the leader resumes), with a
+ * status byte ({@code SNAPSHOT_RECEIVING}, {@code SNAPSHOT_INSTALLED}, {@code SNAPSHOT_FAILED})
+ * and, for a failure, a reason byte (one of the {@code SNAPSHOT_REASON_} constants; {@code
+ * SNAPSHOT_REASON_NONE} otherwise). A region of an older build drops all three as unknown types.
  */
 public final class FrameDescriptor {
   /** The magic number in a frame's first four bytes ("TDRF"). */
@@ -169,11 +181,20 @@ public final class FrameDescriptor {
   /** Type of a leader's request that the receiver start an election now (leadership transfer). */
   public static final short TIMEOUT_NOW = 15;
 
+  /** Type of a leader's offer of a snapshot to a follower behind its log. */
+  public static final short SNAPSHOT_OFFER = 16;
+
+  /** Type of a piece of an offered snapshot's bytes. */
+  public static final short SNAPSHOT_CHUNK = 17;
+
+  /** Type of a follower's answer to a snapshot offer or chunk. */
+  public static final short SNAPSHOT_ACK = 18;
+
   /** The smallest message type. */
   public static final short MIN_TYPE = WAL_BATCH;
 
   /** The largest message type. */
-  public static final short MAX_TYPE = TIMEOUT_NOW;
+  public static final short MAX_TYPE = SNAPSHOT_ACK;
 
   /** Offset of ACK's durable hwm (long). */
   public static final int ACK_HWM_OFFSET = 32;
@@ -228,6 +249,60 @@ public final class FrameDescriptor {
 
   /** Offset of LIMITS' write batch bytes (long): the largest batch the sender's log writes. */
   public static final int LIMITS_WRITE_OFFSET = 40;
+
+  /** Offset of SNAPSHOT_OFFER's position (long): the log position the snapshot covers. */
+  public static final int SNAPSHOT_OFFER_POSITION_OFFSET = 32;
+
+  /** Offset of SNAPSHOT_OFFER's last epoch (long): the epoch of the record below the position. */
+  public static final int SNAPSHOT_OFFER_LAST_EPOCH_OFFSET = 40;
+
+  /** Offset of SNAPSHOT_OFFER's size (long): the snapshot's length in bytes. */
+  public static final int SNAPSHOT_OFFER_SIZE_OFFSET = 48;
+
+  /** Offset of SNAPSHOT_CHUNK's position (long): that of the snapshot the bytes belong to. */
+  public static final int SNAPSHOT_CHUNK_POSITION_OFFSET = 32;
+
+  /** Offset of SNAPSHOT_CHUNK's offset (long): where its bytes start in the snapshot. */
+  public static final int SNAPSHOT_CHUNK_OFFSET_OFFSET = 40;
+
+  /** Offset of SNAPSHOT_CHUNK's bytes; they run to the end of the body. */
+  public static final int SNAPSHOT_CHUNK_BYTES_OFFSET = 48;
+
+  /** SNAPSHOT_CHUNK's body without its bytes: position and offset. */
+  public static final int SNAPSHOT_CHUNK_FIXED_BODY_LENGTH = 16;
+
+  /** Offset of SNAPSHOT_ACK's position (long): that of the snapshot answered. */
+  public static final int SNAPSHOT_ACK_POSITION_OFFSET = 32;
+
+  /** Offset of SNAPSHOT_ACK's received (long): the bytes the follower holds, where to resume. */
+  public static final int SNAPSHOT_ACK_RECEIVED_OFFSET = 40;
+
+  /** Offset of SNAPSHOT_ACK's status (byte). */
+  public static final int SNAPSHOT_ACK_STATUS_OFFSET = 48;
+
+  /** Offset of SNAPSHOT_ACK's reason (byte). */
+  public static final int SNAPSHOT_ACK_REASON_OFFSET = 49;
+
+  /** Snapshot ack status: receiving; {@code received} bytes are held. */
+  public static final byte SNAPSHOT_RECEIVING = 0;
+
+  /** Snapshot ack status: installed; the follower's log continues at the position. */
+  public static final byte SNAPSHOT_INSTALLED = 1;
+
+  /** Snapshot ack status: failed (the reason byte says why); nothing is held any more. */
+  public static final byte SNAPSHOT_FAILED = 2;
+
+  /** Snapshot ack reason: none (not a failure). */
+  public static final byte SNAPSHOT_REASON_NONE = 0;
+
+  /** Snapshot ack reason: the bytes did not verify (checksum, length, shard or position). */
+  public static final byte SNAPSHOT_REASON_CORRUPT = 1;
+
+  /** Snapshot ack reason: the follower's store could not write or install it. */
+  public static final byte SNAPSHOT_REASON_STORAGE = 2;
+
+  /** Snapshot ack reason: the follower cannot install snapshots (no store, or not supported). */
+  public static final byte SNAPSHOT_REASON_UNSUPPORTED = 3;
 
   /** Offset of FORWARD's request id (long). */
   public static final int FORWARD_REQUEST_ID_OFFSET = 32;
@@ -336,11 +411,14 @@ public final class FrameDescriptor {
     "LIMITS",
     "PRE_VOTE_REQUEST",
     "PRE_VOTE",
-    "TIMEOUT_NOW"
+    "TIMEOUT_NOW",
+    "SNAPSHOT_OFFER",
+    "SNAPSHOT_CHUNK",
+    "SNAPSHOT_ACK"
   };
 
   private static final int[] BODY_LENGTHS = {
-    0, -1, 8, 8, 16, 16, 16, 1, 8, 16, -1, -1, 16, 16, 1, 8
+    0, -1, 8, 8, 16, 16, 16, 1, 8, 16, -1, -1, 16, 16, 1, 8, 24, -1, 18
   };
 
   private static final int CHUNK = 256;
@@ -361,8 +439,8 @@ public final class FrameDescriptor {
    * Returns the fixed body length of a message type.
    *
    * @param type the type, {@link #MIN_TYPE}..{@link #MAX_TYPE}
-   * @return the body length, or {@code -1} for WAL_BATCH, FORWARD and FORWARD_REPLY whose length
-   *     varies
+   * @return the body length, or {@code -1} for WAL_BATCH, FORWARD, FORWARD_REPLY and SNAPSHOT_CHUNK
+   *     whose length varies
    */
   public static int bodyLength(int type) {
     return BODY_LENGTHS[type];

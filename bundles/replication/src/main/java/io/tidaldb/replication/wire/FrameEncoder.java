@@ -14,6 +14,9 @@ import static io.tidaldb.replication.wire.FrameDescriptor.LIMITS;
 import static io.tidaldb.replication.wire.FrameDescriptor.PRE_VOTE;
 import static io.tidaldb.replication.wire.FrameDescriptor.PRE_VOTE_REQUEST;
 import static io.tidaldb.replication.wire.FrameDescriptor.RESEND_REQUEST;
+import static io.tidaldb.replication.wire.FrameDescriptor.SNAPSHOT_ACK;
+import static io.tidaldb.replication.wire.FrameDescriptor.SNAPSHOT_CHUNK;
+import static io.tidaldb.replication.wire.FrameDescriptor.SNAPSHOT_OFFER;
 import static io.tidaldb.replication.wire.FrameDescriptor.TIMEOUT_NOW;
 import static io.tidaldb.replication.wire.FrameDescriptor.VOTE;
 import static io.tidaldb.replication.wire.FrameDescriptor.VOTE_REQUEST;
@@ -35,7 +38,9 @@ import java.util.zip.CRC32C;
  * sender outside {@code 0..65535}, a buffer that is not little-endian or too small, and a WAL batch
  * that is empty or larger than the configured maximum body. FORWARD and FORWARD_REPLY also refuse
  * names and messages outside their byte limits and unknown durability or status bytes; they encode
- * their strings, the only allocation here (forwarding is off the hot path).
+ * their strings, the only allocation here (forwarding is off the hot path). The snapshot frames
+ * refuse negative positions, sizes and offsets, a last epoch above the frame's, an empty or
+ * oversized chunk and unknown status or reason bytes.
  *
  * <p>Not thread-safe: one instance per writing thread.
  */
@@ -413,6 +418,124 @@ public final class FrameEncoder {
     dst.putShort(offset + FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET, (short) m.length);
     dst.put(offset + FrameDescriptor.REPLY_MESSAGE_OFFSET, m);
     return finish(dst, offset, body);
+  }
+
+  /**
+   * Writes a SNAPSHOT_OFFER frame.
+   *
+   * @param dst the destination buffer (little-endian)
+   * @param offset where the frame starts
+   * @param shard the shard
+   * @param sender the leader's region id
+   * @param epoch the leader's epoch
+   * @param position the log position the snapshot covers, at least 0
+   * @param lastEpoch the epoch of the record below {@code position}, {@code 0..epoch}
+   * @param size the snapshot's length in bytes, at least 0
+   * @return the frame's length
+   */
+  public int snapshotOffer(
+      ByteBuffer dst,
+      int offset,
+      int shard,
+      int sender,
+      long epoch,
+      long position,
+      long lastEpoch,
+      long size) {
+    notNegative("snapshot position", position);
+    notNegative("snapshot size", size);
+    if (lastEpoch < 0 || lastEpoch > epoch) {
+      throw new InvalidArgumentException(
+          "snapshot last epoch", lastEpoch, "must be 0.." + epoch + ", the frame's epoch");
+    }
+    int body = 3 * Long.BYTES;
+    header(dst, offset, SNAPSHOT_OFFER, shard, sender, epoch, body);
+    dst.putLong(offset + FrameDescriptor.SNAPSHOT_OFFER_POSITION_OFFSET, position);
+    dst.putLong(offset + FrameDescriptor.SNAPSHOT_OFFER_LAST_EPOCH_OFFSET, lastEpoch);
+    dst.putLong(offset + FrameDescriptor.SNAPSHOT_OFFER_SIZE_OFFSET, size);
+    return finish(dst, offset, body);
+  }
+
+  /**
+   * Writes a SNAPSHOT_CHUNK frame whose bytes are a copy of {@code bytes}' remaining bytes.
+   *
+   * @param dst the destination buffer (little-endian)
+   * @param offset where the frame starts
+   * @param shard the shard
+   * @param sender the leader's region id
+   * @param epoch the leader's epoch
+   * @param position the log position of the snapshot the bytes belong to, at least 0
+   * @param chunkOffset where the bytes start in the snapshot, at least 0
+   * @param bytes the bytes, from position to limit (position unchanged), at least one, at most
+   *     {@link #maxBodyBytes()} less {@link FrameDescriptor#SNAPSHOT_CHUNK_FIXED_BODY_LENGTH}
+   * @return the frame's length
+   */
+  public int snapshotChunk(
+      ByteBuffer dst,
+      int offset,
+      int shard,
+      int sender,
+      long epoch,
+      long position,
+      long chunkOffset,
+      ByteBuffer bytes) {
+    notNegative("snapshot position", position);
+    notNegative("snapshot chunk offset", chunkOffset);
+    int length = bytes.remaining();
+    int max = maxBodyBytes - FrameDescriptor.SNAPSHOT_CHUNK_FIXED_BODY_LENGTH;
+    if (length < 1 || length > max) {
+      throw new InvalidArgumentException("snapshot chunk length", length, "must be 1.." + max);
+    }
+    int body = FrameDescriptor.SNAPSHOT_CHUNK_FIXED_BODY_LENGTH + length;
+    header(dst, offset, SNAPSHOT_CHUNK, shard, sender, epoch, body);
+    dst.putLong(offset + FrameDescriptor.SNAPSHOT_CHUNK_POSITION_OFFSET, position);
+    dst.putLong(offset + FrameDescriptor.SNAPSHOT_CHUNK_OFFSET_OFFSET, chunkOffset);
+    dst.put(offset + FrameDescriptor.SNAPSHOT_CHUNK_BYTES_OFFSET, bytes, bytes.position(), length);
+    return finish(dst, offset, body);
+  }
+
+  /**
+   * Writes a SNAPSHOT_ACK frame.
+   *
+   * @param dst the destination buffer (little-endian)
+   * @param offset where the frame starts
+   * @param shard the shard
+   * @param sender the follower's region id
+   * @param epoch the epoch of the leader it answers
+   * @param position the log position of the snapshot answered, at least 0
+   * @param received the bytes the follower holds, at least 0
+   * @param status {@link FrameDescriptor#SNAPSHOT_RECEIVING}..{@link
+   *     FrameDescriptor#SNAPSHOT_FAILED}
+   * @param reason {@link FrameDescriptor#SNAPSHOT_REASON_NONE}..{@link
+   *     FrameDescriptor#SNAPSHOT_REASON_UNSUPPORTED}
+   * @return the frame's length
+   */
+  public int snapshotAck(
+      ByteBuffer dst,
+      int offset,
+      int shard,
+      int sender,
+      long epoch,
+      long position,
+      long received,
+      byte status,
+      byte reason) {
+    notNegative("snapshot position", position);
+    notNegative("snapshot received", received);
+    FrameDecoder.checkSnapshotAck(status, reason);
+    int body = FrameDescriptor.bodyLength(SNAPSHOT_ACK);
+    header(dst, offset, SNAPSHOT_ACK, shard, sender, epoch, body);
+    dst.putLong(offset + FrameDescriptor.SNAPSHOT_ACK_POSITION_OFFSET, position);
+    dst.putLong(offset + FrameDescriptor.SNAPSHOT_ACK_RECEIVED_OFFSET, received);
+    dst.put(offset + FrameDescriptor.SNAPSHOT_ACK_STATUS_OFFSET, status);
+    dst.put(offset + FrameDescriptor.SNAPSHOT_ACK_REASON_OFFSET, reason);
+    return finish(dst, offset, body);
+  }
+
+  private static void notNegative(String field, long value) {
+    if (value < 0) {
+      throw new InvalidArgumentException(field, value, "must be >= 0");
+    }
   }
 
   private static void checkDurability(byte durability) {

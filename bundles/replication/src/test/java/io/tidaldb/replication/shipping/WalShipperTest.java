@@ -94,6 +94,25 @@ class WalShipperTest {
   }
 
   @Test
+  void shouldStopBelowTheLogStartForSnapshotCatchUpInsteadOfFailingEveryRewind() {
+    log.resetTo(100, 0); // the log starts at 100: positions below are only in snapshots
+    WalFixture.appendOneRecordBatches(log, 3, new Random(4));
+    WalShipper shipper = new WalShipper(log, FOLLOWER, endpoint(), 40, ShippingConfig.DEFAULTS);
+    for (long now = 0; now < 10; now++) {
+      shipper.doWork(now * MS);
+    }
+    assertEquals(WalShipper.State.BELOW_LOG_START, shipper.state());
+    assertEquals(0, sentEnds.size());
+    assertEquals(1, shipper.count(ShipperEvent.BELOW_LOG_START), "once, not every round");
+    assertEquals(0, shipper.count(ShipperEvent.REWIND_FAILED));
+
+    shipper.onResendRequest(0, 100); // a follower that holds everything below the start
+    shipper.doWork(10 * MS);
+    assertEquals(WalShipper.State.STREAMING, shipper.state());
+    assertEquals(List.of(101L, 102L, 103L), sentEnds);
+  }
+
+  @Test
   void shouldLowerTheAgeBoundToHalfTheElectionTimeout() {
     ShippingConfig shipping = ShippingConfig.DEFAULTS.withMaxInFlightNanos(10_000 * MS);
     ReplicationConfig config =

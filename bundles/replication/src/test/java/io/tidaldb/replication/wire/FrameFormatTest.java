@@ -141,6 +141,44 @@ class FrameFormatTest {
           + "08000000"
           + "76f8dcfe"
           + "6400000000000000"; // leader log end 100
+  static final String SNAPSHOT_OFFER_HEX =
+      HEADER_PREFIX
+          + "1000"
+          + SHARD_SENDER_EPOCH
+          + "18000000"
+          + "d8183727"
+          + "6400000000000000" // position 100
+          + "0600000000000000" // last epoch 6
+          + "87d6120000000000"; // size 1,234,567
+  static final String SNAPSHOT_CHUNK_HEX =
+      HEADER_PREFIX
+          + "1100"
+          + SHARD_SENDER_EPOCH
+          + "14000000"
+          + "41d8cd1f"
+          + "6400000000000000" // position 100
+          + "0010000000000000" // offset 4,096
+          + "cafebabe";
+  static final String SNAPSHOT_ACK_HEX =
+      HEADER_PREFIX
+          + "1200"
+          + SHARD_SENDER_EPOCH
+          + "12000000"
+          + "542da1ac"
+          + "6400000000000000" // position 100
+          + "0020000000000000" // received 8,192
+          + "00" // RECEIVING
+          + "00"; // no reason
+  static final String SNAPSHOT_ACK_FAILED_HEX =
+      HEADER_PREFIX
+          + "1200"
+          + SHARD_SENDER_EPOCH
+          + "12000000"
+          + "07b99893"
+          + "6400000000000000" // position 100
+          + "0000000000000000" // received 0
+          + "02" // FAILED
+          + "01"; // CORRUPT
 
   /** Every fixture, indexed by message type (index 0 unused). */
   static final List<String> FIXTURES =
@@ -160,7 +198,10 @@ class FrameFormatTest {
           LIMITS_HEX,
           PRE_VOTE_REQUEST_HEX,
           PRE_VOTE_HEX,
-          TIMEOUT_NOW_HEX);
+          TIMEOUT_NOW_HEX,
+          SNAPSHOT_OFFER_HEX,
+          SNAPSHOT_CHUNK_HEX,
+          SNAPSHOT_ACK_HEX);
 
   private final FrameEncoder encoder = new FrameEncoder(1 << 16);
   private final FrameDecoder decoder = new FrameDecoder(1 << 16);
@@ -184,6 +225,36 @@ class FrameFormatTest {
         PRE_VOTE_REQUEST_HEX, encoder.preVoteRequest(out, 0, SHARD, SENDER, EPOCH, 6, 100));
     assertPinned(PRE_VOTE_HEX, encoder.preVote(out, 0, SHARD, SENDER, EPOCH, true));
     assertPinned(TIMEOUT_NOW_HEX, encoder.timeoutNow(out, 0, SHARD, SENDER, EPOCH, 100));
+    assertPinned(
+        SNAPSHOT_OFFER_HEX, encoder.snapshotOffer(out, 0, SHARD, SENDER, EPOCH, 100, 6, 1_234_567));
+    ByteBuffer chunk = ByteBuffer.wrap(HexFormat.of().parseHex("cafebabe"));
+    assertPinned(
+        SNAPSHOT_CHUNK_HEX, encoder.snapshotChunk(out, 0, SHARD, SENDER, EPOCH, 100, 4096, chunk));
+    assertEquals(0, chunk.position(), "the chunk's position is unchanged");
+    assertPinned(
+        SNAPSHOT_ACK_HEX,
+        encoder.snapshotAck(
+            out,
+            0,
+            SHARD,
+            SENDER,
+            EPOCH,
+            100,
+            8192,
+            FrameDescriptor.SNAPSHOT_RECEIVING,
+            FrameDescriptor.SNAPSHOT_REASON_NONE));
+    assertPinned(
+        SNAPSHOT_ACK_FAILED_HEX,
+        encoder.snapshotAck(
+            out,
+            0,
+            SHARD,
+            SENDER,
+            EPOCH,
+            100,
+            0,
+            FrameDescriptor.SNAPSHOT_FAILED,
+            FrameDescriptor.SNAPSHOT_REASON_CORRUPT));
     assertPinned(
         FORWARD_HEX,
         encoder.forward(
@@ -229,7 +300,8 @@ class FrameFormatTest {
       boolean variable =
           type == FrameDescriptor.WAL_BATCH
               || type == FrameDescriptor.FORWARD
-              || type == FrameDescriptor.FORWARD_REPLY;
+              || type == FrameDescriptor.FORWARD_REPLY
+              || type == FrameDescriptor.SNAPSHOT_CHUNK;
       assertEquals(variable ? -1 : body, fixed);
       assertEquals(
           b.getInt(FrameDescriptor.CRC_OFFSET),
@@ -259,6 +331,23 @@ class FrameFormatTest {
     assertEquals(100, fixture(13).getLong(FrameDescriptor.PRE_VOTE_REQUEST_HWM_OFFSET));
     assertEquals(1, fixture(14).get(FrameDescriptor.PRE_VOTE_GRANTED_OFFSET));
     assertEquals(100, fixture(15).getLong(FrameDescriptor.TIMEOUT_NOW_LOG_END_OFFSET));
+    assertEquals(100, fixture(16).getLong(FrameDescriptor.SNAPSHOT_OFFER_POSITION_OFFSET));
+    assertEquals(6, fixture(16).getLong(FrameDescriptor.SNAPSHOT_OFFER_LAST_EPOCH_OFFSET));
+    assertEquals(1_234_567, fixture(16).getLong(FrameDescriptor.SNAPSHOT_OFFER_SIZE_OFFSET));
+    assertEquals(100, fixture(17).getLong(FrameDescriptor.SNAPSHOT_CHUNK_POSITION_OFFSET));
+    assertEquals(4096, fixture(17).getLong(FrameDescriptor.SNAPSHOT_CHUNK_OFFSET_OFFSET));
+    assertEquals(
+        "cafebabe",
+        HexFormat.of()
+            .formatHex(bytes(fixture(17), FrameDescriptor.SNAPSHOT_CHUNK_BYTES_OFFSET, 4)));
+    assertEquals(100, fixture(18).getLong(FrameDescriptor.SNAPSHOT_ACK_POSITION_OFFSET));
+    assertEquals(8192, fixture(18).getLong(FrameDescriptor.SNAPSHOT_ACK_RECEIVED_OFFSET));
+    assertEquals(
+        FrameDescriptor.SNAPSHOT_RECEIVING,
+        fixture(18).get(FrameDescriptor.SNAPSHOT_ACK_STATUS_OFFSET));
+    assertEquals(
+        FrameDescriptor.SNAPSHOT_REASON_NONE,
+        fixture(18).get(FrameDescriptor.SNAPSHOT_ACK_REASON_OFFSET));
     ByteBuffer f = fixture(10);
     assertEquals(42, f.getLong(FrameDescriptor.FORWARD_REQUEST_ID_OFFSET));
     assertEquals(9, f.getLong(FrameDescriptor.FORWARD_ENTITY_OFFSET));
@@ -319,6 +408,27 @@ class FrameFormatTest {
     assertEquals(true, decoder.decode(fixture(14)).preVoteGranted());
     assertThrows(IllegalStateException.class, decoder.decode(fixture(14))::voteGranted);
     assertEquals(100, decoder.decode(fixture(15)).timeoutNowLogEnd());
+    Frame offer = decoder.decode(fixture(16));
+    assertEquals(100, offer.snapshotOfferPosition());
+    assertEquals(6, offer.snapshotOfferLastEpoch());
+    assertEquals(1_234_567, offer.snapshotOfferSize());
+    Frame chunk = decoder.decode(fixture(17));
+    assertEquals(100, chunk.snapshotChunkPosition());
+    assertEquals(4096, chunk.snapshotChunkOffset());
+    assertEquals("cafebabe", hex(chunk.snapshotChunkBytes()));
+    assertTrue(chunk.snapshotChunkBytes().isReadOnly());
+    Frame sack = decoder.decode(fixture(18));
+    assertEquals(100, sack.snapshotAckPosition());
+    assertEquals(8192, sack.snapshotAckReceived());
+    assertEquals(FrameDescriptor.SNAPSHOT_RECEIVING, sack.snapshotAckStatus());
+    assertEquals(FrameDescriptor.SNAPSHOT_REASON_NONE, sack.snapshotAckReason());
+    Frame failed =
+        decoder.decode(
+            ByteBuffer.wrap(HexFormat.of().parseHex(SNAPSHOT_ACK_FAILED_HEX))
+                .order(ByteOrder.LITTLE_ENDIAN));
+    assertEquals(FrameDescriptor.SNAPSHOT_FAILED, failed.snapshotAckStatus());
+    assertEquals(FrameDescriptor.SNAPSHOT_REASON_CORRUPT, failed.snapshotAckReason());
+    assertThrows(IllegalStateException.class, sack::snapshotOfferSize);
     Frame fwd = decoder.decode(fixture(10));
     assertEquals(42, fwd.forwardRequestId());
     assertEquals(9, fwd.forwardEntity());
@@ -425,7 +535,27 @@ class FrameFormatTest {
                 + " "
                 + FrameDescriptor.PRE_VOTE_REQUEST_HWM_OFFSET,
             "14 PRE_VOTE 1 " + FrameDescriptor.PRE_VOTE_GRANTED_OFFSET,
-            "15 TIMEOUT_NOW 8 " + FrameDescriptor.TIMEOUT_NOW_LOG_END_OFFSET);
+            "15 TIMEOUT_NOW 8 " + FrameDescriptor.TIMEOUT_NOW_LOG_END_OFFSET,
+            "16 SNAPSHOT_OFFER 24 "
+                + FrameDescriptor.SNAPSHOT_OFFER_POSITION_OFFSET
+                + " "
+                + FrameDescriptor.SNAPSHOT_OFFER_LAST_EPOCH_OFFSET
+                + " "
+                + FrameDescriptor.SNAPSHOT_OFFER_SIZE_OFFSET,
+            "17 SNAPSHOT_CHUNK -1 "
+                + FrameDescriptor.SNAPSHOT_CHUNK_POSITION_OFFSET
+                + " "
+                + FrameDescriptor.SNAPSHOT_CHUNK_OFFSET_OFFSET
+                + " "
+                + FrameDescriptor.SNAPSHOT_CHUNK_BYTES_OFFSET,
+            "18 SNAPSHOT_ACK 18 "
+                + FrameDescriptor.SNAPSHOT_ACK_POSITION_OFFSET
+                + " "
+                + FrameDescriptor.SNAPSHOT_ACK_RECEIVED_OFFSET
+                + " "
+                + FrameDescriptor.SNAPSHOT_ACK_STATUS_OFFSET
+                + " "
+                + FrameDescriptor.SNAPSHOT_ACK_REASON_OFFSET);
     for (int type = FrameDescriptor.MIN_TYPE; type <= FrameDescriptor.MAX_TYPE; type++) {
       assertEquals(
           type, FrameDescriptor.class.getField(FrameDescriptor.typeName(type)).getShort(null));

@@ -166,6 +166,39 @@ class FrameRoundTripPropertiesTest {
     assertEquals(message, f.replyMessage());
   }
 
+  @Property
+  void snapshotFramesShouldRoundTrip(
+      @ForAll @IntRange(min = 0) int shard,
+      @ForAll @IntRange(min = 0, max = 65535) int sender,
+      @ForAll @LongRange(min = 0) long epoch,
+      @ForAll @LongRange(min = 0) long position,
+      @ForAll @LongRange(min = 0) long lastEpochSeed,
+      @ForAll @LongRange(min = 0) long size,
+      @ForAll @Size(min = 1, max = MAX_BODY - 16) byte[] bytes,
+      @ForAll @ByteRange(min = 0, max = 2) byte status,
+      @ForAll @ByteRange(min = 1, max = 3) byte failure) {
+    long lastEpoch = epoch == 0 ? 0 : lastEpochSeed % (epoch + 1);
+    ByteBuffer out = buffer(FrameDescriptor.HEADER_LENGTH + MAX_BODY);
+    int length = encoder.snapshotOffer(out, 0, shard, sender, epoch, position, lastEpoch, size);
+    Frame f = decode(out, 0, length, FrameDescriptor.SNAPSHOT_OFFER, shard, sender, epoch);
+    assertEquals(position, f.snapshotOfferPosition());
+    assertEquals(lastEpoch, f.snapshotOfferLastEpoch());
+    assertEquals(size, f.snapshotOfferSize());
+    length =
+        encoder.snapshotChunk(out, 0, shard, sender, epoch, position, size, ByteBuffer.wrap(bytes));
+    f = decode(out, 0, length, FrameDescriptor.SNAPSHOT_CHUNK, shard, sender, epoch);
+    assertEquals(position, f.snapshotChunkPosition());
+    assertEquals(size, f.snapshotChunkOffset());
+    assertEquals(ByteBuffer.wrap(bytes), f.snapshotChunkBytes());
+    byte reason = status == FrameDescriptor.SNAPSHOT_FAILED ? failure : 0;
+    length = encoder.snapshotAck(out, 0, shard, sender, epoch, position, size, status, reason);
+    f = decode(out, 0, length, FrameDescriptor.SNAPSHOT_ACK, shard, sender, epoch);
+    assertEquals(position, f.snapshotAckPosition());
+    assertEquals(size, f.snapshotAckReceived());
+    assertEquals(status, f.snapshotAckStatus());
+    assertEquals(reason, f.snapshotAckReason());
+  }
+
   private Frame decode(
       ByteBuffer out, int offset, int length, short type, int shard, int sender, long epoch) {
     Frame f = decoder.decode(out.duplicate().position(offset).limit(offset + length));

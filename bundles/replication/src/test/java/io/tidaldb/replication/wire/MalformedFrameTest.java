@@ -38,11 +38,11 @@ class MalformedFrameTest {
       refused(
           type,
           b -> b.putShort(FrameDescriptor.TYPE_OFFSET, (short) 99),
-          "invalid frame type: 99 (must be 1..15)");
+          "invalid frame type: 99 (must be 1..18)");
       refused(
           type,
           b -> b.putShort(FrameDescriptor.TYPE_OFFSET, (short) 0),
-          "invalid frame type: 0 (must be 1..15)");
+          "invalid frame type: 0 (must be 1..18)");
       refused(
           type,
           b -> b.putInt(FrameDescriptor.SHARD_OFFSET, -1),
@@ -87,6 +87,45 @@ class MalformedFrameTest {
     ByteBuffer longer = ByteBuffer.allocate(FrameFormatTest.ACK_HEX.length() / 2 + 1);
     longer.put(FrameFormatTest.fixture(2)).clear(); // one trailing byte
     assertMessage(longer, "invalid frame body length: 8 (must equal the 9 bytes after the header)");
+  }
+
+  @Test
+  void shouldNameEachCorruptedSnapshotField() {
+    refused(
+        FrameDescriptor.SNAPSHOT_CHUNK,
+        b -> b.putInt(FrameDescriptor.BODY_LENGTH_OFFSET, 16),
+        "invalid frame body length: 16 (must be 17..4096 for SNAPSHOT_CHUNK)");
+    refused(
+        FrameDescriptor.SNAPSHOT_CHUNK,
+        b -> b.putInt(FrameDescriptor.BODY_LENGTH_OFFSET, 4097),
+        "invalid frame body length: 4097 (must be 17..4096 for SNAPSHOT_CHUNK)");
+    refused(
+        FrameDescriptor.SNAPSHOT_OFFER,
+        b -> b.putInt(FrameDescriptor.BODY_LENGTH_OFFSET, 16),
+        "invalid frame body length: 16 (must be 24 for SNAPSHOT_OFFER)");
+    refused(
+        FrameDescriptor.SNAPSHOT_ACK,
+        b -> b.put(FrameDescriptor.SNAPSHOT_ACK_STATUS_OFFSET, (byte) 3),
+        "invalid frame snapshot ack status: 3 (must be 0..2)");
+    refused(
+        FrameDescriptor.SNAPSHOT_ACK,
+        b -> b.put(FrameDescriptor.SNAPSHOT_ACK_STATUS_OFFSET, (byte) -1),
+        "invalid frame snapshot ack status: -1 (must be 0..2)");
+    refused(
+        FrameDescriptor.SNAPSHOT_ACK,
+        b -> b.put(FrameDescriptor.SNAPSHOT_ACK_REASON_OFFSET, (byte) 1),
+        "invalid frame snapshot ack reason: 1 (must be 0..0 for status 0)");
+    refused(
+        FrameDescriptor.SNAPSHOT_ACK,
+        b -> b.put(FrameDescriptor.SNAPSHOT_ACK_STATUS_OFFSET, FrameDescriptor.SNAPSHOT_FAILED),
+        "invalid frame snapshot ack reason: 0 (must be 1..3 for status 2)");
+    refused(
+        FrameDescriptor.SNAPSHOT_ACK,
+        b -> {
+          b.put(FrameDescriptor.SNAPSHOT_ACK_STATUS_OFFSET, FrameDescriptor.SNAPSHOT_FAILED);
+          b.put(FrameDescriptor.SNAPSHOT_ACK_REASON_OFFSET, (byte) 4);
+        },
+        "invalid frame snapshot ack reason: 4 (must be 1..3 for status 2)");
   }
 
   @Test
