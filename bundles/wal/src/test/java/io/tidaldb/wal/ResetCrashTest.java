@@ -3,10 +3,12 @@ package io.tidaldb.wal;
 import static io.tidaldb.wal.TruncateFromTest.single;
 import static io.tidaldb.wal.WalTestSupport.readAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import io.tidaldb.api.StorageException;
+import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.support.disk.SimulatedDisk;
 import io.tidaldb.wal.CrashingFiles.Fault;
@@ -114,6 +116,9 @@ class ResetCrashTest {
         completed = false;
         assertTrue(files.struck(), "failed without a fault: " + e);
         assertTrue(log.failure().isPresent(), "a failed reset stops the log");
+        UnavailableException refused =
+            assertThrows(UnavailableException.class, () -> log.appendSignal(1, 1, 1, 1, 1, 1));
+        assertTrue(refused.getMessage().contains("resetTo(" + s.position()), refused.getMessage());
       }
       String where = s + ", " + fault + " before operation " + k + " after " + files.done();
       State expectedNew = State.emptyAt(s.position(), s.lastEpoch());
