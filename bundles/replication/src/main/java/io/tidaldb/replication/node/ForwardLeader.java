@@ -116,12 +116,28 @@ final class ForwardLeader {
         relayHeld(from, f, replica);
         return;
       }
-      NotLeaderException e =
-          new NotLeaderException(
-              self, shard, replica.epoch(), java.util.Optional.ofNullable(known));
-      reply(from, shard, replica, id, known == null ? -1 : known.value(), 0, (byte) 0, e);
-      return;
+      if (!(self.equals(known) && store != null && replica.leads())) {
+        // not leading, unless it became leader since leads() was read: a region that wins holds
+        // writes until it takes them and clears the hold only after, so seeing the hold gone means
+        // leads() is true now (a refusal naming this region as its own leader was a race here)
+        refuse(from, f, replica, known);
+        return;
+      }
     }
+    take(from, f, replica, store);
+  }
+
+  private void refuse(RegionId from, Frame f, ShardReplica replica, RegionId known) {
+    int shard = f.shard();
+    long id = f.forwardRequestId();
+    NotLeaderException e =
+        new NotLeaderException(self, shard, replica.epoch(), java.util.Optional.ofNullable(known));
+    reply(from, shard, replica, id, known == null ? -1 : known.value(), 0, (byte) 0, e);
+  }
+
+  private void take(RegionId from, Frame f, ShardReplica replica, ReplicaState store) {
+    int shard = f.shard();
+    long id = f.forwardRequestId();
     Request r;
     try {
       r = decode(from, f);
