@@ -1,0 +1,117 @@
+package io.tidaldb.replication.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the deterministic simulation of the replication data path ({@link Sim}) over many seeds:
+ * even seeds with 3 regions, odd ones with 5. {@code -Dsimulation.seeds=N} runs seeds 1..N (200 by
+ * default), {@code -Dsimulation.seed=S} only seed S. A failure prints {@code simulation seed S
+ * failed: ...} with the last events; the summary is one line, {@code simulation: N seeds, F
+ * failed}.
+ */
+class DataPathSimulationTest {
+  @TempDir Path temp;
+
+  @Test
+  void shouldKeepEveryAcknowledgedSignalOnEveryRegionThroughEveryFault() throws IOException {
+    Path root = root();
+    String one = System.getProperty("simulation.seed");
+    long from = one != null ? Long.parseLong(one) : 1;
+    long count = one != null ? 1 : Long.getLong("simulation.seeds", 200);
+    List<Long> failed = new ArrayList<>();
+    long started = System.nanoTime();
+    for (long seed = from; seed < from + count; seed++) {
+      Sim.Result result = run(seed, root);
+      if (result.failure() != null) {
+        failed.add(seed);
+        System.out.println(report(result));
+      }
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    System.out.println(
+        "simulation: "
+            + count
+            + " seeds, "
+            + failed.size()
+            + " failed"
+            + (failed.isEmpty() ? "" : " " + failed)
+            + String.format(" (%.1f s, %.1f seeds/s)", seconds, count / seconds));
+    delete(root);
+    assertTrue(
+        failed.isEmpty(), "failed seeds " + failed + "; replay one with -Dsimulation.seed=S");
+  }
+
+  @Test
+  void shouldReplayASeedExactly() throws IOException {
+    Path root = root();
+    for (long seed : new long[] {7, 8}) {
+      Sim.Result first = run(seed, root);
+      Sim.Result second = run(seed, root);
+      assertEquals(first, second, "seed " + seed + " ran differently the second time");
+    }
+    delete(root);
+  }
+
+  /**
+   * Runs one seed; the nodes' own log lines (slf4j-simple writes them to {@code System.err}) are
+   * dropped meanwhile unless {@code -Dsimulation.log=true}.
+   */
+  static Sim.Result run(long seed, Path root) {
+    if (Boolean.getBoolean("simulation.log")) {
+      return new Sim(seed, regionsOf(seed), root).run();
+    }
+    PrintStream err = System.err;
+    System.setErr(new PrintStream(OutputStream.nullOutputStream()));
+    try {
+      return new Sim(seed, regionsOf(seed), root).run();
+    } finally {
+      System.setErr(err);
+    }
+  }
+
+  static int regionsOf(long seed) {
+    return seed % 2 == 0 ? 3 : 5;
+  }
+
+  static String report(Sim.Result r) {
+    return "simulation seed "
+        + r.seed()
+        + " failed: "
+        + r.failure()
+        + "\n  "
+        + r.regions()
+        + " regions, "
+        + r.shards()
+        + " shards, "
+        + r.detail()
+        + "; replay with -Dsimulation.seed="
+        + r.seed()
+        + "\n"
+        + r.trace();
+  }
+
+  private void delete(Path root) throws IOException {
+    if (!root.equals(temp)) {
+      Files.deleteIfExists(root);
+    }
+  }
+
+  private Path root() throws IOException {
+    Path shm = Path.of("/dev/shm");
+    if (Files.isDirectory(shm) && Files.isWritable(shm)) {
+      return Files.createTempDirectory(shm, "tidal-simulation-");
+    }
+    return temp;
+  }
+}
