@@ -52,6 +52,24 @@ class DataPathSimulationTest {
         failed.isEmpty(), "failed seeds " + failed + "; replay one with -Dsimulation.seed=S");
   }
 
+  /**
+   * Seeds that found a bug, kept as regression cases: 1874 (3 regions) lost a QUORUM-acknowledged
+   * signal: a follower's log cut and regrown to the same position by a newer leader answered its
+   * old last epoch from a cache keyed by position ({@code ShardLogReplicaLog}), so it voted for a
+   * candidate lacking that signal. 141 and 203 (5 regions) never converged: a region that had
+   * followed L and then led an epoch itself acknowledged its own records to L in the next epoch,
+   * which L, leading it, took as the follower's HWM ({@code FollowerDb}).
+   */
+  @Test
+  void shouldPassTheSeedsThatOnceFoundABug() throws IOException {
+    Path root = root();
+    for (long seed : new long[] {141, 203, 1874}) {
+      Sim.Result result = run(seed, root);
+      assertTrue(result.failure() == null, () -> report(result));
+    }
+    delete(root);
+  }
+
   @Test
   void shouldReplayASeedExactly() throws IOException {
     Path root = root();
