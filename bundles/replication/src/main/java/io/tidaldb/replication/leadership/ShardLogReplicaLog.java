@@ -16,9 +16,12 @@ import org.slf4j.LoggerFactory;
  * epoch is raised by {@link ShardLog#advanceEpoch} before any record of the new epoch exists (and
  * is not persisted until one does), and an election that compared it would let a region whose log
  * ends in an older epoch claim to be as up to date as one holding records of the newer epoch. The
- * batch is read once per change of the durable position (elections ask rarely; the answer is
- * cached). If that batch can no longer be read (truncated away), {@link ShardLog#epoch()} is the
- * fallback and the event is logged.
+ * batch is read at every call (only elections ask). It used to be cached per durable position, but
+ * a position does not name one batch: a log cut below it and regrown to it with a newer leader's
+ * batches answered the old, lower epoch, so the region voted for a candidate whose log lacked
+ * QUORUM-acknowledged records (found by the data-path simulation, seed 1874). If that batch can no
+ * longer be read (truncated away), {@link ShardLog#epoch()} is the fallback and the event is
+ * logged.
  *
  * <p>Not thread-safe: the shard's owner thread calls both methods.
  */
@@ -26,8 +29,6 @@ public final class ShardLogReplicaLog implements ReplicaLog {
   private static final Logger LOG = LoggerFactory.getLogger(ShardLogReplicaLog.class);
 
   private final ShardLog log;
-  private long cachedHwm;
-  private long cachedEpoch;
 
   /**
    * Adapts a shard log.
@@ -66,11 +67,7 @@ public final class ShardLogReplicaLog implements ReplicaLog {
   @Override
   public long lastEpoch() {
     long hwm = log.durablePosition();
-    if (hwm != cachedHwm) {
-      cachedEpoch = epochOfRecord(hwm - 1);
-      cachedHwm = hwm;
-    }
-    return cachedEpoch;
+    return hwm == 0 ? 0 : epochOfRecord(hwm - 1);
   }
 
   private long epochOfRecord(long position) {

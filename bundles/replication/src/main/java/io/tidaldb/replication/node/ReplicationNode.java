@@ -81,12 +81,14 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private final ForwardOrigin forwards;
   private final ForwardLeader forwarded;
   private final Thread agent;
-  private final ExecutorService cuts;
+  private final ExecutorService cuts; // null when a simulation runs the cuts (see forSimulation)
   private final PauseLog pauses;
   private final NodeFailures failures;
   private volatile boolean running = true;
   private volatile boolean started;
   private volatile boolean shardsClosed;
+  private long lastExpire; // owner only, like the rest of a round's state
+  private long lastRound;
 
   /**
    * Opens the region's endpoint on {@code transport} and starts replicating every shard of {@code
@@ -103,6 +105,32 @@ public final class ReplicationNode implements Replication, AutoCloseable {
    */
   public ReplicationNode(
       ReplicationConfig config, WriteAheadLog wal, Transport transport, LongSupplier clock) {
+    this(config, wal, transport, clock, null);
+  }
+
+  /**
+   * Builds a node whose replication thread is never started, for a deterministic simulation that
+   * drives it: the caller becomes the owner of every shard by calling {@link #runRound} (one
+   * iteration of the replication thread's loop), and log cuts run on {@code cutter}, which the
+   * simulation runs as scheduled events. Everything else is the production node.
+   *
+   * @param cutter runs the shards' log cuts ({@link LogCut}) instead of {@code tidal-cut-<region>}
+   */
+  static ReplicationNode forSimulation(
+      ReplicationConfig config,
+      WriteAheadLog wal,
+      Transport transport,
+      LongSupplier clock,
+      Executor cutter) {
+    return new ReplicationNode(config, wal, transport, clock, Objects.requireNonNull(cutter));
+  }
+
+  private ReplicationNode(
+      ReplicationConfig config,
+      WriteAheadLog wal,
+      Transport transport,
+      LongSupplier clock,
+      Executor simulationCutter) {
     Objects.requireNonNull(config, "config");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.wal = Objects.requireNonNull(wal, "wal");
@@ -134,9 +162,13 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     this.statuses = new StatusRequests(config.self(), shards, clock, this::wake);
     this.pauses = new PauseLog(config.self());
     this.failures = new NodeFailures(config.self(), shards.length, clock, this::threadDied);
+    boolean simulated = simulationCutter != null;
     this.cuts =
-        Executors.newSingleThreadExecutor(failures.pool("tidal-cut-" + config.self(), false));
-    Executor cutter = task -> cuts.execute(() -> runCut(task));
+        simulated
+            ? null
+            : Executors.newSingleThreadExecutor(failures.pool("tidal-cut-" + config.self(), false));
+    Executor cutRunner = simulated ? simulationCutter : cuts;
+    Executor cutter = task -> cutRunner.execute(() -> runCut(task));
     // Frames that arrive before the constructor ends are dropped (see onFrame): senders resend.
     TransportEndpoint raw = transport.open(config.self(), this::onFrame);
     WatchedEndpoint watched = new WatchedEndpoint(raw);
@@ -181,13 +213,19 @@ public final class ReplicationNode implements Replication, AutoCloseable {
                 now);
       }
     } catch (RuntimeException e) {
-      cuts.shutdown();
+      if (cuts != null) {
+        cuts.shutdown();
+      }
       forwarded.close();
       endpoint.close();
       throw e;
     }
     this.agent = failures.essential("tidal-replication-" + config.self(), this::run);
-    agent.start();
+    this.lastExpire = clock.getAsLong();
+    this.lastRound = lastExpire;
+    if (!simulated) {
+      agent.start();
+    }
     for (int i = 0; i < shards.length; i++) {
       wal.shard(i).setDurabilityListener(durable -> wake());
     }
@@ -388,7 +426,9 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
-    cuts.shutdown(); // a cut still running ends on its own (not interrupted mid-snapshot)
+    if (cuts != null) {
+      cuts.shutdown(); // a cut still running ends on its own (not interrupted mid-snapshot)
+    }
     forwards.close("the replication of region " + config.self() + " is closed");
     forwarded.close();
     if (agent.isAlive()) {
@@ -534,36 +574,56 @@ public final class ReplicationNode implements Replication, AutoCloseable {
 
   private void loop() {
     long park = config.idlePark().toNanos();
-    long pauseThreshold = config.pauseThreshold().toNanos();
-    long lastExpire = clock.getAsLong();
-    long lastRound = lastExpire;
+    lastExpire = clock.getAsLong();
+    lastRound = lastExpire;
     while (running) {
-      int work = 0;
-      long now = clock.getAsLong();
-      if (pauseThreshold > 0 && now - lastRound > pauseThreshold) {
-        pauses.paused(now - lastRound, now);
-        for (ShardReplica s : shards) {
-          s.onPause(now);
-        }
-      }
-      lastRound = now;
-      work += inbox.drain(this::handle, DRAIN_LIMIT);
-      work += forwards.doWork(); // after the replies and leader changes the frames brought
-      work += statuses.answer();
-      work +=
-          transfers.drain(
-              t -> shards[t.shard()].transferLeadership(t.to(), t.future(), clock.getAsLong()),
-              TRANSFER_QUEUE);
-      if (now - lastExpire >= EXPIRE_FORWARDS_NANOS) {
-        lastExpire = now;
-        work += forwards.expire(now);
-      }
-      for (ShardReplica s : shards) {
-        work += failures.work(s, now);
-      }
-      if (work == 0) {
+      if (runRound() == 0) {
         LockSupport.parkNanos(park);
       }
     }
+  }
+
+  /**
+   * One round of the replication thread (its owner): drains the inbox, then forwards, statuses and
+   * transfers, expires forwards, and runs every shard's {@code doWork(now)}. The replication thread
+   * runs it in its loop and parks when it returns 0; a simulation built by {@link #forSimulation}
+   * calls it itself.
+   *
+   * @return the work done, 0 when idle
+   */
+  int runRound() {
+    long pauseThreshold = config.pauseThreshold().toNanos();
+    int work = 0;
+    long now = clock.getAsLong();
+    if (pauseThreshold > 0 && now - lastRound > pauseThreshold) {
+      pauses.paused(now - lastRound, now);
+      for (ShardReplica s : shards) {
+        s.onPause(now);
+      }
+    }
+    lastRound = now;
+    work += inbox.drain(this::handle, DRAIN_LIMIT);
+    work += forwards.doWork(); // after the replies and leader changes the frames brought
+    work += statuses.answer();
+    work +=
+        transfers.drain(
+            t -> shards[t.shard()].transferLeadership(t.to(), t.future(), clock.getAsLong()),
+            TRANSFER_QUEUE);
+    if (now - lastExpire >= EXPIRE_FORWARDS_NANOS) {
+      lastExpire = now;
+      work += forwards.expire(now);
+    }
+    for (ShardReplica s : shards) {
+      work += failures.work(s, now);
+    }
+    return work;
+  }
+
+  /**
+   * Returns the epoch in which this region's leadership state machine leads {@code shard}, or -1
+   * (the owner; a simulation's check that no epoch has two leaders).
+   */
+  long leaderEpochOf(int shard) {
+    return replica(shard).leaderEpoch();
   }
 }

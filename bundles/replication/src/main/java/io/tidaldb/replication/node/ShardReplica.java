@@ -557,6 +557,15 @@ final class ShardReplica implements LeadershipListener {
     owner.retire();
   }
 
+  /**
+   * Returns the epoch this region leads the shard in as its leadership state machine sees it
+   * (elected, whether or not it takes writes yet), or -1. Owner only.
+   */
+  long leaderEpoch() {
+    assert owner.check();
+    return leadership.state() == LeadershipState.LEADER ? leadership.epoch() : -1;
+  }
+
   /** Returns the shard index. */
   int shard() {
     return shard;

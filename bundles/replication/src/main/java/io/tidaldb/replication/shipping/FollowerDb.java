@@ -69,6 +69,7 @@ public final class FollowerDb {
   private long regionEpoch;
   private long lastResendRequested = -1;
   private RegionId ackTo; // the leader of the last batch appended; null: nothing to acknowledge
+  private long ackToEpoch; // the ACK epoch when that batch was appended: ackTo is good only in it
   private long ackedHwm;
   private long nextAtLastHeartbeat = -1;
 
@@ -174,6 +175,7 @@ public final class FollowerDb {
     }
     highestEpoch = Math.max(highestEpoch, epoch);
     ackTo = from;
+    ackToEpoch = ackEpoch();
     increment(FollowerEvent.APPLIED);
     return true;
   }
@@ -186,7 +188,7 @@ public final class FollowerDb {
    */
   public int flushAcks() {
     RegionId to = ackTo;
-    if (to == null) {
+    if (to == null || !ackToCurrent()) {
       return 0;
     }
     long durable = log.durablePosition();
@@ -224,9 +226,27 @@ public final class FollowerDb {
       send(leader, encoder.resendRequest(out, 0, shard, self, ackEpoch(), next), null);
     }
     nextAtLastHeartbeat = next;
-    if (leader.equals(ackTo)) {
+    if (leader.equals(ackTo) && ackToCurrent()) {
       sendAck(leader, log.durablePosition());
     }
+  }
+
+  /**
+   * Whether the leader of the last appended batch may still be acknowledged: only in the epoch this
+   * region was in when it appended that batch. Once the region has entered a newer epoch (it votes,
+   * runs, or follows another leader), an ACK would carry the newer epoch while reporting a log not
+   * yet synced with that epoch's leader: its own writes as a later leader, or a suffix its epoch
+   * sync has yet to cut. A leader of the newer epoch counted such an ACK as the follower's HWM,
+   * acknowledged records the follower did not hold, and ignored the follower's resend requests
+   * below it (the data-path simulation's seed 141: the follower never caught up). The epoch sync
+   * acknowledges the new leader itself; its batches then set a new target.
+   */
+  private boolean ackToCurrent() {
+    if (ackToEpoch == ackEpoch()) {
+      return true;
+    }
+    ackTo = null;
+    return false;
   }
 
   private void sendAck(RegionId to, long hwm) {

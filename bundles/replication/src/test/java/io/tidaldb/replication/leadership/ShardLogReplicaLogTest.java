@@ -56,6 +56,33 @@ class ShardLogReplicaLogTest {
     }
   }
 
+  /**
+   * A follower's log cut below a position and regrown to the same position by a newer leader's
+   * batches ends in the newer epoch. The answer was cached per durable position, so it stayed the
+   * old epoch: the region then judged itself behind and voted for a candidate lacking records it
+   * had acknowledged at QUORUM (the data-path simulation's seed 1874 lost an acknowledged write).
+   */
+  @Test
+  void shouldReportTheNewEpochAfterACutAndRegrowthToTheSamePosition() {
+    try (WalEngine wal = open()) {
+      ShardLog log = wal.shard(0);
+      log.advanceEpoch(1);
+      log.appendDefine(1, "acme", "view");
+      appendDurably(log, 1);
+      appendDurably(log, 2);
+      ShardLogReplicaLog replica = new ShardLogReplicaLog(log);
+      assertEquals(4, replica.hwm());
+      assertEquals(1, replica.lastEpoch());
+
+      log.truncateFrom(2); // the new leader's log parts from this one at 2
+      log.advanceEpoch(3);
+      appendDurably(log, 2); // its batches of epoch 3 regrow the log to 4
+
+      assertEquals(4, replica.hwm());
+      assertEquals(3, replica.lastEpoch());
+    }
+  }
+
   @Test
   void shouldReportTheSameFactsAfterRestart() {
     try (WalEngine wal = open()) {

@@ -94,6 +94,29 @@ class FollowerDbTest {
     assertEquals(2, ackOnceDurable(2).ackHwm());
   }
 
+  /**
+   * A region that took a leader's batches and then entered a newer epoch (it votes, runs for leader
+   * or follows another) must not acknowledge its log to that leader again: the ACK would carry the
+   * newer epoch, so a leader of that epoch (here the same region, re-elected) would count records
+   * only this region holds, such as its own writes as a leader in between. The data-path
+   * simulation's seed 141: the new leader took such an ACK as the follower's HWM and ignored its
+   * resend requests from below it, so the follower never caught up.
+   */
+  @Test
+  void shouldNotAcknowledgeTheLastLeaderAgainAfterEnteringANewerEpoch()
+      throws InterruptedException {
+    WalFixture.appendOneRecordBatches(leaderWal.shard(SHARD), 1, random);
+    feed(LEADER, 0, WalFixture.batches(leaderWal.shard(SHARD)).get(0));
+    assertEquals(1, ackOnceDurable(1).ackHwm());
+    follower.enterEpoch(1); // this region runs for epoch 1, wins, and writes
+    ShardLog own = followerWal.shard(SHARD);
+    long position = own.appendSignal(1, 7, 1.0, 1_700_000_000_000L, 1, FOLLOWER.value());
+    own.awaitDurable(position, TimeUnit.SECONDS.toNanos(10));
+    assertEquals(0, follower.flushAcks(), "no ACK of epoch 1 to the leader of epoch 0");
+    follower.onLeaderHeartbeat(LEADER, 1);
+    assertTrue(toLeader.isEmpty(), "nor on its heartbeat");
+  }
+
   @Test
   void shouldAnswerAGapWithOneResendRequest() throws InterruptedException {
     WalFixture.appendOneRecordBatches(leaderWal.shard(SHARD), 4, random);

@@ -1,0 +1,154 @@
+package io.tidaldb.replication.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Runs the deterministic simulation of the replication data path ({@link Sim}) over many seeds:
+ * even seeds with 3 regions, odd ones with 5. {@code -Dsimulation.seeds=N} runs seeds 1..N (200 by
+ * default), {@code -Dsimulation.seed=S} only seed S. A failure prints {@code simulation seed S
+ * failed: ...} with the last events; the summary is one line, {@code simulation: N seeds, F
+ * failed}.
+ */
+class DataPathSimulationTest {
+  @TempDir Path temp;
+
+  @Test
+  void shouldKeepEveryAcknowledgedSignalOnEveryRegionThroughEveryFault() throws IOException {
+    Path root = root();
+    String one = System.getProperty("simulation.seed");
+    long from = one != null ? Long.parseLong(one) : 1;
+    long count = one != null ? 1 : Long.getLong("simulation.seeds", 200);
+    List<Long> failed = new ArrayList<>();
+    int known = 0;
+    long started = System.nanoTime();
+    for (long seed = from; seed < from + count; seed++) {
+      Sim.Result result = run(seed, root);
+      if (result.failure() != null) {
+        failed.add(seed);
+        known += result.failure().contains("the documented limit") ? 1 : 0;
+        System.out.println(report(result));
+      }
+    }
+    double seconds = (System.nanoTime() - started) / 1e9;
+    System.out.println(
+        "simulation: "
+            + count
+            + " seeds, "
+            + failed.size()
+            + " failed"
+            + (failed.isEmpty() ? "" : " " + failed)
+            + (known == 0 ? "" : ", " + known + " of them the documented own-cut-record limit")
+            + String.format(" (%.1f s, %.1f seeds/s)", seconds, count / seconds));
+    delete(root);
+    assertTrue(
+        failed.isEmpty(), "failed seeds " + failed + "; replay one with -Dsimulation.seed=S");
+  }
+
+  /**
+   * Seeds that found a bug, kept as regression cases: 1874 (3 regions) lost a QUORUM-acknowledged
+   * signal: a follower's log cut and regrown to the same position by a newer leader answered its
+   * old last epoch from a cache keyed by position ({@code ShardLogReplicaLog}), so it voted for a
+   * candidate lacking that signal. 141 and 203 (5 regions) never converged: a region that had
+   * followed L and then led an epoch itself acknowledged its own records to L in the next epoch,
+   * which L, leading it, took as the follower's HWM ({@code FollowerDb}).
+   */
+  @Test
+  void shouldPassTheSeedsThatOnceFoundABug() throws IOException {
+    Path root = root();
+    for (long seed : new long[] {141, 203, 1874}) {
+      Sim.Result result = run(seed, root);
+      assertTrue(result.failure() == null, () -> report(result));
+    }
+    delete(root);
+  }
+
+  /**
+   * The documented limit (docs/ARCHITECTURE.md, "Epochs, HWM and the log"): with five regions one
+   * of a region's own cut records can come back through a later leader's log and count twice there.
+   * Seed 1451 (about 1 in 2,000 five-region seeds) reaches it; this test pins that until
+   * per-(epoch, range) skip lists are built, then it must be turned into a passing regression seed.
+   */
+  @Test
+  void shouldStillReachTheDocumentedLimitOfAnOwnCutRecordCountedTwice() throws IOException {
+    Path root = root();
+    Sim.Result result = run(1451, root);
+    delete(root);
+    assertTrue(
+        result.failure() != null && result.failure().contains("the documented limit"),
+        () -> "seed 1451 no longer counts an own cut record twice: " + result.failure());
+  }
+
+  @Test
+  void shouldReplayASeedExactly() throws IOException {
+    Path root = root();
+    for (long seed : new long[] {7, 8}) {
+      Sim.Result first = run(seed, root);
+      Sim.Result second = run(seed, root);
+      assertEquals(first, second, "seed " + seed + " ran differently the second time");
+    }
+    delete(root);
+  }
+
+  /**
+   * Runs one seed; the nodes' own log lines (slf4j-simple writes them to {@code System.err}) are
+   * dropped meanwhile unless {@code -Dsimulation.log=true}.
+   */
+  static Sim.Result run(long seed, Path root) {
+    if (Boolean.getBoolean("simulation.log")) {
+      return new Sim(seed, regionsOf(seed), root).run();
+    }
+    PrintStream err = System.err;
+    System.setErr(new PrintStream(OutputStream.nullOutputStream()));
+    try {
+      return new Sim(seed, regionsOf(seed), root).run();
+    } finally {
+      System.setErr(err);
+    }
+  }
+
+  static int regionsOf(long seed) {
+    return seed % 2 == 0 ? 3 : 5;
+  }
+
+  static String report(Sim.Result r) {
+    return "simulation seed "
+        + r.seed()
+        + " failed: "
+        + r.failure()
+        + "\n  "
+        + r.regions()
+        + " regions, "
+        + r.shards()
+        + " shards, "
+        + r.detail()
+        + "; replay with -Dsimulation.seed="
+        + r.seed()
+        + "\n"
+        + r.trace();
+  }
+
+  private void delete(Path root) throws IOException {
+    if (!root.equals(temp)) {
+      Files.deleteIfExists(root);
+    }
+  }
+
+  private Path root() throws IOException {
+    Path shm = Path.of("/dev/shm");
+    if (Files.isDirectory(shm) && Files.isWritable(shm)) {
+      return Files.createTempDirectory(shm, "tidal-simulation-");
+    }
+    return temp;
+  }
+}

@@ -1,0 +1,313 @@
+package io.tidaldb.replication.node;
+
+import io.tidaldb.api.RegionId;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+
+/**
+ * A deterministic simulation of the replication data path for one seed: 3 or 5 regions, each a real
+ * {@link ReplicationNode} driven single-threaded ({@link SimRegion}) over in-memory logs ({@link
+ * SimLog}) and a simulated network ({@link SimNetwork}), 1 to 3 shards, writers at LOCAL, QUORUM
+ * and ALL ({@link SimWriters}) and random faults ({@link SimFaults}) for {@link #FAULT_NANOS}; then
+ * everything heals and it runs until quiescence (every shard has one leader taking writes, every
+ * region's log equals it, nothing pending) and {@link SimChecker} checks the history. Never two
+ * leaders in one epoch is checked after every tick. Time is virtual: ticks of {@link #TICK_NANOS},
+ * each delivering the frames due and running every region's due work.
+ */
+final class Sim {
+  static final long MS = 1_000_000L;
+  static final long TICK_NANOS = MS;
+  static final long FAULT_NANOS = 3_000 * MS;
+  static final long QUIESCENCE_LIMIT_NANOS = 30_000 * MS;
+
+  /** The simulation's time. */
+  @FunctionalInterface
+  interface Now {
+    long nanos();
+  }
+
+  /** What a run found: null failure if every check passed. */
+  record Result(
+      long seed,
+      int regions,
+      int shards,
+      String failure,
+      long traceHash,
+      String detail,
+      String trace) {}
+
+  private final long seed;
+  private final int shards;
+  private final SplittableRandom random;
+  private final SimTrace trace = new SimTrace();
+  private final SimNetwork network;
+  private final List<SimRegion> regions = new ArrayList<>();
+  private final List<RegionId> ids = new ArrayList<>();
+  private final SimWriters writers;
+  private final Path directory;
+  private final List<Map<Long, Integer>> leaderOfEpoch = new ArrayList<>();
+  private final long[][] ledEpoch;
+  private long now;
+  private String violation;
+
+  Sim(long seed, int regionCount, Path root) {
+    this.seed = seed;
+    this.random = new SplittableRandom(seed);
+    this.shards = 1 + random.nextInt(3);
+    this.network = new SimNetwork(regionCount, random, trace);
+    this.directory = root.resolve("seed-" + seed);
+    this.writers = new SimWriters(this);
+    this.ledEpoch = new long[regionCount][shards];
+    for (int s = 0; s < shards; s++) {
+      leaderOfEpoch.add(new HashMap<>());
+    }
+    for (int i = 0; i < regionCount; i++) {
+      ids.add(RegionId.of(i));
+      long offset = random.nextLong(1L << 40);
+      double rate = 1 + (random.nextDouble() - 0.5) * 4e-3; // +-0.2 %
+      regions.add(new SimRegion(this, i, shards, directory.resolve("region-" + i), offset, rate));
+      java.util.Arrays.fill(ledEpoch[i], -1);
+    }
+  }
+
+  long now() {
+    return now;
+  }
+
+  SplittableRandom random() {
+    return random;
+  }
+
+  SimTrace trace() {
+    return trace;
+  }
+
+  SimNetwork network() {
+    return network;
+  }
+
+  List<SimRegion> regions() {
+    return regions;
+  }
+
+  int shards() {
+    return shards;
+  }
+
+  /** Runs the seed to its end and checks the history. */
+  Result run() {
+    try {
+      return runChecked();
+    } finally {
+      delete(directory);
+    }
+  }
+
+  private Result runChecked() {
+    for (SimRegion r : regions) {
+      r.start(ids);
+    }
+    SimFaults faults = new SimFaults(this, 1.0 / 120);
+    trace.event(now, regions.size() + " regions, " + shards + " shards, seed " + seed);
+    while (now < FAULT_NANOS && violation == null) {
+      faults.maybeInject();
+      if (random.nextDouble() < 0.1) {
+        writers.write();
+      }
+      tick();
+    }
+    faults.healAll();
+    long limit = now + QUIESCENCE_LIMIT_NANOS;
+    while (violation == null && !quiescent()) {
+      if (now > limit) {
+        violation =
+            "no quiescence " + SimTrace.ms(QUIESCENCE_LIMIT_NANOS) + " after the heal: " + why();
+      }
+      tick();
+    }
+    String failure = violation != null ? violation : new SimChecker(this, writers).check();
+    if (failure != null) {
+      failure += "\n" + logs();
+    }
+    String detail =
+        String.format(
+            "%d faults, %d writes (%d refused), %d frames, %s simulated",
+            faults.injected(),
+            writers.writes().size(),
+            writers.refused(),
+            trace.frames(),
+            SimTrace.ms(now));
+    return new Result(seed, regions.size(), shards, failure, trace.hash(), detail, trace.tail());
+  }
+
+  /** One tick: frames due, every region's work in a seeded order, the safety check. */
+  private void tick() {
+    network.deliverDue(now);
+    int first = random.nextInt(regions.size());
+    for (int i = 0; i < regions.size(); i++) {
+      regions.get((first + i) % regions.size()).round(8, 0.5);
+    }
+    checkLeaders();
+    now += TICK_NANOS;
+  }
+
+  /** Never two leaders in one epoch of a shard (and a trace line per new leadership). */
+  private void checkLeaders() {
+    for (SimRegion r : regions) {
+      if (!r.up()) {
+        continue;
+      }
+      for (int s = 0; s < shards; s++) {
+        long e = r.node().leaderEpochOf(s);
+        if (e < 0 || e == ledEpoch[r.index][s]) {
+          continue;
+        }
+        ledEpoch[r.index][s] = e;
+        Integer earlier = leaderOfEpoch.get(s).putIfAbsent(e, r.index);
+        trace.event(now, "region " + r.index + " leads shard " + s + " in epoch " + e);
+        if (earlier != null && earlier != r.index && violation == null) {
+          violation =
+              "two leaders of shard "
+                  + s
+                  + " in epoch "
+                  + e
+                  + ": regions "
+                  + earlier
+                  + " and "
+                  + r.index;
+        }
+      }
+    }
+  }
+
+  /** The region whose replication takes writes for {@code shard} (the lowest if several), or -1. */
+  int leaderOf(int shard) {
+    for (SimRegion r : regions) {
+      if (r.running() && r.node().leaderEpochOf(shard) >= 0) {
+        return r.index;
+      }
+    }
+    return -1;
+  }
+
+  void crash(int region, boolean powerLoss) {
+    network.drop(region);
+    regions.get(region).crash(powerLoss);
+    ledEpoch[region] = new long[shards];
+    java.util.Arrays.fill(ledEpoch[region], -1);
+  }
+
+  void restart(int region) {
+    SimRegion r = regions.get(region);
+    if (!r.up()) {
+      r.start(ids);
+      trace.event(now, "restart of region " + region);
+    }
+  }
+
+  private boolean quiescent() {
+    return why() == null;
+  }
+
+  /** Why the cluster is not quiescent yet, or null. */
+  String why() {
+    if (writers.anyPending()) {
+      return "writes wait for their durability";
+    }
+    for (int s = 0; s < shards; s++) {
+      int leader = -1;
+      for (SimRegion r : regions) {
+        if (!r.running() || !r.settled()) {
+          return "region " + r.index + " is down or has pending appends";
+        }
+        if (leads(r, s)) {
+          if (leader >= 0) {
+            return "shard " + s + " has two active leaders " + leader + " and " + r.index;
+          }
+          leader = r.index;
+        }
+      }
+      if (leader < 0) {
+        return "shard " + s + " has no leader taking writes";
+      }
+      List<SimBatch> expected = regions.get(leader).log(s).durableBatches();
+      for (SimRegion r : regions) {
+        if (!SimChecker.same(expected, r.log(s).durableBatches())) {
+          return "shard " + s + ": the log of region " + r.index + " differs from leader " + leader;
+        }
+      }
+    }
+    return null;
+  }
+
+  /** Each region's logs in short: the positions of each epoch's run of batches. */
+  String logs() {
+    StringBuilder b = new StringBuilder();
+    for (int s = 0; s < shards; s++) {
+      for (SimRegion r : regions) {
+        b.append("  shard ").append(s).append(" region ").append(r.index).append(':');
+        long runEpoch = -1;
+        long runStart = 0;
+        long end = 0;
+        for (SimBatch batch : r.log(s).durableBatches()) {
+          if (batch.epoch() != runEpoch) {
+            if (runEpoch >= 0) {
+              b.append(" e")
+                  .append(runEpoch)
+                  .append('[')
+                  .append(runStart)
+                  .append("..")
+                  .append(end)
+                  .append(')');
+            }
+            runEpoch = batch.epoch();
+            runStart = batch.firstPosition();
+          }
+          end = batch.end();
+        }
+        if (runEpoch >= 0) {
+          b.append(" e")
+              .append(runEpoch)
+              .append('[')
+              .append(runStart)
+              .append("..")
+              .append(end)
+              .append(')');
+        }
+        b.append('\n');
+      }
+    }
+    return b.toString();
+  }
+
+  private static boolean leads(SimRegion r, int shard) {
+    try {
+      r.node().checkLeaderEpoch(shard);
+      return true;
+    } catch (io.tidaldb.api.replication.NotLeaderException e) {
+      return false;
+    }
+  }
+
+  private static void delete(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(p);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,185 @@
+package io.tidaldb.replication.node;
+
+import io.tidaldb.api.wal.RecordCursor;
+import io.tidaldb.api.wal.WalBatch;
+import io.tidaldb.api.wal.WalRecordKind;
+import io.tidaldb.wal.BatchDescriptor;
+import io.tidaldb.wal.RecordDescriptor;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.Arrays;
+import java.util.zip.CRC32C;
+
+/**
+ * One batch of a {@link SimLog} in the real WAL batch format ({@link BatchDescriptor}, records of
+ * {@link RecordDescriptor}), immutable. The simulation's signals are signal records whose entity is
+ * the signal's unique id and whose origin is the region that accepted it.
+ */
+final class SimBatch implements WalBatch {
+  private final byte[] bytes;
+  private final int shard;
+  private final long epoch;
+  private final long first;
+  private final int count;
+
+  private SimBatch(byte[] bytes) {
+    this.bytes = bytes;
+    ByteBuffer b = buffer();
+    this.shard = b.getInt(BatchDescriptor.SHARD_OFFSET);
+    this.epoch = b.getLong(BatchDescriptor.EPOCH_OFFSET);
+    this.first = b.getLong(BatchDescriptor.FIRST_POSITION_OFFSET);
+    this.count = b.getInt(BatchDescriptor.RECORD_COUNT_OFFSET);
+  }
+
+  /** Seals the signal records of {@code payload} (its bytes 0..length) into a batch. */
+  static SimBatch seal(
+      int shard, long epoch, long first, int count, ByteBuffer payload, int length) {
+    ByteBuffer b =
+        ByteBuffer.allocate(BatchDescriptor.HEADER_LENGTH + length).order(ByteOrder.LITTLE_ENDIAN);
+    long hlcMin = Long.MAX_VALUE;
+    long hlcMax = 0;
+    for (int at = 0; at < length; at += RecordDescriptor.SIGNAL_LENGTH) {
+      long hlc = payload.getLong(at + RecordDescriptor.SIGNAL_HLC_OFFSET);
+      hlcMin = Math.min(hlcMin, hlc);
+      hlcMax = Math.max(hlcMax, hlc);
+    }
+    BatchDescriptor.writeHeader(b, 0, shard, count, epoch, first, hlcMin, hlcMax, length);
+    for (int i = 0; i < length; i++) {
+      b.put(BatchDescriptor.HEADER_LENGTH + i, payload.get(i));
+    }
+    b.putInt(
+        BatchDescriptor.CRC_OFFSET,
+        BatchDescriptor.computeCrc(new CRC32C(), b.duplicate(), 0, length));
+    return new SimBatch(b.array());
+  }
+
+  /**
+   * Checks a received batch as the WAL's replicated-batch check does (header, CRC, records) and
+   * copies it.
+   *
+   * @return the copy, or null with the reason in {@code why[0]}
+   */
+  static SimBatch check(ByteBuffer batch, String[] why) {
+    ByteBuffer b = batch.slice().order(ByteOrder.LITTLE_ENDIAN);
+    if (b.remaining() < BatchDescriptor.HEADER_LENGTH
+        || b.getInt(BatchDescriptor.MAGIC_OFFSET) != BatchDescriptor.MAGIC
+        || b.getShort(BatchDescriptor.VERSION_OFFSET) != BatchDescriptor.VERSION) {
+      why[0] = "bad header";
+      return null;
+    }
+    int length = b.getInt(BatchDescriptor.PAYLOAD_LENGTH_OFFSET);
+    int count = b.getInt(BatchDescriptor.RECORD_COUNT_OFFSET);
+    if (length < 0 || BatchDescriptor.HEADER_LENGTH + length != b.remaining() || count < 1) {
+      why[0] = "length " + length + " or count " + count + " unlike the batch of " + b.remaining();
+      return null;
+    }
+    int crc = BatchDescriptor.computeCrc(new CRC32C(), b.duplicate(), 0, length);
+    if (crc != b.getInt(BatchDescriptor.CRC_OFFSET)) {
+      why[0] = "CRC mismatch";
+      return null;
+    }
+    int records = 0;
+    int end = BatchDescriptor.HEADER_LENGTH + length;
+    for (int at = BatchDescriptor.HEADER_LENGTH; at < end; records++) {
+      int n = RecordDescriptor.recordLength(b, at, end);
+      if (n <= 0 || at + n > end) {
+        why[0] = "malformed record at " + at;
+        return null;
+      }
+      at += n;
+    }
+    if (records != count) {
+      why[0] = records + " records, header says " + count;
+      return null;
+    }
+    byte[] copy = new byte[b.remaining()];
+    b.duplicate().get(copy);
+    return new SimBatch(copy);
+  }
+
+  /** Returns the signal ids (entities) of this batch's signal records, in log order. */
+  long[] signalIds() {
+    ByteBuffer b = buffer();
+    long[] ids = new long[count];
+    int n = 0;
+    int end = bytes.length;
+    for (int at = BatchDescriptor.HEADER_LENGTH; at < end; ) {
+      int length = RecordDescriptor.recordLength(b, at, end);
+      if (b.get(at + RecordDescriptor.KIND_OFFSET) == WalRecordKind.SIGNAL) {
+        ids[n++] = b.getLong(at + RecordDescriptor.SIGNAL_ENTITY_OFFSET);
+      }
+      at += length;
+    }
+    return Arrays.copyOf(ids, n);
+  }
+
+  /** Returns the origin of the signal record with index {@code i} (all records are signals). */
+  int origin(int i) {
+    return buffer()
+        .getInt(
+            BatchDescriptor.HEADER_LENGTH
+                + i * RecordDescriptor.SIGNAL_LENGTH
+                + RecordDescriptor.SIGNAL_ORIGIN_OFFSET);
+  }
+
+  long end() {
+    return first + count;
+  }
+
+  boolean sameBytes(SimBatch other) {
+    return Arrays.equals(bytes, other.bytes);
+  }
+
+  int bytesHash() {
+    return Arrays.hashCode(bytes);
+  }
+
+  private ByteBuffer buffer() {
+    return ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  @Override
+  public int shard() {
+    return shard;
+  }
+
+  @Override
+  public long epoch() {
+    return epoch;
+  }
+
+  @Override
+  public long firstPosition() {
+    return first;
+  }
+
+  @Override
+  public int recordCount() {
+    return count;
+  }
+
+  @Override
+  public long hlcMin() {
+    return buffer().getLong(BatchDescriptor.HLC_MIN_OFFSET);
+  }
+
+  @Override
+  public long hlcMax() {
+    return buffer().getLong(BatchDescriptor.HLC_MAX_OFFSET);
+  }
+
+  @Override
+  public ByteBuffer bytes() {
+    return buffer().asReadOnlyBuffer().order(ByteOrder.LITTLE_ENDIAN);
+  }
+
+  @Override
+  public RecordCursor records() {
+    throw new UnsupportedOperationException("the simulation reads its batches as bytes");
+  }
+
+  @Override
+  public String toString() {
+    return "batch[shard " + shard + ", epoch " + epoch + ", " + first + ".." + end() + ")";
+  }
+}
