@@ -149,6 +149,22 @@ final class Snapshots {
   }
 
   /**
+   * Writes a snapshot of the shard at {@code position} into {@code target} (not a name recovery
+   * loads: an install in progress, see {@link SnapshotInstall}), unfenced, with {@code anchor}.
+   */
+  void writeTo(
+      Path target,
+      long position,
+      SeriesRegistry.Series[] series,
+      StateEntries states,
+      LogAnchor anchor) {
+    if (writer == null) {
+      writer = new SnapshotWriter(bufferBytes);
+    }
+    writer.writeFile(target, shard, position, series, states, 0, anchor);
+  }
+
+  /**
    * Deletes all but the newest {@code keep} snapshots of the shard.
    *
    * @return the position of the oldest kept snapshot (the WAL must stay readable from there)
