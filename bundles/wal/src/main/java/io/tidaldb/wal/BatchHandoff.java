@@ -8,6 +8,7 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.LongSupplier;
 import java.util.function.LongUnaryOperator;
 
 /**
@@ -280,6 +281,58 @@ final class BatchHandoff {
       pending.reset(position);
       NEXT_POSITION.setRelease(this, position);
       return removed;
+    }
+  }
+
+  /**
+   * Continues the log empty at {@code position} holding the monitor, like {@link #truncateFrom}:
+   * checks that the log is open, does not lead and has every appended record durable (then the
+   * commit thread is idle), runs {@code reset}, which replaces the files and moves the durable
+   * position, and continues the positions and the pending buffer at {@code position}. The last
+   * record's epoch becomes {@code lastEpoch}, and the epoch is raised to it if below.
+   *
+   * @param position where the log continues
+   * @param lastEpoch the epoch of the record just below {@code position}
+   * @param durability the shard's durable position
+   * @param reset replaces the files, returns how many records were discarded
+   * @return what {@code reset} returned
+   * @throws InvalidArgumentException if the log leads or appended records are not yet durable
+   */
+  long resetTo(long position, long lastEpoch, DurabilityTracker durability, LongSupplier reset) {
+    synchronized (lock) {
+      lifecycle.checkOpen();
+      if (leading != ShardLog.ANY_EPOCH) {
+        throw new InvalidArgumentException(
+            "position",
+            position,
+            "shard "
+                + shard
+                + " leads in epoch "
+                + leading
+                + " (startLeading): a leader's log is not reset to a snapshot; stopLeading first;"
+                + " log unchanged");
+      }
+      long durable = durability.durable();
+      if (nextPosition != durable) {
+        throw new InvalidArgumentException(
+            "position",
+            position,
+            "shard "
+                + shard
+                + " has "
+                + (nextPosition - durable)
+                + " appended or replicated records not yet durable (durable below "
+                + durable
+                + ", next position "
+                + nextPosition
+                + "); reset only once every append is durable; log unchanged");
+      }
+      long discarded = reset.getAsLong();
+      recordsEpoch = lastEpoch;
+      epoch = Math.max(epoch, lastEpoch);
+      pending.reset(position);
+      NEXT_POSITION.setRelease(this, position);
+      return discarded;
     }
   }
 

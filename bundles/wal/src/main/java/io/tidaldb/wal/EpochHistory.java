@@ -9,6 +9,13 @@ import java.util.Arrays;
  * passes a batch with a higher epoch, cut by {@link SuffixTruncation} and thinned by {@code
  * truncateBefore}. A handful of entries per leader change; thread-safe (this object's monitor).
  *
+ * <p>After {@code resetTo(position, lastEpoch)} ({@link #reset}) the history is empty but has a
+ * base: {@code lastEpoch} is the epoch of the (absent) record just below {@code position}, what
+ * {@link #lastEpoch} answers while no entry starts below the durable position. Recovery restores
+ * the base from the shard's {@link LogStart} while the log still starts at that position; once
+ * {@code truncateBefore} moves the start beyond it, the base is forgotten (0), here as after a
+ * restart, since the epoch below the new start is not on disk.
+ *
  * <p>Queries take the durable position, read by the caller <em>before</em> calling: an entry is
  * added before the durable position passes its batch, so every durable batch below that value is
  * covered, and an entry at or above it (a batch not yet durable) changes no answer.
@@ -17,6 +24,8 @@ final class EpochHistory {
   private long[] epochs = new long[4];
   private long[] starts = new long[4];
   private int size;
+  private long basePosition; // the log starts here (or later) since the last reset
+  private long baseEpoch; // the epoch of the record below basePosition; 0 before any reset
 
   /**
    * Notes a batch: starts a new entry if its epoch is above the last entry's, else does nothing.
@@ -58,7 +67,8 @@ final class EpochHistory {
    * Returns the epoch of the last batch below {@code durable}.
    *
    * @param durable the durable position, read before this call
-   * @return that epoch, or 0 if no entry starts below it
+   * @return that epoch, or the base epoch (0 if the log was never reset) if no entry starts below
+   *     it
    */
   synchronized long lastEpoch(long durable) {
     for (int i = size - 1; i >= 0; i--) {
@@ -66,7 +76,30 @@ final class EpochHistory {
         return epochs[i];
       }
     }
-    return 0;
+    return baseEpoch;
+  }
+
+  /**
+   * Forgets every entry: the log continues empty at {@code position}, the record below which had
+   * {@code lastEpoch}.
+   *
+   * @param position where the log continues
+   * @param lastEpoch the epoch of the record just below it
+   */
+  synchronized void reset(long position, long lastEpoch) {
+    size = 0;
+    base(position, lastEpoch);
+  }
+
+  /**
+   * Sets the base, keeping the entries (recovery, which read the batches from {@code position} on).
+   *
+   * @param position where the log starts since its last reset
+   * @param lastEpoch the epoch of the record just below it
+   */
+  synchronized void base(long position, long lastEpoch) {
+    basePosition = position;
+    baseEpoch = lastEpoch;
   }
 
   /**
@@ -99,11 +132,16 @@ final class EpochHistory {
     if (size > 0 && starts[0] < start) {
       starts[0] = start;
     }
+    if (start > basePosition) {
+      basePosition = start;
+      baseEpoch = 0;
+    }
   }
 
   @Override
   public synchronized String toString() {
-    StringBuilder b = new StringBuilder("EpochHistory[");
+    StringBuilder b = new StringBuilder("EpochHistory[base ").append(baseEpoch).append('@');
+    b.append(basePosition).append(size == 0 ? "" : ", ");
     for (int i = 0; i < size; i++) {
       b.append(i == 0 ? "" : ", ").append(epochs[i]).append('@').append(starts[i]);
     }

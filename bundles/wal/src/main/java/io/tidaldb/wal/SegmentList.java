@@ -130,6 +130,42 @@ final class SegmentList {
   }
 
   /**
+   * Deletes every segment, newest first, through {@code files}, then syncs the directory; the list
+   * is then empty and starts at {@code position} ({@code resetTo}). Readers must have been told
+   * ({@link #beginCut}).
+   *
+   * @param position where the log continues
+   * @param files the file operations
+   * @return how many segments were deleted
+   * @throws StorageException naming the file that could not be deleted, or the directory
+   */
+  int deleteAll(long position, WalFiles files) {
+    int deleted = 0;
+    synchronized (this) {
+      while (!segments.isEmpty()) {
+        Segment victim = segments.get(segments.size() - 1);
+        try {
+          files.delete(victim.path());
+        } catch (IOException e) {
+          throw new StorageException(
+              victim.path() + ": cannot delete segment to reset to position " + position + ": " + e,
+              e);
+        }
+        segments.remove(segments.size() - 1);
+        deleted++;
+      }
+      startPosition = position;
+    }
+    try {
+      files.syncDirectory(directory);
+    } catch (IOException e) {
+      throw new StorageException(
+          directory + ": cannot sync directory after deleting segments to reset: " + e, e);
+    }
+    return deleted;
+  }
+
+  /**
    * Deletes the oldest segments while each is followed by a segment starting at or below {@code
    * position} (so every record it holds lies below it). Never deletes the active segment.
    *

@@ -103,6 +103,20 @@ final class SegmentWriter implements AutoCloseable {
     segment.published(bytes, endPosition);
   }
 
+  /**
+   * Closes the active segment and forgets it ({@code resetTo} deletes every segment): the next
+   * batch rolls a new segment named by its first position.
+   */
+  void detach() throws IOException {
+    FileChannel previous = channel;
+    channel = null;
+    active = null;
+    size = 0;
+    if (previous != null) {
+      previous.close();
+    }
+  }
+
   private void roll(long firstPosition) throws IOException {
     Path path = directory.resolve(SegmentFiles.name(shard, firstPosition));
     FileChannel next = files.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);

@@ -26,6 +26,14 @@ import org.slf4j.LoggerFactory;
  * interrupted by a crash needs no rule of its own: it deletes later segments newest first before it
  * cuts the last one kept, so a crash leaves contiguous segments whose last one ends either at a
  * batch boundary or in a torn tail.
+ *
+ * <p>A reset ({@code resetTo}) has one: the shard's {@link LogStart} file, read first. If it says
+ * {@code DISCARDING}, the reset committed but a crash came before it deleted every old segment:
+ * recovery deletes the shard's segments (all the old log's) newest first, fsyncs the directory,
+ * marks the start file {@code STARTED} and logs one WARN. If it says {@code STARTED}, the segments
+ * must start at or after its position (a segment below it is refused as corruption: the reset
+ * deleted every old segment before it wrote {@code STARTED}); with none, the log is empty there.
+ * While the log starts at that position, its last epoch seeds the {@link EpochHistory}.
  */
 final class ShardRecovery {
   private static final Logger LOG = LoggerFactory.getLogger(ShardRecovery.class);
@@ -54,12 +62,18 @@ final class ShardRecovery {
    * @param opener where a torn tail is cut and forced
    * @return the recovered state
    */
-  static ShardRecovery recover(int shard, List<Path> files, BatchScanner scanner, WalFiles opener) {
+  static ShardRecovery recover(
+      int shard, Path directory, List<Path> segmentFiles, BatchScanner scanner, WalFiles opener) {
     ShardRecovery recovery = new ShardRecovery(shard, scanner, opener);
+    LogStart start = LogStart.read(directory, shard, opener);
+    List<Path> files = recovery.applyStart(start, directory, segmentFiles);
     for (int i = 0; i < files.size(); i++) {
       recovery.recoverSegment(files.get(i), i == files.size() - 1);
     }
     recovery.makeDurable(files);
+    if (start != null) {
+      recovery.seed(start);
+    }
     if (!files.isEmpty()) {
       LOG.info(
           "shard {}: recovered {} records in {} segments, positions {} to {}, epoch {}",
@@ -71,6 +85,62 @@ final class ShardRecovery {
           recovery.epoch);
     }
     return recovery;
+  }
+
+  /**
+   * Finishes an interrupted reset, or checks the segments against a finished one; returns the
+   * segments to recover.
+   */
+  private List<Path> applyStart(LogStart start, Path directory, List<Path> files) {
+    if (start == null) {
+      return files;
+    }
+    if (start.discarding()) {
+      for (int i = files.size() - 1; i >= 0; i--) {
+        try {
+          opener.delete(files.get(i));
+        } catch (IOException e) {
+          throw new StorageException(
+              files.get(i) + ": cannot delete a segment of the log reset away: " + e, e);
+        }
+      }
+      try {
+        opener.syncDirectory(directory);
+      } catch (IOException e) {
+        throw new StorageException(directory + ": cannot fsync the WAL directory: " + e, e);
+      }
+      start.started().write(directory, shard, opener);
+      LOG.warn(
+          "shard {}: finished a reset to position {} (last epoch {}) that a crash interrupted:"
+              + " deleted the {} remaining segments of the old log",
+          shard,
+          start.position(),
+          start.lastEpoch(),
+          files.size());
+      return List.of();
+    }
+    if (!files.isEmpty() && SegmentFiles.parse(files.get(0))[1] < start.position()) {
+      throw new StorageException(
+          files.get(0)
+              + " at offset 0: segment starts below position "
+              + start.position()
+              + ", where "
+              + LogStart.name(shard)
+              + " says the log was reset to start; refusing to open shard "
+              + shard);
+    }
+    return files;
+  }
+
+  /** Applies a reset's start: an empty log continues at its position with its last epoch. */
+  private void seed(LogStart start) {
+    if (segments.isEmpty()) {
+      nextPosition = start.position();
+    }
+    if (segments.isEmpty() || segments.get(0).firstPosition() == start.position()) {
+      epochs.base(start.position(), start.lastEpoch());
+    }
+    epoch = Math.max(epoch, start.lastEpoch());
   }
 
   List<Segment> segments() {

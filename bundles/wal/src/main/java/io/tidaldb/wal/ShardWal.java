@@ -49,6 +49,7 @@ final class ShardWal implements ShardLog {
   private final Thread committer;
   private final EpochHistory epochs;
   private final SuffixTruncation truncation;
+  private final LogReset reset;
   private final Object truncations = new Object();
   private volatile CommitListener listener;
   private volatile LongConsumer durabilityListener;
@@ -77,6 +78,7 @@ final class ShardWal implements ShardLog {
             config.directory(), shard, config.segmentBytes(), segments, metrics, config.files());
     this.epochs = recovered.epochs();
     this.truncation = new SuffixTruncation(shard, segments, writer, durability, epochs, metrics);
+    this.reset = new LogReset(shard, config, segments, writer, durability, epochs, metrics);
     CommitLoop loop =
         new CommitLoop(this, writer, metrics, new PendingBatch(config.maxBatchBytes()));
     ThreadDeaths deaths =
@@ -310,6 +312,47 @@ final class ShardWal implements ShardLog {
       return truncation.apply(cut);
     } catch (StorageException e) {
       failed("truncateFrom(" + position + ") failed", e);
+      throw e;
+    }
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>Runs on the caller's thread holding the handoff's monitor, like {@link #truncateFrom} (see
+   * {@link LogReset} for the order of the file operations and {@link ShardRecovery} for how a crash
+   * midway is finished). Waits for positions at or after {@code position} that were durable before
+   * fail as cut, as after {@code truncateFrom}.
+   */
+  @Override
+  public void resetTo(long position, long lastEpoch) {
+    if (position < 0 || lastEpoch < 0) {
+      throw new InvalidArgumentException(
+          position < 0 ? "position" : "lastEpoch",
+          position < 0 ? position : lastEpoch,
+          "must be at least 0 to reset shard "
+              + shard
+              + " (position "
+              + position
+              + ", last epoch "
+              + lastEpoch
+              + "); log unchanged");
+    }
+    synchronized (truncations) {
+      long end = durability.durable();
+      handoff.resetTo(position, lastEpoch, durability, () -> reset(position, lastEpoch));
+      if (position < end) {
+        cutEnd = Math.max(cutEnd, end);
+      }
+    }
+  }
+
+  /** Applies a reset; any storage failure stops the log. Handoff monitor held. */
+  private long reset(long position, long lastEpoch) {
+    try {
+      return reset.apply(position, lastEpoch);
+    } catch (StorageException e) {
+      failed("resetTo(" + position + ", " + lastEpoch + ") failed", e);
       throw e;
     }
   }

@@ -69,7 +69,8 @@ public final class WalEngine implements WriteAheadLog {
           new BatchScanner(
               Math.max(8 << 20, BatchDescriptor.HEADER_LENGTH + config.maxBatchBytes()));
       for (int i = 0; i < shards.length; i++) {
-        ShardRecovery recovered = ShardRecovery.recover(i, files.get(i), scanner, config.files());
+        ShardRecovery recovered =
+            ShardRecovery.recover(i, directory, files.get(i), scanner, config.files());
         shards[i] = new ShardWal(i, config, metrics, recovered);
       }
     } catch (IOException | RuntimeException e) {

@@ -24,6 +24,8 @@ public final class WalMetrics {
   private final LongAdder segmentsCreated = new LongAdder();
   private final LongAdder segmentsDeleted = new LongAdder();
   private final LongAdder wakeFailures = new LongAdder();
+  private final LongAdder resets = new LongAdder();
+  private final LongAdder recordsDiscarded = new LongAdder();
 
   WalMetrics() {}
 
@@ -152,6 +154,30 @@ public final class WalMetrics {
    */
   public long durabilityListenerFailures() {
     return wakeFailures.sum();
+  }
+
+  /**
+   * Returns how many times a shard log was reset to a position ({@code resetTo}: snapshot
+   * catch-up).
+   *
+   * @return resets
+   */
+  public long resets() {
+    return resets.sum();
+  }
+
+  /**
+   * Returns how many records resets discarded.
+   *
+   * @return records discarded by resets
+   */
+  public long recordsDiscarded() {
+    return recordsDiscarded.sum();
+  }
+
+  void reset(long discarded) {
+    resets.increment();
+    recordsDiscarded.add(discarded);
   }
 
   void wakeFailed() {

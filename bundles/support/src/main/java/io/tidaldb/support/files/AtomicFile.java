@@ -4,6 +4,7 @@ import io.tidaldb.api.StorageException;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
+import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -31,6 +32,72 @@ public final class AtomicFile {
     void writeTo(FileChannel channel) throws IOException;
   }
 
+  /**
+   * The file operations an atomic write makes: {@link #REAL} in production; a test passes one that
+   * goes through a simulated disk (and can crash at any of them).
+   */
+  public interface FileOps {
+    /**
+     * Opens a file as {@link FileChannel#open(Path, OpenOption...)} does.
+     *
+     * @param file the file
+     * @param options the open options
+     * @return the channel; closed by the caller
+     * @throws IOException if it cannot be opened
+     */
+    FileChannel open(Path file, OpenOption... options) throws IOException;
+
+    /**
+     * Renames {@code source} to {@code target} atomically, replacing {@code target}.
+     *
+     * @param source the file renamed
+     * @param target its new name
+     * @throws IOException if it cannot be renamed
+     */
+    void move(Path source, Path target) throws IOException;
+
+    /**
+     * Deletes a file if it exists.
+     *
+     * @param file the file
+     * @throws IOException if it exists and cannot be deleted
+     */
+    void deleteIfExists(Path file) throws IOException;
+
+    /**
+     * Fsyncs a directory.
+     *
+     * @param directory the directory
+     * @throws IOException if it cannot be opened or forced
+     */
+    void syncDirectory(Path directory) throws IOException;
+  }
+
+  /** The real file system: {@link FileChannel#open}, {@link Files#move}, {@link Fsync}. */
+  public static final FileOps REAL =
+      new FileOps() {
+        @Override
+        public FileChannel open(Path file, OpenOption... options) throws IOException {
+          return FileChannel.open(file, options);
+        }
+
+        @Override
+        public void move(Path source, Path target) throws IOException {
+          Files.move(
+              source, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+
+        @Override
+        public void deleteIfExists(Path file) throws IOException {
+          Files.deleteIfExists(file);
+        }
+
+        @Override
+        public void syncDirectory(Path directory) throws IOException {
+          Fsync.directory(directory);
+        }
+      };
+
   private AtomicFile() {}
 
   /**
@@ -55,10 +122,23 @@ public final class AtomicFile {
    *     target, which may already hold the new content.
    */
   public static void write(Path target, Content content) {
+    write(target, content, REAL);
+  }
+
+  /**
+   * Replaces {@code target} crash-safely like {@link #write(Path, Content)}, making every file
+   * operation through {@code ops}.
+   *
+   * @param target the file to replace or create; its directory must exist
+   * @param content writes the new content
+   * @param ops the file operations to use
+   * @throws StorageException as {@link #write(Path, Content)}
+   */
+  public static void write(Path target, Content content, FileOps ops) {
     Path tmp = tmpOf(target);
     try {
       try (FileChannel ch =
-          FileChannel.open(
+          ops.open(
               tmp,
               StandardOpenOption.CREATE,
               StandardOpenOption.TRUNCATE_EXISTING,
@@ -66,14 +146,14 @@ public final class AtomicFile {
         content.writeTo(ch);
         ch.force(true);
       }
-      Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+      ops.move(tmp, target);
     } catch (IOException | RuntimeException e) {
       StorageException failure =
           e instanceof StorageException s
               ? s
               : new StorageException("cannot write " + target + " (via " + tmp + "): " + e, e);
       try {
-        Files.deleteIfExists(tmp);
+        ops.deleteIfExists(tmp);
       } catch (IOException | RuntimeException d) {
         failure.addSuppressed(d);
       }
@@ -81,7 +161,7 @@ public final class AtomicFile {
     }
     Path directory = target.toAbsolutePath().getParent();
     try {
-      Fsync.directory(directory);
+      ops.syncDirectory(directory);
     } catch (IOException e) {
       throw new StorageException(
           "cannot fsync " + directory + " after renaming " + tmp + " to " + target + ": " + e, e);
