@@ -121,6 +121,34 @@ class SnapshotInstallFailureTest {
   }
 
   @Test
+  void shouldRefuseToInstallBelowItsOwnLogsEndOrWhileLeadingAndChangeNothing() {
+    regions.writeAtA(500);
+    regions.feedB(); // B's log now ends beyond the snapshot's position
+    before = CatchUpRegions.reads(regions.b.store);
+    SnapshotSink behind =
+        regions.b.store.receiveSnapshot(
+            SHARD, snapshot.position(), snapshot.lastEpoch(), shipped.length);
+    behind.write(0, ByteBuffer.wrap(shipped));
+    InvalidArgumentException e = assertThrows(InvalidArgumentException.class, behind::install);
+    assertTrue(e.getMessage().contains("beyond the snapshot"), e.getMessage());
+    assertBUnchangedAndServing();
+
+    regions.a.store.checkpoint();
+    try (ShardSnapshot newer = regions.a.store.openSnapshot(SHARD).orElseThrow()) {
+      regions.b.wal.shard(SHARD).startLeading(CatchUpRegions.EPOCH + 1);
+      SnapshotSink leading = CatchUpRegions.transfer(newer, regions.b.store, 4096);
+      e = assertThrows(InvalidArgumentException.class, leading::install);
+      System.out.println(e.getMessage());
+      assertBUnchangedAndServing();
+      regions.b.wal.shard(SHARD).stopLeading();
+      long former = regions.b.wal.shard(SHARD).durablePosition();
+      assertEquals(newer.position(), former, "at the end of B's log: allowed");
+      assertEquals(former, CatchUpRegions.transfer(newer, regions.b.store, 4096).install());
+      assertEquals(newer.position(), regions.b.wal.shard(SHARD).startPosition());
+    }
+  }
+
+  @Test
   void shouldRefuseWritesOutOfOrderOrBeyondTheAnnouncedSize() {
     SnapshotSink sink =
         regions.b.store.receiveSnapshot(SHARD, snapshot.position(), 3, shipped.length);
