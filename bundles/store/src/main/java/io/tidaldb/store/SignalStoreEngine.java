@@ -30,10 +30,8 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -76,10 +74,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final Timestamp openedAt;
   private final LongAdder accepted = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
-  private final SnapshotInstall installer;
-
-  /** Snapshot transfers in progress, at most one per shard. */
-  private final Map<Integer, SnapshotReceiver> receivers = new ConcurrentHashMap<>();
+  private final SnapshotTransfers transfers;
 
   /** The snapshot thread this engine started, or null if the configuration supplied one. */
   private final ExecutorService ownSnapshotExecutor;
@@ -94,7 +89,6 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     this.router = router;
     this.identity = identity;
     this.replica = identity.replicaId();
-    this.installer = new SnapshotInstall(replica);
     this.validator = new SignalValidator(config);
     this.ackTimeoutNanos = config.ackTimeout().toNanos();
     this.replicated =
@@ -136,6 +130,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
               position -> identity.markWritten(),
               replication == null ? () -> Long.MAX_VALUE : () -> replication.retainFrom(shard));
     }
+    this.transfers = new SnapshotTransfers(shards, replica, ackTimeoutNanos);
   }
 
   /**
@@ -347,7 +342,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   public Optional<ShardSnapshot> openSnapshot(int shard) {
     checkOpen();
     checkShard(shard);
-    return Optional.of(SnapshotSource.open(shards[shard], ackTimeoutNanos));
+    return transfers.open(shard);
   }
 
   /**
@@ -358,27 +353,12 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   public SnapshotSink receiveSnapshot(int shard, long position, long lastEpoch, long size) {
     checkOpen();
     checkShard(shard);
-    synchronized (receivers) {
-      SnapshotReceiver previous = receivers.remove(shard);
-      if (previous != null) {
-        previous.close();
-      }
-      SnapshotReceiver sink =
-          SnapshotReceiver.create(
-              shards[shard],
-              position,
-              lastEpoch,
-              size,
-              installer,
-              closed -> receivers.remove(shard, closed));
-      receivers.put(shard, sink);
-      return sink;
-    }
+    return transfers.receive(shard, position, lastEpoch, size);
   }
 
   /** Sets what runs after each step of a snapshot install (tests simulate crashes with it). */
   void installHook(SnapshotInstall.Hook hook) {
-    installer.hook(hook);
+    transfers.installHook(hook);
   }
 
   /** Returns the number of shards. */
@@ -421,7 +401,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     if (!closed.compareAndSet(false, true)) {
       return; // idempotent, also when two threads close at once
     }
-    closeReceivers();
+    transfers.closeAll();
     try {
       checkpoint();
     } catch (RuntimeException e) {
@@ -461,11 +441,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     if (ownSnapshotExecutor != null) {
       ownSnapshotExecutor.shutdownNow();
     }
-    synchronized (receivers) { // a killed process leaves their files: the next open deletes them
-      for (SnapshotReceiver r : List.copyOf(receivers.values())) {
-        r.abandon();
-      }
-    }
+    transfers.abandonAll(); // a killed process leaves their files: the next open deletes them
     acks.close();
     LOG.info("store halted (a simulated crash): region {}", config.region());
   }
@@ -501,15 +477,6 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private void checkShard(int shard) {
     if (shard < 0 || shard >= shards.length) {
       throw new InvalidArgumentException("shard", shard, "must be in 0.." + (shards.length - 1));
-    }
-  }
-
-  /** Abandons every snapshot transfer in progress (their temporary files are deleted). */
-  private void closeReceivers() {
-    synchronized (receivers) {
-      for (SnapshotReceiver r : List.copyOf(receivers.values())) {
-        r.close();
-      }
     }
   }
 
