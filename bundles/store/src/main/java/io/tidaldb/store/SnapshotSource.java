@@ -12,7 +12,8 @@ import org.slf4j.LoggerFactory;
  * within the log's retained range whose last epoch is known, that is with a {@link LogAnchor} the
  * log still holds (the epoch of the batch ending at {@code P}), or at position 0 (epoch 0), or at
  * the start of a log empty there (the log's last epoch: a region that installed a snapshot itself
- * and wrote nothing since). If none qualifies, the shard is checkpointed first.
+ * and wrote nothing since), and whose header and body CRC32C check (a corrupt one is skipped with a
+ * WARN: every follower would refuse it). If none qualifies, the shard is checkpointed first.
  */
 final class SnapshotSource {
   private static final Logger LOG = LoggerFactory.getLogger(SnapshotSource.class);
@@ -70,7 +71,7 @@ final class SnapshotSource {
   private static long lastEpoch(ShardState s, Path file, long position) {
     SnapshotReader.Header header;
     try {
-      header = SnapshotReader.header(file, s.shard);
+      header = s.snapshots.check(file); // a corrupt one would be refused by every follower
     } catch (StorageException e) {
       LOG.warn("shard {}: not shipping {}: {}", s.shard, file.getFileName(), e.getMessage());
       return -1;

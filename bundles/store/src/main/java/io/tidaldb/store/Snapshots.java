@@ -120,6 +120,15 @@ final class Snapshots {
   }
 
   /**
+   * Checks {@code file}'s header and body CRC32C (a snapshot about to be shipped).
+   *
+   * @throws StorageException naming the file and offset of a defect
+   */
+  SnapshotReader.Header check(Path file) {
+    return SnapshotReader.check(file, shard, bufferBytes);
+  }
+
+  /**
    * Writes a snapshot of the shard at {@code position} (the end of a durable batch of the log),
    * fenced by {@code fenceEpoch} (0 for an ordinary checkpoint).
    */

@@ -143,6 +143,22 @@ class SnapshotCatchUpTest {
   }
 
   @Test
+  void shouldNotShipACorruptSnapshotButAnOlderOne() throws IOException {
+    regions = new CatchUpRegions(dir, 1005);
+    int shard = 1;
+    regions.writeAtA(3_000);
+    regions.a.store.checkpoint();
+    long older = regions.a.store.snapshotPosition(shard);
+    regions.writeAtA(3_000);
+    regions.a.store.checkpoint();
+    Path newest = snapshotFile(dir.resolve("a"), shard, regions.a.store.snapshotPosition(shard));
+    StoreRecoveryTest.flipByte(newest, Files.size(newest) - 10);
+    try (ShardSnapshot snapshot = regions.a.store.openSnapshot(shard).orElseThrow()) {
+      assertEquals(older, snapshot.position(), "every follower would refuse the corrupt one");
+    }
+  }
+
+  @Test
   void shouldKeepThisRegionsOwnRecordsTheLeaderLacksByJoiningItsOwnEntries() {
     regions = new CatchUpRegions(dir, 1004);
     int shard = 0;
