@@ -149,6 +149,30 @@ class SnapshotInstallFailureTest {
   }
 
   @Test
+  void shouldRefuseToInstallWhileAReplicatedBatchIsPendingSoThatNoWaiterIsLeftHanging() {
+    io.tidaldb.api.wal.ShardLog logB = regions.b.wal.shard(SHARD);
+    java.nio.ByteBuffer batch =
+        CatchUpRegions.batches(regions.a.wal.shard(SHARD), logB.nextPosition()).get(0);
+    regions.disk.stallForces(true); // the batch is written, not yet durable
+    long end = logB.appendReplicated(batch);
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(30))
+        .until(() -> regions.disk.stalledForces() > 0);
+    SnapshotSink sink =
+        regions.b.store.receiveSnapshot(
+            SHARD, snapshot.position(), snapshot.lastEpoch(), shipped.length);
+    sink.write(0, ByteBuffer.wrap(shipped));
+    InvalidArgumentException e = assertThrows(InvalidArgumentException.class, sink::install);
+    assertTrue(e.getMessage().contains("has pending records"), e.getMessage());
+    assertEquals(List.of(), leftovers());
+    regions.disk.stallForces(false);
+    logB.awaitDurable(end - 1, CatchUpRegions.TIMEOUT); // the waiter completes as usual
+    assertEquals(0, logB.startPosition());
+    regions.feedB();
+    assertEquals(CatchUpRegions.reads(regions.a.store), CatchUpRegions.reads(regions.b.store));
+  }
+
+  @Test
   void shouldRefuseWritesOutOfOrderOrBeyondTheAnnouncedSize() {
     SnapshotSink sink =
         regions.b.store.receiveSnapshot(SHARD, snapshot.position(), 3, shipped.length);
