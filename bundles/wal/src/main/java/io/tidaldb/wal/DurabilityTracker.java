@@ -120,8 +120,8 @@ final class DurabilityTracker {
 
   /**
    * Moves the durable position back to {@code position} after {@code truncateFrom} removed the
-   * records above it. Called with the commit thread idle and nothing pending, so no waiter is
-   * registered above the durable position.
+   * records above it, or to any {@code position} after {@code resetTo}. Called with the commit
+   * thread idle and nothing pending, so no waiter is registered above the durable position.
    */
   void rewind(long position) {
     lock.lock();

@@ -73,6 +73,13 @@ final class ShardRecovery {
     recovery.makeDurable(files);
     if (start != null) {
       recovery.seed(start);
+      if (files.isEmpty()) {
+        LOG.info(
+            "shard {}: recovered an empty log reset to position {}, last epoch {}",
+            shard,
+            start.position(),
+            start.lastEpoch());
+      }
     }
     if (!files.isEmpty()) {
       LOG.info(

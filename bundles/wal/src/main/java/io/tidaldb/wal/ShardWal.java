@@ -33,7 +33,8 @@ import org.slf4j.event.Level;
  * #truncateFrom} runs on the caller's thread holding the handoff's monitor (see {@link
  * BatchHandoff#truncateFrom} and {@link SuffixTruncation}); it and {@link #truncateBefore} also
  * hold {@code truncations}, so the two never interleave (a listener calling {@code truncateBefore}
- * never waits long: {@code truncateFrom} refuses at once while a batch is in flight).
+ * never waits long: {@code truncateFrom} refuses at once while a batch is in flight). {@link
+ * #resetTo} runs the same way (see {@link BatchHandoff#resetTo} and {@link LogReset}).
  */
 final class ShardWal implements ShardLog {
   private static final Logger LOG = LoggerFactory.getLogger(ShardWal.class);
