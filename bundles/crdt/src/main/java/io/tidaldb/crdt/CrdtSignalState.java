@@ -144,6 +144,34 @@ public final class CrdtSignalState {
   }
 
   /**
+   * Returns the part of this state that one replica contributed: its entry alone, under this
+   * state's half-life and landmark, with the last-seen register only if that replica wrote it. A
+   * lower bound of this state in the join order, so merging it into another state of the same
+   * signals never adds what the other replicas' entries hold (a store that replaces its state keeps
+   * its own contributions this way).
+   *
+   * @param replica the replica id
+   * @return a new state; empty if the replica has no entry
+   * @since 1.1.0
+   */
+  public CrdtSignalState replicaOnly(int replica) {
+    CrdtSignalState only = new CrdtSignalState();
+    int i = ReplicaEntries.find(entries, STRIDE, replica);
+    if (i < 0) {
+      return only;
+    }
+    only.entries = java.util.Arrays.copyOfRange(entries, i * STRIDE, (i + 1) * STRIDE);
+    only.halfLifeMillis = halfLifeMillis;
+    only.landmark = landmark;
+    if (lastSeenReplica == replica && lastSeenHlc != NO_HLC) {
+      only.lastSeenHlc = lastSeenHlc;
+      only.lastSeenReplica = lastSeenReplica;
+      only.lastSeenEventTime = lastSeenEventTime;
+    }
+    return only;
+  }
+
+  /**
    * Returns the count.
    *
    * @return signals minus retractions

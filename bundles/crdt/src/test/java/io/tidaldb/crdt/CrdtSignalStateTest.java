@@ -181,4 +181,28 @@ class CrdtSignalStateTest {
     assertTrue(allocated < 1_024, "allocated " + allocated + " bytes for 20000 applies");
     assertEquals(2, s.replicaCount());
   }
+
+  @Test
+  void shouldKeepOnlyOneReplicasContributionAndJoinItBackWithoutLosingOrDoubling() {
+    CrdtSignalState full = new CrdtSignalState();
+    CrdtSignalState prefix = new CrdtSignalState(); // what another region holds: A's first 2, B's
+    for (int i = 0; i < 5; i++) {
+      full.apply(A, 1.0 + i, T0 + i, 10 + i, DECAY);
+      if (i < 2) {
+        prefix.apply(A, 1.0 + i, T0 + i, 10 + i, DECAY);
+      }
+    }
+    full.apply(B, 2.0, T0 - 7 * H, 3, DECAY);
+    prefix.apply(B, 2.0, T0 - 7 * H, 3, DECAY);
+
+    CrdtSignalState onlyA = full.replicaOnly(A);
+    assertEquals(5, onlyA.count());
+    assertEquals(1, onlyA.replicaCount());
+    assertEquals(T0 + 4, onlyA.lastSeenMillis(), "A wrote the last-seen value");
+    assertTrue(full.replicaOnly(ReplicaIds.of(3, 0)).isEmpty());
+    assertEquals(-1, full.replicaOnly(B).lastSeenMillis(), "B did not write the last-seen value");
+
+    prefix.merge(onlyA);
+    assertEquals(full, prefix, "A's 5 and B's 1, each once");
+  }
 }

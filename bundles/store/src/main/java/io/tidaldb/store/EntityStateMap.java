@@ -159,6 +159,19 @@ final class EntityStateMap implements StateEntries {
     return before - size;
   }
 
+  /**
+   * Replaces every entry with those of {@code other} in O(1), taking its arrays ({@code other} must
+   * not be used afterwards). A frozen view keeps reading the former arrays.
+   */
+  void takeFrom(EntityStateMap other) {
+    entities = other.entities;
+    series = other.series;
+    states = other.states;
+    privateIn = other.privateIn; // epoch 0: shared with a view, if any (copied on write, harmless)
+    size = other.size;
+    resizeAt = other.resizeAt;
+  }
+
   /** Removes every entry. */
   void clear() {
     allocate(MIN_CAPACITY);

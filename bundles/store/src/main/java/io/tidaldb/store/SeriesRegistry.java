@@ -46,6 +46,11 @@ final class SeriesRegistry {
     this.decayForType = decayForType;
   }
 
+  /** Returns an empty registry with the same decay models (to load a snapshot aside). */
+  SeriesRegistry emptyCopy() {
+    return new SeriesRegistry(decayForType);
+  }
+
   /** Returns the id of (tenant, type), or -1 if this shard has not defined it. Allocation-free. */
   int find(TenantId tenant, SignalType type) {
     ConcurrentHashMap<SignalType, Integer> types = ids.get(tenant);
@@ -166,6 +171,24 @@ final class SeriesRegistry {
       ids.clear();
       byId = new Series[16];
       nextId = 0;
+    }
+  }
+
+  /**
+   * Replaces every binding with those of {@code other} (an installed snapshot's registry). The
+   * caller holds the shard's write lock, under which readers look series up.
+   */
+  void replaceWith(SeriesRegistry other) {
+    Series[] installed = other.snapshot();
+    synchronized (defineLock) {
+      synchronized (tableLock) {
+        ids.clear();
+        byId = new Series[16];
+        nextId = 0;
+        for (Series series : installed) {
+          register(series.id, series.tenant, series.type);
+        }
+      }
     }
   }
 

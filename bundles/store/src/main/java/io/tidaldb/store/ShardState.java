@@ -4,7 +4,9 @@ import io.tidaldb.api.ClockSkewException;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.ShardStatus;
 import io.tidaldb.api.SignalAggregate;
+import io.tidaldb.api.SignalType;
 import io.tidaldb.api.StorageException;
+import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.wal.CommitListener;
 import io.tidaldb.api.wal.RecordCursor;
@@ -190,16 +192,28 @@ final class ShardState implements CommitListener {
     snapshotPosition = position;
   }
 
+  /**
+   * Records durably that this node holds data (an installed snapshot; see {@link NodeIdentity}).
+   */
+  void markWritten(long position) {
+    firstCommit.accept(position);
+  }
+
   long appliedPosition() {
     return appliedPosition;
   }
 
-  /** Reads the aggregate of one entity of a defined series, decayed to {@code at}. */
-  SignalAggregate aggregate(int series, long entity, Timestamp at) {
-    SeriesRegistry.Series def = registry.get(series);
+  /**
+   * Reads the aggregate of one entity of (tenant, type), decayed to {@code at}; the series is
+   * looked up under the read lock, so a snapshot install (which replaces the series under the write
+   * lock) never lets a read see another series' state.
+   */
+  SignalAggregate aggregate(TenantId tenant, SignalType type, long entity, Timestamp at) {
     lock.readLock().lock();
     try {
-      CrdtSignalState state = states.get(series, entity);
+      int series = registry.find(tenant, type);
+      SeriesRegistry.Series def = series < 0 ? null : registry.get(series);
+      CrdtSignalState state = def == null ? null : states.get(series, entity);
       if (state == null) {
         return SignalAggregate.empty(at);
       }
@@ -215,11 +229,15 @@ final class ShardState implements CommitListener {
     }
   }
 
-  /** Offers every entity of a defined series to {@code top}, scored at {@code atMillis}. */
-  void offerTop(int series, long atMillis, TopKCollector top) {
-    SeriesRegistry.Series def = registry.get(series);
+  /** Offers every entity of (tenant, type) to {@code top}, scored at {@code atMillis}. */
+  void offerTop(TenantId tenant, SignalType type, long atMillis, TopKCollector top) {
     lock.readLock().lock();
     try {
+      int series = registry.find(tenant, type);
+      SeriesRegistry.Series def = series < 0 ? null : registry.get(series);
+      if (def == null) {
+        return;
+      }
       states.forEach(
           (id, entity, state) -> {
             if (id == series) {

@@ -18,6 +18,8 @@ import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.Replication;
+import io.tidaldb.api.replication.ShardSnapshot;
+import io.tidaldb.api.replication.SnapshotSink;
 import io.tidaldb.api.router.ShardRouter;
 import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.crdt.HybridLogicalClock;
@@ -28,6 +30,7 @@ import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -71,6 +74,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final Timestamp openedAt;
   private final LongAdder accepted = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final SnapshotTransfers transfers;
 
   /** The snapshot thread this engine started, or null if the configuration supplied one. */
   private final ExecutorService ownSnapshotExecutor;
@@ -126,6 +130,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
               position -> identity.markWritten(),
               replication == null ? () -> Long.MAX_VALUE : () -> replication.retainFrom(shard));
     }
+    this.transfers = new SnapshotTransfers(shards, replica, ackTimeoutNanos);
   }
 
   /**
@@ -284,12 +289,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     SignalValidator.requireNonNull("signal type", type);
     SignalValidator.requireNonNull("entity", entity);
     SignalValidator.requireNonNull("at", at);
-    ShardState s = shards[router.shardOf(tenant, entity.value())];
-    int series = s.registry.find(tenant, type);
-    if (series < 0) {
-      return SignalAggregate.empty(at);
-    }
-    return s.aggregate(series, entity.value(), at);
+    return shards[router.shardOf(tenant, entity.value())].aggregate(
+        tenant, type, entity.value(), at);
   }
 
   @Override
@@ -304,10 +305,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     TopKCollector top = new TopKCollector(k);
     long atMillis = at.epochMillis();
     for (ShardState s : shards) {
-      int series = s.registry.find(tenant, type);
-      if (series >= 0) {
-        s.offerTop(series, atMillis, top);
-      }
+      s.offerTop(tenant, type, atMillis, top);
     }
     return top.result();
   }
@@ -332,10 +330,35 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   @Override
   public long truncateLog(int shard, long position, long fenceEpoch) {
     checkOpen();
-    if (shard < 0 || shard >= shards.length) {
-      throw new InvalidArgumentException("shard", shard, "must be in 0.." + (shards.length - 1));
-    }
+    checkShard(shard);
     return ShardTruncation.truncate(shards[shard], position, fenceEpoch, replica);
+  }
+
+  /**
+   * {@inheritDoc} The newest kept snapshot at a known epoch within the log's retained range ({@link
+   * SnapshotSource}), checkpointing the shard first if there is none.
+   */
+  @Override
+  public Optional<ShardSnapshot> openSnapshot(int shard) {
+    checkOpen();
+    checkShard(shard);
+    return transfers.open(shard);
+  }
+
+  /**
+   * {@inheritDoc} The bytes go to a temporary file in the store directory ({@link
+   * SnapshotReceiver}); {@link SnapshotSink#install()} is {@link SnapshotInstall}.
+   */
+  @Override
+  public SnapshotSink receiveSnapshot(int shard, long position, long lastEpoch, long size) {
+    checkOpen();
+    checkShard(shard);
+    return transfers.receive(shard, position, lastEpoch, size);
+  }
+
+  /** Sets what runs after each step of a snapshot install (tests simulate crashes with it). */
+  void installHook(SnapshotInstall.Hook hook) {
+    transfers.installHook(hook);
   }
 
   /** Returns the number of shards. */
@@ -378,6 +401,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     if (!closed.compareAndSet(false, true)) {
       return; // idempotent, also when two threads close at once
     }
+    transfers.closeAll();
     try {
       checkpoint();
     } catch (RuntimeException e) {
@@ -417,6 +441,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     if (ownSnapshotExecutor != null) {
       ownSnapshotExecutor.shutdownNow();
     }
+    transfers.abandonAll(); // a killed process leaves their files: the next open deletes them
     acks.close();
     LOG.info("store halted (a simulated crash): region {}", config.region());
   }
@@ -447,6 +472,12 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
   private static SignalAck ack(long ticket, long hlc, Durability durability) {
     return ForwardedWrites.ack(ticket, hlc, durability);
+  }
+
+  private void checkShard(int shard) {
+    if (shard < 0 || shard >= shards.length) {
+      throw new InvalidArgumentException("shard", shard, "must be in 0.." + (shards.length - 1));
+    }
   }
 
   private void checkOpen() {

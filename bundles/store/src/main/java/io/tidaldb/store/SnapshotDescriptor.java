@@ -88,6 +88,29 @@ final class SnapshotDescriptor {
     return String.format("snapshot-%04d-%020d%s", shard, position, SUFFIX);
   }
 
+  /**
+   * The suffix of a received snapshot that {@link SnapshotInstall} verified and is installing: it
+   * becomes {@link #fileName} once the log was reset to its position (see "Snapshots" in
+   * docs/ARCHITECTURE.md for the recovery rule).
+   */
+  static final String INSTALL_SUFFIX = ".install";
+
+  /**
+   * Returns the name of a snapshot being received from the leader ({@link SnapshotReceiver}): it
+   * ends like {@link io.tidaldb.support.files.AtomicFile}'s temporary files, so a crash leaves
+   * nothing that the store's startup cleanup does not delete.
+   */
+  static String receivedName(int shard, long position) {
+    return String.format(
+        "snapshot-%04d-%020d.received%s%s",
+        shard, position, SUFFIX, io.tidaldb.support.files.AtomicFile.TMP_SUFFIX);
+  }
+
+  /** Returns the name of a verified snapshot being installed at {@code position}. */
+  static String installName(int shard, long position) {
+    return fileName(shard, position) + INSTALL_SUFFIX;
+  }
+
   /** Returns the prefix every snapshot file of a shard starts with. */
   static String prefix(int shard) {
     return String.format("snapshot-%04d-", shard);

@@ -62,9 +62,11 @@ final class SnapshotHistory {
   }
 
   /**
-   * Deletes temporary files a crash left, refuses a lost WAL, and retires every snapshot of another
-   * log history: beyond the WAL's durable end (the WAL dropped a torn tail below it), or whose
-   * {@link LogAnchor} the WAL no longer holds (truncated below it and written again).
+   * Deletes temporary files a crash left, finishes or undoes an install of a leader's snapshot a
+   * crash interrupted ({@link SnapshotInstall#finishInterrupted}), refuses a lost WAL, and retires
+   * every snapshot of another log history: beyond the WAL's durable end (the WAL dropped a torn
+   * tail below it), or whose {@link LogAnchor} the WAL no longer holds (truncated below it and
+   * written again).
    *
    * @return one line per retired snapshot: records the WAL lost although the snapshot proves they
    *     were durable
@@ -72,6 +74,7 @@ final class SnapshotHistory {
    */
   List<String> retireOtherHistories() {
     deleteTemporaryFiles();
+    SnapshotInstall.finishInterrupted(snapshots);
     List<Path> files = snapshots.list();
     refuseWithoutWal(files);
     List<String> retired = new ArrayList<>();
@@ -107,15 +110,24 @@ final class SnapshotHistory {
     return header.position() == position ? header.anchor().mismatch(log, position) : null;
   }
 
-  /** Deletes the temporary files of snapshots a crash interrupted (one INFO each). */
+  /**
+   * Deletes the temporary files of snapshots a crash interrupted (one INFO each): of a checkpoint,
+   * of a snapshot received from the leader ({@link SnapshotDescriptor#receivedName}), and of the
+   * joined state an install was writing.
+   */
   private void deleteTemporaryFiles() {
     String prefix = SnapshotDescriptor.prefix(shard);
     String suffix = SnapshotDescriptor.SUFFIX + AtomicFile.TMP_SUFFIX;
+    String installTmp =
+        SnapshotDescriptor.SUFFIX + SnapshotDescriptor.INSTALL_SUFFIX + AtomicFile.TMP_SUFFIX;
     try (Stream<Path> files = Files.list(directory)) {
       for (Path tmp :
           files
               .filter(f -> f.getFileName().toString().startsWith(prefix))
-              .filter(f -> f.getFileName().toString().endsWith(suffix))
+              .filter(
+                  f ->
+                      f.getFileName().toString().endsWith(suffix)
+                          || f.getFileName().toString().endsWith(installTmp))
               .toList()) {
         Files.deleteIfExists(tmp);
         LOG.info("shard {}: deleted {}, left by an interrupted snapshot", shard, tmp);

@@ -82,6 +82,26 @@ final class SnapshotReader {
     }
   }
 
+  /**
+   * Checks {@code file}'s header and body CRC32C without parsing the body (one streaming pass).
+   *
+   * @return the header
+   * @throws StorageException naming the file and offset of a defect
+   */
+  static Header check(Path file, int shard, int bufferBytes) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      Header header = header(file, shard, ch);
+      long bodyLength = header.bytes().getLong(BODY_LENGTH_OFFSET);
+      SnapshotInput body = new SnapshotInput(file, ch, header.length(), bodyLength, bufferBytes);
+      if (body.crc() != header.bytes().getInt(BODY_CRC_OFFSET)) {
+        throw corrupt(file, header.length(), "body CRC32C mismatch over " + bodyLength + " bytes");
+      }
+      return header;
+    } catch (IOException e) {
+      throw new StorageException("cannot read snapshot " + file + ": " + e, e);
+    }
+  }
+
   private static Header header(Path file, int shard, FileChannel ch) throws IOException {
     long size = ch.size();
     if (size < HEADER_LENGTH_V1) {

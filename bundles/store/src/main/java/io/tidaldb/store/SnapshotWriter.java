@@ -76,7 +76,25 @@ final class SnapshotWriter {
       StateEntries states,
       long fenceEpoch,
       LogAnchor anchor) {
-    Path target = directory.resolve(fileName(shard, position));
+    return writeFile(
+        directory.resolve(fileName(shard, position)),
+        shard,
+        position,
+        series,
+        states,
+        fenceEpoch,
+        anchor);
+  }
+
+  /** As {@code write}, into the file {@code target}. */
+  Path writeFile(
+      Path target,
+      int shard,
+      long position,
+      SeriesRegistry.Series[] series,
+      StateEntries states,
+      long fenceEpoch,
+      LogAnchor anchor) {
     AtomicFile.write(
         target,
         ch -> {

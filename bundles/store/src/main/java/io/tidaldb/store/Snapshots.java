@@ -120,6 +120,15 @@ final class Snapshots {
   }
 
   /**
+   * Checks {@code file}'s header and body CRC32C (a snapshot about to be shipped).
+   *
+   * @throws StorageException naming the file and offset of a defect
+   */
+  SnapshotReader.Header check(Path file) {
+    return SnapshotReader.check(file, shard, bufferBytes);
+  }
+
+  /**
    * Writes a snapshot of the shard at {@code position} (the end of a durable batch of the log),
    * fenced by {@code fenceEpoch} (0 for an ordinary checkpoint).
    */
@@ -146,6 +155,22 @@ final class Snapshots {
         states.size(),
         (System.nanoTime() - started) / 1_000_000,
         writer.forces());
+  }
+
+  /**
+   * Writes a snapshot of the shard at {@code position} into {@code target} (not a name recovery
+   * loads: an install in progress, see {@link SnapshotInstall}), unfenced, with {@code anchor}.
+   */
+  void writeTo(
+      Path target,
+      long position,
+      SeriesRegistry.Series[] series,
+      StateEntries states,
+      LogAnchor anchor) {
+    if (writer == null) {
+      writer = new SnapshotWriter(bufferBytes);
+    }
+    writer.writeFile(target, shard, position, series, states, 0, anchor);
   }
 
   /**
