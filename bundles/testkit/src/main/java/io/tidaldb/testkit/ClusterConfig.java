@@ -9,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 
 /**
  * What a {@link SimulatedCluster} is built from. Immutable: every {@code with*} method returns a
@@ -34,6 +35,8 @@ public final class ClusterConfig {
   private final Duration durabilityTimeout;
   private final ManualClock clock;
   private final TransportFactory transport;
+  private final long snapshotEveryRecords;
+  private final long maxRetainedRecords;
 
   private ClusterConfig(
       List<RegionId> regions,
@@ -44,7 +47,9 @@ public final class ClusterConfig {
       Duration election,
       Duration durabilityTimeout,
       ManualClock clock,
-      TransportFactory transport) {
+      TransportFactory transport,
+      long snapshotEveryRecords,
+      long maxRetainedRecords) {
     this.regions = List.copyOf(regions);
     this.shards = shards;
     this.tenants = List.copyOf(tenants);
@@ -54,6 +59,8 @@ public final class ClusterConfig {
     this.durabilityTimeout = durabilityTimeout;
     this.clock = clock;
     this.transport = transport;
+    this.snapshotEveryRecords = snapshotEveryRecords;
+    this.maxRetainedRecords = maxRetainedRecords;
   }
 
   /**
@@ -89,7 +96,9 @@ public final class ClusterConfig {
         Duration.ofMillis(250),
         Duration.ofSeconds(5),
         null,
-        TransportFactory.inProcess());
+        TransportFactory.inProcess(),
+        -1,
+        -1);
   }
 
   /**
@@ -112,7 +121,9 @@ public final class ClusterConfig {
         election,
         durabilityTimeout,
         clock,
-        transport);
+        transport,
+        snapshotEveryRecords,
+        maxRetainedRecords);
   }
 
   /**
@@ -138,7 +149,17 @@ public final class ClusterConfig {
       }
     }
     return new ClusterConfig(
-        regions, shards, list, directory, heartbeat, election, durabilityTimeout, clock, transport);
+        regions,
+        shards,
+        list,
+        directory,
+        heartbeat,
+        election,
+        durabilityTimeout,
+        clock,
+        transport,
+        snapshotEveryRecords,
+        maxRetainedRecords);
   }
 
   /**
@@ -154,7 +175,17 @@ public final class ClusterConfig {
       throw new InvalidArgumentException("directory", null, "must not be null");
     }
     return new ClusterConfig(
-        regions, shards, tenants, root, heartbeat, election, durabilityTimeout, clock, transport);
+        regions,
+        shards,
+        tenants,
+        root,
+        heartbeat,
+        election,
+        durabilityTimeout,
+        clock,
+        transport,
+        snapshotEveryRecords,
+        maxRetainedRecords);
   }
 
   /**
@@ -184,7 +215,9 @@ public final class ClusterConfig {
         electionTimeout,
         durabilityTimeout,
         clock,
-        transport);
+        transport,
+        snapshotEveryRecords,
+        maxRetainedRecords);
   }
 
   /**
@@ -201,7 +234,17 @@ public final class ClusterConfig {
       throw new InvalidArgumentException("durability timeout", timeout, "must be at least 1 ms");
     }
     return new ClusterConfig(
-        regions, shards, tenants, directory, heartbeat, election, timeout, clock, transport);
+        regions,
+        shards,
+        tenants,
+        directory,
+        heartbeat,
+        election,
+        timeout,
+        clock,
+        transport,
+        snapshotEveryRecords,
+        maxRetainedRecords);
   }
 
   /**
@@ -224,7 +267,9 @@ public final class ClusterConfig {
         election,
         durabilityTimeout,
         manual,
-        transport);
+        transport,
+        snapshotEveryRecords,
+        maxRetainedRecords);
   }
 
   /**
@@ -247,7 +292,81 @@ public final class ClusterConfig {
         election,
         durabilityTimeout,
         clock,
-        factory);
+        factory,
+        snapshotEveryRecords,
+        maxRetainedRecords);
+  }
+
+  /**
+   * Returns a copy whose stores write a snapshot of a shard every {@code records} applied records
+   * (the store's default is 10M), after which a leader trims its log: how tests make a region fall
+   * behind a leader's retained log.
+   *
+   * @param records at least 1
+   * @return the copy
+   * @throws InvalidArgumentException if {@code records} is below 1
+   */
+  public ClusterConfig withSnapshotEveryRecords(long records) {
+    if (records < 1) {
+      throw new InvalidArgumentException("snapshot every records", records, "must be >= 1");
+    }
+    return new ClusterConfig(
+        regions,
+        shards,
+        tenants,
+        directory,
+        heartbeat,
+        election,
+        durabilityTimeout,
+        clock,
+        transport,
+        records,
+        maxRetainedRecords);
+  }
+
+  /**
+   * Returns a copy whose leaders keep their log for a follower behind at most {@code records}
+   * behind their durable position (replication's default is 20M); a follower further behind is
+   * caught up from a snapshot.
+   *
+   * @param records at least 0
+   * @return the copy
+   * @throws InvalidArgumentException if {@code records} is negative
+   */
+  public ClusterConfig withMaxRetainedRecords(long records) {
+    if (records < 0) {
+      throw new InvalidArgumentException("max retained records", records, "must be >= 0");
+    }
+    return new ClusterConfig(
+        regions,
+        shards,
+        tenants,
+        directory,
+        heartbeat,
+        election,
+        durabilityTimeout,
+        clock,
+        transport,
+        snapshotEveryRecords,
+        records);
+  }
+
+  /**
+   * Returns how many applied records a store writes a snapshot after, if set.
+   *
+   * @return the count; empty for the store's default
+   */
+  public OptionalLong snapshotEveryRecords() {
+    return snapshotEveryRecords < 0 ? OptionalLong.empty() : OptionalLong.of(snapshotEveryRecords);
+  }
+
+  /**
+   * Returns how far behind its durable position a leader keeps its log for followers, if set.
+   *
+   * @return the count; empty for replication's default
+   */
+  public OptionalLong maxRetainedRecords() {
+    return maxRetainedRecords < 0 ? OptionalLong.empty() : OptionalLong.of(maxRetainedRecords);
   }
 
   /**

@@ -73,6 +73,15 @@ final class RegionLifecycle {
     };
   }
 
+  synchronized int wipe(RegionProcess n) {
+    checkOpen();
+    if (n.isRunning()) {
+      throw new InvalidArgumentException(
+          "region", n.region(), "is running; stop or crash it first");
+    }
+    return n.wipe();
+  }
+
   synchronized void restart(RegionProcess n) {
     checkOpen();
     if (n.isRunning()) {

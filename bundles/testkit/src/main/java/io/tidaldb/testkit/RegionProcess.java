@@ -17,11 +17,16 @@ import io.tidaldb.wal.WalConfig;
 import io.tidaldb.wal.WalEngine;
 import io.tidaldb.wal.WalFiles;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.OpenOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Comparator;
+import java.util.List;
 import java.util.function.LongSupplier;
+import java.util.stream.Stream;
 
 /**
  * One region's WAL, replication and store, opened from {@code <root>/region-<n>/{wal,store,epochs}}
@@ -83,14 +88,20 @@ final class RegionProcess implements RegionNode {
                   config.clock().isPresent()
                       ? Duration.ZERO
                       : ReplicationConfig.DEFAULT_PAUSE_THRESHOLD);
+      if (config.maxRetainedRecords().isPresent()) {
+        rc =
+            rc.withShipping(
+                rc.shipping().withMaxRetainedRecords(config.maxRetainedRecords().getAsLong()));
+      }
       replication = new ReplicationNode(rc, wal, transport, nanoClock);
-      StoreConfig sc =
+      StoreConfig.Builder sb =
           StoreConfig.builder(directory.resolve("store"))
               .region(region)
               .tenants(config.tenants().toArray(String[]::new))
               .ackTimeout(config.durabilityTimeout())
-              .clock(millisClock)
-              .build();
+              .clock(millisClock);
+      config.snapshotEveryRecords().ifPresent(sb::snapshotEveryRecords);
+      StoreConfig sc = sb.build();
       SignalStoreEngine store =
           SignalStoreEngine.open(sc, wal, new HashShardRouter(config.shards()), replication);
       replication.attach(store);
@@ -156,6 +167,33 @@ final class RegionProcess implements RegionNode {
     p.store().halt();
     // The WAL's threads have exited: nothing of this incarnation writes any more.
     return powerLoss ? disk.powerLoss() : 0;
+  }
+
+  /**
+   * Deletes the region's whole directory (it must be down).
+   *
+   * @return how many files were deleted
+   */
+  int wipe() {
+    if (parts != null) {
+      throw new IllegalStateException(region + " is running");
+    }
+    if (!Files.exists(directory)) {
+      return 0;
+    }
+    try (Stream<Path> all = Files.walk(directory)) {
+      List<Path> paths = all.sorted(Comparator.reverseOrder()).toList();
+      int files = 0;
+      for (Path p : paths) {
+        if (!Files.isDirectory(p)) {
+          files++;
+        }
+        Files.delete(p);
+      }
+      return files;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot wipe " + region + " at " + directory + ": " + e, e);
+    }
   }
 
   /** The WAL's files, on this region's disk. */

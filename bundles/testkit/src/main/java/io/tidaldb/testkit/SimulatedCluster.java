@@ -399,6 +399,21 @@ public final class SimulatedCluster implements AutoCloseable {
   }
 
   /**
+   * Deletes every file of a region that is down (WAL, store, snapshots, epoch files, {@code
+   * node.id}), as an operator replacing a lost disk would: its next {@link #restart} opens it empty
+   * under a new replica incarnation, and it rejoins by catching up from its shards' leaders (from a
+   * snapshot if their logs no longer reach back to the start).
+   *
+   * @param region a crashed or stopped region
+   * @return how many files were deleted
+   * @throws InvalidArgumentException if the region is unknown or running
+   * @throws java.io.UncheckedIOException if a file cannot be deleted
+   */
+  public int wipe(RegionId region) {
+    return lifecycle.wipe(process(region));
+  }
+
+  /**
    * Restarts a stopped or crashed region from its directories, with the same region id: heals all
    * its links (also ones cut by the test before the crash, either way) and ends its pause, reopens
    * WAL, replication and store, reattaches the store and registers its services again. Does not
