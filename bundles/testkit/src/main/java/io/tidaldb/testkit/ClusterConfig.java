@@ -37,6 +37,7 @@ public final class ClusterConfig {
   private final TransportFactory transport;
   private final long snapshotEveryRecords;
   private final long maxRetainedRecords;
+  private final long segmentBytes;
 
   private ClusterConfig(
       List<RegionId> regions,
@@ -49,7 +50,8 @@ public final class ClusterConfig {
       ManualClock clock,
       TransportFactory transport,
       long snapshotEveryRecords,
-      long maxRetainedRecords) {
+      long maxRetainedRecords,
+      long segmentBytes) {
     this.regions = List.copyOf(regions);
     this.shards = shards;
     this.tenants = List.copyOf(tenants);
@@ -61,6 +63,7 @@ public final class ClusterConfig {
     this.transport = transport;
     this.snapshotEveryRecords = snapshotEveryRecords;
     this.maxRetainedRecords = maxRetainedRecords;
+    this.segmentBytes = segmentBytes;
   }
 
   /**
@@ -98,6 +101,7 @@ public final class ClusterConfig {
         null,
         TransportFactory.inProcess(),
         -1,
+        -1,
         -1);
   }
 
@@ -123,7 +127,8 @@ public final class ClusterConfig {
         clock,
         transport,
         snapshotEveryRecords,
-        maxRetainedRecords);
+        maxRetainedRecords,
+        segmentBytes);
   }
 
   /**
@@ -159,7 +164,8 @@ public final class ClusterConfig {
         clock,
         transport,
         snapshotEveryRecords,
-        maxRetainedRecords);
+        maxRetainedRecords,
+        segmentBytes);
   }
 
   /**
@@ -185,7 +191,8 @@ public final class ClusterConfig {
         clock,
         transport,
         snapshotEveryRecords,
-        maxRetainedRecords);
+        maxRetainedRecords,
+        segmentBytes);
   }
 
   /**
@@ -217,7 +224,8 @@ public final class ClusterConfig {
         clock,
         transport,
         snapshotEveryRecords,
-        maxRetainedRecords);
+        maxRetainedRecords,
+        segmentBytes);
   }
 
   /**
@@ -244,7 +252,8 @@ public final class ClusterConfig {
         clock,
         transport,
         snapshotEveryRecords,
-        maxRetainedRecords);
+        maxRetainedRecords,
+        segmentBytes);
   }
 
   /**
@@ -269,7 +278,8 @@ public final class ClusterConfig {
         manual,
         transport,
         snapshotEveryRecords,
-        maxRetainedRecords);
+        maxRetainedRecords,
+        segmentBytes);
   }
 
   /**
@@ -294,7 +304,8 @@ public final class ClusterConfig {
         clock,
         factory,
         snapshotEveryRecords,
-        maxRetainedRecords);
+        maxRetainedRecords,
+        segmentBytes);
   }
 
   /**
@@ -321,7 +332,8 @@ public final class ClusterConfig {
         clock,
         transport,
         records,
-        maxRetainedRecords);
+        maxRetainedRecords,
+        segmentBytes);
   }
 
   /**
@@ -348,7 +360,45 @@ public final class ClusterConfig {
         clock,
         transport,
         snapshotEveryRecords,
-        records);
+        records,
+        segmentBytes);
+  }
+
+  /**
+   * Returns a copy whose WALs roll segments at {@code bytes} (the test kit's default is 16 MiB): a
+   * leader trims its log only by whole segments, so tests that need trimmed logs use small ones.
+   *
+   * @param bytes the segment size, at least the WAL's minimum
+   * @return the copy
+   * @throws InvalidArgumentException if {@code bytes} is below the WAL's minimum
+   */
+  public ClusterConfig withSegmentBytes(long bytes) {
+    if (bytes < WalConfig.MIN_BYTES) {
+      throw new InvalidArgumentException(
+          "segment bytes", bytes, "must be >= " + WalConfig.MIN_BYTES);
+    }
+    return new ClusterConfig(
+        regions,
+        shards,
+        tenants,
+        directory,
+        heartbeat,
+        election,
+        durabilityTimeout,
+        clock,
+        transport,
+        snapshotEveryRecords,
+        maxRetainedRecords,
+        bytes);
+  }
+
+  /**
+   * Returns the WAL segment size, if set.
+   *
+   * @return the size; empty for the test kit's default
+   */
+  public OptionalLong segmentBytes() {
+    return segmentBytes < 0 ? OptionalLong.empty() : OptionalLong.of(segmentBytes);
   }
 
   /**

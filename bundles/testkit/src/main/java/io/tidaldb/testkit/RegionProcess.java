@@ -74,7 +74,7 @@ final class RegionProcess implements RegionNode {
         WalEngine.open(
             WalConfig.builder(directory.resolve("wal"))
                 .shardCount(config.shards())
-                .segmentBytes(SEGMENT_BYTES)
+                .segmentBytes(config.segmentBytes().orElse(SEGMENT_BYTES))
                 .files(walFiles())
                 .build());
     ReplicationNode replication = null;

@@ -675,6 +675,7 @@ final class ShardReplica implements LeadershipListener {
       drops.drop(NodeDrop.NOT_LEADING, from, f.toString());
       return;
     }
+    leaderSide.onFollowerSync(from);
     long end = log.endOfEpoch(f.epochEndRequestLastEpoch());
     long found;
     if (end == 0) {
