@@ -31,6 +31,8 @@ import org.junit.jupiter.api.Test;
 class SnapshotCatchUpScenarioTest {
   private static final int ENTITIES = Integer.getInteger("tidal.rejoin.entities", 20_000);
   private static final int SHARDS = 2;
+  private static final long SNAPSHOT_EVERY =
+      Long.getLong("tidal.rejoin.snapshotEvery", Math.max(500, ENTITIES / 10));
   private static final int CHUNK = 500;
   private static final long SEGMENT_BYTES = 64 << 10; // a leader trims whole segments only
   private static final SignalType TYPE = SignalType.of("rejoin");
@@ -55,7 +57,7 @@ class SnapshotCatchUpScenarioTest {
         SimulatedCluster.build(
             ClusterConfig.threeRegions()
                 .withShards(SHARDS)
-                .withSnapshotEveryRecords(Math.max(500, ENTITIES / 10))
+                .withSnapshotEveryRecords(SNAPSHOT_EVERY)
                 .withSegmentBytes(SEGMENT_BYTES));
     cluster.awaitLeader(ELECTION);
     long loaded = load(0, ENTITIES);

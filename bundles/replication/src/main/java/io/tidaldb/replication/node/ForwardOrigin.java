@@ -150,7 +150,7 @@ final class ForwardOrigin {
         held.add(r);
       } else {
         released++;
-        sendOrHold(r, true);
+        sendOrHold(r);
       }
     }
     return released;
@@ -158,10 +158,10 @@ final class ForwardOrigin {
 
   /** Sends one handed-over request to the leader the owner knows now. */
   private void send(ForwardRequests.Forward r) {
-    sendOrHold(r, false);
+    sendOrHold(r);
   }
 
-  private void sendOrHold(ForwardRequests.Forward r, boolean released) {
+  private void sendOrHold(ForwardRequests.Forward r) {
     int shard = r.shard();
     ShardReplica s = shards[shard];
     RegionId leader = s.knownLeader();
@@ -170,8 +170,12 @@ final class ForwardOrigin {
     if (leader == null || leader.equals(self)) {
       if (s.holdsWrites()) {
         held.add(r); // a leadership transfer runs: sent or stored once it ends
-      } else if (released && leader != null && s.leads()) {
-        local // the transfer gave up and this region takes writes again: stored here
+      } else if (leader != null && s.leads()) {
+        // this region took the lead since the request was made (a transfer to it, or an election,
+        // completed while it waited in a queue), or a transfer gave up: stored here. Refusing it
+        // named this region as its own leader (LeadershipTransferNodeTest, region 1's relayed
+        // forward reached region-2 as the hold ended)
+        local
             .apply(r)
             .whenComplete(
                 (ack, failure) -> {

@@ -320,22 +320,18 @@ final class LeaderSide {
 
   /**
    * The follower syncs again (it asked where an epoch ends: restarted, or a new leader's first
-   * contact): its shipper and any snapshot transfer to it end, so that its next ACK starts a new
-   * shipper at the position it reports, also one below what it acknowledged before. A region that
-   * lost its data (wiped, its disk replaced) reports less than it once acknowledged, and the old
-   * shipper would keep treating that ack as stale and resending from the old position (a wiped
-   * region never caught up). What the tracker counted stays: those positions were durable on a
-   * majority when counted. Owner.
+   * contact): its shipper ends, so that its next ACK starts a new shipper at the position it
+   * reports, also one below what it acknowledged before. A region that lost its data (wiped, its
+   * disk replaced) reports less than it once acknowledged, and the old shipper would keep treating
+   * that ack as stale and resending from the old position (a wiped region never caught up). What
+   * the tracker counted stays: those positions were durable on a majority when counted. Owner.
    */
   void onFollowerSync(RegionId follower) {
     WalShipper old = shippers.remove(follower);
     if (old != null) {
       old.close();
     }
-    SnapshotShipper transfer = transfers.remove(follower);
-    if (transfer != null) {
-      transfer.close();
-    }
+    // a snapshot transfer to it goes on: it resumes from what the follower reports it holds
   }
 
   private SnapshotShipper newTransfer(RegionId follower, long fromPosition) {
