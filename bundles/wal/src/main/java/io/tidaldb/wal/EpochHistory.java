@@ -13,8 +13,10 @@ import java.util.Arrays;
  * base: {@code lastEpoch} is the epoch of the (absent) record just below {@code position}, what
  * {@link #lastEpoch} answers while no entry starts below the durable position. Recovery restores
  * the base from the shard's {@link LogStart} while the log still starts at that position; once
- * {@code truncateBefore} moves the start beyond it, the base is forgotten (0), here as after a
- * restart, since the epoch below the new start is not on disk.
+ * {@code truncateBefore} moves the start beyond it, the base becomes the epoch of the record below
+ * the new start while this history knows it, and 0 after a restart, since that epoch is not on disk
+ * (only a log trimmed up to its durable end answers from the base: the store trims no further than
+ * its oldest kept snapshot, below its newest).
  *
  * <p>Queries take the durable position, read by the caller <em>before</em> calling: an entry is
  * added before the durable position passes its batch, so every durable batch below that value is
@@ -120,6 +122,10 @@ final class EpochHistory {
    * @param start the first position still held
    */
   synchronized void dropBelow(long start) {
+    long below = baseEpoch; // the epoch of the record at start - 1, while the history knows it
+    for (int i = 0; i < size && starts[i] < start; i++) {
+      below = epochs[i];
+    }
     int drop = 0;
     while (drop + 1 < size && starts[drop + 1] <= start) {
       drop++;
@@ -133,8 +139,11 @@ final class EpochHistory {
       starts[0] = start;
     }
     if (start > basePosition) {
+      // a log trimmed up to its durable end still knows its last epoch (it voted as epoch 0 and
+      // elected a region whose log lacked its records: SnapshotCatchUpTest); after a restart the
+      // epoch below the start is not on disk and the base is 0 again (see the class comment)
       basePosition = start;
-      baseEpoch = 0;
+      baseEpoch = below;
     }
   }
 

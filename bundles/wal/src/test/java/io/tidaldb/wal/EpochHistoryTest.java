@@ -32,6 +32,18 @@ class EpochHistoryTest {
   }
 
   @Test
+  void shouldKeepTheLastEpochWhenEveryRecordIsTrimmed() {
+    EpochHistory h = new EpochHistory();
+    h.batch(1, 0);
+    h.batch(3, 10);
+    h.dropBelow(15); // records 15..19 remain
+    assertEquals(3, h.lastEpoch(20));
+    h.dropBelow(20); // every record trimmed: the epoch below the start is still known
+    assertEquals(3, h.lastEpoch(20), h.toString());
+    assertEquals(20, h.endOfEpoch(3, 20));
+  }
+
+  @Test
   void shouldAnswerForAnEmptyLog() {
     try (WalEngine wal = WalEngine.open(WalTestSupport.small(dir).build())) {
       ShardLog log = wal.shard(0);

@@ -20,8 +20,9 @@ import org.slf4j.LoggerFactory;
  * a position does not name one batch: a log cut below it and regrown to it with a newer leader's
  * batches answered the old, lower epoch, so the region voted for a candidate whose log lacked
  * QUORUM-acknowledged records (found by the data-path simulation, seed 1874). If that batch can no
- * longer be read (truncated away), {@link ShardLog#epoch()} is the fallback and the event is
- * logged.
+ * longer be read (trimmed away), {@link ShardLog#lastEpoch()} is the fallback (not {@link
+ * ShardLog#epoch()}, which a follower never raises: a trimmed follower voted as epoch 0) and the
+ * event is logged.
  *
  * <p>Not thread-safe: the shard's owner thread calls both methods.
  */
@@ -84,7 +85,7 @@ public final class ShardLogReplicaLog implements ReplicaLog {
           position,
           e.getMessage());
     }
-    return log.epoch();
+    return log.lastEpoch(); // the log's epoch history (it also knows a reset's or trim's base)
   }
 
   /**
