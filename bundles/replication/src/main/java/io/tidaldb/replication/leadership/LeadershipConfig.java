@@ -34,6 +34,12 @@ public record LeadershipConfig(
   /** Default election timeout: 250 ms. */
   public static final long DEFAULT_ELECTION_TIMEOUT_NANOS = 250_000_000L;
 
+  /**
+   * How many heartbeat intervals (plus jitter) a region waits to retry a round that did not elect,
+   * and gives its leader after its own pause before it runs.
+   */
+  public static final int RETRY_HEARTBEATS = 2;
+
   /** How many election timeouts a non-preferred region holds back at cold start. */
   public static final int COLD_START_GRACE_TIMEOUTS = 2;
 
@@ -113,5 +119,17 @@ public record LeadershipConfig(
    */
   public long coldStartGraceNanos() {
     return COLD_START_GRACE_TIMEOUTS * electionTimeoutNanos;
+  }
+
+  /**
+   * Returns how long, plus its jitter, a region waits after starting a pre-vote round or an
+   * election that did not elect before it tries again, and how long after its own pause it waits
+   * for a sign of its leader before it runs: {@value #RETRY_HEARTBEATS} heartbeat intervals, enough
+   * for the frames queued meanwhile and one more heartbeat (never more than the election timeout).
+   *
+   * @return the retry period in nanoseconds, without the jitter
+   */
+  public long retryNanos() {
+    return Math.min(RETRY_HEARTBEATS * heartbeatIntervalNanos, electionTimeoutNanos);
   }
 }
