@@ -20,15 +20,18 @@ import org.slf4j.LoggerFactory;
  * election timeout (leader stickiness) and the asker's {@code (lastEpoch, hwm)} is at least its
  * own, and answering changes nothing (no epoch, no vote, nothing saved). Only with a majority of
  * pre-votes (its own included) does the region run for {@code epoch + 1} and vote for itself; a
- * round that gets no majority times out like an election. So a region that cannot win (cut from the
- * leader but not from the others, or behind) raises no epoch and deposes nobody. A region grants
- * one vote per epoch, only to a candidate whose {@code (lastEpoch, hwm)} is at least its own (its
- * durable position: the listener hears {@link LeadershipListener#onEpochRaised} before the
- * comparison, and the node fences its acknowledgements there, so nothing that becomes durable later
- * is acknowledged to an older leader); a majority elects; any message of a higher epoch makes the
- * region a follower of that epoch; a lower-epoch message is rejected, counted, and (if a request)
- * answered with the current epoch; a leader whose lease (a majority heard within the timeout) runs
- * out steps down.
+ * pre-vote round or election that does not elect is retried {@link LeadershipConfig#retryNanos()}
+ * plus jitter after it started. The jitter is drawn in an election slot ranked from the leader this
+ * region last knew (the region after it first), so after a leader's crash the next region runs
+ * first; of two regions whose pre-vote rounds for the same epoch cross, the one with the worse slot
+ * gives way. So a region that cannot win (cut from the leader but not from the others, or behind)
+ * raises no epoch and deposes nobody. A region grants one vote per epoch, only to a candidate whose
+ * {@code (lastEpoch, hwm)} is at least its own (its durable position: the listener hears {@link
+ * LeadershipListener#onEpochRaised} before the comparison, and the node fences its acknowledgements
+ * there, so nothing that becomes durable later is acknowledged to an older leader); a majority
+ * elects; any message of a higher epoch makes the region a follower of that epoch; a lower-epoch
+ * message is rejected, counted, and (if a request) answered with the current epoch; a leader whose
+ * lease (a majority heard within the timeout) runs out steps down.
  *
  * <p>Cold start: the first region of {@link LeadershipConfig#regions()} is the shard's preferred
  * leader (the node rotates that list per shard, so shards spread over regions). Until it has known

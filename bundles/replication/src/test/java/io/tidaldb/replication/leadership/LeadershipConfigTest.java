@@ -20,7 +20,7 @@ class LeadershipConfigTest {
   void shouldUseDefaultsAndMajority() {
     LeadershipConfig config = LeadershipConfig.withDefaults(List.of(A, B, C), B, 1);
     assertEquals(50_000_000L, config.heartbeatIntervalNanos());
-    assertEquals(250_000_000L, config.electionTimeoutNanos());
+    assertEquals(200_000_000L, config.electionTimeoutNanos());
     assertEquals(2, config.majority());
     assertEquals(1, config.indexOf(B));
   }

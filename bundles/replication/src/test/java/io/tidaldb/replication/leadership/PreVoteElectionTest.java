@@ -115,7 +115,7 @@ class PreVoteElectionTest {
     long[] seeds = seeds();
     long[] took = new long[seeds.length];
     long slot = TIMEOUT / 2 / 3; // the jitter range is cut into one slot per region
-    long bound = TIMEOUT + slot / 2 + 5 * MS; // the first half of slot 0, then 2 round trips
+    long bound = TIMEOUT + slot / 2 + 10 * MS; // the first half of slot 0, then round trips
     for (int i = 0; i < seeds.length; i++) {
       SimCluster cluster = new SimCluster(seeds[i], 3);
       cluster.runUntil(cluster::settled, 1_000 * MS, "settled");
