@@ -398,9 +398,10 @@ public final class ShardLeadership {
    * the pause, and the leader's next heartbeat, arrive within it if the leader lives (a candidate's
    * lease, should it win, counts from now); a leader restarts its lease as at its election (it
    * holds one election timeout from now unless a majority answers the heartbeats it sends at once)
-   * instead of stepping down at once. Real failures are still detected, one timeout later, and a
-   * leader deposed meanwhile learns it from the first answer of the new epoch. (Apache Ratis'
-   * follower likewise skips an election round after an "unexpected long sleep".)
+   * instead of stepping down at once. Real failures are still detected, by a follower at most the
+   * grace after the pause, and a leader deposed meanwhile learns it from the first answer of the
+   * new epoch. (Apache Ratis' follower likewise skips an election round after an "unexpected long
+   * sleep".)
    *
    * @param nowNanos the current time
    */
