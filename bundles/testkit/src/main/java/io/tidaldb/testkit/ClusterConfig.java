@@ -16,7 +16,7 @@ import java.util.OptionalLong;
  * copy and validates its value, throwing an {@link InvalidArgumentException} that names it.
  *
  * <p>Defaults ({@link #threeRegions()}): regions 0, 1 and 2; 4 shards; tenant {@code default}; 50
- * ms heartbeats and a 250 ms election timeout; a 5 s durability timeout; the system clocks; an
+ * ms heartbeats and a 200 ms election timeout; a 5 s durability timeout; the system clocks; an
  * in-process transport; data in a fresh temporary directory deleted on close.
  */
 public final class ClusterConfig {
@@ -96,7 +96,7 @@ public final class ClusterConfig {
         List.of(TenantId.DEFAULT.name()),
         null,
         Duration.ofMillis(50),
-        Duration.ofMillis(250),
+        Duration.ofMillis(200),
         Duration.ofSeconds(5),
         null,
         TransportFactory.inProcess(),

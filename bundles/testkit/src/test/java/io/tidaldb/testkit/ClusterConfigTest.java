@@ -21,7 +21,7 @@ class ClusterConfigTest {
     assertEquals(4, c.shards());
     assertEquals(List.of("default"), c.tenants());
     assertEquals(Duration.ofMillis(50), c.heartbeat());
-    assertEquals(Duration.ofMillis(250), c.election());
+    assertEquals(Duration.ofMillis(200), c.election());
     assertEquals(Duration.ofSeconds(5), c.durabilityTimeout());
     assertTrue(c.directory().isEmpty());
     assertTrue(c.clock().isEmpty());

@@ -199,7 +199,7 @@ class ForwardingScenarioTest {
     CompletionException e = assertThrows(CompletionException.class, write::join);
     long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
     // It used to wait for the forward's whole timeout (durability timeout 5 s + 1 s); now the
-    // origin gives the leader up after one election timeout (250 ms + jitter) or at its first
+    // origin gives the leader up after one election timeout (200 ms + jitter) or at its first
     // send to it. The bound only catches a wait for that timeout.
     assertTrue(took < 4_000, took + " ms");
     UnavailableException u = assertInstanceOf(UnavailableException.class, e.getCause());

@@ -112,7 +112,7 @@ public final class ReplicationComponent implements Replication {
             "Milliseconds of silence after which a follower runs for leader and a leader steps"
                 + " down; at least twice heartbeat.ms.",
         min = "2")
-    long election_timeout_ms() default 250;
+    long election_timeout_ms() default 200;
 
     /**
      * Returns the durability timeout.

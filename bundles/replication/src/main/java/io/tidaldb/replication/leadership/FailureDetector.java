@@ -4,18 +4,23 @@ import java.util.SplittableRandom;
 
 /**
  * Decides when silence has lasted long enough to act: {@code timeout + jitter} after the last
- * {@link #reset(long)}. Pure: no clock, no threads.
+ * {@link #reset(long)}, or {@code base + jitter} after {@link #restart(long, long)}. Pure: no
+ * clock, no threads.
  *
  * <p>The jitter range {@code [0, maxJitter)} is cut into one slot per region; each reset draws a
- * fresh jitter inside this region's slot from a random stream seeded by {@code (seed, slot)}. So
- * runs are reproducible and two regions never expire at the same instant after the same event.
+ * fresh jitter inside the first half of this region's slot from a random stream seeded by {@code
+ * (seed, slot)}. So runs are reproducible, and two regions in adjacent slots expire at least half a
+ * slot apart after the same event (about 21 ms at the defaults), time for the first one's pre-vote
+ * request to reach the second. The owner may {@link #moveToSlot move} the detector to another slot
+ * (the shard's leadership ranks the slots from the current leader).
  */
 public final class FailureDetector {
   private final long timeoutNanos;
   private final long slotWidthNanos;
-  private final long slotStartNanos;
+  private long slotStartNanos;
   private final SplittableRandom random;
   private long lastResetNanos;
+  private long baseNanos;
   private long jitterNanos;
 
   /**
@@ -52,17 +57,49 @@ public final class FailureDetector {
    */
   public void reset(long nowNanos) {
     lastResetNanos = nowNanos;
-    jitterNanos = slotStartNanos + (slotWidthNanos == 0 ? 0 : random.nextLong(slotWidthNanos));
+    baseNanos = timeoutNanos;
+    jitterNanos = drawJitter();
   }
 
   /**
-   * Tells whether the silence has lasted {@code timeout + jitter}.
+   * Restarts the silence period with a shorter base than the timeout: a retry after a round that
+   * did not elect, a grace after this region's own pause.
+   *
+   * @param nowNanos the current time
+   * @param baseNanos the base of this period, {@code 0 < base <= timeout}
+   */
+  public void restart(long nowNanos, long baseNanos) {
+    if (baseNanos <= 0 || baseNanos > timeoutNanos) {
+      throw new io.tidaldb.api.InvalidArgumentException(
+          "baseNanos", baseNanos, "must be 1.." + timeoutNanos);
+    }
+    lastResetNanos = nowNanos;
+    this.baseNanos = baseNanos;
+    jitterNanos = drawJitter();
+  }
+
+  /**
+   * Moves this detector to another slot of the jitter range, from the next reset on.
+   *
+   * @param slot the slot, {@code 0 <= slot < slots}
+   */
+  public void moveToSlot(int slot) {
+    slotStartNanos = slotWidthNanos * slot;
+  }
+
+  private long drawJitter() {
+    long drawWidth = slotWidthNanos / 2;
+    return slotStartNanos + (drawWidth == 0 ? 0 : random.nextLong(drawWidth));
+  }
+
+  /**
+   * Tells whether the silence has lasted {@code timeout + jitter} (or the shorter base).
    *
    * @param nowNanos the current time
    * @return whether the detector expired
    */
   public boolean isExpired(long nowNanos) {
-    return nowNanos - lastResetNanos >= timeoutNanos + jitterNanos;
+    return nowNanos - lastResetNanos >= baseNanos + jitterNanos;
   }
 
   /**
@@ -71,7 +108,7 @@ public final class FailureDetector {
    * @return the deadline in the caller's clock
    */
   public long deadlineNanos() {
-    return lastResetNanos + timeoutNanos + jitterNanos;
+    return lastResetNanos + baseNanos + jitterNanos;
   }
 
   /**

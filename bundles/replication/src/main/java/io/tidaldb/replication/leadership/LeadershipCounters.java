@@ -10,6 +10,7 @@ public final class LeadershipCounters {
   private long preVotesSent;
   private long preVotesGranted;
   private long preVotesRefused;
+  private long preVotesDeferred;
   private long transfersStarted;
   private long transfersCompleted;
   private long transfersFailed;
@@ -49,6 +50,10 @@ public final class LeadershipCounters {
     } else {
       preVotesRefused++;
     }
+  }
+
+  void preVoteDeferred() {
+    preVotesDeferred++;
   }
 
   void transferStarted() {
@@ -202,5 +207,15 @@ public final class LeadershipCounters {
    */
   public long preVotesRefused() {
     return preVotesRefused;
+  }
+
+  /**
+   * Returns how many of this region's pre-vote rounds it gave up for a region of a better election
+   * slot that asked for the same epoch.
+   *
+   * @return the count
+   */
+  public long preVotesDeferred() {
+    return preVotesDeferred;
   }
 }

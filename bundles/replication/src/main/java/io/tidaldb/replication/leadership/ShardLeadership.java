@@ -20,15 +20,18 @@ import org.slf4j.LoggerFactory;
  * election timeout (leader stickiness) and the asker's {@code (lastEpoch, hwm)} is at least its
  * own, and answering changes nothing (no epoch, no vote, nothing saved). Only with a majority of
  * pre-votes (its own included) does the region run for {@code epoch + 1} and vote for itself; a
- * round that gets no majority times out like an election. So a region that cannot win (cut from the
- * leader but not from the others, or behind) raises no epoch and deposes nobody. A region grants
- * one vote per epoch, only to a candidate whose {@code (lastEpoch, hwm)} is at least its own (its
- * durable position: the listener hears {@link LeadershipListener#onEpochRaised} before the
- * comparison, and the node fences its acknowledgements there, so nothing that becomes durable later
- * is acknowledged to an older leader); a majority elects; any message of a higher epoch makes the
- * region a follower of that epoch; a lower-epoch message is rejected, counted, and (if a request)
- * answered with the current epoch; a leader whose lease (a majority heard within the timeout) runs
- * out steps down.
+ * pre-vote round or election that does not elect is retried {@link LeadershipConfig#retryNanos()}
+ * plus jitter after it started. The jitter is drawn in an election slot ranked from the leader this
+ * region last knew (the region after it first), so after a leader's crash the next region runs
+ * first; of two regions whose pre-vote rounds for the same epoch cross, the one with the worse slot
+ * gives way. So a region that cannot win (cut from the leader but not from the others, or behind)
+ * raises no epoch and deposes nobody. A region grants one vote per epoch, only to a candidate whose
+ * {@code (lastEpoch, hwm)} is at least its own (its durable position: the listener hears {@link
+ * LeadershipListener#onEpochRaised} before the comparison, and the node fences its acknowledgements
+ * there, so nothing that becomes durable later is acknowledged to an older leader); a majority
+ * elects; any message of a higher epoch makes the region a follower of that epoch; a lower-epoch
+ * message is rejected, counted, and (if a request) answered with the current epoch; a leader whose
+ * lease (a majority heard within the timeout) runs out steps down.
  *
  * <p>Cold start: the first region of {@link LeadershipConfig#regions()} is the shard's preferred
  * leader (the node rotates that list per shard, so shards spread over regions). Until it has known
@@ -76,6 +79,7 @@ public final class ShardLeadership {
   private final LeadershipCounters counters = new LeadershipCounters();
   private final int selfIndex;
   private final List<RegionId> others;
+  private int rankedFrom; // index of the leader the election slots are ranked from
   private LeadershipState state = LeadershipState.FOLLOWER;
   private RegionId leader;
   private long nextHeartbeatNanos;
@@ -116,6 +120,7 @@ public final class ShardLeadership {
     int regions = config.regions().size();
     this.selfIndex = config.indexOf(config.self());
     this.others = config.regions().stream().filter(r -> !r.equals(config.self())).toList();
+    this.rankedFrom = regions - 1; // no leader known yet: a region's slot is its index
     this.detector =
         new FailureDetector(
             config.electionTimeoutNanos(),
@@ -351,6 +356,7 @@ public final class ShardLeadership {
     }
     state = LeadershipState.FOLLOWER;
     preVote.cancel();
+    rankFrom(from);
     detector.reset(nowNanos);
     lastLeaderContactNanos = nowNanos;
     leaderKnown = true;
@@ -386,13 +392,16 @@ public final class ShardLeadership {
   /**
    * Tells the state machine that the thread driving it was paused until {@code nowNanos} (a GC
    * pause, CPU starvation, a stopped process): the silence it would now measure is this region's
-   * own, not the leader's or the followers'. A follower or candidate restarts its failure detector
-   * instead of starting an election at once (a candidate's lease, should it win, counts from now);
-   * a leader restarts its lease as at its election (it holds one election timeout from now unless a
-   * majority answers the heartbeats it sends at once) instead of stepping down at once. Real
-   * failures are still detected, one timeout later, and a leader deposed meanwhile learns it from
-   * the first answer of the new epoch. (Apache Ratis' follower likewise skips an election round
-   * after an "unexpected long sleep".)
+   * own, not the leader's or the followers'. A follower or candidate gives its leader (or its
+   * election) a grace of {@link LeadershipConfig#retryNanos()} plus its jitter from now, unless its
+   * detector runs longer anyway, instead of starting an election at once: the frames queued during
+   * the pause, and the leader's next heartbeat, arrive within it if the leader lives (a candidate's
+   * lease, should it win, counts from now); a leader restarts its lease as at its election (it
+   * holds one election timeout from now unless a majority answers the heartbeats it sends at once)
+   * instead of stepping down at once. Real failures are still detected, by a follower at most the
+   * grace after the pause, and a leader deposed meanwhile learns it from the first answer of the
+   * new epoch. (Apache Ratis' follower likewise skips an election round after an "unexpected long
+   * sleep".)
    *
    * @param nowNanos the current time
    */
@@ -402,7 +411,9 @@ public final class ShardLeadership {
       lease.extendAfterPause(nowNanos, config.electionTimeoutNanos());
       nextHeartbeatNanos = nowNanos;
     } else {
-      detector.reset(nowNanos);
+      if (detector.deadlineNanos() - nowNanos < config.retryNanos()) {
+        detector.restart(nowNanos, config.retryNanos());
+      }
       if (state == LeadershipState.CANDIDATE) {
         // Votes processed after the pause must not hand over a lease already run out.
         candidacyStartNanos = nowNanos;
@@ -510,9 +521,12 @@ public final class ShardLeadership {
   /**
    * Handles a pre-vote request and answers it, changing no state: the proposed epoch is not entered
    * (it is only a question), nothing is saved, no vote is cast and the failure detector keeps its
-   * deadline. Granted only if this region neither leads nor heard its leader within the election
-   * timeout, and the asker's {@code (lastEpoch, hwm)} is at least its own; a request proposing an
-   * epoch not above this region's is refused with the current epoch, which the asker then enters.
+   * deadline. A region whose own round proposes the same epoch grants the request of a region with
+   * a better election slot and gives its round up (it retries after {@link
+   * LeadershipConfig#retryNanos()} plus jitter should that region not win). Granted only if this
+   * region neither leads nor heard its leader within the election timeout, and the asker's {@code
+   * (lastEpoch, hwm)} is at least its own; a request proposing an epoch not above this region's is
+   * refused with the current epoch, which the asker then enters.
    *
    * @param from the region asking
    * @param proposedEpoch the epoch it would run for
@@ -539,6 +553,14 @@ public final class ShardLeadership {
       counters.reject(refusal);
       outbox.sendPreVote(from, epochState.epoch(), false);
       return;
+    }
+    if (preVote.active()
+        && proposedEpoch == preVote.proposedEpoch()
+        && rank(config.indexOf(from)) < rank(selfIndex)) {
+      // Both run for the same epoch: the better slot goes on, so the two do not split the votes.
+      // On a FIFO link its request arrives before its grant of ours, which the cancel ignores.
+      preVote.cancel();
+      counters.preVoteDeferred();
     }
     outbox.sendPreVote(from, proposedEpoch, true);
   }
@@ -691,7 +713,7 @@ public final class ShardLeadership {
   private void startPreVote(long nowNanos) {
     loseLeader();
     long proposed = epochState.epoch() + 1;
-    detector.reset(nowNanos); // an unanswered round times out like an election
+    detector.restart(nowNanos, config.retryNanos()); // a round that does not elect is retried
     LOG.debug("{}: pre-vote for epoch {}", config.self(), proposed);
     if (preVote.start(proposed, selfIndex)) {
       startElection(nowNanos);
@@ -712,7 +734,7 @@ public final class ShardLeadership {
     state = LeadershipState.CANDIDATE;
     votes.start(newEpoch);
     votes.grant(selfIndex);
-    detector.reset(nowNanos);
+    detector.restart(nowNanos, config.retryNanos()); // a split vote is retried, not waited out
     candidacyStartNanos = nowNanos;
     counters.electionStarted();
     LOG.debug("{}: candidate for epoch {}", config.self(), newEpoch);
@@ -730,6 +752,7 @@ public final class ShardLeadership {
     preVote.cancel();
     leader = config.self();
     leaderKnown = true;
+    rankFrom(config.self());
     lease.start(candidacyStartNanos);
     transfer.startLeading(epochState.epoch(), nowNanos);
     handedTo = null;
@@ -773,6 +796,24 @@ public final class ShardLeadership {
       leader = null;
       listener.onLeaderLost();
     }
+  }
+
+  /**
+   * Ranks the election slots from {@code newLeader}: the region after it in the configuration gets
+   * slot 0 and the leader the last, so after the leader's crash the first survivor runs from the
+   * start of the jitter range (the preferred region leads most of the time, and owned slot 0).
+   */
+  private void rankFrom(RegionId newLeader) {
+    int index = config.indexOf(newLeader);
+    if (index != rankedFrom) {
+      rankedFrom = index;
+      detector.moveToSlot(rank(selfIndex));
+    }
+  }
+
+  /** A region's election slot: its distance after the leader the slots are ranked from. */
+  private int rank(int regionIndex) {
+    return Math.floorMod(regionIndex - rankedFrom - 1, config.regions().size());
   }
 
   private void refuse(RegionId candidate, RejectCause cause) {

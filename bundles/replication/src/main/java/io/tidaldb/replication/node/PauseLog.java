@@ -36,7 +36,7 @@ final class PauseLog {
     }
     LOG.info(
         "replication thread of {} was paused: {} pause(s), the longest {} ms (GC, CPU starvation"
-            + " or a stopped process); failure detectors restarted and leases extended instead of"
+            + " or a stopped process); failure detectors given a grace and leases extended instead of"
             + " acting on silence that was this region's own",
         region,
         unlogged,

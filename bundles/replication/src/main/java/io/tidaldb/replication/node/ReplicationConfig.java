@@ -84,7 +84,7 @@ public record ReplicationConfig(
   }
 
   /**
-   * Returns the settings with every default: 50 ms heartbeats, 250 ms election timeout, 5 s
+   * Returns the settings with every default: 50 ms heartbeats, 200 ms election timeout, 5 s
    * durability timeout, {@link ShippingConfig#DEFAULTS}, 1 ms idle park, 50 ms pause threshold.
    *
    * @param self this region

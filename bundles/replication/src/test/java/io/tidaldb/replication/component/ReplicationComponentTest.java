@@ -27,7 +27,7 @@ class ReplicationComponentTest {
     assertEquals(List.of(RegionId.of(0), RegionId.of(1), RegionId.of(2)), c.regions());
     assertEquals(Path.of("data/region-1/epochs"), c.directory());
     assertEquals(Duration.ofMillis(50), c.heartbeatInterval());
-    assertEquals(Duration.ofMillis(250), c.electionTimeout());
+    assertEquals(Duration.ofMillis(200), c.electionTimeout());
     assertEquals(Duration.ofMillis(5000), c.durabilityTimeout());
     assertEquals(Duration.ofMillis(50), c.pauseThreshold());
   }

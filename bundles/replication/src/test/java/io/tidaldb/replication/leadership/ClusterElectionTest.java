@@ -40,7 +40,7 @@ class ClusterElectionTest {
       SimCluster cluster = new SimCluster(seed, 3);
       Node preferred = cluster.node(0); // the first of the configured regions
       preferred.up = false;
-      cluster.runFor(400 * MS); // past the others' election timeouts (250 ms + jitter)
+      cluster.runFor(400 * MS); // past the others' election timeouts (200 ms + jitter)
       preferred.up = true;
 
       cluster.runUntil(cluster::settled, 1_000 * MS, "settled");

@@ -20,7 +20,7 @@ class LeadershipConfigTest {
   void shouldUseDefaultsAndMajority() {
     LeadershipConfig config = LeadershipConfig.withDefaults(List.of(A, B, C), B, 1);
     assertEquals(50_000_000L, config.heartbeatIntervalNanos());
-    assertEquals(250_000_000L, config.electionTimeoutNanos());
+    assertEquals(200_000_000L, config.electionTimeoutNanos());
     assertEquals(2, config.majority());
     assertEquals(1, config.indexOf(B));
   }
@@ -42,12 +42,26 @@ class LeadershipConfigTest {
       FailureDetector second = new FailureDetector(timeout, 120, 1, 3, seed, 0);
       FailureDetector again = new FailureDetector(timeout, 120, 0, 3, seed, 0);
       assertEquals(first.jitterNanos(), again.jitterNanos(), "seed " + seed);
-      assertTrue(first.jitterNanos() >= 0 && first.jitterNanos() < 40, "seed " + seed);
-      assertTrue(second.jitterNanos() >= 40 && second.jitterNanos() < 80, "seed " + seed);
+      assertTrue(first.jitterNanos() >= 0 && first.jitterNanos() < 20, "seed " + seed);
+      assertTrue(second.jitterNanos() >= 40 && second.jitterNanos() < 60, "seed " + seed);
       assertNotEquals(first.deadlineNanos(), second.deadlineNanos());
       assertTrue(
           !first.isExpired(first.deadlineNanos() - 1) && first.isExpired(first.deadlineNanos()));
     }
+  }
+
+  @Test
+  void shouldDrawFromTheNewSlotAfterAMoveAndRestartWithAShorterBase() {
+    FailureDetector detector = new FailureDetector(250, 120, 2, 3, 7, 0);
+    assertTrue(detector.jitterNanos() >= 80 && detector.jitterNanos() < 100);
+    detector.moveToSlot(0);
+    detector.reset(1_000);
+    assertTrue(detector.jitterNanos() >= 0 && detector.jitterNanos() < 20);
+    detector.restart(2_000, 50);
+    assertEquals(2_000 + 50 + detector.jitterNanos(), detector.deadlineNanos());
+    assertEquals(
+        "baseNanos",
+        assertThrows(InvalidArgumentException.class, () -> detector.restart(0, 251)).argument());
   }
 
   @Test

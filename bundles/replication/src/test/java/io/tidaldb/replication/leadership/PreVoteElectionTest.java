@@ -110,6 +110,52 @@ class PreVoteElectionTest {
         seeds.length, took[took.length / 2] / MS, took[took.length - 1] / MS, bound / MS);
   }
 
+  @Test
+  void shouldRunTheFirstSurvivorFromTheStartOfTheJitterRangeAfterALeaderCrash() {
+    long[] seeds = seeds();
+    long[] took = new long[seeds.length];
+    long slot = TIMEOUT / 2 / 3; // the jitter range is cut into one slot per region
+    long bound = TIMEOUT + slot / 2 + 10 * MS; // the first half of slot 0, then round trips
+    for (int i = 0; i < seeds.length; i++) {
+      SimCluster cluster = new SimCluster(seeds[i], 3);
+      cluster.runUntil(cluster::settled, 1_000 * MS, "settled");
+      cluster.runFor(cluster.random.nextLong(100 * MS));
+      Node old = cluster.singleLeader().orElseThrow(); // the preferred region, in slot 0 before
+      old.up = false;
+      took[i] = cluster.runUntil(cluster::settled, 2_000 * MS, "failed over");
+      Node next = cluster.nodes.get((cluster.nodes.indexOf(old) + 1) % 3);
+      assertEquals(next, cluster.singleLeader().orElseThrow(), "seed " + seeds[i]);
+      assertTrue(took[i] <= bound, "seed " + seeds[i] + ": failover took " + took[i] / MS + " ms");
+    }
+    Arrays.sort(took);
+    System.out.printf(
+        "PreVoteElectionTest failover from slot 0 over %d seeds: p50 %d ms, max %d ms (bound %d"
+            + " ms)%n",
+        seeds.length, took[took.length / 2] / MS, took[took.length - 1] / MS, bound / MS);
+  }
+
+  @Test
+  void shouldElectInOneRoundWhenTheSurvivorsRunWithinARoundTripOfEachOther() {
+    long[] seeds = seeds();
+    int rounds = 0;
+    for (long seed : seeds) {
+      SimCluster cluster = new SimCluster(seed, 3);
+      cluster.minDelayNanos = 30 * MS; // longer than the gap between the survivors' slots;
+      cluster.maxDelayNanos = 30 * MS; // constant, so each link is FIFO like the transport
+      cluster.runUntil(cluster::settled, 2_000 * MS, "settled");
+      cluster.runFor(cluster.random.nextLong(100 * MS));
+      Node old = cluster.singleLeader().orElseThrow();
+      long oldEpoch = old.epoch();
+      old.up = false;
+      cluster.runUntil(cluster::settled, 3_000 * MS, "failed over");
+      long epoch = cluster.singleLeader().orElseThrow().epoch();
+      rounds += (int) (epoch - oldEpoch);
+      assertEquals(oldEpoch + 1, epoch, "seed " + seed + ": one election, no split vote");
+    }
+    System.out.printf(
+        "PreVoteElectionTest 30 ms links: %d elections for %d failovers%n", rounds, seeds.length);
+  }
+
   private static long[] seeds() {
     String fixed = System.getProperty("tidal.seed");
     long[] seeds =

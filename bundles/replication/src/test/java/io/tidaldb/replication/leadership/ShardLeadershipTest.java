@@ -20,6 +20,9 @@ class ShardLeadershipTest {
   private static final RegionId C = RegionId.of(3);
   private static final long MS = 1_000_000L;
 
+  /** The width of one region's election slot: a third of the jitter range, half the timeout. */
+  private static final long SLOT = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS / 2 / 3;
+
   private final MemoryEpochStore store = new MemoryEpochStore();
   private final MutableLog log = new MutableLog();
   private final List<String> sent = new ArrayList<>();
@@ -248,6 +251,73 @@ class ShardLeadershipTest {
     a.onPreVote(C, 2, true, resumed + MS + 2 * timeout);
     assertEquals(LeadershipState.CANDIDATE, a.state(), "real silence after the pause: A runs");
     assertEquals(2, a.epoch());
+  }
+
+  @Test
+  void shouldGiveItsLeaderTwoHeartbeatIntervalsAfterItsOwnPauseNotAWholeTimeout() {
+    ShardLeadership a = machine(A);
+    a.onHeartbeat(B, 1, 0, 0, MS); // B leads: A is the second after it, slot 1
+    long retry = 2 * LeadershipConfig.DEFAULT_HEARTBEAT_INTERVAL_NANOS;
+    long resumed = MS + 3 * LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
+    a.onLocalPause(resumed);
+    a.doWork(resumed + retry + SLOT - 1);
+    assertEquals(0, a.counters().preVotesSent(), "within the grace: frames may still come");
+    a.doWork(resumed + retry + SLOT + SLOT / 2);
+    assertEquals(2, a.counters().preVotesSent(), "no frame after the grace: A asks for pre-votes");
+    assertEquals(LeadershipState.FOLLOWER, a.state());
+  }
+
+  @Test
+  void shouldRetryARoundThatDidNotElectAfterTwoHeartbeatIntervalsPlusJitter() {
+    ShardLeadership c = machine(C);
+    c.onHeartbeat(A, 1, 0, 0, MS); // A leads: C is the second after it, slot 1
+    long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
+    long retry = 2 * LeadershipConfig.DEFAULT_HEARTBEAT_INTERVAL_NANOS;
+    long t = MS + timeout + 2 * SLOT;
+    c.doWork(t);
+    assertEquals(2, c.counters().preVotesSent(), "A is silent: C asks for pre-votes");
+    c.doWork(t + retry + 2 * SLOT);
+    assertEquals(4, c.counters().preVotesSent(), "unanswered: C asks again, not a timeout later");
+    long started = t + retry + 2 * SLOT + MS;
+    c.onPreVote(B, 2, true, started);
+    assertEquals(LeadershipState.CANDIDATE, c.state());
+    c.onVote(B, 2, false, started + MS); // B voted for another candidate of epoch 2
+    c.doWork(started + retry + 2 * SLOT);
+    assertEquals(6, c.counters().preVotesSent(), "split vote: C runs again after the retry");
+    assertEquals(2, c.epoch(), "a pre-vote round first: epoch 3 only with a majority");
+  }
+
+  @Test
+  void shouldGiveUpItsPreVoteRoundForARegionOfABetterSlotAskingForTheSameEpoch() {
+    long timeout = LeadershipConfig.DEFAULT_ELECTION_TIMEOUT_NANOS;
+    long t = MS + timeout + 2 * SLOT;
+    ShardLeadership c = machine(C);
+    c.onHeartbeat(A, 1, 0, 0, MS); // A leads: B has slot 0, C slot 1
+    c.doWork(t);
+    assertEquals(2, c.counters().preVotesSent());
+    sent.clear();
+    c.onPreVoteRequest(B, 2, 0, 0, t + MS); // the requests crossed
+    assertEquals(List.of("pre-vote region-2 2 true"), sent);
+    assertEquals(1, c.counters().preVotesDeferred());
+    c.onPreVote(B, 2, true, t + 2 * MS); // B's grant of C's round, behind its request: ignored
+    assertEquals(LeadershipState.FOLLOWER, c.state(), "C leaves the epoch to B");
+    assertEquals(1, c.epoch());
+
+    ShardLeadership b =
+        new ShardLeadership(
+            LeadershipConfig.withDefaults(List.of(A, B, C), B, 42),
+            log,
+            new MemoryEpochStore(),
+            outbox,
+            listener,
+            0);
+    b.onHeartbeat(A, 1, 0, 0, MS);
+    b.doWork(t);
+    b.onPreVoteRequest(C, 2, 0, 0, t + MS);
+    assertEquals(0, b.counters().preVotesDeferred(), "B has the better slot and goes on");
+    b.onPreVote(C, 2, true, t + 2 * MS);
+    assertEquals(LeadershipState.CANDIDATE, b.state());
+    assertEquals(2, b.epoch());
   }
 
   @Test

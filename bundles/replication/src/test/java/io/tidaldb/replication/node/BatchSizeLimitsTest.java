@@ -14,6 +14,7 @@ import io.tidaldb.wal.WalEngine;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.UnaryOperator;
@@ -137,9 +138,13 @@ class BatchSizeLimitsTest {
   void shouldSayOnceThatTheLeaderCannotShipToAFollowerThatTakesSmallerBatches() {
     start(0, b -> b.maxBatchBytes(64 * 1024));
     start(1, b -> b.maxBatchBytes(64 * 1024));
-    int leader = awaitLeader(0, 1);
-    int other = 1 - leader;
+    // Region 0 is shard 0's preferred leader: if region 1 won the cold start (region 0 starved),
+    // leadership moves back to region 0 once it has caught up. Wait for that, so the leader that
+    // ships to region 2 and that region 2 names is the one this test names.
+    int leader = awaitPreferredLeaderFollowedBy(1);
+    int other = 1;
     start(2, b -> b.maxBatchBytes(1024)); // takes batches of at most 1,080 bytes
+    awaitPreferredLeaderFollowedBy(1, 2); // region 2, knowing no leader, could elect another
     String writes = Long.toString(64 * 1024 + 56);
     String takes = Long.toString(1024 + 56);
 
@@ -213,6 +218,32 @@ class BatchSizeLimitsTest {
     nodes[i] = new ReplicationNode(config, wals[i], transport, System::nanoTime);
     WalEngine engine = wals[i];
     nodes[i].attach((shard, position, fence) -> engine.shard(shard).truncateFrom(position));
+  }
+
+  /**
+   * Waits until the preferred region 0 leads shard 0, accepts writes, and each of {@code followers}
+   * follows it in its epoch; returns 0.
+   */
+  private int awaitPreferredLeaderFollowedBy(int... followers) {
+    await()
+        .atMost(DEADLINE)
+        .pollInterval(Duration.ofMillis(5))
+        .until(
+            () -> {
+              if (!leads(0)) {
+                return false;
+              }
+              long epoch = nodes[0].status().get(0).epoch();
+              for (int i : followers) {
+                var status = nodes[i].status().get(0);
+                if (status.epoch() != epoch
+                    || !status.leader().equals(Optional.of(REGIONS.get(0)))) {
+                  return false;
+                }
+              }
+              return true;
+            });
+    return 0;
   }
 
   /** Waits until one of {@code among} leads shard 0 and accepts writes; returns it. */
