@@ -132,7 +132,9 @@ class SnapshotCatchUpTest {
     awaitCaughtUp(leader, down, p);
     long resent = nodes[leader].snapshotEvents(SnapshotEvent.BYTES_RESENT);
     System.out.printf("snapshot resent %d of %d bytes after the cut%n", resent, SNAPSHOT_BYTES);
-    assertTrue(resent < SNAPSHOT_BYTES / 2, "resumed, not restarted: resent " + resent);
+    // at most the window in flight at the cut is sent again (4 chunks, which may exceed half of
+    // this small snapshot); a restart would need a second sink (asserted next) and send it all
+    assertTrue(resent < SNAPSHOT_BYTES, "resumed, not restarted: resent " + resent);
     assertEquals(1, nodes[down].snapshotEvents(SnapshotEvent.RECEIVE_STARTED), "one sink");
     assertTrue(nodes[down].snapshotEvents(SnapshotEvent.RECEIVE_RESUMED) >= 1, "offered again");
     followsWithQuorumAndAll(leader, down);
