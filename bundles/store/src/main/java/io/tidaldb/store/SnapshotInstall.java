@@ -8,6 +8,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -101,9 +103,16 @@ final class SnapshotInstall {
         Path install =
             s.snapshots.directory().resolve(SnapshotDescriptor.installName(s.shard, position));
         long joined = OwnEntries.join(s, fresh.registry(), fresh.states(), replica);
-        if (joined > 0) {
+        List<CountedRanges.Range> own = ownRanges(s, position);
+        List<CountedRanges.Range> counted = installedRanges(fresh.counted(), own, position);
+        if (joined > 0 || !own.isEmpty()) {
           s.snapshots.writeTo(
-              install, position, fresh.registry().snapshot(), fresh.states(), fresh.anchor());
+              install,
+              position,
+              fresh.registry().snapshot(),
+              fresh.states(),
+              fresh.anchor(),
+              counted);
           deleteQuietly(received);
         } else {
           move(received, install);
@@ -114,6 +123,7 @@ final class SnapshotInstall {
         hook.after(s.shard, Step.LOG_RESET);
         s.registry.replaceWith(fresh.registry());
         s.states.takeFrom(fresh.states());
+        s.counted.replace(counted);
         s.pendingDefines.clear();
         s.resetPositions(position);
         s.markWritten(position);
@@ -140,6 +150,35 @@ final class SnapshotInstall {
         s.lock.writeLock().unlock();
       }
     }
+  }
+
+  /**
+   * Returns this region's own counted ranges that reach {@code position} or beyond: they name own
+   * records whose effect the joined own entries carry and that can still come back through the log,
+   * which continues at {@code position} (records below it never return: no cut reaches below the
+   * log's start).
+   */
+  private List<CountedRanges.Range> ownRanges(ShardState s, long position) {
+    List<CountedRanges.Range> own = new ArrayList<>();
+    for (CountedRanges.Range r : s.counted.copy()) {
+      if (r.origin() == replica && r.end() > position) {
+        own.add(r);
+      }
+    }
+    return own;
+  }
+
+  /** The installed state's counted ranges: the leader's that reach {@code position}, then own. */
+  private static List<CountedRanges.Range> installedRanges(
+      List<CountedRanges.Range> leader, List<CountedRanges.Range> own, long position) {
+    List<CountedRanges.Range> out = new ArrayList<>();
+    for (CountedRanges.Range r : leader) {
+      if (r.end() > position && !own.contains(r)) {
+        out.add(r);
+      }
+    }
+    out.addAll(own);
+    return out;
   }
 
   /**
