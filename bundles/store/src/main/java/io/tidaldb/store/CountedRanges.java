@@ -8,6 +8,7 @@ import io.tidaldb.api.wal.WalRecordKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntPredicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -125,10 +126,42 @@ final class CountedRanges {
   }
 
   /**
-   * Returns the ranges of the signals of origin {@code replica} in {@code log} from {@code
-   * position} on (a suffix about to be cut), one per run of such signals within an epoch.
+   * Returns the ranges of {@code origin} in {@code ranges} that reach {@code position} or beyond:
+   * those of this region's own records that can still come back through a log continuing at {@code
+   * position} (records below it never return: no cut reaches below a log's start).
    */
-  static List<Range> ofSuffix(ShardLog log, long position, int replica) {
+  static List<Range> reaching(List<Range> ranges, int origin, long position) {
+    List<Range> out = new ArrayList<>();
+    for (Range r : ranges) {
+      if (r.origin == origin && r.end > position) {
+        out.add(r);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Returns the counted ranges of a snapshot installed at {@code position}: the leader's that reach
+   * {@code position}, then this region's {@code own} (its own entries are joined into the state).
+   */
+  static List<Range> installed(List<Range> leader, List<Range> own, long position) {
+    List<Range> out = new ArrayList<>();
+    for (Range r : leader) {
+      if (r.end > position && !own.contains(r)) {
+        out.add(r);
+      }
+    }
+    out.addAll(own);
+    return out;
+  }
+
+  /**
+   * Returns the ranges of the signals of origin {@code replica} in {@code log} from {@code
+   * position} on (a suffix about to be cut) whose series is still {@code bound} (a cut drops the
+   * states of series its suffix defines, and with them those signals' effect), one per run of such
+   * signals within an epoch.
+   */
+  static List<Range> ofSuffix(ShardLog log, long position, int replica, IntPredicate bound) {
     List<Range> out = new ArrayList<>();
     long epoch = -1;
     long first = -1;
@@ -141,7 +174,8 @@ final class CountedRanges {
           if (p < position) {
             continue;
           }
-          boolean own = c.kind() == WalRecordKind.SIGNAL && c.origin() == replica;
+          boolean own =
+              c.kind() == WalRecordKind.SIGNAL && c.origin() == replica && bound.test(c.seriesId());
           if (own && first >= 0 && epoch == batch.epoch() && end == p) {
             end = p + 1;
             continue;

@@ -91,7 +91,8 @@ final class ShardTruncation {
         check(s, position, fenceEpoch);
         long suffix = dropSuffixSeries(s, position);
         CutRebuild.removeForeign(s, position, replica);
-        s.counted.addAll(CountedRanges.ofSuffix(s.log, position, replica));
+        s.counted.addAll(
+            CountedRanges.ofSuffix(s.log, position, replica, id -> s.registry.get(id) != null));
         s.snapshots.write(position, s.registry.snapshot(), s.states, fenceEpoch, s.counted.copy());
         s.resetPositions(position);
         int deleted = s.snapshots.deleteAbove(position);

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
@@ -25,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>{@link Step#VERIFIED}: the state to install (the received one, joined with this region's
- *       own CRDT entries if they add anything, see {@link OwnEntries}) is durable as {@code
+ *       own CRDT entries if they add anything, see {@link OwnEntries}, and with this region's own
+ *       counted ranges, see {@link CountedRanges}) is durable as {@code
  *       snapshot-<shard>-<P>.snap.install} (a rename of the received file, or a write of the joined
  *       state through {@code AtomicFile}), directory fsynced;
  *   <li>{@link Step#LOG_RESET}: {@code ShardLog.resetTo(P, lastEpoch)} (crash-safe by itself);
@@ -103,8 +103,8 @@ final class SnapshotInstall {
         Path install =
             s.snapshots.directory().resolve(SnapshotDescriptor.installName(s.shard, position));
         long joined = OwnEntries.join(s, fresh.registry(), fresh.states(), replica);
-        List<CountedRanges.Range> own = ownRanges(s, position);
-        List<CountedRanges.Range> counted = installedRanges(fresh.counted(), own, position);
+        List<CountedRanges.Range> own = CountedRanges.reaching(s.counted.copy(), replica, position);
+        List<CountedRanges.Range> counted = CountedRanges.installed(fresh.counted(), own, position);
         if (joined > 0 || !own.isEmpty()) {
           s.snapshots.writeTo(
               install,
@@ -150,35 +150,6 @@ final class SnapshotInstall {
         s.lock.writeLock().unlock();
       }
     }
-  }
-
-  /**
-   * Returns this region's own counted ranges that reach {@code position} or beyond: they name own
-   * records whose effect the joined own entries carry and that can still come back through the log,
-   * which continues at {@code position} (records below it never return: no cut reaches below the
-   * log's start).
-   */
-  private List<CountedRanges.Range> ownRanges(ShardState s, long position) {
-    List<CountedRanges.Range> own = new ArrayList<>();
-    for (CountedRanges.Range r : s.counted.copy()) {
-      if (r.origin() == replica && r.end() > position) {
-        own.add(r);
-      }
-    }
-    return own;
-  }
-
-  /** The installed state's counted ranges: the leader's that reach {@code position}, then own. */
-  private static List<CountedRanges.Range> installedRanges(
-      List<CountedRanges.Range> leader, List<CountedRanges.Range> own, long position) {
-    List<CountedRanges.Range> out = new ArrayList<>();
-    for (CountedRanges.Range r : leader) {
-      if (r.end() > position && !own.contains(r)) {
-        out.add(r);
-      }
-    }
-    out.addAll(own);
-    return out;
   }
 
   /**

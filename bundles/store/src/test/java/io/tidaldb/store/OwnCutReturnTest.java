@@ -37,6 +37,7 @@ class OwnCutReturnTest {
   private static final long T0 = 1_700_000_000_000L;
   private static final TenantId ACME = TenantId.of("acme");
   private static final SignalType VIEW = SignalType.of("view");
+  private static final SignalType LIKE = SignalType.of("like");
   private static final long ENTITY = 42;
   private static final long TIMEOUT = TimeUnit.SECONDS.toNanos(10);
 
@@ -158,6 +159,29 @@ class OwnCutReturnTest {
     assertEquals(4, count());
   }
 
+  @Test
+  void shouldApplyAnOwnCutRecordAgainWhoseSeriesTheCutDropped() {
+    // A leads epoch 1 once more: a new series' DEFINE and one signal of it reach B only.
+    logA().startLeading(1);
+    long define = logA().nextPosition();
+    a.store.signal(ACME, LIKE, EntityId.of(ENTITY), 1.0, Timestamp.ofMillis(T0), Durability.LOCAL);
+    awaitDurable(logA());
+    logA().stopLeading();
+    for (ByteBuffer batch : batches(logA(), logB.durablePosition())) {
+      logB.awaitDurable(logB.appendReplicated(batch) - 1, TIMEOUT);
+    }
+
+    a.store.truncateLog(shard, define, 2); // the series goes with its DEFINE, and its state
+    assertEquals(0, count(LIKE));
+
+    shipFromB();
+    assertEquals(
+        1, count(LIKE), "its signal's effect was dropped: it counts again when it returns");
+    assertEquals(4, count(VIEW));
+    a.reopenWithoutCheckpoint();
+    assertEquals(1, count(LIKE));
+  }
+
   private ShardLog logA() {
     return a.wal.shard(shard);
   }
@@ -181,7 +205,11 @@ class OwnCutReturnTest {
   }
 
   private long count() {
-    return a.store.read(ACME, VIEW, EntityId.of(ENTITY), Timestamp.ofMillis(T0)).count();
+    return count(VIEW);
+  }
+
+  private long count(SignalType type) {
+    return a.store.read(ACME, type, EntityId.of(ENTITY), Timestamp.ofMillis(T0)).count();
   }
 
   private static List<ByteBuffer> batches(ShardLog log, long from) {
