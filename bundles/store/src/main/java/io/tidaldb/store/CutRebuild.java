@@ -26,9 +26,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>How: the state at the cut is rebuilt from the newest snapshot at or below it (or from empty
  * when the log still starts at 0) plus the log up to the cut, then the suffix's own-origin signals
- * are applied again. Per CRDT entry the records are applied in log order as before (an entry only
- * takes records of its own origin), so the rebuilt state is bit-exact. The caller holds the shard's
- * checkpoint lock and write lock, and the series defined in the suffix are already unbound.
+ * are applied again, skipping those the base's counted ranges name as the apply path did ({@link
+ * CountedRanges}, which are rebuilt with the state). Per CRDT entry the records are applied in log
+ * order as before (an entry only takes records of its own origin), so the rebuilt state is
+ * bit-exact. The caller holds the shard's checkpoint lock and write lock, and the series defined in
+ * the suffix are already unbound.
  */
 final class CutRebuild {
   private static final Logger LOG = LoggerFactory.getLogger(CutRebuild.class);
@@ -49,7 +51,8 @@ final class CutRebuild {
       return 0;
     }
     EntityStateMap fresh = new EntityStateMap();
-    long base = loadBase(s, position, fresh);
+    CountedRanges counted = new CountedRanges(s.shard);
+    long base = loadBase(s, position, fresh, counted);
     if (base < 0) {
       LOG.error(
           "shard {}: cannot remove the effect of {} records of other origins cut at {}: no snapshot"
@@ -61,10 +64,11 @@ final class CutRebuild {
           s.log.startPosition());
       return 0;
     }
-    replay(s, base, position, fresh, origin -> true);
-    replay(s, position, Long.MAX_VALUE, fresh, origin -> origin == replica);
+    replay(s, base, position, fresh, counted, origin -> true);
+    replay(s, position, Long.MAX_VALUE, fresh, counted, origin -> origin == replica);
     s.states.clear();
     fresh.forEach(s.states::put);
+    s.counted.replace(counted.copy());
     LOG.warn(
         "shard {}: removed the effect of {} records of other origins cut at {} (state rebuilt from"
             + " position {}); this region's own records there keep theirs",
@@ -94,9 +98,11 @@ final class CutRebuild {
 
   /**
    * Loads the newest valid snapshot at or below {@code position} that the log continues into {@code
-   * into}; returns its position, 0 for an empty base (the log starts at 0), or -1.
+   * into} and its counted ranges into {@code counted}; returns its position, 0 for an empty base
+   * (the log starts at 0), or -1.
    */
-  private static long loadBase(ShardState s, long position, EntityStateMap into) {
+  private static long loadBase(
+      ShardState s, long position, EntityStateMap into, CountedRanges counted) {
     for (Path file : s.snapshots.list()) {
       long at = Snapshots.positionOf(file);
       if (at > position || at < s.log.startPosition()) {
@@ -106,6 +112,7 @@ final class CutRebuild {
         // Binding the snapshot's series again is a no-op: they are bound below the cut.
         SnapshotReader.Loaded loaded = s.snapshots.load(file, s.registry, into);
         if (loaded.position() == at) {
+          counted.replace(loaded.counted());
           return at;
         }
         LOG.error("snapshot {}: header position {} != name {}", file, loaded.position(), at);
@@ -117,9 +124,17 @@ final class CutRebuild {
     return s.log.startPosition() == 0 ? 0 : -1;
   }
 
-  /** Applies the signals in {@code [from, to)} whose origin {@code takes} to {@code into}. */
+  /**
+   * Applies the signals in {@code [from, to)} whose origin {@code takes} to {@code into}, skipping
+   * (and consuming) those {@code counted} holds, as the apply path did.
+   */
   private static void replay(
-      ShardState s, long from, long to, EntityStateMap into, IntPredicate takes) {
+      ShardState s,
+      long from,
+      long to,
+      EntityStateMap into,
+      CountedRanges counted,
+      IntPredicate takes) {
     try (WalReader reader = s.log.openReader(from)) {
       for (WalBatch batch = reader.next(); batch != null; batch = reader.next()) {
         if (batch.firstPosition() >= to) {
@@ -130,6 +145,9 @@ final class CutRebuild {
           long p = c.position();
           if (p < from || p >= to || c.kind() != WalRecordKind.SIGNAL || !takes.test(c.origin())) {
             continue;
+          }
+          if (!counted.isEmpty() && counted.consume(c.origin(), batch.epoch(), p)) {
+            continue; // its effect is in the base already (see CountedRanges)
           }
           SeriesRegistry.Series series = s.registry.get(c.seriesId());
           if (series == null) {

@@ -19,10 +19,10 @@ import org.slf4j.LoggerFactory;
  * maximum is this region's entry, and the installed entries of the other replicas are unchanged. It
  * adds nothing twice as long as the leader's log beyond the snapshot holds none of those records,
  * which the install guarantees for this region's log (it refuses a snapshot below its log's end); a
- * record a cut kept can still return through a later leader's log with five or more regions (the
- * known limit of cuts). Own entries of a series the snapshot does not define are dropped (their
- * DEFINE is not in the leader's history, so the leader may bind their id otherwise), logged at
- * WARN.
+ * record a cut kept that returns through the leader's log is skipped as counted ({@link
+ * CountedRanges}: {@link SnapshotInstall} carries this region's own ranges into the installed
+ * state). Own entries of a series the snapshot does not define are dropped (their DEFINE is not in
+ * the leader's history, so the leader may bind their id otherwise), logged at WARN.
  */
 final class OwnEntries {
   private static final Logger LOG = LoggerFactory.getLogger(OwnEntries.class);

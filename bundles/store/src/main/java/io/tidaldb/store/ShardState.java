@@ -42,6 +42,10 @@ final class ShardState implements CommitListener {
   final ShardLog log;
   final SeriesRegistry registry;
   final EntityStateMap states = new EntityStateMap();
+
+  /** This shard's cut records whose effect {@link #states} already holds (see the class). */
+  final CountedRanges counted;
+
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
   /** Serialises checkpoints with {@link ShardTruncation}; taken before {@link #lock}. */
@@ -77,6 +81,7 @@ final class ShardState implements CommitListener {
     this.shard = shard;
     this.log = log;
     this.registry = registry;
+    this.counted = new CountedRanges(shard);
     this.snapshots = snapshots;
     this.clock = clock;
     this.checkpoints = new ShardCheckpoints(this, snapshotExecutor, snapshotEvery, retainFrom);
@@ -89,6 +94,7 @@ final class ShardState implements CommitListener {
    */
   void recover() {
     SnapshotReader.Loaded loaded = snapshots.loadLatest(registry, states);
+    counted.replace(loaded.counted());
     long from = loaded.position();
     if (loaded.fenceEpoch() > 0 && from < log.durablePosition()) {
       finishCut(from, loaded.fenceEpoch());
@@ -300,9 +306,12 @@ final class ShardState implements CommitListener {
     while (more) {
       lock.writeLock().lock();
       try {
+        boolean skips = !counted.isEmpty();
         for (int n = 0; n < APPLY_CHUNK && (more = c.next()); ) {
           if (c.position() >= expected) {
-            applyRecord(c, source);
+            if (!skips || !countedAlready(c, batch.epoch())) {
+              applyRecord(c, source);
+            }
             applied++;
             n++;
           }
@@ -313,6 +322,14 @@ final class ShardState implements CommitListener {
     }
     appliedPosition = end;
     return applied;
+  }
+
+  /**
+   * Whether {@code c} is a signal a cut kept the effect of and that came back through a later
+   * leader's log ({@link CountedRanges}): then it is consumed and its effect not applied again.
+   */
+  private boolean countedAlready(RecordCursor c, long epoch) {
+    return c.kind() == WalRecordKind.SIGNAL && counted.consume(c.origin(), epoch, c.position());
   }
 
   private void applyRecord(RecordCursor c, String source) {

@@ -23,15 +23,20 @@ import org.slf4j.LoggerFactory;
  * Series <em>defined</em> in the suffix go: the new leader's log does not bind their ids, so they
  * are unbound and their states dropped.
  *
+ * <p>The kept own-origin signals are remembered as counted ({@link CountedRanges}): they can come
+ * back through a later leader's log at the same {@code (epoch, position)}, and are then not applied
+ * again.
+ *
  * <p>Steps, under the shard's checkpoint lock and write lock: (a) read the suffix, unbind the
- * series it defines and drop their states, and remove the effect of its foreign-origin signals; (b)
- * write a snapshot of the state labelled {@code position} and carrying {@code fenceEpoch}, and set
- * the applied position to {@code position}; (c) delete the shard's snapshots labelled above {@code
- * position}; (d) cut the log; (e) write the snapshot at {@code position} again without the fence. A
- * crash between (b) and (d) leaves a fenced snapshot that recovery finishes the cut from ({@link
- * ShardState#recover}); after (e) recovery replays whatever a later leader shipped at {@code
- * position}, even batches of epochs below the fence (a crash between (d) and (e) leaves the fence
- * over a log that ends at {@code position}, which recovery does not cut).
+ * series it defines and drop their states, remove the effect of its foreign-origin signals, and
+ * record its own-origin signals as counted; (b) write a snapshot of the state labelled {@code
+ * position} and carrying {@code fenceEpoch}, and set the applied position to {@code position}; (c)
+ * delete the shard's snapshots labelled above {@code position}; (d) cut the log; (e) write the
+ * snapshot at {@code position} again without the fence. A crash between (b) and (d) leaves a fenced
+ * snapshot that recovery finishes the cut from ({@link ShardState#recover}); after (e) recovery
+ * replays whatever a later leader shipped at {@code position}, even batches of epochs below the
+ * fence (a crash between (d) and (e) leaves the fence over a log that ends at {@code position},
+ * which recovery does not cut).
  */
 final class ShardTruncation {
   private static final Logger LOG = LoggerFactory.getLogger(ShardTruncation.class);
@@ -54,7 +59,7 @@ final class ShardTruncation {
         // (e) The cut is complete: the snapshot at the cut drops its fence. Recovery must not take
         // the older-epoch batches a later leader ships there again (as it may: ForeignCutTest) for
         // the remains of an interrupted cut, and cut records this region has acknowledged.
-        s.snapshots.write(position, s.registry.snapshot(), s.states, 0);
+        s.snapshots.write(position, s.registry.snapshot(), s.states, 0, s.counted.copy());
         LOG.info(
             "shard {}: log cut at {} for epoch {}: {} records removed, own-origin state kept",
             s.shard,
@@ -86,7 +91,9 @@ final class ShardTruncation {
         check(s, position, fenceEpoch);
         long suffix = dropSuffixSeries(s, position);
         CutRebuild.removeForeign(s, position, replica);
-        s.snapshots.write(position, s.registry.snapshot(), s.states, fenceEpoch);
+        s.counted.addAll(
+            CountedRanges.ofSuffix(s.log, position, replica, id -> s.registry.get(id) != null));
+        s.snapshots.write(position, s.registry.snapshot(), s.states, fenceEpoch, s.counted.copy());
         s.resetPositions(position);
         int deleted = s.snapshots.deleteAbove(position);
         LOG.info(

@@ -2,11 +2,13 @@ package io.tidaldb.store;
 
 /**
  * Layout of a shard snapshot file, {@code snapshot-<shard 4>-<position 20>.snap}: the state of one
- * shard after applying every log record below {@code position}. Little-endian. Version 3 (below)
- * added the log anchor ({@link LogAnchor}); version 2 (56-byte header: the same fields up to the
- * fence epoch, then the header CRC32C over bytes 0..51 at offset 52) and version 1 (48-byte header:
- * the same fields up to the body CRC32C, then the header CRC32C over bytes 0..43 at offset 44) are
- * still read, without an anchor and version 1 with fence epoch 0.
+ * shard after applying every log record below {@code position}. Little-endian. Version 4 (below)
+ * added the counted ranges at the end of the body ({@link CountedRanges}); version 3 (the same
+ * header, a body without them) added the log anchor ({@link LogAnchor}); version 2 (56-byte header:
+ * the same fields up to the fence epoch, then the header CRC32C over bytes 0..51 at offset 52) and
+ * version 1 (48-byte header: the same fields up to the body CRC32C, then the header CRC32C over
+ * bytes 0..43 at offset 44) are still read, without an anchor and version 1 with fence epoch 0, all
+ * of them without counted ranges.
  *
  * <pre>
  *  0                   1                   2                   3
@@ -14,7 +16,7 @@ package io.tidaldb.store;
  * +---------------------------------------------------------------+
  * |                       magic "TDSS" (0x53534454)               |  0
  * +-------------------------------+-------------------------------+
- * |          version (3)          |           flags (0)           |  4
+ * |          version (4)          |           flags (0)           |  4
  * +-------------------------------+-------------------------------+
  * |                             shard                             |  8
  * +---------------------------------------------------------------+
@@ -43,7 +45,9 @@ package io.tidaldb.store;
  * +---------------------------------------------------------------+
  * | body: series count x (id int, tenant len byte, tenant ASCII,  | 76
  * |   type len byte, type ASCII), then entry count x (series id   |
- * |   int, entity long, state length int, CrdtSignalState bytes)  |
+ * |   int, entity long, state length int, CrdtSignalState bytes), |
+ * |   then range count int and range count x (origin int, epoch   |
+ * |   long, first position long, end position long)               |
  * +---------------------------------------------------------------+
  * </pre>
  *
@@ -53,7 +57,8 @@ package io.tidaldb.store;
  */
 final class SnapshotDescriptor {
   static final int MAGIC = 0x53534454;
-  static final short VERSION = 3;
+  static final short VERSION = 4;
+  static final short VERSION_3 = 3;
   static final short VERSION_2 = 2;
   static final short VERSION_1 = 1;
   static final int MAGIC_OFFSET = 0;
@@ -78,6 +83,9 @@ final class SnapshotDescriptor {
 
   /** Bytes of an entry before its state: series id, entity, state length. */
   static final int ENTRY_PREFIX_LENGTH = 4 + 8 + 4;
+
+  /** Bytes of a counted range: origin, epoch, first position, end position. */
+  static final int RANGE_LENGTH = 4 + 8 + 8 + 8;
 
   static final String SUFFIX = ".snap";
 

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li>{@link Step#VERIFIED}: the state to install (the received one, joined with this region's
- *       own CRDT entries if they add anything, see {@link OwnEntries}) is durable as {@code
+ *       own CRDT entries if they add anything, see {@link OwnEntries}, and with this region's own
+ *       counted ranges, see {@link CountedRanges}) is durable as {@code
  *       snapshot-<shard>-<P>.snap.install} (a rename of the received file, or a write of the joined
  *       state through {@code AtomicFile}), directory fsynced;
  *   <li>{@link Step#LOG_RESET}: {@code ShardLog.resetTo(P, lastEpoch)} (crash-safe by itself);
@@ -101,9 +103,16 @@ final class SnapshotInstall {
         Path install =
             s.snapshots.directory().resolve(SnapshotDescriptor.installName(s.shard, position));
         long joined = OwnEntries.join(s, fresh.registry(), fresh.states(), replica);
-        if (joined > 0) {
+        List<CountedRanges.Range> own = CountedRanges.reaching(s.counted.copy(), replica, position);
+        List<CountedRanges.Range> counted = CountedRanges.installed(fresh.counted(), own, position);
+        if (joined > 0 || !own.isEmpty()) {
           s.snapshots.writeTo(
-              install, position, fresh.registry().snapshot(), fresh.states(), fresh.anchor());
+              install,
+              position,
+              fresh.registry().snapshot(),
+              fresh.states(),
+              fresh.anchor(),
+              counted);
           deleteQuietly(received);
         } else {
           move(received, install);
@@ -114,6 +123,7 @@ final class SnapshotInstall {
         hook.after(s.shard, Step.LOG_RESET);
         s.registry.replaceWith(fresh.registry());
         s.states.takeFrom(fresh.states());
+        s.counted.replace(counted);
         s.pendingDefines.clear();
         s.resetPositions(position);
         s.markWritten(position);

@@ -13,6 +13,8 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -28,8 +30,14 @@ final class SnapshotReader {
    * @param position the WAL position the snapshot covers
    * @param fenceEpoch the epoch of the leader the log was cut for at {@code position}, {@code 0}
    *     for an ordinary checkpoint (and every version 1 file)
+   * @param counted the cut records whose effect the state holds ({@link CountedRanges}; none before
+   *     version 4)
    */
-  record Loaded(long position, long fenceEpoch) {}
+  record Loaded(long position, long fenceEpoch, List<CountedRanges.Range> counted) {
+    Loaded(long position, long fenceEpoch) {
+      this(position, fenceEpoch, List.of());
+    }
+  }
 
   /**
    * A checked header.
@@ -69,14 +77,16 @@ final class SnapshotReader {
       if (body.crc() != h.getInt(BODY_CRC_OFFSET)) {
         throw corrupt(file, header.length(), "body CRC32C mismatch over " + bodyLength + " bytes");
       }
-      readBody(
-          file,
-          body,
-          h.getInt(SERIES_COUNT_OFFSET),
-          h.getLong(ENTRY_COUNT_OFFSET),
-          registry,
-          states);
-      return new Loaded(header.position(), header.fenceEpoch());
+      List<CountedRanges.Range> counted =
+          readBody(
+              file,
+              body,
+              h.getShort(VERSION_OFFSET) == VERSION,
+              h.getInt(SERIES_COUNT_OFFSET),
+              h.getLong(ENTRY_COUNT_OFFSET),
+              registry,
+              states);
+      return new Loaded(header.position(), header.fenceEpoch(), counted);
     } catch (IOException e) {
       throw new StorageException("cannot read snapshot " + file + ": " + e, e);
     }
@@ -130,7 +140,7 @@ final class SnapshotReader {
     short version = h.getShort(VERSION_OFFSET);
     int headerLength;
     int headerCrcOffset;
-    if (version == VERSION) {
+    if (version == VERSION || version == VERSION_3) {
       headerLength = HEADER_LENGTH;
       headerCrcOffset = HEADER_CRC_OFFSET;
     } else if (version == VERSION_2) {
@@ -163,9 +173,11 @@ final class SnapshotReader {
     return headerLength;
   }
 
-  private static void readBody(
+  /** Reads the body into {@code registry} and {@code states}; returns its counted ranges. */
+  private static List<CountedRanges.Range> readBody(
       Path file,
       SnapshotInput body,
+      boolean hasRanges,
       int seriesCount,
       long entryCount,
       SeriesRegistry registry,
@@ -198,12 +210,35 @@ final class SnapshotReader {
         b.position(b.position() + length);
         states.put(seriesId, entity, CrdtSignalState.readFrom(slice));
       }
+      offset = body.offset();
+      List<CountedRanges.Range> counted = hasRanges ? readRanges(file, body) : List.of();
       if (body.remaining() > 0) {
         throw corrupt(file, body.offset(), body.remaining() + " trailing bytes");
       }
+      return counted;
     } catch (BufferUnderflowException | InvalidArgumentException e) {
       throw corrupt(file, offset, "malformed record: " + e.getMessage());
     }
+  }
+
+  private static List<CountedRanges.Range> readRanges(Path file, SnapshotInput body)
+      throws IOException {
+    long offset = body.offset();
+    int count = body.need(4).getInt();
+    if (count < 0 || (long) count * RANGE_LENGTH > body.remaining()) {
+      throw corrupt(file, offset, "bad counted range count " + count);
+    }
+    List<CountedRanges.Range> out = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      offset = body.offset();
+      ByteBuffer b = body.need(RANGE_LENGTH);
+      try {
+        out.add(new CountedRanges.Range(b.getInt(), b.getLong(), b.getLong(), b.getLong()));
+      } catch (IllegalArgumentException e) {
+        throw corrupt(file, offset, e.getMessage());
+      }
+    }
+    return out;
   }
 
   private static String ascii(SnapshotInput body) throws IOException {

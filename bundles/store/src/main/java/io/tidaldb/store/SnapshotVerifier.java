@@ -5,6 +5,7 @@ import io.tidaldb.api.StorageException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Verifies a snapshot received from the leader before it is installed ({@link SnapshotInstall}):
@@ -20,8 +21,13 @@ final class SnapshotVerifier {
    * A verified snapshot, loaded aside.
    *
    * @param anchor the log batch the leader's snapshot covers ({@link LogAnchor#NONE} at its start)
+   * @param counted the leader's counted ranges ({@link CountedRanges})
    */
-  record Verified(SeriesRegistry registry, EntityStateMap states, LogAnchor anchor) {}
+  record Verified(
+      SeriesRegistry registry,
+      EntityStateMap states,
+      LogAnchor anchor,
+      List<CountedRanges.Range> counted) {}
 
   static Verified verify(ShardState s, Path file, long position, long lastEpoch, long size) {
     long actual;
@@ -56,15 +62,16 @@ final class SnapshotVerifier {
     }
     SeriesRegistry registry = s.registry.emptyCopy();
     EntityStateMap states = new EntityStateMap();
+    SnapshotReader.Loaded loaded;
     try {
-      SnapshotReader.Loaded loaded = s.snapshots.load(file, registry, states);
-      if (loaded.position() != position) {
-        throw invalid(file, "position", loaded.position(), "announced " + position);
-      }
+      loaded = s.snapshots.load(file, registry, states);
     } catch (StorageException e) {
       throw invalid(file, "snapshot", file.getFileName(), e.getMessage());
     }
-    return new Verified(registry, states, anchor);
+    if (loaded.position() != position) {
+      throw invalid(file, "position", loaded.position(), "announced " + position);
+    }
+    return new Verified(registry, states, anchor, loaded.counted());
   }
 
   private static InvalidArgumentException invalid(

@@ -12,6 +12,7 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -76,6 +77,19 @@ final class SnapshotWriter {
       StateEntries states,
       long fenceEpoch,
       LogAnchor anchor) {
+    return write(directory, shard, position, series, states, fenceEpoch, anchor, List.of());
+  }
+
+  /** As the 7-argument {@code write}, with the shard's counted ranges ({@link CountedRanges}). */
+  Path write(
+      Path directory,
+      int shard,
+      long position,
+      SeriesRegistry.Series[] series,
+      StateEntries states,
+      long fenceEpoch,
+      LogAnchor anchor,
+      List<CountedRanges.Range> counted) {
     return writeFile(
         directory.resolve(fileName(shard, position)),
         shard,
@@ -83,7 +97,8 @@ final class SnapshotWriter {
         series,
         states,
         fenceEpoch,
-        anchor);
+        anchor,
+        counted);
   }
 
   /** As {@code write}, into the file {@code target}. */
@@ -94,12 +109,13 @@ final class SnapshotWriter {
       SeriesRegistry.Series[] series,
       StateEntries states,
       long fenceEpoch,
-      LogAnchor anchor) {
+      LogAnchor anchor,
+      List<CountedRanges.Range> counted) {
     AtomicFile.write(
         target,
         ch -> {
           try {
-            writeTo(ch, shard, position, series, states, fenceEpoch, anchor);
+            writeTo(ch, shard, position, series, states, fenceEpoch, anchor, counted);
           } catch (UncheckedIOException e) {
             throw e.getCause();
           } finally {
@@ -121,7 +137,8 @@ final class SnapshotWriter {
       SeriesRegistry.Series[] series,
       StateEntries states,
       long fenceEpoch,
-      LogAnchor anchor)
+      LogAnchor anchor,
+      List<CountedRanges.Range> counted)
       throws IOException {
     channel = ch;
     crc.reset();
@@ -139,6 +156,12 @@ final class SnapshotWriter {
           writeEntry(seriesId, entity, state);
           entries[0]++;
         });
+    ensure(4);
+    buffer.putInt(counted.size());
+    for (CountedRanges.Range r : counted) {
+      ensure(RANGE_LENGTH);
+      buffer.putInt(r.origin()).putLong(r.epoch()).putLong(r.first()).putLong(r.end());
+    }
     flushBody();
     writeHeader(shard, series.length, position, entries[0], fenceEpoch, anchor);
   }

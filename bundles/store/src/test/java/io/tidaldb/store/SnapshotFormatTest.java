@@ -17,6 +17,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,19 +32,34 @@ class SnapshotFormatTest {
     EntityStateMap states = new EntityStateMap();
     states.getOrCreate(0, 42).apply(ReplicaIds.of(1, 0), 2.0, 1_700_000_000_000L, 7L << 16, DECAY);
     return new SnapshotWriter(4096)
-        .write(dir, 3, 99, registry.snapshot(), states, 5, new LogAnchor(90, 4, 0x1234abcd));
+        .write(
+            dir,
+            3,
+            99,
+            registry.snapshot(),
+            states,
+            5,
+            new LogAnchor(90, 4, 0x1234abcd),
+            List.of(RANGE));
   }
 
+  static final CountedRanges.Range RANGE = new CountedRanges.Range(ReplicaIds.of(1, 0), 4, 95, 99);
+
   /**
-   * Rewrites a version 3 file as an older version: the header's first {@code fields} bytes, its
-   * CRC32C right after them, then the body.
+   * Rewrites a version 4 file with one counted range as an older version: the header's first {@code
+   * fields} bytes, its CRC32C right after them, then the body without its counted ranges (body
+   * length and CRC32C fixed).
    */
   static void downgrade(Path file, int version, int fields) throws IOException {
-    byte[] v3 = Files.readAllBytes(file);
-    int body = v3.length - SnapshotDescriptor.HEADER_LENGTH;
+    byte[] v4 = Files.readAllBytes(file);
+    int body = v4.length - SnapshotDescriptor.HEADER_LENGTH - 4 - SnapshotDescriptor.RANGE_LENGTH;
     ByteBuffer old = ByteBuffer.allocate(fields + 4 + body).order(ByteOrder.LITTLE_ENDIAN);
-    old.put(v3, 0, fields).putInt(0).put(v3, SnapshotDescriptor.HEADER_LENGTH, body);
+    old.put(v4, 0, fields).putInt(0).put(v4, SnapshotDescriptor.HEADER_LENGTH, body);
     old.putShort(SnapshotDescriptor.VERSION_OFFSET, (short) version);
+    old.putLong(SnapshotDescriptor.BODY_LENGTH_OFFSET, body);
+    CRC32C bodyCrc = new CRC32C();
+    bodyCrc.update(v4, SnapshotDescriptor.HEADER_LENGTH, body);
+    old.putInt(SnapshotDescriptor.BODY_CRC_OFFSET, (int) bodyCrc.getValue());
     CRC32C crc = new CRC32C();
     crc.update(old.array(), 0, fields);
     old.putInt(fields, (int) crc.getValue());
@@ -62,7 +78,7 @@ class SnapshotFormatTest {
     ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
     assertEquals(76, SnapshotDescriptor.HEADER_LENGTH);
     assertEquals("54445353", HexFormat.of().formatHex(b.array(), 0, 4)); // "TDSS" little-endian
-    assertEquals(3, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
+    assertEquals(4, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
     assertEquals(0, b.getShort(SnapshotDescriptor.FLAGS_OFFSET));
     assertEquals(3, b.getInt(SnapshotDescriptor.SHARD_OFFSET));
     assertEquals(1, b.getInt(SnapshotDescriptor.SERIES_COUNT_OFFSET));
@@ -89,6 +105,27 @@ class SnapshotFormatTest {
             + "04"
             + HexFormat.of().formatHex("view".getBytes()),
         HexFormat.of().formatHex(b.array(), 76, 76 + 4 + 1 + 7 + 1 + 4));
+    // body end: 1 counted range (origin, epoch 4, positions 95..99)
+    assertEquals(28, SnapshotDescriptor.RANGE_LENGTH);
+    int ranges = b.capacity() - 4 - 28;
+    assertEquals(1, b.getInt(ranges));
+    assertEquals(ReplicaIds.of(1, 0), b.getInt(ranges + 4));
+    assertEquals(4, b.getLong(ranges + 8));
+    assertEquals(95, b.getLong(ranges + 16));
+    assertEquals(99, b.getLong(ranges + 24));
+  }
+
+  @Test
+  void shouldReadVersion3FilesWithoutCountedRanges() throws IOException {
+    Path file = writeOne();
+    downgrade(file, 3, 72);
+    EntityStateMap states = new EntityStateMap();
+    SnapshotReader.Loaded loaded =
+        SnapshotReader.load(file, 3, new SeriesRegistry(t -> DECAY), states, 4096);
+    assertEquals(new SnapshotReader.Loaded(99, 5), loaded);
+    assertEquals(List.of(), loaded.counted());
+    assertEquals(new LogAnchor(90, 4, 0x1234abcd), SnapshotReader.header(file, 3).anchor());
+    assertEquals(2.0, states.get(0, 42).weightSum());
   }
 
   @Test
@@ -97,7 +134,8 @@ class SnapshotFormatTest {
     SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
     EntityStateMap states = new EntityStateMap();
     assertEquals(
-        new SnapshotReader.Loaded(99, 5), SnapshotReader.load(file, 3, registry, states, 4096));
+        new SnapshotReader.Loaded(99, 5, List.of(RANGE)),
+        SnapshotReader.load(file, 3, registry, states, 4096));
     assertEquals(TenantId.DEFAULT, registry.get(0).tenant());
     assertEquals(SignalType.of("view"), registry.get(0).type());
     CrdtSignalState s = states.get(0, 42);

@@ -30,13 +30,11 @@ class DataPathSimulationTest {
     long from = one != null ? Long.parseLong(one) : 1;
     long count = one != null ? 1 : Long.getLong("simulation.seeds", 200);
     List<Long> failed = new ArrayList<>();
-    int known = 0;
     long started = System.nanoTime();
     for (long seed = from; seed < from + count; seed++) {
       Sim.Result result = run(seed, root);
       if (result.failure() != null) {
         failed.add(seed);
-        known += result.failure().contains("the documented limit") ? 1 : 0;
         System.out.println(report(result));
       }
     }
@@ -48,7 +46,6 @@ class DataPathSimulationTest {
             + failed.size()
             + " failed"
             + (failed.isEmpty() ? "" : " " + failed)
-            + (known == 0 ? "" : ", " + known + " of them the documented own-cut-record limit")
             + String.format(" (%.1f s, %.1f seeds/s)", seconds, count / seconds));
     delete(root);
     assertTrue(
@@ -61,32 +58,19 @@ class DataPathSimulationTest {
    * old last epoch from a cache keyed by position ({@code ShardLogReplicaLog}), so it voted for a
    * candidate lacking that signal. 141 and 203 (5 regions) never converged: a region that had
    * followed L and then led an epoch itself acknowledged its own records to L in the next epoch,
-   * which L, leading it, took as the follower's HWM ({@code FollowerDb}).
+   * which L, leading it, took as the follower's HWM ({@code FollowerDb}). 1451 (5 regions) counted
+   * one of a region's own cut records twice: it came back through a later leader's log (the store
+   * now remembers the records a cut kept as counted, {@code CountedRanges}; {@code
+   * OwnCutReturnTest}).
    */
   @Test
   void shouldPassTheSeedsThatOnceFoundABug() throws IOException {
     Path root = root();
-    for (long seed : new long[] {141, 203, 1874}) {
+    for (long seed : new long[] {141, 203, 1451, 1874}) {
       Sim.Result result = run(seed, root);
       assertTrue(result.failure() == null, () -> report(result));
     }
     delete(root);
-  }
-
-  /**
-   * The documented limit (docs/ARCHITECTURE.md, "Epochs, HWM and the log"): with five regions one
-   * of a region's own cut records can come back through a later leader's log and count twice there.
-   * Seed 1451 (about 1 in 2,000 five-region seeds) reaches it; this test pins that until
-   * per-(epoch, range) skip lists are built, then it must be turned into a passing regression seed.
-   */
-  @Test
-  void shouldStillReachTheDocumentedLimitOfAnOwnCutRecordCountedTwice() throws IOException {
-    Path root = root();
-    Sim.Result result = run(1451, root);
-    delete(root);
-    assertTrue(
-        result.failure() != null && result.failure().contains("the documented limit"),
-        () -> "seed 1451 no longer counts an own cut record twice: " + result.failure());
   }
 
   @Test

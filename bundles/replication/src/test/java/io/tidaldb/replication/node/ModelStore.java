@@ -13,22 +13,30 @@ import java.util.Set;
  * the real store does) and counts each signal id; a cut ({@link #truncateLog}) follows the
  * documented rule, removing the effect of the cut records of other origins and keeping that of this
  * region's own ones, which it remembers in {@code keptOwn} (the store's snapshot written before the
- * cut: it survives crashes and power loss). A restarted store starts from {@code keptOwn} plus a
- * replay of the recovered logs.
+ * cut: it survives crashes and power loss), and their {@code (shard, epoch, position)} in {@code
+ * keptAt} (the store's counted ranges): one of them that comes back through a later leader's log is
+ * not counted again. A restarted store starts from {@code keptOwn} plus a replay of the recovered
+ * logs under the same rule.
  */
 final class ModelStore implements ReplicaState {
+  /** Where a kept own record was in the log: the record {@code (epoch, position)} names. */
+  record Kept(int shard, long epoch, long position) {}
+
   private final int self;
   private final SimLog[] logs;
   private final Set<Long> keptOwn;
+  private final Set<Kept> keptAt;
   private final Map<Long, Integer> counts = new HashMap<>();
   private final long[] applied;
   private final SimTrace trace;
   private final Sim.Now now;
 
-  ModelStore(int self, SimLog[] logs, Set<Long> keptOwn, SimTrace trace, Sim.Now now) {
+  ModelStore(
+      int self, SimLog[] logs, Set<Long> keptOwn, Set<Kept> keptAt, SimTrace trace, Sim.Now now) {
     this.self = self;
     this.logs = logs;
     this.keptOwn = keptOwn;
+    this.keptAt = keptAt;
     this.trace = trace;
     this.now = now;
     this.applied = new long[logs.length];
@@ -49,8 +57,16 @@ final class ModelStore implements ReplicaState {
       throw new AssertionError(
           "region " + self + " applies " + b + " after position " + applied[b.shard()]);
     }
-    for (long id : b.signalIds()) {
-      counts.merge(id, 1, Integer::sum);
+    long[] ids = b.signalIds();
+    for (int i = 0; i < ids.length; i++) {
+      if (b.origin(i) == self
+          && keptAt.contains(new Kept(b.shard(), b.epoch(), b.firstPosition() + i))) {
+        trace.event(
+            now.nanos(),
+            "region " + self + " skips its kept own signal " + ids[i] + ": counted already");
+        continue;
+      }
+      counts.merge(ids[i], 1, Integer::sum);
     }
     applied[b.shard()] = b.end();
   }
@@ -69,6 +85,7 @@ final class ModelStore implements ReplicaState {
       for (int i = 0; i < ids.length; i++) {
         if (b.origin(i) == self) {
           keptOwn.add(ids[i]);
+          keptAt.add(new Kept(shard, b.epoch(), b.firstPosition() + i));
           ownKept++;
         } else {
           counts.merge(ids[i], -1, Integer::sum);

@@ -89,16 +89,15 @@ final class SimChecker {
         int n = e.getValue();
         if (n > 1 || n < 0) {
           long id = e.getKey();
-          boolean known = n == 2 && r.store().keptOwn(id) && positionOf.containsKey(id);
+          boolean kept = r.store().keptOwn(id) && positionOf.containsKey(id);
           return "signal "
               + id
               + " is counted "
               + n
               + " times at region "
               + r.index
-              + (known
-                  ? " (one of its own cut records came back through a later leader's log:"
-                      + " the documented limit)"
+              + (kept
+                  ? " (one of its own cut records, which came back through a later leader's log)"
                   : "");
         }
       }

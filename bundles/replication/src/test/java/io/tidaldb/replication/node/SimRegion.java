@@ -28,6 +28,7 @@ final class SimRegion {
   private final long clockOffset;
   private final double clockRate;
   private final Set<Long> keptOwn = new HashSet<>();
+  private final Set<ModelStore.Kept> keptAt = new HashSet<>();
   private final ArrayDeque<Cut> cuts = new ArrayDeque<>();
   private SimLog[] logs;
   private ModelStore store;
@@ -81,7 +82,7 @@ final class SimRegion {
   /** Starts the process over the surviving logs and epoch files. */
   void start(List<RegionId> regions) {
     incarnation++;
-    store = new ModelStore(index, logs, keptOwn, sim.trace(), sim::now);
+    store = new ModelStore(index, logs, keptOwn, keptAt, sim.trace(), sim::now);
     ReplicationConfig config =
         ReplicationConfig.defaults(id, regions, directory)
             .withDurabilityTimeout(Duration.ofSeconds(2));
