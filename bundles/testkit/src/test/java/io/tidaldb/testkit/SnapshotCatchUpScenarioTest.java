@@ -74,7 +74,7 @@ class SnapshotCatchUpScenarioTest {
     System.out.printf(
         "SnapshotCatchUpScenarioTest: wiped %s (%d files) rejoined in %d ms: %d entities per"
             + " shard, %d shards, %d signals (floor %d ms)%n",
-        wiped, files, millis, ENTITIES, SHARDS, loaded + more, REJOIN_FLOOR.toMillis());
+        wiped, files, millis, ENTITIES / SHARDS, SHARDS, loaded + more, REJOIN_FLOOR.toMillis());
     assertTrue(millis < REJOIN_FLOOR.toMillis(), "rejoin took " + millis + " ms");
     assertCaughtUpFromASnapshot(wiped);
     assertSameCounts(wiped, ENTITIES + 1_000);
