@@ -411,8 +411,7 @@ final class ShardReplica implements LeadershipListener {
     stepDownLeader("region " + newLeader + " leads epoch " + newEpoch);
     epoch = newEpoch;
     leader = newLeader;
-    snapshot.abandon();
-    sync.begin(newEpoch);
+    sync.begin(newEpoch); // a sink being received stays: its leader's offer resumes it
     shipLimits.tellLeader(newLeader, newEpoch, true);
   }
 
@@ -436,8 +435,7 @@ final class ShardReplica implements LeadershipListener {
     }
     stepDownLeader("leader of epoch " + leadership.epoch() + " lost");
     leader = null;
-    sync.stop();
-    snapshot.abandon();
+    sync.stop(); // a sink being received stays: the same leader's offer resumes it
     // every change of leader or epoch passes here: forwards to the lost leader get no reply
     forwards.leaderChanged(
         shard, "region " + config.self() + " lost " + lost + " as leader of epoch " + epoch);

@@ -30,7 +30,9 @@ import java.util.function.Supplier;
  *       reads, fsyncs and loads the whole snapshot) as soon as the log is quiet and no cut runs;
  *       meanwhile the shard takes no batch, does not sync and does not start to lead ({@link
  *       #installing()}). Then INSTALLED, or FAILED with the reason (the sink is closed either way).
- *   <li>A new leader or epoch closes an open sink ({@link #abandon}); an install in progress
+ *   <li>An offer of another snapshot, or from another leader or epoch, replaces an open sink;
+ *       leading, standing aside or closing closes it ({@link #abandon}); losing the leader does
+ *       not, so the same leader's offer after a long cut resumes it. An install in progress
  *       completes, and is reported only to the leader it was received from, in its epoch.
  * </ul>
  *
@@ -134,7 +136,7 @@ final class SnapshotReceiver {
       counters.count(SnapshotEvent.UNEXPECTED); // this log already holds it: a stale offer
       return 1;
     }
-    closeSink();
+    abandon(); // another snapshot, or another leader or epoch: the open sink cannot be resumed
     ReplicaState s = store.get();
     byte reason = FrameDescriptor.SNAPSHOT_REASON_UNSUPPORTED;
     try {
@@ -247,7 +249,12 @@ final class SnapshotReceiver {
     return Installed.REPORTED;
   }
 
-  /** The leader or epoch changed: an open sink is closed (an install in progress completes). */
+  /**
+   * The region leads, stands aside, closes or lost its store, or another transfer replaces this
+   * one: an open sink is closed (an install in progress completes). Losing the leader does not
+   * close it: the same leader re-offering in the same epoch resumes it (a cut longer than the
+   * election timeout used to restart the transfer from byte 0).
+   */
   void abandon() {
     if (sink != null && !installing) {
       counters.count(SnapshotEvent.RECEIVE_ABANDONED);
