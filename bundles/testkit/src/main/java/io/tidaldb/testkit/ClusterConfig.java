@@ -26,18 +26,20 @@ public final class ClusterConfig {
   /** The most shards a cluster may have (the WAL's limit). */
   public static final int MAX_SHARDS = WalConfig.MAX_SHARDS;
 
-  private final List<RegionId> regions;
-  private final int shards;
-  private final List<String> tenants;
-  private final Path directory;
-  private final Duration heartbeat;
-  private final Duration election;
-  private final Duration durabilityTimeout;
-  private final ManualClock clock;
-  private final TransportFactory transport;
-  private final long snapshotEveryRecords;
-  private final long maxRetainedRecords;
-  private final long segmentBytes;
+  // Written only by the constructors and, on a fresh copy before it is returned, by the with
+  // methods: instances are immutable once a caller has them.
+  private List<RegionId> regions;
+  private int shards;
+  private List<String> tenants;
+  private Path directory;
+  private Duration heartbeat;
+  private Duration election;
+  private Duration durabilityTimeout;
+  private ManualClock clock;
+  private TransportFactory transport;
+  private long snapshotEveryRecords;
+  private long maxRetainedRecords;
+  private long segmentBytes;
 
   private ClusterConfig(
       List<RegionId> regions,
@@ -64,6 +66,23 @@ public final class ClusterConfig {
     this.snapshotEveryRecords = snapshotEveryRecords;
     this.maxRetainedRecords = maxRetainedRecords;
     this.segmentBytes = segmentBytes;
+  }
+
+  /** A copy to change one setting of (the {@code with} methods; nothing else writes a field). */
+  private ClusterConfig(ClusterConfig other) {
+    this(
+        other.regions,
+        other.shards,
+        other.tenants,
+        other.directory,
+        other.heartbeat,
+        other.election,
+        other.durabilityTimeout,
+        other.clock,
+        other.transport,
+        other.snapshotEveryRecords,
+        other.maxRetainedRecords,
+        other.segmentBytes);
   }
 
   /**
@@ -116,19 +135,9 @@ public final class ClusterConfig {
     if (count < 1 || count > MAX_SHARDS) {
       throw new InvalidArgumentException("shards", count, "must be 1.." + MAX_SHARDS);
     }
-    return new ClusterConfig(
-        regions,
-        count,
-        tenants,
-        directory,
-        heartbeat,
-        election,
-        durabilityTimeout,
-        clock,
-        transport,
-        snapshotEveryRecords,
-        maxRetainedRecords,
-        segmentBytes);
+    ClusterConfig copy = new ClusterConfig(this);
+    copy.shards = count;
+    return copy;
   }
 
   /**
@@ -153,19 +162,9 @@ public final class ClusterConfig {
         list.add(valid);
       }
     }
-    return new ClusterConfig(
-        regions,
-        shards,
-        list,
-        directory,
-        heartbeat,
-        election,
-        durabilityTimeout,
-        clock,
-        transport,
-        snapshotEveryRecords,
-        maxRetainedRecords,
-        segmentBytes);
+    ClusterConfig copy = new ClusterConfig(this);
+    copy.tenants = List.copyOf(list);
+    return copy;
   }
 
   /**
@@ -180,19 +179,9 @@ public final class ClusterConfig {
     if (root == null) {
       throw new InvalidArgumentException("directory", null, "must not be null");
     }
-    return new ClusterConfig(
-        regions,
-        shards,
-        tenants,
-        root,
-        heartbeat,
-        election,
-        durabilityTimeout,
-        clock,
-        transport,
-        snapshotEveryRecords,
-        maxRetainedRecords,
-        segmentBytes);
+    ClusterConfig copy = new ClusterConfig(this);
+    copy.directory = root;
+    return copy;
   }
 
   /**
@@ -213,19 +202,10 @@ public final class ClusterConfig {
           electionTimeout,
           "must be at least twice the heartbeat interval " + heartbeatInterval);
     }
-    return new ClusterConfig(
-        regions,
-        shards,
-        tenants,
-        directory,
-        heartbeatInterval,
-        electionTimeout,
-        durabilityTimeout,
-        clock,
-        transport,
-        snapshotEveryRecords,
-        maxRetainedRecords,
-        segmentBytes);
+    ClusterConfig copy = new ClusterConfig(this);
+    copy.heartbeat = heartbeatInterval;
+    copy.election = electionTimeout;
+    return copy;
   }
 
   /**
@@ -241,19 +221,9 @@ public final class ClusterConfig {
     if (timeout.toMillis() < 1) {
       throw new InvalidArgumentException("durability timeout", timeout, "must be at least 1 ms");
     }
-    return new ClusterConfig(
-        regions,
-        shards,
-        tenants,
-        directory,
-        heartbeat,
-        election,
-        timeout,
-        clock,
-        transport,
-        snapshotEveryRecords,
-        maxRetainedRecords,
-        segmentBytes);
+    ClusterConfig copy = new ClusterConfig(this);
+    copy.durabilityTimeout = timeout;
+    return copy;
   }
 
   /**
@@ -267,19 +237,9 @@ public final class ClusterConfig {
     if (manual == null) {
       throw new InvalidArgumentException("clock", null, "must not be null");
     }
-    return new ClusterConfig(
-        regions,
-        shards,
-        tenants,
-        directory,
-        heartbeat,
-        election,
-        durabilityTimeout,
-        manual,
-        transport,
-        snapshotEveryRecords,
-        maxRetainedRecords,
-        segmentBytes);
+    ClusterConfig copy = new ClusterConfig(this);
+    copy.clock = manual;
+    return copy;
   }
 
   /**
@@ -293,19 +253,9 @@ public final class ClusterConfig {
     if (factory == null) {
       throw new InvalidArgumentException("transport factory", null, "must not be null");
     }
-    return new ClusterConfig(
-        regions,
-        shards,
-        tenants,
-        directory,
-        heartbeat,
-        election,
-        durabilityTimeout,
-        clock,
-        factory,
-        snapshotEveryRecords,
-        maxRetainedRecords,
-        segmentBytes);
+    ClusterConfig copy = new ClusterConfig(this);
+    copy.transport = factory;
+    return copy;
   }
 
   /**
@@ -321,19 +271,9 @@ public final class ClusterConfig {
     if (records < 1) {
       throw new InvalidArgumentException("snapshot every records", records, "must be >= 1");
     }
-    return new ClusterConfig(
-        regions,
-        shards,
-        tenants,
-        directory,
-        heartbeat,
-        election,
-        durabilityTimeout,
-        clock,
-        transport,
-        records,
-        maxRetainedRecords,
-        segmentBytes);
+    ClusterConfig copy = new ClusterConfig(this);
+    copy.snapshotEveryRecords = records;
+    return copy;
   }
 
   /**
@@ -349,19 +289,9 @@ public final class ClusterConfig {
     if (records < 0) {
       throw new InvalidArgumentException("max retained records", records, "must be >= 0");
     }
-    return new ClusterConfig(
-        regions,
-        shards,
-        tenants,
-        directory,
-        heartbeat,
-        election,
-        durabilityTimeout,
-        clock,
-        transport,
-        snapshotEveryRecords,
-        records,
-        segmentBytes);
+    ClusterConfig copy = new ClusterConfig(this);
+    copy.maxRetainedRecords = records;
+    return copy;
   }
 
   /**
@@ -377,19 +307,9 @@ public final class ClusterConfig {
       throw new InvalidArgumentException(
           "segment bytes", bytes, "must be >= " + WalConfig.MIN_BYTES);
     }
-    return new ClusterConfig(
-        regions,
-        shards,
-        tenants,
-        directory,
-        heartbeat,
-        election,
-        durabilityTimeout,
-        clock,
-        transport,
-        snapshotEveryRecords,
-        maxRetainedRecords,
-        bytes);
+    ClusterConfig copy = new ClusterConfig(this);
+    copy.segmentBytes = bytes;
+    return copy;
   }
 
   /**
