@@ -139,8 +139,15 @@ final class EpochSync {
     frames.ack(leader, epoch, log.durablePosition());
   }
 
-  /** Counts a batch taken from the leader. */
-  void batchAccepted() {
+  /**
+   * Counts a batch of the leader appended to the log. Only an appended one ends the repeats of the
+   * sync's ACK ({@link #onLeaderHeartbeat}): from then on {@link FollowerDb} acknowledges the
+   * leader on its heartbeats. A batch refused as a gap must not: the leader may have no shipper for
+   * this region (an EPOCH_END_REQUEST repeated before the answer arrived reached it after the
+   * sync's ACK and ended the shipper that ACK started), ignores the resend requests, and only a new
+   * ACK starts one (the data-path simulation's seed 5649: the follower never caught up).
+   */
+  void batchAppended() {
     batchesSinceSync++;
   }
 
@@ -198,8 +205,8 @@ final class EpochSync {
   }
 
   /**
-   * On the leader's heartbeat: the sync ack may have been lost, so send it again until batches
-   * flow.
+   * On the leader's heartbeat: the sync ack may have been lost, or the shipper it started ended, so
+   * send it again until a batch is appended ({@link #batchAppended}).
    */
   void onLeaderHeartbeat(RegionId leader) {
     if (synced && batchesSinceSync == 0) {

@@ -536,10 +536,13 @@ final class ShardReplica implements LeadershipListener {
       drops.drop(NodeDrop.NOT_SYNCED, from, describe(frameEpoch));
       return true;
     }
+    long next = log.nextPosition();
     if (!follower.onWalBatch(from, frameEpoch, f.walBatch())) {
       return false;
     }
-    sync.batchAccepted();
+    if (log.nextPosition() != next) {
+      sync.batchAppended(); // a batch refused (a gap) does not end the sync's ACK repeats
+    }
     return true;
   }
 
