@@ -185,10 +185,11 @@ final class RegionProcess implements RegionNode {
       List<Path> paths = all.sorted(Comparator.reverseOrder()).toList();
       int files = 0;
       for (Path p : paths) {
-        if (!Files.isDirectory(p)) {
+        if (!Files.isDirectory(p) && Files.deleteIfExists(p)) {
           files++;
+        } else {
+          Files.deleteIfExists(p);
         }
-        Files.delete(p);
       }
       return files;
     } catch (IOException e) {
