@@ -1,0 +1,94 @@
+package io.tidaldb.api.reconcile;
+
+import io.tidaldb.api.TenantId;
+import java.util.BitSet;
+import java.util.Collection;
+import java.util.List;
+import java.util.Set;
+import org.osgi.annotation.versioning.ProviderType;
+
+/**
+ * What reconciliation needs from a region's store: per shard and tenant, a digest of the CRDT state
+ * split into {@link #BUCKETS} buckets and kept up to date as signals apply (so asking costs
+ * nothing), the entities of chosen buckets with their state hashes, their states, and a merge.
+ *
+ * <p>An entity's bucket and hash are functions of its (type name, entity id) and of its canonical
+ * state bytes only, computed alike in every region; a bucket's digest is the sum, modulo 2^64, of
+ * the hashes of its entities, so it is the same in two regions exactly when (barring collisions)
+ * they hold the same states there. Thread-safe; the store serves writes and reads meanwhile.
+ */
+@ProviderType
+public interface ReconcileState {
+  /** Buckets per (shard, tenant) digest. */
+  int BUCKETS = 1024;
+
+  /** Receives one entity of {@link #forEachInBuckets}. */
+  @FunctionalInterface
+  interface EntityVisitor {
+    /**
+     * Visits one entity.
+     *
+     * @param type the signal type's name
+     * @param entity the entity id
+     * @param stateHash the hash of its canonical state
+     */
+    void visit(String type, long entity, long stateHash);
+  }
+
+  /**
+   * Returns the number of shards.
+   *
+   * @return the shard count
+   */
+  int shardCount();
+
+  /**
+   * Returns the tenants with at least one series defined in a shard.
+   *
+   * @param shard the shard
+   * @return the tenants; empty if none
+   */
+  Set<TenantId> tenants(int shard);
+
+  /**
+   * Copies the bucket digests of (shard, tenant).
+   *
+   * @param shard the shard
+   * @param tenant the tenant
+   * @param into receives bucket {@code b}'s digest at index {@code b}; length {@link #BUCKETS}; all
+   *     zero if the tenant has no state in the shard
+   */
+  void bucketDigests(int shard, TenantId tenant, long[] into);
+
+  /**
+   * Visits every entity of (shard, tenant) whose bucket is set in {@code buckets}.
+   *
+   * @param shard the shard
+   * @param tenant the tenant
+   * @param buckets the buckets to visit
+   * @param visitor called once per entity, under the store's lock: it must not call back
+   */
+  void forEachInBuckets(int shard, TenantId tenant, BitSet buckets, EntityVisitor visitor);
+
+  /**
+   * Returns the canonical states of the given entities of (shard, tenant).
+   *
+   * @param shard the shard
+   * @param tenant the tenant
+   * @param keys the entities
+   * @return their states, in the order of {@code keys}; entities without state are left out
+   */
+  List<EntityState> states(int shard, TenantId tenant, Collection<EntityKey> keys);
+
+  /**
+   * Joins states another region holds into this region's (the CRDT merge: commutative, associative,
+   * idempotent, so merging a state twice, or one this region already holds, changes nothing). Each
+   * state is validated first; one that fails is rejected, the others are merged.
+   *
+   * @param shard the shard
+   * @param tenant the tenant
+   * @param states the states to join
+   * @return how many changed this region's state, how many did not, and the rejections
+   */
+  MergeReport merge(int shard, TenantId tenant, List<EntityState> states);
+}

@@ -1,0 +1,18 @@
+/**
+ * The contract between a region's store and the reconciliation engine (anti-entropy after
+ * partitions): the store keeps, per shard and tenant, a digest of its CRDT state split into {@link
+ * io.tidaldb.api.reconcile.ReconcileState#BUCKETS} buckets, updated as signals apply; the engine
+ * compares digests with other regions top-down, fetches only the states of entities whose hashes
+ * differ ({@link io.tidaldb.api.reconcile.ReconcileState#states}) and merges them by CRDT join
+ * ({@link io.tidaldb.api.reconcile.ReconcileState#merge}).
+ *
+ * <p>Every state is exchanged in the canonical encoding of {@code io.tidaldb.crdt.CrdtSignalState};
+ * two regions holding equal states report equal hashes and equal bucket digests, so a digest
+ * difference always means a state difference (barring 64-bit hash collisions).
+ */
+@Export
+@Version("1.0.0")
+package io.tidaldb.api.reconcile;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;
