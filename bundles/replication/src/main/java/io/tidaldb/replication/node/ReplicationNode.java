@@ -170,7 +170,8 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     Executor cutRunner = simulated ? simulationCutter : cuts;
     Executor cutter = task -> cutRunner.execute(() -> runCut(task));
     // Frames that arrive before the constructor ends are dropped (see onFrame): senders resend.
-    TransportEndpoint raw = transport.open(config.self(), this::onFrame);
+    TransportEndpoint raw =
+        transport.open(config.self(), Transport.REPLICATION_CHANNEL, this::onFrame);
     WatchedEndpoint watched = new WatchedEndpoint(raw);
     this.endpoint = watched;
     this.forwards =

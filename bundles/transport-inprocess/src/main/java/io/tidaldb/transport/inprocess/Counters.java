@@ -14,6 +14,7 @@ final class Counters {
   final LongAdder closed = new LongAdder();
   final LongAdder droppedByCut = new LongAdder();
   final LongAdder droppedOnClose = new LongAdder();
+  final LongAdder droppedNoEndpoint = new LongAdder();
   final LongAdder handlerFailures = new LongAdder();
   final LongAdder lost = new LongAdder();
   final LongAdder duplicated = new LongAdder();
@@ -45,6 +46,7 @@ final class Counters {
         closed.sum(),
         droppedByCut.sum(),
         droppedOnClose.sum(),
+        droppedNoEndpoint.sum(),
         handlerFailures.sum(),
         lost.sum(),
         duplicated.sum(),

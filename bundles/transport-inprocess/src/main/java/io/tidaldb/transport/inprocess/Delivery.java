@@ -1,7 +1,6 @@
 package io.tidaldb.transport.inprocess;
 
 import io.tidaldb.api.RegionId;
-import io.tidaldb.api.transport.FrameHandler;
 import io.tidaldb.support.errors.ErrorCounters;
 import io.tidaldb.support.errors.ThreadDeaths;
 import java.util.Arrays;
@@ -13,18 +12,24 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 
 /**
- * The receiving side of one endpoint: its incoming links and the daemon thread ({@code
- * tidal-inprocess-<region>}) that drains them into the handler.
+ * The receiving side of one region: its incoming links, shared by all its channels, its open
+ * endpoints ({@link Channels}, one per channel) and the daemon thread ({@code
+ * tidal-inprocess-<region>}) that drains the links into the handlers. The thread runs while any
+ * channel of the region has an open endpoint.
  *
  * <p>Threading: the thread visits the links round-robin, taking up to {@value #BURST} frames from
  * each per visit (so a busy sender cannot starve the others), and calls the handler one frame at a
- * time; one thread per receiver makes delivery FIFO per sender. When no link has a frame due it
- * parks, until the earliest due time if a link holds delayed or paused frames; a sender that queues
- * a frame (or a fault change that may release frames) unparks it only if it announced it was going
- * to sleep (a volatile flag set before its last look at the queues, so no wake-up is lost). A frame
- * a shaped link duplicated is handed to the handler twice in a row. The thread owns its interrupt
- * status: an interrupt left by a handler is cleared, never used to stop it; {@link #stop} sets a
- * flag and unparks it instead, so a handler doing interruptible I/O is never disturbed.
+ * time; one thread per receiver makes delivery FIFO per sender, and so per channel of a sender. A
+ * frame carries the endpoint it was sent to ({@link Frame#target}) and goes to that endpoint's
+ * handler; if that endpoint closed after the frame was queued, the frame is dropped and counted
+ * ({@code droppedNoEndpoint}), never handed to a later endpoint of the channel. When no link has a
+ * frame due it parks, until the earliest due time if a link holds delayed or paused frames; a
+ * sender that queues a frame (or a fault change that may release frames) unparks it only if it
+ * announced it was going to sleep (a volatile flag set before its last look at the queues, so no
+ * wake-up is lost). A frame a shaped link duplicated is handed to the handler twice in a row. The
+ * thread owns its interrupt status: an interrupt left by a handler is cleared, never used to stop
+ * it; {@link #stop} sets a flag and unparks it instead, so a handler doing interruptible I/O is
+ * never disturbed.
  *
  * <p>Failures: whatever the handler throws (a RuntimeException or an Error) is counted ({@code
  * handlerFailures}) and logged once per cause ({@link FailureLog}), and delivery goes on with the
@@ -38,7 +43,7 @@ final class Delivery implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(InProcessTransport.class);
 
   private final RegionId local;
-  private final FrameHandler handler;
+  private final Channels channels = new Channels();
   private final FramePool pool;
   private final Counters counters;
   private final LongSupplier clock;
@@ -49,10 +54,8 @@ final class Delivery implements Runnable {
   private volatile boolean sleeping;
   private volatile boolean stopped;
 
-  Delivery(
-      RegionId local, FrameHandler handler, FramePool pool, Counters counters, LongSupplier clock) {
+  Delivery(RegionId local, FramePool pool, Counters counters, LongSupplier clock) {
     this.local = local;
-    this.handler = handler;
     this.pool = pool;
     this.counters = counters;
     this.clock = clock;
@@ -68,6 +71,28 @@ final class Delivery implements Runnable {
 
   void start() {
     thread.start();
+  }
+
+  /** Returns the receiving region. */
+  RegionId local() {
+    return local;
+  }
+
+  /** Returns the region's open endpoints by channel. */
+  Channels channels() {
+    return channels;
+  }
+
+  /**
+   * Waits until the handler of a closed endpoint is not running, unless called by the delivery
+   * thread itself (a handler closing an endpoint of its region).
+   *
+   * @param endpoint the endpoint, already marked closed and detached
+   * @param timeoutMillis how long to wait for a handler that is still running
+   * @return false if the handler was still running at the deadline
+   */
+  boolean awaitReturn(InProcessEndpoint endpoint, long timeoutMillis) {
+    return Thread.currentThread() == thread || channels.awaitReturn(endpoint, timeoutMillis);
   }
 
   /**
@@ -166,14 +191,21 @@ final class Delivery implements Runnable {
   }
 
   private void deliver(RegionId from, Frame frame) {
+    InProcessEndpoint target = frame.target;
     try {
       for (int copy = 0; copy < frame.copies; copy++) {
+        if (!channels.enter(target)) {
+          counters.droppedNoEndpoint.increment();
+          return;
+        }
         counters.delivered.increment();
         try {
-          handler.onFrame(from, frame.view());
+          target.handler().onFrame(from, frame.view());
         } catch (Throwable t) {
           counters.handlerFailures.increment();
           failures.record(from, t);
+        } finally {
+          channels.exit();
         }
       }
     } finally {

@@ -8,7 +8,8 @@ import java.nio.ByteBuffer;
  * handler. Owned by exactly one party at a time: the sender until it is queued, the link while
  * queued, the delivery thread while handled; whoever drops it returns it to the {@link FramePool}.
  * A shaped link (see {@link Shaper}) also stamps it with the time it is due and how many times it
- * is delivered; the link sets both when it accepts the frame.
+ * is delivered; the link sets both when it accepts the frame. The sender stamps it with the
+ * endpoint (and so the channel) it goes to.
  */
 final class Frame {
   /** The buffer's size class in the pool, or {@link FramePool#UNPOOLED}. */
@@ -25,6 +26,12 @@ final class Frame {
    * How many times the frame is handed to the handler: 1, or 2 when a shaped link duplicated it.
    */
   int copies = 1;
+
+  /**
+   * The endpoint the frame was sent to: the receiving region's endpoint on the sender's channel.
+   * Set when the frame is queued, cleared when it returns to the pool.
+   */
+  InProcessEndpoint target;
 
   Frame(int capacity, int sizeClass) {
     this.sizeClass = sizeClass;

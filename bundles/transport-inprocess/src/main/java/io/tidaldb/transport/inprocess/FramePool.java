@@ -59,6 +59,7 @@ final class FramePool {
    * @param frame a frame from {@link #acquire}
    */
   void release(Frame frame) {
+    frame.target = null; // a closed endpoint is not kept alive by an idle buffer
     if (frame.sizeClass != UNPOOLED) {
       stacks[frame.sizeClass].push(frame);
     }

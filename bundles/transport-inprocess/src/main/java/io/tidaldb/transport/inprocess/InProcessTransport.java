@@ -28,11 +28,20 @@ import org.slf4j.LoggerFactory;
  * <p>Every directed link (sender region, receiver region) has its own FIFO queue, bounded by {@link
  * InProcessConfig#queueFrames()} and {@link InProcessConfig#queueBytes()}. {@link
  * TransportEndpoint#send} copies the frame and queues it without blocking, or returns why not.
- * Every open endpoint has one daemon delivery thread, {@code tidal-inprocess-<region id>}, that
- * drains its incoming links round-robin and hands each frame to the endpoint's handler as a
- * read-only buffer, one frame at a time: frames from one sender arrive in send order, each at most
- * once, and a cut or a closing receiver discards whole frames only. A handler's exception is
- * counted, logged once per cause, and delivery goes on. Idle delivery threads park.
+ * Every region with an open endpoint has one daemon delivery thread, {@code tidal-inprocess-<region
+ * id>}, that drains its incoming links round-robin and hands each frame to the handler of the
+ * endpoint it was sent to as a read-only buffer, one frame at a time: frames from one sender arrive
+ * in send order, each at most once, and a cut or a closing receiver discards whole frames only.
+ *
+ * <p>Channels ({@link #open(RegionId, int, FrameHandler)}): a region opens up to {@value
+ * Transport#MAX_CHANNEL} + 1 endpoints, one per channel, each with its own handler, and an endpoint
+ * sends to the other regions' endpoints on its own channel. The channels of two regions share their
+ * links: one queue per direction carries every channel's frames, each frame stamped with the
+ * endpoint it goes to, so cuts, pauses, shapes and queue bounds hold for every channel of a link
+ * and each channel keeps its frames' order. Closing one channel's endpoint leaves the others
+ * delivering; a frame still queued for it is dropped at delivery ({@code droppedNoEndpoint}). A
+ * handler's exception is counted, logged once per cause, and delivery goes on. Idle delivery
+ * threads park.
  *
  * <p>Copies: frames up to {@value FramePool#MAX_POOLED} bytes are copied into pooled buffers, so
  * steady traffic allocates nothing; larger frames get a buffer allocated per frame. The buffer a
@@ -68,8 +77,7 @@ public final class InProcessTransport implements Transport, LinkShaping, AutoClo
   private final InProcessConfig config;
   private final FramePool pool = new FramePool();
   private final Counters counters = new Counters();
-  private final ConcurrentHashMap<RegionId, InProcessEndpoint> endpoints =
-      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<RegionId, Delivery> regions = new ConcurrentHashMap<>();
   private final Object structure = new Object();
   private final Faults faults = new Faults(); // guarded by structure
   private volatile boolean closed;
@@ -110,28 +118,55 @@ public final class InProcessTransport implements Transport, LinkShaping, AutoClo
   /**
    * {@inheritDoc}
    *
-   * <p>Starts the endpoint's delivery thread. A region may open again once its endpoint is closed.
+   * <p>Opens the {@link Transport#REPLICATION_CHANNEL replication channel}, see {@link
+   * #open(RegionId, int, FrameHandler)}.
    *
    * @throws UnavailableException if the transport is closed
    */
   @Override
   public TransportEndpoint open(RegionId local, FrameHandler handler) {
+    return open(local, REPLICATION_CHANNEL, handler);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
+   * <p>The region's first open channel starts its delivery thread, shared by all its channels. A
+   * channel may open again once its endpoint is closed; frames queued for the closed endpoint are
+   * never handed to the new one.
+   *
+   * @throws UnavailableException if the transport is closed
+   */
+  @Override
+  public TransportEndpoint open(RegionId local, int channel, FrameHandler handler) {
     Objects.requireNonNull(local, "local");
     Objects.requireNonNull(handler, "handler");
+    if (channel < 0 || channel > MAX_CHANNEL) {
+      throw new InvalidArgumentException("channel", channel, "must be 0.." + MAX_CHANNEL);
+    }
     InProcessEndpoint endpoint;
     synchronized (structure) {
       if (closed) {
-        throw new UnavailableException("in-process transport is closed: cannot open " + local);
+        throw new UnavailableException(
+            "in-process transport is closed: cannot open " + local + " on channel " + channel);
       }
-      if (endpoints.containsKey(local)) {
-        throw new InvalidArgumentException("region", local, "already has an open endpoint");
+      Delivery delivery = regions.get(local);
+      if (delivery != null && delivery.channels().get(channel) != null) {
+        throw new InvalidArgumentException(
+            "region", local, "already has an open endpoint on channel " + channel);
       }
-      Delivery delivery = new Delivery(local, handler, pool, counters, CLOCK);
-      endpoint = new InProcessEndpoint(this, local, delivery);
-      endpoints.put(local, endpoint);
-      delivery.start();
+      boolean first = delivery == null;
+      if (first) {
+        delivery = new Delivery(local, pool, counters, CLOCK);
+      }
+      endpoint = new InProcessEndpoint(this, local, channel, handler, delivery);
+      delivery.channels().attach(endpoint);
+      if (first) {
+        regions.put(local, delivery);
+        delivery.start();
+      }
     }
-    LOG.debug("opened the in-process endpoint of {}", local);
+    LOG.debug("opened the in-process endpoint of {} on channel {}", local, channel);
     return endpoint;
   }
 
@@ -265,11 +300,11 @@ public final class InProcessTransport implements Transport, LinkShaping, AutoClo
    *
    * @param from the sending region
    * @param to the receiving region
-   * @return the number of queued frames, 0 if {@code to} has no open endpoint
+   * @return the number of queued frames of every channel, 0 if {@code to} has no open endpoint
    */
   public int queuedFrames(RegionId from, RegionId to) {
-    InProcessEndpoint endpoint = endpoints.get(to);
-    Link link = endpoint == null ? null : endpoint.delivery().link(from);
+    Delivery delivery = regions.get(to);
+    Link link = delivery == null ? null : delivery.link(from);
     return link == null ? 0 : link.queuedFrames();
   }
 
@@ -285,7 +320,10 @@ public final class InProcessTransport implements Transport, LinkShaping, AutoClo
         return;
       }
       closed = true;
-      open = new ArrayList<>(endpoints.values());
+      open = new ArrayList<>();
+      for (Delivery delivery : regions.values()) {
+        open.addAll(delivery.channels().all());
+      }
     }
     for (InProcessEndpoint endpoint : open) {
       leave(endpoint);
@@ -308,12 +346,13 @@ public final class InProcessTransport implements Transport, LinkShaping, AutoClo
     if (closed || sender.isClosed()) {
       return counters.count(SendStatus.CLOSED);
     }
-    InProcessEndpoint target = endpoints.get(to);
+    Delivery receiver = regions.get(to);
+    InProcessEndpoint target = receiver == null ? null : receiver.channels().get(sender.channel());
     if (target == null) {
       return counters.count(SendStatus.UNREACHABLE);
     }
-    Link link = target.delivery().link(sender.local());
-    if (link == null && (link = newLink(target, sender.local())) == null) {
+    Link link = receiver.link(sender.local());
+    if (link == null && (link = newLink(receiver, sender.local())) == null) {
       return counters.count(SendStatus.UNREACHABLE);
     }
     SendStatus refused = link.precheck(length);
@@ -322,48 +361,65 @@ public final class InProcessTransport implements Transport, LinkShaping, AutoClo
     }
     Frame copy = pool.acquire(length);
     copy.copyFrom(frame);
+    copy.target = target;
     SendStatus status = link.offer(copy);
     if (status == SendStatus.SENT) {
-      target.delivery().wake();
+      receiver.wake();
     } else {
       pool.release(copy);
     }
     return counters.count(status);
   }
 
-  /** Closes an endpoint: the work of {@link TransportEndpoint#close}. Idempotent. */
+  /**
+   * Closes an endpoint: the work of {@link TransportEndpoint#close}. Idempotent. The region's last
+   * channel also closes its links and stops its delivery thread.
+   */
   void leave(InProcessEndpoint endpoint) {
-    int dropped;
+    Delivery delivery = endpoint.delivery();
+    int dropped = 0;
+    boolean last;
     synchronized (structure) {
       if (endpoint.isClosed()) {
         return;
       }
       endpoint.markClosed();
-      endpoints.remove(endpoint.local(), endpoint);
-      dropped = endpoint.delivery().closeLinks();
+      last = delivery.channels().detach(endpoint);
+      if (last) {
+        regions.remove(endpoint.local(), delivery);
+        dropped = delivery.closeLinks();
+      }
     }
     counters.droppedOnClose.add(dropped);
-    if (!endpoint.delivery().stop(STOP_TIMEOUT_MILLIS)) {
+    boolean returned =
+        last
+            ? delivery.stop(STOP_TIMEOUT_MILLIS)
+            : delivery.awaitReturn(endpoint, STOP_TIMEOUT_MILLIS);
+    if (!returned) {
       LOG.warn(
-          "the handler of {} did not return within {} ms of closing its endpoint; its delivery"
-              + " thread ends when it does",
+          "the handler of {} did not return within {} ms of closing its endpoint on channel {};"
+              + " {}",
           endpoint.local(),
-          STOP_TIMEOUT_MILLIS);
+          STOP_TIMEOUT_MILLIS,
+          endpoint.channel(),
+          last ? "its delivery thread ends when it does" : "it gets no further frames");
     }
     LOG.debug(
-        "closed the in-process endpoint of {}, discarding {} queued frames", endpoint, dropped);
+        "closed {}{}",
+        endpoint,
+        last ? ", the region's last, discarding " + dropped + " queued frames" : "");
   }
 
-  private Link newLink(InProcessEndpoint target, RegionId from) {
+  private Link newLink(Delivery receiver, RegionId from) {
     synchronized (structure) {
-      if (target.isClosed()) {
-        return null;
+      if (regions.get(receiver.local()) != receiver) {
+        return null; // the region closed its last channel meanwhile
       }
-      Link link = target.delivery().link(from);
+      Link link = receiver.link(from);
       if (link == null) {
-        link = new Link(from, target.local(), config, pool, counters, CLOCK);
+        link = new Link(from, receiver.local(), config, pool, counters, CLOCK);
         faults.apply(link);
-        target.delivery().add(link);
+        receiver.add(link);
       }
       return link;
     }
@@ -378,19 +434,19 @@ public final class InProcessTransport implements Transport, LinkShaping, AutoClo
    */
   private int change(Consumer<Faults> change) {
     int dropped = 0;
-    List<InProcessEndpoint> open;
+    List<Delivery> open;
     synchronized (structure) {
       change.accept(faults);
-      open = new ArrayList<>(endpoints.values());
-      for (InProcessEndpoint endpoint : open) {
-        for (Link link : endpoint.delivery().links()) {
+      open = new ArrayList<>(regions.values());
+      for (Delivery delivery : open) {
+        for (Link link : delivery.links()) {
           dropped += faults.apply(link);
         }
       }
     }
     counters.droppedByCut.add(dropped);
-    for (InProcessEndpoint endpoint : open) {
-      endpoint.delivery().wake();
+    for (Delivery delivery : open) {
+      delivery.wake();
     }
     return dropped;
   }

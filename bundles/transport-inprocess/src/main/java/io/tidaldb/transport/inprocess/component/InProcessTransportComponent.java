@@ -150,6 +150,11 @@ public final class InProcessTransportComponent implements Transport, LinkShaping
   }
 
   @Override
+  public TransportEndpoint open(RegionId local, int channel, FrameHandler handler) {
+    return engine.open(local, channel, handler);
+  }
+
+  @Override
   public void cut(RegionId a, RegionId b) {
     engine.cut(a, b);
   }

@@ -52,6 +52,19 @@ class InProcessTransportComponentTest {
   }
 
   @Test
+  void shouldOpenEveryChannelOnTheEngine() throws InterruptedException {
+    InProcessTransportComponent component =
+        new InProcessTransportComponent(config(2048, 16, 1 << 20), Map.of());
+    CountDownLatch received = new CountDownLatch(1);
+    TransportEndpoint e1 = component.open(R1, Transport.RECONCILE_CHANNEL, (from, f) -> {});
+    component.open(R2, Transport.RECONCILE_CHANNEL, (from, f) -> received.countDown());
+    assertEquals(SendStatus.SENT, e1.send(R2, ByteBuffer.allocate(8)));
+    assertTrue(received.await(5, TimeUnit.SECONDS));
+    assertEquals(1, component.engine().metrics().delivered());
+    component.deactivate();
+  }
+
+  @Test
   void shouldDescribeAServiceOfAllThreeInterfacesNamedInprocess() throws IOException {
     // bnd writes the DS descriptor into target/classes before the tests run
     Path descriptor =
