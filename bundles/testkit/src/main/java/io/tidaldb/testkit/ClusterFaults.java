@@ -27,15 +27,19 @@ import java.util.List;
  * cluster.awaitFullConvergence(Duration.ofSeconds(20));
  * }</pre>
  *
+ * <p>A {@link NetworkPartition} is a cut that heals itself when closed, in try-with-resources.
+ *
  * <p>Thread-safe.
  */
 public final class ClusterFaults {
   private final LinkShaping links;
   private final List<RegionId> regions;
+  private final PartitionLedger partitions;
 
-  ClusterFaults(LinkShaping links, List<RegionId> regions) {
+  ClusterFaults(LinkShaping links, List<RegionId> regions, PartitionLedger partitions) {
     this.links = links;
     this.regions = List.copyOf(regions);
+    this.partitions = partitions;
   }
 
   /**
@@ -56,6 +60,41 @@ public final class ClusterFaults {
    */
   public void cutOneWay(RegionId from, RegionId to) {
     links.cutOneWay(check(from), check(to));
+  }
+
+  /**
+   * Heals the link between two regions, both directions (a {@link NetworkPartition} holding it cuts
+   * it again only when it is opened anew; closing it is still harmless).
+   *
+   * @param a one region
+   * @param b the other
+   * @since testkit 1.3.0
+   */
+  public void heal(RegionId a, RegionId b) {
+    links.heal(check(a), check(b));
+  }
+
+  /**
+   * Heals one direction of a link.
+   *
+   * @param from the sending region
+   * @param to the receiving region
+   * @since testkit 1.3.0
+   */
+  public void healOneWay(RegionId from, RegionId to) {
+    links.healOneWay(check(from), check(to));
+  }
+
+  /**
+   * Returns whether frames from one region reach another now, as far as cuts go.
+   *
+   * @param from the sending region
+   * @param to the receiving region
+   * @return false while {@code from -> to} is cut
+   * @since testkit 1.3.0
+   */
+  public boolean reachable(RegionId from, RegionId to) {
+    return links.reachable(check(from), check(to));
   }
 
   /**
@@ -158,6 +197,11 @@ public final class ClusterFaults {
    */
   public LinkShaping links() {
     return links;
+  }
+
+  /** Returns the cluster's ledger of live partitions. */
+  PartitionLedger partitions() {
+    return partitions;
   }
 
   private RegionId check(RegionId region) {

@@ -15,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongSupplier;
 
@@ -57,6 +58,7 @@ public final class SimulatedCluster implements AutoCloseable {
   private final ClusterWaits waits;
   private final LeaderWrites writes;
   private final RegionLifecycle lifecycle;
+  private final PartitionLedger partitions = new PartitionLedger();
 
   private SimulatedCluster(ClusterConfig config, ClusterDirectory directory, Transport transport) {
     this.config = config;
@@ -211,7 +213,7 @@ public final class SimulatedCluster implements AutoCloseable {
    */
   public ClusterFaults faults() {
     if (transport instanceof LinkShaping shaping) {
-      return new ClusterFaults(shaping, config.regions());
+      return new ClusterFaults(shaping, config.regions(), partitions);
     }
     throw new UnsupportedOperationException(
         "transport "
@@ -219,6 +221,52 @@ public final class SimulatedCluster implements AutoCloseable {
             + " ("
             + transport.getClass().getName()
             + ") does not implement LinkShaping");
+  }
+
+  /**
+   * Partitions two regions from each other, both directions, until the returned partition is
+   * closed: {@link NetworkPartition#symmetric} over {@link #faults()}.
+   *
+   * @param a one region
+   * @param b the other
+   * @return the live partition; close it to heal exactly the links it cut
+   * @throws InvalidArgumentException if the regions are equal or not in the cluster
+   * @throws UnsupportedOperationException if the transport offers no {@link LinkShaping}
+   * @since testkit 1.3.0
+   */
+  public NetworkPartition partition(RegionId a, RegionId b) {
+    return NetworkPartition.symmetric(a, b, faults());
+  }
+
+  /**
+   * Cuts frames from one region to another, until the returned partition is closed: {@link
+   * NetworkPartition#oneWay} over {@link #faults()}.
+   *
+   * @param from the sending region
+   * @param to the receiving region
+   * @return the live partition; close it to heal
+   * @throws InvalidArgumentException if the regions are equal or not in the cluster
+   * @throws UnsupportedOperationException if the transport offers no {@link LinkShaping}
+   * @since testkit 1.3.0
+   */
+  public NetworkPartition partitionOneWay(RegionId from, RegionId to) {
+    return NetworkPartition.oneWay(from, to, faults());
+  }
+
+  /**
+   * Partitions two groups of regions, both directions, until the returned partition is closed:
+   * {@link NetworkPartition#between} over {@link #faults()}.
+   *
+   * @param side one group
+   * @param other the other group, disjoint from {@code side}
+   * @return the live partition; close it to heal
+   * @throws InvalidArgumentException if a group is empty, they overlap, or a region is not in the
+   *     cluster
+   * @throws UnsupportedOperationException if the transport offers no {@link LinkShaping}
+   * @since testkit 1.3.0
+   */
+  public NetworkPartition partition(Set<RegionId> side, Set<RegionId> other) {
+    return NetworkPartition.between(side, other, faults());
   }
 
   /**
@@ -329,6 +377,10 @@ public final class SimulatedCluster implements AutoCloseable {
   /**
    * Waits until every shard has a leader and every running region has applied each shard up to its
    * leader's durable position, the same in two consecutive polls.
+   *
+   * <p>It compares log positions only: it does not compare the regions' stored state, so a signal
+   * one region stored outside the shard logs (or a state that differs at equal positions) is not
+   * seen by it.
    *
    * @param timeout how long at most
    * @throws ClusterTimeoutException naming the first region and shard behind, with positions

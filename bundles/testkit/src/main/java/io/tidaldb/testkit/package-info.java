@@ -26,13 +26,17 @@
  * whether every acknowledged write survived exactly once ({@link
  * io.tidaldb.testkit.FailoverReport}; since 1.2.0).
  *
+ * <p>{@link io.tidaldb.testkit.NetworkPartition} (since 1.3.0) is a cut that heals itself when
+ * closed: {@code try (NetworkPartition p = cluster.partition(a, b)) { ... }}, one way with {@code
+ * partitionOneWay}, or between two groups of regions.
+ *
  * <p>Configuration is an immutable {@link io.tidaldb.testkit.ClusterConfig}; a {@link
  * io.tidaldb.testkit.ManualClock} makes every region's timers move only when the test advances it.
  * Inside an OSGi framework each running region's store and replication are also registered as
  * services with the properties {@code region} and {@code tidaldb.cluster}.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package io.tidaldb.testkit;
 
 import org.osgi.annotation.bundle.Export;
