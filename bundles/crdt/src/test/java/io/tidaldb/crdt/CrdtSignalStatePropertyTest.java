@@ -56,7 +56,7 @@ class CrdtSignalStatePropertyTest {
     History h = History.random(seed);
     CrdtSignalState single = h.applyAll();
     List<CrdtSignalState> perReplica = new ArrayList<>();
-    for (int replica : h.replicas) {
+    for (long replica : h.replicas) {
       CrdtSignalState s = new CrdtSignalState();
       h.opsOf(replica).forEach(op -> op.applyTo(s));
       perReplica.add(s);
