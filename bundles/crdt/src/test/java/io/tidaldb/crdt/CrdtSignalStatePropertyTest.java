@@ -18,6 +18,7 @@ class CrdtSignalStatePropertyTest {
     CrdtSignalState a = h.randomPrefixState(random);
     CrdtSignalState b = h.randomPrefixState(random);
     assertEquals(merged(a, b), merged(b, a), h::toString);
+    assertEquals(merged(a, b).contentHash(), merged(b, a).contentHash(), h::toString);
   }
 
   @Property(tries = 300, seed = "42002")

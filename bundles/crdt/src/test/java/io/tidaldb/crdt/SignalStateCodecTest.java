@@ -133,6 +133,7 @@ class SignalStateCodecTest {
       CrdtSignalState read = CrdtSignalState.readFrom(b);
       assertEquals(s, read);
       assertEquals(s.hashCode(), read.hashCode());
+      assertEquals(s.contentHash(), read.contentHash());
       assertEquals(7 + s.encodedLength(), b.position());
     }
   }

@@ -208,8 +208,8 @@ final class SnapshotInstall {
               + "): no snapshot is installed while the log takes records");
     }
     if (position < durable) {
-      // Own records in [position, durable) may come back through the leader's log: joined into
-      // the installed state they would count twice, replaced they would be lost. Cut first.
+      // The log beyond position is not the leader's log from there: replication cuts to the
+      // common prefix first (the cut keeps those records' effect, and the install joins it).
       throw new InvalidArgumentException(
           "position",
           position,
