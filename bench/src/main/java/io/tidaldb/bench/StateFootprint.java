@@ -11,12 +11,13 @@ import java.util.SplittableRandom;
 /**
  * Bytes of retained heap per (tenant, type, entity) state in a populated store.
  *
- * <p>For 1 and for 3 replicas: opens a store over a {@link MemoryWal} (which keeps nothing once
+ * <p>For 1 and for 3 entries: opens a store over a {@link MemoryWal} (which keeps nothing once
  * applied), measures the heap in use after repeated {@code System.gc()}, applies one signal per
- * replica to each of {@code entities} distinct entities (the memory log stamps the replicas in
- * turn, as if replication had delivered signals accepted by 3 regions), measures again, and prints
- * the difference divided by the entity count. That covers everything the store keeps per entity:
- * its slot in the shard's entity map (at the map's load) and the CRDT state with its entries.
+ * entry to each of {@code entities} distinct entities (one round per epoch of the shard logs, so
+ * each round's signals land in the log entry of its epoch, as after 2 failovers: see {@link
+ * io.tidaldb.crdt.ReplicaIds}), measures again, and prints the difference divided by the entity
+ * count. That covers everything the store keeps per entity: its slot in the shard's entity map (at
+ * the map's load) and the CRDT state with its entries.
  *
  * <pre>
  * java -Xms8g -Xmx8g -cp bench/target/benchmarks.jar io.tidaldb.bench.StateFootprint [entities]
@@ -47,25 +48,24 @@ public final class StateFootprint {
   }
 
   private static void measure(int entities, int replicas) {
-    int[] origins = new int[replicas];
-    for (int r = 0; r < replicas; r++) {
-      origins[r] = ReplicaIds.of(r + 1, 0);
-    }
     Path dir = BenchFiles.createTempDir("tidal-footprint-");
     try {
-      MemoryWal wal = new MemoryWal(SHARDS, 1 << 16, origins);
+      MemoryWal wal = new MemoryWal(SHARDS, 1 << 16, null);
       SignalStoreEngine store = Stores.openStore(dir, wal, Stores.NEVER);
       long before = retainedHeap();
-      SplittableRandom random = new SplittableRandom(SEED);
       long now = System.currentTimeMillis();
-      for (int e = 0; e < entities; e++) {
-        long entity = random.nextLong();
-        for (int r = 0; r < replicas; r++) {
+      for (int r = 0; r < replicas; r++) {
+        for (int s = 0; s < SHARDS; s++) {
+          wal.shard(s).advanceEpoch(ReplicaIds.log(r));
+        }
+        SplittableRandom random = new SplittableRandom(SEED);
+        for (int e = 0; e < entities; e++) {
+          long entity = random.nextLong();
           store.submit(
               Stores.TENANT, Stores.VIEW, entity, 1.0 + r, now - random.nextLong(3_600_000));
         }
+        wal.flush();
       }
-      wal.flush();
       long after = retainedHeap();
       long held = Stores.entities(store);
       if (held != entities) {
@@ -73,13 +73,13 @@ public final class StateFootprint {
       }
       System.out.printf(
           Locale.ROOT,
-          "replicas=%d entities=%d retained=%.1f MiB bytesPerEntity=%.1f%n",
+          "entries=%d entities=%d retained=%.1f MiB bytesPerEntity=%.1f%n",
           replicas,
           entities,
           (after - before) / 1048576.0,
           (after - before) / (double) entities);
       // Keep the store reachable until measured.
-      if (store.replicaId() == Integer.MIN_VALUE) {
+      if (store.replicaId() == 0) {
         System.out.println(wal.shardCount());
       }
     } finally {

@@ -32,8 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * entityCount}, every one of which already has state. All scores are ops/s on one thread.
  *
  * <ul>
- *   <li>{@link #crdtApply}: {@link CrdtSignalState#apply} on a state picked from an array: the CRDT
- *       arithmetic alone (compare with {@link BareMapBenchmark#openAddressing}).
+ *   <li>{@link #crdtApply}: {@link CrdtSignalState#applyAt} on a state picked from an array: the
+ *       CRDT arithmetic alone (compare with {@link BareMapBenchmark#openAddressing}).
  *   <li>{@link #submitAndApply}: the store's whole write path over {@link MemoryWal} (validation,
  *       routing, HLC, series lookup, log append, then the commit listener's apply under the shard's
  *       write lock with the real entity map), in windows of {@value #WINDOW} signals; score in
@@ -66,12 +66,13 @@ public class StoreApplyBenchmark {
   private SignalStoreEngine store;
   private CrdtSignalState[] states;
   private DecayModel decay;
-  private int replica;
+  private long replica;
   private int[] draws;
   private long[] eventTimes;
   private long[] lastTicket;
   private long now;
   private long hlc;
+  private long position;
   private int next;
 
   /** Opens the store over the memory log and gives every entity one signal. */
@@ -89,11 +90,11 @@ public class StoreApplyBenchmark {
       eventTimes[i] = now - random.nextLong(3_600_000);
     }
     decay = DecayModel.ofHalfLife(Duration.ofDays(1).toMillis());
-    replica = ReplicaIds.of(1, 0);
+    replica = ReplicaIds.log(1);
     states = new CrdtSignalState[entityCount];
     for (int e = 0; e < entityCount; e++) {
       states[e] = new CrdtSignalState();
-      states[e].apply(replica, 1.0, now, ++hlc, decay);
+      states[e].applyAt(replica, position++, 1.0, now, ++hlc, decay);
       store.submit(Stores.TENANT, Stores.VIEW, e, 1.0, now);
     }
     wal.flush();
@@ -119,7 +120,7 @@ public class StoreApplyBenchmark {
   public CrdtSignalState crdtApply() {
     int i = next++ & (DRAWS - 1);
     CrdtSignalState state = states[draws[i]];
-    state.apply(replica, 1.0, eventTimes[i], ++hlc, decay);
+    state.applyAt(replica, position++, 1.0, eventTimes[i], ++hlc, decay);
     return state;
   }
 

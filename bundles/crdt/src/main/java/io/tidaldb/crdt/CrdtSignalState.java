@@ -6,41 +6,48 @@ import java.util.Arrays;
 
 /**
  * The CRDT state of one (tenant, signal type, entity): count, weight sum, forward-decayed score and
- * last-seen time, as a join-semilattice over per-replica grow-only entries.
+ * last-seen time, as a join-semilattice over per-stream grow-only entries.
  *
  * <p>Layout, kept small because a store holds millions: one flat {@code long[]} with an entry of
- * {@value #STRIDE} longs per replica, sorted by unsigned replica id,
+ * {@value #STRIDE} longs per replica id (a record stream, see {@link ReplicaIds}), sorted by
+ * unsigned replica id,
  *
  * <pre>
- * [ replica | posCount | negCount | posSum | negSum | posDecay | negDecay ]  (sums: double bits)
+ * [ replica | end | posCount | negCount | posSum | negSum | posDecay | negDecay ]  (sums: double bits)
  * </pre>
  *
- * plus the half-life the decayed sums are kept under (bound by the first {@link #apply}), their
- * common landmark, and the last-seen register (HLC stamp, replica, event time). A signal of weight
- * {@code w >= 0} adds 1, {@code w} and its decayed term to the positive columns of its replica; a
- * retraction ({@code w < 0}) adds 1, {@code |w|} and its term to the negative ones. Every column
- * only grows, so {@link #merge} is the entry-wise maximum once both sides are rebased (exactly, see
- * {@link DecayModel}) to the later landmark: commutative, associative and idempotent bit for bit.
+ * plus the half-life the decayed sums are kept under (bound by the first {@link #applyAt}), their
+ * common landmark, and the last-seen register (HLC stamp, replica, event time). {@code end} is the
+ * exclusive end position of the prefix of the entry's stream that the entry holds for this entity:
+ * {@link #applyAt} skips a record below it (already counted) and moves it past the record it
+ * applies. A signal of weight {@code w >= 0} adds 1, {@code w} and its decayed term to the positive
+ * columns of its entry; a retraction ({@code w < 0}) adds 1, {@code |w|} and its term to the
+ * negative ones. Every column only grows, so {@link #merge} is the entry-wise maximum once both
+ * sides are rebased (exactly, see {@link DecayModel}) to the later landmark: commutative,
+ * associative and idempotent bit for bit. It is the exact join of two copies of an entry because
+ * each copy is a prefix of one stream's history (see the package documentation): the longer prefix
+ * is column-wise at least the shorter, so the maximum is the longer prefix.
  *
  * <p>The landmark is the greatest {@link DecayModel#landmarkFor(long)} of any applied signal (0
  * when empty), so two states with the same signals have the same landmark and the same bits,
  * whatever order and grouping the signals and merges came in (barring sums that straddle the
  * subnormal range, where flushing to zero may differ in the last bits).
  *
- * <p>Mutable and not thread-safe: callers synchronise. {@link #apply} allocates only when a replica
- * gets its first entry.
+ * <p>Mutable and not thread-safe: callers synchronise. {@link #applyAt} allocates only when a
+ * replica gets its first entry.
  */
 public final class CrdtSignalState {
   /** Longs per replica entry. */
-  public static final int STRIDE = 7;
+  public static final int STRIDE = 8;
 
   static final int REPLICA = 0;
-  static final int POS_COUNT = 1;
-  static final int NEG_COUNT = 2;
-  static final int POS_SUM = 3;
-  static final int NEG_SUM = 4;
-  static final int POS_DECAY = 5;
-  static final int NEG_DECAY = 6;
+  static final int END = 1;
+  static final int POS_COUNT = 2;
+  static final int NEG_COUNT = 3;
+  static final int POS_SUM = 4;
+  static final int NEG_SUM = 5;
+  static final int POS_DECAY = 6;
+  static final int NEG_DECAY = 7;
 
   /** The stamp of a state with no signals. */
   static final long NO_HLC = LwwRegister.NO_STAMP;
@@ -50,23 +57,34 @@ public final class CrdtSignalState {
   long landmark;
   long lastSeenHlc = NO_HLC;
   long lastSeenEventTime = -1;
-  int lastSeenReplica;
+  long lastSeenReplica;
 
   /** Creates an empty state. */
   public CrdtSignalState() {}
 
   /**
-   * Applies one signal accepted by a replica.
+   * Applies the record at {@code position} of the stream {@code replica}, unless the entry of that
+   * stream already holds it: a record below the entry's end was counted (through this state or a
+   * state merged in), and is skipped.
    *
-   * @param replica the accepting replica's id (see {@link ReplicaIds})
+   * @param replica the stream's replica id ({@link ReplicaIds#log} or {@link ReplicaIds#local})
+   * @param position the record's position in that stream, >= 0
    * @param weight the signal's weight; negative for a retraction; finite
    * @param eventTimeMillis the signal's event time, >= 0 ms since the epoch
    * @param hlc the HLC stamp the signal was accepted with, >= 0
    * @param decay the signal type's decay model; the same for every signal of a state
+   * @return true if applied, false if the entry already held the record (nothing changed)
    * @throws InvalidArgumentException if an argument is out of range or the decay model's half-life
    *     differs from the one this state's sums are kept under; the state is then unchanged
+   * @since 2.0.0
    */
-  public void apply(int replica, double weight, long eventTimeMillis, long hlc, DecayModel decay) {
+  public boolean applyAt(
+      long replica,
+      long position,
+      double weight,
+      long eventTimeMillis,
+      long hlc,
+      DecayModel decay) {
     if (!Double.isFinite(weight)) {
       throw new InvalidArgumentException("weight", weight, "must be finite");
     }
@@ -75,6 +93,18 @@ public final class CrdtSignalState {
     }
     if (hlc < 0) {
       throw new InvalidArgumentException("hlc", hlc, "must be >= 0");
+    }
+    if (position < 0 || position == Long.MAX_VALUE) {
+      throw new InvalidArgumentException(
+          "position", position, "must be 0.." + (Long.MAX_VALUE - 1));
+    }
+    if (!ReplicaIds.isValid(replica)) {
+      throw new InvalidArgumentException(
+          "replica", Long.toHexString(replica), "must be a log or local replica id");
+    }
+    int i = ReplicaEntries.find(entries, STRIDE, replica);
+    if (i >= 0 && position < entries[i * STRIDE + END]) {
+      return false;
     }
     if (halfLifeMillis != decay.halfLifeMillis()) {
       if (halfLifeMillis != 0) {
@@ -86,12 +116,13 @@ public final class CrdtSignalState {
     if (signalLandmark > landmark) {
       rebase(signalLandmark);
     }
-    int i = ReplicaEntries.find(entries, STRIDE, replica);
     if (i < 0) {
       i = -i - 1;
       entries = ReplicaEntries.insert(entries, STRIDE, i, replica);
     }
-    int e = i * STRIDE + (weight < 0 ? NEG_COUNT - POS_COUNT : 0);
+    int base = i * STRIDE;
+    entries[base + END] = position + 1;
+    int e = base + (weight < 0 ? NEG_COUNT - POS_COUNT : 0);
     double abs = Math.abs(weight);
     entries[e + POS_COUNT]++;
     entries[e + POS_SUM] = add(entries[e + POS_SUM], abs);
@@ -103,6 +134,7 @@ public final class CrdtSignalState {
       lastSeenReplica = replica;
       lastSeenEventTime = eventTimeMillis;
     }
+    return true;
   }
 
   /**
@@ -141,34 +173,6 @@ public final class CrdtSignalState {
       lastSeenReplica = other.lastSeenReplica;
       lastSeenEventTime = other.lastSeenEventTime;
     }
-  }
-
-  /**
-   * Returns the part of this state that one replica contributed: its entry alone, under this
-   * state's half-life and landmark, with the last-seen register only if that replica wrote it. A
-   * lower bound of this state in the join order, so merging it into another state of the same
-   * signals never adds what the other replicas' entries hold (a store that replaces its state keeps
-   * its own contributions this way).
-   *
-   * @param replica the replica id
-   * @return a new state; empty if the replica has no entry
-   * @since 1.1.0
-   */
-  public CrdtSignalState replicaOnly(int replica) {
-    CrdtSignalState only = new CrdtSignalState();
-    int i = ReplicaEntries.find(entries, STRIDE, replica);
-    if (i < 0) {
-      return only;
-    }
-    only.entries = java.util.Arrays.copyOfRange(entries, i * STRIDE, (i + 1) * STRIDE);
-    only.halfLifeMillis = halfLifeMillis;
-    only.landmark = landmark;
-    if (lastSeenReplica == replica && lastSeenHlc != NO_HLC) {
-      only.lastSeenHlc = lastSeenHlc;
-      only.lastSeenReplica = lastSeenReplica;
-      only.lastSeenEventTime = lastSeenEventTime;
-    }
-    return only;
   }
 
   /**
@@ -213,7 +217,7 @@ public final class CrdtSignalState {
   }
 
   /**
-   * Returns the event time of the last-seen signal (latest by HLC stamp, then replica id).
+   * Returns the event time of the last-seen signal (latest by HLC stamp, then unsigned replica id).
    *
    * @return the event time in ms since the epoch, -1 if empty
    */
@@ -235,7 +239,7 @@ public final class CrdtSignalState {
    *
    * @return the replica id, 0 if empty
    */
-  public int lastSeenReplica() {
+  public long lastSeenReplica() {
     return lastSeenReplica;
   }
 
@@ -362,7 +366,7 @@ public final class CrdtSignalState {
     h = h * 31 + Long.hashCode(halfLifeMillis);
     h = h * 31 + Long.hashCode(landmark);
     h = h * 31 + Long.hashCode(lastSeenHlc);
-    h = h * 31 + lastSeenReplica;
+    h = h * 31 + Long.hashCode(lastSeenReplica);
     return h * 31 + Long.hashCode(lastSeenEventTime);
   }
 
@@ -384,8 +388,10 @@ public final class CrdtSignalState {
             .append(ReplicaIds.toString(lastSeenReplica));
     for (int e = 0; e < entries.length; e += STRIDE) {
       sb.append(", ")
-          .append(ReplicaIds.toString((int) entries[e]))
-          .append("{+")
+          .append(ReplicaIds.toString(entries[e]))
+          .append("{<")
+          .append(entries[e + END])
+          .append(" +")
           .append(entries[e + POS_COUNT])
           .append('/')
           .append(Double.longBitsToDouble(entries[e + POS_SUM]))
@@ -400,5 +406,37 @@ public final class CrdtSignalState {
           .append('}');
     }
     return sb.append(']').toString();
+  }
+
+  /**
+   * Returns a 64-bit hash of exactly what the canonical encoding ({@link #writeTo}) holds: equal
+   * states have equal hashes, whatever their history. Every field and every entry column is mixed
+   * in, in encoding order, through a 64-bit finalizer per long; allocates nothing.
+   *
+   * @return the hash
+   * @since 2.0.0
+   */
+  public long contentHash() {
+    long h = mix(SignalStateCodec.VERSION ^ ((long) replicaCount() << 32));
+    h = mix(h * HASH_MULTIPLIER + mix(halfLifeMillis));
+    h = mix(h * HASH_MULTIPLIER + mix(landmark));
+    h = mix(h * HASH_MULTIPLIER + mix(lastSeenHlc));
+    h = mix(h * HASH_MULTIPLIER + mix(lastSeenEventTime));
+    h = mix(h * HASH_MULTIPLIER + mix(lastSeenReplica));
+    for (long v : entries) {
+      h = mix(h * HASH_MULTIPLIER + mix(v));
+    }
+    return h;
+  }
+
+  private static final long HASH_MULTIPLIER = 0x9E37_79B9_7F4A_7C15L;
+
+  /** The murmur3 64-bit finalizer (fmix64). */
+  private static long mix(long v) {
+    v ^= v >>> 33;
+    v *= 0xFF51_AFD7_ED55_8CCDL;
+    v ^= v >>> 33;
+    v *= 0xC4CE_B9FE_1A85_EC53L;
+    return v ^ (v >>> 33);
   }
 }

@@ -16,7 +16,7 @@ public final class LwwRegister {
   public static final long NO_STAMP = -1;
 
   private long stamp = NO_STAMP;
-  private int replica;
+  private long replica;
   private long value;
 
   /** Creates an empty register. */
@@ -31,7 +31,7 @@ public final class LwwRegister {
    * @return whether the write won and the register now holds it
    * @throws InvalidArgumentException if the stamp is negative
    */
-  public boolean set(long stamp, int replica, long value) {
+  public boolean set(long stamp, long replica, long value) {
     if (stamp < 0) {
       throw new InvalidArgumentException("hlc stamp", stamp, "must be >= 0");
     }
@@ -71,12 +71,12 @@ public final class LwwRegister {
    * @return whether a wins over b
    */
   public static boolean wins(
-      long stampA, int replicaA, long valueA, long stampB, int replicaB, long valueB) {
+      long stampA, long replicaA, long valueA, long stampB, long replicaB, long valueB) {
     if (stampA != stampB) {
       return stampA > stampB;
     }
     if (replicaA != replicaB) {
-      return Integer.compareUnsigned(replicaA, replicaB) > 0;
+      return Long.compareUnsigned(replicaA, replicaB) > 0;
     }
     return valueA > valueB;
   }
@@ -104,7 +104,7 @@ public final class LwwRegister {
    *
    * @return the replica id, 0 if empty
    */
-  public int replica() {
+  public long replica() {
     return replica;
   }
 
@@ -138,7 +138,7 @@ public final class LwwRegister {
 
   @Override
   public int hashCode() {
-    return (Long.hashCode(stamp) * 31 + replica) * 31 + Long.hashCode(value);
+    return (Long.hashCode(stamp) * 31 + Long.hashCode(replica)) * 31 + Long.hashCode(value);
   }
 
   @Override

@@ -25,7 +25,7 @@ public final class PnCounter {
    *
    * @param replica the replica id (see {@link ReplicaIds})
    */
-  public void increment(int replica) {
+  public void increment(long replica) {
     int at = slot(replica); // before indexing: slot() may replace the array
     entries[at + POSITIVE]++;
   }
@@ -35,7 +35,7 @@ public final class PnCounter {
    *
    * @param replica the replica id (see {@link ReplicaIds})
    */
-  public void decrement(int replica) {
+  public void decrement(long replica) {
     int at = slot(replica);
     entries[at + NEGATIVE]++;
   }
@@ -56,7 +56,7 @@ public final class PnCounter {
    * @param replica the replica id
    * @return its increments, 0 if it has no entry
    */
-  public long increments(int replica) {
+  public long increments(long replica) {
     int i = ReplicaEntries.find(entries, STRIDE, replica);
     return i < 0 ? 0 : entries[i * STRIDE + POSITIVE];
   }
@@ -67,7 +67,7 @@ public final class PnCounter {
    * @param replica the replica id
    * @return its decrements, 0 if it has no entry
    */
-  public long decrements(int replica) {
+  public long decrements(long replica) {
     int i = ReplicaEntries.find(entries, STRIDE, replica);
     return i < 0 ? 0 : entries[i * STRIDE + NEGATIVE];
   }
@@ -102,7 +102,7 @@ public final class PnCounter {
     return copy;
   }
 
-  private int slot(int replica) {
+  private int slot(long replica) {
     int i = ReplicaEntries.find(entries, STRIDE, replica);
     if (i < 0) {
       i = -i - 1;
@@ -126,7 +126,7 @@ public final class PnCounter {
     StringBuilder sb = new StringBuilder("PnCounter[value=").append(value());
     for (int e = 0; e < entries.length; e += STRIDE) {
       sb.append(", ")
-          .append(ReplicaIds.toString((int) entries[e]))
+          .append(ReplicaIds.toString(entries[e]))
           .append("=+")
           .append(entries[e + POSITIVE])
           .append("/-")

@@ -6,7 +6,7 @@ package io.tidaldb.crdt;
  * length / stride}).
  *
  * <pre>
- * entry i: [ replica (unsigned int, zero-extended) | column 1 | column 2 | ... | column stride-1 ]
+ * entry i: [ replica (a long, ordered unsigned) | column 1 | column 2 | ... | column stride-1 ]
  * </pre>
  *
  * <p>Every column other than the replica is grow-only and holds either a non-negative count or the
@@ -26,16 +26,15 @@ final class ReplicaEntries {
    *
    * @return the entry's index, or {@code -(insertion index) - 1} if it has none
    */
-  static int find(long[] entries, int stride, int replica) {
-    long key = Integer.toUnsignedLong(replica);
+  static int find(long[] entries, int stride, long replica) {
     int lo = 0;
     int hi = entries.length / stride - 1;
     while (lo <= hi) {
       int mid = (lo + hi) >>> 1;
-      long k = entries[mid * stride];
-      if (k < key) {
+      int c = Long.compareUnsigned(entries[mid * stride], replica);
+      if (c < 0) {
         lo = mid + 1;
-      } else if (k > key) {
+      } else if (c > 0) {
         hi = mid - 1;
       } else {
         return mid;
@@ -47,12 +46,12 @@ final class ReplicaEntries {
   /**
    * Returns a copy of {@code entries} with an all-zero entry for {@code replica} at {@code index}.
    */
-  static long[] insert(long[] entries, int stride, int index, int replica) {
+  static long[] insert(long[] entries, int stride, int index, long replica) {
     long[] grown = new long[entries.length + stride];
     int at = index * stride;
     System.arraycopy(entries, 0, grown, 0, at);
     System.arraycopy(entries, at, grown, at + stride, entries.length - at);
-    grown[at] = Integer.toUnsignedLong(replica);
+    grown[at] = replica;
     return grown;
   }
 
@@ -70,15 +69,15 @@ final class ReplicaEntries {
     int j = 0;
     int o = 0;
     while (j < b.length) {
-      long ka = i < a.length ? a[i] : Long.MAX_VALUE;
       long kb = b[j];
-      if (ka < kb) {
+      int c = i < a.length ? Long.compareUnsigned(a[i], kb) : 1;
+      if (c < 0) {
         if (out != a) {
           System.arraycopy(a, i, out, o, stride);
         }
         i += stride;
       } else {
-        if (ka == kb) {
+        if (c == 0) {
           if (out != a) {
             System.arraycopy(a, i, out, o, stride);
           }
@@ -147,12 +146,11 @@ final class ReplicaEntries {
     int j = 0;
     int n = 0;
     while (i < a.length && j < b.length) {
-      long ka = a[i];
-      long kb = b[j];
-      if (ka <= kb) {
+      int c = Long.compareUnsigned(a[i], b[j]);
+      if (c <= 0) {
         i += stride;
       }
-      if (kb <= ka) {
+      if (c >= 0) {
         j += stride;
       }
       n++;

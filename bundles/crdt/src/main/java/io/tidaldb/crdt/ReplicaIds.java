@@ -3,72 +3,148 @@ package io.tidaldb.crdt;
 import io.tidaldb.api.InvalidArgumentException;
 
 /**
- * CRDT replica ids: a (region, incarnation) pair packed into an {@code int}, region in the high 16
- * bits and incarnation in the low 16 bits. Ids order as unsigned ints, so by region, then by
- * incarnation. See the package documentation for when the incarnation changes.
+ * CRDT replica ids: 64-bit names of the record streams that feed a {@link CrdtSignalState}'s
+ * entries. Two kinds, told apart by the top bit:
+ *
+ * <ul>
+ *   <li>a <b>log entry</b> {@link #log(long) log(epoch)} = the epoch itself (top bit 0): fed only
+ *       by the shard's log records of that epoch, in position order (the shard is implicit: an
+ *       entity belongs to one shard). A single-region store writes epoch 0.
+ *   <li>a <b>local entry</b> {@link #local(int, int) local(region, incarnation)} = {@code
+ *       Long.MIN_VALUE | region << 16 | incarnation} (top bit 1): fed only by that region's own
+ *       local stream; other regions receive it by state merge only.
+ * </ul>
+ *
+ * Ids order as unsigned longs, so every log entry (by epoch) before every local entry (by region,
+ * then incarnation). See the package documentation for why each entry is exact under max-merge.
  */
 public final class ReplicaIds {
   /** Largest region and largest incarnation. */
   public static final int MAX_PART = 0xFFFF;
 
+  private static final long LOCAL_BIT = Long.MIN_VALUE;
+  private static final long LOCAL_UNUSED = ~(LOCAL_BIT | 0xFFFF_FFFFL);
+
   private ReplicaIds() {}
 
   /**
-   * Packs a replica id.
+   * Returns the id of the log entry of an epoch.
+   *
+   * @param epoch the epoch, >= 0
+   * @return the replica id, equal to {@code epoch}
+   * @throws InvalidArgumentException if the epoch is negative
+   */
+  public static long log(long epoch) {
+    if (epoch < 0) {
+      throw new InvalidArgumentException("epoch", epoch, "must be >= 0");
+    }
+    return epoch;
+  }
+
+  /**
+   * Returns the id of a region's local entry.
    *
    * @param region the region, 0 to 65535
    * @param incarnation the region's incarnation, 0 to 65535
-   * @return the packed replica id
+   * @return the replica id
    * @throws InvalidArgumentException if a part is out of range
    */
-  public static int of(int region, int incarnation) {
+  public static long local(int region, int incarnation) {
     if (region < 0 || region > MAX_PART) {
       throw new InvalidArgumentException("region", region, "must be 0.." + MAX_PART);
     }
     if (incarnation < 0 || incarnation > MAX_PART) {
       throw new InvalidArgumentException("incarnation", incarnation, "must be 0.." + MAX_PART);
     }
-    return (region << 16) | incarnation;
+    return LOCAL_BIT | (long) region << 16 | incarnation;
   }
 
   /**
-   * Returns the region of a replica id.
+   * Whether a replica id names a log entry.
    *
-   * @param replica the packed replica id
+   * @param replica the replica id
+   * @return true for a log entry, false for a local one
+   */
+  public static boolean isLog(long replica) {
+    return replica >= 0;
+  }
+
+  /**
+   * Whether a value is a replica id {@link #log} or {@link #local} can return.
+   *
+   * @param replica the value
+   * @return true if valid
+   */
+  public static boolean isValid(long replica) {
+    return replica >= 0 || (replica & LOCAL_UNUSED) == 0;
+  }
+
+  /**
+   * Returns the epoch of a log entry's id.
+   *
+   * @param replica a log entry's id
+   * @return the epoch
+   * @throws InvalidArgumentException if the id names a local entry
+   */
+  public static long epoch(long replica) {
+    if (replica < 0) {
+      throw new InvalidArgumentException("replica", toString(replica), "must be a log entry");
+    }
+    return replica;
+  }
+
+  /**
+   * Returns the region of a local entry's id.
+   *
+   * @param replica a local entry's id
    * @return the region, 0 to 65535
+   * @throws InvalidArgumentException if the id names a log entry
    */
-  public static int region(int replica) {
-    return replica >>> 16;
+  public static int region(long replica) {
+    return (int) (local(replica) >>> 16) & MAX_PART;
   }
 
   /**
-   * Returns the incarnation of a replica id.
+   * Returns the incarnation of a local entry's id.
    *
-   * @param replica the packed replica id
+   * @param replica a local entry's id
    * @return the incarnation, 0 to 65535
+   * @throws InvalidArgumentException if the id names a log entry
    */
-  public static int incarnation(int replica) {
-    return replica & MAX_PART;
+  public static int incarnation(long replica) {
+    return (int) local(replica) & MAX_PART;
   }
 
   /**
-   * Compares replica ids as unsigned ints: by region, then by incarnation.
+   * Compares replica ids as unsigned longs: log entries by epoch, then local entries by region and
+   * incarnation.
    *
    * @param a a replica id
    * @param b another replica id
    * @return negative, zero or positive as {@code a} is below, equal to or above {@code b}
    */
-  public static int compare(int a, int b) {
-    return Integer.compareUnsigned(a, b);
+  public static int compare(long a, long b) {
+    return Long.compareUnsigned(a, b);
   }
 
   /**
-   * Renders a replica id as {@code r<region>.i<incarnation>}, such as {@code r1.i3}.
+   * Renders a replica id: {@code e<epoch>} for a log entry such as {@code e7}, {@code
+   * r<region>.i<incarnation>} for a local one such as {@code r1.i3}.
    *
-   * @param replica the packed replica id
+   * @param replica the replica id
    * @return the rendering
    */
-  public static String toString(int replica) {
-    return "r" + region(replica) + ".i" + incarnation(replica);
+  public static String toString(long replica) {
+    if (replica >= 0) {
+      return "e" + replica;
+    }
+    return "r" + ((replica >>> 16) & MAX_PART) + ".i" + (replica & MAX_PART);
+  }
+
+  private static long local(long replica) {
+    if (replica >= 0) {
+      throw new InvalidArgumentException("replica", toString(replica), "must be a local entry");
+    }
+    return replica;
   }
 }

@@ -5,13 +5,16 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
 /**
- * The canonical binary encoding of a {@link CrdtSignalState}, for snapshots and state digests. All
- * fields little-endian, doubles as their IEEE 754 bits; equal states encode to equal bytes.
+ * The canonical binary encoding of a {@link CrdtSignalState}, for snapshots, state digests and
+ * reconciliation. All fields little-endian, doubles as their IEEE 754 bits; equal states encode to
+ * equal bytes. Version 2 (issue 11): 64-bit replica ids ({@link ReplicaIds}: log and local entries)
+ * and an end position per entry. Version 1 encodings (32-bit origin-keyed entries without an end)
+ * cannot be mapped onto the new entries exactly and are rejected.
  *
  * <pre>
  *  0                   4                   8
  * +-------------------+-------------------+
- * | version (i32) = 1 | replicaCount (i32)|  0
+ * | version (i32) = 2 | replicaCount (i32)|  0
  * +-------------------+-------------------+
  * |          halfLifeMillis (i64)         |  8   0 when empty
  * +---------------------------------------+
@@ -20,27 +23,29 @@ import java.nio.ByteOrder;
  * |          lastSeenHlc (i64)            | 24   -1 when empty
  * +---------------------------------------+
  * |          lastSeenEventTime (i64)      | 32   -1 when empty
- * +-------------------+-------------------+
- * | lastSeenReplica   | reserved (i32) = 0| 40
- * +-------------------+-------------------+
+ * +---------------------------------------+
+ * |          lastSeenReplica (i64)        | 40   0 when empty
+ * +---------------------------------------+
  * | replicaCount entries, sorted by       | 48
  * | unsigned replica id, ENTRY_LENGTH each|
  * +---------------------------------------+
  *
  * entry:
  * +---------------------------------------+
- * | replica (u32 zero-extended to i64)    | +0
- * | posCount (i64)                        | +8
- * | negCount (i64)                        | +16
- * | posSum (f64)                          | +24
- * | negSum (f64)                          | +32
- * | posDecay (f64)                        | +40
- * | negDecay (f64)                        | +48
+ * | replica (i64, see ReplicaIds)         | +0
+ * | end (i64): exclusive end position of  | +8   >= posCount + negCount
+ * |   the stream prefix the entry holds   |
+ * | posCount (i64)                        | +16
+ * | negCount (i64)                        | +24
+ * | posSum (f64)                          | +32
+ * | negSum (f64)                          | +40
+ * | posDecay (f64)                        | +48
+ * | negDecay (f64)                        | +56
  * +---------------------------------------+
  * </pre>
  */
 final class SignalStateCodec {
-  static final int VERSION = 1;
+  static final int VERSION = 2;
 
   static final int VERSION_OFFSET = 0;
   static final int REPLICA_COUNT_OFFSET = 4;
@@ -49,13 +54,13 @@ final class SignalStateCodec {
   static final int LAST_SEEN_HLC_OFFSET = 24;
   static final int LAST_SEEN_EVENT_TIME_OFFSET = 32;
   static final int LAST_SEEN_REPLICA_OFFSET = 40;
-  static final int RESERVED_OFFSET = 44;
   static final int HEADER_LENGTH = 48;
 
   /** Bytes per entry: the {@link CrdtSignalState#STRIDE} longs of its in-memory entry. */
   static final int ENTRY_LENGTH = CrdtSignalState.STRIDE * Long.BYTES;
 
   static final int ENTRY_REPLICA_OFFSET = CrdtSignalState.REPLICA * Long.BYTES;
+  static final int ENTRY_END_OFFSET = CrdtSignalState.END * Long.BYTES;
   static final int ENTRY_POS_COUNT_OFFSET = CrdtSignalState.POS_COUNT * Long.BYTES;
   static final int ENTRY_NEG_COUNT_OFFSET = CrdtSignalState.NEG_COUNT * Long.BYTES;
   static final int ENTRY_POS_SUM_OFFSET = CrdtSignalState.POS_SUM * Long.BYTES;
@@ -87,8 +92,7 @@ final class SignalStateCodec {
     buffer.putLong(p + LANDMARK_OFFSET, le(s.landmark, swap));
     buffer.putLong(p + LAST_SEEN_HLC_OFFSET, le(s.lastSeenHlc, swap));
     buffer.putLong(p + LAST_SEEN_EVENT_TIME_OFFSET, le(s.lastSeenEventTime, swap));
-    buffer.putInt(p + LAST_SEEN_REPLICA_OFFSET, le(s.lastSeenReplica, swap));
-    buffer.putInt(p + RESERVED_OFFSET, 0);
+    buffer.putLong(p + LAST_SEEN_REPLICA_OFFSET, le(s.lastSeenReplica, swap));
     long[] entries = s.entries;
     int at = p + HEADER_LENGTH;
     for (long value : entries) {
@@ -108,7 +112,15 @@ final class SignalStateCodec {
     }
     int version = le(buffer.getInt(p + VERSION_OFFSET), swap);
     if (version != VERSION) {
-      throw new InvalidArgumentException("crdt state version", version, "must be " + VERSION);
+      throw new InvalidArgumentException(
+          "crdt state version",
+          version,
+          version == 1
+              ? "must be "
+                  + VERSION
+                  + ": version 1 holds origin-keyed entries written before the issue-11 entry"
+                  + " scheme, which cannot be mapped onto log and local entries exactly"
+              : "must be " + VERSION);
     }
     int count = le(buffer.getInt(p + REPLICA_COUNT_OFFSET), swap);
     if (count < 0 || (long) count * ENTRY_LENGTH > remaining - HEADER_LENGTH) {
@@ -117,16 +129,12 @@ final class SignalStateCodec {
           Integer.toUnsignedLong(count),
           "must fit the " + remaining + " bytes remaining");
     }
-    int reserved = le(buffer.getInt(p + RESERVED_OFFSET), swap);
-    if (reserved != 0) {
-      throw new InvalidArgumentException("crdt state reserved", reserved, "must be 0");
-    }
     CrdtSignalState s = new CrdtSignalState();
     s.halfLifeMillis = le(buffer.getLong(p + HALF_LIFE_OFFSET), swap);
     s.landmark = le(buffer.getLong(p + LANDMARK_OFFSET), swap);
     s.lastSeenHlc = le(buffer.getLong(p + LAST_SEEN_HLC_OFFSET), swap);
     s.lastSeenEventTime = le(buffer.getLong(p + LAST_SEEN_EVENT_TIME_OFFSET), swap);
-    s.lastSeenReplica = le(buffer.getInt(p + LAST_SEEN_REPLICA_OFFSET), swap);
+    s.lastSeenReplica = le(buffer.getLong(p + LAST_SEEN_REPLICA_OFFSET), swap);
     if (count == 0) {
       checkEmpty(s);
     } else {
@@ -175,18 +183,17 @@ final class SignalStateCodec {
       throw invalid("lastSeenEventTime", s.lastSeenEventTime, "must be >= 0");
     }
     long[] e = s.entries;
-    long previous = -1;
     boolean lastSeenReplicaFound = false;
     for (int i = 0; i < e.length; i += CrdtSignalState.STRIDE) {
       long replica = e[i + CrdtSignalState.REPLICA];
-      if (replica <= previous || replica > 0xFFFF_FFFFL) {
+      if (!ReplicaIds.isValid(replica)
+          || (i > 0 && Long.compareUnsigned(replica, e[i - CrdtSignalState.STRIDE]) <= 0)) {
         throw invalid(
             entry(i, "replica"),
-            replica,
-            "must be an unsigned int above the previous entry's " + previous);
+            Long.toHexString(replica),
+            "must be a log or local replica id above the previous entry's (unsigned)");
       }
-      previous = replica;
-      lastSeenReplicaFound |= replica == Integer.toUnsignedLong(s.lastSeenReplica);
+      lastSeenReplicaFound |= replica == s.lastSeenReplica;
       long pos = e[i + CrdtSignalState.POS_COUNT];
       long neg = e[i + CrdtSignalState.NEG_COUNT];
       if (pos < 0) {
@@ -194,6 +201,10 @@ final class SignalStateCodec {
       }
       if (neg < 0 || pos + neg <= 0) {
         throw invalid(entry(i, "negCount"), neg, "must be >= 0 with posCount + negCount > 0");
+      }
+      long end = e[i + CrdtSignalState.END];
+      if (end < pos + neg) {
+        throw invalid(entry(i, "end"), end, "must be >= posCount + negCount = " + (pos + neg));
       }
       checkSum(i, "posSum", e[i + CrdtSignalState.POS_SUM], false);
       checkSum(i, "negSum", e[i + CrdtSignalState.NEG_SUM], false);

@@ -26,42 +26,51 @@
  *       ties broken by the higher replica id.
  * </ul>
  *
- * {@link io.tidaldb.crdt.CrdtSignalState} holds all four in one flat array of per-replica entries.
- * Positive and negative parts stay separate everywhere, so every per-replica column only grows and
+ * {@link io.tidaldb.crdt.CrdtSignalState} holds all four in one flat array of per-stream entries.
+ * Positive and negative parts stay separate everywhere, so every per-entry column only grows and
  * the entry-wise maximum remains a join even with retractions.
  *
- * <h2>Replica identity</h2>
+ * <h2>Entries and why max-merge is exact (issue 11)</h2>
  *
- * A replica id is a (region, incarnation) pair ({@link io.tidaldb.crdt.ReplicaIds}). Entry-wise
- * maximum is only correct if, for any one replica id, every state anywhere holds a <em>prefix</em>
- * of one single history of that replica's operations: then the larger entry is simply the longer
- * prefix and nothing is lost or counted twice. The rule the store follows to keep it so:
+ * Entry-wise maximum is only correct if, for any one replica id, every copy of its entry anywhere
+ * is a <em>prefix</em> of one single history of the records that feed it: then the larger entry is
+ * simply the longer prefix and nothing is lost or counted twice. So every entry is tied to one
+ * record stream ({@link io.tidaldb.crdt.ReplicaIds}):
  *
- * <ol>
- *   <li>Only the region itself applies operations under its replica id, in its own log order, and
- *       it ships (to followers, to reconciliation) <em>only what is already durable in its own
- *       WAL</em>. So after any crash and WAL recovery the region's state still contains every
- *       operation that any other region may have seen under its id: what others hold is a prefix of
- *       what it holds, and it can keep counting under the same id.
- *   <li>The incarnation is bumped (durably, before accepting any write) <em>only when the region's
- *       data is lost or restored from a backup</em>: then others may hold operations the region no
- *       longer has, and counting on under the old id would reuse positions already handed out,
- *       which max-merge would silently drop (the counter-reuse bug of Cassandra, Riak and Scylla
- *       counters). Under a fresh incarnation the new entries start from zero beside the old ones,
- *       and the old entries come back through reconciliation with the other regions.
- * </ol>
+ * <ul>
+ *   <li>a <b>log entry</b> {@code log(e)} is fed only by the shard's log records of epoch {@code
+ *       e}. One leader per epoch, and a leader never rewrites its own epoch, so all records of
+ *       epoch {@code e} form one linear history and {@code (epoch, position)} names one record
+ *       everywhere (log matching). Every region applies the log in position order, so its entry
+ *       {@code log(e)} of an entity is the effect of a prefix of that entity's records in that
+ *       history, and the entry's {@code end} column says which prefix.
+ *   <li>a <b>local entry</b> {@code local(r, i)} is fed only by region {@code r}'s own local stream
+ *       (incarnation {@code i}) and reaches other regions by merge only.
+ * </ul>
  *
- * Bumping only on data loss keeps states small: each incarnation adds one entry (56 bytes in
- * memory) to every entity it touches. The ordering of ids is unsigned, by region then incarnation.
+ * Two copies of an entry are prefixes of the same sequence; every column sums non-negative terms
+ * and floating-point addition of a non-negative term never decreases a sum, so the longer prefix is
+ * column-wise at least the shorter: the maximum is the longer prefix, the exact join. A record
+ * inside the prefix an entry holds is skipped by {@link io.tidaldb.crdt.CrdtSignalState#applyAt}
+ * (its position is below {@code end}), so a log apply after a merge, a record that returns through
+ * a later leader's log after a cut, a replay after a snapshot, and a snapshot joined with the live
+ * state all count each record once.
+ *
+ * <p>The incarnation of a local entry is bumped (durably, before accepting any write) only when the
+ * region's data is lost or restored from a backup: then others may hold local records the region no
+ * longer has, and counting on under the old id would reuse positions already handed out (the
+ * counter-reuse bug of Cassandra, Riak and Scylla counters). Each epoch and each incarnation adds
+ * one entry (64 bytes in memory) to every entity it touches. Ids order as unsigned longs: log
+ * entries by epoch, then local entries by region and incarnation.
  *
  * <h2>Threading and allocation</h2>
  *
  * The clock is thread-safe and lock-free. Every other type is a mutable value without locking:
  * callers synchronise (the store applies to one shard from one thread). Applying a signal allocates
- * only when a replica gets its first entry in a state.
+ * only when a stream gets its first entry in a state.
  */
 @Export
-@Version("1.1.0")
+@Version("2.0.0")
 package io.tidaldb.crdt;
 
 import org.osgi.annotation.bundle.Export;

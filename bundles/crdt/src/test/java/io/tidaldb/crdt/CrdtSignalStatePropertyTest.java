@@ -18,6 +18,7 @@ class CrdtSignalStatePropertyTest {
     CrdtSignalState a = h.randomPrefixState(random);
     CrdtSignalState b = h.randomPrefixState(random);
     assertEquals(merged(a, b), merged(b, a), h::toString);
+    assertEquals(merged(a, b).contentHash(), merged(b, a).contentHash(), h::toString);
   }
 
   @Property(tries = 300, seed = "42002")
@@ -56,7 +57,7 @@ class CrdtSignalStatePropertyTest {
     History h = History.random(seed);
     CrdtSignalState single = h.applyAll();
     List<CrdtSignalState> perReplica = new ArrayList<>();
-    for (int replica : h.replicas) {
+    for (long replica : h.replicas) {
       CrdtSignalState s = new CrdtSignalState();
       h.opsOf(replica).forEach(op -> op.applyTo(s));
       perReplica.add(s);

@@ -1,6 +1,7 @@
 package io.tidaldb.crdt;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -15,9 +16,16 @@ class CrdtSignalStateTest {
   static final DecayModel DECAY = DecayModel.ofHalfLife(H);
   static final long E = DECAY.epochMillis();
   static final long T0 = 1_700_000_000_000L;
-  static final int A = ReplicaIds.of(1, 0);
-  static final int B = ReplicaIds.of(2, 1);
-  static final int HIGH = ReplicaIds.of(0xFFFF, 0);
+  static final long A = ReplicaIds.log(1);
+  static final long B = ReplicaIds.local(2, 1);
+  static final long HIGH = ReplicaIds.local(0xFFFF, 0);
+
+  /** Positions for the streams; one counter keeps every stream's positions increasing. */
+  private static long position;
+
+  static long next() {
+    return position++;
+  }
 
   @Test
   void shouldStartEmpty() {
@@ -36,10 +44,10 @@ class CrdtSignalStateTest {
   @Test
   void shouldCountSignalsAndRetractionsSeparately() {
     CrdtSignalState s = new CrdtSignalState();
-    s.apply(A, 3.0, T0, 1, DECAY);
-    s.apply(A, 0.5, T0, 2, DECAY);
-    s.apply(B, -1.5, T0, 3, DECAY);
-    s.apply(B, -0.0, T0, 4, DECAY);
+    s.applyAt(A, next(), 3.0, T0, 1, DECAY);
+    s.applyAt(A, next(), 0.5, T0, 2, DECAY);
+    s.applyAt(B, next(), -1.5, T0, 3, DECAY);
+    s.applyAt(B, next(), -0.0, T0, 4, DECAY);
     assertEquals(2 + 1 - 1, s.count());
     assertEquals(3.0 + 0.5 - 1.5, s.weightSum());
     assertEquals(2.0, s.score(T0, DECAY), 1e-12);
@@ -53,11 +61,11 @@ class CrdtSignalStateTest {
     CrdtSignalState s = new CrdtSignalState();
     long t0 = T0 + 100;
     long t1 = T0 + 3 * E + 250;
-    s.apply(A, 1.0, t0, 1, DECAY);
+    s.applyAt(A, next(), 1.0, t0, 1, DECAY);
     assertEquals(DECAY.landmarkFor(t0), s.landmark());
-    s.apply(A, 2.0, t1, 2, DECAY);
+    s.applyAt(A, next(), 2.0, t1, 2, DECAY);
     assertEquals(DECAY.landmarkFor(t1), s.landmark());
-    s.apply(B, 4.0, t0 + 10, 3, DECAY);
+    s.applyAt(B, next(), 4.0, t0 + 10, 3, DECAY);
     assertEquals(DECAY.landmarkFor(t1), s.landmark());
     long at = t1 + 700;
     double expected =
@@ -70,12 +78,12 @@ class CrdtSignalStateTest {
   @Test
   void shouldTrackLastSeenByHlcThenReplicaNotByEventTime() {
     CrdtSignalState s = new CrdtSignalState();
-    s.apply(A, 1.0, T0 + 5_000, 10, DECAY);
-    s.apply(A, 1.0, T0, 11, DECAY);
+    s.applyAt(A, next(), 1.0, T0 + 5_000, 10, DECAY);
+    s.applyAt(A, next(), 1.0, T0, 11, DECAY);
     assertEquals(T0, s.lastSeenMillis());
     assertEquals(11, s.lastSeenHlc());
-    s.apply(HIGH, 1.0, T0 + 1, 11, DECAY);
-    s.apply(B, 1.0, T0 + 2, 11, DECAY);
+    s.applyAt(HIGH, next(), 1.0, T0 + 1, 11, DECAY);
+    s.applyAt(B, next(), 1.0, T0 + 2, 11, DECAY);
     assertEquals(T0 + 1, s.lastSeenMillis());
     assertEquals(HIGH, s.lastSeenReplica());
   }
@@ -83,12 +91,12 @@ class CrdtSignalStateTest {
   @Test
   void shouldKeepEntriesInUnsignedReplicaOrder() {
     CrdtSignalState s = new CrdtSignalState();
-    s.apply(HIGH, 1.0, T0, 1, DECAY);
-    s.apply(B, 1.0, T0, 2, DECAY);
-    s.apply(A, 1.0, T0, 3, DECAY);
+    s.applyAt(HIGH, next(), 1.0, T0, 1, DECAY);
+    s.applyAt(B, next(), 1.0, T0, 2, DECAY);
+    s.applyAt(A, next(), 1.0, T0, 3, DECAY);
     String text = s.toString();
     assertTrue(
-        text.indexOf("r1.i0{") < text.indexOf("r2.i1{")
+        text.indexOf("e1{") < text.indexOf("r2.i1{")
             && text.indexOf("r2.i1{") < text.indexOf("r65535.i0{"),
         text);
   }
@@ -96,25 +104,29 @@ class CrdtSignalStateTest {
   @Test
   void shouldRejectInvalidSignalsAndStayUnchanged() {
     CrdtSignalState s = new CrdtSignalState();
-    s.apply(A, 1.0, T0, 1, DECAY);
+    s.applyAt(A, next(), 1.0, T0, 1, DECAY);
     CrdtSignalState before = s.copy();
     assertEquals(
         "weight",
-        assertThrows(InvalidArgumentException.class, () -> s.apply(A, Double.NaN, T0, 2, DECAY))
+        assertThrows(
+                InvalidArgumentException.class,
+                () -> s.applyAt(A, next(), Double.NaN, T0, 2, DECAY))
             .argument());
     assertThrows(
-        InvalidArgumentException.class, () -> s.apply(A, Double.NEGATIVE_INFINITY, T0, 2, DECAY));
+        InvalidArgumentException.class,
+        () -> s.applyAt(A, next(), Double.NEGATIVE_INFINITY, T0, 2, DECAY));
     assertEquals(
         "eventTimeMillis",
-        assertThrows(InvalidArgumentException.class, () -> s.apply(A, 1.0, -1, 2, DECAY))
+        assertThrows(InvalidArgumentException.class, () -> s.applyAt(A, next(), 1.0, -1, 2, DECAY))
             .argument());
     assertEquals(
         "hlc",
-        assertThrows(InvalidArgumentException.class, () -> s.apply(A, 1.0, T0, -2, DECAY))
+        assertThrows(InvalidArgumentException.class, () -> s.applyAt(A, next(), 1.0, T0, -2, DECAY))
             .argument());
     InvalidArgumentException e =
         assertThrows(
-            InvalidArgumentException.class, () -> s.apply(A, 1.0, T0, 2, DecayModel.ofHalfLife(7)));
+            InvalidArgumentException.class,
+            () -> s.applyAt(A, next(), 1.0, T0, 2, DecayModel.ofHalfLife(7)));
     assertEquals("decay half-life", e.argument());
     assertEquals(before, s);
   }
@@ -122,9 +134,9 @@ class CrdtSignalStateTest {
   @Test
   void shouldRefuseToMergeStatesKeptUnderDifferentHalfLives() {
     CrdtSignalState s = new CrdtSignalState();
-    s.apply(A, 1.0, T0, 1, DECAY);
+    s.applyAt(A, next(), 1.0, T0, 1, DECAY);
     CrdtSignalState other = new CrdtSignalState();
-    other.apply(B, 1.0, T0, 1, DecayModel.ofHalfLife(2 * H));
+    other.applyAt(B, next(), 1.0, T0, 1, DecayModel.ofHalfLife(2 * H));
     CrdtSignalState before = s.copy();
     assertThrows(InvalidArgumentException.class, () -> s.merge(other));
     assertEquals(before, s);
@@ -134,11 +146,11 @@ class CrdtSignalStateTest {
   @Test
   void shouldMergeIntoAnEmptyStateAsACopy() {
     CrdtSignalState s = new CrdtSignalState();
-    s.apply(A, 1.0, T0, 1, DECAY);
+    s.applyAt(A, next(), 1.0, T0, 1, DECAY);
     CrdtSignalState empty = new CrdtSignalState();
     empty.merge(s);
     assertEquals(s, empty);
-    empty.apply(A, 1.0, T0, 2, DECAY);
+    empty.applyAt(A, next(), 1.0, T0, 2, DECAY);
     assertEquals(1, s.count());
     s.merge(new CrdtSignalState());
     assertEquals(1, s.count());
@@ -147,11 +159,11 @@ class CrdtSignalStateTest {
   @Test
   void shouldCopyIndependently() {
     CrdtSignalState s = new CrdtSignalState();
-    s.apply(A, 1.0, T0, 1, DECAY);
+    s.applyAt(A, next(), 1.0, T0, 1, DECAY);
     CrdtSignalState copy = s.copy();
     assertEquals(s, copy);
     assertEquals(s.hashCode(), copy.hashCode());
-    copy.apply(A, 1.0, T0, 2, DECAY);
+    copy.applyAt(A, next(), 1.0, T0, 2, DECAY);
     assertNotEquals(s, copy);
     assertEquals(1, s.count());
   }
@@ -163,8 +175,8 @@ class CrdtSignalStateTest {
     com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) bean;
     Assumptions.assumeTrue(threads.isThreadAllocatedMemorySupported());
     CrdtSignalState s = new CrdtSignalState();
-    s.apply(A, 1.0, T0, 1, DECAY);
-    s.apply(B, 1.0, T0, 1, DECAY);
+    s.applyAt(A, next(), 1.0, T0, 1, DECAY);
+    s.applyAt(B, next(), 1.0, T0, 1, DECAY);
     long thread = Thread.currentThread().getId();
     // The interpreter allocates inside StrictMath.pow; once compiled a round allocates nothing.
     // When the JIT gets there depends on the machine's load, so wait for it with a deadline (the
@@ -174,7 +186,7 @@ class CrdtSignalStateTest {
     for (int round = 0; allocated >= 1_024 && System.nanoTime() < deadline; round++) {
       long before = threads.getThreadAllocatedBytes(thread);
       for (int i = 0; i < 20_000; i++) {
-        s.apply(i % 2 == 0 ? A : B, i % 3 - 1.0, T0 + i, round * 20_000L + i, DECAY);
+        s.applyAt(i % 2 == 0 ? A : B, next(), i % 3 - 1.0, T0 + i, round * 20_000L + i, DECAY);
       }
       allocated = threads.getThreadAllocatedBytes(thread) - before;
     }
@@ -183,26 +195,69 @@ class CrdtSignalStateTest {
   }
 
   @Test
-  void shouldKeepOnlyOneReplicasContributionAndJoinItBackWithoutLosingOrDoubling() {
-    CrdtSignalState full = new CrdtSignalState();
-    CrdtSignalState prefix = new CrdtSignalState(); // what another region holds: A's first 2, B's
-    for (int i = 0; i < 5; i++) {
-      full.apply(A, 1.0 + i, T0 + i, 10 + i, DECAY);
-      if (i < 2) {
-        prefix.apply(A, 1.0 + i, T0 + i, 10 + i, DECAY);
-      }
+  void shouldSkipARecordTheEntryAlreadyHoldsAndChangeNothing() {
+    CrdtSignalState s = new CrdtSignalState();
+    assertTrue(s.applyAt(A, 5, 1.0, T0, 1, DECAY));
+    assertTrue(s.applyAt(A, 9, 2.0, T0, 2, DECAY));
+    CrdtSignalState before = s.copy();
+    assertFalse(s.applyAt(A, 9, 2.0, T0, 2, DECAY), "the same record again");
+    assertFalse(s.applyAt(A, 7, 4.0, T0 + 5 * E, 3, DECAY), "below the end: inside the prefix");
+    assertEquals(before, s);
+    assertTrue(s.applyAt(B, 7, 4.0, T0, 3, DECAY), "another stream has its own end");
+    assertTrue(s.applyAt(A, 10, 1.0, T0, 4, DECAY));
+    assertEquals(4, s.count());
+  }
+
+  @Test
+  void shouldCountEachRecordOnceWhenALogApplyFollowsAMergeOfTheSameRecord() {
+    // The trap of docs/design/replication.md: A applies position 100, ships its state to C by
+    // merge, and C then applies position 100 from the log.
+    CrdtSignalState a = new CrdtSignalState();
+    CrdtSignalState c = new CrdtSignalState();
+    a.applyAt(ReplicaIds.log(4), 100, 3.0, T0, 1, DECAY);
+    c.merge(a);
+    assertFalse(c.applyAt(ReplicaIds.log(4), 100, 3.0, T0, 1, DECAY));
+    assertEquals(1, c.count());
+    assertTrue(c.applyAt(ReplicaIds.log(4), 101, 1.0, T0, 2, DECAY));
+    a.merge(c);
+    assertEquals(2, a.count());
+    assertEquals(a, c);
+  }
+
+  @Test
+  void shouldRejectANegativePositionOrAnInvalidReplicaId() {
+    CrdtSignalState s = new CrdtSignalState();
+    assertEquals(
+        "position",
+        assertThrows(InvalidArgumentException.class, () -> s.applyAt(A, -1, 1.0, T0, 1, DECAY))
+            .argument());
+    assertEquals(
+        "replica",
+        assertThrows(
+                InvalidArgumentException.class,
+                () -> s.applyAt(Long.MIN_VALUE | 1L << 40, 0, 1.0, T0, 1, DECAY))
+            .argument());
+    assertTrue(s.isEmpty());
+  }
+
+  @Test
+  void shouldHashEqualStatesAlikeAndTellEveryColumnApart() {
+    CrdtSignalState s = new CrdtSignalState();
+    s.applyAt(A, 3, 1.0, T0, 1, DECAY);
+    s.applyAt(B, 0, -2.0, T0 + 1, 2, DECAY);
+    CrdtSignalState other = new CrdtSignalState();
+    other.applyAt(B, 0, -2.0, T0 + 1, 2, DECAY);
+    other.applyAt(A, 3, 1.0, T0, 1, DECAY);
+    assertEquals(s, other);
+    assertEquals(s.contentHash(), other.contentHash());
+    assertNotEquals(new CrdtSignalState().contentHash(), s.contentHash());
+    for (int i = 0; i < s.entries.length; i++) {
+      CrdtSignalState changed = s.copy();
+      changed.entries[i]++;
+      assertNotEquals(s.contentHash(), changed.contentHash(), "entry column " + i);
     }
-    full.apply(B, 2.0, T0 - 7 * H, 3, DECAY);
-    prefix.apply(B, 2.0, T0 - 7 * H, 3, DECAY);
-
-    CrdtSignalState onlyA = full.replicaOnly(A);
-    assertEquals(5, onlyA.count());
-    assertEquals(1, onlyA.replicaCount());
-    assertEquals(T0 + 4, onlyA.lastSeenMillis(), "A wrote the last-seen value");
-    assertTrue(full.replicaOnly(ReplicaIds.of(3, 0)).isEmpty());
-    assertEquals(-1, full.replicaOnly(B).lastSeenMillis(), "B did not write the last-seen value");
-
-    prefix.merge(onlyA);
-    assertEquals(full, prefix, "A's 5 and B's 1, each once");
+    CrdtSignalState later = s.copy();
+    later.lastSeenReplica = A;
+    assertNotEquals(s.contentHash(), later.contentHash());
   }
 }

@@ -34,7 +34,7 @@ class DecayModelTest {
   @Test
   void shouldHalveTheScoreAfterOneHalfLife() {
     CrdtSignalState state = new CrdtSignalState();
-    state.apply(ReplicaIds.of(1, 0), 8.0, T0, 1, DECAY);
+    state.applyAt(ReplicaIds.log(0), 0, 8.0, T0, 1, DECAY);
     assertEquals(8.0, state.score(T0, DECAY), 1e-12);
     assertEquals(4.0, state.score(T0 + H, DECAY), 1e-12);
     assertEquals(2.0, state.score(T0 + 2 * H, DECAY), 1e-12);

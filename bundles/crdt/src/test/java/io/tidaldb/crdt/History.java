@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.SplittableRandom;
 
 /**
- * A seeded, random history of signals accepted by 1 to 4 replicas: event times spanning several
- * landmark epochs (also out of order), negative weights, HLC stamps increasing per replica.
+ * A seeded, random history of signals of 1 to 4 streams (log and local entries): event times
+ * spanning several landmark epochs (also out of order), negative weights, HLC stamps increasing,
+ * positions increasing per stream with gaps (records of other entities in between).
  */
 final class History {
   static final long T0 = 1_700_000_000_000L;
@@ -15,34 +16,36 @@ final class History {
   static final long EPOCH = DECAY.epochMillis();
 
   /** Replica ids to pick from; the last ones exercise unsigned ordering. */
-  static final int[] REPLICA_POOL = {
-    ReplicaIds.of(1, 0),
-    ReplicaIds.of(2, 0),
-    ReplicaIds.of(2, 1),
-    ReplicaIds.of(0x7FFF, 9),
-    ReplicaIds.of(0x8000, 0),
-    ReplicaIds.of(0xFFFF, 0xFFFF)
+  static final long[] REPLICA_POOL = {
+    ReplicaIds.log(0),
+    ReplicaIds.log(3),
+    ReplicaIds.local(1, 0),
+    ReplicaIds.local(2, 1),
+    ReplicaIds.log(Long.MAX_VALUE),
+    ReplicaIds.local(0x8000, 0),
+    ReplicaIds.local(0xFFFF, 0xFFFF)
   };
 
   /**
    * One signal.
    *
-   * @param replica the accepting replica
+   * @param replica the stream
+   * @param position the record's position in the stream
    * @param weight the weight
    * @param eventTime the event time
    * @param hlc the stamp
    */
-  record Op(int replica, double weight, long eventTime, long hlc) {
-    void applyTo(CrdtSignalState state) {
-      state.apply(replica, weight, eventTime, hlc, DECAY);
+  record Op(long replica, long position, double weight, long eventTime, long hlc) {
+    boolean applyTo(CrdtSignalState state) {
+      return state.applyAt(replica, position, weight, eventTime, hlc, DECAY);
     }
   }
 
   final long seed;
-  final int[] replicas;
+  final long[] replicas;
   final List<Op> ops;
 
-  private History(long seed, int[] replicas, List<Op> ops) {
+  private History(long seed, long[] replicas, List<Op> ops) {
     this.seed = seed;
     this.replicas = replicas;
     this.ops = ops;
@@ -51,7 +54,7 @@ final class History {
   static History random(long seed) {
     SplittableRandom random = new SplittableRandom(seed);
     int n = 1 + random.nextInt(4);
-    int[] replicas = new int[n];
+    long[] replicas = new long[n];
     int start = random.nextInt(REPLICA_POOL.length);
     for (int i = 0; i < n; i++) {
       replicas[i] = REPLICA_POOL[(start + i * (1 + random.nextInt(2))) % REPLICA_POOL.length];
@@ -59,13 +62,17 @@ final class History {
     replicas = Arrays.stream(replicas).distinct().toArray();
     int count = random.nextInt(60);
     List<Op> ops = new ArrayList<>(count);
+    long[] positions = new long[replicas.length];
     long time = T0 + random.nextLong(EPOCH);
     for (int k = 0; k < count; k++) {
-      int replica = replicas[random.nextInt(replicas.length)];
+      int r = random.nextInt(replicas.length);
+      long replica = replicas[r];
+      long position = positions[r] + random.nextInt(3);
+      positions[r] = position + 1;
       time += random.nextLong(EPOCH / 2);
       long eventTime = random.nextInt(5) == 0 ? time - random.nextLong(3 * EPOCH) : time;
       long hlc = ((T0 + k / 2) << 16) | random.nextInt(3);
-      ops.add(new Op(replica, weight(random), eventTime, hlc));
+      ops.add(new Op(replica, position, weight(random), eventTime, hlc));
     }
     return new History(seed, replicas, ops);
   }
@@ -83,7 +90,7 @@ final class History {
   }
 
   /** The ops of one replica, in its order. */
-  List<Op> opsOf(int replica) {
+  List<Op> opsOf(long replica) {
     List<Op> mine = new ArrayList<>();
     for (Op op : ops) {
       if (op.replica == replica) {
@@ -108,7 +115,7 @@ final class History {
    */
   CrdtSignalState randomPrefixState(SplittableRandom random) {
     List<List<Op>> queues = new ArrayList<>();
-    for (int replica : replicas) {
+    for (long replica : replicas) {
       List<Op> mine = opsOf(replica);
       queues.add(new ArrayList<>(mine.subList(0, random.nextInt(mine.size() + 1))));
     }

@@ -12,8 +12,8 @@ import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 
 class LwwRegisterTest {
-  static final int LOW = ReplicaIds.of(1, 0);
-  static final int HIGH = ReplicaIds.of(0x8000, 0);
+  static final long LOW = ReplicaIds.local(1, 0);
+  static final long HIGH = ReplicaIds.local(0x8000, 0);
 
   @Test
   void shouldKeepTheWriteWithTheGreaterStamp() {

@@ -8,9 +8,9 @@ import net.jqwik.api.Property;
 import org.junit.jupiter.api.Test;
 
 class PnCounterTest {
-  static final int A = ReplicaIds.of(1, 0);
-  static final int B = ReplicaIds.of(2, 0);
-  static final int HIGH = ReplicaIds.of(0xFFFF, 1);
+  static final long A = ReplicaIds.local(1, 0);
+  static final long B = ReplicaIds.local(2, 0);
+  static final long HIGH = ReplicaIds.local(0xFFFF, 1);
 
   @Test
   void shouldCountIncrementsMinusDecrementsPerReplica() {
@@ -55,7 +55,7 @@ class PnCounterTest {
   @Property(tries = 200, seed = "6002")
   void mergingReplicasEqualsCountingEverythingInOneCounter(@ForAll long seed) {
     SplittableRandom random = new SplittableRandom(seed);
-    int[] replicas = {A, B, HIGH};
+    long[] replicas = {A, B, HIGH};
     PnCounter[] perReplica = {new PnCounter(), new PnCounter(), new PnCounter()};
     PnCounter single = new PnCounter();
     for (int i = random.nextInt(200); i > 0; i--) {
@@ -79,7 +79,7 @@ class PnCounterTest {
   static PnCounter random(SplittableRandom random) {
     PnCounter c = new PnCounter();
     for (int i = random.nextInt(20); i > 0; i--) {
-      int replica = History.REPLICA_POOL[random.nextInt(History.REPLICA_POOL.length)];
+      long replica = History.REPLICA_POOL[random.nextInt(History.REPLICA_POOL.length)];
       if (random.nextBoolean()) {
         c.increment(replica);
       } else {

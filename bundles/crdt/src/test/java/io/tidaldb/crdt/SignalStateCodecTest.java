@@ -1,5 +1,6 @@
 package io.tidaldb.crdt;
 
+import static io.tidaldb.crdt.SignalStateCodec.ENTRY_END_OFFSET;
 import static io.tidaldb.crdt.SignalStateCodec.ENTRY_LENGTH;
 import static io.tidaldb.crdt.SignalStateCodec.ENTRY_NEG_COUNT_OFFSET;
 import static io.tidaldb.crdt.SignalStateCodec.ENTRY_NEG_DECAY_OFFSET;
@@ -15,7 +16,6 @@ import static io.tidaldb.crdt.SignalStateCodec.LAST_SEEN_EVENT_TIME_OFFSET;
 import static io.tidaldb.crdt.SignalStateCodec.LAST_SEEN_HLC_OFFSET;
 import static io.tidaldb.crdt.SignalStateCodec.LAST_SEEN_REPLICA_OFFSET;
 import static io.tidaldb.crdt.SignalStateCodec.REPLICA_COUNT_OFFSET;
-import static io.tidaldb.crdt.SignalStateCodec.RESERVED_OFFSET;
 import static io.tidaldb.crdt.SignalStateCodec.VERSION_OFFSET;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -43,21 +43,31 @@ import org.junit.jupiter.params.provider.MethodSource;
 class SignalStateCodecTest {
   static final DecayModel DECAY = DecayModel.ofHalfLife(1_000);
   static final long T0 = 1_700_000_000_000L;
-  static final int A = ReplicaIds.of(1, 0);
-  static final int B = ReplicaIds.of(2, 1);
+  static final long A = ReplicaIds.log(2);
+  static final long B = ReplicaIds.local(2, 1);
 
-  /** The state pinned by {@code crdt-state-v1.hex}; see the fixture's header. */
+  /** The state pinned by {@code crdt-state-v2.hex}; see the fixture's header. */
   static CrdtSignalState pinnedState() {
     CrdtSignalState s = new CrdtSignalState();
-    s.apply(A, 2.0, T0 + 500, HlcStamp.pack(T0, 0), DECAY);
-    s.apply(B, -0.5, T0 + 1_000, HlcStamp.pack(T0 + 1, 0), DECAY);
-    s.apply(A, 1.0, T0 + 16_250, HlcStamp.pack(T0 + 2, 3), DECAY);
+    s.applyAt(A, 10, 2.0, T0 + 500, HlcStamp.pack(T0, 0), DECAY);
+    s.applyAt(B, 0, -0.5, T0 + 1_000, HlcStamp.pack(T0 + 1, 0), DECAY);
+    s.applyAt(A, 12, 1.0, T0 + 16_250, HlcStamp.pack(T0 + 2, 3), DECAY);
     return s;
   }
 
   @Test
+  void shouldRejectTheVersion1EncodingWrittenBeforeTheEntryScheme() throws IOException {
+    ByteBuffer v1 = ByteBuffer.wrap(fixture("crdt-state-v1.hex"));
+    InvalidArgumentException e =
+        assertThrows(InvalidArgumentException.class, () -> CrdtSignalState.readFrom(v1));
+    assertEquals("crdt state version", e.argument());
+    assertTrue(e.getMessage().contains("issue-11 entry scheme"), e.getMessage());
+    assertEquals(0, v1.position());
+  }
+
+  @Test
   void shouldPinTheBytesOfTheEncodingForever() throws IOException {
-    byte[] expected = fixture("crdt-state-v1.hex");
+    byte[] expected = fixture("crdt-state-v2.hex");
     CrdtSignalState s = pinnedState();
     assertEquals(expected.length, s.encodedLength());
     assertEquals(HexFormat.of().formatHex(expected), HexFormat.of().formatHex(encode(s)));
@@ -75,11 +85,11 @@ class SignalStateCodecTest {
     assertEquals(s.landmark(), b.getLong(LANDMARK_OFFSET));
     assertEquals(s.lastSeenHlc(), b.getLong(LAST_SEEN_HLC_OFFSET));
     assertEquals(T0 + 16_250, b.getLong(LAST_SEEN_EVENT_TIME_OFFSET));
-    assertEquals(A, b.getInt(LAST_SEEN_REPLICA_OFFSET));
-    assertEquals(0, b.getInt(RESERVED_OFFSET));
+    assertEquals(A, b.getLong(LAST_SEEN_REPLICA_OFFSET));
     int e0 = HEADER_LENGTH;
     int e1 = HEADER_LENGTH + ENTRY_LENGTH;
     assertEquals(A, b.getLong(e0 + ENTRY_REPLICA_OFFSET));
+    assertEquals(13, b.getLong(e0 + ENTRY_END_OFFSET));
     assertEquals(2, b.getLong(e0 + ENTRY_POS_COUNT_OFFSET));
     assertEquals(0, b.getLong(e0 + ENTRY_NEG_COUNT_OFFSET));
     assertEquals(3.0, b.getDouble(e0 + ENTRY_POS_SUM_OFFSET));
@@ -88,6 +98,7 @@ class SignalStateCodecTest {
         b.getDouble(e0 + ENTRY_POS_DECAY_OFFSET),
         1e-15);
     assertEquals(B, b.getLong(e1 + ENTRY_REPLICA_OFFSET));
+    assertEquals(1, b.getLong(e1 + ENTRY_END_OFFSET));
     assertEquals(1, b.getLong(e1 + ENTRY_NEG_COUNT_OFFSET));
     assertEquals(0.5, b.getDouble(e1 + ENTRY_NEG_SUM_OFFSET));
     assertEquals(0x1p-16, b.getDouble(e1 + ENTRY_NEG_DECAY_OFFSET));
@@ -122,6 +133,7 @@ class SignalStateCodecTest {
       CrdtSignalState read = CrdtSignalState.readFrom(b);
       assertEquals(s, read);
       assertEquals(s.hashCode(), read.hashCode());
+      assertEquals(s.contentHash(), read.contentHash());
       assertEquals(7 + s.encodedLength(), b.position());
     }
   }
@@ -140,17 +152,20 @@ class SignalStateCodecTest {
     int e0 = HEADER_LENGTH;
     int e1 = HEADER_LENGTH + ENTRY_LENGTH;
     return Stream.of(
-        corrupt("version", b -> b.putInt(VERSION_OFFSET, 2)),
+        corrupt("version", b -> b.putInt(VERSION_OFFSET, 1)),
+        corrupt("version", b -> b.putInt(VERSION_OFFSET, 3)),
         corrupt("replicaCount", b -> b.putInt(REPLICA_COUNT_OFFSET, 3)),
         corrupt("replicaCount", b -> b.putInt(REPLICA_COUNT_OFFSET, -1)),
-        corrupt("reserved", b -> b.putInt(RESERVED_OFFSET, 1)),
         corrupt("halfLifeMillis", b -> b.putLong(HALF_LIFE_OFFSET, 0)),
         corrupt("landmark", b -> b.putLong(LANDMARK_OFFSET, T0 + 1)),
         corrupt("lastSeenHlc", b -> b.putLong(LAST_SEEN_HLC_OFFSET, -1)),
         corrupt("lastSeenEventTime", b -> b.putLong(LAST_SEEN_EVENT_TIME_OFFSET, -5)),
-        corrupt("lastSeenReplica", b -> b.putInt(LAST_SEEN_REPLICA_OFFSET, 99)),
+        corrupt("lastSeenReplica", b -> b.putLong(LAST_SEEN_REPLICA_OFFSET, 99)),
         corrupt("entry 1 replica", b -> b.putLong(e1 + ENTRY_REPLICA_OFFSET, A)),
-        corrupt("entry 1 replica", b -> b.putLong(e1 + ENTRY_REPLICA_OFFSET, 1L << 32)),
+        corrupt("entry 1 replica", b -> b.putLong(e1 + ENTRY_REPLICA_OFFSET, 1L)),
+        corrupt("entry 1 replica", b -> b.putLong(e1 + ENTRY_REPLICA_OFFSET, B | 1L << 32)),
+        corrupt("entry 0 end", b -> b.putLong(e0 + ENTRY_END_OFFSET, 1)),
+        corrupt("entry 1 end", b -> b.putLong(e1 + ENTRY_END_OFFSET, 0)),
         corrupt("entry 0 posCount", b -> b.putLong(e0 + ENTRY_POS_COUNT_OFFSET, -1)),
         corrupt("entry 1 negCount", b -> b.putLong(e1 + ENTRY_NEG_COUNT_OFFSET, 0)),
         corrupt("entry 0 posSum", b -> b.putDouble(e0 + ENTRY_POS_SUM_OFFSET, Double.NaN)),

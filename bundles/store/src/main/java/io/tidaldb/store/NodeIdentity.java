@@ -17,7 +17,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The durable identity of this node's CRDT replica: (region, incarnation), kept in {@code node.id}.
+ * The durable identity of this node's local CRDT entry: (region, incarnation), kept in {@code
+ * node.id}. Since issue 11 it names only this region's <em>local</em> entry ({@link
+ * ReplicaIds#local}), fed by the region's own local stream (partition writes); shard-log records go
+ * to the log entry of their epoch, whatever region accepted them, and the (region, incarnation)
+ * pair stays in each WAL record as its origin, for provenance only.
  *
  * <p>Rule (see docs/ARCHITECTURE.md, "Replica identity"): a region ships only what its own WAL has
  * made durable, so after a crash it still holds everything any other replica may have seen from it,
@@ -97,9 +101,19 @@ final class NodeIdentity {
     return id;
   }
 
-  /** Returns the CRDT replica id, {@link ReplicaIds#of}(region, incarnation). */
-  int replicaId() {
-    return ReplicaIds.of(region.value(), incarnation);
+  /**
+   * Returns the id of this region's local CRDT entry, {@link ReplicaIds#local}(region,
+   * incarnation).
+   */
+  long replicaId() {
+    return ReplicaIds.local(region.value(), incarnation);
+  }
+
+  /**
+   * Returns the origin a WAL record of this node carries (provenance): region << 16 | incarnation.
+   */
+  int origin() {
+    return (int) replicaId();
   }
 
   int incarnation() {

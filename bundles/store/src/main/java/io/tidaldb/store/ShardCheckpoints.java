@@ -2,7 +2,6 @@ package io.tidaldb.store;
 
 import io.tidaldb.api.wal.WalBatch;
 import io.tidaldb.support.errors.ErrorCounters;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -78,8 +77,7 @@ final class ShardCheckpoints {
               "shard {}: checkpoint skipped, position {} not yet durable", shard.shard, position);
           return;
         }
-        shard.snapshots.write(
-            position, shard.registry.snapshot(), shard.states, 0, anchor, shard.counted.copy());
+        shard.snapshots.write(position, shard.registry.snapshot(), shard.states, 0, anchor);
         shard.snapshotWritten(position);
       } finally {
         shard.lock.readLock().unlock();
@@ -121,13 +119,11 @@ final class ShardCheckpoints {
     attempted = position;
     FrozenStates frozen;
     SeriesRegistry.Series[] series;
-    List<CountedRanges.Range> counted;
     int cuts;
     shard.lock.readLock().lock();
     try {
       frozen = shard.states.freeze(shard.lock.readLock());
       series = shard.registry.snapshot();
-      counted = shard.counted.copy();
       cuts = shard.cuts();
     } finally {
       shard.lock.readLock().unlock();
@@ -136,7 +132,7 @@ final class ShardCheckpoints {
     CompletableFuture<Void> task = new CompletableFuture<>();
     pending = task;
     try {
-      executor.execute(() -> write(task, frozen, series, counted, position, anchor, cuts));
+      executor.execute(() -> write(task, frozen, series, position, anchor, cuts));
     } catch (RejectedExecutionException e) {
       shard.thaw();
       pending = null;
@@ -177,7 +173,6 @@ final class ShardCheckpoints {
       CompletableFuture<Void> task,
       FrozenStates frozen,
       SeriesRegistry.Series[] series,
-      List<CountedRanges.Range> counted,
       long position,
       LogAnchor anchor,
       int cuts) {
@@ -188,7 +183,7 @@ final class ShardCheckpoints {
             LOG.info("shard {}: snapshot at {} discarded: the log was cut", shard.shard, position);
             return;
           }
-          shard.snapshots.write(position, series, frozen, 0, anchor, counted);
+          shard.snapshots.write(position, series, frozen, 0, anchor);
           shard.snapshotWritten(position);
         } finally {
           shard.thaw();

@@ -16,6 +16,7 @@ import io.tidaldb.api.wal.WalReader;
 import io.tidaldb.api.wal.WalRecordKind;
 import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.crdt.HybridLogicalClock;
+import io.tidaldb.crdt.ReplicaIds;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -42,9 +43,6 @@ final class ShardState implements CommitListener {
   final ShardLog log;
   final SeriesRegistry registry;
   final EntityStateMap states = new EntityStateMap();
-
-  /** This shard's cut records whose effect {@link #states} already holds (see the class). */
-  final CountedRanges counted;
 
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
@@ -81,7 +79,6 @@ final class ShardState implements CommitListener {
     this.shard = shard;
     this.log = log;
     this.registry = registry;
-    this.counted = new CountedRanges(shard);
     this.snapshots = snapshots;
     this.clock = clock;
     this.checkpoints = new ShardCheckpoints(this, snapshotExecutor, snapshotEvery, retainFrom);
@@ -94,7 +91,6 @@ final class ShardState implements CommitListener {
    */
   void recover() {
     SnapshotReader.Loaded loaded = snapshots.loadLatest(registry, states);
-    counted.replace(loaded.counted());
     long from = loaded.position();
     if (loaded.fenceEpoch() > 0 && from < log.durablePosition()) {
       finishCut(from, loaded.fenceEpoch());
@@ -301,17 +297,15 @@ final class ShardState implements CommitListener {
       return 0;
     }
     RecordCursor c = batch.records();
+    long logEntry = ReplicaIds.log(batch.epoch());
     long applied = 0;
     boolean more = true;
     while (more) {
       lock.writeLock().lock();
       try {
-        boolean skips = !counted.isEmpty();
         for (int n = 0; n < APPLY_CHUNK && (more = c.next()); ) {
           if (c.position() >= expected) {
-            if (!skips || !countedAlready(c, batch.epoch())) {
-              applyRecord(c, source);
-            }
+            applyRecord(c, logEntry, source);
             applied++;
             n++;
           }
@@ -325,14 +319,12 @@ final class ShardState implements CommitListener {
   }
 
   /**
-   * Whether {@code c} is a signal a cut kept the effect of and that came back through a later
-   * leader's log ({@link CountedRanges}): then it is consumed and its effect not applied again.
+   * Applies one record. A signal goes to the log entry of its batch's epoch at its position ({@link
+   * CrdtSignalState#applyAt}), which skips it if the entity's entry already holds it (merged in, or
+   * kept by a cut and now returning through a later leader's log); the record's origin field is
+   * provenance only.
    */
-  private boolean countedAlready(RecordCursor c, long epoch) {
-    return c.kind() == WalRecordKind.SIGNAL && counted.consume(c.origin(), epoch, c.position());
-  }
-
-  private void applyRecord(RecordCursor c, String source) {
+  private void applyRecord(RecordCursor c, long logEntry, String source) {
     byte kind = c.kind();
     if (kind == WalRecordKind.SIGNAL) {
       SeriesRegistry.Series series = registry.get(c.seriesId());
@@ -345,7 +337,8 @@ final class ShardState implements CommitListener {
                 + c.seriesId());
       }
       CrdtSignalState state = states.getOrCreate(c.seriesId(), c.entity());
-      state.apply(c.origin(), c.weight(), c.eventTimeMillis(), c.hlc(), series.decay());
+      state.applyAt(
+          logEntry, c.position(), c.weight(), c.eventTimeMillis(), c.hlc(), series.decay());
     } else if (kind == WalRecordKind.DEFINE) {
       registry.bind(c.seriesId(), c.tenantName(), c.typeName(), source);
     } else {

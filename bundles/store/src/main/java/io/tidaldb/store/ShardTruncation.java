@@ -13,23 +13,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Cuts one shard's log for {@link io.tidaldb.api.replication.ReplicaState#truncateLog} while
- * keeping the state its own-origin records produced.
+ * Cuts one shard's log for {@link io.tidaldb.api.replication.ReplicaState#truncateLog}, keeping the
+ * effect of every cut record.
  *
- * <p>Signals this region accepted as a former leader live in this region's own CRDT entries, which
- * no other region applies as operations, so keeping them neither loses nor double-counts anything.
- * Signals of other origins (a former leader's, applied here as its follower) lose their effect:
- * they may come back through a later leader's log and would then count twice ({@link CutRebuild}).
- * Series <em>defined</em> in the suffix go: the new leader's log does not bind their ids, so they
- * are unbound and their states dropped.
- *
- * <p>The kept own-origin signals are remembered as counted ({@link CountedRanges}): they can come
- * back through a later leader's log at the same {@code (epoch, position)}, and are then not applied
- * again.
+ * <p>Since issue 11 a cut keeps the state of its records, own and foreign alike: a signal at {@code
+ * (epoch e, position p)} lives in the entity's log entry {@code log(e)}, whose end column says
+ * which prefix of epoch {@code e}'s history it holds. If the record comes back through a later
+ * leader's log, verbatim at the same {@code (e, p)} (log matching), its position lies below that
+ * end and {@link io.tidaldb.crdt.CrdtSignalState#applyAt} skips it; if it never does, the entry
+ * still carries it, and reconciliation takes it to the others. Series <em>defined</em> in the
+ * suffix go: the new leader's log does not bind their ids, so they are unbound and their states
+ * dropped (their signals count again if their DEFINE returns).
  *
  * <p>Steps, under the shard's checkpoint lock and write lock: (a) read the suffix, unbind the
- * series it defines and drop their states, remove the effect of its foreign-origin signals, and
- * record its own-origin signals as counted; (b) write a snapshot of the state labelled {@code
+ * series it defines and drop their states; (b) write a snapshot of the state labelled {@code
  * position} and carrying {@code fenceEpoch}, and set the applied position to {@code position}; (c)
  * delete the shard's snapshots labelled above {@code position}; (d) cut the log; (e) write the
  * snapshot at {@code position} again without the fence. A crash between (b) and (d) leaves a fenced
@@ -44,24 +41,22 @@ final class ShardTruncation {
   private ShardTruncation() {}
 
   /**
-   * Runs steps (a) to (d).
+   * Runs steps (a) to (e).
    *
-   * @param replica this region's CRDT replica id: the suffix's signals of other origins lose their
-   *     effect ({@link CutRebuild}), this region's own keep it
    * @return how many records were cut
    */
-  static long truncate(ShardState s, long position, long fenceEpoch, int replica) {
+  static long truncate(ShardState s, long position, long fenceEpoch) {
     synchronized (s.checkpointLock) {
       s.lock.writeLock().lock();
       try {
-        long suffix = persistCut(s, position, fenceEpoch, replica);
+        long suffix = persistCut(s, position, fenceEpoch);
         long cut = s.log.truncateFrom(position);
         // (e) The cut is complete: the snapshot at the cut drops its fence. Recovery must not take
         // the older-epoch batches a later leader ships there again (as it may: ForeignCutTest) for
         // the remains of an interrupted cut, and cut records this region has acknowledged.
-        s.snapshots.write(position, s.registry.snapshot(), s.states, 0, s.counted.copy());
+        s.snapshots.write(position, s.registry.snapshot(), s.states, 0);
         LOG.info(
-            "shard {}: log cut at {} for epoch {}: {} records removed, own-origin state kept",
+            "shard {}: log cut at {} for epoch {}: {} records removed, their state kept",
             s.shard,
             position,
             fenceEpoch,
@@ -84,16 +79,13 @@ final class ShardTruncation {
    * @throws InvalidArgumentException if {@code position} is outside the durable log, appends are
    *     pending, or the fence epoch is negative
    */
-  static long persistCut(ShardState s, long position, long fenceEpoch, int replica) {
+  static long persistCut(ShardState s, long position, long fenceEpoch) {
     synchronized (s.checkpointLock) {
       s.lock.writeLock().lock();
       try {
         check(s, position, fenceEpoch);
         long suffix = dropSuffixSeries(s, position);
-        CutRebuild.removeForeign(s, position, replica);
-        s.counted.addAll(
-            CountedRanges.ofSuffix(s.log, position, replica, id -> s.registry.get(id) != null));
-        s.snapshots.write(position, s.registry.snapshot(), s.states, fenceEpoch, s.counted.copy());
+        s.snapshots.write(position, s.registry.snapshot(), s.states, fenceEpoch);
         s.resetPositions(position);
         int deleted = s.snapshots.deleteAbove(position);
         LOG.info(

@@ -66,7 +66,10 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final ShardState[] shards;
   private final HybridLogicalClock clock;
   private final NodeIdentity identity;
-  private final int replica;
+
+  /** The origin this node's WAL records carry (provenance: region << 16 | incarnation). */
+  private final int origin;
+
   private final SignalValidator validator;
   private final long ackTimeoutNanos;
   private final ReplicatedWrites replicated;
@@ -89,7 +92,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     this.config = config;
     this.router = router;
     this.identity = identity;
-    this.replica = identity.replicaId();
+    this.origin = identity.origin();
     this.validator = new SignalValidator(config);
     this.ackTimeoutNanos = config.ackTimeout().toNanos();
     this.replicated =
@@ -131,7 +134,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
               position -> identity.markWritten(),
               replication == null ? () -> Long.MAX_VALUE : () -> replication.retainFrom(shard));
     }
-    this.transfers = new SnapshotTransfers(shards, replica, ackTimeoutNanos);
+    this.transfers = new SnapshotTransfers(shards, ackTimeoutNanos);
   }
 
   /**
@@ -332,7 +335,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   public long truncateLog(int shard, long position, long fenceEpoch) {
     checkOpen();
     checkShard(shard);
-    return ShardTruncation.truncate(shards[shard], position, fenceEpoch, replica);
+    return ShardTruncation.truncate(shards[shard], position, fenceEpoch);
   }
 
   /**
@@ -377,9 +380,11 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     return shards[shard];
   }
 
-  /** Returns this node's CRDT replica id, (region, incarnation). */
-  public int replicaId() {
-    return replica;
+  /**
+   * Returns the id of this node's local CRDT entry, {@code ReplicaIds.local(region, incarnation)}.
+   */
+  public long replicaId() {
+    return identity.replicaId();
   }
 
   /** Writes a snapshot of every shard now (after waiting for what is pending to apply). */
@@ -477,12 +482,12 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       // The leader check returns the epoch the appends are fenced by (issue 9, h).
       long epoch = replicated.checkLeader(s);
       series = replicated.seriesFor(s, epoch, tenant, type);
-      position = replicated.append(s, epoch, series, entity, weight, eventTime, hlc, replica);
+      position = replicated.append(s, epoch, series, entity, weight, eventTime, hlc, origin);
     } else {
       if ((series = s.registry.find(tenant, type)) < 0) {
         series = s.registry.define(tenant, type, s.log::appendDefine);
       }
-      position = s.log.appendSignal(series, entity, weight, eventTime, hlc, replica);
+      position = s.log.appendSignal(series, entity, weight, eventTime, hlc, origin);
     }
     accepted.increment();
     return SignalTickets.ticket(shard, position);

@@ -2,13 +2,13 @@ package io.tidaldb.store;
 
 /**
  * Layout of a shard snapshot file, {@code snapshot-<shard 4>-<position 20>.snap}: the state of one
- * shard after applying every log record below {@code position}. Little-endian. Version 4 (below)
- * added the counted ranges at the end of the body ({@link CountedRanges}); version 3 (the same
- * header, a body without them) added the log anchor ({@link LogAnchor}); version 2 (56-byte header:
- * the same fields up to the fence epoch, then the header CRC32C over bytes 0..51 at offset 52) and
- * version 1 (48-byte header: the same fields up to the body CRC32C, then the header CRC32C over
- * bytes 0..43 at offset 44) are still read, without an anchor and version 1 with fence epoch 0, all
- * of them without counted ranges.
+ * shard after applying every log record below {@code position}. Little-endian. Version 5 (below,
+ * issue 11): the header of version 4, a body of series definitions and entries whose states use the
+ * canonical encoding of the entry scheme (per-epoch log entries and local entries, each with its
+ * end position; {@code SignalStateCodec} version 2), no counted ranges. Versions 1 to 4 hold
+ * entries keyed by origin region that cannot be mapped onto log entries exactly: they are not
+ * usable ({@link SnapshotReader} names the file and version), and recovery falls back as for any
+ * unusable snapshot.
  *
  * <pre>
  *  0                   1                   2                   3
@@ -16,7 +16,7 @@ package io.tidaldb.store;
  * +---------------------------------------------------------------+
  * |                       magic "TDSS" (0x53534454)               |  0
  * +-------------------------------+-------------------------------+
- * |          version (4)          |           flags (0)           |  4
+ * |          version (5)          |           flags (0)           |  4
  * +-------------------------------+-------------------------------+
  * |                             shard                             |  8
  * +---------------------------------------------------------------+
@@ -45,9 +45,7 @@ package io.tidaldb.store;
  * +---------------------------------------------------------------+
  * | body: series count x (id int, tenant len byte, tenant ASCII,  | 76
  * |   type len byte, type ASCII), then entry count x (series id   |
- * |   int, entity long, state length int, CrdtSignalState bytes), |
- * |   then range count int and range count x (origin int, epoch   |
- * |   long, first position long, end position long)               |
+ * |   int, entity long, state length int, CrdtSignalState bytes)  |
  * +---------------------------------------------------------------+
  * </pre>
  *
@@ -57,10 +55,11 @@ package io.tidaldb.store;
  */
 final class SnapshotDescriptor {
   static final int MAGIC = 0x53534454;
-  static final short VERSION = 4;
-  static final short VERSION_3 = 3;
-  static final short VERSION_2 = 2;
+  static final short VERSION = 5;
+
+  /** The first version; versions from it up to {@link #VERSION} - 1 predate the entry scheme. */
   static final short VERSION_1 = 1;
+
   static final int MAGIC_OFFSET = 0;
   static final int VERSION_OFFSET = 4;
   static final int FLAGS_OFFSET = 6;
@@ -76,16 +75,12 @@ final class SnapshotDescriptor {
   static final int ANCHOR_CRC_OFFSET = 68;
   static final int HEADER_CRC_OFFSET = 72;
   static final int HEADER_LENGTH = 76;
-  static final int HEADER_CRC_OFFSET_V2 = 52;
-  static final int HEADER_LENGTH_V2 = 56;
-  static final int HEADER_CRC_OFFSET_V1 = 44;
-  static final int HEADER_LENGTH_V1 = 48;
+
+  /** Bytes needed to tell the version: magic, version, flags. */
+  static final int MIN_HEADER_LENGTH = 8;
 
   /** Bytes of an entry before its state: series id, entity, state length. */
   static final int ENTRY_PREFIX_LENGTH = 4 + 8 + 4;
-
-  /** Bytes of a counted range: origin, epoch, first position, end position. */
-  static final int RANGE_LENGTH = 4 + 8 + 8 + 8;
 
   static final String SUFFIX = ".snap";
 

@@ -8,7 +8,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.List;
 import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,11 +22,10 @@ import org.slf4j.LoggerFactory;
  * log not beyond the snapshot's position {@code P}, the steps are:
  *
  * <ol>
- *   <li>{@link Step#VERIFIED}: the state to install (the received one, joined with this region's
- *       own CRDT entries if they add anything, see {@link OwnEntries}, and with this region's own
- *       counted ranges, see {@link CountedRanges}) is durable as {@code
- *       snapshot-<shard>-<P>.snap.install} (a rename of the received file, or a write of the joined
- *       state through {@code AtomicFile}), directory fsynced;
+ *   <li>{@link Step#VERIFIED}: the state to install (the received one, joined with the whole live
+ *       state, see {@link LiveStateJoin}) is durable as {@code snapshot-<shard>-<P>.snap.install}
+ *       (a write of the joined state through {@code AtomicFile} whenever the live state holds
+ *       anything, else, for a wiped region, a rename of the received file), directory fsynced;
  *   <li>{@link Step#LOG_RESET}: {@code ShardLog.resetTo(P, lastEpoch)} (crash-safe by itself);
  *   <li>{@link Step#STATE_REPLACED}: the live registry and entity map are replaced and the applied
  *       and snapshot positions set to {@code P} (memory only);
@@ -61,13 +59,10 @@ final class SnapshotInstall {
     void after(int shard, Step step);
   }
 
-  private final int replica;
   private volatile Hook hook = (shard, step) -> {};
 
-  /** An installer for the store whose own CRDT replica id is {@code replica}. */
-  SnapshotInstall(int replica) {
-    this.replica = replica;
-  }
+  /** An installer. */
+  SnapshotInstall() {}
 
   /** Sets the hook run after each step (tests). */
   void hook(Hook hook) {
@@ -102,17 +97,11 @@ final class SnapshotInstall {
         }
         Path install =
             s.snapshots.directory().resolve(SnapshotDescriptor.installName(s.shard, position));
-        long joined = OwnEntries.join(s, fresh.registry(), fresh.states(), replica);
-        List<CountedRanges.Range> own = CountedRanges.reaching(s.counted.copy(), replica, position);
-        List<CountedRanges.Range> counted = CountedRanges.installed(fresh.counted(), own, position);
-        if (joined > 0 || !own.isEmpty()) {
+        boolean live = s.states.size() > 0;
+        long joined = live ? LiveStateJoin.join(s, fresh.registry(), fresh.states()) : 0;
+        if (live) {
           s.snapshots.writeTo(
-              install,
-              position,
-              fresh.registry().snapshot(),
-              fresh.states(),
-              fresh.anchor(),
-              counted);
+              install, position, fresh.registry().snapshot(), fresh.states(), fresh.anchor());
           deleteQuietly(received);
         } else {
           move(received, install);
@@ -123,7 +112,6 @@ final class SnapshotInstall {
         hook.after(s.shard, Step.LOG_RESET);
         s.registry.replaceWith(fresh.registry());
         s.states.takeFrom(fresh.states());
-        s.counted.replace(counted);
         s.pendingDefines.clear();
         s.resetPositions(position);
         s.markWritten(position);
@@ -136,7 +124,7 @@ final class SnapshotInstall {
         hook.after(s.shard, Step.PUBLISHED);
         LOG.warn(
             "shard {}: installed the leader's snapshot at {} (last epoch {}, {} entities, {} kept"
-                + " with this region's own entries joined); {} records of the former log and {}"
+                + " changed by joining the live state); {} records of the former log and {}"
                 + " snapshots discarded",
             s.shard,
             position,
@@ -220,8 +208,8 @@ final class SnapshotInstall {
               + "): no snapshot is installed while the log takes records");
     }
     if (position < durable) {
-      // Own records in [position, durable) may come back through the leader's log: joined into
-      // the installed state they would count twice, replaced they would be lost. Cut first.
+      // The log beyond position is not the leader's log from there: replication cuts to the
+      // common prefix first (the cut keeps those records' effect, and the install joins it).
       throw new InvalidArgumentException(
           "position",
           position,

@@ -13,8 +13,6 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -30,20 +28,14 @@ final class SnapshotReader {
    * @param position the WAL position the snapshot covers
    * @param fenceEpoch the epoch of the leader the log was cut for at {@code position}, {@code 0}
    *     for an ordinary checkpoint (and every version 1 file)
-   * @param counted the cut records whose effect the state holds ({@link CountedRanges}; none before
-   *     version 4)
    */
-  record Loaded(long position, long fenceEpoch, List<CountedRanges.Range> counted) {
-    Loaded(long position, long fenceEpoch) {
-      this(position, fenceEpoch, List.of());
-    }
-  }
+  record Loaded(long position, long fenceEpoch) {}
 
   /**
    * A checked header.
    *
    * @param length the header's length, where the body starts (it depends on the version)
-   * @param anchor the covered log batch, {@link LogAnchor#NONE} before version 3
+   * @param anchor the covered log batch ({@link LogAnchor#NONE}'s first position for none)
    */
   record Header(ByteBuffer bytes, int length, long position, long fenceEpoch, LogAnchor anchor) {}
 
@@ -77,16 +69,14 @@ final class SnapshotReader {
       if (body.crc() != h.getInt(BODY_CRC_OFFSET)) {
         throw corrupt(file, header.length(), "body CRC32C mismatch over " + bodyLength + " bytes");
       }
-      List<CountedRanges.Range> counted =
-          readBody(
-              file,
-              body,
-              h.getShort(VERSION_OFFSET) == VERSION,
-              h.getInt(SERIES_COUNT_OFFSET),
-              h.getLong(ENTRY_COUNT_OFFSET),
-              registry,
-              states);
-      return new Loaded(header.position(), header.fenceEpoch(), counted);
+      readBody(
+          file,
+          body,
+          h.getInt(SERIES_COUNT_OFFSET),
+          h.getLong(ENTRY_COUNT_OFFSET),
+          registry,
+          states);
+      return new Loaded(header.position(), header.fenceEpoch());
     } catch (IOException e) {
       throw new StorageException("cannot read snapshot " + file + ": " + e, e);
     }
@@ -114,22 +104,19 @@ final class SnapshotReader {
 
   private static Header header(Path file, int shard, FileChannel ch) throws IOException {
     long size = ch.size();
-    if (size < HEADER_LENGTH_V1) {
+    if (size < MIN_HEADER_LENGTH) {
       throw corrupt(file, 0, "file of " + size + " bytes is shorter than the header");
     }
     ByteBuffer h =
         ByteBuffer.allocate((int) Math.min(size, HEADER_LENGTH)).order(ByteOrder.LITTLE_ENDIAN);
     while (h.hasRemaining() && ch.read(h, h.position()) >= 0) {}
     int length = checkHeader(file, shard, h, size);
-    long fenceEpoch = length > HEADER_LENGTH_V1 ? h.getLong(FENCE_EPOCH_OFFSET) : 0;
     LogAnchor anchor =
-        length == HEADER_LENGTH
-            ? new LogAnchor(
-                h.getLong(ANCHOR_FIRST_POSITION_OFFSET),
-                h.getLong(ANCHOR_EPOCH_OFFSET),
-                h.getInt(ANCHOR_CRC_OFFSET))
-            : LogAnchor.NONE;
-    return new Header(h, length, h.getLong(POSITION_OFFSET), fenceEpoch, anchor);
+        new LogAnchor(
+            h.getLong(ANCHOR_FIRST_POSITION_OFFSET),
+            h.getLong(ANCHOR_EPOCH_OFFSET),
+            h.getInt(ANCHOR_CRC_OFFSET));
+    return new Header(h, length, h.getLong(POSITION_OFFSET), h.getLong(FENCE_EPOCH_OFFSET), anchor);
   }
 
   /** Checks the header; returns its length (which depends on the version). */
@@ -138,20 +125,20 @@ final class SnapshotReader {
       throw corrupt(file, MAGIC_OFFSET, "bad magic " + Integer.toHexString(h.getInt(MAGIC_OFFSET)));
     }
     short version = h.getShort(VERSION_OFFSET);
-    int headerLength;
-    int headerCrcOffset;
-    if (version == VERSION || version == VERSION_3) {
-      headerLength = HEADER_LENGTH;
-      headerCrcOffset = HEADER_CRC_OFFSET;
-    } else if (version == VERSION_2) {
-      headerLength = HEADER_LENGTH_V2;
-      headerCrcOffset = HEADER_CRC_OFFSET_V2;
-    } else if (version == VERSION_1) {
-      headerLength = HEADER_LENGTH_V1;
-      headerCrcOffset = HEADER_CRC_OFFSET_V1;
-    } else {
+    if (version >= VERSION_1 && version < VERSION) {
+      throw new StorageException(
+          "unusable snapshot "
+              + file
+              + ": version "
+              + version
+              + " was written before the issue-11 entry scheme; its CRDT entries are keyed by"
+              + " origin region and cannot be mapped onto per-epoch log entries exactly");
+    }
+    if (version != VERSION) {
       throw corrupt(file, VERSION_OFFSET, "unsupported version " + version);
     }
+    int headerLength = HEADER_LENGTH;
+    int headerCrcOffset = HEADER_CRC_OFFSET;
     if (size < headerLength) {
       throw corrupt(file, 0, "file of " + size + " bytes is shorter than the header");
     }
@@ -173,11 +160,10 @@ final class SnapshotReader {
     return headerLength;
   }
 
-  /** Reads the body into {@code registry} and {@code states}; returns its counted ranges. */
-  private static List<CountedRanges.Range> readBody(
+  /** Reads the body into {@code registry} and {@code states}. */
+  private static void readBody(
       Path file,
       SnapshotInput body,
-      boolean hasRanges,
       int seriesCount,
       long entryCount,
       SeriesRegistry registry,
@@ -210,35 +196,12 @@ final class SnapshotReader {
         b.position(b.position() + length);
         states.put(seriesId, entity, CrdtSignalState.readFrom(slice));
       }
-      offset = body.offset();
-      List<CountedRanges.Range> counted = hasRanges ? readRanges(file, body) : List.of();
       if (body.remaining() > 0) {
         throw corrupt(file, body.offset(), body.remaining() + " trailing bytes");
       }
-      return counted;
     } catch (BufferUnderflowException | InvalidArgumentException e) {
       throw corrupt(file, offset, "malformed record: " + e.getMessage());
     }
-  }
-
-  private static List<CountedRanges.Range> readRanges(Path file, SnapshotInput body)
-      throws IOException {
-    long offset = body.offset();
-    int count = body.need(4).getInt();
-    if (count < 0 || (long) count * RANGE_LENGTH > body.remaining()) {
-      throw corrupt(file, offset, "bad counted range count " + count);
-    }
-    List<CountedRanges.Range> out = new ArrayList<>(count);
-    for (int i = 0; i < count; i++) {
-      offset = body.offset();
-      ByteBuffer b = body.need(RANGE_LENGTH);
-      try {
-        out.add(new CountedRanges.Range(b.getInt(), b.getLong(), b.getLong(), b.getLong()));
-      } catch (IllegalArgumentException e) {
-        throw corrupt(file, offset, e.getMessage());
-      }
-    }
-    return out;
   }
 
   private static String ascii(SnapshotInput body) throws IOException {

@@ -22,12 +22,11 @@ final class SnapshotTransfers {
   private final Map<Integer, SnapshotReceiver> receivers = new ConcurrentHashMap<>();
 
   /**
-   * @param replica this store's own CRDT replica id (its entries are kept by an install)
    * @param timeoutNanos how long opening a snapshot waits for a pending background one
    */
-  SnapshotTransfers(ShardState[] shards, int replica, long timeoutNanos) {
+  SnapshotTransfers(ShardState[] shards, long timeoutNanos) {
     this.shards = shards;
-    this.installer = new SnapshotInstall(replica);
+    this.installer = new SnapshotInstall();
     this.timeoutNanos = timeoutNanos;
   }
 

@@ -5,7 +5,6 @@ import io.tidaldb.api.StorageException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 
 /**
  * Verifies a snapshot received from the leader before it is installed ({@link SnapshotInstall}):
@@ -21,13 +20,8 @@ final class SnapshotVerifier {
    * A verified snapshot, loaded aside.
    *
    * @param anchor the log batch the leader's snapshot covers ({@link LogAnchor#NONE} at its start)
-   * @param counted the leader's counted ranges ({@link CountedRanges})
    */
-  record Verified(
-      SeriesRegistry registry,
-      EntityStateMap states,
-      LogAnchor anchor,
-      List<CountedRanges.Range> counted) {}
+  record Verified(SeriesRegistry registry, EntityStateMap states, LogAnchor anchor) {}
 
   static Verified verify(ShardState s, Path file, long position, long lastEpoch, long size) {
     long actual;
@@ -71,7 +65,7 @@ final class SnapshotVerifier {
     if (loaded.position() != position) {
       throw invalid(file, "position", loaded.position(), "announced " + position);
     }
-    return new Verified(registry, states, anchor, loaded.counted());
+    return new Verified(registry, states, anchor);
   }
 
   private static InvalidArgumentException invalid(

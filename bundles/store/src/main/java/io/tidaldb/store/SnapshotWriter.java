@@ -12,7 +12,6 @@ import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -77,19 +76,6 @@ final class SnapshotWriter {
       StateEntries states,
       long fenceEpoch,
       LogAnchor anchor) {
-    return write(directory, shard, position, series, states, fenceEpoch, anchor, List.of());
-  }
-
-  /** As the 7-argument {@code write}, with the shard's counted ranges ({@link CountedRanges}). */
-  Path write(
-      Path directory,
-      int shard,
-      long position,
-      SeriesRegistry.Series[] series,
-      StateEntries states,
-      long fenceEpoch,
-      LogAnchor anchor,
-      List<CountedRanges.Range> counted) {
     return writeFile(
         directory.resolve(fileName(shard, position)),
         shard,
@@ -97,8 +83,7 @@ final class SnapshotWriter {
         series,
         states,
         fenceEpoch,
-        anchor,
-        counted);
+        anchor);
   }
 
   /** As {@code write}, into the file {@code target}. */
@@ -109,13 +94,12 @@ final class SnapshotWriter {
       SeriesRegistry.Series[] series,
       StateEntries states,
       long fenceEpoch,
-      LogAnchor anchor,
-      List<CountedRanges.Range> counted) {
+      LogAnchor anchor) {
     AtomicFile.write(
         target,
         ch -> {
           try {
-            writeTo(ch, shard, position, series, states, fenceEpoch, anchor, counted);
+            writeTo(ch, shard, position, series, states, fenceEpoch, anchor);
           } catch (UncheckedIOException e) {
             throw e.getCause();
           } finally {
@@ -137,8 +121,7 @@ final class SnapshotWriter {
       SeriesRegistry.Series[] series,
       StateEntries states,
       long fenceEpoch,
-      LogAnchor anchor,
-      List<CountedRanges.Range> counted)
+      LogAnchor anchor)
       throws IOException {
     channel = ch;
     crc.reset();
@@ -156,12 +139,6 @@ final class SnapshotWriter {
           writeEntry(seriesId, entity, state);
           entries[0]++;
         });
-    ensure(4);
-    buffer.putInt(counted.size());
-    for (CountedRanges.Range r : counted) {
-      ensure(RANGE_LENGTH);
-      buffer.putInt(r.origin()).putLong(r.epoch()).putLong(r.first()).putLong(r.end());
-    }
     flushBody();
     writeHeader(shard, series.length, position, entries[0], fenceEpoch, anchor);
   }

@@ -132,33 +132,22 @@ final class Snapshots {
    * Writes a snapshot of the shard at {@code position} (the end of a durable batch of the log),
    * fenced by {@code fenceEpoch} (0 for an ordinary checkpoint).
    */
-  void write(
-      long position,
-      SeriesRegistry.Series[] series,
-      StateEntries states,
-      long fenceEpoch,
-      List<CountedRanges.Range> counted) {
-    write(position, series, states, fenceEpoch, LogAnchor.of(log, position), counted);
+  void write(long position, SeriesRegistry.Series[] series, StateEntries states, long fenceEpoch) {
+    write(position, series, states, fenceEpoch, LogAnchor.of(log, position));
   }
 
-  /**
-   * As the 5-argument {@code write}, with the anchor of the batch ending at {@code position}.
-   *
-   * @param counted the shard's counted ranges at {@code position} ({@link CountedRanges})
-   */
+  /** As the 4-argument {@code write}, with the anchor of the batch ending at {@code position}. */
   void write(
       long position,
       SeriesRegistry.Series[] series,
       StateEntries states,
       long fenceEpoch,
-      LogAnchor anchor,
-      List<CountedRanges.Range> counted) {
+      LogAnchor anchor) {
     long started = System.nanoTime();
     if (writer == null) {
       writer = new SnapshotWriter(bufferBytes);
     }
-    Path file =
-        writer.write(directory, shard, position, series, states, fenceEpoch, anchor, counted);
+    Path file = writer.write(directory, shard, position, series, states, fenceEpoch, anchor);
     LOG.info(
         "shard {}: snapshot {} of {} entities written in {} ms ({} intermediate flushes)",
         shard,
@@ -177,12 +166,11 @@ final class Snapshots {
       long position,
       SeriesRegistry.Series[] series,
       StateEntries states,
-      LogAnchor anchor,
-      List<CountedRanges.Range> counted) {
+      LogAnchor anchor) {
     if (writer == null) {
       writer = new SnapshotWriter(bufferBytes);
     }
-    writer.writeFile(target, shard, position, series, states, 0, anchor, counted);
+    writer.writeFile(target, shard, position, series, states, 0, anchor);
   }
 
   /**

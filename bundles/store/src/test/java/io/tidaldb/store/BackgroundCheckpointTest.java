@@ -12,6 +12,7 @@ import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.crdt.DecayModel;
+import io.tidaldb.crdt.ReplicaIds;
 import io.tidaldb.router.HashShardRouter;
 import io.tidaldb.support.files.AtomicFile;
 import java.io.IOException;
@@ -105,21 +106,27 @@ class BackgroundCheckpointTest {
   void shouldShowTheFrozenEntriesExactlyOnceWhateverTheMapDoesMeanwhile() {
     EntityStateMap map = new EntityStateMap();
     DecayModel decay = DecayModel.ofHalfLife(1000);
+    long next = 0;
     for (long e = 0; e < 9; e++) {
-      map.getOrCreate(1, e).apply(1, 1.0, T0, 1, decay); // capacity 16: grows at 10 entries
+      map.getOrCreate(1, e)
+          .applyAt(
+              ReplicaIds.log(1), next++, 1.0, T0, 1, decay); // capacity 16: grows at 10 entries
     }
     CrdtSignalState original = map.get(1, 5);
     FrozenStates frozen = map.freeze(new ReentrantReadWriteLock().readLock());
     CrdtSignalState written = map.getOrCreate(1, 5);
     assertNotSame(original, written, "copied before its first write");
-    written.apply(1, 1.0, T0, 2, decay);
+    written.applyAt(ReplicaIds.log(1), next++, 1.0, T0, 2, decay);
     assertSame(written, map.getOrCreate(1, 5), "copied once");
-    map.getOrCreate(1, 100).apply(1, 1.0, T0, 3, decay); // new, in the frozen slots
+    map.getOrCreate(1, 100)
+        .applyAt(ReplicaIds.log(1), next++, 1.0, T0, 3, decay); // new, in the frozen slots
     for (long e = 200; e < 300; e++) {
-      map.getOrCreate(1, e).apply(1, 1.0, T0, 3, decay); // the map grows meanwhile
+      map.getOrCreate(1, e)
+          .applyAt(ReplicaIds.log(1), next++, 1.0, T0, 3, decay); // the map grows meanwhile
     }
-    map.getOrCreate(1, 6).apply(1, 1.0, T0, 4, decay); // first write after the growth
-    map.getOrCreate(1, 5).apply(1, 1.0, T0, 5, decay);
+    map.getOrCreate(1, 6)
+        .applyAt(ReplicaIds.log(1), next++, 1.0, T0, 4, decay); // first write after the growth
+    map.getOrCreate(1, 5).applyAt(ReplicaIds.log(1), next++, 1.0, T0, 5, decay);
     Map<Long, Long> seen = new HashMap<>();
     frozen.forEach(
         (series, entity, state) -> assertNull(seen.put(entity, state.count()), "twice: " + entity));
@@ -156,7 +163,7 @@ class BackgroundCheckpointTest {
     }
     assertEquals(120, count(db, A), "the cut records' state is kept");
     db.wal.shard(SHARD).advanceEpoch(fence);
-    int replica = db.store.replicaId();
+    long replica = db.store.replicaId();
     signal(db, B, 5);
     db.wal.close(); // kill -9
     db.open();

@@ -32,8 +32,12 @@ import org.junit.jupiter.api.io.TempDir;
  * writes nothing durable before it fails; B follows C and cuts R; A is elected in epoch 3 by B, D,
  * E, whose {@code (last epoch 1, HWM before R)} is behind A's {@code (1, after R)}, and ships R
  * again. (With three regions the same happens through the 2a race.) So the vote rule cannot rule it
- * out, and the store's cut must remove the effect of the foreign-origin records it cuts, while
- * keeping its own (which no one else applies as operations).
+ * out. Since the issue-11 entry scheme the cut keeps the effect of every cut record, own and
+ * foreign: each lives in the log entry of its epoch with the entry's end past it, so when R returns
+ * at the same {@code (epoch, position)} it is skipped, and a new leader's different record at the
+ * cut position (another epoch, another entry) counts beside it. (Before, the cut removed the
+ * foreign records' effect, so a foreign cut record counted 0 times at the follower until it
+ * returned; now it counts exactly once throughout.)
  */
 class ForeignCutTest {
   private static final long T0 = 1_700_000_000_000L;
@@ -71,7 +75,7 @@ class ForeignCutTest {
   }
 
   @Test
-  void shouldApplyForeignRecordsOnceWhenTheyReturnAfterACut() {
+  void shouldKeepForeignCutRecordsAndCountThemOnceWhenTheyReturn() {
     logA.startLeading(1);
     logA.appendDefine(1, 0, ACME.name(), VIEW.name());
     long prefixEnd = appendAtA(2) + 1; // DEFINE + 2 signals: on a majority
@@ -89,15 +93,14 @@ class ForeignCutTest {
     }
     assertEquals(end, logB.durablePosition());
     assertEquals(5, count(), "every record of A's log applied once");
-    assertEquals(
-        2, afterCut, "R's effect is removed with R: its origin A holds it, and it may come back");
+    assertEquals(5, afterCut, "R's effect stays with the cut: counted once, in its epoch's entry");
 
     b.reopenWithoutCheckpoint(); // and recovery agrees
     assertEquals(5, count());
   }
 
   @Test
-  void shouldKeepTheEffectOfItsOwnRecordsAndDropForeignOnesInTheSameSuffix() {
+  void shouldKeepTheEffectOfOwnAndForeignRecordsInTheSameSuffix() {
     // B leads epoch 1: the DEFINE and 2 own signals reach a quorum, then 2 more own signals don't.
     replication.leaderEpoch = 1;
     logB.startLeading(1);
@@ -119,9 +122,9 @@ class ForeignCutTest {
 
     b.store.truncateLog(shard, cut, 3); // C of epoch 3 has only B's first 3 records
 
-    assertEquals(4, count(), "B's 4 own signals stay (LOCAL-acknowledged), A's 3 go");
+    assertEquals(7, count(), "B's 4 own signals (LOCAL-acknowledged) and A's 3 all stay");
     b.reopenWithoutCheckpoint();
-    assertEquals(4, count());
+    assertEquals(7, count());
   }
 
   @Test
@@ -147,6 +150,40 @@ class ForeignCutTest {
 
     assertEquals(end, b.wal.shard(shard).durablePosition(), "R, acknowledged in epoch 3, kept");
     assertEquals(5, count());
+  }
+
+  @Test
+  void shouldCountANewLeadersOtherRecordAtTheCutPositionBesideTheKeptOnes() {
+    logA.startLeading(1);
+    logA.appendDefine(1, 0, ACME.name(), VIEW.name());
+    long prefixEnd = appendAtA(2) + 1;
+    appendAtA(3); // R, epoch 1: only B gets it
+    for (ByteBuffer batch : batches(logA, 0)) {
+      ship(batch);
+    }
+    try (WalEngine walC =
+        WalEngine.open(
+            WalConfig.builder(dir.resolve("wal-c")).shardCount(StoreFixture.SHARDS).build())) {
+      ShardLog logC = walC.shard(shard);
+      for (ByteBuffer batch : batches(logA, 0)) {
+        if (logC.nextPosition() < prefixEnd) {
+          logC.awaitDurable(logC.appendReplicated(batch) - 1, TIMEOUT);
+        }
+      }
+      assertEquals(prefixEnd, logC.nextPosition(), "C holds the prefix only");
+      logC.startLeading(2); // C, leader of epoch 2, writes another signal at the cut position
+      long p = logC.appendSignal(2, 0, ENTITY, 1.0, T0, (T0 << 16) + 9, (7 << 16) | 1);
+      logC.awaitDurable(p, TIMEOUT);
+      assertEquals(prefixEnd, p);
+
+      b.store.truncateLog(shard, prefixEnd, 2);
+      for (ByteBuffer batch : batches(logC, prefixEnd)) {
+        ship(batch);
+      }
+    }
+    assertEquals(2 + 3 + 1, count(), "the prefix, R (kept, epoch 1) and C's record (epoch 2)");
+    b.reopenWithoutCheckpoint();
+    assertEquals(6, count());
   }
 
   private long appendAtA(int signals) {

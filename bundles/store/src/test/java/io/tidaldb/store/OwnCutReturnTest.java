@@ -29,9 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Issue 10 (simulation seed 1451): one of this region's <em>own</em> cut records comes back through
  * a later leader's log. With five regions: A (the store under test) leads epoch 1, appends its own
  * record R and ships it to B only; A is deposed, follows C and cuts R from its log but keeps R's
- * effect (own origin, own CRDT entry); later B, still holding R at {@code (1, p)}, is elected and
- * ships R to A again. The cut remembers R's {@code (epoch, position)} as already counted, so A
- * applies R's effect once: live, after a replay, after a snapshot, and through a second cut.
+ * effect; later B, still holding R at {@code (1, p)}, is elected and ships R to A again. Since the
+ * issue-11 entry scheme R's effect lives in the entity's log entry of epoch 1, whose end lies past
+ * R, so A skips R when it returns and counts it once: live, after a replay, after a snapshot,
+ * through a second cut and through a snapshot install joined with its live state.
  */
 class OwnCutReturnTest {
   private static final long T0 = 1_700_000_000_000L;
@@ -85,7 +86,7 @@ class OwnCutReturnTest {
   @Test
   void shouldCountItsOwnCutRecordOnceWhenItReturnsThroughALaterLeadersLog() {
     a.store.truncateLog(shard, cut, 2); // A follows C (epoch 2), whose log lacks R
-    assertEquals(4, count(), "R's effect kept: own origin, maybe LOCAL-acknowledged");
+    assertEquals(4, count(), "R's effect kept by the cut (maybe LOCAL-acknowledged)");
 
     shipFromB(); // B, leader of epoch 3, ships R at (1, cut) to A again
 
@@ -111,12 +112,11 @@ class OwnCutReturnTest {
   }
 
   @Test
-  void shouldCountItOnceThroughASecondCutThatAlsoRemovesAForeignRecord() {
+  void shouldCountItOnceThroughASecondCutThatAlsoKeepsAForeignRecord() {
     a.store.truncateLog(shard, cut, 2);
     shipFromB();
     // B (epoch 3) appends a record of its own origin, which A applies; then A follows D (epoch 4)
-    // whose log holds neither: the cut removes B's record (a rebuild from the snapshot at the cut)
-    // and keeps R again.
+    // whose log holds neither: the cut keeps both (B's record in the entry of epoch 3).
     logB.startLeading(3);
     logB.appendSignal(3, 0, ENTITY, 1.0, T0, (T0 << 16) + 9, ORIGIN_B);
     awaitDurable(logB);
@@ -124,7 +124,7 @@ class OwnCutReturnTest {
     assertEquals(5, count());
 
     a.store.truncateLog(shard, cut, 4);
-    assertEquals(4, count(), "B's record removed, R kept once");
+    assertEquals(5, count(), "B's record and R kept, each counted once");
 
     shipFromB(); // B leads again and ships R and its own record once more
     assertEquals(5, count());
@@ -133,10 +133,10 @@ class OwnCutReturnTest {
   }
 
   @Test
-  void shouldCarryItsOwnCountedRangesIntoAnInstalledSnapshot() {
+  void shouldCountItOnceThroughAnInstalledSnapshotJoinedWithTheLiveState() {
     a.store.truncateLog(shard, cut, 2);
-    // L leads epoch 2 with A's prefix only, and A installs L's snapshot at the cut: A's own entry
-    // (with R) is joined into it, and so is the memory that R is counted.
+    // L leads epoch 2 with A's prefix only, and A installs L's snapshot at the cut: A's live state
+    // (with R, and the end of epoch 1's entry past R) is joined into it.
     try (StoreFixture l =
         new StoreFixture(dir.resolve("l"), c -> c.clock(() -> T0), c -> c, new FakeReplication())) {
       for (ByteBuffer batch : batches(logB, 0)) {
@@ -150,7 +150,7 @@ class OwnCutReturnTest {
         CatchUpRegions.transfer(snapshot, a.store, 4096).install();
       }
     }
-    assertEquals(4, count(), "A's own entry, R included, joined");
+    assertEquals(4, count(), "A's live state, R included, joined");
 
     shipFromB(); // B, leader of epoch 3, ships R after the snapshot's position
 

@@ -166,9 +166,7 @@ class ShardTruncationTest {
   @Test
   void shouldFinishACutThatACrashInterrupted() {
     writeWithSuffix();
-    assertEquals(
-        end - cut,
-        ShardTruncation.persistCut(db.store.shardState(SHARD), cut, fence, db.store.replicaId()));
+    assertEquals(end - cut, ShardTruncation.persistCut(db.store.shardState(SHARD), cut, fence));
     assertEquals(end, log().durablePosition(), "the log is not cut yet");
 
     db.reopenWithoutCheckpoint();

@@ -87,7 +87,7 @@ class SnapshotCatchUpTest {
     regions = new CatchUpRegions(dir, 1002);
     regions.writeAtA(1_000);
     regions.feedB();
-    int first = regions.b.store.replicaId();
+    long first = regions.b.store.replicaId();
     regions.b.close(); // the data directory is wiped, node.id kept (operations.md)
     wipe(dir.resolve("b").resolve("wal"));
     try (Stream<Path> files = Files.list(dir.resolve("b").resolve("store"))) {
@@ -96,7 +96,7 @@ class SnapshotCatchUpTest {
       }
     }
     regions.b.open();
-    int second = regions.b.store.replicaId();
+    long second = regions.b.store.replicaId();
     assertNotEquals(first, second, "a wiped region counts under a new incarnation");
     leaderTrimsBeyond(0);
 

@@ -17,7 +17,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -26,49 +25,25 @@ class SnapshotFormatTest {
   static final DecayModel DECAY = DecayModel.ofHalfLife(3_600_000);
   @TempDir Path dir;
 
+  static final long LOG_ENTRY = ReplicaIds.log(4);
+
   Path writeOne() {
     SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
     registry.bind(0, "default", "view", "test");
     EntityStateMap states = new EntityStateMap();
-    states.getOrCreate(0, 42).apply(ReplicaIds.of(1, 0), 2.0, 1_700_000_000_000L, 7L << 16, DECAY);
+    states.getOrCreate(0, 42).applyAt(LOG_ENTRY, 98, 2.0, 1_700_000_000_000L, 7L << 16, DECAY);
     return new SnapshotWriter(4096)
-        .write(
-            dir,
-            3,
-            99,
-            registry.snapshot(),
-            states,
-            5,
-            new LogAnchor(90, 4, 0x1234abcd),
-            List.of(RANGE));
+        .write(dir, 3, 99, registry.snapshot(), states, 5, new LogAnchor(90, 4, 0x1234abcd));
   }
 
-  static final CountedRanges.Range RANGE = new CountedRanges.Range(ReplicaIds.of(1, 0), 4, 95, 99);
-
-  /**
-   * Rewrites a version 4 file with one counted range as an older version: the header's first {@code
-   * fields} bytes, its CRC32C right after them, then the body without its counted ranges (body
-   * length and CRC32C fixed).
-   */
-  static void downgrade(Path file, int version, int fields) throws IOException {
-    byte[] v4 = Files.readAllBytes(file);
-    int body = v4.length - SnapshotDescriptor.HEADER_LENGTH - 4 - SnapshotDescriptor.RANGE_LENGTH;
-    ByteBuffer old = ByteBuffer.allocate(fields + 4 + body).order(ByteOrder.LITTLE_ENDIAN);
-    old.put(v4, 0, fields).putInt(0).put(v4, SnapshotDescriptor.HEADER_LENGTH, body);
-    old.putShort(SnapshotDescriptor.VERSION_OFFSET, (short) version);
-    old.putLong(SnapshotDescriptor.BODY_LENGTH_OFFSET, body);
-    CRC32C bodyCrc = new CRC32C();
-    bodyCrc.update(v4, SnapshotDescriptor.HEADER_LENGTH, body);
-    old.putInt(SnapshotDescriptor.BODY_CRC_OFFSET, (int) bodyCrc.getValue());
+  /** Rewrites the file's version field (and the header CRC32C over it). */
+  static void setVersion(Path file, int version) throws IOException {
+    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    b.putShort(SnapshotDescriptor.VERSION_OFFSET, (short) version);
     CRC32C crc = new CRC32C();
-    crc.update(old.array(), 0, fields);
-    old.putInt(fields, (int) crc.getValue());
-    Files.write(file, old.array());
-  }
-
-  /** Rewrites a version 3 file as version 1: no fence epoch, header CRC at 44, body at 48. */
-  static void downgradeToVersion1(Path file) throws IOException {
-    downgrade(file, 1, 44);
+    crc.update(b.array(), 0, SnapshotDescriptor.HEADER_CRC_OFFSET);
+    b.putInt(SnapshotDescriptor.HEADER_CRC_OFFSET, (int) crc.getValue());
+    Files.write(file, b.array());
   }
 
   @Test
@@ -78,7 +53,7 @@ class SnapshotFormatTest {
     ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
     assertEquals(76, SnapshotDescriptor.HEADER_LENGTH);
     assertEquals("54445353", HexFormat.of().formatHex(b.array(), 0, 4)); // "TDSS" little-endian
-    assertEquals(4, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
+    assertEquals(5, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
     assertEquals(0, b.getShort(SnapshotDescriptor.FLAGS_OFFSET));
     assertEquals(3, b.getInt(SnapshotDescriptor.SHARD_OFFSET));
     assertEquals(1, b.getInt(SnapshotDescriptor.SERIES_COUNT_OFFSET));
@@ -98,34 +73,50 @@ class SnapshotFormatTest {
     crc.update(b.array(), 0, 72);
     assertEquals((int) crc.getValue(), b.getInt(72));
     // body: series 0 = ("default", "view")
+    int series = 4 + 1 + 7 + 1 + 4;
     assertEquals(
         "00000000"
             + "07"
             + HexFormat.of().formatHex("default".getBytes())
             + "04"
             + HexFormat.of().formatHex("view".getBytes()),
-        HexFormat.of().formatHex(b.array(), 76, 76 + 4 + 1 + 7 + 1 + 4));
-    // body end: 1 counted range (origin, epoch 4, positions 95..99)
-    assertEquals(28, SnapshotDescriptor.RANGE_LENGTH);
-    int ranges = b.capacity() - 4 - 28;
-    assertEquals(1, b.getInt(ranges));
-    assertEquals(ReplicaIds.of(1, 0), b.getInt(ranges + 4));
-    assertEquals(4, b.getLong(ranges + 8));
-    assertEquals(95, b.getLong(ranges + 16));
-    assertEquals(99, b.getLong(ranges + 24));
+        HexFormat.of().formatHex(b.array(), 76, 76 + series));
+    // then the entry: series id, entity, state length, the canonical state (entry scheme), and
+    // nothing after it (no counted ranges since version 5)
+    int entry = 76 + series;
+    assertEquals(16, SnapshotDescriptor.ENTRY_PREFIX_LENGTH);
+    assertEquals(0, b.getInt(entry));
+    assertEquals(42, b.getLong(entry + 4));
+    int length = b.getInt(entry + 12);
+    assertEquals(48 + 64, length, "header and one entry of 8 longs");
+    assertEquals(b.capacity(), entry + 16 + length);
+    int state = entry + 16;
+    assertEquals(2, b.getInt(state), "crdt state encoding version");
+    assertEquals(LOG_ENTRY, b.getLong(state + 48), "the log entry of epoch 4");
+    assertEquals(99, b.getLong(state + 56), "its end: the record at 98 applied");
   }
 
   @Test
-  void shouldReadVersion3FilesWithoutCountedRanges() throws IOException {
+  void shouldRefuseVersions1To4NamingTheFileAndTheVersion() throws IOException {
+    for (int version = 1; version <= 4; version++) {
+      Path file = writeOne();
+      setVersion(file, version);
+      StorageException e =
+          assertThrows(
+              StorageException.class,
+              () ->
+                  SnapshotReader.load(
+                      file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap(), 4096));
+      assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
+      assertTrue(e.getMessage().contains("version " + version), e.getMessage());
+      assertTrue(
+          e.getMessage().contains("written before the issue-11 entry scheme"), e.getMessage());
+      assertThrows(StorageException.class, () -> SnapshotReader.header(file, 3));
+    }
     Path file = writeOne();
-    downgrade(file, 3, 72);
-    EntityStateMap states = new EntityStateMap();
-    SnapshotReader.Loaded loaded =
-        SnapshotReader.load(file, 3, new SeriesRegistry(t -> DECAY), states, 4096);
-    assertEquals(new SnapshotReader.Loaded(99, 5), loaded);
-    assertEquals(List.of(), loaded.counted());
-    assertEquals(new LogAnchor(90, 4, 0x1234abcd), SnapshotReader.header(file, 3).anchor());
-    assertEquals(2.0, states.get(0, 42).weightSum());
+    setVersion(file, 6);
+    StorageException e = assertThrows(StorageException.class, () -> SnapshotReader.header(file, 3));
+    assertTrue(e.getMessage().contains("unsupported version 6"), e.getMessage());
   }
 
   @Test
@@ -134,8 +125,7 @@ class SnapshotFormatTest {
     SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
     EntityStateMap states = new EntityStateMap();
     assertEquals(
-        new SnapshotReader.Loaded(99, 5, List.of(RANGE)),
-        SnapshotReader.load(file, 3, registry, states, 4096));
+        new SnapshotReader.Loaded(99, 5), SnapshotReader.load(file, 3, registry, states, 4096));
     assertEquals(TenantId.DEFAULT, registry.get(0).tenant());
     assertEquals(SignalType.of("view"), registry.get(0).type());
     CrdtSignalState s = states.get(0, 42);
@@ -163,39 +153,5 @@ class SnapshotFormatTest {
         () ->
             SnapshotReader.load(
                 writeOne(), 4, new SeriesRegistry(t -> DECAY), new EntityStateMap(), 4096));
-  }
-
-  @Test
-  void shouldReadTheAnchorAndReadVersion2FilesWithoutOne() throws IOException {
-    Path file = writeOne();
-    assertEquals(new LogAnchor(90, 4, 0x1234abcd), SnapshotReader.header(file, 3).anchor());
-    downgrade(file, 2, 52);
-    SnapshotReader.Header v2 = SnapshotReader.header(file, 3);
-    assertEquals(LogAnchor.NONE, v2.anchor());
-    assertEquals(5, v2.fenceEpoch());
-    EntityStateMap states = new EntityStateMap();
-    assertEquals(
-        new SnapshotReader.Loaded(99, 5),
-        SnapshotReader.load(file, 3, new SeriesRegistry(t -> DECAY), states, 4096));
-    assertEquals(2.0, states.get(0, 42).weightSum());
-  }
-
-  @Test
-  void shouldReadVersion1FilesAsUnfenced() throws IOException {
-    Path file = writeOne();
-    downgradeToVersion1(file);
-    SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
-    EntityStateMap states = new EntityStateMap();
-    assertEquals(
-        new SnapshotReader.Loaded(99, 0), SnapshotReader.load(file, 3, registry, states, 4096));
-    assertEquals(2.0, states.get(0, 42).weightSum());
-    StoreRecoveryTest.flipByte(file, Files.size(file) - 1);
-    StorageException e =
-        assertThrows(
-            StorageException.class,
-            () ->
-                SnapshotReader.load(
-                    file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap(), 4096));
-    assertTrue(e.getMessage().contains("at offset 48"), e.getMessage());
   }
 }

@@ -76,7 +76,7 @@ class SnapshotHistoryTest {
     signal(db, OLD, 10);
     db.store.checkpoint();
     long snapshot = db.store.snapshotPosition(SHARD);
-    int first = db.store.replicaId();
+    long first = db.store.replicaId();
     db.wal.close(); // kill -9: no final checkpoint
     tearLastBatch(); // the batch ending at the snapshot's position
     db.open();
@@ -107,7 +107,7 @@ class SnapshotHistoryTest {
     signal(db, OLD, 10);
     db.store.checkpoint();
     long snapshot = db.store.snapshotPosition(SHARD);
-    int replica = db.store.replicaId();
+    long replica = db.store.replicaId();
     db.wal.close(); // kill -9
     tearLastBatch();
     // Something opens the WAL without the store (which would retire the snapshot at once) and
@@ -116,7 +116,8 @@ class SnapshotHistoryTest {
         WalEngine.open(
             WalConfig.builder(dir.resolve("wal")).shardCount(StoreFixture.SHARDS).build())) {
       for (int i = 0; i < 3; i++) {
-        long p = wal.shard(SHARD).appendSignal(0, NEW.value(), 1.0, T0, (T0 << 16) + i, replica);
+        long p =
+            wal.shard(SHARD).appendSignal(0, NEW.value(), 1.0, T0, (T0 << 16) + i, (int) replica);
         wal.shard(SHARD).awaitDurable(p, 10_000_000_000L);
       }
       assertTrue(wal.shard(SHARD).durablePosition() > snapshot);
@@ -151,7 +152,7 @@ class SnapshotHistoryTest {
   void shouldRefuseToOpenWhenTheWalIsGoneButSnapshotsRemain() throws IOException {
     StoreFixture db = new StoreFixture(dir);
     signal(db, OLD, 10);
-    int first = db.store.replicaId();
+    long first = db.store.replicaId();
     db.close(); // snapshots on close
     StoreRecoveryTest.deleteTree(dir.resolve("wal"));
     StorageException e;

@@ -35,14 +35,15 @@ class SnapshotStreamingTest {
     Random random = new Random(seed);
     EntityStateMap states = new EntityStateMap();
     for (int i = 0; i < 3_000; i++) {
-      int replica = ReplicaIds.of(random.nextInt(3), 0);
+      long replica = ReplicaIds.log(random.nextInt(3));
       states
           .getOrCreate(i % 2, i)
-          .apply(replica, random.nextInt(9) - 2, T0 - random.nextInt(9_000), T0 << 16 | i, DECAY);
+          .applyAt(
+              replica, i, random.nextInt(9) - 2, T0 - random.nextInt(9_000), T0 << 16 | i, DECAY);
     }
     CrdtSignalState wide = states.getOrCreate(1, 7);
     for (int r = 0; r < 100; r++) {
-      wide.apply(ReplicaIds.of(r, 1), 1.0, T0, (T0 + 1) << 16 | r, DECAY);
+      wide.applyAt(ReplicaIds.local(r, 1), 0, 1.0, T0, (T0 + 1) << 16 | r, DECAY);
     }
     assertTrue(wide.encodedLength() > 4096, "entry larger than the buffer");
     return states;

@@ -165,7 +165,7 @@ class StoreRecoveryTest {
 
   @Test
   void shouldBumpIncarnationWhenDataIsLost() throws IOException {
-    int first;
+    long first;
     try (StoreFixture db = new StoreFixture(dir)) {
       db.store.signal(VIEW, EntityId.of(1), 1.0, Timestamp.ofMillis(T0));
       first = db.store.replicaId();
@@ -185,7 +185,7 @@ class StoreRecoveryTest {
 
   @Test
   void shouldKeepIncarnationAcrossRestarts() {
-    int first;
+    long first;
     try (StoreFixture db = new StoreFixture(dir)) {
       db.store.signal(VIEW, EntityId.of(1), 1.0, Timestamp.ofMillis(T0));
       first = db.store.replicaId();
@@ -219,6 +219,42 @@ class StoreRecoveryTest {
         Files.delete(p);
       }
     }
+  }
+
+  @Test
+  void shouldReplayTheWholeWalInsteadOfASnapshotWrittenBeforeTheEntryScheme() throws IOException {
+    List<SignalAggregate> before;
+    try (StoreFixture db = new StoreFixture(dir)) {
+      before = writeAndRead(db, 17, 5_000);
+    }
+    for (int s = 0; s < StoreFixture.SHARDS; s++) {
+      for (Path p : new Snapshots(dir.resolve("store"), s, 2).list()) {
+        SnapshotFormatTest.setVersion(p, 4);
+      }
+    }
+    try (StoreFixture db = new StoreFixture(dir)) {
+      for (int s = 0; s < StoreFixture.SHARDS; s++) {
+        assertEquals(0, db.store.snapshotPosition(s), "shard " + s + " replayed from 0");
+      }
+      assertEquals(before, readAll(db));
+    }
+  }
+
+  @Test
+  void shouldRefuseToOpenWhenOnlySnapshotsBeforeTheEntrySchemeCoverTheTrimmedWal()
+      throws IOException {
+    try (StoreFixture db =
+        new StoreFixture(dir, b -> b.snapshotEveryRecords(2_000), b -> b.segmentBytes(64 * 1024))) {
+      writeAndRead(db, 18, 40_000);
+      assertTrue(db.wal.shard(1).startPosition() > 0, "WAL of shard 1 was trimmed");
+    }
+    for (Path p : new Snapshots(dir.resolve("store"), 1, 2).list()) {
+      SnapshotFormatTest.setVersion(p, 4);
+    }
+    StorageException e = assertThrows(StorageException.class, () -> new StoreFixture(dir));
+    assertTrue(e.getMessage().contains("snapshot-0001-"), e.getMessage());
+    assertTrue(e.getMessage().contains("version 4"), e.getMessage());
+    assertTrue(e.getMessage().contains("written before the issue-11 entry scheme"), e.getMessage());
   }
 
   @Test

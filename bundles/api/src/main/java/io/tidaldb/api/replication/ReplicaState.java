@@ -19,10 +19,11 @@ public interface ReplicaState {
   /**
    * Cuts the log of {@code shard} at {@code position} because the leader of {@code fenceEpoch}
    * continues the log from there. The records beyond {@code position} were accepted by a former
-   * leader of an older epoch and never reached a quorum. Those this region accepted itself keep
-   * their effect in its own CRDT entry (never counted twice, since no other region applies them as
-   * operations); those of another origin, which this region applied as a follower, lose theirs,
-   * since they may come back through a later leader's log (their origin still holds them). The log
+   * leader of an older epoch and never reached a quorum. Every one of them keeps its effect,
+   * whoever accepted it: a signal lives in the CRDT entry of its epoch's log, which records how far
+   * into that epoch's history it holds, so if the record comes back through a later leader's log
+   * (at the same epoch and position) it is not counted again, and if it never does, reconciliation
+   * carries it to the others. Only the states of series the cut records define are dropped. The log
    * continues with the new leader's records.
    *
    * <p>The store first persists its state as covering {@code position} and fenced by {@code

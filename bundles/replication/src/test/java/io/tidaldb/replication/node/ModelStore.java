@@ -3,6 +3,7 @@ package io.tidaldb.replication.node;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.wal.WalBatch;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -10,39 +11,45 @@ import java.util.Set;
 /**
  * The simulation's model of a region's store, attached to its replication as the {@link
  * ReplicaState}: it applies every durable batch of its logs in log order (the commit listener, as
- * the real store does) and counts each signal id; a cut ({@link #truncateLog}) follows the
- * documented rule, removing the effect of the cut records of other origins and keeping that of this
- * region's own ones, which it remembers in {@code keptOwn} (the store's snapshot written before the
- * cut: it survives crashes and power loss), and their {@code (shard, epoch, position)} in {@code
- * keptAt} (the store's counted ranges): one of them that comes back through a later leader's log is
- * not counted again. A restarted store starts from {@code keptOwn} plus a replay of the recovered
- * logs under the same rule.
+ * the real store does) and counts each signal id, following the issue-11 entry scheme: a record
+ * names one signal by {@code (shard, epoch, position)} everywhere (log matching), and a record this
+ * region applied before is skipped (the store's log entry of that epoch holds it: its end lies past
+ * the position). A cut ({@link #truncateLog}) keeps the count of every cut record, own and foreign
+ * alike, and writes the store's snapshot at the cut: the counts and the set of applied identities,
+ * held in {@link Durable}, survive crashes and power loss. A restarted store starts from them and
+ * replays the recovered logs under the same rule (the records the snapshot covers are skipped).
  */
 final class ModelStore implements ReplicaState {
-  /** Where a kept own record was in the log: the record {@code (epoch, position)} names. */
-  record Kept(int shard, long epoch, long position) {}
+  /** The identity of a record: the signal {@code (epoch, position)} names in a shard's log. */
+  record Applied(int shard, long epoch, long position) {}
+
+  /** What a region's store keeps on disk across restarts: its state as of its last cut. */
+  static final class Durable {
+    final Map<Long, Integer> counts = new HashMap<>();
+    final Set<Applied> applied = new HashSet<>();
+
+    /** Signal ids a cut kept the count of (diagnostics). */
+    final Set<Long> cutKept = new HashSet<>();
+  }
 
   private final int self;
   private final SimLog[] logs;
-  private final Set<Long> keptOwn;
-  private final Set<Kept> keptAt;
-  private final Map<Long, Integer> counts = new HashMap<>();
+  private final Durable durable;
+  private final Map<Long, Integer> counts;
+  private final Set<Applied> seen;
   private final long[] applied;
   private final SimTrace trace;
   private final Sim.Now now;
 
-  ModelStore(
-      int self, SimLog[] logs, Set<Long> keptOwn, Set<Kept> keptAt, SimTrace trace, Sim.Now now) {
+  ModelStore(int self, SimLog[] logs, Durable durable, SimTrace trace, Sim.Now now) {
     this.self = self;
     this.logs = logs;
-    this.keptOwn = keptOwn;
-    this.keptAt = keptAt;
+    this.durable = durable;
+    this.counts = new HashMap<>(durable.counts);
+    this.seen = new HashSet<>(durable.applied);
     this.trace = trace;
     this.now = now;
     this.applied = new long[logs.length];
-    for (long id : keptOwn) {
-      counts.merge(id, 1, Integer::sum);
-    }
     for (SimLog log : logs) {
       for (SimBatch b : log.durableBatches()) {
         apply(b);
@@ -59,11 +66,12 @@ final class ModelStore implements ReplicaState {
     }
     long[] ids = b.signalIds();
     for (int i = 0; i < ids.length; i++) {
-      if (b.origin(i) == self
-          && keptAt.contains(new Kept(b.shard(), b.epoch(), b.firstPosition() + i))) {
-        trace.event(
-            now.nanos(),
-            "region " + self + " skips its kept own signal " + ids[i] + ": counted already");
+      if (!seen.add(new Applied(b.shard(), b.epoch(), b.firstPosition() + i))) {
+        if (durable.cutKept.contains(ids[i])) {
+          trace.event(
+              now.nanos(),
+              "region " + self + " skips signal " + ids[i] + ": a cut kept it, counted already");
+        }
         continue;
       }
       counts.merge(ids[i], 1, Integer::sum);
@@ -75,7 +83,7 @@ final class ModelStore implements ReplicaState {
   public long truncateLog(int shard, long position, long fenceEpoch) {
     SimLog log = logs[shard];
     List<SimBatch> batches = log.durableBatches();
-    int ownKept = 0;
+    int own = 0;
     int foreign = 0;
     for (SimBatch b : batches) {
       if (b.end() <= position) {
@@ -83,16 +91,19 @@ final class ModelStore implements ReplicaState {
       }
       long[] ids = b.signalIds();
       for (int i = 0; i < ids.length; i++) {
+        durable.cutKept.add(ids[i]);
         if (b.origin(i) == self) {
-          keptOwn.add(ids[i]);
-          keptAt.add(new Kept(shard, b.epoch(), b.firstPosition() + i));
-          ownKept++;
+          own++;
         } else {
-          counts.merge(ids[i], -1, Integer::sum);
           foreign++;
         }
       }
     }
+    // The store's snapshot at the cut: the whole state, cut records included.
+    durable.counts.clear();
+    durable.counts.putAll(counts);
+    durable.applied.clear();
+    durable.applied.addAll(seen);
     long removed = log.truncateFrom(position);
     applied[shard] = position;
     trace.event(
@@ -106,10 +117,10 @@ final class ModelStore implements ReplicaState {
             + " for epoch "
             + fenceEpoch
             + ": "
+            + own
+            + " own and "
             + foreign
-            + " foreign removed, "
-            + ownKept
-            + " own kept");
+            + " foreign signals kept");
     return removed;
   }
 
@@ -123,9 +134,9 @@ final class ModelStore implements ReplicaState {
     return counts;
   }
 
-  /** Whether the store applied {@code id} as one of its own kept cut records. */
-  boolean keptOwn(long id) {
-    return keptOwn.contains(id);
+  /** Whether a cut of this store kept the count of {@code id}. */
+  boolean cutKept(long id) {
+    return durable.cutKept.contains(id);
   }
 
   long applied(int shard) {

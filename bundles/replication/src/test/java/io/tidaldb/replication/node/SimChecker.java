@@ -9,9 +9,12 @@ import java.util.Map;
  * The history checker, run once the simulation is quiescent: (a) every QUORUM- or ALL-acknowledged
  * signal is in its shard's log at the position it was acknowledged at, on every region, and every
  * region's store counts it exactly once; (b) no store counts any signal more than once (each was
- * written once) or less than zero; (c) every region's log of a shard is byte for byte the leader's
- * (quiescence waited for that; the logs agree up to the committed position and beyond). (d), never
- * two leaders in one epoch, is checked after every tick by {@link Sim}.
+ * written once) or less than zero, and every signal in the logs is counted on every region (a
+ * signal a cut kept and that is in no log any more may be counted on the regions that applied it,
+ * once: since the issue-11 entry scheme a cut keeps the effect of every cut record, own and
+ * foreign, and reconciliation carries it to the others); (c) every region's log of a shard is byte
+ * for byte the leader's (quiescence waited for that; the logs agree up to the committed position
+ * and beyond). (d), never two leaders in one epoch, is checked after every tick by {@link Sim}.
  */
 final class SimChecker {
   private final Sim sim;
@@ -89,7 +92,7 @@ final class SimChecker {
         int n = e.getValue();
         if (n > 1 || n < 0) {
           long id = e.getKey();
-          boolean kept = r.store().keptOwn(id) && positionOf.containsKey(id);
+          boolean kept = r.store().cutKept(id);
           return "signal "
               + id
               + " is counted "
@@ -97,7 +100,7 @@ final class SimChecker {
               + " times at region "
               + r.index
               + (kept
-                  ? " (one of its own cut records, which came back through a later leader's log)"
+                  ? " (a record a cut kept, which came back through a later leader's log)"
                   : "");
         }
       }

@@ -6,9 +6,7 @@ import io.tidaldb.api.wal.WriteAheadLog;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 
 /**
  * One simulated region: its durable state (the shard logs' written batches, the epoch files under
@@ -27,8 +25,7 @@ final class SimRegion {
   private final Path directory;
   private final long clockOffset;
   private final double clockRate;
-  private final Set<Long> keptOwn = new HashSet<>();
-  private final Set<ModelStore.Kept> keptAt = new HashSet<>();
+  private final ModelStore.Durable stored = new ModelStore.Durable();
   private final ArrayDeque<Cut> cuts = new ArrayDeque<>();
   private SimLog[] logs;
   private ModelStore store;
@@ -82,7 +79,7 @@ final class SimRegion {
   /** Starts the process over the surviving logs and epoch files. */
   void start(List<RegionId> regions) {
     incarnation++;
-    store = new ModelStore(index, logs, keptOwn, keptAt, sim.trace(), sim::now);
+    store = new ModelStore(index, logs, stored, sim.trace(), sim::now);
     ReplicationConfig config =
         ReplicationConfig.defaults(id, regions, directory)
             .withDurabilityTimeout(Duration.ofSeconds(2));
