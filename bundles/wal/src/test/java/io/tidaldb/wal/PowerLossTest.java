@@ -17,15 +17,27 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A crash ({@link WalEngine#halt()} on a crashed {@link SimulatedDisk}) and a power loss (the disk
  * also forgets every byte not fsynced): every record acknowledged durable survives both; a batch
  * written but not fsynced survives a crash and is lost, whole, on a power loss; what recovery loads
- * is always a prefix of what was appended, CRC-checked, and the log stays appendable.
+ * is always a prefix of what was appended, CRC-checked, and the log stays appendable. Run for the
+ * shard logs and for the local logs.
  */
+@ParameterizedClass
+@EnumSource(LogKind.class)
 class PowerLossTest {
   @TempDir Path dir;
+
+  @Parameter LogKind kind;
+
+  private ShardLog log(WalEngine wal, int shard) {
+    return WalTestSupport.log(wal, kind, shard);
+  }
 
   private final SimulatedDisk disk = new SimulatedDisk();
 
@@ -33,15 +45,15 @@ class PowerLossTest {
   void shouldKeepDurableRecordsAndLoseTheBatchWhoseFsyncThePowerLossInterrupted() {
     WalConfig config = WalTestSupport.small(dir).files(on(disk)).build();
     WalEngine wal = WalEngine.open(config);
-    List<Rec> durable = WalTestSupport.appendSignals(wal.shard(0), 30);
-    List<Rec> unsynced = writeUnsynced(wal.shard(0), 5);
+    List<Rec> durable = WalTestSupport.appendSignals(log(wal, 0), 30);
+    List<Rec> unsynced = writeUnsynced(log(wal, 0), 5);
     disk.powerLoss();
     wal.halt();
     disk.stallForces(false);
     try (WalEngine reopened = WalEngine.open(config)) {
-      assertEquals(durable, readAll(reopened.shard(0), 0), "unsynced " + unsynced);
-      assertEquals(30, reopened.shard(0).nextPosition());
-      assertEquals(30, WalTestSupport.appendSignals(reopened.shard(0), 3).get(0).position());
+      assertEquals(durable, readAll(log(reopened, 0), 0), "unsynced " + unsynced);
+      assertEquals(30, log(reopened, 0).nextPosition());
+      assertEquals(30, WalTestSupport.appendSignals(log(reopened, 0), 3).get(0).position());
     }
   }
 
@@ -56,22 +68,22 @@ class PowerLossTest {
   void shouldMakeDurableWhatACrashLeftInThePageCacheWhenTheLogReopens() {
     WalConfig config = WalTestSupport.small(dir).files(on(disk)).build();
     WalEngine wal = WalEngine.open(config);
-    List<Rec> durable = WalTestSupport.appendSignals(wal.shard(0), 30);
-    List<Rec> unsynced = writeUnsynced(wal.shard(0), 5);
+    List<Rec> durable = WalTestSupport.appendSignals(log(wal, 0), 30);
+    List<Rec> unsynced = writeUnsynced(log(wal, 0), 5);
     disk.crash();
     wal.halt();
     disk.stallForces(false);
     List<Rec> written = new ArrayList<>(durable);
     written.addAll(unsynced); // the commit thread may have taken only the first of them
     WalEngine reopened = WalEngine.open(config);
-    List<Rec> recovered = readAll(reopened.shard(0), 0);
+    List<Rec> recovered = readAll(log(reopened, 0), 0);
     assertTrue(
         recovered.size() > durable.size() && isPrefix(recovered, written),
         "the page cache kept the written batch: " + recovered.size() + " records");
     disk.powerLoss();
     reopened.halt();
     try (WalEngine third = WalEngine.open(config)) {
-      assertEquals(recovered, readAll(third.shard(0), 0), "recovery fsynced what it read");
+      assertEquals(recovered, readAll(log(third, 0), 0), "recovery fsynced what it read");
     }
   }
 
@@ -82,7 +94,7 @@ class PowerLossTest {
    */
   @Test
   void shouldRecoverACleanPrefixHoldingEveryDurableRecordAfterRandomCrashesAndPowerLosses() {
-    long seed = WalTestSupport.seed("PowerLossTest");
+    long seed = WalTestSupport.seed("PowerLossTest[" + kind + "]");
     Random random = new Random(seed);
     WalConfig config = WalTestSupport.small(dir).shardCount(2).files(on(disk)).build();
     List<List<Rec>> appended = List.of(new ArrayList<>(), new ArrayList<>());
@@ -90,8 +102,8 @@ class PowerLossTest {
     for (int round = 0; round < 12; round++) {
       WalEngine wal = WalEngine.open(config);
       for (int s = 0; s < 2; s++) {
-        List<Rec> recovered = readAll(wal.shard(s), 0);
-        String where = "seed " + seed + ", round " + round + ", shard " + s;
+        List<Rec> recovered = readAll(log(wal, s), 0);
+        String where = "seed " + seed + ", round " + round + ", " + kind.describe(s);
         assertTrue(
             isPrefix(recovered, appended.get(s)),
             where
@@ -107,11 +119,11 @@ class PowerLossTest {
                 + durable[s]
                 + " were durable");
         appended.get(s).subList(recovered.size(), appended.get(s).size()).clear();
-        appended.get(s).addAll(WalTestSupport.appendSignals(wal.shard(s), 1 + random.nextInt(60)));
+        appended.get(s).addAll(WalTestSupport.appendSignals(log(wal, s), 1 + random.nextInt(60)));
         durable[s] = appended.get(s).size();
       }
       int shard = random.nextInt(2);
-      appended.get(shard).addAll(writeUnsynced(wal.shard(shard), 1 + random.nextInt(20)));
+      appended.get(shard).addAll(writeUnsynced(log(wal, shard), 1 + random.nextInt(20)));
       if (random.nextBoolean()) {
         disk.powerLoss();
       } else {
