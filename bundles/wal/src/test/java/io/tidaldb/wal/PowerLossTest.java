@@ -88,39 +88,47 @@ class PowerLossTest {
   }
 
   /**
-   * Seeded rounds over two shards and 4 KiB segments (so batches roll segments while forces are
-   * stalled): each round appends durable records, then leaves a batch written but not fsynced and
-   * more records pending, then crashes or loses power, and reopens.
+   * Seeded rounds over both logs of two shards and 4 KiB segments (so batches roll segments while
+   * forces are stalled): each round appends durable records to every log, then leaves a batch
+   * written but not fsynced and more records pending in one log of the kind under test, then
+   * crashes or loses power, and reopens. The logs share the directory and the disk, never their
+   * records: every log must come back as a prefix of its own appends holding all its durable ones.
    */
   @Test
   void shouldRecoverACleanPrefixHoldingEveryDurableRecordAfterRandomCrashesAndPowerLosses() {
     long seed = WalTestSupport.seed("PowerLossTest[" + kind + "]");
     Random random = new Random(seed);
     WalConfig config = WalTestSupport.small(dir).shardCount(2).files(on(disk)).build();
-    List<List<Rec>> appended = List.of(new ArrayList<>(), new ArrayList<>());
-    int[] durable = new int[2];
+    List<LogKind> kinds = List.of(kind, kind == LogKind.SHARD ? LogKind.LOCAL : LogKind.SHARD);
+    List<List<Rec>> appended = new ArrayList<>(); // per log: kind-under-test 0, 1, then the other's
+    for (int i = 0; i < 4; i++) {
+      appended.add(new ArrayList<>());
+    }
+    int[] durable = new int[4];
     for (int round = 0; round < 12; round++) {
       WalEngine wal = WalEngine.open(config);
-      for (int s = 0; s < 2; s++) {
-        List<Rec> recovered = readAll(log(wal, s), 0);
-        String where = "seed " + seed + ", round " + round + ", " + kind.describe(s);
+      for (int i = 0; i < 4; i++) {
+        ShardLog log = WalTestSupport.log(wal, kinds.get(i / 2), i % 2);
+        List<Rec> recovered = readAll(log, 0);
+        String where =
+            "seed " + seed + ", round " + round + ", " + kinds.get(i / 2).describe(i % 2);
         assertTrue(
-            isPrefix(recovered, appended.get(s)),
+            isPrefix(recovered, appended.get(i)),
             where
                 + ": the "
                 + recovered.size()
                 + " records recovered are not a prefix of those appended");
         assertTrue(
-            recovered.size() >= durable[s],
+            recovered.size() >= durable[i],
             where
                 + ": "
                 + recovered.size()
                 + " records recovered, "
-                + durable[s]
+                + durable[i]
                 + " were durable");
-        appended.get(s).subList(recovered.size(), appended.get(s).size()).clear();
-        appended.get(s).addAll(WalTestSupport.appendSignals(log(wal, s), 1 + random.nextInt(60)));
-        durable[s] = appended.get(s).size();
+        appended.get(i).subList(recovered.size(), appended.get(i).size()).clear();
+        appended.get(i).addAll(WalTestSupport.appendSignals(log, 1 + random.nextInt(60)));
+        durable[i] = appended.get(i).size();
       }
       int shard = random.nextInt(2);
       appended.get(shard).addAll(writeUnsynced(log(wal, shard), 1 + random.nextInt(20)));
