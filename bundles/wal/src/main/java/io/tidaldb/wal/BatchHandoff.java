@@ -64,6 +64,7 @@ final class BatchHandoff {
 
   BatchHandoff(
       int shard,
+      String name,
       WalConfig config,
       WalMetrics metrics,
       FeedGuard feed,
@@ -79,7 +80,7 @@ final class BatchHandoff {
     this.recordsEpoch = recordsEpoch;
     this.pending = new PendingBatch(config.maxBatchBytes());
     pending.reset(nextPosition);
-    this.roomWaits = new RoomWaits(lock, shard, config, metrics, this::wakeCommitter);
+    this.roomWaits = new RoomWaits(lock, name, config, metrics, this::wakeCommitter);
   }
 
   /** Names the thread that {@link #takeBatch} runs on; call before it starts. */

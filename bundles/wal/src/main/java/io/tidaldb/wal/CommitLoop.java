@@ -11,19 +11,20 @@ import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
 
 /**
- * The body of a shard's commit thread ({@code tidal-wal-commit-<shard>}), the single writer of the
- * shard's segments. Per batch: take the pending buffer (swapping in the spare), seal its header (a
- * replicated batch keeps the header it came with), write header and payload with one positional
- * write, {@code force(false)} once, hand the batch to the {@link CommitListener}, then note its
- * epoch in the {@link EpochHistory}, publish the bytes to readers, advance the durable position and
- * run the durability listener (a wake-up). When a {@code tryAppendReplicated} was refused while the
- * batch was pending, the durability listener also runs right after the swap, with the current
- * durable position, before the write (the refused caller's wake-up: its retry now succeeds). Any
- * failure (I/O or commit listener) stops the shard through {@link ShardWal#failed}; nothing is
- * retried, so waiters never hang. So does any other RuntimeException or Error in the loop (the
- * stage says where); and should the thread die anyway, its uncaught-exception handler ({@link
- * ShardWal}) stops the shard the same way. A durability listener that throws a RuntimeException is
- * counted and logged once per cause ({@link ErrorCounters}) and does not stop the shard.
+ * The body of a log's commit thread ({@code tidal-wal-commit-<shard>}, {@code
+ * tidal-wal-local-<shard>} for a local log), the single writer of the shard's segments. Per batch:
+ * take the pending buffer (swapping in the spare), seal its header (a replicated batch keeps the
+ * header it came with), write header and payload with one positional write, {@code force(false)}
+ * once, hand the batch to the {@link CommitListener}, then note its epoch in the {@link
+ * EpochHistory}, publish the bytes to readers, advance the durable position and run the durability
+ * listener (a wake-up). When a {@code tryAppendReplicated} was refused while the batch was pending,
+ * the durability listener also runs right after the swap, with the current durable position, before
+ * the write (the refused caller's wake-up: its retry now succeeds). Any failure (I/O or commit
+ * listener) stops the shard through {@link ShardWal#failed}; nothing is retried, so waiters never
+ * hang. So does any other RuntimeException or Error in the loop (the stage says where); and should
+ * the thread die anyway, its uncaught-exception handler ({@link ShardWal}) stops the shard the same
+ * way. A durability listener that throws a RuntimeException is counted and logged once per cause
+ * ({@link ErrorCounters}) and does not stop the shard.
  */
 final class CommitLoop implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(CommitLoop.class);
@@ -55,7 +56,7 @@ final class CommitLoop implements Runnable {
     this.wakeFailures =
         new ErrorCounters(
             LOG,
-            "shard " + log.shard() + ": durability listener",
+            log.name() + ": durability listener",
             Level.ERROR,
             TimeUnit.SECONDS.toNanos(SUMMARY_EVERY_SECONDS));
   }
@@ -75,7 +76,7 @@ final class CommitLoop implements Runnable {
       try {
         writer.close();
       } catch (IOException e) {
-        LOG.error("shard {}: cannot close {}: {}", log.shard(), writer.file(), e.toString(), e);
+        LOG.error("{}: cannot close {}: {}", log.name(), writer.file(), e.toString(), e);
       } finally {
         log.commitThreadExited(); // even if closing threw: no waiter hangs
       }

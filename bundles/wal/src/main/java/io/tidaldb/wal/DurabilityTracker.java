@@ -21,7 +21,7 @@ import java.util.concurrent.locks.ReentrantLock;
 final class DurabilityTracker {
   private record Waiter(long position, CompletableFuture<Void> future) {}
 
-  private final int shard;
+  private final String name; // how messages name the log: "shard 3", "local log of shard 3"
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition advanced = lock.newCondition();
   private final PriorityQueue<Waiter> futures =
@@ -31,8 +31,8 @@ final class DurabilityTracker {
   private volatile TidalException terminal;
   private int sleepers;
 
-  DurabilityTracker(int shard, long durable) {
-    this.shard = shard;
+  DurabilityTracker(String name, long durable) {
+    this.name = name;
     this.durable = durable;
   }
 
@@ -54,8 +54,7 @@ final class DurabilityTracker {
         }
         if (nanos <= 0) {
           throw new UnavailableException(
-              "shard "
-                  + shard
+              name
                   + ": position "
                   + position
                   + " not durable within "
@@ -68,8 +67,7 @@ final class DurabilityTracker {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new UnavailableException(
-          "shard " + shard + ": interrupted waiting for position " + position, e);
+      throw new UnavailableException(name + ": interrupted waiting for position " + position, e);
     } finally {
       sleepers--;
       lock.unlock();

@@ -24,7 +24,7 @@ final class LogReset {
   private static final Logger LOG = LoggerFactory.getLogger(LogReset.class);
 
   private final int shard;
-  private final Path directory;
+  private final Path startFile;
   private final SegmentList segments;
   private final SegmentWriter writer;
   private final DurabilityTracker durability;
@@ -33,6 +33,7 @@ final class LogReset {
   private final WalFiles files;
 
   LogReset(
+      LogKind kind,
       int shard,
       WalConfig config,
       SegmentList segments,
@@ -41,7 +42,7 @@ final class LogReset {
       EpochHistory epochs,
       WalMetrics metrics) {
     this.shard = shard;
-    this.directory = config.directory();
+    this.startFile = config.directory().resolve(kind.startName(shard));
     this.files = config.files();
     this.segments = segments;
     this.writer = writer;
@@ -64,7 +65,7 @@ final class LogReset {
     long oldEnd = durability.durable();
     LogStart start = new LogStart(position, lastEpoch, true);
     segments.beginCut(position);
-    start.write(directory, shard, files);
+    start.write(startFile, shard, files);
     Path active = writer.file();
     try {
       writer.detach();
@@ -73,7 +74,7 @@ final class LogReset {
     }
     int deleted = segments.deleteAll(position, files);
     metrics.segmentsDeleted(deleted);
-    start.started().write(directory, shard, files);
+    start.started().write(startFile, shard, files);
     durability.rewind(position);
     epochs.reset(position, lastEpoch);
     long discarded = oldEnd - oldStart;

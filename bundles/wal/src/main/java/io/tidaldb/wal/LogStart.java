@@ -12,10 +12,11 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
 /**
- * A shard's log start file {@code shard-SSSS.start} ({@link LogStartDescriptor}): where the log
- * continues after {@code ShardLog.resetTo}, the epoch of the record just below, and whether the old
- * log's segments are still to be deleted. Absent until the first reset; replaced whole, crash-safe
- * ({@link AtomicFile} through the {@link WalFiles}), by each later one.
+ * A log's start file {@code shard-SSSS.start} ({@code local-SSSS.start} for a local log, {@link
+ * LogKind#startName}; {@link LogStartDescriptor}): where the log continues after {@code
+ * ShardLog.resetTo}, the epoch of the record just below, and whether the old log's segments are
+ * still to be deleted. Absent until the first reset; replaced whole, crash-safe ({@link AtomicFile}
+ * through the {@link WalFiles}), by each later one.
  *
  * <p>It makes a reset atomic without touching the segment format: the rename of a {@code
  * DISCARDING} start file is the reset's commit point (before it, the old log is intact and recovery
@@ -28,9 +29,9 @@ import java.nio.file.StandardOpenOption;
  * @param discarding whether the shard's segments on disk are the old log's, to be deleted
  */
 record LogStart(long position, long lastEpoch, boolean discarding) {
-  /** The file name of a shard's log start file. */
+  /** The file name of a shard log's start file. */
   static String name(int shard) {
-    return String.format("shard-%04d.start", shard);
+    return LogKind.SHARD.startName(shard);
   }
 
   /** The same start with the old log deleted. */
@@ -39,16 +40,15 @@ record LogStart(long position, long lastEpoch, boolean discarding) {
   }
 
   /**
-   * Reads a shard's log start file, deleting a temporary file a crash left beside it.
+   * Reads a log start file, deleting a temporary file a crash left beside it.
    *
-   * @param directory the WAL directory
+   * @param file the start file ({@link LogKind#startName} in the WAL directory)
    * @param shard the shard
    * @param files where the leftover is deleted
    * @return the start, or null if the shard was never reset
    * @throws StorageException if the file is malformed or corrupt, naming it and what is wrong
    */
-  static LogStart read(Path directory, int shard, WalFiles files) {
-    Path file = directory.resolve(name(shard));
+  static LogStart read(Path file, int shard, WalFiles files) {
     Path tmp = AtomicFile.tmpOf(file);
     try {
       files.delete(tmp);
@@ -110,14 +110,14 @@ record LogStart(long position, long lastEpoch, boolean discarding) {
   }
 
   /**
-   * Replaces the shard's log start file with this one, crash-safe: returns once it is durable.
+   * Replaces a log start file with this one, crash-safe: returns once it is durable.
    *
-   * @param directory the WAL directory
+   * @param file the start file ({@link LogKind#startName} in the WAL directory)
    * @param shard the shard
    * @param files the file operations (a simulated disk in tests)
    * @throws StorageException naming the file if it cannot be written
    */
-  void write(Path directory, int shard, WalFiles files) {
+  void write(Path file, int shard, WalFiles files) {
     ByteBuffer b = ByteBuffer.allocate(LogStartDescriptor.LENGTH).order(ByteOrder.LITTLE_ENDIAN);
     LogStartDescriptor.write(
         b,
@@ -126,7 +126,7 @@ record LogStart(long position, long lastEpoch, boolean discarding) {
         position,
         lastEpoch);
     AtomicFile.write(
-        directory.resolve(name(shard)),
+        file,
         channel -> {
           while (b.hasRemaining()) {
             channel.write(b);

@@ -11,15 +11,16 @@ import java.util.concurrent.TimeUnit;
  */
 final class RoomWaits {
   private final Object lock;
-  private final int shard;
+  private final String name; // how messages name the log: "shard 3", "local log of shard 3"
   private final WalConfig config;
   private final WalMetrics metrics;
   private final Runnable wakeCommitter;
   private int waiting;
 
-  RoomWaits(Object lock, int shard, WalConfig config, WalMetrics metrics, Runnable wakeCommitter) {
+  RoomWaits(
+      Object lock, String name, WalConfig config, WalMetrics metrics, Runnable wakeCommitter) {
     this.lock = lock;
-    this.shard = shard;
+    this.name = name;
     this.config = config;
     this.metrics = metrics;
     this.wakeCommitter = wakeCommitter;
@@ -53,7 +54,7 @@ final class RoomWaits {
       return true;
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
-      throw new UnavailableException("shard " + shard + ": interrupted waiting for room", e);
+      throw new UnavailableException(name + ": interrupted waiting for room", e);
     } finally {
       waiting--;
     }
@@ -63,8 +64,7 @@ final class RoomWaits {
   UnavailableException timedOut(String what) {
     metrics.appendTimedOut();
     return new UnavailableException(
-        "shard "
-            + shard
+        name
             + ": "
             + what
             + ", no room after waiting "

@@ -15,6 +15,7 @@ import java.nio.file.StandardOpenOption;
  */
 final class SegmentWriter implements AutoCloseable {
   private final Path directory;
+  private final LogKind kind;
   private final int shard;
   private final long segmentBytes;
   private final SegmentList segments;
@@ -26,6 +27,7 @@ final class SegmentWriter implements AutoCloseable {
 
   SegmentWriter(
       Path directory,
+      LogKind kind,
       int shard,
       long segmentBytes,
       SegmentList segments,
@@ -34,6 +36,7 @@ final class SegmentWriter implements AutoCloseable {
       throws IOException {
     this.files = files;
     this.directory = directory;
+    this.kind = kind;
     this.shard = shard;
     this.segmentBytes = segmentBytes;
     this.segments = segments;
@@ -118,7 +121,7 @@ final class SegmentWriter implements AutoCloseable {
   }
 
   private void roll(long firstPosition) throws IOException {
-    Path path = directory.resolve(SegmentFiles.name(shard, firstPosition));
+    Path path = directory.resolve(kind.segmentName(shard, firstPosition));
     FileChannel next = files.open(path, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     try {
       files.syncDirectory(directory);

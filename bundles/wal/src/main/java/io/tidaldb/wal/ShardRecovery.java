@@ -38,6 +38,7 @@ import org.slf4j.LoggerFactory;
 final class ShardRecovery {
   private static final Logger LOG = LoggerFactory.getLogger(ShardRecovery.class);
 
+  private final String name; // "shard 3" or "local log of shard 3"
   private final int shard;
   private final BatchScanner scanner;
   private final WalFiles opener;
@@ -47,15 +48,17 @@ final class ShardRecovery {
   private long epoch;
   private long records;
 
-  private ShardRecovery(int shard, BatchScanner scanner, WalFiles opener) {
+  private ShardRecovery(LogKind kind, int shard, BatchScanner scanner, WalFiles opener) {
+    this.name = kind.describe(shard);
     this.shard = shard;
     this.scanner = scanner;
     this.opener = opener;
   }
 
   /**
-   * Recovers a shard from its segment files.
+   * Recovers a shard's log of one kind from its segment files.
    *
+   * @param kind the shard log or the local log
    * @param shard the shard
    * @param files its segment files, in position order
    * @param scanner the scanner to read them with
@@ -63,10 +66,16 @@ final class ShardRecovery {
    * @return the recovered state
    */
   static ShardRecovery recover(
-      int shard, Path directory, List<Path> segmentFiles, BatchScanner scanner, WalFiles opener) {
-    ShardRecovery recovery = new ShardRecovery(shard, scanner, opener);
-    LogStart start = LogStart.read(directory, shard, opener);
-    List<Path> files = recovery.applyStart(start, directory, segmentFiles);
+      LogKind kind,
+      int shard,
+      Path directory,
+      List<Path> segmentFiles,
+      BatchScanner scanner,
+      WalFiles opener) {
+    ShardRecovery recovery = new ShardRecovery(kind, shard, scanner, opener);
+    Path startFile = directory.resolve(kind.startName(shard));
+    LogStart start = LogStart.read(startFile, shard, opener);
+    List<Path> files = recovery.applyStart(start, directory, startFile, segmentFiles);
     for (int i = 0; i < files.size(); i++) {
       recovery.recoverSegment(files.get(i), i == files.size() - 1);
     }
@@ -75,16 +84,16 @@ final class ShardRecovery {
       recovery.seed(start);
       if (files.isEmpty()) {
         LOG.info(
-            "shard {}: recovered an empty log reset to position {}, last epoch {}",
-            shard,
+            "{}: recovered an empty log reset to position {}, last epoch {}",
+            recovery.name,
             start.position(),
             start.lastEpoch());
       }
     }
     if (!files.isEmpty()) {
       LOG.info(
-          "shard {}: recovered {} records in {} segments, positions {} to {}, epoch {}",
-          shard,
+          "{}: recovered {} records in {} segments, positions {} to {}, epoch {}",
+          recovery.name,
           recovery.records,
           files.size(),
           recovery.segments.get(0).firstPosition(),
@@ -98,7 +107,7 @@ final class ShardRecovery {
    * Finishes an interrupted reset, or checks the segments against a finished one; returns the
    * segments to recover.
    */
-  private List<Path> applyStart(LogStart start, Path directory, List<Path> files) {
+  private List<Path> applyStart(LogStart start, Path directory, Path startFile, List<Path> files) {
     if (start == null) {
       return files;
     }
@@ -116,11 +125,11 @@ final class ShardRecovery {
       } catch (IOException e) {
         throw new StorageException(directory + ": cannot fsync the WAL directory: " + e, e);
       }
-      start.started().write(directory, shard, opener);
+      start.started().write(startFile, shard, opener);
       LOG.warn(
-          "shard {}: finished a reset to position {} (last epoch {}) that a crash interrupted:"
+          "{}: finished a reset to position {} (last epoch {}) that a crash interrupted:"
               + " deleted the {} remaining segments of the old log",
-          shard,
+          name,
           start.position(),
           start.lastEpoch(),
           files.size());
@@ -132,9 +141,9 @@ final class ShardRecovery {
               + " at offset 0: segment starts below position "
               + start.position()
               + ", where "
-              + LogStart.name(shard)
-              + " says the log was reset to start; refusing to open shard "
-              + shard);
+              + startFile.getFileName()
+              + " says the log was reset to start; refusing to open "
+              + name);
     }
     return files;
   }
@@ -242,8 +251,8 @@ final class ShardRecovery {
               + detail
               + ")"
               + (last ? "" : " in a segment that is not the last")
-              + "; refusing to open shard "
-              + shard);
+              + "; refusing to open "
+              + name);
     }
     return offset;
   }
@@ -272,8 +281,8 @@ final class ShardRecovery {
       channel.force(true);
     }
     LOG.warn(
-        "shard {}: truncated torn tail of {} at offset {}: dropped {} bytes ({})",
-        shard,
+        "{}: truncated torn tail of {} at offset {}: dropped {} bytes ({})",
+        name,
         file,
         offset,
         size - offset,

@@ -41,6 +41,7 @@ final class ShardWal implements ShardLog {
   private static final long CLOSE_JOIN_MILLIS = 10_000;
 
   private final int shard;
+  private final String name; // how messages name the log: "shard 3", "local log of shard 3"
   private final WalConfig config;
   private final WalMetrics metrics;
   private final SegmentList segments;
@@ -57,17 +58,19 @@ final class ShardWal implements ShardLog {
   private volatile long cutEnd; // the highest durable end a cut ever removed
   private volatile StorageException stoppedBy; // the first failure, once the log stopped
 
-  ShardWal(int shard, WalConfig config, WalMetrics metrics, ShardRecovery recovered)
+  ShardWal(LogKind kind, int shard, WalConfig config, WalMetrics metrics, ShardRecovery recovered)
       throws IOException {
     this.shard = shard;
+    this.name = kind.describe(shard);
     this.config = config;
     this.metrics = metrics;
     this.segments =
         new SegmentList(config.directory(), recovered.segments(), recovered.nextPosition());
-    this.durability = new DurabilityTracker(shard, recovered.nextPosition());
+    this.durability = new DurabilityTracker(name, recovered.nextPosition());
     this.handoff =
         new BatchHandoff(
             shard,
+            name,
             config,
             metrics,
             new FeedGuard(shard, durability),
@@ -76,22 +79,28 @@ final class ShardWal implements ShardLog {
             recovered.epochs().lastEpoch(recovered.nextPosition()));
     this.writer =
         new SegmentWriter(
-            config.directory(), shard, config.segmentBytes(), segments, metrics, config.files());
+            config.directory(),
+            kind,
+            shard,
+            config.segmentBytes(),
+            segments,
+            metrics,
+            config.files());
     this.epochs = recovered.epochs();
     this.truncation = new SuffixTruncation(shard, segments, writer, durability, epochs, metrics);
-    this.reset = new LogReset(shard, config, segments, writer, durability, epochs, metrics);
+    this.reset = new LogReset(kind, shard, config, segments, writer, durability, epochs, metrics);
     CommitLoop loop =
         new CommitLoop(this, writer, metrics, new PendingBatch(config.maxBatchBytes()));
     ThreadDeaths deaths =
         new ThreadDeaths(
-            new ErrorCounters(LOG, "shard " + shard, Level.ERROR, Long.MAX_VALUE),
+            new ErrorCounters(LOG, name, Level.ERROR, Long.MAX_VALUE),
             System::nanoTime,
             "the shard's log stops: appends refused, every waiter failed",
             (t, e) -> {
               failed("commit thread " + t.getName() + " died", e);
               durability.terminate(new UnavailableException("wal commit thread died: " + e));
             });
-    this.committer = deaths.daemon("tidal-wal-commit-" + shard, loop);
+    this.committer = deaths.daemon(kind.threadName(shard), loop);
     handoff.attach(committer);
   }
 
@@ -104,13 +113,18 @@ final class ShardWal implements ShardLog {
     try {
       writer.close();
     } catch (IOException e) {
-      LOG.warn("shard {}: cannot close {}: {}", shard, writer.file(), e.toString());
+      LOG.warn("{}: cannot close {}: {}", name, writer.file(), e.toString());
     }
   }
 
   @Override
   public int shard() {
     return shard;
+  }
+
+  /** How messages name this log: {@code shard 3} or {@code local log of shard 3}. */
+  String name() {
+    return name;
   }
 
   @Override
@@ -228,15 +242,15 @@ final class ShardWal implements ShardLog {
       throw new UnavailableException(
           "position "
               + position
-              + " of shard "
-              + shard
+              + " of "
+              + name
               + " was durable here but was cut from the log (next position now "
               + next
               + ") when this region followed a new leader whose log lacks it: not confirmed");
     }
     if (position < 0 || position >= next) {
       throw new InvalidArgumentException(
-          "position", position, "not appended to shard " + shard + " (next position " + next + ")");
+          "position", position, "not appended to " + name + " (next position " + next + ")");
     }
   }
 
@@ -258,12 +272,7 @@ final class ShardWal implements ShardLog {
       throw new InvalidArgumentException(
           "fromPosition",
           fromPosition,
-          "must be between startPosition "
-              + start
-              + " and nextPosition "
-              + next
-              + " of shard "
-              + shard);
+          "must be between startPosition " + start + " and nextPosition " + next + " of " + name);
     }
     return new ShardReader(shard, segments, fromPosition, config.maxBatchBytes());
   }
@@ -363,9 +372,7 @@ final class ShardWal implements ShardLog {
     long next = nextPosition();
     if (position < 0 || position > next) {
       throw new InvalidArgumentException(
-          "position",
-          position,
-          "must be between 0 and nextPosition " + next + " of shard " + shard);
+          "position", position, "must be between 0 and nextPosition " + next + " of " + name);
     }
     synchronized (truncations) {
       int deleted = segments.truncateBefore(position);
@@ -401,7 +408,7 @@ final class ShardWal implements ShardLog {
    */
   void failed(String what, Throwable cause) {
     StorageException stop =
-        new StorageException("shard " + shard + ": log stopped: " + what + ": " + cause, cause);
+        new StorageException(name + ": log stopped: " + what + ": " + cause, cause);
     if (handoff.stop(stop)) {
       stoppedBy = stop;
       LOG.error(stop.getMessage(), cause);
@@ -424,8 +431,7 @@ final class ShardWal implements ShardLog {
    * pending (a batch it is writing finishes or fails on its own), every waiter failed.
    */
   void halt() {
-    StorageException halted =
-        new StorageException("shard " + shard + ": log halted (a simulated crash)");
+    StorageException halted = new StorageException(name + ": log halted (a simulated crash)");
     if (handoff.stop(halted)) {
       stoppedBy = halted;
     }
@@ -442,8 +448,8 @@ final class ShardWal implements ShardLog {
       }
       if (committer.isAlive()) {
         LOG.error(
-            "shard {}: commit thread did not stop within {} ms of close; interrupting it",
-            shard,
+            "{}: commit thread did not stop within {} ms of close; interrupting it",
+            name,
             CLOSE_JOIN_MILLIS);
         committer.interrupt();
       }

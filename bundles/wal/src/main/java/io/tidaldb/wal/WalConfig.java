@@ -27,6 +27,13 @@ public final class WalConfig {
   /** The largest accepted {@code maxBatchBytes}. */
   public static final int MAX_BATCH_BYTES = 1 << 30;
 
+  /**
+   * The largest batch payload of a local log ({@code WalEngine.localLog}), in bytes, when {@code
+   * maxBatchBytes} is larger: local logs are idle outside partitions, and each keeps two pending
+   * buffers of its batch size.
+   */
+  public static final int LOCAL_MAX_BATCH_BYTES = 256 << 10;
+
   /** The longest accepted group commit delay. */
   public static final long MAX_DELAY_NANOS = TimeUnit.SECONDS.toNanos(10);
 
@@ -125,6 +132,24 @@ public final class WalConfig {
    */
   public WalFiles files() {
     return files;
+  }
+
+  /**
+   * This configuration as the local logs use it: {@code maxBatchBytes} capped at {@link
+   * #LOCAL_MAX_BATCH_BYTES}, everything else the same.
+   */
+  WalConfig forLocalLogs() {
+    if (maxBatchBytes <= LOCAL_MAX_BATCH_BYTES) {
+      return this;
+    }
+    return builder(directory)
+        .shardCount(shardCount)
+        .segmentBytes(segmentBytes)
+        .maxBatchBytes(LOCAL_MAX_BATCH_BYTES)
+        .groupCommitDelayNanos(groupCommitDelayNanos)
+        .appendTimeoutMillis(appendTimeoutMillis)
+        .files(files)
+        .build();
   }
 
   @Override

@@ -2,11 +2,14 @@
  * The write-ahead log engine: {@link io.tidaldb.wal.WalEngine} over per-shard segment files, with
  * group commit and recovery.
  *
+ * <p>0.4.0 adds the local logs ({@code WalEngine.localLog}, {@code localMetrics}, {@code
+ * WalConfig.LOCAL_MAX_BATCH_BYTES}).
+ *
  * <p>Implementation, exported for the TidalDB test kit; no compatibility promise across minor
  * versions.
  */
 @Export
-@Version("0.3.0")
+@Version("0.4.0")
 package io.tidaldb.wal;
 
 import org.osgi.annotation.bundle.Export;

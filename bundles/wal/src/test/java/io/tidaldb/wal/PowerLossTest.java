@@ -17,15 +17,27 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * A crash ({@link WalEngine#halt()} on a crashed {@link SimulatedDisk}) and a power loss (the disk
  * also forgets every byte not fsynced): every record acknowledged durable survives both; a batch
  * written but not fsynced survives a crash and is lost, whole, on a power loss; what recovery loads
- * is always a prefix of what was appended, CRC-checked, and the log stays appendable.
+ * is always a prefix of what was appended, CRC-checked, and the log stays appendable. Run for the
+ * shard logs and for the local logs.
  */
+@ParameterizedClass
+@EnumSource(LogKind.class)
 class PowerLossTest {
   @TempDir Path dir;
+
+  @Parameter LogKind kind;
+
+  private ShardLog log(WalEngine wal, int shard) {
+    return WalTestSupport.log(wal, kind, shard);
+  }
 
   private final SimulatedDisk disk = new SimulatedDisk();
 
@@ -33,15 +45,15 @@ class PowerLossTest {
   void shouldKeepDurableRecordsAndLoseTheBatchWhoseFsyncThePowerLossInterrupted() {
     WalConfig config = WalTestSupport.small(dir).files(on(disk)).build();
     WalEngine wal = WalEngine.open(config);
-    List<Rec> durable = WalTestSupport.appendSignals(wal.shard(0), 30);
-    List<Rec> unsynced = writeUnsynced(wal.shard(0), 5);
+    List<Rec> durable = WalTestSupport.appendSignals(log(wal, 0), 30);
+    List<Rec> unsynced = writeUnsynced(log(wal, 0), 5);
     disk.powerLoss();
     wal.halt();
     disk.stallForces(false);
     try (WalEngine reopened = WalEngine.open(config)) {
-      assertEquals(durable, readAll(reopened.shard(0), 0), "unsynced " + unsynced);
-      assertEquals(30, reopened.shard(0).nextPosition());
-      assertEquals(30, WalTestSupport.appendSignals(reopened.shard(0), 3).get(0).position());
+      assertEquals(durable, readAll(log(reopened, 0), 0), "unsynced " + unsynced);
+      assertEquals(30, log(reopened, 0).nextPosition());
+      assertEquals(30, WalTestSupport.appendSignals(log(reopened, 0), 3).get(0).position());
     }
   }
 
@@ -56,62 +68,70 @@ class PowerLossTest {
   void shouldMakeDurableWhatACrashLeftInThePageCacheWhenTheLogReopens() {
     WalConfig config = WalTestSupport.small(dir).files(on(disk)).build();
     WalEngine wal = WalEngine.open(config);
-    List<Rec> durable = WalTestSupport.appendSignals(wal.shard(0), 30);
-    List<Rec> unsynced = writeUnsynced(wal.shard(0), 5);
+    List<Rec> durable = WalTestSupport.appendSignals(log(wal, 0), 30);
+    List<Rec> unsynced = writeUnsynced(log(wal, 0), 5);
     disk.crash();
     wal.halt();
     disk.stallForces(false);
     List<Rec> written = new ArrayList<>(durable);
     written.addAll(unsynced); // the commit thread may have taken only the first of them
     WalEngine reopened = WalEngine.open(config);
-    List<Rec> recovered = readAll(reopened.shard(0), 0);
+    List<Rec> recovered = readAll(log(reopened, 0), 0);
     assertTrue(
         recovered.size() > durable.size() && isPrefix(recovered, written),
         "the page cache kept the written batch: " + recovered.size() + " records");
     disk.powerLoss();
     reopened.halt();
     try (WalEngine third = WalEngine.open(config)) {
-      assertEquals(recovered, readAll(third.shard(0), 0), "recovery fsynced what it read");
+      assertEquals(recovered, readAll(log(third, 0), 0), "recovery fsynced what it read");
     }
   }
 
   /**
-   * Seeded rounds over two shards and 4 KiB segments (so batches roll segments while forces are
-   * stalled): each round appends durable records, then leaves a batch written but not fsynced and
-   * more records pending, then crashes or loses power, and reopens.
+   * Seeded rounds over both logs of two shards and 4 KiB segments (so batches roll segments while
+   * forces are stalled): each round appends durable records to every log, then leaves a batch
+   * written but not fsynced and more records pending in one log of the kind under test, then
+   * crashes or loses power, and reopens. The logs share the directory and the disk, never their
+   * records: every log must come back as a prefix of its own appends holding all its durable ones.
    */
   @Test
   void shouldRecoverACleanPrefixHoldingEveryDurableRecordAfterRandomCrashesAndPowerLosses() {
-    long seed = WalTestSupport.seed("PowerLossTest");
+    long seed = WalTestSupport.seed("PowerLossTest[" + kind + "]");
     Random random = new Random(seed);
     WalConfig config = WalTestSupport.small(dir).shardCount(2).files(on(disk)).build();
-    List<List<Rec>> appended = List.of(new ArrayList<>(), new ArrayList<>());
-    int[] durable = new int[2];
+    List<LogKind> kinds = List.of(kind, kind == LogKind.SHARD ? LogKind.LOCAL : LogKind.SHARD);
+    List<List<Rec>> appended = new ArrayList<>(); // per log: kind-under-test 0, 1, then the other's
+    for (int i = 0; i < 4; i++) {
+      appended.add(new ArrayList<>());
+    }
+    int[] durable = new int[4];
     for (int round = 0; round < 12; round++) {
       WalEngine wal = WalEngine.open(config);
-      for (int s = 0; s < 2; s++) {
-        List<Rec> recovered = readAll(wal.shard(s), 0);
-        String where = "seed " + seed + ", round " + round + ", shard " + s;
+      for (int i = 0; i < 4; i++) {
+        ShardLog log = WalTestSupport.log(wal, kinds.get(i / 2), i % 2);
+        List<Rec> recovered = readAll(log, 0);
+        String where =
+            "seed " + seed + ", round " + round + ", " + kinds.get(i / 2).describe(i % 2);
         assertTrue(
-            isPrefix(recovered, appended.get(s)),
+            isPrefix(recovered, appended.get(i)),
             where
                 + ": the "
                 + recovered.size()
                 + " records recovered are not a prefix of those appended");
         assertTrue(
-            recovered.size() >= durable[s],
+            recovered.size() >= durable[i],
             where
                 + ": "
                 + recovered.size()
                 + " records recovered, "
-                + durable[s]
+                + durable[i]
                 + " were durable");
-        appended.get(s).subList(recovered.size(), appended.get(s).size()).clear();
-        appended.get(s).addAll(WalTestSupport.appendSignals(wal.shard(s), 1 + random.nextInt(60)));
-        durable[s] = appended.get(s).size();
+        appended.get(i).subList(recovered.size(), appended.get(i).size()).clear();
+        appended.get(i).addAll(WalTestSupport.appendSignals(log, 1 + random.nextInt(60)));
+        durable[i] = appended.get(i).size();
       }
       int shard = random.nextInt(2);
-      appended.get(shard).addAll(writeUnsynced(wal.shard(shard), 1 + random.nextInt(20)));
+      appended.get(shard).addAll(writeUnsynced(log(wal, shard), 1 + random.nextInt(20)));
       if (random.nextBoolean()) {
         disk.powerLoss();
       } else {

@@ -17,14 +17,19 @@ import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * Crash recovery: every durable record comes back after reopening; a torn tail of the last segment
  * is truncated (and the log stays appendable); any other damage refuses to open with the file and
- * offset in the message.
+ * offset in the message. Run for the shard logs and for the local logs, which recover by the same
+ * rules from their own files.
  */
+@ParameterizedClass
+@EnumSource(LogKind.class)
 class RecoveryTest {
   /** One signal per batch: 56-byte header + 41-byte record. */
   private static final int BATCH = BatchDescriptor.HEADER_LENGTH + RecordDescriptor.SIGNAL_LENGTH;
@@ -34,24 +39,30 @@ class RecoveryTest {
 
   @TempDir Path dir;
 
+  @Parameter LogKind kind;
+
+  private ShardLog log(WalEngine wal, int shard) {
+    return WalTestSupport.log(wal, kind, shard);
+  }
+
   @Test
   void shouldRecoverEveryRecordOfEveryShardAfterReopen() {
     List<List<Rec>> appended = new ArrayList<>();
     WalConfig config = WalTestSupport.small(dir).shardCount(3).build();
     try (WalEngine wal = WalEngine.open(config)) {
       for (int s = 0; s < 3; s++) {
-        appended.add(WalTestSupport.appendSignals(wal.shard(s), 100 * (s + 1)));
+        appended.add(WalTestSupport.appendSignals(log(wal, s), 100 * (s + 1)));
       }
     }
     try (WalEngine wal = WalEngine.open(config)) {
       for (int s = 0; s < 3; s++) {
-        ShardLog log = wal.shard(s);
+        ShardLog log = log(wal, s);
         assertEquals(appended.get(s), readAll(log, 0));
         assertEquals(100 * (s + 1), log.nextPosition());
         assertEquals(100 * (s + 1), log.durablePosition());
         assertEquals(0, log.startPosition());
       }
-      List<Rec> more = WalTestSupport.appendSignals(wal.shard(0), 10);
+      List<Rec> more = WalTestSupport.appendSignals(log(wal, 0), 10);
       assertEquals(100, more.get(0).position());
     }
   }
@@ -84,14 +95,14 @@ class RecoveryTest {
     }
     List<Rec> survivors = written.subList(0, written.size() - 1);
     try (WalEngine wal = WalEngine.open(WalTestSupport.small(dir).build())) {
-      ShardLog log = wal.shard(0);
+      ShardLog log = log(wal, 0);
       assertEquals(lastBatch, Files.size(last), "torn batch truncated");
       assertEquals(survivors, readAll(log, 0));
       assertEquals(survivors.size(), log.nextPosition());
       WalTestSupport.appendSignals(log, 5);
     }
     try (WalEngine wal = WalEngine.open(WalTestSupport.small(dir).build())) {
-      assertEquals(survivors.size() + 5, readAll(wal.shard(0), 0).size());
+      assertEquals(survivors.size() + 5, readAll(log(wal, 0), 0).size());
     }
   }
 
@@ -102,7 +113,7 @@ class RecoveryTest {
     long size = Files.size(last);
     overwrite(last, size, new byte[3000]);
     try (WalEngine wal = WalEngine.open(WalTestSupport.small(dir).build())) {
-      assertEquals(written, readAll(wal.shard(0), 0));
+      assertEquals(written, readAll(log(wal, 0), 0));
       assertEquals(size, Files.size(last));
     }
   }
@@ -119,7 +130,7 @@ class RecoveryTest {
   @Test
   void shouldRefuseBadBatchInSegmentThatIsNotLast() throws IOException {
     writeSingleBatches(PER_SEGMENT + 10);
-    Path first = WalTestSupport.segments(dir, 0).get(0);
+    Path first = WalTestSupport.segments(dir, kind, 0).get(0);
     long bad = (PER_SEGMENT - 1L) * BATCH; // the very tail of a segment that is not the last
     flip(first, bad + BatchDescriptor.HEADER_LENGTH + 3);
     assertRefused(first, bad, "not the last");
@@ -128,7 +139,7 @@ class RecoveryTest {
   @Test
   void shouldRefuseCutSegmentThatIsNotLast() throws IOException {
     writeSingleBatches(PER_SEGMENT + 10);
-    Path first = WalTestSupport.segments(dir, 0).get(0);
+    Path first = WalTestSupport.segments(dir, kind, 0).get(0);
     long bad = (PER_SEGMENT - 1L) * BATCH;
     truncate(first, bad + 30);
     assertRefused(first, bad, "TRUNCATED_HEADER");
@@ -146,7 +157,7 @@ class RecoveryTest {
   @Test
   void shouldRefuseGapBetweenSegments() throws IOException {
     writeSingleBatches(3 * PER_SEGMENT + 1);
-    List<Path> segments = WalTestSupport.segments(dir, 0);
+    List<Path> segments = WalTestSupport.segments(dir, kind, 0);
     Files.delete(segments.get(1));
     StorageException e = assertRefused(segments.get(2), 0, "gap");
     assertTrue(e.getMessage().contains(String.valueOf(PER_SEGMENT)), e.getMessage());
@@ -155,11 +166,11 @@ class RecoveryTest {
   @Test
   void shouldRefuseSegmentsOfUnknownShardsAndMalformedNames() throws IOException {
     writeSingleBatches(1);
-    Path stray = dir.resolve("shard-0007-00000000000000000000.wal");
+    Path stray = dir.resolve(kind.segmentName(7, 0));
     Files.write(stray, new byte[0]);
     assertRefused(stray, -1, "shard 7");
     Files.delete(stray);
-    Path malformed = dir.resolve("shard-1-0.wal");
+    Path malformed = dir.resolve(kind.prefix() + "-1-0.wal");
     Files.write(malformed, new byte[0]);
     assertRefused(malformed, -1, "malformed");
   }
@@ -191,7 +202,7 @@ class RecoveryTest {
   private List<Rec> writeSingleBatches(int n) {
     List<Rec> written = new ArrayList<>();
     try (WalEngine wal = WalEngine.open(WalTestSupport.small(dir).build())) {
-      ShardLog log = wal.shard(0);
+      ShardLog log = log(wal, 0);
       for (int i = 0; i < n; i++) {
         Rec r = WalTestSupport.signalNo(i);
         long position = r.append(log);
@@ -203,7 +214,7 @@ class RecoveryTest {
   }
 
   private Path lastSegment() throws IOException {
-    List<Path> segments = WalTestSupport.segments(dir, 0);
+    List<Path> segments = WalTestSupport.segments(dir, kind, 0);
     return segments.get(segments.size() - 1);
   }
 

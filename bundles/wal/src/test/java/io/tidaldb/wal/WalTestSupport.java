@@ -126,13 +126,21 @@ final class WalTestSupport {
     return seed;
   }
 
-  /** Lists a shard's segment files in position order. */
+  /** Lists a shard log's segment files in position order. */
   static List<Path> segments(Path dir, int shard) throws IOException {
+    return segments(dir, LogKind.SHARD, shard);
+  }
+
+  /** Lists the segment files of a shard's log of one kind in position order. */
+  static List<Path> segments(Path dir, LogKind kind, int shard) throws IOException {
+    String prefix = String.format("%s-%04d-", kind.prefix(), shard);
     try (Stream<Path> files = Files.list(dir)) {
-      return files
-          .filter(p -> p.getFileName().toString().startsWith(String.format("shard-%04d-", shard)))
-          .sorted()
-          .toList();
+      return files.filter(p -> p.getFileName().toString().startsWith(prefix)).sorted().toList();
     }
+  }
+
+  /** The shard's log of one kind: {@link WalEngine#shard} or {@link WalEngine#localLog}. */
+  static ShardLog log(WalEngine wal, LogKind kind, int shard) {
+    return kind == LogKind.SHARD ? wal.shard(shard) : wal.localLog(shard);
   }
 }

@@ -17,9 +17,14 @@
  * io.tidaldb.api.wal.ShardLog#tryAppendReplicated} (1.4.0), which returns {@link
  * io.tidaldb.api.wal.ShardLog#BUSY} instead of waiting for room and wakes the durability listener
  * once there is room.
+ *
+ * <p>Since 1.6.0 each shard also has a local log ({@link
+ * io.tidaldb.api.wal.WriteAheadLog#localLog}): the region's own stream of the shard's writes that
+ * it accepted while cut off from the shard's leader, positions assigned locally, never shipped, cut
+ * or mixed with the shard log.
  */
 @Export
-@Version("1.5.0")
+@Version("1.6.0")
 package io.tidaldb.api.wal;
 
 import org.osgi.annotation.bundle.Export;

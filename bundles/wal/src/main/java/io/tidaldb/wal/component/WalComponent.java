@@ -166,6 +166,11 @@ public final class WalComponent implements WriteAheadLog {
     return engine.shard(shard);
   }
 
+  @Override
+  public ShardLog localLog(int shard) {
+    return engine.localLog(shard);
+  }
+
   /**
    * Closes the engine, like {@link #deactivate()}. The service is shared: consumers should leave
    * closing to the component's lifecycle.

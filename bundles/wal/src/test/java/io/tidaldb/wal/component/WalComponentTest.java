@@ -29,8 +29,13 @@ class WalComponentTest {
     assertEquals(1 << 20, c.segmentBytes());
     ShardLog log = component.shard(1);
     log.awaitDurable(log.appendSignal(1, 2, 3, 4, 5, 6), TimeUnit.SECONDS.toNanos(10));
+    ShardLog local = component.localLog(1);
+    assertEquals(0, local.appendSignal(1, 2, 3, 4, 5, 6), "the local log counts its own positions");
+    local.awaitDurable(0, TimeUnit.SECONDS.toNanos(10));
+    assertEquals(1, component.engine().localMetrics().records());
     component.deactivate();
     assertThrows(UnavailableException.class, () -> log.appendSignal(1, 2, 3, 4, 5, 6));
+    assertThrows(UnavailableException.class, () -> local.appendSignal(1, 2, 3, 4, 5, 6));
   }
 
   @Test
