@@ -287,6 +287,14 @@ final class ForwardOrigin {
   /** Completes the request a FORWARD_REPLY answers (owner). */
   void onReply(RegionId from, Frame f) {
     long id = f.replyRequestId();
+    if (f.replyStatus() == FrameDescriptor.STATUS_OK && f.replyPosition() < 0) {
+      // the decoder checked the bytes; an acknowledgement's position must also mean one
+      drops.drop(
+          NodeDrop.FIELD_OUT_OF_RANGE,
+          from,
+          f + " acknowledges request " + id + " at position " + f.replyPosition() + " (< 0)");
+      return;
+    }
     Pending p = pending.get(id);
     if (p == null || !p.to().equals(from)) {
       drops.drop(NodeDrop.UNKNOWN_FORWARD, from, f + " answers request " + id + ", not pending");
