@@ -33,6 +33,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -149,6 +150,20 @@ class ForwardReplyFieldsTest {
     await().atMost(AT_ONCE).until(f::isDone);
     ExecutionException e = assertThrows(ExecutionException.class, f::get);
     assertEquals("invalid weight: NaN (finite)", e.getCause().getMessage());
+  }
+
+  @Test
+  void shouldDropAnAcknowledgementAtANegativePositionAndKeepWaiting() throws Exception {
+    CompletableFuture<SignalAck> f = probe.node.forward(0, SIGNAL, Durability.LOCAL);
+    long id = probe.awaitReceived(FrameDescriptor.FORWARD).first();
+    long before = probe.node.dropped(NodeDrop.FIELD_OUT_OF_RANGE);
+    probe.send(1, (e, b, s) -> e.forwardReply(b, 0, 0, s, 1, id, -5, 9, (byte) 0));
+    await()
+        .atMost(AT_ONCE)
+        .until(() -> probe.node.dropped(NodeDrop.FIELD_OUT_OF_RANGE) == before + 1);
+    assertFalse(f.isDone(), "an acknowledgement at no position completes nothing");
+    probe.send(1, (e, b, s) -> e.forwardReply(b, 0, 0, s, 1, id, 5, 9, (byte) 0));
+    assertEquals(5, f.get(AT_ONCE.toMillis(), TimeUnit.MILLISECONDS).position());
   }
 
   /**
