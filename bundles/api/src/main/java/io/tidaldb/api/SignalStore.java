@@ -8,10 +8,11 @@ import org.osgi.annotation.versioning.ProviderType;
 /**
  * The per-region signal database: accepts signals and serves aggregates and top-K lists.
  *
- * <p>Writes: {@link #signal} blocks until the signal is durable; {@link #signalAsync} returns a
- * future completed once it is; {@link #submit} and {@link #awaitDurable} are the allocation-free
- * pair for writers that pipeline many signals (one ticket per signal, one wait per window). A
- * signal that has been acknowledged survives a crash of the process at any instant.
+ * <p>Writes: a {@link Signal} is the value written; {@link #signal} blocks until it is durable;
+ * {@link #signalAsync} returns a future completed once it is; {@link #submit} and {@link
+ * #awaitDurable} are the allocation-free pair for writers that pipeline many signals (one ticket
+ * per signal, one wait per window). A signal that has been acknowledged survives a crash of the
+ * process at any instant.
  *
  * <p>Reads see every acknowledged signal (read-your-writes on the region that acknowledged it).
  *
@@ -48,7 +49,63 @@ public interface SignalStore {
   void awaitDurable(long ticket, Duration timeout);
 
   /**
-   * Stores a signal and returns once it is durable at the given level.
+   * Stores a signal and returns once it is durable at the given level. With replication, a region
+   * that does not lead the signal's shard forwards it to the leader; while no leader is known (an
+   * election) or the leader cannot be reached, the write waits a bounded time (the store's
+   * configuration) for one before it fails with {@link UnavailableException}, whose {@link
+   * UnavailableException#mayBeStored()} says whether anything was stored.
+   *
+   * @param signal the signal
+   * @param durability the level to reach before returning
+   * @return the acknowledgement
+   * @throws InvalidArgumentException for bad input, naming the value
+   * @throws UnknownTenantException for a tenant the store does not know
+   * @throws UnavailableException if the store is closed or durability is not reached in time
+   * @since 1.2.0
+   */
+  SignalAck signal(Signal signal, Durability durability);
+
+  /**
+   * Stores a signal and returns once it is durable locally ({@link Durability#LOCAL}).
+   *
+   * @param signal the signal
+   * @return the acknowledgement
+   * @throws InvalidArgumentException for bad input, naming the value
+   * @throws UnavailableException if the store is closed
+   * @since 1.2.0
+   */
+  default SignalAck signal(Signal signal) {
+    return signal(signal, Durability.LOCAL);
+  }
+
+  /**
+   * Stores a signal and completes the future once it is durable at the given level, as {@link
+   * #signal(Signal, Durability)} does without blocking for the acknowledgement. The future
+   * completes on one of the store's few completion threads, never on a thread that commits the log
+   * or carries replication, so a continuation that blocks delays other callers' acknowledgements
+   * but no commit; chain heavy work with the {@code *Async} methods and an executor of your own.
+   *
+   * @param signal the signal
+   * @param durability the level to reach before completing
+   * @return the future acknowledgement; bad input fails it with {@link InvalidArgumentException}
+   * @since 1.2.0
+   */
+  CompletableFuture<SignalAck> signalAsync(Signal signal, Durability durability);
+
+  /**
+   * Stores a signal and completes the future once it is durable locally ({@link Durability#LOCAL}).
+   *
+   * @param signal the signal
+   * @return the future acknowledgement; bad input fails it with {@link InvalidArgumentException}
+   * @since 1.2.0
+   */
+  default CompletableFuture<SignalAck> signalAsync(Signal signal) {
+    return signalAsync(signal, Durability.LOCAL);
+  }
+
+  /**
+   * Stores a signal and returns once it is durable at the given level: {@link #signal(Signal,
+   * Durability)} with the signal's fields as arguments.
    *
    * @param tenant the tenant
    * @param type the signal type
@@ -60,13 +117,15 @@ public interface SignalStore {
    * @throws InvalidArgumentException for bad input, naming the value
    * @throws UnavailableException if the store is closed or durability is not reached in time
    */
-  SignalAck signal(
+  default SignalAck signal(
       TenantId tenant,
       SignalType type,
       EntityId entity,
       double weight,
       Timestamp eventTime,
-      Durability durability);
+      Durability durability) {
+    return signal(new Signal(tenant, type, entity, weight, eventTime), durability);
+  }
 
   /**
    * Stores a signal and returns once it is durable locally ({@link Durability#LOCAL}).
@@ -99,10 +158,8 @@ public interface SignalStore {
   }
 
   /**
-   * Stores a signal and completes the future once it is durable locally. The future completes on
-   * one of the store's few completion threads, never on a thread that commits the log or carries
-   * replication, so a continuation that blocks delays other callers' acknowledgements but no
-   * commit; chain heavy work with the {@code *Async} methods and an executor of your own.
+   * Stores a signal and completes the future once it is durable locally: {@link
+   * #signalAsync(Signal)} with the signal's fields as arguments.
    *
    * @param tenant the tenant
    * @param type the signal type
@@ -111,8 +168,16 @@ public interface SignalStore {
    * @param eventTime when the event happened
    * @return the future acknowledgement; bad input fails it with {@link InvalidArgumentException}
    */
-  CompletableFuture<SignalAck> signalAsync(
-      TenantId tenant, SignalType type, EntityId entity, double weight, Timestamp eventTime);
+  default CompletableFuture<SignalAck> signalAsync(
+      TenantId tenant, SignalType type, EntityId entity, double weight, Timestamp eventTime) {
+    Signal signal;
+    try {
+      signal = new Signal(tenant, type, entity, weight, eventTime);
+    } catch (InvalidArgumentException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return signalAsync(signal);
+  }
 
   /**
    * Stores a signal for the {@link TenantId#DEFAULT default} tenant, asynchronously.

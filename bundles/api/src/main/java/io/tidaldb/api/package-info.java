@@ -1,7 +1,8 @@
 /**
  * TidalDB's public model and store service.
  *
- * <p>A <em>signal</em> is a weighted event {@code (tenant, type, entity, weight, event time)}. The
+ * <p>A <em>signal</em> ({@link io.tidaldb.api.Signal}) is a weighted event {@code (tenant, type,
+ * entity, weight, event time)}, one value from the caller through a store and its replication. The
  * {@link io.tidaldb.api.SignalStore} accepts signals, acknowledges each once it is durable, and
  * serves per-entity aggregates ({@link io.tidaldb.api.SignalAggregate}) and top-K lists ({@link
  * io.tidaldb.api.RankedEntity}). Every value type here validates on construction and throws an
@@ -14,7 +15,7 @@
  * failures that name a file and offset ({@link io.tidaldb.api.StorageException}).
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.tidaldb.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -11,6 +11,7 @@ import io.tidaldb.api.RankedEntity;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.ShardStatus;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalAggregate;
 import io.tidaldb.api.SignalStore;
@@ -28,7 +29,9 @@ import org.junit.jupiter.api.Test;
 class TidalCommandsTest {
   static final long NOW = 1_700_000_000_000L;
 
-  /** A store that records calls and validates weights like the real one. */
+  /**
+   * A store that records calls; weights are validated by the {@link Signal}, as for the real one.
+   */
   static final class RecordingStore implements SignalStore {
     final List<String> calls = new ArrayList<>();
 
@@ -43,18 +46,22 @@ class TidalCommandsTest {
     }
 
     @Override
-    public SignalAck signal(
-        TenantId t, SignalType type, EntityId e, double w, Timestamp at, Durability d) {
-      if (!Double.isFinite(w)) {
-        throw new InvalidArgumentException("weight", w, "must be finite");
-      }
-      calls.add(t + "/" + type + "/" + e + "/" + w + "@" + at.epochMillis());
+    public SignalAck signal(Signal s, Durability d) {
+      calls.add(
+          s.tenant()
+              + "/"
+              + s.type()
+              + "/"
+              + s.entity()
+              + "/"
+              + s.weight()
+              + "@"
+              + s.eventTime().epochMillis());
       return new SignalAck(ShardId.of(2), 17, new HlcStamp(HlcStamp.pack(NOW, 3)), d);
     }
 
     @Override
-    public CompletableFuture<SignalAck> signalAsync(
-        TenantId t, SignalType type, EntityId e, double w, Timestamp at) {
+    public CompletableFuture<SignalAck> signalAsync(Signal s, Durability d) {
       throw new UnsupportedOperationException();
     }
 

@@ -1,23 +1,19 @@
 package io.tidaldb.store;
 
 import io.tidaldb.api.Durability;
-import io.tidaldb.api.EntityId;
 import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.ShardId;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalTickets;
-import io.tidaldb.api.SignalType;
-import io.tidaldb.api.TenantId;
-import io.tidaldb.api.Timestamp;
-import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.wal.ShardLog;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Write forwarding on both ends. At a region that does not lead a signal's shard, {@code signal}
- * and {@code signalAsync} (validated here first, nothing appended) hand the signal to {@link
+ * Write forwarding on both ends. At a region that does not lead a signal's shard, {@link WritePath}
+ * (the signal validated here first, nothing appended) hands the signal to {@link
  * Replication#forward}, which sends it to the leader; at the leader, a forwarded signal is a normal
  * leader write whose acknowledgement {@link #stored} composes asynchronously: LOCAL once the local
  * log has it durable, QUORUM and ALL then once {@link Replication#whenStored} reports it. The
@@ -42,34 +38,19 @@ final class ForwardedWrites {
     this.timeoutNanos = ackTimeoutNanos + MARGIN_NANOS;
   }
 
-  /** Forwards a signal the leader check refused and waits (bounded) for the leader's ack. */
-  SignalAck forward(
-      NotLeaderException refused,
-      TenantId tenant,
-      SignalType type,
-      EntityId entity,
-      double weight,
-      Timestamp eventTime,
-      Durability durability) {
-    CompletableFuture<SignalAck> f =
-        forwardAsync(refused, tenant, type, entity, weight, eventTime, durability);
+  /** Forwards a signal of {@code shard}, which this region does not lead, and waits (bounded). */
+  SignalAck forward(int shard, Signal signal, Durability durability) {
+    CompletableFuture<SignalAck> f = forwardAsync(shard, signal, durability);
     return ReplicatedWrites.await(
         f,
         timeoutNanos,
-        () -> "forwarded signal of shard " + refused.shard() + " (" + durability + ")");
+        () -> "forwarded signal of shard " + shard + " (" + durability + ")",
+        () -> null);
   }
 
-  /** Forwards a signal the leader check refused; the leader's ack completes the future. */
-  CompletableFuture<SignalAck> forwardAsync(
-      NotLeaderException refused,
-      TenantId tenant,
-      SignalType type,
-      EntityId entity,
-      double weight,
-      Timestamp eventTime,
-      Durability durability) {
-    return replication.forward(
-        refused.shard(), tenant, type, entity, weight, eventTime, durability);
+  /** Forwards a signal of {@code shard}, which this region does not lead; the leader's ack. */
+  CompletableFuture<SignalAck> forwardAsync(int shard, Signal signal, Durability durability) {
+    return replication.forward(shard, signal, durability);
   }
 
   /** The acknowledgement of a signal appended here as leader, at {@code level}, asynchronously. */

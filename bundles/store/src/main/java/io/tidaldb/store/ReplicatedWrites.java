@@ -1,6 +1,7 @@
 package io.tidaldb.store;
 
 import io.tidaldb.api.Durability;
+import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.TidalException;
@@ -151,15 +152,28 @@ final class ReplicatedWrites {
     await(
         future,
         timeoutNanos,
-        () -> level + " durability of shard " + shard + " position " + position);
+        () -> level + " durability of shard " + shard + " position " + position,
+        replication::region);
+  }
+
+  private static UnavailableException withCause(UnavailableException e, Throwable cause) {
+    e.initCause(cause);
+    return e;
   }
 
   /**
    * Waits for {@code future} at most {@code timeoutNanos}; a failure surfaces as its {@link
    * TidalException} cause itself, anything else (or the bound) as {@link UnavailableException}
-   * naming {@code what}.
+   * naming {@code what}, which may be stored ({@code mayBeStored()} true) at {@code storedAt}.
+   *
+   * @param storedAt the region the record was appended at (this leader), or null if unknown (a
+   *     forwarded write: the leader's own failures name it)
    */
-  static <T> T await(CompletableFuture<T> future, long timeoutNanos, Supplier<String> what) {
+  static <T> T await(
+      CompletableFuture<T> future,
+      long timeoutNanos,
+      Supplier<String> what,
+      Supplier<RegionId> storedAt) {
     try {
       return future.get(timeoutNanos, TimeUnit.NANOSECONDS);
     } catch (ExecutionException | CompletionException e) {
@@ -171,10 +185,19 @@ final class ReplicatedWrites {
       if (cause instanceof TidalException t) {
         throw t;
       }
-      throw new UnavailableException(what.get() + " failed: " + cause, cause);
+      throw withCause(
+          new UnavailableException(what.get() + " failed: " + cause, true, storedAt.get()), cause);
     } catch (TimeoutException e) {
-      throw new UnavailableException(
-          what.get() + " not reached within " + TimeUnit.NANOSECONDS.toMillis(timeoutNanos) + " ms",
+      RegionId at = storedAt.get();
+      throw withCause(
+          new UnavailableException(
+              what.get()
+                  + " not reached within "
+                  + TimeUnit.NANOSECONDS.toMillis(timeoutNanos)
+                  + " ms"
+                  + (at == null ? "" : "; stored at region " + at + ", may be replicated"),
+              true,
+              at),
           e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

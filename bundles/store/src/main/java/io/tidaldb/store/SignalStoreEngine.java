@@ -5,6 +5,7 @@ import io.tidaldb.api.EntityId;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RankedEntity;
 import io.tidaldb.api.ShardStatus;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalAggregate;
 import io.tidaldb.api.SignalStore;
@@ -21,6 +22,7 @@ import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.replication.ShardSnapshot;
 import io.tidaldb.api.replication.SnapshotSink;
 import io.tidaldb.api.router.ShardRouter;
+import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.crdt.HybridLogicalClock;
 import io.tidaldb.support.errors.ErrorCounters;
@@ -75,6 +77,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final ReplicatedWrites replicated;
   private final ForwardedWrites forwarded;
   private final AckExecutor acks;
+  private final WritePath path;
   private final Timestamp openedAt;
   private final LongAdder accepted = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -99,6 +102,14 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
         replication == null ? null : new ReplicatedWrites(replication, ackTimeoutNanos);
     this.forwarded = new ForwardedWrites(replication, ackTimeoutNanos);
     this.acks = new AckExecutor(config.region());
+    this.path =
+        new WritePath(
+            replication,
+            forwarded,
+            new LeaderWrites(),
+            config.leaderWait().toNanos(),
+            System::nanoTime,
+            acks);
     this.clock = new HybridLogicalClock(config.clock(), config.maxFutureSkewMillis());
     this.openedAt = Timestamp.ofMillis(config.clock().getAsLong());
     this.shards = new ShardState[wal.shardCount()];
@@ -212,51 +223,26 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     shards[shard].log.awaitDurable(SignalTickets.position(ticket), timeout.toNanos());
   }
 
+  /**
+   * {@inheritDoc} Validated here (bad input never leaves this region), then routed by {@link
+   * WritePath}: appended here as the shard's leader, forwarded to the leader, or, while no leader
+   * can be reached, retried for at most {@link StoreConfig#leaderWait()}.
+   */
   @Override
-  public SignalAck signal(
-      TenantId tenant,
-      SignalType type,
-      EntityId entity,
-      double weight,
-      Timestamp eventTime,
-      Durability durability) {
-    SignalValidator.requireNonNull("entity", entity);
-    SignalValidator.requireNonNull("event time", eventTime);
-    SignalValidator.requireNonNull("durability", durability);
-    long hlc = clock.now();
-    long ticket;
-    try {
-      ticket = accept(tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc);
-    } catch (NotLeaderException e) { // only with replication; nothing was appended
-      return forwarded.forward(e, tenant, type, entity, weight, eventTime, durability);
-    }
-    awaitDurable(ticket, config.ackTimeout());
-    // A single region meets QUORUM and ALL with its own durable WAL.
-    if (replicated != null && durability != Durability.LOCAL) {
-      replicated.awaitStored(
-          SignalTickets.shard(ticket), SignalTickets.position(ticket), durability);
-    }
-    return ack(ticket, hlc, durability);
+  public SignalAck signal(Signal signal, Durability durability) {
+    int shard = validate(signal, durability);
+    return path.signal(signal, shard, durability);
   }
 
+  /**
+   * {@inheritDoc} Routed as {@link #signal(Signal, Durability)}; QUORUM and ALL complete once
+   * replication reports the level (or fail when it cannot be met, within the durability timeout).
+   */
   @Override
-  public CompletableFuture<SignalAck> signalAsync(
-      TenantId tenant, SignalType type, EntityId entity, double weight, Timestamp eventTime) {
+  public CompletableFuture<SignalAck> signalAsync(Signal signal, Durability durability) {
     try {
-      SignalValidator.requireNonNull("entity", entity);
-      SignalValidator.requireNonNull("event time", eventTime);
-      long hlc = clock.now();
-      long ticket = accept(tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc);
-      // completed by the ack threads, never by the commit thread (see AckExecutor)
-      return shards[SignalTickets.shard(ticket)]
-          .log
-          .whenDurable(SignalTickets.position(ticket))
-          .thenApplyAsync(v -> ack(ticket, hlc, Durability.LOCAL), acks);
-    } catch (NotLeaderException e) {
-      // the leader's reply arrives on a transport thread: complete the caller's future off it
-      return forwarded
-          .forwardAsync(e, tenant, type, entity, weight, eventTime, Durability.LOCAL)
-          .thenApplyAsync(ack -> ack, acks);
+      int shard = validate(signal, durability);
+      return path.signalAsync(signal, shard, durability);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -264,23 +250,17 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
   /**
    * {@inheritDoc} A normal leader write (leader check, validation, append; a new series waits for
-   * its DEFINE's QUORUM on this thread), acknowledged asynchronously at {@code durability}.
+   * its DEFINE's QUORUM on this thread), acknowledged asynchronously at {@code durability}. Never
+   * forwarded again: a region that no longer leads fails it with {@link NotLeaderException}.
    */
   @Override
-  public CompletableFuture<SignalAck> acceptForwarded(
-      TenantId tenant,
-      SignalType type,
-      EntityId entity,
-      double weight,
-      Timestamp eventTime,
-      Durability durability) {
+  public CompletableFuture<SignalAck> acceptForwarded(Signal signal, Durability durability) {
     try {
-      SignalValidator.requireNonNull("entity", entity);
-      SignalValidator.requireNonNull("event time", eventTime);
-      SignalValidator.requireNonNull("durability", durability);
+      int shard = validate(signal, durability);
       long hlc = clock.now();
-      long ticket = accept(tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc);
-      return forwarded.stored(shards[SignalTickets.shard(ticket)].log, ticket, hlc, durability);
+      long epoch = replicated == null ? ShardLog.ANY_EPOCH : replicated.checkLeader(shards[shard]);
+      long ticket = append(signal, shard, epoch, hlc);
+      return forwarded.stored(shards[shard].log, ticket, hlc, durability);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -373,6 +353,11 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   /** Returns the WAL position of a shard's newest snapshot (0 if none). */
   public long snapshotPosition(int shard) {
     return shards[shard].snapshotPosition();
+  }
+
+  /** Returns the write path (tests). */
+  WritePath writePath() {
+    return path;
   }
 
   /** Returns a shard's state (tests). */
@@ -475,12 +460,50 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     checkOpen();
     validator.checkSignal(tenant, type, weight, eventTime);
     int shard = router.shardOf(tenant, entity);
+    // The leader check returns the epoch the appends are fenced by (issue 9, h).
+    long epoch = replicated == null ? ShardLog.ANY_EPOCH : replicated.checkLeader(shards[shard]);
+    return append(tenant, type, entity, weight, eventTime, hlc, shard, epoch);
+  }
+
+  /**
+   * Checks a signal against this store's configuration (open, tenant known, weight bound, event
+   * time skew; the {@link Signal} checked the rest) and returns its shard.
+   */
+  private int validate(Signal signal, Durability durability) {
+    checkOpen();
+    SignalValidator.requireNonNull("signal", signal);
+    SignalValidator.requireNonNull("durability", durability);
+    validator.checkSignal(signal);
+    return router.shardOf(signal.tenant(), signal.entity().value());
+  }
+
+  /** Appends a validated signal as this region's write, fenced by {@code epoch}; its ticket. */
+  private long append(Signal signal, int shard, long epoch, long hlc) {
+    checkOpen();
+    return append(
+        signal.tenant(),
+        signal.type(),
+        signal.entity().value(),
+        signal.weight(),
+        signal.eventTime().epochMillis(),
+        hlc,
+        shard,
+        epoch);
+  }
+
+  private long append(
+      TenantId tenant,
+      SignalType type,
+      long entity,
+      double weight,
+      long eventTime,
+      long hlc,
+      int shard,
+      long epoch) {
     ShardState s = shards[shard];
     int series;
     long position;
     if (replicated != null) {
-      // The leader check returns the epoch the appends are fenced by (issue 9, h).
-      long epoch = replicated.checkLeader(s);
       series = replicated.seriesFor(s, epoch, tenant, type);
       position = replicated.append(s, epoch, series, entity, weight, eventTime, hlc, origin);
     } else {
@@ -491,6 +514,40 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     }
     accepted.increment();
     return SignalTickets.ticket(shard, position);
+  }
+
+  /** The leader's half of {@link WritePath}. */
+  private final class LeaderWrites implements WritePath.Leader {
+    @Override
+    public long stamp() {
+      return clock.now();
+    }
+
+    @Override
+    public long append(Signal signal, int shard, long epoch, long hlc) {
+      return SignalStoreEngine.this.append(signal, shard, epoch, hlc);
+    }
+
+    @Override
+    public SignalAck await(long ticket, long hlc, Durability level) {
+      awaitDurable(ticket, config.ackTimeout());
+      // A single region meets QUORUM and ALL with its own durable WAL.
+      if (replicated != null && level != Durability.LOCAL) {
+        replicated.awaitStored(SignalTickets.shard(ticket), SignalTickets.position(ticket), level);
+      }
+      return ack(ticket, hlc, level);
+    }
+
+    @Override
+    public CompletableFuture<SignalAck> whenStored(long ticket, long hlc, Durability level) {
+      // completed by the ack threads, never by the commit or replication thread (see AckExecutor)
+      ShardLog log = shards[SignalTickets.shard(ticket)].log;
+      if (level == Durability.LOCAL || replicated == null) {
+        return log.whenDurable(SignalTickets.position(ticket))
+            .thenApplyAsync(v -> ack(ticket, hlc, level), acks);
+      }
+      return forwarded.stored(log, ticket, hlc, level).thenApplyAsync(ack -> ack, acks);
+    }
   }
 
   private static SignalAck ack(long ticket, long hlc, Durability durability) {

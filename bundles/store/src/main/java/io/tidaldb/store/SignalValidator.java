@@ -1,6 +1,7 @@
 package io.tidaldb.store;
 
 import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
@@ -49,6 +50,14 @@ final class SignalValidator {
               + maxFutureSkewMillis
               + " ms allowed");
     }
+  }
+
+  /**
+   * Checks what a {@link Signal} does not check itself, because it depends on this store's
+   * configuration: a known tenant, the weight bound and the event time's skew.
+   */
+  void checkSignal(Signal signal) {
+    checkSignal(signal.tenant(), signal.type(), signal.weight(), signal.eventTime().epochMillis());
   }
 
   void checkTenant(TenantId tenant) {

@@ -20,6 +20,9 @@ import java.util.function.LongSupplier;
  * validates its value and throws an {@link InvalidArgumentException} naming it.
  */
 public final class StoreConfig {
+  /** The default {@link #leaderWait()}, in ms. */
+  public static final long DEFAULT_LEADER_WAIT_MILLIS = 1_000L;
+
   private final Path directory;
   private final RegionId region;
   private final Set<String> tenants;
@@ -32,6 +35,7 @@ public final class StoreConfig {
   private final int snapshotBufferBytes;
   private final Executor snapshotExecutor;
   private final Duration ackTimeout;
+  private final Duration leaderWait;
   private final LongSupplier clock;
 
   private StoreConfig(Builder b) {
@@ -49,6 +53,7 @@ public final class StoreConfig {
     this.snapshotBufferBytes = b.snapshotBufferBytes;
     this.snapshotExecutor = b.snapshotExecutor;
     this.ackTimeout = b.ackTimeout;
+    this.leaderWait = b.leaderWait;
     this.clock = b.clock;
   }
 
@@ -117,6 +122,14 @@ public final class StoreConfig {
     return ackTimeout;
   }
 
+  /**
+   * Returns how long a write at a region that finds no leader of its shard (an election) or cannot
+   * reach it waits for one before it fails (see {@code WritePath}).
+   */
+  public Duration leaderWait() {
+    return leaderWait;
+  }
+
   /** Returns the wall clock in ms since the epoch. */
   public LongSupplier clock() {
     return clock;
@@ -136,6 +149,7 @@ public final class StoreConfig {
     private int snapshotBufferBytes = 1 << 20;
     private Executor snapshotExecutor;
     private Duration ackTimeout = Duration.ofSeconds(30);
+    private Duration leaderWait = Duration.ofMillis(DEFAULT_LEADER_WAIT_MILLIS);
     private LongSupplier clock = System::currentTimeMillis;
 
     private Builder(Path directory) {
@@ -232,6 +246,18 @@ public final class StoreConfig {
     public Builder ackTimeout(Duration timeout) {
       positiveMillis("ack timeout", timeout);
       this.ackTimeout = timeout;
+      return this;
+    }
+
+    /**
+     * Sets how long a write waits for a reachable leader of its shard before it fails (default
+     * {@value StoreConfig#DEFAULT_LEADER_WAIT_MILLIS} ms; 0 fails at once).
+     */
+    public Builder leaderWait(Duration wait) {
+      if (wait == null || wait.isNegative()) {
+        throw new InvalidArgumentException("leader wait", wait, "must be at least 0 ms");
+      }
+      this.leaderWait = wait;
       return this;
     }
 

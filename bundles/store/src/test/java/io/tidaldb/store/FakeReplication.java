@@ -3,12 +3,9 @@ package io.tidaldb.store;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.tidaldb.api.Durability;
-import io.tidaldb.api.EntityId;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
-import io.tidaldb.api.SignalType;
-import io.tidaldb.api.TenantId;
-import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.Replication;
@@ -36,14 +33,7 @@ final class FakeReplication implements Replication {
   static final RegionId LOCAL = RegionId.of(0);
 
   /** One {@link #forward} call. */
-  record Forward(
-      int shard,
-      TenantId tenant,
-      SignalType type,
-      EntityId entity,
-      double weight,
-      Timestamp eventTime,
-      Durability durability) {}
+  record Forward(int shard, Signal signal, Durability durability) {}
 
   /** One {@link #whenStored} call. */
   record Call(int shard, long position, Durability level, CompletableFuture<Void> future) {}
@@ -61,6 +51,12 @@ final class FakeReplication implements Replication {
   final AtomicReference<Runnable> afterCheck = new AtomicReference<>();
 
   final BlockingQueue<Forward> forwards = new LinkedBlockingQueue<>();
+  final AtomicReference<CompletableFuture<Void>> change =
+      new AtomicReference<>(new CompletableFuture<>());
+
+  /** The leader a refused check names, or null for none (an election). */
+  volatile RegionId knownLeader = RegionId.of(1);
+
   volatile Function<Forward, CompletableFuture<SignalAck>> forwardAnswer =
       f ->
           CompletableFuture.failedFuture(
@@ -94,7 +90,7 @@ final class FakeReplication implements Replication {
   @Override
   public void checkLeader(int shard) {
     if (notLeading.contains(shard)) {
-      throw new NotLeaderException(LOCAL, shard, 7, Optional.of(RegionId.of(1)));
+      throw new NotLeaderException(LOCAL, shard, 7, Optional.ofNullable(knownLeader));
     }
   }
 
@@ -121,17 +117,20 @@ final class FakeReplication implements Replication {
   }
 
   @Override
-  public CompletableFuture<SignalAck> forward(
-      int shard,
-      TenantId tenant,
-      SignalType type,
-      EntityId entity,
-      double weight,
-      Timestamp eventTime,
-      Durability durability) {
-    Forward f = new Forward(shard, tenant, type, entity, weight, eventTime, durability);
+  public CompletableFuture<SignalAck> forward(int shard, Signal signal, Durability durability) {
+    Forward f = new Forward(shard, signal, durability);
     forwards.add(f);
     return forwardAnswer.apply(f);
+  }
+
+  @Override
+  public CompletableFuture<Void> leaderChange(int shard) {
+    return change.get();
+  }
+
+  /** Completes the futures {@link #leaderChange} handed out: the shard's leadership changed. */
+  void leaderChanged() {
+    change.getAndSet(new CompletableFuture<>()).complete(null);
   }
 
   @Override

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
@@ -255,7 +256,9 @@ class ReplicatedStoreTest {
     assertSame(leaders, signal(ACME, 5, Durability.QUORUM));
     assertEquals(
         new FakeReplication.Forward(
-            shard, ACME, VIEW, EntityId.of(5), 1.0, Timestamp.ofMillis(T0), Durability.QUORUM),
+            shard,
+            new Signal(ACME, VIEW, EntityId.of(5), 1.0, Timestamp.ofMillis(T0)),
+            Durability.QUORUM),
         replication.forwards.poll());
     assertSame(
         leaders,
@@ -302,12 +305,12 @@ class ReplicatedStoreTest {
   void shouldAcceptAForwardedSignalAsALeaderWriteAtTheAskedDurability() throws Exception {
     CompletableFuture<SignalAck> local = // blocks this thread for the DEFINE's QUORUM (at once)
         db.store.acceptForwarded(
-            ACME, VIEW, EntityId.of(5), 2.0, Timestamp.ofMillis(T0), Durability.LOCAL);
+            new Signal(ACME, VIEW, EntityId.of(5), 2.0, Timestamp.ofMillis(T0)), Durability.LOCAL);
     assertEquals(Durability.LOCAL, local.get(WAIT_SECONDS, TimeUnit.SECONDS).durability());
     replication.autoComplete = false;
     CompletableFuture<SignalAck> quorum =
         db.store.acceptForwarded(
-            ACME, VIEW, EntityId.of(5), 2.0, Timestamp.ofMillis(T0), Durability.QUORUM);
+            new Signal(ACME, VIEW, EntityId.of(5), 2.0, Timestamp.ofMillis(T0)), Durability.QUORUM);
     FakeReplication.Call call = replication.next();
     assertEquals(Durability.QUORUM, call.level());
     assertFalse(quorum.isDone(), "waits for whenStored");
@@ -325,7 +328,8 @@ class ReplicatedStoreTest {
             () ->
                 db.store
                     .acceptForwarded(
-                        ACME, VIEW, EntityId.of(5), 2.0, Timestamp.ofMillis(T0), Durability.LOCAL)
+                        new Signal(ACME, VIEW, EntityId.of(5), 2.0, Timestamp.ofMillis(T0)),
+                        Durability.LOCAL)
                     .get(WAIT_SECONDS, TimeUnit.SECONDS));
     assertTrue(refused.getCause() instanceof NotLeaderException, refused.toString());
   }

@@ -5,8 +5,9 @@ import io.tidaldb.api.UnavailableException;
 import java.util.Optional;
 
 /**
- * A write reached a region that does not lead the signal's shard. Nothing was stored; send it to
- * {@link #leader()} (the test kit and the routing client do), or retry once a leader is elected.
+ * A write reached a region that does not lead the signal's shard. Nothing was stored ({@link
+ * #mayBeStored()} is false since 1.5.0); send it to {@link #leader()} (the test kit and the routing
+ * client do), or retry once a leader is elected.
  */
 public final class NotLeaderException extends UnavailableException {
   private static final long serialVersionUID = 1L;
@@ -24,6 +25,22 @@ public final class NotLeaderException extends UnavailableException {
    * @param leader the shard's leader in that epoch, if known
    */
   public NotLeaderException(RegionId region, int shard, long epoch, Optional<RegionId> leader) {
+    this(region, shard, epoch, leader, null);
+  }
+
+  /**
+   * Creates the exception with what the refusing region did before it gave up, such as how long a
+   * write waited for a leader.
+   *
+   * @param region the region that refused the write
+   * @param shard the shard
+   * @param epoch the latest epoch the region knows for the shard
+   * @param leader the shard's leader in that epoch, if known
+   * @param detail appended to the message after "; ", or null
+   * @since 1.5.0
+   */
+  public NotLeaderException(
+      RegionId region, int shard, long epoch, Optional<RegionId> leader, String detail) {
     super(
         "region "
             + region
@@ -33,7 +50,10 @@ public final class NotLeaderException extends UnavailableException {
             + epoch
             + ", leader "
             + leader.map(RegionId::toString).orElse("unknown, election in progress")
-            + ")");
+            + ")"
+            + (detail == null ? "" : "; " + detail),
+        false,
+        null);
     this.shard = shard;
     this.epoch = epoch;
     this.leader = leader.map(RegionId::value).orElse(-1);

@@ -2,6 +2,7 @@ package io.tidaldb.api.replication;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
@@ -49,14 +50,36 @@ public interface ReplicaState {
    * for room): replication calls it on a thread of its own, never on the transport's delivery
    * thread or its replication thread. The default fails with {@link UnavailableException}.
    *
+   * @param signal the signal
+   * @param durability the durability to acknowledge at
+   * @return the acknowledgement, as {@code signal} would return it here
+   * @since 1.5.0
+   */
+  default CompletableFuture<SignalAck> acceptForwarded(Signal signal, Durability durability) {
+    return acceptForwarded(
+        signal.tenant(),
+        signal.type(),
+        signal.entity(),
+        signal.weight(),
+        signal.eventTime(),
+        durability);
+  }
+
+  /**
+   * Stores a forwarded signal given as its fields; replication calls {@link
+   * #acceptForwarded(Signal, Durability)}, whose default calls this one, so that a store written
+   * against version 1.4 keeps working. The default fails with {@link UnavailableException}.
+   *
    * @param tenant the tenant
    * @param type the signal type
    * @param entity the entity
    * @param weight the weight
    * @param eventTime the event time
    * @param durability the durability to acknowledge at
-   * @return the acknowledgement, as {@code signal} would return it here
+   * @return the acknowledgement
+   * @deprecated implement {@link #acceptForwarded(Signal, Durability)}
    */
+  @Deprecated
   default CompletableFuture<SignalAck> acceptForwarded(
       TenantId tenant,
       SignalType type,
@@ -65,7 +88,7 @@ public interface ReplicaState {
       Timestamp eventTime,
       Durability durability) {
     return CompletableFuture.failedFuture(
-        new UnavailableException("this store does not accept forwarded writes"));
+        new UnavailableException("this store does not accept forwarded writes", false, null));
   }
 
   /**

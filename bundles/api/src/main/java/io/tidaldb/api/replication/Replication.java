@@ -3,6 +3,7 @@ package io.tidaldb.api.replication;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
@@ -92,14 +93,32 @@ public interface Replication {
    * forward.
    *
    * @param shard the signal's shard
+   * @param signal the signal, validated by the caller's store
+   * @param durability the durability the leader acknowledges at
+   * @return the leader's acknowledgement
+   * @since 1.5.0
+   */
+  default CompletableFuture<SignalAck> forward(int shard, Signal signal, Durability durability) {
+    return CompletableFuture.failedFuture(
+        new UnavailableException(
+            "the replication of region " + region() + " does not forward writes", false, null));
+  }
+
+  /**
+   * Forwards a signal given as its fields: {@link #forward(int, Signal, Durability)}.
+   *
+   * @param shard the signal's shard
    * @param tenant the tenant
    * @param type the signal type
    * @param entity the entity
    * @param weight the weight
    * @param eventTime the event time
    * @param durability the durability the leader acknowledges at
-   * @return the leader's acknowledgement
+   * @return the leader's acknowledgement; a field that a {@link Signal} refuses fails it with
+   *     {@link io.tidaldb.api.InvalidArgumentException}
+   * @deprecated use {@link #forward(int, Signal, Durability)}
    */
+  @Deprecated
   default CompletableFuture<SignalAck> forward(
       int shard,
       TenantId tenant,
@@ -108,9 +127,31 @@ public interface Replication {
       double weight,
       Timestamp eventTime,
       Durability durability) {
-    return CompletableFuture.failedFuture(
-        new UnavailableException(
-            "the replication of region " + region() + " does not forward writes"));
+    Signal signal;
+    try {
+      signal = new Signal(tenant, type, entity, weight, eventTime);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return forward(shard, signal, durability);
+  }
+
+  /**
+   * Returns a future completed at the next change of what this region knows of {@code shard}'s
+   * leadership: a leader learned, lost or replaced, a new epoch, or this region's own leadership
+   * becoming active (it then takes writes). A writer that found no leader, or could not reach the
+   * one it knew, waits on it (bounded by its own deadline) before it decides again. The future
+   * never fails; it is completed on the thread that owns the replication state, so its dependent
+   * stages must not block.
+   *
+   * <p>The default never completes: a writer then waits until its own deadline.
+   *
+   * @param shard the shard
+   * @return the future
+   * @since 1.5.0
+   */
+  default CompletableFuture<Void> leaderChange(int shard) {
+    return new CompletableFuture<>();
   }
 
   /**

@@ -1,13 +1,10 @@
 package io.tidaldb.replication.component;
 
 import io.tidaldb.api.Durability;
-import io.tidaldb.api.EntityId;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
-import io.tidaldb.api.SignalType;
-import io.tidaldb.api.TenantId;
-import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.replication.ShardReplicationStatus;
@@ -285,15 +282,13 @@ public final class ReplicationComponent implements Replication {
   }
 
   @Override
-  public CompletableFuture<SignalAck> forward(
-      int shard,
-      TenantId tenant,
-      SignalType type,
-      EntityId entity,
-      double weight,
-      Timestamp eventTime,
-      Durability durability) {
-    return node.forward(shard, tenant, type, entity, weight, eventTime, durability);
+  public CompletableFuture<SignalAck> forward(int shard, Signal signal, Durability durability) {
+    return node.forward(shard, signal, durability);
+  }
+
+  @Override
+  public CompletableFuture<Void> leaderChange(int shard) {
+    return node.leaderChange(shard);
   }
 
   @Override

@@ -8,19 +8,17 @@ import io.tidaldb.api.TidalException;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.UnknownTenantException;
 import io.tidaldb.api.replication.NotLeaderException;
-import io.tidaldb.replication.wire.Frame;
+import io.tidaldb.replication.wire.ForwardError;
 import io.tidaldb.replication.wire.FrameDescriptor;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
-/** Maps durability levels and failures to the bytes of FORWARD and FORWARD_REPLY and back. */
+/**
+ * Maps durability levels to the bytes of FORWARD and FORWARD_REPLY, and a leader's refusal to the
+ * reply's typed fields ({@link ForwardError}) and back: the origin rebuilds the refusal from its
+ * fields (argument, value and rule; may be stored and region), never by parsing a message.
+ */
 final class ForwardCodes {
-  private static final Pattern INVALID =
-      Pattern.compile("invalid (.+?): (.*) \\((.*)\\)", Pattern.DOTALL);
-
   private ForwardCodes() {}
 
   static byte code(Durability level) {
@@ -39,76 +37,70 @@ final class ForwardCodes {
     };
   }
 
-  /** The status byte for a failure; subclasses before their bases. */
-  static byte status(Throwable failure) {
-    if (failure instanceof NotLeaderException) {
-      return FrameDescriptor.STATUS_NOT_LEADER;
+  /**
+   * The typed fields of a leader's refusal; subclasses before their bases. Strings longer than a
+   * field holds are cut at a character boundary and end in "...".
+   */
+  static ForwardError error(Throwable failure) {
+    if (failure instanceof NotLeaderException n) {
+      return new ForwardError.NotLeader(n.leader().map(RegionId::value).orElse(-1));
     }
     if (failure instanceof UnknownTenantException) {
-      return FrameDescriptor.STATUS_UNKNOWN_TENANT;
+      return new ForwardError.UnknownTenant();
     }
-    if (failure instanceof InvalidArgumentException) {
-      return FrameDescriptor.STATUS_INVALID_ARGUMENT;
+    if (failure instanceof InvalidArgumentException i) {
+      return new ForwardError.InvalidArgument(
+          ForwardError.fit(i.argument()), ForwardError.fit(i.value()), ForwardError.fit(i.rule()));
     }
-    if (failure instanceof UnavailableException) {
-      return FrameDescriptor.STATUS_UNAVAILABLE;
+    if (failure instanceof UnavailableException u) {
+      return new ForwardError.Unavailable(
+          u.mayBeStored(), u.region().map(RegionId::value).orElse(-1), message(u));
     }
-    return FrameDescriptor.STATUS_OTHER;
+    return new ForwardError.Other(message(failure));
   }
 
-  /** The message of a failure cut to the reply's limit at a character boundary. */
-  static String message(Throwable failure) {
+  private static String message(Throwable failure) {
     String m = failure.getMessage();
     if (m == null || failure.getClass().getName().startsWith("java.")) {
       m = failure.toString();
     }
-    byte[] bytes = m.getBytes(StandardCharsets.UTF_8);
-    if (bytes.length <= FrameDescriptor.FORWARD_MESSAGE_MAX_BYTES) {
-      return m;
-    }
-    int end = FrameDescriptor.FORWARD_MESSAGE_MAX_BYTES - 3;
-    while (end > 0 && (bytes[end] & 0xC0) == 0x80) {
-      end--; // bytes[end] is the first left out: never split a character
-    }
-    return new String(bytes, 0, end, StandardCharsets.UTF_8) + "...";
+    return ForwardError.fit(m);
   }
 
   /**
    * Rebuilds the failure a FORWARD_REPLY from {@code from} reports for a signal of {@code shard}
-   * and {@code tenant} ({@code status} is not OK). UNAVAILABLE says the signal may be stored at
-   * {@code from}; NOT_LEADER carries the leader the replier knows in the reply's position field,
-   * taken only if it is one of {@code regions}.
+   * and {@code tenant}. A region named in the fields (NOT_LEADER's leader, UNAVAILABLE's region) is
+   * taken only if it is one of {@code regions}; an UNAVAILABLE that may be stored without a region
+   * names {@code from}, where the leader stored it.
    */
   static TidalException failure(
-      RegionId from, int shard, TenantId tenant, Frame f, byte status, List<RegionId> regions) {
-    String message = f.replyMessage();
-    switch (status) {
-      case FrameDescriptor.STATUS_INVALID_ARGUMENT:
-        Matcher m = INVALID.matcher(message);
-        return m.matches()
-            ? new InvalidArgumentException(m.group(1), new Rendered(m.group(2)), m.group(3))
-            : new InvalidArgumentException("forwarded signal", new Rendered(""), message);
-      case FrameDescriptor.STATUS_UNKNOWN_TENANT:
-        return new UnknownTenantException(tenant);
-      case FrameDescriptor.STATUS_NOT_LEADER:
-        long known = f.replyPosition();
-        Optional<RegionId> leader =
-            known >= 0 && known <= RegionId.MAX_VALUE
-                ? Optional.of(RegionId.of((int) known)).filter(regions::contains)
-                : Optional.empty();
-        return new NotLeaderException(from, shard, f.epoch(), leader);
-      case FrameDescriptor.STATUS_UNAVAILABLE:
-        return new UnavailableException("forwarded to region " + from + ": " + message, true, from);
-      default:
-        return new TidalException("forwarded to region " + from + ": " + message);
+      RegionId from,
+      int shard,
+      long epoch,
+      TenantId tenant,
+      ForwardError error,
+      List<RegionId> regions) {
+    if (error instanceof ForwardError.InvalidArgument a) {
+      return InvalidArgumentException.ofRendered(a.argument(), a.value(), a.rule());
     }
+    if (error instanceof ForwardError.UnknownTenant) {
+      return new UnknownTenantException(tenant);
+    }
+    if (error instanceof ForwardError.NotLeader n) {
+      return new NotLeaderException(from, shard, epoch, known(n.leader(), regions));
+    }
+    if (error instanceof ForwardError.Unavailable u) {
+      RegionId region = known(u.region(), regions).orElse(u.mayBeStored() ? from : null);
+      return new UnavailableException(
+          "forwarded to region " + from + ": " + u.message(), u.mayBeStored(), region);
+    }
+    String message = error instanceof ForwardError.Other o ? o.message() : String.valueOf(error);
+    return new TidalException("forwarded to region " + from + ": " + message);
   }
 
-  /** A value rendered as given, so that a leader's refusal is rebuilt with its exact text. */
-  record Rendered(String text) {
-    @Override
-    public String toString() {
-      return text;
-    }
+  private static Optional<RegionId> known(long id, List<RegionId> regions) {
+    return id >= 0 && id <= RegionId.MAX_VALUE
+        ? Optional.of(RegionId.of((int) id)).filter(regions::contains)
+        : Optional.empty();
   }
 }

@@ -3,6 +3,7 @@ package io.tidaldb.replication.node;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
@@ -44,14 +45,7 @@ final class ForwardLeader {
   /** Forwards a signal on from this region, as {@link ForwardOrigin#offer} does. */
   @FunctionalInterface
   interface Relay {
-    CompletableFuture<SignalAck> relay(
-        int shard,
-        TenantId tenant,
-        SignalType type,
-        EntityId entity,
-        double weight,
-        Timestamp eventTime,
-        Durability durability);
+    CompletableFuture<SignalAck> relay(int shard, Signal signal, Durability durability);
   }
 
   static final int THREADS = 2;
@@ -60,16 +54,7 @@ final class ForwardLeader {
   private static final Logger LOG = LoggerFactory.getLogger(ForwardLeader.class);
 
   /** One decoded FORWARD (the frame view is reused by the delivery thread). */
-  private record Request(
-      RegionId from,
-      int shard,
-      long id,
-      TenantId tenant,
-      SignalType type,
-      EntityId entity,
-      double weight,
-      Timestamp eventTime,
-      byte durability) {}
+  private record Request(RegionId from, int shard, long id, Signal signal, byte durability) {}
 
   private final RegionId self;
   private final TransportEndpoint endpoint;
@@ -132,7 +117,7 @@ final class ForwardLeader {
     long id = f.forwardRequestId();
     NotLeaderException e =
         new NotLeaderException(self, shard, replica.epoch(), java.util.Optional.ofNullable(known));
-    reply(from, shard, replica, id, known == null ? -1 : known.value(), 0, (byte) 0, e);
+    reply(from, shard, replica, id, e);
   }
 
   private void take(RegionId from, Frame f, ShardReplica replica, ReplicaState store) {
@@ -142,7 +127,7 @@ final class ForwardLeader {
     try {
       r = decode(from, f);
     } catch (RuntimeException e) {
-      reply(from, shard, replica, id, 0, 0, (byte) 0, e);
+      reply(from, shard, replica, id, e);
       return;
     }
     try {
@@ -153,17 +138,17 @@ final class ForwardLeader {
           shard,
           replica,
           id,
-          0,
-          0,
-          (byte) 0,
           new UnavailableException(
-              executor.isShutdown()
-                  ? "the replication of region " + self + " is closing"
-                  : "forward queue full: region "
-                      + self
-                      + " has "
-                      + QUEUE
-                      + " forwarded signals waiting"));
+              (executor.isShutdown()
+                      ? "the replication of region " + self + " is closing"
+                      : "forward queue full: region "
+                          + self
+                          + " has "
+                          + QUEUE
+                          + " forwarded signals waiting")
+                  + "; not stored",
+              false,
+              null));
     }
   }
 
@@ -172,11 +157,12 @@ final class ForwardLeader {
         from,
         f.shard(),
         f.forwardRequestId(),
-        TenantId.of(f.forwardTenant()),
-        SignalType.of(f.forwardType()),
-        EntityId.of(f.forwardEntity()),
-        f.forwardWeight(),
-        Timestamp.ofMillis(f.forwardEventMillis()),
+        new Signal(
+            TenantId.of(f.forwardTenant()),
+            SignalType.of(f.forwardType()),
+            EntityId.of(f.forwardEntity()),
+            f.forwardWeight(),
+            Timestamp.ofMillis(f.forwardEventMillis())),
         f.forwardDurability());
   }
 
@@ -188,7 +174,7 @@ final class ForwardLeader {
     try {
       r = decode(from, f);
     } catch (RuntimeException e) {
-      reply(from, shard, replica, id, 0, 0, (byte) 0, e);
+      reply(from, shard, replica, id, e);
       return;
     }
     replyWhenDone(r, replica, relayRequest(r));
@@ -214,9 +200,7 @@ final class ForwardLeader {
           () -> {
             CompletableFuture<SignalAck> stored;
             try {
-              stored =
-                  store.acceptForwarded(
-                      r.tenant(), r.type(), r.entity(), r.weight(), r.eventTime(), r.durability());
+              stored = store.acceptForwarded(r.signal(), r.durability());
             } catch (RuntimeException e) {
               stored = CompletableFuture.failedFuture(e);
             }
@@ -254,14 +238,7 @@ final class ForwardLeader {
   private void accept(ReplicaState store, ShardReplica replica, Request r) {
     CompletableFuture<SignalAck> stored;
     try {
-      stored =
-          store.acceptForwarded(
-              r.tenant(),
-              r.type(),
-              r.entity(),
-              r.weight(),
-              r.eventTime(),
-              ForwardCodes.durability(r.durability()));
+      stored = store.acceptForwarded(r.signal(), ForwardCodes.durability(r.durability()));
     } catch (RuntimeException e) {
       stored = CompletableFuture.failedFuture(e);
     }
@@ -281,14 +258,7 @@ final class ForwardLeader {
 
   private CompletableFuture<SignalAck> relayRequest(Request r) {
     try {
-      return relay.relay(
-          r.shard(),
-          r.tenant(),
-          r.type(),
-          r.entity(),
-          r.weight(),
-          r.eventTime(),
-          ForwardCodes.durability(r.durability()));
+      return relay.relay(r.shard(), r.signal(), ForwardCodes.durability(r.durability()));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -299,53 +269,52 @@ final class ForwardLeader {
     stored.whenComplete(
         (ack, failure) -> {
           if (failure == null) {
-            reply(
+            send(
                 r.from(),
-                r.shard(),
-                replica,
                 r.id(),
-                ack.position(),
-                ack.stamp().value(),
-                ForwardCodes.code(ack.durability()),
-                null);
+                (encoder, out) ->
+                    encoder.forwardReply(
+                        out,
+                        0,
+                        r.shard(),
+                        self.value(),
+                        replica.epoch(),
+                        r.id(),
+                        ack.position(),
+                        ack.stamp().value(),
+                        ForwardCodes.code(ack.durability())));
           } else {
-            Throwable cause = unwrap(failure);
-            long leader = -1;
-            if (cause instanceof NotLeaderException nle) {
-              leader = nle.leader().map(RegionId::value).orElse(-1);
-            }
-            reply(r.from(), r.shard(), replica, r.id(), leader, 0, (byte) 0, cause);
+            reply(r.from(), r.shard(), replica, r.id(), unwrap(failure));
           }
         });
   }
 
-  private void reply(
-      RegionId to,
-      int shard,
-      ShardReplica replica,
-      long id,
-      long position,
-      long hlc,
-      byte durability,
-      Throwable failure) {
+  /** Replies with the failure's typed fields (see {@link ForwardCodes#error}). */
+  private void reply(RegionId to, int shard, ShardReplica replica, long id, Throwable failure) {
+    send(
+        to,
+        id,
+        (encoder, out) ->
+            encoder.forwardReply(
+                out, 0, shard, self.value(), replica.epoch(), id, ForwardCodes.error(failure)));
+  }
+
+  /** Encodes one FORWARD_REPLY. */
+  @FunctionalInterface
+  private interface ReplyWriter {
+    int write(FrameEncoder encoder, ByteBuffer out);
+  }
+
+  private void send(RegionId to, long id, ReplyWriter writer) {
     try {
       ByteBuffer out =
           ByteBuffer.allocate(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH)
               .order(ByteOrder.LITTLE_ENDIAN);
       int length =
-          new FrameEncoder(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH - FrameDescriptor.HEADER_LENGTH)
-              .forwardReply(
-                  out,
-                  0,
-                  shard,
-                  self.value(),
-                  replica.epoch(),
-                  id,
-                  position,
-                  hlc,
-                  durability,
-                  failure == null ? FrameDescriptor.STATUS_OK : ForwardCodes.status(failure),
-                  failure == null ? "" : ForwardCodes.message(failure));
+          writer.write(
+              new FrameEncoder(
+                  FrameDescriptor.MAX_FORWARD_FRAME_LENGTH - FrameDescriptor.HEADER_LENGTH),
+              out);
       SendStatus sent = endpoint.send(to, out.limit(length));
       if (sent != SendStatus.SENT) {
         LOG.debug("forwarding of {}: reply {} to {} not sent: {}", self, id, to, sent);

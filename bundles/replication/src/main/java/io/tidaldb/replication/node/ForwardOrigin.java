@@ -1,15 +1,13 @@
 package io.tidaldb.replication.node;
 
 import io.tidaldb.api.Durability;
-import io.tidaldb.api.EntityId;
 import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.ShardId;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
-import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.TidalException;
-import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.transport.SendStatus;
@@ -120,15 +118,8 @@ final class ForwardOrigin {
 
   /** See {@link ForwardRequests#offer}; any thread. */
   CompletableFuture<SignalAck> offer(
-      int shard,
-      TenantId tenant,
-      SignalType type,
-      EntityId entity,
-      double weight,
-      Timestamp eventTime,
-      Durability durability,
-      long nowNanos) {
-    return requests.offer(shard, tenant, type, entity, weight, eventTime, durability, nowNanos);
+      int shard, Signal signal, Durability durability, long nowNanos) {
+    return requests.offer(shard, signal, durability, nowNanos);
   }
 
   /**
@@ -203,12 +194,12 @@ final class ForwardOrigin {
               self.value(),
               epoch,
               id,
-              r.entity().value(),
-              r.weight(),
-              r.eventTime().epochMillis(),
+              r.signal().entity().value(),
+              r.signal().weight(),
+              r.signal().eventTime().epochMillis(),
               ForwardCodes.code(r.durability()),
-              r.tenant().name(),
-              r.type().name());
+              r.signal().tenant().name(),
+              r.signal().type().name());
     } catch (TidalException e) {
       future.completeExceptionally(e);
       return;
@@ -229,7 +220,8 @@ final class ForwardOrigin {
       }
       return;
     }
-    pending.put(id, new Pending(future, leader, shard, r.tenant(), r.startNanos() + timeoutNanos));
+    pending.put(
+        id, new Pending(future, leader, shard, r.signal().tenant(), r.startNanos() + timeoutNanos));
   }
 
   /**
@@ -295,14 +287,21 @@ final class ForwardOrigin {
   /** Completes the request a FORWARD_REPLY answers (owner). */
   void onReply(RegionId from, Frame f) {
     long id = f.replyRequestId();
+    if (f.replyStatus() == FrameDescriptor.STATUS_OK && f.replyPosition() < 0) {
+      // the decoder checked the bytes; an acknowledgement's position must also mean one
+      drops.drop(
+          NodeDrop.FIELD_OUT_OF_RANGE,
+          from,
+          f + " acknowledges request " + id + " at position " + f.replyPosition() + " (< 0)");
+      return;
+    }
     Pending p = pending.get(id);
     if (p == null || !p.to().equals(from)) {
       drops.drop(NodeDrop.UNKNOWN_FORWARD, from, f + " answers request " + id + ", not pending");
       return;
     }
     pending.remove(id);
-    byte status = f.replyStatus();
-    if (status == FrameDescriptor.STATUS_OK) {
+    if (f.replyStatus() == FrameDescriptor.STATUS_OK) {
       p.future()
           .complete(
               new SignalAck(
@@ -313,7 +312,8 @@ final class ForwardOrigin {
     } else {
       p.future()
           .completeExceptionally(
-              ForwardCodes.failure(from, p.shard(), p.tenant(), f, status, regions));
+              ForwardCodes.failure(
+                  from, p.shard(), f.epoch(), p.tenant(), f.replyError(), regions));
     }
   }
 

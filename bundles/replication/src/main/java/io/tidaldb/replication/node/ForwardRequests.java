@@ -1,13 +1,10 @@
 package io.tidaldb.replication.node;
 
 import io.tidaldb.api.Durability;
-import io.tidaldb.api.EntityId;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
-import io.tidaldb.api.SignalType;
-import io.tidaldb.api.TenantId;
-import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.transport.SendStatus;
@@ -35,11 +32,7 @@ final class ForwardRequests {
   /** A store thread's forward on its way to the owner, which sends it. */
   record Forward(
       int shard,
-      TenantId tenant,
-      SignalType type,
-      EntityId entity,
-      double weight,
-      Timestamp eventTime,
+      Signal signal,
       Durability durability,
       long startNanos,
       CompletableFuture<SignalAck> future) {}
@@ -74,24 +67,13 @@ final class ForwardRequests {
    * returned future at once.
    */
   CompletableFuture<SignalAck> offer(
-      int shard,
-      TenantId tenant,
-      SignalType type,
-      EntityId entity,
-      double weight,
-      Timestamp eventTime,
-      Durability durability,
-      long nowNanos) {
-    if (tenant == null
-        || type == null
-        || entity == null
-        || eventTime == null
-        || durability == null) {
+      int shard, Signal signal, Durability durability, long nowNanos) {
+    if (signal == null || durability == null) {
       return CompletableFuture.failedFuture(
           new InvalidArgumentException(
               "forwarded signal",
-              tenant + "/" + type + "/" + entity + "/" + eventTime + "/" + durability,
-              "tenant, type, entity, event time and durability must not be null"));
+              signal + "/" + durability,
+              "signal and durability must not be null"));
     }
     ShardReplica s = shards[shard];
     RegionId leader = s.knownLeader();
@@ -104,9 +86,7 @@ final class ForwardRequests {
       return CompletableFuture.failedFuture(notSent(why));
     }
     CompletableFuture<SignalAck> future = new CompletableFuture<>();
-    if (!inbox.offer(
-        new Forward(
-            shard, tenant, type, entity, weight, eventTime, durability, nowNanos, future))) {
+    if (!inbox.offer(new Forward(shard, signal, durability, nowNanos, future))) {
       return CompletableFuture.failedFuture(
           notSent(
               "region "

@@ -1,14 +1,11 @@
 package io.tidaldb.replication.node;
 
 import io.tidaldb.api.Durability;
-import io.tidaldb.api.EntityId;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
-import io.tidaldb.api.SignalType;
 import io.tidaldb.api.StorageException;
-import io.tidaldb.api.TenantId;
-import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.Replication;
@@ -191,9 +188,8 @@ public final class ReplicationNode implements Replication, AutoCloseable {
             endpoint,
             state::get,
             failures,
-            (shard, tenant, type, entity, weight, eventTime, durability) ->
-                forwards.offer(
-                    shard, tenant, type, entity, weight, eventTime, durability, clock.getAsLong()));
+            (shard, signal, durability) ->
+                forwards.offer(shard, signal, durability, clock.getAsLong()));
     try {
       long now = clock.getAsLong();
       for (int i = 0; i < shards.length; i++) {
@@ -271,20 +267,21 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   }
 
   @Override
-  public CompletableFuture<SignalAck> forward(
-      int shard,
-      TenantId tenant,
-      SignalType type,
-      EntityId entity,
-      double weight,
-      Timestamp eventTime,
-      Durability durability) {
+  public CompletableFuture<SignalAck> forward(int shard, Signal signal, Durability durability) {
     if (shard < 0 || shard >= shards.length) {
       return CompletableFuture.failedFuture(
           new InvalidArgumentException("shard", shard, "must be 0.." + (shards.length - 1)));
     }
-    return forwards.offer(
-        shard, tenant, type, entity, weight, eventTime, durability, clock.getAsLong());
+    return forwards.offer(shard, signal, durability, clock.getAsLong());
+  }
+
+  /**
+   * {@inheritDoc} Completed on the replication thread when the shard's replica learns, loses or
+   * replaces its leader, enters a new epoch, or starts taking writes as leader.
+   */
+  @Override
+  public CompletableFuture<Void> leaderChange(int shard) {
+    return replica(shard).leaderChange();
   }
 
   /**

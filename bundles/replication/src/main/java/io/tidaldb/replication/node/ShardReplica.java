@@ -79,6 +79,7 @@ final class ShardReplica implements LeadershipListener {
   private volatile RegionId leader;
   private volatile long epoch;
   private volatile boolean electionHold; // see holdsWrites
+  private volatile CompletableFuture<Void> leaderChange = new CompletableFuture<>();
   private long electionHoldUntil;
   private long lastNowNanos;
   private long leaderHwmHeard;
@@ -334,6 +335,21 @@ final class ShardReplica implements LeadershipListener {
     return epoch;
   }
 
+  /**
+   * Returns the future the next change of this shard's leadership completes (any thread); see
+   * {@link io.tidaldb.api.replication.Replication#leaderChange}.
+   */
+  CompletableFuture<Void> leaderChange() {
+    return leaderChange;
+  }
+
+  /** Completes the writers' leader change future and hands out a fresh one (owner). */
+  private void leaderChanged() {
+    CompletableFuture<Void> changed = leaderChange;
+    leaderChange = new CompletableFuture<>();
+    changed.complete(null);
+  }
+
   /** See {@link io.tidaldb.api.replication.Replication#whenStored}. */
   CompletableFuture<Void> whenStored(long position, Durability level, long nowNanos) {
     return leaderSide.whenStored(position, level, nowNanos);
@@ -413,6 +429,7 @@ final class ShardReplica implements LeadershipListener {
     leader = newLeader;
     sync.begin(newEpoch); // a sink being received stays: its leader's offer resumes it
     shipLimits.tellLeader(newLeader, newEpoch, true);
+    leaderChanged();
   }
 
   /**
@@ -439,6 +456,7 @@ final class ShardReplica implements LeadershipListener {
     // every change of leader or epoch passes here: forwards to the lost leader get no reply
     forwards.leaderChanged(
         shard, "region " + config.self() + " lost " + lost + " as leader of epoch " + epoch);
+    leaderChanged();
   }
 
   private void detached() {
@@ -464,6 +482,7 @@ final class ShardReplica implements LeadershipListener {
     }
     leaderSide.activate(e);
     electionHold = false; // held writes are stored here now
+    leaderChanged(); // writers waiting for a leader append here now
     return 1;
   }
 

@@ -77,9 +77,9 @@ record SizeLimits(long writeBatchBytes, long acceptBatchBytes) {
               + control
               + ": the largest FORWARD or FORWARD_REPLY frame (names of up to "
               + FrameDescriptor.FORWARD_NAME_MAX_BYTES
-              + " bytes, a reply message of up to "
-              + FrameDescriptor.FORWARD_MESSAGE_MAX_BYTES
-              + " bytes)");
+              + " bytes, a reply's three fields of up to "
+              + FrameDescriptor.FORWARD_FIELD_MAX_BYTES
+              + " bytes each)");
     }
     long accept =
         Math.min(

@@ -232,6 +232,7 @@ public final class QuorumTracker {
     if (overdue == null) {
       return 0;
     }
+    RegionId leader = regions[leaderIndex];
     for (Waiter w : overdue) {
       w.future.completeExceptionally(
           new UnavailableException(
@@ -245,7 +246,11 @@ public final class QuorumTracker {
                   + w.timeoutNanos
                   + " ns (reached "
                   + position(w.level)
-                  + ")"));
+                  + "); the record is in the log of "
+                  + leader
+                  + " and may still be replicated",
+              true,
+              leader));
     }
     return overdue.size();
   }

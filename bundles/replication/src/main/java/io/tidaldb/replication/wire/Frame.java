@@ -7,8 +7,8 @@ import java.nio.ByteBuffer;
 /**
  * A flyweight view of one frame that {@link FrameDecoder} has validated: every accessor reads its
  * field in place from the wrapped buffer, allocating nothing (except {@link #walBatch()}, a
- * read-only slice, and the strings of FORWARD and FORWARD_REPLY). Valid only as long as the wrapped
- * buffer holds the frame, and until the decoder decodes the next one.
+ * read-only slice, the strings of FORWARD and the refusal of FORWARD_REPLY). Valid only as long as
+ * the wrapped buffer holds the frame, and until the decoder decodes the next one.
  *
  * <p>A body accessor called on a frame of another type throws {@link IllegalStateException}: that
  * is a caller's bug, not bad input.
@@ -434,15 +434,18 @@ public final class Frame {
   }
 
   /**
-   * Returns a FORWARD_REPLY's message (allocates the string).
+   * Returns a FORWARD_REPLY's refusal with its typed fields (allocates).
    *
-   * @return the message, empty for OK
+   * @return the refusal, or null for {@link FrameDescriptor#STATUS_OK}
    */
-  public String replyMessage() {
+  public ForwardError replyError() {
     expect(FrameDescriptor.FORWARD_REPLY);
-    return utf8(
-        offset + FrameDescriptor.REPLY_MESSAGE_OFFSET,
-        Short.toUnsignedInt(buffer.getShort(offset + FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET)));
+    return ForwardErrors.read(
+        buffer,
+        offset + FrameDescriptor.REPLY_FIELDS_OFFSET,
+        Short.toUnsignedInt(buffer.getShort(offset + FrameDescriptor.REPLY_FIELDS_LENGTH_OFFSET)),
+        replyStatus(),
+        replyPosition());
   }
 
   /**

@@ -3,8 +3,8 @@ package io.tidaldb.replication.wire;
 import static io.tidaldb.replication.wire.FrameDescriptor.FORWARD_DURABILITY_OFFSET;
 import static io.tidaldb.replication.wire.FrameDescriptor.HEADER_LENGTH;
 import static io.tidaldb.replication.wire.FrameDescriptor.REPLY_DURABILITY_OFFSET;
-import static io.tidaldb.replication.wire.FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET;
-import static io.tidaldb.replication.wire.FrameDescriptor.REPLY_MESSAGE_OFFSET;
+import static io.tidaldb.replication.wire.FrameDescriptor.REPLY_FIELDS_LENGTH_OFFSET;
+import static io.tidaldb.replication.wire.FrameDescriptor.REPLY_FIELDS_OFFSET;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
@@ -21,7 +21,8 @@ import java.util.zip.CRC32C;
  * (fixed per type, {@code 1..max} for WAL_BATCH), that header and body are exactly the buffer's
  * remaining bytes, the CRC32C, a VOTE's or PRE_VOTE's granted byte, a SNAPSHOT_ACK's status and
  * reason bytes, and the inner layout of FORWARD and FORWARD_REPLY (durability and status bytes,
- * each length against the body exactly, UTF-8 strings). Any defect throws {@link
+ * each length within its bound and against the body exactly, UTF-8 strings, and a reply's typed
+ * fields as its status lays them out: {@link ForwardErrors#check}). Any defect throws {@link
  * InvalidArgumentException} naming the field and its value, such as {@code invalid frame type: 99
  * (must be 1..18)}; no other exception escapes for any input bytes.
  *
@@ -205,10 +206,10 @@ public final class FrameDecoder {
           status,
           "must be " + FrameDescriptor.STATUS_OK + ".." + FrameDescriptor.STATUS_OTHER);
     }
-    int length = Short.toUnsignedInt(b.getShort(offset + REPLY_MESSAGE_LENGTH_OFFSET));
+    int length = Short.toUnsignedInt(b.getShort(offset + REPLY_FIELDS_LENGTH_OFFSET));
     if (length != bodyLength - FrameDescriptor.REPLY_FIXED_BODY_LENGTH) {
       throw new InvalidArgumentException(
-          "frame forward reply message length",
+          "frame forward reply fields length",
           length,
           "must be "
               + (bodyLength - FrameDescriptor.REPLY_FIXED_BODY_LENGTH)
@@ -216,7 +217,7 @@ public final class FrameDecoder {
               + bodyLength
               + " bytes");
     }
-    checkUtf8("frame forward reply message", b, offset + REPLY_MESSAGE_OFFSET, length);
+    ForwardErrors.check(b, offset + REPLY_FIELDS_OFFSET, length, status);
   }
 
   private static void checkPositive(String field, ByteBuffer b, int at) {
@@ -261,7 +262,7 @@ public final class FrameDecoder {
           type == FrameDescriptor.FORWARD
               ? FrameDescriptor.FORWARD_FIXED_BODY_LENGTH
                   + 2 * FrameDescriptor.FORWARD_NAME_MAX_BYTES
-              : FrameDescriptor.REPLY_FIXED_BODY_LENGTH + FrameDescriptor.FORWARD_MESSAGE_MAX_BYTES;
+              : FrameDescriptor.REPLY_FIXED_BODY_LENGTH + FrameDescriptor.REPLY_MAX_FIELDS_LENGTH;
       if (bodyLength < min || bodyLength > max) {
         throw new InvalidArgumentException(
             "frame body length",

@@ -48,8 +48,8 @@ import java.util.zip.CRC32C;
  *    10 FORWARD       37..545   32 request id   40 entity   48 weight bits   56 event millis
  *                               64 durability (byte)   65 tenant length t (byte)   66 tenant
  *                                  then at 66+t: type length y (byte), type (y bytes)
- *    11 FORWARD_REPLY 28..1052  32 request id   40 position   48 hlc   56 durability (byte)
- *                               57 status (byte)   58 message length m (short)   60 message
+ *    11 FORWARD_REPLY 28..3106  32 request id   40 position   48 hlc   56 durability (byte)
+ *                               57 status (byte)   58 fields length f (short)   60 fields
  *    12 LIMITS            16  32 accept batch bytes   40 write batch bytes
  *    13 PRE_VOTE_REQUEST  16  32 last epoch   40 hwm
  *    14 PRE_VOTE           1  32 granted (byte: 0/1)
@@ -64,13 +64,20 @@ import java.util.zip.CRC32C;
  * follower has durably applied.
  *
  * <p>FORWARD carries a signal from a region that does not lead {@code shard} to the leader it
- * knows; FORWARD_REPLY answers it with the same request id. Tenant, type and message are UTF-8,
- * tenant and type 1..255 bytes, the message 0..{@value #FORWARD_MESSAGE_MAX_BYTES} bytes; the
- * lengths must add up to the body length exactly. {@code weight bits} is {@link
+ * knows; FORWARD_REPLY answers it with the same request id. Tenant and type are UTF-8, 1..255
+ * bytes; the lengths must add up to the body length exactly. {@code weight bits} is {@link
  * Double#doubleToRawLongBits}. Durability bytes are {@value #DURABILITY_LOCAL} LOCAL, {@value
  * #DURABILITY_QUORUM} QUORUM, {@value #DURABILITY_ALL} ALL; the status byte is one of the {@code
  * STATUS_} constants. For NOT_LEADER the reply's {@code position} holds the id of the leader the
  * replier knows, or -1.
+ *
+ * <p>A FORWARD_REPLY's {@code fields} are the refusal's typed fields ({@link ForwardError}), never
+ * a message for the origin to parse; {@code f} is exactly their length and the body's rest. A
+ * string is its length n (short, 0..{@value #FORWARD_FIELD_MAX_BYTES}) and n UTF-8 bytes. By
+ * status: INVALID_ARGUMENT three strings, the argument's name, the value as rendered and the rule;
+ * UNAVAILABLE a byte, may be stored (0 or 1), an int, the region where it may be stored (-1 for
+ * none, else 0..65535), and a string, the message; OTHER a string, the message; OK, UNKNOWN_TENANT
+ * and NOT_LEADER nothing ({@code f} = 0).
  *
  * <p>LIMITS tells another region the batch sizes of the sender's log of {@code shard}, WAL batch
  * header included, both at least 1: the largest batch it takes as a follower (its log, its frames
@@ -346,21 +353,27 @@ public final class FrameDescriptor {
   /** Offset of FORWARD_REPLY's status (byte). */
   public static final int REPLY_STATUS_OFFSET = 57;
 
-  /** Offset of FORWARD_REPLY's message length m (short); the message's m bytes follow. */
-  public static final int REPLY_MESSAGE_LENGTH_OFFSET = 58;
+  /** Offset of FORWARD_REPLY's fields length f (short); the f bytes of fields follow. */
+  public static final int REPLY_FIELDS_LENGTH_OFFSET = 58;
 
-  /** Offset of FORWARD_REPLY's message bytes. */
-  public static final int REPLY_MESSAGE_OFFSET = 60;
+  /** Offset of FORWARD_REPLY's fields (laid out by status, see the class comment). */
+  public static final int REPLY_FIELDS_OFFSET = 60;
 
-  /** FORWARD_REPLY's body without the message bytes. */
+  /** FORWARD_REPLY's body without the fields. */
   public static final int REPLY_FIXED_BODY_LENGTH = 28;
 
-  /** The most bytes of a FORWARD_REPLY's message. */
-  public static final int FORWARD_MESSAGE_MAX_BYTES = 1024;
+  /** The most UTF-8 bytes of one string field of a FORWARD_REPLY. */
+  public static final int FORWARD_FIELD_MAX_BYTES = 1024;
+
+  /** The fixed part of UNAVAILABLE's fields: may be stored (byte) and region (int). */
+  public static final int REPLY_UNAVAILABLE_FIXED_LENGTH = 5;
+
+  /** The most bytes of a FORWARD_REPLY's fields: three strings (INVALID_ARGUMENT). */
+  public static final int REPLY_MAX_FIELDS_LENGTH = 3 * (2 + FORWARD_FIELD_MAX_BYTES);
 
   /** The largest FORWARD or FORWARD_REPLY frame, header included. */
   public static final int MAX_FORWARD_FRAME_LENGTH =
-      HEADER_LENGTH + REPLY_FIXED_BODY_LENGTH + FORWARD_MESSAGE_MAX_BYTES;
+      HEADER_LENGTH + REPLY_FIXED_BODY_LENGTH + REPLY_MAX_FIELDS_LENGTH;
 
   /** Durability byte of LOCAL. */
   public static final byte DURABILITY_LOCAL = 0;
@@ -386,7 +399,7 @@ public final class FrameDescriptor {
   /** Reply status: the replier does not lead the shard; nothing was stored. */
   public static final byte STATUS_NOT_LEADER = 4;
 
-  /** Reply status: any other failure, named in the message. */
+  /** Reply status: any other failure, described by a message. */
   public static final byte STATUS_OTHER = 5;
 
   /**

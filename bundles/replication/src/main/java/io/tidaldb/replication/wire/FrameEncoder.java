@@ -36,11 +36,11 @@ import java.util.zip.CRC32C;
  *
  * <p>Every method refuses, with {@link InvalidArgumentException}, a negative shard or epoch, a
  * sender outside {@code 0..65535}, a buffer that is not little-endian or too small, and a WAL batch
- * that is empty or larger than the configured maximum body. FORWARD and FORWARD_REPLY also refuse
- * names and messages outside their byte limits and unknown durability or status bytes; they encode
- * their strings, the only allocation here (forwarding is off the hot path). The snapshot frames
- * refuse negative positions, sizes and offsets, a last epoch above the frame's, an empty or
- * oversized chunk and unknown status or reason bytes.
+ * that is empty or larger than the configured maximum body. FORWARD refuses names outside their
+ * byte limits and unknown durability bytes (a {@link ForwardError} checks its own fields); FORWARD
+ * and FORWARD_REPLY encode their strings, the only allocation here (forwarding is off the hot
+ * path). The snapshot frames refuse negative positions, sizes and offsets, a last epoch above the
+ * frame's, an empty or oversized chunk and unknown status or reason bytes.
  *
  * <p>Not thread-safe: one instance per writing thread.
  */
@@ -366,7 +366,7 @@ public final class FrameEncoder {
   }
 
   /**
-   * Writes a FORWARD_REPLY frame.
+   * Writes a FORWARD_REPLY frame that acknowledges the signal (status OK).
    *
    * @param dst the destination buffer (little-endian)
    * @param offset where the frame starts
@@ -374,12 +374,9 @@ public final class FrameEncoder {
    * @param sender the replying region's id
    * @param epoch the replier's epoch of the shard
    * @param requestId the id of the FORWARD answered
-   * @param position the signal's position (OK), the known leader's id or -1 (NOT_LEADER), else 0
-   * @param hlc the signal's hybrid logical clock stamp (OK), else 0
-   * @param durability the durability byte met (OK), else {@link FrameDescriptor#DURABILITY_LOCAL}
-   * @param status the status byte, {@link FrameDescriptor#STATUS_OK}..{@link
-   *     FrameDescriptor#STATUS_OTHER}
-   * @param message the error message (empty for OK), at most 1,024 UTF-8 bytes
+   * @param position the signal's position
+   * @param hlc the signal's hybrid logical clock stamp
+   * @param durability the durability byte met
    * @return the frame's length
    */
   public int forwardReply(
@@ -391,32 +388,73 @@ public final class FrameEncoder {
       long requestId,
       long position,
       long hlc,
-      byte durability,
-      byte status,
-      String message) {
+      byte durability) {
     checkDurability(durability);
-    if (status < FrameDescriptor.STATUS_OK || status > FrameDescriptor.STATUS_OTHER) {
-      throw new InvalidArgumentException(
-          "forward reply status",
-          status,
-          "must be " + FrameDescriptor.STATUS_OK + ".." + FrameDescriptor.STATUS_OTHER);
+    return reply(dst, offset, shard, sender, epoch, requestId, position, hlc, durability, null);
+  }
+
+  /**
+   * Writes a FORWARD_REPLY frame that refuses the signal with typed fields.
+   *
+   * @param dst the destination buffer (little-endian)
+   * @param offset where the frame starts
+   * @param shard the signal's shard
+   * @param sender the replying region's id
+   * @param epoch the replier's epoch of the shard
+   * @param requestId the id of the FORWARD answered
+   * @param error the refusal; a NOT_LEADER's leader goes into the position field
+   * @return the frame's length
+   */
+  public int forwardReply(
+      ByteBuffer dst,
+      int offset,
+      int shard,
+      int sender,
+      long epoch,
+      long requestId,
+      ForwardError error) {
+    if (error == null) {
+      throw new InvalidArgumentException("forward reply error", null, "must not be null");
     }
-    byte[] m = message.getBytes(StandardCharsets.UTF_8);
-    if (m.length > FrameDescriptor.FORWARD_MESSAGE_MAX_BYTES) {
-      throw new InvalidArgumentException(
-          "forward reply message length",
-          m.length,
-          "must be 0.." + FrameDescriptor.FORWARD_MESSAGE_MAX_BYTES + " UTF-8 bytes");
-    }
-    int body = FrameDescriptor.REPLY_FIXED_BODY_LENGTH + m.length;
+    long position = error instanceof ForwardError.NotLeader n ? n.leader() : 0;
+    return reply(
+        dst,
+        offset,
+        shard,
+        sender,
+        epoch,
+        requestId,
+        position,
+        0,
+        FrameDescriptor.DURABILITY_LOCAL,
+        error);
+  }
+
+  private int reply(
+      ByteBuffer dst,
+      int offset,
+      int shard,
+      int sender,
+      long epoch,
+      long requestId,
+      long position,
+      long hlc,
+      byte durability,
+      ForwardError error) {
+    int fields = error == null ? 0 : ForwardErrors.length(error);
+    int body = FrameDescriptor.REPLY_FIXED_BODY_LENGTH + fields;
     header(dst, offset, FORWARD_REPLY, shard, sender, epoch, body);
     dst.putLong(offset + FrameDescriptor.REPLY_REQUEST_ID_OFFSET, requestId);
     dst.putLong(offset + FrameDescriptor.REPLY_POSITION_OFFSET, position);
     dst.putLong(offset + FrameDescriptor.REPLY_HLC_OFFSET, hlc);
     dst.put(offset + FrameDescriptor.REPLY_DURABILITY_OFFSET, durability);
-    dst.put(offset + FrameDescriptor.REPLY_STATUS_OFFSET, status);
-    dst.putShort(offset + FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET, (short) m.length);
-    dst.put(offset + FrameDescriptor.REPLY_MESSAGE_OFFSET, m);
+    dst.put(
+        offset + FrameDescriptor.REPLY_STATUS_OFFSET,
+        error == null ? FrameDescriptor.STATUS_OK : error.status());
+    dst.putShort(offset + FrameDescriptor.REPLY_FIELDS_LENGTH_OFFSET, (short) fields);
+    if (error != null) {
+      ForwardErrors.write(dst, offset + FrameDescriptor.REPLY_FIELDS_OFFSET, error);
+    }
     return finish(dst, offset, body);
   }
 

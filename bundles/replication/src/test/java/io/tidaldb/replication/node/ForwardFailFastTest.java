@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
@@ -147,18 +148,7 @@ class ForwardFailFastTest {
     probe.send(
         1,
         (e, b, s) ->
-            e.forwardReply(
-                b,
-                0,
-                0,
-                s,
-                1,
-                requestId,
-                42,
-                7,
-                ForwardCodes.code(Durability.QUORUM),
-                FrameDescriptor.STATUS_OK,
-                ""));
+            e.forwardReply(b, 0, 0, s, 1, requestId, 42, 7, ForwardCodes.code(Durability.QUORUM)));
     SignalAck ack = f.get(AT_ONCE.toMillis(), TimeUnit.MILLISECONDS);
     assertEquals(42, ack.position());
     assertEquals(Durability.QUORUM, ack.durability());
@@ -168,11 +158,12 @@ class ForwardFailFastTest {
   private CompletableFuture<SignalAck> forward() {
     return probe.node.forward(
         0,
-        TenantId.DEFAULT,
-        SignalType.of("view"),
-        EntityId.of(7),
-        1.0,
-        Timestamp.ofMillis(1_700_000_000_000L),
+        new Signal(
+            TenantId.DEFAULT,
+            SignalType.of("view"),
+            EntityId.of(7),
+            1.0,
+            Timestamp.ofMillis(1_700_000_000_000L)),
         Durability.QUORUM);
   }
 

@@ -11,6 +11,7 @@ import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.ShardId;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
@@ -194,7 +195,9 @@ class LeadershipTransferNodeTest {
     await().atMost(DEADLINE).until(() -> refuses(leader)); // writes paused
     CompletableFuture<SignalAck> held =
         nodes[leader].forward(
-            0, TENANT, TYPE, EntityId.of(5), 1.0, Timestamp.ofMillis(1), Durability.QUORUM);
+            0,
+            new Signal(TENANT, TYPE, EntityId.of(5), 1.0, Timestamp.ofMillis(1)),
+            Durability.QUORUM);
     assertTrue(!held.isDone(), "a write during the transfer waits: " + held);
     time.resume(); // the transfer's deadline must pass
 
@@ -275,7 +278,8 @@ class LeadershipTransferNodeTest {
       node.whenStored(0, position, level).get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
       return new SignalAck(ShardId.of(0), position, new HlcStamp(n + 1), level);
     } catch (NotLeaderException e) {
-      return node.forward(0, TENANT, TYPE, EntityId.of(n), 1.0, Timestamp.ofMillis(1), level)
+      return node.forward(
+              0, new Signal(TENANT, TYPE, EntityId.of(n), 1.0, Timestamp.ofMillis(1)), level)
           .get(DEADLINE.toSeconds(), TimeUnit.SECONDS);
     }
   }
@@ -347,17 +351,19 @@ class LeadershipTransferNodeTest {
 
           @Override
           public CompletableFuture<SignalAck> acceptForwarded(
-              TenantId tenant,
-              SignalType type,
-              EntityId entity,
-              double weight,
-              Timestamp eventTime,
-              Durability durability) {
+              Signal signal, Durability durability) {
             try {
               ShardLog log = wal.shard(0);
               long epoch = node.checkLeaderEpoch(0);
               long position =
-                  log.appendSignal(epoch, 1, entity.value(), weight, 1_700_000_000_000L, 1, region);
+                  log.appendSignal(
+                      epoch,
+                      1,
+                      signal.entity().value(),
+                      signal.weight(),
+                      1_700_000_000_000L,
+                      1,
+                      region);
               return log.whenDurable(position)
                   .thenCompose(v -> node.whenStored(0, position, durability))
                   .thenApply(

@@ -150,6 +150,11 @@ final class PeerProbe implements AutoCloseable {
     }
   }
 
+  /** Peer {@code from} sends the node {@code frame}'s bytes as they are (malformed ones too). */
+  SendStatus sendRaw(int from, ByteBuffer frame) {
+    return peers[from].send(NODE, frame);
+  }
+
   /** Peer {@code from} heartbeats the node as leader of {@code shard} in {@code epoch}. */
   void heartbeat(int from, int shard, long epoch, long hwm) {
     send(from, (e, b, s) -> e.heartbeat(b, 0, shard, s, epoch, hwm, clock.get()));

@@ -11,6 +11,7 @@ import io.tidaldb.api.transport.Transport;
 import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WriteAheadLog;
+import io.tidaldb.replication.wire.FrameDescriptor;
 import java.lang.reflect.Proxy;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +27,7 @@ class SizeLimitsTest {
     SizeLimits mixed = SizeLimits.check(wal(64 * 1024, 4 * MIB), transport(16 * MIB));
     assertEquals(4 * MIB + 56, mixed.writeBatchBytes(), "the largest shard's batches");
     assertEquals(64 * 1024 + 56, mixed.acceptBatchBytes(), "what the smallest shard takes");
-    SizeLimits narrow = SizeLimits.check(wal(1024), transport(2048));
+    SizeLimits narrow = SizeLimits.check(wal(1024), transport(4096));
     assertEquals(1024 + 56, narrow.writeBatchBytes());
     assertEquals(1024 + 56, narrow.acceptBatchBytes());
   }
@@ -62,7 +63,10 @@ class SizeLimitsTest {
             InvalidArgumentException.class, () -> SizeLimits.check(wal(512), transport(1000)));
     assertTrue(e.getMessage().contains("maxFrameBytes of transport test"), e.getMessage());
     assertTrue(e.getMessage().contains("1000"), e.getMessage());
-    assertTrue(e.getMessage().contains("1084"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains(String.valueOf(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH)),
+        e.getMessage());
+    assertEquals(3138, FrameDescriptor.MAX_FORWARD_FRAME_LENGTH, "three 1,024-byte fields");
   }
 
   /** A log whose shards have these payload limits (the only thing the check asks). */

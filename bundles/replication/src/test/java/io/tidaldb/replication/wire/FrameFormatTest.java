@@ -3,6 +3,7 @@ package io.tidaldb.replication.wire;
 import static io.tidaldb.replication.wire.FrameDescriptor.BODY_OFFSET;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -101,19 +102,58 @@ class FrameFormatTest {
           + "61636d65" // "acme"
           + "04"
           + "76696577"; // "view"
+
+  /** A refusal with typed fields: UNAVAILABLE, may be stored at region 2, "full". */
   static final String FORWARD_REPLY_HEX =
       HEADER_PREFIX
           + "0b00"
           + SHARD_SENDER_EPOCH
-          + "20000000"
-          + "36f257e4"
+          + "27000000"
+          + "7699e920"
+          + "2a00000000000000" // request id 42
+          + "0000000000000000" // position (a refusal: 0)
+          + "0000000000000000" // hlc
+          + "00" // durability (a refusal: LOCAL)
+          + "03" // UNAVAILABLE
+          + "0b00" // fields length 11
+          + "01" // may be stored
+          + "02000000" // region 2
+          + "0400"
+          + "66756c6c"; // "full"
+
+  /** An acknowledgement: OK, position 100, QUORUM met, no fields. */
+  static final String FORWARD_REPLY_OK_HEX =
+      HEADER_PREFIX
+          + "0b00"
+          + SHARD_SENDER_EPOCH
+          + "1c000000"
+          + "64bed5cf"
           + "2a00000000000000" // request id 42
           + "6400000000000000" // position 100
           + "0807060504030201" // hlc
           + "01" // QUORUM
-          + "03" // UNAVAILABLE
-          + "0400"
-          + "66756c6c"; // "full"
+          + "00" // OK
+          + "0000"; // no fields
+
+  /** A refusal of an argument: "weight", "NaN", "must be finite". */
+  static final String FORWARD_REPLY_INVALID_HEX =
+      HEADER_PREFIX
+          + "0b00"
+          + SHARD_SENDER_EPOCH
+          + "39000000"
+          + "5fce9c32"
+          + "2a00000000000000" // request id 42
+          + "0000000000000000" // position
+          + "0000000000000000" // hlc
+          + "00" // durability
+          + "01" // INVALID_ARGUMENT
+          + "1d00" // fields length 29
+          + "0600"
+          + "776569676874" // argument "weight"
+          + "0300"
+          + "4e614e" // value "NaN"
+          + "0e00"
+          + "6d7573742062652066696e697465"; // rule "must be finite"
 
   static final String LIMITS_HEX =
       HEADER_PREFIX
@@ -273,7 +313,20 @@ class FrameFormatTest {
     assertPinned(
         FORWARD_REPLY_HEX,
         encoder.forwardReply(
-            out, 0, SHARD, SENDER, EPOCH, 42, 100, NANOS, (byte) 1, (byte) 3, "full"));
+            out, 0, SHARD, SENDER, EPOCH, 42, new ForwardError.Unavailable(true, 2, "full")));
+    assertPinned(
+        FORWARD_REPLY_OK_HEX,
+        encoder.forwardReply(out, 0, SHARD, SENDER, EPOCH, 42, 100, NANOS, (byte) 1));
+    assertPinned(
+        FORWARD_REPLY_INVALID_HEX,
+        encoder.forwardReply(
+            out,
+            0,
+            SHARD,
+            SENDER,
+            EPOCH,
+            42,
+            new ForwardError.InvalidArgument("weight", "NaN", "must be finite")));
   }
 
   @Test
@@ -364,15 +417,34 @@ class FrameFormatTest {
         f.getInt(FrameDescriptor.BODY_LENGTH_OFFSET));
     ByteBuffer r = fixture(11);
     assertEquals(42, r.getLong(FrameDescriptor.REPLY_REQUEST_ID_OFFSET));
-    assertEquals(100, r.getLong(FrameDescriptor.REPLY_POSITION_OFFSET));
-    assertEquals(NANOS, r.getLong(FrameDescriptor.REPLY_HLC_OFFSET));
-    assertEquals(FrameDescriptor.DURABILITY_QUORUM, r.get(FrameDescriptor.REPLY_DURABILITY_OFFSET));
     assertEquals(FrameDescriptor.STATUS_UNAVAILABLE, r.get(FrameDescriptor.REPLY_STATUS_OFFSET));
-    assertEquals(4, r.getShort(FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET));
-    assertEquals("full", ascii(r, FrameDescriptor.REPLY_MESSAGE_OFFSET, 4));
+    assertEquals(11, r.getShort(FrameDescriptor.REPLY_FIELDS_LENGTH_OFFSET));
+    int fields = FrameDescriptor.REPLY_FIELDS_OFFSET;
+    assertEquals(1, r.get(fields));
+    assertEquals(2, r.getInt(fields + 1));
+    assertEquals(4, r.getShort(fields + FrameDescriptor.REPLY_UNAVAILABLE_FIXED_LENGTH));
+    assertEquals("full", ascii(r, fields + FrameDescriptor.REPLY_UNAVAILABLE_FIXED_LENGTH + 2, 4));
     assertEquals(
-        FrameDescriptor.REPLY_FIXED_BODY_LENGTH + 4, r.getInt(FrameDescriptor.BODY_LENGTH_OFFSET));
+        FrameDescriptor.REPLY_FIXED_BODY_LENGTH + 11, r.getInt(FrameDescriptor.BODY_LENGTH_OFFSET));
     assertEquals(r.capacity(), r.getInt(FrameDescriptor.BODY_LENGTH_OFFSET) + BODY_OFFSET);
+    ByteBuffer ok =
+        ByteBuffer.wrap(HexFormat.of().parseHex(FORWARD_REPLY_OK_HEX))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    assertEquals(100, ok.getLong(FrameDescriptor.REPLY_POSITION_OFFSET));
+    assertEquals(NANOS, ok.getLong(FrameDescriptor.REPLY_HLC_OFFSET));
+    assertEquals(
+        FrameDescriptor.DURABILITY_QUORUM, ok.get(FrameDescriptor.REPLY_DURABILITY_OFFSET));
+    assertEquals(FrameDescriptor.STATUS_OK, ok.get(FrameDescriptor.REPLY_STATUS_OFFSET));
+    assertEquals(0, ok.getShort(FrameDescriptor.REPLY_FIELDS_LENGTH_OFFSET));
+    ByteBuffer inv =
+        ByteBuffer.wrap(HexFormat.of().parseHex(FORWARD_REPLY_INVALID_HEX))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    assertEquals(
+        FrameDescriptor.STATUS_INVALID_ARGUMENT, inv.get(FrameDescriptor.REPLY_STATUS_OFFSET));
+    assertEquals(6, inv.getShort(fields));
+    assertEquals("weight", ascii(inv, fields + 2, 6));
+    assertEquals("NaN", ascii(inv, fields + 10, 3));
+    assertEquals("must be finite", ascii(inv, fields + 15, 14));
   }
 
   private static String ascii(ByteBuffer b, int offset, int length) {
@@ -439,12 +511,18 @@ class FrameFormatTest {
     assertEquals("view", fwd.forwardType());
     Frame reply = decoder.decode(fixture(11));
     assertEquals(42, reply.replyRequestId());
-    assertEquals(100, reply.replyPosition());
-    assertEquals(NANOS, reply.replyHlc());
-    assertEquals(FrameDescriptor.DURABILITY_QUORUM, reply.replyDurability());
     assertEquals(FrameDescriptor.STATUS_UNAVAILABLE, reply.replyStatus());
-    assertEquals("full", reply.replyMessage());
+    assertEquals(new ForwardError.Unavailable(true, 2, "full"), reply.replyError());
     assertThrows(IllegalStateException.class, reply::forwardTenant);
+    Frame invalid =
+        decoder.decode(ByteBuffer.wrap(HexFormat.of().parseHex(FORWARD_REPLY_INVALID_HEX)));
+    assertEquals(
+        new ForwardError.InvalidArgument("weight", "NaN", "must be finite"), invalid.replyError());
+    Frame ok = decoder.decode(ByteBuffer.wrap(HexFormat.of().parseHex(FORWARD_REPLY_OK_HEX)));
+    assertEquals(100, ok.replyPosition());
+    assertEquals(NANOS, ok.replyHlc());
+    assertEquals(FrameDescriptor.DURABILITY_QUORUM, ok.replyDurability());
+    assertNull(ok.replyError());
     Frame vote = decoder.decode(fixture(7));
     assertThrows(IllegalStateException.class, vote::ackHwm);
   }
@@ -523,9 +601,9 @@ class FrameFormatTest {
                 + " "
                 + FrameDescriptor.REPLY_STATUS_OFFSET
                 + " "
-                + FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET
+                + FrameDescriptor.REPLY_FIELDS_LENGTH_OFFSET
                 + " "
-                + FrameDescriptor.REPLY_MESSAGE_OFFSET,
+                + FrameDescriptor.REPLY_FIELDS_OFFSET,
             "12 LIMITS 16 "
                 + FrameDescriptor.LIMITS_ACCEPT_OFFSET
                 + " "

@@ -149,21 +149,17 @@ class FrameRoundTripPropertiesTest {
       @ForAll long requestId,
       @ForAll long position,
       @ForAll long hlc,
-      @ForAll @ByteRange(min = 0, max = 2) byte durability,
-      @ForAll @ByteRange(min = 0, max = 5) byte status,
-      @ForAll @StringLength(max = 340) @CharRange(from = ' ', to = '~') @Chars({'€'})
-          String message) {
+      @ForAll @ByteRange(min = 0, max = 2) byte durability) {
     ByteBuffer out = buffer(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH);
     int length =
-        encoder.forwardReply(
-            out, 0, shard, sender, epoch, requestId, position, hlc, durability, status, message);
+        encoder.forwardReply(out, 0, shard, sender, epoch, requestId, position, hlc, durability);
     Frame f = decode(out, 0, length, FrameDescriptor.FORWARD_REPLY, shard, sender, epoch);
     assertEquals(requestId, f.replyRequestId());
     assertEquals(position, f.replyPosition());
     assertEquals(hlc, f.replyHlc());
     assertEquals(durability, f.replyDurability());
-    assertEquals(status, f.replyStatus());
-    assertEquals(message, f.replyMessage());
+    assertEquals(FrameDescriptor.STATUS_OK, f.replyStatus());
+    assertEquals(null, f.replyError());
   }
 
   @Property

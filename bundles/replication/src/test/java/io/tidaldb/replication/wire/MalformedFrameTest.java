@@ -150,8 +150,8 @@ class MalformedFrameTest {
         "invalid frame body length: 36 (must be 37..545 for FORWARD)");
     refused(
         11,
-        b -> b.putInt(FrameDescriptor.BODY_LENGTH_OFFSET, 1053),
-        "invalid frame body length: 1053 (must be 28..1052 for FORWARD_REPLY)");
+        b -> b.putInt(FrameDescriptor.BODY_LENGTH_OFFSET, 3107),
+        "invalid frame body length: 3107 (must be 28..3106 for FORWARD_REPLY)");
     refused(
         10,
         b -> b.put(FrameDescriptor.FORWARD_DURABILITY_OFFSET, (byte) 3),
@@ -190,16 +190,45 @@ class MalformedFrameTest {
         "invalid frame forward reply status: 6 (must be 0..5)");
     refused(
         11,
-        b -> b.putShort(FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET, (short) 5),
-        "invalid frame forward reply message length: 5 (must be 4, the rest of a body of 32 bytes)");
+        b -> b.putShort(FrameDescriptor.REPLY_FIELDS_LENGTH_OFFSET, (short) 12),
+        "invalid frame forward reply fields length: 12 (must be 11, the rest of a body of 39"
+            + " bytes)");
     refused(
         11,
-        b -> b.putShort(FrameDescriptor.REPLY_MESSAGE_LENGTH_OFFSET, (short) -1),
-        "invalid frame forward reply message length: 65535 (must be 4,");
+        b -> b.putShort(FrameDescriptor.REPLY_FIELDS_LENGTH_OFFSET, (short) -1),
+        "invalid frame forward reply fields length: 65535 (must be 11,");
+    int message =
+        FrameDescriptor.REPLY_FIELDS_OFFSET + FrameDescriptor.REPLY_UNAVAILABLE_FIXED_LENGTH;
     refused(
         11,
-        b -> b.put(FrameDescriptor.REPLY_MESSAGE_OFFSET, (byte) 0x80),
+        b -> b.put(message + 2, (byte) 0x80),
         "invalid frame forward reply message: '80756c6c' (must be UTF-8)");
+    refused(
+        11,
+        b -> b.putShort(message, (short) 5),
+        "invalid frame forward reply message length: 5 (must be 0..4, within the reply's 11 bytes"
+            + " of fields)");
+    refused(
+        11,
+        b -> b.putShort(message, (short) 3),
+        "invalid frame forward reply fields length: 11 (must be 10, the fields of status 3)");
+    refused(
+        11,
+        b -> b.put(FrameDescriptor.REPLY_FIELDS_OFFSET, (byte) 2),
+        "invalid frame forward reply may be stored: 2 (must be 0 or 1)");
+    refused(
+        11,
+        b -> b.putInt(FrameDescriptor.REPLY_FIELDS_OFFSET + 1, -2),
+        "invalid frame forward reply region: -2 (must be -1..65535)");
+    refused(
+        11,
+        b -> b.put(FrameDescriptor.REPLY_STATUS_OFFSET, FrameDescriptor.STATUS_OK),
+        "invalid frame forward reply fields length: 11 (must be 0, the fields of status 0)");
+    refused(
+        11,
+        b -> b.put(FrameDescriptor.REPLY_STATUS_OFFSET, FrameDescriptor.STATUS_INVALID_ARGUMENT),
+        "invalid frame forward reply argument length: 513 (must be 0..9, within the reply's 11"
+            + " bytes of fields)");
   }
 
   @Test

@@ -5,6 +5,7 @@ import io.tidaldb.api.EntityId;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RankedEntity;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalAggregate;
 import io.tidaldb.api.SignalStore;
@@ -105,6 +106,13 @@ public final class StoreComponent implements SignalStore {
     /** How long a synchronous signal waits for durability, in ms. */
     @AttributeDefinition(description = "Acknowledgement timeout in ms")
     long ackTimeoutMillis() default 30_000L;
+
+    /** How long a write waits for a reachable leader of its shard before it fails, in ms. */
+    @AttributeDefinition(
+        description =
+            "How long a write at a region that finds no leader of its shard (an election) or"
+                + " cannot reach it waits for one before it fails, in ms; 0 fails at once")
+    long leaderWaitMillis() default 1_000L;
   }
 
   /** The configuration PID. */
@@ -170,6 +178,7 @@ public final class StoreComponent implements SignalStore {
     long snapshotEvery = v.get("snapshotEveryRecords", "a whole number", c::snapshotEveryRecords);
     int snapshotsToKeep = v.get("snapshotsToKeep", "a whole number", c::snapshotsToKeep);
     long ackTimeoutMillis = v.get("ackTimeoutMillis", "a whole number", c::ackTimeoutMillis);
+    long leaderWaitMillis = v.get("leaderWaitMillis", "a whole number", c::leaderWaitMillis);
     if (directory == null || directory.isBlank()) {
       throw v.refuse("directory", directory, "must not be blank");
     }
@@ -189,6 +198,10 @@ public final class StoreComponent implements SignalStore {
         "ackTimeoutMillis",
         ackTimeoutMillis,
         () -> b.ackTimeout(Duration.ofMillis(ackTimeoutMillis)));
+    v.check(
+        "leaderWaitMillis",
+        leaderWaitMillis,
+        () -> b.leaderWait(Duration.ofMillis(leaderWaitMillis)));
     for (String entry : halfLives) {
       int eq = entry.indexOf('=');
       if (eq <= 0) {
@@ -232,20 +245,13 @@ public final class StoreComponent implements SignalStore {
   }
 
   @Override
-  public SignalAck signal(
-      TenantId tenant,
-      SignalType type,
-      EntityId entity,
-      double weight,
-      Timestamp eventTime,
-      Durability durability) {
-    return engine.signal(tenant, type, entity, weight, eventTime, durability);
+  public SignalAck signal(Signal signal, Durability durability) {
+    return engine.signal(signal, durability);
   }
 
   @Override
-  public CompletableFuture<SignalAck> signalAsync(
-      TenantId tenant, SignalType type, EntityId entity, double weight, Timestamp eventTime) {
-    return engine.signalAsync(tenant, type, entity, weight, eventTime);
+  public CompletableFuture<SignalAck> signalAsync(Signal signal, Durability durability) {
+    return engine.signalAsync(signal, durability);
   }
 
   @Override

@@ -1,0 +1,287 @@
+package io.tidaldb.store;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.Signal;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.replication.NotLeaderException;
+import io.tidaldb.api.replication.Replication;
+import io.tidaldb.api.wal.ShardLog;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.LongSupplier;
+
+/**
+ * The one place where a store decides, per write, where a validated signal goes ({@link #decide}):
+ *
+ * <ul>
+ *   <li>{@link Route#APPEND}: this region leads the shard; the leader check returns the epoch the
+ *       append is fenced by, so check and append are one step (a single region always appends).
+ *   <li>{@link Route#FORWARD}: this region does not lead the shard; the signal goes to the leader
+ *       through replication ({@link ForwardedWrites}, {@link Replication#forward}), whose
+ *       acknowledgement is returned. Replication sends it to the leader it knows, holds it while a
+ *       leadership transfer or a fresh election runs (bounded), or refuses it at once, nothing
+ *       sent, when no leader is known.
+ *   <li>{@link Route#WAIT}: the last forward stored nothing (no leader known, the leader reached no
+ *       longer leads, or the leader is unreachable): wait for the shard's next leadership change
+ *       ({@link Replication#leaderChange}) or a short back-off, whichever comes first, and decide
+ *       again, for at most the configured leader wait ({@link StoreConfig#leaderWait()}); the bound
+ *       counts from the write's start.
+ *   <li>{@link Route#LOCAL_STREAM}: the leader stayed out of reach past the bound and the write
+ *       asked for {@link Durability#LOCAL}: accept it in this region's own local stream. <b>Next
+ *       slice</b> (the WAL's local logs and their apply are built elsewhere): today it fails
+ *       exactly as {@link Route#FAIL} does.
+ *   <li>{@link Route#FAIL}: the bound passed; {@link UnavailableException} with {@code
+ *       mayBeStored()} false (nothing was appended or sent anywhere), naming the shard, the leader
+ *       last known, the durability and why. When no leader was known, or the last one refused as no
+ *       longer leading, it is a {@link NotLeaderException}, so callers that route writes to the
+ *       leader keep working.
+ * </ul>
+ *
+ * <p>A forward that may have been stored (sent, then no reply, or the leader lost meanwhile) is
+ * never retried: its {@link UnavailableException} ({@code mayBeStored()} true, naming the region)
+ * goes to the caller as is. So are the leader's refusals (bad input, an unknown tenant) and a
+ * QUORUM or ALL wait that fails at the leader ({@code mayBeStored()} true, the region where it is
+ * stored).
+ *
+ * <p>{@link #signal} waits on the caller's thread; {@link #signalAsync} never blocks a replication
+ * or transport thread: its retries run on the store's ack executor (a retry that defines a new
+ * series waits there for the definition's QUORUM). Thread-safe.
+ */
+final class WritePath {
+  /** Where one write goes. */
+  enum Route {
+    APPEND,
+    FORWARD,
+    WAIT,
+    /** Next slice: the region's own local stream; today fails exactly as {@link #FAIL}. */
+    LOCAL_STREAM,
+    FAIL
+  }
+
+  /** The store's half: the leader's append and its acknowledgement. */
+  interface Leader {
+    /** A fresh HLC stamp for the write. */
+    long stamp();
+
+    /**
+     * Appends the signal as this region's write to {@code shard}, fenced by {@code epoch}.
+     *
+     * @return its ticket
+     * @throws NotLeaderException if this region stopped leading since the check (nothing stored)
+     */
+    long append(Signal signal, int shard, long epoch, long hlc);
+
+    /** Waits (bounded) until the appended signal is stored at {@code level}. */
+    SignalAck await(long ticket, long hlc, Durability level);
+
+    /**
+     * The acknowledgement of the appended signal at {@code level}, completed off the log's threads.
+     */
+    CompletableFuture<SignalAck> whenStored(long ticket, long hlc, Durability level);
+  }
+
+  /** The first wait between two decisions; it doubles up to {@link #MAX_BACKOFF_NANOS}. */
+  static final long FIRST_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
+
+  /** The longest wait between two decisions (a leader's link may come back without a change). */
+  static final long MAX_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  private final Replication replication;
+  private final ForwardedWrites forwarded;
+  private final Leader leader;
+  private final long leaderWaitNanos;
+  private final LongSupplier nanoClock;
+  private final Executor retries;
+
+  /**
+   * @param replication the region's replication, or null for a single region (always APPEND)
+   * @param retries where {@link #signalAsync} decides again after a wait
+   */
+  WritePath(
+      Replication replication,
+      ForwardedWrites forwarded,
+      Leader leader,
+      long leaderWaitNanos,
+      LongSupplier nanoClock,
+      Executor retries) {
+    this.replication = replication;
+    this.forwarded = forwarded;
+    this.leader = leader;
+    this.leaderWaitNanos = leaderWaitNanos;
+    this.nanoClock = nanoClock;
+    this.retries = retries;
+  }
+
+  /** Stores a validated signal of {@code shard} at {@code level}, waiting for the outcome. */
+  SignalAck signal(Signal signal, int shard, Durability level) {
+    WriteAttempt a = new WriteAttempt(shard, level, nanoClock.getAsLong() + leaderWaitNanos);
+    while (true) {
+      CompletableFuture<Void> change = a.tries() == 0 ? null : replication.leaderChange(shard);
+      switch (decide(a, nanoClock.getAsLong())) {
+        case APPEND -> {
+          long hlc = leader.stamp();
+          long ticket;
+          try {
+            ticket = leader.append(signal, shard, a.epoch(), hlc);
+          } catch (NotLeaderException e) { // deposed since the check: nothing stored
+            a.refused(e);
+            continue;
+          }
+          return leader.await(ticket, hlc, level);
+        }
+        case FORWARD -> {
+          try {
+            return forwarded.forward(shard, signal, level);
+          } catch (UnavailableException e) {
+            if (!a.failed(e)) {
+              throw e; // may be stored, or the leader's own refusal: never retried
+            }
+          }
+        }
+        case WAIT -> await(a, change);
+        case LOCAL_STREAM -> throw localStream(a);
+        default -> throw a.failure(self(), leaderWaitNanos);
+      }
+    }
+  }
+
+  /** Stores a validated signal of {@code shard} at {@code level}; the future has the outcome. */
+  CompletableFuture<SignalAck> signalAsync(Signal signal, int shard, Durability level) {
+    WriteAttempt a = new WriteAttempt(shard, level, nanoClock.getAsLong() + leaderWaitNanos);
+    return attemptAsync(signal, a);
+  }
+
+  /**
+   * Decides where the write goes now; the one place of that decision (see the class comment).
+   * Records the epoch to append in, or the refusal naming the leader to forward to, in {@code a}.
+   */
+  Route decide(WriteAttempt a, long nowNanos) {
+    if (replication == null) {
+      a.leads(ShardLog.ANY_EPOCH);
+      return Route.APPEND;
+    }
+    try {
+      a.leads(replication.checkLeaderEpoch(a.shard()));
+      return Route.APPEND;
+    } catch (NotLeaderException e) {
+      a.refused(e);
+    }
+    if (a.tries() > 0 && nowNanos - a.deadline() >= 0) {
+      return a.level() == Durability.LOCAL ? Route.LOCAL_STREAM : Route.FAIL;
+    }
+    return a.mustWait() ? Route.WAIT : Route.FORWARD;
+  }
+
+  /**
+   * Next slice: accepts a LOCAL write in this region's own local stream when the shard's leader
+   * stayed out of reach past the leader wait. The WAL's local logs and the store's apply of them
+   * are not built yet, so it stores nothing and fails exactly as {@link Route#FAIL} does.
+   */
+  private UnavailableException localStream(WriteAttempt a) {
+    return a.failure(self(), leaderWaitNanos);
+  }
+
+  private CompletableFuture<SignalAck> attemptAsync(Signal signal, WriteAttempt a) {
+    int shard = a.shard();
+    Durability level = a.level();
+    try {
+      switch (decide(a, nanoClock.getAsLong())) {
+        case APPEND -> {
+          long hlc = leader.stamp();
+          long ticket;
+          try {
+            ticket = leader.append(signal, shard, a.epoch(), hlc);
+          } catch (NotLeaderException e) {
+            a.refused(e);
+            return later(signal, a, 0);
+          }
+          return leader.whenStored(ticket, hlc, level);
+        }
+        case FORWARD -> {
+          CompletableFuture<SignalAck> reply = new CompletableFuture<>();
+          forwarded
+              .forwardAsync(shard, signal, level)
+              .whenComplete(
+                  (ack, failure) -> {
+                    if (failure == null) {
+                      reply.complete(ack);
+                    } else if (unwrap(failure) instanceof UnavailableException u && a.failed(u)) {
+                      // decide again off this (replication) thread: WAIT, or FAIL once bounded
+                      CompletableFuture.supplyAsync(() -> attemptAsync(signal, a), retries)
+                          .thenCompose(next -> next)
+                          .whenComplete((ack2, f2) -> complete(reply, ack2, f2));
+                    } else {
+                      reply.completeExceptionally(unwrap(failure));
+                    }
+                  });
+          return reply.thenApplyAsync(ack -> ack, retries); // off the replication thread
+        }
+        case WAIT -> {
+          return later(signal, a, a.nextWaitNanos(nanoClock.getAsLong()));
+        }
+        case LOCAL_STREAM -> throw localStream(a);
+        default -> throw a.failure(self(), leaderWaitNanos);
+      }
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Decides again on the retry executor after the shard's next leader change or {@code wait}. */
+  private CompletableFuture<SignalAck> later(Signal signal, WriteAttempt a, long waitNanos) {
+    CompletableFuture<Void> change = replication.leaderChange(a.shard());
+    a.waited();
+    CompletableFuture<Void> woken =
+        waitNanos <= 0
+            ? CompletableFuture.completedFuture(null)
+            : change.copy().completeOnTimeout(null, waitNanos, TimeUnit.NANOSECONDS);
+    return woken.thenComposeAsync(v -> attemptAsync(signal, a), retries);
+  }
+
+  /** Waits for the shard's next leader change, at most one back-off and never past the bound. */
+  private void await(WriteAttempt a, CompletableFuture<Void> change) {
+    long wait = a.nextWaitNanos(nanoClock.getAsLong());
+    CompletableFuture<Void> f = change != null ? change : replication.leaderChange(a.shard());
+    a.waited();
+    if (wait <= 0) {
+      return;
+    }
+    try {
+      f.get(wait, TimeUnit.NANOSECONDS);
+    } catch (TimeoutException | ExecutionException e) {
+      // decide again
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UnavailableException(
+          "interrupted waiting for a leader of shard " + a.shard() + "; nothing stored",
+          false,
+          null);
+    }
+  }
+
+  private RegionId self() {
+    return replication == null ? null : replication.region();
+  }
+
+  private static void complete(CompletableFuture<SignalAck> f, SignalAck ack, Throwable failure) {
+    if (failure == null) {
+      f.complete(ack);
+    } else {
+      f.completeExceptionally(unwrap(failure));
+    }
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    while ((t instanceof CompletionException || t instanceof ExecutionException)
+        && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+}
