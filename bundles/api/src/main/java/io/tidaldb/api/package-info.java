@@ -14,7 +14,7 @@
  * failures that name a file and offset ({@link io.tidaldb.api.StorageException}).
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.tidaldb.api;
 
 import org.osgi.annotation.bundle.Export;
