@@ -3,12 +3,14 @@ package io.tidaldb.store;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalType;
+import io.tidaldb.api.StorageException;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
@@ -16,6 +18,8 @@ import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.crdt.ReplicaIds;
 import io.tidaldb.router.HashShardRouter;
 import io.tidaldb.support.disk.SimulatedDisk;
+import io.tidaldb.wal.WalConfig;
+import io.tidaldb.wal.WalEngine;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -229,6 +233,24 @@ class LocalStreamTest {
     locals(db, A, 1);
     assertEquals(3, count(db, A));
     db.close();
+  }
+
+  @Test
+  void shouldRefuseToOpenWhenALocalDefineBindsAnIdToOtherNames() {
+    StoreFixture db = open();
+    logged(db, A, 1); // shard log: series 0 = (default, view)
+    db.close();
+    try (WalEngine wal =
+        WalEngine.open(
+            WalConfig.builder(dir.resolve("wal")).shardCount(StoreFixture.SHARDS).build())) {
+      long p = wal.localLog(SHARD).appendDefine(0, "default", "like");
+      wal.localLog(SHARD).awaitDurable(p, 10_000_000_000L);
+    }
+    StorageException e = assertThrows(StorageException.class, db::open);
+    assertTrue(e.getMessage().contains("local log of shard 0"), e.getMessage());
+    assertTrue(e.getMessage().contains("series 0 defined as (default, like)"), e.getMessage());
+    assertTrue(e.getMessage().contains("already bound to (default, view)"), e.getMessage());
+    db.wal.close();
   }
 
   static CrdtSignalState stateOf(StoreFixture db, EntityId entity) {
