@@ -168,10 +168,11 @@ public final class TidalCommands {
   }
 
   /**
-   * {@code tidal:status}: prints the store's shards with their WAL, applied and snapshot positions,
-   * and the ingest rate since the store opened and since the previous {@code tidal:status}; then,
-   * if replications are registered, a table of each region's role, leader and epoch per shard and
-   * every region's HWM and lag (see {@link ReplicationTable}).
+   * {@code tidal:status}: prints the store's shards with their WAL, applied and snapshot positions
+   * (and the local log's durable position when it is not 0), and the ingest rate since the store
+   * opened and since the previous {@code tidal:status}; then, if replications are registered, a
+   * table of each region's role, leader and epoch per shard and every region's HWM and lag (see
+   * {@link ReplicationTable}).
    *
    * @param args none
    * @return the status lines
@@ -292,6 +293,9 @@ public final class TidalCommands {
             .append(s.snapshotPosition())
             .append(" entities ")
             .append(s.entities());
+        if (s.localDurablePosition() > 0) {
+          out.append(" local ").append(s.localDurablePosition());
+        }
       }
       return out.toString();
     } catch (TidalException e) {

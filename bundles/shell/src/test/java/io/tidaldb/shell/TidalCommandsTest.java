@@ -32,7 +32,7 @@ class TidalCommandsTest {
   /**
    * A store that records calls; weights are validated by the {@link Signal}, as for the real one.
    */
-  static final class RecordingStore implements SignalStore {
+  static class RecordingStore implements SignalStore {
     final List<String> calls = new ArrayList<>();
 
     @Override
@@ -126,7 +126,33 @@ class TidalCommandsTest {
     assertTrue(first.startsWith("region-0 incarnation 0"), first);
     assertTrue(first.contains("500 signals accepted, 250.0 signals/s since open"), first);
     assertTrue(
-        first.contains("shard-0: wal 0..501 durable 501 applied 501 snapshot 0 entities 40"));
+        first.endsWith("shard-0: wal 0..501 durable 501 applied 501 snapshot 0 entities 40"),
+        first);
+  }
+
+  @Test
+  void shouldPrintTheLocalLogsDurablePositionWhenItIsNotZero() {
+    RecordingStore withLocal =
+        new RecordingStore() {
+          @Override
+          public StoreStatus status() {
+            return new StoreStatus(
+                RegionId.of(0),
+                0,
+                Timestamp.ofMillis(NOW - 2000),
+                500,
+                List.of(
+                    new ShardStatus(ShardId.of(0), 0, 501, 501, 501, 0, 40),
+                    new ShardStatus(ShardId.of(1), 0, 7, 7, 7, 0, 3, 12)));
+          }
+        };
+    String status = new TidalCommands(() -> withLocal, () -> NOW).status();
+    assertTrue(
+        status.contains("shard-0: wal 0..501 durable 501 applied 501 snapshot 0 entities 40\n"),
+        status);
+    assertTrue(
+        status.endsWith("shard-1: wal 0..7 durable 7 applied 7 snapshot 0 entities 3 local 12"),
+        status);
   }
 
   @Test

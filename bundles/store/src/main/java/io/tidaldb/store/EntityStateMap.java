@@ -6,8 +6,8 @@ import java.util.concurrent.locks.Lock;
 /**
  * An open-addressing hash map from (series id, entity id) to the entity's {@link CrdtSignalState},
  * with primitive key arrays and linear probing: a lookup allocates nothing and a new key allocates
- * only its state. Not thread-safe: the shard's commit thread writes it under the shard's write
- * lock; readers hold the read lock.
+ * only its state. Not thread-safe: the shard's writers (the commit threads of its shard log and of
+ * its local log) write it under the shard's write lock; readers hold the read lock.
  *
  * <p>{@link #freeze} gives a snapshot written off the commit thread a consistent view in O(1)
  * ({@link FrozenStates}): until {@link #thaw}, the first {@link #getOrCreate} of a state the view

@@ -13,7 +13,8 @@ import java.util.concurrent.locks.Lock;
  * grows, its new arrays are its own, and the old ones here are no longer written at all.
  *
  * <p>{@link #forEach} may run on any thread: it reads the slots in chunks under the shard's read
- * lock (the commit thread writes under the write lock), so a commit waits at most one chunk.
+ * lock (the shard log's and the local log's commit threads write under the write lock), so a commit
+ * waits at most one chunk.
  */
 final class FrozenStates implements StateEntries {
   private static final int CHUNK = 4096;

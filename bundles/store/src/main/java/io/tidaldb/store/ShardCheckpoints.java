@@ -68,7 +68,8 @@ final class ShardCheckpoints {
       shard.lock.readLock().lock();
       try {
         long position = shard.appliedPosition();
-        if (position == shard.snapshotPosition()) {
+        long local = shard.localAppliedPosition();
+        if (position == shard.snapshotPosition() && local == shard.snapshotLocalPosition()) {
           return;
         }
         LogAnchor anchor = LogAnchor.durable(shard.log, position);
@@ -77,8 +78,8 @@ final class ShardCheckpoints {
               "shard {}: checkpoint skipped, position {} not yet durable", shard.shard, position);
           return;
         }
-        shard.snapshots.write(position, shard.registry.snapshot(), shard.states, 0, anchor);
-        shard.snapshotWritten(position);
+        shard.snapshots.write(position, shard.registry.snapshot(), shard.states, 0, anchor, local);
+        shard.snapshotWritten(position, local);
       } finally {
         shard.lock.readLock().unlock();
       }
@@ -99,11 +100,19 @@ final class ShardCheckpoints {
           snapshotKeepFrom);
     }
     int deleted = shard.log.truncateBefore(keepFrom);
+    int localDeleted = 0;
+    if (shard.local != null) {
+      // no further than the oldest kept snapshot's local position: recovery replays from there
+      localDeleted =
+          shard.local.log.truncateBefore(
+              Math.min(shard.snapshots.localKeepFrom(), shard.localAppliedPosition()));
+    }
     LOG.debug(
-        "shard {} snapshot at {}; {} WAL segments deleted",
+        "shard {} snapshot at {}; {} WAL segments and {} local log segments deleted",
         shard.shard,
         shard.snapshotPosition(),
-        deleted);
+        deleted,
+        localDeleted);
   }
 
   /** Commit thread, after applying {@code batch}: starts a snapshot if one is due and none runs. */
@@ -120,11 +129,14 @@ final class ShardCheckpoints {
     FrozenStates frozen;
     SeriesRegistry.Series[] series;
     int cuts;
+    long local;
     shard.lock.readLock().lock();
     try {
+      // the local stream applies under the write lock too: the view and its local position agree
       frozen = shard.states.freeze(shard.lock.readLock());
       series = shard.registry.snapshot();
       cuts = shard.cuts();
+      local = shard.localAppliedPosition();
     } finally {
       shard.lock.readLock().unlock();
     }
@@ -132,7 +144,7 @@ final class ShardCheckpoints {
     CompletableFuture<Void> task = new CompletableFuture<>();
     pending = task;
     try {
-      executor.execute(() -> write(task, frozen, series, position, anchor, cuts));
+      executor.execute(() -> write(task, frozen, series, position, local, anchor, cuts));
     } catch (RejectedExecutionException e) {
       shard.thaw();
       pending = null;
@@ -174,6 +186,7 @@ final class ShardCheckpoints {
       FrozenStates frozen,
       SeriesRegistry.Series[] series,
       long position,
+      long local,
       LogAnchor anchor,
       int cuts) {
     try {
@@ -183,8 +196,8 @@ final class ShardCheckpoints {
             LOG.info("shard {}: snapshot at {} discarded: the log was cut", shard.shard, position);
             return;
           }
-          shard.snapshots.write(position, series, frozen, 0, anchor);
-          shard.snapshotWritten(position);
+          shard.snapshots.write(position, series, frozen, 0, anchor, local);
+          shard.snapshotWritten(position, local);
         } finally {
           shard.thaw();
         }

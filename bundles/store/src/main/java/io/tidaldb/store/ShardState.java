@@ -30,10 +30,11 @@ import org.slf4j.LoggerFactory;
  * One shard of the store: its series dictionary, its entity states, and the commit listener that
  * applies the shard's durable WAL batches to them.
  *
- * <p>Threading: the shard's WAL commit thread is the only writer of the state; it applies a batch
- * in chunks under the write lock, so reads (read lock) wait at most one chunk. A record becomes
- * visible before {@link ShardLog#durablePosition()} passes it, which gives read-your-writes to
- * every acknowledged signal.
+ * <p>Threading: two threads write the state, each under the write lock: the shard's WAL commit
+ * thread applies a batch of the shard log in chunks, so reads (read lock) wait at most one chunk,
+ * and the local log's commit thread applies the region's local stream ({@link LocalStream}). A
+ * record becomes visible before {@link ShardLog#durablePosition()} passes it, which gives
+ * read-your-writes to every acknowledged signal.
  */
 final class ShardState implements CommitListener {
   private static final Logger LOG = LoggerFactory.getLogger(ShardState.class);
@@ -56,12 +57,17 @@ final class ShardState implements CommitListener {
   final ConcurrentHashMap<Integer, Long> pendingDefines = new ConcurrentHashMap<>();
 
   final Snapshots snapshots;
+
+  /** The shard's local stream, or null if the WAL keeps no local logs. */
+  final LocalStream local;
+
   private final HybridLogicalClock clock;
   private final LongConsumer firstCommit;
 
   private final ShardCheckpoints checkpoints;
   private volatile long appliedPosition;
   private volatile long snapshotPosition;
+  private volatile long snapshotLocalPosition;
 
   /** How many cuts {@link ShardTruncation} made (a pending background snapshot is then void). */
   private volatile int cuts;
@@ -75,9 +81,15 @@ final class ShardState implements CommitListener {
       long snapshotEvery,
       Executor snapshotExecutor,
       LongConsumer firstCommit,
-      LongSupplier retainFrom) {
+      LongSupplier retainFrom,
+      ShardLog localLog,
+      int region) {
     this.shard = shard;
     this.log = log;
+    this.local =
+        localLog == null
+            ? null
+            : new LocalStream(this, localLog, region, () -> firstCommit.accept(0));
     this.registry = registry;
     this.snapshots = snapshots;
     this.clock = clock;
@@ -87,7 +99,8 @@ final class ShardState implements CommitListener {
 
   /**
    * Loads the newest valid snapshot, finishes a cut of the log that a crash interrupted (see {@link
-   * ShardTruncation}), then replays the WAL from the snapshot's position.
+   * ShardTruncation}), then replays the WAL from the snapshot's position and the local log from the
+   * snapshot's local position.
    */
   void recover() {
     SnapshotReader.Loaded loaded = snapshots.loadLatest(registry, states);
@@ -96,6 +109,7 @@ final class ShardState implements CommitListener {
       finishCut(from, loaded.fenceEpoch());
     }
     snapshotPosition = from;
+    snapshotLocalPosition = loaded.localPosition();
     appliedPosition = from;
     long replayed = 0;
     try (WalReader reader = log.openReader(from)) {
@@ -121,6 +135,9 @@ final class ShardState implements CommitListener {
         states.size(),
         log.startPosition(),
         appliedPosition);
+    if (local != null) {
+      local.recover(loaded.localPosition());
+    }
   }
 
   /** Cuts the log at {@code from} if its batch there is older than the snapshot's fence. */
@@ -159,8 +176,14 @@ final class ShardState implements CommitListener {
   }
 
   /** Records a snapshot written at {@code position} (never moves the snapshot position back). */
-  void snapshotWritten(long position) {
+  void snapshotWritten(long position, long localPosition) {
     snapshotPosition = Math.max(snapshotPosition, position);
+    snapshotLocalPosition = Math.max(snapshotLocalPosition, localPosition);
+  }
+
+  /** The local position of the newest snapshot written or loaded. */
+  long snapshotLocalPosition() {
+    return snapshotLocalPosition;
   }
 
   /** Ends the copy-on-write for a background snapshot's view, under the write lock. */
@@ -192,6 +215,10 @@ final class ShardState implements CommitListener {
     cuts++;
     appliedPosition = position;
     snapshotPosition = position;
+    snapshotLocalPosition = localAppliedPosition();
+    if (local != null) {
+      local.forgetDefines(); // the cut or install may bind the ids to other names
+    }
   }
 
   /**
@@ -203,6 +230,11 @@ final class ShardState implements CommitListener {
 
   long appliedPosition() {
     return appliedPosition;
+  }
+
+  /** Every record of the local log below it is applied (0 without one); read under the lock. */
+  long localAppliedPosition() {
+    return local == null ? 0 : local.appliedPosition();
   }
 
   /**
@@ -266,7 +298,8 @@ final class ShardState implements CommitListener {
         log.durablePosition(),
         appliedPosition,
         snapshotPosition,
-        entities);
+        entities,
+        local == null ? 0 : local.log.durablePosition());
   }
 
   long snapshotPosition() {

@@ -54,7 +54,7 @@ final class ShardTruncation {
         // (e) The cut is complete: the snapshot at the cut drops its fence. Recovery must not take
         // the older-epoch batches a later leader ships there again (as it may: ForeignCutTest) for
         // the remains of an interrupted cut, and cut records this region has acknowledged.
-        s.snapshots.write(position, s.registry.snapshot(), s.states, 0);
+        s.snapshots.write(position, s.registry.snapshot(), s.states, 0, s.localAppliedPosition());
         LOG.info(
             "shard {}: log cut at {} for epoch {}: {} records removed, their state kept",
             s.shard,
@@ -85,7 +85,8 @@ final class ShardTruncation {
       try {
         check(s, position, fenceEpoch);
         long suffix = dropSuffixSeries(s, position);
-        s.snapshots.write(position, s.registry.snapshot(), s.states, fenceEpoch);
+        s.snapshots.write(
+            position, s.registry.snapshot(), s.states, fenceEpoch, s.localAppliedPosition());
         s.resetPositions(position);
         int deleted = s.snapshots.deleteAbove(position);
         LOG.info(

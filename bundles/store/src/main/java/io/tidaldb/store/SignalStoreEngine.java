@@ -2,8 +2,10 @@ package io.tidaldb.store;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
+import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RankedEntity;
+import io.tidaldb.api.ShardId;
 import io.tidaldb.api.ShardStatus;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
@@ -143,7 +145,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
               config.snapshotEveryRecords(),
               snapshotExecutor,
               position -> identity.markWritten(),
-              replication == null ? () -> Long.MAX_VALUE : () -> replication.retainFrom(shard));
+              replication == null ? () -> Long.MAX_VALUE : () -> replication.retainFrom(shard),
+              localLog(wal, i),
+              config.region().value());
     }
     this.transfers = new SnapshotTransfers(shards, ackTimeoutNanos);
   }
@@ -189,6 +193,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     boolean hasData = Snapshots.any(config.directory());
     for (int i = 0; i < wal.shardCount() && !hasData; i++) {
       hasData = wal.shard(i).durablePosition() > 0;
+      ShardLog local = localLog(wal, i);
+      hasData |= local != null && local.durablePosition() > 0;
     }
     NodeIdentity identity = NodeIdentity.open(config.directory(), config.region(), hasData, lost);
     SignalStoreEngine engine = new SignalStoreEngine(config, wal, router, identity, replication);
@@ -196,6 +202,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     for (ShardState s : engine.shards) {
       s.recover();
       s.log.setCommitListener(s);
+      if (s.local != null) {
+        s.local.log.setCommitListener(s.local);
+      }
     }
     LOG.info(
         "store open: region {} incarnation {}, {} shards, tenants {}, recovered in {} ms",
@@ -379,6 +388,10 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       if (next > 0) {
         s.log.awaitDurable(next - 1, ackTimeoutNanos);
       }
+      long localNext = s.local == null ? 0 : s.local.log.nextPosition();
+      if (localNext > 0) {
+        s.local.log.awaitDurable(localNext - 1, ackTimeoutNanos);
+      }
       s.checkpoint(ackTimeoutNanos);
     }
   }
@@ -401,6 +414,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     } finally {
       for (ShardState s : shards) {
         s.log.setCommitListener(null);
+        if (s.local != null) {
+          s.local.log.setCommitListener(null);
+        }
       }
       for (ShardState s : shards) {
         s.awaitBackground(ackTimeoutNanos); // one started just before the listener went
@@ -428,6 +444,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     }
     for (ShardState s : shards) {
       s.log.setCommitListener(null);
+      if (s.local != null) {
+        s.local.log.setCommitListener(null);
+      }
     }
     if (ownSnapshotExecutor != null) {
       ownSnapshotExecutor.shutdownNow();
@@ -547,6 +566,75 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
             .thenApplyAsync(v -> ack(ticket, hlc, level), acks);
       }
       return forwarded.stored(log, ticket, hlc, level).thenApplyAsync(ack -> ack, acks);
+    }
+  }
+
+  /**
+   * Accepts a signal in this region's own stream of {@code shard} (availability first, while the
+   * shard's leader is unreachable): validates it, appends it to the shard's local log ({@link
+   * LocalStream}) and completes, on the ack threads, once it is durable there and applied to this
+   * region's local entry, with a {@link SignalAck#local() local} LOCAL acknowledgement whose
+   * position is the local log's. It never touches the shard's log and asks replication nothing;
+   * other regions get the signal through reconciliation.
+   *
+   * @param shard the signal's shard (the router's for (tenant, entity))
+   * @return the acknowledgement; failed with {@link UnavailableException} ({@code mayBeStored()}
+   *     false) if the shard does not define (tenant, type) yet (a new series needs the leader) or
+   *     the WAL keeps no local logs, with {@link InvalidArgumentException} for bad input or a shard
+   *     that is not the signal's
+   */
+  public CompletableFuture<SignalAck> appendLocal(
+      int shard,
+      TenantId tenant,
+      SignalType type,
+      EntityId entity,
+      double weight,
+      Timestamp eventTime) {
+    try {
+      checkOpen();
+      checkShard(shard);
+      SignalValidator.requireNonNull("entity", entity);
+      SignalValidator.requireNonNull("event time", eventTime);
+      validator.checkSignal(tenant, type, weight, eventTime.epochMillis());
+      if (router.shardOf(tenant, entity.value()) != shard) {
+        throw new InvalidArgumentException(
+            "shard",
+            shard,
+            "entity "
+                + entity.value()
+                + " of "
+                + tenant
+                + " belongs to shard "
+                + router.shardOf(tenant, entity.value()));
+      }
+      LocalStream local = shards[shard].local;
+      if (local == null) {
+        throw new UnavailableException(
+            "shard " + shard + ": the WAL keeps no local logs; nothing was stored", false, null);
+      }
+      long hlc = clock.now();
+      long position =
+          local.append(tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc, origin);
+      accepted.increment();
+      return local
+          .log
+          .whenDurable(position)
+          .thenApplyAsync(
+              v ->
+                  new SignalAck(
+                      ShardId.of(shard), position, new HlcStamp(hlc), Durability.LOCAL, true),
+              acks);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** Returns shard {@code i}'s local log, or null if the WAL keeps none. */
+  private static ShardLog localLog(WriteAheadLog wal, int i) {
+    try {
+      return wal.localLog(i);
+    } catch (UnavailableException e) {
+      return null;
     }
   }
 

@@ -2,13 +2,15 @@ package io.tidaldb.store;
 
 /**
  * Layout of a shard snapshot file, {@code snapshot-<shard 4>-<position 20>.snap}: the state of one
- * shard after applying every log record below {@code position}. Little-endian. Version 5 (below,
- * issue 11): the header of version 4, a body of series definitions and entries whose states use the
- * canonical encoding of the entry scheme (per-epoch log entries and local entries, each with its
- * end position; {@code SignalStateCodec} version 2), no counted ranges. Versions 1 to 4 hold
- * entries keyed by origin region that cannot be mapped onto log entries exactly: they are not
- * usable ({@link SnapshotReader} names the file and version), and recovery falls back as for any
- * unusable snapshot.
+ * shard after applying every log record below {@code position}. Little-endian. Version 6 (below,
+ * issue 11): the header of version 5 plus the local position (every record of the shard's local log
+ * below it is applied), a body of series definitions and entries whose states use the canonical
+ * encoding of the entry scheme (per-epoch log entries and local entries, each with its end
+ * position; {@code SignalStateCodec} version 2), no counted ranges. Version 5 files (the same
+ * without the local position: header CRC32C at 72, body at 76) are read with local position 0.
+ * Versions 1 to 4 hold entries keyed by origin region that cannot be mapped onto log entries
+ * exactly: they are not usable ({@link SnapshotReader} names the file and version), and recovery
+ * falls back as for any unusable snapshot.
  *
  * <pre>
  *  0                   1                   2                   3
@@ -16,7 +18,7 @@ package io.tidaldb.store;
  * +---------------------------------------------------------------+
  * |                       magic "TDSS" (0x53534454)               |  0
  * +-------------------------------+-------------------------------+
- * |          version (5)          |           flags (0)           |  4
+ * |          version (6)          |           flags (0)           |  4
  * +-------------------------------+-------------------------------+
  * |                             shard                             |  8
  * +---------------------------------------------------------------+
@@ -41,9 +43,12 @@ package io.tidaldb.store;
  * +---------------------------------------------------------------+
  * |       anchor CRC32C: over that batch's bytes, header included | 68
  * +---------------------------------------------------------------+
- * |                      header CRC32C (bytes 0..71)              | 72
+ * |        local position (8 bytes): every record of the          | 72
+ * |        shard's local log below it is applied                  |
  * +---------------------------------------------------------------+
- * | body: series count x (id int, tenant len byte, tenant ASCII,  | 76
+ * |                      header CRC32C (bytes 0..79)              | 80
+ * +---------------------------------------------------------------+
+ * | body: series count x (id int, tenant len byte, tenant ASCII,  | 84
  * |   type len byte, type ASCII), then entry count x (series id   |
  * |   int, entity long, state length int, CrdtSignalState bytes)  |
  * +---------------------------------------------------------------+
@@ -55,9 +60,12 @@ package io.tidaldb.store;
  */
 final class SnapshotDescriptor {
   static final int MAGIC = 0x53534454;
-  static final short VERSION = 5;
+  static final short VERSION = 6;
 
-  /** The first version; versions from it up to {@link #VERSION} - 1 predate the entry scheme. */
+  /** The version before the local position: read with local position 0. */
+  static final short VERSION_5 = 5;
+
+  /** The first version; versions from it up to {@link #VERSION_5} - 1 predate the entry scheme. */
   static final short VERSION_1 = 1;
 
   static final int MAGIC_OFFSET = 0;
@@ -73,8 +81,14 @@ final class SnapshotDescriptor {
   static final int ANCHOR_FIRST_POSITION_OFFSET = 52;
   static final int ANCHOR_EPOCH_OFFSET = 60;
   static final int ANCHOR_CRC_OFFSET = 68;
-  static final int HEADER_CRC_OFFSET = 72;
-  static final int HEADER_LENGTH = 76;
+  static final int LOCAL_POSITION_OFFSET = 72;
+  static final int HEADER_CRC_OFFSET = 80;
+  static final int HEADER_LENGTH = 84;
+
+  /** Where version 5's header CRC32C lies (over bytes 0..71), and its length. */
+  static final int V5_HEADER_CRC_OFFSET = 72;
+
+  static final int V5_HEADER_LENGTH = 76;
 
   /** Bytes needed to tell the version: magic, version, flags. */
   static final int MIN_HEADER_LENGTH = 8;

@@ -32,11 +32,19 @@ final class SnapshotHistory {
   private final int shard;
   private final ShardLog log;
 
+  /** The shard's local log, or null if the WAL keeps none. */
+  private final ShardLog localLog;
+
   SnapshotHistory(Snapshots snapshots) {
+    this(snapshots, null);
+  }
+
+  SnapshotHistory(Snapshots snapshots, ShardLog localLog) {
     this.snapshots = snapshots;
     this.directory = snapshots.directory();
     this.shard = snapshots.shard();
     this.log = snapshots.log();
+    this.localLog = localLog;
   }
 
   /**
@@ -55,10 +63,19 @@ final class SnapshotHistory {
                       i,
                       config.snapshotsToKeep(),
                       config.snapshotBufferBytes(),
-                      wal.shard(i)))
+                      wal.shard(i)),
+                  localLogOf(wal, i))
               .retireOtherHistories());
     }
     return lost;
+  }
+
+  private static ShardLog localLogOf(WriteAheadLog wal, int shard) {
+    try {
+      return wal.localLog(shard);
+    } catch (io.tidaldb.api.UnavailableException e) {
+      return null;
+    }
   }
 
   /**
@@ -66,7 +83,8 @@ final class SnapshotHistory {
    * crash interrupted ({@link SnapshotInstall#finishInterrupted}), refuses a lost WAL, and retires
    * every snapshot of another log history: beyond the WAL's durable end (the WAL dropped a torn
    * tail below it), or whose {@link LogAnchor} the WAL no longer holds (truncated below it and
-   * written again).
+   * written again), or whose local position lies beyond the local log's durable end (the local log
+   * lost records the snapshot proves durable).
    *
    * @return one line per retired snapshot: records the WAL lost although the snapshot proves they
    *     were durable
@@ -107,7 +125,22 @@ final class SnapshotHistory {
     } catch (StorageException corrupt) {
       return null; // reported, and skipped, by loadLatest
     }
-    return header.position() == position ? header.anchor().mismatch(log, position) : null;
+    if (header.position() != position) {
+      return null; // reported, and skipped, by loadLatest
+    }
+    String mismatch = header.anchor().mismatch(log, position);
+    if (mismatch != null) {
+      return mismatch;
+    }
+    long localEnd = localLog == null ? 0 : localLog.durablePosition();
+    if (header.localPosition() > localEnd) {
+      return "it holds the local log up to position "
+          + header.localPosition()
+          + " but the local log ends at "
+          + localEnd
+          + ": the local log lost records that were durable";
+    }
+    return null;
   }
 
   /**

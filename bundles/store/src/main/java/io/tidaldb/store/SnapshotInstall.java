@@ -99,9 +99,17 @@ final class SnapshotInstall {
             s.snapshots.directory().resolve(SnapshotDescriptor.installName(s.shard, position));
         boolean live = s.states.size() > 0;
         long joined = live ? LiveStateJoin.join(s, fresh.registry(), fresh.states()) : 0;
-        if (live) {
+        // The received file names the leader's local position; the installed one names ours (the
+        // local log and its position stay as they are).
+        long local = s.localAppliedPosition();
+        if (live || fresh.localPosition() != local) {
           s.snapshots.writeTo(
-              install, position, fresh.registry().snapshot(), fresh.states(), fresh.anchor());
+              install,
+              position,
+              fresh.registry().snapshot(),
+              fresh.states(),
+              fresh.anchor(),
+              local);
           deleteQuietly(received);
         } else {
           move(received, install);

@@ -28,8 +28,14 @@ final class SnapshotReader {
    * @param position the WAL position the snapshot covers
    * @param fenceEpoch the epoch of the leader the log was cut for at {@code position}, {@code 0}
    *     for an ordinary checkpoint (and every version 1 file)
+   * @param localPosition every record of the shard's local log below it is in the state (0 in a
+   *     version 5 file)
    */
-  record Loaded(long position, long fenceEpoch) {}
+  record Loaded(long position, long fenceEpoch, long localPosition) {
+    Loaded(long position, long fenceEpoch) {
+      this(position, fenceEpoch, 0);
+    }
+  }
 
   /**
    * A checked header.
@@ -37,7 +43,13 @@ final class SnapshotReader {
    * @param length the header's length, where the body starts (it depends on the version)
    * @param anchor the covered log batch ({@link LogAnchor#NONE}'s first position for none)
    */
-  record Header(ByteBuffer bytes, int length, long position, long fenceEpoch, LogAnchor anchor) {}
+  record Header(
+      ByteBuffer bytes,
+      int length,
+      long position,
+      long fenceEpoch,
+      LogAnchor anchor,
+      long localPosition) {}
 
   /**
    * Reads and checks the header of {@code file} only (magic, version, CRC32C, shard, body length).
@@ -76,7 +88,7 @@ final class SnapshotReader {
           h.getLong(ENTRY_COUNT_OFFSET),
           registry,
           states);
-      return new Loaded(header.position(), header.fenceEpoch());
+      return new Loaded(header.position(), header.fenceEpoch(), header.localPosition());
     } catch (IOException e) {
       throw new StorageException("cannot read snapshot " + file + ": " + e, e);
     }
@@ -116,7 +128,9 @@ final class SnapshotReader {
             h.getLong(ANCHOR_FIRST_POSITION_OFFSET),
             h.getLong(ANCHOR_EPOCH_OFFSET),
             h.getInt(ANCHOR_CRC_OFFSET));
-    return new Header(h, length, h.getLong(POSITION_OFFSET), h.getLong(FENCE_EPOCH_OFFSET), anchor);
+    long local = length == V5_HEADER_LENGTH ? 0 : h.getLong(LOCAL_POSITION_OFFSET);
+    return new Header(
+        h, length, h.getLong(POSITION_OFFSET), h.getLong(FENCE_EPOCH_OFFSET), anchor, local);
   }
 
   /** Checks the header; returns its length (which depends on the version). */
@@ -125,7 +139,7 @@ final class SnapshotReader {
       throw corrupt(file, MAGIC_OFFSET, "bad magic " + Integer.toHexString(h.getInt(MAGIC_OFFSET)));
     }
     short version = h.getShort(VERSION_OFFSET);
-    if (version >= VERSION_1 && version < VERSION) {
+    if (version >= VERSION_1 && version < VERSION_5) {
       throw new StorageException(
           "unusable snapshot "
               + file
@@ -134,11 +148,11 @@ final class SnapshotReader {
               + " was written before the issue-11 entry scheme; its CRDT entries are keyed by"
               + " origin region and cannot be mapped onto per-epoch log entries exactly");
     }
-    if (version != VERSION) {
+    if (version != VERSION && version != VERSION_5) {
       throw corrupt(file, VERSION_OFFSET, "unsupported version " + version);
     }
-    int headerLength = HEADER_LENGTH;
-    int headerCrcOffset = HEADER_CRC_OFFSET;
+    int headerLength = version == VERSION_5 ? V5_HEADER_LENGTH : HEADER_LENGTH;
+    int headerCrcOffset = version == VERSION_5 ? V5_HEADER_CRC_OFFSET : HEADER_CRC_OFFSET;
     if (size < headerLength) {
       throw corrupt(file, 0, "file of " + size + " bytes is shorter than the header");
     }

@@ -20,8 +20,10 @@ final class SnapshotVerifier {
    * A verified snapshot, loaded aside.
    *
    * @param anchor the log batch the leader's snapshot covers ({@link LogAnchor#NONE} at its start)
+   * @param localPosition the leader's local position the file names (not this region's)
    */
-  record Verified(SeriesRegistry registry, EntityStateMap states, LogAnchor anchor) {}
+  record Verified(
+      SeriesRegistry registry, EntityStateMap states, LogAnchor anchor, long localPosition) {}
 
   static Verified verify(ShardState s, Path file, long position, long lastEpoch, long size) {
     long actual;
@@ -65,7 +67,7 @@ final class SnapshotVerifier {
     if (loaded.position() != position) {
       throw invalid(file, "position", loaded.position(), "announced " + position);
     }
-    return new Verified(registry, states, anchor);
+    return new Verified(registry, states, anchor, loaded.localPosition());
   }
 
   private static InvalidArgumentException invalid(

@@ -65,6 +65,7 @@ final class SnapshotWriter {
    * @param fenceEpoch the epoch whose leader continues the log at {@code position} after a cut, or
    *     {@code 0} for an ordinary checkpoint
    * @param anchor the log batch ending at {@code position}
+   * @param localPosition every record of the shard's local log below it is in {@code states}
    * @return the snapshot file
    * @throws StorageException if it cannot be written; no temporary file is left then
    */
@@ -75,7 +76,8 @@ final class SnapshotWriter {
       SeriesRegistry.Series[] series,
       StateEntries states,
       long fenceEpoch,
-      LogAnchor anchor) {
+      LogAnchor anchor,
+      long localPosition) {
     return writeFile(
         directory.resolve(fileName(shard, position)),
         shard,
@@ -83,7 +85,8 @@ final class SnapshotWriter {
         series,
         states,
         fenceEpoch,
-        anchor);
+        anchor,
+        localPosition);
   }
 
   /** As {@code write}, into the file {@code target}. */
@@ -94,12 +97,13 @@ final class SnapshotWriter {
       SeriesRegistry.Series[] series,
       StateEntries states,
       long fenceEpoch,
-      LogAnchor anchor) {
+      LogAnchor anchor,
+      long localPosition) {
     AtomicFile.write(
         target,
         ch -> {
           try {
-            writeTo(ch, shard, position, series, states, fenceEpoch, anchor);
+            writeTo(ch, shard, position, series, states, fenceEpoch, anchor, localPosition);
           } catch (UncheckedIOException e) {
             throw e.getCause();
           } finally {
@@ -121,7 +125,8 @@ final class SnapshotWriter {
       SeriesRegistry.Series[] series,
       StateEntries states,
       long fenceEpoch,
-      LogAnchor anchor)
+      LogAnchor anchor,
+      long localPosition)
       throws IOException {
     channel = ch;
     crc.reset();
@@ -140,7 +145,7 @@ final class SnapshotWriter {
           entries[0]++;
         });
     flushBody();
-    writeHeader(shard, series.length, position, entries[0], fenceEpoch, anchor);
+    writeHeader(shard, series.length, position, entries[0], fenceEpoch, anchor, localPosition);
   }
 
   private void writeSeries(SeriesRegistry.Series s) throws IOException {
@@ -188,7 +193,13 @@ final class SnapshotWriter {
   }
 
   private void writeHeader(
-      int shard, int seriesCount, long position, long entries, long fenceEpoch, LogAnchor anchor)
+      int shard,
+      int seriesCount,
+      long position,
+      long entries,
+      long fenceEpoch,
+      LogAnchor anchor,
+      long localPosition)
       throws IOException {
     ByteBuffer h = ByteBuffer.allocate(HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
     h.putInt(MAGIC_OFFSET, MAGIC)
@@ -203,7 +214,8 @@ final class SnapshotWriter {
         .putLong(FENCE_EPOCH_OFFSET, fenceEpoch)
         .putLong(ANCHOR_FIRST_POSITION_OFFSET, anchor.firstPosition())
         .putLong(ANCHOR_EPOCH_OFFSET, anchor.epoch())
-        .putInt(ANCHOR_CRC_OFFSET, anchor.crc());
+        .putInt(ANCHOR_CRC_OFFSET, anchor.crc())
+        .putLong(LOCAL_POSITION_OFFSET, localPosition);
     CRC32C headerCrc = new CRC32C();
     headerCrc.update(h.array(), 0, HEADER_CRC_OFFSET);
     h.putInt(HEADER_CRC_OFFSET, (int) headerCrc.getValue());

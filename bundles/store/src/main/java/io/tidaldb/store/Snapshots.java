@@ -130,24 +130,32 @@ final class Snapshots {
 
   /**
    * Writes a snapshot of the shard at {@code position} (the end of a durable batch of the log),
-   * fenced by {@code fenceEpoch} (0 for an ordinary checkpoint).
+   * fenced by {@code fenceEpoch} (0 for an ordinary checkpoint), holding the local log's records
+   * below {@code localPosition}.
    */
-  void write(long position, SeriesRegistry.Series[] series, StateEntries states, long fenceEpoch) {
-    write(position, series, states, fenceEpoch, LogAnchor.of(log, position));
-  }
-
-  /** As the 4-argument {@code write}, with the anchor of the batch ending at {@code position}. */
   void write(
       long position,
       SeriesRegistry.Series[] series,
       StateEntries states,
       long fenceEpoch,
-      LogAnchor anchor) {
+      long localPosition) {
+    write(position, series, states, fenceEpoch, LogAnchor.of(log, position), localPosition);
+  }
+
+  /** As the 5-argument {@code write}, with the anchor of the batch ending at {@code position}. */
+  void write(
+      long position,
+      SeriesRegistry.Series[] series,
+      StateEntries states,
+      long fenceEpoch,
+      LogAnchor anchor,
+      long localPosition) {
     long started = System.nanoTime();
     if (writer == null) {
       writer = new SnapshotWriter(bufferBytes);
     }
-    Path file = writer.write(directory, shard, position, series, states, fenceEpoch, anchor);
+    Path file =
+        writer.write(directory, shard, position, series, states, fenceEpoch, anchor, localPosition);
     LOG.info(
         "shard {}: snapshot {} of {} entities written in {} ms ({} intermediate flushes)",
         shard,
@@ -166,11 +174,12 @@ final class Snapshots {
       long position,
       SeriesRegistry.Series[] series,
       StateEntries states,
-      LogAnchor anchor) {
+      LogAnchor anchor,
+      long localPosition) {
     if (writer == null) {
       writer = new SnapshotWriter(bufferBytes);
     }
-    writer.writeFile(target, shard, position, series, states, 0, anchor);
+    writer.writeFile(target, shard, position, series, states, 0, anchor, localPosition);
   }
 
   /**
@@ -190,6 +199,27 @@ final class Snapshots {
     List<Path> kept = files.subList(0, Math.min(keep, files.size()));
     // Only a full set of kept snapshots lets the WAL go: a single one may be the corrupt one.
     return kept.size() < keep ? 0 : positionOf(kept.get(kept.size() - 1));
+  }
+
+  /**
+   * Returns the lowest local position of the shard's snapshots ({@code Long.MAX_VALUE} if none, 0
+   * if fewer than {@code keep} exist or one cannot be read): the local log must stay readable from
+   * there. Call after {@link #trim}.
+   */
+  long localKeepFrom() {
+    List<Path> files = list();
+    if (files.size() < keep) {
+      return 0; // as trim: a single snapshot may be the corrupt one
+    }
+    long from = Long.MAX_VALUE;
+    for (Path file : files) {
+      try {
+        from = Math.min(from, SnapshotReader.header(file, shard).localPosition());
+      } catch (StorageException e) {
+        return 0;
+      }
+    }
+    return from;
   }
 
   /**

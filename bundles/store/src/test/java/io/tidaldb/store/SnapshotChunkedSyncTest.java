@@ -31,7 +31,8 @@ class SnapshotChunkedSyncTest {
         SnapshotStreamingTest.registry().snapshot(),
         states,
         0,
-        new LogAnchor(position - 10, 3, 0x5EED));
+        new LogAnchor(position - 10, 3, 0x5EED),
+        0);
   }
 
   @Test

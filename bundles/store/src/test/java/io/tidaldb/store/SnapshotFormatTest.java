@@ -33,7 +33,7 @@ class SnapshotFormatTest {
     EntityStateMap states = new EntityStateMap();
     states.getOrCreate(0, 42).applyAt(LOG_ENTRY, 98, 2.0, 1_700_000_000_000L, 7L << 16, DECAY);
     return new SnapshotWriter(4096)
-        .write(dir, 3, 99, registry.snapshot(), states, 5, new LogAnchor(90, 4, 0x1234abcd));
+        .write(dir, 3, 99, registry.snapshot(), states, 5, new LogAnchor(90, 4, 0x1234abcd), 17);
   }
 
   /** Rewrites the file's version field (and the header CRC32C over it). */
@@ -51,15 +51,15 @@ class SnapshotFormatTest {
     Path file = writeOne();
     assertEquals("snapshot-0003-00000000000000000099.snap", file.getFileName().toString());
     ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-    assertEquals(76, SnapshotDescriptor.HEADER_LENGTH);
+    assertEquals(84, SnapshotDescriptor.HEADER_LENGTH);
     assertEquals("54445353", HexFormat.of().formatHex(b.array(), 0, 4)); // "TDSS" little-endian
-    assertEquals(5, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
+    assertEquals(6, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
     assertEquals(0, b.getShort(SnapshotDescriptor.FLAGS_OFFSET));
     assertEquals(3, b.getInt(SnapshotDescriptor.SHARD_OFFSET));
     assertEquals(1, b.getInt(SnapshotDescriptor.SERIES_COUNT_OFFSET));
     assertEquals(99, b.getLong(SnapshotDescriptor.POSITION_OFFSET));
     assertEquals(1, b.getLong(SnapshotDescriptor.ENTRY_COUNT_OFFSET));
-    assertEquals(b.capacity() - 76, b.getLong(SnapshotDescriptor.BODY_LENGTH_OFFSET));
+    assertEquals(b.capacity() - 84, b.getLong(SnapshotDescriptor.BODY_LENGTH_OFFSET));
     assertEquals(44, SnapshotDescriptor.FENCE_EPOCH_OFFSET);
     assertEquals(5, b.getLong(SnapshotDescriptor.FENCE_EPOCH_OFFSET));
     assertEquals(52, SnapshotDescriptor.ANCHOR_FIRST_POSITION_OFFSET);
@@ -68,10 +68,12 @@ class SnapshotFormatTest {
     assertEquals(4, b.getLong(60));
     assertEquals(68, SnapshotDescriptor.ANCHOR_CRC_OFFSET);
     assertEquals(0x1234abcd, b.getInt(68));
-    assertEquals(72, SnapshotDescriptor.HEADER_CRC_OFFSET);
+    assertEquals(72, SnapshotDescriptor.LOCAL_POSITION_OFFSET);
+    assertEquals(17, b.getLong(72), "the local log's applied position");
+    assertEquals(80, SnapshotDescriptor.HEADER_CRC_OFFSET);
     CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, 72);
-    assertEquals((int) crc.getValue(), b.getInt(72));
+    crc.update(b.array(), 0, 80);
+    assertEquals((int) crc.getValue(), b.getInt(80));
     // body: series 0 = ("default", "view")
     int series = 4 + 1 + 7 + 1 + 4;
     assertEquals(
@@ -80,10 +82,10 @@ class SnapshotFormatTest {
             + HexFormat.of().formatHex("default".getBytes())
             + "04"
             + HexFormat.of().formatHex("view".getBytes()),
-        HexFormat.of().formatHex(b.array(), 76, 76 + series));
+        HexFormat.of().formatHex(b.array(), 84, 84 + series));
     // then the entry: series id, entity, state length, the canonical state (entry scheme), and
     // nothing after it (no counted ranges since version 5)
-    int entry = 76 + series;
+    int entry = 84 + series;
     assertEquals(16, SnapshotDescriptor.ENTRY_PREFIX_LENGTH);
     assertEquals(0, b.getInt(entry));
     assertEquals(42, b.getLong(entry + 4));
@@ -114,9 +116,39 @@ class SnapshotFormatTest {
       assertThrows(StorageException.class, () -> SnapshotReader.header(file, 3));
     }
     Path file = writeOne();
-    setVersion(file, 6);
+    setVersion(file, 7);
     StorageException e = assertThrows(StorageException.class, () -> SnapshotReader.header(file, 3));
-    assertTrue(e.getMessage().contains("unsupported version 6"), e.getMessage());
+    assertTrue(e.getMessage().contains("unsupported version 7"), e.getMessage());
+  }
+
+  /** Rewrites a version 6 file as version 5: the header without the local position. */
+  static void toVersion5(Path file) throws IOException {
+    byte[] v6 = Files.readAllBytes(file);
+    ByteBuffer b =
+        ByteBuffer.allocate(v6.length - 8).order(ByteOrder.LITTLE_ENDIAN); // no local position
+    b.put(v6, 0, SnapshotDescriptor.LOCAL_POSITION_OFFSET);
+    b.put(
+        v6, SnapshotDescriptor.HEADER_LENGTH - 4, v6.length - SnapshotDescriptor.HEADER_LENGTH + 4);
+    b.putShort(SnapshotDescriptor.VERSION_OFFSET, (short) 5);
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), 0, SnapshotDescriptor.V5_HEADER_CRC_OFFSET);
+    b.putInt(SnapshotDescriptor.V5_HEADER_CRC_OFFSET, (int) crc.getValue());
+    Files.write(file, b.array());
+  }
+
+  @Test
+  void shouldReadVersion5WithLocalPosition0() throws IOException {
+    Path file = writeOne();
+    toVersion5(file);
+    assertEquals(76, SnapshotDescriptor.V5_HEADER_LENGTH);
+    assertEquals(Files.size(file), 76 + 17 + 16 + 48 + 64);
+    SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
+    EntityStateMap states = new EntityStateMap();
+    assertEquals(
+        new SnapshotReader.Loaded(99, 5, 0), SnapshotReader.load(file, 3, registry, states, 4096));
+    assertEquals(0, SnapshotReader.header(file, 3).localPosition());
+    assertEquals(new LogAnchor(90, 4, 0x1234abcd), SnapshotReader.header(file, 3).anchor());
+    assertEquals(1, states.get(0, 42).count());
   }
 
   @Test
@@ -125,7 +157,7 @@ class SnapshotFormatTest {
     SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
     EntityStateMap states = new EntityStateMap();
     assertEquals(
-        new SnapshotReader.Loaded(99, 5), SnapshotReader.load(file, 3, registry, states, 4096));
+        new SnapshotReader.Loaded(99, 5, 17), SnapshotReader.load(file, 3, registry, states, 4096));
     assertEquals(TenantId.DEFAULT, registry.get(0).tenant());
     assertEquals(SignalType.of("view"), registry.get(0).type());
     CrdtSignalState s = states.get(0, 42);
@@ -147,7 +179,7 @@ class SnapshotFormatTest {
                 SnapshotReader.load(
                     file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap(), 4096));
     assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
-    assertTrue(e.getMessage().contains("at offset 76"), e.getMessage());
+    assertTrue(e.getMessage().contains("at offset 84"), e.getMessage());
     assertThrows(
         StorageException.class,
         () ->

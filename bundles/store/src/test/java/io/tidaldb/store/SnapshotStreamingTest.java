@@ -61,7 +61,7 @@ class SnapshotStreamingTest {
     EntityStateMap written = states(42);
     Path file =
         new SnapshotWriter(4096)
-            .write(dir, 2, 3_001, registry().snapshot(), written, 0, LogAnchor.NONE);
+            .write(dir, 2, 3_001, registry().snapshot(), written, 0, LogAnchor.NONE, 0);
     assertTrue(Files.size(file) > 40 * 4096, "body of many chunks: " + Files.size(file));
     for (int buffer : new int[] {4096, 5_000, 1 << 20}) {
       SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
@@ -84,7 +84,7 @@ class SnapshotStreamingTest {
   void shouldAcceptAHeaderWithABodyAbove2GiB() throws IOException {
     Path file =
         new SnapshotWriter(4096)
-            .write(dir, 2, 9, registry().snapshot(), new EntityStateMap(), 0, LogAnchor.NONE);
+            .write(dir, 2, 9, registry().snapshot(), new EntityStateMap(), 0, LogAnchor.NONE, 0);
     long body = (1L << 31) + 100;
     try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
       f.setLength(SnapshotDescriptor.HEADER_LENGTH + body); // sparse: nothing written
