@@ -5,6 +5,7 @@ import io.tidaldb.api.EntityId;
 import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RankedEntity;
+import io.tidaldb.api.RegionId;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.ShardStatus;
 import io.tidaldb.api.Signal;
@@ -78,6 +79,10 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final long ackTimeoutNanos;
   private final ReplicatedWrites replicated;
   private final ForwardedWrites forwarded;
+
+  /** This region, or null for a single region (no replication). */
+  private final RegionId self;
+
   private final AckExecutor acks;
   private final WritePath path;
   private final Timestamp openedAt;
@@ -100,6 +105,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     this.origin = identity.origin();
     this.validator = new SignalValidator(config);
     this.ackTimeoutNanos = config.ackTimeout().toNanos();
+    this.self = replication == null ? null : replication.region();
     this.replicated =
         replication == null ? null : new ReplicatedWrites(replication, ackTimeoutNanos);
     this.forwarded = new ForwardedWrites(replication, ackTimeoutNanos);
@@ -566,6 +572,26 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
             .thenApplyAsync(v -> ack(ticket, hlc, level), acks);
       }
       return forwarded.stored(log, ticket, hlc, level).thenApplyAsync(ack -> ack, acks);
+    }
+
+    @Override
+    public CompletableFuture<SignalAck> localAsync(Signal signal, int shard) {
+      return appendLocal(
+          shard,
+          signal.tenant(),
+          signal.type(),
+          signal.entity(),
+          signal.weight(),
+          signal.eventTime());
+    }
+
+    @Override
+    public SignalAck local(Signal signal, int shard) {
+      return ReplicatedWrites.await(
+          localAsync(signal, shard),
+          ackTimeoutNanos,
+          () -> "signal of shard " + shard + " in this region's local stream",
+          () -> self);
     }
   }
 

@@ -8,8 +8,10 @@ import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.wal.ShardLog;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -32,10 +34,15 @@ import java.util.function.LongSupplier;
  *       ({@link Replication#leaderChange}) or a short back-off, whichever comes first, and decide
  *       again, for at most the configured leader wait ({@link StoreConfig#leaderWait()}); the bound
  *       counts from the write's start.
- *   <li>{@link Route#LOCAL_STREAM}: the leader stayed out of reach past the bound and the write
- *       asked for {@link Durability#LOCAL}: accept it in this region's own local stream. <b>Next
- *       slice</b> (the WAL's local logs and their apply are built elsewhere): today it fails
- *       exactly as {@link Route#FAIL} does.
+ *   <li>{@link Route#LOCAL_STREAM}: the write asked for {@link Durability#LOCAL} and the leader
+ *       stayed out of reach past the bound (this write's, or an earlier write's of the same shard
+ *       since which no write reached a leader: then without a new wait, so that a region cut off
+ *       from the leader takes LOCAL writes at its local log's speed): accept it in this region's
+ *       own local stream ({@link SignalStoreEngine#appendLocal}, availability first), where it is
+ *       durable once acknowledged and reaches the other regions through reconciliation. Nothing was
+ *       stored by the earlier attempts (a forward that may have been stored is never retried), so
+ *       the signal is stored exactly once. A series the shard does not define yet is refused there
+ *       ({@code mayBeStored()} false): a new series needs the leader.
  *   <li>{@link Route#FAIL}: the bound passed; {@link UnavailableException} with {@code
  *       mayBeStored()} false (nothing was appended or sent anywhere), naming the shard, the leader
  *       last known, the durability and why. When no leader was known, or the last one refused as no
@@ -59,7 +66,7 @@ final class WritePath {
     APPEND,
     FORWARD,
     WAIT,
-    /** Next slice: the region's own local stream; today fails exactly as {@link #FAIL}. */
+    /** The region's own local stream (a LOCAL write while the leader is out of reach). */
     LOCAL_STREAM,
     FAIL
   }
@@ -84,6 +91,15 @@ final class WritePath {
      * The acknowledgement of the appended signal at {@code level}, completed off the log's threads.
      */
     CompletableFuture<SignalAck> whenStored(long ticket, long hlc, Durability level);
+
+    /**
+     * Accepts the signal in this region's own local stream of {@code shard} and waits (bounded)
+     * until it is durable there.
+     */
+    SignalAck local(Signal signal, int shard);
+
+    /** Accepts the signal in this region's own local stream; the future completes once durable. */
+    CompletableFuture<SignalAck> localAsync(Signal signal, int shard);
   }
 
   /** The first wait between two decisions; it doubles up to {@link #MAX_BACKOFF_NANOS}. */
@@ -98,6 +114,12 @@ final class WritePath {
   private final long leaderWaitNanos;
   private final LongSupplier nanoClock;
   private final Executor retries;
+
+  /**
+   * Shards whose last write went to the local stream after the leader wait, and none since reached
+   * a leader: their LOCAL writes take the local stream as soon as one forward stores nothing.
+   */
+  private final Set<Integer> cutOff = ConcurrentHashMap.newKeySet();
 
   /**
    * @param replication the region's replication, or null for a single region (always APPEND)
@@ -133,11 +155,14 @@ final class WritePath {
             a.refused(e);
             continue;
           }
+          cutOff.remove(shard);
           return leader.await(ticket, hlc, level);
         }
         case FORWARD -> {
           try {
-            return forwarded.forward(shard, signal, level);
+            SignalAck ack = forwarded.forward(shard, signal, level);
+            cutOff.remove(shard);
+            return ack;
           } catch (UnavailableException e) {
             if (!a.failed(e)) {
               throw e; // may be stored, or the leader's own refusal: never retried
@@ -145,7 +170,10 @@ final class WritePath {
           }
         }
         case WAIT -> await(a, change);
-        case LOCAL_STREAM -> throw localStream(a);
+        case LOCAL_STREAM -> {
+          cutOff.add(shard);
+          return leader.local(signal, shard);
+        }
         default -> throw a.failure(self(), leaderWaitNanos);
       }
     }
@@ -175,16 +203,10 @@ final class WritePath {
     if (a.tries() > 0 && nowNanos - a.deadline() >= 0) {
       return a.level() == Durability.LOCAL ? Route.LOCAL_STREAM : Route.FAIL;
     }
+    if (a.mustWait() && a.level() == Durability.LOCAL && cutOff.contains(a.shard())) {
+      return Route.LOCAL_STREAM; // the leader was out of reach past the bound already
+    }
     return a.mustWait() ? Route.WAIT : Route.FORWARD;
-  }
-
-  /**
-   * Next slice: accepts a LOCAL write in this region's own local stream when the shard's leader
-   * stayed out of reach past the leader wait. The WAL's local logs and the store's apply of them
-   * are not built yet, so it stores nothing and fails exactly as {@link Route#FAIL} does.
-   */
-  private UnavailableException localStream(WriteAttempt a) {
-    return a.failure(self(), leaderWaitNanos);
   }
 
   private CompletableFuture<SignalAck> attemptAsync(Signal signal, WriteAttempt a) {
@@ -201,6 +223,7 @@ final class WritePath {
             a.refused(e);
             return later(signal, a, 0);
           }
+          cutOff.remove(shard);
           return leader.whenStored(ticket, hlc, level);
         }
         case FORWARD -> {
@@ -210,6 +233,7 @@ final class WritePath {
               .whenComplete(
                   (ack, failure) -> {
                     if (failure == null) {
+                      cutOff.remove(shard);
                       reply.complete(ack);
                     } else if (unwrap(failure) instanceof UnavailableException u && a.failed(u)) {
                       // decide again off this (replication) thread: WAIT, or FAIL once bounded
@@ -225,7 +249,10 @@ final class WritePath {
         case WAIT -> {
           return later(signal, a, a.nextWaitNanos(nanoClock.getAsLong()));
         }
-        case LOCAL_STREAM -> throw localStream(a);
+        case LOCAL_STREAM -> {
+          cutOff.add(shard);
+          return leader.localAsync(signal, shard);
+        }
         default -> throw a.failure(self(), leaderWaitNanos);
       }
     } catch (RuntimeException e) {
