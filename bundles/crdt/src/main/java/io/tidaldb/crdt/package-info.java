@@ -61,7 +61,7 @@
  * only when a replica gets its first entry in a state.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.tidaldb.crdt;
 
 import org.osgi.annotation.bundle.Export;
