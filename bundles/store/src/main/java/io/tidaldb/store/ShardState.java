@@ -43,6 +43,9 @@ final class ShardState implements CommitListener {
   final SeriesRegistry registry;
   final EntityStateMap states = new EntityStateMap();
 
+  /** The reconciliation digests of {@link #states}, per tenant (see {@link ShardDigest}). */
+  final ShardDigest digest = new ShardDigest();
+
   /** This shard's cut records whose effect {@link #states} already holds (see the class). */
   final CountedRanges counted;
 
@@ -108,6 +111,7 @@ final class ShardState implements CommitListener {
         observeClock(batch.hlcMax());
       }
     }
+    rebuildDigest();
     if (appliedPosition != log.durablePosition()) {
       throw new StorageException(
           "shard "
@@ -193,6 +197,7 @@ final class ShardState implements CommitListener {
 
   /** Sets the applied and snapshot positions after a cut (the caller holds the write lock). */
   void resetPositions(long position) {
+    digest.rebuild(registry, states); // a cut or an install replaced the state
     cuts++;
     appliedPosition = position;
     snapshotPosition = position;
@@ -203,6 +208,16 @@ final class ShardState implements CommitListener {
    */
   void markWritten(long position) {
     firstCommit.accept(position);
+  }
+
+  /** Recomputes the reconciliation digests from the state (after recovery). */
+  private void rebuildDigest() {
+    lock.writeLock().lock();
+    try {
+      digest.rebuild(registry, states);
+    } finally {
+      lock.writeLock().unlock();
+    }
   }
 
   long appliedPosition() {
@@ -345,7 +360,9 @@ final class ShardState implements CommitListener {
                 + c.seriesId());
       }
       CrdtSignalState state = states.getOrCreate(c.seriesId(), c.entity());
+      digest.before(series, c.entity(), state);
       state.apply(c.origin(), c.weight(), c.eventTimeMillis(), c.hlc(), series.decay());
+      digest.after(state);
     } else if (kind == WalRecordKind.DEFINE) {
       registry.bind(c.seriesId(), c.tenantName(), c.typeName(), source);
     } else {
