@@ -22,8 +22,22 @@ import java.util.function.Consumer;
 final class Responder {
   private final ReconcileState state;
 
+  /** Signal types by name: validating a name per entity would cost more than the rest. */
+  private final Map<String, SignalType> types = new java.util.HashMap<>();
+
   Responder(ReconcileState state) {
     this.state = state;
+  }
+
+  private SignalType type(String name) {
+    SignalType t = types.get(name);
+    if (t == null) {
+      t = SignalType.of(name);
+      if (types.size() < 4096) {
+        types.put(name, t);
+      }
+    }
+    return t;
   }
 
   /**
@@ -77,7 +91,7 @@ final class Responder {
           (type, entity, hash) -> {
             Long h = theirs.remove(new EntityRef(type, entity));
             if (h == null || h != hash) {
-              EntityKey key = new EntityKey(SignalType.of(type), entity);
+              EntityKey key = new EntityKey(type(type), entity);
               send.add(key);
               if (h != null) {
                 wants.add(key);
@@ -85,7 +99,7 @@ final class Responder {
             }
           });
       for (EntityRef missing : theirs.keySet()) {
-        wants.add(new EntityKey(SignalType.of(missing.type()), missing.entity()));
+        wants.add(new EntityKey(type(missing.type()), missing.entity()));
       }
       for (EntityState s : state.states(shard, tenant, send)) {
         out.state(shard, tenant.name(), s.type().name(), s.entity(), s.state());
