@@ -53,5 +53,5 @@ class ContentHashTest {
     assertEquals(PINNED, a.contentHash());
   }
 
-  private static final long PINNED = -1485832132126701751L;
+  private static final long PINNED = 3779155757091754698L;
 }
