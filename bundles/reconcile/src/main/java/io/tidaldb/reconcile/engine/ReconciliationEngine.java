@@ -10,7 +10,6 @@ import io.tidaldb.reconcile.ReconcileReport;
 import io.tidaldb.support.errors.ErrorCounters;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +65,8 @@ public final class ReconciliationEngine {
   private final AtomicLong inboxBytes = new AtomicLong();
   private final ConcurrentLinkedQueue<Demand> newDemands = new ConcurrentLinkedQueue<>();
   private final ErrorCounters errors;
-  private final Map<BadInput, AtomicLong> bad = new EnumMap<>(BadInput.class);
+  private final BadInputs badInputs;
+  private final FrameIntake intake;
   private final AtomicLong sessionsDone = new AtomicLong();
   private final AtomicLong sessionsFailed = new AtomicLong();
   private final AtomicLong inboxDrops = new AtomicLong();
@@ -96,9 +96,8 @@ public final class ReconciliationEngine {
     this.errors =
         new ErrorCounters(
             LOG, "reconciliation of " + config.region(), Level.WARN, TimeUnit.SECONDS.toNanos(10));
-    for (BadInput cause : BadInput.values()) {
-      bad.put(cause, new AtomicLong());
-    }
+    this.badInputs = new BadInputs(errors);
+    this.intake = new FrameIntake(config.regions(), peers, shards, badInputs, this::dispatch);
     for (RegionId peer : config.peers()) {
       Peer p = new Peer(peer, config.retryInitial().toNanos(), config.retryMax().toNanos());
       p.nextPeriodicNanos = nowNanos + intervalNanos;
@@ -163,7 +162,7 @@ public final class ReconciliationEngine {
     boolean busy = false;
     for (Inbound in; (in = inbox.poll()) != null; ) {
       inboxBytes.addAndGet(-in.frame.length);
-      handle(in.from, ByteBuffer.wrap(in.frame), nowNanos);
+      intake.handle(in.from, ByteBuffer.wrap(in.frame), nowNanos);
       busy = true;
     }
     for (Demand d; (d = newDemands.poll()) != null; ) {
@@ -274,86 +273,6 @@ public final class ReconciliationEngine {
     return sent;
   }
 
-  private void handle(RegionId from, ByteBuffer frame, long nowNanos) {
-    Peer p = peers.get(from);
-    if (p == null) {
-      bad(
-          BadInput.UNKNOWN_REGION,
-          nowNanos,
-          "frame of "
-              + frame.remaining()
-              + " bytes from "
-              + from
-              + ", not one of "
-              + config.regions());
-      return;
-    }
-    if (p.failing && p.session == null) {
-      p.retry.succeeded(); // a heal: it speaks again, try at once
-    }
-    FrameDecoder.Header h;
-    try {
-      h = FrameDecoder.header(frame, shards);
-    } catch (FrameDecoder.BadFrame e) {
-      bad(e.cause, nowNanos, "from " + from + ": " + e.getMessage());
-      return;
-    }
-    Assembly a = p.assemblies[h.type()];
-    InitiatorSession s = p.session;
-    boolean answer = h.type() == LEAVES || h.type() == STATES || h.type() == DONE;
-    if (answer && (s == null || s.id != h.session() || s.awaiting() != h.type())) {
-      bad(
-          BadInput.UNEXPECTED,
-          nowNanos,
-          typeName(h.type())
-              + " of session "
-              + h.session()
-              + " from "
-              + from
-              + ", which this region is not waiting for");
-      return;
-    }
-    if (h.index() == 0) {
-      a = new Assembly(h.type(), h.session());
-      p.assemblies[h.type()] = a;
-    } else if (a == null || a.session != h.session() || a.nextIndex != h.index()) {
-      p.assemblies[h.type()] = null;
-      bad(
-          BadInput.UNEXPECTED,
-          nowNanos,
-          typeName(h.type())
-              + " frame "
-              + h.index()
-              + " of session "
-              + h.session()
-              + " from "
-              + from
-              + " out of order");
-      failSession(s, answer, "a frame out of order");
-      return;
-    }
-    try {
-      FrameDecoder.records(frame, h, shards, a);
-    } catch (FrameDecoder.BadFrame e) {
-      p.assemblies[h.type()] = null;
-      bad(e.cause, nowNanos, "from " + from + ": " + e.getMessage());
-      failSession(s, answer, e.cause.cause());
-      return;
-    }
-    a.nextIndex++;
-    a.bytes += h.length();
-    if (h.last()) {
-      p.assemblies[h.type()] = null;
-      dispatch(p, a, nowNanos);
-    }
-  }
-
-  private static void failSession(InitiatorSession s, boolean answer, String why) {
-    if (answer && s != null && !s.ended()) {
-      s.fail("bad input: " + why);
-    }
-  }
-
   private void dispatch(Peer p, Assembly a, long nowNanos) {
     InitiatorSession s = p.session;
     try {
@@ -399,8 +318,7 @@ public final class ReconciliationEngine {
   }
 
   private void bad(BadInput cause, long nowNanos, String detail) {
-    bad.get(cause).incrementAndGet();
-    errors.record(cause.cause(), null, nowNanos, detail);
+    badInputs.record(cause, nowNanos, detail);
   }
 
   /** Fails every waiting demand; the engine does nothing more. */
@@ -429,7 +347,7 @@ public final class ReconciliationEngine {
 
   /** Returns how much input was refused for a cause. */
   public long badInput(BadInput cause) {
-    return bad.get(cause).get();
+    return badInputs.count(cause);
   }
 
   /** Returns how many sessions this region started that completed. */
