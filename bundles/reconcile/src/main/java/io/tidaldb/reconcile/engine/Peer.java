@@ -23,6 +23,9 @@ final class Peer {
   /** Whether the last session failed (unreachable, silent, bad input): the next is a heal. */
   boolean failing;
 
+  /** Sessions that failed in a row (for the heal's log line). */
+  long failedSessions;
+
   long nextPeriodicNanos;
 
   Peer(RegionId region, long retryInitialNanos, long retryMaxNanos) {

@@ -232,13 +232,15 @@ public final class ReconciliationEngine {
             "{}: reconciled with {} again after {} failed sessions",
             config.region(),
             p.region,
-            p.retry.failures());
+            p.failedSessions);
       }
       p.failing = false;
+      p.failedSessions = 0;
       p.retry.succeeded();
     } else {
       sessionsFailed.incrementAndGet();
       p.failing = true;
+      p.failedSessions++;
       p.retry.failed(nowNanos);
       p.outbox.clear();
       errors.record(
