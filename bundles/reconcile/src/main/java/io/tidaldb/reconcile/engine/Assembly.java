@@ -2,11 +2,9 @@ package io.tidaldb.reconcile.engine;
 
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
-import io.tidaldb.api.reconcile.EntityKey;
 import io.tidaldb.api.reconcile.EntityState;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,19 +18,16 @@ final class Assembly implements FrameDecoder.RecordVisitor {
   /** A shard of a tenant. */
   record ShardTenant(int shard, TenantId tenant) {}
 
-  /** An entity by type name. */
-  record EntityRef(String type, long entity) {}
-
-  /** The HASHES of one (shard, tenant): the buckets compared and the sender's entity hashes. */
+  /** The HASHES of one (shard, tenant): the buckets compared and the sender's fingerprints. */
   static final class Range {
     final BitSet buckets = new BitSet();
-    final Map<EntityRef, Long> hashes = new HashMap<>();
+    final LongList fingerprints = new LongList();
   }
 
-  /** The STATES or FINAL of one (shard, tenant). */
+  /** The STATES or FINAL of one (shard, tenant): states, and the fingerprints the sender lacks. */
   static final class States {
     final List<EntityState> states = new ArrayList<>();
-    final List<EntityKey> wants = new ArrayList<>();
+    final LongList wanted = new LongList();
   }
 
   final byte type;
@@ -76,11 +71,11 @@ final class Assembly implements FrameDecoder.RecordVisitor {
   }
 
   @Override
-  public void hash(int shard, TenantId tenant, SignalType type, long entity, long hash) {
+  public void fingerprints(int shard, TenantId tenant, long[] fps) {
     ranges
         .computeIfAbsent(new ShardTenant(shard, tenant), k -> new Range())
-        .hashes
-        .put(new EntityRef(type.name(), entity), hash);
+        .fingerprints
+        .addAll(fps);
   }
 
   @Override
@@ -92,11 +87,8 @@ final class Assembly implements FrameDecoder.RecordVisitor {
   }
 
   @Override
-  public void want(int shard, TenantId tenant, SignalType type, long entity) {
-    states
-        .computeIfAbsent(new ShardTenant(shard, tenant), k -> new States())
-        .wants
-        .add(new EntityKey(type, entity));
+  public void wanted(int shard, TenantId tenant, long[] fps) {
+    states.computeIfAbsent(new ShardTenant(shard, tenant), k -> new States()).wanted.addAll(fps);
   }
 
   @Override

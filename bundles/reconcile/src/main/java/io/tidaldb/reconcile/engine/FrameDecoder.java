@@ -26,11 +26,11 @@ final class FrameDecoder {
 
     default void range(int shard, TenantId tenant, BitSet buckets) {}
 
-    default void hash(int shard, TenantId tenant, SignalType type, long entity, long hash) {}
+    default void fingerprints(int shard, TenantId tenant, long[] fps) {}
 
     default void state(int shard, TenantId tenant, SignalType type, long entity, byte[] state) {}
 
-    default void want(int shard, TenantId tenant, SignalType type, long entity) {}
+    default void wanted(int shard, TenantId tenant, long[] fps) {}
 
     default void done(int changed, int unchanged, int rejected) {}
   }
@@ -162,7 +162,7 @@ final class FrameDecoder {
             f.get(bitmap);
             v.range(shard, tenant, BitSet.valueOf(bitmap));
           }
-          case HASH_RECORD -> v.hash(shard, tenant, type(types, f, what), f.getLong(), f.getLong());
+          case FPS_RECORD -> v.fingerprints(shard, tenant, fingerprints(f, what));
           case STATE_RECORD -> {
             SignalType type = type(types, f, what);
             long entity = f.getLong();
@@ -184,7 +184,7 @@ final class FrameDecoder {
             f.get(state);
             v.state(shard, tenant, type, entity, state);
           }
-          default -> v.want(shard, tenant, type(types, f, what), f.getLong());
+          default -> v.wanted(shard, tenant, fingerprints(f, what));
         }
       }
     } catch (BufferUnderflowException e) {
@@ -231,6 +231,17 @@ final class FrameDecoder {
       throw malformed(what + ": type index " + i + " of " + types.length + " names");
     }
     return types[i];
+  }
+
+  private static long[] fingerprints(ByteBuffer f, String what) throws BadFrame {
+    int count = Short.toUnsignedInt(f.getShort());
+    if (count == 0 || f.remaining() < count * Long.BYTES) {
+      throw malformed(what + ": " + count + " fingerprints with " + f.remaining() + " bytes left");
+    }
+    long[] fps = new long[count];
+    f.asLongBuffer().get(fps);
+    f.position(f.position() + count * Long.BYTES);
+    return fps;
   }
 
   private static int count(ByteBuffer f, String what) throws BadFrame {

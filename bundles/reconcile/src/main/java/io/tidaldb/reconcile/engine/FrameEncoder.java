@@ -29,6 +29,14 @@ final class FrameEncoder {
   private final List<String> typeNames = new ArrayList<>();
   private int dictionaryBytes = 4;
   private int index;
+
+  /** Where the open fingerprint record's count is, or -1 (see {@link #fingerprint}). */
+  private int fpCountAt = -1;
+
+  private byte fpKind;
+  private int fpShard;
+  private String fpTenant;
+  private int fpCount;
   private long bytes;
   private int frames;
 
@@ -76,8 +84,29 @@ final class FrameEncoder {
     }
   }
 
-  void hash(int shard, String tenant, String typeName, long entity, long hash) {
-    record(HASH_RECORD, shard, tenant, typeName, HASH_RECORD_LENGTH).putLong(entity).putLong(hash);
+  /**
+   * Appends a fingerprint ({@link ReconcileFrameDescriptor#FPS_RECORD} or {@link
+   * ReconcileFrameDescriptor#WANTED_RECORD}) to the open record of the same kind, shard and tenant,
+   * or opens one.
+   */
+  void fingerprint(byte kind, int shard, String tenant, long fp) {
+    if (fpCountAt >= 0
+        && fpKind == kind
+        && fpShard == shard
+        && fpTenant.equals(tenant)
+        && fpCount < MAX_FPS_PER_RECORD
+        && dictionaryBytes + records.position() + Long.BYTES <= records.capacity()) {
+      records.putLong(fp);
+      records.putShort(fpCountAt, (short) ++fpCount);
+      return;
+    }
+    ByteBuffer b = record(kind, shard, tenant, null, FPS_RECORD_FIXED_LENGTH + Long.BYTES);
+    fpCountAt = b.position();
+    b.putShort((short) 1).putLong(fp);
+    fpKind = kind;
+    fpShard = shard;
+    fpTenant = tenant;
+    fpCount = 1;
   }
 
   void state(int shard, String tenant, String typeName, long entity, byte[] state) {
@@ -86,10 +115,6 @@ final class FrameEncoder {
         .putLong(entity)
         .putInt(state.length)
         .put(state);
-  }
-
-  void want(int shard, String tenant, String typeName, long entity) {
-    record(WANT_RECORD, shard, tenant, typeName, WANT_RECORD_LENGTH).putLong(entity);
   }
 
   void done(int changed, int unchanged, int rejected) {
@@ -129,6 +154,7 @@ final class FrameEncoder {
       flush(false);
       added = names(tenant, typeName);
     }
+    fpCountAt = -1;
     int t = add(tenant, tenants, tenantNames);
     ByteBuffer b = records.put(kind).putShort((short) shard).putShort((short) t);
     if (typeName != null) {
@@ -175,6 +201,7 @@ final class FrameEncoder {
     putNames(frame, typeNames);
     frame.put(records.flip());
     records.clear();
+    fpCountAt = -1;
     tenants.clear();
     types.clear();
     tenantNames.clear();

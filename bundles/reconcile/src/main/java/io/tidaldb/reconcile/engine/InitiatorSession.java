@@ -1,6 +1,7 @@
 package io.tidaldb.reconcile.engine;
 
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.reconcile.EntityKey;
 import io.tidaldb.api.reconcile.EntityState;
@@ -32,6 +33,11 @@ final class InitiatorSession {
   final long startedNanos;
   final long deadlineNanos;
   final List<Demand> demands = new ArrayList<>();
+
+  /** Per (shard, tenant), the buckets compared in the HASHES (to find WANTED entities again). */
+  private final Map<ShardTenant, BitSet> ranges = new java.util.HashMap<>();
+
+  private final Map<String, SignalType> types = new java.util.HashMap<>();
   Phase phase = Phase.AWAIT_LEAVES;
   String failure;
   long bytesSent;
@@ -95,12 +101,19 @@ final class InitiatorSession {
         out = encoder.apply(ReconcileFrameDescriptor.HASHES);
       }
       FrameEncoder hashes = out;
-      hashes.range(shard, tenant.name(), differing);
+      String name = tenant.name();
+      ranges.put(e.getKey(), differing);
+      hashes.range(shard, name, differing);
       state.forEachInBuckets(
           shard,
           tenant,
           differing,
-          (type, entity, hash) -> hashes.hash(shard, tenant.name(), type, entity, hash));
+          (type, entity, hash) ->
+              hashes.fingerprint(
+                  ReconcileFrameDescriptor.FPS_RECORD,
+                  shard,
+                  name,
+                  Fingerprints.of(id, type, entity, hash)));
     }
     if (out == null) {
       phase = Phase.DONE;
@@ -111,7 +124,11 @@ final class InitiatorSession {
     phase = Phase.AWAIT_STATES;
   }
 
-  /** STATES → FINAL: merges the peer's states, then sends this region's states it wants. */
+  /**
+   * STATES → FINAL: finds the entities of the fingerprints the peer wants (before merging, while
+   * their states are those the fingerprints were taken of), merges the peer's states, then sends
+   * this region's (joined) states of the wanted entities.
+   */
   void onStates(
       Assembly in,
       ReconcileState state,
@@ -119,6 +136,7 @@ final class InitiatorSession {
       Consumer<String> rejections) {
     bytesReceived += in.bytes;
     roundTrips = 2;
+    Map<ShardTenant, List<EntityKey>> wanted = wantedKeys(in, state);
     int[] counts = Responder.merge(state, in, rejections);
     for (Assembly.States s : in.states.values()) {
       statesReceived += s.states.size();
@@ -126,17 +144,13 @@ final class InitiatorSession {
     merged += counts[0];
     rejected += counts[2];
     FrameEncoder out = null;
-    for (Map.Entry<ShardTenant, Assembly.States> e : in.states.entrySet()) {
-      List<EntityKey> wants = e.getValue().wants;
-      if (wants.isEmpty()) {
-        continue;
-      }
+    for (Map.Entry<ShardTenant, List<EntityKey>> e : wanted.entrySet()) {
       int shard = e.getKey().shard();
       TenantId tenant = e.getKey().tenant();
       if (out == null) {
         out = encoder.apply(ReconcileFrameDescriptor.FINAL);
       }
-      for (EntityState s : state.states(shard, tenant, wants)) {
+      for (EntityState s : state.states(shard, tenant, e.getValue())) {
         out.state(shard, tenant.name(), s.type().name(), s.entity(), s.state());
         statesSent++;
       }
@@ -148,6 +162,36 @@ final class InitiatorSession {
     out.finish();
     bytesSent += out.bytes();
     phase = Phase.AWAIT_DONE;
+  }
+
+  /** The entities whose fingerprints the peer wants, per (shard, tenant). */
+  private Map<ShardTenant, List<EntityKey>> wantedKeys(Assembly in, ReconcileState state) {
+    Map<ShardTenant, List<EntityKey>> wanted = new java.util.LinkedHashMap<>();
+    for (Map.Entry<ShardTenant, Assembly.States> e : in.states.entrySet()) {
+      LongList fps = e.getValue().wanted;
+      BitSet buckets = ranges.get(e.getKey());
+      if (fps.isEmpty() || buckets == null) {
+        continue;
+      }
+      java.util.Set<Long> set = new java.util.HashSet<>();
+      for (int i = 0; i < fps.size(); i++) {
+        set.add(fps.get(i));
+      }
+      List<EntityKey> keys = new ArrayList<>();
+      state.forEachInBuckets(
+          e.getKey().shard(),
+          e.getKey().tenant(),
+          buckets,
+          (type, entity, hash) -> {
+            if (set.contains(Fingerprints.of(id, type, entity, hash))) {
+              keys.add(new EntityKey(types.computeIfAbsent(type, SignalType::of), entity));
+            }
+          });
+      if (!keys.isEmpty()) {
+        wanted.put(e.getKey(), keys);
+      }
+    }
+    return wanted;
   }
 
   /** DONE: the peer merged this region's states. */

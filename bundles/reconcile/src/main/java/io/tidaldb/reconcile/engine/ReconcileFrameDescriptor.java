@@ -22,14 +22,19 @@ package io.tidaldb.reconcile.engine;
  *   LEAVES  group mask (u32; one bit when written), then 32 bucket digests (i64) per   LEAVES
  *           group in the mask
  *   RANGE   bucket bitmap (128 bytes; bit b = byte b/8, bit b%8): buckets compared   HASHES
- *   HASH    type index (u16), entity (i64), state hash (i64)                         HASHES
+ *   FPS     count (u16), then count fingerprints (i64) of entities in the range     HASHES
  *   STATE   type index (u16), entity (i64), length (u32), canonical state bytes      STATES, FINAL
- *   WANT    type index (u16), entity (i64)                                           STATES
+ *   WANTED  count (u16), then count fingerprints (i64) the responder lacks           STATES
  *   DONE    changed (u32), unchanged (u32), rejected (u32); shard and tenant 0       DONE
  * </pre>
  *
- * Session: SUMMARY (initiator) → LEAVES, HASHES → STATES, FINAL → DONE: three round trips at most.
- * {@code shards} is the sender's shard count, which must equal the receiver's.
+ * A fingerprint ({@link Fingerprints}) is a 64-bit hash of (session id, type name, entity, state
+ * hash): the initiator sends one per entity of the compared buckets instead of its key, the
+ * responder answers the fingerprints it has no match for, and the initiator finds their entities by
+ * computing the same function.
+ *
+ * <p>Session: SUMMARY (initiator) → LEAVES, HASHES → STATES, FINAL → DONE: three round trips at
+ * most. {@code shards} is the sender's shard count, which must equal the receiver's.
  */
 public final class ReconcileFrameDescriptor {
   /** "TDRC". */
@@ -67,9 +72,9 @@ public final class ReconcileFrameDescriptor {
   static final byte GROUPS_RECORD = 1;
   static final byte LEAVES_RECORD = 2;
   static final byte RANGE_RECORD = 3;
-  static final byte HASH_RECORD = 4;
+  static final byte FPS_RECORD = 4;
   static final byte STATE_RECORD = 5;
-  static final byte WANT_RECORD = 6;
+  static final byte WANTED_RECORD = 6;
   static final byte DONE_RECORD = 7;
 
   /** kind, shard, tenant index. */
@@ -83,9 +88,9 @@ public final class ReconcileFrameDescriptor {
 
   static final int GROUPS_RECORD_LENGTH = RECORD_HEADER_LENGTH + GROUPS * Long.BYTES;
   static final int RANGE_RECORD_LENGTH = RECORD_HEADER_LENGTH + BITMAP_BYTES;
-  static final int HASH_RECORD_LENGTH = RECORD_HEADER_LENGTH + 2 + 8 + 8;
+  static final int FPS_RECORD_FIXED_LENGTH = RECORD_HEADER_LENGTH + 2;
   static final int STATE_RECORD_FIXED_LENGTH = RECORD_HEADER_LENGTH + 2 + 8 + 4;
-  static final int WANT_RECORD_LENGTH = RECORD_HEADER_LENGTH + 2 + 8;
+  static final int MAX_FPS_PER_RECORD = 0xFFFF;
   static final int DONE_RECORD_LENGTH = RECORD_HEADER_LENGTH + 12;
 
   /** The most names a frame's dictionary holds. */
@@ -111,8 +116,8 @@ public final class ReconcileFrameDescriptor {
     return switch (type) {
       case SUMMARY -> kind == GROUPS_RECORD;
       case LEAVES -> kind == LEAVES_RECORD;
-      case HASHES -> kind == RANGE_RECORD || kind == HASH_RECORD;
-      case STATES -> kind == STATE_RECORD || kind == WANT_RECORD;
+      case HASHES -> kind == RANGE_RECORD || kind == FPS_RECORD;
+      case STATES -> kind == STATE_RECORD || kind == WANTED_RECORD;
       case FINAL -> kind == STATE_RECORD;
       case DONE -> kind == DONE_RECORD;
       default -> false;

@@ -6,9 +6,9 @@ import io.tidaldb.api.reconcile.EntityKey;
 import io.tidaldb.api.reconcile.EntityState;
 import io.tidaldb.api.reconcile.MergeReport;
 import io.tidaldb.api.reconcile.ReconcileState;
-import io.tidaldb.reconcile.engine.Assembly.EntityRef;
 import io.tidaldb.reconcile.engine.Assembly.ShardTenant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -29,7 +29,7 @@ final class Responder {
     this.state = state;
   }
 
-  private SignalType type(String name) {
+  SignalType type(String name) {
     SignalType t = types.get(name);
     if (t == null) {
       t = SignalType.of(name);
@@ -71,8 +71,9 @@ final class Responder {
   }
 
   /**
-   * HASHES → STATES: this region's states of the entities in the compared buckets whose hashes
-   * differ or that the initiator lacks, and the keys it wants (hash differs, or it lacks them).
+   * HASHES → STATES: this region's states of the entities in the compared buckets whose
+   * fingerprints the initiator did not send (it lacks them or holds another state), and the
+   * initiator's fingerprints without a match here (WANTED: it holds what this region lacks).
    *
    * @return the number of states written
    */
@@ -81,32 +82,39 @@ final class Responder {
     for (Map.Entry<ShardTenant, Assembly.Range> e : in.ranges.entrySet()) {
       int shard = e.getKey().shard();
       TenantId tenant = e.getKey().tenant();
-      Map<EntityRef, Long> theirs = e.getValue().hashes;
-      List<EntityKey> send = new ArrayList<>();
-      List<EntityKey> wants = new ArrayList<>();
+      LongList ownFps = new LongList();
+      List<String> ownTypes = new ArrayList<>();
+      LongList ownEntities = new LongList();
       state.forEachInBuckets(
           shard,
           tenant,
           e.getValue().buckets,
           (type, entity, hash) -> {
-            Long h = theirs.remove(new EntityRef(type, entity));
-            if (h == null || h != hash) {
-              EntityKey key = new EntityKey(type(type), entity);
-              send.add(key);
-              if (h != null) {
-                wants.add(key);
-              }
-            }
+            ownFps.add(Fingerprints.of(in.session, type, entity, hash));
+            ownTypes.add(type);
+            ownEntities.add(entity);
           });
-      for (EntityRef missing : theirs.keySet()) {
-        wants.add(new EntityKey(type(missing.type()), missing.entity()));
+      LongList onlyOwn = new LongList();
+      LongList onlyTheirs = new LongList();
+      Fingerprints.difference(
+          ownFps.sorted(), e.getValue().fingerprints.sorted(), onlyOwn, onlyTheirs);
+      Set<Long> send = new HashSet<>();
+      for (int i = 0; i < onlyOwn.size(); i++) {
+        send.add(onlyOwn.get(i));
       }
-      for (EntityState s : state.states(shard, tenant, send)) {
+      List<EntityKey> keys = new ArrayList<>();
+      for (int i = 0; i < ownFps.size() && !send.isEmpty(); i++) {
+        if (send.contains(ownFps.get(i))) {
+          keys.add(new EntityKey(type(ownTypes.get(i)), ownEntities.get(i)));
+        }
+      }
+      for (EntityState s : state.states(shard, tenant, keys)) {
         out.state(shard, tenant.name(), s.type().name(), s.entity(), s.state());
         sent++;
       }
-      for (EntityKey key : wants) {
-        out.want(shard, tenant.name(), key.type().name(), key.entity());
+      for (int i = 0; i < onlyTheirs.size(); i++) {
+        out.fingerprint(
+            ReconcileFrameDescriptor.WANTED_RECORD, shard, tenant.name(), onlyTheirs.get(i));
       }
     }
     return sent;

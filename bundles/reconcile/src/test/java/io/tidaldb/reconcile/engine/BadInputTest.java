@@ -128,14 +128,19 @@ class BadInputTest {
     expect(
         BadInput.MALFORMED,
         frames(
-            ReconcileFrameDescriptor.HASHES,
+            ReconcileFrameDescriptor.FINAL,
             79,
             4,
             4096,
-            e -> e.hash(0, "acme", "1nvalid type", 5, 5)));
-    // a record kind the frame type does not carry: a HASH record in a SUMMARY
+            e -> e.state(0, "acme", "1nvalid type", 5, state(5, 1.0))));
+    // a record kind the frame type does not carry: an FPS record in a SUMMARY
     byte[] hashes =
-        frames(ReconcileFrameDescriptor.HASHES, 80, 4, 4096, e -> e.hash(0, "acme", "view", 5, 5))
+        frames(
+                ReconcileFrameDescriptor.HASHES,
+                80,
+                4,
+                4096,
+                e -> e.fingerprint(ReconcileFrameDescriptor.FPS_RECORD, 0, "acme", 5))
             .get(0);
     hashes[ReconcileFrameDescriptor.TYPE_OFFSET] = ReconcileFrameDescriptor.SUMMARY;
     expect(BadInput.MALFORMED, one(hashes));
@@ -215,6 +220,11 @@ class BadInputTest {
     // answers of a session region 0 does not run
     expect(
         BadInput.UNEXPECTED,
-        frames(ReconcileFrameDescriptor.STATES, 86, 4, 4096, e -> e.want(0, "acme", "view", 1)));
+        frames(
+            ReconcileFrameDescriptor.STATES,
+            86,
+            4,
+            4096,
+            e -> e.fingerprint(ReconcileFrameDescriptor.WANTED_RECORD, 0, "acme", 1)));
   }
 }

@@ -21,7 +21,8 @@ class ReconcileFrameDescriptorTest {
               java.util.BitSet b = new java.util.BitSet();
               b.set(9);
               e.range(3, "acme", b);
-              e.hash(3, "acme", "view", 42, 0x1122334455667788L);
+              e.fingerprint(ReconcileFrameDescriptor.FPS_RECORD, 3, "acme", 42);
+              e.fingerprint(ReconcileFrameDescriptor.FPS_RECORD, 3, "acme", 0x1122334455667788L);
             });
     assertEquals(1, frames.size());
     ByteBuffer f = ByteBuffer.wrap(frames.get(0));
@@ -36,9 +37,9 @@ class ReconcileFrameDescriptorTest {
         2
             + 5
             + 2
-            + 5
             + ReconcileFrameDescriptor.RANGE_RECORD_LENGTH
-            + ReconcileFrameDescriptor.HASH_RECORD_LENGTH;
+            + ReconcileFrameDescriptor.FPS_RECORD_FIXED_LENGTH
+            + 2 * Long.BYTES;
     assertEquals(body, f.getInt(ReconcileFrameDescriptor.BODY_LENGTH_OFFSET));
     assertEquals(ReconcileFrameDescriptor.HEADER_LENGTH + body, frames.get(0).length);
     String hex = HexFormat.of().formatHex(frames.get(0));
@@ -56,9 +57,7 @@ class ReconcileFrameDescriptorTest {
             + "0001"
             + "04"
             + "61636d65" // tenants: acme
-            + "0001"
-            + "04"
-            + "76696577" // types: view
+            + "0000" // types: none
             + "03"
             + "0003"
             + "0000"
@@ -67,9 +66,9 @@ class ReconcileFrameDescriptorTest {
             + "04"
             + "0003"
             + "0000"
-            + "0000"
+            + "0002"
             + "000000000000002a"
-            + "1122334455667788", // HASH
+            + "1122334455667788", // FPS: two fingerprints in one record
         hex);
   }
 
@@ -83,15 +82,14 @@ class ReconcileFrameDescriptorTest {
             4096,
             e -> {
               e.state(1, "acme", "view", 7, new byte[] {9, 8, 7});
-              e.want(2, "globex", "like", -3);
+              e.fingerprint(ReconcileFrameDescriptor.WANTED_RECORD, 2, "globex", -3);
             });
     ByteBuffer f = ByteBuffer.wrap(frames.get(0));
     FrameDecoder.Header h = FrameDecoder.header(f, 4);
     Assembly a = new Assembly(h.type(), h.session());
     FrameDecoder.records(f, h, 4, a);
     assertEquals(2, a.states.size());
-    assertEquals(
-        -3, a.states.values().stream().skip(1).findFirst().orElseThrow().wants.get(0).entity());
+    assertEquals(-3, a.states.values().stream().skip(1).findFirst().orElseThrow().wanted.get(0));
     assertEquals(3, a.states.values().iterator().next().states.get(0).state().length);
   }
 }
