@@ -44,7 +44,7 @@ class TidalOptionsTest {
     NodeFeature feature = TidalOptions.feature();
     assertTrue(feature.id().startsWith("io.tidaldb:tidal-features:slingosgifeature:node:"));
     List<FeatureBundle> bundles = feature.bundles();
-    assertEquals(25, bundles.size());
+    assertEquals(26, bundles.size());
     assertEquals("asm", bundles.get(0).artifactId());
     assertEquals(1, bundles.get(0).startOrder());
     for (int i = 1; i < bundles.size(); i++) {
@@ -61,6 +61,7 @@ class TidalOptionsTest {
             "tidal-store",
             "tidal-transport-inprocess",
             "tidal-replication",
+            "tidal-reconcile",
             "tidal-shell"),
         bundles.stream()
             .filter(b -> b.groupId().equals("io.tidaldb"))

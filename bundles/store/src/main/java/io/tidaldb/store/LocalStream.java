@@ -235,6 +235,7 @@ final class LocalStream implements CommitListener {
                 + region);
       }
       CrdtSignalState state = shard.states.getOrCreate(c.seriesId(), c.entity());
+      shard.digest.before(series, c.entity(), state);
       state.applyAt(
           ReplicaIds.local(region, origin & 0xFFFF),
           c.position(),
@@ -242,6 +243,7 @@ final class LocalStream implements CommitListener {
           c.eventTimeMillis(),
           c.hlc(),
           series.decay());
+      shard.digest.after(state);
     } else if (kind == WalRecordKind.DEFINE) {
       shard.registry.bind(c.seriesId(), c.tenantName(), c.typeName(), source);
     } else {

@@ -45,6 +45,9 @@ final class ShardState implements CommitListener {
   final SeriesRegistry registry;
   final EntityStateMap states = new EntityStateMap();
 
+  /** The reconciliation digests of {@link #states}, per tenant (see {@link ShardDigest}). */
+  final ShardDigest digest = new ShardDigest();
+
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
   /** Serialises checkpoints with {@link ShardTruncation}; taken before {@link #lock}. */
@@ -118,6 +121,7 @@ final class ShardState implements CommitListener {
         observeClock(batch.hlcMax());
       }
     }
+    rebuildDigest();
     if (appliedPosition != log.durablePosition()) {
       throw new StorageException(
           "shard "
@@ -212,6 +216,7 @@ final class ShardState implements CommitListener {
 
   /** Sets the applied and snapshot positions after a cut (the caller holds the write lock). */
   void resetPositions(long position) {
+    digest.rebuild(registry, states); // a cut or an install replaced the state
     cuts++;
     appliedPosition = position;
     snapshotPosition = position;
@@ -226,6 +231,16 @@ final class ShardState implements CommitListener {
    */
   void markWritten(long position) {
     firstCommit.accept(position);
+  }
+
+  /** Recomputes the reconciliation digests from the state (after recovery). */
+  private void rebuildDigest() {
+    lock.writeLock().lock();
+    try {
+      digest.rebuild(registry, states);
+    } finally {
+      lock.writeLock().unlock();
+    }
   }
 
   long appliedPosition() {
@@ -370,8 +385,10 @@ final class ShardState implements CommitListener {
                 + c.seriesId());
       }
       CrdtSignalState state = states.getOrCreate(c.seriesId(), c.entity());
+      digest.before(series, c.entity(), state);
       state.applyAt(
           logEntry, c.position(), c.weight(), c.eventTimeMillis(), c.hlc(), series.decay());
+      digest.after(state);
     } else if (kind == WalRecordKind.DEFINE) {
       registry.bind(c.seriesId(), c.tenantName(), c.typeName(), source);
     } else {

@@ -89,6 +89,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final LongAdder accepted = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final SnapshotTransfers transfers;
+  private final ShardReconcile reconcile;
 
   /** The snapshot thread this engine started, or null if the configuration supplied one. */
   private final ExecutorService ownSnapshotExecutor;
@@ -156,6 +157,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
               config.region().value());
     }
     this.transfers = new SnapshotTransfers(shards, ackTimeoutNanos);
+    this.reconcile = new ShardReconcile(shards, this::checkOpen);
   }
 
   /**
@@ -358,6 +360,16 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   /** Sets what runs after each step of a snapshot install (tests simulate crashes with it). */
   void installHook(SnapshotInstall.Hook hook) {
     transfers.installHook(hook);
+  }
+
+  /**
+   * Returns the store's side of reconciliation: per shard and tenant digests kept as signals apply,
+   * entity scans, states and the CRDT merge (see {@link ShardReconcile}).
+   *
+   * @return the reconcile state; its calls throw {@link UnavailableException} once the store closed
+   */
+  public io.tidaldb.api.reconcile.ReconcileState reconcileState() {
+    return reconcile;
   }
 
   /** Returns the number of shards. */

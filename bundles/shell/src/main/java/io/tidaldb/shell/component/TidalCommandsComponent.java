@@ -2,6 +2,8 @@ package io.tidaldb.shell.component;
 
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.replication.Replication;
+import io.tidaldb.reconcile.Reconciliation;
+import io.tidaldb.shell.ReconcileCommand;
 import io.tidaldb.shell.TidalCommands;
 import java.util.List;
 import org.apache.felix.service.command.Descriptor;
@@ -17,7 +19,9 @@ import org.osgi.service.component.annotations.ReferencePolicy;
  * supports static references): the commands stay registered while the store or WAL bundle is
  * stopped and answer {@code error: store unavailable ...} instead of Gogo's "command not found".
  * The replication reference is multiple, optional and dynamic: {@code tidal:status} adds a table of
- * every region's replication when there are any (one per region configured in this framework).
+ * every region's replication when there are any (one per region configured in this framework). The
+ * reconciliation reference is multiple, optional and dynamic too: {@code tidal:reconcile} runs
+ * every region's and answers {@code error: reconciliation unavailable ...} when there is none.
  */
 @Component(
     service = TidalCommandsComponent.class,
@@ -28,7 +32,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
       "osgi.command.function=read",
       "osgi.command.function=top",
       "osgi.command.function=status",
-      "osgi.command.function=transfer"
+      "osgi.command.function=transfer",
+      "osgi.command.function=reconcile"
     })
 public final class TidalCommandsComponent {
   @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
@@ -39,6 +44,19 @@ public final class TidalCommandsComponent {
       policy = ReferencePolicy.DYNAMIC,
       service = Replication.class)
   private volatile List<Replication> replications;
+
+  @Reference(
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC,
+      service = Reconciliation.class)
+  private volatile List<Reconciliation> reconciliations;
+
+  private final ReconcileCommand reconcileCommand =
+      new ReconcileCommand(
+          () -> {
+            List<Reconciliation> r = reconciliations;
+            return r == null ? List.of() : r;
+          });
 
   private final TidalCommands commands =
       new TidalCommands(() -> store, this::currentReplications, System::currentTimeMillis);
@@ -106,5 +124,16 @@ public final class TidalCommandsComponent {
   @Descriptor("hand a shard's leadership to a region: tidal:transfer <shard> <region>")
   public String transfer(String... args) {
     return commands.transfer(args);
+  }
+
+  /**
+   * Reconciles every region of this framework with its peers now and prints what was exchanged.
+   *
+   * @param args none
+   * @return the lines to print
+   */
+  @Descriptor("reconcile every region here with its peers now: tidal:reconcile")
+  public String reconcile(String... args) {
+    return reconcileCommand.reconcile(args);
   }
 }

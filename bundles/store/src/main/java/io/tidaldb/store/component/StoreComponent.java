@@ -13,6 +13,10 @@ import io.tidaldb.api.SignalType;
 import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.reconcile.EntityKey;
+import io.tidaldb.api.reconcile.EntityState;
+import io.tidaldb.api.reconcile.MergeReport;
+import io.tidaldb.api.reconcile.ReconcileState;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.router.ShardRouter;
 import io.tidaldb.api.wal.WriteAheadLog;
@@ -21,8 +25,11 @@ import io.tidaldb.store.StoreConfig;
 import io.tidaldb.support.config.ConfigValues;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.BitSet;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -59,10 +66,17 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code replication.cardinality.minimum=1} so the store waits for it instead of starting as
  *       a single region.
  * </ul>
+ *
+ * <p>The same service is the region's {@link ReconcileState} (the store's side of reconciliation,
+ * see {@link SignalStoreEngine#reconcileState()}), with the same properties, so the reconciliation
+ * of a region binds it with {@code state.target=(region=<n>)}.
  */
-@Component(service = SignalStore.class, configurationPid = StoreComponent.PID, immediate = true)
+@Component(
+    service = {SignalStore.class, ReconcileState.class},
+    configurationPid = StoreComponent.PID,
+    immediate = true)
 @Designate(ocd = StoreComponent.Config.class)
-public final class StoreComponent implements SignalStore {
+public final class StoreComponent implements SignalStore, ReconcileState {
 
   /** The store's configuration (PID {@code io.tidaldb.store}). */
   @ObjectClassDefinition(name = "TidalDB store", description = "The per-region signal database")
@@ -267,5 +281,35 @@ public final class StoreComponent implements SignalStore {
   @Override
   public List<RankedEntity> top(TenantId tenant, SignalType type, int k, Timestamp at) {
     return engine.top(tenant, type, k, at);
+  }
+
+  @Override
+  public int shardCount() {
+    return engine.reconcileState().shardCount();
+  }
+
+  @Override
+  public Set<TenantId> tenants(int shard) {
+    return engine.reconcileState().tenants(shard);
+  }
+
+  @Override
+  public void bucketDigests(int shard, TenantId tenant, long[] into) {
+    engine.reconcileState().bucketDigests(shard, tenant, into);
+  }
+
+  @Override
+  public void forEachInBuckets(int shard, TenantId tenant, BitSet buckets, EntityVisitor visitor) {
+    engine.reconcileState().forEachInBuckets(shard, tenant, buckets, visitor);
+  }
+
+  @Override
+  public List<EntityState> states(int shard, TenantId tenant, Collection<EntityKey> keys) {
+    return engine.reconcileState().states(shard, tenant, keys);
+  }
+
+  @Override
+  public MergeReport merge(int shard, TenantId tenant, List<EntityState> states) {
+    return engine.reconcileState().merge(shard, tenant, states);
   }
 }

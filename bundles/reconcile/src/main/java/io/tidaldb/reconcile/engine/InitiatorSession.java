@@ -1,0 +1,224 @@
+package io.tidaldb.reconcile.engine;
+
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.reconcile.EntityKey;
+import io.tidaldb.api.reconcile.EntityState;
+import io.tidaldb.api.reconcile.ReconcileState;
+import io.tidaldb.reconcile.engine.Assembly.ShardTenant;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * One session this region started with a peer, as a state machine: SUMMARY sent → LEAVES received,
+ * HASHES sent → STATES received (merged), FINAL sent → DONE received. Ends early when a step finds
+ * nothing to exchange. Owned by the engine's thread.
+ */
+final class InitiatorSession {
+  enum Phase {
+    AWAIT_LEAVES,
+    AWAIT_STATES,
+    AWAIT_DONE,
+    DONE,
+    FAILED
+  }
+
+  final RegionId peer;
+  final long id;
+  final long startedNanos;
+  final long deadlineNanos;
+  final List<Demand> demands = new ArrayList<>();
+
+  /** Per (shard, tenant), the buckets compared in the HASHES (to find WANTED entities again). */
+  private final Map<ShardTenant, BitSet> ranges = new java.util.HashMap<>();
+
+  private final Map<String, SignalType> types = new java.util.HashMap<>();
+  Phase phase = Phase.AWAIT_LEAVES;
+  String failure;
+  long bytesSent;
+  long bytesReceived;
+  int roundTrips;
+  long statesSent;
+  long statesReceived;
+  long merged;
+  long rejected;
+
+  InitiatorSession(RegionId peer, long id, long nowNanos, long timeoutNanos) {
+    this.peer = peer;
+    this.id = id;
+    this.startedNanos = nowNanos;
+    this.deadlineNanos = nowNanos + timeoutNanos;
+  }
+
+  /** Writes the SUMMARY: per (shard, tenant) held here, the 32 group digests. */
+  void start(ReconcileState state, FrameEncoder out) {
+    long[] buckets = new long[ReconcileState.BUCKETS];
+    for (int shard = 0; shard < state.shardCount(); shard++) {
+      for (TenantId tenant : state.tenants(shard)) {
+        state.bucketDigests(shard, tenant, buckets);
+        long[] groups = Digests.groups(buckets);
+        if (!Digests.allZero(groups)) {
+          out.groups(shard, tenant.name(), groups);
+        }
+      }
+    }
+    out.finish();
+    bytesSent += out.bytes();
+  }
+
+  /**
+   * LEAVES → HASHES: the buckets whose digests differ, and this region's entity hashes in them.
+   *
+   * @param hashes the encoder of the HASHES, made on demand (null-free)
+   */
+  void onLeaves(Assembly in, ReconcileState state, Function<Byte, FrameEncoder> encoder) {
+    bytesReceived += in.bytes;
+    roundTrips = 1;
+    long[] own = new long[ReconcileState.BUCKETS];
+    FrameEncoder out = null;
+    for (Map.Entry<ShardTenant, long[]> e : in.leaves.entrySet()) {
+      int shard = e.getKey().shard();
+      TenantId tenant = e.getKey().tenant();
+      state.bucketDigests(shard, tenant, own);
+      int mask = in.leafMasks.get(e.getKey());
+      long[] theirs = e.getValue();
+      BitSet differing = new BitSet(ReconcileState.BUCKETS);
+      for (int b = 0; b < own.length; b++) {
+        if ((mask & (1 << (b / ReconcileFrameDescriptor.GROUP_BUCKETS))) != 0
+            && own[b] != theirs[b]) {
+          differing.set(b);
+        }
+      }
+      if (differing.isEmpty()) {
+        continue;
+      }
+      if (out == null) {
+        out = encoder.apply(ReconcileFrameDescriptor.HASHES);
+      }
+      FrameEncoder hashes = out;
+      String name = tenant.name();
+      ranges.put(e.getKey(), differing);
+      hashes.range(shard, name, differing);
+      state.forEachInBuckets(
+          shard,
+          tenant,
+          differing,
+          (type, entity, hash) ->
+              hashes.fingerprint(
+                  ReconcileFrameDescriptor.FPS_RECORD,
+                  shard,
+                  name,
+                  Fingerprints.of(id, type, entity, hash)));
+    }
+    if (out == null) {
+      phase = Phase.DONE;
+      return;
+    }
+    out.finish();
+    bytesSent += out.bytes();
+    phase = Phase.AWAIT_STATES;
+  }
+
+  /**
+   * STATES → FINAL: finds the entities of the fingerprints the peer wants (before merging, while
+   * their states are those the fingerprints were taken of), merges the peer's states, then sends
+   * this region's (joined) states of the wanted entities.
+   */
+  void onStates(
+      Assembly in,
+      ReconcileState state,
+      Function<Byte, FrameEncoder> encoder,
+      Consumer<String> rejections) {
+    bytesReceived += in.bytes;
+    roundTrips = 2;
+    Map<ShardTenant, List<EntityKey>> wanted = wantedKeys(in, state);
+    int[] counts = Responder.merge(state, in, rejections);
+    for (Assembly.States s : in.states.values()) {
+      statesReceived += s.states.size();
+    }
+    merged += counts[0];
+    rejected += counts[2];
+    FrameEncoder out = null;
+    for (Map.Entry<ShardTenant, List<EntityKey>> e : wanted.entrySet()) {
+      int shard = e.getKey().shard();
+      TenantId tenant = e.getKey().tenant();
+      if (out == null) {
+        out = encoder.apply(ReconcileFrameDescriptor.FINAL);
+      }
+      for (EntityState s : state.states(shard, tenant, e.getValue())) {
+        out.state(shard, tenant.name(), s.type().name(), s.entity(), s.state());
+        statesSent++;
+      }
+    }
+    if (out == null) {
+      phase = Phase.DONE;
+      return;
+    }
+    out.finish();
+    bytesSent += out.bytes();
+    phase = Phase.AWAIT_DONE;
+  }
+
+  /** The entities whose fingerprints the peer wants, per (shard, tenant). */
+  private Map<ShardTenant, List<EntityKey>> wantedKeys(Assembly in, ReconcileState state) {
+    Map<ShardTenant, List<EntityKey>> wanted = new java.util.LinkedHashMap<>();
+    for (Map.Entry<ShardTenant, Assembly.States> e : in.states.entrySet()) {
+      LongList fps = e.getValue().wanted;
+      BitSet buckets = ranges.get(e.getKey());
+      if (fps.isEmpty() || buckets == null) {
+        continue;
+      }
+      java.util.Set<Long> set = new java.util.HashSet<>();
+      for (int i = 0; i < fps.size(); i++) {
+        set.add(fps.get(i));
+      }
+      List<EntityKey> keys = new ArrayList<>();
+      state.forEachInBuckets(
+          e.getKey().shard(),
+          e.getKey().tenant(),
+          buckets,
+          (type, entity, hash) -> {
+            if (set.contains(Fingerprints.of(id, type, entity, hash))) {
+              keys.add(new EntityKey(types.computeIfAbsent(type, SignalType::of), entity));
+            }
+          });
+      if (!keys.isEmpty()) {
+        wanted.put(e.getKey(), keys);
+      }
+    }
+    return wanted;
+  }
+
+  /** DONE: the peer merged this region's states. */
+  void onDone(Assembly in) {
+    bytesReceived += in.bytes;
+    roundTrips = 3;
+    merged += in.done[0];
+    rejected += in.done[2];
+    phase = Phase.DONE;
+  }
+
+  void fail(String why) {
+    failure = why;
+    phase = Phase.FAILED;
+  }
+
+  boolean ended() {
+    return phase == Phase.DONE || phase == Phase.FAILED;
+  }
+
+  /** The frame type this session waits for, or 0. */
+  byte awaiting() {
+    return switch (phase) {
+      case AWAIT_LEAVES -> ReconcileFrameDescriptor.LEAVES;
+      case AWAIT_STATES -> ReconcileFrameDescriptor.STATES;
+      case AWAIT_DONE -> ReconcileFrameDescriptor.DONE;
+      default -> 0;
+    };
+  }
+}

@@ -1,0 +1,101 @@
+package io.tidaldb.reconcile.engine;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RegionId;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The settings of one region's reconciliation.
+ *
+ * @param region this region
+ * @param regions every region of the cluster, this one included
+ * @param interval time between periodic sessions with each peer; zero turns them off
+ * @param sessionTimeout how long a session may take before it fails (and is retried)
+ * @param retryInitial the first wait before a failed session is retried (doubling)
+ * @param retryMax the longest wait between retries
+ * @param maxFrameBytes the largest frame sent (the transport's limit or less)
+ */
+public record ReconcileConfig(
+    RegionId region,
+    List<RegionId> regions,
+    Duration interval,
+    Duration sessionTimeout,
+    Duration retryInitial,
+    Duration retryMax,
+    int maxFrameBytes) {
+  /** Frames are at most this long, whatever the transport carries. */
+  public static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
+
+  /**
+   * Validates the settings.
+   *
+   * @throws InvalidArgumentException naming the value that is out of range
+   */
+  public ReconcileConfig {
+    regions = List.copyOf(regions);
+    if (!regions.contains(region)) {
+      throw new InvalidArgumentException("regions", regions, "must contain this region " + region);
+    }
+    if (interval.isNegative()) {
+      throw new InvalidArgumentException("interval", interval, "must be >= 0 (0 turns it off)");
+    }
+    if (sessionTimeout.isNegative() || sessionTimeout.isZero()) {
+      throw new InvalidArgumentException("session timeout", sessionTimeout, "must be > 0");
+    }
+    if (retryInitial.isNegative()
+        || retryInitial.isZero()
+        || retryMax.compareTo(retryInitial) < 0) {
+      throw new InvalidArgumentException(
+          "retry", retryInitial + ".." + retryMax, "must be positive and initial <= max");
+    }
+    if (maxFrameBytes < 4096) {
+      throw new InvalidArgumentException("max frame bytes", maxFrameBytes, "must be >= 4096");
+    }
+  }
+
+  /**
+   * Returns the defaults: a session with each peer every 5 s, 5 s deadline, retries from 50 ms to 5
+   * s, frames up to 1 MiB.
+   *
+   * @param region this region
+   * @param regions every region, this one included
+   * @return the settings
+   */
+  public static ReconcileConfig defaults(RegionId region, List<RegionId> regions) {
+    return new ReconcileConfig(
+        region,
+        regions,
+        Duration.ofSeconds(5),
+        Duration.ofSeconds(5),
+        Duration.ofMillis(50),
+        Duration.ofSeconds(5),
+        DEFAULT_MAX_FRAME_BYTES);
+  }
+
+  /** Returns these settings with another periodic interval. */
+  public ReconcileConfig withInterval(Duration value) {
+    return new ReconcileConfig(
+        region, regions, value, sessionTimeout, retryInitial, retryMax, maxFrameBytes);
+  }
+
+  /** Returns these settings with another session deadline. */
+  public ReconcileConfig withSessionTimeout(Duration value) {
+    return new ReconcileConfig(
+        region, regions, interval, value, retryInitial, retryMax, maxFrameBytes);
+  }
+
+  /** Returns these settings with another frame limit. */
+  public ReconcileConfig withMaxFrameBytes(int value) {
+    return new ReconcileConfig(
+        region, regions, interval, sessionTimeout, retryInitial, retryMax, value);
+  }
+
+  /** Returns the other regions. */
+  public List<RegionId> peers() {
+    List<RegionId> peers = new ArrayList<>(regions);
+    peers.remove(region);
+    return peers;
+  }
+}

@@ -1,0 +1,149 @@
+package io.tidaldb.reconcile.engine;
+
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.reconcile.EntityKey;
+import io.tidaldb.api.reconcile.EntityState;
+import io.tidaldb.api.reconcile.MergeReport;
+import io.tidaldb.api.reconcile.ReconcileState;
+import io.tidaldb.reconcile.engine.Assembly.ShardTenant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/**
+ * The responder's side of a session: each answer is a function of the message and this region's
+ * state only, so a responder keeps no session state between steps.
+ */
+final class Responder {
+  private final ReconcileState state;
+
+  /** Signal types by name: validating a name per entity would cost more than the rest. */
+  private final Map<String, SignalType> types = new java.util.HashMap<>();
+
+  Responder(ReconcileState state) {
+    this.state = state;
+  }
+
+  SignalType type(String name) {
+    SignalType t = types.get(name);
+    if (t == null) {
+      t = SignalType.of(name);
+      if (types.size() < 4096) {
+        types.put(name, t);
+      }
+    }
+    return t;
+  }
+
+  /**
+   * SUMMARY → LEAVES: for every (shard, tenant) either side holds, this region's bucket digests of
+   * the groups whose digests differ.
+   */
+  void answerSummary(Assembly in, FrameEncoder out) {
+    long[] buckets = new long[ReconcileState.BUCKETS];
+    for (int shard = 0; shard < state.shardCount(); shard++) {
+      Set<TenantId> tenants = new LinkedHashSet<>(state.tenants(shard));
+      for (ShardTenant st : in.groups.keySet()) {
+        if (st.shard() == shard) {
+          tenants.add(st.tenant());
+        }
+      }
+      for (TenantId tenant : tenants) {
+        state.bucketDigests(shard, tenant, buckets);
+        long[] own = Digests.groups(buckets);
+        long[] theirs = in.groups.get(new ShardTenant(shard, tenant));
+        int mask = 0;
+        for (int g = 0; g < own.length; g++) {
+          if (own[g] != (theirs == null ? 0 : theirs[g])) {
+            mask |= 1 << g;
+          }
+        }
+        if (mask != 0) {
+          out.leaves(shard, tenant.name(), mask, buckets);
+        }
+      }
+    }
+  }
+
+  /**
+   * HASHES → STATES: this region's states of the entities in the compared buckets whose
+   * fingerprints the initiator did not send (it lacks them or holds another state), and the
+   * initiator's fingerprints without a match here (WANTED: it holds what this region lacks).
+   *
+   * @return the number of states written
+   */
+  int answerHashes(Assembly in, FrameEncoder out) {
+    int sent = 0;
+    for (Map.Entry<ShardTenant, Assembly.Range> e : in.ranges.entrySet()) {
+      int shard = e.getKey().shard();
+      TenantId tenant = e.getKey().tenant();
+      LongList ownFps = new LongList();
+      List<String> ownTypes = new ArrayList<>();
+      LongList ownEntities = new LongList();
+      state.forEachInBuckets(
+          shard,
+          tenant,
+          e.getValue().buckets,
+          (type, entity, hash) -> {
+            ownFps.add(Fingerprints.of(in.session, type, entity, hash));
+            ownTypes.add(type);
+            ownEntities.add(entity);
+          });
+      LongList onlyOwn = new LongList();
+      LongList onlyTheirs = new LongList();
+      Fingerprints.difference(
+          ownFps.sorted(), e.getValue().fingerprints.sorted(), onlyOwn, onlyTheirs);
+      Set<Long> send = new HashSet<>();
+      for (int i = 0; i < onlyOwn.size(); i++) {
+        send.add(onlyOwn.get(i));
+      }
+      List<EntityKey> keys = new ArrayList<>();
+      for (int i = 0; i < ownFps.size() && !send.isEmpty(); i++) {
+        if (send.contains(ownFps.get(i))) {
+          keys.add(new EntityKey(type(ownTypes.get(i)), ownEntities.get(i)));
+        }
+      }
+      for (EntityState s : state.states(shard, tenant, keys)) {
+        out.state(shard, tenant.name(), s.type().name(), s.entity(), s.state());
+        sent++;
+      }
+      for (int i = 0; i < onlyTheirs.size(); i++) {
+        out.fingerprint(
+            ReconcileFrameDescriptor.WANTED_RECORD, shard, tenant.name(), onlyTheirs.get(i));
+      }
+    }
+    return sent;
+  }
+
+  /** FINAL → DONE: merges the initiator's states and says how many changed. */
+  void answerFinal(Assembly in, FrameEncoder out, Consumer<String> rejected) {
+    int[] counts = merge(state, in, rejected);
+    out.done(counts[0], counts[1], counts[2]);
+  }
+
+  /**
+   * Merges every state of a STATES or FINAL message.
+   *
+   * @return changed, unchanged, rejected
+   */
+  static int[] merge(ReconcileState state, Assembly in, Consumer<String> rejected) {
+    int[] counts = new int[3];
+    for (Map.Entry<ShardTenant, Assembly.States> e : in.states.entrySet()) {
+      List<EntityState> states = e.getValue().states;
+      if (states.isEmpty()) {
+        continue;
+      }
+      MergeReport report = state.merge(e.getKey().shard(), e.getKey().tenant(), states);
+      counts[0] += report.changed();
+      counts[1] += report.unchanged();
+      counts[2] += report.rejected().size();
+      report.rejected().forEach(rejected);
+    }
+    return counts;
+  }
+}

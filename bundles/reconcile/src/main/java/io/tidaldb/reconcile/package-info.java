@@ -1,0 +1,14 @@
+/**
+ * Reconciliation (anti-entropy) between regions, as a service: {@link
+ * io.tidaldb.reconcile.Reconciliation#reconcileAll()} runs one session with every other region now
+ * and reports what it exchanged ({@link io.tidaldb.reconcile.ReconcileReport}). Sessions also run
+ * periodically and when a region that could not be reached is reachable again; each compares the
+ * per shard and tenant digests of {@link io.tidaldb.api.reconcile.ReconcileState} top-down and
+ * exchanges only the states of entities that differ, merged by CRDT join.
+ */
+@Export
+@Version("1.0.0")
+package io.tidaldb.reconcile;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

@@ -1,0 +1,175 @@
+package io.tidaldb.reconcile.engine;
+
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.reconcile.EntityKey;
+import io.tidaldb.api.reconcile.EntityState;
+import io.tidaldb.api.reconcile.MergeReport;
+import io.tidaldb.api.reconcile.ReconcileState;
+import io.tidaldb.crdt.CrdtSignalState;
+import io.tidaldb.crdt.DecayModel;
+import io.tidaldb.crdt.ReplicaIds;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A region's store side in memory, over real {@link CrdtSignalState}s: shards by entity, digests
+ * recomputed on each call (the store's are incremental; its own tests check they agree), series
+ * defined per (shard, tenant, type) by the first apply.
+ */
+final class MemoryReconcileState implements ReconcileState {
+  static final DecayModel DAY = DecayModel.ofHalfLife(86_400_000L);
+
+  record Key(int shard, TenantId tenant, String type, long entity) {}
+
+  private final int shards;
+  private final int replica;
+  private final Map<Key, CrdtSignalState> states = new HashMap<>();
+  private final Set<String> defined = new HashSet<>();
+  private long hlc = 1;
+
+  MemoryReconcileState(int shards, int region) {
+    this.shards = shards;
+    this.replica = ReplicaIds.of(region, 1);
+  }
+
+  int shardOf(long entity) {
+    return Math.floorMod(entity * 0x9E3779B97F4A7C15L >>> 17, shards);
+  }
+
+  /** Applies one signal as this region's own write (defines the series). */
+  synchronized void apply(TenantId tenant, String type, long entity, double weight) {
+    int shard = shardOf(entity);
+    define(shard, tenant, type);
+    states
+        .computeIfAbsent(new Key(shard, tenant, type, entity), k -> new CrdtSignalState())
+        .apply(replica, weight, 1_700_000_000_000L + entity, hlc++, DAY);
+  }
+
+  synchronized void define(int shard, TenantId tenant, String type) {
+    defined.add(shard + "/" + tenant + "/" + type);
+  }
+
+  synchronized Map<Key, CrdtSignalState> snapshot() {
+    Map<Key, CrdtSignalState> copy = new HashMap<>();
+    states.forEach((k, v) -> copy.put(k, v.copy()));
+    return copy;
+  }
+
+  @Override
+  public int shardCount() {
+    return shards;
+  }
+
+  @Override
+  public synchronized Set<TenantId> tenants(int shard) {
+    Set<TenantId> t = new LinkedHashSet<>();
+    for (Key k : states.keySet()) {
+      if (k.shard() == shard) {
+        t.add(k.tenant());
+      }
+    }
+    return t;
+  }
+
+  @Override
+  public synchronized void bucketDigests(int shard, TenantId tenant, long[] into) {
+    java.util.Arrays.fill(into, 0);
+    states.forEach(
+        (k, s) -> {
+          if (k.shard() == shard && k.tenant().equals(tenant)) {
+            long key = keyHash(k.type(), k.entity());
+            into[bucket(key)] += mix(key * 31 + s.contentHash());
+          }
+        });
+  }
+
+  @Override
+  public synchronized void forEachInBuckets(
+      int shard, TenantId tenant, BitSet buckets, EntityVisitor visitor) {
+    states.forEach(
+        (k, s) -> {
+          if (k.shard() == shard
+              && k.tenant().equals(tenant)
+              && buckets.get(bucket(keyHash(k.type(), k.entity())))) {
+            visitor.visit(k.type(), k.entity(), s.contentHash());
+          }
+        });
+  }
+
+  @Override
+  public synchronized List<EntityState> states(
+      int shard, TenantId tenant, Collection<EntityKey> keys) {
+    List<EntityState> out = new ArrayList<>();
+    for (EntityKey key : keys) {
+      CrdtSignalState s = states.get(new Key(shard, tenant, key.type().name(), key.entity()));
+      if (s != null) {
+        ByteBuffer b = ByteBuffer.allocate(s.encodedLength());
+        s.writeTo(b);
+        out.add(new EntityState(key.type(), key.entity(), b.array()));
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public synchronized MergeReport merge(int shard, TenantId tenant, List<EntityState> in) {
+    int changed = 0;
+    int unchanged = 0;
+    List<String> rejected = new ArrayList<>();
+    for (EntityState e : in) {
+      String where =
+          "tenant " + tenant + " type " + e.type() + " entity " + e.entity() + " shard " + shard;
+      if (!defined.contains(shard + "/" + tenant + "/" + e.type().name())) {
+        rejected.add(where + ": not defined in this shard here yet");
+        continue;
+      }
+      CrdtSignalState incoming;
+      try {
+        incoming = CrdtSignalState.readFrom(ByteBuffer.wrap(e.state()));
+      } catch (RuntimeException ex) {
+        rejected.add(where + ": " + ex.getMessage());
+        continue;
+      }
+      CrdtSignalState s =
+          states.computeIfAbsent(
+              new Key(shard, tenant, e.type().name(), e.entity()), k -> new CrdtSignalState());
+      long before = s.contentHash();
+      s.merge(incoming);
+      if (s.contentHash() != before) {
+        changed++;
+      } else {
+        unchanged++;
+      }
+    }
+    return new MergeReport(changed, unchanged, rejected);
+  }
+
+  static SignalType type(String name) {
+    return SignalType.of(name);
+  }
+
+  private static long keyHash(String type, long entity) {
+    return mix(type.hashCode() * 0x9E3779B97F4A7C15L ^ mix(entity));
+  }
+
+  private static int bucket(long keyHash) {
+    return (int) (keyHash >>> 54);
+  }
+
+  private static long mix(long h) {
+    h ^= h >>> 33;
+    h *= 0xFF51AFD7ED558CCDL;
+    h ^= h >>> 33;
+    h *= 0xC4CEB9FE1A85EC53L;
+    return h ^ (h >>> 33);
+  }
+}
