@@ -54,7 +54,8 @@ public class DigestUpkeepBenchmark {
   private int[] draws;
   private long[] eventTimes;
   private DecayModel decay;
-  private int replica;
+  private long replica;
+  private long position;
   private long hlc;
   private int next;
 
@@ -64,11 +65,11 @@ public class DigestUpkeepBenchmark {
     SplittableRandom random = new SplittableRandom(0xD16E57L);
     long now = System.currentTimeMillis();
     decay = DecayModel.ofHalfLife(Duration.ofDays(1).toMillis());
-    replica = ReplicaIds.of(1, 0);
+    replica = ReplicaIds.log(1);
     states = new CrdtSignalState[entityCount];
     for (int e = 0; e < entityCount; e++) {
       states[e] = new CrdtSignalState();
-      states[e].apply(replica, 1.0, now, ++hlc, decay);
+      states[e].applyAt(replica, position++, 1.0, now, ++hlc, decay);
     }
     draws = new int[DRAWS];
     eventTimes = new long[DRAWS];
@@ -87,7 +88,7 @@ public class DigestUpkeepBenchmark {
   public CrdtSignalState apply() {
     int i = next++ & (DRAWS - 1);
     CrdtSignalState s = states[draws[i]];
-    s.apply(replica, 1.0, eventTimes[i], ++hlc, decay);
+    s.applyAt(replica, position++, 1.0, eventTimes[i], ++hlc, decay);
     return s;
   }
 
@@ -103,7 +104,7 @@ public class DigestUpkeepBenchmark {
     CrdtSignalState s = states[e];
     long key = fmix(TYPE_HASH ^ fmix(e + 0x9E3779B97F4A7C15L)); // computed, as the store does
     long before = fmix(key * 0xC2B2AE3D27D4EB4FL + s.contentHash());
-    s.apply(replica, 1.0, eventTimes[i], ++hlc, decay);
+    s.applyAt(replica, position++, 1.0, eventTimes[i], ++hlc, decay);
     long after = fmix(key * 0xC2B2AE3D27D4EB4FL + s.contentHash());
     buckets[(int) (key >>> 54)] += after - before;
     return s;

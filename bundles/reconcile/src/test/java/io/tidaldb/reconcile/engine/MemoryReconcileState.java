@@ -31,14 +31,15 @@ final class MemoryReconcileState implements ReconcileState {
   record Key(int shard, TenantId tenant, String type, long entity) {}
 
   private final int shards;
-  private final int replica;
+  private final long replica;
+  private long position;
   private final Map<Key, CrdtSignalState> states = new HashMap<>();
   private final Set<String> defined = new HashSet<>();
   private long hlc = 1;
 
   MemoryReconcileState(int shards, int region) {
     this.shards = shards;
-    this.replica = ReplicaIds.of(region, 1);
+    this.replica = ReplicaIds.local(region, 1);
   }
 
   int shardOf(long entity) {
@@ -51,7 +52,7 @@ final class MemoryReconcileState implements ReconcileState {
     define(shard, tenant, type);
     states
         .computeIfAbsent(new Key(shard, tenant, type, entity), k -> new CrdtSignalState())
-        .apply(replica, weight, 1_700_000_000_000L + entity, hlc++, DAY);
+        .applyAt(replica, position++, weight, 1_700_000_000_000L + entity, hlc++, DAY);
   }
 
   synchronized void define(int shard, TenantId tenant, String type) {
