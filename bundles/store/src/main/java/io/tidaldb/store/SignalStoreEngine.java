@@ -5,7 +5,6 @@ import io.tidaldb.api.EntityId;
 import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RankedEntity;
-import io.tidaldb.api.RegionId;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.ShardStatus;
 import io.tidaldb.api.Signal;
@@ -80,8 +79,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final ReplicatedWrites replicated;
   private final ForwardedWrites forwarded;
 
-  /** This region, or null for a single region (no replication). */
-  private final RegionId self;
+  /** The region's replication, or null for a single region. */
+  private final Replication replication;
 
   private final AckExecutor acks;
   private final WritePath path;
@@ -106,7 +105,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     this.origin = identity.origin();
     this.validator = new SignalValidator(config);
     this.ackTimeoutNanos = config.ackTimeout().toNanos();
-    this.self = replication == null ? null : replication.region();
+    this.replication = replication;
     this.replicated =
         replication == null ? null : new ReplicatedWrites(replication, ackTimeoutNanos);
     this.forwarded = new ForwardedWrites(replication, ackTimeoutNanos);
@@ -603,7 +602,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
           localAsync(signal, shard),
           ackTimeoutNanos,
           () -> "signal of shard " + shard + " in this region's local stream",
-          () -> self);
+          () -> replication == null ? null : replication.region());
     }
   }
 

@@ -113,6 +113,15 @@ final class WriteAttempt {
    * reached no longer leads), else an {@link UnavailableException} naming the unreachable leader.
    */
   UnavailableException failure(RegionId self, long leaderWaitNanos) {
+    return failure(self, leaderWaitNanos, null);
+  }
+
+  /**
+   * The failure once the bound passed, for a LOCAL write the local stream refused too ({@code
+   * local}, nothing stored: a series the shard does not define yet, or no local logs): as {@link
+   * #failure(RegionId, long)}, with the local stream's reason appended.
+   */
+  UnavailableException failure(RegionId self, long leaderWaitNanos, UnavailableException local) {
     String bound =
         "no leader took this "
             + level
@@ -123,7 +132,8 @@ final class WriteAttempt {
             + " ms (timed out after "
             + tries
             + (tries == 1 ? " wait" : " waits")
-            + "); nothing stored";
+            + "); nothing stored"
+            + (local == null ? "" : "; the local stream refused it too: " + local.getMessage());
     if (unsent != null && lastLeader != null) {
       UnavailableException e =
           new UnavailableException(

@@ -171,8 +171,13 @@ final class WritePath {
         }
         case WAIT -> await(a, change);
         case LOCAL_STREAM -> {
-          cutOff.add(shard);
-          return leader.local(signal, shard);
+          try {
+            SignalAck ack = leader.local(signal, shard);
+            cutOff.add(shard);
+            return ack;
+          } catch (UnavailableException e) {
+            throw e.mayBeStored() ? e : a.failure(self(), leaderWaitNanos, e);
+          }
         }
         default -> throw a.failure(self(), leaderWaitNanos);
       }
@@ -250,8 +255,22 @@ final class WritePath {
           return later(signal, a, a.nextWaitNanos(nanoClock.getAsLong()));
         }
         case LOCAL_STREAM -> {
-          cutOff.add(shard);
-          return leader.localAsync(signal, shard);
+          CompletableFuture<SignalAck> reply = new CompletableFuture<>();
+          leader
+              .localAsync(signal, shard)
+              .whenComplete(
+                  (ack, failure) -> {
+                    if (failure == null) {
+                      cutOff.add(shard);
+                      reply.complete(ack);
+                    } else if (unwrap(failure) instanceof UnavailableException u
+                        && !u.mayBeStored()) {
+                      reply.completeExceptionally(a.failure(self(), leaderWaitNanos, u));
+                    } else {
+                      reply.completeExceptionally(unwrap(failure));
+                    }
+                  });
+          return reply;
         }
         default -> throw a.failure(self(), leaderWaitNanos);
       }

@@ -79,7 +79,12 @@ class LeaderFenceTest {
           log.awaitDurable(end - 1, TIMEOUT);
         });
 
-    assertThrows(NotLeaderException.class, this::signal); // forwarded, and the fake has no leader
+    // forwarded, the fake has no leader: after the leader wait the local stream takes it
+    assertTrue(
+        db.store
+            .signal(ACME, VIEW, EntityId.of(ENTITY), 1.0, Timestamp.ofMillis(T0), Durability.LOCAL)
+            .local(),
+        "in this region's local stream, not in the shard log");
 
     assertEquals(before + 1, log.nextPosition(), "only C's record was appended");
     List<long[]> batches = batches(before);
