@@ -77,8 +77,11 @@ class StoreReconcileTest {
       write(stores[0], ACME, 0, 10_000);
       write(stores[1], ACME, 10_000, 20_000);
       write(stores[0], GLOBEX, 0, 100);
-      write(
-          stores[1], GLOBEX, 0, 100); // the same entities, other replica entries: merged both ways
+      // the same entities in region 1's own local stream (another replica entry: merged both
+      // ways); its series defined in every shard through its log by other entities first (two
+      // single-region stores' epoch-0 log entries are different histories: never one entity's)
+      write(stores[1], GLOBEX, 1_000, 1_100);
+      writeLocal(stores[1], GLOBEX, 0, 100);
       long[] globexBefore = digests(stores[0].reconcileState(), GLOBEX);
 
       CompletableFuture<ReconcileReport> done = engines[0].reconcileAll();
@@ -133,6 +136,21 @@ class StoreReconcileTest {
       if (touched[shard]) {
         store.awaitDurable(last[shard], Duration.ofSeconds(30));
       }
+    }
+  }
+
+  private static void writeLocal(SignalStoreEngine store, TenantId tenant, long from, long to) {
+    HashShardRouter router = new HashShardRouter(SHARDS);
+    for (long e = from; e < to; e++) {
+      store
+          .appendLocal(
+              router.shardOf(tenant, e),
+              tenant,
+              VIEW,
+              EntityId.of(e),
+              1.0,
+              Timestamp.ofMillis(T0 + e))
+          .join();
     }
   }
 
