@@ -183,15 +183,7 @@ final class LocalStream implements CommitListener {
   private long apply(WalBatch batch, String source) {
     long expected = appliedPosition;
     long end = batch.firstPosition() + batch.recordCount();
-    if (batch.firstPosition() > expected) {
-      throw new StorageException(
-          source
-              + ": batch starts at position "
-              + batch.firstPosition()
-              + ", expected "
-              + expected);
-    }
-    if (end <= expected) {
+    if (!BatchOrder.hasNew(batch, expected, source)) {
       return 0;
     }
     RecordCursor c = batch.records();
