@@ -4,27 +4,32 @@ import io.tidaldb.api.RegionId;
 import io.tidaldb.reconcile.ReconcileReport;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * What one {@link SimulatedCluster#reconcileAll()} did: per running region its {@link
- * ReconcileReport} (a session with every other region, in parallel), the regions having run one
- * after another in configuration order, and the totals.
+ * What one {@link SimulatedCluster#reconcileAll()} did: its rounds, one after another, in each of
+ * which one region ran a session with every other region in parallel ({@link ReconcileReport}), and
+ * the totals.
  *
- * @param duration from the first region's request until the last region's sessions ended
- * @param byRegion each running region's report, in the order they ran
+ * @param duration from the first round's request until the last round's sessions ended
+ * @param rounds the rounds, in the order they ran
  * @param skipped regions that did not run a session (down, crashed meanwhile, or without
  *     reconciliation because the transport does not carry its channel)
  * @since testkit 1.4.0
  */
 public record ClusterReconcileReport(
-    Duration duration, Map<RegionId, ReconcileReport> byRegion, List<RegionId> skipped) {
-  /** Copies the map (keeping its order) and the list. */
+    Duration duration, List<Round> rounds, List<RegionId> skipped) {
+  /**
+   * One region's sessions with every other region, run in parallel.
+   *
+   * @param region the region that started them
+   * @param report what they did
+   */
+  public record Round(RegionId region, ReconcileReport report) {}
+
+  /** Copies the lists. */
   public ClusterReconcileReport {
-    byRegion = Collections.unmodifiableMap(new LinkedHashMap<>(byRegion));
+    rounds = List.copyOf(rounds);
     skipped = List.copyOf(skipped);
   }
 
@@ -35,17 +40,17 @@ public record ClusterReconcileReport(
    * @return the sum of every region's bytes sent
    */
   public long bytesExchanged() {
-    return byRegion.values().stream().mapToLong(ReconcileReport::bytesSent).sum();
+    return rounds.stream().map(Round::report).mapToLong(ReconcileReport::bytesSent).sum();
   }
 
   /**
-   * Returns the round trips on the critical path: the regions ran one after another, each its
-   * sessions in parallel, so the sum over the regions of the most a session of theirs took.
+   * Returns the round trips on the critical path: the rounds ran one after another, each its
+   * sessions in parallel, so the sum over the rounds of the most a session of theirs took.
    *
    * @return the round trips
    */
   public int roundTrips() {
-    return byRegion.values().stream().mapToInt(ReconcileReport::roundTrips).sum();
+    return rounds.stream().map(Round::report).mapToInt(ReconcileReport::roundTrips).sum();
   }
 
   /**
@@ -54,7 +59,7 @@ public record ClusterReconcileReport(
    * @return the sum of every region's merged states
    */
   public long statesMerged() {
-    return byRegion.values().stream().mapToLong(ReconcileReport::statesMerged).sum();
+    return rounds.stream().map(Round::report).mapToLong(ReconcileReport::statesMerged).sum();
   }
 
   /**
@@ -63,7 +68,7 @@ public record ClusterReconcileReport(
    * @return the sum of every region's states sent
    */
   public long statesSent() {
-    return byRegion.values().stream().mapToLong(ReconcileReport::statesSent).sum();
+    return rounds.stream().map(Round::report).mapToLong(ReconcileReport::statesSent).sum();
   }
 
   /**
@@ -72,7 +77,7 @@ public record ClusterReconcileReport(
    * @return the sum over the regions
    */
   public long statesRejected() {
-    return byRegion.values().stream().mapToLong(ReconcileReport::statesRejected).sum();
+    return rounds.stream().map(Round::report).mapToLong(ReconcileReport::statesRejected).sum();
   }
 
   /**
@@ -82,7 +87,9 @@ public record ClusterReconcileReport(
    */
   public List<String> failedSessions() {
     List<String> failed = new ArrayList<>();
-    byRegion.forEach((r, rep) -> rep.failed().forEach(p -> failed.add(r + "->" + p)));
+    for (Round r : rounds) {
+      r.report().failed().forEach(p -> failed.add(r.region() + "->" + p));
+    }
     return failed;
   }
 
@@ -105,7 +112,9 @@ public record ClusterReconcileReport(
     if (!skipped.isEmpty()) {
       b.append(", regions skipped ").append(skipped);
     }
-    byRegion.forEach((r, rep) -> b.append("\n  ").append(r).append(": ").append(rep));
+    for (Round r : rounds) {
+      b.append("\n  ").append(r.region()).append(": ").append(r.report());
+    }
     return b.toString();
   }
 }

@@ -12,6 +12,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.BitSet;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -38,35 +39,67 @@ final class ClusterStates {
     this.shards = shards;
   }
 
-  /** Runs a session from every running region with every other region, one region at a time. */
+  /**
+   * Reconciles every running region with every other, in rounds one after another (each round one
+   * region's sessions with all others, in parallel; a session is both ways): the first running
+   * region twice (the first round gathers every region's states there and hands its own out, the
+   * second hands out what it gathered), then every other running region that the first one could
+   * not reach (or all of them, if it has no reconciliation), which reaches it by another way. So no
+   * state crosses twice to the same region, as it would if a region's parallel sessions each
+   * delivered what it lacks, and no round runs that can find nothing.
+   */
   ClusterReconcileReport reconcileAll(Deadline deadline) {
     long start = System.nanoTime();
-    Map<RegionId, ReconcileReport> reports = new LinkedHashMap<>();
+    List<ClusterReconcileReport.Round> rounds = new ArrayList<>();
     List<RegionId> skipped = new ArrayList<>();
-    for (RegionProcess n : nodes) {
-      try {
-        RegionReconciler reconciler = n.reconciler();
-        if (reconciler == null) {
-          skipped.add(n.region()); // the transport does not carry the reconciliation channel
-          continue;
+    RegionProcess hub = nodes.stream().filter(RegionProcess::isRunning).findFirst().orElse(null);
+    Set<RegionId> reached = new HashSet<>();
+    if (hub != null) {
+      for (int i = 0; i < 2; i++) {
+        ReconcileReport report = round(hub, deadline);
+        if (report == null) {
+          reached.clear();
+          break;
         }
-        reports.put(
-            n.region(),
-            reconciler.reconcileAll().get(deadline.remainingNanos(), TimeUnit.NANOSECONDS));
-      } catch (UnavailableException e) {
-        skipped.add(n.region()); // down, or went down meanwhile
-      } catch (ExecutionException e) {
-        skipped.add(n.region()); // closed meanwhile: crashed
-      } catch (TimeoutException e) {
-        throw new ClusterTimeoutException(
-            n.region() + "'s reconciliation did not end within " + deadline.timeout());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new ClusterTimeoutException("interrupted while reconciling " + n.region());
+        rounds.add(new ClusterReconcileReport.Round(hub.region(), report));
+        if (i == 0) {
+          reached.addAll(report.peers());
+        } else {
+          reached.retainAll(report.peers());
+        }
       }
     }
-    return new ClusterReconcileReport(
-        Duration.ofNanos(System.nanoTime() - start), reports, skipped);
+    for (RegionProcess n : nodes) {
+      if (n == hub && !rounds.isEmpty() || reached.contains(n.region())) {
+        continue;
+      }
+      ReconcileReport report = round(n, deadline);
+      if (report != null) {
+        rounds.add(new ClusterReconcileReport.Round(n.region(), report));
+      } else {
+        skipped.add(n.region());
+      }
+    }
+    return new ClusterReconcileReport(Duration.ofNanos(System.nanoTime() - start), rounds, skipped);
+  }
+
+  /** Runs one region's sessions; null if it is down or has no reconciliation. */
+  private static ReconcileReport round(RegionProcess n, Deadline deadline) {
+    try {
+      RegionReconciler reconciler = n.reconciler();
+      if (reconciler == null) {
+        return null; // the transport does not carry the reconciliation channel
+      }
+      return reconciler.reconcileAll().get(deadline.remainingNanos(), TimeUnit.NANOSECONDS);
+    } catch (UnavailableException | ExecutionException e) {
+      return null; // down, or crashed meanwhile
+    } catch (TimeoutException e) {
+      throw new ClusterTimeoutException(
+          n.region() + "'s reconciliation did not end within " + deadline.timeout());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new ClusterTimeoutException("interrupted while reconciling " + n.region());
+    }
   }
 
   /** Returns null if every running region holds the same states, else the first difference. */

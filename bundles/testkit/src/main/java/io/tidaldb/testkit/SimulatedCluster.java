@@ -416,10 +416,12 @@ public final class SimulatedCluster implements AutoCloseable {
   }
 
   /**
-   * Runs reconciliation now: every running region, one after another in configuration order, runs a
-   * session with every other region (in parallel), comparing digests top-down and exchanging the
-   * states of the entities that differ, merged by CRDT join. A session with a region it cannot
-   * reach fails at once and is listed in the report. Waits at most the durability timeout per call.
+   * Runs reconciliation now, in rounds one after another, each one region's sessions with every
+   * other region in parallel (comparing digests top-down and exchanging the states of the entities
+   * that differ, merged by CRDT join; a session runs both ways): the first running region twice (it
+   * gathers every region's states, then hands them out), then every running region it could not
+   * reach. A session with a region it cannot reach fails at once and is listed in the report. Waits
+   * at most the durability timeout per call.
    *
    * @return what the sessions did: duration, bytes, round trips, states merged
    * @throws ClusterTimeoutException if a region's sessions did not end in time
