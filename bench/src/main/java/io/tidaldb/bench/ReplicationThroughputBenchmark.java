@@ -33,7 +33,7 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * The product plan's replication benchmark: {@code count} signals written across a three-region
  * {@code SimulatedCluster} (real WALs with fsync, replication over the in-process transport, 4
- * shards), each sent to its shard's leader, then {@code awaitFullConvergence}. One op is one such
+ * shards), each sent to its shard's leader, then {@code awaitLogConvergence}. One op is one such
  * run, timed from the first write to convergence: every region has applied every shard up to its
  * leader's durable position.
  *
@@ -184,7 +184,7 @@ public class ReplicationThroughputBenchmark {
       throw new IllegalStateException("a writer failed", e.getCause());
     }
     writtenNanos = System.nanoTime() - start;
-    cluster.cluster().awaitFullConvergence(CONVERGENCE);
+    cluster.cluster().awaitLogConvergence(CONVERGENCE);
     convergedNanos = System.nanoTime() - start;
     c.signals += count;
   }

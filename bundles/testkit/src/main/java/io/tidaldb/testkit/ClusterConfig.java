@@ -17,7 +17,9 @@ import java.util.OptionalLong;
  *
  * <p>Defaults ({@link #threeRegions()}): regions 0, 1 and 2; 4 shards; tenant {@code default}; 50
  * ms heartbeats and a 200 ms election timeout; a 5 s durability timeout; the system clocks; an
- * in-process transport; data in a fresh temporary directory deleted on close.
+ * in-process transport; data in a fresh temporary directory deleted on close; no periodic
+ * reconciliation (sessions run on demand, {@link SimulatedCluster#reconcileAll()}, and as retries
+ * after a failed one).
  */
 public final class ClusterConfig {
   /** The most regions one simulated cluster runs (every region runs in this JVM). */
@@ -40,6 +42,7 @@ public final class ClusterConfig {
   private long snapshotEveryRecords;
   private long maxRetainedRecords;
   private long segmentBytes;
+  private Duration reconcileInterval = Duration.ZERO;
 
   private ClusterConfig(
       List<RegionId> regions,
@@ -83,6 +86,7 @@ public final class ClusterConfig {
         other.snapshotEveryRecords,
         other.maxRetainedRecords,
         other.segmentBytes);
+    this.reconcileInterval = other.reconcileInterval;
   }
 
   /**
@@ -313,6 +317,36 @@ public final class ClusterConfig {
   }
 
   /**
+   * Returns a copy whose regions also reconcile periodically: every {@code interval}, each running
+   * region starts a session with each other region (see {@link SimulatedCluster#reconcileAll()}).
+   * The default is zero, off, so that tests which count sessions, bytes or merges see only the ones
+   * they ask for; a failed session (a peer unreachable) is retried with back-off either way.
+   *
+   * @param interval zero (off) or positive
+   * @return the copy
+   * @throws InvalidArgumentException if {@code interval} is null or negative
+   * @since testkit 1.4.0
+   */
+  public ClusterConfig withReconcileInterval(Duration interval) {
+    if (interval == null || interval.isNegative()) {
+      throw new InvalidArgumentException("reconcile interval", interval, "must be >= 0 (0 = off)");
+    }
+    ClusterConfig copy = new ClusterConfig(this);
+    copy.reconcileInterval = interval;
+    return copy;
+  }
+
+  /**
+   * Returns the periodic reconciliation interval.
+   *
+   * @return the interval; zero when periodic sessions are off (the default)
+   * @since testkit 1.4.0
+   */
+  public Duration reconcileInterval() {
+    return reconcileInterval;
+  }
+
+  /**
    * Returns the WAL segment size, if set.
    *
    * @return the size; empty for the test kit's default
@@ -438,6 +472,8 @@ public final class ClusterConfig {
         + durabilityTimeout
         + ", clock="
         + (clock == null ? "system" : clock)
+        + ", reconcileInterval="
+        + reconcileInterval
         + "]";
   }
 

@@ -8,8 +8,9 @@ import java.util.List;
 
 /**
  * The cluster's waits by condition: a leader per shard, one region catching up, every region
- * converged. Each polls {@link ClusterProbe} with a short park until its {@link Deadline}, then
- * throws a {@link ClusterTimeoutException} naming what it saw last.
+ * converged (logs only, or logs and then reconciled states). Each polls {@link ClusterProbe} with a
+ * short park until its {@link Deadline}, then throws a {@link ClusterTimeoutException} naming what
+ * it saw last.
  */
 final class ClusterWaits {
   private final ClusterProbe probe;
@@ -111,6 +112,32 @@ final class ClusterWaits {
                 + deadline.timeout()
                 + ": "
                 + (problem == null ? "positions still moving" : problem));
+      }
+      deadline.park();
+    }
+  }
+
+  /**
+   * Waits for the logs ({@link #awaitConvergence}), then reconciles every running region with the
+   * others and compares their states ({@link ClusterStates#stateProblem}); all again until the
+   * states are equal or the deadline passes.
+   */
+  void awaitFullConvergence(Deadline deadline, ClusterStates states) {
+    while (true) {
+      awaitConvergence(deadline);
+      ClusterReconcileReport report = states.reconcileAll(deadline);
+      String problem = states.stateProblem();
+      if (problem == null && convergenceProblem(new long[shards]) == null) {
+        return;
+      }
+      if (deadline.expired()) {
+        throw new ClusterTimeoutException(
+            "cluster states not converged within "
+                + deadline.timeout()
+                + ": "
+                + (problem == null ? "logs moved after reconciling" : problem)
+                + "; last reconciliation: "
+                + report);
       }
       deadline.park();
     }

@@ -49,6 +49,11 @@ final class Deadline {
     }
   }
 
+  /** Returns the time left, zero once expired. */
+  long remainingNanos() {
+    return Math.max(0, end - System.nanoTime());
+  }
+
   Duration elapsed() {
     return Duration.ofNanos(System.nanoTime() - start);
   }

@@ -4,6 +4,7 @@ import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.reconcile.ReconcileState;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.transport.Transport;
 import io.tidaldb.api.wal.ShardLog;
@@ -29,17 +30,22 @@ import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 
 /**
- * One region's WAL, replication and store, opened from {@code <root>/region-<n>/{wal,store,epochs}}
- * (the WAL's segments through the region's {@link SimulatedDisk}), closed gracefully (replication,
- * then store, then WAL) on {@link #stop()}, and killed on {@link #crash(boolean)}. Lifecycle calls
- * are serialized by the cluster; the accessors may race with them and then see a crashed region.
+ * One region's WAL, replication, store and reconciliation, opened from {@code
+ * <root>/region-<n>/{wal,store,epochs}} (the WAL's segments through the region's {@link
+ * SimulatedDisk}), closed gracefully (reconciliation, replication, then store, then WAL) on {@link
+ * #stop()}, and killed on {@link #crash(boolean)}. Lifecycle calls are serialized by the cluster;
+ * the accessors may race with them and then see a crashed region.
  */
 final class RegionProcess implements RegionNode {
   /** Segments small enough that a test cluster does not reserve gigabytes. */
   private static final long SEGMENT_BYTES = 16L << 20;
 
   /** One open incarnation of the region. */
-  private record Parts(WalEngine wal, ReplicationNode replication, SignalStoreEngine store) {}
+  private record Parts(
+      WalEngine wal,
+      ReplicationNode replication,
+      SignalStoreEngine store,
+      RegionReconciler reconciler) {}
 
   private final RegionId region;
   private final Path directory;
@@ -65,7 +71,10 @@ final class RegionProcess implements RegionNode {
     this.millisClock = millisClock;
   }
 
-  /** Opens the WAL, the replication and the store, then attaches the store to the replication. */
+  /**
+   * Opens the WAL, the replication and the store, attaches the store to the replication, then
+   * starts the region's reconciliation over the store.
+   */
   void start() {
     if (parts != null) {
       throw new IllegalStateException(region + " is already running");
@@ -105,7 +114,20 @@ final class RegionProcess implements RegionNode {
       SignalStoreEngine store =
           SignalStoreEngine.open(sc, wal, new HashShardRouter(config.shards()), replication);
       replication.attach(store);
-      parts = new Parts(wal, replication, store);
+      RegionReconciler reconciler;
+      try {
+        reconciler =
+            RegionReconciler.start(
+                region,
+                config.regions(),
+                config.reconcileInterval(),
+                store.reconcileState(),
+                transport);
+      } catch (RuntimeException | Error e) {
+        closeQuietly(store, e);
+        throw e;
+      }
+      parts = new Parts(wal, replication, store, reconciler);
     } catch (RuntimeException | Error e) {
       if (replication != null) {
         closeQuietly(replication, e);
@@ -128,7 +150,11 @@ final class RegionProcess implements RegionNode {
     }
     parts = null;
     RuntimeException failure = null;
-    for (AutoCloseable c : new AutoCloseable[] {p.replication(), p.store(), p.wal()}) {
+    for (AutoCloseable c :
+        new AutoCloseable[] {p.reconciler(), p.replication(), p.store(), p.wal()}) {
+      if (c == null) {
+        continue; // no reconciliation: the transport lacks its channel
+      }
       try {
         c.close();
       } catch (Exception e) {
@@ -162,6 +188,9 @@ final class RegionProcess implements RegionNode {
     parts = null;
     disk.crash(); // the instant of death: nothing written after it reaches the files
     disk.stallForces(false); // the next incarnation's fsyncs run
+    if (p.reconciler() != null) {
+      p.reconciler().close(); // merges nothing more: its thread is gone before the store halts
+    }
     p.wal().halt();
     p.replication().close();
     p.store().halt();
@@ -262,6 +291,25 @@ final class RegionProcess implements RegionNode {
    */
   ShardLog shardLog(int shard) {
     return running().wal().shard(shard);
+  }
+
+  /**
+   * Returns the reconciliation of the running incarnation.
+   *
+   * @return it, or null if the transport does not carry the reconciliation channel
+   * @throws UnavailableException if the region is crashed
+   */
+  RegionReconciler reconciler() {
+    return running().reconciler();
+  }
+
+  /**
+   * Returns the store's side of reconciliation (digests and canonical states).
+   *
+   * @throws UnavailableException if the region is crashed
+   */
+  ReconcileState reconcileState() {
+    return running().store().reconcileState();
   }
 
   /** Returns the data directory of the region. */

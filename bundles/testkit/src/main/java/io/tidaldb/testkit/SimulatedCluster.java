@@ -5,6 +5,7 @@ import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.transport.LinkFaults;
@@ -25,7 +26,10 @@ import java.util.function.LongSupplier;
  * Writes go to each shard's leader; waits are by condition with a deadline; regions can be crashed,
  * restarted and (with a {@link LinkFaults} transport) partitioned; with a {@link LinkShaping}
  * transport (the default in-process one) {@link #faults()} also cuts links one way, shapes them and
- * pauses regions.
+ * pauses regions. Every region also runs reconciliation (anti-entropy) on the transport's
+ * reconciliation channel: on demand ({@link #reconcileAll()}, {@link #awaitFullConvergence}),
+ * periodically if {@link ClusterConfig#withReconcileInterval} says so, and as retries after a
+ * session failed; it stops and starts with its region.
  *
  * <p><b>Crashes.</b> Three ways down, each cutting the region's links first: {@link #crash} is
  * {@code kill -9} in this JVM (each region's WAL writes through its own {@link
@@ -56,6 +60,7 @@ public final class SimulatedCluster implements AutoCloseable {
   private final List<RegionProcess> nodes = new ArrayList<>();
   private final ClusterProbe probe;
   private final ClusterWaits waits;
+  private final ClusterStates states;
   private final LeaderWrites writes;
   private final RegionLifecycle lifecycle;
   private final PartitionLedger partitions = new PartitionLedger();
@@ -74,6 +79,7 @@ public final class SimulatedCluster implements AutoCloseable {
     }
     this.probe = new ClusterProbe(nodes);
     this.waits = new ClusterWaits(probe, config.shards());
+    this.states = new ClusterStates(nodes, probe, config.shards());
     this.writes =
         new LeaderWrites(
             probe, new HashShardRouter(config.shards()), config.durabilityTimeout(), millisClock);
@@ -375,18 +381,82 @@ public final class SimulatedCluster implements AutoCloseable {
   }
 
   /**
-   * Waits until every shard has a leader and every running region has applied each shard up to its
-   * leader's durable position, the same in two consecutive polls.
+   * Waits until the cluster has converged, logs and state: every shard has a leader and every
+   * running region has applied each shard up to its leader's durable position (as {@link
+   * #awaitLogConvergence}); then every running region reconciles with the others ({@link
+   * #reconcileAll()}); then, per shard and tenant, every running region's bucket digests and every
+   * entity's canonical state bytes equal the first running region's. All of it is repeated until it
+   * holds or the timeout passes. So a signal a region stored outside the shard logs (its local
+   * stream while cut off from a leader, or a deposed leader's kept records) is on every region once
+   * this returns.
    *
-   * <p>It compares log positions only: it does not compare the regions' stored state, so a signal
-   * one region stored outside the shard logs (or a state that differs at equal positions) is not
-   * seen by it.
+   * @param timeout how long at most
+   * @throws ClusterTimeoutException naming the first region and shard behind, with positions, or
+   *     the first two regions, shard, tenant and entity whose states differ
+   * @since testkit 1.4.0 (before: positions only, now {@link #awaitLogConvergence})
+   */
+  public void awaitFullConvergence(Duration timeout) {
+    waits.awaitFullConvergence(Deadline.after(timeout), states);
+  }
+
+  /**
+   * Waits until every shard has a leader and every running region has applied each shard up to its
+   * leader's durable position, the same in two consecutive polls (what {@link
+   * #awaitFullConvergence} did before testkit 1.4.0).
+   *
+   * <p>It compares log positions only, and does not reconcile: a signal one region stored outside
+   * the shard logs (or a state that differs at equal positions) is not seen by it.
    *
    * @param timeout how long at most
    * @throws ClusterTimeoutException naming the first region and shard behind, with positions
+   * @since testkit 1.4.0
    */
-  public void awaitFullConvergence(Duration timeout) {
+  public void awaitLogConvergence(Duration timeout) {
     waits.awaitConvergence(Deadline.after(timeout));
+  }
+
+  /**
+   * Runs reconciliation now, in rounds one after another, each one region's sessions with every
+   * other region in parallel (comparing digests top-down and exchanging the states of the entities
+   * that differ, merged by CRDT join; a session runs both ways): the first running region twice (it
+   * gathers every region's states, then hands them out), then every running region it could not
+   * reach. A session with a region it cannot reach fails at once and is listed in the report. Waits
+   * at most the durability timeout per call.
+   *
+   * @return what the sessions did: duration, bytes, round trips, states merged
+   * @throws ClusterTimeoutException if a region's sessions did not end in time
+   * @since testkit 1.4.0
+   */
+  public ClusterReconcileReport reconcileAll() {
+    return reconcileAll(config.durabilityTimeout());
+  }
+
+  /**
+   * Runs reconciliation now, as {@link #reconcileAll()}, waiting at most {@code timeout}.
+   *
+   * @param timeout how long at most
+   * @return what the sessions did
+   * @throws ClusterTimeoutException if a region's sessions did not end in time
+   * @since testkit 1.4.0
+   */
+  public ClusterReconcileReport reconcileAll(Duration timeout) {
+    return states.reconcileAll(Deadline.after(timeout));
+  }
+
+  /**
+   * Returns a region's store, to write at that region: its {@code signal} takes the store's one
+   * write path (append if the region leads the signal's shard, else forward to the leader, else,
+   * for a LOCAL write when the leader stays out of reach past the leader wait, the region's own
+   * local stream). Unlike {@link #writeSignal}, nothing is retried at another region.
+   *
+   * @param region a running region
+   * @return its store (the same as {@code node(region).db()})
+   * @throws InvalidArgumentException if the region is not in the cluster
+   * @throws io.tidaldb.api.UnavailableException if the region is crashed
+   * @since testkit 1.4.0
+   */
+  public SignalStore store(RegionId region) {
+    return process(region).db();
   }
 
   /**

@@ -30,13 +30,21 @@
  * closed: {@code try (NetworkPartition p = cluster.partition(a, b)) { ... }}, one way with {@code
  * partitionOneWay}, or between two groups of regions.
  *
+ * <p>Every region runs reconciliation (anti-entropy, the {@code tidal-reconcile} engine) over its
+ * store (since 1.4.0): {@link io.tidaldb.testkit.SimulatedCluster#reconcileAll()} runs it now and
+ * reports what it exchanged ({@link io.tidaldb.testkit.ClusterReconcileReport}); {@link
+ * io.tidaldb.testkit.SimulatedCluster#awaitFullConvergence} waits for the logs, reconciles, then
+ * compares every region's digests and exact per-entity states ({@code awaitLogConvergence}: logs
+ * only); {@link io.tidaldb.testkit.SimulatedCluster#store} writes at one region through its write
+ * path.
+ *
  * <p>Configuration is an immutable {@link io.tidaldb.testkit.ClusterConfig}; a {@link
  * io.tidaldb.testkit.ManualClock} makes every region's timers move only when the test advances it.
  * Inside an OSGi framework each running region's store and replication are also registered as
  * services with the properties {@code region} and {@code tidaldb.cluster}.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package io.tidaldb.testkit;
 
 import org.osgi.annotation.bundle.Export;

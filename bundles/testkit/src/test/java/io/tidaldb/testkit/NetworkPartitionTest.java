@@ -28,11 +28,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A partition blocks frames (both ways, or one way, or between groups) while it is open and heals
- * exactly the links it cut when closed. Frames are probed on the reconciliation channel of the
- * cluster's own transport, which the cluster's replication leaves free: a cut holds for every
- * channel of a link.
+ * exactly the links it cut when closed. Frames are probed on a channel of the cluster's own
+ * transport that neither replication nor reconciliation uses ({@link #PROBE_CHANNEL}): a cut holds
+ * for every channel of a link.
  */
 class NetworkPartitionTest {
+  /** A channel no region of the cluster opens (replication is 0, reconciliation 1). */
+  private static final int PROBE_CHANNEL = Transport.RECONCILE_CHANNEL + 1;
+
   private static final RegionId R0 = RegionId.of(0);
   private static final RegionId R1 = RegionId.of(1);
   private static final RegionId R2 = RegionId.of(2);
@@ -64,7 +67,7 @@ class NetworkPartitionTest {
               .get()
               .open(
                   r,
-                  Transport.RECONCILE_CHANNEL,
+                  PROBE_CHANNEL,
                   (from, f) -> inbox.add(from + ":" + StandardCharsets.UTF_8.decode(f))));
     }
   }

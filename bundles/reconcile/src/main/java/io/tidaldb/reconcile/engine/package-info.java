@@ -1,5 +1,13 @@
 /**
- * The reconciliation engine (plain Java, no OSGi): sessions, frames, triggers. Private to the
- * bundle.
+ * The reconciliation engine (plain Java, no OSGi): sessions, frames, triggers.
+ *
+ * <p>Implementation, exported for the TidalDB test kit (which runs one {@link
+ * io.tidaldb.reconcile.engine.ReconciliationEngine} per simulated region); no compatibility promise
+ * across minor versions.
  */
+@Export
+@Version("0.1.0")
 package io.tidaldb.reconcile.engine;
+
+import org.osgi.annotation.bundle.Export;
+import org.osgi.annotation.versioning.Version;

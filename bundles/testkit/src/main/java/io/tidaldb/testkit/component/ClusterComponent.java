@@ -5,6 +5,7 @@ import io.tidaldb.testkit.ClusterConfig;
 import io.tidaldb.testkit.SimulatedCluster;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.Map;
@@ -72,6 +73,18 @@ public final class ClusterComponent {
             "Root of the regions' data (region-<n>/ below it), kept on close; empty for a"
                 + " temporary directory deleted on close.")
     String directory() default "";
+
+    /**
+     * Returns the periodic reconciliation interval of every region.
+     *
+     * @return milliseconds between sessions with each other region; 0 (the default) turns periodic
+     *     sessions off (on demand and retries still run)
+     */
+    @AttributeDefinition(
+        description =
+            "Milliseconds between periodic reconciliation sessions with each other region; 0 ="
+                + " off (reconcileAll and awaitFullConvergence still reconcile).")
+    long reconcile_interval_ms() default 0;
   }
 
   /** The configuration PID. */
@@ -126,8 +139,16 @@ public final class ClusterComponent {
     int regions = read(pid, raw, "regions", "a whole number", c::regions);
     int shards = read(pid, raw, "shards", "a whole number", c::shards);
     String directory = read(pid, raw, "directory", "a path", c::directory);
+    long interval =
+        read(pid, raw, "reconcile.interval.ms", "a whole number", c::reconcile_interval_ms);
     ClusterConfig base = check(pid, raw, "regions", () -> ClusterConfig.regions(regions));
-    ClusterConfig sharded = check(pid, raw, "shards", () -> base.withShards(shards));
+    ClusterConfig withShards = check(pid, raw, "shards", () -> base.withShards(shards));
+    ClusterConfig sharded =
+        check(
+            pid,
+            raw,
+            "reconcile.interval.ms",
+            () -> withShards.withReconcileInterval(Duration.ofMillis(interval)));
     if (directory == null || directory.isBlank()) {
       return sharded;
     }

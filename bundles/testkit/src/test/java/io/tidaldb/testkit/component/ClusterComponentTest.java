@@ -9,6 +9,7 @@ import io.tidaldb.api.RegionId;
 import io.tidaldb.testkit.ClusterConfig;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,6 +54,15 @@ class ClusterComponentTest {
     assertRefused("shards", "'10000'", Map.of("shards", "10000"));
     assertRefused("shards", "'4.5'", Map.of("shards", "4.5"));
     assertRefused("directory", "'bad\0path'", Map.of("directory", "bad\0path"));
+    assertRefused("reconcile.interval.ms", "'-1'", Map.of("reconcile.interval.ms", "-1"));
+    assertRefused("reconcile.interval.ms", "'soon'", Map.of("reconcile.interval.ms", "soon"));
+  }
+
+  @Test
+  void shouldTakeThePeriodicReconcileIntervalOffByDefault() {
+    assertEquals(Duration.ZERO, parse(Map.of()).reconcileInterval());
+    assertEquals(
+        Duration.ofSeconds(2), parse(Map.of("reconcile.interval.ms", 2000L)).reconcileInterval());
   }
 
   @Test
@@ -85,7 +95,7 @@ class ClusterComponentTest {
             ClusterComponent.Config.class.getClassLoader(),
             new Class<?>[] {ClusterComponent.Config.class},
             (proxy, method, args) -> {
-              Object value = raw.get(method.getName());
+              Object value = raw.get(method.getName().replace('_', '.'));
               if (value == null) {
                 return method.getDefaultValue();
               }
@@ -94,6 +104,13 @@ class ClusterComponentTest {
                   return value instanceof Number n
                       ? n.intValue()
                       : Integer.valueOf(value.toString());
+                } catch (NumberFormatException e) {
+                  throw new IllegalArgumentException(e);
+                }
+              }
+              if (method.getReturnType() == long.class) {
+                try {
+                  return value instanceof Number n ? n.longValue() : Long.valueOf(value.toString());
                 } catch (NumberFormatException e) {
                   throw new IllegalArgumentException(e);
                 }

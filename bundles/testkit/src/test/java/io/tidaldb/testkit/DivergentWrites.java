@@ -1,0 +1,167 @@
+package io.tidaldb.testkit;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.Signal;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
+import io.tidaldb.router.HashShardRouter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Writes for the partition scenarios: one new entity per signal (so every count is exactly 0 or 1),
+ * in chosen shards, remembered as acknowledged, failed-maybe-stored or failed-not-stored; and the
+ * check that every region counts each exactly as its outcome allows.
+ */
+final class DivergentWrites {
+  static final SignalType TYPE = SignalType.of("view");
+
+  private final SimulatedCluster cluster;
+  private final HashShardRouter router;
+  private final List<Long> acked = new ArrayList<>();
+  private final List<Long> maybe = new ArrayList<>();
+  private final List<Long> notStored = new ArrayList<>();
+  private long nextEntity;
+  private long lastWritten = -1;
+
+  DivergentWrites(SimulatedCluster cluster, long firstEntity) {
+    this.cluster = cluster;
+    this.router = new HashShardRouter(cluster.config().shards());
+    this.nextEntity = firstEntity;
+  }
+
+  /** Defines the series in every shard (a LOCAL write into a region's own stream needs it). */
+  static void defineSeries(SimulatedCluster cluster) {
+    HashShardRouter router = new HashShardRouter(cluster.config().shards());
+    boolean[] done = new boolean[cluster.config().shards()];
+    for (long e = 1_000_000_000L; ; e++) {
+      int shard = router.shardOf(TenantId.DEFAULT, e);
+      if (!done[shard]) {
+        cluster.writeSignal(TenantId.DEFAULT.name(), TYPE.name(), e, 1.0, Durability.QUORUM);
+        done[shard] = true;
+      }
+      boolean all = true;
+      for (boolean d : done) {
+        all &= d;
+      }
+      if (all) {
+        return;
+      }
+    }
+  }
+
+  /** Returns the next unused entity whose shard is one of {@code shards}. */
+  long nextEntity(Set<Integer> shards) {
+    while (!shards.contains(router.shardOf(TenantId.DEFAULT, nextEntity))) {
+      nextEntity++;
+    }
+    return nextEntity++;
+  }
+
+  /**
+   * Writes one signal of a new entity at {@code region} through its write path and records the
+   * outcome.
+   *
+   * @return the failure, if it failed
+   */
+  Optional<UnavailableException> writeAt(
+      RegionId region, Set<Integer> shards, Durability durability) {
+    long entity = nextEntity(shards);
+    lastWritten = entity;
+    try {
+      cluster
+          .store(region)
+          .signal(
+              new Signal(TenantId.DEFAULT, TYPE, EntityId.of(entity), 1.0, Timestamp.now()),
+              durability);
+      acked.add(entity);
+      return Optional.empty();
+    } catch (UnavailableException e) {
+      (e.mayBeStored() ? maybe : notStored).add(entity);
+      return Optional.of(e);
+    }
+  }
+
+  /** Writes a signal of a new entity at its shard's leader, wherever it is, and records it. */
+  void writeAtLeader(Set<Integer> shards, Durability durability) {
+    long entity = nextEntity(shards);
+    cluster.writeSignal(TenantId.DEFAULT.name(), TYPE.name(), entity, 1.0, durability);
+    acked.add(entity);
+  }
+
+  /** Returns the entity of the last {@link #writeAt}. */
+  long lastWritten() {
+    return lastWritten;
+  }
+
+  int acknowledged() {
+    return acked.size();
+  }
+
+  int failed() {
+    return maybe.size() + notStored.size();
+  }
+
+  /**
+   * Returns null if every running region counts each acknowledged entity exactly once, each
+   * not-stored one zero times and each maybe-stored one the same 0 or 1 everywhere; else the first
+   * that does not.
+   */
+  String countProblem() {
+    List<RegionId> regions = cluster.regions();
+    for (long e : acked) {
+      for (RegionId r : regions) {
+        long c = count(r, e);
+        if (c != 1) {
+          return r + " counts acknowledged entity " + e + " " + c + " times";
+        }
+      }
+    }
+    for (long e : notStored) {
+      for (RegionId r : regions) {
+        long c = count(r, e);
+        if (c != 0) {
+          return r + " counts entity " + e + " (write failed, nothing stored) " + c + " times";
+        }
+      }
+    }
+    for (long e : maybe) {
+      long first = count(regions.get(0), e);
+      for (RegionId r : regions) {
+        long c = count(r, e);
+        if (c > 1 || c != first) {
+          return r
+              + " counts entity "
+              + e
+              + " (failed, may be stored) "
+              + c
+              + " times, "
+              + regions.get(0)
+              + " "
+              + first;
+        }
+      }
+    }
+    return null;
+  }
+
+  long count(RegionId region, long entity) {
+    return cluster.store(region).read(TenantId.DEFAULT, TYPE, EntityId.of(entity)).count();
+  }
+
+  @Override
+  public String toString() {
+    return acked.size()
+        + " acknowledged, "
+        + maybe.size()
+        + " failed maybe stored, "
+        + notStored.size()
+        + " failed not stored";
+  }
+}
