@@ -13,7 +13,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -49,49 +48,7 @@ class LinkFaultScenarioTest {
         SimulatedCluster.build(
             ClusterConfig.threeRegions().withTransport(() -> transport = new InProcessTransport()));
     cluster.awaitLeader(ELECTION);
-    awaitPreferredLeaders();
-  }
-
-  /**
-   * Waits until every shard is led by its preferred region (the first of its rotated list) and
-   * every region names that leader in its epoch. A region that starts late (a loaded machine) may
-   * lose the cold start of a shard it prefers; leadership then moves back to it, one epoch later,
-   * which must happen before a scenario records the epochs it promises to keep.
-   */
-  private void awaitPreferredLeaders() {
-    Deadline deadline = Deadline.after(ELECTION);
-    String unsettled;
-    while ((unsettled = unsettledShard()) != null) {
-      assertTrue(!deadline.expired(), "not settled within " + ELECTION + ": " + unsettled);
-      deadline.park();
-    }
-  }
-
-  /** The first shard not led by its preferred region in every region's view, or null. */
-  private String unsettledShard() {
-    List<RegionId> regions = cluster.regions();
-    for (int s = 0; s < cluster.config().shards(); s++) {
-      RegionId preferred = regions.get(s % regions.size());
-      long epoch = cluster.node(preferred).replication().status().get(s).epoch();
-      for (RegionId r : regions) {
-        var status = cluster.node(r).replication().status().get(s);
-        if (status.epoch() != epoch || !status.leader().equals(Optional.of(preferred))) {
-          return "shard "
-              + s
-              + ": "
-              + r
-              + " follows "
-              + status.leader()
-              + " in epoch "
-              + status.epoch()
-              + ", preferred "
-              + preferred
-              + " in epoch "
-              + epoch;
-        }
-      }
-    }
-    return null;
+    PreferredLeaders.await(cluster, ELECTION);
   }
 
   @AfterEach

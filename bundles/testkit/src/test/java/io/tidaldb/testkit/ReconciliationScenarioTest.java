@@ -9,7 +9,6 @@ import io.tidaldb.api.RegionId;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.ShardReplicationStatus;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
@@ -147,12 +146,7 @@ class ReconciliationScenarioTest {
    */
   private Set<Integer> settledShardsLedBy(RegionId region) {
     cluster.awaitLeader(ELECTION);
-    Deadline deadline = Deadline.after(ELECTION);
-    String unsettled;
-    while ((unsettled = unsettledShard()) != null) {
-      assertTrue(!deadline.expired(), "not settled within " + ELECTION + ": " + unsettled);
-      deadline.park();
-    }
+    PreferredLeaders.await(cluster, ELECTION);
     Set<Integer> shards = new TreeSet<>();
     for (int s = 0; s < cluster.config().shards(); s++) {
       if (cluster.regions().get(s % cluster.regions().size()).equals(region)) {
@@ -160,32 +154,6 @@ class ReconciliationScenarioTest {
       }
     }
     return shards;
-  }
-
-  private String unsettledShard() {
-    List<RegionId> regions = cluster.regions();
-    for (int s = 0; s < cluster.config().shards(); s++) {
-      RegionId preferred = regions.get(s % regions.size());
-      long epoch = cluster.node(preferred).replication().status().get(s).epoch();
-      for (RegionId r : regions) {
-        ShardReplicationStatus status = cluster.node(r).replication().status().get(s);
-        if (status.epoch() != epoch || !status.leader().equals(Optional.of(preferred))) {
-          return "shard "
-              + s
-              + ": "
-              + r
-              + " follows "
-              + status.leader()
-              + " in epoch "
-              + status.epoch()
-              + ", preferred "
-              + preferred
-              + " in epoch "
-              + epoch;
-        }
-      }
-    }
-    return null;
   }
 
   /** Waits until a region other than {@code not} leads {@code shard} and accepts writes. */
