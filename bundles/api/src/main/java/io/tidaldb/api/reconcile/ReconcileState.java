@@ -5,6 +5,7 @@ import java.util.BitSet;
 import java.util.Collection;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import org.osgi.annotation.versioning.ProviderType;
 
 /**
@@ -91,4 +92,37 @@ public interface ReconcileState {
    * @return how many changed this region's state, how many did not, and the rejections
    */
   MergeReport merge(int shard, TenantId tenant, List<EntityState> states);
+
+  /**
+   * Returns what a shard knows about its epochs (for the compaction of closed epochs).
+   *
+   * @param shard the shard
+   * @return the applied, led and folded-through epochs
+   */
+  ShardEpochs epochs(int shard);
+
+  /**
+   * Computes the digest of a shard's closed-epoch entries through a cut-off (a scan of the shard's
+   * state under its read lock: the cost grows with the shard's entities; called rarely).
+   *
+   * @param shard the shard
+   * @param throughEpoch the cut-off epoch, >= 0
+   * @return the digest and how many entries it covers
+   */
+  ClosedDigest closedDigest(int shard, long throughEpoch);
+
+  /**
+   * Appends a COMPACT record folding every entity's log entries of epochs at or below {@code
+   * throughEpoch} into one base entry, in every region that applies the shard's log. The caller must
+   * have checked that every configured region holds the same closed entries ({@link
+   * #closedDigest}) and applied a record of a later epoch; the store checks that this region leads
+   * the shard in an epoch above the cut-off.
+   *
+   * @param shard the shard
+   * @param throughEpoch the cut-off epoch, >= 0
+   * @return completes with the record's log position once durable here, or exceptionally with
+   *     {@code NotLeaderException} if this region does not lead the shard in an epoch above the
+   *     cut-off, {@code InvalidArgumentException} for a bad shard or epoch
+   */
+  CompletableFuture<Long> compact(int shard, long throughEpoch);
 }

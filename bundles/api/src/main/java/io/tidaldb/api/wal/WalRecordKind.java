@@ -13,5 +13,13 @@ public final class WalRecordKind {
    */
   public static final byte DEFINE = 2;
 
+  /**
+   * A compaction: folds every entity's log entries of epochs at or below a cut-off epoch (the
+   * record's 8-byte body) into one base entry. Appended by the shard's leader only after every
+   * region reported the same closed entries (docs/design/replication.md, "Compaction of closed
+   * epochs").
+   */
+  public static final byte COMPACT = 3;
+
   private WalRecordKind() {}
 }
