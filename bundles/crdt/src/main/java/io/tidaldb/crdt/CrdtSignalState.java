@@ -65,7 +65,8 @@ public final class CrdtSignalState {
   /**
    * Applies the record at {@code position} of the stream {@code replica}, unless the entry of that
    * stream already holds it: a record below the entry's end was counted (through this state or a
-   * state merged in), and is skipped.
+   * state merged in), and is skipped; so is a record of a log entry {@code log(e)} with {@code e}
+   * at or below the cut-off of this state's base entry (see {@link #fold}).
    *
    * @param replica the stream's replica id ({@link ReplicaIds#log} or {@link ReplicaIds#local})
    * @param position the record's position in that stream, >= 0
@@ -98,13 +99,16 @@ public final class CrdtSignalState {
       throw new InvalidArgumentException(
           "position", position, "must be 0.." + (Long.MAX_VALUE - 1));
     }
-    if (!ReplicaIds.isValid(replica)) {
+    if (!ReplicaIds.isValid(replica) || ReplicaIds.isBase(replica)) {
       throw new InvalidArgumentException(
           "replica", Long.toHexString(replica), "must be a log or local replica id");
     }
     int i = ReplicaEntries.find(entries, STRIDE, replica);
     if (i >= 0 && position < entries[i * STRIDE + END]) {
       return false;
+    }
+    if (i < 0 && ReplicaIds.isLog(replica) && replica <= ClosedEntries.cutOff(entries)) {
+      return false; // folded into the base entry: a replay or a late copy
     }
     if (halfLifeMillis != decay.halfLifeMillis()) {
       if (halfLifeMillis != 0) {
@@ -139,8 +143,10 @@ public final class CrdtSignalState {
 
   /**
    * Merges another state into this one (the join): per replica the maximum of every column, after
-   * rebasing both to the later landmark; the last-seen write that wins. Commutative, associative
-   * and idempotent, bit for bit.
+   * rebasing both to the later landmark; the last-seen write that wins. Of two base entries the one
+   * of the higher cut-off wins whole (equal cut-offs join by maximum), and every log entry at or
+   * below the winning cut-off is dropped from both sides (the base holds it). Commutative,
+   * associative and idempotent, bit for bit.
    *
    * @param other the state to merge; unchanged
    * @throws InvalidArgumentException if both hold signals under different half-lives; this state is
@@ -161,7 +167,15 @@ public final class CrdtSignalState {
       rebase(other.landmark);
     }
     long otherExponent = DecayModel.exponentBetween(halfLifeMillis, other.landmark, landmark);
-    entries = ReplicaEntries.join(entries, other.entries, STRIDE, POS_DECAY, otherExponent);
+    long cutOff = ClosedEntries.cutOff(entries);
+    long otherCutOff = ClosedEntries.cutOff(other.entries);
+    long[] theirs = other.entries;
+    if (otherCutOff > cutOff) { // the higher cut-off's base wins whole
+      entries = ClosedEntries.dropThrough(entries, otherCutOff);
+    } else if (cutOff > otherCutOff) {
+      theirs = ClosedEntries.dropThrough(theirs, cutOff);
+    }
+    entries = ReplicaEntries.join(entries, theirs, STRIDE, POS_DECAY, otherExponent);
     if (LwwRegister.wins(
         other.lastSeenHlc,
         other.lastSeenReplica,
@@ -173,6 +187,67 @@ public final class CrdtSignalState {
       lastSeenReplica = other.lastSeenReplica;
       lastSeenEventTime = other.lastSeenEventTime;
     }
+  }
+
+  /**
+   * Folds the log entries of every epoch at or below {@code cutOff} (and the base entry, if any)
+   * into one base entry {@link ReplicaIds#base base(cutOff)}: column-wise sums, added in replica-id
+   * order at this state's landmark, end 0. A function of the state and the cut-off only, so regions
+   * that hold the same closed entries make the same bits. Exact only where every region holds the
+   * same, final entries of those epochs (the agreement before a COMPACT record; see
+   * docs/design/replication.md, "Compaction of closed epochs"). Count, sums and score are unchanged
+   * (the decayed sums up to rounding of the re-association).
+   *
+   * @param cutOff the cut-off epoch, 0 to {@link ReplicaIds#MAX_EPOCH}
+   * @return true if the state changed, false if it holds no log entry at or below the cut-off
+   * @throws InvalidArgumentException if the cut-off is out of range
+   * @since 2.1.0
+   */
+  public boolean fold(long cutOff) {
+    ReplicaIds.base(cutOff);
+    long[] folded = ClosedEntries.fold(entries, cutOff);
+    if (folded == entries) {
+      return false;
+    }
+    entries = folded;
+    return true;
+  }
+
+  /**
+   * Returns the cut-off epoch of this state's base entry.
+   *
+   * @return the cut-off, -1 if the state holds no base entry
+   * @since 2.1.0
+   */
+  public long foldedThrough() {
+    return ClosedEntries.cutOff(entries);
+  }
+
+  /**
+   * Returns how many log entries of epochs at or below a cut-off this state holds (what {@link
+   * #fold} would fold).
+   *
+   * @param cutOff the cut-off epoch
+   * @return the number of such entries
+   * @since 2.1.0
+   */
+  public int closedEntries(long cutOff) {
+    return ClosedEntries.closedLogEntries(entries, cutOff);
+  }
+
+  /**
+   * Returns a 64-bit hash of this state's closed entries through a cut-off: the half-life, the
+   * landmark, the base entry and every log entry of an epoch at or below {@code cutOff}, computed
+   * alike in every JVM; 0 if the state holds no such entry. Allocation-free. Two regions whose
+   * states hash equal hold (barring collisions) the same closed entries, the precondition of a
+   * fold.
+   *
+   * @param cutOff the cut-off epoch
+   * @return the hash, 0 if the state holds neither a base entry nor such a log entry
+   * @since 2.1.0
+   */
+  public long closedHash(long cutOff) {
+    return ClosedEntries.closedHash(entries, halfLifeMillis, landmark, cutOff);
   }
 
   /**
@@ -433,10 +508,6 @@ public final class CrdtSignalState {
       h += v * k;
       k += 0x9E3779B97F4A7C16L;
     }
-    h ^= h >>> 33;
-    h *= 0xFF51AFD7ED558CCDL;
-    h ^= h >>> 33;
-    h *= 0xC4CEB9FE1A85EC53L;
-    return h ^ (h >>> 33);
+    return ClosedEntries.fmix(h);
   }
 }

@@ -7,8 +7,9 @@ import java.nio.ByteOrder;
 /**
  * The canonical binary encoding of a {@link CrdtSignalState}, for snapshots, state digests and
  * reconciliation. All fields little-endian, doubles as their IEEE 754 bits; equal states encode to
- * equal bytes. Version 2 (issue 11): 64-bit replica ids ({@link ReplicaIds}: log and local entries)
- * and an end position per entry. Version 1 encodings (32-bit origin-keyed entries without an end)
+ * equal bytes. Version 2 (issue 11): 64-bit replica ids ({@link ReplicaIds}: log, base and local
+ * entries) and an end position per entry. A base entry (at most one) has end 0 and no log entry at
+ * or below its cut-off beside it. Version 1 encodings (32-bit origin-keyed entries without an end)
  * cannot be mapped onto the new entries exactly and are rejected.
  *
  * <pre>
@@ -33,7 +34,7 @@ import java.nio.ByteOrder;
  * entry:
  * +---------------------------------------+
  * | replica (i64, see ReplicaIds)         | +0
- * | end (i64): exclusive end position of  | +8   >= posCount + negCount
+ * | end (i64): exclusive end position of  | +8   >= posCount + negCount; 0 for a base entry
  * |   the stream prefix the entry holds   |
  * | posCount (i64)                        | +16
  * | negCount (i64)                        | +24
@@ -184,6 +185,7 @@ final class SignalStateCodec {
     }
     long[] e = s.entries;
     boolean lastSeenReplicaFound = false;
+    long cutOff = -1;
     for (int i = 0; i < e.length; i += CrdtSignalState.STRIDE) {
       long replica = e[i + CrdtSignalState.REPLICA];
       if (!ReplicaIds.isValid(replica)
@@ -191,7 +193,10 @@ final class SignalStateCodec {
         throw invalid(
             entry(i, "replica"),
             Long.toHexString(replica),
-            "must be a log or local replica id above the previous entry's (unsigned)");
+            "must be a log, base or local replica id above the previous entry's (unsigned)");
+      }
+      if (ReplicaIds.isBase(replica)) {
+        cutOff = checkBase(s, i, cutOff);
       }
       lastSeenReplicaFound |= replica == s.lastSeenReplica;
       long pos = e[i + CrdtSignalState.POS_COUNT];
@@ -203,7 +208,7 @@ final class SignalStateCodec {
         throw invalid(entry(i, "negCount"), neg, "must be >= 0 with posCount + negCount > 0");
       }
       long end = e[i + CrdtSignalState.END];
-      if (end < pos + neg) {
+      if (end < pos + neg && !ReplicaIds.isBase(replica)) {
         throw invalid(entry(i, "end"), end, "must be >= posCount + negCount = " + (pos + neg));
       }
       checkSum(i, "posSum", e[i + CrdtSignalState.POS_SUM], false);
@@ -211,10 +216,32 @@ final class SignalStateCodec {
       checkSum(i, "posDecay", e[i + CrdtSignalState.POS_DECAY], true);
       checkSum(i, "negDecay", e[i + CrdtSignalState.NEG_DECAY], true);
     }
-    if (!lastSeenReplicaFound) {
+    boolean folded = ReplicaIds.isLog(s.lastSeenReplica) && s.lastSeenReplica <= cutOff;
+    if (!lastSeenReplicaFound && !folded) {
       throw invalid(
-          "lastSeenReplica", ReplicaIds.toString(s.lastSeenReplica), "must have an entry");
+          "lastSeenReplica",
+          ReplicaIds.toString(s.lastSeenReplica),
+          "must have an entry or be a log entry folded into the base entry");
     }
+  }
+
+  /** At most one base entry, end 0, and no log entry at or below its cut-off; returns it. */
+  private static long checkBase(CrdtSignalState s, int i, long previousCutOff) {
+    long[] e = s.entries;
+    long cutOff = ReplicaIds.cutOff(e[i]);
+    if (previousCutOff >= 0) {
+      throw invalid(entry(i, "replica"), ReplicaIds.toString(e[i]), "must be the only base entry");
+    }
+    if (e[i + CrdtSignalState.END] != 0) {
+      throw invalid(entry(i, "end"), e[i + CrdtSignalState.END], "must be 0 for a base entry");
+    }
+    if (i > 0 && ReplicaIds.isLog(e[0]) && e[0] <= cutOff) {
+      throw invalid(
+          "entry 0 replica",
+          ReplicaIds.toString(e[0]),
+          "must be a log entry above the cut-off of the base entry " + ReplicaIds.toString(e[i]));
+    }
+    return cutOff;
   }
 
   /** Sums are +0.0 or positive, +Infinity included, never NaN; decayed sums never subnormal. */

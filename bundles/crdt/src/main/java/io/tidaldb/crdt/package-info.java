@@ -63,6 +63,18 @@
  * one entry (64 bytes in memory) to every entity it touches. Ids order as unsigned longs: log
  * entries by epoch, then local entries by region and incarnation.
  *
+ * <h2>Closed epochs: the base entry (issue 11)</h2>
+ *
+ * An entity written in many epochs carries one log entry per epoch. A <b>base entry</b> {@code
+ * base(c)} ({@link io.tidaldb.crdt.ReplicaIds#base}) folds the log entries of every epoch {@code <=
+ * c} into one ({@link io.tidaldb.crdt.CrdtSignalState#fold}); merge lets the base of the higher
+ * cut-off win whole (equal cut-offs join by maximum) and drops every log entry it holds, which is
+ * still a lattice (a lexicographic product of the cut-off chain with the column-wise maximum,
+ * followed by a filter that commutes with the maximum). Folding is exact only where every region
+ * holds the same, final entries of the folded epochs, so only a COMPACT record of the shard log,
+ * appended after every region reported the same {@link io.tidaldb.crdt.CrdtSignalState#closedHash
+ * closed hashes}, folds (see docs/design/replication.md, "Compaction of closed epochs").
+ *
  * <h2>Threading and allocation</h2>
  *
  * The clock is thread-safe and lock-free. Every other type is a mutable value without locking:
@@ -70,7 +82,7 @@
  * only when a stream gets its first entry in a state.
  */
 @Export
-@Version("2.0.0")
+@Version("2.1.0")
 package io.tidaldb.crdt;
 
 import org.osgi.annotation.bundle.Export;

@@ -139,8 +139,7 @@ class EntryPrefixLawTest {
     }
   }
 
-  private static List<Rec> stream(
-      SplittableRandom random, int entities, long firstPosition, int count) {
+  static List<Rec> stream(SplittableRandom random, int entities, long firstPosition, int count) {
     List<Rec> out = new ArrayList<>(count);
     long time = History.T0 + random.nextLong(History.EPOCH);
     for (int k = 0; k < count; k++) {
@@ -154,7 +153,7 @@ class EntryPrefixLawTest {
     return out;
   }
 
-  private static CrdtSignalState[] fresh(int entities) {
+  static CrdtSignalState[] fresh(int entities) {
     CrdtSignalState[] states = new CrdtSignalState[entities];
     for (int e = 0; e < entities; e++) {
       states[e] = new CrdtSignalState();
@@ -162,7 +161,7 @@ class EntryPrefixLawTest {
     return states;
   }
 
-  private static CrdtSignalState[] copy(CrdtSignalState[] states) {
+  static CrdtSignalState[] copy(CrdtSignalState[] states) {
     CrdtSignalState[] out = new CrdtSignalState[states.length];
     for (int e = 0; e < states.length; e++) {
       out[e] = states[e].copy();

@@ -21,7 +21,7 @@ final class History {
     ReplicaIds.log(3),
     ReplicaIds.local(1, 0),
     ReplicaIds.local(2, 1),
-    ReplicaIds.log(Long.MAX_VALUE),
+    ReplicaIds.log(ReplicaIds.MAX_EPOCH),
     ReplicaIds.local(0x8000, 0),
     ReplicaIds.local(0xFFFF, 0xFFFF)
   };

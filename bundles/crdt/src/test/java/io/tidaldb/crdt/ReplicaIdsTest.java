@@ -26,7 +26,8 @@ class ReplicaIdsTest {
   }
 
   @Property(seed = "7003")
-  void shouldNameALogEntryByItsEpoch(@ForAll @LongRange(min = 0) long epoch) {
+  void shouldNameALogEntryByItsEpoch(
+      @ForAll @LongRange(min = 0, max = ReplicaIds.MAX_EPOCH) long epoch) {
     long id = ReplicaIds.log(epoch);
     assertEquals(epoch, id);
     assertTrue(ReplicaIds.isLog(id));
@@ -57,7 +58,8 @@ class ReplicaIdsTest {
 
   @Test
   void shouldOrderEpochsUnsignedBelowEveryLocalEntry() {
-    assertTrue(ReplicaIds.compare(ReplicaIds.log(Long.MAX_VALUE), ReplicaIds.local(0, 0)) < 0);
+    assertTrue(
+        ReplicaIds.compare(ReplicaIds.log(ReplicaIds.MAX_EPOCH), ReplicaIds.local(0, 0)) < 0);
     assertTrue(ReplicaIds.compare(ReplicaIds.log(2), ReplicaIds.log(10)) < 0);
     assertTrue(
         ReplicaIds.compare(ReplicaIds.local(0x8000, 0), ReplicaIds.local(0x7FFF, 0xFFFF)) > 0);
