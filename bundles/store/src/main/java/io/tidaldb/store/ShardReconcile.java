@@ -2,10 +2,13 @@ package io.tidaldb.store;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.TenantId;
+import io.tidaldb.api.reconcile.ClosedDigest;
 import io.tidaldb.api.reconcile.EntityKey;
 import io.tidaldb.api.reconcile.EntityState;
 import io.tidaldb.api.reconcile.MergeReport;
 import io.tidaldb.api.reconcile.ReconcileState;
+import io.tidaldb.api.reconcile.ShardEpochs;
+import io.tidaldb.api.replication.Replication;
 import io.tidaldb.crdt.CrdtSignalState;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -14,6 +17,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The store's side of reconciliation ({@link ReconcileState}) over its shards: digests from each
@@ -26,14 +30,20 @@ import java.util.Set;
  * from the region that holds it (it is in that region's log or snapshots). A cut of this shard's
  * log, which rebuilds the state from a snapshot and the log, drops merges made after that snapshot
  * the same way.
+ *
+ * <p>Compaction of closed epochs: {@link #epochs}, {@link #closedDigest} and {@link #compact} are
+ * {@link ShardCompaction}'s and {@link CompactAppend}'s.
  */
 final class ShardReconcile implements ReconcileState {
   private final ShardState[] shards;
   private final Runnable checkOpen;
+  private final CompactAppend compactions;
 
-  ShardReconcile(ShardState[] shards, Runnable checkOpen) {
+  /** The reconcile state of {@code shards}; {@code replication} is null for a single region. */
+  ShardReconcile(ShardState[] shards, Runnable checkOpen, Replication replication) {
     this.shards = shards;
     this.checkOpen = checkOpen;
+    this.compactions = new CompactAppend(replication);
   }
 
   @Override
@@ -171,6 +181,32 @@ final class ShardReconcile implements ReconcileState {
       s.lock.writeLock().unlock();
     }
     return new MergeReport(changed, unchanged, rejected);
+  }
+
+  @Override
+  public ShardEpochs epochs(int shard) {
+    ShardState s = shard(shard);
+    return new ShardEpochs(
+        shard,
+        s.compaction.appliedEpoch(),
+        compactions.leaderEpoch(s),
+        s.compaction.foldedThrough());
+  }
+
+  @Override
+  public ClosedDigest closedDigest(int shard, long throughEpoch) {
+    ShardState s = shard(shard);
+    CompactAppend.checkCutOff(shard, throughEpoch);
+    return s.compaction.closedDigest(throughEpoch);
+  }
+
+  @Override
+  public CompletableFuture<Long> compact(int shard, long throughEpoch) {
+    try {
+      return compactions.compact(shard(shard), throughEpoch);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /** Joins one validated state under the write lock; true if this region's state changed. */

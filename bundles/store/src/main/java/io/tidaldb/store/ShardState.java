@@ -50,6 +50,9 @@ final class ShardState implements CommitListener {
 
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 
+  /** The compaction of closed epochs: the COMPACT apply, the closed digest, the epochs. */
+  final ShardCompaction compaction = new ShardCompaction(this);
+
   /** Serialises checkpoints with {@link ShardTruncation}; taken before {@link #lock}. */
   final Object checkpointLock = new Object();
 
@@ -95,6 +98,7 @@ final class ShardState implements CommitListener {
             : new LocalStream(this, localLog, region, () -> firstCommit.accept(0));
     this.registry = registry;
     this.snapshots = snapshots;
+    snapshots.foldedThrough(compaction::foldedThrough);
     this.clock = clock;
     this.checkpoints = new ShardCheckpoints(this, snapshotExecutor, snapshotEvery, retainFrom);
     this.firstCommit = firstCommit;
@@ -114,6 +118,10 @@ final class ShardState implements CommitListener {
     snapshotPosition = from;
     snapshotLocalPosition = loaded.localPosition();
     appliedPosition = from;
+    compaction.loaded(loaded.foldedThrough());
+    if (log.durablePosition() > log.startPosition()) {
+      compaction.applied(log.lastEpoch());
+    }
     long replayed = 0;
     try (WalReader reader = log.openReader(from)) {
       for (WalBatch batch = reader.next(); batch != null; batch = reader.next()) {
@@ -355,6 +363,7 @@ final class ShardState implements CommitListener {
       }
     }
     appliedPosition = end;
+    compaction.applied(batch.epoch());
     return applied;
   }
 
@@ -383,6 +392,8 @@ final class ShardState implements CommitListener {
       digest.after(state);
     } else if (kind == WalRecordKind.DEFINE) {
       registry.bind(c.seriesId(), c.tenantName(), c.typeName(), source);
+    } else if (kind == WalRecordKind.COMPACT) {
+      compaction.apply(c.cutOffEpoch(), c.closedDigest(), c.position(), source);
     } else {
       throw new StorageException(
           source + ": unknown record kind " + kind + " at position " + c.position());

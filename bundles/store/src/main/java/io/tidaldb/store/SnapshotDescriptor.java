@@ -2,15 +2,18 @@ package io.tidaldb.store;
 
 /**
  * Layout of a shard snapshot file, {@code snapshot-<shard 4>-<position 20>.snap}: the state of one
- * shard after applying every log record below {@code position}. Little-endian. Version 6 (below,
- * issue 11): the header of version 5 plus the local position (every record of the shard's local log
- * below it is applied), a body of series definitions and entries whose states use the canonical
- * encoding of the entry scheme (per-epoch log entries and local entries, each with its end
- * position; {@code SignalStateCodec} version 2), no counted ranges. Version 5 files (the same
- * without the local position: header CRC32C at 72, body at 76) are read with local position 0.
- * Versions 1 to 4 hold entries keyed by origin region that cannot be mapped onto log entries
- * exactly: they are not usable ({@link SnapshotReader} names the file and version), and recovery
- * falls back as for any unusable snapshot.
+ * shard after applying every log record below {@code position}. Little-endian. Version 7 (below,
+ * issue 11): the header of version 6 plus the shard's folded-through epoch (the highest cut-off of
+ * a COMPACT record applied, -1 if none; it only steers compaction). Version 6 files (the same
+ * without it: header CRC32C at 80, body at 84) are read with folded-through epoch -1. Version 6
+ * added to version 5's header the local position (every record of the shard's local log below it is
+ * applied), a body of series definitions and entries whose states use the canonical encoding of the
+ * entry scheme (per-epoch log entries and local entries, each with its end position; {@code
+ * SignalStateCodec} version 2), no counted ranges. Version 5 files (the same without the local
+ * position: header CRC32C at 72, body at 76) are read with local position 0. Versions 1 to 4 hold
+ * entries keyed by origin region that cannot be mapped onto log entries exactly: they are not
+ * usable ({@link SnapshotReader} names the file and version), and recovery falls back as for any
+ * unusable snapshot.
  *
  * <pre>
  *  0                   1                   2                   3
@@ -18,7 +21,7 @@ package io.tidaldb.store;
  * +---------------------------------------------------------------+
  * |                       magic "TDSS" (0x53534454)               |  0
  * +-------------------------------+-------------------------------+
- * |          version (6)          |           flags (0)           |  4
+ * |          version (7)          |           flags (0)           |  4
  * +-------------------------------+-------------------------------+
  * |                             shard                             |  8
  * +---------------------------------------------------------------+
@@ -46,9 +49,12 @@ package io.tidaldb.store;
  * |        local position (8 bytes): every record of the          | 72
  * |        shard's local log below it is applied                  |
  * +---------------------------------------------------------------+
- * |                      header CRC32C (bytes 0..79)              | 80
+ * |      folded-through epoch (8 bytes; -1 = none): the highest   | 80
+ * |      cut-off epoch of a COMPACT record applied to the state   |
  * +---------------------------------------------------------------+
- * | body: series count x (id int, tenant len byte, tenant ASCII,  | 84
+ * |                      header CRC32C (bytes 0..87)              | 88
+ * +---------------------------------------------------------------+
+ * | body: series count x (id int, tenant len byte, tenant ASCII,  | 92
  * |   type len byte, type ASCII), then entry count x (series id   |
  * |   int, entity long, state length int, CrdtSignalState bytes)  |
  * +---------------------------------------------------------------+
@@ -60,7 +66,10 @@ package io.tidaldb.store;
  */
 final class SnapshotDescriptor {
   static final int MAGIC = 0x53534454;
-  static final short VERSION = 6;
+  static final short VERSION = 7;
+
+  /** The version before the folded-through epoch: read with folded-through epoch -1. */
+  static final short VERSION_6 = 6;
 
   /** The version before the local position: read with local position 0. */
   static final short VERSION_5 = 5;
@@ -82,8 +91,14 @@ final class SnapshotDescriptor {
   static final int ANCHOR_EPOCH_OFFSET = 60;
   static final int ANCHOR_CRC_OFFSET = 68;
   static final int LOCAL_POSITION_OFFSET = 72;
-  static final int HEADER_CRC_OFFSET = 80;
-  static final int HEADER_LENGTH = 84;
+  static final int FOLDED_THROUGH_OFFSET = 80;
+  static final int HEADER_CRC_OFFSET = 88;
+  static final int HEADER_LENGTH = 92;
+
+  /** Where version 6's header CRC32C lies (over bytes 0..79), and its length. */
+  static final int V6_HEADER_CRC_OFFSET = 80;
+
+  static final int V6_HEADER_LENGTH = 84;
 
   /** Where version 5's header CRC32C lies (over bytes 0..71), and its length. */
   static final int V5_HEADER_CRC_OFFSET = 72;

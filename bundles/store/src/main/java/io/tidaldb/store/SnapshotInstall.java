@@ -102,6 +102,8 @@ final class SnapshotInstall {
         // The received file names the leader's local position; the installed one names ours (the
         // local log and its position stay as they are).
         long local = s.localAppliedPosition();
+        s.compaction.loaded(fresh.foldedThrough()); // recorded by the installed file
+        s.compaction.applied(lastEpoch);
         if (live || fresh.localPosition() != local) {
           s.snapshots.writeTo(
               install,

@@ -30,10 +30,16 @@ final class SnapshotReader {
    *     for an ordinary checkpoint (and every version 1 file)
    * @param localPosition every record of the shard's local log below it is in the state (0 in a
    *     version 5 file)
+   * @param foldedThrough the highest cut-off epoch of a COMPACT record applied to the state (-1 if
+   *     none, and in a version 5 or 6 file)
    */
-  record Loaded(long position, long fenceEpoch, long localPosition) {
+  record Loaded(long position, long fenceEpoch, long localPosition, long foldedThrough) {
     Loaded(long position, long fenceEpoch) {
       this(position, fenceEpoch, 0);
+    }
+
+    Loaded(long position, long fenceEpoch, long localPosition) {
+      this(position, fenceEpoch, localPosition, -1);
     }
   }
 
@@ -49,7 +55,8 @@ final class SnapshotReader {
       long position,
       long fenceEpoch,
       LogAnchor anchor,
-      long localPosition) {}
+      long localPosition,
+      long foldedThrough) {}
 
   /**
    * Reads and checks the header of {@code file} only (magic, version, CRC32C, shard, body length).
@@ -88,7 +95,8 @@ final class SnapshotReader {
           h.getLong(ENTRY_COUNT_OFFSET),
           registry,
           states);
-      return new Loaded(header.position(), header.fenceEpoch(), header.localPosition());
+      return new Loaded(
+          header.position(), header.fenceEpoch(), header.localPosition(), header.foldedThrough());
     } catch (IOException e) {
       throw new StorageException("cannot read snapshot " + file + ": " + e, e);
     }
@@ -129,8 +137,15 @@ final class SnapshotReader {
             h.getLong(ANCHOR_EPOCH_OFFSET),
             h.getInt(ANCHOR_CRC_OFFSET));
     long local = length == V5_HEADER_LENGTH ? 0 : h.getLong(LOCAL_POSITION_OFFSET);
+    long folded = length == HEADER_LENGTH ? h.getLong(FOLDED_THROUGH_OFFSET) : -1;
     return new Header(
-        h, length, h.getLong(POSITION_OFFSET), h.getLong(FENCE_EPOCH_OFFSET), anchor, local);
+        h,
+        length,
+        h.getLong(POSITION_OFFSET),
+        h.getLong(FENCE_EPOCH_OFFSET),
+        anchor,
+        local,
+        folded);
   }
 
   /** Checks the header; returns its length (which depends on the version). */
@@ -148,11 +163,17 @@ final class SnapshotReader {
               + " was written before the issue-11 entry scheme; its CRDT entries are keyed by"
               + " origin region and cannot be mapped onto per-epoch log entries exactly");
     }
-    if (version != VERSION && version != VERSION_5) {
+    if (version != VERSION && version != VERSION_6 && version != VERSION_5) {
       throw corrupt(file, VERSION_OFFSET, "unsupported version " + version);
     }
-    int headerLength = version == VERSION_5 ? V5_HEADER_LENGTH : HEADER_LENGTH;
-    int headerCrcOffset = version == VERSION_5 ? V5_HEADER_CRC_OFFSET : HEADER_CRC_OFFSET;
+    int headerLength =
+        version == VERSION_5
+            ? V5_HEADER_LENGTH
+            : version == VERSION_6 ? V6_HEADER_LENGTH : HEADER_LENGTH;
+    int headerCrcOffset =
+        version == VERSION_5
+            ? V5_HEADER_CRC_OFFSET
+            : version == VERSION_6 ? V6_HEADER_CRC_OFFSET : HEADER_CRC_OFFSET;
     if (size < headerLength) {
       throw corrupt(file, 0, "file of " + size + " bytes is shorter than the header");
     }

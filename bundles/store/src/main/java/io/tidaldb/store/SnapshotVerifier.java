@@ -21,9 +21,14 @@ final class SnapshotVerifier {
    *
    * @param anchor the log batch the leader's snapshot covers ({@link LogAnchor#NONE} at its start)
    * @param localPosition the leader's local position the file names (not this region's)
+   * @param foldedThrough the leader's folded-through epoch the file names
    */
   record Verified(
-      SeriesRegistry registry, EntityStateMap states, LogAnchor anchor, long localPosition) {}
+      SeriesRegistry registry,
+      EntityStateMap states,
+      LogAnchor anchor,
+      long localPosition,
+      long foldedThrough) {}
 
   static Verified verify(ShardState s, Path file, long position, long lastEpoch, long size) {
     long actual;
@@ -67,7 +72,7 @@ final class SnapshotVerifier {
     if (loaded.position() != position) {
       throw invalid(file, "position", loaded.position(), "announced " + position);
     }
-    return new Verified(registry, states, anchor, loaded.localPosition());
+    return new Verified(registry, states, anchor, loaded.localPosition(), loaded.foldedThrough());
   }
 
   private static InvalidArgumentException invalid(

@@ -78,6 +78,20 @@ final class SnapshotWriter {
       long fenceEpoch,
       LogAnchor anchor,
       long localPosition) {
+    return write(directory, shard, position, series, states, fenceEpoch, anchor, localPosition, -1);
+  }
+
+  /** As the 8-argument {@code write}, with the shard's folded-through epoch (-1 for none). */
+  Path write(
+      Path directory,
+      int shard,
+      long position,
+      SeriesRegistry.Series[] series,
+      StateEntries states,
+      long fenceEpoch,
+      LogAnchor anchor,
+      long localPosition,
+      long foldedThrough) {
     return writeFile(
         directory.resolve(fileName(shard, position)),
         shard,
@@ -86,7 +100,8 @@ final class SnapshotWriter {
         states,
         fenceEpoch,
         anchor,
-        localPosition);
+        localPosition,
+        foldedThrough);
   }
 
   /** As {@code write}, into the file {@code target}. */
@@ -98,12 +113,14 @@ final class SnapshotWriter {
       StateEntries states,
       long fenceEpoch,
       LogAnchor anchor,
-      long localPosition) {
+      long localPosition,
+      long foldedThrough) {
+    long[] header = {position, fenceEpoch, localPosition, foldedThrough};
     AtomicFile.write(
         target,
         ch -> {
           try {
-            writeTo(ch, shard, position, series, states, fenceEpoch, anchor, localPosition);
+            writeTo(ch, shard, series, states, anchor, header);
           } catch (UncheckedIOException e) {
             throw e.getCause();
           } finally {
@@ -118,15 +135,14 @@ final class SnapshotWriter {
     return forces;
   }
 
+  /** {@code header}: position, fence epoch, local position, folded-through epoch. */
   private void writeTo(
       FileChannel ch,
       int shard,
-      long position,
       SeriesRegistry.Series[] series,
       StateEntries states,
-      long fenceEpoch,
       LogAnchor anchor,
-      long localPosition)
+      long[] header)
       throws IOException {
     channel = ch;
     crc.reset();
@@ -145,7 +161,7 @@ final class SnapshotWriter {
           entries[0]++;
         });
     flushBody();
-    writeHeader(shard, series.length, position, entries[0], fenceEpoch, anchor, localPosition);
+    writeHeader(shard, series.length, entries[0], anchor, header);
   }
 
   private void writeSeries(SeriesRegistry.Series s) throws IOException {
@@ -193,13 +209,7 @@ final class SnapshotWriter {
   }
 
   private void writeHeader(
-      int shard,
-      int seriesCount,
-      long position,
-      long entries,
-      long fenceEpoch,
-      LogAnchor anchor,
-      long localPosition)
+      int shard, int seriesCount, long entries, LogAnchor anchor, long[] fields)
       throws IOException {
     ByteBuffer h = ByteBuffer.allocate(HEADER_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
     h.putInt(MAGIC_OFFSET, MAGIC)
@@ -207,15 +217,16 @@ final class SnapshotWriter {
         .putShort(FLAGS_OFFSET, (short) 0)
         .putInt(SHARD_OFFSET, shard)
         .putInt(SERIES_COUNT_OFFSET, seriesCount)
-        .putLong(POSITION_OFFSET, position)
+        .putLong(POSITION_OFFSET, fields[0])
         .putLong(ENTRY_COUNT_OFFSET, entries)
         .putLong(BODY_LENGTH_OFFSET, bodyLength)
         .putInt(BODY_CRC_OFFSET, (int) crc.getValue())
-        .putLong(FENCE_EPOCH_OFFSET, fenceEpoch)
+        .putLong(FENCE_EPOCH_OFFSET, fields[1])
         .putLong(ANCHOR_FIRST_POSITION_OFFSET, anchor.firstPosition())
         .putLong(ANCHOR_EPOCH_OFFSET, anchor.epoch())
         .putInt(ANCHOR_CRC_OFFSET, anchor.crc())
-        .putLong(LOCAL_POSITION_OFFSET, localPosition);
+        .putLong(LOCAL_POSITION_OFFSET, fields[2])
+        .putLong(FOLDED_THROUGH_OFFSET, fields[3]);
     CRC32C headerCrc = new CRC32C();
     headerCrc.update(h.array(), 0, HEADER_CRC_OFFSET);
     h.putInt(HEADER_CRC_OFFSET, (int) headerCrc.getValue());

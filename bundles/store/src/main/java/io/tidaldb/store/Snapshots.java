@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.function.LongSupplier;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,7 @@ final class Snapshots {
   private final ShardLog log;
   private final int bufferBytes;
   private SnapshotWriter writer;
+  private LongSupplier foldedThrough = () -> -1;
 
   /**
    * The snapshots of a shard whose log is {@code log} (null only to {@link #list} them), written
@@ -43,6 +45,15 @@ final class Snapshots {
 
   Snapshots(Path directory, int shard, int keep) {
     this(directory, shard, keep, 4096, null);
+  }
+
+  /**
+   * Sets where snapshots read the shard's folded-through epoch they record (at the time of the
+   * write: a COMPACT applied after a background snapshot's freeze may make it high; it only steers
+   * compaction, and replay applies that COMPACT again).
+   */
+  void foldedThrough(LongSupplier supplier) {
+    this.foldedThrough = supplier;
   }
 
   /** Returns whether any snapshot file of any shard exists in {@code directory}. */
@@ -155,7 +166,16 @@ final class Snapshots {
       writer = new SnapshotWriter(bufferBytes);
     }
     Path file =
-        writer.write(directory, shard, position, series, states, fenceEpoch, anchor, localPosition);
+        writer.write(
+            directory,
+            shard,
+            position,
+            series,
+            states,
+            fenceEpoch,
+            anchor,
+            localPosition,
+            foldedThrough.getAsLong());
     LOG.info(
         "shard {}: snapshot {} of {} entities written in {} ms ({} intermediate flushes)",
         shard,
@@ -179,7 +199,16 @@ final class Snapshots {
     if (writer == null) {
       writer = new SnapshotWriter(bufferBytes);
     }
-    writer.writeFile(target, shard, position, series, states, 0, anchor, localPosition);
+    writer.writeFile(
+        target,
+        shard,
+        position,
+        series,
+        states,
+        0,
+        anchor,
+        localPosition,
+        foldedThrough.getAsLong());
   }
 
   /**

@@ -33,7 +33,7 @@ class SnapshotFormatTest {
     EntityStateMap states = new EntityStateMap();
     states.getOrCreate(0, 42).applyAt(LOG_ENTRY, 98, 2.0, 1_700_000_000_000L, 7L << 16, DECAY);
     return new SnapshotWriter(4096)
-        .write(dir, 3, 99, registry.snapshot(), states, 5, new LogAnchor(90, 4, 0x1234abcd), 17);
+        .write(dir, 3, 99, registry.snapshot(), states, 5, new LogAnchor(90, 4, 0x1234abcd), 17, 3);
   }
 
   /** Rewrites the file's version field (and the header CRC32C over it). */
@@ -51,15 +51,15 @@ class SnapshotFormatTest {
     Path file = writeOne();
     assertEquals("snapshot-0003-00000000000000000099.snap", file.getFileName().toString());
     ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-    assertEquals(84, SnapshotDescriptor.HEADER_LENGTH);
+    assertEquals(92, SnapshotDescriptor.HEADER_LENGTH);
     assertEquals("54445353", HexFormat.of().formatHex(b.array(), 0, 4)); // "TDSS" little-endian
-    assertEquals(6, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
+    assertEquals(7, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
     assertEquals(0, b.getShort(SnapshotDescriptor.FLAGS_OFFSET));
     assertEquals(3, b.getInt(SnapshotDescriptor.SHARD_OFFSET));
     assertEquals(1, b.getInt(SnapshotDescriptor.SERIES_COUNT_OFFSET));
     assertEquals(99, b.getLong(SnapshotDescriptor.POSITION_OFFSET));
     assertEquals(1, b.getLong(SnapshotDescriptor.ENTRY_COUNT_OFFSET));
-    assertEquals(b.capacity() - 84, b.getLong(SnapshotDescriptor.BODY_LENGTH_OFFSET));
+    assertEquals(b.capacity() - 92, b.getLong(SnapshotDescriptor.BODY_LENGTH_OFFSET));
     assertEquals(44, SnapshotDescriptor.FENCE_EPOCH_OFFSET);
     assertEquals(5, b.getLong(SnapshotDescriptor.FENCE_EPOCH_OFFSET));
     assertEquals(52, SnapshotDescriptor.ANCHOR_FIRST_POSITION_OFFSET);
@@ -70,10 +70,12 @@ class SnapshotFormatTest {
     assertEquals(0x1234abcd, b.getInt(68));
     assertEquals(72, SnapshotDescriptor.LOCAL_POSITION_OFFSET);
     assertEquals(17, b.getLong(72), "the local log's applied position");
-    assertEquals(80, SnapshotDescriptor.HEADER_CRC_OFFSET);
+    assertEquals(80, SnapshotDescriptor.FOLDED_THROUGH_OFFSET);
+    assertEquals(3, b.getLong(80), "the folded-through epoch");
+    assertEquals(88, SnapshotDescriptor.HEADER_CRC_OFFSET);
     CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, 80);
-    assertEquals((int) crc.getValue(), b.getInt(80));
+    crc.update(b.array(), 0, 88);
+    assertEquals((int) crc.getValue(), b.getInt(88));
     // body: series 0 = ("default", "view")
     int series = 4 + 1 + 7 + 1 + 4;
     assertEquals(
@@ -82,10 +84,10 @@ class SnapshotFormatTest {
             + HexFormat.of().formatHex("default".getBytes())
             + "04"
             + HexFormat.of().formatHex("view".getBytes()),
-        HexFormat.of().formatHex(b.array(), 84, 84 + series));
+        HexFormat.of().formatHex(b.array(), 92, 92 + series));
     // then the entry: series id, entity, state length, the canonical state (entry scheme), and
     // nothing after it (no counted ranges since version 5)
-    int entry = 84 + series;
+    int entry = 92 + series;
     assertEquals(16, SnapshotDescriptor.ENTRY_PREFIX_LENGTH);
     assertEquals(0, b.getInt(entry));
     assertEquals(42, b.getLong(entry + 4));
@@ -116,24 +118,56 @@ class SnapshotFormatTest {
       assertThrows(StorageException.class, () -> SnapshotReader.header(file, 3));
     }
     Path file = writeOne();
-    setVersion(file, 7);
+    setVersion(file, 8);
     StorageException e = assertThrows(StorageException.class, () -> SnapshotReader.header(file, 3));
-    assertTrue(e.getMessage().contains("unsupported version 7"), e.getMessage());
+    assertTrue(e.getMessage().contains("unsupported version 8"), e.getMessage());
   }
 
-  /** Rewrites a version 6 file as version 5: the header without the local position. */
+  /** Rewrites a version 7 file as version 6: the header without the folded-through epoch. */
+  static void toVersion6(Path file) throws IOException {
+    byte[] v7 = Files.readAllBytes(file);
+    ByteBuffer b = ByteBuffer.allocate(v7.length - 8).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(v7, 0, SnapshotDescriptor.FOLDED_THROUGH_OFFSET);
+    b.put(
+        v7, SnapshotDescriptor.HEADER_LENGTH - 4, v7.length - SnapshotDescriptor.HEADER_LENGTH + 4);
+    b.putShort(SnapshotDescriptor.VERSION_OFFSET, (short) 6);
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), 0, SnapshotDescriptor.V6_HEADER_CRC_OFFSET);
+    b.putInt(SnapshotDescriptor.V6_HEADER_CRC_OFFSET, (int) crc.getValue());
+    Files.write(file, b.array());
+  }
+
+  /** Rewrites a version 7 file as version 5: the header without the local position either. */
   static void toVersion5(Path file) throws IOException {
+    toVersion6(file);
     byte[] v6 = Files.readAllBytes(file);
     ByteBuffer b =
         ByteBuffer.allocate(v6.length - 8).order(ByteOrder.LITTLE_ENDIAN); // no local position
     b.put(v6, 0, SnapshotDescriptor.LOCAL_POSITION_OFFSET);
     b.put(
-        v6, SnapshotDescriptor.HEADER_LENGTH - 4, v6.length - SnapshotDescriptor.HEADER_LENGTH + 4);
+        v6,
+        SnapshotDescriptor.V6_HEADER_LENGTH - 4,
+        v6.length - SnapshotDescriptor.V6_HEADER_LENGTH + 4);
     b.putShort(SnapshotDescriptor.VERSION_OFFSET, (short) 5);
     CRC32C crc = new CRC32C();
     crc.update(b.array(), 0, SnapshotDescriptor.V5_HEADER_CRC_OFFSET);
     b.putInt(SnapshotDescriptor.V5_HEADER_CRC_OFFSET, (int) crc.getValue());
     Files.write(file, b.array());
+  }
+
+  @Test
+  void shouldReadVersion6WithFoldedThroughMinus1() throws IOException {
+    Path file = writeOne();
+    toVersion6(file);
+    assertEquals(84, SnapshotDescriptor.V6_HEADER_LENGTH);
+    assertEquals(Files.size(file), 84 + 17 + 16 + 48 + 64);
+    SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
+    EntityStateMap states = new EntityStateMap();
+    assertEquals(
+        new SnapshotReader.Loaded(99, 5, 17, -1),
+        SnapshotReader.load(file, 3, registry, states, 4096));
+    assertEquals(-1, SnapshotReader.header(file, 3).foldedThrough());
+    assertEquals(1, states.get(0, 42).count());
   }
 
   @Test
@@ -157,7 +191,8 @@ class SnapshotFormatTest {
     SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
     EntityStateMap states = new EntityStateMap();
     assertEquals(
-        new SnapshotReader.Loaded(99, 5, 17), SnapshotReader.load(file, 3, registry, states, 4096));
+        new SnapshotReader.Loaded(99, 5, 17, 3),
+        SnapshotReader.load(file, 3, registry, states, 4096));
     assertEquals(TenantId.DEFAULT, registry.get(0).tenant());
     assertEquals(SignalType.of("view"), registry.get(0).type());
     CrdtSignalState s = states.get(0, 42);
@@ -179,7 +214,7 @@ class SnapshotFormatTest {
                 SnapshotReader.load(
                     file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap(), 4096));
     assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
-    assertTrue(e.getMessage().contains("at offset 84"), e.getMessage());
+    assertTrue(e.getMessage().contains("at offset 92"), e.getMessage());
     assertThrows(
         StorageException.class,
         () ->

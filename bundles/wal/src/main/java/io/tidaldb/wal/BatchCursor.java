@@ -117,6 +117,16 @@ final class BatchCursor implements RecordCursor {
     return name(at + DEFINE_TENANT_OFFSET + tenantLength);
   }
 
+  @Override
+  public long cutOffEpoch() {
+    return buffer.getLong(compact() + COMPACT_CUT_OFF_OFFSET);
+  }
+
+  @Override
+  public long closedDigest() {
+    return buffer.getLong(compact() + COMPACT_DIGEST_OFFSET);
+  }
+
   private String name(int lengthAt) {
     byte[] bytes = new byte[Byte.toUnsignedInt(buffer.get(lengthAt))];
     buffer.get(lengthAt + 1, bytes);
@@ -133,6 +143,13 @@ final class BatchCursor implements RecordCursor {
   private int define() {
     if (kind != WalRecordKind.DEFINE) {
       throw wrongKind(WalRecordKind.DEFINE);
+    }
+    return at;
+  }
+
+  private int compact() {
+    if (kind != WalRecordKind.COMPACT) {
+      throw wrongKind(WalRecordKind.COMPACT);
     }
     return at;
   }

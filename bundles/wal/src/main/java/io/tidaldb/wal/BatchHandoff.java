@@ -156,6 +156,15 @@ final class BatchHandoff {
     }
   }
 
+  long appendCompact(long leaderEpoch, long cutOffEpoch, long closedDigest) {
+    synchronized (lock) {
+      PendingBatch p = reserve(RecordDescriptor.COMPACT_LENGTH, leaderEpoch);
+      RecordDescriptor.writeCompact(p.buffer, p.writeOffset, cutOffEpoch, closedDigest);
+      p.writeOffset += RecordDescriptor.COMPACT_LENGTH;
+      return appended(p);
+    }
+  }
+
   /**
    * Takes a checked replicated batch: once the pending buffer is empty and the {@link FeedGuard}
    * allows it, copies it in, moves the next position to its end, notes its epoch as the last

@@ -24,6 +24,13 @@ import java.nio.ByteBuffer;
  *  0      1           5      6              6+t    7+t          7+t+y
  *
  *  t, y: unsigned name lengths (1..255); names are US-ASCII
+ *
+ * COMPACT (kind 3), 21 bytes:
+ *  +------+-----------+-----------------+---------------+
+ *  | kind | series id | cut-off epoch   | closed digest |
+ *  | byte | int (0)   | long            | long          |
+ *  +------+-----------+-----------------+---------------+
+ *  0      1           5                 13              21
  * </pre>
  */
 public final class RecordDescriptor {
@@ -59,6 +66,15 @@ public final class RecordDescriptor {
 
   /** Length of a definition without its two names. */
   public static final int DEFINE_FIXED_LENGTH = 7;
+
+  /** Offset of a compaction's cut-off epoch (long). */
+  public static final int COMPACT_CUT_OFF_OFFSET = 5;
+
+  /** Offset of a compaction's closed digest (long). */
+  public static final int COMPACT_DIGEST_OFFSET = 13;
+
+  /** Length of a compaction record. */
+  public static final int COMPACT_LENGTH = 21;
 
   /** The longest name a definition can hold. */
   public static final int MAX_NAME_LENGTH = 255;
@@ -135,6 +151,22 @@ public final class RecordDescriptor {
   }
 
   /**
+   * Writes a compaction record at {@code offset} of a little-endian buffer.
+   *
+   * @param buffer the buffer (little-endian)
+   * @param offset where the record starts
+   * @param cutOffEpoch the cut-off epoch
+   * @param closedDigest the leader's closed digest through the cut-off
+   */
+  public static void writeCompact(
+      ByteBuffer buffer, int offset, long cutOffEpoch, long closedDigest) {
+    buffer.put(offset + KIND_OFFSET, WalRecordKind.COMPACT);
+    buffer.putInt(offset + SERIES_ID_OFFSET, 0);
+    buffer.putLong(offset + COMPACT_CUT_OFF_OFFSET, cutOffEpoch);
+    buffer.putLong(offset + COMPACT_DIGEST_OFFSET, closedDigest);
+  }
+
+  /**
    * Returns the length of the record at {@code offset}, or -1 if its kind is unknown.
    *
    * @param buffer the buffer holding the record
@@ -146,6 +178,9 @@ public final class RecordDescriptor {
     byte kind = buffer.get(offset + KIND_OFFSET);
     if (kind == WalRecordKind.SIGNAL) {
       return SIGNAL_LENGTH;
+    }
+    if (kind == WalRecordKind.COMPACT) {
+      return COMPACT_LENGTH;
     }
     if (kind != WalRecordKind.DEFINE || offset + DEFINE_FIXED_LENGTH > limit) {
       return -1;

@@ -202,6 +202,17 @@ final class ShardWal implements ShardLog {
   }
 
   @Override
+  public long appendCompact(long leaderEpoch, long cutOffEpoch, long closedDigest) {
+    if (leaderEpoch == ANY_EPOCH || cutOffEpoch < 0 || cutOffEpoch >= leaderEpoch) {
+      throw new InvalidArgumentException(
+          "cutOffEpoch",
+          cutOffEpoch,
+          "must be 0.." + (leaderEpoch - 1) + " below the leader epoch " + leaderEpoch);
+    }
+    return handoff.appendCompact(leaderEpoch, cutOffEpoch, closedDigest);
+  }
+
+  @Override
   public long appendReplicated(ByteBuffer batch) {
     return handoff.appendReplicated(
         ReplicatedBatchCheck.check(batch, shard, config.maxBatchBytes()));

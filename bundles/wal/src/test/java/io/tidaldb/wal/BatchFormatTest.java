@@ -179,6 +179,46 @@ class BatchFormatTest {
             RecordDescriptor.DEFINE_TENANT_LENGTH_OFFSET,
             RecordDescriptor.DEFINE_TENANT_OFFSET),
         rows.get(1));
+    assertEquals(
+        List.of(
+            RecordDescriptor.KIND_OFFSET,
+            RecordDescriptor.SERIES_ID_OFFSET,
+            RecordDescriptor.COMPACT_CUT_OFF_OFFSET,
+            RecordDescriptor.COMPACT_DIGEST_OFFSET,
+            RecordDescriptor.COMPACT_LENGTH),
+        rows.get(2));
+  }
+
+  /** COMPACT(cut-off 5, digest 0x1122334455667788), appended by the leader of epoch 7. */
+  private static final String COMPACT_HEX =
+      "03" + "00000000" + "0500000000000000" + "8877665544332211";
+
+  @Test
+  void shouldWriteACompactRecordExactlyAsPinnedAndReadItBack(@TempDir Path dir) throws IOException {
+    WalConfig config =
+        WalConfig.builder(dir)
+            .shardCount(4)
+            .groupCommitDelayNanos(WalConfig.MAX_DELAY_NANOS)
+            .build();
+    try (WalEngine wal = WalEngine.open(config)) {
+      ShardLog log = wal.shard(3);
+      log.startLeading(7);
+      assertEquals(0, log.appendCompact(7, 5, 0x1122334455667788L));
+    }
+    byte[] file = Files.readAllBytes(dir.resolve("shard-0003-00000000000000000000.wal"));
+    assertEquals(BatchDescriptor.HEADER_LENGTH + COMPACT_HEX.length() / 2, file.length);
+    assertEquals(
+        COMPACT_HEX, HexFormat.of().formatHex(file, BatchDescriptor.HEADER_LENGTH, file.length));
+    assertEquals(COMPACT_HEX.length() / 2, RecordDescriptor.COMPACT_LENGTH);
+    BatchView view =
+        new BatchView()
+            .wrap(ByteBuffer.wrap(file).order(ByteOrder.LITTLE_ENDIAN), 0, Path.of("f"), 0);
+    RecordCursor c = view.records();
+    assertTrue(c.next());
+    assertEquals(WalRecordKind.COMPACT, c.kind());
+    assertEquals(5, c.cutOffEpoch());
+    assertEquals(0x1122334455667788L, c.closedDigest());
+    assertEquals(false, c.next());
   }
 
   /** Parses "| field | field | NN" rows of the header diagram: cell i of n at NN + 4i/n. */

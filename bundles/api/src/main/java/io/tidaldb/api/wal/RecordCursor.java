@@ -85,4 +85,27 @@ public interface RecordCursor {
    * @return the type's name
    */
   String typeName();
+
+  /**
+   * Returns the cut-off epoch of a {@link WalRecordKind#COMPACT} record.
+   *
+   * @return the cut-off epoch
+   * @throws UnsupportedOperationException if this cursor's log holds no compaction records
+   * @since 1.7.0
+   */
+  default long cutOffEpoch() {
+    throw new UnsupportedOperationException(getClass().getName() + " reads no COMPACT records");
+  }
+
+  /**
+   * Returns the closed digest a {@link WalRecordKind#COMPACT} record carries: the leader's digest
+   * of the shard's closed entries through the cut-off when it appended the record.
+   *
+   * @return the digest
+   * @throws UnsupportedOperationException if this cursor's log holds no compaction records
+   * @since 1.7.0
+   */
+  default long closedDigest() {
+    throw new UnsupportedOperationException(getClass().getName() + " reads no COMPACT records");
+  }
 }

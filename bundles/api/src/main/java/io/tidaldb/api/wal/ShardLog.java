@@ -175,6 +175,24 @@ public interface ShardLog {
   long appendDefine(long leaderEpoch, int seriesId, String tenant, String type);
 
   /**
+   * Appends a {@link WalRecordKind#COMPACT} record, fenced by the leader epoch its writer checked,
+   * like {@link #appendDefine(long, int, String, String)}.
+   *
+   * @param leaderEpoch the epoch in which the writer checked that this region leads (never {@link
+   *     #ANY_EPOCH}: a compaction is only ever appended by a leader)
+   * @param cutOffEpoch the cut-off epoch, below {@code leaderEpoch}
+   * @param closedDigest the writer's digest of the shard's closed entries through the cut-off
+   * @return the record's position
+   * @throws FencedAppendException if this log no longer leads in {@code leaderEpoch}; nothing was
+   *     stored
+   * @throws UnsupportedOperationException if this log holds no compaction records (a local log)
+   * @since 1.7.0
+   */
+  default long appendCompact(long leaderEpoch, long cutOffEpoch, long closedDigest) {
+    throw new UnsupportedOperationException(getClass().getName() + " holds no COMPACT records");
+  }
+
+  /**
    * Appends one batch exactly as another region's log stored it (a follower persisting its leader's
    * batches, {@link WalBatch#bytes()}), keeping the leader's epoch and positions. The buffer's
    * remaining bytes must be that one complete batch. The call returns at once; the shard's commit

@@ -14,10 +14,12 @@ public final class WalRecordKind {
   public static final byte DEFINE = 2;
 
   /**
-   * A compaction: folds every entity's log entries of epochs at or below a cut-off epoch (the
-   * record's 8-byte body) into one base entry. Appended by the shard's leader only after every
-   * region reported the same closed entries (docs/design/replication.md, "Compaction of closed
-   * epochs").
+   * A compaction: folds every entity's log entries of epochs at or below a cut-off epoch into one
+   * base entry. Its body holds the cut-off epoch and the closed digest through it that the leader
+   * held when it appended the record; a region folds only where its own closed digest equals it
+   * (else it skips the record: a crash lost some closed entries it had merged). Appended by the
+   * shard's leader only after every region reported the same closed entries
+   * (docs/design/replication.md, "Compaction of closed epochs").
    */
   public static final byte COMPACT = 3;
 

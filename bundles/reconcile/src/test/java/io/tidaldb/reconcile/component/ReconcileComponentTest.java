@@ -190,6 +190,22 @@ class ReconcileComponentTest {
     public MergeReport merge(int shard, TenantId tenant, List<EntityState> states) {
       return new MergeReport(0, 0, List.of());
     }
+
+    @Override
+    public io.tidaldb.api.reconcile.ShardEpochs epochs(int shard) {
+      return new io.tidaldb.api.reconcile.ShardEpochs(shard, -1, -1, -1);
+    }
+
+    @Override
+    public io.tidaldb.api.reconcile.ClosedDigest closedDigest(int shard, long throughEpoch) {
+      return new io.tidaldb.api.reconcile.ClosedDigest(shard, throughEpoch, 0, 0);
+    }
+
+    @Override
+    public java.util.concurrent.CompletableFuture<Long> compact(int shard, long throughEpoch) {
+      return java.util.concurrent.CompletableFuture.failedFuture(
+          new UnsupportedOperationException(getClass().getSimpleName() + " does not compact"));
+    }
   }
 
   /** A configuration object like SCR's (see ReplicationComponentTest). */

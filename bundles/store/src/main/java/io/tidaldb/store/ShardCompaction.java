@@ -1,0 +1,163 @@
+package io.tidaldb.store;
+
+import io.tidaldb.api.reconcile.ClosedDigest;
+import io.tidaldb.crdt.CrdtSignalState;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One shard's compaction of closed epochs (docs/design/replication.md, "Compaction of closed
+ * epochs"): its closed digest, the apply of a COMPACT record, and the epochs the reconcile engine
+ * steers by.
+ *
+ * <p>The closed digest through a cut-off {@code c} is the sum, mod 2^64, over the shard's entities
+ * (all tenants) of {@code fmix64(keyHash(type, entity) * K1 + typeHash(tenant) * K2 +
+ * closedHash(c))}, where {@link CrdtSignalState#closedHash} covers the landmark, the half-life, the
+ * base entry and every log entry of an epoch {@code <= c}; an entity without such entries adds 0.
+ * Names, never shard-local series ids, go in, so every region computes the same digest of the same
+ * closed entries.
+ *
+ * <p>A COMPACT record carries the digest its leader held when it appended it. Every region that
+ * applies the record (live, as a follower, or replaying after a restart) folds only if its own
+ * digest equals it: a region whose crash lost a merge of closed entries (merges are durable only at
+ * the next snapshot) would otherwise fold a base too small, which could win over every region's
+ * full entries. Skipping is exact: its closed entries stay log entries, and merges with folded
+ * regions replace them by the base.
+ *
+ * <p>Threading: {@link #apply} runs on the shard log's commit thread under the shard's write lock;
+ * {@link #digestLocked} under the read or write lock; the epochs are volatile.
+ */
+final class ShardCompaction {
+  private static final Logger LOG = LoggerFactory.getLogger(ShardCompaction.class);
+
+  private final ShardState s;
+  private final AtomicLong skipped = new AtomicLong();
+  private volatile long foldedThrough = -1;
+  private volatile long appliedEpoch = -1;
+
+  ShardCompaction(ShardState s) {
+    this.s = s;
+  }
+
+  /** The highest cut-off of a COMPACT record this shard applied and folded, -1 if none. */
+  long foldedThrough() {
+    return foldedThrough;
+  }
+
+  /** The epoch of the last shard-log record applied (the highest seen), -1 if none. */
+  long appliedEpoch() {
+    return appliedEpoch;
+  }
+
+  /** How many COMPACT records this shard skipped because its closed digest differed. */
+  long skipped() {
+    return skipped.get();
+  }
+
+  /** Notes that records of {@code epoch} were applied (commit thread, replay, install). */
+  void applied(long epoch) {
+    if (epoch > appliedEpoch) {
+      appliedEpoch = epoch;
+    }
+  }
+
+  /** Takes the folded-through epoch of a loaded or installed snapshot (never moves it back). */
+  void loaded(long snapshotFoldedThrough) {
+    if (snapshotFoldedThrough > foldedThrough) {
+      foldedThrough = snapshotFoldedThrough;
+    }
+  }
+
+  /** Computes the closed digest through {@code cutOff} under the shard's read lock. */
+  ClosedDigest closedDigest(long cutOff) {
+    s.lock.readLock().lock();
+    try {
+      return digestLocked(cutOff);
+    } finally {
+      s.lock.readLock().unlock();
+    }
+  }
+
+  /** Computes the closed digest through {@code cutOff}; the caller holds the read or write lock. */
+  ClosedDigest digestLocked(long cutOff) {
+    SeriesRegistry.Series[] all = s.registry.snapshot();
+    int maxId = -1;
+    for (SeriesRegistry.Series series : all) {
+      maxId = Math.max(maxId, series.id());
+    }
+    long[] typeHash = new long[maxId + 1];
+    long[] tenantHash = new long[maxId + 1];
+    boolean[] bound = new boolean[maxId + 1];
+    for (SeriesRegistry.Series series : all) {
+      typeHash[series.id()] = ReconcileHashes.typeHash(series.type().name());
+      tenantHash[series.id()] = ReconcileHashes.typeHash(series.tenant().name());
+      bound[series.id()] = true;
+    }
+    long[] sum = {0, 0};
+    s.states.forEach(
+        (id, entity, state) -> {
+          if (id >= bound.length || !bound[id]) {
+            return;
+          }
+          long closed = state.closedHash(cutOff);
+          if (closed != 0) {
+            long key = ReconcileHashes.keyHash(typeHash[id], entity);
+            sum[0] +=
+                ReconcileHashes.fmix64(
+                    key * 0xC2B2AE3D27D4EB4FL + tenantHash[id] * 0x165667B19E3779F9L + closed);
+            sum[1] += state.closedEntries(cutOff);
+          }
+        });
+    return new ClosedDigest(s.shard, cutOff, sum[0], sum[1]);
+  }
+
+  /**
+   * Applies a COMPACT record: if this shard's closed digest through {@code cutOff} equals {@code
+   * digest}, folds every entity's closed entries ({@link CrdtSignalState#fold}), keeping the
+   * reconciliation digests and copying a state a background snapshot shares before changing it;
+   * else skips the record (counted, logged). The caller holds the write lock.
+   */
+  void apply(long cutOff, long digest, long position, String source) {
+    long started = System.nanoTime();
+    ClosedDigest own = digestLocked(cutOff);
+    if (own.digest() != digest) {
+      skipped.incrementAndGet();
+      LOG.warn(
+          "{}: COMPACT through epoch {} at position {} skipped: this region's closed digest {}"
+              + " differs from the leader's {} (a crash lost merged closed entries); its {} closed"
+              + " entries stay unfolded, reconciliation replaces them",
+          source,
+          cutOff,
+          position,
+          Long.toHexString(own.digest()),
+          Long.toHexString(digest),
+          own.entries());
+      return;
+    }
+    long[] folded = {0};
+    s.states.forEach(
+        (id, entity, shared) -> {
+          SeriesRegistry.Series series = s.registry.get(id);
+          if (series == null || shared.closedEntries(cutOff) == 0) {
+            return;
+          }
+          CrdtSignalState state = s.states.getOrCreate(id, entity); // a private copy if frozen
+          s.digest.before(series, entity, state);
+          state.fold(cutOff);
+          s.digest.after(state);
+          folded[0]++;
+        });
+    if (cutOff > foldedThrough) {
+      foldedThrough = cutOff;
+    }
+    LOG.info(
+        "{}: COMPACT through epoch {} at position {}: {} log entries of {} entities folded in {} us",
+        source,
+        cutOff,
+        position,
+        own.entries(),
+        folded[0],
+        (System.nanoTime() - started) / 1_000);
+  }
+}
