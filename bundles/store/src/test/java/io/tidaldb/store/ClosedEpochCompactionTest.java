@@ -268,6 +268,42 @@ class ClosedEpochCompactionTest {
     assertEquals(folded, state(other));
   }
 
+  /**
+   * The leader appends COMPACT and is deposed before it ships it: a new leader continues the log
+   * below it, so the old leader's log is cut there. The cut keeps the fold (as it keeps every cut
+   * record's effect), the others stay unfolded, and merges converge exactly both ways.
+   */
+  @Test
+  void shouldKeepTheFoldOfACompactInACutSuffixAndConvergeByMerge() throws Exception {
+    int deposed = hundredFailovers();
+    long count = regions[deposed].store.read(ACME, VIEW, EntityId.of(X), at()).count();
+    long cutAt =
+        regions[deposed].store.reconcileState().compact(shard, EPOCHS).get(30, TimeUnit.SECONDS);
+    CrdtSignalState folded = state(deposed);
+    int next = (deposed + 1) % regions.length;
+    int third = (deposed + 2) % regions.length;
+    lead(next, EPOCHS + 2);
+    write(regions[next].store, EPOCHS + 2);
+    ship(next, third);
+    regions[deposed].store.truncateLog(shard, cutAt, EPOCHS + 2);
+    ship(next, deposed);
+    CrdtSignalState kept = state(deposed);
+    assertEquals(EPOCHS, kept.foldedThrough(), "the cut kept the fold");
+    assertEquals(3, kept.replicaCount(), "b100, e101, e102");
+    assertEquals(-1, state(next).foldedThrough());
+    assertEquals(count + 1, regions[deposed].store.read(ACME, VIEW, EntityId.of(X), at()).count());
+    regions[deposed].reopenWithoutCheckpoint(); // the cut's snapshot holds the bases; no COMPACT
+    assertEquals(kept, state(deposed));
+    mergeInto(next, deposed);
+    mergeInto(third, deposed);
+    mergeInto(deposed, next);
+    for (int r = 0; r < regions.length; r++) {
+      assertEquals(kept, state(r), "region " + r);
+      assertEquals(count + 1, regions[r].store.read(ACME, VIEW, EntityId.of(X), at()).count());
+    }
+    assertEquals(folded.foldedThrough(), kept.foldedThrough());
+  }
+
   private static FakeReplication followerOf() {
     FakeReplication r = new FakeReplication();
     for (int s = 0; s < StoreFixture.SHARDS; s++) {

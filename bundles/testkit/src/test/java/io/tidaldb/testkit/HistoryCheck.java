@@ -164,6 +164,9 @@ final class HistoryCheck {
     if (r.kind() == WalRecordKind.DEFINE) {
       return head + " " + r.tenantName() + "/" + r.typeName();
     }
+    if (r.kind() == WalRecordKind.COMPACT) {
+      return head + " compact<=" + r.cutOffEpoch() + " " + Long.toHexString(r.closedDigest());
+    }
     return head
         + " "
         + r.entity()
