@@ -116,7 +116,11 @@ public interface ReconcileState {
    * throughEpoch} into one base entry, in every region that applies the shard's log. The caller
    * must have checked that every configured region holds the same closed entries ({@link
    * #closedDigest}) and applied a record of a later epoch; the store checks that this region leads
-   * the shard in an epoch above the cut-off.
+   * the shard in an epoch above the cut-off. The record carries this region's closed digest through
+   * the cut-off at the time of the append; a region (this one included) folds only where its own
+   * closed digest equals it when it applies the record, and otherwise skips it (a crash lost some
+   * merged closed entries there; reconciliation then brings the base), so {@link
+   * ShardEpochs#foldedThrough} may stay below the cut-off and a later round tries again.
    *
    * @param shard the shard
    * @param throughEpoch the cut-off epoch, >= 0
