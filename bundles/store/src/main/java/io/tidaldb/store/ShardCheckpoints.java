@@ -69,7 +69,9 @@ final class ShardCheckpoints {
       try {
         long position = shard.appliedPosition();
         long local = shard.localAppliedPosition();
-        if (position == shard.snapshotPosition() && local == shard.snapshotLocalPosition()) {
+        if (position == shard.snapshotPosition()
+            && local == shard.snapshotLocalPosition()
+            && !shard.mergedSinceCheckpoint) {
           return;
         }
         LogAnchor anchor = LogAnchor.durable(shard.log, position);
@@ -80,6 +82,7 @@ final class ShardCheckpoints {
         }
         shard.snapshots.write(position, shard.registry.snapshot(), shard.states, 0, anchor, local);
         shard.snapshotWritten(position, local);
+        shard.mergedSinceCheckpoint = false;
       } finally {
         shard.lock.readLock().unlock();
       }

@@ -20,20 +20,23 @@ import java.util.Set;
  * shard's {@link ShardDigest}, scans and states under the shard's read lock, merges under its write
  * lock. Hashes and buckets are the functions of {@link ReconcileHashes}.
  *
- * <p>Durability of a merge: a merged state is held in memory and becomes durable with the shard's
- * next snapshot (after {@code snapshotEveryRecords} applied records, an explicit checkpoint, or a
- * clean close); a crash before that loses it here, and the next reconciliation fetches it again
- * from the region that holds it (it is in that region's log or snapshots). A cut of this shard's
- * log, which rebuilds the state from a snapshot and the log, drops merges made after that snapshot
- * the same way.
+ * <p>Durability of a merge: a merge that changed a state writes a checkpoint of the shard (a
+ * snapshot at the applied position, {@link ShardState#checkpoint}) before it returns, so what it
+ * merged survives a crash here even if the region it came from loses its data afterwards (a merged
+ * state is fed by no record of this region's logs: nothing could replay it). A checkpoint that
+ * cannot be written now (a background snapshot still pending past the timeout) leaves the shard
+ * marked, and its next checkpoint writes it. A cut of the log snapshots the live state, merged
+ * states included ({@link ShardTruncation}).
  */
 final class ShardReconcile implements ReconcileState {
   private final ShardState[] shards;
   private final Runnable checkOpen;
+  private final long checkpointTimeoutNanos;
 
-  ShardReconcile(ShardState[] shards, Runnable checkOpen) {
+  ShardReconcile(ShardState[] shards, Runnable checkOpen, long checkpointTimeoutNanos) {
     this.shards = shards;
     this.checkOpen = checkOpen;
+    this.checkpointTimeoutNanos = checkpointTimeoutNanos;
   }
 
   @Override
@@ -170,6 +173,9 @@ final class ShardReconcile implements ReconcileState {
     } finally {
       s.lock.writeLock().unlock();
     }
+    if (changed > 0) {
+      s.checkpoint(checkpointTimeoutNanos); // merged states are in no log here: make them durable
+    }
     return new MergeReport(changed, unchanged, rejected);
   }
 
@@ -182,7 +188,9 @@ final class ShardReconcile implements ReconcileState {
     CrdtSignalState state = s.states.getOrCreate(series.id(), entity);
     s.digest.before(series, entity, state);
     state.merge(incoming);
-    return s.digest.after(state);
+    boolean changed = s.digest.after(state);
+    s.mergedSinceCheckpoint |= changed;
+    return changed;
   }
 
   private static String where(TenantId tenant, EntityState e, int shard) {

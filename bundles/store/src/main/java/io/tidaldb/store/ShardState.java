@@ -72,6 +72,13 @@ final class ShardState implements CommitListener {
   private volatile long snapshotPosition;
   private volatile long snapshotLocalPosition;
 
+  /**
+   * Whether a reconciliation merge changed the state since the last checkpoint: set by {@link
+   * ShardReconcile} under the write lock, cleared by the checkpoint that wrote it (under the read
+   * lock), so a checkpoint at unchanged positions still writes merged states.
+   */
+  volatile boolean mergedSinceCheckpoint;
+
   /** How many cuts {@link ShardTruncation} made (a pending background snapshot is then void). */
   private volatile int cuts;
 

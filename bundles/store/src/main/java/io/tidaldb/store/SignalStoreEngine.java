@@ -156,7 +156,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
               config.region().value());
     }
     this.transfers = new SnapshotTransfers(shards, ackTimeoutNanos);
-    this.reconcile = new ShardReconcile(shards, this::checkOpen);
+    this.reconcile = new ShardReconcile(shards, this::checkOpen, ackTimeoutNanos);
   }
 
   /**
