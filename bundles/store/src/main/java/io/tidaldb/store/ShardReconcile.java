@@ -20,23 +20,22 @@ import java.util.Set;
  * shard's {@link ShardDigest}, scans and states under the shard's read lock, merges under its write
  * lock. Hashes and buckets are the functions of {@link ReconcileHashes}.
  *
- * <p>Durability of a merge: a merge that changed a state writes a checkpoint of the shard (a
- * snapshot at the applied position, {@link ShardState#checkpoint}) before it returns, so what it
- * merged survives a crash here even if the region it came from loses its data afterwards (a merged
- * state is fed by no record of this region's logs: nothing could replay it). A checkpoint that
- * cannot be written now (a background snapshot still pending past the timeout) leaves the shard
- * marked, and its next checkpoint writes it. A cut of the log snapshots the live state, merged
- * states included ({@link ShardTruncation}).
+ * <p>Durability of a merge: a merged state is fed by no record of this region's logs, so nothing
+ * could replay it; a merge that changed a state queues a checkpoint of the shard on the snapshot
+ * executor ({@link ShardState#checkpointMerges}) and returns, and the merge is durable here once
+ * that snapshot is written (milliseconds later; {@link
+ * io.tidaldb.store.SignalStoreEngine#awaitMergesDurable} waits for it). From then on it survives a
+ * crash here even if the region it came from loses its data. A crash before that loses it here (the
+ * region it came from still holds it unless it lost its data at the same time). A cut of the log
+ * snapshots the live state, merged states included ({@link ShardTruncation}).
  */
 final class ShardReconcile implements ReconcileState {
   private final ShardState[] shards;
   private final Runnable checkOpen;
-  private final long checkpointTimeoutNanos;
 
-  ShardReconcile(ShardState[] shards, Runnable checkOpen, long checkpointTimeoutNanos) {
+  ShardReconcile(ShardState[] shards, Runnable checkOpen) {
     this.shards = shards;
     this.checkOpen = checkOpen;
-    this.checkpointTimeoutNanos = checkpointTimeoutNanos;
   }
 
   @Override
@@ -174,7 +173,7 @@ final class ShardReconcile implements ReconcileState {
       s.lock.writeLock().unlock();
     }
     if (changed > 0) {
-      s.checkpoint(checkpointTimeoutNanos); // merged states are in no log here: make them durable
+      s.checkpointMerges(); // merged states are in no log here: only a snapshot keeps them
     }
     return new MergeReport(changed, unchanged, rejected);
   }
@@ -189,7 +188,9 @@ final class ShardReconcile implements ReconcileState {
     s.digest.before(series, entity, state);
     state.merge(incoming);
     boolean changed = s.digest.after(state);
-    s.mergedSinceCheckpoint |= changed;
+    if (changed) {
+      s.merged();
+    }
     return changed;
   }
 

@@ -269,8 +269,9 @@ class ShardReconcileTest {
       mergeAll(b.store.reconcileState(), a.store.reconcileState(), ACME);
       long[] merged = digests(a.store.reconcileState(), ACME);
       assertFalse(java.util.Arrays.equals(before, merged));
+      assertTrue(a.store.awaitMergesDurable(java.time.Duration.ofSeconds(10)));
       // replay only, no closing checkpoint: b's states are in no log of a, only in the checkpoint
-      // the merge wrote
+      // the merge queued
       a.reopenWithoutCheckpoint();
       assertArrayEquals(merged, digests(a.store.reconcileState(), ACME));
       assertArrayEquals(recomputed(a.store.reconcileState(), ACME), merged);

@@ -587,6 +587,14 @@ public final class SimulatedCluster implements AutoCloseable {
     return process(region).reconciler();
   }
 
+  /**
+   * Waits until every state a region's reconciliation merges changed is in a snapshot (for tests in
+   * this package: a merge is durable one snapshot write after it).
+   */
+  boolean awaitMergesDurable(RegionId region, Duration timeout) {
+    return process(region).awaitMergesDurable(timeout);
+  }
+
   private RegionProcess process(RegionId region) {
     RegionProcess n = region == null ? null : probe.node(region);
     if (n == null) {

@@ -101,6 +101,7 @@ class KeptStateDurabilityScenarioTest {
         assertEquals(0, writes.count(R0, e), R0 + " is cut from " + R2);
       }
       assertEquals(2, p.held().size(), "partition held: " + p.held());
+      assertTrue(cluster.awaitMergesDurable(R1, Duration.ofSeconds(10)), "merges durable");
       cluster.crash(R2);
       cluster.wipe(R2); // the only copy besides R1's merged state is gone
       cluster.crash(R1); // kill -9 before R1's next snapshot
