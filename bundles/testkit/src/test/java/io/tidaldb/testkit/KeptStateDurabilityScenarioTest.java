@@ -15,8 +15,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * State that exists in a region's memory only, then a crash before its next snapshot: (a) a LOCAL
@@ -32,18 +32,12 @@ class KeptStateDurabilityScenarioTest {
   private static final RegionId R1 = RegionId.of(1);
   private static final RegionId R2 = RegionId.of(2);
 
+  @RegisterExtension final ClusterUnderTest clusters = new ClusterUnderTest();
   private SimulatedCluster cluster;
-
-  @AfterEach
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   void shouldKeepADeposedLeadersCutLocalAckThroughACrashBeforeItsNextSnapshot() {
-    cluster = SimulatedCluster.build(ClusterConfig.threeRegions());
+    cluster = clusters.build(ClusterConfig.threeRegions());
     Set<Integer> led = PreferredLeaders.shardsLedBy(cluster, R0, ELECTION);
     int shard = led.iterator().next();
     Set<Integer> shards = Set.of(shard);
@@ -82,7 +76,7 @@ class KeptStateDurabilityScenarioTest {
   @Test
   void shouldKeepAMergedStateThroughTheLossOfItsSourceAndACrashOfTheRegionThatMergedIt()
       throws Exception {
-    cluster = SimulatedCluster.build(ClusterConfig.threeRegions());
+    cluster = clusters.build(ClusterConfig.threeRegions());
     Set<Integer> shards = PreferredLeaders.shardsLedBy(cluster, R0, ELECTION);
     DivergentWrites.defineSeries(cluster);
     cluster.awaitFullConvergence(CONVERGE);

@@ -12,8 +12,8 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Issue 11's reconciliation triggers in a cluster, each without {@link
@@ -32,20 +32,13 @@ class ReconcileTriggerScenarioTest {
   private static final RegionId R1 = RegionId.of(1);
   private static final RegionId R2 = RegionId.of(2);
 
+  @RegisterExtension final ClusterUnderTest clusters = new ClusterUnderTest();
   private SimulatedCluster cluster;
-
-  @AfterEach
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   void shouldConvergeBothSidesOfAPartitionByPeriodicSessionsAlone() {
     cluster =
-        SimulatedCluster.build(
-            ClusterConfig.threeRegions().withReconcileInterval(Duration.ofMillis(200)));
+        clusters.build(ClusterConfig.threeRegions().withReconcileInterval(Duration.ofMillis(200)));
     Set<Integer> shards = settledShardsLedBy(R0);
     DivergentWrites.defineSeries(cluster);
     cluster.awaitStateConvergence(CONVERGE);
@@ -72,7 +65,7 @@ class ReconcileTriggerScenarioTest {
   @Test
   void shouldReconcileTheHealWithinTheRetryBackOffLongBeforeTheNextPeriodicSession() {
     Duration interval = Duration.ofSeconds(120);
-    cluster = SimulatedCluster.build(ClusterConfig.threeRegions().withReconcileInterval(interval));
+    cluster = clusters.build(ClusterConfig.threeRegions().withReconcileInterval(interval));
     Set<Integer> shards = settledShardsLedBy(R0);
     DivergentWrites.defineSeries(cluster);
     cluster.awaitFullConvergence(CONVERGE);
@@ -116,8 +109,7 @@ class ReconcileTriggerScenarioTest {
   @Test
   void shouldCountNothingTwiceWhilePeriodicSessionsRunUnderWritesOnBothSidesOfAPartition() {
     cluster =
-        SimulatedCluster.build(
-            ClusterConfig.threeRegions().withReconcileInterval(Duration.ofMillis(10)));
+        clusters.build(ClusterConfig.threeRegions().withReconcileInterval(Duration.ofMillis(10)));
     Set<Integer> shards = settledShardsLedBy(R0);
     DivergentWrites.defineSeries(cluster);
     cluster.awaitStateConvergence(CONVERGE);

@@ -13,8 +13,8 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A forwarded write whose leader is only suspected, not replaced: the leader's frames to the
@@ -30,18 +30,12 @@ class SuspectedLeaderForwardTest {
   private static final RegionId R1 = RegionId.of(1);
   private static final RegionId R2 = RegionId.of(2);
 
+  @RegisterExtension final ClusterUnderTest clusters = new ClusterUnderTest();
   private SimulatedCluster cluster;
-
-  @AfterEach
-  void stop() {
-    if (cluster != null) {
-      cluster.close();
-    }
-  }
 
   @Test
   void shouldAckAForwardWhoseLeaderWasOnlySuspectedByAPreVoteThatChangedNoEpoch() {
-    cluster = SimulatedCluster.build(ClusterConfig.threeRegions());
+    cluster = clusters.build(ClusterConfig.threeRegions());
     int shard = PreferredLeaders.shardsLedBy(cluster, R1, ELECTION).iterator().next();
     DivergentWrites.defineSeries(cluster);
     cluster.awaitFullConvergence(Duration.ofSeconds(30));
