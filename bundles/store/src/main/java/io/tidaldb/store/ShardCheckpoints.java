@@ -7,6 +7,7 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -26,7 +27,9 @@ import org.slf4j.event.Level;
  * is pending per shard. A cut of the log ({@link ShardTruncation}) between the copy and the write
  * discards the copy (it describes the cut history). A failure (a RuntimeException or an Error) is
  * counted, logged once per cause (then summarised at most once a minute), leaves the WAL untouched,
- * and the next attempt comes {@code snapshotEvery} records later.
+ * and the next attempt comes {@code snapshotEvery} records later. A reconciliation merge that
+ * changed the state queues a checkpoint of the live state on the same executor ({@link
+ * #afterMerge}), so merged states are durable one snapshot write after the merge.
  */
 final class ShardCheckpoints {
   private static final Logger LOG = LoggerFactory.getLogger(ShardCheckpoints.class);
@@ -40,6 +43,7 @@ final class ShardCheckpoints {
   private final LongSupplier retainFrom;
 
   private final LongAdder failures = new LongAdder();
+  private final AtomicBoolean mergeCheckpointQueued = new AtomicBoolean();
   private final ErrorCounters errors;
   private volatile CompletableFuture<Void> pending;
   private volatile long attempted;
@@ -65,25 +69,80 @@ final class ShardCheckpoints {
       return;
     }
     synchronized (shard.checkpointLock) {
-      shard.lock.readLock().lock();
-      try {
-        long position = shard.appliedPosition();
-        long local = shard.localAppliedPosition();
-        if (position == shard.snapshotPosition() && local == shard.snapshotLocalPosition()) {
-          return;
-        }
-        LogAnchor anchor = LogAnchor.durable(shard.log, position);
-        if (anchor == null) {
-          LOG.debug(
-              "shard {}: checkpoint skipped, position {} not yet durable", shard.shard, position);
-          return;
-        }
-        shard.snapshots.write(position, shard.registry.snapshot(), shard.states, 0, anchor, local);
-        shard.snapshotWritten(position, local);
-      } finally {
-        shard.lock.readLock().unlock();
+      if (writeLive()) {
+        trimAfterSnapshot();
       }
-      trimAfterSnapshot();
+    }
+  }
+
+  /**
+   * After a reconciliation merge changed the state (any thread): queues a checkpoint of the live
+   * state on the snapshot executor, unless one is queued and not started yet (it will see this
+   * merge too). Merged states are fed by no record of this region's logs, so only a snapshot keeps
+   * them (see {@link ShardReconcile}).
+   */
+  void afterMerge() {
+    if (!mergeCheckpointQueued.compareAndSet(false, true)) {
+      return;
+    }
+    try {
+      executor.execute(this::writeMerged);
+    } catch (RejectedExecutionException e) {
+      mergeCheckpointQueued.set(false);
+      LOG.debug("shard {}: merge checkpoint not started, executor closed", shard.shard);
+    }
+  }
+
+  /** The queued merge checkpoint, on the snapshot executor. */
+  private void writeMerged() {
+    mergeCheckpointQueued.set(false); // a merge from now on queues another
+    try {
+      synchronized (shard.checkpointLock) {
+        if (writeLive()) {
+          trimAfterSnapshot();
+        }
+      }
+    } catch (RuntimeException | Error e) {
+      failures.increment();
+      errors.record(
+          e,
+          System.nanoTime(),
+          "checkpoint of merged states failed ("
+              + failures.sum()
+              + " failures so far); the next merge or checkpoint tries again: "
+              + e);
+    }
+  }
+
+  /**
+   * Under the checkpoint lock: writes the live state at the applied position unless the newest
+   * snapshot holds it already (same positions and every merge in it).
+   *
+   * @return whether a snapshot was written
+   */
+  private boolean writeLive() {
+    shard.lock.readLock().lock();
+    try {
+      long position = shard.appliedPosition();
+      long local = shard.localAppliedPosition();
+      long merges = shard.merges();
+      if (position == shard.snapshotPosition()
+          && local == shard.snapshotLocalPosition()
+          && merges == shard.durableMerges()) {
+        return false;
+      }
+      LogAnchor anchor = LogAnchor.durable(shard.log, position);
+      if (anchor == null) {
+        LOG.debug(
+            "shard {}: checkpoint skipped, position {} not yet durable", shard.shard, position);
+        return false;
+      }
+      shard.snapshots.write(position, shard.registry.snapshot(), shard.states, 0, anchor, local);
+      shard.snapshotWritten(position, local);
+      shard.mergesDurable(merges);
+      return true;
+    } finally {
+      shard.lock.readLock().unlock();
     }
   }
 

@@ -24,12 +24,14 @@ import java.util.concurrent.CompletableFuture;
  * shard's {@link ShardDigest}, scans and states under the shard's read lock, merges under its write
  * lock. Hashes and buckets are the functions of {@link ReconcileHashes}.
  *
- * <p>Durability of a merge: a merged state is held in memory and becomes durable with the shard's
- * next snapshot (after {@code snapshotEveryRecords} applied records, an explicit checkpoint, or a
- * clean close); a crash before that loses it here, and the next reconciliation fetches it again
- * from the region that holds it (it is in that region's log or snapshots). A cut of this shard's
- * log, which rebuilds the state from a snapshot and the log, drops merges made after that snapshot
- * the same way.
+ * <p>Durability of a merge: a merged state is fed by no record of this region's logs, so nothing
+ * could replay it; a merge that changed a state queues a checkpoint of the shard on the snapshot
+ * executor ({@link ShardState#checkpointMerges}) and returns, and the merge is durable here once
+ * that snapshot is written (milliseconds later; {@link
+ * io.tidaldb.store.SignalStoreEngine#awaitMergesDurable} waits for it). From then on it survives a
+ * crash here even if the region it came from loses its data. A crash before that loses it here (the
+ * region it came from still holds it unless it lost its data at the same time). A cut of the log
+ * snapshots the live state, merged states included ({@link ShardTruncation}).
  *
  * <p>Compaction of closed epochs: {@link #epochs}, {@link #closedDigest} and {@link #compact} are
  * {@link ShardCompaction}'s and {@link CompactAppend}'s.
@@ -180,6 +182,9 @@ final class ShardReconcile implements ReconcileState {
     } finally {
       s.lock.writeLock().unlock();
     }
+    if (changed > 0) {
+      s.checkpointMerges(); // merged states are in no log here: only a snapshot keeps them
+    }
     return new MergeReport(changed, unchanged, rejected);
   }
 
@@ -218,7 +223,11 @@ final class ShardReconcile implements ReconcileState {
     CrdtSignalState state = s.states.getOrCreate(series.id(), entity);
     s.digest.before(series, entity, state);
     state.merge(incoming);
-    return s.digest.after(state);
+    boolean changed = s.digest.after(state);
+    if (changed) {
+      s.merged();
+    }
+    return changed;
   }
 
   private static String where(TenantId tenant, EntityState e, int shard) {

@@ -75,6 +75,12 @@ final class ShardState implements CommitListener {
   private volatile long snapshotPosition;
   private volatile long snapshotLocalPosition;
 
+  /** How many reconciliation merges changed the state (under the write lock). */
+  private volatile long merges;
+
+  /** The value of {@link #merges} the newest snapshot written holds. */
+  private volatile long durableMerges;
+
   /** How many cuts {@link ShardTruncation} made (a pending background snapshot is then void). */
   private volatile int cuts;
 
@@ -177,6 +183,36 @@ final class ShardState implements CommitListener {
     firstCommit.accept(batch.firstPosition());
     apply(batch, "commit of shard " + shard);
     checkpoints.onApplied(batch);
+  }
+
+  /**
+   * Counts a reconciliation merge that changed the state and queues a checkpoint that makes it
+   * durable ({@link ShardCheckpoints#afterMerge}). Under the write lock.
+   */
+  void merged() {
+    merges++;
+  }
+
+  /** Queues a checkpoint of merged states; see {@link ShardCheckpoints#afterMerge}. */
+  void checkpointMerges() {
+    checkpoints.afterMerge();
+  }
+
+  /** How many merges changed the state. */
+  long merges() {
+    return merges;
+  }
+
+  /** How many of them the newest snapshot written holds. */
+  long durableMerges() {
+    return durableMerges;
+  }
+
+  /**
+   * Records that a snapshot holding {@code count} merges was written (under the checkpoint lock).
+   */
+  void mergesDurable(long count) {
+    durableMerges = Math.max(durableMerges, count);
   }
 
   /**

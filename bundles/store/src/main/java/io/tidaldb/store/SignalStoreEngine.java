@@ -42,6 +42,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -396,6 +397,26 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
    */
   public long replicaId() {
     return identity.replicaId();
+  }
+
+  /**
+   * Waits until every state a reconciliation merge changed is in a snapshot (each such merge queues
+   * a checkpoint on the snapshot thread; see {@link #reconcileState()}).
+   *
+   * @param timeout how long at most
+   * @return false if a merge is still not durable after {@code timeout}
+   */
+  public boolean awaitMergesDurable(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    for (ShardState s : shards) {
+      while (s.durableMerges() < s.merges()) {
+        if (System.nanoTime() - deadline >= 0) {
+          return false;
+        }
+        LockSupport.parkNanos(1_000_000);
+      }
+    }
+    return true;
   }
 
   /** Writes a snapshot of every shard now (after waiting for what is pending to apply). */

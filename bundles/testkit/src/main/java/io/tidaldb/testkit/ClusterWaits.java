@@ -143,6 +143,30 @@ final class ClusterWaits {
     }
   }
 
+  /**
+   * Waits for the logs ({@link #awaitConvergence}), then compares the states ({@link
+   * ClusterStates#stateProblem}) without reconciling; all again until the states are equal (and the
+   * logs did not move meanwhile) or the deadline passes. What reconciles is the regions' own
+   * triggers (periodic sessions, retries after a heal).
+   */
+  void awaitStateConvergence(Deadline deadline, ClusterStates states) {
+    while (true) {
+      awaitConvergence(deadline);
+      String problem = states.stateProblem();
+      if (problem == null && convergenceProblem(new long[shards]) == null) {
+        return;
+      }
+      if (deadline.expired()) {
+        throw new ClusterTimeoutException(
+            "cluster states not converged by the regions' own reconciliation within "
+                + deadline.timeout()
+                + ": "
+                + (problem == null ? "logs moved while states were compared" : problem));
+      }
+      deadline.park();
+    }
+  }
+
   /** Returns null and fills {@code positions} if converged, else what is not. */
   private String convergenceProblem(long[] positions) {
     List<RegionProcess> running = probe.running();

@@ -294,6 +294,16 @@ final class RegionProcess implements RegionNode {
   }
 
   /**
+   * Waits until every state a reconciliation merge changed is in a snapshot (see {@link
+   * SignalStoreEngine#awaitMergesDurable}).
+   *
+   * @throws UnavailableException if the region is crashed
+   */
+  boolean awaitMergesDurable(Duration timeout) {
+    return running().store().awaitMergesDurable(timeout);
+  }
+
+  /**
    * Returns the reconciliation of the running incarnation.
    *
    * @return it, or null if the transport does not carry the reconciliation channel

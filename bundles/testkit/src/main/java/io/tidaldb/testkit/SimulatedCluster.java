@@ -400,6 +400,21 @@ public final class SimulatedCluster implements AutoCloseable {
   }
 
   /**
+   * Waits until the cluster has converged, logs and state, as {@link #awaitFullConvergence}, but
+   * without reconciling: only the regions' own triggers do (periodic sessions, {@link
+   * ClusterConfig#withReconcileInterval}; a failed session's retries once a link heals). So a test
+   * can show that those triggers alone make every region's state equal.
+   *
+   * @param timeout how long at most
+   * @throws ClusterTimeoutException naming the first region and shard behind, with positions, or
+   *     the first two regions, shard, tenant and entity whose states differ
+   * @since testkit 1.5.0
+   */
+  public void awaitStateConvergence(Duration timeout) {
+    waits.awaitStateConvergence(Deadline.after(timeout), states);
+  }
+
+  /**
    * Waits until every shard has a leader and every running region has applied each shard up to its
    * leader's durable position, the same in two consecutive polls (what {@link
    * #awaitFullConvergence} did before testkit 1.4.0).
@@ -562,6 +577,22 @@ public final class SimulatedCluster implements AutoCloseable {
   @Override
   public String toString() {
     return "SimulatedCluster[" + id + ", " + nodes + ", " + directory.root() + "]";
+  }
+
+  /**
+   * Returns a running region's reconciliation (for tests in this package: its engine's counters,
+   * one region's sessions); null if the transport does not carry the channel.
+   */
+  RegionReconciler reconciler(RegionId region) {
+    return process(region).reconciler();
+  }
+
+  /**
+   * Waits until every state a region's reconciliation merges changed is in a snapshot (for tests in
+   * this package: a merge is durable one snapshot write after it).
+   */
+  boolean awaitMergesDurable(RegionId region, Duration timeout) {
+    return process(region).awaitMergesDurable(timeout);
   }
 
   private RegionProcess process(RegionId region) {

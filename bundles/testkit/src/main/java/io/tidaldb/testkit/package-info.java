@@ -35,8 +35,9 @@
  * reports what it exchanged ({@link io.tidaldb.testkit.ClusterReconcileReport}); {@link
  * io.tidaldb.testkit.SimulatedCluster#awaitFullConvergence} waits for the logs, reconciles, then
  * compares every region's digests and exact per-entity states ({@code awaitLogConvergence}: logs
- * only); {@link io.tidaldb.testkit.SimulatedCluster#store} writes at one region through its write
- * path.
+ * only; {@code awaitStateConvergence}, since 1.5.0: logs and states, reconciled only by the
+ * regions' own periodic and retried sessions); {@link io.tidaldb.testkit.SimulatedCluster#store}
+ * writes at one region through its write path.
  *
  * <p>Configuration is an immutable {@link io.tidaldb.testkit.ClusterConfig}; a {@link
  * io.tidaldb.testkit.ManualClock} makes every region's timers move only when the test advances it.
@@ -44,7 +45,7 @@
  * services with the properties {@code region} and {@code tidaldb.cluster}.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package io.tidaldb.testkit;
 
 import org.osgi.annotation.bundle.Export;

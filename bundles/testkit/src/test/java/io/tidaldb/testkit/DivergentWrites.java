@@ -151,6 +151,19 @@ final class DivergentWrites {
     return null;
   }
 
+  /**
+   * Returns null if {@code region} counts each acknowledged entity exactly once, else the first.
+   */
+  String countProblemAt(RegionId region) {
+    for (long e : acked) {
+      long c = count(region, e);
+      if (c != 1) {
+        return region + " counts acknowledged entity " + e + " " + c + " times";
+      }
+    }
+    return null;
+  }
+
   long count(RegionId region, long entity) {
     return cluster.store(region).read(TenantId.DEFAULT, TYPE, EntityId.of(entity)).count();
   }

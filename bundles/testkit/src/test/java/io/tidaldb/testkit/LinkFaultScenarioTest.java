@@ -67,6 +67,20 @@ class LinkFaultScenarioTest {
   }
 
   /**
+   * The seed that failed once on a loaded machine (load 8 on 2 cores): it cuts region 0's frames to
+   * region 1. Replayed under load it failed two ways: the bridge's write forwarded to shard 1's
+   * leader failed ("may or may not be stored") when the bridge, late to hear that leader, ran a
+   * pre-vote that changed no epoch (fixed: {@link SuspectedLeaderForwardTest} forces the late
+   * frames); and an epoch changed when the bridge heard nothing from region 0 for an election
+   * timeout (starvation) and the cut follower, which never hears region 0, granted its pre-vote
+   * (not fixed, see docs/ARCHITECTURE.md "Leadership"). The seed only picks the follower.
+   */
+  @Test
+  void shouldAckEveryConnectedWriteThroughTheOneWayCutOfSeed32420408881701() {
+    cutLeaderFromFollowerUnderWrites(true, 32420408881701L);
+  }
+
+  /**
    * Issue 10's cut target: shard 0's leader is cut from one follower for {@link #LONG_CUT} (both
    * directions, or only leader to follower) under QUORUM writes that enter at the leader's region
    * and at the third region, each to every shard whose leader it still reaches (the leader's region
@@ -76,8 +90,12 @@ class LinkFaultScenarioTest {
    * counted exactly once on every region.
    */
   private void cutLeaderFromFollowerUnderWrites(boolean oneWay) {
+    cutLeaderFromFollowerUnderWrites(oneWay, null);
+  }
+
+  private void cutLeaderFromFollowerUnderWrites(boolean oneWay, Long fixedSeed) {
     String kind = oneWay ? "one-way cut leader -> follower" : "cut leader <-> follower";
-    long seed = seed(LONG_CUT.toSeconds() + " s " + kind);
+    long seed = seed(LONG_CUT.toSeconds() + " s " + kind, fixedSeed);
     RegionId leader = cluster.leaderOf(ShardId.of(0));
     RegionId follower = followerOf(leader, seed);
     RegionId bridge =
@@ -225,8 +243,15 @@ class LinkFaultScenarioTest {
 
   /** Returns a seed from {@code -Dtidal.seed} or the clock, and prints it for a rerun. */
   private static long seed(String scenario) {
+    return seed(scenario, null);
+  }
+
+  /**
+   * Returns a seed from {@code -Dtidal.seed}, else {@code fixed}, else the clock, and prints it.
+   */
+  private static long seed(String scenario, Long fixed) {
     String given = System.getProperty("tidal.seed");
-    long seed = given != null ? Long.parseLong(given) : System.nanoTime();
+    long seed = given != null ? Long.parseLong(given) : fixed != null ? fixed : System.nanoTime();
     System.out.println(
         "link faults: " + scenario + ": seed " + seed + " (rerun with -Dtidal.seed=" + seed + ")");
     return seed;

@@ -7,6 +7,8 @@ import io.tidaldb.api.replication.ShardReplicationStatus;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Waits for a three-region cluster's shards to settle on their preferred leaders (shard s led by
@@ -23,6 +25,41 @@ final class PreferredLeaders {
     String unsettled;
     while ((unsettled = unsettledShard(cluster)) != null) {
       assertTrue(!deadline.expired(), "not settled within " + timeout + ": " + unsettled);
+      deadline.park();
+    }
+  }
+
+  /**
+   * Waits until a leader is elected and every shard is led by its preferred region in every
+   * region's view, and returns the shards {@code region} leads.
+   */
+  static Set<Integer> shardsLedBy(SimulatedCluster cluster, RegionId region, Duration timeout) {
+    cluster.awaitLeader(timeout);
+    await(cluster, timeout);
+    Set<Integer> shards = new TreeSet<>();
+    List<RegionId> regions = cluster.regions();
+    for (int s = 0; s < cluster.config().shards(); s++) {
+      if (regions.get(s % regions.size()).equals(region)) {
+        shards.add(s);
+      }
+    }
+    return shards;
+  }
+
+  /** Waits until a running region other than {@code not} leads {@code shard}, and returns it. */
+  static RegionId awaitLeaderOtherThan(
+      SimulatedCluster cluster, int shard, RegionId not, Duration timeout) {
+    Deadline deadline = Deadline.after(timeout);
+    while (true) {
+      for (RegionId r : cluster.regions()) {
+        if (!r.equals(not) && cluster.node(r).isRunning()) {
+          ShardReplicationStatus s = cluster.node(r).replication().status().get(shard);
+          if (s.role() == ShardReplicationStatus.Role.LEADER) {
+            return r;
+          }
+        }
+      }
+      assertTrue(!deadline.expired(), "no leader of shard " + shard + " besides " + not);
       deadline.park();
     }
   }

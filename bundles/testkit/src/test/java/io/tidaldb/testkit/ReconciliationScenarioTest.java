@@ -7,11 +7,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.UnavailableException;
-import io.tidaldb.api.replication.ShardReplicationStatus;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeSet;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -140,36 +138,11 @@ class ReconciliationScenarioTest {
     assertNull(writes.countProblem(), writes.toString());
   }
 
-  /**
-   * Waits until every shard is led by its preferred region (shard s by region s % 3) in every
-   * region's view, and returns the shards {@code region} leads.
-   */
   private Set<Integer> settledShardsLedBy(RegionId region) {
-    cluster.awaitLeader(ELECTION);
-    PreferredLeaders.await(cluster, ELECTION);
-    Set<Integer> shards = new TreeSet<>();
-    for (int s = 0; s < cluster.config().shards(); s++) {
-      if (cluster.regions().get(s % cluster.regions().size()).equals(region)) {
-        shards.add(s);
-      }
-    }
-    return shards;
+    return PreferredLeaders.shardsLedBy(cluster, region, ELECTION);
   }
 
-  /** Waits until a region other than {@code not} leads {@code shard} and accepts writes. */
   private RegionId awaitOtherLeader(int shard, RegionId not) {
-    Deadline deadline = Deadline.after(ELECTION);
-    while (true) {
-      for (RegionId r : cluster.regions()) {
-        if (!r.equals(not) && cluster.node(r).isRunning()) {
-          ShardReplicationStatus s = cluster.node(r).replication().status().get(shard);
-          if (s.role() == ShardReplicationStatus.Role.LEADER) {
-            return r;
-          }
-        }
-      }
-      assertTrue(!deadline.expired(), "no leader of shard " + shard + " besides " + not);
-      deadline.park();
-    }
+    return PreferredLeaders.awaitLeaderOtherThan(cluster, shard, not, ELECTION);
   }
 }

@@ -33,12 +33,12 @@ import java.util.function.Function;
  * keeps the request (id to future and deadline) until its FORWARD_REPLY completes it, the
  * replication thread {@linkplain #expire expires} it after the durability timeout plus one second,
  * or it fails at once because no reply can come any more: the shard's leader as this region knew it
- * is no longer the leader ({@link #leaderChanged}: a new epoch or leader learned, the leader's
- * silence, this region's own candidacy) or the link to it is cut ({@link #linkDown}: a send to it
- * returned UNREACHABLE). Every failure is an {@link UnavailableException} whose {@link
- * UnavailableException#mayBeStored()} says whether anything was sent: false for "not sent, nothing
- * stored" (safe to retry), true with {@link UnavailableException#region()} naming the region it was
- * sent to for "may or may not be stored".
+ * is no longer the leader ({@link #leaderChanged}: a new epoch learned or this region's own
+ * candidacy; the leader's mere silence is no reason, see {@link ShardReplica#onLeaderLost}) or the
+ * link to it is cut ({@link #linkDown}: a send to it returned UNREACHABLE). Every failure is an
+ * {@link UnavailableException} whose {@link UnavailableException#mayBeStored()} says whether
+ * anything was sent: false for "not sent, nothing stored" (safe to retry), true with {@link
+ * UnavailableException#region()} naming the region it was sent to for "may or may not be stored".
  *
  * <p>Threads: owned by the region's replication thread (the owner), which sends every FORWARD,
  * handles every FORWARD_REPLY, expires requests and learns of leader changes, so the pending map,

@@ -439,6 +439,10 @@ final class ShardReplica implements LeadershipListener {
   @Override
   public void onEpochRaised(long newEpoch) {
     follower.enterEpoch(newEpoch);
+    // every change of leader passes here (a new epoch learned, or this region's own candidacy):
+    // forwards sent to the leader of an older epoch get no reply
+    forwards.leaderChanged(
+        shard, "region " + config.self() + " entered epoch " + newEpoch + " (was " + epoch + ")");
   }
 
   @Override
@@ -453,9 +457,11 @@ final class ShardReplica implements LeadershipListener {
     stepDownLeader("leader of epoch " + leadership.epoch() + " lost");
     leader = null;
     sync.stop(); // a sink being received stays: the same leader's offer resumes it
-    // every change of leader or epoch passes here: forwards to the lost leader get no reply
-    forwards.leaderChanged(
-        shard, "region " + config.self() + " lost " + lost + " as leader of epoch " + epoch);
+    // Forwards sent to the lost leader stay pending: a lost leader is only suspected (this
+    // region's pre-vote round after its silence changes no epoch, and the others may still hear
+    // it), so its reply may still come. They fail when an epoch is entered (onEpochRaised), when
+    // the link to it is cut, or at their deadline.
+    LOG.debug("{} shard {}: lost {} as leader of epoch {}", config.self(), shard, lost, epoch);
     leaderChanged();
   }
 

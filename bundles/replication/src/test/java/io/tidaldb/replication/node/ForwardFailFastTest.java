@@ -17,16 +17,13 @@ import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.replication.wire.FrameDescriptor;
-import io.tidaldb.wal.WalConfig;
-import io.tidaldb.wal.WalEngine;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -38,29 +35,14 @@ class ForwardFailFastTest {
   private static final Duration AT_ONCE = Duration.ofSeconds(5);
 
   @TempDir Path dir;
-  private WalEngine wal;
-  private PeerProbe probe;
-
-  @BeforeEach
-  void start() {
-    wal = WalEngine.open(WalConfig.builder(dir.resolve("wal")).shardCount(1).build());
-    probe = new PeerProbe(dir, wal);
-    probe.heartbeat(1, 0, 1, 0); // region 1 leads shard 0 in epoch 1
-    probe.awaitLeader(0, 1);
-  }
-
-  @AfterEach
-  void stop() {
-    probe.close();
-    wal.close();
-  }
+  @RegisterExtension final LeaderProbe leader = new LeaderProbe(() -> dir);
 
   @Test
   void shouldFailAForwardAtOnceWhenANewLeaderIsLearnedSayingItWasSent() {
     CompletableFuture<SignalAck> sent = forward();
-    probe.awaitReceived(FrameDescriptor.FORWARD);
+    leader.probe().awaitReceived(FrameDescriptor.FORWARD);
     assertFalse(sent.isDone());
-    probe.heartbeat(2, 0, 2, 0); // region 2 leads epoch 2: region 1 will never reply
+    leader.probe().heartbeat(2, 0, 2, 0); // region 2 leads epoch 2: region 1 will never reply
     UnavailableException e = awaitFailure(sent);
     assertTrue(e.mayBeStored(), e.getMessage());
     assertEquals(RegionId.of(1), e.region().orElseThrow());
@@ -73,8 +55,8 @@ class ForwardFailFastTest {
   @Test
   void shouldFailEveryForwardAtOnceWhenTheLinkToTheLeaderIsCutSayingWhichWereSent() {
     CompletableFuture<SignalAck> sent = forward();
-    probe.awaitReceived(FrameDescriptor.FORWARD);
-    probe.transport.cut(PeerProbe.NODE, RegionId.of(1));
+    leader.probe().awaitReceived(FrameDescriptor.FORWARD);
+    leader.probe().transport.cut(PeerProbe.NODE, RegionId.of(1));
     CompletableFuture<SignalAck> notSent = forward(); // its send is UNREACHABLE
     UnavailableException refused = awaitFailure(notSent);
     assertFalse(refused.mayBeStored(), "nothing was sent: " + refused.getMessage());
@@ -89,9 +71,11 @@ class ForwardFailFastTest {
   @Test
   void shouldFailAForwardAtTheNextRoundWhenAnotherSendFindsTheLinkToItsLeaderDown() {
     CompletableFuture<SignalAck> sent = forward();
-    probe.awaitReceived(FrameDescriptor.FORWARD);
-    probe.unreachableFromNodeTo1 = true;
-    probe.heartbeat(1, 0, 1, 0); // the node's HEARTBEAT_ACK to region 1 returns UNREACHABLE
+    leader.probe().awaitReceived(FrameDescriptor.FORWARD);
+    leader.probe().unreachableFromNodeTo1 = true;
+    leader
+        .probe()
+        .heartbeat(1, 0, 1, 0); // the node's HEARTBEAT_ACK to region 1 returns UNREACHABLE
     UnavailableException e = awaitFailure(sent);
     assertTrue(e.mayBeStored(), e.getMessage());
     assertEquals(RegionId.of(1), e.region().orElseThrow());
@@ -103,12 +87,15 @@ class ForwardFailFastTest {
   @Test
   void shouldFailAForwardWhenTheCutOffLeaderIsGivenUpAfterTheElectionTimeout() {
     CompletableFuture<SignalAck> sent = forward();
-    probe.awaitReceived(FrameDescriptor.FORWARD);
-    probe.transport.cut(PeerProbe.NODE, RegionId.of(1)); // nothing is sent to region 1 meanwhile
+    leader.probe().awaitReceived(FrameDescriptor.FORWARD);
+    leader
+        .probe()
+        .transport
+        .cut(PeerProbe.NODE, RegionId.of(1)); // nothing is sent to region 1 meanwhile
     assertFalse(sent.isDone());
     // The leader's silence: one election timeout (plus the jitter, at most half of it) later the
     // origin gives region 1 up and runs itself.
-    probe.clock.addAndGet(PeerProbe.ELECTION.multipliedBy(2).toNanos());
+    leader.probe().clock.addAndGet(PeerProbe.ELECTION.multipliedBy(2).toNanos());
     UnavailableException e = awaitFailure(sent);
     assertTrue(e.mayBeStored(), e.getMessage());
     assertEquals(RegionId.of(1), e.region().orElseThrow());
@@ -116,7 +103,7 @@ class ForwardFailFastTest {
 
   @Test
   void shouldFailAForwardNotSentWhenTheRequestQueueIsFull() throws Exception {
-    probe.holdOwner(); // nothing takes the requests
+    leader.probe().holdOwner(); // nothing takes the requests
     for (int i = 0; i < ForwardRequests.CAPACITY; i++) {
       assertFalse(forward().isDone(), "request " + i + " waits for the replication thread");
     }
@@ -128,43 +115,49 @@ class ForwardFailFastTest {
     assertTrue(e.getMessage().contains("forward queue full (65536 forwards"), e.getMessage());
     assertTrue(e.getMessage().endsWith("not sent, nothing stored"), e.getMessage());
     assertTrue(
-        probe.received.stream().noneMatch(r -> r.type() == FrameDescriptor.FORWARD),
+        leader.probe().received.stream().noneMatch(r -> r.type() == FrameDescriptor.FORWARD),
         "only the replication thread sends forwards");
   }
 
   @Test
   void shouldSendAForwardOfferedWhileTheReplicationThreadIsHeldOnceItRuns() throws Exception {
-    probe.holdOwner();
+    leader.probe().holdOwner();
     CompletableFuture<SignalAck> f = forward();
     assertFalse(f.isDone());
     assertTrue(
-        probe.received.stream().noneMatch(r -> r.type() == FrameDescriptor.FORWARD),
+        leader.probe().received.stream().noneMatch(r -> r.type() == FrameDescriptor.FORWARD),
         "the store thread only hands the forward over");
-    probe.releaseOwner();
-    PeerProbe.Received sent = probe.awaitReceived(FrameDescriptor.FORWARD);
+    leader.probe().releaseOwner();
+    PeerProbe.Received sent = leader.probe().awaitReceived(FrameDescriptor.FORWARD);
     assertEquals(RegionId.of(1), sent.to());
     assertEquals(1, sent.epoch());
     long requestId = sent.first();
-    probe.send(
-        1,
-        (e, b, s) ->
-            e.forwardReply(b, 0, 0, s, 1, requestId, 42, 7, ForwardCodes.code(Durability.QUORUM)));
+    leader
+        .probe()
+        .send(
+            1,
+            (e, b, s) ->
+                e.forwardReply(
+                    b, 0, 0, s, 1, requestId, 42, 7, ForwardCodes.code(Durability.QUORUM)));
     SignalAck ack = f.get(AT_ONCE.toMillis(), TimeUnit.MILLISECONDS);
     assertEquals(42, ack.position());
     assertEquals(Durability.QUORUM, ack.durability());
-    assertEquals(0, probe.node.dropped(NodeDrop.UNKNOWN_FORWARD));
+    assertEquals(0, leader.probe().node.dropped(NodeDrop.UNKNOWN_FORWARD));
   }
 
   private CompletableFuture<SignalAck> forward() {
-    return probe.node.forward(
-        0,
-        new Signal(
-            TenantId.DEFAULT,
-            SignalType.of("view"),
-            EntityId.of(7),
-            1.0,
-            Timestamp.ofMillis(1_700_000_000_000L)),
-        Durability.QUORUM);
+    return leader
+        .probe()
+        .node
+        .forward(
+            0,
+            new Signal(
+                TenantId.DEFAULT,
+                SignalType.of("view"),
+                EntityId.of(7),
+                1.0,
+                Timestamp.ofMillis(1_700_000_000_000L)),
+            Durability.QUORUM);
   }
 
   private static UnavailableException awaitFailure(CompletableFuture<SignalAck> f) {

@@ -24,8 +24,6 @@ import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.replication.wire.ForwardError;
 import io.tidaldb.replication.wire.FrameDescriptor;
 import io.tidaldb.replication.wire.FrameEncoder;
-import io.tidaldb.wal.WalConfig;
-import io.tidaldb.wal.WalEngine;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -35,9 +33,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.CRC32C;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -58,22 +55,7 @@ class ForwardReplyFieldsTest {
           Timestamp.ofMillis(1_700_000_000_000L));
 
   @TempDir Path dir;
-  private WalEngine wal;
-  private PeerProbe probe;
-
-  @BeforeEach
-  void start() {
-    wal = WalEngine.open(WalConfig.builder(dir.resolve("wal")).shardCount(1).build());
-    probe = new PeerProbe(dir, wal);
-    probe.heartbeat(1, 0, 1, 0); // region 1 leads shard 0 in epoch 1
-    probe.awaitLeader(0, 1);
-  }
-
-  @AfterEach
-  void stop() {
-    probe.close();
-    wal.close();
-  }
+  @RegisterExtension final LeaderProbe leader = new LeaderProbe(() -> dir);
 
   @Test
   void shouldRebuildAnInvalidArgumentWithItsArgumentValueAndRule() {
@@ -136,17 +118,21 @@ class ForwardReplyFieldsTest {
 
   @Test
   void shouldDropAndCountAMalformedReplyAndKeepWaitingForAGoodOne() throws Exception {
-    CompletableFuture<SignalAck> f = probe.node.forward(0, SIGNAL, Durability.LOCAL);
-    long id = probe.awaitReceived(FrameDescriptor.FORWARD).first();
+    CompletableFuture<SignalAck> f = leader.probe().node.forward(0, SIGNAL, Durability.LOCAL);
+    long id = leader.probe().awaitReceived(FrameDescriptor.FORWARD).first();
     ByteBuffer bad = reply(id, new ForwardError.InvalidArgument("weight", "NaN", "finite"));
     // the argument's length says 7 bytes of a 6-byte string: the lengths do not add up
     bad.putShort(FrameDescriptor.REPLY_FIELDS_OFFSET, (short) 7);
     reseal(bad);
-    long before = probe.node.dropped(NodeDrop.MALFORMED);
-    probe.sendRaw(1, bad);
-    await().atMost(AT_ONCE).until(() -> probe.node.dropped(NodeDrop.MALFORMED) == before + 1);
+    long before = leader.probe().node.dropped(NodeDrop.MALFORMED);
+    leader.probe().sendRaw(1, bad);
+    await()
+        .atMost(AT_ONCE)
+        .until(() -> leader.probe().node.dropped(NodeDrop.MALFORMED) == before + 1);
     assertFalse(f.isDone(), "a malformed reply completes nothing");
-    probe.sendRaw(1, reply(id, new ForwardError.InvalidArgument("weight", "NaN", "finite")));
+    leader
+        .probe()
+        .sendRaw(1, reply(id, new ForwardError.InvalidArgument("weight", "NaN", "finite")));
     await().atMost(AT_ONCE).until(f::isDone);
     ExecutionException e = assertThrows(ExecutionException.class, f::get);
     assertEquals("invalid weight: NaN (finite)", e.getCause().getMessage());
@@ -154,15 +140,15 @@ class ForwardReplyFieldsTest {
 
   @Test
   void shouldDropAnAcknowledgementAtANegativePositionAndKeepWaiting() throws Exception {
-    CompletableFuture<SignalAck> f = probe.node.forward(0, SIGNAL, Durability.LOCAL);
-    long id = probe.awaitReceived(FrameDescriptor.FORWARD).first();
-    long before = probe.node.dropped(NodeDrop.FIELD_OUT_OF_RANGE);
-    probe.send(1, (e, b, s) -> e.forwardReply(b, 0, 0, s, 1, id, -5, 9, (byte) 0));
+    CompletableFuture<SignalAck> f = leader.probe().node.forward(0, SIGNAL, Durability.LOCAL);
+    long id = leader.probe().awaitReceived(FrameDescriptor.FORWARD).first();
+    long before = leader.probe().node.dropped(NodeDrop.FIELD_OUT_OF_RANGE);
+    leader.probe().send(1, (e, b, s) -> e.forwardReply(b, 0, 0, s, 1, id, -5, 9, (byte) 0));
     await()
         .atMost(AT_ONCE)
-        .until(() -> probe.node.dropped(NodeDrop.FIELD_OUT_OF_RANGE) == before + 1);
+        .until(() -> leader.probe().node.dropped(NodeDrop.FIELD_OUT_OF_RANGE) == before + 1);
     assertFalse(f.isDone(), "an acknowledgement at no position completes nothing");
-    probe.send(1, (e, b, s) -> e.forwardReply(b, 0, 0, s, 1, id, 5, 9, (byte) 0));
+    leader.probe().send(1, (e, b, s) -> e.forwardReply(b, 0, 0, s, 1, id, 5, 9, (byte) 0));
     assertEquals(5, f.get(AT_ONCE.toMillis(), TimeUnit.MILLISECONDS).position());
   }
 
@@ -170,10 +156,10 @@ class ForwardReplyFieldsTest {
    * Forwards a signal, lets region 1 refuse it with {@code failure}, returns what the origin got.
    */
   private TidalException refuse(Throwable failure) {
-    CompletableFuture<SignalAck> f = probe.node.forward(0, SIGNAL, Durability.QUORUM);
-    long id = probe.awaitReceived(FrameDescriptor.FORWARD).first();
-    probe.received.clear();
-    probe.sendRaw(1, reply(id, ForwardCodes.error(failure)));
+    CompletableFuture<SignalAck> f = leader.probe().node.forward(0, SIGNAL, Durability.QUORUM);
+    long id = leader.probe().awaitReceived(FrameDescriptor.FORWARD).first();
+    leader.probe().received.clear();
+    leader.probe().sendRaw(1, reply(id, ForwardCodes.error(failure)));
     await().atMost(AT_ONCE).until(f::isDone);
     ExecutionException e = assertThrows(ExecutionException.class, f::get);
     return assertInstanceOf(TidalException.class, e.getCause());
