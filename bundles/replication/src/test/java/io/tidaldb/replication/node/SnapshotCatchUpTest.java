@@ -169,7 +169,10 @@ class SnapshotCatchUpTest {
     CountDownLatch half = new CountDownLatch(1);
     stores[down].onWritten =
         n -> {
-          if (n >= SNAPSHOT_BYTES / 2) {
+          if (n >= SNAPSHOT_BYTES / 2 && half.getCount() > 0) {
+            // no further chunk arrives before the crash (otherwise, on a slow machine, the
+            // transfer could finish first and the follower would no longer be behind)
+            transport.cut(REGIONS.get(leader), REGIONS.get(down));
             half.countDown();
           }
         };
