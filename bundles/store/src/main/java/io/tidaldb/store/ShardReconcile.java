@@ -83,12 +83,12 @@ final class ShardReconcile implements ReconcileState {
           typeHashes[series.id()] = ReconcileHashes.typeHash(series.type().name());
         }
       }
-      s.states.forEach(
-          (id, entity, state) -> {
-            if (id < names.length && names[id] != null && !state.isEmpty()) {
+      s.states.forEachHash( // the kept content hashes: no state is read
+          (id, entity, contentHash) -> {
+            if (id < names.length && names[id] != null) {
               long key = ReconcileHashes.keyHash(typeHashes[id], entity);
               if (buckets.get(ReconcileHashes.bucket(key))) {
-                visitor.visit(names[id], entity, state.contentHash());
+                visitor.visit(names[id], entity, contentHash);
               }
             }
           });
