@@ -102,6 +102,14 @@ final class EntityStateMap implements StateEntries {
 
   /** Returns the state of (series, entity), creating an empty one first if it has none. */
   CrdtSignalState getOrCreate(int seriesId, long entity) {
+    return getOrInsert(seriesId, entity, null);
+  }
+
+  /**
+   * Returns the state of (series, entity), inserting {@code absent} (which the map then owns) if it
+   * has none; its slot's kept hash is then 0, as for an empty state, until the digest's update.
+   */
+  CrdtSignalState getOrInsert(int seriesId, long entity, CrdtSignalState absent) {
     int mask = states.length - 1;
     int i = index(seriesId, entity, mask);
     for (; ; i = (i + 1) & mask) {
@@ -119,7 +127,7 @@ final class EntityStateMap implements StateEntries {
         return s;
       }
     }
-    CrdtSignalState created = new CrdtSignalState();
+    CrdtSignalState created = absent == null ? new CrdtSignalState() : absent;
     privateIn[i] = epoch;
     hashes[i] = 0;
     if (put(i, seriesId, entity, created)) {

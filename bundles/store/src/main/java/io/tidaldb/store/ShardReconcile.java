@@ -1,6 +1,7 @@
 package io.tidaldb.store;
 
 import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.reconcile.EntityKey;
 import io.tidaldb.api.reconcile.EntityState;
@@ -142,14 +143,19 @@ final class ShardReconcile implements ReconcileState {
     }
     s.lock.writeLock().lock();
     try {
+      SignalType lastType = null; // a message's states mostly share one type: look it up once
+      SeriesRegistry.Series series = null;
       for (int i = 0; i < decoded.length; i++) {
         CrdtSignalState incoming = decoded[i];
         if (incoming == null) {
           continue;
         }
         EntityState e = states.get(i);
-        int id = s.registry.find(tenant, e.type());
-        SeriesRegistry.Series series = id < 0 ? null : s.registry.get(id);
+        if (e.type() != lastType) {
+          int id = s.registry.find(tenant, e.type());
+          series = id < 0 ? null : s.registry.get(id);
+          lastType = e.type();
+        }
         if (series == null) {
           rejected.add(where(tenant, e, shard) + ": series not defined in this shard here yet");
         } else if (!incoming.isEmpty()
@@ -179,9 +185,12 @@ final class ShardReconcile implements ReconcileState {
     if (incoming.isEmpty()) {
       return false;
     }
-    CrdtSignalState state = s.states.getOrCreate(series.id(), entity);
+    // an entity new here takes the decoded state itself (nothing else holds it)
+    CrdtSignalState state = s.states.getOrInsert(series.id(), entity, incoming);
     s.digest.before(series, entity, state);
-    state.merge(incoming);
+    if (state != incoming) {
+      state.merge(incoming);
+    }
     return s.digest.after(state);
   }
 
