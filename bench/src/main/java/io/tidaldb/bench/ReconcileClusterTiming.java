@@ -14,6 +14,9 @@ import io.tidaldb.testkit.ClusterConfig;
 import io.tidaldb.testkit.ClusterReconcileReport;
 import io.tidaldb.testkit.NetworkPartition;
 import io.tidaldb.testkit.SimulatedCluster;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
+import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,7 +33,8 @@ import java.util.concurrent.CompletableFuture;
  * its shards) and {@code n} at region 2 (its local stream), one new entity each; healed; the log
  * catch-up awaited; then {@code reconcileAll()} timed and printed, {@code attempts} times on new
  * entities after a smaller untimed warm-up (as the itest does). Prints every report, the best and
- * the median.
+ * the median, and per attempt the CPU time of the three regions' reconciliation threads (the work
+ * itself, whatever the machine's load; the test thread's waiting is not in it).
  *
  * <p>Usage: {@code java -cp benchmarks.jar io.tidaldb.bench.ReconcileClusterTiming [n [attempts]]},
  * defaults 10,000 and 5.
@@ -71,22 +75,39 @@ public final class ReconcileClusterTiming {
       System.out.println("warm-up: " + cluster.reconcileAll().toString().lines().findFirst().get());
       cluster.awaitFullConvergence(WAIT);
       List<Double> millis = new ArrayList<>();
+      List<Double> cpus = new ArrayList<>();
       for (int a = 0; a < attempts; a++) {
         partitionAndWrite(cluster, router, shards, n, 1 + a * 10_000_000L);
         cluster.awaitLogConvergence(WAIT);
+        long cpu = reconcileCpuNanos();
         ClusterReconcileReport r = cluster.reconcileAll();
+        cpu = reconcileCpuNanos() - cpu;
         millis.add(r.duration().toNanos() / 1e6);
-        System.out.println("attempt " + (a + 1) + ": " + r);
+        cpus.add(Math.round(cpu / 1e5) / 10.0);
+        System.out.printf("attempt %d: cpu %.1f ms, %s%n", a + 1, cpu / 1e6, r);
         cluster.awaitFullConvergence(WAIT);
       }
       List<Double> sorted = new ArrayList<>(millis);
       sorted.sort(null);
       System.out.printf(
-          "reconciliation of %,d divergent events: best %.1f ms, median %.1f ms, all %s%n",
-          2 * n, sorted.get(0), sorted.get(sorted.size() / 2), millis);
+          "reconciliation of %,d divergent events: best %.1f ms, median %.1f ms, all %s;"
+              + " CPU of the reconciliation threads per attempt, ms: %s%n",
+          2 * n, sorted.get(0), sorted.get(sorted.size() / 2), millis, cpus);
     } finally {
       BenchFiles.deleteRecursively(dir);
     }
+  }
+
+  /** CPU time of every region's reconciliation thread ({@code tidal-reconcile-*}) so far. */
+  private static long reconcileCpuNanos() {
+    ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+    long sum = 0;
+    for (ThreadInfo t : mx.getThreadInfo(mx.getAllThreadIds())) {
+      if (t != null && t.getThreadName().startsWith("tidal-reconcile-")) {
+        sum += Math.max(0, mx.getThreadCpuTime(t.getThreadId()));
+      }
+    }
+    return sum;
   }
 
   private static void partitionAndWrite(
