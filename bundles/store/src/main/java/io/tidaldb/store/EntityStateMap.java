@@ -13,6 +13,13 @@ import java.util.concurrent.locks.Lock;
  * ({@link FrozenStates}): until {@link #thaw}, the first {@link #getOrCreate} of a state the view
  * shares replaces it with a private copy (copy-on-write, at most once per entry and freeze), so the
  * view's states are never mutated.
+ *
+ * <p>Each slot also keeps its state's content hash as of the last digest update ({@link
+ * ShardDigest}: 0 for an empty state), so a digest update need not hash the state before the change
+ * and a reconciliation scan ({@link #forEachHash}) reads three primitive arrays instead of every
+ * state. Whoever changes a state in place goes through {@link ShardDigest#before} and {@link
+ * ShardDigest#after} (which keep the slot's hash), or calls {@link ShardDigest#rebuild} after a
+ * bulk change ({@link #put} and {@link #takeFrom} leave the hashes for it to set).
  */
 final class EntityStateMap implements StateEntries {
   private static final int MIN_CAPACITY = 16;
@@ -21,6 +28,12 @@ final class EntityStateMap implements StateEntries {
   private long[] entities;
   private int[] series;
   private CrdtSignalState[] states;
+
+  /** Per slot, the content hash of its state at the last digest update (0: empty). */
+  private long[] hashes;
+
+  /** The slot of the last {@link #getOrCreate}, for {@link ShardDigest} (-1 after a put). */
+  private int lastSlot = -1;
 
   /** Per slot, the freeze epoch in which its state became private to this map (see freeze). */
   private int[] privateIn;
@@ -32,6 +45,12 @@ final class EntityStateMap implements StateEntries {
 
   EntityStateMap() {
     allocate(MIN_CAPACITY);
+  }
+
+  /** Visits every non-empty entry with its kept hash; see {@link #forEachHash}. */
+  @FunctionalInterface
+  interface HashVisitor {
+    void visit(int seriesId, long entity, long contentHash);
   }
 
   /** Visits every entry; see {@link #forEach}. */
@@ -83,6 +102,14 @@ final class EntityStateMap implements StateEntries {
 
   /** Returns the state of (series, entity), creating an empty one first if it has none. */
   CrdtSignalState getOrCreate(int seriesId, long entity) {
+    return getOrInsert(seriesId, entity, null);
+  }
+
+  /**
+   * Returns the state of (series, entity), inserting {@code absent} (which the map then owns) if it
+   * has none; its slot's kept hash is then 0, as for an empty state, until the digest's update.
+   */
+  CrdtSignalState getOrInsert(int seriesId, long entity, CrdtSignalState absent) {
     int mask = states.length - 1;
     int i = index(seriesId, entity, mask);
     for (; ; i = (i + 1) & mask) {
@@ -96,13 +123,83 @@ final class EntityStateMap implements StateEntries {
           s = s.copy(); // the frozen view keeps the original
           states[i] = s;
         }
+        lastSlot = i;
         return s;
       }
     }
-    CrdtSignalState created = new CrdtSignalState();
+    CrdtSignalState created = absent == null ? new CrdtSignalState() : absent;
     privateIn[i] = epoch;
-    put(i, seriesId, entity, created);
+    hashes[i] = 0;
+    if (put(i, seriesId, entity, created)) {
+      i = slot(seriesId, entity);
+    }
+    lastSlot = i;
     return created;
+  }
+
+  /** Returns the slot of the last {@link #getOrCreate} if it holds {@code state}, else -1. */
+  int slotOf(CrdtSignalState state) {
+    int i = lastSlot;
+    return i >= 0 && i < states.length && states[i] == state ? i : -1;
+  }
+
+  /** Returns the kept content hash of a slot (see {@link #slotOf}). */
+  long hashAt(int slot) {
+    return hashes[slot];
+  }
+
+  /** Keeps the content hash of a slot's state (0 if it is empty). */
+  void setHash(int slot, long contentHash) {
+    hashes[slot] = contentHash;
+  }
+
+  /** Sets every slot's kept hash from its state (after a bulk change; see the class comment). */
+  void rehashAll() {
+    CrdtSignalState[] s = states;
+    for (int i = 0; i < s.length; i++) {
+      hashes[i] = s[i] == null ? 0 : contentHashOf(s[i]);
+    }
+  }
+
+  /** The hash a slot keeps for a state: its content hash, 0 if it is empty. */
+  static long contentHashOf(CrdtSignalState state) {
+    return state.isEmpty() ? 0 : state.contentHash();
+  }
+
+  /**
+   * Visits every entry whose kept hash is not 0 (not empty) with that hash, reading no state: what
+   * a reconciliation scan needs.
+   */
+  void forEachHash(HashVisitor visitor) {
+    CrdtSignalState[] s = states;
+    long[] h = hashes;
+    for (int i = 0; i < s.length; i++) {
+      if (h[i] != 0 && s[i] != null) {
+        visitor.visit(series[i], entities[i], h[i]);
+      }
+    }
+  }
+
+  /**
+   * Returns the first entry whose kept hash differs from its state's content hash, as text, or null
+   * (a check for tests: every change went through the digest or a rebuild).
+   */
+  String staleHash() {
+    for (int i = 0; i < states.length; i++) {
+      if (states[i] != null && hashes[i] != contentHashOf(states[i])) {
+        return "series " + series[i] + " entity " + entities[i] + ": kept hash " + hashes[i];
+      }
+    }
+    return null;
+  }
+
+  private int slot(int seriesId, long entity) {
+    int mask = states.length - 1;
+    for (int i = index(seriesId, entity, mask); ; i = (i + 1) & mask) {
+      if (entities[i] == entity && series[i] == seriesId && states[i] != null) {
+        return i;
+      }
+    }
   }
 
   /** Inserts or replaces the state of (series, entity). */
@@ -115,11 +212,13 @@ final class EntityStateMap implements StateEntries {
           privatize(i);
         }
         states[i] = state;
+        lastSlot = -1;
         return;
       }
     }
     privateIn[i] = epoch;
     put(i, seriesId, entity, state);
+    lastSlot = -1;
   }
 
   /** Visits every entry in table order. */
@@ -143,6 +242,7 @@ final class EntityStateMap implements StateEntries {
     int[] oldSeries = series;
     CrdtSignalState[] oldStates = states;
     int[] oldPrivateIn = privateIn;
+    long[] oldHashes = hashes;
     int before = size;
     allocate(oldStates.length);
     int mask = states.length - 1;
@@ -153,6 +253,7 @@ final class EntityStateMap implements StateEntries {
           i = (i + 1) & mask;
         }
         privateIn[i] = oldPrivateIn[j]; // a state a frozen copy shares stays copy-on-write
+        hashes[i] = oldHashes[j];
         put(i, oldSeries[j], oldEntities[j], oldStates[j]);
       }
     }
@@ -168,6 +269,8 @@ final class EntityStateMap implements StateEntries {
     series = other.series;
     states = other.states;
     privateIn = other.privateIn; // epoch 0: shared with a view, if any (copied on write, harmless)
+    hashes = other.hashes;
+    lastSlot = -1;
     size = other.size;
     resizeAt = other.resizeAt;
   }
@@ -187,16 +290,20 @@ final class EntityStateMap implements StateEntries {
     privateIn[i] = epoch;
   }
 
-  private void put(int slot, int seriesId, long entity, CrdtSignalState state) {
+  /** Fills a free slot; true if the table grew (the slots moved). */
+  private boolean put(int slot, int seriesId, long entity, CrdtSignalState state) {
     entities[slot] = entity;
     series[slot] = seriesId;
     states[slot] = state;
     if (++size > resizeAt) {
       grow();
+      return true;
     }
+    return false;
   }
 
   private void grow() {
+    long[] oldHashes = hashes;
     int[] oldPrivateIn = privateIn;
     long[] oldEntities = entities;
     int[] oldSeries = series;
@@ -213,6 +320,7 @@ final class EntityStateMap implements StateEntries {
         series[i] = oldSeries[j];
         states[i] = oldStates[j];
         privateIn[i] = oldPrivateIn[j];
+        hashes[i] = oldHashes[j];
         size++;
       }
     }
@@ -223,6 +331,8 @@ final class EntityStateMap implements StateEntries {
     series = new int[capacity];
     states = new CrdtSignalState[capacity];
     privateIn = new int[capacity]; // epoch 0 precedes every freeze: shared while frozen
+    hashes = new long[capacity];
+    lastSlot = -1;
     size = 0;
     resizeAt = (int) (capacity * LOAD_FACTOR);
   }

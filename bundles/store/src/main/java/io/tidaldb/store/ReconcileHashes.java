@@ -13,7 +13,8 @@ import io.tidaldb.crdt.CrdtSignalState;
  * keyHash(type, entity)   = fmix64(typeHash(type) ^ fmix64(entity + 0x9E3779B97F4A7C15))
  * bucket(type, entity)    = keyHash(type, entity) >>> 54               (0..1023, the top 10 bits)
  * entityHash(key, state)  = fmix64(keyHash * 0xC2B2AE3D27D4EB4F + state.contentHash()),
- *                           0 for an empty state (it counts as absent)
+ *                           0 for an empty state (it counts as absent) and, at odds of 2^-64,
+ *                           for a state whose content hash is 0 (the kept hash of an empty one)
  * bucket digest           = sum of the entity hashes of its entities, mod 2^64
  * </pre>
  *
@@ -46,8 +47,9 @@ final class ReconcileHashes {
     return state.isEmpty() ? 0 : entityHash(keyHash, state.contentHash());
   }
 
+  /** The entity hash of a state with this content hash; 0 (empty or absent) for 0. */
   static long entityHash(long keyHash, long contentHash) {
-    return fmix64(keyHash * 0xC2B2AE3D27D4EB4FL + contentHash);
+    return contentHash == 0 ? 0 : fmix64(keyHash * 0xC2B2AE3D27D4EB4FL + contentHash);
   }
 
   static long fmix64(long h) {

@@ -16,9 +16,13 @@ import java.util.Map;
  * reads under the read lock. Per signal the commit thread calls {@link #before} and {@link #after}
  * around the state's change: no map lookup and no allocation (each series id caches its tenant's
  * buckets and its type's hash; the cache is checked by the identity of the registry's series, so a
- * registry replaced by an install or a cut that unbound a series rebinds it).
+ * registry replaced by an install or a cut that unbound a series rebinds it). The hash before the
+ * change is not computed: the state's slot in the {@link EntityStateMap} keeps its content hash
+ * from the last update (the state {@link EntityStateMap#getOrCreate} just returned), and {@link
+ * #after} stores the new one there.
  */
 final class ShardDigest {
+  private final EntityStateMap map;
   private final Map<TenantId, long[]> byTenant = new HashMap<>();
   private SeriesRegistry.Series[] bound = new SeriesRegistry.Series[16];
   private long[][] bucketsOf = new long[16][];
@@ -27,6 +31,11 @@ final class ShardDigest {
   private long[] pendingBuckets;
   private long pendingKey;
   private long pendingBefore;
+  private int pendingSlot;
+
+  ShardDigest(EntityStateMap map) {
+    this.map = map;
+  }
 
   /**
    * Records the entity's hash before a change of its state; call {@link #after} once it changed.
@@ -38,7 +47,9 @@ final class ShardDigest {
     }
     pendingBuckets = bucketsOf[id];
     pendingKey = ReconcileHashes.keyHash(typeHashOf[id], entity);
-    pendingBefore = ReconcileHashes.entityHash(pendingKey, state);
+    pendingSlot = map.slotOf(state);
+    long content = pendingSlot >= 0 ? map.hashAt(pendingSlot) : EntityStateMap.contentHashOf(state);
+    pendingBefore = ReconcileHashes.entityHash(pendingKey, content);
   }
 
   /**
@@ -47,32 +58,40 @@ final class ShardDigest {
    * @return whether the entity's hash changed
    */
   boolean after(CrdtSignalState state) {
-    long now = ReconcileHashes.entityHash(pendingKey, state);
+    long content = EntityStateMap.contentHashOf(state);
+    if (pendingSlot >= 0) {
+      map.setHash(pendingSlot, content);
+    }
+    long now = ReconcileHashes.entityHash(pendingKey, content);
     pendingBuckets[ReconcileHashes.bucket(pendingKey)] += now - pendingBefore;
     return now != pendingBefore;
   }
 
-  /** Recomputes every digest from the state (after recovery, a cut or an install). */
+  /**
+   * Recomputes every digest, and every slot's kept hash, from the state (after recovery, a cut or
+   * an install).
+   */
   void rebuild(SeriesRegistry registry, EntityStateMap states) {
     byTenant.clear();
     Arrays.fill(bound, null);
-    states.forEach(
-        (id, entity, state) -> {
+    states.rehashAll();
+    states.forEachHash(
+        (id, entity, content) -> {
           SeriesRegistry.Series series = registry.get(id);
           if (series != null) {
-            add(series, entity, state);
+            add(series, entity, content);
           }
         });
   }
 
   /** Adds an entity's hash to its bucket (rebuild). */
-  private void add(SeriesRegistry.Series series, long entity, CrdtSignalState state) {
+  private void add(SeriesRegistry.Series series, long entity, long content) {
     int id = series.id();
     if (id >= bound.length || bound[id] != series) {
       bind(series);
     }
     long key = ReconcileHashes.keyHash(typeHashOf[id], entity);
-    bucketsOf[id][ReconcileHashes.bucket(key)] += ReconcileHashes.entityHash(key, state);
+    bucketsOf[id][ReconcileHashes.bucket(key)] += ReconcileHashes.entityHash(key, content);
   }
 
   /** Copies a tenant's digests into {@code into} (zeros if it has none). */

@@ -1,6 +1,7 @@
 package io.tidaldb.store;
 
 import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.reconcile.ClosedDigest;
 import io.tidaldb.api.reconcile.EntityKey;
@@ -95,12 +96,12 @@ final class ShardReconcile implements ReconcileState {
           typeHashes[series.id()] = ReconcileHashes.typeHash(series.type().name());
         }
       }
-      s.states.forEach(
-          (id, entity, state) -> {
-            if (id < names.length && names[id] != null && !state.isEmpty()) {
+      s.states.forEachHash( // the kept content hashes: no state is read
+          (id, entity, contentHash) -> {
+            if (id < names.length && names[id] != null) {
               long key = ReconcileHashes.keyHash(typeHashes[id], entity);
               if (buckets.get(ReconcileHashes.bucket(key))) {
-                visitor.visit(names[id], entity, state.contentHash());
+                visitor.visit(names[id], entity, contentHash);
               }
             }
           });
@@ -154,14 +155,19 @@ final class ShardReconcile implements ReconcileState {
     }
     s.lock.writeLock().lock();
     try {
+      SignalType lastType = null; // a message's states mostly share one type: look it up once
+      SeriesRegistry.Series series = null;
       for (int i = 0; i < decoded.length; i++) {
         CrdtSignalState incoming = decoded[i];
         if (incoming == null) {
           continue;
         }
         EntityState e = states.get(i);
-        int id = s.registry.find(tenant, e.type());
-        SeriesRegistry.Series series = id < 0 ? null : s.registry.get(id);
+        if (e.type() != lastType) {
+          int id = s.registry.find(tenant, e.type());
+          series = id < 0 ? null : s.registry.get(id);
+          lastType = e.type();
+        }
         if (series == null) {
           rejected.add(where(tenant, e, shard) + ": series not defined in this shard here yet");
         } else if (!incoming.isEmpty()
@@ -220,9 +226,12 @@ final class ShardReconcile implements ReconcileState {
     if (incoming.isEmpty()) {
       return false;
     }
-    CrdtSignalState state = s.states.getOrCreate(series.id(), entity);
+    // an entity new here takes the decoded state itself (nothing else holds it)
+    CrdtSignalState state = s.states.getOrInsert(series.id(), entity, incoming);
     s.digest.before(series, entity, state);
-    state.merge(incoming);
+    if (state != incoming) {
+      state.merge(incoming);
+    }
     boolean changed = s.digest.after(state);
     if (changed) {
       s.merged();

@@ -46,7 +46,7 @@ final class ShardState implements CommitListener {
   final EntityStateMap states = new EntityStateMap();
 
   /** The reconciliation digests of {@link #states}, per tenant (see {@link ShardDigest}). */
-  final ShardDigest digest = new ShardDigest();
+  final ShardDigest digest = new ShardDigest(states);
 
   final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
 

@@ -16,35 +16,6 @@ final class Fingerprints {
     return fmix64(h + stateHash);
   }
 
-  /**
-   * Splits two sorted multisets into what only {@code a} holds and what only {@code b} holds.
-   *
-   * @param a sorted
-   * @param b sorted
-   * @param onlyA receives the elements of {@code a} without a match in {@code b}
-   * @param onlyB receives the elements of {@code b} without a match in {@code a}
-   */
-  static void difference(long[] a, long[] b, LongList onlyA, LongList onlyB) {
-    int i = 0;
-    int j = 0;
-    while (i < a.length && j < b.length) {
-      if (a[i] == b[j]) {
-        i++;
-        j++;
-      } else if (a[i] < b[j]) {
-        onlyA.add(a[i++]);
-      } else {
-        onlyB.add(b[j++]);
-      }
-    }
-    while (i < a.length) {
-      onlyA.add(a[i++]);
-    }
-    while (j < b.length) {
-      onlyB.add(b[j++]);
-    }
-  }
-
   private static long fmix64(long h) {
     h ^= h >>> 33;
     h *= 0xFF51AFD7ED558CCDL;

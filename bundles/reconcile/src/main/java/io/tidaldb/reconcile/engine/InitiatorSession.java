@@ -34,8 +34,8 @@ final class InitiatorSession {
   final long deadlineNanos;
   final List<Demand> demands = new ArrayList<>();
 
-  /** Per (shard, tenant), the buckets compared in the HASHES (to find WANTED entities again). */
-  private final Map<ShardTenant, BitSet> ranges = new java.util.HashMap<>();
+  /** Per (shard, tenant), the entities fingerprinted in the HASHES (to find WANTED ones again). */
+  private final Map<ShardTenant, ScannedEntities> scanned = new java.util.HashMap<>();
 
   private final Map<String, SignalType> types = new java.util.HashMap<>();
   Phase phase = Phase.AWAIT_LEAVES;
@@ -102,18 +102,18 @@ final class InitiatorSession {
       }
       FrameEncoder hashes = out;
       String name = tenant.name();
-      ranges.put(e.getKey(), differing);
+      ScannedEntities entities = new ScannedEntities();
+      scanned.put(e.getKey(), entities);
       hashes.range(shard, name, differing);
       state.forEachInBuckets(
           shard,
           tenant,
           differing,
-          (type, entity, hash) ->
-              hashes.fingerprint(
-                  ReconcileFrameDescriptor.FPS_RECORD,
-                  shard,
-                  name,
-                  Fingerprints.of(id, type, entity, hash)));
+          (type, entity, hash) -> {
+            long fp = Fingerprints.of(id, type, entity, hash);
+            entities.add(fp, type, entity);
+            hashes.fingerprint(ReconcileFrameDescriptor.FPS_RECORD, shard, name, fp);
+          });
     }
     if (out == null) {
       phase = Phase.DONE;
@@ -125,9 +125,9 @@ final class InitiatorSession {
   }
 
   /**
-   * STATES → FINAL: finds the entities of the fingerprints the peer wants (before merging, while
-   * their states are those the fingerprints were taken of), merges the peer's states, then sends
-   * this region's (joined) states of the wanted entities.
+   * STATES → FINAL: finds the entities of the fingerprints the peer wants among those fingerprinted
+   * for the HASHES (no second scan), merges the peer's states, then sends this region's (joined)
+   * states of the wanted entities.
    */
   void onStates(
       Assembly in,
@@ -136,7 +136,7 @@ final class InitiatorSession {
       Consumer<String> rejections) {
     bytesReceived += in.bytes;
     roundTrips = 2;
-    Map<ShardTenant, List<EntityKey>> wanted = wantedKeys(in, state);
+    Map<ShardTenant, List<EntityKey>> wanted = wantedKeys(in);
     int[] counts = Responder.merge(state, in, rejections);
     for (Assembly.States s : in.states.values()) {
       statesReceived += s.states.size();
@@ -164,33 +164,32 @@ final class InitiatorSession {
     phase = Phase.AWAIT_DONE;
   }
 
-  /** The entities whose fingerprints the peer wants, per (shard, tenant). */
-  private Map<ShardTenant, List<EntityKey>> wantedKeys(Assembly in, ReconcileState state) {
+  /**
+   * The entities whose fingerprints the peer wants, per (shard, tenant): found among those
+   * fingerprinted for the HASHES (their states then; sent as they are after the merge, joined).
+   */
+  private Map<ShardTenant, List<EntityKey>> wantedKeys(Assembly in) {
     Map<ShardTenant, List<EntityKey>> wanted = new java.util.LinkedHashMap<>();
     for (Map.Entry<ShardTenant, Assembly.States> e : in.states.entrySet()) {
       LongList fps = e.getValue().wanted;
-      BitSet buckets = ranges.get(e.getKey());
-      if (fps.isEmpty() || buckets == null) {
+      ScannedEntities entities = scanned.get(e.getKey());
+      if (fps.isEmpty() || entities == null) {
         continue;
       }
-      java.util.Set<Long> set = new java.util.HashSet<>();
-      for (int i = 0; i < fps.size(); i++) {
-        set.add(fps.get(i));
-      }
+      FingerprintCounts set = FingerprintCounts.of(fps);
       List<EntityKey> keys = new ArrayList<>();
-      state.forEachInBuckets(
-          e.getKey().shard(),
-          e.getKey().tenant(),
-          buckets,
-          (type, entity, hash) -> {
-            if (set.contains(Fingerprints.of(id, type, entity, hash))) {
-              keys.add(new EntityKey(types.computeIfAbsent(type, SignalType::of), entity));
-            }
-          });
+      for (int i = 0; i < entities.size(); i++) {
+        if (set.take(entities.fingerprint(i))) {
+          keys.add(
+              new EntityKey(
+                  types.computeIfAbsent(entities.type(i), SignalType::of), entities.entity(i)));
+        }
+      }
       if (!keys.isEmpty()) {
         wanted.put(e.getKey(), keys);
       }
     }
+    scanned.clear();
     return wanted;
   }
 

@@ -8,7 +8,6 @@ import io.tidaldb.api.reconcile.MergeReport;
 import io.tidaldb.api.reconcile.ReconcileState;
 import io.tidaldb.reconcile.engine.Assembly.ShardTenant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -82,40 +81,25 @@ final class Responder {
     for (Map.Entry<ShardTenant, Assembly.Range> e : in.ranges.entrySet()) {
       int shard = e.getKey().shard();
       TenantId tenant = e.getKey().tenant();
-      LongList ownFps = new LongList();
-      List<String> ownTypes = new ArrayList<>();
-      LongList ownEntities = new LongList();
+      // the initiator's fingerprints as a multiset; each own entity takes its match, if any
+      FingerprintCounts theirs = FingerprintCounts.of(e.getValue().fingerprints);
+      List<EntityKey> keys = new ArrayList<>();
       state.forEachInBuckets(
           shard,
           tenant,
           e.getValue().buckets,
           (type, entity, hash) -> {
-            ownFps.add(Fingerprints.of(in.session, type, entity, hash));
-            ownTypes.add(type);
-            ownEntities.add(entity);
+            if (!theirs.take(Fingerprints.of(in.session, type, entity, hash))) {
+              keys.add(new EntityKey(type(type), entity));
+            }
           });
-      LongList onlyOwn = new LongList();
-      LongList onlyTheirs = new LongList();
-      Fingerprints.difference(
-          ownFps.sorted(), e.getValue().fingerprints.sorted(), onlyOwn, onlyTheirs);
-      Set<Long> send = new HashSet<>();
-      for (int i = 0; i < onlyOwn.size(); i++) {
-        send.add(onlyOwn.get(i));
-      }
-      List<EntityKey> keys = new ArrayList<>();
-      for (int i = 0; i < ownFps.size() && !send.isEmpty(); i++) {
-        if (send.contains(ownFps.get(i))) {
-          keys.add(new EntityKey(type(ownTypes.get(i)), ownEntities.get(i)));
-        }
-      }
       for (EntityState s : state.states(shard, tenant, keys)) {
         out.state(shard, tenant.name(), s.type().name(), s.entity(), s.state());
         sent++;
       }
-      for (int i = 0; i < onlyTheirs.size(); i++) {
-        out.fingerprint(
-            ReconcileFrameDescriptor.WANTED_RECORD, shard, tenant.name(), onlyTheirs.get(i));
-      }
+      String name = tenant.name();
+      theirs.forEachLeft(
+          fp -> out.fingerprint(ReconcileFrameDescriptor.WANTED_RECORD, shard, name, fp));
     }
     return sent;
   }
