@@ -3,8 +3,8 @@ package io.tidaldb.api.reconcile;
 /**
  * A digest of a shard's closed-epoch entries: the sum, modulo 2^64, over the shard's entities (all
  * tenants) of a hash of (tenant, type, entity, landmark, half-life, base entry, every log entry of
- * an epoch at or below {@code throughEpoch}). Equal in two regions exactly when (barring collisions)
- * they hold the same closed entries, the precondition of a COMPACT record.
+ * an epoch at or below {@code throughEpoch}). Equal in two regions exactly when (barring
+ * collisions) they hold the same closed entries, the precondition of a COMPACT record.
  *
  * @param shard the shard
  * @param throughEpoch the cut-off epoch

@@ -113,8 +113,8 @@ public interface ReconcileState {
 
   /**
    * Appends a COMPACT record folding every entity's log entries of epochs at or below {@code
-   * throughEpoch} into one base entry, in every region that applies the shard's log. The caller must
-   * have checked that every configured region holds the same closed entries ({@link
+   * throughEpoch} into one base entry, in every region that applies the shard's log. The caller
+   * must have checked that every configured region holds the same closed entries ({@link
    * #closedDigest}) and applied a record of a later epoch; the store checks that this region leads
    * the shard in an epoch above the cut-off.
    *
