@@ -2,10 +2,12 @@ package io.tidaldb.store;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.TenantId;
+import io.tidaldb.api.reconcile.ClosedDigest;
 import io.tidaldb.api.reconcile.EntityKey;
 import io.tidaldb.api.reconcile.EntityState;
 import io.tidaldb.api.reconcile.MergeReport;
 import io.tidaldb.api.reconcile.ReconcileState;
+import io.tidaldb.api.reconcile.ShardEpochs;
 import io.tidaldb.crdt.CrdtSignalState;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -14,6 +16,7 @@ import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * The store's side of reconciliation ({@link ReconcileState}) over its shards: digests from each
@@ -202,5 +205,20 @@ final class ShardReconcile implements ReconcileState {
       throw new InvalidArgumentException("shard", shard, "must be in 0.." + (shards.length - 1));
     }
     return shards[shard];
+  }
+
+  @Override
+  public ShardEpochs epochs(int shard) {
+    throw new UnsupportedOperationException("TEMP stub for wp-compact-engine");
+  }
+
+  @Override
+  public ClosedDigest closedDigest(int shard, long throughEpoch) {
+    throw new UnsupportedOperationException("TEMP stub for wp-compact-engine");
+  }
+
+  @Override
+  public CompletableFuture<Long> compact(int shard, long throughEpoch) {
+    throw new UnsupportedOperationException("TEMP stub for wp-compact-engine");
   }
 }

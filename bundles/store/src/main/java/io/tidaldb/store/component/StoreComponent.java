@@ -13,10 +13,12 @@ import io.tidaldb.api.SignalType;
 import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.reconcile.ClosedDigest;
 import io.tidaldb.api.reconcile.EntityKey;
 import io.tidaldb.api.reconcile.EntityState;
 import io.tidaldb.api.reconcile.MergeReport;
 import io.tidaldb.api.reconcile.ReconcileState;
+import io.tidaldb.api.reconcile.ShardEpochs;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.router.ShardRouter;
 import io.tidaldb.api.wal.WriteAheadLog;
@@ -311,5 +313,20 @@ public final class StoreComponent implements SignalStore, ReconcileState {
   @Override
   public MergeReport merge(int shard, TenantId tenant, List<EntityState> states) {
     return engine.reconcileState().merge(shard, tenant, states);
+  }
+
+  @Override
+  public ShardEpochs epochs(int shard) {
+    return engine.reconcileState().epochs(shard);
+  }
+
+  @Override
+  public ClosedDigest closedDigest(int shard, long throughEpoch) {
+    return engine.reconcileState().closedDigest(shard, throughEpoch);
+  }
+
+  @Override
+  public CompletableFuture<Long> compact(int shard, long throughEpoch) {
+    return engine.reconcileState().compact(shard, throughEpoch);
   }
 }
