@@ -36,7 +36,9 @@
  * io.tidaldb.testkit.SimulatedCluster#awaitFullConvergence} waits for the logs, reconciles, then
  * compares every region's digests and exact per-entity states ({@code awaitLogConvergence}: logs
  * only); {@link io.tidaldb.testkit.SimulatedCluster#store} writes at one region through its write
- * path.
+ * path. After its sessions, each region compacts the closed epochs of the shards it leads where
+ * every region holds the same closed entries (since 1.5.0; {@link
+ * io.tidaldb.testkit.ClusterConfig#withCompaction} turns it off).
  *
  * <p>Configuration is an immutable {@link io.tidaldb.testkit.ClusterConfig}; a {@link
  * io.tidaldb.testkit.ManualClock} makes every region's timers move only when the test advances it.
@@ -44,7 +46,7 @@
  * services with the properties {@code region} and {@code tidaldb.cluster}.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package io.tidaldb.testkit;
 
 import org.osgi.annotation.bundle.Export;
