@@ -226,13 +226,17 @@ final class Compactor implements FrameIntake.CompactAnswers {
   }
 
   private void decide(CompactionRound.Candidate c, List<RegionId> regions, long nowNanos) {
-    if (state.epochs(c.shard).foldedThrough() >= c.cutoff) {
-      return; // folded meanwhile
+    CompactionRound.Verdict verdict = round.verdict(c, regions, c.own);
+    if (verdict == CompactionRound.Verdict.AGREED || verdict == CompactionRound.Verdict.MISMATCH) {
+      if (state.epochs(c.shard).foldedThrough() >= c.cutoff) {
+        return; // folded meanwhile
+      }
+      // this region's closed entries now (merges may have changed them while the peers
+      // answered); merges run on this thread, so they stay so until the COMPACT is appended
+      c.own = state.closedDigest(c.shard, c.cutoff);
+      verdict = round.verdict(c, regions, c.own);
     }
-    // this region's closed entries now (merges may have changed them while the peers answered);
-    // merges run on this thread, so they stay so until the COMPACT is appended
-    c.own = state.closedDigest(c.shard, c.cutoff);
-    switch (round.verdict(c, regions, c.own)) {
+    switch (verdict) {
       case UNREACHABLE -> round.unreachable++;
       case NOT_PAST -> round.notPast++;
       case MISMATCH -> round.mismatched++;
