@@ -266,6 +266,40 @@ class CompactionTest {
   }
 
   @Test
+  void shouldCountACompactTheStoreRefusesAsFailed() throws Exception {
+    cluster(3, c -> c);
+    closedEpochs(SHARD);
+    openEpoch(SHARD, 0, all());
+    net.tap = // region 0 steps down while its probe is out: the store refuses the COMPACT
+        (to, bytes) -> {
+          if (bytes[ReconcileFrameDescriptor.TYPE_OFFSET] == COMPACT_DIGEST) {
+            net.state(0).epochs.lead(SHARD, -1);
+          }
+          return true;
+        };
+
+    ReconcileReport report = reconcile(0);
+
+    assertEquals(new CompactionReport(0, 0, 0, 0, 1), report.compaction(), report::toString);
+    assertEquals(List.of(), net.state(0).epochs.appended);
+    assertEquals(0, net.engine(0).shardsCompacted());
+  }
+
+  @Test
+  void shouldCompactAloneInAOneRegionCluster() throws Exception {
+    cluster(1, c -> c);
+    closedEpochs(SHARD);
+    openEpoch(SHARD, 0, all());
+
+    ReconcileReport report = reconcile(0);
+
+    assertEquals(List.of(), report.peers());
+    assertEquals(compacted(1), report.compaction(), report::toString);
+    assertEquals(0, net.sent[COMPACT_PROBE]);
+    assertEquals(List.of(new Compact(SHARD, CUTOFF)), net.state(0).epochs.appended);
+  }
+
+  @Test
   void shouldCountABadAnswerAsNoAnswerAndGoOnWithTheOthers() throws Exception {
     cluster(3, c -> c);
     closedEpochs(SHARD);
