@@ -4,10 +4,12 @@
  * and reports what it exchanged ({@link io.tidaldb.reconcile.ReconcileReport}). Sessions also run
  * periodically and when a region that could not be reached is reachable again; each compares the
  * per shard and tenant digests of {@link io.tidaldb.api.reconcile.ReconcileState} top-down and
- * exchanges only the states of entities that differ, merged by CRDT join.
+ * exchanges only the states of entities that differ, merged by CRDT join. After the sessions, a
+ * compaction probe lets the leader of a shard fold closed epochs once every region holds the same
+ * closed entries ({@link io.tidaldb.reconcile.CompactionReport}, since 1.1).
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package io.tidaldb.reconcile;
 
 import org.osgi.annotation.bundle.Export;

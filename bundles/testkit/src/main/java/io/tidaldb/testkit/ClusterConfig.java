@@ -19,7 +19,7 @@ import java.util.OptionalLong;
  * ms heartbeats and a 200 ms election timeout; a 5 s durability timeout; the system clocks; an
  * in-process transport; data in a fresh temporary directory deleted on close; no periodic
  * reconciliation (sessions run on demand, {@link SimulatedCluster#reconcileAll()}, and as retries
- * after a failed one).
+ * after a failed one); compaction of closed epochs on.
  */
 public final class ClusterConfig {
   /** The most regions one simulated cluster runs (every region runs in this JVM). */
@@ -43,6 +43,7 @@ public final class ClusterConfig {
   private long maxRetainedRecords;
   private long segmentBytes;
   private Duration reconcileInterval = Duration.ZERO;
+  private boolean compaction = true;
 
   private ClusterConfig(
       List<RegionId> regions,
@@ -87,6 +88,7 @@ public final class ClusterConfig {
         other.maxRetainedRecords,
         other.segmentBytes);
     this.reconcileInterval = other.reconcileInterval;
+    this.compaction = other.compaction;
   }
 
   /**
@@ -347,6 +349,32 @@ public final class ClusterConfig {
   }
 
   /**
+   * Returns a copy whose regions compact closed epochs, or do not: with it on (the default), after
+   * each region's sessions of {@link SimulatedCluster#reconcileAll()} (and every periodic interval)
+   * the leader of a shard probes the other regions and appends a COMPACT record where every region
+   * holds the same closed entries (the reconciliation component's {@code compact.enabled}).
+   *
+   * @param enabled whether leaders compact
+   * @return the copy
+   * @since testkit 1.5.0
+   */
+  public ClusterConfig withCompaction(boolean enabled) {
+    ClusterConfig copy = new ClusterConfig(this);
+    copy.compaction = enabled;
+    return copy;
+  }
+
+  /**
+   * Returns whether leaders compact closed epochs.
+   *
+   * @return true unless turned off with {@link #withCompaction}
+   * @since testkit 1.5.0
+   */
+  public boolean compaction() {
+    return compaction;
+  }
+
+  /**
    * Returns the WAL segment size, if set.
    *
    * @return the size; empty for the test kit's default
@@ -474,6 +502,8 @@ public final class ClusterConfig {
         + (clock == null ? "system" : clock)
         + ", reconcileInterval="
         + reconcileInterval
+        + ", compaction="
+        + compaction
         + "]";
   }
 

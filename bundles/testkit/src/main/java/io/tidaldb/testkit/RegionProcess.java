@@ -121,6 +121,7 @@ final class RegionProcess implements RegionNode {
                 region,
                 config.regions(),
                 config.reconcileInterval(),
+                config.compaction(),
                 store.reconcileState(),
                 transport);
       } catch (RuntimeException | Error e) {

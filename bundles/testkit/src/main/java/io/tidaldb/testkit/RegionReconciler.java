@@ -39,6 +39,7 @@ final class RegionReconciler implements AutoCloseable {
    * @param region the region
    * @param regions every region of the cluster
    * @param interval periodic sessions with each peer; zero turns them off
+   * @param compaction whether the region compacts the closed epochs of the shards it leads
    * @param state the region's store side
    * @param transport the cluster's transport
    * @return the running reconciler, to close; null (logged at WARN) if the transport does not carry
@@ -48,11 +49,13 @@ final class RegionReconciler implements AutoCloseable {
       RegionId region,
       List<RegionId> regions,
       Duration interval,
+      boolean compaction,
       ReconcileState state,
       Transport transport) {
     ReconcileConfig config =
         ReconcileConfig.defaults(region, regions)
             .withInterval(interval)
+            .withCompaction(compaction)
             .withMaxFrameBytes(
                 Math.min(transport.maxFrameBytes(), ReconcileConfig.DEFAULT_MAX_FRAME_BYTES));
     TransportEndpoint[] endpoint = new TransportEndpoint[1];

@@ -37,7 +37,9 @@
  * compares every region's digests and exact per-entity states ({@code awaitLogConvergence}: logs
  * only; {@code awaitStateConvergence}, since 1.5.0: logs and states, reconciled only by the
  * regions' own periodic and retried sessions); {@link io.tidaldb.testkit.SimulatedCluster#store}
- * writes at one region through its write path.
+ * writes at one region through its write path. After its sessions, each region compacts the closed
+ * epochs of the shards it leads where every region holds the same closed entries (since 1.5.0;
+ * {@link io.tidaldb.testkit.ClusterConfig#withCompaction} turns it off).
  *
  * <p>Configuration is an immutable {@link io.tidaldb.testkit.ClusterConfig}; a {@link
  * io.tidaldb.testkit.ManualClock} makes every region's timers move only when the test advances it.

@@ -37,10 +37,11 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Configuration required, one factory configuration per region, {@code
  * io.tidaldb.reconcile~<name>}, with {@code region}, {@code regions}, {@code
- * state.target=(region=<n>)} (the region's store) and optionally {@code transport.target}. Its
- * properties are the service's, so consumers pick a region with {@code (region=<n>)}. Both
- * references are static: the store or the transport going away re-activates the component. Stopping
- * or updating this bundle touches neither the store nor replication (the channel is its own).
+ * state.target=(region=<n>)} (the region's store) and optionally {@code transport.target}, {@code
+ * interval.ms}, {@code session.timeout.ms} and {@code compact.enabled}. Its properties are the
+ * service's, so consumers pick a region with {@code (region=<n>)}. Both references are static: the
+ * store or the transport going away re-activates the component. Stopping or updating this bundle
+ * touches neither the store nor replication (the channel is its own).
  */
 @Component(
     service = Reconciliation.class,
@@ -86,6 +87,17 @@ public final class ReconcileComponent implements Reconciliation {
      */
     @AttributeDefinition(description = "Milliseconds a session may take before it is retried.")
     long session_timeout_ms() default 5000;
+
+    /**
+     * Returns whether this region compacts the closed epochs of the shards it leads.
+     *
+     * @return true to probe the other regions after on-demand sessions and every interval
+     */
+    @AttributeDefinition(
+        description =
+            "Whether this region, as a shard's leader, folds closed epochs once every region"
+                + " reports the same closed entries (it answers other leaders' probes either way).")
+    boolean compact_enabled() default true;
   }
 
   /** The configuration PID (factory PID of {@code io.tidaldb.reconcile~<name>}). */
@@ -126,10 +138,11 @@ public final class ReconcileComponent implements Reconciliation {
     this.endpoint = transport.open(settings.region(), Transport.RECONCILE_CHANNEL, engine::onFrame);
     this.loop = new ReconcileLoop(engine);
     LOG.info(
-        "reconciliation of {} with {} started (interval {} ms)",
+        "reconciliation of {} with {} started (interval {} ms, compaction {})",
         settings.region(),
         settings.peers(),
-        settings.interval().toMillis());
+        settings.interval().toMillis(),
+        settings.compactEnabled() ? "on" : "off");
   }
 
   private SendStatus send(RegionId to, ByteBuffer frame) {
@@ -164,9 +177,16 @@ public final class ReconcileComponent implements Reconciliation {
     if (timeout <= 0) {
       throw v.refuse("session.timeout.ms", timeout, "must be > 0");
     }
+    if (raw.get("compact.enabled") instanceof String text
+        && !text.trim().equalsIgnoreCase("true")
+        && !text.trim().equalsIgnoreCase("false")) {
+      throw v.refuse("compact.enabled", text, "must be true or false");
+    }
+    boolean compact = v.get("compact.enabled", "true or false", c::compact_enabled);
     return ReconcileConfig.defaults(region, regions)
         .withInterval(Duration.ofMillis(interval))
-        .withSessionTimeout(Duration.ofMillis(timeout));
+        .withSessionTimeout(Duration.ofMillis(timeout))
+        .withCompaction(compact);
   }
 
   private static List<RegionId> parseRegions(String[] raw, ConfigValues v) {

@@ -30,6 +30,9 @@ final class Assembly implements FrameDecoder.RecordVisitor {
     final LongList wanted = new LongList();
   }
 
+  /** A CLOSED record: a region's closed digest of a shard through a cut-off. */
+  record Closed(long cutoff, long applied, long digest, long entries) {}
+
   final byte type;
   final long session;
   int nextIndex;
@@ -40,6 +43,12 @@ final class Assembly implements FrameDecoder.RecordVisitor {
   final Map<ShardTenant, Range> ranges = new LinkedHashMap<>();
   final Map<ShardTenant, States> states = new LinkedHashMap<>();
   final int[] done = new int[3];
+
+  /** COMPACT_PROBE: per shard, the cut-off epoch. */
+  final Map<Integer, Long> probes = new LinkedHashMap<>();
+
+  /** COMPACT_DIGEST: per shard, the answer. */
+  final Map<Integer, Closed> closed = new LinkedHashMap<>();
 
   Assembly(byte type, long session) {
     this.type = type;
@@ -96,5 +105,24 @@ final class Assembly implements FrameDecoder.RecordVisitor {
     done[0] += changed;
     done[1] += unchanged;
     done[2] += rejected;
+  }
+
+  @Override
+  public void probe(int shard, long cutoff) throws FrameDecoder.BadFrame {
+    if (probes.putIfAbsent(shard, cutoff) != null) {
+      throw new FrameDecoder.BadFrame(
+          BadInput.MALFORMED,
+          "COMPACT_PROBE of session " + session + " probes shard " + shard + " twice");
+    }
+  }
+
+  @Override
+  public void closed(int shard, long cutoff, long applied, long digest, long entries)
+      throws FrameDecoder.BadFrame {
+    if (closed.putIfAbsent(shard, new Closed(cutoff, applied, digest, entries)) != null) {
+      throw new FrameDecoder.BadFrame(
+          BadInput.MALFORMED,
+          "COMPACT_DIGEST of session " + session + " answers for shard " + shard + " twice");
+    }
   }
 }

@@ -1,6 +1,7 @@
 package io.tidaldb.reconcile.engine;
 
 import io.tidaldb.api.RegionId;
+import io.tidaldb.reconcile.CompactionReport;
 import io.tidaldb.reconcile.ReconcileReport;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -9,7 +10,10 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
-/** One {@code reconcileAll()}: waits for a session with every peer, then completes its report. */
+/**
+ * One {@code reconcileAll()}: waits for a session with every peer, then for the compaction round
+ * after them ({@link Compactor}), then completes its report.
+ */
 final class Demand {
   final CompletableFuture<ReconcileReport> future = new CompletableFuture<>();
   private long requestedNanos;
@@ -23,6 +27,7 @@ final class Demand {
   private long statesReceived;
   private long merged;
   private long rejected;
+  private ReconcileReport sessions;
 
   Demand(List<RegionId> peers) {
     this.waiting = new HashSet<>(peers);
@@ -33,10 +38,14 @@ final class Demand {
     requestedNanos = nowNanos;
   }
 
-  /** Adds an ended session; completes the future once every peer's has ended. */
-  void ended(InitiatorSession s, long nowNanos) {
+  /**
+   * Adds an ended session.
+   *
+   * @return true once every peer's session has ended (then {@link #complete} is due)
+   */
+  boolean ended(InitiatorSession s, long nowNanos) {
     if (!waiting.remove(s.peer)) {
-      return;
+      return false;
     }
     (s.phase == InitiatorSession.Phase.DONE ? done : failed).add(s.peer);
     bytesSent += s.bytesSent;
@@ -47,18 +56,30 @@ final class Demand {
     merged += s.merged;
     rejected += s.rejected;
     if (waiting.isEmpty()) {
-      future.complete(
-          new ReconcileReport(
-              done,
-              failed,
-              Duration.ofNanos(nowNanos - requestedNanos),
-              bytesSent,
-              bytesReceived,
-              roundTrips,
-              statesSent,
-              statesReceived,
-              merged,
-              rejected));
+      sessionsEnded(nowNanos);
+      return true;
     }
+    return false;
+  }
+
+  /** Records the sessions' report (every peer's session ended, or there are no peers). */
+  void sessionsEnded(long nowNanos) {
+    sessions =
+        new ReconcileReport(
+            done,
+            failed,
+            Duration.ofNanos(nowNanos - requestedNanos),
+            bytesSent,
+            bytesReceived,
+            roundTrips,
+            statesSent,
+            statesReceived,
+            merged,
+            rejected);
+  }
+
+  /** Completes the future with the sessions' report and the compaction round's. */
+  void complete(CompactionReport compaction) {
+    future.complete(sessions.withCompaction(compaction));
   }
 }

@@ -33,6 +33,22 @@ final class FrameDecoder {
     default void wanted(int shard, TenantId tenant, long[] fps) {}
 
     default void done(int changed, int unchanged, int rejected) {}
+
+    /**
+     * A PROBE record (its cut-off checked >= 0).
+     *
+     * @throws BadFrame if the message already probed the shard
+     */
+    default void probe(int shard, long cutoff) throws BadFrame {}
+
+    /**
+     * A CLOSED record (checked: cut-off >= 0, applied >= -1, entries >= 0, digest and entries 0
+     * when not past the cut-off).
+     *
+     * @throws BadFrame if the message already answered for the shard
+     */
+    default void closed(int shard, long cutoff, long applied, long digest, long entries)
+        throws BadFrame {}
   }
 
   /** A frame refused, with the counter it goes to. */
@@ -69,7 +85,7 @@ final class FrameDecoder {
       throw malformed("version " + version + ", this region reads " + VERSION);
     }
     byte type = f.get(p + TYPE_OFFSET);
-    if (type < SUMMARY || type > DONE) {
+    if (type < SUMMARY || type > MAX_TYPE) {
       throw malformed("unknown frame type " + type);
     }
     byte flags = f.get(p + FLAGS_OFFSET);
@@ -139,6 +155,10 @@ final class FrameDecoder {
           throw new BadFrame(
               BadInput.UNKNOWN_SHARD, what + ": shard " + shard + ", this region has " + shards);
         }
+        if (kind == PROBE_RECORD || kind == CLOSED_RECORD) {
+          compactRecord(f, kind, shard, t, what, v);
+          continue;
+        }
         TenantId tenant = tenant(tenants, tenantNames, t, what);
         switch (kind) {
           case GROUPS_RECORD -> {
@@ -190,6 +210,49 @@ final class FrameDecoder {
     } catch (BufferUnderflowException e) {
       throw malformed(what + ": a record is cut short at the end of the body");
     }
+  }
+
+  /** Reads and checks a PROBE or CLOSED record's body (after its header). */
+  private static void compactRecord(
+      ByteBuffer f, byte kind, int shard, int tenantIndex, String what, RecordVisitor v)
+      throws BadFrame {
+    String record = (kind == PROBE_RECORD ? "PROBE" : "CLOSED") + " record of shard " + shard;
+    if (tenantIndex != 0) {
+      throw malformed(what + ": " + record + " has tenant index " + tenantIndex + ", must be 0");
+    }
+    long cutoff = f.getLong();
+    if (cutoff < 0) {
+      throw malformed(what + ": " + record + " has the negative cut-off epoch " + cutoff);
+    }
+    if (kind == PROBE_RECORD) {
+      v.probe(shard, cutoff);
+      return;
+    }
+    long applied = f.getLong();
+    long digest = f.getLong();
+    long entries = f.getLong();
+    if (applied < -1) {
+      throw malformed(what + ": " + record + " has applied epoch " + applied + ", must be >= -1");
+    }
+    if (entries < 0) {
+      throw malformed(what + ": " + record + " has " + entries + " entries, must be >= 0");
+    }
+    if (applied <= cutoff && (digest != 0 || entries != 0)) {
+      throw malformed(
+          what
+              + ": "
+              + record
+              + " is not past its cut-off "
+              + cutoff
+              + " (applied epoch "
+              + applied
+              + ") but carries digest "
+              + digest
+              + " and "
+              + entries
+              + " entries, must be 0");
+    }
+    v.closed(shard, cutoff, applied, digest, entries);
   }
 
   private static String[] names(ByteBuffer f, String what, String kind) throws BadFrame {

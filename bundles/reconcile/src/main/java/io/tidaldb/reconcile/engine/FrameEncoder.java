@@ -124,6 +124,23 @@ final class FrameEncoder {
         .putInt(rejected);
   }
 
+  /** Writes a PROBE record: the cut-off epoch {@code c} of a shard this region leads. */
+  void probe(int shard, long cutoff) {
+    record(PROBE_RECORD, shard, null, null, PROBE_RECORD_LENGTH).putLong(cutoff);
+  }
+
+  /**
+   * Writes a CLOSED record: this region's answer to a PROBE (digest and entries 0 when {@code
+   * applied <= cutoff}).
+   */
+  void closed(int shard, long cutoff, long applied, long digest, long entries) {
+    record(CLOSED_RECORD, shard, null, null, CLOSED_RECORD_LENGTH)
+        .putLong(cutoff)
+        .putLong(applied)
+        .putLong(digest)
+        .putLong(entries);
+  }
+
   /** Sends the last frame. */
   void finish() {
     flush(true);
@@ -139,8 +156,9 @@ final class FrameEncoder {
   }
 
   /**
-   * Makes room for a record of {@code length} bytes plus the names it adds, writes its header and
-   * the type index (if {@code typeName} is not null), and returns the buffer to write the rest to.
+   * Makes room for a record of {@code length} bytes plus the names it adds, writes its header
+   * (tenant index 0 without a name if {@code tenant} is null) and the type index (if {@code
+   * typeName} is not null), and returns the buffer to write the rest to.
    */
   private ByteBuffer record(byte kind, int shard, String tenant, String typeName, int length) {
     int added = names(tenant, typeName);
@@ -155,7 +173,7 @@ final class FrameEncoder {
       added = names(tenant, typeName);
     }
     fpCountAt = -1;
-    int t = add(tenant, tenants, tenantNames);
+    int t = tenant == null ? 0 : add(tenant, tenants, tenantNames);
     ByteBuffer b = records.put(kind).putShort((short) shard).putShort((short) t);
     if (typeName != null) {
       b.putShort((short) add(typeName, types, typeNames));
@@ -165,7 +183,7 @@ final class FrameEncoder {
 
   /** Dictionary bytes the names would add to the current frame. */
   private int names(String tenant, String typeName) {
-    int added = tenants.containsKey(tenant) ? 0 : 1 + tenant.length();
+    int added = tenant == null || tenants.containsKey(tenant) ? 0 : 1 + tenant.length();
     if (typeName != null && !types.containsKey(typeName)) {
       added += 1 + typeName.length();
     }

@@ -9,9 +9,10 @@ import java.util.Map;
 
 /**
  * Routes each received frame to the message being assembled for its peer and type (checking the
- * sender, the header, the session an answer belongs to, the frame index and the records) and hands
- * a message on once its last frame arrived. Refused frames go to {@link BadInputs}; an answer of a
- * session this region runs that is refused fails that session. On the engine's thread.
+ * sender, the header, the session or compaction probe an answer belongs to, the frame index and the
+ * records) and hands a message on once its last frame arrived. Refused frames go to {@link
+ * BadInputs}; an answer of a session this region runs that is refused fails that session, and a
+ * refused answer to its compaction probe counts as no answer. On the engine's thread.
  */
 final class FrameIntake {
   /** Receives a complete message. */
@@ -20,23 +21,35 @@ final class FrameIntake {
     void message(Peer p, Assembly a, long nowNanos);
   }
 
+  /** The compaction round that may wait for COMPACT_DIGEST answers ({@link Compactor}). */
+  interface CompactAnswers {
+    /** Whether the running round waits for this peer's answer to this probe. */
+    boolean awaits(RegionId peer, long probe);
+
+    /** The peer's answer to the probe was refused: it counts as unanswered. */
+    void refused(RegionId peer, long probe, String why);
+  }
+
   private final List<RegionId> regions;
   private final Map<RegionId, Peer> peers;
   private final int shards;
   private final BadInputs bad;
   private final Dispatch dispatch;
+  private final CompactAnswers compactions;
 
   FrameIntake(
       List<RegionId> regions,
       Map<RegionId, Peer> peers,
       int shards,
       BadInputs bad,
-      Dispatch dispatch) {
+      Dispatch dispatch,
+      CompactAnswers compactions) {
     this.regions = regions;
     this.peers = peers;
     this.shards = shards;
     this.bad = bad;
     this.dispatch = dispatch;
+    this.compactions = compactions;
   }
 
   void handle(RegionId from, ByteBuffer frame, long nowNanos) {
@@ -61,7 +74,9 @@ final class FrameIntake {
     Assembly a = p.assemblies[h.type()];
     InitiatorSession s = p.session;
     boolean answer = h.type() == LEAVES || h.type() == STATES || h.type() == DONE;
-    if (answer && (s == null || s.id != h.session() || s.awaiting() != h.type())) {
+    boolean compactAnswer = h.type() == COMPACT_DIGEST;
+    if (answer && (s == null || s.id != h.session() || s.awaiting() != h.type())
+        || compactAnswer && !compactions.awaits(from, h.session())) {
       bad.record(
           BadInput.UNEXPECTED,
           nowNanos,
@@ -90,6 +105,9 @@ final class FrameIntake {
               + from
               + " out of order");
       failSession(s, answer, "a frame out of order");
+      if (compactAnswer) {
+        compactions.refused(from, h.session(), "a frame out of order");
+      }
       return;
     }
     try {
@@ -98,6 +116,9 @@ final class FrameIntake {
       p.assemblies[h.type()] = null;
       bad.record(e.cause, nowNanos, "from " + from + ": " + e.getMessage());
       failSession(s, answer, e.cause.cause());
+      if (compactAnswer) {
+        compactions.refused(from, h.session(), e.cause.cause());
+      }
       return;
     }
     a.nextIndex++;

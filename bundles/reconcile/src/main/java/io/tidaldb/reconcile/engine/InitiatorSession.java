@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.IntConsumer;
 
 /**
  * One session this region started with a peer, as a state machine: SUMMARY sent → LEAVES received,
@@ -133,11 +134,12 @@ final class InitiatorSession {
       Assembly in,
       ReconcileState state,
       Function<Byte, FrameEncoder> encoder,
-      Consumer<String> rejections) {
+      Consumer<String> rejections,
+      IntConsumer changedShards) {
     bytesReceived += in.bytes;
     roundTrips = 2;
     Map<ShardTenant, List<EntityKey>> wanted = wantedKeys(in);
-    int[] counts = Responder.merge(state, in, rejections);
+    int[] counts = Responder.merge(state, in, rejections, changedShards);
     for (Assembly.States s : in.states.values()) {
       statesReceived += s.states.size();
     }

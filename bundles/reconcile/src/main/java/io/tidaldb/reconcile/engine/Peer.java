@@ -18,7 +18,7 @@ final class Peer {
   InitiatorSession session;
 
   /** The messages being received from the peer, per frame type. */
-  final Assembly[] assemblies = new Assembly[ReconcileFrameDescriptor.DONE + 1];
+  final Assembly[] assemblies = new Assembly[ReconcileFrameDescriptor.MAX_TYPE + 1];
 
   /** Whether the last session failed (unreachable, silent, bad input): the next is a heal. */
   boolean failing;

@@ -16,6 +16,9 @@ import java.util.List;
  * @param retryInitial the first wait before a failed session is retried (doubling)
  * @param retryMax the longest wait between retries
  * @param maxFrameBytes the largest frame sent (the transport's limit or less)
+ * @param compactEnabled whether this region, as a shard's leader, probes the other regions and
+ *     compacts closed epochs after on-demand sessions and every {@code interval} (it answers other
+ *     leaders' probes either way)
  */
 public record ReconcileConfig(
     RegionId region,
@@ -24,7 +27,8 @@ public record ReconcileConfig(
     Duration sessionTimeout,
     Duration retryInitial,
     Duration retryMax,
-    int maxFrameBytes) {
+    int maxFrameBytes,
+    boolean compactEnabled) {
   /** Frames are at most this long, whatever the transport carries. */
   public static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
 
@@ -56,8 +60,30 @@ public record ReconcileConfig(
   }
 
   /**
+   * Creates the settings with compaction on.
+   *
+   * @param region this region
+   * @param regions every region, this one included
+   * @param interval time between periodic sessions; zero turns them off
+   * @param sessionTimeout how long a session may take
+   * @param retryInitial the first wait before a retry
+   * @param retryMax the longest wait between retries
+   * @param maxFrameBytes the largest frame sent
+   */
+  public ReconcileConfig(
+      RegionId region,
+      List<RegionId> regions,
+      Duration interval,
+      Duration sessionTimeout,
+      Duration retryInitial,
+      Duration retryMax,
+      int maxFrameBytes) {
+    this(region, regions, interval, sessionTimeout, retryInitial, retryMax, maxFrameBytes, true);
+  }
+
+  /**
    * Returns the defaults: a session with each peer every 5 s, 5 s deadline, retries from 50 ms to 5
-   * s, frames up to 1 MiB.
+   * s, frames up to 1 MiB, compaction on.
    *
    * @param region this region
    * @param regions every region, this one included
@@ -71,25 +97,39 @@ public record ReconcileConfig(
         Duration.ofSeconds(5),
         Duration.ofMillis(50),
         Duration.ofSeconds(5),
-        DEFAULT_MAX_FRAME_BYTES);
+        DEFAULT_MAX_FRAME_BYTES,
+        true);
   }
 
   /** Returns these settings with another periodic interval. */
   public ReconcileConfig withInterval(Duration value) {
     return new ReconcileConfig(
-        region, regions, value, sessionTimeout, retryInitial, retryMax, maxFrameBytes);
+        region,
+        regions,
+        value,
+        sessionTimeout,
+        retryInitial,
+        retryMax,
+        maxFrameBytes,
+        compactEnabled);
   }
 
   /** Returns these settings with another session deadline. */
   public ReconcileConfig withSessionTimeout(Duration value) {
     return new ReconcileConfig(
-        region, regions, interval, value, retryInitial, retryMax, maxFrameBytes);
+        region, regions, interval, value, retryInitial, retryMax, maxFrameBytes, compactEnabled);
   }
 
   /** Returns these settings with another frame limit. */
   public ReconcileConfig withMaxFrameBytes(int value) {
     return new ReconcileConfig(
-        region, regions, interval, sessionTimeout, retryInitial, retryMax, value);
+        region, regions, interval, sessionTimeout, retryInitial, retryMax, value, compactEnabled);
+  }
+
+  /** Returns these settings with compaction on or off. */
+  public ReconcileConfig withCompaction(boolean value) {
+    return new ReconcileConfig(
+        region, regions, interval, sessionTimeout, retryInitial, retryMax, maxFrameBytes, value);
   }
 
   /** Returns the other regions. */

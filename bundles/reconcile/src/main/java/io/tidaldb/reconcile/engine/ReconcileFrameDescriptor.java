@@ -26,6 +26,10 @@ package io.tidaldb.reconcile.engine;
  *   STATE   type index (u16), entity (i64), length (u32), canonical state bytes      STATES, FINAL
  *   WANTED  count (u16), then count fingerprints (i64) the responder lacks           STATES
  *   DONE    changed (u32), unchanged (u32), rejected (u32); shard and tenant 0       DONE
+ *   PROBE   cut-off epoch c (i64, >= 0); tenant index 0, no names                   COMPACT_PROBE
+ *   CLOSED  cut-off c (i64, >= 0), applied epoch (i64, >= -1), closed digest (i64),  COMPACT_DIGEST
+ *           entries (i64, >= 0); tenant index 0, no names; applied <= c means "not
+ *           past c": digest and entries are then 0 (not computed)
  * </pre>
  *
  * A fingerprint ({@link Fingerprints}) is a 64-bit hash of (session id, type name, entity, state
@@ -35,6 +39,13 @@ package io.tidaldb.reconcile.engine;
  *
  * <p>Session: SUMMARY (initiator) → LEAVES, HASHES → STATES, FINAL → DONE: three round trips at
  * most. {@code shards} is the sender's shard count, which must equal the receiver's.
+ *
+ * <p>Compaction probe (docs/design/replication.md, "Compaction of closed epochs"), one round trip
+ * outside any session: COMPACT_PROBE (the leader of the shards, one PROBE record per shard, each
+ * shard at most once) → COMPACT_DIGEST (one CLOSED record per probed shard the responder could
+ * read, with the same c; a shard left out counts as unanswered). The session id field carries the
+ * probe's id. A region of an older version refuses both types as malformed, which blocks compaction
+ * (never reconciliation).
  */
 public final class ReconcileFrameDescriptor {
   /** "TDRC". */
@@ -67,6 +78,11 @@ public final class ReconcileFrameDescriptor {
   static final byte STATES = 4;
   static final byte FINAL = 5;
   static final byte DONE = 6;
+  static final byte COMPACT_PROBE = 7;
+  static final byte COMPACT_DIGEST = 8;
+
+  /** The highest frame type. */
+  static final byte MAX_TYPE = COMPACT_DIGEST;
 
   // record kinds
   static final byte GROUPS_RECORD = 1;
@@ -76,6 +92,8 @@ public final class ReconcileFrameDescriptor {
   static final byte STATE_RECORD = 5;
   static final byte WANTED_RECORD = 6;
   static final byte DONE_RECORD = 7;
+  static final byte PROBE_RECORD = 8;
+  static final byte CLOSED_RECORD = 9;
 
   /** kind, shard, tenant index. */
   static final int RECORD_HEADER_LENGTH = 5;
@@ -92,6 +110,8 @@ public final class ReconcileFrameDescriptor {
   static final int STATE_RECORD_FIXED_LENGTH = RECORD_HEADER_LENGTH + 2 + 8 + 4;
   static final int MAX_FPS_PER_RECORD = 0xFFFF;
   static final int DONE_RECORD_LENGTH = RECORD_HEADER_LENGTH + 12;
+  static final int PROBE_RECORD_LENGTH = RECORD_HEADER_LENGTH + Long.BYTES;
+  static final int CLOSED_RECORD_LENGTH = RECORD_HEADER_LENGTH + 4 * Long.BYTES;
 
   /** The most names a frame's dictionary holds. */
   static final int MAX_NAMES = 0xFFFF;
@@ -107,6 +127,8 @@ public final class ReconcileFrameDescriptor {
       case STATES -> "STATES";
       case FINAL -> "FINAL";
       case DONE -> "DONE";
+      case COMPACT_PROBE -> "COMPACT_PROBE";
+      case COMPACT_DIGEST -> "COMPACT_DIGEST";
       default -> "type " + type;
     };
   }
@@ -120,6 +142,8 @@ public final class ReconcileFrameDescriptor {
       case STATES -> kind == STATE_RECORD || kind == WANTED_RECORD;
       case FINAL -> kind == STATE_RECORD;
       case DONE -> kind == DONE_RECORD;
+      case COMPACT_PROBE -> kind == PROBE_RECORD;
+      case COMPACT_DIGEST -> kind == CLOSED_RECORD;
       default -> false;
     };
   }

@@ -35,6 +35,11 @@ import org.slf4j.event.Level;
  * tried with back-off, and at once when a frame from it arrives), and on demand ({@link
  * #reconcileAll()}). Bad input is counted per {@link BadInput} cause and logged once per cause;
  * nothing of a bad message is merged, and sessions with the other peers go on.
+ *
+ * <p>Compaction of closed epochs ({@link Compactor}): after the sessions of each {@link
+ * #reconcileAll()} and every interval, the shards this region leads are probed with the other
+ * regions and compacted where every region holds the same closed entries; this region answers the
+ * others' probes ({@link Responder#answerProbe}).
  */
 public final class ReconciliationEngine {
   /** Sends a frame to a region (a transport endpoint in production, queues in tests). */
@@ -67,6 +72,7 @@ public final class ReconciliationEngine {
   private final ErrorCounters errors;
   private final BadInputs badInputs;
   private final FrameIntake intake;
+  private final Compactor compactor;
   private final AtomicLong sessionsDone = new AtomicLong();
   private final AtomicLong sessionsFailed = new AtomicLong();
   private final AtomicLong inboxDrops = new AtomicLong();
@@ -97,7 +103,19 @@ public final class ReconciliationEngine {
         new ErrorCounters(
             LOG, "reconciliation of " + config.region(), Level.WARN, TimeUnit.SECONDS.toNanos(10));
     this.badInputs = new BadInputs(errors);
-    this.intake = new FrameIntake(config.regions(), peers, shards, badInputs, this::dispatch);
+    this.compactor =
+        new Compactor(
+            config,
+            state,
+            peers,
+            this::encoder,
+            () -> nextSession++,
+            errors,
+            badInputs,
+            () -> wakeUp.run(),
+            nowNanos);
+    this.intake =
+        new FrameIntake(config.regions(), peers, shards, badInputs, this::dispatch, compactor);
     for (RegionId peer : config.peers()) {
       Peer p = new Peer(peer, config.retryInitial().toNanos(), config.retryMax().toNanos());
       p.nextPeriodicNanos = nowNanos + intervalNanos;
@@ -169,14 +187,14 @@ public final class ReconciliationEngine {
       busy = true;
       d.taken(nowNanos);
       if (peers.isEmpty()) {
-        d.future.complete(
-            new ReconcileReport(
-                List.of(), List.of(), java.time.Duration.ZERO, 0, 0, 0, 0, 0, 0, 0));
+        d.sessionsEnded(nowNanos);
+        compactor.request(d);
       }
       for (Peer p : peers.values()) {
         p.demands.add(d);
       }
     }
+    busy |= compactor.doWork(nowNanos);
     for (Peer p : peers.values()) {
       busy |= step(p, nowNanos);
     }
@@ -250,7 +268,9 @@ public final class ReconciliationEngine {
           "session " + s.id + " with " + p.region + " failed: " + s.failure);
     }
     for (Demand d : s.demands) {
-      d.ended(s, nowNanos);
+      if (d.ended(s, nowNanos)) {
+        compactor.request(d);
+      }
     }
   }
 
@@ -266,6 +286,7 @@ public final class ReconciliationEngine {
       sent = true;
       if (status != SendStatus.SENT) {
         p.outbox.clear();
+        compactor.unreachable(p.region);
         if (p.session != null && !p.session.ended()) {
           p.session.fail("send returned " + status);
         }
@@ -291,13 +312,30 @@ public final class ReconciliationEngine {
         }
         case FINAL -> {
           FrameEncoder out = encoder(p, a.session, DONE);
-          responder.answerFinal(a, out, line -> rejected(p, line, nowNanos));
+          responder.answerFinal(a, out, line -> rejected(p, line, nowNanos), compactor::changed);
           out.finish();
         }
+        case COMPACT_PROBE -> {
+          FrameEncoder out = encoder(p, a.session, COMPACT_DIGEST);
+          responder.answerProbe(
+              a,
+              out,
+              (shard, e) ->
+                  errors.record(
+                      e,
+                      nowNanos,
+                      "closed digest of shard " + shard + " for " + p.region + "'s probe: " + e));
+          out.finish();
+        }
+        case COMPACT_DIGEST -> compactor.onAnswer(p, a, nowNanos);
         case LEAVES -> s.onLeaves(a, state, type -> encoder(p, s.id, type));
         case STATES ->
             s.onStates(
-                a, state, type -> encoder(p, s.id, type), line -> rejected(p, line, nowNanos));
+                a,
+                state,
+                type -> encoder(p, s.id, type),
+                line -> rejected(p, line, nowNanos),
+                compactor::changed);
         default -> s.onDone(a);
       }
     } catch (RuntimeException e) {
@@ -335,6 +373,7 @@ public final class ReconciliationEngine {
 
   /** Fails the demands held by peers and sessions (on the engine's thread, after it stopped). */
   void failPending() {
+    compactor.failPending(d -> d.future.completeExceptionally(closedException()));
     for (Peer p : peers.values()) {
       p.demands.forEach(d -> d.future.completeExceptionally(closedException()));
       if (p.session != null) {
@@ -360,6 +399,11 @@ public final class ReconciliationEngine {
   /** Returns how many sessions this region started that failed. */
   public long sessionsFailed() {
     return sessionsFailed.get();
+  }
+
+  /** Returns how many shards this region compacted (COMPACT records durable here). */
+  public long shardsCompacted() {
+    return compactor.compacted();
   }
 
   /** Returns how many received frames were dropped because the inbox was full. */

@@ -2,6 +2,7 @@ package io.tidaldb.reconcile.engine;
 
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
+import io.tidaldb.api.reconcile.ClosedDigest;
 import io.tidaldb.api.reconcile.EntityKey;
 import io.tidaldb.api.reconcile.EntityState;
 import io.tidaldb.api.reconcile.MergeReport;
@@ -12,11 +13,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import java.util.function.IntConsumer;
 
 /**
- * The responder's side of a session: each answer is a function of the message and this region's
- * state only, so a responder keeps no session state between steps.
+ * The responder's side of a session and of the compaction probe: each answer is a function of the
+ * message and this region's state only, so a responder keeps no session state between steps.
  */
 final class Responder {
   private final ReconcileState state;
@@ -105,17 +108,43 @@ final class Responder {
   }
 
   /** FINAL → DONE: merges the initiator's states and says how many changed. */
-  void answerFinal(Assembly in, FrameEncoder out, Consumer<String> rejected) {
-    int[] counts = merge(state, in, rejected);
+  void answerFinal(
+      Assembly in, FrameEncoder out, Consumer<String> rejected, IntConsumer changedShards) {
+    int[] counts = merge(state, in, rejected, changedShards);
     out.done(counts[0], counts[1], counts[2]);
+  }
+
+  /**
+   * COMPACT_PROBE → COMPACT_DIGEST: per probed shard, this region's applied epoch and, when it is
+   * past the cut-off, its closed digest through it. A shard whose store side fails is left out of
+   * the answer (the prober counts it as unanswered) and handed to {@code failed}.
+   */
+  void answerProbe(Assembly in, FrameEncoder out, BiConsumer<Integer, RuntimeException> failed) {
+    for (Map.Entry<Integer, Long> e : in.probes.entrySet()) {
+      int shard = e.getKey();
+      long cutoff = e.getValue();
+      try {
+        long applied = state.epochs(shard).appliedEpoch();
+        if (applied > cutoff) {
+          ClosedDigest d = state.closedDigest(shard, cutoff);
+          out.closed(shard, cutoff, applied, d.digest(), d.entries());
+        } else {
+          out.closed(shard, cutoff, applied, 0, 0);
+        }
+      } catch (RuntimeException ex) {
+        failed.accept(shard, ex);
+      }
+    }
   }
 
   /**
    * Merges every state of a STATES or FINAL message.
    *
+   * @param changedShards told each shard where a merge changed this region's state
    * @return changed, unchanged, rejected
    */
-  static int[] merge(ReconcileState state, Assembly in, Consumer<String> rejected) {
+  static int[] merge(
+      ReconcileState state, Assembly in, Consumer<String> rejected, IntConsumer changedShards) {
     int[] counts = new int[3];
     for (Map.Entry<ShardTenant, Assembly.States> e : in.states.entrySet()) {
       List<EntityState> states = e.getValue().states;
@@ -124,6 +153,9 @@ final class Responder {
       }
       MergeReport report = state.merge(e.getKey().shard(), e.getKey().tenant(), states);
       counts[0] += report.changed();
+      if (report.changed() > 0) {
+        changedShards.accept(e.getKey().shard());
+      }
       counts[1] += report.unchanged();
       counts[2] += report.rejected().size();
       report.rejected().forEach(rejected);

@@ -1,6 +1,7 @@
 package io.tidaldb.reconcile.component;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -8,10 +9,13 @@ import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.reconcile.ClosedDigest;
 import io.tidaldb.api.reconcile.EntityKey;
 import io.tidaldb.api.reconcile.EntityState;
 import io.tidaldb.api.reconcile.MergeReport;
 import io.tidaldb.api.reconcile.ReconcileState;
+import io.tidaldb.api.reconcile.ShardEpochs;
+import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.transport.FrameHandler;
 import io.tidaldb.api.transport.SendStatus;
 import io.tidaldb.api.transport.Transport;
@@ -25,7 +29,9 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -89,6 +95,21 @@ class ReconcileComponentTest {
     assertRefused("interval.ms", Map.of("region", "0", "regions", "0,1", "interval.ms", "-1"));
     assertRefused(
         "session.timeout.ms", Map.of("region", "0", "regions", "0,1", "session.timeout.ms", "0"));
+    assertRefused(
+        "compact.enabled", Map.of("region", "0", "regions", "0,1", "compact.enabled", "yes"));
+  }
+
+  @Test
+  void shouldCompactByDefaultAndTurnItOffByConfiguration() {
+    ConfigValues v =
+        new ConfigValues(
+            ReconcileComponent.PID,
+            Map.of(),
+            LoggerFactory.getLogger(ReconcileComponentTest.class));
+    Map<String, Object> on = Map.of("region", "0", "regions", "0,1");
+    assertTrue(ReconcileComponent.toReconcileConfig(config(on), on, v).compactEnabled());
+    Map<String, Object> off = Map.of("region", "0", "regions", "0,1", "compact.enabled", "false");
+    assertFalse(ReconcileComponent.toReconcileConfig(config(off), off, v).compactEnabled());
   }
 
   private static void assertRefused(String key, Map<String, Object> raw) {
@@ -192,19 +213,19 @@ class ReconcileComponentTest {
     }
 
     @Override
-    public io.tidaldb.api.reconcile.ShardEpochs epochs(int shard) {
-      return new io.tidaldb.api.reconcile.ShardEpochs(shard, -1, -1, -1);
+    public ShardEpochs epochs(int shard) {
+      return new ShardEpochs(shard, -1, -1, -1);
     }
 
     @Override
-    public io.tidaldb.api.reconcile.ClosedDigest closedDigest(int shard, long throughEpoch) {
-      return new io.tidaldb.api.reconcile.ClosedDigest(shard, throughEpoch, 0, 0);
+    public ClosedDigest closedDigest(int shard, long throughEpoch) {
+      return new ClosedDigest(shard, throughEpoch, 0, 0);
     }
 
     @Override
-    public java.util.concurrent.CompletableFuture<Long> compact(int shard, long throughEpoch) {
-      return java.util.concurrent.CompletableFuture.failedFuture(
-          new UnsupportedOperationException(getClass().getSimpleName() + " does not compact"));
+    public CompletableFuture<Long> compact(int shard, long throughEpoch) {
+      return CompletableFuture.failedFuture(
+          new NotLeaderException(RegionId.of(0), shard, -1, Optional.empty()));
     }
   }
 
@@ -229,6 +250,9 @@ class ReconcileComponentTest {
               }
               if (type == long.class) {
                 return Long.valueOf(value.toString());
+              }
+              if (type == boolean.class) {
+                return Boolean.valueOf(value.toString());
               }
               return value.toString();
             });

@@ -167,6 +167,46 @@ class BadInputTest {
   }
 
   @Test
+  void shouldCountBadCompactionFrames() throws Exception {
+    byte probe = ReconcileFrameDescriptor.COMPACT_PROBE;
+    byte digest = ReconcileFrameDescriptor.COMPACT_DIGEST;
+    expect(BadInput.MALFORMED, frames(probe, 90, 4, 4096, e -> e.probe(0, -1)));
+    expect(
+        BadInput.MALFORMED,
+        frames(
+            probe,
+            91,
+            4,
+            4096,
+            e -> {
+              e.probe(1, 2);
+              e.probe(1, 3);
+            }));
+    expect(BadInput.UNKNOWN_SHARD, frames(probe, 92, 4, 4096, e -> e.probe(4, 2)));
+    byte[] tenantIndex = frames(probe, 93, 4, 4096, e -> e.probe(0, 2)).get(0);
+    ByteBuffer.wrap(tenantIndex)
+        .putShort(ReconcileFrameDescriptor.HEADER_LENGTH + 4 + 3, (short) 1);
+    expect(BadInput.MALFORMED, one(tenantIndex));
+    byte[] cutShort = frames(probe, 94, 4, 4096, e -> e.probe(0, 2)).get(0);
+    byte[] truncated = java.util.Arrays.copyOf(cutShort, cutShort.length - 1);
+    ByteBuffer.wrap(truncated)
+        .putInt(
+            ReconcileFrameDescriptor.BODY_LENGTH_OFFSET,
+            truncated.length - ReconcileFrameDescriptor.HEADER_LENGTH);
+    expect(BadInput.MALFORMED, one(truncated));
+    // a CLOSED record in a probe
+    expect(BadInput.MALFORMED, frames(probe, 95, 4, 4096, e -> e.closed(0, 2, 3, 7, 1)));
+    // an answer when this region runs no probe (the records of answers are checked in
+    // ReconcileFrameDescriptorTest, and in a running round in CompactionTest)
+    expect(BadInput.UNEXPECTED, frames(digest, 97, 4, 4096, e -> e.closed(0, 2, 3, 7, 1)));
+    // a valid probe from region 1 is answered (the answer cannot reach it): nothing counted
+    long malformed = engine.badInput(BadInput.MALFORMED);
+    net.inject(R1, 0, frames(probe, 102, 4, 4096, e -> e.probe(0, 2)).get(0));
+    net.pump();
+    assertEquals(malformed, engine.badInput(BadInput.MALFORMED));
+  }
+
+  @Test
   void shouldRejectStatesThatFailValidationAndMergeNoneOfABadMessage() throws Exception {
     int shard = net.state(0).shardOf(500);
     // a state for a series region 0 has not defined: rejected by the store, counted

@@ -2,10 +2,12 @@ package io.tidaldb.reconcile.engine;
 
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
+import io.tidaldb.api.reconcile.ClosedDigest;
 import io.tidaldb.api.reconcile.EntityKey;
 import io.tidaldb.api.reconcile.EntityState;
 import io.tidaldb.api.reconcile.MergeReport;
 import io.tidaldb.api.reconcile.ReconcileState;
+import io.tidaldb.api.reconcile.ShardEpochs;
 import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.crdt.DecayModel;
 import io.tidaldb.crdt.ReplicaIds;
@@ -19,11 +21,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 /**
  * A region's store side in memory, over real {@link CrdtSignalState}s: shards by entity, digests
  * recomputed on each call (the store's are incremental; its own tests check they agree), series
- * defined per (shard, tenant, type) by the first apply.
+ * defined per (shard, tenant, type) by the first apply; epochs, closed digests and COMPACT records
+ * modelled by {@link MemoryEpochs}.
  */
 final class MemoryReconcileState implements ReconcileState {
   static final DecayModel DAY = DecayModel.ofHalfLife(86_400_000L);
@@ -36,10 +40,12 @@ final class MemoryReconcileState implements ReconcileState {
   private final Map<Key, CrdtSignalState> states = new HashMap<>();
   private final Set<String> defined = new HashSet<>();
   private long hlc = 1;
+  final MemoryEpochs epochs;
 
   MemoryReconcileState(int shards, int region) {
     this.shards = shards;
     this.replica = ReplicaIds.local(region, 1);
+    this.epochs = new MemoryEpochs(region, shards);
   }
 
   int shardOf(long entity) {
@@ -53,6 +59,26 @@ final class MemoryReconcileState implements ReconcileState {
     states
         .computeIfAbsent(new Key(shard, tenant, type, entity), k -> new CrdtSignalState())
         .applyAt(replica, position++, weight, 1_700_000_000_000L + entity, hlc++, DAY);
+  }
+
+  /**
+   * Applies the shard-log record at {@code position} of epoch {@code epoch} (a leader's append or a
+   * follower's apply: the same record gives every region the same {@code log(epoch)} entry).
+   */
+  synchronized void applyLog(
+      TenantId tenant, String type, long entity, double weight, long epoch, long position) {
+    int shard = shardOf(entity);
+    define(shard, tenant, type);
+    states
+        .computeIfAbsent(new Key(shard, tenant, type, entity), k -> new CrdtSignalState())
+        .applyAt(
+            ReplicaIds.log(epoch),
+            position,
+            weight,
+            1_700_000_000_000L + entity,
+            position + 1,
+            DAY);
+    epochs.applied(shard, epoch);
   }
 
   synchronized void define(int shard, TenantId tenant, String type) {
@@ -154,6 +180,21 @@ final class MemoryReconcileState implements ReconcileState {
     return new MergeReport(changed, unchanged, rejected);
   }
 
+  @Override
+  public synchronized ShardEpochs epochs(int shard) {
+    return epochs.epochs(shard);
+  }
+
+  @Override
+  public synchronized ClosedDigest closedDigest(int shard, long throughEpoch) {
+    return epochs.closedDigest(shard, throughEpoch, states);
+  }
+
+  @Override
+  public synchronized CompletableFuture<Long> compact(int shard, long throughEpoch) {
+    return epochs.compact(shard, throughEpoch);
+  }
+
   static SignalType type(String name) {
     return SignalType.of(name);
   }
@@ -166,7 +207,7 @@ final class MemoryReconcileState implements ReconcileState {
     return (int) (keyHash >>> 54);
   }
 
-  private static long mix(long h) {
+  static long mix(long h) {
     h ^= h >>> 33;
     h *= 0xFF51AFD7ED558CCDL;
     h ^= h >>> 33;

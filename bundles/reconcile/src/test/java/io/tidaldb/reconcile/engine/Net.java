@@ -29,6 +29,9 @@ final class Net {
   long now = 1_000_000_000L;
   long delivered;
 
+  /** Frames sent (not refused), by frame type. */
+  final int[] sent = new int[16];
+
   Net(int regions, int shards, java.util.function.UnaryOperator<ReconcileConfig> settings) {
     List<RegionId> all = new java.util.ArrayList<>();
     for (int r = 0; r < regions; r++) {
@@ -60,8 +63,25 @@ final class Net {
     }
     byte[] copy = new byte[frame.remaining()];
     frame.duplicate().get(copy);
+    sent[copy[ReconcileFrameDescriptor.TYPE_OFFSET]]++;
     wire.add(new Frame(from, to, copy));
     return SendStatus.SENT;
+  }
+
+  /** Makes every region apply the COMPACT records any region appends (as the shard's log would). */
+  void replicateCompacts() {
+    for (MemoryReconcileState s : states.values()) {
+      s.epochs.replicate =
+          c ->
+              states.values().stream()
+                  .filter(other -> other != s)
+                  .forEach(
+                      other -> {
+                        synchronized (other) {
+                          other.epochs.apply(c);
+                        }
+                      });
+    }
   }
 
   void cut(int a, int b) {

@@ -73,6 +73,127 @@ class ReconcileFrameDescriptorTest {
   }
 
   @Test
+  void shouldPinTheBytesOfTheCompactionFrames() {
+    byte[] probe =
+        BadInputTest.frames(
+                ReconcileFrameDescriptor.COMPACT_PROBE,
+                0x11L,
+                4,
+                4096,
+                e -> {
+                  e.probe(1, 2);
+                  e.probe(3, 0x0102030405060708L);
+                })
+            .get(0);
+    int probeBody = 4 + 2 * ReconcileFrameDescriptor.PROBE_RECORD_LENGTH;
+    assertEquals(
+        "54445243"
+            + "01"
+            + "07" // COMPACT_PROBE
+            + "01"
+            + "00"
+            + "0004"
+            + "0000"
+            + "0000000000000011"
+            + "00000000"
+            + String.format("%08x", probeBody)
+            + "0000" // tenants: none
+            + "0000" // types: none
+            + "08" // PROBE
+            + "0001" // shard 1
+            + "0000" // tenant index 0
+            + "0000000000000002" // cut-off 2
+            + "08"
+            + "0003"
+            + "0000"
+            + "0102030405060708",
+        HexFormat.of().formatHex(probe));
+    byte[] digest =
+        BadInputTest.frames(
+                ReconcileFrameDescriptor.COMPACT_DIGEST,
+                0x11L,
+                4,
+                4096,
+                e -> {
+                  e.closed(1, 2, 3, 0x1122334455667788L, 10);
+                  e.closed(3, 2, 2, 0, 0);
+                })
+            .get(0);
+    int digestBody = 4 + 2 * ReconcileFrameDescriptor.CLOSED_RECORD_LENGTH;
+    assertEquals(ReconcileFrameDescriptor.HEADER_LENGTH + digestBody, digest.length);
+    assertEquals(
+        "54445243"
+            + "01"
+            + "08" // COMPACT_DIGEST
+            + "01"
+            + "00"
+            + "0004"
+            + "0000"
+            + "0000000000000011"
+            + "00000000"
+            + String.format("%08x", digestBody)
+            + "0000"
+            + "0000"
+            + "09" // CLOSED
+            + "0001"
+            + "0000"
+            + "0000000000000002" // cut-off
+            + "0000000000000003" // applied epoch
+            + "1122334455667788" // closed digest
+            + "000000000000000a" // entries
+            + "09"
+            + "0003"
+            + "0000"
+            + "0000000000000002"
+            + "0000000000000002" // applied 2: not past the cut-off, digest and entries 0
+            + "0000000000000000"
+            + "0000000000000000",
+        HexFormat.of().formatHex(digest));
+  }
+
+  @Test
+  void shouldDecodeTheCompactionFramesAndRefuseBadRecords() throws Exception {
+    Assembly probe = decode(ReconcileFrameDescriptor.COMPACT_PROBE, e -> e.probe(2, 5), 4);
+    assertEquals(java.util.Map.of(2, 5L), probe.probes);
+    Assembly answer =
+        decode(ReconcileFrameDescriptor.COMPACT_DIGEST, e -> e.closed(2, 5, 6, -7, 8), 4);
+    assertEquals(java.util.Map.of(2, new Assembly.Closed(5, 6, -7, 8)), answer.closed);
+
+    byte digest = ReconcileFrameDescriptor.COMPACT_DIGEST;
+    assertRefused(BadInput.MALFORMED, digest, e -> e.closed(0, -1, 3, 0, 0)); // cut-off < 0
+    assertRefused(BadInput.MALFORMED, digest, e -> e.closed(0, 2, -2, 0, 0)); // applied < -1
+    assertRefused(BadInput.MALFORMED, digest, e -> e.closed(0, 2, 3, 7, -1)); // entries < 0
+    assertRefused(BadInput.MALFORMED, digest, e -> e.closed(0, 2, 2, 7, 1)); // not past, digest
+    assertRefused(BadInput.UNKNOWN_SHARD, digest, e -> e.closed(4, 2, 3, 7, 1));
+    assertRefused(BadInput.MALFORMED, digest, e -> e.probe(0, 2)); // the probe's record kind
+    assertRefused(
+        BadInput.MALFORMED,
+        digest,
+        e -> {
+          e.closed(1, 2, 3, 7, 1);
+          e.closed(1, 2, 3, 7, 1);
+        });
+  }
+
+  private static Assembly decode(
+      byte type, java.util.function.Consumer<FrameEncoder> body, int shards)
+      throws FrameDecoder.BadFrame {
+    ByteBuffer f = ByteBuffer.wrap(BadInputTest.frames(type, 9, 4, 4096, body).get(0));
+    FrameDecoder.Header h = FrameDecoder.header(f, shards);
+    Assembly a = new Assembly(h.type(), h.session());
+    FrameDecoder.records(f, h, shards, a);
+    return a;
+  }
+
+  private static void assertRefused(
+      BadInput cause, byte type, java.util.function.Consumer<FrameEncoder> body) {
+    FrameDecoder.BadFrame e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            FrameDecoder.BadFrame.class, () -> decode(type, body, 4));
+    assertEquals(cause, e.cause, e.getMessage());
+  }
+
+  @Test
   void shouldDecodeWhatItEncodes() throws Exception {
     List<byte[]> frames =
         BadInputTest.frames(

@@ -85,6 +85,17 @@ public final class ClusterComponent {
             "Milliseconds between periodic reconciliation sessions with each other region; 0 ="
                 + " off (reconcileAll and awaitFullConvergence still reconcile).")
     long reconcile_interval_ms() default 0;
+
+    /**
+     * Returns whether the regions compact closed epochs after their reconciliation sessions.
+     *
+     * @return true (the default) to let shard leaders fold closed epochs every region agrees on
+     */
+    @AttributeDefinition(
+        description =
+            "Whether shard leaders compact closed epochs once every region holds the same closed"
+                + " entries (after reconcileAll and every periodic interval).")
+    boolean reconcile_compact_enabled() default true;
   }
 
   /** The configuration PID. */
@@ -141,6 +152,13 @@ public final class ClusterComponent {
     String directory = read(pid, raw, "directory", "a path", c::directory);
     long interval =
         read(pid, raw, "reconcile.interval.ms", "a whole number", c::reconcile_interval_ms);
+    if (raw.get("reconcile.compact.enabled") instanceof String text
+        && !text.trim().equalsIgnoreCase("true")
+        && !text.trim().equalsIgnoreCase("false")) {
+      throw refuse(pid, raw, "reconcile.compact.enabled", "must be true or false");
+    }
+    boolean compact =
+        read(pid, raw, "reconcile.compact.enabled", "true or false", c::reconcile_compact_enabled);
     ClusterConfig base = check(pid, raw, "regions", () -> ClusterConfig.regions(regions));
     ClusterConfig withShards = check(pid, raw, "shards", () -> base.withShards(shards));
     ClusterConfig sharded =
@@ -148,7 +166,10 @@ public final class ClusterComponent {
             pid,
             raw,
             "reconcile.interval.ms",
-            () -> withShards.withReconcileInterval(Duration.ofMillis(interval)));
+            () ->
+                withShards
+                    .withReconcileInterval(Duration.ofMillis(interval))
+                    .withCompaction(compact));
     if (directory == null || directory.isBlank()) {
       return sharded;
     }

@@ -1,6 +1,7 @@
 package io.tidaldb.testkit.component;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -56,6 +57,15 @@ class ClusterComponentTest {
     assertRefused("directory", "'bad\0path'", Map.of("directory", "bad\0path"));
     assertRefused("reconcile.interval.ms", "'-1'", Map.of("reconcile.interval.ms", "-1"));
     assertRefused("reconcile.interval.ms", "'soon'", Map.of("reconcile.interval.ms", "soon"));
+    assertRefused(
+        "reconcile.compact.enabled", "'maybe'", Map.of("reconcile.compact.enabled", "maybe"));
+  }
+
+  @Test
+  void shouldCompactByDefaultAndTurnItOffByConfiguration() {
+    assertTrue(parse(Map.of()).compaction());
+    assertFalse(parse(Map.of("reconcile.compact.enabled", "false")).compaction());
+    assertFalse(parse(Map.of("reconcile.compact.enabled", false)).compaction());
   }
 
   @Test
@@ -107,6 +117,9 @@ class ClusterComponentTest {
                 } catch (NumberFormatException e) {
                   throw new IllegalArgumentException(e);
                 }
+              }
+              if (method.getReturnType() == boolean.class) {
+                return value instanceof Boolean b ? b : Boolean.valueOf(value.toString());
               }
               if (method.getReturnType() == long.class) {
                 try {
