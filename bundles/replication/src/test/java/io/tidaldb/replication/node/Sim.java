@@ -11,17 +11,20 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
  * A deterministic simulation of the replication data path for one seed: 3 or 5 regions, each a real
  * {@link ReplicationNode} driven single-threaded ({@link SimRegion}) over in-memory logs ({@link
  * SimLog}) and a simulated network ({@link SimNetwork}), 1 to 3 shards, writers at LOCAL, QUORUM
- * and ALL ({@link SimWriters}) and random faults ({@link SimFaults}) for {@link #FAULT_NANOS}; then
- * everything heals and it runs until quiescence (every shard has one leader taking writes, every
- * region's log equals it, nothing pending) and {@link SimChecker} checks the history. Never two
- * leaders in one epoch is checked after every tick. Time is virtual: ticks of {@link #TICK_NANOS},
- * each delivering the frames due and running every region's due work.
+ * and ALL through each region's write path ({@link SimWriters}: append, forward, local stream),
+ * reconciliation sessions now and then ({@link SimReconcile}) and random faults ({@link SimFaults})
+ * for {@link #FAULT_NANOS}; then everything heals, it runs until quiescence (every shard has one
+ * leader taking writes, every region's log equals it, nothing pending), every region reconciles
+ * with every other, and {@link SimChecker} checks the history. Never two leaders in one epoch is
+ * checked after every tick. Time is virtual: ticks of {@link #TICK_NANOS}, each delivering the
+ * frames due and running every region's due work.
  */
 final class Sim {
   static final long MS = 1_000_000L;
@@ -29,11 +32,17 @@ final class Sim {
   static final long FAULT_NANOS = 3_000 * MS;
   static final long QUIESCENCE_LIMIT_NANOS = 30_000 * MS;
 
+  /** The chance per tick of a reconciliation session during the faults. */
+  static final double RECONCILE_CHANCE = 1.0 / 100;
+
   /** The simulation's time. */
   @FunctionalInterface
   interface Now {
     long nanos();
   }
+
+  /** A signal some region's store applied: the history's sequential model counts it once. */
+  record StoredSignal(long id, long entity, double weight, long eventTime, int firstRegion) {}
 
   /** What a run found: null failure if every check passed. */
   record Result(
@@ -43,7 +52,10 @@ final class Sim {
       String failure,
       long traceHash,
       String detail,
-      String trace) {}
+      String trace,
+      int localWrites,
+      int forwardedWrites,
+      int statesMerged) {}
 
   private final long seed;
   private final int shards;
@@ -53,6 +65,9 @@ final class Sim {
   private final List<SimRegion> regions = new ArrayList<>();
   private final List<RegionId> ids = new ArrayList<>();
   private final SimWriters writers;
+  private final SimReconcile reconcile = new SimReconcile(this);
+  private final Map<Long, StoredSignal> stored = new TreeMap<>();
+  private final boolean reconciles;
   private final Path directory;
   private final List<Map<Long, Integer>> leaderOfEpoch = new ArrayList<>();
   private final long[][] ledEpoch;
@@ -60,6 +75,16 @@ final class Sim {
   private String violation;
 
   Sim(long seed, int regionCount, Path root) {
+    this(seed, regionCount, root, true);
+  }
+
+  /**
+   * @param reconciles false to run no reconciliation at all (the checker must then find the
+   *     regions' states apart whenever a region took a write the others never got: the test of the
+   *     checker)
+   */
+  Sim(long seed, int regionCount, Path root, boolean reconciles) {
+    this.reconciles = reconciles;
     this.seed = seed;
     this.random = new SplittableRandom(seed);
     this.shards = 1 + random.nextInt(3);
@@ -103,6 +128,32 @@ final class Sim {
     return shards;
   }
 
+  /** Every signal some region's store applied (shard log or local stream), by id. */
+  Map<Long, StoredSignal> stored() {
+    return stored;
+  }
+
+  /** A store applied a signal: the first time, it joins the model; each time, it must agree. */
+  void stored(int region, long id, long entity, double weight, long eventTime, boolean local) {
+    StoredSignal s = new StoredSignal(id, entity, weight, eventTime, region);
+    StoredSignal earlier = stored.putIfAbsent(id, s);
+    if (earlier == null) {
+      if (local) {
+        trace.event(now, "region " + region + " applies signal " + id + " from its local stream");
+      }
+    } else if (earlier.entity() != entity
+        || earlier.weight() != weight
+        || earlier.eventTime() != eventTime) {
+      violation("signal " + id + " applied at region " + region + " differs from " + earlier);
+    }
+  }
+
+  void violation(String what) {
+    if (violation == null) {
+      violation = what;
+    }
+  }
+
   /** Runs the seed to its end and checks the history. */
   Result run() {
     try {
@@ -123,6 +174,9 @@ final class Sim {
       if (random.nextDouble() < 0.1) {
         writers.write();
       }
+      if (random.nextDouble() < RECONCILE_CHANCE && reconciles) {
+        reconcile.maybeSession();
+      }
       tick();
     }
     faults.healAll();
@@ -134,24 +188,44 @@ final class Sim {
       }
       tick();
     }
+    if (violation == null && reconciles) {
+      violation = reconcile.all();
+    }
     String failure = violation != null ? violation : new SimChecker(this, writers).check();
     if (failure != null) {
       failure += "\n" + logs();
     }
     String detail =
         String.format(
-            "%d faults, %d writes (%d refused), %d frames, %s simulated",
+            "%d faults, %d writes (%d forwarded, %d local, %d refused), %d signals stored,"
+                + " %d reconciliations (%d states changed), %d frames, %s simulated",
             faults.injected(),
             writers.writes().size(),
+            writers.forwarded(),
+            writers.local(),
             writers.refused(),
+            stored.size(),
+            reconcile.sessions(),
+            reconcile.merged(),
             trace.frames(),
             SimTrace.ms(now));
-    return new Result(seed, regions.size(), shards, failure, trace.hash(), detail, trace.tail());
+    return new Result(
+        seed,
+        regions.size(),
+        shards,
+        failure,
+        trace.hash(),
+        detail,
+        trace.tail(),
+        writers.local(),
+        writers.forwarded(),
+        reconcile.merged());
   }
 
   /** One tick: frames due, every region's work in a seeded order, the safety check. */
   private void tick() {
     network.deliverDue(now);
+    writers.step();
     int first = random.nextInt(regions.size());
     for (int i = 0; i < regions.size(); i++) {
       regions.get((first + i) % regions.size()).round(8, 0.5);
