@@ -15,11 +15,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the deterministic simulation of the replication data path ({@link Sim}) over many seeds:
- * even seeds with 3 regions, odd ones with 5. {@code -Dsimulation.seeds=N} runs seeds 1..N (200 by
- * default), {@code -Dsimulation.seed=S} (or {@code -Dsim.seed=S}) only seed S, {@code
- * -Dsimulation.verbose=true} prints every seed's summary. A failure prints {@code simulation seed S
- * failed: ...} with the last events; the summary is one line, {@code simulation: N seeds, F
- * failed}.
+ * even seeds with 3 regions, odd ones with 5. {@code -Dsimulation.seeds=N} runs N seeds (200 by
+ * default) from 1 (or {@code -Dsimulation.from=F}), {@code -Dsimulation.seed=S} (or {@code
+ * -Dsim.seed=S}) only seed S, {@code -Dsimulation.verbose=true} prints every seed's summary. A
+ * failure prints {@code simulation seed S failed: ...} with the last events; the summary is one
+ * line, {@code simulation: N seeds, F failed}.
  */
 class DataPathSimulationTest {
   @TempDir Path temp;
@@ -28,7 +28,7 @@ class DataPathSimulationTest {
   void shouldKeepEveryAcknowledgedSignalOnEveryRegionThroughEveryFault() throws IOException {
     Path root = root();
     String one = System.getProperty("simulation.seed", System.getProperty("sim.seed"));
-    long from = one != null ? Long.parseLong(one) : 1;
+    long from = one != null ? Long.parseLong(one) : Long.getLong("simulation.from", 1);
     long count = one != null ? 1 : Long.getLong("simulation.seeds", 200);
     List<Long> failed = new ArrayList<>();
     long local = 0;

@@ -1,18 +1,13 @@
 package io.tidaldb.replication.node;
 
 import io.tidaldb.api.RegionId;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.TreeMap;
-import java.util.stream.Stream;
 
 /**
  * A deterministic simulation of the replication data path for one seed: 3 or 5 regions, each a real
@@ -41,9 +36,6 @@ final class Sim {
     long nanos();
   }
 
-  /** A signal some region's store applied: the history's sequential model counts it once. */
-  record StoredSignal(long id, long entity, double weight, long eventTime, int firstRegion) {}
-
   /** What a run found: null failure if every check passed. */
   record Result(
       long seed,
@@ -66,7 +58,7 @@ final class Sim {
   private final List<RegionId> ids = new ArrayList<>();
   private final SimWriters writers;
   private final SimReconcile reconcile = new SimReconcile(this);
-  private final Map<Long, StoredSignal> stored = new TreeMap<>();
+  private final SimStored stored = new SimStored(this);
   private final boolean reconciles;
   private final Path directory;
   private final List<Map<Long, Integer>> leaderOfEpoch = new ArrayList<>();
@@ -128,24 +120,9 @@ final class Sim {
     return shards;
   }
 
-  /** Every signal some region's store applied (shard log or local stream), by id. */
-  Map<Long, StoredSignal> stored() {
+  /** Every signal some region's store applied (shard log or local stream). */
+  SimStored stored() {
     return stored;
-  }
-
-  /** A store applied a signal: the first time, it joins the model; each time, it must agree. */
-  void stored(int region, long id, long entity, double weight, long eventTime, boolean local) {
-    StoredSignal s = new StoredSignal(id, entity, weight, eventTime, region);
-    StoredSignal earlier = stored.putIfAbsent(id, s);
-    if (earlier == null) {
-      if (local) {
-        trace.event(now, "region " + region + " applies signal " + id + " from its local stream");
-      }
-    } else if (earlier.entity() != entity
-        || earlier.weight() != weight
-        || earlier.eventTime() != eventTime) {
-      violation("signal " + id + " applied at region " + region + " differs from " + earlier);
-    }
   }
 
   void violation(String what) {
@@ -159,7 +136,9 @@ final class Sim {
     try {
       return runChecked();
     } finally {
-      delete(directory);
+      if (Files.exists(directory)) {
+        TestDirs.delete(directory);
+      }
     }
   }
 
@@ -193,7 +172,7 @@ final class Sim {
     }
     String failure = violation != null ? violation : new SimChecker(this, writers).check();
     if (failure != null) {
-      failure += "\n" + logs();
+      failure += "\n" + SimChecker.logs(this);
     }
     String detail =
         String.format(
@@ -204,7 +183,7 @@ final class Sim {
             writers.forwarded(),
             writers.local(),
             writers.refused(),
-            stored.size(),
+            stored.signals().size(),
             reconcile.sessions(),
             reconcile.merged(),
             trace.frames(),
@@ -323,65 +302,12 @@ final class Sim {
     return null;
   }
 
-  /** Each region's logs in short: the positions of each epoch's run of batches. */
-  String logs() {
-    StringBuilder b = new StringBuilder();
-    for (int s = 0; s < shards; s++) {
-      for (SimRegion r : regions) {
-        b.append("  shard ").append(s).append(" region ").append(r.index).append(':');
-        long runEpoch = -1;
-        long runStart = 0;
-        long end = 0;
-        for (SimBatch batch : r.log(s).durableBatches()) {
-          if (batch.epoch() != runEpoch) {
-            if (runEpoch >= 0) {
-              b.append(" e")
-                  .append(runEpoch)
-                  .append('[')
-                  .append(runStart)
-                  .append("..")
-                  .append(end)
-                  .append(')');
-            }
-            runEpoch = batch.epoch();
-            runStart = batch.firstPosition();
-          }
-          end = batch.end();
-        }
-        if (runEpoch >= 0) {
-          b.append(" e")
-              .append(runEpoch)
-              .append('[')
-              .append(runStart)
-              .append("..")
-              .append(end)
-              .append(')');
-        }
-        b.append('\n');
-      }
-    }
-    return b.toString();
-  }
-
   private static boolean leads(SimRegion r, int shard) {
     try {
       r.node().checkLeaderEpoch(shard);
       return true;
     } catch (io.tidaldb.api.replication.NotLeaderException e) {
       return false;
-    }
-  }
-
-  private static void delete(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

@@ -93,11 +93,11 @@ final class SimChecker {
   }
 
   private String checkAcknowledged() {
-    for (SimWriters.Write w : writers.writes()) {
-      if (w.outcome != SimWriters.Outcome.ACKED) {
+    for (SimWrite w : writers.writes()) {
+      if (w.outcome != SimWrite.Outcome.ACKED) {
         continue;
       }
-      if (!sim.stored().containsKey(w.id)) {
+      if (!sim.stored().signals().containsKey(w.id)) {
         return "acknowledged " + w + " was never applied by any region's store";
       }
       if (w.local || w.level == Durability.LOCAL) {
@@ -142,22 +142,22 @@ final class SimChecker {
   }
 
   private String checkModel() {
-    Map<Long, List<Sim.StoredSignal>> byEntity = new TreeMap<>();
-    for (Sim.StoredSignal s : sim.stored().values()) {
+    Map<Long, List<SimStored.Signal>> byEntity = new TreeMap<>();
+    for (SimStored.Signal s : sim.stored().signals().values()) {
       byEntity.computeIfAbsent(s.entity(), e -> new ArrayList<>()).add(s);
     }
     Map<Long, CrdtSignalState> states = sim.regions().get(0).store().states();
     TreeSet<Long> entities = new TreeSet<>(byEntity.keySet());
     entities.addAll(states.keySet());
     for (long e : entities) {
-      List<Sim.StoredSignal> signals = byEntity.getOrDefault(e, List.of());
+      List<SimStored.Signal> signals = byEntity.getOrDefault(e, List.of());
       CrdtSignalState state = states.getOrDefault(e, new CrdtSignalState());
       long count = signals.size();
       double sum = 0;
-      Sim.StoredSignal last = null;
+      SimStored.Signal last = null;
       CrdtSignalState sequential = new CrdtSignalState();
       long position = 0;
-      for (Sim.StoredSignal s : signals) {
+      for (SimStored.Signal s : signals) {
         sum += s.weight();
         if (last == null || s.id() > last.id()) {
           last = s;
@@ -194,10 +194,50 @@ final class SimChecker {
     return null;
   }
 
-  private static String ids(List<Sim.StoredSignal> signals) {
+  private static String ids(List<SimStored.Signal> signals) {
     StringBuilder b = new StringBuilder();
-    for (Sim.StoredSignal s : signals) {
+    for (SimStored.Signal s : signals) {
       b.append(b.length() == 0 ? "" : " ").append(s.id()).append('@').append(s.firstRegion());
+    }
+    return b.toString();
+  }
+
+  /** Each region's logs in short: the positions of each epoch's run of batches. */
+  static String logs(Sim sim) {
+    StringBuilder b = new StringBuilder();
+    for (int s = 0; s < sim.shards(); s++) {
+      for (SimRegion r : sim.regions()) {
+        b.append("  shard ").append(s).append(" region ").append(r.index).append(':');
+        long runEpoch = -1;
+        long runStart = 0;
+        long end = 0;
+        for (SimBatch batch : r.log(s).durableBatches()) {
+          if (batch.epoch() != runEpoch) {
+            if (runEpoch >= 0) {
+              b.append(" e")
+                  .append(runEpoch)
+                  .append('[')
+                  .append(runStart)
+                  .append("..")
+                  .append(end)
+                  .append(')');
+            }
+            runEpoch = batch.epoch();
+            runStart = batch.firstPosition();
+          }
+          end = batch.end();
+        }
+        if (runEpoch >= 0) {
+          b.append(" e")
+              .append(runEpoch)
+              .append('[')
+              .append(runStart)
+              .append("..")
+              .append(end)
+              .append(')');
+        }
+        b.append('\n');
+      }
     }
     return b.toString();
   }

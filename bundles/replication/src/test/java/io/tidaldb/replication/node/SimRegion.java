@@ -98,7 +98,7 @@ final class SimRegion {
   /** Starts the process over the surviving logs and epoch files. */
   void start(List<RegionId> regions) {
     incarnation++;
-    store = new ModelStore(index, logs, localLogs, stored, sim::stored, sim.trace(), sim::now);
+    store = new ModelStore(index, logs, localLogs, stored, sim.stored(), sim.trace(), sim::now);
     ReplicationConfig config =
         ReplicationConfig.defaults(id, regions, directory)
             .withDurabilityTimeout(Duration.ofSeconds(2));

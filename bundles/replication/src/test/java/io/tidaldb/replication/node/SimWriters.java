@@ -27,62 +27,6 @@ final class SimWriters {
   /** Entities per shard: few, so entries hold prefixes of several records. */
   static final int ENTITIES = 6;
 
-  enum Outcome {
-    PENDING,
-    ACKED,
-    FAILED
-  }
-
-  /** One stored signal (appended to a shard log or a local log). */
-  static final class Write {
-    final long id;
-    final int shard;
-    final int region;
-    final int incarnation;
-    final Durability level;
-    final long position;
-    final long epoch;
-    final boolean local;
-    Outcome outcome = Outcome.PENDING;
-
-    Write(
-        long id,
-        int shard,
-        int region,
-        int incarnation,
-        Durability level,
-        long position,
-        long epoch,
-        boolean local) {
-      this.id = id;
-      this.shard = shard;
-      this.region = region;
-      this.incarnation = incarnation;
-      this.level = level;
-      this.position = position;
-      this.epoch = epoch;
-      this.local = local;
-    }
-
-    @Override
-    public String toString() {
-      return "signal "
-          + id
-          + " ("
-          + level
-          + (local ? " in the local stream of region " : " at region ")
-          + region
-          + ", shard "
-          + shard
-          + (local ? ", local position " : ", position ")
-          + position
-          + (local ? "" : ", epoch " + epoch)
-          + ", "
-          + outcome
-          + ")";
-    }
-  }
-
   /** A write on its way through a region's write path. */
   private static final class InFlight {
     final long id;
@@ -115,9 +59,9 @@ final class SimWriters {
   private static final long EVENT_TIME_BASE = 1_750_000_000_000L;
 
   private final Sim sim;
-  private final List<Write> writes = new ArrayList<>();
+  private final List<SimWrite> writes = new ArrayList<>();
   private final List<InFlight> inFlight = new ArrayList<>();
-  private final List<Write> localPending = new ArrayList<>();
+  private final List<SimWrite> localPending = new ArrayList<>();
   private long nextId = 1;
   private int refused;
   private int forwarded;
@@ -127,7 +71,7 @@ final class SimWriters {
     this.sim = sim;
   }
 
-  List<Write> writes() {
+  List<SimWrite> writes() {
     return writes;
   }
 
@@ -181,13 +125,13 @@ final class SimWriters {
         advance(f);
       }
     }
-    for (Iterator<Write> it = localPending.iterator(); it.hasNext(); ) {
-      Write w = it.next();
+    for (Iterator<SimWrite> it = localPending.iterator(); it.hasNext(); ) {
+      SimWrite w = it.next();
       SimRegion r = sim.regions().get(w.region);
       if (!r.up() || r.incarnation() != w.incarnation) {
         it.remove(); // its writer died before the acknowledgement: stays PENDING
       } else if (r.localLog(w.shard).durablePosition() > w.position) {
-        w.outcome = Outcome.ACKED;
+        w.outcome = SimWrite.Outcome.ACKED;
         it.remove();
       }
     }
@@ -241,7 +185,8 @@ final class SimWriters {
             return;
           }
           path.cutOff(f.shard, true);
-          Write w = new Write(f.id, f.shard, r.index, f.incarnation, f.level, position, -1, true);
+          SimWrite w =
+              new SimWrite(f.id, f.shard, r.index, f.incarnation, f.level, position, -1, true);
           writes.add(w);
           localPending.add(w);
           local++;
@@ -303,13 +248,14 @@ final class SimWriters {
       return false; // fenced, or the log is fed by replication right now: nothing stored
     }
     forwarded += forward ? 1 : 0;
-    Write w = new Write(f.id, f.shard, r.index, r.incarnation(), f.level, position, epoch, false);
+    SimWrite w =
+        new SimWrite(f.id, f.shard, r.index, r.incarnation(), f.level, position, epoch, false);
     writes.add(w);
     r.node()
         .whenStored(f.shard, position, f.level)
         .whenComplete(
             (ok, failure) -> {
-              w.outcome = failure == null ? Outcome.ACKED : Outcome.FAILED;
+              w.outcome = failure == null ? SimWrite.Outcome.ACKED : SimWrite.Outcome.FAILED;
               if (failure == null && f.level != Durability.LOCAL) {
                 sim.trace().event(sim.now(), "acked " + w);
               }
@@ -329,8 +275,8 @@ final class SimWriters {
         return true;
       }
     }
-    for (Write w : writes) {
-      if (w.outcome == Outcome.PENDING) {
+    for (SimWrite w : writes) {
+      if (w.outcome == SimWrite.Outcome.PENDING) {
         SimRegion r = sim.regions().get(w.region);
         if (r.up() && r.incarnation() == w.incarnation) {
           return true;
