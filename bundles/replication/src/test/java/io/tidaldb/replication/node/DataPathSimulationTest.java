@@ -34,6 +34,7 @@ class DataPathSimulationTest {
     long local = 0;
     long forwarded = 0;
     long merged = 0;
+    long cutSuffix = 0;
     long started = System.nanoTime();
     for (long seed = from; seed < from + count; seed++) {
       long seedStarted = System.nanoTime();
@@ -42,6 +43,7 @@ class DataPathSimulationTest {
       local += result.localWrites();
       forwarded += result.forwardedWrites();
       merged += result.statesMerged();
+      cutSuffix += result.cutSuffixSignals();
       if (result.failure() != null) {
         failed.add(seed);
         System.out.println(report(result));
@@ -65,12 +67,16 @@ class DataPathSimulationTest {
             + local
             + " taken in local streams, "
             + merged
-            + " states changed by reconciliation");
+            + " states changed by reconciliation, "
+            + cutSuffix
+            + " signals of cut suffixes in no log");
     delete(root);
     assertTrue(
         failed.isEmpty(), "failed seeds " + failed + "; replay one with -Dsimulation.seed=S");
     if (count >= 20) { // the runs exercise what the checker is about
-      assertTrue(local > 0 && forwarded > 0 && merged > 0, "local, forwarded, merged: 0 somewhere");
+      assertTrue(
+          local > 0 && forwarded > 0 && merged > 0 && cutSuffix > 0,
+          "local, forwarded, merged, cut suffix: 0 somewhere");
     }
   }
 

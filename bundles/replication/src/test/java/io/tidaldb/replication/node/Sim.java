@@ -47,7 +47,8 @@ final class Sim {
       String trace,
       int localWrites,
       int forwardedWrites,
-      int statesMerged) {}
+      int statesMerged,
+      int cutSuffixSignals) {}
 
   private final long seed;
   private final int shards;
@@ -174,16 +175,19 @@ final class Sim {
     if (failure != null) {
       failure += "\n" + SimChecker.logs(this);
     }
+    int cutSuffix = SimChecker.cutSuffixSignals(this);
     String detail =
         String.format(
-            "%d faults, %d writes (%d forwarded, %d local, %d refused), %d signals stored,"
-                + " %d reconciliations (%d states changed), %d frames, %s simulated",
+            "%d faults, %d writes (%d forwarded, %d local, %d refused), %d signals stored"
+                + " (%d of a cut suffix in no log), %d reconciliations (%d states changed),"
+                + " %d frames, %s simulated",
             faults.injected(),
             writers.writes().size(),
             writers.forwarded(),
             writers.local(),
             writers.refused(),
             stored.signals().size(),
+            cutSuffix,
             reconcile.sessions(),
             reconcile.merged(),
             trace.frames(),
@@ -198,7 +202,8 @@ final class Sim {
         trace.tail(),
         writers.local(),
         writers.forwarded(),
-        reconcile.merged());
+        reconcile.merged(),
+        cutSuffix);
   }
 
   /** One tick: frames due, every region's work in a seeded order, the safety check. */

@@ -5,8 +5,10 @@ import io.tidaldb.crdt.CrdtSignalState;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
 
@@ -192,6 +194,26 @@ final class SimChecker {
       }
     }
     return null;
+  }
+
+  /**
+   * How many stored signals of shard logs are in no log at the end: a deposed leader's cut suffix
+   * that never came back, counted everywhere only because reconciliation carried its entry.
+   */
+  static int cutSuffixSignals(Sim sim) {
+    Set<Long> inLogs = new HashSet<>();
+    for (int s = 0; s < sim.shards(); s++) {
+      for (SimBatch b : sim.regions().get(0).log(s).durableBatches()) {
+        for (long id : b.signalIds()) {
+          inLogs.add(id);
+        }
+      }
+    }
+    int n = 0;
+    for (SimStored.Signal s : sim.stored().signals().values()) {
+      n += !s.local() && !inLogs.contains(s.id()) ? 1 : 0;
+    }
+    return n;
   }
 
   private static String ids(List<SimStored.Signal> signals) {

@@ -10,7 +10,8 @@ import java.util.TreeMap;
  */
 final class SimStored implements ModelStore.Stored {
   /** A stored signal and the region that applied it first. */
-  record Signal(long id, long entity, double weight, long eventTime, int firstRegion) {}
+  record Signal(
+      long id, long entity, double weight, long eventTime, int firstRegion, boolean local) {}
 
   private final Sim sim;
   private final Map<Long, Signal> signals = new TreeMap<>();
@@ -26,7 +27,8 @@ final class SimStored implements ModelStore.Stored {
   @Override
   public void stored(
       int region, long id, long entity, double weight, long eventTime, boolean local) {
-    Signal earlier = signals.putIfAbsent(id, new Signal(id, entity, weight, eventTime, region));
+    Signal earlier =
+        signals.putIfAbsent(id, new Signal(id, entity, weight, eventTime, region, local));
     if (earlier == null) {
       if (local) {
         sim.trace()
