@@ -136,6 +136,21 @@ final class Sim {
   Result run() {
     try {
       return runChecked();
+    } catch (RuntimeException | AssertionError e) { // thrown by a node or the model: keep the seed
+      java.io.StringWriter stack = new java.io.StringWriter();
+      e.printStackTrace(new java.io.PrintWriter(stack));
+      return new Result(
+          seed,
+          regions.size(),
+          shards,
+          "thrown at " + SimTrace.ms(now) + ": " + stack,
+          trace.hash(),
+          "",
+          trace.tail(),
+          writers.local(),
+          writers.forwarded(),
+          reconcile.merged(),
+          0);
     } finally {
       if (Files.exists(directory)) {
         TestDirs.delete(directory);

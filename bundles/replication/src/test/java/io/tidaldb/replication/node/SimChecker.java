@@ -125,7 +125,7 @@ final class SimChecker {
       for (long e : entities) {
         CrdtSignalState a = expected.getOrDefault(e, new CrdtSignalState());
         CrdtSignalState b = states.getOrDefault(e, new CrdtSignalState());
-        if (!a.equals(b)) {
+        if (!a.equals(b) || !SimReconcile.encode(a).equals(SimReconcile.encode(b))) {
           return "entity "
               + e
               + ": region 0 holds "

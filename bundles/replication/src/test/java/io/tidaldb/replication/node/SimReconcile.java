@@ -2,6 +2,7 @@ package io.tidaldb.replication.node;
 
 import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.store.SimWritePath;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -110,8 +111,36 @@ final class SimReconcile {
     return s == null ? 0 : SimWritePath.entityHash(ModelStore.TYPE, entity, s);
   }
 
+  /**
+   * The state a session sends: the canonical encoding ({@code writeTo}), decoded on the other side
+   * ({@code readFrom}) with no bytes after it, as {@code ShardReconcile.merge} decodes it.
+   */
   private static CrdtSignalState copy(Map<Long, CrdtSignalState> states, long entity) {
     CrdtSignalState s = states.get(entity);
-    return s == null ? new CrdtSignalState() : s.copy();
+    if (s == null) {
+      return new CrdtSignalState();
+    }
+    ByteBuffer bytes = encode(s);
+    CrdtSignalState received = CrdtSignalState.readFrom(bytes);
+    if (bytes.hasRemaining() || !received.equals(s)) {
+      throw new AssertionError(
+          "entity "
+              + entity
+              + ": "
+              + s
+              + " decodes as "
+              + received
+              + ", "
+              + bytes.remaining()
+              + " bytes left");
+    }
+    return received;
+  }
+
+  /** The canonical encoding of {@code state}, ready to read. */
+  static ByteBuffer encode(CrdtSignalState state) {
+    ByteBuffer b = ByteBuffer.allocate(state.encodedLength());
+    state.writeTo(b);
+    return b.flip();
   }
 }
