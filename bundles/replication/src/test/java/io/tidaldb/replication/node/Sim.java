@@ -191,22 +191,7 @@ final class Sim {
       failure += "\n" + SimChecker.logs(this);
     }
     int cutSuffix = SimChecker.cutSuffixSignals(this);
-    String detail =
-        String.format(
-            "%d faults, %d writes (%d forwarded, %d local, %d refused), %d signals stored"
-                + " (%d of a cut suffix in no log), %d reconciliations (%d states changed),"
-                + " %d frames, %s simulated",
-            faults.injected(),
-            writers.writes().size(),
-            writers.forwarded(),
-            writers.local(),
-            writers.refused(),
-            stored.signals().size(),
-            cutSuffix,
-            reconcile.sessions(),
-            reconcile.merged(),
-            trace.frames(),
-            SimTrace.ms(now));
+    String detail = detail(faults, cutSuffix);
     return new Result(
         seed,
         regions.size(),
@@ -219,6 +204,25 @@ final class Sim {
         writers.forwarded(),
         reconcile.merged(),
         cutSuffix);
+  }
+
+  /** The run's summary line. */
+  private String detail(SimFaults faults, int cutSuffix) {
+    return String.format(
+        "%d faults, %d writes (%d forwarded, %d local, %d refused), %d signals stored"
+            + " (%d of a cut suffix in no log), %d reconciliations (%d states changed),"
+            + " %d frames, %s simulated",
+        faults.injected(),
+        writers.writes().size(),
+        writers.forwarded(),
+        writers.local(),
+        writers.refused(),
+        stored.signals().size(),
+        cutSuffix,
+        reconcile.sessions(),
+        reconcile.merged(),
+        trace.frames(),
+        SimTrace.ms(now));
   }
 
   /** One tick: frames due, every region's work in a seeded order, the safety check. */

@@ -173,23 +173,7 @@ final class SimWriters {
           }
         }
         case LOCAL_STREAM -> {
-          long position;
-          try {
-            position =
-                r.localLog(f.shard)
-                    .appendSignal(
-                        ShardLog.ANY_EPOCH, 1, f.entity, f.weight, f.eventTime, f.id, r.index);
-          } catch (UnavailableException e) {
-            refused++; // the local stream refused it too: nothing stored
-            done(f);
-            return;
-          }
-          path.cutOff(f.shard, true);
-          SimWrite w =
-              new SimWrite(f.id, f.shard, r.index, f.incarnation, f.level, position, -1, true);
-          writes.add(w);
-          localPending.add(w);
-          local++;
+          local(f, r);
           done(f);
           return;
         }
@@ -201,6 +185,26 @@ final class SimWriters {
       }
     }
     throw new AssertionError("write " + f.id + " decided 16 times in one step");
+  }
+
+  /**
+   * The LOCAL_STREAM route: the region's local log; the shard is cut off, as the route marks it.
+   */
+  private void local(InFlight f, SimRegion r) {
+    long position;
+    try {
+      position =
+          r.localLog(f.shard)
+              .appendSignal(ShardLog.ANY_EPOCH, 1, f.entity, f.weight, f.eventTime, f.id, r.index);
+    } catch (UnavailableException e) {
+      refused++; // the local stream refused it too: nothing stored
+      return;
+    }
+    r.writePath().cutOff(f.shard, true);
+    SimWrite w = new SimWrite(f.id, f.shard, r.index, f.incarnation, f.level, position, -1, true);
+    writes.add(w);
+    localPending.add(w);
+    local++;
   }
 
   /**
