@@ -15,10 +15,11 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Runs the deterministic simulation of the replication data path ({@link Sim}) over many seeds:
- * even seeds with 3 regions, odd ones with 5. {@code -Dsimulation.seeds=N} runs seeds 1..N (200 by
- * default), {@code -Dsimulation.seed=S} only seed S. A failure prints {@code simulation seed S
- * failed: ...} with the last events; the summary is one line, {@code simulation: N seeds, F
- * failed}.
+ * even seeds with 3 regions, odd ones with 5. {@code -Dsimulation.seeds=N} runs N seeds (200 by
+ * default) from 1 (or {@code -Dsimulation.from=F}), {@code -Dsimulation.seed=S} (or {@code
+ * -Dsim.seed=S}) only seed S, {@code -Dsimulation.verbose=true} prints every seed's summary. A
+ * failure prints {@code simulation seed S failed: ...} with the last events; the summary is one
+ * line, {@code simulation: N seeds, F failed}.
  */
 class DataPathSimulationTest {
   @TempDir Path temp;
@@ -26,16 +27,29 @@ class DataPathSimulationTest {
   @Test
   void shouldKeepEveryAcknowledgedSignalOnEveryRegionThroughEveryFault() throws IOException {
     Path root = root();
-    String one = System.getProperty("simulation.seed");
-    long from = one != null ? Long.parseLong(one) : 1;
+    String one = System.getProperty("simulation.seed", System.getProperty("sim.seed"));
+    long from = one != null ? Long.parseLong(one) : Long.getLong("simulation.from", 1);
     long count = one != null ? 1 : Long.getLong("simulation.seeds", 200);
     List<Long> failed = new ArrayList<>();
+    long local = 0;
+    long forwarded = 0;
+    long merged = 0;
+    long cutSuffix = 0;
     long started = System.nanoTime();
     for (long seed = from; seed < from + count; seed++) {
+      long seedStarted = System.nanoTime();
       Sim.Result result = run(seed, root);
+      long seedMillis = (System.nanoTime() - seedStarted) / 1_000_000;
+      local += result.localWrites();
+      forwarded += result.forwardedWrites();
+      merged += result.statesMerged();
+      cutSuffix += result.cutSuffixSignals();
       if (result.failure() != null) {
         failed.add(seed);
         System.out.println(report(result));
+      } else if (Boolean.getBoolean("simulation.verbose")) {
+        System.out.println(
+            "simulation seed " + seed + " (" + seedMillis + " ms): " + result.detail());
       }
     }
     double seconds = (System.nanoTime() - started) / 1e9;
@@ -46,10 +60,46 @@ class DataPathSimulationTest {
             + failed.size()
             + " failed"
             + (failed.isEmpty() ? "" : " " + failed)
-            + String.format(" (%.1f s, %.1f seeds/s)", seconds, count / seconds));
+            + String.format(" (%.1f s, %.1f seeds/s)", seconds, count / seconds)
+            + "; "
+            + forwarded
+            + " writes forwarded, "
+            + local
+            + " taken in local streams, "
+            + merged
+            + " states changed by reconciliation, "
+            + cutSuffix
+            + " signals of cut suffixes in no log");
     delete(root);
     assertTrue(
         failed.isEmpty(), "failed seeds " + failed + "; replay one with -Dsimulation.seed=S");
+    if (count >= 20) { // the runs exercise what the checker is about
+      assertTrue(
+          local > 0 && forwarded > 0 && merged > 0 && cutSuffix > 0,
+          "local, forwarded, merged, cut suffix: 0 somewhere");
+    }
+  }
+
+  /**
+   * The checker's own test: with no reconciliation at all, a seed whose regions took writes the
+   * others never got (a local stream's, a deposed leader's cut suffix) must fail on the regions'
+   * states, and so must most seeds.
+   */
+  @Test
+  void shouldFindTheRegionsApartWithoutReconciliation() throws IOException {
+    Path root = root();
+    int apart = 0;
+    for (long seed = 1; seed <= 10; seed++) {
+      Sim.Result result = run(seed, root, false);
+      if (result.localWrites() > 0) {
+        assertTrue(
+            result.failure() != null && result.failure().startsWith("entity "),
+            () -> "seed " + result.seed() + " took local writes but passed unreconciled");
+        apart++;
+      }
+    }
+    delete(root);
+    assertTrue(apart >= 5, "only " + apart + " of 10 seeds took local writes");
   }
 
   /**
@@ -91,13 +141,17 @@ class DataPathSimulationTest {
    * dropped meanwhile unless {@code -Dsimulation.log=true}.
    */
   static Sim.Result run(long seed, Path root) {
+    return run(seed, root, true);
+  }
+
+  static Sim.Result run(long seed, Path root, boolean reconciles) {
     if (Boolean.getBoolean("simulation.log")) {
-      return new Sim(seed, regionsOf(seed), root).run();
+      return new Sim(seed, regionsOf(seed), root, reconciles).run();
     }
     PrintStream err = System.err;
     System.setErr(new PrintStream(OutputStream.nullOutputStream()));
     try {
-      return new Sim(seed, regionsOf(seed), root).run();
+      return new Sim(seed, regionsOf(seed), root, reconciles).run();
     } finally {
       System.setErr(err);
     }

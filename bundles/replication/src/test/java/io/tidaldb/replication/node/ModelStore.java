@@ -2,59 +2,90 @@ package io.tidaldb.replication.node;
 
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.wal.WalBatch;
-import java.util.HashMap;
-import java.util.HashSet;
+import io.tidaldb.crdt.CrdtSignalState;
+import io.tidaldb.crdt.DecayModel;
+import io.tidaldb.crdt.ReplicaIds;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * The simulation's model of a region's store, attached to its replication as the {@link
- * ReplicaState}: it applies every durable batch of its logs in log order (the commit listener, as
- * the real store does) and counts each signal id, following the issue-11 entry scheme: a record
- * names one signal by {@code (shard, epoch, position)} everywhere (log matching), and a record this
- * region applied before is skipped (the store's log entry of that epoch holds it: its end lies past
- * the position). A cut ({@link #truncateLog}) keeps the count of every cut record, own and foreign
- * alike, and writes the store's snapshot at the cut: the counts and the set of applied identities,
- * held in {@link Durable}, survive crashes and power loss. A restarted store starts from them and
- * replays the recovered logs under the same rule (the records the snapshot covers are skipped).
+ * ReplicaState}, over the real CRDT states ({@link CrdtSignalState}, one per entity): it applies
+ * every durable batch of its shard logs in log order (the commit listener, as the real store does)
+ * as {@code applyAt(log(epoch), position)}, and every durable batch of its local logs (the region's
+ * local stream) as {@code applyAt(local(region, incarnation), local position)}: the issue-11 entry
+ * scheme, so a record already inside an entry's prefix is skipped by the entry's end. A cut ({@link
+ * #truncateLog}) keeps every cut record's effect and writes the store's snapshot at the cut; {@link
+ * #snapshot} writes one at any time (the store's periodic checkpoint). Snapshots are held in {@link
+ * Durable} and survive crashes and power loss; a restarted store starts from the last one and
+ * replays the recovered logs, shard and local, under the same rule. States merged in by
+ * reconciliation ({@link #merge}) live in memory until the next snapshot, as in the real store.
+ *
+ * <p>The incarnation is always 1: the simulation loses no data the store had applied (applied means
+ * fsynced, and a power loss keeps fsynced records), so no recovery retires a snapshot.
  */
 final class ModelStore implements ReplicaState {
-  /** The identity of a record: the signal {@code (epoch, position)} names in a shard's log. */
-  record Applied(int shard, long epoch, long position) {}
+  /** The signal type's name in the digests. */
+  static final String TYPE = "sim";
 
-  /** What a region's store keeps on disk across restarts: its state as of its last cut. */
+  /** The signal type's decay: a half-life of one minute, so event times cross landmarks. */
+  static final DecayModel DECAY = DecayModel.ofHalfLife(60_000);
+
+  /** The store's incarnation in its local entry (see the class comment). */
+  static final int INCARNATION = 1;
+
+  /** Where a store reports every signal it applied (the history's set of stored signals). */
+  @FunctionalInterface
+  interface Stored {
+    void stored(int region, long signal, long entity, double weight, long eventTime, boolean local);
+  }
+
+  /** What a region's store keeps on disk across restarts: its last snapshot's states. */
   static final class Durable {
-    final Map<Long, Integer> counts = new HashMap<>();
-    final Set<Applied> applied = new HashSet<>();
-
-    /** Signal ids a cut kept the count of (diagnostics). */
-    final Set<Long> cutKept = new HashSet<>();
+    final Map<Long, CrdtSignalState> states = new TreeMap<>();
   }
 
   private final int self;
   private final SimLog[] logs;
+  private final SimLog[] localLogs;
   private final Durable durable;
-  private final Map<Long, Integer> counts;
-  private final Set<Applied> seen;
+  private final Map<Long, CrdtSignalState> states = new TreeMap<>();
   private final long[] applied;
+  private final long[] localApplied;
+  private final Stored stored;
   private final SimTrace trace;
   private final Sim.Now now;
 
-  ModelStore(int self, SimLog[] logs, Durable durable, SimTrace trace, Sim.Now now) {
+  ModelStore(
+      int self,
+      SimLog[] logs,
+      SimLog[] localLogs,
+      Durable durable,
+      Stored stored,
+      SimTrace trace,
+      Sim.Now now) {
     this.self = self;
     this.logs = logs;
+    this.localLogs = localLogs;
     this.durable = durable;
-    this.counts = new HashMap<>(durable.counts);
-    this.seen = new HashSet<>(durable.applied);
+    this.stored = stored;
     this.trace = trace;
     this.now = now;
+    durable.states.forEach((entity, state) -> states.put(entity, state.copy()));
     this.applied = new long[logs.length];
+    this.localApplied = new long[logs.length];
     for (SimLog log : logs) {
       for (SimBatch b : log.durableBatches()) {
         apply(b);
       }
       log.setCommitListener(this::apply);
+    }
+    for (SimLog log : localLogs) {
+      for (SimBatch b : log.durableBatches()) {
+        applyLocal(b);
+      }
+      log.setCommitListener(this::applyLocal);
     }
   }
 
@@ -64,19 +95,36 @@ final class ModelStore implements ReplicaState {
       throw new AssertionError(
           "region " + self + " applies " + b + " after position " + applied[b.shard()]);
     }
+    applyAll(b, ReplicaIds.log(b.epoch()), false);
+    applied[b.shard()] = b.end();
+  }
+
+  private void applyLocal(WalBatch batch) {
+    SimBatch b = (SimBatch) batch;
+    if (b.firstPosition() != localApplied[b.shard()]) {
+      throw new AssertionError(
+          "region "
+              + self
+              + " applies local "
+              + b
+              + " after local position "
+              + localApplied[b.shard()]);
+    }
+    applyAll(b, ReplicaIds.local(self, INCARNATION), true);
+    localApplied[b.shard()] = b.end();
+  }
+
+  private void applyAll(SimBatch b, long replica, boolean local) {
     long[] ids = b.signalIds();
     for (int i = 0; i < ids.length; i++) {
-      if (!seen.add(new Applied(b.shard(), b.epoch(), b.firstPosition() + i))) {
-        if (durable.cutKept.contains(ids[i])) {
-          trace.event(
-              now.nanos(),
-              "region " + self + " skips signal " + ids[i] + ": a cut kept it, counted already");
-        }
-        continue;
-      }
-      counts.merge(ids[i], 1, Integer::sum);
+      long entity = b.entity(i);
+      double weight = b.weight(i);
+      long eventTime = b.eventTime(i);
+      states
+          .computeIfAbsent(entity, e -> new CrdtSignalState())
+          .applyAt(replica, b.firstPosition() + i, weight, eventTime, ids[i], DECAY);
+      stored.stored(self, ids[i], entity, weight, eventTime, local);
     }
-    applied[b.shard()] = b.end();
   }
 
   @Override
@@ -89,9 +137,7 @@ final class ModelStore implements ReplicaState {
       if (b.end() <= position) {
         continue;
       }
-      long[] ids = b.signalIds();
-      for (int i = 0; i < ids.length; i++) {
-        durable.cutKept.add(ids[i]);
+      for (int i = 0; i < b.recordCount(); i++) {
         if (b.origin(i) == self) {
           own++;
         } else {
@@ -99,11 +145,7 @@ final class ModelStore implements ReplicaState {
         }
       }
     }
-    // The store's snapshot at the cut: the whole state, cut records included.
-    durable.counts.clear();
-    durable.counts.putAll(counts);
-    durable.applied.clear();
-    durable.applied.addAll(seen);
+    snapshot(); // the store's snapshot at the cut: the whole state, cut records included
     long removed = log.truncateFrom(position);
     applied[shard] = position;
     trace.event(
@@ -124,19 +166,23 @@ final class ModelStore implements ReplicaState {
     return removed;
   }
 
-  /** How often this store counts signal {@code id}. */
-  int count(long id) {
-    return counts.getOrDefault(id, 0);
+  /** Writes the store's snapshot: every state as it is now, merged states included. */
+  void snapshot() {
+    durable.states.clear();
+    states.forEach((entity, state) -> durable.states.put(entity, state.copy()));
   }
 
-  /** Every signal id this store counts, with its count. */
-  Map<Long, Integer> counts() {
-    return counts;
+  /** Joins {@code other} into this store's state of {@code entity}; whether it changed. */
+  boolean merge(long entity, CrdtSignalState other) {
+    CrdtSignalState mine = states.computeIfAbsent(entity, e -> new CrdtSignalState());
+    long before = mine.contentHash();
+    mine.merge(other);
+    return mine.contentHash() != before;
   }
 
-  /** Whether a cut of this store kept the count of {@code id}. */
-  boolean cutKept(long id) {
-    return durable.cutKept.contains(id);
+  /** Every entity's state (live; callers copy what they hand to another region). */
+  Map<Long, CrdtSignalState> states() {
+    return states;
   }
 
   long applied(int shard) {

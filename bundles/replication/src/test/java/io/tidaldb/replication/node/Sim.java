@@ -1,33 +1,34 @@
 package io.tidaldb.replication.node;
 
 import io.tidaldb.api.RegionId;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.stream.Stream;
 
 /**
  * A deterministic simulation of the replication data path for one seed: 3 or 5 regions, each a real
  * {@link ReplicationNode} driven single-threaded ({@link SimRegion}) over in-memory logs ({@link
  * SimLog}) and a simulated network ({@link SimNetwork}), 1 to 3 shards, writers at LOCAL, QUORUM
- * and ALL ({@link SimWriters}) and random faults ({@link SimFaults}) for {@link #FAULT_NANOS}; then
- * everything heals and it runs until quiescence (every shard has one leader taking writes, every
- * region's log equals it, nothing pending) and {@link SimChecker} checks the history. Never two
- * leaders in one epoch is checked after every tick. Time is virtual: ticks of {@link #TICK_NANOS},
- * each delivering the frames due and running every region's due work.
+ * and ALL through each region's write path ({@link SimWriters}: append, forward, local stream),
+ * reconciliation sessions now and then ({@link SimReconcile}) and random faults ({@link SimFaults})
+ * for {@link #FAULT_NANOS}; then everything heals, it runs until quiescence (every shard has one
+ * leader taking writes, every region's log equals it, nothing pending), every region reconciles
+ * with every other, and {@link SimChecker} checks the history. Never two leaders in one epoch is
+ * checked after every tick. Time is virtual: ticks of {@link #TICK_NANOS}, each delivering the
+ * frames due and running every region's due work.
  */
 final class Sim {
   static final long MS = 1_000_000L;
   static final long TICK_NANOS = MS;
   static final long FAULT_NANOS = 3_000 * MS;
   static final long QUIESCENCE_LIMIT_NANOS = 30_000 * MS;
+
+  /** The chance per tick of a reconciliation session during the faults. */
+  static final double RECONCILE_CHANCE = 1.0 / 100;
 
   /** The simulation's time. */
   @FunctionalInterface
@@ -43,7 +44,11 @@ final class Sim {
       String failure,
       long traceHash,
       String detail,
-      String trace) {}
+      String trace,
+      int localWrites,
+      int forwardedWrites,
+      int statesMerged,
+      int cutSuffixSignals) {}
 
   private final long seed;
   private final int shards;
@@ -53,6 +58,9 @@ final class Sim {
   private final List<SimRegion> regions = new ArrayList<>();
   private final List<RegionId> ids = new ArrayList<>();
   private final SimWriters writers;
+  private final SimReconcile reconcile = new SimReconcile(this);
+  private final SimStored stored = new SimStored(this);
+  private final boolean reconciles;
   private final Path directory;
   private final List<Map<Long, Integer>> leaderOfEpoch = new ArrayList<>();
   private final long[][] ledEpoch;
@@ -60,6 +68,16 @@ final class Sim {
   private String violation;
 
   Sim(long seed, int regionCount, Path root) {
+    this(seed, regionCount, root, true);
+  }
+
+  /**
+   * @param reconciles false to run no reconciliation at all (the checker must then find the
+   *     regions' states apart whenever a region took a write the others never got: the test of the
+   *     checker)
+   */
+  Sim(long seed, int regionCount, Path root, boolean reconciles) {
+    this.reconciles = reconciles;
     this.seed = seed;
     this.random = new SplittableRandom(seed);
     this.shards = 1 + random.nextInt(3);
@@ -103,12 +121,40 @@ final class Sim {
     return shards;
   }
 
+  /** Every signal some region's store applied (shard log or local stream). */
+  SimStored stored() {
+    return stored;
+  }
+
+  void violation(String what) {
+    if (violation == null) {
+      violation = what;
+    }
+  }
+
   /** Runs the seed to its end and checks the history. */
   Result run() {
     try {
       return runChecked();
+    } catch (RuntimeException | AssertionError e) { // thrown by a node or the model: keep the seed
+      java.io.StringWriter stack = new java.io.StringWriter();
+      e.printStackTrace(new java.io.PrintWriter(stack));
+      return new Result(
+          seed,
+          regions.size(),
+          shards,
+          "thrown at " + SimTrace.ms(now) + ": " + stack,
+          trace.hash(),
+          "",
+          trace.tail(),
+          writers.local(),
+          writers.forwarded(),
+          reconcile.merged(),
+          0);
     } finally {
-      delete(directory);
+      if (Files.exists(directory)) {
+        TestDirs.delete(directory);
+      }
     }
   }
 
@@ -123,6 +169,9 @@ final class Sim {
       if (random.nextDouble() < 0.1) {
         writers.write();
       }
+      if (random.nextDouble() < RECONCILE_CHANCE && reconciles) {
+        reconcile.maybeSession();
+      }
       tick();
     }
     faults.healAll();
@@ -134,24 +183,52 @@ final class Sim {
       }
       tick();
     }
+    if (violation == null && reconciles) {
+      violation = reconcile.all();
+    }
     String failure = violation != null ? violation : new SimChecker(this, writers).check();
     if (failure != null) {
-      failure += "\n" + logs();
+      failure += "\n" + SimChecker.logs(this);
     }
-    String detail =
-        String.format(
-            "%d faults, %d writes (%d refused), %d frames, %s simulated",
-            faults.injected(),
-            writers.writes().size(),
-            writers.refused(),
-            trace.frames(),
-            SimTrace.ms(now));
-    return new Result(seed, regions.size(), shards, failure, trace.hash(), detail, trace.tail());
+    int cutSuffix = SimChecker.cutSuffixSignals(this);
+    String detail = detail(faults, cutSuffix);
+    return new Result(
+        seed,
+        regions.size(),
+        shards,
+        failure,
+        trace.hash(),
+        detail,
+        trace.tail(),
+        writers.local(),
+        writers.forwarded(),
+        reconcile.merged(),
+        cutSuffix);
+  }
+
+  /** The run's summary line. */
+  private String detail(SimFaults faults, int cutSuffix) {
+    return String.format(
+        "%d faults, %d writes (%d forwarded, %d local, %d refused), %d signals stored"
+            + " (%d of a cut suffix in no log), %d reconciliations (%d states changed),"
+            + " %d frames, %s simulated",
+        faults.injected(),
+        writers.writes().size(),
+        writers.forwarded(),
+        writers.local(),
+        writers.refused(),
+        stored.signals().size(),
+        cutSuffix,
+        reconcile.sessions(),
+        reconcile.merged(),
+        trace.frames(),
+        SimTrace.ms(now));
   }
 
   /** One tick: frames due, every region's work in a seeded order, the safety check. */
   private void tick() {
     network.deliverDue(now);
+    writers.step();
     int first = random.nextInt(regions.size());
     for (int i = 0; i < regions.size(); i++) {
       regions.get((first + i) % regions.size()).round(8, 0.5);
@@ -249,65 +326,12 @@ final class Sim {
     return null;
   }
 
-  /** Each region's logs in short: the positions of each epoch's run of batches. */
-  String logs() {
-    StringBuilder b = new StringBuilder();
-    for (int s = 0; s < shards; s++) {
-      for (SimRegion r : regions) {
-        b.append("  shard ").append(s).append(" region ").append(r.index).append(':');
-        long runEpoch = -1;
-        long runStart = 0;
-        long end = 0;
-        for (SimBatch batch : r.log(s).durableBatches()) {
-          if (batch.epoch() != runEpoch) {
-            if (runEpoch >= 0) {
-              b.append(" e")
-                  .append(runEpoch)
-                  .append('[')
-                  .append(runStart)
-                  .append("..")
-                  .append(end)
-                  .append(')');
-            }
-            runEpoch = batch.epoch();
-            runStart = batch.firstPosition();
-          }
-          end = batch.end();
-        }
-        if (runEpoch >= 0) {
-          b.append(" e")
-              .append(runEpoch)
-              .append('[')
-              .append(runStart)
-              .append("..")
-              .append(end)
-              .append(')');
-        }
-        b.append('\n');
-      }
-    }
-    return b.toString();
-  }
-
   private static boolean leads(SimRegion r, int shard) {
     try {
       r.node().checkLeaderEpoch(shard);
       return true;
     } catch (io.tidaldb.api.replication.NotLeaderException e) {
       return false;
-    }
-  }
-
-  private static void delete(Path dir) {
-    if (!Files.exists(dir)) {
-      return;
-    }
-    try (Stream<Path> paths = Files.walk(dir)) {
-      for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-        Files.delete(p);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

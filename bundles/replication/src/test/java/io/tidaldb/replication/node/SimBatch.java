@@ -2,7 +2,6 @@ package io.tidaldb.replication.node;
 
 import io.tidaldb.api.wal.RecordCursor;
 import io.tidaldb.api.wal.WalBatch;
-import io.tidaldb.api.wal.WalRecordKind;
 import io.tidaldb.wal.BatchDescriptor;
 import io.tidaldb.wal.RecordDescriptor;
 import java.nio.ByteBuffer;
@@ -12,8 +11,9 @@ import java.util.zip.CRC32C;
 
 /**
  * One batch of a {@link SimLog} in the real WAL batch format ({@link BatchDescriptor}, records of
- * {@link RecordDescriptor}), immutable. The simulation's signals are signal records whose entity is
- * the signal's unique id and whose origin is the region that accepted it.
+ * {@link RecordDescriptor}), immutable. The simulation's signals are signal records whose HLC is
+ * the signal's unique id, on an entity shared with other signals, with a weight of its own, and
+ * whose origin is the region that accepted it.
  */
 final class SimBatch implements WalBatch {
   private final byte[] bytes;
@@ -97,20 +97,28 @@ final class SimBatch implements WalBatch {
     return new SimBatch(copy);
   }
 
-  /** Returns the signal ids (entities) of this batch's signal records, in log order. */
+  /** Returns the signal ids (the HLC fields) of this batch's records, in log order. */
   long[] signalIds() {
-    ByteBuffer b = buffer();
     long[] ids = new long[count];
-    int n = 0;
-    int end = bytes.length;
-    for (int at = BatchDescriptor.HEADER_LENGTH; at < end; ) {
-      int length = RecordDescriptor.recordLength(b, at, end);
-      if (b.get(at + RecordDescriptor.KIND_OFFSET) == WalRecordKind.SIGNAL) {
-        ids[n++] = b.getLong(at + RecordDescriptor.SIGNAL_ENTITY_OFFSET);
-      }
-      at += length;
+    for (int i = 0; i < count; i++) {
+      ids[i] = field(i, RecordDescriptor.SIGNAL_HLC_OFFSET);
     }
-    return Arrays.copyOf(ids, n);
+    return ids;
+  }
+
+  /** The entity of record {@code i} (all records are signals). */
+  long entity(int i) {
+    return field(i, RecordDescriptor.SIGNAL_ENTITY_OFFSET);
+  }
+
+  /** The weight of record {@code i}. */
+  double weight(int i) {
+    return Double.longBitsToDouble(field(i, RecordDescriptor.SIGNAL_WEIGHT_OFFSET));
+  }
+
+  /** The event time of record {@code i}. */
+  long eventTime(int i) {
+    return field(i, RecordDescriptor.SIGNAL_EVENT_TIME_OFFSET);
   }
 
   /** Returns the origin of the signal record with index {@code i} (all records are signals). */
@@ -120,6 +128,11 @@ final class SimBatch implements WalBatch {
             BatchDescriptor.HEADER_LENGTH
                 + i * RecordDescriptor.SIGNAL_LENGTH
                 + RecordDescriptor.SIGNAL_ORIGIN_OFFSET);
+  }
+
+  private long field(int i, int offset) {
+    return buffer()
+        .getLong(BatchDescriptor.HEADER_LENGTH + i * RecordDescriptor.SIGNAL_LENGTH + offset);
   }
 
   long end() {

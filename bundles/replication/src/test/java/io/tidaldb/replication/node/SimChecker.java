@@ -1,20 +1,29 @@
 package io.tidaldb.replication.node;
 
 import io.tidaldb.api.Durability;
+import io.tidaldb.crdt.CrdtSignalState;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
- * The history checker, run once the simulation is quiescent: (a) every QUORUM- or ALL-acknowledged
- * signal is in its shard's log at the position it was acknowledged at, on every region, and every
- * region's store counts it exactly once; (b) no store counts any signal more than once (each was
- * written once) or less than zero, and every signal in the logs is counted on every region (a
- * signal a cut kept and that is in no log any more may be counted on the regions that applied it,
- * once: since the issue-11 entry scheme a cut keeps the effect of every cut record, own and
- * foreign, and reconciliation carries it to the others); (c) every region's log of a shard is byte
- * for byte the leader's (quiescence waited for that; the logs agree up to the committed position
- * and beyond). (d), never two leaders in one epoch, is checked after every tick by {@link Sim}.
+ * The history checker, run once the simulation is quiescent and every region reconciled with every
+ * other: (a) every region's log of a shard is byte for byte the first region's, and no signal is in
+ * the logs twice; (b) every QUORUM- or ALL-acknowledged signal is in its shard's log at the
+ * position it was acknowledged at; (c) every acknowledged signal (any level, a shard log's or a
+ * local stream's) was stored, i.e. applied by some region's store; (d) every region's state is
+ * identical to the first region's: the same bucket digests, the same entities, and every entity's
+ * CRDT state equal bit for bit; (e) that state equals the sequential model of the history: per
+ * entity, the signals any region's store ever applied, each counted once (exact count and weight
+ * sum, the last-seen event time of the highest HLC, the decayed score within 1e-9), so nothing
+ * stored anywhere is lost and nothing is counted twice. (f), never two leaders in one epoch, is
+ * checked after every tick by {@link Sim}.
  */
 final class SimChecker {
   private final Sim sim;
@@ -39,8 +48,23 @@ final class SimChecker {
 
   /** Returns the first violation found, or null. */
   String check() {
+    String failure = checkLogs();
+    if (failure == null) {
+      failure = checkAcknowledged();
+    }
+    if (failure == null) {
+      failure = checkStatesAgree();
+    }
+    if (failure == null) {
+      failure = checkModel();
+    }
+    return failure;
+  }
+
+  private final Map<Long, Long> positionOf = new HashMap<>();
+
+  private String checkLogs() {
     List<SimRegion> regions = sim.regions();
-    Map<Long, Long> positionOf = new HashMap<>();
     for (int s = 0; s < sim.shards(); s++) {
       List<SimBatch> log = regions.get(0).log(s).durableBatches();
       for (SimRegion r : regions) {
@@ -67,44 +91,176 @@ final class SimChecker {
         }
       }
     }
-    for (SimWriters.Write w : writers.writes()) {
-      if (w.outcome != SimWriters.Outcome.ACKED || w.level == Durability.LOCAL) {
+    return null;
+  }
+
+  private String checkAcknowledged() {
+    for (SimWrite w : writers.writes()) {
+      if (w.outcome != SimWrite.Outcome.ACKED) {
+        continue;
+      }
+      if (!sim.stored().signals().containsKey(w.id)) {
+        return "acknowledged " + w + " was never applied by any region's store";
+      }
+      if (w.local || w.level == Durability.LOCAL) {
         continue;
       }
       Long at = positionOf.get(w.id);
       if (at == null || at != w.position) {
         return "acknowledged " + w + " is " + (at == null ? "in no log" : "at position " + at);
       }
-      for (SimRegion r : regions) {
-        int n = r.store().count(w.id);
-        if (n != 1) {
-          return "acknowledged " + w + " is counted " + n + " times at region " + r.index;
-        }
-      }
     }
-    for (SimRegion r : regions) {
-      for (long id : positionOf.keySet()) {
-        if (r.store().count(id) < 1) {
-          return "signal " + id + " is in the log but not counted at region " + r.index;
-        }
-      }
-      for (Map.Entry<Long, Integer> e : r.store().counts().entrySet()) {
-        int n = e.getValue();
-        if (n > 1 || n < 0) {
-          long id = e.getKey();
-          boolean kept = r.store().cutKept(id);
-          return "signal "
-              + id
-              + " is counted "
-              + n
-              + " times at region "
+    return null;
+  }
+
+  private String checkStatesAgree() {
+    SimRegion first = sim.regions().get(0);
+    Map<Long, CrdtSignalState> expected = first.store().states();
+    long[] digests = SimReconcile.digests(expected);
+    for (SimRegion r : sim.regions()) {
+      Map<Long, CrdtSignalState> states = r.store().states();
+      sim.trace().mix(Arrays.hashCode(SimReconcile.digests(states)));
+      TreeSet<Long> entities = new TreeSet<>(expected.keySet());
+      entities.addAll(states.keySet());
+      for (long e : entities) {
+        CrdtSignalState a = expected.getOrDefault(e, new CrdtSignalState());
+        CrdtSignalState b = states.getOrDefault(e, new CrdtSignalState());
+        if (!a.equals(b) || !SimReconcile.encode(a).equals(SimReconcile.encode(b))) {
+          return "entity "
+              + e
+              + ": region 0 holds "
+              + a
+              + " and region "
               + r.index
-              + (kept
-                  ? " (a record a cut kept, which came back through a later leader's log)"
+              + " holds "
+              + b
+              + (Arrays.equals(digests, SimReconcile.digests(states))
+                  ? " (their bucket digests are equal: a difference the digests miss)"
                   : "");
         }
       }
     }
     return null;
+  }
+
+  private String checkModel() {
+    Map<Long, List<SimStored.Signal>> byEntity = new TreeMap<>();
+    for (SimStored.Signal s : sim.stored().signals().values()) {
+      byEntity.computeIfAbsent(s.entity(), e -> new ArrayList<>()).add(s);
+    }
+    Map<Long, CrdtSignalState> states = sim.regions().get(0).store().states();
+    TreeSet<Long> entities = new TreeSet<>(byEntity.keySet());
+    entities.addAll(states.keySet());
+    for (long e : entities) {
+      List<SimStored.Signal> signals = byEntity.getOrDefault(e, List.of());
+      CrdtSignalState state = states.getOrDefault(e, new CrdtSignalState());
+      long count = signals.size();
+      double sum = 0;
+      SimStored.Signal last = null;
+      CrdtSignalState sequential = new CrdtSignalState();
+      long position = 0;
+      for (SimStored.Signal s : signals) {
+        sum += s.weight();
+        if (last == null || s.id() > last.id()) {
+          last = s;
+        }
+        sequential.applyAt(0, position++, s.weight(), s.eventTime(), s.id(), ModelStore.DECAY);
+      }
+      String differs = null;
+      if (state.count() != count) {
+        differs = "count " + state.count() + ", the model " + count;
+      } else if (state.weightSum() != sum) {
+        differs = "weight sum " + state.weightSum() + ", the model " + sum;
+      } else if (last != null && state.lastSeenMillis() != last.eventTime()) {
+        differs = "last seen " + state.lastSeenMillis() + ", the model " + last.eventTime();
+      } else if (last != null) {
+        long at = last.eventTime();
+        double got = state.score(at, ModelStore.DECAY);
+        double want = sequential.score(at, ModelStore.DECAY);
+        if (Math.abs(got - want) > 1e-9 * Math.max(1, Math.abs(want))) {
+          differs = "score " + got + ", the model " + want;
+        }
+      }
+      if (differs != null) {
+        return "entity "
+            + e
+            + " on every region: "
+            + differs
+            + " (the model's signals: "
+            + ids(signals)
+            + "; the state: "
+            + state
+            + ")";
+      }
+    }
+    return null;
+  }
+
+  /**
+   * How many stored signals of shard logs are in no log at the end: a deposed leader's cut suffix
+   * that never came back, counted everywhere only because reconciliation carried its entry.
+   */
+  static int cutSuffixSignals(Sim sim) {
+    Set<Long> inLogs = new HashSet<>();
+    for (int s = 0; s < sim.shards(); s++) {
+      for (SimBatch b : sim.regions().get(0).log(s).durableBatches()) {
+        for (long id : b.signalIds()) {
+          inLogs.add(id);
+        }
+      }
+    }
+    int n = 0;
+    for (SimStored.Signal s : sim.stored().signals().values()) {
+      n += !s.local() && !inLogs.contains(s.id()) ? 1 : 0;
+    }
+    return n;
+  }
+
+  private static String ids(List<SimStored.Signal> signals) {
+    StringBuilder b = new StringBuilder();
+    for (SimStored.Signal s : signals) {
+      b.append(b.length() == 0 ? "" : " ").append(s.id()).append('@').append(s.firstRegion());
+    }
+    return b.toString();
+  }
+
+  /** Each region's logs in short: the positions of each epoch's run of batches. */
+  static String logs(Sim sim) {
+    StringBuilder b = new StringBuilder();
+    for (int s = 0; s < sim.shards(); s++) {
+      for (SimRegion r : sim.regions()) {
+        b.append("  shard ").append(s).append(" region ").append(r.index).append(':');
+        long runEpoch = -1;
+        long runStart = 0;
+        long end = 0;
+        for (SimBatch batch : r.log(s).durableBatches()) {
+          if (batch.epoch() != runEpoch) {
+            if (runEpoch >= 0) {
+              b.append(" e")
+                  .append(runEpoch)
+                  .append('[')
+                  .append(runStart)
+                  .append("..")
+                  .append(end)
+                  .append(')');
+            }
+            runEpoch = batch.epoch();
+            runStart = batch.firstPosition();
+          }
+          end = batch.end();
+        }
+        if (runEpoch >= 0) {
+          b.append(" e")
+              .append(runEpoch)
+              .append('[')
+              .append(runStart)
+              .append("..")
+              .append(end)
+              .append(')');
+        }
+        b.append('\n');
+      }
+    }
+    return b.toString();
   }
 }

@@ -1,15 +1,18 @@
 package io.tidaldb.replication.node;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.PriorityQueue;
 import java.util.SplittableRandom;
 
 /**
  * The simulation's fault injector: every {@link #maybeInject} draws whether a fault starts now and
  * which: a one-way or two-way link cut, a bridge partition (a shard's leader cut from one follower
- * only), a shaped link or region (delay, jitter, loss, duplication, reordering), a pause of all a
- * region's links, a stall of a region's process, a crash ({@code kill -9}) or a power loss; each
- * ends after a drawn duration (the crashed region restarts). At most a minority of regions is down
- * at once. {@link #healAll} ends every fault.
+ * only), a partition (the regions split in two sides, cut both ways or one way), a shaped link or
+ * region (delay, jitter, loss, duplication, reordering), a pause of all a region's links, a stall
+ * of a region's process, a crash ({@code kill -9}) or a power loss; each ends after a drawn
+ * duration (the crashed region restarts). At most a minority of regions is down at once. {@link
+ * #healAll} ends every fault.
  */
 final class SimFaults {
   private record Ending(long due, long seq, Runnable action) {}
@@ -47,7 +50,7 @@ final class SimFaults {
     int b = (a + 1 + random.nextInt(n - 1)) % n;
     long duration = random.nextLong(50, 1_500) * Sim.MS;
     SimNetwork net = sim.network();
-    switch (random.nextInt(8)) {
+    switch (random.nextInt(9)) {
       case 0 -> {
         net.cutOneWay(a, b);
         note("cut " + a + " -> " + b + " one way", duration);
@@ -70,8 +73,56 @@ final class SimFaults {
         sim.regions().get(a).stall(sim.now() + stall);
         note("stall the process of region " + a, stall);
       }
+      case 6 -> partition(random.nextBoolean());
       default -> crash(a, random.nextBoolean(), duration);
     }
+  }
+
+  /**
+   * A partition: the regions split in two sides drawn at random, every link between the sides cut
+   * both ways ({@code symmetric}) or only from the first side to the second, for 0.3 to 2.5 s, so
+   * that a side without a shard's leader takes LOCAL writes into its local streams (past the leader
+   * wait of 1 s).
+   */
+  private void partition(boolean symmetric) {
+    int n = sim.regions().size();
+    int mask = 1 + random.nextInt((1 << n) - 2); // a proper, non-empty side
+    long duration = random.nextLong(300, 2_500) * Sim.MS;
+    List<int[]> links = new ArrayList<>();
+    for (int from = 0; from < n; from++) {
+      for (int to = 0; to < n; to++) {
+        boolean fromSide = (mask >> from & 1) == 1;
+        boolean toSide = (mask >> to & 1) == 1;
+        if (fromSide && !toSide || symmetric && !fromSide && toSide) {
+          sim.network().cutOneWay(from, to);
+          links.add(new int[] {from, to});
+        }
+      }
+    }
+    note(
+        "partition "
+            + side(mask, n, true)
+            + (symmetric ? " <-> " : " -> ")
+            + side(mask, n, false)
+            + (symmetric ? "" : " one way"),
+        duration);
+    later(
+        duration,
+        () -> {
+          for (int[] link : links) {
+            sim.network().heal(link[0], link[1]);
+          }
+        });
+  }
+
+  private static String side(int mask, int n, boolean in) {
+    StringBuilder b = new StringBuilder("{");
+    for (int r = 0; r < n; r++) {
+      if ((mask >> r & 1) == 1 == in) {
+        b.append(b.length() > 1 ? "," : "").append(r);
+      }
+    }
+    return b.append('}').toString();
   }
 
   private void bridge(int follower, long duration) {

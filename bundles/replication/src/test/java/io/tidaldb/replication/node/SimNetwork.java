@@ -134,6 +134,16 @@ final class SimNetwork implements Transport {
     java.util.Arrays.fill(pausedUntil, 0);
   }
 
+  /**
+   * Whether a frame sent now from {@code from} to {@code to} would go through without a hold: the
+   * link is not cut, {@code to} is up, and neither end is paused (a forward's and a reconciliation
+   * session's reach in the simulation).
+   */
+  boolean reachable(int from, int to) {
+    int link = from * regions + to;
+    return !cut[link] && handlers[to] != null && !paused(link, now);
+  }
+
   int inFlight() {
     return inFlight.size();
   }

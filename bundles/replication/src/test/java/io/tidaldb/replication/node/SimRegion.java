@@ -3,6 +3,7 @@ package io.tidaldb.replication.node;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WriteAheadLog;
+import io.tidaldb.store.SimWritePath;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -10,14 +11,18 @@ import java.util.List;
 
 /**
  * One simulated region: its durable state (the shard logs' written batches, the epoch files under
- * {@code directory}, the model store's kept own records) and, while it is up, its process: a real
- * {@link ReplicationNode} built without its thread, driven by {@link #round}, its {@link
- * ModelStore}, and the log cuts the node asked for, run by the simulation as scheduled events. Its
- * clock is the simulation's time with this region's offset and rate (skew).
+ * {@code directory}, the local logs of its local stream, the model store's last snapshot) and,
+ * while it is up, its process: a real {@link ReplicationNode} built without its thread, driven by
+ * {@link #round}, its {@link ModelStore}, its write path's decisions ({@link SimWritePath}), and
+ * the log cuts the node asked for, run by the simulation as scheduled events. Its clock is the
+ * simulation's time with this region's offset and rate (skew).
  */
 final class SimRegion {
   /** A log cut the node handed to its cut executor, due at {@code due}. */
   private record Cut(long due, Runnable task) {}
+
+  /** The chance per round that the store writes a snapshot (its periodic checkpoint). */
+  static final double SNAPSHOT_CHANCE = 1.0 / 500;
 
   final int index;
   final RegionId id;
@@ -28,6 +33,8 @@ final class SimRegion {
   private final ModelStore.Durable stored = new ModelStore.Durable();
   private final ArrayDeque<Cut> cuts = new ArrayDeque<>();
   private SimLog[] logs;
+  private final SimLog[] localLogs;
+  private SimWritePath writePath;
   private ModelStore store;
   private ReplicationNode node;
   private long stalledUntil;
@@ -41,8 +48,10 @@ final class SimRegion {
     this.clockOffset = clockOffset;
     this.clockRate = clockRate;
     this.logs = new SimLog[shards];
+    this.localLogs = new SimLog[shards];
     for (int i = 0; i < shards; i++) {
       logs[i] = new SimLog(i);
+      localLogs[i] = new SimLog(i);
     }
   }
 
@@ -72,6 +81,16 @@ final class SimRegion {
     return logs[shard];
   }
 
+  /** The local log of {@code shard}: this region's local stream. */
+  SimLog localLog(int shard) {
+    return localLogs[shard];
+  }
+
+  /** This process's write path (its decisions and cut-off shards); null while down. */
+  SimWritePath writePath() {
+    return writePath;
+  }
+
   int incarnation() {
     return incarnation;
   }
@@ -79,7 +98,7 @@ final class SimRegion {
   /** Starts the process over the surviving logs and epoch files. */
   void start(List<RegionId> regions) {
     incarnation++;
-    store = new ModelStore(index, logs, stored, sim.trace(), sim::now);
+    store = new ModelStore(index, logs, localLogs, stored, sim.stored(), sim.trace(), sim::now);
     ReplicationConfig config =
         ReplicationConfig.defaults(id, regions, directory)
             .withDurabilityTimeout(Duration.ofSeconds(2));
@@ -100,6 +119,7 @@ final class SimRegion {
                           }
                         })));
     node.attach(store);
+    writePath = new SimWritePath(node, this::clock);
   }
 
   /**
@@ -110,10 +130,12 @@ final class SimRegion {
   void crash(boolean powerLoss) {
     node = null;
     store = null;
+    writePath = null;
     cuts.clear();
     stalledUntil = 0;
     for (int i = 0; i < logs.length; i++) {
       logs[i] = logs[i].recover(powerLoss);
+      localLogs[i] = localLogs[i].recover(powerLoss);
     }
   }
 
@@ -128,8 +150,8 @@ final class SimRegion {
 
   /**
    * Runs what is due in this process: its log cuts, rounds of the replication thread until idle (at
-   * most {@code maxRounds}), and one step of each shard's commit thread with probability {@code
-   * commitChance}.
+   * most {@code maxRounds}), one step of each shard log's and local log's commit thread with
+   * probability {@code commitChance}, and rarely a snapshot of the store.
    *
    * @return whether anything happened
    */
@@ -153,13 +175,21 @@ final class SimRegion {
         any |= log.commitStep();
       }
     }
+    for (SimLog log : localLogs) {
+      if (sim.random().nextDouble() < commitChance) {
+        any |= log.commitStep();
+      }
+    }
+    if (sim.random().nextDouble() < SNAPSHOT_CHANCE) {
+      store.snapshot();
+    }
     return any;
   }
 
   /** Whether every log is settled and every cut has run. */
   boolean settled() {
-    for (SimLog log : logs) {
-      if (!log.settled()) {
+    for (int i = 0; i < logs.length; i++) {
+      if (!logs[i].settled() || !localLogs[i].settled()) {
         return false;
       }
     }

@@ -4,82 +4,74 @@ import io.tidaldb.api.Durability;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
+import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.store.SimWritePath;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 
 /**
- * The simulation's writers: each write picks a shard, a durability level and one of the regions
- * that currently take writes for it, and goes the store's way through the real replication: {@code
- * checkLeaderEpoch}, the fenced append, {@code whenStored}. Every signal has a unique id (its
- * entity) and its region as origin; the history keeps what became of each.
+ * The simulation's writers: each write picks a shard, a durability level and any running region,
+ * and goes that region's write path in virtual time: the real decision ({@link SimWritePath}, the
+ * store's {@code WritePath.decide} over the region's real leader check) and the routes carried out
+ * here: APPEND (the fenced append, {@code whenStored}), FORWARD (to the leader the check named: if
+ * both links to it are up and it leads, stored there as its own write; else nothing stored), WAIT
+ * (the real back-off, or the shard's next leader change), LOCAL_STREAM (the region's local log,
+ * acknowledged once fsynced and applied) and FAIL (nothing stored). Every signal has a unique id
+ * (its HLC), an entity shared with a few others of its shard and a weight of its own; the history
+ * keeps what became of each.
  */
 final class SimWriters {
-  enum Outcome {
-    PENDING,
-    ACKED,
-    FAILED
-  }
+  /** Entities per shard: few, so entries hold prefixes of several records. */
+  static final int ENTITIES = 6;
 
-  /** One written signal. */
-  static final class Write {
+  /** A write on its way through a region's write path. */
+  private static final class InFlight {
     final long id;
     final int shard;
+    final Durability level;
     final int region;
     final int incarnation;
-    final Durability level;
-    final long position;
-    final long epoch;
-    Outcome outcome = Outcome.PENDING;
+    final long entity;
+    final double weight;
+    final long eventTime;
+    final SimWritePath.Attempt attempt;
+    long due;
+    CompletableFuture<Void> change;
 
-    Write(
-        long id,
-        int shard,
-        int region,
-        int incarnation,
-        Durability level,
-        long position,
-        long epoch) {
+    InFlight(
+        long id, int shard, Durability level, SimRegion r, long entity, double weight, long t) {
       this.id = id;
       this.shard = shard;
-      this.region = region;
-      this.incarnation = incarnation;
       this.level = level;
-      this.position = position;
-      this.epoch = epoch;
-    }
-
-    @Override
-    public String toString() {
-      return "signal "
-          + id
-          + " ("
-          + level
-          + " at region "
-          + region
-          + ", shard "
-          + shard
-          + ", position "
-          + position
-          + ", epoch "
-          + epoch
-          + ", "
-          + outcome
-          + ")";
+      this.region = r.index;
+      this.incarnation = r.incarnation();
+      this.entity = entity;
+      this.weight = weight;
+      this.eventTime = t;
+      this.attempt = r.writePath().begin(shard, level, r.clock());
     }
   }
 
   private static final Durability[] LEVELS = Durability.values();
+  private static final long EVENT_TIME_BASE = 1_750_000_000_000L;
 
   private final Sim sim;
-  private final List<Write> writes = new ArrayList<>();
+  private final List<SimWrite> writes = new ArrayList<>();
+  private final List<InFlight> inFlight = new ArrayList<>();
+  private final List<SimWrite> localPending = new ArrayList<>();
   private long nextId = 1;
   private int refused;
+  private int forwarded;
+  private int local;
 
   SimWriters(Sim sim) {
     this.sim = sim;
   }
 
-  List<Write> writes() {
+  List<SimWrite> writes() {
     return writes;
   }
 
@@ -87,54 +79,208 @@ final class SimWriters {
     return refused;
   }
 
-  /** Makes one write attempt. */
+  int forwarded() {
+    return forwarded;
+  }
+
+  int local() {
+    return local;
+  }
+
+  /** Starts one write at a running region. */
   void write() {
-    int shard = sim.random().nextInt(sim.shards());
-    Durability level = LEVELS[sim.random().nextInt(LEVELS.length)];
-    List<SimRegion> leaders = new ArrayList<>();
-    List<Long> epochs = new ArrayList<>();
+    List<SimRegion> running = new ArrayList<>();
     for (SimRegion r : sim.regions()) {
       if (r.running()) {
-        try {
-          epochs.add(r.node().checkLeaderEpoch(shard));
-          leaders.add(r);
-        } catch (NotLeaderException e) {
-          // not this one
-        }
+        running.add(r);
       }
     }
-    if (leaders.isEmpty()) {
+    int shard = sim.random().nextInt(sim.shards());
+    Durability level = LEVELS[sim.random().nextInt(LEVELS.length)];
+    if (running.isEmpty()) {
       refused++;
       return;
     }
-    int pick = sim.random().nextInt(leaders.size());
-    SimRegion r = leaders.get(pick);
-    long epoch = epochs.get(pick);
-    long id = nextId++;
+    SimRegion r = running.get(sim.random().nextInt(running.size()));
+    long entity = shard * 1_000L + sim.random().nextInt(ENTITIES);
+    double weight = 1 + sim.random().nextInt(1_000);
+    long eventTime = EVENT_TIME_BASE + sim.random().nextLong(6 * 3_600_000L);
+    InFlight f = new InFlight(nextId++, shard, level, r, entity, weight, eventTime);
+    inFlight.add(f);
+    advance(f);
+  }
+
+  /** Moves every write that is due on; settles LOCAL_STREAM acknowledgements. */
+  void step() {
+    for (Iterator<InFlight> it = inFlight.iterator(); it.hasNext(); ) {
+      InFlight f = it.next();
+      SimRegion r = sim.regions().get(f.region);
+      if (!r.up() || r.incarnation() != f.incarnation) {
+        it.remove(); // the writer's process died: nothing more happens to it
+      }
+    }
+    for (InFlight f : inFlight.isEmpty() ? List.<InFlight>of() : List.copyOf(inFlight)) {
+      SimRegion r = sim.regions().get(f.region);
+      if (r.running() && (f.due <= sim.now() || f.change != null && f.change.isDone())) {
+        advance(f);
+      }
+    }
+    for (Iterator<SimWrite> it = localPending.iterator(); it.hasNext(); ) {
+      SimWrite w = it.next();
+      SimRegion r = sim.regions().get(w.region);
+      if (!r.up() || r.incarnation() != w.incarnation) {
+        it.remove(); // its writer died before the acknowledgement: stays PENDING
+      } else if (r.localLog(w.shard).durablePosition() > w.position) {
+        w.outcome = SimWrite.Outcome.ACKED;
+        it.remove();
+      }
+    }
+  }
+
+  /** Decides and routes until the write is stored, fails or waits. */
+  private void advance(InFlight f) {
+    SimRegion r = sim.regions().get(f.region);
+    SimWritePath path = r.writePath();
+    f.change = null;
+    for (int step = 0; step < 16; step++) {
+      switch (path.decide(f.attempt, r.clock())) {
+        case APPEND -> {
+          if (append(f, r, f.attempt.epoch(), false)) {
+            path.cutOff(f.shard, false);
+            done(f);
+          } else if (r.clock() - f.attempt.deadline() >= 0) {
+            refused++; // refused until past the bound: nothing stored
+            done(f);
+          } else {
+            f.due = sim.now() + Sim.TICK_NANOS; // refused: decide again next tick
+          }
+          return;
+        }
+        case FORWARD -> {
+          if (forward(f, r)) {
+            path.cutOff(f.shard, false);
+            done(f);
+            return;
+          }
+        }
+        case WAIT -> {
+          CompletableFuture<Void> change = r.node().leaderChange(f.shard);
+          long wait = f.attempt.waited(r.clock());
+          if (wait > 0) {
+            f.change = change;
+            f.due = sim.now() + wait;
+            return;
+          }
+        }
+        case LOCAL_STREAM -> {
+          local(f, r);
+          done(f);
+          return;
+        }
+        default -> {
+          refused++; // FAIL: nothing stored
+          done(f);
+          return;
+        }
+      }
+    }
+    throw new AssertionError("write " + f.id + " decided 16 times in one step");
+  }
+
+  /**
+   * The LOCAL_STREAM route: the region's local log; the shard is cut off, as the route marks it.
+   */
+  private void local(InFlight f, SimRegion r) {
     long position;
     try {
-      position = r.log(shard).appendSignal(epoch, 1, id, 1.0, id, id, r.index);
-    } catch (UnavailableException | InvalidArgumentException e) {
-      refused++; // fenced, or the log is fed by replication right now: nothing stored
+      position =
+          r.localLog(f.shard)
+              .appendSignal(ShardLog.ANY_EPOCH, 1, f.entity, f.weight, f.eventTime, f.id, r.index);
+    } catch (UnavailableException e) {
+      refused++; // the local stream refused it too: nothing stored
       return;
     }
-    Write w = new Write(id, shard, r.index, r.incarnation(), level, position, epoch);
+    r.writePath().cutOff(f.shard, true);
+    SimWrite w = new SimWrite(f.id, f.shard, r.index, f.incarnation, f.level, position, -1, true);
+    writes.add(w);
+    localPending.add(w);
+    local++;
+  }
+
+  /**
+   * The forward: to the leader the check named, if both links are up and it runs; stored there if
+   * it leads (as its own write). Records the failure in the attempt if nothing was stored.
+   */
+  private boolean forward(InFlight f, SimRegion from) {
+    if (f.attempt.leader() == null) {
+      f.attempt.failed(
+          new UnavailableException("shard " + f.shard + ": no leader known", false, null));
+      return false;
+    }
+    int to = f.attempt.leader().value();
+    SimRegion leader = sim.regions().get(to);
+    if (!leader.running()
+        || !sim.network().reachable(from.index, to)
+        || !sim.network().reachable(to, from.index)) {
+      f.attempt.failed(
+          new UnavailableException(
+              "shard " + f.shard + ": leader " + to + " unreachable", false, leader.id));
+      return false;
+    }
+    long epoch;
+    try {
+      epoch = leader.node().checkLeaderEpoch(f.shard);
+    } catch (NotLeaderException e) {
+      f.attempt.failed(e);
+      return false;
+    }
+    if (!append(f, leader, epoch, true)) {
+      f.attempt.failed(
+          new NotLeaderException(from.id, f.shard, epoch, Optional.empty(), "append refused"));
+      return false;
+    }
+    return true;
+  }
+
+  /** The fenced append at {@code r} (the leader) and its acknowledgement; false if refused. */
+  private boolean append(InFlight f, SimRegion r, long epoch, boolean forward) {
+    long position;
+    try {
+      position =
+          r.log(f.shard).appendSignal(epoch, 1, f.entity, f.weight, f.eventTime, f.id, r.index);
+    } catch (UnavailableException | InvalidArgumentException e) {
+      return false; // fenced, or the log is fed by replication right now: nothing stored
+    }
+    forwarded += forward ? 1 : 0;
+    SimWrite w =
+        new SimWrite(f.id, f.shard, r.index, r.incarnation(), f.level, position, epoch, false);
     writes.add(w);
     r.node()
-        .whenStored(shard, position, level)
+        .whenStored(f.shard, position, f.level)
         .whenComplete(
             (ok, failure) -> {
-              w.outcome = failure == null ? Outcome.ACKED : Outcome.FAILED;
-              if (failure == null && level != Durability.LOCAL) {
+              w.outcome = failure == null ? SimWrite.Outcome.ACKED : SimWrite.Outcome.FAILED;
+              if (failure == null && f.level != Durability.LOCAL) {
                 sim.trace().event(sim.now(), "acked " + w);
               }
             });
+    return true;
+  }
+
+  private void done(InFlight f) {
+    inFlight.remove(f);
   }
 
   /** Whether a write of a region that is still the same process waits for its outcome. */
   boolean anyPending() {
-    for (Write w : writes) {
-      if (w.outcome == Outcome.PENDING) {
+    for (InFlight f : inFlight) {
+      SimRegion r = sim.regions().get(f.region);
+      if (r.up() && r.incarnation() == f.incarnation) {
+        return true;
+      }
+    }
+    for (SimWrite w : writes) {
+      if (w.outcome == SimWrite.Outcome.PENDING) {
         SimRegion r = sim.regions().get(w.region);
         if (r.up() && r.incarnation() == w.incarnation) {
           return true;
