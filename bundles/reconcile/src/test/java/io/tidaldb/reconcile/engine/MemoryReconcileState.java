@@ -214,20 +214,4 @@ final class MemoryReconcileState implements ReconcileState {
     h *= 0xC4CEB9FE1A85EC53L;
     return h ^ (h >>> 33);
   }
-
-  @Override
-  public io.tidaldb.api.reconcile.ShardEpochs epochs(int shard) {
-    return new io.tidaldb.api.reconcile.ShardEpochs(shard, -1, -1, -1);
-  }
-
-  @Override
-  public io.tidaldb.api.reconcile.ClosedDigest closedDigest(int shard, long throughEpoch) {
-    return new io.tidaldb.api.reconcile.ClosedDigest(shard, throughEpoch, 0, 0);
-  }
-
-  @Override
-  public java.util.concurrent.CompletableFuture<Long> compact(int shard, long throughEpoch) {
-    return java.util.concurrent.CompletableFuture.failedFuture(
-        new UnsupportedOperationException(getClass().getSimpleName() + " does not compact"));
-  }
 }
