@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * it knows; a full queue gets UNAVAILABLE. While the shard's writes are held for a leadership
  * transfer ({@link ShardReplica#holdsWrites}), a FORWARD is relayed instead: handed to this
  * region's own forwarding ({@link Relay}), which holds it and sends it on to the next leader (or
- * stores it here if the transfer gives up), and the outcome is replied under the original id.
+ * stores it here if the transfer gives up), and the outcome is replied under the original id. Every
+ * request is handled once: a copy of one already seen (the link duplicated the frame) gets the
+ * first copy's outcome ({@link ForwardsSeen}), never a second append or relay.
  */
 final class ForwardLeader {
   /** Forwards a signal on from this region, as {@link ForwardOrigin#offer} does. */
