@@ -19,6 +19,7 @@ import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.transport.FrameHandler;
 import io.tidaldb.api.transport.LinkFaults;
+import io.tidaldb.api.transport.LinkShape;
 import io.tidaldb.api.transport.Transport;
 import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.replication.wire.FrameDescriptor;
@@ -106,6 +107,42 @@ class ForwardingScenarioTest {
         nanos[nanos.length / 2] / 1_000,
         nanos[nanos.length * 99 / 100] / 1_000,
         nanos.length);
+  }
+
+  /**
+   * The link from the origin to the leader delivers every frame twice (each FORWARD among them):
+   * every forwarded QUORUM write is acknowledged and counted once on every region. Before the
+   * leader remembered request ids, each copy was appended ({@code LinkFaultScenarioTest}'s lossy,
+   * duplicating links, seed 42324174282118: an acknowledged write counted twice everywhere).
+   */
+  @Test
+  void shouldCountAForwardedWriteOnceWhenTheLinkToTheLeaderDuplicatesEveryFrame() {
+    cluster = SimulatedCluster.build(ClusterConfig.threeRegions());
+    cluster.awaitLeader(ELECTION);
+    HashShardRouter router = new HashShardRouter(cluster.config().shards());
+    RegionId leader = cluster.leaderOf(ShardId.of(0));
+    RegionId origin = cluster.regions().stream().filter(r -> !r.equals(leader)).findFirst().get();
+    cluster.faults().shape(origin, leader, LinkShape.seeded(1).withDuplication(1.0));
+    long[] entities = new long[20];
+    long next = 1;
+    for (int i = 0; i < entities.length; i++, next++) {
+      while (router.shardOf(TenantId.DEFAULT, next) != 0) {
+        next++;
+      }
+      entities[i] = next;
+      assertEquals(Durability.QUORUM, signal(origin, next, 1.0, Durability.QUORUM).durability());
+    }
+    cluster.faults().reset();
+    cluster.awaitFullConvergence(CONVERGE);
+    for (RegionId region : cluster.regions()) {
+      SignalStore db = cluster.node(region).db();
+      for (long entity : entities) {
+        assertEquals(
+            1,
+            db.read(TenantId.DEFAULT, VIEW, EntityId.of(entity)).count(),
+            region + " counts entity " + entity);
+      }
+    }
   }
 
   @Test

@@ -39,7 +39,9 @@ import org.slf4j.LoggerFactory;
  * it knows; a full queue gets UNAVAILABLE. While the shard's writes are held for a leadership
  * transfer ({@link ShardReplica#holdsWrites}), a FORWARD is relayed instead: handed to this
  * region's own forwarding ({@link Relay}), which holds it and sends it on to the next leader (or
- * stores it here if the transfer gives up), and the outcome is replied under the original id.
+ * stores it here if the transfer gives up), and the outcome is replied under the original id. Every
+ * request is handled once: a copy of one already seen (the link duplicated the frame) gets the
+ * first copy's outcome ({@link ForwardsSeen}), never a second append or relay.
  */
 final class ForwardLeader {
   /** Forwards a signal on from this region, as {@link ForwardOrigin#offer} does. */
@@ -50,6 +52,9 @@ final class ForwardLeader {
 
   static final int THREADS = 2;
   static final int QUEUE = 4096;
+
+  /** The most request ids remembered per origin region (see {@link ForwardsSeen}). */
+  static final int SEEN_PER_ORIGIN = 65_536;
 
   private static final Logger LOG = LoggerFactory.getLogger(ForwardLeader.class);
 
@@ -62,14 +67,21 @@ final class ForwardLeader {
   private final ThreadPoolExecutor executor;
   private final NodeFailures failures;
   private final Relay relay;
+  private final ForwardsSeen seen;
 
+  /**
+   * @param seenNanos how long a request id is remembered to answer a copy of it (see {@link
+   *     ForwardsSeen})
+   */
   ForwardLeader(
       RegionId self,
       TransportEndpoint endpoint,
       Supplier<ReplicaState> state,
       NodeFailures failures,
-      Relay relay) {
+      Relay relay,
+      long seenNanos) {
     this.relay = relay;
+    this.seen = new ForwardsSeen(seenNanos, SEEN_PER_ORIGIN);
     this.self = self;
     this.endpoint = endpoint;
     this.state = state;
@@ -84,60 +96,76 @@ final class ForwardLeader {
             failures.pool("tidal-forward-" + self, true));
   }
 
-  /** Handles a FORWARD of {@code replica}'s shard (the delivery thread). */
-  void onForward(RegionId from, Frame f, ShardReplica replica) {
+  /**
+   * Handles a FORWARD of {@code replica}'s shard (a delivery thread). A copy of a request already
+   * seen ({@link ForwardsSeen}: the link duplicated the frame) is answered with the first copy's
+   * outcome once it is known and is not stored again.
+   */
+  void onForward(RegionId from, Frame f, ShardReplica replica, long nowNanos) {
     int shard = f.shard();
     long id = f.forwardRequestId();
+    CompletableFuture<SignalAck> outcome = new CompletableFuture<>();
+    CompletableFuture<SignalAck> first = seen.firstOrRemember(from, id, outcome, nowNanos);
+    if (first != null) {
+      LOG.debug(
+          "forwarding of {}: request {} of {} seen before; answered once done", self, id, from);
+      replyWhenDone(from, shard, id, replica, first);
+      return;
+    }
+    handle(from, f, replica)
+        .whenComplete(
+            (ack, failure) -> {
+              if (failure == null) {
+                outcome.complete(ack);
+              } else {
+                outcome.completeExceptionally(unwrap(failure));
+              }
+            });
+    replyWhenDone(from, shard, id, replica, outcome);
+  }
+
+  /** Returns how many FORWARD copies were answered with an earlier copy's outcome. */
+  long duplicates() {
+    return seen.duplicates();
+  }
+
+  private CompletableFuture<SignalAck> handle(RegionId from, Frame f, ShardReplica replica) {
     ReplicaState store = state.get();
     if (replica.holdsWrites()) {
-      relayHeld(from, f, replica);
-      return;
+      return relayHeld(from, f);
     }
     if (!replica.leads() || store == null) {
       RegionId known = replica.knownLeader();
       if (replica.holdsWrites()) {
         // read again after leads() and knownLeader(): the owner publishes a hold before it stops
         // taking writes or names itself leader, so a refusal is never seen without its hold
-        relayHeld(from, f, replica);
-        return;
+        return relayHeld(from, f);
       }
       if (!(self.equals(known) && store != null && replica.leads())) {
         // not leading, unless it became leader since leads() was read: a region that wins holds
         // writes until it takes them and clears the hold only after, so seeing the hold gone means
         // leads() is true now (a refusal naming this region as its own leader was a race here)
-        refuse(from, f, replica, known);
-        return;
+        return CompletableFuture.failedFuture(
+            new NotLeaderException(
+                self, f.shard(), replica.epoch(), java.util.Optional.ofNullable(known)));
       }
     }
-    take(from, f, replica, store);
+    return take(from, f, replica, store);
   }
 
-  private void refuse(RegionId from, Frame f, ShardReplica replica, RegionId known) {
-    int shard = f.shard();
-    long id = f.forwardRequestId();
-    NotLeaderException e =
-        new NotLeaderException(self, shard, replica.epoch(), java.util.Optional.ofNullable(known));
-    reply(from, shard, replica, id, e);
-  }
-
-  private void take(RegionId from, Frame f, ShardReplica replica, ReplicaState store) {
-    int shard = f.shard();
-    long id = f.forwardRequestId();
+  private CompletableFuture<SignalAck> take(
+      RegionId from, Frame f, ShardReplica replica, ReplicaState store) {
     Request r;
     try {
       r = decode(from, f);
     } catch (RuntimeException e) {
-      reply(from, shard, replica, id, e);
-      return;
+      return CompletableFuture.failedFuture(e);
     }
+    CompletableFuture<SignalAck> out = new CompletableFuture<>();
     try {
-      executor.execute(() -> accept(store, replica, r));
+      executor.execute(() -> accept(store, replica, r, out));
     } catch (RejectedExecutionException e) {
-      reply(
-          from,
-          shard,
-          replica,
-          id,
+      out.completeExceptionally(
           new UnavailableException(
               (executor.isShutdown()
                       ? "the replication of region " + self + " is closing"
@@ -150,6 +178,7 @@ final class ForwardLeader {
               false,
               null));
     }
+    return out;
   }
 
   private static Request decode(RegionId from, Frame f) {
@@ -167,17 +196,12 @@ final class ForwardLeader {
   }
 
   /** A FORWARD that arrived while a leadership transfer holds the shard's writes: relayed. */
-  private void relayHeld(RegionId from, Frame f, ShardReplica replica) {
-    int shard = f.shard();
-    long id = f.forwardRequestId();
-    Request r;
+  private CompletableFuture<SignalAck> relayHeld(RegionId from, Frame f) {
     try {
-      r = decode(from, f);
+      return relayRequest(decode(from, f));
     } catch (RuntimeException e) {
-      reply(from, shard, replica, id, e);
-      return;
+      return CompletableFuture.failedFuture(e);
     }
-    replyWhenDone(r, replica, relayRequest(r));
   }
 
   /**
@@ -235,7 +259,8 @@ final class ForwardLeader {
     }
   }
 
-  private void accept(ReplicaState store, ShardReplica replica, Request r) {
+  private void accept(
+      ReplicaState store, ShardReplica replica, Request r, CompletableFuture<SignalAck> out) {
     CompletableFuture<SignalAck> stored;
     try {
       stored = store.acceptForwarded(r.signal(), ForwardCodes.durability(r.durability()));
@@ -247,7 +272,14 @@ final class ForwardLeader {
       // (or its leadership ended) since: inside a hold it is relayed like a held forward
       stored = relayRequest(r);
     }
-    replyWhenDone(r, replica, stored);
+    stored.whenComplete(
+        (ack, failure) -> {
+          if (failure == null) {
+            out.complete(ack);
+          } else {
+            out.completeExceptionally(failure);
+          }
+        });
   }
 
   private static boolean refusedAsNotLeader(CompletableFuture<SignalAck> stored) {
@@ -265,26 +297,31 @@ final class ForwardLeader {
   }
 
   /** Replies to the request's origin once {@code stored} completes, from that thread. */
-  private void replyWhenDone(Request r, ShardReplica replica, CompletableFuture<SignalAck> stored) {
+  private void replyWhenDone(
+      RegionId from,
+      int shard,
+      long id,
+      ShardReplica replica,
+      CompletableFuture<SignalAck> stored) {
     stored.whenComplete(
         (ack, failure) -> {
           if (failure == null) {
             send(
-                r.from(),
-                r.id(),
+                from,
+                id,
                 (encoder, out) ->
                     encoder.forwardReply(
                         out,
                         0,
-                        r.shard(),
+                        shard,
                         self.value(),
                         replica.epoch(),
-                        r.id(),
+                        id,
                         ack.position(),
                         ack.stamp().value(),
                         ForwardCodes.code(ack.durability())));
           } else {
-            reply(r.from(), r.shard(), replica, r.id(), unwrap(failure));
+            reply(from, shard, replica, id, unwrap(failure));
           }
         });
   }

@@ -88,7 +88,12 @@ final class ForwardOrigin {
       new FrameEncoder(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH - FrameDescriptor.HEADER_LENGTH);
   private final ByteBuffer out =
       ByteBuffer.allocate(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
-  private long ids;
+
+  /**
+   * The last request id; starts at a random value so that a restarted region's ids do not repeat
+   * the ones a leader still remembers of its previous incarnation ({@link ForwardsSeen}).
+   */
+  private long ids = java.util.concurrent.ThreadLocalRandom.current().nextLong(1L << 62);
 
   /**
    * @param endpoint sends FORWARD; its own UNREACHABLE sends are handled here, not reported

@@ -189,7 +189,9 @@ public final class ReplicationNode implements Replication, AutoCloseable {
             state::get,
             failures,
             (shard, signal, durability) ->
-                forwards.offer(shard, signal, durability, clock.getAsLong()));
+                forwards.offer(shard, signal, durability, clock.getAsLong()),
+            // twice an origin's request lifetime: a copy comes no later in practice
+            2 * (config.durabilityTimeout().toNanos() + ForwardOrigin.MARGIN_NANOS));
     try {
       long now = clock.getAsLong();
       for (int i = 0; i < shards.length; i++) {
@@ -324,6 +326,11 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   @Override
   public void detach(ReplicaState store) {
     state.compareAndSet(store, null);
+  }
+
+  /** Returns how many FORWARD copies were answered with an earlier copy's outcome (tests). */
+  long forwardDuplicates() {
+    return forwarded.duplicates();
   }
 
   /** See {@link StatusRequests#ask}: the replication thread answers. */
@@ -477,7 +484,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     }
     long now = clock.getAsLong();
     if (f.type() == FrameDescriptor.FORWARD) {
-      forwarded.onForward(from, f, shards[f.shard()]);
+      forwarded.onForward(from, f, shards[f.shard()], now);
     } else {
       enqueue(from, f, now);
     }

@@ -3,6 +3,7 @@ package io.tidaldb.replication.node;
 import static org.awaitility.Awaitility.await;
 
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.transport.FrameHandler;
 import io.tidaldb.api.transport.SendStatus;
 import io.tidaldb.api.transport.Transport;
@@ -41,6 +42,10 @@ final class PeerProbe implements AutoCloseable {
   final AtomicLong clock = new AtomicLong(1_000_000_000L);
   final ReplicationNode node;
   final List<Received> received = new CopyOnWriteArrayList<>();
+
+  /** The store attached to the node: it only cuts the log (a test may detach it for its own). */
+  final ReplicaState store;
+
   private final TransportEndpoint[] peers = new TransportEndpoint[3];
 
   /**
@@ -106,7 +111,8 @@ final class PeerProbe implements AutoCloseable {
               }
             },
             owner.clock(clock::get));
-    node.attach((shard, position, fenceEpoch) -> wal.shard(shard).truncateFrom(position));
+    store = (shard, position, fenceEpoch) -> wal.shard(shard).truncateFrom(position);
+    node.attach(store);
   }
 
   private TransportEndpoint unreachableTo1(TransportEndpoint inner) {
