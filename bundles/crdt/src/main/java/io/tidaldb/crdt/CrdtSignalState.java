@@ -236,6 +236,17 @@ public final class CrdtSignalState {
   }
 
   /**
+   * Returns the epoch of this state's lowest log entry (log entries sort first, by epoch): a fold
+   * through any cut-off below it folds nothing. Allocation-free.
+   *
+   * @return the epoch, {@link Long#MAX_VALUE} if the state holds no log entry
+   * @since 2.2.0
+   */
+  public long lowestLogEpoch() {
+    return entries.length > 0 && ReplicaIds.isLog(entries[0]) ? entries[0] : Long.MAX_VALUE;
+  }
+
+  /**
    * Returns a 64-bit hash of this state's closed entries through a cut-off: the half-life, the
    * landmark, the base entry and every log entry of an epoch at or below {@code cutOff}, computed
    * alike in every JVM; 0 if the state holds no such entry. Allocation-free. Two regions whose

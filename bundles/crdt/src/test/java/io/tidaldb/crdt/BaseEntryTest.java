@@ -102,6 +102,18 @@ class BaseEntryTest {
   }
 
   @Test
+  void shouldReportTheLowestLogEpochBelowWhichNothingFolds() {
+    assertEquals(Long.MAX_VALUE, new CrdtSignalState().lowestLogEpoch());
+    CrdtSignalState s = fiveEpochs();
+    assertEquals(0, s.lowestLogEpoch());
+    s.fold(2);
+    assertEquals(3, s.lowestLogEpoch(), "the base is no log entry");
+    assertEquals(0, s.closedEntries(s.lowestLogEpoch() - 1));
+    s.fold(4);
+    assertEquals(Long.MAX_VALUE, s.lowestLogEpoch(), "a base and the local entry only");
+  }
+
+  @Test
   void shouldRoundTripAFoldedStateAndChangeBothHashes() {
     CrdtSignalState s = fiveEpochs();
     long content = s.contentHash();

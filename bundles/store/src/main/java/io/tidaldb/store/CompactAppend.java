@@ -62,7 +62,7 @@ final class CompactAppend {
     if (leader <= throughEpoch) {
       throw notAbove(s, throughEpoch, leader);
     }
-    long digest = s.compaction.closedDigest(throughEpoch).digest();
+    long digest = s.compaction.scannedDigest(throughEpoch).digest();
     long position;
     try {
       position = s.log.appendCompact(leader, throughEpoch, digest);

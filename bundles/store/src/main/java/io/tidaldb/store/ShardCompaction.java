@@ -25,8 +25,19 @@ import org.slf4j.LoggerFactory;
  * full entries. Skipping is exact: its closed entries stay log entries, and merges with folded
  * regions replace them by the base.
  *
+ * <p>"Nothing to fold" is cheap: the shard keeps a lower bound of the epoch of every log entry its
+ * states hold ({@link #logEntries}, lowered before a batch's or a merge's entries go in; exact
+ * after each scan and after a recovery, install or cut, {@link #recount}; unknown before the first:
+ * always scan), and {@link #closedDigest} answers 0 digest and 0 entries without a scan for a
+ * cut-off below it. That answer leaves out the base entries a scan would hash, which no one
+ * compares: a leader probes only a cut-off with entries, and a peer's 0 entries against them is a
+ * mismatch either way. The COMPACT record and its apply use the scan ({@link #scannedDigest},
+ * {@link #digestLocked}).
+ *
  * <p>Threading: {@link #apply} runs on the shard log's commit thread under the shard's write lock;
- * {@link #digestLocked} under the read or write lock; the epochs are volatile.
+ * {@link #digestLocked} under the read or write lock; the epochs are volatile; the bound is lowered
+ * and recounted under the write lock and set by a scan under the read lock (which finds the exact
+ * value while no writer runs).
  */
 final class ShardCompaction {
   private static final Logger LOG = LoggerFactory.getLogger(ShardCompaction.class);
@@ -35,6 +46,12 @@ final class ShardCompaction {
   private final AtomicLong skipped = new AtomicLong();
   private volatile long foldedThrough = -1;
   private volatile long appliedEpoch = -1;
+
+  /**
+   * At most the epoch of every log entry of the shard's states; MAX_VALUE: none; MIN_VALUE: not
+   * known yet (until the recovery's {@link #recount} or a scan), always scan.
+   */
+  private volatile long lowestLogEpoch = Long.MIN_VALUE;
 
   ShardCompaction(ShardState s) {
     this.s = s;
@@ -69,8 +86,48 @@ final class ShardCompaction {
     }
   }
 
-  /** Computes the closed digest through {@code cutOff} under the shard's read lock. */
+  /**
+   * Notes that log entries of {@code epoch} may enter the states (a batch of that epoch, a merged
+   * state whose lowest log entry is of it): lowers the bound. The caller holds the write lock, and
+   * calls this before the entries go in.
+   */
+  void logEntries(long epoch) {
+    if (epoch < lowestLogEpoch) {
+      lowestLogEpoch = epoch;
+    }
+  }
+
+  /** Recomputes the bound from every state (the states were replaced); under the write lock. */
+  void recount() {
+    long[] lowest = {Long.MAX_VALUE};
+    s.states.forEach(
+        (id, entity, state) -> lowest[0] = Math.min(lowest[0], state.lowestLogEpoch()));
+    lowestLogEpoch = lowest[0];
+  }
+
+  /** The bound: at most the epoch of every log entry in the shard (MAX_VALUE if none). */
+  long lowestLogEpoch() {
+    return lowestLogEpoch;
+  }
+
+  /**
+   * Computes the closed digest through {@code cutOff} under the shard's read lock; without a scan
+   * (0 digest, 0 entries) when {@code cutOff} lies below every log entry's epoch.
+   */
   ClosedDigest closedDigest(long cutOff) {
+    s.lock.readLock().lock();
+    try {
+      if (cutOff < lowestLogEpoch) {
+        return new ClosedDigest(s.shard, cutOff, 0, 0);
+      }
+      return digestLocked(cutOff);
+    } finally {
+      s.lock.readLock().unlock();
+    }
+  }
+
+  /** Computes the closed digest through {@code cutOff} by a scan, under the shard's read lock. */
+  ClosedDigest scannedDigest(long cutOff) {
     s.lock.readLock().lock();
     try {
       return digestLocked(cutOff);
@@ -94,9 +151,10 @@ final class ShardCompaction {
       tenantHash[series.id()] = ReconcileHashes.typeHash(series.tenant().name());
       bound[series.id()] = true;
     }
-    long[] sum = {0, 0};
+    long[] sum = {0, 0, Long.MAX_VALUE};
     s.states.forEach(
         (id, entity, state) -> {
+          sum[2] = Math.min(sum[2], state.lowestLogEpoch());
           if (id >= bound.length || !bound[id]) {
             return;
           }
@@ -109,6 +167,7 @@ final class ShardCompaction {
             sum[1] += state.closedEntries(cutOff);
           }
         });
+    lowestLogEpoch = sum[2]; // exact: no writer runs while the caller holds the lock
     return new ClosedDigest(s.shard, cutOff, sum[0], sum[1]);
   }
 

@@ -226,6 +226,7 @@ final class ShardReconcile implements ReconcileState {
     if (incoming.isEmpty()) {
       return false;
     }
+    s.compaction.logEntries(incoming.lowestLogEpoch()); // before its log entries go in
     // an entity new here takes the decoded state itself (nothing else holds it)
     CrdtSignalState state = s.states.getOrInsert(series.id(), entity, incoming);
     s.digest.before(series, entity, state);

@@ -261,6 +261,7 @@ final class ShardState implements CommitListener {
   /** Sets the applied and snapshot positions after a cut (the caller holds the write lock). */
   void resetPositions(long position) {
     digest.rebuild(registry, states); // a cut or an install replaced the state
+    compaction.recount();
     cuts++;
     appliedPosition = position;
     snapshotPosition = position;
@@ -282,6 +283,7 @@ final class ShardState implements CommitListener {
     lock.writeLock().lock();
     try {
       digest.rebuild(registry, states);
+      compaction.recount();
     } finally {
       lock.writeLock().unlock();
     }
@@ -387,6 +389,7 @@ final class ShardState implements CommitListener {
     while (more) {
       lock.writeLock().lock();
       try {
+        compaction.logEntries(batch.epoch()); // before its log entries go in
         for (int n = 0; n < APPLY_CHUNK && (more = c.next()); ) {
           if (c.position() >= expected) {
             applyRecord(c, logEntry, source);
