@@ -101,6 +101,13 @@ class DistributionIT {
         String answer = node.retypeWhileRefused(read, "count=0 ", "count=", "error: ");
         assertTrue(answer.startsWith("count=1 sum=1.50000 "), read + ": " + answer);
       }
+      // every region runs reconciliation from the example configuration: a session with both
+      // others, one line per region
+      node.repeatUntil("tidal:reconcile", "region-2: reconciled with [region-0, region-1]");
+      String reconciled = node.output();
+      for (int region = 0; region < 3; region++) {
+        assertTrue(reconciled.contains("region-" + region + ": reconciled with ["), reconciled);
+      }
 
       node.command("stop 0");
       assertEquals(0, node.awaitExit(), node.output());
