@@ -12,6 +12,7 @@ import io.tidaldb.crdt.CrdtSignalState;
  * typeHash(name)          = fmix64(FNV-1a 64 over the name's chars)   (names are ASCII)
  * keyHash(type, entity)   = fmix64(typeHash(type) ^ fmix64(entity + 0x9E3779B97F4A7C15))
  * bucket(type, entity)    = keyHash(type, entity) >>> 54               (0..1023, the top 10 bits)
+ * segment(type, entity)   = keyHash(type, entity) >>> 48               (0..65535, the top 16 bits)
  * entityHash(key, state)  = fmix64(keyHash * 0xC2B2AE3D27D4EB4F + state.contentHash()),
  *                           0 for an empty state (it counts as absent) and, at odds of 2^-64,
  *                           for a state whose content hash is 0 (the kept hash of an empty one)
@@ -23,6 +24,9 @@ import io.tidaldb.crdt.CrdtSignalState;
 final class ReconcileHashes {
   private static final int BUCKET_SHIFT =
       64 - Integer.numberOfTrailingZeros(ReconcileState.BUCKETS);
+
+  private static final int SEGMENT_SHIFT =
+      64 - Integer.numberOfTrailingZeros(ReconcileState.SEGMENTS);
 
   private ReconcileHashes() {}
 
@@ -41,6 +45,10 @@ final class ReconcileHashes {
 
   static int bucket(long keyHash) {
     return (int) (keyHash >>> BUCKET_SHIFT);
+  }
+
+  static int segment(long keyHash) {
+    return (int) (keyHash >>> SEGMENT_SHIFT);
   }
 
   static long entityHash(long keyHash, CrdtSignalState state) {

@@ -38,6 +38,12 @@ import java.util.concurrent.CompletableFuture;
  * {@link ShardCompaction}'s and {@link CompactAppend}'s.
  */
 final class ShardReconcile implements ReconcileState {
+  private static final BitSet ALL_BUCKETS = new BitSet(BUCKETS);
+
+  static {
+    ALL_BUCKETS.set(0, BUCKETS);
+  }
+
   private final ShardState[] shards;
   private final Runnable checkOpen;
   private final CompactAppend compactions;
@@ -76,6 +82,51 @@ final class ShardReconcile implements ReconcileState {
     } finally {
       s.lock.readLock().unlock();
     }
+  }
+
+  @Override
+  public int entityCount(int shard, TenantId tenant) {
+    int[] count = new int[1];
+    forEachInBuckets(shard, tenant, ALL_BUCKETS, (type, entity, hash) -> count[0]++);
+    return count[0];
+  }
+
+  @Override
+  public void segmentDigests(int shard, TenantId tenant, BitSet buckets, long[] into) {
+    if (into.length != SEGMENTS) {
+      throw new InvalidArgumentException(
+          "segment digest array length", into.length, "must be " + SEGMENTS);
+    }
+    for (int b = buckets.nextSetBit(0); b >= 0 && b < BUCKETS; b = buckets.nextSetBit(b + 1)) {
+      java.util.Arrays.fill(into, b * SEGMENTS_PER_BUCKET, (b + 1) * SEGMENTS_PER_BUCKET, 0L);
+    }
+    forEachInBuckets(
+        shard,
+        tenant,
+        buckets,
+        (type, entity, hash) -> {
+          long key = ReconcileHashes.keyHash(ReconcileHashes.typeHash(type), entity);
+          into[ReconcileHashes.segment(key)] += ReconcileHashes.entityHash(key, hash);
+        });
+  }
+
+  @Override
+  public void forEachInSegments(
+      int shard, TenantId tenant, BitSet segments, EntityVisitor visitor) {
+    BitSet buckets = new BitSet(BUCKETS);
+    for (int g = segments.nextSetBit(0); g >= 0 && g < SEGMENTS; g = segments.nextSetBit(g + 1)) {
+      buckets.set(g / SEGMENTS_PER_BUCKET);
+    }
+    forEachInBuckets(
+        shard,
+        tenant,
+        buckets,
+        (type, entity, hash) -> {
+          long key = ReconcileHashes.keyHash(ReconcileHashes.typeHash(type), entity);
+          if (segments.get(ReconcileHashes.segment(key))) {
+            visitor.visit(type, entity, hash);
+          }
+        });
   }
 
   @Override

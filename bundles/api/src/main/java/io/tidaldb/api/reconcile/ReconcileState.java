@@ -23,6 +23,16 @@ public interface ReconcileState {
   /** Buckets per (shard, tenant) digest. */
   int BUCKETS = 1024;
 
+  /**
+   * Segments per bucket: the level below a bucket. An entity's segment is the top 16 bits of the
+   * hash its bucket is the top 10 bits of, so segment {@code s} lies in bucket {@code s /
+   * SEGMENTS_PER_BUCKET} and a bucket's digest is the sum of its segments' digests.
+   */
+  int SEGMENTS_PER_BUCKET = 64;
+
+  /** Segments per (shard, tenant): {@link #BUCKETS} times {@link #SEGMENTS_PER_BUCKET}. */
+  int SEGMENTS = BUCKETS * SEGMENTS_PER_BUCKET;
+
   /** Receives one entity of {@link #forEachInBuckets}. */
   @FunctionalInterface
   interface EntityVisitor {
@@ -60,6 +70,44 @@ public interface ReconcileState {
    *     zero if the tenant has no state in the shard
    */
   void bucketDigests(int shard, TenantId tenant, long[] into);
+
+  /**
+   * Returns how many entities of (shard, tenant) hold a non-empty state here (kept as states
+   * change; costs nothing).
+   *
+   * @param shard the shard
+   * @param tenant the tenant
+   * @return the number of entities; 0 if the tenant has no state in the shard
+   * @since 1.2
+   */
+  int entityCount(int shard, TenantId tenant);
+
+  /**
+   * Copies the segment digests of the chosen buckets of (shard, tenant): segment {@code s}'s digest
+   * (the sum, modulo 2^64, of its entities' hashes, as for a bucket) at {@code into[s]}, for every
+   * segment of every bucket set in {@code buckets}; the other elements are left as they are. The
+   * cost grows with the chosen buckets (and, where the store does not keep segment digests for a
+   * small (shard, tenant), with their entities), not with the shard.
+   *
+   * @param shard the shard
+   * @param tenant the tenant
+   * @param buckets the buckets whose segments to copy
+   * @param into receives the digests; length {@link #SEGMENTS}
+   * @since 1.2
+   */
+  void segmentDigests(int shard, TenantId tenant, BitSet buckets, long[] into);
+
+  /**
+   * Visits every entity of (shard, tenant) whose segment is set in {@code segments}. The cost grows
+   * with the entities of those segments, not with the shard.
+   *
+   * @param shard the shard
+   * @param tenant the tenant
+   * @param segments the segments to visit (indices below {@link #SEGMENTS})
+   * @param visitor called once per entity, under the store's lock: it must not call back
+   * @since 1.2
+   */
+  void forEachInSegments(int shard, TenantId tenant, BitSet segments, EntityVisitor visitor);
 
   /**
    * Visits every entity of (shard, tenant) whose bucket is set in {@code buckets}.

@@ -11,7 +11,7 @@
  * difference always means a state difference (barring 64-bit hash collisions).
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package io.tidaldb.api.reconcile;
 
 import org.osgi.annotation.bundle.Export;

@@ -203,6 +203,21 @@ class ReconcileComponentTest {
     public void forEachInBuckets(int shard, TenantId tenant, BitSet buckets, EntityVisitor v) {}
 
     @Override
+    public int entityCount(int shard, TenantId tenant) {
+      return 0;
+    }
+
+    @Override
+    public void segmentDigests(int shard, TenantId tenant, BitSet buckets, long[] into) {
+      for (int b = buckets.nextSetBit(0); b >= 0; b = buckets.nextSetBit(b + 1)) {
+        java.util.Arrays.fill(into, b * SEGMENTS_PER_BUCKET, (b + 1) * SEGMENTS_PER_BUCKET, 0L);
+      }
+    }
+
+    @Override
+    public void forEachInSegments(int shard, TenantId tenant, BitSet segments, EntityVisitor v) {}
+
+    @Override
     public List<EntityState> states(int shard, TenantId tenant, Collection<EntityKey> keys) {
       return List.of();
     }

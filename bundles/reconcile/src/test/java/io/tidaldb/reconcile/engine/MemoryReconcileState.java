@@ -120,6 +120,47 @@ final class MemoryReconcileState implements ReconcileState {
   }
 
   @Override
+  public synchronized int entityCount(int shard, TenantId tenant) {
+    int n = 0;
+    for (Map.Entry<Key, CrdtSignalState> e : states.entrySet()) {
+      Key k = e.getKey();
+      if (k.shard() == shard && k.tenant().equals(tenant) && !e.getValue().isEmpty()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  @Override
+  public synchronized void segmentDigests(int shard, TenantId tenant, BitSet buckets, long[] into) {
+    for (int b = buckets.nextSetBit(0); b >= 0; b = buckets.nextSetBit(b + 1)) {
+      java.util.Arrays.fill(into, b * SEGMENTS_PER_BUCKET, (b + 1) * SEGMENTS_PER_BUCKET, 0L);
+    }
+    states.forEach(
+        (k, s) -> {
+          if (k.shard() == shard && k.tenant().equals(tenant)) {
+            long key = keyHash(k.type(), k.entity());
+            if (buckets.get(bucket(key))) {
+              into[segment(key)] += mix(key * 31 + s.contentHash());
+            }
+          }
+        });
+  }
+
+  @Override
+  public synchronized void forEachInSegments(
+      int shard, TenantId tenant, BitSet segments, EntityVisitor visitor) {
+    states.forEach(
+        (k, s) -> {
+          if (k.shard() == shard
+              && k.tenant().equals(tenant)
+              && segments.get(segment(keyHash(k.type(), k.entity())))) {
+            visitor.visit(k.type(), k.entity(), s.contentHash());
+          }
+        });
+  }
+
+  @Override
   public synchronized void forEachInBuckets(
       int shard, TenantId tenant, BitSet buckets, EntityVisitor visitor) {
     states.forEach(
@@ -205,6 +246,10 @@ final class MemoryReconcileState implements ReconcileState {
 
   private static int bucket(long keyHash) {
     return (int) (keyHash >>> 54);
+  }
+
+  private static int segment(long keyHash) {
+    return (int) (keyHash >>> 48);
   }
 
   static long mix(long h) {

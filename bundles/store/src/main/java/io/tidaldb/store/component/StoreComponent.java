@@ -306,6 +306,22 @@ public final class StoreComponent implements SignalStore, ReconcileState {
   }
 
   @Override
+  public int entityCount(int shard, TenantId tenant) {
+    return engine.reconcileState().entityCount(shard, tenant);
+  }
+
+  @Override
+  public void segmentDigests(int shard, TenantId tenant, BitSet buckets, long[] into) {
+    engine.reconcileState().segmentDigests(shard, tenant, buckets, into);
+  }
+
+  @Override
+  public void forEachInSegments(
+      int shard, TenantId tenant, BitSet segments, EntityVisitor visitor) {
+    engine.reconcileState().forEachInSegments(shard, tenant, segments, visitor);
+  }
+
+  @Override
   public List<EntityState> states(int shard, TenantId tenant, Collection<EntityKey> keys) {
     return engine.reconcileState().states(shard, tenant, keys);
   }
