@@ -20,10 +20,20 @@ import java.util.concurrent.locks.Lock;
  * state. Whoever changes a state in place goes through {@link ShardDigest#before} and {@link
  * ShardDigest#after} (which keep the slot's hash), or calls {@link ShardDigest#rebuild} after a
  * bulk change ({@link #put} and {@link #takeFrom} leave the hashes for it to set).
+ *
+ * <p>An index by reconciliation segment ({@link ReconcileHashes#segment}) finds the entries of one
+ * (series, segment) without a scan ({@link #forEachInSegment}): every slot with a non-zero kept
+ * hash is linked, when its hash is set ({@link #setHash}), into the chain of (series, segment);
+ * chains are singly linked through {@code next}, their heads hashed into an array of half the
+ * table's capacity (about one entry per chain), and rebuilt when the table grows or loses a series.
+ * A slot whose state became empty stays linked (a visit skips it); a slot never leaves its chain,
+ * since its segment is a function of its key. 8 bytes per slot.
  */
 final class EntityStateMap implements StateEntries {
   private static final int MIN_CAPACITY = 16;
   private static final float LOAD_FACTOR = 0.6f;
+  private static final int END = -1;
+  private static final int UNLINKED = -2;
 
   private long[] entities;
   private int[] series;
@@ -37,6 +47,15 @@ final class EntityStateMap implements StateEntries {
 
   /** Per slot, the freeze epoch in which its state became private to this map (see freeze). */
   private int[] privateIn;
+
+  /** Per linked slot, its reconciliation segment (see the class comment). */
+  private char[] segments;
+
+  /** Per slot, the next slot of its chain, {@link #END}, or {@link #UNLINKED}. */
+  private int[] next;
+
+  /** Per chain, its first slot or {@link #END}; length half the capacity (a power of two). */
+  private int[] heads;
 
   private int size;
   private int resizeAt;
@@ -148,17 +167,75 @@ final class EntityStateMap implements StateEntries {
     return hashes[slot];
   }
 
-  /** Keeps the content hash of a slot's state (0 if it is empty). */
-  void setHash(int slot, long contentHash) {
+  /**
+   * Keeps the content hash of a slot's state (0 if it is empty) and, if it is not 0, links the slot
+   * into the index under its segment (once: a linked slot stays linked).
+   */
+  void setHash(int slot, long contentHash, int segment) {
     hashes[slot] = contentHash;
+    if (contentHash != 0 && next[slot] == UNLINKED) {
+      link(slot, segment);
+    }
   }
 
-  /** Sets every slot's kept hash from its state (after a bulk change; see the class comment). */
-  void rehashAll() {
-    CrdtSignalState[] s = states;
-    for (int i = 0; i < s.length; i++) {
-      hashes[i] = s[i] == null ? 0 : contentHashOf(s[i]);
+  /**
+   * Visits the entries of (series, segment) whose kept hash is not 0, reading only their chain
+   * (about as many slots as entries).
+   */
+  void forEachInSegment(int seriesId, int segment, HashVisitor visitor) {
+    for (int i = heads[chain(seriesId, segment, heads.length - 1)]; i != END; i = next[i]) {
+      if (series[i] == seriesId && segments[i] == segment && hashes[i] != 0 && states[i] != null) {
+        visitor.visit(seriesId, entities[i], hashes[i]);
+      }
     }
+  }
+
+  /** The table's capacity in slots (what a full scan reads). */
+  int capacity() {
+    return states.length;
+  }
+
+  /**
+   * Returns the first slot with a non-zero kept hash that its chain does not reach or that is
+   * linked under another segment than {@code segmentOf} gives, as text, or null (a check for
+   * tests).
+   */
+  String staleIndex(java.util.function.IntBinaryOperator segmentOf) {
+    for (int i = 0; i < states.length; i++) {
+      if (states[i] == null || hashes[i] == 0) {
+        continue;
+      }
+      int expected = segmentOf.applyAsInt(series[i], i);
+      boolean found = false;
+      for (int j = heads[chain(series[i], expected, heads.length - 1)]; j != END; j = next[j]) {
+        found |= j == i;
+      }
+      if (!found || segments[i] != expected) {
+        return "series "
+            + series[i]
+            + " entity "
+            + entities[i]
+            + ": not indexed under segment "
+            + expected;
+      }
+    }
+    return null;
+  }
+
+  /** The entity of a slot (for {@link #staleIndex}'s segment function). */
+  long entityAt(int slot) {
+    return entities[slot];
+  }
+
+  /** Unlinks every slot (before a rebuild links them again through {@link #setHash}). */
+  void clearIndex() {
+    java.util.Arrays.fill(next, UNLINKED);
+    java.util.Arrays.fill(heads, END);
+  }
+
+  /** Keeps a slot's content hash without indexing it (its series is unknown here). */
+  void keepHash(int slot, long contentHash) {
+    hashes[slot] = contentHash;
   }
 
   /** The hash a slot keeps for a state: its content hash, 0 if it is empty. */
@@ -176,6 +253,22 @@ final class EntityStateMap implements StateEntries {
     for (int i = 0; i < s.length; i++) {
       if (h[i] != 0 && s[i] != null) {
         visitor.visit(series[i], entities[i], h[i]);
+      }
+    }
+  }
+
+  /** Visits every slot holding a state, with its slot index (a rebuild sets hashes by slot). */
+  @FunctionalInterface
+  interface SlotVisitor {
+    void visit(int slot, int seriesId, long entity, CrdtSignalState state);
+  }
+
+  /** Visits every slot holding a state. */
+  void forEachSlot(SlotVisitor visitor) {
+    CrdtSignalState[] s = states;
+    for (int i = 0; i < s.length; i++) {
+      if (s[i] != null) {
+        visitor.visit(i, series[i], entities[i], s[i]);
       }
     }
   }
@@ -243,6 +336,8 @@ final class EntityStateMap implements StateEntries {
     CrdtSignalState[] oldStates = states;
     int[] oldPrivateIn = privateIn;
     long[] oldHashes = hashes;
+    char[] oldSegments = segments;
+    int[] oldNext = next;
     int before = size;
     allocate(oldStates.length);
     int mask = states.length - 1;
@@ -255,6 +350,9 @@ final class EntityStateMap implements StateEntries {
         privateIn[i] = oldPrivateIn[j]; // a state a frozen copy shares stays copy-on-write
         hashes[i] = oldHashes[j];
         put(i, oldSeries[j], oldEntities[j], oldStates[j]);
+        if (oldNext[j] != UNLINKED) {
+          link(i, oldSegments[j]);
+        }
       }
     }
     return before - size;
@@ -270,6 +368,9 @@ final class EntityStateMap implements StateEntries {
     states = other.states;
     privateIn = other.privateIn; // epoch 0: shared with a view, if any (copied on write, harmless)
     hashes = other.hashes;
+    segments = other.segments;
+    next = other.next;
+    heads = other.heads;
     lastSlot = -1;
     size = other.size;
     resizeAt = other.resizeAt;
@@ -304,6 +405,8 @@ final class EntityStateMap implements StateEntries {
 
   private void grow() {
     long[] oldHashes = hashes;
+    char[] oldSegments = segments;
+    int[] oldNext = next;
     int[] oldPrivateIn = privateIn;
     long[] oldEntities = entities;
     int[] oldSeries = series;
@@ -321,6 +424,9 @@ final class EntityStateMap implements StateEntries {
         states[i] = oldStates[j];
         privateIn[i] = oldPrivateIn[j];
         hashes[i] = oldHashes[j];
+        if (oldNext[j] != UNLINKED) {
+          link(i, oldSegments[j]);
+        }
         size++;
       }
     }
@@ -332,9 +438,25 @@ final class EntityStateMap implements StateEntries {
     states = new CrdtSignalState[capacity];
     privateIn = new int[capacity]; // epoch 0 precedes every freeze: shared while frozen
     hashes = new long[capacity];
+    segments = new char[capacity];
+    next = new int[capacity];
+    heads = new int[capacity >>> 1];
+    clearIndex();
     lastSlot = -1;
     size = 0;
     resizeAt = (int) (capacity * LOAD_FACTOR);
+  }
+
+  private void link(int slot, int segment) {
+    int c = chain(series[slot], segment, heads.length - 1);
+    segments[slot] = (char) segment;
+    next[slot] = heads[c];
+    heads[c] = slot;
+  }
+
+  private static int chain(int seriesId, int segment, int mask) {
+    int h = (seriesId * 0x10000 + segment) * 0x9E3779B9;
+    return (h ^ (h >>> 15)) & mask;
   }
 
   private static int index(int seriesId, long entity, int mask) {

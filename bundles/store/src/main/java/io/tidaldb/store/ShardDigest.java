@@ -9,32 +9,61 @@ import java.util.Map;
 
 /**
  * One shard's reconciliation digests: per tenant {@link ReconcileState#BUCKETS} bucket sums of
- * entity hashes ({@link ReconcileHashes}), kept incrementally as the state changes.
+ * entity hashes ({@link ReconcileHashes}), the number of entities with state, and, once the tenant
+ * holds {@link #SEGMENT_DIGESTS_FROM} entities in the shard, the {@link ReconcileState#SEGMENTS}
+ * segment sums below the buckets; all kept incrementally as the state changes.
  *
  * <p>Guarded by the shard's lock: every change under the write lock (the commit thread's apply,
  * {@link ShardReconcile#merge}, {@link #rebuild} after recovery, a cut or a snapshot install),
  * reads under the read lock. Per signal the commit thread calls {@link #before} and {@link #after}
  * around the state's change: no map lookup and no allocation (each series id caches its tenant's
- * buckets and its type's hash; the cache is checked by the identity of the registry's series, so a
+ * digests and its type's hash; the cache is checked by the identity of the registry's series, so a
  * registry replaced by an install or a cut that unbound a series rebinds it). The hash before the
  * change is not computed: the state's slot in the {@link EntityStateMap} keeps its content hash
  * from the last update (the state {@link EntityStateMap#getOrCreate} just returned), and {@link
- * #after} stores the new one there.
+ * #after} stores the new one there and indexes the slot under its segment.
+ *
+ * <p>Segment digests cost 512 KiB per (shard, tenant), so a small tenant goes without: its segment
+ * digests are summed from the index when asked ({@link ShardReconcile#segmentDigests}), which costs
+ * as much as its entities in the chosen buckets. When the tenant's count reaches the threshold, the
+ * commit thread sums them once from a scan of the shard (about 1 ms per 100,000 entries).
  */
 final class ShardDigest {
+  /** Entities of a (shard, tenant) from which its segment digests are kept. */
+  static final int SEGMENT_DIGESTS_FROM = 32_768;
+
+  /** One tenant's digests in the shard. */
+  static final class TenantDigest {
+    final long[] buckets = new long[ReconcileState.BUCKETS];
+    long[] segments;
+    int entities;
+  }
+
   private final EntityStateMap map;
-  private final Map<TenantId, long[]> byTenant = new HashMap<>();
+  private final int segmentsFrom;
+  private final Map<TenantId, TenantDigest> byTenant = new HashMap<>();
   private SeriesRegistry.Series[] bound = new SeriesRegistry.Series[16];
-  private long[][] bucketsOf = new long[16][];
+  private TenantDigest[] tenantOf = new TenantDigest[16];
   private long[] typeHashOf = new long[16];
 
-  private long[] pendingBuckets;
+  private TenantDigest pending;
   private long pendingKey;
   private long pendingBefore;
   private int pendingSlot;
 
   ShardDigest(EntityStateMap map) {
+    this(map, SEGMENT_DIGESTS_FROM);
+  }
+
+  /** With another threshold for segment digests (tests). */
+  ShardDigest(EntityStateMap map, int segmentsFrom) {
     this.map = map;
+    this.segmentsFrom = segmentsFrom;
+  }
+
+  /** Entities of a (shard, tenant) from which this digest keeps its segment digests. */
+  int segmentsFrom() {
+    return segmentsFrom;
   }
 
   /**
@@ -45,7 +74,7 @@ final class ShardDigest {
     if (id >= bound.length || bound[id] != series) {
       bind(series);
     }
-    pendingBuckets = bucketsOf[id];
+    pending = tenantOf[id];
     pendingKey = ReconcileHashes.keyHash(typeHashOf[id], entity);
     pendingSlot = map.slotOf(state);
     long content = pendingSlot >= 0 ? map.hashAt(pendingSlot) : EntityStateMap.contentHashOf(state);
@@ -53,55 +82,108 @@ final class ShardDigest {
   }
 
   /**
-   * Adds the change of the entity's hash since {@link #before} to its bucket.
+   * Adds the change of the entity's hash since {@link #before} to its bucket and segment.
    *
    * @return whether the entity's hash changed
    */
   boolean after(CrdtSignalState state) {
     long content = EntityStateMap.contentHashOf(state);
+    int segment = ReconcileHashes.segment(pendingKey);
     if (pendingSlot >= 0) {
-      map.setHash(pendingSlot, content);
+      map.setHash(pendingSlot, content, segment);
     }
     long now = ReconcileHashes.entityHash(pendingKey, content);
-    pendingBuckets[ReconcileHashes.bucket(pendingKey)] += now - pendingBefore;
+    long delta = now - pendingBefore;
+    TenantDigest t = pending;
+    t.buckets[ReconcileHashes.bucket(pendingKey)] += delta;
+    if (t.segments != null) {
+      t.segments[segment] += delta;
+    }
+    if (pendingBefore == 0 && now != 0) {
+      if (++t.entities == segmentsFrom && t.segments == null) {
+        t.segments = new long[ReconcileState.SEGMENTS];
+        sumSegments(t);
+      }
+    } else if (pendingBefore != 0 && now == 0) {
+      t.entities--;
+    }
     return now != pendingBefore;
   }
 
   /**
-   * Recomputes every digest, and every slot's kept hash, from the state (after recovery, a cut or
-   * an install).
+   * Recomputes every digest and count, every slot's kept hash and the segment index from the state
+   * (after recovery, a cut or an install).
    */
   void rebuild(SeriesRegistry registry, EntityStateMap states) {
     byTenant.clear();
     Arrays.fill(bound, null);
-    states.rehashAll();
-    states.forEachHash(
-        (id, entity, content) -> {
+    states.clearIndex();
+    states.forEachSlot(
+        (slot, id, entity, state) -> {
+          long content = EntityStateMap.contentHashOf(state);
           SeriesRegistry.Series series = registry.get(id);
-          if (series != null) {
-            add(series, entity, content);
+          if (series == null) {
+            states.keepHash(slot, content);
+            return;
+          }
+          if (id >= bound.length || bound[id] != series) {
+            bind(series);
+          }
+          long key = ReconcileHashes.keyHash(typeHashOf[id], entity);
+          states.setHash(slot, content, ReconcileHashes.segment(key));
+          long hash = ReconcileHashes.entityHash(key, content);
+          TenantDigest t = tenantOf[id];
+          t.buckets[ReconcileHashes.bucket(key)] += hash;
+          if (hash != 0) {
+            t.entities++;
+          }
+        });
+    boolean any = false;
+    for (TenantDigest t : byTenant.values()) {
+      if (t.entities >= segmentsFrom) {
+        t.segments = new long[ReconcileState.SEGMENTS];
+        any = true;
+      }
+    }
+    if (any) {
+      sumSegments(null);
+    }
+  }
+
+  /**
+   * Adds every entity's hash into the segment digests just made (all zero) of {@code only}, or of
+   * every tenant that keeps them if null: one scan of the shard's kept hashes.
+   */
+  private void sumSegments(TenantDigest only) {
+    long[][] fresh = new long[tenantOf.length][];
+    for (int id = 0; id < bound.length; id++) {
+      TenantDigest t = tenantOf[id];
+      if (bound[id] != null && t.segments != null && (only == null || t == only)) {
+        fresh[id] = t.segments;
+      }
+    }
+    map.forEachHash(
+        (id, entity, content) -> {
+          if (id < fresh.length && fresh[id] != null) {
+            long key = ReconcileHashes.keyHash(typeHashOf[id], entity);
+            fresh[id][ReconcileHashes.segment(key)] += ReconcileHashes.entityHash(key, content);
           }
         });
   }
 
-  /** Adds an entity's hash to its bucket (rebuild). */
-  private void add(SeriesRegistry.Series series, long entity, long content) {
-    int id = series.id();
-    if (id >= bound.length || bound[id] != series) {
-      bind(series);
-    }
-    long key = ReconcileHashes.keyHash(typeHashOf[id], entity);
-    bucketsOf[id][ReconcileHashes.bucket(key)] += ReconcileHashes.entityHash(key, content);
-  }
-
-  /** Copies a tenant's digests into {@code into} (zeros if it has none). */
+  /** Copies a tenant's bucket digests into {@code into} (zeros if it has none). */
   void copy(TenantId tenant, long[] into) {
-    long[] buckets = byTenant.get(tenant);
-    if (buckets == null) {
+    TenantDigest t = byTenant.get(tenant);
+    if (t == null) {
       Arrays.fill(into, 0L);
     } else {
-      System.arraycopy(buckets, 0, into, 0, buckets.length);
+      System.arraycopy(t.buckets, 0, into, 0, t.buckets.length);
     }
+  }
+
+  /** A tenant's digests, or null if it holds no state in the shard. */
+  TenantDigest of(TenantId tenant) {
+    return byTenant.get(tenant);
   }
 
   private void bind(SeriesRegistry.Series series) {
@@ -109,12 +191,11 @@ final class ShardDigest {
     if (id >= bound.length) {
       int length = Math.max(id + 1, bound.length * 2);
       bound = Arrays.copyOf(bound, length);
-      bucketsOf = Arrays.copyOf(bucketsOf, length);
+      tenantOf = Arrays.copyOf(tenantOf, length);
       typeHashOf = Arrays.copyOf(typeHashOf, length);
     }
     bound[id] = series;
-    bucketsOf[id] =
-        byTenant.computeIfAbsent(series.tenant(), t -> new long[ReconcileState.BUCKETS]);
+    tenantOf[id] = byTenant.computeIfAbsent(series.tenant(), t -> new TenantDigest());
     typeHashOf[id] = ReconcileHashes.typeHash(series.type().name());
   }
 }

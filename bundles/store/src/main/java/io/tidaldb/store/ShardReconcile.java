@@ -38,12 +38,6 @@ import java.util.concurrent.CompletableFuture;
  * {@link ShardCompaction}'s and {@link CompactAppend}'s.
  */
 final class ShardReconcile implements ReconcileState {
-  private static final BitSet ALL_BUCKETS = new BitSet(BUCKETS);
-
-  static {
-    ALL_BUCKETS.set(0, BUCKETS);
-  }
-
   private final ShardState[] shards;
   private final Runnable checkOpen;
   private final CompactAppend compactions;
@@ -86,79 +80,74 @@ final class ShardReconcile implements ReconcileState {
 
   @Override
   public int entityCount(int shard, TenantId tenant) {
-    int[] count = new int[1];
-    forEachInBuckets(shard, tenant, ALL_BUCKETS, (type, entity, hash) -> count[0]++);
-    return count[0];
+    ShardState s = shard(shard);
+    s.lock.readLock().lock();
+    try {
+      ShardDigest.TenantDigest t = s.digest.of(tenant);
+      return t == null ? 0 : t.entities;
+    } finally {
+      s.lock.readLock().unlock();
+    }
   }
 
   @Override
   public void segmentDigests(int shard, TenantId tenant, BitSet buckets, long[] into) {
+    ShardState s = shard(shard);
     if (into.length != SEGMENTS) {
       throw new InvalidArgumentException(
           "segment digest array length", into.length, "must be " + SEGMENTS);
     }
-    for (int b = buckets.nextSetBit(0); b >= 0 && b < BUCKETS; b = buckets.nextSetBit(b + 1)) {
-      java.util.Arrays.fill(into, b * SEGMENTS_PER_BUCKET, (b + 1) * SEGMENTS_PER_BUCKET, 0L);
+    BitSet segments = segmentsOf(buckets);
+    s.lock.readLock().lock();
+    try {
+      ShardDigest.TenantDigest t = s.digest.of(tenant);
+      for (int g = segments.nextSetBit(0); g >= 0; g = segments.nextSetBit(g + 1)) {
+        into[g] = t == null || t.segments == null ? 0 : t.segments[g];
+      }
+      if (t != null && t.segments == null) { // a small tenant: summed from its entities
+        SegmentScan.visit(
+            s,
+            tenant,
+            segments,
+            (typeHash, name, entity, content) -> {
+              long key = ReconcileHashes.keyHash(typeHash, entity);
+              into[ReconcileHashes.segment(key)] += ReconcileHashes.entityHash(key, content);
+            });
+      }
+    } finally {
+      s.lock.readLock().unlock();
     }
-    forEachInBuckets(
-        shard,
-        tenant,
-        buckets,
-        (type, entity, hash) -> {
-          long key = ReconcileHashes.keyHash(ReconcileHashes.typeHash(type), entity);
-          into[ReconcileHashes.segment(key)] += ReconcileHashes.entityHash(key, hash);
-        });
   }
 
   @Override
   public void forEachInSegments(
       int shard, TenantId tenant, BitSet segments, EntityVisitor visitor) {
-    BitSet buckets = new BitSet(BUCKETS);
-    for (int g = segments.nextSetBit(0); g >= 0 && g < SEGMENTS; g = segments.nextSetBit(g + 1)) {
-      buckets.set(g / SEGMENTS_PER_BUCKET);
+    ShardState s = shard(shard);
+    BitSet valid = segments.get(0, SEGMENTS);
+    s.lock.readLock().lock();
+    try {
+      SegmentScan.visit(
+          s,
+          tenant,
+          valid,
+          (typeHash, name, entity, content) -> visitor.visit(name, entity, content));
+    } finally {
+      s.lock.readLock().unlock();
     }
-    forEachInBuckets(
-        shard,
-        tenant,
-        buckets,
-        (type, entity, hash) -> {
-          long key = ReconcileHashes.keyHash(ReconcileHashes.typeHash(type), entity);
-          if (segments.get(ReconcileHashes.segment(key))) {
-            visitor.visit(type, entity, hash);
-          }
-        });
   }
 
   @Override
   public void forEachInBuckets(int shard, TenantId tenant, BitSet buckets, EntityVisitor visitor) {
-    ShardState s = shard(shard);
-    s.lock.readLock().lock();
-    try {
-      SeriesRegistry.Series[] all = s.registry.snapshot();
-      int maxId = -1;
-      for (SeriesRegistry.Series series : all) {
-        maxId = Math.max(maxId, series.id());
-      }
-      String[] names = new String[maxId + 1];
-      long[] typeHashes = new long[maxId + 1];
-      for (SeriesRegistry.Series series : all) {
-        if (series.tenant().equals(tenant)) {
-          names[series.id()] = series.type().name();
-          typeHashes[series.id()] = ReconcileHashes.typeHash(series.type().name());
-        }
-      }
-      s.states.forEachHash( // the kept content hashes: no state is read
-          (id, entity, contentHash) -> {
-            if (id < names.length && names[id] != null) {
-              long key = ReconcileHashes.keyHash(typeHashes[id], entity);
-              if (buckets.get(ReconcileHashes.bucket(key))) {
-                visitor.visit(names[id], entity, contentHash);
-              }
-            }
-          });
-    } finally {
-      s.lock.readLock().unlock();
+    forEachInSegments(shard, tenant, segmentsOf(buckets), visitor);
+  }
+
+  /** The segments of the buckets set in {@code buckets} (those below {@link #BUCKETS}). */
+  private static BitSet segmentsOf(BitSet buckets) {
+    BitSet segments = new BitSet(SEGMENTS);
+    for (int b = buckets.nextSetBit(0); b >= 0 && b < BUCKETS; b = buckets.nextSetBit(b + 1)) {
+      segments.set(b * SEGMENTS_PER_BUCKET, (b + 1) * SEGMENTS_PER_BUCKET);
     }
+    return segments;
   }
 
   @Override

@@ -1,6 +1,7 @@
 package io.tidaldb.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
 import io.tidaldb.api.Durability;
@@ -62,6 +63,16 @@ class ShardDigestPropertyTest {
             try {
               assertNull(
                   s.states.staleHash(), "seed " + seed + " step " + step + " shard " + shard);
+              assertNull(
+                  s.states.staleIndex(
+                      (id, slot) -> {
+                        long key =
+                            ReconcileHashes.keyHash(
+                                ReconcileHashes.typeHash(s.registry.get(id).type().name()),
+                                s.states.entityAt(slot));
+                        return ReconcileHashes.segment(key);
+                      }),
+                  "seed " + seed + " step " + step + " shard " + shard);
             } finally {
               s.lock.readLock().unlock();
             }
@@ -70,6 +81,7 @@ class ShardDigestPropertyTest {
         for (TenantId tenant : TENANTS) {
           for (StoreFixture f : new StoreFixture[] {a, b}) {
             ReconcileState r = f.store.reconcileState();
+            checkSegments(r, tenant, random, "seed " + seed + " step " + step);
             assertArrayEquals(
                 ShardReconcileTest.recomputed(r, tenant),
                 ShardReconcileTest.digests(r, tenant),
@@ -81,6 +93,63 @@ class ShardDigestPropertyTest {
       try (Stream<Path> files = Files.walk(dir)) {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
+    }
+  }
+
+  /**
+   * The segment digests of random buckets and the entities of random segments (few: the index's
+   * chains; many: a scan) equal what every entity's hash and key give.
+   */
+  private static void checkSegments(
+      ReconcileState r, TenantId tenant, SplittableRandom random, String where) {
+    for (int shard = 0; shard < r.shardCount(); shard++) {
+      long[] expected = new long[ReconcileState.SEGMENTS];
+      java.util.Map<Integer, java.util.Set<String>> bySegment = new java.util.HashMap<>();
+      java.util.BitSet every = new java.util.BitSet();
+      every.set(0, ReconcileState.BUCKETS);
+      int[] count = new int[1];
+      r.forEachInBuckets(
+          shard,
+          tenant,
+          every,
+          (type, entity, hash) -> {
+            long key = ReconcileHashes.keyHash(ReconcileHashes.typeHash(type), entity);
+            expected[ReconcileHashes.segment(key)] += ReconcileHashes.entityHash(key, hash);
+            bySegment
+                .computeIfAbsent(ReconcileHashes.segment(key), g -> new java.util.HashSet<>())
+                .add(type + "/" + entity + "/" + hash);
+            count[0]++;
+          });
+      assertEquals(count[0], r.entityCount(shard, tenant), where + " shard " + shard);
+      java.util.BitSet buckets = new java.util.BitSet();
+      java.util.BitSet segments = new java.util.BitSet();
+      int many = random.nextBoolean() ? 3 : 60_000;
+      for (Integer g : bySegment.keySet()) {
+        if (random.nextInt(4) == 0 || many > 3) {
+          buckets.set(g / ReconcileState.SEGMENTS_PER_BUCKET);
+          segments.set(g);
+        }
+      }
+      for (int i = 0; i < many; i++) {
+        segments.set(random.nextInt(ReconcileState.SEGMENTS));
+      }
+      long[] into = new long[ReconcileState.SEGMENTS];
+      r.segmentDigests(shard, tenant, buckets, into);
+      for (int g = 0; g < ReconcileState.SEGMENTS; g++) {
+        long want = buckets.get(g / ReconcileState.SEGMENTS_PER_BUCKET) ? expected[g] : 0;
+        assertEquals(want, into[g], where + " shard " + shard + " segment " + g);
+      }
+      java.util.Set<String> visited = new java.util.HashSet<>();
+      java.util.Set<String> wanted = new java.util.HashSet<>();
+      for (int g = segments.nextSetBit(0); g >= 0; g = segments.nextSetBit(g + 1)) {
+        wanted.addAll(bySegment.getOrDefault(g, java.util.Set.of()));
+      }
+      r.forEachInSegments(
+          shard,
+          tenant,
+          segments,
+          (type, entity, hash) -> visited.add(type + "/" + entity + "/" + hash));
+      assertEquals(wanted, visited, where + " shard " + shard + " segments " + many);
     }
   }
 

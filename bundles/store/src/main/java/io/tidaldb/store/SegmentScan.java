@@ -1,0 +1,69 @@
+package io.tidaldb.store;
+
+import io.tidaldb.api.TenantId;
+import java.util.BitSet;
+
+/**
+ * Visits a tenant's entities of chosen reconciliation segments in one shard, under the shard's read
+ * lock (the caller holds it), reading only kept hashes, never a state. It walks the {@link
+ * EntityStateMap}'s segment index, one chain per (series, segment), so the cost grows with the
+ * entities of those segments; when the chains to walk outnumber a quarter of the table's slots (a
+ * tenant's every bucket, say), a sequential scan of the table is cheaper and is taken instead.
+ */
+final class SegmentScan {
+  /** Receives one entity. */
+  @FunctionalInterface
+  interface Visitor {
+    void visit(long typeHash, String type, long entity, long contentHash);
+  }
+
+  private SegmentScan() {}
+
+  static void visit(ShardState s, TenantId tenant, BitSet segments, Visitor visitor) {
+    SeriesRegistry.Series[] all = s.registry.snapshot();
+    int maxId = -1;
+    int tenantSeries = 0;
+    for (SeriesRegistry.Series series : all) {
+      maxId = Math.max(maxId, series.id());
+      if (series.tenant().equals(tenant)) {
+        tenantSeries++;
+      }
+    }
+    if (tenantSeries == 0 || segments.isEmpty()) {
+      return;
+    }
+    String[] names = new String[maxId + 1];
+    long[] typeHashes = new long[maxId + 1];
+    for (SeriesRegistry.Series series : all) {
+      if (series.tenant().equals(tenant)) {
+        names[series.id()] = series.type().name();
+        typeHashes[series.id()] = ReconcileHashes.typeHash(series.type().name());
+      }
+    }
+    long chains = (long) segments.cardinality() * tenantSeries;
+    if (chains > s.states.capacity() / 4) {
+      s.states.forEachHash(
+          (id, entity, content) -> {
+            if (id < names.length && names[id] != null) {
+              long key = ReconcileHashes.keyHash(typeHashes[id], entity);
+              if (segments.get(ReconcileHashes.segment(key))) {
+                visitor.visit(typeHashes[id], names[id], entity, content);
+              }
+            }
+          });
+      return;
+    }
+    for (int id = 0; id < names.length; id++) {
+      if (names[id] == null) {
+        continue;
+      }
+      String name = names[id];
+      long typeHash = typeHashes[id];
+      EntityStateMap.HashVisitor each =
+          (series, entity, content) -> visitor.visit(typeHash, name, entity, content);
+      for (int g = segments.nextSetBit(0); g >= 0; g = segments.nextSetBit(g + 1)) {
+        s.states.forEachInSegment(id, g, each);
+      }
+    }
+  }
+}
