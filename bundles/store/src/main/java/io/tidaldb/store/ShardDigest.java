@@ -32,7 +32,10 @@ final class ShardDigest {
   /** Entities of a (shard, tenant) from which its segment digests are kept. */
   static final int SEGMENT_DIGESTS_FROM = 32_768;
 
-  /** One tenant's digests in the shard. */
+  /**
+   * One tenant's digests in the shard: its bucket sums until it keeps segment sums, from then on
+   * only those (a signal updates one array; {@link #copy} sums the buckets).
+   */
   static final class TenantDigest {
     final long[] buckets = new long[ReconcileState.BUCKETS];
     long[] segments;
@@ -95,9 +98,10 @@ final class ShardDigest {
     long now = ReconcileHashes.entityHash(pendingKey, content);
     long delta = now - pendingBefore;
     TenantDigest t = pending;
-    t.buckets[ReconcileHashes.bucket(pendingKey)] += delta;
     if (t.segments != null) {
-      t.segments[segment] += delta;
+      t.segments[segment] += delta; // the buckets are their sums (copy)
+    } else {
+      t.buckets[ReconcileHashes.bucket(pendingKey)] += delta;
     }
     if (pendingBefore == 0 && now != 0) {
       if (++t.entities == segmentsFrom && t.segments == null) {
@@ -171,13 +175,26 @@ final class ShardDigest {
         });
   }
 
-  /** Copies a tenant's bucket digests into {@code into} (zeros if it has none). */
+  /**
+   * Copies a tenant's bucket digests into {@code into} (zeros if it has none); where segment
+   * digests are kept, each bucket's is the sum of its segments' (65,536 additions).
+   */
   void copy(TenantId tenant, long[] into) {
     TenantDigest t = byTenant.get(tenant);
     if (t == null) {
       Arrays.fill(into, 0L);
-    } else {
+    } else if (t.segments == null) {
       System.arraycopy(t.buckets, 0, into, 0, t.buckets.length);
+    } else {
+      for (int b = 0; b < ReconcileState.BUCKETS; b++) {
+        long sum = 0;
+        for (int g = b * ReconcileState.SEGMENTS_PER_BUCKET;
+            g < (b + 1) * ReconcileState.SEGMENTS_PER_BUCKET;
+            g++) {
+          sum += t.segments[g];
+        }
+        into[b] = sum;
+      }
     }
   }
 

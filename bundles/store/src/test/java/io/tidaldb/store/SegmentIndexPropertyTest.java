@@ -102,7 +102,9 @@ class SegmentIndexPropertyTest {
         continue;
       }
       assertEquals(count[0], t.entities, where + " " + name);
-      assertArrayEquals(buckets, t.buckets, where + " " + name);
+      long[] copied = new long[ReconcileState.BUCKETS];
+      digest.copy(tenant, copied);
+      assertArrayEquals(buckets, copied, where + " " + name);
       assertEquals(t.entities >= digest.segmentsFrom(), t.segments != null, where + " " + name);
       if (t.segments != null) {
         assertArrayEquals(segments, t.segments, where + " " + name);
