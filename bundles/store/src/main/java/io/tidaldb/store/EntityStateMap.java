@@ -23,11 +23,11 @@ import java.util.concurrent.locks.Lock;
  *
  * <p>An index by reconciliation segment ({@link ReconcileHashes#segment}) finds the entries of one
  * (series, segment) without a scan ({@link #forEachInSegment}): every slot with a non-zero kept
- * hash is linked, when its hash is set ({@link #setHash}), into the chain of (series, segment);
- * chains are singly linked through {@code next}, their heads hashed into an array of half the
- * table's capacity (about one entry per chain), and rebuilt when the table grows or loses a series.
- * A slot whose state became empty stays linked (a visit skips it); a slot never leaves its chain,
- * since its segment is a function of its key. 8 bytes per slot.
+ * hash is linked, when its hash first becomes non-zero ({@link #index}), into the chain of (series,
+ * segment); chains are singly linked through {@code next}, their heads hashed into an array of half
+ * the table's capacity (about one entry per chain), and rebuilt when the table grows or loses a
+ * series. A slot whose state became empty stays linked (a visit skips it); a slot never leaves its
+ * chain, since its segment is a function of its key. 8 bytes per slot.
  */
 final class EntityStateMap implements StateEntries {
   private static final int MIN_CAPACITY = 16;
@@ -167,13 +167,18 @@ final class EntityStateMap implements StateEntries {
     return hashes[slot];
   }
 
-  /**
-   * Keeps the content hash of a slot's state (0 if it is empty) and, if it is not 0, links the slot
-   * into the index under its segment (once: a linked slot stays linked).
-   */
-  void setHash(int slot, long contentHash, int segment) {
+  /** Keeps the content hash of a slot's state (0 if it is empty). */
+  void setHash(int slot, long contentHash) {
     hashes[slot] = contentHash;
-    if (contentHash != 0 && next[slot] == UNLINKED) {
+  }
+
+  /**
+   * Links a slot into the index under its segment unless it is linked already (a slot stays
+   * linked). Call when its kept hash goes from 0 to non-zero: a slot with a non-zero kept hash is
+   * always linked, so no other change of its hash needs to look.
+   */
+  void index(int slot, int segment) {
+    if (next[slot] == UNLINKED) {
       link(slot, segment);
     }
   }
@@ -227,7 +232,7 @@ final class EntityStateMap implements StateEntries {
     return entities[slot];
   }
 
-  /** Unlinks every slot (before a rebuild links them again through {@link #setHash}). */
+  /** Unlinks every slot (before a rebuild links them again through {@link #index}). */
   void clearIndex() {
     java.util.Arrays.fill(next, UNLINKED);
     java.util.Arrays.fill(heads, END);

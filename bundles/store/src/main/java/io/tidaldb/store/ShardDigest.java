@@ -52,6 +52,7 @@ final class ShardDigest {
   private TenantDigest pending;
   private long pendingKey;
   private long pendingBefore;
+  private long pendingContent;
   private int pendingSlot;
 
   ShardDigest(EntityStateMap map) {
@@ -81,6 +82,7 @@ final class ShardDigest {
     pendingKey = ReconcileHashes.keyHash(typeHashOf[id], entity);
     pendingSlot = map.slotOf(state);
     long content = pendingSlot >= 0 ? map.hashAt(pendingSlot) : EntityStateMap.contentHashOf(state);
+    pendingContent = content;
     pendingBefore = ReconcileHashes.entityHash(pendingKey, content);
   }
 
@@ -93,7 +95,10 @@ final class ShardDigest {
     long content = EntityStateMap.contentHashOf(state);
     int segment = ReconcileHashes.segment(pendingKey);
     if (pendingSlot >= 0) {
-      map.setHash(pendingSlot, content, segment);
+      map.setHash(pendingSlot, content);
+      if (pendingContent == 0 && content != 0) {
+        map.index(pendingSlot, segment); // the only change that may need a link
+      }
     }
     long now = ReconcileHashes.entityHash(pendingKey, content);
     long delta = now - pendingBefore;
@@ -134,7 +139,10 @@ final class ShardDigest {
             bind(series);
           }
           long key = ReconcileHashes.keyHash(typeHashOf[id], entity);
-          states.setHash(slot, content, ReconcileHashes.segment(key));
+          states.setHash(slot, content);
+          if (content != 0) {
+            states.index(slot, ReconcileHashes.segment(key));
+          }
           long hash = ReconcileHashes.entityHash(key, content);
           TenantDigest t = tenantOf[id];
           t.buckets[ReconcileHashes.bucket(key)] += hash;
