@@ -65,6 +65,13 @@ public class ReconcileBenchmark {
   @Param({"0", "100000", "1000000"})
   public int shared;
 
+  /**
+   * From how many entities of a (shard, tenant) the initiator takes the segment path ({@link
+   * ReconcileConfig#segmentMinEntities}); {@code 2147483647} runs the fingerprint path throughout.
+   */
+  @Param({"32768"})
+  public int segmentMinEntities;
+
   private Path dir;
   private MemoryWal[] wals;
   private SignalStoreEngine[] stores;
@@ -101,7 +108,9 @@ public class ReconcileBenchmark {
       int self = r;
       engines[r] =
           new ReconciliationEngine(
-              ReconcileConfig.defaults(RegionId.of(r), regions).withInterval(Duration.ZERO),
+              ReconcileConfig.defaults(RegionId.of(r), regions)
+                  .withInterval(Duration.ZERO)
+                  .withSegmentMinEntities(segmentMinEntities),
               stores[r].reconcileState(),
               (to, frame) -> send(self, to, frame),
               System.nanoTime());
@@ -163,8 +172,8 @@ public class ReconcileBenchmark {
   public void report() {
     checkConverged();
     System.out.printf(
-        "%n[reconcile shared=%d] cpu %.1f ms (both regions, one thread) %s%n",
-        shared, cpuNanos / 1e6, last);
+        "%n[reconcile shared=%d segmentMinEntities=%d] cpu %.1f ms (both regions, one thread) %s%n",
+        shared, segmentMinEntities, cpuNanos / 1e6, last);
     stores[0].halt();
     stores[1].halt();
     BenchFiles.deleteRecursively(dir);

@@ -14,7 +14,7 @@ import java.util.Map;
  * the next frame must have. Acted on only once its last frame arrived whole, so a message with a
  * bad frame is dropped without anything merged.
  */
-final class Assembly implements FrameDecoder.RecordVisitor {
+final class Assembly implements RecordVisitor {
   /** A shard of a tenant. */
   record ShardTenant(int shard, TenantId tenant) {}
 
@@ -30,6 +30,32 @@ final class Assembly implements FrameDecoder.RecordVisitor {
     final LongList wanted = new LongList();
   }
 
+  /**
+   * The segment path of one (shard, tenant): in a HASHES, the initiator's salted segment digests
+   * per bucket; in a STATES or FINAL, the masks of differing segments per bucket and the
+   * fingerprints that follow them (a STATES' FPS: the responder's entities in those segments; a
+   * FINAL's WANTED: those of them the initiator lacks).
+   */
+  static final class Segments {
+    final Map<Integer, int[]> digests = new LinkedHashMap<>();
+    final Map<Integer, Long> masks = new LinkedHashMap<>();
+    final LongList fingerprints = new LongList();
+
+    /** The segments set in the masks. */
+    BitSet segments() {
+      BitSet s = new BitSet();
+      masks.forEach(
+          (bucket, mask) -> {
+            for (long m = mask; m != 0; m &= m - 1) {
+              s.set(
+                  bucket * ReconcileFrameDescriptor.BUCKET_SEGMENTS
+                      + Long.numberOfTrailingZeros(m));
+            }
+          });
+      return s;
+    }
+  }
+
   /** A CLOSED record: a region's closed digest of a shard through a cut-off. */
   record Closed(long cutoff, long applied, long digest, long entries) {}
 
@@ -42,6 +68,7 @@ final class Assembly implements FrameDecoder.RecordVisitor {
   final Map<ShardTenant, Integer> leafMasks = new LinkedHashMap<>();
   final Map<ShardTenant, Range> ranges = new LinkedHashMap<>();
   final Map<ShardTenant, States> states = new LinkedHashMap<>();
+  final Map<ShardTenant, Segments> segments = new LinkedHashMap<>();
   final int[] done = new int[3];
 
   /** COMPACT_PROBE: per shard, the cut-off epoch. */
@@ -75,16 +102,75 @@ final class Assembly implements FrameDecoder.RecordVisitor {
   }
 
   @Override
-  public void range(int shard, TenantId tenant, BitSet buckets) {
-    ranges.computeIfAbsent(new ShardTenant(shard, tenant), k -> new Range()).buckets.or(buckets);
+  public void range(int shard, TenantId tenant, BitSet buckets) throws FrameDecoder.BadFrame {
+    ShardTenant key = new ShardTenant(shard, tenant);
+    notBoth(key, "RANGE");
+    ranges.computeIfAbsent(key, k -> new Range()).buckets.or(buckets);
   }
 
   @Override
-  public void fingerprints(int shard, TenantId tenant, long[] fps) {
-    ranges
-        .computeIfAbsent(new ShardTenant(shard, tenant), k -> new Range())
-        .fingerprints
-        .addAll(fps);
+  public void fingerprints(int shard, TenantId tenant, long[] fps) throws FrameDecoder.BadFrame {
+    ShardTenant key = new ShardTenant(shard, tenant);
+    if (type == ReconcileFrameDescriptor.STATES) {
+      afterMask(key, "FPS").fingerprints.addAll(fps);
+      return;
+    }
+    notBoth(key, "FPS");
+    ranges.computeIfAbsent(key, k -> new Range()).fingerprints.addAll(fps);
+  }
+
+  @Override
+  public void segments(int shard, TenantId tenant, int bucket, int[] salted)
+      throws FrameDecoder.BadFrame {
+    ShardTenant key = new ShardTenant(shard, tenant);
+    if (ranges.containsKey(key)) {
+      throw bad("SEGMENTS and RANGE or FPS records of shard " + shard + " tenant " + tenant);
+    }
+    if (segments.computeIfAbsent(key, k -> new Segments()).digests.putIfAbsent(bucket, salted)
+        != null) {
+      throw bad(
+          "two SEGMENTS records of shard " + shard + " tenant " + tenant + " bucket " + bucket);
+    }
+  }
+
+  @Override
+  public void segmentMask(int shard, TenantId tenant, int bucket, long mask)
+      throws FrameDecoder.BadFrame {
+    ShardTenant key = new ShardTenant(shard, tenant);
+    if (segments.computeIfAbsent(key, k -> new Segments()).masks.putIfAbsent(bucket, mask)
+        != null) {
+      throw bad(
+          "two SEGMENT_MASK records of shard " + shard + " tenant " + tenant + " bucket " + bucket);
+    }
+  }
+
+  /** Refuses a RANGE or FPS record of a (shard, tenant) that takes the segment path. */
+  private void notBoth(ShardTenant key, String record) throws FrameDecoder.BadFrame {
+    if (segments.containsKey(key)) {
+      throw bad(
+          record + " and SEGMENTS records of shard " + key.shard() + " tenant " + key.tenant());
+    }
+  }
+
+  /** The segment part of a (shard, tenant) whose fingerprints follow its SEGMENT_MASKs. */
+  private Segments afterMask(ShardTenant key, String record) throws FrameDecoder.BadFrame {
+    Segments s = segments.get(key);
+    if (s == null || s.masks.isEmpty()) {
+      throw bad(
+          record
+              + " record of shard "
+              + key.shard()
+              + " tenant "
+              + key.tenant()
+              + " before any SEGMENT_MASK of it");
+    }
+    return s;
+  }
+
+  private FrameDecoder.BadFrame bad(String detail) {
+    return new FrameDecoder.BadFrame(
+        BadInput.MALFORMED,
+        ReconcileFrameDescriptor.typeName(type) + " of session " + session + ": " + detail);
   }
 
   @Override
@@ -96,8 +182,13 @@ final class Assembly implements FrameDecoder.RecordVisitor {
   }
 
   @Override
-  public void wanted(int shard, TenantId tenant, long[] fps) {
-    states.computeIfAbsent(new ShardTenant(shard, tenant), k -> new States()).wanted.addAll(fps);
+  public void wanted(int shard, TenantId tenant, long[] fps) throws FrameDecoder.BadFrame {
+    ShardTenant key = new ShardTenant(shard, tenant);
+    if (type == ReconcileFrameDescriptor.FINAL) {
+      afterMask(key, "WANTED").fingerprints.addAll(fps);
+      return;
+    }
+    states.computeIfAbsent(key, k -> new States()).wanted.addAll(fps);
   }
 
   @Override

@@ -16,7 +16,7 @@ final class Fingerprints {
     return fmix64(h + stateHash);
   }
 
-  private static long fmix64(long h) {
+  static long fmix64(long h) {
     h ^= h >>> 33;
     h *= 0xFF51AFD7ED558CCDL;
     h ^= h >>> 33;

@@ -16,41 +16,6 @@ import java.util.BitSet;
  * cause and the values.
  */
 final class FrameDecoder {
-  /**
-   * Receives the records of a frame, in order. Defaults refuse a record the caller does not take.
-   */
-  interface RecordVisitor {
-    default void groups(int shard, TenantId tenant, long[] digests) {}
-
-    default void leaves(int shard, TenantId tenant, int mask, long[] digests) {}
-
-    default void range(int shard, TenantId tenant, BitSet buckets) {}
-
-    default void fingerprints(int shard, TenantId tenant, long[] fps) {}
-
-    default void state(int shard, TenantId tenant, SignalType type, long entity, byte[] state) {}
-
-    default void wanted(int shard, TenantId tenant, long[] fps) {}
-
-    default void done(int changed, int unchanged, int rejected) {}
-
-    /**
-     * A PROBE record (its cut-off checked >= 0).
-     *
-     * @throws BadFrame if the message already probed the shard
-     */
-    default void probe(int shard, long cutoff) throws BadFrame {}
-
-    /**
-     * A CLOSED record (checked: cut-off >= 0, applied >= -1, entries >= 0, digest and entries 0
-     * when not past the cut-off).
-     *
-     * @throws BadFrame if the message already answered for the shard
-     */
-    default void closed(int shard, long cutoff, long applied, long digest, long entries)
-        throws BadFrame {}
-  }
-
   /** A frame refused, with the counter it goes to. */
   static final class BadFrame extends Exception {
     private static final long serialVersionUID = 1L;
@@ -183,6 +148,8 @@ final class FrameDecoder {
             v.range(shard, tenant, BitSet.valueOf(bitmap));
           }
           case FPS_RECORD -> v.fingerprints(shard, tenant, fingerprints(f, what));
+          case SEGMENTS_RECORD, SEGMENT_MASK_RECORD ->
+              segmentRecord(f, kind, shard, tenant, what, v);
           case STATE_RECORD -> {
             SignalType type = type(types, f, what);
             long entity = f.getLong();
@@ -210,6 +177,36 @@ final class FrameDecoder {
     } catch (BufferUnderflowException e) {
       throw malformed(what + ": a record is cut short at the end of the body");
     }
+  }
+
+  /** Reads and checks a SEGMENTS or SEGMENT_MASK record's body (after its header). */
+  private static void segmentRecord(
+      ByteBuffer f, byte kind, int shard, TenantId tenant, String what, RecordVisitor v)
+      throws BadFrame {
+    int bucket = Short.toUnsignedInt(f.getShort());
+    String record =
+        (kind == SEGMENTS_RECORD ? "SEGMENTS" : "SEGMENT_MASK")
+            + " record of shard "
+            + shard
+            + " tenant "
+            + tenant
+            + " bucket "
+            + bucket;
+    if (bucket >= BUCKETS) {
+      throw malformed(what + ": " + record + ": a bucket must be below " + BUCKETS);
+    }
+    if (kind == SEGMENT_MASK_RECORD) {
+      long mask = f.getLong();
+      if (mask == 0) {
+        throw malformed(what + ": " + record + " has the mask 0 (no segment)");
+      }
+      v.segmentMask(shard, tenant, bucket, mask);
+      return;
+    }
+    int[] salted = new int[BUCKET_SEGMENTS];
+    f.asIntBuffer().get(salted);
+    f.position(f.position() + BUCKET_SEGMENTS * Integer.BYTES);
+    v.segments(shard, tenant, bucket, salted);
   }
 
   /** Reads and checks a PROBE or CLOSED record's body (after its header). */

@@ -109,6 +109,22 @@ final class FrameEncoder {
     fpCount = 1;
   }
 
+  /** Writes a SEGMENTS record: a bucket's 64 salted segment digests ({@code salted[0..63]}). */
+  void segments(int shard, String tenant, int bucket, int[] salted) {
+    ByteBuffer b = record(SEGMENTS_RECORD, shard, tenant, null, SEGMENTS_RECORD_LENGTH);
+    b.putShort((short) bucket);
+    for (int i = 0; i < BUCKET_SEGMENTS; i++) {
+      b.putInt(salted[i]);
+    }
+  }
+
+  /** Writes a SEGMENT_MASK record: a bucket's segments whose digests differ (bit i: segment i). */
+  void segmentMask(int shard, String tenant, int bucket, long mask) {
+    record(SEGMENT_MASK_RECORD, shard, tenant, null, SEGMENT_MASK_RECORD_LENGTH)
+        .putShort((short) bucket)
+        .putLong(mask);
+  }
+
   void state(int shard, String tenant, String typeName, long entity, byte[] state) {
     int length = STATE_RECORD_FIXED_LENGTH + state.length;
     record(STATE_RECORD, shard, tenant, typeName, length)

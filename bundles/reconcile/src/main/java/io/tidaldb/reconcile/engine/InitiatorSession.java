@@ -17,8 +17,10 @@ import java.util.function.IntConsumer;
 
 /**
  * One session this region started with a peer, as a state machine: SUMMARY sent → LEAVES received,
- * HASHES sent → STATES received (merged), FINAL sent → DONE received. Ends early when a step finds
- * nothing to exchange. Owned by the engine's thread.
+ * HASHES sent → STATES received (merged), FINAL sent → DONE received (its states merged). Ends
+ * early when a step finds nothing to exchange. A (shard, tenant) with at least {@link
+ * ReconcileConfig#segmentMinEntities} entities here takes the segment path ({@link
+ * SegmentExchange}), the others the fingerprint path. Owned by the engine's thread.
  */
 final class InitiatorSession {
   enum Phase {
@@ -38,6 +40,10 @@ final class InitiatorSession {
   /** Per (shard, tenant), the entities fingerprinted in the HASHES (to find WANTED ones again). */
   private final Map<ShardTenant, ScannedEntities> scanned = new java.util.HashMap<>();
 
+  /** Per (shard, tenant) of the segment path, the buckets its HASHES asked about. */
+  private final Map<ShardTenant, BitSet> segmentParts = new java.util.LinkedHashMap<>();
+
+  private final SegmentExchange segments;
   private final Map<String, SignalType> types = new java.util.HashMap<>();
   Phase phase = Phase.AWAIT_LEAVES;
   String failure;
@@ -49,8 +55,10 @@ final class InitiatorSession {
   long merged;
   long rejected;
 
-  InitiatorSession(RegionId peer, long id, long nowNanos, long timeoutNanos) {
+  InitiatorSession(
+      RegionId peer, long id, long nowNanos, long timeoutNanos, SegmentExchange segments) {
     this.peer = peer;
+    this.segments = segments;
     this.id = id;
     this.startedNanos = nowNanos;
     this.deadlineNanos = nowNanos + timeoutNanos;
@@ -73,7 +81,9 @@ final class InitiatorSession {
   }
 
   /**
-   * LEAVES → HASHES: the buckets whose digests differ, and this region's entity hashes in them.
+   * LEAVES → HASHES: per (shard, tenant), the buckets whose digests differ and either (fingerprint
+   * path) a fingerprint of each of this region's entities in them or (segment path) their segment
+   * digests.
    *
    * @param hashes the encoder of the HASHES, made on demand (null-free)
    */
@@ -102,6 +112,11 @@ final class InitiatorSession {
         out = encoder.apply(ReconcileFrameDescriptor.HASHES);
       }
       FrameEncoder hashes = out;
+      if (segments.takes(state, shard, tenant)) {
+        segmentParts.put(e.getKey(), differing);
+        segments.hashes(state, id, shard, tenant, differing, hashes);
+        continue;
+      }
       String name = tenant.name();
       ScannedEntities entities = new ScannedEntities();
       scanned.put(e.getKey(), entities);
@@ -127,8 +142,10 @@ final class InitiatorSession {
 
   /**
    * STATES → FINAL: finds the entities of the fingerprints the peer wants among those fingerprinted
-   * for the HASHES (no second scan), merges the peer's states, then sends this region's (joined)
-   * states of the wanted entities.
+   * for the HASHES (no second scan) and matches the segment path's fingerprints ({@link
+   * SegmentExchange#plan}), both before it merges the peer's states, then sends this region's
+   * (joined) states of the wanted entities, its states the peer's fingerprints did not match, and
+   * the fingerprints of the peer's it lacks.
    */
   void onStates(
       Assembly in,
@@ -139,6 +156,16 @@ final class InitiatorSession {
     bytesReceived += in.bytes;
     roundTrips = 2;
     Map<ShardTenant, List<EntityKey>> wanted = wantedKeys(in);
+    List<SegmentExchange.Plan> plans = new ArrayList<>();
+    for (Map.Entry<ShardTenant, BitSet> e : segmentParts.entrySet()) {
+      Assembly.Segments theirs = in.segments.get(e.getKey());
+      SegmentExchange.Plan plan =
+          theirs == null ? null : segments.plan(state, id, e.getKey(), e.getValue(), theirs);
+      if (plan != null && !plan.isEmpty()) {
+        plans.add(plan);
+      }
+    }
+    segmentParts.clear();
     int[] counts = Responder.merge(state, in, rejections, changedShards);
     for (Assembly.States s : in.states.values()) {
       statesReceived += s.states.size();
@@ -156,6 +183,12 @@ final class InitiatorSession {
         out.state(shard, tenant.name(), s.type().name(), s.entity(), s.state());
         statesSent++;
       }
+    }
+    for (SegmentExchange.Plan plan : plans) {
+      if (out == null) {
+        out = encoder.apply(ReconcileFrameDescriptor.FINAL);
+      }
+      statesSent += segments.writeFinal(state, plan, out);
     }
     if (out == null) {
       phase = Phase.DONE;
@@ -195,12 +228,22 @@ final class InitiatorSession {
     return wanted;
   }
 
-  /** DONE: the peer merged this region's states. */
-  void onDone(Assembly in) {
+  /**
+   * DONE: the peer merged this region's states; merges the peer's states of the entities the
+   * segment path wanted.
+   */
+  void onDone(
+      Assembly in, ReconcileState state, Consumer<String> rejections, IntConsumer changedShards) {
     bytesReceived += in.bytes;
     roundTrips = 3;
     merged += in.done[0];
     rejected += in.done[2];
+    int[] counts = Responder.merge(state, in, rejections, changedShards);
+    for (Assembly.States s : in.states.values()) {
+      statesReceived += s.states.size();
+    }
+    merged += counts[0];
+    rejected += counts[2];
     phase = Phase.DONE;
   }
 

@@ -19,6 +19,10 @@ import java.util.List;
  * @param compactEnabled whether this region, as a shard's leader, probes the other regions and
  *     compacts closed epochs after on-demand sessions and every {@code interval} (it answers other
  *     leaders' probes either way)
+ * @param segmentMinEntities from how many entities of its own in a (shard, tenant) this region, as
+ *     a session's initiator, compares a differing bucket's 64 segment digests instead of sending a
+ *     fingerprint of every entity in it ({@link #DEFAULT_SEGMENT_MIN_ENTITIES}; below it a segment
+ *     record's 256 bytes per bucket would cost more than the fingerprints)
  */
 public record ReconcileConfig(
     RegionId region,
@@ -28,9 +32,16 @@ public record ReconcileConfig(
     Duration retryInitial,
     Duration retryMax,
     int maxFrameBytes,
-    boolean compactEnabled) {
+    boolean compactEnabled,
+    int segmentMinEntities) {
   /** Frames are at most this long, whatever the transport carries. */
   public static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
+
+  /**
+   * The default of {@link #segmentMinEntities}: 32 entities per bucket on average, where a bucket's
+   * fingerprints (8 bytes each) weigh what its segment record's 64 salted 32-bit digests do.
+   */
+  public static final int DEFAULT_SEGMENT_MIN_ENTITIES = 32_768;
 
   /**
    * Validates the settings.
@@ -57,6 +68,43 @@ public record ReconcileConfig(
     if (maxFrameBytes < 4096) {
       throw new InvalidArgumentException("max frame bytes", maxFrameBytes, "must be >= 4096");
     }
+    if (segmentMinEntities < 0) {
+      throw new InvalidArgumentException(
+          "segment min entities", segmentMinEntities, "must be >= 0");
+    }
+  }
+
+  /**
+   * Creates the settings with the default {@link #segmentMinEntities}.
+   *
+   * @param region this region
+   * @param regions every region, this one included
+   * @param interval time between periodic sessions; zero turns them off
+   * @param sessionTimeout how long a session may take
+   * @param retryInitial the first wait before a retry
+   * @param retryMax the longest wait between retries
+   * @param maxFrameBytes the largest frame sent
+   * @param compactEnabled whether this region probes and compacts the shards it leads
+   */
+  public ReconcileConfig(
+      RegionId region,
+      List<RegionId> regions,
+      Duration interval,
+      Duration sessionTimeout,
+      Duration retryInitial,
+      Duration retryMax,
+      int maxFrameBytes,
+      boolean compactEnabled) {
+    this(
+        region,
+        regions,
+        interval,
+        sessionTimeout,
+        retryInitial,
+        retryMax,
+        maxFrameBytes,
+        compactEnabled,
+        DEFAULT_SEGMENT_MIN_ENTITIES);
   }
 
   /**
@@ -111,25 +159,68 @@ public record ReconcileConfig(
         retryInitial,
         retryMax,
         maxFrameBytes,
-        compactEnabled);
+        compactEnabled,
+        segmentMinEntities);
   }
 
   /** Returns these settings with another session deadline. */
   public ReconcileConfig withSessionTimeout(Duration value) {
     return new ReconcileConfig(
-        region, regions, interval, value, retryInitial, retryMax, maxFrameBytes, compactEnabled);
+        region,
+        regions,
+        interval,
+        value,
+        retryInitial,
+        retryMax,
+        maxFrameBytes,
+        compactEnabled,
+        segmentMinEntities);
   }
 
   /** Returns these settings with another frame limit. */
   public ReconcileConfig withMaxFrameBytes(int value) {
     return new ReconcileConfig(
-        region, regions, interval, sessionTimeout, retryInitial, retryMax, value, compactEnabled);
+        region,
+        regions,
+        interval,
+        sessionTimeout,
+        retryInitial,
+        retryMax,
+        value,
+        compactEnabled,
+        segmentMinEntities);
   }
 
   /** Returns these settings with compaction on or off. */
   public ReconcileConfig withCompaction(boolean value) {
     return new ReconcileConfig(
-        region, regions, interval, sessionTimeout, retryInitial, retryMax, maxFrameBytes, value);
+        region,
+        regions,
+        interval,
+        sessionTimeout,
+        retryInitial,
+        retryMax,
+        maxFrameBytes,
+        value,
+        segmentMinEntities);
+  }
+
+  /**
+   * Returns these settings with another threshold of the segment path ({@link
+   * #segmentMinEntities}): 0 takes it for every (shard, tenant), {@code Integer.MAX_VALUE} for
+   * none.
+   */
+  public ReconcileConfig withSegmentMinEntities(int value) {
+    return new ReconcileConfig(
+        region,
+        regions,
+        interval,
+        sessionTimeout,
+        retryInitial,
+        retryMax,
+        maxFrameBytes,
+        compactEnabled,
+        value);
   }
 
   /** Returns the other regions. */

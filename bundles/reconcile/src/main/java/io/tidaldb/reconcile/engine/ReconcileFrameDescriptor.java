@@ -22,9 +22,18 @@ package io.tidaldb.reconcile.engine;
  *   LEAVES  group mask (u32; one bit when written), then 32 bucket digests (i64) per   LEAVES
  *           group in the mask
  *   RANGE   bucket bitmap (128 bytes; bit b = byte b/8, bit b%8): buckets compared   HASHES
- *   FPS     count (u16), then count fingerprints (i64) of entities in the range     HASHES
- *   STATE   type index (u16), entity (i64), length (u32), canonical state bytes      STATES, FINAL
- *   WANTED  count (u16), then count fingerprints (i64) the responder lacks           STATES
+ *   FPS     count (u16), then count fingerprints (i64): in a HASHES, of the          HASHES,
+ *           initiator's entities in the range; in a STATES, of the responder's       STATES
+ *           entities in the segments of its SEGMENT_MASKs (after them)
+ *   SEGMENTS bucket (u16, < 1024), then its 64 segment digests, salted (i32 each,    HASHES
+ *           segment 64*bucket + i at i); no bucket twice per (shard, tenant)
+ *   SEGMENT_MASK bucket (u16, < 1024), mask (u64, not 0; bit i = segment 64*bucket   STATES, FINAL
+ *           + i): the bucket's segments whose salted digests differ; no bucket twice
+ *   STATE   type index (u16), entity (i64), length (u32), canonical state bytes      STATES, FINAL,
+ *                                                                                    DONE
+ *   WANTED  count (u16), then count fingerprints (i64): in a STATES, of the          STATES, FINAL
+ *           initiator's that the responder lacks; in a FINAL, of the responder's
+ *           (sent in its FPS) that the initiator lacks (after the SEGMENT_MASKs)
  *   DONE    changed (u32), unchanged (u32), rejected (u32); shard and tenant 0       DONE
  *   PROBE   cut-off epoch c (i64, >= 0); tenant index 0, no names                   COMPACT_PROBE
  *   CLOSED  cut-off c (i64, >= 0), applied epoch (i64, >= -1), closed digest (i64),  COMPACT_DIGEST
@@ -39,6 +48,19 @@ package io.tidaldb.reconcile.engine;
  *
  * <p>Session: SUMMARY (initiator) → LEAVES, HASHES → STATES, FINAL → DONE: three round trips at
  * most. {@code shards} is the sender's shard count, which must equal the receiver's.
+ *
+ * <p>Segment path (for a (shard, tenant) whose initiator holds at least {@link
+ * ReconcileConfig#segmentMinEntities} entities): the HASHES carries a SEGMENTS record per differing
+ * bucket instead of RANGE and FPS; the STATES a SEGMENT_MASK per bucket with differing segments,
+ * then the responder's FPS of its entities in them; the FINAL the initiator's states that the
+ * responder's fingerprints did not match, and the SEGMENT_MASKs again followed by WANTED; the DONE
+ * the responder's states of the wanted entities after its merge, beside the DONE record. A salted
+ * segment digest is {@code (int) ((digest * (fmix64(session) | 1)) >>> 32)} ({@link
+ * SegmentExchange#salted}). In one message a (shard, tenant) takes one path: SEGMENTS and RANGE or
+ * FPS of the same (shard, tenant) in one HASHES, and FPS (STATES) or WANTED (FINAL) before a
+ * SEGMENT_MASK of its (shard, tenant), are malformed. The version stays 1: the segment records are
+ * additions, which a region of an older build refuses as malformed record kinds (its sessions as
+ * initiator, and sessions of (shard, tenant)s below the threshold, go on).
  *
  * <p>Compaction probe (docs/design/replication.md, "Compaction of closed epochs"), one round trip
  * outside any session: COMPACT_PROBE (the leader of the shards, one PROBE record per shard, each
@@ -94,6 +116,8 @@ public final class ReconcileFrameDescriptor {
   static final byte DONE_RECORD = 7;
   static final byte PROBE_RECORD = 8;
   static final byte CLOSED_RECORD = 9;
+  static final byte SEGMENTS_RECORD = 10;
+  static final byte SEGMENT_MASK_RECORD = 11;
 
   /** kind, shard, tenant index. */
   static final int RECORD_HEADER_LENGTH = 5;
@@ -112,6 +136,14 @@ public final class ReconcileFrameDescriptor {
   static final int DONE_RECORD_LENGTH = RECORD_HEADER_LENGTH + 12;
   static final int PROBE_RECORD_LENGTH = RECORD_HEADER_LENGTH + Long.BYTES;
   static final int CLOSED_RECORD_LENGTH = RECORD_HEADER_LENGTH + 4 * Long.BYTES;
+
+  /** Segments per bucket, as in {@code ReconcileState.SEGMENTS_PER_BUCKET}. */
+  static final int BUCKET_SEGMENTS = 64;
+
+  static final int BUCKETS = GROUPS * GROUP_BUCKETS;
+  static final int SEGMENTS_RECORD_LENGTH =
+      RECORD_HEADER_LENGTH + 2 + BUCKET_SEGMENTS * Integer.BYTES;
+  static final int SEGMENT_MASK_RECORD_LENGTH = RECORD_HEADER_LENGTH + 2 + Long.BYTES;
 
   /** The most names a frame's dictionary holds. */
   static final int MAX_NAMES = 0xFFFF;
@@ -138,10 +170,14 @@ public final class ReconcileFrameDescriptor {
     return switch (type) {
       case SUMMARY -> kind == GROUPS_RECORD;
       case LEAVES -> kind == LEAVES_RECORD;
-      case HASHES -> kind == RANGE_RECORD || kind == FPS_RECORD;
-      case STATES -> kind == STATE_RECORD || kind == WANTED_RECORD;
-      case FINAL -> kind == STATE_RECORD;
-      case DONE -> kind == DONE_RECORD;
+      case HASHES -> kind == RANGE_RECORD || kind == FPS_RECORD || kind == SEGMENTS_RECORD;
+      case STATES ->
+          kind == STATE_RECORD
+              || kind == WANTED_RECORD
+              || kind == SEGMENT_MASK_RECORD
+              || kind == FPS_RECORD;
+      case FINAL -> kind == STATE_RECORD || kind == SEGMENT_MASK_RECORD || kind == WANTED_RECORD;
+      case DONE -> kind == DONE_RECORD || kind == STATE_RECORD;
       case COMPACT_PROBE -> kind == PROBE_RECORD;
       case COMPACT_DIGEST -> kind == CLOSED_RECORD;
       default -> false;

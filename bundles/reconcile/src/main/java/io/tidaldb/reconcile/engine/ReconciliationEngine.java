@@ -64,6 +64,7 @@ public final class ReconciliationEngine {
   private final ReconcileState state;
   private final Sender sender;
   private final Responder responder;
+  private final SegmentExchange segments;
   private final int shards;
   private final Map<RegionId, Peer> peers = new LinkedHashMap<>();
   private final ConcurrentLinkedQueue<Inbound> inbox = new ConcurrentLinkedQueue<>();
@@ -95,7 +96,8 @@ public final class ReconciliationEngine {
     this.config = config;
     this.state = state;
     this.sender = sender;
-    this.responder = new Responder(state);
+    this.segments = new SegmentExchange(config.segmentMinEntities());
+    this.responder = new Responder(state, segments);
     this.shards = state.shardCount();
     this.intervalNanos = config.interval().toNanos();
     this.timeoutNanos = config.sessionTimeout().toNanos();
@@ -228,7 +230,8 @@ public final class ReconciliationEngine {
   }
 
   private void start(Peer p, long nowNanos) {
-    InitiatorSession s = new InitiatorSession(p.region, nextSession++, nowNanos, timeoutNanos);
+    InitiatorSession s =
+        new InitiatorSession(p.region, nextSession++, nowNanos, timeoutNanos, segments);
     p.session = s;
     s.demands.addAll(p.demands);
     p.demands.clear();
@@ -336,7 +339,7 @@ public final class ReconciliationEngine {
                 type -> encoder(p, s.id, type),
                 line -> rejected(p, line, nowNanos),
                 compactor::changed);
-        default -> s.onDone(a);
+        default -> s.onDone(a, state, line -> rejected(p, line, nowNanos), compactor::changed);
       }
     } catch (RuntimeException e) {
       errors.record(

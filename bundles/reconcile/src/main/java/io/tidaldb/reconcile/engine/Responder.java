@@ -23,12 +23,14 @@ import java.util.function.IntConsumer;
  */
 final class Responder {
   private final ReconcileState state;
+  private final SegmentExchange segments;
 
   /** Signal types by name: validating a name per entity would cost more than the rest. */
   private final Map<String, SignalType> types = new java.util.HashMap<>();
 
-  Responder(ReconcileState state) {
+  Responder(ReconcileState state, SegmentExchange segments) {
     this.state = state;
+    this.segments = segments;
   }
 
   SignalType type(String name) {
@@ -73,9 +75,11 @@ final class Responder {
   }
 
   /**
-   * HASHES → STATES: this region's states of the entities in the compared buckets whose
-   * fingerprints the initiator did not send (it lacks them or holds another state), and the
-   * initiator's fingerprints without a match here (WANTED: it holds what this region lacks).
+   * HASHES → STATES: for the fingerprint path, this region's states of the entities in the compared
+   * buckets whose fingerprints the initiator did not send (it lacks them or holds another state),
+   * and the initiator's fingerprints without a match here (WANTED: it holds what this region
+   * lacks); for the segment path, the masks of differing segments and this region's fingerprints in
+   * them ({@link SegmentExchange#answerHashes}).
    *
    * @return the number of states written
    */
@@ -104,14 +108,34 @@ final class Responder {
       theirs.forEachLeft(
           fp -> out.fingerprint(ReconcileFrameDescriptor.WANTED_RECORD, shard, name, fp));
     }
+    for (Map.Entry<ShardTenant, Assembly.Segments> e : in.segments.entrySet()) {
+      segments.answerHashes(state, in.session, e.getKey(), e.getValue(), out);
+    }
     return sent;
   }
 
-  /** FINAL → DONE: merges the initiator's states and says how many changed. */
+  /**
+   * FINAL → DONE: finds the entities of the segment path's WANTED fingerprints (before the merge,
+   * which changes the fingerprints of the states it joins), merges the initiator's states, says how
+   * many changed, and sends its (now joined) states of the wanted entities.
+   */
   void answerFinal(
       Assembly in, FrameEncoder out, Consumer<String> rejected, IntConsumer changedShards) {
+    Map<ShardTenant, List<EntityKey>> wanted = new java.util.LinkedHashMap<>();
+    for (Map.Entry<ShardTenant, Assembly.Segments> e : in.segments.entrySet()) {
+      List<EntityKey> keys = segments.wanted(state, in.session, e.getKey(), e.getValue());
+      if (!keys.isEmpty()) {
+        wanted.put(e.getKey(), keys);
+      }
+    }
     int[] counts = merge(state, in, rejected, changedShards);
     out.done(counts[0], counts[1], counts[2]);
+    wanted.forEach(
+        (key, keys) -> {
+          for (EntityState s : state.states(key.shard(), key.tenant(), keys)) {
+            out.state(key.shard(), key.tenant().name(), s.type().name(), s.entity(), s.state());
+          }
+        });
   }
 
   /**

@@ -6,7 +6,7 @@
  * across minor versions.
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.tidaldb.reconcile.engine;
 
 import org.osgi.annotation.bundle.Export;

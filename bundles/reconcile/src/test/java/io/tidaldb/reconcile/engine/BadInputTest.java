@@ -207,6 +207,66 @@ class BadInputTest {
   }
 
   @Test
+  void shouldCountBadSegmentRecordsAndMergeNoneOfTheirMessages() throws Exception {
+    byte hashes = ReconcileFrameDescriptor.HASHES;
+    byte fin = ReconcileFrameDescriptor.FINAL;
+    int[] salted = new int[ReconcileFrameDescriptor.BUCKET_SEGMENTS];
+    expect(
+        BadInput.MALFORMED, frames(hashes, 110, 4, 4096, e -> e.segments(0, "acme", 1024, salted)));
+    expect(BadInput.MALFORMED, frames(fin, 111, 4, 4096, e -> e.segmentMask(0, "acme", 5, 0)));
+    expect(
+        BadInput.MALFORMED,
+        frames(
+            hashes,
+            112,
+            4,
+            4096,
+            e -> {
+              e.segments(0, "acme", 5, salted);
+              e.segments(0, "acme", 5, salted);
+            }));
+    expect(BadInput.MALFORMED, frames(fin, 113, 4, 4096, e -> e.segments(0, "acme", 5, salted)));
+    expect(
+        BadInput.MALFORMED,
+        frames(
+            fin,
+            114,
+            4,
+            4096,
+            e -> e.fingerprint(ReconcileFrameDescriptor.WANTED_RECORD, 0, "acme", 9)));
+    // a FINAL with states, masks and WANTED whose last frame repeats a mask: nothing is merged
+    List<byte[]> bad =
+        frames(
+            fin,
+            115,
+            4,
+            4096,
+            e -> {
+              for (long x = 0; x < 40; x++) {
+                e.state(
+                    net.state(0).shardOf(3000 + x), "acme", "view", 3000 + x, state(3000 + x, 1.0));
+              }
+              e.segmentMask(0, "acme", 5, 1);
+              e.fingerprint(ReconcileFrameDescriptor.WANTED_RECORD, 0, "acme", 9);
+              for (int b = 0; b < 300; b++) {
+                e.segmentMask(1, "acme", b, 1);
+              }
+              e.segmentMask(1, "acme", 0, 2);
+            });
+    assertTrue(bad.size() >= 2, "frames: " + bad.size());
+    expect(BadInput.MALFORMED, bad);
+    // a segment answer of a session region 0 does not run
+    expect(
+        BadInput.UNEXPECTED,
+        frames(ReconcileFrameDescriptor.STATES, 116, 4, 4096, e -> e.segmentMask(0, "acme", 5, 1)));
+    // a valid HASHES of the segment path from region 1 is answered (the answer cannot reach it)
+    long malformed = engine.badInput(BadInput.MALFORMED);
+    net.inject(R1, 0, frames(hashes, 117, 4, 4096, e -> e.segments(0, "acme", 5, salted)).get(0));
+    net.pump();
+    assertEquals(malformed, engine.badInput(BadInput.MALFORMED));
+  }
+
+  @Test
   void shouldRejectStatesThatFailValidationAndMergeNoneOfABadMessage() throws Exception {
     int shard = net.state(0).shardOf(500);
     // a state for a series region 0 has not defined: rejected by the store, counted

@@ -73,6 +73,215 @@ class ReconcileFrameDescriptorTest {
   }
 
   @Test
+  void shouldPinTheBytesOfTheSegmentRecords() {
+    int[] salted = new int[ReconcileFrameDescriptor.BUCKET_SEGMENTS];
+    StringBuilder digests = new StringBuilder();
+    for (int i = 0; i < salted.length; i++) {
+      salted[i] = 0x01000000 + i;
+      digests.append(String.format("%08x", salted[i]));
+    }
+    byte[] hashes =
+        BadInputTest.frames(
+                ReconcileFrameDescriptor.HASHES,
+                0x21L,
+                4,
+                4096,
+                e -> e.segments(3, "acme", 9, salted))
+            .get(0);
+    int hashesBody = 2 + 5 + 2 + ReconcileFrameDescriptor.SEGMENTS_RECORD_LENGTH;
+    assertEquals(263, ReconcileFrameDescriptor.SEGMENTS_RECORD_LENGTH);
+    assertEquals(ReconcileFrameDescriptor.HEADER_LENGTH + hashesBody, hashes.length);
+    assertEquals(
+        "54445243"
+            + "01"
+            + "03" // HASHES
+            + "01"
+            + "00"
+            + "0004"
+            + "0000"
+            + "0000000000000021"
+            + "00000000"
+            + String.format("%08x", hashesBody)
+            + "0001"
+            + "04"
+            + "61636d65" // tenants: acme
+            + "0000" // types: none
+            + "0a" // SEGMENTS
+            + "0003" // shard 3
+            + "0000" // tenant acme
+            + "0009" // bucket 9: segments 576..639
+            + digests,
+        HexFormat.of().formatHex(hashes));
+
+    byte[] fin =
+        BadInputTest.frames(
+                ReconcileFrameDescriptor.FINAL,
+                0x21L,
+                4,
+                4096,
+                e -> {
+                  e.segmentMask(3, "acme", 1023, 0x8000000000000005L);
+                  e.fingerprint(ReconcileFrameDescriptor.WANTED_RECORD, 3, "acme", 42);
+                })
+            .get(0);
+    int finBody =
+        2
+            + 5
+            + 2
+            + ReconcileFrameDescriptor.SEGMENT_MASK_RECORD_LENGTH
+            + ReconcileFrameDescriptor.FPS_RECORD_FIXED_LENGTH
+            + Long.BYTES;
+    assertEquals(15, ReconcileFrameDescriptor.SEGMENT_MASK_RECORD_LENGTH);
+    assertEquals(
+        "54445243"
+            + "01"
+            + "05" // FINAL
+            + "01"
+            + "00"
+            + "0004"
+            + "0000"
+            + "0000000000000021"
+            + "00000000"
+            + String.format("%08x", finBody)
+            + "0001"
+            + "04"
+            + "61636d65"
+            + "0000"
+            + "0b" // SEGMENT_MASK
+            + "0003"
+            + "0000"
+            + "03ff" // bucket 1023
+            + "8000000000000005" // segments 65472, 65474 and 65535
+            + "06" // WANTED, after the mask of its (shard, tenant)
+            + "0003"
+            + "0000"
+            + "0001"
+            + "000000000000002a",
+        HexFormat.of().formatHex(fin));
+  }
+
+  @Test
+  void shouldDecodeTheSegmentRecordsAndRefuseBadOnes() throws Exception {
+    int[] salted = new int[ReconcileFrameDescriptor.BUCKET_SEGMENTS];
+    salted[63] = -5;
+    byte hashes = ReconcileFrameDescriptor.HASHES;
+    byte states = ReconcileFrameDescriptor.STATES;
+    byte fin = ReconcileFrameDescriptor.FINAL;
+    byte done = ReconcileFrameDescriptor.DONE;
+    Assembly h = decode(hashes, e -> e.segments(1, "acme", 1023, salted), 4);
+    assertEquals(-5, h.segments.values().iterator().next().digests.get(1023)[63]);
+    Assembly st =
+        decode(
+            states,
+            e -> {
+              e.segmentMask(1, "acme", 2, 0x8000000000000001L);
+              e.fingerprint(ReconcileFrameDescriptor.FPS_RECORD, 1, "acme", 7);
+            },
+            4);
+    Assembly.Segments part = st.segments.values().iterator().next();
+    assertEquals(java.util.Map.of(2, 0x8000000000000001L), part.masks);
+    assertEquals(7, part.fingerprints.get(0));
+    java.util.BitSet expected = new java.util.BitSet();
+    expected.set(128);
+    expected.set(191);
+    assertEquals(expected, part.segments());
+    assertEquals(
+        List.of(7L),
+        List.of(
+            decode(
+                    fin,
+                    e -> {
+                      e.segmentMask(1, "acme", 2, 1);
+                      e.fingerprint(ReconcileFrameDescriptor.WANTED_RECORD, 1, "acme", 7);
+                    },
+                    4)
+                .segments
+                .values()
+                .iterator()
+                .next()
+                .fingerprints
+                .get(0)));
+    Assembly d =
+        decode(
+            done,
+            e -> {
+              e.done(1, 2, 3);
+              e.state(1, "acme", "view", 5, new byte[] {1});
+            },
+            4);
+    assertEquals(1, d.states.size());
+
+    // a bucket out of range, a mask of 0
+    assertRefused(BadInput.MALFORMED, hashes, e -> e.segments(1, "acme", 1024, salted));
+    assertRefused(BadInput.MALFORMED, states, e -> e.segmentMask(1, "acme", 1024, 1));
+    assertRefused(BadInput.MALFORMED, fin, e -> e.segmentMask(1, "acme", 3, 0));
+    // a bucket twice in one message (per (shard, tenant))
+    assertRefused(
+        BadInput.MALFORMED,
+        hashes,
+        e -> {
+          e.segments(1, "acme", 7, salted);
+          e.segments(1, "acme", 7, salted);
+        });
+    assertRefused(
+        BadInput.MALFORMED,
+        fin,
+        e -> {
+          e.segmentMask(1, "acme", 7, 1);
+          e.segmentMask(1, "acme", 7, 2);
+        });
+    Assembly twoTenants =
+        decode(
+            states,
+            e -> {
+              e.segmentMask(1, "acme", 7, 1);
+              e.segmentMask(1, "globex", 7, 1);
+              e.segmentMask(2, "acme", 7, 1);
+            },
+            4);
+    assertEquals(3, twoTenants.segments.size());
+    // segment records in frame types that do not carry them
+    assertRefused(BadInput.MALFORMED, states, e -> e.segments(1, "acme", 7, salted));
+    assertRefused(BadInput.MALFORMED, fin, e -> e.segments(1, "acme", 7, salted));
+    assertRefused(BadInput.MALFORMED, hashes, e -> e.segmentMask(1, "acme", 7, 1));
+    assertRefused(BadInput.MALFORMED, done, e -> e.segmentMask(1, "acme", 7, 1));
+    assertRefused(
+        BadInput.MALFORMED,
+        ReconcileFrameDescriptor.SUMMARY,
+        e -> e.segments(1, "acme", 7, salted));
+    // fingerprints of the segment path before any mask of their (shard, tenant)
+    assertRefused(
+        BadInput.MALFORMED,
+        states,
+        e -> {
+          e.segmentMask(1, "globex", 7, 1);
+          e.fingerprint(ReconcileFrameDescriptor.FPS_RECORD, 1, "acme", 7);
+        });
+    assertRefused(
+        BadInput.MALFORMED,
+        fin,
+        e -> e.fingerprint(ReconcileFrameDescriptor.WANTED_RECORD, 1, "acme", 7));
+    // both paths for one (shard, tenant) in a HASHES
+    java.util.BitSet range = new java.util.BitSet();
+    range.set(7);
+    assertRefused(
+        BadInput.MALFORMED,
+        hashes,
+        e -> {
+          e.range(1, "acme", range);
+          e.segments(1, "acme", 8, salted);
+        });
+    assertRefused(
+        BadInput.MALFORMED,
+        hashes,
+        e -> {
+          e.segments(1, "acme", 8, salted);
+          e.fingerprint(ReconcileFrameDescriptor.FPS_RECORD, 1, "acme", 7);
+        });
+    assertRefused(BadInput.UNKNOWN_SHARD, hashes, e -> e.segments(4, "acme", 7, salted));
+  }
+
+  @Test
   void shouldPinTheBytesOfTheCompactionFrames() {
     byte[] probe =
         BadInputTest.frames(

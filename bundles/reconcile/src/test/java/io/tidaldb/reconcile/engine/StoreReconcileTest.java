@@ -124,15 +124,163 @@ class StoreReconcileTest {
     }
   }
 
+  /**
+   * Two stores of 2 shards share 80,000 entities (~40,000 per (shard, tenant), above {@link
+   * ReconcileConfig#DEFAULT_SEGMENT_MIN_ENTITIES}), then diverge by a few hundred spread over many
+   * buckets: the session takes the segment path through the stores' own {@code segmentDigests} and
+   * {@code forEachInSegments}, converges both ways in three round trips, and a second finds
+   * nothing.
+   */
+  @Test
+  void shouldConvergeThroughSegmentsBesideManySharedEntitiesOfTwoStores() throws Exception {
+    int shards = 2;
+    WalEngine[] wals = new WalEngine[2];
+    SignalStoreEngine[] stores = new SignalStoreEngine[2];
+    ReconciliationEngine[] engines = new ReconciliationEngine[2];
+    ArrayDeque<Object[]> wire = new ArrayDeque<>();
+    List<RegionId> regions = List.of(RegionId.of(0), RegionId.of(1));
+    try {
+      for (int r = 0; r < 2; r++) {
+        Path d = dir.resolve("segments-" + r);
+        wals[r] = WalEngine.open(WalConfig.builder(d.resolve("wal")).shardCount(shards).build());
+        stores[r] =
+            SignalStoreEngine.open(
+                StoreConfig.builder(d.resolve("store"))
+                    .region(RegionId.of(r))
+                    .tenants("acme")
+                    .build(),
+                wals[r],
+                new HashShardRouter(shards));
+        int self = r;
+        engines[r] =
+            new ReconciliationEngine(
+                ReconcileConfig.defaults(RegionId.of(r), regions).withInterval(Duration.ZERO),
+                stores[r].reconcileState(),
+                (to, frame) -> {
+                  byte[] copy = new byte[frame.remaining()];
+                  frame.duplicate().get(copy);
+                  wire.add(new Object[] {self, to.value(), copy});
+                  return SendStatus.SENT;
+                },
+                0L);
+      }
+      write(stores[1], ACME, 1_000_000, 1_000_100); // defines the series in region 1's shards
+      write(stores[0], ACME, 0, 80_000);
+      copyAll(stores[0].reconcileState(), stores[1].reconcileState(), ACME);
+      ReconcileState r0 = stores[0].reconcileState();
+      for (int shard = 0; shard < shards; shard++) {
+        assertTrue(
+            r0.entityCount(shard, ACME) >= ReconcileConfig.DEFAULT_SEGMENT_MIN_ENTITIES,
+            "shard " + shard + ": " + r0.entityCount(shard, ACME));
+      }
+      write(stores[0], ACME, 2_000_000, 2_000_150); // only on region 0
+      for (long i = 0; i < 100; i++) {
+        write(stores[0], ACME, i * 397, i * 397 + 1); // region 0 changed a shared entity
+        writeLocal(stores[1], ACME, i * 397 + 1, i * 397 + 2); // region 1 changed another
+        if (i < 50) {
+          writeLocal(stores[1], ACME, i * 397, i * 397 + 1); // both changed it
+        }
+      }
+      int[] segmentParts = new int[1];
+      long[] hashesBytes = new long[1];
+
+      ReconcileReport report =
+          run(
+              engines,
+              wire,
+              shards,
+              a -> {
+                segmentParts[0] += a.segments.size();
+                assertTrue(a.ranges.isEmpty(), "a fingerprint part above the threshold");
+              },
+              hashesBytes);
+      System.out.println(
+          "two stores, 80,000 shared entities, 400 divergent through segments ("
+              + hashesBytes[0]
+              + " bytes of HASHES): "
+              + report);
+
+      assertEquals(shards, segmentParts[0], report::toString);
+      assertEquals(3, report.roundTrips(), report::toString);
+      assertEquals(0, report.statesRejected(), report::toString);
+      assertArrayEquals(
+          digests(stores[0].reconcileState(), ACME), digests(stores[1].reconcileState(), ACME));
+      assertEquals(1, count(stores[0], ACME, 1_000_005));
+      assertEquals(1, count(stores[1], ACME, 2_000_005));
+      assertEquals(3, count(stores[0], ACME, 397), "written, changed on 0 and on 1");
+      assertEquals(3, count(stores[1], ACME, 397));
+      assertEquals(2, count(stores[0], ACME, 398));
+      assertEquals(2, count(stores[1], ACME, 60 * 397));
+      assertEquals(1, count(stores[1], ACME, 5));
+      assertEquals(
+          1, run(engines, wire, shards, a -> {}, new long[1]).roundTrips(), "nothing left");
+    } finally {
+      for (int r = 0; r < 2; r++) {
+        if (stores[r] != null) {
+          stores[r].close();
+        }
+        if (wals[r] != null) {
+          wals[r].close();
+        }
+      }
+    }
+  }
+
+  /** Runs a session of region 0 with region 1; {@code hashes} sees each HASHES frame decoded. */
+  private static ReconcileReport run(
+      ReconciliationEngine[] engines,
+      ArrayDeque<Object[]> wire,
+      int shards,
+      java.util.function.Consumer<Assembly> hashes,
+      long[] hashesBytes)
+      throws Exception {
+    CompletableFuture<ReconcileReport> done = engines[0].reconcileAll();
+    long now = 0;
+    while (!done.isDone() && now < 100_000_000_000L) {
+      boolean busy = engines[0].doWork(now) | engines[1].doWork(now);
+      for (Object[] f; (f = wire.poll()) != null; busy = true) {
+        byte[] bytes = (byte[]) f[2];
+        if (bytes[ReconcileFrameDescriptor.TYPE_OFFSET] == ReconcileFrameDescriptor.HASHES) {
+          ByteBuffer b = ByteBuffer.wrap(bytes);
+          FrameDecoder.Header h = FrameDecoder.header(b, shards);
+          Assembly a = new Assembly(h.type(), h.session());
+          FrameDecoder.records(b, h, shards, a);
+          hashes.accept(a);
+          hashesBytes[0] += bytes.length;
+        }
+        engines[(Integer) f[1]].onFrame(RegionId.of((Integer) f[0]), ByteBuffer.wrap(bytes));
+      }
+      now += busy ? 0 : 1_000_000;
+    }
+    return done.get();
+  }
+
+  /** Merges every state of a tenant {@code from} holds into {@code to}. */
+  private static void copyAll(ReconcileState from, ReconcileState to, TenantId tenant) {
+    java.util.BitSet every = new java.util.BitSet();
+    every.set(0, ReconcileState.BUCKETS);
+    for (int shard = 0; shard < from.shardCount(); shard++) {
+      List<io.tidaldb.api.reconcile.EntityKey> keys = new java.util.ArrayList<>();
+      from.forEachInBuckets(
+          shard,
+          tenant,
+          every,
+          (type, entity, hash) ->
+              keys.add(new io.tidaldb.api.reconcile.EntityKey(SignalType.of(type), entity)));
+      assertEquals(0, to.merge(shard, tenant, from.states(shard, tenant, keys)).rejected().size());
+    }
+  }
+
   private static void write(SignalStoreEngine store, TenantId tenant, long from, long to) {
-    long[] last = new long[SHARDS];
-    boolean[] touched = new boolean[SHARDS];
+    int shards = store.reconcileState().shardCount();
+    long[] last = new long[shards];
+    boolean[] touched = new boolean[shards];
     for (long e = from; e < to; e++) {
       long ticket = store.submit(tenant, VIEW, e, 1.0, T0 + e);
       last[SignalTickets.shard(ticket)] = ticket;
       touched[SignalTickets.shard(ticket)] = true;
     }
-    for (int shard = 0; shard < SHARDS; shard++) {
+    for (int shard = 0; shard < shards; shard++) {
       if (touched[shard]) {
         store.awaitDurable(last[shard], Duration.ofSeconds(30));
       }
@@ -140,7 +288,7 @@ class StoreReconcileTest {
   }
 
   private static void writeLocal(SignalStoreEngine store, TenantId tenant, long from, long to) {
-    HashShardRouter router = new HashShardRouter(SHARDS);
+    HashShardRouter router = new HashShardRouter(store.reconcileState().shardCount());
     for (long e = from; e < to; e++) {
       store
           .appendLocal(
@@ -159,9 +307,9 @@ class StoreReconcileTest {
   }
 
   private static long[] digests(ReconcileState r, TenantId tenant) {
-    long[] all = new long[SHARDS * ReconcileState.BUCKETS];
+    long[] all = new long[r.shardCount() * ReconcileState.BUCKETS];
     long[] one = new long[ReconcileState.BUCKETS];
-    for (int shard = 0; shard < SHARDS; shard++) {
+    for (int shard = 0; shard < r.shardCount(); shard++) {
       r.bucketDigests(shard, tenant, one);
       System.arraycopy(one, 0, all, shard * ReconcileState.BUCKETS, one.length);
     }
