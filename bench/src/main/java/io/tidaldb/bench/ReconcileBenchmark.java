@@ -69,7 +69,7 @@ public class ReconcileBenchmark {
    * From how many entities of a (shard, tenant) the initiator takes the segment path ({@link
    * ReconcileConfig#segmentMinEntities}); {@code 2147483647} runs the fingerprint path throughout.
    */
-  @Param({"32768"})
+  @Param({"65536"})
   public int segmentMinEntities;
 
   private Path dir;

@@ -24,10 +24,13 @@ import java.util.concurrent.locks.Lock;
  * <p>An index by reconciliation segment ({@link ReconcileHashes#segment}) finds the entries of one
  * (series, segment) without a scan ({@link #forEachInSegment}): every slot with a non-zero kept
  * hash is linked, when its hash first becomes non-zero ({@link #index}), into the chain of (series,
- * segment); chains are singly linked through {@code next}, their heads hashed into an array of half
- * the table's capacity (about one entry per chain), and rebuilt when the table grows or loses a
- * series. A slot whose state became empty stays linked (a visit skips it); a slot never leaves its
- * chain, since its segment is a function of its key. 8 bytes per slot.
+ * segment); chains are singly linked through each slot's index word, kept beside its hash so that a
+ * walk reads one cache line per slot (the word holds the next slot and a tag of segment and series,
+ * so a slot of another chain sharing the head is passed over on that line alone), their heads
+ * hashed into an array of half the table's capacity (about one entry per chain), and rebuilt when
+ * the table grows or loses a series. A slot whose state became empty stays linked (a visit skips
+ * it); a slot never leaves its chain, since its segment is a function of its key. 10 bytes per
+ * slot.
  */
 final class EntityStateMap implements StateEntries {
   private static final int MIN_CAPACITY = 16;
@@ -39,20 +42,18 @@ final class EntityStateMap implements StateEntries {
   private int[] series;
   private CrdtSignalState[] states;
 
-  /** Per slot, the content hash of its state at the last digest update (0: empty). */
-  private long[] hashes;
+  /**
+   * Two longs per slot, side by side so that a chain walk reads one cache line per slot: at {@code
+   * 2i} the content hash of its state at the last digest update (0: empty), at {@code 2i + 1} its
+   * index word (see {@link #word}).
+   */
+  private long[] hk;
 
   /** The slot of the last {@link #getOrCreate}, for {@link ShardDigest} (-1 after a put). */
   private int lastSlot = -1;
 
   /** Per slot, the freeze epoch in which its state became private to this map (see freeze). */
   private int[] privateIn;
-
-  /** Per linked slot, its reconciliation segment (see the class comment). */
-  private char[] segments;
-
-  /** Per slot, the next slot of its chain, {@link #END}, or {@link #UNLINKED}. */
-  private int[] next;
 
   /** Per chain, its first slot or {@link #END}; length half the capacity (a power of two). */
   private int[] heads;
@@ -148,7 +149,7 @@ final class EntityStateMap implements StateEntries {
     }
     CrdtSignalState created = absent == null ? new CrdtSignalState() : absent;
     privateIn[i] = epoch;
-    hashes[i] = 0;
+    hk[2 * i] = 0;
     if (put(i, seriesId, entity, created)) {
       i = slot(seriesId, entity);
     }
@@ -164,12 +165,12 @@ final class EntityStateMap implements StateEntries {
 
   /** Returns the kept content hash of a slot (see {@link #slotOf}). */
   long hashAt(int slot) {
-    return hashes[slot];
+    return hk[2 * slot];
   }
 
   /** Keeps the content hash of a slot's state (0 if it is empty). */
   void setHash(int slot, long contentHash) {
-    hashes[slot] = contentHash;
+    hk[2 * slot] = contentHash;
   }
 
   /**
@@ -178,7 +179,7 @@ final class EntityStateMap implements StateEntries {
    * always linked, so no other change of its hash needs to look.
    */
   void index(int slot, int segment) {
-    if (next[slot] == UNLINKED) {
+    if (nextOf(hk[2 * slot + 1]) == UNLINKED) {
       link(slot, segment);
     }
   }
@@ -188,10 +189,16 @@ final class EntityStateMap implements StateEntries {
    * (about as many slots as entries).
    */
   void forEachInSegment(int seriesId, int segment, HashVisitor visitor) {
-    for (int i = heads[chain(seriesId, segment, heads.length - 1)]; i != END; i = next[i]) {
-      if (series[i] == seriesId && segments[i] == segment && hashes[i] != 0 && states[i] != null) {
-        visitor.visit(seriesId, entities[i], hashes[i]);
+    long[] h = hk;
+    long tag = tag(seriesId, segment);
+    boolean wide = seriesId > 0xFFFF || seriesId < 0; // the tag holds only the low 16 bits
+    for (int i = heads[chain(seriesId, segment, heads.length - 1)]; i != END; ) {
+      long w = h[2 * i + 1];
+      long hash = h[2 * i];
+      if ((w & 0xFFFF_FFFFL) == tag && hash != 0 && (!wide || series[i] == seriesId)) {
+        visitor.visit(seriesId, entities[i], hash);
       }
+      i = nextOf(w);
     }
   }
 
@@ -207,15 +214,17 @@ final class EntityStateMap implements StateEntries {
    */
   String staleIndex(java.util.function.IntBinaryOperator segmentOf) {
     for (int i = 0; i < states.length; i++) {
-      if (states[i] == null || hashes[i] == 0) {
+      if (states[i] == null || hk[2 * i] == 0) {
         continue;
       }
       int expected = segmentOf.applyAsInt(series[i], i);
       boolean found = false;
-      for (int j = heads[chain(series[i], expected, heads.length - 1)]; j != END; j = next[j]) {
+      for (int j = heads[chain(series[i], expected, heads.length - 1)];
+          j != END;
+          j = nextOf(hk[2 * j + 1])) {
         found |= j == i;
       }
-      if (!found || segments[i] != expected) {
+      if (!found || (hk[2 * i + 1] & 0xFFFF_FFFFL) != tag(series[i], expected)) {
         return "series "
             + series[i]
             + " entity "
@@ -234,13 +243,16 @@ final class EntityStateMap implements StateEntries {
 
   /** Unlinks every slot (before a rebuild links them again through {@link #index}). */
   void clearIndex() {
-    java.util.Arrays.fill(next, UNLINKED);
+    long unlinked = word(UNLINKED, 0);
+    for (int i = 1; i < hk.length; i += 2) {
+      hk[i] = unlinked;
+    }
     java.util.Arrays.fill(heads, END);
   }
 
   /** Keeps a slot's content hash without indexing it (its series is unknown here). */
   void keepHash(int slot, long contentHash) {
-    hashes[slot] = contentHash;
+    hk[2 * slot] = contentHash;
   }
 
   /** The hash a slot keeps for a state: its content hash, 0 if it is empty. */
@@ -254,10 +266,10 @@ final class EntityStateMap implements StateEntries {
    */
   void forEachHash(HashVisitor visitor) {
     CrdtSignalState[] s = states;
-    long[] h = hashes;
+    long[] h = hk;
     for (int i = 0; i < s.length; i++) {
-      if (h[i] != 0 && s[i] != null) {
-        visitor.visit(series[i], entities[i], h[i]);
+      if (h[2 * i] != 0 && s[i] != null) {
+        visitor.visit(series[i], entities[i], h[2 * i]);
       }
     }
   }
@@ -284,8 +296,8 @@ final class EntityStateMap implements StateEntries {
    */
   String staleHash() {
     for (int i = 0; i < states.length; i++) {
-      if (states[i] != null && hashes[i] != contentHashOf(states[i])) {
-        return "series " + series[i] + " entity " + entities[i] + ": kept hash " + hashes[i];
+      if (states[i] != null && hk[2 * i] != contentHashOf(states[i])) {
+        return "series " + series[i] + " entity " + entities[i] + ": kept hash " + hk[2 * i];
       }
     }
     return null;
@@ -340,9 +352,7 @@ final class EntityStateMap implements StateEntries {
     int[] oldSeries = series;
     CrdtSignalState[] oldStates = states;
     int[] oldPrivateIn = privateIn;
-    long[] oldHashes = hashes;
-    char[] oldSegments = segments;
-    int[] oldNext = next;
+    long[] oldHk = hk;
     int before = size;
     allocate(oldStates.length);
     int mask = states.length - 1;
@@ -353,11 +363,9 @@ final class EntityStateMap implements StateEntries {
           i = (i + 1) & mask;
         }
         privateIn[i] = oldPrivateIn[j]; // a state a frozen copy shares stays copy-on-write
-        hashes[i] = oldHashes[j];
+        hk[2 * i] = oldHk[2 * j];
         put(i, oldSeries[j], oldEntities[j], oldStates[j]);
-        if (oldNext[j] != UNLINKED) {
-          link(i, oldSegments[j]);
-        }
+        relink(i, oldHk[2 * j + 1]);
       }
     }
     return before - size;
@@ -372,9 +380,7 @@ final class EntityStateMap implements StateEntries {
     series = other.series;
     states = other.states;
     privateIn = other.privateIn; // epoch 0: shared with a view, if any (copied on write, harmless)
-    hashes = other.hashes;
-    segments = other.segments;
-    next = other.next;
+    hk = other.hk;
     heads = other.heads;
     lastSlot = -1;
     size = other.size;
@@ -409,9 +415,7 @@ final class EntityStateMap implements StateEntries {
   }
 
   private void grow() {
-    long[] oldHashes = hashes;
-    char[] oldSegments = segments;
-    int[] oldNext = next;
+    long[] oldHk = hk;
     int[] oldPrivateIn = privateIn;
     long[] oldEntities = entities;
     int[] oldSeries = series;
@@ -428,10 +432,8 @@ final class EntityStateMap implements StateEntries {
         series[i] = oldSeries[j];
         states[i] = oldStates[j];
         privateIn[i] = oldPrivateIn[j];
-        hashes[i] = oldHashes[j];
-        if (oldNext[j] != UNLINKED) {
-          link(i, oldSegments[j]);
-        }
+        hk[2 * i] = oldHk[2 * j];
+        relink(i, oldHk[2 * j + 1]);
         size++;
       }
     }
@@ -442,9 +444,7 @@ final class EntityStateMap implements StateEntries {
     series = new int[capacity];
     states = new CrdtSignalState[capacity];
     privateIn = new int[capacity]; // epoch 0 precedes every freeze: shared while frozen
-    hashes = new long[capacity];
-    segments = new char[capacity];
-    next = new int[capacity];
+    hk = new long[2 * capacity];
     heads = new int[capacity >>> 1];
     clearIndex();
     lastSlot = -1;
@@ -454,9 +454,31 @@ final class EntityStateMap implements StateEntries {
 
   private void link(int slot, int segment) {
     int c = chain(series[slot], segment, heads.length - 1);
-    segments[slot] = (char) segment;
-    next[slot] = heads[c];
+    hk[2 * slot + 1] = word(heads[c], tag(series[slot], segment));
     heads[c] = slot;
+  }
+
+  /** Links a slot moved to {@code slot} again if its former index word was linked. */
+  private void relink(int slot, long formerWord) {
+    if (nextOf(formerWord) != UNLINKED) {
+      link(slot, (int) (formerWord >>> 16) & 0xFFFF);
+    }
+  }
+
+  /**
+   * A slot's index word: the next slot of its chain ({@link #END}) or {@link #UNLINKED} in the high
+   * 32 bits, its tag in the low 32 (segment in bits 16..31, the series id's low 16 bits below).
+   */
+  private static long word(int next, long tag) {
+    return (long) next << 32 | tag;
+  }
+
+  private static long tag(int seriesId, int segment) {
+    return (long) segment << 16 | (seriesId & 0xFFFF);
+  }
+
+  private static int nextOf(long word) {
+    return (int) (word >> 32);
   }
 
   private static int chain(int seriesId, int segment, int mask) {

@@ -38,10 +38,12 @@ public record ReconcileConfig(
   public static final int DEFAULT_MAX_FRAME_BYTES = 1 << 20;
 
   /**
-   * The default of {@link #segmentMinEntities}: 32 entities per bucket on average, where a bucket's
-   * fingerprints (8 bytes each) weigh what its segment record's 64 salted 32-bit digests do.
+   * The default of {@link #segmentMinEntities}: 64 entities per bucket on average, twice the bytes'
+   * break-even (where a bucket's fingerprints, 8 bytes each, weigh what its segment record's 64
+   * salted 32-bit digests do), since a session that only pulls needs a third round trip on the
+   * segment path (bench/RESULTS.md §16).
    */
-  public static final int DEFAULT_SEGMENT_MIN_ENTITIES = 32_768;
+  public static final int DEFAULT_SEGMENT_MIN_ENTITIES = 65_536;
 
   /**
    * Validates the settings.

@@ -34,6 +34,9 @@ import org.junit.jupiter.api.io.TempDir;
  * same session, each entity then counting both regions' signals.
  */
 class StoreReconcileTest {
+  /** The store keeps segment digests from this many entities of a (shard, tenant) on. */
+  private static final int SEGMENTS_FROM = 32_768;
+
   static final int SHARDS = 4;
   static final TenantId ACME = TenantId.of("acme");
   static final TenantId GLOBEX = TenantId.of("globex");
@@ -125,11 +128,11 @@ class StoreReconcileTest {
   }
 
   /**
-   * Two stores of 2 shards share 80,000 entities (~40,000 per (shard, tenant), above {@link
-   * ReconcileConfig#DEFAULT_SEGMENT_MIN_ENTITIES}), then diverge by a few hundred spread over many
-   * buckets: the session takes the segment path through the stores' own {@code segmentDigests} and
-   * {@code forEachInSegments}, converges both ways in three round trips, and a second finds
-   * nothing.
+   * Two stores of 2 shards share 80,000 entities (~40,000 per (shard, tenant): above the store's
+   * 32,768 from which it keeps segment digests, and above the engines' threshold, set to that
+   * here), then diverge by a few hundred spread over many buckets: the session takes the segment
+   * path through the stores' own {@code segmentDigests} and {@code forEachInSegments}, converges
+   * both ways in three round trips, and a second finds nothing.
    */
   @Test
   void shouldConvergeThroughSegmentsBesideManySharedEntitiesOfTwoStores() throws Exception {
@@ -154,7 +157,9 @@ class StoreReconcileTest {
         int self = r;
         engines[r] =
             new ReconciliationEngine(
-                ReconcileConfig.defaults(RegionId.of(r), regions).withInterval(Duration.ZERO),
+                ReconcileConfig.defaults(RegionId.of(r), regions)
+                    .withInterval(Duration.ZERO)
+                    .withSegmentMinEntities(SEGMENTS_FROM),
                 stores[r].reconcileState(),
                 (to, frame) -> {
                   byte[] copy = new byte[frame.remaining()];
@@ -170,7 +175,7 @@ class StoreReconcileTest {
       ReconcileState r0 = stores[0].reconcileState();
       for (int shard = 0; shard < shards; shard++) {
         assertTrue(
-            r0.entityCount(shard, ACME) >= ReconcileConfig.DEFAULT_SEGMENT_MIN_ENTITIES,
+            r0.entityCount(shard, ACME) >= SEGMENTS_FROM,
             "shard " + shard + ": " + r0.entityCount(shard, ACME));
       }
       write(stores[0], ACME, 2_000_000, 2_000_150); // only on region 0
