@@ -146,7 +146,10 @@ class ReconcileTriggerScenarioTest {
     for (int r = 0; r < before.length; r++) {
       assertTrue(during[r] - before[r] >= 10, "few sessions ran during the writes at region " + r);
     }
-    assertEquals(0, writes.failed(), writes.toString());
+    // a leader write may fail if a loaded machine starves a heartbeat into an election (each
+    // failure says whether it may be stored, and countProblem holds it to that); the claim here is
+    // that sessions running all the time count nothing twice, so nearly all must be acknowledged
+    assertTrue(writes.failed() <= 20, "more failures than a leadership change explains: " + writes);
     assertNull(writes.countProblem(), writes.toString());
   }
 
