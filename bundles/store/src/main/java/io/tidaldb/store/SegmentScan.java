@@ -1,14 +1,15 @@
 package io.tidaldb.store;
 
 import io.tidaldb.api.TenantId;
+import io.tidaldb.api.reconcile.ReconcileState;
 import java.util.BitSet;
 
 /**
  * Visits a tenant's entities of chosen reconciliation segments in one shard, under the shard's read
  * lock (the caller holds it), reading only kept hashes, never a state. It walks the {@link
  * EntityStateMap}'s segment index, one chain per (series, segment), so the cost grows with the
- * entities of those segments; when the chains to walk outnumber a quarter of the table's slots (a
- * tenant's every bucket, say), a sequential scan of the table is cheaper and is taken instead.
+ * entities of those segments; when the walk would cost more than reading the whole table in order
+ * (each slot of a walk is a cache miss, a scan streams), the sequential scan is taken instead.
  */
 final class SegmentScan {
   /** Receives one entity. */
@@ -17,7 +18,23 @@ final class SegmentScan {
     void visit(long typeHash, String type, long entity, long contentHash);
   }
 
+  /**
+   * A walk touches a slot at random per chain head and per entity, about 30 times what a scan pays
+   * per slot reading the table in order (bench/RESULTS.md §16); so walk only when the heads and the
+   * entities expected in the chosen segments, times 32, stay below the table's slots.
+   */
+  private static final int RANDOM_PER_SEQUENTIAL = 32;
+
   private SegmentScan() {}
+
+  /**
+   * The walk's cost in scanned slots: (heads + expected entities) x {@link #RANDOM_PER_SEQUENTIAL}.
+   */
+  private static long walkCost(ShardState s, TenantId tenant, int segments, int tenantSeries) {
+    ShardDigest.TenantDigest t = s.digest.of(tenant);
+    long entities = t == null ? 0 : (long) segments * t.entities / ReconcileState.SEGMENTS;
+    return ((long) segments * tenantSeries + entities) * RANDOM_PER_SEQUENTIAL;
+  }
 
   static void visit(ShardState s, TenantId tenant, BitSet segments, Visitor visitor) {
     SeriesRegistry.Series[] all = s.registry.snapshot();
@@ -40,8 +57,7 @@ final class SegmentScan {
         typeHashes[series.id()] = ReconcileHashes.typeHash(series.type().name());
       }
     }
-    long chains = (long) segments.cardinality() * tenantSeries;
-    if (chains > s.states.capacity() / 4) {
+    if (walkCost(s, tenant, segments.cardinality(), tenantSeries) > s.states.capacity()) {
       s.states.forEachHash(
           (id, entity, content) -> {
             if (id < names.length && names[id] != null) {
