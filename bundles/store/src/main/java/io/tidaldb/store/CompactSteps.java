@@ -24,10 +24,11 @@ import java.util.concurrent.locks.Lock;
  * {@link EntityStateMap#generation}: the phase then restarts from slot 0 (the check with a fresh
  * sum; the fold skips the states it folded already, a fold being idempotent), at most {@value
  * #MAX_RESTARTS} times, then gives up. A cut or a snapshot install replaces the state ({@link
- * ShardState#cuts} changes; both wait for the commit thread to finish its batch, so it cannot
- * happen while the record applies): the apply gives up. Giving up, like a differing digest, leaves
- * the closed entries as log entries (some possibly folded already: each fold is idempotent and
- * merge-compatible), which reconciliation and a later COMPACT take care of.
+ * ShardState#cuts} changes; both refuse while the log holds records past its durable position, as
+ * the record's batch does until its apply returns, so neither runs meanwhile): the apply gives up.
+ * Giving up, like a differing digest, leaves the closed entries as log entries (some possibly
+ * folded already: each fold is idempotent and merge-compatible), which reconciliation and a later
+ * COMPACT take care of.
  *
  * <p>Runs on the shard log's commit thread (or the recovery's replay) without any lock held; one
  * instance per record.
