@@ -114,12 +114,12 @@ class ShardCompactionPauseTest {
           median < TimeUnit.MILLISECONDS.toNanos(50),
           "the median lock hold was " + median / 1_000 + " us (a step takes a few ms)");
       assertTrue(
-          reader.longestWait.get() < TimeUnit.SECONDS.toNanos(1),
+          reader.longestWait.get() < TimeUnit.SECONDS.toNanos(5),
           "a generous ceiling: a reader waited "
               + reader.longestWait.get() / 1_000
               + " us (about the longest hold: waiters take the lock between steps)");
       assertTrue(
-          longest < TimeUnit.MILLISECONDS.toNanos(500),
+          longest < TimeUnit.SECONDS.toNanos(5),
           "a generous ceiling (GC pauses land in a hold): the longest hold was "
               + longest / 1_000
               + " us");
