@@ -61,6 +61,10 @@ final class EntityStateMap implements StateEntries {
   private int size;
   private int resizeAt;
   private int epoch;
+
+  /** Counts the times the slots moved (a grow) or were replaced (see {@link #generation}). */
+  private int generation;
+
   private FrozenStates frozen;
 
   EntityStateMap() {
@@ -280,6 +284,30 @@ final class EntityStateMap implements StateEntries {
     void visit(int slot, int seriesId, long entity, CrdtSignalState state);
   }
 
+  /**
+   * Returns a counter that changes whenever entries move to other slots or are replaced (a grow, a
+   * {@link #removeSeries}, {@link #takeFrom} or {@link #clear}): an iteration by slot index that
+   * releases the lock between steps ({@link CompactSteps}) sees the same value before and after a
+   * step only if every entry it visited kept its slot. Inserting into a free slot, replacing a
+   * state in place and copy-on-write keep it.
+   */
+  int generation() {
+    return generation;
+  }
+
+  /**
+   * Visits the slots from {@code from} (inclusive) to {@code to} (exclusive, at most the capacity)
+   * that hold a state.
+   */
+  void forEachSlot(int from, int to, SlotVisitor visitor) {
+    CrdtSignalState[] s = states;
+    for (int i = from, end = Math.min(to, s.length); i < end; i++) {
+      if (s[i] != null) {
+        visitor.visit(i, series[i], entities[i], s[i]);
+      }
+    }
+  }
+
   /** Visits every slot holding a state. */
   void forEachSlot(SlotVisitor visitor) {
     CrdtSignalState[] s = states;
@@ -385,6 +413,7 @@ final class EntityStateMap implements StateEntries {
     lastSlot = -1;
     size = other.size;
     resizeAt = other.resizeAt;
+    generation++;
   }
 
   /** Removes every entry. */
@@ -450,6 +479,7 @@ final class EntityStateMap implements StateEntries {
     lastSlot = -1;
     size = 0;
     resizeAt = (int) (capacity * LOAD_FACTOR);
+    generation++;
   }
 
   private void link(int slot, int segment) {

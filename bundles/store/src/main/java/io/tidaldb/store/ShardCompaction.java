@@ -1,7 +1,9 @@
 package io.tidaldb.store;
 
+import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.reconcile.ClosedDigest;
 import io.tidaldb.crdt.CrdtSignalState;
+import java.util.Arrays;
 import java.util.concurrent.atomic.AtomicLong;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,16 +36,21 @@ import org.slf4j.LoggerFactory;
  * mismatch either way. The COMPACT record and its apply use the scan ({@link #scannedDigest},
  * {@link #digestLocked}).
  *
- * <p>Threading: {@link #apply} runs on the shard log's commit thread under the shard's write lock;
- * {@link #digestLocked} under the read or write lock; the epochs are volatile; the bound is lowered
- * and recounted under the write lock and set by a scan under the read lock (which finds the exact
- * value while no writer runs).
+ * <p>Threading: {@link #apply} runs on the shard log's commit thread (or the recovery's replay)
+ * holding no lock: its steps ({@link CompactSteps}) take the read lock for the check and the write
+ * lock for the fold, a bounded number of slots per hold; {@link #digestLocked} under the read or
+ * write lock; the epochs are volatile; the bound is lowered and recounted under the write lock and
+ * set by a scan under the read lock (which finds the exact value while no writer runs).
  */
 final class ShardCompaction {
   private static final Logger LOG = LoggerFactory.getLogger(ShardCompaction.class);
 
   private final ShardState s;
   private final AtomicLong skipped = new AtomicLong();
+  private final AtomicLong gaveUp = new AtomicLong();
+  private volatile int stepSlots = CompactSteps.STEP_SLOTS;
+  private volatile Runnable betweenSteps = () -> {};
+  private volatile CompactSteps lastRun;
   private volatile long foldedThrough = -1;
   private volatile long appliedEpoch = -1;
 
@@ -138,32 +145,17 @@ final class ShardCompaction {
 
   /** Computes the closed digest through {@code cutOff}; the caller holds the read or write lock. */
   ClosedDigest digestLocked(long cutOff) {
-    SeriesRegistry.Series[] all = s.registry.snapshot();
-    int maxId = -1;
-    for (SeriesRegistry.Series series : all) {
-      maxId = Math.max(maxId, series.id());
-    }
-    long[] typeHash = new long[maxId + 1];
-    long[] tenantHash = new long[maxId + 1];
-    boolean[] bound = new boolean[maxId + 1];
-    for (SeriesRegistry.Series series : all) {
-      typeHash[series.id()] = ReconcileHashes.typeHash(series.type().name());
-      tenantHash[series.id()] = ReconcileHashes.typeHash(series.tenant().name());
-      bound[series.id()] = true;
-    }
+    ClosedTerms terms = new ClosedTerms(s.registry.snapshot());
     long[] sum = {0, 0, Long.MAX_VALUE};
     s.states.forEach(
         (id, entity, state) -> {
           sum[2] = Math.min(sum[2], state.lowestLogEpoch());
-          if (id >= bound.length || !bound[id]) {
+          if (!terms.bound(id)) {
             return;
           }
           long closed = state.closedHash(cutOff);
           if (closed != 0) {
-            long key = ReconcileHashes.keyHash(typeHash[id], entity);
-            sum[0] +=
-                ReconcileHashes.fmix64(
-                    key * 0xC2B2AE3D27D4EB4FL + tenantHash[id] * 0x165667B19E3779F9L + closed);
+            sum[0] += terms.term(id, entity, closed);
             sum[1] += state.closedEntries(cutOff);
           }
         });
@@ -172,15 +164,23 @@ final class ShardCompaction {
   }
 
   /**
-   * Applies a COMPACT record: if this shard's closed digest through {@code cutOff} equals {@code
-   * digest}, folds every entity's closed entries ({@link CrdtSignalState#fold}), keeping the
-   * reconciliation digests and copying a state a background snapshot shares before changing it;
-   * else skips the record (counted, logged). The caller holds the write lock.
+   * Applies a COMPACT record in steps ({@link CompactSteps}): if this shard's closed digest through
+   * {@code cutOff} equals {@code digest}, folds every entity's closed entries ({@link
+   * CrdtSignalState#fold}), keeping the reconciliation digests and copying a state a background
+   * snapshot shares before changing it, and then raises {@link #foldedThrough}; else, or if the
+   * steps gave up, skips the record (counted, logged). The caller holds no lock of the shard: each
+   * step takes it for at most {@link CompactSteps#STEP_SLOTS} slots.
    */
   void apply(long cutOff, long digest, long position, String source) {
     long started = System.nanoTime();
-    ClosedDigest own = digestLocked(cutOff);
-    if (own.digest() != digest) {
+    CompactSteps run = new CompactSteps(s, cutOff, stepSlots, betweenSteps);
+    lastRun = run;
+    CompactSteps.Outcome outcome = run.run(digest);
+    long[] holds = run.holdsNanos();
+    Arrays.sort(holds);
+    long longest = holds.length == 0 ? 0 : holds[holds.length - 1];
+    long median = holds.length == 0 ? 0 : holds[holds.length / 2];
+    if (outcome == CompactSteps.Outcome.DIFFERS) {
       skipped.incrementAndGet();
       LOG.warn(
           "{}: COMPACT through epoch {} at position {} skipped: this region's closed digest {}"
@@ -189,34 +189,66 @@ final class ShardCompaction {
           source,
           cutOff,
           position,
-          Long.toHexString(own.digest()),
+          Long.toHexString(run.digest()),
           Long.toHexString(digest),
-          own.entries());
+          run.entries());
       return;
     }
-    long[] folded = {0};
-    s.states.forEach(
-        (id, entity, shared) -> {
-          SeriesRegistry.Series series = s.registry.get(id);
-          if (series == null || shared.closedEntries(cutOff) == 0) {
-            return;
-          }
-          CrdtSignalState state = s.states.getOrCreate(id, entity); // a private copy if frozen
-          s.digest.before(series, entity, state);
-          state.fold(cutOff);
-          s.digest.after(state);
-          folded[0]++;
-        });
+    if (outcome == CompactSteps.Outcome.GAVE_UP) {
+      skipped.incrementAndGet();
+      gaveUp.incrementAndGet();
+      LOG.warn(
+          "{}: COMPACT through epoch {} at position {} given up after {} steps and {} entities"
+              + " folded: {}; the other closed entries stay unfolded (a later COMPACT or"
+              + " reconciliation folds them), the folded-through epoch stays {}",
+          source,
+          cutOff,
+          position,
+          run.steps(),
+          run.folded(),
+          run.reason(),
+          foldedThrough);
+      return;
+    }
     if (cutOff > foldedThrough) {
       foldedThrough = cutOff;
     }
     LOG.info(
-        "{}: COMPACT through epoch {} at position {}: {} log entries of {} entities folded in {} us",
+        "{}: COMPACT through epoch {} at position {}: {} log entries of {} entities folded in {} us,"
+            + " {} steps (lock holds: median {} us, longest {} us; {} restarts after the table grew)",
         source,
         cutOff,
         position,
-        own.entries(),
-        folded[0],
-        (System.nanoTime() - started) / 1_000);
+        run.entries(),
+        run.folded(),
+        (System.nanoTime() - started) / 1_000,
+        run.steps(),
+        median / 1_000,
+        longest / 1_000,
+        run.restarts());
+  }
+
+  /**
+   * The steps of the COMPACT record applied last or being applied (holds, restarts), null before.
+   */
+  CompactSteps lastRun() {
+    return lastRun;
+  }
+
+  /** How many COMPACT records this shard skipped because their steps gave up (also skipped). */
+  long gaveUp() {
+    return gaveUp.get();
+  }
+
+  /**
+   * Sets the slots per step and a hook run between steps (on the applying thread, no lock held):
+   * for tests that interleave writers with an apply.
+   */
+  void steps(int slotsPerStep, Runnable hook) {
+    if (slotsPerStep < 1) {
+      throw new InvalidArgumentException("slotsPerStep", slotsPerStep, "must be >= 1");
+    }
+    stepSlots = slotsPerStep;
+    betweenSteps = hook;
   }
 }

@@ -31,10 +31,11 @@ import org.slf4j.LoggerFactory;
  * applies the shard's durable WAL batches to them.
  *
  * <p>Threading: two threads write the state, each under the write lock: the shard's WAL commit
- * thread applies a batch of the shard log in chunks, so reads (read lock) wait at most one chunk,
- * and the local log's commit thread applies the region's local stream ({@link LocalStream}). A
- * record becomes visible before {@link ShardLog#durablePosition()} passes it, which gives
- * read-your-writes to every acknowledged signal.
+ * thread applies a batch of the shard log in chunks, so reads (read lock) wait at most one chunk (a
+ * COMPACT record ends a chunk and applies in steps of its own, {@link CompactSteps}), and the local
+ * log's commit thread applies the region's local stream ({@link LocalStream}). A record becomes
+ * visible before {@link ShardLog#durablePosition()} passes it, which gives read-your-writes to
+ * every acknowledged signal.
  */
 final class ShardState implements CommitListener {
   private static final Logger LOG = LoggerFactory.getLogger(ShardState.class);
@@ -387,18 +388,26 @@ final class ShardState implements CommitListener {
     long applied = 0;
     boolean more = true;
     while (more) {
+      boolean compact = false;
       lock.writeLock().lock();
       try {
         compaction.logEntries(batch.epoch()); // before its log entries go in
         for (int n = 0; n < APPLY_CHUNK && (more = c.next()); ) {
           if (c.position() >= expected) {
-            applyRecord(c, logEntry, source);
             applied++;
             n++;
+            if (c.kind() == WalRecordKind.COMPACT) {
+              compact = true; // applied in steps, after this hold
+              break;
+            }
+            applyRecord(c, logEntry, source);
           }
         }
       } finally {
         lock.writeLock().unlock();
+      }
+      if (compact) { // the cursor stays on it while the steps run; the next record waits
+        compaction.apply(c.cutOffEpoch(), c.closedDigest(), c.position(), source);
       }
     }
     appliedPosition = end;
@@ -407,10 +416,11 @@ final class ShardState implements CommitListener {
   }
 
   /**
-   * Applies one record. A signal goes to the log entry of its batch's epoch at its position ({@link
-   * CrdtSignalState#applyAt}), which skips it if the entity's entry already holds it (merged in, or
-   * kept by a cut and now returning through a later leader's log); the record's origin field is
-   * provenance only.
+   * Applies one SIGNAL or DEFINE record (a COMPACT applies in steps between chunks, see {@link
+   * #apply(WalBatch, String)}). A signal goes to the log entry of its batch's epoch at its position
+   * ({@link CrdtSignalState#applyAt}), which skips it if the entity's entry already holds it
+   * (merged in, or kept by a cut and now returning through a later leader's log); the record's
+   * origin field is provenance only.
    */
   private void applyRecord(RecordCursor c, long logEntry, String source) {
     byte kind = c.kind();
@@ -431,8 +441,6 @@ final class ShardState implements CommitListener {
       digest.after(state);
     } else if (kind == WalRecordKind.DEFINE) {
       registry.bind(c.seriesId(), c.tenantName(), c.typeName(), source);
-    } else if (kind == WalRecordKind.COMPACT) {
-      compaction.apply(c.cutOffEpoch(), c.closedDigest(), c.position(), source);
     } else {
       throw new StorageException(
           source + ": unknown record kind " + kind + " at position " + c.position());
