@@ -278,6 +278,36 @@ final class EntityStateMap implements StateEntries {
     }
   }
 
+  /**
+   * Visits, in table order, every entry with a non-zero kept hash whose series is {@code wanted}
+   * and whose segment ({@link ReconcileHashes#segment} of its key hash under {@code typeHashes} of
+   * its series) is set in {@code segmentBits} ({@link java.util.BitSet#toLongArray} layout): the
+   * sequential alternative to {@link #forEachInSegment}, with the filter in the loop so that only
+   * the entries found reach the visitor.
+   */
+  void scanSegments(boolean[] wanted, long[] typeHashes, long[] segmentBits, HashVisitor visitor) {
+    long[] h = hk;
+    int[] ids = series;
+    long[] keys = entities;
+    int slots = ids.length;
+    for (int i = 0; i < slots; i++) {
+      long content = h[2 * i];
+      if (content == 0) {
+        continue;
+      }
+      int id = ids[i];
+      if (id >= wanted.length || !wanted[id]) {
+        continue;
+      }
+      long entity = keys[i];
+      int segment = ReconcileHashes.segment(ReconcileHashes.keyHash(typeHashes[id], entity));
+      int word = segment >>> 6;
+      if (word < segmentBits.length && (segmentBits[word] & (1L << segment)) != 0) {
+        visitor.visit(id, entity, content);
+      }
+    }
+  }
+
   /** Visits every slot holding a state, with its slot index (a rebuild sets hashes by slot). */
   @FunctionalInterface
   interface SlotVisitor {

@@ -58,15 +58,15 @@ final class SegmentScan {
       }
     }
     if (walkCost(s, tenant, segments.cardinality(), tenantSeries) > s.states.capacity()) {
-      s.states.forEachHash(
-          (id, entity, content) -> {
-            if (id < names.length && names[id] != null) {
-              long key = ReconcileHashes.keyHash(typeHashes[id], entity);
-              if (segments.get(ReconcileHashes.segment(key))) {
-                visitor.visit(typeHashes[id], names[id], entity, content);
-              }
-            }
-          });
+      boolean[] wanted = new boolean[names.length];
+      for (int id = 0; id < names.length; id++) {
+        wanted[id] = names[id] != null;
+      }
+      s.states.scanSegments(
+          wanted,
+          typeHashes,
+          segments.toLongArray(),
+          (id, entity, content) -> visitor.visit(typeHashes[id], names[id], entity, content));
       return;
     }
     for (int id = 0; id < names.length; id++) {
