@@ -47,36 +47,14 @@ class StoreReconcileTest {
 
   @Test
   void shouldConverge20kDivergentEntitiesOfTwoStoresInThreeRoundTrips() throws Exception {
-    WalEngine[] wals = new WalEngine[2];
-    SignalStoreEngine[] stores = new SignalStoreEngine[2];
-    ReconciliationEngine[] engines = new ReconciliationEngine[2];
-    ArrayDeque<Object[]> wire = new ArrayDeque<>();
-    List<RegionId> regions = List.of(RegionId.of(0), RegionId.of(1));
-    try {
-      for (int r = 0; r < 2; r++) {
-        Path d = dir.resolve("region-" + r);
-        wals[r] = WalEngine.open(WalConfig.builder(d.resolve("wal")).shardCount(SHARDS).build());
-        stores[r] =
-            SignalStoreEngine.open(
-                StoreConfig.builder(d.resolve("store"))
-                    .region(RegionId.of(r))
-                    .tenants("acme", "globex")
-                    .build(),
-                wals[r],
-                new HashShardRouter(SHARDS));
-        int self = r;
-        engines[r] =
-            new ReconciliationEngine(
-                ReconcileConfig.defaults(RegionId.of(r), regions).withInterval(Duration.ZERO),
-                stores[r].reconcileState(),
-                (to, frame) -> {
-                  byte[] copy = new byte[frame.remaining()];
-                  frame.duplicate().get(copy);
-                  wire.add(new Object[] {self, to.value(), copy});
-                  return SendStatus.SENT;
-                },
-                0L);
-      }
+    try (TwoRegions two =
+        new TwoRegions(
+            dir.resolve("region"),
+            SHARDS,
+            ReconcileConfig.DEFAULT_SEGMENT_MIN_ENTITIES,
+            "acme",
+            "globex")) {
+      SignalStoreEngine[] stores = two.stores;
       write(stores[0], ACME, 0, 10_000);
       write(stores[1], ACME, 10_000, 20_000);
       write(stores[0], GLOBEX, 0, 100);
@@ -87,17 +65,7 @@ class StoreReconcileTest {
       writeLocal(stores[1], GLOBEX, 0, 100);
       long[] globexBefore = digests(stores[0].reconcileState(), GLOBEX);
 
-      CompletableFuture<ReconcileReport> done = engines[0].reconcileAll();
-      long now = 0;
-      while (!done.isDone() && now < 100_000) {
-        boolean busy = engines[0].doWork(now) | engines[1].doWork(now);
-        for (Object[] f; (f = wire.poll()) != null; busy = true) {
-          engines[(Integer) f[1]].onFrame(
-              RegionId.of((Integer) f[0]), ByteBuffer.wrap((byte[]) f[2]));
-        }
-        now += busy ? 0 : 1_000_000;
-      }
-      ReconcileReport report = done.get();
+      ReconcileReport report = two.run(a -> {}, new long[1]);
       System.out.println(
           "two stores, 20,000 divergent entities (plus 200 on another tenant): " + report);
 
@@ -115,15 +83,6 @@ class StoreReconcileTest {
       assertEquals(2, count(stores[0], GLOBEX, 5)); // both regions' signals, merged
       assertTrue(
           !java.util.Arrays.equals(globexBefore, digests(stores[0].reconcileState(), GLOBEX)));
-    } finally {
-      for (int r = 0; r < 2; r++) {
-        if (stores[r] != null) {
-          stores[r].close();
-        }
-        if (wals[r] != null) {
-          wals[r].close();
-        }
-      }
     }
   }
 
@@ -137,38 +96,8 @@ class StoreReconcileTest {
   @Test
   void shouldConvergeThroughSegmentsBesideManySharedEntitiesOfTwoStores() throws Exception {
     int shards = 2;
-    WalEngine[] wals = new WalEngine[2];
-    SignalStoreEngine[] stores = new SignalStoreEngine[2];
-    ReconciliationEngine[] engines = new ReconciliationEngine[2];
-    ArrayDeque<Object[]> wire = new ArrayDeque<>();
-    List<RegionId> regions = List.of(RegionId.of(0), RegionId.of(1));
-    try {
-      for (int r = 0; r < 2; r++) {
-        Path d = dir.resolve("segments-" + r);
-        wals[r] = WalEngine.open(WalConfig.builder(d.resolve("wal")).shardCount(shards).build());
-        stores[r] =
-            SignalStoreEngine.open(
-                StoreConfig.builder(d.resolve("store"))
-                    .region(RegionId.of(r))
-                    .tenants("acme")
-                    .build(),
-                wals[r],
-                new HashShardRouter(shards));
-        int self = r;
-        engines[r] =
-            new ReconciliationEngine(
-                ReconcileConfig.defaults(RegionId.of(r), regions)
-                    .withInterval(Duration.ZERO)
-                    .withSegmentMinEntities(SEGMENTS_FROM),
-                stores[r].reconcileState(),
-                (to, frame) -> {
-                  byte[] copy = new byte[frame.remaining()];
-                  frame.duplicate().get(copy);
-                  wire.add(new Object[] {self, to.value(), copy});
-                  return SendStatus.SENT;
-                },
-                0L);
-      }
+    try (TwoRegions two = new TwoRegions(dir.resolve("segments"), shards, SEGMENTS_FROM, "acme")) {
+      SignalStoreEngine[] stores = two.stores;
       write(stores[1], ACME, 1_000_000, 1_000_100); // defines the series in region 1's shards
       write(stores[0], ACME, 0, 80_000);
       copyAll(stores[0].reconcileState(), stores[1].reconcileState(), ACME);
@@ -190,10 +119,7 @@ class StoreReconcileTest {
       long[] hashesBytes = new long[1];
 
       ReconcileReport report =
-          run(
-              engines,
-              wire,
-              shards,
+          two.run(
               a -> {
                 segmentParts[0] += a.segments.size();
                 assertTrue(a.ranges.isEmpty(), "a fingerprint part above the threshold");
@@ -217,9 +143,83 @@ class StoreReconcileTest {
       assertEquals(2, count(stores[0], ACME, 398));
       assertEquals(2, count(stores[1], ACME, 60 * 397));
       assertEquals(1, count(stores[1], ACME, 5));
-      assertEquals(
-          1, run(engines, wire, shards, a -> {}, new long[1]).roundTrips(), "nothing left");
-    } finally {
+      assertEquals(1, two.run(a -> {}, new long[1]).roundTrips(), "nothing left");
+    }
+  }
+
+  /**
+   * Two regions, each a WAL, a store and an engine over it, their frames handed over in memory by
+   * {@link #run} (no transport).
+   */
+  private static final class TwoRegions implements AutoCloseable {
+    final WalEngine[] wals = new WalEngine[2];
+    final SignalStoreEngine[] stores = new SignalStoreEngine[2];
+    final ReconciliationEngine[] engines = new ReconciliationEngine[2];
+    final ArrayDeque<Object[]> wire = new ArrayDeque<>();
+    final int shards;
+
+    TwoRegions(Path dir, int shards, int segmentMinEntities, String... tenants) throws Exception {
+      this.shards = shards;
+      List<RegionId> regions = List.of(RegionId.of(0), RegionId.of(1));
+      try {
+        for (int r = 0; r < 2; r++) {
+          Path d = dir.resolve("region-" + r);
+          wals[r] = WalEngine.open(WalConfig.builder(d.resolve("wal")).shardCount(shards).build());
+          stores[r] =
+              SignalStoreEngine.open(
+                  StoreConfig.builder(d.resolve("store"))
+                      .region(RegionId.of(r))
+                      .tenants(tenants)
+                      .build(),
+                  wals[r],
+                  new HashShardRouter(shards));
+          int self = r;
+          engines[r] =
+              new ReconciliationEngine(
+                  ReconcileConfig.defaults(RegionId.of(r), regions)
+                      .withInterval(Duration.ZERO)
+                      .withSegmentMinEntities(segmentMinEntities),
+                  stores[r].reconcileState(),
+                  (to, frame) -> {
+                    byte[] copy = new byte[frame.remaining()];
+                    frame.duplicate().get(copy);
+                    wire.add(new Object[] {self, to.value(), copy});
+                    return SendStatus.SENT;
+                  },
+                  0L);
+        }
+      } catch (Exception | Error e) {
+        close();
+        throw e;
+      }
+    }
+
+    /** Runs a session of region 0 with region 1; {@code hashes} sees each HASHES frame decoded. */
+    ReconcileReport run(java.util.function.Consumer<Assembly> hashes, long[] hashesBytes)
+        throws Exception {
+      CompletableFuture<ReconcileReport> done = engines[0].reconcileAll();
+      long now = 0;
+      while (!done.isDone() && now < 100_000_000_000L) {
+        boolean busy = engines[0].doWork(now) | engines[1].doWork(now);
+        for (Object[] f; (f = wire.poll()) != null; busy = true) {
+          byte[] bytes = (byte[]) f[2];
+          if (bytes[ReconcileFrameDescriptor.TYPE_OFFSET] == ReconcileFrameDescriptor.HASHES) {
+            ByteBuffer b = ByteBuffer.wrap(bytes);
+            FrameDecoder.Header h = FrameDecoder.header(b, shards);
+            Assembly a = new Assembly(h.type(), h.session());
+            FrameDecoder.records(b, h, shards, a);
+            hashes.accept(a);
+            hashesBytes[0] += bytes.length;
+          }
+          engines[(Integer) f[1]].onFrame(RegionId.of((Integer) f[0]), ByteBuffer.wrap(bytes));
+        }
+        now += busy ? 0 : 1_000_000;
+      }
+      return done.get();
+    }
+
+    @Override
+    public void close() {
       for (int r = 0; r < 2; r++) {
         if (stores[r] != null) {
           stores[r].close();
@@ -229,35 +229,6 @@ class StoreReconcileTest {
         }
       }
     }
-  }
-
-  /** Runs a session of region 0 with region 1; {@code hashes} sees each HASHES frame decoded. */
-  private static ReconcileReport run(
-      ReconciliationEngine[] engines,
-      ArrayDeque<Object[]> wire,
-      int shards,
-      java.util.function.Consumer<Assembly> hashes,
-      long[] hashesBytes)
-      throws Exception {
-    CompletableFuture<ReconcileReport> done = engines[0].reconcileAll();
-    long now = 0;
-    while (!done.isDone() && now < 100_000_000_000L) {
-      boolean busy = engines[0].doWork(now) | engines[1].doWork(now);
-      for (Object[] f; (f = wire.poll()) != null; busy = true) {
-        byte[] bytes = (byte[]) f[2];
-        if (bytes[ReconcileFrameDescriptor.TYPE_OFFSET] == ReconcileFrameDescriptor.HASHES) {
-          ByteBuffer b = ByteBuffer.wrap(bytes);
-          FrameDecoder.Header h = FrameDecoder.header(b, shards);
-          Assembly a = new Assembly(h.type(), h.session());
-          FrameDecoder.records(b, h, shards, a);
-          hashes.accept(a);
-          hashesBytes[0] += bytes.length;
-        }
-        engines[(Integer) f[1]].onFrame(RegionId.of((Integer) f[0]), ByteBuffer.wrap(bytes));
-      }
-      now += busy ? 0 : 1_000_000;
-    }
-    return done.get();
   }
 
   /** Merges every state of a tenant {@code from} holds into {@code to}. */
