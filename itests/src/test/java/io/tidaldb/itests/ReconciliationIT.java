@@ -57,7 +57,7 @@ import org.ops4j.pax.exam.util.Filter;
 public class ReconciliationIT {
   private static final int N = 10_000;
   private static final int WARM_UP = 2_000;
-  private static final int ATTEMPTS = 5;
+  private static final int ATTEMPTS = 8;
   private static final Duration ELECTION = Duration.ofSeconds(20);
   private static final Duration CONVERGENCE = Duration.ofSeconds(60);
   private static final long FLOOR_MILLIS = 100;

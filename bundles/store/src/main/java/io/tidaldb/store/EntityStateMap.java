@@ -42,12 +42,11 @@ final class EntityStateMap implements StateEntries {
   private int[] series;
   private CrdtSignalState[] states;
 
-  /**
-   * Two longs per slot, side by side so that a chain walk reads one cache line per slot: at {@code
-   * 2i} the content hash of its state at the last digest update (0: empty), at {@code 2i + 1} its
-   * index word (see {@link #word}).
-   */
-  private long[] hk;
+  /** Per slot, the content hash of its state at the last digest update (0: empty). */
+  private long[] hashes;
+
+  /** Per slot, its index word (see {@link #word}). */
+  private long[] words;
 
   /** The slot of the last {@link #getOrCreate}, for {@link ShardDigest} (-1 after a put). */
   private int lastSlot = -1;
@@ -153,7 +152,7 @@ final class EntityStateMap implements StateEntries {
     }
     CrdtSignalState created = absent == null ? new CrdtSignalState() : absent;
     privateIn[i] = epoch;
-    hk[2 * i] = 0;
+    hashes[i] = 0;
     if (put(i, seriesId, entity, created)) {
       i = slot(seriesId, entity);
     }
@@ -169,12 +168,12 @@ final class EntityStateMap implements StateEntries {
 
   /** Returns the kept content hash of a slot (see {@link #slotOf}). */
   long hashAt(int slot) {
-    return hk[2 * slot];
+    return hashes[slot];
   }
 
   /** Keeps the content hash of a slot's state (0 if it is empty). */
   void setHash(int slot, long contentHash) {
-    hk[2 * slot] = contentHash;
+    hashes[slot] = contentHash;
   }
 
   /**
@@ -183,7 +182,7 @@ final class EntityStateMap implements StateEntries {
    * always linked, so no other change of its hash needs to look.
    */
   void index(int slot, int segment) {
-    if (nextOf(hk[2 * slot + 1]) == UNLINKED) {
+    if (nextOf(words[slot]) == UNLINKED) {
       link(slot, segment);
     }
   }
@@ -193,16 +192,17 @@ final class EntityStateMap implements StateEntries {
    * (about as many slots as entries).
    */
   void forEachInSegment(int seriesId, int segment, HashVisitor visitor) {
-    long[] h = hk;
+    long[] h = hashes;
+    long[] w = words;
     long tag = tag(seriesId, segment);
     boolean wide = seriesId > 0xFFFF || seriesId < 0; // the tag holds only the low 16 bits
     for (int i = heads[chain(seriesId, segment, heads.length - 1)]; i != END; ) {
-      long w = h[2 * i + 1];
-      long hash = h[2 * i];
-      if ((w & 0xFFFF_FFFFL) == tag && hash != 0 && (!wide || series[i] == seriesId)) {
+      long word = w[i];
+      long hash = h[i];
+      if ((word & 0xFFFF_FFFFL) == tag && hash != 0 && (!wide || series[i] == seriesId)) {
         visitor.visit(seriesId, entities[i], hash);
       }
-      i = nextOf(w);
+      i = nextOf(word);
     }
   }
 
@@ -218,17 +218,17 @@ final class EntityStateMap implements StateEntries {
    */
   String staleIndex(java.util.function.IntBinaryOperator segmentOf) {
     for (int i = 0; i < states.length; i++) {
-      if (states[i] == null || hk[2 * i] == 0) {
+      if (states[i] == null || hashes[i] == 0) {
         continue;
       }
       int expected = segmentOf.applyAsInt(series[i], i);
       boolean found = false;
       for (int j = heads[chain(series[i], expected, heads.length - 1)];
           j != END;
-          j = nextOf(hk[2 * j + 1])) {
+          j = nextOf(words[j])) {
         found |= j == i;
       }
-      if (!found || (hk[2 * i + 1] & 0xFFFF_FFFFL) != tag(series[i], expected)) {
+      if (!found || (words[i] & 0xFFFF_FFFFL) != tag(series[i], expected)) {
         return "series "
             + series[i]
             + " entity "
@@ -248,15 +248,13 @@ final class EntityStateMap implements StateEntries {
   /** Unlinks every slot (before a rebuild links them again through {@link #index}). */
   void clearIndex() {
     long unlinked = word(UNLINKED, 0);
-    for (int i = 1; i < hk.length; i += 2) {
-      hk[i] = unlinked;
-    }
+    java.util.Arrays.fill(words, unlinked);
     java.util.Arrays.fill(heads, END);
   }
 
   /** Keeps a slot's content hash without indexing it (its series is unknown here). */
   void keepHash(int slot, long contentHash) {
-    hk[2 * slot] = contentHash;
+    hashes[slot] = contentHash;
   }
 
   /** The hash a slot keeps for a state: its content hash, 0 if it is empty. */
@@ -270,10 +268,10 @@ final class EntityStateMap implements StateEntries {
    */
   void forEachHash(HashVisitor visitor) {
     CrdtSignalState[] s = states;
-    long[] h = hk;
+    long[] h = hashes;
     for (int i = 0; i < s.length; i++) {
-      if (h[2 * i] != 0 && s[i] != null) {
-        visitor.visit(series[i], entities[i], h[2 * i]);
+      if (h[i] != 0 && s[i] != null) {
+        visitor.visit(series[i], entities[i], h[i]);
       }
     }
   }
@@ -286,12 +284,12 @@ final class EntityStateMap implements StateEntries {
    * the entries found reach the visitor.
    */
   void scanSegments(boolean[] wanted, long[] typeHashes, long[] segmentBits, HashVisitor visitor) {
-    long[] h = hk;
+    long[] h = hashes;
     int[] ids = series;
     long[] keys = entities;
     int slots = ids.length;
     for (int i = 0; i < slots; i++) {
-      long content = h[2 * i];
+      long content = h[i];
       if (content == 0) {
         continue;
       }
@@ -354,8 +352,8 @@ final class EntityStateMap implements StateEntries {
    */
   String staleHash() {
     for (int i = 0; i < states.length; i++) {
-      if (states[i] != null && hk[2 * i] != contentHashOf(states[i])) {
-        return "series " + series[i] + " entity " + entities[i] + ": kept hash " + hk[2 * i];
+      if (states[i] != null && hashes[i] != contentHashOf(states[i])) {
+        return "series " + series[i] + " entity " + entities[i] + ": kept hash " + hashes[i];
       }
     }
     return null;
@@ -410,7 +408,8 @@ final class EntityStateMap implements StateEntries {
     int[] oldSeries = series;
     CrdtSignalState[] oldStates = states;
     int[] oldPrivateIn = privateIn;
-    long[] oldHk = hk;
+    long[] oldHashes = hashes;
+    long[] oldWords = words;
     int before = size;
     allocate(oldStates.length);
     int mask = states.length - 1;
@@ -421,9 +420,9 @@ final class EntityStateMap implements StateEntries {
           i = (i + 1) & mask;
         }
         privateIn[i] = oldPrivateIn[j]; // a state a frozen copy shares stays copy-on-write
-        hk[2 * i] = oldHk[2 * j];
+        hashes[i] = oldHashes[j];
         put(i, oldSeries[j], oldEntities[j], oldStates[j]);
-        relink(i, oldHk[2 * j + 1]);
+        relink(i, oldWords[j]);
       }
     }
     return before - size;
@@ -438,7 +437,8 @@ final class EntityStateMap implements StateEntries {
     series = other.series;
     states = other.states;
     privateIn = other.privateIn; // epoch 0: shared with a view, if any (copied on write, harmless)
-    hk = other.hk;
+    hashes = other.hashes;
+    words = other.words;
     heads = other.heads;
     lastSlot = -1;
     size = other.size;
@@ -474,7 +474,8 @@ final class EntityStateMap implements StateEntries {
   }
 
   private void grow() {
-    long[] oldHk = hk;
+    long[] oldHashes = hashes;
+    long[] oldWords = words;
     int[] oldPrivateIn = privateIn;
     long[] oldEntities = entities;
     int[] oldSeries = series;
@@ -491,8 +492,8 @@ final class EntityStateMap implements StateEntries {
         series[i] = oldSeries[j];
         states[i] = oldStates[j];
         privateIn[i] = oldPrivateIn[j];
-        hk[2 * i] = oldHk[2 * j];
-        relink(i, oldHk[2 * j + 1]);
+        hashes[i] = oldHashes[j];
+        relink(i, oldWords[j]);
         size++;
       }
     }
@@ -503,7 +504,8 @@ final class EntityStateMap implements StateEntries {
     series = new int[capacity];
     states = new CrdtSignalState[capacity];
     privateIn = new int[capacity]; // epoch 0 precedes every freeze: shared while frozen
-    hk = new long[2 * capacity];
+    hashes = new long[capacity];
+    words = new long[capacity];
     heads = new int[capacity >>> 1];
     clearIndex();
     lastSlot = -1;
@@ -514,7 +516,7 @@ final class EntityStateMap implements StateEntries {
 
   private void link(int slot, int segment) {
     int c = chain(series[slot], segment, heads.length - 1);
-    hk[2 * slot + 1] = word(heads[c], tag(series[slot], segment));
+    words[slot] = word(heads[c], tag(series[slot], segment));
     heads[c] = slot;
   }
 
