@@ -189,7 +189,8 @@ final class SessionTableCodec {
       try {
         id = TenantId.of(new String(name, StandardCharsets.US_ASCII));
       } catch (InvalidArgumentException e) {
-        throw invalid(at + 1, "tenant name", e.value(), e.rule());
+        throw InvalidArgumentException.ofRendered(
+            "session table tenant name at offset " + (at + 1), e.value(), e.rule());
       }
       if (t.tenants.find(id) >= 0) {
         throw invalid(at + 1, "tenant name", id.name(), "must not repeat an earlier tenant");
@@ -252,10 +253,7 @@ final class SessionTableCodec {
         long position = b.getLong();
         if (position < 0 || position >= t.appliedBelow) {
           throw invalid(
-              at + 8,
-              "window position",
-              position,
-              "must be 0 to applied below " + t.appliedBelow + " - 1");
+              at + 8, "window position", position, "must be below applied below " + t.appliedBelow);
         }
         head = t.windows.insert(head, seq, position, b.getInt());
         previous = seq;

@@ -111,6 +111,13 @@ final class Workload {
     return log;
   }
 
+  /** Feeds log records to a table. */
+  static void feedAll(SessionTable t, List<Write> log) {
+    for (Write w : log) {
+      feed(t, w);
+    }
+  }
+
   /** Feeds a log record to a table. */
   static void feed(SessionTable t, Write w) {
     if (w.tenant() == null) {
