@@ -70,92 +70,38 @@ public final class SessionTable {
     int e = t < 0 ? SessionSlots.NONE : slots.find(t, session);
     if (e == SessionSlots.NONE) {
       int live = t < 0 ? 0 : tenants.live(t);
-      if (live >= config.maxSessionsPerTenant()) {
-        return refuse(
-            Refusal.TOO_MANY_SESSIONS,
-            tenant,
-            session,
-            seq,
-            "tenant '"
-                + tenant
-                + "' has "
-                + live
-                + " live sessions in this shard, the limit session.max.per.tenant");
-      }
-      return Decision.NEW;
+      return live >= config.maxSessionsPerTenant()
+          ? Refusals.tooMany(tenant, session, seq, live)
+          : Decision.NEW;
     }
     int head = slots.window(e);
     if (head == SessionSlots.TOMBSTONE) {
-      long last = slots.get(e, SessionSlots.LAST_HLC);
-      return refuse(
-          Refusal.EXPIRED,
-          tenant,
-          session,
-          seq,
-          "expired (idle longer than session.ttl "
-              + config.ttlMillis()
-              + " ms after its last write at hlc "
-              + last
-              + ", "
-              + HlcStamp.physicalMillis(last)
-              + " ms); open a new session");
+      return Refusals.expired(
+          tenant, session, seq, config.ttlMillis(), slots.get(e, SessionSlots.LAST_HLC));
     }
     long acked = slots.get(e, SessionSlots.ACKED);
     long highest = slots.get(e, SessionSlots.HIGHEST);
     if (seq < acked) {
-      return refuse(
-          Refusal.BELOW_WINDOW,
-          tenant,
-          session,
-          seq,
-          "below the window ("
-              + window(e)
-              + "): the client acknowledged every seq below "
-              + acked
-              + ", so its outcome is forgotten");
+      return Refusals.belowWindow(tenant, session, seq, acked, window(e));
     }
     int held = windows.find(head, seq);
     if (held != WindowPool.NONE) {
-      if (windows.hash(held) == payloadHash) {
-        return Decision.duplicate(windows.position(held));
-      }
-      return refuse(
-          Refusal.PAYLOAD_DIFFERS,
-          tenant,
-          session,
-          seq,
-          String.format(
-              "payload differs from the write it retries (a reused session id or a client bug):"
-                  + " hash %08x, the write at position %d has %08x (%s)",
-              payloadHash, windows.position(held), windows.hash(held), window(e)));
+      return windows.hash(held) == payloadHash
+          ? Decision.duplicate(windows.position(held))
+          : Refusals.payloadDiffers(
+              tenant,
+              session,
+              seq,
+              payloadHash,
+              windows.position(held),
+              windows.hash(held),
+              window(e));
     }
     if (seq - highest > config.maxSeqGap()) {
-      return refuse(
-          Refusal.SEQ_GAP,
-          tenant,
-          session,
-          seq,
-          "jumps "
-              + (seq - highest)
-              + " above the highest seq "
-              + highest
-              + " this shard saw, more than session.max.seq.gap "
-              + config.maxSeqGap()
-              + " ("
-              + window(e)
-              + ")");
+      return Refusals.seqGap(tenant, session, seq, highest, config.maxSeqGap(), window(e));
     }
     if (windows.countFrom(head, Math.max(acked, ackedBelow)) >= config.maxWindow()) {
-      return refuse(
-          Refusal.WINDOW_FULL,
-          tenant,
-          session,
-          seq,
-          "the window holds session.max.window "
-              + config.maxWindow()
-              + " unacknowledged seqs ("
-              + window(e)
-              + "); raise ackedBelow as outcomes are delivered");
+      return Refusals.windowFull(tenant, session, seq, config.maxWindow(), window(e));
     }
     return Decision.NEW;
   }
@@ -380,13 +326,6 @@ public final class SessionTable {
         + ", "
         + windows.count(slots.window(e))
         + " held";
-  }
-
-  private static Decision refuse(
-      Refusal refusal, TenantId tenant, long session, long seq, String what) {
-    return Decision.refused(
-        refusal,
-        "session " + tenant + "/" + SessionIds.render(session) + " seq " + seq + ": " + what);
   }
 
   private static void checkSeq(long seq, long ackedBelow) {
