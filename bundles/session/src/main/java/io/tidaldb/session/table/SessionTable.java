@@ -1,0 +1,349 @@
+package io.tidaldb.session.table;
+
+import io.tidaldb.api.HlcStamp;
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.TenantId;
+import java.nio.ByteBuffer;
+
+/**
+ * One shard's session table: for each (tenant, session) that wrote to the shard, the highest seq
+ * seen, the HLC of its last write, its {@code ackedBelow} and the window: for each seq at or above
+ * {@code ackedBelow} that landed in this shard, the record's log position and a 32-bit payload hash
+ * (design: docs/design/sessions.md).
+ *
+ * <p>The commit thread {@link #apply applies} every session record of the shard's log in position
+ * order (and {@link #advance advances} the clock for the other records), so every replica's table
+ * is the same function of the same log prefix; the leader {@link #check checks} a write against it
+ * before appending. A record below the table's {@link #appliedBelow} position is ignored, so
+ * replaying a prefix changes nothing; a cut of the log must rebuild the table (snapshot + replay),
+ * like the digests.
+ *
+ * <p>Expiry is decided from the log alone: the table's {@link #clock} is the highest HLC applied;
+ * live sessions are kept in order of their last applied record, and each apply or advance expires
+ * at most {@value #SWEEP} sessions from the head of that order whose last write is more than the
+ * ttl older than the clock (an expired session keeps a tombstone, so that a later write of it is
+ * refused as expired), and removes at most as many tombstones more than twice the ttl old. Two
+ * tables fed the same records expire the same sessions at the same records. Out-of-order HLCs
+ * within the log (at most the accepted clock skew) can delay an expiry, never advance it.
+ *
+ * <p>A shard without an entry for the session accepts any seq and opens it (the session may have
+ * written only to other shards so far: a shard cannot tell "unknown" from "new here" without a
+ * cross-shard registry); a tombstone refuses every seq, 1 included.
+ *
+ * <p>Not thread-safe: the shard's lock guards it. {@link #check} and {@link #apply} allocate
+ * nothing except when the arrays grow, a new tenant is bound, or a write is a duplicate or refused.
+ */
+public final class SessionTable {
+  /** Expirations (and tombstone removals) per apply or advance, at most. */
+  public static final int SWEEP = 4;
+
+  private final SessionConfig config;
+  final SessionSlots slots = new SessionSlots();
+  final WindowPool windows = new WindowPool();
+  final TenantIndex tenants = new TenantIndex();
+  long clock;
+  long appliedBelow;
+
+  /**
+   * Creates an empty table.
+   *
+   * @param config the policy every replica of the shard shares
+   */
+  public SessionTable(SessionConfig config) {
+    this.config = config;
+  }
+
+  /**
+   * Decides a session write on the leader, changing nothing.
+   *
+   * @param tenant the session's tenant
+   * @param session the session id
+   * @param seq the write's seq, from 1
+   * @param ackedBelow every seq below it had its outcome delivered; 1 to seq
+   * @param payloadHash the hash of the write's canonical payload
+   * @return NEW, DUPLICATE with the original position, or REFUSED with its reason
+   * @throws InvalidArgumentException if seq or ackedBelow is out of range
+   */
+  public Decision check(TenantId tenant, long session, long seq, long ackedBelow, int payloadHash) {
+    checkSeq(seq, ackedBelow);
+    int t = tenants.find(tenant);
+    int e = t < 0 ? SessionSlots.NONE : slots.find(t, session);
+    if (e == SessionSlots.NONE) {
+      int live = t < 0 ? 0 : tenants.live(t);
+      return live >= config.maxSessionsPerTenant()
+          ? Refusals.tooMany(tenant, session, seq, live)
+          : Decision.NEW;
+    }
+    int head = slots.window(e);
+    if (head == SessionSlots.TOMBSTONE) {
+      return Refusals.expired(
+          tenant, session, seq, config.ttlMillis(), slots.get(e, SessionSlots.LAST_HLC));
+    }
+    long acked = slots.get(e, SessionSlots.ACKED);
+    long highest = slots.get(e, SessionSlots.HIGHEST);
+    if (seq < acked) {
+      return Refusals.belowWindow(tenant, session, seq, acked, window(e));
+    }
+    int held = windows.find(head, seq);
+    if (held != WindowPool.NONE) {
+      return windows.hash(held) == payloadHash
+          ? Decision.duplicate(windows.position(held))
+          : Refusals.payloadDiffers(
+              tenant,
+              session,
+              seq,
+              payloadHash,
+              windows.position(held),
+              windows.hash(held),
+              window(e));
+    }
+    if (seq - highest > config.maxSeqGap()) {
+      return Refusals.seqGap(tenant, session, seq, highest, config.maxSeqGap(), window(e));
+    }
+    if (windows.countFrom(head, Math.max(acked, ackedBelow)) >= config.maxWindow()) {
+      return Refusals.windowFull(tenant, session, seq, config.maxWindow(), window(e));
+    }
+    return Decision.NEW;
+  }
+
+  /**
+   * Applies a session record of the shard's log, in position order: opens (or revives) the session,
+   * raises its {@code ackedBelow} and drops the window entries below it, adds the seq to the
+   * window, then moves the clock and expires. A record below {@link #appliedBelow} is ignored.
+   *
+   * @param tenant the session's tenant
+   * @param session the session id
+   * @param seq the record's seq
+   * @param ackedBelow the record's ackedBelow, 1 to seq
+   * @param payloadHash the record's payload hash
+   * @param position the record's log position
+   * @param hlc the record's HLC stamp
+   * @return true if the table recorded (session, seq) now; false if the record was replayed, the
+   *     window held the seq already (a second copy keeps the first's position), or it is below the
+   *     window
+   * @throws InvalidArgumentException if a value is out of range
+   */
+  public boolean apply(
+      TenantId tenant,
+      long session,
+      long seq,
+      long ackedBelow,
+      int payloadHash,
+      long position,
+      long hlc) {
+    checkSeq(seq, ackedBelow);
+    checkPosition(position, hlc);
+    if (position < appliedBelow) {
+      return false;
+    }
+    appliedBelow = position + 1;
+    int t = tenants.intern(tenant);
+    int e = slots.find(t, session);
+    if (e == SessionSlots.NONE) {
+      e = slots.add(t, session);
+      tenants.addLive(t, 1);
+    } else if (slots.window(e) == SessionSlots.TOMBSTONE) {
+      slots.unlink(SessionSlots.TOMBSTONES, e);
+      slots.setWindow(e, WindowPool.NONE);
+      tenants.addLive(t, 1);
+    } else {
+      slots.unlink(SessionSlots.LIVE, e);
+    }
+    slots.linkTail(SessionSlots.LIVE, e);
+    long acked = Math.max(slots.get(e, SessionSlots.ACKED), ackedBelow);
+    slots.set(e, SessionSlots.ACKED, acked);
+    int head = windows.dropBelow(slots.window(e), acked);
+    boolean added = seq >= acked && windows.find(head, seq) == WindowPool.NONE;
+    if (added) {
+      head = windows.insert(head, seq, position, payloadHash);
+    }
+    slots.setWindow(e, head);
+    slots.set(e, SessionSlots.HIGHEST, Math.max(slots.get(e, SessionSlots.HIGHEST), seq));
+    slots.set(e, SessionSlots.LAST_HLC, Math.max(slots.get(e, SessionSlots.LAST_HLC), hlc));
+    clock = Math.max(clock, hlc);
+    expire();
+    return added;
+  }
+
+  /**
+   * Applies a record of the shard's log that is not a session write: moves the clock to its HLC and
+   * expires. A record below {@link #appliedBelow} is ignored.
+   *
+   * @param position the record's log position
+   * @param hlc the record's HLC stamp
+   */
+  public void advance(long position, long hlc) {
+    checkPosition(position, hlc);
+    if (position < appliedBelow) {
+      return;
+    }
+    appliedBelow = position + 1;
+    clock = Math.max(clock, hlc);
+    expire();
+  }
+
+  /** Returns the configuration. */
+  public SessionConfig config() {
+    return config;
+  }
+
+  /** Returns the table's clock: the highest HLC applied (0 when none). */
+  public long clock() {
+    return clock;
+  }
+
+  /** Returns the position after the last record applied (0 when none). */
+  public long appliedBelow() {
+    return appliedBelow;
+  }
+
+  /** Returns the number of live sessions. */
+  public int liveSessions() {
+    return slots.length(SessionSlots.LIVE);
+  }
+
+  /** Returns the number of tombstones of expired sessions. */
+  public int tombstones() {
+    return slots.length(SessionSlots.TOMBSTONES);
+  }
+
+  /** Returns the number of window entries of all sessions. */
+  public int windowEntries() {
+    return windows.entries();
+  }
+
+  /**
+   * Returns the tenant's live sessions.
+   *
+   * @param tenant the tenant
+   * @return its live sessions in this table
+   */
+  public int liveSessions(TenantId tenant) {
+    int t = tenants.find(tenant);
+    return t < 0 ? 0 : tenants.live(t);
+  }
+
+  /**
+   * Returns the bytes of the table's arrays (entries, index, windows, tenants), as allocated.
+   *
+   * @return the bytes
+   */
+  public long memoryBytes() {
+    return slots.memoryBytes() + windows.memoryBytes() + tenants.memoryBytes();
+  }
+
+  /** Returns the length of the canonical encoding. */
+  public int encodedLength() {
+    return SessionTableCodec.encodedLength(this);
+  }
+
+  /**
+   * Writes the canonical encoding (layout in {@code SessionTableCodec}) at the buffer's position
+   * and advances it. Tables fed the same records write the same bytes.
+   *
+   * @param buffer the target with at least {@link #encodedLength()} bytes remaining; its byte order
+   *     is ignored and unchanged
+   * @throws InvalidArgumentException if too few bytes remain; nothing is written then
+   */
+  public void writeTo(ByteBuffer buffer) {
+    SessionTableCodec.write(this, buffer);
+  }
+
+  /**
+   * Reads a table written by {@link #writeTo} at the buffer's position and advances past it.
+   *
+   * @param buffer the source; its byte order is ignored and unchanged
+   * @param config the policy of the new table
+   * @return the table
+   * @throws InvalidArgumentException naming the offset, field and value of a malformed encoding;
+   *     the position is then unchanged
+   */
+  public static SessionTable readFrom(ByteBuffer buffer, SessionConfig config) {
+    return SessionTableCodec.read(buffer, config);
+  }
+
+  /**
+   * Returns a 64-bit digest of the canonical encoding (tests and diagnostics; allocates).
+   *
+   * @return the digest
+   */
+  public long digest() {
+    ByteBuffer b = ByteBuffer.allocate(encodedLength());
+    writeTo(b);
+    long h = 0xCBF29CE484222325L;
+    for (byte x : b.array()) {
+      h = (h ^ (x & 0xFF)) * 0x100000001B3L;
+    }
+    return h;
+  }
+
+  /**
+   * Returns whether the other table has the same canonical encoding (tests; allocates).
+   *
+   * @param other the other table
+   * @return true if both encode to equal bytes
+   */
+  public boolean sameContentAs(SessionTable other) {
+    ByteBuffer a = ByteBuffer.allocate(encodedLength());
+    ByteBuffer b = ByteBuffer.allocate(other.encodedLength());
+    writeTo(a);
+    other.writeTo(b);
+    return a.flip().equals(b.flip());
+  }
+
+  private void expire() {
+    long now = HlcStamp.physicalMillis(clock);
+    for (int k = 0; k < SWEEP; k++) {
+      int e = slots.head(SessionSlots.LIVE);
+      if (e == SessionSlots.NONE || !idleLonger(e, now, config.ttlMillis())) {
+        break;
+      }
+      slots.unlink(SessionSlots.LIVE, e);
+      windows.freeAll(slots.window(e));
+      slots.setWindow(e, SessionSlots.TOMBSTONE);
+      tenants.addLive(slots.tenant(e), -1);
+      slots.linkTail(SessionSlots.TOMBSTONES, e);
+    }
+    for (int k = 0; k < SWEEP; k++) {
+      int e = slots.head(SessionSlots.TOMBSTONES);
+      if (e == SessionSlots.NONE || !idleLonger(e, now, 2 * config.ttlMillis())) {
+        break;
+      }
+      slots.unlink(SessionSlots.TOMBSTONES, e);
+      slots.remove(e);
+    }
+  }
+
+  private boolean idleLonger(int e, long now, long millis) {
+    return now - HlcStamp.physicalMillis(slots.get(e, SessionSlots.LAST_HLC)) > millis;
+  }
+
+  private String window(int e) {
+    return "window: acked below "
+        + slots.get(e, SessionSlots.ACKED)
+        + ", highest "
+        + slots.get(e, SessionSlots.HIGHEST)
+        + ", "
+        + windows.count(slots.window(e))
+        + " held";
+  }
+
+  private static void checkSeq(long seq, long ackedBelow) {
+    if (seq < 1) {
+      throw new InvalidArgumentException("session seq", seq, "must be >= 1");
+    }
+    if (ackedBelow < 1 || ackedBelow > seq) {
+      throw new InvalidArgumentException(
+          "session ackedBelow", ackedBelow, "must be 1 to the write's seq " + seq);
+    }
+  }
+
+  private static void checkPosition(long position, long hlc) {
+    if (position < 0) {
+      throw new InvalidArgumentException("session record position", position, "must be >= 0");
+    }
+    if (hlc < 0) {
+      throw new InvalidArgumentException("session record hlc", hlc, "must be >= 0");
+    }
+  }
+}

@@ -1,0 +1,58 @@
+package io.tidaldb.session.table;
+
+import io.tidaldb.api.TenantId;
+import java.util.Arrays;
+import java.util.HashMap;
+
+/**
+ * The tenants of a {@link SessionTable}, each bound to a small index in order of first apply (so
+ * the binding is a function of the applied records), with its count of live sessions. A lookup
+ * allocates nothing. Not thread-safe.
+ */
+final class TenantIndex {
+  private final HashMap<TenantId, Integer> ids = new HashMap<>();
+  private TenantId[] names = new TenantId[4];
+  private int[] live = new int[4];
+  private int count;
+
+  /** Returns the tenant's index, or -1 if it has none. */
+  int find(TenantId tenant) {
+    Integer id = ids.get(tenant);
+    return id == null ? -1 : id;
+  }
+
+  /** Returns the tenant's index, binding the next one if it has none. */
+  int intern(TenantId tenant) {
+    int id = find(tenant);
+    if (id >= 0) {
+      return id;
+    }
+    if (count == names.length) {
+      names = Arrays.copyOf(names, count * 2);
+      live = Arrays.copyOf(live, count * 2);
+    }
+    names[count] = tenant;
+    ids.put(tenant, count);
+    return count++;
+  }
+
+  int count() {
+    return count;
+  }
+
+  TenantId name(int id) {
+    return names[id];
+  }
+
+  int live(int id) {
+    return live[id];
+  }
+
+  void addLive(int id, int delta) {
+    live[id] += delta;
+  }
+
+  long memoryBytes() {
+    return 16L + 8L * names.length + 16L + 4L * live.length + 64L * count;
+  }
+}

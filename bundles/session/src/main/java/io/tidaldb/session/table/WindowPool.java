@@ -1,0 +1,147 @@
+package io.tidaldb.session.table;
+
+import java.util.Arrays;
+
+/**
+ * The windows of a {@link SessionTable}: each window is a singly linked list of entries (seq, log
+ * position, payload hash) in descending seq order, so that the usual write, the session's highest
+ * seq so far, is inserted at the head, and dropping the seqs below {@code ackedBelow} cuts the
+ * list's tail. Entries live in parallel primitive arrays with a free list: 24 bytes per entry, no
+ * allocation except when the arrays grow. A window holds at most {@link SessionConfig#maxWindow}
+ * entries (the leader's check keeps it there), so every walk is bounded. Not thread-safe.
+ */
+final class WindowPool {
+  static final int NONE = -1;
+
+  private long[] seqs = new long[16];
+  private long[] positions = new long[16];
+  private int[] hashes = new int[16];
+  private int[] next = new int[16];
+  private int free = NONE;
+  private int used;
+  private int live;
+
+  long seq(int i) {
+    return seqs[i];
+  }
+
+  long position(int i) {
+    return positions[i];
+  }
+
+  int hash(int i) {
+    return hashes[i];
+  }
+
+  int next(int i) {
+    return next[i];
+  }
+
+  /** Entries held by all windows. */
+  int entries() {
+    return live;
+  }
+
+  /** Returns the entry of seq in the window at head, or {@link #NONE}. */
+  int find(int head, long seq) {
+    for (int i = head; i != NONE && seqs[i] >= seq; i = next[i]) {
+      if (seqs[i] == seq) {
+        return i;
+      }
+    }
+    return NONE;
+  }
+
+  /** Returns the number of entries of the window at head. */
+  int count(int head) {
+    int n = 0;
+    for (int i = head; i != NONE; i = next[i]) {
+      n++;
+    }
+    return n;
+  }
+
+  /** Returns the number of entries with seq at or above {@code low}. */
+  int countFrom(int head, long low) {
+    int n = 0;
+    for (int i = head; i != NONE && seqs[i] >= low; i = next[i]) {
+      n++;
+    }
+    return n;
+  }
+
+  /**
+   * Inserts (seq, position, hash), which the window does not hold, in seq order.
+   *
+   * @return the window's head
+   */
+  int insert(int head, long seq, long position, int hash) {
+    int n = allocate();
+    seqs[n] = seq;
+    positions[n] = position;
+    hashes[n] = hash;
+    if (head == NONE || seqs[head] < seq) {
+      next[n] = head;
+      return n;
+    }
+    int i = head;
+    while (next[i] != NONE && seqs[next[i]] > seq) {
+      i = next[i];
+    }
+    next[n] = next[i];
+    next[i] = n;
+    return head;
+  }
+
+  /**
+   * Frees the entries with seq below {@code low}.
+   *
+   * @return the window's head ({@link #NONE} if it is now empty)
+   */
+  int dropBelow(int head, long low) {
+    if (head == NONE || seqs[head] < low) {
+      freeAll(head);
+      return NONE;
+    }
+    int i = head;
+    while (next[i] != NONE && seqs[next[i]] >= low) {
+      i = next[i];
+    }
+    freeAll(next[i]);
+    next[i] = NONE;
+    return head;
+  }
+
+  /** Frees every entry from i on. */
+  void freeAll(int i) {
+    while (i != NONE) {
+      int n = next[i];
+      next[i] = free;
+      free = i;
+      live--;
+      i = n;
+    }
+  }
+
+  /** Bytes of the arrays. */
+  long memoryBytes() {
+    return 4 * 16L + seqs.length * (8L + 8L + 4L + 4L);
+  }
+
+  private int allocate() {
+    live++;
+    if (free != NONE) {
+      int i = free;
+      free = next[i];
+      return i;
+    }
+    if (used == seqs.length) {
+      int capacity = seqs.length * 2;
+      seqs = Arrays.copyOf(seqs, capacity);
+      positions = Arrays.copyOf(positions, capacity);
+      hashes = Arrays.copyOf(hashes, capacity);
+      next = Arrays.copyOf(next, capacity);
+    }
+    return used++;
+  }
+}
