@@ -9,6 +9,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,11 +30,18 @@ import org.slf4j.event.Level;
  * counted, logged once per cause (then summarised at most once a minute), leaves the WAL untouched,
  * and the next attempt comes {@code snapshotEvery} records later. A reconciliation merge that
  * changed the state queues a checkpoint of the live state on the same executor ({@link
- * #afterMerge}), so merged states are durable one snapshot write after the merge.
+ * #afterMerge}), so merged states are durable one snapshot write after a burst of merges ended (100
+ * ms without one; at most 1 s after the first).
  */
 final class ShardCheckpoints {
   private static final Logger LOG = LoggerFactory.getLogger(ShardCheckpoints.class);
   private static final long SUMMARY_EVERY_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+  /** A merge checkpoint waits for this long without merges (see {@link #writeMerged}). */
+  static final long MERGE_QUIET_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+  /** ... but no longer than this after the merge that queued it. */
+  static final long MERGE_MAX_DELAY_NANOS = TimeUnit.SECONDS.toNanos(1);
 
   private final ShardState shard;
   private final Executor executor;
@@ -44,6 +52,8 @@ final class ShardCheckpoints {
 
   private final LongAdder failures = new LongAdder();
   private final AtomicBoolean mergeCheckpointQueued = new AtomicBoolean();
+  private volatile long lastMergeNanos;
+  private volatile long firstQueuedNanos;
   private final ErrorCounters errors;
   private volatile CompletableFuture<Void> pending;
   private volatile long attempted;
@@ -82,9 +92,11 @@ final class ShardCheckpoints {
    * them (see {@link ShardReconcile}).
    */
   void afterMerge() {
+    lastMergeNanos = System.nanoTime();
     if (!mergeCheckpointQueued.compareAndSet(false, true)) {
       return;
     }
+    firstQueuedNanos = lastMergeNanos;
     try {
       executor.execute(this::writeMerged);
     } catch (RejectedExecutionException e) {
@@ -93,8 +105,14 @@ final class ShardCheckpoints {
     }
   }
 
-  /** The queued merge checkpoint, on the snapshot executor. */
+  /**
+   * The queued merge checkpoint, on the snapshot executor: first waits until no merge came for
+   * {@link #MERGE_QUIET_NANOS} (a reconciliation session merges in bursts: one snapshot after the
+   * burst instead of one racing it for the CPU), at most {@link #MERGE_MAX_DELAY_NANOS} after the
+   * merge that queued it.
+   */
   private void writeMerged() {
+    awaitMergesQuiet();
     mergeCheckpointQueued.set(false); // a merge from now on queues another
     try {
       synchronized (shard.checkpointLock) {
@@ -111,6 +129,18 @@ final class ShardCheckpoints {
               + failures.sum()
               + " failures so far); the next merge or checkpoint tries again: "
               + e);
+    }
+  }
+
+  private void awaitMergesQuiet() {
+    while (!Thread.currentThread().isInterrupted()) {
+      long now = System.nanoTime();
+      long quietFor = now - lastMergeNanos;
+      long waited = now - firstQueuedNanos;
+      if (quietFor >= MERGE_QUIET_NANOS || waited >= MERGE_MAX_DELAY_NANOS) {
+        return;
+      }
+      LockSupport.parkNanos(Math.min(MERGE_QUIET_NANOS - quietFor, MERGE_MAX_DELAY_NANOS - waited));
     }
   }
 
