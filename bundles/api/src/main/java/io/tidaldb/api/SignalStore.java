@@ -104,6 +104,50 @@ public interface SignalStore {
   }
 
   /**
+   * Stores a signal of a client session at most once per (tenant, session, seq) and returns once it
+   * is durable at the given level, as {@link #signal(Signal, Durability)} does. A retry with the
+   * same {@code session} value and the same signal, at this region or another, returns the original
+   * acknowledgement once the original record is durable at {@code durability} (waiting for it if it
+   * is not yet), and stores nothing new; if the first attempt is still in flight, it waits for that
+   * attempt's outcome. Refused with an {@link InvalidArgumentException} naming session, seq and
+   * window, nothing stored: another signal under the same (session, seq), a seq below the session's
+   * window, an expired session, a seq far above the highest seen, too many sessions for the tenant
+   * (docs/ARCHITECTURE.md, "Client sessions").
+   *
+   * @param signal the signal
+   * @param durability the level to reach before returning
+   * @param session the write's session, seq and ackedBelow
+   * @return the acknowledgement (for a retry: the original one, at {@code durability})
+   * @throws InvalidArgumentException for bad input or a refused session write, naming the values
+   * @throws UnknownTenantException for a tenant the store does not know
+   * @throws UnavailableException if the store is closed or durability is not reached in time
+   *     ({@link UnavailableException#mayBeStored()}: retry with the same {@code session} value)
+   * @throws UnsupportedOperationException if this store takes no session writes
+   * @since 1.3.0
+   */
+  default SignalAck signal(Signal signal, Durability durability, SessionSeq session) {
+    throw new UnsupportedOperationException(getClass().getName() + " takes no session writes");
+  }
+
+  /**
+   * Stores a signal of a client session, as {@link #signal(Signal, Durability, SessionSeq)} does
+   * without blocking for the acknowledgement; the future completes as {@link #signalAsync(Signal,
+   * Durability)}'s does.
+   *
+   * @param signal the signal
+   * @param durability the level to reach before completing
+   * @param session the write's session, seq and ackedBelow
+   * @return the future acknowledgement; bad input and refusals fail it with {@link
+   *     InvalidArgumentException}
+   * @since 1.3.0
+   */
+  default CompletableFuture<SignalAck> signalAsync(
+      Signal signal, Durability durability, SessionSeq session) {
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException(getClass().getName() + " takes no session writes"));
+  }
+
+  /**
    * Stores a signal and returns once it is durable at the given level: {@link #signal(Signal,
    * Durability)} with the signal's fields as arguments.
    *

@@ -15,7 +15,7 @@
  * failures that name a file and offset ({@link io.tidaldb.api.StorageException}).
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package io.tidaldb.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -108,4 +108,48 @@ public interface RecordCursor {
   default long closedDigest() {
     throw new UnsupportedOperationException(getClass().getName() + " reads no COMPACT records");
   }
+
+  /**
+   * Returns the session id of a {@link WalRecordKind#SIGNAL_S} record.
+   *
+   * @return the session id (never 0)
+   * @throws UnsupportedOperationException if this cursor reads no session records
+   * @since 1.8.0
+   */
+  default long session() {
+    throw new UnsupportedOperationException(getClass().getName() + " reads no SIGNAL_S records");
+  }
+
+  /**
+   * Returns the seq of a {@link WalRecordKind#SIGNAL_S} record.
+   *
+   * @return the seq (from 1)
+   * @throws UnsupportedOperationException if this cursor reads no session records
+   * @since 1.8.0
+   */
+  default long seq() {
+    throw new UnsupportedOperationException(getClass().getName() + " reads no SIGNAL_S records");
+  }
+
+  /**
+   * Returns the ackedBelow of a {@link WalRecordKind#SIGNAL_S} record.
+   *
+   * @return the ackedBelow (from 1 to the seq)
+   * @throws UnsupportedOperationException if this cursor reads no session records
+   * @since 1.8.0
+   */
+  default long ackedBelow() {
+    throw new UnsupportedOperationException(getClass().getName() + " reads no SIGNAL_S records");
+  }
+
+  /**
+   * Returns the payload hash of a {@link WalRecordKind#SIGNAL_S} record.
+   *
+   * @return the hash
+   * @throws UnsupportedOperationException if this cursor reads no session records
+   * @since 1.8.0
+   */
+  default int payloadHash() {
+    throw new UnsupportedOperationException(getClass().getName() + " reads no SIGNAL_S records");
+  }
 }

@@ -193,6 +193,40 @@ public interface ShardLog {
   }
 
   /**
+   * Appends a {@link WalRecordKind#SIGNAL_S} record: a signal of a client session, fenced like
+   * {@link #appendSignal(long, int, long, double, long, long, int)}. The caller has checked the
+   * write against the shard's session table; the log only stores it.
+   *
+   * @param leaderEpoch the epoch in which the writer checked that this region leads, or {@link
+   *     #ANY_EPOCH} (a local log: unfenced)
+   * @param seriesId the shard-local series id
+   * @param entity the entity id
+   * @param weight the weight (the caller has validated it)
+   * @param eventTimeMillis the event time
+   * @param hlc the HLC stamp
+   * @param origin the replica id of the region that accepted the signal
+   * @param session the write's session, seq and ackedBelow
+   * @param payloadHash the 32-bit hash of the write's payload (the session table compares it)
+   * @return the record's position
+   * @throws FencedAppendException if this log no longer leads in {@code leaderEpoch}; nothing was
+   *     stored
+   * @throws UnsupportedOperationException if this log holds no session records
+   * @since 1.8.0
+   */
+  default long appendSessionSignal(
+      long leaderEpoch,
+      int seriesId,
+      long entity,
+      double weight,
+      long eventTimeMillis,
+      long hlc,
+      int origin,
+      io.tidaldb.api.SessionSeq session,
+      int payloadHash) {
+    throw new UnsupportedOperationException(getClass().getName() + " holds no SIGNAL_S records");
+  }
+
+  /**
    * Appends one batch exactly as another region's log stored it (a follower persisting its leader's
    * batches, {@link WalBatch#bytes()}), keeping the leader's epoch and positions. The buffer's
    * remaining bytes must be that one complete batch. The call returns at once; the shard's commit

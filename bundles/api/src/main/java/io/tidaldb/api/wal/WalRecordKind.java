@@ -23,5 +23,15 @@ public final class WalRecordKind {
    */
   public static final byte COMPACT = 3;
 
+  /**
+   * A signal of a client session: the fields of {@link #SIGNAL} and the write's session id, seq,
+   * ackedBelow ({@link io.tidaldb.api.SessionSeq}) and a 32-bit hash of its payload. Applied like a
+   * SIGNAL to the entity's state, and to the shard's session table, in position order on every
+   * region (docs/design/sessions.md).
+   *
+   * @since 1.8.0
+   */
+  public static final byte SIGNAL_S = 4;
+
   private WalRecordKind() {}
 }
