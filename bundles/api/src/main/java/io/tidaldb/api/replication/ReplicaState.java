@@ -2,6 +2,7 @@ package io.tidaldb.api.replication;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalType;
@@ -63,6 +64,30 @@ public interface ReplicaState {
         signal.weight(),
         signal.eventTime(),
         durability);
+  }
+
+  /**
+   * Stores a forwarded signal of a client session, as {@link #acceptForwarded(Signal, Durability)}
+   * does with the session check of {@link io.tidaldb.api.SignalStore#signal(Signal, Durability,
+   * SessionSeq)}: a retry of a (session, seq) this shard has stored is answered with the original
+   * acknowledgement, nothing appended. A null {@code session} is {@link #acceptForwarded(Signal,
+   * Durability)}. The default fails a session write with {@link UnavailableException} ({@code
+   * mayBeStored()} false).
+   *
+   * @param signal the signal
+   * @param durability the durability to acknowledge at
+   * @param session the write's session, seq and ackedBelow, or null
+   * @return the acknowledgement, as {@code signal} would return it here
+   * @since 1.6.0
+   */
+  default CompletableFuture<SignalAck> acceptForwarded(
+      Signal signal, Durability durability, SessionSeq session) {
+    if (session == null) {
+      return acceptForwarded(signal, durability);
+    }
+    return CompletableFuture.failedFuture(
+        new UnavailableException(
+            "this store does not accept forwarded session writes; nothing stored", false, null));
   }
 
   /**

@@ -3,6 +3,7 @@ package io.tidaldb.api.replication;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalType;
@@ -102,6 +103,32 @@ public interface Replication {
     return CompletableFuture.failedFuture(
         new UnavailableException(
             "the replication of region " + region() + " does not forward writes", false, null));
+  }
+
+  /**
+   * Forwards a signal of a client session, as {@link #forward(int, Signal, Durability)} does,
+   * carrying its {@link SessionSeq} to the leader, which checks it against the shard's session
+   * table ({@link ReplicaState#acceptForwarded(Signal, Durability, SessionSeq)}). A null {@code
+   * session} is {@link #forward(int, Signal, Durability)}. The default fails a session write with
+   * {@link UnavailableException} ({@code mayBeStored()} false).
+   *
+   * @param shard the signal's shard
+   * @param signal the signal, validated by the caller's store
+   * @param durability the durability the leader acknowledges at
+   * @param session the write's session, seq and ackedBelow, or null
+   * @return the leader's acknowledgement
+   * @since 1.6.0
+   */
+  default CompletableFuture<SignalAck> forward(
+      int shard, Signal signal, Durability durability, SessionSeq session) {
+    if (session == null) {
+      return forward(shard, signal, durability);
+    }
+    return CompletableFuture.failedFuture(
+        new UnavailableException(
+            "the replication of region " + region() + " does not forward session writes",
+            false,
+            null));
   }
 
   /**

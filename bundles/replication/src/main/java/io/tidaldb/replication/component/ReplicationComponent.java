@@ -3,6 +3,7 @@ package io.tidaldb.replication.component;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.replication.ReplicaState;
@@ -284,6 +285,12 @@ public final class ReplicationComponent implements Replication {
   @Override
   public CompletableFuture<SignalAck> forward(int shard, Signal signal, Durability durability) {
     return node.forward(shard, signal, durability);
+  }
+
+  @Override
+  public CompletableFuture<SignalAck> forward(
+      int shard, Signal signal, Durability durability, SessionSeq session) {
+    return node.forward(shard, signal, durability, session);
   }
 
   @Override

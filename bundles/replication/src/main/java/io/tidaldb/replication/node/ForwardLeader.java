@@ -3,6 +3,7 @@ package io.tidaldb.replication.node;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalType;
@@ -47,7 +48,8 @@ final class ForwardLeader {
   /** Forwards a signal on from this region, as {@link ForwardOrigin#offer} does. */
   @FunctionalInterface
   interface Relay {
-    CompletableFuture<SignalAck> relay(int shard, Signal signal, Durability durability);
+    CompletableFuture<SignalAck> relay(
+        int shard, Signal signal, Durability durability, SessionSeq session);
   }
 
   static final int THREADS = 2;
@@ -59,7 +61,8 @@ final class ForwardLeader {
   private static final Logger LOG = LoggerFactory.getLogger(ForwardLeader.class);
 
   /** One decoded FORWARD (the frame view is reused by the delivery thread). */
-  private record Request(RegionId from, int shard, long id, Signal signal, byte durability) {}
+  private record Request(
+      RegionId from, int shard, long id, Signal signal, byte durability, SessionSeq session) {}
 
   private final RegionId self;
   private final TransportEndpoint endpoint;
@@ -192,7 +195,10 @@ final class ForwardLeader {
             EntityId.of(f.forwardEntity()),
             f.forwardWeight(),
             Timestamp.ofMillis(f.forwardEventMillis())),
-        f.forwardDurability());
+        f.forwardDurability(),
+        f.forwardHasSession()
+            ? new SessionSeq(f.forwardSession(), f.forwardSeq(), f.forwardAckedBelow())
+            : null);
   }
 
   /** A FORWARD that arrived while a leadership transfer holds the shard's writes: relayed. */
@@ -224,7 +230,7 @@ final class ForwardLeader {
           () -> {
             CompletableFuture<SignalAck> stored;
             try {
-              stored = store.acceptForwarded(r.signal(), r.durability());
+              stored = store.acceptForwarded(r.signal(), r.durability(), r.session());
             } catch (RuntimeException e) {
               stored = CompletableFuture.failedFuture(e);
             }
@@ -263,7 +269,8 @@ final class ForwardLeader {
       ReplicaState store, ShardReplica replica, Request r, CompletableFuture<SignalAck> out) {
     CompletableFuture<SignalAck> stored;
     try {
-      stored = store.acceptForwarded(r.signal(), ForwardCodes.durability(r.durability()));
+      stored =
+          store.acceptForwarded(r.signal(), ForwardCodes.durability(r.durability()), r.session());
     } catch (RuntimeException e) {
       stored = CompletableFuture.failedFuture(e);
     }
@@ -290,7 +297,8 @@ final class ForwardLeader {
 
   private CompletableFuture<SignalAck> relayRequest(Request r) {
     try {
-      return relay.relay(r.shard(), r.signal(), ForwardCodes.durability(r.durability()));
+      return relay.relay(
+          r.shard(), r.signal(), ForwardCodes.durability(r.durability()), r.session());
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

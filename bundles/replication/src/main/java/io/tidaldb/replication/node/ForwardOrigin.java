@@ -3,6 +3,7 @@ package io.tidaldb.replication.node;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
@@ -123,8 +124,8 @@ final class ForwardOrigin {
 
   /** See {@link ForwardRequests#offer}; any thread. */
   CompletableFuture<SignalAck> offer(
-      int shard, Signal signal, Durability durability, long nowNanos) {
-    return requests.offer(shard, signal, durability, nowNanos);
+      int shard, Signal signal, Durability durability, SessionSeq session, long nowNanos) {
+    return requests.offer(shard, signal, durability, session, nowNanos);
   }
 
   /**
@@ -204,7 +205,8 @@ final class ForwardOrigin {
               r.signal().eventTime().epochMillis(),
               ForwardCodes.code(r.durability()),
               r.signal().tenant().name(),
-              r.signal().type().name());
+              r.signal().type().name(),
+              r.session());
     } catch (TidalException e) {
       future.completeExceptionally(e);
       return;

@@ -3,6 +3,7 @@ package io.tidaldb.replication.node;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.UnavailableException;
@@ -34,6 +35,7 @@ final class ForwardRequests {
       int shard,
       Signal signal,
       Durability durability,
+      SessionSeq session,
       long startNanos,
       CompletableFuture<SignalAck> future) {}
 
@@ -64,10 +66,10 @@ final class ForwardRequests {
    * Hands a signal of {@code shard} to the owner, which forwards it to the shard's leader; see
    * Replication. Any thread, never waits: bad arguments, no known leader (or this region) unless
    * the shard's writes are held for a leadership transfer, and a closed or full queue fail the
-   * returned future at once.
+   * returned future at once. A {@code session} (or null) travels with the signal to the leader.
    */
   CompletableFuture<SignalAck> offer(
-      int shard, Signal signal, Durability durability, long nowNanos) {
+      int shard, Signal signal, Durability durability, SessionSeq session, long nowNanos) {
     if (signal == null || durability == null) {
       return CompletableFuture.failedFuture(
           new InvalidArgumentException(
@@ -86,7 +88,7 @@ final class ForwardRequests {
       return CompletableFuture.failedFuture(notSent(why));
     }
     CompletableFuture<SignalAck> future = new CompletableFuture<>();
-    if (!inbox.offer(new Forward(shard, signal, durability, nowNanos, future))) {
+    if (!inbox.offer(new Forward(shard, signal, durability, session, nowNanos, future))) {
       return CompletableFuture.failedFuture(
           notSent(
               "region "

@@ -3,6 +3,7 @@ package io.tidaldb.replication.node;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.StorageException;
@@ -188,8 +189,8 @@ public final class ReplicationNode implements Replication, AutoCloseable {
             endpoint,
             state::get,
             failures,
-            (shard, signal, durability) ->
-                forwards.offer(shard, signal, durability, clock.getAsLong()),
+            (shard, signal, durability, session) ->
+                forwards.offer(shard, signal, durability, session, clock.getAsLong()),
             // twice an origin's request lifetime: a copy comes no later in practice
             2 * (config.durabilityTimeout().toNanos() + ForwardOrigin.MARGIN_NANOS));
     try {
@@ -270,11 +271,17 @@ public final class ReplicationNode implements Replication, AutoCloseable {
 
   @Override
   public CompletableFuture<SignalAck> forward(int shard, Signal signal, Durability durability) {
+    return forward(shard, signal, durability, null);
+  }
+
+  @Override
+  public CompletableFuture<SignalAck> forward(
+      int shard, Signal signal, Durability durability, SessionSeq session) {
     if (shard < 0 || shard >= shards.length) {
       return CompletableFuture.failedFuture(
           new InvalidArgumentException("shard", shard, "must be 0.." + (shards.length - 1)));
     }
-    return forwards.offer(shard, signal, durability, clock.getAsLong());
+    return forwards.offer(shard, signal, durability, session, clock.getAsLong());
   }
 
   /**
@@ -483,7 +490,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       return;
     }
     long now = clock.getAsLong();
-    if (f.type() == FrameDescriptor.FORWARD) {
+    if (f.type() == FrameDescriptor.FORWARD || f.type() == FrameDescriptor.FORWARD_SESSION) {
       forwarded.onForward(from, f, shards[f.shard()], now);
     } else {
       enqueue(from, f, now);

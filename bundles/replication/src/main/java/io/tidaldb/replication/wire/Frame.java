@@ -323,7 +323,7 @@ public final class Frame {
    * @return the id its reply carries
    */
   public long forwardRequestId() {
-    return readLong(FrameDescriptor.FORWARD, FrameDescriptor.FORWARD_REQUEST_ID_OFFSET);
+    return forwardLong(FrameDescriptor.FORWARD_REQUEST_ID_OFFSET);
   }
 
   /**
@@ -332,7 +332,7 @@ public final class Frame {
    * @return the entity id
    */
   public long forwardEntity() {
-    return readLong(FrameDescriptor.FORWARD, FrameDescriptor.FORWARD_ENTITY_OFFSET);
+    return forwardLong(FrameDescriptor.FORWARD_ENTITY_OFFSET);
   }
 
   /**
@@ -341,8 +341,7 @@ public final class Frame {
    * @return the weight (from its raw bits)
    */
   public double forwardWeight() {
-    return Double.longBitsToDouble(
-        readLong(FrameDescriptor.FORWARD, FrameDescriptor.FORWARD_WEIGHT_OFFSET));
+    return Double.longBitsToDouble(forwardLong(FrameDescriptor.FORWARD_WEIGHT_OFFSET));
   }
 
   /**
@@ -351,7 +350,7 @@ public final class Frame {
    * @return the event time in epoch milliseconds
    */
   public long forwardEventMillis() {
-    return readLong(FrameDescriptor.FORWARD, FrameDescriptor.FORWARD_EVENT_MILLIS_OFFSET);
+    return forwardLong(FrameDescriptor.FORWARD_EVENT_MILLIS_OFFSET);
   }
 
   /**
@@ -360,7 +359,7 @@ public final class Frame {
    * @return {@link FrameDescriptor#DURABILITY_LOCAL}..{@link FrameDescriptor#DURABILITY_ALL}
    */
   public byte forwardDurability() {
-    expect(FrameDescriptor.FORWARD);
+    expectForward();
     return buffer.get(offset + FrameDescriptor.FORWARD_DURABILITY_OFFSET);
   }
 
@@ -370,7 +369,7 @@ public final class Frame {
    * @return the tenant name
    */
   public String forwardTenant() {
-    expect(FrameDescriptor.FORWARD);
+    expectForward();
     return utf8(offset + FrameDescriptor.FORWARD_TENANT_OFFSET, tenantLength());
   }
 
@@ -380,9 +379,46 @@ public final class Frame {
    * @return the type name
    */
   public String forwardType() {
-    expect(FrameDescriptor.FORWARD);
+    expectForward();
     int at = offset + FrameDescriptor.FORWARD_TENANT_OFFSET + tenantLength();
     return utf8(at + 1, Byte.toUnsignedInt(buffer.get(at)));
+  }
+
+  /**
+   * Returns whether this FORWARD carries a client session's write (type FORWARD_SESSION).
+   *
+   * @return true for FORWARD_SESSION, false for FORWARD
+   */
+  public boolean forwardHasSession() {
+    expectForward();
+    return type() == FrameDescriptor.FORWARD_SESSION;
+  }
+
+  /**
+   * Returns a FORWARD_SESSION's session id.
+   *
+   * @return the session id (the decoder checked it is not 0)
+   */
+  public long forwardSession() {
+    return sessionLong(0);
+  }
+
+  /**
+   * Returns a FORWARD_SESSION's seq.
+   *
+   * @return the seq (the decoder checked it is at least 1)
+   */
+  public long forwardSeq() {
+    return sessionLong(8);
+  }
+
+  /**
+   * Returns a FORWARD_SESSION's acked below.
+   *
+   * @return acked below (the decoder checked it is 1 to the seq)
+   */
+  public long forwardAckedBelow() {
+    return sessionLong(16);
   }
 
   /**
@@ -577,6 +613,26 @@ public final class Frame {
   private long readLong(short type, int fieldOffset) {
     expect(type);
     return buffer.getLong(offset + fieldOffset);
+  }
+
+  private long forwardLong(int fieldOffset) {
+    expectForward();
+    return buffer.getLong(offset + fieldOffset);
+  }
+
+  private long sessionLong(int trailerOffset) {
+    expect(FrameDescriptor.FORWARD_SESSION);
+    int trailer =
+        FrameDescriptor.HEADER_LENGTH
+            + bodyLength()
+            - FrameDescriptor.FORWARD_SESSION_TRAILER_LENGTH;
+    return buffer.getLong(offset + trailer + trailerOffset);
+  }
+
+  private void expectForward() {
+    if (type() != FrameDescriptor.FORWARD_SESSION) {
+      expect(FrameDescriptor.FORWARD);
+    }
   }
 
   private void expect(short type) {

@@ -24,7 +24,7 @@ import java.util.zip.CRC32C;
  * each length within its bound and against the body exactly, UTF-8 strings, and a reply's typed
  * fields as its status lays them out: {@link ForwardErrors#check}). Any defect throws {@link
  * InvalidArgumentException} naming the field and its value, such as {@code invalid frame type: 99
- * (must be 1..18)}; no other exception escapes for any input bytes.
+ * (must be 1..19)}; no other exception escapes for any input bytes.
  *
  * <p>Allocates nothing except to check a FORWARD's or FORWARD_REPLY's strings: the returned view is
  * this decoder's one reused flyweight. The buffer's position and limit are not changed; its byte
@@ -129,6 +129,10 @@ public final class FrameDecoder {
           "frame pre-vote granted", buffer.get(offset + FrameDescriptor.PRE_VOTE_GRANTED_OFFSET));
     } else if (type == FrameDescriptor.FORWARD) {
       checkForward(buffer, offset, bodyLength);
+    } else if (type == FrameDescriptor.FORWARD_SESSION) {
+      int names = bodyLength - FrameDescriptor.FORWARD_SESSION_TRAILER_LENGTH;
+      checkForward(buffer, offset, names);
+      checkSession(buffer, offset + FrameDescriptor.HEADER_LENGTH + names);
     } else if (type == FrameDescriptor.FORWARD_REPLY) {
       checkForwardReply(buffer, offset, bodyLength);
     } else if (type == FrameDescriptor.SNAPSHOT_ACK) {
@@ -197,6 +201,23 @@ public final class FrameDecoder {
     checkUtf8("frame forward type", b, typeAt + 1, type);
   }
 
+  /** Checks a FORWARD_SESSION's trailer (session, seq, acked below) as {@code SessionSeq} would. */
+  private static void checkSession(ByteBuffer b, int at) {
+    long session = b.getLong(at);
+    long seq = b.getLong(at + 8);
+    long ackedBelow = b.getLong(at + 16);
+    if (session == 0) {
+      throw new InvalidArgumentException("frame forward session", 0, "must not be 0");
+    }
+    if (seq < 1) {
+      throw new InvalidArgumentException("frame forward seq", seq, "must be at least 1");
+    }
+    if (ackedBelow < 1 || ackedBelow > seq) {
+      throw new InvalidArgumentException(
+          "frame forward acked below", ackedBelow, "must be 1.." + seq + ", the seq");
+    }
+  }
+
   private static void checkForwardReply(ByteBuffer b, int offset, int bodyLength) {
     checkDurability("frame forward reply durability", b.get(offset + REPLY_DURABILITY_OFFSET));
     byte status = b.get(offset + FrameDescriptor.REPLY_STATUS_OFFSET);
@@ -253,16 +274,23 @@ public final class FrameDecoder {
   }
 
   private void checkBodyLength(short type, int bodyLength) {
-    if (type == FrameDescriptor.FORWARD || type == FrameDescriptor.FORWARD_REPLY) {
+    if (type == FrameDescriptor.FORWARD
+        || type == FrameDescriptor.FORWARD_SESSION
+        || type == FrameDescriptor.FORWARD_REPLY) {
+      int trailer =
+          type == FrameDescriptor.FORWARD_SESSION
+              ? FrameDescriptor.FORWARD_SESSION_TRAILER_LENGTH
+              : 0;
       int min =
-          type == FrameDescriptor.FORWARD
-              ? FrameDescriptor.FORWARD_FIXED_BODY_LENGTH + 2
-              : FrameDescriptor.REPLY_FIXED_BODY_LENGTH;
+          type == FrameDescriptor.FORWARD_REPLY
+              ? FrameDescriptor.REPLY_FIXED_BODY_LENGTH
+              : FrameDescriptor.FORWARD_FIXED_BODY_LENGTH + 2 + trailer;
       int max =
-          type == FrameDescriptor.FORWARD
-              ? FrameDescriptor.FORWARD_FIXED_BODY_LENGTH
+          type == FrameDescriptor.FORWARD_REPLY
+              ? FrameDescriptor.REPLY_FIXED_BODY_LENGTH + FrameDescriptor.REPLY_MAX_FIELDS_LENGTH
+              : FrameDescriptor.FORWARD_FIXED_BODY_LENGTH
                   + 2 * FrameDescriptor.FORWARD_NAME_MAX_BYTES
-              : FrameDescriptor.REPLY_FIXED_BODY_LENGTH + FrameDescriptor.REPLY_MAX_FIELDS_LENGTH;
+                  + trailer;
       if (bodyLength < min || bodyLength > max) {
         throw new InvalidArgumentException(
             "frame body length",

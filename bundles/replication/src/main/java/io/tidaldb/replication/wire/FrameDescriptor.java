@@ -57,6 +57,7 @@ import java.util.zip.CRC32C;
  *    16 SNAPSHOT_OFFER    24  32 position   40 last epoch   48 size
  *    17 SNAPSHOT_CHUNK 17..max 32 position  40 offset   48 bytes (the rest of the body)
  *    18 SNAPSHOT_ACK      18  32 position   40 received   48 status (byte)   49 reason (byte)
+ *    19 FORWARD_SESSION 61..569  FORWARD's fields, then session, seq, acked below (longs)
  * </pre>
  *
  * <p>{@code epoch} is the sender's epoch for the message (the batch's epoch for WAL_BATCH); {@code
@@ -70,6 +71,12 @@ import java.util.zip.CRC32C;
  * #DURABILITY_QUORUM} QUORUM, {@value #DURABILITY_ALL} ALL; the status byte is one of the {@code
  * STATUS_} constants. For NOT_LEADER the reply's {@code position} holds the id of the leader the
  * replier knows, or -1.
+ *
+ * <p>FORWARD_SESSION is a FORWARD of a client session's write: FORWARD's body followed by the
+ * write's {@link io.tidaldb.api.SessionSeq} (session id, never 0; seq, at least 1; acked below, 1
+ * to seq), so the leader checks it against the shard's session table. FORWARD_REPLY answers it. A
+ * region of an older build drops it as an unknown type, and the origin's request times out (may be
+ * stored: the client retries with the same seq).
  *
  * <p>A FORWARD_REPLY's {@code fields} are the refusal's typed fields ({@link ForwardError}), never
  * a message for the origin to parse; {@code f} is exactly their length and the body's rest. A
@@ -197,11 +204,16 @@ public final class FrameDescriptor {
   /** Type of a follower's answer to a snapshot offer or chunk. */
   public static final short SNAPSHOT_ACK = 18;
 
+  /**
+   * Type of a forwarded signal of a client session (FORWARD with its session, seq, acked below).
+   */
+  public static final short FORWARD_SESSION = 19;
+
   /** The smallest message type. */
   public static final short MIN_TYPE = WAL_BATCH;
 
   /** The largest message type. */
-  public static final short MAX_TYPE = SNAPSHOT_ACK;
+  public static final short MAX_TYPE = FORWARD_SESSION;
 
   /** Offset of ACK's durable hwm (long). */
   public static final int ACK_HWM_OFFSET = 32;
@@ -335,6 +347,9 @@ public final class FrameDescriptor {
   /** FORWARD's body without tenant and type bytes: 4 longs, durability and two length bytes. */
   public static final int FORWARD_FIXED_BODY_LENGTH = 35;
 
+  /** The bytes FORWARD_SESSION adds at the end of FORWARD's body: session, seq, acked below. */
+  public static final int FORWARD_SESSION_TRAILER_LENGTH = 24;
+
   /** The most bytes of a FORWARD's tenant or type. */
   public static final int FORWARD_NAME_MAX_BYTES = 255;
 
@@ -427,11 +442,12 @@ public final class FrameDescriptor {
     "TIMEOUT_NOW",
     "SNAPSHOT_OFFER",
     "SNAPSHOT_CHUNK",
-    "SNAPSHOT_ACK"
+    "SNAPSHOT_ACK",
+    "FORWARD_SESSION"
   };
 
   private static final int[] BODY_LENGTHS = {
-    0, -1, 8, 8, 16, 16, 16, 1, 8, 16, -1, -1, 16, 16, 1, 8, 24, -1, 18
+    0, -1, 8, 8, 16, 16, 16, 1, 8, 16, -1, -1, 16, 16, 1, 8, 24, -1, 18, -1
   };
 
   private static final int CHUNK = 256;
@@ -452,8 +468,8 @@ public final class FrameDescriptor {
    * Returns the fixed body length of a message type.
    *
    * @param type the type, {@link #MIN_TYPE}..{@link #MAX_TYPE}
-   * @return the body length, or {@code -1} for WAL_BATCH, FORWARD, FORWARD_REPLY and SNAPSHOT_CHUNK
-   *     whose length varies
+   * @return the body length, or {@code -1} for WAL_BATCH, FORWARD, FORWARD_REPLY, SNAPSHOT_CHUNK
+   *     and FORWARD_SESSION, whose length varies
    */
   public static int bodyLength(int type) {
     return BODY_LENGTHS[type];

@@ -24,6 +24,7 @@ import static io.tidaldb.replication.wire.FrameDescriptor.WAL_BATCH;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SessionSeq;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -346,11 +347,68 @@ public final class FrameEncoder {
       byte durability,
       String tenant,
       String type) {
+    return forward(
+        dst,
+        offset,
+        shard,
+        sender,
+        epoch,
+        requestId,
+        entity,
+        weight,
+        eventMillis,
+        durability,
+        tenant,
+        type,
+        null);
+  }
+
+  /**
+   * Writes a FORWARD frame, or a FORWARD_SESSION frame if {@code session} is not null: the same
+   * fields followed by the session id, seq and acked below.
+   *
+   * @param dst the destination buffer (little-endian)
+   * @param offset where the frame starts
+   * @param shard the signal's shard
+   * @param sender the forwarding region's id
+   * @param epoch the epoch of the leader it forwards to, as the sender knows it
+   * @param requestId the request id the reply will carry
+   * @param entity the entity
+   * @param weight the weight
+   * @param eventMillis the event time in epoch milliseconds
+   * @param durability the durability byte
+   * @param tenant the tenant name, 1..255 UTF-8 bytes
+   * @param type the signal type name, 1..255 UTF-8 bytes
+   * @param session the write's session, seq and acked below, or null for a plain FORWARD
+   * @return the frame's length
+   */
+  public int forward(
+      ByteBuffer dst,
+      int offset,
+      int shard,
+      int sender,
+      long epoch,
+      long requestId,
+      long entity,
+      double weight,
+      long eventMillis,
+      byte durability,
+      String tenant,
+      String type,
+      SessionSeq session) {
     checkDurability(durability);
     byte[] t = name("forward tenant", tenant);
     byte[] y = name("forward type", type);
-    int body = FrameDescriptor.FORWARD_FIXED_BODY_LENGTH + t.length + y.length;
-    header(dst, offset, FORWARD, shard, sender, epoch, body);
+    int names = FrameDescriptor.FORWARD_FIXED_BODY_LENGTH + t.length + y.length;
+    int body = session == null ? names : names + FrameDescriptor.FORWARD_SESSION_TRAILER_LENGTH;
+    short kind = session == null ? FORWARD : FrameDescriptor.FORWARD_SESSION;
+    header(dst, offset, kind, shard, sender, epoch, body);
+    if (session != null) {
+      int at = offset + FrameDescriptor.HEADER_LENGTH + names;
+      dst.putLong(at, session.session());
+      dst.putLong(at + 8, session.seq());
+      dst.putLong(at + 16, session.ackedBelow());
+    }
     dst.putLong(offset + FrameDescriptor.FORWARD_REQUEST_ID_OFFSET, requestId);
     dst.putLong(offset + FrameDescriptor.FORWARD_ENTITY_OFFSET, entity);
     dst.putLong(offset + FrameDescriptor.FORWARD_WEIGHT_OFFSET, Double.doubleToRawLongBits(weight));

@@ -68,7 +68,7 @@ class ForwardDuplicateTest {
 
   @Test
   void shouldStoreAForwardTheLinkDuplicatedOnceAndAnswerBothCopiesAlike() {
-    winEpochOne();
+    probe.winEpochOne();
     forwardTwiceFromRegion2(77);
     List<PeerProbe.Received> replies = awaitReplies(2);
     assertEquals(1, stored.get(), "the copy was stored again");
@@ -86,7 +86,7 @@ class ForwardDuplicateTest {
   void shouldNotStoreACopyOfARequestRefusedBeforeThisRegionLed() {
     forward(5); // region 0 follows nobody and does not lead: NOT_LEADER, nothing stored
     awaitReplies(1);
-    winEpochOne();
+    probe.winEpochOne();
     forward(5); // the copy, late (a duplicated and reordered frame)
     awaitReplies(2);
     assertEquals(0, stored.get(), "the copy of a refused request was stored");
@@ -128,20 +128,5 @@ class ForwardDuplicateTest {
     return probe.received.stream()
         .filter(r -> r.type() == FrameDescriptor.FORWARD_REPLY && r.to().value() == 2)
         .toList();
-  }
-
-  /** Lets region 0 time out and win epoch 1 with region 1's pre-vote and vote. */
-  private void winEpochOne() {
-    probe.clock.addAndGet(PeerProbe.ELECTION.multipliedBy(2).toNanos());
-    probe.awaitReceived(FrameDescriptor.PRE_VOTE_REQUEST);
-    probe.send(1, (e, b, s) -> e.preVote(b, 0, 0, s, 1, true));
-    probe.awaitReceived(FrameDescriptor.VOTE_REQUEST);
-    probe.send(1, (e, b, s) -> e.vote(b, 0, 0, s, 1, true));
-    await()
-        .atMost(DEADLINE)
-        .until(
-            () ->
-                probe.node.status().get(0).leader().map(r -> r.value() == 0).orElse(false)
-                    && probe.node.status().get(0).epoch() == 1);
   }
 }

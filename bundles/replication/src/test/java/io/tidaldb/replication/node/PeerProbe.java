@@ -35,8 +35,9 @@ final class PeerProbe implements AutoCloseable {
   static final Duration ELECTION = Duration.ofMillis(100);
   private static final Duration DEADLINE = Duration.ofSeconds(10);
 
-  /** One frame a peer received from the node: its header and two body longs. */
-  record Received(RegionId to, short type, int shard, long epoch, long first, long second) {}
+  /** One frame a peer received from the node: its header, two body longs, and its bytes. */
+  record Received(
+      RegionId to, short type, int shard, long epoch, long first, long second, byte[] bytes) {}
 
   final InProcessTransport transport = new InProcessTransport();
   final AtomicLong clock = new AtomicLong(1_000_000_000L);
@@ -83,7 +84,10 @@ final class PeerProbe implements AutoCloseable {
                               .order(ByteOrder.LITTLE_ENDIAN)
                               .getLong(frame.position() + FrameDescriptor.HEADER_LENGTH + 8)
                           : 0;
-                  received.add(new Received(self, f.type(), f.shard(), f.epoch(), first, second));
+                  byte[] bytes = new byte[frame.remaining()];
+                  frame.duplicate().get(bytes);
+                  received.add(
+                      new Received(self, f.type(), f.shard(), f.epoch(), first, second, bytes));
                 }
               });
     }
@@ -171,6 +175,21 @@ final class PeerProbe implements AutoCloseable {
     await()
         .atMost(DEADLINE)
         .until(() -> node.status().get(shard).leader().map(r -> r.value() == leader).orElse(false));
+  }
+
+  /** Lets the node time out and win epoch 1 of shard 0 with region 1's pre-vote and vote. */
+  void winEpochOne() {
+    clock.addAndGet(ELECTION.multipliedBy(2).toNanos());
+    awaitReceived(FrameDescriptor.PRE_VOTE_REQUEST);
+    send(1, (e, b, s) -> e.preVote(b, 0, 0, s, 1, true));
+    awaitReceived(FrameDescriptor.VOTE_REQUEST);
+    send(1, (e, b, s) -> e.vote(b, 0, 0, s, 1, true));
+    await()
+        .atMost(DEADLINE)
+        .until(
+            () ->
+                node.status().get(0).leader().map(r -> r.value() == 0).orElse(false)
+                    && node.status().get(0).epoch() == 1);
   }
 
   /** Waits until a peer received a frame of {@code type}; returns the first such frame. */

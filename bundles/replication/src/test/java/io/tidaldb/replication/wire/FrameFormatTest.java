@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tidaldb.api.SessionSeq;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -102,6 +103,26 @@ class FrameFormatTest {
           + "61636d65" // "acme"
           + "04"
           + "76696577"; // "view"
+
+  /** FORWARD_HEX's signal as a write of session 0x7f3a0000000000c1, seq 41, acked below 40. */
+  static final String FORWARD_SESSION_HEX =
+      HEADER_PREFIX
+          + "1300"
+          + SHARD_SENDER_EPOCH
+          + "43000000"
+          + "2cc4e6c2"
+          + "2a00000000000000" // request id 42
+          + "0900000000000000" // entity 9
+          + "000000000000f83f" // weight 1.5
+          + "0068e5cf8b010000" // event time 1,700,000,000,000 ms
+          + "01" // QUORUM
+          + "04"
+          + "61636d65" // "acme"
+          + "04"
+          + "76696577" // "view"
+          + "c100000000003a7f" // session 0x7f3a0000000000c1
+          + "2900000000000000" // seq 41
+          + "2800000000000000"; // acked below 40
 
   /** A refusal with typed fields: UNAVAILABLE, may be stored at region 2, "full". */
   static final String FORWARD_REPLY_HEX =
@@ -241,7 +262,8 @@ class FrameFormatTest {
           TIMEOUT_NOW_HEX,
           SNAPSHOT_OFFER_HEX,
           SNAPSHOT_CHUNK_HEX,
-          SNAPSHOT_ACK_HEX);
+          SNAPSHOT_ACK_HEX,
+          FORWARD_SESSION_HEX);
 
   private final FrameEncoder encoder = new FrameEncoder(1 << 16);
   private final FrameDecoder decoder = new FrameDecoder(1 << 16);
@@ -311,6 +333,22 @@ class FrameFormatTest {
             "acme",
             "view"));
     assertPinned(
+        FORWARD_SESSION_HEX,
+        encoder.forward(
+            out,
+            0,
+            SHARD,
+            SENDER,
+            EPOCH,
+            42,
+            9,
+            1.5,
+            1_700_000_000_000L,
+            (byte) 1,
+            "acme",
+            "view",
+            new SessionSeq(0x7f3a0000000000c1L, 41, 40)));
+    assertPinned(
         FORWARD_REPLY_HEX,
         encoder.forwardReply(
             out, 0, SHARD, SENDER, EPOCH, 42, new ForwardError.Unavailable(true, 2, "full")));
@@ -354,7 +392,8 @@ class FrameFormatTest {
           type == FrameDescriptor.WAL_BATCH
               || type == FrameDescriptor.FORWARD
               || type == FrameDescriptor.FORWARD_REPLY
-              || type == FrameDescriptor.SNAPSHOT_CHUNK;
+              || type == FrameDescriptor.SNAPSHOT_CHUNK
+              || type == FrameDescriptor.FORWARD_SESSION;
       assertEquals(variable ? -1 : body, fixed);
       assertEquals(
           b.getInt(FrameDescriptor.CRC_OFFSET),
@@ -633,7 +672,8 @@ class FrameFormatTest {
                 + " "
                 + FrameDescriptor.SNAPSHOT_ACK_STATUS_OFFSET
                 + " "
-                + FrameDescriptor.SNAPSHOT_ACK_REASON_OFFSET);
+                + FrameDescriptor.SNAPSHOT_ACK_REASON_OFFSET,
+            "19 FORWARD_SESSION -1");
     for (int type = FrameDescriptor.MIN_TYPE; type <= FrameDescriptor.MAX_TYPE; type++) {
       assertEquals(
           type, FrameDescriptor.class.getField(FrameDescriptor.typeName(type)).getShort(null));

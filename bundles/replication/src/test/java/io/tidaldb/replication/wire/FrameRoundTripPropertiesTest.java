@@ -1,9 +1,12 @@
 package io.tidaldb.replication.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tidaldb.api.SessionSeq;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import net.jqwik.api.Assume;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.ByteRange;
@@ -139,6 +142,35 @@ class FrameRoundTripPropertiesTest {
     assertEquals(durability, f.forwardDurability());
     assertEquals(tenant, f.forwardTenant());
     assertEquals(type, f.forwardType());
+  }
+
+  @Property
+  void forwardSessionShouldRoundTrip(
+      @ForAll long requestId,
+      @ForAll long entity,
+      @ForAll double weight,
+      @ForAll @StringLength(min = 1, max = 255) @CharRange(from = 'a', to = 'z') String tenant,
+      @ForAll @StringLength(min = 1, max = 255) @CharRange(from = '0', to = 'Z') String type,
+      @ForAll long session,
+      @ForAll @LongRange(min = 1) long seq,
+      @ForAll @LongRange(min = 1) long ackedBelow,
+      @ForAll @IntRange(min = 0, max = 64) int offset) {
+    Assume.that(session != 0);
+    SessionSeq s = new SessionSeq(session, seq, Math.min(ackedBelow, seq));
+    ByteBuffer out = buffer(offset + FrameDescriptor.MAX_FORWARD_FRAME_LENGTH);
+    int length =
+        encoder.forward(
+            out, offset, 1, 2, 3, requestId, entity, weight, 4, (byte) 2, tenant, type, s);
+    Frame f = decode(out, offset, length, FrameDescriptor.FORWARD_SESSION, 1, 2, 3);
+    assertTrue(f.forwardHasSession());
+    assertEquals(requestId, f.forwardRequestId());
+    assertEquals(entity, f.forwardEntity());
+    assertEquals(Double.doubleToRawLongBits(weight), Double.doubleToRawLongBits(f.forwardWeight()));
+    assertEquals(4, f.forwardEventMillis());
+    assertEquals(2, f.forwardDurability());
+    assertEquals(tenant, f.forwardTenant());
+    assertEquals(type, f.forwardType());
+    assertEquals(s, new SessionSeq(f.forwardSession(), f.forwardSeq(), f.forwardAckedBelow()));
   }
 
   @Property

@@ -38,11 +38,11 @@ class MalformedFrameTest {
       refused(
           type,
           b -> b.putShort(FrameDescriptor.TYPE_OFFSET, (short) 99),
-          "invalid frame type: 99 (must be 1..18)");
+          "invalid frame type: 99 (must be 1..19)");
       refused(
           type,
           b -> b.putShort(FrameDescriptor.TYPE_OFFSET, (short) 0),
-          "invalid frame type: 0 (must be 1..18)");
+          "invalid frame type: 0 (must be 1..19)");
       refused(
           type,
           b -> b.putInt(FrameDescriptor.SHARD_OFFSET, -1),
@@ -140,6 +140,35 @@ class MalformedFrameTest {
           b -> b.put(FrameDescriptor.PRE_VOTE_GRANTED_OFFSET, (byte) granted),
           "invalid frame pre-vote granted: " + (byte) granted + " (must be 0 or 1)");
     }
+  }
+
+  @Test
+  void shouldNameEachCorruptedForwardSessionField() {
+    int trailer = FrameDescriptor.HEADER_LENGTH + 0x43 - 24; // FORWARD_SESSION_HEX's body: 0x43
+    refused(
+        FrameDescriptor.FORWARD_SESSION,
+        b -> b.putInt(FrameDescriptor.BODY_LENGTH_OFFSET, 60),
+        "invalid frame body length: 60 (must be 61..569 for FORWARD_SESSION)");
+    refused(
+        FrameDescriptor.FORWARD_SESSION,
+        b -> b.putLong(trailer, 0),
+        "invalid frame forward session: 0 (must not be 0)");
+    refused(
+        FrameDescriptor.FORWARD_SESSION,
+        b -> b.putLong(trailer + 8, 0),
+        "invalid frame forward seq: 0 (must be at least 1)");
+    refused(
+        FrameDescriptor.FORWARD_SESSION,
+        b -> b.putLong(trailer + 16, 42),
+        "invalid frame forward acked below: 42 (must be 1..41, the seq)");
+    refused(
+        FrameDescriptor.FORWARD_SESSION,
+        b -> b.putLong(trailer + 16, 0),
+        "invalid frame forward acked below: 0 (must be 1..41, the seq)");
+    refused(
+        FrameDescriptor.FORWARD_SESSION,
+        b -> b.put(FrameDescriptor.FORWARD_TENANT_LENGTH_OFFSET, (byte) 0),
+        "invalid frame forward tenant length: 0 (must be 1..7 in a body of 43 bytes)");
   }
 
   @Test
