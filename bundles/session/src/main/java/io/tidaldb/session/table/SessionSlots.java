@@ -1,29 +1,33 @@
 package io.tidaldb.session.table;
 
+import java.util.Arrays;
+
 /**
- * The sessions of a {@link SessionTable}: dense entries of six longs in pages of 1,024 (so growth
- * never copies the entries, only the page array), an open-addressing index of ints from (tenant,
- * session) to entry, and two intrusive doubly linked lists through the entries: live sessions in
- * order of their last applied record, tombstones in order of expiry. 48 bytes per entry, plus 4
- * bytes per index slot at a load of at most 0.75. Removal moves the last entry into the hole, so
- * entries stay dense. Not thread-safe.
+ * The sessions of a {@link SessionTable}: dense entries of six longs and one int in pages of 1,024
+ * (so growth never copies the entries, only the page arrays), and an open-addressing index of ints
+ * from (tenant, session) to entry. 52 bytes per entry, plus 4 bytes per index slot at a load of at
+ * most 0.75. There are no links between entries: expiry sweeps the entries with a cursor ({@link
+ * SessionTable}). Removal moves the last entry into the hole, so entries stay dense and their order
+ * is a function of the applied records. Not thread-safe.
  *
- * <p>Entry layout (longs): session id; highest seq; last HLC; acked below; tenant index (high 32
- * bits) and window head (low 32: {@link WindowPool#NONE} for an empty window, {@link #TOMBSTONE});
- * previous (high 32) and next (low 32) entry in its list ({@link #NONE} at the ends).
+ * <p>Entry layout, longs: session id; highest seq; last HLC; acked below; window word; inline word.
+ * The window word says what the window holds ({@link SessionWindows}): {@link #EMPTY}, {@link
+ * #TOMBSTONE}, a pool list ({@code -3 - head}) or, when it is {@code >= 0}, one inline entry whose
+ * seq is the highest seq and whose log position is the word itself; the inline word then holds the
+ * entry's payload hash (high 32 bits) and how far its HLC lies below the last HLC (low 32,
+ * unsigned). Int: the tenant index.
  */
 final class SessionSlots {
   static final int NONE = -1;
-  static final int TOMBSTONE = -2;
-  static final int LIVE = 0;
-  static final int TOMBSTONES = 1;
+  static final long EMPTY = -1;
+  static final long TOMBSTONE = -2;
 
   static final int SESSION = 0;
   static final int HIGHEST = 1;
   static final int LAST_HLC = 2;
   static final int ACKED = 3;
-  private static final int TENANT_WINDOW = 4;
-  private static final int LINKS = 5;
+  static final int WINDOW = 4;
+  static final int INLINE = 5;
   static final int STRIDE = 6;
 
   private static final int PAGE_SHIFT = 10;
@@ -32,23 +36,13 @@ final class SessionSlots {
   private static final int MIN_INDEX = 16;
 
   private long[][] pages = new long[4][];
+  private int[][] tenantPages = new int[4][];
   private int[] index = new int[MIN_INDEX];
   private int resizeAt = MIN_INDEX * 3 / 4;
   private int size;
-  private final int[] heads = {NONE, NONE};
-  private final int[] tails = {NONE, NONE};
-  private final int[] lengths = new int[2];
 
   int size() {
     return size;
-  }
-
-  int length(int list) {
-    return lengths[list];
-  }
-
-  int head(int list) {
-    return heads[list];
   }
 
   long get(int e, int field) {
@@ -60,27 +54,11 @@ final class SessionSlots {
   }
 
   int tenant(int e) {
-    return (int) (get(e, TENANT_WINDOW) >>> 32);
+    return tenantPages[e >>> PAGE_SHIFT][e & PAGE_MASK];
   }
 
-  int window(int e) {
-    return (int) get(e, TENANT_WINDOW);
-  }
-
-  void setWindow(int e, int window) {
-    set(e, TENANT_WINDOW, ((long) tenant(e) << 32) | (window & 0xFFFF_FFFFL));
-  }
-
-  int next(int e) {
-    return (int) get(e, LINKS);
-  }
-
-  private int prev(int e) {
-    return (int) (get(e, LINKS) >>> 32);
-  }
-
-  private void setLinks(int e, int prev, int next) {
-    set(e, LINKS, ((long) prev << 32) | (next & 0xFFFF_FFFFL));
+  boolean tombstone(int e) {
+    return get(e, WINDOW) == TOMBSTONE;
   }
 
   /** Returns the entry of (tenant, session), or {@link #NONE}. Allocation-free. */
@@ -98,8 +76,8 @@ final class SessionSlots {
   }
 
   /**
-   * Adds (tenant, session), absent, as a new unlinked entry: highest 0, last HLC 0, acked below 1,
-   * empty window.
+   * Adds (tenant, session), absent, as the last entry: highest 0, last HLC 0, acked below 1, empty
+   * window.
    */
   int add(int tenant, long session) {
     if (size + 1 > resizeAt) {
@@ -108,22 +86,25 @@ final class SessionSlots {
     int e = size++;
     int page = e >>> PAGE_SHIFT;
     if (page == pages.length) {
-      pages = java.util.Arrays.copyOf(pages, pages.length * 2);
+      pages = Arrays.copyOf(pages, pages.length * 2);
+      tenantPages = Arrays.copyOf(tenantPages, tenantPages.length * 2);
     }
     if (pages[page] == null) {
       pages[page] = new long[PAGE_ENTRIES * STRIDE];
+      tenantPages[page] = new int[PAGE_ENTRIES];
     }
     set(e, SESSION, session);
     set(e, HIGHEST, 0);
     set(e, LAST_HLC, 0);
     set(e, ACKED, 1);
-    set(e, TENANT_WINDOW, ((long) tenant << 32) | (NONE & 0xFFFF_FFFFL));
-    setLinks(e, NONE, NONE);
+    set(e, WINDOW, EMPTY);
+    set(e, INLINE, 0);
+    tenantPages[page][e & PAGE_MASK] = tenant;
     insertIndex(e);
     return e;
   }
 
-  /** Removes an unlinked entry; the last entry moves into its place. */
+  /** Removes an entry whose window is freed; the last entry moves into its place. */
   void remove(int e) {
     deleteSlot(slotOf(e));
     int last = --size;
@@ -132,61 +113,22 @@ final class SessionSlots {
       for (int f = 0; f < STRIDE; f++) {
         set(e, f, get(last, f));
       }
+      tenantPages[e >>> PAGE_SHIFT][e & PAGE_MASK] = tenant(last);
       index[lastSlot] = e + 1;
-      int list = window(e) == TOMBSTONE ? TOMBSTONES : LIVE;
-      int p = prev(e);
-      int n = next(e);
-      if (p == NONE) {
-        heads[list] = e;
-      } else {
-        setLinks(p, prev(p), e);
-      }
-      if (n == NONE) {
-        tails[list] = e;
-      } else {
-        setLinks(n, e, next(n));
-      }
     }
-    if ((size & PAGE_MASK) == 0 && (size >>> PAGE_SHIFT) + 1 < pages.length) {
-      pages[(size >>> PAGE_SHIFT) + 1] = null; // keep one spare page against add/remove churn
+    int spare = (size >>> PAGE_SHIFT) + 1;
+    if ((size & PAGE_MASK) == 0 && spare < pages.length) {
+      pages[spare] = null; // keep one spare page against add/remove churn
+      tenantPages[spare] = null;
     }
   }
 
-  void linkTail(int list, int e) {
-    int t = tails[list];
-    setLinks(e, t, NONE);
-    if (t == NONE) {
-      heads[list] = e;
-    } else {
-      setLinks(t, prev(t), e);
-    }
-    tails[list] = e;
-    lengths[list]++;
-  }
-
-  void unlink(int list, int e) {
-    int p = prev(e);
-    int n = next(e);
-    if (p == NONE) {
-      heads[list] = n;
-    } else {
-      setLinks(p, prev(p), n);
-    }
-    if (n == NONE) {
-      tails[list] = p;
-    } else {
-      setLinks(n, p, next(n));
-    }
-    setLinks(e, NONE, NONE);
-    lengths[list]--;
-  }
-
-  /** Bytes of the arrays: pages, page array and index. */
+  /** Bytes of the arrays: pages, page arrays and index. */
   long memoryBytes() {
-    long bytes = 16L + 8L * pages.length + 16L + 4L * index.length;
-    for (long[] page : pages) {
-      if (page != null) {
-        bytes += 16L + 8L * page.length;
+    long bytes = 2 * (16L + 8L * pages.length) + 16L + 4L * index.length;
+    for (int p = 0; p < pages.length; p++) {
+      if (pages[p] != null) {
+        bytes += 16L + 8L * pages[p].length + 16L + 4L * tenantPages[p].length;
       }
     }
     return bytes;

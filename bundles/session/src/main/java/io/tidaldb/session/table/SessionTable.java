@@ -8,8 +8,8 @@ import java.nio.ByteBuffer;
 /**
  * One shard's session table: for each (tenant, session) that wrote to the shard, the highest seq
  * seen, the HLC of its last write, its {@code ackedBelow} and the window: for each seq at or above
- * {@code ackedBelow} that landed in this shard, the record's log position and a 32-bit payload hash
- * (design: docs/design/sessions.md).
+ * {@code ackedBelow} that landed in this shard, the record's log position, its HLC (the stamp of
+ * the original acknowledgement) and a 32-bit payload hash (design: docs/design/sessions.md).
  *
  * <p>The commit thread {@link #apply applies} every session record of the shard's log in position
  * order (and {@link #advance advances} the clock for the other records), so every replica's table
@@ -19,12 +19,15 @@ import java.nio.ByteBuffer;
  * like the digests.
  *
  * <p>Expiry is decided from the log alone: the table's {@link #clock} is the highest HLC applied;
- * live sessions are kept in order of their last applied record, and each apply or advance expires
- * at most {@value #SWEEP} sessions from the head of that order whose last write is more than the
- * ttl older than the clock (an expired session keeps a tombstone, so that a later write of it is
- * refused as expired), and removes at most as many tombstones more than twice the ttl old. Two
- * tables fed the same records expire the same sessions at the same records. Out-of-order HLCs
- * within the log (at most the accepted clock skew) can delay an expiry, never advance it.
+ * each apply or advance moves a cursor over the dense session entries by {@value #SWEEP} entries
+ * (wrapping at the end), expiring each live session it passes whose last write is more than the ttl
+ * older than the clock (an expired session keeps a tombstone, so that a later write of it is
+ * refused as expired) and removing each tombstone more than twice the ttl old (the last entry moves
+ * into its place and is looked at next). The entries' order and the cursor are functions of the
+ * applied records (and are in the encoding), so two tables fed the same records expire the same
+ * sessions at the same records. A session is expired at most {@code entries / SWEEP} records after
+ * its deadline. Out-of-order HLCs within the log (at most the accepted clock skew) can delay an
+ * expiry, never advance it.
  *
  * <p>A shard without an entry for the session accepts any seq and opens it (the session may have
  * written only to other shards so far: a shard cannot tell "unknown" from "new here" without a
@@ -34,15 +37,17 @@ import java.nio.ByteBuffer;
  * nothing except when the arrays grow, a new tenant is bound, or a write is a duplicate or refused.
  */
 public final class SessionTable {
-  /** Expirations (and tombstone removals) per apply or advance, at most. */
-  public static final int SWEEP = 4;
+  /** Session entries the expiry cursor looks at per apply or advance. */
+  public static final int SWEEP = 16;
 
   private final SessionConfig config;
   final SessionSlots slots = new SessionSlots();
-  final WindowPool windows = new WindowPool();
+  final SessionWindows windows = new SessionWindows(slots);
   final TenantIndex tenants = new TenantIndex();
   long clock;
   long appliedBelow;
+  int cursor;
+  int tombstones;
 
   /**
    * Creates an empty table.
@@ -61,7 +66,7 @@ public final class SessionTable {
    * @param seq the write's seq, from 1
    * @param ackedBelow every seq below it had its outcome delivered; 1 to seq
    * @param payloadHash the hash of the write's canonical payload
-   * @return NEW, DUPLICATE with the original position, or REFUSED with its reason
+   * @return NEW, DUPLICATE with the original position and HLC, or REFUSED with its reason
    * @throws InvalidArgumentException if seq or ackedBelow is out of range
    */
   public Decision check(TenantId tenant, long session, long seq, long ackedBelow, int payloadHash) {
@@ -74,8 +79,7 @@ public final class SessionTable {
           ? Refusals.tooMany(tenant, session, seq, live)
           : Decision.NEW;
     }
-    int head = slots.window(e);
-    if (head == SessionSlots.TOMBSTONE) {
+    if (slots.tombstone(e)) {
       return Refusals.expired(
           tenant, session, seq, config.ttlMillis(), slots.get(e, SessionSlots.LAST_HLC));
     }
@@ -84,23 +88,23 @@ public final class SessionTable {
     if (seq < acked) {
       return Refusals.belowWindow(tenant, session, seq, acked, window(e));
     }
-    int held = windows.find(head, seq);
-    if (held != WindowPool.NONE) {
-      return windows.hash(held) == payloadHash
-          ? Decision.duplicate(windows.position(held))
+    int held = windows.find(e, seq);
+    if (held != SessionWindows.NONE) {
+      return windows.hash(e, held) == payloadHash
+          ? Decision.duplicate(windows.position(e, held), windows.hlc(e, held))
           : Refusals.payloadDiffers(
               tenant,
               session,
               seq,
               payloadHash,
-              windows.position(held),
-              windows.hash(held),
+              windows.position(e, held),
+              windows.hash(e, held),
               window(e));
     }
     if (seq - highest > config.maxSeqGap()) {
       return Refusals.seqGap(tenant, session, seq, highest, config.maxSeqGap(), window(e));
     }
-    if (windows.countFrom(head, Math.max(acked, ackedBelow)) >= config.maxWindow()) {
+    if (windows.countFrom(e, Math.max(acked, ackedBelow)) >= config.maxWindow()) {
       return Refusals.windowFull(tenant, session, seq, config.maxWindow(), window(e));
     }
     return Decision.NEW;
@@ -108,8 +112,9 @@ public final class SessionTable {
 
   /**
    * Applies a session record of the shard's log, in position order: opens (or revives) the session,
-   * raises its {@code ackedBelow} and drops the window entries below it, adds the seq to the
-   * window, then moves the clock and expires. A record below {@link #appliedBelow} is ignored.
+   * raises its {@code ackedBelow} and drops the window entries below it, adds the seq to the window
+   * with its position and HLC, then moves the clock and expires. A record below {@link
+   * #appliedBelow} is ignored.
    *
    * @param tenant the session's tenant
    * @param session the session id
@@ -142,24 +147,22 @@ public final class SessionTable {
     if (e == SessionSlots.NONE) {
       e = slots.add(t, session);
       tenants.addLive(t, 1);
-    } else if (slots.window(e) == SessionSlots.TOMBSTONE) {
-      slots.unlink(SessionSlots.TOMBSTONES, e);
-      slots.setWindow(e, WindowPool.NONE);
+    } else if (slots.tombstone(e)) {
+      slots.set(e, SessionSlots.WINDOW, SessionSlots.EMPTY);
+      tombstones--;
       tenants.addLive(t, 1);
-    } else {
-      slots.unlink(SessionSlots.LIVE, e);
     }
-    slots.linkTail(SessionSlots.LIVE, e);
+    int head = windows.detach(e);
     long acked = Math.max(slots.get(e, SessionSlots.ACKED), ackedBelow);
     slots.set(e, SessionSlots.ACKED, acked);
-    int head = windows.dropBelow(slots.window(e), acked);
-    boolean added = seq >= acked && windows.find(head, seq) == WindowPool.NONE;
+    head = windows.dropBelow(head, acked);
+    boolean added = seq >= acked && !windows.holds(head, seq);
     if (added) {
-      head = windows.insert(head, seq, position, payloadHash);
+      head = windows.insert(head, seq, position, hlc, payloadHash);
     }
-    slots.setWindow(e, head);
     slots.set(e, SessionSlots.HIGHEST, Math.max(slots.get(e, SessionSlots.HIGHEST), seq));
     slots.set(e, SessionSlots.LAST_HLC, Math.max(slots.get(e, SessionSlots.LAST_HLC), hlc));
+    windows.attach(e, head);
     clock = Math.max(clock, hlc);
     expire();
     return added;
@@ -199,12 +202,12 @@ public final class SessionTable {
 
   /** Returns the number of live sessions. */
   public int liveSessions() {
-    return slots.length(SessionSlots.LIVE);
+    return slots.size() - tombstones;
   }
 
   /** Returns the number of tombstones of expired sessions. */
   public int tombstones() {
-    return slots.length(SessionSlots.TOMBSTONES);
+    return tombstones;
   }
 
   /** Returns the number of window entries of all sessions. */
@@ -291,26 +294,26 @@ public final class SessionTable {
     return a.flip().equals(b.flip());
   }
 
+  /** Moves the cursor by {@link #SWEEP} entries: expires, and removes old tombstones. */
   private void expire() {
     long now = HlcStamp.physicalMillis(clock);
-    for (int k = 0; k < SWEEP; k++) {
-      int e = slots.head(SessionSlots.LIVE);
-      if (e == SessionSlots.NONE || !idleLonger(e, now, config.ttlMillis())) {
-        break;
+    for (int k = 0; k < SWEEP && slots.size() > 0; k++) {
+      if (cursor >= slots.size()) {
+        cursor = 0;
       }
-      slots.unlink(SessionSlots.LIVE, e);
-      windows.freeAll(slots.window(e));
-      slots.setWindow(e, SessionSlots.TOMBSTONE);
-      tenants.addLive(slots.tenant(e), -1);
-      slots.linkTail(SessionSlots.TOMBSTONES, e);
-    }
-    for (int k = 0; k < SWEEP; k++) {
-      int e = slots.head(SessionSlots.TOMBSTONES);
-      if (e == SessionSlots.NONE || !idleLonger(e, now, 2 * config.ttlMillis())) {
-        break;
+      int e = cursor;
+      if (!slots.tombstone(e)) {
+        if (idleLonger(e, now, config.ttlMillis())) {
+          windows.tombstone(e);
+          tombstones++;
+          tenants.addLive(slots.tenant(e), -1);
+        }
+      } else if (idleLonger(e, now, 2 * config.ttlMillis())) {
+        slots.remove(e); // the last entry moves here: looked at next
+        tombstones--;
+        continue;
       }
-      slots.unlink(SessionSlots.TOMBSTONES, e);
-      slots.remove(e);
+      cursor++;
     }
   }
 
@@ -324,7 +327,7 @@ public final class SessionTable {
         + ", highest "
         + slots.get(e, SessionSlots.HIGHEST)
         + ", "
-        + windows.count(slots.window(e))
+        + windows.count(e)
         + " held";
   }
 

@@ -7,10 +7,12 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The canonical binary encoding of a {@link SessionTable} (format version 1), for the store's shard
+ * The canonical binary encoding of a {@link SessionTable} (format version 2), for the store's shard
  * snapshots. Little-endian. Tables fed the same records encode to the same bytes: tenants in order
- * of their index (first apply), live sessions in order of their last applied record (the expiry
- * order), then tombstones in order of expiry, each session's window in descending seq order.
+ * of their index (first apply), then live sessions and tombstones in the order of the table's dense
+ * entries (the order the expiry cursor walks; reading them back restores it), each session's window
+ * in descending seq order, whether the table holds it inline or pooled. Version 2 adds each window
+ * entry's HLC and the expiry cursor, and orders sessions by entry (version 1 is refused).
  *
  * <pre>
  *   0                   1                   2                   3
@@ -18,7 +20,7 @@ import java.nio.charset.StandardCharsets;
  *  +---------------------------------------------------------------+
  *  |                    magic 0x54534454 ("TDST")                   |  0
  *  +-------------------------------+-------------------------------+
- *  |          version = 1          |           flags = 0           |  4
+ *  |          version = 2          |           flags = 0           |  4
  *  +-------------------------------+-------------------------------+
  *  |                         tenant count                          |  8
  *  +---------------------------------------------------------------+
@@ -34,19 +36,22 @@ import java.nio.charset.StandardCharsets;
  *  |                 applied below (8 bytes: position              | 32
  *  |                after the last record applied)                 |
  *  +---------------------------------------------------------------+
- *  |                             body                              | 40
+ *  |                 sweep cursor (entry the next                  | 40
+ *  |                    expiry sweep looks at)                     |
+ *  +---------------------------------------------------------------+
+ *  |                             body                              | 44
  *  +---------------------------------------------------------------+
  * </pre>
  *
  * Body: tenant count x (name length byte, 1 to 64; name ASCII), then (live count + tombstone count)
- * x session: tenant index int (+0), session id long (+4), highest seq long (+12), last HLC long
- * (+20), acked below long (+28), window count int (+36; 0 for a tombstone), then window count x
- * entry: seq long (+0), log position long (+8), payload hash int (+16). 40 bytes per session, 20
- * per window entry.
+ * x session in entry order: tenant index int (+0), session id long (+4), highest seq long (+12),
+ * last HLC long (+20), acked below long (+28), window count int (+36; -1 for a tombstone), then
+ * window count x entry: seq long (+0), log position long (+8), HLC long (+16), payload hash int
+ * (+24). 40 bytes per session, 28 per window entry.
  */
 final class SessionTableCodec {
   static final int MAGIC = 0x54534454;
-  static final short VERSION = 1;
+  static final short VERSION = 2;
   static final int MAGIC_OFFSET = 0;
   static final int VERSION_OFFSET = 4;
   static final int FLAGS_OFFSET = 6;
@@ -56,9 +61,10 @@ final class SessionTableCodec {
   static final int WINDOW_COUNT_OFFSET = 20;
   static final int CLOCK_OFFSET = 24;
   static final int APPLIED_BELOW_OFFSET = 32;
-  static final int HEADER_LENGTH = 40;
+  static final int CURSOR_OFFSET = 40;
+  static final int HEADER_LENGTH = 44;
   static final int SESSION_LENGTH = 40;
-  static final int ENTRY_LENGTH = 20;
+  static final int ENTRY_LENGTH = 28;
 
   private SessionTableCodec() {}
 
@@ -84,22 +90,21 @@ final class SessionTableCodec {
     ByteBuffer b = target.duplicate().order(ByteOrder.LITTLE_ENDIAN);
     b.putInt(MAGIC).putShort(VERSION).putShort((short) 0);
     b.putInt(t.tenants.count());
-    b.putInt(t.slots.length(SessionSlots.LIVE)).putInt(t.slots.length(SessionSlots.TOMBSTONES));
-    b.putInt(t.windows.entries()).putLong(t.clock).putLong(t.appliedBelow);
+    b.putInt(t.liveSessions()).putInt(t.tombstones());
+    b.putInt(t.windows.entries()).putLong(t.clock).putLong(t.appliedBelow).putInt(t.cursor);
     for (int i = 0; i < t.tenants.count(); i++) {
       byte[] name = t.tenants.name(i).name().getBytes(StandardCharsets.US_ASCII);
       b.put((byte) name.length).put(name);
     }
-    for (int list : new int[] {SessionSlots.LIVE, SessionSlots.TOMBSTONES}) {
-      for (int e = t.slots.head(list); e != SessionSlots.NONE; e = t.slots.next(e)) {
-        int head = list == SessionSlots.LIVE ? t.slots.window(e) : WindowPool.NONE;
-        b.putInt(t.slots.tenant(e)).putLong(t.slots.get(e, SessionSlots.SESSION));
-        b.putLong(t.slots.get(e, SessionSlots.HIGHEST));
-        b.putLong(t.slots.get(e, SessionSlots.LAST_HLC));
-        b.putLong(t.slots.get(e, SessionSlots.ACKED)).putInt(t.windows.count(head));
-        for (int w = head; w != WindowPool.NONE; w = t.windows.next(w)) {
-          b.putLong(t.windows.seq(w)).putLong(t.windows.position(w)).putInt(t.windows.hash(w));
-        }
+    SessionWindows w = t.windows;
+    for (int e = 0; e < t.slots.size(); e++) {
+      b.putInt(t.slots.tenant(e)).putLong(t.slots.get(e, SessionSlots.SESSION));
+      b.putLong(t.slots.get(e, SessionSlots.HIGHEST));
+      b.putLong(t.slots.get(e, SessionSlots.LAST_HLC));
+      b.putLong(t.slots.get(e, SessionSlots.ACKED));
+      b.putInt(t.slots.tombstone(e) ? -1 : w.count(e));
+      for (int r = w.first(e); r != SessionWindows.NONE; r = w.next(r)) {
+        b.putLong(w.seq(e, r)).putLong(w.position(e, r)).putLong(w.hlc(e, r)).putInt(w.hash(e, r));
       }
     }
     target.position(target.position() + length);
@@ -120,11 +125,27 @@ final class SessionTableCodec {
     SessionTable t = new SessionTable(config);
     t.clock = r.nonNegative(b.getLong(), CLOCK_OFFSET, "clock");
     t.appliedBelow = r.nonNegative(b.getLong(), APPLIED_BELOW_OFFSET, "applied below");
+    int cursor = b.getInt();
+    if (cursor < 0 || cursor > live + tombs) {
+      throw r.invalid(
+          CURSOR_OFFSET,
+          "sweep cursor",
+          cursor,
+          "must be 0 to the session count " + (live + tombs));
+    }
+    t.cursor = cursor;
     for (int i = 0; i < tenantCount; i++) {
       r.tenant(t);
     }
     for (int i = 0; i < live + tombs; i++) {
-      r.session(t, i >= live);
+      r.session(t);
+    }
+    if (t.tombstones() != tombs) {
+      throw r.invalid(
+          TOMBSTONE_COUNT_OFFSET,
+          "tombstone count",
+          tombs,
+          "must equal the " + t.tombstones() + " tombstones among the sessions");
     }
     if (t.windows.entries() != entries) {
       throw r.invalid(
@@ -198,7 +219,7 @@ final class SessionTableCodec {
       t.tenants.intern(id);
     }
 
-    void session(SessionTable t, boolean tombstone) {
+    void session(SessionTable t) {
       int at = b.position() - base;
       need(SESSION_LENGTH, "session");
       int tenant = b.getInt();
@@ -220,27 +241,28 @@ final class SessionTableCodec {
         throw invalid(at + 28, "acked below", acked, "must be 1 to the highest seq " + highest);
       }
       int count = b.getInt();
-      if (count < 0 || (tombstone && count != 0) || count > highest) {
+      if (count < -1 || count > highest) {
         throw invalid(
             at + 36,
             "window count",
             count,
-            tombstone ? "must be 0 for a tombstone" : "must be 0 to the highest seq " + highest);
+            "must be -1 (a tombstone) or 0 to the highest seq " + highest);
       }
       int e = t.slots.add(tenant, session);
       t.slots.set(e, SessionSlots.HIGHEST, highest);
       t.slots.set(e, SessionSlots.LAST_HLC, hlc);
       t.slots.set(e, SessionSlots.ACKED, acked);
-      int head = window(t, count, acked, highest);
-      t.slots.setWindow(e, tombstone ? SessionSlots.TOMBSTONE : head);
-      t.slots.linkTail(tombstone ? SessionSlots.TOMBSTONES : SessionSlots.LIVE, e);
-      if (!tombstone) {
+      if (count < 0) {
+        t.windows.tombstone(e);
+        t.tombstones++;
+      } else {
+        t.windows.attach(e, window(t, count, acked, highest, hlc));
         t.tenants.addLive(tenant, 1);
       }
     }
 
-    private int window(SessionTable t, int count, long acked, long highest) {
-      int head = WindowPool.NONE;
+    private int window(SessionTable t, int count, long acked, long highest, long lastHlc) {
+      int head = SessionWindows.NONE;
       long previous = highest + 1;
       for (int i = 0; i < count; i++) {
         int at = b.position() - base;
@@ -255,7 +277,12 @@ final class SessionTableCodec {
           throw invalid(
               at + 8, "window position", position, "must be below applied below " + t.appliedBelow);
         }
-        head = t.windows.insert(head, seq, position, b.getInt());
+        long hlc = b.getLong();
+        if (hlc < 0 || hlc > lastHlc) {
+          throw invalid(
+              at + 16, "window hlc", hlc, "must be 0 to the session's last hlc " + lastHlc);
+        }
+        head = t.windows.insert(head, seq, position, hlc, b.getInt());
         previous = seq;
       }
       return head;

@@ -4,10 +4,10 @@ import java.util.Arrays;
 
 /**
  * The windows of a {@link SessionTable}: each window is a singly linked list of entries (seq, log
- * position, payload hash) in descending seq order, so that the usual write, the session's highest
- * seq so far, is inserted at the head, and dropping the seqs below {@code ackedBelow} cuts the
- * list's tail. Entries live in parallel primitive arrays with a free list: 24 bytes per entry, no
- * allocation except when the arrays grow. A window holds at most {@link SessionConfig#maxWindow}
+ * position, HLC, payload hash) in descending seq order, so that the usual write, the session's
+ * highest seq so far, is inserted at the head, and dropping the seqs below {@code ackedBelow} cuts
+ * the list's tail. Entries live in parallel primitive arrays with a free list: 32 bytes per entry,
+ * no allocation except when the arrays grow. A window holds at most {@link SessionConfig#maxWindow}
  * entries (the leader's check keeps it there), so every walk is bounded. Not thread-safe.
  */
 final class WindowPool {
@@ -15,6 +15,7 @@ final class WindowPool {
 
   private long[] seqs = new long[16];
   private long[] positions = new long[16];
+  private long[] hlcs = new long[16];
   private int[] hashes = new int[16];
   private int[] next = new int[16];
   private int free = NONE;
@@ -27,6 +28,10 @@ final class WindowPool {
 
   long position(int i) {
     return positions[i];
+  }
+
+  long hlc(int i) {
+    return hlcs[i];
   }
 
   int hash(int i) {
@@ -71,14 +76,15 @@ final class WindowPool {
   }
 
   /**
-   * Inserts (seq, position, hash), which the window does not hold, in seq order.
+   * Inserts (seq, position, hlc, hash), which the window does not hold, in seq order.
    *
    * @return the window's head
    */
-  int insert(int head, long seq, long position, int hash) {
+  int insert(int head, long seq, long position, long hlc, int hash) {
     int n = allocate();
     seqs[n] = seq;
     positions[n] = position;
+    hlcs[n] = hlc;
     hashes[n] = hash;
     if (head == NONE || seqs[head] < seq) {
       next[n] = head;
@@ -125,7 +131,7 @@ final class WindowPool {
 
   /** Bytes of the arrays. */
   long memoryBytes() {
-    return 4 * 16L + seqs.length * (8L + 8L + 4L + 4L);
+    return 5 * 16L + seqs.length * (8L + 8L + 8L + 4L + 4L);
   }
 
   private int allocate() {
@@ -139,6 +145,7 @@ final class WindowPool {
       int capacity = seqs.length * 2;
       seqs = Arrays.copyOf(seqs, capacity);
       positions = Arrays.copyOf(positions, capacity);
+      hlcs = Arrays.copyOf(hlcs, capacity);
       hashes = Arrays.copyOf(hashes, capacity);
       next = Arrays.copyOf(next, capacity);
     }

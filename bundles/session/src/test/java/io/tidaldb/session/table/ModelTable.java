@@ -3,16 +3,15 @@ package io.tidaldb.session.table;
 import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.TenantId;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.TreeMap;
 
 /**
  * The reference model of a {@link SessionTable}: the documented rules written with maps (live
- * sessions in a LinkedHashMap in order of their last applied record, tombstones in order of expiry,
- * each window a TreeMap), for the property tests to compare the table against.
+ * sessions and tombstones in maps, the entry order the expiry cursor walks in a list where a
+ * removal moves the last key into the hole, each window a TreeMap of seq to (position, hash, hlc)),
+ * for the property tests to compare the table against. It knows nothing of inline entries.
  */
 final class ModelTable {
   record Key(TenantId tenant, long session) {}
@@ -28,8 +27,10 @@ final class ModelTable {
   final LinkedHashMap<Key, Session> live = new LinkedHashMap<>();
   final LinkedHashMap<Key, Session> tombstones = new LinkedHashMap<>();
   final List<TenantId> tenants = new ArrayList<>();
+  final List<Key> order = new ArrayList<>();
   long clock;
   long appliedBelow;
+  int cursor;
 
   ModelTable(SessionConfig config) {
     this.config = config;
@@ -51,7 +52,9 @@ final class ModelTable {
     }
     long[] held = s.window.get(seq);
     if (held != null) {
-      return held[1] == hash ? "DUPLICATE " + held[0] : "REFUSED PAYLOAD_DIFFERS";
+      return held[1] == hash
+          ? "DUPLICATE " + held[0] + " hlc " + held[2]
+          : "REFUSED PAYLOAD_DIFFERS";
     }
     if (seq - s.highest > config.maxSeqGap()) {
       return "REFUSED SEQ_GAP";
@@ -78,13 +81,14 @@ final class ModelTable {
     }
     if (s == null) {
       s = new Session();
+      order.add(key);
     }
     live.put(key, s);
     s.acked = Math.max(s.acked, ackedBelow);
     s.window.headMap(s.acked).clear();
     boolean added = seq >= s.acked && !s.window.containsKey(seq);
     if (added) {
-      s.window.put(seq, new long[] {position, hash});
+      s.window.put(seq, new long[] {position, hash, hlc});
     }
     s.highest = Math.max(s.highest, seq);
     s.lastHlc = Math.max(s.lastHlc, hlc);
@@ -102,36 +106,44 @@ final class ModelTable {
     expire();
   }
 
+  /**
+   * The cursor looks at SWEEP entries in order, wrapping; a removed entry's place takes the last.
+   */
   private void expire() {
     long now = HlcStamp.physicalMillis(clock);
-    Iterator<Map.Entry<Key, Session>> it = live.entrySet().iterator();
-    List<Map.Entry<Key, Session>> expired = new ArrayList<>();
-    for (int k = 0; k < SessionTable.SWEEP && it.hasNext(); k++) {
-      Map.Entry<Key, Session> e = it.next();
-      if (now - HlcStamp.physicalMillis(e.getValue().lastHlc) <= config.ttlMillis()) {
-        break;
+    for (int k = 0; k < SessionTable.SWEEP && !order.isEmpty(); k++) {
+      if (cursor >= order.size()) {
+        cursor = 0;
       }
-      it.remove();
-      e.getValue().window.clear();
-      expired.add(e);
-    }
-    expired.forEach(e -> tombstones.put(e.getKey(), e.getValue()));
-    it = tombstones.entrySet().iterator();
-    for (int k = 0; k < SessionTable.SWEEP && it.hasNext(); k++) {
-      Map.Entry<Key, Session> e = it.next();
-      if (now - HlcStamp.physicalMillis(e.getValue().lastHlc) <= 2 * config.ttlMillis()) {
-        break;
+      Key key = order.get(cursor);
+      Session s = live.get(key);
+      if (s != null) {
+        if (now - HlcStamp.physicalMillis(s.lastHlc) > config.ttlMillis()) {
+          live.remove(key);
+          s.window.clear();
+          tombstones.put(key, s);
+        }
+      } else if (now - HlcStamp.physicalMillis(tombstones.get(key).lastHlc)
+          > 2 * config.ttlMillis()) {
+        tombstones.remove(key);
+        Key last = order.remove(order.size() - 1);
+        if (cursor < order.size()) {
+          order.set(cursor, last);
+        }
+        continue;
       }
-      it.remove();
+      cursor++;
     }
   }
 
-  /** One line per session, live then tombstones, in list order, as {@link #dump(SessionTable)}. */
+  /** One line per session in entry order, as {@link #dump(SessionTable)}. */
   List<String> dump() {
     List<String> lines = new ArrayList<>();
-    lines.add("clock " + clock + " appliedBelow " + appliedBelow + " tenants " + tenants);
-    live.forEach((k, s) -> lines.add(line("live", k, s, s.window)));
-    tombstones.forEach((k, s) -> lines.add(line("tomb", k, s, new TreeMap<>())));
+    lines.add(header(clock, appliedBelow, cursor, tenants));
+    for (Key k : order) {
+      Session s = live.get(k);
+      lines.add(s != null ? line("live", k, s) : line("tomb", k, tombstones.get(k)));
+    }
     return lines;
   }
 
@@ -142,25 +154,35 @@ final class ModelTable {
     for (int i = 0; i < t.tenants.count(); i++) {
       names.add(t.tenants.name(i));
     }
-    lines.add("clock " + t.clock + " appliedBelow " + t.appliedBelow + " tenants " + names);
-    for (int list : new int[] {SessionSlots.LIVE, SessionSlots.TOMBSTONES}) {
-      for (int e = t.slots.head(list); e != SessionSlots.NONE; e = t.slots.next(e)) {
-        Session s = new Session();
-        s.highest = t.slots.get(e, SessionSlots.HIGHEST);
-        s.lastHlc = t.slots.get(e, SessionSlots.LAST_HLC);
-        s.acked = t.slots.get(e, SessionSlots.ACKED);
-        int head = list == SessionSlots.LIVE ? t.slots.window(e) : WindowPool.NONE;
-        for (int w = head; w != WindowPool.NONE; w = t.windows.next(w)) {
-          s.window.put(t.windows.seq(w), new long[] {t.windows.position(w), t.windows.hash(w)});
-        }
-        Key key = new Key(t.tenants.name(t.slots.tenant(e)), t.slots.get(e, SessionSlots.SESSION));
-        lines.add(line(list == SessionSlots.LIVE ? "live" : "tomb", key, s, s.window));
+    lines.add(header(t.clock, t.appliedBelow, t.cursor, names));
+    SessionWindows w = t.windows;
+    for (int e = 0; e < t.slots.size(); e++) {
+      Session s = new Session();
+      s.highest = t.slots.get(e, SessionSlots.HIGHEST);
+      s.lastHlc = t.slots.get(e, SessionSlots.LAST_HLC);
+      s.acked = t.slots.get(e, SessionSlots.ACKED);
+      for (int r = w.first(e); r != SessionWindows.NONE; r = w.next(r)) {
+        s.window.put(w.seq(e, r), new long[] {w.position(e, r), w.hash(e, r), w.hlc(e, r)});
       }
+      Key key = new Key(t.tenants.name(t.slots.tenant(e)), t.slots.get(e, SessionSlots.SESSION));
+      lines.add(line(t.slots.tombstone(e) ? "tomb" : "live", key, s));
     }
     return lines;
   }
 
-  private static String line(String kind, Key k, Session s, TreeMap<Long, long[]> window) {
+  private static String header(long clock, long appliedBelow, int cursor, List<TenantId> names) {
+    return "clock "
+        + clock
+        + " appliedBelow "
+        + appliedBelow
+        + " cursor "
+        + cursor
+        + " tenants "
+        + names;
+  }
+
+  private static String line(String kind, Key k, Session s) {
+    TreeMap<Long, long[]> window = s.window;
     StringBuilder b =
         new StringBuilder(kind)
             .append(' ')
@@ -175,7 +197,15 @@ final class ModelTable {
             .append(s.acked)
             .append(" window");
     window.forEach(
-        (seq, v) -> b.append(' ').append(seq).append('@').append(v[0]).append('#').append(v[1]));
+        (seq, v) ->
+            b.append(' ')
+                .append(seq)
+                .append('@')
+                .append(v[0])
+                .append('#')
+                .append(v[1])
+                .append('^')
+                .append(v[2]));
     return b.toString();
   }
 }

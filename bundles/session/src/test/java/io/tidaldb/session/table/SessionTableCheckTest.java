@@ -27,11 +27,30 @@ class SessionTableCheckTest {
   void shouldAnswerNewThenDuplicateWithTheOriginalPosition() {
     assertSame(Decision.NEW, table.check(ACME, S, 1, 1, 0xabc));
     assertTrue(table.apply(ACME, S, 1, 1, 0xabc, 10, hlc(T0)));
+    assertEquals(-1, Decision.NEW.hlc());
     Decision d = table.check(ACME, S, 1, 1, 0xabc);
     assertEquals(Decision.Kind.DUPLICATE, d.kind());
     assertEquals(10, d.position());
-    assertFalse(table.apply(ACME, S, 1, 1, 0xabc, 11, hlc(T0)), "a second copy is not new");
-    assertEquals(10, table.check(ACME, S, 1, 1, 0xabc).position(), "the first copy's position");
+    assertEquals(hlc(T0), d.hlc(), "the original acknowledgement's stamp");
+    assertFalse(table.apply(ACME, S, 1, 1, 0xabc, 11, hlc(T0 + 5)), "a second copy is not new");
+    d = table.check(ACME, S, 1, 1, 0xabc);
+    assertEquals(10, d.position(), "the first copy's position");
+    assertEquals(hlc(T0), d.hlc(), "the first copy's HLC, not the second's");
+    assertEquals(-1, table.check(ACME, S, 1, 1, 0xabd).hlc(), "refused: no HLC");
+  }
+
+  @Test
+  void shouldAnswerEachRetryWithItsOwnRecordsHlcWhetherInlineOrPooled() {
+    table.apply(ACME, S, 1, 1, 0x1, 10, hlc(T0) + 3);
+    assertEquals(hlc(T0) + 3, table.check(ACME, S, 1, 1, 0x1).hlc(), "inline");
+    table.apply(ACME, S, 2, 1, 0x2, 11, hlc(T0 + 7));
+    assertEquals(hlc(T0) + 3, table.check(ACME, S, 1, 1, 0x1).hlc(), "pooled below seq 2");
+    assertEquals(hlc(T0 + 7), table.check(ACME, S, 2, 1, 0x2).hlc(), "pooled top");
+    table.apply(ACME, S, 3, 3, 0x3, 12, hlc(T0 + 6)); // an older stamp: the last HLC stays
+    assertEquals(1, table.windowEntries(), "ackedBelow 3 dropped seqs 1 and 2");
+    Decision d = table.check(ACME, S, 3, 3, 0x3);
+    assertEquals(12, d.position());
+    assertEquals(hlc(T0 + 6), d.hlc(), "inline, below the last HLC");
   }
 
   @Test

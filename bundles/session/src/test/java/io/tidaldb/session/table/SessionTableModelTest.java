@@ -107,7 +107,7 @@ class SessionTableModelTest {
   private static String render(Decision d) {
     return switch (d.kind()) {
       case NEW -> "NEW";
-      case DUPLICATE -> "DUPLICATE " + d.position();
+      case DUPLICATE -> "DUPLICATE " + d.position() + " hlc " + d.hlc();
       case REFUSED -> "REFUSED " + d.refusal();
     };
   }
