@@ -14,9 +14,10 @@ import java.util.concurrent.atomic.AtomicLongArray;
  *
  * <p>Seqs are 1, 2, 3, ... (from {@code nextSeq} for a resumed session), one per write across every
  * shard. Writes may be pipelined and settle in any order; {@code ackedBelow} rises to the lowest
- * unsettled seq, so it never passes a write that may still be retried. At most {@link
- * #MAX_IN_FLIGHT} seqs may be handed out and unsettled at once (the store's per-shard window holds
- * as many, {@code session.max.window}); {@link #next()} refuses more.
+ * unsettled seq, so it never passes a write that may still be retried. {@link #next()} hands out
+ * seqs at most {@link #MAX_IN_FLIGHT} above {@code ackedBelow} (the store's per-shard window holds
+ * as many unsettled seqs, {@code session.max.window}): one write that does not settle holds back
+ * the writes after it once they are that far ahead.
  *
  * <p>Thread-safe and lock-free: any number of threads may call {@link #next()} and {@link
  * #settled(long)} at once. Every seq is handed out exactly once and the seqs handed out are dense;
@@ -26,7 +27,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * the returned {@link SessionSeq}.
  */
 public final class Session {
-  /** How many seqs may be handed out and not yet settled at once. */
+  /** How far above ackedBelow (the lowest unsettled seq) a seq may be handed out: 1,024. */
   public static final int MAX_IN_FLIGHT = 1_024;
 
   private static final int MASK = MAX_IN_FLIGHT - 1;
