@@ -195,11 +195,16 @@ public final class SessionClient implements AutoCloseable {
     return lateAcks.sum();
   }
 
-  /** Stops the retry thread the client made, if it made one; writes still waiting fail later. */
+  /**
+   * Stops the retry thread the client made, if it made one, once the back-offs and timeouts already
+   * scheduled have run: a write in progress ends at its current attempt's answer or timeout (a
+   * failure that would be retried ends it as the attempts running out would), and a write begun
+   * after {@code close()} makes one attempt, bounded by the store's own waits.
+   */
   @Override
   public void close() {
     if (ownedExecutor != null) {
-      ownedExecutor.shutdownNow();
+      ownedExecutor.shutdown();
     }
   }
 

@@ -78,11 +78,17 @@ final class SessionWrite {
               : new SessionSeq(first.session(), first.seq(), client.session().ackedBelow());
     }
     client.countAttempt(n);
-    RetryScheduler.Cancellable t =
-        client.scheduler().schedule(timeoutNanos, () -> timedOut(n, target, timeoutNanos));
+    RetryScheduler.Cancellable t;
+    try {
+      t = client.scheduler().schedule(timeoutNanos, () -> timedOut(n, target, timeoutNanos));
+    } catch (RuntimeException closed) { // the client is closed: the store's own waits bound it
+      t = null;
+    }
     synchronized (this) {
       if (done || attempt != n) {
-        t.cancel();
+        if (t != null) {
+          t.cancel();
+        }
         return;
       }
       timeout = t;
@@ -156,7 +162,18 @@ final class SessionWrite {
       result.completeExceptionally(failure);
     } else {
       int next = n + 1;
-      client.scheduler().schedule(backoff, () -> attempt(next));
+      try {
+        client.scheduler().schedule(backoff, () -> attempt(next));
+      } catch (RuntimeException closed) { // the client is closed: no more attempts
+        Throwable end;
+        synchronized (this) {
+          done = true;
+          end = failures.finalFailure(client.scheduler().nanoTime() - startNanos);
+        }
+        end.addSuppressed(closed);
+        client.session().settled(first.seq());
+        result.completeExceptionally(end);
+      }
     }
   }
 

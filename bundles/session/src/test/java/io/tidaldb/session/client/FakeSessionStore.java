@@ -46,7 +46,9 @@ final class FakeSessionStore implements SignalStore {
     /** A session refusal (too many sessions), unless the seq is stored: then the first ack. */
     REFUSAL,
     /** The call itself throws (a store bug or a closed client): nothing stored. */
-    THROWS
+    THROWS,
+    /** The api's default for a store without session writes: nothing stored. */
+    NO_SESSION_WRITES
   }
 
   /** One call's fault and reply delay. */
@@ -71,7 +73,7 @@ final class FakeSessionStore implements SignalStore {
   public CompletableFuture<SignalAck> signalAsync(
       Signal signal, Durability durability, SessionSeq session) {
     Step step = steps.get();
-    sessions.call(region, session);
+    sessions.call(region, signal, session);
     CompletableFuture<SignalAck> reply = new CompletableFuture<>();
     switch (step.fault()) {
       case NONE, LOST_REPLY, SILENT_AFTER_STORE -> {
@@ -110,6 +112,9 @@ final class FakeSessionStore implements SignalStore {
             });
       }
       case THROWS -> throw new IllegalStateException("region " + region + " threw on " + session);
+      case NO_SESSION_WRITES -> {
+        return SignalStore.super.signalAsync(signal, durability, session);
+      }
     }
     return reply;
   }

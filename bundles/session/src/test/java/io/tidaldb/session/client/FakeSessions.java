@@ -15,7 +15,7 @@ import java.util.Map;
  * The session state every {@link FakeSessionStore} shares (what replication makes one table): per
  * (tenant, session, seq) the first write's signal and acknowledgement, per session the highest
  * {@code ackedBelow} seen, and every breach of the client's promises (a seq sent after an {@code
- * ackedBelow} above it, another signal under a seq).
+ * ackedBelow} above it, another signal under a seq). Thread-safe (one lock).
  */
 final class FakeSessions {
   record Key(TenantId tenant, long session, long seq) {}
@@ -30,10 +30,18 @@ final class FakeSessions {
   private final List<String> violations = new ArrayList<>();
   private int position;
   private final List<SessionSeq> sent = new ArrayList<>();
+  private final Map<Signal, Long> seqOf = new HashMap<>();
 
-  /** Checks a call against every earlier one: no seq below an ackedBelow already sent. */
-  void call(int region, SessionSeq s) {
+  /**
+   * Checks a call against every earlier one: no seq below an ackedBelow already sent, no signal
+   * under two seqs (the workloads write each signal once).
+   */
+  synchronized void call(int region, Signal signal, SessionSeq s) {
     sent.add(s);
+    Long before = seqOf.putIfAbsent(signal, s.seq());
+    if (before != null && before != s.seq()) {
+      violations.add(signal + " sent under seq " + before + " and then " + s);
+    }
     long highest = sentBelow.getOrDefault(s.session(), 1L);
     if (s.seq() < highest) {
       violations.add(
@@ -47,7 +55,7 @@ final class FakeSessions {
    *
    * @throws InvalidArgumentException for a seq below the window or another signal under the seq
    */
-  SignalAck store(int region, Signal signal, Durability durability, SessionSeq s) {
+  synchronized SignalAck store(int region, Signal signal, Durability durability, SessionSeq s) {
     SessionKey sk = new SessionKey(signal.tenant(), s.session());
     long below = ackedBelow.getOrDefault(sk, 1L);
     if (s.seq() < below) {
@@ -69,25 +77,30 @@ final class FakeSessions {
     return ack;
   }
 
-  SignalAck firstAck(TenantId tenant, SessionSeq s) {
+  synchronized SignalAck firstAck(TenantId tenant, SessionSeq s) {
     Stored first = stored.get(new Key(tenant, s.session(), s.seq()));
     return first == null ? null : first.ack();
   }
 
-  Stored stored(TenantId tenant, long session, long seq) {
+  synchronized Stored stored(TenantId tenant, long session, long seq) {
     return stored.get(new Key(tenant, session, seq));
   }
 
-  int storedCount() {
+  synchronized int storedCount() {
     return stored.size();
   }
 
   /** Every (session, seq, ackedBelow) sent, in order. */
-  List<SessionSeq> sent() {
+  /** The seq a signal was first sent under, or -1. */
+  synchronized long seqOf(Signal signal) {
+    return seqOf.getOrDefault(signal, -1L);
+  }
+
+  synchronized List<SessionSeq> sent() {
     return sent;
   }
 
-  List<String> violations() {
+  synchronized List<String> violations() {
     return violations;
   }
 }

@@ -140,6 +140,16 @@ class SessionClientTest {
   }
 
   @Test
+  void shouldStopAtAStoreWithoutSessionWrites() {
+    SessionClient c = client(2);
+    plan(0, Fault.NO_SESSION_WRITES);
+    Throwable e = failure(c.signalAsync(signal(1), Durability.QUORUM));
+    assertInstanceOf(UnsupportedOperationException.class, e);
+    assertEquals(List.of(0), calledRegions);
+    assertEquals(2, session.ackedBelow());
+  }
+
+  @Test
   void shouldSayMayBeStoredWhenARefusalFollowsAnAmbiguousAttempt() {
     SessionClient c = client(2);
     plan(0, SILENT_BEFORE_STORE);
