@@ -1,8 +1,8 @@
 package io.tidaldb.session.client;
 
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.osgi.annotation.versioning.ConsumerType;
 
@@ -61,16 +61,23 @@ public interface RetryScheduler {
   }
 
   /**
-   * Creates the single daemon thread a {@link SessionClient} uses when given no scheduler.
+   * Creates the single daemon thread a {@link SessionClient} uses when given no scheduler; a
+   * cancelled task leaves its queue at once.
    *
    * @return a new executor; shut it down when done
    */
   static ScheduledExecutorService newDaemonExecutor() {
-    return Executors.newSingleThreadScheduledExecutor(
-        r -> {
-          Thread t = new Thread(r, "tidal-session-client-retries");
-          t.setDaemon(true);
-          return t;
-        });
+    ScheduledThreadPoolExecutor executor =
+        new ScheduledThreadPoolExecutor(
+            1,
+            r -> {
+              Thread t = new Thread(r, "tidal-session-client-retries");
+              t.setDaemon(true);
+              return t;
+            });
+    // Every write schedules its attempt's timeout and cancels it when the answer comes: remove it
+    // then, so the queue holds only live timeouts instead of every write of the last 10 s.
+    executor.setRemoveOnCancelPolicy(true);
+    return executor;
   }
 }

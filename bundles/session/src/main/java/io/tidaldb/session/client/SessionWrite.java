@@ -155,24 +155,51 @@ final class SessionWrite {
     }
     if (ack != null) {
       client.acknowledged(target, late);
-      client.session().settled(first.seq());
-      result.complete(ack);
+      end(ack, null);
     } else if (failure != null) {
-      client.session().settled(first.seq());
-      result.completeExceptionally(failure);
+      end(null, failure);
     } else {
       int next = n + 1;
       try {
-        client.scheduler().schedule(backoff, () -> attempt(next));
+        client.scheduler().schedule(backoff, () -> retry(next));
       } catch (RuntimeException closed) { // the client is closed: no more attempts
-        Throwable end;
-        synchronized (this) {
-          done = true;
-          end = failures.finalFailure(client.scheduler().nanoTime() - startNanos);
-        }
-        end.addSuppressed(closed);
-        client.session().settled(first.seq());
-        result.completeExceptionally(end);
+        giveUp(closed);
+      }
+    }
+  }
+
+  /** Runs a scheduled retry; a failure of the client's own code ends the write, never hangs it. */
+  private void retry(int n) {
+    try {
+      attempt(n);
+    } catch (RuntimeException | Error bug) {
+      giveUp(bug);
+    }
+  }
+
+  private void giveUp(Throwable why) {
+    Throwable failure;
+    synchronized (this) {
+      if (done) {
+        return;
+      }
+      done = true;
+      cancelTimeout();
+      failure = failures.finalFailure(client.scheduler().nanoTime() - startNanos);
+    }
+    failure.addSuppressed(why);
+    end(null, failure);
+  }
+
+  /** Settles the seq, then delivers the outcome (also if settling throws: a caller's misuse). */
+  private void end(SignalAck ack, Throwable failure) {
+    try {
+      client.session().settled(first.seq());
+    } finally {
+      if (ack != null) {
+        result.complete(ack);
+      } else {
+        result.completeExceptionally(failure);
       }
     }
   }

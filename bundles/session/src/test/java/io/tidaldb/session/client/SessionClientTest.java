@@ -140,6 +140,15 @@ class SessionClientTest {
   }
 
   @Test
+  void shouldDeliverTheOutcomeEvenIfTheCallerSettledTheSeqItself() {
+    SessionClient c = client(1);
+    plans.get(0).add(new Step(NONE, 5));
+    CompletableFuture<SignalAck> f = c.signalAsync(signal(1), Durability.QUORUM);
+    session.settled(1); // misuse: the client owns its writes' seqs
+    assertEquals(sessions.stored(TENANT, ID, 1).ack(), await(f));
+  }
+
+  @Test
   void shouldStopAtAStoreWithoutSessionWrites() {
     SessionClient c = client(2);
     plan(0, Fault.NO_SESSION_WRITES);
