@@ -1,0 +1,308 @@
+package io.tidaldb.session.client;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.Signal;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.UnavailableException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * Writes the signals of one {@link Session} to the stores a client can reach (one per region),
+ * retrying a write whose outcome is ambiguous with the same seq, so that it is counted once.
+ *
+ * <p>Each write takes the session's next seq. An attempt that fails ambiguously ({@link
+ * UnavailableException} with {@code mayBeStored()} true, no answer within the policy's attempt
+ * timeout, or any failure that does not say nothing was stored) or says nothing was stored ({@link
+ * UnavailableException} with {@code mayBeStored()} false) is retried, after a back-off, with the
+ * same session and seq at the next store in the list ({@link Durability#LOCAL} writes retry at the
+ * same store once first: a LOCAL write may sit in that region's own stream, which other regions see
+ * only after reconciliation). A retry carries the session's current {@code ackedBelow}: it may only
+ * have risen since the first attempt and never passes the write's own seq, which is unsettled until
+ * the write ends. The write ends at the first acknowledgement of any of its attempts (a late one of
+ * an earlier attempt included), at a refusal ({@link InvalidArgumentException}, or {@link
+ * UnsupportedOperationException} from a store without session writes), or when the policy's
+ * attempts or deadline run out; then the seq is settled and the outcome delivered. A seq is never
+ * reused and a signal is never re-sent under another seq.
+ *
+ * <p>What the caller gets: an acknowledgement (the first one the stores gave for the seq); the
+ * refusal as the store threw it, when every attempt was definite (nothing stored); else an {@link
+ * UnavailableException} naming the session, seq, attempts and regions tried, whose {@code
+ * mayBeStored()} is false only if no attempt may have stored the signal. After one with {@code
+ * mayBeStored()} true, the signal is stored at most once, or not at all; re-sending it (a new seq)
+ * may count it twice.
+ *
+ * <p>Thread-safe: any number of threads may write through one client. Close it to stop the retry
+ * thread it made when built without a {@link RetryScheduler}.
+ */
+public final class SessionClient implements AutoCloseable {
+  private final Session session;
+  private final List<Target> targets;
+  private final RetryPolicy policy;
+  private final RetryScheduler scheduler;
+  private final ScheduledExecutorService ownedExecutor;
+  private final LongAdder attempts = new LongAdder();
+  private final LongAdder retries = new LongAdder();
+  private final LongAdder lateAcks = new LongAdder();
+  private volatile int preferred;
+
+  /** A store the client writes to and the name its errors give it. */
+  record Target(String name, RegionId region, SignalStore store) {}
+
+  private SessionClient(Builder b) {
+    this.session = b.session;
+    this.targets = List.copyOf(b.targets);
+    this.policy = b.policy;
+    if (b.scheduler == null) {
+      this.ownedExecutor = RetryScheduler.newDaemonExecutor();
+      this.scheduler = RetryScheduler.of(ownedExecutor);
+    } else {
+      this.ownedExecutor = null;
+      this.scheduler = b.scheduler;
+    }
+  }
+
+  /**
+   * Starts a client of a session.
+   *
+   * @param session the session whose seqs the writes take
+   * @return a builder; add at least one store
+   */
+  public static Builder builder(Session session) {
+    return new Builder(Objects.requireNonNull(session, "session"));
+  }
+
+  /**
+   * Stores a signal of the session and returns once it is durable at the given level, retrying as
+   * the class describes.
+   *
+   * @param signal the signal, of the session's tenant
+   * @param durability the level to reach
+   * @return the acknowledgement (the first one given for the write's seq)
+   * @throws InvalidArgumentException for bad input or a refusal of the store
+   * @throws UnavailableException if the attempts or the deadline ran out, or the calling thread was
+   *     interrupted ({@code mayBeStored()} says whether the signal may be stored)
+   */
+  public SignalAck signal(Signal signal, Durability durability) {
+    CompletableFuture<SignalAck> future = signalAsync(signal, durability);
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      throw new UnavailableException(cause.toString(), cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new UnavailableException(
+          "interrupted while waiting for a write of "
+              + session
+              + "; the write goes on and may be stored (at most once)",
+          e);
+    }
+  }
+
+  /**
+   * Stores a signal of the session and completes the future once it is durable at the given level,
+   * retrying as the class describes. The future completes on a store's completion thread or the
+   * scheduler's.
+   *
+   * @param signal the signal, of the session's tenant
+   * @param durability the level to reach
+   * @return the future acknowledgement; failed as {@link #signal} would throw
+   */
+  public CompletableFuture<SignalAck> signalAsync(Signal signal, Durability durability) {
+    if (signal == null || durability == null) {
+      return CompletableFuture.failedFuture(
+          new InvalidArgumentException(
+              signal == null ? "signal" : "durability", null, "must not be null"));
+    }
+    if (!signal.tenant().equals(session.tenant())) {
+      return CompletableFuture.failedFuture(
+          new InvalidArgumentException(
+              "tenant",
+              signal.tenant().name(),
+              "must be the tenant '"
+                  + session.tenant().name()
+                  + "' of session "
+                  + SessionSeq.hex(session.id())));
+    }
+    SessionSeq first;
+    try {
+      first = session.next();
+    } catch (IllegalStateException full) {
+      return CompletableFuture.failedFuture(
+          new UnavailableException(full.getMessage(), false, null));
+    }
+    SessionWrite write = new SessionWrite(this, signal, durability, first, preferred);
+    write.start();
+    return write.result();
+  }
+
+  /**
+   * Returns the session.
+   *
+   * @return the session
+   */
+  public Session session() {
+    return session;
+  }
+
+  /**
+   * Returns the retry policy.
+   *
+   * @return the policy
+   */
+  public RetryPolicy policy() {
+    return policy;
+  }
+
+  /**
+   * Returns how many attempts the client has made, first attempts included.
+   *
+   * @return the count
+   */
+  public long attempts() {
+    return attempts.sum();
+  }
+
+  /**
+   * Returns how many retries (attempts after a write's first) the client has made.
+   *
+   * @return the count
+   */
+  public long retries() {
+    return retries.sum();
+  }
+
+  /**
+   * Returns how many writes ended with the acknowledgement of an attempt the client had already
+   * given up waiting for (its timeout passed and a retry began).
+   *
+   * @return the count
+   */
+  public long lateAcks() {
+    return lateAcks.sum();
+  }
+
+  /**
+   * Stops the retry thread the client made, if it made one, once the back-offs and timeouts already
+   * scheduled have run: a write in progress ends at its current attempt's answer or timeout (a
+   * failure that would be retried ends it as the attempts running out would), and a write begun
+   * after {@code close()} makes one attempt, bounded by the store's own waits.
+   */
+  @Override
+  public void close() {
+    if (ownedExecutor != null) {
+      ownedExecutor.shutdown();
+    }
+  }
+
+  Target target(int index) {
+    return targets.get(index);
+  }
+
+  int targetCount() {
+    return targets.size();
+  }
+
+  RetryScheduler scheduler() {
+    return scheduler;
+  }
+
+  void countAttempt(int attempt) {
+    attempts.increment();
+    if (attempt > 1) {
+      retries.increment();
+    }
+  }
+
+  void acknowledged(int targetIndex, boolean late) {
+    preferred = targetIndex;
+    if (late) {
+      lateAcks.increment();
+    }
+  }
+
+  /** Builds a {@link SessionClient}. */
+  public static final class Builder {
+    private final Session session;
+    private final List<Target> targets = new ArrayList<>();
+    private RetryPolicy policy = RetryPolicy.DEFAULTS;
+    private RetryScheduler scheduler;
+
+    private Builder(Session session) {
+      this.session = session;
+    }
+
+    /**
+     * Adds the store of a region; the first added is tried first.
+     *
+     * @param region the region, named in errors
+     * @param store its store
+     * @return this builder
+     */
+    public Builder store(RegionId region, SignalStore store) {
+      targets.add(new Target("region " + region.value(), region, Objects.requireNonNull(store)));
+      return this;
+    }
+
+    /**
+     * Adds a store of an unknown region, named in errors by its place in the list.
+     *
+     * @param store the store
+     * @return this builder
+     */
+    public Builder store(SignalStore store) {
+      targets.add(new Target("store " + targets.size(), null, Objects.requireNonNull(store)));
+      return this;
+    }
+
+    /**
+     * Sets the retry policy ({@link RetryPolicy#DEFAULTS} if not set).
+     *
+     * @param retryPolicy the policy
+     * @return this builder
+     */
+    public Builder policy(RetryPolicy retryPolicy) {
+      this.policy = Objects.requireNonNull(retryPolicy, "retryPolicy");
+      return this;
+    }
+
+    /**
+     * Sets the scheduler of back-offs and timeouts (a daemon thread of the client's own if not
+     * set).
+     *
+     * @param retryScheduler the scheduler
+     * @return this builder
+     */
+    public Builder scheduler(RetryScheduler retryScheduler) {
+      this.scheduler = Objects.requireNonNull(retryScheduler, "retryScheduler");
+      return this;
+    }
+
+    /**
+     * Builds the client.
+     *
+     * @return the client
+     * @throws IllegalStateException if no store was added
+     */
+    public SessionClient build() {
+      if (targets.isEmpty()) {
+        throw new IllegalStateException(
+            "a session client needs at least one store (" + session + ")");
+      }
+      return new SessionClient(this);
+    }
+  }
+}

@@ -1,0 +1,226 @@
+package io.tidaldb.session.client;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.Signal;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalStore;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One write of a {@link SessionClient}: its attempts, all with the same seq, until the first
+ * acknowledgement, a refusal, or the end of the policy's attempts or deadline.
+ *
+ * <p>Outcomes arrive on store completion threads and on the scheduler's (timeouts); the monitor of
+ * this object orders them. Attempt {@code n}'s outcome counts only while {@code n} is the current
+ * attempt, except an acknowledgement, which ends the write whenever it comes. No store is called
+ * and no future completed while holding the monitor.
+ */
+final class SessionWrite {
+  private final SessionClient client;
+  private final Signal signal;
+  private final Durability durability;
+  private final SessionSeq first;
+  private final int startTarget;
+  private final long startNanos;
+  private final long deadlineNanos;
+  private final CompletableFuture<SignalAck> result = new CompletableFuture<>();
+
+  // Guarded by this.
+  private int attempt;
+  private boolean done;
+  private RetryScheduler.Cancellable timeout;
+  private WriteFailures failures;
+
+  SessionWrite(
+      SessionClient client, Signal signal, Durability durability, SessionSeq first, int start) {
+    this.client = client;
+    this.signal = signal;
+    this.durability = durability;
+    this.first = first;
+    this.startTarget = start;
+    this.startNanos = client.scheduler().nanoTime();
+    this.deadlineNanos = startNanos + client.policy().deadline().toNanos();
+  }
+
+  CompletableFuture<SignalAck> result() {
+    return result;
+  }
+
+  void start() {
+    attempt(1);
+  }
+
+  /**
+   * The store of attempt {@code n}: the next one each time, a LOCAL write's second at the first.
+   */
+  int targetOf(int n) {
+    int step = durability == Durability.LOCAL ? Math.max(0, n - 2) : n - 1;
+    return (startTarget + step) % client.targetCount();
+  }
+
+  private void attempt(int n) {
+    int target = targetOf(n);
+    SessionSeq seq;
+    long timeoutNanos;
+    synchronized (this) {
+      if (done) {
+        return;
+      }
+      attempt = n;
+      long remaining = deadlineNanos - client.scheduler().nanoTime();
+      timeoutNanos = Math.max(0, Math.min(client.policy().attemptTimeout().toNanos(), remaining));
+      // The same seq; ackedBelow may only have risen, and stays at or below the seq (unsettled).
+      seq =
+          n == 1
+              ? first
+              : new SessionSeq(first.session(), first.seq(), client.session().ackedBelow());
+    }
+    client.countAttempt(n);
+    RetryScheduler.Cancellable t;
+    try {
+      t = client.scheduler().schedule(timeoutNanos, () -> timedOut(n, target, timeoutNanos));
+    } catch (RuntimeException closed) { // the client is closed: the store's own waits bound it
+      t = null;
+    }
+    synchronized (this) {
+      if (done || attempt != n) {
+        if (t != null) {
+          t.cancel();
+        }
+        return;
+      }
+      timeout = t;
+    }
+    CompletableFuture<SignalAck> reply;
+    try {
+      SignalStore store = client.target(target).store();
+      reply = store.signalAsync(signal, durability, seq);
+      if (reply == null) {
+        throw new NullPointerException("the store returned no future");
+      }
+    } catch (RuntimeException | Error e) {
+      reply = CompletableFuture.failedFuture(e);
+    }
+    reply.whenComplete((ack, error) -> outcome(n, target, ack, error));
+  }
+
+  private void timedOut(int n, int target, long timeoutNanos) {
+    outcome(
+        n,
+        target,
+        null,
+        new TimeoutException(
+            "no answer from "
+                + client.target(target).name()
+                + " in "
+                + timeoutNanos / 1_000_000
+                + " ms"));
+  }
+
+  private void outcome(int n, int target, SignalAck ack, Throwable error) {
+    long backoff = -1;
+    Throwable failure = null;
+    boolean late;
+    synchronized (this) {
+      if (done) {
+        return;
+      }
+      if (ack == null && n != attempt) {
+        return; // a failure of an attempt already given up on (its timeout passed)
+      }
+      late = n != attempt;
+      cancelTimeout();
+      if (ack != null) {
+        done = true;
+      } else {
+        if (failures == null) {
+          failures = new WriteFailures(client, first);
+        }
+        WriteFailures.Kind kind = failures.add(n, target, error);
+        attempt = n + 1; // any later failure of attempt n is stale
+        long now = client.scheduler().nanoTime();
+        if (kind != WriteFailures.Kind.REFUSED && n < client.policy().maxAttempts()) {
+          backoff = jittered(client.policy().backoffNanos(n + 1), n + 1);
+          if (now + backoff >= deadlineNanos) {
+            backoff = -1;
+          }
+        }
+        if (backoff < 0) {
+          done = true;
+          failure = failures.finalFailure(now - startNanos);
+        }
+      }
+    }
+    if (ack != null) {
+      client.acknowledged(target, late);
+      end(ack, null);
+    } else if (failure != null) {
+      end(null, failure);
+    } else {
+      int next = n + 1;
+      try {
+        client.scheduler().schedule(backoff, () -> retry(next));
+      } catch (RuntimeException closed) { // the client is closed: no more attempts
+        giveUp(closed);
+      }
+    }
+  }
+
+  /** Runs a scheduled retry; a failure of the client's own code ends the write, never hangs it. */
+  private void retry(int n) {
+    try {
+      attempt(n);
+    } catch (RuntimeException | Error bug) {
+      giveUp(bug);
+    }
+  }
+
+  private void giveUp(Throwable why) {
+    Throwable failure;
+    synchronized (this) {
+      if (done) {
+        return;
+      }
+      done = true;
+      cancelTimeout();
+      failure = failures.finalFailure(client.scheduler().nanoTime() - startNanos);
+    }
+    failure.addSuppressed(why);
+    end(null, failure);
+  }
+
+  /** Settles the seq, then delivers the outcome (also if settling throws: a caller's misuse). */
+  private void end(SignalAck ack, Throwable failure) {
+    try {
+      client.session().settled(first.seq());
+    } finally {
+      if (ack != null) {
+        result.complete(ack);
+      } else {
+        result.completeExceptionally(failure);
+      }
+    }
+  }
+
+  private void cancelTimeout() {
+    if (timeout != null) {
+      timeout.cancel();
+      timeout = null;
+    }
+  }
+
+  /** Half to all of the back-off, from a hash of (session, seq, attempt): no shared random. */
+  private long jittered(long backoffNanos, int n) {
+    if (backoffNanos <= 1) {
+      return backoffNanos;
+    }
+    long h = first.session() ^ (first.seq() * 0x9E3779B97F4A7C15L) ^ ((long) n << 56);
+    h = (h ^ (h >>> 33)) * 0xFF51AFD7ED558CCDL;
+    h = (h ^ (h >>> 33)) * 0xC4CEB9FE1A85EC53L;
+    h ^= h >>> 33;
+    long half = backoffNanos / 2;
+    return half + Math.floorMod(h, backoffNanos - half + 1);
+  }
+}

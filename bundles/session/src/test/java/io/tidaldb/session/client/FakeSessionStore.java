@@ -1,0 +1,183 @@
+package io.tidaldb.session.client;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.HlcStamp;
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RankedEntity;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.ShardId;
+import io.tidaldb.api.Signal;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalAggregate;
+import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.StoreStatus;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Supplier;
+
+/**
+ * One region's {@link SignalStore} over a {@link FakeSessions} shared by every region, implementing
+ * the session contract exactly: the first write of a (tenant, session, seq) is stored and
+ * acknowledged, a retry answers that first acknowledgement, another signal under the same seq and a
+ * seq below the session's window are refused. Each call takes its {@link Step} (fault and reply
+ * delay) from a supplier; replies come through a {@link ManualScheduler}.
+ */
+final class FakeSessionStore implements SignalStore {
+  /** What happens to one call. */
+  enum Fault {
+    /** Stored (or found), acknowledged after the delay. */
+    NONE,
+    /** Stored (or found), then {@code UnavailableException} with mayBeStored true. */
+    LOST_REPLY,
+    /** Stored (or found), no reply ever: the client's attempt timeout decides. */
+    SILENT_AFTER_STORE,
+    /** Nothing stored, no reply ever. */
+    SILENT_BEFORE_STORE,
+    /** Nothing stored, {@code UnavailableException} with mayBeStored false. */
+    NOT_STORED,
+    /** Nothing stored, {@code UnavailableException} with mayBeStored true (a lost request). */
+    LOST_REQUEST,
+    /** A session refusal (too many sessions), unless the seq is stored: then the first ack. */
+    REFUSAL,
+    /** The call itself throws (a store bug or a closed client): nothing stored. */
+    THROWS,
+    /** The api's default for a store without session writes: nothing stored. */
+    NO_SESSION_WRITES
+  }
+
+  /** One call's fault and reply delay. */
+  record Step(Fault fault, long delayMillis) {
+    static final Step OK = new Step(Fault.NONE, 0);
+  }
+
+  private final int region;
+  private final FakeSessions sessions;
+  private final ManualScheduler scheduler;
+  private final Supplier<Step> steps;
+
+  FakeSessionStore(
+      int region, FakeSessions sessions, ManualScheduler scheduler, Supplier<Step> steps) {
+    this.region = region;
+    this.sessions = sessions;
+    this.scheduler = scheduler;
+    this.steps = steps;
+  }
+
+  @Override
+  public CompletableFuture<SignalAck> signalAsync(
+      Signal signal, Durability durability, SessionSeq session) {
+    Step step = steps.get();
+    sessions.call(region, signal, session);
+    CompletableFuture<SignalAck> reply = new CompletableFuture<>();
+    switch (step.fault()) {
+      case NONE, LOST_REPLY, SILENT_AFTER_STORE -> {
+        SignalAck ack;
+        try {
+          ack = sessions.store(region, signal, durability, session);
+        } catch (InvalidArgumentException refused) {
+          later(step, () -> reply.completeExceptionally(refused));
+          return reply;
+        }
+        if (step.fault() == Fault.NONE) {
+          later(step, () -> reply.complete(ack));
+        } else if (step.fault() == Fault.LOST_REPLY) {
+          later(step, () -> reply.completeExceptionally(unavailable(session, true)));
+        }
+      }
+      case SILENT_BEFORE_STORE -> {}
+      case NOT_STORED ->
+          later(step, () -> reply.completeExceptionally(unavailable(session, false)));
+      case LOST_REQUEST ->
+          later(step, () -> reply.completeExceptionally(unavailable(session, true)));
+      case REFUSAL -> {
+        SignalAck first = sessions.firstAck(signal.tenant(), session);
+        later(
+            step,
+            () -> {
+              if (first != null) {
+                reply.complete(first);
+              } else {
+                reply.completeExceptionally(
+                    new InvalidArgumentException(
+                        "session",
+                        SessionSeq.hex(session.session()),
+                        "too many live sessions for tenant " + signal.tenant().name()));
+              }
+            });
+      }
+      case THROWS -> throw new IllegalStateException("region " + region + " threw on " + session);
+      case NO_SESSION_WRITES -> {
+        return SignalStore.super.signalAsync(signal, durability, session);
+      }
+    }
+    return reply;
+  }
+
+  private void later(Step step, Runnable reply) {
+    if (step.delayMillis() == 0) {
+      reply.run();
+    } else {
+      scheduler.schedule(step.delayMillis() * 1_000_000, reply);
+    }
+  }
+
+  private UnavailableException unavailable(SessionSeq session, boolean mayBeStored) {
+    return new UnavailableException(
+        "region " + region + ": " + session + (mayBeStored ? " may be stored" : " not stored"),
+        mayBeStored,
+        RegionId.of(region));
+  }
+
+  @Override
+  public SignalAck signal(Signal signal, Durability durability, SessionSeq session) {
+    return signalAsync(signal, durability, session).join();
+  }
+
+  // The rest of SignalStore is not used by the client.
+
+  @Override
+  public long submit(TenantId t, SignalType type, long entity, double weight, long eventTime) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public void awaitDurable(long ticket, Duration timeout) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public SignalAck signal(Signal signal, Durability durability) {
+    throw new UnsupportedOperationException("session writes only");
+  }
+
+  @Override
+  public CompletableFuture<SignalAck> signalAsync(Signal signal, Durability durability) {
+    throw new UnsupportedOperationException("session writes only");
+  }
+
+  @Override
+  public SignalAggregate read(
+      TenantId tenant, SignalType type, io.tidaldb.api.EntityId entity, Timestamp at) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public List<RankedEntity> top(TenantId tenant, SignalType type, int k, Timestamp at) {
+    throw new UnsupportedOperationException();
+  }
+
+  @Override
+  public StoreStatus status() {
+    throw new UnsupportedOperationException();
+  }
+
+  static SignalAck ack(int position, Durability durability) {
+    return new SignalAck(ShardId.of(0), position, new HlcStamp(position), durability);
+  }
+}
