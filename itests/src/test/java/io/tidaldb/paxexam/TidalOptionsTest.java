@@ -44,7 +44,7 @@ class TidalOptionsTest {
     NodeFeature feature = TidalOptions.feature();
     assertTrue(feature.id().startsWith("io.tidaldb:tidal-features:slingosgifeature:node:"));
     List<FeatureBundle> bundles = feature.bundles();
-    assertEquals(26, bundles.size());
+    assertEquals(27, bundles.size());
     assertEquals("asm", bundles.get(0).artifactId());
     assertEquals(1, bundles.get(0).startOrder());
     for (int i = 1; i < bundles.size(); i++) {
@@ -58,6 +58,7 @@ class TidalOptionsTest {
             "tidal-router",
             "tidal-crdt",
             "tidal-wal",
+            "tidal-session",
             "tidal-store",
             "tidal-transport-inprocess",
             "tidal-replication",

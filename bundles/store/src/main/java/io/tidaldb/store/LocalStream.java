@@ -203,9 +203,14 @@ final class LocalStream implements CommitListener {
     return applied;
   }
 
+  /**
+   * Applies one record of the local stream. A SIGNAL_S record applies to the entity's state exactly
+   * as a SIGNAL does; its session fields are not applied to the shard-log session table (only the
+   * shard log feeds that; a local session table is a later slice).
+   */
   private void applyRecord(RecordCursor c, String source) {
     byte kind = c.kind();
-    if (kind == WalRecordKind.SIGNAL) {
+    if (kind == WalRecordKind.SIGNAL || kind == WalRecordKind.SIGNAL_S) {
       SeriesRegistry.Series series = shard.registry.get(c.seriesId());
       if (series == null) {
         throw new StorageException(

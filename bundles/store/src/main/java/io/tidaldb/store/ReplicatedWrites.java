@@ -2,6 +2,7 @@ package io.tidaldb.store;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.TidalException;
@@ -85,7 +86,8 @@ final class ReplicatedWrites {
   }
 
   /**
-   * Appends the signal fenced by {@code epoch}.
+   * Appends the signal fenced by {@code epoch}, as a {@code SIGNAL_S} record if {@code session} is
+   * not null.
    *
    * @throws io.tidaldb.api.replication.NotLeaderException if this region stopped leading the shard
    *     since the check (nothing stored: the caller forwards)
@@ -99,9 +101,14 @@ final class ReplicatedWrites {
       double weight,
       long eventTime,
       long hlc,
-      int replica) {
+      int replica,
+      SessionSeq session,
+      int payloadHash) {
     try {
-      return s.log.appendSignal(epoch, series, entity, weight, eventTime, hlc, replica);
+      return session == null
+          ? s.log.appendSignal(epoch, series, entity, weight, eventTime, hlc, replica)
+          : s.log.appendSessionSignal(
+              epoch, series, entity, weight, eventTime, hlc, replica, session, payloadHash);
     } catch (FencedAppendException e) {
       throw refenced(s, e);
     }

@@ -2,6 +2,7 @@ package io.tidaldb.store;
 
 import io.tidaldb.api.wal.WalBatch;
 import io.tidaldb.support.errors.ErrorCounters;
+import java.nio.ByteBuffer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
@@ -22,16 +23,16 @@ import org.slf4j.event.Level;
  *
  * <p>On the commit thread, right after the batch that makes a snapshot due, {@link #onApplied}
  * takes a consistent copy of the state at the applied position under the read lock ({@link
- * EntityStateMap#freeze}: the slot arrays are copied, states are copied on their next write) and
- * hands it to the snapshot executor. There, under the shard's checkpoint lock, the copy is written
- * as an ordinary snapshot, the map thawed, and old snapshots and WAL segments trimmed. At most one
- * is pending per shard. A cut of the log ({@link ShardTruncation}) between the copy and the write
- * discards the copy (it describes the cut history). A failure (a RuntimeException or an Error) is
- * counted, logged once per cause (then summarised at most once a minute), leaves the WAL untouched,
- * and the next attempt comes {@code snapshotEvery} records later. A reconciliation merge that
- * changed the state queues a checkpoint of the live state on the same executor ({@link
- * #afterMerge}), so merged states are durable one snapshot write after a burst of merges ended (100
- * ms without one; at most 1 s after the first).
+ * EntityStateMap#freeze}: the slot arrays are copied, states are copied on their next write; the
+ * session table is encoded into a buffer) and hands it to the snapshot executor. There, under the
+ * shard's checkpoint lock, the copy is written as an ordinary snapshot, the map thawed, and old
+ * snapshots and WAL segments trimmed. At most one is pending per shard. A cut of the log ({@link
+ * ShardTruncation}) between the copy and the write discards the copy (it describes the cut
+ * history). A failure (a RuntimeException or an Error) is counted, logged once per cause (then
+ * summarised at most once a minute), leaves the WAL untouched, and the next attempt comes {@code
+ * snapshotEvery} records later. A reconciliation merge that changed the state queues a checkpoint
+ * of the live state on the same executor ({@link #afterMerge}), so merged states are durable one
+ * snapshot write after a burst of merges ended (100 ms without one; at most 1 s after the first).
  */
 final class ShardCheckpoints {
   private static final Logger LOG = LoggerFactory.getLogger(ShardCheckpoints.class);
@@ -167,7 +168,14 @@ final class ShardCheckpoints {
             "shard {}: checkpoint skipped, position {} not yet durable", shard.shard, position);
         return false;
       }
-      shard.snapshots.write(position, shard.registry.snapshot(), shard.states, 0, anchor, local);
+      shard.snapshots.write(
+          position,
+          shard.registry.snapshot(),
+          shard.states,
+          0,
+          anchor,
+          local,
+          shard.sessions.encode());
       shard.snapshotWritten(position, local);
       shard.mergesDurable(merges);
       return true;
@@ -219,6 +227,7 @@ final class ShardCheckpoints {
     SeriesRegistry.Series[] series;
     int cuts;
     long local;
+    ByteBuffer sessions;
     shard.lock.readLock().lock();
     try {
       // the local stream applies under the write lock too: the view and its local position agree
@@ -226,6 +235,7 @@ final class ShardCheckpoints {
       series = shard.registry.snapshot();
       cuts = shard.cuts();
       local = shard.localAppliedPosition();
+      sessions = shard.sessions.encode(); // a copy: the table changes after the lock is released
     } finally {
       shard.lock.readLock().unlock();
     }
@@ -233,7 +243,7 @@ final class ShardCheckpoints {
     CompletableFuture<Void> task = new CompletableFuture<>();
     pending = task;
     try {
-      executor.execute(() -> write(task, frozen, series, position, local, anchor, cuts));
+      executor.execute(() -> write(task, frozen, series, sessions, position, local, anchor, cuts));
     } catch (RejectedExecutionException e) {
       shard.thaw();
       pending = null;
@@ -274,6 +284,7 @@ final class ShardCheckpoints {
       CompletableFuture<Void> task,
       FrozenStates frozen,
       SeriesRegistry.Series[] series,
+      ByteBuffer sessions,
       long position,
       long local,
       LogAnchor anchor,
@@ -285,7 +296,7 @@ final class ShardCheckpoints {
             LOG.info("shard {}: snapshot at {} discarded: the log was cut", shard.shard, position);
             return;
           }
-          shard.snapshots.write(position, series, frozen, 0, anchor, local);
+          shard.snapshots.write(position, series, frozen, 0, anchor, local, sessions);
           shard.snapshotWritten(position, local);
         } finally {
           shard.thaw();

@@ -1,6 +1,7 @@
 package io.tidaldb.store;
 
 import io.tidaldb.api.ClockSkewException;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.ShardStatus;
 import io.tidaldb.api.SignalAggregate;
@@ -17,6 +18,8 @@ import io.tidaldb.api.wal.WalRecordKind;
 import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.crdt.HybridLogicalClock;
 import io.tidaldb.crdt.ReplicaIds;
+import io.tidaldb.session.table.Decision;
+import io.tidaldb.session.table.SessionConfig;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -65,6 +68,12 @@ final class ShardState implements CommitListener {
 
   final Snapshots snapshots;
 
+  /**
+   * The shard's session table, fed by the shard log on the commit thread under the write lock
+   * ({@link ShardSessions}); in the snapshots, replaced by a load, an install or a cut.
+   */
+  final ShardSessions sessions;
+
   /** The shard's local stream, or null if the WAL keeps no local logs. */
   final LocalStream local;
 
@@ -97,7 +106,36 @@ final class ShardState implements CommitListener {
       LongSupplier retainFrom,
       ShardLog localLog,
       int region) {
+    this(
+        shard,
+        log,
+        registry,
+        snapshots,
+        clock,
+        snapshotEvery,
+        snapshotExecutor,
+        firstCommit,
+        retainFrom,
+        localLog,
+        region,
+        SessionConfig.DEFAULTS);
+  }
+
+  ShardState(
+      int shard,
+      ShardLog log,
+      SeriesRegistry registry,
+      Snapshots snapshots,
+      HybridLogicalClock clock,
+      long snapshotEvery,
+      Executor snapshotExecutor,
+      LongConsumer firstCommit,
+      LongSupplier retainFrom,
+      ShardLog localLog,
+      int region,
+      SessionConfig sessionConfig) {
     this.shard = shard;
+    this.sessions = new ShardSessions(sessionConfig);
     this.log = log;
     this.local =
         localLog == null
@@ -117,7 +155,7 @@ final class ShardState implements CommitListener {
    * snapshot's local position.
    */
   void recover() {
-    SnapshotReader.Loaded loaded = snapshots.loadLatest(registry, states);
+    SnapshotReader.Loaded loaded = snapshots.loadLatest(registry, states, sessions);
     long from = loaded.position();
     if (loaded.fenceEpoch() > 0 && from < log.durablePosition()) {
       finishCut(from, loaded.fenceEpoch());
@@ -325,6 +363,24 @@ final class ShardState implements CommitListener {
     }
   }
 
+  /**
+   * Decides a session write against the shard's session table under the read lock, changing nothing
+   * (the leader's check before it appends; the caller adds the in-flight writes).
+   *
+   * @param tenant the write's tenant
+   * @param session the write's session, seq and ackedBelow
+   * @param payloadHash {@link SessionPayload#hash} of the write's signal
+   * @return NEW, DUPLICATE with the original record's position, or REFUSED with its reason
+   */
+  Decision checkSession(TenantId tenant, SessionSeq session, int payloadHash) {
+    lock.readLock().lock();
+    try {
+      return sessions.check(tenant, session, payloadHash);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** Offers every entity of (tenant, type) to {@code top}, scored at {@code atMillis}. */
   void offerTop(TenantId tenant, SignalType type, long atMillis, TopKCollector top) {
     lock.readLock().lock();
@@ -397,6 +453,7 @@ final class ShardState implements CommitListener {
             applied++;
             n++;
             if (c.kind() == WalRecordKind.COMPACT) {
+              sessions.feed(c, null); // in position order, before the steps
               compact = true; // applied in steps, after this hold
               break;
             }
@@ -416,15 +473,16 @@ final class ShardState implements CommitListener {
   }
 
   /**
-   * Applies one SIGNAL or DEFINE record (a COMPACT applies in steps between chunks, see {@link
-   * #apply(WalBatch, String)}). A signal goes to the log entry of its batch's epoch at its position
-   * ({@link CrdtSignalState#applyAt}), which skips it if the entity's entry already holds it
-   * (merged in, or kept by a cut and now returning through a later leader's log); the record's
-   * origin field is provenance only.
+   * Applies one SIGNAL, SIGNAL_S or DEFINE record (a COMPACT applies in steps between chunks, see
+   * {@link #apply(WalBatch, String)}), and feeds it to the session table ({@link ShardSessions}: a
+   * SIGNAL_S applies to the entity's state exactly as a SIGNAL does and to the table). A signal
+   * goes to the log entry of its batch's epoch at its position ({@link CrdtSignalState#applyAt}),
+   * which skips it if the entity's entry already holds it (merged in, or kept by a cut and now
+   * returning through a later leader's log); the record's origin field is provenance only.
    */
   private void applyRecord(RecordCursor c, long logEntry, String source) {
     byte kind = c.kind();
-    if (kind == WalRecordKind.SIGNAL) {
+    if (kind == WalRecordKind.SIGNAL || kind == WalRecordKind.SIGNAL_S) {
       SeriesRegistry.Series series = registry.get(c.seriesId());
       if (series == null) {
         throw new StorageException(
@@ -439,8 +497,10 @@ final class ShardState implements CommitListener {
       state.applyAt(
           logEntry, c.position(), c.weight(), c.eventTimeMillis(), c.hlc(), series.decay());
       digest.after(state);
+      sessions.feed(c, series);
     } else if (kind == WalRecordKind.DEFINE) {
       registry.bind(c.seriesId(), c.tenantName(), c.typeName(), source);
+      sessions.feed(c, null);
     } else {
       throw new StorageException(
           source + ": unknown record kind " + kind + " at position " + c.position());

@@ -1,10 +1,13 @@
 package io.tidaldb.store;
 
 import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.StorageException;
 import io.tidaldb.api.wal.RecordCursor;
 import io.tidaldb.api.wal.WalBatch;
 import io.tidaldb.api.wal.WalReader;
 import io.tidaldb.api.wal.WalRecordKind;
+import io.tidaldb.session.table.SessionTable;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -25,15 +28,19 @@ import org.slf4j.LoggerFactory;
  * suffix go: the new leader's log does not bind their ids, so they are unbound and their states
  * dropped (their signals count again if their DEFINE returns).
  *
+ * <p>The shard's session table is the exception: it goes back to the table of the surviving prefix
+ * (the newest snapshot at or below {@code position} plus the log up to it), as on every region that
+ * never held the suffix.
+ *
  * <p>Steps, under the shard's checkpoint lock and write lock: (a) read the suffix, unbind the
- * series it defines and drop their states; (b) write a snapshot of the state labelled {@code
- * position} and carrying {@code fenceEpoch}, and set the applied position to {@code position}; (c)
- * delete the shard's snapshots labelled above {@code position}; (d) cut the log; (e) write the
- * snapshot at {@code position} again without the fence. A crash between (b) and (d) leaves a fenced
- * snapshot that recovery finishes the cut from ({@link ShardState#recover}); after (e) recovery
- * replays whatever a later leader shipped at {@code position}, even batches of epochs below the
- * fence (a crash between (d) and (e) leaves the fence over a log that ends at {@code position},
- * which recovery does not cut).
+ * series it defines and drop their states, and rebuild the session table; (b) write a snapshot of
+ * the state labelled {@code position} and carrying {@code fenceEpoch}, and set the applied position
+ * to {@code position}; (c) delete the shard's snapshots labelled above {@code position}; (d) cut
+ * the log; (e) write the snapshot at {@code position} again without the fence. A crash between (b)
+ * and (d) leaves a fenced snapshot that recovery finishes the cut from ({@link
+ * ShardState#recover}); after (e) recovery replays whatever a later leader shipped at {@code
+ * position}, even batches of epochs below the fence (a crash between (d) and (e) leaves the fence
+ * over a log that ends at {@code position}, which recovery does not cut).
  */
 final class ShardTruncation {
   private static final Logger LOG = LoggerFactory.getLogger(ShardTruncation.class);
@@ -54,7 +61,13 @@ final class ShardTruncation {
         // (e) The cut is complete: the snapshot at the cut drops its fence. Recovery must not take
         // the older-epoch batches a later leader ships there again (as it may: ForeignCutTest) for
         // the remains of an interrupted cut, and cut records this region has acknowledged.
-        s.snapshots.write(position, s.registry.snapshot(), s.states, 0, s.localAppliedPosition());
+        s.snapshots.write(
+            position,
+            s.registry.snapshot(),
+            s.states,
+            0,
+            s.localAppliedPosition(),
+            s.sessions.encode());
         LOG.info(
             "shard {}: log cut at {} for epoch {}: {} records removed, their state kept",
             s.shard,
@@ -85,8 +98,14 @@ final class ShardTruncation {
       try {
         check(s, position, fenceEpoch);
         long suffix = dropSuffixSeries(s, position);
+        rebuildSessions(s, position);
         s.snapshots.write(
-            position, s.registry.snapshot(), s.states, fenceEpoch, s.localAppliedPosition());
+            position,
+            s.registry.snapshot(),
+            s.states,
+            fenceEpoch,
+            s.localAppliedPosition(),
+            s.sessions.encode());
         s.resetPositions(position);
         int deleted = s.snapshots.deleteAbove(position);
         LOG.info(
@@ -100,6 +119,50 @@ final class ShardTruncation {
         s.lock.writeLock().unlock();
       }
     }
+  }
+
+  /**
+   * Step (a'): replaces the session table with the table of the surviving prefix: the newest
+   * snapshot at or below {@code position} (an empty table at 0 if the log starts there) fed the log
+   * from its position up to {@code position}, so the cut session records leave the table as if they
+   * had never been applied (unlike their CRDT effect, which the cut keeps). If no snapshot at or
+   * below {@code position} is readable and the log does not start at 0, the table cannot be rebuilt
+   * and stays as it is (logged).
+   */
+  private static void rebuildSessions(ShardState s, long position) {
+    if (s.sessions.table().appliedBelow() <= position) {
+      return; // nothing at or above the cut was fed to it
+    }
+    SessionTable base = null;
+    long from = 0;
+    for (Path file : s.snapshots.list()) {
+      long at = Snapshots.positionOf(file);
+      if (at > position || at < s.log.startPosition()) {
+        continue;
+      }
+      try {
+        SnapshotReader.SessionsAt loaded = s.snapshots.loadSessions(file, s.sessions.config());
+        base = loaded.table();
+        from = loaded.position();
+        break;
+      } catch (StorageException e) {
+        LOG.error("shard {}: {}; trying an older snapshot for the session table", s.shard, e);
+      }
+    }
+    if (base == null && s.log.startPosition() == 0) {
+      base = new SessionTable(s.sessions.config());
+    }
+    if (base == null) {
+      LOG.error(
+          "shard {}: no readable snapshot at or below the cut at {} and the log starts at {}: the"
+              + " session table keeps the records of the cut suffix (applied below {})",
+          s.shard,
+          position,
+          s.log.startPosition(),
+          s.sessions.table().appliedBelow());
+      return;
+    }
+    s.sessions.replaceWith(ShardSessions.replay(s, base, from, position));
   }
 
   private static void check(ShardState s, long position, long fenceEpoch) {

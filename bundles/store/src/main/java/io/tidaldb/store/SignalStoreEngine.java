@@ -5,6 +5,7 @@ import io.tidaldb.api.EntityId;
 import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RankedEntity;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.ShardStatus;
 import io.tidaldb.api.Signal;
@@ -154,7 +155,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
               position -> identity.markWritten(),
               replication == null ? () -> Long.MAX_VALUE : () -> replication.retainFrom(shard),
               localLog(wal, i),
-              config.region().value());
+              config.region().value(),
+              config.sessions());
     }
     this.transfers = new SnapshotTransfers(shards, ackTimeoutNanos);
     this.reconcile = new ShardReconcile(shards, this::checkOpen, replication);
@@ -536,6 +538,15 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
   /** Appends a validated signal as this region's write, fenced by {@code epoch}; its ticket. */
   private long append(Signal signal, int shard, long epoch, long hlc) {
+    return append(signal, shard, epoch, hlc, null);
+  }
+
+  /**
+   * Appends a validated signal as {@link #append(Signal, int, long, long)} does, as a {@code
+   * SIGNAL_S} record with its payload hash ({@link SessionPayload#hash}) if {@code session} is not
+   * null. The caller has checked the write against the shard's session table.
+   */
+  private long append(Signal signal, int shard, long epoch, long hlc, SessionSeq session) {
     checkOpen();
     return append(
         signal.tenant(),
@@ -545,7 +556,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
         signal.eventTime().epochMillis(),
         hlc,
         shard,
-        epoch);
+        epoch,
+        session,
+        session == null ? 0 : SessionPayload.hash(signal));
   }
 
   private long append(
@@ -557,20 +570,62 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       long hlc,
       int shard,
       long epoch) {
+    return append(tenant, type, entity, weight, eventTime, hlc, shard, epoch, null, 0);
+  }
+
+  private long append(
+      TenantId tenant,
+      SignalType type,
+      long entity,
+      double weight,
+      long eventTime,
+      long hlc,
+      int shard,
+      long epoch,
+      SessionSeq session,
+      int payloadHash) {
     ShardState s = shards[shard];
     int series;
     long position;
     if (replicated != null) {
       series = replicated.seriesFor(s, epoch, tenant, type);
-      position = replicated.append(s, epoch, series, entity, weight, eventTime, hlc, origin);
+      position =
+          replicated.append(
+              s, epoch, series, entity, weight, eventTime, hlc, origin, session, payloadHash);
     } else {
       if ((series = s.registry.find(tenant, type)) < 0) {
         series = s.registry.define(tenant, type, s.log::appendDefine);
       }
-      position = s.log.appendSignal(series, entity, weight, eventTime, hlc, origin);
+      position =
+          session == null
+              ? s.log.appendSignal(series, entity, weight, eventTime, hlc, origin)
+              : s.log.appendSessionSignal(
+                  ShardLog.ANY_EPOCH,
+                  series,
+                  entity,
+                  weight,
+                  eventTime,
+                  hlc,
+                  origin,
+                  session,
+                  payloadHash);
     }
     accepted.increment();
     return SignalTickets.ticket(shard, position);
+  }
+
+  /**
+   * Validates a signal and appends it as a session write through the leader's append (the leader
+   * check's epoch fences it), without checking it against the session table: tests use it to feed
+   * session records, the lead's write path checks ({@link ShardState#checkSession}) first.
+   *
+   * @return its ticket
+   * @throws io.tidaldb.api.replication.NotLeaderException if this region does not lead the shard
+   */
+  long appendSessionWrite(Signal signal, SessionSeq session) {
+    int shard = validate(signal, Durability.LOCAL);
+    long epoch = replicated == null ? ShardLog.ANY_EPOCH : replicated.checkLeader(shards[shard]);
+    return append(signal, shard, epoch, clock.now(), session);
   }
 
   /** The leader's half of {@link WritePath}. */

@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  *       (a write of the joined state through {@code AtomicFile} whenever the live state holds
  *       anything, else, for a wiped region, a rename of the received file), directory fsynced;
  *   <li>{@link Step#LOG_RESET}: {@code ShardLog.resetTo(P, lastEpoch)} (crash-safe by itself);
- *   <li>{@link Step#STATE_REPLACED}: the live registry and entity map are replaced and the applied
- *       and snapshot positions set to {@code P} (memory only);
+ *   <li>{@link Step#STATE_REPLACED}: the live registry, entity map and session table (the leader's,
+ *       which the received file holds: the log continues the leader's prefix) are replaced and the
+ *       applied and snapshot positions set to {@code P} (memory only);
  *   <li>{@link Step#OLD_DELETED}: every other snapshot of the shard is deleted, directory fsynced;
  *   <li>{@link Step#PUBLISHED}: the {@code .install} file is renamed to {@code
  *       snapshot-<shard>-<P>.snap}, directory fsynced.
@@ -111,7 +112,8 @@ final class SnapshotInstall {
               fresh.registry().snapshot(),
               fresh.states(),
               fresh.anchor(),
-              local);
+              local,
+              fresh.sessions().encode());
           deleteQuietly(received);
         } else {
           move(received, install);
@@ -122,6 +124,7 @@ final class SnapshotInstall {
         hook.after(s.shard, Step.LOG_RESET);
         s.registry.replaceWith(fresh.registry());
         s.states.takeFrom(fresh.states());
+        s.sessions.replaceWith(fresh.sessions().table()); // the leader's log prefix: its table
         s.pendingDefines.clear();
         s.resetPositions(position);
         s.markWritten(position);

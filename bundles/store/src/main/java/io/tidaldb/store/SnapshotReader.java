@@ -5,6 +5,8 @@ import static io.tidaldb.store.SnapshotDescriptor.*;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.crdt.CrdtSignalState;
+import io.tidaldb.session.table.SessionConfig;
+import io.tidaldb.session.table.SessionTable;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
@@ -16,8 +18,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.zip.CRC32C;
 
 /**
- * Loads a shard snapshot into a series registry and a state map, verifying both CRCs and every
- * length. Any defect is a {@link StorageException} naming the file and the byte offset.
+ * Loads a shard snapshot into a series registry, a state map and (version 8) a session table,
+ * verifying both CRCs and every length. Any defect is a {@link StorageException} naming the file
+ * and the byte offset.
  */
 final class SnapshotReader {
   private SnapshotReader() {}
@@ -51,6 +54,7 @@ final class SnapshotReader {
    */
   record Header(
       ByteBuffer bytes,
+      short version,
       int length,
       long position,
       long fenceEpoch,
@@ -80,6 +84,24 @@ final class SnapshotReader {
    */
   static Loaded load(
       Path file, int shard, SeriesRegistry registry, EntityStateMap states, int bufferBytes) {
+    return load(file, shard, registry, states, null, bufferBytes);
+  }
+
+  /**
+   * Loads {@code file} as {@link #load(Path, int, SeriesRegistry, EntityStateMap, int)} does, and
+   * its session table into {@code sessions} (an empty table from a file before version 8; a version
+   * 8 table is checked even when {@code sessions} is null).
+   *
+   * @return the position and fence epoch from the header
+   * @throws StorageException naming the file and offset of a defect, a malformed table included
+   */
+  static Loaded load(
+      Path file,
+      int shard,
+      SeriesRegistry registry,
+      EntityStateMap states,
+      ShardSessions sessions,
+      int bufferBytes) {
     try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
       Header header = header(file, shard, ch);
       ByteBuffer h = header.bytes();
@@ -95,12 +117,84 @@ final class SnapshotReader {
           h.getLong(ENTRY_COUNT_OFFSET),
           registry,
           states);
+      SessionTable table =
+          header.version() == VERSION
+              ? readSessions(
+                  file, body, sessions == null ? SessionConfig.DEFAULTS : sessions.config())
+              : null;
+      if (body.remaining() > 0) {
+        throw corrupt(file, body.offset(), body.remaining() + " trailing bytes");
+      }
+      if (sessions != null) {
+        if (table == null) {
+          sessions.clear();
+        } else {
+          sessions.replaceWith(table);
+        }
+      }
       return new Loaded(
           header.position(), header.fenceEpoch(), header.localPosition(), header.foldedThrough());
     } catch (IOException e) {
       throw new StorageException("cannot read snapshot " + file + ": " + e, e);
     }
   }
+
+  /**
+   * Reads only the session table of {@code file} (an empty one from a file before version 8),
+   * checking the header and the body CRC32C and streaming past the series and entries without
+   * keeping them: a cut rebuilds the table from a snapshot ({@link ShardTruncation}).
+   *
+   * @return the table and the snapshot's position
+   * @throws StorageException naming the file and offset of a defect
+   */
+  static SessionsAt loadSessions(Path file, int shard, SessionConfig config, int bufferBytes) {
+    try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+      Header header = header(file, shard, ch);
+      ByteBuffer h = header.bytes();
+      long bodyLength = h.getLong(BODY_LENGTH_OFFSET);
+      SnapshotInput body = new SnapshotInput(file, ch, header.length(), bodyLength, bufferBytes);
+      if (body.crc() != h.getInt(BODY_CRC_OFFSET)) {
+        throw corrupt(file, header.length(), "body CRC32C mismatch over " + bodyLength + " bytes");
+      }
+      if (header.version() != VERSION) {
+        return new SessionsAt(new SessionTable(config), header.position());
+      }
+      long offset = body.offset();
+      try {
+        for (int i = 0; i < h.getInt(SERIES_COUNT_OFFSET); i++) {
+          offset = body.offset();
+          body.need(4).getInt();
+          ascii(body);
+          ascii(body);
+        }
+        for (long i = 0; i < h.getLong(ENTRY_COUNT_OFFSET); i++) {
+          offset = body.offset();
+          ByteBuffer b = body.need(ENTRY_PREFIX_LENGTH);
+          int length = b.getInt(b.position() + 12);
+          if (length < 0 || length > body.remaining() - ENTRY_PREFIX_LENGTH) {
+            throw corrupt(file, offset + 12, "bad state length " + length);
+          }
+          b.position(b.position() + ENTRY_PREFIX_LENGTH);
+          b = body.need(length);
+          b.position(b.position() + length);
+        }
+      } catch (BufferUnderflowException e) {
+        throw corrupt(file, offset, "malformed record: " + e.getMessage());
+      }
+      SessionTable table = readSessions(file, body, config);
+      return new SessionsAt(table, header.position());
+    } catch (IOException e) {
+      throw new StorageException("cannot read snapshot " + file + ": " + e, e);
+    }
+  }
+
+  /**
+   * A snapshot's session table.
+   *
+   * @param table the table
+   * @param position the position the snapshot covers
+   */
+  record SessionsAt(SessionTable table, long position) {}
 
   /**
    * Checks {@code file}'s header and body CRC32C without parsing the body (one streaming pass).
@@ -140,6 +234,7 @@ final class SnapshotReader {
     long folded = length == HEADER_LENGTH ? h.getLong(FOLDED_THROUGH_OFFSET) : -1;
     return new Header(
         h,
+        h.getShort(VERSION_OFFSET),
         length,
         h.getLong(POSITION_OFFSET),
         h.getLong(FENCE_EPOCH_OFFSET),
@@ -163,7 +258,10 @@ final class SnapshotReader {
               + " was written before the issue-11 entry scheme; its CRDT entries are keyed by"
               + " origin region and cannot be mapped onto per-epoch log entries exactly");
     }
-    if (version != VERSION && version != VERSION_6 && version != VERSION_5) {
+    if (version != VERSION
+        && version != VERSION_7
+        && version != VERSION_6
+        && version != VERSION_5) {
       throw corrupt(file, VERSION_OFFSET, "unsupported version " + version);
     }
     int headerLength =
@@ -231,12 +329,35 @@ final class SnapshotReader {
         b.position(b.position() + length);
         states.put(seriesId, entity, CrdtSignalState.readFrom(slice));
       }
-      if (body.remaining() > 0) {
-        throw corrupt(file, body.offset(), body.remaining() + " trailing bytes");
-      }
     } catch (BufferUnderflowException | InvalidArgumentException e) {
       throw corrupt(file, offset, "malformed record: " + e.getMessage());
     }
+  }
+
+  /** Reads the session table that fills the rest of a version 8 body. */
+  private static SessionTable readSessions(Path file, SnapshotInput body, SessionConfig config)
+      throws IOException {
+    long offset = body.offset();
+    long length = body.remaining();
+    if (length > Integer.MAX_VALUE) {
+      throw corrupt(file, offset, "session table of " + length + " bytes");
+    }
+    ByteBuffer b = body.need((int) length);
+    ByteBuffer slice = b.slice(b.position(), (int) length).order(ByteOrder.LITTLE_ENDIAN);
+    SessionTable table;
+    try {
+      table = SessionTable.readFrom(slice, config);
+    } catch (BufferUnderflowException | IndexOutOfBoundsException | InvalidArgumentException e) {
+      throw corrupt(file, offset, "malformed session table: " + e.getMessage());
+    }
+    if (slice.hasRemaining()) {
+      throw corrupt(
+          file,
+          offset + slice.position(),
+          slice.remaining() + " trailing bytes after the session table");
+    }
+    b.position(b.position() + (int) length);
+    return table;
   }
 
   private static String ascii(SnapshotInput body) throws IOException {

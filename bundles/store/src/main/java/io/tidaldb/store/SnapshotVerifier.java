@@ -19,6 +19,7 @@ final class SnapshotVerifier {
   /**
    * A verified snapshot, loaded aside.
    *
+   * @param sessions the leader's session table at the snapshot's position
    * @param anchor the log batch the leader's snapshot covers ({@link LogAnchor#NONE} at its start)
    * @param localPosition the leader's local position the file names (not this region's)
    * @param foldedThrough the leader's folded-through epoch the file names
@@ -26,6 +27,7 @@ final class SnapshotVerifier {
   record Verified(
       SeriesRegistry registry,
       EntityStateMap states,
+      ShardSessions sessions,
       LogAnchor anchor,
       long localPosition,
       long foldedThrough) {}
@@ -63,16 +65,18 @@ final class SnapshotVerifier {
     }
     SeriesRegistry registry = s.registry.emptyCopy();
     EntityStateMap states = new EntityStateMap();
+    ShardSessions sessions = new ShardSessions(s.sessions.config());
     SnapshotReader.Loaded loaded;
     try {
-      loaded = s.snapshots.load(file, registry, states);
+      loaded = s.snapshots.load(file, registry, states, sessions);
     } catch (StorageException e) {
       throw invalid(file, "snapshot", file.getFileName(), e.getMessage());
     }
     if (loaded.position() != position) {
       throw invalid(file, "position", loaded.position(), "announced " + position);
     }
-    return new Verified(registry, states, anchor, loaded.localPosition(), loaded.foldedThrough());
+    return new Verified(
+        registry, states, sessions, anchor, loaded.localPosition(), loaded.foldedThrough());
   }
 
   private static InvalidArgumentException invalid(

@@ -4,6 +4,8 @@ import static io.tidaldb.store.SnapshotDescriptor.*;
 
 import io.tidaldb.api.StorageException;
 import io.tidaldb.crdt.CrdtSignalState;
+import io.tidaldb.session.table.SessionConfig;
+import io.tidaldb.session.table.SessionTable;
 import io.tidaldb.support.files.AtomicFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,6 +39,10 @@ final class SnapshotWriter {
    * unforced).
    */
   static final long SYNC_CHUNK_BYTES = 1L << 20;
+
+  /** The canonical encoding of an empty session table (the overloads without a table write it). */
+  static final ByteBuffer EMPTY_SESSIONS =
+      ShardSessions.encode(new SessionTable(SessionConfig.DEFAULTS)).asReadOnlyBuffer();
 
   private ByteBuffer buffer;
   private final CRC32C crc = new CRC32C();
@@ -92,6 +98,34 @@ final class SnapshotWriter {
       LogAnchor anchor,
       long localPosition,
       long foldedThrough) {
+    return write(
+        directory,
+        shard,
+        position,
+        series,
+        states,
+        fenceEpoch,
+        anchor,
+        localPosition,
+        foldedThrough,
+        EMPTY_SESSIONS);
+  }
+
+  /**
+   * As the 9-argument {@code write}, with the canonical encoding of the shard's session table at
+   * {@code position} (its remaining bytes, not consumed).
+   */
+  Path write(
+      Path directory,
+      int shard,
+      long position,
+      SeriesRegistry.Series[] series,
+      StateEntries states,
+      long fenceEpoch,
+      LogAnchor anchor,
+      long localPosition,
+      long foldedThrough,
+      ByteBuffer sessions) {
     return writeFile(
         directory.resolve(fileName(shard, position)),
         shard,
@@ -101,7 +135,8 @@ final class SnapshotWriter {
         fenceEpoch,
         anchor,
         localPosition,
-        foldedThrough);
+        foldedThrough,
+        sessions);
   }
 
   /** As {@code write}, into the file {@code target}. */
@@ -114,13 +149,15 @@ final class SnapshotWriter {
       long fenceEpoch,
       LogAnchor anchor,
       long localPosition,
-      long foldedThrough) {
+      long foldedThrough,
+      ByteBuffer sessions) {
     long[] header = {position, fenceEpoch, localPosition, foldedThrough};
+    ByteBuffer table = sessions.duplicate();
     AtomicFile.write(
         target,
         ch -> {
           try {
-            writeTo(ch, shard, series, states, anchor, header);
+            writeTo(ch, shard, series, states, anchor, header, table.duplicate());
           } catch (UncheckedIOException e) {
             throw e.getCause();
           } finally {
@@ -142,7 +179,8 @@ final class SnapshotWriter {
       SeriesRegistry.Series[] series,
       StateEntries states,
       LogAnchor anchor,
-      long[] header)
+      long[] header,
+      ByteBuffer sessions)
       throws IOException {
     channel = ch;
     crc.reset();
@@ -160,6 +198,12 @@ final class SnapshotWriter {
           writeEntry(seriesId, entity, state);
           entries[0]++;
         });
+    while (sessions.hasRemaining()) { // the session table, through the buffer in pieces
+      ensure(1);
+      int n = Math.min(buffer.remaining(), sessions.remaining());
+      buffer.put(sessions.slice(sessions.position(), n));
+      sessions.position(sessions.position() + n);
+    }
     flushBody();
     writeHeader(shard, series.length, entries[0], anchor, header);
   }

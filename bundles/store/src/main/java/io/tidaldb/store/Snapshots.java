@@ -2,8 +2,10 @@ package io.tidaldb.store;
 
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.session.table.SessionConfig;
 import io.tidaldb.support.files.Fsync;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -74,7 +76,8 @@ final class Snapshots {
    *     without a snapshot)
    * @throws StorageException if no usable snapshot exists but the WAL no longer starts at 0
    */
-  SnapshotReader.Loaded loadLatest(SeriesRegistry registry, EntityStateMap states) {
+  SnapshotReader.Loaded loadLatest(
+      SeriesRegistry registry, EntityStateMap states, ShardSessions sessions) {
     List<String> rejected = new ArrayList<>();
     for (Path file : list()) {
       long position = positionOf(file);
@@ -100,12 +103,13 @@ final class Snapshots {
                   + " != name "
                   + position);
         }
-        return SnapshotReader.load(file, shard, registry, states, bufferBytes);
+        return SnapshotReader.load(file, shard, registry, states, sessions, bufferBytes);
       } catch (StorageException e) {
         rejected.add(e.getMessage());
         LOG.error("{}; falling back to an older snapshot", e.getMessage());
         registry.clear();
         states.clear();
+        sessions.clear();
       }
     }
     if (log.startPosition() > 0) {
@@ -117,17 +121,28 @@ final class Snapshots {
               + ", so records below it are lost; rejected: "
               + rejected);
     }
+    sessions.clear();
     return new SnapshotReader.Loaded(0, 0);
   }
 
   /**
-   * Loads {@code file} (one of this shard's, of the current log history) into {@code registry} and
-   * {@code states}.
+   * Loads {@code file} (one of this shard's, of the current log history) into {@code registry},
+   * {@code states} and {@code sessions}.
    *
    * @throws StorageException naming the file and offset of a defect
    */
-  SnapshotReader.Loaded load(Path file, SeriesRegistry registry, EntityStateMap states) {
-    return SnapshotReader.load(file, shard, registry, states, bufferBytes);
+  SnapshotReader.Loaded load(
+      Path file, SeriesRegistry registry, EntityStateMap states, ShardSessions sessions) {
+    return SnapshotReader.load(file, shard, registry, states, sessions, bufferBytes);
+  }
+
+  /**
+   * Reads only the session table of {@code file} ({@link SnapshotReader#loadSessions}).
+   *
+   * @throws StorageException naming the file and offset of a defect
+   */
+  SnapshotReader.SessionsAt loadSessions(Path file, SessionConfig config) {
+    return SnapshotReader.loadSessions(file, shard, config, bufferBytes);
   }
 
   /**
@@ -142,25 +157,28 @@ final class Snapshots {
   /**
    * Writes a snapshot of the shard at {@code position} (the end of a durable batch of the log),
    * fenced by {@code fenceEpoch} (0 for an ordinary checkpoint), holding the local log's records
-   * below {@code localPosition}.
+   * below {@code localPosition} and the session table encoded in {@code sessions}.
    */
   void write(
       long position,
       SeriesRegistry.Series[] series,
       StateEntries states,
       long fenceEpoch,
-      long localPosition) {
-    write(position, series, states, fenceEpoch, LogAnchor.of(log, position), localPosition);
+      long localPosition,
+      ByteBuffer sessions) {
+    write(
+        position, series, states, fenceEpoch, LogAnchor.of(log, position), localPosition, sessions);
   }
 
-  /** As the 5-argument {@code write}, with the anchor of the batch ending at {@code position}. */
+  /** As the 6-argument {@code write}, with the anchor of the batch ending at {@code position}. */
   void write(
       long position,
       SeriesRegistry.Series[] series,
       StateEntries states,
       long fenceEpoch,
       LogAnchor anchor,
-      long localPosition) {
+      long localPosition,
+      ByteBuffer sessions) {
     long started = System.nanoTime();
     if (writer == null) {
       writer = new SnapshotWriter(bufferBytes);
@@ -175,7 +193,8 @@ final class Snapshots {
             fenceEpoch,
             anchor,
             localPosition,
-            foldedThrough.getAsLong());
+            foldedThrough.getAsLong(),
+            sessions);
     LOG.info(
         "shard {}: snapshot {} of {} entities written in {} ms ({} intermediate flushes)",
         shard,
@@ -195,7 +214,8 @@ final class Snapshots {
       SeriesRegistry.Series[] series,
       StateEntries states,
       LogAnchor anchor,
-      long localPosition) {
+      long localPosition,
+      ByteBuffer sessions) {
     if (writer == null) {
       writer = new SnapshotWriter(bufferBytes);
     }
@@ -208,7 +228,8 @@ final class Snapshots {
         0,
         anchor,
         localPosition,
-        foldedThrough.getAsLong());
+        foldedThrough.getAsLong(),
+        sessions);
   }
 
   /**

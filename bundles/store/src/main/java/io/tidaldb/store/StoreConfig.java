@@ -5,6 +5,7 @@ import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.crdt.DecayModel;
+import io.tidaldb.session.table.SessionConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -37,6 +38,7 @@ public final class StoreConfig {
   private final Duration ackTimeout;
   private final Duration leaderWait;
   private final LongSupplier clock;
+  private final SessionConfig sessions;
 
   private StoreConfig(Builder b) {
     this.directory = b.directory;
@@ -55,6 +57,7 @@ public final class StoreConfig {
     this.ackTimeout = b.ackTimeout;
     this.leaderWait = b.leaderWait;
     this.clock = b.clock;
+    this.sessions = b.sessions;
   }
 
   /**
@@ -135,6 +138,14 @@ public final class StoreConfig {
     return clock;
   }
 
+  /**
+   * Returns the policy of every shard's session table (ttl, live sessions per tenant, seq gap,
+   * window); every region must use the same values, since expiry is decided from the log.
+   */
+  public SessionConfig sessions() {
+    return sessions;
+  }
+
   /** Builds a {@link StoreConfig}. */
   public static final class Builder {
     private final Path directory;
@@ -151,6 +162,7 @@ public final class StoreConfig {
     private Duration ackTimeout = Duration.ofSeconds(30);
     private Duration leaderWait = Duration.ofMillis(DEFAULT_LEADER_WAIT_MILLIS);
     private LongSupplier clock = System::currentTimeMillis;
+    private SessionConfig sessions = SessionConfig.DEFAULTS;
 
     private Builder(Path directory) {
       if (directory == null) {
@@ -264,6 +276,44 @@ public final class StoreConfig {
     /** Sets the wall clock (tests pass a controllable one). */
     public Builder clock(LongSupplier millis) {
       this.clock = millis;
+      return this;
+    }
+
+    /**
+     * Sets how long an idle client session lives in a shard's session table ({@code
+     * session.ttl.ms}, default 24 h; 1 ms to {@link SessionConfig#MAX_TTL_MILLIS}).
+     */
+    public Builder sessionTtl(Duration ttl) {
+      this.sessions = sessions.withTtlMillis(positiveMillis("session.ttl", ttl));
+      return this;
+    }
+
+    /**
+     * Sets how many live sessions of one tenant a shard keeps before it refuses a new one ({@code
+     * session.max.per.tenant}, default {@value SessionConfig#DEFAULT_MAX_SESSIONS_PER_TENANT}, at
+     * least 1).
+     */
+    public Builder sessionMaxPerTenant(int max) {
+      this.sessions = sessions.withMaxSessionsPerTenant(max);
+      return this;
+    }
+
+    /**
+     * Sets how far a session's seq may jump above the highest the shard saw ({@code
+     * session.max.seq.gap}, default 2^20; 1 to 2^31 - 1).
+     */
+    public Builder sessionMaxSeqGap(long gap) {
+      this.sessions = sessions.withMaxSeqGap(gap);
+      return this;
+    }
+
+    /**
+     * Sets how many unacknowledged seqs one session may hold in one shard's window ({@code
+     * session.max.window}, default {@value SessionConfig#DEFAULT_MAX_WINDOW}; 1 to {@value
+     * SessionConfig#MAX_WINDOW}).
+     */
+    public Builder sessionMaxWindow(int max) {
+      this.sessions = sessions.withMaxWindow(max);
       return this;
     }
 

@@ -11,6 +11,8 @@ import io.tidaldb.api.TenantId;
 import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.crdt.DecayModel;
 import io.tidaldb.crdt.ReplicaIds;
+import io.tidaldb.session.table.SessionConfig;
+import io.tidaldb.session.table.SessionTable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -27,13 +29,47 @@ class SnapshotFormatTest {
 
   static final long LOG_ENTRY = ReplicaIds.log(4);
 
+  /** The session table the fixture holds: one session of the default tenant, seq 3 at 98. */
+  static SessionTable table() {
+    SessionTable t = new SessionTable(SessionConfig.DEFAULTS);
+    t.advance(97, 6L << 16);
+    t.apply(TenantId.DEFAULT, 0x7f3a000000000001L, 3, 2, 0x1234abcd, 98, 7L << 16);
+    return t;
+  }
+
+  static final int TABLE_LENGTH = table().encodedLength();
+
   Path writeOne() {
     SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
     registry.bind(0, "default", "view", "test");
     EntityStateMap states = new EntityStateMap();
     states.getOrCreate(0, 42).applyAt(LOG_ENTRY, 98, 2.0, 1_700_000_000_000L, 7L << 16, DECAY);
     return new SnapshotWriter(4096)
-        .write(dir, 3, 99, registry.snapshot(), states, 5, new LogAnchor(90, 4, 0x1234abcd), 17, 3);
+        .write(
+            dir,
+            3,
+            99,
+            registry.snapshot(),
+            states,
+            5,
+            new LogAnchor(90, 4, 0x1234abcd),
+            17,
+            3,
+            ShardSessions.encode(table()));
+  }
+
+  /** Rewrites a version 8 file as version 7: the body without the session table. */
+  static void toVersion7(Path file) throws IOException {
+    byte[] v8 = Files.readAllBytes(file);
+    ByteBuffer b = ByteBuffer.allocate(v8.length - TABLE_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(v8, 0, v8.length - TABLE_LENGTH);
+    int body = b.capacity() - SnapshotDescriptor.HEADER_LENGTH;
+    b.putLong(SnapshotDescriptor.BODY_LENGTH_OFFSET, body);
+    CRC32C bodyCrc = new CRC32C();
+    bodyCrc.update(b.array(), SnapshotDescriptor.HEADER_LENGTH, body);
+    b.putInt(SnapshotDescriptor.BODY_CRC_OFFSET, (int) bodyCrc.getValue());
+    Files.write(file, b.array());
+    setVersion(file, 7);
   }
 
   /** Rewrites the file's version field (and the header CRC32C over it). */
@@ -53,7 +89,7 @@ class SnapshotFormatTest {
     ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
     assertEquals(92, SnapshotDescriptor.HEADER_LENGTH);
     assertEquals("54445353", HexFormat.of().formatHex(b.array(), 0, 4)); // "TDSS" little-endian
-    assertEquals(7, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
+    assertEquals(8, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
     assertEquals(0, b.getShort(SnapshotDescriptor.FLAGS_OFFSET));
     assertEquals(3, b.getInt(SnapshotDescriptor.SHARD_OFFSET));
     assertEquals(1, b.getInt(SnapshotDescriptor.SERIES_COUNT_OFFSET));
@@ -93,7 +129,12 @@ class SnapshotFormatTest {
     assertEquals(42, b.getLong(entry + 4));
     int length = b.getInt(entry + 12);
     assertEquals(48 + 64, length, "header and one entry of 8 longs");
-    assertEquals(b.capacity(), entry + 16 + length);
+    // then the session table's canonical encoding, to the end of the body (version 8)
+    int table = entry + 16 + length;
+    assertEquals(b.capacity(), table + TABLE_LENGTH);
+    assertEquals(0x54534454, b.getInt(table), "the table's magic \"TDST\"");
+    ByteBuffer expected = ShardSessions.encode(table());
+    assertEquals(expected, ByteBuffer.wrap(b.array(), table, TABLE_LENGTH).slice());
     int state = entry + 16;
     assertEquals(2, b.getInt(state), "crdt state encoding version");
     assertEquals(LOG_ENTRY, b.getLong(state + 48), "the log entry of epoch 4");
@@ -118,13 +159,14 @@ class SnapshotFormatTest {
       assertThrows(StorageException.class, () -> SnapshotReader.header(file, 3));
     }
     Path file = writeOne();
-    setVersion(file, 8);
+    setVersion(file, 9);
     StorageException e = assertThrows(StorageException.class, () -> SnapshotReader.header(file, 3));
-    assertTrue(e.getMessage().contains("unsupported version 8"), e.getMessage());
+    assertTrue(e.getMessage().contains("unsupported version 9"), e.getMessage());
   }
 
-  /** Rewrites a version 7 file as version 6: the header without the folded-through epoch. */
+  /** Rewrites a version 8 file as version 6: the header without the folded-through epoch. */
   static void toVersion6(Path file) throws IOException {
+    toVersion7(file);
     byte[] v7 = Files.readAllBytes(file);
     ByteBuffer b = ByteBuffer.allocate(v7.length - 8).order(ByteOrder.LITTLE_ENDIAN);
     b.put(v7, 0, SnapshotDescriptor.FOLDED_THROUGH_OFFSET);
@@ -137,7 +179,7 @@ class SnapshotFormatTest {
     Files.write(file, b.array());
   }
 
-  /** Rewrites a version 7 file as version 5: the header without the local position either. */
+  /** Rewrites a version 8 file as version 5: the header without the local position either. */
   static void toVersion5(Path file) throws IOException {
     toVersion6(file);
     byte[] v6 = Files.readAllBytes(file);
@@ -183,6 +225,78 @@ class SnapshotFormatTest {
     assertEquals(0, SnapshotReader.header(file, 3).localPosition());
     assertEquals(new LogAnchor(90, 4, 0x1234abcd), SnapshotReader.header(file, 3).anchor());
     assertEquals(1, states.get(0, 42).count());
+  }
+
+  @Test
+  void shouldReadVersions5To7WithAnEmptySessionTable() throws IOException {
+    for (int version = 5; version <= 7; version++) {
+      Path file = writeOne();
+      if (version == 7) {
+        toVersion7(file);
+      } else if (version == 6) {
+        toVersion6(file);
+      } else {
+        toVersion5(file);
+      }
+      ShardSessions sessions = new ShardSessions(SessionConfig.DEFAULTS);
+      sessions.replaceWith(table()); // a table held before the load: replaced by an empty one
+      SnapshotReader.load(
+          file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap(), sessions, 4096);
+      assertTrue(
+          sessions.table().sameContentAs(new SessionTable(SessionConfig.DEFAULTS)),
+          "version " + version);
+      assertEquals(
+          0,
+          SnapshotReader.loadSessions(file, 3, SessionConfig.DEFAULTS, 4096)
+              .table()
+              .liveSessions());
+    }
+  }
+
+  @Test
+  void shouldRoundTripTheSessionTable() {
+    Path file = writeOne();
+    ShardSessions sessions = new ShardSessions(SessionConfig.DEFAULTS);
+    SnapshotReader.load(
+        file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap(), sessions, 4096);
+    assertTrue(sessions.table().sameContentAs(table()));
+    assertEquals(99, sessions.table().appliedBelow());
+    SnapshotReader.SessionsAt only =
+        SnapshotReader.loadSessions(file, 3, SessionConfig.DEFAULTS, 64);
+    assertEquals(99, only.position());
+    assertTrue(only.table().sameContentAs(table()), "read past the entries alone");
+  }
+
+  @Test
+  void shouldRefuseAMalformedSessionTableAsACorruptSnapshotNamingFileAndOffset()
+      throws IOException {
+    Path file = writeOne();
+    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    int table = b.capacity() - TABLE_LENGTH;
+    b.putShort(table + 4, (short) 9); // the table's version
+    int body = b.capacity() - SnapshotDescriptor.HEADER_LENGTH;
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), SnapshotDescriptor.HEADER_LENGTH, body);
+    b.putInt(SnapshotDescriptor.BODY_CRC_OFFSET, (int) crc.getValue());
+    Files.write(file, b.array());
+    setVersion(file, 8); // the header CRC again
+    StorageException e =
+        assertThrows(
+            StorageException.class,
+            () ->
+                SnapshotReader.load(
+                    file,
+                    3,
+                    new SeriesRegistry(t -> DECAY),
+                    new EntityStateMap(),
+                    new ShardSessions(SessionConfig.DEFAULTS),
+                    4096));
+    assertTrue(e.getMessage().contains("corrupt snapshot " + file), e.getMessage());
+    assertTrue(e.getMessage().contains("at offset " + table), e.getMessage());
+    assertTrue(e.getMessage().contains("malformed session table"), e.getMessage());
+    assertThrows(
+        StorageException.class,
+        () -> SnapshotReader.loadSessions(file, 3, SessionConfig.DEFAULTS, 4096));
   }
 
   @Test

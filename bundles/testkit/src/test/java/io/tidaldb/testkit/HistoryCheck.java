@@ -167,7 +167,19 @@ final class HistoryCheck {
     if (r.kind() == WalRecordKind.COMPACT) {
       return head + " compact<=" + r.cutOffEpoch() + " " + Long.toHexString(r.closedDigest());
     }
+    String session =
+        r.kind() == WalRecordKind.SIGNAL_S
+            ? " session "
+                + Long.toHexString(r.session())
+                + " seq "
+                + r.seq()
+                + " acked<"
+                + r.ackedBelow()
+                + " hash "
+                + Integer.toHexString(r.payloadHash())
+            : "";
     return head
+        + session
         + " "
         + r.entity()
         + " "

@@ -11,7 +11,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * The flyweight {@link RecordCursor} of a {@link BatchView}: walks the payload in place and reads
  * fields at the offsets of {@link RecordDescriptor}. Allocates nothing except the name strings of
- * definition records. Accessors of the other kind's fields throw {@link IllegalStateException}.
+ * definition records. Accessors of the other kind's fields throw {@link IllegalStateException}; a
+ * SIGNAL_S record answers the SIGNAL accessors too.
  */
 final class BatchCursor implements RecordCursor {
   private final BatchView batch;
@@ -127,15 +128,43 @@ final class BatchCursor implements RecordCursor {
     return buffer.getLong(compact() + COMPACT_DIGEST_OFFSET);
   }
 
+  @Override
+  public long session() {
+    return buffer.getLong(sessionSignal() + SIGNAL_S_SESSION_OFFSET);
+  }
+
+  @Override
+  public long seq() {
+    return buffer.getLong(sessionSignal() + SIGNAL_S_SEQ_OFFSET);
+  }
+
+  @Override
+  public long ackedBelow() {
+    return buffer.getLong(sessionSignal() + SIGNAL_S_ACKED_BELOW_OFFSET);
+  }
+
+  @Override
+  public int payloadHash() {
+    return buffer.getInt(sessionSignal() + SIGNAL_S_PAYLOAD_HASH_OFFSET);
+  }
+
   private String name(int lengthAt) {
     byte[] bytes = new byte[Byte.toUnsignedInt(buffer.get(lengthAt))];
     buffer.get(lengthAt + 1, bytes);
     return new String(bytes, StandardCharsets.US_ASCII);
   }
 
+  /** A SIGNAL's fields, which a SIGNAL_S record starts with. */
   private int signal() {
-    if (kind != WalRecordKind.SIGNAL) {
+    if (kind != WalRecordKind.SIGNAL && kind != WalRecordKind.SIGNAL_S) {
       throw wrongKind(WalRecordKind.SIGNAL);
+    }
+    return at;
+  }
+
+  private int sessionSignal() {
+    if (kind != WalRecordKind.SIGNAL_S) {
+      throw wrongKind(WalRecordKind.SIGNAL_S);
     }
     return at;
   }

@@ -1,6 +1,7 @@
 package io.tidaldb.wal;
 
 import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.wal.FencedAppendException;
 import io.tidaldb.api.wal.ShardLog;
@@ -141,6 +142,38 @@ final class BatchHandoff {
       RecordDescriptor.writeSignal(
           p.buffer, p.writeOffset, seriesId, entity, weight, eventTimeMillis, hlc, origin);
       p.writeOffset += RecordDescriptor.SIGNAL_LENGTH;
+      p.stamp(hlc);
+      return appended(p);
+    }
+  }
+
+  long appendSessionSignal(
+      long leaderEpoch,
+      int seriesId,
+      long entity,
+      double weight,
+      long eventTimeMillis,
+      long hlc,
+      int origin,
+      SessionSeq session,
+      int payloadHash) {
+    if (session == null) {
+      throw new InvalidArgumentException("session", null, "must not be null; nothing stored");
+    }
+    synchronized (lock) {
+      PendingBatch p = reserve(RecordDescriptor.SIGNAL_S_LENGTH, leaderEpoch);
+      RecordDescriptor.writeSessionSignal(
+          p.buffer,
+          p.writeOffset,
+          seriesId,
+          entity,
+          weight,
+          eventTimeMillis,
+          hlc,
+          origin,
+          session,
+          payloadHash);
+      p.writeOffset += RecordDescriptor.SIGNAL_S_LENGTH;
       p.stamp(hlc);
       return appended(p);
     }

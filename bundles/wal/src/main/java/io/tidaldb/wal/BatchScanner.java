@@ -110,6 +110,13 @@ final class BatchScanner {
       if (length < 0) {
         return problem(BatchProblem.BAD_RECORDS, "record " + i + " of " + count + " is malformed");
       }
+      String session =
+          record + length <= payloadEnd ? RecordDescriptor.sessionProblem(window, record) : null;
+      if (session != null) {
+        return problem(
+            BatchProblem.BAD_RECORDS,
+            "record " + i + " of " + count + " at batch offset " + (record - at) + ": " + session);
+      }
       record += length;
     }
     if (record != payloadEnd) {

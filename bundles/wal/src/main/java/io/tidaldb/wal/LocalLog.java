@@ -1,6 +1,7 @@
 package io.tidaldb.wal;
 
 import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.wal.CommitListener;
 import io.tidaldb.api.wal.ShardLog;
@@ -120,6 +121,22 @@ final class LocalLog implements ShardLog {
   public long appendDefine(long leaderEpoch, int seriesId, String tenant, String type) {
     checkUnfenced(leaderEpoch);
     return log.appendDefine(seriesId, tenant, type);
+  }
+
+  @Override
+  public long appendSessionSignal(
+      long leaderEpoch,
+      int seriesId,
+      long entity,
+      double weight,
+      long eventTimeMillis,
+      long hlc,
+      int origin,
+      SessionSeq session,
+      int payloadHash) {
+    checkUnfenced(leaderEpoch);
+    return log.appendSessionSignal(
+        ANY_EPOCH, seriesId, entity, weight, eventTimeMillis, hlc, origin, session, payloadHash);
   }
 
   @Override

@@ -31,6 +31,15 @@ import java.nio.ByteBuffer;
  *  | byte | int (0)   | long            | long          |
  *  +------+-----------+-----------------+---------------+
  *  0      1           5                 13              21
+ *
+ * SIGNAL_S (kind 4, a signal of a client session), 69 bytes: SIGNAL's 41, then
+ *  +---- SIGNAL's fields ----+---------+--------+-------------+--------------+
+ *  | kind (4) ... origin     | session | seq    | acked below | payload hash |
+ *  | 41 bytes                | long    | long   | long        | int          |
+ *  +-------------------------+---------+--------+-------------+--------------+
+ *  0                         41        49       57            65             69
+ *
+ *  session != 0, seq >= 1, 1 <= acked below <= seq ({@link #sessionProblem})
  * </pre>
  */
 public final class RecordDescriptor {
@@ -57,6 +66,21 @@ public final class RecordDescriptor {
 
   /** Length of a signal record. */
   public static final int SIGNAL_LENGTH = 41;
+
+  /** Offset of a session signal's session id (long). */
+  public static final int SIGNAL_S_SESSION_OFFSET = 41;
+
+  /** Offset of a session signal's seq (long). */
+  public static final int SIGNAL_S_SEQ_OFFSET = 49;
+
+  /** Offset of a session signal's ackedBelow (long). */
+  public static final int SIGNAL_S_ACKED_BELOW_OFFSET = 57;
+
+  /** Offset of a session signal's payload hash (int). */
+  public static final int SIGNAL_S_PAYLOAD_HASH_OFFSET = 65;
+
+  /** Length of a session signal record. */
+  public static final int SIGNAL_S_LENGTH = 69;
 
   /** Offset of a definition's tenant name length (unsigned byte). */
   public static final int DEFINE_TENANT_LENGTH_OFFSET = 5;
@@ -115,6 +139,69 @@ public final class RecordDescriptor {
     buffer.putLong(offset + SIGNAL_EVENT_TIME_OFFSET, eventTimeMillis);
     buffer.putLong(offset + SIGNAL_HLC_OFFSET, hlc);
     buffer.putInt(offset + SIGNAL_ORIGIN_OFFSET, origin);
+  }
+
+  /**
+   * Writes a session signal record at {@code offset} of a little-endian buffer: a signal record
+   * with kind {@link WalRecordKind#SIGNAL_S} followed by the session fields (checked by the caller:
+   * {@link io.tidaldb.api.SessionSeq} validates them).
+   *
+   * @param buffer the buffer (little-endian)
+   * @param offset where the record starts
+   * @param seriesId the series id
+   * @param entity the entity id
+   * @param weight the weight
+   * @param eventTimeMillis the event time
+   * @param hlc the HLC stamp
+   * @param origin the origin replica id
+   * @param session the session id, seq and ackedBelow
+   * @param payloadHash the payload hash
+   */
+  public static void writeSessionSignal(
+      ByteBuffer buffer,
+      int offset,
+      int seriesId,
+      long entity,
+      double weight,
+      long eventTimeMillis,
+      long hlc,
+      int origin,
+      io.tidaldb.api.SessionSeq session,
+      int payloadHash) {
+    writeSignal(buffer, offset, seriesId, entity, weight, eventTimeMillis, hlc, origin);
+    buffer.put(offset + KIND_OFFSET, WalRecordKind.SIGNAL_S);
+    buffer.putLong(offset + SIGNAL_S_SESSION_OFFSET, session.session());
+    buffer.putLong(offset + SIGNAL_S_SEQ_OFFSET, session.seq());
+    buffer.putLong(offset + SIGNAL_S_ACKED_BELOW_OFFSET, session.ackedBelow());
+    buffer.putInt(offset + SIGNAL_S_PAYLOAD_HASH_OFFSET, payloadHash);
+  }
+
+  /**
+   * Checks the session fields of the record at {@code offset} if it is a {@link
+   * WalRecordKind#SIGNAL_S} whose length {@link #recordLength} accepted.
+   *
+   * @param buffer the buffer holding the record
+   * @param offset where the record starts
+   * @return null if the record is no session signal or its fields are in range, else the field, its
+   *     value and the rule
+   */
+  public static String sessionProblem(ByteBuffer buffer, int offset) {
+    if (buffer.get(offset + KIND_OFFSET) != WalRecordKind.SIGNAL_S) {
+      return null;
+    }
+    long session = buffer.getLong(offset + SIGNAL_S_SESSION_OFFSET);
+    long seq = buffer.getLong(offset + SIGNAL_S_SEQ_OFFSET);
+    long ackedBelow = buffer.getLong(offset + SIGNAL_S_ACKED_BELOW_OFFSET);
+    if (session == 0) {
+      return "SIGNAL_S session 0 (must not be 0)";
+    }
+    if (seq < 1) {
+      return "SIGNAL_S seq " + seq + " (must be >= 1)";
+    }
+    if (ackedBelow < 1 || ackedBelow > seq) {
+      return "SIGNAL_S ackedBelow " + ackedBelow + " (must be 1 to the seq " + seq + ")";
+    }
+    return null;
   }
 
   /**
@@ -181,6 +268,9 @@ public final class RecordDescriptor {
     }
     if (kind == WalRecordKind.COMPACT) {
       return COMPACT_LENGTH;
+    }
+    if (kind == WalRecordKind.SIGNAL_S) {
+      return SIGNAL_S_LENGTH;
     }
     if (kind != WalRecordKind.DEFINE || offset + DEFINE_FIXED_LENGTH > limit) {
       return -1;

@@ -116,6 +116,20 @@ final class ReplicatedBatchCheck {
                 + " is malformed",
             shard);
       }
+      String session = RecordDescriptor.sessionProblem(b, record);
+      if (session != null) {
+        throw refuse(
+            describe(b, at),
+            "record "
+                + i
+                + " of "
+                + count
+                + " at payload offset "
+                + (record - at - HEADER_LENGTH)
+                + ": "
+                + session,
+            shard);
+      }
       record += length;
     }
     if (record != end) {

@@ -1,6 +1,7 @@
 package io.tidaldb.wal;
 
 import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.wal.CommitListener;
@@ -199,6 +200,21 @@ final class ShardWal implements ShardLog {
   @Override
   public long appendDefine(long leaderEpoch, int seriesId, String tenant, String type) {
     return handoff.appendDefine(leaderEpoch, seriesId, tenant, type);
+  }
+
+  @Override
+  public long appendSessionSignal(
+      long leaderEpoch,
+      int seriesId,
+      long entity,
+      double weight,
+      long eventTimeMillis,
+      long hlc,
+      int origin,
+      SessionSeq session,
+      int payloadHash) {
+    return handoff.appendSessionSignal(
+        leaderEpoch, seriesId, entity, weight, eventTimeMillis, hlc, origin, session, payloadHash);
   }
 
   @Override

@@ -187,6 +187,16 @@ class BatchFormatTest {
             RecordDescriptor.COMPACT_DIGEST_OFFSET,
             RecordDescriptor.COMPACT_LENGTH),
         rows.get(2));
+    assertEquals(
+        List.of(
+            RecordDescriptor.KIND_OFFSET,
+            RecordDescriptor.SIGNAL_S_SESSION_OFFSET,
+            RecordDescriptor.SIGNAL_S_SEQ_OFFSET,
+            RecordDescriptor.SIGNAL_S_ACKED_BELOW_OFFSET,
+            RecordDescriptor.SIGNAL_S_PAYLOAD_HASH_OFFSET,
+            RecordDescriptor.SIGNAL_S_LENGTH),
+        rows.get(3));
+    assertEquals(4, rows.size(), "one diagram per record kind");
   }
 
   /** COMPACT(cut-off 5, digest 0x1122334455667788), appended by the leader of epoch 7. */

@@ -129,6 +129,32 @@ public final class StoreComponent implements SignalStore, ReconcileState {
             "How long a write at a region that finds no leader of its shard (an election) or"
                 + " cannot reach it waits for one before it fails, in ms; 0 fails at once")
     long leaderWaitMillis() default 1_000L;
+
+    /** How long an idle client session lives in a shard's session table, in ms. */
+    @AttributeDefinition(
+        name = "session.ttl.ms",
+        description =
+            "How long an idle client session lives in a shard's session table, in ms (24 h);"
+                + " every region must use the same value")
+    long session_ttl_ms() default 86_400_000L;
+
+    /** Live sessions of one tenant per shard. */
+    @AttributeDefinition(
+        name = "session.max.per.tenant",
+        description = "Live client sessions of one tenant per shard; a new one beyond is refused")
+    int session_max_per_tenant() default 1_000_000;
+
+    /** Largest jump of a session's seq above the highest the shard saw. */
+    @AttributeDefinition(
+        name = "session.max.seq.gap",
+        description = "Largest jump of a session's seq above the highest the shard saw (2^20)")
+    long session_max_seq_gap() default 1_048_576L;
+
+    /** Unacknowledged seqs one session may hold per shard. */
+    @AttributeDefinition(
+        name = "session.max.window",
+        description = "Unacknowledged seqs one client session may hold per shard, 1..65536")
+    int session_max_window() default 1_024;
   }
 
   /** The configuration PID. */
@@ -195,6 +221,11 @@ public final class StoreComponent implements SignalStore, ReconcileState {
     int snapshotsToKeep = v.get("snapshotsToKeep", "a whole number", c::snapshotsToKeep);
     long ackTimeoutMillis = v.get("ackTimeoutMillis", "a whole number", c::ackTimeoutMillis);
     long leaderWaitMillis = v.get("leaderWaitMillis", "a whole number", c::leaderWaitMillis);
+    long sessionTtl = v.get("session.ttl.ms", "a whole number", c::session_ttl_ms);
+    int sessionsPerTenant =
+        v.get("session.max.per.tenant", "a whole number", c::session_max_per_tenant);
+    long seqGap = v.get("session.max.seq.gap", "a whole number", c::session_max_seq_gap);
+    int window = v.get("session.max.window", "a whole number", c::session_max_window);
     if (directory == null || directory.isBlank()) {
       throw v.refuse("directory", directory, "must not be blank");
     }
@@ -218,6 +249,13 @@ public final class StoreComponent implements SignalStore, ReconcileState {
         "leaderWaitMillis",
         leaderWaitMillis,
         () -> b.leaderWait(Duration.ofMillis(leaderWaitMillis)));
+    v.check("session.ttl.ms", sessionTtl, () -> b.sessionTtl(Duration.ofMillis(sessionTtl)));
+    v.check(
+        "session.max.per.tenant",
+        sessionsPerTenant,
+        () -> b.sessionMaxPerTenant(sessionsPerTenant));
+    v.check("session.max.seq.gap", seqGap, () -> b.sessionMaxSeqGap(seqGap));
+    v.check("session.max.window", window, () -> b.sessionMaxWindow(window));
     for (String entry : halfLives) {
       int eq = entry.indexOf('=');
       if (eq <= 0) {

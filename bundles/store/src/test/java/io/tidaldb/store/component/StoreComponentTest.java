@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
+import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.SignalType;
@@ -16,6 +17,9 @@ import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.router.HashShardRouter;
+import io.tidaldb.session.table.SessionConfig;
+import io.tidaldb.store.StoreConfig;
+import io.tidaldb.support.config.ConfigValues;
 import io.tidaldb.wal.WalConfig;
 import io.tidaldb.wal.WalEngine;
 import java.lang.reflect.Proxy;
@@ -28,6 +32,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class StoreComponentTest {
+  private static final org.slf4j.Logger LOG =
+      org.slf4j.LoggerFactory.getLogger(StoreComponentTest.class);
+
   @TempDir Path dir;
 
   StoreComponent.Config config() {
@@ -95,6 +102,53 @@ class StoreComponentTest {
       assertTrue(calls.contains("retainFrom"), "the closing checkpoint asks before trimming");
       assertThrows(UnavailableException.class, store::status);
     }
+  }
+
+  /** A configuration whose session properties answer {@code values}, the rest their defaults. */
+  StoreComponent.Config sessionConfig(Map<String, Object> values) {
+    return (StoreComponent.Config)
+        Proxy.newProxyInstance(
+            getClass().getClassLoader(),
+            new Class<?>[] {StoreComponent.Config.class},
+            (proxy, method, args) -> {
+              String key = method.getName().replace('_', '.');
+              return values.containsKey(key) ? values.get(key) : method.getDefaultValue();
+            });
+  }
+
+  @Test
+  void shouldMapTheSessionPropertiesOntoTheStoresSessionConfig() {
+    StoreConfig defaults =
+        StoreComponent.toStoreConfig(
+            sessionConfig(Map.of()), new ConfigValues("io.tidaldb.store", Map.of(), LOG));
+    assertEquals(SessionConfig.DEFAULTS, defaults.sessions());
+    Map<String, Object> values =
+        Map.of(
+            "session.ttl.ms",
+            60_000L,
+            "session.max.per.tenant",
+            7,
+            "session.max.seq.gap",
+            99L,
+            "session.max.window",
+            16);
+    StoreConfig set =
+        StoreComponent.toStoreConfig(
+            sessionConfig(values), new ConfigValues("io.tidaldb.store", values, LOG));
+    assertEquals(new SessionConfig(60_000, 7, 99, 16), set.sessions());
+  }
+
+  @Test
+  void shouldRefuseASessionPropertyOutOfRangeNamingTheKeyAndValue() {
+    Map<String, Object> values = Map.of("session.max.window", 0);
+    InvalidArgumentException e =
+        assertThrows(
+            InvalidArgumentException.class,
+            () ->
+                StoreComponent.toStoreConfig(
+                    sessionConfig(values), new ConfigValues("io.tidaldb.store", values, LOG)));
+    assertTrue(e.getMessage().contains("session.max.window"), e.getMessage());
+    assertTrue(e.getMessage().contains("0"), e.getMessage());
   }
 
   @Test

@@ -1,0 +1,170 @@
+package io.tidaldb.store;
+
+import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.StorageException;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.wal.RecordCursor;
+import io.tidaldb.api.wal.WalBatch;
+import io.tidaldb.api.wal.WalReader;
+import io.tidaldb.api.wal.WalRecordKind;
+import io.tidaldb.session.table.Decision;
+import io.tidaldb.session.table.SessionConfig;
+import io.tidaldb.session.table.SessionTable;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+/**
+ * A shard's session table ({@link SessionTable}, bundles/session) as shard state: fed by the
+ * shard's log on the commit thread, in position order, under the shard's write lock, as the CRDT
+ * state is; kept in the shard's snapshots (format 8) and replaced with the state by a snapshot
+ * load, an install or a cut.
+ *
+ * <p>Feeding rule: a {@code SIGNAL_S} record {@link SessionTable#apply applies} (tenant of its
+ * series, session, seq, ackedBelow, payload hash, position, HLC); a {@code SIGNAL} {@link
+ * SessionTable#advance advances} the table to its position and HLC; a {@code DEFINE} or {@code
+ * COMPACT}, which carry no HLC, advances it to its position at the table's own clock (so the
+ * table's applied position follows the log and its clock stays a function of the records). The
+ * local stream never feeds it.
+ *
+ * <p>Not thread-safe: the shard's lock guards it (write lock to change, read lock to check or
+ * encode).
+ */
+final class ShardSessions {
+  private final SessionConfig config;
+  private SessionTable table;
+
+  ShardSessions(SessionConfig config) {
+    this.config = config;
+    this.table = new SessionTable(config);
+  }
+
+  /** Returns the current table. */
+  SessionTable table() {
+    return table;
+  }
+
+  /** Returns the shared policy. */
+  SessionConfig config() {
+    return config;
+  }
+
+  /** Replaces the table (a snapshot loaded or installed, a cut rebuilt); write lock held. */
+  void replaceWith(SessionTable loaded) {
+    this.table = loaded;
+  }
+
+  /** Empties the table (a snapshot of a format without one); write lock held. */
+  void clear() {
+    this.table = new SessionTable(config);
+  }
+
+  /**
+   * Feeds one record of the shard log to the table (see the class comment).
+   *
+   * @param c the cursor on the record
+   * @param series the record's series (a SIGNAL or SIGNAL_S), or null for other kinds
+   */
+  void feed(RecordCursor c, SeriesRegistry.Series series) {
+    feed(table, c, series);
+  }
+
+  /** Feeds one record to {@code into}, as {@link #feed(RecordCursor, SeriesRegistry.Series)}. */
+  static void feed(SessionTable into, RecordCursor c, SeriesRegistry.Series series) {
+    byte kind = c.kind();
+    if (kind == WalRecordKind.SIGNAL_S) {
+      into.apply(
+          series.tenant(),
+          c.session(),
+          c.seq(),
+          c.ackedBelow(),
+          c.payloadHash(),
+          c.position(),
+          c.hlc());
+    } else if (kind == WalRecordKind.SIGNAL) {
+      into.advance(c.position(), c.hlc());
+    } else {
+      into.advance(c.position(), into.clock());
+    }
+  }
+
+  /**
+   * Decides a session write against the table, changing nothing; read lock held.
+   *
+   * @param tenant the write's tenant
+   * @param session the write's session, seq and ackedBelow
+   * @param payloadHash {@link SessionPayload#hash} of the write
+   * @return the table's decision
+   */
+  Decision check(TenantId tenant, SessionSeq session, int payloadHash) {
+    return table.check(tenant, session.session(), session.seq(), session.ackedBelow(), payloadHash);
+  }
+
+  /** Returns the canonical encoding of the table (little-endian, positioned at 0); lock held. */
+  ByteBuffer encode() {
+    return encode(table);
+  }
+
+  /** Returns the canonical encoding of {@code t}, positioned at 0. */
+  static ByteBuffer encode(SessionTable t) {
+    ByteBuffer b = ByteBuffer.allocate(t.encodedLength()).order(ByteOrder.LITTLE_ENDIAN);
+    t.writeTo(b);
+    return b.flip();
+  }
+
+  /**
+   * Rebuilds the table of the log prefix below {@code position}: {@code base} (a snapshot's table
+   * at {@code from}) fed every record of the log from {@code from} up to {@code position}. The
+   * commit thread's rule, so the result equals a table fed that prefix alone.
+   *
+   * @param s the shard (its registry names the series of the prefix's session signals)
+   * @param base the table at {@code from}
+   * @param from the snapshot's position
+   * @param position the end of the prefix
+   * @return {@code base}, fed
+   * @throws StorageException if the log does not hold the positions from {@code from}
+   */
+  static SessionTable replay(ShardState s, SessionTable base, long from, long position) {
+    long next = from;
+    try (WalReader reader = s.log.openReader(from)) {
+      for (WalBatch batch = reader.next();
+          batch != null && next < position;
+          batch = reader.next()) {
+        RecordCursor c = batch.records();
+        while (c.next() && c.position() < position) {
+          if (c.position() < next) {
+            continue;
+          }
+          SeriesRegistry.Series series = null;
+          if (c.kind() == WalRecordKind.SIGNAL_S) {
+            series = s.registry.get(c.seriesId());
+            if (series == null) {
+              throw new StorageException(
+                  "shard "
+                      + s.shard
+                      + ": session signal at position "
+                      + c.position()
+                      + " uses undefined series "
+                      + c.seriesId()
+                      + " while rebuilding the session table below "
+                      + position);
+            }
+          }
+          feed(base, c, series);
+          next = c.position() + 1;
+        }
+      }
+    }
+    if (next != position) {
+      throw new StorageException(
+          "shard "
+              + s.shard
+              + ": rebuilding the session table below "
+              + position
+              + " from "
+              + from
+              + " found the log's records only up to "
+              + next);
+    }
+    return base;
+  }
+}
