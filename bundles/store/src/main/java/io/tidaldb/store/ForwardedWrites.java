@@ -2,6 +2,7 @@ package io.tidaldb.store;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.HlcStamp;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
@@ -51,6 +52,17 @@ final class ForwardedWrites {
   /** Forwards a signal of {@code shard}, which this region does not lead; the leader's ack. */
   CompletableFuture<SignalAck> forwardAsync(int shard, Signal signal, Durability durability) {
     return replication.forward(shard, signal, durability);
+  }
+
+  /**
+   * Forwards a signal of {@code shard} as a write of {@code session} (or a plain one if null) to
+   * the leader, which checks it against its session table; the leader's ack.
+   */
+  CompletableFuture<SignalAck> forwardAsync(
+      int shard, Signal signal, Durability durability, SessionSeq session) {
+    return session == null
+        ? forwardAsync(shard, signal, durability)
+        : replication.forward(shard, signal, durability, session);
   }
 
   /** The acknowledgement of a signal appended here as leader, at {@code level}, asynchronously. */

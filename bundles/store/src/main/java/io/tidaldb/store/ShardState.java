@@ -381,6 +381,19 @@ final class ShardState implements CommitListener {
     }
   }
 
+  /**
+   * Returns the session table's applied position (every record below it is in the table), under the
+   * shard's read lock.
+   */
+  long sessionsAppliedBelow() {
+    lock.readLock().lock();
+    try {
+      return sessions.table().appliedBelow();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
   /** Offers every entity of (tenant, type) to {@code top}, scored at {@code atMillis}. */
   void offerTop(TenantId tenant, SignalType type, long atMillis, TopKCollector top) {
     lock.readLock().lock();

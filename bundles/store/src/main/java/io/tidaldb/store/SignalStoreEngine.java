@@ -28,6 +28,7 @@ import io.tidaldb.api.router.ShardRouter;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.crdt.HybridLogicalClock;
+import io.tidaldb.session.table.Decision;
 import io.tidaldb.support.errors.ErrorCounters;
 import io.tidaldb.support.errors.ThreadDeaths;
 import java.io.IOException;
@@ -86,6 +87,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
   private final AckExecutor acks;
   private final WritePath path;
+  private final LeaderWrites leaderWrites = new LeaderWrites();
+  private final SessionWrites sessionWrites;
   private final Timestamp openedAt;
   private final LongAdder accepted = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -112,11 +115,12 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
         replication == null ? null : new ReplicatedWrites(replication, ackTimeoutNanos);
     this.forwarded = new ForwardedWrites(replication, ackTimeoutNanos);
     this.acks = new AckExecutor(config.region());
+    this.sessionWrites = new SessionWrites(new SessionShards(), wal.shardCount());
     this.path =
         new WritePath(
             replication,
             forwarded,
-            new LeaderWrites(),
+            leaderWrites,
             config.leaderWait().toNanos(),
             System::nanoTime,
             acks);
@@ -268,6 +272,53 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   }
 
   /**
+   * {@inheritDoc} Routed as {@link #signal(Signal, Durability)}, checked at the shard's leader
+   * against its session table and the writes in flight there ({@link SessionWrites}); a region cut
+   * off from the leader refuses it (its local stream takes no session writes yet).
+   */
+  @Override
+  public SignalAck signal(Signal signal, Durability durability, SessionSeq session) {
+    CompletableFuture<SignalAck> ack = signalAsync(signal, durability, session);
+    return ReplicatedWrites.await(
+        ack,
+        ackTimeoutNanos + config.leaderWait().toNanos() + ForwardedWrites.MARGIN_NANOS,
+        () -> "session write " + session + " (" + durability + ")",
+        () -> replication == null ? null : replication.region());
+  }
+
+  /** {@inheritDoc} See {@link #signal(Signal, Durability, SessionSeq)}. */
+  @Override
+  public CompletableFuture<SignalAck> signalAsync(
+      Signal signal, Durability durability, SessionSeq session) {
+    try {
+      SignalValidator.requireNonNull("session", session);
+      int shard = validate(signal, durability);
+      return path.signalAsync(signal, shard, durability, session);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * {@inheritDoc} A session write forwarded here as the shard's leader: checked against the shard's
+   * session table and the writes in flight like one made here ({@link SessionWrites}).
+   */
+  @Override
+  public CompletableFuture<SignalAck> acceptForwarded(
+      Signal signal, Durability durability, SessionSeq session) {
+    if (session == null) {
+      return acceptForwarded(signal, durability);
+    }
+    try {
+      int shard = validate(signal, durability);
+      long epoch = replicated == null ? ShardLog.ANY_EPOCH : replicated.checkLeader(shards[shard]);
+      return sessionWrites.write(signal, shard, epoch, clock.now(), durability, session);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
    * {@inheritDoc} A normal leader write (leader check, validation, append; a new series waits for
    * its DEFINE's QUORUM on this thread), acknowledged asynchronously at {@code durability}. Never
    * forwarded again: a region that no longer leads fails it with {@link NotLeaderException}.
@@ -334,7 +385,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   public long truncateLog(int shard, long position, long fenceEpoch) {
     checkOpen();
     checkShard(shard);
-    return ShardTruncation.truncate(shards[shard], position, fenceEpoch);
+    long cut = ShardTruncation.truncate(shards[shard], position, fenceEpoch);
+    sessionWrites.forget(shard); // cut or applied: the rebuilt table decides
+    return cut;
   }
 
   /**
@@ -628,8 +681,49 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     return append(signal, shard, epoch, clock.now(), session);
   }
 
+  /** The shards' side of {@link SessionWrites}. */
+  private final class SessionShards implements SessionWrites.Shards {
+    @Override
+    public Decision check(int shard, TenantId tenant, SessionSeq seq, int payloadHash) {
+      return shards[shard].checkSession(tenant, seq, payloadHash);
+    }
+
+    @Override
+    public long appliedBelow(int shard) {
+      return shards[shard].sessionsAppliedBelow();
+    }
+
+    @Override
+    public long append(
+        Signal signal, int shard, long epoch, long hlc, SessionSeq seq, int payloadHash) {
+      checkOpen();
+      return SignalStoreEngine.this.append(
+          signal.tenant(),
+          signal.type(),
+          signal.entity().value(),
+          signal.weight(),
+          signal.eventTime().epochMillis(),
+          hlc,
+          shard,
+          epoch,
+          seq,
+          payloadHash);
+    }
+
+    @Override
+    public CompletableFuture<SignalAck> stored(long ticket, long hlc, Durability level) {
+      return leaderWrites.whenStored(ticket, hlc, level);
+    }
+  }
+
   /** The leader's half of {@link WritePath}. */
   private final class LeaderWrites implements WritePath.Leader {
+    @Override
+    public CompletableFuture<SignalAck> session(
+        Signal signal, int shard, long epoch, Durability level, SessionSeq session) {
+      return sessionWrites.write(signal, shard, epoch, stamp(), level, session);
+    }
+
     @Override
     public long stamp() {
       return clock.now();

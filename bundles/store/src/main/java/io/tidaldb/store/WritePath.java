@@ -2,6 +2,7 @@ package io.tidaldb.store;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.UnavailableException;
@@ -100,6 +101,19 @@ final class WritePath {
 
     /** Accepts the signal in this region's own local stream; the future completes once durable. */
     CompletableFuture<SignalAck> localAsync(Signal signal, int shard);
+
+    /**
+     * Stores a client session's write as this region's write to {@code shard}, fenced by {@code
+     * epoch}, at most once per (tenant, session, seq): the shard's session table and the writes in
+     * flight decide between appending it, answering it as a retry (the original record's
+     * acknowledgement at {@code level}, once the original is stored at that level), or refusing it.
+     *
+     * @return the acknowledgement, completed off the log's threads
+     * @throws NotLeaderException if this region stopped leading since the check (nothing stored)
+     * @throws io.tidaldb.api.InvalidArgumentException if the session table refuses the write
+     */
+    CompletableFuture<SignalAck> session(
+        Signal signal, int shard, long epoch, Durability level, SessionSeq session);
   }
 
   /** The first wait between two decisions; it doubles up to {@link #MAX_BACKOFF_NANOS}. */
@@ -186,8 +200,18 @@ final class WritePath {
 
   /** Stores a validated signal of {@code shard} at {@code level}; the future has the outcome. */
   CompletableFuture<SignalAck> signalAsync(Signal signal, int shard, Durability level) {
+    return signalAsync(signal, shard, level, null);
+  }
+
+  /**
+   * Stores a validated signal of {@code shard} at {@code level}, as a write of {@code session} if
+   * not null (checked at the leader: appended there, forwarded there with its session, never taken
+   * into the local stream); the future has the outcome.
+   */
+  CompletableFuture<SignalAck> signalAsync(
+      Signal signal, int shard, Durability level, SessionSeq session) {
     WriteAttempt a = new WriteAttempt(shard, level, nanoClock.getAsLong() + leaderWaitNanos);
-    return attemptAsync(signal, a);
+    return attemptAsync(signal, session, a);
   }
 
   /**
@@ -214,19 +238,31 @@ final class WritePath {
     return a.mustWait() ? Route.WAIT : Route.FORWARD;
   }
 
-  private CompletableFuture<SignalAck> attemptAsync(Signal signal, WriteAttempt a) {
+  private CompletableFuture<SignalAck> attemptAsync(
+      Signal signal, SessionSeq session, WriteAttempt a) {
     int shard = a.shard();
     Durability level = a.level();
     try {
       switch (decide(a, nanoClock.getAsLong())) {
         case APPEND -> {
+          if (session != null) {
+            CompletableFuture<SignalAck> ack;
+            try {
+              ack = leader.session(signal, shard, a.epoch(), level, session);
+            } catch (NotLeaderException e) {
+              a.refused(e);
+              return later(signal, session, a, 0);
+            }
+            cutOff.remove(shard);
+            return ack;
+          }
           long hlc = leader.stamp();
           long ticket;
           try {
             ticket = leader.append(signal, shard, a.epoch(), hlc);
           } catch (NotLeaderException e) {
             a.refused(e);
-            return later(signal, a, 0);
+            return later(signal, session, a, 0);
           }
           cutOff.remove(shard);
           return leader.whenStored(ticket, hlc, level);
@@ -234,7 +270,7 @@ final class WritePath {
         case FORWARD -> {
           CompletableFuture<SignalAck> reply = new CompletableFuture<>();
           forwarded
-              .forwardAsync(shard, signal, level)
+              .forwardAsync(shard, signal, level, session)
               .whenComplete(
                   (ack, failure) -> {
                     if (failure == null) {
@@ -242,7 +278,7 @@ final class WritePath {
                       reply.complete(ack);
                     } else if (unwrap(failure) instanceof UnavailableException u && a.failed(u)) {
                       // decide again off this (replication) thread: WAIT, or FAIL once bounded
-                      CompletableFuture.supplyAsync(() -> attemptAsync(signal, a), retries)
+                      CompletableFuture.supplyAsync(() -> attemptAsync(signal, session, a), retries)
                           .thenCompose(next -> next)
                           .whenComplete((ack2, f2) -> complete(reply, ack2, f2));
                     } else {
@@ -252,9 +288,22 @@ final class WritePath {
           return reply.thenApplyAsync(ack -> ack, retries); // off the replication thread
         }
         case WAIT -> {
-          return later(signal, a, a.nextWaitNanos(nanoClock.getAsLong()));
+          return later(signal, session, a, a.nextWaitNanos(nanoClock.getAsLong()));
         }
         case LOCAL_STREAM -> {
+          if (session != null) {
+            // a local session table (so that a retry after the heal is recognised) is not built
+            // yet: refused rather than taken without the at-most-once check
+            throw a.failure(
+                self(),
+                leaderWaitNanos,
+                new UnavailableException(
+                    session
+                        + ": a session write needs the shard's leader (this region's local"
+                        + " stream takes no session writes yet)",
+                    false,
+                    null));
+          }
           CompletableFuture<SignalAck> reply = new CompletableFuture<>();
           leader
               .localAsync(signal, shard)
@@ -280,14 +329,15 @@ final class WritePath {
   }
 
   /** Decides again on the retry executor after the shard's next leader change or {@code wait}. */
-  private CompletableFuture<SignalAck> later(Signal signal, WriteAttempt a, long waitNanos) {
+  private CompletableFuture<SignalAck> later(
+      Signal signal, SessionSeq session, WriteAttempt a, long waitNanos) {
     CompletableFuture<Void> change = replication.leaderChange(a.shard());
     a.waited();
     CompletableFuture<Void> woken =
         waitNanos <= 0
             ? CompletableFuture.completedFuture(null)
             : change.copy().completeOnTimeout(null, waitNanos, TimeUnit.NANOSECONDS);
-    return woken.thenComposeAsync(v -> attemptAsync(signal, a), retries);
+    return woken.thenComposeAsync(v -> attemptAsync(signal, session, a), retries);
   }
 
   /** Waits for the shard's next leader change, at most one back-off and never past the bound. */

@@ -5,6 +5,7 @@ import io.tidaldb.api.EntityId;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RankedEntity;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalAggregate;
@@ -306,6 +307,17 @@ public final class StoreComponent implements SignalStore, ReconcileState {
   @Override
   public CompletableFuture<SignalAck> signalAsync(Signal signal, Durability durability) {
     return engine.signalAsync(signal, durability);
+  }
+
+  @Override
+  public SignalAck signal(Signal signal, Durability durability, SessionSeq session) {
+    return engine.signal(signal, durability, session);
+  }
+
+  @Override
+  public CompletableFuture<SignalAck> signalAsync(
+      Signal signal, Durability durability, SessionSeq session) {
+    return engine.signalAsync(signal, durability, session);
   }
 
   @Override

@@ -1,0 +1,174 @@
+package io.tidaldb.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.Signal;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A single region's store takes client session writes at most once per (tenant, session, seq): a
+ * retry gets the original acknowledgement and counts nothing, whether the first attempt is applied,
+ * still in flight, or from before a restart; another payload under the same seq, a seq below the
+ * window and an expired session are refused, naming the values, and store nothing.
+ */
+class SessionWriteTest {
+  private static final long T0 = 1_700_000_000_000L;
+  private static final TenantId ACME = TenantId.of("acme");
+  private static final SignalType VIEW = SignalType.of("view");
+  private static final long SESSION = 0x5e55_0000_0000_0042L;
+
+  @TempDir Path dir;
+
+  @Test
+  void shouldAnswerARetryWithTheOriginalAcknowledgementAndCountItOnce() {
+    try (StoreFixture f = fixture()) {
+      Signal s = signal(42, 2.0);
+      SignalAck first = f.store.signal(s, Durability.LOCAL, seq(1, 1));
+      SignalAck again = f.store.signal(s, Durability.LOCAL, seq(1, 1));
+      assertEquals(first, again);
+      SignalAck quorum = f.store.signal(s, Durability.QUORUM, seq(1, 1));
+      assertEquals(first.position(), quorum.position());
+      assertEquals(first.stamp(), quorum.stamp());
+      assertEquals(1, count(f, 42));
+      assertEquals(2.0, f.store.read(ACME, VIEW, EntityId.of(42)).weightSum());
+      SignalAck second = f.store.signal(s, Durability.LOCAL, seq(2, 2));
+      assertTrue(second.position() > first.position(), "the next seq is a new write");
+      assertEquals(2, count(f, 42));
+    }
+  }
+
+  @Test
+  void shouldAnswerARetryAfterARestartFromTheLog() {
+    try (StoreFixture f = fixture()) {
+      Signal s = signal(7, 1.0);
+      SignalAck first = f.store.signal(s, Durability.LOCAL, seq(1, 1));
+      f.reopenWithoutCheckpoint();
+      assertEquals(first, f.store.signal(s, Durability.LOCAL, seq(1, 1)));
+      assertEquals(1, count(f, 7));
+    }
+  }
+
+  @Test
+  void shouldRefuseAnotherPayloadUnderTheSameSeqStoringNothing() {
+    try (StoreFixture f = fixture()) {
+      f.store.signal(signal(42, 2.0), Durability.LOCAL, seq(1, 1));
+      InvalidArgumentException e =
+          assertThrows(
+              InvalidArgumentException.class,
+              () -> f.store.signal(signal(42, 3.0), Durability.LOCAL, seq(1, 1)));
+      assertTrue(e.getMessage().contains("payload differs"), e.getMessage());
+      assertTrue(e.getMessage().contains("seq 1"), e.getMessage());
+      assertEquals(1, count(f, 42));
+      assertEquals(2.0, f.store.read(ACME, VIEW, EntityId.of(42)).weightSum());
+    }
+  }
+
+  @Test
+  void shouldRefuseASeqBelowTheWindowStoringNothing() {
+    try (StoreFixture f = fixture()) {
+      for (long q = 1; q <= 3; q++) {
+        f.store.signal(signal(42, 1.0), Durability.LOCAL, seq(q, q));
+      }
+      f.store.signal(signal(42, 1.0), Durability.LOCAL, seq(5, 4)); // outcomes below 4 delivered
+      InvalidArgumentException e =
+          assertThrows(
+              InvalidArgumentException.class,
+              () -> f.store.signal(signal(42, 1.0), Durability.LOCAL, seq(2, 2)));
+      assertTrue(e.getMessage().contains("below the window"), e.getMessage());
+      assertEquals(4, count(f, 42));
+    }
+  }
+
+  @Test
+  void shouldApplyConcurrentCopiesOfEachWriteOnce() throws Exception {
+    int writes = 300;
+    int copies = 4;
+    ExecutorService pool = Executors.newFixedThreadPool(copies);
+    try (StoreFixture f = fixture()) {
+      List<List<CompletableFuture<SignalAck>>> acks = new ArrayList<>();
+      for (int w = 1; w <= writes; w++) {
+        Signal s = signal(w % 10, 1.0);
+        SessionSeq q = seq(w, 1);
+        CountDownLatch go = new CountDownLatch(1);
+        List<CompletableFuture<SignalAck>> same = new ArrayList<>();
+        for (int c = 0; c < copies; c++) {
+          CompletableFuture<SignalAck> ack = new CompletableFuture<>();
+          same.add(ack);
+          pool.execute(
+              () -> {
+                try {
+                  go.await();
+                  f.store
+                      .signalAsync(s, Durability.LOCAL, q)
+                      .whenComplete(
+                          (a, t) -> {
+                            if (t == null) {
+                              ack.complete(a);
+                            } else {
+                              ack.completeExceptionally(t);
+                            }
+                          });
+                } catch (InterruptedException e) {
+                  ack.completeExceptionally(e);
+                }
+              });
+        }
+        go.countDown();
+        acks.add(same);
+      }
+      Set<String> positions = new HashSet<>();
+      for (List<CompletableFuture<SignalAck>> same : acks) {
+        SignalAck first = same.get(0).get(10, TimeUnit.SECONDS);
+        for (CompletableFuture<SignalAck> other : same) {
+          assertEquals(first, other.get(10, TimeUnit.SECONDS));
+        }
+        String at = first.shard() + "@" + first.position();
+        assertTrue(positions.add(at), "two writes at " + at);
+      }
+      long total = 0;
+      for (int e = 0; e < 10; e++) {
+        total += count(f, e);
+      }
+      assertEquals(writes, total, "each write counted once");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private StoreFixture fixture() {
+    return new StoreFixture(dir, c -> c.clock(() -> T0), w -> w);
+  }
+
+  private static SessionSeq seq(long seq, long ackedBelow) {
+    return new SessionSeq(SESSION, seq, ackedBelow);
+  }
+
+  private static Signal signal(long entity, double weight) {
+    return new Signal(ACME, VIEW, EntityId.of(entity), weight, Timestamp.ofMillis(T0 - 5));
+  }
+
+  private static long count(StoreFixture f, long entity) {
+    return f.store.read(ACME, VIEW, EntityId.of(entity)).count();
+  }
+}
