@@ -12,6 +12,9 @@ import io.tidaldb.api.transport.LinkFaults;
 import io.tidaldb.api.transport.LinkShaping;
 import io.tidaldb.api.transport.Transport;
 import io.tidaldb.router.HashShardRouter;
+import io.tidaldb.session.client.RetryPolicy;
+import io.tidaldb.session.client.Session;
+import io.tidaldb.session.client.SessionClient;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -472,6 +475,54 @@ public final class SimulatedCluster implements AutoCloseable {
    */
   public SignalStore store(RegionId region) {
     return process(region).db();
+  }
+
+  /**
+   * Opens a new client session of a tenant and returns its retrying client over every region's
+   * store, in configuration order: each write takes the session's next seq and is retried, with the
+   * same seq, at the next region when its outcome is ambiguous (a lost reply, a leader crash or
+   * step-down, a partition), so the store counts it once (QUORUM and ALL at any region; LOCAL as
+   * the client's javadoc says). Each region's entry calls the region's current store, so the client
+   * keeps working through {@link #crash} and {@link #restart}; a region that is down refuses at
+   * once, nothing stored, and the next one is tried. The retry policy is {@link
+   * #sessionRetryPolicy()}; back-offs and attempt timeouts run on the client's own thread and the
+   * real clock (with a {@link ManualClock} the stores' own waits still need the test to advance
+   * it). Close the client when done (its retry thread).
+   *
+   * <pre>{@code
+   * try (SessionClient client = cluster.session(TenantId.DEFAULT)) {
+   *   SignalAck ack = client.signal(Signal.of(...), Durability.QUORUM); // counted once
+   * }
+   * }</pre>
+   *
+   * @param tenant the session's tenant, one of the configured ones
+   * @return a new client of a new session ({@link Session#open}); close it
+   * @throws InvalidArgumentException if {@code tenant} is null
+   * @since testkit 1.6.0
+   */
+  public SessionClient session(TenantId tenant) {
+    if (tenant == null) {
+      throw new InvalidArgumentException("tenant", null, "must not be null");
+    }
+    SessionClient.Builder b =
+        SessionClient.builder(Session.open(tenant)).policy(sessionRetryPolicy());
+    for (RegionId r : config.regions()) {
+      b.store(r, ClusterSessions.follow(r, this::store));
+    }
+    return b.build();
+  }
+
+  /**
+   * Returns the retry policy of {@link #session}'s clients, from the cluster's timings: an attempt
+   * waits longer than the store's own bounded waits (leader wait plus twice the durability timeout,
+   * plus 2 s), the back-off grows from one heartbeat to two election timeouts (so a retry after a
+   * failover finds the new leader), 8 attempts, and a deadline that fits them all.
+   *
+   * @return the policy
+   * @since testkit 1.6.0
+   */
+  public RetryPolicy sessionRetryPolicy() {
+    return ClusterSessions.policy(config);
   }
 
   /**

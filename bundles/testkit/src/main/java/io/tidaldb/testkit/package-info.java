@@ -41,13 +41,19 @@
  * epochs of the shards it leads where every region holds the same closed entries (since 1.5.0;
  * {@link io.tidaldb.testkit.ClusterConfig#withCompaction} turns it off).
  *
+ * <p>{@link io.tidaldb.testkit.SimulatedCluster#session} (since 1.6.0) opens a client session and
+ * returns its retrying {@code SessionClient} over every region: a write whose outcome is ambiguous
+ * is retried with the same seq at another region and counted once. {@link
+ * io.tidaldb.testkit.FrameDrops} (since 1.6.0) is the in-process transport that also drops the next
+ * frames of a type (a lost FORWARD_REPLY, say).
+ *
  * <p>Configuration is an immutable {@link io.tidaldb.testkit.ClusterConfig}; a {@link
  * io.tidaldb.testkit.ManualClock} makes every region's timers move only when the test advances it.
  * Inside an OSGi framework each running region's store and replication are also registered as
  * services with the properties {@code region} and {@code tidaldb.cluster}.
  */
 @Export
-@Version("1.5.0")
+@Version("1.6.0")
 package io.tidaldb.testkit;
 
 import org.osgi.annotation.bundle.Export;
