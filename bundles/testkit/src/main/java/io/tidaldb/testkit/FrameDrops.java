@@ -62,6 +62,12 @@ public final class FrameDrops implements Transport, LinkShaping, AutoCloseable {
     armedType.set(type);
   }
 
+  /** Drops nothing more (what {@link #dropNext} armed and was not dropped yet is forgotten). */
+  public void clear() {
+    armedType.set(-1);
+    armedCount.set(0);
+  }
+
   /**
    * Returns how many frames were dropped so far.
    *
