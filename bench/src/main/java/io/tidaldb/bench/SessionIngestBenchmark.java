@@ -44,9 +44,9 @@ import org.openjdk.jmh.infra.ThreadParams;
  * window's first seq (every earlier window has settled), so each shard's session table holds at
  * most one window of unsettled seqs per session ({@code window} at most 1,024, the table's {@code
  * session.max.window}). So the session arm adds exactly the store's session path: the leader's
- * check (in-flight attempts, then the shard's table), the {@code SIGNAL_S} record (payload hash, 24
- * more bytes) and the table's apply on the commit thread; both arms allocate the same {@link
- * Signal} and future per write, the session arm a {@link SessionSeq} more.
+ * check (in-flight attempts, then the shard's table), the {@code SIGNAL_S} record (69 bytes against
+ * 41: session, seq, ackedBelow, payload hash) and the table's apply on the commit thread; both arms
+ * allocate the same {@link Signal} and future per write, the session arm a {@link SessionSeq} more.
  *
  * <p>Writers are JMH threads ({@code -t 1}, {@code -t 2}). The primary score is windows/s; {@code
  * :signals} is durable signals/s over all writers.
