@@ -26,3 +26,4 @@ step ingest-t2 java -jar $JAR SessionIngestBenchmark -t 2 -p sessions=false,true
 step footprint java -Xms2g -Xmx2g -cp $JAR io.tidaldb.bench.SessionTableFootprint 100000 1000000
 step limits-end-baremap java -jar $JAR BareMapBenchmark.openAddressing -p keyCount=1000000 \
   -wi 1 -w 2 -i 3 -r 2 -f 1 -rf json -rff $OUT/limits-end-baremap.json
+# then by hand at 11:53: SessionIngestBenchmark -t 1 -p window=1 -p sessions=false,true -wi 2 -w 2 -i 5 -r 2 -f 1 (ingest-t1-w1.*)
