@@ -3,7 +3,8 @@
 # bench/results/<jdk>/. Usage (from the repository root, after building bench/target/benchmarks.jar):
 #   [BENCH_OUT=dir] bench/run-benchmarks.sh [java-binary] [benchmark-name ...]
 # With no names it runs them all. Takes about 25 minutes on 2 cores. Names: disk baremap wal apply
-# ingest-t1 ingest-t2 ingest-t4 recovery replication latency checkpoint idle footprint.
+# ingest-t1 ingest-t2 ingest-t4 recovery replication latency checkpoint idle footprint sessions-t1
+# sessions-t2 session-memory.
 set -euo pipefail
 JAVA=${1:-java}
 shift || true
@@ -28,6 +29,10 @@ run apply StoreApplyBenchmark -prof gc
 for t in 1 2 4; do
   run "ingest-t$t" SignalIngestBenchmark -t "$t" -prof gc
 done
+for t in 1 2; do
+  # durable ingest through signalAsync with and without a SessionSeq (issue 12, RESULTS.md §17)
+  run "sessions-t$t" SessionIngestBenchmark -t "$t" -prof gc
+done
 run recovery RecoveryBenchmark -prof gc
 run replication ReplicationThroughputBenchmark -prof gc
 if [[ "$ONLY" == "  " || "$ONLY" == *" latency "* ]]; then
@@ -49,6 +54,11 @@ if [[ "$ONLY" == "  " || "$ONLY" == *" idle "* ]]; then
   # the CPU an idle three-region cluster burns, in % of one core, over 10 s
   "$JAVA" -Xms1g -Xmx1g -cp "$JAR" io.tidaldb.bench.ClusterIdleCost 10 2>&1 |
     grep -v " INFO " | tee "$OUT/idle.txt"
+fi
+if [[ "$ONLY" == "  " || "$ONLY" == *" session-memory "* ]]; then
+  # the session table's bytes per idle session at 100K and 1M sessions (RESULTS.md §17.2)
+  "$JAVA" -Xms2g -Xmx2g -cp "$JAR" io.tidaldb.bench.SessionTableFootprint 100000 1000000 2>&1 |
+    tee "$OUT/session-memory.txt"
 fi
 if [[ "$ONLY" == "  " || "$ONLY" == *" footprint "* ]]; then
   echo "== footprint" | tee "$OUT/footprint.txt"

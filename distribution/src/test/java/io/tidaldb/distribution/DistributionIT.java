@@ -134,8 +134,13 @@ class DistributionIT {
     }
   }
 
+  /** A client session's write (seq 1) with its event time, so that any retry sends the same. */
+  private static final String SESSION_WRITE =
+      "tidal:signal default view 42 1.5 --session 5e55 --seq 1 --at 1795597961032";
+
   @Test
   void shouldKeepEveryAcknowledgedSignalAcrossKill9() throws Exception {
+    String first;
     try (RunningNode node = RunningNode.start(home, "--console")) {
       node.awaitCommands();
       for (int i = 1; i <= 5; i++) {
@@ -146,13 +151,22 @@ class DistributionIT {
       node.awaitOutput("error: invalid weight: NaN");
       node.command("tidal:read default view");
       node.awaitOutput("usage: tidal:read <tenant> <type> <entity>");
+      first = node.ask(SESSION_WRITE, "ok: ", "error: ");
+      assertTrue(first.endsWith("(session 0000000000005e55 seq 1, at 1795597961032)"), first);
+      assertEquals(first, node.ask(SESSION_WRITE, "ok: ", "error: "), "a retry: the same ack");
+      node.command("tidal:signal default view 42 1.5 --session xyz --seq 1");
+      node.awaitOutput("error: invalid session: 'xyz'");
 
       node.kill();
     }
     try (RunningNode node = RunningNode.start(home, "--console")) {
       node.awaitCommands();
       node.command("tidal:read default view 42");
-      node.awaitOutput("count=5 sum=7.50000");
+      node.awaitOutput("count=6 sum=9.00000");
+      assertEquals(
+          first, node.ask(SESSION_WRITE, "ok: ", "error: "), "a retry after kill -9: the same ack");
+      node.command("tidal:read default view 42");
+      node.awaitOutput("count=6 sum=9.00000", 2);
 
       node.command("stop 0");
 

@@ -4,7 +4,6 @@ import io.tidaldb.api.EntityId;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RankedEntity;
 import io.tidaldb.api.ShardStatus;
-import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalAggregate;
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.SignalType;
@@ -26,7 +25,7 @@ import java.util.function.Supplier;
  * {@code error: } line. Nothing is thrown to the console, which keeps serving.
  */
 public final class TidalCommands {
-  static final String SIGNAL_USAGE = "usage: tidal:signal <tenant> <type> <entity> <weight>";
+  static final String SIGNAL_USAGE = SignalCommand.USAGE;
   static final String READ_USAGE = "usage: tidal:read <tenant> <type> <entity>";
   static final String TOP_USAGE = "usage: tidal:top <tenant> <type> <k>";
   static final String STATUS_USAGE = "usage: tidal:status";
@@ -38,6 +37,7 @@ public final class TidalCommands {
   private final Supplier<SignalStore> store;
   private final Supplier<List<Replication>> replications;
   private final LongSupplier clock;
+  private final SignalCommand signalCommand;
   private long lastStatusMillis = -1;
   private long lastStatusAccepted;
 
@@ -60,40 +60,39 @@ public final class TidalCommands {
    */
   public TidalCommands(
       Supplier<SignalStore> store, Supplier<List<Replication>> replications, LongSupplier clock) {
-    this.store = store;
-    this.replications = replications;
-    this.clock = clock;
+    this(store, replications, clock, SignalCommand.randomSessionIds());
   }
 
   /**
-   * {@code tidal:signal <tenant> <type> <entity> <weight>}: stores a signal at the current time and
-   * prints once it is durable.
+   * Creates the commands with the source of the ids {@code tidal:signal --session new} opens.
    *
-   * @param args tenant, type, entity, weight
+   * @param store supplies the current store, or null while none is registered
+   * @param replications supplies the registered replications (empty on a single-region node)
+   * @param clock the wall clock in ms
+   * @param newSessionId draws a fresh session id, never 0
+   */
+  public TidalCommands(
+      Supplier<SignalStore> store,
+      Supplier<List<Replication>> replications,
+      LongSupplier clock,
+      LongSupplier newSessionId) {
+    this.store = store;
+    this.replications = replications;
+    this.clock = clock;
+    this.signalCommand = new SignalCommand(this::current, clock, newSessionId);
+  }
+
+  /**
+   * {@code tidal:signal <tenant> <type> <entity> <weight> [--at <ms>] [--session <hex id>|new
+   * [--seq <n>] [--acked-below <n>]]}: stores a signal (at the current time unless {@code --at}
+   * says otherwise) and prints once it is durable; with {@code --session}, as a write of a client
+   * session, at most once per (tenant, session, seq): see {@link SignalCommand}.
+   *
+   * @param args tenant, type, entity, weight, then options
    * @return the line to print
    */
   public String signal(String... args) {
-    if (args.length != 4) {
-      return SIGNAL_USAGE;
-    }
-    try {
-      SignalStore s = current();
-      TenantId tenant = TenantId.of(args[0]);
-      SignalType type = SignalType.of(args[1]);
-      long entity = parseEntity(args[2]);
-      double weight = parseWeight(args[3]);
-      SignalAck ack =
-          s.signal(
-              tenant, type, EntityId.of(entity), weight, Timestamp.ofMillis(clock.getAsLong()));
-      return "ok: durable at "
-          + ack.shard()
-          + " position "
-          + ack.position()
-          + " stamp "
-          + ack.stamp();
-    } catch (TidalException e) {
-      return error(e, SIGNAL_USAGE);
-    }
+    return signalCommand.run(args);
   }
 
   /**
@@ -314,7 +313,7 @@ public final class TidalCommands {
   }
 
   /** An argument of the wrong type: the answer adds the usage line to the error. */
-  private static final class WrongArgumentType extends InvalidArgumentException {
+  static final class WrongArgumentType extends InvalidArgumentException {
     private static final long serialVersionUID = 1L;
 
     WrongArgumentType(String argument, String text, String rule) {
@@ -322,11 +321,11 @@ public final class TidalCommands {
     }
   }
 
-  private static String error(TidalException e, String usage) {
+  static String error(TidalException e, String usage) {
     return "error: " + e.getMessage() + (e instanceof WrongArgumentType ? "\n" + usage : "");
   }
 
-  private static long parseEntity(String text) {
+  static long parseEntity(String text) {
     try {
       return Long.parseLong(text);
     } catch (NumberFormatException e) {
@@ -334,7 +333,7 @@ public final class TidalCommands {
     }
   }
 
-  private static double parseWeight(String text) {
+  static double parseWeight(String text) {
     try {
       return Double.parseDouble(text);
     } catch (NumberFormatException e) {

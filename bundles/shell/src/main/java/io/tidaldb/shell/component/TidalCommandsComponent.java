@@ -70,12 +70,16 @@ public final class TidalCommandsComponent {
   }
 
   /**
-   * Stores a signal now and prints once it is durable.
+   * Stores a signal now (or at {@code --at}) and prints once it is durable; with {@code --session},
+   * at most once per (tenant, session, seq).
    *
-   * @param args tenant, type, entity, weight
+   * @param args tenant, type, entity, weight, then options
    * @return the line to print
    */
-  @Descriptor("store a signal now: tidal:signal <tenant> <type> <entity> <weight>")
+  @Descriptor(
+      "store a signal now: tidal:signal <tenant> <type> <entity> <weight> [--at <ms>]"
+          + " [--session <hex id>|new [--seq <n>] [--acked-below <n>]]; a session write retried"
+          + " with the same values counts once")
   public String signal(String... args) {
     return commands.signal(args);
   }
