@@ -399,6 +399,81 @@ public final class CrdtSignalState {
   }
 
   /**
+   * Returns the end of the entry of {@code replica}: the exclusive end position of the prefix of
+   * its stream that this state holds (0 without an entry).
+   *
+   * @param replica a replica id
+   * @return the end position
+   * @since 2.3.0
+   */
+  public long entryEnd(long replica) {
+    int i = ReplicaEntries.find(entries, STRIDE, replica);
+    return i < 0 ? 0 : entries[i * STRIDE + END];
+  }
+
+  /**
+   * Replaces this state's entry of the log stream {@code replica} with {@code source}'s (removes it
+   * if {@code source} has none), rebased to the later of the two landmarks; the other entries and
+   * the last-seen register stay. For a store that removes records' effect from one log entry (a cut
+   * dropping never-acknowledged records): {@code source} holds the entry rebuilt without them, from
+   * the same stream's records. A state left without entries becomes empty (as new).
+   *
+   * @param replica a log replica id ({@link ReplicaIds#log})
+   * @param source the state holding the entry to take; unchanged
+   * @return true if this state changed
+   * @throws InvalidArgumentException if {@code replica} is no log id, or both states hold signals
+   *     under different half-lives; this state is then unchanged
+   * @since 2.3.0
+   */
+  public boolean replaceEntry(long replica, CrdtSignalState source) {
+    if (!ReplicaIds.isValid(replica) || !ReplicaIds.isLog(replica)) {
+      throw new InvalidArgumentException(
+          "replica", Long.toHexString(replica), "must be a log replica id");
+    }
+    int j = ReplicaEntries.find(source.entries, STRIDE, replica);
+    if (j >= 0 && halfLifeMillis != 0 && source.halfLifeMillis != halfLifeMillis) {
+      throw halfLifeMismatch(source.halfLifeMillis);
+    }
+    int i = ReplicaEntries.find(entries, STRIDE, replica);
+    if (j < 0) {
+      if (i < 0) {
+        return false;
+      }
+      long[] shrunk = new long[entries.length - STRIDE];
+      System.arraycopy(entries, 0, shrunk, 0, i * STRIDE);
+      System.arraycopy(
+          entries, (i + 1) * STRIDE, shrunk, i * STRIDE, entries.length - (i + 1) * STRIDE);
+      if (shrunk.length == 0) {
+        copyFrom(new CrdtSignalState());
+      } else {
+        entries = shrunk;
+      }
+      return true;
+    }
+    if (halfLifeMillis == 0) {
+      halfLifeMillis = source.halfLifeMillis;
+      landmark = source.landmark;
+    } else if (source.landmark > landmark) {
+      rebase(source.landmark);
+    }
+    long[] row = new long[STRIDE];
+    System.arraycopy(source.entries, j * STRIDE, row, 0, STRIDE);
+    ReplicaEntries.scale(
+        row,
+        STRIDE,
+        POS_DECAY,
+        DecayModel.exponentBetween(halfLifeMillis, source.landmark, landmark));
+    if (i < 0) {
+      i = -i - 1;
+      entries = ReplicaEntries.insert(entries, STRIDE, i, replica);
+    } else if (Arrays.equals(entries, i * STRIDE, (i + 1) * STRIDE, row, 0, STRIDE)) {
+      return false;
+    }
+    System.arraycopy(row, 0, entries, i * STRIDE, STRIDE);
+    return true;
+  }
+
+  /**
    * Returns an independent copy.
    *
    * @return the copy

@@ -86,8 +86,8 @@ final class ReplicatedWrites {
   }
 
   /**
-   * Appends the signal fenced by {@code epoch}, as a {@code SIGNAL_S} record if {@code session} is
-   * not null.
+   * Appends the signal fenced by {@code epoch}, as a {@code SIGNAL_S} record recording {@code
+   * level} (the level it is acknowledged at) if {@code session} is not null.
    *
    * @throws io.tidaldb.api.replication.NotLeaderException if this region stopped leading the shard
    *     since the check (nothing stored: the caller forwards)
@@ -103,12 +103,13 @@ final class ReplicatedWrites {
       long hlc,
       int replica,
       SessionSeq session,
-      int payloadHash) {
+      int payloadHash,
+      Durability level) {
     try {
       return session == null
           ? s.log.appendSignal(epoch, series, entity, weight, eventTime, hlc, replica)
           : s.log.appendSessionSignal(
-              epoch, series, entity, weight, eventTime, hlc, replica, session, payloadHash);
+              epoch, series, entity, weight, eventTime, hlc, replica, session, payloadHash, level);
     } catch (FencedAppendException e) {
       throw refenced(s, e);
     }

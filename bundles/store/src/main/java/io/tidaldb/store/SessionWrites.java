@@ -39,12 +39,20 @@ final class SessionWrites {
     long appliedBelow(int shard);
 
     /**
-     * Appends the write as a session record of this leader, fenced by {@code epoch}; its ticket.
+     * Appends the write as a session record of this leader, fenced by {@code epoch}, recording the
+     * level it is acknowledged at (a cut drops a QUORUM/ALL one, keeps a LOCAL one); its ticket.
      *
      * @throws io.tidaldb.api.replication.NotLeaderException if this region no longer leads in
      *     {@code epoch} (nothing stored)
      */
-    long append(Signal signal, int shard, long epoch, long hlc, SessionSeq seq, int payloadHash);
+    long append(
+        Signal signal,
+        int shard,
+        long epoch,
+        long hlc,
+        SessionSeq seq,
+        int payloadHash,
+        Durability level);
 
     /** The acknowledgement of the record at {@code ticket} once stored at {@code level}. */
     CompletableFuture<SignalAck> stored(long ticket, long hlc, Durability level);
@@ -139,7 +147,7 @@ final class SessionWrites {
     }
     long ticket;
     try {
-      ticket = shards.append(signal, shard, epoch, hlc, seq, hash);
+      ticket = shards.append(signal, shard, epoch, hlc, seq, hash, level);
     } catch (RuntimeException e) {
       synchronized (f) {
         f.attempts.remove(key, mine);

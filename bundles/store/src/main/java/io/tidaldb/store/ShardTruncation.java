@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Cuts one shard's log for {@link io.tidaldb.api.replication.ReplicaState#truncateLog}, keeping the
- * effect of every cut record.
+ * effect of every cut record but the {@code QUORUM}/{@code ALL} session records'.
  *
  * <p>Since issue 11 a cut keeps the state of its records, own and foreign alike: a signal at {@code
  * (epoch e, position p)} lives in the entity's log entry {@code log(e)}, whose end column says
@@ -30,17 +30,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The shard's session table is the exception: it goes back to the table of the surviving prefix
  * (the newest snapshot at or below {@code position} plus the log up to it), as on every region that
- * never held the suffix.
+ * never held the suffix. So are the suffix's session records of writes acknowledged at {@code
+ * QUORUM} or {@code ALL} (issue 12): never acknowledged if cut (the vote rule), their clients were
+ * told "may be stored, retry", and a retry at the new leader is a new record; their effect is
+ * removed ({@link CutDrops}). {@code LOCAL} session records keep theirs like plain signals.
  *
  * <p>Steps, under the shard's checkpoint lock and write lock: (a) read the suffix, unbind the
- * series it defines and drop their states, and rebuild the session table; (b) write a snapshot of
- * the state labelled {@code position} and carrying {@code fenceEpoch}, and set the applied position
- * to {@code position}; (c) delete the shard's snapshots labelled above {@code position}; (d) cut
- * the log; (e) write the snapshot at {@code position} again without the fence. A crash between (b)
- * and (d) leaves a fenced snapshot that recovery finishes the cut from ({@link
- * ShardState#recover}); after (e) recovery replays whatever a later leader shipped at {@code
- * position}, even batches of epochs below the fence (a crash between (d) and (e) leaves the fence
- * over a log that ends at {@code position}, which recovery does not cut).
+ * series it defines and drop their states, remove the effect of its QUORUM/ALL session records, and
+ * rebuild the session table; (b) write a snapshot of the state labelled {@code position} and
+ * carrying {@code fenceEpoch}, and set the applied position to {@code position}; (c) delete the
+ * shard's snapshots labelled above {@code position}; (d) cut the log; (e) write the snapshot at
+ * {@code position} again without the fence. A crash between (b) and (d) leaves a fenced snapshot
+ * that recovery finishes the cut from ({@link ShardState#recover}); after (e) recovery replays
+ * whatever a later leader shipped at {@code position}, even batches of epochs below the fence (a
+ * crash between (d) and (e) leaves the fence over a log that ends at {@code position}, which
+ * recovery does not cut).
  */
 final class ShardTruncation {
   private static final Logger LOG = LoggerFactory.getLogger(ShardTruncation.class);
@@ -69,7 +73,8 @@ final class ShardTruncation {
             s.localAppliedPosition(),
             s.sessions.encode());
         LOG.info(
-            "shard {}: log cut at {} for epoch {}: {} records removed, their state kept",
+            "shard {}: log cut at {} for epoch {}: {} records removed, their state kept but for"
+                + " QUORUM/ALL session records",
             s.shard,
             position,
             fenceEpoch,
@@ -98,6 +103,7 @@ final class ShardTruncation {
       try {
         check(s, position, fenceEpoch);
         long suffix = dropSuffixSeries(s, position);
+        long dropped = CutDrops.remove(s, position);
         rebuildSessions(s, position);
         s.snapshots.write(
             position,
@@ -109,10 +115,12 @@ final class ShardTruncation {
         s.resetPositions(position);
         int deleted = s.snapshots.deleteAbove(position);
         LOG.info(
-            "shard {}: state kept as snapshot at {} fenced by epoch {}; {} later snapshots deleted",
+            "shard {}: state kept as snapshot at {} fenced by epoch {} ({} QUORUM/ALL session"
+                + " records dropped); {} later snapshots deleted",
             s.shard,
             position,
             fenceEpoch,
+            dropped,
             deleted);
         return suffix;
       } finally {

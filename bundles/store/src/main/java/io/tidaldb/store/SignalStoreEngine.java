@@ -591,15 +591,17 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
   /** Appends a validated signal as this region's write, fenced by {@code epoch}; its ticket. */
   private long append(Signal signal, int shard, long epoch, long hlc) {
-    return append(signal, shard, epoch, hlc, null);
+    return append(signal, shard, epoch, hlc, null, null);
   }
 
   /**
    * Appends a validated signal as {@link #append(Signal, int, long, long)} does, as a {@code
    * SIGNAL_S} record with its payload hash ({@link SessionPayload#hash}) if {@code session} is not
-   * null. The caller has checked the write against the shard's session table.
+   * null, recording {@code level} (the level it is acknowledged at). The caller has checked the
+   * write against the shard's session table.
    */
-  private long append(Signal signal, int shard, long epoch, long hlc, SessionSeq session) {
+  private long append(
+      Signal signal, int shard, long epoch, long hlc, SessionSeq session, Durability level) {
     checkOpen();
     return append(
         signal.tenant(),
@@ -611,7 +613,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
         shard,
         epoch,
         session,
-        session == null ? 0 : SessionPayload.hash(signal));
+        session == null ? 0 : SessionPayload.hash(signal),
+        level);
   }
 
   private long append(
@@ -623,7 +626,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       long hlc,
       int shard,
       long epoch) {
-    return append(tenant, type, entity, weight, eventTime, hlc, shard, epoch, null, 0);
+    return append(tenant, type, entity, weight, eventTime, hlc, shard, epoch, null, 0, null);
   }
 
   private long append(
@@ -636,7 +639,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       int shard,
       long epoch,
       SessionSeq session,
-      int payloadHash) {
+      int payloadHash,
+      Durability level) {
     ShardState s = shards[shard];
     int series;
     long position;
@@ -644,7 +648,17 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       series = replicated.seriesFor(s, epoch, tenant, type);
       position =
           replicated.append(
-              s, epoch, series, entity, weight, eventTime, hlc, origin, session, payloadHash);
+              s,
+              epoch,
+              series,
+              entity,
+              weight,
+              eventTime,
+              hlc,
+              origin,
+              session,
+              payloadHash,
+              level);
     } else {
       if ((series = s.registry.find(tenant, type)) < 0) {
         series = s.registry.define(tenant, type, s.log::appendDefine);
@@ -661,7 +675,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
                   hlc,
                   origin,
                   session,
-                  payloadHash);
+                  payloadHash,
+                  level);
     }
     accepted.increment();
     return SignalTickets.ticket(shard, position);
@@ -670,15 +685,26 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   /**
    * Validates a signal and appends it as a session write through the leader's append (the leader
    * check's epoch fences it), without checking it against the session table: tests use it to feed
-   * session records, the lead's write path checks ({@link ShardState#checkSession}) first.
+   * session records, the lead's write path checks ({@link ShardState#checkSession}) first. The
+   * record says {@code LOCAL} (a cut keeps its effect).
    *
    * @return its ticket
    * @throws io.tidaldb.api.replication.NotLeaderException if this region does not lead the shard
    */
   long appendSessionWrite(Signal signal, SessionSeq session) {
-    int shard = validate(signal, Durability.LOCAL);
+    return appendSessionWrite(signal, session, Durability.LOCAL);
+  }
+
+  /**
+   * As {@link #appendSessionWrite(Signal, SessionSeq)}, recording {@code level} as the level the
+   * write is acknowledged at (a cut drops a {@code QUORUM} or {@code ALL} record's effect).
+   *
+   * @return its ticket
+   */
+  long appendSessionWrite(Signal signal, SessionSeq session, Durability level) {
+    int shard = validate(signal, level);
     long epoch = replicated == null ? ShardLog.ANY_EPOCH : replicated.checkLeader(shards[shard]);
-    return append(signal, shard, epoch, clock.now(), session);
+    return append(signal, shard, epoch, clock.now(), session, level);
   }
 
   /** The shards' side of {@link SessionWrites}. */
@@ -695,7 +721,13 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
     @Override
     public long append(
-        Signal signal, int shard, long epoch, long hlc, SessionSeq seq, int payloadHash) {
+        Signal signal,
+        int shard,
+        long epoch,
+        long hlc,
+        SessionSeq seq,
+        int payloadHash,
+        Durability level) {
       checkOpen();
       return SignalStoreEngine.this.append(
           signal.tenant(),
@@ -707,7 +739,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
           shard,
           epoch,
           seq,
-          payloadHash);
+          payloadHash,
+          level);
     }
 
     @Override

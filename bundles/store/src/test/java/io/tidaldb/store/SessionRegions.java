@@ -2,6 +2,7 @@ package io.tidaldb.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
@@ -22,10 +23,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A leader store A (single region, its logs in epoch 3, a clock the test moves) that takes a seeded
- * mix of SIGNAL, SIGNAL_S and DEFINE records, and followers that {@link #follower open} beside it:
- * stores that follow every shard through a {@link FakeReplication} and are fed A's batches ({@link
- * #feed}). Session tables expire after {@link #TTL_MILLIS}, well inside the time the mix spans, so
- * expiry and revival are fed too. Prints its seed.
+ * mix of SIGNAL, SIGNAL_S (of each durability) and DEFINE records, and followers that {@link
+ * #follower open} beside it: stores that follow every shard through a {@link FakeReplication} and
+ * are fed A's batches ({@link #feed}). Session tables expire after {@link #TTL_MILLIS}, well inside
+ * the time the mix spans, so expiry and revival are fed too. Prints its seed.
  */
 final class SessionRegions implements AutoCloseable {
   static final long T0 = 1_700_000_000_000L;
@@ -108,7 +109,8 @@ final class SessionRegions implements AutoCloseable {
               Timestamp.ofMillis(now.get() - random.nextInt(10_000)));
       long ticket;
       if (random.nextBoolean()) {
-        ticket = a.store.appendSessionWrite(signal, nextSession(t));
+        Durability level = Durability.values()[random.nextInt(Durability.values().length)];
+        ticket = a.store.appendSessionWrite(signal, nextSession(t), level);
         sessionWrites++;
       } else {
         ticket =

@@ -2,6 +2,7 @@ package io.tidaldb.wal;
 
 import static io.tidaldb.wal.RecordDescriptor.*;
 
+import io.tidaldb.api.Durability;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.wal.RecordCursor;
 import io.tidaldb.api.wal.WalRecordKind;
@@ -146,6 +147,12 @@ final class BatchCursor implements RecordCursor {
   @Override
   public int payloadHash() {
     return buffer.getInt(sessionSignal() + SIGNAL_S_PAYLOAD_HASH_OFFSET);
+  }
+
+  @Override
+  public Durability durability() {
+    return RecordDescriptor.durabilityOf(
+        buffer.get(sessionSignal() + RecordDescriptor.SIGNAL_S_DURABILITY_OFFSET));
   }
 
   private String name(int lengthAt) {

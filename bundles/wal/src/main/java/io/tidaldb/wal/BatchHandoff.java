@@ -1,5 +1,6 @@
 package io.tidaldb.wal;
 
+import io.tidaldb.api.Durability;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.StorageException;
@@ -156,10 +157,12 @@ final class BatchHandoff {
       long hlc,
       int origin,
       SessionSeq session,
-      int payloadHash) {
+      int payloadHash,
+      Durability durability) {
     if (session == null) {
       throw new InvalidArgumentException("session", null, "must not be null; nothing stored");
     }
+    RecordDescriptor.durabilityCode(durability); // refuses null before anything is reserved
     synchronized (lock) {
       PendingBatch p = reserve(RecordDescriptor.SIGNAL_S_LENGTH, leaderEpoch);
       RecordDescriptor.writeSessionSignal(
@@ -172,7 +175,8 @@ final class BatchHandoff {
           hlc,
           origin,
           session,
-          payloadHash);
+          payloadHash,
+          durability);
       p.writeOffset += RecordDescriptor.SIGNAL_S_LENGTH;
       p.stamp(hlc);
       return appended(p);

@@ -1,5 +1,6 @@
 package io.tidaldb.wal;
 
+import io.tidaldb.api.Durability;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.StorageException;
@@ -133,10 +134,20 @@ final class LocalLog implements ShardLog {
       long hlc,
       int origin,
       SessionSeq session,
-      int payloadHash) {
+      int payloadHash,
+      Durability durability) {
     checkUnfenced(leaderEpoch);
     return log.appendSessionSignal(
-        ANY_EPOCH, seriesId, entity, weight, eventTimeMillis, hlc, origin, session, payloadHash);
+        ANY_EPOCH,
+        seriesId,
+        entity,
+        weight,
+        eventTimeMillis,
+        hlc,
+        origin,
+        session,
+        payloadHash,
+        durability);
   }
 
   @Override

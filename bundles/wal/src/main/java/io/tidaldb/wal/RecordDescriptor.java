@@ -1,5 +1,6 @@
 package io.tidaldb.wal;
 
+import io.tidaldb.api.Durability;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.wal.WalRecordKind;
 import java.nio.ByteBuffer;
@@ -32,14 +33,15 @@ import java.nio.ByteBuffer;
  *  +------+-----------+-----------------+---------------+
  *  0      1           5                 13              21
  *
- * SIGNAL_S (kind 4, a signal of a client session), 69 bytes: SIGNAL's 41, then
- *  +---- SIGNAL's fields ----+---------+--------+-------------+--------------+
- *  | kind (4) ... origin     | session | seq    | acked below | payload hash |
- *  | 41 bytes                | long    | long   | long        | int          |
- *  +-------------------------+---------+--------+-------------+--------------+
- *  0                         41        49       57            65             69
+ * SIGNAL_S (kind 4, a signal of a client session), 70 bytes: SIGNAL's 41, then
+ *  +---- SIGNAL's fields ----+---------+--------+-------------+--------------+------------+
+ *  | kind (4) ... origin     | session | seq    | acked below | payload hash | durability |
+ *  | 41 bytes                | long    | long   | long        | int          | byte       |
+ *  +-------------------------+---------+--------+-------------+--------------+------------+
+ *  0                         41        49       57            65             69           70
  *
- *  session != 0, seq >= 1, 1 <= acked below <= seq ({@link #sessionProblem})
+ *  session != 0, seq >= 1, 1 <= acked below <= seq, durability 0 (LOCAL), 1 (QUORUM) or
+ *  2 (ALL): the level the leader acknowledges the write at ({@link #sessionProblem})
  * </pre>
  */
 public final class RecordDescriptor {
@@ -79,8 +81,20 @@ public final class RecordDescriptor {
   /** Offset of a session signal's payload hash (int). */
   public static final int SIGNAL_S_PAYLOAD_HASH_OFFSET = 65;
 
+  /** Offset of a session signal's durability byte ({@link #durabilityCode}). */
+  public static final int SIGNAL_S_DURABILITY_OFFSET = 69;
+
   /** Length of a session signal record. */
-  public static final int SIGNAL_S_LENGTH = 69;
+  public static final int SIGNAL_S_LENGTH = 70;
+
+  /** A session signal's durability byte for {@link Durability#LOCAL}. */
+  public static final byte DURABILITY_LOCAL = 0;
+
+  /** A session signal's durability byte for {@link Durability#QUORUM}. */
+  public static final byte DURABILITY_QUORUM = 1;
+
+  /** A session signal's durability byte for {@link Durability#ALL}. */
+  public static final byte DURABILITY_ALL = 2;
 
   /** Offset of a definition's tenant name length (unsigned byte). */
   public static final int DEFINE_TENANT_LENGTH_OFFSET = 5;
@@ -156,6 +170,7 @@ public final class RecordDescriptor {
    * @param origin the origin replica id
    * @param session the session id, seq and ackedBelow
    * @param payloadHash the payload hash
+   * @param durability the level the write is acknowledged at
    */
   public static void writeSessionSignal(
       ByteBuffer buffer,
@@ -167,13 +182,50 @@ public final class RecordDescriptor {
       long hlc,
       int origin,
       io.tidaldb.api.SessionSeq session,
-      int payloadHash) {
+      int payloadHash,
+      Durability durability) {
     writeSignal(buffer, offset, seriesId, entity, weight, eventTimeMillis, hlc, origin);
     buffer.put(offset + KIND_OFFSET, WalRecordKind.SIGNAL_S);
     buffer.putLong(offset + SIGNAL_S_SESSION_OFFSET, session.session());
     buffer.putLong(offset + SIGNAL_S_SEQ_OFFSET, session.seq());
     buffer.putLong(offset + SIGNAL_S_ACKED_BELOW_OFFSET, session.ackedBelow());
     buffer.putInt(offset + SIGNAL_S_PAYLOAD_HASH_OFFSET, payloadHash);
+    buffer.put(offset + SIGNAL_S_DURABILITY_OFFSET, durabilityCode(durability));
+  }
+
+  /**
+   * Returns the durability byte of a level.
+   *
+   * @param durability the level
+   * @return its byte: {@link #DURABILITY_LOCAL}, {@link #DURABILITY_QUORUM} or {@link
+   *     #DURABILITY_ALL}
+   * @throws InvalidArgumentException if {@code durability} is null
+   */
+  public static byte durabilityCode(Durability durability) {
+    if (durability == null) {
+      throw new InvalidArgumentException("durability", null, "must not be null; nothing stored");
+    }
+    return switch (durability) {
+      case LOCAL -> DURABILITY_LOCAL;
+      case QUORUM -> DURABILITY_QUORUM;
+      case ALL -> DURABILITY_ALL;
+    };
+  }
+
+  /**
+   * Returns the level of a durability byte that {@link #sessionProblem} accepted.
+   *
+   * @param code the byte
+   * @return the level
+   * @throws IllegalStateException if the byte is no level (a record no check accepted)
+   */
+  public static Durability durabilityOf(byte code) {
+    return switch (code) {
+      case DURABILITY_LOCAL -> Durability.LOCAL;
+      case DURABILITY_QUORUM -> Durability.QUORUM;
+      case DURABILITY_ALL -> Durability.ALL;
+      default -> throw new IllegalStateException("SIGNAL_S durability " + code + " (must be 0..2)");
+    };
   }
 
   /**
@@ -200,6 +252,10 @@ public final class RecordDescriptor {
     }
     if (ackedBelow < 1 || ackedBelow > seq) {
       return "SIGNAL_S ackedBelow " + ackedBelow + " (must be 1 to the seq " + seq + ")";
+    }
+    byte durability = buffer.get(offset + SIGNAL_S_DURABILITY_OFFSET);
+    if (durability < DURABILITY_LOCAL || durability > DURABILITY_ALL) {
+      return "SIGNAL_S durability " + durability + " (must be 0 (LOCAL), 1 (QUORUM) or 2 (ALL))";
     }
     return null;
   }

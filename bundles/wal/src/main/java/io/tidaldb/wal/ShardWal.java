@@ -1,5 +1,6 @@
 package io.tidaldb.wal;
 
+import io.tidaldb.api.Durability;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.StorageException;
@@ -212,9 +213,19 @@ final class ShardWal implements ShardLog {
       long hlc,
       int origin,
       SessionSeq session,
-      int payloadHash) {
+      int payloadHash,
+      Durability durability) {
     return handoff.appendSessionSignal(
-        leaderEpoch, seriesId, entity, weight, eventTimeMillis, hlc, origin, session, payloadHash);
+        leaderEpoch,
+        seriesId,
+        entity,
+        weight,
+        eventTimeMillis,
+        hlc,
+        origin,
+        session,
+        payloadHash,
+        durability);
   }
 
   @Override

@@ -194,6 +194,7 @@ class BatchFormatTest {
             RecordDescriptor.SIGNAL_S_SEQ_OFFSET,
             RecordDescriptor.SIGNAL_S_ACKED_BELOW_OFFSET,
             RecordDescriptor.SIGNAL_S_PAYLOAD_HASH_OFFSET,
+            RecordDescriptor.SIGNAL_S_DURABILITY_OFFSET,
             RecordDescriptor.SIGNAL_S_LENGTH),
         rows.get(3));
     assertEquals(4, rows.size(), "one diagram per record kind");

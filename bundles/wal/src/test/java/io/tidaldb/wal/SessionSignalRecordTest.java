@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tidaldb.api.Durability;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.StorageException;
@@ -36,7 +37,10 @@ class SessionSignalRecordTest {
   private static final long HLC = 0x0102030405060708L;
   private static final SessionSeq SESSION = new SessionSeq(0x7f3a000000000001L, 41, 40);
 
-  /** SIGNAL_S(series 1, entity 42, 1.5, event time, HLC, origin 2, session, 41, 40, 0xdeadbeef). */
+  /**
+   * SIGNAL_S(series 1, entity 42, 1.5, event time, HLC, origin 2, session, 41, 40, 0xdeadbeef,
+   * QUORUM).
+   */
   private static final String SIGNAL_S_HEX =
       "04"
           + "01000000"
@@ -48,7 +52,8 @@ class SessionSignalRecordTest {
           + "0100000000003a7f" // session
           + "2900000000000000" // seq 41
           + "2800000000000000" // acked below 40
-          + "efbeadde"; // payload hash
+          + "efbeadde" // payload hash
+          + "01"; // durability QUORUM
 
   @TempDir Path dir;
 
@@ -75,6 +80,10 @@ class SessionSignalRecordTest {
     assertEquals(41, b.getLong(at + RecordDescriptor.SIGNAL_S_SEQ_OFFSET));
     assertEquals(40, b.getLong(at + RecordDescriptor.SIGNAL_S_ACKED_BELOW_OFFSET));
     assertEquals(0xdeadbeef, b.getInt(at + RecordDescriptor.SIGNAL_S_PAYLOAD_HASH_OFFSET));
+    assertEquals(
+        RecordDescriptor.DURABILITY_QUORUM,
+        b.get(at + RecordDescriptor.SIGNAL_S_DURABILITY_OFFSET));
+    assertEquals(RecordDescriptor.SIGNAL_S_LENGTH, RecordDescriptor.SIGNAL_S_DURABILITY_OFFSET + 1);
     RecordCursor c = new BatchView().wrap(b, 0, Path.of("f"), 0).records();
     assertTrue(c.next());
     assertSessionSignal(c, 0);
@@ -148,6 +157,15 @@ class SessionSignalRecordTest {
           follower,
           resealed(good, b -> b.putLong(at + RecordDescriptor.SIGNAL_S_ACKED_BELOW_OFFSET, 0)),
           "SIGNAL_S ackedBelow 0");
+      assertRefused(
+          follower,
+          resealed(good, b -> b.put(at + RecordDescriptor.SIGNAL_S_DURABILITY_OFFSET, (byte) 3)),
+          "record 1 of 2 at payload offset 41: SIGNAL_S durability 3 (must be 0 (LOCAL), 1"
+              + " (QUORUM) or 2 (ALL))");
+      assertRefused(
+          follower,
+          resealed(good, b -> b.put(at + RecordDescriptor.SIGNAL_S_DURABILITY_OFFSET, (byte) -1)),
+          "SIGNAL_S durability -1");
       assertEquals(0, follower.nextPosition(), "nothing taken");
       assertEquals(2, follower.appendReplicated(good));
       follower.awaitDurable(1, WalTestSupport.WAIT_NANOS);
@@ -178,6 +196,55 @@ class SessionSignalRecordTest {
             StorageException.class, () -> WalEngine.open(WalTestSupport.small(walDir).build()));
     assertTrue(e.getMessage().contains(segment.getFileName().toString()), e.getMessage());
     assertTrue(e.getMessage().contains("SIGNAL_S seq -5 (must be >= 1)"), e.getMessage());
+  }
+
+  @Test
+  void shouldRefuseToRecoverASessionSignalWithAnUnknownDurabilityNamingTheFileAndValue()
+      throws IOException {
+    Path walDir = dir.resolve("wal");
+    try (WalEngine wal = WalEngine.open(WalTestSupport.small(walDir).build())) {
+      ShardLog log = wal.shard(0);
+      log.startLeading(1);
+      log.awaitDurable(append(log, 1), WalTestSupport.WAIT_NANOS);
+    }
+    Path segment = WalTestSupport.segments(walDir, LogKind.SHARD, 0).get(0);
+    ByteBuffer batch = ByteBuffer.wrap(Files.readAllBytes(segment)).order(ByteOrder.LITTLE_ENDIAN);
+    int at = BatchDescriptor.HEADER_LENGTH + RecordDescriptor.SIGNAL_S_DURABILITY_OFFSET;
+    Files.write(segment, resealed(batch, b -> b.put(at, (byte) 7)).array());
+    StorageException e =
+        assertThrows(
+            StorageException.class, () -> WalEngine.open(WalTestSupport.small(walDir).build()));
+    assertTrue(e.getMessage().contains(segment.getFileName().toString()), e.getMessage());
+    assertTrue(e.getMessage().contains("SIGNAL_S durability 7"), e.getMessage());
+  }
+
+  @Test
+  void shouldRecordEachLevelAndRefuseANullOneStoringNothing() {
+    try (WalEngine wal = WalEngine.open(WalTestSupport.small(dir).build())) {
+      ShardLog log = wal.shard(0);
+      log.startLeading(1);
+      long last = -1;
+      for (Durability d : Durability.values()) {
+        last = log.appendSessionSignal(1, 1, 42, 1.5, 1, HLC, 2, SESSION, 0xdeadbeef, d);
+      }
+      InvalidArgumentException e =
+          assertThrows(
+              InvalidArgumentException.class,
+              () -> log.appendSessionSignal(1, 1, 42, 1.5, 1, HLC, 2, SESSION, 0, null));
+      assertTrue(e.getMessage().contains("durability"), e.getMessage());
+      assertEquals(3, log.nextPosition(), "the refused append stored nothing");
+      log.awaitDurable(last, WalTestSupport.WAIT_NANOS);
+      List<Durability> read = new java.util.ArrayList<>();
+      try (WalReader reader = log.openReader(0)) {
+        for (WalBatch b = reader.next(); b != null; b = reader.next()) {
+          RecordCursor c = b.records();
+          while (c.next()) {
+            read.add(c.durability());
+          }
+        }
+      }
+      assertEquals(List.of(Durability.values()), read);
+    }
   }
 
   /** One batch of a leader of epoch 1: SIGNAL at 0, SIGNAL_S at 1. */
@@ -218,7 +285,7 @@ class SessionSignalRecordTest {
 
   private static long append(ShardLog log, long epoch) {
     return log.appendSessionSignal(
-        epoch, 1, 42, 1.5, 1_700_000_000_000L, HLC, 2, SESSION, 0xdeadbeef);
+        epoch, 1, 42, 1.5, 1_700_000_000_000L, HLC, 2, SESSION, 0xdeadbeef, Durability.QUORUM);
   }
 
   private static void assertSessionSignal(RecordCursor c, long position) {
@@ -234,6 +301,7 @@ class SessionSignalRecordTest {
     assertEquals(41, c.seq());
     assertEquals(40, c.ackedBelow());
     assertEquals(0xdeadbeef, c.payloadHash());
+    assertEquals(Durability.QUORUM, c.durability());
     assertThrows(IllegalStateException.class, c::tenantName);
   }
 

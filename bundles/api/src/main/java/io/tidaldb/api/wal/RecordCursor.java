@@ -152,4 +152,16 @@ public interface RecordCursor {
   default int payloadHash() {
     throw new UnsupportedOperationException(getClass().getName() + " reads no SIGNAL_S records");
   }
+
+  /**
+   * Returns the level a {@link WalRecordKind#SIGNAL_S} record's write is acknowledged at: a cut
+   * keeps a {@code LOCAL} record's effect and drops a {@code QUORUM} or {@code ALL} one's.
+   *
+   * @return the level
+   * @throws UnsupportedOperationException if this cursor reads no session records
+   * @since 1.9.0
+   */
+  default io.tidaldb.api.Durability durability() {
+    throw new UnsupportedOperationException(getClass().getName() + " reads no SIGNAL_S records");
+  }
 }

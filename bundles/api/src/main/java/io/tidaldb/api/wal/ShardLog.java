@@ -207,11 +207,15 @@ public interface ShardLog {
    * @param origin the replica id of the region that accepted the signal
    * @param session the write's session, seq and ackedBelow
    * @param payloadHash the 32-bit hash of the write's payload (the session table compares it)
+   * @param durability the level the write is acknowledged at: a cut keeps a {@code LOCAL} record's
+   *     effect and drops a {@code QUORUM} or {@code ALL} one's (never acknowledged if cut)
    * @return the record's position
    * @throws FencedAppendException if this log no longer leads in {@code leaderEpoch}; nothing was
    *     stored
    * @throws UnsupportedOperationException if this log holds no session records
-   * @since 1.8.0
+   * @throws io.tidaldb.api.InvalidArgumentException if {@code session} or {@code durability} is
+   *     null; nothing was stored
+   * @since 1.9.0 (1.8.0 without {@code durability})
    */
   default long appendSessionSignal(
       long leaderEpoch,
@@ -222,7 +226,8 @@ public interface ShardLog {
       long hlc,
       int origin,
       io.tidaldb.api.SessionSeq session,
-      int payloadHash) {
+      int payloadHash,
+      io.tidaldb.api.Durability durability) {
     throw new UnsupportedOperationException(getClass().getName() + " holds no SIGNAL_S records");
   }
 
