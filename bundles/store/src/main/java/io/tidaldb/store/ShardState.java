@@ -77,6 +77,9 @@ final class ShardState implements CommitListener {
   /** The shard's local stream, or null if the WAL keeps no local logs. */
   final LocalStream local;
 
+  /** Reads waiting for the applied positions (read-your-writes, {@link ReadGate}). */
+  final AppliedWaits readWaits = new AppliedWaits();
+
   private final HybridLogicalClock clock;
   private final LongConsumer firstCommit;
 
@@ -303,6 +306,7 @@ final class ShardState implements CommitListener {
     compaction.recount();
     cuts++;
     appliedPosition = position;
+    readWaits.advanced();
     snapshotPosition = position;
     snapshotLocalPosition = localAppliedPosition();
     if (local != null) {
@@ -481,6 +485,7 @@ final class ShardState implements CommitListener {
       }
     }
     appliedPosition = end;
+    readWaits.advanced();
     compaction.applied(batch.epoch());
     return applied;
   }
