@@ -10,7 +10,9 @@ import java.util.Locale;
  *
  * <p>A read that carries a token ({@link SignalStore#read(TenantId, SignalType, EntityId,
  * Timestamp, ReadToken)}) answers only once the region applied the shard's log through the token's
- * position, so it sees every write the token records. A shard-log position is satisfiable at every
+ * position and the record there is the token's write (the token keeps that write's stamp: a region
+ * whose log holds another record at the position, a deposed leader's suffix not cut yet, does not
+ * answer), so it sees every write the token records. A shard-log position is satisfiable at every
  * region; the guarantee covers writes acknowledged at {@link Durability#QUORUM} or {@link
  * Durability#ALL} (a committed record is never cut), and a {@code LOCAL} write at the region that
  * acknowledged it. A local-stream entry is satisfiable only at its region: other regions get that
@@ -26,7 +28,7 @@ import java.util.Locale;
 public final class ReadToken {
   /** The token of a client that has written nothing: every read satisfies it. */
   public static final ReadToken EMPTY =
-      new ReadToken(new long[0], new long[0], new long[0], new long[0]);
+      new ReadToken(new long[0], new long[0], new long[0], new long[0], new long[0]);
 
   private static final long[] NONE = new long[0];
 
@@ -35,14 +37,19 @@ public final class ReadToken {
 
   private final long[] positions;
 
+  /** The stamp of the write at each shard's position (the highest, for two at one position). */
+  private final long[] stamps;
+
   /** Local-stream keys ((region << 32) | shard, ascending) and their local positions. */
   private final long[] localKeys;
 
   private final long[] localPositions;
 
-  private ReadToken(long[] shards, long[] positions, long[] localKeys, long[] localPositions) {
+  private ReadToken(
+      long[] shards, long[] positions, long[] stamps, long[] localKeys, long[] localPositions) {
     this.shards = shards;
     this.positions = positions;
+    this.stamps = stamps;
     this.localKeys = localKeys;
     this.localPositions = localPositions;
   }
@@ -87,8 +94,8 @@ public final class ReadToken {
     }
     long shard = ack.shard().value();
     if (!ack.local()) {
-      long[][] m = put(shards, positions, shard, ack.position());
-      return m == null ? this : new ReadToken(m[0], m[1], localKeys, localPositions);
+      long[][] m = put(shards, positions, stamps, shard, ack.position(), ack.stamp().value());
+      return m == null ? this : new ReadToken(m[0], m[1], m[2], localKeys, localPositions);
     }
     if (region == null) {
       throw new InvalidArgumentException(
@@ -98,9 +105,11 @@ public final class ReadToken {
         put(
             localKeys,
             localPositions,
+            null,
             localKey(region.value(), ack.shard().value()),
-            ack.position());
-    return m == null ? this : new ReadToken(shards, positions, m[0], m[1]);
+            ack.position(),
+            0);
+    return m == null ? this : new ReadToken(shards, positions, stamps, m[0], m[1]);
   }
 
   /**
@@ -116,9 +125,9 @@ public final class ReadToken {
     if (isEmpty()) {
       return other;
     }
-    long[][] s = join(shards, positions, other.shards, other.positions);
-    long[][] l = join(localKeys, localPositions, other.localKeys, other.localPositions);
-    return new ReadToken(s[0], s[1], l[0], l[1]);
+    long[][] s = join(shards, positions, stamps, other.shards, other.positions, other.stamps);
+    long[][] l = join(localKeys, localPositions, null, other.localKeys, other.localPositions, null);
+    return new ReadToken(s[0], s[1], s[2], l[0], l[1]);
   }
 
   /**
@@ -128,7 +137,7 @@ public final class ReadToken {
    * @return the token of the shard-log entries only
    */
   public ReadToken withoutLocal() {
-    return localKeys.length == 0 ? this : new ReadToken(shards, positions, NONE, NONE);
+    return localKeys.length == 0 ? this : new ReadToken(shards, positions, stamps, NONE, NONE);
   }
 
   /**
@@ -149,6 +158,18 @@ public final class ReadToken {
   public long position(int shard) {
     int i = Arrays.binarySearch(shards, shard);
     return i < 0 ? -1 : positions[i];
+  }
+
+  /**
+   * Returns the stamp ({@link HlcStamp#value()}) of the write at {@link #position(int)}: a region
+   * answers the token only if its record there has this stamp.
+   *
+   * @param shard the shard
+   * @return the stamp, or -1 if the token records no shard-log write of it
+   */
+  public long stamp(int shard) {
+    int i = Arrays.binarySearch(shards, shard);
+    return i < 0 ? -1 : stamps[i];
   }
 
   /**
@@ -198,6 +219,7 @@ public final class ReadToken {
     return o instanceof ReadToken t
         && Arrays.equals(shards, t.shards)
         && Arrays.equals(positions, t.positions)
+        && Arrays.equals(stamps, t.stamps)
         && Arrays.equals(localKeys, t.localKeys)
         && Arrays.equals(localPositions, t.localPositions);
   }
@@ -205,6 +227,7 @@ public final class ReadToken {
   @Override
   public int hashCode() {
     return 31 * (31 * Arrays.hashCode(shards) + Arrays.hashCode(positions))
+        + 7 * Arrays.hashCode(stamps)
         + 17 * Arrays.hashCode(localKeys)
         + Arrays.hashCode(localPositions);
   }
@@ -234,16 +257,29 @@ public final class ReadToken {
     return ((long) region << 32) | shard;
   }
 
-  /** The arrays with {@code key} at max(old, value), or null if nothing changes. */
-  private static long[][] put(long[] keys, long[] values, long key, long value) {
+  /** Whether (value a, stamp sa) is above (value b, stamp sb): by value, then by stamp. */
+  private static boolean above(long a, long sa, long b, long sb) {
+    return a > b || (a == b && sa > sb);
+  }
+
+  /**
+   * The arrays with {@code key} at the higher of (old value, old stamp) and (value, stamp), or null
+   * if nothing changes; {@code stamps} null for entries without stamps.
+   */
+  private static long[][] put(
+      long[] keys, long[] values, long[] stamps, long key, long value, long stamp) {
     int i = Arrays.binarySearch(keys, key);
     if (i >= 0) {
-      if (values[i] >= value) {
+      if (!above(value, stamp, values[i], stamps == null ? 0 : stamps[i])) {
         return null;
       }
       long[] v = values.clone();
       v[i] = value;
-      return new long[][] {keys, v};
+      long[] st = stamps == null ? null : stamps.clone();
+      if (st != null) {
+        st[i] = stamp;
+      }
+      return new long[][] {keys, v, st};
     }
     int at = -i - 1;
     long[] k = new long[keys.length + 1];
@@ -254,28 +290,49 @@ public final class ReadToken {
     v[at] = value;
     System.arraycopy(keys, at, k, at + 1, keys.length - at);
     System.arraycopy(values, at, v, at + 1, keys.length - at);
-    return new long[][] {k, v};
+    long[] st = null;
+    if (stamps != null) {
+      st = new long[keys.length + 1];
+      System.arraycopy(stamps, 0, st, 0, at);
+      st[at] = stamp;
+      System.arraycopy(stamps, at, st, at + 1, keys.length - at);
+    }
+    return new long[][] {k, v, st};
   }
 
-  /** The union of two sorted key sets, each key at the higher value. */
-  private static long[][] join(long[] ak, long[] av, long[] bk, long[] bv) {
+  /**
+   * The union of two sorted key sets, each key at the higher (value, stamp); stamps null for
+   * entries without stamps.
+   */
+  private static long[][] join(long[] ak, long[] av, long[] as, long[] bk, long[] bv, long[] bs) {
     long[] k = new long[ak.length + bk.length];
     long[] v = new long[k.length];
+    long[] st = new long[k.length];
     int i = 0;
     int j = 0;
     int n = 0;
     while (i < ak.length || j < bk.length) {
       if (j == bk.length || (i < ak.length && ak[i] < bk[j])) {
         k[n] = ak[i];
+        st[n] = as == null ? 0 : as[i];
         v[n++] = av[i++];
       } else if (i == ak.length || bk[j] < ak[i]) {
         k[n] = bk[j];
+        st[n] = bs == null ? 0 : bs[j];
         v[n++] = bv[j++];
       } else {
+        long sa = as == null ? 0 : as[i];
+        long sb = bs == null ? 0 : bs[j];
+        boolean keepA = !above(bv[j], sb, av[i], sa);
         k[n] = ak[i];
-        v[n++] = Math.max(av[i++], bv[j++]);
+        st[n] = keepA ? sa : sb;
+        v[n++] = keepA ? av[i] : bv[j];
+        i++;
+        j++;
       }
     }
-    return new long[][] {Arrays.copyOf(k, n), Arrays.copyOf(v, n)};
+    return new long[][] {
+      Arrays.copyOf(k, n), Arrays.copyOf(v, n), as == null ? null : Arrays.copyOf(st, n)
+    };
   }
 }

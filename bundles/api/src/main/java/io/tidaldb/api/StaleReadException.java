@@ -22,6 +22,12 @@ public class StaleReadException extends UnavailableException {
   public enum Reason {
     /** The region had not applied the shard's log through the token's position in time. */
     BEHIND_TOKEN,
+    /**
+     * The region applied the token's position, but its record there is another write than the
+     * token's (its log holds a deposed leader's suffix not cut yet, or the token's write was cut in
+     * a failover and never reached this log).
+     */
+    OTHER_WRITE,
     /** The token names a write of another region's own stream. */
     LOCAL_ELSEWHERE,
     /** The region has not heard from the shard's leader within the allowed lag. */
@@ -41,11 +47,12 @@ public class StaleReadException extends UnavailableException {
    *     needs 1,311 (107 records behind, waited 1,000 ms)"
    * @param reason why
    * @param shard the shard
-   * @param applied for {@link Reason#BEHIND_TOKEN}: the last position applied here (-1 for none);
-   *     for {@link Reason#LEADER_LAG}: ms since the leader was last heard from (-1 for never)
-   * @param needed for {@link Reason#BEHIND_TOKEN}: the token's position; for {@link
-   *     Reason#LOCAL_ELSEWHERE}: the local position; for {@link Reason#LEADER_LAG}: the allowed lag
-   *     in ms
+   * @param applied for {@link Reason#BEHIND_TOKEN} and {@link Reason#OTHER_WRITE}: the last
+   *     position applied here (-1 for none); for {@link Reason#LEADER_LAG}: ms since the leader was
+   *     last heard from (-1 for never)
+   * @param needed for {@link Reason#BEHIND_TOKEN} and {@link Reason#OTHER_WRITE}: the token's
+   *     position; for {@link Reason#LOCAL_ELSEWHERE}: the local position; for {@link
+   *     Reason#LEADER_LAG}: the allowed lag in ms
    * @param waitedMillis how long the read waited
    */
   public StaleReadException(

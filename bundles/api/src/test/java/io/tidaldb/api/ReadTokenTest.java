@@ -17,7 +17,12 @@ class ReadTokenTest {
   private static final HlcStamp STAMP = new HlcStamp(1L << 20);
 
   private static SignalAck ack(int shard, long position, boolean local) {
-    return new SignalAck(ShardId.of(shard), position, STAMP, Durability.QUORUM, local);
+    return ack(shard, position, local, STAMP.value());
+  }
+
+  private static SignalAck ack(int shard, long position, boolean local, long stamp) {
+    return new SignalAck(
+        ShardId.of(shard), position, new HlcStamp(stamp), Durability.QUORUM, local);
   }
 
   @Test
@@ -28,6 +33,18 @@ class ReadTokenTest {
     assertEquals(7, t.position(1));
     assertEquals(-1, t.position(2));
     assertEquals("ReadToken{shard 1 @ 7, shard 3 @ 1311}", t.toString());
+  }
+
+  @Test
+  void shouldKeepTheStampOfTheWriteAtTheHighestPosition() {
+    SignalAck a = new SignalAck(ShardId.of(3), 1_311, new HlcStamp(900), Durability.QUORUM);
+    SignalAck b = new SignalAck(ShardId.of(3), 1_204, new HlcStamp(999), Durability.QUORUM);
+    SignalAck c = new SignalAck(ShardId.of(3), 1_311, new HlcStamp(950), Durability.LOCAL);
+    assertEquals(900, ReadToken.EMPTY.with(a).with(b).stamp(3));
+    assertEquals(950, ReadToken.EMPTY.with(a).with(c).stamp(3), "one position, two writes");
+    assertEquals(
+        ReadToken.EMPTY.with(a).with(c), ReadToken.EMPTY.with(c).merge(ReadToken.EMPTY.with(a)));
+    assertEquals(-1, ReadToken.EMPTY.stamp(3));
   }
 
   @Test
@@ -91,7 +108,8 @@ class ReadTokenTest {
     return Combinators.combine(
             Arbitraries.integers().between(0, 7),
             Arbitraries.longs().between(0, 50),
-            Arbitraries.of(false, false, true))
+            Arbitraries.of(false, false, true),
+            Arbitraries.longs().between(1, 4))
         .as(ReadTokenTest::ack)
         .list()
         .ofMaxSize(12);

@@ -75,14 +75,41 @@ final class ReadGate {
     }
     ShardState s = shards[shard];
     long needed = token.position(shard);
-    if (needed >= 0
-        && !s.readWaits.await(() -> s.appliedPosition() > needed, deadlineNanos, nanoClock)) {
-      throw behind(shard, "", s.appliedPosition(), needed, startNanos);
+    if (needed >= 0) {
+      awaitWrite(s, needed, token.stamp(shard), startNanos, deadlineNanos);
     }
     long local = token.localPosition(region, shard);
     if (local >= 0
         && !s.readWaits.await(() -> s.localAppliedPosition() > local, deadlineNanos, nanoClock)) {
       throw behind(shard, "'s own stream", s.localAppliedPosition(), local, startNanos);
+    }
+  }
+
+  /**
+   * Waits until the shard applied {@code position} and its record there has {@code stamp}: a log
+   * holding another record there (a deposed leader's suffix before its cut) answers only after a
+   * cut or an install replaced it (each wakes the waiters); the WAL is read outside the monitor.
+   */
+  private void awaitWrite(
+      ShardState s, long position, long stamp, long startNanos, long deadlineNanos) {
+    while (true) {
+      if (!s.readWaits.await(() -> s.appliedPosition() > position, deadlineNanos, nanoClock)) {
+        throw behind(s.shard, "", s.appliedPosition(), position, startNanos);
+      }
+      int cuts = s.cuts();
+      long found;
+      try {
+        found = s.stampAt(position);
+      } catch (RuntimeException cutMeanwhile) {
+        found = -2; // check again once the cut is done
+      }
+      if (found == stamp || found == -1) {
+        return; // the token's write, or a trimmed position (applied long ago; not checkable)
+      }
+      if (!s.readWaits.await(
+          () -> s.cuts() != cuts && s.appliedPosition() > position, deadlineNanos, nanoClock)) {
+        throw otherWrite(s.shard, s.appliedPosition(), position, startNanos);
+      }
     }
   }
 
@@ -137,6 +164,26 @@ final class ReadGate {
     if (maxLag == null || maxLag.isNegative()) {
       throw new InvalidArgumentException("max lag", maxLag, "must be at least 0 ms");
     }
+  }
+
+  private StaleReadException otherWrite(
+      int shard, long appliedBelow, long needed, long startNanos) {
+    long waited = Math.max(0, nanoClock.getAsLong() - startNanos) / 1_000_000;
+    return new StaleReadException(
+        String.format(
+            Locale.ROOT,
+            "stale: shard %d applied through %,d, but its record at %,d is another write than the"
+                + " token's (a deposed leader's records not cut yet, or the token's write was cut"
+                + " in a failover; waited %,d ms)",
+            shard,
+            appliedBelow - 1,
+            needed,
+            waited),
+        Reason.OTHER_WRITE,
+        shard,
+        appliedBelow - 1,
+        needed,
+        waited);
   }
 
   private StaleReadException behind(

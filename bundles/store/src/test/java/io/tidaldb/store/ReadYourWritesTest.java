@@ -3,6 +3,7 @@ package io.tidaldb.store;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -149,6 +150,56 @@ class ReadYourWritesTest {
     assertFalse(e.mayBeStored(), "a read stores nothing");
     assertTrue(e instanceof UnavailableException);
     assertEquals(0, f.store.shardState(shard).readWaits.waiters());
+  }
+
+  @Test
+  void shouldNotAnswerFromAnotherWriteAtTheTokensPositionUntilTheCutReplacesIt() throws Exception {
+    // B: a deposed leader (epoch 2) whose records F holds; A (epoch 3) took the client's write at
+    // the same position. F must not answer the token from B's record there.
+    StoreFixture b = new StoreFixture(dir.resolve("b"), s -> s.clock(() -> T0 - 5_000), w -> w);
+    try {
+      for (int i = 0; i < StoreFixture.SHARDS; i++) {
+        b.wal.shard(i).advanceEpoch(2);
+      }
+      openFollower(Duration.ofMillis(300));
+      SignalAck ours = write(7);
+      SignalAck theirs =
+          b.store.signal(
+              new Signal(ACME, VIEW, EntityId.of(7), 5.0, Timestamp.ofMillis(T0)),
+              Durability.LOCAL);
+      assertEquals(ours.position(), theirs.position(), "the same position in both logs");
+      assertNotEquals(ours.stamp(), theirs.stamp());
+      int shard = ours.shard().value();
+      SessionRegions.feedAll(b, f);
+      ReadToken token = ReadToken.EMPTY.with(ours);
+
+      StaleReadException e = assertThrows(StaleReadException.class, () -> readAtF(7, token));
+      assertEquals(StaleReadException.Reason.OTHER_WRITE, e.reason());
+      String expected =
+          String.format(
+              Locale.ROOT,
+              "stale: shard %d applied through %d, but its record at %d is another write than the"
+                  + " token's (a deposed leader's records not cut yet, or the token's write was"
+                  + " cut in a failover; waited ",
+              shard,
+              theirs.position(),
+              ours.position());
+      assertTrue(e.getMessage().startsWith(expected), e.getMessage());
+      assertTrue(e.waitedMillis() >= 300, e.getMessage());
+
+      f.close();
+      f = null;
+      openFollower(Duration.ofSeconds(60)); // F again, over its files
+      CompletableFuture<SignalAggregate> read =
+          CompletableFuture.supplyAsync(() -> readAtF(7, token));
+      ShardState s = f.store.shardState(shard);
+      await().atMost(30, TimeUnit.SECONDS).until(() -> s.readWaits.waiters() == 1);
+      f.store.truncateLog(shard, 0, 3); // the epoch sync cuts B's records
+      SessionRegions.feedAll(a, f); // and A's log arrives
+      assertTrue(read.get(30, TimeUnit.SECONDS).count() >= 1);
+    } finally {
+      b.close();
+    }
   }
 
   @Test
