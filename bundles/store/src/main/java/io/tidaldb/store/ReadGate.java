@@ -4,6 +4,7 @@ import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.ReadToken;
 import io.tidaldb.api.StaleReadException;
 import io.tidaldb.api.StaleReadException.Reason;
+import io.tidaldb.api.UnavailableException;
 import java.time.Duration;
 import java.util.Locale;
 import java.util.function.IntToLongFunction;
@@ -97,6 +98,13 @@ final class ReadGate {
         throw behind(s.shard, "", s.appliedPosition(), position, startNanos);
       }
       int cuts = s.cuts();
+      if (position >= s.log.durablePosition()) { // applied just before durable: readable soon
+        try {
+          s.log.awaitDurable(position, Math.max(0, deadlineNanos - nanoClock.getAsLong()));
+        } catch (UnavailableException notYet) {
+          throw behind(s.shard, "", s.appliedPosition(), position, startNanos);
+        }
+      }
       long found;
       try {
         found = s.stampAt(position);
