@@ -14,7 +14,10 @@ import org.osgi.annotation.versioning.ProviderType;
  * per signal, one wait per window). A signal that has been acknowledged survives a crash of the
  * process at any instant.
  *
- * <p>Reads see every acknowledged signal (read-your-writes on the region that acknowledged it).
+ * <p>Reads see every acknowledged signal (read-your-writes on the region that acknowledged it). At
+ * other regions, a read carrying the writer's {@link ReadToken} waits until the region applied
+ * those writes, or fails with a {@link StaleReadException}; a read with a staleness bound answers
+ * only if the region heard from the shard's leader within it.
  *
  * <p>Bad input is refused with an {@link InvalidArgumentException} (or {@link
  * UnknownTenantException}) that names the value; nothing is stored and the store keeps serving. A
@@ -295,6 +298,101 @@ public interface SignalStore {
    */
   default List<RankedEntity> top(TenantId tenant, SignalType type, int k) {
     return top(tenant, type, k, Timestamp.now());
+  }
+
+  /**
+   * Reads the aggregate of one entity once this region has applied everything {@code after} records
+   * for the entity's shard (read-your-writes at any region): waits up to the store's read wait for
+   * the shard's log to be applied through the token's position, then answers; never an older
+   * answer.
+   *
+   * <p>The default answers {@link #read(TenantId, SignalType, EntityId, Timestamp)} for an empty
+   * token and throws {@link UnsupportedOperationException} otherwise.
+   *
+   * @param tenant the tenant
+   * @param type the signal type
+   * @param entity the entity
+   * @param at the time to decay the score to
+   * @param after the writes the answer must see ({@link ReadToken#EMPTY} for none)
+   * @return the aggregate
+   * @throws StaleReadException if the region did not apply the token's position in time, or the
+   *     token names a write of another region's own stream, naming the values
+   * @throws UnknownTenantException for a tenant the store does not know
+   * @since 1.4.0
+   */
+  default SignalAggregate read(
+      TenantId tenant, SignalType type, EntityId entity, Timestamp at, ReadToken after) {
+    if (after != null && after.isEmpty()) {
+      return read(tenant, type, entity, at);
+    }
+    throw new UnsupportedOperationException(getClass().getName() + " takes no read tokens");
+  }
+
+  /**
+   * Reads the aggregate of one entity if this region is at most {@code maxLag} behind the shard's
+   * leader (bounded staleness): it leads the shard, or heard from its leader within {@code maxLag}.
+   * Answers at once or fails; never waits.
+   *
+   * <p>The default throws {@link UnsupportedOperationException}.
+   *
+   * @param tenant the tenant
+   * @param type the signal type
+   * @param entity the entity
+   * @param at the time to decay the score to
+   * @param maxLag how long ago the leader may have been heard from at most, not negative
+   * @return the aggregate
+   * @throws StaleReadException if the leader was not heard from within {@code maxLag}, naming the
+   *     lag
+   * @since 1.4.0
+   */
+  default SignalAggregate read(
+      TenantId tenant, SignalType type, EntityId entity, Timestamp at, Duration maxLag) {
+    throw new UnsupportedOperationException(getClass().getName() + " takes no staleness bound");
+  }
+
+  /**
+   * Returns the top {@code k} entities as {@link #top(TenantId, SignalType, int, Timestamp)} once
+   * this region has applied everything {@code after} records (every shard it names), waiting as
+   * {@link #read(TenantId, SignalType, EntityId, Timestamp, ReadToken)} does.
+   *
+   * <p>The default answers {@link #top(TenantId, SignalType, int, Timestamp)} for an empty token
+   * and throws {@link UnsupportedOperationException} otherwise.
+   *
+   * @param tenant the tenant
+   * @param type the signal type
+   * @param k how many entities at most, {@code >= 0}
+   * @param at the time to decay scores to
+   * @param after the writes the answer must see
+   * @return at most {@code k} entities, highest first
+   * @throws StaleReadException if a shard the token names is not applied through it in time
+   * @since 1.4.0
+   */
+  default List<RankedEntity> top(
+      TenantId tenant, SignalType type, int k, Timestamp at, ReadToken after) {
+    if (after != null && after.isEmpty()) {
+      return top(tenant, type, k, at);
+    }
+    throw new UnsupportedOperationException(getClass().getName() + " takes no read tokens");
+  }
+
+  /**
+   * Returns the top {@code k} entities as {@link #top(TenantId, SignalType, int, Timestamp)} if,
+   * for every shard, this region leads it or heard from its leader within {@code maxLag}.
+   *
+   * <p>The default throws {@link UnsupportedOperationException}.
+   *
+   * @param tenant the tenant
+   * @param type the signal type
+   * @param k how many entities at most, {@code >= 0}
+   * @param at the time to decay scores to
+   * @param maxLag how long ago each shard's leader may have been heard from at most
+   * @return at most {@code k} entities, highest first
+   * @throws StaleReadException naming the first shard whose leader was not heard from in time
+   * @since 1.4.0
+   */
+  default List<RankedEntity> top(
+      TenantId tenant, SignalType type, int k, Timestamp at, Duration maxLag) {
+    throw new UnsupportedOperationException(getClass().getName() + " takes no staleness bound");
   }
 
   /**

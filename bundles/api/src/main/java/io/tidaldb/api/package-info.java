@@ -11,11 +11,13 @@
  *
  * <p>Exceptions form one hierarchy under {@link io.tidaldb.api.TidalException}: bad input ({@link
  * io.tidaldb.api.InvalidArgumentException}, {@link io.tidaldb.api.UnknownTenantException}), a
- * service that cannot serve right now ({@link io.tidaldb.api.UnavailableException}), and storage
- * failures that name a file and offset ({@link io.tidaldb.api.StorageException}).
+ * service that cannot serve right now ({@link io.tidaldb.api.UnavailableException}; a read that
+ * would be older than its {@link io.tidaldb.api.ReadToken} or staleness bound: {@link
+ * io.tidaldb.api.StaleReadException}), and storage failures that name a file and offset ({@link
+ * io.tidaldb.api.StorageException}).
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package io.tidaldb.api;
 
 import org.osgi.annotation.bundle.Export;

@@ -200,6 +200,7 @@ final class LocalStream implements CommitListener {
     } finally {
       shard.lock.writeLock().unlock();
     }
+    shard.readWaits.advanced();
     return applied;
   }
 

@@ -77,6 +77,9 @@ final class ShardState implements CommitListener {
   /** The shard's local stream, or null if the WAL keeps no local logs. */
   final LocalStream local;
 
+  /** Reads waiting for the applied positions (read-your-writes, {@link ReadGate}). */
+  final AppliedWaits readWaits = new AppliedWaits();
+
   private final HybridLogicalClock clock;
   private final LongConsumer firstCommit;
 
@@ -303,6 +306,7 @@ final class ShardState implements CommitListener {
     compaction.recount();
     cuts++;
     appliedPosition = position;
+    readWaits.advanced();
     snapshotPosition = position;
     snapshotLocalPosition = localAppliedPosition();
     if (local != null) {
@@ -330,6 +334,35 @@ final class ShardState implements CommitListener {
 
   long appliedPosition() {
     return appliedPosition;
+  }
+
+  /**
+   * Returns the stamp (HLC) of the signal record at {@code position} of the shard's log, read from
+   * the WAL (a read with a token checks that the record at its position is its write), or -1 if the
+   * log no longer holds the position (trimmed below a snapshot: not checkable) or holds no signal
+   * there.
+   *
+   * @throws RuntimeException if the log is cut meanwhile (the caller checks again after the cut)
+   */
+  long stampAt(long position) {
+    if (position < log.startPosition() || position >= log.durablePosition()) {
+      return -1;
+    }
+    try (WalReader reader = log.openReader(position)) {
+      for (WalBatch batch = reader.next(); batch != null; batch = reader.next()) {
+        if (batch.firstPosition() > position) {
+          return -1;
+        }
+        RecordCursor c = batch.records();
+        while (c.next()) {
+          if (c.position() == position) {
+            byte kind = c.kind();
+            return kind == WalRecordKind.SIGNAL || kind == WalRecordKind.SIGNAL_S ? c.hlc() : -1;
+          }
+        }
+      }
+    }
+    return -1;
   }
 
   /** Every record of the local log below it is applied (0 without one); read under the lock. */
@@ -481,6 +514,7 @@ final class ShardState implements CommitListener {
       }
     }
     appliedPosition = end;
+    readWaits.advanced();
     compaction.applied(batch.epoch());
     return applied;
   }

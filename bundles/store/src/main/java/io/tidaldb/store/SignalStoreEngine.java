@@ -5,6 +5,7 @@ import io.tidaldb.api.EntityId;
 import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RankedEntity;
+import io.tidaldb.api.ReadToken;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.ShardStatus;
@@ -94,6 +95,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final AtomicBoolean closed = new AtomicBoolean();
   private final SnapshotTransfers transfers;
   private final ShardReconcile reconcile;
+  private final ReadGate reads;
 
   /** The snapshot thread this engine started, or null if the configuration supplied one. */
   private final ExecutorService ownSnapshotExecutor;
@@ -164,6 +166,13 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     }
     this.transfers = new SnapshotTransfers(shards, ackTimeoutNanos);
     this.reconcile = new ShardReconcile(shards, this::checkOpen, replication);
+    this.reads =
+        new ReadGate(
+            shards,
+            config.region().value(),
+            config.readWaitMax(),
+            System::nanoTime,
+            replication == null ? shard -> 0 : replication::leaderContactAgeNanos);
   }
 
   /**
@@ -338,17 +347,70 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
   @Override
   public SignalAggregate read(TenantId tenant, SignalType type, EntityId entity, Timestamp at) {
+    int shard = checkRead(tenant, type, entity, at);
+    return shards[shard].aggregate(tenant, type, entity.value(), at);
+  }
+
+  /**
+   * {@inheritDoc} Waits on this thread, woken as the shard's log (or this region's own stream)
+   * applies, at most {@link StoreConfig#readWaitMax()} ({@link ReadGate}).
+   */
+  @Override
+  public SignalAggregate read(
+      TenantId tenant, SignalType type, EntityId entity, Timestamp at, ReadToken after) {
+    int shard = checkRead(tenant, type, entity, at);
+    SignalValidator.requireNonNull("read token", after);
+    long start = System.nanoTime();
+    reads.await(shard, after, start, reads.deadline());
+    return shards[shard].aggregate(tenant, type, entity.value(), at);
+  }
+
+  /** {@inheritDoc} A single region leads every shard: it always answers. */
+  @Override
+  public SignalAggregate read(
+      TenantId tenant, SignalType type, EntityId entity, Timestamp at, Duration maxLag) {
+    int shard = checkRead(tenant, type, entity, at);
+    ReadGate.checkMaxLag(maxLag);
+    reads.checkLag(shard, maxLag);
+    return shards[shard].aggregate(tenant, type, entity.value(), at);
+  }
+
+  @Override
+  public List<RankedEntity> top(TenantId tenant, SignalType type, int k, Timestamp at) {
+    checkTop(tenant, type, k, at);
+    return collectTop(tenant, type, k, at);
+  }
+
+  /** {@inheritDoc} Waits for every shard the token names, within one read wait. */
+  @Override
+  public List<RankedEntity> top(
+      TenantId tenant, SignalType type, int k, Timestamp at, ReadToken after) {
+    checkTop(tenant, type, k, at);
+    SignalValidator.requireNonNull("read token", after);
+    reads.awaitAll(after);
+    return collectTop(tenant, type, k, at);
+  }
+
+  @Override
+  public List<RankedEntity> top(
+      TenantId tenant, SignalType type, int k, Timestamp at, Duration maxLag) {
+    checkTop(tenant, type, k, at);
+    ReadGate.checkMaxLag(maxLag);
+    reads.checkLagAll(maxLag);
+    return collectTop(tenant, type, k, at);
+  }
+
+  /** Checks a read's arguments and returns the entity's shard. */
+  private int checkRead(TenantId tenant, SignalType type, EntityId entity, Timestamp at) {
     checkOpen();
     validator.checkTenant(tenant);
     SignalValidator.requireNonNull("signal type", type);
     SignalValidator.requireNonNull("entity", entity);
     SignalValidator.requireNonNull("at", at);
-    return shards[router.shardOf(tenant, entity.value())].aggregate(
-        tenant, type, entity.value(), at);
+    return router.shardOf(tenant, entity.value());
   }
 
-  @Override
-  public List<RankedEntity> top(TenantId tenant, SignalType type, int k, Timestamp at) {
+  private void checkTop(TenantId tenant, SignalType type, int k, Timestamp at) {
     checkOpen();
     validator.checkTenant(tenant);
     SignalValidator.requireNonNull("signal type", type);
@@ -356,6 +418,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     if (k < 0) {
       throw new InvalidArgumentException("k", k, "must be >= 0");
     }
+  }
+
+  private List<RankedEntity> collectTop(TenantId tenant, SignalType type, int k, Timestamp at) {
     TopKCollector top = new TopKCollector(k);
     long atMillis = at.epochMillis();
     for (ShardState s : shards) {

@@ -24,6 +24,9 @@ public final class StoreConfig {
   /** The default {@link #leaderWait()}, in ms. */
   public static final long DEFAULT_LEADER_WAIT_MILLIS = 1_000L;
 
+  /** The default {@link #readWaitMax()}, in ms. */
+  public static final long DEFAULT_READ_WAIT_MAX_MILLIS = 1_000L;
+
   private final Path directory;
   private final RegionId region;
   private final Set<String> tenants;
@@ -37,6 +40,7 @@ public final class StoreConfig {
   private final Executor snapshotExecutor;
   private final Duration ackTimeout;
   private final Duration leaderWait;
+  private final Duration readWaitMax;
   private final LongSupplier clock;
   private final SessionConfig sessions;
 
@@ -56,6 +60,7 @@ public final class StoreConfig {
     this.snapshotExecutor = b.snapshotExecutor;
     this.ackTimeout = b.ackTimeout;
     this.leaderWait = b.leaderWait;
+    this.readWaitMax = b.readWaitMax;
     this.clock = b.clock;
     this.sessions = b.sessions;
   }
@@ -133,6 +138,14 @@ public final class StoreConfig {
     return leaderWait;
   }
 
+  /**
+   * Returns how long a read carrying a {@link io.tidaldb.api.ReadToken} waits at most for this
+   * region to apply the shard's log through the token's position before it fails as stale.
+   */
+  public Duration readWaitMax() {
+    return readWaitMax;
+  }
+
   /** Returns the wall clock in ms since the epoch. */
   public LongSupplier clock() {
     return clock;
@@ -161,6 +174,7 @@ public final class StoreConfig {
     private Executor snapshotExecutor;
     private Duration ackTimeout = Duration.ofSeconds(30);
     private Duration leaderWait = Duration.ofMillis(DEFAULT_LEADER_WAIT_MILLIS);
+    private Duration readWaitMax = Duration.ofMillis(DEFAULT_READ_WAIT_MAX_MILLIS);
     private LongSupplier clock = System::currentTimeMillis;
     private SessionConfig sessions = SessionConfig.DEFAULTS;
 
@@ -270,6 +284,19 @@ public final class StoreConfig {
         throw new InvalidArgumentException("leader wait", wait, "must be at least 0 ms");
       }
       this.leaderWait = wait;
+      return this;
+    }
+
+    /**
+     * Sets how long a read with a token waits for this region to apply it ({@code
+     * read.wait.max.ms}, default {@value #DEFAULT_READ_WAIT_MAX_MILLIS} ms; 0 to 1 h, 0 fails at
+     * once).
+     */
+    public Builder readWaitMax(Duration wait) {
+      if (wait == null || wait.isNegative() || wait.compareTo(Duration.ofHours(1)) > 0) {
+        throw new InvalidArgumentException("read wait max", wait, "must be 0 ms to 1 h");
+      }
+      this.readWaitMax = wait;
       return this;
     }
 

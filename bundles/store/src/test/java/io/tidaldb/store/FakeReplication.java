@@ -72,6 +72,14 @@ final class FakeReplication implements Replication {
     return c;
   }
 
+  /** What {@link #leaderContactAgeNanos} answers per shard (absent: -1, never heard). */
+  final Map<Integer, Long> leaderContactAge = new ConcurrentHashMap<>();
+
+  @Override
+  public long leaderContactAgeNanos(int shard) {
+    return leaderContactAge.getOrDefault(shard, -1L);
+  }
+
   @Override
   public long retainFrom(int shard) {
     return retain.getOrDefault(shard, Long.MAX_VALUE);

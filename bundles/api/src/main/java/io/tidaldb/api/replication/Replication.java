@@ -235,6 +235,22 @@ public interface Replication {
   List<ShardReplicationStatus> status();
 
   /**
+   * Returns how long ago this region last heard from {@code shard}'s leader (a heartbeat or a batch
+   * of the leader it follows), for bounded-staleness reads: 0 while this region leads the shard and
+   * takes writes. Any thread; measured on the replication's own clock.
+   *
+   * <p>The default answers -1 (never heard), so a replication that does not track it refuses every
+   * bounded-staleness read rather than answering an unbounded one.
+   *
+   * @param shard the shard
+   * @return nanoseconds since the last contact, 0 when leading, -1 if no leader was heard from
+   * @since 1.7.0
+   */
+  default long leaderContactAgeNanos(int shard) {
+    return -1;
+  }
+
+  /**
    * Returns the lowest position of {@code shard}'s log this region must keep so that regions behind
    * it can still be shipped from its log. The store trims its log after a snapshot no lower than
    * this. A leader answers the lowest durable HWM of its followers, and keeps everything for a

@@ -264,6 +264,17 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     return replica(shard).whenStored(position, level, clock.getAsLong());
   }
 
+  /**
+   * {@inheritDoc} Here: the time since this region last held everything the shard's leader had made
+   * durable when it sent a heartbeat (the follower's log synced with the leader's and durable
+   * through the heartbeat's HWM), so a read within {@code maxLag} misses at most what the leader
+   * made durable in that time; 0 while this region leads and takes writes.
+   */
+  @Override
+  public long leaderContactAgeNanos(int shard) {
+    return replica(shard).leaderContactAgeNanos(clock.getAsLong());
+  }
+
   @Override
   public long retainFrom(int shard) {
     return replica(shard).retainFrom();

@@ -83,6 +83,14 @@ final class ShardReplica implements LeadershipListener {
   private long electionHoldUntil;
   private long lastNowNanos;
   private long leaderHwmHeard;
+
+  /**
+   * When this region last held everything its leader announced durable in a heartbeat (its log
+   * synced with the leader's and durable through the announced HWM); valid once {@link #caughtUp}.
+   */
+  private volatile long caughtUpNanos;
+
+  private volatile boolean caughtUp;
   private long leaderHwmEpoch = -1;
   private long pendingLeaderEpoch = -1;
   private String logStopped; // why the shard stands aside (its log or a thread stopped)
@@ -353,6 +361,18 @@ final class ShardReplica implements LeadershipListener {
   /** See {@link io.tidaldb.api.replication.Replication#whenStored}. */
   CompletableFuture<Void> whenStored(long position, Durability level, long nowNanos) {
     return leaderSide.whenStored(position, level, nowNanos);
+  }
+
+  /**
+   * Returns how stale this region's copy of the shard may be (any thread): 0 while it leads and
+   * takes writes; else the time since it last held everything its leader had made durable when it
+   * sent a heartbeat (see {@link #onLeadershipFrame}), or -1 if it never did since it started.
+   */
+  long leaderContactAgeNanos(long nowNanos) {
+    if (leads()) {
+      return 0;
+    }
+    return caughtUp ? Math.max(0, nowNanos - caughtUpNanos) : -1;
   }
 
   /** Returns this shard's replication status as this region knows it. */
@@ -743,6 +763,13 @@ final class ShardReplica implements LeadershipListener {
       leaderHwmHeard = f.heartbeatLeaderHwm();
       leaderHwmEpoch = f.epoch();
       sync.onLeaderHeartbeat(from);
+      if (sync.synced()
+          && logStopped == null
+          && f.epoch() == leadership.epoch()
+          && log.durablePosition() >= leaderHwmHeard) {
+        caughtUpNanos = nowNanos; // durable here means applied by the store (bounded staleness)
+        caughtUp = true;
+      }
       if (sync.synced() && batches.isEmpty() && logStopped == null) {
         follower.onLeaderHeartbeat(from, leaderHwmHeard);
       }

@@ -2,6 +2,7 @@ package io.tidaldb.session.client;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.ReadToken;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
@@ -14,6 +15,7 @@ import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -41,6 +43,11 @@ import java.util.concurrent.atomic.LongAdder;
  * mayBeStored()} true, the signal is stored at most once, or not at all; re-sending it (a new seq)
  * may count it twice.
  *
+ * <p>Read-your-writes: the client merges every acknowledgement it delivers into its {@link
+ * #token()}, so a read with it at any region ({@code store.read(tenant, type, entity, at,
+ * client.token())}) sees the client's writes, waits for the region to apply them, or fails as stale
+ * ({@link io.tidaldb.api.StaleReadException}); never an older answer.
+ *
  * <p>Thread-safe: any number of threads may write through one client. Close it to stop the retry
  * thread it made when built without a {@link RetryScheduler}.
  */
@@ -53,6 +60,8 @@ public final class SessionClient implements AutoCloseable {
   private final LongAdder attempts = new LongAdder();
   private final LongAdder retries = new LongAdder();
   private final LongAdder lateAcks = new LongAdder();
+  private final LongAdder unrecordedLocalAcks = new LongAdder();
+  private final AtomicReference<ReadToken> token = new AtomicReference<>(ReadToken.EMPTY);
   private volatile int preferred;
 
   /** A store the client writes to and the name its errors give it. */
@@ -159,6 +168,28 @@ public final class SessionClient implements AutoCloseable {
   }
 
   /**
+   * Returns the session's read token: every acknowledgement this client delivered so far, merged (a
+   * local-stream acknowledgement with the region of the store that gave it). The token is updated
+   * before the write's outcome is delivered, so a read issued after {@link #signal} returned, with
+   * the token read then, sees that write.
+   *
+   * @return the token; {@link ReadToken#EMPTY} before the first acknowledgement
+   */
+  public ReadToken token() {
+    return token.get();
+  }
+
+  /**
+   * Returns how many local-stream acknowledgements the token could not record because their store
+   * was added without a region ({@link Builder#store(SignalStore)}).
+   *
+   * @return the count
+   */
+  public long unrecordedLocalAcks() {
+    return unrecordedLocalAcks.sum();
+  }
+
+  /**
    * Returns the retry policy.
    *
    * @return the policy
@@ -227,7 +258,13 @@ public final class SessionClient implements AutoCloseable {
     }
   }
 
-  void acknowledged(int targetIndex, boolean late) {
+  void acknowledged(int targetIndex, SignalAck ack, boolean late) {
+    RegionId region = targets.get(targetIndex).region();
+    if (ack.local() && region == null) {
+      unrecordedLocalAcks.increment();
+    } else {
+      token.accumulateAndGet(ReadToken.EMPTY.with(region, ack), ReadToken::merge);
+    }
     preferred = targetIndex;
     if (late) {
       lateAcks.increment();

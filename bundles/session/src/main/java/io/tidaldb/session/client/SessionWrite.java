@@ -154,7 +154,7 @@ final class SessionWrite {
       }
     }
     if (ack != null) {
-      client.acknowledged(target, late);
+      client.acknowledged(target, ack, late);
       end(ack, null);
     } else if (failure != null) {
       end(null, failure);

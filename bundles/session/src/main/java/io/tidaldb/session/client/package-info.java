@@ -15,7 +15,7 @@
  * counted at most once.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.tidaldb.session.client;
 
 import org.osgi.annotation.bundle.Export;

@@ -4,6 +4,7 @@ import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RankedEntity;
+import io.tidaldb.api.ReadToken;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
@@ -131,6 +132,14 @@ public final class StoreComponent implements SignalStore, ReconcileState {
                 + " cannot reach it waits for one before it fails, in ms; 0 fails at once")
     long leaderWaitMillis() default 1_000L;
 
+    /** How long a read with a read-your-writes token waits for this region to apply it, in ms. */
+    @AttributeDefinition(
+        name = "read.wait.max.ms",
+        description =
+            "How long a read carrying a read-your-writes token waits for this region to apply the"
+                + " shard's log through it before it fails as stale, in ms (0 to 3600000)")
+    long read_wait_max_ms() default 1_000L;
+
     /** How long an idle client session lives in a shard's session table, in ms. */
     @AttributeDefinition(
         name = "session.ttl.ms",
@@ -222,6 +231,7 @@ public final class StoreComponent implements SignalStore, ReconcileState {
     int snapshotsToKeep = v.get("snapshotsToKeep", "a whole number", c::snapshotsToKeep);
     long ackTimeoutMillis = v.get("ackTimeoutMillis", "a whole number", c::ackTimeoutMillis);
     long leaderWaitMillis = v.get("leaderWaitMillis", "a whole number", c::leaderWaitMillis);
+    long readWaitMax = v.get("read.wait.max.ms", "a whole number", c::read_wait_max_ms);
     long sessionTtl = v.get("session.ttl.ms", "a whole number", c::session_ttl_ms);
     int sessionsPerTenant =
         v.get("session.max.per.tenant", "a whole number", c::session_max_per_tenant);
@@ -250,6 +260,7 @@ public final class StoreComponent implements SignalStore, ReconcileState {
         "leaderWaitMillis",
         leaderWaitMillis,
         () -> b.leaderWait(Duration.ofMillis(leaderWaitMillis)));
+    v.check("read.wait.max.ms", readWaitMax, () -> b.readWaitMax(Duration.ofMillis(readWaitMax)));
     v.check("session.ttl.ms", sessionTtl, () -> b.sessionTtl(Duration.ofMillis(sessionTtl)));
     v.check(
         "session.max.per.tenant",
@@ -323,6 +334,30 @@ public final class StoreComponent implements SignalStore, ReconcileState {
   @Override
   public SignalAggregate read(TenantId tenant, SignalType type, EntityId entity, Timestamp at) {
     return engine.read(tenant, type, entity, at);
+  }
+
+  @Override
+  public SignalAggregate read(
+      TenantId tenant, SignalType type, EntityId entity, Timestamp at, ReadToken after) {
+    return engine.read(tenant, type, entity, at, after);
+  }
+
+  @Override
+  public SignalAggregate read(
+      TenantId tenant, SignalType type, EntityId entity, Timestamp at, Duration maxLag) {
+    return engine.read(tenant, type, entity, at, maxLag);
+  }
+
+  @Override
+  public List<RankedEntity> top(
+      TenantId tenant, SignalType type, int k, Timestamp at, ReadToken after) {
+    return engine.top(tenant, type, k, at, after);
+  }
+
+  @Override
+  public List<RankedEntity> top(
+      TenantId tenant, SignalType type, int k, Timestamp at, Duration maxLag) {
+    return engine.top(tenant, type, k, at, maxLag);
   }
 
   @Override

@@ -152,6 +152,29 @@ class StoreComponentTest {
   }
 
   @Test
+  void shouldMapReadWaitMaxAndRefuseItOutOfRangeNamingTheKeyAndValue() {
+    StoreConfig defaults =
+        StoreComponent.toStoreConfig(
+            sessionConfig(Map.of()), new ConfigValues("io.tidaldb.store", Map.of(), LOG));
+    assertEquals(java.time.Duration.ofSeconds(1), defaults.readWaitMax());
+    Map<String, Object> set = Map.of("read.wait.max.ms", 250L);
+    assertEquals(
+        java.time.Duration.ofMillis(250),
+        StoreComponent.toStoreConfig(
+                sessionConfig(set), new ConfigValues("io.tidaldb.store", set, LOG))
+            .readWaitMax());
+    Map<String, Object> values = Map.of("read.wait.max.ms", -5L);
+    InvalidArgumentException e =
+        assertThrows(
+            InvalidArgumentException.class,
+            () ->
+                StoreComponent.toStoreConfig(
+                    sessionConfig(values), new ConfigValues("io.tidaldb.store", values, LOG)));
+    assertTrue(e.getMessage().contains("read.wait.max.ms"), e.getMessage());
+    assertTrue(e.getMessage().contains("-5"), e.getMessage());
+  }
+
+  @Test
   void shouldServeASingleRegionWithoutReplication() {
     try (WalEngine wal =
         WalEngine.open(WalConfig.builder(dir.resolve("wal")).shardCount(2).build())) {
