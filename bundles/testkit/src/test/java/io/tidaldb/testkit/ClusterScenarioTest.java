@@ -65,7 +65,7 @@ class ClusterScenarioTest {
 
   @Test
   void shouldReadBackEveryQuorumWriteOnEveryRegion() {
-    cluster.awaitLeader(ELECTION);
+    settle();
     writeMany(1_000);
     cluster.awaitFullConvergence(CONVERGE);
     for (RegionId region : cluster.regions()) {
@@ -75,7 +75,7 @@ class ClusterScenarioTest {
 
   @Test
   void shouldReportAPositiveReplicationLatency() {
-    cluster.awaitLeader(ELECTION);
+    settle();
     long since = cluster.nanoTime();
     SignalAck ack = cluster.writeSignal("click", 7, 1.0);
     RegionId leader = cluster.leaderOf(ack.shard());
@@ -95,7 +95,7 @@ class ClusterScenarioTest {
 
   @Test
   void shouldFailOverWhenShardZerosLeaderCrashesAndCatchUpAfterRestart() {
-    cluster.awaitLeader(ELECTION);
+    settle();
     writeMany(300);
     cluster.awaitFullConvergence(CONVERGE);
     ShardId shard = ShardId.of(0);
@@ -124,7 +124,7 @@ class ClusterScenarioTest {
 
   @Test
   void shouldConvergeAfterAFollowerPartitionHeals() {
-    cluster.awaitLeader(ELECTION);
+    settle();
     writeMany(200);
     RegionId isolated = followerOf(ShardId.of(0));
     for (RegionId other : cluster.regions()) {
@@ -140,6 +140,17 @@ class ClusterScenarioTest {
     for (RegionId region : cluster.regions()) {
       assertReadsMatch(region);
     }
+  }
+
+  /**
+   * Waits for a leader of every shard and then for the kit's moves of each shard's leadership to
+   * its preferred region: a write that races such a move may end "may be stored" (once: a DEFINE's
+   * QUORUM wait ended by the leader losing its epoch right after the start, seen in a fresh-clone
+   * run), and these writers do not retry.
+   */
+  private void settle() {
+    cluster.awaitLeader(ELECTION);
+    PreferredLeaders.await(cluster, ELECTION.multipliedBy(2));
   }
 
   /** Writes {@code n} QUORUM signals over 20 entities and 2 types, remembering each ack. */
