@@ -8,9 +8,6 @@ import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalTickets;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.session.table.Decision;
-import java.util.HashMap;
-import java.util.Iterator;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -22,12 +19,14 @@ import java.util.concurrent.CompletableFuture;
  * flight waits for the first attempt's append and then likewise, and fails as it does if that
  * append stored nothing. A refused write stores nothing.
  *
- * <p>The writes in flight are kept per shard, each with the epoch it was appended in and its
- * position: an entry whose record the table has applied (its position below the table's applied
- * position) or that belongs to another epoch (its record may have been cut since; the table,
- * rebuilt by the cut, decides) is dropped when met, and every {@value #SWEEP_EVERY} appends the map
- * is swept of them, so it holds only what is really in flight. Thread-safe: one monitor per shard
- * orders the check and the registration; the append runs outside it.
+ * <p>The writes in flight are kept per shard ({@link InFlightWrites}: primitive arrays, nothing
+ * allocated per write; a future only for a retry that waits on a running append), each with the
+ * epoch it was appended in and its position: an entry whose record the table has applied (its
+ * position below the table's applied position) or that belongs to another epoch (its record may
+ * have been cut since; the table, rebuilt by the cut, decides) is dropped when met, and every
+ * {@value #SWEEP_EVERY} appends the map is swept of them, so it holds only what is really in
+ * flight. Thread-safe: one monitor per shard orders the check and the registration; the append runs
+ * outside it.
  */
 final class SessionWrites {
   /** The shard's side: its table, applied position, and the leader's append. */
@@ -61,35 +60,14 @@ final class SessionWrites {
   /** How many appends of a shard between two sweeps of its writes in flight. */
   static final int SWEEP_EVERY = 1024;
 
-  private record Key(TenantId tenant, long session, long seq) {}
-
-  /** One write in flight: its payload hash, epoch, and (once appended) ticket and HLC. */
-  private static final class Attempt {
-    final int payloadHash;
-    final long epoch;
-    final CompletableFuture<long[]> appended = new CompletableFuture<>();
-    volatile long position = -1;
-
-    Attempt(int payloadHash, long epoch) {
-      this.payloadHash = payloadHash;
-      this.epoch = epoch;
-    }
-  }
-
-  /** One shard's writes in flight, guarded by itself. */
-  private static final class InFlight {
-    final Map<Key, Attempt> attempts = new HashMap<>();
-    int appendsSinceSweep;
-  }
-
   private final Shards shards;
-  private final InFlight[] inFlight;
+  private final InFlightWrites[] inFlight;
 
   SessionWrites(Shards shards, int shardCount) {
     this.shards = shards;
-    this.inFlight = new InFlight[shardCount];
+    this.inFlight = new InFlightWrites[shardCount];
     for (int i = 0; i < shardCount; i++) {
-      inFlight[i] = new InFlight();
+      inFlight[i] = new InFlightWrites();
     }
   }
 
@@ -105,18 +83,21 @@ final class SessionWrites {
   CompletableFuture<SignalAck> write(
       Signal signal, int shard, long epoch, long hlc, Durability level, SessionSeq seq) {
     int hash = SessionPayload.hash(signal);
-    Key key = new Key(signal.tenant(), seq.session(), seq.seq());
-    InFlight f = inFlight[shard];
-    Attempt mine;
-    Attempt first;
+    TenantId tenant = signal.tenant();
+    long session = seq.session();
+    InFlightWrites f = inFlight[shard];
+    long stamp;
+    long firstTicket = InFlightWrites.APPENDING;
+    long firstHlc = 0;
+    InFlightWrites.Appended first = null;
     synchronized (f) {
-      first = f.attempts.get(key);
-      if (first != null && settled(first, shard, epoch)) {
-        f.attempts.remove(key);
-        first = null;
+      int slot = f.find(tenant, session, seq.seq());
+      if (slot >= 0 && f.settled(slot, epoch, appliedBelow(f, slot, shard))) {
+        f.removeAt(slot);
+        slot = -1;
       }
-      if (first == null) {
-        Decision d = shards.check(shard, signal.tenant(), seq, hash);
+      if (slot < 0) {
+        Decision d = shards.check(shard, tenant, seq, hash);
         switch (d.kind()) {
           case DUPLICATE:
             return shards.stored(SignalTickets.ticket(shard, d.position()), d.hlc(), level);
@@ -125,38 +106,46 @@ final class SessionWrites {
           default:
             break;
         }
-        mine = new Attempt(hash, epoch);
-        f.attempts.put(key, mine);
+        stamp = f.add(tenant, session, seq.seq(), hash, epoch);
         if (++f.appendsSinceSweep >= SWEEP_EVERY) {
-          sweep(f, shard, epoch);
+          f.sweep(epoch, shards.appliedBelow(shard));
         }
-      } else if (first.payloadHash != hash) {
-        throw new InvalidArgumentException(
-            "seq",
-            seq.seq(),
-            String.format(
-                "%s: payload differs from the write it retries, still in flight (a reused"
-                    + " session id or a client bug): hash %08x, the first attempt's %08x",
-                seq, hash, first.payloadHash));
       } else {
-        mine = null;
+        requireSamePayload(f, slot, hash, seq);
+        stamp = -1; // a retry of an attempt in flight: answered from it, outside the monitor
+        firstTicket = f.ticket(slot);
+        if (firstTicket == InFlightWrites.APPENDING) {
+          first = f.waiter(slot);
+        } else {
+          firstHlc = f.hlc(slot);
+        }
       }
     }
-    if (mine == null) {
-      return first.appended.thenCompose(th -> shards.stored(th[0], th[1], level));
+    if (stamp < 0) {
+      return first == null
+          ? shards.stored(firstTicket, firstHlc, level)
+          : first.thenCompose(th -> shards.stored(th[0], th[1], level));
     }
     long ticket;
     try {
       ticket = shards.append(signal, shard, epoch, hlc, seq, hash, level);
     } catch (RuntimeException e) {
+      InFlightWrites.Appended waiting;
       synchronized (f) {
-        f.attempts.remove(key, mine);
+        waiting = f.failed(tenant, session, seq.seq(), stamp);
       }
-      mine.appended.completeExceptionally(e); // a retry waiting on it fails alike: nothing stored
+      if (waiting != null) {
+        waiting.completeExceptionally(e); // a retry waiting on it fails alike: nothing stored
+      }
       throw e;
     }
-    mine.position = SignalTickets.position(ticket);
-    mine.appended.complete(new long[] {ticket, hlc});
+    InFlightWrites.Appended waiting;
+    synchronized (f) {
+      waiting = f.appended(tenant, session, seq.seq(), stamp, ticket, hlc);
+    }
+    if (waiting != null) {
+      waiting.complete(new long[] {ticket, hlc});
+    }
     return shards.stored(ticket, hlc, level);
   }
 
@@ -165,36 +154,38 @@ final class SessionWrites {
    * either cut or applied, and the table decides).
    */
   void forget(int shard) {
-    InFlight f = inFlight[shard];
+    InFlightWrites f = inFlight[shard];
     synchronized (f) {
-      f.attempts.clear();
+      f.clear();
     }
   }
 
   /** Returns how many writes of {@code shard} are in flight (tests). */
   int inFlight(int shard) {
-    InFlight f = inFlight[shard];
+    InFlightWrites f = inFlight[shard];
     synchronized (f) {
-      return f.attempts.size();
+      return f.size();
     }
   }
 
-  /** Whether the table decides for {@code a} now: applied, or appended in another epoch. */
-  private boolean settled(Attempt a, int shard, long epoch) {
-    if (a.epoch != epoch) {
-      return a.appended.isDone(); // an append still running finishes first, then settles
-    }
-    long position = a.position;
-    return position >= 0 && position < shards.appliedBelow(shard);
+  /**
+   * The table's applied position if the write at {@code slot} was appended in {@code epoch} (only
+   * then does {@link InFlightWrites#settled} compare it; the shard's read lock is not taken else).
+   */
+  private long appliedBelow(InFlightWrites f, int slot, int shard) {
+    return f.ticket(slot) == InFlightWrites.APPENDING ? 0 : shards.appliedBelow(shard);
   }
 
-  private void sweep(InFlight f, int shard, long epoch) {
-    f.appendsSinceSweep = 0;
-    for (Iterator<Attempt> it = f.attempts.values().iterator(); it.hasNext(); ) {
-      Attempt a = it.next();
-      if (settled(a, shard, epoch) || a.appended.isCompletedExceptionally()) {
-        it.remove();
-      }
+  /** Refuses a retry whose payload differs from the attempt in flight at {@code slot}. */
+  private static void requireSamePayload(InFlightWrites f, int slot, int hash, SessionSeq seq) {
+    if (f.payloadHash(slot) != hash) {
+      throw new InvalidArgumentException(
+          "seq",
+          seq.seq(),
+          String.format(
+              "%s: payload differs from the write it retries, still in flight (a reused"
+                  + " session id or a client bug): hash %08x, the first attempt's %08x",
+              seq, hash, f.payloadHash(slot)));
     }
   }
 }
