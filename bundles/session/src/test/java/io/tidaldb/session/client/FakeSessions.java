@@ -90,12 +90,12 @@ final class FakeSessions {
     return stored.size();
   }
 
-  /** Every (session, seq, ackedBelow) sent, in order. */
   /** The seq a signal was first sent under, or -1. */
   synchronized long seqOf(Signal signal) {
     return seqOf.getOrDefault(signal, -1L);
   }
 
+  /** Every (session, seq, ackedBelow) sent, in order. */
   synchronized List<SessionSeq> sent() {
     return sent;
   }
