@@ -52,7 +52,7 @@ final class LocalSessionShards implements SessionWrites.Shards {
 
   @Override
   public Decision checkLocal(int shard, TenantId tenant, SessionSeq seq, int payloadHash) {
-    return shards[shard].checkLocalSessions(tenant, seq, payloadHash);
+    return shards[shard].checkLocalSessions(tenant, seq, payloadHash, true);
   }
 
   @Override

@@ -6,6 +6,7 @@ import io.tidaldb.api.TenantId;
 import io.tidaldb.api.wal.RecordCursor;
 import io.tidaldb.crdt.ReplicaIds;
 import io.tidaldb.session.table.Decision;
+import io.tidaldb.session.table.Refusal;
 import io.tidaldb.session.table.SessionConfig;
 import io.tidaldb.session.table.SessionTable;
 import java.nio.BufferUnderflowException;
@@ -93,16 +94,26 @@ final class LocalSessions {
   /**
    * Decides a session write against the local table and the copies, changing nothing (read lock
    * held): a DUPLICATE in any of them first (the original local write's position and HLC), else the
-   * first REFUSED, else NEW.
+   * first REFUSED, else NEW. Only the table a write is appended to imposes its policy (a full
+   * window, a seq gap, too many sessions, an expired session): a write that goes elsewhere ({@code
+   * appending} false: the shard log) and every copy refuse only a seq whose record they hold with
+   * another payload or below their window, so a frozen copy never blocks a session that goes on
+   * writing elsewhere.
+   *
+   * @param appending whether the write is appended to this region's local stream (its table's
+   *     policy applies)
    */
-  Decision check(TenantId tenant, SessionSeq s, int payloadHash) {
-    Decision d = table.check(tenant, s.session(), s.seq(), s.ackedBelow(), payloadHash);
+  Decision check(TenantId tenant, SessionSeq s, int payloadHash, boolean appending) {
+    Decision d =
+        ownRecords(
+            table.check(tenant, s.session(), s.seq(), s.ackedBelow(), payloadHash), appending);
     if (d.kind() == Decision.Kind.DUPLICATE || copies.isEmpty()) {
       return d;
     }
     Decision refused = d.kind() == Decision.Kind.REFUSED ? d : null;
     for (SessionTable t : copies.values()) {
-      Decision c = t.check(tenant, s.session(), s.seq(), s.ackedBelow(), payloadHash);
+      Decision c =
+          ownRecords(t.check(tenant, s.session(), s.seq(), s.ackedBelow(), payloadHash), false);
       if (c.kind() == Decision.Kind.DUPLICATE) {
         return c;
       }
@@ -111,6 +122,15 @@ final class LocalSessions {
       }
     }
     return refused != null ? refused : Decision.NEW;
+  }
+
+  /** {@code d}, or NEW for a refusal by a table's policy rather than by its records. */
+  private static Decision ownRecords(Decision d, boolean policy) {
+    if (policy || d.kind() != Decision.Kind.REFUSED) {
+      return d;
+    }
+    Refusal r = d.refusal();
+    return r == Refusal.BELOW_WINDOW || r == Refusal.PAYLOAD_DIFFERS ? d : Decision.NEW;
   }
 
   /**

@@ -449,11 +449,15 @@ final class ShardState implements CommitListener {
    * Decides a session write against the local streams' session tables (this region's local table
    * and the copies of the others', {@link LocalSessions#check}) under the read lock, changing
    * nothing; a DUPLICATE's position is a local position of the stream that took the write.
+   *
+   * @param appending whether the write goes to this region's local stream ({@link
+   *     LocalSessions#check})
    */
-  Decision checkLocalSessions(TenantId tenant, SessionSeq session, int payloadHash) {
+  Decision checkLocalSessions(
+      TenantId tenant, SessionSeq session, int payloadHash, boolean appending) {
     lock.readLock().lock();
     try {
-      return sessions.local().check(tenant, session, payloadHash);
+      return sessions.local().check(tenant, session, payloadHash, appending);
     } finally {
       lock.readLock().unlock();
     }

@@ -791,7 +791,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
     @Override
     public Decision checkLocal(int shard, TenantId tenant, SessionSeq seq, int payloadHash) {
-      return shards[shard].checkLocalSessions(tenant, seq, payloadHash);
+      return shards[shard].checkLocalSessions(tenant, seq, payloadHash, false);
     }
 
     @Override
@@ -888,7 +888,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     @Override
     public SignalAck localRetry(Signal signal, int shard, SessionSeq session) {
       Decision d =
-          shards[shard].checkLocalSessions(signal.tenant(), session, SessionPayload.hash(signal));
+          shards[shard].checkLocalSessions(
+              signal.tenant(), session, SessionPayload.hash(signal), false);
       if (d.kind() == Decision.Kind.REFUSED) {
         throw new InvalidArgumentException("seq", session.seq(), d.message());
       }

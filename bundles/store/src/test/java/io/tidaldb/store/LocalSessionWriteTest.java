@@ -131,7 +131,8 @@ class LocalSessionWriteTest {
     SnapshotReader.load(
         file, shard, new SeriesRegistry(t -> null), new EntityStateMap(), read, 4096);
     Decision d =
-        read.local().check(ACME, seq(1, 1), SessionPayload.hash(s)); // as the snapshot holds it
+        read.local()
+            .check(ACME, seq(1, 1), SessionPayload.hash(s), true); // as the snapshot holds it
     assertEquals(Decision.Kind.DUPLICATE, d.kind(), d.toString());
     assertEquals(first.position(), d.position());
     assertEquals(first.stamp().value(), d.hlc());
