@@ -43,7 +43,10 @@ import java.util.function.LongSupplier;
  *       durable once acknowledged and reaches the other regions through reconciliation. Nothing was
  *       stored by the earlier attempts (a forward that may have been stored is never retried), so
  *       the signal is stored exactly once. A series the shard does not define yet is refused there
- *       ({@code mayBeStored()} false): a new series needs the leader.
+ *       ({@code mayBeStored()} false): a new series needs the leader. A client session's write is
+ *       checked there first and recorded in the local session table ({@link Leader#localSession});
+ *       a session write about to be forwarded is first answered from this region's local streams'
+ *       tables if they hold it ({@link Leader#localRetry}).
  *   <li>{@link Route#FAIL}: the bound passed; {@link UnavailableException} with {@code
  *       mayBeStored()} false (nothing was appended or sent anywhere), naming the shard, the leader
  *       last known, the durability and why. When no leader was known, or the last one refused as no
