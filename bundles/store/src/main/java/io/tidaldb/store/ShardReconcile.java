@@ -17,6 +17,7 @@ import java.util.BitSet;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -297,5 +298,23 @@ final class ShardReconcile implements ReconcileState {
       throw new InvalidArgumentException("shard", shard, "must be in 0.." + (shards.length - 1));
     }
     return shards[shard];
+  }
+
+  /** {@inheritDoc} This region's local table and its copies ({@link LocalSessions}). */
+  @Override
+  public Map<Long, Long> sessionTableVersions(int shard) {
+    return SessionTableCopies.versions(shard(shard));
+  }
+
+  @Override
+  public byte[] sessionTable(int shard, long replica) {
+    return SessionTableCopies.encoding(shard(shard), replica);
+  }
+
+  /** {@inheritDoc} A kept copy queues a checkpoint, as a merge that changed a state does. */
+  @Override
+  public boolean mergeSessionTable(int shard, long replica, byte[] encoding) {
+    checkOpen.run();
+    return SessionTableCopies.merge(shard(shard), replica, encoding);
   }
 }

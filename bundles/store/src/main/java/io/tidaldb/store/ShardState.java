@@ -137,8 +137,39 @@ final class ShardState implements CommitListener {
       ShardLog localLog,
       int region,
       SessionConfig sessionConfig) {
+    this(
+        shard,
+        log,
+        registry,
+        snapshots,
+        clock,
+        snapshotEvery,
+        snapshotExecutor,
+        firstCommit,
+        retainFrom,
+        localLog,
+        region,
+        0,
+        sessionConfig);
+  }
+
+  /** As above, for {@code incarnation} of {@code region} (the owner of the local session table). */
+  ShardState(
+      int shard,
+      ShardLog log,
+      SeriesRegistry registry,
+      Snapshots snapshots,
+      HybridLogicalClock clock,
+      long snapshotEvery,
+      Executor snapshotExecutor,
+      LongConsumer firstCommit,
+      LongSupplier retainFrom,
+      ShardLog localLog,
+      int region,
+      int incarnation,
+      SessionConfig sessionConfig) {
     this.shard = shard;
-    this.sessions = new ShardSessions(sessionConfig);
+    this.sessions = new ShardSessions(sessionConfig, ReplicaIds.local(region, incarnation));
     this.log = log;
     this.local =
         localLog == null
@@ -409,6 +440,34 @@ final class ShardState implements CommitListener {
     lock.readLock().lock();
     try {
       return sessions.check(tenant, session, payloadHash);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
+   * Decides a session write against the local streams' session tables (this region's local table
+   * and the copies of the others', {@link LocalSessions#check}) under the read lock, changing
+   * nothing; a DUPLICATE's position is a local position of the stream that took the write.
+   *
+   * @param appending whether the write goes to this region's local stream ({@link
+   *     LocalSessions#check})
+   */
+  Decision checkLocalSessions(
+      TenantId tenant, SessionSeq session, int payloadHash, boolean appending) {
+    lock.readLock().lock();
+    try {
+      return sessions.local().check(tenant, session, payloadHash, appending);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Returns the local table's applied position (a local position), under the read lock. */
+  long localSessionsAppliedBelow() {
+    lock.readLock().lock();
+    try {
+      return sessions.local().table().appliedBelow();
     } finally {
       lock.readLock().unlock();
     }
