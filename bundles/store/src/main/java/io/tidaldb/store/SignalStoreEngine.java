@@ -163,6 +163,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
               localLog(wal, i),
               config.region().value(),
               config.sessions());
+      if (replication == null) {
+        shards[i].pending.disable(); // one region: nothing is cut, nothing to withhold
+      }
     }
     this.transfers = new SnapshotTransfers(shards, ackTimeoutNanos);
     this.reconcile = new ShardReconcile(shards, this::checkOpen, replication);
@@ -453,6 +456,20 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     long cut = ShardTruncation.truncate(shards[shard], position, fenceEpoch);
     sessionWrites.forget(shard); // cut or applied: the rebuilt table decides
     return cut;
+  }
+
+  /**
+   * {@inheritDoc} Reconciliation then gives away the states of the shard's entities whose
+   * QUORUM/ALL session records lie below {@code position} ({@link PendingSessions}). Any thread;
+   * never blocks, and does nothing once the store is closed.
+   */
+  @Override
+  public void onCommitted(int shard, long position) {
+    if (closed.get()) {
+      return;
+    }
+    checkShard(shard);
+    shards[shard].pending.committed(position);
   }
 
   /**
