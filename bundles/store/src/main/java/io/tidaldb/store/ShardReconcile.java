@@ -35,6 +35,12 @@ import java.util.concurrent.CompletableFuture;
  * region it came from still holds it unless it lost its data at the same time). A cut of the log
  * snapshots the live state, merged states included ({@link ShardTruncation}).
  *
+ * <p>Withheld states: {@link #states} gives no state away that holds the effect of a QUORUM/ALL
+ * session record this region does not know committed ({@link PendingSessions}): a cut may still
+ * drop that effect here, and a copy that left would keep it elsewhere (issue 12). Such an entity is
+ * simply not among the states returned; digests and scans still include it, so every session finds
+ * it again until the commit passes the record or a cut removes it.
+ *
  * <p>Compaction of closed epochs: {@link #epochs}, {@link #closedDigest} and {@link #compact} are
  * {@link ShardCompaction}'s and {@link CompactAppend}'s.
  */
@@ -160,7 +166,7 @@ final class ShardReconcile implements ReconcileState {
       for (EntityKey key : keys) {
         int series = s.registry.find(tenant, key.type());
         CrdtSignalState state = series < 0 ? null : s.states.get(series, key.entity());
-        if (state != null && !state.isEmpty()) {
+        if (state != null && !state.isEmpty() && !s.pending.pending(series, key.entity())) {
           ByteBuffer bytes = ByteBuffer.allocate(state.encodedLength());
           state.writeTo(bytes);
           out.add(new EntityState(key.type(), key.entity(), bytes.array()));

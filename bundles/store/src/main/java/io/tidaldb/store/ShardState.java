@@ -74,6 +74,12 @@ final class ShardState implements CommitListener {
    */
   final ShardSessions sessions;
 
+  /**
+   * The entities whose state holds a QUORUM/ALL session record not known committed: reconciliation
+   * gives their states away only once it is ({@link PendingSessions}).
+   */
+  final PendingSessions pending = new PendingSessions();
+
   /** The shard's local stream, or null if the WAL keeps no local logs. */
   final LocalStream local;
 
@@ -197,6 +203,10 @@ final class ShardState implements CommitListener {
     snapshotPosition = from;
     snapshotLocalPosition = loaded.localPosition();
     appliedPosition = from;
+    // the known commit is 0 again: every QUORUM/ALL session record still in the log is pending,
+    // those whose effect the snapshot holds too (read here, the rest in the replay)
+    pending.clear(log.startPosition());
+    pending.addFrom(log, log.startPosition(), from);
     compaction.loaded(loaded.foldedThrough());
     if (log.durablePosition() > log.startPosition()) {
       compaction.applied(log.lastEpoch());
@@ -604,6 +614,9 @@ final class ShardState implements CommitListener {
           logEntry, c.position(), c.weight(), c.eventTimeMillis(), c.hlc(), series.decay());
       digest.after(state);
       sessions.feed(c, series);
+      if (CutDrops.dropped(c)) { // a QUORUM/ALL session record: pending until known committed
+        pending.add(c.seriesId(), c.entity(), c.position());
+      }
     } else if (kind == WalRecordKind.DEFINE) {
       registry.bind(c.seriesId(), c.tenantName(), c.typeName(), source);
       sessions.feed(c, null);

@@ -168,6 +168,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
               config.region().value(),
               origin & 0xFFFF,
               config.sessions());
+      if (replication == null) {
+        shards[i].pending.disable(); // one region: nothing is cut, nothing to withhold
+      }
     }
     this.localSessionWrites =
         new SessionWrites(
@@ -463,6 +466,20 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     long cut = ShardTruncation.truncate(shards[shard], position, fenceEpoch);
     sessionWrites.forget(shard); // cut or applied: the rebuilt table decides
     return cut;
+  }
+
+  /**
+   * {@inheritDoc} Reconciliation then gives away the states of the shard's entities whose
+   * QUORUM/ALL session records lie below {@code position} ({@link PendingSessions}). Any thread;
+   * never blocks, and does nothing once the store is closed.
+   */
+  @Override
+  public void onCommitted(int shard, long position) {
+    if (closed.get()) {
+      return;
+    }
+    checkShard(shard);
+    shards[shard].pending.committed(position);
   }
 
   /**

@@ -131,6 +131,7 @@ final class SnapshotInstall {
         s.sessions.replaceWith(fresh.sessions().table()); // the leader's log prefix: its table
         s.pendingDefines.clear();
         s.resetPositions(position);
+        s.pending.clear(position); // the leader offers records a quorum holds (see the docs' limit)
         s.markWritten(position);
         hook.after(s.shard, Step.STATE_REPLACED);
         int deleted = deleteOthers(s.snapshots, position);

@@ -126,7 +126,10 @@ public interface ReconcileState {
    * @param shard the shard
    * @param tenant the tenant
    * @param keys the entities
-   * @return their states, in the order of {@code keys}; entities without state are left out
+   * @return their states, in the order of {@code keys}; entities without state are left out, and so
+   *     are entities the store withholds for now (a state that holds a write this region does not
+   *     know committed, which a cut of its log may still remove): a caller must not count a missing
+   *     state as an error, and the next session compares the entity again
    */
   List<EntityState> states(int shard, TenantId tenant, Collection<EntityKey> keys);
 

@@ -39,6 +39,13 @@ final class MemoryReconcileState implements ReconcileState {
   private long position;
   private final Map<Key, CrdtSignalState> states = new HashMap<>();
   private final Set<String> defined = new HashSet<>();
+
+  /**
+   * Entities whose states {@link #states} withholds, as a store withholds a state that holds a
+   * write it does not know committed.
+   */
+  final Set<Long> withheld = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private long hlc = 1;
   final MemoryEpochs epochs;
 
@@ -179,7 +186,7 @@ final class MemoryReconcileState implements ReconcileState {
     List<EntityState> out = new ArrayList<>();
     for (EntityKey key : keys) {
       CrdtSignalState s = states.get(new Key(shard, tenant, key.type().name(), key.entity()));
-      if (s != null) {
+      if (s != null && !withheld.contains(key.entity())) {
         ByteBuffer b = ByteBuffer.allocate(s.encodedLength());
         s.writeTo(b);
         out.add(new EntityState(key.type(), key.entity(), b.array()));
