@@ -178,6 +178,9 @@ class SnapshotCatchUpTest {
         };
     startNode(down);
     assertTrue(half.await(DEADLINE.toSeconds(), TimeUnit.SECONDS), "half the snapshot arrived");
+    // Under load the leader may have lost its lease already (starved heartbeats): then the next
+    // leader may be elected while it still runs, and its ack can make the quorum for the snapshot
+    boolean ledUntilTheCrash = leads(leader);
     stopNode(leader); // crashes mid-transfer: its snapshot is closed
     stores[down].onWritten = n -> {};
     int next = awaitLeader(leader);
@@ -190,7 +193,9 @@ class SnapshotCatchUpTest {
                 wals[down].shard(0).durablePosition() >= end && !stores[down].installed.isEmpty());
     assertTrue(stores[down].installed.get(0) >= p, stores[down].installed.toString());
     // the follower is needed for a quorum of the two regions left: offered after the wait
-    assertEquals(1, nodes[next].snapshotEvents(SnapshotEvent.OFFERED_BEYOND_QUORUM));
+    if (ledUntilTheCrash) {
+      assertEquals(1, nodes[next].snapshotEvents(SnapshotEvent.OFFERED_BEYOND_QUORUM));
+    }
     assertEquals(1, nodes[down].snapshotEvents(SnapshotEvent.RECEIVE_ABANDONED), "old sink");
     long last = append(next, 50);
     nodes[next].whenStored(0, last, Durability.QUORUM).get(STORED.toSeconds(), TimeUnit.SECONDS);
@@ -296,6 +301,15 @@ class SnapshotCatchUpTest {
   private void stopNode(int i) {
     nodes[i].close();
     nodes[i] = null;
+  }
+
+  private boolean leads(int region) {
+    try {
+      nodes[region].checkLeader(0);
+      return true;
+    } catch (NotLeaderException e) {
+      return false;
+    }
   }
 
   private int awaitLeader(int not) {
