@@ -16,11 +16,13 @@ import org.slf4j.LoggerFactory;
  * io.tidaldb.replication.shipping.QuorumTracker quorum position} once it passed the first position
  * of {@code E} (a record of its own epoch on a majority: then every record below it is on every
  * electable leader; before that a majority may hold a record of an older epoch that a leader of a
- * later epoch still cuts, Raft's figure 8); as follower, the lower of the commit its leader's
- * heartbeat carries and its own durable position, taken only from the leader it completed the epoch
- * sync with in its current epoch (its log is then a prefix of that leader's). The value only rises
- * (a committed record is never cut), starts at 0 (a restart forgets it: conservative) and is what
- * this region's heartbeats carry when it leads.
+ * later epoch still cuts, Raft's figure 8), and the position every region acknowledged in its epoch
+ * (no later leader can lack those records, so an idle shard after a failover is not held back until
+ * its next write); as follower, the lower of the commit its leader's heartbeat carries and its own
+ * durable position, taken only from the leader it completed the epoch sync with in its current
+ * epoch (its log is then a prefix of that leader's). The value only rises (a committed record is
+ * never cut), starts at 0 (a restart forgets it: conservative) and is what this region's heartbeats
+ * carry when it leads.
  *
  * <p>Not thread-safe: the shard's owner (the replication thread) calls everything.
  */
@@ -63,11 +65,19 @@ final class KnownCommit {
     leaderCommit = -1;
   }
 
-  /** The leader's quorum position, each round while it leads. */
-  void onQuorum(long quorumPosition) {
-    if (epochStart >= 0 && quorumPosition > epochStart) {
+  /**
+   * The leader's quorum position and the position every region acknowledged in its epoch, each
+   * round while it leads. The second counts even before a record of the leader's epoch did: a
+   * record every region holds cannot be missing from any leader's log later.
+   */
+  void onQuorum(long quorumPosition, long allPosition) {
+    if (epochStart < 0) {
+      return;
+    }
+    if (quorumPosition > epochStart) {
       raise(quorumPosition);
     }
+    raise(allPosition);
   }
 
   /**

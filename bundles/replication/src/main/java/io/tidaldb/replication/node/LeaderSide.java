@@ -132,10 +132,13 @@ final class LeaderSide {
         log.durablePosition());
   }
 
-  /** Returns the quorum position as the tracker last published it, or -1 when not leading. */
-  long quorumReached() {
+  /**
+   * Returns the bound {@code level} reached as the tracker last published it, or -1 when not
+   * leading.
+   */
+  long reached(Durability level) {
     QuorumTracker t = tracker;
-    return ready && t != null ? t.reached(Durability.QUORUM) : -1;
+    return ready && t != null ? t.reached(level) : -1;
   }
 
   /** Whether this region leads the shard and accepts local writes. */

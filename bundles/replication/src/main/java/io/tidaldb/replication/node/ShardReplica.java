@@ -216,7 +216,7 @@ final class ShardReplica implements LeadershipListener {
    */
   private int knownCommit() {
     if (leaderSide.ready()) {
-      commits.onQuorum(leaderSide.quorumReached());
+      commits.onQuorum(leaderSide.reached(Durability.QUORUM), leaderSide.reached(Durability.ALL));
     } else if (sync.synced()) {
       commits.onDurable(log.durablePosition());
     }

@@ -45,6 +45,10 @@ final class FollowerFixture implements AutoCloseable {
   final Capture sentByB;
   final ShardReplica replicaB;
   final LeaderSide leaderA;
+
+  /** Every known commit B's store was told ({@link ReplicaState#onCommitted}), in order. */
+  final List<Long> committedB = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private long now = 1_000_000_000L;
   private final ByteBuffer scratch =
       ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH + FrameDescriptor.MAX_FIXED_BODY_LENGTH)
@@ -63,7 +67,18 @@ final class FollowerFixture implements AutoCloseable {
     logB = walB.shard(SHARD);
     logB.setCommitListener(listenerB);
     sentByB = new Capture(B, logB::durablePosition);
-    ReplicaState cutter = (shard, position, fenceEpoch) -> logB.truncateFrom(position);
+    ReplicaState cutter =
+        new ReplicaState() {
+          @Override
+          public long truncateLog(int shard, long position, long fenceEpoch) {
+            return logB.truncateFrom(position);
+          }
+
+          @Override
+          public void onCommitted(int shard, long position) {
+            committedB.add(position);
+          }
+        };
     DropCounters drops = new DropCounters(B);
     ReplicationConfig configB = ReplicationConfig.defaults(B, REGIONS, dir.resolve("epochs-b"));
     ForwardOrigin forwards =

@@ -12,9 +12,10 @@ import org.junit.jupiter.api.Test;
 /**
  * What a shard's known commit takes (issue 12): a leader's quorum position only once it passed the
  * first position of the leader's own epoch (before that a majority may hold an older epoch's record
- * that a later leader still cuts); a follower's only from the leader it synced with in its epoch,
- * bounded by its own durable position; never lower; a new store hears the current value; a store
- * that throws is not asked again for the same value.
+ * that a later leader still cuts), the position every region acknowledged at once; a follower's
+ * only from the leader it synced with in its epoch, bounded by its own durable position; never
+ * lower; a new store hears the current value; a store that throws is not asked again for the same
+ * value.
  */
 class KnownCommitTest {
   private final List<long[]> told = new ArrayList<>();
@@ -37,18 +38,18 @@ class KnownCommitTest {
 
   @Test
   void shouldCountALeadersQuorumOnlyOnceARecordOfItsOwnEpochReachedIt() {
-    commit.onQuorum(50); // not leading yet
+    commit.onQuorum(50, 50); // not leading yet
     commit.leading(40);
-    commit.onQuorum(40); // a majority holds the older epochs' records below 40 only
-    assertEquals(0, commit.known());
-    commit.onQuorum(41); // the epoch's first record is on a majority
+    commit.onQuorum(40, 30); // a majority holds the older epochs' records below 40 only
+    assertEquals(30, commit.known(), "every region holds those below 30");
+    commit.onQuorum(41, 30); // the epoch's first record is on a majority
     assertEquals(41, commit.known());
-    commit.onQuorum(45);
-    commit.onQuorum(44);
+    commit.onQuorum(45, 30);
+    commit.onQuorum(44, 30);
     assertEquals(45, commit.known());
-    assertEquals(List.of(41L, 45L), positions());
+    assertEquals(List.of(30L, 41L, 45L), positions());
     commit.leaderChanged(); // deposed: what it knew stays true
-    commit.onQuorum(60);
+    commit.onQuorum(60, 60);
     assertEquals(45, commit.known());
   }
 
@@ -73,7 +74,7 @@ class KnownCommitTest {
   @Test
   void shouldTellANewStoreTheCurrentValueAndNotRetryAStoreThatThrows() {
     commit.leading(0);
-    commit.onQuorum(7);
+    commit.onQuorum(7, 0);
     assertEquals(0, commit.tell(), "told already");
     List<long[]> second = new ArrayList<>();
     store.set(recording(second));
@@ -98,7 +99,7 @@ class KnownCommitTest {
     assertEquals(0, commit.tell());
     assertEquals(1, calls[0], "asked once for the value");
     store.set(null);
-    commit.onQuorum(9);
+    commit.onQuorum(9, 0);
     assertEquals(9, commit.known(), "known without a store");
   }
 
