@@ -397,8 +397,9 @@ final class ShardState implements CommitListener {
   }
 
   /**
-   * Decides a session write against the shard's session table under the read lock, changing nothing
-   * (the leader's check before it appends; the caller adds the in-flight writes).
+   * Decides a session write against the shard's session table, changing nothing (the leader's check
+   * before it appends; the caller adds the in-flight writes): under the table's own monitor, not
+   * the shard's lock, so it never waits for a whole batch's apply ({@link ShardSessions}).
    *
    * @param tenant the write's tenant
    * @param session the write's session, seq and ackedBelow
@@ -406,25 +407,15 @@ final class ShardState implements CommitListener {
    * @return NEW, DUPLICATE with the original record's position, or REFUSED with its reason
    */
   Decision checkSession(TenantId tenant, SessionSeq session, int payloadHash) {
-    lock.readLock().lock();
-    try {
-      return sessions.check(tenant, session, payloadHash);
-    } finally {
-      lock.readLock().unlock();
-    }
+    return sessions.check(tenant, session, payloadHash);
   }
 
   /**
    * Returns the session table's applied position (every record below it is in the table), under the
-   * shard's read lock.
+   * table's own monitor ({@link ShardSessions}).
    */
   long sessionsAppliedBelow() {
-    lock.readLock().lock();
-    try {
-      return sessions.table().appliedBelow();
-    } finally {
-      lock.readLock().unlock();
-    }
+    return sessions.appliedBelow();
   }
 
   /** Offers every entity of (tenant, type) to {@code top}, scored at {@code atMillis}. */
