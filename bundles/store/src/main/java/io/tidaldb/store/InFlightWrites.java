@@ -21,9 +21,9 @@ import java.util.concurrent.CompletableFuture;
  * (the tenant is compared, never hashed: a record's {@code hashCode} per probe). A {@link #sweep}
  * copies the entries still in flight into a spare set of arrays of the same capacity and swaps the
  * two (the spare is allocated at the first sweep after the map grew) instead of removing the
- * settled entries one by one; {@link #sweepDue} spaces the sweeps by the number of entries the last
- * one kept, so the map holds about twice what is really in flight and a sweep costs O(1) per
- * append.
+ * settled entries one by one; {@link #sweepDue} spaces the sweeps by twice the number of entries
+ * the last one kept ({@value #MIN_SWEEP_EVERY} appends at the least), so a sweep costs O(1) per
+ * append however many writes are in flight.
  *
  * <p>Not thread-safe: {@link SessionWrites} guards each instance with its monitor.
  */
@@ -35,7 +35,7 @@ final class InFlightWrites {
   static final long APPENDING = -1;
 
   /** Appends between two sweeps at the least. */
-  static final int MIN_SWEEP_EVERY = 64;
+  static final int MIN_SWEEP_EVERY = 1024;
 
   private static final int MIN_CAPACITY = 64;
 
@@ -222,7 +222,7 @@ final class InFlightWrites {
     Arrays.fill(from.waiters, null);
     size = kept;
     appendsSinceSweep = 0;
-    sweepEvery = Math.max(MIN_SWEEP_EVERY, kept);
+    sweepEvery = Math.max(MIN_SWEEP_EVERY, 2 * kept);
   }
 
   /** Whether the table decides for the write at {@code slot} now. */

@@ -24,9 +24,9 @@ import java.util.concurrent.CompletableFuture;
  * epoch it was appended in and its position: an entry whose record the table has applied (its
  * position below the table's applied position) or that belongs to another epoch (its record may
  * have been cut since; the table, rebuilt by the cut, decides) is dropped when met, and the map is
- * swept of them when {@link InFlightWrites#sweepDue} (after as many appends as the last sweep kept,
- * 64 at the least), so it holds about twice what is really in flight. Thread-safe: one monitor per
- * shard orders the check and the registration; the append runs outside it.
+ * swept of them when {@link InFlightWrites#sweepDue} (after twice as many appends as the last sweep
+ * kept, 1,024 at the least), so it holds what is really in flight and a bounded rest. Thread-safe:
+ * one monitor per shard orders the check and the registration; the append runs outside it.
  */
 final class SessionWrites {
   /** The shard's side: its table, applied position, and the leader's append. */
