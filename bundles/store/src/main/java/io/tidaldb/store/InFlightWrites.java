@@ -15,6 +15,16 @@ import java.util.concurrent.CompletableFuture;
  * §17.3: the {@code Key}, {@code Attempt} and future per write it replaces); a retry that must wait
  * for the first attempt's append creates the {@link Appended} future it waits on.
  *
+ * <p>Layout (bench/RESULTS.md §17.4): an entry's numbers lie side by side in one {@code long[]}
+ * ({@value #STRIDE} longs, one cache line), beside the tenant and waiter arrays, so an add or a
+ * probe touches a few cache lines instead of nine; a key's slot is a hash of (session, seq) alone
+ * (the tenant is compared, never hashed: a record's {@code hashCode} per probe). A {@link #sweep}
+ * copies the entries still in flight into a spare set of arrays of the same capacity and swaps the
+ * two (the spare is allocated at the first sweep after the map grew) instead of removing the
+ * settled entries one by one; {@link #sweepDue} spaces the sweeps by twice the number of entries
+ * the last one kept ({@value #MIN_SWEEP_EVERY} appends at the least), so a sweep costs O(1) per
+ * append however many writes are in flight.
+ *
  * <p>Not thread-safe: {@link SessionWrites} guards each instance with its monitor.
  */
 final class InFlightWrites {
@@ -24,31 +34,71 @@ final class InFlightWrites {
   /** The ticket of a write whose append has not returned yet. */
   static final long APPENDING = -1;
 
+  /** Appends between two sweeps at the least. */
+  static final int MIN_SWEEP_EVERY = 1024;
+
   private static final int MIN_CAPACITY = 64;
 
-  private TenantId[] tenants = new TenantId[MIN_CAPACITY];
-  private long[] sessions = new long[MIN_CAPACITY];
-  private long[] seqs = new long[MIN_CAPACITY];
-  private int[] hashes = new int[MIN_CAPACITY];
-  private long[] epochs = new long[MIN_CAPACITY];
-  private long[] stamps = new long[MIN_CAPACITY];
-  private long[] tickets = new long[MIN_CAPACITY];
-  private long[] hlcs = new long[MIN_CAPACITY];
-  private Appended[] waiters = new Appended[MIN_CAPACITY];
+  /** Longs per entry in {@link Slots#data}, and their offsets. */
+  private static final int STRIDE = 8;
+
+  private static final int SESSION = 0;
+  private static final int SEQ = 1;
+  private static final int EPOCH = 2;
+  private static final int STAMP = 3;
+  private static final int TICKET = 4;
+  private static final int HLC = 5;
+  private static final int HASH = 6;
+
+  /** The map's arrays: an empty slot has no tenant. */
+  private static final class Slots {
+    final TenantId[] tenants;
+    final Appended[] waiters;
+    final long[] data;
+
+    Slots(int capacity) {
+      tenants = new TenantId[capacity];
+      waiters = new Appended[capacity];
+      data = new long[capacity * STRIDE];
+    }
+
+    /** Copies the entry at {@code j} of {@code from} into slot {@code i}. */
+    void copy(int i, Slots from, int j) {
+      tenants[i] = from.tenants[j];
+      waiters[i] = from.waiters[j];
+      System.arraycopy(from.data, j * STRIDE, data, i * STRIDE, STRIDE);
+    }
+
+    /** Copies the entry at {@code j} of {@code from} into its first free slot here. */
+    void insert(Slots from, int j) {
+      int mask = tenants.length - 1;
+      int i = slot(from.data[j * STRIDE + SESSION], from.data[j * STRIDE + SEQ], mask);
+      while (tenants[i] != null) {
+        i = (i + 1) & mask;
+      }
+      copy(i, from, j);
+    }
+  }
+
+  private Slots t = new Slots(MIN_CAPACITY);
+  private Slots spare;
   private int size;
   private long nextStamp;
+  private int sweepEvery = MIN_SWEEP_EVERY;
+  private int appendsSinceSweep;
 
   /** Waiters of appends still running when {@link #clear} forgot their entries, by stamp. */
   private Map<Long, Appended> orphans;
 
-  /** Appends since the last sweep ({@link SessionWrites} counts). */
-  int appendsSinceSweep;
-
   /** Returns the slot of (tenant, session, seq), or -1. */
   int find(TenantId tenant, long session, long seq) {
+    TenantId[] tenants = t.tenants;
+    long[] data = t.data;
     int mask = tenants.length - 1;
-    for (int i = slot(tenant, session, seq, mask); tenants[i] != null; i = (i + 1) & mask) {
-      if (sessions[i] == session && seqs[i] == seq && tenant.equals(tenants[i])) {
+    for (int i = slot(session, seq, mask); tenants[i] != null; i = (i + 1) & mask) {
+      if (data[i * STRIDE + SESSION] == session
+          && data[i * STRIDE + SEQ] == seq
+          && (tenants[i] == tenant || tenant.equals(tenants[i]))) {
         return i;
       }
     }
@@ -57,18 +107,34 @@ final class InFlightWrites {
 
   /** Adds (tenant, session, seq), absent, as an append starting now in {@code epoch}; its stamp. */
   long add(TenantId tenant, long session, long seq, int payloadHash, long epoch) {
-    if (2 * (size + 1) > tenants.length) {
-      resize(tenants.length * 2);
+    if (2 * (size + 1) > t.tenants.length) {
+      resize(t.tenants.length * 2);
     }
-    int mask = tenants.length - 1;
-    int i = slot(tenant, session, seq, mask);
-    while (tenants[i] != null) {
+    int mask = t.tenants.length - 1;
+    int i = slot(session, seq, mask);
+    while (t.tenants[i] != null) {
       i = (i + 1) & mask;
     }
     long stamp = ++nextStamp;
-    put(i, tenant, session, seq, payloadHash, epoch, stamp, APPENDING, 0, null);
+    t.tenants[i] = tenant;
+    t.waiters[i] = null;
+    long[] data = t.data;
+    int at = i * STRIDE;
+    data[at + SESSION] = session;
+    data[at + SEQ] = seq;
+    data[at + EPOCH] = epoch;
+    data[at + STAMP] = stamp;
+    data[at + TICKET] = APPENDING;
+    data[at + HLC] = 0;
+    data[at + HASH] = payloadHash;
     size++;
+    appendsSinceSweep++;
     return stamp;
+  }
+
+  /** Whether enough appends passed since the last sweep for the next one. */
+  boolean sweepDue() {
+    return appendsSinceSweep >= sweepEvery;
   }
 
   /**
@@ -77,13 +143,13 @@ final class InFlightWrites {
    */
   Appended appended(TenantId tenant, long session, long seq, long stamp, long ticket, long hlc) {
     int i = find(tenant, session, seq);
-    if (i < 0 || stamps[i] != stamp) {
+    if (i < 0 || t.data[i * STRIDE + STAMP] != stamp) {
       return orphan(stamp);
     }
-    tickets[i] = ticket;
-    hlcs[i] = hlc;
-    Appended w = waiters[i];
-    waiters[i] = null;
+    t.data[i * STRIDE + TICKET] = ticket;
+    t.data[i * STRIDE + HLC] = hlc;
+    Appended w = t.waiters[i];
+    t.waiters[i] = null;
     return w;
   }
 
@@ -93,38 +159,38 @@ final class InFlightWrites {
    */
   Appended failed(TenantId tenant, long session, long seq, long stamp) {
     int i = find(tenant, session, seq);
-    if (i < 0 || stamps[i] != stamp) {
+    if (i < 0 || t.data[i * STRIDE + STAMP] != stamp) {
       return orphan(stamp);
     }
-    Appended w = waiters[i];
+    Appended w = t.waiters[i];
     removeAt(i);
     return w;
   }
 
   /** Returns the future a retry of the write at {@code slot}, still appending, waits on. */
   Appended waiter(int slot) {
-    Appended w = waiters[slot];
+    Appended w = t.waiters[slot];
     if (w == null) {
-      w = waiters[slot] = new Appended();
+      w = t.waiters[slot] = new Appended();
     }
     return w;
   }
 
   int payloadHash(int slot) {
-    return hashes[slot];
+    return (int) t.data[slot * STRIDE + HASH];
   }
 
   long epoch(int slot) {
-    return epochs[slot];
+    return t.data[slot * STRIDE + EPOCH];
   }
 
   /** The ticket of the write at {@code slot}, or {@link #APPENDING}. */
   long ticket(int slot) {
-    return tickets[slot];
+    return t.data[slot * STRIDE + TICKET];
   }
 
   long hlc(int slot) {
-    return hlcs[slot];
+    return t.data[slot * STRIDE + HLC];
   }
 
   int size() {
@@ -133,26 +199,39 @@ final class InFlightWrites {
 
   /**
    * Removes every write appended in another epoch than {@code epoch}, or in it below {@code
-   * appliedBelow} (the table holds it); the writes still appending stay.
+   * appliedBelow} (the table holds it); the writes still appending stay. Copies the rest into the
+   * spare arrays and swaps them in, and spaces the next sweep by what it kept (see the class
+   * comment).
    */
   void sweep(long epoch, long appliedBelow) {
-    appendsSinceSweep = 0;
-    for (int i = 0; i < tenants.length; ) {
-      if (tenants[i] != null && settled(i, epoch, appliedBelow)) {
-        removeAt(i); // a later entry may have moved here: look at it next
-      } else {
-        i++;
+    int capacity = t.tenants.length;
+    if (spare == null || spare.tenants.length != capacity) {
+      spare = new Slots(capacity);
+    }
+    Slots from = t;
+    int kept = 0;
+    for (int j = 0; j < capacity; j++) {
+      if (from.tenants[j] != null && !settled(j, epoch, appliedBelow)) {
+        spare.insert(from, j);
+        kept++;
       }
     }
+    t = spare;
+    spare = from;
+    Arrays.fill(from.tenants, null); // empty again, and holds no references
+    Arrays.fill(from.waiters, null);
+    size = kept;
+    appendsSinceSweep = 0;
+    sweepEvery = Math.max(MIN_SWEEP_EVERY, 2 * kept);
   }
 
   /** Whether the table decides for the write at {@code slot} now. */
   boolean settled(int slot, long epoch, long appliedBelow) {
-    long ticket = tickets[slot];
+    long ticket = t.data[slot * STRIDE + TICKET];
     if (ticket == APPENDING) {
       return false; // an append still running finishes first, then settles
     }
-    return epochs[slot] != epoch || SignalTickets.position(ticket) < appliedBelow;
+    return t.data[slot * STRIDE + EPOCH] != epoch || SignalTickets.position(ticket) < appliedBelow;
   }
 
   /**
@@ -160,43 +239,34 @@ final class InFlightWrites {
    * running are kept for those appends to complete.
    */
   void clear() {
-    for (int i = 0; i < tenants.length; i++) {
-      if (waiters[i] != null) {
+    for (int i = 0; i < t.tenants.length; i++) {
+      if (t.waiters[i] != null) {
         if (orphans == null) {
           orphans = new HashMap<>();
         }
-        orphans.put(stamps[i], waiters[i]);
+        orphans.put(t.data[i * STRIDE + STAMP], t.waiters[i]);
       }
     }
-    Arrays.fill(tenants, null);
-    Arrays.fill(waiters, null);
+    Arrays.fill(t.tenants, null);
+    Arrays.fill(t.waiters, null);
     size = 0;
   }
 
   /** Removes the entry at {@code slot}, moving back the entries of its probe run. */
   void removeAt(int slot) {
+    TenantId[] tenants = t.tenants;
     int mask = tenants.length - 1;
     int hole = slot;
     for (int j = (hole + 1) & mask; tenants[j] != null; j = (j + 1) & mask) {
-      int home = slot(tenants[j], sessions[j], seqs[j], mask);
+      int home = slot(t.data[j * STRIDE + SESSION], t.data[j * STRIDE + SEQ], mask);
       // j's entry may fill the hole unless its home lies cyclically in (hole, j]
       if (((j - home) & mask) >= ((j - hole) & mask)) {
-        put(
-            hole,
-            tenants[j],
-            sessions[j],
-            seqs[j],
-            hashes[j],
-            epochs[j],
-            stamps[j],
-            tickets[j],
-            hlcs[j],
-            waiters[j]);
+        t.copy(hole, t, j);
         hole = j;
       }
     }
     tenants[hole] = null;
-    waiters[hole] = null;
+    t.waiters[hole] = null;
     size--;
   }
 
@@ -204,71 +274,19 @@ final class InFlightWrites {
     return orphans == null || orphans.isEmpty() ? null : orphans.remove(stamp);
   }
 
-  private void put(
-      int i,
-      TenantId tenant,
-      long session,
-      long seq,
-      int payloadHash,
-      long epoch,
-      long stamp,
-      long ticket,
-      long hlc,
-      Appended waiter) {
-    tenants[i] = tenant;
-    sessions[i] = session;
-    seqs[i] = seq;
-    hashes[i] = payloadHash;
-    epochs[i] = epoch;
-    stamps[i] = stamp;
-    tickets[i] = ticket;
-    hlcs[i] = hlc;
-    waiters[i] = waiter;
-  }
-
   private void resize(int capacity) {
-    TenantId[] oldTenants = tenants;
-    long[] oldSessions = sessions;
-    long[] oldSeqs = seqs;
-    int[] oldHashes = hashes;
-    long[] oldEpochs = epochs;
-    long[] oldStamps = stamps;
-    long[] oldTickets = tickets;
-    long[] oldHlcs = hlcs;
-    Appended[] oldWaiters = waiters;
-    tenants = new TenantId[capacity];
-    sessions = new long[capacity];
-    seqs = new long[capacity];
-    hashes = new int[capacity];
-    epochs = new long[capacity];
-    stamps = new long[capacity];
-    tickets = new long[capacity];
-    hlcs = new long[capacity];
-    waiters = new Appended[capacity];
-    int mask = capacity - 1;
-    for (int k = 0; k < oldTenants.length; k++) {
-      if (oldTenants[k] != null) {
-        int i = slot(oldTenants[k], oldSessions[k], oldSeqs[k], mask);
-        while (tenants[i] != null) {
-          i = (i + 1) & mask;
-        }
-        put(
-            i,
-            oldTenants[k],
-            oldSessions[k],
-            oldSeqs[k],
-            oldHashes[k],
-            oldEpochs[k],
-            oldStamps[k],
-            oldTickets[k],
-            oldHlcs[k],
-            oldWaiters[k]);
+    Slots old = t;
+    t = new Slots(capacity);
+    spare = null; // of the old capacity
+    for (int k = 0; k < old.tenants.length; k++) {
+      if (old.tenants[k] != null) {
+        t.insert(old, k);
       }
     }
   }
 
-  private static int slot(TenantId tenant, long session, long seq, int mask) {
-    long h = (session * 0x9E3779B97F4A7C15L + seq) * 0xC2B2AE3D27D4EB4FL + tenant.hashCode();
+  private static int slot(long session, long seq, int mask) {
+    long h = (session * 0x9E3779B97F4A7C15L + seq) * 0xC2B2AE3D27D4EB4FL;
     h ^= h >>> 29;
     h *= 0x94D049BB133111EBL;
     return (int) (h ^ (h >>> 32)) & mask;

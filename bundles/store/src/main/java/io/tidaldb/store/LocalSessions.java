@@ -4,6 +4,7 @@ import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.wal.RecordCursor;
+import io.tidaldb.api.wal.WalRecordKind;
 import io.tidaldb.crdt.ReplicaIds;
 import io.tidaldb.session.table.Decision;
 import io.tidaldb.session.table.Refusal;
@@ -45,6 +46,14 @@ final class LocalSessions {
   private long writtenBy;
 
   private SessionTable table;
+
+  /**
+   * Whether any table here may hold a session: set (before the change) when a session record is
+   * fed or a copy joined, so a check that reads false may answer NEW without the shard's lock
+   * ({@link ShardState#checkLocalSessions}): it is ordered before that change.
+   */
+  private volatile boolean holdsSessions;
+
   private final TreeMap<Long, SessionTable> copies = new TreeMap<>(ReplicaIds::compare);
 
   /**
@@ -68,6 +77,14 @@ final class LocalSessions {
     return writtenBy;
   }
 
+  /**
+   * Whether a check may find anything here (lock-free; see the field): false while neither this
+   * region's local stream took a session write nor a copy was joined.
+   */
+  boolean holdsSessions() {
+    return holdsSessions;
+  }
+
   /** Returns this region's local table. */
   SessionTable table() {
     return table;
@@ -88,6 +105,9 @@ final class LocalSessions {
    * table's rule ({@link ShardSessions#feed(SessionTable, RecordCursor, SeriesRegistry.Series)}).
    */
   void feed(RecordCursor c, SeriesRegistry.Series series) {
+    if (c.kind() == WalRecordKind.SIGNAL_S) {
+      holdsSessions = true;
+    }
     ShardSessions.feed(table, c, series);
   }
 
@@ -148,6 +168,7 @@ final class LocalSessions {
     if (held == null ? copy.appliedBelow() == 0 : held.appliedBelow() >= copy.appliedBelow()) {
       return false;
     }
+    holdsSessions = true;
     copies.put(replica, copy);
     return true;
   }
@@ -236,6 +257,8 @@ final class LocalSessions {
         l.copies.put(replica, SessionTable.readFrom(b, config));
       }
       l.copies.remove(l.owner); // written under another incarnation, then merged back: ours rules
+      l.holdsSessions =
+          !l.copies.isEmpty() || l.table.liveSessions() > 0 || l.table.tombstones() > 0;
       return l;
     } catch (BufferUnderflowException e) {
       throw malformed(b.position(), "local session tables", "truncated");

@@ -16,15 +16,25 @@ import java.util.zip.CRC32C;
  *  entity long, weight long ({@link Double#doubleToLongBits}), event time ms long
  * </pre>
  *
- * <p>Allocates nothing after a thread's first call (one {@link CRC32C} per thread).
+ * <p>Allocates nothing after a thread's first call (one {@link CRC32C} and buffer per thread); the
+ * names' bytes stay in the thread's buffer while its writes keep the same names (the same {@link
+ * String} instances), so a write copies only its three longs (bench/RESULTS.md §17.4).
  */
 final class SessionPayload {
-  private static final ThreadLocal<CRC32C> CRC = ThreadLocal.withInitial(CRC32C::new);
+  /** A thread's CRC and canonical bytes, with the names those bytes start with. */
+  private static final class Scratch {
+    final CRC32C crc = new CRC32C();
 
-  /** Two names of at most 255 ASCII bytes with their lengths, and three longs. */
-  private static final ThreadLocal<ByteBuffer> BYTES =
-      ThreadLocal.withInitial(
-          () -> ByteBuffer.allocate(2 * 256 + 3 * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN));
+    /** Two names of at most 255 ASCII bytes with their lengths, and three longs. */
+    final ByteBuffer bytes =
+        ByteBuffer.allocate(2 * 256 + 3 * Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+
+    String tenant;
+    String type;
+    int longsAt;
+  }
+
+  private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
   private SessionPayload() {}
 
@@ -35,13 +45,23 @@ final class SessionPayload {
    * @return CRC32C of its canonical bytes
    */
   static int hash(Signal signal) {
-    ByteBuffer b = BYTES.get().clear();
-    name(b, signal.tenant().name());
-    name(b, signal.type().name());
+    Scratch s = SCRATCH.get();
+    ByteBuffer b = s.bytes;
+    String tenant = signal.tenant().name();
+    String type = signal.type().name();
+    if (tenant != s.tenant || type != s.type) { // the same instances: the same bytes
+      b.clear();
+      name(b, tenant);
+      name(b, type);
+      s.tenant = tenant;
+      s.type = type;
+      s.longsAt = b.position();
+    }
+    b.limit(b.capacity()).position(s.longsAt);
     b.putLong(signal.entity().value());
     b.putLong(Double.doubleToLongBits(signal.weight()));
     b.putLong(signal.eventTime().epochMillis());
-    CRC32C crc = CRC.get();
+    CRC32C crc = s.crc;
     crc.reset();
     crc.update(b.flip()); // one call: fed a byte at a time it was 5 % of a session write's CPU
     return (int) crc.getValue();

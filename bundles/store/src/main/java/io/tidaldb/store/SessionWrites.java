@@ -30,15 +30,15 @@ import java.util.concurrent.CompletableFuture;
  * allocated per write; a future only for a retry that waits on a running append), each with the
  * epoch it was appended in and its position: an entry whose record the table has applied (its
  * position below the table's applied position) or that belongs to another epoch (its record may
- * have been cut since; the table, rebuilt by the cut, decides) is dropped when met, and every
- * {@value #SWEEP_EVERY} appends the map is swept of them, so it holds only what is really in
- * flight. Thread-safe: one monitor per shard orders the check and the registration; the append runs
- * outside it.
+ * have been cut since; the table, rebuilt by the cut, decides) is dropped when met, and the map is
+ * swept of them when {@link InFlightWrites#sweepDue} (after twice as many appends as the last sweep
+ * kept, 1,024 at the least), so it holds what is really in flight and a bounded rest. Thread-safe:
+ * one monitor per shard orders the check and the registration; the append runs outside it.
  */
 final class SessionWrites {
   /** The shard's side: its table, applied position, and the leader's append. */
   interface Shards {
-    /** Checks a write against the shard's session table (under the shard's read lock). */
+    /** Checks a write against the shard's session table (under the table's own monitor). */
     Decision check(int shard, TenantId tenant, SessionSeq seq, int payloadHash);
 
     /**
@@ -81,9 +81,6 @@ final class SessionWrites {
     /** The acknowledgement of the record at {@code ticket} once stored at {@code level}. */
     CompletableFuture<SignalAck> stored(long ticket, long hlc, Durability level);
   }
-
-  /** How many appends of a shard between two sweeps of its writes in flight. */
-  static final int SWEEP_EVERY = 1024;
 
   private final Shards shards;
   private final InFlightWrites[] inFlight;
@@ -135,7 +132,7 @@ final class SessionWrites {
           throw new InvalidArgumentException("seq", seq.seq(), r.message());
         }
         stamp = f.add(tenant, session, seq.seq(), hash, epoch);
-        if (++f.appendsSinceSweep >= SWEEP_EVERY) {
+        if (f.sweepDue()) {
           f.sweep(epoch, shards.appliedBelow(shard));
         }
       } else {

@@ -30,14 +30,18 @@ import java.nio.ByteOrder;
  * table's applied position follows the log and its clock stays a function of the records). The
  * local stream feeds the local table by the same rule, never the shard's.
  *
- * <p>Not thread-safe: the shard's lock guards it (write lock to change, read lock to check or
- * encode).
+ * <p>Locking: a change (a record fed, the table replaced or cleared) holds the shard's write lock
+ * and this object's monitor, the commit thread's feed one record at a time; the leader's {@link
+ * #check} and {@link #appliedBelow} take only the monitor, so a check waits for at most one
+ * record's feed, never for the apply of a whole batch under the shard's write lock
+ * (bench/RESULTS.md §17.4); {@link #table} and {@link #encode} are read under the shard's lock
+ * (read or write), which excludes every change.
  */
 final class ShardSessions {
   private final SessionConfig config;
   private final long owner;
   private SessionTable table;
-  private LocalSessions local;
+  private volatile LocalSessions local; // read without the lock by ShardState#checkLocalSessions
 
   /** Sessions of a region 0, incarnation 0 (tests and files read without a region). */
   ShardSessions(SessionConfig config) {
@@ -70,7 +74,7 @@ final class ShardSessions {
     this.local = loaded;
   }
 
-  /** Returns the current table. */
+  /** Returns the current table; the shard's lock held. */
   SessionTable table() {
     return table;
   }
@@ -81,7 +85,7 @@ final class ShardSessions {
   }
 
   /** Replaces the table (a snapshot loaded or installed, a cut rebuilt); write lock held. */
-  void replaceWith(SessionTable loaded) {
+  synchronized void replaceWith(SessionTable loaded) {
     this.table = loaded;
   }
 
@@ -89,7 +93,7 @@ final class ShardSessions {
    * Empties the table and the local streams' tables (a snapshot of a format without them); write
    * lock held.
    */
-  void clear() {
+  synchronized void clear() {
     this.table = new SessionTable(config);
     this.local = new LocalSessions(config, owner);
   }
@@ -100,7 +104,7 @@ final class ShardSessions {
    * @param c the cursor on the record
    * @param series the record's series (a SIGNAL or SIGNAL_S), or null for other kinds
    */
-  void feed(RecordCursor c, SeriesRegistry.Series series) {
+  synchronized void feed(RecordCursor c, SeriesRegistry.Series series) {
     feed(table, c, series);
   }
 
@@ -124,15 +128,23 @@ final class ShardSessions {
   }
 
   /**
-   * Decides a session write against the table, changing nothing; read lock held.
+   * Decides a session write against the table, changing nothing; takes only this object's monitor.
    *
    * @param tenant the write's tenant
    * @param session the write's session, seq and ackedBelow
    * @param payloadHash {@link SessionPayload#hash} of the write
    * @return the table's decision
    */
-  Decision check(TenantId tenant, SessionSeq session, int payloadHash) {
+  synchronized Decision check(TenantId tenant, SessionSeq session, int payloadHash) {
     return table.check(tenant, session.session(), session.seq(), session.ackedBelow(), payloadHash);
+  }
+
+  /**
+   * Returns the table's applied position (every record below it is in the table); takes only this
+   * object's monitor.
+   */
+  synchronized long appliedBelow() {
+    return table.appliedBelow();
   }
 
   /**

@@ -438,8 +438,9 @@ final class ShardState implements CommitListener {
   }
 
   /**
-   * Decides a session write against the shard's session table under the read lock, changing nothing
-   * (the leader's check before it appends; the caller adds the in-flight writes).
+   * Decides a session write against the shard's session table, changing nothing (the leader's check
+   * before it appends; the caller adds the in-flight writes): under the table's own monitor, not
+   * the shard's lock, so it never waits for a whole batch's apply ({@link ShardSessions}).
    *
    * @param tenant the write's tenant
    * @param session the write's session, seq and ackedBelow
@@ -447,24 +448,24 @@ final class ShardState implements CommitListener {
    * @return NEW, DUPLICATE with the original record's position, or REFUSED with its reason
    */
   Decision checkSession(TenantId tenant, SessionSeq session, int payloadHash) {
-    lock.readLock().lock();
-    try {
-      return sessions.check(tenant, session, payloadHash);
-    } finally {
-      lock.readLock().unlock();
-    }
+    return sessions.check(tenant, session, payloadHash);
   }
 
   /**
    * Decides a session write against the local streams' session tables (this region's local table
    * and the copies of the others', {@link LocalSessions#check}) under the read lock, changing
-   * nothing; a DUPLICATE's position is a local position of the stream that took the write.
+   * nothing; a DUPLICATE's position is a local position of the stream that took the write. While
+   * no table there holds a session (the usual case: no partition yet), NEW without the lock, so the
+   * leader's check of every session write does not wait for a batch's apply.
    *
    * @param appending whether the write goes to this region's local stream ({@link
    *     LocalSessions#check})
    */
   Decision checkLocalSessions(
       TenantId tenant, SessionSeq session, int payloadHash, boolean appending) {
+    if (!sessions.local().holdsSessions()) {
+      return Decision.NEW;
+    }
     lock.readLock().lock();
     try {
       return sessions.local().check(tenant, session, payloadHash, appending);
@@ -485,15 +486,10 @@ final class ShardState implements CommitListener {
 
   /**
    * Returns the session table's applied position (every record below it is in the table), under the
-   * shard's read lock.
+   * table's own monitor ({@link ShardSessions}).
    */
   long sessionsAppliedBelow() {
-    lock.readLock().lock();
-    try {
-      return sessions.table().appliedBelow();
-    } finally {
-      lock.readLock().unlock();
-    }
+    return sessions.appliedBelow();
   }
 
   /** Offers every entity of (tenant, type) to {@code top}, scored at {@code atMillis}. */

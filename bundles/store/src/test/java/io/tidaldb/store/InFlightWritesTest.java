@@ -110,4 +110,29 @@ class InFlightWritesTest {
     assertNull(map.appended(ACME, 1, 5, stamp, 42, 7), "handed over once");
     assertEquals(99, map.ticket(map.find(ACME, 1, 5)), "the later attempt's entry is untouched");
   }
+
+  @Test
+  void shouldHoldABoundedMultipleOfWhatIsInFlightWhenSweptAsDue() {
+    // a writer keeps `window` appends unsettled: each write is appended at once and applied
+    // `window` writes later; sweeping when due keeps the map below what is in flight plus twice
+    // that (or plus the least period), however large the window
+    for (int window : new int[] {1, 16, 256, 1024, 8192}) {
+      InFlightWrites map = new InFlightWrites();
+      int most = 0;
+      for (long seq = 1; seq <= 20_000; seq++) {
+        long stamp = map.add(ACME, 9, seq, 0, 3);
+        map.appended(ACME, 9, seq, stamp, SignalTickets.ticket(0, seq), 7);
+        if (map.sweepDue()) {
+          map.sweep(3, Math.max(0, seq - window + 1)); // positions below applied
+        }
+        most = Math.max(most, map.size());
+      }
+      assertTrue(
+          most <= window + Math.max(2 * window, InFlightWrites.MIN_SWEEP_EVERY),
+          "window " + window + ": the map held " + most);
+      for (long seq = 20_000 - window + 1; seq <= 20_000; seq++) {
+        assertTrue(map.find(ACME, 9, seq) >= 0, "window " + window + ": unsettled seq " + seq);
+      }
+    }
+  }
 }

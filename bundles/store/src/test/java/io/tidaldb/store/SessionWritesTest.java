@@ -147,17 +147,18 @@ class SessionWritesTest {
 
   @Test
   void shouldDropAppliedWritesAndKeepThoseNotApplied() {
-    for (long s = 1; s <= SessionWrites.SWEEP_EVERY; s++) {
+    int count = 1024; // sweeps run meanwhile (InFlightWrites.sweepDue); none after the last
+    for (long s = 1; s <= count; s++) {
       writes.write(signal, 0, 3, s, Durability.LOCAL, new SessionSeq(SESSION, s, s));
       if (s == 100) {
         shard.appliedBelow = 100; // positions 0..99 applied
       }
     }
-    assertEquals(SessionWrites.SWEEP_EVERY - 100, writes.inFlight(0));
-    shard.appliedBelow = SessionWrites.SWEEP_EVERY; // the rest applied, not swept yet
+    assertEquals(count - 100, writes.inFlight(0));
+    shard.appliedBelow = count; // the rest applied, not swept yet
     writes.write(signal, 0, 3, 5_000, Durability.LOCAL, new SessionSeq(SESSION, 1_000, 1_000));
-    assertEquals(SessionWrites.SWEEP_EVERY + 1, shard.appends, "applied: the table decides (NEW)");
-    assertEquals(SessionWrites.SWEEP_EVERY - 100, writes.inFlight(0), "one dropped, one added");
+    assertEquals(count + 1, shard.appends, "applied: the table decides (NEW)");
+    assertEquals(count - 100, writes.inFlight(0), "one dropped, one added");
   }
 
   @Test

@@ -104,7 +104,11 @@ public final class SessionTable {
     if (seq - highest > config.maxSeqGap()) {
       return Refusals.seqGap(tenant, session, seq, highest, config.maxSeqGap(), window(e));
     }
-    if (windows.countFrom(e, Math.max(acked, ackedBelow)) >= config.maxWindow()) {
+    long low = Math.max(acked, ackedBelow);
+    // the window holds distinct seqs at most the highest: fewer than maxWindow from low up unless
+    // that range is as wide, and only then is the list walked (a check stays O(1) per write)
+    if (highest - low + 1 >= config.maxWindow()
+        && windows.countFrom(e, low) >= config.maxWindow()) {
       return Refusals.windowFull(tenant, session, seq, config.maxWindow(), window(e));
     }
     return Decision.NEW;

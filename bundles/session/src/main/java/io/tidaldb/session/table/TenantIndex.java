@@ -7,9 +7,14 @@ import java.util.HashMap;
 /**
  * The tenants of a {@link SessionTable}, each bound to a small index in order of first apply (so
  * the binding is a function of the applied records), with its count of live sessions. A lookup
- * allocates nothing. Not thread-safe.
+ * allocates nothing; the first {@value #SCANNED} tenants are found by comparing names, without the
+ * hash of a {@link TenantId} (a record's {@code hashCode} per apply and check, bench/RESULTS.md
+ * §17.4). Not thread-safe.
  */
 final class TenantIndex {
+  /** Tenants looked up by a scan of their names before the map. */
+  static final int SCANNED = 4;
+
   private final HashMap<TenantId, Integer> ids = new HashMap<>();
   private TenantId[] names = new TenantId[4];
   private int[] live = new int[4];
@@ -17,6 +22,15 @@ final class TenantIndex {
 
   /** Returns the tenant's index, or -1 if it has none. */
   int find(TenantId tenant) {
+    String name = tenant.name();
+    for (int i = 0, n = Math.min(count, SCANNED); i < n; i++) {
+      if (names[i] == tenant || names[i].name().equals(name)) {
+        return i;
+      }
+    }
+    if (count <= SCANNED) {
+      return -1;
+    }
     Integer id = ids.get(tenant);
     return id == null ? -1 : id;
   }

@@ -188,4 +188,25 @@ class SessionTableCheckTest {
     assertEquals(reason, d.refusal());
     assertEquals(message, d.message());
   }
+
+  @Test
+  void shouldTellTenantsApartPastTheScannedOnesAndAcrossInstances() {
+    // the first TenantIndex.SCANNED tenants are found by their names, the rest through the map;
+    // a tenant given as another instance of the same name is the same tenant
+    SessionTable t = new SessionTable(new SessionConfig(60_000, 1, 100, 8));
+    int tenants = 3 * TenantIndex.SCANNED;
+    for (int i = 0; i < tenants; i++) {
+      assertTrue(t.apply(TenantId.of("tenant-" + i), S, 1, 1, i, i, hlc(T0)), "tenant " + i);
+    }
+    for (int i = 0; i < tenants; i++) {
+      TenantId again = TenantId.of(new String(("tenant-" + i).toCharArray()));
+      Decision d = t.check(again, S, 1, 1, i);
+      assertEquals(Decision.Kind.DUPLICATE, d.kind(), "tenant " + i);
+      assertEquals(i, d.position(), "tenant " + i + "'s own record");
+      assertEquals(1, t.liveSessions(again), "tenant " + i);
+      assertEquals(
+          Decision.Kind.REFUSED, t.check(again, S + 1, 1, 1, i).kind(), "tenant " + i + " is full");
+    }
+    assertSame(Decision.NEW, t.check(TenantId.of("tenant-x"), S, 1, 1, 0), "an unbound tenant");
+  }
 }
