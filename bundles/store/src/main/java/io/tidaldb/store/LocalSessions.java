@@ -48,9 +48,9 @@ final class LocalSessions {
   private SessionTable table;
 
   /**
-   * Whether any table here may hold a session: set (before the change) when a session record is
-   * fed or a copy joined, so a check that reads false may answer NEW without the shard's lock
-   * ({@link ShardState#checkLocalSessions}): it is ordered before that change.
+   * Whether any table here may hold a session: set (before the change) when a session record is fed
+   * or a copy joined, so a check that reads false may answer NEW without the shard's lock ({@link
+   * ShardState#checkLocalSessions}): it is ordered before that change.
    */
   private volatile boolean holdsSessions;
 

@@ -454,8 +454,8 @@ final class ShardState implements CommitListener {
   /**
    * Decides a session write against the local streams' session tables (this region's local table
    * and the copies of the others', {@link LocalSessions#check}) under the read lock, changing
-   * nothing; a DUPLICATE's position is a local position of the stream that took the write. While
-   * no table there holds a session (the usual case: no partition yet), NEW without the lock, so the
+   * nothing; a DUPLICATE's position is a local position of the stream that took the write. While no
+   * table there holds a session (the usual case: no partition yet), NEW without the lock, so the
    * leader's check of every session write does not wait for a batch's apply.
    *
    * @param appending whether the write goes to this region's local stream ({@link
