@@ -195,7 +195,18 @@ public final class WalShipper implements AutoCloseable {
           increment(ShipperEvent.WINDOW_AGED);
           break;
         }
-        WalBatch batch = reader.next();
+        WalBatch batch;
+        try {
+          batch = reader.next();
+        } catch (InvalidArgumentException e) {
+          if (ackedHwm.get() >= log.startPosition()) {
+            throw e;
+          }
+          // the log was trimmed past the follower's HWM between the reader's open and its first
+          // read (a checkpoint's truncateBefore on another thread): as rewind finds it
+          rewind(ackedHwm.get());
+          return sent + 1;
+        }
         if (batch == null) {
           break;
         }

@@ -11,6 +11,7 @@ import io.tidaldb.replication.node.ReplicationConfig;
 import io.tidaldb.replication.wire.Frame;
 import io.tidaldb.replication.wire.FrameDecoder;
 import io.tidaldb.replication.wire.FrameDescriptor;
+import io.tidaldb.wal.WalConfig;
 import io.tidaldb.wal.WalEngine;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -110,6 +111,26 @@ class WalShipperTest {
     shipper.doWork(10 * MS);
     assertEquals(WalShipper.State.STREAMING, shipper.state());
     assertEquals(List.of(101L, 102L, 103L), sentEnds);
+  }
+
+  @Test
+  void shouldStopBelowTheLogStartWhenTheLogIsTrimmedBetweenTheReadersOpenAndItsFirstRead() {
+    try (WalEngine small =
+        WalEngine.open(
+            WalConfig.builder(dir.resolve("small")).shardCount(1).segmentBytes(1024).build())) {
+      ShardLog trimmed = small.shard(0);
+      WalShipper shipper =
+          new WalShipper(trimmed, FOLLOWER, endpoint(), 0, ShippingConfig.DEFAULTS);
+      shipper.doWork(0); // opens its reader at 0 on the empty log: nothing to read yet
+      WalFixture.appendOneRecordBatches(trimmed, 200, new Random(5));
+      assertTrue(trimmed.truncateBefore(150) > 0, "segments below 150 removed");
+      // the reader opened at 0 locates on its first batch: it used to throw out of doWork, a
+      // failed round of the replication thread (SnapshotCatchUpTest, under load)
+      shipper.doWork(MS);
+      assertEquals(WalShipper.State.BELOW_LOG_START, shipper.state());
+      assertEquals(1, shipper.count(ShipperEvent.BELOW_LOG_START));
+      assertEquals(0, sentEnds.size());
+    }
   }
 
   @Test
