@@ -6,16 +6,10 @@ import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.Timestamp;
-import io.tidaldb.store.SignalStoreEngine;
-import io.tidaldb.wal.WalEngine;
-import io.tidaldb.wal.WalMetrics;
-import java.nio.file.Path;
-import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -27,7 +21,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.ThreadParams;
 
@@ -35,9 +28,7 @@ import org.openjdk.jmh.infra.ThreadParams;
  * The cost of client sessions on durable ingest (issue 12, target: at most 10 % of the throughput):
  * writers call {@code SignalStore.signalAsync(signal, LOCAL)} ({@code sessions=false}) or {@code
  * signalAsync(signal, LOCAL, SessionSeq)} ({@code sessions=true}) for {@code window} signals, then
- * wait for every future; the harness of {@link SignalIngestBenchmark}: a single-region store on a
- * real WAL (4 shards, fsync on, default group commit) in a fresh directory, 100,000 entities drawn
- * uniformly (seeded per thread), event times within the last hour.
+ * wait for every future; the harness of {@link DurableIngest}, 100,000 entities.
  *
  * <p>With sessions, each writer is one client session (its id from the thread index, never 0): seqs
  * 1, 2, 3, ... one per signal, and every write of a window carries {@code ackedBelow} = the
@@ -59,10 +50,8 @@ import org.openjdk.jmh.infra.ThreadParams;
     value = 1,
     jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
 @State(Scope.Benchmark)
-public class SessionIngestBenchmark {
+public class SessionIngestBenchmark extends DurableIngest {
   private static final long SEED = 0x5E55_1A6EL;
-  private static final int DRAWS = 1 << 18;
-  private static final int SHARDS = 4;
   private static final long SESSION_BASE = 0x5E55_0000_0000_0000L;
 
   /** Whether each write carries a {@link SessionSeq}. */
@@ -77,19 +66,15 @@ public class SessionIngestBenchmark {
   @Param({"100000"})
   public int entityCount;
 
-  private Path dir;
-  private WalEngine wal;
-  private SignalStoreEngine store;
-  private long now;
-  private long fsyncsBefore;
-  private long recordsBefore;
+  @Override
+  String directoryPrefix() {
+    return "tidal-session-ingest-";
+  }
 
   /** One writer's seeded inputs, its session and its futures. */
   @State(Scope.Thread)
   public static class Writer {
-    private long[] entities;
-    private long[] eventTimes;
-    private double[] weights;
+    private Draws draws;
     private CompletableFuture<?>[] futures;
     private long session;
     private long nextSeq = 1;
@@ -101,66 +86,10 @@ public class SessionIngestBenchmark {
       if (b.window < 1 || b.window > 1_024) {
         throw new IllegalArgumentException("window " + b.window + " must be 1 to 1,024");
       }
-      SplittableRandom random = new SplittableRandom(SEED + thread.getThreadIndex());
-      entities = new long[DRAWS];
-      eventTimes = new long[DRAWS];
-      weights = new double[DRAWS];
-      for (int i = 0; i < DRAWS; i++) {
-        entities[i] = random.nextInt(b.entityCount);
-        eventTimes[i] = b.now - random.nextLong(3_600_000);
-        weights[i] = 1.0 + random.nextInt(4);
-      }
+      draws = new Draws(SEED + thread.getThreadIndex(), b.entityCount, b.now);
       futures = new CompletableFuture<?>[b.window];
       session = SESSION_BASE + thread.getThreadIndex() + 1;
     }
-  }
-
-  /** Durable signals per second, beside the primary score. */
-  @AuxCounters(AuxCounters.Type.OPERATIONS)
-  @State(Scope.Thread)
-  public static class Counters {
-    /** Signals acknowledged as durable. */
-    public long signals;
-
-    /** Zeroes the counter. */
-    @Setup(Level.Iteration)
-    public void reset() {
-      signals = 0;
-    }
-  }
-
-  /** Opens WAL and store in a fresh directory. */
-  @Setup(Level.Trial)
-  public void open() {
-    dir = BenchFiles.createTempDir("tidal-session-ingest-");
-    wal = Stores.openWal(dir, SHARDS);
-    store = Stores.openStore(dir, wal, Stores.NEVER);
-    now = System.currentTimeMillis();
-  }
-
-  /** Notes the WAL's counters before an iteration. */
-  @Setup(Level.Iteration)
-  public void markIteration() {
-    fsyncsBefore = wal.metrics().fsyncs();
-    recordsBefore = wal.metrics().records();
-  }
-
-  /** Prints records per fsync of the iteration. */
-  @TearDown(Level.Iteration)
-  public void reportIteration() {
-    WalMetrics m = wal.metrics();
-    long fsyncs = m.fsyncs() - fsyncsBefore;
-    long records = m.records() - recordsBefore;
-    System.out.printf(
-        " [wal: %d records, %d fsyncs, %.1f records/fsync] ",
-        records, fsyncs, fsyncs == 0 ? 0.0 : (double) records / fsyncs);
-  }
-
-  /** Detaches the store (no checkpoint: the WAL holds everything), closes the WAL, deletes all. */
-  @TearDown(Level.Trial)
-  public void close() {
-    wal.close();
-    BenchFiles.deleteRecursively(dir);
   }
 
   /**
@@ -179,9 +108,9 @@ public class SessionIngestBenchmark {
           new Signal(
               Stores.TENANT,
               Stores.VIEW,
-              EntityId.of(w.entities[i]),
-              w.weights[i],
-              Timestamp.ofMillis(w.eventTimes[i]));
+              EntityId.of(w.draws.entities[i]),
+              w.draws.weights[i],
+              Timestamp.ofMillis(w.draws.eventTimes[i]));
       w.futures[n] =
           sessions
               ? store.signalAsync(
