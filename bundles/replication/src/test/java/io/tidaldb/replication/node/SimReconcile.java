@@ -83,18 +83,32 @@ final class SimReconcile {
       }
     }
     int changed = 0;
+    List<Long> entitiesChanged = new ArrayList<>();
     for (long e : differ) {
       CrdtSignalState fromA = copy(sa, e);
       CrdtSignalState fromB = copy(sb, e);
+      sim.stored().exported(a, e);
+      sim.stored().exported(b, e);
+      int before = changed;
       changed += ra.store().merge(e, fromB) ? 1 : 0;
       changed += rb.store().merge(e, fromA) ? 1 : 0;
+      if (changed > before) {
+        entitiesChanged.add(e);
+      }
     }
     merged += changed;
     if (changed > 0) {
       sim.trace()
           .event(
               sim.now(),
-              "reconcile regions " + a + " and " + b + ": " + changed + " states changed");
+              "reconcile regions "
+                  + a
+                  + " and "
+                  + b
+                  + ": "
+                  + changed
+                  + " states changed, entities "
+                  + entitiesChanged);
     }
     return true;
   }
