@@ -17,9 +17,10 @@ import org.junit.jupiter.api.io.TempDir;
  * Runs the deterministic simulation of the replication data path ({@link Sim}) over many seeds:
  * even seeds with 3 regions, odd ones with 5. {@code -Dsimulation.seeds=N} runs N seeds (200 by
  * default) from 1 (or {@code -Dsimulation.from=F}), {@code -Dsimulation.seed=S} (or {@code
- * -Dsim.seed=S}) only seed S, {@code -Dsimulation.verbose=true} prints every seed's summary. A
- * failure prints {@code simulation seed S failed: ...} with the last events; the summary is one
- * line, {@code simulation: N seeds, F failed}.
+ * -Dsim.seed=S}) only seed S, {@code -Dsimulation.list=S1,S2,...} those seeds, {@code
+ * -Dsimulation.verbose=true} prints every seed's summary. A failure prints {@code simulation seed S
+ * failed: ...} with the last events; the summary is one line, {@code simulation: N seeds, F
+ * failed}.
  */
 class DataPathSimulationTest {
   @TempDir Path temp;
@@ -38,7 +39,13 @@ class DataPathSimulationTest {
     long cutSuffix = 0;
     long[] sessions = new long[6];
     long started = System.nanoTime();
-    for (long seed = from; seed < from + count; seed++) {
+    String list = System.getProperty("simulation.list"); // seeds, comma-separated
+    long[] seeds =
+        list != null
+            ? java.util.Arrays.stream(list.split(",")).mapToLong(Long::parseLong).toArray()
+            : java.util.stream.LongStream.range(from, from + count).toArray();
+    count = seeds.length;
+    for (long seed : seeds) {
       long seedStarted = System.nanoTime();
       Sim.Result result = run(seed, root);
       long seedMillis = (System.nanoTime() - seedStarted) / 1_000_000;
@@ -164,6 +171,23 @@ class DataPathSimulationTest {
       }
     }
     delete(root);
+  }
+
+  /**
+   * Seed 275 with session clients (5 regions) threw in a reconciliation session: a cut dropped
+   * every record of the epoch of an entity's last-seen write, removing that {@code log(e)} entry
+   * and keeping the register, and {@code CrdtSignalState.readFrom} refused the encoding ("invalid
+   * crdt state lastSeenReplica: 'e3'"; {@code ReplaceEntryTest}). It must run to the checker now
+   * (where, until the known gap is closed, it fails by that gap, as the check says).
+   */
+  @Test
+  void shouldReadAStateWhoseLastSeenEntryACutRemoved() throws IOException {
+    Path root = root();
+    Sim.Result result = run(275, root, true, true);
+    delete(root);
+    assertTrue(
+        result.failure() == null || result.failure().contains(SimSessionChecker.KNOWN_GAP),
+        () -> report(result));
   }
 
   /**

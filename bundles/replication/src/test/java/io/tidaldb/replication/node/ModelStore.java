@@ -1,30 +1,19 @@
 package io.tidaldb.replication.node;
 
 import io.tidaldb.api.Durability;
-import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.SessionSeq;
-import io.tidaldb.api.ShardId;
-import io.tidaldb.api.Signal;
-import io.tidaldb.api.SignalAck;
-import io.tidaldb.api.SignalTickets;
 import io.tidaldb.api.TenantId;
-import io.tidaldb.api.UnavailableException;
-import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.wal.WalBatch;
 import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.crdt.DecayModel;
 import io.tidaldb.crdt.ReplicaIds;
-import io.tidaldb.session.table.Decision;
-import io.tidaldb.session.table.SessionConfig;
 import io.tidaldb.session.table.SessionTable;
 import io.tidaldb.store.SimSessionWrites;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * The simulation's model of a region's store, attached to its replication as the {@link
@@ -113,9 +102,7 @@ final class ModelStore implements ReplicaState {
   private final Stored stored;
   private final SimTrace trace;
   private final Sim.Now now;
-  private final SessionTable[] tables;
-  private final SimSessionWrites sessionWrites;
-  private ReplicationNode node;
+  private final ModelSessions sessions;
 
   ModelStore(
       int self,
@@ -132,16 +119,16 @@ final class ModelStore implements ReplicaState {
     this.stored = stored;
     this.trace = trace;
     this.now = now;
-    for (List<Snapshot> kept : durable.snapshots) {
+    long[] replayFrom = new long[logs.length];
+    for (int s = 0; s < logs.length; s++) {
+      List<Snapshot> kept = durable.snapshots.get(s);
       if (!kept.isEmpty()) {
-        kept.get(kept.size() - 1).states().forEach((e, state) -> states.put(e, state.copy()));
+        Snapshot last = kept.get(kept.size() - 1);
+        last.states().forEach((e, state) -> states.put(e, state.copy()));
+        replayFrom[s] = last.position();
       }
     }
-    this.tables = new SessionTable[logs.length];
-    for (int i = 0; i < logs.length; i++) {
-      tables[i] = new SessionTable(SessionConfig.DEFAULTS);
-    }
-    this.sessionWrites = new SimSessionWrites(new Shards(), logs.length);
+    this.sessions = new ModelSessions(self, logs, replayFrom);
     this.applied = new long[logs.length];
     this.localApplied = new long[logs.length];
     for (SimLog log : logs) {
@@ -165,30 +152,8 @@ final class ModelStore implements ReplicaState {
           "region " + self + " applies " + b + " after position " + applied[b.shard()]);
     }
     applyAll(b, ReplicaIds.log(b.epoch()), false);
-    feed(tables[b.shard()], b, Long.MAX_VALUE);
+    sessions.apply(b);
     applied[b.shard()] = b.end();
-  }
-
-  /**
-   * Feeds the records of {@code b} below {@code end} to {@code table}, as {@code ShardSessions}.
-   */
-  private static void feed(SessionTable table, SimBatch b, long end) {
-    long[] ids = b.signalIds();
-    for (int i = 0; i < b.recordCount() && b.firstPosition() + i < end; i++) {
-      if (b.isSession(i)) {
-        SessionSeq s = b.session(i);
-        table.apply(
-            TENANT,
-            s.session(),
-            s.seq(),
-            s.ackedBelow(),
-            b.payloadHash(i),
-            b.firstPosition() + i,
-            ids[i]);
-      } else {
-        table.advance(b.firstPosition() + i, ids[i]);
-      }
-    }
   }
 
   private void applyLocal(WalBatch batch) {
@@ -257,14 +222,7 @@ final class ModelStore implements ReplicaState {
     if (!dropped.isEmpty()) {
       stored.dropped(self, dropped);
     }
-    SessionTable rebuilt = new SessionTable(SessionConfig.DEFAULTS);
-    for (SimBatch b : batches) {
-      if (b.firstPosition() < position) {
-        feed(rebuilt, b, position);
-      }
-    }
-    tables[shard] = rebuilt;
-    sessionWrites.forget(shard);
+    sessions.cut(shard, position, batches);
     applied[shard] = position;
     kept.removeIf(snap -> snap.position() > position);
     snapshot(shard); // the store's snapshot at the cut: cut records kept but the dropped ones
@@ -314,17 +272,17 @@ final class ModelStore implements ReplicaState {
 
   /** Attaches the region's replication (the acknowledgements of session writes wait on it). */
   void attach(ReplicationNode node) {
-    this.node = node;
+    sessions.attach(node);
   }
 
   /** The leader's check of session writes at this region. */
   SimSessionWrites sessionWrites() {
-    return sessionWrites;
+    return sessions.writes();
   }
 
-  /** The session table of {@code shard} (what this region's log applied). */
-  SessionTable table(int shard) {
-    return tables[shard];
+  /** The session half: tables, the leader's check, the entities not to give away. */
+  ModelSessions sessions() {
+    return sessions;
   }
 
   /** Joins {@code other} into this store's state of {@code entity}; whether it changed. */
@@ -342,57 +300,5 @@ final class ModelStore implements ReplicaState {
 
   long applied(int shard) {
     return applied[shard];
-  }
-
-  /** The store's side of the leader's check, over this model. */
-  private final class Shards implements SimSessionWrites.Shards {
-    @Override
-    public Decision check(int shard, TenantId tenant, SessionSeq seq, int payloadHash) {
-      return tables[shard].check(tenant, seq.session(), seq.seq(), seq.ackedBelow(), payloadHash);
-    }
-
-    @Override
-    public long appliedBelow(int shard) {
-      return tables[shard].appliedBelow();
-    }
-
-    @Override
-    public long append(
-        Signal signal,
-        int shard,
-        long epoch,
-        long hlc,
-        SessionSeq seq,
-        int payloadHash,
-        Durability level) {
-      long position;
-      try {
-        position =
-            logs[shard].appendSessionSignal(
-                epoch,
-                1,
-                signal.entity().value(),
-                signal.weight(),
-                signal.eventTime().epochMillis(),
-                hlc,
-                self,
-                seq,
-                payloadHash,
-                level);
-      } catch (UnavailableException | io.tidaldb.api.InvalidArgumentException e) {
-        // fenced, or the log is fed by replication right now: nothing stored
-        throw new NotLeaderException(
-            io.tidaldb.api.RegionId.of(self), shard, epoch, Optional.empty(), e.getMessage());
-      }
-      return SignalTickets.ticket(shard, position);
-    }
-
-    @Override
-    public CompletableFuture<SignalAck> stored(long ticket, long hlc, Durability level) {
-      int shard = SignalTickets.shard(ticket);
-      long position = SignalTickets.position(ticket);
-      return node.whenStored(shard, position, level)
-          .thenApply(v -> new SignalAck(ShardId.of(shard), position, new HlcStamp(hlc), level));
-    }
   }
 }

@@ -209,7 +209,7 @@ final class SimChecker {
             + ")"
             + (writers.clients() == null
                 ? ""
-                : new SimSessionChecker(sim, writers.clients()).copies(e));
+                : new SimSessionChecker(sim, writers.clients()).explain(e));
       }
     }
     return null;

@@ -16,8 +16,8 @@ import java.util.Map;
  * at that position with that HLC; no (session, seq) is in a final log twice. That every (session,
  * seq) is counted at most once (exactly once if acknowledged) in every region's final state is
  * {@link SimChecker}'s model check, which counts each written QUORUM/ALL (session, seq) once; its
- * failure names the writes of the entity that more than one record holds ({@link #copies}). A LOCAL
- * write's records each count (the design's option (d): a LOCAL ack promises the acknowledging
+ * failure names the writes of the entity that more than one record holds ({@link #explain}). A
+ * LOCAL write's records each count (the design's option (d): a LOCAL ack promises the acknowledging
  * region's disk, and a retry of a cut LOCAL write at the new leader is a second copy); how many
  * LOCAL writes were stored twice is counted ({@link #localStoredTwice}).
  */
@@ -26,7 +26,8 @@ final class SimSessionChecker {
   static final String KNOWN_GAP = "the known gap (reconciliation before the cut)";
 
   /** What it says of a write stored twice otherwise. */
-  static final String OTHER_CAUSE = "NOT the known gap: no record of it spread before a cut";
+  static final String OTHER_CAUSE =
+      "NOT the known gap: no session record of this entity spread before its region's cut";
 
   private final Sim sim;
   private final SimClients clients;
@@ -105,22 +106,31 @@ final class SimSessionChecker {
     return n;
   }
 
-  /** The writes of {@code entity} of which more than one record was stored, for a failure. */
-  String copies(long entity) {
+  /**
+   * For a failure of the model check on {@code entity}: the writes of it of which more than one
+   * record was stored, and whether a session record of it was spread by a reconciliation session
+   * before its region's cut (the known gap: the copy that left keeps the record's effect elsewhere,
+   * and its join with the entry the cut rebuilt is column-wise, so it can count a write twice or
+   * replace another record's effect of the same entry).
+   */
+  String explain(long entity) {
     Map<Long, Map<Long, Integer>> stored = storedCopies();
     StringBuilder b = new StringBuilder();
     for (SimClients.Write w : clients.writes()) {
       int n = stored.getOrDefault(w.first.session(), Map.of()).getOrDefault(w.first.seq(), 0);
       if (w.entity == entity && n > 1) {
         b.append("\n    ").append(n).append(" records stored of ").append(w);
-        String gap = null;
-        for (SimClients.Attempt a : w.attempts) {
-          gap = gap != null ? gap : sim.stored().spreadBeforeCut().get(a.hlc);
-        }
-        b.append("\n    ").append(gap != null ? KNOWN_GAP + ": " + gap : OTHER_CAUSE);
       }
     }
-    return b.toString();
+    boolean gap = false;
+    for (Map.Entry<Long, String> e : sim.stored().spreadBeforeCut().entrySet()) {
+      SimStored.Signal s = sim.stored().signals().get(e.getKey());
+      if (s != null && s.entity() == entity) {
+        b.append("\n    ").append(KNOWN_GAP).append(": ").append(e.getValue());
+        gap = true;
+      }
+    }
+    return gap ? b.toString() : b.append("\n    ").append(OTHER_CAUSE).toString();
   }
 
   /** Per session and seq, how many distinct records some store applied. */
