@@ -37,7 +37,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 
 /**
  * Issue 12's read-your-writes inside Felix, on the session ITs' three-region cluster ({@link
- * SessionWrites#cluster}): a {@link SessionClient} writes QUORUM at shard 0's leader, the leader
+ * SessionLedger#cluster}): a {@link SessionClient} writes QUORUM at shard 0's leader, the leader
  * crashes, and reads carrying {@code client.token()} at both remaining regions see every
  * acknowledged write or fail with {@link StaleReadException}, never an older answer; a token read
  * at a region cut off from the leader fails stale and answers once healed.
@@ -61,7 +61,7 @@ public class ReadYourWritesIT {
   @Test
   public void readsEveryAckedWriteWithTheTokenAfterTheLeaderChangedOrFailsStale() throws Exception {
     try (SimulatedCluster cluster =
-        SessionWrites.cluster("ReadYourWritesIT-crash", new FrameDrops())) {
+        SessionLedger.cluster("ReadYourWritesIT-crash", new FrameDrops())) {
       RegionId first = cluster.leaderOf(SHARD);
       long entity = entityOf(cluster);
       try (SessionClient client = clientAtLeader(cluster, first)) {
@@ -73,7 +73,7 @@ public class ReadYourWritesIT {
         assertTrue(token.toString(), token.position(SHARD.value()) >= 0);
         long crashedAt = System.nanoTime();
         cluster.crash(first);
-        RegionId second = cluster.awaitLeader(SHARD, SessionWrites.ELECTION);
+        RegionId second = cluster.awaitLeader(SHARD, SessionLedger.ELECTION);
         long electedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - crashedAt);
         assertNotEquals(first, second);
         List<RegionId> remaining = new ArrayList<>(cluster.regions());
@@ -118,7 +118,7 @@ public class ReadYourWritesIT {
   @Test
   public void failsATokenReadStaleAtARegionCutFromTheLeaderAndAnswersOnceHealed() throws Exception {
     try (SimulatedCluster cluster =
-        SessionWrites.cluster("ReadYourWritesIT-cut", new FrameDrops())) {
+        SessionLedger.cluster("ReadYourWritesIT-cut", new FrameDrops())) {
       RegionId leader = cluster.leaderOf(SHARD);
       RegionId cutOff = cluster.regions().get(leader.value() == 0 ? 1 : 0);
       List<RegionId> others = new ArrayList<>(cluster.regions());
@@ -202,7 +202,7 @@ public class ReadYourWritesIT {
   private static long awaitExact(
       SimulatedCluster cluster, RegionId region, long entity, ReadToken token, int written) {
     long start = System.nanoTime();
-    long deadline = start + SessionWrites.CONVERGENCE.toNanos();
+    long deadline = start + SessionLedger.CONVERGENCE.toNanos();
     while (true) {
       try {
         assertEquals(region + " count", written, read(cluster, region, entity, token));
@@ -217,12 +217,12 @@ public class ReadYourWritesIT {
   private static long read(SimulatedCluster cluster, RegionId r, long entity, ReadToken token) {
     return cluster
         .store(r)
-        .read(TenantId.DEFAULT, SessionWrites.TYPE, EntityId.of(entity), Timestamp.now(), token)
+        .read(TenantId.DEFAULT, SessionLedger.TYPE, EntityId.of(entity), Timestamp.now(), token)
         .count();
   }
 
   private static Signal signal(long entity) {
-    return Signal.of(SessionWrites.TYPE, EntityId.of(entity), 1.0, Timestamp.now());
+    return Signal.of(SessionLedger.TYPE, EntityId.of(entity), 1.0, Timestamp.now());
   }
 
   private static long entityOf(SimulatedCluster cluster) {

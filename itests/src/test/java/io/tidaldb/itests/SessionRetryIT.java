@@ -48,9 +48,9 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class SessionRetryIT {
-  private static final Duration ELECTION = SessionWrites.ELECTION;
-  private static final Duration CONVERGENCE = SessionWrites.CONVERGENCE;
-  private static final SignalType TYPE = SessionWrites.TYPE;
+  private static final Duration ELECTION = SessionLedger.ELECTION;
+  private static final Duration CONVERGENCE = SessionLedger.CONVERGENCE;
+  private static final SignalType TYPE = SessionLedger.TYPE;
   private static final RegionId ORIGIN = RegionId.of(0);
   private static final int LOST_REPLIES = 4;
   private static final int LEADER_CRASHES = 2;
@@ -70,13 +70,13 @@ public class SessionRetryIT {
   @Test
   public void countsEveryRetriedWriteExactlyOnceOnEveryRegion() throws Exception {
     FrameDrops drops = new FrameDrops();
-    try (SimulatedCluster cluster = SessionWrites.cluster("SessionRetryIT-own", drops)) {
+    try (SimulatedCluster cluster = SessionLedger.cluster("SessionRetryIT-own", drops)) {
       HashShardRouter router = new HashShardRouter(cluster.config().shards());
       List<Long> entities = new ArrayList<>();
       long next = 1;
       for (int i = 0; i < LOST_REPLIES + LEADER_CRASHES; i++) {
         boolean crash = i >= LOST_REPLIES;
-        int shard = SessionWrites.shardNotLedBy(cluster, ORIGIN);
+        int shard = SessionLedger.shardNotLedBy(cluster, ORIGIN);
         RegionId leader = cluster.leaderOf(ShardId.of(shard));
         while (router.shardOf(TenantId.DEFAULT, next) != shard) {
           next++;
@@ -142,14 +142,14 @@ public class SessionRetryIT {
   @Test
   public void countsEveryWriteOnceThroughALeadershipTransferWithWritesInFlight() throws Exception {
     FrameDrops drops = new FrameDrops();
-    try (SimulatedCluster cluster = SessionWrites.cluster("SessionRetryIT-transfer", drops);
+    try (SimulatedCluster cluster = SessionLedger.cluster("SessionRetryIT-transfer", drops);
         SessionClient client = cluster.session(TenantId.DEFAULT)) {
-      int shard = SessionWrites.shardNotLedBy(cluster, ORIGIN);
-      SessionWrites writes = new SessionWrites(cluster, client, 1);
+      int shard = SessionLedger.shardNotLedBy(cluster, ORIGIN);
+      SessionLedger writes = new SessionLedger(cluster, client, 1);
       writes.write(shard); // region 0 forwards it
       drops.dropNext(FrameDrops.FORWARD_REPLY, 1);
       long started = System.nanoTime();
-      List<SessionWrites.Write> inFlight = new ArrayList<>();
+      List<SessionLedger.Write> inFlight = new ArrayList<>();
       for (int i = 0; i < 20; i++) {
         inFlight.add(writes.start(shard));
       }
@@ -157,7 +157,7 @@ public class SessionRetryIT {
       for (int i = 0; i < 20; i++) {
         inFlight.add(writes.start(shard));
       }
-      for (SessionWrites.Write w : inFlight) {
+      for (SessionLedger.Write w : inFlight) {
         w.ack();
       }
       long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
@@ -187,14 +187,14 @@ public class SessionRetryIT {
   @Test
   public void countsAWriteOnceWhenAPartitionCutsTheWritersRegionFromTheLeader() throws Exception {
     FrameDrops drops = new FrameDrops();
-    try (SimulatedCluster cluster = SessionWrites.cluster("SessionRetryIT-partition", drops);
+    try (SimulatedCluster cluster = SessionLedger.cluster("SessionRetryIT-partition", drops);
         SessionClient client = cluster.session(TenantId.DEFAULT)) {
-      int shard = SessionWrites.shardNotLedBy(cluster, ORIGIN);
+      int shard = SessionLedger.shardNotLedBy(cluster, ORIGIN);
       RegionId leader = cluster.leaderOf(ShardId.of(shard));
-      SessionWrites writes = new SessionWrites(cluster, client, 1);
+      SessionLedger writes = new SessionLedger(cluster, client, 1);
       writes.write(shard);
       drops.dropNext(FrameDrops.FORWARD_REPLY, 1);
-      SessionWrites.Write w = writes.start(shard);
+      SessionLedger.Write w = writes.start(shard);
       writes.awaitApplied(leader, w);
       long cutAt = System.nanoTime();
       SignalAck ack;

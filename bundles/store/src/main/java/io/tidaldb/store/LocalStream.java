@@ -1,5 +1,7 @@
 package io.tidaldb.store;
 
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.TenantId;
@@ -70,6 +72,11 @@ final class LocalStream implements CommitListener {
       long eventTime,
       long hlc,
       int origin) {
+    return append(series(tenant, type), entity, weight, eventTime, hlc, origin);
+  }
+
+  /** The shard's series of (tenant, type), refused if the shard does not define it yet. */
+  private SeriesRegistry.Series series(TenantId tenant, SignalType type) {
     int id = shard.registry.find(tenant, type);
     SeriesRegistry.Series series = id < 0 ? null : shard.registry.get(id);
     if (series == null) {
@@ -85,7 +92,7 @@ final class LocalStream implements CommitListener {
           false,
           null);
     }
-    return append(series, entity, weight, eventTime, hlc, origin);
+    return series;
   }
 
   /**
@@ -105,6 +112,44 @@ final class LocalStream implements CommitListener {
       define(series);
     }
     return log.appendSignal(id, entity, weight, eventTime, hlc, origin);
+  }
+
+  /**
+   * Appends one validated client session write of (tenant, type) to the local log as a {@code
+   * SIGNAL_S} record (acknowledged at LOCAL), as {@link #append(TenantId, SignalType, long, double,
+   * long, long, int)} appends a signal; the caller checked it against the session tables.
+   *
+   * @return its local position
+   * @throws UnavailableException ({@code mayBeStored()} false) if the shard does not define the
+   *     series yet
+   */
+  long appendSession(
+      TenantId tenant,
+      SignalType type,
+      long entity,
+      double weight,
+      long eventTime,
+      long hlc,
+      int origin,
+      SessionSeq session,
+      int payloadHash) {
+    SeriesRegistry.Series series = series(tenant, type);
+    int id = series.id();
+    long[] bits = defined;
+    if ((id >>> 6) >= bits.length || (bits[id >>> 6] & (1L << id)) == 0) {
+      define(series);
+    }
+    return log.appendSessionSignal(
+        ShardLog.ANY_EPOCH,
+        id,
+        entity,
+        weight,
+        eventTime,
+        hlc,
+        origin,
+        session,
+        payloadHash,
+        Durability.LOCAL);
   }
 
   private void define(SeriesRegistry.Series series) {
@@ -205,9 +250,10 @@ final class LocalStream implements CommitListener {
   }
 
   /**
-   * Applies one record of the local stream. A SIGNAL_S record applies to the entity's state exactly
-   * as a SIGNAL does; its session fields are not applied to the shard-log session table (only the
-   * shard log feeds that; a local session table is a later slice).
+   * Applies one record of the local stream and feeds it to the local session table ({@link
+   * LocalSessions}, by the shard table's rule: a SIGNAL_S applies there, the others advance it). A
+   * SIGNAL_S record applies to the entity's state exactly as a SIGNAL does; it never feeds the
+   * shard-log session table.
    */
   private void applyRecord(RecordCursor c, String source) {
     byte kind = c.kind();
@@ -242,8 +288,10 @@ final class LocalStream implements CommitListener {
           c.hlc(),
           series.decay());
       shard.digest.after(state);
+      shard.sessions.local().feed(c, series);
     } else if (kind == WalRecordKind.DEFINE) {
       shard.registry.bind(c.seriesId(), c.tenantName(), c.typeName(), source);
+      shard.sessions.local().feed(c, null);
     } else {
       throw new StorageException(
           source + ": unknown record kind " + kind + " at local position " + c.position());

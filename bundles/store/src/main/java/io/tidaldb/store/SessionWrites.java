@@ -1,8 +1,10 @@
 package io.tidaldb.store;
 
 import io.tidaldb.api.Durability;
+import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.ShardId;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalTickets;
@@ -13,11 +15,16 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The shard leader's at-most-once check of client session writes (docs/design/sessions.md, "The
  * leader's check"): a write of (tenant, session, seq) is appended only if neither the shard's
- * session table (what the log applied) nor the writes in flight here (appended or being appended,
- * not yet applied) hold it. A retry of a write the table holds is answered with the original
- * record's acknowledgement once that record is stored at the retry's level; a retry of a write in
- * flight waits for the first attempt's append and then likewise, and fails as it does if that
- * append stored nothing. A refused write stores nothing.
+ * session table (what the log applied), the local streams' tables (this region's local table and
+ * its copies of the other regions', {@link LocalSessions}: a write a cut-off region took in its
+ * local stream), nor the writes in flight here (appended or being appended, not yet applied) hold
+ * it. A retry of a write a local stream took is answered with that original local acknowledgement
+ * ({@link #localAck}). The same check guards the local stream's own session appends: a second
+ * instance whose {@link Shards} appends to the local log ({@link LocalSessionShards}). A retry of a
+ * write the table holds is answered with the original record's acknowledgement once that record is
+ * stored at the retry's level; a retry of a write in flight waits for the first attempt's append
+ * and then likewise, and fails as it does if that append stored nothing. A refused write stores
+ * nothing.
  *
  * <p>The writes in flight are kept per shard ({@link InFlightWrites}: primitive arrays, nothing
  * allocated per write; a future only for a retry that waits on a running append), each with the
@@ -33,6 +40,24 @@ final class SessionWrites {
   interface Shards {
     /** Checks a write against the shard's session table (under the shard's read lock). */
     Decision check(int shard, TenantId tenant, SessionSeq seq, int payloadHash);
+
+    /**
+     * Checks a write against the shard's local streams' session tables (this region's local table
+     * and the copies of the other regions'), under the shard's read lock; a DUPLICATE's position is
+     * a local position.
+     */
+    default Decision checkLocal(int shard, TenantId tenant, SessionSeq seq, int payloadHash) {
+      return Decision.NEW;
+    }
+
+    /**
+     * The acknowledgement of a shard-log record at {@code ticket} that the shard's session table
+     * holds, once stored at {@code level} (by default {@link #stored}: this side appends to the
+     * shard log).
+     */
+    default CompletableFuture<SignalAck> logged(long ticket, long hlc, Durability level) {
+      return stored(ticket, hlc, level);
+    }
 
     /** The table's applied position: every record below it is in the table. */
     long appliedBelow(int shard);
@@ -98,13 +123,16 @@ final class SessionWrites {
       }
       if (slot < 0) {
         Decision d = shards.check(shard, tenant, seq, hash);
-        switch (d.kind()) {
-          case DUPLICATE:
-            return shards.stored(SignalTickets.ticket(shard, d.position()), d.hlc(), level);
-          case REFUSED:
-            throw new InvalidArgumentException("seq", seq.seq(), d.message());
-          default:
-            break;
+        if (d.kind() == Decision.Kind.DUPLICATE) {
+          return shards.logged(SignalTickets.ticket(shard, d.position()), d.hlc(), level);
+        }
+        Decision l = shards.checkLocal(shard, tenant, seq, hash);
+        if (l.kind() == Decision.Kind.DUPLICATE) {
+          return CompletableFuture.completedFuture(localAck(shard, l));
+        }
+        if (d.kind() == Decision.Kind.REFUSED || l.kind() == Decision.Kind.REFUSED) {
+          Decision r = d.kind() == Decision.Kind.REFUSED ? d : l;
+          throw new InvalidArgumentException("seq", seq.seq(), r.message());
         }
         stamp = f.add(tenant, session, seq.seq(), hash, epoch);
         if (++f.appendsSinceSweep >= SWEEP_EVERY) {
@@ -147,6 +175,16 @@ final class SessionWrites {
       waiting.complete(new long[] {ticket, hlc});
     }
     return shards.stored(ticket, hlc, level);
+  }
+
+  /**
+   * The original acknowledgement of a write a local stream took (a DUPLICATE of a local streams'
+   * table): durable at LOCAL in the region that took it (its table is fed only by durable records),
+   * local, at that stream's position and with the original HLC.
+   */
+  static SignalAck localAck(int shard, Decision d) {
+    return new SignalAck(
+        ShardId.of(shard), d.position(), new HlcStamp(d.hlc()), Durability.LOCAL, true);
   }
 
   /**

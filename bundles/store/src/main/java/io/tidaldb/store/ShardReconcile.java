@@ -17,6 +17,7 @@ import java.util.BitSet;
 import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
@@ -33,6 +34,12 @@ import java.util.concurrent.CompletableFuture;
  * crash here even if the region it came from loses its data. A crash before that loses it here (the
  * region it came from still holds it unless it lost its data at the same time). A cut of the log
  * snapshots the live state, merged states included ({@link ShardTruncation}).
+ *
+ * <p>Withheld states: {@link #states} gives no state away that holds the effect of a QUORUM/ALL
+ * session record this region does not know committed ({@link PendingSessions}): a cut may still
+ * drop that effect here, and a copy that left would keep it elsewhere (issue 12). Such an entity is
+ * simply not among the states returned; digests and scans still include it, so every session finds
+ * it again until the commit passes the record or a cut removes it.
  *
  * <p>Compaction of closed epochs: {@link #epochs}, {@link #closedDigest} and {@link #compact} are
  * {@link ShardCompaction}'s and {@link CompactAppend}'s.
@@ -159,7 +166,7 @@ final class ShardReconcile implements ReconcileState {
       for (EntityKey key : keys) {
         int series = s.registry.find(tenant, key.type());
         CrdtSignalState state = series < 0 ? null : s.states.get(series, key.entity());
-        if (state != null && !state.isEmpty()) {
+        if (state != null && !state.isEmpty() && !s.pending.pending(series, key.entity())) {
           ByteBuffer bytes = ByteBuffer.allocate(state.encodedLength());
           state.writeTo(bytes);
           out.add(new EntityState(key.type(), key.entity(), bytes.array()));
@@ -297,5 +304,23 @@ final class ShardReconcile implements ReconcileState {
       throw new InvalidArgumentException("shard", shard, "must be in 0.." + (shards.length - 1));
     }
     return shards[shard];
+  }
+
+  /** {@inheritDoc} This region's local table and its copies ({@link LocalSessions}). */
+  @Override
+  public Map<Long, Long> sessionTableVersions(int shard) {
+    return SessionTableCopies.versions(shard(shard));
+  }
+
+  @Override
+  public byte[] sessionTable(int shard, long replica) {
+    return SessionTableCopies.encoding(shard(shard), replica);
+  }
+
+  /** {@inheritDoc} A kept copy queues a checkpoint, as a merge that changed a state does. */
+  @Override
+  public boolean mergeSessionTable(int shard, long replica, byte[] encoding) {
+    checkOpen.run();
+    return SessionTableCopies.merge(shard(shard), replica, encoding);
   }
 }

@@ -7,6 +7,7 @@ import io.tidaldb.api.wal.RecordCursor;
 import io.tidaldb.api.wal.WalBatch;
 import io.tidaldb.api.wal.WalReader;
 import io.tidaldb.api.wal.WalRecordKind;
+import io.tidaldb.crdt.ReplicaIds;
 import io.tidaldb.session.table.Decision;
 import io.tidaldb.session.table.SessionConfig;
 import io.tidaldb.session.table.SessionTable;
@@ -17,25 +18,56 @@ import java.nio.ByteOrder;
  * A shard's session table ({@link SessionTable}, bundles/session) as shard state: fed by the
  * shard's log on the commit thread, in position order, under the shard's write lock, as the CRDT
  * state is; kept in the shard's snapshots (format 8) and replaced with the state by a snapshot
- * load, an install or a cut.
+ * load, an install or a cut. Beside it, the shard's {@link LocalSessions} (this region's local
+ * table, fed by the local stream, and the copies of the other regions' local tables): in the
+ * snapshots from format 9 on, after the shard's table; an install or a cut leaves it alone (the
+ * local log is neither installed nor cut).
  *
  * <p>Feeding rule: a {@code SIGNAL_S} record {@link SessionTable#apply applies} (tenant of its
  * series, session, seq, ackedBelow, payload hash, position, HLC); a {@code SIGNAL} {@link
  * SessionTable#advance advances} the table to its position and HLC; a {@code DEFINE} or {@code
  * COMPACT}, which carry no HLC, advances it to its position at the table's own clock (so the
  * table's applied position follows the log and its clock stays a function of the records). The
- * local stream never feeds it.
+ * local stream feeds the local table by the same rule, never the shard's.
  *
  * <p>Not thread-safe: the shard's lock guards it (write lock to change, read lock to check or
  * encode).
  */
 final class ShardSessions {
   private final SessionConfig config;
+  private final long owner;
   private SessionTable table;
+  private LocalSessions local;
 
+  /** Sessions of a region 0, incarnation 0 (tests and files read without a region). */
   ShardSessions(SessionConfig config) {
+    this(config, ReplicaIds.local(0, 0));
+  }
+
+  /**
+   * @param config the policy
+   * @param owner this region's replica id, {@code ReplicaIds.local(region, incarnation)}
+   */
+  ShardSessions(SessionConfig config, long owner) {
     this.config = config;
+    this.owner = owner;
     this.table = new SessionTable(config);
+    this.local = new LocalSessions(config, owner);
+  }
+
+  /** Returns the local streams' tables (this region's and the copies). */
+  LocalSessions local() {
+    return local;
+  }
+
+  /** Returns this region's replica id. */
+  long owner() {
+    return owner;
+  }
+
+  /** Replaces the local streams' tables (a snapshot of format 9 loaded); write lock held. */
+  void replaceLocal(LocalSessions loaded) {
+    this.local = loaded;
   }
 
   /** Returns the current table. */
@@ -53,9 +85,13 @@ final class ShardSessions {
     this.table = loaded;
   }
 
-  /** Empties the table (a snapshot of a format without one); write lock held. */
+  /**
+   * Empties the table and the local streams' tables (a snapshot of a format without them); write
+   * lock held.
+   */
   void clear() {
     this.table = new SessionTable(config);
+    this.local = new LocalSessions(config, owner);
   }
 
   /**
@@ -99,9 +135,26 @@ final class ShardSessions {
     return table.check(tenant, session.session(), session.seq(), session.ackedBelow(), payloadHash);
   }
 
-  /** Returns the canonical encoding of the table (little-endian, positioned at 0); lock held. */
+  /**
+   * Returns what a snapshot of format 9 holds after its entries: the canonical encoding of the
+   * table, then the local streams' tables ({@link LocalSessions#writeTo}); little-endian,
+   * positioned at 0; lock held.
+   */
   ByteBuffer encode() {
-    return encode(table);
+    return encodeWith(table);
+  }
+
+  /**
+   * As {@link #encode()} with {@code shardTable} in place of this shard's table (an install: the
+   * leader's table beside this region's local streams' tables); lock held.
+   */
+  ByteBuffer encodeWith(SessionTable shardTable) {
+    ByteBuffer b =
+        ByteBuffer.allocate(shardTable.encodedLength() + local.encodedLength())
+            .order(ByteOrder.LITTLE_ENDIAN);
+    shardTable.writeTo(b);
+    local.writeTo(b);
+    return b.flip();
   }
 
   /** Returns the canonical encoding of {@code t}, positioned at 0. */

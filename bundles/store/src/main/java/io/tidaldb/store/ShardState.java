@@ -74,6 +74,12 @@ final class ShardState implements CommitListener {
    */
   final ShardSessions sessions;
 
+  /**
+   * The entities whose state holds a QUORUM/ALL session record not known committed: reconciliation
+   * gives their states away only once it is ({@link PendingSessions}).
+   */
+  final PendingSessions pending = new PendingSessions();
+
   /** The shard's local stream, or null if the WAL keeps no local logs. */
   final LocalStream local;
 
@@ -137,8 +143,39 @@ final class ShardState implements CommitListener {
       ShardLog localLog,
       int region,
       SessionConfig sessionConfig) {
+    this(
+        shard,
+        log,
+        registry,
+        snapshots,
+        clock,
+        snapshotEvery,
+        snapshotExecutor,
+        firstCommit,
+        retainFrom,
+        localLog,
+        region,
+        0,
+        sessionConfig);
+  }
+
+  /** As above, for {@code incarnation} of {@code region} (the owner of the local session table). */
+  ShardState(
+      int shard,
+      ShardLog log,
+      SeriesRegistry registry,
+      Snapshots snapshots,
+      HybridLogicalClock clock,
+      long snapshotEvery,
+      Executor snapshotExecutor,
+      LongConsumer firstCommit,
+      LongSupplier retainFrom,
+      ShardLog localLog,
+      int region,
+      int incarnation,
+      SessionConfig sessionConfig) {
     this.shard = shard;
-    this.sessions = new ShardSessions(sessionConfig);
+    this.sessions = new ShardSessions(sessionConfig, ReplicaIds.local(region, incarnation));
     this.log = log;
     this.local =
         localLog == null
@@ -166,6 +203,10 @@ final class ShardState implements CommitListener {
     snapshotPosition = from;
     snapshotLocalPosition = loaded.localPosition();
     appliedPosition = from;
+    // the known commit is 0 again: every QUORUM/ALL session record still in the log is pending,
+    // those whose effect the snapshot holds too (read here, the rest in the replay)
+    pending.clear(log.startPosition());
+    pending.addFrom(log, log.startPosition(), from);
     compaction.loaded(loaded.foldedThrough());
     if (log.durablePosition() > log.startPosition()) {
       compaction.applied(log.lastEpoch());
@@ -415,6 +456,34 @@ final class ShardState implements CommitListener {
   }
 
   /**
+   * Decides a session write against the local streams' session tables (this region's local table
+   * and the copies of the others', {@link LocalSessions#check}) under the read lock, changing
+   * nothing; a DUPLICATE's position is a local position of the stream that took the write.
+   *
+   * @param appending whether the write goes to this region's local stream ({@link
+   *     LocalSessions#check})
+   */
+  Decision checkLocalSessions(
+      TenantId tenant, SessionSeq session, int payloadHash, boolean appending) {
+    lock.readLock().lock();
+    try {
+      return sessions.local().check(tenant, session, payloadHash, appending);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Returns the local table's applied position (a local position), under the read lock. */
+  long localSessionsAppliedBelow() {
+    lock.readLock().lock();
+    try {
+      return sessions.local().table().appliedBelow();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /**
    * Returns the session table's applied position (every record below it is in the table), under the
    * shard's read lock.
    */
@@ -545,6 +614,9 @@ final class ShardState implements CommitListener {
           logEntry, c.position(), c.weight(), c.eventTimeMillis(), c.hlc(), series.decay());
       digest.after(state);
       sessions.feed(c, series);
+      if (CutDrops.dropped(c)) { // a QUORUM/ALL session record: pending until known committed
+        pending.add(c.seriesId(), c.entity(), c.position());
+      }
     } else if (kind == WalRecordKind.DEFINE) {
       registry.bind(c.seriesId(), c.tenantName(), c.typeName(), source);
       sessions.feed(c, null);

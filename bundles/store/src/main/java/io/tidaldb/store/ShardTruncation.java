@@ -36,15 +36,15 @@ import org.slf4j.LoggerFactory;
  * removed ({@link CutDrops}). {@code LOCAL} session records keep theirs like plain signals.
  *
  * <p>Steps, under the shard's checkpoint lock and write lock: (a) read the suffix, unbind the
- * series it defines and drop their states, remove the effect of its QUORUM/ALL session records, and
- * rebuild the session table; (b) write a snapshot of the state labelled {@code position} and
- * carrying {@code fenceEpoch}, and set the applied position to {@code position}; (c) delete the
- * shard's snapshots labelled above {@code position}; (d) cut the log; (e) write the snapshot at
- * {@code position} again without the fence. A crash between (b) and (d) leaves a fenced snapshot
- * that recovery finishes the cut from ({@link ShardState#recover}); after (e) recovery replays
- * whatever a later leader shipped at {@code position}, even batches of epochs below the fence (a
- * crash between (d) and (e) leaves the fence over a log that ends at {@code position}, which
- * recovery does not cut).
+ * series it defines and drop their states, remove the effect of its QUORUM/ALL session records,
+ * rebuild the session table and the shard's {@link PendingSessions}; (b) write a snapshot of the
+ * state labelled {@code position} and carrying {@code fenceEpoch}, and set the applied position to
+ * {@code position}; (c) delete the shard's snapshots labelled above {@code position}; (d) cut the
+ * log; (e) write the snapshot at {@code position} again without the fence. A crash between (b) and
+ * (d) leaves a fenced snapshot that recovery finishes the cut from ({@link ShardState#recover});
+ * after (e) recovery replays whatever a later leader shipped at {@code position}, even batches of
+ * epochs below the fence (a crash between (d) and (e) leaves the fence over a log that ends at
+ * {@code position}, which recovery does not cut).
  */
 final class ShardTruncation {
   private static final Logger LOG = LoggerFactory.getLogger(ShardTruncation.class);
@@ -105,6 +105,7 @@ final class ShardTruncation {
         long suffix = dropSuffixSeries(s, position);
         long dropped = CutDrops.remove(s, position);
         rebuildSessions(s, position);
+        rebuildPending(s, position);
         s.snapshots.write(
             position,
             s.registry.snapshot(),
@@ -171,6 +172,16 @@ final class ShardTruncation {
       return;
     }
     s.sessions.replaceWith(ShardSessions.replay(s, base, from, position));
+  }
+
+  /**
+   * Step (a'''): the entities of the surviving prefix's QUORUM/ALL session records not known
+   * committed ({@link PendingSessions}); the cut records' entries go with them.
+   */
+  private static void rebuildPending(ShardState s, long position) {
+    long from = s.pending.rebuildFrom(s.log.startPosition(), position);
+    s.pending.clear(from);
+    s.pending.addFrom(s.log, from, position);
   }
 
   private static void check(ShardState s, long position, long fenceEpoch) {

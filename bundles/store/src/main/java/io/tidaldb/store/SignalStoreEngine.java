@@ -90,6 +90,10 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final WritePath path;
   private final LeaderWrites leaderWrites = new LeaderWrites();
   private final SessionWrites sessionWrites;
+
+  /** Session writes taken into the local streams ({@link LocalSessionShards}). */
+  private final SessionWrites localSessionWrites;
+
   private final Timestamp openedAt;
   private final LongAdder accepted = new LongAdder();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -162,8 +166,16 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
               replication == null ? () -> Long.MAX_VALUE : () -> replication.retainFrom(shard),
               localLog(wal, i),
               config.region().value(),
+              origin & 0xFFFF,
               config.sessions());
+      if (replication == null) {
+        shards[i].pending.disable(); // one region: nothing is cut, nothing to withhold
+      }
     }
+    this.localSessionWrites =
+        new SessionWrites(
+            new LocalSessionShards(shards, origin, acks, leaderWrites::whenStored, accepted),
+            shards.length);
     this.transfers = new SnapshotTransfers(shards, ackTimeoutNanos);
     this.reconcile = new ShardReconcile(shards, this::checkOpen, replication);
     this.reads =
@@ -282,8 +294,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
   /**
    * {@inheritDoc} Routed as {@link #signal(Signal, Durability)}, checked at the shard's leader
-   * against its session table and the writes in flight there ({@link SessionWrites}); a region cut
-   * off from the leader refuses it (its local stream takes no session writes yet).
+   * against its session table, its local streams' tables and the writes in flight there ({@link
+   * SessionWrites}); a LOCAL one at a region cut off from the leader is checked here alike and
+   * taken into its local stream ({@link LocalSessionShards}).
    */
   @Override
   public SignalAck signal(Signal signal, Durability durability, SessionSeq session) {
@@ -453,6 +466,20 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     long cut = ShardTruncation.truncate(shards[shard], position, fenceEpoch);
     sessionWrites.forget(shard); // cut or applied: the rebuilt table decides
     return cut;
+  }
+
+  /**
+   * {@inheritDoc} Reconciliation then gives away the states of the shard's entities whose
+   * QUORUM/ALL session records lie below {@code position} ({@link PendingSessions}). Any thread;
+   * never blocks, and does nothing once the store is closed.
+   */
+  @Override
+  public void onCommitted(int shard, long position) {
+    if (closed.get()) {
+      return;
+    }
+    checkShard(shard);
+    shards[shard].pending.committed(position);
   }
 
   /**
@@ -780,6 +807,11 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     }
 
     @Override
+    public Decision checkLocal(int shard, TenantId tenant, SessionSeq seq, int payloadHash) {
+      return shards[shard].checkLocalSessions(tenant, seq, payloadHash, false);
+    }
+
+    @Override
     public long appliedBelow(int shard) {
       return shards[shard].sessionsAppliedBelow();
     }
@@ -862,6 +894,23 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
           signal.entity(),
           signal.weight(),
           signal.eventTime());
+    }
+
+    @Override
+    public CompletableFuture<SignalAck> localSession(Signal signal, int shard, SessionSeq session) {
+      checkOpen();
+      return localSessionWrites.write(signal, shard, 0, clock.now(), Durability.LOCAL, session);
+    }
+
+    @Override
+    public SignalAck localRetry(Signal signal, int shard, SessionSeq session) {
+      Decision d =
+          shards[shard].checkLocalSessions(
+              signal.tenant(), session, SessionPayload.hash(signal), false);
+      if (d.kind() == Decision.Kind.REFUSED) {
+        throw new InvalidArgumentException("seq", session.seq(), d.message());
+      }
+      return d.kind() == Decision.Kind.DUPLICATE ? SessionWrites.localAck(shard, d) : null;
     }
 
     @Override

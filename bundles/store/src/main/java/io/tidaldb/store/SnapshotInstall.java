@@ -105,7 +105,11 @@ final class SnapshotInstall {
         long local = s.localAppliedPosition();
         s.compaction.loaded(fresh.foldedThrough()); // recorded by the installed file
         s.compaction.applied(lastEpoch);
-        if (live || fresh.localPosition() != local) {
+        // The leader's local streams' tables are copies here; ours stay ours (see LocalSessions).
+        LocalSessions leaders = fresh.sessions().local();
+        s.sessions.local().joinAll(leaders);
+        boolean copies = !s.sessions.local().copies().isEmpty();
+        if (live || fresh.localPosition() != local || copies) {
           s.snapshots.writeTo(
               install,
               position,
@@ -113,7 +117,7 @@ final class SnapshotInstall {
               fresh.states(),
               fresh.anchor(),
               local,
-              fresh.sessions().encode());
+              s.sessions.encodeWith(fresh.sessions().table()));
           deleteQuietly(received);
         } else {
           move(received, install);
@@ -127,6 +131,7 @@ final class SnapshotInstall {
         s.sessions.replaceWith(fresh.sessions().table()); // the leader's log prefix: its table
         s.pendingDefines.clear();
         s.resetPositions(position);
+        s.pending.clear(position); // the leader offers records a quorum holds (see the docs' limit)
         s.markWritten(position);
         hook.after(s.shard, Step.STATE_REPLACED);
         int deleted = deleteOthers(s.snapshots, position);

@@ -117,19 +117,24 @@ final class SnapshotReader {
           h.getLong(ENTRY_COUNT_OFFSET),
           registry,
           states);
+      SessionConfig config = sessions == null ? SessionConfig.DEFAULTS : sessions.config();
+      short version = header.version();
       SessionTable table =
-          header.version() == VERSION
-              ? readSessions(
-                  file, body, sessions == null ? SessionConfig.DEFAULTS : sessions.config())
+          version >= VERSION_8 ? readSessions(file, body, config, version == VERSION_8) : null;
+      LocalSessions local =
+          version == VERSION
+              ? readLocal(file, body, config, sessions == null ? 0 : sessions.owner())
               : null;
       if (body.remaining() > 0) {
         throw corrupt(file, body.offset(), body.remaining() + " trailing bytes");
       }
       if (sessions != null) {
-        if (table == null) {
-          sessions.clear();
-        } else {
+        sessions.clear();
+        if (table != null) {
           sessions.replaceWith(table);
+        }
+        if (local != null) {
+          sessions.replaceLocal(local);
         }
       }
       return new Loaded(
@@ -156,7 +161,7 @@ final class SnapshotReader {
       if (body.crc() != h.getInt(BODY_CRC_OFFSET)) {
         throw corrupt(file, header.length(), "body CRC32C mismatch over " + bodyLength + " bytes");
       }
-      if (header.version() != VERSION) {
+      if (header.version() < VERSION_8) {
         return new SessionsAt(new SessionTable(config), header.position());
       }
       long offset = body.offset();
@@ -181,7 +186,7 @@ final class SnapshotReader {
       } catch (BufferUnderflowException e) {
         throw corrupt(file, offset, "malformed record: " + e.getMessage());
       }
-      SessionTable table = readSessions(file, body, config);
+      SessionTable table = readSessions(file, body, config, header.version() == VERSION_8);
       return new SessionsAt(table, header.position());
     } catch (IOException e) {
       throw new StorageException("cannot read snapshot " + file + ": " + e, e);
@@ -259,6 +264,7 @@ final class SnapshotReader {
               + " origin region and cannot be mapped onto per-epoch log entries exactly");
     }
     if (version != VERSION
+        && version != VERSION_8
         && version != VERSION_7
         && version != VERSION_6
         && version != VERSION_5) {
@@ -334,9 +340,12 @@ final class SnapshotReader {
     }
   }
 
-  /** Reads the session table that fills the rest of a version 8 body. */
-  private static SessionTable readSessions(Path file, SnapshotInput body, SessionConfig config)
-      throws IOException {
+  /**
+   * Reads the session table after the entries: the rest of a version 8 body ({@code last}), or
+   * followed by the local streams' tables (version 9).
+   */
+  private static SessionTable readSessions(
+      Path file, SnapshotInput body, SessionConfig config, boolean last) throws IOException {
     long offset = body.offset();
     long length = body.remaining();
     if (length > Integer.MAX_VALUE) {
@@ -350,14 +359,40 @@ final class SnapshotReader {
     } catch (BufferUnderflowException | IndexOutOfBoundsException | InvalidArgumentException e) {
       throw corrupt(file, offset, "malformed session table: " + e.getMessage());
     }
-    if (slice.hasRemaining()) {
+    if (last && slice.hasRemaining()) {
       throw corrupt(
           file,
           offset + slice.position(),
           slice.remaining() + " trailing bytes after the session table");
     }
-    b.position(b.position() + (int) length);
+    b.position(b.position() + slice.position());
     return table;
+  }
+
+  /** Reads the local streams' tables that fill the rest of a version 9 body. */
+  private static LocalSessions readLocal(
+      Path file, SnapshotInput body, SessionConfig config, long owner) throws IOException {
+    long offset = body.offset();
+    long length = body.remaining();
+    if (length > Integer.MAX_VALUE) {
+      throw corrupt(file, offset, "local session tables of " + length + " bytes");
+    }
+    ByteBuffer b = body.need((int) length);
+    ByteBuffer slice = b.slice(b.position(), (int) length).order(ByteOrder.LITTLE_ENDIAN);
+    LocalSessions local;
+    try {
+      local = LocalSessions.readFrom(slice, config, owner);
+    } catch (BufferUnderflowException | IndexOutOfBoundsException | InvalidArgumentException e) {
+      throw corrupt(file, offset, "malformed local session tables: " + e.getMessage());
+    }
+    if (slice.hasRemaining()) {
+      throw corrupt(
+          file,
+          offset + slice.position(),
+          slice.remaining() + " trailing bytes after the local session tables");
+    }
+    b.position(b.position() + (int) length);
+    return local;
   }
 
   private static String ascii(SnapshotInput body) throws IOException {

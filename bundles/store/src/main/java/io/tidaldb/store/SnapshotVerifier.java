@@ -65,7 +65,7 @@ final class SnapshotVerifier {
     }
     SeriesRegistry registry = s.registry.emptyCopy();
     EntityStateMap states = new EntityStateMap();
-    ShardSessions sessions = new ShardSessions(s.sessions.config());
+    ShardSessions sessions = new ShardSessions(s.sessions.config(), 0); // the leader's, as written
     SnapshotReader.Loaded loaded;
     try {
       loaded = s.snapshots.load(file, registry, states, sessions);

@@ -5,7 +5,6 @@ import static io.tidaldb.store.SnapshotDescriptor.*;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.session.table.SessionConfig;
-import io.tidaldb.session.table.SessionTable;
 import io.tidaldb.support.files.AtomicFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -40,9 +39,12 @@ final class SnapshotWriter {
    */
   static final long SYNC_CHUNK_BYTES = 1L << 20;
 
-  /** The canonical encoding of an empty session table (the overloads without a table write it). */
+  /**
+   * The encoding of an empty session table and empty local streams' tables (the overloads without a
+   * table write it).
+   */
   static final ByteBuffer EMPTY_SESSIONS =
-      ShardSessions.encode(new SessionTable(SessionConfig.DEFAULTS)).asReadOnlyBuffer();
+      new ShardSessions(SessionConfig.DEFAULTS).encode().asReadOnlyBuffer();
 
   private ByteBuffer buffer;
   private final CRC32C crc = new CRC32C();

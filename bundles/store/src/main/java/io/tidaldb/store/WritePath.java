@@ -43,7 +43,10 @@ import java.util.function.LongSupplier;
  *       durable once acknowledged and reaches the other regions through reconciliation. Nothing was
  *       stored by the earlier attempts (a forward that may have been stored is never retried), so
  *       the signal is stored exactly once. A series the shard does not define yet is refused there
- *       ({@code mayBeStored()} false): a new series needs the leader.
+ *       ({@code mayBeStored()} false): a new series needs the leader. A client session's write is
+ *       checked there first and recorded in the local session table ({@link Leader#localSession});
+ *       a session write about to be forwarded is first answered from this region's local streams'
+ *       tables if they hold it ({@link Leader#localRetry}).
  *   <li>{@link Route#FAIL}: the bound passed; {@link UnavailableException} with {@code
  *       mayBeStored()} false (nothing was appended or sent anywhere), naming the shard, the leader
  *       last known, the durability and why. When no leader was known, or the last one refused as no
@@ -101,6 +104,29 @@ final class WritePath {
 
     /** Accepts the signal in this region's own local stream; the future completes once durable. */
     CompletableFuture<SignalAck> localAsync(Signal signal, int shard);
+
+    /**
+     * Stores a client session's LOCAL write in this region's own local stream of {@code shard}, at
+     * most once per (tenant, session, seq): checked against the shard's session table, then the
+     * local streams' tables and the writes in flight there, then appended as a {@code SIGNAL_S}
+     * record of the local log; a retry is answered with the original acknowledgement (a local one
+     * if a local stream took it).
+     *
+     * @throws io.tidaldb.api.InvalidArgumentException if a session table refuses the write
+     * @throws UnavailableException ({@code mayBeStored()} false) if the shard does not define the
+     *     series yet or keeps no local log
+     */
+    CompletableFuture<SignalAck> localSession(Signal signal, int shard, SessionSeq session);
+
+    /**
+     * Checks a session write about to be forwarded against this region's local streams' session
+     * tables (its own local table and its copies of the other regions'): the original local
+     * acknowledgement if one holds it (a write a local stream took, retried after the heal), or
+     * null to forward it.
+     *
+     * @throws io.tidaldb.api.InvalidArgumentException if one of them refuses it
+     */
+    SignalAck localRetry(Signal signal, int shard, SessionSeq session);
 
     /**
      * Stores a client session's write as this region's write to {@code shard}, fenced by {@code
@@ -205,8 +231,9 @@ final class WritePath {
 
   /**
    * Stores a validated signal of {@code shard} at {@code level}, as a write of {@code session} if
-   * not null (checked at the leader: appended there, forwarded there with its session, never taken
-   * into the local stream); the future has the outcome.
+   * not null (checked at the leader: appended there, or forwarded there with its session; a LOCAL
+   * one whose leader stays out of reach is checked here and taken into the local stream, {@link
+   * Leader#localSession}); the future has the outcome.
    */
   CompletableFuture<SignalAck> signalAsync(
       Signal signal, int shard, Durability level, SessionSeq session) {
@@ -268,6 +295,10 @@ final class WritePath {
           return leader.whenStored(ticket, hlc, level);
         }
         case FORWARD -> {
+          SignalAck retried = session == null ? null : leader.localRetry(signal, shard, session);
+          if (retried != null) {
+            return CompletableFuture.completedFuture(retried);
+          }
           CompletableFuture<SignalAck> reply = new CompletableFuture<>();
           forwarded
               .forwardAsync(shard, signal, level, session)
@@ -291,34 +322,28 @@ final class WritePath {
           return later(signal, session, a, a.nextWaitNanos(nanoClock.getAsLong()));
         }
         case LOCAL_STREAM -> {
-          if (session != null) {
-            // a local session table (so that a retry after the heal is recognised) is not built
-            // yet: refused rather than taken without the at-most-once check
-            throw a.failure(
-                self(),
-                leaderWaitNanos,
-                new UnavailableException(
-                    session
-                        + ": a session write needs the shard's leader (this region's local"
-                        + " stream takes no session writes yet)",
-                    false,
-                    null));
+          CompletableFuture<SignalAck> local;
+          if (session == null) {
+            local = leader.localAsync(signal, shard);
+          } else {
+            try {
+              local = leader.localSession(signal, shard, session);
+            } catch (UnavailableException u) {
+              throw u.mayBeStored() ? u : a.failure(self(), leaderWaitNanos, u);
+            }
           }
           CompletableFuture<SignalAck> reply = new CompletableFuture<>();
-          leader
-              .localAsync(signal, shard)
-              .whenComplete(
-                  (ack, failure) -> {
-                    if (failure == null) {
-                      cutOff.add(shard);
-                      reply.complete(ack);
-                    } else if (unwrap(failure) instanceof UnavailableException u
-                        && !u.mayBeStored()) {
-                      reply.completeExceptionally(a.failure(self(), leaderWaitNanos, u));
-                    } else {
-                      reply.completeExceptionally(unwrap(failure));
-                    }
-                  });
+          local.whenComplete(
+              (ack, failure) -> {
+                if (failure == null) {
+                  cutOff.add(shard);
+                  reply.complete(ack);
+                } else if (unwrap(failure) instanceof UnavailableException u && !u.mayBeStored()) {
+                  reply.completeExceptionally(a.failure(self(), leaderWaitNanos, u));
+                } else {
+                  reply.completeExceptionally(unwrap(failure));
+                }
+              });
           return reply;
         }
         default -> throw a.failure(self(), leaderWaitNanos);

@@ -193,7 +193,7 @@ final class SessionRegions implements AutoCloseable {
       ShardState s = f.store.shardState(i);
       s.lock.readLock().lock();
       try {
-        out.add(s.sessions.encode());
+        out.add(ShardSessions.encode(s.sessions.table())); // the shard table alone
       } finally {
         s.lock.readLock().unlock();
       }

@@ -39,6 +39,46 @@ class SnapshotFormatTest {
 
   static final int TABLE_LENGTH = table().encodedLength();
 
+  /** This region in the fixture: region 2, incarnation 1. */
+  static final long OWNER = ReplicaIds.local(2, 1);
+
+  /** The copy the fixture holds: region 1, incarnation 0's local table. */
+  static final long COPY = ReplicaIds.local(1, 0);
+
+  /** The local table the fixture holds: seq 5 of a session at local position 16. */
+  static SessionTable localTable() {
+    SessionTable t = new SessionTable(SessionConfig.DEFAULTS);
+    t.advance(15, 8L << 16);
+    t.apply(TenantId.DEFAULT, 0x7f3a000000000002L, 5, 5, 0x0badcafe, 16, 9L << 16);
+    return t;
+  }
+
+  /** The copy: seq 1 of a session at region 1's local position 3. */
+  static SessionTable copyTable() {
+    SessionTable t = new SessionTable(SessionConfig.DEFAULTS);
+    t.apply(TenantId.DEFAULT, 0x7f3a000000000003L, 1, 1, 0x00c0ffee, 3, 10L << 16);
+    return t;
+  }
+
+  /** The fixture's sessions: the shard table, this region's local table and one copy. */
+  static ShardSessions sessions() {
+    ShardSessions s = new ShardSessions(SessionConfig.DEFAULTS, OWNER);
+    s.replaceWith(table());
+    LocalSessions local = new LocalSessions(SessionConfig.DEFAULTS, OWNER);
+    ByteBuffer b = ByteBuffer.allocate(1024).order(ByteOrder.LITTLE_ENDIAN);
+    b.putLong(OWNER);
+    localTable().writeTo(b);
+    b.putInt(0).flip();
+    local = LocalSessions.readFrom(b, SessionConfig.DEFAULTS, OWNER);
+    assertTrue(local.join(COPY, copyTable()));
+    s.replaceLocal(local);
+    return s;
+  }
+
+  /** The length of the local streams' tables in the fixture (version 9). */
+  static final int LOCAL_LENGTH =
+      8 + localTable().encodedLength() + 4 + 8 + copyTable().encodedLength();
+
   Path writeOne() {
     SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
     registry.bind(0, "default", "view", "test");
@@ -55,20 +95,31 @@ class SnapshotFormatTest {
             new LogAnchor(90, 4, 0x1234abcd),
             17,
             3,
-            ShardSessions.encode(table()));
+            sessions().encode());
   }
 
-  /** Rewrites a version 8 file as version 7: the body without the session table. */
-  static void toVersion7(Path file) throws IOException {
-    byte[] v8 = Files.readAllBytes(file);
-    ByteBuffer b = ByteBuffer.allocate(v8.length - TABLE_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
-    b.put(v8, 0, v8.length - TABLE_LENGTH);
+  /** Rewrites a version 9 file as version 8: the body without the local streams' tables. */
+  static void toVersion8(Path file) throws IOException {
+    cut(file, LOCAL_LENGTH);
+    setVersion(file, 8);
+  }
+
+  /** Cuts {@code bytes} off the body's end (body length and CRC32C again). */
+  static void cut(Path file, int bytes) throws IOException {
+    byte[] v = Files.readAllBytes(file);
+    ByteBuffer b = ByteBuffer.allocate(v.length - bytes).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(v, 0, v.length - bytes);
     int body = b.capacity() - SnapshotDescriptor.HEADER_LENGTH;
     b.putLong(SnapshotDescriptor.BODY_LENGTH_OFFSET, body);
     CRC32C bodyCrc = new CRC32C();
     bodyCrc.update(b.array(), SnapshotDescriptor.HEADER_LENGTH, body);
     b.putInt(SnapshotDescriptor.BODY_CRC_OFFSET, (int) bodyCrc.getValue());
     Files.write(file, b.array());
+  }
+
+  /** Rewrites a version 9 file as version 7: the body without the session tables. */
+  static void toVersion7(Path file) throws IOException {
+    cut(file, TABLE_LENGTH + LOCAL_LENGTH);
     setVersion(file, 7);
   }
 
@@ -89,7 +140,7 @@ class SnapshotFormatTest {
     ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
     assertEquals(92, SnapshotDescriptor.HEADER_LENGTH);
     assertEquals("54445353", HexFormat.of().formatHex(b.array(), 0, 4)); // "TDSS" little-endian
-    assertEquals(8, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
+    assertEquals(9, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
     assertEquals(0, b.getShort(SnapshotDescriptor.FLAGS_OFFSET));
     assertEquals(3, b.getInt(SnapshotDescriptor.SHARD_OFFSET));
     assertEquals(1, b.getInt(SnapshotDescriptor.SERIES_COUNT_OFFSET));
@@ -129,12 +180,26 @@ class SnapshotFormatTest {
     assertEquals(42, b.getLong(entry + 4));
     int length = b.getInt(entry + 12);
     assertEquals(48 + 64, length, "header and one entry of 8 longs");
-    // then the session table's canonical encoding, to the end of the body (version 8)
+    // then the session table's canonical encoding (version 8)
     int table = entry + 16 + length;
-    assertEquals(b.capacity(), table + TABLE_LENGTH);
     assertEquals(0x54534454, b.getInt(table), "the table's magic \"TDST\"");
     ByteBuffer expected = ShardSessions.encode(table());
     assertEquals(expected, ByteBuffer.wrap(b.array(), table, TABLE_LENGTH).slice());
+    // then the local streams' tables, to the end of the body (version 9): the owner, its table,
+    // the copy count, then each copy's replica id and table
+    int local = table + TABLE_LENGTH;
+    assertEquals(b.capacity(), local + LOCAL_LENGTH);
+    assertEquals(OWNER, b.getLong(local), "this region's replica id, r2.i1");
+    int localLength = localTable().encodedLength();
+    assertEquals(
+        ShardSessions.encode(localTable()),
+        ByteBuffer.wrap(b.array(), local + 8, localLength).slice());
+    int copies = local + 8 + localLength;
+    assertEquals(1, b.getInt(copies), "one copy");
+    assertEquals(COPY, b.getLong(copies + 4), "of r1.i0");
+    assertEquals(
+        ShardSessions.encode(copyTable()),
+        ByteBuffer.wrap(b.array(), copies + 12, copyTable().encodedLength()).slice());
     int state = entry + 16;
     assertEquals(2, b.getInt(state), "crdt state encoding version");
     assertEquals(LOG_ENTRY, b.getLong(state + 48), "the log entry of epoch 4");
@@ -159,12 +224,12 @@ class SnapshotFormatTest {
       assertThrows(StorageException.class, () -> SnapshotReader.header(file, 3));
     }
     Path file = writeOne();
-    setVersion(file, 9);
+    setVersion(file, 10);
     StorageException e = assertThrows(StorageException.class, () -> SnapshotReader.header(file, 3));
-    assertTrue(e.getMessage().contains("unsupported version 9"), e.getMessage());
+    assertTrue(e.getMessage().contains("unsupported version 10"), e.getMessage());
   }
 
-  /** Rewrites a version 8 file as version 6: the header without the folded-through epoch. */
+  /** Rewrites a version 9 file as version 6: the header without the folded-through epoch. */
   static void toVersion6(Path file) throws IOException {
     toVersion7(file);
     byte[] v7 = Files.readAllBytes(file);
@@ -254,6 +319,75 @@ class SnapshotFormatTest {
   }
 
   @Test
+  void shouldReadVersion8WithEmptyLocalSessionTables() throws IOException {
+    Path file = writeOne();
+    toVersion8(file);
+    ShardSessions sessions = sessions(); // held before the load: replaced by empty ones
+    SnapshotReader.load(
+        file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap(), sessions, 4096);
+    assertTrue(sessions.table().sameContentAs(table()), "the shard's table");
+    assertTrue(
+        sessions.local().table().sameContentAs(new SessionTable(SessionConfig.DEFAULTS)),
+        "an empty local table");
+    assertTrue(sessions.local().copies().isEmpty(), "no copies");
+    assertTrue(
+        SnapshotReader.loadSessions(file, 3, SessionConfig.DEFAULTS, 4096)
+            .table()
+            .sameContentAs(table()));
+  }
+
+  @Test
+  void shouldRoundTripTheLocalSessionTables() {
+    Path file = writeOne();
+    ShardSessions sessions = new ShardSessions(SessionConfig.DEFAULTS, OWNER);
+    SnapshotReader.load(
+        file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap(), sessions, 4096);
+    assertTrue(sessions.local().table().sameContentAs(localTable()));
+    assertEquals(17, sessions.local().version(OWNER), "the local table's applied position");
+    assertEquals(4, sessions.local().version(COPY));
+    assertTrue(sessions.local().copy(COPY).sameContentAs(copyTable()));
+    assertEquals(sessions().encode(), sessions.encode(), "encodes to the same bytes");
+
+    ShardSessions later = new ShardSessions(SessionConfig.DEFAULTS, ReplicaIds.local(2, 2));
+    SnapshotReader.load(file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap(), later, 4096);
+    assertTrue(
+        later.local().table().sameContentAs(localTable()),
+        "a later incarnation keeps the local log's table as its own");
+    assertEquals(ReplicaIds.local(2, 1), later.local().writtenBy());
+  }
+
+  @Test
+  void shouldRefuseMalformedLocalSessionTablesAsACorruptSnapshotNamingFileAndOffset()
+      throws IOException {
+    Path file = writeOne();
+    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    int count = b.capacity() - LOCAL_LENGTH + 8 + localTable().encodedLength();
+    b.putInt(count, -1); // the copy count
+    int body = b.capacity() - SnapshotDescriptor.HEADER_LENGTH;
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), SnapshotDescriptor.HEADER_LENGTH, body);
+    b.putInt(SnapshotDescriptor.BODY_CRC_OFFSET, (int) crc.getValue());
+    Files.write(file, b.array());
+    setVersion(file, 9); // the header CRC again
+    StorageException e =
+        assertThrows(
+            StorageException.class,
+            () ->
+                SnapshotReader.load(
+                    file,
+                    3,
+                    new SeriesRegistry(t -> DECAY),
+                    new EntityStateMap(),
+                    new ShardSessions(SessionConfig.DEFAULTS, OWNER),
+                    4096));
+    String m = e.getMessage();
+    assertTrue(m.contains("corrupt snapshot " + file), m);
+    assertTrue(m.contains("malformed local session tables"), m);
+    assertTrue(m.contains("offset " + (count - (b.capacity() - LOCAL_LENGTH))), m);
+    assertTrue(m.contains("copy count") && m.contains("-1"), m);
+  }
+
+  @Test
   void shouldRoundTripTheSessionTable() {
     Path file = writeOne();
     ShardSessions sessions = new ShardSessions(SessionConfig.DEFAULTS);
@@ -272,14 +406,14 @@ class SnapshotFormatTest {
       throws IOException {
     Path file = writeOne();
     ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-    int table = b.capacity() - TABLE_LENGTH;
+    int table = b.capacity() - TABLE_LENGTH - LOCAL_LENGTH;
     b.putShort(table + 4, (short) 9); // the table's version
     int body = b.capacity() - SnapshotDescriptor.HEADER_LENGTH;
     CRC32C crc = new CRC32C();
     crc.update(b.array(), SnapshotDescriptor.HEADER_LENGTH, body);
     b.putInt(SnapshotDescriptor.BODY_CRC_OFFSET, (int) crc.getValue());
     Files.write(file, b.array());
-    setVersion(file, 8); // the header CRC again
+    setVersion(file, 9); // the header CRC again
     StorageException e =
         assertThrows(
             StorageException.class,

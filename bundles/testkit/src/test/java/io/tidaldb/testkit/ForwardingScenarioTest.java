@@ -1,5 +1,6 @@
 package io.tidaldb.testkit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -17,20 +18,13 @@ import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
-import io.tidaldb.api.transport.FrameHandler;
-import io.tidaldb.api.transport.LinkFaults;
 import io.tidaldb.api.transport.LinkShape;
-import io.tidaldb.api.transport.Transport;
-import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.replication.wire.FrameDescriptor;
 import io.tidaldb.router.HashShardRouter;
-import io.tidaldb.transport.inprocess.InProcessTransport;
-import java.nio.ByteOrder;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.AfterEach;
@@ -187,7 +181,7 @@ class ForwardingScenarioTest {
 
   @Test
   void shouldGiveUpOnALeaderWhoseReplyNeverArrives() {
-    DroppingTransport transport = new DroppingTransport();
+    FrameDrops transport = new FrameDrops();
     Duration timeout = Duration.ofSeconds(1);
     cluster =
         SimulatedCluster.build(
@@ -198,7 +192,7 @@ class ForwardingScenarioTest {
     RegionId leader = cluster.leaderOf(ShardId.of(0));
     RegionId origin = cluster.regions().stream().filter(r -> !r.equals(leader)).findFirst().get();
     long entity = entityOf(new HashShardRouter(cluster.config().shards()), 0);
-    transport.dropReplies = true;
+    transport.dropNext(FrameDrops.FORWARD_REPLY, Integer.MAX_VALUE);
     long start = System.nanoTime();
     UnavailableException e =
         assertThrows(
@@ -220,17 +214,18 @@ class ForwardingScenarioTest {
   @Test
   void shouldFailAWriteForwardedJustBeforeALinkCutAtOnceSayingWhereItWasSent()
       throws InterruptedException {
-    DroppingTransport transport = new DroppingTransport();
+    FrameDrops transport = new FrameDrops();
     cluster = SimulatedCluster.build(ClusterConfig.threeRegions().withTransport(() -> transport));
     cluster.awaitLeader(ELECTION);
     RegionId leader = cluster.leaderOf(ShardId.of(0));
     RegionId origin = cluster.regions().stream().filter(r -> !r.equals(leader)).findFirst().get();
     long entity = entityOf(new HashShardRouter(cluster.config().shards()), 0);
-    transport.dropForwards = true; // the FORWARD is on the link when it is cut: lost with it
+    // the FORWARD is on the link when it is cut: lost with it
+    transport.dropNext(FrameDescriptor.FORWARD, Integer.MAX_VALUE);
     CompletableFuture<SignalAck> write =
         cluster.node(origin).db().signalAsync(VIEW, EntityId.of(entity), 1.0, Timestamp.now());
     // the origin's replication thread sends it after signalAsync returns: cut once it was sent
-    assertTrue(transport.forwardDropped.await(10, TimeUnit.SECONDS), "the FORWARD was sent");
+    await("the FORWARD was sent").atMost(10, TimeUnit.SECONDS).until(() -> transport.dropped() > 0);
     long start = System.nanoTime();
     cluster.links().cut(origin, leader);
     CompletionException e = assertThrows(CompletionException.class, write::join);
@@ -259,72 +254,6 @@ class ForwardingScenarioTest {
       if (router.shardOf(TenantId.DEFAULT, e) == shard) {
         return e;
       }
-    }
-  }
-
-  /**
-   * The in-process transport, dropping every FORWARD_REPLY (or FORWARD) on delivery while told to.
-   */
-  private static final class DroppingTransport implements Transport, LinkFaults, AutoCloseable {
-    private final InProcessTransport inner = new InProcessTransport();
-    volatile boolean dropReplies;
-    volatile boolean dropForwards;
-    final CountDownLatch forwardDropped = new CountDownLatch(1);
-
-    @Override
-    public String name() {
-      return inner.name();
-    }
-
-    @Override
-    public int maxFrameBytes() {
-      return inner.maxFrameBytes();
-    }
-
-    @Override
-    public TransportEndpoint open(RegionId local, FrameHandler handler) {
-      return inner.open(
-          local,
-          (from, frame) -> {
-            int at = frame.position() + FrameDescriptor.TYPE_OFFSET;
-            short type =
-                frame.remaining() >= FrameDescriptor.HEADER_LENGTH
-                    ? frame.duplicate().order(ByteOrder.LITTLE_ENDIAN).getShort(at)
-                    : 0;
-            if (dropReplies && type == FrameDescriptor.FORWARD_REPLY) {
-              return;
-            }
-            if (dropForwards && type == FrameDescriptor.FORWARD) {
-              forwardDropped.countDown();
-              return;
-            }
-            handler.onFrame(from, frame);
-          });
-    }
-
-    @Override
-    public void cut(RegionId a, RegionId b) {
-      inner.cut(a, b);
-    }
-
-    @Override
-    public void heal(RegionId a, RegionId b) {
-      inner.heal(a, b);
-    }
-
-    @Override
-    public void healAll() {
-      inner.healAll();
-    }
-
-    @Override
-    public boolean connected(RegionId a, RegionId b) {
-      return inner.connected(a, b);
-    }
-
-    @Override
-    public void close() {
-      inner.close();
     }
   }
 }

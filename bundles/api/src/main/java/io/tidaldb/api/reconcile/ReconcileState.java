@@ -4,6 +4,7 @@ import io.tidaldb.api.TenantId;
 import java.util.BitSet;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import org.osgi.annotation.versioning.ProviderType;
@@ -125,7 +126,10 @@ public interface ReconcileState {
    * @param shard the shard
    * @param tenant the tenant
    * @param keys the entities
-   * @return their states, in the order of {@code keys}; entities without state are left out
+   * @return their states, in the order of {@code keys}; entities without state are left out, and so
+   *     are entities the store withholds for now (a state that holds a write this region does not
+   *     know committed, which a cut of its log may still remove): a caller must not count a missing
+   *     state as an error, and the next session compares the entity again
    */
   List<EntityState> states(int shard, TenantId tenant, Collection<EntityKey> keys);
 
@@ -177,4 +181,49 @@ public interface ReconcileState {
    *     cut-off, {@code InvalidArgumentException} for a bad shard or epoch
    */
   CompletableFuture<Long> compact(int shard, long throughEpoch);
+
+  /**
+   * Returns the versions of the local streams' session tables this region holds for {@code shard}
+   * (client sessions written in a region's local stream while it was cut off from the leader): per
+   * replica id {@code local(region, incarnation)} (the id of that region's CRDT entry), the table's
+   * version, its applied local position; this region's own table (if it holds anything) and its
+   * copies of the other regions'. A table is a single-writer state of its replica id, so a higher
+   * version holds everything a lower one does. The default holds none.
+   *
+   * @param shard the shard
+   * @return replica id to version, each version above 0
+   * @since 1.3.0
+   */
+  default Map<Long, Long> sessionTableVersions(int shard) {
+    return Map.of();
+  }
+
+  /**
+   * Returns the canonical encoding ({@code SessionTable.writeTo}) of the local session table of
+   * {@code replica} that this region holds for {@code shard}, or null if it holds none.
+   *
+   * @param shard the shard
+   * @param replica the table's replica id, as {@link #sessionTableVersions} names it
+   * @return the encoding, or null
+   * @since 1.3.0
+   */
+  default byte[] sessionTable(int shard, long replica) {
+    return null;
+  }
+
+  /**
+   * Joins a copy of {@code replica}'s local session table of {@code shard}: kept if its version is
+   * above the one held (this region's own id is ignored); made durable like a merged state.
+   *
+   * @param shard the shard
+   * @param replica the table's replica id (a local one)
+   * @param encoding its canonical encoding
+   * @return true if the copy was kept
+   * @throws io.tidaldb.api.InvalidArgumentException if the encoding is malformed (naming offset,
+   *     field and value) or the replica id is not a local one; nothing changes then
+   * @since 1.3.0
+   */
+  default boolean mergeSessionTable(int shard, long replica, byte[] encoding) {
+    return false;
+  }
 }

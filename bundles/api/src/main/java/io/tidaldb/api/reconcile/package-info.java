@@ -9,9 +9,13 @@
  * <p>Every state is exchanged in the canonical encoding of {@code io.tidaldb.crdt.CrdtSignalState};
  * two regions holding equal states report equal hashes and equal bucket digests, so a digest
  * difference always means a state difference (barring 64-bit hash collisions).
+ *
+ * <p>Since 1.3.0 it also carries the local streams' client-session tables ({@link
+ * io.tidaldb.api.reconcile.ReconcileState#sessionTableVersions}): each region's table of the
+ * session writes its local stream took, versioned, copied to the regions behind.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package io.tidaldb.api.reconcile;
 
 import org.osgi.annotation.bundle.Export;

@@ -117,6 +117,26 @@ public interface ReplicaState {
   }
 
   /**
+   * Tells the store that every record of {@code shard}'s log below {@code position} is committed:
+   * held by a majority in a way no later leader's log can lose, so no cut will ever remove it. At
+   * the leader its quorum position (once a record of its own epoch reached a quorum); at a follower
+   * the lower of its durable position and the commit position its leader announced, taken only from
+   * the leader it completed the epoch sync with in its current epoch (its log is then a prefix of
+   * that leader's). Called on the replication thread whenever the shard's known commit rises, so it
+   * must not block; monotonic per shard (a call never names a lower position than an earlier one of
+   * the same replication); after a restart the replication starts from 0 again.
+   *
+   * <p>The store gives no state away in reconciliation that holds the effect of a {@code QUORUM} or
+   * {@code ALL} session record at or above the shard's known commit: a cut may still drop that
+   * effect here (issue 12). The default does nothing.
+   *
+   * @param shard the shard
+   * @param position every record below it is committed
+   * @since 1.8.0
+   */
+  default void onCommitted(int shard, long position) {}
+
+  /**
    * Opens the newest snapshot of {@code shard} this region can ship to a follower its log no longer
    * reaches (snapshot catch-up): one that covers a position at or above the log's {@link
    * io.tidaldb.api.wal.ShardLog#startPosition()} and is tied to this log's history, so the follower

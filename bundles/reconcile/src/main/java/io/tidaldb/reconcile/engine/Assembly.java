@@ -56,6 +56,25 @@ final class Assembly implements RecordVisitor {
     }
   }
 
+  /** A shard's local session table of one replica id (TABLE_VERSION and TABLE records). */
+  record ShardReplica(int shard, long replica) {}
+
+  /** A local session table being received in pieces. */
+  static final class Table {
+    final long version;
+    final byte[] bytes;
+    int received;
+
+    Table(long version, int total) {
+      this.version = version;
+      this.bytes = new byte[total];
+    }
+
+    boolean complete() {
+      return received == bytes.length;
+    }
+  }
+
   /** A CLOSED record: a region's closed digest of a shard through a cut-off. */
   record Closed(long cutoff, long applied, long digest, long entries) {}
 
@@ -70,6 +89,12 @@ final class Assembly implements RecordVisitor {
   final Map<ShardTenant, States> states = new LinkedHashMap<>();
   final Map<ShardTenant, Segments> segments = new LinkedHashMap<>();
   final int[] done = new int[3];
+
+  /** TABLE_VERSION records: per (shard, replica), the version (see the descriptor). */
+  final Map<ShardReplica, Long> tableVersions = new LinkedHashMap<>();
+
+  /** TABLE records: per (shard, replica), the table so far. */
+  final Map<ShardReplica, Table> tables = new LinkedHashMap<>();
 
   /** COMPACT_PROBE: per shard, the cut-off epoch. */
   final Map<Integer, Long> probes = new LinkedHashMap<>();
@@ -215,5 +240,45 @@ final class Assembly implements RecordVisitor {
           BadInput.MALFORMED,
           "COMPACT_DIGEST of session " + session + " answers for shard " + shard + " twice");
     }
+  }
+
+  @Override
+  public void tableVersion(int shard, long replica, long version) throws FrameDecoder.BadFrame {
+    if (tableVersions.putIfAbsent(new ShardReplica(shard, replica), version) != null) {
+      throw bad("two TABLE_VERSION records of shard " + shard + " replica " + hex(replica));
+    }
+  }
+
+  @Override
+  public void table(int shard, long replica, long version, int total, int offset, byte[] chunk)
+      throws FrameDecoder.BadFrame {
+    ShardReplica key = new ShardReplica(shard, replica);
+    Table t = tables.get(key);
+    if (t == null && offset == 0) {
+      t = new Table(version, total);
+      tables.put(key, t);
+    }
+    if (t == null || t.version != version || t.bytes.length != total || t.received != offset) {
+      throw bad(
+          "TABLE record of shard "
+              + shard
+              + " replica "
+              + hex(replica)
+              + " version "
+              + version
+              + " at offset "
+              + offset
+              + " of "
+              + total
+              + " does not continue the "
+              + (t == null ? 0 : t.received)
+              + " bytes received");
+    }
+    System.arraycopy(chunk, 0, t.bytes, offset, chunk.length);
+    t.received += chunk.length;
+  }
+
+  private static String hex(long replica) {
+    return "0x" + Long.toHexString(replica);
   }
 }

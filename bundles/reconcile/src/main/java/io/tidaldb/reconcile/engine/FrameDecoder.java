@@ -124,6 +124,10 @@ final class FrameDecoder {
           compactRecord(f, kind, shard, t, what, v);
           continue;
         }
+        if (kind == TABLE_VERSION_RECORD || kind == TABLE_RECORD) {
+          tableRecord(f, kind, shard, t, what, v);
+          continue;
+        }
         TenantId tenant = tenant(tenants, tenantNames, t, what);
         switch (kind) {
           case GROUPS_RECORD -> {
@@ -207,6 +211,63 @@ final class FrameDecoder {
     f.asIntBuffer().get(salted);
     f.position(f.position() + BUCKET_SEGMENTS * Integer.BYTES);
     v.segments(shard, tenant, bucket, salted);
+  }
+
+  /** Reads and checks a TABLE_VERSION or TABLE record's body (after its header). */
+  private static void tableRecord(
+      ByteBuffer f, byte kind, int shard, int tenantIndex, String what, RecordVisitor v)
+      throws BadFrame {
+    String record =
+        (kind == TABLE_RECORD ? "TABLE" : "TABLE_VERSION") + " record of shard " + shard;
+    if (tenantIndex != 0) {
+      throw malformed(what + ": " + record + " has tenant index " + tenantIndex + ", must be 0");
+    }
+    long replica = f.getLong();
+    if (replica >= 0 || (replica & 0x7FFF_FFFF_0000_0000L) != 0) {
+      throw malformed(
+          what
+              + ": "
+              + record
+              + " names replica 0x"
+              + Long.toHexString(replica)
+              + ", not a local one");
+    }
+    long version = f.getLong();
+    if (kind == TABLE_VERSION_RECORD) {
+      if (version < -1) {
+        throw malformed(what + ": " + record + " has version " + version + ", must be >= -1");
+      }
+      v.tableVersion(shard, replica, version);
+      return;
+    }
+    int total = f.getInt();
+    int offset = f.getInt();
+    int length = f.getInt();
+    if (version < 1
+        || total <= 0
+        || offset < 0
+        || length <= 0
+        || offset > total - length
+        || length > f.remaining()) {
+      throw malformed(
+          what
+              + ": "
+              + record
+              + " has version "
+              + version
+              + ", total "
+              + total
+              + ", offset "
+              + offset
+              + ", chunk "
+              + length
+              + " with "
+              + f.remaining()
+              + " bytes left");
+    }
+    byte[] chunk = new byte[length];
+    f.get(chunk);
+    v.table(shard, replica, version, total, offset, chunk);
   }
 
   /** Reads and checks a PROBE or CLOSED record's body (after its header). */

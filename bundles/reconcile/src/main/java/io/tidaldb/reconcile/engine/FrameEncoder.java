@@ -157,6 +157,37 @@ final class FrameEncoder {
         .putLong(entries);
   }
 
+  /** Writes a TABLE_VERSION record: a local session table's replica id and version. */
+  void tableVersion(int shard, long replica, long version) {
+    record(TABLE_VERSION_RECORD, shard, null, null, TABLE_VERSION_RECORD_LENGTH)
+        .putLong(replica)
+        .putLong(version);
+  }
+
+  /**
+   * Writes a local session table's encoding as TABLE records, in pieces that fit the frames (a
+   * table larger than a frame spans frames).
+   */
+  void table(int shard, long replica, long version, byte[] encoding) {
+    int room = maxFrameBytes - HEADER_LENGTH - 4 - TABLE_RECORD_FIXED_LENGTH;
+    int offset = 0;
+    do {
+      int free = records.capacity() - dictionaryBytes - records.position();
+      int length = Math.min(encoding.length - offset, room);
+      if (free - TABLE_RECORD_FIXED_LENGTH >= Math.min(length, 1024)) {
+        length = Math.min(length, free - TABLE_RECORD_FIXED_LENGTH); // fill this frame first
+      }
+      record(TABLE_RECORD, shard, null, null, TABLE_RECORD_FIXED_LENGTH + length)
+          .putLong(replica)
+          .putLong(version)
+          .putInt(encoding.length)
+          .putInt(offset)
+          .putInt(length)
+          .put(encoding, offset, length);
+      offset += length;
+    } while (offset < encoding.length);
+  }
+
   /** Sends the last frame. */
   void finish() {
     flush(true);

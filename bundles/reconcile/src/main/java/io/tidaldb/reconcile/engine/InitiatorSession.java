@@ -76,6 +76,7 @@ final class InitiatorSession {
         }
       }
     }
+    SessionTableExchange.offer(state, out);
     out.finish();
     bytesSent += out.bytes();
   }
@@ -83,7 +84,7 @@ final class InitiatorSession {
   /**
    * LEAVES → HASHES: per (shard, tenant), the buckets whose digests differ and either (fingerprint
    * path) a fingerprint of each of this region's entities in them or (segment path) their segment
-   * digests.
+   * digests; and the local session tables the peer wants ({@link SessionTableExchange#push}).
    *
    * @param hashes the encoder of the HASHES, made on demand (null-free)
    */
@@ -131,6 +132,15 @@ final class InitiatorSession {
             hashes.fingerprint(ReconcileFrameDescriptor.FPS_RECORD, shard, name, fp);
           });
     }
+    FrameEncoder[] hashes = {out}; // the tables the peer wants ride on the HASHES (or make one)
+    SessionTableExchange.push(
+        state,
+        in,
+        () ->
+            hashes[0] != null
+                ? hashes[0]
+                : (hashes[0] = encoder.apply(ReconcileFrameDescriptor.HASHES)));
+    out = hashes[0];
     if (out == null) {
       phase = Phase.DONE;
       return;

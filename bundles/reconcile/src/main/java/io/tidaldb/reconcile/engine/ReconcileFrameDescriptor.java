@@ -39,6 +39,15 @@ package io.tidaldb.reconcile.engine;
  *   CLOSED  cut-off c (i64, >= 0), applied epoch (i64, >= -1), closed digest (i64),  COMPACT_DIGEST
  *           entries (i64, >= 0); tenant index 0, no names; applied <= c means "not
  *           past c": digest and entries are then 0 (not computed)
+ *   TABLE_VERSION replica id (i64, a local one), version (i64): in a SUMMARY, a      SUMMARY,
+ *           local session table the initiator holds (version >= 1); in a LEAVES,     LEAVES
+ *           one the responder wants because the initiator's is newer (its own
+ *           version, -1 if none); tenant index 0; no (shard, replica) twice
+ *   TABLE   replica id (i64, a local one), version (i64, >= 1), total length (u32),  LEAVES,
+ *           offset (u32), chunk length (u32), chunk bytes: a piece of the table's    HASHES
+ *           canonical encoding ({@code SessionTable.writeTo}); the pieces of one
+ *           table follow in order in one message (offset = bytes so far), a
+ *           table larger than a frame spans frames; tenant index 0
  * </pre>
  *
  * A fingerprint ({@link Fingerprints}) is a 64-bit hash of (session id, type name, entity, state
@@ -61,6 +70,16 @@ package io.tidaldb.reconcile.engine;
  * SEGMENT_MASK of its (shard, tenant), are malformed. The version stays 1: the segment records are
  * additions, which a region of an older build refuses as malformed record kinds (its sessions as
  * initiator, and sessions of (shard, tenant)s below the threshold, go on).
+ *
+ * <p>Session tables (issue 12: the local streams' client-session tables, {@code
+ * ReconcileState#sessionTableVersions}) ride on the same session: the SUMMARY carries the
+ * initiator's version vector per shard (TABLE_VERSION); the LEAVES the responder's newer tables
+ * (TABLE) and the versions it wants (TABLE_VERSION); the HASHES the initiator's tables the
+ * responder wants (a HASHES with tables only when no bucket differs; the STATES answer is then
+ * empty). A table that arrives incomplete, or that the store refuses as malformed, is counted as
+ * bad input and the rest of the message is used. The version stays 1: an older region refuses the
+ * new record kinds as malformed, so a session with it fails only where a local stream took session
+ * writes.
  *
  * <p>Compaction probe (docs/design/replication.md, "Compaction of closed epochs"), one round trip
  * outside any session: COMPACT_PROBE (the leader of the shards, one PROBE record per shard, each
@@ -118,6 +137,8 @@ public final class ReconcileFrameDescriptor {
   static final byte CLOSED_RECORD = 9;
   static final byte SEGMENTS_RECORD = 10;
   static final byte SEGMENT_MASK_RECORD = 11;
+  static final byte TABLE_VERSION_RECORD = 12;
+  static final byte TABLE_RECORD = 13;
 
   /** kind, shard, tenant index. */
   static final int RECORD_HEADER_LENGTH = 5;
@@ -145,6 +166,9 @@ public final class ReconcileFrameDescriptor {
       RECORD_HEADER_LENGTH + 2 + BUCKET_SEGMENTS * Integer.BYTES;
   static final int SEGMENT_MASK_RECORD_LENGTH = RECORD_HEADER_LENGTH + 2 + Long.BYTES;
 
+  static final int TABLE_VERSION_RECORD_LENGTH = RECORD_HEADER_LENGTH + 2 * Long.BYTES;
+  static final int TABLE_RECORD_FIXED_LENGTH = RECORD_HEADER_LENGTH + 2 * Long.BYTES + 3 * 4;
+
   /** The most names a frame's dictionary holds. */
   static final int MAX_NAMES = 0xFFFF;
 
@@ -168,9 +192,13 @@ public final class ReconcileFrameDescriptor {
   /** Returns the record kind a frame type may carry, or whether the kind is allowed. */
   static boolean allows(byte type, byte kind) {
     return switch (type) {
-      case SUMMARY -> kind == GROUPS_RECORD;
-      case LEAVES -> kind == LEAVES_RECORD;
-      case HASHES -> kind == RANGE_RECORD || kind == FPS_RECORD || kind == SEGMENTS_RECORD;
+      case SUMMARY -> kind == GROUPS_RECORD || kind == TABLE_VERSION_RECORD;
+      case LEAVES -> kind == LEAVES_RECORD || kind == TABLE_VERSION_RECORD || kind == TABLE_RECORD;
+      case HASHES ->
+          kind == RANGE_RECORD
+              || kind == FPS_RECORD
+              || kind == SEGMENTS_RECORD
+              || kind == TABLE_RECORD;
       case STATES ->
           kind == STATE_RECORD
               || kind == WANTED_RECORD

@@ -309,6 +309,7 @@ public final class ReconciliationEngine {
           out.finish();
         }
         case HASHES -> {
+          SessionTableExchange.merge(state, a, line -> rejected(p, line, nowNanos));
           FrameEncoder out = encoder(p, a.session, STATES);
           responder.answerHashes(a, out);
           out.finish();
@@ -331,7 +332,10 @@ public final class ReconciliationEngine {
           out.finish();
         }
         case COMPACT_DIGEST -> compactor.onAnswer(p, a, nowNanos);
-        case LEAVES -> s.onLeaves(a, state, type -> encoder(p, s.id, type));
+        case LEAVES -> {
+          SessionTableExchange.merge(state, a, line -> rejected(p, line, nowNanos));
+          s.onLeaves(a, state, type -> encoder(p, s.id, type));
+        }
         case STATES ->
             s.onStates(
                 a,

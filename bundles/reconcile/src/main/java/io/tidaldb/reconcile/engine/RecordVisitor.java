@@ -71,4 +71,19 @@ interface RecordVisitor {
    */
   default void closed(int shard, long cutoff, long applied, long digest, long entries)
       throws FrameDecoder.BadFrame {}
+
+  /**
+   * A TABLE_VERSION record (replica checked local, version >= -1).
+   *
+   * @throws FrameDecoder.BadFrame if the message already names the (shard, replica)
+   */
+  default void tableVersion(int shard, long replica, long version) throws FrameDecoder.BadFrame {}
+
+  /**
+   * A TABLE record's piece (replica checked local, version >= 1, the piece within the total).
+   *
+   * @throws FrameDecoder.BadFrame if the piece does not continue the table's earlier ones
+   */
+  default void table(int shard, long replica, long version, int total, int offset, byte[] chunk)
+      throws FrameDecoder.BadFrame {}
 }

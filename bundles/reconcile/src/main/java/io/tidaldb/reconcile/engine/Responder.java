@@ -46,7 +46,8 @@ final class Responder {
 
   /**
    * SUMMARY → LEAVES: for every (shard, tenant) either side holds, this region's bucket digests of
-   * the groups whose digests differ.
+   * the groups whose digests differ; and the local session tables ({@link
+   * SessionTableExchange#answer}).
    */
   void answerSummary(Assembly in, FrameEncoder out) {
     long[] buckets = new long[ReconcileState.BUCKETS];
@@ -72,6 +73,7 @@ final class Responder {
         }
       }
     }
+    SessionTableExchange.answer(state, in, out);
   }
 
   /**

@@ -39,6 +39,13 @@ final class MemoryReconcileState implements ReconcileState {
   private long position;
   private final Map<Key, CrdtSignalState> states = new HashMap<>();
   private final Set<String> defined = new HashSet<>();
+
+  /**
+   * Entities whose states {@link #states} withholds, as a store withholds a state that holds a
+   * write it does not know committed.
+   */
+  final Set<Long> withheld = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private long hlc = 1;
   final MemoryEpochs epochs;
 
@@ -179,7 +186,7 @@ final class MemoryReconcileState implements ReconcileState {
     List<EntityState> out = new ArrayList<>();
     for (EntityKey key : keys) {
       CrdtSignalState s = states.get(new Key(shard, tenant, key.type().name(), key.entity()));
-      if (s != null) {
+      if (s != null && !withheld.contains(key.entity())) {
         ByteBuffer b = ByteBuffer.allocate(s.encodedLength());
         s.writeTo(b);
         out.add(new EntityState(key.type(), key.entity(), b.array()));
@@ -258,5 +265,52 @@ final class MemoryReconcileState implements ReconcileState {
     h ^= h >>> 33;
     h *= 0xC4CEB9FE1A85EC53L;
     return h ^ (h >>> 33);
+  }
+
+  /** Local session tables per shard: replica id to encoding (here: version, 8 bytes, then any). */
+  private final Map<Integer, Map<Long, byte[]>> tables = new HashMap<>();
+
+  /** A table encoding of this model: the version, then {@code payload} bytes. */
+  static byte[] table(long version, int payload) {
+    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8 + payload).putLong(version);
+    for (int i = 0; i < payload; i++) {
+      b.put((byte) (version * 31 + i));
+    }
+    return b.array();
+  }
+
+  /** Sets a table as held here (its own, or a copy). */
+  synchronized void putTable(int shard, long replica, byte[] encoding) {
+    tables.computeIfAbsent(shard, k -> new HashMap<>()).put(replica, encoding);
+  }
+
+  @Override
+  public synchronized Map<Long, Long> sessionTableVersions(int shard) {
+    Map<Long, Long> out = new java.util.TreeMap<>();
+    tables
+        .getOrDefault(shard, Map.of())
+        .forEach((r, t) -> out.put(r, java.nio.ByteBuffer.wrap(t).getLong()));
+    return out;
+  }
+
+  @Override
+  public synchronized byte[] sessionTable(int shard, long replica) {
+    byte[] t = tables.getOrDefault(shard, Map.of()).get(replica);
+    return t == null ? null : t.clone();
+  }
+
+  @Override
+  public synchronized boolean mergeSessionTable(int shard, long replica, byte[] encoding) {
+    if (encoding.length < 8 || encoding[8 < encoding.length ? 8 : 0] == (byte) 0xEE) {
+      throw new io.tidaldb.api.InvalidArgumentException(
+          "session table", encoding.length, "malformed at offset 8: field payload, value 0xee");
+    }
+    long version = java.nio.ByteBuffer.wrap(encoding).getLong();
+    Long held = sessionTableVersions(shard).get(replica);
+    if (held != null && held >= version) {
+      return false;
+    }
+    putTable(shard, replica, encoding.clone());
+    return true;
   }
 }

@@ -1,6 +1,7 @@
 package io.tidaldb.reconcile.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.util.HexFormat;
@@ -358,6 +359,96 @@ class ReconcileFrameDescriptorTest {
             + "0000000000000000"
             + "0000000000000000",
         HexFormat.of().formatHex(digest));
+  }
+
+  @Test
+  void shouldPinTheBytesOfTheSessionTableRecords() {
+    long r2i1 = 0x8000_0000_0002_0001L; // ReplicaIds.local(2, 1)
+    byte[] frame =
+        BadInputTest.frames(
+                ReconcileFrameDescriptor.LEAVES,
+                0x11L,
+                4,
+                4096,
+                e -> {
+                  e.tableVersion(1, r2i1, 9);
+                  e.table(3, r2i1, 7, new byte[] {0x54, 0x44, 0x53});
+                })
+            .get(0);
+    int body =
+        4
+            + ReconcileFrameDescriptor.TABLE_VERSION_RECORD_LENGTH
+            + ReconcileFrameDescriptor.TABLE_RECORD_FIXED_LENGTH
+            + 3;
+    assertEquals(
+        "54445243"
+            + "01"
+            + "02" // LEAVES
+            + "01"
+            + "00"
+            + "0004"
+            + "0000"
+            + "0000000000000011"
+            + "00000000"
+            + String.format("%08x", body)
+            + "0000" // tenants: none
+            + "0000" // types: none
+            + "0c" // TABLE_VERSION
+            + "0001" // shard 1
+            + "0000" // tenant index 0
+            + "8000000000020001" // replica r2.i1
+            + "0000000000000009" // version 9
+            + "0d" // TABLE
+            + "0003"
+            + "0000"
+            + "8000000000020001"
+            + "0000000000000007" // version 7
+            + "00000003" // total length
+            + "00000000" // offset
+            + "00000003" // chunk length
+            + "544453",
+        HexFormat.of().formatHex(frame));
+  }
+
+  @Test
+  void shouldDecodeTheSessionTableRecordsAndRefuseBadOnes() throws Exception {
+    long r1 = 0x8000_0000_0001_0000L;
+    byte leaves = ReconcileFrameDescriptor.LEAVES;
+    Assembly a =
+        decode(
+            leaves,
+            e -> {
+              e.tableVersion(2, r1, -1);
+              e.table(2, r1, 5, new byte[] {1, 2, 3});
+            },
+            4);
+    assertEquals(java.util.Map.of(new Assembly.ShardReplica(2, r1), -1L), a.tableVersions);
+    Assembly.Table t = a.tables.get(new Assembly.ShardReplica(2, r1));
+    assertTrue(t.complete());
+    assertEquals(5, t.version);
+    assertEquals("010203", HexFormat.of().formatHex(t.bytes));
+
+    assertRefused(BadInput.MALFORMED, leaves, e -> e.tableVersion(0, 7, 1)); // a log replica id
+    assertRefused(BadInput.MALFORMED, leaves, e -> e.tableVersion(0, r1 | 1L << 40, 1));
+    assertRefused(BadInput.MALFORMED, leaves, e -> e.tableVersion(0, r1, -2));
+    assertRefused(BadInput.MALFORMED, leaves, e -> e.table(0, r1, 0, new byte[] {1})); // v 0
+    assertRefused(BadInput.UNKNOWN_SHARD, leaves, e -> e.tableVersion(4, r1, 1));
+    assertRefused(
+        BadInput.MALFORMED, ReconcileFrameDescriptor.STATES, e -> e.tableVersion(0, r1, 1));
+    assertRefused(
+        BadInput.MALFORMED,
+        leaves,
+        e -> {
+          e.tableVersion(1, r1, 1);
+          e.tableVersion(1, r1, 2);
+        });
+    assertRefused(
+        BadInput.MALFORMED,
+        leaves,
+        e -> {
+          e.table(1, r1, 3, new byte[] {1});
+          e.table(1, r1, 3, new byte[] {1}); // offset 0 again: does not continue
+        });
   }
 
   @Test

@@ -76,7 +76,9 @@ final class FrameChecks {
     return switch (f.type()) {
       case FrameDescriptor.ACK -> notNegative(from, f, "hwm", f.ackHwm());
       case FrameDescriptor.RESEND_REQUEST -> notNegative(from, f, "from position", f.resendFrom());
-      case FrameDescriptor.HEARTBEAT -> notNegative(from, f, "leader hwm", f.heartbeatLeaderHwm());
+      case FrameDescriptor.HEARTBEAT ->
+          notNegative(from, f, "leader hwm", f.heartbeatLeaderHwm())
+              && notNegative(from, f, "commit", f.heartbeatCommit());
       case FrameDescriptor.HEARTBEAT_ACK -> notNegative(from, f, "hwm", f.heartbeatAckHwm());
       case FrameDescriptor.VOTE_REQUEST ->
           notNegative(from, f, "hwm", f.voteRequestHwm())

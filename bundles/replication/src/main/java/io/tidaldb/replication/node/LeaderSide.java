@@ -132,6 +132,12 @@ final class LeaderSide {
         log.durablePosition());
   }
 
+  /** Returns the quorum position as the tracker last published it, or -1 when not leading. */
+  long quorumReached() {
+    QuorumTracker t = tracker;
+    return ready && t != null ? t.reached(Durability.QUORUM) : -1;
+  }
+
   /** Whether this region leads the shard and accepts local writes. */
   boolean ready() {
     return ready;

@@ -76,6 +76,7 @@ final class ShardReplica implements LeadershipListener {
   private final OwnerCheck owner;
   private final TransferHold transfer;
   private final SnapshotReceiver snapshot;
+  private final KnownCommit commits;
   private volatile RegionId leader;
   private volatile long epoch;
   private volatile boolean electionHold; // see holdsWrites
@@ -147,7 +148,8 @@ final class ShardReplica implements LeadershipListener {
     this.inbox = inbox;
     this.owner = new OwnerCheck("shard " + shard + " of region " + config.self());
     this.forwards = forwards;
-    this.frames = new LeadershipFrames(shard, endpoint);
+    this.commits = new KnownCommit(config.self(), shard, state);
+    this.frames = new LeadershipFrames(shard, endpoint, commits::known);
     this.follower = new FollowerDb(log, endpoint);
     this.control = new ControlFrames(shard, endpoint);
     this.checks = new FrameChecks(shard, log, drops);
@@ -195,6 +197,7 @@ final class ShardReplica implements LeadershipListener {
       work += activateLeader();
     }
     work += leaderSide.doWork(nowNanos, leadership);
+    work += knownCommit();
     work += transfer.step(leadership, leaderSide, leader, nowNanos);
     work += snapshotInstall();
     if (!snapshot.installing()) {
@@ -204,6 +207,20 @@ final class ShardReplica implements LeadershipListener {
       control.answered(); // no request outstanding: a later EPOCH_END is unsolicited
     }
     return work;
+  }
+
+  /**
+   * Raises the shard's known commit from the leader's quorum position or, synced as a follower,
+   * from the durable position below the leader's announced commit; tells the store (see {@link
+   * KnownCommit}).
+   */
+  private int knownCommit() {
+    if (leaderSide.ready()) {
+      commits.onQuorum(leaderSide.quorumReached());
+    } else if (sync.synced()) {
+      commits.onDurable(log.durablePosition());
+    }
+    return commits.tell();
   }
 
   /**
@@ -436,6 +453,7 @@ final class ShardReplica implements LeadershipListener {
     }
     epoch = newEpoch;
     leader = config.self();
+    commits.leaderChanged();
     sync.stop();
     snapshot.abandon();
     pendingLeaderEpoch = newEpoch;
@@ -447,6 +465,7 @@ final class ShardReplica implements LeadershipListener {
     stepDownLeader("region " + newLeader + " leads epoch " + newEpoch);
     epoch = newEpoch;
     leader = newLeader;
+    commits.leaderChanged(); // its commit counts once synced with it
     sync.begin(newEpoch); // a sink being received stays: its leader's offer resumes it
     shipLimits.tellLeader(newLeader, newEpoch, true);
     leaderChanged();
@@ -459,6 +478,7 @@ final class ShardReplica implements LeadershipListener {
   @Override
   public void onEpochRaised(long newEpoch) {
     follower.enterEpoch(newEpoch);
+    commits.leaderChanged();
     // every change of leader passes here (a new epoch learned, or this region's own candidacy):
     // forwards sent to the leader of an older epoch get no reply
     forwards.leaderChanged(
@@ -476,6 +496,7 @@ final class ShardReplica implements LeadershipListener {
     }
     stepDownLeader("leader of epoch " + leadership.epoch() + " lost");
     leader = null;
+    commits.leaderChanged();
     sync.stop(); // a sink being received stays: the same leader's offer resumes it
     // Forwards sent to the lost leader stay pending: a lost leader is only suspected (this
     // region's pre-vote round after its silence changes no epoch, and the others may still hear
@@ -506,6 +527,7 @@ final class ShardReplica implements LeadershipListener {
     if (leadership.state() != LeadershipState.LEADER || leadership.epoch() != e) {
       return 0;
     }
+    commits.leading(log.durablePosition()); // quiet: the epoch's first record goes there
     leaderSide.activate(e);
     electionHold = false; // held writes are stored here now
     leaderChanged(); // writers waiting for a leader append here now
@@ -707,6 +729,7 @@ final class ShardReplica implements LeadershipListener {
       return 0;
     }
     follower.onSynced(); // the log's last epoch and position changed
+    commits.leaderChanged(); // the leader's commit counts again from its next heartbeat
     if (done == SnapshotReceiver.Installed.REPORTED && sync.synced()) {
       sync.snapshotInstalled(leader);
     } else if (leader != null && !leader.equals(config.self())) {
@@ -772,6 +795,11 @@ final class ShardReplica implements LeadershipListener {
       }
       if (sync.synced() && batches.isEmpty() && logStopped == null) {
         follower.onLeaderHeartbeat(from, leaderHwmHeard);
+      }
+      if (sync.synced() && logStopped == null && f.epoch() == leadership.epoch()) {
+        // synced with this leader in its epoch: its log is a prefix of the leader's
+        commits.onLeaderCommit(
+            Math.min(f.heartbeatCommit(), leaderHwmHeard), log.durablePosition());
       }
       shipLimits.tellLeader(from, f.epoch(), false);
     }

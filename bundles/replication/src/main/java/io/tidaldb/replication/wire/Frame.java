@@ -188,6 +188,21 @@ public final class Frame {
   }
 
   /**
+   * Returns a HEARTBEAT's commit: every record below it is committed as the leader knows; 0 for a
+   * heartbeat of an older build, which does not carry it.
+   *
+   * @return the leader's known commit
+   */
+  public long heartbeatCommit() {
+    if (bodyLength() < FrameDescriptor.HEARTBEAT_COMMIT_OFFSET - BODY_OFFSET + Long.BYTES) {
+      readLong(
+          FrameDescriptor.HEARTBEAT, FrameDescriptor.HEARTBEAT_LEADER_HWM_OFFSET); // type check
+      return 0;
+    }
+    return readLong(FrameDescriptor.HEARTBEAT, FrameDescriptor.HEARTBEAT_COMMIT_OFFSET);
+  }
+
+  /**
    * Returns a HEARTBEAT_ACK's HWM.
    *
    * @return the sender's durable HWM

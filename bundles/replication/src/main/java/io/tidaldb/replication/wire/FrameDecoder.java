@@ -313,6 +313,9 @@ public final class FrameDecoder {
         throw new InvalidArgumentException(
             "frame body length", bodyLength, "must be 1.." + maxBodyBytes + " for WAL_BATCH");
       }
+    } else if (type == FrameDescriptor.HEARTBEAT
+        && bodyLength == FrameDescriptor.HEARTBEAT_V1_BODY_LENGTH) {
+      return; // an older build's heartbeat, without the commit (read as 0)
     } else if (bodyLength != fixed) {
       throw new InvalidArgumentException(
           "frame body length",

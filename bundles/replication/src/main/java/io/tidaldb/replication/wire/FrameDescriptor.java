@@ -39,7 +39,7 @@ import java.util.zip.CRC32C;
  *     1 WAL_BATCH       1..max  32 batch (a WAL batch, header v2 + payload, verbatim)
  *     2 ACK                  8  32 durable hwm
  *     3 RESEND_REQUEST       8  32 from position
- *     4 HEARTBEAT           16  32 leader hwm   40 sent nanos
+ *     4 HEARTBEAT           24  32 leader hwm   40 sent nanos   48 commit
  *     5 HEARTBEAT_ACK       16  32 hwm          40 echo nanos
  *     6 VOTE_REQUEST        16  32 last epoch   40 hwm
  *     7 VOTE                 1  32 granted (byte: 0/1)
@@ -63,6 +63,14 @@ import java.util.zip.CRC32C;
  * <p>{@code epoch} is the sender's epoch for the message (the batch's epoch for WAL_BATCH); {@code
  * shard} and {@code epoch} are never negative. {@code durable hwm} is the next position the
  * follower has durably applied.
+ *
+ * <p>HEARTBEAT's {@code commit} is the position below which the leader knows every record of the
+ * shard committed (on a majority such that no later leader's log can lack it): its quorum position
+ * once a record of its own epoch reached a quorum, before that what it knew as a follower. A
+ * follower synced with that leader in its epoch takes the lower of it and its own durable position
+ * as its known commit (issue 12: reconciliation gives away no state holding an uncommitted session
+ * record). A 16-byte HEARTBEAT of an older build is still taken, with {@code commit} read as 0
+ * (unknown); an older build refuses this one as malformed.
  *
  * <p>FORWARD carries a signal from a region that does not lead {@code shard} to the leader it
  * knows; FORWARD_REPLY answers it with the same request id. Tenant and type are UTF-8, 1..255
@@ -226,6 +234,12 @@ public final class FrameDescriptor {
 
   /** Offset of HEARTBEAT's sent nanos (long). */
   public static final int HEARTBEAT_SENT_NANOS_OFFSET = 40;
+
+  /** Offset of HEARTBEAT's commit (long: every record below it is committed at the leader). */
+  public static final int HEARTBEAT_COMMIT_OFFSET = 48;
+
+  /** The body length of a HEARTBEAT of an older build, without the commit. */
+  public static final int HEARTBEAT_V1_BODY_LENGTH = 16;
 
   /** Offset of HEARTBEAT_ACK's hwm (long). */
   public static final int HEARTBEAT_ACK_HWM_OFFSET = 32;
@@ -418,10 +432,10 @@ public final class FrameDescriptor {
   public static final byte STATUS_OTHER = 5;
 
   /**
-   * The largest fixed body (HEARTBEAT, HEARTBEAT_ACK, VOTE_REQUEST, EPOCH_END, LIMITS,
-   * PRE_VOTE_REQUEST).
+   * The largest fixed body of the leadership and control frames (HEARTBEAT; SNAPSHOT_OFFER's is as
+   * long).
    */
-  public static final int MAX_FIXED_BODY_LENGTH = 16;
+  public static final int MAX_FIXED_BODY_LENGTH = 24;
 
   private static final String[] NAMES = {
     null,
@@ -447,7 +461,7 @@ public final class FrameDescriptor {
   };
 
   private static final int[] BODY_LENGTHS = {
-    0, -1, 8, 8, 16, 16, 16, 1, 8, 16, -1, -1, 16, 16, 1, 8, 24, -1, 18, -1
+    0, -1, 8, 8, 24, 16, 16, 1, 8, 16, -1, -1, 16, 16, 1, 8, 24, -1, 18, -1
   };
 
   private static final int CHUNK = 256;

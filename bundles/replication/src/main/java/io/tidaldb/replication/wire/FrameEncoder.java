@@ -124,7 +124,7 @@ public final class FrameEncoder {
   }
 
   /**
-   * Writes a HEARTBEAT frame.
+   * Writes a HEARTBEAT frame with commit 0 (none known).
    *
    * @param dst the destination buffer (little-endian)
    * @param offset where the frame starts
@@ -143,7 +143,37 @@ public final class FrameEncoder {
       long epoch,
       long leaderHwm,
       long sentNanos) {
-    return twoLongs(dst, offset, HEARTBEAT, shard, sender, epoch, leaderHwm, sentNanos);
+    return heartbeat(dst, offset, shard, sender, epoch, leaderHwm, sentNanos, 0);
+  }
+
+  /**
+   * Writes a HEARTBEAT frame with the leader's known commit.
+   *
+   * @param dst the destination buffer (little-endian)
+   * @param offset where the frame starts
+   * @param shard the shard
+   * @param sender the sending region's id
+   * @param epoch the leader's epoch
+   * @param leaderHwm the leader's durable HWM
+   * @param sentNanos the leader's clock when sent
+   * @param commit every record below it is committed, as the leader knows (0: none known)
+   * @return the frame's length
+   */
+  public int heartbeat(
+      ByteBuffer dst,
+      int offset,
+      int shard,
+      int sender,
+      long epoch,
+      long leaderHwm,
+      long sentNanos,
+      long commit) {
+    int body = 3 * Long.BYTES;
+    header(dst, offset, HEARTBEAT, shard, sender, epoch, body);
+    dst.putLong(offset + FrameDescriptor.HEARTBEAT_LEADER_HWM_OFFSET, leaderHwm);
+    dst.putLong(offset + FrameDescriptor.HEARTBEAT_SENT_NANOS_OFFSET, sentNanos);
+    dst.putLong(offset + FrameDescriptor.HEARTBEAT_COMMIT_OFFSET, commit);
+    return finish(dst, offset, body);
   }
 
   /**

@@ -9,6 +9,7 @@ import io.tidaldb.replication.leadership.ShardLeadership;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Objects;
+import java.util.function.LongSupplier;
 
 /**
  * The leadership messages of one shard on the wire: as a {@link LeadershipOutbox} it encodes each
@@ -30,15 +31,29 @@ public final class LeadershipFrames implements LeadershipOutbox {
       ByteBuffer.allocate(FrameDescriptor.HEADER_LENGTH + FrameDescriptor.MAX_FIXED_BODY_LENGTH)
           .order(ByteOrder.LITTLE_ENDIAN);
   private final long[] sendResults = new long[SendStatus.values().length];
+  private final LongSupplier commit;
 
   /**
-   * Creates the frames of one shard sent through one endpoint.
+   * Creates the frames of one shard sent through one endpoint; its heartbeats carry commit 0.
    *
    * @param shard the shard, not negative
    * @param endpoint the local region's endpoint; frames carry its region as sender
    * @throws InvalidArgumentException if {@code shard} is negative
    */
   public LeadershipFrames(int shard, TransportEndpoint endpoint) {
+    this(shard, endpoint, () -> 0);
+  }
+
+  /**
+   * Creates the frames of one shard sent through one endpoint.
+   *
+   * @param shard the shard, not negative
+   * @param endpoint the local region's endpoint; frames carry its region as sender
+   * @param commit the shard's known commit, read for each heartbeat (on the owner thread)
+   * @throws InvalidArgumentException if {@code shard} is negative
+   */
+  public LeadershipFrames(int shard, TransportEndpoint endpoint, LongSupplier commit) {
+    this.commit = Objects.requireNonNull(commit, "commit");
     if (shard < 0) {
       throw new InvalidArgumentException("shard", shard, "must be >= 0");
     }
@@ -49,7 +64,9 @@ public final class LeadershipFrames implements LeadershipOutbox {
 
   @Override
   public void sendHeartbeat(RegionId to, long epoch, long leaderHwm, long sentNanos) {
-    send(to, encoder.heartbeat(out, 0, shard, self, epoch, leaderHwm, sentNanos));
+    send(
+        to,
+        encoder.heartbeat(out, 0, shard, self, epoch, leaderHwm, sentNanos, commit.getAsLong()));
   }
 
   @Override

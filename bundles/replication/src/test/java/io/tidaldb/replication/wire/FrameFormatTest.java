@@ -55,10 +55,22 @@ class FrameFormatTest {
       HEADER_PREFIX
           + "0400"
           + SHARD_SENDER_EPOCH
+          + "18000000"
+          + "712e5744"
+          + "6400000000000000"
+          + "0807060504030201"
+          + "5a00000000000000";
+
+  /** A HEARTBEAT of an older build: no commit (16-byte body), still taken with commit 0. */
+  static final String HEARTBEAT_V1_HEX =
+      HEADER_PREFIX
+          + "0400"
+          + SHARD_SENDER_EPOCH
           + "10000000"
           + "da8559e8"
           + "6400000000000000"
           + "0807060504030201";
+
   static final String HEARTBEAT_ACK_HEX =
       HEADER_PREFIX
           + "0500"
@@ -276,7 +288,7 @@ class FrameFormatTest {
     assertEquals(0, batch.position(), "the batch's position is unchanged");
     assertPinned(ACK_HEX, encoder.ack(out, 0, SHARD, SENDER, EPOCH, 42));
     assertPinned(RESEND_HEX, encoder.resendRequest(out, 0, SHARD, SENDER, EPOCH, 17));
-    assertPinned(HEARTBEAT_HEX, encoder.heartbeat(out, 0, SHARD, SENDER, EPOCH, 100, NANOS));
+    assertPinned(HEARTBEAT_HEX, encoder.heartbeat(out, 0, SHARD, SENDER, EPOCH, 100, NANOS, 90));
     assertPinned(HEARTBEAT_ACK_HEX, encoder.heartbeatAck(out, 0, SHARD, SENDER, EPOCH, 99, NANOS));
     assertPinned(VOTE_REQUEST_HEX, encoder.voteRequest(out, 0, SHARD, SENDER, EPOCH, 6, 100));
     assertPinned(VOTE_HEX, encoder.vote(out, 0, SHARD, SENDER, EPOCH, true));
@@ -409,6 +421,7 @@ class FrameFormatTest {
     assertEquals(17, fixture(3).getLong(FrameDescriptor.RESEND_FROM_OFFSET));
     assertEquals(100, fixture(4).getLong(FrameDescriptor.HEARTBEAT_LEADER_HWM_OFFSET));
     assertEquals(NANOS, fixture(4).getLong(FrameDescriptor.HEARTBEAT_SENT_NANOS_OFFSET));
+    assertEquals(90, fixture(4).getLong(FrameDescriptor.HEARTBEAT_COMMIT_OFFSET));
     assertEquals(99, fixture(5).getLong(FrameDescriptor.HEARTBEAT_ACK_HWM_OFFSET));
     assertEquals(NANOS, fixture(5).getLong(FrameDescriptor.HEARTBEAT_ACK_ECHO_NANOS_OFFSET));
     assertEquals(6, fixture(6).getLong(FrameDescriptor.VOTE_REQUEST_LAST_EPOCH_OFFSET));
@@ -501,9 +514,15 @@ class FrameFormatTest {
     assertEquals(SHARD, hb.shard());
     assertEquals(SENDER, hb.sender());
     assertEquals(EPOCH, hb.epoch());
-    assertEquals(16, hb.bodyLength());
+    assertEquals(24, hb.bodyLength());
     assertEquals(100, hb.heartbeatLeaderHwm());
     assertEquals(NANOS, hb.heartbeatSentNanos());
+    assertEquals(90, hb.heartbeatCommit());
+    Frame v1 = decoder.decode(ByteBuffer.wrap(HexFormat.of().parseHex(HEARTBEAT_V1_HEX)));
+    assertEquals(16, v1.bodyLength());
+    assertEquals(100, v1.heartbeatLeaderHwm());
+    assertEquals(NANOS, v1.heartbeatSentNanos());
+    assertEquals(0, v1.heartbeatCommit(), "an older build's heartbeat: no commit known");
     assertEquals(99, decoder.decode(fixture(5)).heartbeatAckHwm());
     assertEquals(NANOS, decoder.decode(fixture(5)).heartbeatAckEchoNanos());
     assertEquals(6, decoder.decode(fixture(6)).voteRequestLastEpoch());
@@ -597,10 +616,12 @@ class FrameFormatTest {
             "1 WAL_BATCH -1 " + BODY_OFFSET,
             "2 ACK 8 " + FrameDescriptor.ACK_HWM_OFFSET,
             "3 RESEND_REQUEST 8 " + FrameDescriptor.RESEND_FROM_OFFSET,
-            "4 HEARTBEAT 16 "
+            "4 HEARTBEAT 24 "
                 + FrameDescriptor.HEARTBEAT_LEADER_HWM_OFFSET
                 + " "
-                + FrameDescriptor.HEARTBEAT_SENT_NANOS_OFFSET,
+                + FrameDescriptor.HEARTBEAT_SENT_NANOS_OFFSET
+                + " "
+                + FrameDescriptor.HEARTBEAT_COMMIT_OFFSET,
             "5 HEARTBEAT_ACK 16 "
                 + FrameDescriptor.HEARTBEAT_ACK_HWM_OFFSET
                 + " "

@@ -60,10 +60,11 @@ class FrameRoundTripPropertiesTest {
       @ForAll long first,
       @ForAll long second) {
     ByteBuffer out = buffer(64);
-    int length = encoder.heartbeat(out, 0, shard, sender, epoch, first, second);
+    int length = encoder.heartbeat(out, 0, shard, sender, epoch, first, second, first ^ second);
     Frame f = decode(out, 0, length, FrameDescriptor.HEARTBEAT, shard, sender, epoch);
     assertEquals(first, f.heartbeatLeaderHwm());
     assertEquals(second, f.heartbeatSentNanos());
+    assertEquals(first ^ second, f.heartbeatCommit());
     length = encoder.heartbeatAck(out, 0, shard, sender, epoch, first, second);
     f = decode(out, 0, length, FrameDescriptor.HEARTBEAT_ACK, shard, sender, epoch);
     assertEquals(first, f.heartbeatAckHwm());

@@ -153,7 +153,7 @@ class LeadershipFramesTest {
   @Test
   void shouldRefuseAFrameOfAnotherShardAndLeaveOtherTypesToTheCaller() {
     ByteBuffer out = ByteBuffer.allocate(64).order(java.nio.ByteOrder.LITTLE_ENDIAN);
-    FrameEncoder encoder = new FrameEncoder(16);
+    FrameEncoder encoder = new FrameEncoder(FrameDescriptor.MAX_FIXED_BODY_LENGTH);
     int length = encoder.heartbeat(out, 0, SHARD + 1, 1, 1, 0, 0);
     InvalidArgumentException e =
         assertThrows(

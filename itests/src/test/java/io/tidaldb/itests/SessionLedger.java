@@ -31,7 +31,7 @@ import java.util.concurrent.locks.LockSupport;
  * exactly-once check (every acknowledged write counted once on every region after convergence, a
  * re-send of a write's seq answered with the client's ack).
  */
-final class SessionWrites {
+final class SessionLedger {
   static final SignalType TYPE = SignalType.of("session-view");
   static final Duration ELECTION = Duration.ofSeconds(20);
   static final Duration CONVERGENCE = Duration.ofSeconds(60);
@@ -61,7 +61,7 @@ final class SessionWrites {
   private final List<Write> writes = new ArrayList<>();
   private long nextEntity;
 
-  SessionWrites(SimulatedCluster cluster, SessionClient client, long firstEntity) {
+  SessionLedger(SimulatedCluster cluster, SessionClient client, long firstEntity) {
     this.cluster = cluster;
     this.client = client;
     this.router = new HashShardRouter(cluster.config().shards());
