@@ -174,41 +174,49 @@ class DataPathSimulationTest {
   }
 
   /**
-   * Seed 275 with session clients (5 regions) threw in a reconciliation session: a cut dropped
-   * every record of the epoch of an entity's last-seen write, removing that {@code log(e)} entry
-   * and keeping the register, and {@code CrdtSignalState.readFrom} refused the encoding ("invalid
-   * crdt state lastSeenReplica: 'e3'"; {@code ReplaceEntryTest}). It must run to the checker now
-   * (where, until the known gap is closed, it fails by that gap, as the check says).
+   * Seeds with session clients that found something (each a regression seed now): 275 (5 regions)
+   * threw in a reconciliation session: a cut dropped every record of the epoch of an entity's
+   * last-seen write, removing that {@code log(e)} entry and keeping the register, and {@code
+   * CrdtSignalState.readFrom} refused the encoding ("invalid crdt state lastSeenReplica: 'e3'";
+   * {@code ReplaceEntryTest}). 6 (3 regions) and 3, 4 (and 1,558 of seeds 1 to 10,000) counted a
+   * QUORUM/ALL session write twice by the gap of a reconciliation before the cut (in seed 6: region
+   * 0, the deposed leader of epoch 3 holding an un-acknowledged QUORUM session record, restarts and
+   * reconciles with region 1 before its cut; the retry's record, acknowledged at the new leader,
+   * counted the write a second time everywhere), closed by withholding such states ({@code
+   * PendingSessions}, {@code ReplicaState.onCommitted}).
    */
   @Test
-  void shouldReadAStateWhoseLastSeenEntryACutRemoved() throws IOException {
+  void shouldPassTheSessionSeedsThatOnceFoundABug() throws IOException {
     Path root = root();
-    Sim.Result result = run(275, root, true, true);
+    for (long seed : new long[] {3, 4, 6, 275}) {
+      Sim.Result result = run(seed, root, true, true);
+      assertTrue(result.failure() == null, () -> report(result));
+    }
     delete(root);
-    assertTrue(
-        result.failure() == null || result.failure().contains(SimSessionChecker.KNOWN_GAP),
-        () -> report(result));
   }
 
   /**
-   * The session checker's own test: seed 6 with session clients (3 regions) reaches the known gap
-   * of ARCHITECTURE's "A cut drops the effect of un-acknowledged session records": region 0, the
-   * deposed leader of epoch 3 holding an un-acknowledged QUORUM session record, restarts and
-   * reconciles with region 1 before its cut, so the record's effect reaches region 1's {@code
-   * log(3)} entry, and the retry's record, acknowledged at the new leader, counts the write a
-   * second time everywhere. The checker must report it, naming the write, its attempts and the gap.
+   * The session simulation's open finding (so the session clients are off by default): seed 176 (3
+   * regions) never reaches quiescence, because region 0, which leads shard 0 in epoch 4 after the
+   * heal and takes no write in it, never knows its log committed ({@code KnownCommit} counts the
+   * quorum position only past the first position of the leader's own epoch), so it withholds the
+   * state of entity 4, whose QUORUM session record at position 90 ends the log, from every
+   * reconciliation. When this test fails, that is fixed: turn {@code simulation.sessions} on.
    */
   @Test
-  void shouldFindTheDoubleCountOfAReconciliationBeforeTheCut() throws IOException {
+  void shouldFindAQuietShardWhoseLeaderNeverKnowsItsLogCommitted() throws IOException {
     Path root = root();
-    Sim.Result result = run(6, root, true, true);
+    Sim.Result result = run(176, root, true, true);
     delete(root);
     assertTrue(
         result.failure() != null
-            && result.failure().startsWith("entity 1 on every region: count 31, the model 30")
-            && result.failure().contains("2 records stored of session 72419db23951df99 seq 46")
-            && result.failure().contains(SimSessionChecker.KNOWN_GAP),
-        () -> "seed 6 with sessions: " + (result.failure() == null ? "passed" : report(result)));
+            && result.failure().startsWith("no quiescence")
+            && result
+                .failure()
+                .contains(
+                    "region 0 withholds a state from reconciliation: entity 4 holds a session"
+                        + " record at 90 of shard 0, known committed below 90"),
+        () -> "seed 176 with sessions: " + (result.failure() == null ? "passed" : report(result)));
   }
 
   /**

@@ -27,8 +27,10 @@ import java.util.concurrent.CompletableFuture;
  * records in position order ({@code SIGNAL_S} applies, {@code SIGNAL} advances, as the store's
  * {@code ShardSessions}), the real leader's check ({@link SimSessionWrites}) over it and the log,
  * and the entities whose state holds a QUORUM/ALL session record not known committed (as the
- * store's {@code PendingSessions}: per entity the highest such record's position, complete from
- * {@link #trackedFrom} on, the position a restart replayed from).
+ * store's {@code PendingSessions}: per entity the highest such record's position, complete from the
+ * log's start after a restart, and after a cut from the known commit on), told the known commit by
+ * replication ({@code ReplicaState.onCommitted}); a reconciliation session gives away no state of a
+ * {@link #pending} entity ({@link SimReconcile}).
  */
 final class ModelSessions implements SimSessionWrites.Shards {
   private final int self;
@@ -40,12 +42,12 @@ final class ModelSessions implements SimSessionWrites.Shards {
   private final List<Map<Long, Long>> pending = new java.util.ArrayList<>();
   private ReplicationNode node;
 
-  ModelSessions(int self, SimLog[] logs, long[] trackedFrom) {
+  ModelSessions(int self, SimLog[] logs) {
     this.self = self;
     this.logs = logs;
     this.tables = new SessionTable[logs.length];
     this.committed = new long[logs.length];
-    this.trackedFrom = trackedFrom.clone();
+    this.trackedFrom = new long[logs.length];
     for (int i = 0; i < logs.length; i++) {
       tables[i] = new SessionTable(SessionConfig.DEFAULTS);
       pending.add(new TreeMap<>());
@@ -100,6 +102,28 @@ final class ModelSessions implements SimSessionWrites.Shards {
     int shard = ModelStore.shardOf(entity);
     Long p = pending.get(shard).get(entity);
     return p != null && p >= committed[shard];
+  }
+
+  /**
+   * Why a reconciliation now would leave a state of this region out (an entity pending in some
+   * shard), or null.
+   */
+  String withholds() {
+    for (int shard = 0; shard < logs.length; shard++) {
+      for (Map.Entry<Long, Long> e : pending.get(shard).entrySet()) {
+        if (e.getValue() >= committed[shard]) {
+          return "entity "
+              + e.getKey()
+              + " holds a session record at "
+              + e.getValue()
+              + " of shard "
+              + shard
+              + ", known committed below "
+              + committed[shard];
+        }
+      }
+    }
+    return null;
   }
 
   private void track(SimBatch b, long from, long end) {

@@ -119,16 +119,14 @@ final class ModelStore implements ReplicaState {
     this.stored = stored;
     this.trace = trace;
     this.now = now;
-    long[] replayFrom = new long[logs.length];
-    for (int s = 0; s < logs.length; s++) {
-      List<Snapshot> kept = durable.snapshots.get(s);
+    for (List<Snapshot> kept : durable.snapshots) {
       if (!kept.isEmpty()) {
-        Snapshot last = kept.get(kept.size() - 1);
-        last.states().forEach((e, state) -> states.put(e, state.copy()));
-        replayFrom[s] = last.position();
+        kept.get(kept.size() - 1).states().forEach((e, state) -> states.put(e, state.copy()));
       }
     }
-    this.sessions = new ModelSessions(self, logs, replayFrom);
+    // as the store's recovery: the pending session records from the log's start (0 here), since
+    // the snapshot may hold their effect and the known commit is 0 after a restart
+    this.sessions = new ModelSessions(self, logs);
     this.applied = new long[logs.length];
     this.localApplied = new long[logs.length];
     for (SimLog log : logs) {
@@ -268,6 +266,15 @@ final class ModelStore implements ReplicaState {
     while (kept.size() > SNAPSHOTS_KEPT) {
       kept.remove(0);
     }
+  }
+
+  /**
+   * Replication's known commit of {@code shard} rose: the entities whose QUORUM/ALL session records
+   * it passed may leave in reconciliation again ({@link ModelSessions#pending}).
+   */
+  @Override
+  public void onCommitted(int shard, long position) {
+    sessions.committed(shard, position);
   }
 
   /** Attaches the region's replication (the acknowledgements of session writes wait on it). */

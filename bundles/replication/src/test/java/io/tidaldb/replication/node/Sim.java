@@ -356,6 +356,12 @@ final class Sim {
       if (leader < 0) {
         return "shard " + s + " has no leader taking writes";
       }
+      for (SimRegion r : regions) {
+        String withholds = r.store().sessions().withholds();
+        if (withholds != null) {
+          return "region " + r.index + " withholds a state from reconciliation: " + withholds;
+        }
+      }
       List<SimBatch> expected = regions.get(leader).log(s).durableBatches();
       for (SimRegion r : regions) {
         if (!SimChecker.same(expected, r.log(s).durableBatches())) {
