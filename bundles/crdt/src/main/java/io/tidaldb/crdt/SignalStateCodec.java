@@ -216,12 +216,14 @@ final class SignalStateCodec {
       checkSum(i, "posDecay", e[i + CrdtSignalState.POS_DECAY], true);
       checkSum(i, "negDecay", e[i + CrdtSignalState.NEG_DECAY], true);
     }
-    boolean folded = ReplicaIds.isLog(s.lastSeenReplica) && s.lastSeenReplica <= cutOff;
-    if (!lastSeenReplicaFound && !folded) {
+    // A log replica may have lost its entry: folded into the base entry, or removed by a cut that
+    // dropped the effect of its records (replaceEntry keeps the register). Others keep theirs.
+    if (!lastSeenReplicaFound && !ReplicaIds.isLog(s.lastSeenReplica)) {
       throw invalid(
           "lastSeenReplica",
           ReplicaIds.toString(s.lastSeenReplica),
-          "must have an entry or be a log entry folded into the base entry");
+          "must have an entry or be a log replica (whose entry was folded into the base entry or"
+              + " removed by a cut)");
     }
   }
 

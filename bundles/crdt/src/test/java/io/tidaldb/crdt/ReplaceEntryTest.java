@@ -78,4 +78,29 @@ class ReplaceEntryTest {
     assertTrue(e.getMessage().contains(Long.toHexString(LOCAL)), e.getMessage());
     assertEquals(before, live);
   }
+
+  /**
+   * A cut that drops every record of the last-seen write's epoch removes that entry and keeps the
+   * register (the store's {@code CutDrops}): the state must still encode to bytes its own codec
+   * reads back, or reconciliation and the snapshot at the cut refuse it. Found by the data-path
+   * simulation with session clients (seed 275: "invalid crdt state lastSeenReplica: 'e3'").
+   */
+  @Test
+  void shouldKeepAStateWhoseLastSeenEntryItRemovedReadable() {
+    CrdtSignalState live = new CrdtSignalState();
+    live.applyAt(LOG1, 5, 1.0, T0, 1, DECAY);
+    live.applyAt(LOG2, 6, 3.0, T0 + 7, 2, DECAY); // wins last seen; to be dropped
+    assertTrue(live.replaceEntry(LOG2, new CrdtSignalState()));
+    assertEquals(LOG2, live.lastSeenReplica(), "the register stays");
+    java.nio.ByteBuffer bytes = java.nio.ByteBuffer.allocate(live.encodedLength());
+    live.writeTo(bytes);
+    CrdtSignalState read = CrdtSignalState.readFrom(bytes.flip());
+    assertEquals(live, read);
+    assertFalse(bytes.hasRemaining());
+    CrdtSignalState other = new CrdtSignalState();
+    other.applyAt(LOG1, 4, 2.0, T0 + 1, 3, DECAY); // a shorter prefix of log(1), a later stamp
+    other.merge(read);
+    assertEquals(1, other.count());
+    assertEquals(T0 + 1, other.lastSeenMillis(), "the later stamp wins the register");
+  }
 }

@@ -160,7 +160,9 @@ class SignalStateCodecTest {
         corrupt("landmark", b -> b.putLong(LANDMARK_OFFSET, T0 + 1)),
         corrupt("lastSeenHlc", b -> b.putLong(LAST_SEEN_HLC_OFFSET, -1)),
         corrupt("lastSeenEventTime", b -> b.putLong(LAST_SEEN_EVENT_TIME_OFFSET, -5)),
-        corrupt("lastSeenReplica", b -> b.putLong(LAST_SEEN_REPLICA_OFFSET, 99)),
+        corrupt("lastSeenReplica", b -> b.putLong(LAST_SEEN_REPLICA_OFFSET, -1)),
+        corrupt( // a local replica without an entry (a log one may have lost its entry to a cut)
+            "lastSeenReplica", b -> b.putLong(LAST_SEEN_REPLICA_OFFSET, ReplicaIds.local(9, 1))),
         corrupt("entry 1 replica", b -> b.putLong(e1 + ENTRY_REPLICA_OFFSET, A)),
         corrupt("entry 1 replica", b -> b.putLong(e1 + ENTRY_REPLICA_OFFSET, 1L)),
         corrupt("entry 1 replica", b -> b.putLong(e1 + ENTRY_REPLICA_OFFSET, B | 1L << 32)),

@@ -1,10 +1,16 @@
 package io.tidaldb.replication.node;
 
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.TenantId;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.wal.WalBatch;
 import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.crdt.DecayModel;
 import io.tidaldb.crdt.ReplicaIds;
+import io.tidaldb.session.table.SessionTable;
+import io.tidaldb.store.SimSessionWrites;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -15,11 +21,17 @@ import java.util.TreeMap;
  * every durable batch of its shard logs in log order (the commit listener, as the real store does)
  * as {@code applyAt(log(epoch), position)}, and every durable batch of its local logs (the region's
  * local stream) as {@code applyAt(local(region, incarnation), local position)}: the issue-11 entry
- * scheme, so a record already inside an entry's prefix is skipped by the entry's end. A cut ({@link
- * #truncateLog}) keeps every cut record's effect and writes the store's snapshot at the cut; {@link
- * #snapshot} writes one at any time (the store's periodic checkpoint). Snapshots are held in {@link
- * Durable} and survive crashes and power loss; a restarted store starts from the last one and
- * replays the recovered logs, shard and local, under the same rule. States merged in by
+ * scheme, so a record already inside an entry's prefix is skipped by the entry's end. Per shard a
+ * real {@link SessionTable} is fed the shard log's records in position order ({@code SIGNAL_S}
+ * applies, {@code SIGNAL} advances), and the real leader's check ({@link SimSessionWrites}: the
+ * writes in flight, then the table) decides each session write this region takes as leader. A cut
+ * ({@link #truncateLog}) drops the effect of the suffix's QUORUM/ALL session records ({@link
+ * ModelCut}, as the store's {@code CutDrops}), keeps every other cut record's effect, rebuilds the
+ * table of the surviving prefix, forgets the writes in flight and writes the store's snapshot at
+ * the cut; {@link #snapshot} writes one at any time (the store's periodic checkpoint). Snapshots
+ * (the last two per shard, with their positions) are held in {@link Durable} and survive crashes
+ * and power loss; a restarted store starts from the last one and replays the recovered logs, shard
+ * and local, under the same rule (the tables from the log's start). States merged in by
  * reconciliation ({@link #merge}) live in memory until the next snapshot, as in the real store.
  *
  * <p>The incarnation is always 1: the simulation loses no data the store had applied (applied means
@@ -35,15 +47,49 @@ final class ModelStore implements ReplicaState {
   /** The store's incarnation in its local entry (see the class comment). */
   static final int INCARNATION = 1;
 
+  /** The tenant of the simulation's session writes. */
+  static final TenantId TENANT = TenantId.of("sim");
+
+  /** Snapshots a store keeps per shard (the store keeps two). */
+  static final int SNAPSHOTS_KEPT = 2;
+
   /** Where a store reports every signal it applied (the history's set of stored signals). */
-  @FunctionalInterface
   interface Stored {
-    void stored(int region, long signal, long entity, double weight, long eventTime, boolean local);
+    /**
+     * @param session the record's session, seq and ackedBelow; null for a plain signal
+     * @param level a session record's durability (null for a plain signal)
+     */
+    void stored(
+        int region,
+        long signal,
+        long entity,
+        double weight,
+        long eventTime,
+        boolean local,
+        SessionSeq session,
+        Durability level);
+
+    /** A cut at {@code region} dropped the effect of these session records. */
+    void dropped(int region, List<Long> signals);
   }
 
-  /** What a region's store keeps on disk across restarts: its last snapshot's states. */
+  /** A snapshot of one shard: its states at {@code position}. */
+  record Snapshot(long position, Map<Long, CrdtSignalState> states) {}
+
+  /** What a region's store keeps on disk across restarts: the last snapshots of each shard. */
   static final class Durable {
-    final Map<Long, CrdtSignalState> states = new TreeMap<>();
+    final List<List<Snapshot>> snapshots = new ArrayList<>();
+
+    Durable(int shards) {
+      for (int s = 0; s < shards; s++) {
+        snapshots.add(new ArrayList<>());
+      }
+    }
+  }
+
+  /** The shard of an entity of the simulation's writers. */
+  static int shardOf(long entity) {
+    return (int) (entity / SimWriters.ENTITY_SPACE);
   }
 
   private final int self;
@@ -56,6 +102,7 @@ final class ModelStore implements ReplicaState {
   private final Stored stored;
   private final SimTrace trace;
   private final Sim.Now now;
+  private final ModelSessions sessions;
 
   ModelStore(
       int self,
@@ -72,7 +119,14 @@ final class ModelStore implements ReplicaState {
     this.stored = stored;
     this.trace = trace;
     this.now = now;
-    durable.states.forEach((entity, state) -> states.put(entity, state.copy()));
+    for (List<Snapshot> kept : durable.snapshots) {
+      if (!kept.isEmpty()) {
+        kept.get(kept.size() - 1).states().forEach((e, state) -> states.put(e, state.copy()));
+      }
+    }
+    // as the store's recovery: the pending session records from the log's start (0 here), since
+    // the snapshot may hold their effect and the known commit is 0 after a restart
+    this.sessions = new ModelSessions(self, logs);
     this.applied = new long[logs.length];
     this.localApplied = new long[logs.length];
     for (SimLog log : logs) {
@@ -96,6 +150,7 @@ final class ModelStore implements ReplicaState {
           "region " + self + " applies " + b + " after position " + applied[b.shard()]);
     }
     applyAll(b, ReplicaIds.log(b.epoch()), false);
+    sessions.apply(b);
     applied[b.shard()] = b.end();
   }
 
@@ -123,7 +178,16 @@ final class ModelStore implements ReplicaState {
       states
           .computeIfAbsent(entity, e -> new CrdtSignalState())
           .applyAt(replica, b.firstPosition() + i, weight, eventTime, ids[i], DECAY);
-      stored.stored(self, ids[i], entity, weight, eventTime, local);
+      boolean session = b.isSession(i);
+      stored.stored(
+          self,
+          ids[i],
+          entity,
+          weight,
+          eventTime,
+          local,
+          session ? b.session(i) : null,
+          session ? b.durability(i) : null);
     }
   }
 
@@ -145,7 +209,21 @@ final class ModelStore implements ReplicaState {
         }
       }
     }
-    snapshot(); // the store's snapshot at the cut: the whole state, cut records included
+    List<Snapshot> kept = durable.snapshots.get(shard);
+    Snapshot base = null;
+    for (Snapshot snap : kept) {
+      if (snap.position() <= position) {
+        base = snap; // the newest at or below the cut
+      }
+    }
+    List<Long> dropped = ModelCut.remove(batches, position, base, states);
+    if (!dropped.isEmpty()) {
+      stored.dropped(self, dropped);
+    }
+    sessions.cut(shard, position, batches);
+    applied[shard] = position;
+    kept.removeIf(snap -> snap.position() > position);
+    snapshot(shard); // the store's snapshot at the cut: cut records kept but the dropped ones
     long removed = log.truncateFrom(position);
     applied[shard] = position;
     trace.event(
@@ -162,14 +240,56 @@ final class ModelStore implements ReplicaState {
             + own
             + " own and "
             + foreign
-            + " foreign signals kept");
+            + " foreign signals, "
+            + dropped.size()
+            + " QUORUM/ALL session records dropped");
     return removed;
   }
 
-  /** Writes the store's snapshot: every state as it is now, merged states included. */
+  /** Writes the store's snapshot of every shard: its states as they are now, merged included. */
   void snapshot() {
-    durable.states.clear();
-    states.forEach((entity, state) -> durable.states.put(entity, state.copy()));
+    for (int s = 0; s < logs.length; s++) {
+      snapshot(s);
+    }
+  }
+
+  private void snapshot(int shard) {
+    Map<Long, CrdtSignalState> copy = new TreeMap<>();
+    states.forEach(
+        (entity, state) -> {
+          if (shardOf(entity) == shard) {
+            copy.put(entity, state.copy());
+          }
+        });
+    List<Snapshot> kept = durable.snapshots.get(shard);
+    kept.add(new Snapshot(applied[shard], copy));
+    while (kept.size() > SNAPSHOTS_KEPT) {
+      kept.remove(0);
+    }
+  }
+
+  /**
+   * Replication's known commit of {@code shard} rose: the entities whose QUORUM/ALL session records
+   * it passed may leave in reconciliation again ({@link ModelSessions#pending}).
+   */
+  @Override
+  public void onCommitted(int shard, long position) {
+    sessions.committed(shard, position);
+  }
+
+  /** Attaches the region's replication (the acknowledgements of session writes wait on it). */
+  void attach(ReplicationNode node) {
+    sessions.attach(node);
+  }
+
+  /** The leader's check of session writes at this region. */
+  SimSessionWrites sessionWrites() {
+    return sessions.writes();
+  }
+
+  /** The session half: tables, the leader's check, the entities not to give away. */
+  ModelSessions sessions() {
+    return sessions;
   }
 
   /** Joins {@code other} into this store's state of {@code entity}; whether it changed. */

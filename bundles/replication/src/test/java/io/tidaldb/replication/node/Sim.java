@@ -48,7 +48,24 @@ final class Sim {
       int localWrites,
       int forwardedWrites,
       int statesMerged,
-      int cutSuffixSignals) {}
+      int cutSuffixSignals,
+      Sessions sessions) {}
+
+  /** What the session clients did (all 0 without them). */
+  record Sessions(
+      int writes,
+      int retries,
+      int duplicates,
+      int lostReplies,
+      int cutDropped,
+      int localStoredTwice) {
+    static final Sessions NONE = new Sessions(0, 0, 0, 0, 0, 0);
+  }
+
+  /** Whether about half the writes are client session writes ({@code -Dsimulation.sessions}). */
+  static boolean sessionsOn() {
+    return Boolean.parseBoolean(System.getProperty("simulation.sessions", "false"));
+  }
 
   private final long seed;
   private final int shards;
@@ -77,13 +94,20 @@ final class Sim {
    *     checker)
    */
   Sim(long seed, int regionCount, Path root, boolean reconciles) {
+    this(seed, regionCount, root, reconciles, sessionsOn());
+  }
+
+  /**
+   * @param sessions whether about half the writes are client session writes ({@link SimClients})
+   */
+  Sim(long seed, int regionCount, Path root, boolean reconciles, boolean sessions) {
     this.reconciles = reconciles;
     this.seed = seed;
     this.random = new SplittableRandom(seed);
     this.shards = 1 + random.nextInt(3);
     this.network = new SimNetwork(regionCount, random, trace);
     this.directory = root.resolve("seed-" + seed);
-    this.writers = new SimWriters(this);
+    this.writers = new SimWriters(this, sessions);
     this.ledEpoch = new long[regionCount][shards];
     for (int s = 0; s < shards; s++) {
       leaderOfEpoch.add(new HashMap<>());
@@ -150,7 +174,8 @@ final class Sim {
           writers.local(),
           writers.forwarded(),
           reconcile.merged(),
-          0);
+          0,
+          sessions());
     } finally {
       if (Files.exists(directory)) {
         TestDirs.delete(directory);
@@ -203,7 +228,21 @@ final class Sim {
         writers.local(),
         writers.forwarded(),
         reconcile.merged(),
-        cutSuffix);
+        cutSuffix,
+        sessions());
+  }
+
+  private Sessions sessions() {
+    SimClients c = writers.clients();
+    return c == null
+        ? Sessions.NONE
+        : new Sessions(
+            c.writes().size(),
+            c.retries(),
+            c.duplicates(),
+            c.lostReplies(),
+            stored.drops(),
+            new SimSessionChecker(this, c).localStoredTwice());
   }
 
   /** The run's summary line. */
@@ -211,7 +250,7 @@ final class Sim {
     return String.format(
         "%d faults, %d writes (%d forwarded, %d local, %d refused), %d signals stored"
             + " (%d of a cut suffix in no log), %d reconciliations (%d states changed),"
-            + " %d frames, %s simulated",
+            + " %d frames, %s simulated; %s",
         faults.injected(),
         writers.writes().size(),
         writers.forwarded(),
@@ -222,7 +261,8 @@ final class Sim {
         reconcile.sessions(),
         reconcile.merged(),
         trace.frames(),
-        SimTrace.ms(now));
+        SimTrace.ms(now),
+        sessions());
   }
 
   /** One tick: frames due, every region's work in a seeded order, the safety check. */
@@ -315,6 +355,12 @@ final class Sim {
       }
       if (leader < 0) {
         return "shard " + s + " has no leader taking writes";
+      }
+      for (SimRegion r : regions) {
+        String withholds = r.store().sessions().withholds();
+        if (withholds != null) {
+          return "region " + r.index + " withholds a state from reconciliation: " + withholds;
+        }
       }
       List<SimBatch> expected = regions.get(leader).log(s).durableBatches();
       for (SimRegion r : regions) {

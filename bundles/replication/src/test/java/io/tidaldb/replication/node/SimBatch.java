@@ -1,7 +1,10 @@
 package io.tidaldb.replication.node;
 
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.wal.RecordCursor;
 import io.tidaldb.api.wal.WalBatch;
+import io.tidaldb.api.wal.WalRecordKind;
 import io.tidaldb.wal.BatchDescriptor;
 import io.tidaldb.wal.RecordDescriptor;
 import java.nio.ByteBuffer;
@@ -11,9 +14,10 @@ import java.util.zip.CRC32C;
 
 /**
  * One batch of a {@link SimLog} in the real WAL batch format ({@link BatchDescriptor}, records of
- * {@link RecordDescriptor}), immutable. The simulation's signals are signal records whose HLC is
- * the signal's unique id, on an entity shared with other signals, with a weight of its own, and
- * whose origin is the region that accepted it.
+ * {@link RecordDescriptor}), immutable. The simulation's signals are signal records ({@code
+ * SIGNAL}, or {@code SIGNAL_S} for a client session's write) whose HLC is the signal's unique id,
+ * on an entity shared with other signals, with a weight of its own, and whose origin is the region
+ * that accepted it.
  */
 final class SimBatch implements WalBatch {
   private final byte[] bytes;
@@ -21,6 +25,7 @@ final class SimBatch implements WalBatch {
   private final long epoch;
   private final long first;
   private final int count;
+  private final int[] offsets; // of each record, from the batch's start
 
   private SimBatch(byte[] bytes) {
     this.bytes = bytes;
@@ -29,16 +34,25 @@ final class SimBatch implements WalBatch {
     this.epoch = b.getLong(BatchDescriptor.EPOCH_OFFSET);
     this.first = b.getLong(BatchDescriptor.FIRST_POSITION_OFFSET);
     this.count = b.getInt(BatchDescriptor.RECORD_COUNT_OFFSET);
+    this.offsets = new int[count];
+    int at = BatchDescriptor.HEADER_LENGTH;
+    for (int i = 0; i < count; i++) {
+      offsets[i] = at;
+      at += RecordDescriptor.recordLength(b, at, bytes.length);
+    }
   }
 
-  /** Seals the signal records of {@code payload} (its bytes 0..length) into a batch. */
+  /**
+   * Seals the signal and session signal records of {@code payload} (its bytes 0..length) into a
+   * batch.
+   */
   static SimBatch seal(
       int shard, long epoch, long first, int count, ByteBuffer payload, int length) {
     ByteBuffer b =
         ByteBuffer.allocate(BatchDescriptor.HEADER_LENGTH + length).order(ByteOrder.LITTLE_ENDIAN);
     long hlcMin = Long.MAX_VALUE;
     long hlcMax = 0;
-    for (int at = 0; at < length; at += RecordDescriptor.SIGNAL_LENGTH) {
+    for (int at = 0; at < length; at += RecordDescriptor.recordLength(payload, at, length)) {
       long hlc = payload.getLong(at + RecordDescriptor.SIGNAL_HLC_OFFSET);
       hlcMin = Math.min(hlcMin, hlc);
       hlcMax = Math.max(hlcMax, hlc);
@@ -86,6 +100,11 @@ final class SimBatch implements WalBatch {
         why[0] = "malformed record at " + at;
         return null;
       }
+      String session = RecordDescriptor.sessionProblem(b, at);
+      if (session != null) {
+        why[0] = "record at " + at + ": " + session;
+        return null;
+      }
       at += n;
     }
     if (records != count) {
@@ -106,7 +125,31 @@ final class SimBatch implements WalBatch {
     return ids;
   }
 
-  /** The entity of record {@code i} (all records are signals). */
+  /** Whether record {@code i} is a session signal ({@code SIGNAL_S}; else a {@code SIGNAL}). */
+  boolean isSession(int i) {
+    return bytes[offsets[i] + RecordDescriptor.KIND_OFFSET] == WalRecordKind.SIGNAL_S;
+  }
+
+  /** The session, seq and ackedBelow of session record {@code i}. */
+  SessionSeq session(int i) {
+    return new SessionSeq(
+        field(i, RecordDescriptor.SIGNAL_S_SESSION_OFFSET),
+        field(i, RecordDescriptor.SIGNAL_S_SEQ_OFFSET),
+        field(i, RecordDescriptor.SIGNAL_S_ACKED_BELOW_OFFSET));
+  }
+
+  /** The payload hash of session record {@code i}. */
+  int payloadHash(int i) {
+    return buffer().getInt(offsets[i] + RecordDescriptor.SIGNAL_S_PAYLOAD_HASH_OFFSET);
+  }
+
+  /** The durability of session record {@code i}: the level its write is acknowledged at. */
+  Durability durability(int i) {
+    return RecordDescriptor.durabilityOf(
+        bytes[offsets[i] + RecordDescriptor.SIGNAL_S_DURABILITY_OFFSET]);
+  }
+
+  /** The entity of record {@code i} (all records are signals, with or without a session). */
   long entity(int i) {
     return field(i, RecordDescriptor.SIGNAL_ENTITY_OFFSET);
   }
@@ -123,16 +166,11 @@ final class SimBatch implements WalBatch {
 
   /** Returns the origin of the signal record with index {@code i} (all records are signals). */
   int origin(int i) {
-    return buffer()
-        .getInt(
-            BatchDescriptor.HEADER_LENGTH
-                + i * RecordDescriptor.SIGNAL_LENGTH
-                + RecordDescriptor.SIGNAL_ORIGIN_OFFSET);
+    return buffer().getInt(offsets[i] + RecordDescriptor.SIGNAL_ORIGIN_OFFSET);
   }
 
   private long field(int i, int offset) {
-    return buffer()
-        .getLong(BatchDescriptor.HEADER_LENGTH + i * RecordDescriptor.SIGNAL_LENGTH + offset);
+    return buffer().getLong(offsets[i] + offset);
   }
 
   long end() {

@@ -22,8 +22,10 @@ import java.util.TreeSet;
  * CRDT state equal bit for bit; (e) that state equals the sequential model of the history: per
  * entity, the signals any region's store ever applied, each counted once (exact count and weight
  * sum, the last-seen event time of the highest HLC, the decayed score within 1e-9), so nothing
- * stored anywhere is lost and nothing is counted twice. (f), never two leaders in one epoch, is
- * checked after every tick by {@link Sim}.
+ * stored anywhere is lost and nothing is counted twice; a client session's write counts once,
+ * whichever of its records (attempts) were stored ({@link SimSessionChecker} checks the rest of the
+ * sessions' history). (f), never two leaders in one epoch, is checked after every tick by {@link
+ * Sim}.
  */
 final class SimChecker {
   private final Sim sim;
@@ -51,6 +53,9 @@ final class SimChecker {
     String failure = checkLogs();
     if (failure == null) {
       failure = checkAcknowledged();
+    }
+    if (failure == null && writers.clients() != null) {
+      failure = new SimSessionChecker(sim, writers.clients()).check();
     }
     if (failure == null) {
       failure = checkStatesAgree();
@@ -145,8 +150,19 @@ final class SimChecker {
 
   private String checkModel() {
     Map<Long, List<SimStored.Signal>> byEntity = new TreeMap<>();
+    Map<List<Long>, SimStored.Signal> writes = new TreeMap<>(SimChecker::compareKeys);
     for (SimStored.Signal s : sim.stored().signals().values()) {
+      if (!s.oncePerWrite()) {
+        byEntity.computeIfAbsent(s.entity(), e -> new ArrayList<>()).add(s);
+      } else { // a QUORUM/ALL session write counts once, as its record of the highest stamp
+        writes.merge(List.of(s.session(), s.seq()), s, (a, b) -> a.id() > b.id() ? a : b);
+      }
+    }
+    for (SimStored.Signal s : writes.values()) {
       byEntity.computeIfAbsent(s.entity(), e -> new ArrayList<>()).add(s);
+    }
+    for (List<SimStored.Signal> signals : byEntity.values()) {
+      signals.sort((a, b) -> Long.compare(a.id(), b.id()));
     }
     Map<Long, CrdtSignalState> states = sim.regions().get(0).store().states();
     TreeSet<Long> entities = new TreeSet<>(byEntity.keySet());
@@ -190,7 +206,10 @@ final class SimChecker {
             + ids(signals)
             + "; the state: "
             + state
-            + ")";
+            + ")"
+            + (writers.clients() == null
+                ? ""
+                : new SimSessionChecker(sim, writers.clients()).explain(e));
       }
     }
     return null;
@@ -211,9 +230,14 @@ final class SimChecker {
     }
     int n = 0;
     for (SimStored.Signal s : sim.stored().signals().values()) {
-      n += !s.local() && !inLogs.contains(s.id()) ? 1 : 0;
+      n += !s.local() && s.session() == 0 && !inLogs.contains(s.id()) ? 1 : 0;
     }
     return n;
+  }
+
+  private static int compareKeys(List<Long> a, List<Long> b) {
+    int c = Long.compare(a.get(0), b.get(0));
+    return c != 0 ? c : Long.compare(a.get(1), b.get(1));
   }
 
   private static String ids(List<SimStored.Signal> signals) {

@@ -1,6 +1,8 @@
 package io.tidaldb.replication.node;
 
+import io.tidaldb.api.Durability;
 import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.wal.CommitListener;
@@ -18,10 +20,11 @@ import java.util.function.LongConsumer;
 
 /**
  * A deterministic in-memory {@link ShardLog} of one shard of one simulated region, honouring the
- * contract the replication uses: fenced appends ({@link #startLeading}, {@link #stopLeading}), one
- * feed at a time, {@link #tryAppendReplicated} answering {@link #BUSY} while a replicated batch is
- * pending and waking the caller through the durability listener after the swap, readers of durable
- * batches in the real batch format, {@link #endOfEpoch}, {@link #truncateFrom}.
+ * contract the replication uses: signal and session signal ({@code SIGNAL_S}) records in the real
+ * record format, fenced appends ({@link #startLeading}, {@link #stopLeading}), one feed at a time,
+ * {@link #tryAppendReplicated} answering {@link #BUSY} while a replicated batch is pending and
+ * waking the caller through the durability listener after the swap, readers of durable batches in
+ * the real batch format, {@link #endOfEpoch}, {@link #truncateFrom}.
  *
  * <p>Its commit thread is the simulation: each {@link #commitStep} either fsyncs what was written
  * (the commit listener gets each batch, then {@link #durablePosition} moves, then the durability
@@ -184,6 +187,49 @@ final class SimLog implements ShardLog {
       long eventTimeMillis,
       long hlc,
       int origin) {
+    int at = reserve(leaderEpoch, RecordDescriptor.SIGNAL_LENGTH);
+    RecordDescriptor.writeSignal(
+        pending, at, seriesId, entity, weight, eventTimeMillis, hlc, origin);
+    pending.position(at + RecordDescriptor.SIGNAL_LENGTH);
+    pendingCount++;
+    return nextPosition++;
+  }
+
+  @Override
+  public long appendSessionSignal(
+      long leaderEpoch,
+      int seriesId,
+      long entity,
+      double weight,
+      long eventTimeMillis,
+      long hlc,
+      int origin,
+      SessionSeq session,
+      int payloadHash,
+      Durability durability) {
+    if (session == null || durability == null) {
+      throw new InvalidArgumentException("session", session, "and durability must not be null");
+    }
+    int at = reserve(leaderEpoch, RecordDescriptor.SIGNAL_S_LENGTH);
+    RecordDescriptor.writeSessionSignal(
+        pending,
+        at,
+        seriesId,
+        entity,
+        weight,
+        eventTimeMillis,
+        hlc,
+        origin,
+        session,
+        payloadHash,
+        durability);
+    pending.position(at + RecordDescriptor.SIGNAL_S_LENGTH);
+    pendingCount++;
+    return nextPosition++;
+  }
+
+  /** Checks a local append of {@code length} bytes (fence, feed, room); where it goes. */
+  private int reserve(long leaderEpoch, int length) {
     if (leaderEpoch != ANY_EPOCH && (leaderEpoch != leading || leaderEpoch != epoch)) {
       throw new FencedAppendException(shard, leaderEpoch, epoch, leading);
     }
@@ -193,15 +239,10 @@ final class SimLog implements ShardLog {
       }
       fedReplicated = false;
     }
-    if (pending.remaining() < RecordDescriptor.SIGNAL_LENGTH) {
+    if (pending.remaining() < length) {
       throw new UnavailableException("shard " + shard + ": pending buffer full", false, null);
     }
-    int at = pending.position();
-    RecordDescriptor.writeSignal(
-        pending, at, seriesId, entity, weight, eventTimeMillis, hlc, origin);
-    pending.position(at + RecordDescriptor.SIGNAL_LENGTH);
-    pendingCount++;
-    return nextPosition++;
+    return pending.position();
   }
 
   @Override

@@ -30,7 +30,7 @@ final class SimRegion {
   private final Path directory;
   private final long clockOffset;
   private final double clockRate;
-  private final ModelStore.Durable stored = new ModelStore.Durable();
+  private final ModelStore.Durable stored;
   private final ArrayDeque<Cut> cuts = new ArrayDeque<>();
   private SimLog[] logs;
   private final SimLog[] localLogs;
@@ -47,6 +47,7 @@ final class SimRegion {
     this.directory = directory;
     this.clockOffset = clockOffset;
     this.clockRate = clockRate;
+    this.stored = new ModelStore.Durable(shards);
     this.logs = new SimLog[shards];
     this.localLogs = new SimLog[shards];
     for (int i = 0; i < shards; i++) {
@@ -119,6 +120,7 @@ final class SimRegion {
                           }
                         })));
     node.attach(store);
+    store.attach(node);
     writePath = new SimWritePath(node, this::clock);
   }
 

@@ -1,20 +1,51 @@
 package io.tidaldb.replication.node;
 
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.SessionSeq;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 
 /**
  * The history's stored signals: every signal some region's store applied (through its shard log or
- * its local stream), by id, the first time; the sequential model counts each once. A signal applied
- * by two stores must be the same signal (entity, weight, event time), else the run fails.
+ * its local stream), by id, the first time; the sequential model counts each once (a QUORUM/ALL
+ * client session write once, whichever of its records: exactly once on every region; a LOCAL one
+ * each record, the narrower LOCAL promise of the design's option (d)). A signal applied by two
+ * stores must be the same signal (entity, weight, event time, session and seq), else the run fails.
+ * Also the session records whose effect a cut dropped.
  */
 final class SimStored implements ModelStore.Stored {
-  /** A stored signal and the region that applied it first. */
+  /**
+   * A stored signal and the region that applied it first; {@code session} and {@code seq} are 0 for
+   * a plain signal.
+   */
   record Signal(
-      long id, long entity, double weight, long eventTime, int firstRegion, boolean local) {}
+      long id,
+      long entity,
+      double weight,
+      long eventTime,
+      int firstRegion,
+      boolean local,
+      long session,
+      long seq,
+      Durability level) {
+
+    /** Whether the model counts this record once per (session, seq): a QUORUM/ALL session write. */
+    boolean oncePerWrite() {
+      return session != 0 && level != Durability.LOCAL;
+    }
+  }
 
   private final Sim sim;
   private final Map<Long, Signal> signals = new TreeMap<>();
+  private final Set<Long> dropped = new TreeSet<>();
+  private int drops;
+  private final Map<Long, Map<Integer, Long>> appliedAt = new TreeMap<>(); // QUORUM/ALL session
+  private final Map<List<Long>, List<Long>> exports = new TreeMap<>(SimStored::compare);
+  private final Map<Long, String> spreadBeforeCut = new TreeMap<>();
 
   SimStored(Sim sim) {
     this.sim = sim;
@@ -24,11 +55,96 @@ final class SimStored implements ModelStore.Stored {
     return signals;
   }
 
+  /** The session records whose effect some region's cut dropped. */
+  Set<Long> dropped() {
+    return dropped;
+  }
+
+  /** How many session records' effect cuts dropped, summed over the regions. */
+  int drops() {
+    return drops;
+  }
+
+  /**
+   * The dropped session records whose entity the dropping region exported in a reconciliation
+   * session after it applied them and before its cut (the known gap of "A cut drops the effect of
+   * un-acknowledged session records" in ARCHITECTURE), each with what happened.
+   */
+  Map<Long, String> spreadBeforeCut() {
+    return spreadBeforeCut;
+  }
+
+  /** A reconciliation session sent {@code region}'s state of {@code entity}. */
+  void exported(int region, long entity) {
+    exports.computeIfAbsent(List.of((long) region, entity), k -> new ArrayList<>()).add(sim.now());
+  }
+
+  @Override
+  public void dropped(int region, List<Long> ids) {
+    drops += ids.size();
+    dropped.addAll(ids);
+    sim.trace().event(sim.now(), "region " + region + " drops session records " + ids);
+    for (long id : ids) {
+      Signal s = signals.get(id);
+      Long applied = appliedAt.getOrDefault(id, Map.of()).get(region);
+      if (s == null || applied == null) {
+        continue;
+      }
+      for (long t : exports.getOrDefault(List.of((long) region, s.entity()), List.of())) {
+        if (t >= applied) {
+          spreadBeforeCut.putIfAbsent(
+              id,
+              "region "
+                  + region
+                  + " applied session record "
+                  + id
+                  + " at "
+                  + SimTrace.ms(applied)
+                  + ", sent entity "
+                  + s.entity()
+                  + " in a reconciliation at "
+                  + SimTrace.ms(t)
+                  + " and cut it at "
+                  + SimTrace.ms(sim.now()));
+          break;
+        }
+      }
+    }
+  }
+
+  private static int compare(List<Long> a, List<Long> b) {
+    int c = Long.compare(a.get(0), b.get(0));
+    return c != 0 ? c : Long.compare(a.get(1), b.get(1));
+  }
+
   @Override
   public void stored(
-      int region, long id, long entity, double weight, long eventTime, boolean local) {
+      int region,
+      long id,
+      long entity,
+      double weight,
+      long eventTime,
+      boolean local,
+      SessionSeq session,
+      Durability level) {
+    if (session != null && level != Durability.LOCAL) {
+      appliedAt.computeIfAbsent(id, k -> new TreeMap<>()).putIfAbsent(region, sim.now());
+    }
+    long s = session == null ? 0 : session.session();
+    long seq = session == null ? 0 : session.seq();
     Signal earlier =
-        signals.putIfAbsent(id, new Signal(id, entity, weight, eventTime, region, local));
+        signals.putIfAbsent(
+            id,
+            new Signal(
+                id,
+                entity,
+                weight,
+                eventTime,
+                region,
+                local,
+                s,
+                seq,
+                session == null ? null : level));
     if (earlier == null) {
       if (local) {
         sim.trace()
@@ -37,7 +153,9 @@ final class SimStored implements ModelStore.Stored {
       }
     } else if (earlier.entity() != entity
         || earlier.weight() != weight
-        || earlier.eventTime() != eventTime) {
+        || earlier.eventTime() != eventTime
+        || earlier.session() != s
+        || earlier.seq() != seq) {
       sim.violation("signal " + id + " applied at region " + region + " differs from " + earlier);
     }
   }

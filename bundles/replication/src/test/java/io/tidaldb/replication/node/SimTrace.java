@@ -4,12 +4,12 @@ import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 
 /**
- * What a simulation run did: the last {@value #KEPT} events in words (faults, crashes, leaders,
- * acknowledgements) for a failure report, and a hash over every event and every delivered frame, so
- * that two runs of one seed can be compared.
+ * What a simulation run did: the last {@link #KEPT} events in words (40, or {@code
+ * -Dsimulation.trace=N}) (faults, crashes, leaders, acknowledgements) for a failure report, and a
+ * hash over every event and every delivered frame, so that two runs of one seed can be compared.
  */
 final class SimTrace {
-  static final int KEPT = 40;
+  static final int KEPT = Integer.getInteger("simulation.trace", 40);
 
   private final ArrayDeque<String> last = new ArrayDeque<>();
   private long hash = 0xcbf29ce484222325L;

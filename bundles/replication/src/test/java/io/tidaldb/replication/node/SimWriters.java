@@ -27,6 +27,9 @@ final class SimWriters {
   /** Entities per shard: few, so entries hold prefixes of several records. */
   static final int ENTITIES = 6;
 
+  /** Shard s's entities are s * ENTITY_SPACE + 0..ENTITIES-1. */
+  static final long ENTITY_SPACE = 1_000;
+
   /** A write on its way through a region's write path. */
   private static final class InFlight {
     final long id;
@@ -38,11 +41,25 @@ final class SimWriters {
     final double weight;
     final long eventTime;
     final SimWritePath.Attempt attempt;
+    final SimClients.Attempt session; // null for a plain write
     long due;
     CompletableFuture<Void> change;
 
     InFlight(
         long id, int shard, Durability level, SimRegion r, long entity, double weight, long t) {
+      this(id, shard, level, r, entity, weight, t, null);
+    }
+
+    InFlight(
+        long id,
+        int shard,
+        Durability level,
+        SimRegion r,
+        long entity,
+        double weight,
+        long t,
+        SimClients.Attempt session) {
+      this.session = session;
       this.id = id;
       this.shard = shard;
       this.level = level;
@@ -59,6 +76,7 @@ final class SimWriters {
   private static final long EVENT_TIME_BASE = 1_750_000_000_000L;
 
   private final Sim sim;
+  private final SimClients clients;
   private final List<SimWrite> writes = new ArrayList<>();
   private final List<InFlight> inFlight = new ArrayList<>();
   private final List<SimWrite> localPending = new ArrayList<>();
@@ -67,8 +85,30 @@ final class SimWriters {
   private int forwarded;
   private int local;
 
-  SimWriters(Sim sim) {
+  /**
+   * @param sessions whether about half the writes are client session writes ({@link SimClients})
+   */
+  SimWriters(Sim sim, boolean sessions) {
     this.sim = sim;
+    this.clients = sessions ? new SimClients(sim, this) : null;
+  }
+
+  /** The session clients, or null. */
+  SimClients clients() {
+    return clients;
+  }
+
+  /** A fresh signal id (the HLC stamp of a new record). */
+  long nextId() {
+    return nextId++;
+  }
+
+  /** Starts a session write's attempt at running region {@code r} through its write path. */
+  void startSession(SimClients.Attempt a, SimRegion r) {
+    SimClients.Write w = a.write;
+    InFlight f = new InFlight(0, w.shard, w.level, r, w.entity, w.weight, w.eventTime, a);
+    inFlight.add(f);
+    advance(f);
   }
 
   List<SimWrite> writes() {
@@ -87,8 +127,12 @@ final class SimWriters {
     return local;
   }
 
-  /** Starts one write at a running region. */
+  /** Starts one write at a running region (about half of them session writes, if on). */
   void write() {
+    if (clients != null && sim.random().nextBoolean()) {
+      clients.write();
+      return;
+    }
     List<SimRegion> running = new ArrayList<>();
     for (SimRegion r : sim.regions()) {
       if (r.running()) {
@@ -102,7 +146,7 @@ final class SimWriters {
       return;
     }
     SimRegion r = running.get(sim.random().nextInt(running.size()));
-    long entity = shard * 1_000L + sim.random().nextInt(ENTITIES);
+    long entity = shard * ENTITY_SPACE + sim.random().nextInt(ENTITIES);
     double weight = 1 + sim.random().nextInt(1_000);
     long eventTime = EVENT_TIME_BASE + sim.random().nextLong(6 * 3_600_000L);
     InFlight f = new InFlight(nextId++, shard, level, r, entity, weight, eventTime);
@@ -112,6 +156,9 @@ final class SimWriters {
 
   /** Moves every write that is due on; settles LOCAL_STREAM acknowledgements. */
   void step() {
+    if (clients != null) {
+      clients.step();
+    }
     for (Iterator<InFlight> it = inFlight.iterator(); it.hasNext(); ) {
       InFlight f = it.next();
       SimRegion r = sim.regions().get(f.region);
@@ -150,6 +197,7 @@ final class SimWriters {
             done(f);
           } else if (r.clock() - f.attempt.deadline() >= 0) {
             refused++; // refused until past the bound: nothing stored
+            notStored(f, "the fenced append refused until past the leader wait");
             done(f);
           } else {
             f.due = sim.now() + Sim.TICK_NANOS; // refused: decide again next tick
@@ -173,12 +221,17 @@ final class SimWriters {
           }
         }
         case LOCAL_STREAM -> {
-          local(f, r);
+          if (f.session != null) { // as WritePath: no local session table yet
+            notStored(f, "LOCAL_STREAM: the local stream takes no session writes");
+          } else {
+            local(f, r);
+          }
           done(f);
           return;
         }
         default -> {
           refused++; // FAIL: nothing stored
+          notStored(f, "FAIL: no leader within the leader wait");
           done(f);
           return;
         }
@@ -242,8 +295,19 @@ final class SimWriters {
     return true;
   }
 
+  private void notStored(InFlight f, String why) {
+    if (f.session != null) {
+      clients.notStored(f.session, why);
+    }
+  }
+
   /** The fenced append at {@code r} (the leader) and its acknowledgement; false if refused. */
   private boolean append(InFlight f, SimRegion r, long epoch, boolean forward) {
+    if (f.session != null) {
+      boolean taken = clients.store(f.session, r, epoch, forward);
+      forwarded += taken && forward ? 1 : 0;
+      return taken;
+    }
     long position;
     try {
       position =
@@ -278,6 +342,9 @@ final class SimWriters {
       if (r.up() && r.incarnation() == f.incarnation) {
         return true;
       }
+    }
+    if (clients != null && clients.anyPending()) {
+      return true;
     }
     for (SimWrite w : writes) {
       if (w.outcome == SimWrite.Outcome.PENDING) {

@@ -1,0 +1,173 @@
+package io.tidaldb.replication.node;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.SignalAck;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The history checker's part about client sessions ({@link SimClients}), run after {@link
+ * SimChecker}'s log checks: every write ended with an acknowledgement (none refused); every
+ * acknowledged write was stored by some region; for QUORUM/ALL every acknowledgement of the write
+ * (of any attempt) equals the first (position and HLC) and the final log holds that write's record
+ * at that position with that HLC; no (session, seq) is in a final log twice. That every (session,
+ * seq) is counted at most once (exactly once if acknowledged) in every region's final state is
+ * {@link SimChecker}'s model check, which counts each written QUORUM/ALL (session, seq) once; its
+ * failure names the writes of the entity that more than one record holds ({@link #explain}). A
+ * LOCAL write's records each count (the design's option (d): a LOCAL ack promises the acknowledging
+ * region's disk, and a retry of a cut LOCAL write at the new leader is a second copy); how many
+ * LOCAL writes were stored twice is counted ({@link #localStoredTwice}).
+ */
+final class SimSessionChecker {
+  /** What a failure report says of a record spread by reconciliation before its region's cut. */
+  static final String KNOWN_GAP = "the known gap (reconciliation before the cut)";
+
+  /** What it says of a write stored twice otherwise. */
+  static final String OTHER_CAUSE =
+      "NOT the known gap: no session record of this entity spread before its region's cut";
+
+  private final Sim sim;
+  private final SimClients clients;
+
+  SimSessionChecker(Sim sim, SimClients clients) {
+    this.sim = sim;
+    this.clients = clients;
+  }
+
+  /** Returns the first violation found, or null. */
+  String check() {
+    Map<Long, Map<Long, List<Long>>> inLogs = inLogs();
+    Map<Long, Map<Long, Integer>> stored = storedCopies();
+    for (SimClients.Write w : clients.writes()) {
+      String failure = check(w, inLogs, stored);
+      if (failure != null) {
+        return failure + ":\n    " + w;
+      }
+    }
+    return null;
+  }
+
+  private String check(
+      SimClients.Write w,
+      Map<Long, Map<Long, List<Long>>> inLogs,
+      Map<Long, Map<Long, Integer>> stored) {
+    if (!w.done || w.ack == null) {
+      return w.refusal != null ? "a session write was refused" : "a session write never ended";
+    }
+    long session = w.first.session();
+    long seq = w.first.seq();
+    if (stored.getOrDefault(session, Map.of()).getOrDefault(seq, 0) == 0) {
+      return "an acknowledged session write was never applied by any region's store";
+    }
+    List<Long> positions = inLogs.getOrDefault(session, Map.of()).getOrDefault(seq, List.of());
+    if (positions.size() > 1) {
+      return "a session write is in the final log " + positions.size() + " times, at " + positions;
+    }
+    if (w.level == Durability.LOCAL) {
+      return null;
+    }
+    for (SignalAck ack : w.acks) {
+      if (ack.position() != w.ack.position() || !ack.stamp().equals(w.ack.stamp())) {
+        return "a retry's acknowledgement " + ack + " differs from the first " + w.ack;
+      }
+    }
+    SimBatch b = batchAt(w.shard, w.ack.position());
+    int i = b == null ? -1 : (int) (w.ack.position() - b.firstPosition());
+    if (b == null
+        || !b.isSession(i)
+        || b.session(i).session() != session
+        || b.session(i).seq() != seq
+        || b.signalIds()[i] != w.ack.stamp().value()) {
+      return "the acknowledged position "
+          + w.ack.position()
+          + " of shard "
+          + w.shard
+          + " holds "
+          + (b == null ? "nothing" : "another record")
+          + " in the final log";
+    }
+    return null;
+  }
+
+  /**
+   * How many LOCAL session writes more than one record of which was stored (each counted: the
+   * narrower LOCAL promise, a retry of a cut LOCAL write at the new leader is a second copy).
+   */
+  int localStoredTwice() {
+    Map<Long, Map<Long, Integer>> stored = storedCopies();
+    int n = 0;
+    for (SimClients.Write w : clients.writes()) {
+      int copies = stored.getOrDefault(w.first.session(), Map.of()).getOrDefault(w.first.seq(), 0);
+      n += w.level == Durability.LOCAL && copies > 1 ? 1 : 0;
+    }
+    return n;
+  }
+
+  /**
+   * For a failure of the model check on {@code entity}: the writes of it of which more than one
+   * record was stored, and whether a session record of it was spread by a reconciliation session
+   * before its region's cut (the known gap: the copy that left keeps the record's effect elsewhere,
+   * and its join with the entry the cut rebuilt is column-wise, so it can count a write twice or
+   * replace another record's effect of the same entry).
+   */
+  String explain(long entity) {
+    Map<Long, Map<Long, Integer>> stored = storedCopies();
+    StringBuilder b = new StringBuilder();
+    for (SimClients.Write w : clients.writes()) {
+      int n = stored.getOrDefault(w.first.session(), Map.of()).getOrDefault(w.first.seq(), 0);
+      if (w.entity == entity && n > 1) {
+        b.append("\n    ").append(n).append(" records stored of ").append(w);
+      }
+    }
+    boolean gap = false;
+    for (Map.Entry<Long, String> e : sim.stored().spreadBeforeCut().entrySet()) {
+      SimStored.Signal s = sim.stored().signals().get(e.getKey());
+      if (s != null && s.entity() == entity) {
+        b.append("\n    ").append(KNOWN_GAP).append(": ").append(e.getValue());
+        gap = true;
+      }
+    }
+    return gap ? b.toString() : b.append("\n    ").append(OTHER_CAUSE).toString();
+  }
+
+  /** Per session and seq, how many distinct records some store applied. */
+  private Map<Long, Map<Long, Integer>> storedCopies() {
+    Map<Long, Map<Long, Integer>> copies = new HashMap<>();
+    for (SimStored.Signal s : sim.stored().signals().values()) {
+      if (s.session() != 0) {
+        copies.computeIfAbsent(s.session(), k -> new HashMap<>()).merge(s.seq(), 1, Integer::sum);
+      }
+    }
+    return copies;
+  }
+
+  /** Per session and seq, the positions of its records in region 0's final logs. */
+  private Map<Long, Map<Long, List<Long>>> inLogs() {
+    Map<Long, Map<Long, List<Long>>> at = new HashMap<>();
+    for (int s = 0; s < sim.shards(); s++) {
+      for (SimBatch b : sim.regions().get(0).log(s).durableBatches()) {
+        for (int i = 0; i < b.recordCount(); i++) {
+          if (b.isSession(i)) {
+            SessionSeq k = b.session(i);
+            at.computeIfAbsent(k.session(), x -> new HashMap<>())
+                .computeIfAbsent(k.seq(), x -> new ArrayList<>())
+                .add(b.firstPosition() + i);
+          }
+        }
+      }
+    }
+    return at;
+  }
+
+  private SimBatch batchAt(int shard, long position) {
+    for (SimBatch b : sim.regions().get(0).log(shard).durableBatches()) {
+      if (b.firstPosition() <= position && position < b.end()) {
+        return b;
+      }
+    }
+    return null;
+  }
+}
