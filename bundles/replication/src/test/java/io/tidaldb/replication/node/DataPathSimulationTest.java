@@ -196,30 +196,6 @@ class DataPathSimulationTest {
   }
 
   /**
-   * The session simulation's open finding (so the session clients are off by default): seed 176 (3
-   * regions) never reaches quiescence, because region 0, which leads shard 0 in epoch 4 after the
-   * heal and takes no write in it, never knows its log committed ({@code KnownCommit} counts the
-   * quorum position only past the first position of the leader's own epoch), so it withholds the
-   * state of entity 4, whose QUORUM session record at position 90 ends the log, from every
-   * reconciliation. When this test fails, that is fixed: turn {@code simulation.sessions} on.
-   */
-  @Test
-  void shouldFindAQuietShardWhoseLeaderNeverKnowsItsLogCommitted() throws IOException {
-    Path root = root();
-    Sim.Result result = run(176, root, true, true);
-    delete(root);
-    assertTrue(
-        result.failure() != null
-            && result.failure().startsWith("no quiescence")
-            && result
-                .failure()
-                .contains(
-                    "region 0 withholds a state from reconciliation: entity 4 holds a session"
-                        + " record at 90 of shard 0, known committed below 90"),
-        () -> "seed 176 with sessions: " + (result.failure() == null ? "passed" : report(result)));
-  }
-
-  /**
    * Runs one seed; the nodes' own log lines (slf4j-simple writes them to {@code System.err}) are
    * dropped meanwhile unless {@code -Dsimulation.log=true}.
    */
