@@ -98,7 +98,7 @@ class DataPathSimulationTest {
                         + " %d forward replies lost, %d cut session records dropped, %d LOCAL"
                         + " session writes stored twice",
                     sessions[0], sessions[1], sessions[2], sessions[3], sessions[4], sessions[5])
-                : ", no session writes (-Dsimulation.sessions=true for them)"));
+                : ", no session writes (-Dsimulation.sessions=false)"));
     delete(root);
     assertTrue(
         failed.isEmpty(), "failed seeds " + failed + "; replay one with -Dsimulation.seed=S");
@@ -106,6 +106,10 @@ class DataPathSimulationTest {
       assertTrue(
           local > 0 && forwarded > 0 && merged > 0 && cutSuffix > 0,
           "local, forwarded, merged, cut suffix: 0 somewhere");
+      assertTrue(
+          !Sim.sessionsOn() || (sessions[1] > 0 && sessions[2] > 0 && sessions[4] > 0),
+          "session retries, answers from an earlier record, cut session records dropped: 0"
+              + " somewhere");
     }
   }
 

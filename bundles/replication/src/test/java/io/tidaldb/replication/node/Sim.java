@@ -62,9 +62,12 @@ final class Sim {
     static final Sessions NONE = new Sessions(0, 0, 0, 0, 0, 0);
   }
 
-  /** Whether about half the writes are client session writes ({@code -Dsimulation.sessions}). */
+  /**
+   * Whether about half the writes are client session writes ({@code -Dsimulation.sessions}, on by
+   * default; {@code =false} for the writers without sessions).
+   */
   static boolean sessionsOn() {
-    return Boolean.parseBoolean(System.getProperty("simulation.sessions", "false"));
+    return Boolean.parseBoolean(System.getProperty("simulation.sessions", "true"));
   }
 
   private final long seed;
