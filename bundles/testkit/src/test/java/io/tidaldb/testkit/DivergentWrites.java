@@ -65,6 +65,21 @@ final class DivergentWrites {
   }
 
   /**
+   * Writes three QUORUM signals at {@code next}, the shard's new leader, so that its log runs past
+   * a deposed leader's: the logs converge only once the deposed leader has cut its suffix and
+   * caught up (same positions alone would not show the cut: a retry lands where the cut record
+   * was). Fails the test if one is not acknowledged.
+   */
+  void moveOn(RegionId next, int shard) {
+    for (int i = 0; i < 3; i++) {
+      Optional<UnavailableException> failed = writeAt(next, Set.of(shard), Durability.QUORUM);
+      if (failed.isPresent()) {
+        throw new AssertionError("QUORUM write at the new leader " + next + ": " + failed.get());
+      }
+    }
+  }
+
+  /**
    * Writes one signal of a new entity at {@code region} through its write path and records the
    * outcome.
    *

@@ -17,7 +17,6 @@ import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -74,7 +73,7 @@ class SessionCutScenarioTest {
       assertEquals(Durability.QUORUM, ack.durability());
       assertEquals(1, count(next, entity), "the new leader stored the retry once");
       assertEquals(1, count(R0, entity), R0 + " holds its unacknowledged append");
-      moveOn(writes, next, shard);
+      writes.moveOn(next, shard);
       assertEquals(4, p.held().size(), "partition held: " + p.held());
     }
     cluster.awaitLogConvergence(CONVERGE); // R0 follows the new leader: its suffix is cut
@@ -103,7 +102,7 @@ class SessionCutScenarioTest {
       RegionId next = PreferredLeaders.awaitLeaderOtherThan(cluster, shard, R0, ELECTION);
       assertNotEquals(R0, next);
       assertEquals(0, count(next, entity), "the new leader never saw it");
-      moveOn(writes, next, shard);
+      writes.moveOn(next, shard);
       assertEquals(4, p.held().size(), "partition held: " + p.held());
     }
     cluster.awaitLogConvergence(CONVERGE); // the cut keeps the LOCAL record's effect at R0
@@ -111,19 +110,6 @@ class SessionCutScenarioTest {
     cluster.awaitFullConvergence(CONVERGE);
     for (RegionId r : cluster.regions()) {
       assertEquals(1, count(r, entity), r + " counts the LOCAL write once");
-    }
-  }
-
-  /**
-   * Writes a few signals at the new leader, so its log runs past the deposed leader's: the logs
-   * converge only once the deposed leader has cut its suffix and caught up (same positions alone
-   * would not show the cut: the retry lands where the cut record was).
-   */
-  private static void moveOn(DivergentWrites writes, RegionId next, int shard) {
-    for (int i = 0; i < 3; i++) {
-      Optional<UnavailableException> failed =
-          writes.writeAt(next, Set.of(shard), Durability.QUORUM);
-      assertTrue(failed.isEmpty(), () -> "QUORUM write at the new leader " + next + ": " + failed);
     }
   }
 

@@ -16,7 +16,6 @@ import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -76,7 +75,7 @@ class SessionReconcileGapScenarioTest {
       ack = cluster.store(next).signal(signal, Durability.QUORUM, seq); // the retry
       assertEquals(1, count(next, entity), "the new leader stored the retry once");
       assertEquals(1, count(R0, entity), R0 + " holds its unacknowledged append");
-      moveOn(writes, next, shard);
+      writes.moveOn(next, shard);
       assertEquals(4, p.held().size(), "partition held: " + p.held());
       // hold the deposed leader's epoch sync (hence its cut) back until reconciliation ran
       drops.dropNext(EPOCH_END, Integer.MAX_VALUE);
@@ -100,15 +99,6 @@ class SessionReconcileGapScenarioTest {
     cluster.awaitFullConvergence(CONVERGE);
     for (RegionId r : cluster.regions()) {
       assertEquals(1, count(r, entity), r + " counts (s, 7) once; the retry's ack " + ack);
-    }
-  }
-
-  /** A few writes at the new leader, so that its log runs past the deposed leader's. */
-  private static void moveOn(DivergentWrites writes, RegionId next, int shard) {
-    for (int i = 0; i < 3; i++) {
-      Optional<UnavailableException> failed =
-          writes.writeAt(next, Set.of(shard), Durability.QUORUM);
-      assertTrue(failed.isEmpty(), () -> "QUORUM write at the new leader " + next + ": " + failed);
     }
   }
 
