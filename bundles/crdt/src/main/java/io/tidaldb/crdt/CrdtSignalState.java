@@ -474,6 +474,62 @@ public final class CrdtSignalState {
   }
 
   /**
+   * Takes one applied signal's effect back out of the entry of {@code replica} without removing it:
+   * a signal of weight {@code w >= 0} added 1, {@code w} and its decayed term to the entry's
+   * positive columns, so its compensation adds them to the negative ones (and the other way round
+   * for a retraction). The entry's end and the last-seen register stay. Columns only grow, so the
+   * join stays the column-wise maximum; the result is the join of the copies exactly when the
+   * compensated records of an entry at any region are a subset of those at the region holding its
+   * longest prefix (a store compensates only records of its own kept log entries, see the store's
+   * cut of LOCAL session records). A log entry folded into the base entry ({@link #fold}) is
+   * compensated in the base entry. Count and weight sum go back exactly; the score up to the
+   * rounding of the two decayed terms.
+   *
+   * @param replica the stream's replica id ({@link ReplicaIds#log} or {@link ReplicaIds#local})
+   * @param weight the compensated signal's weight; finite
+   * @param eventTimeMillis the compensated signal's event time, >= 0
+   * @param decay the signal type's decay model; the same as this state's
+   * @return true if compensated, false if this state holds no entry of {@code replica} (nothing
+   *     changed)
+   * @throws InvalidArgumentException if an argument is out of range or the decay model's half-life
+   *     differs from this state's; the state is then unchanged
+   * @since 2.4.0
+   */
+  public boolean compensate(long replica, double weight, long eventTimeMillis, DecayModel decay) {
+    if (!Double.isFinite(weight)) {
+      throw new InvalidArgumentException("weight", weight, "must be finite");
+    }
+    if (eventTimeMillis < 0) {
+      throw new InvalidArgumentException("eventTimeMillis", eventTimeMillis, "must be >= 0");
+    }
+    if (!ReplicaIds.isValid(replica) || ReplicaIds.isBase(replica)) {
+      throw new InvalidArgumentException(
+          "replica", Long.toHexString(replica), "must be a log or local replica id");
+    }
+    int i = ReplicaEntries.find(entries, STRIDE, replica);
+    if (i < 0 && ReplicaIds.isLog(replica) && replica <= ClosedEntries.cutOff(entries)) {
+      i = ClosedEntries.baseIndex(entries);
+    }
+    if (i < 0) {
+      return false;
+    }
+    if (decay.halfLifeMillis() != halfLifeMillis) {
+      throw halfLifeMismatch(decay.halfLifeMillis());
+    }
+    long signalLandmark = decay.landmarkFor(eventTimeMillis);
+    if (signalLandmark > landmark) {
+      rebase(signalLandmark);
+    }
+    int e = i * STRIDE + (weight < 0 ? 0 : NEG_COUNT - POS_COUNT);
+    double abs = Math.abs(weight);
+    entries[e + POS_COUNT]++;
+    entries[e + POS_SUM] = add(entries[e + POS_SUM], abs);
+    entries[e + POS_DECAY] =
+        add(entries[e + POS_DECAY], decay.contribution(abs, eventTimeMillis, landmark));
+    return true;
+  }
+
+  /**
    * Returns an independent copy.
    *
    * @return the copy
