@@ -175,7 +175,7 @@ final class ShardCheckpoints {
           0,
           anchor,
           local,
-          shard.sessions.encode());
+          shard.encodeSessions());
       shard.snapshotWritten(position, local);
       shard.mergesDurable(merges);
       return true;
@@ -235,7 +235,7 @@ final class ShardCheckpoints {
       series = shard.registry.snapshot();
       cuts = shard.cuts();
       local = shard.localAppliedPosition();
-      sessions = shard.sessions.encode(); // a copy: the table changes after the lock is released
+      sessions = shard.encodeSessions(); // a copy: the table changes after the lock is released
     } finally {
       shard.lock.readLock().unlock();
     }

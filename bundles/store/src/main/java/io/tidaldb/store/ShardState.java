@@ -80,6 +80,13 @@ final class ShardState implements CommitListener {
    */
   final PendingSessions pending = new PendingSessions();
 
+  /**
+   * The LOCAL session records cuts kept, until the shard log shows their retry ({@link
+   * CutLocalSessions}); null while none is held, so the commit thread's check is one field read.
+   * Under the write lock; in the snapshots from version 10.
+   */
+  private CutLocalSessions cutLocal;
+
   /** The shard's local stream, or null if the WAL keeps no local logs. */
   final LocalStream local;
 
@@ -196,6 +203,7 @@ final class ShardState implements CommitListener {
    */
   void recover() {
     SnapshotReader.Loaded loaded = snapshots.loadLatest(registry, states, sessions);
+    replaceCutLocal(loaded.cutLocal());
     long from = loaded.position();
     if (loaded.fenceEpoch() > 0 && from < log.durablePosition()) {
       finishCut(from, loaded.fenceEpoch());
@@ -339,6 +347,45 @@ final class ShardState implements CommitListener {
   /** Waits up to {@code timeoutNanos} for a pending background snapshot; false if it still is. */
   boolean awaitBackground(long timeoutNanos) {
     return checkpoints.awaitIdle(timeoutNanos);
+  }
+
+  /**
+   * Returns the set of kept cut LOCAL session records, created if none is held; write lock held.
+   */
+  CutLocalSessions cutLocal() {
+    if (cutLocal == null) {
+      cutLocal = new CutLocalSessions(sessions.config().ttlMillis());
+    }
+    return cutLocal;
+  }
+
+  /** Returns the set if it holds entries, else null; lock held. */
+  CutLocalSessions cutLocalOrNull() {
+    CutLocalSessions cut = cutLocal;
+    return cut == null || cut.isEmpty() ? null : cut;
+  }
+
+  /** Replaces the set (a snapshot loaded; null or empty: none); write lock held. */
+  void replaceCutLocal(CutLocalSessions loaded) {
+    cutLocal = loaded == null || loaded.isEmpty() ? null : loaded;
+  }
+
+  /**
+   * Returns what a snapshot holds after its entries: the session tables ({@link
+   * ShardSessions#encode}) and the kept cut LOCAL session records ({@link CutLocalSessionsCodec});
+   * lock held.
+   */
+  java.nio.ByteBuffer encodeSessions() {
+    return CutLocalSessionsCodec.append(sessions.encode(), cutLocalOrNull());
+  }
+
+  /**
+   * As {@link #encodeSessions} with {@code shardTable} and {@code cut} in place of the shard's
+   * table and set (an install, {@link CutLocalSessions#forInstall}).
+   */
+  java.nio.ByteBuffer encodeSessionsWith(
+      io.tidaldb.session.table.SessionTable shardTable, CutLocalSessions cut) {
+    return CutLocalSessionsCodec.append(sessions.encodeWith(shardTable), cut);
   }
 
   /** Sets the applied and snapshot positions after a cut (the caller holds the write lock). */
@@ -568,7 +615,7 @@ final class ShardState implements CommitListener {
               compact = true; // applied in steps, after this hold
               break;
             }
-            applyRecord(c, logEntry, source);
+            applyRecord(c, batch.epoch(), logEntry, source);
           }
         }
       } finally {
@@ -590,9 +637,11 @@ final class ShardState implements CommitListener {
    * SIGNAL_S applies to the entity's state exactly as a SIGNAL does and to the table). A signal
    * goes to the log entry of its batch's epoch at its position ({@link CrdtSignalState#applyAt}),
    * which skips it if the entity's entry already holds it (merged in, or kept by a cut and now
-   * returning through a later leader's log); the record's origin field is provenance only.
+   * returning through a later leader's log); the record's origin field is provenance only. While
+   * cuts keep LOCAL session records, each signal record then passes {@link
+   * CutLocalSessions#applied} (a retry of one takes its effect back).
    */
-  private void applyRecord(RecordCursor c, long logEntry, String source) {
+  private void applyRecord(RecordCursor c, long epoch, long logEntry, String source) {
     byte kind = c.kind();
     if (kind == WalRecordKind.SIGNAL || kind == WalRecordKind.SIGNAL_S) {
       SeriesRegistry.Series series = registry.get(c.seriesId());
@@ -610,6 +659,13 @@ final class ShardState implements CommitListener {
           logEntry, c.position(), c.weight(), c.eventTimeMillis(), c.hlc(), series.decay());
       digest.after(state);
       sessions.feed(c, series);
+      CutLocalSessions cut = cutLocal; // null unless a cut kept LOCAL session records
+      if (cut != null) {
+        cut.applied(this, c, epoch, series, sessions.table().clock());
+        if (cut.isEmpty()) {
+          cutLocal = null;
+        }
+      }
       if (CutDrops.dropped(c)) { // a QUORUM/ALL session record: pending until known committed
         pending.add(c.seriesId(), c.entity(), c.position());
       }

@@ -71,7 +71,7 @@ final class ShardTruncation {
             s.states,
             0,
             s.localAppliedPosition(),
-            s.sessions.encode());
+            s.encodeSessions());
         LOG.info(
             "shard {}: log cut at {} for epoch {}: {} records removed, their state kept but for"
                 + " QUORUM/ALL session records",
@@ -104,6 +104,7 @@ final class ShardTruncation {
         check(s, position, fenceEpoch);
         long suffix = dropSuffixSeries(s, position);
         long dropped = CutDrops.remove(s, position);
+        int kept = CutLocalSessions.collect(s, position);
         rebuildSessions(s, position);
         rebuildPending(s, position);
         s.snapshots.write(
@@ -112,16 +113,18 @@ final class ShardTruncation {
             s.states,
             fenceEpoch,
             s.localAppliedPosition(),
-            s.sessions.encode());
+            s.encodeSessions());
         s.resetPositions(position);
         int deleted = s.snapshots.deleteAbove(position);
         LOG.info(
             "shard {}: state kept as snapshot at {} fenced by epoch {} ({} QUORUM/ALL session"
-                + " records dropped); {} later snapshots deleted",
+                + " records dropped, {} LOCAL ones kept until their retry shows); {} later"
+                + " snapshots deleted",
             s.shard,
             position,
             fenceEpoch,
             dropped,
+            kept,
             deleted);
         return suffix;
       } finally {

@@ -100,6 +100,13 @@ final class SnapshotInstall {
             s.snapshots.directory().resolve(SnapshotDescriptor.installName(s.shard, position));
         boolean live = s.states.size() > 0;
         long joined = live ? LiveStateJoin.join(s, fresh.registry(), fresh.states()) : 0;
+        // The join keeps the kept cut LOCAL records' effect, so their set stays, decided against
+        // the installed table (a retry below the position never passes the commit thread's step)
+        CutLocalSessions held = s.cutLocalOrNull();
+        CutLocalSessions cut =
+            held == null
+                ? null
+                : held.forInstall(s, fresh.registry(), fresh.states(), fresh.sessions().table());
         // The received file names the leader's local position; the installed one names ours (the
         // local log and its position stay as they are).
         long local = s.localAppliedPosition();
@@ -109,7 +116,7 @@ final class SnapshotInstall {
         LocalSessions leaders = fresh.sessions().local();
         s.sessions.local().joinAll(leaders);
         boolean copies = !s.sessions.local().copies().isEmpty();
-        if (live || fresh.localPosition() != local || copies) {
+        if (live || fresh.localPosition() != local || copies || cut != null) {
           s.snapshots.writeTo(
               install,
               position,
@@ -117,7 +124,7 @@ final class SnapshotInstall {
               fresh.states(),
               fresh.anchor(),
               local,
-              s.sessions.encodeWith(fresh.sessions().table()));
+              s.encodeSessionsWith(fresh.sessions().table(), cut));
           deleteQuietly(received);
         } else {
           move(received, install);
@@ -129,6 +136,7 @@ final class SnapshotInstall {
         s.registry.replaceWith(fresh.registry());
         s.states.takeFrom(fresh.states());
         s.sessions.replaceWith(fresh.sessions().table()); // the leader's log prefix: its table
+        s.replaceCutLocal(cut);
         s.pendingDefines.clear();
         s.resetPositions(position);
         s.pending.clear(position); // the leader offers records a quorum holds (see the docs' limit)

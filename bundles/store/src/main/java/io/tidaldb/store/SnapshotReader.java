@@ -35,14 +35,24 @@ final class SnapshotReader {
    *     version 5 file)
    * @param foldedThrough the highest cut-off epoch of a COMPACT record applied to the state (-1 if
    *     none, and in a version 5 or 6 file)
+   * @param cutLocal the kept cut LOCAL session records (version 10; null: none, also before)
    */
-  record Loaded(long position, long fenceEpoch, long localPosition, long foldedThrough) {
+  record Loaded(
+      long position,
+      long fenceEpoch,
+      long localPosition,
+      long foldedThrough,
+      CutLocalSessions cutLocal) {
     Loaded(long position, long fenceEpoch) {
       this(position, fenceEpoch, 0);
     }
 
     Loaded(long position, long fenceEpoch, long localPosition) {
       this(position, fenceEpoch, localPosition, -1);
+    }
+
+    Loaded(long position, long fenceEpoch, long localPosition, long foldedThrough) {
+      this(position, fenceEpoch, localPosition, foldedThrough, null);
     }
   }
 
@@ -122,9 +132,12 @@ final class SnapshotReader {
       SessionTable table =
           version >= VERSION_8 ? readSessions(file, body, config, version == VERSION_8) : null;
       LocalSessions local =
-          version == VERSION
-              ? readLocal(file, body, config, sessions == null ? 0 : sessions.owner())
+          version >= VERSION_9
+              ? readLocal(
+                  file, body, config, sessions == null ? 0 : sessions.owner(), version == VERSION_9)
               : null;
+      CutLocalSessions cutLocal =
+          version == VERSION ? readCutLocal(file, body, config.ttlMillis(), shard) : null;
       if (body.remaining() > 0) {
         throw corrupt(file, body.offset(), body.remaining() + " trailing bytes");
       }
@@ -138,7 +151,11 @@ final class SnapshotReader {
         }
       }
       return new Loaded(
-          header.position(), header.fenceEpoch(), header.localPosition(), header.foldedThrough());
+          header.position(),
+          header.fenceEpoch(),
+          header.localPosition(),
+          header.foldedThrough(),
+          cutLocal);
     } catch (IOException e) {
       throw new StorageException("cannot read snapshot " + file + ": " + e, e);
     }
@@ -264,6 +281,7 @@ final class SnapshotReader {
               + " origin region and cannot be mapped onto per-epoch log entries exactly");
     }
     if (version != VERSION
+        && version != VERSION_9
         && version != VERSION_8
         && version != VERSION_7
         && version != VERSION_6
@@ -369,9 +387,13 @@ final class SnapshotReader {
     return table;
   }
 
-  /** Reads the local streams' tables that fill the rest of a version 9 body. */
+  /**
+   * Reads the local streams' tables: the rest of a version 9 body ({@code last}), or followed by
+   * the kept cut LOCAL session records (version 10).
+   */
   private static LocalSessions readLocal(
-      Path file, SnapshotInput body, SessionConfig config, long owner) throws IOException {
+      Path file, SnapshotInput body, SessionConfig config, long owner, boolean last)
+      throws IOException {
     long offset = body.offset();
     long length = body.remaining();
     if (length > Integer.MAX_VALUE) {
@@ -385,14 +407,43 @@ final class SnapshotReader {
     } catch (BufferUnderflowException | IndexOutOfBoundsException | InvalidArgumentException e) {
       throw corrupt(file, offset, "malformed local session tables: " + e.getMessage());
     }
-    if (slice.hasRemaining()) {
+    if (last && slice.hasRemaining()) {
       throw corrupt(
           file,
           offset + slice.position(),
           slice.remaining() + " trailing bytes after the local session tables");
     }
-    b.position(b.position() + (int) length);
+    b.position(b.position() + slice.position());
     return local;
+  }
+
+  /** Reads the kept cut LOCAL session records that fill the rest of a version 10 body. */
+  private static CutLocalSessions readCutLocal(
+      Path file, SnapshotInput body, long ttlMillis, int shard) throws IOException {
+    long offset = body.offset();
+    long length = body.remaining();
+    if (length > Integer.MAX_VALUE) {
+      throw corrupt(file, offset, "cut LOCAL session records of " + length + " bytes");
+    }
+    ByteBuffer b = body.need((int) length);
+    ByteBuffer slice = b.slice(b.position(), (int) length).order(ByteOrder.LITTLE_ENDIAN);
+    CutLocalSessions cut;
+    try {
+      cut = CutLocalSessionsCodec.readFrom(slice, ttlMillis, shard);
+    } catch (BufferUnderflowException | IndexOutOfBoundsException | InvalidArgumentException e) {
+      throw corrupt(
+          file,
+          offset + slice.position(),
+          "malformed cut LOCAL session records: " + e.getMessage());
+    }
+    if (slice.hasRemaining()) {
+      throw corrupt(
+          file,
+          offset + slice.position(),
+          slice.remaining() + " trailing bytes after the cut LOCAL session records");
+    }
+    b.position(b.position() + (int) length);
+    return cut.isEmpty() ? null : cut;
   }
 
   private static String ascii(SnapshotInput body) throws IOException {

@@ -40,11 +40,12 @@ final class SnapshotWriter {
   static final long SYNC_CHUNK_BYTES = 1L << 20;
 
   /**
-   * The encoding of an empty session table and empty local streams' tables (the overloads without a
-   * table write it).
+   * The encoding of an empty session table, empty local streams' tables and no kept cut LOCAL
+   * session records (the overloads without a table write it).
    */
   static final ByteBuffer EMPTY_SESSIONS =
-      new ShardSessions(SessionConfig.DEFAULTS).encode().asReadOnlyBuffer();
+      CutLocalSessionsCodec.append(new ShardSessions(SessionConfig.DEFAULTS).encode(), null)
+          .asReadOnlyBuffer();
 
   private ByteBuffer buffer;
   private final CRC32C crc = new CRC32C();

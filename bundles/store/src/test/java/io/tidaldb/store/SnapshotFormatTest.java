@@ -79,6 +79,27 @@ class SnapshotFormatTest {
   static final int LOCAL_LENGTH =
       8 + localTable().encodedLength() + 4 + 8 + copyTable().encodedLength();
 
+  /** The fixture's kept cut LOCAL session records: two of one session, one of another. */
+  static CutLocalSessions cut() {
+    CutLocalSessions c = new CutLocalSessions(SessionConfig.DEFAULTS.ttlMillis());
+    c.add(
+        new CutLocalSessions.Entry(
+            0x5e55L, 7, 0, 42, 4, 98, 2.0, 1_700_000_000_000L, 0xabcd, 7L << 16),
+        3);
+    c.add(
+        new CutLocalSessions.Entry(
+            0x5e55L, 8, 0, 43, 4, 99, -1.5, 1_700_000_000_001L, 0x1234, 8L << 16),
+        3);
+    c.add(
+        new CutLocalSessions.Entry(
+            0x1000L, 1, 0, 44, 3, 90, 1.0, 1_700_000_000_002L, 0x77, 9L << 16),
+        3);
+    return c;
+  }
+
+  /** The length of the kept cut LOCAL session records in the fixture (version 10). */
+  static final int CUT_LENGTH = CutLocalSessionsCodec.encodedLength(cut());
+
   Path writeOne() {
     SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
     registry.bind(0, "default", "view", "test");
@@ -95,12 +116,18 @@ class SnapshotFormatTest {
             new LogAnchor(90, 4, 0x1234abcd),
             17,
             3,
-            sessions().encode());
+            CutLocalSessionsCodec.append(sessions().encode(), cut()));
   }
 
-  /** Rewrites a version 9 file as version 8: the body without the local streams' tables. */
+  /** Rewrites a version 10 file as version 9: the body without the cut LOCAL session records. */
+  static void toVersion9(Path file) throws IOException {
+    cut(file, CUT_LENGTH);
+    setVersion(file, 9);
+  }
+
+  /** Rewrites a version 10 file as version 8: the body without the local streams' tables. */
   static void toVersion8(Path file) throws IOException {
-    cut(file, LOCAL_LENGTH);
+    cut(file, LOCAL_LENGTH + CUT_LENGTH);
     setVersion(file, 8);
   }
 
@@ -119,7 +146,7 @@ class SnapshotFormatTest {
 
   /** Rewrites a version 9 file as version 7: the body without the session tables. */
   static void toVersion7(Path file) throws IOException {
-    cut(file, TABLE_LENGTH + LOCAL_LENGTH);
+    cut(file, TABLE_LENGTH + LOCAL_LENGTH + CUT_LENGTH);
     setVersion(file, 7);
   }
 
@@ -140,7 +167,7 @@ class SnapshotFormatTest {
     ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
     assertEquals(92, SnapshotDescriptor.HEADER_LENGTH);
     assertEquals("54445353", HexFormat.of().formatHex(b.array(), 0, 4)); // "TDSS" little-endian
-    assertEquals(9, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
+    assertEquals(10, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
     assertEquals(0, b.getShort(SnapshotDescriptor.FLAGS_OFFSET));
     assertEquals(3, b.getInt(SnapshotDescriptor.SHARD_OFFSET));
     assertEquals(1, b.getInt(SnapshotDescriptor.SERIES_COUNT_OFFSET));
@@ -185,10 +212,10 @@ class SnapshotFormatTest {
     assertEquals(0x54534454, b.getInt(table), "the table's magic \"TDST\"");
     ByteBuffer expected = ShardSessions.encode(table());
     assertEquals(expected, ByteBuffer.wrap(b.array(), table, TABLE_LENGTH).slice());
-    // then the local streams' tables, to the end of the body (version 9): the owner, its table,
-    // the copy count, then each copy's replica id and table
+    // then the local streams' tables (version 9): the owner, its table, the copy count, then each
+    // copy's replica id and table
     int local = table + TABLE_LENGTH;
-    assertEquals(b.capacity(), local + LOCAL_LENGTH);
+    assertEquals(b.capacity(), local + LOCAL_LENGTH + CUT_LENGTH);
     assertEquals(OWNER, b.getLong(local), "this region's replica id, r2.i1");
     int localLength = localTable().encodedLength();
     assertEquals(
@@ -200,6 +227,33 @@ class SnapshotFormatTest {
     assertEquals(
         ShardSessions.encode(copyTable()),
         ByteBuffer.wrap(b.array(), copies + 12, copyTable().encodedLength()).slice());
+    // then the kept cut LOCAL session records, to the end of the body (version 10): the session
+    // count, then per session in id order its id, last HLC, entry count and entries in seq order
+    int cut = local + LOCAL_LENGTH;
+    assertEquals(20, CutLocalSessionsCodec.GROUP_LENGTH);
+    assertEquals(64, CutLocalSessionsCodec.ENTRY_LENGTH);
+    assertEquals(4 + 2 * 20 + 3 * 64, CUT_LENGTH);
+    assertEquals(2, b.getInt(cut), "two sessions");
+    assertEquals(0x1000L, b.getLong(cut + 4), "the lower session id first");
+    assertEquals(9L << 16, b.getLong(cut + 12), "its last HLC");
+    assertEquals(1, b.getInt(cut + 20));
+    int e = cut + 24;
+    assertEquals(1, b.getLong(e), "seq");
+    assertEquals(0, b.getInt(e + 8), "series");
+    assertEquals(44, b.getLong(e + 12), "entity");
+    assertEquals(3, b.getLong(e + 20), "epoch");
+    assertEquals(90, b.getLong(e + 28), "position");
+    assertEquals(1.0, b.getDouble(e + 36), "weight");
+    assertEquals(1_700_000_000_002L, b.getLong(e + 44), "event time");
+    assertEquals(0x77, b.getInt(e + 52), "payload hash");
+    assertEquals(9L << 16, b.getLong(e + 56), "HLC");
+    int second = e + 64;
+    assertEquals(0x5e55L, b.getLong(second));
+    assertEquals(8L << 16, b.getLong(second + 8), "the newest HLC of its records");
+    assertEquals(2, b.getInt(second + 16));
+    assertEquals(7, b.getLong(second + 20), "seq 7 before seq 8");
+    assertEquals(8, b.getLong(second + 20 + 64));
+    assertEquals(b.capacity(), second + 20 + 2 * 64);
     int state = entry + 16;
     assertEquals(2, b.getInt(state), "crdt state encoding version");
     assertEquals(LOG_ENTRY, b.getLong(state + 48), "the log entry of epoch 4");
@@ -224,9 +278,9 @@ class SnapshotFormatTest {
       assertThrows(StorageException.class, () -> SnapshotReader.header(file, 3));
     }
     Path file = writeOne();
-    setVersion(file, 10);
+    setVersion(file, 11);
     StorageException e = assertThrows(StorageException.class, () -> SnapshotReader.header(file, 3));
-    assertTrue(e.getMessage().contains("unsupported version 10"), e.getMessage());
+    assertTrue(e.getMessage().contains("unsupported version 11"), e.getMessage());
   }
 
   /** Rewrites a version 9 file as version 6: the header without the folded-through epoch. */
@@ -361,14 +415,14 @@ class SnapshotFormatTest {
       throws IOException {
     Path file = writeOne();
     ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-    int count = b.capacity() - LOCAL_LENGTH + 8 + localTable().encodedLength();
+    int count = b.capacity() - LOCAL_LENGTH - CUT_LENGTH + 8 + localTable().encodedLength();
     b.putInt(count, -1); // the copy count
     int body = b.capacity() - SnapshotDescriptor.HEADER_LENGTH;
     CRC32C crc = new CRC32C();
     crc.update(b.array(), SnapshotDescriptor.HEADER_LENGTH, body);
     b.putInt(SnapshotDescriptor.BODY_CRC_OFFSET, (int) crc.getValue());
     Files.write(file, b.array());
-    setVersion(file, 9); // the header CRC again
+    setVersion(file, 10); // the header CRC again
     StorageException e =
         assertThrows(
             StorageException.class,
@@ -383,8 +437,73 @@ class SnapshotFormatTest {
     String m = e.getMessage();
     assertTrue(m.contains("corrupt snapshot " + file), m);
     assertTrue(m.contains("malformed local session tables"), m);
-    assertTrue(m.contains("offset " + (count - (b.capacity() - LOCAL_LENGTH))), m);
+    assertTrue(m.contains("offset " + (count - (b.capacity() - LOCAL_LENGTH - CUT_LENGTH))), m);
     assertTrue(m.contains("copy count") && m.contains("-1"), m);
+  }
+
+  @Test
+  void shouldRoundTripTheCutLocalSessionRecords() {
+    Path file = writeOne();
+    CutLocalSessions loaded =
+        SnapshotReader.load(
+                file,
+                3,
+                new SeriesRegistry(t -> DECAY),
+                new EntityStateMap(),
+                new ShardSessions(SessionConfig.DEFAULTS, OWNER),
+                4096)
+            .cutLocal();
+    assertEquals(3, loaded.size());
+    assertEquals(cut().get(0x5e55L, 8), loaded.get(0x5e55L, 8));
+    assertEquals(8L << 16, loaded.group(0x5e55L).lastHlc);
+    ByteBuffer a = ByteBuffer.allocate(CUT_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+    ByteBuffer b = ByteBuffer.allocate(CUT_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+    CutLocalSessionsCodec.writeTo(cut(), a);
+    CutLocalSessionsCodec.writeTo(loaded, b);
+    assertEquals(a.flip(), b.flip(), "encodes to the same bytes");
+  }
+
+  @Test
+  void shouldReadVersion9WithNoCutLocalSessionRecords() throws IOException {
+    Path file = writeOne();
+    toVersion9(file);
+    ShardSessions sessions = new ShardSessions(SessionConfig.DEFAULTS, OWNER);
+    SnapshotReader.Loaded loaded =
+        SnapshotReader.load(
+            file, 3, new SeriesRegistry(t -> DECAY), new EntityStateMap(), sessions, 4096);
+    assertSame(null, loaded.cutLocal(), "none held");
+    assertTrue(sessions.local().table().sameContentAs(localTable()), "the local tables as before");
+    assertTrue(sessions.local().copy(COPY).sameContentAs(copyTable()));
+  }
+
+  @Test
+  void shouldRefuseMalformedCutLocalSessionRecordsAsACorruptSnapshotNamingFileAndOffset()
+      throws IOException {
+    Path file = writeOne();
+    ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+    int cut = b.capacity() - CUT_LENGTH;
+    b.putInt(cut + 20, 0); // the first session's entry count
+    int body = b.capacity() - SnapshotDescriptor.HEADER_LENGTH;
+    CRC32C crc = new CRC32C();
+    crc.update(b.array(), SnapshotDescriptor.HEADER_LENGTH, body);
+    b.putInt(SnapshotDescriptor.BODY_CRC_OFFSET, (int) crc.getValue());
+    Files.write(file, b.array());
+    setVersion(file, 10); // the header CRC again
+    StorageException e =
+        assertThrows(
+            StorageException.class,
+            () ->
+                SnapshotReader.load(
+                    file,
+                    3,
+                    new SeriesRegistry(t -> DECAY),
+                    new EntityStateMap(),
+                    new ShardSessions(SessionConfig.DEFAULTS, OWNER),
+                    4096));
+    String m = e.getMessage();
+    assertTrue(m.contains("corrupt snapshot " + file), m);
+    assertTrue(m.contains("malformed cut LOCAL session records"), m);
+    assertTrue(m.contains("cut LOCAL entry count") && m.contains("0"), m);
   }
 
   @Test
@@ -406,14 +525,14 @@ class SnapshotFormatTest {
       throws IOException {
     Path file = writeOne();
     ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
-    int table = b.capacity() - TABLE_LENGTH - LOCAL_LENGTH;
+    int table = b.capacity() - TABLE_LENGTH - LOCAL_LENGTH - CUT_LENGTH;
     b.putShort(table + 4, (short) 9); // the table's version
     int body = b.capacity() - SnapshotDescriptor.HEADER_LENGTH;
     CRC32C crc = new CRC32C();
     crc.update(b.array(), SnapshotDescriptor.HEADER_LENGTH, body);
     b.putInt(SnapshotDescriptor.BODY_CRC_OFFSET, (int) crc.getValue());
     Files.write(file, b.array());
-    setVersion(file, 9); // the header CRC again
+    setVersion(file, 10); // the header CRC again
     StorageException e =
         assertThrows(
             StorageException.class,
@@ -438,9 +557,14 @@ class SnapshotFormatTest {
     Path file = writeOne();
     SeriesRegistry registry = new SeriesRegistry(t -> DECAY);
     EntityStateMap states = new EntityStateMap();
+    SnapshotReader.Loaded loaded = SnapshotReader.load(file, 3, registry, states, 4096);
     assertEquals(
         new SnapshotReader.Loaded(99, 5, 17, 3),
-        SnapshotReader.load(file, 3, registry, states, 4096));
+        new SnapshotReader.Loaded(
+            loaded.position(),
+            loaded.fenceEpoch(),
+            loaded.localPosition(),
+            loaded.foldedThrough()));
     assertEquals(TenantId.DEFAULT, registry.get(0).tenant());
     assertEquals(SignalType.of("view"), registry.get(0).type());
     CrdtSignalState s = states.get(0, 42);

@@ -1,0 +1,424 @@
+package io.tidaldb.store;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.HlcStamp;
+import io.tidaldb.api.wal.RecordCursor;
+import io.tidaldb.api.wal.WalBatch;
+import io.tidaldb.api.wal.WalReader;
+import io.tidaldb.api.wal.WalRecordKind;
+import io.tidaldb.crdt.CrdtSignalState;
+import io.tidaldb.crdt.ReplicaIds;
+import io.tidaldb.session.table.Decision;
+import io.tidaldb.session.table.Refusal;
+import io.tidaldb.session.table.SessionTable;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code LOCAL} session records a cut of the shard's log kept (issue 12, wp-lcut): a cut keeps
+ * their effect (a {@code LOCAL} ack promised this region's disk), and this set remembers them until
+ * the shard log shows what became of the write.
+ *
+ * <p>Rule, applied by the commit thread to every signal record of the shard log under the write
+ * lock ({@link #applied}): a {@code SIGNAL_S} of a held (session, seq) with the cut record's
+ * payload hash is the client's retry, stored again by a later leader: the cut record's effect is
+ * taken back ({@link CrdtSignalState#compensate} on the cut record's log entry) and the entry goes
+ * (INFO); with another payload hash it is another write: the entry goes and the effect stays
+ * (WARN); the cut record itself returning through a later leader's log (same epoch, position and
+ * HLC) counts once already ({@code applyAt} skipped it): the entry goes. Released without
+ * compensating (the effect stays, no retry can come any more): a {@code SIGNAL_S} of the session
+ * with {@code ackedBelow} above the seq (the client has its answer); the session idle longer than
+ * the session ttl by the session table's log clock (the session's last HLC is the newest of its cut
+ * records and of its session records applied since); the bound ({@link #MAX_ENTRIES} per shard: the
+ * entry of the oldest HLC goes, WARN). Every decision is a function of the log and the set, so a
+ * replay from a snapshot holding the set decides alike ({@link CutLocalSessionsCodec}).
+ *
+ * <p>Not thread-safe: the shard's write lock guards it (read under the read lock for a snapshot).
+ */
+final class CutLocalSessions {
+  private static final Logger LOG = LoggerFactory.getLogger(CutLocalSessions.class);
+
+  /** At most this many entries per shard; over it the oldest (by HLC) goes. */
+  static final int MAX_ENTRIES = 65_536;
+
+  /**
+   * One kept cut record.
+   *
+   * @param session the session id
+   * @param seq the seq
+   * @param series the record's series id
+   * @param entity the record's entity
+   * @param epoch the epoch of the record's batch (its log entry is {@code ReplicaIds.log(epoch)})
+   * @param position the record's log position
+   * @param weight the signal's weight
+   * @param eventTimeMillis the signal's event time
+   * @param payloadHash the record's payload hash
+   * @param hlc the record's HLC
+   */
+  record Entry(
+      long session,
+      long seq,
+      int series,
+      long entity,
+      long epoch,
+      long position,
+      double weight,
+      long eventTimeMillis,
+      int payloadHash,
+      long hlc) {}
+
+  /** A session's entries by seq, and the session's last HLC seen (for the expiry). */
+  static final class Group {
+    final TreeMap<Long, Entry> seqs = new TreeMap<>();
+    long lastHlc;
+  }
+
+  private static final Comparator<Entry> AGE =
+      Comparator.comparingLong(Entry::hlc)
+          .thenComparingLong(Entry::session)
+          .thenComparingLong(Entry::seq);
+
+  private final Map<Long, Group> groups = new HashMap<>();
+  private final TreeSet<Entry> byAge = new TreeSet<>(AGE);
+  private final long ttlMillis;
+  private long nextExpiryMillis = Long.MAX_VALUE;
+
+  /**
+   * @param ttlMillis the session table's idle expiry ({@code session.ttl})
+   */
+  CutLocalSessions(long ttlMillis) {
+    this.ttlMillis = ttlMillis;
+  }
+
+  int size() {
+    return byAge.size();
+  }
+
+  boolean isEmpty() {
+    return byAge.isEmpty();
+  }
+
+  /** Returns the session's group, or null (codec and tests). */
+  Group group(long session) {
+    return groups.get(session);
+  }
+
+  /** Returns the sessions' groups (codec: written in session order). */
+  Map<Long, Group> groups() {
+    return groups;
+  }
+
+  /** Returns the entry of (session, seq), or null. */
+  Entry get(long session, long seq) {
+    Group g = groups.get(session);
+    return g == null ? null : g.seqs.get(seq);
+  }
+
+  /**
+   * Adds a kept cut record (replacing one of the same session and seq); over {@link #MAX_ENTRIES}
+   * the oldest entry goes.
+   */
+  void add(Entry e, int shard) {
+    Group g = groups.computeIfAbsent(e.session(), k -> new Group());
+    Entry old = g.seqs.put(e.seq(), e);
+    if (old != null) {
+      byAge.remove(old);
+    }
+    g.lastHlc = Math.max(g.lastHlc, e.hlc());
+    byAge.add(e);
+    nextExpiryMillis = Math.min(nextExpiryMillis, deadline(g));
+    while (byAge.size() > MAX_ENTRIES) {
+      Entry oldest = byAge.first();
+      remove(oldest);
+      LOG.warn(
+          "shard {}: more than {} cut LOCAL session records held: released the oldest, session"
+              + " {} seq {} at {} (its effect stays; a retry of it now counts twice)",
+          shard,
+          MAX_ENTRIES,
+          Long.toHexString(oldest.session()),
+          oldest.seq(),
+          oldest.position());
+    }
+  }
+
+  /** Sets a group's last HLC (codec). */
+  void lastHlc(long session, long hlc) {
+    Group g = groups.get(session);
+    if (g != null) {
+      g.lastHlc = Math.max(g.lastHlc, hlc);
+      nextExpiryMillis = Math.min(nextExpiryMillis, deadline(g));
+    }
+  }
+
+  private void remove(Entry e) {
+    byAge.remove(e);
+    Group g = groups.get(e.session());
+    if (g != null) {
+      g.seqs.remove(e.seq());
+      if (g.seqs.isEmpty()) {
+        groups.remove(e.session());
+      }
+    }
+  }
+
+  private long deadline(Group g) {
+    return HlcStamp.physicalMillis(g.lastHlc) + ttlMillis;
+  }
+
+  /**
+   * Step (a'''') of a cut ({@link ShardTruncation}): adds every {@code LOCAL} {@code SIGNAL_S}
+   * record at or above {@code position} whose series is bound (the series the suffix defines are
+   * unbound first).
+   *
+   * @return how many were added
+   */
+  static int collect(ShardState s, long position) {
+    int added = 0;
+    try (WalReader reader = s.log.openReader(position)) {
+      for (WalBatch batch = reader.next(); batch != null; batch = reader.next()) {
+        RecordCursor c = batch.records();
+        while (c.next()) {
+          if (c.position() < position
+              || c.kind() != WalRecordKind.SIGNAL_S
+              || c.durability() != Durability.LOCAL
+              || s.registry.get(c.seriesId()) == null) {
+            continue;
+          }
+          s.cutLocal()
+              .add(
+                  new Entry(
+                      c.session(),
+                      c.seq(),
+                      c.seriesId(),
+                      c.entity(),
+                      batch.epoch(),
+                      c.position(),
+                      c.weight(),
+                      c.eventTimeMillis(),
+                      c.payloadHash(),
+                      c.hlc()),
+                  s.shard);
+          added++;
+        }
+      }
+    }
+    return added;
+  }
+
+  /**
+   * The commit thread's step for a signal record of the shard log applied while the set holds
+   * entries (see the class comment); the write lock held.
+   *
+   * @param s the shard
+   * @param c the cursor on the applied SIGNAL or SIGNAL_S record
+   * @param epoch the record's batch epoch
+   * @param series the record's series
+   * @param clock the session table's clock after the record (the highest HLC applied)
+   */
+  void applied(ShardState s, RecordCursor c, long epoch, SeriesRegistry.Series series, long clock) {
+    if (c.kind() == WalRecordKind.SIGNAL_S) {
+      Group g = groups.get(c.session());
+      if (g != null) {
+        g.lastHlc = Math.max(g.lastHlc, c.hlc());
+        Entry e = g.seqs.get(c.seq());
+        if (e != null && sameTenant(s, e, series)) {
+          settle(s, e, epoch, c.position(), c.hlc(), c.payloadHash());
+        }
+        releaseBelow(s, c.session(), c.ackedBelow());
+      }
+    }
+    if (HlcStamp.physicalMillis(clock) > nextExpiryMillis) {
+      expire(s, HlcStamp.physicalMillis(clock));
+    }
+  }
+
+  /** Decides a held entry against a session record of it at (epoch, position, hlc). */
+  private void settle(ShardState s, Entry e, long epoch, long position, long hlc, int hash) {
+    remove(e);
+    if (epoch == e.epoch() && position == e.position() && hlc == e.hlc()) {
+      LOG.info(
+          "shard {}: cut LOCAL session record (session {}, seq {}) at {} returned through the"
+              + " leader's log; counted once",
+          s.shard,
+          Long.toHexString(e.session()),
+          e.seq(),
+          position);
+    } else if (hash != e.payloadHash()) {
+      LOG.warn(
+          "shard {}: session {} seq {} at {} has payload hash {} but the cut LOCAL record at {}"
+              + " has {}: another write, the cut record's effect stays",
+          s.shard,
+          Long.toHexString(e.session()),
+          e.seq(),
+          position,
+          Integer.toHexString(hash),
+          e.position(),
+          Integer.toHexString(e.payloadHash()));
+    } else {
+      compensate(s.shard, s.registry, s.states, s.digest, e, position);
+    }
+  }
+
+  /**
+   * Takes back the cut record's effect from its entity's log entry in {@code states} (the digest
+   * told, if given).
+   */
+  private static void compensate(
+      int shard,
+      SeriesRegistry registry,
+      EntityStateMap states,
+      ShardDigest digest,
+      Entry e,
+      long retryPosition) {
+    SeriesRegistry.Series series = registry.get(e.series());
+    CrdtSignalState state = series == null ? null : states.get(e.series(), e.entity());
+    boolean done = false;
+    if (state != null) {
+      state = states.getOrCreate(e.series(), e.entity()); // copy-on-write for a frozen view
+      if (digest != null) {
+        digest.before(series, e.entity(), state);
+      }
+      done =
+          state.compensate(
+              ReplicaIds.log(e.epoch()), e.weight(), e.eventTimeMillis(), series.decay());
+      if (digest != null) {
+        digest.after(state);
+      }
+    }
+    if (done) {
+      LOG.info(
+          "shard {}: session {} seq {} stored again at {}: the effect of its cut LOCAL record at"
+              + " {} (epoch {}) is taken back",
+          shard,
+          Long.toHexString(e.session()),
+          e.seq(),
+          retryPosition,
+          e.position(),
+          e.epoch());
+    } else {
+      LOG.warn(
+          "shard {}: session {} seq {} stored again at {}: no log entry of epoch {} holds its cut"
+              + " LOCAL record at {} any more; nothing to take back",
+          shard,
+          Long.toHexString(e.session()),
+          e.seq(),
+          retryPosition,
+          e.epoch(),
+          e.position());
+    }
+  }
+
+  private static boolean sameTenant(ShardState s, Entry e, SeriesRegistry.Series series) {
+    SeriesRegistry.Series cut = s.registry.get(e.series());
+    return cut != null && cut.tenant().equals(series.tenant());
+  }
+
+  /** Releases the session's entries below {@code ackedBelow}: the client has their outcome. */
+  private void releaseBelow(ShardState s, long session, long ackedBelow) {
+    Group g = groups.get(session);
+    if (g == null || g.seqs.firstKey() >= ackedBelow) {
+      return;
+    }
+    List<Entry> below = new ArrayList<>(g.seqs.headMap(ackedBelow).values());
+    for (Entry e : below) {
+      remove(e);
+      LOG.info(
+          "shard {}: session {} acknowledged below {}: released its cut LOCAL record of seq {} at"
+              + " {} (its effect stays)",
+          s.shard,
+          Long.toHexString(session),
+          ackedBelow,
+          e.seq(),
+          e.position());
+    }
+  }
+
+  /** Releases the sessions idle longer than the ttl at {@code nowMillis}. */
+  private void expire(ShardState s, long nowMillis) {
+    long next = Long.MAX_VALUE;
+    int released = 0;
+    for (Iterator<Group> it = groups.values().iterator(); it.hasNext(); ) {
+      Group g = it.next();
+      long deadline = deadline(g);
+      if (nowMillis > deadline) {
+        byAge.removeAll(g.seqs.values());
+        released += g.seqs.size();
+        it.remove();
+      } else {
+        next = Math.min(next, deadline);
+      }
+    }
+    nextExpiryMillis = next;
+    if (released > 0) {
+      LOG.info(
+          "shard {}: released {} cut LOCAL session records of sessions idle longer than {} ms"
+              + " (their effect stays)",
+          s.shard,
+          released,
+          ttlMillis);
+    }
+  }
+
+  /**
+   * The set to install with the leader's snapshot ({@link SnapshotInstall}: the installed state
+   * joins the live one, so the kept cut records' effect stays and so does the set): each entry's
+   * series mapped by name to {@code installedSeries} (an entry of a series it lacks goes with that
+   * series' states), then decided against {@code table}, the installed session table, because the
+   * records below the install position never pass {@link #applied}: a held (session, seq) that the
+   * table holds with the same payload hash at another record (position or HLC) is compensated in
+   * {@code installed}; the cut record itself there, another payload, or a seq below the session's
+   * {@code ackedBelow} release it; the rest stay. This set is left as it is.
+   *
+   * @return the set to install, or null if empty
+   */
+  CutLocalSessions forInstall(
+      ShardState s, SeriesRegistry installedSeries, EntityStateMap installed, SessionTable table) {
+    CutLocalSessions next = new CutLocalSessions(ttlMillis);
+    for (Entry held : byAge) {
+      SeriesRegistry.Series def = s.registry.get(held.series());
+      int id = def == null ? -1 : installedSeries.find(def.tenant(), def.type());
+      if (id < 0) {
+        continue;
+      }
+      Entry e =
+          new Entry(
+              held.session(),
+              held.seq(),
+              id,
+              held.entity(),
+              held.epoch(),
+              held.position(),
+              held.weight(),
+              held.eventTimeMillis(),
+              held.payloadHash(),
+              held.hlc());
+      Decision d = table.check(def.tenant(), e.session(), e.seq(), e.seq(), e.payloadHash());
+      if (d.kind() == Decision.Kind.DUPLICATE) {
+        if (d.position() != e.position() || d.hlc() != e.hlc()) {
+          compensate(s.shard, installedSeries, installed, null, e, d.position());
+        }
+      } else if (d.kind() == Decision.Kind.REFUSED
+          && (d.refusal() == Refusal.BELOW_WINDOW || d.refusal() == Refusal.PAYLOAD_DIFFERS)) {
+        LOG.info(
+            "shard {}: released the cut LOCAL record of session {} seq {} against the installed"
+                + " session table ({}); its effect stays",
+            s.shard,
+            Long.toHexString(e.session()),
+            e.seq(),
+            d.refusal());
+      } else {
+        next.add(e, s.shard);
+        next.lastHlc(e.session(), groups.get(e.session()).lastHlc);
+      }
+    }
+    return next.isEmpty() ? null : next;
+  }
+}

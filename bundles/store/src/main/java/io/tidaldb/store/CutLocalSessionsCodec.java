@@ -1,0 +1,126 @@
+package io.tidaldb.store;
+
+import io.tidaldb.api.InvalidArgumentException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The encoding of a shard's {@link CutLocalSessions} at the end of a snapshot body (version 10,
+ * {@link SnapshotDescriptor}), little-endian; sessions in ascending id order and each session's
+ * entries in seq order, so equal sets encode to equal bytes.
+ *
+ * <pre>
+ * group count int
+ * group count x (session long, last HLC long, entry count int,
+ *                entry count x (seq long, series int, entity long, epoch long, position long,
+ *                               weight double, event time long, payload hash int, HLC long))
+ * </pre>
+ */
+final class CutLocalSessionsCodec {
+  /** Bytes of a group's header: session, last HLC, entry count. */
+  static final int GROUP_LENGTH = 8 + 8 + 4;
+
+  /** Bytes of an entry. */
+  static final int ENTRY_LENGTH = 8 + 4 + 8 + 8 + 8 + 8 + 8 + 4 + 8;
+
+  private CutLocalSessionsCodec() {}
+
+  /** Returns the encoded length of {@code set} (null: the empty set). */
+  static int encodedLength(CutLocalSessions set) {
+    if (set == null) {
+      return 4;
+    }
+    return 4 + set.groups().size() * GROUP_LENGTH + set.size() * ENTRY_LENGTH;
+  }
+
+  /** Writes {@code set} (null: the empty set) at {@code b}'s position. */
+  static void writeTo(CutLocalSessions set, ByteBuffer b) {
+    if (set == null) {
+      b.putInt(0);
+      return;
+    }
+    List<Map.Entry<Long, CutLocalSessions.Group>> groups = new ArrayList<>(set.groups().entrySet());
+    groups.sort(Map.Entry.comparingByKey());
+    b.putInt(groups.size());
+    for (Map.Entry<Long, CutLocalSessions.Group> g : groups) {
+      b.putLong(g.getKey());
+      b.putLong(g.getValue().lastHlc);
+      b.putInt(g.getValue().seqs.size());
+      for (CutLocalSessions.Entry e : g.getValue().seqs.values()) {
+        b.putLong(e.seq());
+        b.putInt(e.series());
+        b.putLong(e.entity());
+        b.putLong(e.epoch());
+        b.putLong(e.position());
+        b.putDouble(e.weight());
+        b.putLong(e.eventTimeMillis());
+        b.putInt(e.payloadHash());
+        b.putLong(e.hlc());
+      }
+    }
+  }
+
+  /**
+   * Returns {@code sessions} (a session table encoding, positioned at 0) followed by the encoding
+   * of {@code set}, positioned at 0.
+   */
+  static ByteBuffer append(ByteBuffer sessions, CutLocalSessions set) {
+    ByteBuffer b =
+        ByteBuffer.allocate(sessions.remaining() + encodedLength(set))
+            .order(ByteOrder.LITTLE_ENDIAN);
+    b.put(sessions.duplicate());
+    writeTo(set, b);
+    return b.flip();
+  }
+
+  /**
+   * Reads a set written by {@link #writeTo}.
+   *
+   * @param ttlMillis the session ttl of the shard
+   * @throws InvalidArgumentException naming the field and value of a malformed encoding
+   * @throws java.nio.BufferUnderflowException if the encoding is truncated
+   */
+  static CutLocalSessions readFrom(ByteBuffer b, long ttlMillis, int shard) {
+    CutLocalSessions set = new CutLocalSessions(ttlMillis);
+    int groups = b.getInt();
+    if (groups < 0 || (long) groups * GROUP_LENGTH > b.remaining()) {
+      throw new InvalidArgumentException(
+          "cut LOCAL session count", groups, "must be 0.." + b.remaining() / GROUP_LENGTH);
+    }
+    long previous = 0;
+    for (int i = 0; i < groups; i++) {
+      long session = b.getLong();
+      if (i > 0 && session <= previous) {
+        throw new InvalidArgumentException(
+            "cut LOCAL session", Long.toHexString(session), "must be above the previous one");
+      }
+      previous = session;
+      long lastHlc = b.getLong();
+      int entries = b.getInt();
+      if (entries < 1 || (long) entries * ENTRY_LENGTH > b.remaining()) {
+        throw new InvalidArgumentException(
+            "cut LOCAL entry count", entries, "must be 1.." + b.remaining() / ENTRY_LENGTH);
+      }
+      for (int k = 0; k < entries; k++) {
+        set.add(
+            new CutLocalSessions.Entry(
+                session,
+                b.getLong(),
+                b.getInt(),
+                b.getLong(),
+                b.getLong(),
+                b.getLong(),
+                b.getDouble(),
+                b.getLong(),
+                b.getInt(),
+                b.getLong()),
+            shard);
+      }
+      set.lastHlc(session, lastHlc);
+    }
+    return set;
+  }
+}

@@ -1,0 +1,79 @@
+package io.tidaldb.testkit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.Signal;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import java.time.Duration;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Issue 12, the {@code LOCAL} case of the cut (wp-lcut): a leader cut off from both followers
+ * acknowledges a {@code LOCAL} session write (s, 7) from its own disk, the reply is lost, the
+ * client retries (s, 7) at the new leader, which never saw it and appends it again. When the
+ * deposed leader rejoins, its cut keeps the acknowledged record's effect, and its shard log then
+ * applies the new leader's copy of (s, 7): the cut record's effect is taken back (compensated), so
+ * the write counts once on every region after reconciliation. Before the fix it counted twice.
+ */
+class SessionLocalCutScenarioTest {
+  private static final Duration ELECTION = Duration.ofSeconds(10);
+  private static final Duration CONVERGE = Duration.ofSeconds(60);
+  private static final RegionId R0 = RegionId.of(0);
+  private static final RegionId R1 = RegionId.of(1);
+  private static final RegionId R2 = RegionId.of(2);
+  private static final long SESSION = 0x5e55_1ca1_0000_0001L;
+
+  @RegisterExtension final ClusterUnderTest clusters = new ClusterUnderTest();
+  private SimulatedCluster cluster;
+
+  @Test
+  void shouldCountACutLocalSessionWriteRetriedAtTheNewLeaderOnceOnEveryRegion() {
+    cluster = clusters.build(ClusterConfig.threeRegions());
+    int shard = PreferredLeaders.shardsLedBy(cluster, R0, ELECTION).iterator().next();
+    DivergentWrites.defineSeries(cluster);
+    cluster.awaitFullConvergence(CONVERGE);
+    DivergentWrites writes = new DivergentWrites(cluster, 1);
+    long entity = writes.nextEntity(Set.of(shard));
+    Signal signal =
+        new Signal(
+            TenantId.DEFAULT, DivergentWrites.TYPE, EntityId.of(entity), 1.0, Timestamp.now());
+    SessionSeq seq = new SessionSeq(SESSION, 7, 7);
+    SignalAck retried;
+    try (NetworkPartition p = cluster.partition(Set.of(R0), Set.of(R1, R2))) {
+      SignalAck first = cluster.store(R0).signal(signal, Durability.LOCAL, seq); // reply "lost"
+      assertFalse(first.local(), "acknowledged from " + R0 + "'s shard log, not its local stream");
+      RegionId next = PreferredLeaders.awaitLeaderOtherThan(cluster, shard, R0, ELECTION);
+      assertNotEquals(R0, next);
+      assertEquals(0, count(next, entity), "the new leader never saw it");
+      retried = cluster.store(next).signal(signal, Durability.LOCAL, seq); // the retry
+      assertFalse(retried.local(), "the retry is a record of the new leader's shard log");
+      assertEquals(1, count(next, entity), "the new leader stored the retry once");
+      assertEquals(1, count(R0, entity), R0 + " holds the write it acknowledged");
+      writes.moveOn(next, shard);
+      assertEquals(4, p.held().size(), "partition held: " + p.held());
+    }
+    cluster.awaitLogConvergence(CONVERGE); // R0 cuts, keeps (s, 7), then applies the retry
+    assertEquals(1, count(R0, entity), R0 + " after its cut and the retry's apply");
+    cluster.awaitFullConvergence(CONVERGE); // reconciliation, then equal states
+    for (RegionId r : cluster.regions()) {
+      assertEquals(1, count(r, entity), r + " counts (s, 7) once; the retry's ack " + retried);
+    }
+  }
+
+  private long count(RegionId region, long entity) {
+    return cluster
+        .store(region)
+        .read(TenantId.DEFAULT, DivergentWrites.TYPE, EntityId.of(entity))
+        .count();
+  }
+}
