@@ -1,0 +1,275 @@
+package io.tidaldb.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.SignalAggregate;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.api.wal.WalBatch;
+import io.tidaldb.api.wal.WalReader;
+import io.tidaldb.router.HashShardRouter;
+import io.tidaldb.wal.WalConfig;
+import io.tidaldb.wal.WalEngine;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Issue 12, wp-lcut: a cut keeps the effect of a {@code LOCAL} session record R = (S, 7) of epoch 1
+ * that A acknowledged from its disk ({@link CutLocalSessions}); B, which held R, follows C, leader
+ * of epoch 2, and when C's log shows the client's retry of (S, 7) with the same payload, B's shard
+ * log takes R's effect back, so the write counts once. Another payload, an {@code ackedBelow} past
+ * 7, the session's expiry or R itself returning release R without compensating; the set survives a
+ * restart (in the snapshot at the cut) and a replay.
+ */
+class CutLocalSessionsTest {
+  private static final long T0 = 1_700_000_000_000L;
+  private static final TenantId ACME = TenantId.of("acme");
+  private static final SignalType VIEW = SignalType.of("view");
+  private static final long ENTITY = 42;
+  private static final long SESSION = 0x5e55_0000_0000_0007L;
+  private static final int HASH = 0x1234_5678;
+  private static final long TIMEOUT = TimeUnit.SECONDS.toNanos(10);
+  private static final long TTL_MILLIS = 5_000;
+  private static final int ORIGIN_A = (9 << 16) | 1;
+  private static final int ORIGIN_C = (7 << 16) | 1;
+
+  @TempDir Path dir;
+  private final FakeReplication replication = new FakeReplication();
+  private StoreFixture b;
+  private WalEngine walA;
+  private WalEngine walC;
+  private int shard;
+  private ShardLog logA;
+  private ShardLog logB;
+  private ShardLog logC;
+  private long prefixEnd;
+
+  @BeforeEach
+  void open() {
+    b = open(1L << 40);
+    walA = wal("wal-a");
+    walC = wal("wal-c");
+    shard = new HashShardRouter(StoreFixture.SHARDS).shardOf(ACME, ENTITY);
+    logA = walA.shard(shard);
+    logB = b.wal.shard(shard);
+    logC = walC.shard(shard);
+  }
+
+  private StoreFixture open(long snapshotEvery) {
+    return new StoreFixture(
+        dir,
+        c ->
+            c.clock(() -> T0)
+                .snapshotEveryRecords(snapshotEvery)
+                .sessionTtl(Duration.ofMillis(TTL_MILLIS)),
+        c -> c,
+        replication);
+  }
+
+  private WalEngine wal(String name) {
+    return WalEngine.open(
+        WalConfig.builder(dir.resolve(name)).shardCount(StoreFixture.SHARDS).build());
+  }
+
+  @AfterEach
+  void close() {
+    walA.close();
+    walC.close();
+    b.close();
+  }
+
+  /**
+   * A leads epoch 1: DEFINE and one plain signal reach everyone (the prefix), then R = (S, 7) at
+   * LOCAL that only B gets; C holds the prefix and leads epoch 2; B cuts R.
+   */
+  private void cutR() {
+    logA.startLeading(1);
+    logA.appendDefine(1, 0, ACME.name(), VIEW.name());
+    prefixEnd = await(logA, logA.appendSignal(1, 0, ENTITY, 1.0, T0, (T0 << 16) + 1, ORIGIN_A)) + 1;
+    await(logA, session(logA, 1, 7, 7, HASH, (T0 << 16) + 2, ORIGIN_A));
+    ship(logA, 0, logB);
+    assertEquals(2, count(), "B applied the prefix and R");
+    ship(logA, 0, logC);
+    logC.truncateFrom(prefixEnd); // C holds the prefix only
+    logC.startLeading(2);
+
+    b.store.truncateLog(shard, prefixEnd, 2);
+    assertEquals(2, count(), "the cut keeps R's effect: its LOCAL ack promised B's disk");
+    assertNotNull(held(7), "the cut remembers R");
+  }
+
+  @Test
+  void shouldTakeBackACutLocalRecordsEffectWhenTheLeadersLogShowsItsRetry() {
+    cutR();
+    await(logC, session(logC, 2, 7, 7, HASH, (T0 << 16) + 9, ORIGIN_C)); // the retry
+    ship(logC, prefixEnd, logB);
+    assertEquals(2, count(), "the prefix and the write once (3 before the fix)");
+    assertEquals(2.0, aggregate().weightSum());
+    assertNull(state().cutLocalOrNull(), "the entry is gone");
+
+    b.reopenWithoutCheckpoint(); // the snapshot at the cut holds R; the replay takes it back again
+    assertEquals(2, count(), "after a crash before the next snapshot: the replay decides alike");
+    assertNull(state().cutLocalOrNull());
+  }
+
+  @Test
+  void shouldKeepTheSetThroughARestartAndTakeItBackAfterwards() {
+    cutR();
+    b.close();
+    b = open(1L << 40);
+    logB = b.wal.shard(shard);
+    assertNotNull(held(7), "the snapshot at the cut carries the set");
+    assertEquals(2, count());
+    await(logC, session(logC, 2, 7, 7, HASH, (T0 << 16) + 9, ORIGIN_C));
+    ship(logC, prefixEnd, logB);
+    assertEquals(2, count());
+    state().checkpoint(TIMEOUT);
+    b.reopenWithoutCheckpoint();
+    assertEquals(2, count(), "and from the snapshot after the compensation");
+    assertNull(state().cutLocalOrNull());
+  }
+
+  @Test
+  void shouldKeepTheEffectWhenTheRetryCarriesAnotherPayload() {
+    cutR();
+    await(logC, session(logC, 2, 7, 7, HASH + 1, (T0 << 16) + 9, ORIGIN_C));
+    ship(logC, prefixEnd, logB);
+    assertEquals(3, count(), "another write under the seq: R's effect stays");
+    assertNull(state().cutLocalOrNull(), "released");
+  }
+
+  @Test
+  void shouldReleaseWithoutTakingBackWhenTheSessionAcknowledgedTheSeq() {
+    cutR();
+    await(logC, session(logC, 2, 8, 8, HASH + 8, (T0 << 16) + 9, ORIGIN_C)); // ackedBelow 8
+    ship(logC, prefixEnd, logB);
+    assertNull(state().cutLocalOrNull(), "the client has (S, 7)'s answer: no retry can come");
+    await(logC, session(logC, 2, 7, 7, HASH, (T0 << 16) + 10, ORIGIN_C)); // forced in anyway
+    ship(logC, logB.nextPosition(), logB);
+    assertEquals(4, count(), "R's effect stays");
+  }
+
+  @Test
+  void shouldReleaseWithoutTakingBackOnceTheSessionIsIdleLongerThanTheTtl() {
+    cutR();
+    long atTtl = (T0 + TTL_MILLIS) << 16; // R's HLC is T0 (physical)
+    await(logC, logC.appendSignal(2, 0, ENTITY + 1, 1.0, T0, atTtl, ORIGIN_C));
+    ship(logC, prefixEnd, logB);
+    assertNotNull(held(7), "idle exactly the ttl by the table's clock: still held");
+    long past = (T0 + TTL_MILLIS + 1) << 16;
+    await(logC, logC.appendSignal(2, 0, ENTITY + 1, 1.0, T0, past, ORIGIN_C));
+    ship(logC, logB.nextPosition(), logB);
+    assertNull(state().cutLocalOrNull(), "idle longer than the ttl: released");
+    await(logC, session(logC, 2, 7, 7, HASH, past + 1, ORIGIN_C));
+    ship(logC, logB.nextPosition(), logB);
+    assertEquals(3, count(), "a retry after the ttl is outside the promise: R's effect stays");
+  }
+
+  @Test
+  void shouldForgetTheCutRecordWhenItReturnsThroughALaterLeadersLog() {
+    cutR();
+    ship(logA, prefixEnd, logB); // A, elected in epoch 3 by regions behind it, ships R again
+    assertEquals(2, count(), "R counted once: skipped below its entry's end");
+    assertNull(state().cutLocalOrNull(), "R is in the log now");
+  }
+
+  @Test
+  void shouldHoldNothingWhenACutHasNoLocalSessionRecords() {
+    logA.startLeading(1);
+    logA.appendDefine(1, 0, ACME.name(), VIEW.name());
+    prefixEnd = await(logA, logA.appendSignal(1, 0, ENTITY, 1.0, T0, (T0 << 16) + 1, ORIGIN_A)) + 1;
+    await(logA, session(logA, 1, 7, 7, HASH, (T0 << 16) + 2, ORIGIN_A, Durability.QUORUM));
+    await(logA, logA.appendSignal(1, 0, ENTITY, 1.0, T0, (T0 << 16) + 3, ORIGIN_A));
+    ship(logA, 0, logB);
+    b.store.truncateLog(shard, prefixEnd, 2);
+    assertNull(state().cutLocalOrNull(), "only LOCAL session records are held");
+    assertEquals(2, count(), "the plain signal kept, the QUORUM one dropped");
+  }
+
+  private ShardState state() {
+    return b.store.shardState(shard);
+  }
+
+  private CutLocalSessions.Entry held(long seq) {
+    CutLocalSessions set = state().cutLocalOrNull();
+    return set == null ? null : set.get(SESSION, seq);
+  }
+
+  private static long session(
+      ShardLog log, long epoch, long seq, long ackedBelow, int hash, long hlc, int origin) {
+    return session(log, epoch, seq, ackedBelow, hash, hlc, origin, Durability.LOCAL);
+  }
+
+  private static long session(
+      ShardLog log,
+      long epoch,
+      long seq,
+      long ackedBelow,
+      int hash,
+      long hlc,
+      int origin,
+      Durability level) {
+    return log.appendSessionSignal(
+        epoch,
+        0,
+        ENTITY,
+        1.0,
+        T0,
+        hlc,
+        origin,
+        new SessionSeq(SESSION, seq, ackedBelow),
+        hash,
+        level);
+  }
+
+  private static long await(ShardLog log, long position) {
+    log.awaitDurable(position, TIMEOUT);
+    return position;
+  }
+
+  private static void ship(ShardLog from, long at, ShardLog into) {
+    for (ByteBuffer batch : batches(from, at)) {
+      long first = batch.getLong(io.tidaldb.wal.BatchDescriptor.FIRST_POSITION_OFFSET);
+      if (first >= into.nextPosition()) {
+        into.awaitDurable(into.appendReplicated(batch) - 1, TIMEOUT);
+      }
+    }
+  }
+
+  private SignalAggregate aggregate() {
+    return b.store.read(ACME, VIEW, EntityId.of(ENTITY), Timestamp.ofMillis(T0));
+  }
+
+  private long count() {
+    return aggregate().count();
+  }
+
+  private static List<ByteBuffer> batches(ShardLog log, long from) {
+    List<ByteBuffer> out = new ArrayList<>();
+    try (WalReader reader = log.openReader(from)) {
+      for (WalBatch batch = reader.next(); batch != null; batch = reader.next()) {
+        ByteBuffer src = batch.bytes();
+        ByteBuffer copy = ByteBuffer.allocate(src.remaining()).order(ByteOrder.LITTLE_ENDIAN);
+        copy.put(src.duplicate()).flip();
+        out.add(copy);
+      }
+    }
+    return out;
+  }
+}
