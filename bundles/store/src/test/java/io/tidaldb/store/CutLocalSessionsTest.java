@@ -190,6 +190,73 @@ class CutLocalSessionsTest {
   }
 
   @Test
+  void shouldTakeBackACutLocalRecordsEffectWhenAnInstalledSnapshotHoldsItsRetry() {
+    cutR();
+    await(logC, session(logC, 2, 7, 7, HASH, (T0 << 16) + 9, ORIGIN_C)); // the retry
+    await(logC, logC.appendSignal(2, 0, ENTITY, 1.0, T0, (T0 << 16) + 10, ORIGIN_C));
+    FakeReplication following = new FakeReplication();
+    for (int i = 0; i < StoreFixture.SHARDS; i++) {
+      following.notLeading.add(i);
+    }
+    long position;
+    try (StoreFixture c = new StoreFixture(dir.resolve("c"), x -> x, x -> x, following)) {
+      ship(logC, 0, c.wal.shard(shard)); // a store holding C's log, to snapshot it
+      c.store.shardState(shard).checkpoint(TIMEOUT);
+      try (io.tidaldb.api.replication.ShardSnapshot snapshot =
+          c.store.openSnapshot(shard).orElseThrow()) {
+        position = snapshot.position();
+        CatchUpRegions.transfer(snapshot, b.store, 8_191).install();
+      }
+    }
+    assertEquals(logC.nextPosition(), position, "C's whole log, the retry below the position");
+    assertEquals(3, count(), "the prefix, the write once and C's signal (4 before the fix)");
+    assertNull(state().cutLocalOrNull(), "decided against the installed session table");
+    b.reopenWithoutCheckpoint();
+    assertEquals(3, count(), "the installed file holds the compensation");
+  }
+
+  @Test
+  void shouldKeepTheSetThroughAnInstallThatDoesNotHoldTheRetry() {
+    cutR();
+    await(logC, logC.appendSignal(2, 0, ENTITY, 1.0, T0, (T0 << 16) + 10, ORIGIN_C));
+    FakeReplication following = new FakeReplication();
+    for (int i = 0; i < StoreFixture.SHARDS; i++) {
+      following.notLeading.add(i);
+    }
+    try (StoreFixture c = new StoreFixture(dir.resolve("c"), x -> x, x -> x, following)) {
+      ship(logC, 0, c.wal.shard(shard));
+      c.store.shardState(shard).checkpoint(TIMEOUT);
+      try (io.tidaldb.api.replication.ShardSnapshot snapshot =
+          c.store.openSnapshot(shard).orElseThrow()) {
+        CatchUpRegions.transfer(snapshot, b.store, 8_191).install();
+      }
+    }
+    assertEquals(3, count(), "the join keeps R's effect");
+    assertNotNull(held(7), "and the set keeps R");
+    b.reopenWithoutCheckpoint();
+    logB = b.wal.shard(shard);
+    assertNotNull(held(7), "in the installed file");
+    await(logC, session(logC, 2, 7, 7, HASH, (T0 << 16) + 11, ORIGIN_C)); // the retry, later
+    ship(logC, logB.nextPosition(), logB);
+    assertEquals(3, count(), "R's effect taken back at the retry");
+  }
+
+  @Test
+  void shouldReleaseTheOldestOverTheBound() {
+    CutLocalSessions set = new CutLocalSessions(TTL_MILLIS);
+    for (int i = 0; i <= CutLocalSessions.MAX_ENTRIES; i++) {
+      set.add(
+          new CutLocalSessions.Entry(
+              SESSION + (i & 7), 1 + i, 0, ENTITY, 1, i, 1.0, T0, HASH, (T0 << 16) + i),
+          shard);
+    }
+    assertEquals(CutLocalSessions.MAX_ENTRIES, set.size());
+    assertNull(set.get(SESSION, 1), "the oldest HLC went");
+    assertNotNull(set.get(SESSION + 1, 2));
+    assertNotNull(set.get(SESSION, 1 + CutLocalSessions.MAX_ENTRIES));
+  }
+
+  @Test
   void shouldHoldNothingWhenACutHasNoLocalSessionRecords() {
     logA.startLeading(1);
     logA.appendDefine(1, 0, ACME.name(), VIEW.name());
