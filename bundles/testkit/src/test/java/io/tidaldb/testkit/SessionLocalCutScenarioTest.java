@@ -23,7 +23,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * client retries (s, 7) at the new leader, which never saw it and appends it again. When the
  * deposed leader rejoins, its cut keeps the acknowledged record's effect, and its shard log then
  * applies the new leader's copy of (s, 7): the cut record's effect is taken back (compensated), so
- * the write counts once on every region after reconciliation. Before the fix it counted twice.
+ * the write counts once on every region after reconciliation. Before the fix it counted twice. The
+ * retry reaches the new leader directly or through a follower that forwards it.
  */
 class SessionLocalCutScenarioTest {
   private static final Duration ELECTION = Duration.ofSeconds(10);
@@ -38,6 +39,15 @@ class SessionLocalCutScenarioTest {
 
   @Test
   void shouldCountACutLocalSessionWriteRetriedAtTheNewLeaderOnceOnEveryRegion() {
+    cutRetriedAt(false);
+  }
+
+  @Test
+  void shouldCountACutLocalSessionWriteRetriedThroughAForwardingFollowerOnceOnEveryRegion() {
+    cutRetriedAt(true);
+  }
+
+  private void cutRetriedAt(boolean forwarded) {
     cluster = clusters.build(ClusterConfig.threeRegions());
     int shard = PreferredLeaders.shardsLedBy(cluster, R0, ELECTION).iterator().next();
     DivergentWrites.defineSeries(cluster);
@@ -47,7 +57,7 @@ class SessionLocalCutScenarioTest {
     Signal signal =
         new Signal(
             TenantId.DEFAULT, DivergentWrites.TYPE, EntityId.of(entity), 1.0, Timestamp.now());
-    SessionSeq seq = new SessionSeq(SESSION, 7, 7);
+    SessionSeq seq = new SessionSeq(SESSION + (forwarded ? 1 : 0), 7, 7);
     SignalAck retried;
     try (NetworkPartition p = cluster.partition(Set.of(R0), Set.of(R1, R2))) {
       SignalAck first = cluster.store(R0).signal(signal, Durability.LOCAL, seq); // reply "lost"
@@ -55,9 +65,10 @@ class SessionLocalCutScenarioTest {
       RegionId next = PreferredLeaders.awaitLeaderOtherThan(cluster, shard, R0, ELECTION);
       assertNotEquals(R0, next);
       assertEquals(0, count(next, entity), "the new leader never saw it");
-      retried = cluster.store(next).signal(signal, Durability.LOCAL, seq); // the retry
+      RegionId at = forwarded ? (next.equals(R1) ? R2 : R1) : next; // a follower forwards it
+      retried = cluster.store(at).signal(signal, Durability.LOCAL, seq); // the retry
       assertFalse(retried.local(), "the retry is a record of the new leader's shard log");
-      assertEquals(1, count(next, entity), "the new leader stored the retry once");
+      assertEquals(1, count(next, entity), "the new leader stored the retry once, from " + at);
       assertEquals(1, count(R0, entity), R0 + " holds the write it acknowledged");
       writes.moveOn(next, shard);
       assertEquals(4, p.held().size(), "partition held: " + p.held());
