@@ -1,16 +1,9 @@
 package io.tidaldb.store;
 
-import io.tidaldb.api.Durability;
 import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.wal.RecordCursor;
-import io.tidaldb.api.wal.WalBatch;
-import io.tidaldb.api.wal.WalReader;
 import io.tidaldb.api.wal.WalRecordKind;
 import io.tidaldb.crdt.CrdtSignalState;
-import io.tidaldb.crdt.ReplicaIds;
-import io.tidaldb.session.table.Decision;
-import io.tidaldb.session.table.Refusal;
-import io.tidaldb.session.table.SessionTable;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -111,6 +104,16 @@ final class CutLocalSessions {
     return groups.get(session);
   }
 
+  /** Returns the session ttl the expiry uses. */
+  long ttlMillis() {
+    return ttlMillis;
+  }
+
+  /** Returns the entries, oldest HLC first (not to be changed while iterated). */
+  Iterable<Entry> entries() {
+    return byAge;
+  }
+
   /** Returns the sessions' groups (codec: written in session order). */
   Map<Long, Group> groups() {
     return groups;
@@ -174,46 +177,6 @@ final class CutLocalSessions {
   }
 
   /**
-   * Step (a'''') of a cut ({@link ShardTruncation}): adds every {@code LOCAL} {@code SIGNAL_S}
-   * record at or above {@code position} whose series is bound (the series the suffix defines are
-   * unbound first).
-   *
-   * @return how many were added
-   */
-  static int collect(ShardState s, long position) {
-    int added = 0;
-    try (WalReader reader = s.log.openReader(position)) {
-      for (WalBatch batch = reader.next(); batch != null; batch = reader.next()) {
-        RecordCursor c = batch.records();
-        while (c.next()) {
-          if (c.position() < position
-              || c.kind() != WalRecordKind.SIGNAL_S
-              || c.durability() != Durability.LOCAL
-              || s.registry.get(c.seriesId()) == null) {
-            continue;
-          }
-          s.cutLocal()
-              .add(
-                  new Entry(
-                      c.session(),
-                      c.seq(),
-                      c.seriesId(),
-                      c.entity(),
-                      batch.epoch(),
-                      c.position(),
-                      c.weight(),
-                      c.eventTimeMillis(),
-                      c.payloadHash(),
-                      c.hlc()),
-                  s.shard);
-          added++;
-        }
-      }
-    }
-    return added;
-  }
-
-  /**
    * The commit thread's step for a signal record of the shard log applied while the set holds
    * entries (see the class comment); the write lock held.
    *
@@ -226,10 +189,10 @@ final class CutLocalSessions {
   void applied(ShardState s, RecordCursor c, long epoch, SeriesRegistry.Series series, long clock) {
     if (c.kind() == WalRecordKind.SIGNAL_S) {
       Group g = groups.get(c.session());
-      if (g != null) {
+      if (g != null && sameTenant(s, g.seqs.firstEntry().getValue(), series)) {
         g.lastHlc = Math.max(g.lastHlc, c.hlc());
         Entry e = g.seqs.get(c.seq());
-        if (e != null && sameTenant(s, e, series)) {
+        if (e != null) {
           settle(s, e, epoch, c.position(), c.hlc(), c.payloadHash());
         }
         releaseBelow(s, c.session(), c.ackedBelow());
@@ -263,56 +226,7 @@ final class CutLocalSessions {
           e.position(),
           Integer.toHexString(e.payloadHash()));
     } else {
-      compensate(s.shard, s.registry, s.states, s.digest, e, position);
-    }
-  }
-
-  /**
-   * Takes back the cut record's effect from its entity's log entry in {@code states} (the digest
-   * told, if given).
-   */
-  private static void compensate(
-      int shard,
-      SeriesRegistry registry,
-      EntityStateMap states,
-      ShardDigest digest,
-      Entry e,
-      long retryPosition) {
-    SeriesRegistry.Series series = registry.get(e.series());
-    CrdtSignalState state = series == null ? null : states.get(e.series(), e.entity());
-    boolean done = false;
-    if (state != null) {
-      state = states.getOrCreate(e.series(), e.entity()); // copy-on-write for a frozen view
-      if (digest != null) {
-        digest.before(series, e.entity(), state);
-      }
-      done =
-          state.compensate(
-              ReplicaIds.log(e.epoch()), e.weight(), e.eventTimeMillis(), series.decay());
-      if (digest != null) {
-        digest.after(state);
-      }
-    }
-    if (done) {
-      LOG.info(
-          "shard {}: session {} seq {} stored again at {}: the effect of its cut LOCAL record at"
-              + " {} (epoch {}) is taken back",
-          shard,
-          Long.toHexString(e.session()),
-          e.seq(),
-          retryPosition,
-          e.position(),
-          e.epoch());
-    } else {
-      LOG.warn(
-          "shard {}: session {} seq {} stored again at {}: no log entry of epoch {} holds its cut"
-              + " LOCAL record at {} any more; nothing to take back",
-          shard,
-          Long.toHexString(e.session()),
-          e.seq(),
-          retryPosition,
-          e.epoch(),
-          e.position());
+      CutLocalSteps.compensate(s.shard, s.registry, s.states, s.digest, e, position);
     }
   }
 
@@ -365,60 +279,5 @@ final class CutLocalSessions {
           released,
           ttlMillis);
     }
-  }
-
-  /**
-   * The set to install with the leader's snapshot ({@link SnapshotInstall}: the installed state
-   * joins the live one, so the kept cut records' effect stays and so does the set): each entry's
-   * series mapped by name to {@code installedSeries} (an entry of a series it lacks goes with that
-   * series' states), then decided against {@code table}, the installed session table, because the
-   * records below the install position never pass {@link #applied}: a held (session, seq) that the
-   * table holds with the same payload hash at another record (position or HLC) is compensated in
-   * {@code installed}; the cut record itself there, another payload, or a seq below the session's
-   * {@code ackedBelow} release it; the rest stay. This set is left as it is.
-   *
-   * @return the set to install, or null if empty
-   */
-  CutLocalSessions forInstall(
-      ShardState s, SeriesRegistry installedSeries, EntityStateMap installed, SessionTable table) {
-    CutLocalSessions next = new CutLocalSessions(ttlMillis);
-    for (Entry held : byAge) {
-      SeriesRegistry.Series def = s.registry.get(held.series());
-      int id = def == null ? -1 : installedSeries.find(def.tenant(), def.type());
-      if (id < 0) {
-        continue;
-      }
-      Entry e =
-          new Entry(
-              held.session(),
-              held.seq(),
-              id,
-              held.entity(),
-              held.epoch(),
-              held.position(),
-              held.weight(),
-              held.eventTimeMillis(),
-              held.payloadHash(),
-              held.hlc());
-      Decision d = table.check(def.tenant(), e.session(), e.seq(), e.seq(), e.payloadHash());
-      if (d.kind() == Decision.Kind.DUPLICATE) {
-        if (d.position() != e.position() || d.hlc() != e.hlc()) {
-          compensate(s.shard, installedSeries, installed, null, e, d.position());
-        }
-      } else if (d.kind() == Decision.Kind.REFUSED
-          && (d.refusal() == Refusal.BELOW_WINDOW || d.refusal() == Refusal.PAYLOAD_DIFFERS)) {
-        LOG.info(
-            "shard {}: released the cut LOCAL record of session {} seq {} against the installed"
-                + " session table ({}); its effect stays",
-            s.shard,
-            Long.toHexString(e.session()),
-            e.seq(),
-            d.refusal());
-      } else {
-        next.add(e, s.shard);
-        next.lastHlc(e.session(), groups.get(e.session()).lastHlc);
-      }
-    }
-    return next.isEmpty() ? null : next;
   }
 }

@@ -381,7 +381,7 @@ final class ShardState implements CommitListener {
 
   /**
    * As {@link #encodeSessions} with {@code shardTable} and {@code cut} in place of the shard's
-   * table and set (an install, {@link CutLocalSessions#forInstall}).
+   * table and set (an install, {@link CutLocalSteps#forInstall}).
    */
   java.nio.ByteBuffer encodeSessionsWith(
       io.tidaldb.session.table.SessionTable shardTable, CutLocalSessions cut) {

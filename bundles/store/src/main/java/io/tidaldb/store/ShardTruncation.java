@@ -104,7 +104,7 @@ final class ShardTruncation {
         check(s, position, fenceEpoch);
         long suffix = dropSuffixSeries(s, position);
         long dropped = CutDrops.remove(s, position);
-        int kept = CutLocalSessions.collect(s, position);
+        int kept = CutLocalSteps.collect(s, position);
         rebuildSessions(s, position);
         rebuildPending(s, position);
         s.snapshots.write(

@@ -106,7 +106,8 @@ final class SnapshotInstall {
         CutLocalSessions cut =
             held == null
                 ? null
-                : held.forInstall(s, fresh.registry(), fresh.states(), fresh.sessions().table());
+                : CutLocalSteps.forInstall(
+                    held, s, fresh.registry(), fresh.states(), fresh.sessions().table());
         // The received file names the leader's local position; the installed one names ours (the
         // local log and its position stay as they are).
         long local = s.localAppliedPosition();
