@@ -25,7 +25,8 @@ import org.slf4j.LoggerFactory;
  * and its client was told "may be stored, retry". If the retry lands at the new leader as a new
  * record, keeping the cut one's effect in its {@code log(e)} entry would count the write twice once
  * reconciliation carries the entry everywhere. {@code LOCAL} session records and plain signals keep
- * their effect (a {@code LOCAL} ack promised the acknowledging region's disk).
+ * their effect (a {@code LOCAL} ack promised the acknowledging region's disk); a {@code LOCAL}
+ * one's is taken back later if the shard log shows its retry ({@link CutLocalSessions}).
  *
  * <p>How: for each entity a dropped record touches, each of its log entries {@code log(e)} that
  * holds one is rebuilt from the newest readable snapshot at or below the cut (or from empty when

@@ -33,18 +33,21 @@ import org.slf4j.LoggerFactory;
  * never held the suffix. So are the suffix's session records of writes acknowledged at {@code
  * QUORUM} or {@code ALL} (issue 12): never acknowledged if cut (the vote rule), their clients were
  * told "may be stored, retry", and a retry at the new leader is a new record; their effect is
- * removed ({@link CutDrops}). {@code LOCAL} session records keep theirs like plain signals.
+ * removed ({@link CutDrops}). {@code LOCAL} session records keep theirs like plain signals, and are
+ * remembered ({@link CutLocalSessions}) until the shard log shows their retry, which takes the
+ * effect back, or shows that none can come.
  *
  * <p>Steps, under the shard's checkpoint lock and write lock: (a) read the suffix, unbind the
  * series it defines and drop their states, remove the effect of its QUORUM/ALL session records,
- * rebuild the session table and the shard's {@link PendingSessions}; (b) write a snapshot of the
- * state labelled {@code position} and carrying {@code fenceEpoch}, and set the applied position to
- * {@code position}; (c) delete the shard's snapshots labelled above {@code position}; (d) cut the
- * log; (e) write the snapshot at {@code position} again without the fence. A crash between (b) and
- * (d) leaves a fenced snapshot that recovery finishes the cut from ({@link ShardState#recover});
- * after (e) recovery replays whatever a later leader shipped at {@code position}, even batches of
- * epochs below the fence (a crash between (d) and (e) leaves the fence over a log that ends at
- * {@code position}, which recovery does not cut).
+ * remember its LOCAL ones ({@link CutLocalSteps#collect}), rebuild the session table and the
+ * shard's {@link PendingSessions}; (b) write a snapshot of the state labelled {@code position} and
+ * carrying {@code fenceEpoch}, and set the applied position to {@code position}; (c) delete the
+ * shard's snapshots labelled above {@code position}; (d) cut the log; (e) write the snapshot at
+ * {@code position} again without the fence. A crash between (b) and (d) leaves a fenced snapshot
+ * that recovery finishes the cut from ({@link ShardState#recover}); after (e) recovery replays
+ * whatever a later leader shipped at {@code position}, even batches of epochs below the fence (a
+ * crash between (d) and (e) leaves the fence over a log that ends at {@code position}, which
+ * recovery does not cut).
  */
 final class ShardTruncation {
   private static final Logger LOG = LoggerFactory.getLogger(ShardTruncation.class);
