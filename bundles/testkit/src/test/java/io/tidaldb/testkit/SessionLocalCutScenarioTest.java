@@ -1,5 +1,6 @@
 package io.tidaldb.testkit;
 
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -33,6 +34,9 @@ class SessionLocalCutScenarioTest {
   private static final RegionId R1 = RegionId.of(1);
   private static final RegionId R2 = RegionId.of(2);
   private static final long SESSION = 0x5e55_1ca1_0000_0001L;
+
+  /** The replication wire format's {@code FrameDescriptor.EPOCH_END}. */
+  private static final short EPOCH_END = 9;
 
   @RegisterExtension final ClusterUnderTest clusters = new ClusterUnderTest();
   private SimulatedCluster cluster;
@@ -78,6 +82,48 @@ class SessionLocalCutScenarioTest {
     cluster.awaitFullConvergence(CONVERGE); // reconciliation, then equal states
     for (RegionId r : cluster.regions()) {
       assertEquals(1, count(r, entity), r + " counts (s, 7) once; the retry's ack " + retried);
+    }
+  }
+
+  /**
+   * As above, but a reconciliation runs before the deposed leader's cut (its {@code EPOCH_END}
+   * answers dropped, as in {@link SessionReconcileGapScenarioTest}): a {@code LOCAL} record is not
+   * withheld, so the other regions take R0's {@code log(1)} entry with (s, 7) in it and count the
+   * write twice; then R0 cuts, applies the retry and compensates, and the next reconciliation
+   * carries the compensation (the column-wise join): once everywhere.
+   */
+  @Test
+  void shouldTakeTheCompensationToRegionsThatGotTheCutEntryByReconciliationBeforeTheCut() {
+    FrameDrops drops = new FrameDrops();
+    cluster = clusters.build(ClusterConfig.threeRegions().withTransport(() -> drops));
+    int shard = PreferredLeaders.shardsLedBy(cluster, R0, ELECTION).iterator().next();
+    DivergentWrites.defineSeries(cluster);
+    cluster.awaitFullConvergence(CONVERGE);
+    DivergentWrites writes = new DivergentWrites(cluster, 1);
+    long entity = writes.nextEntity(Set.of(shard));
+    Signal signal =
+        new Signal(
+            TenantId.DEFAULT, DivergentWrites.TYPE, EntityId.of(entity), 1.0, Timestamp.now());
+    SessionSeq seq = new SessionSeq(SESSION + 2, 7, 7);
+    try (NetworkPartition p = cluster.partition(Set.of(R0), Set.of(R1, R2))) {
+      cluster.store(R0).signal(signal, Durability.LOCAL, seq);
+      RegionId next = PreferredLeaders.awaitLeaderOtherThan(cluster, shard, R0, ELECTION);
+      cluster.store(next).signal(signal, Durability.LOCAL, seq); // the retry
+      writes.moveOn(next, shard);
+      assertEquals(4, p.held().size(), "partition held: " + p.held());
+      drops.dropNext(EPOCH_END, Integer.MAX_VALUE); // R0's cut waits for the reconciliation
+    }
+    await().atMost(CONVERGE).until(() -> drops.dropped() > 0);
+    ClusterReconcileReport early = cluster.reconcileAll(CONVERGE);
+    for (RegionId r : cluster.regions()) {
+      assertEquals(2, count(r, entity), r + ": R0's entry spread before its cut; " + early);
+    }
+    drops.clear();
+    cluster.awaitLogConvergence(CONVERGE); // R0 cuts, keeps (s, 7), then applies the retry
+    assertEquals(1, count(R0, entity), R0 + " took its cut copy back");
+    cluster.awaitFullConvergence(CONVERGE);
+    for (RegionId r : cluster.regions()) {
+      assertEquals(1, count(r, entity), r + " counts (s, 7) once");
     }
   }
 
