@@ -1,5 +1,6 @@
 package io.tidaldb.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -122,10 +123,14 @@ class CutLocalSessionsTest {
     assertEquals(2, count(), "the prefix and the write once (3 before the fix)");
     assertEquals(2.0, aggregate().weightSum());
     assertNull(state().cutLocalOrNull(), "the entry is gone");
+    io.tidaldb.crdt.CrdtSignalState live = state().states.get(0, ENTITY).copy();
+    long[] digest = digest();
 
     b.reopenWithoutCheckpoint(); // the snapshot at the cut holds R; the replay takes it back again
     assertEquals(2, count(), "after a crash before the next snapshot: the replay decides alike");
     assertNull(state().cutLocalOrNull());
+    assertEquals(live, state().states.get(0, ENTITY), "bit for bit");
+    assertArrayEquals(digest, digest(), "the digest kept live equals the one rebuilt");
   }
 
   @Test
@@ -267,6 +272,18 @@ class CutLocalSessionsTest {
     b.store.truncateLog(shard, prefixEnd, 2);
     assertNull(state().cutLocalOrNull(), "only LOCAL session records are held");
     assertEquals(2, count(), "the plain signal kept, the QUORUM one dropped");
+  }
+
+  private long[] digest() {
+    long[] out = new long[io.tidaldb.api.reconcile.ReconcileState.BUCKETS];
+    ShardState s = state();
+    s.lock.readLock().lock();
+    try {
+      s.digest.copy(ACME, out);
+    } finally {
+      s.lock.readLock().unlock();
+    }
+    return out;
   }
 
   private ShardState state() {
