@@ -25,8 +25,12 @@ public interface ReplicaState {
    * whoever accepted it: a signal lives in the CRDT entry of its epoch's log, which records how far
    * into that epoch's history it holds, so if the record comes back through a later leader's log
    * (at the same epoch and position) it is not counted again, and if it never does, reconciliation
-   * carries it to the others. Only the states of series the cut records define are dropped. The log
-   * continues with the new leader's records.
+   * carries it to the others. Only the states of series the cut records define are dropped. Two
+   * kinds of session record are the exception (issue 12): a {@code QUORUM}/{@code ALL} one was
+   * never acknowledged, and its effect goes with the cut (its client retries); a {@code LOCAL} one
+   * keeps its effect until the shard log shows the client's retry of the same (session, seq), when
+   * its effect is taken back, so the write counts once. The log continues with the new leader's
+   * records.
    *
    * <p>The store first persists its state as covering {@code position} and fenced by {@code
    * fenceEpoch}, then cuts the log, then drops the fence, so a crash at any point recovers to the
