@@ -7,6 +7,7 @@ import static org.junit.Assert.assertTrue;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
@@ -15,6 +16,7 @@ import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
+import io.tidaldb.api.replication.ShardReplicationStatus;
 import io.tidaldb.router.HashShardRouter;
 import io.tidaldb.session.client.SessionClient;
 import io.tidaldb.testkit.FrameDrops;
@@ -22,7 +24,9 @@ import io.tidaldb.testkit.NetworkPartition;
 import io.tidaldb.testkit.SimulatedCluster;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -111,9 +115,7 @@ public class SessionRetryIT {
               cluster
                   .store(ORIGIN)
                   .signalAsync(
-                      signal,
-                      Durability.QUORUM,
-                      new io.tidaldb.api.SessionSeq(client.session().id(), 1, 1))
+                      signal, Durability.QUORUM, new SessionSeq(client.session().id(), 1, 1))
                   .get(30, TimeUnit.SECONDS);
           assertEquals("write " + i + ": a re-send gets the first ack", ack, again);
           System.out.println(
@@ -223,6 +225,94 @@ public class SessionRetryIT {
               + client.attempts()
               + " attempts, ack "
               + ack);
+    }
+  }
+
+  /**
+   * A {@code LOCAL} session write acknowledged by a shard's leader that a partition has just cut
+   * off from both followers, its reply lost: the others elect a new leader, the client retries the
+   * same (session, seq) there (a new record: the new leader never saw the first), and after the
+   * heal the deposed leader cuts its suffix keeping the write's effect, then takes it back when its
+   * log applies the retry. Every region counts the write once (twice before the cut rule of issue
+   * 12).
+   */
+  @Test
+  public void countsACutLocalWriteOnceWhenItsRetryLandsAtTheNewLeader() throws Exception {
+    try (SimulatedCluster cluster =
+        SessionLedger.cluster("SessionRetryIT-local-cut", new FrameDrops())) {
+      int shard = 0;
+      HashShardRouter router = new HashShardRouter(cluster.config().shards());
+      long primer = 1;
+      while (router.shardOf(TenantId.DEFAULT, primer) != shard) {
+        primer++;
+      }
+      long entity = primer + 1;
+      while (router.shardOf(TenantId.DEFAULT, entity) != shard) {
+        entity++;
+      }
+      // the series is defined in the shard's log (at QUORUM) before the partition, so that the
+      // cut-off leader can append; through the retrying client, as leaderships may still settle
+      try (SessionClient client = cluster.session(TenantId.DEFAULT)) {
+        client
+            .signalAsync(
+                Signal.of(TYPE, EntityId.of(primer), 1.0, Timestamp.now()), Durability.QUORUM)
+            .get(60, TimeUnit.SECONDS);
+      }
+      cluster.awaitFullConvergence(CONVERGENCE);
+      RegionId deposed = cluster.leaderOf(ShardId.of(shard));
+      Set<RegionId> others = new HashSet<>(cluster.regions());
+      others.remove(deposed);
+      Signal signal = Signal.of(TYPE, EntityId.of(entity), 1.0, Timestamp.now());
+      SessionSeq seq = new SessionSeq(0x5e55_1ca1_17c7_0001L, 1, 1);
+      long cutAt;
+      SignalAck retried;
+      RegionId next;
+      try (NetworkPartition p = cluster.partition(Set.of(deposed), others)) {
+        assertFalse("partition holds: " + p.held(), p.held().isEmpty());
+        SignalAck first = cluster.store(deposed).signal(signal, Durability.LOCAL, seq);
+        assertFalse("acknowledged from the shard log: " + first, first.local());
+        cutAt = System.nanoTime();
+        next = awaitLeaderOtherThan(cluster, shard, deposed);
+        retried = cluster.store(next).signal(signal, Durability.LOCAL, seq); // reply was lost
+        assertFalse("the retry is a record of the new leader's log: " + retried, retried.local());
+        assertEquals(
+            "the new leader stored the retry once", 1, SessionLedger.count(cluster, next, entity));
+      }
+      cluster.awaitFullConvergence(CONVERGENCE);
+      long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt);
+      for (RegionId r : cluster.regions()) {
+        assertEquals(
+            r + " counts the LOCAL write and its retry once",
+            1,
+            SessionLedger.count(cluster, r, entity));
+      }
+      System.out.println(
+          "LOCAL session write at cut-off leader "
+              + deposed
+              + " (shard "
+              + shard
+              + ") retried at "
+              + next
+              + ": counted once everywhere "
+              + millis
+              + " ms after the partition, retry's ack "
+              + retried);
+    }
+  }
+
+  /** Waits for a leader of {@code shard} other than {@code not}, in that leader's own view. */
+  private static RegionId awaitLeaderOtherThan(SimulatedCluster cluster, int shard, RegionId not) {
+    long deadline = System.nanoTime() + ELECTION.toNanos();
+    while (true) {
+      for (RegionId r : cluster.regions()) {
+        if (!r.equals(not)
+            && cluster.node(r).replication().status().get(shard).role()
+                == ShardReplicationStatus.Role.LEADER) {
+          return r;
+        }
+      }
+      assertFalse("no leader of shard " + shard + " besides " + not, System.nanoTime() > deadline);
+      LockSupport.parkNanos(1_000_000);
     }
   }
 

@@ -8,6 +8,7 @@ import io.tidaldb.api.replication.ShardReplicationStatus;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads leaders and positions off the running regions, without waiting. A region that crashes while
@@ -112,6 +113,58 @@ final class ClusterProbe {
           .append(']');
     }
     return b.toString();
+  }
+
+  /**
+   * Why the running regions' logs of {@code shard} are not yet known equal to the leader's, or
+   * null: each must follow {@code leader} in the leader's epoch, and the leader must have heard
+   * each one's log reach {@code durable}. An applied position equal to the leader's is not enough:
+   * a deposed leader's uncut suffix may be as long as the new leader's log (a region that has not
+   * synced yet still holds it, and its effect, until its cut).
+   */
+  String syncProblem(RegionId leader, int shard, long durable) {
+    RegionProcess ln = node(leader);
+    ShardReplicationStatus l = ln == null ? null : replicationStatus(ln, shard);
+    if (l == null) {
+      return "leader " + leader + " of shard " + shard + " stopped";
+    }
+    for (RegionProcess n : running()) {
+      if (n.region().equals(leader)) {
+        continue;
+      }
+      ShardReplicationStatus s = replicationStatus(n, shard);
+      if (s == null) {
+        continue; // crashed meanwhile: no longer running
+      }
+      if (s.epoch() != l.epoch() || !s.leader().equals(Optional.of(leader))) {
+        return n.region()
+            + " is in epoch "
+            + s.epoch()
+            + " with leader "
+            + s.leader()
+            + " on shard "
+            + shard
+            + ", not "
+            + leader
+            + "'s epoch "
+            + l.epoch();
+      }
+      for (ShardReplicationStatus.RegionProgress p : l.regions()) {
+        if (p.region().equals(n.region()) && p.hwm() != durable) {
+          return "leader "
+              + leader
+              + " has heard "
+              + n.region()
+              + "'s log of shard "
+              + shard
+              + " reach "
+              + p.hwm()
+              + ", not "
+              + durable;
+        }
+      }
+    }
+    return null;
   }
 
   private static ShardReplicationStatus replicationStatus(RegionProcess n, int shard) {

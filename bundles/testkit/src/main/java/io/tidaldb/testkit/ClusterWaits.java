@@ -180,6 +180,10 @@ final class ClusterWaits {
         return "leader " + leader + " of shard " + shard + " stopped";
       }
       positions[shard] = l.durablePosition();
+      String synced = probe.syncProblem(leader, shard, l.durablePosition());
+      if (synced != null) {
+        return synced + "; " + probe.describe(shard);
+      }
       for (RegionProcess n : running) {
         ShardStatus s = probe.shardStatus(n, shard);
         if (s == null || s.appliedPosition() != l.durablePosition()) {
