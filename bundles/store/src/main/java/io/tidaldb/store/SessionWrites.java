@@ -26,11 +26,12 @@ import java.util.concurrent.CompletableFuture;
  * and then likewise, and fails as it does if that append stored nothing. A refused write stores
  * nothing.
  *
- * <p>The writes in flight are kept per shard ({@link InFlightWrites}: primitive arrays, nothing
+ * <p>The writes in flight are kept per shard ({@link InFlightWrites}: a ring of primitive arrays in
+ * registration order, walked only for a seq at or below the session's highest in flight, nothing
  * allocated per write; a future only for a retry that waits on a running append), each with the
  * epoch it was appended in and its position: an entry whose record the table has applied (its
  * position below the table's applied position) or that belongs to another epoch (its record may
- * have been cut since; the table, rebuilt by the cut, decides) is dropped when met, and the map is
+ * have been cut since; the table, rebuilt by the cut, decides) is dropped when met, and the ring is
  * swept of them when {@link InFlightWrites#sweepDue} (after twice as many appends as the last sweep
  * kept, 1,024 at the least), so it holds what is really in flight and a bounded rest. Thread-safe:
  * one monitor per shard orders the check and the registration; the append runs outside it.

@@ -30,16 +30,26 @@ import java.nio.ByteOrder;
  * table's applied position follows the log and its clock stays a function of the records). The
  * local stream feeds the local table by the same rule, never the shard's.
  *
- * <p>Locking: a change (a record fed, the table replaced or cleared) holds the shard's write lock
- * and this object's monitor, the commit thread's feed one record at a time; the leader's {@link
- * #check} and {@link #appliedBelow} take only the monitor, so a check waits for at most one
- * record's feed, never for the apply of a whole batch under the shard's write lock
- * (bench/RESULTS.md §17.4); {@link #table} and {@link #encode} are read under the shard's lock
- * (read or write), which excludes every change.
+ * <p>Locking: a change (records fed, the table replaced or cleared) holds the shard's write lock
+ * and this object's monitor; the leader's {@link #check} and {@link #appliedBelow} take only the
+ * monitor, so a check never waits for the apply of a whole batch under the shard's write lock
+ * (bench/RESULTS.md §17.4). The commit thread queues the records it applies ({@link #feed}, no lock
+ * but the shard's) and applies them to the table in chunks of at most {@value #FEED_CHUNK} under
+ * one monitor enter ({@link #flush}, also before it releases the shard's write lock): a check waits
+ * for at most one chunk's table applies, and the monitor is entered once per chunk instead of once
+ * per record, which the leader's checks contended for (bench/RESULTS.md §17.5). Between two flushes
+ * the table lags the shard's state by the queued records; the leader's writes in flight cover them
+ * ({@link SessionWrites}: an entry is dropped only once the table's {@link #appliedBelow} passes
+ * it). {@link #table} and {@link #encode} are read under the shard's lock (read or write), which
+ * excludes every change and finds the queue empty.
  */
 final class ShardSessions {
+  /** Records queued by {@link #feed} before the table's monitor is taken for all of them. */
+  static final int FEED_CHUNK = 64;
+
   private final SessionConfig config;
   private final long owner;
+  private final QueuedFeeds feeds = new QueuedFeeds(FEED_CHUNK);
   private SessionTable table;
   private volatile LocalSessions local; // read without the lock by ShardState#checkLocalSessions
 
@@ -99,13 +109,31 @@ final class ShardSessions {
   }
 
   /**
-   * Feeds one record of the shard log to the table (see the class comment).
+   * Queues one record of the shard log for the table (see the class comment); the queue is applied
+   * under this object's monitor once it holds {@value #FEED_CHUNK} records, and by {@link #flush}.
+   * Commit thread only, under the shard's write lock, which must not be released before {@link
+   * #flush}.
    *
    * @param c the cursor on the record
    * @param series the record's series (a SIGNAL or SIGNAL_S), or null for other kinds
    */
-  synchronized void feed(RecordCursor c, SeriesRegistry.Series series) {
-    feed(table, c, series);
+  void feed(RecordCursor c, SeriesRegistry.Series series) {
+    if (feeds.add(c, series) == FEED_CHUNK) {
+      flush();
+    }
+  }
+
+  /**
+   * Applies the records {@link #feed} queued, in order, under this object's monitor (one enter per
+   * chunk, bench/RESULTS.md §17.5); the commit thread calls it before it releases the shard's write
+   * lock, so that every reader under the shard's lock sees the table of every record applied.
+   */
+  void flush() {
+    if (feeds.size() > 0) {
+      synchronized (this) {
+        feeds.applyTo(table);
+      }
+    }
   }
 
   /** Feeds one record to {@code into}, as {@link #feed(RecordCursor, SeriesRegistry.Series)}. */

@@ -619,7 +619,11 @@ final class ShardState implements CommitListener {
           }
         }
       } finally {
-        lock.writeLock().unlock();
+        try {
+          sessions.flush(); // the records fed in this hold reach the table before the lock is free
+        } finally {
+          lock.writeLock().unlock();
+        }
       }
       if (compact) { // the cursor stays on it while the steps run; the next record waits
         compaction.apply(c.cutOffEpoch(), c.closedDigest(), c.position(), source);

@@ -88,7 +88,8 @@ public final class SessionTable {
     if (seq < acked) {
       return Refusals.belowWindow(tenant, session, seq, acked, window(e));
     }
-    int held = windows.find(e, seq);
+    // the window holds seqs up to the highest only: a seq above it (the usual write) skips the walk
+    int held = seq > highest ? SessionWindows.NONE : windows.find(e, seq);
     if (held != SessionWindows.NONE) {
       return windows.hash(e, held) == payloadHash
           ? Decision.duplicate(windows.position(e, held), windows.hlc(e, held))
