@@ -26,13 +26,16 @@ import java.util.TreeMap;
  * applies, {@code SIGNAL} advances), and the real leader's check ({@link SimSessionWrites}: the
  * writes in flight, then the table) decides each session write this region takes as leader. A cut
  * ({@link #truncateLog}) drops the effect of the suffix's QUORUM/ALL session records ({@link
- * ModelCut}, as the store's {@code CutDrops}), keeps every other cut record's effect, rebuilds the
- * table of the surviving prefix, forgets the writes in flight and writes the store's snapshot at
- * the cut; {@link #snapshot} writes one at any time (the store's periodic checkpoint). Snapshots
- * (the last two per shard, with their positions) are held in {@link Durable} and survive crashes
- * and power loss; a restarted store starts from the last one and replays the recovered logs, shard
- * and local, under the same rule (the tables from the log's start). States merged in by
- * reconciliation ({@link #merge}) live in memory until the next snapshot, as in the real store.
+ * ModelCut}, as the store's {@code CutDrops}), keeps every other cut record's effect, puts the
+ * suffix's LOCAL session records in the shard's set of cut LOCAL records ({@link ModelCutLocals}: a
+ * later record of the same write in the log, the retry, compensates the cut one's effect), rebuilds
+ * the table of the surviving prefix, forgets the writes in flight and writes the store's snapshot
+ * at the cut; {@link #snapshot} writes one at any time (the store's periodic checkpoint). Snapshots
+ * (the last two per shard, with their positions, states and sets of cut LOCAL records) are held in
+ * {@link Durable} and survive crashes and power loss; a restarted store starts from the last one
+ * and replays the recovered logs, shard and local, under the same rule (the tables from the log's
+ * start, the set's steps from the snapshot's position). States merged in by reconciliation ({@link
+ * #merge}) live in memory until the next snapshot, as in the real store.
  *
  * <p>The incarnation is always 1: the simulation loses no data the store had applied (applied means
  * fsynced, and a power loss keeps fsynced records), so no recovery retires a snapshot.
@@ -71,10 +74,20 @@ final class ModelStore implements ReplicaState {
 
     /** A cut at {@code region} dropped the effect of these session records. */
     void dropped(int region, List<Long> signals);
+
+    /**
+     * {@code region} compensated the effect of its cut LOCAL session record {@code signal} on
+     * applying {@code by}, a record of the same write.
+     */
+    void compensated(int region, long signal, long by);
   }
 
-  /** A snapshot of one shard: its states at {@code position}. */
-  record Snapshot(long position, Map<Long, CrdtSignalState> states) {}
+  /**
+   * A snapshot of one shard: its states at {@code position} and its cut LOCAL session records
+   * ({@link ModelCutLocals}), oldest first.
+   */
+  record Snapshot(
+      long position, Map<Long, CrdtSignalState> states, List<ModelCutLocals.Entry> cutLocals) {}
 
   /** What a region's store keeps on disk across restarts: the last snapshots of each shard. */
   static final class Durable {
@@ -103,6 +116,7 @@ final class ModelStore implements ReplicaState {
   private final SimTrace trace;
   private final Sim.Now now;
   private final ModelSessions sessions;
+  private final ModelCutLocals[] cutLocals;
 
   ModelStore(
       int self,
@@ -119,10 +133,19 @@ final class ModelStore implements ReplicaState {
     this.stored = stored;
     this.trace = trace;
     this.now = now;
-    for (List<Snapshot> kept : durable.snapshots) {
-      if (!kept.isEmpty()) {
-        kept.get(kept.size() - 1).states().forEach((e, state) -> states.put(e, state.copy()));
+    this.cutLocals = new ModelCutLocals[logs.length];
+    boolean originOnly = Sim.compensatesAtOriginOnly();
+    for (int s = 0; s < logs.length; s++) {
+      List<Snapshot> kept = durable.snapshots.get(s);
+      Snapshot last = kept.isEmpty() ? null : kept.get(kept.size() - 1);
+      if (last != null) {
+        last.states().forEach((e, state) -> states.put(e, state.copy()));
       }
+      // the snapshot's set, and the replay from its position re-runs the set's steps 2 and 3
+      cutLocals[s] =
+          last == null
+              ? new ModelCutLocals(self, originOnly, 0, List.of())
+              : new ModelCutLocals(self, originOnly, last.position(), last.cutLocals());
     }
     // as the store's recovery: the pending session records from the log's start (0 here), since
     // the snapshot may hold their effect and the known commit is 0 after a restart
@@ -150,6 +173,7 @@ final class ModelStore implements ReplicaState {
           "region " + self + " applies " + b + " after position " + applied[b.shard()]);
     }
     applyAll(b, ReplicaIds.log(b.epoch()), false);
+    cutLocals[b.shard()].apply(b, states, (signal, by) -> stored.compensated(self, signal, by));
     sessions.apply(b);
     applied[b.shard()] = b.end();
   }
@@ -221,6 +245,7 @@ final class ModelStore implements ReplicaState {
       stored.dropped(self, dropped);
     }
     sessions.cut(shard, position, batches);
+    cutLocals[shard].cut(batches, position);
     applied[shard] = position;
     kept.removeIf(snap -> snap.position() > position);
     snapshot(shard); // the store's snapshot at the cut: cut records kept but the dropped ones
@@ -262,7 +287,7 @@ final class ModelStore implements ReplicaState {
           }
         });
     List<Snapshot> kept = durable.snapshots.get(shard);
-    kept.add(new Snapshot(applied[shard], copy));
+    kept.add(new Snapshot(applied[shard], copy, cutLocals[shard].entries()));
     while (kept.size() > SNAPSHOTS_KEPT) {
       kept.remove(0);
     }

@@ -58,8 +58,9 @@ final class Sim {
       int duplicates,
       int lostReplies,
       int cutDropped,
-      int localStoredTwice) {
-    static final Sessions NONE = new Sessions(0, 0, 0, 0, 0, 0);
+      int localStoredTwice,
+      int localCompensated) {
+    static final Sessions NONE = new Sessions(0, 0, 0, 0, 0, 0, 0);
   }
 
   /**
@@ -68,6 +69,35 @@ final class Sim {
    */
   static boolean sessionsOn() {
     return Boolean.parseBoolean(System.getProperty("simulation.sessions", "true"));
+  }
+
+  /**
+   * Whether only the region that appended a cut LOCAL session record (its origin, the deposed
+   * leader) keeps it in its set of cut LOCAL records ({@code -Dsimulation.compensate=origin}); by
+   * default ({@code holders}) every region whose cut takes it does, as the rule of wp-lcut says.
+   */
+  static boolean compensatesAtOriginOnly() {
+    String at = System.getProperty("simulation.compensate", "holders");
+    if (!at.equals("holders") && !at.equals("origin")) {
+      throw new IllegalArgumentException(
+          "simulation.compensate: '" + at + "' is neither 'holders' nor 'origin'");
+    }
+    return at.equals("origin");
+  }
+
+  /**
+   * Whether a session client sends every retry of a LOCAL write at QUORUM ({@code
+   * -Dsimulation.localRetries=quorum}; by default {@code local}, as {@code SessionClient} does):
+   * the proposal that leaves every retried LOCAL write a committed record, so no store can release
+   * a cut record of it for want of a surviving one.
+   */
+  static boolean localRetriesAtQuorum() {
+    String at = System.getProperty("simulation.localRetries", "local");
+    if (!at.equals("local") && !at.equals("quorum")) {
+      throw new IllegalArgumentException(
+          "simulation.localRetries: '" + at + "' is neither 'local' nor 'quorum'");
+    }
+    return at.equals("quorum");
   }
 
   private final long seed;
@@ -245,7 +275,8 @@ final class Sim {
             c.duplicates(),
             c.lostReplies(),
             stored.drops(),
-            new SimSessionChecker(this, c).localStoredTwice());
+            new SimSessionChecker(this, c).localStoredTwice(),
+            stored.compensated().size());
   }
 
   /** The run's summary line. */

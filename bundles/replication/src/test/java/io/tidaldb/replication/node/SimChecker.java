@@ -154,7 +154,7 @@ final class SimChecker {
     for (SimStored.Signal s : sim.stored().signals().values()) {
       if (!s.oncePerWrite()) {
         byEntity.computeIfAbsent(s.entity(), e -> new ArrayList<>()).add(s);
-      } else { // a QUORUM/ALL session write counts once, as its record of the highest stamp
+      } else { // a session write (any level) counts once, as its record of the highest stamp
         writes.merge(List.of(s.session(), s.seq()), s, (a, b) -> a.id() > b.id() ? a : b);
       }
     }

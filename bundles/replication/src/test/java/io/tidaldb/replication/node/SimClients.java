@@ -27,7 +27,8 @@ import java.util.concurrent.CompletableFuture;
  * client's back-off ({@link SimRetries}, {@link RetryPolicy#DEFAULTS}), in virtual time, until
  * acknowledged; a LOCAL write's second attempt goes to the same region first, as {@code
  * SessionClient} does. A late acknowledgement of an attempt whose timeout passed is taken, as the
- * client takes it.
+ * client takes it. With {@code -Dsimulation.localRetries=quorum} every retry of a LOCAL write is
+ * sent at QUORUM (a proposal, see {@link Sim#localRetriesAtQuorum}).
  */
 final class SimClients {
   /** Sessions per run. */
@@ -228,9 +229,13 @@ final class SimClients {
   boolean store(Attempt a, SimRegion leader, long epoch, boolean forwarded) {
     Write w = a.write;
     long hlc = writers.nextId();
+    Durability level =
+        a.n > 1 && w.level == Durability.LOCAL && Sim.localRetriesAtQuorum()
+            ? Durability.QUORUM
+            : w.level;
     CompletableFuture<SignalAck> reply;
     try {
-      reply = leader.store().sessionWrites().write(w.signal, w.shard, epoch, hlc, w.level, a.seq);
+      reply = leader.store().sessionWrites().write(w.signal, w.shard, epoch, hlc, level, a.seq);
     } catch (NotLeaderException e) {
       return false;
     } catch (InvalidArgumentException e) { // REFUSED: nothing stored; the write ends

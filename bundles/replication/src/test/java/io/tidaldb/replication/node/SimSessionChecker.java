@@ -15,11 +15,11 @@ import java.util.Map;
  * (of any attempt) equals the first (position and HLC) and the final log holds that write's record
  * at that position with that HLC; no (session, seq) is in a final log twice. That every (session,
  * seq) is counted at most once (exactly once if acknowledged) in every region's final state is
- * {@link SimChecker}'s model check, which counts each written QUORUM/ALL (session, seq) once; its
- * failure names the writes of the entity that more than one record holds ({@link #explain}). A
- * LOCAL write's records each count (the design's option (d): a LOCAL ack promises the acknowledging
- * region's disk, and a retry of a cut LOCAL write at the new leader is a second copy); how many
- * LOCAL writes were stored twice is counted ({@link #localStoredTwice}).
+ * {@link SimChecker}'s model check, which counts each written (session, seq) once, at every level;
+ * its failure names the writes of the entity that more than one record holds ({@link #explain}). A
+ * LOCAL write whose record a deposed leader's cut kept and whose retry the new leader stored has
+ * two records (counted by {@link #localStoredTwice}); the stores compensate the cut one's effect
+ * when they apply the retry ({@link ModelCutLocals}), so the write still counts once.
  */
 final class SimSessionChecker {
   /** What a failure report says of a record spread by reconciliation before its region's cut. */
@@ -93,8 +93,8 @@ final class SimSessionChecker {
   }
 
   /**
-   * How many LOCAL session writes more than one record of which was stored (each counted: the
-   * narrower LOCAL promise, a retry of a cut LOCAL write at the new leader is a second copy).
+   * How many LOCAL session writes more than one record of which was stored (a retry of a cut LOCAL
+   * write at the new leader is a second record; the cut one's effect is compensated).
    */
   int localStoredTwice() {
     Map<Long, Map<Long, Integer>> stored = storedCopies();
@@ -120,6 +120,22 @@ final class SimSessionChecker {
       int n = stored.getOrDefault(w.first.session(), Map.of()).getOrDefault(w.first.seq(), 0);
       if (w.entity == entity && n > 1) {
         b.append("\n    ").append(n).append(" records stored of ").append(w);
+        Map<Long, List<Long>> logs = inLogs().getOrDefault(w.first.session(), Map.of());
+        for (SimStored.Signal s : sim.stored().signals().values()) {
+          if (s.session() == w.first.session() && s.seq() == w.first.seq()) {
+            b.append("\n      record ")
+                .append(s.id())
+                .append(" (first applied at region ")
+                .append(s.firstRegion())
+                .append("): ")
+                .append(
+                    logs.containsKey(w.first.seq()) && inFinalLog(w.shard, s.id())
+                        ? "in the final log"
+                        : "in no final log")
+                .append(", compensated at regions ")
+                .append(sim.stored().compensated().getOrDefault(s.id(), List.of()));
+          }
+        }
       }
     }
     boolean gap = false;
@@ -160,6 +176,17 @@ final class SimSessionChecker {
       }
     }
     return at;
+  }
+
+  private boolean inFinalLog(int shard, long id) {
+    for (SimBatch b : sim.regions().get(0).log(shard).durableBatches()) {
+      for (long x : b.signalIds()) {
+        if (x == id) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private SimBatch batchAt(int shard, long position) {

@@ -11,11 +11,11 @@ import java.util.TreeSet;
 
 /**
  * The history's stored signals: every signal some region's store applied (through its shard log or
- * its local stream), by id, the first time; the sequential model counts each once (a QUORUM/ALL
- * client session write once, whichever of its records: exactly once on every region; a LOCAL one
- * each record, the narrower LOCAL promise of the design's option (d)). A signal applied by two
- * stores must be the same signal (entity, weight, event time, session and seq), else the run fails.
- * Also the session records whose effect a cut dropped.
+ * its local stream), by id, the first time; the sequential model counts each once (a client session
+ * write once, whichever of its records, at every level: exactly once on every region). A signal
+ * applied by two stores must be the same signal (entity, weight, event time, session and seq), else
+ * the run fails. Also the session records whose effect a cut dropped, and the cut LOCAL session
+ * records whose effect a store compensated ({@link ModelCutLocals}).
  */
 final class SimStored implements ModelStore.Stored {
   /**
@@ -33,9 +33,9 @@ final class SimStored implements ModelStore.Stored {
       long seq,
       Durability level) {
 
-    /** Whether the model counts this record once per (session, seq): a QUORUM/ALL session write. */
+    /** Whether the model counts this record once per (session, seq): any session write. */
     boolean oncePerWrite() {
-      return session != 0 && level != Durability.LOCAL;
+      return session != 0;
     }
   }
 
@@ -43,6 +43,8 @@ final class SimStored implements ModelStore.Stored {
   private final Map<Long, Signal> signals = new TreeMap<>();
   private final Set<Long> dropped = new TreeSet<>();
   private int drops;
+  private final Map<Long, List<Integer>> compensated = new TreeMap<>(); // record -> regions
+  private int compensations;
   private final Map<Long, Map<Integer, Long>> appliedAt = new TreeMap<>(); // QUORUM/ALL session
   private final Map<List<Long>, List<Long>> exports = new TreeMap<>(SimStored::compare);
   private final Map<Long, String> spreadBeforeCut = new TreeMap<>();
@@ -63,6 +65,34 @@ final class SimStored implements ModelStore.Stored {
   /** How many session records' effect cuts dropped, summed over the regions. */
   int drops() {
     return drops;
+  }
+
+  /**
+   * The cut LOCAL session records whose effect some region's store compensated, each with the
+   * regions that did, in order (a region twice if a restart or a second cut made it do it again).
+   */
+  Map<Long, List<Integer>> compensated() {
+    return compensated;
+  }
+
+  /** How many compensations the stores made, summed over the regions (restarts redo some). */
+  int compensations() {
+    return compensations;
+  }
+
+  @Override
+  public void compensated(int region, long signal, long by) {
+    compensations++;
+    compensated.computeIfAbsent(signal, k -> new ArrayList<>()).add(region);
+    sim.trace()
+        .event(
+            sim.now(),
+            "region "
+                + region
+                + " compensates cut LOCAL session record "
+                + signal
+                + " on applying "
+                + by);
   }
 
   /**

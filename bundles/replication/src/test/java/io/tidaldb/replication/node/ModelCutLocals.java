@@ -1,0 +1,195 @@
+package io.tidaldb.replication.node;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.HlcStamp;
+import io.tidaldb.api.SessionSeq;
+import io.tidaldb.crdt.CrdtSignalState;
+import io.tidaldb.crdt.ReplicaIds;
+import io.tidaldb.session.table.SessionConfig;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The model store's cut LOCAL session records of one shard, as the store keeps them (the rule of
+ * wp-lcut): (1) at a cut every {@code LOCAL} session record of the cut suffix enters the set, keyed
+ * by (session, seq), with its entity, its log replica {@code log(batch epoch)}, weight, event time
+ * and payload hash; its effect stays. (2) When the shard log applies a session record whose
+ * (session, seq) is in the set: the same payload hash {@link CrdtSignalState#compensate
+ * compensates} the cut record's effect in its entity's state and removes the entry (the write is
+ * counted by the applied record, the retry), another hash removes it (effect stays), and so does
+ * the cut record itself returning through a later leader's log (the same HLC at the same epoch and
+ * position: its entry's end skips it, its kept effect is its count; seed 3007). (3) An entry is
+ * released (effect stays) by a session record of its session applied with {@code ackedBelow > seq}
+ * (the client holds the write acknowledged, so no retry follows), by its session's expiry by the
+ * log clock (the highest HLC applied, idle longer than the session ttl), and by the size bound (the
+ * oldest goes). With {@code originOnly} ({@code -Dsimulation.compensate=origin}) step 1 takes only
+ * the records this region appended (their origin), so a record is compensated by one region only:
+ * the variant that closes the double compensation of a record another region's compensated copy
+ * reached first (seed 657). Steps 2 and 3 run for the records the shard log applies at or after
+ * {@code from}: the position of the snapshot the set came from (or of the last cut), so a restart
+ * (snapshot's set, then the replay) decides exactly as the run before it. Not thread-safe (the
+ * model is single-threaded).
+ */
+final class ModelCutLocals {
+  /** Entries kept per shard before the oldest is released. */
+  static final int MAX_ENTRIES = 1 << 16;
+
+  /** Idle time of a session after which its entries are released: the session ttl. */
+  static final long TTL_MILLIS = SessionConfig.DEFAULTS.ttlMillis();
+
+  /** What the set learns of a cut record's fate. */
+  interface Listener {
+    /** The effect of cut record {@code signal} was compensated on applying {@code by}. */
+    void compensated(long signal, long by);
+  }
+
+  /** One cut LOCAL session record; {@code lastHlc} is its session's last write seen here. */
+  record Entry(
+      long session,
+      long seq,
+      long signal,
+      long entity,
+      long replica,
+      double weight,
+      long eventTime,
+      int payloadHash,
+      long lastHlc) {
+    Entry seen(long hlc) {
+      return hlc <= lastHlc
+          ? this
+          : new Entry(session, seq, signal, entity, replica, weight, eventTime, payloadHash, hlc);
+    }
+  }
+
+  private final LinkedHashMap<List<Long>, Entry> entries = new LinkedHashMap<>();
+  private final int self;
+  private final boolean originOnly;
+  private long from;
+  private long clock;
+
+  /**
+   * @param self this region
+   * @param originOnly whether step 1 takes only the records this region appended
+   * @param from the position from which applied records run steps 2 and 3 (the snapshot's)
+   * @param kept the snapshot's entries, oldest first
+   */
+  ModelCutLocals(int self, boolean originOnly, long from, List<Entry> kept) {
+    this.self = self;
+    this.originOnly = originOnly;
+    this.from = from;
+    for (Entry e : kept) {
+      entries.put(List.of(e.session(), e.seq()), e);
+    }
+  }
+
+  /** The entries, oldest first (for the snapshot). */
+  List<Entry> entries() {
+    return new ArrayList<>(entries.values());
+  }
+
+  /**
+   * Step 1, at a cut at {@code position}: the suffix's LOCAL session records enter the set, and the
+   * records applied from {@code position} on (the new leader's) run steps 2 and 3.
+   */
+  void cut(List<SimBatch> batches, long position) {
+    from = position;
+    for (SimBatch b : batches) {
+      long[] ids = b.signalIds();
+      for (int i = 0; i < b.recordCount(); i++) {
+        if (b.firstPosition() + i < position
+            || !b.isSession(i)
+            || b.durability(i) != Durability.LOCAL
+            || (originOnly && b.origin(i) != self)) {
+          continue;
+        }
+        SessionSeq s = b.session(i);
+        List<Long> key = List.of(s.session(), s.seq());
+        entries.remove(key); // a newer record of the write: the older one's fate was decided
+        entries.put(
+            key,
+            new Entry(
+                s.session(),
+                s.seq(),
+                ids[i],
+                b.entity(i),
+                ReplicaIds.log(b.epoch()),
+                b.weight(i),
+                b.eventTime(i),
+                b.payloadHash(i),
+                ids[i]));
+        while (entries.size() > MAX_ENTRIES) {
+          Iterator<List<Long>> oldest = entries.keySet().iterator();
+          oldest.next();
+          oldest.remove();
+        }
+      }
+    }
+  }
+
+  /**
+   * Steps 2 and 3 for a batch the shard log applied (its records' effect already applied).
+   *
+   * @return how many cut records it compensated
+   */
+  int apply(SimBatch b, Map<Long, CrdtSignalState> states, Listener listener) {
+    long[] ids = b.signalIds();
+    int compensated = 0;
+    for (int i = 0; i < b.recordCount(); i++) {
+      clock = Math.max(clock, ids[i]);
+      if (b.firstPosition() + i < from) {
+        continue; // its decision is in the snapshot
+      }
+      if (!entries.isEmpty() && b.isSession(i)) {
+        SessionSeq s = b.session(i);
+        Entry cut = entries.remove(List.of(s.session(), s.seq()));
+        if (cut != null && cut.signal() != ids[i] && cut.payloadHash() == b.payloadHash(i)) {
+          CrdtSignalState state = states.get(cut.entity());
+          if (state == null
+              || !state.compensate(
+                  cut.replica(), cut.weight(), cut.eventTime(), ModelStore.DECAY)) {
+            throw new AssertionError(
+                "no entry "
+                    + Long.toHexString(cut.replica())
+                    + " of entity "
+                    + cut.entity()
+                    + " to compensate cut record "
+                    + cut.signal()
+                    + " in: "
+                    + state);
+          }
+          listener.compensated(cut.signal(), ids[i]);
+          compensated++;
+        }
+        release(s, ids[i]);
+      }
+      if (!entries.isEmpty()) {
+        expire();
+      }
+    }
+    return compensated;
+  }
+
+  /** Releases the entries of the session below its ackedBelow; notes its last write. */
+  private void release(SessionSeq s, long hlc) {
+    for (Iterator<Map.Entry<List<Long>, Entry>> it = entries.entrySet().iterator();
+        it.hasNext(); ) {
+      Map.Entry<List<Long>, Entry> e = it.next();
+      if (e.getValue().session() != s.session()) {
+        continue;
+      }
+      if (e.getValue().seq() < s.ackedBelow()) {
+        it.remove();
+      } else {
+        e.setValue(e.getValue().seen(hlc));
+      }
+    }
+  }
+
+  private void expire() {
+    long now = HlcStamp.physicalMillis(clock);
+    entries.values().removeIf(e -> now - HlcStamp.physicalMillis(e.lastHlc()) > TTL_MILLIS);
+  }
+}

@@ -1,0 +1,188 @@
+package io.tidaldb.replication.node;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.HlcStamp;
+import io.tidaldb.api.SessionSeq;
+import io.tidaldb.crdt.CrdtSignalState;
+import io.tidaldb.crdt.ReplicaIds;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The model's set of cut LOCAL session records ({@link ModelCutLocals}) by hand, for the steps the
+ * simulation's 3 s runs rarely or never reach: a retry compensates the cut record, another payload
+ * keeps it, {@code ackedBelow} and the session's expiry release it, and a set restored from a
+ * snapshot decides only for the records from the snapshot's position on.
+ */
+class ModelCutLocalsTest {
+  private static final long SESSION = 7;
+  private static final long ENTITY = 3;
+  private static final double WEIGHT = 2.5;
+  private static final long EVENT_TIME = 1_750_000_000_000L;
+  private static final long T0 = HlcStamp.pack(1_750_000_000_000L, 0);
+
+  private final SimLog log = new SimLog(0);
+  private final Map<Long, CrdtSignalState> states = new TreeMap<>();
+  private final List<Long> compensated = new ArrayList<>();
+  private long hlc = T0;
+
+  @Test
+  void shouldCompensateACutRecordWhenTheLogAppliesItsRetry() {
+    ModelCutLocals set = cutOneRecord(new ModelCutLocals(0, false, 0, List.of()));
+    assertEquals(1, set.entries().size());
+
+    apply(set, write(2, new SessionSeq(SESSION, 1, 1), 11, hlc + 1)); // the retry, same payload
+
+    assertEquals(1, states.get(ENTITY).count());
+    assertEquals(WEIGHT, states.get(ENTITY).weightSum());
+    assertEquals(1, compensated.size());
+    assertEquals(List.of(), set.entries());
+  }
+
+  /**
+   * A cut record that comes back through a later leader's log (seed 3007) is the write's count: its
+   * entry's end skips it and its entry in the set goes without a compensation.
+   */
+  @Test
+  void shouldNotCompensateACutRecordThatReturnsThroughALaterLeadersLog() {
+    ModelCutLocals set = cutOneRecord(new ModelCutLocals(0, false, 0, List.of()));
+
+    apply(set, write(1, new SessionSeq(SESSION, 1, 1), 11, T0)); // the same record, again
+
+    assertEquals(1, states.get(ENTITY).count());
+    assertEquals(List.of(), compensated);
+    assertEquals(List.of(), set.entries());
+  }
+
+  @Test
+  void shouldKeepTheEffectWhenTheRecordOfTheSameSeqCarriesAnotherPayload() {
+    ModelCutLocals set = cutOneRecord(new ModelCutLocals(0, false, 0, List.of()));
+
+    apply(set, write(2, new SessionSeq(SESSION, 1, 1), 12, hlc + 1));
+
+    assertEquals(2, states.get(ENTITY).count());
+    assertEquals(List.of(), compensated);
+    assertEquals(List.of(), set.entries());
+  }
+
+  @Test
+  void shouldReleaseTheRecordOnceTheSessionHoldsItAcknowledged() {
+    ModelCutLocals set = cutOneRecord(new ModelCutLocals(0, false, 0, List.of()));
+
+    apply(set, write(2, new SessionSeq(SESSION, 2, 2), 21, hlc + 1)); // acked below 2: seq 1 done
+    assertEquals(List.of(), set.entries());
+    apply(set, write(2, new SessionSeq(SESSION, 1, 1), 11, hlc + 2)); // no retry would, but if
+
+    assertEquals(List.of(), compensated);
+    assertEquals(3, states.get(ENTITY).count());
+  }
+
+  @Test
+  void shouldReleaseTheRecordWhenItsSessionExpiresByTheLogClock() {
+    ModelCutLocals set = cutOneRecord(new ModelCutLocals(0, false, 0, List.of()));
+    long idle = HlcStamp.pack(1_750_000_000_000L + ModelCutLocals.TTL_MILLIS, 0);
+
+    apply(set, write(2, new SessionSeq(SESSION + 1, 1, 1), 31, idle)); // not yet: ttl, not beyond
+    assertEquals(1, set.entries().size());
+    apply(set, write(2, new SessionSeq(SESSION + 1, 2, 1), 32, idle + HlcStamp.pack(1, 0)));
+
+    assertEquals(List.of(), set.entries());
+  }
+
+  @Test
+  void shouldDecideOnlyForTheRecordsFromTheSnapshotsPositionAfterARestart() {
+    ModelCutLocals before = cutOneRecord(new ModelCutLocals(0, false, 0, List.of()));
+    SimBatch retry = write(2, new SessionSeq(SESSION, 1, 1), 11, hlc + 1);
+    long snapshotAt = retry.end(); // the snapshot was written after the retry's compensation
+
+    apply(new ModelCutLocals(0, false, snapshotAt, before.entries()), retry); // a replay below it
+
+    assertEquals(List.of(), compensated);
+    apply(
+        new ModelCutLocals(0, false, retry.firstPosition(), before.entries()),
+        retry); // at or above it
+    assertEquals(1, compensated.size());
+  }
+
+  /**
+   * The double compensation of the rule as wp-lcut states it (every region whose cut takes the
+   * record compensates it; seed 657): region 1 (a follower) and region 0 (the deposed leader, the
+   * record's origin) both hold the cut record; region 1 applies the retry first and compensates,
+   * reconciliation carries its compensated state to region 0, and region 0's own compensation then
+   * adds on top of the joined one: the write counts 0 times. When only the origin compensates, it
+   * counts once on both.
+   */
+  @Test
+  void shouldCompensateOnTopOfAJoinedCompensationUnlessOnlyTheOriginCompensates() {
+    for (boolean originOnly : new boolean[] {false, true}) {
+      ModelCutLocalsTest leader = new ModelCutLocalsTest();
+      ModelCutLocalsTest follower = new ModelCutLocalsTest();
+      ModelCutLocals leaderSet =
+          leader.cutOneRecord(new ModelCutLocals(0, originOnly, 0, List.of()));
+      ModelCutLocals followerSet =
+          follower.cutOneRecord(new ModelCutLocals(1, originOnly, 0, List.of()));
+      assertEquals(originOnly ? 0 : 1, followerSet.entries().size());
+      SessionSeq retry = new SessionSeq(SESSION, 1, 1);
+
+      follower.apply(followerSet, follower.write(2, retry, 11, T0 + 1));
+      leader.states.get(ENTITY).merge(follower.states.get(ENTITY)); // a reconciliation session
+      leader.apply(leaderSet, leader.write(2, retry, 11, T0 + 1));
+      follower.states.get(ENTITY).merge(leader.states.get(ENTITY));
+
+      assertEquals(
+          originOnly ? 1 : 0, leader.states.get(ENTITY).count(), "origin only: " + originOnly);
+      assertEquals(leader.states.get(ENTITY), follower.states.get(ENTITY));
+    }
+  }
+
+  @Test
+  void shouldTakeOnlyItsOwnRecordsWhenOnlyTheOriginCompensates() {
+    ModelCutLocals set = new ModelCutLocals(1, true, 0, List.of());
+    SimBatch cut = write(1, new SessionSeq(SESSION, 1, 1), 11, hlc); // origin 0
+
+    set.cut(log.durableBatches(), cut.firstPosition());
+
+    assertEquals(List.of(), set.entries());
+  }
+
+  /** Epoch 1 writes (SESSION, 1) at LOCAL, the store applies it, and a cut takes it out. */
+  private ModelCutLocals cutOneRecord(ModelCutLocals set) {
+    SimBatch cut = write(1, new SessionSeq(SESSION, 1, 1), 11, hlc);
+    apply(set, cut);
+    set.cut(log.durableBatches(), cut.firstPosition());
+    log.truncateFrom(cut.firstPosition());
+    return set;
+  }
+
+  private void apply(ModelCutLocals set, SimBatch b) {
+    for (int i = 0; i < b.recordCount(); i++) {
+      states
+          .computeIfAbsent(b.entity(i), e -> new CrdtSignalState())
+          .applyAt(
+              ReplicaIds.log(b.epoch()),
+              b.firstPosition() + i,
+              b.weight(i),
+              b.eventTime(i),
+              b.signalIds()[i],
+              ModelStore.DECAY);
+    }
+    set.apply(b, states, (signal, by) -> compensated.add(signal));
+  }
+
+  /** Appends one LOCAL session record in {@code epoch} and makes it durable; its batch. */
+  private SimBatch write(long epoch, SessionSeq seq, int payloadHash, long stamp) {
+    log.startLeading(epoch);
+    log.appendSessionSignal(
+        epoch, 1, ENTITY, WEIGHT, EVENT_TIME, stamp, 0, seq, payloadHash, Durability.LOCAL);
+    log.commitStep(); // written
+    log.commitStep(); // fsynced
+    hlc = Math.max(hlc, stamp);
+    List<SimBatch> batches = log.durableBatches();
+    return batches.get(batches.size() - 1);
+  }
+}
