@@ -28,7 +28,14 @@ import java.util.concurrent.atomic.LongAdder;
  * UnavailableException} with {@code mayBeStored()} false) is retried, after a back-off, with the
  * same session and seq at the next store in the list ({@link Durability#LOCAL} writes retry at the
  * same store once first: a LOCAL write may sit in that region's own stream, which other regions see
- * only after reconciliation). A retry carries the session's current {@code ackedBelow}: it may only
+ * only after reconciliation). A {@link Durability#LOCAL} write's retries at another store go at
+ * {@link Durability#QUORUM}, and stay there (also back at the first store): the first attempt's
+ * fate is unknown, and its LOCAL record may sit in the log of a leader that is then deposed, cut
+ * from the log and kept for its LOCAL ack; a QUORUM retry is acknowledged only once committed, so
+ * it is never cut and kept beside the first attempt's cut record, and that record's origin takes
+ * its copy back once it knows the retry committed (two LOCAL records could both be cut and kept:
+ * counted twice). The retry at the same store stays LOCAL: that is how a write in that region's
+ * local stream is recognised. A retry carries the session's current {@code ackedBelow}: it may only
  * have risen since the first attempt and never passes the write's own seq, which is unsettled until
  * the write ends. The write ends at the first acknowledgement of any of its attempts (a late one of
  * an earlier attempt included), at a refusal ({@link InvalidArgumentException}, or {@link
@@ -36,12 +43,13 @@ import java.util.concurrent.atomic.LongAdder;
  * attempts or deadline run out; then the seq is settled and the outcome delivered. A seq is never
  * reused and a signal is never re-sent under another seq.
  *
- * <p>What the caller gets: an acknowledgement (the first one the stores gave for the seq); the
- * refusal as the store threw it, when every attempt was definite (nothing stored); else an {@link
- * UnavailableException} naming the session, seq, attempts and regions tried, whose {@code
- * mayBeStored()} is false only if no attempt may have stored the signal. After one with {@code
- * mayBeStored()} true, the signal is stored at most once, or not at all; re-sending it (a new seq)
- * may count it twice.
+ * <p>What the caller gets: an acknowledgement (the first one the stores gave for the seq; for a
+ * LOCAL write retried at another store it may say {@link Durability#QUORUM}, stronger than asked,
+ * or be a local-stream acknowledgement of the first attempt); the refusal as the store threw it,
+ * when every attempt was definite (nothing stored); else an {@link UnavailableException} naming the
+ * session, seq, attempts and regions tried, whose {@code mayBeStored()} is false only if no attempt
+ * may have stored the signal. After one with {@code mayBeStored()} true, the signal is stored at
+ * most once, or not at all; re-sending it (a new seq) may count it twice.
  *
  * <p>Read-your-writes: the client merges every acknowledgement it delivers into its {@link
  * #token()}, so a read with it at any region ({@code store.read(tenant, type, entity, at,
@@ -95,8 +103,10 @@ public final class SessionClient implements AutoCloseable {
    * the class describes.
    *
    * @param signal the signal, of the session's tenant
-   * @param durability the level to reach
-   * @return the acknowledgement (the first one given for the write's seq)
+   * @param durability the level to reach (a LOCAL write's retries at another store ask for QUORUM,
+   *     see the class comment)
+   * @return the acknowledgement (the first one given for the write's seq; its level may be stronger
+   *     than asked)
    * @throws InvalidArgumentException for bad input or a refusal of the store
    * @throws UnavailableException if the attempts or the deadline ran out, or the calling thread was
    *     interrupted ({@code mayBeStored()} says whether the signal may be stored)

@@ -10,7 +10,8 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * One write of a {@link SessionClient}: its attempts, all with the same seq, until the first
- * acknowledgement, a refusal, or the end of the policy's attempts or deadline.
+ * acknowledgement, a refusal, or the end of the policy's attempts or deadline. A LOCAL write's
+ * attempts at another store than the first go at QUORUM ({@link #levelOf}).
  *
  * <p>Outcomes arrive on store completion threads and on the scheduler's (timeouts); the monitor of
  * this object orders them. Attempt {@code n}'s outcome counts only while {@code n} is the current
@@ -60,8 +61,36 @@ final class SessionWrite {
     return (startTarget + step) % client.targetCount();
   }
 
+  /**
+   * The level attempt {@code n} asks for: the write's, but a {@link Durability#LOCAL} write's
+   * attempts go at {@link Durability#QUORUM} from its first attempt at another store than the first
+   * attempt's on (also back at the first store). The first attempt's fate is unknown: its LOCAL
+   * record may sit in a leader's log that a later leader cuts, kept for its LOCAL ack. A LOCAL
+   * retry at another store could be stored as a second LOCAL record, acknowledged and then cut as
+   * well, both kept, and no region's log would show either one the other (both counted). A QUORUM
+   * retry is acknowledged only once committed: it is never cut, every region's log applies it, and
+   * the first attempt's origin takes its kept copy back when the retry is known committed. The
+   * retry at the same store stays LOCAL: that is how a write that store took into its local stream
+   * (its leader out of reach) is recognised. Once a retry went at QUORUM none goes back to LOCAL: a
+   * LOCAL retry is answered from a record the store already holds once that record is durable
+   * there, before a QUORUM record is committed, and such a record is dropped by a cut.
+   */
+  Durability levelOf(int n) {
+    if (durability != Durability.LOCAL) {
+      return durability;
+    }
+    int first = targetOf(1);
+    for (int i = 2; i <= n; i++) {
+      if (targetOf(i) != first) {
+        return Durability.QUORUM;
+      }
+    }
+    return Durability.LOCAL;
+  }
+
   private void attempt(int n) {
     int target = targetOf(n);
+    Durability level = levelOf(n);
     SessionSeq seq;
     long timeoutNanos;
     synchronized (this) {
@@ -96,7 +125,7 @@ final class SessionWrite {
     CompletableFuture<SignalAck> reply;
     try {
       SignalStore store = client.target(target).store();
-      reply = store.signalAsync(signal, durability, seq);
+      reply = store.signalAsync(signal, level, seq);
       if (reply == null) {
         throw new NullPointerException("the store returned no future");
       }

@@ -73,7 +73,7 @@ final class FakeSessionStore implements SignalStore {
   public CompletableFuture<SignalAck> signalAsync(
       Signal signal, Durability durability, SessionSeq session) {
     Step step = steps.get();
-    sessions.call(region, signal, session);
+    sessions.call(region, signal, durability, session);
     CompletableFuture<SignalAck> reply = new CompletableFuture<>();
     switch (step.fault()) {
       case NONE, LOST_REPLY, SILENT_AFTER_STORE -> {

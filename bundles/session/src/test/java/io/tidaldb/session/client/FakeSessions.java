@@ -30,14 +30,16 @@ final class FakeSessions {
   private final List<String> violations = new ArrayList<>();
   private int position;
   private final List<SessionSeq> sent = new ArrayList<>();
+  private final List<Durability> levels = new ArrayList<>();
   private final Map<Signal, Long> seqOf = new HashMap<>();
 
   /**
    * Checks a call against every earlier one: no seq below an ackedBelow already sent, no signal
    * under two seqs (the workloads write each signal once).
    */
-  synchronized void call(int region, Signal signal, SessionSeq s) {
+  synchronized void call(int region, Signal signal, Durability durability, SessionSeq s) {
     sent.add(s);
+    levels.add(durability);
     Long before = seqOf.putIfAbsent(signal, s.seq());
     if (before != null && before != s.seq()) {
       violations.add(signal + " sent under seq " + before + " and then " + s);
@@ -98,6 +100,11 @@ final class FakeSessions {
   /** Every (session, seq, ackedBelow) sent, in order. */
   synchronized List<SessionSeq> sent() {
     return sent;
+  }
+
+  /** The level of every call, in order. */
+  synchronized List<Durability> levels() {
+    return List.copyOf(levels);
   }
 
   synchronized List<String> violations() {

@@ -116,6 +116,57 @@ class SessionClientTest {
   }
 
   @Test
+  void shouldRetryALocalWriteAtAnotherStoreAtQuorumAndSayWhatItGot() {
+    SessionClient c = client(3);
+    plan(0, NOT_STORED, NOT_STORED);
+    SignalAck ack = await(c.signalAsync(signal(1), Durability.LOCAL));
+    assertEquals(List.of(0, 0, 1), calledRegions);
+    assertEquals(
+        List.of(Durability.LOCAL, Durability.LOCAL, Durability.QUORUM),
+        sessions.levels(),
+        "the retry at the same store stays LOCAL, the one at another store asks for QUORUM");
+    assertEquals(Durability.QUORUM, ack.durability(), "the ack may be stronger than asked");
+    assertEquals(sessions.stored(TENANT, ID, 1).ack(), ack);
+  }
+
+  @Test
+  void shouldKeepALocalWritesRetriesAtQuorumBackAtTheFirstStore() {
+    SessionClient c = client(2);
+    plan(0, LOST_REPLY, NOT_STORED);
+    plan(1, NOT_STORED);
+    SignalAck ack = await(c.signalAsync(signal(1), Durability.LOCAL));
+    assertEquals(List.of(0, 0, 1, 0), calledRegions);
+    assertEquals(
+        List.of(Durability.LOCAL, Durability.LOCAL, Durability.QUORUM, Durability.QUORUM),
+        sessions.levels());
+    assertEquals(sessions.stored(TENANT, ID, 1).ack(), ack, "the first attempt's record");
+    assertEquals(1, sessions.storedCount());
+  }
+
+  @Test
+  void shouldRetryALocalWriteAtItsOnlyStoreAtLocal() {
+    SessionClient c = client(1);
+    plan(0, NOT_STORED, NOT_STORED, NOT_STORED);
+    SignalAck ack = await(c.signalAsync(signal(1), Durability.LOCAL));
+    assertEquals(List.of(0, 0, 0, 0), calledRegions);
+    assertEquals(List.of(Durability.LOCAL), sessions.levels().stream().distinct().toList());
+    assertEquals(Durability.LOCAL, ack.durability());
+  }
+
+  @Test
+  void shouldRetryQuorumAndAllWritesAtTheirOwnLevel() {
+    SessionClient c = client(3);
+    plan(0, NOT_STORED);
+    plan(1, NOT_STORED);
+    await(c.signalAsync(signal(1), Durability.ALL));
+    await(c.signalAsync(signal(2), Durability.QUORUM));
+    assertEquals(List.of(0, 1, 2, 2), calledRegions);
+    assertEquals(
+        List.of(Durability.ALL, Durability.ALL, Durability.ALL, Durability.QUORUM),
+        sessions.levels());
+  }
+
+  @Test
   void shouldStartAtTheStoreThatLastAcknowledged() {
     SessionClient c = client(3);
     plan(0, NOT_STORED);
