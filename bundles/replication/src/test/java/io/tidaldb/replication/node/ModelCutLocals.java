@@ -14,24 +14,30 @@ import java.util.Map;
 
 /**
  * The model store's cut LOCAL session records of one shard, as the store keeps them (the rule of
- * wp-lcut): (1) at a cut every {@code LOCAL} session record of the cut suffix enters the set, keyed
- * by (session, seq), with its entity, its log replica {@code log(batch epoch)}, weight, event time
- * and payload hash; its effect stays. (2) When the shard log applies a session record whose
- * (session, seq) is in the set: the same payload hash {@link CrdtSignalState#compensate
- * compensates} the cut record's effect in its entity's state and removes the entry (the write is
- * counted by the applied record, the retry), another hash removes it (effect stays), and so does
- * the cut record itself returning through a later leader's log (the same HLC at the same epoch and
- * position: its entry's end skips it, its kept effect is its count; seed 3007). (3) An entry is
+ * wp-lcut with wp-lcut2's origin and commit conditions): (1) at a cut every {@code LOCAL} session
+ * record of the cut suffix that this region appended (its origin) enters the set, keyed by
+ * (session, seq), with its entity, its log replica {@code log(batch epoch)}, weight, event time and
+ * payload hash; its effect stays. Only the origin holds a record, so every compensation of a record
+ * comes from one region (two holders' compensations, joined, took it back twice: seed 657). (2)
+ * When the shard log applies a session record whose (session, seq) is held (not matched): the same
+ * payload hash in another record is the retry, and the entry is <em>matched</em> to it (its
+ * position and id kept); another hash removes the entry (effect stays), and so does the cut record
+ * itself returning through a later leader's log (the same record: its entry's end skips it, its
+ * kept effect is its count; seed 3007). (3) A matched entry's cut record is {@link
+ * CrdtSignalState#compensate compensated} and the entry removed once the shard's known commit
+ * ({@code ReplicaState.onCommitted}, exclusive) passes the retry's position ({@link
+ * #compensateCommitted}, after every applied record and at every rise of the known commit): a
+ * committed record is never cut, so no compensation is ever undone. (4) A cut at or below a matched
+ * retry's position holds the entry again (the retry is gone; before step 1). (5) A held entry is
  * released (effect stays) by a session record of its session applied with {@code ackedBelow > seq}
  * (the client holds the write acknowledged, so no retry follows), by its session's expiry by the
  * log clock (the highest HLC applied, idle longer than the session ttl), and by the size bound (the
- * oldest goes). With {@code originOnly} ({@code -Dsimulation.compensate=origin}) step 1 takes only
- * the records this region appended (their origin), so a record is compensated by one region only:
- * the variant that closes the double compensation of a record another region's compensated copy
- * reached first (seed 657). Steps 2 and 3 run for the records the shard log applies at or after
+ * oldest goes); a matched one by none of them (it waits for its retry's commit or cut). With {@code
+ * originOnly} false ({@code -Dsimulation.compensate=holders}, wp-lcut's first rule) step 1 takes
+ * every holder's records. Steps 2 and 5 run for the records the shard log applies at or after
  * {@code from}: the position of the snapshot the set came from (or of the last cut), so a restart
- * (snapshot's set, then the replay) decides exactly as the run before it. Not thread-safe (the
- * model is single-threaded).
+ * (snapshot's set, matched entries included, then the replay) decides exactly as the run before it.
+ * Not thread-safe (the model is single-threaded).
  */
 final class ModelCutLocals {
   /** Entries kept per shard before the oldest is released. */
@@ -46,7 +52,10 @@ final class ModelCutLocals {
     void compensated(long signal, long by);
   }
 
-  /** One cut LOCAL session record; {@code lastHlc} is its session's last write seen here. */
+  /**
+   * One cut LOCAL session record; {@code lastHlc} is its session's last write seen here; {@code
+   * retryPosition} and {@code retrySignal} the retry it is matched to (held: -1).
+   */
   record Entry(
       long session,
       long seq,
@@ -56,11 +65,62 @@ final class ModelCutLocals {
       double weight,
       long eventTime,
       int payloadHash,
-      long lastHlc) {
+      long lastHlc,
+      long retryPosition,
+      long retrySignal) {
+    /** A held entry (no retry matched). */
+    Entry(
+        long session,
+        long seq,
+        long signal,
+        long entity,
+        long replica,
+        double weight,
+        long eventTime,
+        int payloadHash,
+        long lastHlc) {
+      this(session, seq, signal, entity, replica, weight, eventTime, payloadHash, lastHlc, -1, -1);
+    }
+
     Entry seen(long hlc) {
       return hlc <= lastHlc
           ? this
-          : new Entry(session, seq, signal, entity, replica, weight, eventTime, payloadHash, hlc);
+          : new Entry(
+              session,
+              seq,
+              signal,
+              entity,
+              replica,
+              weight,
+              eventTime,
+              payloadHash,
+              hlc,
+              retryPosition,
+              retrySignal);
+    }
+
+    boolean matched() {
+      return retryPosition >= 0;
+    }
+
+    Entry matchedTo(long position, long retry) {
+      return new Entry(
+          session,
+          seq,
+          signal,
+          entity,
+          replica,
+          weight,
+          eventTime,
+          payloadHash,
+          lastHlc,
+          position,
+          retry);
+    }
+
+    Entry held() {
+      return new Entry(
+          session, seq, signal, entity, replica, weight, eventTime, payloadHash, lastHlc);
     }
   }
 
@@ -96,6 +156,7 @@ final class ModelCutLocals {
    */
   void cut(List<SimBatch> batches, long position) {
     from = position;
+    entries.replaceAll((k, e) -> e.matched() && e.retryPosition() >= position ? e.held() : e);
     for (SimBatch b : batches) {
       long[] ids = b.signalIds();
       for (int i = 0; i < b.recordCount(); i++) {
@@ -130,46 +191,82 @@ final class ModelCutLocals {
   }
 
   /**
-   * Steps 2 and 3 for a batch the shard log applied (its records' effect already applied).
+   * Steps 2, 3 and 5 for a batch the shard log applied (its records' effect already applied), the
+   * shard's known commit being {@code committed} (exclusive).
    *
    * @return how many cut records it compensated
    */
-  int apply(SimBatch b, Map<Long, CrdtSignalState> states, Listener listener) {
+  int apply(SimBatch b, long committed, Map<Long, CrdtSignalState> states, Listener listener) {
     long[] ids = b.signalIds();
     int compensated = 0;
     for (int i = 0; i < b.recordCount(); i++) {
       clock = Math.max(clock, ids[i]);
-      if (b.firstPosition() + i < from) {
+      long at = b.firstPosition() + i;
+      if (at < from) {
         continue; // its decision is in the snapshot
       }
       if (!entries.isEmpty() && b.isSession(i)) {
         SessionSeq s = b.session(i);
-        Entry cut = entries.remove(List.of(s.session(), s.seq()));
-        if (cut != null && cut.signal() != ids[i] && cut.payloadHash() == b.payloadHash(i)) {
-          CrdtSignalState state = states.get(cut.entity());
-          if (state == null
-              || !state.compensate(
-                  cut.replica(), cut.weight(), cut.eventTime(), ModelStore.DECAY)) {
-            throw new AssertionError(
-                "no entry "
-                    + Long.toHexString(cut.replica())
-                    + " of entity "
-                    + cut.entity()
-                    + " to compensate cut record "
-                    + cut.signal()
-                    + " in: "
-                    + state);
+        List<Long> key = List.of(s.session(), s.seq());
+        Entry cut = entries.get(key);
+        if (cut != null && !cut.matched()) {
+          if (cut.signal() != ids[i] && cut.payloadHash() == b.payloadHash(i)) {
+            entries.put(key, cut.matchedTo(at, ids[i])); // the retry: taken back once committed
+          } else {
+            entries.remove(key); // the record itself, or another write: the effect stays
           }
-          listener.compensated(cut.signal(), ids[i]);
-          compensated++;
         }
         release(s, ids[i]);
       }
+      compensated += compensateCommitted(committed, states, listener);
       if (!entries.isEmpty()) {
         expire();
       }
     }
     return compensated;
+  }
+
+  /**
+   * Step 3: compensates every matched entry whose retry lies below {@code committed} (the shard's
+   * known commit, exclusive) and removes it.
+   *
+   * @return how many it compensated
+   */
+  int compensateCommitted(long committed, Map<Long, CrdtSignalState> states, Listener listener) {
+    int compensated = 0;
+    for (Iterator<Entry> it = entries.values().iterator(); it.hasNext(); ) {
+      Entry cut = it.next();
+      if (!cut.matched() || cut.retryPosition() >= committed) {
+        continue;
+      }
+      it.remove();
+      CrdtSignalState state = states.get(cut.entity());
+      if (state == null
+          || !state.compensate(cut.replica(), cut.weight(), cut.eventTime(), ModelStore.DECAY)) {
+        throw new AssertionError(
+            "no entry "
+                + Long.toHexString(cut.replica())
+                + " of entity "
+                + cut.entity()
+                + " to compensate cut record "
+                + cut.signal()
+                + " in: "
+                + state);
+      }
+      listener.compensated(cut.signal(), cut.retrySignal());
+      compensated++;
+    }
+    return compensated;
+  }
+
+  /** A matched entry whose retry is not yet known committed, or null. */
+  Entry waitingForCommit() {
+    for (Entry e : entries.values()) {
+      if (e.matched()) {
+        return e;
+      }
+    }
+    return null;
   }
 
   /** Releases the entries of the session below its ackedBelow; notes its last write. */
@@ -180,7 +277,7 @@ final class ModelCutLocals {
       if (e.getValue().session() != s.session()) {
         continue;
       }
-      if (e.getValue().seq() < s.ackedBelow()) {
+      if (e.getValue().seq() < s.ackedBelow() && !e.getValue().matched()) {
         it.remove();
       } else {
         e.setValue(e.getValue().seen(hlc));
@@ -190,6 +287,8 @@ final class ModelCutLocals {
 
   private void expire() {
     long now = HlcStamp.physicalMillis(clock);
-    entries.values().removeIf(e -> now - HlcStamp.physicalMillis(e.lastHlc()) > TTL_MILLIS);
+    entries
+        .values()
+        .removeIf(e -> !e.matched() && now - HlcStamp.physicalMillis(e.lastHlc()) > TTL_MILLIS);
   }
 }

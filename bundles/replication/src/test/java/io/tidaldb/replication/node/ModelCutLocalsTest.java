@@ -30,6 +30,8 @@ class ModelCutLocalsTest {
   private final Map<Long, CrdtSignalState> states = new TreeMap<>();
   private final List<Long> compensated = new ArrayList<>();
   private long hlc = T0;
+  private long committed =
+      Long.MAX_VALUE; // the shard's known commit: everything, unless a test says
 
   @Test
   void shouldCompensateACutRecordWhenTheLogAppliesItsRetry() {
@@ -42,6 +44,86 @@ class ModelCutLocalsTest {
     assertEquals(WEIGHT, states.get(ENTITY).weightSum());
     assertEquals(1, compensated.size());
     assertEquals(List.of(), set.entries());
+  }
+
+  /**
+   * Commit-wait (wp-lcut2): the retry matches the cut record, but its effect is taken back only
+   * once the shard's known commit (exclusive) passes the retry, since the retry may still be cut.
+   */
+  @Test
+  void shouldCompensateOnlyOnceTheRetryIsKnownCommitted() {
+    committed = 0;
+    ModelCutLocals set = cutOneRecord(new ModelCutLocals(0, true, 0, List.of()));
+    SimBatch retry = write(2, new SessionSeq(SESSION, 1, 1), 11, hlc + 1);
+
+    apply(set, retry);
+    assertEquals(2, states.get(ENTITY).count(), "matched, not yet taken back");
+    assertEquals(retry.firstPosition(), set.entries().get(0).retryPosition());
+    commit(set, retry.firstPosition());
+    assertEquals(List.of(), compensated, "the known commit is exclusive");
+    apply(set, write(2, new SessionSeq(SESSION, 2, 1), 21, hlc + 1)); // acked below 1: no release
+    assertEquals(1, set.entries().size());
+
+    commit(set, retry.end());
+
+    assertEquals(2, states.get(ENTITY).count()); // the retry and the other write
+    assertEquals(WEIGHT * 2, states.get(ENTITY).weightSum());
+    assertEquals(1, compensated.size());
+    assertEquals(List.of(), set.entries());
+  }
+
+  /**
+   * A cut at or below the matched retry (the retry was itself cut before it committed) holds the
+   * entry again: nothing is taken back, and the next retry, once committed, takes it back once.
+   */
+  @Test
+  void shouldHoldTheEntryAgainWhenItsRetryIsCutBeforeItCommits() {
+    committed = 0;
+    ModelCutLocals set = cutOneRecord(new ModelCutLocals(0, true, 0, List.of()));
+    SimBatch retry = write(2, new SessionSeq(SESSION, 1, 1), 11, hlc + 1);
+    apply(set, retry);
+
+    set.cut(log.durableBatches(), retry.firstPosition());
+    log.truncateFrom(retry.firstPosition());
+    assertEquals(-1, set.entries().get(0).retryPosition(), "held again");
+    commit(set, Long.MAX_VALUE);
+    assertEquals(List.of(), compensated, "its retry is gone");
+
+    apply(set, write(3, new SessionSeq(SESSION, 1, 1), 11, hlc + 1)); // the next retry, committed
+
+    assertEquals(1, compensated.size());
+    assertEquals(List.of(), set.entries());
+  }
+
+  /** A matched entry is released neither by its session's expiry: it waits for the commit. */
+  @Test
+  void shouldKeepAMatchedEntryPastItsSessionsExpiry() {
+    committed = 0;
+    ModelCutLocals set = cutOneRecord(new ModelCutLocals(0, true, 0, List.of()));
+    SimBatch retry = write(2, new SessionSeq(SESSION, 1, 1), 11, hlc + 1);
+    apply(set, retry);
+    long idle = HlcStamp.pack(1_750_000_000_000L + 2 * ModelCutLocals.TTL_MILLIS, 0);
+
+    apply(set, write(2, new SessionSeq(SESSION + 1, 1, 1), 31, idle));
+    assertEquals(1, set.entries().size());
+    commit(set, retry.end());
+
+    assertEquals(1, compensated.size());
+  }
+
+  /** A matched entry stays matched through a snapshot and a restart (known commit 0 again). */
+  @Test
+  void shouldKeepTheMatchThroughARestart() {
+    committed = 0;
+    ModelCutLocals before = cutOneRecord(new ModelCutLocals(0, true, 0, List.of()));
+    SimBatch retry = write(2, new SessionSeq(SESSION, 1, 1), 11, hlc + 1);
+    apply(before, retry);
+
+    ModelCutLocals after = new ModelCutLocals(0, true, retry.end(), before.entries());
+    commit(after, retry.end());
+
+    assertEquals(1, compensated.size());
+    assertEquals(1, states.get(ENTITY).count());
   }
 
   /**
@@ -171,7 +253,12 @@ class ModelCutLocalsTest {
               b.signalIds()[i],
               ModelStore.DECAY);
     }
-    set.apply(b, states, (signal, by) -> compensated.add(signal));
+    set.apply(b, committed, states, (signal, by) -> compensated.add(signal));
+  }
+
+  private void commit(ModelCutLocals set, long position) {
+    committed = position;
+    set.compensateCommitted(committed, states, (signal, by) -> compensated.add(signal));
   }
 
   /** Appends one LOCAL session record in {@code epoch} and makes it durable; its batch. */

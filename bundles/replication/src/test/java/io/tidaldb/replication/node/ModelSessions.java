@@ -97,6 +97,11 @@ final class ModelSessions implements SimSessionWrites.Shards {
     committed[shard] = Math.max(committed[shard], position);
   }
 
+  /** The known commit of {@code shard} (exclusive: every record below it is committed). */
+  long committed(int shard) {
+    return committed[shard];
+  }
+
   /** Whether the state of {@code entity} holds a QUORUM/ALL session record not known committed. */
   boolean pending(long entity) {
     int shard = ModelStore.shardOf(entity);

@@ -27,15 +27,16 @@ import java.util.TreeMap;
  * writes in flight, then the table) decides each session write this region takes as leader. A cut
  * ({@link #truncateLog}) drops the effect of the suffix's QUORUM/ALL session records ({@link
  * ModelCut}, as the store's {@code CutDrops}), keeps every other cut record's effect, puts the
- * suffix's LOCAL session records in the shard's set of cut LOCAL records ({@link ModelCutLocals}: a
- * later record of the same write in the log, the retry, compensates the cut one's effect), rebuilds
- * the table of the surviving prefix, forgets the writes in flight and writes the store's snapshot
- * at the cut; {@link #snapshot} writes one at any time (the store's periodic checkpoint). Snapshots
- * (the last two per shard, with their positions, states and sets of cut LOCAL records) are held in
- * {@link Durable} and survive crashes and power loss; a restarted store starts from the last one
- * and replays the recovered logs, shard and local, under the same rule (the tables from the log's
- * start, the set's steps from the snapshot's position). States merged in by reconciliation ({@link
- * #merge}) live in memory until the next snapshot, as in the real store.
+ * suffix's LOCAL session records it appended in the shard's set of cut LOCAL records ({@link
+ * ModelCutLocals}: a later record of the same write in the log, the retry, compensates the cut
+ * one's effect once replication's known commit passes it), rebuilds the table of the surviving
+ * prefix, forgets the writes in flight and writes the store's snapshot at the cut; {@link
+ * #snapshot} writes one at any time (the store's periodic checkpoint). Snapshots (the last two per
+ * shard, with their positions, states and sets of cut LOCAL records) are held in {@link Durable}
+ * and survive crashes and power loss; a restarted store starts from the last one and replays the
+ * recovered logs, shard and local, under the same rule (the tables from the log's start, the set's
+ * steps from the snapshot's position). States merged in by reconciliation ({@link #merge}) live in
+ * memory until the next snapshot, as in the real store.
  *
  * <p>The incarnation is always 1: the simulation loses no data the store had applied (applied means
  * fsynced, and a power loss keeps fsynced records), so no recovery retires a snapshot.
@@ -173,7 +174,11 @@ final class ModelStore implements ReplicaState {
           "region " + self + " applies " + b + " after position " + applied[b.shard()]);
     }
     applyAll(b, ReplicaIds.log(b.epoch()), false);
-    cutLocals[b.shard()].apply(b, states, (signal, by) -> stored.compensated(self, signal, by));
+    cutLocals[b.shard()].apply(
+        b,
+        sessions.committed(b.shard()),
+        states,
+        (signal, by) -> stored.compensated(self, signal, by));
     sessions.apply(b);
     applied[b.shard()] = b.end();
   }
@@ -300,6 +305,31 @@ final class ModelStore implements ReplicaState {
   @Override
   public void onCommitted(int shard, long position) {
     sessions.committed(shard, position);
+    // the store runs it on its snapshot thread (and before a digest export or a checkpoint)
+    cutLocals[shard].compensateCommitted(
+        sessions.committed(shard), states, (signal, by) -> stored.compensated(self, signal, by));
+  }
+
+  /**
+   * Why this store still waits for the known commit to take a cut LOCAL record back (a matched
+   * retry not yet known committed), or null.
+   */
+  String awaitsCommit() {
+    for (int s = 0; s < cutLocals.length; s++) {
+      ModelCutLocals.Entry e = cutLocals[s].waitingForCommit();
+      if (e != null) {
+        return "cut LOCAL record "
+            + e.signal()
+            + " of shard "
+            + s
+            + " waits for its retry at "
+            + e.retryPosition()
+            + " to be known committed (below "
+            + sessions.committed(s)
+            + ")";
+      }
+    }
+    return null;
   }
 
   /** Attaches the region's replication (the acknowledgements of session writes wait on it). */

@@ -73,11 +73,12 @@ final class Sim {
 
   /**
    * Whether only the region that appended a cut LOCAL session record (its origin, the deposed
-   * leader) keeps it in its set of cut LOCAL records ({@code -Dsimulation.compensate=origin}); by
-   * default ({@code holders}) every region whose cut takes it does, as the rule of wp-lcut says.
+   * leader) keeps it in its set of cut LOCAL records: by default ({@code origin}), as the store
+   * does since wp-lcut2; {@code -Dsimulation.compensate=holders} runs wp-lcut's first rule (every
+   * region whose cut takes it), for comparison.
    */
   static boolean compensatesAtOriginOnly() {
-    String at = System.getProperty("simulation.compensate", "holders");
+    String at = System.getProperty("simulation.compensate", "origin");
     if (!at.equals("holders") && !at.equals("origin")) {
       throw new IllegalArgumentException(
           "simulation.compensate: '" + at + "' is neither 'holders' nor 'origin'");
@@ -86,13 +87,14 @@ final class Sim {
   }
 
   /**
-   * Whether a session client sends every retry of a LOCAL write at QUORUM ({@code
-   * -Dsimulation.localRetries=quorum}; by default {@code local}, as {@code SessionClient} does):
-   * the proposal that leaves every retried LOCAL write a committed record, so no store can release
-   * a cut record of it for want of a surviving one.
+   * Whether a session client sends a LOCAL write's retries at QUORUM from its first attempt at
+   * another region on: by default ({@code quorum}), as {@code SessionClient} does, so a retried
+   * LOCAL write acknowledged at another region is a committed record, never cut; {@code
+   * -Dsimulation.localRetries=local} sends every retry at LOCAL, as the client did before, for
+   * comparison.
    */
   static boolean localRetriesAtQuorum() {
-    String at = System.getProperty("simulation.localRetries", "local");
+    String at = System.getProperty("simulation.localRetries", "quorum");
     if (!at.equals("local") && !at.equals("quorum")) {
       throw new IllegalArgumentException(
           "simulation.localRetries: '" + at + "' is neither 'local' nor 'quorum'");
@@ -394,6 +396,10 @@ final class Sim {
         String withholds = r.store().sessions().withholds();
         if (withholds != null) {
           return "region " + r.index + " withholds a state from reconciliation: " + withholds;
+        }
+        String awaits = r.store().awaitsCommit();
+        if (awaits != null) {
+          return "region " + r.index + ": " + awaits;
         }
       }
       List<SimBatch> expected = regions.get(leader).log(s).durableBatches();

@@ -27,8 +27,9 @@ import java.util.concurrent.CompletableFuture;
  * client's back-off ({@link SimRetries}, {@link RetryPolicy#DEFAULTS}), in virtual time, until
  * acknowledged; a LOCAL write's second attempt goes to the same region first, as {@code
  * SessionClient} does. A late acknowledgement of an attempt whose timeout passed is taken, as the
- * client takes it. With {@code -Dsimulation.localRetries=quorum} every retry of a LOCAL write is
- * sent at QUORUM (a proposal, see {@link Sim#localRetriesAtQuorum}).
+ * client takes it. A LOCAL write's retries go at QUORUM from its first attempt at another region
+ * than the first's on, as {@code SessionClient} sends them ({@link #levelOf}; {@code
+ * -Dsimulation.localRetries=local} for every retry at LOCAL, the client's old way).
  */
 final class SimClients {
   /** Sessions per run. */
@@ -229,10 +230,7 @@ final class SimClients {
   boolean store(Attempt a, SimRegion leader, long epoch, boolean forwarded) {
     Write w = a.write;
     long hlc = writers.nextId();
-    Durability level =
-        a.n > 1 && w.level == Durability.LOCAL && Sim.localRetriesAtQuorum()
-            ? Durability.QUORUM
-            : w.level;
+    Durability level = levelOf(a);
     CompletableFuture<SignalAck> reply;
     try {
       reply = leader.store().sessionWrites().write(w.signal, w.shard, epoch, hlc, level, a.seq);
@@ -254,6 +252,28 @@ final class SimClients {
     a.replyLost = forwarded && sim.random().nextDouble() < LOST_REPLY;
     reply.whenComplete((ack, failure) -> answered(a, ack, failure));
     return true;
+  }
+
+  /**
+   * The level attempt {@code a} asks for, as {@code SessionWrite.levelOf}: the write's, but a LOCAL
+   * write's attempts go at QUORUM from its first attempt at another region than the first's on
+   * (unless {@code -Dsimulation.localRetries=local}).
+   */
+  static Durability levelOf(Attempt a) {
+    Write w = a.write;
+    if (w.level != Durability.LOCAL || !Sim.localRetriesAtQuorum()) {
+      return w.level;
+    }
+    int first = w.attempts.get(0).region;
+    for (Attempt earlier : w.attempts) {
+      if (earlier.region != first) {
+        return Durability.QUORUM;
+      }
+      if (earlier == a) {
+        break;
+      }
+    }
+    return Durability.LOCAL;
   }
 
   /** The attempt's route stored nothing and said so (FAIL, the local stream's refusal). */

@@ -13,13 +13,14 @@ import java.util.Map;
  * SimChecker}'s log checks: every write ended with an acknowledgement (none refused); every
  * acknowledged write was stored by some region; for QUORUM/ALL every acknowledgement of the write
  * (of any attempt) equals the first (position and HLC) and the final log holds that write's record
- * at that position with that HLC; no (session, seq) is in a final log twice. That every (session,
- * seq) is counted at most once (exactly once if acknowledged) in every region's final state is
- * {@link SimChecker}'s model check, which counts each written (session, seq) once, at every level;
- * its failure names the writes of the entity that more than one record holds ({@link #explain}). A
- * LOCAL write whose record a deposed leader's cut kept and whose retry the new leader stored has
- * two records (counted by {@link #localStoredTwice}); the stores compensate the cut one's effect
- * when they apply the retry ({@link ModelCutLocals}), so the write still counts once.
+ * at that position with that HLC, and so does every QUORUM acknowledgement of a LOCAL write (a
+ * retry at another region asks for QUORUM); no (session, seq) is in a final log twice. That every
+ * (session, seq) is counted at most once (exactly once if acknowledged) in every region's final
+ * state is {@link SimChecker}'s model check, which counts each written (session, seq) once, at
+ * every level; its failure names the writes of the entity that more than one record holds ({@link
+ * #explain}). A LOCAL write whose record a deposed leader's cut kept and whose retry the new leader
+ * stored has two records (counted by {@link #localStoredTwice}); the stores compensate the cut
+ * one's effect when they apply the retry ({@link ModelCutLocals}), so the write still counts once.
  */
 final class SimSessionChecker {
   /** What a failure report says of a record spread by reconciliation before its region's cut. */
@@ -67,6 +68,15 @@ final class SimSessionChecker {
       return "a session write is in the final log " + positions.size() + " times, at " + positions;
     }
     if (w.level == Durability.LOCAL) {
+      // a retry at another region asks for QUORUM: such an acknowledgement promises the log
+      for (SignalAck ack : w.acks) {
+        if (ack.durability() != Durability.LOCAL && !ack.local()) {
+          String failure = inFinalLog(w, ack);
+          if (failure != null) {
+            return "a LOCAL write's " + ack.durability() + " acknowledgement: " + failure;
+          }
+        }
+      }
       return null;
     }
     for (SignalAck ack : w.acks) {
@@ -74,15 +84,20 @@ final class SimSessionChecker {
         return "a retry's acknowledgement " + ack + " differs from the first " + w.ack;
       }
     }
-    SimBatch b = batchAt(w.shard, w.ack.position());
-    int i = b == null ? -1 : (int) (w.ack.position() - b.firstPosition());
+    return inFinalLog(w, w.ack);
+  }
+
+  /** Null if the final log holds the write's record at the acknowledged position and HLC. */
+  private String inFinalLog(SimClients.Write w, SignalAck ack) {
+    SimBatch b = batchAt(w.shard, ack.position());
+    int i = b == null ? -1 : (int) (ack.position() - b.firstPosition());
     if (b == null
         || !b.isSession(i)
-        || b.session(i).session() != session
-        || b.session(i).seq() != seq
-        || b.signalIds()[i] != w.ack.stamp().value()) {
+        || b.session(i).session() != w.first.session()
+        || b.session(i).seq() != w.first.seq()
+        || b.signalIds()[i] != ack.stamp().value()) {
       return "the acknowledged position "
-          + w.ack.position()
+          + ack.position()
           + " of shard "
           + w.shard
           + " holds "
