@@ -168,7 +168,7 @@ final class ModelCutLocals {
         }
         SessionSeq s = b.session(i);
         List<Long> key = List.of(s.session(), s.seq());
-        entries.remove(key); // a newer record of the write: the older one's fate was decided
+        entries.remove(key); // a newer record of the write replaces it, as in the store
         entries.put(
             key,
             new Entry(
