@@ -12,7 +12,6 @@ import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.TenantId;
-import io.tidaldb.api.Timestamp;
 import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -53,14 +52,12 @@ class SessionLocalCutScenarioTest {
 
   private void cutRetriedAt(boolean forwarded) {
     cluster = clusters.build(ClusterConfig.threeRegions());
-    int shard = PreferredLeaders.shardsLedBy(cluster, R0, ELECTION).iterator().next();
-    DivergentWrites.defineSeries(cluster);
-    cluster.awaitFullConvergence(CONVERGE);
-    DivergentWrites writes = new DivergentWrites(cluster, 1);
-    long entity = writes.nextEntity(Set.of(shard));
-    Signal signal =
-        new Signal(
-            TenantId.DEFAULT, DivergentWrites.TYPE, EntityId.of(entity), 1.0, Timestamp.now());
+    DivergentWrites.LeaderWrite setup =
+        DivergentWrites.leaderWrite(cluster, R0, ELECTION, CONVERGE);
+    int shard = setup.shard();
+    DivergentWrites writes = setup.writes();
+    long entity = setup.entity();
+    Signal signal = setup.signal();
     SessionSeq seq = new SessionSeq(SESSION + (forwarded ? 1 : 0), 7, 7);
     SignalAck retried;
     try (NetworkPartition p = cluster.partition(Set.of(R0), Set.of(R1, R2))) {
@@ -96,14 +93,12 @@ class SessionLocalCutScenarioTest {
   void shouldTakeTheCompensationToRegionsThatGotTheCutEntryByReconciliationBeforeTheCut() {
     FrameDrops drops = new FrameDrops();
     cluster = clusters.build(ClusterConfig.threeRegions().withTransport(() -> drops));
-    int shard = PreferredLeaders.shardsLedBy(cluster, R0, ELECTION).iterator().next();
-    DivergentWrites.defineSeries(cluster);
-    cluster.awaitFullConvergence(CONVERGE);
-    DivergentWrites writes = new DivergentWrites(cluster, 1);
-    long entity = writes.nextEntity(Set.of(shard));
-    Signal signal =
-        new Signal(
-            TenantId.DEFAULT, DivergentWrites.TYPE, EntityId.of(entity), 1.0, Timestamp.now());
+    DivergentWrites.LeaderWrite setup =
+        DivergentWrites.leaderWrite(cluster, R0, ELECTION, CONVERGE);
+    int shard = setup.shard();
+    DivergentWrites writes = setup.writes();
+    long entity = setup.entity();
+    Signal signal = setup.signal();
     SessionSeq seq = new SessionSeq(SESSION + 2, 7, 7);
     try (NetworkPartition p = cluster.partition(Set.of(R0), Set.of(R1, R2))) {
       cluster.store(R0).signal(signal, Durability.LOCAL, seq);
