@@ -55,6 +55,9 @@ final class CutLocalSessions {
    * @param eventTimeMillis the signal's event time
    * @param payloadHash the record's payload hash
    * @param hlc the record's HLC
+   * @param retryEpoch the batch epoch of the retry it is matched to (held: -1)
+   * @param retryPosition the log position of the retry it is matched to (held: -1)
+   * @param retryHlc the HLC of the retry it is matched to (held: -1)
    */
   record Entry(
       long session,
@@ -66,7 +69,68 @@ final class CutLocalSessions {
       double weight,
       long eventTimeMillis,
       int payloadHash,
-      long hlc) {}
+      long hlc,
+      long retryEpoch,
+      long retryPosition,
+      long retryHlc) {
+
+    /** A held entry (no retry matched yet). */
+    Entry(
+        long session,
+        long seq,
+        int series,
+        long entity,
+        long epoch,
+        long position,
+        double weight,
+        long eventTimeMillis,
+        int payloadHash,
+        long hlc) {
+      this(
+          session,
+          seq,
+          series,
+          entity,
+          epoch,
+          position,
+          weight,
+          eventTimeMillis,
+          payloadHash,
+          hlc,
+          -1,
+          -1,
+          -1);
+    }
+
+    /** Whether a retry in the shard log is matched to it (compensated once that commits). */
+    boolean matched() {
+      return retryPosition >= 0;
+    }
+
+    /** This entry matched to the retry at (epoch, position, hlc). */
+    Entry matchedTo(long epoch, long position, long hlc) {
+      return new Entry(
+          session,
+          seq,
+          series,
+          entity,
+          this.epoch,
+          this.position,
+          weight,
+          eventTimeMillis,
+          payloadHash,
+          this.hlc,
+          epoch,
+          position,
+          hlc);
+    }
+
+    /** This entry held again (its retry was cut). */
+    Entry held() {
+      return new Entry(
+          session, seq, series, entity, epoch, position, weight, eventTimeMillis, payloadHash, hlc);
+    }
+  }
 
   /** A session's entries by seq, and the session's last HLC seen (for the expiry). */
   static final class Group {
@@ -81,6 +145,8 @@ final class CutLocalSessions {
 
   private final Map<Long, Group> groups = new HashMap<>();
   private final TreeSet<Entry> byAge = new TreeSet<>(AGE);
+  private final List<Entry> matched = new ArrayList<>();
+  private long lowestRetry = Long.MAX_VALUE;
   private final long ttlMillis;
   private long nextExpiryMillis = Long.MAX_VALUE;
 
@@ -134,6 +200,11 @@ final class CutLocalSessions {
     Entry old = g.seqs.put(e.seq(), e);
     if (old != null) {
       byAge.remove(old);
+      unmatch(old);
+    }
+    if (e.matched()) {
+      matched.add(e);
+      lowestRetry = Math.min(lowestRetry, e.retryPosition());
     }
     g.lastHlc = Math.max(g.lastHlc, e.hlc());
     byAge.add(e);
@@ -163,6 +234,7 @@ final class CutLocalSessions {
 
   private void remove(Entry e) {
     byAge.remove(e);
+    unmatch(e);
     Group g = groups.get(e.session());
     if (g != null) {
       g.seqs.remove(e.seq());
@@ -170,6 +242,82 @@ final class CutLocalSessions {
         groups.remove(e.session());
       }
     }
+  }
+
+  private void unmatch(Entry e) {
+    if (e.matched() && matched.remove(e)) {
+      long lowest = Long.MAX_VALUE;
+      for (Entry m : matched) {
+        lowest = Math.min(lowest, m.retryPosition());
+      }
+      lowestRetry = lowest;
+    }
+  }
+
+  /** Returns the lowest position of a matched retry ({@link Long#MAX_VALUE}: none matched). */
+  long lowestRetry() {
+    return lowestRetry;
+  }
+
+  /** Returns how many entries are matched to a retry not yet known committed. */
+  int matchedCount() {
+    return matched.size();
+  }
+
+  /**
+   * Compensates every matched entry whose retry lies below {@code committed} (the shard's known
+   * commit, exclusive: every record below it is committed, so never cut) and removes it; the write
+   * lock held. One comparison while no retry is due.
+   *
+   * @return how many were compensated
+   */
+  int compensateCommitted(ShardState s, long committed) {
+    if (lowestRetry >= committed) {
+      return 0;
+    }
+    List<Entry> due = new ArrayList<>();
+    for (Entry m : matched) {
+      if (m.retryPosition() < committed) {
+        due.add(m);
+      }
+    }
+    for (Entry m : due) {
+      remove(m);
+      CutLocalSteps.compensate(s.shard, s.registry, s.states, s.digest, m, m.retryPosition());
+    }
+    if (!due.isEmpty()) {
+      s.merged(); // a change outside the log: the next checkpoint writes it
+    }
+    return due.size();
+  }
+
+  /**
+   * A cut at {@code position} (write lock held): a matched entry whose retry lies at or above it is
+   * held again, since the retry is gone (the cut record may get another retry, or return itself:
+   * then nothing is compensated).
+   *
+   * @return how many entries were held again
+   */
+  int rearm(long position, int shard) {
+    List<Entry> cut = new ArrayList<>();
+    for (Entry m : matched) {
+      if (m.retryPosition() >= position) {
+        cut.add(m);
+      }
+    }
+    for (Entry m : cut) {
+      add(m.held(), shard);
+      LOG.info(
+          "shard {}: the retry at {} of session {} seq {} was cut at {} before it was known"
+              + " committed: its cut LOCAL record at {} is held again, not taken back",
+          shard,
+          m.retryPosition(),
+          Long.toHexString(m.session()),
+          m.seq(),
+          position,
+          m.position());
+    }
+    return cut.size();
   }
 
   private long deadline(Group g) {
@@ -192,7 +340,7 @@ final class CutLocalSessions {
       if (g != null && sameTenant(s, g.seqs.firstEntry().getValue(), series)) {
         g.lastHlc = Math.max(g.lastHlc, c.hlc());
         Entry e = g.seqs.get(c.seq());
-        if (e != null) {
+        if (e != null && !e.matched()) {
           settle(s, e, epoch, c.position(), c.hlc(), c.payloadHash());
         }
         releaseBelow(s, c.session(), c.ackedBelow());
@@ -205,6 +353,21 @@ final class CutLocalSessions {
 
   /** Decides a held entry against a session record of it at (epoch, position, hlc). */
   private void settle(ShardState s, Entry e, long epoch, long position, long hlc, int hash) {
+    if (epoch != e.epoch() || position != e.position() || hlc != e.hlc()) {
+      if (hash == e.payloadHash()) { // the retry: taken back once it is known committed
+        add(e.matchedTo(epoch, position, hlc), s.shard);
+        LOG.info(
+            "shard {}: session {} seq {} stored again at {}: its cut LOCAL record at {} (epoch {})"
+                + " is taken back once the retry is known committed",
+            s.shard,
+            Long.toHexString(e.session()),
+            e.seq(),
+            position,
+            e.position(),
+            e.epoch());
+        return;
+      }
+    }
     remove(e);
     if (epoch == e.epoch() && position == e.position() && hlc == e.hlc()) {
       LOG.info(
@@ -214,7 +377,7 @@ final class CutLocalSessions {
           Long.toHexString(e.session()),
           e.seq(),
           position);
-    } else if (hash != e.payloadHash()) {
+    } else {
       LOG.warn(
           "shard {}: session {} seq {} at {} has payload hash {} but the cut LOCAL record at {}"
               + " has {}: another write, the cut record's effect stays",
@@ -225,8 +388,6 @@ final class CutLocalSessions {
           Integer.toHexString(hash),
           e.position(),
           Integer.toHexString(e.payloadHash()));
-    } else {
-      CutLocalSteps.compensate(s.shard, s.registry, s.states, s.digest, e, position);
     }
   }
 
@@ -243,6 +404,9 @@ final class CutLocalSessions {
     }
     List<Entry> below = new ArrayList<>(g.seqs.headMap(ackedBelow).values());
     for (Entry e : below) {
+      if (e.matched()) {
+        continue; // its retry is in the log: it waits for the retry's commit or cut
+      }
       remove(e);
       LOG.info(
           "shard {}: session {} acknowledged below {}: released its cut LOCAL record of seq {} at"
@@ -263,9 +427,17 @@ final class CutLocalSessions {
       Group g = it.next();
       long deadline = deadline(g);
       if (nowMillis > deadline) {
-        byAge.removeAll(g.seqs.values());
-        released += g.seqs.size();
-        it.remove();
+        for (Iterator<Entry> es = g.seqs.values().iterator(); es.hasNext(); ) {
+          Entry e = es.next();
+          if (!e.matched()) { // a matched one waits for its retry's commit or cut
+            byAge.remove(e);
+            es.remove();
+            released++;
+          }
+        }
+        if (g.seqs.isEmpty()) {
+          it.remove();
+        }
       } else {
         next = Math.min(next, deadline);
       }

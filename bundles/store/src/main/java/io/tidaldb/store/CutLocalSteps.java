@@ -23,13 +23,19 @@ final class CutLocalSteps {
   private CutLocalSteps() {}
 
   /**
-   * Step (a'''') of a cut ({@link ShardTruncation}): adds every {@code LOCAL} {@code SIGNAL_S}
-   * record at or above {@code position} whose series is bound (the series the suffix defines are
-   * unbound first).
+   * Step (a'''') of a cut ({@link ShardTruncation}): holds again every entry matched to a retry at
+   * or above {@code position} ({@link CutLocalSessions#rearm}), then adds every {@code LOCAL}
+   * {@code SIGNAL_S} record at or above {@code position} whose origin is this node's ({@link
+   * ShardState#origin}: only a record's origin compensates it, so the join stays exact) and whose
+   * series is bound (the series the suffix defines are unbound first).
    *
    * @return how many were added
    */
   static int collect(ShardState s, long position) {
+    CutLocalSessions held = s.cutLocalOrNull();
+    if (held != null) {
+      held.rearm(position, s.shard);
+    }
     int added = 0;
     try (WalReader reader = s.log.openReader(position)) {
       for (WalBatch batch = reader.next(); batch != null; batch = reader.next()) {
@@ -38,6 +44,7 @@ final class CutLocalSteps {
           if (c.position() < position
               || c.kind() != WalRecordKind.SIGNAL_S
               || c.durability() != Durability.LOCAL
+              || c.origin() != s.origin
               || s.registry.get(c.seriesId()) == null) {
             continue;
           }
@@ -59,6 +66,7 @@ final class CutLocalSteps {
         }
       }
     }
+    s.syncCutLocal();
     return added;
   }
 
@@ -131,7 +139,7 @@ final class CutLocalSteps {
       EntityStateMap installed,
       SessionTable table) {
     CutLocalSessions next = new CutLocalSessions(held.ttlMillis());
-    for (CutLocalSessions.Entry h : held.entries()) {
+    for (CutLocalSessions.Entry h : held.entries()) { // a matched one is decided as held
       SeriesRegistry.Series def = s.registry.get(h.series());
       int id = def == null ? -1 : installedSeries.find(def.tenant(), def.type());
       if (id < 0) {

@@ -87,6 +87,21 @@ final class ShardState implements CommitListener {
    */
   private CutLocalSessions cutLocal;
 
+  /**
+   * The lowest position of a retry a kept cut record is matched to ({@link
+   * CutLocalSessions#lowestRetry}; {@link Long#MAX_VALUE}: none), published under the write lock so
+   * that a thread without the lock tells in one read whether a compensation is due ({@link
+   * #compensateCommittedRetries}).
+   */
+  private volatile long lowestRetry = Long.MAX_VALUE;
+
+  /**
+   * The origin this node's WAL records carry (region << 16 | incarnation, {@code
+   * NodeIdentity.origin()}): a cut keeps for compensation only the LOCAL session records of this
+   * origin ({@link CutLocalSteps#collect}).
+   */
+  final int origin;
+
   /** The shard's local stream, or null if the WAL keeps no local logs. */
   final LocalStream local;
 
@@ -182,6 +197,7 @@ final class ShardState implements CommitListener {
       int incarnation,
       SessionConfig sessionConfig) {
     this.shard = shard;
+    this.origin = (int) ReplicaIds.local(region, incarnation);
     this.sessions = new ShardSessions(sessionConfig, ReplicaIds.local(region, incarnation));
     this.log = log;
     this.local =
@@ -311,6 +327,7 @@ final class ShardState implements CommitListener {
    * ShardCheckpoints#checkpoint}). Not on the commit thread.
    */
   void checkpoint(long timeoutNanos) {
+    compensateCommittedRetries(); // a quiet shard's due compensation goes into the snapshot
     checkpoints.checkpoint(timeoutNanos);
   }
 
@@ -367,7 +384,44 @@ final class ShardState implements CommitListener {
 
   /** Replaces the set (a snapshot loaded; null or empty: none); write lock held. */
   void replaceCutLocal(CutLocalSessions loaded) {
-    cutLocal = loaded == null || loaded.isEmpty() ? null : loaded;
+    cutLocal = loaded;
+    syncCutLocal();
+  }
+
+  /** Drops an empty set and publishes its lowest matched retry; write lock held. */
+  void syncCutLocal() {
+    CutLocalSessions cut = cutLocal;
+    if (cut != null && cut.isEmpty()) {
+      cutLocal = null;
+      cut = null;
+    }
+    long lowest = cut == null ? Long.MAX_VALUE : cut.lowestRetry();
+    if (lowest != lowestRetry) {
+      lowestRetry = lowest;
+    }
+  }
+
+  /**
+   * Takes back the effect of the kept cut records whose matched retry the known commit has passed
+   * ({@link CutLocalSessions#compensateCommitted}), under the write lock; one volatile read and a
+   * comparison when none is due. The path for a quiet shard, whose commit thread applies nothing
+   * more: reconciliation's digest export and the checkpoint call it (never under the shard lock).
+   *
+   * @return how many were compensated
+   */
+  int compensateCommittedRetries() {
+    if (lowestRetry >= pending.committed()) {
+      return 0;
+    }
+    lock.writeLock().lock();
+    try {
+      CutLocalSessions cut = cutLocal;
+      int done = cut == null ? 0 : cut.compensateCommitted(this, pending.committed());
+      syncCutLocal();
+      return done;
+    } finally {
+      lock.writeLock().unlock();
+    }
   }
 
   /**
@@ -662,9 +716,8 @@ final class ShardState implements CommitListener {
       CutLocalSessions cut = cutLocal; // null unless a cut kept LOCAL session records
       if (cut != null) {
         cut.applied(this, c, epoch, series, sessions.table().clock());
-        if (cut.isEmpty()) {
-          cutLocal = null;
-        }
+        cut.compensateCommitted(this, pending.committed()); // one comparison unless one is due
+        syncCutLocal();
       }
       if (CutDrops.dropped(c)) { // a QUORUM/ALL session record: pending until known committed
         pending.add(c.seriesId(), c.entity(), c.position());
