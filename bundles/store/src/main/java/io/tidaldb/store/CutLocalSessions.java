@@ -20,19 +20,26 @@ import org.slf4j.LoggerFactory;
  * their effect (a {@code LOCAL} ack promised this region's disk), and this set remembers them until
  * the shard log shows what became of the write.
  *
+ * <p>Only records of this node's origin are held ({@link CutLocalSteps#collect}): the origin alone
+ * compensates its records, so the column-wise join stays exact (wp-lcut2).
+ *
  * <p>Rule, applied by the commit thread to every signal record of the shard log under the write
  * lock ({@link #applied}): a {@code SIGNAL_S} of a held (session, seq) with the cut record's
- * payload hash is the client's retry, stored again by a later leader: the cut record's effect is
- * taken back ({@link CrdtSignalState#compensate} on the cut record's log entry) and the entry goes
- * (INFO); with another payload hash it is another write: the entry goes and the effect stays
- * (WARN); the cut record itself returning through a later leader's log (same epoch, position and
- * HLC) counts once already ({@code applyAt} skipped it): the entry goes. Released without
- * compensating (the effect stays, no retry can come any more): a {@code SIGNAL_S} of the session
- * with {@code ackedBelow} above the seq (the client has its answer); the session idle longer than
- * the session ttl by the session table's log clock (the session's last HLC is the newest of its cut
- * records and of its session records applied since); the bound ({@link #MAX_ENTRIES} per shard: the
- * entry of the oldest HLC goes, WARN). Every decision is a function of the log and the set, so a
- * replay from a snapshot holding the set decides alike ({@link CutLocalSessionsCodec}).
+ * payload hash is the client's retry, stored again by a later leader: the entry is matched to it
+ * (its epoch, position and HLC), and the cut record's effect is taken back ({@link
+ * CrdtSignalState#compensate} on the cut record's log entry) only once the shard's known commit
+ * passes the retry ({@link #compensateCommitted}: final, a committed record is never cut), the
+ * entry then going (INFO); a cut at or below the retry holds the entry again ({@link #rearm}); a
+ * matched entry is released neither by {@code ackedBelow} nor by the ttl. With another payload hash
+ * it is another write: the entry goes and the effect stays (WARN); the cut record itself returning
+ * through a later leader's log (same epoch, position and HLC) counts once already ({@code applyAt}
+ * skipped it): the entry goes. Released without compensating (the effect stays, no retry can come
+ * any more): a {@code SIGNAL_S} of the session with {@code ackedBelow} above the seq (the client
+ * has its answer); the session idle longer than the session ttl by the session table's log clock
+ * (the session's last HLC is the newest of its cut records and of its session records applied
+ * since); the bound ({@link #MAX_ENTRIES} per shard: the entry of the oldest HLC goes, WARN). Every
+ * decision is a function of the log and the set, so a replay from a snapshot holding the set
+ * decides alike ({@link CutLocalSessionsCodec}).
  *
  * <p>Not thread-safe: the shard's write lock guards it (read under the read lock for a snapshot).
  */

@@ -23,6 +23,7 @@ import io.tidaldb.session.table.SessionConfig;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
@@ -112,6 +113,7 @@ final class ShardState implements CommitListener {
   private final LongConsumer firstCommit;
 
   private final ShardCheckpoints checkpoints;
+  private final Executor snapshotExecutor;
   private volatile long appliedPosition;
   private volatile long snapshotPosition;
   private volatile long snapshotLocalPosition;
@@ -209,6 +211,7 @@ final class ShardState implements CommitListener {
     snapshots.foldedThrough(compaction::foldedThrough);
     this.clock = clock;
     this.checkpoints = new ShardCheckpoints(this, snapshotExecutor, snapshotEvery, retainFrom);
+    this.snapshotExecutor = snapshotExecutor;
     this.firstCommit = firstCommit;
   }
 
@@ -402,10 +405,27 @@ final class ShardState implements CommitListener {
   }
 
   /**
+   * Raises the shard's known commit ({@link PendingSessions#committed(long)}); if that makes a kept
+   * cut record's compensation due, runs {@link #compensateCommittedRetries} on the snapshot
+   * executor (a quiet shard's commit thread applies nothing more). Any thread; never blocks.
+   */
+  void committed(long position) {
+    pending.committed(position);
+    if (lowestRetry < position) {
+      try {
+        snapshotExecutor.execute(this::compensateCommittedRetries);
+      } catch (RejectedExecutionException e) { // closing: the digest export or checkpoint does it
+        LOG.debug("shard {}: compensation at commit {} not scheduled: {}", shard, position, e);
+      }
+    }
+  }
+
+  /**
    * Takes back the effect of the kept cut records whose matched retry the known commit has passed
    * ({@link CutLocalSessions#compensateCommitted}), under the write lock; one volatile read and a
-   * comparison when none is due. The path for a quiet shard, whose commit thread applies nothing
-   * more: reconciliation's digest export and the checkpoint call it (never under the shard lock).
+   * comparison when none is due. The paths for a quiet shard, whose commit thread applies nothing
+   * more: the known commit's rise ({@link #committed}, on the snapshot executor), reconciliation's
+   * digest export and the checkpoint (never under the shard lock).
    *
    * @return how many were compensated
    */

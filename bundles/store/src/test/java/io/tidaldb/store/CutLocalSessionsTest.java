@@ -204,6 +204,19 @@ class CutLocalSessionsTest {
     cutR();
     long retry = retry();
     b.store.onCommitted(shard, retry + 1); // nothing more is applied on the shard
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> count() == 2); // the commit's rise schedules it on the snapshot thread
+    assertNull(state().cutLocalOrNull());
+    exportDigests();
+    assertEquals(2, count(), "once");
+  }
+
+  @Test
+  void shouldTakeBackAtTheDigestExportOfAQuietShard() {
+    cutR();
+    long retry = retry();
+    state().pending.committed(retry + 1); // the known commit alone, nothing scheduled
     assertEquals(3, count());
     exportDigests();
     assertEquals(2, count(), "reconciliation's digest export compensates");
@@ -214,7 +227,8 @@ class CutLocalSessionsTest {
   void shouldTakeBackAtTheCheckpointOfAQuietShard() {
     cutR();
     long retry = retry();
-    b.store.onCommitted(shard, retry + 1);
+    state().pending.committed(retry + 1);
+    assertEquals(3, count());
     state().checkpoint(TIMEOUT);
     assertEquals(2, count(), "the checkpoint compensates, and its snapshot holds that");
     b.reopenWithoutCheckpoint();
