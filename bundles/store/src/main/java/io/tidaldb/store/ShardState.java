@@ -736,8 +736,12 @@ final class ShardState implements CommitListener {
       CutLocalSessions cut = cutLocal; // null unless a cut kept LOCAL session records
       if (cut != null) {
         cut.applied(this, c, epoch, series, sessions.table().clock());
-        cut.compensateCommitted(this, pending.committed()); // one comparison unless one is due
+        // publish a new match before reading the known commit: a rise that raced with it then
+        // sees the match and schedules the compensation ({@link #committed}), or this read sees it
         syncCutLocal();
+        if (cut.compensateCommitted(this, pending.committed()) > 0) { // one comparison if none due
+          syncCutLocal();
+        }
       }
       if (CutDrops.dropped(c)) { // a QUORUM/ALL session record: pending until known committed
         pending.add(c.seriesId(), c.entity(), c.position());
