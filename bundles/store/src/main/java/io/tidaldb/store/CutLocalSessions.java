@@ -28,18 +28,18 @@ import org.slf4j.LoggerFactory;
  * payload hash is the client's retry, stored again by a later leader: the entry is matched to it
  * (its epoch, position and HLC), and the cut record's effect is taken back ({@link
  * CrdtSignalState#compensate} on the cut record's log entry) only once the shard's known commit
- * passes the retry ({@link #compensateCommitted}: final, a committed record is never cut), the
- * entry then going (INFO); a cut at or below the retry holds the entry again ({@link #rearm}); a
- * matched entry is released neither by {@code ackedBelow} nor by the ttl. With another payload hash
- * it is another write: the entry goes and the effect stays (WARN); the cut record itself returning
- * through a later leader's log (same epoch, position and HLC) counts once already ({@code applyAt}
- * skipped it): the entry goes. Released without compensating (the effect stays, no retry can come
- * any more): a {@code SIGNAL_S} of the session with {@code ackedBelow} above the seq (the client
- * has its answer); the session idle longer than the session ttl by the session table's log clock
- * (the session's last HLC is the newest of its cut records and of its session records applied
- * since); the bound ({@link #MAX_ENTRIES} per shard: the entry of the oldest HLC goes, WARN). Every
- * decision is a function of the log and the set, so a replay from a snapshot holding the set
- * decides alike ({@link CutLocalSessionsCodec}).
+ * passes the retry ({@link CutLocalSteps#compensateCommitted}: final, a committed record is never
+ * cut), the entry then going (INFO); a cut at or below the retry holds the entry again ({@link
+ * CutLocalSteps#rearm}); a matched entry is released neither by {@code ackedBelow} nor by the ttl.
+ * With another payload hash it is another write: the entry goes and the effect stays (WARN); the
+ * cut record itself returning through a later leader's log (same epoch, position and HLC) counts
+ * once already ({@code applyAt} skipped it): the entry goes. Released without compensating (the
+ * effect stays, no retry can come any more): a {@code SIGNAL_S} of the session with {@code
+ * ackedBelow} above the seq (the client has its answer); the session idle longer than the session
+ * ttl by the session table's log clock (the session's last HLC is the newest of its cut records and
+ * of its session records applied since); the bound ({@link #MAX_ENTRIES} per shard: the entry of
+ * the oldest HLC goes, WARN). Every decision is a function of the log and the set, so a replay from
+ * a snapshot holding the set decides alike ({@link CutLocalSessionsCodec}).
  *
  * <p>Not thread-safe: the shard's write lock guards it (read under the read lock for a snapshot).
  */
@@ -49,110 +49,20 @@ final class CutLocalSessions {
   /** At most this many entries per shard; over it the oldest (by HLC) goes. */
   static final int MAX_ENTRIES = 65_536;
 
-  /**
-   * One kept cut record.
-   *
-   * @param session the session id
-   * @param seq the seq
-   * @param series the record's series id
-   * @param entity the record's entity
-   * @param epoch the epoch of the record's batch (its log entry is {@code ReplicaIds.log(epoch)})
-   * @param position the record's log position
-   * @param weight the signal's weight
-   * @param eventTimeMillis the signal's event time
-   * @param payloadHash the record's payload hash
-   * @param hlc the record's HLC
-   * @param retryEpoch the batch epoch of the retry it is matched to (held: -1)
-   * @param retryPosition the log position of the retry it is matched to (held: -1)
-   * @param retryHlc the HLC of the retry it is matched to (held: -1)
-   */
-  record Entry(
-      long session,
-      long seq,
-      int series,
-      long entity,
-      long epoch,
-      long position,
-      double weight,
-      long eventTimeMillis,
-      int payloadHash,
-      long hlc,
-      long retryEpoch,
-      long retryPosition,
-      long retryHlc) {
-
-    /** A held entry (no retry matched yet). */
-    Entry(
-        long session,
-        long seq,
-        int series,
-        long entity,
-        long epoch,
-        long position,
-        double weight,
-        long eventTimeMillis,
-        int payloadHash,
-        long hlc) {
-      this(
-          session,
-          seq,
-          series,
-          entity,
-          epoch,
-          position,
-          weight,
-          eventTimeMillis,
-          payloadHash,
-          hlc,
-          -1,
-          -1,
-          -1);
-    }
-
-    /** Whether a retry in the shard log is matched to it (compensated once that commits). */
-    boolean matched() {
-      return retryPosition >= 0;
-    }
-
-    /** This entry matched to the retry at (epoch, position, hlc). */
-    Entry matchedTo(long epoch, long position, long hlc) {
-      return new Entry(
-          session,
-          seq,
-          series,
-          entity,
-          this.epoch,
-          this.position,
-          weight,
-          eventTimeMillis,
-          payloadHash,
-          this.hlc,
-          epoch,
-          position,
-          hlc);
-    }
-
-    /** This entry held again (its retry was cut). */
-    Entry held() {
-      return new Entry(
-          session, seq, series, entity, epoch, position, weight, eventTimeMillis, payloadHash, hlc);
-    }
-  }
-
   /** A session's entries by seq, and the session's last HLC seen (for the expiry). */
   static final class Group {
-    final TreeMap<Long, Entry> seqs = new TreeMap<>();
+    final TreeMap<Long, CutLocalEntry> seqs = new TreeMap<>();
     long lastHlc;
   }
 
-  private static final Comparator<Entry> AGE =
-      Comparator.comparingLong(Entry::hlc)
-          .thenComparingLong(Entry::session)
-          .thenComparingLong(Entry::seq);
+  private static final Comparator<CutLocalEntry> AGE =
+      Comparator.comparingLong(CutLocalEntry::hlc)
+          .thenComparingLong(CutLocalEntry::session)
+          .thenComparingLong(CutLocalEntry::seq);
 
   private final Map<Long, Group> groups = new HashMap<>();
-  private final TreeSet<Entry> byAge = new TreeSet<>(AGE);
-  private final List<Entry> matched = new ArrayList<>();
+  private final TreeSet<CutLocalEntry> byAge = new TreeSet<>(AGE);
+  private final List<CutLocalEntry> matched = new ArrayList<>();
   private long lowestRetry = Long.MAX_VALUE;
   private final long ttlMillis;
   private long nextExpiryMillis = Long.MAX_VALUE;
@@ -183,7 +93,7 @@ final class CutLocalSessions {
   }
 
   /** Returns the entries, oldest HLC first (not to be changed while iterated). */
-  Iterable<Entry> entries() {
+  Iterable<CutLocalEntry> entries() {
     return byAge;
   }
 
@@ -193,7 +103,7 @@ final class CutLocalSessions {
   }
 
   /** Returns the entry of (session, seq), or null. */
-  Entry get(long session, long seq) {
+  CutLocalEntry get(long session, long seq) {
     Group g = groups.get(session);
     return g == null ? null : g.seqs.get(seq);
   }
@@ -202,9 +112,9 @@ final class CutLocalSessions {
    * Adds a kept cut record (replacing one of the same session and seq); over {@link #MAX_ENTRIES}
    * the oldest entry goes.
    */
-  void add(Entry e, int shard) {
+  void add(CutLocalEntry e, int shard) {
     Group g = groups.computeIfAbsent(e.session(), k -> new Group());
-    Entry old = g.seqs.put(e.seq(), e);
+    CutLocalEntry old = g.seqs.put(e.seq(), e);
     if (old != null) {
       byAge.remove(old);
       unmatch(old);
@@ -217,7 +127,7 @@ final class CutLocalSessions {
     byAge.add(e);
     nextExpiryMillis = Math.min(nextExpiryMillis, deadline(g));
     while (byAge.size() > MAX_ENTRIES) {
-      Entry oldest = byAge.first();
+      CutLocalEntry oldest = byAge.first();
       remove(oldest);
       LOG.warn(
           "shard {}: more than {} cut LOCAL session records held: released the oldest, session"
@@ -239,7 +149,8 @@ final class CutLocalSessions {
     }
   }
 
-  private void remove(Entry e) {
+  /** Removes an entry (a matched one also from the matched list). */
+  void remove(CutLocalEntry e) {
     byAge.remove(e);
     unmatch(e);
     Group g = groups.get(e.session());
@@ -251,10 +162,10 @@ final class CutLocalSessions {
     }
   }
 
-  private void unmatch(Entry e) {
+  private void unmatch(CutLocalEntry e) {
     if (e.matched() && matched.remove(e)) {
       long lowest = Long.MAX_VALUE;
-      for (Entry m : matched) {
+      for (CutLocalEntry m : matched) {
         lowest = Math.min(lowest, m.retryPosition());
       }
       lowestRetry = lowest;
@@ -272,59 +183,11 @@ final class CutLocalSessions {
   }
 
   /**
-   * Compensates every matched entry whose retry lies below {@code committed} (the shard's known
-   * commit, exclusive: every record below it is committed, so never cut) and removes it; the write
-   * lock held. One comparison while no retry is due.
-   *
-   * @return how many were compensated
+   * Returns a copy of the matched entries ({@link CutLocalSteps#compensateCommitted}, {@link
+   * CutLocalSteps#rearm}).
    */
-  int compensateCommitted(ShardState s, long committed) {
-    if (lowestRetry >= committed) {
-      return 0;
-    }
-    List<Entry> due = new ArrayList<>();
-    for (Entry m : matched) {
-      if (m.retryPosition() < committed) {
-        due.add(m);
-      }
-    }
-    for (Entry m : due) {
-      remove(m);
-      CutLocalSteps.compensate(s.shard, s.registry, s.states, s.digest, m, m.retryPosition());
-    }
-    if (!due.isEmpty()) {
-      s.merged(); // a change outside the log: the next checkpoint writes it
-    }
-    return due.size();
-  }
-
-  /**
-   * A cut at {@code position} (write lock held): a matched entry whose retry lies at or above it is
-   * held again, since the retry is gone (the cut record may get another retry, or return itself:
-   * then nothing is compensated).
-   *
-   * @return how many entries were held again
-   */
-  int rearm(long position, int shard) {
-    List<Entry> cut = new ArrayList<>();
-    for (Entry m : matched) {
-      if (m.retryPosition() >= position) {
-        cut.add(m);
-      }
-    }
-    for (Entry m : cut) {
-      add(m.held(), shard);
-      LOG.info(
-          "shard {}: the retry at {} of session {} seq {} was cut at {} before it was known"
-              + " committed: its cut LOCAL record at {} is held again, not taken back",
-          shard,
-          m.retryPosition(),
-          Long.toHexString(m.session()),
-          m.seq(),
-          position,
-          m.position());
-    }
-    return cut.size();
+  List<CutLocalEntry> matched() {
+    return new ArrayList<>(matched);
   }
 
   private long deadline(Group g) {
@@ -346,7 +209,7 @@ final class CutLocalSessions {
       Group g = groups.get(c.session());
       if (g != null && sameTenant(s, g.seqs.firstEntry().getValue(), series)) {
         g.lastHlc = Math.max(g.lastHlc, c.hlc());
-        Entry e = g.seqs.get(c.seq());
+        CutLocalEntry e = g.seqs.get(c.seq());
         if (e != null && !e.matched()) {
           settle(s, e, epoch, c.position(), c.hlc(), c.payloadHash());
         }
@@ -359,7 +222,8 @@ final class CutLocalSessions {
   }
 
   /** Decides a held entry against a session record of it at (epoch, position, hlc). */
-  private void settle(ShardState s, Entry e, long epoch, long position, long hlc, int hash) {
+  private void settle(
+      ShardState s, CutLocalEntry e, long epoch, long position, long hlc, int hash) {
     if (epoch != e.epoch() || position != e.position() || hlc != e.hlc()) {
       if (hash == e.payloadHash()) { // the retry: taken back once it is known committed
         add(e.matchedTo(epoch, position, hlc), s.shard);
@@ -398,7 +262,7 @@ final class CutLocalSessions {
     }
   }
 
-  private static boolean sameTenant(ShardState s, Entry e, SeriesRegistry.Series series) {
+  private static boolean sameTenant(ShardState s, CutLocalEntry e, SeriesRegistry.Series series) {
     SeriesRegistry.Series cut = s.registry.get(e.series());
     return cut != null && cut.tenant().equals(series.tenant());
   }
@@ -409,8 +273,8 @@ final class CutLocalSessions {
     if (g == null || g.seqs.firstKey() >= ackedBelow) {
       return;
     }
-    List<Entry> below = new ArrayList<>(g.seqs.headMap(ackedBelow).values());
-    for (Entry e : below) {
+    List<CutLocalEntry> below = new ArrayList<>(g.seqs.headMap(ackedBelow).values());
+    for (CutLocalEntry e : below) {
       if (e.matched()) {
         continue; // its retry is in the log: it waits for the retry's commit or cut
       }
@@ -434,8 +298,8 @@ final class CutLocalSessions {
       Group g = it.next();
       long deadline = deadline(g);
       if (nowMillis > deadline) {
-        for (Iterator<Entry> es = g.seqs.values().iterator(); es.hasNext(); ) {
-          Entry e = es.next();
+        for (Iterator<CutLocalEntry> es = g.seqs.values().iterator(); es.hasNext(); ) {
+          CutLocalEntry e = es.next();
           if (!e.matched()) { // a matched one waits for its retry's commit or cut
             byAge.remove(e);
             es.remove();

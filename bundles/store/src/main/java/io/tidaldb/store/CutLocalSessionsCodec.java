@@ -53,7 +53,7 @@ final class CutLocalSessionsCodec {
       b.putLong(g.getKey());
       b.putLong(g.getValue().lastHlc);
       b.putInt(g.getValue().seqs.size());
-      for (CutLocalSessions.Entry e : g.getValue().seqs.values()) {
+      for (CutLocalEntry e : g.getValue().seqs.values()) {
         b.putLong(e.seq());
         b.putInt(e.series());
         b.putLong(e.entity());
@@ -112,8 +112,8 @@ final class CutLocalSessionsCodec {
             "cut LOCAL entry count", entries, "must be 1.." + b.remaining() / ENTRY_LENGTH);
       }
       for (int k = 0; k < entries; k++) {
-        CutLocalSessions.Entry e =
-            new CutLocalSessions.Entry(
+        CutLocalEntry e =
+            new CutLocalEntry(
                 session,
                 b.getLong(),
                 b.getInt(),

@@ -422,7 +422,7 @@ final class ShardState implements CommitListener {
 
   /**
    * Takes back the effect of the kept cut records whose matched retry the known commit has passed
-   * ({@link CutLocalSessions#compensateCommitted}), under the write lock; one volatile read and a
+   * ({@link CutLocalSteps#compensateCommitted}), under the write lock; one volatile read and a
    * comparison when none is due. The paths for a quiet shard, whose commit thread applies nothing
    * more: the known commit's rise ({@link #committed}, on the snapshot executor), reconciliation's
    * digest export and the checkpoint (never under the shard lock).
@@ -436,7 +436,8 @@ final class ShardState implements CommitListener {
     lock.writeLock().lock();
     try {
       CutLocalSessions cut = cutLocal;
-      int done = cut == null ? 0 : cut.compensateCommitted(this, pending.committed());
+      int done =
+          cut == null ? 0 : CutLocalSteps.compensateCommitted(this, cut, pending.committed());
       syncCutLocal();
       return done;
     } finally {
@@ -739,7 +740,8 @@ final class ShardState implements CommitListener {
         // publish a new match before reading the known commit: a rise that raced with it then
         // sees the match and schedules the compensation ({@link #committed}), or this read sees it
         syncCutLocal();
-        if (cut.compensateCommitted(this, pending.committed()) > 0) { // one comparison if none due
+        long known = pending.committed();
+        if (CutLocalSteps.compensateCommitted(this, cut, known) > 0) { // one comparison if none due
           syncCutLocal();
         }
       }

@@ -241,7 +241,7 @@ class CutLocalSessionsTest {
     cutR();
     long retry = retry();
     b.store.truncateLog(shard, prefixEnd, 3); // C deposed before R' committed: R' cut
-    CutLocalSessions.Entry r = held(7);
+    CutLocalEntry r = held(7);
     assertNotNull(r, "R held again");
     assertFalse(r.matched(), "no longer matched");
     ship(logA, prefixEnd, logB); // R returns through a later leader's log (epoch 1 records)
@@ -400,7 +400,7 @@ class CutLocalSessionsTest {
     CutLocalSessions set = new CutLocalSessions(TTL_MILLIS);
     for (int i = 0; i <= CutLocalSessions.MAX_ENTRIES; i++) {
       set.add(
-          new CutLocalSessions.Entry(
+          new CutLocalEntry(
               SESSION + (i & 7), 1 + i, 0, ENTITY, 1, i, 1.0, T0, HASH, (T0 << 16) + i),
           shard);
     }
@@ -439,7 +439,7 @@ class CutLocalSessionsTest {
     return b.store.shardState(shard);
   }
 
-  private CutLocalSessions.Entry held(long seq) {
+  private CutLocalEntry held(long seq) {
     CutLocalSessions set = state().cutLocalOrNull();
     return set == null ? null : set.get(SESSION, seq);
   }

@@ -86,11 +86,9 @@ class SnapshotFormatTest {
   static CutLocalSessions cut() {
     CutLocalSessions c = new CutLocalSessions(SessionConfig.DEFAULTS.ttlMillis());
     c.add(
-        new CutLocalSessions.Entry(
-            0x5e55L, 7, 0, 42, 4, 98, 2.0, 1_700_000_000_000L, 0xabcd, 7L << 16),
-        3);
+        new CutLocalEntry(0x5e55L, 7, 0, 42, 4, 98, 2.0, 1_700_000_000_000L, 0xabcd, 7L << 16), 3);
     c.add(
-        new CutLocalSessions.Entry(
+        new CutLocalEntry(
             0x5e55L,
             8,
             0,
@@ -105,10 +103,7 @@ class SnapshotFormatTest {
             120,
             10L << 16),
         3);
-    c.add(
-        new CutLocalSessions.Entry(
-            0x1000L, 1, 0, 44, 3, 90, 1.0, 1_700_000_000_002L, 0x77, 9L << 16),
-        3);
+    c.add(new CutLocalEntry(0x1000L, 1, 0, 44, 3, 90, 1.0, 1_700_000_000_002L, 0x77, 9L << 16), 3);
     return c;
   }
 
