@@ -714,7 +714,8 @@ final class ShardState implements CommitListener {
    * which skips it if the entity's entry already holds it (merged in, or kept by a cut and now
    * returning through a later leader's log); the record's origin field is provenance only. While
    * cuts keep LOCAL session records, each signal record then passes {@link
-   * CutLocalSessions#applied} (a retry of one takes its effect back).
+   * CutLocalSessions#applied} (a retry of one is matched, and its effect taken back once the retry
+   * is known committed).
    */
   private void applyRecord(RecordCursor c, long epoch, long logEntry, String source) {
     byte kind = c.kind();
