@@ -741,7 +741,8 @@ final class ShardState implements CommitListener {
       sessions.feed(c, series);
       CutLocalSessions cut = cutLocal; // null unless a cut kept LOCAL session records
       if (cut != null) {
-        cut.applied(this, c, epoch, series, sessions.table().clock());
+        // the table's log clock once it has this record (its feed may still be queued: QueuedFeeds)
+        cut.applied(this, c, epoch, series, Math.max(sessions.table().clock(), c.hlc()));
         // publish a new match before reading the known commit: a rise that raced with it then
         // sees the match and schedules the compensation ({@link #committed}), or this read sees it
         syncCutLocal();
