@@ -20,19 +20,26 @@ import org.slf4j.LoggerFactory;
  * their effect (a {@code LOCAL} ack promised this region's disk), and this set remembers them until
  * the shard log shows what became of the write.
  *
+ * <p>Only records of this node's origin are held ({@link CutLocalSteps#collect}): the origin alone
+ * compensates its records, so the column-wise join stays exact (wp-lcut2).
+ *
  * <p>Rule, applied by the commit thread to every signal record of the shard log under the write
  * lock ({@link #applied}): a {@code SIGNAL_S} of a held (session, seq) with the cut record's
- * payload hash is the client's retry, stored again by a later leader: the cut record's effect is
- * taken back ({@link CrdtSignalState#compensate} on the cut record's log entry) and the entry goes
- * (INFO); with another payload hash it is another write: the entry goes and the effect stays
- * (WARN); the cut record itself returning through a later leader's log (same epoch, position and
- * HLC) counts once already ({@code applyAt} skipped it): the entry goes. Released without
- * compensating (the effect stays, no retry can come any more): a {@code SIGNAL_S} of the session
- * with {@code ackedBelow} above the seq (the client has its answer); the session idle longer than
- * the session ttl by the session table's log clock (the session's last HLC is the newest of its cut
- * records and of its session records applied since); the bound ({@link #MAX_ENTRIES} per shard: the
- * entry of the oldest HLC goes, WARN). Every decision is a function of the log and the set, so a
- * replay from a snapshot holding the set decides alike ({@link CutLocalSessionsCodec}).
+ * payload hash is the client's retry, stored again by a later leader: the entry is matched to it
+ * (its epoch, position and HLC), and the cut record's effect is taken back ({@link
+ * CrdtSignalState#compensate} on the cut record's log entry) only once the shard's known commit
+ * passes the retry ({@link CutLocalSteps#compensateCommitted}: final, a committed record is never
+ * cut), the entry then going (INFO); a cut at or below the retry holds the entry again ({@link
+ * CutLocalSteps#rearm}); a matched entry is released neither by {@code ackedBelow} nor by the ttl.
+ * With another payload hash it is another write: the entry goes and the effect stays (WARN); the
+ * cut record itself returning through a later leader's log (same epoch, position and HLC) counts
+ * once already ({@code applyAt} skipped it): the entry goes. Released without compensating (the
+ * effect stays, no retry can come any more): a {@code SIGNAL_S} of the session with {@code
+ * ackedBelow} above the seq (the client has its answer); the session idle longer than the session
+ * ttl by the session table's log clock (the session's last HLC is the newest of its cut records and
+ * of its session records applied since); the bound ({@link #MAX_ENTRIES} per shard: the entry of
+ * the oldest HLC goes, WARN). Every decision is a function of the log and the set, so a replay from
+ * a snapshot holding the set decides alike ({@link CutLocalSessionsCodec}).
  *
  * <p>Not thread-safe: the shard's write lock guards it (read under the read lock for a snapshot).
  */
@@ -42,45 +49,21 @@ final class CutLocalSessions {
   /** At most this many entries per shard; over it the oldest (by HLC) goes. */
   static final int MAX_ENTRIES = 65_536;
 
-  /**
-   * One kept cut record.
-   *
-   * @param session the session id
-   * @param seq the seq
-   * @param series the record's series id
-   * @param entity the record's entity
-   * @param epoch the epoch of the record's batch (its log entry is {@code ReplicaIds.log(epoch)})
-   * @param position the record's log position
-   * @param weight the signal's weight
-   * @param eventTimeMillis the signal's event time
-   * @param payloadHash the record's payload hash
-   * @param hlc the record's HLC
-   */
-  record Entry(
-      long session,
-      long seq,
-      int series,
-      long entity,
-      long epoch,
-      long position,
-      double weight,
-      long eventTimeMillis,
-      int payloadHash,
-      long hlc) {}
-
   /** A session's entries by seq, and the session's last HLC seen (for the expiry). */
   static final class Group {
-    final TreeMap<Long, Entry> seqs = new TreeMap<>();
+    final TreeMap<Long, CutLocalEntry> seqs = new TreeMap<>();
     long lastHlc;
   }
 
-  private static final Comparator<Entry> AGE =
-      Comparator.comparingLong(Entry::hlc)
-          .thenComparingLong(Entry::session)
-          .thenComparingLong(Entry::seq);
+  private static final Comparator<CutLocalEntry> AGE =
+      Comparator.comparingLong(CutLocalEntry::hlc)
+          .thenComparingLong(CutLocalEntry::session)
+          .thenComparingLong(CutLocalEntry::seq);
 
   private final Map<Long, Group> groups = new HashMap<>();
-  private final TreeSet<Entry> byAge = new TreeSet<>(AGE);
+  private final TreeSet<CutLocalEntry> byAge = new TreeSet<>(AGE);
+  private final List<CutLocalEntry> matched = new ArrayList<>();
+  private long lowestRetry = Long.MAX_VALUE;
   private final long ttlMillis;
   private long nextExpiryMillis = Long.MAX_VALUE;
 
@@ -110,7 +93,7 @@ final class CutLocalSessions {
   }
 
   /** Returns the entries, oldest HLC first (not to be changed while iterated). */
-  Iterable<Entry> entries() {
+  Iterable<CutLocalEntry> entries() {
     return byAge;
   }
 
@@ -120,7 +103,7 @@ final class CutLocalSessions {
   }
 
   /** Returns the entry of (session, seq), or null. */
-  Entry get(long session, long seq) {
+  CutLocalEntry get(long session, long seq) {
     Group g = groups.get(session);
     return g == null ? null : g.seqs.get(seq);
   }
@@ -129,17 +112,22 @@ final class CutLocalSessions {
    * Adds a kept cut record (replacing one of the same session and seq); over {@link #MAX_ENTRIES}
    * the oldest entry goes.
    */
-  void add(Entry e, int shard) {
+  void add(CutLocalEntry e, int shard) {
     Group g = groups.computeIfAbsent(e.session(), k -> new Group());
-    Entry old = g.seqs.put(e.seq(), e);
+    CutLocalEntry old = g.seqs.put(e.seq(), e);
     if (old != null) {
       byAge.remove(old);
+      unmatch(old);
+    }
+    if (e.matched()) {
+      matched.add(e);
+      lowestRetry = Math.min(lowestRetry, e.retryPosition());
     }
     g.lastHlc = Math.max(g.lastHlc, e.hlc());
     byAge.add(e);
     nextExpiryMillis = Math.min(nextExpiryMillis, deadline(g));
     while (byAge.size() > MAX_ENTRIES) {
-      Entry oldest = byAge.first();
+      CutLocalEntry oldest = byAge.first();
       remove(oldest);
       LOG.warn(
           "shard {}: more than {} cut LOCAL session records held: released the oldest, session"
@@ -161,8 +149,10 @@ final class CutLocalSessions {
     }
   }
 
-  private void remove(Entry e) {
+  /** Removes an entry (a matched one also from the matched list). */
+  void remove(CutLocalEntry e) {
     byAge.remove(e);
+    unmatch(e);
     Group g = groups.get(e.session());
     if (g != null) {
       g.seqs.remove(e.seq());
@@ -170,6 +160,34 @@ final class CutLocalSessions {
         groups.remove(e.session());
       }
     }
+  }
+
+  private void unmatch(CutLocalEntry e) {
+    if (e.matched() && matched.remove(e)) {
+      long lowest = Long.MAX_VALUE;
+      for (CutLocalEntry m : matched) {
+        lowest = Math.min(lowest, m.retryPosition());
+      }
+      lowestRetry = lowest;
+    }
+  }
+
+  /** Returns the lowest position of a matched retry ({@link Long#MAX_VALUE}: none matched). */
+  long lowestRetry() {
+    return lowestRetry;
+  }
+
+  /** Returns how many entries are matched to a retry not yet known committed. */
+  int matchedCount() {
+    return matched.size();
+  }
+
+  /**
+   * Returns a copy of the matched entries ({@link CutLocalSteps#compensateCommitted}, {@link
+   * CutLocalSteps#rearm}).
+   */
+  List<CutLocalEntry> matched() {
+    return new ArrayList<>(matched);
   }
 
   private long deadline(Group g) {
@@ -191,8 +209,8 @@ final class CutLocalSessions {
       Group g = groups.get(c.session());
       if (g != null && sameTenant(s, g.seqs.firstEntry().getValue(), series)) {
         g.lastHlc = Math.max(g.lastHlc, c.hlc());
-        Entry e = g.seqs.get(c.seq());
-        if (e != null) {
+        CutLocalEntry e = g.seqs.get(c.seq());
+        if (e != null && !e.matched()) {
           settle(s, e, epoch, c.position(), c.hlc(), c.payloadHash());
         }
         releaseBelow(s, c.session(), c.ackedBelow());
@@ -204,7 +222,23 @@ final class CutLocalSessions {
   }
 
   /** Decides a held entry against a session record of it at (epoch, position, hlc). */
-  private void settle(ShardState s, Entry e, long epoch, long position, long hlc, int hash) {
+  private void settle(
+      ShardState s, CutLocalEntry e, long epoch, long position, long hlc, int hash) {
+    if (epoch != e.epoch() || position != e.position() || hlc != e.hlc()) {
+      if (hash == e.payloadHash()) { // the retry: taken back once it is known committed
+        add(e.matchedTo(epoch, position, hlc), s.shard);
+        LOG.info(
+            "shard {}: session {} seq {} stored again at {}: its cut LOCAL record at {} (epoch {})"
+                + " is taken back once the retry is known committed",
+            s.shard,
+            Long.toHexString(e.session()),
+            e.seq(),
+            position,
+            e.position(),
+            e.epoch());
+        return;
+      }
+    }
     remove(e);
     if (epoch == e.epoch() && position == e.position() && hlc == e.hlc()) {
       LOG.info(
@@ -214,7 +248,7 @@ final class CutLocalSessions {
           Long.toHexString(e.session()),
           e.seq(),
           position);
-    } else if (hash != e.payloadHash()) {
+    } else {
       LOG.warn(
           "shard {}: session {} seq {} at {} has payload hash {} but the cut LOCAL record at {}"
               + " has {}: another write, the cut record's effect stays",
@@ -225,12 +259,10 @@ final class CutLocalSessions {
           Integer.toHexString(hash),
           e.position(),
           Integer.toHexString(e.payloadHash()));
-    } else {
-      CutLocalSteps.compensate(s.shard, s.registry, s.states, s.digest, e, position);
     }
   }
 
-  private static boolean sameTenant(ShardState s, Entry e, SeriesRegistry.Series series) {
+  private static boolean sameTenant(ShardState s, CutLocalEntry e, SeriesRegistry.Series series) {
     SeriesRegistry.Series cut = s.registry.get(e.series());
     return cut != null && cut.tenant().equals(series.tenant());
   }
@@ -241,8 +273,11 @@ final class CutLocalSessions {
     if (g == null || g.seqs.firstKey() >= ackedBelow) {
       return;
     }
-    List<Entry> below = new ArrayList<>(g.seqs.headMap(ackedBelow).values());
-    for (Entry e : below) {
+    List<CutLocalEntry> below = new ArrayList<>(g.seqs.headMap(ackedBelow).values());
+    for (CutLocalEntry e : below) {
+      if (e.matched()) {
+        continue; // its retry is in the log: it waits for the retry's commit or cut
+      }
       remove(e);
       LOG.info(
           "shard {}: session {} acknowledged below {}: released its cut LOCAL record of seq {} at"
@@ -263,9 +298,17 @@ final class CutLocalSessions {
       Group g = it.next();
       long deadline = deadline(g);
       if (nowMillis > deadline) {
-        byAge.removeAll(g.seqs.values());
-        released += g.seqs.size();
-        it.remove();
+        for (Iterator<CutLocalEntry> es = g.seqs.values().iterator(); es.hasNext(); ) {
+          CutLocalEntry e = es.next();
+          if (!e.matched()) { // a matched one waits for its retry's commit or cut
+            byAge.remove(e);
+            es.remove();
+            released++;
+          }
+        }
+        if (g.seqs.isEmpty()) {
+          it.remove();
+        }
       } else {
         next = Math.min(next, deadline);
       }

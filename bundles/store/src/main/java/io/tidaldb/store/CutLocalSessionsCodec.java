@@ -16,15 +16,19 @@ import java.util.Map;
  * group count int
  * group count x (session long, last HLC long, entry count int,
  *                entry count x (seq long, series int, entity long, epoch long, position long,
- *                               weight double, event time long, payload hash int, HLC long))
+ *                               weight double, event time long, payload hash int, HLC long,
+ *                               retry epoch long, retry position long, retry HLC long))
  * </pre>
+ *
+ * <p>The retry fields name the shard-log retry an entry is matched to, compensated once that is
+ * known committed; -1 in all three for a held entry (no retry matched).
  */
 final class CutLocalSessionsCodec {
   /** Bytes of a group's header: session, last HLC, entry count. */
   static final int GROUP_LENGTH = 8 + 8 + 4;
 
   /** Bytes of an entry. */
-  static final int ENTRY_LENGTH = 8 + 4 + 8 + 8 + 8 + 8 + 8 + 4 + 8;
+  static final int ENTRY_LENGTH = 8 + 4 + 8 + 8 + 8 + 8 + 8 + 4 + 8 + 8 + 8 + 8;
 
   private CutLocalSessionsCodec() {}
 
@@ -49,7 +53,7 @@ final class CutLocalSessionsCodec {
       b.putLong(g.getKey());
       b.putLong(g.getValue().lastHlc);
       b.putInt(g.getValue().seqs.size());
-      for (CutLocalSessions.Entry e : g.getValue().seqs.values()) {
+      for (CutLocalEntry e : g.getValue().seqs.values()) {
         b.putLong(e.seq());
         b.putInt(e.series());
         b.putLong(e.entity());
@@ -59,6 +63,9 @@ final class CutLocalSessionsCodec {
         b.putLong(e.eventTimeMillis());
         b.putInt(e.payloadHash());
         b.putLong(e.hlc());
+        b.putLong(e.retryEpoch());
+        b.putLong(e.retryPosition());
+        b.putLong(e.retryHlc());
       }
     }
   }
@@ -105,8 +112,8 @@ final class CutLocalSessionsCodec {
             "cut LOCAL entry count", entries, "must be 1.." + b.remaining() / ENTRY_LENGTH);
       }
       for (int k = 0; k < entries; k++) {
-        set.add(
-            new CutLocalSessions.Entry(
+        CutLocalEntry e =
+            new CutLocalEntry(
                 session,
                 b.getLong(),
                 b.getInt(),
@@ -116,8 +123,15 @@ final class CutLocalSessionsCodec {
                 b.getDouble(),
                 b.getLong(),
                 b.getInt(),
-                b.getLong()),
-            shard);
+                b.getLong(),
+                b.getLong(),
+                b.getLong(),
+                b.getLong());
+        if (e.retryPosition() < -1) {
+          throw new InvalidArgumentException(
+              "cut LOCAL retry position", e.retryPosition(), "must be -1 (held) or at least 0");
+        }
+        set.add(e, shard);
       }
       set.lastHlc(session, lastHlc);
     }

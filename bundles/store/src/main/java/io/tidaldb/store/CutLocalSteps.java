@@ -10,6 +10,8 @@ import io.tidaldb.crdt.ReplicaIds;
 import io.tidaldb.session.table.Decision;
 import io.tidaldb.session.table.Refusal;
 import io.tidaldb.session.table.SessionTable;
+import java.util.ArrayList;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,13 +25,19 @@ final class CutLocalSteps {
   private CutLocalSteps() {}
 
   /**
-   * Step (a'''') of a cut ({@link ShardTruncation}): adds every {@code LOCAL} {@code SIGNAL_S}
-   * record at or above {@code position} whose series is bound (the series the suffix defines are
-   * unbound first).
+   * Step (a'''') of a cut ({@link ShardTruncation}): holds again every entry matched to a retry at
+   * or above {@code position} ({@link #rearm}), then adds every {@code LOCAL} {@code SIGNAL_S}
+   * record at or above {@code position} whose origin is this node's ({@link ShardState#origin}:
+   * only a record's origin compensates it, so the join stays exact) and whose series is bound (the
+   * series the suffix defines are unbound first).
    *
    * @return how many were added
    */
   static int collect(ShardState s, long position) {
+    CutLocalSessions held = s.cutLocalOrNull();
+    if (held != null) {
+      rearm(held, position, s.shard);
+    }
     int added = 0;
     try (WalReader reader = s.log.openReader(position)) {
       for (WalBatch batch = reader.next(); batch != null; batch = reader.next()) {
@@ -38,12 +46,13 @@ final class CutLocalSteps {
           if (c.position() < position
               || c.kind() != WalRecordKind.SIGNAL_S
               || c.durability() != Durability.LOCAL
+              || c.origin() != s.origin
               || s.registry.get(c.seriesId()) == null) {
             continue;
           }
           s.cutLocal()
               .add(
-                  new CutLocalSessions.Entry(
+                  new CutLocalEntry(
                       c.session(),
                       c.seq(),
                       c.seriesId(),
@@ -59,6 +68,7 @@ final class CutLocalSteps {
         }
       }
     }
+    s.syncCutLocal();
     return added;
   }
 
@@ -71,7 +81,7 @@ final class CutLocalSteps {
       SeriesRegistry registry,
       EntityStateMap states,
       ShardDigest digest,
-      CutLocalSessions.Entry e,
+      CutLocalEntry e,
       long retryPosition) {
     SeriesRegistry.Series series = registry.get(e.series());
     CrdtSignalState state = series == null ? null : states.get(e.series(), e.entity());
@@ -131,14 +141,14 @@ final class CutLocalSteps {
       EntityStateMap installed,
       SessionTable table) {
     CutLocalSessions next = new CutLocalSessions(held.ttlMillis());
-    for (CutLocalSessions.Entry h : held.entries()) {
+    for (CutLocalEntry h : held.entries()) { // a matched one is decided as held
       SeriesRegistry.Series def = s.registry.get(h.series());
       int id = def == null ? -1 : installedSeries.find(def.tenant(), def.type());
       if (id < 0) {
         continue;
       }
-      CutLocalSessions.Entry e =
-          new CutLocalSessions.Entry(
+      CutLocalEntry e =
+          new CutLocalEntry(
               h.session(),
               h.seq(),
               id,
@@ -169,5 +179,61 @@ final class CutLocalSteps {
       }
     }
     return next.isEmpty() ? null : next;
+  }
+
+  /**
+   * Compensates every entry of {@code set} matched to a retry whose retry lies below {@code
+   * committed} (the shard's known commit, exclusive: every record below it is committed, so never
+   * cut) and removes it; the write lock held. One comparison while no retry is due.
+   *
+   * @return how many were compensated
+   */
+  static int compensateCommitted(ShardState s, CutLocalSessions set, long committed) {
+    if (set.lowestRetry() >= committed) {
+      return 0;
+    }
+    List<CutLocalEntry> due = new ArrayList<>();
+    for (CutLocalEntry m : set.matched()) {
+      if (m.retryPosition() < committed) {
+        due.add(m);
+      }
+    }
+    for (CutLocalEntry m : due) {
+      set.remove(m);
+      compensate(s.shard, s.registry, s.states, s.digest, m, m.retryPosition());
+    }
+    if (!due.isEmpty()) {
+      s.merged(); // a change outside the log: the next checkpoint writes it
+    }
+    return due.size();
+  }
+
+  /**
+   * A cut at {@code position} (write lock held): an entry of {@code set} matched to a retry whose
+   * retry lies at or above it is held again, since the retry is gone (the cut record may get
+   * another retry, or return itself: then nothing is compensated).
+   *
+   * @return how many entries were held again
+   */
+  static int rearm(CutLocalSessions set, long position, int shard) {
+    List<CutLocalEntry> cut = new ArrayList<>();
+    for (CutLocalEntry m : set.matched()) {
+      if (m.retryPosition() >= position) {
+        cut.add(m);
+      }
+    }
+    for (CutLocalEntry m : cut) {
+      set.add(m.held(), shard);
+      LOG.info(
+          "shard {}: the retry at {} of session {} seq {} was cut at {} before it was known"
+              + " committed: its cut LOCAL record at {} is held again, not taken back",
+          shard,
+          m.retryPosition(),
+          Long.toHexString(m.session()),
+          m.seq(),
+          position,
+          m.position());
+    }
+    return cut.size();
   }
 }

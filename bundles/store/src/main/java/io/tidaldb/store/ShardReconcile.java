@@ -77,6 +77,7 @@ final class ShardReconcile implements ReconcileState {
     if (into.length != BUCKETS) {
       throw new InvalidArgumentException("digest array length", into.length, "must be " + BUCKETS);
     }
+    s.compensateCommittedRetries(); // a quiet shard: a due compensation goes into the digest
     s.lock.readLock().lock();
     try {
       s.digest.copy(tenant, into);

@@ -23,6 +23,7 @@ import io.tidaldb.session.table.SessionConfig;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.LongConsumer;
 import java.util.function.LongSupplier;
@@ -87,6 +88,21 @@ final class ShardState implements CommitListener {
    */
   private CutLocalSessions cutLocal;
 
+  /**
+   * The lowest position of a retry a kept cut record is matched to ({@link
+   * CutLocalSessions#lowestRetry}; {@link Long#MAX_VALUE}: none), published under the write lock so
+   * that a thread without the lock tells in one read whether a compensation is due ({@link
+   * #compensateCommittedRetries}).
+   */
+  private volatile long lowestRetry = Long.MAX_VALUE;
+
+  /**
+   * The origin this node's WAL records carry (region << 16 | incarnation, {@code
+   * NodeIdentity.origin()}): a cut keeps for compensation only the LOCAL session records of this
+   * origin ({@link CutLocalSteps#collect}).
+   */
+  final int origin;
+
   /** The shard's local stream, or null if the WAL keeps no local logs. */
   final LocalStream local;
 
@@ -97,6 +113,7 @@ final class ShardState implements CommitListener {
   private final LongConsumer firstCommit;
 
   private final ShardCheckpoints checkpoints;
+  private final Executor snapshotExecutor;
   private volatile long appliedPosition;
   private volatile long snapshotPosition;
   private volatile long snapshotLocalPosition;
@@ -182,6 +199,7 @@ final class ShardState implements CommitListener {
       int incarnation,
       SessionConfig sessionConfig) {
     this.shard = shard;
+    this.origin = (int) ReplicaIds.local(region, incarnation);
     this.sessions = new ShardSessions(sessionConfig, ReplicaIds.local(region, incarnation));
     this.log = log;
     this.local =
@@ -193,6 +211,7 @@ final class ShardState implements CommitListener {
     snapshots.foldedThrough(compaction::foldedThrough);
     this.clock = clock;
     this.checkpoints = new ShardCheckpoints(this, snapshotExecutor, snapshotEvery, retainFrom);
+    this.snapshotExecutor = snapshotExecutor;
     this.firstCommit = firstCommit;
   }
 
@@ -311,6 +330,7 @@ final class ShardState implements CommitListener {
    * ShardCheckpoints#checkpoint}). Not on the commit thread.
    */
   void checkpoint(long timeoutNanos) {
+    compensateCommittedRetries(); // a quiet shard's due compensation goes into the snapshot
     checkpoints.checkpoint(timeoutNanos);
   }
 
@@ -367,7 +387,62 @@ final class ShardState implements CommitListener {
 
   /** Replaces the set (a snapshot loaded; null or empty: none); write lock held. */
   void replaceCutLocal(CutLocalSessions loaded) {
-    cutLocal = loaded == null || loaded.isEmpty() ? null : loaded;
+    cutLocal = loaded;
+    syncCutLocal();
+  }
+
+  /** Drops an empty set and publishes its lowest matched retry; write lock held. */
+  void syncCutLocal() {
+    CutLocalSessions cut = cutLocal;
+    if (cut != null && cut.isEmpty()) {
+      cutLocal = null;
+      cut = null;
+    }
+    long lowest = cut == null ? Long.MAX_VALUE : cut.lowestRetry();
+    if (lowest != lowestRetry) {
+      lowestRetry = lowest;
+    }
+  }
+
+  /**
+   * Raises the shard's known commit ({@link PendingSessions#committed(long)}); if that makes a kept
+   * cut record's compensation due, runs {@link #compensateCommittedRetries} on the snapshot
+   * executor (a quiet shard's commit thread applies nothing more). Any thread; never blocks.
+   */
+  void committed(long position) {
+    pending.committed(position);
+    if (lowestRetry < position) {
+      try {
+        snapshotExecutor.execute(this::compensateCommittedRetries);
+      } catch (RejectedExecutionException e) { // closing: the digest export or checkpoint does it
+        LOG.debug("shard {}: compensation at commit {} not scheduled: {}", shard, position, e);
+      }
+    }
+  }
+
+  /**
+   * Takes back the effect of the kept cut records whose matched retry the known commit has passed
+   * ({@link CutLocalSteps#compensateCommitted}), under the write lock; one volatile read and a
+   * comparison when none is due. The paths for a quiet shard, whose commit thread applies nothing
+   * more: the known commit's rise ({@link #committed}, on the snapshot executor), reconciliation's
+   * digest export and the checkpoint (never under the shard lock).
+   *
+   * @return how many were compensated
+   */
+  int compensateCommittedRetries() {
+    if (lowestRetry >= pending.committed()) {
+      return 0;
+    }
+    lock.writeLock().lock();
+    try {
+      CutLocalSessions cut = cutLocal;
+      int done =
+          cut == null ? 0 : CutLocalSteps.compensateCommitted(this, cut, pending.committed());
+      syncCutLocal();
+      return done;
+    } finally {
+      lock.writeLock().unlock();
+    }
   }
 
   /**
@@ -643,7 +718,8 @@ final class ShardState implements CommitListener {
    * which skips it if the entity's entry already holds it (merged in, or kept by a cut and now
    * returning through a later leader's log); the record's origin field is provenance only. While
    * cuts keep LOCAL session records, each signal record then passes {@link
-   * CutLocalSessions#applied} (a retry of one takes its effect back).
+   * CutLocalSessions#applied} (a retry of one is matched, and its effect taken back once the retry
+   * is known committed).
    */
   private void applyRecord(RecordCursor c, long epoch, long logEntry, String source) {
     byte kind = c.kind();
@@ -665,9 +741,14 @@ final class ShardState implements CommitListener {
       sessions.feed(c, series);
       CutLocalSessions cut = cutLocal; // null unless a cut kept LOCAL session records
       if (cut != null) {
-        cut.applied(this, c, epoch, series, sessions.table().clock());
-        if (cut.isEmpty()) {
-          cutLocal = null;
+        // the table's log clock once it has this record (its feed may still be queued: QueuedFeeds)
+        cut.applied(this, c, epoch, series, Math.max(sessions.table().clock(), c.hlc()));
+        // publish a new match before reading the known commit: a rise that raced with it then
+        // sees the match and schedules the compensation ({@link #committed}), or this read sees it
+        syncCutLocal();
+        long known = pending.committed();
+        if (CutLocalSteps.compensateCommitted(this, cut, known) > 0) { // one comparison if none due
+          syncCutLocal();
         }
       }
       if (CutDrops.dropped(c)) { // a QUORUM/ALL session record: pending until known committed

@@ -34,8 +34,8 @@ import org.slf4j.LoggerFactory;
  * QUORUM} or {@code ALL} (issue 12): never acknowledged if cut (the vote rule), their clients were
  * told "may be stored, retry", and a retry at the new leader is a new record; their effect is
  * removed ({@link CutDrops}). {@code LOCAL} session records keep theirs like plain signals, and are
- * remembered ({@link CutLocalSessions}) until the shard log shows their retry, which takes the
- * effect back, or shows that none can come.
+ * remembered by their origin ({@link CutLocalSessions}) until the shard log shows their retry,
+ * which takes the effect back once it is known committed, or shows that none can come.
  *
  * <p>Steps, under the shard's checkpoint lock and write lock: (a) read the suffix, unbind the
  * series it defines and drop their states, remove the effect of its QUORUM/ALL session records,

@@ -470,8 +470,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
   /**
    * {@inheritDoc} Reconciliation then gives away the states of the shard's entities whose
-   * QUORUM/ALL session records lie below {@code position} ({@link PendingSessions}). Any thread;
-   * never blocks, and does nothing once the store is closed.
+   * QUORUM/ALL session records lie below {@code position} ({@link PendingSessions}), and a kept cut
+   * LOCAL record whose matched retry lies below it is taken back, on the snapshot thread ({@link
+   * CutLocalSessions}). Any thread; never blocks, and does nothing once the store is closed.
    */
   @Override
   public void onCommitted(int shard, long position) {
@@ -479,7 +480,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       return;
     }
     checkShard(shard);
-    shards[shard].pending.committed(position);
+    shards[shard].committed(position); // a due cut LOCAL compensation runs on the snapshot thread
   }
 
   /**

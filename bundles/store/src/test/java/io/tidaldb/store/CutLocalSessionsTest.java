@@ -2,8 +2,10 @@ package io.tidaldb.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
@@ -31,12 +33,14 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 12, wp-lcut: a cut keeps the effect of a {@code LOCAL} session record R = (S, 7) of epoch 1
- * that A acknowledged from its disk ({@link CutLocalSessions}); B, which held R, follows C, leader
- * of epoch 2, and when C's log shows the client's retry of (S, 7) with the same payload, B's shard
- * log takes R's effect back, so the write counts once. Another payload, an {@code ackedBelow} past
- * 7, the session's expiry or R itself returning release R without compensating; the set survives a
- * restart (in the snapshot at the cut) and a replay.
+ * Issue 12, wp-lcut, wp-lcut2: a cut keeps the effect of a {@code LOCAL} session record R = (S, 7)
+ * of epoch 1 that B, its origin (R carries B's origin; {@code logA} stands for the log B led in
+ * epoch 1), acknowledged from its disk ({@link CutLocalSessions}); B follows C, leader of epoch 2,
+ * and when C's log shows the client's retry of (S, 7) with the same payload, B matches R to it and
+ * takes R's effect back once the known commit passes the retry, so the write counts once. Another
+ * payload, an {@code ackedBelow} past 7, the session's expiry or R itself returning release R
+ * without compensating; a cut of the retry holds R again; only R's origin holds it; the set,
+ * matched entries included, survives a restart and a replay.
  */
 class CutLocalSessionsTest {
   private static final long T0 = 1_700_000_000_000L;
@@ -96,14 +100,20 @@ class CutLocalSessionsTest {
   }
 
   /**
-   * A leads epoch 1: DEFINE and one plain signal reach everyone (the prefix), then R = (S, 7) at
-   * LOCAL that only B gets; C holds the prefix and leads epoch 2; B cuts R.
+   * B leads epoch 1: DEFINE and one plain signal reach everyone (the prefix), then R = (S, 7) at
+   * LOCAL, B's own record; C holds the prefix and leads epoch 2; B cuts R.
    */
   private void cutR() {
+    cutR(state().origin);
+    assertNotNull(held(7), "the cut remembers R");
+  }
+
+  /** As {@link #cutR()}, R carrying {@code origin}. */
+  private void cutR(int origin) {
     logA.startLeading(1);
     logA.appendDefine(1, 0, ACME.name(), VIEW.name());
     prefixEnd = await(logA, logA.appendSignal(1, 0, ENTITY, 1.0, T0, (T0 << 16) + 1, ORIGIN_A)) + 1;
-    await(logA, session(logA, 1, 7, 7, HASH, (T0 << 16) + 2, ORIGIN_A));
+    await(logA, session(logA, 1, 7, 7, HASH, (T0 << 16) + 2, origin));
     ship(logA, 0, logB);
     assertEquals(2, count(), "B applied the prefix and R");
     ship(logA, 0, logC);
@@ -112,25 +122,160 @@ class CutLocalSessionsTest {
 
     b.store.truncateLog(shard, prefixEnd, 2);
     assertEquals(2, count(), "the cut keeps R's effect: its LOCAL ack promised B's disk");
-    assertNotNull(held(7), "the cut remembers R");
+  }
+
+  /** C stores the retry R' of (S, 7) in epoch 2; B applies it: R is matched, not yet taken back. */
+  private long retry() {
+    long retry = await(logC, session(logC, 2, 7, 7, HASH, (T0 << 16) + 9, ORIGIN_C));
+    ship(logC, prefixEnd, logB);
+    assertEquals(3, count(), "R' is not known committed: R's effect stays for now");
+    assertTrue(held(7).matched(), "R is matched to R'");
+    assertEquals(retry, held(7).retryPosition());
+    return retry;
+  }
+
+  /** C appends and B applies a plain signal of another entity (the commit thread runs). */
+  private void another(long hlc) {
+    await(logC, logC.appendSignal(2, 0, ENTITY + 1, 1.0, T0, hlc, ORIGIN_C));
+    ship(logC, logB.nextPosition(), logB);
+  }
+
+  /** Reconciliation's digest export of the shard (the quiet shard's compensation path). */
+  private void exportDigests() {
+    b.store
+        .reconcileState()
+        .bucketDigests(shard, ACME, new long[io.tidaldb.api.reconcile.ReconcileState.BUCKETS]);
   }
 
   @Test
   void shouldTakeBackACutLocalRecordsEffectWhenTheLeadersLogShowsItsRetry() {
     cutR();
-    await(logC, session(logC, 2, 7, 7, HASH, (T0 << 16) + 9, ORIGIN_C)); // the retry
-    ship(logC, prefixEnd, logB);
+    long retry = retry();
+    b.store.onCommitted(shard, retry + 1);
+    another((T0 << 16) + 10); // the commit thread sees the known commit past R'
     assertEquals(2, count(), "the prefix and the write once (3 before the fix)");
     assertEquals(2.0, aggregate().weightSum());
     assertNull(state().cutLocalOrNull(), "the entry is gone");
     io.tidaldb.crdt.CrdtSignalState live = state().states.get(0, ENTITY).copy();
     long[] digest = digest();
 
-    b.reopenWithoutCheckpoint(); // the snapshot at the cut holds R; the replay takes it back again
-    assertEquals(2, count(), "after a crash before the next snapshot: the replay decides alike");
+    b.reopenWithoutCheckpoint(); // the snapshot at the cut holds R; the replay matches it again
+    assertEquals(3, count(), "after a crash: the known commit is 0 again, R matched, waiting");
+    assertTrue(held(7).matched());
+    b.store.onCommitted(shard, retry + 1);
+    exportDigests();
+    assertEquals(2, count(), "the lost compensation redone once");
     assertNull(state().cutLocalOrNull());
     assertEquals(live, state().states.get(0, ENTITY), "bit for bit");
     assertArrayEquals(digest, digest(), "the digest kept live equals the one rebuilt");
+  }
+
+  @Test
+  void shouldNotHoldACutLocalRecordOfAnotherOrigin() {
+    cutR(ORIGIN_A); // B only followed A: A, R's origin, compensates R; B never does
+    assertNull(state().cutLocalOrNull(), "R is A's record: B holds nothing");
+    long retry = await(logC, session(logC, 2, 7, 7, HASH, (T0 << 16) + 9, ORIGIN_C));
+    ship(logC, prefixEnd, logB);
+    b.store.onCommitted(shard, retry + 1);
+    another((T0 << 16) + 10);
+    exportDigests();
+    assertEquals(3, count(), "B's log(1) keeps R: the join with A's compensated entry decides");
+  }
+
+  @Test
+  void shouldTakeBackOnlyOnceTheKnownCommitPassesTheRetry() {
+    cutR();
+    long retry = retry();
+    b.store.onCommitted(shard, retry); // exclusive: R' itself not yet committed
+    another((T0 << 16) + 10);
+    exportDigests();
+    assertEquals(3, count(), "R' may still be cut: R's effect stays (2 before the fix)");
+    assertTrue(held(7).matched());
+    b.store.onCommitted(shard, retry + 1);
+    another((T0 << 16) + 11);
+    assertEquals(2, count(), "R' committed: R taken back on the commit thread");
+    assertNull(state().cutLocalOrNull());
+    exportDigests();
+    assertEquals(2, count(), "once");
+  }
+
+  @Test
+  void shouldTakeBackOnAQuietShardWhenTheCommitArrives() {
+    cutR();
+    long retry = retry();
+    b.store.onCommitted(shard, retry + 1); // nothing more is applied on the shard
+    org.awaitility.Awaitility.await()
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> count() == 2); // the commit's rise schedules it on the snapshot thread
+    assertNull(state().cutLocalOrNull());
+    exportDigests();
+    assertEquals(2, count(), "once");
+  }
+
+  @Test
+  void shouldTakeBackAtTheDigestExportOfAQuietShard() {
+    cutR();
+    long retry = retry();
+    state().pending.committed(retry + 1); // the known commit alone, nothing scheduled
+    assertEquals(3, count());
+    exportDigests();
+    assertEquals(2, count(), "reconciliation's digest export compensates");
+    assertNull(state().cutLocalOrNull());
+  }
+
+  @Test
+  void shouldTakeBackAtTheCheckpointOfAQuietShard() {
+    cutR();
+    long retry = retry();
+    state().pending.committed(retry + 1);
+    assertEquals(3, count());
+    state().checkpoint(TIMEOUT);
+    assertEquals(2, count(), "the checkpoint compensates, and its snapshot holds that");
+    b.reopenWithoutCheckpoint();
+    assertEquals(2, count());
+    assertNull(state().cutLocalOrNull());
+  }
+
+  @Test
+  void shouldHoldAgainWhenTheRetryIsCutAndTakeNothingBackWhenTheRecordReturns() {
+    cutR();
+    long retry = retry();
+    b.store.truncateLog(shard, prefixEnd, 3); // C deposed before R' committed: R' cut
+    CutLocalEntry r = held(7);
+    assertNotNull(r, "R held again");
+    assertFalse(r.matched(), "no longer matched");
+    ship(logA, prefixEnd, logB); // R returns through a later leader's log (epoch 1 records)
+    assertNull(state().cutLocalOrNull(), "R is in the log now");
+    b.store.onCommitted(shard, retry + 10);
+    exportDigests();
+    io.tidaldb.crdt.CrdtSignalState log1 = new io.tidaldb.crdt.CrdtSignalState();
+    log1.replaceEntry(io.tidaldb.crdt.ReplicaIds.log(1), state().states.get(0, ENTITY));
+    assertEquals(
+        2, log1.count(), "log(1): the prefix and R, R never taken back (1 before the fix)");
+    // R''s LOCAL copy in log(2) stays here; C, R''s origin, matches it to R's return and takes it
+    // back once that commits, and the join carries that: the write counts once
+    assertEquals(3, count(), "log(1) 2 + R' in log(2) 1, until C's compensation arrives");
+  }
+
+  @Test
+  void shouldKeepAMatchedEntryThroughARestart() {
+    cutR();
+    long retry = retry();
+    state().checkpoint(TIMEOUT); // the known commit 0: the snapshot holds R matched
+    b.close();
+    b = open(1L << 40);
+    logB = b.wal.shard(shard);
+    assertTrue(held(7).matched(), "the snapshot carries the matched entry");
+    assertEquals(retry, held(7).retryPosition());
+    assertEquals(3, count(), "waiting for the known commit, 0 again after the restart");
+    b.store.onCommitted(shard, retry + 1);
+    exportDigests();
+    assertEquals(2, count(), "taken back once the commit arrives");
+    assertNull(state().cutLocalOrNull());
+    exportDigests();
+    state().checkpoint(TIMEOUT);
+    b.reopenWithoutCheckpoint();
+    assertEquals(2, count(), "once, also from the next snapshot");
   }
 
   @Test
@@ -141,8 +286,9 @@ class CutLocalSessionsTest {
     logB = b.wal.shard(shard);
     assertNotNull(held(7), "the snapshot at the cut carries the set");
     assertEquals(2, count());
-    await(logC, session(logC, 2, 7, 7, HASH, (T0 << 16) + 9, ORIGIN_C));
-    ship(logC, prefixEnd, logB);
+    long retry = retry();
+    b.store.onCommitted(shard, retry + 1);
+    exportDigests();
     assertEquals(2, count());
     state().checkpoint(TIMEOUT);
     b.reopenWithoutCheckpoint();
@@ -241,9 +387,12 @@ class CutLocalSessionsTest {
     b.reopenWithoutCheckpoint();
     logB = b.wal.shard(shard);
     assertNotNull(held(7), "in the installed file");
-    await(logC, session(logC, 2, 7, 7, HASH, (T0 << 16) + 11, ORIGIN_C)); // the retry, later
+    long retry = await(logC, session(logC, 2, 7, 7, HASH, (T0 << 16) + 11, ORIGIN_C)); // later
     ship(logC, logB.nextPosition(), logB);
-    assertEquals(3, count(), "R's effect taken back at the retry");
+    assertEquals(4, count(), "R matched to the retry, not yet known committed");
+    b.store.onCommitted(shard, retry + 1);
+    exportDigests();
+    assertEquals(3, count(), "R's effect taken back once the retry is known committed");
   }
 
   @Test
@@ -251,7 +400,7 @@ class CutLocalSessionsTest {
     CutLocalSessions set = new CutLocalSessions(TTL_MILLIS);
     for (int i = 0; i <= CutLocalSessions.MAX_ENTRIES; i++) {
       set.add(
-          new CutLocalSessions.Entry(
+          new CutLocalEntry(
               SESSION + (i & 7), 1 + i, 0, ENTITY, 1, i, 1.0, T0, HASH, (T0 << 16) + i),
           shard);
     }
@@ -266,7 +415,7 @@ class CutLocalSessionsTest {
     logA.startLeading(1);
     logA.appendDefine(1, 0, ACME.name(), VIEW.name());
     prefixEnd = await(logA, logA.appendSignal(1, 0, ENTITY, 1.0, T0, (T0 << 16) + 1, ORIGIN_A)) + 1;
-    await(logA, session(logA, 1, 7, 7, HASH, (T0 << 16) + 2, ORIGIN_A, Durability.QUORUM));
+    await(logA, session(logA, 1, 7, 7, HASH, (T0 << 16) + 2, state().origin, Durability.QUORUM));
     await(logA, logA.appendSignal(1, 0, ENTITY, 1.0, T0, (T0 << 16) + 3, ORIGIN_A));
     ship(logA, 0, logB);
     b.store.truncateLog(shard, prefixEnd, 2);
@@ -290,7 +439,7 @@ class CutLocalSessionsTest {
     return b.store.shardState(shard);
   }
 
-  private CutLocalSessions.Entry held(long seq) {
+  private CutLocalEntry held(long seq) {
     CutLocalSessions set = state().cutLocalOrNull();
     return set == null ? null : set.get(SESSION, seq);
   }

@@ -79,21 +79,31 @@ class SnapshotFormatTest {
   static final int LOCAL_LENGTH =
       8 + localTable().encodedLength() + 4 + 8 + copyTable().encodedLength();
 
-  /** The fixture's kept cut LOCAL session records: two of one session, one of another. */
+  /**
+   * The fixture's kept cut LOCAL session records: two of one session (seq 8 matched to a retry at
+   * 120 of epoch 5), one of another.
+   */
   static CutLocalSessions cut() {
     CutLocalSessions c = new CutLocalSessions(SessionConfig.DEFAULTS.ttlMillis());
     c.add(
-        new CutLocalSessions.Entry(
-            0x5e55L, 7, 0, 42, 4, 98, 2.0, 1_700_000_000_000L, 0xabcd, 7L << 16),
-        3);
+        new CutLocalEntry(0x5e55L, 7, 0, 42, 4, 98, 2.0, 1_700_000_000_000L, 0xabcd, 7L << 16), 3);
     c.add(
-        new CutLocalSessions.Entry(
-            0x5e55L, 8, 0, 43, 4, 99, -1.5, 1_700_000_000_001L, 0x1234, 8L << 16),
+        new CutLocalEntry(
+            0x5e55L,
+            8,
+            0,
+            43,
+            4,
+            99,
+            -1.5,
+            1_700_000_000_001L,
+            0x1234,
+            8L << 16,
+            5,
+            120,
+            10L << 16),
         3);
-    c.add(
-        new CutLocalSessions.Entry(
-            0x1000L, 1, 0, 44, 3, 90, 1.0, 1_700_000_000_002L, 0x77, 9L << 16),
-        3);
+    c.add(new CutLocalEntry(0x1000L, 1, 0, 44, 3, 90, 1.0, 1_700_000_000_002L, 0x77, 9L << 16), 3);
     return c;
   }
 
@@ -231,8 +241,8 @@ class SnapshotFormatTest {
     // count, then per session in id order its id, last HLC, entry count and entries in seq order
     int cut = local + LOCAL_LENGTH;
     assertEquals(20, CutLocalSessionsCodec.GROUP_LENGTH);
-    assertEquals(64, CutLocalSessionsCodec.ENTRY_LENGTH);
-    assertEquals(4 + 2 * 20 + 3 * 64, CUT_LENGTH);
+    assertEquals(88, CutLocalSessionsCodec.ENTRY_LENGTH);
+    assertEquals(4 + 2 * 20 + 3 * 88, CUT_LENGTH);
     assertEquals(2, b.getInt(cut), "two sessions");
     assertEquals(0x1000L, b.getLong(cut + 4), "the lower session id first");
     assertEquals(9L << 16, b.getLong(cut + 12), "its last HLC");
@@ -247,13 +257,20 @@ class SnapshotFormatTest {
     assertEquals(1_700_000_000_002L, b.getLong(e + 44), "event time");
     assertEquals(0x77, b.getInt(e + 52), "payload hash");
     assertEquals(9L << 16, b.getLong(e + 56), "HLC");
-    int second = e + 64;
+    assertEquals(-1, b.getLong(e + 64), "held: no retry epoch");
+    assertEquals(-1, b.getLong(e + 72), "no retry position");
+    assertEquals(-1, b.getLong(e + 80), "no retry HLC");
+    int second = e + 88;
     assertEquals(0x5e55L, b.getLong(second));
     assertEquals(8L << 16, b.getLong(second + 8), "the newest HLC of its records");
     assertEquals(2, b.getInt(second + 16));
     assertEquals(7, b.getLong(second + 20), "seq 7 before seq 8");
-    assertEquals(8, b.getLong(second + 20 + 64));
-    assertEquals(b.capacity(), second + 20 + 2 * 64);
+    int matched = second + 20 + 88;
+    assertEquals(8, b.getLong(matched));
+    assertEquals(5, b.getLong(matched + 64), "matched: the retry's epoch");
+    assertEquals(120, b.getLong(matched + 72), "its position");
+    assertEquals(10L << 16, b.getLong(matched + 80), "its HLC");
+    assertEquals(b.capacity(), second + 20 + 2 * 88);
     int state = entry + 16;
     assertEquals(2, b.getInt(state), "crdt state encoding version");
     assertEquals(LOG_ENTRY, b.getLong(state + 48), "the log entry of epoch 4");
@@ -456,6 +473,8 @@ class SnapshotFormatTest {
     assertEquals(3, loaded.size());
     assertEquals(cut().get(0x5e55L, 8), loaded.get(0x5e55L, 8));
     assertEquals(8L << 16, loaded.group(0x5e55L).lastHlc);
+    assertTrue(loaded.get(0x5e55L, 8).matched(), "the matched entry stays matched");
+    assertEquals(120, loaded.lowestRetry());
     ByteBuffer a = ByteBuffer.allocate(CUT_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
     ByteBuffer b = ByteBuffer.allocate(CUT_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
     CutLocalSessionsCodec.writeTo(cut(), a);

@@ -9,6 +9,7 @@ import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.router.HashShardRouter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -54,6 +55,27 @@ final class DivergentWrites {
         return;
       }
     }
+  }
+
+  /**
+   * What a session cut scenario starts from: a shard {@code leader} leads, the series defined in
+   * every shard and converged, and a weight-1 signal of a new entity of that shard.
+   */
+  record LeaderWrite(int shard, DivergentWrites writes, long entity, Signal signal) {}
+
+  /**
+   * Prepares a {@link LeaderWrite}: waits up to {@code election} for a shard led by {@code leader}
+   * and up to {@code converge} for the series' definitions to reach every region.
+   */
+  static LeaderWrite leaderWrite(
+      SimulatedCluster cluster, RegionId leader, Duration election, Duration converge) {
+    int shard = PreferredLeaders.shardsLedBy(cluster, leader, election).iterator().next();
+    defineSeries(cluster);
+    cluster.awaitFullConvergence(converge);
+    DivergentWrites writes = new DivergentWrites(cluster, 1);
+    long entity = writes.nextEntity(Set.of(shard));
+    Signal signal = new Signal(TenantId.DEFAULT, TYPE, EntityId.of(entity), 1.0, Timestamp.now());
+    return new LeaderWrite(shard, writes, entity, signal);
   }
 
   /** Returns the next unused entity whose shard is one of {@code shards}. */

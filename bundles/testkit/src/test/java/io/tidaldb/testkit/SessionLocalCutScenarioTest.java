@@ -12,7 +12,6 @@ import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.TenantId;
-import io.tidaldb.api.Timestamp;
 import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -23,9 +22,10 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * acknowledges a {@code LOCAL} session write (s, 7) from its own disk, the reply is lost, the
  * client retries (s, 7) at the new leader, which never saw it and appends it again. When the
  * deposed leader rejoins, its cut keeps the acknowledged record's effect, and its shard log then
- * applies the new leader's copy of (s, 7): the cut record's effect is taken back (compensated), so
- * the write counts once on every region after reconciliation. Before the fix it counted twice. The
- * retry reaches the new leader directly or through a follower that forwards it.
+ * applies the new leader's copy of (s, 7): once it knows that copy committed (wp-lcut2), the cut
+ * record's effect is taken back (compensated) by the deposed leader, its origin, so the write
+ * counts once on every region after reconciliation. Before the fix it counted twice. The retry
+ * reaches the new leader directly or through a follower that forwards it.
  */
 class SessionLocalCutScenarioTest {
   private static final Duration ELECTION = Duration.ofSeconds(10);
@@ -53,14 +53,12 @@ class SessionLocalCutScenarioTest {
 
   private void cutRetriedAt(boolean forwarded) {
     cluster = clusters.build(ClusterConfig.threeRegions());
-    int shard = PreferredLeaders.shardsLedBy(cluster, R0, ELECTION).iterator().next();
-    DivergentWrites.defineSeries(cluster);
-    cluster.awaitFullConvergence(CONVERGE);
-    DivergentWrites writes = new DivergentWrites(cluster, 1);
-    long entity = writes.nextEntity(Set.of(shard));
-    Signal signal =
-        new Signal(
-            TenantId.DEFAULT, DivergentWrites.TYPE, EntityId.of(entity), 1.0, Timestamp.now());
+    DivergentWrites.LeaderWrite setup =
+        DivergentWrites.leaderWrite(cluster, R0, ELECTION, CONVERGE);
+    int shard = setup.shard();
+    DivergentWrites writes = setup.writes();
+    long entity = setup.entity();
+    Signal signal = setup.signal();
     SessionSeq seq = new SessionSeq(SESSION + (forwarded ? 1 : 0), 7, 7);
     SignalAck retried;
     try (NetworkPartition p = cluster.partition(Set.of(R0), Set.of(R1, R2))) {
@@ -78,7 +76,10 @@ class SessionLocalCutScenarioTest {
       assertEquals(4, p.held().size(), "partition held: " + p.held());
     }
     cluster.awaitLogConvergence(CONVERGE); // R0 cuts, keeps (s, 7), then applies the retry
-    assertEquals(1, count(R0, entity), R0 + " after its cut and the retry's apply");
+    await() // and takes (s, 7) back once it knows the retry committed (its snapshot thread)
+        .atMost(CONVERGE)
+        .untilAsserted(
+            () -> assertEquals(1, count(R0, entity), R0 + " after its cut and the retry's commit"));
     cluster.awaitFullConvergence(CONVERGE); // reconciliation, then equal states
     for (RegionId r : cluster.regions()) {
       assertEquals(1, count(r, entity), r + " counts (s, 7) once; the retry's ack " + retried);
@@ -89,21 +90,19 @@ class SessionLocalCutScenarioTest {
    * As above, but a reconciliation runs before the deposed leader's cut (its {@code EPOCH_END}
    * answers dropped, as in {@link SessionReconcileGapScenarioTest}): a {@code LOCAL} record is not
    * withheld, so the other regions take R0's {@code log(1)} entry with (s, 7) in it and count the
-   * write twice; then R0 cuts, applies the retry and compensates, and the next reconciliation
-   * carries the compensation (the column-wise join): once everywhere.
+   * write twice; then R0 cuts, applies the retry and compensates once it knows the retry committed,
+   * and the next reconciliation carries the compensation (the column-wise join): once everywhere.
    */
   @Test
   void shouldTakeTheCompensationToRegionsThatGotTheCutEntryByReconciliationBeforeTheCut() {
     FrameDrops drops = new FrameDrops();
     cluster = clusters.build(ClusterConfig.threeRegions().withTransport(() -> drops));
-    int shard = PreferredLeaders.shardsLedBy(cluster, R0, ELECTION).iterator().next();
-    DivergentWrites.defineSeries(cluster);
-    cluster.awaitFullConvergence(CONVERGE);
-    DivergentWrites writes = new DivergentWrites(cluster, 1);
-    long entity = writes.nextEntity(Set.of(shard));
-    Signal signal =
-        new Signal(
-            TenantId.DEFAULT, DivergentWrites.TYPE, EntityId.of(entity), 1.0, Timestamp.now());
+    DivergentWrites.LeaderWrite setup =
+        DivergentWrites.leaderWrite(cluster, R0, ELECTION, CONVERGE);
+    int shard = setup.shard();
+    DivergentWrites writes = setup.writes();
+    long entity = setup.entity();
+    Signal signal = setup.signal();
     SessionSeq seq = new SessionSeq(SESSION + 2, 7, 7);
     try (NetworkPartition p = cluster.partition(Set.of(R0), Set.of(R1, R2))) {
       cluster.store(R0).signal(signal, Durability.LOCAL, seq);
@@ -120,7 +119,9 @@ class SessionLocalCutScenarioTest {
     }
     drops.clear();
     cluster.awaitLogConvergence(CONVERGE); // R0 cuts, keeps (s, 7), then applies the retry
-    assertEquals(1, count(R0, entity), R0 + " took its cut copy back");
+    await() // and takes its cut copy back once it knows the retry committed
+        .atMost(CONVERGE)
+        .untilAsserted(() -> assertEquals(1, count(R0, entity), R0 + " took its cut copy back"));
     cluster.awaitFullConvergence(CONVERGE);
     for (RegionId r : cluster.regions()) {
       assertEquals(1, count(r, entity), r + " counts (s, 7) once");

@@ -13,7 +13,6 @@ import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.TenantId;
-import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
 import java.time.Duration;
 import java.util.Set;
@@ -53,14 +52,12 @@ class SessionReconcileGapScenarioTest {
       throws Exception {
     FrameDrops drops = new FrameDrops();
     cluster = clusters.build(ClusterConfig.threeRegions().withTransport(() -> drops));
-    int shard = PreferredLeaders.shardsLedBy(cluster, R0, ELECTION).iterator().next();
-    DivergentWrites.defineSeries(cluster);
-    cluster.awaitFullConvergence(CONVERGE);
-    DivergentWrites writes = new DivergentWrites(cluster, 1);
-    long entity = writes.nextEntity(Set.of(shard));
-    Signal signal =
-        new Signal(
-            TenantId.DEFAULT, DivergentWrites.TYPE, EntityId.of(entity), 1.0, Timestamp.now());
+    DivergentWrites.LeaderWrite setup =
+        DivergentWrites.leaderWrite(cluster, R0, ELECTION, CONVERGE);
+    int shard = setup.shard();
+    DivergentWrites writes = setup.writes();
+    long entity = setup.entity();
+    Signal signal = setup.signal();
     SessionSeq seq = new SessionSeq(SESSION, 7, 7);
     RegionId next;
     SignalAck ack;
