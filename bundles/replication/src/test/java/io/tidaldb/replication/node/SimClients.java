@@ -27,9 +27,9 @@ import java.util.concurrent.CompletableFuture;
  * client's back-off ({@link SimRetries}, {@link RetryPolicy#DEFAULTS}), in virtual time, until
  * acknowledged; a LOCAL write's second attempt goes to the same region first, as {@code
  * SessionClient} does. A late acknowledgement of an attempt whose timeout passed is taken, as the
- * client takes it. A LOCAL write's retries go at QUORUM from its first attempt at another region
- * than the first's on, as {@code SessionClient} sends them ({@link #levelOf}; {@code
- * -Dsimulation.localRetries=local} for every retry at LOCAL, the client's old way).
+ * client takes it. A LOCAL write's retries go at QUORUM once an earlier attempt may have stored it,
+ * as {@code SessionClient} sends them ({@link #levelOf}; {@code -Dsimulation.localRetries=local}
+ * for every retry at LOCAL, the client's old way).
  */
 final class SimClients {
   /** Sessions per run. */
@@ -112,6 +112,7 @@ final class SimClients {
     boolean replyLost;
     boolean open = true;
     boolean heard = true; // false once the client can no longer get its answer
+    boolean definite; // its outcome said nothing was stored
     String outcome = "pending";
 
     Attempt(Write write, int n, SimRegion r, SessionSeq seq, long started) {
@@ -237,6 +238,7 @@ final class SimClients {
     } catch (NotLeaderException e) {
       return false;
     } catch (InvalidArgumentException e) { // REFUSED: nothing stored; the write ends
+      a.definite = a.open || a.definite;
       close(a, "refused: " + e.getMessage());
       if (!w.done) {
         w.done = true;
@@ -256,21 +258,20 @@ final class SimClients {
 
   /**
    * The level attempt {@code a} asks for, as {@code SessionWrite.levelOf}: the write's, but a LOCAL
-   * write's attempts go at QUORUM from its first attempt at another region than the first's on
-   * (unless {@code -Dsimulation.localRetries=local}).
+   * write's attempts go at QUORUM once an earlier attempt may have stored it (an ambiguous
+   * outcome), at the same region too (unless {@code -Dsimulation.localRetries=local}).
    */
   static Durability levelOf(Attempt a) {
     Write w = a.write;
     if (w.level != Durability.LOCAL || !Sim.localRetriesAtQuorum()) {
       return w.level;
     }
-    int first = w.attempts.get(0).region;
     for (Attempt earlier : w.attempts) {
-      if (earlier.region != first) {
-        return Durability.QUORUM;
-      }
       if (earlier == a) {
         break;
+      }
+      if (!earlier.definite) {
+        return Durability.QUORUM;
       }
     }
     return Durability.LOCAL;
@@ -278,6 +279,7 @@ final class SimClients {
 
   /** The attempt's route stored nothing and said so (FAIL, the local stream's refusal). */
   void notStored(Attempt a, String why) {
+    a.definite = a.open || a.definite;
     close(a, "not stored: " + why);
   }
 

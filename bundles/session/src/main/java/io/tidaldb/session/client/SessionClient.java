@@ -28,14 +28,18 @@ import java.util.concurrent.atomic.LongAdder;
  * UnavailableException} with {@code mayBeStored()} false) is retried, after a back-off, with the
  * same session and seq at the next store in the list ({@link Durability#LOCAL} writes retry at the
  * same store once first: a LOCAL write may sit in that region's own stream, which other regions see
- * only after reconciliation). A {@link Durability#LOCAL} write's retries at another store go at
- * {@link Durability#QUORUM}, and stay there (also back at the first store): the first attempt's
- * fate is unknown, and its LOCAL record may sit in the log of a leader that is then deposed, cut
- * from the log and kept for its LOCAL ack; a QUORUM retry is acknowledged only once committed, so
- * it is never cut and kept beside the first attempt's cut record, and that record's origin takes
- * its copy back once it knows the retry committed (two LOCAL records could both be cut and kept:
- * counted twice). The retry at the same store stays LOCAL: that is how a write in that region's
- * local stream is recognised. A retry carries the session's current {@code ackedBelow}: it may only
+ * only after reconciliation). A {@link Durability#LOCAL} write's retries go at {@link
+ * Durability#QUORUM} once an earlier attempt may have stored it (an ambiguous outcome), at the same
+ * store too, and stay there: that attempt's LOCAL record may sit in the log of a leader that is
+ * then deposed, cut and kept for its LOCAL ack; a QUORUM retry is acknowledged only once committed,
+ * so it is never cut and kept beside it, and that record's origin takes its copy back once it knows
+ * the retry committed (a LOCAL retry stored by another leader, directly or forwarded by the first
+ * store, could be cut and kept too: counted twice). While no attempt may have stored it, a LOCAL
+ * write's retries stay LOCAL (a region cut off from the leader still takes it into its local
+ * stream). A QUORUM retry of a write a store's local stream took is recognised at that store once
+ * it reaches a leader (its local streams' tables answer before the forward or append, with the
+ * original local acknowledgement); while it is still cut off the retry stores nothing and the next
+ * goes to the next store. A retry carries the session's current {@code ackedBelow}: it may only
  * have risen since the first attempt and never passes the write's own seq, which is unsettled until
  * the write ends. The write ends at the first acknowledgement of any of its attempts (a late one of
  * an earlier attempt included), at a refusal ({@link InvalidArgumentException}, or {@link
@@ -44,12 +48,12 @@ import java.util.concurrent.atomic.LongAdder;
  * reused and a signal is never re-sent under another seq.
  *
  * <p>What the caller gets: an acknowledgement (the first one the stores gave for the seq; for a
- * LOCAL write retried at another store it may say {@link Durability#QUORUM}, stronger than asked,
- * or be a local-stream acknowledgement of the first attempt); the refusal as the store threw it,
- * when every attempt was definite (nothing stored); else an {@link UnavailableException} naming the
- * session, seq, attempts and regions tried, whose {@code mayBeStored()} is false only if no attempt
- * may have stored the signal. After one with {@code mayBeStored()} true, the signal is stored at
- * most once, or not at all; re-sending it (a new seq) may count it twice.
+ * LOCAL write retried after an ambiguous attempt it may say {@link Durability#QUORUM}, stronger
+ * than asked, or be a local-stream acknowledgement of the first attempt); the refusal as the store
+ * threw it, when every attempt was definite (nothing stored); else an {@link UnavailableException}
+ * naming the session, seq, attempts and regions tried, whose {@code mayBeStored()} is false only if
+ * no attempt may have stored the signal. After one with {@code mayBeStored()} true, the signal is
+ * stored at most once, or not at all; re-sending it (a new seq) may count it twice.
  *
  * <p>Read-your-writes: the client merges every acknowledgement it delivers into its {@link
  * #token()}, so a read with it at any region ({@code store.read(tenant, type, entity, at,
@@ -103,8 +107,8 @@ public final class SessionClient implements AutoCloseable {
    * the class describes.
    *
    * @param signal the signal, of the session's tenant
-   * @param durability the level to reach (a LOCAL write's retries at another store ask for QUORUM,
-   *     see the class comment)
+   * @param durability the level to reach (a LOCAL write's retries after an ambiguous attempt ask
+   *     for QUORUM, see the class comment)
    * @return the acknowledgement (the first one given for the write's seq; its level may be stronger
    *     than asked)
    * @throws InvalidArgumentException for bad input or a refusal of the store

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeoutException;
 /**
  * One write of a {@link SessionClient}: its attempts, all with the same seq, until the first
  * acknowledgement, a refusal, or the end of the policy's attempts or deadline. A LOCAL write's
- * attempts at another store than the first go at QUORUM ({@link #levelOf}).
+ * attempts go at QUORUM once an earlier one may have stored it ({@link #levelOf}).
  *
  * <p>Outcomes arrive on store completion threads and on the scheduler's (timeouts); the monitor of
  * this object orders them. Attempt {@code n}'s outcome counts only while {@code n} is the current
@@ -62,35 +62,32 @@ final class SessionWrite {
   }
 
   /**
-   * The level attempt {@code n} asks for: the write's, but a {@link Durability#LOCAL} write's
-   * attempts go at {@link Durability#QUORUM} from its first attempt at another store than the first
-   * attempt's on (also back at the first store). The first attempt's fate is unknown: its LOCAL
-   * record may sit in a leader's log that a later leader cuts, kept for its LOCAL ack. A LOCAL
-   * retry at another store could be stored as a second LOCAL record, acknowledged and then cut as
-   * well, both kept, and no region's log would show either one the other (both counted). A QUORUM
-   * retry is acknowledged only once committed: it is never cut, every region's log applies it, and
-   * the first attempt's origin takes its kept copy back when the retry is known committed. The
-   * retry at the same store stays LOCAL: that is how a write that store took into its local stream
-   * (its leader out of reach) is recognised. Once a retry went at QUORUM none goes back to LOCAL: a
-   * LOCAL retry is answered from a record the store already holds once that record is durable
-   * there, before a QUORUM record is committed, and such a record is dropped by a cut.
+   * The level attempt {@code n} asks for (guarded by this): the write's, but a {@link
+   * Durability#LOCAL} write's attempts go at {@link Durability#QUORUM} once an earlier attempt may
+   * have stored it (an ambiguous outcome), at the same store too. That attempt's LOCAL record R may
+   * sit in the log of a leader that is then deposed, cut and kept for its LOCAL ack. A LOCAL retry
+   * stored as a new record R' by another leader (directly, or forwarded there by the first store:
+   * the data-path simulation's seed 9208), acknowledged and then cut as well, would be kept beside
+   * R, with no region's log showing either one the other: counted twice. A QUORUM retry is
+   * acknowledged only once committed: it is never cut, every region's log applies it, and R's
+   * origin takes R back once it knows R' committed. A write no attempt may have stored has no such
+   * R, so its retries stay LOCAL (available in a partition, through the local stream). A QUORUM
+   * retry of a write a store took into its local stream is recognised at that store once it reaches
+   * a leader (its local streams' tables answer it before a forward or append, with the original
+   * local acknowledgement). Once at QUORUM never back to LOCAL: a LOCAL retry is answered from a
+   * record the leader holds once that record is durable there, before a QUORUM record commits, and
+   * a cut drops such a record.
    */
-  Durability levelOf(int n) {
-    if (durability != Durability.LOCAL) {
+  private Durability levelOf(int n) {
+    if (durability != Durability.LOCAL || n == 1 || failures == null) {
       return durability;
     }
-    int first = targetOf(1);
-    for (int i = 2; i <= n; i++) {
-      if (targetOf(i) != first) {
-        return Durability.QUORUM;
-      }
-    }
-    return Durability.LOCAL;
+    return failures.mayBeStored() ? Durability.QUORUM : Durability.LOCAL;
   }
 
   private void attempt(int n) {
     int target = targetOf(n);
-    Durability level = levelOf(n);
+    Durability level;
     SessionSeq seq;
     long timeoutNanos;
     synchronized (this) {
@@ -98,6 +95,7 @@ final class SessionWrite {
         return;
       }
       attempt = n;
+      level = levelOf(n);
       long remaining = deadlineNanos - client.scheduler().nanoTime();
       timeoutNanos = Math.max(0, Math.min(client.policy().attemptTimeout().toNanos(), remaining));
       // The same seq; ackedBelow may only have risen, and stays at or below the seq (unsettled).

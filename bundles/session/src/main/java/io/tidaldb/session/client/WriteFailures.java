@@ -58,6 +58,11 @@ final class WriteFailures {
     return kind;
   }
 
+  /** Whether an attempt so far may have stored the signal (an ambiguous outcome). */
+  boolean mayBeStored() {
+    return lastAmbiguousTarget >= 0;
+  }
+
   static Kind classify(Throwable e) {
     if (e instanceof InvalidArgumentException || e instanceof UnsupportedOperationException) {
       return Kind.REFUSED;

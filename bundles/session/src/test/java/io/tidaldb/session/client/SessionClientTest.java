@@ -1,6 +1,7 @@
 package io.tidaldb.session.client;
 
 import static io.tidaldb.session.client.FakeSessionStore.Fault.LOST_REPLY;
+import static io.tidaldb.session.client.FakeSessionStore.Fault.LOST_REQUEST;
 import static io.tidaldb.session.client.FakeSessionStore.Fault.NONE;
 import static io.tidaldb.session.client.FakeSessionStore.Fault.NOT_STORED;
 import static io.tidaldb.session.client.FakeSessionStore.Fault.REFUSAL;
@@ -115,42 +116,44 @@ class SessionClientTest {
     assertEquals(List.of(0, 0, 1), calledRegions);
   }
 
+  /** Seed 9208 of the data-path simulation: the retry at the same store, forwarded elsewhere. */
   @Test
-  void shouldRetryALocalWriteAtAnotherStoreAtQuorumAndSayWhatItGot() {
+  void shouldRetryALocalWriteAtQuorumOnceAnAttemptMayHaveStoredItAndSayWhatItGot() {
     SessionClient c = client(3);
-    plan(0, NOT_STORED, NOT_STORED);
+    plan(0, LOST_REQUEST);
     SignalAck ack = await(c.signalAsync(signal(1), Durability.LOCAL));
-    assertEquals(List.of(0, 0, 1), calledRegions);
+    assertEquals(List.of(0, 0), calledRegions);
     assertEquals(
-        List.of(Durability.LOCAL, Durability.LOCAL, Durability.QUORUM),
+        List.of(Durability.LOCAL, Durability.QUORUM),
         sessions.levels(),
-        "the retry at the same store stays LOCAL, the one at another store asks for QUORUM");
+        "the first attempt may be stored: the retry, at the same store too, asks for QUORUM");
     assertEquals(Durability.QUORUM, ack.durability(), "the ack may be stronger than asked");
     assertEquals(sessions.stored(TENANT, ID, 1).ack(), ack);
   }
 
   @Test
-  void shouldKeepALocalWritesRetriesAtQuorumBackAtTheFirstStore() {
+  void shouldRetryALocalWriteAtLocalWhileNoAttemptMayHaveStoredIt() {
+    SessionClient c = client(3);
+    plan(0, NOT_STORED, NOT_STORED);
+    SignalAck ack = await(c.signalAsync(signal(1), Durability.LOCAL));
+    assertEquals(List.of(0, 0, 1), calledRegions);
+    assertEquals(List.of(Durability.LOCAL), sessions.levels().stream().distinct().toList());
+    assertEquals(Durability.LOCAL, ack.durability());
+  }
+
+  @Test
+  void shouldKeepALocalWritesRetriesAtQuorumAfterAnAmbiguousAttempt() {
     SessionClient c = client(2);
-    plan(0, LOST_REPLY, NOT_STORED);
+    plan(0, NOT_STORED, SILENT_BEFORE_STORE);
     plan(1, NOT_STORED);
     SignalAck ack = await(c.signalAsync(signal(1), Durability.LOCAL));
     assertEquals(List.of(0, 0, 1, 0), calledRegions);
     assertEquals(
         List.of(Durability.LOCAL, Durability.LOCAL, Durability.QUORUM, Durability.QUORUM),
-        sessions.levels());
-    assertEquals(sessions.stored(TENANT, ID, 1).ack(), ack, "the first attempt's record");
+        sessions.levels(),
+        "LOCAL until the timeout, QUORUM from then on, back at the first store too");
+    assertEquals(Durability.QUORUM, ack.durability());
     assertEquals(1, sessions.storedCount());
-  }
-
-  @Test
-  void shouldRetryALocalWriteAtItsOnlyStoreAtLocal() {
-    SessionClient c = client(1);
-    plan(0, NOT_STORED, NOT_STORED, NOT_STORED);
-    SignalAck ack = await(c.signalAsync(signal(1), Durability.LOCAL));
-    assertEquals(List.of(0, 0, 0, 0), calledRegions);
-    assertEquals(List.of(Durability.LOCAL), sessions.levels().stream().distinct().toList());
-    assertEquals(Durability.LOCAL, ack.durability());
   }
 
   @Test
