@@ -99,6 +99,28 @@ class LocalSessionWriteTest {
     assertEquals(2, count(5), "a refused write stores nothing");
   }
 
+  /**
+   * A LOCAL write's QUORUM retry ({@code SessionClient} after an ambiguous attempt) at the cut-off
+   * region that took it into its local stream: answered with the original local ack while a leader
+   * is known and while none is (a write's first decision is a forward, which asks the local tables
+   * first, so it is answered before it can fail), never a second copy.
+   */
+  @Test
+  void shouldAnswerAQuorumRetryAtTheCutOffRegionWithTheOriginalLocalAck() {
+    Signal s = signal(5, 2.0);
+    SignalAck first = db.store.signal(s, Durability.LOCAL, seq(1, 1));
+    assertEquals(first, db.store.signal(s, Durability.QUORUM, seq(1, 1)), "a leader known");
+    replication.knownLeader = null; // no leader known: the write waits, then would fail
+
+    assertEquals(first, db.store.signal(s, Durability.QUORUM, seq(1, 1)), "none known");
+    UnavailableException none =
+        assertThrows(
+            UnavailableException.class,
+            () -> db.store.signal(signal(5, 2.0), Durability.QUORUM, seq(2, 1)));
+    assertFalse(none.mayBeStored(), none.toString());
+    assertEquals(1, count(5));
+  }
+
   @Test
   void shouldApplyConcurrentCopiesOfALocalSessionWriteOnce() throws Exception {
     db.store.signal(signal(5, 1.0), Durability.LOCAL, seq(1, 1)); // the shard is cut off now

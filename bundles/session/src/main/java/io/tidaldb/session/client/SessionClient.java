@@ -36,13 +36,12 @@ import java.util.concurrent.atomic.LongAdder;
  * the retry committed (a LOCAL retry stored by another leader, directly or forwarded by the first
  * store, could be cut and kept too: counted twice). While no attempt may have stored it, a LOCAL
  * write's retries stay LOCAL (a region cut off from the leader still takes it into its local
- * stream). A QUORUM retry of a write a store's local stream took is recognised at that store once
- * it reaches a leader (its local streams' tables answer before the forward or append, with the
- * original local acknowledgement); while it is still cut off the retry stores nothing and the next
- * goes to the next store. A retry carries the session's current {@code ackedBelow}: it may only
- * have risen since the first attempt and never passes the write's own seq, which is unsettled until
- * the write ends. The write ends at the first acknowledgement of any of its attempts (a late one of
- * an earlier attempt included), at a refusal ({@link InvalidArgumentException}, or {@link
+ * stream). A QUORUM retry of a write a store's local stream took is recognised at that store as a
+ * LOCAL one is (its local streams' tables answer it, with the original local acknowledgement,
+ * before a forward or an append). A retry carries the session's current {@code ackedBelow}: it may
+ * only have risen since the first attempt and never passes the write's own seq, which is unsettled
+ * until the write ends. The write ends at the first acknowledgement of any of its attempts (a late
+ * one of an earlier attempt included), at a refusal ({@link InvalidArgumentException}, or {@link
  * UnsupportedOperationException} from a store without session writes), or when the policy's
  * attempts or deadline run out; then the seq is settled and the outcome delivered. A seq is never
  * reused and a signal is never re-sent under another seq.

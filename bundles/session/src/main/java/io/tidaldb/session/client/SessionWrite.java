@@ -72,11 +72,10 @@ final class SessionWrite {
    * acknowledged only once committed: it is never cut, every region's log applies it, and R's
    * origin takes R back once it knows R' committed. A write no attempt may have stored has no such
    * R, so its retries stay LOCAL (available in a partition, through the local stream). A QUORUM
-   * retry of a write a store took into its local stream is recognised at that store once it reaches
-   * a leader (its local streams' tables answer it before a forward or append, with the original
-   * local acknowledgement). Once at QUORUM never back to LOCAL: a LOCAL retry is answered from a
-   * record the leader holds once that record is durable there, before a QUORUM record commits, and
-   * a cut drops such a record.
+   * retry of a write a store took into its local stream is recognised at that store as a LOCAL one
+   * is (its local streams' tables answer it before a forward or an append). Once at QUORUM never
+   * back to LOCAL: a LOCAL retry is answered from a record the leader holds once that record is
+   * durable there, before a QUORUM record commits, and a cut drops such a record.
    */
   private Durability levelOf(int n) {
     if (durability != Durability.LOCAL || n == 1 || failures == null) {
