@@ -278,6 +278,16 @@ public class SessionRetryIT {
         assertEquals(
             "the new leader stored the retry once", 1, SessionLedger.count(cluster, next, entity));
       }
+      // the deposed leader cuts, applies the retry, and takes its cut copy back once it knows the
+      // retry committed (a round after the logs match); then reconciliation carries the correction
+      cluster.awaitLogConvergence(CONVERGENCE);
+      long deadline = System.nanoTime() + CONVERGENCE.toNanos();
+      while (SessionLedger.count(cluster, deposed, entity) != 1) {
+        assertFalse(
+            deposed + " still counts " + SessionLedger.count(cluster, deposed, entity),
+            System.nanoTime() > deadline);
+        LockSupport.parkNanos(1_000_000);
+      }
       cluster.awaitFullConvergence(CONVERGENCE);
       long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - cutAt);
       for (RegionId r : cluster.regions()) {
