@@ -364,27 +364,7 @@ final class SnapshotReader {
    */
   private static SessionTable readSessions(
       Path file, SnapshotInput body, SessionConfig config, boolean last) throws IOException {
-    long offset = body.offset();
-    long length = body.remaining();
-    if (length > Integer.MAX_VALUE) {
-      throw corrupt(file, offset, "session table of " + length + " bytes");
-    }
-    ByteBuffer b = body.need((int) length);
-    ByteBuffer slice = b.slice(b.position(), (int) length).order(ByteOrder.LITTLE_ENDIAN);
-    SessionTable table;
-    try {
-      table = SessionTable.readFrom(slice, config);
-    } catch (BufferUnderflowException | IndexOutOfBoundsException | InvalidArgumentException e) {
-      throw corrupt(file, offset, "malformed session table: " + e.getMessage());
-    }
-    if (last && slice.hasRemaining()) {
-      throw corrupt(
-          file,
-          offset + slice.position(),
-          slice.remaining() + " trailing bytes after the session table");
-    }
-    b.position(b.position() + slice.position());
-    return table;
+    return readSection(file, body, "session table", last, b -> SessionTable.readFrom(b, config));
   }
 
   /**
@@ -394,56 +374,56 @@ final class SnapshotReader {
   private static LocalSessions readLocal(
       Path file, SnapshotInput body, SessionConfig config, long owner, boolean last)
       throws IOException {
-    long offset = body.offset();
-    long length = body.remaining();
-    if (length > Integer.MAX_VALUE) {
-      throw corrupt(file, offset, "local session tables of " + length + " bytes");
-    }
-    ByteBuffer b = body.need((int) length);
-    ByteBuffer slice = b.slice(b.position(), (int) length).order(ByteOrder.LITTLE_ENDIAN);
-    LocalSessions local;
-    try {
-      local = LocalSessions.readFrom(slice, config, owner);
-    } catch (BufferUnderflowException | IndexOutOfBoundsException | InvalidArgumentException e) {
-      throw corrupt(file, offset, "malformed local session tables: " + e.getMessage());
-    }
-    if (last && slice.hasRemaining()) {
-      throw corrupt(
-          file,
-          offset + slice.position(),
-          slice.remaining() + " trailing bytes after the local session tables");
-    }
-    b.position(b.position() + slice.position());
-    return local;
+    return readSection(
+        file, body, "local session tables", last, b -> LocalSessions.readFrom(b, config, owner));
   }
 
   /** Reads the kept cut LOCAL session records that fill the rest of a version 10 body. */
   private static CutLocalSessions readCutLocal(
       Path file, SnapshotInput body, long ttlMillis, int shard) throws IOException {
+    CutLocalSessions cut =
+        readSection(
+            file,
+            body,
+            "cut LOCAL session records",
+            true,
+            b -> CutLocalSessionsCodec.readFrom(b, ttlMillis, shard));
+    return cut.isEmpty() ? null : cut;
+  }
+
+  /** Decodes one section of a snapshot body from a little-endian buffer. */
+  @FunctionalInterface
+  private interface SectionDecoder<T> {
+    T decode(ByteBuffer buffer);
+  }
+
+  /**
+   * Decodes the section that starts at the body's position and runs at most to its end; if {@code
+   * last}, it must fill the rest exactly. A decoding failure or trailing bytes are a corrupt
+   * snapshot naming the section ({@code what}) and the offset.
+   */
+  private static <T> T readSection(
+      Path file, SnapshotInput body, String what, boolean last, SectionDecoder<T> decoder)
+      throws IOException {
     long offset = body.offset();
     long length = body.remaining();
     if (length > Integer.MAX_VALUE) {
-      throw corrupt(file, offset, "cut LOCAL session records of " + length + " bytes");
+      throw corrupt(file, offset, what + " of " + length + " bytes");
     }
     ByteBuffer b = body.need((int) length);
     ByteBuffer slice = b.slice(b.position(), (int) length).order(ByteOrder.LITTLE_ENDIAN);
-    CutLocalSessions cut;
+    T value;
     try {
-      cut = CutLocalSessionsCodec.readFrom(slice, ttlMillis, shard);
+      value = decoder.decode(slice);
     } catch (BufferUnderflowException | IndexOutOfBoundsException | InvalidArgumentException e) {
-      throw corrupt(
-          file,
-          offset + slice.position(),
-          "malformed cut LOCAL session records: " + e.getMessage());
+      throw corrupt(file, offset + slice.position(), "malformed " + what + ": " + e.getMessage());
     }
-    if (slice.hasRemaining()) {
+    if (last && slice.hasRemaining()) {
       throw corrupt(
-          file,
-          offset + slice.position(),
-          slice.remaining() + " trailing bytes after the cut LOCAL session records");
+          file, offset + slice.position(), slice.remaining() + " trailing bytes after the " + what);
     }
-    b.position(b.position() + (int) length);
-    return cut.isEmpty() ? null : cut;
+    b.position(b.position() + slice.position());
+    return value;
   }
 
   private static String ascii(SnapshotInput body) throws IOException {
