@@ -8,12 +8,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.Durability;
-import io.tidaldb.api.EntityId;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
-import io.tidaldb.api.TenantId;
 import io.tidaldb.api.UnavailableException;
 import java.time.Duration;
 import java.util.Set;
@@ -68,16 +66,16 @@ class SessionCutScenarioTest {
       assertTrue(u.mayBeStored(), "the client is told: may be stored, retry: " + u);
       ack = cluster.store(next).signal(signal, Durability.QUORUM, seq); // the retry
       assertEquals(Durability.QUORUM, ack.durability());
-      assertEquals(1, count(next, entity), "the new leader stored the retry once");
-      assertEquals(1, count(R0, entity), R0 + " holds its unacknowledged append");
+      assertEquals(1, writes.count(next, entity), "the new leader stored the retry once");
+      assertEquals(1, writes.count(R0, entity), R0 + " holds its unacknowledged append");
       writes.moveOn(next, shard);
       assertEquals(4, p.held().size(), "partition held: " + p.held());
     }
     cluster.awaitLogConvergence(CONVERGE); // R0 follows the new leader: its suffix is cut
-    assertEquals(1, count(R0, entity), R0 + " after its cut: the retry only");
+    assertEquals(1, writes.count(R0, entity), R0 + " after its cut: the retry only");
     cluster.awaitFullConvergence(CONVERGE); // reconciliation, then equal states
     for (RegionId r : cluster.regions()) {
-      assertEquals(1, count(r, entity), r + " counts (s, 7) once; the retry's ack " + ack);
+      assertEquals(1, writes.count(r, entity), r + " counts (s, 7) once; the retry's ack " + ack);
     }
   }
 
@@ -96,22 +94,15 @@ class SessionCutScenarioTest {
       assertFalse(ack.local(), "acknowledged from " + R0 + "'s shard log, not its local stream");
       RegionId next = PreferredLeaders.awaitLeaderOtherThan(cluster, shard, R0, ELECTION);
       assertNotEquals(R0, next);
-      assertEquals(0, count(next, entity), "the new leader never saw it");
+      assertEquals(0, writes.count(next, entity), "the new leader never saw it");
       writes.moveOn(next, shard);
       assertEquals(4, p.held().size(), "partition held: " + p.held());
     }
     cluster.awaitLogConvergence(CONVERGE); // the cut keeps the LOCAL record's effect at R0
-    assertEquals(1, count(R0, entity), R0 + " kept the write it acknowledged");
+    assertEquals(1, writes.count(R0, entity), R0 + " kept the write it acknowledged");
     cluster.awaitFullConvergence(CONVERGE);
     for (RegionId r : cluster.regions()) {
-      assertEquals(1, count(r, entity), r + " counts the LOCAL write once");
+      assertEquals(1, writes.count(r, entity), r + " counts the LOCAL write once");
     }
-  }
-
-  private long count(RegionId region, long entity) {
-    return cluster
-        .store(region)
-        .read(TenantId.DEFAULT, DivergentWrites.TYPE, EntityId.of(entity))
-        .count();
   }
 }

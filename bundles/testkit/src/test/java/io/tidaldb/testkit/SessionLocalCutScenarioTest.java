@@ -6,12 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 
 import io.tidaldb.api.Durability;
-import io.tidaldb.api.EntityId;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
-import io.tidaldb.api.TenantId;
 import java.time.Duration;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -66,12 +64,13 @@ class SessionLocalCutScenarioTest {
       assertFalse(first.local(), "acknowledged from " + R0 + "'s shard log, not its local stream");
       RegionId next = PreferredLeaders.awaitLeaderOtherThan(cluster, shard, R0, ELECTION);
       assertNotEquals(R0, next);
-      assertEquals(0, count(next, entity), "the new leader never saw it");
+      assertEquals(0, writes.count(next, entity), "the new leader never saw it");
       RegionId at = forwarded ? (next.equals(R1) ? R2 : R1) : next; // a follower forwards it
       retried = cluster.store(at).signal(signal, Durability.LOCAL, seq); // the retry
       assertFalse(retried.local(), "the retry is a record of the new leader's shard log");
-      assertEquals(1, count(next, entity), "the new leader stored the retry once, from " + at);
-      assertEquals(1, count(R0, entity), R0 + " holds the write it acknowledged");
+      assertEquals(
+          1, writes.count(next, entity), "the new leader stored the retry once, from " + at);
+      assertEquals(1, writes.count(R0, entity), R0 + " holds the write it acknowledged");
       writes.moveOn(next, shard);
       assertEquals(4, p.held().size(), "partition held: " + p.held());
     }
@@ -79,10 +78,13 @@ class SessionLocalCutScenarioTest {
     await() // and takes (s, 7) back once it knows the retry committed (its snapshot thread)
         .atMost(CONVERGE)
         .untilAsserted(
-            () -> assertEquals(1, count(R0, entity), R0 + " after its cut and the retry's commit"));
+            () ->
+                assertEquals(
+                    1, writes.count(R0, entity), R0 + " after its cut and the retry's commit"));
     cluster.awaitFullConvergence(CONVERGE); // reconciliation, then equal states
     for (RegionId r : cluster.regions()) {
-      assertEquals(1, count(r, entity), r + " counts (s, 7) once; the retry's ack " + retried);
+      assertEquals(
+          1, writes.count(r, entity), r + " counts (s, 7) once; the retry's ack " + retried);
     }
   }
 
@@ -115,23 +117,17 @@ class SessionLocalCutScenarioTest {
     await().atMost(CONVERGE).until(() -> drops.dropped() > 0);
     ClusterReconcileReport early = cluster.reconcileAll(CONVERGE);
     for (RegionId r : cluster.regions()) {
-      assertEquals(2, count(r, entity), r + ": R0's entry spread before its cut; " + early);
+      assertEquals(2, writes.count(r, entity), r + ": R0's entry spread before its cut; " + early);
     }
     drops.clear();
     cluster.awaitLogConvergence(CONVERGE); // R0 cuts, keeps (s, 7), then applies the retry
     await() // and takes its cut copy back once it knows the retry committed
         .atMost(CONVERGE)
-        .untilAsserted(() -> assertEquals(1, count(R0, entity), R0 + " took its cut copy back"));
+        .untilAsserted(
+            () -> assertEquals(1, writes.count(R0, entity), R0 + " took its cut copy back"));
     cluster.awaitFullConvergence(CONVERGE);
     for (RegionId r : cluster.regions()) {
-      assertEquals(1, count(r, entity), r + " counts (s, 7) once");
+      assertEquals(1, writes.count(r, entity), r + " counts (s, 7) once");
     }
-  }
-
-  private long count(RegionId region, long entity) {
-    return cluster
-        .store(region)
-        .read(TenantId.DEFAULT, DivergentWrites.TYPE, EntityId.of(entity))
-        .count();
   }
 }

@@ -7,12 +7,10 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.Durability;
-import io.tidaldb.api.EntityId;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
-import io.tidaldb.api.TenantId;
 import io.tidaldb.api.UnavailableException;
 import java.time.Duration;
 import java.util.Set;
@@ -70,8 +68,8 @@ class SessionReconcileGapScenarioTest {
       UnavailableException u = assertInstanceOf(UnavailableException.class, failed.getCause());
       assertTrue(u.mayBeStored(), "the client is told: may be stored, retry: " + u);
       ack = cluster.store(next).signal(signal, Durability.QUORUM, seq); // the retry
-      assertEquals(1, count(next, entity), "the new leader stored the retry once");
-      assertEquals(1, count(R0, entity), R0 + " holds its unacknowledged append");
+      assertEquals(1, writes.count(next, entity), "the new leader stored the retry once");
+      assertEquals(1, writes.count(R0, entity), R0 + " holds its unacknowledged append");
       writes.moveOn(next, shard);
       assertEquals(4, p.held().size(), "partition held: " + p.held());
       // hold the deposed leader's epoch sync (hence its cut) back until reconciliation ran
@@ -82,27 +80,20 @@ class SessionReconcileGapScenarioTest {
     ClusterReconcileReport early = cluster.reconcileAll(CONVERGE);
     assertEquals(
         2,
-        count(R0, entity),
+        writes.count(R0, entity),
         R0 + " has not cut yet: its own append and the retry merged in; " + early);
     for (RegionId r : Set.of(R1, R2)) {
       assertEquals(
           1,
-          count(r, entity),
+          writes.count(r, entity),
           r + " must not get " + R0 + "'s uncommitted (s, 7) before its cut; " + early);
     }
     drops.clear();
     cluster.awaitLogConvergence(CONVERGE); // R0 syncs with the new leader: its suffix is cut
-    assertEquals(1, count(R0, entity), R0 + " after its cut: the retry only");
+    assertEquals(1, writes.count(R0, entity), R0 + " after its cut: the retry only");
     cluster.awaitFullConvergence(CONVERGE);
     for (RegionId r : cluster.regions()) {
-      assertEquals(1, count(r, entity), r + " counts (s, 7) once; the retry's ack " + ack);
+      assertEquals(1, writes.count(r, entity), r + " counts (s, 7) once; the retry's ack " + ack);
     }
-  }
-
-  private long count(RegionId region, long entity) {
-    return cluster
-        .store(region)
-        .read(TenantId.DEFAULT, DivergentWrites.TYPE, EntityId.of(entity))
-        .count();
   }
 }
