@@ -3,6 +3,7 @@ package io.tidaldb.wal;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.TidalException;
 import io.tidaldb.api.UnavailableException;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -17,6 +18,14 @@ import java.util.concurrent.locks.ReentrantLock;
  * it after each batch; blocked callers wait on a condition with a deadline (no spinning) and
  * futures are completed in position order, outside the lock. Once terminated (failure or close)
  * every current and later waiter below the durable position is failed.
+ *
+ * <p>Futures usually register in position order (a shard's appends are ordered and each writer
+ * waits right after its append), so they go to a FIFO and {@link #advance} takes the due ones off
+ * its head, O(1) each, under the lock the writers' {@link #when} contends for; one registered below
+ * the newest waiting position (a retry of an older write, a late caller) goes to a priority queue
+ * beside it. The priority queue for all of them held the commit thread in the lock for a sift per
+ * completed future, and the writer waited on that lock for a fifth of its time at window 1,024
+ * (bench/RESULTS.md §17.7).
  */
 final class DurabilityTracker {
   private record Waiter(long position, CompletableFuture<Void> future) {}
@@ -24,9 +33,15 @@ final class DurabilityTracker {
   private final String name; // how messages name the log: "shard 3", "local log of shard 3"
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition advanced = lock.newCondition();
-  private final PriorityQueue<Waiter> futures =
-      new PriorityQueue<>(Comparator.comparingLong(Waiter::position));
-  private final List<CompletableFuture<Void>> due = new ArrayList<>();
+  private static final Comparator<Waiter> BY_POSITION = Comparator.comparingLong(Waiter::position);
+
+  /** Waiters in non-decreasing position order (the usual case). */
+  private final ArrayDeque<Waiter> inOrder = new ArrayDeque<>();
+
+  /** Waiters registered below the newest waiting position of {@link #inOrder}. */
+  private final PriorityQueue<Waiter> outOfOrder = new PriorityQueue<>(BY_POSITION);
+
+  private final List<Waiter> due = new ArrayList<>();
   private volatile long durable;
   private volatile TidalException terminal;
   private int sleepers;
@@ -87,7 +102,12 @@ final class DurabilityTracker {
         return CompletableFuture.failedFuture(copy(terminal));
       }
       Waiter waiter = new Waiter(position, new CompletableFuture<>());
-      futures.add(waiter);
+      Waiter newest = inOrder.peekLast();
+      if (newest == null || newest.position() <= position) {
+        inOrder.addLast(waiter);
+      } else {
+        outOfOrder.add(waiter);
+      }
       return waiter.future();
     } finally {
       lock.unlock();
@@ -102,15 +122,24 @@ final class DurabilityTracker {
       if (sleepers > 0) {
         advanced.signalAll();
       }
-      while (!futures.isEmpty() && futures.peek().position() < newDurable) {
-        due.add(futures.poll().future());
+      while (!inOrder.isEmpty() && inOrder.peekFirst().position() < newDurable) {
+        due.add(inOrder.pollFirst());
+      }
+      if (!outOfOrder.isEmpty() && outOfOrder.peek().position() < newDurable) {
+        boolean merge = !due.isEmpty();
+        while (!outOfOrder.isEmpty() && outOfOrder.peek().position() < newDurable) {
+          due.add(outOfOrder.poll());
+        }
+        if (merge) {
+          due.sort(BY_POSITION); // two sorted runs: the futures still complete in order
+        }
       }
     } finally {
       lock.unlock();
     }
     if (!due.isEmpty()) {
       for (int i = 0; i < due.size(); i++) {
-        due.get(i).complete(null);
+        due.get(i).future().complete(null);
       }
       due.clear();
     }
@@ -138,13 +167,15 @@ final class DurabilityTracker {
       if (terminal == null) {
         terminal = reason;
       }
-      failed.addAll(futures);
-      futures.clear();
+      failed.addAll(inOrder);
+      failed.addAll(outOfOrder);
+      inOrder.clear();
+      outOfOrder.clear();
       advanced.signalAll();
     } finally {
       lock.unlock();
     }
-    failed.sort(Comparator.comparingLong(Waiter::position));
+    failed.sort(BY_POSITION);
     for (Waiter w : failed) {
       w.future().completeExceptionally(copy(terminal));
     }
