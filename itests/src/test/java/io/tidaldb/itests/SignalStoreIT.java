@@ -93,7 +93,6 @@ public class SignalStoreIT {
     assertEquals(
         List.of(EntityId.of(3), EntityId.of(1), EntityId.of(2)),
         top.stream().map(RankedEntity::entity).toList());
-    assertEquals(List.of(), store.top(VIEW, 0));
     assertEquals(
         List.of(EntityId.of(1)),
         store.top(ACME, VIEW, 10).stream().map(RankedEntity::entity).toList());
@@ -143,6 +142,9 @@ public class SignalStoreIT {
     Expect.thrown(InvalidArgumentException.class, () -> SignalType.of("bad type!"));
     Expect.thrown(InvalidArgumentException.class, () -> SignalType.of("x".repeat(65)));
     Expect.thrown(InvalidArgumentException.class, () -> store.top(VIEW, -1));
+    Expect.thrown(InvalidArgumentException.class, () -> store.top(VIEW, 0));
+    Expect.thrown(
+        InvalidArgumentException.class, () -> store.top(VIEW, SignalStore.MAX_TOP_K + 1));
     Expect.thrown(
         InvalidArgumentException.class,
         () -> store.submit(TenantId.DEFAULT, VIEW, 2, Double.NaN, System.currentTimeMillis()));

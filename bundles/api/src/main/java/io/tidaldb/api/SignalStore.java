@@ -25,6 +25,12 @@ import org.osgi.annotation.versioning.ProviderType;
  */
 @ProviderType
 public interface SignalStore {
+  /**
+   * The most entities one {@link #top(TenantId, SignalType, int, Timestamp)} (or page of {@link
+   * #topPage}) may ask for. Each shard keeps an index of the best entities of every type at twice
+   * the largest k asked so far, so a top query costs O(k), not O(entities).
+   */
+  int MAX_TOP_K = 1_000;
 
   /**
    * Logs a signal and returns a ticket without waiting for it to be durable. Allocation-free.
@@ -281,19 +287,47 @@ public interface SignalStore {
    *
    * @param tenant the tenant
    * @param type the signal type
-   * @param k how many entities at most, {@code >= 0}
+   * @param k how many entities at most, 1 to {@link #MAX_TOP_K}
    * @param at the time to decay scores to
    * @return at most {@code k} entities
-   * @throws InvalidArgumentException if {@code k} is negative
+   * @throws InvalidArgumentException if {@code k} is below 1 or above {@link #MAX_TOP_K}
    */
   List<RankedEntity> top(TenantId tenant, SignalType type, int k, Timestamp at);
+
+  /**
+   * Returns one page of the ranking {@link #top(TenantId, SignalType, int, Timestamp)} gives: the
+   * entities ranked {@code offset + 1} to {@code offset + k} at {@code at} (fewer, or none, past
+   * the end). The default asks {@code top} for {@code offset + k} and drops the first {@code
+   * offset}.
+   *
+   * @param tenant the tenant
+   * @param type the signal type
+   * @param offset how many of the best to skip, {@code >= 0}
+   * @param k how many entities at most, {@code >= 1}; {@code offset + k} at most {@link #MAX_TOP_K}
+   * @param at the time to decay scores to
+   * @return at most {@code k} entities, highest first
+   * @throws InvalidArgumentException if {@code offset} is negative, {@code k} below 1, or {@code
+   *     offset + k} above {@link #MAX_TOP_K}
+   */
+  default List<RankedEntity> topPage(
+      TenantId tenant, SignalType type, int offset, int k, Timestamp at) {
+    if (offset < 0) {
+      throw new InvalidArgumentException("offset", offset, "must be >= 0");
+    }
+    if (k < 1 || (long) offset + k > MAX_TOP_K) {
+      throw new InvalidArgumentException(
+          "k", k, "must be >= 1 with offset + k (offset " + offset + ") at most " + MAX_TOP_K);
+    }
+    List<RankedEntity> ranked = top(tenant, type, offset + k, at);
+    return ranked.subList(Math.min(offset, ranked.size()), ranked.size());
+  }
 
   /**
    * Returns the {@code k} entities with the highest decayed score now.
    *
    * @param tenant the tenant
    * @param type the signal type
-   * @param k how many entities at most, {@code >= 0}
+   * @param k how many entities at most, 1 to {@link #MAX_TOP_K}
    * @return at most {@code k} entities, highest first
    */
   default List<RankedEntity> top(TenantId tenant, SignalType type, int k) {
@@ -360,7 +394,7 @@ public interface SignalStore {
    *
    * @param tenant the tenant
    * @param type the signal type
-   * @param k how many entities at most, {@code >= 0}
+   * @param k how many entities at most, 1 to {@link #MAX_TOP_K}
    * @param at the time to decay scores to
    * @param after the writes the answer must see
    * @return at most {@code k} entities, highest first
@@ -383,7 +417,7 @@ public interface SignalStore {
    *
    * @param tenant the tenant
    * @param type the signal type
-   * @param k how many entities at most, {@code >= 0}
+   * @param k how many entities at most, 1 to {@link #MAX_TOP_K}
    * @param at the time to decay scores to
    * @param maxLag how long ago each shard's leader may have been heard from at most
    * @return at most {@code k} entities, highest first
@@ -408,7 +442,7 @@ public interface SignalStore {
    * decayed score now.
    *
    * @param type the signal type
-   * @param k how many entities at most, {@code >= 0}
+   * @param k how many entities at most, 1 to {@link #MAX_TOP_K}
    * @return at most {@code k} entities, highest first
    */
   default List<RankedEntity> top(SignalType type, int k) {

@@ -296,10 +296,7 @@ public final class CrdtSignalState {
     if (decay.halfLifeMillis() != halfLifeMillis) {
       throw halfLifeMismatch(decay.halfLifeMillis());
     }
-    double decayed =
-        ReplicaEntries.sumDouble(entries, STRIDE, POS_DECAY)
-            - ReplicaEntries.sumDouble(entries, STRIDE, NEG_DECAY);
-    return decayed * decay.decayFactor(landmark, atMillis);
+    return decayedSum() * decay.decayFactor(landmark, atMillis);
   }
 
   /**
@@ -327,6 +324,18 @@ public final class CrdtSignalState {
    */
   public long lastSeenReplica() {
     return lastSeenReplica;
+  }
+
+  /**
+   * Returns the decayed sum at {@link #landmark()}: the positive columns' less the negative ones',
+   * the value {@link #score} multiplies by the decay factor. A top-K index orders entities by it
+   * (rebased to one landmark, an exact power of two), which passing time does not reorder.
+   *
+   * @return the decayed sum, 0.0 if empty
+   */
+  public double decayedSum() {
+    return ReplicaEntries.sumDouble(entries, STRIDE, POS_DECAY)
+        - ReplicaEntries.sumDouble(entries, STRIDE, NEG_DECAY);
   }
 
   /**

@@ -44,12 +44,18 @@ final class ShardDigest {
 
   private final EntityStateMap map;
   private final int segmentsFrom;
+
+  /** The shard's top-K indexes, kept by the same hooks ({@link TopIndexes}). */
+  private final TopIndexes tops = new TopIndexes();
+
   private final Map<TenantId, TenantDigest> byTenant = new HashMap<>();
   private SeriesRegistry.Series[] bound = new SeriesRegistry.Series[16];
   private TenantDigest[] tenantOf = new TenantDigest[16];
   private long[] typeHashOf = new long[16];
 
   private TenantDigest pending;
+  private SeriesRegistry.Series pendingSeries;
+  private long pendingEntity;
   private long pendingKey;
   private long pendingBefore;
   private long pendingContent;
@@ -71,7 +77,8 @@ final class ShardDigest {
   }
 
   /**
-   * Records the entity's hash before a change of its state; call {@link #after} once it changed.
+   * Records the entity's hash before a change of its state; call {@link #after} once it changed
+   * (which also takes the new state into the series' top-K index).
    */
   void before(SeriesRegistry.Series series, long entity, CrdtSignalState state) {
     int id = series.id();
@@ -79,6 +86,8 @@ final class ShardDigest {
       bind(series);
     }
     pending = tenantOf[id];
+    pendingSeries = series;
+    pendingEntity = entity;
     pendingKey = ReconcileHashes.keyHash(typeHashOf[id], entity);
     pendingSlot = map.slotOf(state);
     long content = pendingSlot >= 0 ? map.hashAt(pendingSlot) : EntityStateMap.contentHashOf(state);
@@ -92,6 +101,7 @@ final class ShardDigest {
    * @return whether the entity's hash changed
    */
   boolean after(CrdtSignalState state) {
+    tops.changed(pendingSeries, pendingEntity, state);
     long content = EntityStateMap.contentHashOf(state);
     int segment = ReconcileHashes.segment(pendingKey);
     if (pendingSlot >= 0) {
@@ -120,8 +130,8 @@ final class ShardDigest {
   }
 
   /**
-   * Recomputes every digest and count, every slot's kept hash and the segment index from the state
-   * (after recovery, a cut or an install).
+   * Recomputes every digest and count, every slot's kept hash, the segment index and the top-K
+   * indexes from the state (after recovery, a cut or an install).
    */
   void rebuild(SeriesRegistry registry, EntityStateMap states) {
     byTenant.clear();
@@ -160,6 +170,12 @@ final class ShardDigest {
     if (any) {
       sumSegments(null);
     }
+    tops.rebuild(registry, states);
+  }
+
+  /** Returns the shard's top-K indexes (lock held: read for queries, write for changes). */
+  TopIndexes tops() {
+    return tops;
   }
 
   /**

@@ -614,24 +614,103 @@ final class ShardState implements CommitListener {
     return sessions.appliedBelow();
   }
 
-  /** Offers every entity of (tenant, type) to {@code top}, scored at {@code atMillis}. */
-  void offerTop(TenantId tenant, SignalType type, long atMillis, TopKCollector top) {
+  /**
+   * Offers the shard's exact top {@code k} of (tenant, type) at {@code atMillis} to {@code top}:
+   * from the series' {@link TopIndex} under the read lock (O(k)); if its members cannot answer,
+   * after rebuilding it under the write lock (one scan: the first query of a larger k, or after
+   * many retractions); and by scoring every entity if the index cannot answer exactly at all (an
+   * overflowed key, an extreme time).
+   */
+  void offerTop(TenantId tenant, SignalType type, int k, long atMillis, TopKCollector top) {
     lock.readLock().lock();
     try {
-      int series = registry.find(tenant, type);
-      SeriesRegistry.Series def = series < 0 ? null : registry.get(series);
+      SeriesRegistry.Series def = seriesOf(tenant, type);
       if (def == null) {
         return;
       }
-      states.forEach(
-          (id, entity, state) -> {
-            if (id == series) {
-              top.offer(entity, state.score(atMillis, def.decay()));
-            }
-          });
+      TopIndex.Answer answer = offerIndexed(def, k, atMillis, top);
+      if (answer == TopIndex.Answer.ANSWERED) {
+        return;
+      }
+      if (answer == TopIndex.Answer.SCAN) {
+        offerAll(def, atMillis, top);
+        return;
+      }
     } finally {
       lock.readLock().unlock();
     }
+    lock.writeLock().lock();
+    try {
+      SeriesRegistry.Series def = seriesOf(tenant, type);
+      if (def == null) {
+        return;
+      }
+      digest.tops().rebuild(def, TopIndex.capacityFor(k), states);
+      if (offerIndexed(def, k, atMillis, top) != TopIndex.Answer.ANSWERED) {
+        offerAll(def, atMillis, top);
+      }
+    } finally {
+      lock.writeLock().unlock();
+    }
+  }
+
+  /** Offers every entity of (tenant, type), scored at {@code atMillis}: the full scan (tests). */
+  void offerAllOf(TenantId tenant, SignalType type, long atMillis, TopKCollector top) {
+    lock.readLock().lock();
+    try {
+      SeriesRegistry.Series def = seriesOf(tenant, type);
+      if (def != null) {
+        offerAll(def, atMillis, top);
+      }
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Offers every entity of the series, scored at {@code atMillis} (lock held). */
+  void offerAll(SeriesRegistry.Series def, long atMillis, TopKCollector top) {
+    int series = def.id();
+    states.forEach(
+        (id, entity, state) -> {
+          if (id == series) {
+            top.offer(entity, state.score(atMillis, def.decay()));
+          }
+        });
+  }
+
+  /** Returns the series of (tenant, type), or null if the shard has none (lock held). */
+  SeriesRegistry.Series seriesOf(TenantId tenant, SignalType type) {
+    int series = registry.find(tenant, type);
+    return series < 0 ? null : registry.get(series);
+  }
+
+  private TopIndex.Answer offerIndexed(
+      SeriesRegistry.Series def, int k, long atMillis, TopKCollector top) {
+    TopIndex index = digest.tops().of(def.id());
+    if (index == null) {
+      return TopIndex.Answer.REBUILD;
+    }
+    int series = def.id();
+    return index.offerTop(
+        k,
+        atMillis,
+        def.decay(),
+        entity -> {
+          CrdtSignalState state = states.get(series, entity);
+          if (state == null) {
+            throw new IllegalStateException(
+                "top index of "
+                    + def.tenant()
+                    + "/"
+                    + def.type()
+                    + ": member "
+                    + entity
+                    + " has no state in shard "
+                    + shard);
+          }
+          return state.score(atMillis, def.decay());
+        },
+        top);
   }
 
   ShardStatus status() {

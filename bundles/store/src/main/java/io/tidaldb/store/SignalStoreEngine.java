@@ -428,16 +428,29 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     validator.checkTenant(tenant);
     SignalValidator.requireNonNull("signal type", type);
     SignalValidator.requireNonNull("at", at);
-    if (k < 0) {
-      throw new InvalidArgumentException("k", k, "must be >= 0");
+    if (k < 1 || k > TopIndex.MAX_K) {
+      throw new InvalidArgumentException("k", k, "must be 1.." + TopIndex.MAX_K);
     }
+  }
+
+  /**
+   * Returns what {@link #top(TenantId, SignalType, int, Timestamp)} returns, computed by scoring
+   * every entity of every shard without the top-K indexes (tests compare the two).
+   */
+  List<RankedEntity> topByScan(TenantId tenant, SignalType type, int k, Timestamp at) {
+    checkTop(tenant, type, k, at);
+    TopKCollector top = new TopKCollector(k);
+    for (ShardState s : shards) {
+      s.offerAllOf(tenant, type, at.epochMillis(), top);
+    }
+    return top.result();
   }
 
   private List<RankedEntity> collectTop(TenantId tenant, SignalType type, int k, Timestamp at) {
     TopKCollector top = new TopKCollector(k);
     long atMillis = at.epochMillis();
     for (ShardState s : shards) {
-      s.offerTop(tenant, type, atMillis, top);
+      s.offerTop(tenant, type, k, atMillis, top);
     }
     return top.result();
   }

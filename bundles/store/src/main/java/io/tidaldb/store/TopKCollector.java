@@ -43,6 +43,23 @@ final class TopKCollector {
     }
   }
 
+  /** Whether {@code k} pairs are kept (k above 0). */
+  boolean full() {
+    return k > 0 && size == k;
+  }
+
+  /** Returns the worst kept score (the k-th best once {@link #full}). */
+  double worst() {
+    return scores[0];
+  }
+
+  /** Offers every kept pair to {@code into}. */
+  void offerAllTo(TopKCollector into) {
+    for (int i = 0; i < size; i++) {
+      into.offer(entities[i], scores[i]);
+    }
+  }
+
   /** Returns the kept pairs, best first. */
   List<RankedEntity> result() {
     Integer[] order = new Integer[size];

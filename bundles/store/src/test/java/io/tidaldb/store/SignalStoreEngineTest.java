@@ -11,6 +11,7 @@ import io.tidaldb.api.RankedEntity;
 import io.tidaldb.api.ShardStatus;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalAggregate;
+import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
@@ -110,7 +111,26 @@ class SignalStoreEngineTest {
     assertEquals(List.of(2L, 3L, 4L), top.stream().map(r -> r.entity().value()).toList());
     assertEquals(5.0, top.get(0).score(), 1e-9);
     assertEquals(4, db.store.top(TenantId.DEFAULT, VIEW, 10, at(T0)).size());
-    assertEquals(List.of(), db.store.top(TenantId.DEFAULT, VIEW, 0, at(T0)));
+    for (int k : new int[] {0, -1, SignalStore.MAX_TOP_K + 1}) {
+      InvalidArgumentException e =
+          assertThrows(
+              InvalidArgumentException.class,
+              () -> db.store.top(TenantId.DEFAULT, VIEW, k, at(T0)));
+      assertTrue(
+          e.getMessage().contains("k") && e.getMessage().contains(String.valueOf(k)),
+          e.getMessage());
+    }
+    assertEquals(4, db.store.top(TenantId.DEFAULT, VIEW, SignalStore.MAX_TOP_K, at(T0)).size());
+    // a page of the same ranking
+    assertEquals(
+        List.of(3L, 4L),
+        db.store.topPage(TenantId.DEFAULT, VIEW, 1, 2, at(T0)).stream()
+            .map(r -> r.entity().value())
+            .toList());
+    assertEquals(List.of(), db.store.topPage(TenantId.DEFAULT, VIEW, 9, 2, at(T0)));
+    assertThrows(
+        InvalidArgumentException.class,
+        () -> db.store.topPage(TenantId.DEFAULT, VIEW, SignalStore.MAX_TOP_K, 1, at(T0)));
   }
 
   @Test
