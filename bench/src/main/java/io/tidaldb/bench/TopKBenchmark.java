@@ -40,10 +40,10 @@ import org.openjdk.jmh.infra.Blackhole;
  * (so every call answers the same question) and hands the list to a {@link Blackhole}. Mode is
  * SampleTime: JMH reports p50, p90, p99, p99.9, p99.99, max and the sample count.
  *
- * <p>Heap: -Xms8g -Xmx8g for every case. One entity costs ~180 B of state (RESULTS §7) plus its
- * share of the map's doubled arrays, so 10M entities hold ~2.5 GB; 8 GB leaves room for the scan's
- * garbage. Run one size: {@code java -jar bench/target/benchmarks.jar TopKBenchmark -p
- * entities=1000000}.
+ * <p>Heap: -Xms8g -Xmx8g for every case. One entity costs ~180 B of state (RESULTS §7), so 10M
+ * entities hold ~2 GB; 8 GB leaves room for the map's doubling and the scan's garbage (run Y: 10M
+ * loaded in 14–18 s and ran). Run one size: {@code java -jar bench/target/benchmarks.jar
+ * TopKBenchmark -p entities=1000000}.
  */
 @BenchmarkMode(Mode.SampleTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
