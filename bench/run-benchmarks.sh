@@ -2,9 +2,9 @@
 # Runs every benchmark of RESULTS.md from the shaded jar and keeps each raw output in
 # bench/results/<jdk>/. Usage (from the repository root, after building bench/target/benchmarks.jar):
 #   [BENCH_OUT=dir] bench/run-benchmarks.sh [java-binary] [benchmark-name ...]
-# With no names it runs them all. Takes about 25 minutes on 2 cores. Names: disk baremap wal apply
+# With no names it runs them all but redis-topk. Takes about 30 minutes on 2 cores. Names: disk baremap wal apply
 # ingest-t1 ingest-t2 ingest-t4 recovery replication latency checkpoint idle footprint sessions-t1
-# sessions-t2 session-memory.
+# sessions-t2 session-memory topk readstorm redis-topk.
 set -euo pipefail
 JAVA=${1:-java}
 shift || true
@@ -34,6 +34,8 @@ for t in 1 2; do
   run "sessions-t$t" SessionIngestBenchmark -t "$t" -prof gc
 done
 run recovery RecoveryBenchmark -prof gc
+# top(tenant, type, k, now) at 10K-10M entities, k 10 and 1000 (issue 13, RESULTS.md §18)
+run topk TopKBenchmark
 run replication ReplicationThroughputBenchmark -prof gc
 if [[ "$ONLY" == "  " || "$ONLY" == *" latency "* ]]; then
   # JMH-free (HdrHistogram): 20,000 samples per durability level after 5,000 warm-up
@@ -66,4 +68,16 @@ if [[ "$ONLY" == "  " || "$ONLY" == *" footprint "* ]]; then
     "$JAVA" "$gc" -Xms8g -Xmx8g -cp "$JAR" io.tidaldb.bench.StateFootprint 1000000 2>&1 |
       grep -v " INFO " | tee -a "$OUT/footprint.txt"
   done
+fi
+if [[ "$ONLY" == "  " || "$ONLY" == *" readstorm "* ]]; then
+  # JMH-free (HdrHistogram): commit latency of 1,000 durable writes/s over 1M entities, alone and
+  # beside 4 readers looping top(10) and point reads (issue 13, RESULTS.md §18)
+  echo "== readstorm: $JAVA -Xms4g -Xmx4g -cp $JAR io.tidaldb.bench.ReadStormLatency" |
+    tee "$OUT/readstorm.txt"
+  "$JAVA" -Xms4g -Xmx4g -cp "$JAR" io.tidaldb.bench.ReadStormLatency 1000000 1000 10 4 3 \
+    "$OUT/readstorm-hgrm" 2>&1 | grep -v " INFO " | tee -a "$OUT/readstorm.txt"
+fi
+if [[ "$ONLY" == *" redis-topk "* ]]; then
+  # only by name: Redis's ZREVRANGE beside TopKBenchmark at 1M entities (needs redis-server)
+  JAVA="$JAVA" bench/redis-topk.sh -rf json -rff "$OUT/redis-topk.json" 2>&1 | tee "$OUT/redis-topk.txt"
 fi
