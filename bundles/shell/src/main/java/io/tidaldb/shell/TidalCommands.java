@@ -27,7 +27,7 @@ import java.util.function.Supplier;
 public final class TidalCommands {
   static final String SIGNAL_USAGE = SignalCommand.USAGE;
   static final String READ_USAGE = "usage: tidal:read <tenant> <type> <entity>";
-  static final String TOP_USAGE = "usage: tidal:top <tenant> <type> <k>";
+  static final String TOP_USAGE = "usage: tidal:top <tenant> <type> <k> [offset]";
   static final String STATUS_USAGE = "usage: tidal:status";
   static final String TRANSFER_USAGE = "usage: tidal:transfer <shard> <region>";
 
@@ -127,31 +127,33 @@ public final class TidalCommands {
   }
 
   /**
-   * {@code tidal:top <tenant> <type> <k>}: prints the k entities with the highest decayed score.
+   * {@code tidal:top <tenant> <type> <k> [offset]}: prints the k entities with the highest decayed
+   * score, or with an offset the page of k after the first {@code offset} ({@code
+   * SignalStore.topPage}).
    *
-   * @param args tenant, type, k
+   * @param args tenant, type, k and optionally offset
    * @return one line per entity, {@code <rank>. entity=<id> score=<s>}, or {@code (no entities)}
    */
   public String top(String... args) {
-    if (args.length != 3) {
+    if (args.length != 3 && args.length != 4) {
       return TOP_USAGE;
     }
     try {
       SignalStore s = current();
       int k = parseInt("k", args[2]);
+      int offset = args.length == 4 ? parseInt("offset", args[3]) : 0;
+      Timestamp now = Timestamp.ofMillis(clock.getAsLong());
+      TenantId tenant = TenantId.of(args[0]);
+      SignalType type = SignalType.of(args[1]);
       List<RankedEntity> top =
-          s.top(
-              TenantId.of(args[0]),
-              SignalType.of(args[1]),
-              k,
-              Timestamp.ofMillis(clock.getAsLong()));
+          args.length == 4 ? s.topPage(tenant, type, offset, k, now) : s.top(tenant, type, k, now);
       if (top.isEmpty()) {
         return "(no entities)";
       }
       StringBuilder out = new StringBuilder();
       for (int i = 0; i < top.size(); i++) {
         RankedEntity r = top.get(i);
-        out.append(i + 1)
+        out.append(offset + i + 1)
             .append(". entity=")
             .append(r.entity())
             .append(" score=")

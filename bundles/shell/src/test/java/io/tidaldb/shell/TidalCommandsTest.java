@@ -118,6 +118,8 @@ class TidalCommandsTest {
         "1. entity=42 score=2.25000\n2. entity=7 score=1.00000",
         commands.top("default", "view", "5"));
     assertEquals("(no entities)", commands.top("default", "view", "0"));
+    assertEquals("2. entity=7 score=1.00000", commands.top("default", "view", "1", "1"));
+    assertEquals("(no entities)", commands.top("default", "view", "5", "9"));
   }
 
   @Test
@@ -159,7 +161,7 @@ class TidalCommandsTest {
   void shouldPrintUsageForWrongArgumentCount() {
     assertEquals(TidalCommands.SIGNAL_USAGE, commands.signal("default", "view", "42"));
     assertEquals(TidalCommands.READ_USAGE, commands.read());
-    assertEquals(TidalCommands.TOP_USAGE, commands.top("a", "b", "c", "d"));
+    assertEquals(TidalCommands.TOP_USAGE, commands.top("a", "b", "c", "d", "e"));
     assertEquals(TidalCommands.STATUS_USAGE, commands.status("x"));
   }
 

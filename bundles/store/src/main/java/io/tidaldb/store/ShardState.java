@@ -16,6 +16,7 @@ import io.tidaldb.api.wal.WalBatch;
 import io.tidaldb.api.wal.WalReader;
 import io.tidaldb.api.wal.WalRecordKind;
 import io.tidaldb.crdt.CrdtSignalState;
+import io.tidaldb.crdt.DecayModel;
 import io.tidaldb.crdt.HybridLogicalClock;
 import io.tidaldb.crdt.ReplicaIds;
 import io.tidaldb.session.table.Decision;
@@ -691,10 +692,13 @@ final class ShardState implements CommitListener {
       return TopIndex.Answer.REBUILD;
     }
     int series = def.id();
+    DecayModel decay = def.decay();
+    long[] lastLandmark = {Long.MIN_VALUE};
+    double[] lastFactor = {0};
     return index.offerTop(
         k,
         atMillis,
-        def.decay(),
+        decay,
         entity -> {
           CrdtSignalState state = states.get(series, entity);
           if (state == null) {
@@ -708,7 +712,17 @@ final class ShardState implements CommitListener {
                     + " has no state in shard "
                     + shard);
           }
-          return state.score(atMillis, def.decay());
+          if (state.isEmpty()) {
+            return 0.0;
+          }
+          // CrdtSignalState.score's product, with the factor of the members' common landmark
+          // computed once (the same bits: decayFactor is a pure function of the two times)
+          long landmark = state.landmark();
+          if (landmark != lastLandmark[0]) {
+            lastFactor[0] = decay.decayFactor(landmark, atMillis);
+            lastLandmark[0] = landmark;
+          }
+          return state.decayedSum() * lastFactor[0];
         },
         top);
   }

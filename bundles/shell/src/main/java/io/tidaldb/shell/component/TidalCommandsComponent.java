@@ -101,7 +101,7 @@ public final class TidalCommandsComponent {
    * @param args tenant, type, k
    * @return the lines to print
    */
-  @Descriptor("highest decayed scores: tidal:top <tenant> <type> <k>")
+  @Descriptor("highest decayed scores: tidal:top <tenant> <type> <k> [offset]")
   public String top(String... args) {
     return commands.top(args);
   }
