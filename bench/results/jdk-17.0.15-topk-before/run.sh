@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# run Y (RESULTS.md §18.1), from the repository root after building the jar
+# run TK1 (RESULTS.md §18.1), from the repository root after building the jar
 set -x
 
 git rev-parse HEAD > bench/results/jdk-17.0.15-topk-before/commit.txt
