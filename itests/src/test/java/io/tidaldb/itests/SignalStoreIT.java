@@ -143,8 +143,7 @@ public class SignalStoreIT {
     Expect.thrown(InvalidArgumentException.class, () -> SignalType.of("x".repeat(65)));
     Expect.thrown(InvalidArgumentException.class, () -> store.top(VIEW, -1));
     Expect.thrown(InvalidArgumentException.class, () -> store.top(VIEW, 0));
-    Expect.thrown(
-        InvalidArgumentException.class, () -> store.top(VIEW, SignalStore.MAX_TOP_K + 1));
+    Expect.thrown(InvalidArgumentException.class, () -> store.top(VIEW, SignalStore.MAX_TOP_K + 1));
     Expect.thrown(
         InvalidArgumentException.class,
         () -> store.submit(TenantId.DEFAULT, VIEW, 2, Double.NaN, System.currentTimeMillis()));
