@@ -234,16 +234,6 @@ public final class CheckpointLatency {
   }
 
   private static void print(String window, String what, Histogram h) {
-    System.out.printf(
-        "| %s | %s | %d | %.3f | %.3f | %.3f | %.3f | %.3f | %.3f |%n",
-        window,
-        what,
-        h.getTotalCount(),
-        h.getValueAtPercentile(50) / 1e6,
-        h.getValueAtPercentile(90) / 1e6,
-        h.getValueAtPercentile(99) / 1e6,
-        h.getValueAtPercentile(99.9) / 1e6,
-        h.getMaxValue() / 1e6,
-        h.getMean() / 1e6);
+    Histograms.printRow(window, what, h, 3);
   }
 }
