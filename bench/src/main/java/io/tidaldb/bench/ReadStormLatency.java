@@ -23,9 +23,9 @@ import org.HdrHistogram.Histogram;
  *   <li>warm-up: {@code warmupSeconds} of the writer alone, not recorded;
  *   <li><b>quiet</b> window: {@code windowSeconds} of the writer alone;
  *   <li><b>storm</b> window: {@code readers} threads loop, as fast as they can, one {@code
- *       top(TENANT, VIEW, 10, now)} then {@value #POINT_READS} point {@code read}s of random
- *       entities; they start {@value #READER_WARMUP_MILLIS} ms before the window (until each has
- *       done one top) and stop after it. Then {@code windowSeconds} of the writer beside them.
+ *       top(TENANT, VIEW, 10, now)} then {@code pointReads} (default 16) point {@code read}s of
+ *       random entities; they start {@value #READER_WARMUP_MILLIS} ms before the window (until each
+ *       has done one top) and stop after it. Then {@code windowSeconds} of the writer beside them.
  * </ol>
  *
  * <p>The writer submits one signal at a time to a random existing entity and waits for its
@@ -37,24 +37,26 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Usage: {@code java -Xms4g -Xmx4g -cp bench/target/benchmarks.jar
  * io.tidaldb.bench.ReadStormLatency [entities [rate [windowSeconds [readers [warmupSeconds
- * [hgrm-dir]]]]]]}, defaults 1,000,000, 1000/s, 10, 4 and 3.
+ * [hgrm-dir|- [pointReads]]]]]]]}, defaults 1,000,000, 1000/s, 10, 4, 3, none and 16 (0: the
+ * readers only loop {@code top(10)}, which tells the shard locks' share from the CPU's).
  */
 public final class ReadStormLatency {
   private static final long SEED = 0x5707_0013L;
   private static final int SHARDS = 4;
   private static final int WINDOW = 4096;
-  private static final int POINT_READS = 16;
   private static final long READER_WARMUP_MILLIS = 1000;
   private static final long MAX_NANOS = 120_000_000_000L;
 
   private final SignalStoreEngine store;
   private final int entities;
+  private final int pointReads;
   private final long now = System.currentTimeMillis();
   private volatile boolean stop;
 
-  private ReadStormLatency(SignalStoreEngine store, int entities) {
+  private ReadStormLatency(SignalStoreEngine store, int entities, int pointReads) {
     this.store = store;
     this.entities = entities;
+    this.pointReads = pointReads;
   }
 
   /**
@@ -68,12 +70,13 @@ public final class ReadStormLatency {
     int windowSeconds = args.length > 2 ? Integer.parseInt(args[2]) : 10;
     int readers = args.length > 3 ? Integer.parseInt(args[3]) : 4;
     int warmupSeconds = args.length > 4 ? Integer.parseInt(args[4]) : 3;
-    Path hgrm = args.length > 5 ? Path.of(args[5]) : null;
+    Path hgrm = args.length > 5 && !args[5].equals("-") ? Path.of(args[5]) : null;
+    int pointReads = args.length > 6 ? Integer.parseInt(args[6]) : 16;
     Path dir = BenchFiles.createTempDir("tidal-readstorm-");
     WalEngine wal = Stores.openWal(dir, SHARDS);
     try {
       SignalStoreEngine store = Stores.openStore(dir, wal, Stores.NEVER);
-      ReadStormLatency b = new ReadStormLatency(store, entities);
+      ReadStormLatency b = new ReadStormLatency(store, entities, pointReads);
       long started = System.nanoTime();
       b.preload();
       System.out.printf(
@@ -87,7 +90,7 @@ public final class ReadStormLatency {
           warmupSeconds,
           windowSeconds,
           readers,
-          POINT_READS);
+          pointReads);
       System.gc();
       long period = 1_000_000_000L / rate;
       SplittableRandom random = new SplittableRandom(SEED);
@@ -238,7 +241,7 @@ public final class ReadStormLatency {
         warm.countDown();
         counted = true;
       }
-      for (int i = 0; i < POINT_READS && !stop; i++) {
+      for (int i = 0; i < pointReads && !stop; i++) {
         Timestamp at = Timestamp.now();
         EntityId entity = EntityId.of(random.nextInt(entities));
         long r0 = System.nanoTime();
