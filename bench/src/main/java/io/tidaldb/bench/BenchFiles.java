@@ -11,8 +11,9 @@ import java.nio.file.attribute.BasicFileAttributes;
 /**
  * Data directories of the benchmarks: each trial gets a fresh temporary directory, deleted in its
  * {@code @TearDown}. The parent is {@code -Dtidal.bench.dir} if set, else {@code java.io.tmpdir};
- * pass the property to the forked JVM with {@code -jvmArgsAppend -Dtidal.bench.dir=...} to measure
- * another disk.
+ * pass the property to the forked JVM with {@code -jvmArgsPrepend -Dtidal.bench.dir=...} to measure
+ * another disk ({@code -jvmArgsAppend} on the command line replaces a benchmark's annotated {@code
+ * jvmArgsAppend}, its heap settings among them: bench/RESULTS.md §17.7).
  */
 final class BenchFiles {
   private BenchFiles() {}
