@@ -12,12 +12,6 @@ final class Histograms {
   private Histograms() {}
 
   /**
-   * Writes {@code h}'s percentile distribution (values in ms) to {@code dir/name.hgrm}; nothing if
-   * {@code dir} is null.
-   *
-   * @throws UncheckedIOException naming the file and directory
-   */
-  /**
    * Prints one markdown table row of a latency histogram in nanoseconds, as milliseconds: {@code |
    * window | what | samples | p50 | p90 | p99 | p99.9 | max | mean |}, with {@code decimals} places
    * (the max with 3).
@@ -37,6 +31,12 @@ final class Histograms {
         h.getMean() / 1e6);
   }
 
+  /**
+   * Writes {@code h}'s percentile distribution (values in ms) to {@code dir/name.hgrm}; nothing if
+   * {@code dir} is null.
+   *
+   * @throws UncheckedIOException naming the file and directory
+   */
   static void write(Path dir, String name, Histogram h) {
     if (dir == null) {
       return;
