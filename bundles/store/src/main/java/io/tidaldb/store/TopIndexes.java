@@ -2,6 +2,7 @@ package io.tidaldb.store;
 
 import io.tidaldb.crdt.CrdtSignalState;
 import java.util.Arrays;
+import java.util.function.IntFunction;
 
 /**
  * A shard's top-K indexes, one {@link TopIndex} per series, kept by the same hooks as the
@@ -28,7 +29,7 @@ final class TopIndexes {
   /** Takes the new state of an entity of {@code series} into its index. */
   void changed(SeriesRegistry.Series series, long entity, CrdtSignalState state) {
     int id = series.id();
-    TopIndex index = id < bySeries.length ? bySeries[id] : null;
+    TopIndex index = of(id);
     if (index == null) {
       index = create(id, TopIndex.MIN_CAPACITY);
     }
@@ -40,51 +41,12 @@ final class TopIndexes {
    * series the registry no longer binds.
    */
   void rebuild(SeriesRegistry registry, EntityStateMap states) {
-    long[][] maxBox = {new long[bySeries.length]};
-    boolean[][] seenBox = {new boolean[bySeries.length]};
-    states.forEach( // the latest landmark of each series: its reference, so no rebase midway
-        (id, entity, state) -> {
-          if (state.isEmpty() || registry.get(id) == null) {
-            return;
-          }
-          if (id >= maxBox[0].length) {
-            int n = Math.max(id + 1, 2 * maxBox[0].length);
-            maxBox[0] = Arrays.copyOf(maxBox[0], n);
-            seenBox[0] = Arrays.copyOf(seenBox[0], n);
-          }
-          if (!seenBox[0][id] || state.landmark() > maxBox[0][id]) {
-            maxBox[0][id] = state.landmark();
-            seenBox[0][id] = true;
-          }
-        });
-    long[] maxLandmark = maxBox[0];
-    boolean[] seen = seenBox[0];
-    if (seen.length > bySeries.length) {
-      bySeries = Arrays.copyOf(bySeries, seen.length);
-    }
     for (int id = 0; id < bySeries.length; id++) {
-      boolean any = id < seen.length && seen[id];
       if (registry.get(id) == null) {
         bySeries[id] = null;
-      } else if (bySeries[id] != null || any) {
-        TopIndex index = bySeries[id] != null ? bySeries[id] : create(id, TopIndex.MIN_CAPACITY);
-        index.reset(index.capacity(), any ? maxLandmark[id] : 0, any);
       }
     }
-    states.forEach(
-        (id, entity, state) -> {
-          TopIndex index = of(id);
-          SeriesRegistry.Series series = registry.get(id);
-          if (index != null && series != null) {
-            index.rebuildOffer(entity, index.key(state, series.decay()));
-          }
-        });
-    for (TopIndex index : bySeries) {
-      if (index != null) {
-        index.rebuildDone();
-      }
-    }
-    rebuilds++;
+    rebuild(states, registry::get, TopIndex.MIN_CAPACITY);
   }
 
   /**
@@ -92,29 +54,61 @@ final class TopIndexes {
    * query that the members could not answer).
    */
   void rebuild(SeriesRegistry.Series series, int capacity, EntityStateMap states) {
-    int id = series.id();
-    TopIndex index = of(id);
-    if (index == null) {
-      index = create(id, capacity);
+    int only = series.id();
+    if (of(only) == null) {
+      create(only, capacity); // kept even without states: the next query answers from it
     }
-    long[] max = {0};
-    boolean[] seen = {false};
+    rebuild(states, id -> id == only ? series : null, capacity);
+  }
+
+  /**
+   * Rebuilds the index of every series {@code seriesOf} names (null: leave it) from the states, at
+   * its capacity and {@code minCapacity} at the least: one pass for each series' latest landmark
+   * (its reference, so that no rebase happens midway), one pass offering every state.
+   */
+  private void rebuild(
+      EntityStateMap states, IntFunction<SeriesRegistry.Series> seriesOf, int minCapacity) {
+    long[][] latest = {new long[bySeries.length]};
+    boolean[][] seen = {new boolean[bySeries.length]};
     states.forEach(
-        (sid, entity, state) -> {
-          if (sid == id && !state.isEmpty() && (!seen[0] || state.landmark() > max[0])) {
-            max[0] = state.landmark();
-            seen[0] = true;
+        (id, entity, state) -> {
+          if (state.isEmpty() || seriesOf.apply(id) == null) {
+            return;
+          }
+          if (id >= latest[0].length) {
+            int n = Math.max(id + 1, 2 * latest[0].length);
+            latest[0] = Arrays.copyOf(latest[0], n);
+            seen[0] = Arrays.copyOf(seen[0], n);
+          }
+          if (!seen[0][id] || state.landmark() > latest[0][id]) {
+            latest[0][id] = state.landmark();
+            seen[0][id] = true;
           }
         });
-    index.reset(Math.max(capacity, index.capacity()), max[0], seen[0]);
-    TopIndex target = index;
+    if (seen[0].length > bySeries.length) {
+      bySeries = Arrays.copyOf(bySeries, seen[0].length);
+    }
+    boolean[] rebuilt = new boolean[bySeries.length];
+    for (int id = 0; id < bySeries.length; id++) {
+      boolean any = id < seen[0].length && seen[0][id];
+      if (seriesOf.apply(id) != null && (bySeries[id] != null || any)) {
+        TopIndex index = bySeries[id] != null ? bySeries[id] : create(id, minCapacity);
+        index.reset(Math.max(minCapacity, index.capacity()), any ? latest[0][id] : 0, any);
+        rebuilt[id] = true;
+      }
+    }
     states.forEach(
-        (sid, entity, state) -> {
-          if (sid == id) {
-            target.rebuildOffer(entity, target.key(state, series.decay()));
+        (id, entity, state) -> {
+          if (id < rebuilt.length && rebuilt[id]) {
+            TopIndex index = bySeries[id];
+            index.rebuildOffer(entity, index.key(state, seriesOf.apply(id).decay()));
           }
         });
-    index.rebuildDone();
+    for (int id = 0; id < rebuilt.length; id++) {
+      if (rebuilt[id]) {
+        bySeries[id].rebuildDone();
+      }
+    }
     rebuilds++;
   }
 
