@@ -3,9 +3,12 @@ package io.tidaldb.bench;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.SignalTickets;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.router.HashShardRouter;
 import io.tidaldb.store.SignalStoreEngine;
+import io.tidaldb.store.StoreConfig;
 import io.tidaldb.wal.WalEngine;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.SplittableRandom;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -37,8 +40,10 @@ import org.HdrHistogram.Histogram;
  *
  * <p>Usage: {@code java -Xms4g -Xmx4g -cp bench/target/benchmarks.jar
  * io.tidaldb.bench.ReadStormLatency [entities [rate [windowSeconds [readers [warmupSeconds
- * [hgrm-dir|- [pointReads]]]]]]]}, defaults 1,000,000, 1000/s, 10, 4, 3, none and 16 (0: the
- * readers only loop {@code top(10)}, which tells the shard locks' share from the CPU's).
+ * [hgrm-dir|- [pointReads [readQuantumMicros]]]]]]]]}, defaults 1,000,000, 1000/s, 10, 4, 3, none,
+ * 16 (0: the readers only loop {@code top(10)}, which tells the shard locks' share from the CPU's)
+ * and the store's default read quantum (0: readers never yield, see {@code
+ * StoreConfig.readQuantum}).
  */
 public final class ReadStormLatency {
   private static final long SEED = 0x5707_0013L;
@@ -72,16 +77,26 @@ public final class ReadStormLatency {
     int warmupSeconds = args.length > 4 ? Integer.parseInt(args[4]) : 3;
     Path hgrm = args.length > 5 && !args[5].equals("-") ? Path.of(args[5]) : null;
     int pointReads = args.length > 6 ? Integer.parseInt(args[6]) : 16;
+    long quantumMicros =
+        args.length > 7 ? Long.parseLong(args[7]) : StoreConfig.DEFAULT_READ_QUANTUM_MICROS;
     Path dir = BenchFiles.createTempDir("tidal-readstorm-");
     WalEngine wal = Stores.openWal(dir, SHARDS);
     try {
-      SignalStoreEngine store = Stores.openStore(dir, wal, Stores.NEVER);
+      SignalStoreEngine store =
+          SignalStoreEngine.open(
+              StoreConfig.builder(dir.resolve("store"))
+                  .snapshotEveryRecords(Stores.NEVER)
+                  .readQuantum(Duration.ofNanos(quantumMicros * 1000))
+                  .build(),
+              wal,
+              new HashShardRouter(wal.shardCount()));
       ReadStormLatency b = new ReadStormLatency(store, entities, pointReads);
       long started = System.nanoTime();
       b.preload();
       System.out.printf(
           "JDK %s; %d shards, real WAL (fsync on); preloaded %,d entities in %.1f s; writer %d/s,"
-              + " %d s warm-up, %d s per window, %d readers (top(10) + %d point reads a loop)%n",
+              + " %d s warm-up, %d s per window, %d readers (top(10) + %d point reads a loop),"
+              + " read quantum %d µs%n",
           System.getProperty("java.version"),
           SHARDS,
           Stores.entities(store),
@@ -90,7 +105,8 @@ public final class ReadStormLatency {
           warmupSeconds,
           windowSeconds,
           readers,
-          pointReads);
+          pointReads,
+          quantumMicros);
       System.gc();
       long period = 1_000_000_000L / rate;
       SplittableRandom random = new SplittableRandom(SEED);

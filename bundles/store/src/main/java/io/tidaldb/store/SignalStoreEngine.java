@@ -100,6 +100,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final SnapshotTransfers transfers;
   private final ShardReconcile reconcile;
   private final ReadGate reads;
+  private final ReadQuantum quantum;
 
   /** The snapshot thread this engine started, or null if the configuration supplied one. */
   private final ExecutorService ownSnapshotExecutor;
@@ -178,6 +179,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
             shards.length);
     this.transfers = new SnapshotTransfers(shards, ackTimeoutNanos);
     this.reconcile = new ShardReconcile(shards, this::checkOpen, replication);
+    this.quantum = new ReadQuantum(config.readQuantum().toNanos());
     this.reads =
         new ReadGate(
             shards,
@@ -361,7 +363,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   @Override
   public SignalAggregate read(TenantId tenant, SignalType type, EntityId entity, Timestamp at) {
     int shard = checkRead(tenant, type, entity, at);
-    return shards[shard].aggregate(tenant, type, entity.value(), at);
+    return aggregate(shard, tenant, type, entity, at);
   }
 
   /**
@@ -375,7 +377,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     SignalValidator.requireNonNull("read token", after);
     long start = System.nanoTime();
     reads.await(shard, after, start, reads.deadline());
-    return shards[shard].aggregate(tenant, type, entity.value(), at);
+    return aggregate(shard, tenant, type, entity, at);
   }
 
   /** {@inheritDoc} A single region leads every shard: it always answers. */
@@ -385,7 +387,14 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     int shard = checkRead(tenant, type, entity, at);
     ReadGate.checkMaxLag(maxLag);
     reads.checkLag(shard, maxLag);
-    return shards[shard].aggregate(tenant, type, entity.value(), at);
+    return aggregate(shard, tenant, type, entity, at);
+  }
+
+  private SignalAggregate aggregate(
+      int shard, TenantId tenant, SignalType type, EntityId entity, Timestamp at) {
+    SignalAggregate a = shards[shard].aggregate(tenant, type, entity.value(), at);
+    quantum.spent();
+    return a;
   }
 
   @Override
@@ -452,7 +461,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     for (ShardState s : shards) {
       s.offerTop(tenant, type, k, atMillis, top);
     }
-    return top.result();
+    List<RankedEntity> result = top.result();
+    quantum.spent();
+    return result;
   }
 
   @Override

@@ -27,6 +27,9 @@ public final class StoreConfig {
   /** The default {@link #readWaitMax()}, in ms. */
   public static final long DEFAULT_READ_WAIT_MAX_MILLIS = 1_000L;
 
+  /** The default {@link #readQuantum()}, in µs. */
+  public static final long DEFAULT_READ_QUANTUM_MICROS = 100L;
+
   private final Path directory;
   private final RegionId region;
   private final Set<String> tenants;
@@ -41,6 +44,7 @@ public final class StoreConfig {
   private final Duration ackTimeout;
   private final Duration leaderWait;
   private final Duration readWaitMax;
+  private final Duration readQuantum;
   private final LongSupplier clock;
   private final SessionConfig sessions;
 
@@ -61,6 +65,7 @@ public final class StoreConfig {
     this.ackTimeout = b.ackTimeout;
     this.leaderWait = b.leaderWait;
     this.readWaitMax = b.readWaitMax;
+    this.readQuantum = b.readQuantum;
     this.clock = b.clock;
     this.sessions = b.sessions;
   }
@@ -146,6 +151,15 @@ public final class StoreConfig {
     return readWaitMax;
   }
 
+  /**
+   * Returns how long a thread may run reads back to back before it yields its CPU once, so the
+   * commit path's threads are not kept waiting behind readers (zero: never yields; see {@code
+   * ReadQuantum}).
+   */
+  public Duration readQuantum() {
+    return readQuantum;
+  }
+
   /** Returns the wall clock in ms since the epoch. */
   public LongSupplier clock() {
     return clock;
@@ -175,6 +189,7 @@ public final class StoreConfig {
     private Duration ackTimeout = Duration.ofSeconds(30);
     private Duration leaderWait = Duration.ofMillis(DEFAULT_LEADER_WAIT_MILLIS);
     private Duration readWaitMax = Duration.ofMillis(DEFAULT_READ_WAIT_MAX_MILLIS);
+    private Duration readQuantum = Duration.ofNanos(DEFAULT_READ_QUANTUM_MICROS * 1000);
     private LongSupplier clock = System::currentTimeMillis;
     private SessionConfig sessions = SessionConfig.DEFAULTS;
 
@@ -297,6 +312,19 @@ public final class StoreConfig {
         throw new InvalidArgumentException("read wait max", wait, "must be 0 ms to 1 h");
       }
       this.readWaitMax = wait;
+      return this;
+    }
+
+    /**
+     * Sets how long a thread may read back to back before it yields its CPU once ({@code
+     * read.quantum.us}, default {@value #DEFAULT_READ_QUANTUM_MICROS} µs; 0 to 1 s, 0 never
+     * yields).
+     */
+    public Builder readQuantum(Duration quantum) {
+      if (quantum == null || quantum.isNegative() || quantum.compareTo(Duration.ofSeconds(1)) > 0) {
+        throw new InvalidArgumentException("read quantum", quantum, "must be 0 µs to 1 s");
+      }
+      this.readQuantum = quantum;
       return this;
     }
 

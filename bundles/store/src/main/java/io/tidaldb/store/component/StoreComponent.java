@@ -140,6 +140,15 @@ public final class StoreComponent implements SignalStore, ReconcileState {
                 + " shard's log through it before it fails as stale, in ms (0 to 3600000)")
     long read_wait_max_ms() default 1_000L;
 
+    /** How long a thread may read back to back before it yields its CPU once, in µs. */
+    @AttributeDefinition(
+        name = "read.quantum.us",
+        description =
+            "How long a thread may run reads back to back before it yields its CPU once, so the"
+                + " commit path's threads do not wait behind spinning readers, in µs (0 to"
+                + " 1000000; 0 never yields)")
+    long read_quantum_us() default 100L;
+
     /** How long an idle client session lives in a shard's session table, in ms. */
     @AttributeDefinition(
         name = "session.ttl.ms",
@@ -232,6 +241,7 @@ public final class StoreComponent implements SignalStore, ReconcileState {
     long ackTimeoutMillis = v.get("ackTimeoutMillis", "a whole number", c::ackTimeoutMillis);
     long leaderWaitMillis = v.get("leaderWaitMillis", "a whole number", c::leaderWaitMillis);
     long readWaitMax = v.get("read.wait.max.ms", "a whole number", c::read_wait_max_ms);
+    long readQuantum = v.get("read.quantum.us", "a whole number", c::read_quantum_us);
     long sessionTtl = v.get("session.ttl.ms", "a whole number", c::session_ttl_ms);
     int sessionsPerTenant =
         v.get("session.max.per.tenant", "a whole number", c::session_max_per_tenant);
@@ -261,6 +271,12 @@ public final class StoreComponent implements SignalStore, ReconcileState {
         leaderWaitMillis,
         () -> b.leaderWait(Duration.ofMillis(leaderWaitMillis)));
     v.check("read.wait.max.ms", readWaitMax, () -> b.readWaitMax(Duration.ofMillis(readWaitMax)));
+    // clamped before the µs become ns, so a huge value is refused, not wrapped around into range
+    long quantumMicros = Math.max(-1, Math.min(readQuantum, 2_000_000L));
+    v.check(
+        "read.quantum.us",
+        readQuantum,
+        () -> b.readQuantum(Duration.ofNanos(quantumMicros * 1000)));
     v.check("session.ttl.ms", sessionTtl, () -> b.sessionTtl(Duration.ofMillis(sessionTtl)));
     v.check(
         "session.max.per.tenant",

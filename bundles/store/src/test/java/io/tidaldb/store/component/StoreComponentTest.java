@@ -152,6 +152,31 @@ class StoreComponentTest {
   }
 
   @Test
+  void shouldMapReadQuantumAndRefuseItOutOfRangeNamingTheKeyAndValue() {
+    StoreConfig defaults =
+        StoreComponent.toStoreConfig(
+            sessionConfig(Map.of()), new ConfigValues("io.tidaldb.store", Map.of(), LOG));
+    assertEquals(java.time.Duration.ofNanos(100_000), defaults.readQuantum());
+    Map<String, Object> off = Map.of("read.quantum.us", 0L);
+    assertEquals(
+        java.time.Duration.ZERO,
+        StoreComponent.toStoreConfig(
+                sessionConfig(off), new ConfigValues("io.tidaldb.store", off, LOG))
+            .readQuantum());
+    for (long bad : new long[] {-1L, 1_000_001L, Long.MAX_VALUE / 100}) {
+      Map<String, Object> values = Map.of("read.quantum.us", bad);
+      InvalidArgumentException e =
+          assertThrows(
+              InvalidArgumentException.class,
+              () ->
+                  StoreComponent.toStoreConfig(
+                      sessionConfig(values), new ConfigValues("io.tidaldb.store", values, LOG)));
+      assertTrue(e.getMessage().contains("read.quantum.us"), e.getMessage());
+      assertTrue(e.getMessage().contains(Long.toString(bad)), e.getMessage());
+    }
+  }
+
+  @Test
   void shouldMapReadWaitMaxAndRefuseItOutOfRangeNamingTheKeyAndValue() {
     StoreConfig defaults =
         StoreComponent.toStoreConfig(
