@@ -14,7 +14,7 @@ import java.util.concurrent.locks.Lock;
  *
  * <p>{@link #forEach} may run on any thread: it reads the slots in chunks under the shard's read
  * lock (the shard log's and the local log's commit threads write under the write lock), so a commit
- * waits at most one chunk.
+ * waits at most one chunk, and yields the CPU between chunks.
  */
 final class FrozenStates implements StateEntries {
   private static final int CHUNK = 4096;
@@ -75,6 +75,10 @@ final class FrozenStates implements StateEntries {
       } finally {
         readLock.unlock();
       }
+      // A snapshot's writer runs for a second or more on one of few cores: between chunks it
+      // lets a woken commit thread have the core at once rather than after the scheduler's slice
+      // (a commit crosses three wake-ups; see ReadQuantum).
+      Thread.yield();
     }
     readLock.lock();
     try {

@@ -346,6 +346,11 @@ final class ShardState implements CommitListener {
     return snapshotLocalPosition;
   }
 
+  /** At open, after {@link #recover}: see {@link ShardCheckpoints#warmUp}. */
+  void warmUpCheckpoints() {
+    checkpoints.warmUp();
+  }
+
   /** Ends the copy-on-write for a background snapshot's view, under the write lock. */
   void thaw() {
     lock.writeLock().lock();

@@ -238,10 +238,14 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     long started = System.nanoTime();
     for (ShardState s : engine.shards) {
       s.recover();
+      s.warmUpCheckpoints();
       s.log.setCommitListener(s);
       if (s.local != null) {
         s.local.log.setCommitListener(s.local);
       }
+    }
+    if (engine.ownSnapshotExecutor != null) {
+      engine.ownSnapshotExecutor.execute(() -> {}); // its thread, started now, not by a commit
     }
     LOG.info(
         "store open: region {} incarnation {}, {} shards, tenants {}, recovered in {} ms",
