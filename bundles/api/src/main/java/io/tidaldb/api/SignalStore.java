@@ -255,6 +255,9 @@ public interface SignalStore {
    * @param at the time to decay the score to
    * @return the aggregate; {@link SignalAggregate#empty} for an entity with no signals
    * @throws UnknownTenantException for a tenant the store does not know
+   * @throws InvalidArgumentException if {@code at} lies so far before the entity's newest signals
+   *     that its score overflows a double (forward decay multiplies by {@code 2^(age/half-life)}:
+   *     about 1,000 half-lives back); the message names {@code at} and the earliest time allowed
    */
   SignalAggregate read(TenantId tenant, SignalType type, EntityId entity, Timestamp at);
 
@@ -290,7 +293,9 @@ public interface SignalStore {
    * @param k how many entities at most, 1 to {@link #MAX_TOP_K}
    * @param at the time to decay scores to
    * @return at most {@code k} entities
-   * @throws InvalidArgumentException if {@code k} is below 1 or above {@link #MAX_TOP_K}
+   * @throws InvalidArgumentException if {@code k} is below 1 or above {@link #MAX_TOP_K}, or if
+   *     {@code at} lies so far before an entity's newest signals that its score overflows (as for
+   *     {@link #read(TenantId, SignalType, EntityId, Timestamp)})
    */
   List<RankedEntity> top(TenantId tenant, SignalType type, int k, Timestamp at);
 

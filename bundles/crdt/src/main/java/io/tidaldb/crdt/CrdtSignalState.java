@@ -287,7 +287,10 @@ public final class CrdtSignalState {
    * @param atMillis the time of the read
    * @param decay the signal type's decay model
    * @return the score, 0.0 if empty
-   * @throws InvalidArgumentException if the model's half-life differs from this state's
+   * @throws InvalidArgumentException if the model's half-life differs from this state's, or if
+   *     {@code atMillis} lies so far before the state's landmark that the score overflows a double
+   *     (forward decay multiplies by {@code 2^((L − at)/h)}: about 1,000 half-lives before the
+   *     landmark); the message names the time and the earliest one this state can be scored at
    */
   public double score(long atMillis, DecayModel decay) {
     if (isEmpty()) {
@@ -296,7 +299,29 @@ public final class CrdtSignalState {
     if (decay.halfLifeMillis() != halfLifeMillis) {
       throw halfLifeMismatch(decay.halfLifeMillis());
     }
-    return decayedSum() * decay.decayFactor(landmark, atMillis);
+    double sum = decayedSum();
+    double score = sum * decay.decayFactor(landmark, atMillis);
+    if (Double.isFinite(score)) {
+      return score;
+    }
+    if (sum == 0.0) {
+      return sum; // 0 · ∞: a sum of nothing is nothing at any time
+    }
+    throw scoreOverflow(atMillis, sum);
+  }
+
+  private InvalidArgumentException scoreOverflow(long atMillis, double sum) {
+    // the score stays finite while (L − at)/h < 1023 − log2|sum|; one half-life of margin
+    long halfLives = Math.max(0, Double.MAX_EXPONENT - Math.getExponent(sum) - 1);
+    long earliest = landmark - halfLives * halfLifeMillis;
+    return new InvalidArgumentException(
+        "at",
+        atMillis,
+        String.format(
+            "is %,d half-lives of %d ms before the landmark %d of the state it scores: its decayed"
+                + " score overflows a double there; the earliest time it can be scored at is %d"
+                + " (ms since the epoch)",
+            (landmark - atMillis) / halfLifeMillis, halfLifeMillis, landmark, earliest));
   }
 
   /**

@@ -42,6 +42,28 @@ class CrdtSignalStateTest {
   }
 
   @Test
+  void shouldRefuseAScoreThatOverflowsNamingTheTimeAndTheEarliestOne() {
+    CrdtSignalState s = new CrdtSignalState();
+    s.applyAt(A, next(), 4.0, T0, 1, DECAY);
+    long landmark = s.landmark();
+    long far = landmark - 2_000 * H; // 2^2000 times the sum
+    InvalidArgumentException e =
+        assertThrows(InvalidArgumentException.class, () -> s.score(far, DECAY));
+    assertEquals("at", e.argument());
+    assertEquals(Long.toString(far), e.value());
+    assertTrue(e.getMessage().contains("2,000 half-lives"), e.getMessage());
+    long earliest = Long.parseLong(e.getMessage().replaceAll(".* scored at is (-?\\d+).*", "$1"));
+    assertTrue(Double.isFinite(s.score(earliest, DECAY)), "the earliest time named scores");
+    assertTrue(Double.isFinite(s.score(earliest + H, DECAY)));
+    assertEquals(4.0 * Math.pow(2, 500), s.score(T0 - 500 * H, DECAY), Math.pow(2, 460));
+    // a sum of nothing scores 0 at any time, never NaN
+    CrdtSignalState zero = new CrdtSignalState();
+    zero.applyAt(A, next(), 1.0, T0, 2, DECAY);
+    zero.applyAt(B, next(), -1.0, T0, 3, DECAY);
+    assertEquals(0.0, zero.score(far, DECAY));
+  }
+
+  @Test
   void shouldCountSignalsAndRetractionsSeparately() {
     CrdtSignalState s = new CrdtSignalState();
     s.applyAt(A, next(), 3.0, T0, 1, DECAY);

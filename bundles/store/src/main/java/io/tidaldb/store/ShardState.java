@@ -727,7 +727,9 @@ final class ShardState implements CommitListener {
             lastFactor[0] = decay.decayFactor(landmark, atMillis);
             lastLandmark[0] = landmark;
           }
-          return state.decayedSum() * lastFactor[0];
+          double score = state.decayedSum() * lastFactor[0];
+          // not finite: at is too far before the landmark; score() throws naming it (or is 0)
+          return Double.isFinite(score) ? score : state.score(atMillis, decay);
         },
         top);
   }

@@ -134,6 +134,33 @@ class SignalStoreEngineTest {
   }
 
   @Test
+  void shouldRefuseReadsSoFarBeforeTheLandmarkThatScoresOverflowAndKeepServing() {
+    db.store.signal(VIEW, EntityId.of(1), 1.0, at(T0));
+    db.store.signal(VIEW, EntityId.of(2), 2.0, at(T0));
+    Timestamp year = at(T0 - 365L * 86_400_000L); // 8,760 half-lives of 1 h: 2^8760
+    InvalidArgumentException read =
+        assertThrows(
+            InvalidArgumentException.class,
+            () -> db.store.read(TenantId.DEFAULT, VIEW, EntityId.of(1), year));
+    assertEquals("at", read.argument());
+    assertEquals(Long.toString(year.epochMillis()), read.value());
+    assertTrue(read.getMessage().contains("earliest time"), read.getMessage());
+    for (int k : new int[] {1, 10, SignalStore.MAX_TOP_K}) {
+      InvalidArgumentException top =
+          assertThrows(
+              InvalidArgumentException.class, () -> db.store.top(TenantId.DEFAULT, VIEW, k, year));
+      assertEquals("at", top.argument());
+    }
+    // a week back is 168 half-lives: large scores, finite, in the same order
+    List<RankedEntity> week =
+        db.store.top(TenantId.DEFAULT, VIEW, 2, at(T0 - Duration.ofDays(7).toMillis()));
+    assertEquals(List.of(2L, 1L), week.stream().map(r -> r.entity().value()).toList());
+    assertTrue(Double.isFinite(week.get(0).score()));
+    assertEquals(
+        2.0, db.store.top(TenantId.DEFAULT, VIEW, 1, at(T0)).get(0).score(), 1e-9); // serving
+  }
+
+  @Test
   void shouldIsolateTenants() {
     db.store.signal(ACME, VIEW, EntityId.of(1), 1.0, at(T0));
     db.store.signal(GLOBEX, VIEW, EntityId.of(1), 5.0, at(T0));
