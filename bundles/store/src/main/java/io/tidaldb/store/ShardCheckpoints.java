@@ -223,36 +223,40 @@ final class ShardCheckpoints {
       return;
     }
     attempted = position;
-    FrozenStates frozen;
-    SeriesRegistry.Series[] series;
-    int cuts;
-    long local;
-    ByteBuffer sessions;
+    Copy copy;
     shard.lock.readLock().lock();
     try {
       // the local stream applies under the write lock too: the view and its local position agree
-      frozen = shard.states.freeze(shard.lock.readLock());
-      series = shard.registry.snapshot();
-      cuts = shard.cuts();
-      local = shard.localAppliedPosition();
-      sessions = shard.encodeSessions(); // a copy: the table changes after the lock is released
+      copy =
+          new Copy(
+              new CompletableFuture<>(),
+              shard.states.freeze(shard.lock.readLock()),
+              shard.registry.snapshot(),
+              shard.encodeSessions(), // a copy: the table changes after the lock is released
+              position,
+              shard.localAppliedPosition(),
+              LogAnchor.of(batch),
+              shard.cuts());
     } finally {
       shard.lock.readLock().unlock();
     }
-    LogAnchor anchor = LogAnchor.of(batch);
-    CompletableFuture<Void> task = new CompletableFuture<>();
-    pending = task;
+    pending = copy.task;
     try {
-      executor.execute(writer(task, frozen, series, sessions, position, local, anchor, cuts));
+      executor.execute(writer(copy));
     } catch (RejectedExecutionException e) {
       shard.thaw();
       pending = null;
-      task.complete(null);
+      copy.task.complete(null);
       LOG.debug("shard {}: snapshot at {} not started, executor closed", shard.shard, position);
     }
   }
 
-  private Runnable writer(
+  /**
+   * What the commit thread copied for a background snapshot: the state's view, the series, the
+   * encoded session tables, the positions, the anchor and the cut count it was taken at, and the
+   * task that completes when the snapshot is written or given up.
+   */
+  private record Copy(
       CompletableFuture<Void> task,
       FrozenStates frozen,
       SeriesRegistry.Series[] series,
@@ -260,8 +264,10 @@ final class ShardCheckpoints {
       long position,
       long local,
       LogAnchor anchor,
-      int cuts) {
-    return () -> write(task, frozen, series, sessions, position, local, anchor, cuts);
+      int cuts) {}
+
+  private Runnable writer(Copy copy) {
+    return () -> write(copy);
   }
 
   /**
@@ -284,7 +290,7 @@ final class ShardCheckpoints {
       shard.thaw();
     }
     // the future's class initialises the common pool; the task's call site is linked, never run
-    writer(new CompletableFuture<>(), null, null, null, -1, -1, null, -1);
+    writer(new Copy(new CompletableFuture<>(), null, null, null, -1, -1, null, -1));
   }
 
   /**
@@ -315,24 +321,18 @@ final class ShardCheckpoints {
     return failures.sum();
   }
 
-  private void write(
-      CompletableFuture<Void> task,
-      FrozenStates frozen,
-      SeriesRegistry.Series[] series,
-      ByteBuffer sessions,
-      long position,
-      long local,
-      LogAnchor anchor,
-      int cuts) {
+  private void write(Copy copy) {
+    long position = copy.position;
     try {
       synchronized (shard.checkpointLock) {
         try {
-          if (shard.cuts() != cuts) {
+          if (shard.cuts() != copy.cuts) {
             LOG.info("shard {}: snapshot at {} discarded: the log was cut", shard.shard, position);
             return;
           }
-          shard.snapshots.write(position, series, frozen, 0, anchor, local, sessions);
-          shard.snapshotWritten(position, local);
+          shard.snapshots.write(
+              position, copy.series, copy.frozen, 0, copy.anchor, copy.local, copy.sessions);
+          shard.snapshotWritten(position, copy.local);
         } finally {
           shard.thaw();
         }
@@ -353,7 +353,7 @@ final class ShardCheckpoints {
               + e);
     } finally {
       pending = null;
-      task.complete(null);
+      copy.task.complete(null);
     }
   }
 }

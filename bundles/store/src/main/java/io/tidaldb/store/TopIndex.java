@@ -137,6 +137,15 @@ final class TopIndex {
   }
 
   /**
+   * The largest decay factor a query answers from the index with (2^512: {@code at} 512 half-lives
+   * before the reference landmark); beyond it the shard is scanned. Far before the landmarks a
+   * state's own score can overflow a double while every member's stays finite; the scan scores
+   * every state and refuses such a time as a read does ({@code CrdtSignalState.score}), so the
+   * index and the scan answer alike.
+   */
+  static final double MAX_FACTOR = 0x1p512;
+
+  /**
    * Offers this shard's exact top {@code k} (positive scores, best first, ties to the lower entity
    * id) at {@code atMillis} to {@code into}, or says why it cannot.
    */
@@ -150,6 +159,11 @@ final class TopIndex {
     double c = referenced ? decay.decayFactor(reference, atMillis) : 1.0;
     if (!(c >= Double.MIN_NORMAL)) {
       return Answer.SCAN; // far past the keys' landmark: key·c would flush what scores above 0
+    }
+    if (!(c <= MAX_FACTOR)) {
+      // far before it: some state's own score may overflow there while no member's does; the
+      // scan scores every state and refuses the time as a read does (CrdtSignalState.score)
+      return Answer.SCAN;
     }
     TopKCollector local = new TopKCollector(k);
     for (int i = 0; i < size; i++) {
