@@ -1,0 +1,39 @@
+package io.tidaldb.transport.tcp;
+
+/**
+ * A snapshot of a {@link TcpTransport}'s counters, totals since it started.
+ *
+ * @param sent frames accepted by {@code send} ({@link io.tidaldb.api.transport.SendStatus#SENT})
+ * @param backPressured sends refused because a link's outbound buffer was full
+ * @param unreachable sends refused because the link was down or the peer's channel closed
+ * @param closed sends refused because the endpoint or the transport was closed
+ * @param delivered frames handed to a local endpoint's handler
+ * @param droppedNoEndpoint frames received for a channel without an open endpoint
+ * @param droppedOnDisconnect frames queued on a link when it went down, never written
+ * @param handlerFailures frames whose handler threw
+ * @param malformed inbound frames that broke the format (oversized, bad header, bad HELLO, data
+ *     before HELLO); each closed its link
+ * @param refused links refused at HELLO (unknown, wrong or duplicate region, wrong target, version
+ *     or frame limit)
+ * @param helloTimeouts connections closed because no HELLO came in time
+ * @param idleClosed links closed because the peer was silent for the idle timeout
+ * @param connectFailures dials that failed (refused, timed out, unresolved)
+ * @param linksUp times a link came up (HELLO exchanged), reconnects included
+ * @param linksDown times a link that was up went down
+ */
+public record TcpMetrics(
+    long sent,
+    long backPressured,
+    long unreachable,
+    long closed,
+    long delivered,
+    long droppedNoEndpoint,
+    long droppedOnDisconnect,
+    long handlerFailures,
+    long malformed,
+    long refused,
+    long helloTimeouts,
+    long idleClosed,
+    long connectFailures,
+    long linksUp,
+    long linksDown) {}
