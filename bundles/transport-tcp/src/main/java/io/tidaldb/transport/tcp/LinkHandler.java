@@ -12,6 +12,7 @@ import io.tidaldb.api.RegionId;
 import io.tidaldb.api.transport.Transport;
 import io.tidaldb.transport.tcp.TcpFrames.Hello;
 import io.tidaldb.transport.tcp.TcpFrames.MalformedFrameException;
+import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -219,6 +220,9 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
               + ")");
     } else if (cause instanceof DecoderException) {
       malformed(ctx, String.valueOf(cause.getMessage()));
+    } else if (cause instanceof ClosedChannelException) {
+      // a write raced with the close: nothing more to say
+      ctx.close();
     } else {
       failed = true;
       transport.linkError(
