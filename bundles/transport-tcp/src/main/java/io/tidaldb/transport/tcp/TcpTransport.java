@@ -475,6 +475,14 @@ public final class TcpTransport implements Transport, AutoCloseable {
             + "; dialling again with back-off");
   }
 
+  /**
+   * Returns how many link failures were counted under a cause ({@code malformed frame}, {@code
+   * refused hello}, {@code hello timeout}, {@code idle}, {@code io error}), for tests.
+   */
+  long linkErrors(String cause) {
+    return errors.count(cause);
+  }
+
   void linkError(String cause, String detail) {
     errors.record(cause, null, clock.getAsLong(), detail);
   }
