@@ -2,12 +2,14 @@ package io.tidaldb.transport.tcp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.util.concurrent.ScheduledFuture;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.transport.SendStatus;
 import java.nio.ByteBuffer;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -36,6 +38,11 @@ final class Connection {
   private final int queueFrames;
   private final long highWaterMark;
   private final TcpCounters counters;
+  private final TcpTransport transport;
+  private final AtomicBoolean full = new AtomicBoolean();
+  private ScheduledFuture<?> stallWatch; // on the event loop
+  private long stallPending; // on the event loop
+  private long stallSince; // on the event loop
   private final Queue<ByteBuf> outbound = new ConcurrentLinkedQueue<>();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicInteger queuedFrames = new AtomicInteger();
@@ -44,21 +51,20 @@ final class Connection {
   private volatile int peerChannels;
 
   Connection(
+      TcpTransport transport,
       Channel channel,
       RegionId peer,
       long peerIncarnation,
-      int peerChannels,
-      TcpConfig config,
-      long highWaterMark,
-      TcpCounters counters) {
+      int peerChannels) {
+    this.transport = transport;
     this.channel = channel;
     this.peer = peer;
     this.peerIncarnation = peerIncarnation;
     this.peerChannels = peerChannels;
-    this.queueBytes = config.queueBytes();
-    this.queueFrames = config.queueFrames();
-    this.highWaterMark = highWaterMark;
-    this.counters = counters;
+    this.queueBytes = transport.config().queueBytes();
+    this.queueFrames = transport.config().queueFrames();
+    this.highWaterMark = transport.highWaterMark();
+    this.counters = transport.counters();
   }
 
   /**
@@ -76,7 +82,13 @@ final class Connection {
     int length = frame.remaining();
     int size = TcpFrames.HEADER_BYTES + length;
     if (!reserve(size)) {
+      if (full.compareAndSet(false, true)) {
+        slowPeer();
+      }
       return SendStatus.BACK_PRESSURED;
+    }
+    if (full.get()) {
+      full.set(false);
     }
     ByteBuf buf = channel.alloc().directBuffer(size, size);
     TcpFrames.writeHeader(buf, TcpFrames.DATA, channelId, length);
@@ -95,6 +107,76 @@ final class Connection {
     queuedBytes.addAndGet(buf.readableBytes());
     queuedFrames.incrementAndGet();
     enqueue(buf);
+  }
+
+  /**
+   * A send found the link full: a slow-peer episode starts. Counted and logged (once per cause and
+   * minute); with an idle timeout, a watch on the event loop closes the link if the episode lasts
+   * that long without the unwritten bytes shrinking (the peer stopped reading). Any send that
+   * succeeds ends the episode.
+   */
+  private void slowPeer() {
+    counters.slowPeer.increment();
+    transport.linkError(
+        "slow peer",
+        "the link with "
+            + peer
+            + " is full ("
+            + queuedBytes()
+            + " bytes unwritten): the peer reads slower than this region sends; sends answer"
+            + " BACK_PRESSURED until it catches up");
+    long idleMs = transport.config().idleTimeoutMs();
+    if (idleMs <= 0) {
+      return;
+    }
+    long every = Math.max(1, idleMs / 3);
+    try {
+      channel
+          .eventLoop()
+          .execute(
+              () -> {
+                if (stallWatch == null) {
+                  stallPending = queuedBytes();
+                  stallSince = transport.nanoTime();
+                  stallWatch =
+                      channel
+                          .eventLoop()
+                          .scheduleAtFixedRate(
+                              () -> checkStall(idleMs), every, every, TimeUnit.MILLISECONDS);
+                }
+              });
+    } catch (RejectedExecutionException e) {
+      // the transport is closing
+    }
+  }
+
+  /** Runs on the event loop while a slow-peer episode lasts. */
+  private void checkStall(long idleMs) {
+    if (!full.get() || !channel.isActive()) {
+      stallWatch.cancel(false);
+      stallWatch = null;
+      return;
+    }
+    long pending = queuedBytes();
+    long now = transport.nanoTime();
+    if (pending < stallPending) {
+      stallPending = pending;
+      stallSince = now;
+    } else if (now - stallSince >= TimeUnit.MILLISECONDS.toNanos(idleMs)) {
+      stallWatch.cancel(false);
+      stallWatch = null;
+      counters.stallClosed.increment();
+      transport.linkError(
+          "write stall",
+          "closing the link with "
+              + peer
+              + ": it stayed full and its "
+              + pending
+              + " unwritten bytes did not shrink for "
+              + idleMs
+              + " ms (the peer stopped reading)");
+      channel.close();
+    }
   }
 
   private boolean reserve(int size) {

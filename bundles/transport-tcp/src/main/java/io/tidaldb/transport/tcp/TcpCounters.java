@@ -17,6 +17,8 @@ final class TcpCounters {
   final LongAdder refused = new LongAdder();
   final LongAdder helloTimeouts = new LongAdder();
   final LongAdder idleClosed = new LongAdder();
+  final LongAdder slowPeer = new LongAdder();
+  final LongAdder stallClosed = new LongAdder();
   final LongAdder connectFailures = new LongAdder();
   final LongAdder linksUp = new LongAdder();
   final LongAdder linksDown = new LongAdder();
@@ -51,6 +53,8 @@ final class TcpCounters {
         refused.sum(),
         helloTimeouts.sum(),
         idleClosed.sum(),
+        slowPeer.sum(),
+        stallClosed.sum(),
         connectFailures.sum(),
         linksUp.sum(),
         linksDown.sum());

@@ -17,6 +17,10 @@ package io.tidaldb.transport.tcp;
  *     or frame limit)
  * @param helloTimeouts connections closed because no HELLO came in time
  * @param idleClosed links closed because the peer was silent for the idle timeout
+ * @param slowPeer slow-peer episodes: a send found its link full after sends had succeeded (a peer
+ *     reading slower than the senders write, or not at all)
+ * @param stallClosed links closed because they stayed full, their unwritten bytes not shrinking,
+ *     for the idle timeout (a peer that stopped reading)
  * @param connectFailures dials that failed (refused, timed out, unresolved)
  * @param linksUp times a link came up (HELLO exchanged), reconnects included
  * @param linksDown times a link that was up went down
@@ -34,6 +38,8 @@ public record TcpMetrics(
     long refused,
     long helloTimeouts,
     long idleClosed,
+    long slowPeer,
+    long stallClosed,
     long connectFailures,
     long linksUp,
     long linksDown) {}

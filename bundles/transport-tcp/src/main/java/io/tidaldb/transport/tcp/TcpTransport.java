@@ -419,8 +419,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
   }
 
   Connection newConnection(Channel channel, RegionId peer, Hello hello) {
-    return new Connection(
-        channel, peer, hello.incarnation(), hello.channels(), config, highWaterMark(), counters);
+    return new Connection(this, channel, peer, hello.incarnation(), hello.channels());
   }
 
   long highWaterMark() {
@@ -445,6 +444,11 @@ public final class TcpTransport implements Transport, AutoCloseable {
     ByteBuf buf = alloc.directBuffer(TcpFrames.HEADER_BYTES);
     TcpFrames.writeEmpty(buf, TcpFrames.PING);
     return buf;
+  }
+
+  /** Returns the transport's monotonic time, the clock it was given. */
+  long nanoTime() {
+    return clock.getAsLong();
   }
 
   PeerLink link(RegionId peer) {

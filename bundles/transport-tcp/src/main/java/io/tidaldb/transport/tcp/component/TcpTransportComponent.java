@@ -202,9 +202,9 @@ public final class TcpTransportComponent implements Transport {
       throw v.refuse(
           "tls.mode",
           raw.containsKey("tls.mode") ? raw.get("tls.mode") : tls,
-          "this version of the TCP transport speaks plaintext only, and only when configured"
+          "this slice of the TCP transport speaks plaintext only, and only when configured"
               + " explicitly: set tls.mode=plaintext (TLS with mutual authentication comes in the"
-              + " next version)");
+              + " next slice of issue 14)");
     }
     if (raw.get("region") == null) {
       throw v.refuse("region", null, "is required: this region's id, 0..65535");

@@ -74,7 +74,9 @@ class TcpTransportComponentTest {
         assertThrows(InvalidArgumentException.class, () -> toConfig(valid));
     assertEquals("tls.mode", e.argument());
     assertTrue(e.getMessage().contains("mutual"), e.getMessage());
-    assertTrue(e.getMessage().contains("next version"), e.getMessage());
+    assertTrue(
+        e.getMessage().contains("TLS with mutual authentication comes in the next slice"),
+        e.getMessage());
     for (String mode : new String[] {"mutual", "tls", "PLAINTEXT", ""}) {
       Map<String, Object> raw = valid();
       raw.put("tls.mode", mode);
