@@ -14,7 +14,8 @@ import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Builds the pipeline of every connection, dialled or accepted, in this order:
+ * Builds the pipeline of every connection, dialled or accepted (an accepted one only while fewer
+ * than {@code max.inbound.connections} are open, else it is closed at once), in this order:
  *
  * <ol>
  *   <li>{@code frames}: a {@link LengthFieldBasedFrameDecoder} that splits the stream at the length
@@ -38,6 +39,10 @@ final class LinkInitializer extends ChannelInitializer<Channel> {
 
   @Override
   protected void initChannel(Channel ch) {
+    if (dialled == null && !transport.admit(ch)) {
+      ch.close();
+      return;
+    }
     TcpConfig config = transport.config();
     ChannelPipeline p = ch.pipeline();
     p.addLast(

@@ -27,6 +27,8 @@ import java.util.TreeMap;
  * @param idleTimeoutMs a link silent this long is closed (a PING goes out after a third of it); 0
  *     turns idle detection off
  * @param ioThreads Netty event loop threads, 1 or more
+ * @param maxInboundConnections the most accepted connections open at once (links and connections
+ *     still owing their HELLO); more are closed at once, counted
  */
 public record TcpConfig(
     RegionId region,
@@ -41,7 +43,8 @@ public record TcpConfig(
     long connectTimeoutMs,
     long helloTimeoutMs,
     long idleTimeoutMs,
-    int ioThreads) {
+    int ioThreads,
+    int maxInboundConnections) {
 
   /** The smallest frame limit allowed: room for any control frame's body. */
   public static final int MIN_FRAME_BYTES = 64;
@@ -69,6 +72,9 @@ public record TcpConfig(
 
   /** Default idle timeout. */
   public static final long DEFAULT_IDLE_TIMEOUT_MS = 3_000;
+
+  /** Default limit of accepted connections open at once. */
+  public static final int DEFAULT_MAX_INBOUND_CONNECTIONS = 64;
 
   /** Validates the settings; see the record's parameters. */
   public TcpConfig {
@@ -126,6 +132,10 @@ public record TcpConfig(
     if (ioThreads < 1) {
       throw new InvalidArgumentException("io.threads", ioThreads, "must be at least 1");
     }
+    if (maxInboundConnections < 1) {
+      throw new InvalidArgumentException(
+          "max.inbound.connections", maxInboundConnections, "must be at least 1");
+    }
   }
 
   /**
@@ -152,7 +162,8 @@ public record TcpConfig(
         DEFAULT_CONNECT_TIMEOUT_MS,
         DEFAULT_HELLO_TIMEOUT_MS,
         DEFAULT_IDLE_TIMEOUT_MS,
-        1);
+        1,
+        DEFAULT_MAX_INBOUND_CONNECTIONS);
   }
 
   /**
@@ -177,7 +188,8 @@ public record TcpConfig(
         connectTimeoutMs,
         helloTimeoutMs,
         idleTimeoutMs,
-        ioThreads);
+        ioThreads,
+        maxInboundConnections);
   }
 
   /**
@@ -203,7 +215,32 @@ public record TcpConfig(
         connectTimeoutMs,
         helloMs,
         idleMs,
-        ioThreads);
+        ioThreads,
+        maxInboundConnections);
+  }
+
+  /**
+   * Returns a copy with another limit of accepted connections.
+   *
+   * @param connections the most accepted connections open at once
+   * @return the new settings
+   */
+  public TcpConfig withMaxInboundConnections(int connections) {
+    return new TcpConfig(
+        region,
+        listenHost,
+        listenPort,
+        peers,
+        maxFrameBytes,
+        queueBytes,
+        queueFrames,
+        backoffInitialMs,
+        backoffMaxMs,
+        connectTimeoutMs,
+        helloTimeoutMs,
+        idleTimeoutMs,
+        ioThreads,
+        connections);
   }
 
   /**
@@ -226,7 +263,8 @@ public record TcpConfig(
         connectTimeoutMs,
         helloTimeoutMs,
         idleTimeoutMs,
-        ioThreads);
+        ioThreads,
+        maxInboundConnections);
   }
 
   /**

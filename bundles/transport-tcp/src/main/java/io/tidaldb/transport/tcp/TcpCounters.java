@@ -20,6 +20,7 @@ final class TcpCounters {
   final LongAdder slowPeer = new LongAdder();
   final LongAdder stallClosed = new LongAdder();
   final LongAdder connectFailures = new LongAdder();
+  final LongAdder connectionsRefused = new LongAdder();
   final LongAdder linksUp = new LongAdder();
   final LongAdder linksDown = new LongAdder();
 
@@ -56,6 +57,7 @@ final class TcpCounters {
         slowPeer.sum(),
         stallClosed.sum(),
         connectFailures.sum(),
+        connectionsRefused.sum(),
         linksUp.sum(),
         linksDown.sum());
   }

@@ -22,6 +22,7 @@ package io.tidaldb.transport.tcp;
  * @param stallClosed links closed because they stayed full, their unwritten bytes not shrinking,
  *     for the idle timeout (a peer that stopped reading)
  * @param connectFailures dials that failed (refused, timed out, unresolved)
+ * @param connectionsRefused accepted connections closed at once: max.inbound.connections were open
  * @param linksUp times a link came up (HELLO exchanged), reconnects included
  * @param linksDown times a link that was up went down
  */
@@ -41,5 +42,6 @@ public record TcpMetrics(
     long slowPeer,
     long stallClosed,
     long connectFailures,
+    long connectionsRefused,
     long linksUp,
     long linksDown) {}

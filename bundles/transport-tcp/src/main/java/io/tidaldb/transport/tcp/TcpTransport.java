@@ -29,6 +29,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.LongSupplier;
 import org.slf4j.Logger;
@@ -83,6 +84,7 @@ public final class TcpTransport implements Transport, AutoCloseable {
   private final AtomicReferenceArray<TcpEndpoint> endpoints =
       new AtomicReferenceArray<>(MAX_CHANNEL + 1);
   private final Object structure = new Object();
+  private final AtomicInteger inbound = new AtomicInteger();
   private volatile int channelMask; // written under structure
   private volatile boolean closed;
 
@@ -444,6 +446,31 @@ public final class TcpTransport implements Transport, AutoCloseable {
     ByteBuf buf = alloc.directBuffer(TcpFrames.HEADER_BYTES);
     TcpFrames.writeEmpty(buf, TcpFrames.PING);
     return buf;
+  }
+
+  /**
+   * Admits an accepted connection if fewer than {@code max.inbound.connections} are open; it is
+   * released when it closes. A refused one is counted and logged (once per minute).
+   *
+   * @param channel the accepted connection
+   * @return false if it must be closed
+   */
+  boolean admit(Channel channel) {
+    int open = inbound.incrementAndGet();
+    if (open > config.maxInboundConnections()) {
+      inbound.decrementAndGet();
+      counters.connectionsRefused.increment();
+      linkError(
+          "connection limit",
+          "refusing the connection from "
+              + channel.remoteAddress()
+              + ": "
+              + config.maxInboundConnections()
+              + " accepted connections are open (max.inbound.connections)");
+      return false;
+    }
+    channel.closeFuture().addListener(f -> inbound.decrementAndGet());
+    return true;
   }
 
   /** Returns the transport's monotonic time, the clock it was given. */

@@ -30,6 +30,7 @@ class BadInputTest {
   private static final RegionId R1 = RegionId.of(1);
   private static final RegionId R2 = RegionId.of(2);
   private static final Duration DEADLINE = Duration.ofSeconds(20);
+  private static final int MAX_INBOUND = 8;
 
   private TcpTransport t2;
   private TcpTransport t0;
@@ -42,7 +43,8 @@ class BadInputTest {
     t2 =
         new TcpTransport(
             Transports.config(R2, Map.of(R0, Transports.NOT_DIALLED, R1, Transports.NOT_DIALLED))
-                .withTimings(20, 200, 1_000, 0));
+                .withTimings(20, 200, 1_000, 0)
+                .withMaxInboundConnections(MAX_INBOUND));
     PeerAddress at2 = new PeerAddress("127.0.0.1", t2.localAddress().getPort());
     // region 0 knows region 1 too, at an address nobody listens on: it keeps dialling it, harmless
     t0 = new TcpTransport(Transports.config(R0, Map.of(R2, at2, R1, Transports.NOT_DIALLED)));
@@ -163,6 +165,33 @@ class BadInputTest {
     assertEquals(1, t0.metrics().refused());
     assertTrue(t2.linkUp(R0), "the real region 0's link stays up");
     assertFalse(t2.linkUp(R1));
+    assertStillServing();
+  }
+
+  @Test
+  void shouldRefuseAConnectionFloodBeyondTheLimit() throws IOException {
+    // region 0's link holds one of the 8 places; 20 silent connections: 7 admitted (closed at the
+    // HELLO timeout), 13 closed at once
+    java.util.List<RawPeer> flood = new java.util.ArrayList<>();
+    try {
+      for (int i = 0; i < 20; i++) {
+        flood.add(RawPeer.connect(t2.localAddress()));
+      }
+      for (RawPeer raw : flood) {
+        assertTrue(raw.closedByPeer());
+      }
+    } finally {
+      for (RawPeer raw : flood) {
+        raw.close();
+      }
+    }
+    assertEquals(20 - (MAX_INBOUND - 1), t2.metrics().connectionsRefused());
+    await().atMost(DEADLINE).until(() -> t2.metrics().helloTimeouts() == MAX_INBOUND - 1);
+    // the places are released: a well-behaved peer is admitted again
+    try (RawPeer raw = RawPeer.connect(t2.localAddress())) {
+      raw.hello(1, 2, t2.maxFrameBytes(), 1);
+      assertEquals(TcpFrames.HELLO, raw.read().kind());
+    }
     assertStillServing();
   }
 

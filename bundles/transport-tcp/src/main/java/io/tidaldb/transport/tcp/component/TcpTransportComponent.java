@@ -161,6 +161,15 @@ public final class TcpTransportComponent implements Transport {
      */
     @AttributeDefinition(description = "Netty event loop threads.")
     int io_threads() default 1;
+
+    /**
+     * Returns the limit of accepted connections open at once.
+     *
+     * @return connections
+     */
+    @AttributeDefinition(
+        description = "Most accepted connections open at once; more are closed at once.")
+    int max_inbound_connections() default TcpConfig.DEFAULT_MAX_INBOUND_CONNECTIONS;
   }
 
   /** The configuration PID. */
@@ -228,6 +237,7 @@ public final class TcpTransportComponent implements Transport {
     long hello = v.get("hello.timeout.ms", "a whole number", c::hello_timeout_ms);
     long idle = v.get("idle.timeout.ms", "a whole number", c::idle_timeout_ms);
     int threads = v.get("io.threads", "a whole number", c::io_threads);
+    int inbound = v.get("max.inbound.connections", "a whole number", c::max_inbound_connections);
     Map<String, Object> typed =
         Map.ofEntries(
             Map.entry("listen.host", String.valueOf(host)),
@@ -241,7 +251,8 @@ public final class TcpTransportComponent implements Transport {
             Map.entry("connect.timeout.ms", connect),
             Map.entry("hello.timeout.ms", hello),
             Map.entry("idle.timeout.ms", idle),
-            Map.entry("io.threads", threads));
+            Map.entry("io.threads", threads),
+            Map.entry("max.inbound.connections", inbound));
     try {
       return new TcpConfig(
           region,
@@ -256,7 +267,8 @@ public final class TcpTransportComponent implements Transport {
           connect,
           hello,
           idle,
-          threads);
+          threads,
+          inbound);
     } catch (InvalidArgumentException e) {
       return v.check(
           e.argument(),

@@ -107,6 +107,7 @@ class TcpTransportComponentTest {
     refuses("hello.timeout.ms", -1L, "hello.timeout.ms", "-1");
     refuses("idle.timeout.ms", -5L, "idle.timeout.ms", "-5");
     refuses("io.threads", 0, "io.threads", "0");
+    refuses("max.inbound.connections", 0, "max.inbound.connections", "0");
   }
 
   @Test
