@@ -19,7 +19,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A peer that stops reading: sends answer BACK_PRESSURED once the link's outbound buffer holds
- * {@code queue.bytes}, and the buffer never grows beyond that bound.
+ * {@code queue.bytes}, and the buffer never grows beyond that bound; with an idle timeout the
+ * stalled link is closed. A peer that falls silent is PINGed, then closed at the idle timeout.
+ * Region 1 is played by a {@link RawPeer} on a plain server socket.
  */
 class BackPressureTest {
   private static final RegionId R0 = RegionId.of(0);
@@ -126,6 +128,29 @@ class BackPressureTest {
         assertEquals(1, t0.metrics().stallClosed(), t0.metrics().toString());
         assertEquals(0, t0.metrics().idleClosed(), t0.metrics().toString());
         assertEquals(SendStatus.UNREACHABLE, e0.send(R1, frame));
+      }
+    }
+  }
+
+  @Test
+  void shouldPingAnIdleLinkAndCloseItWhenThePeerFallsSilent() throws IOException {
+    try (ServerSocket server = new ServerSocket()) {
+      server.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      TcpConfig config =
+          Transports.config(R0, Map.of(R1, new PeerAddress("127.0.0.1", server.getLocalPort())))
+              .withTimings(20, 200, 2_000, 600);
+      try (TcpTransport t0 = new TcpTransport(config);
+          RawPeer peer = new RawPeer(server.accept())) {
+        assertEquals(TcpFrames.HELLO, peer.read().kind());
+        peer.hello(1, 0, config.maxFrameBytes(), 1);
+        await().atMost(Duration.ofSeconds(20)).until(() -> t0.linkUp(R1));
+        // the peer says nothing more: region 0 PINGs after a third of the idle timeout, then
+        // closes the link after the whole of it
+        assertEquals(TcpFrames.CHANNELS, peer.read().kind());
+        assertEquals(TcpFrames.PING, peer.read().kind());
+        assertTrue(peer.closedByPeer());
+        await().atMost(Duration.ofSeconds(20)).until(() -> !t0.linkUp(R1));
+        assertEquals(1, t0.metrics().idleClosed(), t0.metrics().toString());
       }
     }
   }
