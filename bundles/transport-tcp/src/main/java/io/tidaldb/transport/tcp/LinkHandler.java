@@ -141,7 +141,8 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void hello(ChannelHandlerContext ctx, Hello hello) {
-    String refusal = transport.checkHello(hello, dialled);
+    String refusal =
+        HelloCheck.refusal(transport.config(), hello, dialled == null ? null : dialled.peer());
     if (refusal != null) {
       refuse(ctx, hello, refusal);
       return;

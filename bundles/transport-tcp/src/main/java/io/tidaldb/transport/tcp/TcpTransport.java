@@ -379,47 +379,6 @@ public final class TcpTransport implements Transport, AutoCloseable {
     }
   }
 
-  /**
-   * Checks a peer's HELLO.
-   *
-   * @param hello the HELLO
-   * @param dialled the link this connection was dialled for, or null on the accepting side
-   * @return why it is refused, or null if it is acceptable
-   */
-  String checkHello(Hello hello, PeerLink dialled) {
-    int local = config.region().value();
-    if (hello.version() != TcpFrames.VERSION) {
-      return "protocol version " + hello.version() + ", this transport speaks " + TcpFrames.VERSION;
-    }
-    if (hello.target() != local) {
-      return "it is addressed to region-" + hello.target() + ", this is region-" + local;
-    }
-    if (dialled != null) {
-      if (hello.region() != dialled.peer().value()) {
-        return "dialled " + dialled.peer() + " at " + dialled.address() + ", which is not it";
-      }
-    } else {
-      PeerLink link = links.get(RegionId.of(hello.region()));
-      if (link == null) {
-        return "region-" + hello.region() + " is not a configured peer " + config.peers().keySet();
-      }
-      if (link.dialler()) {
-        return "region-"
-            + local
-            + " dials region-"
-            + hello.region()
-            + " (the lower id dials), so it must not dial here";
-      }
-    }
-    if (hello.maxFrameBytes() < config.maxFrameBytes()) {
-      return "its max.frame.bytes "
-          + hello.maxFrameBytes()
-          + " is below this transport's "
-          + config.maxFrameBytes();
-    }
-    return null;
-  }
-
   Connection newConnection(Channel channel, RegionId peer, Hello hello) {
     return new Connection(this, channel, peer, hello.incarnation(), hello.channels());
   }
