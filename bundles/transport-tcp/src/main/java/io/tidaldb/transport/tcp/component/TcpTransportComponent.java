@@ -1,0 +1,321 @@
+package io.tidaldb.transport.tcp.component;
+
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.transport.FrameHandler;
+import io.tidaldb.api.transport.Transport;
+import io.tidaldb.api.transport.TransportEndpoint;
+import io.tidaldb.support.config.ConfigValues;
+import io.tidaldb.transport.tcp.TcpConfig;
+import io.tidaldb.transport.tcp.TcpConfig.PeerAddress;
+import io.tidaldb.transport.tcp.TcpTransport;
+import java.util.Map;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code tcp} {@link Transport}: a thin DS shell that starts a {@link TcpTransport} from its
+ * configuration (PID {@code io.tidaldb.transport.tcp}) and closes it when deactivated.
+ *
+ * <p>The configuration is required, so nothing listens or dials until an operator writes one; and
+ * in this version it must say {@code tls.mode=plaintext} explicitly (TLS with mutual authentication
+ * comes next; any other mode is refused). Immediate, because the transport must listen and dial its
+ * peers before a consumer binds it.
+ */
+@Component(
+    service = Transport.class,
+    configurationPid = TcpTransportComponent.PID,
+    configurationPolicy = ConfigurationPolicy.REQUIRE,
+    immediate = true,
+    property = Transport.NAME_PROPERTY + "=" + TcpTransport.NAME)
+@Designate(ocd = TcpTransportComponent.Config.class)
+public final class TcpTransportComponent implements Transport {
+
+  /** Configuration of the TCP transport of one region. */
+  @ObjectClassDefinition(
+      name = "TidalDB TCP transport",
+      description = "Frames between regions over TCP: one link per region pair.")
+  public @interface Config {
+    /**
+     * Returns this region.
+     *
+     * @return the region id, 0..65535; required
+     */
+    @AttributeDefinition(description = "This region's id, 0..65535 (required).")
+    int region();
+
+    /**
+     * Returns the address to listen on.
+     *
+     * @return a host name or IP literal
+     */
+    @AttributeDefinition(description = "Address to listen on (host name or IP).")
+    String listen_host() default "127.0.0.1";
+
+    /**
+     * Returns the port to listen on.
+     *
+     * @return 0..65535 (0: any free port)
+     */
+    @AttributeDefinition(description = "Port to listen on, 0..65535 (0: any free port).")
+    int listen_port() default 7400;
+
+    /**
+     * Returns every other region and where it listens.
+     *
+     * @return elements {@code id=host:port}, comma-separated or one per element
+     */
+    @AttributeDefinition(
+        description =
+            "Every other region as id=host:port, comma-separated, e.g."
+                + " 1=10.0.0.2:7400,2=10.0.0.3:7400 (required). The lower id of a pair dials.")
+    String[] peers();
+
+    /**
+     * Returns the security of the links.
+     *
+     * @return {@code plaintext}, the only mode of this version, and only when written out
+     */
+    @AttributeDefinition(
+        description =
+            "Link security: 'plaintext' is the only mode of this version and must be set"
+                + " explicitly; TLS with mutual authentication comes next.")
+    String tls_mode() default "mutual";
+
+    /**
+     * Returns the largest frame carried.
+     *
+     * @return bytes
+     */
+    @AttributeDefinition(description = "Largest frame carried, in bytes (64 or more).")
+    int max_frame_bytes() default TcpConfig.DEFAULT_MAX_FRAME_BYTES;
+
+    /**
+     * Returns the bound in bytes of each link's outbound buffer.
+     *
+     * @return bytes, at least max.frame.bytes + 8
+     */
+    @AttributeDefinition(description = "Most bytes queued per link; at least max.frame.bytes + 8.")
+    long queue_bytes() default TcpConfig.DEFAULT_QUEUE_BYTES;
+
+    /**
+     * Returns the bound in frames of each link's hand-off to its event loop.
+     *
+     * @return frames
+     */
+    @AttributeDefinition(description = "Most frames waiting per link for the event loop.")
+    int queue_frames() default TcpConfig.DEFAULT_QUEUE_FRAMES;
+
+    /**
+     * Returns the first reconnect wait.
+     *
+     * @return milliseconds
+     */
+    @AttributeDefinition(description = "First wait before dialling a peer again, in ms.")
+    long connect_backoff_initial_ms() default TcpConfig.DEFAULT_BACKOFF_INITIAL_MS;
+
+    /**
+     * Returns the longest reconnect wait.
+     *
+     * @return milliseconds
+     */
+    @AttributeDefinition(description = "Longest wait between two dials of a peer, in ms.")
+    long connect_backoff_max_ms() default TcpConfig.DEFAULT_BACKOFF_MAX_MS;
+
+    /**
+     * Returns the dial timeout.
+     *
+     * @return milliseconds
+     */
+    @AttributeDefinition(description = "How long a dial may take, in ms.")
+    long connect_timeout_ms() default TcpConfig.DEFAULT_CONNECT_TIMEOUT_MS;
+
+    /**
+     * Returns the HELLO timeout.
+     *
+     * @return milliseconds
+     */
+    @AttributeDefinition(description = "How long a new connection may take to say HELLO, in ms.")
+    long hello_timeout_ms() default TcpConfig.DEFAULT_HELLO_TIMEOUT_MS;
+
+    /**
+     * Returns the idle timeout.
+     *
+     * @return milliseconds, 0 for none
+     */
+    @AttributeDefinition(
+        description = "A link silent this long is closed (PING after a third of it); 0: off.")
+    long idle_timeout_ms() default TcpConfig.DEFAULT_IDLE_TIMEOUT_MS;
+
+    /**
+     * Returns the number of IO threads.
+     *
+     * @return threads
+     */
+    @AttributeDefinition(description = "Netty event loop threads.")
+    int io_threads() default 1;
+
+    /**
+     * Returns the limit of accepted connections open at once.
+     *
+     * @return connections
+     */
+    @AttributeDefinition(
+        description = "Most accepted connections open at once; more are closed at once.")
+    int max_inbound_connections() default TcpConfig.DEFAULT_MAX_INBOUND_CONNECTIONS;
+  }
+
+  /** The configuration PID. */
+  static final String PID = "io.tidaldb.transport.tcp";
+
+  /** The one value of {@code tls.mode} this version accepts. */
+  static final String PLAINTEXT = "plaintext";
+
+  private static final Logger LOG = LoggerFactory.getLogger(TcpTransportComponent.class);
+
+  private final TcpTransport engine;
+
+  /**
+   * Starts the transport. A missing, malformed or out-of-range value is logged at ERROR naming the
+   * PID, the key and the value, and activation fails with an {@link InvalidArgumentException}
+   * naming the key; a listen address that cannot be bound fails it with an {@link
+   * io.tidaldb.api.UnavailableException} naming the address.
+   *
+   * @param config the component's configuration
+   * @param properties the component's properties as configured, to name refused raw values
+   */
+  @Activate
+  public TcpTransportComponent(Config config, Map<String, Object> properties) {
+    this.engine =
+        new TcpTransport(toConfig(config, properties, new ConfigValues(PID, properties, LOG)));
+  }
+
+  /**
+   * Translates the component configuration into the engine's, validating every value.
+   *
+   * @param c the component's configuration
+   * @param raw the component's properties as configured, to tell a missing key from a default
+   * @param v reads and validates it key by key
+   * @return the engine's settings
+   */
+  static TcpConfig toConfig(Config c, Map<String, ?> raw, ConfigValues v) {
+    String tls = v.get("tls.mode", "a word", c::tls_mode);
+    if (tls == null || !PLAINTEXT.equals(tls.trim())) {
+      throw v.refuse(
+          "tls.mode",
+          raw.containsKey("tls.mode") ? raw.get("tls.mode") : tls,
+          "this slice of the TCP transport speaks plaintext only, and only when configured"
+              + " explicitly: set tls.mode=plaintext (TLS with mutual authentication comes in the"
+              + " next slice of issue 14)");
+    }
+    if (raw.get("region") == null) {
+      throw v.refuse("region", null, "is required: this region's id, 0..65535");
+    }
+    int regionId = v.get("region", "a whole number", c::region);
+    RegionId region = v.check("region", regionId, () -> RegionId.of(regionId));
+    String[] peersRaw = v.get("peers", "a list of id=host:port", c::peers);
+    Map<RegionId, PeerAddress> peers = v.check("peers", null, () -> TcpConfig.parsePeers(peersRaw));
+    if (peers.isEmpty()) {
+      throw v.refuse("peers", raw.get("peers"), "is required: every other region as id=host:port");
+    }
+    String host = v.get("listen.host", "a host name or IP", c::listen_host);
+    int port = v.get("listen.port", "a whole number", c::listen_port);
+    int maxFrame = v.get("max.frame.bytes", "a whole number", c::max_frame_bytes);
+    long queueBytes = v.get("queue.bytes", "a whole number", c::queue_bytes);
+    int queueFrames = v.get("queue.frames", "a whole number", c::queue_frames);
+    long initial =
+        v.get("connect.backoff.initial.ms", "a whole number", c::connect_backoff_initial_ms);
+    long max = v.get("connect.backoff.max.ms", "a whole number", c::connect_backoff_max_ms);
+    long connect = v.get("connect.timeout.ms", "a whole number", c::connect_timeout_ms);
+    long hello = v.get("hello.timeout.ms", "a whole number", c::hello_timeout_ms);
+    long idle = v.get("idle.timeout.ms", "a whole number", c::idle_timeout_ms);
+    int threads = v.get("io.threads", "a whole number", c::io_threads);
+    int inbound = v.get("max.inbound.connections", "a whole number", c::max_inbound_connections);
+    Map<String, Object> typed =
+        Map.ofEntries(
+            Map.entry("listen.host", String.valueOf(host)),
+            Map.entry("listen.port", port),
+            Map.entry("peers", peers),
+            Map.entry("max.frame.bytes", maxFrame),
+            Map.entry("queue.bytes", queueBytes),
+            Map.entry("queue.frames", queueFrames),
+            Map.entry("connect.backoff.initial.ms", initial),
+            Map.entry("connect.backoff.max.ms", max),
+            Map.entry("connect.timeout.ms", connect),
+            Map.entry("hello.timeout.ms", hello),
+            Map.entry("idle.timeout.ms", idle),
+            Map.entry("io.threads", threads),
+            Map.entry("max.inbound.connections", inbound));
+    try {
+      return new TcpConfig(
+          region,
+          host == null ? null : host.trim(),
+          port,
+          peers,
+          maxFrame,
+          queueBytes,
+          queueFrames,
+          initial,
+          max,
+          connect,
+          hello,
+          idle,
+          threads,
+          inbound);
+    } catch (InvalidArgumentException e) {
+      return v.check(
+          e.argument(),
+          typed.get(e.argument()),
+          () -> {
+            throw e;
+          });
+    }
+  }
+
+  /** Closes the engine: every endpoint and link, and its event loops. */
+  @Deactivate
+  public void deactivate() {
+    engine.close();
+  }
+
+  /**
+   * Returns the engine behind this service, for metrics and tests.
+   *
+   * @return the engine
+   */
+  public TcpTransport engine() {
+    return engine;
+  }
+
+  @Override
+  public String name() {
+    return engine.name();
+  }
+
+  @Override
+  public int maxFrameBytes() {
+    return engine.maxFrameBytes();
+  }
+
+  @Override
+  public TransportEndpoint open(RegionId local, FrameHandler handler) {
+    return engine.open(local, handler);
+  }
+
+  @Override
+  public TransportEndpoint open(RegionId local, int channel, FrameHandler handler) {
+    return engine.open(local, channel, handler);
+  }
+
+  @Override
+  public String toString() {
+    return engine.toString();
+  }
+}
