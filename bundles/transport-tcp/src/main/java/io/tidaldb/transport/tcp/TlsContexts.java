@@ -143,7 +143,7 @@ public final class TlsContexts {
             key, file.toString(), "wrong password (" + passwordKey + ") for " + file);
       }
       throw new InvalidArgumentException(
-          key, file.toString(), file + " cannot be read as a PKCS12 store: " + e.getMessage());
+          key, file.toString(), file + " cannot be read as a PKCS12 store: " + e);
     } catch (GeneralSecurityException e) {
       throw new InvalidArgumentException(
           key, file.toString(), file + " cannot be read as a PKCS12 store: " + e);

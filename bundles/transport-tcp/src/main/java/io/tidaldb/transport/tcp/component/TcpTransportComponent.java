@@ -341,11 +341,11 @@ public final class TcpTransportComponent implements Transport {
             throw e;
           });
     }
-    return mutual ? config.withTls(tls(c, v, region)) : config;
+    return mutual ? config.withTls(tls(c, raw, v, region)) : config;
   }
 
   /** Reads the TLS keys and loads the stores, refusing what is missing or wrong, naming the key. */
-  private static TlsContexts tls(Config c, ConfigValues v, RegionId region) {
+  private static TlsContexts tls(Config c, Map<String, ?> raw, ConfigValues v, RegionId region) {
     String keyStore = v.get(TlsSettings.KEY_STORE, "a file path", c::tls_key_store);
     String keyPassword =
         v.get(TlsSettings.KEY_STORE_PASSWORD, "a password", c::tls_key_store_password);
@@ -364,7 +364,7 @@ public final class TcpTransportComponent implements Transport {
               trustPassword,
               handshake);
     } catch (InvalidArgumentException e) {
-      throw v.refuse(e.argument(), secret(e.argument()) ? null : e.value(), e.rule());
+      throw v.refuse(e.argument(), secret(e.argument()) ? null : raw.get(e.argument()), e.rule());
     } catch (java.nio.file.InvalidPathException e) {
       throw v.refuse(
           TlsSettings.KEY_STORE + " or " + TlsSettings.TRUST_STORE,
@@ -374,7 +374,8 @@ public final class TcpTransportComponent implements Transport {
     try {
       return TlsContexts.load(settings, region);
     } catch (InvalidArgumentException e) {
-      throw v.refuse(e.argument(), e.value(), e.rule());
+      // the argument is a store's key, never a password's: its raw value is a path
+      throw v.refuse(e.argument(), raw.get(e.argument()), e.rule());
     }
   }
 
