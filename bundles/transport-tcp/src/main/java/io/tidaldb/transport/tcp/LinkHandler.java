@@ -313,7 +313,10 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
     }
     link = target;
     connection = fresh;
-    helloTimeout.cancel(false);
+    begun = true; // a HELLO read in the same batch as the handshake's end: nothing left to begin
+    if (helloTimeout != null) {
+      helloTimeout.cancel(false);
+    }
     transport.counters().linksUp.increment();
     if (dialled == null) {
       ctx.write(transport.hello(ctx.alloc(), peer));
