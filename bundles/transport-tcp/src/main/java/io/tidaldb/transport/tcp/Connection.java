@@ -2,6 +2,7 @@ package io.tidaldb.transport.tcp;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelOutboundBuffer;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.transport.SendStatus;
@@ -41,8 +42,9 @@ final class Connection {
   private final TcpTransport transport;
   private final AtomicBoolean full = new AtomicBoolean();
   private ScheduledFuture<?> stallWatch; // on the event loop
-  private long stallPending; // on the event loop
+  private long stallWritten; // on the event loop
   private long stallSince; // on the event loop
+  private long drained; // bytes handed to Netty by drain(), on the event loop
   private final Queue<ByteBuf> outbound = new ConcurrentLinkedQueue<>();
   private final AtomicLong queuedBytes = new AtomicLong();
   private final AtomicInteger queuedFrames = new AtomicInteger();
@@ -112,7 +114,8 @@ final class Connection {
   /**
    * A send found the link full: a slow-peer episode starts. Counted and logged (once per cause and
    * minute); with an idle timeout, a watch on the event loop closes the link if the episode lasts
-   * that long without the unwritten bytes shrinking (the peer stopped reading). Any send that
+   * that long without a byte reaching the socket (the peer stopped reading; a sender that refills
+   * the link as fast as the peer drains it keeps it full, and that is no stall). Any send that
    * succeeds ends the episode.
    */
   private void slowPeer() {
@@ -136,7 +139,7 @@ final class Connection {
           .execute(
               () -> {
                 if (stallWatch == null) {
-                  stallPending = queuedBytes();
+                  stallWritten = writtenBytes();
                   stallSince = transport.nanoTime();
                   stallWatch =
                       channel
@@ -157,10 +160,10 @@ final class Connection {
       stallWatch = null;
       return;
     }
-    long pending = queuedBytes();
+    long written = writtenBytes();
     long now = transport.nanoTime();
-    if (pending < stallPending) {
-      stallPending = pending;
+    if (written > stallWritten) {
+      stallWritten = written; // bytes reached the socket: the peer reads, however full we are
       stallSince = now;
     } else if (now - stallSince >= TimeUnit.MILLISECONDS.toNanos(idleMs)) {
       stallWatch.cancel(false);
@@ -170,9 +173,9 @@ final class Connection {
           "write stall",
           "closing the link with "
               + peer
-              + ": it stayed full and its "
-              + pending
-              + " unwritten bytes did not shrink for "
+              + ": it stayed full ("
+              + queuedBytes()
+              + " bytes unwritten) and not one byte reached the socket for "
               + idleMs
               + " ms (the peer stopped reading)");
       channel.close();
@@ -220,6 +223,7 @@ final class Connection {
     while ((buf = outbound.poll()) != null) {
       int size = buf.readableBytes();
       channel.write(buf, channel.voidPromise());
+      drained += size;
       queuedBytes.addAndGet(-size);
       queuedFrames.decrementAndGet();
       written++;
@@ -227,6 +231,15 @@ final class Connection {
     if (written > 0) {
       channel.flush();
     }
+  }
+
+  /**
+   * Returns how many of the bytes {@link #drain} handed to Netty have left its outbound buffer for
+   * the socket; grows while the peer reads. On the event loop.
+   */
+  private long writtenBytes() {
+    ChannelOutboundBuffer buffer = channel.unsafe().outboundBuffer();
+    return drained - (buffer == null ? 0 : buffer.totalPendingWriteBytes());
   }
 
   /**

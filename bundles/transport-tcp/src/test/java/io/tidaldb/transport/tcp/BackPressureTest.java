@@ -15,6 +15,7 @@ import java.net.ServerSocket;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -129,6 +130,40 @@ class BackPressureTest {
         assertEquals(0, t0.metrics().idleClosed(), t0.metrics().toString());
         assertEquals(SendStatus.UNREACHABLE, e0.send(R1, frame));
       }
+    }
+  }
+
+  @Test
+  void shouldNotCloseALinkThatStaysFullWhileThePeerReads() {
+    // a sender that refills the link as fast as the peer drains it keeps it full for much longer
+    // than the idle timeout: bytes reach the socket all along, so this is no stall
+    long idleMs = 300;
+    Map<RegionId, TcpTransport> ts =
+        Transports.start(
+            2, c -> c.withLimits(64 * 1024, 256 * 1024, 1024).withTimings(20, 200, 2_000, idleMs));
+    try {
+      TcpTransport t0 = ts.get(R0);
+      TcpTransport t1 = ts.get(R1);
+      AtomicLong received = new AtomicLong();
+      TransportEndpoint e0 = t0.open(R0, (from, frame) -> {});
+      t1.open(R1, (from, frame) -> received.incrementAndGet());
+      await().atMost(Duration.ofSeconds(20)).until(() -> t0.linkUp(R1) && t1.linkUp(R0));
+      ByteBuffer frame = ByteBuffer.allocate(FRAME);
+      long fullSends = 0;
+      long end = System.nanoTime() + Duration.ofMillis(8 * idleMs).toNanos();
+      while (System.nanoTime() < end) {
+        SendStatus s = e0.send(R1, frame);
+        assertTrue(s != SendStatus.UNREACHABLE, "the link went down: " + t0.metrics());
+        if (s == SendStatus.BACK_PRESSURED) {
+          fullSends++;
+        }
+      }
+      assertTrue(fullSends > 0, "the sender never filled the link: the test proves nothing");
+      assertTrue(received.get() > 0, t1.metrics().toString());
+      assertEquals(0, t0.metrics().stallClosed(), t0.metrics().toString());
+      assertTrue(t0.linkUp(R1), t0.metrics().toString());
+    } finally {
+      ts.values().forEach(TcpTransport::close);
     }
   }
 
