@@ -14,6 +14,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import org.ops4j.pax.exam.Constants;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.cm.ConfigurationOption;
@@ -231,7 +233,9 @@ public final class TidalOptions {
     NodeFeature feature = feature();
     List<Option> options = new ArrayList<>();
     for (FeatureBundle b : feature.bundles()) {
-      options.add(bundle(bundleUrl(b)).startLevel(b.startOrder()).start());
+      String url = bundleUrl(b);
+      // a fragment (Netty's epoll natives) is installed, never started: it attaches to its host
+      options.add(bundle(url).startLevel(b.startOrder()).start(!isFragment(b, url)));
     }
     // Gogo's shell must not read the test JVM's stdin (at EOF it stops the framework) nor print
     options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
@@ -324,10 +328,34 @@ public final class TidalOptions {
             .resolve(b.groupId().replace('.', '/'))
             .resolve(b.artifactId())
             .resolve(b.version())
-            .resolve(b.artifactId() + "-" + b.version() + ".jar");
+            .resolve(b.fileName());
     return Files.isRegularFile(jar)
         ? Optional.of(jar.toAbsolutePath().toUri().toString())
         : Optional.empty();
+  }
+
+  /**
+   * Returns whether a bundle is a fragment: its jar's manifest has a {@code Fragment-Host} when the
+   * URL is a readable {@code file:} jar; otherwise (a {@code mvn:} URL) whether it has a
+   * classifier, which in the node feature only the native epoll fragment has.
+   *
+   * @param b the bundle
+   * @param url where it is installed from
+   * @return true for a fragment
+   */
+  static boolean isFragment(FeatureBundle b, String url) {
+    if (url.startsWith("file:")) {
+      Path file = Path.of(URI.create(url));
+      if (Files.isRegularFile(file)) {
+        try (JarFile jar = new JarFile(file.toFile())) {
+          Manifest manifest = jar.getManifest();
+          return manifest != null && manifest.getMainAttributes().getValue("Fragment-Host") != null;
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot read the manifest of " + file, e);
+        }
+      }
+    }
+    return !b.classifier().isEmpty();
   }
 
   /**
