@@ -31,9 +31,10 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 /**
  * The test kit as services: a thin DS shell that builds a {@link SimulatedCluster} from its
  * configuration (PID {@value #PID}) when activated, registers it as a {@link SimulatedCluster}
- * service (property {@code tidaldb.cluster=<id>}) next to the per-region {@code SignalStore} and
- * {@code Replication} services the cluster registers itself ({@code region=<n>}), and closes it
- * when deactivated.
+ * service (properties {@code tidaldb.cluster=<id>} and {@code transport.name}, {@value #IN_PROCESS}
+ * or the per-region transports' name) next to the per-region {@code SignalStore} and {@code
+ * Replication} services the cluster registers itself ({@code region=<n>}), and closes it when
+ * deactivated.
  *
  * <p>The configuration is required: without one nothing runs. Immediate, because the regions must
  * run (elect, replicate) whether or not anyone uses the cluster service. A refused value fails the
@@ -129,6 +130,11 @@ public final class ClusterComponent {
    */
   public static final String NO_TRANSPORTS = "(&(transport.name=*)(!(transport.name=*)))";
 
+  /**
+   * The cluster service's {@code transport.name} when it runs over its own in-process transport.
+   */
+  public static final String IN_PROCESS = "inprocess";
+
   /** The service property of a per-region transport that names its region. */
   public static final String REGION_PROPERTY = "region";
 
@@ -161,10 +167,12 @@ public final class ClusterComponent {
       Config config,
       Map<String, Object> properties) {
     ClusterConfig settings = toClusterConfig(config, properties);
+    String transportName = IN_PROCESS;
     if (!transports.isEmpty()) {
-      Map<RegionId, Transport> byRegion =
-          byRegion(transports, settings.regions().size(), properties);
-      settings = settings.withTransport(() -> RegionTransports.borrowing(byRegion));
+      RegionTransports perRegion =
+          RegionTransports.borrowing(byRegion(transports, settings.regions().size(), properties));
+      transportName = perRegion.name();
+      settings = settings.withTransport(() -> perRegion);
     }
     this.cluster = SimulatedCluster.build(settings);
     try {
@@ -173,6 +181,7 @@ public final class ClusterComponent {
       props.put("regions", cluster.regions().size());
       props.put("shards", cluster.config().shards());
       props.put("directory", cluster.directory().toString());
+      props.put(Transport.NAME_PROPERTY, transportName);
       this.registration = context.registerService(SimulatedCluster.class, cluster, props);
     } catch (RuntimeException e) {
       cluster.close();
