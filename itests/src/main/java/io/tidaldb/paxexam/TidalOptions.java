@@ -340,9 +340,7 @@ public final class TidalOptions {
     NodeFeature feature = feature();
     List<Option> options = new ArrayList<>();
     for (FeatureBundle b : feature.bundles()) {
-      String url = bundleUrl(b);
-      // a fragment (Netty's epoll natives) is installed, never started: it attaches to its host
-      options.add(bundle(url).startLevel(b.startOrder()).start(!isFragment(b, url)));
+      options.add(bundleOption(b));
     }
     // Gogo's shell must not read the test JVM's stdin (at EOF it stops the framework) nor print
     options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
@@ -439,6 +437,19 @@ public final class TidalOptions {
     return Files.isRegularFile(jar)
         ? Optional.of(jar.toAbsolutePath().toUri().toString())
         : Optional.empty();
+  }
+
+  /**
+   * One bundle of the feature at its start level, from {@link #bundleUrl}, started unless it is a
+   * fragment (Netty's epoll natives: installed, never started, it attaches to its host; Felix
+   * refuses to start a fragment).
+   *
+   * @param b the bundle
+   * @return the bundle option
+   */
+  public static Option bundleOption(FeatureBundle b) {
+    String url = bundleUrl(b);
+    return bundle(url).startLevel(b.startOrder()).start(!isFragment(b, url));
   }
 
   /**
