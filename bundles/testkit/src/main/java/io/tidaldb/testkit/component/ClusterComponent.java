@@ -113,6 +113,32 @@ public final class ClusterComponent {
             "Whether shard leaders compact closed epochs once every region holds the same closed"
                 + " entries (after reconcileAll and every periodic interval).")
     boolean reconcile_compact_enabled() default true;
+
+    /**
+     * Returns the filter of the per-region transport services the cluster runs over (the DS
+     * reference {@code transports}).
+     *
+     * @return an LDAP filter such as {@code (transport.name=tcp)}; the default matches nothing: the
+     *     cluster's own in-process transport
+     */
+    @AttributeDefinition(
+        description =
+            "Filter of the Transport services, one per region (service property region=<n>), to"
+                + " run over, e.g. (transport.name=tcp); the default matches none: in-process."
+                + " Set transports.cardinality.minimum to the region count with it.")
+    String transports_target() default NO_TRANSPORTS;
+
+    /**
+     * Returns how many transport services must match before the cluster starts.
+     *
+     * @return 0 (the default) for the in-process transport; the region count with a target
+     */
+    @AttributeDefinition(
+        description =
+            "How many matching transport services the cluster waits for: the region count when"
+                + " transports.target is set.",
+        min = "0")
+    int transports_cardinality_minimum() default 0;
   }
 
   /** The configuration PID. */
