@@ -3,12 +3,10 @@ package io.tidaldb.testkit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
-import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.SignalAck;
@@ -85,15 +83,6 @@ class TcpClusterTest {
     }
   }
 
-  @Test
-  void shouldRefuseARegionWithoutATransport() {
-    RegionTransports one = RegionTransports.borrowing(Map.of(RegionId.of(0), new NamedOnly()));
-    InvalidArgumentException e =
-        assertThrows(InvalidArgumentException.class, () -> one.open(RegionId.of(1), (f, b) -> {}));
-    assertTrue(e.getMessage().contains("regions with one"), e.getMessage());
-    assertEquals("none", one.name());
-  }
-
   /** A three-region cluster whose factory starts one TCP transport per region. */
   private ClusterConfig tcpCluster() {
     return ClusterConfig.threeRegions().withTransport(TransportFactory.perRegion(this::startTcp));
@@ -167,24 +156,5 @@ class TcpClusterTest {
 
   private int byValue(RegionId a, RegionId b) {
     return Integer.compare(a.value(), b.value());
-  }
-
-  /** A transport that only has a name, for the composite's refusals. */
-  private static final class NamedOnly implements io.tidaldb.api.transport.Transport {
-    @Override
-    public String name() {
-      return "none";
-    }
-
-    @Override
-    public int maxFrameBytes() {
-      return 1;
-    }
-
-    @Override
-    public io.tidaldb.api.transport.TransportEndpoint open(
-        RegionId local, io.tidaldb.api.transport.FrameHandler handler) {
-      throw new UnsupportedOperationException();
-    }
   }
 }
