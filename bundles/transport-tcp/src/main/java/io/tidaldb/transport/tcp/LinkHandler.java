@@ -5,6 +5,9 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.ssl.NotSslRecordException;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -13,11 +16,23 @@ import io.tidaldb.api.transport.Transport;
 import io.tidaldb.transport.tcp.TcpFrames.Hello;
 import io.tidaldb.transport.tcp.TcpFrames.MalformedFrameException;
 import java.nio.channels.ClosedChannelException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLPeerUnverifiedException;
 
 /**
  * The inbound end of one TCP connection, after the length-field decoder: the HELLO exchange, then
  * the frames of a link that is up.
+ *
+ * <p>With TLS, nothing happens before the handshake completes: then the peer's certificate must
+ * name the region dialled (dialler) or a configured region allowed to dial this one (acceptor),
+ * else the connection is closed ({@link TlsRefusal#WRONG_REGION}); a failed handshake is classified
+ * ({@link TlsRefusal#classify}), counted and logged. Only then does the HELLO exchange start (and
+ * its timeout), and the acceptor also checks that the HELLO claims the certificate's region.
  *
  * <p>States: {@code AWAITING_HELLO} (a dialler sends its HELLO as soon as the connection is active;
  * an acceptor waits for the dialler's, checks it, and answers with its own) and {@code UP} (the
@@ -35,6 +50,8 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
   private Connection connection;
   private ScheduledFuture<?> helloTimeout;
   private boolean failed;
+  private boolean begun;
+  private RegionId certified; // the region the peer's certificate names, with TLS
 
   /**
    * Creates the handler of one connection.
@@ -49,6 +66,18 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    if (transport.config().tls() == null) {
+      begin(ctx);
+    }
+    ctx.fireChannelActive();
+  }
+
+  /** Starts the HELLO exchange: at once in plaintext, after the TLS handshake and its checks. */
+  private void begin(ChannelHandlerContext ctx) {
+    if (begun) {
+      return;
+    }
+    begun = true;
     long timeoutMs = transport.config().helloTimeoutMs();
     helloTimeout =
         ctx.executor()
@@ -71,7 +100,108 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
     if (dialled != null) {
       ctx.writeAndFlush(transport.hello(ctx.alloc(), dialled.peer()));
     }
-    ctx.fireChannelActive();
+  }
+
+  /**
+   * Checks the region in the peer's certificate once the handshake is done.
+   *
+   * @return true if acceptable; else the connection is closing, counted and logged
+   */
+  private boolean verifyPeer(ChannelHandlerContext ctx) {
+    if (certified != null) {
+      return true;
+    }
+    SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+    X509Certificate cert;
+    try {
+      Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
+      cert = (X509Certificate) chain[0];
+    } catch (SSLPeerUnverifiedException | ClassCastException e) {
+      tlsRefuse(ctx, TlsRefusal.UNTRUSTED, "it presented no X.509 certificate: " + e.getMessage());
+      return false;
+    }
+    RegionId presented;
+    try {
+      presented = RegionIdentity.of(cert);
+    } catch (IllegalArgumentException e) {
+      tlsRefuse(ctx, TlsRefusal.WRONG_REGION, "its certificate names no region: " + e.getMessage());
+      return false;
+    }
+    String wrong = null;
+    if (dialled != null) {
+      if (!presented.equals(dialled.peer())) {
+        wrong =
+            "it presents "
+                + presented
+                + ", expected "
+                + dialled.peer()
+                + " (dialled at "
+                + dialled.address()
+                + ")";
+      }
+    } else if (!transport.config().peers().containsKey(presented)
+        || presented.value() >= transport.config().region().value()) {
+      wrong =
+          "it presents "
+              + presented
+              + ", expected one of the configured regions that dial "
+              + transport.config().region()
+              + " "
+              + lowerPeers();
+    }
+    if (wrong != null) {
+      tlsRefuse(ctx, TlsRefusal.WRONG_REGION, wrong);
+      return false;
+    }
+    certified = presented;
+    return true;
+  }
+
+  private List<Integer> lowerPeers() {
+    List<Integer> lower = new ArrayList<>();
+    for (RegionId peer : transport.config().peers().keySet()) {
+      if (peer.value() < transport.config().region().value()) {
+        lower.add(peer.value());
+      }
+    }
+    lower.sort(null);
+    return lower;
+  }
+
+  /** Classifies, counts and logs a TLS failure once per connection, and closes it. */
+  private void tlsFailure(ChannelHandlerContext ctx, Throwable cause) {
+    TlsRefusal refusal = TlsRefusal.classify(cause);
+    String why =
+        switch (refusal) {
+          case EXPIRED -> "its certificate has expired or is not yet valid";
+          case UNTRUSTED -> "its certificate is missing or untrusted (not signed by a trusted CA)";
+          case PLAINTEXT_PEER -> "it speaks plaintext to this TLS transport";
+          case PEER_REFUSED -> "it refused this transport's certificate";
+          default -> "the TLS handshake failed";
+        };
+    tlsRefuse(ctx, refusal, why + ": " + TlsRefusal.rootMessage(cause));
+  }
+
+  private void tlsRefuse(ChannelHandlerContext ctx, TlsRefusal refusal, String why) {
+    if (failed) {
+      ctx.close();
+      return;
+    }
+    failed = true;
+    String link =
+        "the TLS connection "
+            + (dialled != null
+                ? "of " + transport.config().region() + " to " + dialled.peer() + " at "
+                : "to " + transport.config().region() + " from ")
+            + ctx.channel().remoteAddress();
+    transport.tlsRefused(
+        refusal,
+        (refusal == TlsRefusal.PEER_REFUSED
+                ? "the peer closed " + link
+                : transport.config().region() + " closed " + link)
+            + ": "
+            + why);
+    ctx.close();
   }
 
   @Override
@@ -141,6 +271,21 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void hello(ChannelHandlerContext ctx, Hello hello) {
+    if (transport.config().tls() != null) {
+      if (!verifyPeer(ctx)) {
+        return;
+      }
+      if (hello.region() != certified.value()) {
+        tlsRefuse(
+            ctx,
+            TlsRefusal.WRONG_REGION,
+            "its certificate names "
+                + certified
+                + " but its HELLO claims region-"
+                + hello.region());
+        return;
+      }
+    }
     String refusal =
         HelloCheck.refusal(transport.config(), hello, dialled == null ? null : dialled.peer());
     if (refusal != null) {
@@ -168,7 +313,10 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
     }
     link = target;
     connection = fresh;
-    helloTimeout.cancel(false);
+    begun = true; // a HELLO read in the same batch as the handshake's end: nothing left to begin
+    if (helloTimeout != null) {
+      helloTimeout.cancel(false);
+    }
     transport.counters().linksUp.increment();
     if (dialled == null) {
       ctx.write(transport.hello(ctx.alloc(), peer));
@@ -211,7 +359,9 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    if (cause instanceof TooLongFrameException) {
+    if (transport.config().tls() != null && isTls(cause)) {
+      tlsFailure(ctx, cause);
+    } else if (cause instanceof TooLongFrameException) {
       malformed(
           ctx,
           "oversized: "
@@ -238,8 +388,25 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
+  private static boolean isTls(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof SSLException || t instanceof NotSslRecordException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   @Override
   public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+    if (evt instanceof SslHandshakeCompletionEvent handshake) {
+      if (!handshake.isSuccess()) {
+        tlsFailure(ctx, handshake.cause());
+      } else if (!failed && verifyPeer(ctx)) {
+        begin(ctx);
+      }
+      return;
+    }
     if (evt instanceof IdleStateEvent idle) {
       if (idle.state() == IdleState.WRITER_IDLE) {
         ctx.writeAndFlush(transport.ping(ctx.alloc()));

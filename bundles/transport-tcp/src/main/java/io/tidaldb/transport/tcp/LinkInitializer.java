@@ -18,6 +18,10 @@ import java.util.concurrent.TimeUnit;
  * than {@code max.inbound.connections} are open, else it is closed at once), in this order:
  *
  * <ol>
+ *   <li>{@code tls} with {@code tls.mode = mutual}: Netty's {@code SslHandler} (TLS 1.3, JDK
+ *       provider, client certificate required, {@code handshake.timeout.ms}); with {@code
+ *       plaintext}, {@code sniff}: a {@link TlsSniffer} that refuses a peer starting a TLS
+ *       handshake and then removes itself;
  *   <li>{@code frames}: a {@link LengthFieldBasedFrameDecoder} that splits the stream at the length
  *       field and refuses, before buffering it, a length beyond {@code max.frame.bytes} + 4 (fail
  *       fast: the {@link LinkHandler} closes the connection);
@@ -45,6 +49,11 @@ final class LinkInitializer extends ChannelInitializer<Channel> {
     }
     TcpConfig config = transport.config();
     ChannelPipeline p = ch.pipeline();
+    if (config.tls() != null) {
+      p.addLast("tls", config.tls().newHandler(ch.alloc(), dialled == null));
+    } else {
+      p.addLast("sniff", new TlsSniffer(transport));
+    }
     p.addLast(
         "frames",
         new LengthFieldBasedFrameDecoder(

@@ -29,6 +29,7 @@ import java.util.TreeMap;
  * @param ioThreads Netty event loop threads, 1 or more
  * @param maxInboundConnections the most accepted connections open at once (links and connections
  *     still owing their HELLO); more are closed at once, counted
+ * @param tls the TLS contexts ({@code tls.mode = mutual}), or null for plaintext
  */
 public record TcpConfig(
     RegionId region,
@@ -44,7 +45,8 @@ public record TcpConfig(
     long helloTimeoutMs,
     long idleTimeoutMs,
     int ioThreads,
-    int maxInboundConnections) {
+    int maxInboundConnections,
+    TlsContexts tls) {
 
   /** The smallest frame limit allowed: room for any control frame's body. */
   public static final int MIN_FRAME_BYTES = 64;
@@ -163,7 +165,8 @@ public record TcpConfig(
         DEFAULT_HELLO_TIMEOUT_MS,
         DEFAULT_IDLE_TIMEOUT_MS,
         1,
-        DEFAULT_MAX_INBOUND_CONNECTIONS);
+        DEFAULT_MAX_INBOUND_CONNECTIONS,
+        null);
   }
 
   /**
@@ -189,7 +192,8 @@ public record TcpConfig(
         helloTimeoutMs,
         idleTimeoutMs,
         ioThreads,
-        maxInboundConnections);
+        maxInboundConnections,
+        tls);
   }
 
   /**
@@ -216,7 +220,8 @@ public record TcpConfig(
         helloMs,
         idleMs,
         ioThreads,
-        maxInboundConnections);
+        maxInboundConnections,
+        tls);
   }
 
   /**
@@ -240,7 +245,42 @@ public record TcpConfig(
         helloTimeoutMs,
         idleTimeoutMs,
         ioThreads,
-        connections);
+        connections,
+        tls);
+  }
+
+  /**
+   * Returns a copy with TLS on (mutual authentication) or off.
+   *
+   * @param contexts the TLS contexts, or null for plaintext
+   * @return the new settings
+   */
+  public TcpConfig withTls(TlsContexts contexts) {
+    return new TcpConfig(
+        region,
+        listenHost,
+        listenPort,
+        peers,
+        maxFrameBytes,
+        queueBytes,
+        queueFrames,
+        backoffInitialMs,
+        backoffMaxMs,
+        connectTimeoutMs,
+        helloTimeoutMs,
+        idleTimeoutMs,
+        ioThreads,
+        maxInboundConnections,
+        contexts);
+  }
+
+  /**
+   * Returns whether links are TLS (mutual authentication).
+   *
+   * @return true for TLS, false for plaintext
+   */
+  public boolean tlsEnabled() {
+    return tls != null;
   }
 
   /**
@@ -264,7 +304,8 @@ public record TcpConfig(
         helloTimeoutMs,
         idleTimeoutMs,
         ioThreads,
-        maxInboundConnections);
+        maxInboundConnections,
+        tls);
   }
 
   /**

@@ -23,6 +23,26 @@ final class TcpCounters {
   final LongAdder connectionsRefused = new LongAdder();
   final LongAdder linksUp = new LongAdder();
   final LongAdder linksDown = new LongAdder();
+  final LongAdder tlsExpired = new LongAdder();
+  final LongAdder tlsUntrusted = new LongAdder();
+  final LongAdder tlsWrongRegion = new LongAdder();
+  final LongAdder tlsPlaintextPeer = new LongAdder();
+  final LongAdder tlsOnPlaintext = new LongAdder();
+  final LongAdder tlsPeerRefused = new LongAdder();
+  final LongAdder tlsFailed = new LongAdder();
+
+  /** Counts a refused TLS connection under its cause. */
+  void count(TlsRefusal refusal) {
+    switch (refusal) {
+      case EXPIRED -> tlsExpired.increment();
+      case UNTRUSTED -> tlsUntrusted.increment();
+      case WRONG_REGION -> tlsWrongRegion.increment();
+      case PLAINTEXT_PEER -> tlsPlaintextPeer.increment();
+      case TLS_ON_PLAINTEXT -> tlsOnPlaintext.increment();
+      case PEER_REFUSED -> tlsPeerRefused.increment();
+      case FAILED -> tlsFailed.increment();
+    }
+  }
 
   /**
    * Counts the outcome of one send and returns it.
@@ -59,6 +79,13 @@ final class TcpCounters {
         connectFailures.sum(),
         connectionsRefused.sum(),
         linksUp.sum(),
-        linksDown.sum());
+        linksDown.sum(),
+        tlsExpired.sum(),
+        tlsUntrusted.sum(),
+        tlsWrongRegion.sum(),
+        tlsPlaintextPeer.sum(),
+        tlsOnPlaintext.sum(),
+        tlsPeerRefused.sum(),
+        tlsFailed.sum());
   }
 }

@@ -25,6 +25,17 @@ package io.tidaldb.transport.tcp;
  * @param connectionsRefused accepted connections closed at once: max.inbound.connections were open
  * @param linksUp times a link came up (HELLO exchanged), reconnects included
  * @param linksDown times a link that was up went down
+ * @param tlsExpired TLS connections refused because the peer's certificate had expired (or was not
+ *     yet valid)
+ * @param tlsUntrusted TLS connections refused because the peer presented no certificate or one the
+ *     trust store's CA did not sign (the JDK cannot tell these apart)
+ * @param tlsWrongRegion TLS connections refused because the peer's certificate named no region,
+ *     another region than the one dialled or allowed to dial, or another than its HELLO
+ * @param tlsPlaintextPeer TLS connections on which the peer spoke plaintext
+ * @param tlsOnPlaintext plaintext connections on which the peer started a TLS handshake
+ * @param tlsPeerRefused TLS connections the peer refused after the handshake (an alert received: it
+ *     did not accept this transport's certificate)
+ * @param tlsFailed other TLS handshake failures (a timeout, a close during the handshake)
  */
 public record TcpMetrics(
     long sent,
@@ -44,4 +55,27 @@ public record TcpMetrics(
     long connectFailures,
     long connectionsRefused,
     long linksUp,
-    long linksDown) {}
+    long linksDown,
+    long tlsExpired,
+    long tlsUntrusted,
+    long tlsWrongRegion,
+    long tlsPlaintextPeer,
+    long tlsOnPlaintext,
+    long tlsPeerRefused,
+    long tlsFailed) {
+
+  /**
+   * Returns every TLS refusal, all causes together.
+   *
+   * @return the sum of the {@code tls*} counters
+   */
+  public long tlsRefused() {
+    return tlsExpired
+        + tlsUntrusted
+        + tlsWrongRegion
+        + tlsPlaintextPeer
+        + tlsOnPlaintext
+        + tlsPeerRefused
+        + tlsFailed;
+  }
+}

@@ -39,8 +39,17 @@ import org.slf4j.event.Level;
 /**
  * A {@link Transport} over TCP with Netty, for one region per process: it listens on {@link
  * TcpConfig#listenHost()}:{@link TcpConfig#listenPort()} and keeps one link to every configured
- * peer, dialled by the region with the lower id (see {@link PeerLink}). Plaintext only in this
- * version; TLS with mutual authentication comes next.
+ * peer, dialled by the region with the lower id (see {@link PeerLink}). Links are TLS 1.3 with
+ * mutual authentication when {@link TcpConfig#tls()} is set (see {@link TlsContexts}), plaintext
+ * otherwise.
+ *
+ * <p>With TLS, a peer's region is the one its certificate names ({@link RegionIdentity}): the
+ * dialler checks that it is the region it dialled, the acceptor that it is a configured region
+ * allowed to dial it and that the HELLO says the same. A refused certificate (expired, missing or
+ * untrusted, wrong region), plaintext on a TLS link and TLS on a plaintext port are each counted
+ * ({@link TcpMetrics}) and logged once per cause, naming the peer's address; the other links are
+ * not affected. A link is up only when the peer's HELLO has arrived, which in TLS 1.3 is the
+ * dialler's only proof that the acceptor accepted its certificate.
  *
  * <p>Each link carries every channel; a frame on the wire is {@link TcpFrames}' 8-byte header and
  * the frame. A new connection exchanges HELLOs (region, target, protocol version, incarnation,
@@ -133,10 +142,11 @@ public final class TcpTransport implements Transport, AutoCloseable {
     }
     this.server = bound;
     LOG.info(
-        "TCP transport of {} listening on {} ({}, plaintext), peers {}",
+        "TCP transport of {} listening on {} ({}, {}), peers {}",
         config.region(),
         server.localAddress(),
         ioMode.label(),
+        config.tls() == null ? "plaintext" : config.tls(),
         config.peers());
     for (PeerLink link : links.values()) {
       link.start();
@@ -467,10 +477,19 @@ public final class TcpTransport implements Transport, AutoCloseable {
 
   /**
    * Returns how many link failures were counted under a cause ({@code malformed frame}, {@code
-   * refused hello}, {@code hello timeout}, {@code idle}, {@code io error}), for tests.
+   * refused hello}, {@code hello timeout}, {@code idle}, {@code io error}, or a {@link
+   * TlsRefusal#label()}), for tests.
    */
   long linkErrors(String cause) {
     return errors.count(cause);
+  }
+
+  /**
+   * Counts a refused TLS connection under its cause and logs it (once per cause, then summaries).
+   */
+  void tlsRefused(TlsRefusal refusal, String detail) {
+    counters.count(refusal);
+    linkError(refusal.label(), detail);
   }
 
   void linkError(String cause, String detail) {

@@ -5,6 +5,7 @@ import io.tidaldb.transport.tcp.TcpConfig.PeerAddress;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.UnaryOperator;
 
 /**
  * Starts TCP transports on loopback with ephemeral ports, for tests. Transports are started in
@@ -31,11 +32,22 @@ final class Transports {
    * @return the transports by region id
    */
   static Map<RegionId, TcpTransport> start(int n) {
+    return start(n, c -> c);
+  }
+
+  /**
+   * Starts transports of regions 0..n-1, each knowing all the others, with changed settings.
+   *
+   * @param n how many
+   * @param change changes each region's test settings (such as turning TLS on)
+   * @return the transports by region id
+   */
+  static Map<RegionId, TcpTransport> start(int n, UnaryOperator<TcpConfig> change) {
     Map<RegionId, TcpTransport> started = new TreeMap<>((a, b) -> a.value() - b.value());
     Map<RegionId, PeerAddress> bound = new HashMap<>();
     for (int id = n - 1; id >= 0; id--) {
       RegionId region = RegionId.of(id);
-      TcpTransport t = new TcpTransport(config(region, peersOf(region, n, bound)));
+      TcpTransport t = new TcpTransport(change.apply(config(region, peersOf(region, n, bound))));
       bound.put(region, new PeerAddress("127.0.0.1", t.localAddress().getPort()));
       started.put(region, t);
     }

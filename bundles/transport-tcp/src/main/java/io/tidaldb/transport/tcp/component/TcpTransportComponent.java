@@ -9,12 +9,16 @@ import io.tidaldb.support.config.ConfigValues;
 import io.tidaldb.transport.tcp.TcpConfig;
 import io.tidaldb.transport.tcp.TcpConfig.PeerAddress;
 import io.tidaldb.transport.tcp.TcpTransport;
+import io.tidaldb.transport.tcp.TlsContexts;
+import io.tidaldb.transport.tcp.TlsSettings;
+import java.nio.file.Path;
 import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
@@ -24,10 +28,11 @@ import org.slf4j.LoggerFactory;
  * The {@code tcp} {@link Transport}: a thin DS shell that starts a {@link TcpTransport} from its
  * configuration (PID {@code io.tidaldb.transport.tcp}) and closes it when deactivated.
  *
- * <p>The configuration is required, so nothing listens or dials until an operator writes one; and
- * in this version it must say {@code tls.mode=plaintext} explicitly (TLS with mutual authentication
- * comes next; any other mode is refused). Immediate, because the transport must listen and dial its
- * peers before a consumer binds it.
+ * <p>The configuration is required, so nothing listens or dials until an operator writes one. Links
+ * are TLS 1.3 with mutual authentication ({@code tls.mode=mutual}, the default: key and trust
+ * stores required, read and checked at activation); plaintext only when {@code tls.mode=plaintext}
+ * is written out. Immediate, because the transport must listen and dial its peers before a consumer
+ * binds it.
  */
 @Component(
     service = Transport.class,
@@ -81,13 +86,67 @@ public final class TcpTransportComponent implements Transport {
     /**
      * Returns the security of the links.
      *
-     * @return {@code plaintext}, the only mode of this version, and only when written out
+     * @return {@code mutual} (TLS 1.3, both ends authenticated) or {@code plaintext}
      */
     @AttributeDefinition(
         description =
-            "Link security: 'plaintext' is the only mode of this version and must be set"
-                + " explicitly; TLS with mutual authentication comes next.")
-    String tls_mode() default "mutual";
+            "Link security: 'mutual' (TLS 1.3, each region proves its id with its certificate;"
+                + " the default) or 'plaintext' (only when written out).")
+    String tls_mode() default MUTUAL;
+
+    /**
+     * Returns this region's key store.
+     *
+     * @return a PKCS12 file path (relative to the working directory)
+     */
+    @AttributeDefinition(
+        required = false,
+        description =
+            "This region's PKCS12 key store: one key, its certificate naming"
+                + " tidal://region/<id> (required with tls.mode=mutual).")
+    String tls_key_store();
+
+    /**
+     * Returns the key store's password.
+     *
+     * @return the password (also the key's)
+     */
+    @AttributeDefinition(
+        required = false,
+        type = AttributeType.PASSWORD,
+        description = "Password of the key store and of its key.")
+    String tls_key_store_password();
+
+    /**
+     * Returns the trust store.
+     *
+     * @return a PKCS12 file path (relative to the working directory)
+     */
+    @AttributeDefinition(
+        required = false,
+        description =
+            "PKCS12 trust store holding the CA that signs every region's certificate (required"
+                + " with tls.mode=mutual).")
+    String tls_trust_store();
+
+    /**
+     * Returns the trust store's password.
+     *
+     * @return the password
+     */
+    @AttributeDefinition(
+        required = false,
+        type = AttributeType.PASSWORD,
+        description = "Password of the trust store.")
+    String tls_trust_store_password();
+
+    /**
+     * Returns the TLS handshake timeout.
+     *
+     * @return milliseconds
+     */
+    @AttributeDefinition(description = "How long a TLS handshake may take, in ms.")
+    long handshake_timeout_ms() default TlsSettings.DEFAULT_HANDSHAKE_TIMEOUT_MS;
 
     /**
      * Returns the largest frame carried.
@@ -175,8 +234,11 @@ public final class TcpTransportComponent implements Transport {
   /** The configuration PID. */
   static final String PID = "io.tidaldb.transport.tcp";
 
-  /** The one value of {@code tls.mode} this version accepts. */
+  /** The {@code tls.mode} of plaintext links. */
   static final String PLAINTEXT = "plaintext";
+
+  /** The {@code tls.mode} of TLS 1.3 links with mutual authentication, the default. */
+  static final String MUTUAL = "mutual";
 
   private static final Logger LOG = LoggerFactory.getLogger(TcpTransportComponent.class);
 
@@ -207,14 +269,13 @@ public final class TcpTransportComponent implements Transport {
    */
   static TcpConfig toConfig(Config c, Map<String, ?> raw, ConfigValues v) {
     String tls = v.get("tls.mode", "a word", c::tls_mode);
-    if (tls == null || !PLAINTEXT.equals(tls.trim())) {
+    if (tls == null || !(PLAINTEXT.equals(tls.trim()) || MUTUAL.equals(tls.trim()))) {
       throw v.refuse(
           "tls.mode",
           raw.containsKey("tls.mode") ? raw.get("tls.mode") : tls,
-          "this slice of the TCP transport speaks plaintext only, and only when configured"
-              + " explicitly: set tls.mode=plaintext (TLS with mutual authentication comes in the"
-              + " next slice of issue 14)");
+          "must be 'mutual' (TLS 1.3 with mutual authentication, the default) or 'plaintext'");
     }
+    boolean mutual = MUTUAL.equals(tls.trim());
     if (raw.get("region") == null) {
       throw v.refuse("region", null, "is required: this region's id, 0..65535");
     }
@@ -253,22 +314,25 @@ public final class TcpTransportComponent implements Transport {
             Map.entry("idle.timeout.ms", idle),
             Map.entry("io.threads", threads),
             Map.entry("max.inbound.connections", inbound));
+    TcpConfig config;
     try {
-      return new TcpConfig(
-          region,
-          host == null ? null : host.trim(),
-          port,
-          peers,
-          maxFrame,
-          queueBytes,
-          queueFrames,
-          initial,
-          max,
-          connect,
-          hello,
-          idle,
-          threads,
-          inbound);
+      config =
+          new TcpConfig(
+              region,
+              host == null ? null : host.trim(),
+              port,
+              peers,
+              maxFrame,
+              queueBytes,
+              queueFrames,
+              initial,
+              max,
+              connect,
+              hello,
+              idle,
+              threads,
+              inbound,
+              null);
     } catch (InvalidArgumentException e) {
       return v.check(
           e.argument(),
@@ -277,6 +341,50 @@ public final class TcpTransportComponent implements Transport {
             throw e;
           });
     }
+    return mutual ? config.withTls(tls(c, raw, v, region)) : config;
+  }
+
+  /** Reads the TLS keys and loads the stores, refusing what is missing or wrong, naming the key. */
+  private static TlsContexts tls(Config c, Map<String, ?> raw, ConfigValues v, RegionId region) {
+    String keyStore = v.get(TlsSettings.KEY_STORE, "a file path", c::tls_key_store);
+    String keyPassword =
+        v.get(TlsSettings.KEY_STORE_PASSWORD, "a password", c::tls_key_store_password);
+    String trustStore = v.get(TlsSettings.TRUST_STORE, "a file path", c::tls_trust_store);
+    String trustPassword =
+        v.get(TlsSettings.TRUST_STORE_PASSWORD, "a password", c::tls_trust_store_password);
+    long handshake =
+        v.get(TlsSettings.HANDSHAKE_TIMEOUT, "a whole number", c::handshake_timeout_ms);
+    TlsSettings settings;
+    try {
+      settings =
+          new TlsSettings(
+              blank(keyStore) ? null : Path.of(keyStore.trim()),
+              keyPassword,
+              blank(trustStore) ? null : Path.of(trustStore.trim()),
+              trustPassword,
+              handshake);
+    } catch (InvalidArgumentException e) {
+      throw v.refuse(e.argument(), secret(e.argument()) ? null : raw.get(e.argument()), e.rule());
+    } catch (java.nio.file.InvalidPathException e) {
+      throw v.refuse(
+          TlsSettings.KEY_STORE + " or " + TlsSettings.TRUST_STORE,
+          e.getInput(),
+          "is not a file path: " + e.getMessage());
+    }
+    try {
+      return TlsContexts.load(settings, region);
+    } catch (InvalidArgumentException e) {
+      // the argument is a store's key, never a password's: its raw value is a path
+      throw v.refuse(e.argument(), raw.get(e.argument()), e.rule());
+    }
+  }
+
+  private static boolean blank(String s) {
+    return s == null || s.isBlank();
+  }
+
+  private static boolean secret(String key) {
+    return key.endsWith(".password");
   }
 
   /** Closes the engine: every endpoint and link, and its event loops. */

@@ -1,9 +1,12 @@
 package io.tidaldb.transport.tcp.component;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.netty.pkitesting.CertificateBuilder;
+import io.netty.pkitesting.X509Bundle;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.transport.SendStatus;
@@ -20,6 +23,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /** The DS shell validates its configuration key by key, starts the engine and closes it. */
@@ -67,23 +71,74 @@ class TcpTransportComponentTest {
   }
 
   @Test
-  void shouldRefuseAnyTlsModeButAnExplicitPlaintext() {
-    Map<String, Object> valid = valid();
-    valid.remove("tls.mode");
-    InvalidArgumentException e =
-        assertThrows(InvalidArgumentException.class, () -> toConfig(valid));
-    assertEquals("tls.mode", e.argument());
-    assertTrue(e.getMessage().contains("mutual"), e.getMessage());
-    assertTrue(
-        e.getMessage().contains("TLS with mutual authentication comes in the next slice"),
-        e.getMessage());
-    for (String mode : new String[] {"mutual", "tls", "PLAINTEXT", ""}) {
+  void shouldRefuseAnUnknownTlsMode() {
+    for (String mode : new String[] {"tls", "PLAINTEXT", "", "none"}) {
       Map<String, Object> raw = valid();
       raw.put("tls.mode", mode);
-      e = assertThrows(InvalidArgumentException.class, () -> toConfig(raw));
+      InvalidArgumentException e =
+          assertThrows(InvalidArgumentException.class, () -> toConfig(raw));
       assertEquals("tls.mode", e.argument());
       assertTrue(e.getMessage().contains("'" + mode + "'"), e.getMessage());
+      assertTrue(e.getMessage().contains("mutual"), e.getMessage());
     }
+  }
+
+  @Test
+  void shouldDefaultToMutualTlsAndLoadTheStores() {
+    Map<String, Object> raw = mutual();
+    raw.remove("tls.mode");
+    TcpConfig c = toConfig(raw);
+    assertTrue(c.tlsEnabled());
+    assertFalse(toConfig(valid()).tlsEnabled());
+  }
+
+  @Test
+  void shouldRequireTheStoresForMutualTls() {
+    Map<String, Object> raw = valid();
+    raw.remove("tls.mode");
+    InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> toConfig(raw));
+    assertEquals("tls.key.store", e.argument(), e.getMessage());
+    assertTrue(e.getMessage().contains("required"), e.getMessage());
+    refusesTls("tls.trust.store", null, "tls.trust.store", "required");
+    refusesTls("tls.key.store.password", null, "tls.key.store.password", "required");
+    refusesTls("tls.trust.store.password", null, "tls.trust.store.password", "required");
+    refusesTls("handshake.timeout.ms", 0L, "handshake.timeout.ms", "0");
+  }
+
+  @Test
+  void shouldRefuseStoresNamingTheFileAndWhatIsWrong(@TempDir Path dir) throws Exception {
+    String missing = dir.resolve("nowhere.p12").toString();
+    refusesTls("tls.key.store", missing, "tls.key.store", missing, "does not exist");
+    refusesTls("tls.trust.store", missing, "tls.trust.store", missing, "does not exist");
+    String region0 = STORES.resolve("region-0.p12").toString();
+    String trust = STORES.resolve("truststore.p12").toString();
+    // wrong password: the message names the file and the key, never the password
+    InvalidArgumentException e =
+        refusesTls("tls.key.store.password", "hunter2", "tls.key.store", region0, "wrong password");
+    assertFalse(e.getMessage().contains("hunter2"), e.getMessage());
+    refusesTls("tls.trust.store.password", "hunter2", "tls.trust.store", trust, "wrong password");
+    // the trust store as key store: no key
+    refusesTls("tls.key.store", trust, "tls.key.store", trust, "no private key");
+    // another region's store
+    String region1 = STORES.resolve("region-1.p12").toString();
+    refusesTls("tls.key.store", region1, "tls.key.store", region1, "is for region-1");
+    // not a PKCS12 file
+    Path garbage = Files.writeString(dir.resolve("garbage.p12"), "not a key store");
+    refusesTls("tls.key.store", garbage.toString(), "tls.key.store", "garbage.p12", "PKCS12");
+    // a certificate without a tidal://region/ name
+    X509Bundle ca = newCa();
+    X509Bundle anonymous =
+        new CertificateBuilder()
+            .subject("CN=region-0")
+            .ecp256()
+            .addSanDnsName("localhost")
+            .buildIssuedBy(ca);
+    Path noSan = dir.resolve("no-san.p12");
+    try (var out = Files.newOutputStream(noSan)) {
+      anonymous.toKeyStore("changeit".toCharArray()).store(out, "changeit".toCharArray());
+    }
+    refusesTls(
+        "tls.key.store", noSan.toString(), "tls.key.store", "no-san.p12", "no tidal://region/");
   }
 
   @Test
@@ -168,7 +223,17 @@ class TcpTransportComponentTest {
                     + ".xml"));
     for (String key :
         new String[] {
-          "region", "listen.host", "listen.port", "peers", "tls.mode", "max.frame.bytes"
+          "region",
+          "listen.host",
+          "listen.port",
+          "peers",
+          "tls.mode",
+          "max.frame.bytes",
+          "tls.key.store",
+          "tls.key.store.password",
+          "tls.trust.store",
+          "tls.trust.store.password",
+          "handshake.timeout.ms"
         }) {
       assertTrue(metatype.contains("id=\"" + key + "\""), key + " in " + metatype);
     }
@@ -185,6 +250,42 @@ class TcpTransportComponentTest {
     InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> toConfig(raw));
     assertEquals(named, e.argument(), e.getMessage());
     assertTrue(e.getMessage().contains(mentions), e.getMessage());
+  }
+
+  private static final Path STORES = Path.of("src/test/resources/tls");
+
+  private static X509Bundle newCa() throws Exception {
+    return new CertificateBuilder()
+        .subject("CN=test CA")
+        .ecp256()
+        .setIsCertificateAuthority(true)
+        .buildSelfSigned();
+  }
+
+  /** A valid mutual-TLS configuration of region 0 with the committed stores. */
+  private static Map<String, Object> mutual() {
+    Map<String, Object> raw = valid();
+    raw.put("tls.mode", "mutual");
+    raw.put("tls.key.store", STORES.resolve("region-0.p12").toString());
+    raw.put("tls.key.store.password", "changeit");
+    raw.put("tls.trust.store", STORES.resolve("truststore.p12").toString());
+    raw.put("tls.trust.store.password", "changeit");
+    return raw;
+  }
+
+  private static InvalidArgumentException refusesTls(
+      String key, Object value, String named, String... mentions) {
+    Map<String, Object> raw = mutual();
+    raw.put(key, value);
+    if (value == null) {
+      raw.remove(key);
+    }
+    InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> toConfig(raw));
+    assertEquals(named, e.argument(), e.getMessage());
+    for (String m : mentions) {
+      assertTrue(e.getMessage().contains(m), m + " in " + e.getMessage());
+    }
+    return e;
   }
 
   private static Map<String, Object> valid() {
