@@ -4,16 +4,21 @@ import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.composite;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
+import static org.ops4j.pax.exam.cm.ConfigurationAdminOptions.factoryConfiguration;
 import static org.ops4j.pax.exam.cm.ConfigurationAdminOptions.newConfiguration;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import org.ops4j.pax.exam.Constants;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.cm.ConfigurationOption;
@@ -69,6 +74,12 @@ public final class TidalOptions {
    * one of the cluster regions' {@code Replication} services.
    */
   public static final String DETACHED_REPLICATION_TARGET = "(tidaldb.replication=none)";
+
+  /** Configuration PID (factory PID here, one per region) of the TCP transport component. */
+  public static final String TCP_PID = "io.tidaldb.transport.tcp";
+
+  /** The {@code transports.target} of the cluster component under {@link #tcpCluster}. */
+  public static final String TCP_TRANSPORTS_TARGET = "(transport.name=tcp)";
 
   /** FileInstall poll interval the options set: a framework stops within one poll. */
   public static final String FILEINSTALL_POLL_MILLIS = "50";
@@ -169,6 +180,100 @@ public final class TidalOptions {
   }
 
   /**
+   * {@link #threeRegionCluster(Path, int)} over TCP on loopback: the same bundles and node, and
+   * three factory configurations of {@value #TCP_PID} (the feature's TCP transport component), one
+   * per region: {@code region=<n>}, {@code listen.host=127.0.0.1}, {@code listen.port} a port found
+   * free now (with {@code ServerSocket(0)}; a later bind failure names it), {@code peers} the other
+   * two, {@code tls.mode=plaintext}. The cluster component binds the three {@code
+   * (transport.name=tcp)} services ({@code transports.target}, {@code
+   * transports.cardinality.minimum=3}) and runs each region over its own transport, so every frame
+   * between regions crosses a loopback TCP connection.
+   *
+   * @param dataDirectory the root of the data; the cluster's is kept there after the test
+   * @param shardCount shards per region (and of the single-region node)
+   * @return the bundles and the configuration
+   * @throws UncheckedIOException if no free ports can be found
+   * @throws IllegalArgumentException if the shard count is not positive
+   */
+  public static Option tcpCluster(Path dataDirectory, int shardCount) {
+    Path dir = dataDirectory.toAbsolutePath();
+    int[] ports = freeLoopbackPorts(3);
+    List<Option> options = new ArrayList<>();
+    options.add(bundles());
+    options.add(testkit());
+    options.add(nodeConfiguration(dir.resolve("node"), shardCount, DETACHED_REPLICATION_TARGET));
+    options.add(
+        clusterConfigurationOption(dir.resolve("cluster"), ports.length, shardCount)
+            .put("transports.target", TCP_TRANSPORTS_TARGET)
+            .put("transports.cardinality.minimum", ports.length)
+            .asOption());
+    for (int region = 0; region < ports.length; region++) {
+      options.add(tcpTransportConfiguration(region, ports));
+    }
+    return composite(options.toArray(Option[]::new));
+  }
+
+  /**
+   * A factory configuration of {@value #TCP_PID} for one region on loopback, plaintext.
+   *
+   * @param region the region, an index into {@code ports}
+   * @param ports every region's listen port, by region id
+   * @return the configuration option
+   * @throws IllegalArgumentException if the region is not an index of {@code ports}
+   */
+  public static Option tcpTransportConfiguration(int region, int[] ports) {
+    if (region < 0 || region >= ports.length) {
+      throw new IllegalArgumentException(
+          "region must be 0.." + (ports.length - 1) + ", was " + region);
+    }
+    List<String> peers = new ArrayList<>();
+    for (int peer = 0; peer < ports.length; peer++) {
+      if (peer != region) {
+        peers.add(peer + "=127.0.0.1:" + ports[peer]);
+      }
+    }
+    return factoryConfiguration(TCP_PID)
+        .put("region", region)
+        .put("listen.host", "127.0.0.1")
+        .put("listen.port", ports[region])
+        .put("peers", String.join(",", peers))
+        .put("tls.mode", "plaintext")
+        .asOption();
+  }
+
+  /**
+   * Returns distinct loopback ports that were free a moment ago (all held open at once, then
+   * closed): a small race with other processes, which then fails the bind naming the port.
+   *
+   * @param n how many
+   * @return the ports
+   * @throws UncheckedIOException if a socket cannot be opened
+   */
+  public static int[] freeLoopbackPorts(int n) {
+    ServerSocket[] sockets = new ServerSocket[n];
+    int[] ports = new int[n];
+    try {
+      for (int i = 0; i < n; i++) {
+        sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ports[i] = sockets[i].getLocalPort();
+      }
+      return ports;
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot find " + n + " free loopback ports", e);
+    } finally {
+      for (ServerSocket s : sockets) {
+        if (s != null) {
+          try {
+            s.close();
+          } catch (IOException e) {
+            // nothing bound any more either way
+          }
+        }
+      }
+    }
+  }
+
+  /**
    * The test kit bundle at the engine's start level, started. Its cluster component does nothing
    * until {@link #clusterConfiguration} (or any configuration of {@value #CLUSTER_PID}) exists.
    *
@@ -208,6 +313,11 @@ public final class TidalOptions {
    * @throws IllegalArgumentException if a count is not positive
    */
   public static Option clusterConfiguration(Path directory, int regions, int shardCount) {
+    return clusterConfigurationOption(directory, regions, shardCount).asOption();
+  }
+
+  private static ConfigurationOption clusterConfigurationOption(
+      Path directory, int regions, int shardCount) {
     if (regions < 1 || shardCount < 1) {
       throw new IllegalArgumentException(
           "regions and shardCount must be at least 1, were " + regions + " and " + shardCount);
@@ -215,8 +325,7 @@ public final class TidalOptions {
     return newConfiguration(CLUSTER_PID)
         .put("regions", regions)
         .put("shards", shardCount)
-        .put("directory", directory.toAbsolutePath().toString())
-        .asOption();
+        .put("directory", directory.toAbsolutePath().toString());
   }
 
   /**
@@ -231,7 +340,7 @@ public final class TidalOptions {
     NodeFeature feature = feature();
     List<Option> options = new ArrayList<>();
     for (FeatureBundle b : feature.bundles()) {
-      options.add(bundle(bundleUrl(b)).startLevel(b.startOrder()).start());
+      options.add(bundleOption(b));
     }
     // Gogo's shell must not read the test JVM's stdin (at EOF it stops the framework) nor print
     options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
@@ -324,10 +433,47 @@ public final class TidalOptions {
             .resolve(b.groupId().replace('.', '/'))
             .resolve(b.artifactId())
             .resolve(b.version())
-            .resolve(b.artifactId() + "-" + b.version() + ".jar");
+            .resolve(b.fileName());
     return Files.isRegularFile(jar)
         ? Optional.of(jar.toAbsolutePath().toUri().toString())
         : Optional.empty();
+  }
+
+  /**
+   * One bundle of the feature at its start level, from {@link #bundleUrl}, started unless it is a
+   * fragment (Netty's epoll natives: installed, never started, it attaches to its host; Felix
+   * refuses to start a fragment).
+   *
+   * @param b the bundle
+   * @return the bundle option
+   */
+  public static Option bundleOption(FeatureBundle b) {
+    String url = bundleUrl(b);
+    return bundle(url).startLevel(b.startOrder()).start(!isFragment(b, url));
+  }
+
+  /**
+   * Returns whether a bundle is a fragment: its jar's manifest has a {@code Fragment-Host} when the
+   * URL is a readable {@code file:} jar; otherwise (a {@code mvn:} URL) whether it has a
+   * classifier, which in the node feature only the native epoll fragment has.
+   *
+   * @param b the bundle
+   * @param url where it is installed from
+   * @return true for a fragment
+   */
+  static boolean isFragment(FeatureBundle b, String url) {
+    if (url.startsWith("file:")) {
+      Path file = Path.of(URI.create(url));
+      if (Files.isRegularFile(file)) {
+        try (JarFile jar = new JarFile(file.toFile())) {
+          Manifest manifest = jar.getManifest();
+          return manifest != null && manifest.getMainAttributes().getValue("Fragment-Host") != null;
+        } catch (IOException e) {
+          throw new UncheckedIOException("cannot read the manifest of " + file, e);
+        }
+      }
+    }
+    return !b.classifier().isEmpty();
   }
 
   /**

@@ -6,12 +6,16 @@ import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
 import static org.ops4j.pax.exam.CoreOptions.options;
 import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
 
+import io.tidaldb.api.transport.Transport;
 import io.tidaldb.paxexam.TidalOptions;
+import io.tidaldb.testkit.SimulatedCluster;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.ops4j.pax.exam.Option;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 
 /** Driver-side options shared by the suite: a node from the feature plus the test libraries. */
 final class ItOptions {
@@ -74,6 +78,43 @@ final class ItOptions {
         mavenBundle("org.awaitility", "awaitility").versionAsInProject(),
         TidalOptions.threeRegionCluster(freshDirectory(testClass.getSimpleName())),
         systemTimeout(60_000));
+  }
+
+  /**
+   * The same cluster over TCP on loopback ({@link TidalOptions#tcpCluster(Path, int)}, plaintext,
+   * one transport per region on ports found free now), plus the test libraries.
+   *
+   * @param testClass the test class
+   * @return the options
+   */
+  static Option[] tcpCluster(Class<?> testClass) {
+    return options(
+        junitBundles(),
+        mavenBundle("org.hamcrest", "hamcrest").versionAsInProject(),
+        mavenBundle("org.awaitility", "awaitility").versionAsInProject(),
+        TidalOptions.tcpCluster(
+            freshDirectory(testClass.getSimpleName()), TidalOptions.DEFAULT_SHARD_COUNT),
+        systemTimeout(60_000));
+  }
+
+  /**
+   * Returns the transport the test kit's cluster runs over: its service's {@code transport.name}
+   * ({@code inprocess} or {@code tcp}). Read it from the framework, never from the test class: Pax
+   * Exam 4.13.5 registers an inherited {@code @Test} method once per method (not per subclass), so
+   * inside the container the instance may be of another subclass of the same scenarios than the one
+   * whose {@code @Configuration} made the framework. Subclasses of a scenarios class must therefore
+   * carry nothing but their {@code @Configuration}.
+   *
+   * @param context the probe's bundle context
+   * @return the transport name
+   * @throws IllegalStateException if no cluster service is registered
+   */
+  static String clusterTransport(BundleContext context) {
+    ServiceReference<SimulatedCluster> ref = context.getServiceReference(SimulatedCluster.class);
+    if (ref == null) {
+      throw new IllegalStateException("no SimulatedCluster service");
+    }
+    return String.valueOf(ref.getProperty(Transport.NAME_PROPERTY));
   }
 
   /**

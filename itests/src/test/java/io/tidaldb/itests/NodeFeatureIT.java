@@ -21,6 +21,10 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.ops4j.pax.exam.util.Filter;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.Constants;
+import org.osgi.framework.namespace.HostNamespace;
+import org.osgi.framework.wiring.BundleWire;
+import org.osgi.framework.wiring.BundleWiring;
 
 /** The node feature as a whole: every bundle it lists is ACTIVE and the services are registered. */
 @RunWith(PaxExam.class)
@@ -50,7 +54,10 @@ public class NodeFeatureIT {
     return ItOptions.node(NodeFeatureIT.class);
   }
 
-  /** Every bundle of the feature is installed from the expected location and is ACTIVE. */
+  /**
+   * Every bundle of the feature is installed from the expected location and is ACTIVE, but
+   * fragments (Netty's epoll natives), which are RESOLVED: attached to their host.
+   */
   @Test
   public void everyFeatureBundleIsActive() {
     List<String> locations =
@@ -60,11 +67,30 @@ public class NodeFeatureIT {
     for (String location : locations) {
       Bundle b = context.getBundle(location);
       assertNotNull("feature bundle not installed: " + location, b);
-      if (b.getState() != Bundle.ACTIVE) {
+      boolean fragment = b.getHeaders().get(Constants.FRAGMENT_HOST) != null;
+      if (b.getState() != (fragment ? Bundle.RESOLVED : Bundle.ACTIVE)) {
         notActive.add(b.getSymbolicName() + " state " + b.getState());
       }
     }
     assertTrue("bundles not ACTIVE: " + notActive, notActive.isEmpty());
+  }
+
+  /** Netty's epoll fragment is attached to its host, so the TCP transport can use epoll. */
+  @Test
+  public void epollFragmentIsAttachedToItsHost() {
+    Bundle host = null;
+    for (Bundle b : context.getBundles()) {
+      if ("io.netty.transport-classes-epoll".equals(b.getSymbolicName())) {
+        host = b;
+      }
+    }
+    assertNotNull("no io.netty.transport-classes-epoll bundle", host);
+    List<BundleWire> fragments =
+        host.adapt(BundleWiring.class).getProvidedWires(HostNamespace.HOST_NAMESPACE);
+    assertEquals(
+        "fragments of " + host.getSymbolicName() + ": " + fragments,
+        List.of("io.netty.transport-native-epoll.linux-x86_64"),
+        fragments.stream().map(w -> w.getRequirer().getSymbolicName()).toList());
   }
 
   /** No bundle of the framework at all is left INSTALLED (unresolved). */

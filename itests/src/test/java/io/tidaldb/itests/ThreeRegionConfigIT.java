@@ -2,7 +2,6 @@ package io.tidaldb.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
@@ -90,7 +89,7 @@ public class ThreeRegionConfigIT {
     options.add(mavenBundle("org.hamcrest", "hamcrest").versionAsInProject());
     options.add(mavenBundle("org.awaitility", "awaitility").versionAsInProject());
     for (FeatureBundle b : feature.bundles()) {
-      options.add(bundle(TidalOptions.bundleUrl(b)).startLevel(b.startOrder()).start());
+      options.add(TidalOptions.bundleOption(b));
     }
     options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
     options.add(

@@ -46,6 +46,22 @@ class ThreeRegionClusterOptionTest {
   }
 
   @Test
+  void shouldFindDistinctFreeLoopbackPortsForTheTcpCluster() throws Exception {
+    int[] ports = TidalOptions.freeLoopbackPorts(3);
+    assertEquals(3, java.util.Arrays.stream(ports).distinct().count());
+    for (int port : ports) {
+      assertTrue(port > 0 && port <= 0xFFFF, String.valueOf(port));
+      try (java.net.ServerSocket s =
+          new java.net.ServerSocket(port, 1, java.net.InetAddress.getLoopbackAddress())) {
+        assertEquals(port, s.getLocalPort()); // released again
+      }
+    }
+    assertThrows(
+        IllegalArgumentException.class, () -> TidalOptions.tcpTransportConfiguration(3, ports));
+    assertThrows(IllegalArgumentException.class, () -> TidalOptions.tcpCluster(dir, 0));
+  }
+
+  @Test
   void shouldRefuseCountsBelowOne() {
     assertThrows(IllegalArgumentException.class, () -> TidalOptions.threeRegionCluster(dir, 0));
     assertThrows(

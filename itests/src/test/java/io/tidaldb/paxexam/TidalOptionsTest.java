@@ -44,7 +44,7 @@ class TidalOptionsTest {
     NodeFeature feature = TidalOptions.feature();
     assertTrue(feature.id().startsWith("io.tidaldb:tidal-features:slingosgifeature:node:"));
     List<FeatureBundle> bundles = feature.bundles();
-    assertEquals(27, bundles.size());
+    assertEquals(37, bundles.size());
     assertEquals("asm", bundles.get(0).artifactId());
     assertEquals(1, bundles.get(0).startOrder());
     for (int i = 1; i < bundles.size(); i++) {
@@ -61,6 +61,7 @@ class TidalOptionsTest {
             "tidal-session",
             "tidal-store",
             "tidal-transport-inprocess",
+            "tidal-transport-tcp",
             "tidal-replication",
             "tidal-reconcile",
             "tidal-shell"),
@@ -68,6 +69,45 @@ class TidalOptionsTest {
             .filter(b -> b.groupId().equals("io.tidaldb"))
             .map(FeatureBundle::artifactId)
             .toList());
+  }
+
+  @Test
+  void shouldListNettyWithTheEpollFragmentBeforeItsHost() {
+    List<FeatureBundle> netty =
+        TidalOptions.feature().bundles().stream()
+            .filter(b -> b.groupId().equals("io.netty"))
+            .toList();
+    assertEquals(9, netty.size(), netty.toString());
+    List<String> ids = netty.stream().map(FeatureBundle::artifactId).toList();
+    assertTrue(
+        ids.indexOf("netty-transport-native-epoll") < ids.indexOf("netty-transport-classes-epoll"),
+        ids.toString());
+    FeatureBundle fragment = netty.get(ids.indexOf("netty-transport-native-epoll"));
+    assertEquals("linux-x86_64", fragment.classifier());
+    assertEquals(netty.get(0).version(), fragment.version());
+  }
+
+  @Test
+  void shouldParseAndLocateAClassifiedJar() throws IOException {
+    FeatureBundle epoll =
+        FeatureBundle.parse(
+            "io.netty:netty-transport-native-epoll:jar:linux-x86_64:4.2.18.Final", 10);
+    assertEquals("linux-x86_64", epoll.classifier());
+    assertEquals("4.2.18.Final", epoll.version());
+    assertEquals(
+        "mvn:io.netty/netty-transport-native-epoll/4.2.18.Final/jar/linux-x86_64",
+        TidalOptions.bundleUrl(epoll));
+    Path repo = dir.resolve("repo");
+    Path jar =
+        repo.resolve(
+            "io/netty/netty-transport-native-epoll/4.2.18.Final/"
+                + "netty-transport-native-epoll-4.2.18.Final-linux-x86_64.jar");
+    Files.createDirectories(jar.getParent());
+    Files.createFile(jar);
+    System.setProperty(TidalOptions.REPOSITORY_PROPERTY, repo.toString());
+    assertEquals(jar.toUri().toString(), TidalOptions.bundleUrl(epoll));
+    assertThrows(IllegalArgumentException.class, () -> FeatureBundle.parse("g:a:zip:c:1.0", 10));
+    assertThrows(IllegalArgumentException.class, () -> FeatureBundle.parse("g:a:1:2", 10));
   }
 
   @Test

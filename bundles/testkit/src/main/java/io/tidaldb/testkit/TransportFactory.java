@@ -1,7 +1,10 @@
 package io.tidaldb.testkit;
 
+import io.tidaldb.api.RegionId;
 import io.tidaldb.api.transport.Transport;
 import io.tidaldb.transport.inprocess.InProcessTransport;
+import java.util.Map;
+import java.util.function.Supplier;
 import org.osgi.annotation.versioning.ConsumerType;
 
 /**
@@ -26,5 +29,19 @@ public interface TransportFactory {
    */
   static TransportFactory inProcess() {
     return InProcessTransport::new;
+  }
+
+  /**
+   * Returns a factory of a {@link RegionTransports}: each region's frames go over its own
+   * transport, from {@code transports} (called once per cluster), which the cluster closes on
+   * close. For transports that speak for one region each, such as TCP.
+   *
+   * @param transports starts every region's transport, each knowing the others as peers
+   * @return the factory
+   * @since 1.7.0
+   */
+  static TransportFactory perRegion(
+      Supplier<? extends Map<RegionId, ? extends Transport>> transports) {
+    return () -> RegionTransports.owning(transports.get());
   }
 }

@@ -47,13 +47,18 @@
  * io.tidaldb.testkit.FrameDrops} (since 1.6.0) is the in-process transport that also drops the next
  * frames of a type (a lost FORWARD_REPLY, say).
  *
+ * <p>{@link io.tidaldb.testkit.RegionTransports} (since 1.7.0) runs a cluster over one transport
+ * per region, for transports that speak for one region each, such as TCP ({@link
+ * io.tidaldb.testkit.TransportFactory#perRegion}); inside a framework the cluster component binds
+ * them as services ({@code transports.target}).
+ *
  * <p>Configuration is an immutable {@link io.tidaldb.testkit.ClusterConfig}; a {@link
  * io.tidaldb.testkit.ManualClock} makes every region's timers move only when the test advances it.
  * Inside an OSGi framework each running region's store and replication are also registered as
  * services with the properties {@code region} and {@code tidaldb.cluster}.
  */
 @Export
-@Version("1.6.0")
+@Version("1.7.0")
 package io.tidaldb.testkit;
 
 import org.osgi.annotation.bundle.Export;

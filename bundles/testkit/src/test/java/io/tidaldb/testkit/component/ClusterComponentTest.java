@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.transport.Transport;
 import io.tidaldb.testkit.ClusterConfig;
 import java.lang.reflect.Proxy;
 import java.nio.file.Path;
@@ -82,6 +83,62 @@ class ClusterComponentTest {
     raw.put("regions", "x");
     InvalidArgumentException e = assertThrows(InvalidArgumentException.class, () -> parse(raw));
     assertTrue(e.getMessage().contains("io.tidaldb.testkit.cluster~a"), e.getMessage());
+  }
+
+  @Test
+  void shouldMapOneTransportServicePerRegionByItsRegionProperty() {
+    Transport t0 = named("tcp");
+    Transport t1 = named("tcp");
+    Map<RegionId, Transport> byRegion =
+        ClusterComponent.byRegion(
+            List.of(service(Map.of("region", "1"), t1), service(Map.of("region", 0), t0)),
+            2,
+            Map.of());
+    assertEquals(Map.of(RegionId.of(0), t0, RegionId.of(1), t1), byRegion);
+  }
+
+  @Test
+  void shouldRefuseTransportServicesThatDoNotCoverEveryRegionOnce() {
+    Transport t = named("tcp");
+    assertTransportsRefused("regions [region-0] only", List.of(service(Map.of("region", 0), t)), 3);
+    assertTransportsRefused(
+        "two matching transports speak for region 0",
+        List.of(service(Map.of("region", 0), t), service(Map.of("region", "0"), t)),
+        2);
+    assertTransportsRefused("speaks for region 5", List.of(service(Map.of("region", 5), t)), 1);
+    assertTransportsRefused("region=null", List.of(service(Map.of("transport.name", "tcp"), t)), 1);
+  }
+
+  private static void assertTransportsRefused(
+      String says, List<Map.Entry<Map<String, Object>, Transport>> transports, int regions) {
+    Map<String, Object> raw = Map.of("transports.target", "(transport.name=tcp)");
+    InvalidArgumentException e =
+        assertThrows(
+            InvalidArgumentException.class,
+            () -> ClusterComponent.byRegion(transports, regions, raw));
+    assertEquals("transports.target", e.argument(), e.getMessage());
+    assertTrue(e.getMessage().contains(says), e.getMessage());
+    assertTrue(e.getMessage().contains("(transport.name=tcp)"), e.getMessage());
+  }
+
+  private static Map.Entry<Map<String, Object>, Transport> service(
+      Map<String, Object> properties, Transport transport) {
+    return Map.entry(properties, transport);
+  }
+
+  private static Transport named(String name) {
+    return (Transport)
+        Proxy.newProxyInstance(
+            Transport.class.getClassLoader(),
+            new Class<?>[] {Transport.class},
+            (proxy, method, args) ->
+                switch (method.getName()) {
+                  case "name" -> name;
+                  case "maxFrameBytes" -> 1 << 20;
+                  case "hashCode" -> System.identityHashCode(proxy);
+                  case "equals" -> proxy == args[0];
+                  default -> throw new UnsupportedOperationException(method.getName());
+                });
   }
 
   private static void assertRefused(String key, String rendered, Map<String, Object> raw) {
