@@ -196,6 +196,31 @@ public final class TidalOptions {
    * @throws IllegalArgumentException if the shard count is not positive
    */
   public static Option tcpCluster(Path dataDirectory, int shardCount) {
+    return tcpCluster(dataDirectory, shardCount, null, null);
+  }
+
+  /**
+   * {@link #tcpCluster(Path, int)} over mutual TLS 1.3: each region's transport takes {@code
+   * tls.mode=mutual}, the key store {@code region-<n>.p12} and the trust store {@code
+   * truststore.p12} of {@code stores} (as {@code bin/make-certs} makes them: the region's
+   * certificate names {@code tidal://region/<n>}), both with {@code password}.
+   *
+   * @param dataDirectory the root of the data; the cluster's is kept there after the test
+   * @param shardCount shards per region (and of the single-region node)
+   * @param stores the directory of the PKCS12 stores, or null for plaintext
+   * @param password the stores' password (with {@code stores})
+   * @return the bundles and the configuration
+   * @throws UncheckedIOException if no free ports can be found
+   * @throws IllegalArgumentException if the shard count is not positive, or a store is missing
+   */
+  public static Option tcpCluster(
+      Path dataDirectory, int shardCount, Path stores, String password) {
+    if (stores != null) {
+      for (int region = 0; region < 3; region++) {
+        requireFile(stores.resolve("region-" + region + ".p12"));
+      }
+      requireFile(stores.resolve("truststore.p12"));
+    }
     Path dir = dataDirectory.toAbsolutePath();
     int[] ports = freeLoopbackPorts(3);
     List<Option> options = new ArrayList<>();
@@ -208,9 +233,18 @@ public final class TidalOptions {
             .put("transports.cardinality.minimum", ports.length)
             .asOption());
     for (int region = 0; region < ports.length; region++) {
-      options.add(tcpTransportConfiguration(region, ports));
+      options.add(
+          stores == null
+              ? tcpTransportConfiguration(region, ports)
+              : tlsTransportConfiguration(region, ports, stores, password));
     }
     return composite(options.toArray(Option[]::new));
+  }
+
+  private static void requireFile(Path file) {
+    if (!Files.isRegularFile(file)) {
+      throw new IllegalArgumentException("TLS store " + file.toAbsolutePath() + " does not exist");
+    }
   }
 
   /**
@@ -222,6 +256,34 @@ public final class TidalOptions {
    * @throws IllegalArgumentException if the region is not an index of {@code ports}
    */
   public static Option tcpTransportConfiguration(int region, int[] ports) {
+    return transportConfiguration(region, ports).put("tls.mode", "plaintext").asOption();
+  }
+
+  /**
+   * A factory configuration of {@value #TCP_PID} for one region on loopback over mutual TLS, with
+   * the key store {@code region-<n>.p12} and the trust store {@code truststore.p12} of {@code
+   * stores}.
+   *
+   * @param region the region, an index into {@code ports}
+   * @param ports every region's listen port, by region id
+   * @param stores the directory of the PKCS12 stores
+   * @param password the stores' password
+   * @return the configuration option
+   * @throws IllegalArgumentException if the region is not an index of {@code ports}
+   */
+  public static Option tlsTransportConfiguration(
+      int region, int[] ports, Path stores, String password) {
+    Path dir = stores.toAbsolutePath();
+    return transportConfiguration(region, ports)
+        .put("tls.mode", "mutual")
+        .put("tls.key.store", dir.resolve("region-" + region + ".p12").toString())
+        .put("tls.key.store.password", password)
+        .put("tls.trust.store", dir.resolve("truststore.p12").toString())
+        .put("tls.trust.store.password", password)
+        .asOption();
+  }
+
+  private static ConfigurationOption transportConfiguration(int region, int[] ports) {
     if (region < 0 || region >= ports.length) {
       throw new IllegalArgumentException(
           "region must be 0.." + (ports.length - 1) + ", was " + region);
@@ -236,9 +298,7 @@ public final class TidalOptions {
         .put("region", region)
         .put("listen.host", "127.0.0.1")
         .put("listen.port", ports[region])
-        .put("peers", String.join(",", peers))
-        .put("tls.mode", "plaintext")
-        .asOption();
+        .put("peers", String.join(",", peers));
   }
 
   /**

@@ -8,8 +8,8 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 
 /**
- * {@link FailoverUatScenarios} over TCP on loopback, one plaintext transport per region ({@code
- * TidalOptions.tcpCluster}). Nothing but the configuration here (see {@link
+ * {@link FailoverUatScenarios} over TCP on loopback, one transport per region over mutual TLS
+ * ({@code TidalOptions.tcpCluster}). Nothing but the configuration here (see {@link
  * ItOptions#clusterTransport}).
  */
 @RunWith(PaxExam.class)

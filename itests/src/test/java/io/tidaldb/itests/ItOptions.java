@@ -81,8 +81,9 @@ final class ItOptions {
   }
 
   /**
-   * The same cluster over TCP on loopback ({@link TidalOptions#tcpCluster(Path, int)}, plaintext,
-   * one transport per region on ports found free now), plus the test libraries.
+   * The same cluster over TCP on loopback with mutual TLS 1.3 ({@link TidalOptions#tcpCluster(Path,
+   * int, Path, String)} with the TCP transport's test stores, one transport per region on ports
+   * found free now), plus the test libraries.
    *
    * @param testClass the test class
    * @return the options
@@ -93,9 +94,24 @@ final class ItOptions {
         mavenBundle("org.hamcrest", "hamcrest").versionAsInProject(),
         mavenBundle("org.awaitility", "awaitility").versionAsInProject(),
         TidalOptions.tcpCluster(
-            freshDirectory(testClass.getSimpleName()), TidalOptions.DEFAULT_SHARD_COUNT),
+            freshDirectory(testClass.getSimpleName()),
+            TidalOptions.DEFAULT_SHARD_COUNT,
+            TLS_STORES,
+            TLS_PASSWORD),
         systemTimeout(60_000));
   }
+
+  /**
+   * The TCP transport's test stores (made by {@code bin/make-certs} with a validity of 100 years;
+   * see their README), read from that module's tree: the itests run from {@code itests/}.
+   */
+  static final Path TLS_STORES =
+      Path.of("..", "bundles", "transport-tcp", "src", "test", "resources", "tls")
+          .toAbsolutePath()
+          .normalize();
+
+  /** The test stores' password. */
+  static final String TLS_PASSWORD = "changeit";
 
   /**
    * Returns the transport the test kit's cluster runs over: its service's {@code transport.name}

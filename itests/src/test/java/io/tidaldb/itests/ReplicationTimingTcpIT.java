@@ -8,7 +8,7 @@ import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
 import org.ops4j.pax.exam.spi.reactors.PerClass;
 
 /**
- * {@link ReplicationTimingScenarios} over TCP on loopback, one plaintext transport per region
+ * {@link ReplicationTimingScenarios} over TCP on loopback, one transport per region over mutual TLS
  * ({@code TidalOptions.tcpCluster}). Nothing but the configuration here (see {@link
  * ItOptions#clusterTransport}).
  */
