@@ -8,13 +8,16 @@ import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -38,6 +41,9 @@ class ThreeProcessIT {
   private static final int PER_ROUND = 24;
 
   private static final String SESSION = "7e57";
+
+  /** How often a console is asked again while waiting. */
+  private static final Duration POLL = Duration.ofMillis(100);
 
   /** A row of the replication table: region, shard, role, leader. */
   private static final Pattern ROW =
@@ -157,23 +163,24 @@ class ThreeProcessIT {
    *
    * @return each shard's leader
    */
-  private static int[] awaitLeaders(RunningNode node) throws IOException {
-    long deadline = System.nanoTime() + RunningNode.DEADLINE.toNanos();
-    while (true) {
-      int[] leaders = leaders(node.answer("tidal:status"));
-      if (java.util.Arrays.stream(leaders).allMatch(l -> l >= 0)) {
-        return leaders;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError("shards without a leader; output:\n" + node.output());
-      }
-    }
+  private static int[] awaitLeaders(RunningNode node) {
+    int[][] leaders = {null};
+    Awaitility.await("a leader of every shard in tidal:status")
+        .atMost(RunningNode.DEADLINE)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(POLL)
+        .until(
+            () -> {
+              leaders[0] = leaders(node.answer("tidal:status"));
+              return Arrays.stream(leaders[0]).allMatch(l -> l >= 0);
+            });
+    return leaders[0];
   }
 
   /** Each shard's leader in a status answer, -1 where none is known. */
   private static int[] leaders(String status) {
     int[] leaders = new int[SHARDS];
-    java.util.Arrays.fill(leaders, -1);
+    Arrays.fill(leaders, -1);
     Matcher m = ROW.matcher(status);
     while (m.find()) {
       int shard = Integer.parseInt(m.group(2));
@@ -247,24 +254,27 @@ class ThreeProcessIT {
    * Reads the entity on the node until its count is {@code expected} (it may lag behind, never pass
    * it: a count above it fails at once).
    */
-  private static void awaitCount(RunningNode node, long entity, int expected) throws IOException {
+  private static void awaitCount(RunningNode node, long entity, int expected) {
     String read = "tidal:read default view " + entity;
-    long deadline = System.nanoTime() + RunningNode.DEADLINE.toNanos();
-    while (true) {
-      String answer = node.ask(read, "count=", "error: ");
-      if (answer.startsWith("count=")) {
-        int count = Integer.parseInt(answer.substring(6, answer.indexOf(' ')));
-        assertTrue(count <= expected, read + " counts more than acknowledged: " + answer);
-        if (count == expected) {
-          assertTrue(
-              answer.startsWith("count=" + expected + " sum=" + expected + ".00000 "), answer);
-          return;
-        }
-      }
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(read + " expected count=" + expected + ", last: " + answer);
-      }
-    }
+    Awaitility.await(read + " to count " + expected)
+        .atMost(RunningNode.DEADLINE)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(POLL)
+        .until(
+            () -> {
+              String answer = node.ask(read, "count=", "error: ");
+              if (!answer.startsWith("count=")) {
+                return false;
+              }
+              int count = Integer.parseInt(answer.substring(6, answer.indexOf(' ')));
+              assertTrue(count <= expected, read + " counts more than acknowledged: " + answer);
+              if (count < expected) {
+                return false;
+              }
+              assertTrue(
+                  answer.startsWith("count=" + expected + " sum=" + expected + ".00000 "), answer);
+              return true;
+            });
   }
 
   private static int[] freePorts() throws IOException {
