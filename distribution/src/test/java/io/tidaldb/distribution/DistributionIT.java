@@ -5,13 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.util.Set;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -23,7 +20,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DistributionIT {
   private static final Path DIST = Path.of(System.getProperty("tidaldb.dist", "missing"));
-  private static final Set<String> RUNTIME_STATE = Set.of("data", "logs", "felix-cache");
 
   @TempDir Path tmp;
   private Path home;
@@ -31,27 +27,7 @@ class DistributionIT {
   @BeforeEach
   void copyDistribution() throws IOException {
     assertTrue(Files.isDirectory(DIST), "no distribution at " + DIST + " (run mvn package)");
-    home = tmp.resolve(DIST.getFileName());
-    try (Stream<Path> files = Files.walk(DIST)) {
-      // a node run in place leaves its state in the packaged folder: never carry it over
-      files
-          .filter(from -> !RUNTIME_STATE.contains(DIST.relativize(from).getName(0).toString()))
-          .forEach(
-              from -> {
-                Path to = home.resolve(DIST.relativize(from).toString());
-                try {
-                  if (Files.isDirectory(from)) {
-                    Files.createDirectories(to);
-                  } else {
-                    Files.copy(from, to);
-                  }
-                } catch (IOException e) {
-                  throw new UncheckedIOException(e);
-                }
-              });
-    }
-    Files.setPosixFilePermissions(
-        home.resolve("bin/tidaldb"), PosixFilePermissions.fromString("rwxr-xr-x"));
+    home = RunningNode.copyDistribution(DIST, tmp);
   }
 
   @Test

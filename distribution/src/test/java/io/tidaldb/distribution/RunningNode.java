@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
@@ -48,6 +51,20 @@ final class RunningNode implements AutoCloseable {
    * @return the running node
    */
   static RunningNode start(Path home, String... options) throws IOException {
+    return start(home, Map.of(), options);
+  }
+
+  /**
+   * Starts {@code bin/tidaldb} in {@code home} as {@link #start(Path, String...)} does, with more
+   * environment variables, e.g. {@code TIDALDB_CACHE} for one of several processes of one home.
+   *
+   * @param home the distribution home
+   * @param environment variables added to (or replacing) the test's environment
+   * @param options {@code --console} or {@code --service}, then any other options
+   * @return the running node
+   */
+  static RunningNode start(Path home, Map<String, String> environment, String... options)
+      throws IOException {
     List<String> command = new ArrayList<>();
     command.add(home.resolve("bin/tidaldb").toString());
     command.addAll(List.of(options));
@@ -55,7 +72,67 @@ final class RunningNode implements AutoCloseable {
         new ProcessBuilder(command).directory(home.getParent().toFile()).redirectErrorStream(true);
     pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
     pb.environment().put("TIDALDB_OPTS", "-Xmx256m");
+    pb.environment().putAll(environment);
     return new RunningNode(home, pb.start());
+  }
+
+  /** What a node run in place leaves in the packaged folder: never copied. */
+  static final Set<String> RUNTIME_STATE = Set.of("data", "logs", "felix-cache", "run", "certs");
+
+  private static final AtomicLong MARKERS = new AtomicLong();
+
+  /**
+   * Copies the packaged distribution {@code dist} into {@code dir} without the state a node run in
+   * place leaves there, with the scripts of {@code bin/} executable.
+   *
+   * @param dist the packaged folder, {@code target/tidaldb-VERSION}
+   * @param dir where to copy it
+   * @return the copy's home, {@code dir/tidaldb-VERSION}
+   */
+  static Path copyDistribution(Path dist, Path dir) throws IOException {
+    Path home = dir.resolve(dist.getFileName());
+    try (java.util.stream.Stream<Path> files = Files.walk(dist)) {
+      files
+          .filter(from -> !RUNTIME_STATE.contains(dist.relativize(from).getName(0).toString()))
+          .forEach(
+              from -> {
+                Path to = home.resolve(dist.relativize(from).toString());
+                try {
+                  if (Files.isDirectory(from)) {
+                    Files.createDirectories(to);
+                  } else {
+                    Files.copy(from, to);
+                  }
+                } catch (IOException e) {
+                  throw new UncheckedIOException(e);
+                }
+              });
+    }
+    for (String script : List.of("tidaldb", "tidaldb-three", "make-certs")) {
+      Files.setPosixFilePermissions(
+          home.resolve("bin").resolve(script),
+          java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    }
+    return home;
+  }
+
+  /**
+   * Types {@code command}, then an {@code echo} of a marker, and returns everything printed between
+   * the two (the command's answer, and any log lines printed meanwhile), within the deadline.
+   *
+   * @param command the console command
+   * @return its output, prompts included
+   */
+  String answer(String command) throws IOException {
+    String marker = "answered-" + MARKERS.incrementAndGet();
+    int from = output.length();
+    command(command);
+    command("echo " + marker);
+    await(
+        () -> output().indexOf(marker + "\n", from) >= 0,
+        command + " to answer (marker " + marker + ")");
+    String text = output();
+    return text.substring(from, text.indexOf(marker + "\n", from));
   }
 
   private void readOutput() {

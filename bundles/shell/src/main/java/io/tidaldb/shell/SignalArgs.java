@@ -1,5 +1,6 @@
 package io.tidaldb.shell;
 
+import io.tidaldb.api.Durability;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.TidalException;
 
@@ -17,6 +18,8 @@ import io.tidaldb.api.TidalException;
  * @param newSession true for {@code --session new}
  * @param seq the seq ({@code --seq}), or null
  * @param ackedBelow {@code --acked-below}, or null for the seq
+ * @param durability {@code --durability local|quorum|all} (any case), {@link Durability#LOCAL} when
+ *     not given
  */
 record SignalArgs(
     String tenant,
@@ -27,7 +30,8 @@ record SignalArgs(
     Long session,
     boolean newSession,
     Long seq,
-    Long ackedBelow) {
+    Long ackedBelow,
+    Durability durability) {
 
   /**
    * A malformed command line: the answer is the message (if any) and the usage line.
@@ -60,6 +64,7 @@ record SignalArgs(
     String session = null;
     String seq = null;
     String ackedBelow = null;
+    String durability = null;
     for (int i = 0; i < args.length; i++) {
       String word = args[i];
       if (!word.startsWith("--")) {
@@ -78,6 +83,7 @@ record SignalArgs(
         case "--session" -> session = once(word, session, value);
         case "--seq" -> seq = once(word, seq, value);
         case "--acked-below" -> ackedBelow = once(word, ackedBelow, value);
+        case "--durability" -> durability = once(word, durability, value);
         default -> throw new UsageError("unknown option '" + word + "'");
       }
     }
@@ -108,7 +114,16 @@ record SignalArgs(
           "acked-below", below, "must be from 1 to the seq " + effectiveSeq);
     }
     return new SignalArgs(
-        positional[0], positional[1], entity, weight, atMillis, id, newSession, seqValue, below);
+        positional[0],
+        positional[1],
+        entity,
+        weight,
+        atMillis,
+        id,
+        newSession,
+        seqValue,
+        below,
+        durability == null ? Durability.LOCAL : parseDurability(durability));
   }
 
   /** True if the write belongs to a session ({@code --session}). */
@@ -122,6 +137,15 @@ record SignalArgs(
           "option " + option + " given twice ('" + previous + "', '" + value + "')");
     }
     return value;
+  }
+
+  private static Durability parseDurability(String text) {
+    for (Durability d : Durability.values()) {
+      if (d.name().equalsIgnoreCase(text)) {
+        return d;
+      }
+    }
+    throw new TidalCommands.WrongArgumentType("durability", text, "must be local, quorum or all");
   }
 
   private static long parseSessionId(String text) {

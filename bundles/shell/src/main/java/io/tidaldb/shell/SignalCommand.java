@@ -18,8 +18,9 @@ import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * {@code tidal:signal <tenant> <type> <entity> <weight> [options]}: stores a signal ({@link
- * Durability#LOCAL}) and prints its acknowledgement once it is durable.
+ * {@code tidal:signal <tenant> <type> <entity> <weight> [options]}: stores a signal and prints its
+ * acknowledgement once it is durable at the level of {@code --durability local|quorum|all} (default
+ * {@link Durability#LOCAL}).
  *
  * <p>Options: {@code --at <ms>} sets the event time (ms since the epoch; default now). {@code
  * --session <hex id> --seq <n> [--acked-below <n>]} makes it a write of a client session through
@@ -38,6 +39,7 @@ import java.util.function.Supplier;
 final class SignalCommand {
   static final String USAGE =
       "usage: tidal:signal <tenant> <type> <entity> <weight> [--at <ms>]"
+          + " [--durability local|quorum|all]"
           + " [--session <hex id>|new [--seq <n>] [--acked-below <n>]]";
 
   /** How many session writes' event times the console remembers for retries without --at. */
@@ -85,7 +87,9 @@ final class SignalCommand {
       if (!a.isSessionWrite()) {
         long at = a.at() != null ? a.at() : clock.getAsLong();
         SignalAck ack =
-            s.signal(new Signal(tenant, type, EntityId.of(a.entity()), a.weight(), ts(at)));
+            s.signal(
+                new Signal(tenant, type, EntityId.of(a.entity()), a.weight(), ts(at)),
+                a.durability());
         return ok(ack);
       }
       return sessionWrite(s, a, tenant, type);
@@ -102,7 +106,7 @@ final class SignalCommand {
     String which = " (session " + SessionSeq.hex(id) + " seq " + seq + ", at " + at + ")";
     Signal signal = new Signal(tenant, type, EntityId.of(a.entity()), a.weight(), ts(at));
     try {
-      return ok(s.signal(signal, Durability.LOCAL, session)) + which;
+      return ok(s.signal(signal, a.durability(), session)) + which;
     } catch (UnavailableException e) {
       return "error: "
           + e.getMessage()

@@ -33,12 +33,20 @@ class SignalCommandTest {
    */
   static final class SessionStore extends TidalCommandsTest.RecordingStore {
     final List<String> sessionCalls = new ArrayList<>();
+    final List<Durability> durabilities = new ArrayList<>();
     final Map<String, Signal> stored = new HashMap<>();
     final Map<String, SignalAck> acks = new HashMap<>();
     RuntimeException failNext;
 
     @Override
+    public SignalAck signal(Signal s, Durability d) {
+      durabilities.add(d);
+      return super.signal(s, d);
+    }
+
+    @Override
     public SignalAck signal(Signal s, Durability d, SessionSeq session) {
+      durabilities.add(d);
       sessionCalls.add(
           s.entity() + "/" + s.weight() + "@" + s.eventTime().epochMillis() + " " + session);
       if (failNext != null) {
@@ -196,6 +204,36 @@ class SignalCommandTest {
         commands.signal("default", "view", "1", "1", "--at", "noon"));
     assertTrue(store.sessionCalls.isEmpty(), store.sessionCalls.toString());
     assertTrue(store.calls.isEmpty(), store.calls.toString());
+  }
+
+  @Test
+  void shouldWriteAtTheDurabilityGivenAndLocalWithoutOne() {
+    commands.signal("default", "view", "1", "1");
+    commands.signal("default", "view", "1", "1", "--durability", "quorum");
+    commands.signal("default", "view", "1", "1", "--durability", "ALL", "--at", "5");
+    commands.signal("default", "view", "1", "1", "--session", "7f", "--seq", "1");
+    commands.signal(
+        "default", "view", "1", "1", "--session", "7f", "--seq", "2", "--durability", "Quorum");
+    assertEquals(
+        List.of(
+            Durability.LOCAL,
+            Durability.QUORUM,
+            Durability.ALL,
+            Durability.LOCAL,
+            Durability.QUORUM),
+        store.durabilities);
+  }
+
+  @Test
+  void shouldRefuseAnUnknownDurabilityNamingItAndStoreNothing() {
+    assertEquals(
+        "error: invalid durability: 'twice' (must be local, quorum or all)\n" + USAGE,
+        commands.signal("default", "view", "1", "1", "--durability", "twice"));
+    assertEquals(
+        "error: option --durability given twice ('quorum', 'all')\n" + USAGE,
+        commands.signal(
+            "default", "view", "1", "1", "--durability", "quorum", "--durability", "all"));
+    assertTrue(store.durabilities.isEmpty(), store.durabilities.toString());
   }
 
   @Test

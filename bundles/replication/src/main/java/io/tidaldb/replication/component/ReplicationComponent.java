@@ -299,6 +299,16 @@ public final class ReplicationComponent implements Replication {
   }
 
   @Override
+  public CompletableFuture<Void> transferLeadership(int shard, RegionId to) {
+    return node.transferLeadership(shard, to);
+  }
+
+  @Override
+  public long leaderContactAgeNanos(int shard) {
+    return node.leaderContactAgeNanos(shard);
+  }
+
+  @Override
   public long retainFrom(int shard) {
     return node.retainFrom(shard);
   }

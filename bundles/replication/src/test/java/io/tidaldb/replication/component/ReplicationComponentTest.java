@@ -174,4 +174,26 @@ class ReplicationComponentTest {
               return text;
             });
   }
+
+  /**
+   * The component is the node's service in a framework: every default method of {@link
+   * io.tidaldb.api.replication.Replication} (which answer "not supported") must reach the node, or
+   * the console's {@code tidal:transfer} and bounded-staleness reads fail in the distribution while
+   * passing in the test kit, which uses the node directly. Deprecated ones only adapt arguments.
+   */
+  @Test
+  void shouldDelegateEveryDefaultMethodOfTheServiceToTheNode() {
+    List<String> missing = new java.util.ArrayList<>();
+    for (java.lang.reflect.Method m : io.tidaldb.api.replication.Replication.class.getMethods()) {
+      if (!m.isDefault() || m.isAnnotationPresent(Deprecated.class)) {
+        continue;
+      }
+      try {
+        ReplicationComponent.class.getDeclaredMethod(m.getName(), m.getParameterTypes());
+      } catch (NoSuchMethodException e) {
+        missing.add(m.getName() + java.util.Arrays.toString(m.getParameterTypes()));
+      }
+    }
+    assertEquals(List.of(), missing, "Replication methods the component leaves to the default");
+  }
 }

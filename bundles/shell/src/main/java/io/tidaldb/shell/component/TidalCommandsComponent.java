@@ -78,7 +78,7 @@ public final class TidalCommandsComponent {
    */
   @Descriptor(
       "store a signal now: tidal:signal <tenant> <type> <entity> <weight> [--at <ms>]"
-          + " [--session <hex id>|new [--seq <n>] [--acked-below <n>]]; a session write retried"
+          + " [--durability local|quorum|all] [--session <hex id>|new [--seq <n>] [--acked-below <n>]]; a session write retried"
           + " with the same values counts once")
   public String signal(String... args) {
     return commands.signal(args);

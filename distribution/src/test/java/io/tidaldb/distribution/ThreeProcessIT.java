@@ -1,0 +1,305 @@
+package io.tidaldb.distribution;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Three regions as three processes of one distribution home ({@code conf/tcp-region-<n>}, mutual
+ * TLS 1.3 with the stores of {@code bin/make-certs}, free loopback ports written into copies of the
+ * configuration): QUORUM session writes through region 0's console, region 2 (made to lead no
+ * shard) killed with SIGKILL, more writes, region 2 restarted on the same home and ports, and every
+ * acknowledged signal counted exactly once by each region's console. Every wait is a condition with
+ * a deadline ({@link RunningNode#DEADLINE}).
+ */
+class ThreeProcessIT {
+  private static final Path DIST = Path.of(System.getProperty("tidaldb.dist", "missing"));
+  private static final int REGIONS = 3;
+  private static final int SHARDS = 4;
+  private static final int ENTITIES = 8;
+
+  /** A writing round's signals: before the kill, while region 2 is down, after its restart. */
+  private static final int PER_ROUND = 24;
+
+  private static final String SESSION = "7e57";
+
+  /** How often a console is asked again while waiting. */
+  private static final Duration POLL = Duration.ofMillis(100);
+
+  /** A row of the replication table: region, shard, role, leader. */
+  private static final Pattern ROW =
+      Pattern.compile("(?m)^(?:g! )*region-(\\d+) +(\\d+) +([A-Z]+) +(\\S+) +\\d+ ");
+
+  @TempDir Path tmp;
+  private Path home;
+  private final RunningNode[] nodes = new RunningNode[REGIONS];
+  private final Map<Long, Integer> acked = new TreeMap<>();
+  private int seq;
+
+  @BeforeEach
+  void prepare() throws Exception {
+    assertTrue(Files.isDirectory(DIST), "no distribution at " + DIST + " (run mvn package)");
+    home = RunningNode.copyDistribution(DIST, tmp);
+    Process certs =
+        new ProcessBuilder(home.resolve("bin/make-certs").toString(), "certs")
+            .directory(home.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(tmp.resolve("make-certs.out").toFile())
+            .start();
+    certs.getOutputStream().close();
+    assertTrue(certs.waitFor(RunningNode.DEADLINE.toMillis(), TimeUnit.MILLISECONDS), "make-certs");
+    assertEquals(
+        0, certs.exitValue(), () -> read(tmp.resolve("make-certs.out")) + "\nmake-certs failed");
+    int[] ports = freePorts();
+    for (int n = 0; n < REGIONS; n++) {
+      Path cfg = home.resolve("conf/tcp-region-" + n + "/io.tidaldb.transport.tcp.cfg");
+      String text = read(cfg);
+      for (int p = 0; p < REGIONS; p++) {
+        text =
+            text.replace("\"740" + p + "\"", "\"" + ports[p] + "\"")
+                .replace("127.0.0.1:740" + p, "127.0.0.1:" + ports[p]);
+      }
+      assertTrue(text.contains("listen.port = \"" + ports[n] + "\""), text);
+      Files.writeString(cfg, text, StandardCharsets.UTF_8);
+    }
+  }
+
+  @AfterEach
+  void killAll() {
+    for (RunningNode node : nodes) {
+      if (node != null) {
+        node.close();
+      }
+    }
+  }
+
+  @Test
+  void shouldCountEveryAcknowledgedSignalOnceEverywhereAfterAProcessIsKilledAndRestarted()
+      throws Exception {
+    long started = System.nanoTime();
+    for (int n = 0; n < REGIONS; n++) {
+      nodes[n] = start(n);
+    }
+    for (int n = 0; n < REGIONS; n++) {
+      awaitUp(n);
+    }
+    // region 2 leads no shard, so killing it never fails a shard over: hand its shards to region 0
+    for (int n = 0; n < REGIONS; n++) {
+      awaitLeaders(nodes[n]);
+    }
+    moveLeadershipOffRegion2();
+
+    write(PER_ROUND);
+    // again just before the kill: in the first seconds a region may take back a shard it prefers
+    moveLeadershipOffRegion2();
+    nodes[2].kill();
+    write(PER_ROUND);
+    nodes[2] = start(2);
+    awaitUp(2);
+    write(PER_ROUND);
+
+    // every acknowledged (session, seq) counted exactly once on every region
+    for (int n = 0; n < REGIONS; n++) {
+      for (Map.Entry<Long, Integer> e : acked.entrySet()) {
+        awaitCount(nodes[n], e.getKey(), e.getValue());
+      }
+    }
+    assertEquals(3 * PER_ROUND, acked.values().stream().mapToInt(Integer::intValue).sum());
+
+    for (RunningNode node : nodes) {
+      node.command("stop 0");
+    }
+    for (RunningNode node : nodes) {
+      assertEquals(0, node.awaitExit(), node.output());
+    }
+    System.out.printf(
+        "ThreeProcessIT: %d QUORUM session writes, a SIGKILL and a restart in %d ms%n",
+        3 * PER_ROUND, TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started));
+  }
+
+  private RunningNode start(int region) throws IOException {
+    return RunningNode.start(
+        home,
+        Map.of("TIDALDB_CACHE", "run/region-" + region + "/felix-cache"),
+        "--console",
+        "--conf",
+        "conf/tcp-region-" + region);
+  }
+
+  /** Waits until the region's store is open, its commands answer and both its links are up. */
+  private void awaitUp(int region) throws IOException {
+    RunningNode node = nodes[region];
+    node.awaitCommands();
+    for (int peer = 0; peer < REGIONS; peer++) {
+      if (peer != region) {
+        node.awaitOutput("link region-" + region + " <-> region-" + peer + " is up");
+      }
+    }
+    assertTrue(
+        node.output().contains("TLS 1.3 mutual"), "the transport runs TLS:\n" + node.output());
+  }
+
+  /**
+   * Types {@code tidal:status} until every shard has a leader that the node's region agrees on.
+   *
+   * @return each shard's leader
+   */
+  private static int[] awaitLeaders(RunningNode node) {
+    int[][] leaders = {null};
+    Awaitility.await("a leader of every shard in tidal:status")
+        .atMost(RunningNode.DEADLINE)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(POLL)
+        .until(
+            () -> {
+              leaders[0] = leaders(node.answer("tidal:status"));
+              return Arrays.stream(leaders[0]).allMatch(l -> l >= 0);
+            });
+    return leaders[0];
+  }
+
+  /** Each shard's leader in a status answer, -1 where none is known. */
+  private static int[] leaders(String status) {
+    int[] leaders = new int[SHARDS];
+    Arrays.fill(leaders, -1);
+    Matcher m = ROW.matcher(status);
+    while (m.find()) {
+      int shard = Integer.parseInt(m.group(2));
+      String leader = m.group(4);
+      if (shard < SHARDS && leader.startsWith("region-")) {
+        leaders[shard] = Integer.parseInt(leader.substring("region-".length()));
+      }
+    }
+    return leaders;
+  }
+
+  /** Transfers every shard region 2 leads to region 0, until region 0 sees none led by region 2. */
+  private void moveLeadershipOffRegion2() throws IOException {
+    long deadline = System.nanoTime() + RunningNode.DEADLINE.toNanos();
+    List<String> transfers = new ArrayList<>();
+    while (true) {
+      int[] leaders = awaitLeaders(nodes[0]);
+      List<Integer> led = new ArrayList<>();
+      for (int shard = 0; shard < SHARDS; shard++) {
+        if (leaders[shard] == 2) {
+          led.add(shard);
+        }
+      }
+      if (led.isEmpty()) {
+        System.out.println("ThreeProcessIT: region 2 leads no shard; transfers " + transfers);
+        return;
+      }
+      List<String> answers = new ArrayList<>();
+      for (int shard : led) {
+        answers.add(nodes[2].ask("tidal:transfer " + shard + " 0", "ok: ", "error: "));
+      }
+      transfers.addAll(answers);
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError(
+            "region 2 still leads shards " + led + "; tidal:transfer answered " + answers);
+      }
+    }
+  }
+
+  /**
+   * Writes {@code count} signals at QUORUM through region 0's console, each a write of one session
+   * with the next seq, typed again with the same values after any error (a retry counts at most
+   * once), until acknowledged.
+   */
+  private void write(int count) throws IOException {
+    for (int i = 0; i < count; i++) {
+      seq++;
+      long entity = 1 + seq % ENTITIES;
+      String command =
+          "tidal:signal default view "
+              + entity
+              + " 1 --durability quorum --session "
+              + SESSION
+              + " --seq "
+              + seq;
+      long deadline = System.nanoTime() + RunningNode.DEADLINE.toNanos();
+      while (true) {
+        String answer = nodes[0].ask(command, "ok: durable", "error: ");
+        if (answer.startsWith("ok: durable")) {
+          break;
+        }
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError(command + " still failed: " + answer);
+        }
+      }
+      acked.merge(entity, 1, Integer::sum);
+    }
+  }
+
+  /**
+   * Reads the entity on the node until its count is {@code expected} (it may lag behind, never pass
+   * it: a count above it fails at once).
+   */
+  private static void awaitCount(RunningNode node, long entity, int expected) {
+    String read = "tidal:read default view " + entity;
+    Awaitility.await(read + " to count " + expected)
+        .atMost(RunningNode.DEADLINE)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(POLL)
+        .until(
+            () -> {
+              String answer = node.ask(read, "count=", "error: ");
+              if (!answer.startsWith("count=")) {
+                return false;
+              }
+              int count = Integer.parseInt(answer.substring(6, answer.indexOf(' ')));
+              assertTrue(count <= expected, read + " counts more than acknowledged: " + answer);
+              if (count < expected) {
+                return false;
+              }
+              assertTrue(
+                  answer.startsWith("count=" + expected + " sum=" + expected + ".00000 "), answer);
+              return true;
+            });
+  }
+
+  private static int[] freePorts() throws IOException {
+    ServerSocket[] sockets = new ServerSocket[REGIONS];
+    int[] ports = new int[REGIONS];
+    try {
+      for (int i = 0; i < REGIONS; i++) {
+        sockets[i] = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
+        ports[i] = sockets[i].getLocalPort();
+      }
+    } finally {
+      for (ServerSocket s : sockets) {
+        if (s != null) {
+          s.close();
+        }
+      }
+    }
+    return ports;
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+}
