@@ -409,8 +409,12 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
     }
     if (evt instanceof IdleStateEvent idle) {
       if (idle.state() == IdleState.WRITER_IDLE) {
-        ctx.writeAndFlush(transport.ping(ctx.alloc()));
-      } else if (idle.state() == IdleState.READER_IDLE) {
+        if (connection != null) {
+          // only on a link that is up: before the HELLOs (a TLS handshake, an acceptor waiting
+          // for its dialler) a PING would be a frame before HELLO, and the HELLO timeout rules
+          ctx.writeAndFlush(transport.ping(ctx.alloc()));
+        }
+      } else if (idle.state() == IdleState.READER_IDLE && connection != null) {
         transport.counters().idleClosed.increment();
         transport.linkError(
             "idle",

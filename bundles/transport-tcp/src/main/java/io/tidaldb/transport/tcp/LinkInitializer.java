@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code frames}: a {@link LengthFieldBasedFrameDecoder} that splits the stream at the length
  *       field and refuses, before buffering it, a length beyond {@code max.frame.bytes} + 4 (fail
  *       fast: the {@link LinkHandler} closes the connection);
- *   <li>{@code idle} (if {@code idle.timeout.ms} &gt; 0): PING after a third of it without writing,
- *       close after it without reading;
+ *   <li>{@code idle} (if {@code idle.timeout.ms} &gt; 0): on a link that is up, PING after a third
+ *       of it without writing, close after it without reading (before the HELLOs only {@code
+ *       hello.timeout.ms} applies, see {@link LinkHandler});
  *   <li>{@code flush}: {@link FlushConsolidationHandler}, so flushes during a read batch and bursts
  *       of drains coalesce into fewer {@code writev} calls;
  *   <li>{@code link}: {@link LinkHandler}, HELLO and delivery.

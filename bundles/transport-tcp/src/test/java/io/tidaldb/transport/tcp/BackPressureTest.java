@@ -134,6 +134,29 @@ class BackPressureTest {
   }
 
   @Test
+  void shouldSendNoPingBeforeHelloWhileAConnectionWaitsForItsDialler() throws IOException {
+    // region 1 accepts and waits for the dialler's HELLO, writing nothing; its writer-idle timer
+    // (a third of the idle timeout) must not send a PING then: a PING before HELLO is malformed
+    // for the dialler (seen at every start of three processes over TLS, where the handshake and
+    // HELLO can take longer than a third of the idle timeout)
+    TcpConfig config =
+        Transports.config(R1, Map.of(R0, Transports.NOT_DIALLED)).withTimings(20, 200, 1_500, 300);
+    try (TcpTransport t1 = new TcpTransport(config);
+        RawPeer dialler = RawPeer.connect(t1.localAddress())) {
+      t1.open(R1, new Inbox());
+      // nothing is written to us until the HELLO timeout closes the connection
+      RawPeer.Frame first = null;
+      try {
+        first = dialler.read();
+      } catch (java.io.EOFException | java.net.SocketException e) {
+        // closed by the HELLO timeout, having sent nothing: right
+      }
+      assertEquals(null, first, "region 1 sent a frame before any HELLO: " + first);
+      assertEquals(1, t1.metrics().helloTimeouts(), t1.metrics().toString());
+    }
+  }
+
+  @Test
   void shouldNotCloseALinkThatStaysFullWhileThePeerReads() {
     // a sender that refills the link as fast as the peer drains it keeps it full for much longer
     // than the idle timeout: bytes reach the socket all along, so this is no stall
