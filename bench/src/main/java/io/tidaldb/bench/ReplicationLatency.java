@@ -7,6 +7,7 @@ import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.replication.NotLeaderException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.LockSupport;
@@ -14,8 +15,9 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Replication latency percentiles in a three-region {@code SimulatedCluster} (real WALs with fsync,
- * the in-process transport, 4 shards), measured without JMH: one thread writes one signal at a time
- * to its shard's leader with {@code signal(...)} and records, per signal, in HdrHistograms:
+ * the in-process transport or one TCP transport per region on loopback, 4 shards), measured without
+ * JMH: one thread writes one signal at a time to its shard's leader with {@code signal(...)} and
+ * records, per signal, in HdrHistograms:
  *
  * <ul>
  *   <li>{@code LOCAL}: the acknowledgement of {@code signal(..., LOCAL)} (leader's WAL durable),
@@ -34,9 +36,11 @@ import org.HdrHistogram.Histogram;
  * <p>JMH-free because one sample yields two latencies (ack and applied-everywhere) that both need
  * full percentile distributions; JMH's SampleTime times only the benchmark method itself.
  *
- * <p>Usage: {@code java -cp benchmarks.jar io.tidaldb.bench.ReplicationLatency [samples [warmup
- * [hgrm-dir]]]}, defaults 20000 and 5000 per level; with a directory, each histogram's percentile
- * distribution is written there as {@code <level>-<metric>.hgrm} (values in ms).
+ * <p>Usage: {@code java -cp benchmarks.jar io.tidaldb.bench.ReplicationLatency
+ * [--transport=inprocess|tcp|tls] [samples [warmup [hgrm-dir]]]}, defaults in-process, 20000 and
+ * 5000 per level; with a directory, each histogram's percentile distribution is written there as
+ * {@code <level>-<metric>.hgrm} (values in ms). {@code tcp} and {@code tls} run each region over
+ * its own {@code TcpTransport} on 127.0.0.1, plaintext or mutual TLS 1.3 ({@link BenchTransport}).
  */
 public final class ReplicationLatency {
   private static final long SEED = 0x1A6E57_0008L;
@@ -45,6 +49,7 @@ public final class ReplicationLatency {
   private static final long POLL_NANOS = 10_000;
   private static final long MAX_NANOS = 60_000_000_000L;
   private static final long WAIT_NANOS = 30_000_000_000L;
+  private static final String TRANSPORT_OPTION = "--transport=";
 
   private final LeaderStores cluster;
   private final SplittableRandom random = new SplittableRandom(SEED);
@@ -59,16 +64,28 @@ public final class ReplicationLatency {
   /**
    * Runs the measurement and prints the percentiles.
    *
-   * @param args samples per level, warm-up samples per level, optional histogram directory
+   * @param options an optional {@code --transport=inprocess|tcp|tls}, then samples per level,
+   *     warm-up samples per level, optional histogram directory
    */
-  public static void main(String[] args) {
+  public static void main(String[] options) {
+    BenchTransport transport = BenchTransport.INPROCESS;
+    List<String> positional = new ArrayList<>();
+    for (String o : options) {
+      if (o.startsWith(TRANSPORT_OPTION)) {
+        transport = BenchTransport.parse(o.substring(TRANSPORT_OPTION.length()));
+      } else {
+        positional.add(o);
+      }
+    }
+    String[] args = positional.toArray(new String[0]);
     int samples = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
     int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 5_000;
     Path hgrm = args.length > 2 ? Path.of(args[2]) : null;
     Path dir = BenchFiles.createTempDir("tidal-latency-");
-    try (LeaderStores cluster = LeaderStores.open(dir, SHARDS)) {
+    try (LeaderStores cluster = LeaderStores.open(dir, SHARDS, transport)) {
       System.out.printf(
-          "%s, JDK %s, %d samples per level after %d warm-up, leaders %s%n",
+          "transport %s, %s, JDK %s, %d samples per level after %d warm-up, leaders %s%n",
+          transport.label(),
           cluster.cluster().config(),
           System.getProperty("java.version"),
           samples,
