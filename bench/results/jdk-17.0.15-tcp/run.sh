@@ -38,4 +38,8 @@ rtt 5
 latency 4 tls; latency 4 tcp; latency 4 inprocess
 throughput 4 tls; throughput 4 tcp; throughput 4 inprocess
 rtt 6; disk end2 ;;
+3)
+# PART=3 (after 04:05), JAR = the rebuild with ReplicationLatency counting UnavailableException
+# (latency-r3-tls had died of one: leadership moved while a forwarded call waited)
+latency 5 tls; latency 5 tcp; latency 5 inprocess; disk end3 ;;
 esac

@@ -5,6 +5,7 @@ import io.tidaldb.api.EntityId;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,8 +31,11 @@ import org.HdrHistogram.Histogram;
  * .appliedPosition()} beyond the acknowledged position (follower logs hold the leader's positions).
  * The prober polls, parking {@value #POLL_NANOS} ns between looks, so an applied time is late by up
  * to one poll interval (the mean interval is printed). The load is one signal in flight: this is
- * the latency of an otherwise idle cluster, not under a throughput load. At the end it prints the
- * cluster's replication counters ({@link ReplicationCounters}: forgiven pauses, dropped frames).
+ * the latency of an otherwise idle cluster, not under a throughput load. A call refused with {@code
+ * NotLeaderException} (re-routed) or failed with {@code UnavailableException} (leadership moved
+ * while it waited: outcome unknown) is not a sample; both are counted and printed. At the end it
+ * prints the cluster's replication counters ({@link ReplicationCounters}: forgiven pauses, dropped
+ * frames).
  *
  * <p>JMH-free because one sample yields two latencies (ack and applied-everywhere) that both need
  * full percentile distributions; JMH's SampleTime times only the benchmark method itself.
@@ -56,6 +60,7 @@ public final class ReplicationLatency {
   private long polls;
   private long pollWaitNanos;
   private long rerouted;
+  private long unavailable;
 
   private ReplicationLatency(LeaderStores cluster) {
     this.cluster = cluster;
@@ -103,12 +108,14 @@ public final class ReplicationLatency {
         double seconds = (System.nanoTime() - start) / 1e9;
         String where = level == Durability.LOCAL ? "every other region" : "all regions";
         System.out.printf(
-            "%n%s: %d samples in %.1f s; prober: mean poll interval %.3f ms; re-routed %d%n",
+            "%n%s: %d samples in %.1f s; prober: mean poll interval %.3f ms; re-routed %d;"
+                + " unavailable (outcome unknown, not sampled) %d%n",
             level,
             ack.getTotalCount(),
             seconds,
             r.polls == 0 ? 0.0 : r.pollWaitNanos / 1e6 / r.polls,
-            r.rerouted);
+            r.rerouted,
+            r.unavailable);
         System.out.println(
             "| level | latency | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | mean ms |");
         print(level, "ack of signal()", ack);
@@ -142,6 +149,12 @@ public final class ReplicationLatency {
       } catch (NotLeaderException e) {
         cluster.refresh(shard); // nothing stored: measure another signal at the new leader
         rerouted++;
+        continue;
+      } catch (UnavailableException e) {
+        // leadership moved while the call was forwarded or waiting: its outcome is unknown, so it
+        // is not a sample; count it and measure another signal at the current leader
+        cluster.refresh(shard);
+        unavailable++;
         continue;
       }
       long t1 = System.nanoTime();
