@@ -44,12 +44,28 @@ final class LeaderStores implements AutoCloseable {
    * @return the running cluster
    */
   static LeaderStores open(Path dir, int shards) {
-    SimulatedCluster cluster =
-        SimulatedCluster.build(
-            ClusterConfig.threeRegions()
-                .withShards(shards)
-                .withDirectory(dir)
-                .withDurabilityTimeout(Duration.ofSeconds(30)));
+    return open(dir, shards, BenchTransport.INPROCESS);
+  }
+
+  /**
+   * Builds a three-region cluster over a chosen transport with data in {@code dir} (deleted by the
+   * caller) and waits for every shard's leader.
+   *
+   * @param dir the data directory (TLS stores are extracted into {@code dir/tls})
+   * @param shards the shard count
+   * @param transport the transport between the regions
+   * @return the running cluster
+   */
+  static LeaderStores open(Path dir, int shards, BenchTransport transport) {
+    ClusterConfig config =
+        ClusterConfig.threeRegions()
+            .withShards(shards)
+            .withDirectory(dir)
+            .withDurabilityTimeout(Duration.ofSeconds(30));
+    if (transport != BenchTransport.INPROCESS) {
+      config = config.withTransport(transport.factory(dir));
+    }
+    SimulatedCluster cluster = SimulatedCluster.build(config);
     try {
       cluster.awaitLeader(ELECTION);
       LeaderStores l = new LeaderStores(cluster, shards);

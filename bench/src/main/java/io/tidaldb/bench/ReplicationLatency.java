@@ -5,8 +5,10 @@ import io.tidaldb.api.EntityId;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.locks.LockSupport;
@@ -14,8 +16,9 @@ import org.HdrHistogram.Histogram;
 
 /**
  * Replication latency percentiles in a three-region {@code SimulatedCluster} (real WALs with fsync,
- * the in-process transport, 4 shards), measured without JMH: one thread writes one signal at a time
- * to its shard's leader with {@code signal(...)} and records, per signal, in HdrHistograms:
+ * the in-process transport or one TCP transport per region on loopback, 4 shards), measured without
+ * JMH: one thread writes one signal at a time to its shard's leader with {@code signal(...)} and
+ * records, per signal, in HdrHistograms:
  *
  * <ul>
  *   <li>{@code LOCAL}: the acknowledgement of {@code signal(..., LOCAL)} (leader's WAL durable),
@@ -28,15 +31,20 @@ import org.HdrHistogram.Histogram;
  * .appliedPosition()} beyond the acknowledged position (follower logs hold the leader's positions).
  * The prober polls, parking {@value #POLL_NANOS} ns between looks, so an applied time is late by up
  * to one poll interval (the mean interval is printed). The load is one signal in flight: this is
- * the latency of an otherwise idle cluster, not under a throughput load. At the end it prints the
- * cluster's replication counters ({@link ReplicationCounters}: forgiven pauses, dropped frames).
+ * the latency of an otherwise idle cluster, not under a throughput load. A call refused with {@code
+ * NotLeaderException} (re-routed) or failed with {@code UnavailableException} (leadership moved
+ * while it waited: outcome unknown) is not a sample; both are counted and printed. At the end it
+ * prints the cluster's replication counters ({@link ReplicationCounters}: forgiven pauses, dropped
+ * frames).
  *
  * <p>JMH-free because one sample yields two latencies (ack and applied-everywhere) that both need
  * full percentile distributions; JMH's SampleTime times only the benchmark method itself.
  *
- * <p>Usage: {@code java -cp benchmarks.jar io.tidaldb.bench.ReplicationLatency [samples [warmup
- * [hgrm-dir]]]}, defaults 20000 and 5000 per level; with a directory, each histogram's percentile
- * distribution is written there as {@code <level>-<metric>.hgrm} (values in ms).
+ * <p>Usage: {@code java -cp benchmarks.jar io.tidaldb.bench.ReplicationLatency
+ * [--transport=inprocess|tcp|tls] [samples [warmup [hgrm-dir]]]}, defaults in-process, 20000 and
+ * 5000 per level; with a directory, each histogram's percentile distribution is written there as
+ * {@code <level>-<metric>.hgrm} (values in ms). {@code tcp} and {@code tls} run each region over
+ * its own {@code TcpTransport} on 127.0.0.1, plaintext or mutual TLS 1.3 ({@link BenchTransport}).
  */
 public final class ReplicationLatency {
   private static final long SEED = 0x1A6E57_0008L;
@@ -45,12 +53,14 @@ public final class ReplicationLatency {
   private static final long POLL_NANOS = 10_000;
   private static final long MAX_NANOS = 60_000_000_000L;
   private static final long WAIT_NANOS = 30_000_000_000L;
+  private static final String TRANSPORT_OPTION = "--transport=";
 
   private final LeaderStores cluster;
   private final SplittableRandom random = new SplittableRandom(SEED);
   private long polls;
   private long pollWaitNanos;
   private long rerouted;
+  private long unavailable;
 
   private ReplicationLatency(LeaderStores cluster) {
     this.cluster = cluster;
@@ -59,16 +69,28 @@ public final class ReplicationLatency {
   /**
    * Runs the measurement and prints the percentiles.
    *
-   * @param args samples per level, warm-up samples per level, optional histogram directory
+   * @param options an optional {@code --transport=inprocess|tcp|tls}, then samples per level,
+   *     warm-up samples per level, optional histogram directory
    */
-  public static void main(String[] args) {
+  public static void main(String[] options) {
+    BenchTransport transport = BenchTransport.INPROCESS;
+    List<String> positional = new ArrayList<>();
+    for (String o : options) {
+      if (o.startsWith(TRANSPORT_OPTION)) {
+        transport = BenchTransport.parse(o.substring(TRANSPORT_OPTION.length()));
+      } else {
+        positional.add(o);
+      }
+    }
+    String[] args = positional.toArray(new String[0]);
     int samples = args.length > 0 ? Integer.parseInt(args[0]) : 20_000;
     int warmup = args.length > 1 ? Integer.parseInt(args[1]) : 5_000;
     Path hgrm = args.length > 2 ? Path.of(args[2]) : null;
     Path dir = BenchFiles.createTempDir("tidal-latency-");
-    try (LeaderStores cluster = LeaderStores.open(dir, SHARDS)) {
+    try (LeaderStores cluster = LeaderStores.open(dir, SHARDS, transport)) {
       System.out.printf(
-          "%s, JDK %s, %d samples per level after %d warm-up, leaders %s%n",
+          "transport %s, %s, JDK %s, %d samples per level after %d warm-up, leaders %s%n",
+          transport.label(),
           cluster.cluster().config(),
           System.getProperty("java.version"),
           samples,
@@ -86,12 +108,14 @@ public final class ReplicationLatency {
         double seconds = (System.nanoTime() - start) / 1e9;
         String where = level == Durability.LOCAL ? "every other region" : "all regions";
         System.out.printf(
-            "%n%s: %d samples in %.1f s; prober: mean poll interval %.3f ms; re-routed %d%n",
+            "%n%s: %d samples in %.1f s; prober: mean poll interval %.3f ms; re-routed %d;"
+                + " unavailable (outcome unknown, not sampled) %d%n",
             level,
             ack.getTotalCount(),
             seconds,
             r.polls == 0 ? 0.0 : r.pollWaitNanos / 1e6 / r.polls,
-            r.rerouted);
+            r.rerouted,
+            r.unavailable);
         System.out.println(
             "| level | latency | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | mean ms |");
         print(level, "ack of signal()", ack);
@@ -125,6 +149,12 @@ public final class ReplicationLatency {
       } catch (NotLeaderException e) {
         cluster.refresh(shard); // nothing stored: measure another signal at the new leader
         rerouted++;
+        continue;
+      } catch (UnavailableException e) {
+        // leadership moved while the call was forwarded or waiting: its outcome is unknown, so it
+        // is not a sample; count it and measure another signal at the current leader
+        cluster.refresh(shard);
+        unavailable++;
         continue;
       }
       long t1 = System.nanoTime();

@@ -32,10 +32,11 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * The product plan's replication benchmark: {@code count} signals written across a three-region
- * {@code SimulatedCluster} (real WALs with fsync, replication over the in-process transport, 4
- * shards), each sent to its shard's leader, then {@code awaitLogConvergence}. One op is one such
- * run, timed from the first write to convergence: every region has applied every shard up to its
- * leader's durable position.
+ * {@code SimulatedCluster} (real WALs with fsync, replication over the {@code transport}:
+ * in-process by default, or one TCP transport per region on 127.0.0.1, plaintext or mutual TLS 1.3,
+ * see {@link BenchTransport}; 4 shards), each sent to its shard's leader, then {@code
+ * awaitLogConvergence}. One op is one such run, timed from the first write to convergence: every
+ * region has applied every shard up to its leader's durable position.
  *
  * <p>Writes are pipelined at {@code Durability.LOCAL}: each of {@code writers} threads calls {@code
  * submit} on the leader's store for {@code window} signals, then {@code awaitDurable} on the last
@@ -80,6 +81,10 @@ public class ReplicationThroughputBenchmark {
   @Param({"100000"})
   public int entityCount;
 
+  /** The transport between the regions: {@code inprocess}, {@code tcp} or {@code tls}. */
+  @Param({"inprocess"})
+  public String transport;
+
   private Path dir;
   private LeaderStores cluster;
   private ExecutorService pool;
@@ -110,8 +115,9 @@ public class ReplicationThroughputBenchmark {
       throw new IllegalArgumentException(
           "count " + count + " must be a multiple of writers " + writers);
     }
+    BenchTransport via = BenchTransport.parse(transport);
     dir = BenchFiles.createTempDir("tidal-replication-");
-    cluster = LeaderStores.open(dir, SHARDS);
+    cluster = LeaderStores.open(dir, SHARDS, via);
     now = System.currentTimeMillis();
     writerStates = new Writer[writers];
     for (int i = 0; i < writers; i++) {
@@ -126,7 +132,7 @@ public class ReplicationThroughputBenchmark {
               t.setDaemon(true);
               return t;
             });
-    System.out.println("\nleaders " + cluster.describeLeaders());
+    System.out.println("\ntransport " + via.label() + ", leaders " + cluster.describeLeaders());
   }
 
   /** Prints how the run's time split into writing and catching up. */
