@@ -1,10 +1,13 @@
 package io.tidaldb.transport.tcp;
 
+import static org.awaitility.Awaitility.await;
+
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.transport.SendStatus;
 import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.transport.tcp.TcpConfig.PeerAddress;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
@@ -61,13 +64,10 @@ public final class TlsThroughputMain {
         acceptor.open(R1, (from, frame) -> received.increment());
         TransportEndpoint sender = dialler.open(R0, (from, frame) -> {});
         ByteBuffer frame = ByteBuffer.allocateDirect(64);
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (sender.send(R1, frame.duplicate()) != SendStatus.SENT) {
-          if (System.nanoTime() > deadline) {
-            throw new IllegalStateException("the link did not come up");
-          }
-          Thread.sleep(10);
-        }
+        await()
+            .atMost(Duration.ofSeconds(20))
+            .pollInterval(Duration.ofMillis(10))
+            .until(() -> sender.send(R1, frame.duplicate()) == SendStatus.SENT);
         long warmEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
         long start = 0;
         long startCount = 0;
