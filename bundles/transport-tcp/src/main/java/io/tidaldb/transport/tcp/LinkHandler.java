@@ -322,7 +322,7 @@ final class LinkHandler extends ChannelInboundHandlerAdapter {
       ctx.write(transport.hello(ctx.alloc(), peer));
     }
     // the channels opened while HELLO was on the wire: announce the current mask once more
-    connection.sendChannels(transport.channelMask());
+    transport.announceChannels(connection);
     ctx.flush();
   }
 

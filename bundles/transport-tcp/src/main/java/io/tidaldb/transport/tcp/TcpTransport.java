@@ -335,6 +335,18 @@ public final class TcpTransport implements Transport, AutoCloseable {
     LOG.debug("closed {}", endpoint);
   }
 
+  /**
+   * Queues the current channel mask for a connection that just came up. Under the lock that orders
+   * every change of the mask and its announcement: CHANNELS frames are queued in the order of the
+   * masks they carry, so an endpoint opened (or closed) while the link came up is never undone at
+   * the peer by an older mask queued after it.
+   */
+  void announceChannels(Connection connection) {
+    synchronized (structure) {
+      connection.sendChannels(channelMask);
+    }
+  }
+
   private void announceChannels() {
     int mask = channelMask;
     for (PeerLink link : links.values()) {
