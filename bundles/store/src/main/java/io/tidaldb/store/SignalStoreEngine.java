@@ -96,6 +96,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
   private final Timestamp openedAt;
   private final LongAdder accepted = new LongAdder();
+  private final StoreMetrics metrics = new StoreMetrics();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final SnapshotTransfers transfers;
   private final ShardReconcile reconcile;
@@ -175,7 +176,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     }
     this.localSessionWrites =
         new SessionWrites(
-            new LocalSessionShards(shards, origin, acks, leaderWrites::whenStored, accepted),
+            new LocalSessionShards(
+                shards, origin, acks, leaderWrites::whenStored, accepted, metrics),
             shards.length);
     this.transfers = new SnapshotTransfers(shards, ackTimeoutNanos);
     this.reconcile = new ShardReconcile(shards, this::checkOpen, replication);
@@ -270,7 +272,12 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       throw new InvalidArgumentException(
           "ticket", ticket, "names shard " + shard + " of " + shards.length);
     }
-    shards[shard].log.awaitDurable(SignalTickets.position(ticket), timeout.toNanos());
+    try {
+      shards[shard].log.awaitDurable(SignalTickets.position(ticket), timeout.toNanos());
+    } catch (UnavailableException e) {
+      metrics.refused(e);
+      throw e;
+    }
   }
 
   /**
@@ -281,7 +288,12 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   @Override
   public SignalAck signal(Signal signal, Durability durability) {
     int shard = validate(signal, durability);
-    return path.signal(signal, shard, durability);
+    try {
+      return path.signal(signal, shard, durability);
+    } catch (UnavailableException e) {
+      metrics.refused(e);
+      throw e;
+    }
   }
 
   /**
@@ -687,11 +699,30 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     }
   }
 
+  /** The validator's check of a signal, its refusals counted by cause. */
+  private void checkSignal(TenantId tenant, SignalType type, double weight, long eventTime) {
+    try {
+      validator.checkSignal(tenant, type, weight, eventTime);
+    } catch (InvalidArgumentException e) {
+      metrics.refused(e);
+      throw e;
+    }
+  }
+
+  /**
+   * Reports the store's metrics: accepted and refused writes, per-tenant counts, shard positions.
+   *
+   * @param sink where to report them
+   */
+  public void collectMetrics(io.tidaldb.api.metrics.MetricsSink sink) {
+    metrics.collect(sink, status(), reconcileState());
+  }
+
   /** Validates, routes and logs one signal; returns its ticket. Allocation-free. */
   private long accept(
       TenantId tenant, SignalType type, long entity, double weight, long eventTime, long hlc) {
     checkOpen();
-    validator.checkSignal(tenant, type, weight, eventTime);
+    checkSignal(tenant, type, weight, eventTime);
     int shard = router.shardOf(tenant, entity);
     // The leader check returns the epoch the appends are fenced by (issue 9, h).
     long epoch = replicated == null ? ShardLog.ANY_EPOCH : replicated.checkLeader(shards[shard]);
@@ -706,7 +737,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     checkOpen();
     SignalValidator.requireNonNull("signal", signal);
     SignalValidator.requireNonNull("durability", durability);
-    validator.checkSignal(signal);
+    checkSignal(signal.tenant(), signal.type(), signal.weight(), signal.eventTime().epochMillis());
     return router.shardOf(signal.tenant(), signal.entity().value());
   }
 
@@ -800,6 +831,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
                   level);
     }
     accepted.increment();
+    metrics.accepted(tenant);
     return SignalTickets.ticket(shard, position);
   }
 
@@ -978,7 +1010,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       checkShard(shard);
       SignalValidator.requireNonNull("entity", entity);
       SignalValidator.requireNonNull("event time", eventTime);
-      validator.checkSignal(tenant, type, weight, eventTime.epochMillis());
+      checkSignal(tenant, type, weight, eventTime.epochMillis());
       if (router.shardOf(tenant, entity.value()) != shard) {
         throw new InvalidArgumentException(
             "shard",
@@ -999,6 +1031,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       long position =
           local.append(tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc, origin);
       accepted.increment();
+      metrics.accepted(tenant);
       return local
           .log
           .whenDurable(position)
