@@ -428,6 +428,11 @@ final class ShardReplica implements LeadershipListener {
     return stopped + "; " + limits;
   }
 
+  /** Returns the leadership's counters (plain longs of the replication thread, read racily). */
+  io.tidaldb.replication.leadership.LeadershipCounters leadershipCounters() {
+    return leadership.counters();
+  }
+
   /** Returns how many batch size mismatches with other regions this shard found. */
   long sizeMismatches() {
     return shipLimits.mismatches();
