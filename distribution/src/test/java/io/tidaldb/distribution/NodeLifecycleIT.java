@@ -158,6 +158,31 @@ class NodeLifecycleIT {
     assertTrue(Files.exists(segment), "nothing stored is removed");
   }
 
+  @Test
+  void shouldNameTheStoreDirectoryItCannotCreateAndExitNonZero() throws Exception {
+    // a store directory below a regular file: it can be neither created nor written
+    Path cfg = home.resolve("conf/io.tidaldb.store.cfg");
+    String text = Files.readString(cfg, StandardCharsets.UTF_8);
+    assertTrue(text.contains("\ndirectory = \"data/store\"\n"), text);
+    Files.writeString(
+        cfg,
+        text.replace(
+            "\ndirectory = \"data/store\"\n", "\ndirectory = \"conf/io.tidaldb.wal.cfg/store\"\n"),
+        StandardCharsets.UTF_8);
+
+    try (RunningNode node = RunningNode.start(home, "--service")) {
+      assertEquals(1, node.awaitExit(), node.output());
+
+      List<String> errors = lines(node.log(), "SEVERE  io.tidaldb.node: TidalDB cannot serve: ");
+      assertEquals(1, errors.size(), node.log());
+      assertTrue(
+          errors.get(0).contains("StoreComponent (region 0) failed to activate: "), errors.get(0));
+      assertTrue(
+          errors.get(0).contains(home.toRealPath().resolve("conf/io.tidaldb.wal.cfg/store") + ": "),
+          errors.get(0));
+    }
+  }
+
   private Path onlySegment() throws IOException {
     try (Stream<Path> files = Files.list(home.resolve("data/wal"))) {
       List<Path> segments = files.filter(p -> p.getFileName().toString().endsWith(".wal")).toList();
