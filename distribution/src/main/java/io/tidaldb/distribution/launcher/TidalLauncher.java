@@ -267,7 +267,11 @@ public final class TidalLauncher {
     }
   }
 
-  private void stopped(FrameworkEvent event) {
+  /**
+   * Logs the stopped line once. Synchronized: the shutdown hook, returning from here, lets the JVM
+   * halt, so it must wait while the main thread is still writing the line and the state file.
+   */
+  private synchronized void stopped(FrameworkEvent event) {
     if (!stoppedLogged.compareAndSet(false, true)) {
       return;
     }
