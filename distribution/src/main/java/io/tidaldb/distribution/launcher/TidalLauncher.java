@@ -123,6 +123,29 @@ public final class TidalLauncher {
                 logDirectory(home)));
     state(Phase.STARTING, "framework starting");
 
+    FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).iterator().next();
+    framework = factory.newFramework(objectValues(frameworkConfig(props)));
+    framework.init();
+    framework.getBundleContext().registerService(LoggerFactory.class, logBridge, null);
+    listen();
+    AutoProcessor.process(props, framework.getBundleContext());
+    Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "tidal-shutdown"));
+    Thread monitor = new Thread(this::monitor, "tidal-startup-monitor");
+    monitor.setDaemon(true);
+    monitor.start();
+    framework.start();
+
+    FrameworkEvent event = framework.waitForStop(0);
+    stopping("framework stopped");
+    stopped(event);
+    return failed && service ? 1 : 0;
+  }
+
+  /**
+   * The framework's configuration: {@code config.properties}, plus the framework logger and the Log
+   * Service API exported by the system bundle.
+   */
+  private static Map<String, Object> frameworkConfig(Map<String, String> props) {
     Map<String, Object> config = new HashMap<>(props);
     config.put("felix.log.logger", new FelixJulLogger());
     config.put("felix.log.level", Integer.toString(FelixJulLogger.felixLevel()));
@@ -131,11 +154,11 @@ public final class TidalLauncher {
     config.put(
         "org.osgi.framework.system.packages.extra",
         extra == null || extra.isBlank() ? log : extra + "," + log);
+    return config;
+  }
 
-    FrameworkFactory factory = ServiceLoader.load(FrameworkFactory.class).iterator().next();
-    framework = factory.newFramework(objectValues(config));
-    framework.init();
-    framework.getBundleContext().registerService(LoggerFactory.class, new OsgiLogBridge(), null);
+  /** Hears the framework reach its start level, and the system bundle begin to stop. */
+  private void listen() {
     framework
         .getBundleContext()
         .addFrameworkListener(
@@ -155,17 +178,6 @@ public final class TidalLauncher {
                             + " client)");
                   }
                 });
-    AutoProcessor.process(props, framework.getBundleContext());
-    Runtime.getRuntime().addShutdownHook(new Thread(this::onShutdown, "tidal-shutdown"));
-    Thread monitor = new Thread(this::monitor, "tidal-startup-monitor");
-    monitor.setDaemon(true);
-    monitor.start();
-    framework.start();
-
-    FrameworkEvent event = framework.waitForStop(0);
-    stopping("framework stopped");
-    stopped(event);
-    return failed && service ? 1 : 0;
   }
 
   /** Felix takes objects as values (the logger); the OSGi signature says strings. */
