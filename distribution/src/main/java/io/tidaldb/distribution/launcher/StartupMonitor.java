@@ -140,7 +140,6 @@ final class StartupMonitor {
       Method configurations = api.getMethod("getComponentConfigurationDTOs", descType);
       TreeSet<String> waiting = new TreeSet<>();
       List<String> failed = new ArrayList<>();
-      String rootFailure = null;
       for (Object desc : (Collection<?>) descriptions.invoke(scr, (Object) new Bundle[0])) {
         Object bundle = desc.getClass().getField("bundle").get(desc);
         String symbolicName = (String) bundle.getClass().getField("symbolicName").get(bundle);
@@ -152,32 +151,43 @@ final class StartupMonitor {
           int state = config.getClass().getField("state").getInt(config);
           String label = name + region(config);
           if (state == FAILED_ACTIVATION) {
-            String cause = cause(config);
-            failed.add(label + " failed to activate: " + cause);
-            if (rootFailure == null && !cause.contains(REFERENCE_FAILED)) {
-              rootFailure = failed.get(failed.size() - 1);
-            }
+            failed.add(label + " failed to activate: " + cause(config));
           }
           if (state == UNSATISFIED_REFERENCE) {
             waiting.add(label + " waits for " + unsatisfied(config));
           }
         }
       }
-      if (rootFailure != null) {
-        return new Status(Verdict.FAILED, rootFailure);
-      }
-      if (!failed.isEmpty()) {
-        // only failures to get a referenced component: name what made that one fail
-        String root = lastError.get();
-        return new Status(Verdict.FAILED, failed.get(0) + (root == null ? "" : ", after " + root));
-      }
-      if (!waiting.isEmpty()) {
-        return new Status(Verdict.WAITING, String.join("; ", waiting));
-      }
-      return new Status(Verdict.READY, "");
+      return verdict(failed, waiting, lastError.get());
     } finally {
       context.ungetService(ref);
     }
+  }
+
+  /**
+   * The verdict on TidalDB's components: failed if any failed (naming a failure of its own rather
+   * than one that only failed to get a referenced component, or else adding {@code lastError}, what
+   * made the referenced one fail), waiting if any waits for a reference, else ready.
+   *
+   * @param failed each failed component's line, {@code <name> failed to activate: <cause>}
+   * @param waiting each waiting component's line
+   * @param lastError the last error a TidalDB component logged with an exception, or null
+   * @return the verdict
+   */
+  static Status verdict(List<String> failed, Collection<String> waiting, String lastError) {
+    for (String f : failed) {
+      if (!f.contains(REFERENCE_FAILED)) {
+        return new Status(Verdict.FAILED, f);
+      }
+    }
+    if (!failed.isEmpty()) {
+      return new Status(
+          Verdict.FAILED, failed.get(0) + (lastError == null ? "" : ", after " + lastError));
+    }
+    if (!waiting.isEmpty()) {
+      return new Status(Verdict.WAITING, String.join("; ", waiting));
+    }
+    return new Status(Verdict.READY, "");
   }
 
   private static String region(Object config) throws ReflectiveOperationException {

@@ -9,6 +9,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.logging.Level;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -57,6 +58,27 @@ class LauncherPartsTest {
         "IllegalStateException: no",
         StartupMonitor.innermostCause("java.lang.IllegalStateException: no"));
     assertEquals("(DS gives no reason)", StartupMonitor.innermostCause(null));
+  }
+
+  @Test
+  void shouldNameTheRootFailureWhenAComponentFailedOnlyForItsReference() {
+    String store =
+        "StoreComponent (region 0) failed to activate: InstantiationException: Unable to get"
+            + " service for reference wal";
+    String wal = "WalComponent failed to activate: StorageException: data/wal/x.wal: corrupt";
+    String logged = "io.tidaldb.wal.component.WalComponent: StorageException: data/wal/x.wal";
+
+    assertEquals(
+        wal, StartupMonitor.verdict(List.of(store, wal), List.of(), logged).detail(), "its own");
+    StartupMonitor.Status onlyReference =
+        StartupMonitor.verdict(List.of(store), List.of("x waits for y"), logged);
+    assertEquals(StartupMonitor.Verdict.FAILED, onlyReference.verdict());
+    assertEquals(store + ", after " + logged, onlyReference.detail());
+    assertEquals(
+        StartupMonitor.Verdict.WAITING,
+        StartupMonitor.verdict(List.of(), List.of("x waits for y"), null).verdict());
+    assertEquals(
+        StartupMonitor.Verdict.READY, StartupMonitor.verdict(List.of(), List.of(), null).verdict());
   }
 
   @Test
