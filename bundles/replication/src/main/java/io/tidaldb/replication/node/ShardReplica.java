@@ -159,6 +159,7 @@ final class ShardReplica implements LeadershipListener {
     this.shipLimits = new ShipLimits(config.self(), shard, limits, control);
     this.leadership =
         new ShardLeadership(
+            shard,
             config.leadership(shard),
             new ShardLogReplicaLog(log),
             new FileEpochStore(config.directory(), shard),
