@@ -327,6 +327,11 @@ public final class StoreComponent implements SignalStore, ReconcileState {
   }
 
   @Override
+  public void check(Signal signal) {
+    engine.check(signal);
+  }
+
+  @Override
   public SignalAck signal(Signal signal, Durability durability) {
     return engine.signal(signal, durability);
   }
