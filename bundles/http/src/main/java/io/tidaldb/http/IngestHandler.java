@@ -41,7 +41,9 @@ final class IngestHandler implements Router.Handler {
       try {
         store.check(inputs.get(i).signal());
       } catch (RuntimeException e) {
-        throw Errors.map(e, inputs.size() == 1 ? "" : "item " + i + ": ");
+        // check stores nothing: whatever it throws, nothing of the batch was handed to the store
+        ApiException a = Errors.map(e, inputs.size() == 1 ? "" : "item " + i + ": ");
+        throw new ApiException(a.status(), a.code(), a.getMessage(), Stored.NOT_STORED);
       }
     }
     int n = inputs.size();

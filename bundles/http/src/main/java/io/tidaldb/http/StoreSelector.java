@@ -55,7 +55,11 @@ final class StoreSelector {
     }
     if (wanted < 0 && all.size() == 1) {
       SignalStore only = all.get(0);
-      return new Selected(only, regionOf(only));
+      try {
+        return new Selected(only, regionOf(only));
+      } catch (UnavailableException e) {
+        throw new ApiException(503, "store_unavailable", e.getMessage(), Stored.NOT_STORED);
+      }
     }
     Selected best = null;
     TreeSet<Integer> seen = new TreeSet<>();
