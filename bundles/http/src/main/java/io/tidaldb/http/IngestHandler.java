@@ -1,9 +1,12 @@
 package io.tidaldb.http;
 
 import io.tidaldb.api.Durability;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.SignalTickets;
 import io.tidaldb.api.TenantId;
+import io.tidaldb.api.UnavailableException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -13,10 +16,14 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * {@code POST /v1/tenants/{t}/signals}: parses the whole body, checks every signal with the store
- * ({@link SignalStore#check}) before storing any, then hands them all to {@link
- * SignalStore#signalAsync} at once and waits for the acknowledgements together (the WAL
- * group-commits them: a batch of 1,000 costs one durability wait, not 1,000). If storing fails part
- * way, the answer lists every item not stored with what it means for it (not stored / unknown).
+ * ({@link SignalStore#check}) before storing any, then hands them all over at once and waits for
+ * them together: at {@code LOCAL} without a session through the pipelined {@link
+ * SignalStore#submit} (one {@link SignalStore#awaitDurable} per shard touched for its highest
+ * ticket; a shard this region does not lead refuses the submit with nothing stored, and that item
+ * takes the next path), else through {@link SignalStore#signalAsync}, whose futures are awaited
+ * together. The WAL group-commits either way: a batch of 1,000 costs one durability wait per shard,
+ * not 1,000. If storing fails part way, the answer lists every item not stored with what it means
+ * for it (not stored / unknown).
  */
 final class IngestHandler implements Router.Handler {
   private final StoreSelector selector;
@@ -64,9 +71,13 @@ final class IngestHandler implements Router.Handler {
   }
 
   private Response store(SignalStore store, List<SignalInput> inputs, Durability durability) {
-    int n = inputs.size();
-    List<CompletableFuture<SignalAck>> futures = new ArrayList<>(n);
-    for (SignalInput in : inputs) {
+    Outcomes o = new Outcomes(inputs.size());
+    boolean pipelined = durability == Durability.LOCAL;
+    for (int i = 0; i < inputs.size(); i++) {
+      SignalInput in = inputs.get(i);
+      if (pipelined && in.session() == null && submit(store, in, i, o)) {
+        continue;
+      }
       CompletableFuture<SignalAck> f;
       try {
         f =
@@ -76,24 +87,115 @@ final class IngestHandler implements Router.Handler {
       } catch (RuntimeException e) {
         f = CompletableFuture.failedFuture(e);
       }
-      futures.add(f);
+      o.futures[i] = f;
     }
     long deadline = System.nanoTime() + ackTimeoutNanos;
-    SignalAck lastAck = null;
-    List<ItemFailure> failures = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      try {
-        long left = Math.max(0, deadline - System.nanoTime());
-        lastAck = futures.get(i).get(left, TimeUnit.NANOSECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        failures.add(new ItemFailure(i, Errors.map(e, "")));
-      } catch (Exception e) {
-        failures.add(new ItemFailure(i, Errors.map(e, n == 1 ? "" : "item " + i + ": ")));
+    o.awaitTickets(store, deadline);
+    return o.answer(durability, deadline);
+  }
+
+  /**
+   * Logs a LOCAL write without a session through the pipelined {@link SignalStore#submit}: its
+   * ticket joins the shard's wait. Returns false, nothing stored, where this region does not lead
+   * the shard (the caller then takes {@code signalAsync}, which forwards).
+   */
+  private static boolean submit(SignalStore store, SignalInput in, int i, Outcomes o) {
+    Signal s = in.signal();
+    try {
+      long ticket =
+          store.submit(
+              s.tenant(), s.type(), s.entity().value(), s.weight(), s.eventTime().epochMillis());
+      o.ticket(i, ticket);
+      return true;
+    } catch (UnavailableException e) {
+      if (!e.mayBeStored()) {
+        return false;
+      }
+      o.fail(i, Errors.map(e, "item " + i + ": "));
+      return true;
+    } catch (RuntimeException e) {
+      o.fail(i, Errors.map(e, "item " + i + ": "));
+      return true;
+    }
+  }
+
+  /** What became of each item: a ticket (pipelined), a future (signalAsync), or a failure. */
+  private static final class Outcomes {
+    final int n;
+    final CompletableFuture<?>[] futures;
+    final long[] tickets;
+    final ApiException[] failed;
+    long[] lastTicket = new long[0];
+    ApiException[] shardFailure = new ApiException[0];
+
+    Outcomes(int n) {
+      this.n = n;
+      this.futures = new CompletableFuture<?>[n];
+      this.tickets = new long[n];
+      this.failed = new ApiException[n];
+      java.util.Arrays.fill(tickets, -1);
+    }
+
+    void ticket(int i, long ticket) {
+      tickets[i] = ticket;
+      int shard = SignalTickets.shard(ticket);
+      if (shard >= lastTicket.length) {
+        int old = lastTicket.length;
+        lastTicket = java.util.Arrays.copyOf(lastTicket, shard + 1);
+        java.util.Arrays.fill(lastTicket, old, lastTicket.length, -1);
+        shardFailure = java.util.Arrays.copyOf(shardFailure, shard + 1);
+      }
+      lastTicket[shard] = Math.max(lastTicket[shard], ticket);
+    }
+
+    void fail(int i, ApiException e) {
+      failed[i] = e;
+    }
+
+    /** One durability wait per shard touched, for its highest ticket. */
+    void awaitTickets(SignalStore store, long deadline) {
+      for (int s = 0; s < lastTicket.length; s++) {
+        if (lastTicket[s] < 0) {
+          continue;
+        }
+        try {
+          long left = Math.max(1, deadline - System.nanoTime());
+          store.awaitDurable(lastTicket[s], java.time.Duration.ofNanos(left));
+        } catch (RuntimeException e) {
+          shardFailure[s] = Errors.map(e, "shard " + s + ": ");
+        }
       }
     }
-    if (failures.isEmpty()) {
+
+    Response answer(Durability durability, long deadline) {
+      SignalAck lastAck = null;
+      List<ItemFailure> failures = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        String prefix = n == 1 ? "" : "item " + i + ": ";
+        if (failed[i] != null) {
+          failures.add(new ItemFailure(i, failed[i]));
+        } else if (tickets[i] >= 0) {
+          ApiException e = shardFailure[SignalTickets.shard(tickets[i])];
+          if (e != null) {
+            failures.add(new ItemFailure(i, e));
+          }
+        } else {
+          try {
+            long left = Math.max(0, deadline - System.nanoTime());
+            lastAck = (SignalAck) futures[i].get(left, TimeUnit.NANOSECONDS);
+          } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            failures.add(new ItemFailure(i, Errors.map(e, prefix)));
+          } catch (Exception e) {
+            failures.add(new ItemFailure(i, Errors.map(e, prefix)));
+          }
+        }
+      }
+      if (!failures.isEmpty()) {
+        throw new BatchFailure(n, failures);
+      }
       SignalAck ack = lastAck;
+      long ticket = tickets[0];
       return new Response(
           200,
           Json.render(
@@ -103,14 +205,15 @@ final class IngestHandler implements Router.Handler {
                 g.writeNumberField("count", n);
                 g.writeStringField("durability", durability.name());
                 if (n == 1) {
-                  g.writeNumberField("shard", ack.shard().value());
-                  g.writeNumberField("position", ack.position());
-                  g.writeBooleanField("local", ack.local());
+                  g.writeNumberField(
+                      "shard", ticket >= 0 ? SignalTickets.shard(ticket) : ack.shard().value());
+                  g.writeNumberField(
+                      "position", ticket >= 0 ? SignalTickets.position(ticket) : ack.position());
+                  g.writeBooleanField("local", ticket < 0 && ack.local());
                 }
                 g.writeEndObject();
               }));
     }
-    throw new BatchFailure(n, failures);
   }
 
   /** One item that was not (or may not have been) stored. */
