@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The README's curl walk-through ("Over HTTP") against the started distribution: ready, a batch of
  * three, the entity read back, top 2, a refused body, status; then SIGTERM. The port is moved off
- * 7070 (in both conf/org.apache.felix.http.cfg and conf/config.properties, as docs/operations.md
- * says) so a node already running on this machine does not interfere.
+ * 7070 (in conf/org.apache.felix.http.cfg) so a node already running on this machine does not
+ * interfere.
  */
 class HttpWalkthroughIT {
   private static final Path DIST = Path.of(System.getProperty("tidaldb.dist", "missing"));
@@ -41,12 +41,10 @@ class HttpWalkthroughIT {
     try (ServerSocket s = new ServerSocket(0)) {
       port = s.getLocalPort();
     }
-    for (String file : new String[] {"conf/org.apache.felix.http.cfg", "conf/config.properties"}) {
-      Path p = home.resolve(file);
-      String text = Files.readString(p, StandardCharsets.UTF_8);
-      assertTrue(text.contains("7070"), file);
-      Files.writeString(p, text.replace("7070", Integer.toString(port)), StandardCharsets.UTF_8);
-    }
+    Path cfg = home.resolve("conf/org.apache.felix.http.cfg");
+    String text = Files.readString(cfg, StandardCharsets.UTF_8);
+    assertTrue(text.contains("\"7070\""), text);
+    Files.writeString(cfg, text.replace("\"7070\"", "\"" + port + "\""), StandardCharsets.UTF_8);
     base = "http://127.0.0.1:" + port;
   }
 
