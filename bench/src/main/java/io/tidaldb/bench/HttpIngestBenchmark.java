@@ -26,7 +26,6 @@ import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.ThreadParams;
 
@@ -71,8 +70,11 @@ public class HttpIngestBenchmark extends DurableIngest {
     return "tidal-http-ingest-";
   }
 
-  /** Opens the store and starts Jetty with the API's servlet on a free loopback port. */
-  @Setup(Level.Trial)
+  /**
+   * Opens the store and starts Jetty with the API's servlet on a free loopback port. Not annotated
+   * again: JMH calls the superclass's {@code @Setup} once, which dispatches here (annotating the
+   * override too made JMH call it twice, leaving a second Jetty running).
+   */
   @Override
   public void open() {
     super.open();
@@ -99,8 +101,7 @@ public class HttpIngestBenchmark extends DurableIngest {
     base = "http://127.0.0.1:" + connector.getLocalPort();
   }
 
-  /** Stops Jetty, then closes the store's harness. */
-  @TearDown(Level.Trial)
+  /** Stops Jetty, then closes the store's harness (called once, as {@link #open()}). */
   @Override
   public void close() {
     try {
