@@ -75,8 +75,13 @@ final class IngestHandler implements Router.Handler {
     boolean pipelined = durability == Durability.LOCAL;
     for (int i = 0; i < inputs.size(); i++) {
       SignalInput in = inputs.get(i);
-      if (pipelined && in.session() == null && submit(store, in, i, o)) {
-        continue;
+      if (pipelined && in.session() == null) {
+        if (submit(store, in, i, o)) {
+          continue;
+        }
+        // a shard not led here: the rest of the request takes signalAsync, so a follower does not
+        // pay a refused submit (an exception) per signal
+        pipelined = false;
       }
       CompletableFuture<SignalAck> f;
       try {
@@ -250,7 +255,7 @@ final class IngestHandler implements Router.Handler {
                 g.writeStringField("code", first.code());
                 g.writeStringField(
                     "message",
-                    (count == 1 ? "" : failures.size() + " of " + count + " not stored; ")
+                    (count == 1 ? "" : failures.size() + " of " + count + " not acknowledged; ")
                         + first.getMessage());
                 g.writeStringField("stored", count == 1 ? first.stored().json() : overall.json());
                 g.writeNumberField("count", count);
