@@ -280,6 +280,12 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     }
   }
 
+  /** {@inheritDoc} The same checks {@link #signal(Signal, Durability)} makes first. */
+  @Override
+  public void check(Signal signal) {
+    validate(signal, Durability.LOCAL);
+  }
+
   /**
    * {@inheritDoc} Validated here (bad input never leaves this region), then routed by {@link
    * WritePath}: appended here as the shard's leader, forwarded to the leader, or, while no leader

@@ -334,6 +334,11 @@ public final class StoreComponent implements SignalStore, ReconcileState, Metric
   }
 
   @Override
+  public void check(Signal signal) {
+    engine.check(signal);
+  }
+
+  @Override
   public SignalAck signal(Signal signal, Durability durability) {
     return engine.signal(signal, durability);
   }
