@@ -60,7 +60,7 @@ final class Acks {
           case LOCAL ->
               leader
                   .map(l -> l + " alone so far (" + ack.shard() + "'s leader" + path + ")")
-                  .orElse(ack.shard() + "'s leader alone so far (" + path.substring(2) + ")");
+                  .orElseGet(() -> ack.shard() + "'s leader alone so far (via " + via + ")");
           case QUORUM ->
               "a majority of the regions (leader "
                   + leader.map(RegionId::toString).orElse("?")

@@ -154,8 +154,28 @@ class MultiRegionCommandsTest {
         commands.signal("default", "view", "1", "1", "--durability", "quorum"));
     commands.use("0");
     assertEquals(
+        "ok: durable at LOCAL, stored by region-0 alone so far (shard-2's leader): " + at,
+        commands.signal("default", "view", "1", "1"));
+    assertEquals(
         "ok: durable at ALL, stored by every region (leader region-0): " + at,
         commands.signal("default", "view", "1", "1", "--durability", "all"));
+  }
+
+  @Test
+  void shouldStillAcknowledgeWhenTheReplicationDoesNotNameTheLeader() {
+    register(1);
+    replications.add(
+        new ReplicationTableTest.FixedReplication(
+            1,
+            () -> {
+              throw new io.tidaldb.api.UnavailableException("status: no answer in 1 s");
+            }));
+    assertEquals(
+        "ok: durable at LOCAL, stored by shard-2's leader alone so far (via region-1): shard-2"
+            + " position 17 stamp "
+            + NOW
+            + ".3",
+        commands.signal("default", "view", "1", "1"));
   }
 
   @Test
