@@ -6,6 +6,7 @@ import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
 
 import io.tidaldb.api.SignalStore;
@@ -81,6 +82,7 @@ public class ConsoleRegionIT {
       options.add(TidalOptions.bundleOption(b));
     }
     options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
+    options.add(systemProperty("org.jline.terminal.dumb").value("true"));
     options.add(
         frameworkProperty("felix.fileinstall.poll").value(TidalOptions.FILEINSTALL_POLL_MILLIS));
     options.add(frameworkStartLevel(Constants.START_LEVEL_TEST_BUNDLE));
