@@ -49,7 +49,8 @@ public final class TidalCommands {
   private final RegionsCommand regionsCommand;
 
   /**
-   * Creates the commands.
+   * Creates the commands over one store, as region 0's (tests, and embeddings with one store; the
+   * component uses {@link #forRegions}).
    *
    * @param store supplies the current store, or null while none is registered
    * @param clock the wall clock in ms
