@@ -76,6 +76,29 @@ final class RunningNode implements AutoCloseable {
     return new RunningNode(home, pb.start());
   }
 
+  /**
+   * Starts {@code bin/tidaldb} in {@code home} on a terminal, as a person at a keyboard: util-linux
+   * {@code script} gives it a pseudo-terminal (160 columns, 40 rows) whose input is this node's
+   * {@link #type}, so the console is the interactive JLine one (raw keys, escape sequences in the
+   * output).
+   *
+   * @param home the distribution home
+   * @return the running node
+   */
+  static RunningNode startOnTerminal(Path home) throws IOException {
+    List<String> command =
+        List.of(
+            "script",
+            "-qfec",
+            "stty cols 160 rows 40; exec '" + home.resolve("bin/tidaldb") + "'",
+            "/dev/null");
+    ProcessBuilder pb =
+        new ProcessBuilder(command).directory(home.getParent().toFile()).redirectErrorStream(true);
+    pb.environment().put("JAVA_HOME", System.getProperty("java.home"));
+    pb.environment().put("TIDALDB_OPTS", "-Xmx256m");
+    return new RunningNode(home, pb.start());
+  }
+
   /** What a node run in place leaves in the packaged folder: never copied. */
   static final Set<String> RUNTIME_STATE = Set.of("data", "logs", "felix-cache", "run", "certs");
 
@@ -182,6 +205,12 @@ final class RunningNode implements AutoCloseable {
   /** Waits until the output contains {@code text}. */
   void awaitOutput(String text) {
     awaitOutput(text, 1);
+  }
+
+  /** Types keys as they are, without a newline (on a terminal: Tab, Ctrl-C, arrows). */
+  void type(String keys) throws IOException {
+    console.write(keys);
+    console.flush();
   }
 
   /** Types one console command. */

@@ -4,6 +4,7 @@ import static org.ops4j.pax.exam.CoreOptions.bundle;
 import static org.ops4j.pax.exam.CoreOptions.composite;
 import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.cm.ConfigurationAdminOptions.factoryConfiguration;
 import static org.ops4j.pax.exam.cm.ConfigurationAdminOptions.newConfiguration;
 
@@ -396,9 +397,10 @@ public final class TidalOptions {
 
   /**
    * Every bundle of the node feature with its start level, a framework start level that starts them
-   * all, and {@code gosh.args=--nointeractive --noshutdown} (no console on stdin). No
-   * configuration: the components then use their defaults (relative to the working directory) or
-   * whatever the test configures.
+   * all, and {@code gosh.args=--nointeractive --noshutdown} (no console on stdin; the system
+   * property {@code org.jline.terminal.dumb=true}: no terminal either). No configuration: the
+   * components then use their defaults (relative to the working directory) or whatever the test
+   * configures.
    *
    * @return the bundle options
    */
@@ -410,6 +412,9 @@ public final class TidalOptions {
     }
     // Gogo's shell must not read the test JVM's stdin (at EOF it stops the framework) nor print
     options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
+    // ... and its JLine need not look for a terminal (it would warn that it fell back to a dumb
+    // one)
+    options.add(systemProperty("org.jline.terminal.dumb").value("true"));
     // FileInstall's watcher finishes its poll sleep (2 s by default) before the framework can stop
     options.add(frameworkProperty("felix.fileinstall.poll").value(FILEINSTALL_POLL_MILLIS));
     // Felix HTTP (the HTTP API) on loopback at a port the system picks: never a fixed port that

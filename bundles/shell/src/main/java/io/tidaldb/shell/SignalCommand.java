@@ -2,6 +2,7 @@ package io.tidaldb.shell;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
+import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
@@ -11,16 +12,20 @@ import io.tidaldb.api.TenantId;
 import io.tidaldb.api.TidalException;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.replication.Replication;
 import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
- * {@code tidal:signal <tenant> <type> <entity> <weight> [options]}: stores a signal and prints its
- * acknowledgement once it is durable at the level of {@code --durability local|quorum|all} (default
- * {@link Durability#LOCAL}).
+ * {@code tidal:signal <tenant> <type> <entity> <weight> [options]}: stores a signal in the
+ * console's region and prints its acknowledgement once it is durable at the level of {@code
+ * --durability local|quorum|all} (default {@link Durability#LOCAL}), naming that level and who
+ * stored it (see {@link Acks}).
  *
  * <p>Options: {@code --at <ms>} sets the event time (ms since the epoch; default now). {@code
  * --session <hex id> --seq <n> [--acked-below <n>]} makes it a write of a client session through
@@ -45,7 +50,8 @@ final class SignalCommand {
   /** How many session writes' event times the console remembers for retries without --at. */
   static final int REMEMBERED = 1_024;
 
-  private final Supplier<SignalStore> store;
+  private final Supplier<ConsoleRegion.Bound> store;
+  private final Function<RegionId, Optional<Replication>> replicationOf;
   private final LongSupplier clock;
   private final LongSupplier newSessionId;
 
@@ -55,12 +61,18 @@ final class SignalCommand {
   /**
    * Creates the command.
    *
-   * @param store supplies the current store; it throws if none is registered
+   * @param store supplies the console region's store; it throws if none is registered
+   * @param replicationOf a region's replication in this framework, empty for a single region
    * @param clock the wall clock in ms
    * @param newSessionId draws a fresh session id for {@code --session new} (never 0)
    */
-  SignalCommand(Supplier<SignalStore> store, LongSupplier clock, LongSupplier newSessionId) {
+  SignalCommand(
+      Supplier<ConsoleRegion.Bound> store,
+      Function<RegionId, Optional<Replication>> replicationOf,
+      LongSupplier clock,
+      LongSupplier newSessionId) {
     this.store = store;
+    this.replicationOf = replicationOf;
     this.clock = clock;
     this.newSessionId = newSessionId;
   }
@@ -81,24 +93,28 @@ final class SignalCommand {
       return TidalCommands.error(e, USAGE);
     }
     try {
-      SignalStore s = store.get();
+      ConsoleRegion.Bound bound = store.get();
       TenantId tenant = TenantId.of(a.tenant());
       SignalType type = SignalType.of(a.type());
       if (!a.isSessionWrite()) {
         long at = a.at() != null ? a.at() : clock.getAsLong();
         SignalAck ack =
-            s.signal(
-                new Signal(tenant, type, EntityId.of(a.entity()), a.weight(), ts(at)),
-                a.durability());
-        return ok(ack);
+            bound
+                .store()
+                .signal(
+                    new Signal(tenant, type, EntityId.of(a.entity()), a.weight(), ts(at)),
+                    a.durability());
+        return bound.withNotice(ok(ack, bound.region()));
       }
-      return sessionWrite(s, a, tenant, type);
+      return bound.withNotice(sessionWrite(bound, a, tenant, type));
     } catch (TidalException e) {
       return TidalCommands.error(e, USAGE);
     }
   }
 
-  private String sessionWrite(SignalStore s, SignalArgs a, TenantId tenant, SignalType type) {
+  private String sessionWrite(
+      ConsoleRegion.Bound bound, SignalArgs a, TenantId tenant, SignalType type) {
+    SignalStore s = bound.store();
     long id = a.newSession() ? newSessionId.getAsLong() : a.session();
     long seq = a.seq() != null ? a.seq() : 1;
     SessionSeq session = new SessionSeq(id, seq, a.ackedBelow() != null ? a.ackedBelow() : seq);
@@ -106,7 +122,7 @@ final class SignalCommand {
     String which = " (session " + SessionSeq.hex(id) + " seq " + seq + ", at " + at + ")";
     Signal signal = new Signal(tenant, type, EntityId.of(a.entity()), a.weight(), ts(at));
     try {
-      return ok(s.signal(signal, a.durability(), session)) + which;
+      return ok(s.signal(signal, a.durability(), session), bound.region()) + which;
     } catch (UnavailableException e) {
       return "error: "
           + e.getMessage()
@@ -142,13 +158,8 @@ final class SignalCommand {
     return Timestamp.ofMillis(millis);
   }
 
-  private static String ok(SignalAck ack) {
-    return "ok: durable at "
-        + ack.shard()
-        + " position "
-        + ack.position()
-        + " stamp "
-        + ack.stamp();
+  private String ok(SignalAck ack, RegionId region) {
+    return Acks.ok(ack, region, replicationOf.apply(region));
   }
 
   /**

@@ -3,17 +3,19 @@ package io.tidaldb.shell;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RankedEntity;
-import io.tidaldb.api.ShardStatus;
+import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SignalAggregate;
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.SignalType;
-import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.TidalException;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.replication.Replication;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
@@ -23,26 +25,32 @@ import java.util.function.Supplier;
  * to print. A wrong argument count prints the usage line; an argument of the wrong type prints an
  * {@code error: } line naming it, then the usage line; bad values and an absent store print one
  * {@code error: } line. Nothing is thrown to the console, which keeps serving.
+ *
+ * <p>The commands use the store of the console's region ({@link ConsoleRegion}): chosen once, and
+ * changed only by {@code tidal:use}; {@code tidal:read}, {@code tidal:top} and {@code tidal:status}
+ * take {@code --region <r>} for one command.
  */
 public final class TidalCommands {
   static final String SIGNAL_USAGE = SignalCommand.USAGE;
-  static final String READ_USAGE = "usage: tidal:read <tenant> <type> <entity>";
-  static final String TOP_USAGE = "usage: tidal:top <tenant> <type> <k> [offset]";
-  static final String STATUS_USAGE = "usage: tidal:status";
+  static final String READ_USAGE = "usage: tidal:read <tenant> <type> <entity> [--region <region>]";
+  static final String TOP_USAGE =
+      "usage: tidal:top <tenant> <type> <k> [offset] [--region <region>]";
+  static final String STATUS_USAGE = StatusCommand.USAGE;
   static final String TRANSFER_USAGE = "usage: tidal:transfer <shard> <region>";
 
   /** How long {@code tidal:transfer} waits for the new leader. */
   static final long TRANSFER_WAIT_MILLIS = 5_000;
 
-  private final Supplier<SignalStore> store;
+  private final ConsoleRegion console;
   private final Supplier<List<Replication>> replications;
   private final LongSupplier clock;
   private final SignalCommand signalCommand;
-  private long lastStatusMillis = -1;
-  private long lastStatusAccepted;
+  private final StatusCommand statusCommand;
+  private final RegionsCommand regionsCommand;
 
   /**
-   * Creates the commands.
+   * Creates the commands over one store, as region 0's (tests, and embeddings with one store; the
+   * component uses {@link #forRegions}).
    *
    * @param store supplies the current store, or null while none is registered
    * @param clock the wall clock in ms
@@ -76,10 +84,51 @@ public final class TidalCommands {
       Supplier<List<Replication>> replications,
       LongSupplier clock,
       LongSupplier newSessionId) {
-    this.store = store;
+    this(single(store), replications, clock, newSessionId);
+  }
+
+  private TidalCommands(
+      RegionStores stores,
+      Supplier<List<Replication>> replications,
+      LongSupplier clock,
+      LongSupplier newSessionId) {
+    this.console = new ConsoleRegion(stores);
     this.replications = replications;
     this.clock = clock;
-    this.signalCommand = new SignalCommand(this::current, clock, newSessionId);
+    this.signalCommand =
+        new SignalCommand(console::current, this::replicationOf, clock, newSessionId);
+    this.statusCommand = new StatusCommand(console, replications, clock);
+    this.regionsCommand = new RegionsCommand(console, stores, replications);
+  }
+
+  /**
+   * Creates the commands over every region's store in the framework (the component's form).
+   *
+   * @param stores the stores registered now, by region
+   * @param replications supplies the registered replications (empty on a single-region node)
+   * @param clock the wall clock in ms
+   * @return the commands
+   */
+  public static TidalCommands forRegions(
+      RegionStores stores, Supplier<List<Replication>> replications, LongSupplier clock) {
+    return new TidalCommands(stores, replications, clock, SignalCommand.randomSessionIds());
+  }
+
+  /** One store, or none, as region 0's (tests and single-store embeddings). */
+  private static RegionStores single(Supplier<SignalStore> store) {
+    return () -> {
+      SignalStore s = store.get();
+      return s == null ? Map.of() : Map.of(RegionId.of(0), s);
+    };
+  }
+
+  private Optional<Replication> replicationOf(RegionId region) {
+    for (Replication r : replications.get()) {
+      if (r.region().equals(region)) {
+        return Optional.of(r);
+      }
+    }
+    return Optional.empty();
   }
 
   /**
@@ -96,31 +145,38 @@ public final class TidalCommands {
   }
 
   /**
-   * {@code tidal:read <tenant> <type> <entity>}: prints the entity's aggregate now.
+   * {@code tidal:read <tenant> <type> <entity> [--region <r>]}: prints the entity's aggregate now,
+   * as the console's region (or {@code --region}) holds it.
    *
-   * @param args tenant, type, entity
+   * @param args tenant, type, entity, then options
    * @return {@code count=<n> sum=<w> score=<s> lastSeen=<iso8601 or ->}
    */
   public String read(String... args) {
-    if (args.length != 3) {
-      return READ_USAGE;
-    }
     try {
-      SignalStore s = current();
+      CommandLine line = CommandLine.parse(args, true, Set.of());
+      if (line.positional().size() != 3) {
+        return READ_USAGE;
+      }
+      String[] w = line.words();
+      ConsoleRegion.Bound b = bound(line);
       SignalAggregate a =
-          s.read(
-              TenantId.of(args[0]),
-              SignalType.of(args[1]),
-              EntityId.of(parseEntity(args[2])),
-              Timestamp.ofMillis(clock.getAsLong()));
-      return "count="
-          + a.count()
-          + " sum="
-          + number(a.weightSum())
-          + " score="
-          + number(a.decayedScore())
-          + " lastSeen="
-          + a.lastSeen().map(Timestamp::toString).orElse("-");
+          b.store()
+              .read(
+                  TenantId.of(w[0]),
+                  SignalType.of(w[1]),
+                  EntityId.of(parseEntity(w[2])),
+                  Timestamp.ofMillis(clock.getAsLong()));
+      return b.withNotice(
+          "count="
+              + a.count()
+              + " sum="
+              + number(a.weightSum())
+              + " score="
+              + number(a.decayedScore())
+              + " lastSeen="
+              + a.lastSeen().map(Timestamp::toString).orElse("-"));
+    } catch (SignalArgs.UsageError e) {
+      return "error: " + e.getMessage() + "\n" + READ_USAGE;
     } catch (TidalException e) {
       return error(e, READ_USAGE);
     }
@@ -135,20 +191,23 @@ public final class TidalCommands {
    * @return one line per entity, {@code <rank>. entity=<id> score=<s>}, or {@code (no entities)}
    */
   public String top(String... args) {
-    if (args.length != 3 && args.length != 4) {
-      return TOP_USAGE;
-    }
     try {
-      SignalStore s = current();
-      int k = parseInt("k", args[2]);
-      int offset = args.length == 4 ? parseInt("offset", args[3]) : 0;
+      CommandLine line = CommandLine.parse(args, true, Set.of());
+      String[] w = line.words();
+      if (w.length != 3 && w.length != 4) {
+        return TOP_USAGE;
+      }
+      int k = parseInt("k", w[2]);
+      int offset = w.length == 4 ? parseInt("offset", w[3]) : 0;
+      ConsoleRegion.Bound b = bound(line);
+      SignalStore s = b.store();
       Timestamp now = Timestamp.ofMillis(clock.getAsLong());
-      TenantId tenant = TenantId.of(args[0]);
-      SignalType type = SignalType.of(args[1]);
+      TenantId tenant = TenantId.of(w[0]);
+      SignalType type = SignalType.of(w[1]);
       List<RankedEntity> top =
-          args.length == 4 ? s.topPage(tenant, type, offset, k, now) : s.top(tenant, type, k, now);
+          w.length == 4 ? s.topPage(tenant, type, offset, k, now) : s.top(tenant, type, k, now);
       if (top.isEmpty()) {
-        return "(no entities)";
+        return b.withNotice("(no entities)");
       }
       StringBuilder out = new StringBuilder();
       for (int i = 0; i < top.size(); i++) {
@@ -162,29 +221,53 @@ public final class TidalCommands {
           out.append('\n');
         }
       }
-      return out.toString();
+      return b.withNotice(out.toString());
+    } catch (SignalArgs.UsageError e) {
+      return "error: " + e.getMessage() + "\n" + TOP_USAGE;
     } catch (TidalException e) {
       return error(e, TOP_USAGE);
     }
   }
 
   /**
-   * {@code tidal:status}: prints the store's shards with their WAL, applied and snapshot positions
-   * (and the local log's durable position when it is not 0), and the ingest rate since the store
-   * opened and since the previous {@code tidal:status}; then, if replications are registered, a
-   * table of each region's role, leader and epoch per shard and every region's HWM and lag (see
-   * {@link ReplicationTable}).
+   * {@code tidal:status [--region <r>] [--json]}: see {@link StatusCommand}.
    *
-   * @param args none
-   * @return the status lines
+   * @param args options only
+   * @return the status lines, or one JSON object
    */
   public String status(String... args) {
-    if (args.length != 0) {
-      return STATUS_USAGE;
-    }
-    String table = ReplicationTable.format(replications.get());
-    String text = storeStatus();
-    return table.isEmpty() ? text : text + "\n" + table;
+    return statusCommand.run(args);
+  }
+
+  /**
+   * {@code tidal:use [<region>]}: prints the console's region, or makes another region's store (one
+   * registered here) the console's; see {@link ConsoleRegion}.
+   *
+   * @param args nothing, or the region
+   * @return the line to print
+   */
+  public String use(String... args) {
+    return console.use(args);
+  }
+
+  /**
+   * {@code tidal:regions}: every region's state, when it was last heard and the shards it leads;
+   * see {@link RegionsCommand}.
+   *
+   * @param args none
+   * @return the table
+   */
+  public String regions(String... args) {
+    return regionsCommand.run(args);
+  }
+
+  /**
+   * Returns the console's region, if chosen yet.
+   *
+   * @return the region
+   */
+  public Optional<RegionId> consoleRegion() {
+    return console.chosen();
   }
 
   /**
@@ -203,7 +286,7 @@ public final class TidalCommands {
     }
     try {
       int shard = parseInt("shard", args[0]);
-      io.tidaldb.api.RegionId to = parseRegion(args[1]);
+      RegionId to = ConsoleRegion.parseRegion(args[1]);
       List<Replication> all = replications.get();
       if (all.isEmpty()) {
         throw new io.tidaldb.api.UnavailableException(
@@ -244,74 +327,8 @@ public final class TidalCommands {
     }
   }
 
-  private static io.tidaldb.api.RegionId parseRegion(String text) {
-    String id = text.startsWith("region-") ? text.substring("region-".length()) : text;
-    try {
-      return io.tidaldb.api.RegionId.of(Integer.parseInt(id));
-    } catch (NumberFormatException e) {
-      throw new WrongArgumentType("region", text, "must be a region id such as 2 or region-2");
-    } catch (InvalidArgumentException e) {
-      throw new WrongArgumentType("region", text, e.getMessage());
-    }
-  }
-
-  private String storeStatus() {
-    try {
-      StoreStatus st = current().status();
-      long now = clock.getAsLong();
-      StringBuilder out = new StringBuilder();
-      out.append(st.region())
-          .append(" incarnation ")
-          .append(st.incarnation())
-          .append(", open since ")
-          .append(st.openedAt())
-          .append(", ")
-          .append(st.signalsAccepted())
-          .append(" signals accepted, ")
-          .append(rate(st.signalsAccepted(), now - st.openedAt().epochMillis()))
-          .append(" since open");
-      synchronized (this) {
-        if (lastStatusMillis >= 0 && st.signalsAccepted() >= lastStatusAccepted) {
-          out.append(", ")
-              .append(rate(st.signalsAccepted() - lastStatusAccepted, now - lastStatusMillis))
-              .append(" since last status");
-        }
-        lastStatusMillis = now;
-        lastStatusAccepted = st.signalsAccepted();
-      }
-      for (ShardStatus s : st.shards()) {
-        out.append('\n')
-            .append(s.shard())
-            .append(": wal ")
-            .append(s.walStartPosition())
-            .append("..")
-            .append(s.nextPosition())
-            .append(" durable ")
-            .append(s.durablePosition())
-            .append(" applied ")
-            .append(s.appliedPosition())
-            .append(" snapshot ")
-            .append(s.snapshotPosition())
-            .append(" entities ")
-            .append(s.entities());
-        if (s.localDurablePosition() > 0) {
-          out.append(" local ").append(s.localDurablePosition());
-        }
-      }
-      return out.toString();
-    } catch (TidalException e) {
-      return error(e, STATUS_USAGE);
-    }
-  }
-
-  private SignalStore current() {
-    SignalStore s = store.get();
-    if (s == null) {
-      throw new io.tidaldb.api.UnavailableException(
-          "store unavailable: no SignalStore service is registered (is the store or wal bundle"
-              + " stopped?)");
-    }
-    return s;
+  private ConsoleRegion.Bound bound(CommandLine line) {
+    return line.region() == null ? console.current() : console.of(line.region());
   }
 
   /** An argument of the wrong type: the answer adds the usage line to the error. */
@@ -353,11 +370,5 @@ public final class TidalCommands {
 
   private static String number(double v) {
     return String.format(Locale.ROOT, "%.6g", v);
-  }
-
-  private static String rate(long count, long millis) {
-    return millis <= 0
-        ? "-"
-        : String.format(Locale.ROOT, "%.1f signals/s", count * 1000.0 / millis);
   }
 }

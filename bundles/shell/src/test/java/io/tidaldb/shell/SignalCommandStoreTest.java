@@ -49,7 +49,7 @@ class SignalCommandStoreTest {
   @Test
   void shouldCountASessionWriteRetriedWithTheSameValuesOnce() {
     String first = console.signal("acme", "view", "42", "1.5", "--session", "7f3a9c", "--seq", "1");
-    assertTrue(first.startsWith("ok: durable at shard-"), first);
+    assertTrue(first.startsWith("ok: durable at LOCAL, stored by region-0: shard-"), first);
     clock.addAndGet(3_000);
     assertEquals(
         first, console.signal("acme", "view", "42", "1.5", "--session", "7f3a9c", "--seq", "1"));

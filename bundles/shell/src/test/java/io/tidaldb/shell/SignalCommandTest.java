@@ -75,7 +75,7 @@ class SignalCommandTest {
   @Test
   void shouldWriteThroughTheSessionPathNamingSessionSeqAndEventTime() {
     assertEquals(
-        "ok: durable at shard-1 position 10 stamp "
+        "ok: durable at LOCAL, stored by region-0: shard-1 position 10 stamp "
             + NOW
             + ".0 (session 5e55000000000042 seq 3, at "
             + NOW
@@ -97,7 +97,8 @@ class SignalCommandTest {
     assertEquals(1, store.stored.size());
     assertEquals(store.sessionCalls.get(0), store.sessionCalls.get(1));
     String next = commands.signal("default", "view", "42", "1", "--session", "7f3a", "--seq", "2");
-    assertTrue(next.startsWith("ok: durable at shard-1 position 11 "), next);
+    assertTrue(
+        next.startsWith("ok: durable at LOCAL, stored by region-0: shard-1 position 11 "), next);
     assertTrue(next.endsWith("seq 2, at " + (NOW + 5_000) + ")"), next);
   }
 
@@ -115,7 +116,7 @@ class SignalCommandTest {
   @Test
   void shouldOpenANewSessionAtSeq1AndNameItsId() {
     assertEquals(
-        "ok: durable at shard-1 position 10 stamp "
+        "ok: durable at LOCAL, stored by region-0: shard-1 position 10 stamp "
             + NOW
             + ".0 (session 0000000000abcdef seq 1, at "
             + NOW
@@ -146,7 +147,7 @@ class SignalCommandTest {
         "the --at of the answered retry is remembered");
     assertEquals(1, store.stored.size());
     assertEquals(
-        "ok: durable at shard-2 position 17 stamp " + NOW + ".3",
+        "ok: durable at LOCAL, stored by region-0: shard-2 position 17 stamp " + NOW + ".3",
         commands.signal("default", "view", "42", "1", "--at", "" + (NOW - 1_000)));
     assertEquals(List.of("default/view/42/1.0@" + (NOW - 1_000)), store.calls);
   }

@@ -98,7 +98,7 @@ class TidalCommandsTest {
   @Test
   void shouldSignalAndPrintOnceDurable() {
     assertEquals(
-        "ok: durable at shard-2 position 17 stamp " + NOW + ".3",
+        "ok: durable at LOCAL, stored by region-0: shard-2 position 17 stamp " + NOW + ".3",
         commands.signal("default", "view", "42", "1.5"));
     assertEquals(List.of("default/view/42/1.5@" + NOW), store.calls);
   }

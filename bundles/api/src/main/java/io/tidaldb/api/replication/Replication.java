@@ -251,6 +251,22 @@ public interface Replication {
   }
 
   /**
+   * Returns how long ago this region last received anything (a heartbeat, a batch, an ack, a vote)
+   * from {@code region}, for the console's and the operator's view of which regions are up. Any
+   * thread; measured on the replication's own clock.
+   *
+   * <p>The default answers -1 (never heard, or not tracked).
+   *
+   * @param region a region of the cluster
+   * @return nanoseconds since the last frame from it, 0 for this region itself, -1 if nothing was
+   *     heard from it since this region started (or it is not a region of the cluster)
+   * @since 1.9.0
+   */
+  default long regionContactAgeNanos(RegionId region) {
+    return -1;
+  }
+
+  /**
    * Returns the lowest position of {@code shard}'s log this region must keep so that regions behind
    * it can still be shipped from its log. The store trims its log after a snapshot no lower than
    * this. A leader answers the lowest durable HWM of its followers, and keeps everything for a

@@ -316,6 +316,11 @@ public final class ReplicationComponent implements Replication, MetricsSource {
   }
 
   @Override
+  public long regionContactAgeNanos(RegionId region) {
+    return node.regionContactAgeNanos(region);
+  }
+
+  @Override
   public long retainFrom(int shard) {
     return node.retainFrom(shard);
   }

@@ -83,6 +83,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   private final ExecutorService cuts; // null when a simulation runs the cuts (see forSimulation)
   private final PauseLog pauses;
   private final NodeFailures failures;
+  private final RegionContacts contacts;
   private volatile boolean running = true;
   private volatile boolean started;
   private volatile boolean shardsClosed;
@@ -160,6 +161,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     this.shards = new ShardReplica[wal.shardCount()];
     this.statuses = new StatusRequests(config.self(), shards, clock, this::wake);
     this.pauses = new PauseLog(config.self());
+    this.contacts = new RegionContacts(config.self(), config.regions());
     this.failures = new NodeFailures(config.self(), shards.length, clock, this::threadDied);
     boolean simulated = simulationCutter != null;
     this.cuts =
@@ -274,6 +276,11 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   @Override
   public long leaderContactAgeNanos(int shard) {
     return replica(shard).leaderContactAgeNanos(clock.getAsLong());
+  }
+
+  @Override
+  public long regionContactAgeNanos(RegionId region) {
+    return contacts.ageNanos(region, clock.getAsLong());
   }
 
   @Override
@@ -515,6 +522,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
       return;
     }
     long now = clock.getAsLong();
+    contacts.heard(from, now);
     if (f.type() == FrameDescriptor.FORWARD || f.type() == FrameDescriptor.FORWARD_SESSION) {
       forwarded.onForward(from, f, shards[f.shard()], now);
     } else {

@@ -82,6 +82,26 @@ class LeadershipTransferNodeTest {
     transport.close();
   }
 
+  /**
+   * {@code tidal:regions}' last heard: the leader hears from both followers (their acks of the ALL
+   * write), each follower from the leader, and every node answers 0 for itself; -1 for a region
+   * outside the cluster. (With one shard the two followers need never talk to each other.)
+   */
+  @Test
+  void shouldTellHowLongAgoEachRegionWasLastHeardFrom() throws Exception {
+    int leader = settle();
+    for (int i = 0; i < 3; i++) {
+      assertEquals(0, nodes[i].regionContactAgeNanos(REGIONS.get(i)));
+      if (i != leader) {
+        RegionId follower = REGIONS.get(i);
+        ReplicationNode node = nodes[i];
+        await().atMost(DEADLINE).until(() -> nodes[leader].regionContactAgeNanos(follower) >= 0);
+        await().atMost(DEADLINE).until(() -> node.regionContactAgeNanos(REGIONS.get(leader)) >= 0);
+      }
+    }
+    assertEquals(-1, nodes[0].regionContactAgeNanos(RegionId.of(9)));
+  }
+
   @Test
   void shouldHandLeadershipToTheTargetWithOneEpochStep() throws Exception {
     int leader = settle();
