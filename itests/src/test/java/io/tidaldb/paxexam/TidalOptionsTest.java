@@ -44,7 +44,10 @@ class TidalOptionsTest {
     NodeFeature feature = TidalOptions.feature();
     assertTrue(feature.id().startsWith("io.tidaldb:tidal-features:slingosgifeature:node:"));
     List<FeatureBundle> bundles = feature.bundles();
-    assertEquals(38, bundles.size()); // the console: gogo runtime, command, jline, gogo.jline
+    // 38 with the console (gogo runtime, command, jline, gogo.jline), + 6 for the HTTP API (Jetty,
+    // servlet API, commons-fileupload and -io, Jackson core, tidal-http) + 8 for the metrics
+    // (Prometheus client model, config, tracer-common, core, text format, JVM; JSR-305; tidal-metrics)
+    assertEquals(52, bundles.size());
     assertEquals("asm", bundles.get(0).artifactId());
     assertEquals(1, bundles.get(0).startOrder());
     for (int i = 1; i < bundles.size(); i++) {
