@@ -1,14 +1,18 @@
 package io.tidaldb.support.config;
 
 import io.tidaldb.api.InvalidArgumentException;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Function;
 import org.slf4j.Logger;
 
 /**
@@ -90,6 +94,72 @@ public final class LiveConfig {
                 || k.endsWith(".cardinality.minimum"));
     keys.removeIf(k -> same(current.get(k), next.get(k)));
     return keys;
+  }
+
+  /**
+   * The whole rule for a component that takes nothing live beyond what {@code ruleOf} allows: if
+   * nothing of the component's changed, nothing happens; else the new values are validated ({@code
+   * validate} throws an {@link InvalidArgumentException} naming the key), then every changed key
+   * that {@code ruleOf} gives a rule for is refused; a refusal of either kind refuses the whole
+   * change (one WARN line). Otherwise the change is recorded as serving and logged at INFO.
+   *
+   * @param next the new component properties
+   * @param validate checks the new values, as activation would
+   * @param ruleOf why a key cannot change while the component runs, or null if it may (a key the
+   *     component does not read is only a service property)
+   * @return the changed keys to apply live, or null if the change was refused
+   */
+  public Set<String> review(
+      Map<String, ?> next, Runnable validate, Function<String, String> ruleOf) {
+    Set<String> changed = changed(next);
+    if (changed.isEmpty()) {
+      return changed;
+    }
+    try {
+      validate.run();
+    } catch (InvalidArgumentException e) {
+      refuse(List.of(Refusal.of(e)));
+      return null;
+    }
+    List<Refusal> refused = new ArrayList<>();
+    for (String key : changed) {
+      String rule = ruleOf.apply(key);
+      if (rule != null) {
+        refused.add(new Refusal(key, next.get(key), rule));
+      }
+    }
+    if (!refused.isEmpty()) {
+      refuse(refused);
+      return null;
+    }
+    accepted(next, changed);
+    return changed;
+  }
+
+  /**
+   * Returns a rule for {@link #review} that refuses a change of every key of a component's
+   * configuration annotation while it runs: {@code region} because a region never changes its id,
+   * every other key with {@code restartRule}.
+   *
+   * @param config the component's {@code @ObjectClassDefinition} annotation
+   * @param restartRule why the other keys cannot change live, such as {@code applies only when the
+   *     log opens: restart ...}
+   * @return the rule
+   */
+  public static Function<String, String> fixedKeys(
+      Class<? extends Annotation> config, String restartRule) {
+    Set<String> keys = new HashSet<>();
+    for (Method m : config.getDeclaredMethods()) {
+      // DS 1.4 property names: "__" is "_", "_" is "."
+      keys.add(m.getName().replace("__", "\0").replace('_', '.').replace("\0", "_"));
+    }
+    return key ->
+        !keys.contains(key)
+            ? null
+            : key.equals("region")
+                ? "the region id never changes while the region runs (it names every replica id and"
+                    + " epoch it handed out)"
+                : restartRule;
   }
 
   /**
