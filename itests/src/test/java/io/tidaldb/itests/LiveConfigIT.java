@@ -242,7 +242,13 @@ public class LiveConfigIT {
     try (LogCapture log = new LogCapture()) {
       writer.start();
       for (int i = 0; i < 25; i++) {
-        Dictionary<String, Object> next = node.properties(STORE);
+        // each change is one key away from the base configuration (not from the last change,
+        // which Configuration Admin holds even when the store refused it)
+        Dictionary<String, Object> next = new java.util.Hashtable<>();
+        for (var keys = base.keys(); keys.hasMoreElements(); ) {
+          String k = keys.nextElement();
+          next.put(k, base.get(k));
+        }
         next.put("probe", i); // a key the store does not read: every change gets its one line
         String change = randomChange(random, next, base);
         int linesBefore = storeLines(log);

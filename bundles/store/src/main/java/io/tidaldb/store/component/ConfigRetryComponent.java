@@ -16,7 +16,6 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.cm.ConfigurationEvent;
-import org.osgi.service.cm.ConfigurationListener;
 import org.osgi.service.cm.SynchronousConfigurationListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -40,7 +39,7 @@ import org.slf4j.LoggerFactory;
  * properties. It waits (at most {@value #WAIT_MILLIS} ms) until SCR has the new properties, so it
  * never retries the bad ones (which would log their refusal again).
  */
-@Component(service = ConfigurationListener.class, immediate = true)
+@Component(service = SynchronousConfigurationListener.class, immediate = true)
 public final class ConfigRetryComponent implements SynchronousConfigurationListener {
   /** How long a retry waits for SCR to take the updated configuration. */
   static final long WAIT_MILLIS = 10_000;
@@ -86,11 +85,11 @@ public final class ConfigRetryComponent implements SynchronousConfigurationListe
     // synchronous (in the updating thread, before SCR gets the event): the state seen here is the
     // one the bad configuration left, before anything can activate the component on the way
     ComponentDescriptionDTO whole = failedWhole(pid);
+    ServiceReference<ConfigurationAdmin> admin = event.getReference();
     if (whole != null) {
-      retries.execute(() -> restart(whole, pid));
+      retries.execute(() -> restart(whole, pid, admin));
       return;
     }
-    ServiceReference<ConfigurationAdmin> admin = event.getReference();
     retries.execute(() -> retry(pid, admin));
   }
 
@@ -149,7 +148,15 @@ public final class ConfigRetryComponent implements SynchronousConfigurationListe
    * configuration afresh and registers its service again, so the components that found it failed
    * (the store over a failed WAL, the console over a failed store) bind it anew.
    */
-  private void restart(ComponentDescriptionDTO d, String pid) {
+  private void restart(
+      ComponentDescriptionDTO d, String pid, ServiceReference<ConfigurationAdmin> adminRef) {
+    // SCR enables a component with the configuration it holds, which it takes from the event
+    // delivered after this one: wait until it holds the new one, or the restart would fail again
+    Dictionary<String, Object> wanted = configured(pid, adminRef);
+    if (wanted == null || !awaitHeld(d, wanted)) {
+      LOG.warn("{}: {} did not take the updated configuration; restart the node", pid, d.name);
+      return;
+    }
     try {
       scr.disableComponent(d).getValue();
       scr.enableComponent(d).getValue();
@@ -159,6 +166,29 @@ public final class ConfigRetryComponent implements SynchronousConfigurationListe
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+  }
+
+  /**
+   * Waits (bounded, backing off) until SCR holds {@code wanted} for a configuration of {@code d}.
+   */
+  private boolean awaitHeld(ComponentDescriptionDTO d, Dictionary<String, Object> wanted) {
+    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
+    long pauseMillis = 5;
+    while (System.nanoTime() < deadline) {
+      for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+        if (holds(c.properties, wanted)) {
+          return true;
+        }
+      }
+      try {
+        Thread.sleep(pauseMillis); // SCR takes the update on its own thread; back off until it has
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+      pauseMillis = Math.min(pauseMillis * 2, 200);
+    }
+    return false;
   }
 
   private Dictionary<String, Object> configured(
@@ -237,6 +267,9 @@ public final class ConfigRetryComponent implements SynchronousConfigurationListe
   static boolean holds(Map<String, Object> scrProperties, Dictionary<String, Object> configured) {
     for (Enumeration<String> keys = configured.keys(); keys.hasMoreElements(); ) {
       String key = keys.nextElement();
+      if (key.startsWith(":") || key.equals("service.bundleLocation")) {
+        continue; // Configuration Admin's own bookkeeping, never a component property
+      }
       if (!same(scrProperties.get(key), configured.get(key))) {
         return false;
       }

@@ -233,7 +233,10 @@ public final class StoreComponent implements SignalStore, ReconcileState {
       throw e;
     }
     this.replication = replication;
-    this.live = new LiveConfig(PID, properties, LOG);
+    // a factory configuration (io.tidaldb.store~r0) is named as such in the refusals
+    this.live =
+        new LiveConfig(
+            properties.get("service.pid") instanceof String pid ? pid : PID, properties, LOG);
     if (replication != null) {
       try {
         replication.attach(engine);
