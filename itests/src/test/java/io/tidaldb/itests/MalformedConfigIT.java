@@ -43,8 +43,10 @@ import org.osgi.service.component.runtime.dto.ComponentConfigurationDTO;
 import org.osgi.service.component.runtime.dto.ComponentDescriptionDTO;
 
 /**
- * A malformed configuration value leaves only its component failed, with an ERROR naming the PID,
- * the key and the value; the rest of the node keeps serving, and fixing the value recovers.
+ * A malformed configuration value for a running component is refused with one WARN line naming the
+ * PID, the key and the value, and the old configuration keeps serving (issue 15, item 4); at a
+ * component's start it leaves only that component failed, with an ERROR naming them, the rest of
+ * the node keeps serving, and fixing the value recovers.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -90,13 +92,39 @@ public class MalformedConfigIT {
     node.close();
   }
 
-  /** {@code shardCount=abc} for the WAL: WAL failed, store unsatisfied, router and shell serve. */
+  /**
+   * {@code segmentBytes=-1} (a negative size) for the running WAL: refused with one WARN naming the
+   * PID, the key and the value; the WAL keeps its configuration and the store over it serves on,
+   * the same instance, never closed.
+   */
   @Test
-  public void malformedWalShardCount() throws Exception {
+  public void malformedWalValueWhileRunningIsRefused() throws Exception {
+    refusedWhileRunning("io.tidaldb.wal", "segmentBytes", "-1", "io.tidaldb.wal");
+  }
+
+  /** {@code maxAbsWeight=heavy} for the running store: refused, the store serves on. */
+  @Test
+  public void malformedStoreValueWhileRunningIsRefused() throws Exception {
+    refusedWhileRunning("io.tidaldb.store", "maxAbsWeight", "heavy", "io.tidaldb.store");
+  }
+
+  /** {@code shardCount=abc} for the running router: refused, router and store serve on. */
+  @Test
+  public void malformedRouterValueWhileRunningIsRefused() throws Exception {
+    refusedWhileRunning("io.tidaldb.router", "shardCount", "abc", "io.tidaldb.router");
+    assertRouterServes();
+  }
+
+  /**
+   * {@code shardCount=abc} for the WAL when its bundle starts: WAL failed with an ERROR naming PID,
+   * key and value, store unsatisfied, router and shell serve; fixing the value recovers.
+   */
+  @Test
+  public void malformedWalShardCountAtStart() throws Exception {
     Dictionary<String, Object> good = node.properties("io.tidaldb.wal");
     try (LogCapture log = new LogCapture()) {
       try {
-        breakValue(log, "io.tidaldb.wal", "shardCount", "abc", "io.tidaldb.wal");
+        breakValueAtStart(log, "io.tidaldb.wal", "shardCount", "abc", "io.tidaldb.wal");
         assertNoUsable(WriteAheadLog.class);
         assertNoUsable(SignalStore.class);
         assertRouterServes();
@@ -109,13 +137,13 @@ public class MalformedConfigIT {
     assertStoreServesAgain();
   }
 
-  /** {@code maxAbsWeight=heavy} for the store: store failed, WAL and router serve. */
+  /** {@code maxAbsWeight=heavy} for the store when its bundle starts: store failed, WAL serves. */
   @Test
-  public void malformedStoreMaxAbsWeight() throws Exception {
+  public void malformedStoreMaxAbsWeightAtStart() throws Exception {
     Dictionary<String, Object> good = node.properties("io.tidaldb.store");
     try (LogCapture log = new LogCapture()) {
       try {
-        breakValue(log, "io.tidaldb.store", "maxAbsWeight", "heavy", "io.tidaldb.store");
+        breakValueAtStart(log, "io.tidaldb.store", "maxAbsWeight", "heavy", "io.tidaldb.store");
         assertNoUsable(SignalStore.class);
         WriteAheadLog wal = context.getService(context.getServiceReference(WriteAheadLog.class));
         assertEquals(ItOptions.SHARDS, wal.shardCount());
@@ -129,33 +157,58 @@ public class MalformedConfigIT {
     assertStoreServesAgain();
   }
 
-  /** {@code shardCount=abc} for the router: router failed, store unsatisfied, WAL serves. */
-  @Test
-  public void malformedRouterShardCount() throws Exception {
-    Dictionary<String, Object> good = node.properties("io.tidaldb.router");
+  /**
+   * Sets one key of a running component's PID to a malformed value and checks the rule of a running
+   * node: exactly one WARN line naming the PID, the key and the value; the component stays ACTIVE;
+   * the store taken before serves reads and writes on (it was never closed); setting the value back
+   * changes nothing.
+   */
+  private void refusedWhileRunning(String pid, String key, String value, String bsn)
+      throws Exception {
+    Dictionary<String, Object> good = node.properties(pid);
+    SignalStore before = node.awaitStoreOn(dataDir.resolve("store"));
     try (LogCapture log = new LogCapture()) {
-      try {
-        breakValue(log, "io.tidaldb.router", "shardCount", "abc", "io.tidaldb.router");
-        assertNoUsable(ShardRouter.class);
-        assertNoUsable(SignalStore.class);
-        WriteAheadLog wal = context.getService(context.getServiceReference(WriteAheadLog.class));
-        assertEquals(ItOptions.SHARDS, wal.shardCount());
-      } finally {
-        node.configure("io.tidaldb.router", good);
-      }
+      Dictionary<String, Object> bad = node.properties(pid);
+      bad.put(key, value);
+      node.configure(pid, bad);
+      String line =
+          Node.waitFor("WARN naming " + pid + ", " + key + " and " + value, Node.SERVICE_TIMEOUT)
+              .until(
+                  () -> log.find(Level.WARNING, pid + ": refused " + key + "=", value, "kept: "),
+                  Objects::nonNull);
+      assertNotNull(line);
+      ComponentConfigurationDTO c = configurationOf(bsn);
+      assertTrue(
+          bsn + " state " + c.state,
+          c.state == ComponentConfigurationDTO.ACTIVE
+              || c.state == ComponentConfigurationDTO.SATISFIED);
+      before.signal(VIEW, EntityId.of(1), 1.0, Timestamp.now());
+      assertEquals(2, before.read(VIEW, EntityId.of(1)).count());
+      assertEquals(null, log.find(Level.INFO, "store closed"));
+      assertEquals(null, log.find(Level.SEVERE, pid));
+      assertEquals(
+          log.messages(Level.WARNING).toString(),
+          1,
+          log.messages(Level.WARNING).stream().filter(m -> m.contains(pid + ": refused")).count());
+    } finally {
+      node.configure(pid, good);
     }
-    awaitReconfigured("io.tidaldb.router", "shardCount", "abc");
-    assertStoreServesAgain();
+    assertStoreServesAgain(3);
   }
 
   /**
-   * Sets one key of a PID to a malformed value and waits for the component to fail activation and
-   * for an ERROR that names the PID, the key and the value.
+   * Sets one key of a PID to a malformed value while its bundle is stopped, starts the bundle and
+   * waits for the component to fail activation and for an ERROR that names the PID, the key and the
+   * value (a first start with a bad configuration refuses to start).
    */
-  private void breakValue(LogCapture log, String pid, String key, String value, String bsn) {
+  private void breakValueAtStart(LogCapture log, String pid, String key, String value, String bsn)
+      throws Exception {
+    Bundle bundle = node.bundle(bsn);
+    bundle.stop();
     Dictionary<String, Object> bad = node.properties(pid);
     bad.put(key, value);
     node.configure(pid, bad);
+    bundle.start();
     String line =
         Node.waitFor("ERROR naming " + pid + ", " + key + " and " + value, Node.SERVICE_TIMEOUT)
             .until(() -> log.find(Level.SEVERE, pid, key, value), Objects::nonNull);
@@ -216,19 +269,24 @@ public class MalformedConfigIT {
   }
 
   private void assertStoreServesAgain() throws Exception {
+    assertStoreServesAgain(2);
+  }
+
+  /** Waits for the store to read {@code count - 1} signals of entity 1, writes one more. */
+  private void assertStoreServesAgain(int count) throws Exception {
     Path directory = dataDir.resolve("store");
     Node.waitFor("the store on " + directory + " reads what it stored", Node.SERVICE_TIMEOUT)
         .ignoreException(UnavailableException.class)
         .until(
             () -> {
               SignalStore s = node.storeOn(directory);
-              return s != null && s.read(VIEW, EntityId.of(1)).count() == 1;
+              return s != null && s.read(VIEW, EntityId.of(1)).count() == count - 1;
             });
     SignalStore store = node.awaitStoreOn(directory);
     store.signal(VIEW, EntityId.of(1), 1.0, Timestamp.now());
-    assertEquals(2, store.read(VIEW, EntityId.of(1)).count());
+    assertEquals(count, store.read(VIEW, EntityId.of(1)).count());
     Node.waitFor("tidal:read sees the store again", Node.SERVICE_TIMEOUT)
-        .until(() -> shell("tidal:read default view 1"), read -> read.contains("count=2"));
+        .until(() -> shell("tidal:read default view 1"), read -> read.contains("count=" + count));
   }
 
   private String shell(String command) throws Exception {

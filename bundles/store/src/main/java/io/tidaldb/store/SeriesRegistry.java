@@ -165,6 +165,16 @@ final class SeriesRegistry {
     }
   }
 
+  /**
+   * Runs {@code action} holding the table lock, so that no series is bound meanwhile (a live change
+   * of the half-lives checks and swaps under it).
+   */
+  void whileNoneBound(Runnable action) {
+    synchronized (tableLock) {
+      action.run();
+    }
+  }
+
   /** Forgets every series (before loading another snapshot). */
   void clear() {
     synchronized (tableLock) {

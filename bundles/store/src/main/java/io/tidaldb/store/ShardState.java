@@ -1,6 +1,7 @@
 package io.tidaldb.store;
 
 import io.tidaldb.api.ClockSkewException;
+import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.ShardStatus;
@@ -223,6 +224,7 @@ final class ShardState implements CommitListener {
    */
   void recover() {
     SnapshotReader.Loaded loaded = snapshots.loadLatest(registry, states, sessions);
+    checkHalfLives();
     replaceCutLocal(loaded.cutLocal());
     long from = loaded.position();
     if (loaded.fenceEpoch() > 0 && from < log.durablePosition()) {
@@ -269,6 +271,38 @@ final class ShardState implements CommitListener {
     if (local != null) {
       local.recover(loaded.localPosition());
     }
+  }
+
+  /**
+   * Refuses to open a shard whose snapshot holds a state built under another half-life than its
+   * series has now (the configured one): applying the next signal of it would fail and stop the
+   * shard's log. The message names the type, both half-lives and the setting that brings it back.
+   */
+  private void checkHalfLives() {
+    states.forEach(
+        (seriesId, entity, state) -> {
+          SeriesRegistry.Series series = registry.get(seriesId);
+          long kept = state.halfLifeMillis();
+          if (series != null && kept != 0 && kept != series.decay().halfLifeMillis()) {
+            String type = series.type().name();
+            throw new InvalidArgumentException(
+                "half-life of " + type,
+                series.decay().halfLifeMillis() + " ms",
+                "shard "
+                    + shard
+                    + " holds state of type "
+                    + type
+                    + " (tenant "
+                    + series.tenant().name()
+                    + ") built with half-life "
+                    + kept
+                    + " ms; configure halfLives = [\""
+                    + type
+                    + "="
+                    + kept
+                    + "\"] again, or write the new half-life under a new type name");
+          }
+        });
   }
 
   /** Cuts the log at {@code from} if its batch there is older than the snapshot's fence. */

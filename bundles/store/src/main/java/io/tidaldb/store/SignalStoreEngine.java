@@ -78,7 +78,15 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   /** The origin this node's WAL records carry (provenance: region << 16 | incarnation). */
   private final int origin;
 
-  private final SignalValidator validator;
+  /**
+   * The configuration whose live part serves: the known tenants, the weight bound and the
+   * half-lives of series defined from now on (see {@link #reconfigure}); the rest is {@code
+   * config}'s.
+   */
+  private volatile StoreConfig live;
+
+  private volatile SignalValidator validator;
+  private final Object reconfigureLock = new Object();
   private final long ackTimeoutNanos;
   private final ReplicatedWrites replicated;
   private final ForwardedWrites forwarded;
@@ -116,7 +124,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     this.router = router;
     this.identity = identity;
     this.origin = identity.origin();
-    this.validator = new SignalValidator(config);
+    this.live = config;
+    this.validator = new SignalValidator(config, config);
     this.ackTimeoutNanos = config.ackTimeout().toNanos();
     this.replication = replication;
     this.replicated =
@@ -154,7 +163,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
           new ShardState(
               i,
               wal.shard(i),
-              new SeriesRegistry(config::decayFor),
+              new SeriesRegistry(type -> live.decayFor(type)),
               new Snapshots(
                   config.directory(),
                   i,
@@ -257,6 +266,72 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
         config.tenants(),
         (System.nanoTime() - started) / 1_000_000);
     return engine;
+  }
+
+  /**
+   * Applies, while the store serves, what of {@code next} can change live: the known tenants, the
+   * largest accepted weight, and the half-life of every signal type that no shard has a series of
+   * yet (a series of it defined from now on takes the new one). Every other setting of {@code next}
+   * is ignored here: it applies when a store opens. The change is atomic: a refused one changes
+   * nothing, and no series is defined while it is checked and applied.
+   *
+   * @param next the new configuration
+   * @throws InvalidArgumentException naming {@code halfLives} (or {@code defaultHalfLifeMillis} for
+   *     a type without its own), the type and both half-lives, if a series of a type exists whose
+   *     half-life {@code next} would change: its state's sums are kept under the old one
+   * @throws UnavailableException if the store is closed
+   */
+  public void reconfigure(StoreConfig next) {
+    checkOpen();
+    synchronized (reconfigureLock) {
+      underTableLocks(
+          0,
+          () -> {
+            for (ShardState s : shards) {
+              for (SeriesRegistry.Series series : s.registry.snapshot()) {
+                long kept = series.decay().halfLifeMillis();
+                long wanted = next.decayFor(series.type().name()).halfLifeMillis();
+                if (kept != wanted) {
+                  throw halfLifeChange(next, series, s.shard, kept, wanted);
+                }
+              }
+            }
+            live = next;
+            validator = new SignalValidator(next, config);
+          });
+    }
+    LOG.info(
+        "store of {} reconfigured live: tenants {}, max abs weight {}",
+        config.region(),
+        next.tenants(),
+        next.maxAbsWeight());
+  }
+
+  private static InvalidArgumentException halfLifeChange(
+      StoreConfig next, SeriesRegistry.Series series, int shard, long kept, long wanted) {
+    String type = series.type().name();
+    return new InvalidArgumentException(
+        next.hasOwnHalfLife(type) ? "halfLives" : "defaultHalfLifeMillis",
+        type + "=" + wanted,
+        "type "
+            + type
+            + " has state built with half-life "
+            + kept
+            + " ms (tenant "
+            + series.tenant().name()
+            + ", shard "
+            + shard
+            + "); its sums cannot be converted, so changing it needs a new type name or an"
+            + " empty store");
+  }
+
+  /** Runs {@code action} holding the table lock of every shard's series registry from {@code i}. */
+  private void underTableLocks(int i, Runnable action) {
+    if (i == shards.length) {
+      action.run();
+    } else {
+      shards[i].registry.whileNoneBound(() -> underTableLocks(i + 1, action));
+    }
   }
 
   @Override

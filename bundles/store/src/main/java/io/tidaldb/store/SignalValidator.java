@@ -20,11 +20,17 @@ final class SignalValidator {
   private final long maxFutureSkewMillis;
   private final LongSupplier clock;
 
-  SignalValidator(StoreConfig config) {
-    this.tenants = config.tenants();
-    this.maxAbsWeight = config.maxAbsWeight();
-    this.maxFutureSkewMillis = config.maxFutureSkewMillis();
-    this.clock = config.clock();
+  /**
+   * Creates a validator.
+   *
+   * @param live the tenants and the weight bound (live settings, see {@code reconfigure})
+   * @param opened the event-time skew and the clock (fixed while the store is open)
+   */
+  SignalValidator(StoreConfig live, StoreConfig opened) {
+    this.tenants = live.tenants();
+    this.maxAbsWeight = live.maxAbsWeight();
+    this.maxFutureSkewMillis = opened.maxFutureSkewMillis();
+    this.clock = opened.clock();
   }
 
   void checkSignal(TenantId tenant, SignalType type, double weight, long eventTimeMillis) {

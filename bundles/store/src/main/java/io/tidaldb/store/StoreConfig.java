@@ -100,6 +100,11 @@ public final class StoreConfig {
     return DecayModel.ofHalfLife(halfLifeByType.getOrDefault(typeName, defaultHalfLifeMillis));
   }
 
+  /** Returns whether a signal type has a half-life of its own (else it takes the default). */
+  public boolean hasOwnHalfLife(String typeName) {
+    return halfLifeByType.containsKey(typeName);
+  }
+
   /** Returns the largest accepted absolute weight. */
   public double maxAbsWeight() {
     return maxAbsWeight;

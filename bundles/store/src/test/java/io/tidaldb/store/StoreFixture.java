@@ -45,14 +45,19 @@ final class StoreFixture implements AutoCloseable {
     wal =
         WalEngine.open(
             walSettings.apply(WalConfig.builder(dir.resolve("wal")).shardCount(SHARDS)).build());
-    store =
-        SignalStoreEngine.open(
-            storeSettings
-                .apply(StoreConfig.builder(dir.resolve("store")).tenants("acme", "globex"))
-                .build(),
-            wal,
-            new HashShardRouter(SHARDS),
-            replication);
+    try {
+      store =
+          SignalStoreEngine.open(
+              storeSettings
+                  .apply(StoreConfig.builder(dir.resolve("store")).tenants("acme", "globex"))
+                  .build(),
+              wal,
+              new HashShardRouter(SHARDS),
+              replication);
+    } catch (RuntimeException e) {
+      wal.close();
+      throw e;
+    }
     return this;
   }
 

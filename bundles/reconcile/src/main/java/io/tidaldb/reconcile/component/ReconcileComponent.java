@@ -12,6 +12,7 @@ import io.tidaldb.reconcile.engine.ReconcileConfig;
 import io.tidaldb.reconcile.engine.ReconcileLoop;
 import io.tidaldb.reconcile.engine.ReconciliationEngine;
 import io.tidaldb.support.config.ConfigValues;
+import io.tidaldb.support.config.LiveConfig;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -23,6 +24,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -111,6 +113,7 @@ public final class ReconcileComponent implements Reconciliation {
   private final ReconciliationEngine engine;
   private final TransportEndpoint endpoint;
   private final ReconcileLoop loop;
+  private final LiveConfig live;
 
   /**
    * Starts the region's reconciliation. A malformed value is logged at ERROR naming the PID, the
@@ -137,12 +140,36 @@ public final class ReconcileComponent implements Reconciliation {
     this.engine = new ReconciliationEngine(settings, state, this::send, System.nanoTime());
     this.endpoint = transport.open(settings.region(), Transport.RECONCILE_CHANNEL, engine::onFrame);
     this.loop = new ReconcileLoop(engine);
+    this.live = new LiveConfig(pidOf(properties), properties, LOG);
     LOG.info(
         "reconciliation of {} with {} started (interval {} ms, compaction {})",
         settings.region(),
         settings.peers(),
         settings.interval().toMillis(),
         settings.compactEnabled() ? "on" : "off");
+  }
+
+  /**
+   * Takes a configuration change while the region's reconciliation runs, without stopping it
+   * (without this method DS would deactivate and re-activate it on every change): the new values
+   * are validated, and a change of any key of its configuration, which applies only when it starts,
+   * is refused with one WARN line naming key, value and rule; it keeps its configuration. A key it
+   * does not read is only a service property; a changed reference target re-binds as DS decides.
+   *
+   * @param config the new configuration
+   * @param properties the new component properties as configured
+   */
+  @Modified
+  public void modified(Config config, Map<String, Object> properties) {
+    live.review(
+        properties,
+        () ->
+            toReconcileConfig(
+                config, properties, ConfigValues.quiet(pidOf(properties), properties)),
+        LiveConfig.fixedKeys(
+            Config.class,
+            "applies only when the region's reconciliation starts: restart the node (or the io.tidaldb.reconcile bundle) to"
+                + " apply it"));
   }
 
   private SendStatus send(RegionId to, ByteBuffer frame) {

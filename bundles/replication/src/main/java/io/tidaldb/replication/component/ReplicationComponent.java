@@ -16,6 +16,7 @@ import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.replication.node.ReplicationConfig;
 import io.tidaldb.replication.node.ReplicationNode;
 import io.tidaldb.support.config.ConfigValues;
+import io.tidaldb.support.config.LiveConfig;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,6 +28,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
@@ -148,6 +150,7 @@ public final class ReplicationComponent implements Replication, MetricsSource {
   private static final Logger LOG = LoggerFactory.getLogger(ReplicationComponent.class);
 
   private final ReplicationNode node;
+  private final LiveConfig live;
 
   /**
    * Starts the region's replication. A malformed, missing or out-of-range value is logged at ERROR
@@ -169,6 +172,30 @@ public final class ReplicationComponent implements Replication, MetricsSource {
         toReplicationConfig(
             config, properties, new ConfigValues(pidOf(properties), properties, LOG));
     this.node = new ReplicationNode(settings, wal, transport, System::nanoTime);
+    this.live = new LiveConfig(pidOf(properties), properties, LOG);
+  }
+
+  /**
+   * Takes a configuration change while the region's replication runs, without stopping it (without
+   * this method DS would deactivate and re-activate it on every change): the new values are
+   * validated, and a change of any key of its configuration, which applies only when it starts, is
+   * refused with one WARN line naming key, value and rule; it keeps its configuration. A key it
+   * does not read is only a service property; a changed reference target re-binds as DS decides.
+   *
+   * @param config the new configuration
+   * @param properties the new component properties as configured
+   */
+  @Modified
+  public void modified(Config config, Map<String, Object> properties) {
+    live.review(
+        properties,
+        () ->
+            toReplicationConfig(
+                config, properties, ConfigValues.quiet(pidOf(properties), properties)),
+        LiveConfig.fixedKeys(
+            Config.class,
+            "applies only when the region's replication starts: restart the node (or the io.tidaldb.replication bundle) to"
+                + " apply it"));
   }
 
   /**

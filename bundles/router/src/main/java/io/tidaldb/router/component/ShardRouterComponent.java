@@ -4,9 +4,11 @@ import io.tidaldb.api.TenantId;
 import io.tidaldb.api.router.ShardRouter;
 import io.tidaldb.router.HashShardRouter;
 import io.tidaldb.support.config.ConfigValues;
+import io.tidaldb.support.config.LiveConfig;
 import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -46,6 +48,7 @@ public final class ShardRouterComponent implements ShardRouter {
   private static final Logger LOG = LoggerFactory.getLogger(ShardRouterComponent.class);
 
   private final HashShardRouter router;
+  private final LiveConfig live;
 
   /**
    * Activates the component. A malformed or out-of-range shard count is logged at ERROR naming the
@@ -60,6 +63,31 @@ public final class ShardRouterComponent implements ShardRouter {
     ConfigValues values = new ConfigValues(PID, properties, LOG);
     int shardCount = values.get("shardCount", "a whole number", config::shardCount);
     this.router = values.check("shardCount", shardCount, () -> new HashShardRouter(shardCount));
+    this.live = new LiveConfig(PID, properties, LOG);
+  }
+
+  /**
+   * Takes a configuration change while the router serves (without this method DS would re-activate
+   * it, and with it the store): the shard count is the data's, so a change of it, malformed or not,
+   * is refused with one WARN line naming the key, the value and the rule, and the router keeps
+   * serving with the count it has.
+   *
+   * @param config the new configuration
+   * @param properties the new component properties as configured
+   */
+  @Modified
+  public void modified(Config config, Map<String, Object> properties) {
+    live.review(
+        properties,
+        () -> {
+          ConfigValues values = ConfigValues.quiet(PID, properties);
+          int n = values.get("shardCount", "a whole number", config::shardCount);
+          values.check("shardCount", n, () -> new HashShardRouter(n));
+        },
+        LiveConfig.fixedKeys(
+            Config.class,
+            "the shard count is fixed for the lifetime of a cluster's data: every signal is"
+                + " routed by it; changing it needs a data migration"));
   }
 
   @Override

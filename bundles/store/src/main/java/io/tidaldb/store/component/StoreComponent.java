@@ -29,10 +29,13 @@ import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.store.SignalStoreEngine;
 import io.tidaldb.store.StoreConfig;
 import io.tidaldb.support.config.ConfigValues;
+import io.tidaldb.support.config.LiveConfig;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,6 +43,7 @@ import java.util.concurrent.CompletableFuture;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -57,7 +61,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>References: {@code wal} ({@link WriteAheadLog}), {@code router} ({@link ShardRouter}) and
  * {@code replication} ({@link Replication}; optional, static, greedy). Without a replication the
- * store serves a single region. With one, the engine is opened with it, {@linkplain
+ * store serves a single region. A configuration change is taken by {@link #modified} without
+ * closing the store. With a replication, the engine is opened with it, {@linkplain
  * Replication#attach attached} to it after opening and {@linkplain Replication#detach detached}
  * before closing; a replication appearing or going away re-activates the component.
  *
@@ -183,8 +188,16 @@ public final class StoreComponent implements SignalStore, ReconcileState, Metric
 
   private static final Logger LOG = LoggerFactory.getLogger(StoreComponent.class);
 
+  /** The keys a running store takes live ({@link #modified}). */
+  static final Set<String> LIVE_KEYS =
+      Set.of("tenants", "maxAbsWeight", "halfLives", "defaultHalfLifeMillis");
+
+  /** Why each other key of the configuration is refused while the store runs. */
+  static final Map<String, String> FIXED_KEYS = fixedKeys();
+
   private final SignalStoreEngine engine;
   private final Replication replication;
+  private final LiveConfig live;
 
   /**
    * Opens the store and attaches it to the replication, if there is one. A malformed or
@@ -210,8 +223,22 @@ public final class StoreComponent implements SignalStore, ReconcileState, Metric
       Config config,
       Map<String, Object> properties) {
     StoreConfig storeConfig = toStoreConfig(config, new ConfigValues(PID, properties, LOG));
-    this.engine = SignalStoreEngine.open(storeConfig, wal, router, replication);
+    try {
+      this.engine = SignalStoreEngine.open(storeConfig, wal, router, replication);
+    } catch (RuntimeException e) {
+      // SCR reports a failed activation on the console only: say it where operators look
+      LOG.error(
+          "{}: the store in {} cannot open, it stays unavailable until this is fixed: {}",
+          PID,
+          storeConfig.directory(),
+          e.getMessage());
+      throw e;
+    }
     this.replication = replication;
+    // a factory configuration (io.tidaldb.store~r0) is named as such in the refusals
+    this.live =
+        new LiveConfig(
+            properties.get("service.pid") instanceof String pid ? pid : PID, properties, LOG);
     if (replication != null) {
       try {
         replication.attach(engine);
@@ -303,6 +330,83 @@ public final class StoreComponent implements SignalStore, ReconcileState, Metric
           () -> b.halfLife(entry.substring(0, eq).trim(), Duration.ofMillis(millis)));
     }
     return b.build();
+  }
+
+  /**
+   * Takes a configuration change while the store runs, without closing it: the new values are
+   * validated first; the tenants, the weight bound and the half-lives of types without state apply
+   * live; anything else that changed (the directory, the region, the half-life of a type with
+   * state, the settings fixed while a store is open) refuses the whole change. A refused change
+   * keeps the serving configuration and logs one WARN line naming key, value and rule ({@link
+   * LiveConfig}). (Without this method DS would close the store and open it again on every change.)
+   *
+   * @param config the new configuration
+   * @param properties the new component properties as configured
+   */
+  @Modified
+  public void modified(Config config, Map<String, Object> properties) {
+    Set<String> changed = live.changed(properties);
+    if (changed.isEmpty()) {
+      return;
+    }
+    StoreConfig next;
+    try {
+      next = toStoreConfig(config, ConfigValues.quiet(PID, properties));
+    } catch (InvalidArgumentException e) {
+      live.refuse(List.of(LiveConfig.Refusal.of(e)));
+      return;
+    }
+    List<LiveConfig.Refusal> refused = new ArrayList<>();
+    for (String key : changed) {
+      String rule = FIXED_KEYS.get(key);
+      if (rule != null) {
+        refused.add(new LiveConfig.Refusal(key, properties.get(key), rule));
+      }
+    }
+    if (!refused.isEmpty()) {
+      live.refuse(refused);
+      return;
+    }
+    try {
+      engine.reconfigure(next);
+    } catch (InvalidArgumentException e) {
+      Object value =
+          properties.containsKey(e.argument()) ? properties.get(e.argument()) : e.value();
+      live.refuse(List.of(new LiveConfig.Refusal(e.argument(), value, e.rule())));
+      return;
+    }
+    live.accepted(properties, changed);
+  }
+
+  private static Map<String, String> fixedKeys() {
+    String opens =
+        "applies only when the store opens: restart the node (or the io.tidaldb.store bundle) to"
+            + " apply it";
+    Map<String, String> m = new HashMap<>();
+    m.put(
+        "directory",
+        "the store's data directory cannot change while it runs (its snapshots and node.id are"
+            + " there); stop the node, move the data, then change it");
+    m.put(
+        "region",
+        "the region id is part of every replica id the store has handed out; it never changes"
+            + " while the store runs");
+    for (String key :
+        List.of(
+            "maxFutureSkewMillis",
+            "snapshotEveryRecords",
+            "snapshotsToKeep",
+            "ackTimeoutMillis",
+            "leaderWaitMillis",
+            "read.wait.max.ms",
+            "read.quantum.us",
+            "session.ttl.ms",
+            "session.max.per.tenant",
+            "session.max.seq.gap",
+            "session.max.window")) {
+      m.put(key, opens);
+    }
+    return Map.copyOf(m);
   }
 
   /** Detaches the store from the replication, then flushes, checkpoints and closes it. */

@@ -29,6 +29,18 @@ public final class ConfigValues {
   }
 
   /**
+   * Creates a reader that refuses without logging: for a change to a running component, whose
+   * refusal {@link LiveConfig} logs as one WARN line instead.
+   *
+   * @param pid the configuration PID, for messages
+   * @param raw the component properties as configured
+   * @return the reader
+   */
+  public static ConfigValues quiet(String pid, Map<String, ?> raw) {
+    return new ConfigValues(pid, raw, null);
+  }
+
+  /**
    * Reads one typed value.
    *
    * @param <T> the value's type
@@ -74,7 +86,10 @@ public final class ConfigValues {
    * @return an exception naming the key and the value
    */
   public InvalidArgumentException refuse(String key, Object value, String rule) {
-    InvalidArgumentException e = new InvalidArgumentException(key, value, rule);
+    InvalidArgumentException e = InvalidArgumentException.ofRendered(key, render(value), rule);
+    if (log == null) {
+      return e;
+    }
     log.error(
         "configuration {} refused: {}={} ({}); the component stays unavailable until it is fixed",
         pid,
@@ -84,7 +99,7 @@ public final class ConfigValues {
     return e;
   }
 
-  private static String render(Object value) {
+  static String render(Object value) {
     if (value instanceof String[] array) {
       return String.join(",", array);
     }

@@ -6,6 +6,7 @@ import io.tidaldb.api.metrics.MetricsSource;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.support.config.ConfigValues;
+import io.tidaldb.support.config.LiveConfig;
 import io.tidaldb.wal.WalConfig;
 import io.tidaldb.wal.WalEngine;
 import java.nio.file.Path;
@@ -13,6 +14,7 @@ import java.util.Map;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -22,7 +24,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The {@link WriteAheadLog} service: a thin DS shell that opens a {@link WalEngine} from its
  * configuration (PID {@code io.tidaldb.wal}) when activated and closes it when deactivated. A
- * configuration change re-activates it, which closes and re-opens the log.
+ * configuration change never closes it: see {@link #modified}.
  */
 @Component(
     service = {WriteAheadLog.class, MetricsSource.class},
@@ -94,6 +96,7 @@ public final class WalComponent implements WriteAheadLog, MetricsSource {
   private static final Logger LOG = LoggerFactory.getLogger(WalComponent.class);
 
   private final WalEngine engine;
+  private final LiveConfig live;
 
   /**
    * Opens the engine. A malformed or out-of-range value is logged at ERROR naming the PID, the key
@@ -104,8 +107,42 @@ public final class WalComponent implements WriteAheadLog, MetricsSource {
    */
   @Activate
   public WalComponent(Config config, Map<String, Object> properties) {
-    this.engine = WalEngine.open(toWalConfig(config, new ConfigValues(PID, properties, LOG)));
+    WalConfig walConfig = toWalConfig(config, new ConfigValues(PID, properties, LOG));
+    try {
+      this.engine = WalEngine.open(walConfig);
+    } catch (RuntimeException e) {
+      // SCR reports a failed activation on the console only: say it where operators look
+      LOG.error(
+          "{}: the write-ahead log in {} cannot open, it stays unavailable until this is fixed: {}",
+          PID,
+          walConfig.directory(),
+          e.getMessage());
+      throw e;
+    }
+    this.live = new LiveConfig(PID, properties, LOG);
   }
+
+  /**
+   * Takes a configuration change while the log runs, without closing it (without this method DS
+   * would close every shard's log and open it again, and re-activate the store over it): the new
+   * values are validated, and since every key of this configuration is fixed while the log is open
+   * (the directory and shard count are the data's; the sizes and timings apply when it opens), a
+   * change of any is refused with one WARN line naming key, value and rule, and the log keeps its
+   * configuration. A key the log does not read (such as {@code region}) is only a service property.
+   *
+   * @param config the new configuration
+   * @param properties the new component properties as configured
+   */
+  @Modified
+  public void modified(Config config, Map<String, Object> properties) {
+    live.review(properties, () -> toWalConfig(config, ConfigValues.quiet(PID, properties)), FIXED);
+  }
+
+  private static final java.util.function.Function<String, String> FIXED =
+      LiveConfig.fixedKeys(
+          Config.class,
+          "applies only when the log opens (the directory and shard count are the data's own):"
+              + " restart the node (or the io.tidaldb.wal bundle) to apply it");
 
   /**
    * Translates the component configuration into the engine's, validating every value.

@@ -39,6 +39,32 @@ class WalComponentTest {
   }
 
   @Test
+  void shouldRefuseAChangeWhileRunningAndKeepEveryShardOpen() {
+    Map<String, Object> raw =
+        Map.of("directory", dir.toString(), "shardCount", 2, "groupCommitDelayMicros", 250L);
+    WalComponent component = new WalComponent(config(dir.toString(), 2, 250), raw);
+    try {
+      for (Object[] change :
+          new Object[][] {
+            {"shardCount", 8, config(dir.toString(), 8, 250)},
+            {"directory", "elsewhere", config("elsewhere", 2, 250)},
+            {"groupCommitDelayMicros", -1L, config(dir.toString(), 2, -1)}
+          }) {
+        Map<String, Object> next = new java.util.HashMap<>(raw);
+        next.put((String) change[0], change[1]);
+        component.modified((WalComponent.Config) change[2], next);
+        assertEquals(2, component.shardCount(), change[0] + " refused");
+        for (int shard = 0; shard < 2; shard++) {
+          ShardLog log = component.shard(shard);
+          log.awaitDurable(log.appendSignal(1, 2, 3, 4, 5, 6), TimeUnit.SECONDS.toNanos(10));
+        }
+      }
+    } finally {
+      component.deactivate();
+    }
+  }
+
+  @Test
   void shouldRejectInvalidConfigurationNamingTheValue() {
     InvalidArgumentException e =
         assertThrows(

@@ -8,6 +8,7 @@ import io.tidaldb.api.transport.FrameHandler;
 import io.tidaldb.api.transport.Transport;
 import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.support.config.ConfigValues;
+import io.tidaldb.support.config.LiveConfig;
 import io.tidaldb.transport.tcp.TcpConfig;
 import io.tidaldb.transport.tcp.TcpConfig.PeerAddress;
 import io.tidaldb.transport.tcp.TcpTransport;
@@ -19,6 +20,7 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
@@ -245,6 +247,7 @@ public final class TcpTransportComponent implements Transport, MetricsSource {
   private static final Logger LOG = LoggerFactory.getLogger(TcpTransportComponent.class);
 
   private final TcpTransport engine;
+  private final LiveConfig live;
 
   /**
    * Starts the transport. A missing, malformed or out-of-range value is logged at ERROR naming the
@@ -259,6 +262,31 @@ public final class TcpTransportComponent implements Transport, MetricsSource {
   public TcpTransportComponent(Config config, Map<String, Object> properties) {
     this.engine =
         new TcpTransport(toConfig(config, properties, new ConfigValues(PID, properties, LOG)));
+    this.live = new LiveConfig(pidOf(properties), properties, LOG);
+  }
+
+  /**
+   * Takes a configuration change while the transport runs, without closing its links (without this
+   * method DS would close every connection and listen again on every change): the new values are
+   * validated, and a change of any key of its configuration, which applies only when it starts, is
+   * refused with one WARN line naming key, value and rule; it keeps its configuration.
+   *
+   * @param config the new configuration
+   * @param properties the new component properties as configured
+   */
+  @Modified
+  public void modified(Config config, Map<String, Object> properties) {
+    live.review(
+        properties,
+        () -> toConfig(config, properties, ConfigValues.quiet(pidOf(properties), properties)),
+        LiveConfig.fixedKeys(
+            Config.class,
+            "applies only when the transport starts: restart the node (or the"
+                + " io.tidaldb.transport-tcp bundle) to apply it"));
+  }
+
+  private static String pidOf(Map<String, Object> properties) {
+    return properties.get("service.pid") instanceof String pid ? pid : PID;
   }
 
   /**

@@ -203,6 +203,38 @@ class TcpTransportComponentTest {
   }
 
   @Test
+  void shouldRefuseAChangeWhileRunningAndKeepTheLinkUp() {
+    Map<String, Object> raw1 = valid();
+    raw1.put("region", 1);
+    raw1.put("peers", new String[] {"0=127.0.0.1:9"});
+    raw1.put("listen.port", 0);
+    TcpTransportComponent c1 = new TcpTransportComponent(config(raw1), raw1);
+    Map<String, Object> raw0 = valid();
+    raw0.put("listen.port", 0);
+    raw0.put("peers", new String[] {"1=127.0.0.1:" + c1.engine().localAddress().getPort()});
+    TcpTransportComponent c0 = new TcpTransportComponent(config(raw0), raw0);
+    try {
+      TransportEndpoint e0 = c0.open(R0, Transport.RECONCILE_CHANNEL, (from, f) -> {});
+      c1.open(R1, Transport.RECONCILE_CHANNEL, (from, f) -> {});
+      org.awaitility.Awaitility.await()
+          .atMost(java.time.Duration.ofSeconds(20))
+          .until(() -> e0.send(R1, ByteBuffer.allocate(8)) == SendStatus.SENT);
+      int port = c0.engine().localAddress().getPort();
+      for (Object[] change :
+          new Object[][] {{"listen.port", 1}, {"max.frame.bytes", "big"}, {"region", 2}}) {
+        Map<String, Object> next = new java.util.HashMap<>(raw0);
+        next.put((String) change[0], change[1]);
+        c0.modified(config(next), next); // refused: nothing is closed or rebound
+        assertEquals(port, c0.engine().localAddress().getPort());
+        assertEquals(SendStatus.SENT, e0.send(R1, ByteBuffer.allocate(8)), change[0] + "");
+      }
+    } finally {
+      c0.deactivate();
+      c1.deactivate();
+    }
+  }
+
+  @Test
   void shouldDescribeARequiredImmediateTransportNamedTcp() throws IOException {
     // bnd writes the DS descriptor into target/classes before the tests run
     String xml =
@@ -215,6 +247,7 @@ class TcpTransportComponentTest {
     assertTrue(xml.contains("configuration-pid=\"io.tidaldb.transport.tcp\""), xml);
     assertTrue(xml.contains("configuration-policy=\"require\""), xml);
     assertTrue(xml.contains("immediate=\"true\""), xml);
+    assertTrue(xml.contains("modified=\"modified\""), xml); // a change never re-activates it
     String metatype =
         Files.readString(
             Path.of(
