@@ -41,8 +41,8 @@ final class EngineResources {
    */
   static EngineResources now(Path dataDirectory) {
     Map<String, Integer> threads = new TreeMap<>();
-    for (Thread t : Thread.getAllStackTraces().keySet()) {
-      if (t.isAlive() && isEngineThread(t.getName())) {
+    for (Thread t : allThreads()) {
+      if (t != null && t.isAlive() && isEngineThread(t.getName())) {
         threads.merge(t.getName(), 1, Integer::sum);
       }
     }
@@ -64,6 +64,18 @@ final class EngineResources {
       throw new UncheckedIOException("cannot list /proc/self/fd", e);
     }
     return new EngineResources(threads, data, total);
+  }
+
+  private static Thread[] allThreads() {
+    ThreadGroup root = Thread.currentThread().getThreadGroup();
+    while (root.getParent() != null) {
+      root = root.getParent();
+    }
+    Thread[] threads = new Thread[root.activeCount() + 64];
+    while (root.enumerate(threads, true) == threads.length) {
+      threads = new Thread[threads.length * 2];
+    }
+    return threads;
   }
 
   private static boolean isEngineThread(String name) {
