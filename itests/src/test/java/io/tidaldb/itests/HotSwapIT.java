@@ -41,17 +41,18 @@ import org.osgi.util.tracker.ServiceTracker;
 
 /**
  * Hot swap under load (issue 15, item 7): three regions of the feature's own DS components ({@link
- * ThreeRegions}, in-process transport, reconciliation every 500 ms) take a steady QUORUM write
- * load, one {@link AckingWriter} per region, while each engine bundle in turn is stopped, updated
- * with its own jar ({@code Bundle.update(InputStream)}: a new revision) and started; where the
- * update leaves the old revision in use (a library bundle whose packages the store imports), its
- * dependents are refreshed through {@link FrameworkWiring}. After each swap every region must
- * acknowledge a write started after it within {@link #RESUME_FLOOR} (the target is 1 s; the figure
- * is printed), and the engine's threads and its open files under the data directory must be back to
- * the baseline within {@link #SETTLE}. At the end every acknowledged signal is counted exactly once
- * on every region, every other one at most once and alike everywhere, and no call hung or failed
- * with anything but {@code UnavailableException}. The api bundle is not swapped: every bundle, this
- * probe included, is wired to it (see docs/ARCHITECTURE.md, "Hot swap").
+ * ThreeRegions}, in-process transport, reconciliation every 500 ms) take a steady write load, two
+ * {@link AckingWriter}s per region (one at QUORUM, one at LOCAL), while each engine bundle in turn
+ * is stopped, updated with its own jar ({@code Bundle.update(InputStream)}: a new revision) and
+ * started; where the update leaves the old revision in use (a library bundle whose packages the
+ * store imports), its dependents are refreshed through {@link FrameworkWiring}. After each swap
+ * every writer must have a write started after it acknowledged within {@link #RESUME_FLOOR} (the
+ * target is 1 s; the figure is printed), and the engine's threads and its open files under the data
+ * directory must be back to the baseline within {@link #SETTLE}. At the end every acknowledged
+ * signal is counted exactly once on every region, every other one at most once and alike
+ * everywhere, and no call hung or failed with anything but {@code UnavailableException}. The api
+ * bundle is not swapped: every bundle, this probe included, is wired to it (see
+ * docs/ARCHITECTURE.md, "Hot swap").
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -68,6 +69,9 @@ public class HotSwapIT {
           "io.tidaldb.reconcile",
           "io.tidaldb.session",
           "io.tidaldb.transport-tcp");
+
+  /** Per region one writer at each of these levels. */
+  private static final List<Durability> WRITES = List.of(Durability.QUORUM, Durability.LOCAL);
 
   private static final Duration DEADLINE = Duration.ofSeconds(30);
   private static final Duration RESUME_FLOOR = Duration.ofSeconds(30);
@@ -130,22 +134,25 @@ public class HotSwapIT {
     EngineResources baseline;
     Throwable failure = null;
     try {
-      for (int r = 0; r < ThreeRegions.REGIONS; r++) {
-        ServiceTracker<SignalStore, SignalStore> t =
-            new ServiceTracker<>(
-                context,
-                FrameworkUtil.createFilter(
-                    "(&(objectClass=" + SignalStore.class.getName() + ")(region=" + r + "))"),
-                null);
-        t.open();
-        trackers.add(t);
-        writers.add(new AckingWriter(t, 1 + r * 1_000_000_000L, Durability.QUORUM));
+      for (Durability durability : WRITES) {
+        for (int r = 0; r < ThreeRegions.REGIONS; r++) {
+          ServiceTracker<SignalStore, SignalStore> t =
+              new ServiceTracker<>(
+                  context,
+                  FrameworkUtil.createFilter(
+                      "(&(objectClass=" + SignalStore.class.getName() + ")(region=" + r + "))"),
+                  null);
+          t.open();
+          trackers.add(t);
+          writers.add(new AckingWriter(t, 1 + writers.size() * 1_000_000_000L, durability));
+        }
       }
       Node.waitFor("acks before the first swap", DEADLINE)
           .until(() -> minAcks(writers) >= WARM_UP_ACKS || problems(writers));
       baseline = EngineResources.now(data);
-      System.out.println("hot swap baseline: " + baseline);
-      for (String name : BUNDLES) {
+      System.out.println("hot swap baseline: " + baseline + "; data files " + baseline.dataFiles());
+      for (String name :
+          List.of(BUNDLES, BUNDLES, BUNDLES).stream().flatMap(List::stream).toList()) {
         swaps.add(swap(name, writers, data, baseline));
         assertFalse("writer problems after " + name + ": " + summaries(writers), problems(writers));
       }
@@ -335,7 +342,7 @@ public class HotSwapIT {
   }
 
   private static void printTable(List<Swap> swaps, List<AckingWriter> writers) {
-    StringBuilder out = new StringBuilder("hot swap under QUORUM load, three regions (");
+    StringBuilder out = new StringBuilder("hot swap under QUORUM and LOCAL load, three regions (");
     out.append(summaries(writers)).append("):\n");
     out.append(
         String.format(
@@ -349,7 +356,7 @@ public class HotSwapIT {
             "refreshed",
             "gaps",
             "settle",
-            "after; per region resume ms; new thread names"));
+            "after; per writer resume ms; new thread names"));
     for (Swap s : swaps) {
       out.append(
           String.format(
