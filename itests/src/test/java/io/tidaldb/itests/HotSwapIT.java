@@ -151,8 +151,7 @@ public class HotSwapIT {
           .until(() -> minAcks(writers) >= WARM_UP_ACKS || problems(writers));
       baseline = EngineResources.now(data);
       System.out.println("hot swap baseline: " + baseline + "; data files " + baseline.dataFiles());
-      for (String name :
-          List.of(BUNDLES, BUNDLES, BUNDLES).stream().flatMap(List::stream).toList()) {
+      for (String name : BUNDLES) {
         swaps.add(swap(name, writers, data, baseline));
         assertFalse("writer problems after " + name + ": " + summaries(writers), problems(writers));
       }
