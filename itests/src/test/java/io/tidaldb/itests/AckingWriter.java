@@ -26,7 +26,7 @@ import org.osgi.util.tracker.ServiceTracker;
  * at that moment, one unique entity per call, and records what was acknowledged. Each call is
  * bounded: a call that does not return within {@link #CALL_BOUND_MILLIS} is recorded as hung and
  * ends the writer. The only failure a call may report is {@link UnavailableException}. It also
- * records when a call started after a {@linkplain #mark() mark} was first acknowledged.
+ * records when a call started after a {@linkplain #mark(long) mark} was first acknowledged.
  */
 final class AckingWriter implements AutoCloseable {
   /** Longest a single call may take. */
