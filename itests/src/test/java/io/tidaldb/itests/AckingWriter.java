@@ -1,11 +1,13 @@
 package io.tidaldb.itests;
 
+import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -23,7 +25,8 @@ import org.osgi.util.tracker.ServiceTracker;
  * A writer thread that keeps calling {@link SignalStore#signal} on whatever store the tracker holds
  * at that moment, one unique entity per call, and records what was acknowledged. Each call is
  * bounded: a call that does not return within {@link #CALL_BOUND_MILLIS} is recorded as hung and
- * ends the writer. The only failure a call may report is {@link UnavailableException}.
+ * ends the writer. The only failure a call may report is {@link UnavailableException}. It also
+ * records when a call started after a {@linkplain #mark(long) mark} was first acknowledged.
  */
 final class AckingWriter implements AutoCloseable {
   /** Longest a single call may take. */
@@ -41,7 +44,11 @@ final class AckingWriter implements AutoCloseable {
   private final AtomicLong unavailable = new AtomicLong();
   private final AtomicLong noService = new AtomicLong();
   private final List<String> problems = new CopyOnWriteArrayList<>();
+  private final AtomicLong firstAckAfterMark = new AtomicLong(Long.MAX_VALUE);
   private final long firstEntity;
+  private final Durability durability;
+  private long markNanos;
+  private boolean marked;
   private volatile boolean stopping;
 
   /**
@@ -51,8 +58,21 @@ final class AckingWriter implements AutoCloseable {
    * @param firstEntity the entity of the first call; each call takes the next one
    */
   AckingWriter(ServiceTracker<SignalStore, SignalStore> stores, long firstEntity) {
+    this(stores, firstEntity, Durability.LOCAL);
+  }
+
+  /**
+   * Starts writing at a durability level.
+   *
+   * @param stores the tracker to take the current store from before every call
+   * @param firstEntity the entity of the first call; each call takes the next one
+   * @param durability the level every call waits for
+   */
+  AckingWriter(
+      ServiceTracker<SignalStore, SignalStore> stores, long firstEntity, Durability durability) {
     this.stores = stores;
     this.firstEntity = firstEntity;
+    this.durability = durability;
     this.attempted.set(firstEntity - 1);
     this.thread = new Thread(this::run, "it-acking-writer-" + firstEntity);
     thread.start();
@@ -84,12 +104,16 @@ final class AckingWriter implements AutoCloseable {
       }
       long e = ++entity;
       attempted.set(e);
+      long start = System.nanoTime();
       Future<?> call =
           caller.submit(
-              () -> store.signal(TenantId.DEFAULT, TYPE, EntityId.of(e), 1.0, Timestamp.now()));
+              () ->
+                  store.signal(
+                      TenantId.DEFAULT, TYPE, EntityId.of(e), 1.0, Timestamp.now(), durability));
       try {
         call.get(CALL_BOUND_MILLIS, TimeUnit.MILLISECONDS);
         acknowledged.add(e);
+        recordAck(start, System.nanoTime());
       } catch (ExecutionException ex) {
         if (ex.getCause() instanceof UnavailableException) {
           unavailable.incrementAndGet();
@@ -105,6 +129,32 @@ final class AckingWriter implements AutoCloseable {
         return;
       }
     }
+  }
+
+  /**
+   * Marks now: {@link #firstAckAfterMark()} then only counts calls started after this one.
+   *
+   * @param nanos the mark, on {@link System#nanoTime()}
+   */
+  synchronized void mark(long nanos) {
+    firstAckAfterMark.set(Long.MAX_VALUE);
+    markNanos = nanos;
+    marked = true;
+  }
+
+  private synchronized void recordAck(long start, long now) {
+    if (marked && start - markNanos > 0) {
+      firstAckAfterMark.accumulateAndGet(now, Math::min);
+    }
+  }
+
+  /**
+   * Returns when a call started after the {@link #mark} was first acknowledged.
+   *
+   * @return the time on {@link System#nanoTime()}, or {@link Long#MAX_VALUE} if none yet
+   */
+  long firstAckAfterMark() {
+    return firstAckAfterMark.get();
   }
 
   /**
@@ -186,6 +236,28 @@ final class AckingWriter implements AutoCloseable {
         + noService.get()
         + " problems="
         + problems;
+  }
+
+  /**
+   * Stops writers and waits until none is inside a call, also after a failure, so that no writer
+   * runs into the next test's {@code @After} or {@code @Before}.
+   *
+   * @param writers the writers
+   * @param failure the test's failure, if any: a writer that does not stop is added to it
+   * @param deadline how long each writer may take to stop
+   */
+  static void stopAll(List<AckingWriter> writers, Throwable failure, Duration deadline) {
+    writers.forEach(AckingWriter::close);
+    for (AckingWriter writer : writers) {
+      try {
+        Node.waitFor("writer stops", deadline).until(writer::stopped);
+      } catch (RuntimeException | Error e) {
+        if (failure == null) {
+          throw e;
+        }
+        failure.addSuppressed(e);
+      }
+    }
   }
 
   /** Asks the writer to stop after its current call; see {@link #stopped()}. */

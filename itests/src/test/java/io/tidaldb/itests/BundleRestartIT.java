@@ -115,7 +115,7 @@ public class BundleRestartIT {
       failure = e;
       throw e;
     } finally {
-      stopWriters(writers, failure);
+      AckingWriter.stopAll(writers, failure, DEADLINE);
     }
     for (AckingWriter writer : writers) {
       LOG.info(name.getMethodName() + ": " + writer.summary());
@@ -145,27 +145,6 @@ public class BundleRestartIT {
     assertTrue("lost or doubled signals: " + wrong, wrong.isEmpty());
     assertTrue("acknowledged " + acked, acked >= 2 * ACKS_PER_PHASE);
     assertEquals(0, store.read(AckingWriter.TYPE, EntityId.of(0)).count());
-  }
-
-  /**
-   * Stops the writers and waits until none is inside a call, also after a failure, so that no
-   * writer runs into the next test's {@code @After} or {@code @Before}.
-   *
-   * @param writers the writers
-   * @param failure the test's failure, if any: a writer that does not stop is added to it
-   */
-  private static void stopWriters(List<AckingWriter> writers, Throwable failure) {
-    writers.forEach(AckingWriter::close);
-    for (AckingWriter writer : writers) {
-      try {
-        Node.waitFor("writer stops", DEADLINE).until(writer::stopped);
-      } catch (RuntimeException | Error e) {
-        if (failure == null) {
-          throw e;
-        }
-        failure.addSuppressed(e);
-      }
-    }
   }
 
   private static int acks(List<AckingWriter> writers) {

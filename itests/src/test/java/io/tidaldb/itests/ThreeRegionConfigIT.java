@@ -2,11 +2,6 @@ package io.tidaldb.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
-import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
@@ -18,21 +13,12 @@ import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.wal.WriteAheadLog;
-import io.tidaldb.paxexam.FeatureBundle;
-import io.tidaldb.paxexam.NodeFeature;
-import io.tidaldb.paxexam.TidalOptions;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Collection;
-import java.util.Dictionary;
-import java.util.Hashtable;
-import java.util.List;
 import java.util.Objects;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
@@ -40,7 +26,6 @@ import org.apache.felix.service.command.CommandSession;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Constants;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
@@ -49,7 +34,6 @@ import org.ops4j.pax.exam.util.Filter;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
-import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
@@ -63,7 +47,7 @@ import org.osgi.service.cm.ConfigurationAdmin;
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
 public class ThreeRegionConfigIT {
-  private static final int REGIONS = 3;
+  private static final int REGIONS = ThreeRegions.REGIONS;
   private static final int ENTITIES = 10;
   private static final int SIGNALS_PER_ENTITY = 10;
   private static final Duration DEADLINE = Duration.ofSeconds(30);
@@ -83,23 +67,7 @@ public class ThreeRegionConfigIT {
    */
   @Configuration
   public Option[] config() {
-    NodeFeature feature = TidalOptions.feature();
-    List<Option> options = new ArrayList<>();
-    options.add(junitBundles());
-    options.add(mavenBundle("org.hamcrest", "hamcrest").versionAsInProject());
-    options.add(mavenBundle("org.awaitility", "awaitility").versionAsInProject());
-    for (FeatureBundle b : feature.bundles()) {
-      options.add(TidalOptions.bundleOption(b));
-    }
-    options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
-    options.add(
-        frameworkProperty("felix.fileinstall.poll").value(TidalOptions.FILEINSTALL_POLL_MILLIS));
-    options.add(frameworkStartLevel(Constants.START_LEVEL_TEST_BUNDLE));
-    options.add(
-        frameworkProperty("tidaldb.it.maxStartOrder")
-            .value(Integer.toString(feature.maxStartOrder())));
-    options.add(systemTimeout(60_000));
-    return options.toArray(Option[]::new);
+    return ThreeRegions.options(60_000);
   }
 
   /**
@@ -112,9 +80,8 @@ public class ThreeRegionConfigIT {
   @Test
   public void threeRegionsReplicateQuorumWritesToEveryRegion() throws Exception {
     Path data = ItOptions.freshDirectory(ThreeRegionConfigIT.class.getSimpleName());
-    configureRegions(data);
-    int maxStartOrder = Integer.parseInt(context.getProperty("tidaldb.it.maxStartOrder"));
-    context.getBundle(0).adapt(FrameworkStartLevel.class).setStartLevel(maxStartOrder);
+    ThreeRegions.configure(configAdmin, data, -1);
+    ThreeRegions.start(context);
 
     for (int r = 0; r < REGIONS; r++) {
       int region = r;
@@ -170,41 +137,6 @@ public class ThreeRegionConfigIT {
     assertTrue(status, status.contains("region-2"));
   }
 
-  private void configureRegions(Path data) throws IOException {
-    Dictionary<String, Object> router = new Hashtable<>();
-    router.put("shardCount", ItOptions.SHARDS);
-    configAdmin.getConfiguration("io.tidaldb.router", "?").update(router);
-    for (int region = 0; region < REGIONS; region++) {
-      Path dir = data.resolve("region-" + region).toAbsolutePath();
-      String self = "(region=" + region + ")";
-
-      Dictionary<String, Object> wal = new Hashtable<>();
-      wal.put("directory", dir.resolve("wal").toString());
-      wal.put("shardCount", ItOptions.SHARDS);
-      wal.put("region", region);
-      factory("io.tidaldb.wal", region).update(wal);
-
-      Dictionary<String, Object> replication = new Hashtable<>();
-      replication.put("region", region);
-      replication.put("regions", "0,1,2");
-      replication.put("directory", dir.resolve("epochs").toString());
-      replication.put("wal.target", self);
-      factory("io.tidaldb.replication", region).update(replication);
-
-      Dictionary<String, Object> store = new Hashtable<>();
-      store.put("directory", dir.resolve("store").toString());
-      store.put("region", region);
-      store.put("wal.target", self);
-      store.put("replication.target", self);
-      store.put("replication.cardinality.minimum", "1");
-      factory("io.tidaldb.store", region).update(store);
-    }
-  }
-
-  private org.osgi.service.cm.Configuration factory(String pid, int region) throws IOException {
-    return configAdmin.getFactoryConfiguration(pid, "r" + region, "?");
-  }
-
   /**
    * Writes one view of the entity at QUORUM at {@code region} until it is acknowledged: a refusal
    * ({@link NotLeaderException}: an election is running, nothing was stored) is retried, and so is
@@ -249,13 +181,7 @@ public class ThreeRegionConfigIT {
   }
 
   private <T> T service(Class<T> type, int region) {
-    try {
-      Collection<ServiceReference<T>> refs =
-          context.getServiceReferences(type, "(region=" + region + ")");
-      return refs.isEmpty() ? null : context.getService(refs.iterator().next());
-    } catch (InvalidSyntaxException e) {
-      throw new AssertionError(e);
-    }
+    return ThreeRegions.service(context, type, region);
   }
 
   private int count(Class<?> type) throws InvalidSyntaxException {
