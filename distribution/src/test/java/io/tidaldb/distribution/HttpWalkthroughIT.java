@@ -107,6 +107,17 @@ class HttpWalkthroughIT {
       HttpResponse<String> status = get("/v1/status");
       assertEquals(200, status.statusCode());
       assertTrue(status.body().contains("\"signalsAccepted\":3,"), status.body());
+      HttpResponse<String> metrics = get("/metrics");
+      assertEquals(200, metrics.statusCode(), metrics.body());
+      assertTrue(
+          metrics.body().contains("tidaldb_signals_accepted_total{region=\"0\"} 3.0"),
+          metrics.body());
+      assertTrue(
+          metrics
+              .body()
+              .contains(
+                  "tidaldb_tenant_signals_accepted_total{region=\"0\",tenant=\"default\"} 3.0"),
+          metrics.body());
 
       node.terminate();
       assertEquals(0, node.awaitExit(), node.output());
