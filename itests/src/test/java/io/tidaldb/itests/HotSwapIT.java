@@ -68,7 +68,9 @@ public class HotSwapIT {
           "io.tidaldb.replication",
           "io.tidaldb.reconcile",
           "io.tidaldb.session",
-          "io.tidaldb.transport-tcp");
+          "io.tidaldb.transport-tcp",
+          "io.tidaldb.metrics",
+          "io.tidaldb.http");
 
   /** Per region one writer at each of these levels. */
   private static final List<Durability> WRITES = List.of(Durability.QUORUM, Durability.LOCAL);

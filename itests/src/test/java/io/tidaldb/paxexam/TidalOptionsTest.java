@@ -46,7 +46,8 @@ class TidalOptionsTest {
     List<FeatureBundle> bundles = feature.bundles();
     // 38 with the console (gogo runtime, command, jline, gogo.jline), + 6 for the HTTP API (Jetty,
     // servlet API, commons-fileupload and -io, Jackson core, tidal-http) + 8 for the metrics
-    // (Prometheus client model, config, tracer-common, core, text format, JVM; JSR-305; tidal-metrics)
+    // (Prometheus client model, config, tracer-common, core, text format, JVM; JSR-305;
+    // tidal-metrics)
     assertEquals(52, bundles.size());
     assertEquals("asm", bundles.get(0).artifactId());
     assertEquals(1, bundles.get(0).startOrder());
