@@ -35,6 +35,8 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.FrameworkUtil;
+import org.osgi.framework.startlevel.BundleStartLevel;
+import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.util.tracker.ServiceTracker;
@@ -128,6 +130,7 @@ public class HotSwapIT {
     Path data = ItOptions.freshDirectory(HotSwapIT.class.getSimpleName());
     ThreeRegions.configure(configAdmin, data, 500);
     ThreeRegions.start(context);
+    awaitFrameworkStarted();
     awaitRegions();
 
     List<ServiceTracker<SignalStore, SignalStore>> trackers = new ArrayList<>();
@@ -264,6 +267,24 @@ public class HotSwapIT {
         .map(Bundle::getSymbolicName)
         .sorted()
         .collect(Collectors.joining(" "));
+  }
+
+  /**
+   * Waits until the framework has reached the highest start level of its bundles ({@link
+   * ThreeRegions#start} only asks for it): while Felix is still starting the bundles of a level
+   * (the engine's at 10, Felix HTTP among them, then the console's at 20), {@code Bundle.start()}
+   * of a bundle at that level returns without starting it, and the swap would leave the bundle
+   * RESOLVED (seen once the slow-starting Felix HTTP joined the feature).
+   */
+  private void awaitFrameworkStarted() {
+    FrameworkStartLevel levels = context.getBundle(0).adapt(FrameworkStartLevel.class);
+    int highest = 0;
+    for (Bundle b : context.getBundles()) {
+      highest = Math.max(highest, b.adapt(BundleStartLevel.class).getStartLevel());
+    }
+    int target = highest;
+    Node.waitFor("the framework to reach start level " + target, DEADLINE)
+        .until(levels::getStartLevel, level -> level >= target);
   }
 
   private Bundle probe() {
