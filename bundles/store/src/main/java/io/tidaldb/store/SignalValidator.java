@@ -5,8 +5,6 @@ import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
-import io.tidaldb.api.UnknownTenantException;
-import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,13 +13,13 @@ import java.util.function.LongSupplier;
  * accepting path.
  */
 final class SignalValidator {
-  private final Set<String> tenants;
+  private final TenantGate tenants;
   private final double maxAbsWeight;
   private final long maxFutureSkewMillis;
   private final LongSupplier clock;
 
-  SignalValidator(StoreConfig config) {
-    this.tenants = config.tenants();
+  SignalValidator(StoreConfig config, TenantGate tenants) {
+    this.tenants = tenants;
     this.maxAbsWeight = config.maxAbsWeight();
     this.maxFutureSkewMillis = config.maxFutureSkewMillis();
     this.clock = config.clock();
@@ -62,9 +60,7 @@ final class SignalValidator {
 
   void checkTenant(TenantId tenant) {
     requireNonNull("tenant", tenant);
-    if (!tenants.contains(tenant.name())) {
-      throw new UnknownTenantException(tenant);
-    }
+    tenants.check(tenant);
   }
 
   static void requireNonNull(String what, Object value) {

@@ -23,6 +23,8 @@ import io.tidaldb.api.reconcile.ReconcileState;
 import io.tidaldb.api.reconcile.ShardEpochs;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.router.ShardRouter;
+import io.tidaldb.api.tenancy.TenantDirectory;
+import io.tidaldb.api.tenancy.TenantListener;
 import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.store.SignalStoreEngine;
 import io.tidaldb.store.StoreConfig;
@@ -184,6 +186,14 @@ public final class StoreComponent implements SignalStore, ReconcileState {
   private final SignalStoreEngine engine;
   private final Replication replication;
 
+  /** Tells the engine of the registry's changes (one per component, added on bind). */
+  private final TenantListener tenantListener;
+
+  /** Guards {@link #directory}: bind and unbind may come from different threads. */
+  private final Object directoryLock = new Object();
+
+  private TenantDirectory directory;
+
   /**
    * Opens the store and attaches it to the replication, if there is one. A malformed or
    * out-of-range value is logged at ERROR naming the PID, the key and the value, and activation
@@ -209,6 +219,7 @@ public final class StoreComponent implements SignalStore, ReconcileState {
       Map<String, Object> properties) {
     StoreConfig storeConfig = toStoreConfig(config, new ConfigValues(PID, properties, LOG));
     this.engine = SignalStoreEngine.open(storeConfig, wal, router, replication);
+    this.tenantListener = engine::tenantsChanged;
     this.replication = replication;
     if (replication != null) {
       try {
@@ -304,8 +315,60 @@ public final class StoreComponent implements SignalStore, ReconcileState {
   }
 
   /** Detaches the store from the replication, then flushes, checkpoints and closes it. */
+  /**
+   * Binds the region's tenant registry (optional, dynamic, greedy; pick the region's with {@code
+   * tenants.target=(region=<n>)}): protects the configured tenants from deletion and listens for
+   * changes. Stopping the tenancy bundle never closes the store: it keeps the last known tenants.
+   *
+   * @param tenants the region's tenant directory
+   */
+  @Reference(
+      name = "tenants",
+      service = TenantDirectory.class,
+      cardinality = ReferenceCardinality.OPTIONAL,
+      policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY,
+      unbind = "unbindTenants")
+  void bindTenants(TenantDirectory tenants) {
+    synchronized (directoryLock) {
+      if (directory != null) {
+        directory.removeListener(tenantListener);
+      }
+      directory = tenants;
+      Set<TenantId> configured = new java.util.HashSet<>();
+      for (String name : engine.configuredTenants()) {
+        configured.add(TenantId.of(name));
+      }
+      tenants.protect(TENANTS_OWNER, configured);
+      tenants.addListener(tenantListener);
+    }
+  }
+
+  /**
+   * Unbinds the registry; the store keeps the tenants it last heard of.
+   *
+   * @param tenants the directory going away
+   */
+  void unbindTenants(TenantDirectory tenants) {
+    synchronized (directoryLock) {
+      tenants.removeListener(tenantListener);
+      tenants.protect(TENANTS_OWNER, Set.of());
+      if (directory == tenants) {
+        directory = null;
+      }
+    }
+  }
+
+  /** Who protects the configured tenants from deletion. */
+  static final String TENANTS_OWNER = "store configuration key 'tenants' (PID " + PID + ")";
+
   @Deactivate
   public void deactivate() {
+    synchronized (directoryLock) {
+      if (directory != null) {
+        directory.removeListener(tenantListener);
+      }
+    }
     try {
       if (replication != null) {
         replication.detach(engine);
