@@ -59,13 +59,12 @@ final class TenantQuotaGate {
       return;
     }
     Bucket b = buckets.get(tenant.name());
-    if (b == null || b.limit != limit) {
-      Bucket fresh = new Bucket(limit, nanos.getAsLong());
-      b = b == null ? buckets.putIfAbsent(tenant.name(), fresh) : null;
-      if (b == null) {
-        buckets.put(tenant.name(), fresh);
-        b = fresh;
-      }
+    if (b == null || b.limit != limit) { // the first signal since the quota was set or changed
+      long now = nanos.getAsLong();
+      b =
+          buckets.compute(
+              tenant.name(),
+              (name, old) -> old != null && old.limit == limit ? old : new Bucket(limit, now));
     }
     if (!b.take(nanos.getAsLong())) {
       throw new QuotaExceededException(tenant, TenantQuotas.SIGNALS_PER_SECOND, limit, limit);

@@ -66,7 +66,10 @@ final class RegionTenancy implements AutoCloseable {
             peers,
             new RegistryFile(directory),
             System::currentTimeMillis,
-            (to, frame) -> endpoint[0].send(to, frame),
+            (to, frame) ->
+                endpoint[0] == null
+                    ? io.tidaldb.api.transport.SendStatus.CLOSED
+                    : endpoint[0].send(to, frame),
             transport.maxFrameBytes(),
             DIGEST_INTERVAL.toNanos(),
             System.nanoTime());

@@ -8,6 +8,7 @@ import io.tidaldb.api.tenancy.TenantInfo;
 import io.tidaldb.api.tenancy.TenantListener;
 import io.tidaldb.api.tenancy.TenantQuotas;
 import io.tidaldb.api.tenancy.TenantState;
+import io.tidaldb.api.transport.SendStatus;
 import io.tidaldb.api.transport.Transport;
 import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.support.config.ConfigValues;
@@ -148,7 +149,7 @@ public final class TenancyComponent implements TenantAdmin, TenantDirectory {
             peers,
             new RegistryFile(Path.of(directory)),
             System::currentTimeMillis,
-            (to, frame) -> open[0].send(to, frame),
+            (to, frame) -> open[0] == null ? SendStatus.CLOSED : open[0].send(to, frame),
             transport.maxFrameBytes(),
             TimeUnit.MILLISECONDS.toNanos(interval),
             System.nanoTime());
