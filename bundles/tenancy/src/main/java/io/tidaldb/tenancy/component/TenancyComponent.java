@@ -134,14 +134,6 @@ public final class TenancyComponent implements TenantAdmin, TenantDirectory {
     if (interval < 0) {
       throw v.refuse("interval.ms", interval, "must be >= 0 (0 turns digests off)");
     }
-    String name = "tidal-tenancy-" + regionId;
-    this.timer =
-        Executors.newSingleThreadScheduledExecutor(
-            r -> {
-              Thread t = new Thread(r, name);
-              t.setDaemon(true);
-              return t;
-            });
     TransportEndpoint[] open = new TransportEndpoint[1];
     this.node =
         new TenancyNode(
@@ -153,6 +145,14 @@ public final class TenancyComponent implements TenantAdmin, TenantDirectory {
             transport.maxFrameBytes(),
             TimeUnit.MILLISECONDS.toNanos(interval),
             System.nanoTime());
+    String name = "tidal-tenancy-" + regionId;
+    this.timer =
+        Executors.newSingleThreadScheduledExecutor(
+            r -> {
+              Thread t = new Thread(r, name);
+              t.setDaemon(true);
+              return t;
+            });
     try {
       this.endpoint = transport.open(region, Transport.TENANCY_CHANNEL, node::onFrame);
     } catch (RuntimeException e) {
