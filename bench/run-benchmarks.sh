@@ -4,7 +4,7 @@
 #   [BENCH_OUT=dir] bench/run-benchmarks.sh [java-binary] [benchmark-name ...]
 # With no names it runs them all but redis-topk. Takes about 30 minutes on 2 cores. Names: disk baremap wal apply
 # ingest-t1 ingest-t2 ingest-t4 recovery replication latency checkpoint idle footprint sessions-t1
-# sessions-t2 session-memory topk readstorm redis-topk.
+# sessions-t2 session-memory topk readstorm http-t1 http-t2 redis-topk.
 set -euo pipefail
 JAVA=${1:-java}
 shift || true
@@ -36,6 +36,10 @@ done
 run recovery RecoveryBenchmark -prof gc
 # top(tenant, type, k, now) at 10K-10M entities, k 10 and 1000 (issue 13, RESULTS.md §18)
 run topk TopKBenchmark
+# HTTP API over loopback (issue 15): NDJSON batches of 1,000 and single-signal POSTs at LOCAL
+for t in 1 2; do
+  run "http-t$t" HttpIngestBenchmark -t "$t"
+done
 run replication ReplicationThroughputBenchmark -prof gc
 if [[ "$ONLY" == "  " || "$ONLY" == *" latency "* ]]; then
   # JMH-free (HdrHistogram): 20,000 samples per durability level after 5,000 warm-up

@@ -65,6 +65,12 @@ public final class TidalOptions {
   /** Configuration PID of the test kit's cluster component ({@code tidal-testkit}). */
   public static final String CLUSTER_PID = "io.tidaldb.testkit.cluster";
 
+  /** Framework property of Felix HTTP's port ({@link #bundles()} sets 0: a free port). */
+  public static final String HTTP_PORT_PROPERTY = "org.osgi.service.http.port";
+
+  /** Framework property of Felix HTTP's address ({@link #bundles()} sets 127.0.0.1). */
+  public static final String HTTP_HOST_PROPERTY = "org.apache.felix.http.host";
+
   /** Artifact id of the test kit bundle, which {@link #threeRegionCluster} adds to the feature. */
   public static final String TESTKIT_ARTIFACT = "tidal-testkit";
 
@@ -406,6 +412,11 @@ public final class TidalOptions {
     options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
     // FileInstall's watcher finishes its poll sleep (2 s by default) before the framework can stop
     options.add(frameworkProperty("felix.fileinstall.poll").value(FILEINSTALL_POLL_MILLIS));
+    // Felix HTTP (the HTTP API) on loopback at a port the system picks: never a fixed port that
+    // another test framework or process may hold; its HttpServiceRuntime's osgi.http.endpoint names
+    // the port taken
+    options.add(frameworkProperty(HTTP_PORT_PROPERTY).value("0"));
+    options.add(frameworkProperty(HTTP_HOST_PROPERTY).value("127.0.0.1"));
     options.add(
         frameworkStartLevel(Math.max(feature.maxStartOrder(), Constants.START_LEVEL_TEST_BUNDLE)));
     return composite(options.toArray(Option[]::new));

@@ -58,6 +58,25 @@ public interface SignalStore {
   void awaitDurable(long ticket, Duration timeout);
 
   /**
+   * Checks a signal as {@link #signal(Signal, Durability)} would before storing it (the store is
+   * open, the tenant known, the weight within the store's bound, the event time not too far ahead
+   * of its clock) and stores nothing: a caller that takes a batch checks every signal first, so a
+   * bad one refuses the whole batch before any of it is stored. The default checks nothing beyond
+   * what {@link Signal} checked when it was made.
+   *
+   * @param signal the signal
+   * @throws InvalidArgumentException for bad input, naming the value
+   * @throws UnknownTenantException for a tenant the store does not know
+   * @throws UnavailableException if the store is closed
+   * @since 1.6.0
+   */
+  default void check(Signal signal) {
+    if (signal == null) {
+      throw new InvalidArgumentException("signal", null, "must not be null");
+    }
+  }
+
+  /**
    * Stores a signal and returns once it is durable at the given level. With replication, a region
    * that does not lead the signal's shard forwards it to the leader; while no leader is known (an
    * election) or the leader cannot be reached, the write waits a bounded time (the store's

@@ -18,7 +18,7 @@ public class UnknownTenantException extends InvalidArgumentException {
    *
    * @param tenant the refused tenant
    * @param rule why, such as {@code deleted at 2026-12-06T05:00:00Z; names are not reused}
-   * @since 1.6.0
+   * @since 1.7.0
    */
   public UnknownTenantException(TenantId tenant, String rule) {
     super("tenant", tenant.name(), rule);

@@ -35,14 +35,21 @@ final class LocalSessionShards implements SessionWrites.Shards {
   private final Executor acks;
   private final Logged logged;
   private final LongAdder accepted;
+  private final StoreMetrics metrics;
 
   LocalSessionShards(
-      ShardState[] shards, int origin, Executor acks, Logged logged, LongAdder accepted) {
+      ShardState[] shards,
+      int origin,
+      Executor acks,
+      Logged logged,
+      LongAdder accepted,
+      StoreMetrics metrics) {
     this.shards = shards;
     this.origin = origin;
     this.acks = acks;
     this.logged = logged;
     this.accepted = accepted;
+    this.metrics = metrics;
   }
 
   @Override
@@ -86,6 +93,7 @@ final class LocalSessionShards implements SessionWrites.Shards {
             seq,
             payloadHash);
     accepted.increment();
+    metrics.accepted(signal.tenant());
     return SignalTickets.ticket(shard, position);
   }
 

@@ -262,14 +262,16 @@ final class ShardState implements CommitListener {
               + " but the WAL is durable to "
               + log.durablePosition());
     }
-    LOG.info(
-        "shard {} recovered: snapshot at {}, {} records replayed, {} entities, WAL {}..{}",
-        shard,
-        from,
-        replayed,
-        states.size(),
-        log.startPosition(),
-        appliedPosition);
+    // a clean restart replays nothing: routine, so DEBUG; records replayed (after a crash) are news
+    LOG.atLevel(replayed > 0 ? org.slf4j.event.Level.INFO : org.slf4j.event.Level.DEBUG)
+        .log(
+            "shard {} recovered: snapshot at {}, {} records replayed, {} entities, WAL {}..{}",
+            shard,
+            from,
+            replayed,
+            states.size(),
+            log.startPosition(),
+            appliedPosition);
     if (local != null) {
       local.recover(loaded.localPosition());
     }

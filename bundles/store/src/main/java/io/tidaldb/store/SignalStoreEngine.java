@@ -105,6 +105,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
   private final Timestamp openedAt;
   private final LongAdder accepted = new LongAdder();
+  private final StoreMetrics metrics = new StoreMetrics();
   private final AtomicBoolean closed = new AtomicBoolean();
   private final SnapshotTransfers transfers;
   private final ShardReconcile reconcile;
@@ -186,7 +187,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     }
     this.localSessionWrites =
         new SessionWrites(
-            new LocalSessionShards(shards, origin, acks, leaderWrites::whenStored, accepted),
+            new LocalSessionShards(
+                shards, origin, acks, leaderWrites::whenStored, accepted, metrics),
             shards.length);
     for (ShardState s : shards) {
       s.tenants = tenants;
@@ -286,7 +288,18 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       throw new InvalidArgumentException(
           "ticket", ticket, "names shard " + shard + " of " + shards.length);
     }
-    shards[shard].log.awaitDurable(SignalTickets.position(ticket), timeout.toNanos());
+    try {
+      shards[shard].log.awaitDurable(SignalTickets.position(ticket), timeout.toNanos());
+    } catch (UnavailableException e) {
+      metrics.refused(e);
+      throw e;
+    }
+  }
+
+  /** {@inheritDoc} The same checks {@link #signal(Signal, Durability)} makes first. */
+  @Override
+  public void check(Signal signal) {
+    validate(signal, Durability.LOCAL);
   }
 
   /**
@@ -298,7 +311,12 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   public SignalAck signal(Signal signal, Durability durability) {
     int shard = validate(signal, durability);
     admit(signal, shard);
-    return path.signal(signal, shard, durability);
+    try {
+      return path.signal(signal, shard, durability);
+    } catch (UnavailableException e) {
+      metrics.refused(e);
+      throw e;
+    }
   }
 
   /**
@@ -760,11 +778,30 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     }
   }
 
+  /** The validator's check of a signal, its refusals counted by cause. */
+  private void checkSignal(TenantId tenant, SignalType type, double weight, long eventTime) {
+    try {
+      validator.checkSignal(tenant, type, weight, eventTime);
+    } catch (InvalidArgumentException e) {
+      metrics.refused(e);
+      throw e;
+    }
+  }
+
+  /**
+   * Reports the store's metrics: accepted and refused writes, per-tenant counts, shard positions.
+   *
+   * @param sink where to report them
+   */
+  public void collectMetrics(io.tidaldb.api.metrics.MetricsSink sink) {
+    metrics.collect(sink, status(), reconcileState());
+  }
+
   /** Validates, routes and logs one signal; returns its ticket. Allocation-free. */
   private long accept(
       TenantId tenant, SignalType type, long entity, double weight, long eventTime, long hlc) {
     checkOpen();
-    validator.checkSignal(tenant, type, weight, eventTime);
+    checkSignal(tenant, type, weight, eventTime);
     int shard = router.shardOf(tenant, entity);
     admit(tenant, type, entity, shard);
     // The leader check returns the epoch the appends are fenced by (issue 9, h).
@@ -780,7 +817,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     checkOpen();
     SignalValidator.requireNonNull("signal", signal);
     SignalValidator.requireNonNull("durability", durability);
-    validator.checkSignal(signal);
+    checkSignal(signal.tenant(), signal.type(), signal.weight(), signal.eventTime().epochMillis());
     return router.shardOf(signal.tenant(), signal.entity().value());
   }
 
@@ -806,10 +843,18 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
         count += s.entityCount(tenant);
       }
       if (count >= q.maxEntities()) {
-        throw new QuotaExceededException(tenant, TenantQuotas.MAX_ENTITIES, q.maxEntities(), count);
+        QuotaExceededException e =
+            new QuotaExceededException(tenant, TenantQuotas.MAX_ENTITIES, q.maxEntities(), count);
+        metrics.refused(e);
+        throw e;
       }
     }
-    tenants.quotaGate.admit(tenant, q);
+    try {
+      tenants.quotaGate.admit(tenant, q);
+    } catch (QuotaExceededException e) {
+      metrics.refused(e);
+      throw e;
+    }
   }
 
   /** Appends a validated signal as this region's write, fenced by {@code epoch}; its ticket. */
@@ -902,6 +947,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
                   level);
     }
     accepted.increment();
+    metrics.accepted(tenant);
     return SignalTickets.ticket(shard, position);
   }
 
@@ -1080,7 +1126,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       checkShard(shard);
       SignalValidator.requireNonNull("entity", entity);
       SignalValidator.requireNonNull("event time", eventTime);
-      validator.checkSignal(tenant, type, weight, eventTime.epochMillis());
+      checkSignal(tenant, type, weight, eventTime.epochMillis());
       if (router.shardOf(tenant, entity.value()) != shard) {
         throw new InvalidArgumentException(
             "shard",
@@ -1101,6 +1147,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       long position =
           local.append(tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc, origin);
       accepted.increment();
+      metrics.accepted(tenant);
       return local
           .log
           .whenDurable(position)

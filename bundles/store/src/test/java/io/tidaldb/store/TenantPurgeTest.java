@@ -248,6 +248,27 @@ class TenantPurgeTest {
     }
   }
 
+  /** I6 for metrics: a purged tenant's entity gauge is gone, the other's is as it was. */
+  @Test
+  void shouldDropAPurgedTenantsEntityMetricAndKeepTheOthers() {
+    try (StoreFixture f = new StoreFixture(dir)) {
+      FakeTenantDirectory d = new FakeTenantDirectory();
+      d.addListener(f.store::tenantsChanged);
+      d.create("ta", TenantQuotas.UNLIMITED).create("tb", TenantQuotas.UNLIMITED);
+      write(f.store, A, 10);
+      write(f.store, B, 7);
+      StoreMetricsTest.Samples before = new StoreMetricsTest.Samples();
+      f.store.collectMetrics(before);
+      assertEquals(20.0, before.values.get("tidaldb_tenant_entities{region=0,tenant=ta}"));
+      assertEquals(14.0, before.values.get("tidaldb_tenant_entities{region=0,tenant=tb}"));
+      d.delete("ta");
+      StoreMetricsTest.Samples after = new StoreMetricsTest.Samples();
+      f.store.collectMetrics(after);
+      assertEquals(null, after.values.get("tidaldb_tenant_entities{region=0,tenant=ta}"));
+      assertEquals(14.0, after.values.get("tidaldb_tenant_entities{region=0,tenant=tb}"));
+    }
+  }
+
   @Test
   void shouldProtectTheConfiguredTenants() {
     try (StoreFixture f = new StoreFixture(dir)) {

@@ -51,6 +51,13 @@ class TenantQuotaTest {
       assertEquals(3, refused.limit());
       assertTrue(refused.getMessage().contains("ta"), refused.getMessage());
       assertTrue(refused.getMessage().contains("signalsPerSecond=3"), refused.getMessage());
+      StoreMetricsTest.Samples m = new StoreMetricsTest.Samples();
+      f.store.collectMetrics(m);
+      assertEquals(
+          (double) (50 - accepted),
+          m.values.get(
+              "tidaldb_signals_refused_total{region=0,cause=quota,argument=signalspersecond}"),
+          m.values.toString());
       // another tenant is not limited by it, and the refused signals were not stored
       for (int i = 0; i < 50; i++) {
         f.store.submit(B, VIEW, i, 1.0, T);

@@ -388,9 +388,7 @@ final class BatchHandoff {
     long position = nextPosition;
     NEXT_POSITION.setRelease(this, position + 1);
     if (++p.count == 1) {
-      if (policy.usesDelay()) {
-        p.firstAppendNanos = System.nanoTime();
-      }
+      p.firstAppendNanos = System.nanoTime(); // the group commit delay and the commit latency
       wakeCommitter();
     } else if (p.remaining() < RecordDescriptor.SIGNAL_LENGTH) {
       wakeCommitter();

@@ -105,6 +105,9 @@ final class CommitLoop implements Runnable {
     long end = batch.firstPosition + batch.count;
     writer.publish(end);
     log.durability().advance(end);
+    if (batch.firstAppendNanos != 0) {
+      metrics.committed(System.nanoTime() - batch.firstAppendNanos);
+    }
     LongConsumer wake = log.durabilityListener();
     if (wake != null) {
       wake(wake, end);

@@ -1,5 +1,7 @@
 package io.tidaldb.wal;
 
+import io.tidaldb.api.metrics.MetricsSink;
+import io.tidaldb.support.metrics.Log2Histogram;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -26,6 +28,9 @@ public final class WalMetrics {
   private final LongAdder wakeFailures = new LongAdder();
   private final LongAdder resets = new LongAdder();
   private final LongAdder recordsDiscarded = new LongAdder();
+  private final Log2Histogram fsyncLatency = Log2Histogram.latencyNanos();
+  private final Log2Histogram commitLatency = Log2Histogram.latencyNanos();
+  private final Log2Histogram batchRecords = Log2Histogram.sizes(16);
 
   WalMetrics() {}
 
@@ -190,6 +195,8 @@ public final class WalMetrics {
     bytes.add(byteCount);
     fsyncs.increment();
     fsyncNanos.add(forceNanos);
+    fsyncLatency.record(forceNanos);
+    batchRecords.record(recordCount);
     switch (trigger) {
       case SIZE -> sizeTriggers.increment();
       case DELAY -> delayTriggers.increment();
@@ -197,6 +204,82 @@ public final class WalMetrics {
       case REPLICATED -> replicatedTriggers.increment();
       default -> throw new IllegalArgumentException("not a closing trigger: " + trigger);
     }
+  }
+
+  /** A batch became durable {@code nanos} after its first record was appended. */
+  void committed(long nanos) {
+    commitLatency.record(nanos);
+  }
+
+  /**
+   * Reports these counters and histograms (the {@code tidaldb_wal_} families).
+   *
+   * @param sink where to report them
+   * @param labels labels of every sample (name, value pairs)
+   */
+  public void collect(MetricsSink sink, String... labels) {
+    sink.counter(
+        "tidaldb_wal_batches_total", "Batches the WAL wrote (one fsync each).", batches(), labels);
+    sink.counter("tidaldb_wal_records_total", "Records the WAL wrote.", records(), labels);
+    sink.counter(
+        "tidaldb_wal_bytes_total", "Bytes the WAL wrote, headers included.", bytes(), labels);
+    sink.histogram(
+        "tidaldb_wal_fsync_seconds",
+        "Time of one segment fsync (fdatasync) of a batch.",
+        fsyncLatency.snapshot(1e-9),
+        labels);
+    sink.histogram(
+        "tidaldb_wal_commit_seconds",
+        "Time from a batch's first append to the batch being durable (group commit wait, write and fsync).",
+        commitLatency.snapshot(1e-9),
+        labels);
+    sink.histogram(
+        "tidaldb_wal_batch_records",
+        "Records per committed batch.",
+        batchRecords.snapshot(1),
+        labels);
+    String help = "Batches by what closed them (size, delay, immediate, replicated).";
+    sink.counter(
+        "tidaldb_wal_batch_triggers_total", help, sizeTriggers(), with(labels, "trigger", "size"));
+    sink.counter(
+        "tidaldb_wal_batch_triggers_total",
+        help,
+        delayTriggers(),
+        with(labels, "trigger", "delay"));
+    sink.counter(
+        "tidaldb_wal_batch_triggers_total",
+        help,
+        immediateTriggers(),
+        with(labels, "trigger", "immediate"));
+    sink.counter(
+        "tidaldb_wal_batch_triggers_total",
+        help,
+        replicatedTriggers(),
+        with(labels, "trigger", "replicated"));
+    sink.counter(
+        "tidaldb_wal_append_timeouts_total",
+        "Appends that gave up waiting for room in a full pending buffer.",
+        appendTimeouts(),
+        labels);
+    sink.counter(
+        "tidaldb_wal_failures_total",
+        "Shard logs stopped by a write, fsync or listener failure.",
+        failures(),
+        labels);
+    sink.counter(
+        "tidaldb_wal_segments_created_total", "Segment files created.", segmentsCreated(), labels);
+    sink.counter(
+        "tidaldb_wal_segments_deleted_total",
+        "Segment files deleted by truncation.",
+        segmentsDeleted(),
+        labels);
+  }
+
+  private static String[] with(String[] labels, String name, String value) {
+    String[] all = java.util.Arrays.copyOf(labels, labels.length + 2);
+    all[labels.length] = name;
+    all[labels.length + 1] = value;
+    return all;
   }
 
   void appendTimedOut() {

@@ -9,7 +9,7 @@
  * versions.
  */
 @Export
-@Version("0.4.0")
+@Version("0.5.0")
 package io.tidaldb.wal;
 
 import org.osgi.annotation.bundle.Export;

@@ -66,6 +66,7 @@ public final class FelixConfigGenerator {
   public static String render(
       Feature feature, Path repository, String urlPrefix, String frameworkProperties) {
     TreeMap<Integer, List<String>> urlsByLevel = new TreeMap<>();
+    TreeMap<Integer, List<String>> fragmentsByLevel = new TreeMap<>();
     for (Artifact bundle : feature.getBundles()) {
       int level = bundle.getStartOrder();
       if (level < 1) {
@@ -83,11 +84,12 @@ public final class FelixConfigGenerator {
         throw new IllegalArgumentException(
             "bundle " + bundle.getId().toMvnId() + " is not in the repository at " + repository);
       }
-      urlsByLevel
+      (isFragment(repository.resolve(path)) ? fragmentsByLevel : urlsByLevel)
           .computeIfAbsent(level, l -> new ArrayList<>())
           .add("file:" + urlPrefix + "/" + path);
     }
     if (urlsByLevel.isEmpty()) {
+      // a feature of fragments only cannot run
       throw new IllegalArgumentException(
           "feature " + feature.getId().toMvnId() + " has no bundles");
     }
@@ -103,13 +105,30 @@ public final class FelixConfigGenerator {
     out.append("# Bundles of the feature, by start order (the feature's start-order).\n");
     out.append("org.osgi.framework.startlevel.beginning=").append(beginning).append('\n');
     out.append("felix.startlevel.bundle=").append(beginning).append('\n');
+    // fragments are installed, never started (Felix's auto-processor would print an error)
+    append(out, "felix.auto.install.", fragmentsByLevel);
+    append(out, "felix.auto.start.", urlsByLevel);
+    return out.toString();
+  }
+
+  private static void append(
+      StringBuilder out, String prefix, TreeMap<Integer, List<String>> urlsByLevel) {
     for (Map.Entry<Integer, List<String>> level : urlsByLevel.entrySet()) {
-      out.append("felix.auto.start.").append(level.getKey()).append('=');
+      out.append(prefix).append(level.getKey()).append('=');
       for (String url : level.getValue()) {
         out.append(" \\\n  ").append(url);
       }
       out.append('\n');
     }
-    return out.toString();
+  }
+
+  /** Whether {@code jar} is a fragment bundle (a {@code Fragment-Host} header); false if no jar. */
+  static boolean isFragment(Path jar) {
+    try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+      java.util.jar.Manifest manifest = file.getManifest();
+      return manifest != null && manifest.getMainAttributes().getValue("Fragment-Host") != null;
+    } catch (IOException notAJar) {
+      return false;
+    }
   }
 }

@@ -70,6 +70,33 @@ class FelixConfigGeneratorTest {
   }
 
   @Test
+  void shouldInstallAFragmentWithoutStartingIt() throws IOException {
+    put("io/netty/netty-common/1.0/netty-common-1.0.jar");
+    Path fragment = repository.resolve("io/netty/epoll/1.0/epoll-1.0-linux.jar");
+    Files.createDirectories(fragment.getParent());
+    java.util.jar.Manifest manifest = new java.util.jar.Manifest();
+    manifest.getMainAttributes().put(java.util.jar.Attributes.Name.MANIFEST_VERSION, "1.0");
+    manifest.getMainAttributes().putValue("Fragment-Host", "io.netty.transport-classes-epoll");
+    try (java.util.jar.JarOutputStream jar =
+        new java.util.jar.JarOutputStream(Files.newOutputStream(fragment), manifest)) {
+      jar.flush();
+    }
+    Feature f =
+        feature(
+            "{\"id\": \"io.netty:netty-common:1.0\", \"start-order\": \"10\"},"
+                + "{\"id\": \"io.netty:epoll:jar:linux:1.0\", \"start-order\": \"10\"}");
+
+    Properties p = load(FelixConfigGenerator.render(f, repository, "system", ""));
+
+    assertEquals(
+        "file:system/io/netty/netty-common/1.0/netty-common-1.0.jar",
+        p.getProperty("felix.auto.start.10").strip());
+    assertEquals(
+        "file:system/io/netty/epoll/1.0/epoll-1.0-linux.jar",
+        p.getProperty("felix.auto.install.10").strip());
+  }
+
+  @Test
   void shouldNameTheFeatureTheConfigurationCameFrom() throws IOException {
     put("org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.jar");
     Feature f = feature("{\"id\": \"org.slf4j:slf4j-api:2.0.17\", \"start-order\": \"1\"}");

@@ -6,6 +6,8 @@ import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.metrics.MetricsSink;
+import io.tidaldb.api.metrics.MetricsSource;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.replication.ShardReplicationStatus;
@@ -47,12 +49,12 @@ import org.slf4j.LoggerFactory;
  * saved epoch). Immediate, because elections and shipping must run even before a store binds it.
  */
 @Component(
-    service = Replication.class,
+    service = {Replication.class, MetricsSource.class},
     configurationPid = ReplicationComponent.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE,
     immediate = true)
 @Designate(ocd = ReplicationComponent.Config.class, factory = true)
-public final class ReplicationComponent implements Replication {
+public final class ReplicationComponent implements Replication, MetricsSource {
 
   /**
    * Configuration of one region's replication. Besides these keys, {@code wal.target} picks the
@@ -252,6 +254,11 @@ public final class ReplicationComponent implements Replication {
   }
 
   /** Stops the replication thread, steps down from every shard and closes the endpoint. */
+  @Override
+  public void collect(MetricsSink sink) {
+    node.collectMetrics(sink);
+  }
+
   @Deactivate
   public void deactivate() {
     node.close();

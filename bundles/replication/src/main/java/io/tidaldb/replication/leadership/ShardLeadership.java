@@ -67,6 +67,7 @@ public final class ShardLeadership {
   private static final Logger LOG = LoggerFactory.getLogger(ShardLeadership.class);
 
   private final LeadershipConfig config;
+  private final String name; // "region-0 shard 3": who speaks in the log lines
   private final ReplicaLog log;
   private final LeadershipOutbox outbox;
   private final LeadershipListener listener;
@@ -112,7 +113,32 @@ public final class ShardLeadership {
       LeadershipOutbox outbox,
       LeadershipListener listener,
       long nowNanos) {
+    this(-1, config, log, store, outbox, listener, nowNanos);
+  }
+
+  /**
+   * Creates the state machine for shard {@code shard}, which its log lines name (e.g. {@code
+   * region-0 shard 3: leader of epoch 2}), as a follower with no known leader, at the epoch loaded
+   * from {@code store}.
+   *
+   * @param shard the shard, for the log lines; negative to name only the region
+   * @param config the configuration
+   * @param log the local facts compared in elections
+   * @param store where the epoch and vote are saved and loaded from
+   * @param outbox where messages go
+   * @param listener who hears of leadership changes
+   * @param nowNanos the current time
+   */
+  public ShardLeadership(
+      int shard,
+      LeadershipConfig config,
+      ReplicaLog log,
+      EpochStore store,
+      LeadershipOutbox outbox,
+      LeadershipListener listener,
+      long nowNanos) {
     this.config = Objects.requireNonNull(config, "config");
+    this.name = shard < 0 ? String.valueOf(config.self()) : config.self() + " shard " + shard;
     this.log = Objects.requireNonNull(log, "log");
     this.outbox = Objects.requireNonNull(outbox, "outbox");
     this.listener = Objects.requireNonNull(listener, "listener");
@@ -159,7 +185,7 @@ public final class ShardLeadership {
       case LEADER -> {
         if (!lease.holds(nowNanos)) {
           counters.leaseLost();
-          LOG.info("{} epoch {}: lease lost, stepping down", config.self(), epochState.epoch());
+          LOG.info("{} epoch {}: lease lost, stepping down", name, epochState.epoch());
           state = LeadershipState.FOLLOWER;
           detector.reset(nowNanos);
           loseLeader();
@@ -194,7 +220,7 @@ public final class ShardLeadership {
       preVote.cancel();
     }
     if (!eligible && state != LeadershipState.FOLLOWER) {
-      LOG.info("{} epoch {}: not eligible, stepping down", config.self(), epochState.epoch());
+      LOG.info("{} epoch {}: not eligible, stepping down", name, epochState.epoch());
       state = LeadershipState.FOLLOWER;
       detector.reset(nowNanos);
       loseLeader();
@@ -234,8 +260,7 @@ public final class ShardLeadership {
       transfer.start(target, index, nowNanos + config.electionTimeoutNanos());
       timeoutNowSentAt = -1;
       counters.transferStarted();
-      LOG.info(
-          "{} epoch {}: transferring leadership to {}", config.self(), epochState.epoch(), target);
+      LOG.info("{} epoch {}: transferring leadership to {}", name, epochState.epoch(), target);
     }
     outbox.sendHeartbeat(target, epochState.epoch(), log.hwm(), nowNanos);
     transferWork(nowNanos);
@@ -314,7 +339,7 @@ public final class ShardLeadership {
       LOG.info(
           "{} epoch {} ({}, leader {}, hwm {}): TIMEOUT_NOW from {} of epoch {} at log end {}"
               + " refused",
-          config.self(),
+          name,
           epochState.epoch(),
           state,
           leader,
@@ -325,7 +350,7 @@ public final class ShardLeadership {
       return;
     }
     counters.timeoutNowTaken();
-    LOG.info("{} epoch {}: TIMEOUT_NOW from {}, running now", config.self(), epoch, from);
+    LOG.info("{} epoch {}: TIMEOUT_NOW from {}, running now", name, epoch, from);
     startElection(nowNanos);
   }
 
@@ -351,7 +376,7 @@ public final class ShardLeadership {
     observeEpoch(epoch, nowNanos);
     if (state == LeadershipState.LEADER) {
       counters.reject(RejectCause.CONFLICTING_LEADER);
-      LOG.error("{} epoch {}: heartbeat from {} while leading", config.self(), epoch, from);
+      LOG.error("{} epoch {}: heartbeat from {} while leading", name, epoch, from);
       return;
     }
     state = LeadershipState.FOLLOWER;
@@ -366,7 +391,7 @@ public final class ShardLeadership {
         counters.transferCompleted();
       }
       handedTo = null;
-      LOG.info("{} epoch {}: following {}", config.self(), epoch, from);
+      LOG.debug("{} epoch {}: following {}", name, epoch, from); // EpochSync logs it at INFO
       listener.onBecomeFollower(from, epoch);
     }
     outbox.sendHeartbeatAck(from, epoch, log.hwm(), sentNanos);
@@ -668,7 +693,7 @@ public final class ShardLeadership {
       LOG.info(
           "{} epoch {}: transfer to {} gave up after {} ms (its HWM did not reach {} or it did not"
               + " run); still leading",
-          config.self(),
+          name,
           epochState.epoch(),
           target,
           config.electionTimeoutNanos() / 1_000_000,
@@ -714,7 +739,7 @@ public final class ShardLeadership {
     loseLeader();
     long proposed = epochState.epoch() + 1;
     detector.restart(nowNanos, config.retryNanos()); // a round that does not elect is retried
-    LOG.debug("{}: pre-vote for epoch {}", config.self(), proposed);
+    LOG.debug("{}: pre-vote for epoch {}", name, proposed);
     if (preVote.start(proposed, selfIndex)) {
       startElection(nowNanos);
       return;
@@ -737,7 +762,7 @@ public final class ShardLeadership {
     detector.restart(nowNanos, config.retryNanos()); // a split vote is retried, not waited out
     candidacyStartNanos = nowNanos;
     counters.electionStarted();
-    LOG.debug("{}: candidate for epoch {}", config.self(), newEpoch);
+    LOG.debug("{}: candidate for epoch {}", name, newEpoch);
     if (votes.hasMajority()) {
       becomeLeader(nowNanos);
       return;
@@ -757,7 +782,7 @@ public final class ShardLeadership {
     transfer.startLeading(epochState.epoch(), nowNanos);
     handedTo = null;
     counters.leadershipWon();
-    LOG.info("{}: leader of epoch {}", config.self(), epochState.epoch());
+    LOG.debug("{}: leader of epoch {}", name, epochState.epoch()); // LeaderSide: INFO
     listener.onBecomeLeader(epochState.epoch());
     sendHeartbeats(nowNanos);
   }
@@ -778,7 +803,7 @@ public final class ShardLeadership {
     epochState.advanceTo(epoch);
     preVote.cancel();
     listener.onEpochRaised(epoch); // before any vote reads the log (see the listener)
-    LOG.debug("{}: epoch {} observed in state {}", config.self(), epoch, state);
+    LOG.debug("{}: epoch {} observed in state {}", name, epoch, state);
     if (state == LeadershipState.LEADER) {
       detector.reset(nowNanos); // a leader's detector was idle; followers keep their deadline
     }

@@ -8,6 +8,7 @@ import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.metrics.MetricsSink;
 import io.tidaldb.api.replication.ReplicaState;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.replication.ShardReplicationStatus;
@@ -355,6 +356,19 @@ public final class ReplicationNode implements Replication, AutoCloseable {
   @Override
   public List<ShardReplicationStatus> status() {
     return statuses.ask(agent);
+  }
+
+  /**
+   * Reports this region's replication metrics: per shard the epoch, whether this region leads, each
+   * other region's lag (records and seconds, as {@link #status()} gives them), elections,
+   * leaderships won and lost (step-downs), leases lost and transfers; per node the dropped frames
+   * by cause and the snapshot catch-ups. The leadership counters are read without a lock (metrics
+   * may lag the replication thread by a few increments).
+   *
+   * @param sink where to report them
+   */
+  public void collectMetrics(MetricsSink sink) {
+    ReplicationMetrics.collect(sink, config.self(), status(), shards, this);
   }
 
   /**

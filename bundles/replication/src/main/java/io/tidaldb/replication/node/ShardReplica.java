@@ -159,6 +159,7 @@ final class ShardReplica implements LeadershipListener {
     this.shipLimits = new ShipLimits(config.self(), shard, limits, control);
     this.leadership =
         new ShardLeadership(
+            shard,
             config.leadership(shard),
             new ShardLogReplicaLog(log),
             new FileEpochStore(config.directory(), shard),
@@ -426,6 +427,11 @@ final class ShardReplica implements LeadershipListener {
       return stopped == null ? limits : stopped;
     }
     return stopped + "; " + limits;
+  }
+
+  /** Returns the leadership's counters (plain longs of the replication thread, read racily). */
+  io.tidaldb.replication.leadership.LeadershipCounters leadershipCounters() {
+    return leadership.counters();
   }
 
   /** Returns how many batch size mismatches with other regions this shard found. */

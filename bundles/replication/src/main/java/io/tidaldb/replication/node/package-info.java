@@ -7,7 +7,7 @@
  * versions.
  */
 @Export
-@Version("0.1.0")
+@Version("0.2.0")
 package io.tidaldb.replication.node;
 
 import org.osgi.annotation.bundle.Export;

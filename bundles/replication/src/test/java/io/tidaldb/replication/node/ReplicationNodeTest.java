@@ -10,6 +10,8 @@ import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.metrics.HistogramSnapshot;
+import io.tidaldb.api.metrics.MetricsSink;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.ShardReplicationStatus;
 import io.tidaldb.api.replication.ShardReplicationStatus.Role;
@@ -33,7 +35,10 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -184,6 +189,48 @@ class ReplicationNodeTest {
                     .whenStored(0, last, Durability.QUORUM)
                     .get(STORED.toSeconds(), TimeUnit.SECONDS));
     assertTrue(e.getCause() instanceof UnavailableException, e.toString());
+  }
+
+  @Test
+  void shouldReportOneLeaderPerShardAndEveryPeersLagInItsMetrics() {
+    int leader = awaitLeader(0, -1);
+    Map<String, Double> samples = new TreeMap<>();
+    MetricsSink sink =
+        new MetricsSink() {
+          @Override
+          public void counter(String name, String help, double value, String... labels) {
+            samples.put(name + Arrays.toString(labels), value);
+          }
+
+          @Override
+          public void gauge(String name, String help, double value, String... labels) {
+            samples.put(name + Arrays.toString(labels), value);
+          }
+
+          @Override
+          public void histogram(String name, String help, HistogramSnapshot h, String... labels) {
+            samples.put(name + Arrays.toString(labels), (double) h.count());
+          }
+        };
+    nodes[leader].collectMetrics(sink);
+    assertEquals(
+        1.0,
+        samples.get("tidaldb_replication_leader[region, " + leader + ", shard, 0]"),
+        samples.toString());
+    assertTrue(
+        samples.get("tidaldb_replication_leaderships_won_total[region, " + leader + ", shard, 0]")
+            >= 1,
+        samples.toString());
+    for (int peer = 0; peer < 3; peer++) {
+      assertTrue(
+          samples.containsKey(
+              "tidaldb_replication_lag_records[region, "
+                  + leader
+                  + ", shard, 0, peer, "
+                  + peer
+                  + "]"),
+          samples.toString());
+    }
   }
 
   @Test

@@ -15,6 +15,8 @@ import io.tidaldb.api.SignalType;
 import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.metrics.MetricsSink;
+import io.tidaldb.api.metrics.MetricsSource;
 import io.tidaldb.api.reconcile.ClosedDigest;
 import io.tidaldb.api.reconcile.EntityKey;
 import io.tidaldb.api.reconcile.EntityState;
@@ -78,11 +80,11 @@ import org.slf4j.LoggerFactory;
  * of a region binds it with {@code state.target=(region=<n>)}.
  */
 @Component(
-    service = {SignalStore.class, ReconcileState.class},
+    service = {SignalStore.class, ReconcileState.class, MetricsSource.class},
     configurationPid = StoreComponent.PID,
     immediate = true)
 @Designate(ocd = StoreComponent.Config.class)
-public final class StoreComponent implements SignalStore, ReconcileState {
+public final class StoreComponent implements SignalStore, ReconcileState, MetricsSource {
 
   /** The store's configuration (PID {@code io.tidaldb.store}). */
   @ObjectClassDefinition(name = "TidalDB store", description = "The per-region signal database")
@@ -315,6 +317,11 @@ public final class StoreComponent implements SignalStore, ReconcileState {
   }
 
   /** Detaches the store from the replication, then flushes, checkpoints and closes it. */
+  @Override
+  public void collect(MetricsSink sink) {
+    engine.collectMetrics(sink);
+  }
+
   /**
    * Binds the region's tenant registry (optional, dynamic, greedy; pick the region's with {@code
    * tenants.target=(region=<n>)}): protects the configured tenants from deletion and listens for
@@ -387,6 +394,11 @@ public final class StoreComponent implements SignalStore, ReconcileState {
   @Override
   public void awaitDurable(long ticket, Duration timeout) {
     engine.awaitDurable(ticket, timeout);
+  }
+
+  @Override
+  public void check(Signal signal) {
+    engine.check(signal);
   }
 
   @Override

@@ -13,11 +13,13 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.UnavailableException;
+import io.tidaldb.api.metrics.MetricsSink;
 import io.tidaldb.api.transport.FrameHandler;
 import io.tidaldb.api.transport.SendStatus;
 import io.tidaldb.api.transport.Transport;
 import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.support.errors.ErrorCounters;
+import io.tidaldb.support.metrics.RecordCounters;
 import io.tidaldb.transport.tcp.TcpFrames.Hello;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -274,6 +276,42 @@ public final class TcpTransport implements Transport, AutoCloseable {
    */
   public TcpMetrics metrics() {
     return counters.snapshot();
+  }
+
+  /**
+   * Reports the transport's metrics: every counter of {@link #metrics()} as {@code
+   * tidaldb_transport_<counter>_total}, and per peer whether its link is up and the bytes queued
+   * for it (labels {@code transport=tcp}, {@code region}, {@code peer}).
+   *
+   * @param sink where to report them
+   */
+  public void collectMetrics(MetricsSink sink) {
+    String region = Integer.toString(config.region().value());
+    RecordCounters.collect(
+        sink, "tidaldb_transport_", "Transport", metrics(), "transport", "tcp", "region", region);
+    for (RegionId peer : config.peers().keySet()) {
+      String p = Integer.toString(peer.value());
+      sink.gauge(
+          "tidaldb_transport_link_up",
+          "1 while the link to the peer is up.",
+          linkUp(peer) ? 1 : 0,
+          "transport",
+          "tcp",
+          "region",
+          region,
+          "peer",
+          p);
+      sink.gauge(
+          "tidaldb_transport_queued_bytes",
+          "Bytes queued for the peer, not yet written to its socket.",
+          queuedBytes(peer),
+          "transport",
+          "tcp",
+          "region",
+          region,
+          "peer",
+          p);
+    }
   }
 
   @Override

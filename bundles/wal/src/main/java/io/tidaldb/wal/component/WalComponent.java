@@ -1,6 +1,8 @@
 package io.tidaldb.wal.component;
 
 import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.metrics.MetricsSink;
+import io.tidaldb.api.metrics.MetricsSource;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.support.config.ConfigValues;
@@ -22,9 +24,12 @@ import org.slf4j.LoggerFactory;
  * configuration (PID {@code io.tidaldb.wal}) when activated and closes it when deactivated. A
  * configuration change re-activates it, which closes and re-opens the log.
  */
-@Component(service = WriteAheadLog.class, configurationPid = WalComponent.PID, immediate = true)
+@Component(
+    service = {WriteAheadLog.class, MetricsSource.class},
+    configurationPid = WalComponent.PID,
+    immediate = true)
 @Designate(ocd = WalComponent.Config.class)
-public final class WalComponent implements WriteAheadLog {
+public final class WalComponent implements WriteAheadLog, MetricsSource {
 
   /** Configuration of the write-ahead log service. */
   @ObjectClassDefinition(
@@ -154,6 +159,11 @@ public final class WalComponent implements WriteAheadLog {
    */
   public WalEngine engine() {
     return engine;
+  }
+
+  @Override
+  public void collect(MetricsSink sink) {
+    engine.metrics().collect(sink);
   }
 
   @Override

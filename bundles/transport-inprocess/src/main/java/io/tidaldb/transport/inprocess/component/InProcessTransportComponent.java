@@ -2,6 +2,8 @@ package io.tidaldb.transport.inprocess.component;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.metrics.MetricsSink;
+import io.tidaldb.api.metrics.MetricsSource;
 import io.tidaldb.api.transport.FrameHandler;
 import io.tidaldb.api.transport.LinkFaults;
 import io.tidaldb.api.transport.LinkShape;
@@ -9,6 +11,7 @@ import io.tidaldb.api.transport.LinkShaping;
 import io.tidaldb.api.transport.Transport;
 import io.tidaldb.api.transport.TransportEndpoint;
 import io.tidaldb.support.config.ConfigValues;
+import io.tidaldb.support.metrics.RecordCounters;
 import io.tidaldb.transport.inprocess.InProcessConfig;
 import io.tidaldb.transport.inprocess.InProcessTransport;
 import java.time.Duration;
@@ -31,11 +34,11 @@ import org.slf4j.LoggerFactory;
  * closes every endpoint of the old engine.
  */
 @Component(
-    service = {Transport.class, LinkFaults.class, LinkShaping.class},
+    service = {Transport.class, LinkFaults.class, LinkShaping.class, MetricsSource.class},
     configurationPid = InProcessTransportComponent.PID,
     property = Transport.NAME_PROPERTY + "=" + InProcessTransport.NAME)
 @Designate(ocd = InProcessTransportComponent.Config.class)
-public final class InProcessTransportComponent implements Transport, LinkShaping {
+public final class InProcessTransportComponent implements Transport, LinkShaping, MetricsSource {
 
   /** Configuration of the in-process transport. */
   @ObjectClassDefinition(
@@ -120,6 +123,16 @@ public final class InProcessTransportComponent implements Transport, LinkShaping
   }
 
   /** Closes the engine: every endpoint is closed and its delivery thread stopped. */
+  /**
+   * Reports every counter of the transport's {@link InProcessTransport#metrics()} as {@code
+   * tidaldb_transport_<counter>_total{transport="inprocess"}} (one transport per JVM: no region).
+   */
+  @Override
+  public void collect(MetricsSink sink) {
+    RecordCounters.collect(
+        sink, "tidaldb_transport_", "Transport", engine.metrics(), "transport", "inprocess");
+  }
+
   @Deactivate
   public void deactivate() {
     engine.close();

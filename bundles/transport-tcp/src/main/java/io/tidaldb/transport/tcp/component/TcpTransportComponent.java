@@ -2,6 +2,8 @@ package io.tidaldb.transport.tcp.component;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.metrics.MetricsSink;
+import io.tidaldb.api.metrics.MetricsSource;
 import io.tidaldb.api.transport.FrameHandler;
 import io.tidaldb.api.transport.Transport;
 import io.tidaldb.api.transport.TransportEndpoint;
@@ -35,13 +37,13 @@ import org.slf4j.LoggerFactory;
  * binds it.
  */
 @Component(
-    service = Transport.class,
+    service = {Transport.class, MetricsSource.class},
     configurationPid = TcpTransportComponent.PID,
     configurationPolicy = ConfigurationPolicy.REQUIRE,
     immediate = true,
     property = Transport.NAME_PROPERTY + "=" + TcpTransport.NAME)
 @Designate(ocd = TcpTransportComponent.Config.class)
-public final class TcpTransportComponent implements Transport {
+public final class TcpTransportComponent implements Transport, MetricsSource {
 
   /** Configuration of the TCP transport of one region. */
   @ObjectClassDefinition(
@@ -388,6 +390,11 @@ public final class TcpTransportComponent implements Transport {
   }
 
   /** Closes the engine: every endpoint and link, and its event loops. */
+  @Override
+  public void collect(MetricsSink sink) {
+    engine.collectMetrics(sink);
+  }
+
   @Deactivate
   public void deactivate() {
     engine.close();
