@@ -48,7 +48,7 @@ class TidalOptionsTest {
     // servlet API, commons-fileupload and -io, Jackson core, tidal-http) + 8 for the metrics
     // (Prometheus client model, config, tracer-common, core, text format, JVM; JSR-305;
     // tidal-metrics)
-    assertEquals(52, bundles.size());
+    assertEquals(53, bundles.size()); // + tidal-tenancy
     assertEquals("asm", bundles.get(0).artifactId());
     assertEquals(1, bundles.get(0).startOrder());
     for (int i = 1; i < bundles.size(); i++) {
@@ -68,6 +68,9 @@ class TidalOptionsTest {
             "tidal-transport-tcp",
             "tidal-replication",
             "tidal-reconcile",
+            "tidal-tenancy",
+            "tidal-metrics",
+            "tidal-http",
             "tidal-shell"),
         bundles.stream()
             .filter(b -> b.groupId().equals("io.tidaldb"))

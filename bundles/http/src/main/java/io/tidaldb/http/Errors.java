@@ -28,6 +28,9 @@ final class Errors {
       return a;
     }
     String message = prefix + t.getMessage();
+    if (t instanceof io.tidaldb.api.tenancy.QuotaExceededException) {
+      return new ApiException(429, "quota_exceeded", message, Stored.NOT_STORED);
+    }
     if (t instanceof UnknownTenantException) {
       return new ApiException(404, "unknown_tenant", message, Stored.NOT_STORED);
     }

@@ -278,6 +278,10 @@ final class LocalStream implements CommitListener {
                 + ", not by this region "
                 + region);
       }
+      if (shard.tenants.isPurged(series.tenant())) {
+        shard.sessions.local().feed(c, series); // a no-op for the state
+        return;
+      }
       CrdtSignalState state = shard.states.getOrCreate(c.seriesId(), c.entity());
       shard.digest.before(series, c.entity(), state);
       state.applyAt(

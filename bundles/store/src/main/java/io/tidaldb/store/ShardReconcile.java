@@ -66,7 +66,9 @@ final class ShardReconcile implements ReconcileState {
     ShardState s = shard(shard);
     Set<TenantId> tenants = new LinkedHashSet<>();
     for (SeriesRegistry.Series series : s.registry.snapshot()) {
-      tenants.add(series.tenant());
+      if (!s.tenants.isPurged(series.tenant())) {
+        tenants.add(series.tenant());
+      }
     }
     return tenants;
   }
@@ -182,6 +184,9 @@ final class ShardReconcile implements ReconcileState {
   @Override
   public MergeReport merge(int shard, TenantId tenant, List<EntityState> states) {
     ShardState s = shard(shard);
+    if (s.tenants.isPurged(tenant)) { // a peer that has not purged it yet: a no-op here
+      return new MergeReport(0, states.size(), List.of());
+    }
     int changed = 0;
     int unchanged = 0;
     List<String> rejected = new ArrayList<>();

@@ -105,6 +105,12 @@ final class ShardState implements CommitListener {
    */
   final int origin;
 
+  /**
+   * The store's tenants: a record or merge of a purged tenant is a no-op ({@link TenantPurge}). Set
+   * by the engine before recovery.
+   */
+  TenantGate tenants = TenantGate.NONE;
+
   /** The shard's local stream, or null if the WAL keeps no local logs. */
   final LocalStream local;
 
@@ -507,6 +513,9 @@ final class ShardState implements CommitListener {
 
   /** Sets the applied and snapshot positions after a cut (the caller holds the write lock). */
   void resetPositions(long position) {
+    if (tenants.anyPurged()) { // an installed snapshot may hold a purged tenant's states
+      TenantPurge.removePurged(this);
+    }
     digest.rebuild(registry, states); // a cut or an install replaced the state
     compaction.recount();
     cuts++;
@@ -596,6 +605,29 @@ final class ShardState implements CommitListener {
           state.score(at.epochMillis(), def.decay()),
           lastSeen < 0 ? Optional.empty() : Optional.of(Timestamp.ofMillis(lastSeen)),
           at);
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** Whether the shard holds a non-empty state of the entity of (tenant, type); read lock. */
+  boolean holds(TenantId tenant, SignalType type, long entity) {
+    lock.readLock().lock();
+    try {
+      int series = registry.find(tenant, type);
+      CrdtSignalState state = series < 0 ? null : states.get(series, entity);
+      return state != null && !state.isEmpty();
+    } finally {
+      lock.readLock().unlock();
+    }
+  }
+
+  /** How many entities (of every type) of the tenant the shard holds; read lock. */
+  int entityCount(TenantId tenant) {
+    lock.readLock().lock();
+    try {
+      ShardDigest.TenantDigest t = digest.of(tenant);
+      return t == null ? 0 : t.entities;
     } finally {
       lock.readLock().unlock();
     }
@@ -868,6 +900,10 @@ final class ShardState implements CommitListener {
                 + c.position()
                 + " uses undefined series "
                 + c.seriesId());
+      }
+      if (tenants.isPurged(series.tenant())) {
+        sessions.feed(c, series); // a no-op for the state; the position still advances
+        return;
       }
       CrdtSignalState state = states.getOrCreate(c.seriesId(), c.entity());
       digest.before(series, c.entity(), state);

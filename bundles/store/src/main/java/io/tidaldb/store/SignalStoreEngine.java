@@ -26,6 +26,9 @@ import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.replication.ShardSnapshot;
 import io.tidaldb.api.replication.SnapshotSink;
 import io.tidaldb.api.router.ShardRouter;
+import io.tidaldb.api.tenancy.QuotaExceededException;
+import io.tidaldb.api.tenancy.TenantDirectory;
+import io.tidaldb.api.tenancy.TenantQuotas;
 import io.tidaldb.api.wal.ShardLog;
 import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.crdt.HybridLogicalClock;
@@ -38,6 +41,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
@@ -87,6 +91,11 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
   private volatile SignalValidator validator;
   private final Object reconfigureLock = new Object();
+
+  /** The known, active and purged tenants and the quotas (see "Tenants" in ARCHITECTURE.md). */
+  private final TenantGate tenants;
+
+  private final TenantPurge purge;
   private final long ackTimeoutNanos;
   private final ReplicatedWrites replicated;
   private final ForwardedWrites forwarded;
@@ -125,7 +134,9 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     this.identity = identity;
     this.origin = identity.origin();
     this.live = config;
-    this.validator = new SignalValidator(config, config);
+    this.tenants =
+        new TenantGate(config.tenants(), config.directory(), new TenantQuotaGate(System::nanoTime));
+    this.validator = new SignalValidator(config, config, tenants);
     this.ackTimeoutNanos = config.ackTimeout().toNanos();
     this.replication = replication;
     this.replicated =
@@ -188,6 +199,10 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
             new LocalSessionShards(
                 shards, origin, acks, leaderWrites::whenStored, accepted, metrics),
             shards.length);
+    for (ShardState s : shards) {
+      s.tenants = tenants;
+    }
+    this.purge = new TenantPurge(shards, tenants);
     this.transfers = new SnapshotTransfers(shards, ackTimeoutNanos);
     this.reconcile = new ShardReconcile(shards, this::checkOpen, replication);
     this.quantum = new ReadQuantum(config.readQuantum().toNanos());
@@ -255,6 +270,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
         s.local.log.setCommitListener(s.local);
       }
     }
+    engine.purge.dropPurged(); // a snapshot written before a purge may hold the tenant's states
     if (engine.ownSnapshotExecutor != null) {
       engine.ownSnapshotExecutor.execute(() -> {}); // its thread, started now, not by a commit
     }
@@ -297,7 +313,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
               }
             }
             live = next;
-            validator = new SignalValidator(next, config);
+            tenants.configure(next.tenants());
+            validator = new SignalValidator(next, config, tenants);
           });
     }
     LOG.info(
@@ -369,6 +386,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   @Override
   public SignalAck signal(Signal signal, Durability durability) {
     int shard = validate(signal, durability);
+    admit(signal, shard);
     try {
       return path.signal(signal, shard, durability);
     } catch (UnavailableException e) {
@@ -385,6 +403,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   public CompletableFuture<SignalAck> signalAsync(Signal signal, Durability durability) {
     try {
       int shard = validate(signal, durability);
+      admit(signal, shard);
       return path.signalAsync(signal, shard, durability);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
@@ -414,6 +433,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     try {
       SignalValidator.requireNonNull("session", session);
       int shard = validate(signal, durability);
+      admit(signal, shard);
       return path.signalAsync(signal, shard, durability, session);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
@@ -455,6 +475,60 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /**
+   * Takes the tenant registry's view (the active tenants and their quotas) and purges every tenant
+   * it reports deleted that this store has not purged yet ({@link #purge}). Called by the store's
+   * DS component as a {@code TenantListener}; the view stays when the registry goes away.
+   *
+   * @param directory the region's tenant directory
+   */
+  public void tenantsChanged(TenantDirectory directory) {
+    for (TenantId t : tenants.update(directory)) {
+      if (tenants.configured().contains(t.name())) {
+        LOG.warn(
+            "tenant {} is named in the store configuration key 'tenants' but the registry"
+                + " deleted it (in another region): purged here too, so that every region"
+                + " converges; remove it from the configuration",
+            t);
+      }
+      purge(t);
+    }
+  }
+
+  /**
+   * Purges a tenant from this store: records it durably in the store's purged set, then drops its
+   * entity states, top-K entries and digest contributions in every shard; from then on its records
+   * and merges are no-ops, also in a replay after a restart, and calls refuse it as deleted.
+   * Idempotent.
+   *
+   * @param tenant the tenant
+   * @return how many entity states were dropped
+   * @throws StorageException if the purged set cannot be made durable (nothing dropped)
+   */
+  public int purge(TenantId tenant) {
+    checkOpen();
+    SignalValidator.requireNonNull("tenant", tenant);
+    return purge.purge(tenant);
+  }
+
+  /**
+   * Returns the tenants this store purged.
+   *
+   * @return names
+   */
+  public Set<String> purgedTenants() {
+    return tenants.purged();
+  }
+
+  /**
+   * Returns the tenants the store's configuration names ({@code default} included).
+   *
+   * @return names
+   */
+  public Set<String> configuredTenants() {
+    return tenants.configured();
   }
 
   @Override
@@ -805,6 +879,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     checkOpen();
     checkSignal(tenant, type, weight, eventTime);
     int shard = router.shardOf(tenant, entity);
+    admit(tenant, type, entity, shard);
     // The leader check returns the epoch the appends are fenced by (issue 9, h).
     long epoch = replicated == null ? ShardLog.ANY_EPOCH : replicated.checkLeader(shards[shard]);
     return append(tenant, type, entity, weight, eventTime, hlc, shard, epoch);
@@ -820,6 +895,42 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     SignalValidator.requireNonNull("durability", durability);
     checkSignal(signal.tenant(), signal.type(), signal.weight(), signal.eventTime().epochMillis());
     return router.shardOf(signal.tenant(), signal.entity().value());
+  }
+
+  private void admit(Signal signal, int shard) {
+    if (tenants.anyQuota()) {
+      admit(signal.tenant(), signal.type(), signal.entity().value(), shard);
+    }
+  }
+
+  /**
+   * Admission at the region the client called (never again at a forwarded write's leader): the
+   * tenant's entity quota for a new entity, then its signals-per-second bucket ({@link
+   * TenantQuotaGate}). One volatile read and no allocation while no tenant has a quota.
+   */
+  private void admit(TenantId tenant, SignalType type, long entity, int shard) {
+    if (!tenants.anyQuota()) {
+      return;
+    }
+    TenantQuotas q = tenants.quotas(tenant.name());
+    if (q.maxEntities() > 0 && !shards[shard].holds(tenant, type, entity)) {
+      long count = 0;
+      for (ShardState s : shards) {
+        count += s.entityCount(tenant);
+      }
+      if (count >= q.maxEntities()) {
+        QuotaExceededException e =
+            new QuotaExceededException(tenant, TenantQuotas.MAX_ENTITIES, q.maxEntities(), count);
+        metrics.refused(e);
+        throw e;
+      }
+    }
+    try {
+      tenants.quotaGate.admit(tenant, q);
+    } catch (QuotaExceededException e) {
+      metrics.refused(e);
+      throw e;
+    }
   }
 
   /** Appends a validated signal as this region's write, fenced by {@code epoch}; its ticket. */

@@ -5,8 +5,6 @@ import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
-import io.tidaldb.api.UnknownTenantException;
-import java.util.Set;
 import java.util.function.LongSupplier;
 
 /**
@@ -15,7 +13,7 @@ import java.util.function.LongSupplier;
  * accepting path.
  */
 final class SignalValidator {
-  private final Set<String> tenants;
+  private final TenantGate tenants;
   private final double maxAbsWeight;
   private final long maxFutureSkewMillis;
   private final LongSupplier clock;
@@ -23,11 +21,12 @@ final class SignalValidator {
   /**
    * Creates a validator.
    *
-   * @param live the tenants and the weight bound (live settings, see {@code reconfigure})
+   * @param live the weight bound (a live setting, see {@code reconfigure})
    * @param opened the event-time skew and the clock (fixed while the store is open)
+   * @param tenants the known tenants: configured (live) and the registry's, the purged ones
    */
-  SignalValidator(StoreConfig live, StoreConfig opened) {
-    this.tenants = live.tenants();
+  SignalValidator(StoreConfig live, StoreConfig opened, TenantGate tenants) {
+    this.tenants = tenants;
     this.maxAbsWeight = live.maxAbsWeight();
     this.maxFutureSkewMillis = opened.maxFutureSkewMillis();
     this.clock = opened.clock();
@@ -68,9 +67,7 @@ final class SignalValidator {
 
   void checkTenant(TenantId tenant) {
     requireNonNull("tenant", tenant);
-    if (!tenants.contains(tenant.name())) {
-      throw new UnknownTenantException(tenant);
-    }
+    tenants.check(tenant);
   }
 
   static void requireNonNull(String what, Object value) {

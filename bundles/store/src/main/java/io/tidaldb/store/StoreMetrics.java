@@ -19,9 +19,10 @@ import java.util.concurrent.atomic.LongAdder;
  * adder increment; a refusal is counted only on the refusal path.
  *
  * <p>Causes: {@code invalid} (an {@link InvalidArgumentException}; the {@code argument} label names
- * which, e.g. {@code weight}), {@code unknown_tenant}, {@code unavailable} (a synchronous write or
- * a durability wait that failed with {@code UnavailableException}; a failed future of an
- * asynchronous write is not counted here).
+ * which, e.g. {@code weight}), {@code unknown_tenant}, {@code quota} (a {@code
+ * QuotaExceededException}; the {@code argument} label names the quota, e.g. {@code
+ * signalspersecond}), {@code unavailable} (a synchronous write or a durability wait that failed
+ * with {@code UnavailableException}; a failed future of an asynchronous write is not counted here).
  */
 final class StoreMetrics {
   private final ConcurrentHashMap<String, LongAdder> acceptedByTenant = new ConcurrentHashMap<>();
@@ -37,7 +38,9 @@ final class StoreMetrics {
 
   void refused(RuntimeException e) {
     String key;
-    if (e instanceof UnknownTenantException) {
+    if (e instanceof io.tidaldb.api.tenancy.QuotaExceededException q) {
+      key = "quota\u0000" + label(q.quota());
+    } else if (e instanceof UnknownTenantException) {
       key = "unknown_tenant\u0000";
     } else if (e instanceof InvalidArgumentException i) {
       key = "invalid\u0000" + label(i.argument());

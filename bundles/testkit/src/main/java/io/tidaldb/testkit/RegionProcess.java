@@ -45,7 +45,8 @@ final class RegionProcess implements RegionNode {
       WalEngine wal,
       ReplicationNode replication,
       SignalStoreEngine store,
-      RegionReconciler reconciler) {}
+      RegionReconciler reconciler,
+      RegionTenancy tenancy) {}
 
   private final RegionId region;
   private final Path directory;
@@ -128,7 +129,19 @@ final class RegionProcess implements RegionNode {
         closeQuietly(store, e);
         throw e;
       }
-      parts = new Parts(wal, replication, store, reconciler);
+      RegionTenancy tenancy;
+      try {
+        tenancy =
+            RegionTenancy.start(
+                region, config.regions(), directory.resolve("tenancy"), transport, store);
+      } catch (RuntimeException | Error e) {
+        if (reconciler != null) {
+          closeQuietly(reconciler, e);
+        }
+        closeQuietly(store, e);
+        throw e;
+      }
+      parts = new Parts(wal, replication, store, reconciler, tenancy);
     } catch (RuntimeException | Error e) {
       if (replication != null) {
         closeQuietly(replication, e);
@@ -152,7 +165,7 @@ final class RegionProcess implements RegionNode {
     parts = null;
     RuntimeException failure = null;
     for (AutoCloseable c :
-        new AutoCloseable[] {p.reconciler(), p.replication(), p.store(), p.wal()}) {
+        new AutoCloseable[] {p.tenancy(), p.reconciler(), p.replication(), p.store(), p.wal()}) {
       if (c == null) {
         continue; // no reconciliation: the transport lacks its channel
       }
@@ -189,6 +202,9 @@ final class RegionProcess implements RegionNode {
     parts = null;
     disk.crash(); // the instant of death: nothing written after it reaches the files
     disk.stallForces(false); // the next incarnation's fsyncs run
+    if (p.tenancy() != null) {
+      p.tenancy().close(); // tells the store nothing more
+    }
     if (p.reconciler() != null) {
       p.reconciler().close(); // merges nothing more: its thread is gone before the store halts
     }
@@ -321,6 +337,20 @@ final class RegionProcess implements RegionNode {
    */
   ReconcileState reconcileState() {
     return running().store().reconcileState();
+  }
+
+  /**
+   * Returns the region's tenant registry.
+   *
+   * @throws UnavailableException if the region is crashed or its transport lacks the channel
+   */
+  io.tidaldb.api.tenancy.TenantAdmin tenants() {
+    RegionTenancy t = running().tenancy();
+    if (t == null) {
+      throw new UnavailableException(
+          region + " has no tenant registry: the transport lacks its channel");
+    }
+    return t.node();
   }
 
   /** Returns the data directory of the region. */

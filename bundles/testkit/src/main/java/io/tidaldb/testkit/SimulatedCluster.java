@@ -478,6 +478,21 @@ public final class SimulatedCluster implements AutoCloseable {
   }
 
   /**
+   * Returns a region's tenant administration: tenants created, changed or deleted there reach the
+   * other regions by gossip on the transport's tenancy channel (also after a partition heals), and
+   * each region's store learns of them (a deleted tenant is purged there).
+   *
+   * @param region a running region
+   * @return its tenant admin (also a {@code TenantDirectory})
+   * @throws io.tidaldb.api.UnavailableException if the region is crashed or the transport does not
+   *     carry the tenancy channel
+   * @since testkit 1.8.0
+   */
+  public io.tidaldb.api.tenancy.TenantAdmin tenants(RegionId region) {
+    return process(region).tenants();
+  }
+
+  /**
    * Opens a new client session of a tenant and returns its retrying client over every region's
    * store, in configuration order: each write takes the session's next seq and is retried, with the
    * same seq, at the next region when its outcome is ambiguous (a lost reply, a leader crash or

@@ -58,7 +58,7 @@
  * services with the properties {@code region} and {@code tidaldb.cluster}.
  */
 @Export
-@Version("1.7.0")
+@Version("1.8.0")
 package io.tidaldb.testkit;
 
 import org.osgi.annotation.bundle.Export;

@@ -34,7 +34,8 @@ import org.junit.jupiter.api.Test;
  */
 class NetworkPartitionTest {
   /** A channel no region of the cluster opens (replication is 0, reconciliation 1). */
-  private static final int PROBE_CHANNEL = Transport.RECONCILE_CHANNEL + 1;
+  private static final int PROBE_CHANNEL =
+      Transport.MAX_CHANNEL; // 0..2 are replication, reconcile, tenancy
 
   private static final RegionId R0 = RegionId.of(0);
   private static final RegionId R1 = RegionId.of(1);

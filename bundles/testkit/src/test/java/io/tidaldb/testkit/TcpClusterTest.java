@@ -83,6 +83,29 @@ class TcpClusterTest {
     }
   }
 
+  /** The tenant registry's gossip crosses TCP on its own channel (2, TENANCY_CHANNEL). */
+  @Test
+  void shouldSpreadTenantCreationAndDeletionOverTcp() {
+    SimulatedCluster cluster = clusters.build(tcpCluster());
+    cluster.awaitLeader(ELECTION);
+    io.tidaldb.api.TenantId acme = io.tidaldb.api.TenantId.of("acme");
+    cluster.tenants(RegionId.of(0)).create(acme, io.tidaldb.api.tenancy.TenantQuotas.UNLIMITED);
+    for (RegionId r : cluster.regions()) {
+      org.awaitility.Awaitility.await()
+          .atMost(CONVERGE)
+          .until(() -> cluster.tenants(r).describe(acme).isPresent());
+    }
+    cluster.tenants(RegionId.of(1)).delete(acme);
+    for (RegionId r : cluster.regions()) {
+      org.awaitility.Awaitility.await()
+          .atMost(CONVERGE)
+          .until(
+              () ->
+                  cluster.tenants(r).describe(acme).orElseThrow().state()
+                      == io.tidaldb.api.tenancy.TenantState.DELETED);
+    }
+  }
+
   /** A three-region cluster whose factory starts one TCP transport per region. */
   private ClusterConfig tcpCluster() {
     return ClusterConfig.threeRegions().withTransport(TransportFactory.perRegion(this::startTcp));

@@ -46,6 +46,13 @@ public interface Transport {
   /** The channel reconciliation (anti-entropy) speaks on. */
   int RECONCILE_CHANNEL = 1;
 
+  /**
+   * The channel the tenant registry's gossip speaks on.
+   *
+   * @since 1.3.0
+   */
+  int TENANCY_CHANNEL = 2;
+
   /** The highest channel number a transport must carry. */
   int MAX_CHANNEL = 15;
 

@@ -33,7 +33,7 @@
  * regions). Shaped links break the contract above on purpose: they are a faulty network for tests.
  */
 @Export
-@Version("1.2.0")
+@Version("1.3.0")
 package io.tidaldb.api.transport;
 
 import org.osgi.annotation.bundle.Export;

@@ -25,6 +25,8 @@ import io.tidaldb.api.reconcile.ReconcileState;
 import io.tidaldb.api.reconcile.ShardEpochs;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.router.ShardRouter;
+import io.tidaldb.api.tenancy.TenantDirectory;
+import io.tidaldb.api.tenancy.TenantListener;
 import io.tidaldb.api.wal.WriteAheadLog;
 import io.tidaldb.store.SignalStoreEngine;
 import io.tidaldb.store.StoreConfig;
@@ -199,6 +201,14 @@ public final class StoreComponent implements SignalStore, ReconcileState, Metric
   private final Replication replication;
   private final LiveConfig live;
 
+  /** Tells the engine of the registry's changes (one per component, added on bind). */
+  private final TenantListener tenantListener;
+
+  /** Guards {@link #directory}: bind and unbind may come from different threads. */
+  private final Object directoryLock = new Object();
+
+  private TenantDirectory directory;
+
   /**
    * Opens the store and attaches it to the replication, if there is one. A malformed or
    * out-of-range value is logged at ERROR naming the PID, the key and the value, and activation
@@ -234,6 +244,7 @@ public final class StoreComponent implements SignalStore, ReconcileState, Metric
           e.getMessage());
       throw e;
     }
+    this.tenantListener = engine::tenantsChanged;
     this.replication = replication;
     // a factory configuration (io.tidaldb.store~r0) is named as such in the refusals
     this.live =
@@ -415,8 +426,60 @@ public final class StoreComponent implements SignalStore, ReconcileState, Metric
     engine.collectMetrics(sink);
   }
 
+  /**
+   * Binds the region's tenant registry (optional, dynamic, greedy; pick the region's with {@code
+   * tenants.target=(region=<n>)}): protects the configured tenants from deletion and listens for
+   * changes. Stopping the tenancy bundle never closes the store: it keeps the last known tenants.
+   *
+   * @param tenants the region's tenant directory
+   */
+  @Reference(
+      name = "tenants",
+      service = TenantDirectory.class,
+      cardinality = ReferenceCardinality.OPTIONAL,
+      policy = ReferencePolicy.DYNAMIC,
+      policyOption = ReferencePolicyOption.GREEDY,
+      unbind = "unbindTenants")
+  void bindTenants(TenantDirectory tenants) {
+    synchronized (directoryLock) {
+      if (directory != null) {
+        directory.removeListener(tenantListener);
+      }
+      directory = tenants;
+      Set<TenantId> configured = new java.util.HashSet<>();
+      for (String name : engine.configuredTenants()) {
+        configured.add(TenantId.of(name));
+      }
+      tenants.protect(TENANTS_OWNER, configured);
+      tenants.addListener(tenantListener);
+    }
+  }
+
+  /**
+   * Unbinds the registry; the store keeps the tenants it last heard of.
+   *
+   * @param tenants the directory going away
+   */
+  void unbindTenants(TenantDirectory tenants) {
+    synchronized (directoryLock) {
+      tenants.removeListener(tenantListener);
+      tenants.protect(TENANTS_OWNER, Set.of());
+      if (directory == tenants) {
+        directory = null;
+      }
+    }
+  }
+
+  /** Who protects the configured tenants from deletion. */
+  static final String TENANTS_OWNER = "store configuration key 'tenants' (PID " + PID + ")";
+
   @Deactivate
   public void deactivate() {
+    synchronized (directoryLock) {
+      if (directory != null) {
+        directory.removeListener(tenantListener);
+      }
+    }
     try {
       if (replication != null) {
         replication.detach(engine);

@@ -1,0 +1,2 @@
+/** The DS component of the tenant registry (private). */
+package io.tidaldb.tenancy.component;
