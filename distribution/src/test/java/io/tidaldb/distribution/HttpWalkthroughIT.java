@@ -73,9 +73,27 @@ class HttpWalkthroughIT {
           .until(() -> get("/health/ready").statusCode() == 200);
       assertEquals("{\"status\":\"ready\",\"region\":0,\"shards\":4}", get("/health/ready").body());
 
+      HttpResponse<String> tenant =
+          post(
+              "/v1/tenants",
+              "application/json",
+              "{\"name\":\"acme\",\"quotas\":{\"signalsPerSecond\":100000}}");
+      assertEquals(201, tenant.statusCode(), tenant.body());
+      assertTrue(
+          tenant
+              .body()
+              .startsWith(
+                  "{\"name\":\"acme\",\"state\":\"active\",\"quotas\":{\"signalsPerSecond\":100000,"),
+          tenant.body());
+      // the store learns of the new tenant from the registry (a listener), at once or nearly
+      Awaitility.await("acme known to the store")
+          .atMost(RunningNode.DEADLINE)
+          .pollInterval(Duration.ofMillis(50))
+          .until(() -> get("/v1/tenants/acme/entities/view/42").statusCode() == 200);
+
       HttpResponse<String> batch =
           post(
-              "/v1/tenants/default/signals?durability=LOCAL",
+              "/v1/tenants/acme/signals?durability=LOCAL",
               "application/x-ndjson",
               "{\"type\":\"view\",\"entity\":42,\"weight\":1.5}\n"
                   + "{\"type\":\"view\",\"entity\":7,\"weight\":3}\n"
@@ -83,19 +101,19 @@ class HttpWalkthroughIT {
       assertEquals(200, batch.statusCode(), batch.body());
       assertEquals("{\"stored\":\"stored\",\"count\":3,\"durability\":\"LOCAL\"}", batch.body());
 
-      String entity = get("/v1/tenants/default/entities/view/42").body();
+      String entity = get("/v1/tenants/acme/entities/view/42").body();
       assertTrue(
           entity.startsWith(
-              "{\"tenant\":\"default\",\"type\":\"view\",\"entity\":42,\"count\":1,\"weightSum\":1.5,"),
+              "{\"tenant\":\"acme\",\"type\":\"view\",\"entity\":42,\"count\":1,\"weightSum\":1.5,"),
           entity);
 
-      String top = get("/v1/tenants/default/top/view?k=2").body();
+      String top = get("/v1/tenants/acme/top/view?k=2").body();
       assertTrue(top.contains("\"entities\":[{\"entity\":7,"), top);
       assertTrue(top.contains("},{\"entity\":42,"), top);
 
       HttpResponse<String> bad =
           post(
-              "/v1/tenants/default/signals",
+              "/v1/tenants/acme/signals",
               "application/json",
               "{\"type\":\"view\",\"entity\":1,\"weight\":\"x\"}");
       assertEquals(400, bad.statusCode());
@@ -115,8 +133,7 @@ class HttpWalkthroughIT {
       assertTrue(
           metrics
               .body()
-              .contains(
-                  "tidaldb_tenant_signals_accepted_total{region=\"0\",tenant=\"default\"} 3.0"),
+              .contains("tidaldb_tenant_signals_accepted_total{region=\"0\",tenant=\"acme\"} 3.0"),
           metrics.body());
 
       node.terminate();

@@ -3,6 +3,7 @@ package io.tidaldb.http;
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.metrics.MetricsExposition;
 import io.tidaldb.api.replication.Replication;
+import io.tidaldb.api.tenancy.TenantAdmin;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -23,9 +24,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Routes: {@code POST /v1/tenants/{t}/signals}, {@code GET
  * /v1/tenants/{t}/entities/{type}/{id}}, {@code GET /v1/tenants/{t}/top/{type}}, {@code GET
- * /v1/status}, {@code GET /health/live}, {@code GET /health/ready}, {@code GET /metrics} (the
- * Prometheus text format of the node's {@code MetricsExposition}; 503 {@code metrics_unavailable}
- * while the metrics bundle is not running). Add one with a line in {@link #routes}.
+ * /v1/status}, {@code GET /health/live}, {@code GET /health/ready}, tenant administration ({@code
+ * /v1/tenants}, see {@link TenantHandlers}), {@code GET /metrics} (the Prometheus text format of
+ * the node's {@code MetricsExposition}; 503 {@code metrics_unavailable} while the metrics bundle is
+ * not running). Add one with a line in {@link #routes}.
  */
 public final class HttpApi {
   private static final Logger LOG = LoggerFactory.getLogger(HttpApi.class);
@@ -65,10 +67,31 @@ public final class HttpApi {
       Supplier<List<Replication>> replications,
       Supplier<MetricsExposition> metrics,
       LongSupplier clock) {
+    this(config, stores, replications, metrics, List::of, clock);
+  }
+
+  /**
+   * Creates the API with {@code /metrics} and tenant administration.
+   *
+   * @param config the configuration
+   * @param stores the stores registered now (one per region of this framework)
+   * @param replications the replications registered now
+   * @param metrics the metrics exposition registered now, or null
+   * @param admins the tenant registries registered now (one per region)
+   * @param clock the wall clock, ms since the epoch
+   */
+  public HttpApi(
+      HttpApiConfig config,
+      Supplier<List<SignalStore>> stores,
+      Supplier<List<Replication>> replications,
+      Supplier<MetricsExposition> metrics,
+      Supplier<List<TenantAdmin>> admins,
+      LongSupplier clock) {
     this.config = config;
     this.tokenDigest = config.bearerToken().isEmpty() ? null : sha256(config.bearerToken());
     StoreSelector selector = new StoreSelector(stores, replications, config.region());
-    this.router = routes(config, selector, metrics, clock);
+    this.router =
+        routes(config, selector, metrics, new TenantHandlers(admins, config.region()), clock);
   }
 
   private static Response metrics(Supplier<MetricsExposition> metrics) {
@@ -93,6 +116,7 @@ public final class HttpApi {
       HttpApiConfig config,
       StoreSelector selector,
       Supplier<MetricsExposition> metrics,
+      TenantHandlers tenants,
       LongSupplier clock) {
     IngestHandler ingest = new IngestHandler(selector, new SignalCodec(clock), config);
     ReadHandlers reads = new ReadHandlers(selector, clock);
@@ -104,7 +128,12 @@ public final class HttpApi {
         .add("GET", "/v1/status", status::status)
         .add("GET", "/health/live", status::live)
         .add("GET", "/health/ready", status::ready)
-        .add("GET", "/metrics", (request, params) -> metrics(metrics));
+        .add("GET", "/metrics", (request, params) -> metrics(metrics))
+        .add("GET", "/v1/tenants", tenants::list)
+        .add("POST", "/v1/tenants", tenants::create)
+        .add("GET", "/v1/tenants/{t}", tenants::describe)
+        .add("DELETE", "/v1/tenants/{t}", tenants::delete)
+        .add("PUT", "/v1/tenants/{t}/quotas", tenants::setQuotas);
   }
 
   /**

@@ -4,6 +4,7 @@ import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.metrics.MetricsExposition;
 import io.tidaldb.api.replication.Replication;
+import io.tidaldb.api.tenancy.TenantAdmin;
 import io.tidaldb.http.ApiServlet;
 import io.tidaldb.http.HttpApi;
 import io.tidaldb.http.HttpApiConfig;
@@ -108,6 +109,12 @@ public final class HttpApiComponent {
       service = MetricsExposition.class)
   private volatile MetricsExposition metrics;
 
+  @Reference(
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC,
+      service = TenantAdmin.class)
+  private volatile List<TenantAdmin> admins;
+
   private final ServiceRegistration<Servlet> registration;
 
   /**
@@ -127,6 +134,7 @@ public final class HttpApiComponent {
             this::currentStores,
             this::currentReplications,
             () -> metrics,
+            this::currentAdmins,
             System::currentTimeMillis);
     Hashtable<String, Object> props = new Hashtable<>();
     props.put("osgi.http.whiteboard.servlet.pattern", "/*");
@@ -172,5 +180,10 @@ public final class HttpApiComponent {
   private List<Replication> currentReplications() {
     List<Replication> r = replications;
     return r == null ? List.of() : r;
+  }
+
+  private List<TenantAdmin> currentAdmins() {
+    List<TenantAdmin> a = admins;
+    return a == null ? List.of() : a;
   }
 }
