@@ -9,7 +9,12 @@ import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
 import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
 
+import io.tidaldb.api.EntityId;
 import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnknownTenantException;
 import io.tidaldb.paxexam.FeatureBundle;
 import io.tidaldb.paxexam.NodeFeature;
 import io.tidaldb.paxexam.TidalOptions;
@@ -127,17 +132,14 @@ public class ConsoleRegionIT {
     String json = console("tidal:status --json");
     assertTrue(json, json.startsWith("{\"consoleRegion\":\"region-1\",\"region\":\"region-1\""));
 
-    // A configuration change re-registers region 1's store: the console stays on region 1.
+    // A configuration change applies live (tenants): the same store keeps serving, registered
+    // under the same service, and the console stays on region 1.
     long before = (Long) storeRef(1).getProperty("service.id");
     Dictionary<String, Object> changed = storeConfig(data, 1);
     changed.put("tenants", new String[] {"acme"});
     factory("io.tidaldb.store", 1).update(changed);
-    Node.waitFor("region 1's store to be registered again", DEADLINE)
-        .until(
-            () -> {
-              ServiceReference<SignalStore> ref = storeRef(1);
-              return ref != null && (Long) ref.getProperty("service.id") != before;
-            });
+    Node.waitFor("region 1's store to know tenant acme", DEADLINE).until(() -> knows(1, "acme"));
+    assertEquals(before, storeRef(1).getProperty("service.id"));
     assertWritesThroughRegion1("write after the configuration change");
     assertEquals(
         "console region: region-1; stores here: region-0, region-1, region-2",
@@ -181,6 +183,18 @@ public class ConsoleRegionIT {
     String ack = answer[0];
     assertTrue(ack, ack.startsWith("ok: durable at QUORUM, stored by a majority of the regions"));
     assertTrue(ack, ack.contains("via region-1)") || ack.contains("(leader region-1)"));
+  }
+
+  private boolean knows(int region, String tenant) {
+    SignalStore s = context.getService(storeRef(region));
+    try {
+      s.read(TenantId.of(tenant), SignalType.of("view"), EntityId.of(1), Timestamp.ofMillis(1));
+      return true;
+    } catch (UnknownTenantException e) {
+      return false;
+    } finally {
+      context.ungetService(storeRef(region));
+    }
   }
 
   private long accepted(int region) {
