@@ -2,12 +2,6 @@ package io.tidaldb.itests;
 
 import static org.junit.Assert.assertEquals;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
-import static org.ops4j.pax.exam.CoreOptions.systemProperty;
-import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
 
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.SignalStore;
@@ -15,9 +9,6 @@ import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnknownTenantException;
-import io.tidaldb.paxexam.FeatureBundle;
-import io.tidaldb.paxexam.NodeFeature;
-import io.tidaldb.paxexam.TidalOptions;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -25,11 +16,9 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Dictionary;
 import java.util.Hashtable;
-import java.util.List;
 import java.util.Objects;
 import javax.inject.Inject;
 import org.apache.felix.service.command.CommandProcessor;
@@ -37,7 +26,6 @@ import org.apache.felix.service.command.CommandSession;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Constants;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
@@ -46,7 +34,6 @@ import org.ops4j.pax.exam.util.Filter;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
-import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
@@ -78,24 +65,7 @@ public class ConsoleRegionIT {
    */
   @Configuration
   public Option[] config() {
-    NodeFeature feature = TidalOptions.feature();
-    List<Option> options = new ArrayList<>();
-    options.add(junitBundles());
-    options.add(mavenBundle("org.hamcrest", "hamcrest").versionAsInProject());
-    options.add(mavenBundle("org.awaitility", "awaitility").versionAsInProject());
-    for (FeatureBundle b : feature.bundles()) {
-      options.add(TidalOptions.bundleOption(b));
-    }
-    options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
-    options.add(systemProperty("org.jline.terminal.dumb").value("true"));
-    options.add(
-        frameworkProperty("felix.fileinstall.poll").value(TidalOptions.FILEINSTALL_POLL_MILLIS));
-    options.add(frameworkStartLevel(Constants.START_LEVEL_TEST_BUNDLE));
-    options.add(
-        frameworkProperty("tidaldb.it.maxStartOrder")
-            .value(Integer.toString(feature.maxStartOrder())));
-    options.add(systemTimeout(60_000));
-    return options.toArray(Option[]::new);
+    return ThreeRegions.options(60_000);
   }
 
   /**
@@ -108,8 +78,7 @@ public class ConsoleRegionIT {
     for (int region = 0; region < REGIONS; region++) {
       configure(data, region);
     }
-    int maxStartOrder = Integer.parseInt(context.getProperty("tidaldb.it.maxStartOrder"));
-    context.getBundle(0).adapt(FrameworkStartLevel.class).setStartLevel(maxStartOrder);
+    ThreeRegions.start(context);
     for (int r = 0; r < REGIONS; r++) {
       int region = r;
       Node.waitFor("SignalStore of region " + region, DEADLINE)

@@ -2,11 +2,6 @@ package io.tidaldb.itests;
 
 import static org.junit.Assert.assertSame;
 import static org.junit.Assert.assertTrue;
-import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
-import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
-import static org.ops4j.pax.exam.CoreOptions.junitBundles;
-import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
-import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
@@ -19,28 +14,16 @@ import io.tidaldb.api.UnknownTenantException;
 import io.tidaldb.api.reconcile.ReconcileState;
 import io.tidaldb.api.tenancy.TenantAdmin;
 import io.tidaldb.api.tenancy.TenantQuotas;
-import io.tidaldb.paxexam.FeatureBundle;
-import io.tidaldb.paxexam.NodeFeature;
-import io.tidaldb.paxexam.TidalOptions;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Dictionary;
 import java.util.Hashtable;
-import java.util.List;
 import java.util.Objects;
 import javax.inject.Inject;
-import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
-import org.ops4j.pax.exam.Constants;
 import org.ops4j.pax.exam.Option;
 import org.ops4j.pax.exam.junit.PaxExam;
 import org.ops4j.pax.exam.spi.reactors.ExamReactorStrategy;
@@ -48,9 +31,6 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.ops4j.pax.exam.util.Filter;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceReference;
-import org.osgi.framework.startlevel.FrameworkStartLevel;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
@@ -86,23 +66,7 @@ public class TenantsIT {
    */
   @Configuration
   public Option[] config() {
-    NodeFeature feature = TidalOptions.feature();
-    List<Option> options = new ArrayList<>();
-    options.add(junitBundles());
-    options.add(mavenBundle("org.hamcrest", "hamcrest").versionAsInProject());
-    options.add(mavenBundle("org.awaitility", "awaitility").versionAsInProject());
-    for (FeatureBundle b : feature.bundles()) {
-      options.add(TidalOptions.bundleOption(b));
-    }
-    options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
-    options.add(
-        frameworkProperty("felix.fileinstall.poll").value(TidalOptions.FILEINSTALL_POLL_MILLIS));
-    options.add(frameworkStartLevel(Constants.START_LEVEL_TEST_BUNDLE));
-    options.add(
-        frameworkProperty("tidaldb.it.maxStartOrder")
-            .value(Integer.toString(feature.maxStartOrder())));
-    options.add(systemTimeout(60_000));
-    return options.toArray(Option[]::new);
+    return ThreeRegions.options(60_000);
   }
 
   /** Creates, spreads, survives a tenancy bundle stop, deletes and purges. */
@@ -111,8 +75,7 @@ public class TenantsIT {
       throws Exception {
     Path data = ItOptions.freshDirectory(TenantsIT.class.getSimpleName());
     configureRegions(data);
-    int maxStartOrder = Integer.parseInt(context.getProperty("tidaldb.it.maxStartOrder"));
-    context.getBundle(0).adapt(FrameworkStartLevel.class).setStartLevel(maxStartOrder);
+    ThreeRegions.start(context);
     for (int r = 0; r < REGIONS; r++) {
       int region = r;
       Node.waitFor("SignalStore of region " + region, DEADLINE)
@@ -268,42 +231,10 @@ public class TenantsIT {
   }
 
   private <T> T service(Class<T> type, int region) {
-    try {
-      Collection<ServiceReference<T>> refs =
-          context.getServiceReferences(type, "(region=" + region + ")");
-      return refs.isEmpty() ? null : context.getService(refs.iterator().next());
-    } catch (InvalidSyntaxException e) {
-      throw new AssertionError(e);
-    }
+    return ThreeRegions.service(context, type, region);
   }
 
-  /** Runs a Gogo command once the console bundle (start level 20) has registered its processor. */
   private String console(String command) throws Exception {
-    CommandProcessor gogo =
-        Node.waitFor("Gogo CommandProcessor", DEADLINE)
-            .until(
-                () -> {
-                  ServiceReference<CommandProcessor> ref =
-                      context.getServiceReference(CommandProcessor.class);
-                  return ref == null ? null : context.getService(ref);
-                },
-                Objects::nonNull);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
-    try (CommandSession session =
-        gogo.createSession(new java.io.ByteArrayInputStream(new byte[0]), print, print)) {
-      Object result =
-          Node.waitFor("the tidal commands to answer", DEADLINE)
-              .until(
-                  () -> {
-                    try {
-                      return session.execute(command);
-                    } catch (Exception e) {
-                      return null; // "command not found" until the shell bundle registers them
-                    }
-                  },
-                  Objects::nonNull);
-      return result + out.toString(StandardCharsets.UTF_8);
-    }
+    return ThreeRegions.console(context, command, DEADLINE);
   }
 }

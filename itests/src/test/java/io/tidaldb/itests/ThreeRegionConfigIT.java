@@ -13,16 +13,11 @@ import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.wal.WriteAheadLog;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
 import javax.inject.Inject;
-import org.apache.felix.service.command.CommandProcessor;
-import org.apache.felix.service.command.CommandSession;
 import org.junit.Test;
 import org.junit.runner.RunWith;
 import org.ops4j.pax.exam.Configuration;
@@ -33,7 +28,6 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
 import org.ops4j.pax.exam.util.Filter;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
-import org.osgi.framework.ServiceReference;
 import org.osgi.service.cm.ConfigurationAdmin;
 
 /**
@@ -188,33 +182,7 @@ public class ThreeRegionConfigIT {
     return context.getServiceReferences(type, null).size();
   }
 
-  /** Runs a Gogo command once the console bundle (start level 20) has registered its processor. */
   private String console(String command) throws Exception {
-    CommandProcessor gogo =
-        Node.waitFor("Gogo CommandProcessor", DEADLINE)
-            .until(
-                () -> {
-                  ServiceReference<CommandProcessor> ref =
-                      context.getServiceReference(CommandProcessor.class);
-                  return ref == null ? null : context.getService(ref);
-                },
-                Objects::nonNull);
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
-    try (CommandSession session =
-        gogo.createSession(new java.io.ByteArrayInputStream(new byte[0]), print, print)) {
-      Object result =
-          Node.waitFor("the tidal commands to answer", DEADLINE)
-              .until(
-                  () -> {
-                    try {
-                      return session.execute(command);
-                    } catch (Exception e) {
-                      return null; // "command not found" until the shell bundle registers them
-                    }
-                  },
-                  Objects::nonNull);
-      return result + out.toString(StandardCharsets.UTF_8);
-    }
+    return ThreeRegions.console(context, command, DEADLINE);
   }
 }

@@ -4,19 +4,28 @@ import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
 import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
 import static org.ops4j.pax.exam.CoreOptions.junitBundles;
 import static org.ops4j.pax.exam.CoreOptions.mavenBundle;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
 import static org.ops4j.pax.exam.CoreOptions.systemTimeout;
 
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.paxexam.FeatureBundle;
 import io.tidaldb.paxexam.NodeFeature;
 import io.tidaldb.paxexam.TidalOptions;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Objects;
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
 import org.ops4j.pax.exam.Constants;
 import org.ops4j.pax.exam.Option;
 import org.osgi.framework.BundleContext;
@@ -58,6 +67,7 @@ final class ThreeRegions {
       options.add(TidalOptions.bundleOption(b));
     }
     options.add(frameworkProperty("gosh.args").value("--nointeractive --noshutdown"));
+    options.add(systemProperty("org.jline.terminal.dumb").value("true"));
     options.add(
         frameworkProperty("felix.fileinstall.poll").value(TidalOptions.FILEINSTALL_POLL_MILLIS));
     options.add(frameworkStartLevel(Constants.START_LEVEL_TEST_BUNDLE));
@@ -159,6 +169,45 @@ final class ThreeRegions {
       return refs.isEmpty() ? null : context.getService(refs.iterator().next());
     } catch (InvalidSyntaxException e) {
       throw new AssertionError(e);
+    }
+  }
+
+  /**
+   * Runs a Gogo command once the console bundle (start level 20) has registered its processor and
+   * the {@code tidal:} commands answer.
+   *
+   * @param context the probe's bundle context
+   * @param command the command line
+   * @param deadline how long to wait for the console
+   * @return the command's result and what it printed
+   * @throws Exception if the session cannot be closed
+   */
+  static String console(BundleContext context, String command, Duration deadline) throws Exception {
+    CommandProcessor gogo =
+        Node.waitFor("Gogo CommandProcessor", deadline)
+            .until(
+                () -> {
+                  ServiceReference<CommandProcessor> ref =
+                      context.getServiceReference(CommandProcessor.class);
+                  return ref == null ? null : context.getService(ref);
+                },
+                Objects::nonNull);
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    PrintStream print = new PrintStream(out, true, StandardCharsets.UTF_8);
+    try (CommandSession session =
+        gogo.createSession(new ByteArrayInputStream(new byte[0]), print, print)) {
+      Object result =
+          Node.waitFor("the tidal commands to answer", deadline)
+              .until(
+                  () -> {
+                    try {
+                      return session.execute(command);
+                    } catch (Exception e) {
+                      return null; // "command not found" until the shell bundle registers them
+                    }
+                  },
+                  Objects::nonNull);
+      return result + out.toString(StandardCharsets.UTF_8);
     }
   }
 }
