@@ -280,12 +280,12 @@ public final class ReplicationComponent implements Replication, MetricsSource {
     return properties.get("service.pid") instanceof String pid ? pid : PID;
   }
 
-  /** Stops the replication thread, steps down from every shard and closes the endpoint. */
   @Override
   public void collect(MetricsSink sink) {
     node.collectMetrics(sink);
   }
 
+  /** Stops the replication thread, steps down from every shard and closes the endpoint. */
   @Deactivate
   public void deactivate() {
     node.close();

@@ -420,7 +420,6 @@ public final class StoreComponent implements SignalStore, ReconcileState, Metric
     return Map.copyOf(m);
   }
 
-  /** Detaches the store from the replication, then flushes, checkpoints and closes it. */
   @Override
   public void collect(MetricsSink sink) {
     engine.collectMetrics(sink);
@@ -473,6 +472,7 @@ public final class StoreComponent implements SignalStore, ReconcileState, Metric
   /** Who protects the configured tenants from deletion. */
   static final String TENANTS_OWNER = "store configuration key 'tenants' (PID " + PID + ")";
 
+  /** Detaches the store from the replication, then flushes, checkpoints and closes it. */
   @Deactivate
   public void deactivate() {
     synchronized (directoryLock) {

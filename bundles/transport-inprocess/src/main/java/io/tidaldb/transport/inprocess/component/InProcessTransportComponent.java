@@ -122,7 +122,6 @@ public final class InProcessTransportComponent implements Transport, LinkShaping
     }
   }
 
-  /** Closes the engine: every endpoint is closed and its delivery thread stopped. */
   /**
    * Reports every counter of the transport's {@link InProcessTransport#metrics()} as {@code
    * tidaldb_transport_<counter>_total{transport="inprocess"}} (one transport per JVM: no region).
@@ -133,6 +132,7 @@ public final class InProcessTransportComponent implements Transport, LinkShaping
         sink, "tidaldb_transport_", "Transport", engine.metrics(), "transport", "inprocess");
   }
 
+  /** Closes the engine: every endpoint is closed and its delivery thread stopped. */
   @Deactivate
   public void deactivate() {
     engine.close();

@@ -417,12 +417,12 @@ public final class TcpTransportComponent implements Transport, MetricsSource {
     return key.endsWith(".password");
   }
 
-  /** Closes the engine: every endpoint and link, and its event loops. */
   @Override
   public void collect(MetricsSink sink) {
     engine.collectMetrics(sink);
   }
 
+  /** Closes the engine: every endpoint and link, and its event loops. */
   @Deactivate
   public void deactivate() {
     engine.close();
