@@ -109,7 +109,8 @@ final class ShardDigest {
     pendingSlot = map.slotOf(state);
     long content = pendingSlot >= 0 ? map.hashAt(pendingSlot) : EntityStateMap.contentHashOf(state);
     pendingContent = content;
-    pendingBytes = stateBytes(state);
+    // as the hash: an entity new here (a merge inserts the incoming state itself) had no bytes
+    pendingBytes = content == 0 ? 0 : stateBytes(state);
     pendingBefore = ReconcileHashes.entityHash(pendingKey, content);
   }
 
