@@ -104,6 +104,13 @@ public class TenantsIT {
     }
     String list = console("tidal:tenants");
     assertTrue(list, list.contains("acme ACTIVE"));
+    // the description adds the tenant's usage in the registry's region, from that region's store
+    String described =
+        Node.waitFor("acme's usage in region 1", DEADLINE)
+            .until(
+                () -> console("tidal:tenant describe acme --region 1"),
+                d -> d.contains("usage in region 1: entities=" + ENTITIES + " bytes="));
+    assertTrue(described, described.startsWith("acme ACTIVE"));
 
     Bundle tenancy = bundle("io.tidaldb.tenancy");
     tenancy.stop();

@@ -2,6 +2,7 @@ package io.tidaldb.api;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -471,5 +472,18 @@ public interface SignalStore {
    */
   default List<RankedEntity> top(SignalType type, int k) {
     return top(TenantId.DEFAULT, type, k);
+  }
+
+  /**
+   * Returns what the tenant uses in this region: its entities and its state bytes as snapshots
+   * encode them (see {@link TenantUsage}). The default reports nothing.
+   *
+   * @param tenant the tenant
+   * @return its usage, or empty if this store does not report usage
+   * @throws UnavailableException if the store is closed
+   * @since 1.8.0
+   */
+  default Optional<TenantUsage> usage(TenantId tenant) {
+    return Optional.empty();
   }
 }

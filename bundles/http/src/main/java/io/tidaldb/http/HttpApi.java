@@ -91,7 +91,16 @@ public final class HttpApi {
     this.tokenDigest = config.bearerToken().isEmpty() ? null : sha256(config.bearerToken());
     StoreSelector selector = new StoreSelector(stores, replications, config.region());
     this.router =
-        routes(config, selector, metrics, new TenantHandlers(admins, config.region()), clock);
+        routes(
+            config,
+            selector,
+            metrics,
+            new TenantHandlers(
+                admins,
+                config.region(),
+                (region, tenant) ->
+                    selector.select(Integer.toString(region)).store().usage(tenant)),
+            clock);
   }
 
   private static Response metrics(Supplier<MetricsExposition> metrics) {

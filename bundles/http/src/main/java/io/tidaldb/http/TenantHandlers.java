@@ -6,6 +6,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.TenantId;
+import io.tidaldb.api.TenantUsage;
 import io.tidaldb.api.UnknownTenantException;
 import io.tidaldb.api.tenancy.TenantAdmin;
 import io.tidaldb.api.tenancy.TenantInfo;
@@ -16,6 +17,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
@@ -27,7 +30,9 @@ import java.util.function.Supplier;
  *   <li>{@code POST /v1/tenants} with {@code {"name": "acme", "quotas": {"signalsPerSecond": 1000,
  *       "maxEntities": 0, "maxBytes": 0}}} (quotas optional, 0 = unlimited): 201 and the tenant;
  *       409 {@code tenant_conflict} if it exists or was deleted (names are not reused);
- *   <li>{@code GET /v1/tenants/{t}}: the tenant, 404 {@code unknown_tenant} if never known;
+ *   <li>{@code GET /v1/tenants/{t}}: the tenant and its {@code usage} in the region's store
+ *       (entities, state bytes: what {@code maxEntities} and {@code maxBytes} are checked against),
+ *       404 {@code unknown_tenant} if never known;
  *   <li>{@code PUT /v1/tenants/{t}/quotas} with the quotas object: the tenant after the change;
  *   <li>{@code DELETE /v1/tenants/{t}}: the deleted tenant (its state is purged on every region).
  * </ul>
@@ -38,10 +43,23 @@ import java.util.function.Supplier;
 final class TenantHandlers {
   private final Supplier<List<TenantAdmin>> admins;
   private final int configuredRegion;
+  private final BiFunction<Integer, TenantId, Optional<TenantUsage>> usage;
 
   TenantHandlers(Supplier<List<TenantAdmin>> admins, int configuredRegion) {
+    this(admins, configuredRegion, (region, tenant) -> Optional.empty());
+  }
+
+  /**
+   * With {@code usage}: a tenant's usage in a region's store, empty if that region has no store
+   * here; {@code GET /v1/tenants/{t}} adds it as {@code "usage": {"region", "entities", "bytes"}}.
+   */
+  TenantHandlers(
+      Supplier<List<TenantAdmin>> admins,
+      int configuredRegion,
+      BiFunction<Integer, TenantId, Optional<TenantUsage>> usage) {
     this.admins = admins;
     this.configuredRegion = configuredRegion;
+    this.usage = usage;
   }
 
   Response list(Request request, Map<String, String> params) {
@@ -111,7 +129,14 @@ final class TenantHandlers {
         call(
             () -> admin.describe(tenant).orElseThrow(() -> new UnknownTenantException(tenant)),
             false);
-    return new Response(200, Json.render(g -> write(g, info)));
+    Optional<TenantUsage> used;
+    try {
+      used = usage.apply(admin.region(), tenant);
+    } catch (RuntimeException e) {
+      used = Optional.empty(); // no open store in the region: the registry's view alone
+    }
+    Optional<TenantUsage> u = used;
+    return new Response(200, Json.render(g -> write(g, info, admin.region(), u)));
   }
 
   Response setQuotas(Request request, Map<String, String> params) {
@@ -218,6 +243,11 @@ final class TenantHandlers {
   }
 
   private static void write(JsonGenerator g, TenantInfo t) throws IOException {
+    write(g, t, 0, Optional.empty());
+  }
+
+  private static void write(JsonGenerator g, TenantInfo t, int region, Optional<TenantUsage> usage)
+      throws IOException {
     g.writeStartObject();
     g.writeStringField("name", t.tenant().name());
     g.writeStringField("state", t.state().name().toLowerCase(Locale.ROOT));
@@ -230,6 +260,13 @@ final class TenantHandlers {
     g.writeNumberField("createdRegion", t.createdRegion());
     if (t.deletedMillis() > 0) {
       g.writeNumberField("deletedMillis", t.deletedMillis());
+    }
+    if (usage.isPresent()) {
+      g.writeObjectFieldStart("usage");
+      g.writeNumberField("region", region);
+      g.writeNumberField("entities", usage.get().entities());
+      g.writeNumberField("bytes", usage.get().bytes());
+      g.writeEndObject();
     }
     g.writeEndObject();
   }

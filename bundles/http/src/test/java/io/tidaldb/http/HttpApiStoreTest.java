@@ -6,7 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.TenantId;
 import io.tidaldb.api.metrics.MetricsExposition;
+import io.tidaldb.api.tenancy.TenantAdmin;
+import io.tidaldb.api.tenancy.TenantDirectory;
+import io.tidaldb.api.tenancy.TenantListener;
+import io.tidaldb.api.tenancy.TenantQuotas;
+import io.tidaldb.api.tenancy.TenantState;
 import io.tidaldb.router.HashShardRouter;
 import io.tidaldb.store.SignalStoreEngine;
 import io.tidaldb.store.StoreConfig;
@@ -18,6 +24,7 @@ import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -342,5 +349,75 @@ class HttpApiStoreTest {
   void shouldAnswer413ForABodyOverTheLimit() {
     HttpApi small = api(HttpApiConfig.DEFAULTS.withMaxBodyBytes(10));
     assertError(small.tooLarge(11), 413, "body_too_large", "not_stored", "11 bytes");
+  }
+
+  /** The registry's view of one active tenant with quotas, as the tenancy bundle gives it. */
+  private static TenantDirectory directory(String name, TenantQuotas quotas) {
+    TenantId tenant = TenantId.of(name);
+    return new TenantDirectory() {
+      @Override
+      public int region() {
+        return 0;
+      }
+
+      @Override
+      public TenantState state(TenantId t) {
+        return t.equals(tenant) ? TenantState.ACTIVE : TenantState.UNKNOWN;
+      }
+
+      @Override
+      public TenantQuotas quotas(TenantId t) {
+        return t.equals(tenant) ? quotas : TenantQuotas.UNLIMITED;
+      }
+
+      @Override
+      public Set<TenantId> active() {
+        return Set.of(tenant);
+      }
+
+      @Override
+      public Set<TenantId> deleted() {
+        return Set.of();
+      }
+
+      @Override
+      public void protect(String owner, Set<TenantId> tenants) {}
+
+      @Override
+      public void addListener(TenantListener listener) {}
+
+      @Override
+      public void removeListener(TenantListener listener) {}
+    };
+  }
+
+  @Test
+  void shouldAnswer429AtTheByteQuotaAndDescribeTheTenantsUsage() {
+    store.tenantsChanged(directory("acme", new TenantQuotas(0, 0, 1)));
+    assertEquals(200, post("/v1/tenants/acme/signals", null, batch(1, -1, "")).status());
+    long before = accepted();
+    assertError(
+        post("/v1/tenants/acme/signals", null, batch(1, -1, "")),
+        429,
+        "quota_exceeded",
+        "not_stored",
+        "tenant acme is at its quota maxBytes=1 (value 128): not stored");
+    assertEquals(before, accepted());
+    assertEquals("1", fields(get("/v1/tenants/acme/entities/view/0")).get("count"));
+
+    TenantHandlersTest.Registry registry = new TenantHandlersTest.Registry();
+    registry.create(TenantId.of("acme"), new TenantQuotas(0, 0, 1));
+    HttpApi withTenants =
+        new HttpApi(
+            HttpApiConfig.DEFAULTS,
+            () -> List.<SignalStore>of(store),
+            List::of,
+            () -> null,
+            () -> List.<TenantAdmin>of(registry),
+            clock::get);
+    Response d = call(withTenants, "GET", "/v1/tenants/acme", null, null);
+    assertEquals(200, d.status(), d.text());
+    assertTrue(
+        d.text().contains("\"usage\":{\"region\":0,\"entities\":1,\"bytes\":128}"), d.text());
   }
 }

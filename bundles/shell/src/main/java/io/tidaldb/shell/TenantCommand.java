@@ -1,6 +1,7 @@
 package io.tidaldb.shell;
 
 import io.tidaldb.api.TenantId;
+import io.tidaldb.api.TenantUsage;
 import io.tidaldb.api.TidalException;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.tenancy.TenantAdmin;
@@ -9,6 +10,8 @@ import io.tidaldb.api.tenancy.TenantQuotas;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
+import java.util.function.BiFunction;
 import java.util.function.Supplier;
 
 /**
@@ -23,14 +26,29 @@ public final class TenantCommand {
           + " <name> [--region <n>]";
 
   private final Supplier<List<TenantAdmin>> admins;
+  private final BiFunction<Integer, TenantId, Optional<TenantUsage>> usage;
+
+  /**
+   * Creates the command without usage in descriptions.
+   *
+   * @param admins supplies the registered tenant admins (one per region in this framework)
+   */
+  public TenantCommand(Supplier<List<TenantAdmin>> admins) {
+    this(admins, (region, tenant) -> Optional.empty());
+  }
 
   /**
    * Creates the command.
    *
    * @param admins supplies the registered tenant admins (one per region in this framework)
+   * @param usage a tenant's usage in a region's store ({@code SignalStore.usage}), empty if that
+   *     region has no store here
    */
-  public TenantCommand(Supplier<List<TenantAdmin>> admins) {
+  public TenantCommand(
+      Supplier<List<TenantAdmin>> admins,
+      BiFunction<Integer, TenantId, Optional<TenantUsage>> usage) {
     this.admins = admins;
+    this.usage = usage;
   }
 
   /**
@@ -79,12 +97,7 @@ public final class TenantCommand {
       case "list":
         return list(admin);
       case "describe":
-        return a.size() == 2
-            ? admin
-                .describe(TenantId.of(a.get(1)))
-                .map(TenantCommand::line)
-                .orElse("error: tenant '" + a.get(1) + "' is unknown to the registry")
-            : USAGE;
+        return a.size() == 2 ? describe(admin, TenantId.of(a.get(1))) : USAGE;
       case "create":
         if (a.size() < 2 || a.size() > 5) {
           return USAGE;
@@ -141,6 +154,34 @@ public final class TenantCommand {
       b.append(line(i)).append('\n');
     }
     return b.toString().stripTrailing();
+  }
+
+  private String describe(TenantAdmin admin, TenantId tenant) {
+    Optional<TenantInfo> info = admin.describe(tenant);
+    if (info.isEmpty()) {
+      return "error: tenant '" + tenant + "' is unknown to the registry";
+    }
+    Optional<TenantUsage> used;
+    try {
+      used = usage.apply(admin.region(), tenant);
+    } catch (TidalException e) {
+      used = Optional.empty(); // the store is closed: the registry's view alone
+    }
+    return line(info.get())
+        + used.map(
+                u ->
+                    "\nusage in region "
+                        + admin.region()
+                        + ": entities="
+                        + u.entities()
+                        + " bytes="
+                        + u.bytes()
+                        + quotaShare(u.bytes(), info.get().quotas().maxBytes()))
+            .orElse("");
+  }
+
+  private static String quotaShare(long value, long limit) {
+    return limit == 0 ? "" : " (" + (value * 100 / limit) + "% of maxBytes=" + limit + ")";
   }
 
   private static long number(List<String> a, int i) {

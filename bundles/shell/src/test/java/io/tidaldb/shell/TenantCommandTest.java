@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.TenantId;
+import io.tidaldb.api.TenantUsage;
 import io.tidaldb.api.UnknownTenantException;
 import io.tidaldb.api.tenancy.TenantAdmin;
 import io.tidaldb.api.tenancy.TenantInfo;
@@ -101,5 +102,23 @@ class TenantCommandTest {
     assertTrue(
         c.tenant("list", "--region", "9").startsWith("error: tenancy unavailable for region 9"));
     assertTrue(new TenantCommand(List::of).tenant("list").startsWith("error: tenancy unavailable"));
+  }
+
+  @Test
+  void shouldDescribeTheTenantsUsageInTheRegionsStore() {
+    MemoryAdmin r0 = new MemoryAdmin(0);
+    TenantCommand c =
+        new TenantCommand(
+            () -> List.of(r0),
+            (region, t) ->
+                region == 0 && t.name().equals("acme")
+                    ? Optional.of(new TenantUsage(t, 12, 1536))
+                    : Optional.empty());
+    c.tenant("create", "acme", "0", "0", "2048");
+    String d = c.tenant("describe", "acme");
+    assertTrue(d.startsWith("acme ACTIVE"), d);
+    assertTrue(d.endsWith("\nusage in region 0: entities=12 bytes=1536 (75% of maxBytes=2048)"), d);
+    c.tenant("create", "beta");
+    assertTrue(!c.tenant("describe", "beta").contains("usage"), c.tenant("describe", "beta"));
   }
 }

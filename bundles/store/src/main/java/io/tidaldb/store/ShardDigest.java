@@ -6,6 +6,7 @@ import io.tidaldb.crdt.CrdtSignalState;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * One shard's reconciliation digests: per tenant {@link ReconcileState#BUCKETS} bucket sums of
@@ -40,6 +41,20 @@ final class ShardDigest {
     final long[] buckets = new long[ReconcileState.BUCKETS];
     long[] segments;
     int entities;
+
+    /** The tenant's state bytes in the shard ({@link #stateBytes}). */
+    long bytes;
+
+    /** The tenant's state bytes over every shard sharing {@link TenantBytes}. */
+    LongAdder total;
+  }
+
+  /**
+   * The bytes a snapshot writes for one state: its entry prefix and canonical encoding, 0 for an
+   * empty state (counted like {@link TenantDigest#entities}).
+   */
+  static long stateBytes(CrdtSignalState state) {
+    return state.isEmpty() ? 0 : SnapshotDescriptor.ENTRY_PREFIX_LENGTH + state.encodedLength();
   }
 
   private final EntityStateMap map;
@@ -49,6 +64,7 @@ final class ShardDigest {
   private final TopIndexes tops = new TopIndexes();
 
   private final Map<TenantId, TenantDigest> byTenant = new HashMap<>();
+  private TenantBytes totals = new TenantBytes();
   private SeriesRegistry.Series[] bound = new SeriesRegistry.Series[16];
   private TenantDigest[] tenantOf = new TenantDigest[16];
   private long[] typeHashOf = new long[16];
@@ -59,6 +75,7 @@ final class ShardDigest {
   private long pendingKey;
   private long pendingBefore;
   private long pendingContent;
+  private long pendingBytes;
   private int pendingSlot;
 
   ShardDigest(EntityStateMap map) {
@@ -92,6 +109,8 @@ final class ShardDigest {
     pendingSlot = map.slotOf(state);
     long content = pendingSlot >= 0 ? map.hashAt(pendingSlot) : EntityStateMap.contentHashOf(state);
     pendingContent = content;
+    // as the hash: an entity new here (a merge inserts the incoming state itself) had no bytes
+    pendingBytes = content == 0 ? 0 : stateBytes(state);
     pendingBefore = ReconcileHashes.entityHash(pendingKey, content);
   }
 
@@ -126,6 +145,11 @@ final class ShardDigest {
     } else if (pendingBefore != 0 && now == 0) {
       t.entities--;
     }
+    long bytes = stateBytes(state) - pendingBytes;
+    if (bytes != 0) {
+      t.bytes += bytes;
+      t.total.add(bytes);
+    }
     return now != pendingBefore;
   }
 
@@ -134,6 +158,9 @@ final class ShardDigest {
    * indexes from the state (after recovery, a cut or an install).
    */
   void rebuild(SeriesRegistry registry, EntityStateMap states) {
+    for (TenantDigest t : byTenant.values()) {
+      t.total.add(-t.bytes); // this shard's share, counted again below
+    }
     byTenant.clear();
     Arrays.fill(bound, null);
     states.clearIndex();
@@ -158,6 +185,11 @@ final class ShardDigest {
           t.buckets[ReconcileHashes.bucket(key)] += hash;
           if (hash != 0) {
             t.entities++;
+          }
+          long bytes = stateBytes(state);
+          if (bytes != 0) {
+            t.bytes += bytes;
+            t.total.add(bytes);
           }
         });
     boolean any = false;
@@ -227,6 +259,20 @@ final class ShardDigest {
     return byTenant.get(tenant);
   }
 
+  /**
+   * Counts this shard's state bytes into {@code shared} from now on (the store's totals over every
+   * shard), moving what was counted so far; under the shard's write lock or before it is used.
+   */
+  void shareTotals(TenantBytes shared) {
+    for (Map.Entry<TenantId, TenantDigest> e : byTenant.entrySet()) {
+      TenantDigest t = e.getValue();
+      t.total.add(-t.bytes);
+      t.total = shared.of(e.getKey());
+      t.total.add(t.bytes);
+    }
+    totals = shared;
+  }
+
   private void bind(SeriesRegistry.Series series) {
     int id = series.id();
     if (id >= bound.length) {
@@ -236,7 +282,14 @@ final class ShardDigest {
       typeHashOf = Arrays.copyOf(typeHashOf, length);
     }
     bound[id] = series;
-    tenantOf[id] = byTenant.computeIfAbsent(series.tenant(), t -> new TenantDigest());
+    tenantOf[id] =
+        byTenant.computeIfAbsent(
+            series.tenant(),
+            tenant -> {
+              TenantDigest t = new TenantDigest();
+              t.total = totals.of(tenant);
+              return t;
+            });
     typeHashOf[id] = ReconcileHashes.typeHash(series.type().name());
   }
 }

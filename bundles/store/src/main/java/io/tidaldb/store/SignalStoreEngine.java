@@ -18,6 +18,7 @@ import io.tidaldb.api.SignalType;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
+import io.tidaldb.api.TenantUsage;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
@@ -114,6 +115,10 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final Timestamp openedAt;
   private final LongAdder accepted = new LongAdder();
   private final StoreMetrics metrics = new StoreMetrics();
+
+  /** Each tenant's state bytes over the shards, kept by their digests (the maxBytes quota). */
+  private final TenantBytes stateBytes = new TenantBytes();
+
   private final AtomicBoolean closed = new AtomicBoolean();
   private final SnapshotTransfers transfers;
   private final ShardReconcile reconcile;
@@ -190,6 +195,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
               config.region().value(),
               origin & 0xFFFF,
               config.sessions());
+      shards[i].digest.shareTotals(stateBytes);
       if (replication == null) {
         shards[i].pending.disable(); // one region: nothing is cut, nothing to withhold
       }
@@ -638,6 +644,22 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   }
 
   @Override
+  public Optional<TenantUsage> usage(TenantId tenant) {
+    checkOpen();
+    SignalValidator.requireNonNull("tenant", tenant);
+    long entities = 0;
+    for (ShardState s : shards) {
+      entities += s.entityCount(tenant);
+    }
+    return Optional.of(new TenantUsage(tenant, entities, bytesOf(tenant)));
+  }
+
+  /** The tenant's state bytes over the shards ({@link TenantBytes}), never below 0. */
+  private long bytesOf(TenantId tenant) {
+    return Math.max(0, stateBytes.get(tenant));
+  }
+
+  @Override
   public StoreStatus status() {
     checkOpen();
     List<ShardStatus> list = new ArrayList<>(shards.length);
@@ -870,7 +892,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
    * @param sink where to report them
    */
   public void collectMetrics(io.tidaldb.api.metrics.MetricsSink sink) {
-    metrics.collect(sink, status(), reconcileState());
+    metrics.collect(sink, status(), reconcileState(), stateBytes::get);
   }
 
   /** Validates, routes and logs one signal; returns its ticket. Allocation-free. */
@@ -905,8 +927,10 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
   /**
    * Admission at the region the client called (never again at a forwarded write's leader): the
-   * tenant's entity quota for a new entity, then its signals-per-second bucket ({@link
-   * TenantQuotaGate}). One volatile read and no allocation while no tenant has a quota.
+   * tenant's entity quota for a new entity, its byte quota ({@link TenantBytes}: refused at or
+   * above it, so the last admitted signal may overshoot by one state's growth), then its
+   * signals-per-second bucket ({@link TenantQuotaGate}). One volatile read and no allocation while
+   * no tenant has a quota.
    */
   private void admit(TenantId tenant, SignalType type, long entity, int shard) {
     if (!tenants.anyQuota()) {
@@ -921,6 +945,15 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       if (count >= q.maxEntities()) {
         QuotaExceededException e =
             new QuotaExceededException(tenant, TenantQuotas.MAX_ENTITIES, q.maxEntities(), count);
+        metrics.refused(e);
+        throw e;
+      }
+    }
+    if (q.maxBytes() > 0) {
+      long bytes = bytesOf(tenant);
+      if (bytes >= q.maxBytes()) {
+        QuotaExceededException e =
+            new QuotaExceededException(tenant, TenantQuotas.MAX_BYTES, q.maxBytes(), bytes);
         metrics.refused(e);
         throw e;
       }

@@ -12,11 +12,13 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToLongFunction;
 
 /**
- * The store's own counters beyond {@link StoreStatus}: signals accepted per tenant and writes
- * refused by cause. Counting an accepted signal is one map lookup by the tenant's name and one
- * adder increment; a refusal is counted only on the refusal path.
+ * The store's own counters beyond {@link StoreStatus}: signals accepted per tenant, writes refused
+ * by cause, and per tenant with state its entities and state bytes ({@code tidaldb_tenant_bytes}).
+ * Counting an accepted signal is one map lookup by the tenant's name and one adder increment; a
+ * refusal is counted only on the refusal path.
  *
  * <p>Causes: {@code invalid} (an {@link InvalidArgumentException}; the {@code argument} label names
  * which, e.g. {@code weight}), {@code unknown_tenant}, {@code quota} (a {@code
@@ -54,7 +56,11 @@ final class StoreMetrics {
     return argument == null ? "" : argument.toLowerCase(Locale.ROOT).replace(' ', '_');
   }
 
-  void collect(MetricsSink sink, StoreStatus status, ReconcileState reconcile) {
+  void collect(
+      MetricsSink sink,
+      StoreStatus status,
+      ReconcileState reconcile,
+      ToLongFunction<TenantId> bytes) {
     String region = Integer.toString(status.region().value());
     sink.gauge("tidaldb_store_open", "1 while the region's store is open.", 1, "region", region);
     sink.counter(
@@ -112,6 +118,14 @@ final class StoreMetrics {
           "tidaldb_tenant_entities",
           "Entities of a tenant with state in the region (summed over shards and types).",
           e.getValue(),
+          "region",
+          region,
+          "tenant",
+          e.getKey());
+      sink.gauge(
+          "tidaldb_tenant_bytes",
+          "State bytes of a tenant in the region as snapshots encode them (the maxBytes quota).",
+          Math.max(0, bytes.applyAsLong(TenantId.of(e.getKey()))),
           "region",
           region,
           "tenant",

@@ -86,6 +86,10 @@ class ShardDigestPropertyTest {
                 ShardReconcileTest.recomputed(r, tenant),
                 ShardReconcileTest.digests(r, tenant),
                 "seed " + seed + " step " + step + " tenant " + tenant);
+            assertEquals(
+                recomputedBytes(f, tenant),
+                f.store.usage(tenant).orElseThrow().bytes(),
+                "state bytes, seed " + seed + " step " + step + " tenant " + tenant);
           }
         }
       }
@@ -94,6 +98,27 @@ class ShardDigestPropertyTest {
         files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
       }
     }
+  }
+
+  /** The tenant's state bytes summed from every shard's states ({@link TenantBytes}). */
+  private static long recomputedBytes(StoreFixture f, TenantId tenant) {
+    long[] sum = {0};
+    for (int shard = 0; shard < f.store.reconcileState().shardCount(); shard++) {
+      ShardState s = f.store.shardState(shard);
+      s.lock.readLock().lock();
+      try {
+        s.states.forEach(
+            (id, entity, state) -> {
+              SeriesRegistry.Series series = s.registry.get(id);
+              if (series != null && series.tenant().equals(tenant)) {
+                sum[0] += ShardDigest.stateBytes(state);
+              }
+            });
+      } finally {
+        s.lock.readLock().unlock();
+      }
+    }
+    return sum[0];
   }
 
   /**

@@ -1,8 +1,14 @@
 package io.tidaldb.shell.component;
 
+import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.TenantUsage;
 import io.tidaldb.api.tenancy.TenantAdmin;
 import io.tidaldb.shell.TenantCommand;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -12,7 +18,8 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 /**
  * Registers {@link TenantCommand} as {@code tidal:tenant} and {@code tidal:tenants}. The tenant
  * admins (one per region configured in this framework) are a multiple, optional, dynamic reference:
- * the commands stay registered while the tenancy bundle is stopped and say so.
+ * the commands stay registered while the tenancy bundle is stopped and say so. The stores
+ * (likewise) give {@code describe} the tenant's usage in the registry's region.
  */
 @Component(
     service = TenantCommandsComponent.class,
@@ -29,12 +36,35 @@ public final class TenantCommandsComponent {
       service = TenantAdmin.class)
   private volatile List<TenantAdmin> admins;
 
+  @Reference(
+      cardinality = ReferenceCardinality.MULTIPLE,
+      policy = ReferencePolicy.DYNAMIC,
+      service = SignalStore.class)
+  private volatile List<Map.Entry<Map<String, Object>, SignalStore>> stores;
+
   private final TenantCommand command =
       new TenantCommand(
           () -> {
             List<TenantAdmin> a = admins;
             return a == null ? List.of() : a;
-          });
+          },
+          this::usage);
+
+  /** The tenant's usage in the store of {@code region}, empty if none is registered here. */
+  private Optional<TenantUsage> usage(int region, TenantId tenant) {
+    List<Map.Entry<Map<String, Object>, SignalStore>> all = stores;
+    for (Map.Entry<Map<String, Object>, SignalStore> e :
+        all == null ? List.<Map.Entry<Map<String, Object>, SignalStore>>of() : all) {
+      RegionId r = Regions.of(e.getKey());
+      if (r == null) {
+        r = e.getValue().status().region();
+      }
+      if (r.value() == region) {
+        return e.getValue().usage(tenant);
+      }
+    }
+    return Optional.empty();
+  }
 
   /** Creates the component. */
   public TenantCommandsComponent() {}

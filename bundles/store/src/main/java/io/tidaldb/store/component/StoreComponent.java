@@ -561,6 +561,11 @@ public final class StoreComponent implements SignalStore, ReconcileState, Metric
   }
 
   @Override
+  public java.util.Optional<io.tidaldb.api.TenantUsage> usage(TenantId tenant) {
+    return engine.usage(tenant);
+  }
+
+  @Override
   public List<RankedEntity> top(TenantId tenant, SignalType type, int k, Timestamp at) {
     return engine.top(tenant, type, k, at);
   }
