@@ -159,8 +159,10 @@ class BackPressureTest {
   @Test
   void shouldNotCloseALinkThatStaysFullWhileThePeerReads() {
     // a sender that refills the link as fast as the peer drains it keeps it full for much longer
-    // than the idle timeout: bytes reach the socket all along, so this is no stall
-    long idleMs = 300;
+    // than the idle timeout: bytes reach the socket all along, so this is no stall. The timeout is
+    // 1 s, not less: the peer's PINGs (every third of it) must not be starved past it on a loaded
+    // CI machine (at 300 ms the link was once idle-closed at load 13)
+    long idleMs = 1_000;
     Map<RegionId, TcpTransport> ts =
         Transports.start(
             2, c -> c.withLimits(64 * 1024, 256 * 1024, 1024).withTimings(20, 200, 2_000, idleMs));
@@ -173,7 +175,7 @@ class BackPressureTest {
       await().atMost(Duration.ofSeconds(20)).until(() -> t0.linkUp(R1) && t1.linkUp(R0));
       ByteBuffer frame = ByteBuffer.allocate(FRAME);
       long fullSends = 0;
-      long end = System.nanoTime() + Duration.ofMillis(8 * idleMs).toNanos();
+      long end = System.nanoTime() + Duration.ofMillis(3 * idleMs).toNanos();
       while (System.nanoTime() < end) {
         SendStatus s = e0.send(R1, frame);
         assertTrue(s != SendStatus.UNREACHABLE, "the link went down: " + t0.metrics());
