@@ -37,9 +37,11 @@ import java.util.stream.Stream;
  *
  * <ol>
  *   <li><b>Throughput to full convergence</b>: writer threads post NDJSON batches of 1,000 signals
- *       (100,000 entities) at the given durability to region 0 until {@code signals} are
- *       acknowledged; then {@code /v1/status} of all three is polled until every shard's applied
- *       position is the same in the three. Signals/s = signals / (first post → converged).
+ *       (100,000 entities) at the given durability to region 0 (or each to its shard's leader)
+ *       until {@code signals} are acknowledged (a batch partly refused counts what it
+ *       acknowledged); then {@code /v1/status} of all three is polled until every shard's applied
+ *       position is the same in the three. Signals/s = signals / (first post → converged). A
+ *       quarter as many go first, unmeasured, as a warm-up.
  *   <li><b>Failover</b>, {@code trials} times: the leader L of shard {@code i mod 4} (as all three
  *       report it) is killed with SIGKILL while two QUORUM writers post single signals to region (L
  *       + 1) mod 3; right after the kill a probe posts QUORUM writes of shard {@code i mod 4} there
@@ -56,8 +58,10 @@ import java.util.stream.Stream;
  * Beside the figures: a 64-byte append + fdatasync loop on the data's disk and a loopback TCP round
  * trip, before and after, and the load average at every step.
  *
- * <p>Usage: {@code ThreeProcessBench DIST [trials [signals [LOCAL|QUORUM [writers]]]]}, defaults
- * 30, 1,000,000, QUORUM, 2.
+ * <p>Usage: {@code ThreeProcessBench DIST [trials [signals [LOCAL|QUORUM [writers
+ * [one|leaders]]]]]}, defaults 30, 1,000,000, QUORUM, 2, {@code one}: every batch into region 0
+ * (which forwards the signals of shards it does not lead one by one); {@code leaders}: each batch
+ * holds one shard's signals and goes to the process leading that shard (a client that routes).
  */
 public final class ThreeProcessBench {
   private static final int SHARDS = 4;
@@ -98,7 +102,7 @@ public final class ThreeProcessBench {
   /**
    * Runs the measurements.
    *
-   * @param args DIST [trials [signals [LOCAL|QUORUM [writers]]]]
+   * @param args DIST [trials [signals [LOCAL|QUORUM [writers [one|leaders]]]]]
    */
   public static void main(String[] args) throws Exception {
     Path dist = Path.of(args[0]);
@@ -106,6 +110,7 @@ public final class ThreeProcessBench {
     long signals = args.length > 2 ? Long.parseLong(args[2]) : 1_000_000L;
     String durability = args.length > 3 ? args[3] : "QUORUM";
     int writers = args.length > 4 ? Integer.parseInt(args[4]) : 2;
+    boolean toLeaders = args.length > 5 && args[5].equals("leaders");
     Path tmp = Files.createTempDirectory("tidal-xproc-");
     System.out.printf(
         "ThreeProcessBench: %s, JDK %s, %d trials, %,d signals at %s, %d writers; load %s%n",
@@ -123,7 +128,9 @@ public final class ThreeProcessBench {
       b.awaitSettled(true);
       System.out.printf("three processes up and settled in %d ms; load %s%n", ms(t), load());
       if (signals > 0) {
-        b.throughput(signals, durability, writers);
+        // a quarter as many first, unmeasured: the three JVMs compile the write path meanwhile
+        b.throughput(Math.max(BATCH, signals / 4), durability, writers, toLeaders, "warm-up");
+        b.throughput(signals, durability, writers, toLeaders, "measured");
       }
       if (trials > 0) {
         b.failovers(trials);
@@ -137,22 +144,30 @@ public final class ThreeProcessBench {
       }
     } finally {
       limits(tmp);
-      deleteRecursively(tmp);
+      if (System.getProperty("xproc.keep") == null) {
+        deleteRecursively(tmp);
+      } else {
+        System.out.println("kept (-Dxproc.keep): " + tmp);
+      }
     }
   }
 
   // ---------------------------------------------------------------- throughput
 
-  private void throughput(long signals, String durability, int writers) throws Exception {
-    System.out.printf("throughput: load before %s%n", load());
+  private void throughput(
+      long signals, String durability, int writers, boolean toLeaders, String label)
+      throws Exception {
+    System.out.printf("throughput (%s): load before %s%n", label, load());
     long[] before = applied(0);
     AtomicLong done = new AtomicLong();
     AtomicLong notAcked = new AtomicLong();
     AtomicLong partial = new AtomicLong();
     AtomicLong lastAck = new AtomicLong();
-    URI uri = uri(0, "/v1/tenants/default/signals?durability=" + durability);
+    String path = "/v1/tenants/default/signals?durability=" + durability;
     List<Thread> threads = new ArrayList<>();
     long[] epochsBefore = status(0).epoch;
+    AtomicIntegerArray leaders = new AtomicIntegerArray(status(0).leader);
+    long[][] byShard = entitiesByShard();
     long start = System.nanoTime();
     for (int w = 0; w < writers; w++) {
       int seed = w;
@@ -161,11 +176,18 @@ public final class ThreeProcessBench {
               () -> {
                 java.util.SplittableRandom rnd = new java.util.SplittableRandom(0x14_0000L + seed);
                 long now = System.currentTimeMillis();
+                int round = seed;
                 while (done.get() < signals) {
+                  // into region 0, or (toLeaders) one shard's signals to the process leading it
+                  int shard = round++ % SHARDS;
+                  URI uri = uri(toLeaders ? Math.max(0, leaders.get(shard)) : 0, path);
                   StringBuilder body = new StringBuilder(BATCH * 48);
                   for (int k = 0; k < BATCH; k++) {
                     body.append("{\"type\":\"view\",\"entity\":")
-                        .append(1 + rnd.nextInt(ENTITIES))
+                        .append(
+                            toLeaders
+                                ? byShard[shard][rnd.nextInt(byShard[shard].length)]
+                                : 1 + rnd.nextInt(ENTITIES))
                         .append(",\"weight\":1,\"time\":")
                         .append(now)
                         .append("}\n");
@@ -178,6 +200,10 @@ public final class ThreeProcessBench {
                     // a batch partly refused (a leader stepped down under it): count what it acked
                     ok = r == null ? 0 : field(r.body(), "acknowledged", 0);
                     partial.incrementAndGet();
+                    Status st = statusOrNull(0);
+                    for (int sh = 0; st != null && sh < SHARDS; sh++) {
+                      leaders.set(sh, st.leader[sh]);
+                    }
                     if (partial.get() <= 3) {
                       String b = r == null ? "timeout" : r.body();
                       System.out.println(
@@ -211,12 +237,14 @@ public final class ThreeProcessBench {
     double ackSecs = (acks - start) / 1e9;
     double convSecs = (converged - start) / 1e9;
     System.out.printf(
-        "throughput %s, %d writers into region 0: %,d signals acknowledged in %.3f s (%,.0f/s),"
+        "throughput (%s) %s, %d writers %s: %,d signals acknowledged in %.3f s (%,.0f/s),"
             + " all three converged after %.3f s: %,.0f signals/s to full convergence"
             + " (convergence %d ms after the last ack); shard-log positions advanced %,d; load"
             + " after %s%n",
+        label,
         durability,
         writers,
+        toLeaders ? "each batch to its shard's leader" : "into region 0",
         done.get(),
         ackSecs,
         done.get() / ackSecs,
@@ -232,6 +260,21 @@ public final class ThreeProcessBench {
         notAcked.get(),
         Arrays.toString(epochsBefore),
         Arrays.toString(status(0).epoch));
+  }
+
+  /** The entities 1..{@link #ENTITIES} by shard. */
+  private static long[][] entitiesByShard() {
+    HashShardRouter router = new HashShardRouter(SHARDS);
+    long[][] out = new long[SHARDS][ENTITIES];
+    int[] n = new int[SHARDS];
+    for (long e = 1; e <= ENTITIES; e++) {
+      int s = router.shardOf(TenantId.DEFAULT, e);
+      out[s][n[s]++] = e;
+    }
+    for (int s = 0; s < SHARDS; s++) {
+      out[s] = Arrays.copyOf(out[s], n[s]);
+    }
+    return out;
   }
 
   // ---------------------------------------------------------------- failover
