@@ -84,6 +84,8 @@ public final class ThreeProcessBench {
   private final AtomicLong writesAcked = new AtomicLong();
   private final AtomicLong writesRefused = new AtomicLong();
   private final AtomicLong writesUnknown = new AtomicLong();
+  private final AtomicLong bulkAcked = new AtomicLong();
+  private final AtomicLong bulkNotAcked = new AtomicLong();
   private volatile int writeRegion;
   private volatile boolean writing;
 
@@ -136,6 +138,9 @@ public final class ThreeProcessBench {
         b.failovers(trials);
       }
       b.checkCounts();
+      if (signals > 0) {
+        b.checkBulkCounts();
+      }
       for (int n = 0; n < TcpRegions.REGIONS; n++) {
         regions.node(n).command("stop 0");
       }
@@ -216,6 +221,8 @@ public final class ThreeProcessBench {
                     }
                   }
                   notAcked.addAndGet(BATCH - ok);
+                  bulkNotAcked.addAndGet(BATCH - ok);
+                  bulkAcked.addAndGet(ok);
                   done.addAndGet(ok);
                   lastAck.set(System.nanoTime());
                 }
@@ -463,6 +470,64 @@ public final class ThreeProcessBench {
         "counts of the %d failover entities on each region: %,d acknowledged writes, %d lost,"
             + " %d beyond acknowledged + unknown, %d entities differing between regions%n",
         SHARDS * POOL, ackedSum, lost, twice, differ);
+  }
+
+  /**
+   * Sums the count of every throughput entity on each region (8 readers), again until the three
+   * sums agree (reconciliation merges what a change of leader cut from a log) or 2 minutes pass;
+   * each must lie between the signals acknowledged and those plus the ones not acknowledged.
+   */
+  private void checkBulkCounts() throws Exception {
+    long start = System.nanoTime();
+    for (int round = 1; ; round++) {
+      long[] sums = new long[TcpRegions.REGIONS];
+      for (int r = 0; r < TcpRegions.REGIONS; r++) {
+        sums[r] = sumCounts(r);
+      }
+      long acked = bulkAcked.get();
+      long maybe = bulkNotAcked.get();
+      boolean agree = sums[0] == sums[1] && sums[1] == sums[2];
+      System.out.printf(
+          "throughput entities, round %d after %d ms: count sums per region %s; %,d"
+              + " acknowledged, %,d not acknowledged; %s%n",
+          round,
+          ms(start),
+          Arrays.toString(sums),
+          acked,
+          maybe,
+          Arrays.stream(sums).anyMatch(x -> x < acked)
+              ? "LOST: a region counts fewer than acknowledged"
+              : Arrays.stream(sums).anyMatch(x -> x > acked + maybe)
+                  ? "TWICE: a region counts more than was sent"
+                  : "within bounds");
+      if (agree || System.nanoTime() - start > Duration.ofMinutes(2).toNanos()) {
+        return;
+      }
+    }
+  }
+
+  private long sumCounts(int region) throws InterruptedException {
+    AtomicLong sum = new AtomicLong();
+    List<Thread> readers = new ArrayList<>();
+    for (int t = 0; t < 8; t++) {
+      int first = t;
+      Thread th =
+          new Thread(
+              () -> {
+                for (long e = 1 + first; e <= ENTITIES; e += 8) {
+                  HttpResponse<String> a =
+                      get(uri(region, "/v1/tenants/default/entities/view/" + e));
+                  sum.addAndGet(a == null ? 0 : field(a.body(), "count", 0));
+                }
+              },
+              "xproc-read-" + t);
+      th.start();
+      readers.add(th);
+    }
+    for (Thread th : readers) {
+      th.join();
+    }
+    return sum.get();
   }
 
   // ---------------------------------------------------------------- cluster state
