@@ -397,8 +397,13 @@ final class RunningNode implements AutoCloseable {
 
   /** Sends SIGKILL (in console mode the script has exec'd the JVM: this kills the JVM). */
   void kill() throws InterruptedException {
-    process.toHandle().destroyForcibly();
+    sigkill();
     awaitExit();
+  }
+
+  /** Sends SIGKILL and returns at once (see {@link #kill}, {@link #awaitExit}). */
+  void sigkill() {
+    process.toHandle().destroyForcibly();
   }
 
   private void await(Supplier<Boolean> condition, String what) {

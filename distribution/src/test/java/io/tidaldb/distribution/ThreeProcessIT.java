@@ -4,9 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +30,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ThreeProcessIT {
   private static final Path DIST = Path.of(System.getProperty("tidaldb.dist", "missing"));
-  private static final int REGIONS = 3;
+  private static final int REGIONS = TcpRegions.REGIONS;
   private static final int SHARDS = 4;
   private static final int ENTITIES = 8;
 
@@ -50,45 +47,20 @@ class ThreeProcessIT {
       Pattern.compile("(?m)^(?:g! )*region-(\\d+) +(\\d+) +([A-Z]+) +(\\S+) +\\d+ ");
 
   @TempDir Path tmp;
-  private Path home;
+  private TcpRegions regions;
   private final RunningNode[] nodes = new RunningNode[REGIONS];
   private final Map<Long, Integer> acked = new TreeMap<>();
   private int seq;
 
   @BeforeEach
   void prepare() throws Exception {
-    assertTrue(Files.isDirectory(DIST), "no distribution at " + DIST + " (run mvn package)");
-    home = RunningNode.copyDistribution(DIST, tmp);
-    Process certs =
-        new ProcessBuilder(home.resolve("bin/make-certs").toString(), "certs")
-            .directory(home.toFile())
-            .redirectErrorStream(true)
-            .redirectOutput(tmp.resolve("make-certs.out").toFile())
-            .start();
-    certs.getOutputStream().close();
-    assertTrue(certs.waitFor(RunningNode.DEADLINE.toMillis(), TimeUnit.MILLISECONDS), "make-certs");
-    assertEquals(
-        0, certs.exitValue(), () -> read(tmp.resolve("make-certs.out")) + "\nmake-certs failed");
-    int[] ports = freePorts();
-    for (int n = 0; n < REGIONS; n++) {
-      Path cfg = home.resolve("conf/tcp-region-" + n + "/io.tidaldb.transport.tcp.cfg");
-      String text = read(cfg);
-      for (int p = 0; p < REGIONS; p++) {
-        text =
-            text.replace("\"740" + p + "\"", "\"" + ports[p] + "\"")
-                .replace("127.0.0.1:740" + p, "127.0.0.1:" + ports[p]);
-      }
-      assertTrue(text.contains("listen.port = \"" + ports[n] + "\""), text);
-      Files.writeString(cfg, text, StandardCharsets.UTF_8);
-    }
+    regions = TcpRegions.prepare(DIST, tmp);
   }
 
   @AfterEach
   void killAll() {
-    for (RunningNode node : nodes) {
-      if (node != null) {
-        node.close();
-      }
+    if (regions != null) {
+      regions.close();
     }
   }
 
@@ -137,25 +109,11 @@ class ThreeProcessIT {
   }
 
   private RunningNode start(int region) throws IOException {
-    return RunningNode.start(
-        home,
-        Map.of("TIDALDB_CACHE", "run/region-" + region + "/felix-cache"),
-        "--console",
-        "--conf",
-        "conf/tcp-region-" + region);
+    return regions.start(region);
   }
 
-  /** Waits until the region's store is open, its commands answer and both its links are up. */
   private void awaitUp(int region) throws IOException {
-    RunningNode node = nodes[region];
-    node.awaitCommands();
-    for (int peer = 0; peer < REGIONS; peer++) {
-      if (peer != region) {
-        node.awaitOutput("link region-" + region + " <-> region-" + peer + " is up");
-      }
-    }
-    assertTrue(
-        node.output().contains("TLS 1.3 mutual"), "the transport runs TLS:\n" + node.output());
+    regions.awaitUp(region);
   }
 
   /**
@@ -275,31 +233,5 @@ class ThreeProcessIT {
                   answer.startsWith("count=" + expected + " sum=" + expected + ".00000 "), answer);
               return true;
             });
-  }
-
-  private static int[] freePorts() throws IOException {
-    ServerSocket[] sockets = new ServerSocket[REGIONS];
-    int[] ports = new int[REGIONS];
-    try {
-      for (int i = 0; i < REGIONS; i++) {
-        sockets[i] = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress());
-        ports[i] = sockets[i].getLocalPort();
-      }
-    } finally {
-      for (ServerSocket s : sockets) {
-        if (s != null) {
-          s.close();
-        }
-      }
-    }
-    return ports;
-  }
-
-  private static String read(Path file) {
-    try {
-      return Files.readString(file, StandardCharsets.UTF_8);
-    } catch (IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
   }
 }

@@ -1,0 +1,165 @@
+package io.tidaldb.distribution;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Three regions as three processes of one distribution home ({@code conf/tcp-region-<n>}, mutual
+ * TLS 1.3 with the stores of {@code bin/make-certs}), each with free loopback ports (TCP transport
+ * and HTTP) written into the home's copies of the configuration and its own data directory and
+ * bundle cache. Shared by {@code ThreeProcessIT} and {@code ThreeProcessBench}.
+ */
+final class TcpRegions implements AutoCloseable {
+  static final int REGIONS = 3;
+
+  private final Path home;
+  private final int[] httpPorts;
+  private final RunningNode[] nodes = new RunningNode[REGIONS];
+
+  private TcpRegions(Path home, int[] httpPorts) {
+    this.home = home;
+    this.httpPorts = httpPorts;
+  }
+
+  /**
+   * Copies the packaged distribution into {@code dir}, makes its certificates and gives each region
+   * free TCP and HTTP ports.
+   *
+   * @param dist the packaged folder, {@code target/tidaldb-VERSION}
+   * @param dir an empty scratch directory
+   * @return the regions, none started
+   */
+  static TcpRegions prepare(Path dist, Path dir) throws IOException, InterruptedException {
+    if (!Files.isDirectory(dist)) {
+      throw new IllegalArgumentException("no distribution at " + dist + " (run mvn package)");
+    }
+    Path home = RunningNode.copyDistribution(dist, dir);
+    Path out = dir.resolve("make-certs.out");
+    Process certs =
+        new ProcessBuilder(home.resolve("bin/make-certs").toString(), "certs")
+            .directory(home.toFile())
+            .redirectErrorStream(true)
+            .redirectOutput(out.toFile())
+            .start();
+    certs.getOutputStream().close();
+    if (!certs.waitFor(RunningNode.DEADLINE.toMillis(), TimeUnit.MILLISECONDS)
+        || certs.exitValue() != 0) {
+      throw new IllegalStateException("make-certs failed:\n" + read(out));
+    }
+    int[] ports = freePorts(2 * REGIONS);
+    int[] httpPorts = new int[REGIONS];
+    for (int n = 0; n < REGIONS; n++) {
+      Path cfg = home.resolve("conf/tcp-region-" + n + "/io.tidaldb.transport.tcp.cfg");
+      String text = read(cfg);
+      for (int p = 0; p < REGIONS; p++) {
+        text =
+            text.replace("\"740" + p + "\"", "\"" + ports[p] + "\"")
+                .replace("127.0.0.1:740" + p, "127.0.0.1:" + ports[p]);
+      }
+      require(text, "listen.port = \"" + ports[n] + "\"", cfg);
+      Files.writeString(cfg, text, StandardCharsets.UTF_8);
+      httpPorts[n] = ports[REGIONS + n];
+      Path http = home.resolve("conf/tcp-region-" + n + "/org.apache.felix.http.cfg");
+      String port = "org.osgi.service.http.port = \"" + httpPorts[n] + "\"";
+      text = read(http).replace("org.osgi.service.http.port = \"707" + n + "\"", port);
+      require(text, port, http);
+      Files.writeString(http, text, StandardCharsets.UTF_8);
+    }
+    return new TcpRegions(home, httpPorts);
+  }
+
+  /** The distribution home the three processes share. */
+  Path home() {
+    return home;
+  }
+
+  /** The region's HTTP port on 127.0.0.1. */
+  int httpPort(int region) {
+    return httpPorts[region];
+  }
+
+  /** The region's running process (null before its start). */
+  RunningNode node(int region) {
+    return nodes[region];
+  }
+
+  /** Starts the region's process with a console on a pipe; see {@link #awaitUp}. */
+  RunningNode start(int region) throws IOException {
+    nodes[region] =
+        RunningNode.start(
+            home,
+            Map.of("TIDALDB_CACHE", "run/region-" + region + "/felix-cache"),
+            "--console",
+            "--conf",
+            "conf/tcp-region-" + region);
+    return nodes[region];
+  }
+
+  /** Waits until the region's store is open, its commands answer and both its TLS links are up. */
+  void awaitUp(int region) throws IOException {
+    RunningNode node = nodes[region];
+    node.awaitCommands();
+    for (int peer = 0; peer < REGIONS; peer++) {
+      if (peer != region) {
+        node.awaitOutput("link region-" + region + " <-> region-" + peer + " is up");
+      }
+    }
+    if (!node.output().contains("TLS 1.3 mutual")) {
+      throw new AssertionError("the transport does not run TLS:\n" + node.output());
+    }
+  }
+
+  /** Sends SIGKILL to the region's JVM and waits for it to exit. */
+  void kill(int region) throws InterruptedException {
+    nodes[region].kill();
+  }
+
+  /** Kills every process still running. */
+  @Override
+  public void close() {
+    for (RunningNode node : nodes) {
+      if (node != null) {
+        node.close();
+      }
+    }
+  }
+
+  private static void require(String text, String part, Path file) {
+    if (!text.contains(part)) {
+      throw new IllegalStateException(file + " does not contain " + part + ":\n" + text);
+    }
+  }
+
+  private static int[] freePorts(int count) throws IOException {
+    ServerSocket[] sockets = new ServerSocket[count];
+    int[] ports = new int[count];
+    try {
+      for (int i = 0; i < count; i++) {
+        sockets[i] = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
+        ports[i] = sockets[i].getLocalPort();
+      }
+    } finally {
+      for (ServerSocket s : sockets) {
+        if (s != null) {
+          s.close();
+        }
+      }
+    }
+    return ports;
+  }
+
+  static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
