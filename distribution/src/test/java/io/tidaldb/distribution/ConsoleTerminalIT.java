@@ -19,6 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 class ConsoleTerminalIT {
   private static final Path DIST = Path.of(System.getProperty("tidaldb.dist", "missing"));
   private static final Path SCRIPT = Path.of("/usr/bin/script");
+  private static final Path PERL = Path.of("/usr/bin/perl");
 
   /** The Up arrow as a terminal sends it in keypad-transmit mode, which JLine switches on. */
   private static final String UP = "\033OA";
@@ -40,6 +41,7 @@ class ConsoleTerminalIT {
   @Test
   void shouldCompleteCancelAndRecallLinesOnATerminal() throws Exception {
     assumeTrue(Files.isExecutable(SCRIPT), "needs " + SCRIPT + " (util-linux) for a terminal");
+    assumeTrue(Files.isExecutable(PERL), "needs " + PERL + " to give the node a default SIGINT");
     try (RunningNode node = RunningNode.startOnTerminal(home)) {
       node.awaitOutput("help lists the commands"); // the banner, then the prompt
       node.awaitOutput(PROMPT, 1);

@@ -90,7 +90,12 @@ final class RunningNode implements AutoCloseable {
         List.of(
             "script",
             "-qfec",
-            "stty cols 160 rows 40; exec '" + home.resolve("bin/tidaldb") + "'",
+            // A job started with '&' by a non-interactive shell inherits SIGINT ignored, and an
+            // ignored signal stays ignored across exec: Ctrl-C would then only flush the typed
+            // line. Perl puts the default back, as a terminal's shell would have it.
+            "stty cols 160 rows 40; exec perl -e '$SIG{INT} = q(DEFAULT); exec @ARGV or die' '"
+                + home.resolve("bin/tidaldb")
+                + "'",
             "/dev/null");
     ProcessBuilder pb =
         new ProcessBuilder(command).directory(home.getParent().toFile()).redirectErrorStream(true);
