@@ -80,8 +80,15 @@ final class ForwardRequests {
     ShardReplica s = shards[shard];
     RegionId leader = s.knownLeader();
     if ((leader == null || leader.equals(self)) && !s.holdsWrites()) {
-      return CompletableFuture.failedFuture(
-          new NotLeaderException(self, shard, s.epoch(), Optional.ofNullable(leader)));
+      // read again after the hold: the owner publishes a hold before it forgets its leader and
+      // clears it only after naming the next one, so between the two reads above an election may
+      // have ended (LeadershipTransferNodeTest saw "leader unknown" refused at the new epoch)
+      // (or this region's leadership became active: the owner stores the request here)
+      leader = s.knownLeader();
+      if (leader == null || (leader.equals(self) && !s.leads())) {
+        return CompletableFuture.failedFuture(
+            new NotLeaderException(self, shard, s.epoch(), Optional.ofNullable(leader)));
+      }
     }
     String why = closed;
     if (why != null) {

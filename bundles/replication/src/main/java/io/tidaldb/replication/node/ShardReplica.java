@@ -467,10 +467,12 @@ final class ShardReplica implements LeadershipListener {
 
   @Override
   public void onBecomeFollower(RegionId newLeader, long newEpoch) {
-    electionHold = false; // forwards go to the new leader
     stepDownLeader("region " + newLeader + " leads epoch " + newEpoch);
     epoch = newEpoch;
     leader = newLeader;
+    // forwards go to the new leader; cleared only after the leader is published, so a writer that
+    // sees the hold gone reads the leader again and finds it (ForwardRequests#offer)
+    electionHold = false;
     commits.leaderChanged(); // its commit counts once synced with it
     sync.begin(newEpoch); // a sink being received stays: its leader's offer resumes it
     shipLimits.tellLeader(newLeader, newEpoch, true);
