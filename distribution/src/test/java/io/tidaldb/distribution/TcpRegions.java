@@ -90,15 +90,21 @@ final class TcpRegions implements AutoCloseable {
     return nodes[region];
   }
 
-  /** Starts the region's process with a console on a pipe; see {@link #awaitUp}. */
+  /**
+   * Starts the region's process with a console on a pipe; see {@link #awaitUp}. The system property
+   * {@code tidaldb.node.opts}, when set, replaces the nodes' JVM options ({@code TIDALDB_OPTS},
+   * otherwise {@code -Xmx256m}); {@code {region}} in it is replaced by the region's number, e.g.
+   * {@code -Xmx1g -XX:StartFlightRecording=filename=/tmp/region-{region}.jfr}.
+   */
   RunningNode start(int region) throws IOException {
+    Map<String, String> environment = new java.util.HashMap<>();
+    environment.put("TIDALDB_CACHE", "run/region-" + region + "/felix-cache");
+    String options = System.getProperty("tidaldb.node.opts");
+    if (options != null) {
+      environment.put("TIDALDB_OPTS", options.replace("{region}", Integer.toString(region)));
+    }
     nodes[region] =
-        RunningNode.start(
-            home,
-            Map.of("TIDALDB_CACHE", "run/region-" + region + "/felix-cache"),
-            "--console",
-            "--conf",
-            "conf/tcp-region-" + region);
+        RunningNode.start(home, environment, "--console", "--conf", "conf/tcp-region-" + region);
     return nodes[region];
   }
 

@@ -410,11 +410,35 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     try {
       int shard = validate(signal, durability);
       admit(signal, shard);
-      return path.signalAsync(signal, shard, durability);
+      return counted(path.signalAsync(signal, shard, durability));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
+
+  /**
+   * Counts {@code ack}'s failure with {@link UnavailableException} among the refused writes, as
+   * {@link #signal(Signal, Durability)} counts its throw (bad input and quotas are counted where
+   * they are found); returns {@code ack}.
+   */
+  private CompletableFuture<SignalAck> counted(CompletableFuture<SignalAck> ack) {
+    if (ack.isDone() && !ack.isCompletedExceptionally()) {
+      return ack; // the common LOCAL case: nothing to watch
+    }
+    ack.whenComplete(countUnavailable);
+    return ack;
+  }
+
+  private final java.util.function.BiConsumer<SignalAck, Throwable> countUnavailable =
+      (ack, failure) -> {
+        Throwable cause =
+            failure instanceof java.util.concurrent.CompletionException
+                ? failure.getCause()
+                : failure;
+        if (cause instanceof UnavailableException u) {
+          metrics.refused(u);
+        }
+      };
 
   /**
    * {@inheritDoc} Routed as {@link #signal(Signal, Durability)}, checked at the shard's leader
@@ -440,7 +464,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       SignalValidator.requireNonNull("session", session);
       int shard = validate(signal, durability);
       admit(signal, shard);
-      return path.signalAsync(signal, shard, durability, session);
+      return counted(path.signalAsync(signal, shard, durability, session));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

@@ -23,8 +23,8 @@ import java.util.function.ToLongFunction;
  * <p>Causes: {@code invalid} (an {@link InvalidArgumentException}; the {@code argument} label names
  * which, e.g. {@code weight}), {@code unknown_tenant}, {@code quota} (a {@code
  * QuotaExceededException}; the {@code argument} label names the quota, e.g. {@code
- * signalspersecond}), {@code unavailable} (a synchronous write or a durability wait that failed
- * with {@code UnavailableException}; a failed future of an asynchronous write is not counted here).
+ * signalspersecond}), {@code unavailable} (a write, synchronous or asynchronous, or a durability
+ * wait that failed with {@code UnavailableException}).
  */
 final class StoreMetrics {
   private final ConcurrentHashMap<String, LongAdder> acceptedByTenant = new ConcurrentHashMap<>();

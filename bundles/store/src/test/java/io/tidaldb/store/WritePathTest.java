@@ -82,6 +82,24 @@ class WritePathTest {
     assertEquals(0, db.store.status().signalsAccepted(), "nothing appended here");
   }
 
+  /** A failed future of an asynchronous write counts as refused, as a synchronous throw does. */
+  @Test
+  void shouldCountAnAsynchronousWriteThatFailsUnavailableAmongTheRefused() {
+    replication.forwardAnswer = f -> CompletableFuture.failedFuture(unreachable());
+    CompletableFuture<SignalAck> ack = db.store.signalAsync(signal, Durability.QUORUM);
+    java.util.concurrent.ExecutionException e =
+        assertThrows(
+            java.util.concurrent.ExecutionException.class, () -> ack.get(10, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof UnavailableException, e.toString());
+    assertThrows(UnavailableException.class, () -> db.store.signal(signal, Durability.QUORUM));
+    StoreMetricsTest.Samples s = new StoreMetricsTest.Samples();
+    db.store.collectMetrics(s);
+    assertEquals(
+        2.0,
+        s.values.get("tidaldb_signals_refused_total{region=0,cause=unavailable,argument=}"),
+        s.values.toString());
+  }
+
   @Test
   void shouldFailAQuorumWriteWhoseLeaderStaysUnreachableAfterTheLeaderWait() {
     replication.forwardAnswer = f -> CompletableFuture.failedFuture(unreachable());
