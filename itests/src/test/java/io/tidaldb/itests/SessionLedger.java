@@ -143,12 +143,27 @@ final class SessionLedger {
     }
     SessionSeq again = new SessionSeq(client.session().id(), resend.seq, resend.seq);
     for (RegionId r : cluster.regions()) {
-      SignalAck ack =
-          cluster
-              .store(r)
-              .signalAsync(resend.signal, Durability.QUORUM, again)
-              .get(30, TimeUnit.SECONDS);
+      SignalAck ack = resend(r, resend, again);
       assertEquals("a re-send of seq " + resend.seq + " at " + r, resend.ack(), ack);
+    }
+  }
+
+  /**
+   * Re-sends {@code w} at {@code region} as a client retries: again while it fails unavailable (a
+   * change of leader can make a re-send ambiguous too), at most five times.
+   */
+  private SignalAck resend(RegionId region, Write w, SessionSeq seq) throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return cluster
+            .store(region)
+            .signalAsync(w.signal, Durability.QUORUM, seq)
+            .get(30, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.ExecutionException e) {
+        if (!(e.getCause() instanceof io.tidaldb.api.UnavailableException) || attempt == 5) {
+          throw e;
+        }
+      }
     }
   }
 

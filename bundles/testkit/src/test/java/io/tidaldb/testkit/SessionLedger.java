@@ -107,6 +107,25 @@ final class SessionLedger {
   }
 
   /**
+   * Re-sends {@code w} at {@code region} as a client retries: again while it fails unavailable (a
+   * change of leader can make a re-send ambiguous too: the return of a shard to its preferred
+   * region, say, while the re-send is forwarded to the old leader), at most five times.
+   */
+  private SignalAck resend(RegionId region, Write w, SessionSeq seq) {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return cluster.store(region).signalAsync(w.signal, w.level, seq).join();
+      } catch (CompletionException e) {
+        if (!(e.getCause() instanceof UnavailableException) || attempt == 5) {
+          throw new AssertionError(
+              "re-send of seq " + w.seq + " at " + region + " (attempt " + attempt + ")",
+              e.getCause());
+        }
+      }
+    }
+  }
+
+  /**
    * Converges the cluster, then checks exactly-once on every running region, and re-sends each
    * write listed in {@code resend} at every region to compare its ack with the client's.
    */
@@ -160,16 +179,7 @@ final class SessionLedger {
     long session = client.session().id();
     for (Write w : resend) {
       for (RegionId r : cluster.regions()) {
-        SignalAck again;
-        try {
-          again =
-              cluster
-                  .store(r)
-                  .signalAsync(w.signal, w.level, new SessionSeq(session, w.seq, w.seq))
-                  .join();
-        } catch (CompletionException e) {
-          throw new AssertionError("re-send of seq " + w.seq + " at " + r, e.getCause());
-        }
+        SignalAck again = resend(r, w, new SessionSeq(session, w.seq, w.seq));
         assertEquals(w.ack(), again, "re-send of seq " + w.seq + " at " + r);
         assertEquals(
             1,

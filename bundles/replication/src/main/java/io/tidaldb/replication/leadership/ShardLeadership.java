@@ -51,7 +51,10 @@ import org.slf4j.LoggerFactory;
  * leader gives up, keeps leading and counts it. With {@link #setReturnToPreferred} a leader that is
  * not the shard's preferred region hands leadership back to it once it has answered for {@link
  * #PREFERRED_STABLE_HEARTBEATS} heartbeat intervals and holds the leader's log end; a failed
- * attempt waits {@link #PREFERRED_RETRY_TIMEOUTS} election timeouts before the next one.
+ * attempt waits {@link #PREFERRED_RETRY_TIMEOUTS} election timeouts before the next one. A
+ * leadership won through {@code TIMEOUT_NOW} is never handed back that way: a planned transfer to a
+ * region other than the preferred one is an operator's choice (maintenance of the preferred
+ * region's machine), kept while the target leads; the next ordinary election (a failover) ends it.
  *
  * <p>Not thread-safe: one thread calls every method.
  */
@@ -94,6 +97,7 @@ public final class ShardLeadership {
   private long timeoutNowSentAt = -1; // the log end the last TIMEOUT_NOW of the transfer carried
   private long timeoutNowSentNanos; // when: sent again a heartbeat interval later (it may be lost)
   private RegionId handedTo; // the target of a transfer this region stepped down for
+  private long transferredEpoch = -1; // the epoch this region ran for on a TIMEOUT_NOW
 
   /**
    * Creates the state machine as a follower with no known leader, at the epoch loaded from {@code
@@ -352,6 +356,7 @@ public final class ShardLeadership {
     counters.timeoutNowTaken();
     LOG.info("{} epoch {}: TIMEOUT_NOW from {}, running now", name, epoch, from);
     startElection(nowNanos);
+    transferredEpoch = epochState.epoch(); // a leadership won in it stays (see the class comment)
   }
 
   /**
@@ -716,6 +721,7 @@ public final class ShardLeadership {
     }
     if (returnToPreferred
         && selfIndex != 0
+        && transferredEpoch != epochState.epoch()
         && transfer.preferredReady(
             log.hwm(),
             nowNanos,

@@ -184,6 +184,36 @@ class LeaderTransferTest {
         seeds.length, backAfter[backAfter.length / 2] / MS, backAfter[backAfter.length - 1] / MS);
   }
 
+  /**
+   * An operator's transfer away from the preferred region sticks while the target leads (it may be
+   * for maintenance of the preferred region's machine); an ordinary election afterwards (the target
+   * crashed) lets the next leader hand the shard back to the preferred region as usual.
+   */
+  @Test
+  void shouldKeepAPlannedTransferAwayFromThePreferredRegionUntilTheNextFailover() {
+    for (long seed : seeds()) {
+      SimCluster cluster = settledCluster(seed);
+      cluster.nodes.forEach(n -> n.sm.setReturnToPreferred(true));
+      Node preferred = cluster.node(0);
+      assertEquals(preferred, cluster.singleLeader().orElseThrow(), "seed " + seed);
+      Node target = cluster.node(1 + cluster.random.nextInt(2));
+
+      assertNull(preferred.sm.transferTo(target.id, cluster.now));
+      cluster.runUntil(() -> ledBy(cluster, target), TIMEOUT, "transferred");
+      long epoch = target.epoch();
+      cluster.runFor(3_000 * MS); // far beyond the preferred region's stable period
+      assertEquals(target, cluster.singleLeader().orElseThrow(), "seed " + seed + ": stays");
+      assertEquals(epoch, maxEpoch(cluster), "seed " + seed + ": no election");
+      long returns =
+          cluster.nodes.stream().mapToLong(n -> n.sm.counters().preferredReturns()).sum();
+      assertEquals(0, returns, "seed " + seed + ": not handed back");
+
+      target.up = false; // the target crashes: the next leader is elected, not transferred to
+      cluster.runUntil(
+          () -> ledBy(cluster, preferred), 3_000 * MS, "back at the preferred after the failover");
+    }
+  }
+
   private static SimCluster settledCluster(long seed) {
     SimCluster cluster = new SimCluster(seed, 3);
     cluster.runUntil(cluster::settled, 1_000 * MS, "settled");
