@@ -395,6 +395,14 @@ final class RunningNode implements AutoCloseable {
     return null;
   }
 
+  /**
+   * The CPU time the process has used so far (user and system; in console mode the script has
+   * exec'd the JVM, so this is the JVM's), or zero where the platform does not tell.
+   */
+  Duration cpu() {
+    return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
+  }
+
   /** Sends SIGTERM to bin/tidaldb (unlike Process.destroy, keeps reading its output). */
   void terminate() {
     process.toHandle().destroy();

@@ -64,6 +64,7 @@ import java.util.stream.Stream;
  * holds one shard's signals and goes to the process leading that shard (a client that routes).
  */
 public final class ThreeProcessBench {
+  private static final int REGIONS = TcpRegions.REGIONS;
   private static final int SHARDS = 4;
   private static final int POOL = 64;
   private static final long POOL_BASE = 1_000_000_000L;
@@ -173,6 +174,7 @@ public final class ThreeProcessBench {
     long[] epochsBefore = status(0).epoch;
     AtomicIntegerArray leaders = new AtomicIntegerArray(status(0).leader);
     long[][] byShard = entitiesByShard();
+    long[] cpuBefore = cpuNanos();
     long start = System.nanoTime();
     for (int w = 0; w < writers; w++) {
       int seed = w;
@@ -236,6 +238,7 @@ public final class ThreeProcessBench {
     }
     long acks = lastAck.get();
     long converged = awaitConverged(Duration.ofMinutes(5));
+    long[] cpuAfter = cpuNanos();
     long[] after = applied(0);
     long records = 0;
     for (int s = 0; s < SHARDS; s++) {
@@ -267,6 +270,51 @@ public final class ThreeProcessBench {
         notAcked.get(),
         Arrays.toString(epochsBefore),
         Arrays.toString(status(0).epoch));
+    printCpu(cpuBefore, cpuAfter, Math.max(1, done.get()));
+  }
+
+  /**
+   * The CPU time used so far by each region's process and, last, by this one (the HTTP clients), in
+   * ns.
+   */
+  private long[] cpuNanos() {
+    long[] out = new long[REGIONS + 1];
+    for (int n = 0; n < REGIONS; n++) {
+      out[n] = regions.node(n).cpu().toNanos();
+    }
+    out[REGIONS] =
+        ProcessHandle.current().info().totalCpuDuration().orElse(Duration.ZERO).toNanos();
+    return out;
+  }
+
+  /**
+   * Prints the CPU time per acknowledged signal of each process between two {@link #cpuNanos}
+   * readings, and what that allows on this machine's cores if nothing else ran: a figure the load
+   * of a shared machine does not move (CPU time, not wall time).
+   */
+  private static void printCpu(long[] before, long[] after, long signals) {
+    StringBuilder line = new StringBuilder("  CPU per signal:");
+    long nodes = 0;
+    for (int n = 0; n <= REGIONS; n++) {
+      long used = after[n] - before[n];
+      if (n < REGIONS) {
+        nodes += used;
+      }
+      line.append(
+          String.format(
+              " %s %.2f µs,", n < REGIONS ? "region-" + n : "client", used / 1e3 / signals));
+    }
+    long all = nodes + after[REGIONS] - before[REGIONS];
+    int cores = Runtime.getRuntime().availableProcessors();
+    line.append(
+        String.format(
+            " the three nodes %.2f µs: on %d cores with nothing else running at most %,.0f signals/s"
+                + " (%,.0f with the client)",
+            nodes / 1e3 / signals,
+            cores,
+            cores * 1e9 * signals / nodes,
+            cores * 1e9 * signals / all));
+    System.out.println(line);
   }
 
   /** The entities 1..{@link #ENTITIES} by shard. */
