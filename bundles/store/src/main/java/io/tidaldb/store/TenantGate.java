@@ -13,11 +13,13 @@ import java.util.Set;
 /**
  * The store's view of its tenants: those its configuration names ({@code tenants} plus {@code
  * default}), the active ones of the tenant registry ({@link TenantDirectory}, the last known set
- * kept while none is bound), and the ones this store purged ({@link PurgedTenants}, durable). Known
- * = configured or active, and not purged. Reads are one or two volatile reads and set lookups; no
- * allocation.
+ * kept while none is bound, also across a restart: {@link RegistryTenants}), and the ones this
+ * store purged ({@link PurgedTenants}, durable). Known = configured or active, and not purged.
+ * Reads are one or two volatile reads and set lookups; no allocation.
  */
 final class TenantGate {
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(TenantGate.class);
+
   /** The rule of a deleted tenant's refusal. */
   static final String DELETED_RULE =
       "deleted; its state is purged and names are not reused so that no region can resurrect its"
@@ -45,6 +47,20 @@ final class TenantGate {
     this.directory = directory;
     this.purged = PurgedTenants.load(directory);
     this.quotaGate = quotaGate;
+    Map<String, TenantQuotas> last = RegistryTenants.load(directory);
+    this.active = Set.copyOf(last.keySet());
+    this.quotas = limited(last);
+  }
+
+  private static Map<String, TenantQuotas> limited(Map<String, TenantQuotas> all) {
+    Map<String, TenantQuotas> q = new HashMap<>();
+    all.forEach(
+        (name, tq) -> {
+          if (!tq.isUnlimited()) {
+            q.put(name, tq);
+          }
+        });
+    return Map.copyOf(q);
   }
 
   /**
@@ -104,25 +120,30 @@ final class TenantGate {
    * Takes the registry's view: the active tenants and their quotas. Returns the deleted tenants not
    * purged yet (the caller purges them).
    */
-  synchronized Set<TenantId> update(TenantDirectory directory) {
-    Set<String> names = new HashSet<>();
-    Map<String, TenantQuotas> q = new HashMap<>();
-    for (TenantId t : directory.active()) {
-      names.add(t.name());
-      TenantQuotas tq = directory.quotas(t);
-      if (!tq.isUnlimited()) {
-        q.put(t.name(), tq);
-      }
+  synchronized Set<TenantId> update(TenantDirectory registry) {
+    Map<String, TenantQuotas> view = new HashMap<>();
+    for (TenantId t : registry.active()) {
+      view.put(t.name(), registry.quotas(t));
     }
     Set<TenantId> toPurge = new HashSet<>();
-    for (TenantId t : directory.deleted()) {
-      names.remove(t.name());
+    for (TenantId t : registry.deleted()) {
+      view.remove(t.name());
       if (!purged.contains(t.name())) {
         toPurge.add(t);
       }
     }
-    active = Set.copyOf(names);
-    quotas = Map.copyOf(q);
+    Set<String> names = Set.copyOf(view.keySet());
+    Map<String, TenantQuotas> q = limited(view);
+    if (directory != null && (!names.equals(active) || !q.equals(quotas))) {
+      try {
+        RegistryTenants.save(directory, view);
+      } catch (RuntimeException e) {
+        // a cache: the view still applies now, a restart refuses these tenants until it binds
+        LOG.warn("cannot keep the registry's tenants in {}: {}", directory, e.toString());
+      }
+    }
+    active = names;
+    quotas = q;
     quotaGate.retain(quotas);
     return toPurge;
   }

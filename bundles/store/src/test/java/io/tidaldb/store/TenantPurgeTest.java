@@ -110,6 +110,50 @@ class TenantPurgeTest {
     }
   }
 
+  /**
+   * A restarted store admits the registry's tenants (and keeps their quotas) at once, before the
+   * tenancy component binds again; before, a client saw its tenant refused as unknown in that
+   * window. A corrupt copy of the view is read as empty: refused until the registry binds.
+   */
+  @Test
+  void shouldAdmitTheRegistrysTenantsAfterARestartBeforeTheRegistryBinds() throws Exception {
+    StoreFixture f = new StoreFixture(dir);
+    try {
+      FakeTenantDirectory d = new FakeTenantDirectory(); // told by hand: the store is replaced
+      d.create("ta", TenantQuotas.UNLIMITED).create("tb", new TenantQuotas(0, 1, 0));
+      f.store.tenantsChanged(d);
+      f.store.signal(B, VIEW, EntityId.of(1), 1.0, Timestamp.ofMillis(T));
+      f.reopen(); // no registry bound yet
+      f.store.signal(A, VIEW, EntityId.of(1), 1.0, Timestamp.ofMillis(T));
+      assertEquals(1, f.store.read(A, VIEW, EntityId.of(1), Timestamp.ofMillis(T)).count());
+      assertThrows(
+          io.tidaldb.api.tenancy.QuotaExceededException.class,
+          () -> f.store.signal(B, VIEW, EntityId.of(2), 1.0, Timestamp.ofMillis(T)));
+
+      d.delete("ta");
+      f.store.tenantsChanged(d); // bound again: its view replaces the kept one
+      f.reopen();
+      assertThrows(
+          UnknownTenantException.class,
+          () -> f.store.signal(A, VIEW, EntityId.of(1), 1.0, Timestamp.ofMillis(T)));
+      f.store.signal(B, VIEW, EntityId.of(1), 1.0, Timestamp.ofMillis(T));
+
+      f.close();
+      Path file = dir.resolve("store").resolve(RegistryTenants.NAME);
+      byte[] bytes = Files.readAllBytes(file);
+      bytes[bytes.length - 1] ^= 1;
+      Files.write(file, bytes);
+      f.open(); // opens: the copy is only a cache
+      assertThrows(
+          UnknownTenantException.class,
+          () -> f.store.signal(B, VIEW, EntityId.of(1), 1.0, Timestamp.ofMillis(T)));
+      f.store.tenantsChanged(d);
+      f.store.signal(B, VIEW, EntityId.of(1), 1.0, Timestamp.ofMillis(T));
+    } finally {
+      f.close();
+    }
+  }
+
   @Test
   void shouldPurgeOneTenantAndLeaveTheOtherUntouched() {
     try (StoreFixture f = new StoreFixture(dir)) {
