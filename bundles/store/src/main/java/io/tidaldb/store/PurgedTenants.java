@@ -3,7 +3,6 @@ package io.tidaldb.store;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.TenantId;
-import io.tidaldb.support.files.AtomicFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.zip.CRC32C;
 
 /**
  * The tenants this store has purged, durable in {@code <store directory>/purged-tenants} (written
@@ -45,17 +43,8 @@ final class PurgedTenants {
       throw new StorageException("cannot read the purged tenants " + file + ": " + e, e);
     }
     try {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      if (bytes.length < 12 || b.getInt(0) != MAGIC) {
-        throw new StorageException("bad header");
-      }
-      CRC32C crc = new CRC32C();
-      crc.update(bytes, 0, bytes.length - 4);
-      if ((int) crc.getValue() != b.getInt(bytes.length - 4)) {
-        throw new StorageException("CRC mismatch");
-      }
-      int count = b.getInt(4);
-      b.position(8).limit(bytes.length - 4);
+      ByteBuffer b = CheckedFile.body(bytes, MAGIC);
+      int count = b.getInt();
       Set<String> names = new TreeSet<>();
       for (int i = 0; i < count; i++) {
         byte[] name = new byte[b.get() & 0xFF];
@@ -80,25 +69,15 @@ final class PurgedTenants {
 
   /** Writes the set crash-safely. */
   static void save(Path directory, Set<String> names) {
-    int size = 12;
+    int size = 4;
     for (String n : names) {
       size += 1 + n.length();
     }
-    ByteBuffer b = ByteBuffer.allocate(size);
-    b.putInt(MAGIC).putInt(names.size());
+    ByteBuffer b = CheckedFile.allocate(MAGIC, size).putInt(names.size());
     for (String n : new TreeSet<>(names)) {
       byte[] bytes = n.getBytes(StandardCharsets.US_ASCII);
       b.put((byte) bytes.length).put(bytes);
     }
-    CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, b.position());
-    b.putInt((int) crc.getValue()).flip();
-    AtomicFile.write(
-        directory.resolve(NAME),
-        ch -> {
-          while (b.hasRemaining()) {
-            ch.write(b);
-          }
-        });
+    CheckedFile.write(directory.resolve(NAME), b);
   }
 }

@@ -4,7 +4,6 @@ import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.tenancy.TenantQuotas;
-import io.tidaldb.support.files.AtomicFile;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -13,7 +12,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.zip.CRC32C;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -58,17 +56,8 @@ final class RegistryTenants {
       return Map.of();
     }
     try {
-      ByteBuffer b = ByteBuffer.wrap(bytes);
-      if (bytes.length < 12 || b.getInt(0) != MAGIC) {
-        throw new StorageException("bad header");
-      }
-      CRC32C crc = new CRC32C();
-      crc.update(bytes, 0, bytes.length - 4);
-      if ((int) crc.getValue() != b.getInt(bytes.length - 4)) {
-        throw new StorageException("CRC mismatch");
-      }
-      int count = b.getInt(4);
-      b.position(8).limit(bytes.length - 4);
+      ByteBuffer b = CheckedFile.body(bytes, MAGIC);
+      int count = b.getInt();
       Map<String, TenantQuotas> tenants = new TreeMap<>();
       for (int i = 0; i < count; i++) {
         byte[] name = new byte[b.get() & 0xFF];
@@ -93,12 +82,11 @@ final class RegistryTenants {
 
   /** Writes the view crash-safely. */
   static void save(Path directory, Map<String, TenantQuotas> tenants) {
-    int size = 12;
+    int size = 4;
     for (String n : tenants.keySet()) {
       size += 1 + n.length() + 3 * Long.BYTES;
     }
-    ByteBuffer b = ByteBuffer.allocate(size);
-    b.putInt(MAGIC).putInt(tenants.size());
+    ByteBuffer b = CheckedFile.allocate(MAGIC, size).putInt(tenants.size());
     for (Map.Entry<String, TenantQuotas> e : new TreeMap<>(tenants).entrySet()) {
       byte[] bytes = e.getKey().getBytes(StandardCharsets.US_ASCII);
       TenantQuotas q = e.getValue();
@@ -108,15 +96,6 @@ final class RegistryTenants {
           .putLong(q.maxEntities())
           .putLong(q.maxBytes());
     }
-    CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, b.position());
-    b.putInt((int) crc.getValue()).flip();
-    AtomicFile.write(
-        directory.resolve(NAME),
-        ch -> {
-          while (b.hasRemaining()) {
-            ch.write(b);
-          }
-        });
+    CheckedFile.write(directory.resolve(NAME), b);
   }
 }
