@@ -20,7 +20,7 @@ import java.util.List;
  *
  * <pre>{@code
  * long seed = System.nanoTime();
- * System.out.println("seed " + seed);
+ * log.info("shaped links, seed {}", seed); // a failure must name its seed
  * cluster.faults().shapeAll(LinkShape.seeded(seed).withLoss(0.1).withDuplication(0.05));
  * ... write under load ...
  * cluster.faults().reset();

@@ -28,7 +28,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <pre>{@code
  * FailoverReport r = FailoverTrials.run(cluster, 20, FailoverTrials.Options.defaults());
- * System.out.println(r.summary()); // failover over 20 trials: p50 ... ms, p99 ..., 0 acked lost
+ * log.info(r.summary()); // failover over 20 trials: p50 ... ms, p99 ..., 0 acked lost
  * }</pre>
  */
 public final class FailoverTrials {
