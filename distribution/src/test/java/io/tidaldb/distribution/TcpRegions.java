@@ -60,14 +60,11 @@ final class TcpRegions implements AutoCloseable {
    * @return the regions, none started
    */
   static TcpRegions prepare(Path dist, Path dir) throws IOException, InterruptedException {
-    if (!Files.isDirectory(dist)) {
-      throw new IllegalArgumentException("no distribution at " + dist + " (run mvn package)");
-    }
-    Path home = RunningNode.copyDistribution(dist, dir);
+    TcpRegions regions = withFreePorts(dist, dir);
     Path out = dir.resolve("make-certs.out");
     Process certs =
-        new ProcessBuilder(home.resolve("bin/make-certs").toString(), "certs")
-            .directory(home.toFile())
+        new ProcessBuilder(regions.home.resolve("bin/make-certs").toString(), "certs")
+            .directory(regions.home.toFile())
             .redirectErrorStream(true)
             .redirectOutput(out.toFile())
             .start();
@@ -76,6 +73,22 @@ final class TcpRegions implements AutoCloseable {
         || certs.exitValue() != 0) {
       throw new IllegalStateException("make-certs failed:\n" + read(out));
     }
+    return regions;
+  }
+
+  /**
+   * Copies the packaged distribution into {@code dir} and gives each region free TCP and HTTP ports
+   * in the copy's {@code conf/tcp-region-<n>}; makes no certificates.
+   *
+   * @param dist the packaged folder, {@code target/tidaldb-VERSION}
+   * @param dir a scratch directory
+   * @return the regions, none started
+   */
+  static TcpRegions withFreePorts(Path dist, Path dir) throws IOException {
+    if (!Files.isDirectory(dist)) {
+      throw new IllegalArgumentException("no distribution at " + dist + " (run mvn package)");
+    }
+    Path home = RunningNode.copyDistribution(dist, dir);
     int[] ports = freePorts(2 * REGIONS);
     int[] httpPorts = new int[REGIONS];
     for (int n = 0; n < REGIONS; n++) {
