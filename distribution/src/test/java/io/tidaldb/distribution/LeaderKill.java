@@ -28,7 +28,10 @@ import org.awaitility.Awaitility;
  *       seq, over two entities of every shard (so each writer keeps reaching the victim's shards).
  *       An {@code error:} answer is typed again with the same session, seq and event time (the
  *       console remembers it) until acknowledged: a refused write stored nothing, one whose outcome
- *       was unknown may be stored, and the retry must count it once.
+ *       was unknown may be stored, and the retry must count it once. Each acknowledged write is
+ *       then typed once more, as a client that lost the answer would (across the failover too: the
+ *       first ack may come from the old leader, the duplicate's from the new one): it must answer
+ *       the original acknowledgement (same shard and position) and count nothing.
  *   <li>After each writer has {@link #WARM} acknowledgements, the victim gets SIGKILL. The time
  *       from the kill to the first acknowledgement of each of its shards by another leader is
  *       printed.
@@ -50,7 +53,7 @@ final class LeaderKill {
   private static final Pattern ACK =
       Pattern.compile(
           "^ok: durable at QUORUM, stored by a majority of the regions \\(leader (\\S+?)"
-              + "(?:, via region-\\d+)?\\): shard-(\\d+) position ");
+              + "(?:, via region-\\d+)?\\): shard-(\\d+) position (\\d+) ");
 
   private final TcpRegions regions;
   private final int shards;
@@ -141,11 +144,17 @@ final class LeaderKill {
       int refused = 0;
       int unknown = 0;
       int retriedUnknown = 0;
+      int duplicates = 0;
+      List<String> unknownAnswers = new ArrayList<>();
       for (Writer w : writers) {
         total += w.acks;
         refused += w.refused;
         unknown += w.unknown;
         retriedUnknown += w.retriedUnknown;
+        duplicates += w.duplicates;
+        if (w.firstUnknown != null) {
+          unknownAnswers.add("region-" + w.region + ": " + w.firstUnknown);
+        }
       }
       synchronized (acked) {
         assertEqual(total, acked.values().stream().mapToInt(Integer::intValue).sum(), "acks");
@@ -159,17 +168,21 @@ final class LeaderKill {
           "ThreeProcessIT: SIGKILL of region-%d, leader of shards %s, under QUORUM session writes"
               + " from the consoles of regions %s: first acknowledgement after the kill: %s;"
               + " restart + catch-up %d ms; %d writes acknowledged and counted once on every"
-              + " region, %d attempts refused (nothing stored), %d with an unknown outcome (%d"
-              + " seqs retried after one); round %d ms%n",
+              + " region (each typed again once: %d duplicates answered the original"
+              + " acknowledgement); %d attempts refused (nothing stored), %d with an unknown"
+              + " outcome (%d writes acknowledged on a retry after one; first unknown answers %s);"
+              + " round %d ms%n",
           victim,
           failedOver,
           writers.stream().map(w -> w.region).toList(),
           String.join(", ", failovers),
           caughtUp,
           total,
+          duplicates,
           refused,
           unknown,
           retriedUnknown,
+          unknownAnswers,
           ms(round));
     } finally {
       stop = true;
@@ -336,6 +349,8 @@ final class LeaderKill {
     int refused;
     int unknown;
     int retriedUnknown;
+    int duplicates;
+    String firstUnknown;
     private long seq;
 
     Writer(int region, RunningNode node, String session) {
@@ -365,6 +380,26 @@ final class LeaderKill {
               + session
               + " --seq "
               + seq;
+      String first = typeUntilAcknowledged(command, true);
+      synchronized (acked) {
+        acked.merge(entity, 1, Integer::sum);
+      }
+      acks++;
+      // the client lost the answer: the same write again must name the same record
+      String again = typeUntilAcknowledged(command, false);
+      duplicates++;
+      if (!where(again).equals(where(first))) {
+        throw new AssertionError(
+            command + " typed again answered " + again + ", not the original " + first);
+      }
+    }
+
+    /**
+     * Types the command until it answers a QUORUM acknowledgement; returns that answer.
+     *
+     * @param first whether this is the write's first acknowledgement (not its duplicate)
+     */
+    private String typeUntilAcknowledged(String command, boolean first) throws IOException {
       long deadline = System.nanoTime() + RunningNode.DEADLINE.toNanos();
       boolean doubt = false;
       while (true) {
@@ -375,20 +410,19 @@ final class LeaderKill {
           if (!m.find()) {
             throw new AssertionError(command + " was not acknowledged at QUORUM: " + answer);
           }
-          synchronized (acked) {
-            acked.merge(entity, 1, Integer::sum);
-          }
           noteFailover(Integer.parseInt(m.group(2)), m.group(1), at);
-          if (doubt) {
+          if (doubt && first) {
             retriedUnknown++;
           }
-          acks++;
-          return;
+          return answer;
         }
         if (RunningNode.nothingStored(answer)) {
           refused++;
         } else {
           unknown++;
+          if (firstUnknown == null) {
+            firstUnknown = answer;
+          }
           doubt = true;
         }
         if (at > deadline) {
@@ -396,6 +430,15 @@ final class LeaderKill {
               command + " still not acknowledged after " + RunningNode.DEADLINE + ": " + answer);
         }
       }
+    }
+
+    /** An acknowledgement's shard and position. */
+    private String where(String ack) {
+      Matcher m = ACK.matcher(ack);
+      if (!m.find()) {
+        throw new AssertionError("not a QUORUM acknowledgement: " + ack);
+      }
+      return "shard-" + m.group(2) + " position " + m.group(3);
     }
 
     /** Records the first acknowledgement of a shard after the kill by another leader. */
