@@ -145,6 +145,7 @@ final class LeaderKill {
       int unknown = 0;
       int retriedUnknown = 0;
       int duplicates = 0;
+      int crossed = 0;
       List<String> unknownAnswers = new ArrayList<>();
       for (Writer w : writers) {
         total += w.acks;
@@ -152,6 +153,7 @@ final class LeaderKill {
         unknown += w.unknown;
         retriedUnknown += w.retriedUnknown;
         duplicates += w.duplicates;
+        crossed += w.crossed;
         if (w.firstUnknown != null) {
           unknownAnswers.add("region-" + w.region + ": " + w.firstUnknown);
         }
@@ -169,7 +171,7 @@ final class LeaderKill {
               + " from the consoles of regions %s: first acknowledgement after the kill: %s;"
               + " restart + catch-up %d ms; %d writes acknowledged and counted once on every"
               + " region (each typed again once: %d duplicates answered the original"
-              + " acknowledgement); %d attempts refused (nothing stored), %d with an unknown"
+              + " acknowledgement, %d of them by another leader than the first); %d attempts refused (nothing stored), %d with an unknown"
               + " outcome (%d writes acknowledged on a retry after one; first unknown answers %s);"
               + " round %d ms%n",
           victim,
@@ -179,6 +181,7 @@ final class LeaderKill {
           caughtUp,
           total,
           duplicates,
+          crossed,
           refused,
           unknown,
           retriedUnknown,
@@ -350,6 +353,7 @@ final class LeaderKill {
     int unknown;
     int retriedUnknown;
     int duplicates;
+    int crossed;
     String firstUnknown;
     private long seq;
 
@@ -388,6 +392,9 @@ final class LeaderKill {
       // the client lost the answer: the same write again must name the same record
       String again = typeUntilAcknowledged(command, false);
       duplicates++;
+      if (!leader(first).equals(leader(again))) {
+        crossed++; // acknowledged by one leader, its duplicate answered by the next
+      }
       if (!where(again).equals(where(first))) {
         throw new AssertionError(
             command + " typed again answered " + again + ", not the original " + first);
@@ -430,6 +437,12 @@ final class LeaderKill {
               command + " still not acknowledged after " + RunningNode.DEADLINE + ": " + answer);
         }
       }
+    }
+
+    /** The leader an acknowledgement names ({@code region-N}, or {@code ?}). */
+    private String leader(String ack) {
+      Matcher m = ACK.matcher(ack);
+      return m.find() ? m.group(1) : "";
     }
 
     /** An acknowledgement's shard and position. */
