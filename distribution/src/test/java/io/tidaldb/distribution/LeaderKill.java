@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.AtomicReference;
@@ -32,9 +33,11 @@ import org.awaitility.Awaitility;
  *       then typed once more, as a client that lost the answer would (across the failover too: the
  *       first ack may come from the old leader, the duplicate's from the new one): it must answer
  *       the original acknowledgement (same shard and position) and count nothing.
- *   <li>After each writer has {@link #WARM} acknowledgements, the victim gets SIGKILL. The time
- *       from the kill to the first acknowledgement of each of its shards by another leader is
- *       printed.
+ *   <li>After each writer has {@link #WARM} acknowledgements, the first writer holds the duplicate
+ *       of its next write the victim acknowledges, and the victim gets SIGKILL; the held duplicate
+ *       then goes out, and must be answered by the next leader with the original record (the other
+ *       writer runs on, so a write may be in flight at the kill). The time from the kill to the
+ *       first acknowledgement of a new write of each of its shards by another leader is printed.
  *   <li>The victim restarts on the same home and ports; the writers go on until each has {@link
  *       #WARM} more acknowledgements, then stop. Once the three report the same applied position of
  *       every shard, each console runs {@code tidal:reconcile}, and every region's console must
@@ -63,6 +66,9 @@ final class LeaderKill {
   private final AtomicLongArray firstAckMillis;
   private final AtomicReferenceArray<String> firstAckBy;
   private volatile long killedAt;
+  private volatile boolean holdRequested;
+  private final CountDownLatch holding = new CountDownLatch(1);
+  private final CountDownLatch killed = new CountDownLatch(1);
   private volatile boolean stop;
   private int victim = -1;
 
@@ -91,7 +97,7 @@ final class LeaderKill {
     List<Writer> writers = new ArrayList<>();
     for (int n = 0; n < TcpRegions.REGIONS; n++) {
       if (n != victim) {
-        writers.add(new Writer(n, regions.node(n), "1ead0" + n));
+        writers.add(new Writer(n, regions.node(n), "1ead0" + n, writers.isEmpty()));
       }
     }
     List<Thread> threads = new ArrayList<>();
@@ -103,9 +109,20 @@ final class LeaderKill {
     }
     try {
       awaitAcks(writers, WARM, "before the kill");
+      holdRequested = true;
+      if (!holding.await(RunningNode.DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
+        rethrow();
+        throw new AssertionError(
+            "region-"
+                + writers.get(0).region
+                + "'s writer got no acknowledgement from region-"
+                + victim
+                + " to hold its duplicate over the kill");
+      }
 
       killedAt = System.nanoTime();
       regions.node(victim).kill();
+      killed.countDown();
       await(
           () -> failedOver.stream().allMatch(s -> firstAckMillis.get(s) >= 0),
           "a QUORUM acknowledgement of each of shards "
@@ -134,6 +151,9 @@ final class LeaderKill {
         }
       }
       rethrow();
+      if (writers.get(0).heldDuplicate == null) {
+        throw new AssertionError("the duplicate held over the kill was never typed");
+      }
       awaitCaughtUp();
       long caughtUp = ms(restart);
       for (int n = 0; n < TcpRegions.REGIONS; n++) {
@@ -154,6 +174,9 @@ final class LeaderKill {
         retriedUnknown += w.retriedUnknown;
         duplicates += w.duplicates;
         crossed += w.crossed;
+        if (w.heldDuplicate != null) {
+          System.out.println("ThreeProcessIT: duplicate held over the kill: " + w.heldDuplicate);
+        }
         if (w.firstUnknown != null) {
           unknownAnswers.add("region-" + w.region + ": " + w.firstUnknown);
         }
@@ -348,6 +371,10 @@ final class LeaderKill {
     final int region;
     final RunningNode node;
     final String session;
+
+    /** Whether this writer holds one duplicate of a write the victim acknowledged over the kill. */
+    final boolean holds;
+
     volatile int acks;
     int refused;
     int unknown;
@@ -355,12 +382,14 @@ final class LeaderKill {
     int duplicates;
     int crossed;
     String firstUnknown;
+    String heldDuplicate;
     private long seq;
 
-    Writer(int region, RunningNode node, String session) {
+    Writer(int region, RunningNode node, String session, boolean holds) {
       this.region = region;
       this.node = node;
       this.session = session;
+      this.holds = holds;
     }
 
     @Override
@@ -389,9 +418,25 @@ final class LeaderKill {
         acked.merge(entity, 1, Integer::sum);
       }
       acks++;
+      boolean held = false;
+      if (holds
+          && holdRequested
+          && holding.getCount() > 0
+          && leader(first).equals("region-" + victim)) {
+        // acknowledged by the victim: its duplicate goes out once the victim is dead
+        holding.countDown();
+        awaitKill();
+        held = true;
+      }
       // the client lost the answer: the same write again must name the same record
       String again = typeUntilAcknowledged(command, false);
       duplicates++;
+      if (held) {
+        heldDuplicate = command + " answered " + first + " before the kill, " + again + " after";
+        if (leader(again).equals(leader(first))) {
+          throw new AssertionError("the leader did not change: " + heldDuplicate);
+        }
+      }
       if (!leader(first).equals(leader(again))) {
         crossed++; // acknowledged by one leader, its duplicate answered by the next
       }
@@ -417,7 +462,9 @@ final class LeaderKill {
           if (!m.find()) {
             throw new AssertionError(command + " was not acknowledged at QUORUM: " + answer);
           }
-          noteFailover(Integer.parseInt(m.group(2)), m.group(1), at);
+          if (first) {
+            noteFailover(Integer.parseInt(m.group(2)), m.group(1), at);
+          }
           if (doubt && first) {
             retriedUnknown++;
           }
@@ -436,6 +483,17 @@ final class LeaderKill {
           throw new AssertionError(
               command + " still not acknowledged after " + RunningNode.DEADLINE + ": " + answer);
         }
+      }
+    }
+
+    private void awaitKill() {
+      try {
+        if (!killed.await(RunningNode.DEADLINE.toMillis(), TimeUnit.MILLISECONDS)) {
+          throw new AssertionError("no kill within " + RunningNode.DEADLINE);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted while holding a duplicate", e);
       }
     }
 
