@@ -403,6 +403,11 @@ final class RunningNode implements AutoCloseable {
     return process.toHandle().info().totalCpuDuration().orElse(Duration.ZERO);
   }
 
+  /** Whether the process still runs. */
+  boolean isAlive() {
+    return process.isAlive();
+  }
+
   /** Sends SIGTERM to bin/tidaldb (unlike Process.destroy, keeps reading its output). */
   void terminate() {
     process.toHandle().destroy();

@@ -4,11 +4,21 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Three regions as three processes of one distribution home ({@code conf/tcp-region-<n>}, mutual
@@ -19,9 +29,22 @@ import java.util.concurrent.TimeUnit;
 final class TcpRegions implements AutoCloseable {
   static final int REGIONS = 3;
 
+  private static final Pattern SHARD = Pattern.compile("\\{\"shard\":(\\d+)");
+
   private final Path home;
   private final int[] httpPorts;
   private final RunningNode[] nodes = new RunningNode[REGIONS];
+  private final HttpClient client =
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(2))
+          .build();
+
+  /**
+   * Each shard's leader (-1 where none is known), epoch and applied position, as one region's
+   * {@code /v1/status} reports them.
+   */
+  record Status(int[] leader, long[] epoch, long[] applied) {}
 
   private TcpRegions(Path home, int[] httpPorts) {
     this.home = home;
@@ -37,14 +60,11 @@ final class TcpRegions implements AutoCloseable {
    * @return the regions, none started
    */
   static TcpRegions prepare(Path dist, Path dir) throws IOException, InterruptedException {
-    if (!Files.isDirectory(dist)) {
-      throw new IllegalArgumentException("no distribution at " + dist + " (run mvn package)");
-    }
-    Path home = RunningNode.copyDistribution(dist, dir);
+    TcpRegions regions = withFreePorts(dist, dir);
     Path out = dir.resolve("make-certs.out");
     Process certs =
-        new ProcessBuilder(home.resolve("bin/make-certs").toString(), "certs")
-            .directory(home.toFile())
+        new ProcessBuilder(regions.home.resolve("bin/make-certs").toString(), "certs")
+            .directory(regions.home.toFile())
             .redirectErrorStream(true)
             .redirectOutput(out.toFile())
             .start();
@@ -53,6 +73,22 @@ final class TcpRegions implements AutoCloseable {
         || certs.exitValue() != 0) {
       throw new IllegalStateException("make-certs failed:\n" + read(out));
     }
+    return regions;
+  }
+
+  /**
+   * Copies the packaged distribution into {@code dir} and gives each region free TCP and HTTP ports
+   * in the copy's {@code conf/tcp-region-<n>}; makes no certificates.
+   *
+   * @param dist the packaged folder, {@code target/tidaldb-VERSION}
+   * @param dir a scratch directory
+   * @return the regions, none started
+   */
+  static TcpRegions withFreePorts(Path dist, Path dir) throws IOException {
+    if (!Files.isDirectory(dist)) {
+      throw new IllegalArgumentException("no distribution at " + dist + " (run mvn package)");
+    }
+    Path home = RunningNode.copyDistribution(dist, dir);
     int[] ports = freePorts(2 * REGIONS);
     int[] httpPorts = new int[REGIONS];
     for (int n = 0; n < REGIONS; n++) {
@@ -125,6 +161,66 @@ final class TcpRegions implements AutoCloseable {
   /** Sends SIGKILL to the region's JVM and waits for it to exit. */
   void kill(int region) throws InterruptedException {
     nodes[region].kill();
+  }
+
+  /**
+   * The region's {@code GET /v1/status}, or null when it does not answer 200 within 5 s (the
+   * process is down or still starting).
+   *
+   * @param region the region
+   * @param shards the cluster's shard count
+   * @return what it reports
+   */
+  Status status(int region, int shards) {
+    HttpResponse<String> r;
+    try {
+      r =
+          client.send(
+              HttpRequest.newBuilder(
+                      URI.create("http://127.0.0.1:" + httpPorts[region] + "/v1/status"))
+                  .timeout(Duration.ofSeconds(5))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.ofString());
+    } catch (IOException e) {
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return null;
+    }
+    return r.statusCode() == 200 ? parseStatus(r.body(), shards) : null;
+  }
+
+  /** Parses a {@code /v1/status} answer (see {@link #status}). */
+  static Status parseStatus(String body, int shards) {
+    int[] leader = new int[shards];
+    long[] epoch = new long[shards];
+    long[] applied = new long[shards];
+    Arrays.fill(leader, -1);
+    Matcher m = SHARD.matcher(body);
+    List<int[]> starts = new ArrayList<>();
+    while (m.find()) {
+      starts.add(new int[] {Integer.parseInt(m.group(1)), m.start()});
+    }
+    for (int i = 0; i < starts.size(); i++) {
+      int shard = starts.get(i)[0];
+      if (shard >= shards) {
+        continue;
+      }
+      String part =
+          body.substring(
+              starts.get(i)[1], i + 1 < starts.size() ? starts.get(i + 1)[1] : body.length());
+      leader[shard] = (int) field(part, "leader", -1);
+      epoch[shard] = field(part, "epoch", -1);
+      applied[shard] = field(part, "appliedPosition", -1);
+    }
+    return new Status(leader, epoch, applied);
+  }
+
+  /** The first whole-number field {@code name} of a JSON text, or {@code absent}. */
+  static long field(String json, String name, long absent) {
+    Matcher m = Pattern.compile("\"" + name + "\":(\\d+)").matcher(json);
+    return m.find() ? Long.parseLong(m.group(1)) : absent;
   }
 
   /** Kills every process still running. */

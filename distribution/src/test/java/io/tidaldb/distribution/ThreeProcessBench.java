@@ -1,6 +1,7 @@
 package io.tidaldb.distribution;
 
 import io.tidaldb.api.TenantId;
+import io.tidaldb.distribution.TcpRegions.Status;
 import io.tidaldb.router.HashShardRouter;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -71,7 +72,6 @@ public final class ThreeProcessBench {
   private static final int BATCH = 1000;
   private static final int ENTITIES = 100_000;
   private static final Duration SETTLE = Duration.ofSeconds(30);
-  private static final Pattern SHARD = Pattern.compile("\\{\"shard\":(\\d+)");
 
   private final TcpRegions regions;
   private final HttpClient client =
@@ -171,8 +171,8 @@ public final class ThreeProcessBench {
     AtomicLong lastAck = new AtomicLong();
     String path = "/v1/tenants/default/signals?durability=" + durability;
     List<Thread> threads = new ArrayList<>();
-    long[] epochsBefore = status(0).epoch;
-    AtomicIntegerArray leaders = new AtomicIntegerArray(status(0).leader);
+    long[] epochsBefore = status(0).epoch();
+    AtomicIntegerArray leaders = new AtomicIntegerArray(status(0).leader());
     long[][] byShard = entitiesByShard();
     long[] cpuBefore = cpuNanos();
     long start = System.nanoTime();
@@ -209,7 +209,7 @@ public final class ThreeProcessBench {
                     partial.incrementAndGet();
                     Status st = statusOrNull(0);
                     for (int sh = 0; st != null && sh < SHARDS; sh++) {
-                      leaders.set(sh, st.leader[sh]);
+                      leaders.set(sh, st.leader()[sh]);
                     }
                     if (partial.get() <= 3) {
                       String b = r == null ? "timeout" : r.body();
@@ -269,7 +269,7 @@ public final class ThreeProcessBench {
         partial.get(),
         notAcked.get(),
         Arrays.toString(epochsBefore),
-        Arrays.toString(status(0).epoch));
+        Arrays.toString(status(0).epoch()));
     printCpu(cpuBefore, cpuAfter, Math.max(1, done.get()));
   }
 
@@ -387,8 +387,8 @@ public final class ThreeProcessBench {
   private long[] trial(int i) throws Exception {
     int shard = i % SHARDS;
     Status st = status(0);
-    int victim = st.leader[shard];
-    long oldEpoch = st.epoch[shard];
+    int victim = st.leader()[shard];
+    long oldEpoch = st.epoch()[shard];
     int survivor = (victim + 1) % TcpRegions.REGIONS;
     int other = (victim + 2) % TcpRegions.REGIONS;
     writeRegion = survivor;
@@ -405,8 +405,8 @@ public final class ThreeProcessBench {
               while (seen[0] < 0 && System.nanoTime() - t0 < SETTLE.toNanos()) {
                 for (int r : new int[] {survivor, other}) {
                   Status s = statusOrNull(r);
-                  if (s != null && s.leader[shard] >= 0 && s.leader[shard] != victim) {
-                    if (s.epoch[shard] > oldEpoch) {
+                  if (s != null && s.leader()[shard] >= 0 && s.leader()[shard] != victim) {
+                    if (s.epoch()[shard] > oldEpoch) {
                       seen[0] = ms(t0);
                       break;
                     }
@@ -445,8 +445,8 @@ public final class ThreeProcessBench {
         survivor,
         failover,
         seen[0],
-        now.leader[shard],
-        now.epoch[shard],
+        now.leader()[shard],
+        now.epoch()[shard],
         ms(t1),
         preferred ? "" : " (leaders not back on preferred regions)",
         loadAt);
@@ -580,9 +580,6 @@ public final class ThreeProcessBench {
 
   // ---------------------------------------------------------------- cluster state
 
-  /** Each shard's leader (-1 none), epoch and applied position, as one region reports them. */
-  private record Status(int[] leader, long[] epoch, long[] applied) {}
-
   private Status status(int region) {
     Status s = statusOrNull(region);
     if (s == null) {
@@ -592,39 +589,15 @@ public final class ThreeProcessBench {
   }
 
   private Status statusOrNull(int region) {
-    HttpResponse<String> r = get(uri(region, "/v1/status"));
-    if (r == null || r.statusCode() != 200) {
-      return null;
-    }
-    int[] leader = new int[SHARDS];
-    long[] epoch = new long[SHARDS];
-    long[] applied = new long[SHARDS];
-    Arrays.fill(leader, -1);
-    String body = r.body();
-    Matcher m = SHARD.matcher(body);
-    List<int[]> starts = new ArrayList<>();
-    while (m.find()) {
-      starts.add(new int[] {Integer.parseInt(m.group(1)), m.start()});
-    }
-    for (int i = 0; i < starts.size(); i++) {
-      int shard = starts.get(i)[0];
-      String part =
-          body.substring(
-              starts.get(i)[1], i + 1 < starts.size() ? starts.get(i + 1)[1] : body.length());
-      leader[shard] = (int) field(part, "leader", -1);
-      epoch[shard] = field(part, "epoch", -1);
-      applied[shard] = field(part, "appliedPosition", -1);
-    }
-    return new Status(leader, epoch, applied);
+    return regions.status(region, SHARDS);
   }
 
   private static long field(String json, String name, long absent) {
-    Matcher m = Pattern.compile("\"" + name + "\":(\\d+)").matcher(json);
-    return m.find() ? Long.parseLong(m.group(1)) : absent;
+    return TcpRegions.field(json, name, absent);
   }
 
   private long[] applied(int region) {
-    return status(region).applied;
+    return status(region).applied();
   }
 
   /** Waits until every shard's applied position is the same on all three; returns that instant. */
@@ -640,8 +613,8 @@ public final class ThreeProcessBench {
             }
           }
           for (int shard = 0; shard < SHARDS; shard++) {
-            if (s[0].applied[shard] != s[1].applied[shard]
-                || s[1].applied[shard] != s[2].applied[shard]) {
+            if (s[0].applied()[shard] != s[1].applied()[shard]
+                || s[1].applied()[shard] != s[2].applied()[shard]) {
               return false;
             }
           }
@@ -692,8 +665,8 @@ public final class ThreeProcessBench {
       return false;
     }
     for (int shard = 0; shard < SHARDS; shard++) {
-      int l = s0.leader[shard];
-      if (l < 0 || s1.leader[shard] != l || s2.leader[shard] != l) {
+      int l = s0.leader()[shard];
+      if (l < 0 || s1.leader()[shard] != l || s2.leader()[shard] != l) {
         return false;
       }
       if (preferred && l != shard % TcpRegions.REGIONS) {
