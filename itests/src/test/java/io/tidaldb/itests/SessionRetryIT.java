@@ -15,7 +15,6 @@ import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
-import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.ShardReplicationStatus;
 import io.tidaldb.router.HashShardRouter;
 import io.tidaldb.session.client.SessionClient;
