@@ -58,6 +58,21 @@ final class InProcessEndpoint implements TransportEndpoint {
   /**
    * {@inheritDoc}
    *
+   * <p>False while {@code to} has no endpoint open on this endpoint's channel (a region that
+   * closed, stopped or crashed), while the link is cut in either direction ({@link
+   * io.tidaldb.api.transport.LinkFaults#cut}, one-way cuts included: a connection carries both
+   * directions), or once this endpoint or the transport is closed. A paused region or a shaped link
+   * stays connected, as a stalled process keeps its TCP connections.
+   */
+  @Override
+  public boolean connected(RegionId to) {
+    Objects.requireNonNull(to, "to");
+    return transport.linkUp(this, to);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * <p>Makes later sends to this region on this channel {@link SendStatus#UNREACHABLE} and sends
    * from this endpoint {@link SendStatus#CLOSED}; frames already queued for it are dropped ({@code
    * droppedNoEndpoint}, or {@code droppedOnClose} when this was the region's last open channel,
