@@ -120,6 +120,31 @@ class LinkLossFailoverTest {
     }
   }
 
+  @Test
+  void shouldStepDownAtOnceWhenItsLinksToAMajorityGoDownWhileTheOthersElect() {
+    long[] seeds = seeds();
+    long[] took = new long[seeds.length];
+    for (int i = 0; i < seeds.length; i++) {
+      SimCluster cluster = settled(seeds[i]);
+      Node old = cluster.singleLeader().orElseThrow();
+      long epoch = old.epoch();
+
+      cluster.isolated.add(old.id); // alive, but every connection of it reset
+      cluster.tick();
+      assertTrue(!old.sm.isLeader(cluster.now), "seed " + seeds[i] + ": stepped down at once");
+      took[i] =
+          cluster.runUntil(
+              () -> cluster.leaders().stream().anyMatch(n -> n != old), 1_000 * MS, "elected");
+      assertEquals(epoch + 1, maxEpoch(cluster), "seed " + seeds[i] + ": one election");
+      assertTrue(!old.sm.isLeader(cluster.now), "seed " + seeds[i]);
+
+      cluster.isolated.clear();
+      cluster.runUntil(cluster::settled, 1_000 * MS, "settled after the heal");
+      assertEquals(epoch + 1, maxEpoch(cluster), "seed " + seeds[i] + ": and no later election");
+    }
+    print("isolated leader, others elect", took);
+  }
+
   private static SimCluster settled(long seed) {
     SimCluster cluster = new SimCluster(seed, 3);
     cluster.linksReported = true;
