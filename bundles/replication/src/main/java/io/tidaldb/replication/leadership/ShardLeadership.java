@@ -38,7 +38,9 @@ import org.slf4j.LoggerFactory;
  * out the silence: it runs its pre-vote in its slot of {@link LeadershipConfig#linkLossSlotNanos()}
  * (the region after the leader at once). Leader stickiness holds only while the answering region's
  * own link to its leader is up, so the others grant it at once if the leader is gone, and refuse it
- * if they still reach the leader (a one-sided link drop deposes nobody).
+ * if they still reach the leader (a one-sided link drop deposes nobody). A leader whose links reach
+ * no majority (itself included) steps down at once, not when its lease runs out, so its lease still
+ * ends before the others can elect.
  *
  * <p>Cold start: the first region of {@link LeadershipConfig#regions()} is the shard's preferred
  * leader (the node rotates that list per shard, so shards spread over regions). Until it has known
