@@ -2,7 +2,6 @@ package io.tidaldb.transport.inprocess;
 
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.transport.LinkShape;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -36,24 +35,6 @@ final class Faults {
 
   boolean isCut(RegionId from, RegionId to) {
     return cuts.contains(key(from, to));
-  }
-
-  /** Returns the cut directions' keys ({@link #key}), sorted: a snapshot for lock-free reads. */
-  int[] cutKeys() {
-    int[] keys = new int[cuts.size()];
-    int i = 0;
-    for (int key : cuts) {
-      keys[i++] = key;
-    }
-    Arrays.sort(keys);
-    return keys;
-  }
-
-  /** Tells whether a {@link #cutKeys} snapshot cuts either direction between two regions. */
-  static boolean cutEitherWay(int[] cutKeys, RegionId a, RegionId b) {
-    return cutKeys.length > 0
-        && (Arrays.binarySearch(cutKeys, key(a, b)) >= 0
-            || Arrays.binarySearch(cutKeys, key(b, a)) >= 0);
   }
 
   void shape(RegionId from, RegionId to, LinkShape shape) {
@@ -112,7 +93,7 @@ final class Faults {
   }
 
   /** The key of the directed link {@code from -> to} (region ids are 16 bits). */
-  static int key(RegionId from, RegionId to) {
+  private static int key(RegionId from, RegionId to) {
     int x = Objects.requireNonNull(from, "from").value();
     int y = Objects.requireNonNull(to, "to").value();
     return x << 16 | y;

@@ -59,10 +59,11 @@ final class InProcessEndpoint implements TransportEndpoint {
    * {@inheritDoc}
    *
    * <p>False while {@code to} has no endpoint open on this endpoint's channel (a region that
-   * closed, stopped or crashed), while the link is cut in either direction ({@link
-   * io.tidaldb.api.transport.LinkFaults#cut}, one-way cuts included: a connection carries both
-   * directions), or once this endpoint or the transport is closed. A paused region or a shaped link
-   * stays connected, as a stalled process keeps its TCP connections.
+   * closed, stopped or crashed: the in-process analogue of a process whose kernel closed its
+   * connections), or once this endpoint or the transport is closed. A cut ({@link
+   * io.tidaldb.api.transport.LinkFaults}), a paused region or a shaped link leaves it up: they
+   * model a network partition and a stalled process, which close no TCP connection either, so a
+   * region notices them by silence as before (and the test kit's partitions keep their meaning).
    */
   @Override
   public boolean connected(RegionId to) {

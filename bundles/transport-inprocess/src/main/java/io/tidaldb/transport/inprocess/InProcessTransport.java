@@ -80,7 +80,6 @@ public final class InProcessTransport implements Transport, LinkShaping, AutoClo
   private final ConcurrentHashMap<RegionId, Delivery> regions = new ConcurrentHashMap<>();
   private final Object structure = new Object();
   private final Faults faults = new Faults(); // guarded by structure
-  private volatile int[] cutKeys = new int[0]; // faults' cuts, published for linkUp
   private volatile boolean closed;
 
   /** Creates a transport with the {@link InProcessConfig#DEFAULTS default limits}. */
@@ -374,17 +373,15 @@ public final class InProcessTransport implements Transport, LinkShaping, AutoClo
 
   /**
    * Tells whether an endpoint's link to a region is up: the work of {@link
-   * TransportEndpoint#connected}. Lock-free and allocation-free (volatile reads of the open
-   * endpoints and of a snapshot of the cuts).
+   * TransportEndpoint#connected}. Up while both ends have an endpoint open on the channel; a cut
+   * leaves it up (see {@link InProcessEndpoint#connected}). Lock-free and allocation-free.
    */
   boolean linkUp(InProcessEndpoint sender, RegionId to) {
     if (closed || sender.isClosed()) {
       return false;
     }
     Delivery receiver = regions.get(to);
-    return receiver != null
-        && receiver.channels().get(sender.channel()) != null
-        && !Faults.cutEitherWay(cutKeys, sender.local(), to);
+    return receiver != null && receiver.channels().get(sender.channel()) != null;
   }
 
   /**
@@ -453,7 +450,6 @@ public final class InProcessTransport implements Transport, LinkShaping, AutoClo
     List<Delivery> open;
     synchronized (structure) {
       change.accept(faults);
-      cutKeys = faults.cutKeys();
       open = new ArrayList<>(regions.values());
       for (Delivery delivery : open) {
         for (Link link : delivery.links()) {
