@@ -28,8 +28,8 @@ class FailoverTrialsTest {
       for (int i = 0; i < 4; i++) {
         FailoverTrial t = r.trials().get(i);
         assertEquals(i % cluster.config().shards(), t.shard(), t.toString());
-        // a crash cuts the region's links, which the survivors see at once (issue 14): they need
-        // no election timeout of silence; the floor is 10 s
+        // a crash closes the region's endpoint, which the survivors see at once (issue 14): they
+        // need no election timeout of silence; the floor is 10 s
         assertTrue(t.millis() >= 0 && t.millis() < 10_000, t.toString());
         // the survivors stopped naming the crashed leader before a new one acknowledged
         assertTrue(t.detected().isPresent(), t.toString());
