@@ -121,6 +121,25 @@ class LinkLossFailoverTest {
   }
 
   @Test
+  void shouldNotRunAgainWhileItFollowsTheSameLeaderOverALinkReportedDown() {
+    for (long seed : seeds()) {
+      SimCluster cluster = settled(seed);
+      Node leader = cluster.singleLeader().orElseThrow();
+      Node follower = other(cluster, leader, 1);
+      long epoch = leader.epoch();
+
+      cluster.cut(follower.id, leader.id); // it still hears the leader; its link is reported down
+      cluster.runFor(8 * TIMEOUT);
+
+      String at = "seed " + seed;
+      assertEquals(1, follower.sm.counters().leaderLinksLost(), at + ": once, not every round");
+      assertEquals(epoch, maxEpoch(cluster), at + ": no epoch change");
+      assertTrue(leader.sm.isLeader(cluster.now), at);
+      assertEquals(leader.id, follower.sm.leader().orElseThrow(), at + ": it follows again");
+    }
+  }
+
+  @Test
   void shouldStepDownAtOnceWhenItsLinksToAMajorityGoDownWhileTheOthersElect() {
     long[] seeds = seeds();
     long[] took = new long[seeds.length];
