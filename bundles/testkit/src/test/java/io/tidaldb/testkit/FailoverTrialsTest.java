@@ -28,11 +28,9 @@ class FailoverTrialsTest {
       for (int i = 0; i < 4; i++) {
         FailoverTrial t = r.trials().get(i);
         assertEquals(i % cluster.config().shards(), t.shard(), t.toString());
-        // a new leader needs the election timeout of silence, counted by the followers from the
-        // last heartbeat they heard (up to one interval before the crash); the floor is 10 s
-        long silence =
-            cluster.config().election().toMillis() - cluster.config().heartbeat().toMillis();
-        assertTrue(t.millis() >= silence && t.millis() < 10_000, t.toString());
+        // a crash closes the region's endpoint, which the survivors see at once (issue 14): they
+        // need no election timeout of silence; the floor is 10 s
+        assertTrue(t.millis() >= 0 && t.millis() < 10_000, t.toString());
         // the survivors stopped naming the crashed leader before a new one acknowledged
         assertTrue(t.detected().isPresent(), t.toString());
         assertTrue(t.detected().get().compareTo(t.failover()) <= 0, t.toString());

@@ -25,6 +25,22 @@ public interface TransportEndpoint extends AutoCloseable {
    */
   SendStatus send(RegionId to, ByteBuffer frame);
 
+  /**
+   * Tells whether the link to {@code to} is up now: a transport that knows returns false while no
+   * established connection to that region exists (never connected, closed by the peer's crash,
+   * reconnecting) or that region has no endpoint open on this endpoint's channel. The replication
+   * layer polls it on its hot path, so it must be cheap (volatile reads, no allocation, no lock
+   * held for long) and never block. The default, for transports that do not know, says true:
+   * unknown is taken as up, and a region then notices a lost peer only by its silence.
+   *
+   * @param to the remote region
+   * @return false only if the transport knows the link to {@code to} is down
+   * @since 1.4.0
+   */
+  default boolean connected(RegionId to) {
+    return true;
+  }
+
   /** Leaves the transport: no more frames are delivered to this endpoint. Idempotent. */
   @Override
   void close();

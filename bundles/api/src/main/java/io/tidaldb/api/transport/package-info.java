@@ -22,6 +22,11 @@
  *       sending region. The handler must not block for long.
  *   <li>A frame longer than {@link io.tidaldb.api.transport.Transport#maxFrameBytes()} is refused
  *       with an {@link io.tidaldb.api.InvalidArgumentException} naming its length.
+ *   <li>Since 1.4.0, {@link io.tidaldb.api.transport.TransportEndpoint#connected} tells whether the
+ *       link to a region is up now (cheaply: it is polled on the replication thread's every round);
+ *       a transport that cannot tell keeps the default, true. Replication uses a link that goes
+ *       down (a crashed peer's connections closed by its kernel) to fail over at once instead of
+ *       after the election timeout.
  * </ul>
  *
  * <h2>Faults for tests</h2>
@@ -33,7 +38,7 @@
  * regions). Shaped links break the contract above on purpose: they are a faulty network for tests.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package io.tidaldb.api.transport;
 
 import org.osgi.annotation.bundle.Export;

@@ -18,6 +18,7 @@ public final class FailureDetector {
   private final long timeoutNanos;
   private final long slotWidthNanos;
   private long slotStartNanos;
+  private int slot;
   private final SplittableRandom random;
   private long lastResetNanos;
   private long baseNanos;
@@ -46,6 +47,7 @@ public final class FailureDetector {
     this.timeoutNanos = timeoutNanos;
     this.slotWidthNanos = Math.max(0, maxJitterNanos) / slots;
     this.slotStartNanos = slotWidthNanos * slot;
+    this.slot = slot;
     this.random = new SplittableRandom(seed * 0x9E3779B97F4A7C15L + slot);
     reset(nowNanos);
   }
@@ -85,6 +87,21 @@ public final class FailureDetector {
    */
   public void moveToSlot(int slot) {
     slotStartNanos = slotWidthNanos * slot;
+    this.slot = slot;
+  }
+
+  /**
+   * Makes the detector expire {@code slot * slotNanos} from now, without jitter: the leader's link
+   * went down, so there is no silence to wait out, only the regions' order to keep (slot 0 at once,
+   * the next one a {@code slotNanos} later, so its pre-vote request arrives first).
+   *
+   * @param nowNanos the current time
+   * @param slotNanos the width of one slot, {@code >= 0}
+   */
+  public void expireInSlot(long nowNanos, long slotNanos) {
+    lastResetNanos = nowNanos;
+    baseNanos = slot * Math.max(0, slotNanos);
+    jitterNanos = 0;
   }
 
   private long drawJitter() {

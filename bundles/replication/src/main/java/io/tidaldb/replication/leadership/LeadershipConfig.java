@@ -93,6 +93,17 @@ public record LeadershipConfig(
   }
 
   /**
+   * Returns the width of one election slot after the leader's link went down: {@link
+   * #heartbeatIntervalNanos()} / 5 (10 ms at the defaults). The region after the leader runs its
+   * pre-vote at once, the next one this much later, time for the first one's request to arrive.
+   *
+   * @return nanoseconds
+   */
+  public long linkLossSlotNanos() {
+    return heartbeatIntervalNanos / 5;
+  }
+
+  /**
    * Returns the number of votes (including one's own) that elects, and of regions a leader must
    * hear to keep its lease (including itself).
    *

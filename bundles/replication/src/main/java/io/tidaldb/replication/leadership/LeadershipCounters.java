@@ -16,6 +16,7 @@ public final class LeadershipCounters {
   private long transfersFailed;
   private long preferredReturns;
   private long timeoutNowsTaken;
+  private long leaderLinksLost;
 
   /** Creates zeroed counters. */
   public LeadershipCounters() {}
@@ -74,6 +75,20 @@ public final class LeadershipCounters {
 
   void timeoutNowTaken() {
     timeoutNowsTaken++;
+  }
+
+  void leaderLinkLost() {
+    leaderLinksLost++;
+  }
+
+  /**
+   * Returns how many times this region, following a leader, saw its link to the leader go down and
+   * ran its pre-vote without waiting out the election timeout.
+   *
+   * @return the count
+   */
+  public long leaderLinksLost() {
+    return leaderLinksLost;
   }
 
   /**

@@ -33,6 +33,15 @@ import org.slf4j.LoggerFactory;
  * message is rejected, counted, and (if a request) answered with the current epoch; a leader whose
  * lease (a majority heard within the timeout) runs out steps down.
  *
+ * <p>A lost link ({@link #setLinkStatus}): a follower that saw its link to the leader up and now
+ * sees it down (the leader's process died: its kernel closed the connections at once) does not wait
+ * out the silence: it runs its pre-vote in its slot of {@link LeadershipConfig#linkLossSlotNanos()}
+ * (the region after the leader at once). Leader stickiness holds only while the answering region's
+ * own link to its leader is up, so the others grant it at once if the leader is gone, and refuse it
+ * if they still reach the leader (a one-sided link drop deposes nobody). A leader whose links reach
+ * no majority (itself included) steps down at once, not when its lease runs out, so its lease still
+ * ends before the others can elect.
+ *
  * <p>Cold start: the first region of {@link LeadershipConfig#regions()} is the shard's preferred
  * leader (the node rotates that list per shard, so shards spread over regions). Until it has known
  * a leader, any other region waits {@link LeadershipConfig#coldStartGraceNanos()} from its first
@@ -94,6 +103,8 @@ public final class ShardLeadership {
   private boolean leaderKnown;
   private boolean eligible = true;
   private boolean returnToPreferred;
+  private LinkStatus links = LinkStatus.ALWAYS_UP;
+  private boolean leaderLinkUp; // the link to the leader was seen up since this leader was known
   private long timeoutNowSentAt = -1; // the log end the last TIMEOUT_NOW of the transfer carried
   private long timeoutNowSentNanos; // when: sent again a heartbeat interval later (it may be lost)
   private RegionId handedTo; // the target of a transfer this region stepped down for
@@ -180,16 +191,22 @@ public final class ShardLeadership {
     }
     switch (state) {
       case FOLLOWER, CANDIDATE -> {
+        int work = state == LeadershipState.FOLLOWER ? watchLeaderLink(nowNanos) : 0;
         if (eligible && detector.isExpired(nowNanos) && !heldForPreferred(nowNanos)) {
           startPreVote(nowNanos);
           return 1;
         }
-        return 0;
+        return work;
       }
       case LEADER -> {
-        if (!lease.holds(nowNanos)) {
+        boolean linksLost = lease.holds(nowNanos) && !reachesMajority();
+        if (linksLost || !lease.holds(nowNanos)) {
           counters.leaseLost();
-          LOG.info("{} epoch {}: lease lost, stepping down", name, epochState.epoch());
+          LOG.info(
+              "{} epoch {}: {}, stepping down",
+              name,
+              epochState.epoch(),
+              linksLost ? "links to a majority down" : "lease lost");
           state = LeadershipState.FOLLOWER;
           detector.reset(nowNanos);
           loseLeader();
@@ -229,6 +246,21 @@ public final class ShardLeadership {
       detector.reset(nowNanos);
       loseLeader();
     }
+  }
+
+  /**
+   * Tells the state machine how to learn whether its links are up (its transport's {@link
+   * io.tidaldb.api.transport.TransportEndpoint#connected}); {@link LinkStatus#ALWAYS_UP} until set.
+   * A follower polls its link to the leader in every {@link #doWork}: once seen up, a link that
+   * goes down makes it run its pre-vote in its election slot of {@link
+   * LeadershipConfig#linkLossSlotNanos()} (the region after the leader at once) instead of after
+   * the election timeout; and a region whose link to its leader is down grants pre-votes although
+   * it heard that leader within the timeout (its stickiness protects a leader it can still reach).
+   *
+   * @param links the link status, read on this state machine's thread
+   */
+  public void setLinkStatus(LinkStatus links) {
+    this.links = Objects.requireNonNull(links, "links");
   }
 
   /**
@@ -392,6 +424,7 @@ public final class ShardLeadership {
     leaderKnown = true;
     if (!from.equals(leader)) {
       leader = from;
+      leaderLinkUp = false; // watched afresh for this leader
       if (from.equals(handedTo)) {
         counters.transferCompleted();
       }
@@ -574,7 +607,8 @@ public final class ShardLeadership {
             proposedEpoch <= epochState.epoch(),
             state == LeadershipState.LEADER
                 || (leader != null
-                    && nowNanos - lastLeaderContactNanos < config.electionTimeoutNanos()),
+                    && nowNanos - lastLeaderContactNanos < config.electionTimeoutNanos()
+                    && links.connected(leader)),
             lastEpoch,
             hwm,
             log);
@@ -732,6 +766,52 @@ public final class ShardLeadership {
       return 1;
     }
     return 0;
+  }
+
+  /**
+   * A follower's watch of its link to the leader: once the link was seen up, its going down (the
+   * leader's process died and its kernel closed the connection, or the link was cut) makes the
+   * detector expire in this region's link-loss slot, so the pre-vote runs now, not after the
+   * election timeout. Fires once per leader: the link must be seen up again first. A leader that is
+   * alive keeps its followers that can reach it, which refuse the pre-vote.
+   */
+  private int watchLeaderLink(long nowNanos) {
+    if (leader == null) {
+      return 0;
+    }
+    if (links.connected(leader)) {
+      leaderLinkUp = true;
+      return 0;
+    }
+    if (!leaderLinkUp) {
+      return 0;
+    }
+    leaderLinkUp = false;
+    counters.leaderLinkLost();
+    detector.expireInSlot(nowNanos, config.linkLossSlotNanos());
+    LOG.info(
+        "{} epoch {}: link to leader {} down ({} ms after its last frame); pre-vote in {} ms",
+        name,
+        epochState.epoch(),
+        leader,
+        (nowNanos - lastLeaderContactNanos) / 1_000_000,
+        (detector.deadlineNanos() - nowNanos) / 1_000_000);
+    return 1;
+  }
+
+  /**
+   * Whether this leader's links reach a majority (itself included): when they do not, its followers
+   * see their links down too and elect at once, so it gives its lease up now rather than when the
+   * lease runs out (CheckQuorum on the transport's word). No allocation.
+   */
+  private boolean reachesMajority() {
+    int reached = 1;
+    for (int i = 0; i < others.size() && reached < config.majority(); i++) {
+      if (links.connected(others.get(i))) {
+        reached++;
+      }
+    }
+    return reached >= config.majority();
   }
 
   /** Whether a non-preferred region that never knew a leader still leaves the first run to it. */

@@ -167,6 +167,7 @@ final class ShardReplica implements LeadershipListener {
             this,
             nowNanos);
     this.leadership.setReturnToPreferred(true);
+    this.leadership.setLinkStatus(endpoint::connected); // polled each round: a crashed leader
     this.transfer = new TransferHold(config.self(), shard, config.electionTimeout().toNanos());
     this.epoch = leadership.epoch();
     follower.enterEpoch(epoch);

@@ -44,6 +44,11 @@ final class WatchedEndpoint implements TransportEndpoint {
   }
 
   @Override
+  public boolean connected(RegionId to) {
+    return inner.connected(to);
+  }
+
+  @Override
   public void close() {
     inner.close();
   }

@@ -30,8 +30,26 @@ class ChaosElectionTest {
     assertTrue(epochsLed > 3 * (last - first + 1), "epochs led: " + epochsLed);
   }
 
+  @Test
+  void shouldKeepTheSamePropertiesWhenRegionsSeeTheirLinksGoDown() {
+    String fixed = System.getProperty("tidal.seed");
+    long first = fixed == null ? 1 : Long.parseLong(fixed);
+    long last = fixed == null ? SEEDS : first;
+    System.out.println("ChaosElectionTest (links reported) seeds " + first + ".." + last);
+    long epochsLed = 0;
+    for (long seed = first; seed <= last; seed++) {
+      epochsLed += runOne(seed, true);
+    }
+    assertTrue(epochsLed > 3 * (last - first + 1), "epochs led: " + epochsLed);
+  }
+
   private static int runOne(long seed) {
+    return runOne(seed, false);
+  }
+
+  private static int runOne(long seed, boolean linksReported) {
     SimCluster cluster = new SimCluster(seed, 3);
+    cluster.linksReported = linksReported;
     cluster.lossRate = 0.2;
     cluster.duplicateRate = 0.2;
     cluster.minDelayNanos = 0;
@@ -68,7 +86,12 @@ class ChaosElectionTest {
       return cluster.leaderOfEpoch.size();
     } catch (AssertionError e) {
       System.out.println(
-          "ChaosElectionTest failed with seed " + seed + " (-Dtidal.seed=" + seed + ")");
+          "ChaosElectionTest failed with seed "
+              + seed
+              + (linksReported ? " (links reported)" : "")
+              + " (-Dtidal.seed="
+              + seed
+              + ")");
       throw e;
     }
   }

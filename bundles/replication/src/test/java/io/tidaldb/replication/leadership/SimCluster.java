@@ -34,6 +34,13 @@ final class SimCluster {
   /** Cut links, one direction each: {@code from -> to} as a two-element list. */
   final Set<List<RegionId>> cutLinks = new HashSet<>();
 
+  /**
+   * Whether the regions learn their links' state ({@link ShardLeadership#setLinkStatus}), as over a
+   * transport that knows it: a link is down while either end is stopped, the two are on different
+   * sides of a partition, or it is cut in either direction. Off: every link is taken as up.
+   */
+  boolean linksReported;
+
   double lossRate;
   double duplicateRate;
   long minDelayNanos = MS;
@@ -85,6 +92,7 @@ final class SimCluster {
 
     void start(LeadershipConfig config) {
       sm = new ShardLeadership(config, log, store, new Outbox(id), this, now);
+      sm.setLinkStatus(to -> !linksReported || (connected(id, to) && connected(to, id)));
     }
   }
 

@@ -231,6 +231,43 @@ class LeadershipTransferNodeTest {
     assertEquals(epoch, nodes[leader].status().get(0).epoch(), "kept leading in its epoch");
   }
 
+  /**
+   * Issue 14: closing the leader's node (its endpoint closes, as a crashed process's connections
+   * do) elects a new leader with the clock stopped, so no election timeout can have fired: the
+   * followers saw their link to the leader go down. Every write acknowledged at ALL before is in
+   * the new leader's durable log, and it stores a QUORUM write with the one follower left.
+   */
+  @Test
+  void shouldElectANewLeaderAtOnceWhenTheLeadersNodeClosesWithoutWaitingForTheTimeout()
+      throws Exception {
+    int leader = settle(); // the clock stands from here: nothing times out
+    List<SignalAck> acked = new ArrayList<>();
+    for (long n = 1; n <= 20; n++) {
+      acked.add(write(leader, n, Durability.ALL));
+    }
+    long epoch = nodes[leader].status().get(0).epoch();
+
+    long closing = System.nanoTime();
+    nodes[leader].close();
+    nodes[leader] = null;
+    long closed = System.nanoTime();
+    int next = awaitLeader();
+    long took = System.nanoTime() - closing;
+
+    assertTrue(next != leader);
+    assertEquals(epoch + 1, nodes[next].status().get(0).epoch(), "one election");
+    long durable = wals[next].shard(0).durablePosition();
+    for (SignalAck ack : acked) {
+      assertTrue(ack.position() < durable, "acknowledged " + ack + " held, durable " + durable);
+    }
+    SignalAck after = write(next, 21, Durability.QUORUM);
+    assertEquals(Durability.QUORUM, after.durability());
+    System.out.printf(
+        "node failover on the leader's closed link (clock stopped, wall time): new leader %.1f ms"
+            + " after the close began (the close took %.1f ms), epoch %d after %d%n",
+        took / 1e6, (closed - closing) / 1e6, epoch + 1, epoch);
+  }
+
   @Test
   void shouldRefuseATransferFromARegionThatDoesNotLeadOrToAnUnknownRegion() throws Exception {
     int leader = settle();

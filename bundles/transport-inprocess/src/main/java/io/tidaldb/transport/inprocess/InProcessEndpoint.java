@@ -58,6 +58,22 @@ final class InProcessEndpoint implements TransportEndpoint {
   /**
    * {@inheritDoc}
    *
+   * <p>False while {@code to} has no endpoint open on this endpoint's channel (a region that
+   * closed, stopped or crashed: the in-process analogue of a process whose kernel closed its
+   * connections), or once this endpoint or the transport is closed. A cut ({@link
+   * io.tidaldb.api.transport.LinkFaults}), a paused region or a shaped link leaves it up: they
+   * model a network partition and a stalled process, which close no TCP connection either, so a
+   * region notices them by silence as before (and the test kit's partitions keep their meaning).
+   */
+  @Override
+  public boolean connected(RegionId to) {
+    Objects.requireNonNull(to, "to");
+    return transport.linkUp(this, to);
+  }
+
+  /**
+   * {@inheritDoc}
+   *
    * <p>Makes later sends to this region on this channel {@link SendStatus#UNREACHABLE} and sends
    * from this endpoint {@link SendStatus#CLOSED}; frames already queued for it are dropped ({@code
    * droppedNoEndpoint}, or {@code droppedOnClose} when this was the region's last open channel,

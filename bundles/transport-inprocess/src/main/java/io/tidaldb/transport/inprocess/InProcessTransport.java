@@ -372,6 +372,19 @@ public final class InProcessTransport implements Transport, LinkShaping, AutoClo
   }
 
   /**
+   * Tells whether an endpoint's link to a region is up: the work of {@link
+   * TransportEndpoint#connected}. Up while both ends have an endpoint open on the channel; a cut
+   * leaves it up (see {@link InProcessEndpoint#connected}). Lock-free and allocation-free.
+   */
+  boolean linkUp(InProcessEndpoint sender, RegionId to) {
+    if (closed || sender.isClosed()) {
+      return false;
+    }
+    Delivery receiver = regions.get(to);
+    return receiver != null && receiver.channels().get(sender.channel()) != null;
+  }
+
+  /**
    * Closes an endpoint: the work of {@link TransportEndpoint#close}. Idempotent. The region's last
    * channel also closes its links and stops its delivery thread.
    */

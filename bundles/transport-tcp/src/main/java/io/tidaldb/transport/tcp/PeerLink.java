@@ -34,7 +34,7 @@ final class PeerLink {
   private final LongSupplier clock;
   private final ReconnectBackoff backoff; // confined to loop
   private final Bootstrap bootstrap;
-  private Connection up; // guarded by this
+  private volatile Connection up; // written under this; read lock-free (polled every round)
   private boolean everUp; // guarded by this
   private volatile boolean stopped;
 
@@ -70,8 +70,8 @@ final class PeerLink {
     return address;
   }
 
-  /** Returns the connection that is up, or null. */
-  synchronized Connection up() {
+  /** Returns the connection that is up, or null; a volatile read. */
+  Connection up() {
     return up;
   }
 

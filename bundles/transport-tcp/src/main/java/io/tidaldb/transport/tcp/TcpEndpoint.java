@@ -40,6 +40,19 @@ final class TcpEndpoint implements TransportEndpoint {
   }
 
   /**
+   * {@inheritDoc}
+   *
+   * <p>False while no link to {@code to} is up (never connected, its connection closed by the
+   * peer's crash or a network fault, reconnecting, TLS handshake or HELLO pending), while {@code
+   * to} has announced no endpoint on this endpoint's channel, and once this endpoint or the
+   * transport is closed.
+   */
+  @Override
+  public boolean connected(RegionId to) {
+    return transport.linkUp(this, to);
+  }
+
+  /**
    * {@inheritDoc} Peers learn of it (a CHANNELS frame) and answer their sends on this channel with
    * {@link SendStatus#UNREACHABLE}; frames already on the wire are dropped on arrival.
    */

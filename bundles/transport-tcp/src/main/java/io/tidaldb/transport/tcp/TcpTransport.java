@@ -395,6 +395,23 @@ public final class TcpTransport implements Transport, AutoCloseable {
     }
   }
 
+  /**
+   * Tells whether an endpoint's link to a region is up: the work of {@link
+   * TransportEndpoint#connected}. Volatile reads only: the link's connection (attached once both
+   * HELLOs are exchanged, after the TLS handshake), its channel's state and the peer's announced
+   * channels.
+   */
+  boolean linkUp(TcpEndpoint sender, RegionId to) {
+    if (closed || sender.isClosed()) {
+      return false;
+    }
+    PeerLink link = links.get(to);
+    Connection up = link == null ? null : link.up();
+    return up != null
+        && up.channel().isActive()
+        && (up.peerChannels() & (1 << sender.channel())) != 0;
+  }
+
   /** Sends a frame from an endpoint: the work of {@link TransportEndpoint#send}. */
   SendStatus route(TcpEndpoint sender, RegionId to, ByteBuffer frame) {
     int length = frame.remaining();

@@ -187,6 +187,43 @@ class TcpTransportTest {
   }
 
   @Test
+  void shouldReportTheLinkConnectedOnlyWhileItIsUpAndThePeerHasTheChannel() {
+    transports = new HashMap<>(Transports.start(2));
+    TransportEndpoint e0 = transports.get(R0).open(R0, new Inbox());
+    assertFalse(e0.connected(R2), "not a configured peer");
+    await().atMost(DEADLINE).until(() -> transports.get(R0).linkUp(R1));
+    assertFalse(e0.connected(R1), "the link is up but region 1 has no endpoint on the channel");
+    TransportEndpoint e1 = transports.get(R1).open(R1, new Inbox());
+    await().atMost(DEADLINE).until(() -> e0.connected(R1) && e1.connected(R0));
+    e1.close();
+    await().atMost(DEADLINE).until(() -> !e0.connected(R1));
+    assertFalse(e1.connected(R0), "a closed endpoint is connected to nobody");
+
+    TransportEndpoint again = transports.get(R1).open(R1, new Inbox());
+    await().atMost(DEADLINE).until(() -> e0.connected(R1) && again.connected(R0));
+    // the peer's process goes away: its connection closes, and the survivor knows at once
+    long[] downAt = {0};
+    Thread watch =
+        new Thread(
+            () -> {
+              while (e0.connected(R1)) {
+                Thread.onSpinWait();
+              }
+              downAt[0] = System.nanoTime();
+            });
+    watch.start();
+    long closing = System.nanoTime();
+    transports.get(R1).close();
+    long closed = System.nanoTime();
+    await().atMost(DEADLINE).until(() -> !e0.connected(R1));
+    await().atMost(DEADLINE).until(() -> !watch.isAlive());
+    System.out.printf(
+        "TcpTransportTest: link reported down %.1f ms after the peer began closing (its close"
+            + " took %.1f ms)%n",
+        (downAt[0] - closing) / 1e6, (closed - closing) / 1e6);
+  }
+
+  @Test
   void shouldRefuseMisuseNamingTheValue() {
     transports = Transports.start(2);
     TcpTransport t0 = transports.get(R0);
