@@ -35,8 +35,9 @@ import org.openjdk.jmh.infra.ThreadParams;
  * window's first seq (every earlier window has settled), so each shard's session table holds at
  * most one window of unsettled seqs per session ({@code window} at most 1,024, the table's {@code
  * session.max.window}). So the session arm adds exactly the store's session path: the leader's
- * check (in-flight attempts, then the shard's table), the {@code SIGNAL_S} record (69 bytes against
- * 41: session, seq, ackedBelow, payload hash) and the table's apply on the commit thread; both arms
+ * check (in-flight attempts, then the shard's table), the session signal record (the compact {@code
+ * SIGNAL_SC}, 56 to 60 bytes here against 41: session, payload hash, a form byte, seq and seq -
+ * ackedBelow; 70 before api wal 1.10.0) and the table's apply on the commit thread; both arms
  * allocate the same {@link Signal} and future per write, the session arm a {@link SessionSeq} more.
  *
  * <p>Writers are JMH threads ({@code -t 1}, {@code -t 2}). The primary score is windows/s; {@code

@@ -3,44 +3,35 @@ package io.tidaldb.store;
 import io.tidaldb.api.SignalTickets;
 import io.tidaldb.api.TenantId;
 import java.util.Arrays;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * One shard's session writes in flight ({@link SessionWrites}): a ring of entries in the order they
- * were added (registration order), each holding its (tenant, session, seq), payload hash, the epoch
- * it is appended in, a stamp that tells this attempt from a later one of the same key, and once
- * appended its ticket and HLC. A write allocates nothing here (bench/RESULTS.md §17.3); a retry
- * that must wait for the first attempt's append creates the {@link Appended} future it waits on.
+ * were appended, each holding its (tenant, session, seq), payload hash, the epoch it was appended
+ * in, its ticket and HLC. An entry is added once its append returned, in the same hold of the
+ * shard's monitor as the check that let it through ({@link SessionWrites}: one monitor pass per
+ * write), so every entry a lookup meets has its ticket. A write allocates nothing here
+ * (bench/RESULTS.md §17.3).
  *
  * <p>Layout (bench/RESULTS.md §17.5): an entry's numbers lie side by side in one {@code long[]}
- * ({@value #STRIDE} longs), beside the tenant and waiter arrays, and entries are written one after
- * the other, so a write touches the cache lines its predecessors just touched instead of a random
- * slot of a hash table several times larger than what is in flight (the map this replaces: its
- * scattered stores missed the cache and stalled the writer at its next fence, the monitor's exit, a
- * quarter of the writer's time at window 1,024). Stamps grow in ring order, so {@link #appended}
- * and {@link #failed} find their entry by a binary search of the stamps. A key is looked up ({@link
- * #find}) by a walk of the ring, but only when the session's <em>bound</em> (the highest seq of its
- * entries, kept in a small open-addressing map of (tenant, session)) is at or above the seq: a
- * client's next seq is above every seq it has in flight, so a new write never walks; a retry (or a
- * seq sent out of order) does.
+ * ({@value #STRIDE} longs), beside the tenant array, and entries are written one after the other,
+ * so a write touches the cache lines its predecessors just touched instead of a random slot of a
+ * hash table several times larger than what is in flight (the map this replaces: its scattered
+ * stores missed the cache and stalled the writer at its next fence, the monitor's exit, a quarter
+ * of the writer's time at window 1,024). A key is looked up ({@link #find}) by a walk of the ring,
+ * but only when the session's <em>bound</em> (the highest seq of its entries, kept in a small
+ * open-addressing map of (tenant, session)) is at or above the seq: a client's next seq is above
+ * every seq it has in flight, so a new write never walks; a retry (or a seq sent out of order)
+ * does.
  *
  * <p>An entry leaves by a {@link #sweep}, which compacts the ring in place (keeping the order) to
- * the entries still in flight and rebuilds the bounds from them; {@link #removeAt} and {@link
- * #failed} only mark an entry dead, for the next sweep to drop. {@link #sweepDue} spaces the sweeps
- * by twice the number of entries the last one kept ({@value #MIN_SWEEP_EVERY} appends at the
- * least), so a sweep costs O(1) per append however many writes are in flight.
+ * the entries still in flight and rebuilds the bounds from them; {@link #removeAt} only marks an
+ * entry dead, for the next sweep to drop. {@link #sweepDue} spaces the sweeps by twice the number
+ * of entries the last one kept ({@value #MIN_SWEEP_EVERY} appends at the least), so a sweep costs
+ * O(1) per append however many writes are in flight.
  *
  * <p>Not thread-safe: {@link SessionWrites} guards each instance with its monitor.
  */
 final class InFlightWrites {
-  /** What a waiting retry gets once the first attempt's append returns: {ticket, hlc}. */
-  static final class Appended extends CompletableFuture<long[]> {}
-
-  /** The ticket of a write whose append has not returned yet. */
-  static final long APPENDING = -1;
-
   /** Appends between two sweeps at the least. */
   static final int MIN_SWEEP_EVERY = 1024;
 
@@ -52,27 +43,21 @@ final class InFlightWrites {
   private static final int SESSION = 0;
   private static final int SEQ = 1;
   private static final int EPOCH = 2;
-  private static final int STAMP = 3;
-  private static final int TICKET = 4;
-  private static final int HLC = 5;
-  private static final int HASH = 6;
+  private static final int TICKET = 3;
+  private static final int HLC = 4;
+  private static final int HASH = 5;
 
   /** The ring: entry {@code i} (counted from 0 at the head) lies at {@code (head + i) & mask}. */
   private TenantId[] tenants = new TenantId[MIN_CAPACITY]; // null: a dead entry
 
-  private Appended[] waiters = new Appended[MIN_CAPACITY];
   private long[] data = new long[MIN_CAPACITY * STRIDE];
   private int head;
   private int count; // entries from the head, dead ones included
   private int live;
 
   private final SessionBounds bounds = new SessionBounds();
-  private long nextStamp;
   private int sweepEvery = MIN_SWEEP_EVERY;
   private int appendsSinceSweep;
-
-  /** Waiters of appends still running when {@link #clear} forgot their entries, by stamp. */
-  private Map<Long, Appended> orphans;
 
   /** Returns the slot of (tenant, session, seq), or -1; valid until the next sweep or add. */
   int find(TenantId tenant, long session, long seq) {
@@ -92,72 +77,34 @@ final class InFlightWrites {
     return -1;
   }
 
-  /** Adds (tenant, session, seq), absent, as an append starting now in {@code epoch}; its stamp. */
-  long add(TenantId tenant, long session, long seq, int payloadHash, long epoch) {
+  /**
+   * Adds (tenant, session, seq), absent, appended in {@code epoch} at {@code ticket} with {@code
+   * hlc}.
+   */
+  void add(
+      TenantId tenant, long session, long seq, int payloadHash, long epoch, long ticket, long hlc) {
     if (count == tenants.length) {
       resize(tenants.length * 2);
     }
     int i = (head + count) & (tenants.length - 1);
-    long stamp = ++nextStamp;
     tenants[i] = tenant;
     long[] d = data;
     int at = i * STRIDE;
     d[at + SESSION] = session;
     d[at + SEQ] = seq;
     d[at + EPOCH] = epoch;
-    d[at + STAMP] = stamp;
-    d[at + TICKET] = APPENDING;
-    d[at + HLC] = 0;
+    d[at + TICKET] = ticket;
+    d[at + HLC] = hlc;
     d[at + HASH] = payloadHash;
     count++;
     live++;
     appendsSinceSweep++;
     bounds.raise(tenant, session, seq);
-    return stamp;
   }
 
   /** Whether enough appends passed since the last sweep for the next one. */
   boolean sweepDue() {
     return appendsSinceSweep >= sweepEvery;
-  }
-
-  /**
-   * Records the append of the attempt {@code stamp} of (tenant, session, seq): its ticket and HLC;
-   * returns the future a retry waits on, or null if none waits.
-   */
-  Appended appended(TenantId tenant, long session, long seq, long stamp, long ticket, long hlc) {
-    int i = slotOf(stamp);
-    if (i < 0) {
-      return orphan(stamp);
-    }
-    data[i * STRIDE + TICKET] = ticket;
-    data[i * STRIDE + HLC] = hlc;
-    Appended w = waiters[i];
-    waiters[i] = null;
-    return w;
-  }
-
-  /**
-   * Removes the attempt {@code stamp} of (tenant, session, seq), whose append failed; returns the
-   * future a retry waits on, or null if none waits.
-   */
-  Appended failed(TenantId tenant, long session, long seq, long stamp) {
-    int i = slotOf(stamp);
-    if (i < 0) {
-      return orphan(stamp);
-    }
-    Appended w = waiters[i];
-    removeAt(i);
-    return w;
-  }
-
-  /** Returns the future a retry of the write at {@code slot}, still appending, waits on. */
-  Appended waiter(int slot) {
-    Appended w = waiters[slot];
-    if (w == null) {
-      w = waiters[slot] = new Appended();
-    }
-    return w;
   }
 
   int payloadHash(int slot) {
@@ -168,7 +115,7 @@ final class InFlightWrites {
     return data[slot * STRIDE + EPOCH];
   }
 
-  /** The ticket of the write at {@code slot}, or {@link #APPENDING}. */
+  /** The ticket of the write at {@code slot}. */
   long ticket(int slot) {
     return data[slot * STRIDE + TICKET];
   }
@@ -189,9 +136,9 @@ final class InFlightWrites {
 
   /**
    * Removes every write appended in another epoch than {@code epoch}, or in it below {@code
-   * appliedBelow} (the table holds it), and every dead entry; the writes still appending stay.
-   * Compacts the ring in place, in order, rebuilds the sessions' bounds from what it kept, and
-   * spaces the next sweep by what it kept (see the class comment).
+   * appliedBelow} (the table holds it), and every dead entry. Compacts the ring in place, in order,
+   * rebuilds the sessions' bounds from what it kept, and spaces the next sweep by what it kept (see
+   * the class comment).
    */
   void sweep(long epoch, long appliedBelow) {
     int mask = tenants.length - 1;
@@ -205,16 +152,13 @@ final class InFlightWrites {
       int to = (head + kept) & mask;
       if (to != from) {
         tenants[to] = tenants[from];
-        waiters[to] = waiters[from];
         System.arraycopy(data, from * STRIDE, data, to * STRIDE, STRIDE);
       }
       bounds.raise(tenants[to], data[to * STRIDE + SESSION], data[to * STRIDE + SEQ]);
       kept++;
     }
     for (int k = kept; k < count; k++) { // hold no references past the kept entries
-      int i = (head + k) & mask;
-      tenants[i] = null;
-      waiters[i] = null;
+      tenants[(head + k) & mask] = null;
     }
     count = kept;
     live = kept;
@@ -224,30 +168,13 @@ final class InFlightWrites {
 
   /** Whether the table decides for the write at {@code slot} now. */
   boolean settled(int slot, long epoch, long appliedBelow) {
-    long ticket = data[slot * STRIDE + TICKET];
-    if (ticket == APPENDING) {
-      return false; // an append still running finishes first, then settles
-    }
-    return data[slot * STRIDE + EPOCH] != epoch || SignalTickets.position(ticket) < appliedBelow;
+    return data[slot * STRIDE + EPOCH] != epoch
+        || SignalTickets.position(data[slot * STRIDE + TICKET]) < appliedBelow;
   }
 
-  /**
-   * Forgets every write (the shard's log was cut); the futures retries wait on for appends still
-   * running are kept for those appends to complete.
-   */
+  /** Forgets every write (the shard's log was cut). */
   void clear() {
-    int mask = tenants.length - 1;
-    for (int k = 0; k < count; k++) {
-      int i = (head + k) & mask;
-      if (waiters[i] != null) {
-        if (orphans == null) {
-          orphans = new HashMap<>();
-        }
-        orphans.put(data[i * STRIDE + STAMP], waiters[i]);
-      }
-    }
     Arrays.fill(tenants, null);
-    Arrays.fill(waiters, null);
     head = 0;
     count = 0;
     live = 0;
@@ -257,47 +184,19 @@ final class InFlightWrites {
   /** Removes the entry at {@code slot}: marks it dead, for the next sweep to drop. */
   void removeAt(int slot) {
     tenants[slot] = null;
-    waiters[slot] = null;
     live--;
-  }
-
-  /** The slot of the entry with {@code stamp} (stamps grow from the head), or -1. */
-  private int slotOf(long stamp) {
-    int mask = tenants.length - 1;
-    int lo = 0;
-    int hi = count - 1;
-    while (lo <= hi) {
-      int mid = (lo + hi) >>> 1;
-      int i = (head + mid) & mask;
-      long s = data[i * STRIDE + STAMP];
-      if (s < stamp) {
-        lo = mid + 1;
-      } else if (s > stamp) {
-        hi = mid - 1;
-      } else {
-        return tenants[i] == null ? -1 : i;
-      }
-    }
-    return -1;
-  }
-
-  private Appended orphan(long stamp) {
-    return orphans == null || orphans.isEmpty() ? null : orphans.remove(stamp);
   }
 
   private void resize(int capacity) {
     int mask = tenants.length - 1;
     TenantId[] t = new TenantId[capacity];
-    Appended[] w = new Appended[capacity];
     long[] d = new long[capacity * STRIDE];
     for (int k = 0; k < count; k++) {
       int i = (head + k) & mask;
       t[k] = tenants[i];
-      w[k] = waiters[i];
       System.arraycopy(data, i * STRIDE, d, k * STRIDE, STRIDE);
     }
     tenants = t;
-    waiters = w;
     data = d;
     head = 0;
   }

@@ -22,19 +22,25 @@ import java.util.concurrent.CompletableFuture;
  * ({@link #localAck}). The same check guards the local stream's own session appends: a second
  * instance whose {@link Shards} appends to the local log ({@link LocalSessionShards}). A retry of a
  * write the table holds is answered with the original record's acknowledgement once that record is
- * stored at the retry's level; a retry of a write in flight waits for the first attempt's append
- * and then likewise, and fails as it does if that append stored nothing. A refused write stores
- * nothing.
+ * stored at the retry's level; a retry of a write in flight likewise (a retry of a write still
+ * appending waits on the shard's monitor for that append, and finds nothing if it stored nothing).
+ * A refused write stores nothing.
  *
  * <p>The writes in flight are kept per shard ({@link InFlightWrites}: a ring of primitive arrays in
- * registration order, walked only for a seq at or below the session's highest in flight, nothing
- * allocated per write; a future only for a retry that waits on a running append), each with the
- * epoch it was appended in and its position: an entry whose record the table has applied (its
- * position below the table's applied position) or that belongs to another epoch (its record may
- * have been cut since; the table, rebuilt by the cut, decides) is dropped when met, and the ring is
- * swept of them when {@link InFlightWrites#sweepDue} (after twice as many appends as the last sweep
- * kept, 1,024 at the least), so it holds what is really in flight and a bounded rest. Thread-safe:
- * one monitor per shard orders the check and the registration; the append runs outside it.
+ * append order, walked only for a seq at or below the session's highest in flight, nothing
+ * allocated per write), each with the epoch it was appended in and its position: an entry whose
+ * record the table has applied (its position below the table's applied position) or that belongs to
+ * another epoch (its record may have been cut since; the table, rebuilt by the cut, decides) is
+ * dropped when met, and the ring is swept of them when {@link InFlightWrites#sweepDue} (after twice
+ * as many appends as the last sweep kept, 1,024 at the least), so it holds what is really in flight
+ * and a bounded rest.
+ *
+ * <p>Thread-safe: one monitor per shard orders the check, the append and the registration, so a
+ * write passes the monitor once (bench/RESULTS.md §17.7: the second pass, to record the append's
+ * ticket, cost the writer a locked instruction and a search of the ring per write). The append
+ * itself serialises the shard's writers on the log's own lock, so holding the monitor through it
+ * adds only the check to what they wait for. What an append may wait on for long, a new series'
+ * definition reaching {@code QUORUM}, is done before the monitor ({@link Shards#prepare}).
  */
 final class SessionWrites {
   /** The shard's side: its table, applied position, and the leader's append. */
@@ -59,6 +65,16 @@ final class SessionWrites {
     default CompletableFuture<SignalAck> logged(long ticket, long hlc, Durability level) {
       return stored(ticket, hlc, level);
     }
+
+    /**
+     * Does, before the shard's monitor is taken, what the append of {@code signal} may wait on for
+     * long (a new series' definition reaching {@code QUORUM} on a replicated leader), so the append
+     * under the monitor does not wait for it; by default nothing.
+     *
+     * @throws io.tidaldb.api.replication.NotLeaderException if this region no longer leads in
+     *     {@code epoch} (nothing stored)
+     */
+    default void prepare(Signal signal, int shard, long epoch) {}
 
     /** The table's applied position: every record below it is in the table. */
     long appliedBelow(int shard);
@@ -106,20 +122,23 @@ final class SessionWrites {
   CompletableFuture<SignalAck> write(
       Signal signal, int shard, long epoch, long hlc, Durability level, SessionSeq seq) {
     int hash = SessionPayload.hash(signal);
+    shards.prepare(signal, shard, epoch); // what the append may wait on, outside the monitor
     TenantId tenant = signal.tenant();
     long session = seq.session();
     InFlightWrites f = inFlight[shard];
-    long stamp;
-    long firstTicket = InFlightWrites.APPENDING;
-    long firstHlc = 0;
-    InFlightWrites.Appended first = null;
+    long ticket;
+    long stamp = hlc;
     synchronized (f) {
       int slot = f.find(tenant, session, seq.seq());
-      if (slot >= 0 && f.settled(slot, epoch, appliedBelow(f, slot, shard))) {
+      if (slot >= 0 && f.settled(slot, epoch, shards.appliedBelow(shard))) {
         f.removeAt(slot);
         slot = -1;
       }
-      if (slot < 0) {
+      if (slot >= 0) { // a retry of a write in flight: answered with its acknowledgement
+        requireSamePayload(f, slot, hash, seq);
+        ticket = f.ticket(slot);
+        stamp = f.hlc(slot);
+      } else {
         Decision d = shards.check(shard, tenant, seq, hash);
         if (d.kind() == Decision.Kind.DUPLICATE) {
           return shards.logged(SignalTickets.ticket(shard, d.position()), d.hlc(), level);
@@ -132,47 +151,15 @@ final class SessionWrites {
           Decision r = d.kind() == Decision.Kind.REFUSED ? d : l;
           throw new InvalidArgumentException("seq", seq.seq(), r.message());
         }
-        stamp = f.add(tenant, session, seq.seq(), hash, epoch);
+        // throws if nothing was stored (a retry then finds nothing here and checks again)
+        ticket = shards.append(signal, shard, epoch, hlc, seq, hash, level);
+        f.add(tenant, session, seq.seq(), hash, epoch, ticket, hlc);
         if (f.sweepDue()) {
           f.sweep(epoch, shards.appliedBelow(shard));
         }
-      } else {
-        requireSamePayload(f, slot, hash, seq);
-        stamp = -1; // a retry of an attempt in flight: answered from it, outside the monitor
-        firstTicket = f.ticket(slot);
-        if (firstTicket == InFlightWrites.APPENDING) {
-          first = f.waiter(slot);
-        } else {
-          firstHlc = f.hlc(slot);
-        }
       }
     }
-    if (stamp < 0) {
-      return first == null
-          ? shards.stored(firstTicket, firstHlc, level)
-          : first.thenCompose(th -> shards.stored(th[0], th[1], level));
-    }
-    long ticket;
-    try {
-      ticket = shards.append(signal, shard, epoch, hlc, seq, hash, level);
-    } catch (RuntimeException e) {
-      InFlightWrites.Appended waiting;
-      synchronized (f) {
-        waiting = f.failed(tenant, session, seq.seq(), stamp);
-      }
-      if (waiting != null) {
-        waiting.completeExceptionally(e); // a retry waiting on it fails alike: nothing stored
-      }
-      throw e;
-    }
-    InFlightWrites.Appended waiting;
-    synchronized (f) {
-      waiting = f.appended(tenant, session, seq.seq(), stamp, ticket, hlc);
-    }
-    if (waiting != null) {
-      waiting.complete(new long[] {ticket, hlc});
-    }
-    return shards.stored(ticket, hlc, level);
+    return shards.stored(ticket, stamp, level);
   }
 
   /**
@@ -202,14 +189,6 @@ final class SessionWrites {
     synchronized (f) {
       return f.size();
     }
-  }
-
-  /**
-   * The table's applied position if the write at {@code slot} was appended in {@code epoch} (only
-   * then does {@link InFlightWrites#settled} compare it; the shard's read lock is not taken else).
-   */
-  private long appliedBelow(InFlightWrites f, int slot, int shard) {
-    return f.ticket(slot) == InFlightWrites.APPENDING ? 0 : shards.appliedBelow(shard);
   }
 
   /** Refuses a retry whose payload differs from the attempt in flight at {@code slot}. */

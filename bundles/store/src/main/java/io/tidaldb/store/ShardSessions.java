@@ -13,6 +13,7 @@ import io.tidaldb.session.table.SessionConfig;
 import io.tidaldb.session.table.SessionTable;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.concurrent.locks.StampedLock;
 
 /**
  * A shard's session table ({@link SessionTable}, bundles/session) as shard state: fed by the
@@ -31,25 +32,34 @@ import java.nio.ByteOrder;
  * local stream feeds the local table by the same rule, never the shard's.
  *
  * <p>Locking: a change (records fed, the table replaced or cleared) holds the shard's write lock
- * and this object's monitor; the leader's {@link #check} and {@link #appliedBelow} take only the
- * monitor, so a check never waits for the apply of a whole batch under the shard's write lock
- * (bench/RESULTS.md §17.4). The commit thread queues the records it applies ({@link #feed}, no lock
- * but the shard's) and applies them to the table in chunks of at most {@value #FEED_CHUNK} under
- * one monitor enter ({@link #flush}, also before it releases the shard's write lock): a check waits
- * for at most one chunk's table applies, and the monitor is entered once per chunk instead of once
- * per record, which the leader's checks contended for (bench/RESULTS.md §17.5). Between two flushes
- * the table lags the shard's state by the queued records; the leader's writes in flight cover them
- * ({@link SessionWrites}: an entry is dropped only once the table's {@link #appliedBelow} passes
- * it). {@link #table} and {@link #encode} are read under the shard's lock (read or write), which
- * excludes every change and finds the queue empty.
+ * and this object's {@link StampedLock}'s write lock; the leader's {@link #check} and {@link
+ * #appliedBelow} take neither: they read the table optimistically and validate the stamp (the usual
+ * write, a seq above its session's highest: {@link SessionTable#checkAboveHighest}, no locked
+ * instruction, bench/RESULTS.md §17.7), else take the read lock, so a check never waits for the
+ * apply of a whole batch under the shard's write lock (bench/RESULTS.md §17.4). The commit thread
+ * queues the records it applies ({@link #feed}, no lock but the shard's) and applies them to the
+ * table in chunks of at most {@value #FEED_CHUNK} under one write-lock hold ({@link #flush}, also
+ * before it releases the shard's write lock): a check waits for at most one chunk's table applies
+ * (bench/RESULTS.md §17.5). Between two flushes the table lags the shard's state by the queued
+ * records; the leader's writes in flight cover them ({@link SessionWrites}: an entry is dropped
+ * only once the table's {@link #appliedBelow} passes it). {@link #table} and {@link #encode} are
+ * read under the shard's lock (read or write), which excludes every change and finds the queue
+ * empty.
  */
 final class ShardSessions {
-  /** Records queued by {@link #feed} before the table's monitor is taken for all of them. */
+  /** Records queued by {@link #feed} before the write lock is taken for all of them. */
   static final int FEED_CHUNK = 64;
 
   private final SessionConfig config;
   private final long owner;
   private final QueuedFeeds feeds = new QueuedFeeds(FEED_CHUNK);
+
+  /**
+   * Orders the table's changes (write lock) against the leader's checks and {@link #appliedBelow}
+   * (optimistic reads, else the read lock). Not reentrant: nothing under it takes it again.
+   */
+  private final StampedLock lock = new StampedLock();
+
   private SessionTable table;
   private volatile LocalSessions local; // read without the lock by ShardState#checkLocalSessions
 
@@ -95,24 +105,33 @@ final class ShardSessions {
   }
 
   /** Replaces the table (a snapshot loaded or installed, a cut rebuilt); write lock held. */
-  synchronized void replaceWith(SessionTable loaded) {
-    this.table = loaded;
+  void replaceWith(SessionTable loaded) {
+    long w = lock.writeLock();
+    try {
+      this.table = loaded;
+    } finally {
+      lock.unlockWrite(w);
+    }
   }
 
   /**
    * Empties the table and the local streams' tables (a snapshot of a format without them); write
    * lock held.
    */
-  synchronized void clear() {
-    this.table = new SessionTable(config);
-    this.local = new LocalSessions(config, owner);
+  void clear() {
+    long w = lock.writeLock();
+    try {
+      this.table = new SessionTable(config);
+      this.local = new LocalSessions(config, owner);
+    } finally {
+      lock.unlockWrite(w);
+    }
   }
 
   /**
    * Queues one record of the shard log for the table (see the class comment); the queue is applied
-   * under this object's monitor once it holds {@value #FEED_CHUNK} records, and by {@link #flush}.
-   * Commit thread only, under the shard's write lock, which must not be released before {@link
-   * #flush}.
+   * under the write lock once it holds {@value #FEED_CHUNK} records, and by {@link #flush}. Commit
+   * thread only, under the shard's write lock, which must not be released before {@link #flush}.
    *
    * @param c the cursor on the record
    * @param series the record's series (a SIGNAL or SIGNAL_S), or null for other kinds
@@ -124,14 +143,17 @@ final class ShardSessions {
   }
 
   /**
-   * Applies the records {@link #feed} queued, in order, under this object's monitor (one enter per
-   * chunk, bench/RESULTS.md §17.5); the commit thread calls it before it releases the shard's write
-   * lock, so that every reader under the shard's lock sees the table of every record applied.
+   * Applies the records {@link #feed} queued, in order, under the write lock (one hold per chunk,
+   * bench/RESULTS.md §17.5); the commit thread calls it before it releases the shard's write lock,
+   * so that every reader under the shard's lock sees the table of every record applied.
    */
   void flush() {
     if (feeds.size() > 0) {
-      synchronized (this) {
+      long w = lock.writeLock();
+      try {
         feeds.applyTo(table);
+      } finally {
+        lock.unlockWrite(w);
       }
     }
   }
@@ -156,23 +178,52 @@ final class ShardSessions {
   }
 
   /**
-   * Decides a session write against the table, changing nothing; takes only this object's monitor.
+   * Decides a session write against the table, changing nothing. The usual write, a seq above its
+   * session's highest, is decided without a lock ({@link SessionTable#checkAboveHighest}, an
+   * optimistic read of {@link #lock} validated afterwards: no locked instruction); any other, or
+   * one whose read met a change, under the read lock.
    *
    * @param tenant the write's tenant
    * @param session the write's session, seq and ackedBelow
    * @param payloadHash {@link SessionPayload#hash} of the write
    * @return the table's decision
    */
-  synchronized Decision check(TenantId tenant, SessionSeq session, int payloadHash) {
-    return table.check(tenant, session.session(), session.seq(), session.ackedBelow(), payloadHash);
+  Decision check(TenantId tenant, SessionSeq session, int payloadHash) {
+    long stamp = lock.tryOptimisticRead();
+    if (stamp != 0) {
+      Decision d =
+          table.checkAboveHighest(tenant, session.session(), session.seq(), session.ackedBelow());
+      if (d != null && lock.validate(stamp)) {
+        return d;
+      }
+    }
+    long r = lock.readLock();
+    try {
+      return table.check(
+          tenant, session.session(), session.seq(), session.ackedBelow(), payloadHash);
+    } finally {
+      lock.unlockRead(r);
+    }
   }
 
   /**
-   * Returns the table's applied position (every record below it is in the table); takes only this
-   * object's monitor.
+   * Returns the table's applied position (every record below it is in the table); an optimistic
+   * read of {@link #lock}, under the read lock if a change met it.
    */
-  synchronized long appliedBelow() {
-    return table.appliedBelow();
+  long appliedBelow() {
+    long stamp = lock.tryOptimisticRead();
+    if (stamp != 0) {
+      long applied = table.appliedBelow();
+      if (lock.validate(stamp)) {
+        return applied;
+      }
+    }
+    long r = lock.readLock();
+    try {
+      return table.appliedBelow();
+    } finally {
+      lock.unlockRead(r);
+    }
   }
 
   /**

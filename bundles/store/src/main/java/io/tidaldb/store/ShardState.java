@@ -635,8 +635,9 @@ final class ShardState implements CommitListener {
 
   /**
    * Decides a session write against the shard's session table, changing nothing (the leader's check
-   * before it appends; the caller adds the in-flight writes): under the table's own monitor, not
-   * the shard's lock, so it never waits for a whole batch's apply ({@link ShardSessions}).
+   * before it appends; the caller adds the in-flight writes): by an optimistic read of the table
+   * (the usual write), else under the table's own read lock, never the shard's lock, so it never
+   * waits for a whole batch's apply ({@link ShardSessions}).
    *
    * @param tenant the write's tenant
    * @param session the write's session, seq and ackedBelow
@@ -681,8 +682,8 @@ final class ShardState implements CommitListener {
   }
 
   /**
-   * Returns the session table's applied position (every record below it is in the table), under the
-   * table's own monitor ({@link ShardSessions}).
+   * Returns the session table's applied position (every record below it is in the table), by an
+   * optimistic read of the table, else under its own read lock ({@link ShardSessions}).
    */
   long sessionsAppliedBelow() {
     return sessions.appliedBelow();

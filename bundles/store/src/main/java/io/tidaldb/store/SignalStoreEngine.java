@@ -1122,6 +1122,16 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     }
 
     @Override
+    public void prepare(Signal signal, int shard, long epoch) {
+      ShardState s = shards[shard];
+      if (replicated != null
+          && (!s.pendingDefines.isEmpty() || s.registry.find(signal.tenant(), signal.type()) < 0)) {
+        checkOpen();
+        replicated.seriesFor(s, epoch, signal.tenant(), signal.type()); // may await a DEFINE
+      }
+    }
+
+    @Override
     public long appliedBelow(int shard) {
       return shards[shard].sessionsAppliedBelow();
     }

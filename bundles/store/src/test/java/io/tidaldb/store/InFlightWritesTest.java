@@ -1,8 +1,6 @@
 package io.tidaldb.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.SignalTickets;
@@ -16,9 +14,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The in-flight ring of {@link SessionWrites} agrees with a {@link HashMap} model under seeded
- * random adds, appends, failures, removals and sweeps (seqs in and out of order, so lookups both
- * skip the walk by the session's bound and walk the ring; compaction across the ring's end,
- * growth), keeps a waiting retry's future across a clear, and stays near what is in flight.
+ * random adds, removals and sweeps (seqs in and out of order, so lookups both skip the walk by the
+ * session's bound and walk the ring; compaction across the ring's end, growth), forgets everything
+ * on a clear, and stays near what is in flight.
  */
 class InFlightWritesTest {
   private static final TenantId ACME = TenantId.of("acme");
@@ -26,20 +24,11 @@ class InFlightWritesTest {
 
   private record Key(TenantId tenant, long session, long seq) {}
 
-  /** The model's entry: its stamp and ticket. */
-  private static final class Entry {
-    final long stamp;
-    final long epoch;
-    long ticket = InFlightWrites.APPENDING;
-
-    Entry(long stamp, long epoch) {
-      this.stamp = stamp;
-      this.epoch = epoch;
-    }
-  }
+  /** The model's entry: its epoch and ticket. */
+  private record Entry(long epoch, long ticket) {}
 
   @Test
-  void shouldAgreeWithAMapModelUnderRandomAddsAppendsRemovalsAndSweeps() {
+  void shouldAgreeWithAMapModelUnderRandomAddsRemovalsAndSweeps() {
     long seed = Long.getLong("inflight.seed", new SplittableRandom().nextLong());
     System.out.println("InFlightWritesTest seed " + seed);
     SplittableRandom random = new SplittableRandom(seed);
@@ -49,7 +38,7 @@ class InFlightWritesTest {
     long position = 0;
     for (int step = 0; step < 200_000; step++) {
       int op = random.nextInt(10);
-      if (op < 5 || keys.isEmpty()) {
+      if (op < 6 || keys.isEmpty()) {
         Key k =
             new Key(random.nextBoolean() ? ACME : GLOBEX, random.nextInt(8), random.nextInt(512));
         assertEquals(
@@ -58,23 +47,19 @@ class InFlightWritesTest {
             k + " at step " + step + ", seed " + seed);
         if (!model.containsKey(k)) {
           long epoch = random.nextInt(2);
-          long stamp = map.add(k.tenant(), k.session(), k.seq(), (int) k.seq(), epoch);
-          model.put(k, new Entry(stamp, epoch));
+          long ticket = SignalTickets.ticket(0, position++);
+          map.add(k.tenant(), k.session(), k.seq(), (int) k.seq(), epoch, ticket, 7);
+          model.put(k, new Entry(epoch, ticket));
           keys.add(k);
         }
       } else {
         Key k = keys.get(random.nextInt(keys.size()));
-        Entry e = model.get(k);
-        if (e == null) {
+        if (!model.containsKey(k)) {
           keys.remove(k);
           continue;
         }
-        if (op < 8 && e.ticket == InFlightWrites.APPENDING) {
-          e.ticket = SignalTickets.ticket(0, position++);
-          assertNull(
-              map.appended(k.tenant(), k.session(), k.seq(), e.stamp, e.ticket, 7), "seed " + seed);
-        } else if (op < 9) {
-          assertNull(map.failed(k.tenant(), k.session(), k.seq(), e.stamp), "seed " + seed);
+        if (op < 8) {
+          map.removeAt(map.find(k.tenant(), k.session(), k.seq()));
           model.remove(k);
           keys.remove(k);
         } else {
@@ -84,9 +69,7 @@ class InFlightWritesTest {
           model
               .values()
               .removeIf(
-                  x ->
-                      x.ticket != InFlightWrites.APPENDING
-                          && (x.epoch != epoch || SignalTickets.position(x.ticket) < appliedBelow));
+                  x -> x.epoch() != epoch || SignalTickets.position(x.ticket()) < appliedBelow);
           keys.retainAll(model.keySet());
         }
       }
@@ -96,24 +79,22 @@ class InFlightWritesTest {
       Key k = me.getKey();
       int slot = map.find(k.tenant(), k.session(), k.seq());
       assertTrue(slot >= 0, k + " lost, seed " + seed);
-      assertEquals(me.getValue().ticket, map.ticket(slot), k + ", seed " + seed);
-      assertEquals(me.getValue().epoch, map.epoch(slot), k + ", seed " + seed);
+      assertEquals(me.getValue().ticket(), map.ticket(slot), k + ", seed " + seed);
+      assertEquals(me.getValue().epoch(), map.epoch(slot), k + ", seed " + seed);
+      assertEquals(7, map.hlc(slot), k + ", seed " + seed);
       assertEquals((int) k.seq(), map.payloadHash(slot), k + ", seed " + seed);
     }
   }
 
   @Test
-  void shouldHandTheWaitingRetrysFutureToTheAppendThatReturnsAfterAClear() {
+  void shouldForgetEverythingOnClear() {
     InFlightWrites map = new InFlightWrites();
-    long stamp = map.add(ACME, 1, 5, 55, 3);
-    InFlightWrites.Appended waiting = map.waiter(map.find(ACME, 1, 5));
+    map.add(ACME, 1, 5, 55, 3, SignalTickets.ticket(0, 8), 7);
     map.clear();
     assertEquals(-1, map.find(ACME, 1, 5));
-    long again = map.add(ACME, 1, 5, 55, 4); // a later attempt of the same key, after the cut
-    assertNull(map.appended(ACME, 1, 5, again, 99, 9), "nobody waits on the later attempt");
-    assertSame(waiting, map.appended(ACME, 1, 5, stamp, 42, 7));
-    assertNull(map.appended(ACME, 1, 5, stamp, 42, 7), "handed over once");
-    assertEquals(99, map.ticket(map.find(ACME, 1, 5)), "the later attempt's entry is untouched");
+    assertEquals(0, map.size());
+    map.add(ACME, 1, 5, 55, 4, SignalTickets.ticket(0, 9), 9); // a later attempt, after the cut
+    assertEquals(SignalTickets.ticket(0, 9), map.ticket(map.find(ACME, 1, 5)));
   }
 
   @Test
@@ -125,8 +106,7 @@ class InFlightWritesTest {
       InFlightWrites map = new InFlightWrites();
       int most = 0;
       for (long seq = 1; seq <= 20_000; seq++) {
-        long stamp = map.add(ACME, 9, seq, 0, 3);
-        map.appended(ACME, 9, seq, stamp, SignalTickets.ticket(0, seq), 7);
+        map.add(ACME, 9, seq, 0, 3, SignalTickets.ticket(0, seq), 7);
         if (map.sweepDue()) {
           map.sweep(3, Math.max(0, seq - window + 1)); // positions below applied
         }

@@ -1,7 +1,8 @@
 package io.tidaldb.store;
 
+import static io.tidaldb.api.Durability.LOCAL;
+import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,10 +20,11 @@ import io.tidaldb.api.Timestamp;
 import io.tidaldb.session.table.Decision;
 import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
@@ -46,7 +48,7 @@ class SessionWritesTest {
     int appends;
     Runnable duringAppend;
     RuntimeException failAppend;
-    final List<long[]> stored = new ArrayList<>();
+    final List<long[]> stored = Collections.synchronizedList(new ArrayList<>());
     boolean record = true;
 
     @Override
@@ -74,8 +76,10 @@ class SessionWritesTest {
       if (hook != null) {
         hook.run();
       }
-      if (failAppend != null) {
-        throw failAppend;
+      RuntimeException fail = failAppend; // fails one append
+      failAppend = null;
+      if (fail != null) {
+        throw fail;
       }
       return SignalTickets.ticket(shard, nextPosition++);
     }
@@ -95,13 +99,15 @@ class SessionWritesTest {
       new Signal(ACME, VIEW, EntityId.of(42), 1.0, Timestamp.ofMillis(1_700_000_000_000L));
 
   @Test
-  void shouldAnswerARetryOfAWriteStillAppendingWithTheFirstAttemptsTicket() {
+  void shouldAnswerARetryOfAWriteStillAppendingWithTheFirstAttemptsTicket() throws Exception {
     SessionSeq seq = new SessionSeq(SESSION, 1, 1);
-    List<CompletableFuture<SignalAck>> retry = new ArrayList<>();
-    shard.duringAppend = () -> retry.add(writes.write(signal, 1, 3, 200, Durability.LOCAL, seq));
-    writes.write(signal, 1, 3, 100, Durability.LOCAL, seq);
+    AtomicReference<CompletableFuture<SignalAck>> retry = new AtomicReference<>();
+    Thread retrying = new Thread(() -> retry.set(writes.write(signal, 1, 3, 200, LOCAL, seq)));
+    shard.duringAppend = () -> startBlocked(retrying);
+    writes.write(signal, 1, 3, 100, LOCAL, seq);
+    retrying.join(TimeUnit.SECONDS.toMillis(30));
     assertEquals(1, shard.appends, "the retry appended nothing");
-    assertTrue(retry.get(0).isDone(), "answered once the first append returned");
+    assertTrue(retry.get().isDone(), "answered once the first append returned");
     assertEquals(2, shard.stored.size());
     for (long[] s : shard.stored) {
       assertEquals(SignalTickets.ticket(1, 0), s[0]);
@@ -109,40 +115,47 @@ class SessionWritesTest {
     }
     assertThrows(
         InvalidArgumentException.class,
-        () -> writes.write(signal(2.0), 1, 3, 300, Durability.LOCAL, seq),
+        () -> writes.write(signal(2.0), 1, 3, 300, LOCAL, seq),
         "another payload under the seq still in flight");
   }
 
   @Test
-  void shouldFailARetryWaitingOnAnAppendThatStoredNothingAndAppendTheNextAttempt() {
+  void shouldLetARetryWaitingOnAnAppendThatStoredNothingAppendItself() throws Exception {
     SessionSeq seq = new SessionSeq(SESSION, 1, 1);
-    List<CompletableFuture<SignalAck>> retry = new ArrayList<>();
+    AtomicReference<CompletableFuture<SignalAck>> retry = new AtomicReference<>();
+    Thread retrying = new Thread(() -> retry.set(writes.write(signal, 0, 3, 200, LOCAL, seq)));
     shard.failAppend = new StorageException("disk full");
-    shard.duringAppend = () -> retry.add(writes.write(signal, 0, 3, 200, Durability.LOCAL, seq));
-    assertThrows(
-        StorageException.class, () -> writes.write(signal, 0, 3, 100, Durability.LOCAL, seq));
-    CompletionException e = assertThrows(CompletionException.class, () -> retry.get(0).join());
-    assertSame(shard.failAppend, e.getCause());
-    assertEquals(0, writes.inFlight(0));
-    shard.failAppend = null;
-    writes.write(signal, 0, 3, 300, Durability.LOCAL, seq);
-    assertEquals(2, shard.appends, "the failed attempt stored nothing: the next one appends");
+    shard.duringAppend = () -> startBlocked(retrying);
+    StorageException e =
+        assertThrows(StorageException.class, () -> writes.write(signal, 0, 3, 100, LOCAL, seq));
+    retrying.join(TimeUnit.SECONDS.toMillis(30));
+    assertEquals("disk full", e.getMessage());
+    assertTrue(retry.get().isDone(), "the retry found nothing in flight and appended");
+    assertEquals(2, shard.appends, "the failed attempt stored nothing: the retry appends");
+    assertEquals(1, shard.stored.size());
+    assertEquals(SignalTickets.ticket(0, 0), shard.stored.get(0)[0]);
+    assertEquals(200, shard.stored.get(0)[1], "the retry's own HLC");
     assertEquals(1, writes.inFlight(0));
   }
 
   @Test
-  void shouldAnswerARetryWaitingOnAnAppendWhenTheShardIsForgottenMeanwhile() {
+  void shouldLeaveAWriteAppendedAcrossAForgetToTheTableInTheNextEpoch() throws Exception {
     SessionSeq seq = new SessionSeq(SESSION, 1, 1);
-    List<CompletableFuture<SignalAck>> retry = new ArrayList<>();
+    AtomicReference<CompletableFuture<SignalAck>> retry = new AtomicReference<>();
+    Thread retrying = new Thread(() -> retry.set(writes.write(signal, 1, 3, 200, LOCAL, seq)));
     shard.duringAppend =
         () -> {
-          retry.add(writes.write(signal, 1, 3, 200, Durability.LOCAL, seq));
+          startBlocked(retrying);
           writes.forget(1); // a cut of the shard's log while the append runs
         };
-    writes.write(signal, 1, 3, 100, Durability.LOCAL, seq);
-    assertTrue(retry.get(0).isDone(), "the waiting retry is answered");
+    writes.write(signal, 1, 3, 100, LOCAL, seq);
+    retrying.join(TimeUnit.SECONDS.toMillis(30));
+    assertTrue(retry.get().isDone(), "the waiting retry is answered");
     assertEquals(SignalTickets.ticket(1, 0), shard.stored.get(1)[0]);
-    assertEquals(0, writes.inFlight(1), "forgotten: the rebuilt table decides");
+    assertEquals(1, shard.appends);
+    writes.write(signal, 1, 4, 300, LOCAL, seq); // the cut's epoch passed: the table decides (NEW)
+    assertEquals(2, shard.appends, "an entry of another epoch is dropped when met");
+    assertEquals(1, writes.inFlight(1));
   }
 
   @Test
@@ -187,6 +200,15 @@ class SessionWritesTest {
       next += n;
     }
     assertTrue(allocated < 1_024, "allocated " + allocated + " bytes for " + n + " writes");
+  }
+
+  /**
+   * Starts {@code t} and returns once it waits on a monitor (the shard's, held by the caller's
+   * append); its write continues when the append returns.
+   */
+  private static void startBlocked(Thread t) {
+    t.start();
+    await().atMost(30, TimeUnit.SECONDS).until(() -> t.getState() == Thread.State.BLOCKED);
   }
 
   private static Signal signal(double weight) {

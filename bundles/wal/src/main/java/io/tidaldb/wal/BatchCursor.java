@@ -13,7 +13,9 @@ import java.nio.charset.StandardCharsets;
  * The flyweight {@link RecordCursor} of a {@link BatchView}: walks the payload in place and reads
  * fields at the offsets of {@link RecordDescriptor}. Allocates nothing except the name strings of
  * definition records. Accessors of the other kind's fields throw {@link IllegalStateException}; a
- * SIGNAL_S record answers the SIGNAL accessors too.
+ * SIGNAL_S record answers the SIGNAL accessors too. A compact session signal ({@link
+ * WalRecordKind#SIGNAL_SC}) reads as a SIGNAL_S: {@link #kind} reports SIGNAL_S and the session
+ * accessors decode either form ({@link RecordDescriptor#seqOf} and the others).
  */
 final class BatchCursor implements RecordCursor {
   private final BatchView batch;
@@ -61,7 +63,8 @@ final class BatchCursor implements RecordCursor {
     next += length;
     remaining--;
     position++;
-    kind = buffer.get(at + KIND_OFFSET);
+    byte stored = buffer.get(at + KIND_OFFSET);
+    kind = stored == WalRecordKind.SIGNAL_SC ? WalRecordKind.SIGNAL_S : stored;
     return true;
   }
 
@@ -131,28 +134,27 @@ final class BatchCursor implements RecordCursor {
 
   @Override
   public long session() {
-    return buffer.getLong(sessionSignal() + SIGNAL_S_SESSION_OFFSET);
+    return sessionOf(buffer, sessionSignal());
   }
 
   @Override
   public long seq() {
-    return buffer.getLong(sessionSignal() + SIGNAL_S_SEQ_OFFSET);
+    return seqOf(buffer, sessionSignal());
   }
 
   @Override
   public long ackedBelow() {
-    return buffer.getLong(sessionSignal() + SIGNAL_S_ACKED_BELOW_OFFSET);
+    return ackedBelowOf(buffer, sessionSignal());
   }
 
   @Override
   public int payloadHash() {
-    return buffer.getInt(sessionSignal() + SIGNAL_S_PAYLOAD_HASH_OFFSET);
+    return payloadHashOf(buffer, sessionSignal());
   }
 
   @Override
   public Durability durability() {
-    return RecordDescriptor.durabilityOf(
-        buffer.get(sessionSignal() + RecordDescriptor.SIGNAL_S_DURABILITY_OFFSET));
+    return durabilityOf(durabilityCodeOf(buffer, sessionSignal()));
   }
 
   private String name(int lengthAt) {

@@ -163,8 +163,9 @@ final class BatchHandoff {
       throw new InvalidArgumentException("session", null, "must not be null; nothing stored");
     }
     RecordDescriptor.durabilityCode(durability); // refuses null before anything is reserved
+    int length = RecordDescriptor.sessionSignalLength(session.seq(), session.ackedBelow());
     synchronized (lock) {
-      PendingBatch p = reserve(RecordDescriptor.SIGNAL_S_LENGTH, leaderEpoch);
+      PendingBatch p = reserve(length, leaderEpoch);
       RecordDescriptor.writeSessionSignal(
           p.buffer,
           p.writeOffset,
@@ -177,7 +178,7 @@ final class BatchHandoff {
           session,
           payloadHash,
           durability);
-      p.writeOffset += RecordDescriptor.SIGNAL_S_LENGTH;
+      p.writeOffset += length;
       p.stamp(hlc);
       return appended(p);
     }

@@ -33,7 +33,7 @@ import java.nio.ByteBuffer;
  *  +------+-----------+-----------------+---------------+
  *  0      1           5                 13              21
  *
- * SIGNAL_S (kind 4, a signal of a client session), 70 bytes: SIGNAL's 41, then
+ * SIGNAL_S (kind 4, a signal of a client session, the full form), 70 bytes: SIGNAL's 41, then
  *  +---- SIGNAL's fields ----+---------+--------+-------------+--------------+------------+
  *  | kind (4) ... origin     | session | seq    | acked below | payload hash | durability |
  *  | 41 bytes                | long    | long   | long        | int          | byte       |
@@ -42,6 +42,19 @@ import java.nio.ByteBuffer;
  *
  *  session != 0, seq >= 1, 1 <= acked below <= seq, durability 0 (LOCAL), 1 (QUORUM) or
  *  2 (ALL): the level the leader acknowledges the write at ({@link #sessionProblem})
+ *
+ * SIGNAL_SC (kind 5, the compact form of SIGNAL_S), 54 + s + d bytes: SIGNAL's 41, then
+ *  +---- SIGNAL's fields ----+---------+--------------+------+---------+------------------+
+ *  | kind (5) ... origin     | session | payload hash | form | seq     | seq - acked below |
+ *  | 41 bytes                | long    | int          | byte | s bytes | d bytes          |
+ *  +-------------------------+---------+--------------+------+---------+------------------+
+ *  0                         41        49             53     54        54+s               54+s+d
+ *
+ *  form: bits 0-1 the durability (as SIGNAL_S's byte), bits 2-4 s - 1, bits 5-7 d; seq
+ *  (s = 1..8 bytes) and seq - acked below (d = 0..7 bytes, 0 when acked below == seq) are
+ *  unsigned little-endian in the fewest bytes that hold them. The same fields and rules as
+ *  SIGNAL_S; a write whose seq - acked below needs 8 bytes is stored as SIGNAL_S. A cursor
+ *  reports both forms as kind SIGNAL_S ({@link #sessionSignalLength}).
  * </pre>
  */
 public final class RecordDescriptor {
@@ -86,6 +99,33 @@ public final class RecordDescriptor {
 
   /** Length of a session signal record. */
   public static final int SIGNAL_S_LENGTH = 70;
+
+  /** Offset of a compact session signal's session id (long), as in SIGNAL_S. */
+  public static final int SIGNAL_SC_SESSION_OFFSET = 41;
+
+  /** Offset of a compact session signal's payload hash (int). */
+  public static final int SIGNAL_SC_PAYLOAD_HASH_OFFSET = 49;
+
+  /** Offset of a compact session signal's form byte (durability and the two widths). */
+  public static final int SIGNAL_SC_FORM_OFFSET = 53;
+
+  /** Offset of a compact session signal's seq (its width in the form byte). */
+  public static final int SIGNAL_SC_SEQ_OFFSET = 54;
+
+  /** Length of a compact session signal without its seq and seq - ackedBelow. */
+  public static final int SIGNAL_SC_FIXED_LENGTH = 54;
+
+  /** The form byte's durability bits. */
+  public static final int FORM_DURABILITY_MASK = 0x3;
+
+  /** The form byte's bits 2-4 hold the seq's width in bytes minus 1. */
+  public static final int FORM_SEQ_WIDTH_SHIFT = 2;
+
+  /** The form byte's bits 5-7 hold the width of seq - ackedBelow in bytes (0 to 7). */
+  public static final int FORM_DELTA_WIDTH_SHIFT = 5;
+
+  /** The widest seq - ackedBelow the compact form holds, in bytes. */
+  public static final int MAX_DELTA_WIDTH = 7;
 
   /** A session signal's durability byte for {@link Durability#LOCAL}. */
   public static final byte DURABILITY_LOCAL = 0;
@@ -156,9 +196,95 @@ public final class RecordDescriptor {
   }
 
   /**
-   * Writes a session signal record at {@code offset} of a little-endian buffer: a signal record
-   * with kind {@link WalRecordKind#SIGNAL_S} followed by the session fields (checked by the caller:
-   * {@link io.tidaldb.api.SessionSeq} validates them).
+   * Returns the length of the session signal record {@link #writeSessionSignal} writes for a
+   * write's seq and ackedBelow: a compact {@link WalRecordKind#SIGNAL_SC} unless seq - ackedBelow
+   * needs 8 bytes, else {@link #SIGNAL_S_LENGTH}.
+   *
+   * @param seq the seq (1 or above)
+   * @param ackedBelow the ackedBelow (1 to seq)
+   * @return the record's length
+   */
+  public static int sessionSignalLength(long seq, long ackedBelow) {
+    long delta = seq - ackedBelow;
+    if ((delta >>> (8 * MAX_DELTA_WIDTH)) != 0) {
+      return SIGNAL_S_LENGTH;
+    }
+    return SIGNAL_SC_FIXED_LENGTH + width(seq) + (delta == 0 ? 0 : width(delta));
+  }
+
+  /**
+   * Writes a session signal record at {@code offset} of a little-endian buffer in the form {@link
+   * #sessionSignalLength} chose: a compact {@link WalRecordKind#SIGNAL_SC}, or a {@link
+   * WalRecordKind#SIGNAL_S} ({@link #writeFullSessionSignal}) for a seq - ackedBelow of 8 bytes.
+   * The caller has checked the session fields ({@link io.tidaldb.api.SessionSeq} validates them).
+   *
+   * @param buffer the buffer (little-endian)
+   * @param offset where the record starts
+   * @param seriesId the series id
+   * @param entity the entity id
+   * @param weight the weight
+   * @param eventTimeMillis the event time
+   * @param hlc the HLC stamp
+   * @param origin the origin replica id
+   * @param session the session id, seq and ackedBelow
+   * @param payloadHash the payload hash
+   * @param durability the level the write is acknowledged at
+   * @return the record's length
+   */
+  public static int writeSessionSignal(
+      ByteBuffer buffer,
+      int offset,
+      int seriesId,
+      long entity,
+      double weight,
+      long eventTimeMillis,
+      long hlc,
+      int origin,
+      io.tidaldb.api.SessionSeq session,
+      int payloadHash,
+      Durability durability) {
+    long seq = session.seq();
+    int length = sessionSignalLength(seq, session.ackedBelow());
+    if (length == SIGNAL_S_LENGTH) {
+      writeFullSessionSignal(
+          buffer,
+          offset,
+          seriesId,
+          entity,
+          weight,
+          eventTimeMillis,
+          hlc,
+          origin,
+          session,
+          payloadHash,
+          durability);
+      return length;
+    }
+    long delta = seq - session.ackedBelow();
+    int seqWidth = width(seq);
+    int deltaWidth = length - SIGNAL_SC_FIXED_LENGTH - seqWidth;
+    writeSignal(buffer, offset, seriesId, entity, weight, eventTimeMillis, hlc, origin);
+    buffer.put(offset + KIND_OFFSET, WalRecordKind.SIGNAL_SC);
+    buffer.putLong(offset + SIGNAL_SC_SESSION_OFFSET, session.session());
+    buffer.putInt(offset + SIGNAL_SC_PAYLOAD_HASH_OFFSET, payloadHash);
+    buffer.put(
+        offset + SIGNAL_SC_FORM_OFFSET,
+        (byte)
+            (durabilityCode(durability)
+                | (seqWidth - 1) << FORM_SEQ_WIDTH_SHIFT
+                | deltaWidth << FORM_DELTA_WIDTH_SHIFT));
+    int at = offset + SIGNAL_SC_SEQ_OFFSET;
+    putUnsigned(buffer, at, seq, seqWidth);
+    putUnsigned(buffer, at + seqWidth, delta, deltaWidth);
+    return length;
+  }
+
+  /**
+   * Writes a session signal record in its full form at {@code offset} of a little-endian buffer: a
+   * signal record with kind {@link WalRecordKind#SIGNAL_S} followed by the session fields, {@value
+   * #SIGNAL_S_LENGTH} bytes (checked by the caller: {@link io.tidaldb.api.SessionSeq} validates
+   * them). Logs of api wal 1.9.0 hold only this form; {@link #writeSessionSignal} writes it for a
+   * seq - ackedBelow of 8 bytes.
    *
    * @param buffer the buffer (little-endian)
    * @param offset where the record starts
@@ -172,7 +298,7 @@ public final class RecordDescriptor {
    * @param payloadHash the payload hash
    * @param durability the level the write is acknowledged at
    */
-  public static void writeSessionSignal(
+  public static void writeFullSessionSignal(
       ByteBuffer buffer,
       int offset,
       int seriesId,
@@ -238,26 +364,101 @@ public final class RecordDescriptor {
    *     value and the rule
    */
   public static String sessionProblem(ByteBuffer buffer, int offset) {
-    if (buffer.get(offset + KIND_OFFSET) != WalRecordKind.SIGNAL_S) {
+    byte kind = buffer.get(offset + KIND_OFFSET);
+    if (kind != WalRecordKind.SIGNAL_S && kind != WalRecordKind.SIGNAL_SC) {
       return null;
     }
-    long session = buffer.getLong(offset + SIGNAL_S_SESSION_OFFSET);
-    long seq = buffer.getLong(offset + SIGNAL_S_SEQ_OFFSET);
-    long ackedBelow = buffer.getLong(offset + SIGNAL_S_ACKED_BELOW_OFFSET);
+    String name = kind == WalRecordKind.SIGNAL_S ? "SIGNAL_S" : "SIGNAL_SC";
+    long session = sessionOf(buffer, offset);
+    long seq = seqOf(buffer, offset);
+    long ackedBelow = ackedBelowOf(buffer, offset);
     if (session == 0) {
-      return "SIGNAL_S session 0 (must not be 0)";
+      return name + " session 0 (must not be 0)";
     }
     if (seq < 1) {
-      return "SIGNAL_S seq " + seq + " (must be >= 1)";
+      return name + " seq " + seq + " (must be >= 1)";
     }
     if (ackedBelow < 1 || ackedBelow > seq) {
-      return "SIGNAL_S ackedBelow " + ackedBelow + " (must be 1 to the seq " + seq + ")";
+      return name + " ackedBelow " + ackedBelow + " (must be 1 to the seq " + seq + ")";
     }
-    byte durability = buffer.get(offset + SIGNAL_S_DURABILITY_OFFSET);
+    byte durability = durabilityCodeOf(buffer, offset);
     if (durability < DURABILITY_LOCAL || durability > DURABILITY_ALL) {
-      return "SIGNAL_S durability " + durability + " (must be 0 (LOCAL), 1 (QUORUM) or 2 (ALL))";
+      return name + " durability " + durability + " (must be 0 (LOCAL), 1 (QUORUM) or 2 (ALL))";
     }
     return null;
+  }
+
+  /**
+   * Returns the session id of the session signal at {@code offset} (either form).
+   *
+   * @param buffer the buffer holding the record
+   * @param offset where the record starts
+   * @return the session id
+   */
+  public static long sessionOf(ByteBuffer buffer, int offset) {
+    return buffer.getLong(offset + SIGNAL_S_SESSION_OFFSET); // the same offset in both forms
+  }
+
+  /**
+   * Returns the seq of the session signal at {@code offset} (either form).
+   *
+   * @param buffer the buffer holding the record
+   * @param offset where the record starts
+   * @return the seq
+   */
+  public static long seqOf(ByteBuffer buffer, int offset) {
+    if (buffer.get(offset + KIND_OFFSET) == WalRecordKind.SIGNAL_S) {
+      return buffer.getLong(offset + SIGNAL_S_SEQ_OFFSET);
+    }
+    int form = buffer.get(offset + SIGNAL_SC_FORM_OFFSET);
+    return getUnsigned(buffer, offset + SIGNAL_SC_SEQ_OFFSET, seqWidth(form));
+  }
+
+  /**
+   * Returns the ackedBelow of the session signal at {@code offset} (either form).
+   *
+   * @param buffer the buffer holding the record
+   * @param offset where the record starts
+   * @return the ackedBelow
+   */
+  public static long ackedBelowOf(ByteBuffer buffer, int offset) {
+    if (buffer.get(offset + KIND_OFFSET) == WalRecordKind.SIGNAL_S) {
+      return buffer.getLong(offset + SIGNAL_S_ACKED_BELOW_OFFSET);
+    }
+    int form = buffer.get(offset + SIGNAL_SC_FORM_OFFSET);
+    int seqWidth = seqWidth(form);
+    int at = offset + SIGNAL_SC_SEQ_OFFSET;
+    return getUnsigned(buffer, at, seqWidth)
+        - getUnsigned(buffer, at + seqWidth, (form >>> FORM_DELTA_WIDTH_SHIFT) & 0x7);
+  }
+
+  /**
+   * Returns the payload hash of the session signal at {@code offset} (either form).
+   *
+   * @param buffer the buffer holding the record
+   * @param offset where the record starts
+   * @return the payload hash
+   */
+  public static int payloadHashOf(ByteBuffer buffer, int offset) {
+    return buffer.getInt(
+        offset
+            + (buffer.get(offset + KIND_OFFSET) == WalRecordKind.SIGNAL_S
+                ? SIGNAL_S_PAYLOAD_HASH_OFFSET
+                : SIGNAL_SC_PAYLOAD_HASH_OFFSET));
+  }
+
+  /**
+   * Returns the durability byte of the session signal at {@code offset} (either form), unchecked.
+   *
+   * @param buffer the buffer holding the record
+   * @param offset where the record starts
+   * @return the byte ({@link #durabilityOf} reads a checked one)
+   */
+  public static byte durabilityCodeOf(ByteBuffer buffer, int offset) {
+    if (buffer.get(offset + KIND_OFFSET) == WalRecordKind.SIGNAL_S) {
+      return buffer.get(offset + SIGNAL_S_DURABILITY_OFFSET);
+    }
+    return (byte) (buffer.get(offset + SIGNAL_SC_FORM_OFFSET) & FORM_DURABILITY_MASK);
   }
 
   /**
@@ -328,6 +529,13 @@ public final class RecordDescriptor {
     if (kind == WalRecordKind.SIGNAL_S) {
       return SIGNAL_S_LENGTH;
     }
+    if (kind == WalRecordKind.SIGNAL_SC) {
+      if (offset + SIGNAL_SC_FIXED_LENGTH > limit) {
+        return -1;
+      }
+      int form = buffer.get(offset + SIGNAL_SC_FORM_OFFSET);
+      return SIGNAL_SC_FIXED_LENGTH + seqWidth(form) + ((form >>> FORM_DELTA_WIDTH_SHIFT) & 0x7);
+    }
     if (kind != WalRecordKind.DEFINE || offset + DEFINE_FIXED_LENGTH > limit) {
       return -1;
     }
@@ -337,6 +545,29 @@ public final class RecordDescriptor {
       return -1;
     }
     return DEFINE_FIXED_LENGTH + tenantLength + Byte.toUnsignedInt(buffer.get(typeLengthAt));
+  }
+
+  /** The bytes an unsigned {@code value} takes, 1 to 8 (1 for 0). */
+  private static int width(long value) {
+    return Math.max(1, (Long.SIZE - Long.numberOfLeadingZeros(value) + 7) >>> 3);
+  }
+
+  private static int seqWidth(int form) {
+    return ((form >>> FORM_SEQ_WIDTH_SHIFT) & 0x7) + 1;
+  }
+
+  private static void putUnsigned(ByteBuffer buffer, int at, long value, int width) {
+    for (int i = 0; i < width; i++) {
+      buffer.put(at + i, (byte) (value >>> (8 * i)));
+    }
+  }
+
+  private static long getUnsigned(ByteBuffer buffer, int at, int width) {
+    long value = 0;
+    for (int i = 0; i < width; i++) {
+      value |= (buffer.get(at + i) & 0xFFL) << (8 * i);
+    }
+    return value;
   }
 
   private static int putName(ByteBuffer buffer, int at, String name) {

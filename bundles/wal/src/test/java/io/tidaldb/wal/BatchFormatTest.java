@@ -197,7 +197,15 @@ class BatchFormatTest {
             RecordDescriptor.SIGNAL_S_DURABILITY_OFFSET,
             RecordDescriptor.SIGNAL_S_LENGTH),
         rows.get(3));
-    assertEquals(4, rows.size(), "one diagram per record kind");
+    assertEquals(
+        List.of(
+            RecordDescriptor.KIND_OFFSET,
+            RecordDescriptor.SIGNAL_SC_SESSION_OFFSET,
+            RecordDescriptor.SIGNAL_SC_PAYLOAD_HASH_OFFSET,
+            RecordDescriptor.SIGNAL_SC_FORM_OFFSET,
+            RecordDescriptor.SIGNAL_SC_SEQ_OFFSET),
+        rows.get(4));
+    assertEquals(5, rows.size(), "one diagram per record kind");
   }
 
   /** COMPACT(cut-off 5, digest 0x1122334455667788), appended by the leader of epoch 7. */

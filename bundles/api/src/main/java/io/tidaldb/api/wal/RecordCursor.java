@@ -24,7 +24,9 @@ public interface RecordCursor {
   long position();
 
   /**
-   * Returns the current record's kind, one of {@link WalRecordKind}.
+   * Returns the current record's kind, one of {@link WalRecordKind}; a session signal reads as
+   * {@link WalRecordKind#SIGNAL_S} in either of its stored forms (since 1.10.0 also the compact
+   * {@link WalRecordKind#SIGNAL_SC}).
    *
    * @return the kind
    */

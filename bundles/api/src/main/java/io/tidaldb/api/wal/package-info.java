@@ -24,7 +24,7 @@
  * or mixed with the shard log.
  */
 @Export
-@Version("1.9.0")
+@Version("1.10.0")
 package io.tidaldb.api.wal;
 
 import org.osgi.annotation.bundle.Export;

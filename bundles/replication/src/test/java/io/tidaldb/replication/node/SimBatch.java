@@ -15,9 +15,9 @@ import java.util.zip.CRC32C;
 /**
  * One batch of a {@link SimLog} in the real WAL batch format ({@link BatchDescriptor}, records of
  * {@link RecordDescriptor}), immutable. The simulation's signals are signal records ({@code
- * SIGNAL}, or {@code SIGNAL_S} for a client session's write) whose HLC is the signal's unique id,
- * on an entity shared with other signals, with a weight of its own, and whose origin is the region
- * that accepted it.
+ * SIGNAL}, or {@code SIGNAL_SC}/{@code SIGNAL_S} for a client session's write) whose HLC is the
+ * signal's unique id, on an entity shared with other signals, with a weight of its own, and whose
+ * origin is the region that accepted it.
  */
 final class SimBatch implements WalBatch {
   private final byte[] bytes;
@@ -127,26 +127,27 @@ final class SimBatch implements WalBatch {
 
   /** Whether record {@code i} is a session signal ({@code SIGNAL_S}; else a {@code SIGNAL}). */
   boolean isSession(int i) {
-    return bytes[offsets[i] + RecordDescriptor.KIND_OFFSET] == WalRecordKind.SIGNAL_S;
+    byte kind = bytes[offsets[i] + RecordDescriptor.KIND_OFFSET];
+    return kind == WalRecordKind.SIGNAL_S || kind == WalRecordKind.SIGNAL_SC;
   }
 
-  /** The session, seq and ackedBelow of session record {@code i}. */
+  /** The session, seq and ackedBelow of session record {@code i} (either form). */
   SessionSeq session(int i) {
+    ByteBuffer b = buffer();
     return new SessionSeq(
-        field(i, RecordDescriptor.SIGNAL_S_SESSION_OFFSET),
-        field(i, RecordDescriptor.SIGNAL_S_SEQ_OFFSET),
-        field(i, RecordDescriptor.SIGNAL_S_ACKED_BELOW_OFFSET));
+        RecordDescriptor.sessionOf(b, offsets[i]),
+        RecordDescriptor.seqOf(b, offsets[i]),
+        RecordDescriptor.ackedBelowOf(b, offsets[i]));
   }
 
   /** The payload hash of session record {@code i}. */
   int payloadHash(int i) {
-    return buffer().getInt(offsets[i] + RecordDescriptor.SIGNAL_S_PAYLOAD_HASH_OFFSET);
+    return RecordDescriptor.payloadHashOf(buffer(), offsets[i]);
   }
 
   /** The durability of session record {@code i}: the level its write is acknowledged at. */
   Durability durability(int i) {
-    return RecordDescriptor.durabilityOf(
-        bytes[offsets[i] + RecordDescriptor.SIGNAL_S_DURABILITY_OFFSET]);
+    return RecordDescriptor.durabilityOf(RecordDescriptor.durabilityCodeOf(buffer(), offsets[i]));
   }
 
   /** The entity of record {@code i} (all records are signals, with or without a session). */

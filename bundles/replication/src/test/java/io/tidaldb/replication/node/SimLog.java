@@ -210,20 +210,23 @@ final class SimLog implements ShardLog {
     if (session == null || durability == null) {
       throw new InvalidArgumentException("session", session, "and durability must not be null");
     }
-    int at = reserve(leaderEpoch, RecordDescriptor.SIGNAL_S_LENGTH);
-    RecordDescriptor.writeSessionSignal(
-        pending,
-        at,
-        seriesId,
-        entity,
-        weight,
-        eventTimeMillis,
-        hlc,
-        origin,
-        session,
-        payloadHash,
-        durability);
-    pending.position(at + RecordDescriptor.SIGNAL_S_LENGTH);
+    int at =
+        reserve(
+            leaderEpoch, RecordDescriptor.sessionSignalLength(session.seq(), session.ackedBelow()));
+    int length =
+        RecordDescriptor.writeSessionSignal(
+            pending,
+            at,
+            seriesId,
+            entity,
+            weight,
+            eventTimeMillis,
+            hlc,
+            origin,
+            session,
+            payloadHash,
+            durability);
+    pending.position(at + length);
     pendingCount++;
     return nextPosition++;
   }

@@ -76,6 +76,29 @@ final class SessionSlots {
   }
 
   /**
+   * As {@link #find}, for a reader without the lock that validates what it read afterwards (an
+   * optimistic read, {@link SessionTable#checkAboveHighest}): the index array read once and probed
+   * at most once round, so a probe of an index seen mid-change ends; it may throw an {@link
+   * IndexOutOfBoundsException} or {@link NullPointerException} for entries seen mid-change, which
+   * that caller turns into "decide under the lock".
+   */
+  int findRacy(int tenant, long session) {
+    int[] idx = index;
+    int mask = idx.length - 1;
+    int i = hash(tenant, session) & mask;
+    for (int n = 0; n < idx.length; n++, i = (i + 1) & mask) {
+      int e = idx[i] - 1;
+      if (e < 0) {
+        return NONE;
+      }
+      if (get(e, SESSION) == session && tenant(e) == tenant) {
+        return e;
+      }
+    }
+    return NONE;
+  }
+
+  /**
    * Adds (tenant, session), absent, as the last entry: highest 0, last HLC 0, acked below 1, empty
    * window.
    */

@@ -116,6 +116,46 @@ public final class SessionTable {
   }
 
   /**
+   * The part of {@link #check} that decides the usual write, a seq above its session's highest, for
+   * a reader that holds no lock and validates afterwards that nothing changed the table meanwhile
+   * (an optimistic read: {@code java.util.concurrent.locks.StampedLock}'s pattern; the store's
+   * leader check, bench/RESULTS.md §17.7). Returns {@link Decision#NEW} only where {@link #check}
+   * answers NEW for the same arguments on the same table: the session is known and live, {@code
+   * seq} lies above its highest by at most the largest gap, and the window cannot be full ({@code
+   * highest - max(acked, ackedBelow) + 1 < maxWindow}, so no walk). Returns null wherever {@link
+   * #check} must decide: a seq at or below the highest, a session not in the table, a tombstone, a
+   * gap, a window that may be full, a tenant beyond the first {@value TenantIndex#SCANNED} of the
+   * table, arguments out of range, or a state seen mid-change (an exception of the read is caught).
+   * Changes nothing, allocates nothing, never loops without bound.
+   *
+   * @param tenant the session's tenant
+   * @param session the session id
+   * @param seq the write's seq
+   * @param ackedBelow the write's ackedBelow
+   * @return {@link Decision#NEW} or null (decide by {@link #check} under the lock)
+   */
+  public Decision checkAboveHighest(TenantId tenant, long session, long seq, long ackedBelow) {
+    if (seq < 1 || ackedBelow < 1 || ackedBelow > seq) {
+      return null;
+    }
+    try {
+      int t = tenants.findScanned(tenant);
+      int e = t < 0 ? SessionSlots.NONE : slots.findRacy(t, session);
+      if (e == SessionSlots.NONE || slots.tombstone(e)) {
+        return null;
+      }
+      long acked = slots.get(e, SessionSlots.ACKED);
+      long highest = slots.get(e, SessionSlots.HIGHEST);
+      if (seq <= highest || seq < acked || seq - highest > config.maxSeqGap()) {
+        return null;
+      }
+      return highest - Math.max(acked, ackedBelow) + 1 < config.maxWindow() ? Decision.NEW : null;
+    } catch (RuntimeException e) { // a state seen mid-change: the caller's validation fails too
+      return null;
+    }
+  }
+
+  /**
    * Applies a session record of the shard's log, in position order: opens (or revives) the session,
    * raises its {@code ackedBelow} and drops the window entries below it, adds the seq to the window
    * with its position and HLC, then moves the clock and expires. A record below {@link

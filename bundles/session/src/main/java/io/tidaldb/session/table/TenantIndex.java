@@ -35,6 +35,24 @@ final class TenantIndex {
     return id == null ? -1 : id;
   }
 
+  /**
+   * Returns the tenant's index if it is one of the first {@value #SCANNED}, else -1; for a reader
+   * without the lock that validates what it read afterwards ({@link
+   * SessionTable#checkAboveHighest}): reads only the names array (the map is not safe to read while
+   * it changes) and may throw for a state seen mid-change.
+   */
+  int findScanned(TenantId tenant) {
+    TenantId[] n = names;
+    String name = tenant.name();
+    for (int i = 0, end = Math.min(Math.min(count, SCANNED), n.length); i < end; i++) {
+      TenantId t = n[i];
+      if (t == tenant || (t != null && t.name().equals(name))) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
   /** Returns the tenant's index, binding the next one if it has none. */
   int intern(TenantId tenant) {
     int id = find(tenant);

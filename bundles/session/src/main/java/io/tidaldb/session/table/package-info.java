@@ -2,7 +2,8 @@
  * The per-shard session table of TidalDB's client sessions (issue 12; design in
  * docs/design/sessions.md): what a shard remembers of each client session that wrote to it, so that
  * a retried (session, seq) is answered with the original record's position and HLC (the original
- * acknowledgement) instead of being applied twice. 0.2 adds {@code Decision.hlc()}.
+ * acknowledgement) instead of being applied twice. 0.2 adds {@code Decision.hlc()}; 0.3 adds {@code
+ * SessionTable.checkAboveHighest}, the usual write decided by an optimistic read.
  *
  * <p>{@link io.tidaldb.session.table.SessionTable} is pure value code, fed by the shard's log on
  * the commit thread ({@code apply}, {@code advance}) and consulted by the leader before an append
@@ -16,7 +17,7 @@
  * the common path (growth, a new tenant, duplicates and refusals aside).
  */
 @Export
-@Version("0.2.0")
+@Version("0.3.0")
 package io.tidaldb.session.table;
 
 import org.osgi.annotation.bundle.Export;

@@ -1,6 +1,7 @@
 package io.tidaldb.session.table;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.ArrayList;
@@ -17,7 +18,8 @@ import org.junit.jupiter.api.Test;
  * leader and its log produce them: checks (compared decision by decision), applies of checked
  * writes and of unchecked records (another leader's), replays of old positions, advances, expiry
  * and tombstones, with small limits so every refusal happens. After every operation the whole table
- * (list order, windows, clock) equals the model's.
+ * (list order, windows, clock) equals the model's; {@link SessionTable#checkAboveHighest}, the
+ * leader's check without the lock, answers NEW only where the check does, and null otherwise.
  */
 class SessionTableModelTest {
   private static final SessionConfig SMALL = new SessionConfig(1_000, 3, 50, 4);
@@ -42,7 +44,14 @@ class SessionTableModelTest {
     for (Refusal r : Refusal.values()) {
       assertTrue(seen.getOrDefault("REFUSED " + r, 0) > 0, r + " never happened: " + seen);
     }
-    for (String k : List.of("NEW", "DUPLICATE", "expired", "tombstone removed", "revived")) {
+    for (String k :
+        List.of(
+            "NEW",
+            "NEW without the lock",
+            "DUPLICATE",
+            "expired",
+            "tombstone removed",
+            "revived")) {
       assertTrue(seen.getOrDefault(k, 0) > 0, k + " never happened: " + seen);
     }
   }
@@ -71,6 +80,12 @@ class SessionTableModelTest {
         Decision d = table.check(w.tenant(), w.session(), w.seq(), w.ackedBelow(), w.hash());
         String expected = model.check(w.tenant(), w.session(), w.seq(), w.ackedBelow(), w.hash());
         assertEquals(expected, render(d), where + " check " + w);
+        Decision fast = table.checkAboveHighest(w.tenant(), w.session(), w.seq(), w.ackedBelow());
+        if (fast != null) { // the lock-free check answers only NEW, and only where check does
+          assertEquals("NEW", expected, where + " checkAboveHighest " + w);
+          assertSame(Decision.NEW, fast, where);
+          seen.merge("NEW without the lock", 1, Integer::sum);
+        }
         seen.merge(expected.startsWith("DUPLICATE") ? "DUPLICATE" : expected, 1, Integer::sum);
         boolean wasTomb = model.tombstones.containsKey(new ModelTable.Key(w.tenant(), w.session()));
         int tombs = model.tombstones.size();
