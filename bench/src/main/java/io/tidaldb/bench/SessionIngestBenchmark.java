@@ -40,8 +40,9 @@ import org.openjdk.jmh.infra.ThreadParams;
  * ackedBelow; 70 before api wal 1.10.0) and the table's apply on the commit thread; both arms
  * allocate the same {@link Signal} and future per write, the session arm a {@link SessionSeq} more.
  *
- * <p>Writers are JMH threads ({@code -t 1}, {@code -t 2}). The primary score is windows/s; {@code
- * :signals} is durable signals/s over all writers.
+ * <p>Writers are JMH threads ({@code -t 1}, {@code -t 2}). The primary score is windows/s ({@link
+ * #signalWindowAndAwait}) or signals sent/s ({@link #signalSliding}); {@code :signals} is durable
+ * signals/s over all writers.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -122,6 +123,42 @@ public class SessionIngestBenchmark extends DurableIngest {
       await(w.futures[n]);
     }
     c.signals += window;
+  }
+
+  /**
+   * Keeps {@code window} signals in flight without a barrier, as a pipelining client does (Kafka's
+   * {@code max.in.flight}): each call waits for the oldest write's acknowledgement, then sends the
+   * next, whose {@code ackedBelow} is the oldest seq still in flight (every earlier one has
+   * settled). Unlike {@link #signalWindowAndAwait}, whose writer drains the pipeline once per
+   * window (so every nanosecond the writer spends per write also stretches the window's last fsync
+   * rounds), this measures what the store sustains; one op is one durable signal.
+   *
+   * @param w this writer
+   * @param c the counters
+   * @throws Exception if a write fails or is not acknowledged within the benchmarks' timeout
+   */
+  @Benchmark
+  public void signalSliding(Writer w, Counters c) throws Exception {
+    int slot = (int) (w.nextSeq % window);
+    CompletableFuture<?> oldest = w.futures[slot];
+    if (oldest != null) {
+      await(oldest);
+      c.signals++;
+    }
+    int i = w.next++ & (DRAWS - 1);
+    Signal s =
+        new Signal(
+            Stores.TENANT,
+            Stores.VIEW,
+            EntityId.of(w.draws.entities[i]),
+            w.draws.weights[i],
+            Timestamp.ofMillis(w.draws.eventTimes[i]));
+    long seq = w.nextSeq++;
+    w.futures[slot] =
+        sessions
+            ? store.signalAsync(
+                s, Durability.LOCAL, new SessionSeq(w.session, seq, Math.max(1, seq - window + 1)))
+            : store.signalAsync(s, Durability.LOCAL);
   }
 
   private static void await(CompletableFuture<?> future)

@@ -202,8 +202,8 @@ public final class SessionTable {
     long acked = Math.max(before, ackedBelow);
     if (acked != before) {
       // every entry is at or above the old ackedBelow (each raise drops what falls below), so only
-      // a raise can drop anything: a client that keeps W writes unsettled pays the walk of its
-      // window once per raise, not per record (bench/RESULTS.md §17.1, 8 % of the commit thread)
+      // a raise can drop anything, and the cut starts at the window's tail: it costs the entries
+      // it drops (a pipelining client raises with every record, bench/RESULTS.md §24)
       slots.set(e, SessionSlots.ACKED, acked);
       head = windows.dropBelow(head, acked);
     }
