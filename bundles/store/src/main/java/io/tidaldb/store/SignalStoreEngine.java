@@ -211,7 +211,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     this.purge = new TenantPurge(shards, tenants);
     this.transfers = new SnapshotTransfers(shards, ackTimeoutNanos);
     this.reconcile = new ShardReconcile(shards, this::checkOpen, replication);
-    this.quantum = new ReadQuantum(config.readQuantum().toNanos());
+    this.quantum = new ReadQuantum(config.readQuantum().toNanos(), ReadQuantum.of(shards));
     this.reads =
         new ReadGate(
             shards,
