@@ -456,7 +456,7 @@ final class EntityStateMap implements StateEntries {
    */
   private void privatize(int i) {
     if (frozen.reads(states)) {
-      frozen.preImage(series[i], entities[i], states[i]);
+      frozen.preImage(i, series[i], entities[i], states[i]);
     }
     privateIn[i] = epoch;
   }

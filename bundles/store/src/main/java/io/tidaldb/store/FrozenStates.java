@@ -12,9 +12,14 @@ import java.util.concurrent.locks.Lock;
  * skipped; the originals of the copied states it still holds are kept as pre-images. After the map
  * grows, its new arrays are its own, and the old ones here are no longer written at all.
  *
- * <p>{@link #forEach} may run on any thread: it reads the slots in chunks under the shard's read
- * lock (the shard log's and the local log's commit threads write under the write lock), so a commit
- * waits at most one chunk, and yields the CPU between chunks.
+ * <p>{@link #forEach} may run on any thread, once: it copies the slots' references in chunks under
+ * the shard's read lock (the shard log's and the local log's commit threads write under the write
+ * lock) and visits each chunk after releasing it, so a commit waits at most for one chunk's copy
+ * (4,096 slots, microseconds), never for the visitor: a snapshot's visitor writes and forces its
+ * file, and a commit that waited for that force under the lock took 5–9 ms (bench/RESULTS.md §26).
+ * A state copied out stays the original: the map copies a shared state before its first write. A
+ * slot the map writes after its chunk was copied needs no pre-image (the view read it already); a
+ * slot it writes before keeps its pre-image, visited last. Yields the CPU between chunks.
  */
 final class FrozenStates implements StateEntries {
   private static final int CHUNK = 4096;
@@ -29,6 +34,8 @@ final class FrozenStates implements StateEntries {
   private final int size;
   private final Lock readLock;
   private final List<PreImage> preImages = new ArrayList<>();
+  private int copied; // slots below it were copied out by forEach (under the shard's lock)
+  private boolean read;
 
   FrozenStates(
       int[] series,
@@ -52,9 +59,14 @@ final class FrozenStates implements StateEntries {
     return live == states;
   }
 
-  /** Keeps the original of a state the map copies in a slot this view reads. Write lock held. */
-  void preImage(int seriesId, long entity, CrdtSignalState original) {
-    preImages.add(new PreImage(seriesId, entity, original));
+  /**
+   * Keeps the original of a state the map copies in slot {@code slot} of the arrays this view
+   * reads, unless {@link #forEach} copied that slot already. Write lock held.
+   */
+  void preImage(int slot, int seriesId, long entity, CrdtSignalState original) {
+    if (slot >= copied) {
+      preImages.add(new PreImage(seriesId, entity, original));
+    }
   }
 
   @Override
@@ -64,29 +76,49 @@ final class FrozenStates implements StateEntries {
 
   @Override
   public void forEach(EntityStateMap.EntryVisitor visitor) {
+    int[] chunkSeries = new int[CHUNK];
+    long[] chunkEntities = new long[CHUNK];
+    CrdtSignalState[] chunkStates = new CrdtSignalState[CHUNK];
     for (int start = 0; start < states.length; start += CHUNK) {
+      int n = 0;
       readLock.lock();
       try {
-        for (int i = start; i < Math.min(start + CHUNK, states.length); i++) {
+        if (start == 0) {
+          if (read) {
+            throw new IllegalStateException("a frozen view is read once");
+          }
+          read = true;
+        }
+        int end = Math.min(start + CHUNK, states.length);
+        for (int i = start; i < end; i++) {
           if (states[i] != null && privateIn[i] != epoch) {
-            visitor.visit(series[i], entities[i], states[i]);
+            chunkSeries[n] = series[i];
+            chunkEntities[n] = entities[i];
+            chunkStates[n++] = states[i];
           }
         }
+        copied = end;
       } finally {
         readLock.unlock();
+      }
+      for (int k = 0; k < n; k++) {
+        visitor.visit(chunkSeries[k], chunkEntities[k], chunkStates[k]);
+        chunkStates[k] = null;
       }
       // A snapshot's writer runs for a second or more on one of few cores: between chunks it
       // lets a woken commit thread have the core at once rather than after the scheduler's slice
       // (a commit crosses three wake-ups; see ReadQuantum).
       Thread.yield();
     }
+    List<PreImage> kept;
     readLock.lock();
     try {
-      for (PreImage p : preImages) {
-        visitor.visit(p.series(), p.entity(), p.state());
-      }
+      kept = new ArrayList<>(preImages); // every slot is copied: the list grows no more
     } finally {
       readLock.unlock();
+    }
+    for (PreImage p : kept) {
+      visitor.visit(p.series(), p.entity(), p.state());
     }
   }
 }

@@ -33,11 +33,13 @@ final class SnapshotWriter {
    * waited for the same ext4 journal commit (data=ordered: that is, for the snapshot's data), and
    * one commit stalled for 112-151 ms. Forced in chunks, a WAL sync waits at most for about one
    * chunk's writeback: with ~5 MiB chunks (4 MiB here) forces took 3.5-16 ms on the shared test
-   * disk and the worst commits 8-68 ms; with ~2 MiB chunks (this value, 114 forces for 240 MB) the
-   * worst were 16-17 ms; the write took no longer than with 4 MiB (both 10-30 % longer than
-   * unforced).
+   * disk and the worst commits 8-68 ms; with ~2 MiB chunks (114 forces for 240 MB) the worst were
+   * 16-17 ms. With 256 KiB (this value; the buffer is written in pieces up to each force point)
+   * against 1 MiB, once the view's visitor no longer ran under the shard lock: commits during a
+   * checkpoint of 2M entities p99 0.8-1.2 ms against 1.1-2.0, p99.9 3.6-4.7 against 3.2-5.9, the
+   * snapshot 20-30 % slower (bench/RESULTS.md §26).
    */
-  static final long SYNC_CHUNK_BYTES = 1L << 20;
+  static final long SYNC_CHUNK_BYTES = 256L << 10;
 
   /**
    * The encoding of an empty session table, empty local streams' tables and no kept cut LOCAL
@@ -243,16 +245,24 @@ final class SnapshotWriter {
     buffer.flip();
     crc.update(buffer.duplicate());
     bodyLength += buffer.remaining();
-    unsyncedBytes += buffer.remaining();
+    int end = buffer.limit();
     while (buffer.hasRemaining()) {
-      channel.write(buffer);
+      // up to the next force point only: no force covers more than one chunk, whatever the
+      // buffer's size, so a WAL sync issued meanwhile waits for one chunk's writeback at most
+      int piece = (int) Math.min(buffer.remaining(), syncChunkBytes - unsyncedBytes);
+      buffer.limit(buffer.position() + piece);
+      while (buffer.hasRemaining()) {
+        channel.write(buffer);
+      }
+      buffer.limit(end);
+      unsyncedBytes += piece;
+      if (unsyncedBytes >= syncChunkBytes) {
+        channel.force(false);
+        unsyncedBytes = 0;
+        forces++;
+      }
     }
     buffer.clear();
-    if (unsyncedBytes >= syncChunkBytes) {
-      channel.force(false);
-      unsyncedBytes = 0;
-      forces++;
-    }
   }
 
   private void writeHeader(

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.EntityId;
@@ -139,6 +140,35 @@ class BackgroundCheckpointTest {
     assertSame(map.get(1, 6), map.getOrCreate(1, 6), "no copy after the thaw");
     assertEquals(110, map.size());
     assertEquals(9, frozen.size());
+  }
+
+  @Test
+  void shouldShowEachEntryOnceWhenTheMapWritesWhileTheViewIsRead() {
+    // forEach visits each chunk after releasing the lock: a slot written after its chunk was
+    // copied needs no pre-image, a slot written before it was copied does
+    EntityStateMap map = new EntityStateMap();
+    DecayModel decay = DecayModel.ofHalfLife(1000);
+    int n = 10_000; // several chunks of 4,096 slots
+    long[] next = {0};
+    for (long e = 0; e < n; e++) {
+      map.getOrCreate(1, e).applyAt(ReplicaIds.log(1), next[0]++, 1.0, T0, 1, decay);
+    }
+    FrozenStates frozen = map.freeze(new ReentrantReadWriteLock().readLock());
+    Map<Long, Long> seen = new HashMap<>();
+    frozen.forEach(
+        (series, entity, state) -> {
+          if (seen.isEmpty()) { // inside the first chunk: every entity written once more
+            for (long e = 0; e < n; e++) {
+              map.getOrCreate(1, e).applyAt(ReplicaIds.log(1), next[0]++, 1.0, T0, 2, decay);
+            }
+          }
+          assertNull(seen.put(entity, state.count()), "twice: " + entity);
+        });
+    Map<Long, Long> expected = new HashMap<>();
+    LongStream.range(0, n).forEach(e -> expected.put(e, 1L));
+    assertEquals(expected, seen, "each frozen entry once, as it was");
+    assertEquals(2, map.get(1, n - 1).count());
+    assertThrows(IllegalStateException.class, () -> frozen.forEach((a, b, c) -> {}));
   }
 
   @Test

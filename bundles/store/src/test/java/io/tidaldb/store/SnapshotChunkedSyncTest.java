@@ -42,17 +42,16 @@ class SnapshotChunkedSyncTest {
     byte[] expected = Files.readAllBytes(write(dir, unchunked, 3_001, states));
     assertEquals(0, unchunked.forces(), "one final force only");
     long body = expected.length - SnapshotDescriptor.HEADER_LENGTH;
-    for (long chunk : new long[] {1, BUFFER, 3 * BUFFER + 17, SnapshotWriter.SYNC_CHUNK_BYTES}) {
+    for (long chunk :
+        new long[] {BUFFER / 3, BUFFER, 3 * BUFFER + 17, SnapshotWriter.SYNC_CHUNK_BYTES}) {
       Path into = Files.createDirectory(dir.resolve("chunk-" + chunk));
       SnapshotWriter writer = new SnapshotWriter(BUFFER, chunk);
       assertArrayEquals(
           expected, Files.readAllBytes(write(into, writer, 3_001, states)), "chunk " + chunk);
-      // each flush writes at most BUFFER bytes (or one larger entry), so a chunk of C bytes is
-      // forced after between C and C + BUFFER + the largest entry bytes
-      long most = body / chunk;
-      long least = body / (chunk + 2 * BUFFER);
-      assertTrue(
-          writer.forces() >= least && writer.forces() <= most,
+      // the buffer is written in pieces up to each force point: a force every chunk exactly
+      assertEquals(
+          body / chunk,
+          writer.forces(),
           "chunk " + chunk + ": " + writer.forces() + " forces of a " + body + " B body");
     }
     assertTrue(body > 40 * BUFFER, "a body of many chunks: " + body);
