@@ -92,6 +92,17 @@ public class SessionIngestBenchmark extends DurableIngest {
       futures = new CompletableFuture<?>[b.window];
       session = SESSION_BASE + thread.getThreadIndex() + 1;
     }
+
+    /** The next of this writer's seeded signals (both arms allocate the same). */
+    Signal nextSignal() {
+      int i = next++ & (DRAWS - 1);
+      return new Signal(
+          Stores.TENANT,
+          Stores.VIEW,
+          EntityId.of(draws.entities[i]),
+          draws.weights[i],
+          Timestamp.ofMillis(draws.eventTimes[i]));
+    }
   }
 
   /**
@@ -105,14 +116,7 @@ public class SessionIngestBenchmark extends DurableIngest {
   public void signalWindowAndAwait(Writer w, Counters c) throws Exception {
     long ackedBelow = w.nextSeq;
     for (int n = 0; n < window; n++) {
-      int i = w.next++ & (DRAWS - 1);
-      Signal s =
-          new Signal(
-              Stores.TENANT,
-              Stores.VIEW,
-              EntityId.of(w.draws.entities[i]),
-              w.draws.weights[i],
-              Timestamp.ofMillis(w.draws.eventTimes[i]));
+      Signal s = w.nextSignal();
       w.futures[n] =
           sessions
               ? store.signalAsync(
@@ -145,14 +149,7 @@ public class SessionIngestBenchmark extends DurableIngest {
       await(oldest);
       c.signals++;
     }
-    int i = w.next++ & (DRAWS - 1);
-    Signal s =
-        new Signal(
-            Stores.TENANT,
-            Stores.VIEW,
-            EntityId.of(w.draws.entities[i]),
-            w.draws.weights[i],
-            Timestamp.ofMillis(w.draws.eventTimes[i]));
+    Signal s = w.nextSignal();
     long seq = w.nextSeq++;
     w.futures[slot] =
         sessions
