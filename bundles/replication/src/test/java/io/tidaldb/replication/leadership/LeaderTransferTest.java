@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tidaldb.replication.leadership.SimCluster.Node;
 import java.util.Arrays;
 import java.util.Optional;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,12 +22,12 @@ class LeaderTransferTest {
 
   @Test
   void shouldTransferWithinTwentyMillisecondsAndOneEpochStepOnAnIdleCluster() {
-    long[] seeds = seeds();
+    long[] seeds = SimCluster.seeds("LeaderTransferTest", SEEDS);
     long[] took = new long[seeds.length];
     for (int i = 0; i < seeds.length; i++) {
-      SimCluster cluster = settledCluster(seeds[i]);
+      SimCluster cluster = SimCluster.settledThree(seeds[i], false);
       Node leader = cluster.singleLeader().orElseThrow();
-      Node target = other(cluster, leader, (int) (seeds[i] % 2));
+      Node target = cluster.other(leader, (int) (seeds[i] % 2));
       long epoch = leader.epoch();
       long preVotes = target.sm.counters().preVotesSent();
 
@@ -54,10 +53,10 @@ class LeaderTransferTest {
 
   @Test
   void shouldGiveUpAtTheDeadlineAndKeepLeadingWhenTheTargetIsDown() {
-    for (long seed : seeds()) {
-      SimCluster cluster = settledCluster(seed);
+    for (long seed : SimCluster.seeds("LeaderTransferTest", SEEDS)) {
+      SimCluster cluster = SimCluster.settledThree(seed, false);
       Node leader = cluster.singleLeader().orElseThrow();
-      Node target = other(cluster, leader, 0);
+      Node target = cluster.other(leader, 0);
       long epoch = leader.epoch();
       target.up = false;
 
@@ -74,10 +73,10 @@ class LeaderTransferTest {
 
   @Test
   void shouldWaitForALaggingTargetToCatchUpBeforeAskingItToRun() {
-    for (long seed : seeds()) {
-      SimCluster cluster = settledCluster(seed);
+    for (long seed : SimCluster.seeds("LeaderTransferTest", SEEDS)) {
+      SimCluster cluster = SimCluster.settledThree(seed, false);
       Node leader = cluster.singleLeader().orElseThrow();
-      Node target = other(cluster, leader, 1);
+      Node target = cluster.other(leader, 1);
       long epoch = leader.epoch();
       for (Node n : cluster.nodes) {
         n.log.lastEpoch = epoch;
@@ -98,10 +97,10 @@ class LeaderTransferTest {
 
   @Test
   void shouldSendTheTimeoutNowAgainWhenTheFirstIsLost() {
-    for (long seed : seeds()) {
-      SimCluster cluster = settledCluster(seed);
+    for (long seed : SimCluster.seeds("LeaderTransferTest", SEEDS)) {
+      SimCluster cluster = SimCluster.settledThree(seed, false);
       Node leader = cluster.singleLeader().orElseThrow();
-      Node target = other(cluster, leader, 0);
+      Node target = cluster.other(leader, 0);
       long epoch = leader.epoch();
       cluster.cut(leader.id, target.id); // the first TIMEOUT_NOW is lost
 
@@ -118,10 +117,11 @@ class LeaderTransferTest {
 
   @Test
   void shouldRefuseATimeoutNowNotFromTheLeaderOfTheCurrentEpochOrBeyondTheLog() {
-    SimCluster cluster = settledCluster(seeds()[0]);
+    SimCluster cluster =
+        SimCluster.settledThree(SimCluster.seeds("LeaderTransferTest", SEEDS)[0], false);
     Node leader = cluster.singleLeader().orElseThrow();
-    Node a = other(cluster, leader, 0);
-    Node b = other(cluster, leader, 1);
+    Node a = cluster.other(leader, 0);
+    Node b = cluster.other(leader, 1);
     long epoch = leader.epoch();
 
     a.sm.onTimeoutNow(b.id, epoch, 0, cluster.now); // not its leader
@@ -138,11 +138,11 @@ class LeaderTransferTest {
 
   @Test
   void shouldHandLeadershipBackToThePreferredRegionOnceAfterItCaughtUp() {
-    long[] seeds = seeds();
+    long[] seeds = SimCluster.seeds("LeaderTransferTest", SEEDS);
     long[] backAfter = new long[seeds.length];
     for (int i = 0; i < seeds.length; i++) {
       long seed = seeds[i];
-      SimCluster cluster = settledCluster(seed);
+      SimCluster cluster = SimCluster.settledThree(seed, false);
       cluster.nodes.forEach(n -> n.sm.setReturnToPreferred(true));
       Node preferred = cluster.node(0);
       assertEquals(
@@ -191,8 +191,8 @@ class LeaderTransferTest {
    */
   @Test
   void shouldKeepAPlannedTransferAwayFromThePreferredRegionUntilTheNextFailover() {
-    for (long seed : seeds()) {
-      SimCluster cluster = settledCluster(seed);
+    for (long seed : SimCluster.seeds("LeaderTransferTest", SEEDS)) {
+      SimCluster cluster = SimCluster.settledThree(seed, false);
       cluster.nodes.forEach(n -> n.sm.setReturnToPreferred(true));
       Node preferred = cluster.node(0);
       assertEquals(preferred, cluster.singleLeader().orElseThrow(), "seed " + seed);
@@ -214,34 +214,13 @@ class LeaderTransferTest {
     }
   }
 
-  private static SimCluster settledCluster(long seed) {
-    SimCluster cluster = new SimCluster(seed, 3);
-    cluster.runUntil(cluster::settled, 1_000 * MS, "settled");
-    cluster.runFor(cluster.random.nextLong(100 * MS));
-    return cluster;
-  }
-
   private static boolean ledBy(SimCluster cluster, Node target) {
     return cluster.settled()
         && cluster.singleLeader().equals(Optional.of(target))
         && target.sm.isLeader(cluster.now);
   }
 
-  private static Node other(SimCluster cluster, Node leader, int which) {
-    return cluster.nodes.stream().filter(n -> n != leader).skip(which).findFirst().orElseThrow();
-  }
-
   private static long maxEpoch(SimCluster cluster) {
     return cluster.nodes.stream().mapToLong(Node::epoch).max().orElseThrow();
-  }
-
-  private static long[] seeds() {
-    String fixed = System.getProperty("tidal.seed");
-    long[] seeds =
-        fixed == null
-            ? LongStream.rangeClosed(1, SEEDS).toArray()
-            : new long[] {Long.parseLong(fixed)};
-    System.out.println("LeaderTransferTest seeds " + seeds[0] + ".." + seeds[seeds.length - 1]);
-    return seeds;
   }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.replication.leadership.SimCluster.Node;
 import java.util.Arrays;
-import java.util.stream.LongStream;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,10 +22,10 @@ class LinkLossFailoverTest {
 
   @Test
   void shouldElectTheNextRegionWithinTenMillisecondsWhenTheCrashedLeadersLinksGoDown() {
-    long[] seeds = seeds();
+    long[] seeds = SimCluster.seeds("LinkLossFailoverTest", SEEDS);
     long[] took = new long[seeds.length];
     for (int i = 0; i < seeds.length; i++) {
-      SimCluster cluster = settled(seeds[i]);
+      SimCluster cluster = SimCluster.settledThree(seeds[i], true);
       Node old = cluster.singleLeader().orElseThrow();
       long epoch = old.epoch();
 
@@ -44,7 +43,7 @@ class LinkLossFailoverTest {
 
   @Test
   void shouldElectInOneRoundWhenLinksAreSlowerThanTheGapBetweenTheSlots() {
-    long[] seeds = seeds();
+    long[] seeds = SimCluster.seeds("LinkLossFailoverTest", SEEDS);
     long[] took = new long[seeds.length];
     for (int i = 0; i < seeds.length; i++) {
       SimCluster cluster = new SimCluster(seeds[i], 3);
@@ -68,13 +67,13 @@ class LinkLossFailoverTest {
 
   @Test
   void shouldKeepTheLeaderAndItsEpochWhenOneFollowersLinkToItDrops() {
-    long[] seeds = seeds();
+    long[] seeds = SimCluster.seeds("LinkLossFailoverTest", SEEDS);
     for (long seed : seeds) {
       for (int which = 0; which < 2; which++) {
-        SimCluster cluster = settled(seed);
+        SimCluster cluster = SimCluster.settledThree(seed, true);
         Node leader = cluster.singleLeader().orElseThrow();
-        Node dropped = other(cluster, leader, which);
-        Node bridge = other(cluster, leader, 1 - which);
+        Node dropped = cluster.other(leader, which);
+        Node bridge = cluster.other(leader, 1 - which);
         long epoch = leader.epoch();
         long refusedBefore = bridge.sm.counters().rejected(RejectCause.LEADER_ALIVE);
 
@@ -103,10 +102,10 @@ class LinkLossFailoverTest {
 
   @Test
   void shouldRunAgainOnTheNextDropOnlyOnceTheLinkWasSeenUpAgain() {
-    for (long seed : seeds()) {
-      SimCluster cluster = settled(seed);
+    for (long seed : SimCluster.seeds("LinkLossFailoverTest", SEEDS)) {
+      SimCluster cluster = SimCluster.settledThree(seed, true);
       Node leader = cluster.singleLeader().orElseThrow();
-      Node follower = other(cluster, leader, 0);
+      Node follower = cluster.other(leader, 0);
       long epoch = leader.epoch();
       for (int drop = 1; drop <= 3; drop++) {
         cluster.cutBoth(leader.id, follower.id);
@@ -122,10 +121,10 @@ class LinkLossFailoverTest {
 
   @Test
   void shouldNotRunAgainWhileItFollowsTheSameLeaderOverALinkReportedDown() {
-    for (long seed : seeds()) {
-      SimCluster cluster = settled(seed);
+    for (long seed : SimCluster.seeds("LinkLossFailoverTest", SEEDS)) {
+      SimCluster cluster = SimCluster.settledThree(seed, true);
       Node leader = cluster.singleLeader().orElseThrow();
-      Node follower = other(cluster, leader, 1);
+      Node follower = cluster.other(leader, 1);
       long epoch = leader.epoch();
 
       cluster.cut(follower.id, leader.id); // it still hears the leader; its link is reported down
@@ -141,10 +140,10 @@ class LinkLossFailoverTest {
 
   @Test
   void shouldStepDownAtOnceWhenItsLinksToAMajorityGoDownWhileTheOthersElect() {
-    long[] seeds = seeds();
+    long[] seeds = SimCluster.seeds("LinkLossFailoverTest", SEEDS);
     long[] took = new long[seeds.length];
     for (int i = 0; i < seeds.length; i++) {
-      SimCluster cluster = settled(seeds[i]);
+      SimCluster cluster = SimCluster.settledThree(seeds[i], true);
       Node old = cluster.singleLeader().orElseThrow();
       long epoch = old.epoch();
 
@@ -164,18 +163,6 @@ class LinkLossFailoverTest {
     print("isolated leader, others elect", took);
   }
 
-  private static SimCluster settled(long seed) {
-    SimCluster cluster = new SimCluster(seed, 3);
-    cluster.linksReported = true;
-    cluster.runUntil(cluster::settled, 1_000 * MS, "settled");
-    cluster.runFor(cluster.random.nextLong(100 * MS));
-    return cluster;
-  }
-
-  private static Node other(SimCluster cluster, Node leader, int which) {
-    return cluster.nodes.stream().filter(n -> n != leader).skip(which).findFirst().orElseThrow();
-  }
-
   private static long maxEpoch(SimCluster cluster) {
     return cluster.nodes.stream().mapToLong(Node::epoch).max().orElseThrow();
   }
@@ -186,15 +173,5 @@ class LinkLossFailoverTest {
     System.out.printf(
         "LinkLossFailoverTest %s over %d seeds: p50 %d ms, max %d ms%n",
         what, sorted.length, sorted[sorted.length / 2] / MS, sorted[sorted.length - 1] / MS);
-  }
-
-  private static long[] seeds() {
-    String fixed = System.getProperty("tidal.seed");
-    long[] seeds =
-        fixed == null
-            ? LongStream.rangeClosed(1, SEEDS).toArray()
-            : new long[] {Long.parseLong(fixed)};
-    System.out.println("LinkLossFailoverTest seeds " + seeds[0] + ".." + seeds[seeds.length - 1]);
-    return seeds;
   }
 }

@@ -34,7 +34,7 @@ class PreVoteElectionTest {
   void shouldKeepTheHealthyLeaderAndItsEpochWhenItsLinkToOneFollowerIsCut() {
     List<String> failures = new ArrayList<>();
     for (Cut cut : Cut.values()) {
-      long[] seeds = seeds();
+      long[] seeds = SimCluster.seeds("PreVoteElectionTest", SEEDS);
       long leaderlessNanos = 0;
       long epochsRaised = 0;
       long deposed = 0;
@@ -86,7 +86,7 @@ class PreVoteElectionTest {
 
   @Test
   void shouldStillFailOverWithinTheElectionTimeoutPlusJitterAndAFewRoundTrips() {
-    long[] seeds = seeds();
+    long[] seeds = SimCluster.seeds("PreVoteElectionTest", SEEDS);
     long[] took = new long[seeds.length];
     long bound = TIMEOUT + TIMEOUT / 2 + 5 * MS; // timeout + jitter, then 2 round trips + heartbeat
     for (int i = 0; i < seeds.length; i++) {
@@ -112,7 +112,7 @@ class PreVoteElectionTest {
 
   @Test
   void shouldRunTheFirstSurvivorFromTheStartOfTheJitterRangeAfterALeaderCrash() {
-    long[] seeds = seeds();
+    long[] seeds = SimCluster.seeds("PreVoteElectionTest", SEEDS);
     long[] took = new long[seeds.length];
     long slot = TIMEOUT / 2 / 3; // the jitter range is cut into one slot per region
     long bound = TIMEOUT + slot / 2 + 10 * MS; // the first half of slot 0, then round trips
@@ -136,7 +136,7 @@ class PreVoteElectionTest {
 
   @Test
   void shouldElectInOneRoundWhenTheSurvivorsRunWithinARoundTripOfEachOther() {
-    long[] seeds = seeds();
+    long[] seeds = SimCluster.seeds("PreVoteElectionTest", SEEDS);
     int rounds = 0;
     for (long seed : seeds) {
       SimCluster cluster = new SimCluster(seed, 3);
@@ -154,15 +154,5 @@ class PreVoteElectionTest {
     }
     System.out.printf(
         "PreVoteElectionTest 30 ms links: %d elections for %d failovers%n", rounds, seeds.length);
-  }
-
-  private static long[] seeds() {
-    String fixed = System.getProperty("tidal.seed");
-    long[] seeds =
-        fixed == null
-            ? java.util.stream.LongStream.rangeClosed(1, SEEDS).toArray()
-            : new long[] {Long.parseLong(fixed)};
-    System.out.println("PreVoteElectionTest seeds " + seeds[0] + ".." + seeds[seeds.length - 1]);
-    return seeds;
   }
 }

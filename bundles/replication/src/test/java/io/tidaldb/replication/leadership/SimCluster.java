@@ -264,6 +264,37 @@ final class SimCluster {
                         && n.sm.leader().equals(Optional.of(leader.get().id)));
   }
 
+  /**
+   * Seeds 1 to {@code count}, or only the one of {@code -Dtidal.seed}; prints the range under the
+   * test's name, so a failure names the seed to replay.
+   */
+  static long[] seeds(String test, int count) {
+    String fixed = System.getProperty("tidal.seed");
+    long[] seeds =
+        fixed == null
+            ? java.util.stream.LongStream.rangeClosed(1, count).toArray()
+            : new long[] {Long.parseLong(fixed)};
+    System.out.println(test + " seeds " + seeds[0] + ".." + seeds[seeds.length - 1]);
+    return seeds;
+  }
+
+  /**
+   * Three regions that elected their first leader, then ran a random 0 to 100 ms more (so a test's
+   * event falls anywhere in the heartbeat cycle).
+   */
+  static SimCluster settledThree(long seed, boolean linksReported) {
+    SimCluster cluster = new SimCluster(seed, 3);
+    cluster.linksReported = linksReported;
+    cluster.runUntil(cluster::settled, 1_000 * MS, "settled");
+    cluster.runFor(cluster.random.nextLong(100 * MS));
+    return cluster;
+  }
+
+  /** The {@code which}-th (0 or 1) of the nodes other than {@code leader}. */
+  Node other(Node leader, int which) {
+    return nodes.stream().filter(n -> n != leader).skip(which).findFirst().orElseThrow();
+  }
+
   static long seedFromProperty(long fallback) {
     String value = System.getProperty("tidal.seed");
     return value == null ? fallback : Long.parseLong(value);
