@@ -78,6 +78,7 @@ class NodeLifecycleIT {
       int closed = log.indexOf("store closed: region region-0");
       int stopped = log.indexOf("io.tidaldb.node: TidalDB " + start.group(1) + " stopped after ");
       assertTrue(closed > 0 && stopped > closed, "stopped after the store closed: " + log);
+      assertNoLockFiles();
       // --log-file-only: nothing but the framework launcher's own notes on stdout and stderr
       assertFalse(node.output().contains("io.tidaldb"), node.output());
       assertFalse(node.output().contains("INFO"), node.output());
@@ -101,6 +102,15 @@ class NodeLifecycleIT {
           log.contains("TidalDB stopping: framework stop requested (the console's 'stop 0'"), log);
       assertTrue(START.matcher(log).find(), log);
       assertTrue(log.contains(" console mode, "), log);
+      assertNoLockFiles();
+    }
+  }
+
+  /** A clean stop closes the log files: no FileHandler lock file is left in logs/. */
+  private void assertNoLockFiles() throws IOException {
+    try (Stream<Path> files = Files.list(home.resolve("logs"))) {
+      List<Path> locks = files.filter(f -> f.toString().endsWith(".lck")).toList();
+      assertTrue(locks.isEmpty(), "left after a clean stop: " + locks);
     }
   }
 

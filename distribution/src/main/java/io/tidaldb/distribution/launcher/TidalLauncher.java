@@ -1,6 +1,7 @@
 package io.tidaldb.distribution.launcher;
 
 import io.tidaldb.distribution.launcher.NodeState.Phase;
+import io.tidaldb.distribution.logging.ShutdownSafeLogManager;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -294,6 +295,10 @@ public final class TidalLauncher {
             "TidalDB %s stopped after %.1f s%s: %s",
             version, seconds(System.nanoTime()), how, reason));
     state(failed ? Phase.FAILED : Phase.STOPPED, reason);
+    // the last line: close the log files now, which removes their .lck files
+    if (java.util.logging.LogManager.getLogManager() instanceof ShutdownSafeLogManager manager) {
+      manager.closeHandlers();
+    }
   }
 
   private double seconds(long now) {

@@ -11,7 +11,9 @@ import java.util.logging.LogManager;
  * hook resets the standard LogManager, which removes and closes every handler, so those lines would
  * be lost. This manager ignores that reset; every other reset (a re-read of the configuration)
  * works as usual. The console and file handlers flush after each record, so nothing is left
- * buffered when the JVM exits.
+ * buffered when the JVM exits. Once the node has logged its last line the launcher closes the
+ * handlers ({@link #closeHandlers}), which removes the file handler's {@code .lck} file: without
+ * that, every clean stop left {@code logs/tidaldb.log.lck} behind.
  */
 public final class ShutdownSafeLogManager extends LogManager {
 
@@ -25,6 +27,13 @@ public final class ShutdownSafeLogManager extends LogManager {
     if (isShuttingDown()) {
       return;
     }
+    super.reset();
+  }
+
+  /**
+   * Closes and removes every handler now, during shutdown too: the node has logged its last line.
+   */
+  public void closeHandlers() {
     super.reset();
   }
 
