@@ -48,25 +48,6 @@ final class ReadQuantum {
     long durable(int shard);
   }
 
-  /** No shards: the commit path never looks stalled (tests of the yield alone). */
-  static final Logs NO_LOGS =
-      new Logs() {
-        @Override
-        public int count() {
-          return 0;
-        }
-
-        @Override
-        public long next(int shard) {
-          throw new IndexOutOfBoundsException(shard);
-        }
-
-        @Override
-        public long durable(int shard) {
-          throw new IndexOutOfBoundsException(shard);
-        }
-      };
-
   /** The logs of the store's shards. */
   static Logs of(ShardState[] shards) {
     return new Logs() {

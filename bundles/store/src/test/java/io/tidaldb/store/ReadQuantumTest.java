@@ -7,6 +7,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 class ReadQuantumTest {
+  private static final ReadQuantum.Logs NO_SHARDS = ReadQuantum.of(new ShardState[0]);
   private static final Runnable FAIL =
       () -> {
         throw new AssertionError("parked with no stalled commit");
@@ -80,7 +81,7 @@ class ReadQuantumTest {
     AtomicLong clock = new AtomicLong(1_000);
     AtomicInteger yields = new AtomicInteger();
     ReadQuantum quantum =
-        new ReadQuantum(100, clock::get, ReadQuantum.NO_LOGS, yields::incrementAndGet, FAIL);
+        new ReadQuantum(100, clock::get, NO_SHARDS, yields::incrementAndGet, FAIL);
     for (int i = 0; i < 9; i++) {
       clock.addAndGet(10); // nine reads of 10 ns: 90 ns, inside the quantum
       quantum.spent();
@@ -105,8 +106,7 @@ class ReadQuantumTest {
   void shouldNeverYieldWhenTheQuantumIsZero() {
     AtomicLong clock = new AtomicLong();
     AtomicInteger yields = new AtomicInteger();
-    ReadQuantum quantum =
-        new ReadQuantum(0, clock::get, ReadQuantum.NO_LOGS, yields::incrementAndGet, FAIL);
+    ReadQuantum quantum = new ReadQuantum(0, clock::get, NO_SHARDS, yields::incrementAndGet, FAIL);
     for (int i = 0; i < 100; i++) {
       clock.addAndGet(1_000_000);
       quantum.spent();

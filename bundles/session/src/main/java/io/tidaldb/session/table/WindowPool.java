@@ -134,9 +134,7 @@ final class WindowPool {
     int i = tails[head];
     while (seqs[i] < low) {
       int p = prev[i];
-      next[i] = free;
-      free = i;
-      live--;
+      release(i);
       i = p;
     }
     next[i] = NONE;
@@ -148,11 +146,16 @@ final class WindowPool {
   void freeAll(int i) {
     while (i != NONE) {
       int n = next[i];
-      next[i] = free;
-      free = i;
-      live--;
+      release(i);
       i = n;
     }
+  }
+
+  /** Puts entry i on the free list. */
+  private void release(int i) {
+    next[i] = free;
+    free = i;
+    live--;
   }
 
   /** Bytes of the arrays. */
