@@ -9,7 +9,7 @@ import java.util.Arrays;
 /**
  * The records of a shard's log queued for its session table ({@link ShardSessions#feed}), in
  * position order: what {@link ShardSessions#feed(SessionTable, RecordCursor,
- * SeriesRegistry.Series)} would apply at once, applied later by {@link #applyTo} in the same order
+ * SeriesRegistry.Series)} would apply at once, applied later by {@link #apply} in the same order
  * and by the same rule (a {@code SIGNAL_S} applies, a {@code SIGNAL} advances to its HLC, any other
  * record advances at the table's clock as it is when the record's turn comes). Primitive arrays of
  * a fixed capacity, nothing allocated per record. Not thread-safe: the commit thread's, under the
@@ -75,29 +75,28 @@ final class QueuedFeeds {
   }
 
   /**
-   * Applies the queued records to {@code table} in order and empties the queue (also when an apply
-   * throws: the records after the failing one are dropped with it, as the log's apply fails there).
+   * Applies the {@code i}-th queued record to {@code table}; the caller applies them in order, then
+   * {@link #clear}s the queue (also when an apply throws: the records after the failing one are
+   * dropped with it, as the log's apply fails there).
    */
-  void applyTo(SessionTable table) {
-    int n = size;
-    size = 0;
-    try {
-      for (int i = 0; i < n; i++) {
-        switch (kinds[i]) {
-          case APPLY:
-            table.apply(
-                tenants[i], sessions[i], seqs[i], ackedBelows[i], hashes[i], positions[i], hlcs[i]);
-            break;
-          case ADVANCE:
-            table.advance(positions[i], hlcs[i]);
-            break;
-          default:
-            table.advance(positions[i], table.clock());
-            break;
-        }
-      }
-    } finally {
-      Arrays.fill(tenants, 0, n, null); // holds no tenant past its records
+  void apply(int i, SessionTable table) {
+    switch (kinds[i]) {
+      case APPLY:
+        table.apply(
+            tenants[i], sessions[i], seqs[i], ackedBelows[i], hashes[i], positions[i], hlcs[i]);
+        break;
+      case ADVANCE:
+        table.advance(positions[i], hlcs[i]);
+        break;
+      default:
+        table.advance(positions[i], table.clock());
+        break;
     }
+  }
+
+  /** Empties the queue; it holds no tenant past its records. */
+  void clear() {
+    Arrays.fill(tenants, 0, size, null);
+    size = 0;
   }
 }

@@ -11,6 +11,8 @@ import io.tidaldb.crdt.ReplicaIds;
 import io.tidaldb.session.table.Decision;
 import io.tidaldb.session.table.SessionConfig;
 import io.tidaldb.session.table.SessionTable;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.concurrent.locks.StampedLock;
@@ -32,19 +34,24 @@ import java.util.concurrent.locks.StampedLock;
  * local stream feeds the local table by the same rule, never the shard's.
  *
  * <p>Locking: a change (records fed, the table replaced or cleared) holds the shard's write lock
- * and this object's {@link StampedLock}'s write lock; the leader's {@link #check} and {@link
- * #appliedBelow} take neither: they read the table optimistically and validate the stamp (the usual
- * write, a seq above its session's highest: {@link SessionTable#checkAboveHighest}, no locked
- * instruction, bench/RESULTS.md §17.7), else take the read lock, so a check never waits for the
- * apply of a whole batch under the shard's write lock (bench/RESULTS.md §17.4). The commit thread
- * queues the records it applies ({@link #feed}, no lock but the shard's) and applies them to the
- * table in chunks of at most {@value #FEED_CHUNK} under one write-lock hold ({@link #flush}, also
- * before it releases the shard's write lock): a check waits for at most one chunk's table applies
- * (bench/RESULTS.md §17.5). Between two flushes the table lags the shard's state by the queued
- * records; the leader's writes in flight cover them ({@link SessionWrites}: an entry is dropped
- * only once the table's {@link #appliedBelow} passes it). {@link #table} and {@link #encode} are
- * read under the shard's lock (read or write), which excludes every change and finds the queue
- * empty.
+ * and this object's {@link StampedLock}'s write lock, and moves the {@link #version} (a sequence
+ * lock) to odd before each record's apply (and each replacement) and back to even after it; the
+ * leader's {@link #check} and {@link #appliedBelow} take neither lock on their fast path: they read
+ * the table between two reads of the version and keep what they read if it stayed the same even
+ * value (the usual write, a seq above its session's highest: {@link
+ * SessionTable#checkAboveHighest}, no locked instruction, bench/RESULTS.md §17.7), spinning while a
+ * record's apply is under way (a fraction of a microsecond), else take the read lock. So a check
+ * never waits for the apply of a whole batch under the shard's write lock (bench/RESULTS.md §17.4),
+ * nor for a chunk: it parked on the lock whenever it met a chunk's apply, and the commit thread
+ * then paid a futex wake to unpark it (bench/RESULTS.md §29). The commit thread queues the records
+ * it applies ({@link #feed}, no lock but the shard's) and applies them to the table in chunks of at
+ * most {@value #FEED_CHUNK} under one write-lock hold ({@link #flush}, also before it releases the
+ * shard's write lock): a check that must take the read lock (a retry, a seq out of order) waits for
+ * at most one chunk's table applies (bench/RESULTS.md §17.5). Between two flushes the table lags
+ * the shard's state by the queued records; the leader's writes in flight cover them ({@link
+ * SessionWrites}: an entry is dropped only once the table's {@link #appliedBelow} passes it).
+ * {@link #table} and {@link #encode} are read under the shard's lock (read or write), which
+ * excludes every change and finds the queue empty.
  */
 final class ShardSessions {
   /** Records queued by {@link #feed} before the write lock is taken for all of them. */
@@ -56,9 +63,31 @@ final class ShardSessions {
 
   /**
    * Orders the table's changes (write lock) against the leader's checks and {@link #appliedBelow}
-   * (optimistic reads, else the read lock). Not reentrant: nothing under it takes it again.
+   * that could not decide on the fast path (read lock). Not reentrant: nothing under it takes it
+   * again.
    */
   private final StampedLock lock = new StampedLock();
+
+  /**
+   * The sequence lock of the fast path: odd while a record is applied to the table or the table is
+   * replaced (the commit thread, under {@link #lock}'s write lock), even between; read by {@link
+   * #VERSION} (acquire, then a fence before the second read, as {@link StampedLock#validate}).
+   */
+  @SuppressWarnings("unused") // through VERSION
+  private long version;
+
+  private static final VarHandle VERSION;
+
+  /** Fast-path reads that met a change, at most, before a check takes the read lock. */
+  private static final int SPINS = 256;
+
+  static {
+    try {
+      VERSION = MethodHandles.lookup().findVarHandle(ShardSessions.class, "version", long.class);
+    } catch (ReflectiveOperationException e) {
+      throw new ExceptionInInitializerError(e);
+    }
+  }
 
   private SessionTable table;
   private volatile LocalSessions local; // read without the lock by ShardState#checkLocalSessions
@@ -107,9 +136,11 @@ final class ShardSessions {
   /** Replaces the table (a snapshot loaded or installed, a cut rebuilt); write lock held. */
   void replaceWith(SessionTable loaded) {
     long w = lock.writeLock();
+    long v = beginChange();
     try {
       this.table = loaded;
     } finally {
+      endChange(v);
       lock.unlockWrite(w);
     }
   }
@@ -120,10 +151,12 @@ final class ShardSessions {
    */
   void clear() {
     long w = lock.writeLock();
+    long v = beginChange();
     try {
       this.table = new SessionTable(config);
       this.local = new LocalSessions(config, owner);
     } finally {
+      endChange(v);
       lock.unlockWrite(w);
     }
   }
@@ -144,18 +177,43 @@ final class ShardSessions {
 
   /**
    * Applies the records {@link #feed} queued, in order, under the write lock (one hold per chunk,
-   * bench/RESULTS.md §17.5); the commit thread calls it before it releases the shard's write lock,
-   * so that every reader under the shard's lock sees the table of every record applied.
+   * bench/RESULTS.md §17.5), each inside its own change of {@link #version}; the commit thread
+   * calls it before it releases the shard's write lock, so that every reader under the shard's lock
+   * sees the table of every record applied. If an apply throws, the records after it are dropped
+   * with it (the log's apply fails there).
    */
   void flush() {
-    if (feeds.size() > 0) {
+    int n = feeds.size();
+    if (n > 0) {
       long w = lock.writeLock();
       try {
-        feeds.applyTo(table);
+        SessionTable t = table;
+        for (int i = 0; i < n; i++) {
+          long v = beginChange();
+          try {
+            feeds.apply(i, t);
+          } finally {
+            endChange(v);
+          }
+        }
       } finally {
+        feeds.clear();
         lock.unlockWrite(w);
       }
     }
+  }
+
+  /** Moves {@link #version} to odd before a change (commit thread, write lock held); its value. */
+  private long beginChange() {
+    long v = (long) VERSION.getOpaque(this);
+    VERSION.setOpaque(this, v + 1);
+    VarHandle.storeStoreFence(); // the odd value is seen before any store of the change
+    return v;
+  }
+
+  /** Moves {@link #version} back to even after the change begun at {@code v}. */
+  private void endChange(long v) {
+    VERSION.setRelease(this, v + 2); // after every store of the change
   }
 
   /** Feeds one record to {@code into}, as {@link #feed(RecordCursor, SeriesRegistry.Series)}. */
@@ -179,9 +237,10 @@ final class ShardSessions {
 
   /**
    * Decides a session write against the table, changing nothing. The usual write, a seq above its
-   * session's highest, is decided without a lock ({@link SessionTable#checkAboveHighest}, an
-   * optimistic read of {@link #lock} validated afterwards: no locked instruction); any other, or
-   * one whose read met a change, under the read lock.
+   * session's highest, is decided without a lock ({@link SessionTable#checkAboveHighest}, read
+   * between two equal even values of {@link #version}: no locked instruction; spinning while a
+   * record's apply is under way); any other, or one whose reads kept meeting changes, under the
+   * read lock.
    *
    * @param tenant the write's tenant
    * @param session the write's session, seq and ackedBelow
@@ -189,13 +248,20 @@ final class ShardSessions {
    * @return the table's decision
    */
   Decision check(TenantId tenant, SessionSeq session, int payloadHash) {
-    long stamp = lock.tryOptimisticRead();
-    if (stamp != 0) {
-      Decision d =
-          table.checkAboveHighest(tenant, session.session(), session.seq(), session.ackedBelow());
-      if (d != null && lock.validate(stamp)) {
-        return d;
+    for (int spin = 0; spin < SPINS; spin++) {
+      long v = (long) VERSION.getAcquire(this);
+      if ((v & 1) == 0) {
+        Decision d =
+            table.checkAboveHighest(tenant, session.session(), session.seq(), session.ackedBelow());
+        VarHandle.acquireFence(); // the table's reads before the version's second read
+        if ((long) VERSION.getOpaque(this) == v) {
+          if (d != null) {
+            return d;
+          }
+          break; // not the usual write: the full check, under the read lock
+        }
       }
+      Thread.onSpinWait(); // a record's apply is under way
     }
     long r = lock.readLock();
     try {
@@ -207,16 +273,20 @@ final class ShardSessions {
   }
 
   /**
-   * Returns the table's applied position (every record below it is in the table); an optimistic
-   * read of {@link #lock}, under the read lock if a change met it.
+   * Returns the table's applied position (every record below it is in the table); read as {@link
+   * #check} reads the table, under the read lock if its reads kept meeting changes.
    */
   long appliedBelow() {
-    long stamp = lock.tryOptimisticRead();
-    if (stamp != 0) {
-      long applied = table.appliedBelow();
-      if (lock.validate(stamp)) {
-        return applied;
+    for (int spin = 0; spin < SPINS; spin++) {
+      long v = (long) VERSION.getAcquire(this);
+      if ((v & 1) == 0) {
+        long applied = table.appliedBelow();
+        VarHandle.acquireFence();
+        if ((long) VERSION.getOpaque(this) == v) {
+          return applied;
+        }
       }
+      Thread.onSpinWait();
     }
     long r = lock.readLock();
     try {

@@ -15,7 +15,9 @@ import java.nio.charset.StandardCharsets;
  * definition records. Accessors of the other kind's fields throw {@link IllegalStateException}; a
  * SIGNAL_S record answers the SIGNAL accessors too. A compact session signal ({@link
  * WalRecordKind#SIGNAL_SC}) reads as a SIGNAL_S: {@link #kind} reports SIGNAL_S and the session
- * accessors decode either form ({@link RecordDescriptor#seqOf} and the others).
+ * accessors decode either form ({@link RecordDescriptor#seqOf} and the others): a compact one's
+ * variable-width seq, ackedBelow and durability are decoded once, by {@link #next} (the commit
+ * thread reads each of them once or twice per record, and ackedBelow decodes the seq again).
  */
 final class BatchCursor implements RecordCursor {
   private final BatchView batch;
@@ -26,6 +28,10 @@ final class BatchCursor implements RecordCursor {
   private int remaining;
   private long position;
   private byte kind;
+  private boolean compact; // the current record is a SIGNAL_SC: the three fields below hold
+  private long compactSeq;
+  private long compactAckedBelow;
+  private byte compactDurability;
 
   BatchCursor(BatchView batch) {
     this.batch = batch;
@@ -64,7 +70,20 @@ final class BatchCursor implements RecordCursor {
     remaining--;
     position++;
     byte stored = buffer.get(at + KIND_OFFSET);
-    kind = stored == WalRecordKind.SIGNAL_SC ? WalRecordKind.SIGNAL_S : stored;
+    compact = stored == WalRecordKind.SIGNAL_SC;
+    if (compact) {
+      int form = buffer.get(at + SIGNAL_SC_FORM_OFFSET);
+      int seqWidth = seqWidth(form);
+      int seqAt = at + SIGNAL_SC_SEQ_OFFSET;
+      compactSeq = getUnsigned(buffer, seqAt, seqWidth);
+      compactAckedBelow =
+          compactSeq
+              - getUnsigned(buffer, seqAt + seqWidth, (form >>> FORM_DELTA_WIDTH_SHIFT) & 0x7);
+      compactDurability = (byte) (form & FORM_DURABILITY_MASK);
+      kind = WalRecordKind.SIGNAL_S;
+    } else {
+      kind = stored;
+    }
     return true;
   }
 
@@ -139,22 +158,27 @@ final class BatchCursor implements RecordCursor {
 
   @Override
   public long seq() {
-    return seqOf(buffer, sessionSignal());
+    int offset = sessionSignal();
+    return compact ? compactSeq : seqOf(buffer, offset);
   }
 
   @Override
   public long ackedBelow() {
-    return ackedBelowOf(buffer, sessionSignal());
+    int offset = sessionSignal();
+    return compact ? compactAckedBelow : ackedBelowOf(buffer, offset);
   }
 
   @Override
   public int payloadHash() {
-    return payloadHashOf(buffer, sessionSignal());
+    int offset = sessionSignal();
+    return buffer.getInt(
+        offset + (compact ? SIGNAL_SC_PAYLOAD_HASH_OFFSET : SIGNAL_S_PAYLOAD_HASH_OFFSET));
   }
 
   @Override
   public Durability durability() {
-    return durabilityOf(durabilityCodeOf(buffer, sessionSignal()));
+    int offset = sessionSignal();
+    return durabilityOf(compact ? compactDurability : durabilityCodeOf(buffer, offset));
   }
 
   private String name(int lengthAt) {

@@ -552,7 +552,7 @@ public final class RecordDescriptor {
     return Math.max(1, (Long.SIZE - Long.numberOfLeadingZeros(value) + 7) >>> 3);
   }
 
-  private static int seqWidth(int form) {
+  static int seqWidth(int form) {
     return ((form >>> FORM_SEQ_WIDTH_SHIFT) & 0x7) + 1;
   }
 
@@ -562,7 +562,7 @@ public final class RecordDescriptor {
     }
   }
 
-  private static long getUnsigned(ByteBuffer buffer, int at, int width) {
+  static long getUnsigned(ByteBuffer buffer, int at, int width) {
     long value = 0;
     for (int i = 0; i < width; i++) {
       value |= (buffer.get(at + i) & 0xFFL) << (8 * i);

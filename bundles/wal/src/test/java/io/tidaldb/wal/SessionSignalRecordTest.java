@@ -199,6 +199,12 @@ class SessionSignalRecordTest {
     };
     ByteBuffer b = ByteBuffer.allocate(2 * RecordDescriptor.SIGNAL_S_LENGTH);
     b.order(ByteOrder.LITTLE_ENDIAN);
+    // the same record alone in a batch, read by the cursor (which decodes the compact fields once)
+    ByteBuffer batch =
+        ByteBuffer.allocate(BatchDescriptor.HEADER_LENGTH + RecordDescriptor.SIGNAL_S_LENGTH)
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .putInt(BatchDescriptor.RECORD_COUNT_OFFSET, 1);
+    BatchView view = new BatchView().wrap(batch, 0, Path.of("f"), 0);
     int checked = 0;
     for (long seq : values) {
       for (long acked : values) {
@@ -227,6 +233,18 @@ class SessionSignalRecordTest {
             assertEquals(
                 d, RecordDescriptor.durabilityOf(RecordDescriptor.durabilityCodeOf(b, 3)), what);
             assertEquals(42, b.getLong(3 + RecordDescriptor.SIGNAL_ENTITY_OFFSET), what);
+            batch.put(BatchDescriptor.HEADER_LENGTH, b, 3, length);
+            batch.putInt(BatchDescriptor.PAYLOAD_LENGTH_OFFSET, length);
+            RecordCursor c = view.records();
+            assertTrue(c.next(), what);
+            assertEquals(WalRecordKind.SIGNAL_S, c.kind(), what);
+            assertEquals(-3, c.session(), what);
+            assertEquals(seq, c.seq(), what);
+            assertEquals(ackedBelow, c.ackedBelow(), what);
+            assertEquals(0x1234, c.payloadHash(), what);
+            assertEquals(d, c.durability(), what);
+            assertEquals(42, c.entity(), what);
+            assertFalse(c.next(), what);
             checked++;
           }
         }

@@ -19,14 +19,18 @@ import java.nio.ByteBuffer;
  * like the digests.
  *
  * <p>Expiry is decided from the log alone: the table's {@link #clock} is the highest HLC applied;
- * each apply or advance moves a cursor over the dense session entries by {@value #SWEEP} entries
- * (wrapping at the end), expiring each live session it passes whose last write is more than the ttl
- * older than the clock (an expired session keeps a tombstone, so that a later write of it is
- * refused as expired) and removing each tombstone more than twice the ttl old (the last entry moves
- * into its place and is looked at next). The entries' order and the cursor are functions of the
- * applied records (and are in the encoding), so two tables fed the same records expire the same
- * sessions at the same records. A session is expired at most {@code entries / SWEEP} records after
- * its deadline. Out-of-order HLCs within the log (at most the accepted clock skew) can delay an
+ * each apply or advance that moves the clock's physical millisecond moves a cursor over the dense
+ * session entries by {@value #SWEEP} entries (wrapping at the end), expiring each live session it
+ * passes whose last write is more than the ttl older than the clock (an expired session keeps a
+ * tombstone, so that a later write of it is refused as expired) and removing each tombstone more
+ * than twice the ttl old (the last entry moves into its place and is looked at next). While the
+ * millisecond stays, no entry can become due (its deadline is a millisecond of the clock), so the
+ * records between two milliseconds move nothing: at a high write rate the sweep costs a few entries
+ * a millisecond, not {@value #SWEEP} a record (bench/RESULTS.md §29). The entries' order and the
+ * cursor are functions of the applied records (and are in the encoding), so two tables fed the same
+ * records expire the same sessions at the same records. A session is expired at most {@code entries
+ * / SWEEP} milliseconds of the clock after its deadline (10,000 sessions: 625 ms; the ttl is a day
+ * by default). Out-of-order HLCs within the log (at most the accepted clock skew) can delay an
  * expiry, never advance it.
  *
  * <p>A shard without an entry for the session accepts any seq and opens it (the session may have
@@ -214,8 +218,7 @@ public final class SessionTable {
     slots.set(e, SessionSlots.HIGHEST, Math.max(slots.get(e, SessionSlots.HIGHEST), seq));
     slots.set(e, SessionSlots.LAST_HLC, Math.max(slots.get(e, SessionSlots.LAST_HLC), hlc));
     windows.attach(e, head);
-    clock = Math.max(clock, hlc);
-    expire();
+    tick(hlc);
     return added;
   }
 
@@ -232,8 +235,7 @@ public final class SessionTable {
       return;
     }
     appliedBelow = position + 1;
-    clock = Math.max(clock, hlc);
-    expire();
+    tick(hlc);
   }
 
   /** Returns the configuration. */
@@ -345,9 +347,23 @@ public final class SessionTable {
     return a.flip().equals(b.flip());
   }
 
-  /** Moves the cursor by {@link #SWEEP} entries: expires, and removes old tombstones. */
-  private void expire() {
-    long now = HlcStamp.physicalMillis(clock);
+  /** Moves the clock to {@code hlc} if that is later; expires if its millisecond moved. */
+  private void tick(long hlc) {
+    if (hlc > clock) {
+      long before = HlcStamp.physicalMillis(clock);
+      clock = hlc;
+      long now = HlcStamp.physicalMillis(hlc);
+      if (now != before) {
+        expire(now);
+      }
+    }
+  }
+
+  /**
+   * Moves the cursor by {@link #SWEEP} entries: expires, and removes old tombstones, at {@code now}
+   * (the clock's millisecond).
+   */
+  private void expire(long now) {
     for (int k = 0; k < SWEEP && slots.size() > 0; k++) {
       if (cursor >= slots.size()) {
         cursor = 0;

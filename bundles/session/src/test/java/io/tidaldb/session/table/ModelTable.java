@@ -92,8 +92,7 @@ final class ModelTable {
     }
     s.highest = Math.max(s.highest, seq);
     s.lastHlc = Math.max(s.lastHlc, hlc);
-    clock = Math.max(clock, hlc);
-    expire();
+    tick(hlc);
     return added;
   }
 
@@ -102,8 +101,16 @@ final class ModelTable {
       return;
     }
     appliedBelow = position + 1;
+    tick(hlc);
+  }
+
+  /** The clock moves to a later hlc; the cursor moves only when its millisecond does. */
+  private void tick(long hlc) {
+    long before = HlcStamp.physicalMillis(clock);
     clock = Math.max(clock, hlc);
-    expire();
+    if (HlcStamp.physicalMillis(clock) != before) {
+      expire();
+    }
   }
 
   /**

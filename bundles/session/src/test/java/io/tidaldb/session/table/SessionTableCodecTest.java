@@ -47,7 +47,7 @@ class SessionTableCodecTest {
           + "03000000" // window entry count 3
           + "0200d10700000000" // clock: hlc (2001 ms, 2)
           + "0a00000000000000" // applied below 10
-          + "03000000" // sweep cursor 3
+          + "01000000" // sweep cursor 1 (it moved at the records of 1000 ms and 2001 ms only)
           + "0178" // tenant 0: "x"
           + "0461636d65" // tenant 1: "acme"
           + "00000000" // tombstone at 51: tenant 0
@@ -116,7 +116,7 @@ class SessionTableCodecTest {
     assertEquals(3, b.getInt(SessionTableCodec.WINDOW_COUNT_OFFSET));
     assertEquals(HlcStamp.pack(2001, 2), b.getLong(SessionTableCodec.CLOCK_OFFSET));
     assertEquals(10, b.getLong(SessionTableCodec.APPLIED_BELOW_OFFSET));
-    assertEquals(3, b.getInt(SessionTableCodec.CURSOR_OFFSET));
+    assertEquals(1, b.getInt(SessionTableCodec.CURSOR_OFFSET));
     assertEquals(
         51 + 3 * SessionTableCodec.SESSION_LENGTH + 3 * SessionTableCodec.ENTRY_LENGTH,
         b.capacity());
