@@ -43,23 +43,24 @@ import java.util.concurrent.locks.StampedLock;
  * record's apply is under way (a fraction of a microsecond), else take the read lock. So a check
  * never waits for the apply of a whole batch under the shard's write lock (bench/RESULTS.md §17.4),
  * nor for a chunk: it parked on the lock whenever it met a chunk's apply, and the commit thread
- * then paid a futex wake to unpark it (bench/RESULTS.md §29). The commit thread queues the records
- * it applies ({@link #feed}, no lock but the shard's) and applies them to the table in chunks of at
- * most {@value #FEED_CHUNK} under one write-lock hold ({@link #flush}, also before it releases the
- * shard's write lock): a check that must take the read lock (a retry, a seq out of order) waits for
- * at most one chunk's table applies (bench/RESULTS.md §17.5). Between two flushes the table lags
- * the shard's state by the queued records; the leader's writes in flight cover them ({@link
+ * then paid a futex wake to unpark it (bench/RESULTS.md §29). The commit thread applies each record
+ * to the table as it applies it to the state ({@link #feed}), holding the write lock for {@value
+ * #FEED_CHUNK} records at most and releasing it before it releases the shard's write lock ({@link
+ * #flush}), so the lock is taken once per chunk, and a check that must take the read lock (a retry,
+ * a seq out of order, a session's first write to the shard) waits for at most one chunk's records
+ * (bench/RESULTS.md §17.5; those records were queued and applied to the table apart until the fast
+ * path stopped failing on the held lock, §29). The table lags the shard's state by the record being
+ * applied at most; the leader's writes in flight cover what it has not applied ({@link
  * SessionWrites}: an entry is dropped only once the table's {@link #appliedBelow} passes it).
  * {@link #table} and {@link #encode} are read under the shard's lock (read or write), which
- * excludes every change and finds the queue empty.
+ * excludes every change.
  */
 final class ShardSessions {
-  /** Records queued by {@link #feed} before the write lock is taken for all of them. */
+  /** Records {@link #feed} applies under one hold of the write lock, at most. */
   static final int FEED_CHUNK = 64;
 
   private final SessionConfig config;
   private final long owner;
-  private final QueuedFeeds feeds = new QueuedFeeds(FEED_CHUNK);
 
   /**
    * Orders the table's changes (write lock) against the leader's checks and {@link #appliedBelow}
@@ -88,6 +89,9 @@ final class ShardSessions {
       throw new ExceptionInInitializerError(e);
     }
   }
+
+  private long held; // the write lock's stamp while feed holds it (commit thread only), else 0
+  private int heldFor; // records fed in this hold
 
   private SessionTable table;
   private volatile LocalSessions local; // read without the lock by ShardState#checkLocalSessions
@@ -162,44 +166,39 @@ final class ShardSessions {
   }
 
   /**
-   * Queues one record of the shard log for the table (see the class comment); the queue is applied
-   * under the write lock once it holds {@value #FEED_CHUNK} records, and by {@link #flush}. Commit
-   * thread only, under the shard's write lock, which must not be released before {@link #flush}.
+   * Applies one record of the shard log to the table (see the class comment), inside its own change
+   * of {@link #version}, under the write lock, which it takes if this hold has not and releases
+   * after {@value #FEED_CHUNK} records. Commit thread only, under the shard's write lock, which
+   * must not be released before {@link #flush}.
    *
    * @param c the cursor on the record
    * @param series the record's series (a SIGNAL or SIGNAL_S), or null for other kinds
    */
   void feed(RecordCursor c, SeriesRegistry.Series series) {
-    if (feeds.add(c, series) == FEED_CHUNK) {
+    if (held == 0) {
+      held = lock.writeLock();
+    }
+    long v = beginChange();
+    try {
+      feed(table, c, series);
+    } finally {
+      endChange(v);
+    }
+    if (++heldFor == FEED_CHUNK) {
       flush();
     }
   }
 
   /**
-   * Applies the records {@link #feed} queued, in order, under the write lock (one hold per chunk,
-   * bench/RESULTS.md §17.5), each inside its own change of {@link #version}; the commit thread
-   * calls it before it releases the shard's write lock, so that every reader under the shard's lock
-   * sees the table of every record applied. If an apply throws, the records after it are dropped
-   * with it (the log's apply fails there).
+   * Releases the write lock {@link #feed} holds, if it does; the commit thread calls it before it
+   * releases the shard's write lock (also after a record's apply threw).
    */
   void flush() {
-    int n = feeds.size();
-    if (n > 0) {
-      long w = lock.writeLock();
-      try {
-        SessionTable t = table;
-        for (int i = 0; i < n; i++) {
-          long v = beginChange();
-          try {
-            feeds.apply(i, t);
-          } finally {
-            endChange(v);
-          }
-        }
-      } finally {
-        feeds.clear();
-        lock.unlockWrite(w);
-      }
+    long w = held;
+    if (w != 0) {
+      held = 0;
+      heldFor = 0;
+      lock.unlockWrite(w);
     }
   }
 

@@ -864,7 +864,7 @@ final class ShardState implements CommitListener {
         }
       } finally {
         try {
-          sessions.flush(); // the records fed in this hold reach the table before the lock is free
+          sessions.flush(); // the table's write lock is free before the shard's
         } finally {
           lock.writeLock().unlock();
         }
@@ -914,7 +914,7 @@ final class ShardState implements CommitListener {
       sessions.feed(c, series);
       CutLocalSessions cut = cutLocal; // null unless a cut kept LOCAL session records
       if (cut != null) {
-        // the table's log clock once it has this record (its feed may still be queued: QueuedFeeds)
+        // the table's log clock once it has this record (fed above)
         cut.applied(this, c, epoch, series, Math.max(sessions.table().clock(), c.hlc()));
         // publish a new match before reading the known commit: a rise that raced with it then
         // sees the match and schedules the compensation ({@link #committed}), or this read sees it
