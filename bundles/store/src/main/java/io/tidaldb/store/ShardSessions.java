@@ -71,8 +71,9 @@ final class ShardSessions {
 
   /**
    * The sequence lock of the fast path: odd while a record is applied to the table or the table is
-   * replaced (the commit thread, under {@link #lock}'s write lock), even between; read by {@link
-   * #VERSION} (acquire, then a fence before the second read, as {@link StampedLock#validate}).
+   * replaced (always under {@link #lock}'s write lock, so one writer at a time), even between; read
+   * by {@link #VERSION} (acquire, then a fence before the second read, as {@link
+   * StampedLock#validate}).
    */
   @SuppressWarnings("unused") // through VERSION
   private long version;
