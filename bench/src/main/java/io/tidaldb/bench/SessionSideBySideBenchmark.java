@@ -1,0 +1,268 @@
+package io.tidaldb.bench;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.Signal;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalStore;
+import io.tidaldb.api.Timestamp;
+import io.tidaldb.store.SignalStoreEngine;
+import io.tidaldb.wal.WalEngine;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Group;
+import org.openjdk.jmh.annotations.GroupThreads;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+import org.openjdk.jmh.infra.ThreadParams;
+
+/**
+ * The cost of client sessions on durable ingest at the CPU limit, measured side by side (issue 12):
+ * two stores in one JVM, each on its own WAL ({@value DurableIngest#SHARDS} shards, fsync on) in
+ * its own directory, written at the same time by pipelining writers ({@link
+ * SessionIngestBenchmark#signalSliding}'s client: {@code window} signals in flight, each write sent
+ * once the oldest is acknowledged), one group of writers with a {@link SessionSeq} per write
+ * ({@code pair:session}), the other without ({@code pair:plain}). The two stores share the
+ * machine's cores, disk and moments, so the ratio of the two scores is the session path's cost
+ * where CPU is what limits, free of the drift between runs that made alternated runs of {@link
+ * SessionIngestBenchmark} disagree by ±0.04 from one hour to the next (bench/RESULTS.md §29). Each
+ * op is one durable signal. Run with {@code -tg 1,1} or {@code -tg 2,2}; {@code -p sessions=false}
+ * for the A/A run. The two stores' threads share the cores as the scheduler deals them, so a store
+ * that needs more CPU per signal may also get a little more of it and the throughput ratio can
+ * understate the cost; so each iteration also prints each store's CPU time per signal (its WAL and
+ * acknowledgement threads, known by the threads each store's opening and first writes started, and
+ * its writers; {@link ThreadMXBean}) and their ratio, which does not depend on how the cores were
+ * shared.
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 5, time = 2)
+@Fork(
+    value = 1,
+    jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
+@State(Scope.Benchmark)
+public class SessionSideBySideBenchmark {
+  private static final long SEED = 0x5E55_1A6EL;
+  private static final long SESSION_BASE = 0x5E55_0000_0000_0000L;
+
+  /** Signals in flight per writer, at most 1,024 (a session's window). */
+  @Param({"1024"})
+  public int window;
+
+  /** Distinct entities written to. */
+  @Param({"100000"})
+  public int entityCount;
+
+  /**
+   * Whether the session group's writes carry their {@link SessionSeq}; {@code false} makes both
+   * groups plain (an A/A run: the method's own bias, which should be a ratio of 1).
+   */
+  @Param({"true"})
+  public boolean sessions;
+
+  private final Side plainSide = new Side();
+  private final Side sessionSide = new Side();
+  long now;
+
+  private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+  /** One store on its own WAL and directory, and the threads that work for it. */
+  static final class Side {
+    Path dir;
+    WalEngine wal;
+    SignalStoreEngine store;
+    final Set<Long> threads = ConcurrentHashMap.newKeySet();
+    private long cpuBefore;
+    private long recordsBefore;
+
+    /**
+     * Opens the store and writes a few signals through it, so that its WAL and acknowledgement
+     * threads are started; they are the threads started meanwhile.
+     */
+    void open(String prefix, long now) throws Exception {
+      Set<Long> before = threadIds();
+      dir = BenchFiles.createTempDir(prefix);
+      wal = Stores.openWal(dir, DurableIngest.SHARDS);
+      store = Stores.openStore(dir, wal, Stores.NEVER);
+      CompletableFuture<?>[] warm = new CompletableFuture<?>[256];
+      for (int i = 0; i < warm.length; i++) {
+        warm[i] =
+            store.signalAsync(
+                new Signal(
+                    Stores.TENANT, Stores.VIEW, EntityId.of(i), 1.0, Timestamp.ofMillis(now)),
+                Durability.LOCAL);
+      }
+      for (CompletableFuture<?> f : warm) {
+        f.get(Stores.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      }
+      Set<Long> started = threadIds();
+      started.removeAll(before);
+      threads.addAll(started);
+    }
+
+    void mark() {
+      cpuBefore = cpuNanos();
+      recordsBefore = wal.metrics().records();
+    }
+
+    /** CPU nanoseconds per record since {@link #mark}. */
+    double cpuPerRecord() {
+      long records = wal.metrics().records() - recordsBefore;
+      return records == 0 ? Double.NaN : (double) (cpuNanos() - cpuBefore) / records;
+    }
+
+    private long cpuNanos() {
+      long sum = 0;
+      for (long id : threads) {
+        long t = THREADS.getThreadCpuTime(id);
+        sum += Math.max(0, t); // -1: the thread has ended
+      }
+      return sum;
+    }
+
+    void close() {
+      System.out.println("\n" + wal.metrics());
+      wal.close();
+      BenchFiles.deleteRecursively(dir);
+    }
+  }
+
+  private static Set<Long> threadIds() {
+    Set<Long> ids = new HashSet<>();
+    for (long id : THREADS.getAllThreadIds()) {
+      ids.add(id);
+    }
+    return ids;
+  }
+
+  /** Opens both stores in fresh directories. */
+  @Setup(Level.Trial)
+  public void open() throws Exception {
+    if (window < 1 || window > 1_024) {
+      throw new IllegalArgumentException("window " + window + " must be 1 to 1,024");
+    }
+    now = System.currentTimeMillis();
+    plainSide.open("tidal-side-plain-", now);
+    sessionSide.open("tidal-side-session-", now);
+  }
+
+  /** Notes each store's CPU time and records before an iteration. */
+  @Setup(Level.Iteration)
+  public void mark() {
+    plainSide.mark();
+    sessionSide.mark();
+  }
+
+  /** Prints each store's CPU time per signal in the iteration, and their ratio. */
+  @TearDown(Level.Iteration)
+  public void reportCpu() {
+    double plain = plainSide.cpuPerRecord();
+    double session = sessionSide.cpuPerRecord();
+    System.out.printf(
+        " [cpu per signal: plain %.0f ns, session %.0f ns, plain/session %.3f] ",
+        plain, session, plain / session);
+  }
+
+  /** Closes both WALs (no checkpoint: the WAL holds everything) and deletes their directories. */
+  @TearDown(Level.Trial)
+  public void close() {
+    plainSide.close();
+    sessionSide.close();
+  }
+
+  /** One writer's seeded inputs, its session and its futures in flight. */
+  @State(Scope.Thread)
+  public static class Writer {
+    private DurableIngest.Draws draws;
+    private CompletableFuture<?>[] futures;
+    private long session;
+    private long nextSeq = 1;
+    private int next;
+    private boolean counted;
+
+    /** Draws this writer's inputs from a seed of its own. */
+    @Setup(Level.Trial)
+    public void setup(SessionSideBySideBenchmark b, ThreadParams thread) {
+      draws = new DurableIngest.Draws(SEED + thread.getThreadIndex(), b.entityCount, b.now);
+      futures = new CompletableFuture<?>[b.window];
+      session = SESSION_BASE + thread.getThreadIndex() + 1;
+    }
+  }
+
+  /**
+   * Sends the next signal without a session to the plain store, once the oldest in flight is
+   * acknowledged.
+   *
+   * @param w this writer
+   * @throws Exception if a write fails or is not acknowledged within the benchmarks' timeout
+   */
+  @Benchmark
+  @Group("pair")
+  @GroupThreads(1)
+  public void plain(Writer w) throws Exception {
+    slide(w, plainSide, false);
+  }
+
+  /**
+   * Sends the next signal with the writer's session to the session store, once the oldest in flight
+   * is acknowledged; {@code ackedBelow} is the oldest seq still in flight.
+   *
+   * @param w this writer
+   * @throws Exception if a write fails or is not acknowledged within the benchmarks' timeout
+   */
+  @Benchmark
+  @Group("pair")
+  @GroupThreads(1)
+  public void session(Writer w) throws Exception {
+    slide(w, sessionSide, sessions);
+  }
+
+  private void slide(Writer w, Side side, boolean withSession) throws Exception {
+    if (!w.counted) { // the writer's CPU counts for the store it writes to
+      side.threads.add(Thread.currentThread().getId());
+      w.counted = true;
+    }
+    SignalStore store = side.store;
+    int slot = (int) (w.nextSeq % window);
+    CompletableFuture<?> oldest = w.futures[slot];
+    if (oldest != null) {
+      Object ack = oldest.get(Stores.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      if (!(ack instanceof SignalAck)) {
+        throw new IllegalStateException("not an acknowledgement: " + ack);
+      }
+    }
+    int i = w.next++ & (DurableIngest.DRAWS - 1);
+    Signal s =
+        new Signal(
+            Stores.TENANT,
+            Stores.VIEW,
+            EntityId.of(w.draws.entities[i]),
+            w.draws.weights[i],
+            Timestamp.ofMillis(w.draws.eventTimes[i]));
+    long seq = w.nextSeq++;
+    w.futures[slot] =
+        withSession
+            ? store.signalAsync(
+                s, Durability.LOCAL, new SessionSeq(w.session, seq, Math.max(1, seq - window + 1)))
+            : store.signalAsync(s, Durability.LOCAL);
+  }
+}
