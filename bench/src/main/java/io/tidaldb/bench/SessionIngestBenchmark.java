@@ -1,15 +1,8 @@
 package io.tidaldb.bench;
 
-import io.tidaldb.api.Durability;
-import io.tidaldb.api.EntityId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
-import io.tidaldb.api.SignalAck;
-import io.tidaldb.api.Timestamp;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -53,9 +46,6 @@ import org.openjdk.jmh.infra.ThreadParams;
     jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
 @State(Scope.Benchmark)
 public class SessionIngestBenchmark extends DurableIngest {
-  private static final long SEED = 0x5E55_1A6EL;
-  private static final long SESSION_BASE = 0x5E55_0000_0000_0000L;
-
   /** Whether each write carries a {@link SessionSeq}. */
   @Param({"false", "true"})
   public boolean sessions;
@@ -73,35 +63,15 @@ public class SessionIngestBenchmark extends DurableIngest {
     return "tidal-session-ingest-";
   }
 
-  /** One writer's seeded inputs, its session and its futures. */
+  /** One writer: its {@link SessionClient}. */
   @State(Scope.Thread)
   public static class Writer {
-    private Draws draws;
-    private CompletableFuture<?>[] futures;
-    private long session;
-    private long nextSeq = 1;
-    private int next;
+    private SessionClient client;
 
     /** Draws this writer's inputs from a seed of its own. */
     @Setup(Level.Trial)
     public void setup(SessionIngestBenchmark b, ThreadParams thread) {
-      if (b.window < 1 || b.window > 1_024) {
-        throw new IllegalArgumentException("window " + b.window + " must be 1 to 1,024");
-      }
-      draws = new Draws(SEED + thread.getThreadIndex(), b.entityCount, b.now);
-      futures = new CompletableFuture<?>[b.window];
-      session = SESSION_BASE + thread.getThreadIndex() + 1;
-    }
-
-    /** The next of this writer's seeded signals (both arms allocate the same). */
-    Signal nextSignal() {
-      int i = next++ & (DRAWS - 1);
-      return new Signal(
-          Stores.TENANT,
-          Stores.VIEW,
-          EntityId.of(draws.entities[i]),
-          draws.weights[i],
-          Timestamp.ofMillis(draws.eventTimes[i]));
+      client = new SessionClient(thread.getThreadIndex(), b.window, b.entityCount, b.now);
     }
   }
 
@@ -114,19 +84,7 @@ public class SessionIngestBenchmark extends DurableIngest {
    */
   @Benchmark
   public void signalWindowAndAwait(Writer w, Counters c) throws Exception {
-    long ackedBelow = w.nextSeq;
-    for (int n = 0; n < window; n++) {
-      Signal s = w.nextSignal();
-      w.futures[n] =
-          sessions
-              ? store.signalAsync(
-                  s, Durability.LOCAL, new SessionSeq(w.session, w.nextSeq++, ackedBelow))
-              : store.signalAsync(s, Durability.LOCAL);
-    }
-    for (int n = 0; n < window; n++) {
-      await(w.futures[n]);
-    }
-    c.signals += window;
+    c.signals += w.client.windowAndAwait(store, sessions);
   }
 
   /**
@@ -143,26 +101,8 @@ public class SessionIngestBenchmark extends DurableIngest {
    */
   @Benchmark
   public void signalSliding(Writer w, Counters c) throws Exception {
-    int slot = (int) (w.nextSeq % window);
-    CompletableFuture<?> oldest = w.futures[slot];
-    if (oldest != null) {
-      await(oldest);
+    if (w.client.slide(store, sessions)) {
       c.signals++;
-    }
-    Signal s = w.nextSignal();
-    long seq = w.nextSeq++;
-    w.futures[slot] =
-        sessions
-            ? store.signalAsync(
-                s, Durability.LOCAL, new SessionSeq(w.session, seq, Math.max(1, seq - window + 1)))
-            : store.signalAsync(s, Durability.LOCAL);
-  }
-
-  private static void await(CompletableFuture<?> future)
-      throws InterruptedException, ExecutionException, TimeoutException {
-    Object ack = future.get(Stores.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-    if (!(ack instanceof SignalAck)) {
-      throw new IllegalStateException("not an acknowledgement: " + ack);
     }
   }
 }

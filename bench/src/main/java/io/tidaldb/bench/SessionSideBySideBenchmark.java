@@ -4,8 +4,6 @@ import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
-import io.tidaldb.api.SignalAck;
-import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.Timestamp;
 import io.tidaldb.store.SignalStoreEngine;
 import io.tidaldb.wal.WalEngine;
@@ -61,9 +59,6 @@ import org.openjdk.jmh.infra.ThreadParams;
     jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
 @State(Scope.Benchmark)
 public class SessionSideBySideBenchmark {
-  private static final long SEED = 0x5E55_1A6EL;
-  private static final long SESSION_BASE = 0x5E55_0000_0000_0000L;
-
   /** Signals in flight per writer, at most 1,024 (a session's window). */
   @Param({"1024"})
   public int window;
@@ -189,22 +184,16 @@ public class SessionSideBySideBenchmark {
     sessionSide.close();
   }
 
-  /** One writer's seeded inputs, its session and its futures in flight. */
+  /** One writer: its {@link SessionClient}, and whether its thread is counted for its store. */
   @State(Scope.Thread)
   public static class Writer {
-    private DurableIngest.Draws draws;
-    private CompletableFuture<?>[] futures;
-    private long session;
-    private long nextSeq = 1;
-    private int next;
+    private SessionClient client;
     private boolean counted;
 
     /** Draws this writer's inputs from a seed of its own. */
     @Setup(Level.Trial)
     public void setup(SessionSideBySideBenchmark b, ThreadParams thread) {
-      draws = new DurableIngest.Draws(SEED + thread.getThreadIndex(), b.entityCount, b.now);
-      futures = new CompletableFuture<?>[b.window];
-      session = SESSION_BASE + thread.getThreadIndex() + 1;
+      client = new SessionClient(thread.getThreadIndex(), b.window, b.entityCount, b.now);
     }
   }
 
@@ -236,33 +225,11 @@ public class SessionSideBySideBenchmark {
     slide(w, sessionSide, sessions);
   }
 
-  private void slide(Writer w, Side side, boolean withSession) throws Exception {
+  private static void slide(Writer w, Side side, boolean withSession) throws Exception {
     if (!w.counted) { // the writer's CPU counts for the store it writes to
       side.threads.add(Thread.currentThread().getId());
       w.counted = true;
     }
-    SignalStore store = side.store;
-    int slot = (int) (w.nextSeq % window);
-    CompletableFuture<?> oldest = w.futures[slot];
-    if (oldest != null) {
-      Object ack = oldest.get(Stores.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-      if (!(ack instanceof SignalAck)) {
-        throw new IllegalStateException("not an acknowledgement: " + ack);
-      }
-    }
-    int i = w.next++ & (DurableIngest.DRAWS - 1);
-    Signal s =
-        new Signal(
-            Stores.TENANT,
-            Stores.VIEW,
-            EntityId.of(w.draws.entities[i]),
-            w.draws.weights[i],
-            Timestamp.ofMillis(w.draws.eventTimes[i]));
-    long seq = w.nextSeq++;
-    w.futures[slot] =
-        withSession
-            ? store.signalAsync(
-                s, Durability.LOCAL, new SessionSeq(w.session, seq, Math.max(1, seq - window + 1)))
-            : store.signalAsync(s, Durability.LOCAL);
+    w.client.slide(side.store, withSession);
   }
 }
