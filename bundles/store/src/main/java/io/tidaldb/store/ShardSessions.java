@@ -211,6 +211,15 @@ final class ShardSessions {
     return v;
   }
 
+  /**
+   * Whether no change began since {@link #version} read {@code v} (even), so the table reads made
+   * since then saw one state ({@link StampedLock#validate}'s pattern).
+   */
+  private boolean unchanged(long v) {
+    VarHandle.acquireFence(); // the table's reads before the version's second read
+    return (long) VERSION.getOpaque(this) == v;
+  }
+
   /** Moves {@link #version} back to even after the change begun at {@code v}. */
   private void endChange(long v) {
     VERSION.setRelease(this, v + 2); // after every store of the change
@@ -253,8 +262,7 @@ final class ShardSessions {
       if ((v & 1) == 0) {
         Decision d =
             table.checkAboveHighest(tenant, session.session(), session.seq(), session.ackedBelow());
-        VarHandle.acquireFence(); // the table's reads before the version's second read
-        if ((long) VERSION.getOpaque(this) == v) {
+        if (unchanged(v)) {
           if (d != null) {
             return d;
           }
@@ -281,8 +289,7 @@ final class ShardSessions {
       long v = (long) VERSION.getAcquire(this);
       if ((v & 1) == 0) {
         long applied = table.appliedBelow();
-        VarHandle.acquireFence();
-        if ((long) VERSION.getOpaque(this) == v) {
+        if (unchanged(v)) {
           return applied;
         }
       }
