@@ -117,6 +117,14 @@ public class ConsoleRegionIT {
     // Region 1's store goes away: the commands say so, naming it; no other region takes a write.
     factory("io.tidaldb.store", 1).delete();
     Node.waitFor("region 1's store to go away", DEADLINE).until(() -> storeRef(1) == null);
+    // Felix takes a service out of the registry before it delivers UNREGISTERING, so the console
+    // component's reference may still hold the store (open until SCR deactivates it) for a moment
+    // after the registry has let go: wait until the console itself no longer offers it.
+    Node.waitFor("the console to drop region 1's store", DEADLINE)
+        .until(
+            () ->
+                console("tidal:use")
+                    .equals("console region: region-1; stores here: region-0, region-2"));
     long accepted0 = accepted(0);
     long accepted2 = accepted(2);
     String refused = console("tidal:signal default view 7 1");
