@@ -8,9 +8,13 @@ import io.tidaldb.api.Timestamp;
 import io.tidaldb.store.SignalStoreEngine;
 import io.tidaldb.wal.WalEngine;
 import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -46,9 +50,9 @@ import org.openjdk.jmh.infra.ThreadParams;
  * for the A/A run. The two stores' threads share the cores as the scheduler deals them, so a store
  * that needs more CPU per signal may also get a little more of it and the throughput ratio can
  * understate the cost; so each iteration also prints each store's CPU time per signal (its WAL and
- * acknowledgement threads, known by the threads each store's opening and first writes started, and
- * its writers; {@link ThreadMXBean}) and their ratio, which does not depend on how the cores were
- * shared.
+ * acknowledgement threads, known as the {@code tidal-} threads each store's opening and first
+ * writes started, and its writers; {@link ThreadMXBean}) and their ratio, which does not depend on
+ * how the cores were shared.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -79,6 +83,9 @@ public class SessionSideBySideBenchmark {
   long now;
 
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+
+  /** The prefix of every thread the store and its WAL start ({@code tidal-wal-commit-0}, ...). */
+  private static final String STORE_THREADS = "tidal-";
 
   /** One store on its own WAL and directory, and the threads that work for it. */
   static final class Side {
@@ -111,7 +118,21 @@ public class SessionSideBySideBenchmark {
       }
       Set<Long> started = threadIds();
       started.removeAll(before);
-      threads.addAll(started);
+      // Only the store's and WAL's own threads: the JVM starts compiler threads on demand too, and
+      // one started meanwhile would charge its compiles to this side (bench/RESULTS.md §30).
+      List<String> names = new ArrayList<>();
+      List<String> others = new ArrayList<>();
+      for (long id : started) {
+        ThreadInfo info = THREADS.getThreadInfo(id);
+        if (info != null && info.getThreadName().startsWith(STORE_THREADS)) {
+          threads.add(id);
+          names.add(info.getThreadName());
+        } else if (info != null) {
+          others.add(info.getThreadName());
+        }
+      }
+      Collections.sort(names);
+      System.out.println(prefix + " threads counted: " + names + "; not counted: " + others);
     }
 
     void mark() {
