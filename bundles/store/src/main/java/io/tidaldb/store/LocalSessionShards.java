@@ -104,12 +104,11 @@ final class LocalSessionShards implements SessionWrites.Shards {
     return shards[shard]
         .local
         .log
-        .whenDurable(position)
-        .thenApplyAsync(
+        .whenDurable(position, acks)
+        .thenApply(
             v ->
                 new SignalAck(
-                    ShardId.of(shard), position, new HlcStamp(hlc), Durability.LOCAL, true),
-            acks);
+                    ShardId.of(shard), position, new HlcStamp(hlc), Durability.LOCAL, true));
   }
 
   @Override

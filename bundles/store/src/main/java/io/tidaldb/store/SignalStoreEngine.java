@@ -1196,11 +1196,12 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
     @Override
     public CompletableFuture<SignalAck> whenStored(long ticket, long hlc, Durability level) {
-      // completed by the ack threads, never by the commit or replication thread (see AckExecutor)
+      // completed by the ack threads, never by the commit or replication thread (see AckExecutor);
+      // the WAL hands each commit's due futures to them as one task
       ShardLog log = shards[SignalTickets.shard(ticket)].log;
       if (level == Durability.LOCAL || replicated == null) {
-        return log.whenDurable(SignalTickets.position(ticket))
-            .thenApplyAsync(v -> ack(ticket, hlc, level), acks);
+        return log.whenDurable(SignalTickets.position(ticket), acks)
+            .thenApply(v -> ack(ticket, hlc, level));
       }
       return forwarded.stored(log, ticket, hlc, level).thenApplyAsync(ack -> ack, acks);
     }
@@ -1293,12 +1294,11 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       metrics.accepted(tenant);
       return local
           .log
-          .whenDurable(position)
-          .thenApplyAsync(
+          .whenDurable(position, acks)
+          .thenApply(
               v ->
                   new SignalAck(
-                      ShardId.of(shard), position, new HlcStamp(hlc), Durability.LOCAL, true),
-              acks);
+                      ShardId.of(shard), position, new HlcStamp(hlc), Durability.LOCAL, true));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

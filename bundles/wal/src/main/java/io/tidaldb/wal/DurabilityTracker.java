@@ -9,6 +9,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.PriorityQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -26,9 +28,18 @@ import java.util.concurrent.locks.ReentrantLock;
  * beside it. The priority queue for all of them held the commit thread in the lock for a sift per
  * completed future, and the writer waited on that lock for a fifth of its time at window 1,024
  * (bench/RESULTS.md §17.7).
+ *
+ * <p>A future may name the executor to complete it on ({@link #when(long, Executor)}): the futures
+ * one {@link #advance} (or {@link #terminate}) makes due are then handed to it as one task per run
+ * of consecutive futures with the same executor, in position order, so a caller that needs its
+ * continuations off the commit thread pays one hand-off per commit instead of one per record (a
+ * {@code thenApplyAsync} per future cost the commit thread a queue lock and often a futex wake per
+ * record, and the receiving thread a queue take: a quarter of the CPU of a durable write, §30). If
+ * the executor refuses the task, the futures complete on the calling thread.
  */
 final class DurabilityTracker {
-  private record Waiter(long position, CompletableFuture<Void> future) {}
+  /** A waiting future; {@code executor} null: completed on the thread that makes it due. */
+  private record Waiter(long position, CompletableFuture<Void> future, Executor executor) {}
 
   private final String name; // how messages name the log: "shard 3", "local log of shard 3"
   private final ReentrantLock lock = new ReentrantLock();
@@ -90,6 +101,15 @@ final class DurabilityTracker {
   }
 
   CompletableFuture<Void> when(long position) {
+    return when(position, null);
+  }
+
+  /**
+   * Returns a future completed once {@code position} is durable (already complete if it is), failed
+   * once the tracker terminates first; a future not yet complete is completed by a task on {@code
+   * executor} (null: on the commit thread), batched with the others due at the same time.
+   */
+  CompletableFuture<Void> when(long position, Executor executor) {
     if (position < durable) {
       return CompletableFuture.completedFuture(null);
     }
@@ -101,7 +121,7 @@ final class DurabilityTracker {
       if (terminal != null) {
         return CompletableFuture.failedFuture(copy(terminal));
       }
-      Waiter waiter = new Waiter(position, new CompletableFuture<>());
+      Waiter waiter = new Waiter(position, new CompletableFuture<>(), executor);
       Waiter newest = inOrder.peekLast();
       if (newest == null || newest.position() <= position) {
         inOrder.addLast(waiter);
@@ -138,9 +158,7 @@ final class DurabilityTracker {
       lock.unlock();
     }
     if (!due.isEmpty()) {
-      for (int i = 0; i < due.size(); i++) {
-        due.get(i).future().complete(null);
-      }
+      complete(due, null);
       due.clear();
     }
   }
@@ -176,8 +194,50 @@ final class DurabilityTracker {
       lock.unlock();
     }
     failed.sort(BY_POSITION);
-    for (Waiter w : failed) {
-      w.future().completeExceptionally(copy(terminal));
+    complete(failed, terminal);
+  }
+
+  /**
+   * Completes {@code waiters} (in position order) normally, or exceptionally with a copy of {@code
+   * failure}: those without an executor here, each run of consecutive ones with the same executor
+   * by one task on it.
+   */
+  private static void complete(List<Waiter> waiters, TidalException failure) {
+    int n = waiters.size();
+    int i = 0;
+    while (i < n) {
+      Executor executor = waiters.get(i).executor();
+      int end = i + 1;
+      while (end < n && waiters.get(end).executor() == executor) {
+        end++;
+      }
+      if (executor == null) {
+        for (int k = i; k < end; k++) {
+          complete(waiters.get(k), failure);
+        }
+      } else {
+        Waiter[] batch = waiters.subList(i, end).toArray(new Waiter[0]);
+        Runnable task =
+            () -> {
+              for (Waiter w : batch) {
+                complete(w, failure);
+              }
+            };
+        try {
+          executor.execute(task);
+        } catch (RejectedExecutionException e) {
+          task.run();
+        }
+      }
+      i = end;
+    }
+  }
+
+  private static void complete(Waiter w, TidalException failure) {
+    if (failure == null) {
+      w.future().complete(null);
+    } else {
+      w.future().completeExceptionally(copy(failure));
     }
   }
 

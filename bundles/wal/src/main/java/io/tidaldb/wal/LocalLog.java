@@ -10,6 +10,7 @@ import io.tidaldb.api.wal.WalReader;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.LongConsumer;
 
 /**
@@ -173,6 +174,11 @@ final class LocalLog implements ShardLog {
   @Override
   public CompletableFuture<Void> whenDurable(long position) {
     return log.whenDurable(position);
+  }
+
+  @Override
+  public CompletableFuture<Void> whenDurable(long position, Executor executor) {
+    return log.whenDurable(position, executor);
   }
 
   @Override

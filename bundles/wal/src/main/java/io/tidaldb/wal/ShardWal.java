@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -272,6 +273,15 @@ final class ShardWal implements ShardLog {
     }
     checkAppended(position);
     return durability.when(position);
+  }
+
+  @Override
+  public CompletableFuture<Void> whenDurable(long position, Executor executor) {
+    if (position < durability.durable()) {
+      return CompletableFuture.completedFuture(null);
+    }
+    checkAppended(position);
+    return durability.when(position, executor);
   }
 
   private void checkAppended(long position) {

@@ -6,16 +6,25 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.StorageException;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import org.junit.jupiter.api.Test;
 
 /**
  * {@link DurabilityTracker}'s futures: each completes exactly when the durable position passes it,
  * in position order however they registered (in order, the FIFO; below the newest, the priority
- * queue beside it), and a terminate fails every one still waiting.
+ * queue beside it), and a terminate fails every one still waiting; a future that names an executor
+ * is completed by a task on it, one per run of the futures a commit makes due.
  */
 class DurabilityTrackerTest {
   @Test
@@ -68,6 +77,109 @@ class DurabilityTrackerTest {
           }
         }
       }
+    }
+  }
+
+  /**
+   * Futures that name an executor complete only when its task runs, one task per run of consecutive
+   * due futures with that executor (so one per commit when every writer names the same one), each
+   * executor's futures in position order; the others complete during the advance itself.
+   */
+  @Test
+  void shouldHandEachCommitsDueFuturesToTheirExecutorAsOneTaskPerRun() {
+    for (long seed = 1; seed <= 200; seed++) {
+      Random random = new Random(seed);
+      DurabilityTracker tracker = new DurabilityTracker("shard 0", 0);
+      List<Runnable> tasksA = new ArrayList<>();
+      List<Runnable> tasksB = new ArrayList<>();
+      Executor a = tasksA::add;
+      Executor b = tasksB::add;
+      List<Executor> choices = Arrays.asList(null, a, a, a, b);
+      Map<Executor, List<Long>> completed = new HashMap<>();
+      List<Object[]> waiting = new ArrayList<>(); // {position, executor, future}
+      Set<Long> used = new HashSet<>();
+      long durable = 0;
+      long appended = 0;
+      for (int step = 0; step < 300; step++) {
+        if (random.nextInt(3) > 0) {
+          long position = random.nextInt(5) == 0 ? appended + random.nextInt(20) : appended++;
+          if (!used.add(position)) {
+            continue; // one future per position: the order of equal positions is not specified
+          }
+          Executor executor = choices.get(random.nextInt(choices.size()));
+          CompletableFuture<Void> f = tracker.when(position, executor);
+          if (position < durable) {
+            assertTrue(f.isDone(), "seed " + seed + ": " + position + " below " + durable);
+            continue;
+          }
+          Executor key = executor;
+          f.thenRun(() -> completed.computeIfAbsent(key, k -> new ArrayList<>()).add(position));
+          waiting.add(new Object[] {position, executor, f});
+        } else {
+          durable += random.nextInt(12);
+          long below = durable;
+          List<Object[]> due = new ArrayList<>();
+          waiting.removeIf(
+              w -> {
+                if ((long) w[0] < below) {
+                  due.add(w);
+                  return true;
+                }
+                return false;
+              });
+          due.sort(Comparator.comparingLong(w -> (long) w[0]));
+          Map<Executor, Integer> runs = new HashMap<>();
+          Map<Executor, List<Long>> expected = new HashMap<>();
+          for (int i = 0; i < due.size(); i++) {
+            Executor e = (Executor) due.get(i)[1];
+            if (i == 0 || due.get(i - 1)[1] != e) {
+              runs.merge(e, 1, Integer::sum);
+            }
+            expected.computeIfAbsent(e, k -> new ArrayList<>()).add((long) due.get(i)[0]);
+          }
+          tracker.advance(durable);
+          String at = "seed " + seed + " step " + step;
+          assertEquals(runs.getOrDefault(a, 0), tasksA.size(), at + ": tasks on a");
+          assertEquals(runs.getOrDefault(b, 0), tasksB.size(), at + ": tasks on b");
+          assertEquals(expected.get(null), completed.remove(null), at + ": completed inline");
+          for (Object[] w : due) {
+            boolean inline = w[1] == null;
+            assertEquals(inline, ((CompletableFuture<?>) w[2]).isDone(), at + ": " + w[0]);
+          }
+          tasksB.forEach(Runnable::run);
+          tasksA.forEach(Runnable::run);
+          tasksA.clear();
+          tasksB.clear();
+          assertEquals(expected.get(a), completed.remove(a), at + ": completed on a");
+          assertEquals(expected.get(b), completed.remove(b), at + ": completed on b");
+        }
+      }
+    }
+  }
+
+  @Test
+  void shouldCompleteOnTheCommitThreadWhenTheExecutorRefusesAndFailThroughTheExecutor() {
+    DurabilityTracker tracker = new DurabilityTracker("shard 0", 0);
+    Executor refusing =
+        task -> {
+          throw new RejectedExecutionException("closed");
+        };
+    CompletableFuture<Void> refused = tracker.when(3, refusing);
+    tracker.advance(4);
+    assertTrue(refused.isDone() && !refused.isCompletedExceptionally(), refused.toString());
+
+    List<Runnable> tasks = new ArrayList<>();
+    Executor queue = tasks::add;
+    CompletableFuture<Void> first = tracker.when(6, queue);
+    CompletableFuture<Void> second = tracker.when(7, queue);
+    tracker.terminate(new StorageException("disk gone", null));
+    assertFalse(first.isDone() || second.isDone(), "failed only by the executor's task");
+    assertEquals(1, tasks.size(), "one task for both");
+    tasks.get(0).run();
+    for (CompletableFuture<Void> f : List.of(first, second)) {
+      ExecutionException e =
+          org.junit.jupiter.api.Assertions.assertThrows(ExecutionException.class, f::get);
+      assertTrue(e.getCause() instanceof StorageException, e.toString());
     }
   }
 

@@ -4,6 +4,7 @@ import io.tidaldb.api.StorageException;
 import java.nio.ByteBuffer;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.function.LongConsumer;
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -336,6 +337,26 @@ public interface ShardLog {
    * @return the future
    */
   CompletableFuture<Void> whenDurable(long position);
+
+  /**
+   * Returns a future completed once the record at {@code position} is durable, or failed if the log
+   * fails or closes first, by a task on {@code executor} rather than on the commit thread: the
+   * futures one commit makes due are handed to the executor together, in position order, as one
+   * task, so a caller whose continuations must not run on the commit thread pays one hand-off per
+   * commit rather than one per record. If the executor refuses the task they complete on the commit
+   * thread. A position already durable gives a completed future (continuations attached to it run
+   * on the attaching thread, as with any completed future).
+   *
+   * <p>The default hands each future over on its own ({@code thenApplyAsync}); the WAL's logs
+   * batch.
+   *
+   * @param position a position returned by an append
+   * @param executor where the future is completed
+   * @return the future
+   */
+  default CompletableFuture<Void> whenDurable(long position, Executor executor) {
+    return whenDurable(position).thenApplyAsync(v -> v, executor);
+  }
 
   /**
    * Sets the listener that receives each durable batch before {@link #durablePosition()} passes it.

@@ -22,9 +22,13 @@
  * io.tidaldb.api.wal.WriteAheadLog#localLog}): the region's own stream of the shard's writes that
  * it accepted while cut off from the shard's leader, positions assigned locally, never shipped, cut
  * or mixed with the shard log.
+ *
+ * <p>1.11.0 adds {@link io.tidaldb.api.wal.ShardLog#whenDurable(long,
+ * java.util.concurrent.Executor)}: the futures one commit makes due are completed by one task on
+ * the caller's executor.
  */
 @Export
-@Version("1.10.0")
+@Version("1.11.0")
 package io.tidaldb.api.wal;
 
 import org.osgi.annotation.bundle.Export;
