@@ -185,7 +185,7 @@ final class WritePath {
     WriteAttempt a = new WriteAttempt(shard, level, nanoClock.getAsLong() + leaderWaitNanos);
     while (true) {
       CompletableFuture<Void> change = a.tries() == 0 ? null : replication.leaderChange(shard);
-      switch (decide(a, nanoClock.getAsLong())) {
+      switch (decide(a)) {
         case APPEND -> {
           long hlc = leader.stamp();
           long ticket;
@@ -244,8 +244,9 @@ final class WritePath {
   /**
    * Decides where the write goes now; the one place of that decision (see the class comment).
    * Records the epoch to append in, or the refusal naming the leader to forward to, in {@code a}.
+   * Reads the clock only for a write that has waited (a first attempt has no deadline to pass).
    */
-  Route decide(WriteAttempt a, long nowNanos) {
+  Route decide(WriteAttempt a) {
     if (replication == null) {
       a.leads(ShardLog.ANY_EPOCH);
       return Route.APPEND;
@@ -256,7 +257,7 @@ final class WritePath {
     } catch (NotLeaderException e) {
       a.refused(e);
     }
-    if (a.tries() > 0 && nowNanos - a.deadline() >= 0) {
+    if (a.tries() > 0 && nanoClock.getAsLong() - a.deadline() >= 0) {
       return a.level() == Durability.LOCAL ? Route.LOCAL_STREAM : Route.FAIL;
     }
     if (a.mustWait() && a.level() == Durability.LOCAL && cutOff.contains(a.shard())) {
@@ -270,7 +271,7 @@ final class WritePath {
     int shard = a.shard();
     Durability level = a.level();
     try {
-      switch (decide(a, nanoClock.getAsLong())) {
+      switch (decide(a)) {
         case APPEND -> {
           if (session != null) {
             CompletableFuture<SignalAck> ack;

@@ -135,15 +135,15 @@ class WritePathTest {
     replication.forwardAnswer = f -> CompletableFuture.failedFuture(unreachable());
     WritePath path = db.store.writePath();
     WriteAttempt a = new WriteAttempt(shard, Durability.LOCAL, System.nanoTime());
-    assertEquals(WritePath.Route.FORWARD, path.decide(a, System.nanoTime()), "tries once");
+    assertEquals(WritePath.Route.FORWARD, path.decide(a), "tries once");
     a.failed(unreachable());
     a.waited();
-    assertEquals(WritePath.Route.LOCAL_STREAM, path.decide(a, System.nanoTime()));
+    assertEquals(WritePath.Route.LOCAL_STREAM, path.decide(a));
     WriteAttempt q = new WriteAttempt(shard, Durability.QUORUM, System.nanoTime());
     q.refused(new NotLeaderException(FakeReplication.LOCAL, shard, 7, Optional.of(LEADER)));
     q.failed(unreachable());
     q.waited();
-    assertEquals(WritePath.Route.FAIL, path.decide(q, System.nanoTime()));
+    assertEquals(WritePath.Route.FAIL, path.decide(q));
 
     long start = System.nanoTime();
     SignalAck first = db.store.signal(signal, Durability.LOCAL);
