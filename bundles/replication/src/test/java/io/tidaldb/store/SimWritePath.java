@@ -48,9 +48,9 @@ public final class SimWritePath {
     return new Attempt(new WriteAttempt(shard, level, nowNanos + LEADER_WAIT_NANOS));
   }
 
-  /** The real decision for {@code a} now. */
-  public Route decide(Attempt a, long nowNanos) {
-    return Route.valueOf(path.decide(a.attempt, nowNanos).name());
+  /** The real decision for {@code a} now (the region's clock). */
+  public Route decide(Attempt a) {
+    return Route.valueOf(path.decide(a.attempt).name());
   }
 
   /** What the real routes do to the cut-off set: add after LOCAL_STREAM, remove on a leader. */

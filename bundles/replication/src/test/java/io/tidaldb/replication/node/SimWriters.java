@@ -191,7 +191,7 @@ final class SimWriters {
     SimWritePath path = r.writePath();
     f.change = null;
     for (int step = 0; step < 16; step++) {
-      switch (path.decide(f.attempt, r.clock())) {
+      switch (path.decide(f.attempt)) {
         case APPEND -> {
           if (append(f, r, f.attempt.epoch(), false)) {
             path.cutOff(f.shard, false);
