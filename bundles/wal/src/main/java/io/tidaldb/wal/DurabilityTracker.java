@@ -34,8 +34,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * of consecutive futures with the same executor, in position order, so a caller that needs its
  * continuations off the commit thread pays one hand-off per commit instead of one per record (a
  * {@code thenApplyAsync} per future cost the commit thread a queue lock and often a futex wake per
- * record, and the receiving thread a queue take: a quarter of the CPU of a durable write, §30). If
- * the executor refuses the task, the futures complete on the calling thread.
+ * record, and the receiving thread a queue take; batched, a plain durable write costs 3-5 % less
+ * CPU, bench/RESULTS.md §30). If the executor refuses the task, the futures complete on the calling
+ * thread.
  */
 final class DurabilityTracker {
   /** A waiting future; {@code executor} null: completed on the thread that makes it due. */
