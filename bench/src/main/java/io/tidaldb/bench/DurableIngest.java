@@ -3,7 +3,6 @@ package io.tidaldb.bench;
 import io.tidaldb.store.SignalStoreEngine;
 import io.tidaldb.wal.WalEngine;
 import io.tidaldb.wal.WalMetrics;
-import java.nio.file.Path;
 import java.util.SplittableRandom;
 import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Level;
@@ -27,10 +26,10 @@ public abstract class DurableIngest {
   /** The WAL's shards. */
   static final int SHARDS = 4;
 
-  Path dir;
   WalEngine wal;
   SignalStoreEngine store;
   long now;
+  private BenchStore opened;
   private long fsyncsBefore;
   private long recordsBefore;
 
@@ -40,9 +39,9 @@ public abstract class DurableIngest {
   /** Opens WAL and store in a fresh directory. */
   @Setup(Level.Trial)
   public void open() {
-    dir = BenchFiles.createTempDir(directoryPrefix());
-    wal = Stores.openWal(dir, SHARDS);
-    store = Stores.openStore(dir, wal, Stores.NEVER);
+    opened = BenchStore.open(directoryPrefix());
+    wal = opened.wal;
+    store = opened.store;
     now = System.currentTimeMillis();
   }
 
@@ -70,9 +69,7 @@ public abstract class DurableIngest {
   /** Detaches the store (no checkpoint: the WAL holds everything), closes the WAL, deletes all. */
   @TearDown(Level.Trial)
   public void close() {
-    System.out.println("\n" + wal.metrics());
-    wal.close();
-    BenchFiles.deleteRecursively(dir);
+    opened.close();
   }
 
   /**

@@ -10,7 +10,6 @@ import io.tidaldb.wal.WalEngine;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
@@ -89,7 +88,7 @@ public class SessionSideBySideBenchmark {
 
   /** One store on its own WAL and directory, and the threads that work for it. */
   static final class Side {
-    Path dir;
+    private BenchStore opened;
     WalEngine wal;
     SignalStoreEngine store;
     final Set<Long> threads = ConcurrentHashMap.newKeySet();
@@ -102,9 +101,9 @@ public class SessionSideBySideBenchmark {
      */
     void open(String prefix, long now) throws Exception {
       Set<Long> before = threadIds();
-      dir = BenchFiles.createTempDir(prefix);
-      wal = Stores.openWal(dir, DurableIngest.SHARDS);
-      store = Stores.openStore(dir, wal, Stores.NEVER);
+      opened = BenchStore.open(prefix);
+      wal = opened.wal;
+      store = opened.store;
       CompletableFuture<?>[] warm = new CompletableFuture<?>[256];
       for (int i = 0; i < warm.length; i++) {
         warm[i] =
@@ -156,9 +155,7 @@ public class SessionSideBySideBenchmark {
     }
 
     void close() {
-      System.out.println("\n" + wal.metrics());
-      wal.close();
-      BenchFiles.deleteRecursively(dir);
+      opened.close();
     }
   }
 
