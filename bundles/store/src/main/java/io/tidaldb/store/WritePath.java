@@ -246,7 +246,9 @@ final class WritePath {
       try {
         epoch = replication == null ? ShardLog.ANY_EPOCH : replication.checkLeaderEpoch(shard);
       } catch (NotLeaderException e) { // not the leader: the attempt decides where the write goes
-        return attemptAsync(signal, session, new WriteAttempt(shard, level, deadline));
+        WriteAttempt a = new WriteAttempt(shard, level, deadline);
+        a.refused(e);
+        return route(signal, session, a, notLeading(a));
       }
       try {
         // the usual case, this region leads: no attempt to allocate (a fifth of a write's bytes)
@@ -296,6 +298,13 @@ final class WritePath {
     } catch (NotLeaderException e) {
       a.refused(e);
     }
+    return notLeading(a);
+  }
+
+  /**
+   * The route of a write whose leader check was just refused (the refusal recorded in {@code a}).
+   */
+  private Route notLeading(WriteAttempt a) {
     if (a.tries() > 0 && nanoClock.getAsLong() - a.deadline() >= 0) {
       return a.level() == Durability.LOCAL ? Route.LOCAL_STREAM : Route.FAIL;
     }
@@ -307,10 +316,22 @@ final class WritePath {
 
   private CompletableFuture<SignalAck> attemptAsync(
       Signal signal, SessionSeq session, WriteAttempt a) {
+    Route route;
+    try {
+      route = decide(a);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return route(signal, session, a, route);
+  }
+
+  /** Carries out {@code route}, decided for {@code a}; the future has the outcome. */
+  private CompletableFuture<SignalAck> route(
+      Signal signal, SessionSeq session, WriteAttempt a, Route route) {
     int shard = a.shard();
     Durability level = a.level();
     try {
-      switch (decide(a)) {
+      switch (route) {
         case APPEND -> {
           try {
             return append(signal, session, shard, level, a.epoch());
