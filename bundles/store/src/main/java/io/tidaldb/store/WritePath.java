@@ -244,7 +244,7 @@ final class WritePath {
     try {
       long epoch;
       try {
-        epoch = replication == null ? ShardLog.ANY_EPOCH : replication.checkLeaderEpoch(shard);
+        epoch = leaderEpoch(shard);
       } catch (NotLeaderException e) { // not the leader: the attempt decides where the write goes
         WriteAttempt a = new WriteAttempt(shard, level, deadline);
         a.refused(e);
@@ -253,14 +253,28 @@ final class WritePath {
       try {
         // the usual case, this region leads: no attempt to allocate (a fifth of a write's bytes)
         return append(signal, session, shard, level, epoch);
-      } catch (NotLeaderException e) { // deposed since the check: nothing stored
-        WriteAttempt a = new WriteAttempt(shard, level, deadline);
-        a.refused(e);
-        return later(signal, session, a, 0);
+      } catch (NotLeaderException e) {
+        return deposed(signal, session, new WriteAttempt(shard, level, deadline), e);
       }
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /**
+   * The epoch this region leads {@code shard} in ({@link ShardLog#ANY_EPOCH} for a single region).
+   *
+   * @throws NotLeaderException if it does not lead the shard
+   */
+  private long leaderEpoch(int shard) {
+    return replication == null ? ShardLog.ANY_EPOCH : replication.checkLeaderEpoch(shard);
+  }
+
+  /** An append refused because this region was deposed since its check (nothing stored). */
+  private CompletableFuture<SignalAck> deposed(
+      Signal signal, SessionSeq session, WriteAttempt a, NotLeaderException e) {
+    a.refused(e);
+    return later(signal, session, a, 0);
   }
 
   /**
@@ -288,12 +302,8 @@ final class WritePath {
    * Reads the clock only for a write that has waited (a first attempt has no deadline to pass).
    */
   Route decide(WriteAttempt a) {
-    if (replication == null) {
-      a.leads(ShardLog.ANY_EPOCH);
-      return Route.APPEND;
-    }
     try {
-      a.leads(replication.checkLeaderEpoch(a.shard()));
+      a.leads(leaderEpoch(a.shard()));
       return Route.APPEND;
     } catch (NotLeaderException e) {
       a.refused(e);
@@ -335,9 +345,8 @@ final class WritePath {
         case APPEND -> {
           try {
             return append(signal, session, shard, level, a.epoch());
-          } catch (NotLeaderException e) { // deposed since the check: nothing stored
-            a.refused(e);
-            return later(signal, session, a, 0);
+          } catch (NotLeaderException e) {
+            return deposed(signal, session, a, e);
           }
         }
         case FORWARD -> {
