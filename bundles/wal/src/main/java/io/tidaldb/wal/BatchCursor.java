@@ -18,6 +18,10 @@ import java.nio.charset.StandardCharsets;
  * accessors decode either form ({@link RecordDescriptor#seqOf} and the others): a compact one's
  * variable-width seq, ackedBelow and durability are decoded once, by {@link #next} (the commit
  * thread reads each of them once or twice per record, and ackedBelow decodes the seq again).
+ *
+ * <p>A {@link WalRecordKind#SIGNAL_BATCH_S} reads as {@link #partSize} consecutive SIGNAL_S
+ * entries, one per signal and position, each with the record's session fields (decoded once, when
+ * the cursor reaches the record) and origin; {@link #partIndex} counts them.
  */
 final class BatchCursor implements RecordCursor {
   private final BatchView batch;
@@ -28,10 +32,14 @@ final class BatchCursor implements RecordCursor {
   private int remaining;
   private long position;
   private byte kind;
-  private boolean compact; // the current record is a SIGNAL_SC: the three fields below hold
-  private long compactSeq;
-  private long compactAckedBelow;
-  private byte compactDurability;
+  private byte stored; // the current record's kind as stored
+  private int sig; // where the current signal's SIGNAL offsets start: the record, or slot - 1
+  private int partIndex; // the current entry's index in its record (a SIGNAL_BATCH_S's slots)
+  private int partSize; // the current record's entries
+  private boolean decoded; // a SIGNAL_SC or SIGNAL_BATCH_S: the three fields below hold
+  private long decodedSeq;
+  private long decodedAckedBelow;
+  private byte decodedDurability;
 
   BatchCursor(BatchView batch) {
     this.batch = batch;
@@ -45,6 +53,8 @@ final class BatchCursor implements RecordCursor {
     position = batch.firstPosition() - 1;
     at = -1;
     kind = 0;
+    partIndex = 0;
+    partSize = 0;
   }
 
   @Override
@@ -53,35 +63,54 @@ final class BatchCursor implements RecordCursor {
       kind = 0;
       return false;
     }
+    remaining--;
+    position++;
+    if (++partIndex < partSize) { // the next slot of a SIGNAL_BATCH_S
+      sig += SessionPartDescriptor.SLOT_LENGTH;
+      return true;
+    }
     int length = recordLength(buffer, next, end);
-    if (length < 0 || next + length > end) {
+    int entries = length < 0 ? 0 : entries(buffer, next);
+    if (length < 0 || next + length > end || entries - 1 > remaining) {
       throw new StorageException(
           batch.file()
               + " at offset "
               + (batch.fileOffset() + next - batch.offset())
               + ": malformed record at position "
-              + (position + 1)
+              + position
               + " (kind "
               + buffer.get(next)
+              + (entries > 1
+                  ? ", " + entries + " signals, " + (remaining + 1) + " entries left"
+                  : "")
               + ")");
     }
     at = next;
     next += length;
-    remaining--;
-    position++;
-    byte stored = buffer.get(at + KIND_OFFSET);
-    compact = stored == WalRecordKind.SIGNAL_SC;
-    if (compact) {
+    partIndex = 0;
+    partSize = entries;
+    sig = at;
+    stored = buffer.get(at + KIND_OFFSET);
+    if (stored == WalRecordKind.SIGNAL_SC) {
       int form = buffer.get(at + SIGNAL_SC_FORM_OFFSET);
       int seqWidth = seqWidth(form);
       int seqAt = at + SIGNAL_SC_SEQ_OFFSET;
-      compactSeq = getUnsigned(buffer, seqAt, seqWidth);
-      compactAckedBelow =
-          compactSeq
+      decodedSeq = getUnsigned(buffer, seqAt, seqWidth);
+      decodedAckedBelow =
+          decodedSeq
               - getUnsigned(buffer, seqAt + seqWidth, (form >>> FORM_DELTA_WIDTH_SHIFT) & 0x7);
-      compactDurability = (byte) (form & FORM_DURABILITY_MASK);
+      decodedDurability = (byte) (form & FORM_DURABILITY_MASK);
+      decoded = true;
+      kind = WalRecordKind.SIGNAL_S;
+    } else if (stored == WalRecordKind.SIGNAL_BATCH_S) {
+      decodedSeq = buffer.getLong(at + SessionPartDescriptor.SEQ_OFFSET);
+      decodedAckedBelow = buffer.getLong(at + SessionPartDescriptor.ACKED_BELOW_OFFSET);
+      decodedDurability = buffer.get(at + SessionPartDescriptor.DURABILITY_OFFSET);
+      decoded = true;
+      sig = SessionPartDescriptor.slot(at, 0) - 1;
       kind = WalRecordKind.SIGNAL_S;
     } else {
+      decoded = false;
       kind = stored;
     }
     return true;
@@ -102,7 +131,7 @@ final class BatchCursor implements RecordCursor {
     if (kind == 0) {
       throw new IllegalStateException("no current record: call next() first");
     }
-    return buffer.getInt(at + SERIES_ID_OFFSET);
+    return buffer.getInt(sig + SERIES_ID_OFFSET);
   }
 
   @Override
@@ -127,7 +156,10 @@ final class BatchCursor implements RecordCursor {
 
   @Override
   public int origin() {
-    return buffer.getInt(signal() + SIGNAL_ORIGIN_OFFSET);
+    int offset = signal();
+    return stored == WalRecordKind.SIGNAL_BATCH_S
+        ? buffer.getInt(at + SessionPartDescriptor.ORIGIN_OFFSET)
+        : buffer.getInt(offset + SIGNAL_ORIGIN_OFFSET);
   }
 
   @Override
@@ -153,32 +185,53 @@ final class BatchCursor implements RecordCursor {
 
   @Override
   public long session() {
-    return sessionOf(buffer, sessionSignal());
+    int offset = sessionSignal();
+    return stored == WalRecordKind.SIGNAL_BATCH_S
+        ? buffer.getLong(offset + SessionPartDescriptor.SESSION_OFFSET)
+        : sessionOf(buffer, offset);
   }
 
   @Override
   public long seq() {
     int offset = sessionSignal();
-    return compact ? compactSeq : seqOf(buffer, offset);
+    return decoded ? decodedSeq : seqOf(buffer, offset);
   }
 
   @Override
   public long ackedBelow() {
     int offset = sessionSignal();
-    return compact ? compactAckedBelow : ackedBelowOf(buffer, offset);
+    return decoded ? decodedAckedBelow : ackedBelowOf(buffer, offset);
   }
 
   @Override
   public int payloadHash() {
     int offset = sessionSignal();
-    return buffer.getInt(
-        offset + (compact ? SIGNAL_SC_PAYLOAD_HASH_OFFSET : SIGNAL_S_PAYLOAD_HASH_OFFSET));
+    return buffer.getInt(offset + payloadHashOffset(stored));
   }
 
   @Override
   public Durability durability() {
     int offset = sessionSignal();
-    return durabilityOf(compact ? compactDurability : durabilityCodeOf(buffer, offset));
+    return durabilityOf(decoded ? decodedDurability : durabilityCodeOf(buffer, offset));
+  }
+
+  @Override
+  public int partIndex() {
+    return partIndex;
+  }
+
+  @Override
+  public int partSize() {
+    return partSize;
+  }
+
+  private static int payloadHashOffset(byte stored) {
+    if (stored == WalRecordKind.SIGNAL_BATCH_S) {
+      return SessionPartDescriptor.PAYLOAD_HASH_OFFSET;
+    }
+    return stored == WalRecordKind.SIGNAL_SC
+        ? SIGNAL_SC_PAYLOAD_HASH_OFFSET
+        : SIGNAL_S_PAYLOAD_HASH_OFFSET;
   }
 
   private String name(int lengthAt) {
@@ -187,12 +240,14 @@ final class BatchCursor implements RecordCursor {
     return new String(bytes, StandardCharsets.US_ASCII);
   }
 
-  /** A SIGNAL's fields, which a SIGNAL_S record starts with. */
+  /**
+   * Where a SIGNAL's fields start: a SIGNAL_S record starts with them; a part's slot holds them.
+   */
   private int signal() {
     if (kind != WalRecordKind.SIGNAL && kind != WalRecordKind.SIGNAL_S) {
       throw wrongKind(WalRecordKind.SIGNAL);
     }
-    return at;
+    return sig;
   }
 
   private int sessionSignal() {

@@ -6,6 +6,7 @@ import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.wal.FencedAppendException;
 import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.api.wal.SignalPart;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteBuffer;
@@ -182,6 +183,32 @@ final class BatchHandoff {
       p.stamp(hlc);
       return appended(p);
     }
+  }
+
+  long appendSessionPart(
+      long leaderEpoch,
+      SignalPart part,
+      int origin,
+      SessionSeq session,
+      int payloadHash,
+      Durability durability) {
+    int length = SessionPartDescriptor.checkedLength(part, session, durability, maxPartSignals());
+    synchronized (lock) {
+      PendingBatch p = reserve(length, leaderEpoch);
+      SessionPartDescriptor.write(
+          p.buffer, p.writeOffset, part, origin, session, payloadHash, durability);
+      p.writeOffset += length;
+      int n = part.size();
+      for (int i = 0; i < n; i++) {
+        p.stamp(part.hlc(i));
+      }
+      return appended(p, n) + n - 1;
+    }
+  }
+
+  /** The most signals one {@link #appendSessionPart} record holds in this log. */
+  int maxPartSignals() {
+    return SessionPartDescriptor.maxSignals(config.maxBatchBytes());
   }
 
   long appendDefine(long leaderEpoch, int seriesId, String tenant, String type) {
@@ -386,9 +413,15 @@ final class BatchHandoff {
 
   /** Takes the next position; wakes the commit thread on a batch's first record or when full. */
   private long appended(PendingBatch p) {
+    return appended(p, 1);
+  }
+
+  /** Counts a record of {@code entries} positions in; returns its first position. */
+  private long appended(PendingBatch p, int entries) {
     long position = nextPosition;
-    NEXT_POSITION.setRelease(this, position + 1);
-    if (++p.count == 1) {
+    NEXT_POSITION.setRelease(this, position + entries);
+    p.count += entries;
+    if (p.count == entries) {
       p.firstAppendNanos = System.nanoTime(); // the group commit delay and the commit latency
       wakeCommitter();
     } else if (p.remaining() < RecordDescriptor.SIGNAL_LENGTH) {

@@ -104,11 +104,17 @@ final class BatchScanner {
     }
     int record = at + HEADER_LENGTH;
     int payloadEnd = record + payload;
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; i < count; ) { // i counts entries: a SIGNAL_BATCH_S takes one per signal
       int length =
           record < payloadEnd ? RecordDescriptor.recordLength(window, record, payloadEnd) : -1;
       if (length < 0) {
         return problem(BatchProblem.BAD_RECORDS, "record " + i + " of " + count + " is malformed");
+      }
+      int entries = RecordDescriptor.entries(window, record);
+      if (entries > count - i) {
+        return problem(
+            BatchProblem.BAD_RECORDS,
+            "record " + i + " of " + count + " holds " + entries + " signals, beyond the count");
       }
       String session =
           record + length <= payloadEnd ? RecordDescriptor.sessionProblem(window, record) : null;
@@ -118,6 +124,7 @@ final class BatchScanner {
             "record " + i + " of " + count + " at batch offset " + (record - at) + ": " + session);
       }
       record += length;
+      i += entries;
     }
     if (record != payloadEnd) {
       return problem(

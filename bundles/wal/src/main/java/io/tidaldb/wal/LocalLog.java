@@ -6,6 +6,7 @@ import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.StorageException;
 import io.tidaldb.api.wal.CommitListener;
 import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.api.wal.SignalPart;
 import io.tidaldb.api.wal.WalReader;
 import java.nio.ByteBuffer;
 import java.util.Optional;
@@ -149,6 +150,23 @@ final class LocalLog implements ShardLog {
         session,
         payloadHash,
         durability);
+  }
+
+  @Override
+  public long appendSessionPart(
+      long leaderEpoch,
+      SignalPart part,
+      int origin,
+      SessionSeq session,
+      int payloadHash,
+      Durability durability) {
+    checkUnfenced(leaderEpoch);
+    return log.appendSessionPart(ANY_EPOCH, part, origin, session, payloadHash, durability);
+  }
+
+  @Override
+  public int maxPartSignals() {
+    return log.maxPartSignals();
   }
 
   @Override

@@ -55,6 +55,9 @@ import java.nio.ByteBuffer;
  *  unsigned little-endian in the fewest bytes that hold them. The same fields and rules as
  *  SIGNAL_S; a write whose seq - acked below needs 8 bytes is stored as SIGNAL_S. A cursor
  *  reports both forms as kind SIGNAL_S ({@link #sessionSignalLength}).
+ *
+ * SIGNAL_BATCH_S (kind 6, a part of a session batch, one position per signal): {@link
+ *  SessionPartDescriptor}
  * </pre>
  */
 public final class RecordDescriptor {
@@ -157,7 +160,10 @@ public final class RecordDescriptor {
   /** The longest name a definition can hold. */
   public static final int MAX_NAME_LENGTH = 255;
 
-  /** The longest record of any kind. */
+  /**
+   * The longest record of any kind but {@link WalRecordKind#SIGNAL_BATCH_S}, whose length one batch
+   * bounds ({@link SessionPartDescriptor#maxSignals}).
+   */
   public static final int MAX_RECORD_LENGTH = DEFINE_FIXED_LENGTH + 2 * MAX_NAME_LENGTH;
 
   /** The shortest record of any kind. */
@@ -365,13 +371,28 @@ public final class RecordDescriptor {
    */
   public static String sessionProblem(ByteBuffer buffer, int offset) {
     byte kind = buffer.get(offset + KIND_OFFSET);
+    if (kind == WalRecordKind.SIGNAL_BATCH_S) {
+      return SessionPartDescriptor.problem(buffer, offset);
+    }
     if (kind != WalRecordKind.SIGNAL_S && kind != WalRecordKind.SIGNAL_SC) {
       return null;
     }
     String name = kind == WalRecordKind.SIGNAL_S ? "SIGNAL_S" : "SIGNAL_SC";
-    long session = sessionOf(buffer, offset);
-    long seq = seqOf(buffer, offset);
-    long ackedBelow = ackedBelowOf(buffer, offset);
+    return sessionFieldsProblem(
+        name,
+        sessionOf(buffer, offset),
+        seqOf(buffer, offset),
+        ackedBelowOf(buffer, offset),
+        durabilityCodeOf(buffer, offset));
+  }
+
+  /**
+   * Checks a session record's fields by the rules of {@link #sessionProblem}.
+   *
+   * @return null if they are in range, else the field, its value and the rule
+   */
+  static String sessionFieldsProblem(
+      String name, long session, long seq, long ackedBelow, byte durability) {
     if (session == 0) {
       return name + " session 0 (must not be 0)";
     }
@@ -381,7 +402,6 @@ public final class RecordDescriptor {
     if (ackedBelow < 1 || ackedBelow > seq) {
       return name + " ackedBelow " + ackedBelow + " (must be 1 to the seq " + seq + ")";
     }
-    byte durability = durabilityCodeOf(buffer, offset);
     if (durability < DURABILITY_LOCAL || durability > DURABILITY_ALL) {
       return name + " durability " + durability + " (must be 0 (LOCAL), 1 (QUORUM) or 2 (ALL))";
     }
@@ -536,6 +556,9 @@ public final class RecordDescriptor {
       int form = buffer.get(offset + SIGNAL_SC_FORM_OFFSET);
       return SIGNAL_SC_FIXED_LENGTH + seqWidth(form) + ((form >>> FORM_DELTA_WIDTH_SHIFT) & 0x7);
     }
+    if (kind == WalRecordKind.SIGNAL_BATCH_S) {
+      return SessionPartDescriptor.recordLength(buffer, offset, limit);
+    }
     if (kind != WalRecordKind.DEFINE || offset + DEFINE_FIXED_LENGTH > limit) {
       return -1;
     }
@@ -545,6 +568,20 @@ public final class RecordDescriptor {
       return -1;
     }
     return DEFINE_FIXED_LENGTH + tenantLength + Byte.toUnsignedInt(buffer.get(typeLengthAt));
+  }
+
+  /**
+   * Returns how many positions the record at {@code offset}, whose length {@link #recordLength}
+   * accepted, takes: the signals of a {@link WalRecordKind#SIGNAL_BATCH_S}, 1 for the others.
+   *
+   * @param buffer the buffer holding the record
+   * @param offset where the record starts
+   * @return 1 or more
+   */
+  public static int entries(ByteBuffer buffer, int offset) {
+    return buffer.get(offset + KIND_OFFSET) == WalRecordKind.SIGNAL_BATCH_S
+        ? SessionPartDescriptor.signals(buffer, offset)
+        : 1;
   }
 
   /** The bytes an unsigned {@code value} takes, 1 to 8 (1 for 0). */

@@ -102,9 +102,10 @@ final class ReplicatedBatchCheck {
   private static void checkRecords(ByteBuffer b, int at, int payload, int count, int shard) {
     int record = at + HEADER_LENGTH;
     int end = record + payload;
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; i < count; ) { // i counts entries: a SIGNAL_BATCH_S takes one per signal
       int length = record < end ? RecordDescriptor.recordLength(b, record, end) : -1;
-      if (length < 0 || record + length > end) {
+      int entries = length < 0 ? 0 : RecordDescriptor.entries(b, record);
+      if (length < 0 || record + length > end || entries > count - i) {
         throw refuse(
             describe(b, at),
             "record "
@@ -113,7 +114,8 @@ final class ReplicatedBatchCheck {
                 + count
                 + " at payload offset "
                 + (record - at - HEADER_LENGTH)
-                + " is malformed",
+                + " is malformed"
+                + (entries > count - i ? " (" + entries + " signals, beyond the count)" : ""),
             shard);
       }
       String session = RecordDescriptor.sessionProblem(b, record);
@@ -131,6 +133,7 @@ final class ReplicatedBatchCheck {
             shard);
       }
       record += length;
+      i += entries;
     }
     if (record != end) {
       throw refuse(

@@ -7,6 +7,7 @@ import io.tidaldb.api.StorageException;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.wal.CommitListener;
 import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.api.wal.SignalPart;
 import io.tidaldb.api.wal.WalReader;
 import io.tidaldb.support.errors.ErrorCounters;
 import io.tidaldb.support.errors.ThreadDeaths;
@@ -227,6 +228,22 @@ final class ShardWal implements ShardLog {
         session,
         payloadHash,
         durability);
+  }
+
+  @Override
+  public long appendSessionPart(
+      long leaderEpoch,
+      SignalPart part,
+      int origin,
+      SessionSeq session,
+      int payloadHash,
+      Durability durability) {
+    return handoff.appendSessionPart(leaderEpoch, part, origin, session, payloadHash, durability);
+  }
+
+  @Override
+  public int maxPartSignals() {
+    return handoff.maxPartSignals();
   }
 
   @Override

@@ -166,4 +166,28 @@ public interface RecordCursor {
   default io.tidaldb.api.Durability durability() {
     throw new UnsupportedOperationException(getClass().getName() + " reads no SIGNAL_S records");
   }
+
+  /**
+   * Returns the current entry's index in its record's signals: 0 for every record but a {@link
+   * WalRecordKind#SIGNAL_BATCH_S}, whose signals read as {@code partSize()} consecutive {@link
+   * WalRecordKind#SIGNAL_S} entries, indexed 0 to {@code partSize() - 1}.
+   *
+   * @return the index
+   * @since 1.12.0
+   */
+  default int partIndex() {
+    return 0;
+  }
+
+  /**
+   * Returns how many signals the current entry's record holds: 1 for every record but a {@link
+   * WalRecordKind#SIGNAL_BATCH_S} (1 to 65,535). The entry with {@code partIndex() == partSize() -
+   * 1} is the record's last: a session table records the write there.
+   *
+   * @return the number of signals, one position each
+   * @since 1.12.0
+   */
+  default int partSize() {
+    return 1;
+  }
 }

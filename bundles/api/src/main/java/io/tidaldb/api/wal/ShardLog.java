@@ -456,6 +456,51 @@ public interface ShardLog {
   }
 
   /**
+   * Appends a {@link WalRecordKind#SIGNAL_BATCH_S} record: one shard's part of a client session's
+   * batch, fenced like {@link #appendSignal(long, int, long, double, long, long, int)}. The record
+   * takes {@code part.size()} consecutive positions, one per signal, and is atomic (one record of
+   * one batch). The caller has checked the write against the shard's session table; the log only
+   * stores it.
+   *
+   * @param leaderEpoch the epoch in which the writer checked that this region leads, or {@link
+   *     #ANY_EPOCH} (a local log: unfenced)
+   * @param part the part's signals, 1 to {@link #maxPartSignals()}
+   * @param origin the replica id of the region that accepted the signals
+   * @param session the write's session, seq and ackedBelow
+   * @param payloadHash the 32-bit hash of the whole part's payload (the session table compares it)
+   * @param durability the level the write is acknowledged at (as {@link #appendSessionSignal})
+   * @return the position of the part's last signal (the part holds it and the {@code part.size() -
+   *     1} positions below it)
+   * @throws FencedAppendException if this log no longer leads in {@code leaderEpoch}; nothing was
+   *     stored
+   * @throws UnsupportedOperationException if this log holds no session batch records
+   * @throws io.tidaldb.api.InvalidArgumentException if {@code session} or {@code durability} is
+   *     null or the part is empty or larger than {@link #maxPartSignals()}; nothing was stored
+   * @since 1.12.0
+   */
+  default long appendSessionPart(
+      long leaderEpoch,
+      SignalPart part,
+      int origin,
+      io.tidaldb.api.SessionSeq session,
+      int payloadHash,
+      io.tidaldb.api.Durability durability) {
+    throw new UnsupportedOperationException(
+        getClass().getName() + " holds no SIGNAL_BATCH_S records");
+  }
+
+  /**
+   * Returns the most signals one {@link #appendSessionPart} record may hold in this log: what one
+   * batch of {@link #maxBatchBytes()} holds, at most 65,535.
+   *
+   * @return the limit; 0 for a log without session batch records (the default)
+   * @since 1.12.0
+   */
+  default int maxPartSignals() {
+    return 0;
+  }
+
+  /**
    * Deletes whole segments whose records all lie below {@code position} (a snapshot covers them).
    *
    * @param position the first position that must stay readable

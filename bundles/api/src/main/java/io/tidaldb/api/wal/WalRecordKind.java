@@ -45,5 +45,20 @@ public final class WalRecordKind {
    */
   public static final byte SIGNAL_SC = 5;
 
+  /**
+   * One shard's part of a client session's batch of signals, as stored: one session header (the
+   * session id, seq, ackedBelow, payload hash of the whole part and durability, as {@link
+   * #SIGNAL_S}) and then the part's signals. The record takes one position per signal, so every
+   * signal keeps a position of its own (the CRDT state keeps each signal under its position); a
+   * {@link RecordCursor} reports each of them as a {@link #SIGNAL_S} entry carrying the header's
+   * session fields, with {@link RecordCursor#partIndex} and {@link RecordCursor#partSize} saying
+   * where in the part it is. The part is atomic: it is one record of one batch, and a log is only
+   * ever cut at batch boundaries; the session table records (session, seq) once, at the part's last
+   * position (docs/design/sessions.md, "Session batches").
+   *
+   * @since 1.12.0
+   */
+  public static final byte SIGNAL_BATCH_S = 6;
+
   private WalRecordKind() {}
 }

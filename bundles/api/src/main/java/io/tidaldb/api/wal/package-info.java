@@ -28,7 +28,7 @@
  * the caller's executor.
  */
 @Export
-@Version("1.11.0")
+@Version("1.12.0")
 package io.tidaldb.api.wal;
 
 import org.osgi.annotation.bundle.Export;
