@@ -16,6 +16,12 @@ package io.tidaldb.store;
  * @param retryEpoch the batch epoch of the retry it is matched to (held: -1)
  * @param retryPosition the log position of the retry it is matched to (held: -1)
  * @param retryHlc the HLC of the retry it is matched to (held: -1)
+ * @param partIndex the signal's index in its record: 0 for a {@code SIGNAL_S}, 0 to {@code partSize
+ *     - 1} for a signal of a session batch's part ({@code SIGNAL_BATCH_S}, whose signals are held
+ *     one entry each, matched to the retry's signal of the same index)
+ * @param partSize the signals of its record (1 for a {@code SIGNAL_S})
+ * @param partHlc the HLC of its record's last signal: with the last signal's position ({@link
+ *     #partPosition}) the record's acknowledgement, which a session table holds
  */
 record CutLocalEntry(
     long session,
@@ -30,9 +36,12 @@ record CutLocalEntry(
     long hlc,
     long retryEpoch,
     long retryPosition,
-    long retryHlc) {
+    long retryHlc,
+    int partIndex,
+    int partSize,
+    long partHlc) {
 
-  /** A held entry (no retry matched yet). */
+  /** A held entry (no retry matched yet) of a {@code SIGNAL_S} record. */
   CutLocalEntry(
       long session,
       long seq,
@@ -57,12 +66,22 @@ record CutLocalEntry(
         hlc,
         -1,
         -1,
-        -1);
+        -1,
+        0,
+        1,
+        hlc);
   }
 
   /** Whether a retry in the shard log is matched to it (compensated once that commits). */
   boolean matched() {
     return retryPosition >= 0;
+  }
+
+  /**
+   * The position of its record's last signal (the record's acknowledgement, with {@link #partHlc}).
+   */
+  long partPosition() {
+    return position + partSize - 1 - partIndex;
   }
 
   /** This entry matched to the retry at (epoch, position, hlc). */
@@ -80,12 +99,56 @@ record CutLocalEntry(
         this.hlc,
         epoch,
         position,
+        hlc,
+        partIndex,
+        partSize,
+        partHlc);
+  }
+
+  /** This entry with its record's last HLC set (collected before the record's last signal). */
+  CutLocalEntry withPartHlc(long hlc) {
+    return new CutLocalEntry(
+        session,
+        seq,
+        series,
+        entity,
+        epoch,
+        position,
+        weight,
+        eventTimeMillis,
+        payloadHash,
+        this.hlc,
+        retryEpoch,
+        retryPosition,
+        retryHlc,
+        partIndex,
+        partSize,
         hlc);
   }
 
   /** This entry held again (its retry was cut). */
   CutLocalEntry held() {
+    return withSeries(series);
+  }
+
+  /** This entry held, of the series {@code id} (the same series by name in an installed state). */
+  CutLocalEntry withSeries(int id) {
     return new CutLocalEntry(
-        session, seq, series, entity, epoch, position, weight, eventTimeMillis, payloadHash, hlc);
+        session,
+        seq,
+        id,
+        entity,
+        epoch,
+        position,
+        weight,
+        eventTimeMillis,
+        payloadHash,
+        hlc,
+        -1,
+        -1,
+        -1,
+        partIndex,
+        partSize,
+        partHlc);
   }
 }

@@ -23,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * <p>Only records of this node's origin are held ({@link CutLocalSteps#collect}): the origin alone
  * compensates its records, so the column-wise join stays exact (wp-lcut2).
  *
+ * <p>A session batch's part ({@code SIGNAL_BATCH_S}) is held one entry per signal, keyed by
+ * (session, seq, index in the part): a cut keeps or drops whole records, so all of a part's signals
+ * are held together, and each is matched to the retry's signal of the same index (the payload hash
+ * covers the whole part), compensated, released or expired by the rules below as a {@code SIGNAL_S}
+ * is.
+ *
  * <p>Rule, applied by the commit thread to every signal record of the shard log under the write
  * lock ({@link #applied}): a {@code SIGNAL_S} of a held (session, seq) with the cut record's
  * payload hash is the client's retry, stored again by a later leader: the entry is matched to it
@@ -49,9 +55,25 @@ final class CutLocalSessions {
   /** At most this many entries per shard; over it the oldest (by HLC) goes. */
   static final int MAX_ENTRIES = 65_536;
 
-  /** A session's entries by seq, and the session's last HLC seen (for the expiry). */
+  /**
+   * A held signal's key in its session's group: its seq, and its index in its record (0 but for the
+   * signals of a session batch's part, held one entry each).
+   */
+  record Key(long seq, int index) implements Comparable<Key> {
+    static Key of(CutLocalEntry e) {
+      return new Key(e.seq(), e.partIndex());
+    }
+
+    @Override
+    public int compareTo(Key o) {
+      int bySeq = Long.compare(seq, o.seq);
+      return bySeq != 0 ? bySeq : Integer.compare(index, o.index);
+    }
+  }
+
+  /** A session's entries by seq and index, and the session's last HLC seen (for the expiry). */
   static final class Group {
-    final TreeMap<Long, CutLocalEntry> seqs = new TreeMap<>();
+    final TreeMap<Key, CutLocalEntry> seqs = new TreeMap<>();
     long lastHlc;
   }
 
@@ -102,19 +124,24 @@ final class CutLocalSessions {
     return groups;
   }
 
-  /** Returns the entry of (session, seq), or null. */
+  /** Returns the entry of (session, seq) (a SIGNAL_S record's, or a part's first), or null. */
   CutLocalEntry get(long session, long seq) {
+    return get(session, seq, 0);
+  }
+
+  /** Returns the entry of (session, seq) and the signal's index in its record, or null. */
+  CutLocalEntry get(long session, long seq, int index) {
     Group g = groups.get(session);
-    return g == null ? null : g.seqs.get(seq);
+    return g == null ? null : g.seqs.get(new Key(seq, index));
   }
 
   /**
-   * Adds a kept cut record (replacing one of the same session and seq); over {@link #MAX_ENTRIES}
-   * the oldest entry goes.
+   * Adds a kept cut record's signal (replacing one of the same session, seq and index); over {@link
+   * #MAX_ENTRIES} the oldest entry goes.
    */
   void add(CutLocalEntry e, int shard) {
     Group g = groups.computeIfAbsent(e.session(), k -> new Group());
-    CutLocalEntry old = g.seqs.put(e.seq(), e);
+    CutLocalEntry old = g.seqs.put(Key.of(e), e);
     if (old != null) {
       byAge.remove(old);
       unmatch(old);
@@ -155,7 +182,7 @@ final class CutLocalSessions {
     unmatch(e);
     Group g = groups.get(e.session());
     if (g != null) {
-      g.seqs.remove(e.seq());
+      g.seqs.remove(Key.of(e));
       if (g.seqs.isEmpty()) {
         groups.remove(e.session());
       }
@@ -209,7 +236,7 @@ final class CutLocalSessions {
       Group g = groups.get(c.session());
       if (g != null && sameTenant(s, g.seqs.firstEntry().getValue(), series)) {
         g.lastHlc = Math.max(g.lastHlc, c.hlc());
-        CutLocalEntry e = g.seqs.get(c.seq());
+        CutLocalEntry e = g.seqs.get(new Key(c.seq(), c.partIndex()));
         if (e != null && !e.matched()) {
           settle(s, e, epoch, c.position(), c.hlc(), c.payloadHash());
         }
@@ -270,10 +297,10 @@ final class CutLocalSessions {
   /** Releases the session's entries below {@code ackedBelow}: the client has their outcome. */
   private void releaseBelow(ShardState s, long session, long ackedBelow) {
     Group g = groups.get(session);
-    if (g == null || g.seqs.firstKey() >= ackedBelow) {
+    if (g == null || g.seqs.firstKey().seq() >= ackedBelow) {
       return;
     }
-    List<CutLocalEntry> below = new ArrayList<>(g.seqs.headMap(ackedBelow).values());
+    List<CutLocalEntry> below = new ArrayList<>(g.seqs.headMap(new Key(ackedBelow, 0)).values());
     for (CutLocalEntry e : below) {
       if (e.matched()) {
         continue; // its retry is in the log: it waits for the retry's commit or cut

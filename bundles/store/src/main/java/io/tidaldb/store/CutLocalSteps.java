@@ -39,6 +39,7 @@ final class CutLocalSteps {
       rearm(held, position, s.shard);
     }
     int added = 0;
+    List<CutLocalEntry> part = new ArrayList<>(); // a session batch's part, until its last signal
     try (WalReader reader = s.log.openReader(position)) {
       for (WalBatch batch = reader.next(); batch != null; batch = reader.next()) {
         RecordCursor c = batch.records();
@@ -50,21 +51,31 @@ final class CutLocalSteps {
               || s.registry.get(c.seriesId()) == null) {
             continue;
           }
-          s.cutLocal()
-              .add(
-                  new CutLocalEntry(
-                      c.session(),
-                      c.seq(),
-                      c.seriesId(),
-                      c.entity(),
-                      batch.epoch(),
-                      c.position(),
-                      c.weight(),
-                      c.eventTimeMillis(),
-                      c.payloadHash(),
-                      c.hlc()),
-                  s.shard);
-          added++;
+          part.add(
+              new CutLocalEntry(
+                  c.session(),
+                  c.seq(),
+                  c.seriesId(),
+                  c.entity(),
+                  batch.epoch(),
+                  c.position(),
+                  c.weight(),
+                  c.eventTimeMillis(),
+                  c.payloadHash(),
+                  c.hlc(),
+                  -1,
+                  -1,
+                  -1,
+                  c.partIndex(),
+                  c.partSize(),
+                  0));
+          if (c.partIndex() == c.partSize() - 1) { // the record's last signal: its stamp is known
+            for (CutLocalEntry e : part) {
+              s.cutLocal().add(e.withPartHlc(c.hlc()), s.shard);
+              added++;
+            }
+            part.clear();
+          }
         }
       }
     }
@@ -147,21 +158,11 @@ final class CutLocalSteps {
       if (id < 0) {
         continue;
       }
-      CutLocalEntry e =
-          new CutLocalEntry(
-              h.session(),
-              h.seq(),
-              id,
-              h.entity(),
-              h.epoch(),
-              h.position(),
-              h.weight(),
-              h.eventTimeMillis(),
-              h.payloadHash(),
-              h.hlc());
+      CutLocalEntry e = h.withSeries(id);
       Decision d = table.check(def.tenant(), e.session(), e.seq(), e.seq(), e.payloadHash());
       if (d.kind() == Decision.Kind.DUPLICATE) {
-        if (d.position() != e.position() || d.hlc() != e.hlc()) {
+        // the table holds a record's acknowledgement: its last signal's position and HLC
+        if (d.position() != e.partPosition() || d.hlc() != e.partHlc()) {
           compensate(s.shard, installedSeries, installed, null, e, d.position());
         }
       } else if (d.kind() == Decision.Kind.REFUSED

@@ -116,6 +116,30 @@ final class ReplicatedWrites {
   }
 
   /**
+   * Appends one shard's part of a session batch fenced by {@code epoch}, as a {@code
+   * SIGNAL_BATCH_S} record recording {@code level}.
+   *
+   * @return the position of the part's last signal
+   * @throws io.tidaldb.api.replication.NotLeaderException if this region stopped leading the shard
+   *     since the check (nothing stored)
+   * @throws FencedAppendException if it leads again, in a later epoch (nothing stored)
+   */
+  long appendPart(
+      ShardState s,
+      long epoch,
+      SessionPart part,
+      int replica,
+      SessionSeq session,
+      int payloadHash,
+      Durability level) {
+    try {
+      return s.log.appendSessionPart(epoch, part, replica, session, payloadHash, level);
+    } catch (FencedAppendException e) {
+      throw refenced(s, e);
+    }
+  }
+
+  /**
    * After a fenced append was refused: checks leadership again, so that a region that no longer
    * leads throws the {@link io.tidaldb.api.replication.NotLeaderException} naming the leader (the
    * store forwards the write there); a region leading again in a later epoch gets {@code e} back.

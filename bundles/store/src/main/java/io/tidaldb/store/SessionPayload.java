@@ -1,6 +1,7 @@
 package io.tidaldb.store;
 
 import io.tidaldb.api.Signal;
+import java.util.List;
 
 /**
  * The payload hash of a session write: CRC32C over the signal's canonical little-endian bytes, the
@@ -62,6 +63,26 @@ final class SessionPayload {
     crc = update(crc, signal.entity().value());
     crc = update(crc, Double.doubleToLongBits(signal.weight()));
     crc = update(crc, signal.eventTime().epochMillis());
+    return ~crc;
+  }
+
+  /**
+   * Returns the payload hash of a session batch's part: CRC32C of its signals' canonical bytes one
+   * after the other, in the part's order (a part of one signal hashes as that signal, {@link
+   * #hash(Signal)}).
+   *
+   * @param signals the part's signals, at least one
+   * @return CRC32C of their canonical bytes
+   */
+  static int hash(List<Signal> signals) {
+    int crc = ~hash(signals.get(0));
+    for (int i = 1; i < signals.size(); i++) {
+      Signal signal = signals.get(i);
+      crc = name(name(crc, signal.tenant().name()), signal.type().name());
+      crc = update(crc, signal.entity().value());
+      crc = update(crc, Double.doubleToLongBits(signal.weight()));
+      crc = update(crc, signal.eventTime().epochMillis());
+    }
     return ~crc;
   }
 

@@ -27,11 +27,13 @@ import java.util.concurrent.locks.StampedLock;
  * local log is neither installed nor cut).
  *
  * <p>Feeding rule: a {@code SIGNAL_S} record {@link SessionTable#apply applies} (tenant of its
- * series, session, seq, ackedBelow, payload hash, position, HLC); a {@code SIGNAL} {@link
- * SessionTable#advance advances} the table to its position and HLC; a {@code DEFINE} or {@code
- * COMPACT}, which carry no HLC, advances it to its position at the table's own clock (so the
- * table's applied position follows the log and its clock stays a function of the records). The
- * local stream feeds the local table by the same rule, never the shard's.
+ * series, session, seq, ackedBelow, payload hash, position, HLC), a session batch's part ({@code
+ * SIGNAL_BATCH_S}, read as one SIGNAL_S entry per signal) at its last signal's position and HLC; a
+ * {@code SIGNAL}, and a part's other signals, {@link SessionTable#advance advance} the table to
+ * their position and HLC; a {@code DEFINE} or {@code COMPACT}, which carry no HLC, advances it to
+ * its position at the table's own clock (so the table's applied position follows the log and its
+ * clock stays a function of the records). The local stream feeds the local table by the same rule,
+ * never the shard's.
  *
  * <p>Locking: a change (records fed, the table replaced or cleared) holds the shard's write lock
  * and this object's {@link StampedLock}'s write lock, and moves the {@link #version} (a sequence
@@ -228,7 +230,7 @@ final class ShardSessions {
   /** Feeds one record to {@code into}, as {@link #feed(RecordCursor, SeriesRegistry.Series)}. */
   static void feed(SessionTable into, RecordCursor c, SeriesRegistry.Series series) {
     byte kind = c.kind();
-    if (kind == WalRecordKind.SIGNAL_S) {
+    if (kind == WalRecordKind.SIGNAL_S && c.partIndex() == c.partSize() - 1) {
       into.apply(
           series.tenant(),
           c.session(),
@@ -237,8 +239,8 @@ final class ShardSessions {
           c.payloadHash(),
           c.position(),
           c.hlc());
-    } else if (kind == WalRecordKind.SIGNAL) {
-      into.advance(c.position(), c.hlc());
+    } else if (kind == WalRecordKind.SIGNAL || kind == WalRecordKind.SIGNAL_S) {
+      into.advance(c.position(), c.hlc()); // a SIGNAL, or a session part's signal but its last
     } else {
       into.advance(c.position(), into.clock());
     }

@@ -1111,6 +1111,88 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     return append(signal, shard, epoch, clock.now(), session, level);
   }
 
+  /**
+   * Validates the signals of a session batch's part, all of one shard, and appends them as one
+   * {@code SIGNAL_BATCH_S} record through the leader's append (fenced by the leader check's epoch),
+   * recording {@code level}, without checking the write against the session table (as {@link
+   * #appendSessionWrite(Signal, SessionSeq, Durability)}: tests feed session records with it).
+   *
+   * @return the ticket of the part's last signal
+   * @throws io.tidaldb.api.InvalidArgumentException if a signal is invalid, the part is empty or
+   *     larger than the shard's log takes in one record, or its signals lie in several shards
+   * @throws io.tidaldb.api.replication.NotLeaderException if this region does not lead the shard
+   */
+  long appendSessionPartWrite(List<Signal> signals, SessionSeq session, Durability level) {
+    int shard = validatePart(signals, level);
+    long epoch = replicated == null ? ShardLog.ANY_EPOCH : replicated.checkLeader(shards[shard]);
+    return appendPart(signals, shard, epoch, session, level);
+  }
+
+  /** Validates a part's signals as {@link #validate} does each; their shard. */
+  private int validatePart(List<Signal> signals, Durability level) {
+    SignalValidator.requireNonNull("signals", signals);
+    if (signals.isEmpty()) {
+      throw new io.tidaldb.api.InvalidArgumentException(
+          "signals", "[]", "a session batch's part holds at least one signal; nothing stored");
+    }
+    int shard = validate(signals.get(0), level);
+    for (int i = 1; i < signals.size(); i++) {
+      int other = validate(signals.get(i), level);
+      if (other != shard) {
+        throw new io.tidaldb.api.InvalidArgumentException(
+            "signals[" + i + "]",
+            signals.get(i),
+            "lies in shard "
+                + other
+                + ", the part's first signal in "
+                + shard
+                + "; nothing stored");
+      }
+    }
+    return shard;
+  }
+
+  /**
+   * Appends a validated part of {@code shard} as one {@code SIGNAL_BATCH_S} record, each signal
+   * with its series (defined if new) and a fresh stamp, fenced by {@code epoch}.
+   *
+   * @return the ticket of the part's last signal
+   */
+  private long appendPart(
+      List<Signal> signals, int shard, long epoch, SessionSeq session, Durability level) {
+    checkOpen();
+    ShardState s = shards[shard];
+    int n = signals.size();
+    int max = s.log.maxPartSignals();
+    if (n > max) {
+      throw new io.tidaldb.api.InvalidArgumentException(
+          "signals",
+          n + " signals of shard " + shard,
+          "one record of its log holds at most " + max + "; nothing stored");
+    }
+    SessionPart part = new SessionPart(n);
+    for (int i = 0; i < n; i++) {
+      Signal signal = signals.get(i);
+      int series;
+      if (replicated != null) {
+        series = replicated.seriesFor(s, epoch, signal.tenant(), signal.type());
+      } else if ((series = s.registry.find(signal.tenant(), signal.type())) < 0) {
+        series = s.registry.define(signal.tenant(), signal.type(), s.log::appendDefine);
+      }
+      part.set(i, signal, series, clock.now());
+    }
+    int hash = SessionPayload.hash(signals);
+    long position =
+        replicated != null
+            ? replicated.appendPart(s, epoch, part, origin, session, hash, level)
+            : s.log.appendSessionPart(ShardLog.ANY_EPOCH, part, origin, session, hash, level);
+    accepted.add(n);
+    for (Signal signal : signals) {
+      metrics.accepted(signal.tenant());
+    }
+    return SignalTickets.ticket(shard, position);
+  }
+
   /** The shards' side of {@link SessionWrites}. */
   private final class SessionShards implements SessionWrites.Shards {
     @Override

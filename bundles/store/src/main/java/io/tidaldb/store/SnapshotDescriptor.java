@@ -2,27 +2,29 @@ package io.tidaldb.store;
 
 /**
  * Layout of a shard snapshot file, {@code snapshot-<shard 4>-<position 20>.snap}: the state of one
- * shard after applying every log record below {@code position}. Little-endian. Version 10 (issue
- * 12, wp-lcut): version 9 plus, after the local streams' tables, the LOCAL session records that
- * cuts kept until their retry shows ({@link CutLocalSessionsCodec}); version 9 files are read with
- * none. Version 9 (issue 12, partition writes): version 8 plus, after the session table, the
- * shard's local streams' session tables ({@link LocalSessions#writeTo}: this region's replica id
- * and local table, the number of copies, then per copy its replica id and table); version 8 files
- * are read with empty ones. Version 8 (issue 12): version 7 plus, after the entries, the shard's
- * session table in its canonical encoding ({@code SessionTable.writeTo}, layout in {@code
- * SessionTableCodec}): the rest of the body, covered by the body length and CRC32C. Version 7 files
- * (the same without it) are read with an empty table, as are versions 6 and 5. Version 7 (issue
- * 11): the header of version 6 plus the shard's folded-through epoch (the highest cut-off of a
- * COMPACT record applied, -1 if none; it only steers compaction). Version 6 files (the same without
- * it: header CRC32C at 80, body at 84) are read with folded-through epoch -1. Version 6 added to
- * version 5's header the local position (every record of the shard's local log below it is
- * applied), a body of series definitions and entries whose states use the canonical encoding of the
- * entry scheme (per-epoch log entries and local entries, each with its end position; {@code
- * SignalStateCodec} version 2), no counted ranges. Version 5 files (the same without the local
- * position: header CRC32C at 72, body at 76) are read with local position 0. Versions 1 to 4 hold
- * entries keyed by origin region that cannot be mapped onto log entries exactly: they are not
- * usable ({@link SnapshotReader} names the file and version), and recovery falls back as for any
- * unusable snapshot.
+ * shard after applying every log record below {@code position}. Little-endian. Version 11 (issue
+ * 12, session batches): version 10 with each kept cut LOCAL session record's part fields (index,
+ * size, the part's last HLC; {@link CutLocalSessionsCodec}); version 10 files are read as records
+ * of one signal. Version 10 (issue 12, wp-lcut): version 9 plus, after the local streams' tables,
+ * the LOCAL session records that cuts kept until their retry shows ({@link CutLocalSessionsCodec});
+ * version 9 files are read with none. Version 9 (issue 12, partition writes): version 8 plus, after
+ * the session table, the shard's local streams' session tables ({@link LocalSessions#writeTo}: this
+ * region's replica id and local table, the number of copies, then per copy its replica id and
+ * table); version 8 files are read with empty ones. Version 8 (issue 12): version 7 plus, after the
+ * entries, the shard's session table in its canonical encoding ({@code SessionTable.writeTo},
+ * layout in {@code SessionTableCodec}): the rest of the body, covered by the body length and
+ * CRC32C. Version 7 files (the same without it) are read with an empty table, as are versions 6 and
+ * 5. Version 7 (issue 11): the header of version 6 plus the shard's folded-through epoch (the
+ * highest cut-off of a COMPACT record applied, -1 if none; it only steers compaction). Version 6
+ * files (the same without it: header CRC32C at 80, body at 84) are read with folded-through epoch
+ * -1. Version 6 added to version 5's header the local position (every record of the shard's local
+ * log below it is applied), a body of series definitions and entries whose states use the canonical
+ * encoding of the entry scheme (per-epoch log entries and local entries, each with its end
+ * position; {@code SignalStateCodec} version 2), no counted ranges. Version 5 files (the same
+ * without the local position: header CRC32C at 72, body at 76) are read with local position 0.
+ * Versions 1 to 4 hold entries keyed by origin region that cannot be mapped onto log entries
+ * exactly: they are not usable ({@link SnapshotReader} names the file and version), and recovery
+ * falls back as for any unusable snapshot.
  *
  * <pre>
  *  0                   1                   2                   3
@@ -30,7 +32,7 @@ package io.tidaldb.store;
  * +---------------------------------------------------------------+
  * |                       magic "TDSS" (0x53534454)               |  0
  * +-------------------------------+-------------------------------+
- * |          version (10)         |           flags (0)           |  4
+ * |          version (11)         |           flags (0)           |  4
  * +-------------------------------+-------------------------------+
  * |                             shard                             |  8
  * +---------------------------------------------------------------+
@@ -74,7 +76,8 @@ package io.tidaldb.store;
  * |   long, its table ("TDST"), copy count int, copy count x      |
  * |   (replica id long, table "TDST")                             |
  * +---------------------------------------------------------------+
- * | then the kept cut LOCAL session records (version 10,          |
+ * | then the kept cut LOCAL session records (version 10; 11 with  |
+ * |   part fields,                                                |
  * |   CutLocalSessionsCodec), to the end of the body              |
  * +---------------------------------------------------------------+
  * </pre>
@@ -85,7 +88,10 @@ package io.tidaldb.store;
  */
 final class SnapshotDescriptor {
   static final int MAGIC = 0x53534454;
-  static final short VERSION = 10;
+  static final short VERSION = 11;
+
+  /** The version before session batches: kept cut LOCAL records without part fields. */
+  static final short VERSION_10 = 10;
 
   /** The version before the kept cut LOCAL session records: read with none. */
   static final short VERSION_9 = 9;

@@ -137,7 +137,9 @@ final class SnapshotReader {
                   file, body, config, sessions == null ? 0 : sessions.owner(), version == VERSION_9)
               : null;
       CutLocalSessions cutLocal =
-          version == VERSION ? readCutLocal(file, body, config.ttlMillis(), shard) : null;
+          version >= VERSION_10
+              ? readCutLocal(file, body, config.ttlMillis(), shard, version > VERSION_10)
+              : null;
       if (body.remaining() > 0) {
         throw corrupt(file, body.offset(), body.remaining() + " trailing bytes");
       }
@@ -281,6 +283,7 @@ final class SnapshotReader {
               + " origin region and cannot be mapped onto per-epoch log entries exactly");
     }
     if (version != VERSION
+        && version != VERSION_10
         && version != VERSION_9
         && version != VERSION_8
         && version != VERSION_7
@@ -378,16 +381,19 @@ final class SnapshotReader {
         file, body, "local session tables", last, b -> LocalSessions.readFrom(b, config, owner));
   }
 
-  /** Reads the kept cut LOCAL session records that fill the rest of a version 10 body. */
+  /**
+   * Reads the kept cut LOCAL session records that fill the rest of a version 10 or 11 body ({@code
+   * parts}: 11, whose entries hold the part fields).
+   */
   private static CutLocalSessions readCutLocal(
-      Path file, SnapshotInput body, long ttlMillis, int shard) throws IOException {
+      Path file, SnapshotInput body, long ttlMillis, int shard, boolean parts) throws IOException {
     CutLocalSessions cut =
         readSection(
             file,
             body,
             "cut LOCAL session records",
             true,
-            b -> CutLocalSessionsCodec.readFrom(b, ttlMillis, shard));
+            b -> CutLocalSessionsCodec.readFrom(b, ttlMillis, shard, parts));
     return cut.isEmpty() ? null : cut;
   }
 

@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAggregate;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
@@ -168,6 +169,46 @@ class CutLocalSessionsTest {
     assertNull(state().cutLocalOrNull());
     assertEquals(live, state().states.get(0, ENTITY), "bit for bit");
     assertArrayEquals(digest, digest(), "the digest kept live equals the one rebuilt");
+  }
+
+  @Test
+  void shouldTakeBackEachSignalOfACutLocalPartWhenTheLeadersLogShowsItsRetry() {
+    logA.startLeading(1);
+    logA.appendDefine(1, 0, ACME.name(), VIEW.name());
+    prefixEnd = await(logA, logA.appendSignal(1, 0, ENTITY, 1.0, T0, (T0 << 16) + 1, ORIGIN_A)) + 1;
+    await(logA, part(logA, 1, (T0 << 16) + 2, state().origin)); // R: a part of three, LOCAL
+    ship(logA, 0, logB);
+    ship(logA, 0, logC);
+    logC.truncateFrom(prefixEnd);
+    logC.startLeading(2);
+    b.store.truncateLog(shard, prefixEnd, 2);
+    assertEquals(4, count(), "the cut keeps the part's effect");
+    for (int i = 0; i < 3; i++) {
+      CutLocalEntry e = state().cutLocalOrNull().get(SESSION, 7, i);
+      assertEquals(prefixEnd + i, e.position(), "signal " + i + " held");
+      assertEquals(prefixEnd + 2, e.partPosition());
+      assertEquals((T0 << 16) + 4, e.partHlc(), "the part's last stamp");
+    }
+
+    long retry = await(logC, part(logC, 2, (T0 << 16) + 9, ORIGIN_C)); // R': the client's retry
+    ship(logC, prefixEnd, logB);
+    assertEquals(7, count(), "R' is not known committed: R's effect stays for now");
+    for (int i = 0; i < 3; i++) {
+      CutLocalEntry e = state().cutLocalOrNull().get(SESSION, 7, i);
+      assertEquals(retry - 2 + i, e.retryPosition(), "signal " + i + " matched to R's signal " + i);
+    }
+    b.store.onCommitted(shard, retry + 1);
+    another((T0 << 16) + 20);
+    assertEquals(4, count(), "the prefix and the part once (7 without parts held per signal)");
+    assertEquals(1.0 + 6.0, aggregate().weightSum());
+    assertNull(state().cutLocalOrNull(), "every signal's entry is gone");
+
+    b.reopenWithoutCheckpoint(); // the snapshot at the cut holds R; the replay matches it again
+    assertEquals(7, count(), "after a crash: R matched again, waiting for the known commit");
+    b.store.onCommitted(shard, retry + 1);
+    exportDigests();
+    assertEquals(4, count(), "the lost compensation redone once");
+    assertNull(state().cutLocalOrNull());
   }
 
   @Test
@@ -469,6 +510,17 @@ class CutLocalSessionsTest {
         new SessionSeq(SESSION, seq, ackedBelow),
         hash,
         level);
+  }
+
+  /** A LOCAL part of (S, 7) of three signals of the entity (weights 1, 2, 3), stamps from hlc. */
+  private static long part(ShardLog log, long epoch, long hlc, int origin) {
+    SessionPart part = new SessionPart(3);
+    for (int i = 0; i < 3; i++) {
+      Signal signal = new Signal(ACME, VIEW, EntityId.of(ENTITY), i + 1.0, Timestamp.ofMillis(T0));
+      part.set(i, signal, 0, hlc + i);
+    }
+    return log.appendSessionPart(
+        epoch, part, origin, new SessionSeq(SESSION, 7, 7), HASH, Durability.LOCAL);
   }
 
   private static long await(ShardLog log, long position) {

@@ -7,20 +7,25 @@ import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
+import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.zip.CRC32C;
 import net.jqwik.api.ForAll;
 import net.jqwik.api.Property;
 import net.jqwik.api.constraints.AlphaChars;
 import net.jqwik.api.constraints.LongRange;
 import net.jqwik.api.constraints.NumericChars;
+import net.jqwik.api.constraints.Size;
 import net.jqwik.api.constraints.StringLength;
 
 /**
  * {@link SessionPayload#hash} (slicing-by-8 tables, the names' state kept between calls) equals
- * {@link CRC32C} over the canonical bytes, for any names and longs, in any order of calls.
+ * {@link CRC32C} over the canonical bytes, for any names and longs, in any order of calls; a
+ * session batch's part hashes as the CRC32C of its signals' canonical bytes in order.
  */
 class SessionPayloadPropertyTest {
   @Property(tries = 2_000)
@@ -46,7 +51,38 @@ class SessionPayloadPropertyTest {
     assertEquals(reference(again), SessionPayload.hash(again), again.toString());
   }
 
+  @Property(tries = 500)
+  void shouldHashAPartAsTheJdkCrc32cOfItsSignalsCanonicalBytesInOrder(
+      @ForAll @Size(min = 1, max = 6) List<@LongRange(min = -3, max = 3) Long> entities,
+      @ForAll @NumericChars @StringLength(min = 0, max = 8) String tenantTail,
+      @ForAll double weight) {
+    List<Signal> part = new ArrayList<>();
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    for (int i = 0; i < entities.size(); i++) {
+      Signal s =
+          new Signal(
+              TenantId.of("t" + tenantTail + (i % 2)),
+              SignalType.of(i % 3 == 0 ? "view" : "click"),
+              EntityId.of(entities.get(i)),
+              weight + i,
+              Timestamp.ofMillis(1_700_000_000_000L + i));
+      part.add(s);
+      bytes.writeBytes(canonical(s));
+    }
+    CRC32C crc = new CRC32C();
+    crc.update(bytes.toByteArray());
+    assertEquals((int) crc.getValue(), SessionPayload.hash(part), part.toString());
+    assertEquals(SessionPayload.hash(part.get(0)), SessionPayload.hash(part.subList(0, 1)));
+  }
+
   private static int reference(Signal s) {
+    byte[] b = canonical(s);
+    CRC32C crc = new CRC32C();
+    crc.update(b, 0, b.length);
+    return (int) crc.getValue();
+  }
+
+  private static byte[] canonical(Signal s) {
     byte[] tenant = s.tenant().name().getBytes(StandardCharsets.US_ASCII);
     byte[] type = s.type().name().getBytes(StandardCharsets.US_ASCII);
     ByteBuffer b =
@@ -56,8 +92,6 @@ class SessionPayloadPropertyTest {
     b.putLong(s.entity().value())
         .putLong(Double.doubleToLongBits(s.weight()))
         .putLong(s.eventTime().epochMillis());
-    CRC32C crc = new CRC32C();
-    crc.update(b.array(), 0, b.position());
-    return (int) crc.getValue();
+    return java.util.Arrays.copyOf(b.array(), b.position());
   }
 }

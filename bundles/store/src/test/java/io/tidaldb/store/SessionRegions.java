@@ -11,6 +11,7 @@ import io.tidaldb.api.SignalTickets;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.router.HashShardRouter;
 import io.tidaldb.session.table.SessionTable;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
@@ -23,10 +24,11 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A leader store A (single region, its logs in epoch 3, a clock the test moves) that takes a seeded
- * mix of SIGNAL, SIGNAL_S (of each durability) and DEFINE records, and followers that {@link
- * #follower open} beside it: stores that follow every shard through a {@link FakeReplication} and
- * are fed A's batches ({@link #feed}). Session tables expire after {@link #TTL_MILLIS}, well inside
- * the time the mix spans, so expiry and revival are fed too. Prints its seed.
+ * mix of SIGNAL, SIGNAL_S and SIGNAL_BATCH_S (of each durability; a third of the session writes are
+ * parts of 1 to 6 signals) and DEFINE records, and followers that {@link #follower open} beside it:
+ * stores that follow every shard through a {@link FakeReplication} and are fed A's batches ({@link
+ * #feed}). Session tables expire after {@link #TTL_MILLIS}, well inside the time the mix spans, so
+ * expiry and revival are fed too. Prints its seed.
  */
 final class SessionRegions implements AutoCloseable {
   static final long T0 = 1_700_000_000_000L;
@@ -36,6 +38,7 @@ final class SessionRegions implements AutoCloseable {
   static final List<TenantId> TENANTS = List.of(TenantId.DEFAULT, ACME);
   static final int TYPES = 12;
   static final int ENTITIES = 40;
+  private static final HashShardRouter ROUTER = new HashShardRouter(StoreFixture.SHARDS);
 
   final Path dir;
   final AtomicLong now = new AtomicLong(T0);
@@ -46,6 +49,7 @@ final class SessionRegions implements AutoCloseable {
   private final long[][] acked = new long[2][6];
   private final long[] last = new long[StoreFixture.SHARDS];
   int sessionWrites;
+  int partWrites;
 
   SessionRegions(Path dir, long seed) {
     System.out.println("seed " + seed);
@@ -110,7 +114,12 @@ final class SessionRegions implements AutoCloseable {
       long ticket;
       if (random.nextBoolean()) {
         Durability level = Durability.values()[random.nextInt(Durability.values().length)];
-        ticket = a.store.appendSessionWrite(signal, nextSession(t), level);
+        if (random.nextInt(3) == 0) { // a session batch's part: one record of 1 to 6 signals
+          ticket = a.store.appendSessionPartWrite(part(signal), nextSession(t), level);
+          partWrites++;
+        } else {
+          ticket = a.store.appendSessionWrite(signal, nextSession(t), level);
+        }
         sessionWrites++;
       } else {
         ticket =
@@ -124,6 +133,27 @@ final class SessionRegions implements AutoCloseable {
       last[SignalTickets.shard(ticket)] = ticket;
     }
     awaitA();
+  }
+
+  /** {@code first} and up to five more seeded signals of its tenant and shard. */
+  private List<Signal> part(Signal first) {
+    List<Signal> part = new ArrayList<>();
+    part.add(first);
+    int shard = ROUTER.shardOf(first.tenant(), first.entity().value());
+    for (int n = random.nextInt(6); n > 0; n--) {
+      long entity;
+      do {
+        entity = random.nextInt(ENTITIES);
+      } while (ROUTER.shardOf(first.tenant(), entity) != shard);
+      part.add(
+          new Signal(
+              first.tenant(),
+              SignalType.of("t" + random.nextInt(TYPES)),
+              EntityId.of(entity),
+              random.nextInt(5) + 0.5,
+              Timestamp.ofMillis(now.get() - random.nextInt(10_000))));
+    }
+    return part;
   }
 
   private SessionSeq nextSession(int t) {

@@ -95,6 +95,7 @@ class SessionTableReplicaTest {
             + windows
             + " window entries");
     assertTrue(r.sessionWrites > 300, "seed " + seed + ": " + r.sessionWrites);
+    assertTrue(r.partWrites > 60, "seed " + seed + ": " + r.partWrites + " parts");
     assertTrue(live > 0 && windows > 0, "seed " + seed + ": live " + live + ", window " + windows);
     assertTrue(tombstones > 0, "seed " + seed + ": sessions expired");
   }

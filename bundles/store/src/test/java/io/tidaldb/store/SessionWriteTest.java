@@ -10,9 +10,12 @@ import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalTickets;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.router.HashShardRouter;
+import io.tidaldb.session.table.Decision;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -153,6 +156,41 @@ class SessionWriteTest {
       assertEquals(writes, total, "each write counted once");
     } finally {
       pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void shouldCountEachSignalOfAPartAndRecordTheWriteOnceAtItsLastSignal() {
+    try (StoreFixture f = fixture()) {
+      HashShardRouter router = new HashShardRouter(StoreFixture.SHARDS);
+      long other = 43;
+      while (router.shardOf(ACME, other) != router.shardOf(ACME, 42)) {
+        other++;
+      }
+      List<Signal> part = List.of(signal(42, 2.0), signal(other, 1.0), signal(42, 0.5));
+      long ticket = f.store.appendSessionPartWrite(part, seq(1, 1), Durability.LOCAL);
+      f.store.awaitDurable(ticket, java.time.Duration.ofSeconds(10));
+      int shard = SignalTickets.shard(ticket);
+      long last = SignalTickets.position(ticket);
+      assertEquals(3, last, "the part's last position");
+      for (int round = 0; round < 2; round++) { // and again after a restart, replayed from the log
+        String what = round == 0 ? "applied" : "replayed";
+        ShardState s = f.store.shardState(shard);
+        assertEquals(4, s.log.nextPosition(), what + ": the DEFINE, then one position per signal");
+        Decision d = s.checkSession(ACME, seq(1, 1), SessionPayload.hash(part));
+        assertEquals(Decision.Kind.DUPLICATE, d.kind(), what);
+        assertEquals(last, d.position(), what + ": the part's last signal");
+        assertEquals(s.stampAt(last), d.hlc(), what);
+        assertEquals(
+            Decision.Kind.REFUSED,
+            s.checkSession(ACME, seq(1, 1), SessionPayload.hash(part.subList(0, 2))).kind(),
+            what + ": another payload under the same seq");
+        assertEquals(Decision.Kind.NEW, s.checkSession(ACME, seq(2, 2), 7).kind(), what);
+        assertEquals(2, count(f, 42), what);
+        assertEquals(2.5, f.store.read(ACME, VIEW, EntityId.of(42)).weightSum(), what);
+        assertEquals(1, count(f, other), what);
+        f.reopenWithoutCheckpoint();
+      }
     }
   }
 

@@ -81,7 +81,7 @@ class SnapshotFormatTest {
 
   /**
    * The fixture's kept cut LOCAL session records: two of one session (seq 8 matched to a retry at
-   * 120 of epoch 5), one of another.
+   * 120 of epoch 5), one of another (the last signal of a part of three).
    */
   static CutLocalSessions cut() {
     CutLocalSessions c = new CutLocalSessions(SessionConfig.DEFAULTS.ttlMillis());
@@ -101,9 +101,30 @@ class SnapshotFormatTest {
             8L << 16,
             5,
             120,
-            10L << 16),
+            10L << 16,
+            0,
+            1,
+            8L << 16),
         3);
-    c.add(new CutLocalEntry(0x1000L, 1, 0, 44, 3, 90, 1.0, 1_700_000_000_002L, 0x77, 9L << 16), 3);
+    c.add(
+        new CutLocalEntry(
+            0x1000L,
+            1,
+            0,
+            44,
+            3,
+            90,
+            1.0,
+            1_700_000_000_002L,
+            0x77,
+            9L << 16,
+            -1,
+            -1,
+            -1,
+            2,
+            3,
+            9L << 16),
+        3); // the last signal of a session batch's part of three
     return c;
   }
 
@@ -177,7 +198,7 @@ class SnapshotFormatTest {
     ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
     assertEquals(92, SnapshotDescriptor.HEADER_LENGTH);
     assertEquals("54445353", HexFormat.of().formatHex(b.array(), 0, 4)); // "TDSS" little-endian
-    assertEquals(10, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
+    assertEquals(11, b.getShort(SnapshotDescriptor.VERSION_OFFSET));
     assertEquals(0, b.getShort(SnapshotDescriptor.FLAGS_OFFSET));
     assertEquals(3, b.getInt(SnapshotDescriptor.SHARD_OFFSET));
     assertEquals(1, b.getInt(SnapshotDescriptor.SERIES_COUNT_OFFSET));
@@ -241,8 +262,8 @@ class SnapshotFormatTest {
     // count, then per session in id order its id, last HLC, entry count and entries in seq order
     int cut = local + LOCAL_LENGTH;
     assertEquals(20, CutLocalSessionsCodec.GROUP_LENGTH);
-    assertEquals(88, CutLocalSessionsCodec.ENTRY_LENGTH);
-    assertEquals(4 + 2 * 20 + 3 * 88, CUT_LENGTH);
+    assertEquals(104, CutLocalSessionsCodec.ENTRY_LENGTH);
+    assertEquals(4 + 2 * 20 + 3 * 104, CUT_LENGTH);
     assertEquals(2, b.getInt(cut), "two sessions");
     assertEquals(0x1000L, b.getLong(cut + 4), "the lower session id first");
     assertEquals(9L << 16, b.getLong(cut + 12), "its last HLC");
@@ -260,17 +281,22 @@ class SnapshotFormatTest {
     assertEquals(-1, b.getLong(e + 64), "held: no retry epoch");
     assertEquals(-1, b.getLong(e + 72), "no retry position");
     assertEquals(-1, b.getLong(e + 80), "no retry HLC");
-    int second = e + 88;
+    assertEquals(2, b.getInt(e + 88), "part index (version 11)");
+    assertEquals(3, b.getInt(e + 92), "part size");
+    assertEquals(9L << 16, b.getLong(e + 96), "part HLC: its last signal's");
+    int second = e + 104;
     assertEquals(0x5e55L, b.getLong(second));
     assertEquals(8L << 16, b.getLong(second + 8), "the newest HLC of its records");
     assertEquals(2, b.getInt(second + 16));
     assertEquals(7, b.getLong(second + 20), "seq 7 before seq 8");
-    int matched = second + 20 + 88;
+    int matched = second + 20 + 104;
     assertEquals(8, b.getLong(matched));
     assertEquals(5, b.getLong(matched + 64), "matched: the retry's epoch");
     assertEquals(120, b.getLong(matched + 72), "its position");
     assertEquals(10L << 16, b.getLong(matched + 80), "its HLC");
-    assertEquals(b.capacity(), second + 20 + 2 * 88);
+    assertEquals(0, b.getInt(matched + 88), "a SIGNAL_S: index 0");
+    assertEquals(1, b.getInt(matched + 92), "of 1");
+    assertEquals(b.capacity(), second + 20 + 2 * 104);
     int state = entry + 16;
     assertEquals(2, b.getInt(state), "crdt state encoding version");
     assertEquals(LOG_ENTRY, b.getLong(state + 48), "the log entry of epoch 4");
@@ -295,9 +321,9 @@ class SnapshotFormatTest {
       assertThrows(StorageException.class, () -> SnapshotReader.header(file, 3));
     }
     Path file = writeOne();
-    setVersion(file, 11);
+    setVersion(file, 12);
     StorageException e = assertThrows(StorageException.class, () -> SnapshotReader.header(file, 3));
-    assertTrue(e.getMessage().contains("unsupported version 11"), e.getMessage());
+    assertTrue(e.getMessage().contains("unsupported version 12"), e.getMessage());
   }
 
   /** Rewrites a version 9 file as version 6: the header without the folded-through epoch. */
@@ -439,7 +465,7 @@ class SnapshotFormatTest {
     crc.update(b.array(), SnapshotDescriptor.HEADER_LENGTH, body);
     b.putInt(SnapshotDescriptor.BODY_CRC_OFFSET, (int) crc.getValue());
     Files.write(file, b.array());
-    setVersion(file, 10); // the header CRC again
+    setVersion(file, 11); // the header CRC again
     StorageException e =
         assertThrows(
             StorageException.class,
@@ -480,6 +506,51 @@ class SnapshotFormatTest {
     CutLocalSessionsCodec.writeTo(cut(), a);
     CutLocalSessionsCodec.writeTo(loaded, b);
     assertEquals(a.flip(), b.flip(), "encodes to the same bytes");
+  }
+
+  @Test
+  void shouldReadVersion10CutLocalSessionRecordsAsRecordsOfOneSignal() throws IOException {
+    Path file = writeOne();
+    ByteBuffer v11 = ByteBuffer.allocate(CUT_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
+    CutLocalSessionsCodec.writeTo(cut(), v11);
+    ByteBuffer v10 = ByteBuffer.allocate(CUT_LENGTH - 3 * 16).order(ByteOrder.LITTLE_ENDIAN);
+    v11.flip();
+    v10.putInt(v11.getInt()); // groups
+    for (int g = 0; g < 2; g++) {
+      v10.putLong(v11.getLong()).putLong(v11.getLong());
+      int entries = v11.getInt();
+      v10.putInt(entries);
+      for (int k = 0; k < entries; k++) {
+        v10.put(v11.slice(v11.position(), CutLocalSessionsCodec.ENTRY_LENGTH_V10));
+        v11.position(v11.position() + CutLocalSessionsCodec.ENTRY_LENGTH);
+      }
+    }
+    cut(file, CUT_LENGTH);
+    byte[] head = Files.readAllBytes(file);
+    ByteBuffer b =
+        ByteBuffer.allocate(head.length + v10.capacity())
+            .order(ByteOrder.LITTLE_ENDIAN)
+            .put(head)
+            .put(v10.array());
+    Files.write(file, b.array());
+    cut(file, 0); // the body's length and CRC32C again
+    setVersion(file, 10);
+    CutLocalSessions loaded =
+        SnapshotReader.load(
+                file,
+                3,
+                new SeriesRegistry(t -> DECAY),
+                new EntityStateMap(),
+                new ShardSessions(SessionConfig.DEFAULTS, OWNER),
+                4096)
+            .cutLocal();
+    assertEquals(3, loaded.size());
+    CutLocalEntry e = loaded.get(0x1000L, 1);
+    assertEquals(0, e.partIndex(), "a version 10 entry is a SIGNAL_S's");
+    assertEquals(1, e.partSize());
+    assertEquals(e.hlc(), e.partHlc());
+    assertEquals(90, e.partPosition());
+    assertEquals(cut().get(0x5e55L, 8), loaded.get(0x5e55L, 8));
   }
 
   @Test
