@@ -7,6 +7,9 @@ import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.store.SignalStoreEngine;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -80,16 +83,53 @@ final class SessionClient {
     return oldest != null;
   }
 
+  /**
+   * The batch form of {@link #slide}: waits for the oldest batch in flight, if {@code window /
+   * batch} (at least one) are, then sends the next {@code batch} signals as one batch ({@link
+   * SignalStoreEngine#signalBatchAsync}), with one {@link SessionSeq} for the batch or without; the
+   * store splits it into one part per shard.
+   *
+   * @return whether a batch was acknowledged (the window was full)
+   * @throws Exception if a batch fails or is not acknowledged within the benchmarks' timeout
+   */
+  boolean slideBatch(SignalStoreEngine store, boolean withSession, int batch) throws Exception {
+    int inFlight = Math.max(1, futures.length / batch);
+    int slot = (int) (nextSeq % inFlight);
+    CompletableFuture<?> oldest = futures[slot];
+    if (oldest != null) {
+      Object acks = oldest.get(Stores.TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+      if (!(acks instanceof List<?> list) || list.isEmpty()) {
+        throw new IllegalStateException("not a batch's acknowledgements: " + acks);
+      }
+    }
+    long seq = nextSeq++;
+    List<Signal> signals = new ArrayList<>(batch);
+    for (int n = 0; n < batch; n++) {
+      signals.add(nextSignal());
+    }
+    futures[slot] =
+        withSession
+            ? store.signalBatchAsync(
+                signals,
+                Durability.LOCAL,
+                new SessionSeq(session, seq, Math.max(1, seq - inFlight + 1)))
+            : store.signalBatchAsync(signals, Durability.LOCAL);
+    return oldest != null;
+  }
+
+  private Signal nextSignal() {
+    int i = next++ & (DurableIngest.DRAWS - 1);
+    return new Signal(
+        Stores.TENANT,
+        Stores.VIEW,
+        EntityId.of(draws.entities[i]),
+        draws.weights[i],
+        Timestamp.ofMillis(draws.eventTimes[i]));
+  }
+
   private CompletableFuture<SignalAck> send(
       SignalStore store, boolean withSession, long seq, long ackedBelow) {
-    int i = next++ & (DurableIngest.DRAWS - 1);
-    Signal s =
-        new Signal(
-            Stores.TENANT,
-            Stores.VIEW,
-            EntityId.of(draws.entities[i]),
-            draws.weights[i],
-            Timestamp.ofMillis(draws.eventTimes[i]));
+    Signal s = nextSignal();
     return withSession
         ? store.signalAsync(s, Durability.LOCAL, new SessionSeq(session, seq, ackedBelow))
         : store.signalAsync(s, Durability.LOCAL);

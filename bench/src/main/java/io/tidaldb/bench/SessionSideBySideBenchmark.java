@@ -45,13 +45,14 @@ import org.openjdk.jmh.infra.ThreadParams;
  * machine's cores, disk and moments, so the ratio of the two scores is the session path's cost
  * where CPU is what limits, free of the drift between runs that made alternated runs of {@link
  * SessionIngestBenchmark} disagree by ±0.04 from one hour to the next (bench/RESULTS.md §29). Each
- * op is one durable signal. Run with {@code -tg 1,1} or {@code -tg 2,2}; {@code -p sessions=false}
- * for the A/A run. The two stores' threads share the cores as the scheduler deals them, so a store
- * that needs more CPU per signal may also get a little more of it and the throughput ratio can
- * understate the cost; so each iteration also prints each store's CPU time per signal (its WAL and
- * acknowledgement threads, known as the {@code tidal-} threads each store's opening and first
- * writes started, and its writers; {@link ThreadMXBean}) and their ratio, which does not depend on
- * how the cores were shared.
+ * op is one durable signal ({@code -p batch=N}: one batch of N, see {@link #batch}). Run with
+ * {@code -tg 1,1} or {@code -tg 2,2}; {@code -p sessions=false} for the A/A run. The two stores'
+ * threads share the cores as the scheduler deals them, so a store that needs more CPU per signal
+ * may also get a little more of it and the throughput ratio can understate the cost; so each
+ * iteration also prints each store's CPU time per signal (its WAL and acknowledgement threads,
+ * known as the {@code tidal-} threads each store's opening and first writes started, and its
+ * writers; {@link ThreadMXBean}) and their ratio, which does not depend on how the cores were
+ * shared.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -76,6 +77,16 @@ public class SessionSideBySideBenchmark {
    */
   @Param({"true"})
   public boolean sessions;
+
+  /**
+   * Signals per write: 0 sends single signals ({@code signalAsync}); a number sends batches of it
+   * ({@link SignalStoreEngine#signalBatchAsync}, split into one part per shard: with {@value
+   * DurableIngest#SHARDS} shards, 64 makes parts of about 16), the plain group without a session,
+   * the session group with one {@link SessionSeq} per batch. Each op is then one batch; the CPU per
+   * signal stays per signal.
+   */
+  @Param({"0"})
+  public int batch;
 
   private final Side plainSide = new Side();
   private final Side sessionSide = new Side();
@@ -173,6 +184,9 @@ public class SessionSideBySideBenchmark {
     if (window < 1 || window > 1_024) {
       throw new IllegalArgumentException("window " + window + " must be 1 to 1,024");
     }
+    if (batch < 0 || batch > window) {
+      throw new IllegalArgumentException("batch " + batch + " must be 0 to the window " + window);
+    }
     now = System.currentTimeMillis();
     plainSide.open("tidal-side-plain-", now);
     sessionSide.open("tidal-side-session-", now);
@@ -207,11 +221,13 @@ public class SessionSideBySideBenchmark {
   public static class Writer {
     private SessionClient client;
     private boolean counted;
+    private int batch;
 
     /** Draws this writer's inputs from a seed of its own. */
     @Setup(Level.Trial)
     public void setup(SessionSideBySideBenchmark b, ThreadParams thread) {
       client = new SessionClient(thread.getThreadIndex(), b.window, b.entityCount, b.now);
+      batch = b.batch;
     }
   }
 
@@ -248,6 +264,10 @@ public class SessionSideBySideBenchmark {
       side.threads.add(Thread.currentThread().getId());
       w.counted = true;
     }
-    w.client.slide(side.store, withSession);
+    if (w.batch > 0) {
+      w.client.slideBatch(side.store, withSession, w.batch);
+    } else {
+      w.client.slide(side.store, withSession);
+    }
   }
 }

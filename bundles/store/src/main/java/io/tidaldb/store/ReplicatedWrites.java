@@ -140,6 +140,23 @@ final class ReplicatedWrites {
   }
 
   /**
+   * Appends a batch's plain signals of one shard, fenced by {@code epoch}, as consecutive {@code
+   * SIGNAL} records in one step.
+   *
+   * @return the position of the last
+   * @throws io.tidaldb.api.replication.NotLeaderException if this region stopped leading the shard
+   *     since the check (nothing stored)
+   * @throws FencedAppendException if it leads again, in a later epoch (nothing stored)
+   */
+  long appendSignals(ShardState s, long epoch, SessionPart part, int replica) {
+    try {
+      return s.log.appendSignals(epoch, part, replica);
+    } catch (FencedAppendException e) {
+      throw refenced(s, e);
+    }
+  }
+
+  /**
    * After a fenced append was refused: checks leadership again, so that a region that no longer
    * leads throws the {@link io.tidaldb.api.replication.NotLeaderException} naming the leader (the
    * store forwards the write there); a region leading again in a later epoch gets {@code e} back.

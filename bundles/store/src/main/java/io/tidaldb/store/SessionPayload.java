@@ -67,21 +67,25 @@ final class SessionPayload {
   }
 
   /**
-   * Returns the payload hash of a session batch's part: CRC32C of its signals' canonical bytes one
-   * after the other, in the part's order (a part of one signal hashes as that signal, {@link
-   * #hash(Signal)}).
+   * Returns the payload hash of a session batch's part: for one signal, its own ({@link
+   * #hash(Signal)}); for more, CRC32C of the signals' own hashes, each as 4 little-endian bytes, in
+   * the part's order. Each signal is hashed from the kept names' state (a part's signals mostly
+   * share their tenant and type), so a signal costs one hash and one more table round, not the
+   * names' bytes again (which CRC32C over the parts' concatenated canonical bytes would feed for
+   * every signal: ~25 ns more each).
    *
    * @param signals the part's signals, at least one
-   * @return CRC32C of their canonical bytes
+   * @return the part's hash
    */
   static int hash(List<Signal> signals) {
-    int crc = ~hash(signals.get(0));
-    for (int i = 1; i < signals.size(); i++) {
-      Signal signal = signals.get(i);
-      crc = name(name(crc, signal.tenant().name()), signal.type().name());
-      crc = update(crc, signal.entity().value());
-      crc = update(crc, Double.doubleToLongBits(signal.weight()));
-      crc = update(crc, signal.eventTime().epochMillis());
+    int n = signals.size();
+    if (n == 1) {
+      return hash(signals.get(0));
+    }
+    int crc = ~0;
+    for (int i = 0; i < n; i++) {
+      int h = hash(signals.get(i));
+      crc = update(update(update(update(crc, h), h >>> 8), h >>> 16), h >>> 24);
     }
     return ~crc;
   }

@@ -10,6 +10,7 @@ import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalTickets;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.session.table.Decision;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -97,6 +98,36 @@ final class SessionWrites {
 
     /** The acknowledgement of the record at {@code ticket} once stored at {@code level}. */
     CompletableFuture<SignalAck> stored(long ticket, long hlc, Durability level);
+
+    /**
+     * Makes a session batch's part of {@code shard} ready to append, before the shard's monitor:
+     * each signal's series (defined if new, as {@link #prepare}) and a fresh stamp.
+     *
+     * @throws io.tidaldb.api.replication.NotLeaderException if this region no longer leads in
+     *     {@code epoch} (nothing stored)
+     * @throws UnsupportedOperationException if this side takes no parts (the default)
+     */
+    default SessionPart preparePart(List<Signal> signals, int shard, long epoch) {
+      throw new UnsupportedOperationException(getClass().getName() + " appends no session parts");
+    }
+
+    /**
+     * Appends a prepared part as one session batch record of this leader, fenced by {@code epoch};
+     * the ticket of its last signal.
+     *
+     * @throws io.tidaldb.api.replication.NotLeaderException if this region no longer leads in
+     *     {@code epoch} (nothing stored)
+     * @throws UnsupportedOperationException if this side takes no parts (the default)
+     */
+    default long appendPart(
+        SessionPart part,
+        int shard,
+        long epoch,
+        SessionSeq seq,
+        int payloadHash,
+        Durability level) {
+      throw new UnsupportedOperationException(getClass().getName() + " appends no session parts");
+    }
   }
 
   private final Shards shards;
@@ -123,7 +154,40 @@ final class SessionWrites {
       Signal signal, int shard, long epoch, long hlc, Durability level, SessionSeq seq) {
     int hash = SessionPayload.hash(signal);
     shards.prepare(signal, shard, epoch); // what the append may wait on, outside the monitor
-    TenantId tenant = signal.tenant();
+    return write(signal.tenant(), shard, epoch, hlc, hash, level, seq, signal, null);
+  }
+
+  /**
+   * Stores one shard's part of a validated session batch (signals of one tenant and shard, in the
+   * batch's order) as this leader's, fenced by {@code epoch}, at most once: checked, appended as
+   * one record and registered in flight as a single write is, under the batch's (session, seq) and
+   * the part's payload hash ({@link SessionPayload#hash(List)}).
+   *
+   * @return the acknowledgement of the part's last signal at {@code level} (for a retry: the
+   *     original record's)
+   * @throws io.tidaldb.api.replication.NotLeaderException if this region no longer leads in {@code
+   *     epoch} (nothing stored)
+   * @throws InvalidArgumentException if the session table refuses the write
+   */
+  CompletableFuture<SignalAck> writePart(
+      List<Signal> signals, int shard, long epoch, Durability level, SessionSeq seq) {
+    int hash = SessionPayload.hash(signals);
+    SessionPart part = shards.preparePart(signals, shard, epoch); // outside the monitor
+    return write(
+        signals.get(0).tenant(), shard, epoch, part.lastStamp(), hash, level, seq, null, part);
+  }
+
+  /** {@link #write} and {@link #writePart}: one of {@code signal} and {@code part} is given. */
+  private CompletableFuture<SignalAck> write(
+      TenantId tenant,
+      int shard,
+      long epoch,
+      long hlc,
+      int hash,
+      Durability level,
+      SessionSeq seq,
+      Signal signal,
+      SessionPart part) {
     long session = seq.session();
     InFlightWrites f = inFlight[shard];
     long ticket;
@@ -152,7 +216,10 @@ final class SessionWrites {
           throw new InvalidArgumentException("seq", seq.seq(), r.message());
         }
         // throws if nothing was stored (a retry then finds nothing here and checks again)
-        ticket = shards.append(signal, shard, epoch, hlc, seq, hash, level);
+        ticket =
+            part == null
+                ? shards.append(signal, shard, epoch, hlc, seq, hash, level)
+                : shards.appendPart(part, shard, epoch, seq, hash, level);
         f.add(tenant, session, seq.seq(), hash, epoch, ticket, hlc);
         if (f.sweepDue()) {
           f.sweep(epoch, shards.appliedBelow(shard));

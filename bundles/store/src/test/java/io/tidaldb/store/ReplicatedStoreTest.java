@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalType;
@@ -22,6 +23,7 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
@@ -133,6 +135,38 @@ class ReplicatedStoreTest {
     replication.notLeading.remove(shard);
     assertEquals(1, signal(TenantId.DEFAULT, 1, Durability.LOCAL).position()); // after the DEFINE
     assertEquals(1, db.store.read(VIEW, EntityId.of(1)).count());
+  }
+
+  @Test
+  void shouldRefuseABatchTouchingAShardItDoesNotLeadBeforeStoringAnyOfIt() throws Exception {
+    long other = 1;
+    while (shardOf(TenantId.DEFAULT, other) == shardOf(TenantId.DEFAULT, 0)) {
+      other++;
+    }
+    int led = shardOf(TenantId.DEFAULT, 0);
+    int notLed = shardOf(TenantId.DEFAULT, other);
+    replication.notLeading.add(notLed);
+    List<Signal> batch =
+        List.of(
+            new Signal(TenantId.DEFAULT, VIEW, EntityId.of(0), 1.0, Timestamp.ofMillis(T0)),
+            new Signal(TenantId.DEFAULT, VIEW, EntityId.of(other), 1.0, Timestamp.ofMillis(T0)));
+    SessionSeq seq = new SessionSeq(0x5e55L, 1, 1);
+    for (CompletableFuture<List<SignalAck>> refused :
+        List.of(
+            db.store.signalBatchAsync(batch, Durability.LOCAL, seq),
+            db.store.signalBatchAsync(batch, Durability.LOCAL))) {
+      ExecutionException e = assertThrows(ExecutionException.class, refused::get);
+      assertTrue(e.getCause() instanceof NotLeaderException, e.toString());
+      assertEquals(notLed, ((NotLeaderException) e.getCause()).shard());
+    }
+    assertEquals(0, db.wal.shard(led).nextPosition(), "the led shard's part stored nothing either");
+    assertEquals(0, db.store.status().signalsAccepted());
+
+    replication.notLeading.remove(notLed);
+    List<SignalAck> acks = get(db.store.signalBatchAsync(batch, Durability.QUORUM, seq));
+    assertEquals(2, acks.size());
+    assertEquals(Durability.QUORUM, acks.get(0).durability());
+    assertEquals(2, db.store.status().signalsAccepted());
   }
 
   @Test

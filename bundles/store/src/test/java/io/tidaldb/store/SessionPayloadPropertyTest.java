@@ -7,7 +7,6 @@ import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
-import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -25,7 +24,8 @@ import net.jqwik.api.constraints.StringLength;
 /**
  * {@link SessionPayload#hash} (slicing-by-8 tables, the names' state kept between calls) equals
  * {@link CRC32C} over the canonical bytes, for any names and longs, in any order of calls; a
- * session batch's part hashes as the CRC32C of its signals' canonical bytes in order.
+ * session batch's part of more than one signal hashes as the CRC32C of its signals' hashes in
+ * order.
  */
 class SessionPayloadPropertyTest {
   @Property(tries = 2_000)
@@ -52,12 +52,12 @@ class SessionPayloadPropertyTest {
   }
 
   @Property(tries = 500)
-  void shouldHashAPartAsTheJdkCrc32cOfItsSignalsCanonicalBytesInOrder(
+  void shouldHashAPartAsTheJdkCrc32cOfItsSignalsHashesInOrder(
       @ForAll @Size(min = 1, max = 6) List<@LongRange(min = -3, max = 3) Long> entities,
       @ForAll @NumericChars @StringLength(min = 0, max = 8) String tenantTail,
       @ForAll double weight) {
     List<Signal> part = new ArrayList<>();
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    ByteBuffer hashes = ByteBuffer.allocate(4 * entities.size()).order(ByteOrder.LITTLE_ENDIAN);
     for (int i = 0; i < entities.size(); i++) {
       Signal s =
           new Signal(
@@ -67,12 +67,15 @@ class SessionPayloadPropertyTest {
               weight + i,
               Timestamp.ofMillis(1_700_000_000_000L + i));
       part.add(s);
-      bytes.writeBytes(canonical(s));
+      hashes.putInt(reference(s));
     }
-    CRC32C crc = new CRC32C();
-    crc.update(bytes.toByteArray());
-    assertEquals((int) crc.getValue(), SessionPayload.hash(part), part.toString());
-    assertEquals(SessionPayload.hash(part.get(0)), SessionPayload.hash(part.subList(0, 1)));
+    int expected = reference(part.get(0));
+    if (part.size() > 1) {
+      CRC32C crc = new CRC32C();
+      crc.update(hashes.array());
+      expected = (int) crc.getValue();
+    }
+    assertEquals(expected, SessionPayload.hash(part), part.toString());
   }
 
   private static int reference(Signal s) {

@@ -33,7 +33,9 @@ import org.junit.jupiter.api.io.TempDir;
  * A single region's store takes client session writes at most once per (tenant, session, seq): a
  * retry gets the original acknowledgement and counts nothing, whether the first attempt is applied,
  * still in flight, or from before a restart; another payload under the same seq, a seq below the
- * window and an expired session are refused, naming the values, and store nothing.
+ * window and an expired session are refused, naming the values, and store nothing. A session's
+ * batch is stored once per shard's part and answered alike; a bad batch stores none of it; a plain
+ * batch (the session batch's baseline) stores its signals on every call.
  */
 class SessionWriteTest {
   private static final long T0 = 1_700_000_000_000L;
@@ -192,6 +194,179 @@ class SessionWriteTest {
         f.reopenWithoutCheckpoint();
       }
     }
+  }
+
+  @Test
+  void shouldStoreABatchOncePerPartAndAnswerItsRetriesWithTheOriginalAcknowledgements()
+      throws Exception {
+    try (StoreFixture f = fixture()) {
+      List<Signal> batch = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        batch.add(signal(i % 8, 1.0 + i)); // entities 0..3 twice
+      }
+      List<SignalAck> acks = f.store.signalBatchAsync(batch, Durability.LOCAL, seq(1, 1)).get();
+      Set<Integer> shards = new HashSet<>();
+      HashShardRouter router = new HashShardRouter(StoreFixture.SHARDS);
+      for (Signal signal : batch) {
+        shards.add(router.shardOf(ACME, signal.entity().value()));
+      }
+      assertEquals(shards.size(), acks.size(), "one acknowledgement per part");
+      int first = router.shardOf(ACME, 0);
+      assertEquals(first, acks.get(0).shard().value(), "in the order of each part's first signal");
+      for (SignalAck ack : acks) {
+        ShardState s = f.store.shardState(ack.shard().value());
+        assertEquals(s.log.nextPosition() - 1, ack.position(), "the part's last signal");
+        assertEquals(s.stampAt(ack.position()), ack.stamp().value());
+      }
+      assertEquals(12, total(f, 8));
+      assertEquals(
+          acks, f.store.signalBatchAsync(batch, Durability.LOCAL, seq(1, 1)).get(), "a retry");
+      List<SignalAck> quorum = f.store.signalBatchAsync(batch, Durability.QUORUM, seq(1, 1)).get();
+      for (int i = 0; i < acks.size(); i++) {
+        assertEquals(acks.get(i).position(), quorum.get(i).position(), "a retry at QUORUM");
+        assertEquals(acks.get(i).stamp(), quorum.get(i).stamp());
+      }
+      assertEquals(12, total(f, 8), "counted once");
+      f.reopenWithoutCheckpoint();
+      assertEquals(
+          acks,
+          f.store.signalBatchAsync(batch, Durability.LOCAL, seq(1, 1)).get(),
+          "a retry after a restart: answered from the log");
+      List<Signal> changed = new ArrayList<>(batch);
+      changed.set(11, signal(3, 99.0));
+      java.util.concurrent.ExecutionException e =
+          assertThrows(
+              java.util.concurrent.ExecutionException.class,
+              () -> f.store.signalBatchAsync(changed, Durability.LOCAL, seq(1, 1)).get());
+      assertTrue(e.getCause() instanceof InvalidArgumentException, e.toString());
+      assertTrue(e.getCause().getMessage().contains("payload differs"), e.getCause().getMessage());
+      assertEquals(12, total(f, 8), "nothing stored");
+      assertEquals(
+          shards.size(), f.store.signalBatchAsync(batch, Durability.LOCAL, seq(2, 2)).get().size());
+      assertEquals(24, total(f, 8), "the next seq is a new batch");
+    }
+  }
+
+  @Test
+  void shouldRefuseABadBatchBeforeStoringAnyOfIt() {
+    try (StoreFixture f = fixture()) {
+      Signal good = signal(1, 1.0);
+      assertBatchRefused(f, List.of(), "signals", "at least one signal");
+      assertBatchRefused(
+          f,
+          List.of(good, new Signal(TenantId.DEFAULT, VIEW, EntityId.of(2), 1.0, good.eventTime())),
+          "signals[1]",
+          "the batch's session of acme");
+      assertBatchRefused(
+          f,
+          List.of(
+              good,
+              new Signal(ACME, VIEW, EntityId.of(2), 1.0, Timestamp.ofMillis(T0 + 86_400_000L))),
+          "event time",
+          "ahead of the local clock");
+      List<Signal> big = new ArrayList<>();
+      HashShardRouter router = new HashShardRouter(StoreFixture.SHARDS);
+      int max = f.store.shardState(router.shardOf(ACME, 1)).log.maxPartSignals();
+      for (int i = 0; i <= max; i++) {
+        big.add(signal(1, 1.0));
+      }
+      assertBatchRefused(f, big, "signals", "holds at most " + max);
+      assertEquals(0, total(f, 8), "nothing stored");
+    }
+  }
+
+  @Test
+  void shouldApplyConcurrentCopiesOfEachBatchOnce() throws Exception {
+    int batches = 100;
+    int copies = 4;
+    ExecutorService pool = Executors.newFixedThreadPool(copies);
+    try (StoreFixture f = fixture()) {
+      List<List<CompletableFuture<List<SignalAck>>>> acks = new ArrayList<>();
+      for (int b = 1; b <= batches; b++) {
+        List<Signal> batch = List.of(signal(b % 10, 1.0), signal((b + 3) % 10, 2.0));
+        SessionSeq q = seq(b, 1);
+        CountDownLatch go = new CountDownLatch(1);
+        List<CompletableFuture<List<SignalAck>>> same = new ArrayList<>();
+        for (int c = 0; c < copies; c++) {
+          CompletableFuture<List<SignalAck>> ack = new CompletableFuture<>();
+          same.add(ack);
+          pool.execute(
+              () -> {
+                try {
+                  go.await();
+                  f.store
+                      .signalBatchAsync(batch, Durability.LOCAL, q)
+                      .whenComplete(
+                          (v, t) -> {
+                            if (t != null) {
+                              ack.completeExceptionally(t);
+                            } else {
+                              ack.complete(v);
+                            }
+                          });
+                } catch (InterruptedException e) {
+                  ack.completeExceptionally(e);
+                }
+              });
+        }
+        go.countDown();
+        acks.add(same);
+      }
+      for (List<CompletableFuture<List<SignalAck>>> same : acks) {
+        List<SignalAck> first = same.get(0).get(10, TimeUnit.SECONDS);
+        for (CompletableFuture<List<SignalAck>> other : same) {
+          assertEquals(first, other.get(10, TimeUnit.SECONDS), "every copy the same answer");
+        }
+      }
+      assertEquals(2 * batches, total(f, 10), "each batch's signals counted once");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void shouldStoreAPlainBatchAsConsecutiveSignalsOfEachShardOnEveryCall() throws Exception {
+    try (StoreFixture f = fixture()) {
+      List<Signal> batch = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        batch.add(signal(i % 8, 1.0));
+      }
+      batch.add(new Signal(TenantId.DEFAULT, VIEW, EntityId.of(1), 5.0, Timestamp.ofMillis(T0)));
+      List<SignalAck> acks = f.store.signalBatchAsync(batch, Durability.LOCAL).get();
+      for (SignalAck ack : acks) {
+        ShardState s = f.store.shardState(ack.shard().value());
+        assertEquals(s.stampAt(ack.position()), ack.stamp().value(), "its last signal's stamp");
+      }
+      assertEquals(12, total(f, 8));
+      assertEquals(5.0, f.store.read(TenantId.DEFAULT, VIEW, EntityId.of(1)).weightSum());
+      f.store.signalBatchAsync(batch, Durability.LOCAL).get();
+      assertEquals(24, total(f, 8), "no session: a second call stores the signals again");
+      assertBatchRefused(
+          f.store.signalBatchAsync(List.of(), Durability.LOCAL), "signals", "at least one");
+    }
+  }
+
+  private static void assertBatchRefused(
+      StoreFixture f, List<Signal> batch, String value, String rule) {
+    assertBatchRefused(f.store.signalBatchAsync(batch, Durability.LOCAL, seq(9, 9)), value, rule);
+  }
+
+  private static void assertBatchRefused(
+      CompletableFuture<List<SignalAck>> acks, String value, String rule) {
+    java.util.concurrent.ExecutionException e =
+        assertThrows(java.util.concurrent.ExecutionException.class, acks::get);
+    assertTrue(e.getCause() instanceof InvalidArgumentException, e.toString());
+    assertTrue(e.getCause().getMessage().contains(value), e.getCause().getMessage());
+    assertTrue(e.getCause().getMessage().contains(rule), e.getCause().getMessage());
+  }
+
+  /** The count of entities 0 to {@code entities} - 1. */
+  private static long total(StoreFixture f, int entities) {
+    long total = 0;
+    for (int e = 0; e < entities; e++) {
+      total += count(f, e);
+    }
+    return total;
   }
 
   private StoreFixture fixture() {

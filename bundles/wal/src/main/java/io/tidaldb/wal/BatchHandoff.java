@@ -185,6 +185,33 @@ final class BatchHandoff {
     }
   }
 
+  long appendSignals(long leaderEpoch, SignalPart part, int origin) {
+    if (part == null || part.size() < 1) {
+      throw new InvalidArgumentException(
+          "part", part == null ? null : "0 signals", "must hold 1 or more signals; nothing stored");
+    }
+    synchronized (lock) {
+      long last = -1;
+      for (int i = 0; i < part.size(); i++) {
+        PendingBatch p = reserve(RecordDescriptor.SIGNAL_LENGTH, leaderEpoch);
+        long hlc = part.hlc(i);
+        RecordDescriptor.writeSignal(
+            p.buffer,
+            p.writeOffset,
+            part.seriesId(i),
+            part.entity(i),
+            part.weight(i),
+            part.eventTimeMillis(i),
+            hlc,
+            origin);
+        p.writeOffset += RecordDescriptor.SIGNAL_LENGTH;
+        p.stamp(hlc);
+        last = appended(p);
+      }
+      return last;
+    }
+  }
+
   long appendSessionPart(
       long leaderEpoch,
       SignalPart part,

@@ -153,6 +153,12 @@ final class LocalLog implements ShardLog {
   }
 
   @Override
+  public long appendSignals(long leaderEpoch, SignalPart part, int origin) {
+    checkUnfenced(leaderEpoch);
+    return log.appendSignals(ANY_EPOCH, part, origin);
+  }
+
+  @Override
   public long appendSessionPart(
       long leaderEpoch,
       SignalPart part,

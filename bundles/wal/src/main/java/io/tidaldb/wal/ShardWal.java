@@ -231,6 +231,11 @@ final class ShardWal implements ShardLog {
   }
 
   @Override
+  public long appendSignals(long leaderEpoch, SignalPart part, int origin) {
+    return handoff.appendSignals(leaderEpoch, part, origin);
+  }
+
+  @Override
   public long appendSessionPart(
       long leaderEpoch,
       SignalPart part,

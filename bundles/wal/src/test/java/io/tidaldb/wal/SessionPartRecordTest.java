@@ -264,6 +264,41 @@ class SessionPartRecordTest {
         e.getMessage());
   }
 
+  @Test
+  void shouldAppendAPlainPartAsConsecutiveSignalRecordsAcrossBatchesAndFenceIt() {
+    try (WalEngine wal = WalEngine.open(WalTestSupport.small(dir).build())) {
+      ShardLog log = wal.shard(0);
+      Part part = new Part(60); // 60 x 41 bytes: more than one 1 KiB batch holds
+      for (int i = 0; i < 60; i++) {
+        part.set(i, 1, 1000 + i, i, TIME + i, HLC + i);
+      }
+      assertThrows(FencedAppendException.class, () -> log.appendSignals(1, part, 2));
+      log.startLeading(1);
+      assertRefused(() -> log.appendSignals(1, new Part(0), 2), "part", "1 or more signals");
+      assertEquals(0, log.nextPosition(), "nothing stored");
+      assertEquals(59, log.appendSignals(1, part, 2), "the last record's position");
+      log.awaitDurable(59, WalTestSupport.WAIT_NANOS);
+      int i = 0;
+      int batches = 0;
+      try (WalReader reader = log.openReader(0)) {
+        for (WalBatch batch = reader.next(); batch != null; batch = reader.next()) {
+          batches++;
+          RecordCursor c = batch.records();
+          while (c.next()) {
+            assertEquals(i, c.position());
+            assertEquals(WalRecordKind.SIGNAL, c.kind());
+            assertEquals(1000 + i, c.entity());
+            assertEquals(HLC + i, c.hlc());
+            assertEquals(2, c.origin());
+            i++;
+          }
+        }
+      }
+      assertEquals(60, i);
+      assertTrue(batches >= 3, batches + " batches");
+    }
+  }
+
   private static WalConfig config(Path walDir) {
     return WalTestSupport.small(walDir).groupCommitDelayNanos(WalConfig.MAX_DELAY_NANOS).build();
   }

@@ -456,6 +456,43 @@ public interface ShardLog {
   }
 
   /**
+   * Appends a batch's signals of this shard as {@code part.size()} consecutive {@link
+   * WalRecordKind#SIGNAL} records in one step, fenced like {@link #appendSignal(long, int, long,
+   * double, long, long, int)}. Plain signals need no atomicity (each is a write of its own): the
+   * default appends them one by one; a log may take its lock once for them all (the WAL does),
+   * which saves the writer a lock per signal.
+   *
+   * @param leaderEpoch the epoch in which the writer checked that this region leads, or {@link
+   *     #ANY_EPOCH} (a local log: unfenced)
+   * @param part the signals, 1 or more
+   * @param origin the replica id of the region that accepted the signals
+   * @return the position of the last record
+   * @throws FencedAppendException if this log no longer leads in {@code leaderEpoch}; nothing was
+   *     stored
+   * @throws io.tidaldb.api.InvalidArgumentException if the part is null or empty; nothing stored
+   * @since 1.12.0
+   */
+  default long appendSignals(long leaderEpoch, SignalPart part, int origin) {
+    if (part == null || part.size() < 1) {
+      throw new io.tidaldb.api.InvalidArgumentException(
+          "part", part == null ? null : "0 signals", "must hold 1 or more signals; nothing stored");
+    }
+    long last = -1;
+    for (int i = 0; i < part.size(); i++) {
+      last =
+          appendSignal(
+              leaderEpoch,
+              part.seriesId(i),
+              part.entity(i),
+              part.weight(i),
+              part.eventTimeMillis(i),
+              part.hlc(i),
+              origin);
+    }
+    return last;
+  }
+
+  /**
    * Appends a {@link WalRecordKind#SIGNAL_BATCH_S} record: one shard's part of a client session's
    * batch, fenced like {@link #appendSignal(long, int, long, double, long, long, int)}. The record
    * takes {@code part.size()} consecutive positions, one per signal, and is atomic (one record of
