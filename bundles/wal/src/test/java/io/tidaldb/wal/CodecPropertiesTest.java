@@ -114,6 +114,83 @@ class CodecPropertiesTest {
     assertEquals((int) expected.getValue(), view.bytes().getInt(BatchDescriptor.CRC_OFFSET));
   }
 
+  /**
+   * A session batch's part among plain signals: every signal reads back as one entry at its own
+   * position, a part's as SIGNAL_S entries with the part's session fields, index and size; the
+   * replicated-batch check, which counts entries, takes the batch.
+   */
+  @Property(tries = 300)
+  void partsShouldReadAsOneSessionEntryPerSignalAmongPlainSignals(
+      @ForAll("partSizes") List<Integer> items,
+      @ForAll("positions") long firstPosition,
+      @ForAll long session) {
+    long sessionId = session == 0 ? 1 : session;
+    PendingBatch batch = new PendingBatch(1 << 16);
+    batch.reset(firstPosition);
+    batch.epoch = 3;
+    List<long[]> expected = new java.util.ArrayList<>(); // entity, seq (0: plain), index, size
+    long hlc = 1;
+    for (int k = 0; k < items.size(); k++) {
+      int n = items.get(k);
+      if (n == 0) { // a plain signal
+        RecordDescriptor.writeSignal(batch.buffer, batch.writeOffset, 1, hlc, 0.5, 7, hlc, 9);
+        batch.writeOffset += RecordDescriptor.SIGNAL_LENGTH;
+        batch.count++;
+        expected.add(new long[] {hlc, 0, 0, 1});
+        hlc++;
+        continue;
+      }
+      SessionPartRecordTest.Part part = new SessionPartRecordTest.Part(n);
+      for (int i = 0; i < n; i++, hlc++) {
+        part.set(i, 2, hlc, i, 7, hlc);
+        expected.add(new long[] {hlc, k + 1, i, n});
+      }
+      batch.writeOffset +=
+          SessionPartDescriptor.write(
+              batch.buffer,
+              batch.writeOffset,
+              part,
+              9,
+              new io.tidaldb.api.SessionSeq(sessionId, k + 1, 1),
+              k,
+              io.tidaldb.api.Durability.values()[k % 3]);
+      batch.count += n;
+    }
+    batch.seal(0, new CRC32C());
+    BatchView view = new BatchView().wrap(batch.buffer, 0, Path.of("mem"), 0);
+    assertEquals(expected.size(), view.recordCount(), "one entry per signal");
+    RecordCursor c = view.records();
+    for (int e = 0; e < expected.size(); e++) {
+      long[] x = expected.get(e);
+      assertTrue(c.next());
+      assertEquals(firstPosition + e, c.position());
+      assertEquals(x[0], c.entity());
+      assertEquals(x[0], c.hlc());
+      assertEquals(9, c.origin());
+      assertEquals(x[2], c.partIndex());
+      assertEquals(x[3], c.partSize());
+      if (x[1] == 0) {
+        assertEquals(WalRecordKind.SIGNAL, c.kind());
+      } else {
+        assertEquals(WalRecordKind.SIGNAL_S, c.kind());
+        assertEquals(sessionId, c.session());
+        assertEquals(x[1], c.seq());
+        assertEquals(1, c.ackedBelow());
+        assertEquals(x[1] - 1, c.payloadHash());
+        assertEquals(io.tidaldb.api.Durability.values()[(int) (x[1] - 1) % 3], c.durability());
+        assertEquals(x[2], c.weight());
+      }
+    }
+    assertFalse(c.next());
+    ByteBuffer sealed = ReplicaTestSupport.copy(view.bytes());
+    assertEquals(sealed, ReplicatedBatchCheck.check(sealed, 0, 1 << 16), "the check takes it");
+  }
+
+  @Provide
+  Arbitrary<List<Integer>> partSizes() {
+    return Arbitraries.integers().between(0, 12).list().ofMinSize(1).ofMaxSize(12);
+  }
+
   @Provide
   Arbitrary<Long> positions() {
     return Arbitraries.longs().between(0, Long.MAX_VALUE / 2);
