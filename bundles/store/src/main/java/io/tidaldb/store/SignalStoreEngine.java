@@ -108,6 +108,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final WritePath path;
   private final LeaderWrites leaderWrites = new LeaderWrites();
   private final SessionWrites sessionWrites;
+  private final BatchWrites batches;
 
   /** Session writes taken into the local streams ({@link LocalSessionShards}). */
   private final SessionWrites localSessionWrites;
@@ -208,6 +209,36 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     for (ShardState s : shards) {
       s.tenants = tenants;
     }
+    this.batches =
+        new BatchWrites(
+            shards,
+            replicated,
+            clock::now,
+            origin,
+            accepted,
+            metrics,
+            new BatchWrites.Gate() {
+              @Override
+              public int validate(Signal signal, Durability durability) {
+                return SignalStoreEngine.this.validate(signal, durability);
+              }
+
+              @Override
+              public void admit(Signal signal, int shard) {
+                SignalStoreEngine.this.admit(signal, shard);
+              }
+
+              @Override
+              public void checkOpen() {
+                SignalStoreEngine.this.checkOpen();
+              }
+
+              @Override
+              public CompletableFuture<SignalAck> whenStored(
+                  long ticket, long hlc, Durability level) {
+                return leaderWrites.whenStored(ticket, hlc, level);
+              }
+            });
     this.purge = new TenantPurge(shards, tenants);
     this.transfers = new SnapshotTransfers(shards, ackTimeoutNanos);
     this.reconcile = new ShardReconcile(shards, this::checkOpen, replication);
@@ -1123,86 +1154,10 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
    * @throws io.tidaldb.api.replication.NotLeaderException if this region does not lead the shard
    */
   long appendSessionPartWrite(List<Signal> signals, SessionSeq session, Durability level) {
-    int shard = validatePart(signals, level);
+    int shard = batches.validatePart(signals, level);
     long epoch = replicated == null ? ShardLog.ANY_EPOCH : replicated.checkLeader(shards[shard]);
-    SessionPart part = preparePart(signals, shard, epoch);
-    return appendPart(part, shard, epoch, session, SessionPayload.hash(signals), level);
-  }
-
-  /** Validates a part's signals as {@link #validate} does each; their shard. */
-  private int validatePart(List<Signal> signals, Durability level) {
-    SignalValidator.requireNonNull("signals", signals);
-    if (signals.isEmpty()) {
-      throw new InvalidArgumentException(
-          "signals", "[]", "a session batch's part holds at least one signal; nothing stored");
-    }
-    int shard = validate(signals.get(0), level);
-    for (int i = 1; i < signals.size(); i++) {
-      int other = validate(signals.get(i), level);
-      if (other != shard) {
-        throw new InvalidArgumentException(
-            "signals[" + i + "]",
-            signals.get(i),
-            "lies in shard "
-                + other
-                + ", the part's first signal in "
-                + shard
-                + "; nothing stored");
-      }
-    }
-    return shard;
-  }
-
-  /**
-   * A validated part of {@code shard} made ready to append: each signal's series (defined if new;
-   * on a replicated leader a new series waits for its DEFINE's QUORUM here) and a fresh stamp.
-   */
-  private SessionPart preparePart(List<Signal> signals, int shard, long epoch) {
-    checkOpen();
-    ShardState s = shards[shard];
-    int n = signals.size();
-    int max = s.log.maxPartSignals();
-    if (n > max) {
-      throw new InvalidArgumentException(
-          "signals",
-          n + " signals of shard " + shard,
-          "one record of its log holds at most " + max + " (maxBatchBytes); nothing stored");
-    }
-    SessionPart part = new SessionPart(n);
-    for (int i = 0; i < n; i++) {
-      Signal signal = signals.get(i);
-      int series;
-      if (replicated != null) {
-        series = replicated.seriesFor(s, epoch, signal.tenant(), signal.type());
-      } else if ((series = s.registry.find(signal.tenant(), signal.type())) < 0) {
-        series = s.registry.define(signal.tenant(), signal.type(), s.log::appendDefine);
-      }
-      part.set(i, signal, series, clock.now());
-    }
-    return part;
-  }
-
-  /**
-   * Appends a prepared part of {@code shard} as one {@code SIGNAL_BATCH_S} record, fenced by {@code
-   * epoch}.
-   *
-   * @return the ticket of the part's last signal
-   */
-  private long appendPart(
-      SessionPart part, int shard, long epoch, SessionSeq session, int hash, Durability level) {
-    checkOpen();
-    ShardState s = shards[shard];
-    long position =
-        replicated != null
-            ? replicated.appendPart(s, epoch, part, origin, session, hash, level)
-            : s.log.appendSessionPart(ShardLog.ANY_EPOCH, part, origin, session, hash, level);
-    int n = part.size();
-    accepted.add(n);
-    TenantId tenant = s.registry.get(part.seriesId(0)).tenant();
-    for (int i = 0; i < n; i++) {
-      metrics.accepted(tenant);
-    }
-    return SignalTickets.ticket(shard, position);
+    SessionPart part = batches.prepare(signals, shard, epoch);
+    return batches.append(part, shard, epoch, session, SessionPayload.hash(signals), level);
   }
 
   /**
@@ -1213,7 +1168,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
    * (one check, one registration and one table entry per part instead of per signal), or answered
    * as a retry with the original record's acknowledgement. A retry sends the same signals in the
    * same order under the same (session, seq): the parts already stored are answered, the others
-   * appended.
+   * appended ({@link BatchWrites}).
    *
    * <p>Taken by a region that leads every shard the batch touches; otherwise refused before
    * anything is stored ({@link NotLeaderException} naming the first such shard and its leader).
@@ -1231,24 +1186,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
    */
   public CompletableFuture<List<SignalAck>> signalBatchAsync(
       List<Signal> signals, Durability durability, SessionSeq session) {
-    try {
-      SignalValidator.requireNonNull("session", session);
-      SignalValidator.requireNonNull("signals", signals);
-      List<List<Signal>> parts = new ArrayList<>();
-      List<Integer> partShards = new ArrayList<>();
-      split(signals, durability, true, parts, partShards);
-      int n = parts.size();
-      long[] epochs = leaderEpochs(partShards); // every leader check before anything is stored
-      List<CompletableFuture<SignalAck>> acks = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        acks.add(
-            sessionWrites.writePart(
-                parts.get(i), partShards.get(i), epochs[i], durability, session));
-      }
-      return allAcks(acks);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
+    return batches.session(signals, durability, session, sessionWrites);
   }
 
   /**
@@ -1266,114 +1204,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
    */
   public CompletableFuture<List<SignalAck>> signalBatchAsync(
       List<Signal> signals, Durability durability) {
-    try {
-      SignalValidator.requireNonNull("signals", signals);
-      List<List<Signal>> parts = new ArrayList<>();
-      List<Integer> partShards = new ArrayList<>();
-      split(signals, durability, false, parts, partShards);
-      int n = parts.size();
-      long[] epochs = leaderEpochs(partShards);
-      List<CompletableFuture<SignalAck>> acks = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        int shard = partShards.get(i);
-        SessionPart part = preparePart(parts.get(i), shard, epochs[i]);
-        checkOpen();
-        ShardState s = shards[shard];
-        long position =
-            replicated != null
-                ? replicated.appendSignals(s, epochs[i], part, origin)
-                : s.log.appendSignals(ShardLog.ANY_EPOCH, part, origin);
-        accepted.add(part.size());
-        for (Signal signal : parts.get(i)) {
-          metrics.accepted(signal.tenant());
-        }
-        acks.add(
-            leaderWrites.whenStored(
-                SignalTickets.ticket(shard, position), part.lastStamp(), durability));
-      }
-      return allAcks(acks);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-  }
-
-  /** The leader check's epoch of each shard, before anything is stored. */
-  private long[] leaderEpochs(List<Integer> partShards) {
-    long[] epochs = new long[partShards.size()];
-    for (int i = 0; i < epochs.length; i++) {
-      int shard = partShards.get(i);
-      epochs[i] = replicated == null ? ShardLog.ANY_EPOCH : replicated.checkLeader(shards[shard]);
-    }
-    return epochs;
-  }
-
-  /** The acknowledgements of a batch's parts, in order, once all are in. */
-  private static CompletableFuture<List<SignalAck>> allAcks(
-      List<CompletableFuture<SignalAck>> acks) {
-    return CompletableFuture.allOf(acks.toArray(new CompletableFuture<?>[0]))
-        .thenApply(
-            done -> {
-              List<SignalAck> out = new ArrayList<>(acks.size());
-              for (CompletableFuture<SignalAck> ack : acks) {
-                out.add(ack.join());
-              }
-              return out;
-            });
-  }
-
-  /**
-   * Validates a batch (every signal, one tenant if {@code oneTenant}, each part within its log's
-   * record limit) and splits it by shard into {@code parts}, in the order of each part's first
-   * signal.
-   */
-  private void split(
-      List<Signal> signals,
-      Durability durability,
-      boolean oneTenant,
-      List<List<Signal>> parts,
-      List<Integer> shardsOut) {
-    if (signals.isEmpty()) {
-      throw new InvalidArgumentException(
-          "signals", "[]", "a session batch holds at least one signal; nothing stored");
-    }
-    List<List<Signal>> byShard =
-        new ArrayList<>(java.util.Collections.nCopies(shards.length, null));
-    TenantId tenant = null;
-    for (int i = 0; i < signals.size(); i++) {
-      Signal signal = signals.get(i);
-      int shard = validate(signal, durability);
-      if (tenant == null) {
-        tenant = signal.tenant();
-      } else if (oneTenant && !tenant.equals(signal.tenant())) {
-        throw new InvalidArgumentException(
-            "signals[" + i + "]",
-            signal,
-            "is of tenant "
-                + signal.tenant()
-                + ", the batch's session of "
-                + tenant
-                + "; nothing stored");
-      }
-      admit(signal, shard);
-      List<Signal> part = byShard.get(shard);
-      if (part == null) {
-        part = new ArrayList<>();
-        byShard.set(shard, part);
-        parts.add(part);
-        shardsOut.add(shard);
-      }
-      part.add(signal);
-    }
-    for (int i = 0; i < parts.size(); i++) {
-      int shard = shardsOut.get(i);
-      int max = shards[shard].log.maxPartSignals();
-      if (parts.get(i).size() > max) {
-        throw new InvalidArgumentException(
-            "signals",
-            parts.get(i).size() + " signals of shard " + shard,
-            "one record of its log holds at most " + max + " (maxBatchBytes); nothing stored");
-      }
-    }
+    return batches.plain(signals, durability);
   }
 
   /** The shards' side of {@link SessionWrites}. */
@@ -1434,7 +1265,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
 
     @Override
     public SessionPart preparePart(List<Signal> signals, int shard, long epoch) {
-      return SignalStoreEngine.this.preparePart(signals, shard, epoch);
+      return batches.prepare(signals, shard, epoch);
     }
 
     @Override
@@ -1445,7 +1276,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
         SessionSeq seq,
         int payloadHash,
         Durability level) {
-      return SignalStoreEngine.this.appendPart(part, shard, epoch, seq, payloadHash, level);
+      return batches.append(part, shard, epoch, seq, payloadHash, level);
     }
   }
 

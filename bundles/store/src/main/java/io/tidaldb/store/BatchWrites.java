@@ -1,0 +1,267 @@
+package io.tidaldb.store;
+
+import io.tidaldb.api.Durability;
+import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.Signal;
+import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.SignalTickets;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.wal.ShardLog;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
+
+/**
+ * The store's batch writes (docs/ARCHITECTURE.md, "Session batches (first slices)"): a batch is
+ * validated whole, split by shard into parts (each shard's signals in the batch's order), every
+ * part's leader checked before anything is stored, and each part appended in one step: a session's
+ * as one {@code SIGNAL_BATCH_S} record through {@link SessionWrites#writePart} (one check,
+ * registration and table entry per part), a plain batch's as consecutive {@code SIGNAL} records
+ * ({@link ShardLog#appendSignals}). One acknowledgement per part, in the order of each part's first
+ * signal. Taken only by a region that leads every shard a batch touches: forwarding parts and the
+ * local stream for batches are not built. Thread-safe.
+ */
+final class BatchWrites {
+  /** The store's checks that a batch's signals pass one by one, and its acknowledgements. */
+  interface Gate {
+    /** Checks a signal as a single write is checked; its shard. */
+    int validate(Signal signal, Durability durability);
+
+    /** Admits a signal under its tenant's quotas. */
+    void admit(Signal signal, int shard);
+
+    /** Fails if the store is closed. */
+    void checkOpen();
+
+    /**
+     * The acknowledgement of the shard-log record at {@code ticket} once stored at {@code level}.
+     */
+    CompletableFuture<SignalAck> whenStored(long ticket, long hlc, Durability level);
+  }
+
+  /** A batch split by shard: {@code parts.get(i)} are the signals of {@code shards[i]}. */
+  private record Split(List<List<Signal>> parts, int[] shards) {}
+
+  private final ShardState[] shards;
+  private final ReplicatedWrites replicated; // null for a single region
+  private final LongSupplier stamps;
+  private final int origin;
+  private final LongAdder accepted;
+  private final StoreMetrics metrics;
+  private final Gate gate;
+
+  BatchWrites(
+      ShardState[] shards,
+      ReplicatedWrites replicated,
+      LongSupplier stamps,
+      int origin,
+      LongAdder accepted,
+      StoreMetrics metrics,
+      Gate gate) {
+    this.shards = shards;
+    this.replicated = replicated;
+    this.stamps = stamps;
+    this.origin = origin;
+    this.accepted = accepted;
+    this.metrics = metrics;
+    this.gate = gate;
+  }
+
+  /** See {@link SignalStoreEngine#signalBatchAsync(List, Durability, SessionSeq)}. */
+  CompletableFuture<List<SignalAck>> session(
+      List<Signal> signals, Durability durability, SessionSeq session, SessionWrites writes) {
+    try {
+      SignalValidator.requireNonNull("session", session);
+      Split split = split(signals, durability, true);
+      long[] epochs = leaderEpochs(split.shards); // every leader check before anything is stored
+      List<CompletableFuture<SignalAck>> acks = new ArrayList<>(epochs.length);
+      for (int i = 0; i < epochs.length; i++) {
+        acks.add(
+            writes.writePart(split.parts.get(i), split.shards[i], epochs[i], durability, session));
+      }
+      return allAcks(acks);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /** See {@link SignalStoreEngine#signalBatchAsync(List, Durability)}. */
+  CompletableFuture<List<SignalAck>> plain(List<Signal> signals, Durability durability) {
+    try {
+      Split split = split(signals, durability, false);
+      long[] epochs = leaderEpochs(split.shards);
+      List<CompletableFuture<SignalAck>> acks = new ArrayList<>(epochs.length);
+      for (int i = 0; i < epochs.length; i++) {
+        int shard = split.shards[i];
+        SessionPart part = prepare(split.parts.get(i), shard, epochs[i]);
+        gate.checkOpen();
+        ShardState s = shards[shard];
+        long position =
+            replicated != null
+                ? replicated.appendSignals(s, epochs[i], part, origin)
+                : s.log.appendSignals(ShardLog.ANY_EPOCH, part, origin);
+        count(split.parts.get(i));
+        acks.add(
+            gate.whenStored(SignalTickets.ticket(shard, position), part.lastStamp(), durability));
+      }
+      return allAcks(acks);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  /**
+   * A validated part of {@code shard} made ready to append: each signal's series (defined if new;
+   * on a replicated leader a new series waits for its DEFINE's QUORUM here) and a fresh stamp.
+   *
+   * @throws InvalidArgumentException if the part is larger than one record of the shard's log holds
+   */
+  SessionPart prepare(List<Signal> signals, int shard, long epoch) {
+    gate.checkOpen();
+    ShardState s = shards[shard];
+    checkSize(signals.size(), shard);
+    SessionPart part = new SessionPart(signals.size());
+    for (int i = 0; i < signals.size(); i++) {
+      Signal signal = signals.get(i);
+      int series;
+      if (replicated != null) {
+        series = replicated.seriesFor(s, epoch, signal.tenant(), signal.type());
+      } else if ((series = s.registry.find(signal.tenant(), signal.type())) < 0) {
+        series = s.registry.define(signal.tenant(), signal.type(), s.log::appendDefine);
+      }
+      part.set(i, signal, series, stamps.getAsLong());
+    }
+    return part;
+  }
+
+  /**
+   * Appends a prepared part of {@code shard} as one {@code SIGNAL_BATCH_S} record, fenced by {@code
+   * epoch}.
+   *
+   * @return the ticket of the part's last signal
+   */
+  long append(
+      SessionPart part, int shard, long epoch, SessionSeq session, int hash, Durability level) {
+    gate.checkOpen();
+    ShardState s = shards[shard];
+    long position =
+        replicated != null
+            ? replicated.appendPart(s, epoch, part, origin, session, hash, level)
+            : s.log.appendSessionPart(ShardLog.ANY_EPOCH, part, origin, session, hash, level);
+    accepted.add(part.size());
+    TenantId tenant = s.registry.get(part.seriesId(0)).tenant();
+    for (int i = 0; i < part.size(); i++) {
+      metrics.accepted(tenant);
+    }
+    return SignalTickets.ticket(shard, position);
+  }
+
+  /**
+   * Validates the signals of one part, all of one shard (tests feed session records with it); their
+   * shard.
+   */
+  int validatePart(List<Signal> signals, Durability level) {
+    Split split = split(signals, level, true);
+    if (split.shards.length > 1) {
+      throw new InvalidArgumentException(
+          "signals",
+          signals,
+          "lie in shards "
+              + java.util.Arrays.toString(split.shards)
+              + "; a part holds one shard's");
+    }
+    return split.shards[0];
+  }
+
+  /** The leader check's epoch of each shard, before anything is stored. */
+  private long[] leaderEpochs(int[] partShards) {
+    long[] epochs = new long[partShards.length];
+    for (int i = 0; i < epochs.length; i++) {
+      epochs[i] =
+          replicated == null ? ShardLog.ANY_EPOCH : replicated.checkLeader(shards[partShards[i]]);
+    }
+    return epochs;
+  }
+
+  /**
+   * Validates a batch (every signal, one tenant if {@code oneTenant}, each part within its log's
+   * record limit) and splits it by shard, in the order of each part's first signal.
+   */
+  private Split split(List<Signal> signals, Durability durability, boolean oneTenant) {
+    SignalValidator.requireNonNull("signals", signals);
+    if (signals.isEmpty()) {
+      throw new InvalidArgumentException(
+          "signals", "[]", "a batch holds at least one signal; nothing stored");
+    }
+    List<List<Signal>> byShard = new ArrayList<>(Collections.nCopies(shards.length, null));
+    List<List<Signal>> parts = new ArrayList<>();
+    List<Integer> order = new ArrayList<>();
+    TenantId tenant = null;
+    for (int i = 0; i < signals.size(); i++) {
+      Signal signal = signals.get(i);
+      int shard = gate.validate(signal, durability);
+      if (tenant == null) {
+        tenant = signal.tenant();
+      } else if (oneTenant && !tenant.equals(signal.tenant())) {
+        throw new InvalidArgumentException(
+            "signals[" + i + "]",
+            signal,
+            "is of tenant "
+                + signal.tenant()
+                + ", the batch's session of "
+                + tenant
+                + "; nothing stored");
+      }
+      gate.admit(signal, shard);
+      List<Signal> part = byShard.get(shard);
+      if (part == null) {
+        part = new ArrayList<>();
+        byShard.set(shard, part);
+        parts.add(part);
+        order.add(shard);
+      }
+      part.add(signal);
+    }
+    int[] partShards = new int[order.size()];
+    for (int i = 0; i < partShards.length; i++) {
+      partShards[i] = order.get(i);
+      checkSize(parts.get(i).size(), partShards[i]);
+    }
+    return new Split(parts, partShards);
+  }
+
+  private void checkSize(int n, int shard) {
+    int max = shards[shard].log.maxPartSignals();
+    if (n > max) {
+      throw new InvalidArgumentException(
+          "signals",
+          n + " signals of shard " + shard,
+          "one record of its log holds at most " + max + " (maxBatchBytes); nothing stored");
+    }
+  }
+
+  private void count(List<Signal> signals) {
+    accepted.add(signals.size());
+    for (Signal signal : signals) {
+      metrics.accepted(signal.tenant());
+    }
+  }
+
+  /** The acknowledgements of a batch's parts, in order, once all are in. */
+  private static CompletableFuture<List<SignalAck>> allAcks(
+      List<CompletableFuture<SignalAck>> acks) {
+    return CompletableFuture.allOf(acks.toArray(new CompletableFuture<?>[0]))
+        .thenApply(
+            done -> {
+              List<SignalAck> out = new ArrayList<>(acks.size());
+              for (CompletableFuture<SignalAck> ack : acks) {
+                out.add(ack.join());
+              }
+              return out;
+            });
+  }
+}
