@@ -86,44 +86,12 @@ record CutLocalEntry(
 
   /** This entry matched to the retry at (epoch, position, hlc). */
   CutLocalEntry matchedTo(long epoch, long position, long hlc) {
-    return new CutLocalEntry(
-        session,
-        seq,
-        series,
-        entity,
-        this.epoch,
-        this.position,
-        weight,
-        eventTimeMillis,
-        payloadHash,
-        this.hlc,
-        epoch,
-        position,
-        hlc,
-        partIndex,
-        partSize,
-        partHlc);
+    return copy(series, epoch, position, hlc, partHlc);
   }
 
   /** This entry with its record's last HLC set (collected before the record's last signal). */
   CutLocalEntry withPartHlc(long hlc) {
-    return new CutLocalEntry(
-        session,
-        seq,
-        series,
-        entity,
-        epoch,
-        position,
-        weight,
-        eventTimeMillis,
-        payloadHash,
-        this.hlc,
-        retryEpoch,
-        retryPosition,
-        retryHlc,
-        partIndex,
-        partSize,
-        hlc);
+    return copy(series, retryEpoch, retryPosition, retryHlc, hlc);
   }
 
   /** This entry held again (its retry was cut). */
@@ -133,6 +101,11 @@ record CutLocalEntry(
 
   /** This entry held, of the series {@code id} (the same series by name in an installed state). */
   CutLocalEntry withSeries(int id) {
+    return copy(id, -1, -1, -1, partHlc);
+  }
+
+  /** This entry with the given series, retry and part HLC; the rest as it is. */
+  private CutLocalEntry copy(int id, long toEpoch, long toPosition, long toHlc, long lastHlc) {
     return new CutLocalEntry(
         session,
         seq,
@@ -144,11 +117,11 @@ record CutLocalEntry(
         eventTimeMillis,
         payloadHash,
         hlc,
-        -1,
-        -1,
-        -1,
+        toEpoch,
+        toPosition,
+        toHlc,
         partIndex,
         partSize,
-        partHlc);
+        lastHlc);
   }
 }

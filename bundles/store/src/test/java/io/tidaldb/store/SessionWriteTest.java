@@ -115,32 +115,7 @@ class SessionWriteTest {
       for (int w = 1; w <= writes; w++) {
         Signal s = signal(w % 10, 1.0);
         SessionSeq q = seq(w, 1);
-        CountDownLatch go = new CountDownLatch(1);
-        List<CompletableFuture<SignalAck>> same = new ArrayList<>();
-        for (int c = 0; c < copies; c++) {
-          CompletableFuture<SignalAck> ack = new CompletableFuture<>();
-          same.add(ack);
-          pool.execute(
-              () -> {
-                try {
-                  go.await();
-                  f.store
-                      .signalAsync(s, Durability.LOCAL, q)
-                      .whenComplete(
-                          (a, t) -> {
-                            if (t == null) {
-                              ack.complete(a);
-                            } else {
-                              ack.completeExceptionally(t);
-                            }
-                          });
-                } catch (InterruptedException e) {
-                  ack.completeExceptionally(e);
-                }
-              });
-        }
-        go.countDown();
-        acks.add(same);
+        acks.add(copies(pool, copies, () -> f.store.signalAsync(s, Durability.LOCAL, q)));
       }
       Set<String> positions = new HashSet<>();
       for (List<CompletableFuture<SignalAck>> same : acks) {
@@ -151,11 +126,7 @@ class SessionWriteTest {
         String at = first.shard() + "@" + first.position();
         assertTrue(positions.add(at), "two writes at " + at);
       }
-      long total = 0;
-      for (int e = 0; e < 10; e++) {
-        total += count(f, e);
-      }
-      assertEquals(writes, total, "each write counted once");
+      assertEquals(writes, total(f, 10), "each write counted once");
     } finally {
       pool.shutdownNow();
     }
@@ -285,32 +256,7 @@ class SessionWriteTest {
       for (int b = 1; b <= batches; b++) {
         List<Signal> batch = List.of(signal(b % 10, 1.0), signal((b + 3) % 10, 2.0));
         SessionSeq q = seq(b, 1);
-        CountDownLatch go = new CountDownLatch(1);
-        List<CompletableFuture<List<SignalAck>>> same = new ArrayList<>();
-        for (int c = 0; c < copies; c++) {
-          CompletableFuture<List<SignalAck>> ack = new CompletableFuture<>();
-          same.add(ack);
-          pool.execute(
-              () -> {
-                try {
-                  go.await();
-                  f.store
-                      .signalBatchAsync(batch, Durability.LOCAL, q)
-                      .whenComplete(
-                          (v, t) -> {
-                            if (t != null) {
-                              ack.completeExceptionally(t);
-                            } else {
-                              ack.complete(v);
-                            }
-                          });
-                } catch (InterruptedException e) {
-                  ack.completeExceptionally(e);
-                }
-              });
-        }
-        go.countDown();
-        acks.add(same);
+        acks.add(copies(pool, copies, () -> f.store.signalBatchAsync(batch, Durability.LOCAL, q)));
       }
       for (List<CompletableFuture<List<SignalAck>>> same : acks) {
         List<SignalAck> first = same.get(0).get(10, TimeUnit.SECONDS);
@@ -344,6 +290,37 @@ class SessionWriteTest {
       assertBatchRefused(
           f.store.signalBatchAsync(List.of(), Durability.LOCAL), "signals", "at least one");
     }
+  }
+
+  /** Sends {@code n} copies of a write from the pool's threads at once; their futures. */
+  private static <T> List<CompletableFuture<T>> copies(
+      ExecutorService pool, int n, java.util.function.Supplier<CompletableFuture<T>> write) {
+    CountDownLatch go = new CountDownLatch(1);
+    List<CompletableFuture<T>> same = new ArrayList<>();
+    for (int c = 0; c < n; c++) {
+      CompletableFuture<T> ack = new CompletableFuture<>();
+      same.add(ack);
+      pool.execute(
+          () -> {
+            try {
+              go.await();
+              write
+                  .get()
+                  .whenComplete(
+                      (a, t) -> {
+                        if (t == null) {
+                          ack.complete(a);
+                        } else {
+                          ack.completeExceptionally(t);
+                        }
+                      });
+            } catch (InterruptedException e) {
+              ack.completeExceptionally(e);
+            }
+          });
+    }
+    go.countDown();
+    return same;
   }
 
   private static void assertBatchRefused(

@@ -487,15 +487,7 @@ class SnapshotFormatTest {
   @Test
   void shouldRoundTripTheCutLocalSessionRecords() {
     Path file = writeOne();
-    CutLocalSessions loaded =
-        SnapshotReader.load(
-                file,
-                3,
-                new SeriesRegistry(t -> DECAY),
-                new EntityStateMap(),
-                new ShardSessions(SessionConfig.DEFAULTS, OWNER),
-                4096)
-            .cutLocal();
+    CutLocalSessions loaded = loadCutLocal(file);
     assertEquals(3, loaded.size());
     assertEquals(cut().get(0x5e55L, 8), loaded.get(0x5e55L, 8));
     assertEquals(8L << 16, loaded.group(0x5e55L).lastHlc);
@@ -535,15 +527,7 @@ class SnapshotFormatTest {
     Files.write(file, b.array());
     cut(file, 0); // the body's length and CRC32C again
     setVersion(file, 10);
-    CutLocalSessions loaded =
-        SnapshotReader.load(
-                file,
-                3,
-                new SeriesRegistry(t -> DECAY),
-                new EntityStateMap(),
-                new ShardSessions(SessionConfig.DEFAULTS, OWNER),
-                4096)
-            .cutLocal();
+    CutLocalSessions loaded = loadCutLocal(file);
     assertEquals(3, loaded.size());
     CutLocalEntry e = loaded.get(0x1000L, 1);
     assertEquals(0, e.partIndex(), "a version 10 entry is a SIGNAL_S's");
@@ -551,6 +535,18 @@ class SnapshotFormatTest {
     assertEquals(e.hlc(), e.partHlc());
     assertEquals(90, e.partPosition());
     assertEquals(cut().get(0x5e55L, 8), loaded.get(0x5e55L, 8));
+  }
+
+  /** The kept cut LOCAL session records a snapshot file loads. */
+  private static CutLocalSessions loadCutLocal(Path file) {
+    return SnapshotReader.load(
+            file,
+            3,
+            new SeriesRegistry(t -> DECAY),
+            new EntityStateMap(),
+            new ShardSessions(SessionConfig.DEFAULTS, OWNER),
+            4096)
+        .cutLocal();
   }
 
   @Test

@@ -96,4 +96,14 @@ final class ReplicaTestSupport {
       follower.awaitDurable(end - 1, WalTestSupport.WAIT_NANOS);
     }
   }
+
+  /** Asserts that a follower refuses {@code batch}, naming {@code what}, its log unchanged. */
+  static void assertRefused(ShardLog follower, ByteBuffer batch, String what) {
+    io.tidaldb.api.InvalidArgumentException e =
+        org.junit.jupiter.api.Assertions.assertThrows(
+            io.tidaldb.api.InvalidArgumentException.class, () -> follower.appendReplicated(batch));
+    org.junit.jupiter.api.Assertions.assertTrue(e.getMessage().contains(what), e.getMessage());
+    org.junit.jupiter.api.Assertions.assertTrue(
+        e.getMessage().contains("log unchanged"), e.getMessage());
+  }
 }

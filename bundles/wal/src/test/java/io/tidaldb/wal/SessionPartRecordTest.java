@@ -204,25 +204,25 @@ class SessionPartRecordTest {
     int part = BatchDescriptor.HEADER_LENGTH + RecordDescriptor.SIGNAL_LENGTH;
     try (WalEngine wal = WalEngine.open(WalTestSupport.small(dir.resolve("follower")).build())) {
       ShardLog follower = wal.shard(0);
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           ReplicaTestSupport.resealed(good, b -> b.putInt(BatchDescriptor.RECORD_COUNT_OFFSET, 2)),
           "record 1 of 2 at payload offset 41 is malformed (2 signals, beyond the count)");
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           ReplicaTestSupport.resealed(good, b -> b.putInt(BatchDescriptor.RECORD_COUNT_OFFSET, 4)),
           "record 3 of 4 at payload offset 149 is malformed");
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           ReplicaTestSupport.resealed(
               good, b -> b.putShort(part + SessionPartDescriptor.COUNT_OFFSET, (short) 0)),
           "record 1 of 3 at payload offset 41 is malformed");
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           ReplicaTestSupport.resealed(
               good, b -> b.putLong(part + SessionPartDescriptor.SEQ_OFFSET, 0)),
           "record 1 of 3 at payload offset 41: SIGNAL_BATCH_S seq 0 (must be >= 1)");
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           ReplicaTestSupport.resealed(
               good, b -> b.put(part + SessionPartDescriptor.DURABILITY_OFFSET, (byte) 3)),
@@ -388,13 +388,6 @@ class SessionPartRecordTest {
     InvalidArgumentException e = assertThrows(InvalidArgumentException.class, append::run);
     assertTrue(e.getMessage().contains(value), e.getMessage());
     assertTrue(e.getMessage().contains(rule), e.getMessage());
-  }
-
-  private static void assertRefused(ShardLog follower, ByteBuffer batch, String what) {
-    InvalidArgumentException e =
-        assertThrows(InvalidArgumentException.class, () -> follower.appendReplicated(batch));
-    assertTrue(e.getMessage().contains(what), e.getMessage());
-    assertTrue(e.getMessage().contains("log unchanged"), e.getMessage());
   }
 
   /** A part held in arrays, as a writer's split buffers hold one. */

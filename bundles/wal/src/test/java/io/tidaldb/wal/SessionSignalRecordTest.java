@@ -306,24 +306,24 @@ class SessionSignalRecordTest {
     int seq = at + RecordDescriptor.SIGNAL_SC_SEQ_OFFSET;
     try (WalEngine wal = WalEngine.open(WalTestSupport.small(dir.resolve("follower")).build())) {
       ShardLog follower = wal.shard(0);
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           resealed(good, b -> b.putLong(at + RecordDescriptor.SIGNAL_SC_SESSION_OFFSET, 0)),
           "record 1 of 2 at payload offset 41: SIGNAL_SC session 0");
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           resealed(good, b -> b.put(seq, (byte) 0)),
           "record 1 of 2 at payload offset 41: SIGNAL_SC seq 0 (must be >= 1)");
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           resealed(good, b -> b.put(seq + 1, (byte) 41)),
           "SIGNAL_SC ackedBelow 0 (must be 1 to the seq 41)");
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           resealed(good, b -> b.put(form, (byte) (b.get(form) | 3))),
           "record 1 of 2 at payload offset 41: SIGNAL_SC durability 3 (must be 0 (LOCAL), 1"
               + " (QUORUM) or 2 (ALL))");
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           resealed(good, b -> b.put(form, (byte) (b.get(form) + (1 << 5)))), // delta 2 bytes
           "record 1 of 2 at payload offset 41 is malformed");
@@ -343,28 +343,28 @@ class SessionSignalRecordTest {
     int at = BatchDescriptor.HEADER_LENGTH;
     try (WalEngine wal = WalEngine.open(WalTestSupport.small(dir.resolve("follower")).build())) {
       ShardLog follower = wal.shard(0);
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           resealed(good, b -> b.putLong(at + RecordDescriptor.SIGNAL_S_SESSION_OFFSET, 0)),
           "record 0 of 1 at payload offset 0: SIGNAL_S session 0");
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           resealed(good, b -> b.putLong(at + RecordDescriptor.SIGNAL_S_SEQ_OFFSET, 0)),
           "record 0 of 1 at payload offset 0: SIGNAL_S seq 0");
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           resealed(good, b -> b.putLong(at + RecordDescriptor.SIGNAL_S_ACKED_BELOW_OFFSET, 42)),
           "SIGNAL_S ackedBelow 42 (must be 1 to the seq 41)");
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           resealed(good, b -> b.putLong(at + RecordDescriptor.SIGNAL_S_ACKED_BELOW_OFFSET, 0)),
           "SIGNAL_S ackedBelow 0");
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           resealed(good, b -> b.put(at + RecordDescriptor.SIGNAL_S_DURABILITY_OFFSET, (byte) 3)),
           "record 0 of 1 at payload offset 0: SIGNAL_S durability 3 (must be 0 (LOCAL), 1"
               + " (QUORUM) or 2 (ALL))");
-      assertRefused(
+      ReplicaTestSupport.assertRefused(
           follower,
           resealed(good, b -> b.put(at + RecordDescriptor.SIGNAL_S_DURABILITY_OFFSET, (byte) -1)),
           "SIGNAL_S durability -1");
@@ -522,13 +522,6 @@ class SessionSignalRecordTest {
         BatchDescriptor.CRC_OFFSET,
         BatchDescriptor.computeCrc(new CRC32C(), b.duplicate(), 0, payload));
     return b;
-  }
-
-  private static void assertRefused(ShardLog follower, ByteBuffer batch, String what) {
-    InvalidArgumentException e =
-        assertThrows(InvalidArgumentException.class, () -> follower.appendReplicated(batch));
-    assertTrue(e.getMessage().contains(what), e.getMessage());
-    assertTrue(e.getMessage().contains("log unchanged"), e.getMessage());
   }
 
   private static long append(ShardLog log, long epoch) {
