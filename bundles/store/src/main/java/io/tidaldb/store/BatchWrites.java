@@ -2,16 +2,21 @@ package io.tidaldb.store;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalTickets;
 import io.tidaldb.api.TenantId;
+import io.tidaldb.api.replication.NotLeaderException;
+import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.wal.ShardLog;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
@@ -23,7 +28,10 @@ import java.util.function.LongSupplier;
  * registration and table entry per part), a plain batch's as consecutive {@code SIGNAL} records
  * ({@link ShardLog#appendSignals}). One acknowledgement per part, in the order of each part's first
  * signal. Taken only by a region that leads every shard a batch touches: forwarding parts and the
- * local stream for batches are not built. Thread-safe.
+ * local stream for batches are not built. While a shard's leader is unknown, or is this region but
+ * not yet taking writes (an election just ended), the batch waits for the shard's next leadership
+ * change or a back-off, as a single write's {@code WAIT} route does, up to the store's leader wait
+ * from the batch's start; a shard led elsewhere refuses it at once. Thread-safe.
  */
 final class BatchWrites {
   /** The store's checks that a batch's signals pass one by one, and its acknowledgements. */
@@ -47,23 +55,37 @@ final class BatchWrites {
   private record Split(List<List<Signal>> parts, int[] shards) {}
 
   private final ShardState[] shards;
+  private final Replication replication; // null for a single region
   private final ReplicatedWrites replicated; // null for a single region
+  private final long leaderWaitNanos;
+  private final Executor retries;
   private final LongSupplier stamps;
   private final int origin;
   private final LongAdder accepted;
   private final StoreMetrics metrics;
   private final Gate gate;
 
+  /**
+   * @param replication the region's replication, or null for a single region
+   * @param leaderWaitNanos how long a batch may wait for its shards' leaders, from its start
+   * @param retries where a batch checks its leaders again after a wait
+   */
   BatchWrites(
       ShardState[] shards,
+      Replication replication,
       ReplicatedWrites replicated,
+      long leaderWaitNanos,
+      Executor retries,
       LongSupplier stamps,
       int origin,
       LongAdder accepted,
       StoreMetrics metrics,
       Gate gate) {
     this.shards = shards;
+    this.replication = replication;
     this.replicated = replicated;
+    this.leaderWaitNanos = leaderWaitNanos;
+    this.retries = retries;
     this.stamps = stamps;
     this.origin = origin;
     this.accepted = accepted;
@@ -77,13 +99,17 @@ final class BatchWrites {
     try {
       SignalValidator.requireNonNull("session", session);
       Split split = split(signals, durability, true);
-      long[] epochs = leaderEpochs(split.shards); // every leader check before anything is stored
-      List<CompletableFuture<SignalAck>> acks = new ArrayList<>(epochs.length);
-      for (int i = 0; i < epochs.length; i++) {
-        acks.add(
-            writes.writePart(split.parts.get(i), split.shards[i], epochs[i], durability, session));
-      }
-      return allAcks(acks);
+      return whenLeading(split.shards)
+          .thenCompose(
+              epochs -> { // every leader check passed before anything is stored
+                List<CompletableFuture<SignalAck>> acks = new ArrayList<>(epochs.length);
+                for (int i = 0; i < epochs.length; i++) {
+                  acks.add(
+                      writes.writePart(
+                          split.parts.get(i), split.shards[i], epochs[i], durability, session));
+                }
+                return allAcks(acks);
+              });
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -93,7 +119,16 @@ final class BatchWrites {
   CompletableFuture<List<SignalAck>> plain(List<Signal> signals, Durability durability) {
     try {
       Split split = split(signals, durability, false);
-      long[] epochs = leaderEpochs(split.shards);
+      return whenLeading(split.shards)
+          .thenCompose(epochs -> appendPlain(split, durability, epochs));
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
+  private CompletableFuture<List<SignalAck>> appendPlain(
+      Split split, Durability durability, long[] epochs) {
+    try {
       List<CompletableFuture<SignalAck>> acks = new ArrayList<>(epochs.length);
       for (int i = 0; i < epochs.length; i++) {
         int shard = split.shards[i];
@@ -175,6 +210,37 @@ final class BatchWrites {
               + "; a part holds one shard's");
     }
     return split.shards[0];
+  }
+
+  /**
+   * The leader check's epoch of each of the batch's shards, once this region leads them all: at
+   * once, or after waiting (see the class comment) while a shard's leader is unknown or this region
+   * not yet taking writes; fails with the check's {@link NotLeaderException} if a shard is led
+   * elsewhere or the wait ran out (nothing stored either way).
+   */
+  private CompletableFuture<long[]> whenLeading(int[] partShards) {
+    return whenLeading(
+        partShards, System.nanoTime() + leaderWaitNanos, WritePath.FIRST_BACKOFF_NANOS);
+  }
+
+  private CompletableFuture<long[]> whenLeading(int[] partShards, long deadline, long backoff) {
+    try {
+      return CompletableFuture.completedFuture(leaderEpochs(partShards));
+    } catch (NotLeaderException e) {
+      RegionId leader = e.leader().orElse(null);
+      long now = System.nanoTime();
+      if ((leader != null && !leader.equals(replication.region())) || now - deadline >= 0) {
+        return CompletableFuture.failedFuture(e);
+      }
+      long next = Math.min(backoff * 2, WritePath.MAX_BACKOFF_NANOS);
+      return replication
+          .leaderChange(e.shard())
+          .copy()
+          .completeOnTimeout(null, Math.min(backoff, deadline - now), TimeUnit.NANOSECONDS)
+          .thenComposeAsync(v -> whenLeading(partShards, deadline, next), retries);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /** The leader check's epoch of each shard, before anything is stored. */

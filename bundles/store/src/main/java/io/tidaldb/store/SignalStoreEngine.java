@@ -212,7 +212,10 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     this.batches =
         new BatchWrites(
             shards,
+            replication,
             replicated,
+            config.leaderWait().toNanos(),
+            acks,
             clock::now,
             origin,
             accepted,
@@ -1170,7 +1173,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
    * same order under the same (session, seq): the parts already stored are answered, the others
    * appended ({@link BatchWrites}).
    *
-   * <p>Taken by a region that leads every shard the batch touches; otherwise refused before
+   * <p>Taken by a region that leads every shard the batch touches (waiting, up to the leader wait,
+   * while a shard's leader is unknown or this region was just elected); otherwise refused before
    * anything is stored ({@link NotLeaderException} naming the first such shard and its leader).
    * Forwarding a batch's parts to their leaders and taking them into a local stream while a leader
    * is out of reach are not built yet (docs/design/sessions.md, "Session batches"), so this is not

@@ -170,6 +170,41 @@ class ReplicatedStoreTest {
   }
 
   @Test
+  void shouldHoldABatchWhileItsShardsLeaderIsUnknownOrJustElectedHereUpToTheLeaderWait()
+      throws Exception {
+    int shard = shardOf(TenantId.DEFAULT, 0);
+    List<Signal> batch =
+        List.of(new Signal(TenantId.DEFAULT, VIEW, EntityId.of(0), 1.0, Timestamp.ofMillis(T0)));
+    SessionSeq seq = new SessionSeq(0x5e56L, 1, 1);
+    replication.notLeading.add(shard);
+    replication.knownLeader = FakeReplication.LOCAL; // elected here, not yet taking writes
+    CompletableFuture<List<SignalAck>> held =
+        db.store.signalBatchAsync(batch, Durability.LOCAL, seq);
+    assertThrows(
+        java.util.concurrent.TimeoutException.class, () -> held.get(50, TimeUnit.MILLISECONDS));
+    replication.notLeading.remove(shard);
+    replication.leaderChanged(); // its leadership became active
+    assertEquals(1, held.get(WAIT_SECONDS, TimeUnit.SECONDS).size());
+    assertEquals(1, db.store.status().signalsAccepted());
+
+    replication.notLeading.add(shard);
+    replication.knownLeader = null; // no leader known, and none comes: refused after the wait
+    long start = System.nanoTime();
+    ExecutionException e =
+        assertThrows(
+            ExecutionException.class,
+            () ->
+                db.store
+                    .signalBatchAsync(batch, Durability.LOCAL, new SessionSeq(0x5e56L, 2, 2))
+                    .get(WAIT_SECONDS, TimeUnit.SECONDS));
+    assertTrue(e.getCause() instanceof NotLeaderException, e.toString());
+    assertTrue(
+        System.nanoTime() - start >= StoreConfig.DEFAULT_LEADER_WAIT_MILLIS * 1_000_000 / 2,
+        "refused only once the leader wait ran out");
+    assertEquals(1, db.store.status().signalsAccepted(), "nothing more stored");
+  }
+
+  @Test
   void shouldWaitForQuorumAndAllAndReturnTheLevelMet() throws Exception {
     signal(TenantId.DEFAULT, 1, Durability.LOCAL); // defines the series
     replication.autoComplete = false;
