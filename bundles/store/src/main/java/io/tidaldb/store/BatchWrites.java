@@ -27,11 +27,14 @@ import java.util.function.LongSupplier;
  * as one {@code SIGNAL_BATCH_S} record through {@link SessionWrites#writePart} (one check,
  * registration and table entry per part), a plain batch's as consecutive {@code SIGNAL} records
  * ({@link ShardLog#appendSignals}). One acknowledgement per part, in the order of each part's first
- * signal. Taken only by a region that leads every shard a batch touches: forwarding parts and the
- * local stream for batches are not built. While a shard's leader is unknown, or is this region but
- * not yet taking writes (an election just ended), the batch waits for the shard's next leadership
- * change or a back-off, as a single write's {@code WAIT} route does, up to the store's leader wait
- * from the batch's start; a shard led elsewhere refuses it at once. Thread-safe.
+ * signal. A session batch's part whose shard another region leads is forwarded there ({@link
+ * Replication#forwardPart}: one FORWARD_PART, stored at most once by that leader); a plain batch
+ * must be led here whole. While a shard's leader is unknown, or is this region but not yet taking
+ * writes (an election just ended), the batch waits for the shard's next leadership change or a
+ * back-off, as a single write's {@code WAIT} route does, up to the store's leader wait from the
+ * batch's start. A forward's failure fails the batch as it came (the client retries the batch under
+ * the same seq: parts stored are answered, the rest stored); the local stream for batches is not
+ * built. Thread-safe.
  */
 final class BatchWrites {
   /** The store's checks that a batch's signals pass one by one, and its acknowledgements. */
@@ -98,15 +101,18 @@ final class BatchWrites {
       List<Signal> signals, Durability durability, SessionSeq session, SessionWrites writes) {
     try {
       SignalValidator.requireNonNull("session", session);
-      Split split = split(signals, durability, true);
-      return whenLeading(split.shards)
+      Split split = split(signals, durability, true, true);
+      return whenRouted(split.shards, true)
           .thenCompose(
-              epochs -> { // every leader check passed before anything is stored
+              epochs -> { // every part's route is known before anything is stored or sent
                 List<CompletableFuture<SignalAck>> acks = new ArrayList<>(epochs.length);
                 for (int i = 0; i < epochs.length; i++) {
+                  int shard = split.shards[i];
+                  List<Signal> part = split.parts.get(i);
                   acks.add(
-                      writes.writePart(
-                          split.parts.get(i), split.shards[i], epochs[i], durability, session));
+                      epochs[i] == FORWARD
+                          ? replication.forwardPart(shard, part, durability, session)
+                          : writes.writePart(part, shard, epochs[i], durability, session));
                 }
                 return allAcks(acks);
               });
@@ -115,11 +121,37 @@ final class BatchWrites {
     }
   }
 
+  /**
+   * See {@link SignalStoreEngine#acceptForwardedPart}: a part another region forwarded here as the
+   * shard's leader, validated again (never admitted again: the origin's quotas counted it) and
+   * stored as this leader's own part.
+   */
+  CompletableFuture<SignalAck> acceptForwarded(
+      List<Signal> signals, Durability durability, SessionSeq session, SessionWrites writes) {
+    try {
+      SignalValidator.requireNonNull("session", session);
+      Split split = split(signals, durability, true, false);
+      if (split.shards.length > 1) {
+        throw new InvalidArgumentException(
+            "signals",
+            signals.size() + " signals",
+            "lie in shards "
+                + java.util.Arrays.toString(split.shards)
+                + "; a forwarded part holds one shard's; nothing stored");
+      }
+      int shard = split.shards[0];
+      long epoch = replicated == null ? ShardLog.ANY_EPOCH : replicated.checkLeader(shards[shard]);
+      return writes.writePart(signals, shard, epoch, durability, session);
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+  }
+
   /** See {@link SignalStoreEngine#signalBatchAsync(List, Durability)}. */
   CompletableFuture<List<SignalAck>> plain(List<Signal> signals, Durability durability) {
     try {
-      Split split = split(signals, durability, false);
-      return whenLeading(split.shards)
+      Split split = split(signals, durability, false, true);
+      return whenRouted(split.shards, false)
           .thenCompose(epochs -> appendPlain(split, durability, epochs));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
@@ -200,7 +232,7 @@ final class BatchWrites {
    * shard.
    */
   int validatePart(List<Signal> signals, Durability level) {
-    Split split = split(signals, level, true);
+    Split split = split(signals, level, true, true);
     if (split.shards.length > 1) {
       throw new InvalidArgumentException(
           "signals",
@@ -212,52 +244,63 @@ final class BatchWrites {
     return split.shards[0];
   }
 
+  /** A route of {@link #whenRouted}: the part goes to the shard's leader elsewhere. */
+  private static final long FORWARD = Long.MIN_VALUE;
+
   /**
-   * The leader check's epoch of each of the batch's shards, once this region leads them all: at
-   * once, or after waiting (see the class comment) while a shard's leader is unknown or this region
-   * not yet taking writes; fails with the check's {@link NotLeaderException} if a shard is led
-   * elsewhere or the wait ran out (nothing stored either way).
+   * Each of the batch's shards' route: the epoch this region leads it in, or {@link #FORWARD} if
+   * {@code forward} and its leader is another region, known now; while a shard's leader is unknown
+   * or is this region not yet taking writes, after waiting (see the class comment). Fails with the
+   * check's {@link NotLeaderException} if the wait ran out, or a shard is led elsewhere and parts
+   * are not forwarded (nothing stored or sent either way).
    */
-  private CompletableFuture<long[]> whenLeading(int[] partShards) {
-    return whenLeading(
-        partShards, System.nanoTime() + leaderWaitNanos, WritePath.FIRST_BACKOFF_NANOS);
+  private CompletableFuture<long[]> whenRouted(int[] partShards, boolean forward) {
+    return whenRouted(
+        partShards, forward, System.nanoTime() + leaderWaitNanos, WritePath.FIRST_BACKOFF_NANOS);
   }
 
-  private CompletableFuture<long[]> whenLeading(int[] partShards, long deadline, long backoff) {
+  private CompletableFuture<long[]> whenRouted(
+      int[] partShards, boolean forward, long deadline, long backoff) {
     try {
-      return CompletableFuture.completedFuture(leaderEpochs(partShards));
-    } catch (NotLeaderException e) {
-      RegionId leader = e.leader().orElse(null);
-      long now = System.nanoTime();
-      if ((leader != null && !leader.equals(replication.region())) || now - deadline >= 0) {
-        return CompletableFuture.failedFuture(e);
+      long[] routes = new long[partShards.length];
+      for (int i = 0; i < routes.length; i++) {
+        try {
+          routes[i] =
+              replicated == null
+                  ? ShardLog.ANY_EPOCH
+                  : replicated.checkLeader(shards[partShards[i]]);
+        } catch (NotLeaderException e) {
+          RegionId leader = e.leader().orElse(null);
+          boolean elsewhere = leader != null && !leader.equals(replication.region());
+          long now = System.nanoTime();
+          if (elsewhere && forward) {
+            routes[i] = FORWARD;
+            continue;
+          }
+          if (elsewhere || now - deadline >= 0) {
+            return CompletableFuture.failedFuture(e);
+          }
+          long next = Math.min(backoff * 2, WritePath.MAX_BACKOFF_NANOS);
+          return replication
+              .leaderChange(e.shard())
+              .copy()
+              .completeOnTimeout(null, Math.min(backoff, deadline - now), TimeUnit.NANOSECONDS)
+              .thenComposeAsync(v -> whenRouted(partShards, forward, deadline, next), retries);
+        }
       }
-      long next = Math.min(backoff * 2, WritePath.MAX_BACKOFF_NANOS);
-      return replication
-          .leaderChange(e.shard())
-          .copy()
-          .completeOnTimeout(null, Math.min(backoff, deadline - now), TimeUnit.NANOSECONDS)
-          .thenComposeAsync(v -> whenLeading(partShards, deadline, next), retries);
+      return CompletableFuture.completedFuture(routes);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
   }
 
-  /** The leader check's epoch of each shard, before anything is stored. */
-  private long[] leaderEpochs(int[] partShards) {
-    long[] epochs = new long[partShards.length];
-    for (int i = 0; i < epochs.length; i++) {
-      epochs[i] =
-          replicated == null ? ShardLog.ANY_EPOCH : replicated.checkLeader(shards[partShards[i]]);
-    }
-    return epochs;
-  }
-
   /**
    * Validates a batch (every signal, one tenant if {@code oneTenant}, each part within its log's
-   * record limit) and splits it by shard, in the order of each part's first signal.
+   * record limit), admits its signals under their tenants' quotas if {@code admit}, and splits it
+   * by shard, in the order of each part's first signal.
    */
-  private Split split(List<Signal> signals, Durability durability, boolean oneTenant) {
+  private Split split(
+      List<Signal> signals, Durability durability, boolean oneTenant, boolean admit) {
     SignalValidator.requireNonNull("signals", signals);
     if (signals.isEmpty()) {
       throw new InvalidArgumentException(
@@ -282,7 +325,9 @@ final class BatchWrites {
                 + tenant
                 + "; nothing stored");
       }
-      gate.admit(signal, shard);
+      if (admit) {
+        gate.admit(signal, shard);
+      }
       List<Signal> part = byShard.get(shard);
       if (part == null) {
         part = new ArrayList<>();

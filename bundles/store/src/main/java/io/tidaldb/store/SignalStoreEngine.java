@@ -526,6 +526,16 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   }
 
   /**
+   * {@inheritDoc} Checked and stored as this leader's own part of a session batch ({@link
+   * BatchWrites}, {@link SessionWrites#writePart}).
+   */
+  @Override
+  public CompletableFuture<SignalAck> acceptForwardedPart(
+      List<Signal> signals, Durability durability, SessionSeq session) {
+    return batches.acceptForwarded(signals, durability, session, sessionWrites);
+  }
+
+  /**
    * {@inheritDoc} A normal leader write (leader check, validation, append; a new series waits for
    * its DEFINE's QUORUM on this thread), acknowledged asynchronously at {@code durability}. Never
    * forwarded again: a region that no longer leads fails it with {@link NotLeaderException}.
@@ -1173,12 +1183,12 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
    * same order under the same (session, seq): the parts already stored are answered, the others
    * appended ({@link BatchWrites}).
    *
-   * <p>Taken by a region that leads every shard the batch touches (waiting, up to the leader wait,
-   * while a shard's leader is unknown or this region was just elected); otherwise refused before
-   * anything is stored ({@link NotLeaderException} naming the first such shard and its leader).
-   * Forwarding a batch's parts to their leaders and taking them into a local stream while a leader
-   * is out of reach are not built yet (docs/design/sessions.md, "Session batches"), so this is not
-   * yet a {@link SignalStore} method.
+   * <p>A part whose shard another region leads is forwarded to it ({@code FORWARD_PART}), stored
+   * there at most once; while a shard's leader is unknown or this region was just elected, the
+   * batch waits up to the leader wait, then is refused before anything is stored ({@link
+   * NotLeaderException}). A forward that fails fails the batch (retry it under the same seq).
+   * Taking a LOCAL batch into the local stream while a leader is out of reach is not built yet
+   * (docs/design/sessions.md, "Session batches"), so this is not yet a {@link SignalStore} method.
    *
    * @param signals the batch: 1 or more signals of one tenant; each shard's part at most what one
    *     record of its log holds

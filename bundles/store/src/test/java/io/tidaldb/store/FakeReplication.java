@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.RegionId;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.replication.NotLeaderException;
@@ -129,6 +130,30 @@ final class FakeReplication implements Replication {
     Forward f = new Forward(shard, signal, durability);
     forwards.add(f);
     return forwardAnswer.apply(f);
+  }
+
+  /** One {@link #forwardPart} call. */
+  record PartForward(int shard, List<Signal> signals, Durability durability, SessionSeq session) {}
+
+  /** Every {@link #forwardPart} call, in order. */
+  final BlockingQueue<PartForward> partForwards = new LinkedBlockingQueue<>();
+
+  /** What {@link #forwardPart} answers: by default the leader's acknowledgement at position 77. */
+  volatile Function<PartForward, CompletableFuture<SignalAck>> partAnswer =
+      f ->
+          CompletableFuture.completedFuture(
+              new SignalAck(
+                  io.tidaldb.api.ShardId.of(f.shard()),
+                  77,
+                  new io.tidaldb.api.HlcStamp(1L << 20),
+                  f.durability()));
+
+  @Override
+  public CompletableFuture<SignalAck> forwardPart(
+      int shard, List<Signal> signals, Durability durability, SessionSeq session) {
+    PartForward f = new PartForward(shard, signals, durability, session);
+    partForwards.add(f);
+    return partAnswer.apply(f);
   }
 
   @Override

@@ -138,35 +138,51 @@ class ReplicatedStoreTest {
   }
 
   @Test
-  void shouldRefuseABatchTouchingAShardItDoesNotLeadBeforeStoringAnyOfIt() throws Exception {
+  void shouldForwardABatchsPartOfAShardLedElsewhereAndStoreTheOtherHere() throws Exception {
     long other = 1;
     while (shardOf(TenantId.DEFAULT, other) == shardOf(TenantId.DEFAULT, 0)) {
       other++;
     }
     int led = shardOf(TenantId.DEFAULT, 0);
     int notLed = shardOf(TenantId.DEFAULT, other);
-    replication.notLeading.add(notLed);
+    replication.notLeading.add(notLed); // led by region 1
     List<Signal> batch =
         List.of(
             new Signal(TenantId.DEFAULT, VIEW, EntityId.of(0), 1.0, Timestamp.ofMillis(T0)),
-            new Signal(TenantId.DEFAULT, VIEW, EntityId.of(other), 1.0, Timestamp.ofMillis(T0)));
+            new Signal(TenantId.DEFAULT, VIEW, EntityId.of(other), 2.0, Timestamp.ofMillis(T0)),
+            new Signal(TenantId.DEFAULT, VIEW, EntityId.of(0), 3.0, Timestamp.ofMillis(T0)));
     SessionSeq seq = new SessionSeq(0x5e55L, 1, 1);
-    for (CompletableFuture<List<SignalAck>> refused :
-        List.of(
-            db.store.signalBatchAsync(batch, Durability.LOCAL, seq),
-            db.store.signalBatchAsync(batch, Durability.LOCAL))) {
-      ExecutionException e = assertThrows(ExecutionException.class, refused::get);
-      assertTrue(e.getCause() instanceof NotLeaderException, e.toString());
-      assertEquals(notLed, ((NotLeaderException) e.getCause()).shard());
-    }
-    assertEquals(0, db.wal.shard(led).nextPosition(), "the led shard's part stored nothing either");
-    assertEquals(0, db.store.status().signalsAccepted());
-
-    replication.notLeading.remove(notLed);
     List<SignalAck> acks = get(db.store.signalBatchAsync(batch, Durability.QUORUM, seq));
-    assertEquals(2, acks.size());
-    assertEquals(Durability.QUORUM, acks.get(0).durability());
-    assertEquals(2, db.store.status().signalsAccepted());
+    assertEquals(2, acks.size(), "one acknowledgement per part: " + acks);
+    assertEquals(led, acks.get(0).shard().value(), "the part stored here first");
+    assertEquals(77, acks.get(1).position(), "the leader's acknowledgement of the forwarded part");
+    FakeReplication.PartForward sent = replication.partForwards.poll();
+    assertEquals(notLed, sent.shard());
+    assertEquals(List.of(batch.get(1)), sent.signals());
+    assertEquals(seq, sent.session());
+    assertEquals(Durability.QUORUM, sent.durability());
+    assertEquals(2, db.store.read(TenantId.DEFAULT, VIEW, EntityId.of(0)).count());
+    assertEquals(0, db.store.read(TenantId.DEFAULT, VIEW, EntityId.of(other)).count());
+
+    ExecutionException plain =
+        assertThrows(
+            ExecutionException.class,
+            () -> db.store.signalBatchAsync(batch, Durability.LOCAL).get());
+    assertTrue(plain.getCause() instanceof NotLeaderException, plain.toString());
+    assertEquals(notLed, ((NotLeaderException) plain.getCause()).shard());
+    assertEquals(2, db.store.status().signalsAccepted(), "a plain batch is led here whole or not");
+
+    // the leader's side: a part forwarded here, checked and stored once like its own
+    replication.notLeading.remove(notLed);
+    List<Signal> part = List.of(batch.get(1));
+    SignalAck first = get(db.store.acceptForwardedPart(part, Durability.QUORUM, seq));
+    assertEquals(first, get(db.store.acceptForwardedPart(part, Durability.QUORUM, seq)), "a retry");
+    assertEquals(1, db.store.read(TenantId.DEFAULT, VIEW, EntityId.of(other)).count());
+    ExecutionException twoShards =
+        assertThrows(
+            ExecutionException.class,
+            () -> db.store.acceptForwardedPart(batch, Durability.QUORUM, seq).get());
+    assertTrue(twoShards.getCause().getMessage().contains("a forwarded part holds one shard's"));
   }
 
   @Test

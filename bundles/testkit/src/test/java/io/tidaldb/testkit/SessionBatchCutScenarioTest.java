@@ -58,6 +58,66 @@ class SessionBatchCutScenarioTest {
     cutAndRetry(Durability.LOCAL);
   }
 
+  /**
+   * A batch sent to a follower of one of its shards: that part is forwarded to its leader (one
+   * FORWARD_PART), the others stored where they are led; its retry at a third region, after the
+   * first forward's reply was lost, is answered with the first acknowledgements: every signal once
+   * on every region.
+   */
+  @Test
+  void shouldForwardABatchsPartToItsLeaderAndCountItOnceThroughALostReplyAndARetry()
+      throws Exception {
+    FrameDrops drops = new FrameDrops();
+    SimulatedCluster cluster =
+        clusters.build(ClusterConfig.threeRegions().withTransport(() -> drops));
+    DivergentWrites.LeaderWrite setup =
+        DivergentWrites.leaderWrite(cluster, R0, ELECTION, CONVERGE);
+    int shard = setup.shard();
+    DivergentWrites writes = setup.writes();
+    long[] entities = {
+      setup.entity(), writes.nextEntity(Set.of(shard)), writes.nextEntity(Set.of(shard))
+    };
+    List<Signal> batch = new ArrayList<>();
+    for (int i = 0; i < entities.length; i++) {
+      batch.add(
+          new Signal(
+              TenantId.DEFAULT,
+              DivergentWrites.TYPE,
+              EntityId.of(entities[i]),
+              1.0 + i,
+              Timestamp.now()));
+    }
+    SessionSeq seq = new SessionSeq(SESSION + 7, 9, 9);
+    drops.dropNext(FrameDrops.FORWARD_REPLY, 1); // the first forward's reply is lost
+    ExecutionException lost =
+        assertThrows(
+            ExecutionException.class,
+            () ->
+                engine(cluster, R1)
+                    .signalBatchAsync(batch, Durability.QUORUM, seq)
+                    .get(30, TimeUnit.SECONDS));
+    UnavailableException u = assertInstanceOf(UnavailableException.class, lost.getCause());
+    assertTrue(u.mayBeStored(), "sent, no reply: may be stored, retry: " + u);
+    assertEquals(1, drops.dropped());
+    List<SignalAck> acks =
+        engine(cluster, R2)
+            .signalBatchAsync(batch, Durability.QUORUM, seq)
+            .get(30, TimeUnit.SECONDS);
+    assertEquals(1, acks.size(), "one part, forwarded from " + R2 + " to " + R0 + ": " + acks);
+    assertEquals(
+        acks,
+        engine(cluster, R1)
+            .signalBatchAsync(batch, Durability.QUORUM, seq)
+            .get(30, TimeUnit.SECONDS),
+        "a retry at " + R1 + " is answered with the same acknowledgement");
+    cluster.awaitFullConvergence(CONVERGE);
+    for (RegionId r : cluster.regions()) {
+      for (long entity : entities) {
+        assertEquals(1, writes.count(r, entity), r + " counts " + entity + " once; " + acks);
+      }
+    }
+  }
+
   private void cutAndRetry(Durability level) throws Exception {
     SimulatedCluster cluster = clusters.build(ClusterConfig.threeRegions());
     DivergentWrites.LeaderWrite setup =

@@ -95,6 +95,26 @@ public interface ReplicaState {
   }
 
   /**
+   * Stores a forwarded part of a client session's batch: the signals of one shard, in the batch's
+   * order, checked and appended at most once under (session, seq) as the leader's own part of a
+   * batch is (one record, the part's payload hash; a retry is answered with the original
+   * acknowledgement, nothing appended). The default fails with {@link UnavailableException} ({@code
+   * mayBeStored()} false).
+   *
+   * @param signals the part's signals, 1 or more of one tenant and shard
+   * @param durability the durability to acknowledge at
+   * @param session the batch's session, seq and ackedBelow
+   * @return the acknowledgement of the part's last signal
+   * @since 1.10.0
+   */
+  default CompletableFuture<SignalAck> acceptForwardedPart(
+      java.util.List<Signal> signals, Durability durability, SessionSeq session) {
+    return CompletableFuture.failedFuture(
+        new UnavailableException(
+            "this store does not accept forwarded session batches; nothing stored", false, null));
+  }
+
+  /**
    * Stores a forwarded signal given as its fields; replication calls {@link
    * #acceptForwarded(Signal, Durability)}, whose default calls this one, so that a store written
    * against version 1.4 keeps working. The default fails with {@link UnavailableException}.

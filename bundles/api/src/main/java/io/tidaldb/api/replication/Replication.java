@@ -132,6 +132,30 @@ public interface Replication {
   }
 
   /**
+   * Forwards one shard's part of a client session's batch to the shard's leader, as {@link
+   * #forward(int, Signal, Durability, SessionSeq)} forwards one signal: the leader stores it at
+   * most once under (session, seq) ({@link ReplicaState#acceptForwardedPart}) and its
+   * acknowledgement (of the part's last signal) is returned; the same failures, with {@code
+   * mayBeStored()} saying whether anything was sent. The default fails with {@link
+   * UnavailableException} ({@code mayBeStored()} false).
+   *
+   * @param shard the part's shard
+   * @param signals the part's signals, validated by the caller's store, 1 or more of one tenant
+   * @param durability the durability the leader acknowledges at
+   * @param session the batch's session, seq and ackedBelow
+   * @return the leader's acknowledgement
+   * @since 1.10.0
+   */
+  default CompletableFuture<SignalAck> forwardPart(
+      int shard, java.util.List<Signal> signals, Durability durability, SessionSeq session) {
+    return CompletableFuture.failedFuture(
+        new UnavailableException(
+            "the replication of region " + region() + " does not forward session batches",
+            false,
+            null));
+  }
+
+  /**
    * Forwards a signal given as its fields: {@link #forward(int, Signal, Durability)}.
    *
    * @param shard the signal's shard

@@ -12,7 +12,7 @@
  * log's durable position: every record below it is fsynced in that region.
  */
 @Export
-@Version("1.9.0")
+@Version("1.10.0")
 package io.tidaldb.api.replication;
 
 import org.osgi.annotation.bundle.Export;

@@ -328,6 +328,12 @@ public final class ReplicationComponent implements Replication, MetricsSource {
   }
 
   @Override
+  public CompletableFuture<SignalAck> forwardPart(
+      int shard, java.util.List<Signal> signals, Durability durability, SessionSeq session) {
+    return node.forwardPart(shard, signals, durability, session);
+  }
+
+  @Override
   public CompletableFuture<Void> leaderChange(int shard) {
     return node.leaderChange(shard);
   }

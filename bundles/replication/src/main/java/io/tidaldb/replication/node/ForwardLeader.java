@@ -19,6 +19,7 @@ import io.tidaldb.replication.wire.FrameDescriptor;
 import io.tidaldb.replication.wire.FrameEncoder;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -45,11 +46,14 @@ import org.slf4j.LoggerFactory;
  * first copy's outcome ({@link ForwardsSeen}), never a second append or relay.
  */
 final class ForwardLeader {
-  /** Forwards a signal on from this region, as {@link ForwardOrigin#offer} does. */
+  /**
+   * Forwards a signal (or, {@code part} not null, a batch's part) on from this region, as {@link
+   * ForwardOrigin#offer} does.
+   */
   @FunctionalInterface
   interface Relay {
     CompletableFuture<SignalAck> relay(
-        int shard, Signal signal, Durability durability, SessionSeq session);
+        int shard, Signal signal, Durability durability, SessionSeq session, List<Signal> part);
   }
 
   static final int THREADS = 2;
@@ -60,9 +64,18 @@ final class ForwardLeader {
 
   private static final Logger LOG = LoggerFactory.getLogger(ForwardLeader.class);
 
-  /** One decoded FORWARD (the frame view is reused by the delivery thread). */
+  /**
+   * One decoded FORWARD, FORWARD_SESSION or FORWARD_PART ({@code part} not null, {@code signal}
+   * then null; the frame view is reused by the delivery thread).
+   */
   private record Request(
-      RegionId from, int shard, long id, Signal signal, byte durability, SessionSeq session) {}
+      RegionId from,
+      int shard,
+      long id,
+      Signal signal,
+      byte durability,
+      SessionSeq session,
+      List<Signal> part) {}
 
   private final RegionId self;
   private final TransportEndpoint endpoint;
@@ -106,7 +119,8 @@ final class ForwardLeader {
    */
   void onForward(RegionId from, Frame f, ShardReplica replica, long nowNanos) {
     int shard = f.shard();
-    long id = f.forwardRequestId();
+    long id =
+        f.type() == FrameDescriptor.FORWARD_PART ? f.forwardPartRequestId() : f.forwardRequestId();
     CompletableFuture<SignalAck> outcome = new CompletableFuture<>();
     CompletableFuture<SignalAck> first = seen.firstOrRemember(from, id, outcome, nowNanos);
     if (first != null) {
@@ -185,6 +199,16 @@ final class ForwardLeader {
   }
 
   private static Request decode(RegionId from, Frame f) {
+    if (f.type() == FrameDescriptor.FORWARD_PART) {
+      return new Request(
+          from,
+          f.shard(),
+          f.forwardPartRequestId(),
+          null,
+          f.forwardPartDurability(),
+          f.forwardPartSession(),
+          f.forwardPartSignals());
+    }
     return new Request(
         from,
         f.shard(),
@@ -198,7 +222,8 @@ final class ForwardLeader {
         f.forwardDurability(),
         f.forwardHasSession()
             ? new SessionSeq(f.forwardSession(), f.forwardSeq(), f.forwardAckedBelow())
-            : null);
+            : null,
+        null);
   }
 
   /** A FORWARD that arrived while a leadership transfer holds the shard's writes: relayed. */
@@ -230,7 +255,10 @@ final class ForwardLeader {
           () -> {
             CompletableFuture<SignalAck> stored;
             try {
-              stored = store.acceptForwarded(r.signal(), r.durability(), r.session());
+              stored =
+                  r.part() != null
+                      ? store.acceptForwardedPart(r.part(), r.durability(), r.session())
+                      : store.acceptForwarded(r.signal(), r.durability(), r.session());
             } catch (RuntimeException e) {
               stored = CompletableFuture.failedFuture(e);
             }
@@ -269,8 +297,11 @@ final class ForwardLeader {
       ReplicaState store, ShardReplica replica, Request r, CompletableFuture<SignalAck> out) {
     CompletableFuture<SignalAck> stored;
     try {
+      Durability durability = ForwardCodes.durability(r.durability());
       stored =
-          store.acceptForwarded(r.signal(), ForwardCodes.durability(r.durability()), r.session());
+          r.part() != null
+              ? store.acceptForwardedPart(r.part(), durability, r.session())
+              : store.acceptForwarded(r.signal(), durability, r.session());
     } catch (RuntimeException e) {
       stored = CompletableFuture.failedFuture(e);
     }
@@ -298,7 +329,7 @@ final class ForwardLeader {
   private CompletableFuture<SignalAck> relayRequest(Request r) {
     try {
       return relay.relay(
-          r.shard(), r.signal(), ForwardCodes.durability(r.durability()), r.session());
+          r.shard(), r.signal(), ForwardCodes.durability(r.durability()), r.session(), r.part());
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }

@@ -128,6 +128,12 @@ final class ForwardOrigin {
     return requests.offer(shard, signal, durability, session, nowNanos);
   }
 
+  /** See {@link ForwardRequests#offerPart}; any thread. */
+  CompletableFuture<SignalAck> offerPart(
+      int shard, List<Signal> part, Durability durability, SessionSeq session, long nowNanos) {
+    return requests.offerPart(shard, part, durability, session, nowNanos);
+  }
+
   /**
    * Fails the pending requests of every region whose link went down since the last call, then sends
    * the requests store threads handed over (owner, each round, in this order).
@@ -189,33 +195,20 @@ final class ForwardOrigin {
       return;
     }
     long id = ++ids;
-    int length;
+    ByteBuffer frame;
     try {
-      out.clear();
-      length =
-          encoder.forward(
-              out,
-              0,
-              shard,
-              self.value(),
-              epoch,
-              id,
-              r.signal().entity().value(),
-              r.signal().weight(),
-              r.signal().eventTime().epochMillis(),
-              ForwardCodes.code(r.durability()),
-              r.signal().tenant().name(),
-              r.signal().type().name(),
-              r.session());
+      frame = encode(r, shard, epoch, id);
     } catch (TidalException e) {
       future.completeExceptionally(e);
       return;
     }
-    SendStatus sent = endpoint.send(leader, out.limit(length));
+    SendStatus sent = endpoint.send(leader, frame);
     if (sent != SendStatus.SENT) {
       future.completeExceptionally(
           ForwardRequests.notSent(
-              "cannot forward a signal of shard "
+              "cannot forward a "
+                  + (r.part() == null ? "signal" : "batch's part")
+                  + " of shard "
                   + shard
                   + " to its leader "
                   + leader
@@ -227,8 +220,47 @@ final class ForwardOrigin {
       }
       return;
     }
-    pending.put(
-        id, new Pending(future, leader, shard, r.signal().tenant(), r.startNanos() + timeoutNanos));
+    pending.put(id, new Pending(future, leader, shard, r.tenant(), r.startNanos() + timeoutNanos));
+  }
+
+  /**
+   * Encodes a request as a FORWARD (or FORWARD_SESSION) into the owner's buffer, or a part as a
+   * FORWARD_PART into a buffer of its own size.
+   */
+  private ByteBuffer encode(ForwardRequests.Forward r, int shard, long epoch, long id) {
+    if (r.part() != null) {
+      int length = FrameEncoder.forwardPartLength(r.part());
+      ByteBuffer frame = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
+      new FrameEncoder(length - FrameDescriptor.HEADER_LENGTH)
+          .forwardPart(
+              frame,
+              0,
+              shard,
+              self.value(),
+              epoch,
+              id,
+              ForwardCodes.code(r.durability()),
+              r.part(),
+              r.session());
+      return frame;
+    }
+    out.clear();
+    int length =
+        encoder.forward(
+            out,
+            0,
+            shard,
+            self.value(),
+            epoch,
+            id,
+            r.signal().entity().value(),
+            r.signal().weight(),
+            r.signal().eventTime().epochMillis(),
+            ForwardCodes.code(r.durability()),
+            r.signal().tenant().name(),
+            r.signal().type().name(),
+            r.session());
+    return out.limit(length);
   }
 
   /**

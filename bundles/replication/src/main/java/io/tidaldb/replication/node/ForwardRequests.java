@@ -6,6 +6,7 @@ import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.TenantId;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.transport.SendStatus;
@@ -30,14 +31,33 @@ final class ForwardRequests {
   /** How many forwards may wait for the owner to send them (the store's ack queue bound). */
   static final int CAPACITY = 65_536;
 
-  /** A store thread's forward on its way to the owner, which sends it. */
+  /**
+   * A store thread's forward on its way to the owner, which sends it: one signal, or one shard's
+   * part of a session batch ({@code part} not null, {@code signal} then null).
+   */
   record Forward(
       int shard,
       Signal signal,
       Durability durability,
       SessionSeq session,
       long startNanos,
-      CompletableFuture<SignalAck> future) {}
+      CompletableFuture<SignalAck> future,
+      List<Signal> part) {
+    Forward(
+        int shard,
+        Signal signal,
+        Durability durability,
+        SessionSeq session,
+        long startNanos,
+        CompletableFuture<SignalAck> future) {
+      this(shard, signal, durability, session, startNanos, future, null);
+    }
+
+    /** The tenant of the signal or the part. */
+    TenantId tenant() {
+      return part == null ? signal.tenant() : part.get(0).tenant();
+    }
+  }
 
   private final RegionId self;
   private final List<RegionId> regions;
@@ -77,6 +97,32 @@ final class ForwardRequests {
               signal + "/" + durability,
               "signal and durability must not be null"));
     }
+    return offer(shard, signal, null, durability, session, nowNanos);
+  }
+
+  /**
+   * Hands one shard's part of a session batch to the owner, as {@link #offer(int, Signal,
+   * Durability, SessionSeq, long)} hands a signal: sent as one FORWARD_PART.
+   */
+  CompletableFuture<SignalAck> offerPart(
+      int shard, List<Signal> part, Durability durability, SessionSeq session, long nowNanos) {
+    if (part == null || part.isEmpty() || durability == null || session == null) {
+      return CompletableFuture.failedFuture(
+          new InvalidArgumentException(
+              "forwarded part",
+              (part == null ? null : part.size() + " signals") + "/" + durability + "/" + session,
+              "1 or more signals, a durability and a session are needed; nothing sent"));
+    }
+    return offer(shard, null, List.copyOf(part), durability, session, nowNanos);
+  }
+
+  private CompletableFuture<SignalAck> offer(
+      int shard,
+      Signal signal,
+      List<Signal> part,
+      Durability durability,
+      SessionSeq session,
+      long nowNanos) {
     ShardReplica s = shards[shard];
     RegionId leader = s.knownLeader();
     if ((leader == null || leader.equals(self)) && !s.holdsWrites()) {
@@ -95,14 +141,16 @@ final class ForwardRequests {
       return CompletableFuture.failedFuture(notSent(why));
     }
     CompletableFuture<SignalAck> future = new CompletableFuture<>();
-    if (!inbox.offer(new Forward(shard, signal, durability, session, nowNanos, future))) {
+    if (!inbox.offer(new Forward(shard, signal, durability, session, nowNanos, future, part))) {
       return CompletableFuture.failedFuture(
           notSent(
               "region "
                   + self
                   + ": forward queue full ("
                   + CAPACITY
-                  + " forwards wait for the replication thread); a signal of shard "
+                  + " forwards wait for the replication thread); a "
+                  + (part == null ? "signal" : "part of a batch")
+                  + " of shard "
                   + shard
                   + " was not sent, nothing stored"));
     }

@@ -192,8 +192,10 @@ public final class ReplicationNode implements Replication, AutoCloseable {
             endpoint,
             state::get,
             failures,
-            (shard, signal, durability, session) ->
-                forwards.offer(shard, signal, durability, session, clock.getAsLong()),
+            (shard, signal, durability, session, part) ->
+                part != null
+                    ? forwards.offerPart(shard, part, durability, session, clock.getAsLong())
+                    : forwards.offer(shard, signal, durability, session, clock.getAsLong()),
             // twice an origin's request lifetime: a copy comes no later in practice
             2 * (config.durabilityTimeout().toNanos() + ForwardOrigin.MARGIN_NANOS));
     try {
@@ -301,6 +303,16 @@ public final class ReplicationNode implements Replication, AutoCloseable {
           new InvalidArgumentException("shard", shard, "must be 0.." + (shards.length - 1)));
     }
     return forwards.offer(shard, signal, durability, session, clock.getAsLong());
+  }
+
+  @Override
+  public CompletableFuture<SignalAck> forwardPart(
+      int shard, List<Signal> signals, Durability durability, SessionSeq session) {
+    if (shard < 0 || shard >= shards.length) {
+      return CompletableFuture.failedFuture(
+          new InvalidArgumentException("shard", shard, "must be 0.." + (shards.length - 1)));
+    }
+    return forwards.offerPart(shard, signals, durability, session, clock.getAsLong());
   }
 
   /**
@@ -523,7 +535,9 @@ public final class ReplicationNode implements Replication, AutoCloseable {
     }
     long now = clock.getAsLong();
     contacts.heard(from, now);
-    if (f.type() == FrameDescriptor.FORWARD || f.type() == FrameDescriptor.FORWARD_SESSION) {
+    if (f.type() == FrameDescriptor.FORWARD
+        || f.type() == FrameDescriptor.FORWARD_SESSION
+        || f.type() == FrameDescriptor.FORWARD_PART) {
       forwarded.onForward(from, f, shards[f.shard()], now);
     } else {
       enqueue(from, f, now);

@@ -2,7 +2,15 @@ package io.tidaldb.replication.wire;
 
 import static io.tidaldb.replication.wire.FrameDescriptor.BODY_OFFSET;
 
+import io.tidaldb.api.EntityId;
+import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.Signal;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * A flyweight view of one frame that {@link FrameDecoder} has validated: every accessor reads its
@@ -434,6 +442,72 @@ public final class Frame {
    */
   public long forwardAckedBelow() {
     return sessionLong(16);
+  }
+
+  /**
+   * Returns a FORWARD_PART's request id.
+   *
+   * @return the id its reply carries
+   */
+  public long forwardPartRequestId() {
+    return readLong(FrameDescriptor.FORWARD_PART, FrameDescriptor.FORWARD_REQUEST_ID_OFFSET);
+  }
+
+  /**
+   * Returns a FORWARD_PART's durability byte.
+   *
+   * @return the durability byte (the decoder checked it)
+   */
+  public byte forwardPartDurability() {
+    expect(FrameDescriptor.FORWARD_PART);
+    return buffer.get(offset + FrameDescriptor.FORWARD_PART_DURABILITY_OFFSET);
+  }
+
+  /**
+   * Returns a FORWARD_PART's session, seq and acked below.
+   *
+   * @return the batch's session (the decoder checked the fields as {@link SessionSeq} does)
+   */
+  public SessionSeq forwardPartSession() {
+    expect(FrameDescriptor.FORWARD_PART);
+    int at = offset + FrameDescriptor.FORWARD_PART_SESSION_OFFSET;
+    return new SessionSeq(buffer.getLong(at), buffer.getLong(at + 8), buffer.getLong(at + 16));
+  }
+
+  /**
+   * Returns a FORWARD_PART's signals, decoded (names as strings; the decoder checked every field).
+   *
+   * @return the part's signals in the batch's order
+   * @throws io.tidaldb.api.InvalidArgumentException if a name, weight or event time is one a {@link
+   *     Signal} refuses (a signal the origin's store did not validate)
+   */
+  public List<Signal> forwardPartSignals() {
+    expect(FrameDescriptor.FORWARD_PART);
+    int n =
+        Short.toUnsignedInt(buffer.getShort(offset + FrameDescriptor.FORWARD_PART_COUNT_OFFSET));
+    int tenantLength =
+        Byte.toUnsignedInt(buffer.get(offset + FrameDescriptor.FORWARD_PART_TENANT_LENGTH_OFFSET));
+    int at = offset + FrameDescriptor.FORWARD_PART_TENANT_OFFSET;
+    TenantId tenant = TenantId.of(utf8(at, tenantLength));
+    at += tenantLength;
+    int k = Byte.toUnsignedInt(buffer.get(at++));
+    SignalType[] types = new SignalType[k];
+    for (int i = 0; i < k; i++) {
+      int y = Byte.toUnsignedInt(buffer.get(at++));
+      types[i] = SignalType.of(utf8(at, y));
+      at += y;
+    }
+    List<Signal> signals = new ArrayList<>(n);
+    for (int i = 0; i < n; i++, at += FrameDescriptor.FORWARD_PART_SLOT_LENGTH) {
+      signals.add(
+          new Signal(
+              tenant,
+              types[Byte.toUnsignedInt(buffer.get(at))],
+              EntityId.of(buffer.getLong(at + 1)),
+              Double.longBitsToDouble(buffer.getLong(at + 9)),
+              Timestamp.ofMillis(buffer.getLong(at + 17))));
+    }
+    return signals;
   }
 
   /**

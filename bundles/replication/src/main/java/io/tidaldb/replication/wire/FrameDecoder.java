@@ -133,6 +133,8 @@ public final class FrameDecoder {
       int names = bodyLength - FrameDescriptor.FORWARD_SESSION_TRAILER_LENGTH;
       checkForward(buffer, offset, names);
       checkSession(buffer, offset + FrameDescriptor.HEADER_LENGTH + names);
+    } else if (type == FrameDescriptor.FORWARD_PART) {
+      checkForwardPart(buffer, offset, bodyLength);
     } else if (type == FrameDescriptor.FORWARD_REPLY) {
       checkForwardReply(buffer, offset, bodyLength);
     } else if (type == FrameDescriptor.SNAPSHOT_ACK) {
@@ -199,6 +201,68 @@ public final class FrameDecoder {
     }
     checkUtf8("frame forward tenant", b, offset + FrameDescriptor.FORWARD_TENANT_OFFSET, tenant);
     checkUtf8("frame forward type", b, typeAt + 1, type);
+  }
+
+  /**
+   * Checks a FORWARD_PART: durability, session fields, count, tenant, the type table and every
+   * slot's type index, the lengths adding up to the body exactly.
+   */
+  private static void checkForwardPart(ByteBuffer b, int offset, int bodyLength) {
+    checkDurability(
+        "frame forward part durability",
+        b.get(offset + FrameDescriptor.FORWARD_PART_DURABILITY_OFFSET));
+    checkSession(b, offset + FrameDescriptor.FORWARD_PART_SESSION_OFFSET);
+    int end = offset + HEADER_LENGTH + bodyLength;
+    int n = Short.toUnsignedInt(b.getShort(offset + FrameDescriptor.FORWARD_PART_COUNT_OFFSET));
+    if (n < 1) {
+      throw new InvalidArgumentException("frame forward part count", n, "must be at least 1");
+    }
+    int tenant =
+        Byte.toUnsignedInt(b.get(offset + FrameDescriptor.FORWARD_PART_TENANT_LENGTH_OFFSET));
+    int at = offset + FrameDescriptor.FORWARD_PART_TENANT_OFFSET;
+    if (tenant < 1 || at + tenant + 1 > end) {
+      throw new InvalidArgumentException(
+          "frame forward part tenant length",
+          tenant,
+          "must be 1.." + Math.max(1, end - at - 1) + " in a body of " + bodyLength + " bytes");
+    }
+    checkUtf8("frame forward part tenant", b, at, tenant);
+    at += tenant;
+    int k = Byte.toUnsignedInt(b.get(at++));
+    if (k < 1) {
+      throw new InvalidArgumentException("frame forward part type count", k, "must be 1..255");
+    }
+    for (int i = 0; i < k; i++) {
+      int y = at < end ? Byte.toUnsignedInt(b.get(at)) : -1;
+      if (y < 1 || at + 1 + y > end) {
+        throw new InvalidArgumentException(
+            "frame forward part type " + i + " length",
+            y,
+            "must be 1..255 within a body of " + bodyLength + " bytes");
+      }
+      checkUtf8("frame forward part type " + i, b, at + 1, y);
+      at += 1 + y;
+    }
+    long slots = (long) n * FrameDescriptor.FORWARD_PART_SLOT_LENGTH;
+    if (at + slots != end) {
+      throw new InvalidArgumentException(
+          "frame forward part count",
+          n,
+          "needs "
+              + slots
+              + " bytes of slots, the body has "
+              + (end - at)
+              + " after its names ("
+              + bodyLength
+              + " bytes in all)");
+    }
+    for (int i = 0; i < n; i++, at += FrameDescriptor.FORWARD_PART_SLOT_LENGTH) {
+      int type = Byte.toUnsignedInt(b.get(at));
+      if (type >= k) {
+        throw new InvalidArgumentException(
+            "frame forward part signal " + i + " type index", type, "must be 0.." + (k - 1));
+      }
+    }
   }
 
   /** Checks a FORWARD_SESSION's trailer (session, seq, acked below) as {@code SessionSeq} would. */
@@ -300,7 +364,15 @@ public final class FrameDecoder {
       return;
     }
     int fixed = FrameDescriptor.bodyLength(type);
-    if (type == FrameDescriptor.SNAPSHOT_CHUNK) {
+    if (type == FrameDescriptor.FORWARD_PART) {
+      int min = FrameDescriptor.FORWARD_PART_MIN_BODY_LENGTH;
+      if (bodyLength < min || bodyLength > maxBodyBytes) {
+        throw new InvalidArgumentException(
+            "frame body length",
+            bodyLength,
+            "must be " + min + ".." + maxBodyBytes + " for FORWARD_PART");
+      }
+    } else if (type == FrameDescriptor.SNAPSHOT_CHUNK) {
       int min = FrameDescriptor.SNAPSHOT_CHUNK_FIXED_BODY_LENGTH + 1;
       if (bodyLength < min || bodyLength > maxBodyBytes) {
         throw new InvalidArgumentException(

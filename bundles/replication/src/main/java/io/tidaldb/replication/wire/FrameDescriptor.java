@@ -58,6 +58,12 @@ import java.util.zip.CRC32C;
  *    17 SNAPSHOT_CHUNK 17..max 32 position  40 offset   48 bytes (the rest of the body)
  *    18 SNAPSHOT_ACK      18  32 position   40 received   48 status (byte)   49 reason (byte)
  *    19 FORWARD_SESSION 61..569  FORWARD's fields, then session, seq, acked below (longs)
+ *    20 FORWARD_PART  65..max   32 request id   40 durability (byte)   41 session   49 seq
+ *                               57 acked below   65 signal count n (unsigned short)
+ *                               67 tenant length t (byte)   68 tenant (t bytes), then type count
+ *                               k (byte, 1..255), k x (length y (byte), y bytes), then n slots
+ *                               of 25 bytes: type index (byte, 0..k-1), entity, weight bits,
+ *                               event millis
  * </pre>
  *
  * <p>{@code epoch} is the sender's epoch for the message (the batch's epoch for WAL_BATCH); {@code
@@ -85,6 +91,14 @@ import java.util.zip.CRC32C;
  * to seq), so the leader checks it against the shard's session table. FORWARD_REPLY answers it. A
  * region of an older build drops it as an unknown type, and the origin's request times out (may be
  * stored: the client retries with the same seq).
+ *
+ * <p>FORWARD_PART carries one shard's part of a client session's batch (1 to 65,535 signals of one
+ * tenant, in the batch's order) to the shard's leader, which stores it at most once under (session,
+ * seq) as one record; FORWARD_REPLY answers it with the position and stamp of the part's last
+ * signal. Each signal's type is an index into the frame's table of type names (each name once, in
+ * the order of first use); names are UTF-8, 1..255 bytes, and the lengths must add up to the body
+ * length exactly. A region of an older build drops it as an unknown type, and the origin's request
+ * times out (may be stored: the client retries the batch with the same seq).
  *
  * <p>A FORWARD_REPLY's {@code fields} are the refusal's typed fields ({@link ForwardError}), never
  * a message for the origin to parse; {@code f} is exactly their length and the body's rest. A
@@ -217,11 +231,14 @@ public final class FrameDescriptor {
    */
   public static final short FORWARD_SESSION = 19;
 
+  /** Type of a forwarded part of a client session's batch (one shard's signals of the batch). */
+  public static final short FORWARD_PART = 20;
+
   /** The smallest message type. */
   public static final short MIN_TYPE = WAL_BATCH;
 
   /** The largest message type. */
-  public static final short MAX_TYPE = FORWARD_SESSION;
+  public static final short MAX_TYPE = FORWARD_PART;
 
   /** Offset of ACK's durable hwm (long). */
   public static final int ACK_HWM_OFFSET = 32;
@@ -364,6 +381,34 @@ public final class FrameDescriptor {
   /** The bytes FORWARD_SESSION adds at the end of FORWARD's body: session, seq, acked below. */
   public static final int FORWARD_SESSION_TRAILER_LENGTH = 24;
 
+  /** Offset of FORWARD_PART's durability (byte). */
+  public static final int FORWARD_PART_DURABILITY_OFFSET = 40;
+
+  /** Offset of FORWARD_PART's session id (long); its seq and acked below (longs) follow. */
+  public static final int FORWARD_PART_SESSION_OFFSET = 41;
+
+  /** Offset of FORWARD_PART's signal count (unsigned short). */
+  public static final int FORWARD_PART_COUNT_OFFSET = 65;
+
+  /** Offset of FORWARD_PART's tenant length (unsigned byte); the tenant's bytes follow. */
+  public static final int FORWARD_PART_TENANT_LENGTH_OFFSET = 67;
+
+  /** Offset of FORWARD_PART's tenant bytes. */
+  public static final int FORWARD_PART_TENANT_OFFSET = 68;
+
+  /** FORWARD_PART's body before its tenant's bytes: request id to the tenant length. */
+  public static final int FORWARD_PART_FIXED_BODY_LENGTH = 36;
+
+  /** Bytes of one FORWARD_PART signal slot: type index, entity, weight bits, event millis. */
+  public static final int FORWARD_PART_SLOT_LENGTH = 25;
+
+  /** The most signals one FORWARD_PART carries. */
+  public static final int FORWARD_PART_MAX_SIGNALS = 0xFFFF;
+
+  /** The shortest FORWARD_PART body: a 1-byte tenant, one 1-byte type, one slot. */
+  public static final int FORWARD_PART_MIN_BODY_LENGTH =
+      FORWARD_PART_FIXED_BODY_LENGTH + 1 + 1 + 2 + FORWARD_PART_SLOT_LENGTH;
+
   /** The most bytes of a FORWARD's tenant or type. */
   public static final int FORWARD_NAME_MAX_BYTES = 255;
 
@@ -457,11 +502,12 @@ public final class FrameDescriptor {
     "SNAPSHOT_OFFER",
     "SNAPSHOT_CHUNK",
     "SNAPSHOT_ACK",
-    "FORWARD_SESSION"
+    "FORWARD_SESSION",
+    "FORWARD_PART"
   };
 
   private static final int[] BODY_LENGTHS = {
-    0, -1, 8, 8, 24, 16, 16, 1, 8, 16, -1, -1, 16, 16, 1, 8, 24, -1, 18, -1
+    0, -1, 8, 8, 24, 16, 16, 1, 8, 16, -1, -1, 16, 16, 1, 8, 24, -1, 18, -1, -1
   };
 
   private static final int CHUNK = 256;
@@ -482,8 +528,8 @@ public final class FrameDescriptor {
    * Returns the fixed body length of a message type.
    *
    * @param type the type, {@link #MIN_TYPE}..{@link #MAX_TYPE}
-   * @return the body length, or {@code -1} for WAL_BATCH, FORWARD, FORWARD_REPLY, SNAPSHOT_CHUNK
-   *     and FORWARD_SESSION, whose length varies
+   * @return the body length, or {@code -1} for WAL_BATCH, FORWARD, FORWARD_REPLY, SNAPSHOT_CHUNK,
+   *     FORWARD_SESSION and FORWARD_PART, whose length varies
    */
   public static int bodyLength(int type) {
     return BODY_LENGTHS[type];

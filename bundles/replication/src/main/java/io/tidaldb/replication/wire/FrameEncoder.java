@@ -25,9 +25,11 @@ import static io.tidaldb.replication.wire.FrameDescriptor.WAL_BATCH;
 import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.Signal;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.zip.CRC32C;
 
 /**
@@ -451,6 +453,132 @@ public final class FrameEncoder {
     dst.put(at, (byte) y.length);
     dst.put(at + 1, y);
     return finish(dst, offset, body);
+  }
+
+  /**
+   * Writes a FORWARD_PART frame: one shard's part of a client session's batch. The signals' tenant
+   * is written once (they must share it) and their types as a table of names, each once in the
+   * order of first use, the slots naming them by index.
+   *
+   * @param dst the destination buffer (little-endian), with room for {@link #forwardPartLength}
+   * @param offset where the frame starts
+   * @param shard the part's shard
+   * @param sender the forwarding region's id
+   * @param epoch the epoch of the leader it forwards to, as the sender knows it
+   * @param requestId the request id the reply will carry
+   * @param durability the durability byte
+   * @param signals the part's signals, 1 to {@link FrameDescriptor#FORWARD_PART_MAX_SIGNALS} of one
+   *     tenant and at most 255 types
+   * @param session the batch's session, seq and acked below
+   * @return the frame's length
+   * @throws InvalidArgumentException naming the value if the part does not fit the rules
+   */
+  public int forwardPart(
+      ByteBuffer dst,
+      int offset,
+      int shard,
+      int sender,
+      long epoch,
+      long requestId,
+      byte durability,
+      List<Signal> signals,
+      SessionSeq session) {
+    checkDurability(durability);
+    PartNames names = PartNames.of(signals);
+    if (session == null) {
+      throw new InvalidArgumentException("forward part session", null, "must not be null");
+    }
+    int body = names.bodyLength(signals.size());
+    header(dst, offset, FrameDescriptor.FORWARD_PART, shard, sender, epoch, body);
+    dst.putLong(offset + FrameDescriptor.FORWARD_REQUEST_ID_OFFSET, requestId);
+    dst.put(offset + FrameDescriptor.FORWARD_PART_DURABILITY_OFFSET, durability);
+    int at = offset + FrameDescriptor.FORWARD_PART_SESSION_OFFSET;
+    dst.putLong(at, session.session());
+    dst.putLong(at + 8, session.seq());
+    dst.putLong(at + 16, session.ackedBelow());
+    dst.putShort(offset + FrameDescriptor.FORWARD_PART_COUNT_OFFSET, (short) signals.size());
+    dst.put(offset + FrameDescriptor.FORWARD_PART_TENANT_LENGTH_OFFSET, (byte) names.tenant.length);
+    at = offset + FrameDescriptor.FORWARD_PART_TENANT_OFFSET;
+    dst.put(at, names.tenant);
+    at += names.tenant.length;
+    dst.put(at++, (byte) names.types.size());
+    for (byte[] type : names.types) {
+      dst.put(at++, (byte) type.length);
+      dst.put(at, type);
+      at += type.length;
+    }
+    for (int i = 0; i < signals.size(); i++) {
+      Signal signal = signals.get(i);
+      dst.put(at, (byte) (int) names.index.get(signal.type().name()));
+      dst.putLong(at + 1, signal.entity().value());
+      dst.putLong(at + 9, Double.doubleToRawLongBits(signal.weight()));
+      dst.putLong(at + 17, signal.eventTime().epochMillis());
+      at += FrameDescriptor.FORWARD_PART_SLOT_LENGTH;
+    }
+    return finish(dst, offset, body);
+  }
+
+  /**
+   * Returns the length of the FORWARD_PART frame {@link #forwardPart} writes for {@code signals},
+   * header included.
+   *
+   * @param signals the part's signals
+   * @return the frame's length
+   * @throws InvalidArgumentException naming the value if the part does not fit the rules
+   */
+  public static int forwardPartLength(List<Signal> signals) {
+    return HEADER_LENGTH + PartNames.of(signals).bodyLength(signals.size());
+  }
+
+  /** A part's tenant and type names as FORWARD_PART writes them. */
+  private static final class PartNames {
+    final byte[] tenant;
+    final List<byte[]> types = new java.util.ArrayList<>();
+    final java.util.Map<String, Integer> index = new java.util.HashMap<>();
+    int typeBytes;
+
+    private PartNames(byte[] tenant) {
+      this.tenant = tenant;
+    }
+
+    static PartNames of(List<Signal> signals) {
+      if (signals == null
+          || signals.isEmpty()
+          || signals.size() > FrameDescriptor.FORWARD_PART_MAX_SIGNALS) {
+        throw new InvalidArgumentException(
+            "forward part signals",
+            signals == null ? null : signals.size(),
+            "must be 1.." + FrameDescriptor.FORWARD_PART_MAX_SIGNALS);
+      }
+      String tenant = signals.get(0).tenant().name();
+      PartNames n = new PartNames(name("forward part tenant", tenant));
+      for (Signal signal : signals) {
+        if (!signal.tenant().name().equals(tenant)) {
+          throw new InvalidArgumentException(
+              "forward part tenant", signal.tenant(), "must be the part's one tenant " + tenant);
+        }
+        String type = signal.type().name();
+        if (!n.index.containsKey(type)) {
+          if (n.types.size() == 255) {
+            throw new InvalidArgumentException(
+                "forward part types", 256, "must be at most 255 in one part");
+          }
+          byte[] bytes = name("forward part type", type);
+          n.index.put(type, n.types.size());
+          n.types.add(bytes);
+          n.typeBytes += 1 + bytes.length;
+        }
+      }
+      return n;
+    }
+
+    int bodyLength(int signals) {
+      return FrameDescriptor.FORWARD_PART_FIXED_BODY_LENGTH
+          + tenant.length
+          + 1
+          + typeBytes
+          + signals * FrameDescriptor.FORWARD_PART_SLOT_LENGTH;
+    }
   }
 
   /**

@@ -7,7 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.tidaldb.api.EntityId;
 import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.Signal;
+import io.tidaldb.api.SignalType;
+import io.tidaldb.api.TenantId;
+import io.tidaldb.api.Timestamp;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -135,6 +140,38 @@ class FrameFormatTest {
           + "c100000000003a7f" // session 0x7f3a0000000000c1
           + "2900000000000000" // seq 41
           + "2800000000000000"; // acked below 40
+
+  /**
+   * A part of two signals of "acme" ("view" entity 9 1.5, "click" entity 10 -2.0, one ms apart) as
+   * a batch of session 0x7f3a0000000000c1, seq 41, acked below 40, QUORUM (CRC32C computed apart).
+   */
+  static final String FORWARD_PART_HEX =
+      HEADER_PREFIX
+          + "1400"
+          + SHARD_SENDER_EPOCH
+          + "66000000"
+          + "78b7653f"
+          + "2a00000000000000" // request id 42
+          + "01" // QUORUM
+          + "c100000000003a7f" // session 0x7f3a0000000000c1
+          + "2900000000000000" // seq 41
+          + "2800000000000000" // acked below 40
+          + "0200" // two signals
+          + "04"
+          + "61636d65" // "acme"
+          + "02" // two types
+          + "04"
+          + "76696577" // type 0 "view"
+          + "05"
+          + "636c69636b" // type 1 "click"
+          + "00" // view
+          + "0900000000000000" // entity 9
+          + "000000000000f83f" // 1.5
+          + "0068e5cf8b010000" // 1,700,000,000,000 ms
+          + "01" // click
+          + "0a00000000000000" // entity 10
+          + "00000000000000c0" // -2.0
+          + "0168e5cf8b010000"; // 1,700,000,000,001 ms
 
   /** A refusal with typed fields: UNAVAILABLE, may be stored at region 2, "full". */
   static final String FORWARD_REPLY_HEX =
@@ -275,7 +312,8 @@ class FrameFormatTest {
           SNAPSHOT_OFFER_HEX,
           SNAPSHOT_CHUNK_HEX,
           SNAPSHOT_ACK_HEX,
-          FORWARD_SESSION_HEX);
+          FORWARD_SESSION_HEX,
+          FORWARD_PART_HEX);
 
   private final FrameEncoder encoder = new FrameEncoder(1 << 16);
   private final FrameDecoder decoder = new FrameDecoder(1 << 16);
@@ -361,6 +399,34 @@ class FrameFormatTest {
             "view",
             new SessionSeq(0x7f3a0000000000c1L, 41, 40)));
     assertPinned(
+        FORWARD_PART_HEX,
+        encoder.forwardPart(
+            out,
+            0,
+            SHARD,
+            SENDER,
+            EPOCH,
+            42,
+            (byte) 1,
+            List.of(
+                new Signal(
+                    TenantId.of("acme"),
+                    SignalType.of("view"),
+                    EntityId.of(9),
+                    1.5,
+                    Timestamp.ofMillis(1_700_000_000_000L)),
+                new Signal(
+                    TenantId.of("acme"),
+                    SignalType.of("click"),
+                    EntityId.of(10),
+                    -2.0,
+                    Timestamp.ofMillis(1_700_000_000_001L))),
+            new SessionSeq(0x7f3a0000000000c1L, 41, 40)));
+    assertEquals(
+        FORWARD_PART_HEX.length() / 2,
+        FrameEncoder.forwardPartLength(
+            decoder.decode(fixture(FrameDescriptor.FORWARD_PART)).forwardPartSignals()));
+    assertPinned(
         FORWARD_REPLY_HEX,
         encoder.forwardReply(
             out, 0, SHARD, SENDER, EPOCH, 42, new ForwardError.Unavailable(true, 2, "full")));
@@ -405,7 +471,8 @@ class FrameFormatTest {
               || type == FrameDescriptor.FORWARD
               || type == FrameDescriptor.FORWARD_REPLY
               || type == FrameDescriptor.SNAPSHOT_CHUNK
-              || type == FrameDescriptor.FORWARD_SESSION;
+              || type == FrameDescriptor.FORWARD_SESSION
+              || type == FrameDescriptor.FORWARD_PART;
       assertEquals(variable ? -1 : body, fixed);
       assertEquals(
           b.getInt(FrameDescriptor.CRC_OFFSET),
@@ -694,7 +761,8 @@ class FrameFormatTest {
                 + FrameDescriptor.SNAPSHOT_ACK_STATUS_OFFSET
                 + " "
                 + FrameDescriptor.SNAPSHOT_ACK_REASON_OFFSET,
-            "19 FORWARD_SESSION -1");
+            "19 FORWARD_SESSION -1",
+            "20 FORWARD_PART -1 32 40 41 49 57 65 67 68 25");
     for (int type = FrameDescriptor.MIN_TYPE; type <= FrameDescriptor.MAX_TYPE; type++) {
       assertEquals(
           type, FrameDescriptor.class.getField(FrameDescriptor.typeName(type)).getShort(null));

@@ -228,6 +228,38 @@ class FrameRoundTripPropertiesTest {
     assertEquals(reason, f.snapshotAckReason());
   }
 
+  @Property
+  void forwardPartShouldRoundTrip(
+      @ForAll @IntRange(min = 0) int shard,
+      @ForAll @IntRange(min = 0, max = 65535) int sender,
+      @ForAll @LongRange(min = 0) long epoch,
+      @ForAll long requestId,
+      @ForAll @ByteRange(min = 0, max = 2) byte durability,
+      @ForAll @Size(min = 1, max = 40) java.util.List<@IntRange(min = 0, max = 5) Integer> types,
+      @ForAll long entity,
+      @ForAll @LongRange(min = 1, max = Long.MAX_VALUE - 100) long seq) {
+    java.util.List<io.tidaldb.api.Signal> signals = new java.util.ArrayList<>();
+    for (int i = 0; i < types.size(); i++) {
+      signals.add(
+          new io.tidaldb.api.Signal(
+              io.tidaldb.api.TenantId.of("tenant-a"),
+              io.tidaldb.api.SignalType.of("type" + types.get(i)),
+              io.tidaldb.api.EntityId.of(entity + i),
+              i - 0.25 * i * i,
+              io.tidaldb.api.Timestamp.ofMillis(1_700_000_000_000L + i)));
+    }
+    SessionSeq session = new SessionSeq(~seq, seq, 1 + seq / 2);
+    ByteBuffer out = buffer(FrameEncoder.forwardPartLength(signals));
+    int length =
+        encoder.forwardPart(out, 0, shard, sender, epoch, requestId, durability, signals, session);
+    assertEquals(FrameEncoder.forwardPartLength(signals), length);
+    Frame f = decode(out, 0, length, FrameDescriptor.FORWARD_PART, shard, sender, epoch);
+    assertEquals(requestId, f.forwardPartRequestId());
+    assertEquals(durability, f.forwardPartDurability());
+    assertEquals(session, f.forwardPartSession());
+    assertEquals(signals, f.forwardPartSignals());
+  }
+
   private Frame decode(
       ByteBuffer out, int offset, int length, short type, int shard, int sender, long epoch) {
     Frame f = decoder.decode(out.duplicate().position(offset).limit(offset + length));

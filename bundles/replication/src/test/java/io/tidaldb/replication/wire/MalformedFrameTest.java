@@ -38,11 +38,11 @@ class MalformedFrameTest {
       refused(
           type,
           b -> b.putShort(FrameDescriptor.TYPE_OFFSET, (short) 99),
-          "invalid frame type: 99 (must be 1..19)");
+          "invalid frame type: 99 (must be 1..20)");
       refused(
           type,
           b -> b.putShort(FrameDescriptor.TYPE_OFFSET, (short) 0),
-          "invalid frame type: 0 (must be 1..19)");
+          "invalid frame type: 0 (must be 1..20)");
       refused(
           type,
           b -> b.putInt(FrameDescriptor.SHARD_OFFSET, -1),
@@ -169,6 +169,50 @@ class MalformedFrameTest {
         FrameDescriptor.FORWARD_SESSION,
         b -> b.put(FrameDescriptor.FORWARD_TENANT_LENGTH_OFFSET, (byte) 0),
         "invalid frame forward tenant length: 0 (must be 1..7 in a body of 43 bytes)");
+  }
+
+  @Test
+  void shouldNameEachCorruptedForwardPartField() {
+    int part = FrameDescriptor.FORWARD_PART;
+    int types = FrameDescriptor.FORWARD_PART_TENANT_OFFSET + 4; // after "acme": the type count
+    int slots = types + 1 + 5 + 6; // after "view" and "click"
+    refused(
+        part,
+        b -> b.putInt(FrameDescriptor.BODY_LENGTH_OFFSET, 64),
+        "invalid frame body length: 64 (must be 65..4096 for FORWARD_PART)");
+    refused(
+        part,
+        b -> b.put(FrameDescriptor.FORWARD_PART_DURABILITY_OFFSET, (byte) 3),
+        "invalid frame forward part durability: 3 (must be 0..2)");
+    refused(
+        part,
+        b -> b.putLong(FrameDescriptor.FORWARD_PART_SESSION_OFFSET + 8, 0),
+        "invalid frame forward seq: 0 (must be at least 1)");
+    refused(
+        part,
+        b -> b.putShort(FrameDescriptor.FORWARD_PART_COUNT_OFFSET, (short) 0),
+        "invalid frame forward part count: 0 (must be at least 1)");
+    refused(
+        part,
+        b -> b.putShort(FrameDescriptor.FORWARD_PART_COUNT_OFFSET, (short) 3),
+        "invalid frame forward part count: 3 (needs 75 bytes of slots, the body has 50");
+    refused(
+        part,
+        b -> b.put(FrameDescriptor.FORWARD_PART_TENANT_LENGTH_OFFSET, (byte) 0),
+        "invalid frame forward part tenant length: 0");
+    refused(
+        part,
+        b -> b.put(types, (byte) 0),
+        "invalid frame forward part type count: 0 (must be 1..255)");
+    refused(part, b -> b.put(types + 1, (byte) 0), "invalid frame forward part type 0 length: 0");
+    refused(
+        part,
+        b -> b.put(types + 2, (byte) 0xff),
+        "invalid frame forward part type 0: 'ff696577' (must be UTF-8)");
+    refused(
+        part,
+        b -> b.put(slots + FrameDescriptor.FORWARD_PART_SLOT_LENGTH, (byte) 2),
+        "invalid frame forward part signal 1 type index: 2 (must be 0..1)");
   }
 
   @Test
