@@ -74,19 +74,8 @@ class SessionBatchCutScenarioTest {
         DivergentWrites.leaderWrite(cluster, R0, ELECTION, CONVERGE);
     int shard = setup.shard();
     DivergentWrites writes = setup.writes();
-    long[] entities = {
-      setup.entity(), writes.nextEntity(Set.of(shard)), writes.nextEntity(Set.of(shard))
-    };
-    List<Signal> batch = new ArrayList<>();
-    for (int i = 0; i < entities.length; i++) {
-      batch.add(
-          new Signal(
-              TenantId.DEFAULT,
-              DivergentWrites.TYPE,
-              EntityId.of(entities[i]),
-              1.0 + i,
-              Timestamp.now()));
-    }
+    long[] entities = entities(setup);
+    List<Signal> batch = batchOf(entities);
     SessionSeq seq = new SessionSeq(SESSION + 7, 9, 9);
     drops.dropNext(FrameDrops.FORWARD_REPLY, 1); // the first forward's reply is lost
     ExecutionException lost =
@@ -124,19 +113,8 @@ class SessionBatchCutScenarioTest {
         DivergentWrites.leaderWrite(cluster, R0, ELECTION, CONVERGE);
     int shard = setup.shard();
     DivergentWrites writes = setup.writes();
-    long[] entities = {
-      setup.entity(), writes.nextEntity(Set.of(shard)), writes.nextEntity(Set.of(shard))
-    };
-    List<Signal> batch = new ArrayList<>();
-    for (int i = 0; i < entities.length; i++) {
-      batch.add(
-          new Signal(
-              TenantId.DEFAULT,
-              DivergentWrites.TYPE,
-              EntityId.of(entities[i]),
-              1.0 + i,
-              Timestamp.now()));
-    }
+    long[] entities = entities(setup);
+    List<Signal> batch = batchOf(entities);
     SessionSeq seq = new SessionSeq(SESSION + level.ordinal(), 7, 7);
     List<SignalAck> retried;
     try (NetworkPartition p = cluster.partition(Set.of(R0), Set.of(R1, R2))) {
@@ -202,6 +180,29 @@ class SessionBatchCutScenarioTest {
         "a second retry is answered with the first acknowledgement");
     writes.moveOn(next, shard);
     return acks;
+  }
+
+  /** The setup's entity and two more of its shard: the batch's part of three signals. */
+  private static long[] entities(DivergentWrites.LeaderWrite setup) {
+    Set<Integer> shard = Set.of(setup.shard());
+    return new long[] {
+      setup.entity(), setup.writes().nextEntity(shard), setup.writes().nextEntity(shard)
+    };
+  }
+
+  /** One signal of weight 1, 2, 3 for each entity, in order. */
+  private static List<Signal> batchOf(long[] entities) {
+    List<Signal> batch = new ArrayList<>();
+    for (int i = 0; i < entities.length; i++) {
+      batch.add(
+          new Signal(
+              TenantId.DEFAULT,
+              DivergentWrites.TYPE,
+              EntityId.of(entities[i]),
+              1.0 + i,
+              Timestamp.now()));
+    }
+    return batch;
   }
 
   private static SignalStoreEngine engine(SimulatedCluster cluster, RegionId region) {
