@@ -130,16 +130,7 @@ final class BatchWrites {
       List<Signal> signals, Durability durability, SessionSeq session, SessionWrites writes) {
     try {
       SignalValidator.requireNonNull("session", session);
-      Split split = split(signals, durability, true, false);
-      if (split.shards.length > 1) {
-        throw new InvalidArgumentException(
-            "signals",
-            signals.size() + " signals",
-            "lie in shards "
-                + java.util.Arrays.toString(split.shards)
-                + "; a forwarded part holds one shard's; nothing stored");
-      }
-      int shard = split.shards[0];
+      int shard = oneShard(signals, durability, false);
       long epoch = replicated == null ? ShardLog.ANY_EPOCH : replicated.checkLeader(shards[shard]);
       return writes.writePart(signals, shard, epoch, durability, session);
     } catch (RuntimeException e) {
@@ -232,14 +223,19 @@ final class BatchWrites {
    * shard.
    */
   int validatePart(List<Signal> signals, Durability level) {
-    Split split = split(signals, level, true, true);
+    return oneShard(signals, level, true);
+  }
+
+  /** Validates a part (as {@link #split}); its one shard. */
+  private int oneShard(List<Signal> signals, Durability level, boolean admit) {
+    Split split = split(signals, level, true, admit);
     if (split.shards.length > 1) {
       throw new InvalidArgumentException(
           "signals",
-          signals,
+          signals.size() + " signals",
           "lie in shards "
               + java.util.Arrays.toString(split.shards)
-              + "; a part holds one shard's");
+              + "; a part holds one shard's; nothing stored");
     }
     return split.shards[0];
   }

@@ -182,7 +182,7 @@ class ReplicatedStoreTest {
         assertThrows(
             ExecutionException.class,
             () -> db.store.acceptForwardedPart(batch, Durability.QUORUM, seq).get());
-    assertTrue(twoShards.getCause().getMessage().contains("a forwarded part holds one shard's"));
+    assertTrue(twoShards.getCause().getMessage().contains("a part holds one shard's"));
   }
 
   @Test

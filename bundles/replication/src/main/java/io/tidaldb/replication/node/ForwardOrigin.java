@@ -90,6 +90,10 @@ final class ForwardOrigin {
   private final ByteBuffer out =
       ByteBuffer.allocate(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
 
+  /** Encodes FORWARD_PART frames, each into a buffer of its own length (the owner's). */
+  private final FrameEncoder partEncoder =
+      new FrameEncoder(Integer.MAX_VALUE - FrameDescriptor.HEADER_LENGTH);
+
   /**
    * The last request id; starts at a random value so that a restarted region's ids do not repeat
    * the ones a leader still remembers of its previous incarnation ({@link ForwardsSeen}).
@@ -231,17 +235,16 @@ final class ForwardOrigin {
     if (r.part() != null) {
       int length = FrameEncoder.forwardPartLength(r.part());
       ByteBuffer frame = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
-      new FrameEncoder(length - FrameDescriptor.HEADER_LENGTH)
-          .forwardPart(
-              frame,
-              0,
-              shard,
-              self.value(),
-              epoch,
-              id,
-              ForwardCodes.code(r.durability()),
-              r.part(),
-              r.session());
+      partEncoder.forwardPart(
+          frame,
+          0,
+          shard,
+          self.value(),
+          epoch,
+          id,
+          ForwardCodes.code(r.durability()),
+          r.part(),
+          r.session());
       return frame;
     }
     out.clear();
