@@ -437,9 +437,7 @@ public final class FrameEncoder {
     header(dst, offset, kind, shard, sender, epoch, body);
     if (session != null) {
       int at = offset + FrameDescriptor.HEADER_LENGTH + names;
-      dst.putLong(at, session.session());
-      dst.putLong(at + 8, session.seq());
-      dst.putLong(at + 16, session.ackedBelow());
+      putSession(dst, at, session);
     }
     dst.putLong(offset + FrameDescriptor.FORWARD_REQUEST_ID_OFFSET, requestId);
     dst.putLong(offset + FrameDescriptor.FORWARD_ENTITY_OFFSET, entity);
@@ -493,9 +491,7 @@ public final class FrameEncoder {
     dst.putLong(offset + FrameDescriptor.FORWARD_REQUEST_ID_OFFSET, requestId);
     dst.put(offset + FrameDescriptor.FORWARD_PART_DURABILITY_OFFSET, durability);
     int at = offset + FrameDescriptor.FORWARD_PART_SESSION_OFFSET;
-    dst.putLong(at, session.session());
-    dst.putLong(at + 8, session.seq());
-    dst.putLong(at + 16, session.ackedBelow());
+    putSession(dst, at, session);
     dst.putShort(offset + FrameDescriptor.FORWARD_PART_COUNT_OFFSET, (short) signals.size());
     dst.put(offset + FrameDescriptor.FORWARD_PART_TENANT_LENGTH_OFFSET, (byte) names.tenant.length);
     at = offset + FrameDescriptor.FORWARD_PART_TENANT_OFFSET;
@@ -800,6 +796,13 @@ public final class FrameEncoder {
           durability,
           "must be " + FrameDescriptor.DURABILITY_LOCAL + ".." + FrameDescriptor.DURABILITY_ALL);
     }
+  }
+
+  /** Writes a session id, seq and acked below (longs) at {@code at}: the decoder's checkSession. */
+  private static void putSession(ByteBuffer dst, int at, SessionSeq session) {
+    dst.putLong(at, session.session());
+    dst.putLong(at + 8, session.seq());
+    dst.putLong(at + 16, session.ackedBelow());
   }
 
   private static byte[] name(String what, String name) {
