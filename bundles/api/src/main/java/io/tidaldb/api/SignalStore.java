@@ -177,6 +177,59 @@ public interface SignalStore {
   }
 
   /**
+   * Stores a batch of a client session's signals under one (session, seq), at most once per
+   * (tenant, session, seq) and shard, and completes once every part is durable at the given level.
+   * The batch is checked whole (every signal as {@link #check(Signal)} checks it, all of one
+   * tenant) before anything is stored, then split by shard into <em>parts</em>, each shard's
+   * signals in the batch's order; each part is stored as one record of its shard's log (or, for a
+   * {@link Durability#LOCAL} batch at a region cut off from a shard's leader, of this region's
+   * local stream) and acknowledged once, at the position and stamp of its last signal. Each part is
+   * routed as a single write is ({@link #signal(Signal, Durability)}: forwarded to its shard's
+   * leader, held while no leader is known).
+   *
+   * <p>A retry sends the same signals in the same order under the same {@code session} value, at
+   * this region or another: the parts already stored are answered with their original
+   * acknowledgements, the others stored; so a batch whose future failed with {@link
+   * UnavailableException#mayBeStored()} true must be retried as it was, never under a new seq.
+   * Refused as {@link #signalAsync(Signal, Durability, SessionSeq)} refuses a write (the session
+   * table's checks, applied to each part), and with an {@link InvalidArgumentException} for an
+   * empty batch, signals of two tenants, or a shard's part larger than one record of its log holds
+   * (tens of thousands of signals by default; docs/ARCHITECTURE.md, "Session batches").
+   *
+   * @param signals the batch: 1 or more signals of one tenant
+   * @param durability the level each part reaches before the future completes
+   * @param session the batch's session, seq and ackedBelow
+   * @return one acknowledgement per part, in the order of each part's first signal in the batch;
+   *     the future fails with the first failed part's failure (marked {@link
+   *     UnavailableException#mayBeStored()} if another part is stored)
+   * @since 1.9.0
+   */
+  default CompletableFuture<List<SignalAck>> signalBatchAsync(
+      List<Signal> signals, Durability durability, SessionSeq session) {
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException(getClass().getName() + " takes no session batches"));
+  }
+
+  /**
+   * Stores a batch of plain signals (no session, so no exactly-once: a retry stores them again),
+   * split by shard as {@link #signalBatchAsync(List, Durability, SessionSeq)} splits a session's,
+   * each part appended in one step of its shard's log and acknowledged once. Taken only by a region
+   * that leads every shard the batch touches (held while a leader is unknown, then refused with
+   * {@link io.tidaldb.api.replication.NotLeaderException}, nothing stored); signals of several
+   * tenants may share a batch.
+   *
+   * @param signals the batch: 1 or more signals
+   * @param durability the level each part reaches before the future completes
+   * @return one acknowledgement per part, in the order of each part's first signal in the batch
+   * @since 1.9.0
+   */
+  default CompletableFuture<List<SignalAck>> signalBatchAsync(
+      List<Signal> signals, Durability durability) {
+    return CompletableFuture.failedFuture(
+        new UnsupportedOperationException(getClass().getName() + " takes no batches"));
+  }
+
+  /**
    * Stores a signal and returns once it is durable at the given level: {@link #signal(Signal,
    * Durability)} with the signal's fields as arguments.
    *

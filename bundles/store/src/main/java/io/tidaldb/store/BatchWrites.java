@@ -8,6 +8,7 @@ import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalTickets;
 import io.tidaldb.api.TenantId;
+import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.wal.ShardLog;
@@ -15,26 +16,27 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
- * The store's batch writes (docs/ARCHITECTURE.md, "Session batches (first slices)"): a batch is
- * validated whole, split by shard into parts (each shard's signals in the batch's order), every
- * part's leader checked before anything is stored, and each part appended in one step: a session's
- * as one {@code SIGNAL_BATCH_S} record through {@link SessionWrites#writePart} (one check,
- * registration and table entry per part), a plain batch's as consecutive {@code SIGNAL} records
- * ({@link ShardLog#appendSignals}). One acknowledgement per part, in the order of each part's first
- * signal. A session batch's part whose shard another region leads is forwarded there ({@link
- * Replication#forwardPart}: one FORWARD_PART, stored at most once by that leader); a plain batch
- * must be led here whole. While a shard's leader is unknown, or is this region but not yet taking
- * writes (an election just ended), the batch waits for the shard's next leadership change or a
- * back-off, as a single write's {@code WAIT} route does, up to the store's leader wait from the
- * batch's start. A forward's failure fails the batch as it came (the client retries the batch under
- * the same seq: parts stored are answered, the rest stored); the local stream for batches is not
- * built. Thread-safe.
+ * The store's batch writes (docs/ARCHITECTURE.md, "Session batches"): a batch is validated whole
+ * and split by shard into parts (each shard's signals in the batch's order), and each part stored
+ * in one step. A session batch's parts are routed one by one as single writes are ({@link
+ * WritePath#partAsync}): appended here as one {@code SIGNAL_BATCH_S} record through {@link
+ * SessionWrites#writePart} (one check, registration and table entry per part), forwarded to the
+ * shard's leader as one {@code FORWARD_PART} ({@link Replication#forwardPart}), held while no
+ * leader takes writes, and a LOCAL part whose leader stays out of reach taken into the local stream
+ * as one record; each is stored at most once per (session, seq), so a retry of the batch under the
+ * same seq is answered part by part. A plain batch must be led here whole: every part's leader is
+ * checked (waiting while a leader is unknown, as a single write's {@code WAIT} route does, up to
+ * the store's leader wait) before anything is stored, then each part is appended as consecutive
+ * {@code SIGNAL} records ({@link ShardLog#appendSignals}). One acknowledgement per part, in the
+ * order of each part's first signal; a batch fails with its first failed part's failure, marked
+ * {@code mayBeStored()} if another part was stored. Thread-safe.
  */
 final class BatchWrites {
   /** The store's checks that a batch's signals pass one by one, and its acknowledgements. */
@@ -58,6 +60,7 @@ final class BatchWrites {
   private record Split(List<List<Signal>> parts, int[] shards) {}
 
   private final ShardState[] shards;
+  private final WritePath path;
   private final Replication replication; // null for a single region
   private final ReplicatedWrites replicated; // null for a single region
   private final long leaderWaitNanos;
@@ -75,6 +78,7 @@ final class BatchWrites {
    */
   BatchWrites(
       ShardState[] shards,
+      WritePath path,
       Replication replication,
       ReplicatedWrites replicated,
       long leaderWaitNanos,
@@ -85,6 +89,7 @@ final class BatchWrites {
       StoreMetrics metrics,
       Gate gate) {
     this.shards = shards;
+    this.path = path;
     this.replication = replication;
     this.replicated = replicated;
     this.leaderWaitNanos = leaderWaitNanos;
@@ -98,24 +103,15 @@ final class BatchWrites {
 
   /** See {@link SignalStoreEngine#signalBatchAsync(List, Durability, SessionSeq)}. */
   CompletableFuture<List<SignalAck>> session(
-      List<Signal> signals, Durability durability, SessionSeq session, SessionWrites writes) {
+      List<Signal> signals, Durability durability, SessionSeq session) {
     try {
       SignalValidator.requireNonNull("session", session);
       Split split = split(signals, durability, true, true);
-      return whenRouted(split.shards, true)
-          .thenCompose(
-              epochs -> { // every part's route is known before anything is stored or sent
-                List<CompletableFuture<SignalAck>> acks = new ArrayList<>(epochs.length);
-                for (int i = 0; i < epochs.length; i++) {
-                  int shard = split.shards[i];
-                  List<Signal> part = split.parts.get(i);
-                  acks.add(
-                      epochs[i] == FORWARD
-                          ? replication.forwardPart(shard, part, durability, session)
-                          : writes.writePart(part, shard, epochs[i], durability, session));
-                }
-                return allAcks(acks);
-              });
+      List<CompletableFuture<SignalAck>> acks = new ArrayList<>(split.shards.length);
+      for (int i = 0; i < split.shards.length; i++) {
+        acks.add(path.partAsync(split.parts.get(i), split.shards[i], durability, session));
+      }
+      return allAcks(acks, split.shards);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -142,8 +138,7 @@ final class BatchWrites {
   CompletableFuture<List<SignalAck>> plain(List<Signal> signals, Durability durability) {
     try {
       Split split = split(signals, durability, false, true);
-      return whenRouted(split.shards, false)
-          .thenCompose(epochs -> appendPlain(split, durability, epochs));
+      return whenRouted(split.shards).thenCompose(epochs -> appendPlain(split, durability, epochs));
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -151,8 +146,8 @@ final class BatchWrites {
 
   private CompletableFuture<List<SignalAck>> appendPlain(
       Split split, Durability durability, long[] epochs) {
+    List<CompletableFuture<SignalAck>> acks = new ArrayList<>(epochs.length);
     try {
-      List<CompletableFuture<SignalAck>> acks = new ArrayList<>(epochs.length);
       for (int i = 0; i < epochs.length; i++) {
         int shard = split.shards[i];
         SessionPart part = prepare(split.parts.get(i), shard, epochs[i]);
@@ -166,10 +161,10 @@ final class BatchWrites {
         acks.add(
             gate.whenStored(SignalTickets.ticket(shard, position), part.lastStamp(), durability));
       }
-      return allAcks(acks);
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
+    } catch (RuntimeException e) { // this part stored nothing; the parts before it are stored
+      acks.add(CompletableFuture.failedFuture(e));
     }
+    return allAcks(acks, split.shards);
   }
 
   /**
@@ -240,40 +235,30 @@ final class BatchWrites {
     return split.shards[0];
   }
 
-  /** A route of {@link #whenRouted}: the part goes to the shard's leader elsewhere. */
-  private static final long FORWARD = Long.MIN_VALUE;
-
   /**
-   * Each of the batch's shards' route: the epoch this region leads it in, or {@link #FORWARD} if
-   * {@code forward} and its leader is another region, known now; while a shard's leader is unknown
-   * or is this region not yet taking writes, after waiting (see the class comment). Fails with the
-   * check's {@link NotLeaderException} if the wait ran out, or a shard is led elsewhere and parts
-   * are not forwarded (nothing stored or sent either way).
+   * The epoch this region leads each of a plain batch's shards in; while a shard's leader is
+   * unknown or is this region not yet taking writes, after waiting (see the class comment). Fails
+   * with the check's {@link NotLeaderException} if the wait ran out or a shard is led elsewhere
+   * (nothing stored or sent either way).
    */
-  private CompletableFuture<long[]> whenRouted(int[] partShards, boolean forward) {
+  private CompletableFuture<long[]> whenRouted(int[] partShards) {
     return whenRouted(
-        partShards, forward, System.nanoTime() + leaderWaitNanos, WritePath.FIRST_BACKOFF_NANOS);
+        partShards, System.nanoTime() + leaderWaitNanos, WritePath.FIRST_BACKOFF_NANOS);
   }
 
-  private CompletableFuture<long[]> whenRouted(
-      int[] partShards, boolean forward, long deadline, long backoff) {
+  private CompletableFuture<long[]> whenRouted(int[] partShards, long deadline, long backoff) {
     try {
-      long[] routes = new long[partShards.length];
-      for (int i = 0; i < routes.length; i++) {
+      long[] epochs = new long[partShards.length];
+      for (int i = 0; i < epochs.length; i++) {
         try {
-          routes[i] =
+          epochs[i] =
               replicated == null
                   ? ShardLog.ANY_EPOCH
                   : replicated.checkLeader(shards[partShards[i]]);
         } catch (NotLeaderException e) {
           RegionId leader = e.leader().orElse(null);
-          boolean elsewhere = leader != null && !leader.equals(replication.region());
           long now = System.nanoTime();
-          if (elsewhere && forward) {
-            routes[i] = FORWARD;
-            continue;
-          }
-          if (elsewhere || now - deadline >= 0) {
+          if ((leader != null && !leader.equals(replication.region())) || now - deadline >= 0) {
             return CompletableFuture.failedFuture(e);
           }
           long next = Math.min(backoff * 2, WritePath.MAX_BACKOFF_NANOS);
@@ -281,10 +266,10 @@ final class BatchWrites {
               .leaderChange(e.shard())
               .copy()
               .completeOnTimeout(null, Math.min(backoff, deadline - now), TimeUnit.NANOSECONDS)
-              .thenComposeAsync(v -> whenRouted(partShards, forward, deadline, next), retries);
+              .thenComposeAsync(v -> whenRouted(partShards, deadline, next), retries);
         }
       }
-      return CompletableFuture.completedFuture(routes);
+      return CompletableFuture.completedFuture(epochs);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
@@ -358,17 +343,59 @@ final class BatchWrites {
     }
   }
 
-  /** The acknowledgements of a batch's parts, in order, once all are in. */
+  /**
+   * The acknowledgements of a batch's parts, in order, once all are in; or the first failed part's
+   * failure (in the batch's order), marked as possibly stored if another part was stored, so a
+   * caller never reads "nothing stored" for a batch of which a part is stored.
+   */
   private static CompletableFuture<List<SignalAck>> allAcks(
-      List<CompletableFuture<SignalAck>> acks) {
+      List<CompletableFuture<SignalAck>> acks, int[] partShards) {
     return CompletableFuture.allOf(acks.toArray(new CompletableFuture<?>[0]))
-        .thenApply(
-            done -> {
+        .handle(
+            (done, failed) -> {
               List<SignalAck> out = new ArrayList<>(acks.size());
-              for (CompletableFuture<SignalAck> ack : acks) {
-                out.add(ack.join());
+              List<Integer> stored = new ArrayList<>();
+              Throwable first = null;
+              int firstShard = -1;
+              for (int i = 0; i < acks.size(); i++) {
+                CompletableFuture<SignalAck> ack = acks.get(i);
+                if (ack.isCompletedExceptionally()) {
+                  if (first == null) {
+                    first = cause(ack);
+                    firstShard = partShards[i];
+                  }
+                } else {
+                  out.add(ack.join());
+                  stored.add(partShards[i]);
+                }
               }
-              return out;
+              if (first == null) {
+                return out;
+              }
+              if (first instanceof UnavailableException u
+                  && !u.mayBeStored()
+                  && !stored.isEmpty()) {
+                throw new UnavailableException(
+                    "the part of shard "
+                        + firstShard
+                        + " failed ("
+                        + u.getMessage()
+                        + ") while the parts of shards "
+                        + stored
+                        + " are stored: retry the batch as it was (a session batch under the same"
+                        + " seq stores each part once)",
+                    u);
+              }
+              throw first instanceof RuntimeException r ? r : new CompletionException(first);
             });
+  }
+
+  /** The failure of a future that completed exceptionally. */
+  private static Throwable cause(CompletableFuture<?> failed) {
+    Throwable t = failed.handle((v, e) -> e).join();
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
   }
 }

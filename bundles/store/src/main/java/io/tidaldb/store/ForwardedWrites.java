@@ -9,6 +9,7 @@ import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalTickets;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.wal.ShardLog;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -63,6 +64,15 @@ final class ForwardedWrites {
     return session == null
         ? forwardAsync(shard, signal, durability)
         : replication.forward(shard, signal, durability, session);
+  }
+
+  /**
+   * Forwards one shard's part of a client session's batch to the shard's leader ({@code
+   * FORWARD_PART}), which stores it at most once; the acknowledgement of its last signal.
+   */
+  CompletableFuture<SignalAck> forwardPart(
+      int shard, List<Signal> signals, Durability durability, SessionSeq session) {
+    return replication.forwardPart(shard, signals, durability, session);
   }
 
   /** The acknowledgement of a signal appended here as leader, at {@code level}, asynchronously. */

@@ -10,19 +10,22 @@ import io.tidaldb.api.SignalTickets;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.session.table.Decision;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.LongSupplier;
 
 /**
  * The shards' side of {@link SessionWrites} for session writes taken into this region's local
- * stream (a LOCAL session write while the shard's leader stays out of reach, {@link
- * WritePath.Route#LOCAL_STREAM}): checked against the shard's session table (a retry of a write
- * that reached the leader and was replicated here), then the local streams' tables ({@link
- * LocalSessions}), and appended to the shard's local log as a {@code SIGNAL_S} record; its tickets
- * carry local positions, and its acknowledgements are local ones ({@link SignalAck#local()}) once
- * the local log made the record durable. The writes in flight are registered under epoch 0 (the
- * local log has no leader epoch) and settle once the local table applied them. Thread-safe.
+ * stream (a LOCAL session write, or one shard's part of a LOCAL session batch, while the shard's
+ * leader stays out of reach, {@link WritePath.Route#LOCAL_STREAM}): checked against the shard's
+ * session table (a retry of a write that reached the leader and was replicated here), then the
+ * local streams' tables ({@link LocalSessions}), and appended to the shard's local log as a {@code
+ * SIGNAL_S} record (a part as one {@code SIGNAL_BATCH_S} record); its tickets carry local
+ * positions, and its acknowledgements are local ones ({@link SignalAck#local()}) once the local log
+ * made the record durable. The writes in flight are registered under epoch 0 (the local log has no
+ * leader epoch) and settle once the local table applied them. Thread-safe.
  */
 final class LocalSessionShards implements SessionWrites.Shards {
   /** The acknowledgement of a shard-log record once stored at a level (the leader's). */
@@ -34,6 +37,7 @@ final class LocalSessionShards implements SessionWrites.Shards {
   private final int origin;
   private final Executor acks;
   private final Logged logged;
+  private final LongSupplier stamps;
   private final LongAdder accepted;
   private final StoreMetrics metrics;
 
@@ -42,12 +46,14 @@ final class LocalSessionShards implements SessionWrites.Shards {
       int origin,
       Executor acks,
       Logged logged,
+      LongSupplier stamps,
       LongAdder accepted,
       StoreMetrics metrics) {
     this.shards = shards;
     this.origin = origin;
     this.acks = acks;
     this.logged = logged;
+    this.stamps = stamps;
     this.accepted = accepted;
     this.metrics = metrics;
   }
@@ -76,25 +82,73 @@ final class LocalSessionShards implements SessionWrites.Shards {
       SessionSeq seq,
       int payloadHash,
       Durability level) {
+    long position =
+        local(shard)
+            .appendSession(
+                signal.tenant(),
+                signal.type(),
+                signal.entity().value(),
+                signal.weight(),
+                signal.eventTime().epochMillis(),
+                hlc,
+                origin,
+                seq,
+                payloadHash);
+    accepted.increment();
+    metrics.accepted(signal.tenant());
+    return SignalTickets.ticket(shard, position);
+  }
+
+  /**
+   * {@inheritDoc} Each signal's series must be defined in the shard already (a new series needs the
+   * leader), and the part must fit one record of the local log.
+   *
+   * @throws UnavailableException ({@code mayBeStored()} false) if not, or the shard keeps no local
+   *     log
+   */
+  @Override
+  public SessionPart preparePart(List<Signal> signals, int shard, long epoch) {
+    LocalStream local = local(shard);
+    int max = local.log.maxPartSignals();
+    if (signals.size() > max) {
+      throw new UnavailableException(
+          "shard "
+              + shard
+              + ": a part of "
+              + signals.size()
+              + " signals is larger than one record of the local log holds ("
+              + max
+              + "); nothing was stored",
+          false,
+          null);
+    }
+    SessionPart part = new SessionPart(signals.size());
+    for (int i = 0; i < signals.size(); i++) {
+      Signal signal = signals.get(i);
+      part.set(i, signal, local.series(signal.tenant(), signal.type()).id(), stamps.getAsLong());
+    }
+    return part;
+  }
+
+  @Override
+  public long appendPart(
+      SessionPart part, int shard, long epoch, SessionSeq seq, int payloadHash, Durability level) {
+    long position = local(shard).appendSessionPart(part, origin, seq, payloadHash);
+    accepted.add(part.size());
+    TenantId tenant = shards[shard].registry.get(part.seriesId(0)).tenant();
+    for (int i = 0; i < part.size(); i++) {
+      metrics.accepted(tenant);
+    }
+    return SignalTickets.ticket(shard, position);
+  }
+
+  private LocalStream local(int shard) {
     LocalStream local = shards[shard].local;
     if (local == null) {
       throw new UnavailableException(
           "shard " + shard + ": the WAL keeps no local logs; nothing was stored", false, null);
     }
-    long position =
-        local.appendSession(
-            signal.tenant(),
-            signal.type(),
-            signal.entity().value(),
-            signal.weight(),
-            signal.eventTime().epochMillis(),
-            hlc,
-            origin,
-            seq,
-            payloadHash);
-    accepted.increment();
-    metrics.accepted(signal.tenant());
-    return SignalTickets.ticket(shard, position);
+    return local;
   }
 
   @Override

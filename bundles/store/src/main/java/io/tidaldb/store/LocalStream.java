@@ -76,7 +76,7 @@ final class LocalStream implements CommitListener {
   }
 
   /** The shard's series of (tenant, type), refused if the shard does not define it yet. */
-  private SeriesRegistry.Series series(TenantId tenant, SignalType type) {
+  SeriesRegistry.Series series(TenantId tenant, SignalType type) {
     int id = shard.registry.find(tenant, type);
     SeriesRegistry.Series series = id < 0 ? null : shard.registry.get(id);
     if (series == null) {
@@ -150,6 +150,25 @@ final class LocalStream implements CommitListener {
         session,
         payloadHash,
         Durability.LOCAL);
+  }
+
+  /**
+   * Appends one validated part of a client session's LOCAL batch (its series bound by {@link
+   * #series}) to the local log as one {@code SIGNAL_BATCH_S} record, each new series' DEFINE first,
+   * as {@link #appendSession} appends a signal; the caller checked it against the session tables.
+   *
+   * @return the local position of the part's last signal
+   */
+  long appendSessionPart(SessionPart part, int origin, SessionSeq session, int payloadHash) {
+    for (int i = 0; i < part.size(); i++) {
+      int id = part.seriesId(i);
+      long[] bits = defined;
+      if ((id >>> 6) >= bits.length || (bits[id >>> 6] & (1L << id)) == 0) {
+        define(shard.registry.get(id));
+      }
+    }
+    return log.appendSessionPart(
+        ShardLog.ANY_EPOCH, part, origin, session, payloadHash, Durability.LOCAL);
   }
 
   private void define(SeriesRegistry.Series series) {

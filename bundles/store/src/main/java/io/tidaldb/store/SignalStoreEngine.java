@@ -204,7 +204,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     this.localSessionWrites =
         new SessionWrites(
             new LocalSessionShards(
-                shards, origin, acks, leaderWrites::whenStored, accepted, metrics),
+                shards, origin, acks, leaderWrites::whenStored, clock::now, accepted, metrics),
             shards.length);
     for (ShardState s : shards) {
       s.tenants = tenants;
@@ -212,6 +212,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     this.batches =
         new BatchWrites(
             shards,
+            path,
             replication,
             replicated,
             config.leaderWait().toNanos(),
@@ -1174,48 +1175,26 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   }
 
   /**
-   * Stores a client session's batch of signals, exactly once per shard's part: the batch is split
-   * by shard (each shard's signals in the batch's order); each part is checked at its shard against
-   * the session table, the local streams' tables and the writes in flight under the batch's
+   * {@inheritDoc} Each part is checked against its shard's session table under the batch's
    * (session, seq) and the part's payload hash, then appended as one {@code SIGNAL_BATCH_S} record
    * (one check, one registration and one table entry per part instead of per signal), or answered
-   * as a retry with the original record's acknowledgement. A retry sends the same signals in the
-   * same order under the same (session, seq): the parts already stored are answered, the others
-   * appended ({@link BatchWrites}).
-   *
-   * <p>A part whose shard another region leads is forwarded to it ({@code FORWARD_PART}), stored
-   * there at most once; while a shard's leader is unknown or this region was just elected, the
-   * batch waits up to the leader wait, then is refused before anything is stored ({@link
-   * NotLeaderException}). A forward that fails fails the batch (retry it under the same seq).
-   * Taking a LOCAL batch into the local stream while a leader is out of reach is not built yet
-   * (docs/design/sessions.md, "Session batches"), so this is not yet a {@link SignalStore} method.
-   *
-   * @param signals the batch: 1 or more signals of one tenant; each shard's part at most what one
-   *     record of its log holds
-   * @param durability the level each part is acknowledged at
-   * @param session the batch's session, seq and ackedBelow
-   * @return one acknowledgement per part, in the order of each part's first signal in the batch:
-   *     its shard, the position of its last signal and that signal's stamp; the future fails with
-   *     the first part's failure (the parts stored stay stored: retry the batch as it was)
+   * as a retry with the original record's acknowledgement ({@link BatchWrites}); each part is
+   * routed by {@link WritePath#partAsync}: appended here, forwarded ({@code FORWARD_PART}), held
+   * while no leader takes writes, a forward that stored nothing tried again, and a LOCAL part whose
+   * leader stays out of reach past the leader wait taken into the local stream as one record.
    */
+  @Override
   public CompletableFuture<List<SignalAck>> signalBatchAsync(
       List<Signal> signals, Durability durability, SessionSeq session) {
-    return batches.session(signals, durability, session, sessionWrites);
+    return batches.session(signals, durability, session);
   }
 
   /**
-   * Stores a batch of plain signals, split by shard as {@link #signalBatchAsync(List, Durability,
-   * SessionSeq)} splits a session's: each shard's part is appended as consecutive {@code SIGNAL}
-   * records in one step of its log (one leader check, one series lookup per signal, one
-   * acknowledgement per part). No exactly-once: a retry stores the signals again. Taken by a region
-   * that leads every shard the batch touches, as the session form; signals of several tenants may
-   * share a batch.
-   *
-   * @param signals the batch: 1 or more signals
-   * @param durability the level each part is acknowledged at
-   * @return one acknowledgement per part, in the order of each part's first signal in the batch:
-   *     its shard, the position of its last signal and that signal's stamp
+   * {@inheritDoc} Each part is appended as consecutive {@code SIGNAL} records in one step of its
+   * log ({@link BatchWrites}): one leader check, one series lookup per signal, one acknowledgement
+   * per part.
    */
+  @Override
   public CompletableFuture<List<SignalAck>> signalBatchAsync(
       List<Signal> signals, Durability durability) {
     return batches.plain(signals, durability);
@@ -1352,10 +1331,21 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     }
 
     @Override
-    public SignalAck localRetry(Signal signal, int shard, SessionSeq session) {
-      Decision d =
-          shards[shard].checkLocalSessions(
-              signal.tenant(), session, SessionPayload.hash(signal), false);
+    public CompletableFuture<SignalAck> sessionPart(
+        List<Signal> signals, int shard, long epoch, Durability level, SessionSeq session) {
+      return sessionWrites.writePart(signals, shard, epoch, level, session);
+    }
+
+    @Override
+    public CompletableFuture<SignalAck> localSessionPart(
+        List<Signal> signals, int shard, SessionSeq session) {
+      checkOpen();
+      return localSessionWrites.writePart(signals, shard, 0, Durability.LOCAL, session);
+    }
+
+    @Override
+    public SignalAck localRetry(TenantId tenant, int payloadHash, int shard, SessionSeq session) {
+      Decision d = shards[shard].checkLocalSessions(tenant, session, payloadHash, false);
       if (d.kind() == Decision.Kind.REFUSED) {
         throw new InvalidArgumentException("seq", session.seq(), d.message());
       }

@@ -5,10 +5,12 @@ import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
+import io.tidaldb.api.TenantId;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
 import io.tidaldb.api.replication.Replication;
 import io.tidaldb.api.wal.ShardLog;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -122,14 +124,39 @@ final class WritePath {
     CompletableFuture<SignalAck> localSession(Signal signal, int shard, SessionSeq session);
 
     /**
-     * Checks a session write about to be forwarded against this region's local streams' session
-     * tables (its own local table and its copies of the other regions'): the original local
-     * acknowledgement if one holds it (a write a local stream took, retried after the heal), or
-     * null to forward it.
+     * Checks a session write (a signal or a part, of {@code tenant}, with {@code payloadHash})
+     * about to be forwarded against this region's local streams' session tables (its own local
+     * table and its copies of the other regions'): the original local acknowledgement if one holds
+     * it (a write a local stream took, retried after the heal), or null to forward it.
      *
      * @throws io.tidaldb.api.InvalidArgumentException if one of them refuses it
      */
-    SignalAck localRetry(Signal signal, int shard, SessionSeq session);
+    SignalAck localRetry(TenantId tenant, int payloadHash, int shard, SessionSeq session);
+
+    /**
+     * Stores one shard's part of a client session's batch as this region's write to {@code shard},
+     * fenced by {@code epoch}, at most once per (tenant, session, seq), as {@link #session} stores
+     * a signal ({@link SessionWrites#writePart}).
+     *
+     * @return the acknowledgement of the part's last signal, completed off the log's threads
+     * @throws NotLeaderException if this region stopped leading since the check (nothing stored)
+     * @throws io.tidaldb.api.InvalidArgumentException if the session table refuses the part
+     */
+    CompletableFuture<SignalAck> sessionPart(
+        List<Signal> signals, int shard, long epoch, Durability level, SessionSeq session);
+
+    /**
+     * Stores one shard's part of a client session's LOCAL batch in this region's own local stream
+     * of {@code shard}, at most once, as {@link #localSession} stores a signal: one {@code
+     * SIGNAL_BATCH_S} record of the local log.
+     *
+     * @throws io.tidaldb.api.InvalidArgumentException if a session table refuses the part
+     * @throws UnavailableException ({@code mayBeStored()} false) if the shard does not define one
+     *     of the part's series yet, keeps no local log, or the part is larger than one record of
+     *     the local log holds
+     */
+    CompletableFuture<SignalAck> localSessionPart(
+        List<Signal> signals, int shard, SessionSeq session);
 
     /**
      * Stores a client session's write as this region's write to {@code shard}, fenced by {@code
@@ -248,17 +275,35 @@ final class WritePath {
       } catch (NotLeaderException e) { // not the leader: the attempt decides where the write goes
         WriteAttempt a = new WriteAttempt(shard, level, deadline);
         a.refused(e);
-        return route(signal, session, a, notLeading(a));
+        return route(new One(signal, session), a, notLeading(a));
       }
       try {
         // the usual case, this region leads: no attempt to allocate (a fifth of a write's bytes)
-        return append(signal, session, shard, level, epoch);
+        CompletableFuture<SignalAck> ack = append(signal, session, shard, level, epoch);
+        cutOff.remove(shard);
+        return ack;
       } catch (NotLeaderException e) {
-        return deposed(signal, session, new WriteAttempt(shard, level, deadline), e);
+        return deposed(new One(signal, session), new WriteAttempt(shard, level, deadline), e);
       }
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /**
+   * Stores one shard's part of a client session's batch (validated signals of one tenant and shard,
+   * in the batch's order) at {@code level}, routed as one write is ({@link Route}): appended here
+   * as one record if this region leads the shard, forwarded to the leader as one {@code
+   * FORWARD_PART} ({@link Replication#forwardPart}), held while no leader takes writes, and, for a
+   * LOCAL part whose leader stays out of reach past the bound, taken into this region's local
+   * stream as one record ({@link Leader#localSessionPart}); stored at most once by each.
+   *
+   * @return the acknowledgement of the part's last signal
+   */
+  CompletableFuture<SignalAck> partAsync(
+      List<Signal> signals, int shard, Durability level, SessionSeq session) {
+    WriteAttempt a = new WriteAttempt(shard, level, nanoClock.getAsLong() + leaderWaitNanos);
+    return attemptAsync(new Part(signals, session), a);
   }
 
   /**
@@ -272,28 +317,25 @@ final class WritePath {
 
   /** An append refused because this region was deposed since its check (nothing stored). */
   private CompletableFuture<SignalAck> deposed(
-      Signal signal, SessionSeq session, WriteAttempt a, NotLeaderException e) {
+      Payload payload, WriteAttempt a, NotLeaderException e) {
     a.refused(e);
-    return later(signal, session, a, 0);
+    return later(payload, a, 0);
   }
 
   /**
-   * The {@link Route#APPEND} route: appends the write as this leader's, fenced by {@code epoch}.
+   * The {@link Route#APPEND} route of one signal: appends it as this leader's write, fenced by
+   * {@code epoch}.
    *
    * @throws NotLeaderException if this region no longer leads in {@code epoch} (nothing stored)
    */
   private CompletableFuture<SignalAck> append(
       Signal signal, SessionSeq session, int shard, Durability level, long epoch) {
-    CompletableFuture<SignalAck> ack;
     if (session != null) {
-      ack = leader.session(signal, shard, epoch, level, session);
-    } else {
-      long hlc = leader.stamp();
-      long ticket = leader.append(signal, shard, epoch, hlc);
-      ack = leader.whenStored(ticket, hlc, level);
+      return leader.session(signal, shard, epoch, level, session);
     }
-    cutOff.remove(shard);
-    return ack;
+    long hlc = leader.stamp();
+    long ticket = leader.append(signal, shard, epoch, hlc);
+    return leader.whenStored(ticket, hlc, level);
   }
 
   /**
@@ -324,39 +366,39 @@ final class WritePath {
     return a.mustWait() ? Route.WAIT : Route.FORWARD;
   }
 
-  private CompletableFuture<SignalAck> attemptAsync(
-      Signal signal, SessionSeq session, WriteAttempt a) {
+  private CompletableFuture<SignalAck> attemptAsync(Payload payload, WriteAttempt a) {
     Route route;
     try {
       route = decide(a);
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
-    return route(signal, session, a, route);
+    return route(payload, a, route);
   }
 
   /** Carries out {@code route}, decided for {@code a}; the future has the outcome. */
-  private CompletableFuture<SignalAck> route(
-      Signal signal, SessionSeq session, WriteAttempt a, Route route) {
+  private CompletableFuture<SignalAck> route(Payload payload, WriteAttempt a, Route route) {
     int shard = a.shard();
     Durability level = a.level();
     try {
       switch (route) {
         case APPEND -> {
           try {
-            return append(signal, session, shard, level, a.epoch());
+            CompletableFuture<SignalAck> ack = payload.append(shard, a.epoch(), level);
+            cutOff.remove(shard);
+            return ack;
           } catch (NotLeaderException e) {
-            return deposed(signal, session, a, e);
+            return deposed(payload, a, e);
           }
         }
         case FORWARD -> {
-          SignalAck retried = session == null ? null : leader.localRetry(signal, shard, session);
+          SignalAck retried = payload.localRetry(shard);
           if (retried != null) {
             return CompletableFuture.completedFuture(retried);
           }
           CompletableFuture<SignalAck> reply = new CompletableFuture<>();
-          forwarded
-              .forwardAsync(shard, signal, level, session)
+          payload
+              .forward(shard, level)
               .whenComplete(
                   (ack, failure) -> {
                     if (failure == null) {
@@ -364,7 +406,7 @@ final class WritePath {
                       reply.complete(ack);
                     } else if (unwrap(failure) instanceof UnavailableException u && a.failed(u)) {
                       // decide again off this (replication) thread: WAIT, or FAIL once bounded
-                      CompletableFuture.supplyAsync(() -> attemptAsync(signal, session, a), retries)
+                      CompletableFuture.supplyAsync(() -> attemptAsync(payload, a), retries)
                           .thenCompose(next -> next)
                           .whenComplete((ack2, f2) -> complete(reply, ack2, f2));
                     } else {
@@ -374,18 +416,14 @@ final class WritePath {
           return reply.thenApplyAsync(ack -> ack, retries); // off the replication thread
         }
         case WAIT -> {
-          return later(signal, session, a, a.nextWaitNanos(nanoClock.getAsLong()));
+          return later(payload, a, a.nextWaitNanos(nanoClock.getAsLong()));
         }
         case LOCAL_STREAM -> {
           CompletableFuture<SignalAck> local;
-          if (session == null) {
-            local = leader.localAsync(signal, shard);
-          } else {
-            try {
-              local = leader.localSession(signal, shard, session);
-            } catch (UnavailableException u) {
-              throw u.mayBeStored() ? u : a.failure(self(), leaderWaitNanos, u);
-            }
+          try {
+            local = payload.local(shard);
+          } catch (UnavailableException u) {
+            throw u.mayBeStored() ? u : a.failure(self(), leaderWaitNanos, u);
           }
           CompletableFuture<SignalAck> reply = new CompletableFuture<>();
           local.whenComplete(
@@ -409,15 +447,108 @@ final class WritePath {
   }
 
   /** Decides again on the retry executor after the shard's next leader change or {@code wait}. */
-  private CompletableFuture<SignalAck> later(
-      Signal signal, SessionSeq session, WriteAttempt a, long waitNanos) {
+  private CompletableFuture<SignalAck> later(Payload payload, WriteAttempt a, long waitNanos) {
     CompletableFuture<Void> change = replication.leaderChange(a.shard());
     a.waited();
     CompletableFuture<Void> woken =
         waitNanos <= 0
             ? CompletableFuture.completedFuture(null)
             : change.copy().completeOnTimeout(null, waitNanos, TimeUnit.NANOSECONDS);
-    return woken.thenComposeAsync(v -> attemptAsync(signal, session, a), retries);
+    return woken.thenComposeAsync(v -> attemptAsync(payload, a), retries);
+  }
+
+  /**
+   * What one asynchronous write stores, a signal or a part, and its step on each route; the routes
+   * themselves are decided once for both ({@link #decide}, {@link #route}).
+   */
+  private interface Payload {
+    /**
+     * Stores it as this leader's write, fenced by {@code epoch}.
+     *
+     * @throws NotLeaderException if this region no longer leads in {@code epoch} (nothing stored)
+     */
+    CompletableFuture<SignalAck> append(int shard, long epoch, Durability level);
+
+    /**
+     * The original acknowledgement of a session write this region's local streams took, or null to
+     * forward it.
+     */
+    SignalAck localRetry(int shard);
+
+    /** Sends it to the shard's leader; the leader's acknowledgement. */
+    CompletableFuture<SignalAck> forward(int shard, Durability level);
+
+    /**
+     * Takes it into this region's own local stream (a LOCAL write whose leader is out of reach).
+     */
+    CompletableFuture<SignalAck> local(int shard);
+  }
+
+  /** One signal, with its client session or none. */
+  private final class One implements Payload {
+    private final Signal signal;
+    private final SessionSeq session; // null for a plain write
+
+    One(Signal signal, SessionSeq session) {
+      this.signal = signal;
+      this.session = session;
+    }
+
+    @Override
+    public CompletableFuture<SignalAck> append(int shard, long epoch, Durability level) {
+      return WritePath.this.append(signal, session, shard, level, epoch);
+    }
+
+    @Override
+    public SignalAck localRetry(int shard) {
+      return session == null
+          ? null
+          : leader.localRetry(signal.tenant(), SessionPayload.hash(signal), shard, session);
+    }
+
+    @Override
+    public CompletableFuture<SignalAck> forward(int shard, Durability level) {
+      return forwarded.forwardAsync(shard, signal, level, session);
+    }
+
+    @Override
+    public CompletableFuture<SignalAck> local(int shard) {
+      return session == null
+          ? leader.localAsync(signal, shard)
+          : leader.localSession(signal, shard, session);
+    }
+  }
+
+  /** One shard's part of a client session's batch. */
+  private final class Part implements Payload {
+    private final List<Signal> signals;
+    private final SessionSeq session;
+
+    Part(List<Signal> signals, SessionSeq session) {
+      this.signals = signals;
+      this.session = session;
+    }
+
+    @Override
+    public CompletableFuture<SignalAck> append(int shard, long epoch, Durability level) {
+      return leader.sessionPart(signals, shard, epoch, level, session);
+    }
+
+    @Override
+    public SignalAck localRetry(int shard) {
+      return leader.localRetry(
+          signals.get(0).tenant(), SessionPayload.hash(signals), shard, session);
+    }
+
+    @Override
+    public CompletableFuture<SignalAck> forward(int shard, Durability level) {
+      return forwarded.forwardPart(shard, signals, level, session);
+    }
+
+    @Override
+    public CompletableFuture<SignalAck> local(int shard) {
+      return leader.localSessionPart(signals, shard, session);
+    }
   }
 
   /** Waits for the shard's next leader change, at most one back-off and never past the bound. */

@@ -138,7 +138,10 @@ final class FakeReplication implements Replication {
   /** Every {@link #forwardPart} call, in order. */
   final BlockingQueue<PartForward> partForwards = new LinkedBlockingQueue<>();
 
-  /** What {@link #forwardPart} answers: by default the leader's acknowledgement at position 77. */
+  /**
+   * What {@link #forwardPart} answers when a leader elsewhere is known (else it refuses, nothing
+   * sent, as the replication node does): by default the leader's acknowledgement at position 77.
+   */
   volatile Function<PartForward, CompletableFuture<SignalAck>> partAnswer =
       f ->
           CompletableFuture.completedFuture(
@@ -151,6 +154,11 @@ final class FakeReplication implements Replication {
   @Override
   public CompletableFuture<SignalAck> forwardPart(
       int shard, List<Signal> signals, Durability durability, SessionSeq session) {
+    RegionId leader = knownLeader;
+    if (leader == null || leader.equals(LOCAL)) { // as the node: nobody to send to, nothing sent
+      return CompletableFuture.failedFuture(
+          new NotLeaderException(LOCAL, shard, 7, Optional.ofNullable(leader)));
+    }
     PartForward f = new PartForward(shard, signals, durability, session);
     partForwards.add(f);
     return partAnswer.apply(f);

@@ -211,13 +211,21 @@ class ReplicatedStoreTest {
             ExecutionException.class,
             () ->
                 db.store
-                    .signalBatchAsync(batch, Durability.LOCAL, new SessionSeq(0x5e56L, 2, 2))
+                    .signalBatchAsync(batch, Durability.QUORUM, new SessionSeq(0x5e56L, 2, 2))
                     .get(WAIT_SECONDS, TimeUnit.SECONDS));
     assertTrue(e.getCause() instanceof NotLeaderException, e.toString());
     assertTrue(
         System.nanoTime() - start >= StoreConfig.DEFAULT_LEADER_WAIT_MILLIS * 1_000_000 / 2,
         "refused only once the leader wait ran out");
     assertEquals(1, db.store.status().signalsAccepted(), "nothing more stored");
+
+    // a LOCAL one (its retry) goes to this region's local stream once the wait ran out
+    List<SignalAck> local =
+        db.store
+            .signalBatchAsync(batch, Durability.LOCAL, new SessionSeq(0x5e56L, 2, 2))
+            .get(WAIT_SECONDS, TimeUnit.SECONDS);
+    assertTrue(local.get(0).local(), local.toString());
+    assertEquals(2, db.store.status().signalsAccepted());
   }
 
   @Test

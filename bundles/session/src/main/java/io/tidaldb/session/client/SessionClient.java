@@ -115,7 +115,11 @@ public final class SessionClient implements AutoCloseable {
    *     interrupted ({@code mayBeStored()} says whether the signal may be stored)
    */
   public SignalAck signal(Signal signal, Durability durability) {
-    CompletableFuture<SignalAck> future = signalAsync(signal, durability);
+    return await(signalAsync(signal, durability));
+  }
+
+  /** Waits for a write's outcome, thrown as {@link #signal} describes. */
+  private <T> T await(CompletableFuture<T> future) {
     try {
       return future.get();
     } catch (ExecutionException e) {
@@ -149,15 +153,9 @@ public final class SessionClient implements AutoCloseable {
           new InvalidArgumentException(
               signal == null ? "signal" : "durability", null, "must not be null"));
     }
-    if (!signal.tenant().equals(session.tenant())) {
-      return CompletableFuture.failedFuture(
-          new InvalidArgumentException(
-              "tenant",
-              signal.tenant().name(),
-              "must be the tenant '"
-                  + session.tenant().name()
-                  + "' of session "
-                  + SessionSeq.hex(session.id())));
+    InvalidArgumentException refused = refuse(signal, "signal");
+    if (refused != null) {
+      return CompletableFuture.failedFuture(refused);
     }
     SessionSeq first;
     try {
@@ -166,9 +164,83 @@ public final class SessionClient implements AutoCloseable {
       return CompletableFuture.failedFuture(
           new UnavailableException(full.getMessage(), false, null));
     }
-    SessionWrite write = new SessionWrite(this, signal, durability, first, preferred);
+    SessionWrite<SignalAck> write =
+        new SessionWrite<>(this, SessionWrite.of(signal), durability, first, preferred);
     write.start();
     return write.result();
+  }
+
+  /**
+   * Stores a batch of the session's signals under one seq and returns once every part is durable at
+   * the given level ({@link SignalStore#signalBatchAsync(List, Durability, SessionSeq)}), retrying
+   * the whole batch under that seq as the class describes a write's retries: each shard's part is
+   * stored once, whichever attempts stored it.
+   *
+   * @param signals the batch, 1 or more signals of the session's tenant
+   * @param durability the level to reach (a LOCAL batch's retries after an ambiguous attempt ask
+   *     for QUORUM)
+   * @return one acknowledgement per part, in the order of each part's first signal
+   * @throws InvalidArgumentException for bad input or a refusal of the store
+   * @throws UnavailableException as {@link #signal} throws it
+   */
+  public List<SignalAck> signalBatch(List<Signal> signals, Durability durability) {
+    return await(signalBatchAsync(signals, durability));
+  }
+
+  /**
+   * Stores a batch of the session's signals under one seq, as {@link #signalBatch} does, and
+   * completes the future once every part is durable at the given level.
+   *
+   * @param signals the batch, 1 or more signals of the session's tenant
+   * @param durability the level to reach
+   * @return the future acknowledgements; failed as {@link #signalBatch} would throw
+   */
+  public CompletableFuture<List<SignalAck>> signalBatchAsync(
+      List<Signal> signals, Durability durability) {
+    if (signals == null || signals.isEmpty() || durability == null) {
+      return CompletableFuture.failedFuture(
+          new InvalidArgumentException(
+              durability == null ? "durability" : "signals",
+              signals == null ? null : signals.size() + " signals",
+              "a batch holds at least one signal and a durability"));
+    }
+    for (int i = 0; i < signals.size(); i++) {
+      Signal signal = signals.get(i);
+      InvalidArgumentException refused = refuse(signal, "signals[" + i + "]");
+      if (refused != null) {
+        return CompletableFuture.failedFuture(refused);
+      }
+    }
+    SessionSeq first;
+    try {
+      first = session.next();
+    } catch (IllegalStateException full) {
+      return CompletableFuture.failedFuture(
+          new UnavailableException(full.getMessage(), false, null));
+    }
+    SessionWrite<List<SignalAck>> write =
+        new SessionWrite<>(
+            this, SessionWrite.of(List.copyOf(signals)), durability, first, preferred);
+    write.start();
+    return write.result();
+  }
+
+  /** The refusal of a null signal or one of another tenant than the session's, or null. */
+  private InvalidArgumentException refuse(Signal signal, String name) {
+    if (signal == null) {
+      return new InvalidArgumentException(name, null, "must not be null");
+    }
+    if (!signal.tenant().equals(session.tenant())) {
+      return new InvalidArgumentException(
+          "tenant",
+          signal.tenant().name(),
+          "must be the tenant '"
+              + session.tenant().name()
+              + "' of session "
+              + SessionSeq.hex(session.id())
+              + ("signal".equals(name) ? "" : " (" + name + ")"));
+    }
+    return null;
   }
 
   /**
@@ -271,12 +343,14 @@ public final class SessionClient implements AutoCloseable {
     }
   }
 
-  void acknowledged(int targetIndex, SignalAck ack, boolean late) {
+  void acknowledged(int targetIndex, List<SignalAck> acks, boolean late) {
     RegionId region = targets.get(targetIndex).region();
-    if (ack.local() && region == null) {
-      unrecordedLocalAcks.increment();
-    } else {
-      token.accumulateAndGet(ReadToken.EMPTY.with(region, ack), ReadToken::merge);
+    for (SignalAck ack : acks) {
+      if (ack.local() && region == null) {
+        unrecordedLocalAcks.increment();
+      } else {
+        token.accumulateAndGet(ReadToken.EMPTY.with(region, ack), ReadToken::merge);
+      }
     }
     preferred = targetIndex;
     if (late) {

@@ -5,28 +5,71 @@ import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalStore;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeoutException;
 
 /**
- * One write of a {@link SessionClient}: its attempts, all with the same seq, until the first
- * acknowledgement, a refusal, or the end of the policy's attempts or deadline. A LOCAL write's
- * attempts go at QUORUM once an earlier one may have stored it ({@link #levelOf}).
+ * One write of a {@link SessionClient}, a signal or a batch ({@link Payload}): its attempts, all
+ * with the same seq, until the first acknowledgement, a refusal, or the end of the policy's
+ * attempts or deadline. A LOCAL write's attempts go at QUORUM once an earlier one may have stored
+ * it ({@link #levelOf}).
  *
  * <p>Outcomes arrive on store completion threads and on the scheduler's (timeouts); the monitor of
  * this object orders them. Attempt {@code n}'s outcome counts only while {@code n} is the current
  * attempt, except an acknowledgement, which ends the write whenever it comes. No store is called
  * and no future completed while holding the monitor.
  */
-final class SessionWrite {
+final class SessionWrite<T> {
+  /** What a write sends under its one seq, and the acknowledgements its answer holds. */
+  interface Payload<T> {
+    /** Sends one attempt to {@code store}. */
+    CompletableFuture<T> send(SignalStore store, Durability level, SessionSeq seq);
+
+    /** The acknowledgements of an answer (one for a signal, one per part for a batch). */
+    List<SignalAck> acks(T answer);
+  }
+
+  /** A single signal ({@link SignalStore#signalAsync(Signal, Durability, SessionSeq)}). */
+  static Payload<SignalAck> of(Signal signal) {
+    return new Payload<>() {
+      @Override
+      public CompletableFuture<SignalAck> send(
+          SignalStore store, Durability level, SessionSeq seq) {
+        return store.signalAsync(signal, level, seq);
+      }
+
+      @Override
+      public List<SignalAck> acks(SignalAck answer) {
+        return List.of(answer);
+      }
+    };
+  }
+
+  /** A batch ({@link SignalStore#signalBatchAsync(List, Durability, SessionSeq)}). */
+  static Payload<List<SignalAck>> of(List<Signal> signals) {
+    return new Payload<>() {
+      @Override
+      public CompletableFuture<List<SignalAck>> send(
+          SignalStore store, Durability level, SessionSeq seq) {
+        return store.signalBatchAsync(signals, level, seq);
+      }
+
+      @Override
+      public List<SignalAck> acks(List<SignalAck> answer) {
+        return answer;
+      }
+    };
+  }
+
   private final SessionClient client;
-  private final Signal signal;
+  private final Payload<T> payload;
   private final Durability durability;
   private final SessionSeq first;
   private final int startTarget;
   private final long startNanos;
   private final long deadlineNanos;
-  private final CompletableFuture<SignalAck> result = new CompletableFuture<>();
+  private final CompletableFuture<T> result = new CompletableFuture<>();
 
   // Guarded by this.
   private int attempt;
@@ -35,9 +78,13 @@ final class SessionWrite {
   private WriteFailures failures;
 
   SessionWrite(
-      SessionClient client, Signal signal, Durability durability, SessionSeq first, int start) {
+      SessionClient client,
+      Payload<T> payload,
+      Durability durability,
+      SessionSeq first,
+      int start) {
     this.client = client;
-    this.signal = signal;
+    this.payload = payload;
     this.durability = durability;
     this.first = first;
     this.startTarget = start;
@@ -45,7 +92,7 @@ final class SessionWrite {
     this.deadlineNanos = startNanos + client.policy().deadline().toNanos();
   }
 
-  CompletableFuture<SignalAck> result() {
+  CompletableFuture<T> result() {
     return result;
   }
 
@@ -119,10 +166,10 @@ final class SessionWrite {
       }
       timeout = t;
     }
-    CompletableFuture<SignalAck> reply;
+    CompletableFuture<T> reply;
     try {
       SignalStore store = client.target(target).store();
-      reply = store.signalAsync(signal, level, seq);
+      reply = payload.send(store, level, seq);
       if (reply == null) {
         throw new NullPointerException("the store returned no future");
       }
@@ -145,7 +192,7 @@ final class SessionWrite {
                 + " ms"));
   }
 
-  private void outcome(int n, int target, SignalAck ack, Throwable error) {
+  private void outcome(int n, int target, T ack, Throwable error) {
     long backoff = -1;
     Throwable failure = null;
     boolean late;
@@ -180,7 +227,7 @@ final class SessionWrite {
       }
     }
     if (ack != null) {
-      client.acknowledged(target, ack, late);
+      client.acknowledged(target, payload.acks(ack), late);
       end(ack, null);
     } else if (failure != null) {
       end(null, failure);
@@ -218,7 +265,7 @@ final class SessionWrite {
   }
 
   /** Settles the seq, then delivers the outcome (also if settling throws: a caller's misuse). */
-  private void end(SignalAck ack, Throwable failure) {
+  private void end(T ack, Throwable failure) {
     try {
       client.session().settled(first.seq());
     } finally {

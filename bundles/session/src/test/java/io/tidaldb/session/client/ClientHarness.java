@@ -102,7 +102,7 @@ final class ClientHarness {
       FakeSessions.Stored stored =
           sessions.stored(SessionClientTest.TENANT, SessionClientTest.ID, w.seq());
       if (stored != null) {
-        assertEquals(w.signal(), stored.signal(), at + ": another signal under the seq");
+        assertEquals(w.signal(), stored.payload(), at + ": another signal under the seq");
       }
       try {
         SignalAck ack = w.future().join();

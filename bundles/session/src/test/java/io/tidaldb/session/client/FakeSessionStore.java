@@ -72,20 +72,36 @@ final class FakeSessionStore implements SignalStore {
   @Override
   public CompletableFuture<SignalAck> signalAsync(
       Signal signal, Durability durability, SessionSeq session) {
+    return call(signal, signal.tenant(), durability, session, ack -> ack);
+  }
+
+  /** A batch is one write under its seq here (one ack): what the client's retries need. */
+  @Override
+  public CompletableFuture<List<SignalAck>> signalBatchAsync(
+      List<Signal> signals, Durability durability, SessionSeq session) {
+    return call(List.copyOf(signals), signals.get(0).tenant(), durability, session, List::of);
+  }
+
+  private <T> CompletableFuture<T> call(
+      Object payload,
+      TenantId tenant,
+      Durability durability,
+      SessionSeq session,
+      java.util.function.Function<SignalAck, T> answer) {
     Step step = steps.get();
-    sessions.call(region, signal, durability, session);
-    CompletableFuture<SignalAck> reply = new CompletableFuture<>();
+    sessions.call(region, payload, durability, session);
+    CompletableFuture<T> reply = new CompletableFuture<>();
     switch (step.fault()) {
       case NONE, LOST_REPLY, SILENT_AFTER_STORE -> {
         SignalAck ack;
         try {
-          ack = sessions.store(region, signal, durability, session);
+          ack = sessions.store(region, tenant, payload, durability, session);
         } catch (InvalidArgumentException refused) {
           later(step, () -> reply.completeExceptionally(refused));
           return reply;
         }
         if (step.fault() == Fault.NONE) {
-          later(step, () -> reply.complete(ack));
+          later(step, () -> reply.complete(answer.apply(ack)));
         } else if (step.fault() == Fault.LOST_REPLY) {
           later(step, () -> reply.completeExceptionally(unavailable(session, true)));
         }
@@ -96,24 +112,25 @@ final class FakeSessionStore implements SignalStore {
       case LOST_REQUEST ->
           later(step, () -> reply.completeExceptionally(unavailable(session, true)));
       case REFUSAL -> {
-        SignalAck first = sessions.firstAck(signal.tenant(), session);
+        SignalAck first = sessions.firstAck(tenant, session);
         later(
             step,
             () -> {
               if (first != null) {
-                reply.complete(first);
+                reply.complete(answer.apply(first));
               } else {
                 reply.completeExceptionally(
                     new InvalidArgumentException(
                         "session",
                         SessionSeq.hex(session.session()),
-                        "too many live sessions for tenant " + signal.tenant().name()));
+                        "too many live sessions for tenant " + tenant.name()));
               }
             });
       }
       case THROWS -> throw new IllegalStateException("region " + region + " threw on " + session);
       case NO_SESSION_WRITES -> {
-        return SignalStore.super.signalAsync(signal, durability, session);
+        return CompletableFuture.failedFuture(
+            new UnsupportedOperationException(getClass().getName() + " takes no session writes"));
       }
     }
     return reply;

@@ -20,7 +20,8 @@ import java.util.Map;
 final class FakeSessions {
   record Key(TenantId tenant, long session, long seq) {}
 
-  record Stored(Signal signal, SignalAck ack, int region) {}
+  /** A stored write: its payload (a {@link Signal} or a batch of them), first ack and region. */
+  record Stored(Object payload, SignalAck ack, int region) {}
 
   private record SessionKey(TenantId tenant, long session) {}
 
@@ -31,13 +32,13 @@ final class FakeSessions {
   private int position;
   private final List<SessionSeq> sent = new ArrayList<>();
   private final List<Durability> levels = new ArrayList<>();
-  private final Map<Signal, Long> seqOf = new HashMap<>();
+  private final Map<Object, Long> seqOf = new HashMap<>();
 
   /**
    * Checks a call against every earlier one: no seq below an ackedBelow already sent, no signal
    * under two seqs (the workloads write each signal once).
    */
-  synchronized void call(int region, Signal signal, Durability durability, SessionSeq s) {
+  synchronized void call(int region, Object signal, Durability durability, SessionSeq s) {
     sent.add(s);
     levels.add(durability);
     Long before = seqOf.putIfAbsent(signal, s.seq());
@@ -57,19 +58,20 @@ final class FakeSessions {
    *
    * @throws InvalidArgumentException for a seq below the window or another signal under the seq
    */
-  synchronized SignalAck store(int region, Signal signal, Durability durability, SessionSeq s) {
-    SessionKey sk = new SessionKey(signal.tenant(), s.session());
+  synchronized SignalAck store(
+      int region, TenantId tenant, Object signal, Durability durability, SessionSeq s) {
+    SessionKey sk = new SessionKey(tenant, s.session());
     long below = ackedBelow.getOrDefault(sk, 1L);
     if (s.seq() < below) {
       throw new InvalidArgumentException(
           "seq", s.seq(), "below the window of session " + SessionSeq.hex(s.session()));
     }
     ackedBelow.put(sk, Math.max(below, s.ackedBelow()));
-    Key key = new Key(signal.tenant(), s.session(), s.seq());
+    Key key = new Key(tenant, s.session(), s.seq());
     Stored first = stored.get(key);
     if (first != null) {
-      if (!first.signal().equals(signal)) {
-        violations.add(s + ": payload differs: " + first.signal() + " then " + signal);
+      if (!first.payload().equals(signal)) {
+        violations.add(s + ": payload differs: " + first.payload() + " then " + signal);
         throw new InvalidArgumentException("seq", s.seq(), "payload differs");
       }
       return first.ack();
@@ -93,7 +95,7 @@ final class FakeSessions {
   }
 
   /** The seq a signal was first sent under, or -1. */
-  synchronized long seqOf(Signal signal) {
+  synchronized long seqOf(Object signal) {
     return seqOf.getOrDefault(signal, -1L);
   }
 

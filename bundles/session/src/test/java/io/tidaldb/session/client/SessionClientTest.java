@@ -17,6 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.EntityId;
 import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.ReadToken;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
@@ -346,6 +347,53 @@ class SessionClientTest {
             InvalidArgumentException.class, failure(c.signalAsync(other, Durability.LOCAL)));
     assertEquals("tenant", e.argument());
     assertTrue(e.rule().contains("7f3a00000000002a"), e.rule());
+    assertEquals(1, session.nextSeq());
+    assertEquals(List.of(), calledRegions);
+  }
+
+  @Test
+  void shouldRetryABatchWholeUnderItsOneSeqAndTakeTheFirstAcks() {
+    SessionClient c = client(3);
+    List<Signal> batch = List.of(signal(1), signal(2), signal(3));
+    plan(0, LOST_REPLY); // stored at region 0, the reply lost
+    List<SignalAck> acks = await(c.signalBatchAsync(batch, Durability.QUORUM));
+    assertEquals(List.of(0, 1), calledRegions);
+    assertEquals(List.of(sessions.stored(TENANT, ID, 1).ack()), acks, "the first attempt's");
+    assertEquals(batch, sessions.stored(TENANT, ID, 1).payload(), "one seq for the batch");
+    assertEquals(1, sessions.storedCount());
+    assertEquals(2, session.ackedBelow(), "settled");
+    assertEquals(ReadToken.EMPTY.with(RegionId.of(1), acks.get(0)), c.token());
+    assertEquals(List.of(), sessions.violations());
+  }
+
+  @Test
+  void shouldRetryALocalBatchAtQuorumOnceAnAttemptMayHaveStoredIt() {
+    SessionClient c = client(2);
+    plan(0, LOST_REQUEST);
+    List<SignalAck> acks = await(c.signalBatchAsync(List.of(signal(1)), Durability.LOCAL));
+    assertEquals(List.of(0, 0), calledRegions);
+    assertEquals(List.of(Durability.LOCAL, Durability.QUORUM), sessions.levels());
+    assertEquals(Durability.QUORUM, acks.get(0).durability());
+  }
+
+  @Test
+  void shouldRefuseAnEmptyBatchOrASignalOfAnotherTenantWithoutTakingASeq() {
+    SessionClient c = client(1);
+    Signal other =
+        new Signal(
+            TenantId.of("other"),
+            SignalType.of("view"),
+            EntityId.of(1),
+            1.0,
+            Timestamp.ofMillis(1));
+    InvalidArgumentException e =
+        assertInstanceOf(
+            InvalidArgumentException.class,
+            failure(c.signalBatchAsync(List.of(signal(1), other), Durability.LOCAL)));
+    assertEquals("tenant", e.argument());
+    assertTrue(e.rule().contains("signals[1]"), e.rule());
+    assertInstanceOf(
+        InvalidArgumentException.class, failure(c.signalBatchAsync(List.of(), Durability.LOCAL)));
     assertEquals(1, session.nextSeq());
     assertEquals(List.of(), calledRegions);
   }

@@ -527,6 +527,18 @@ public final class StoreComponent implements SignalStore, ReconcileState, Metric
   }
 
   @Override
+  public CompletableFuture<List<SignalAck>> signalBatchAsync(
+      List<Signal> signals, Durability durability, SessionSeq session) {
+    return engine.signalBatchAsync(signals, durability, session);
+  }
+
+  @Override
+  public CompletableFuture<List<SignalAck>> signalBatchAsync(
+      List<Signal> signals, Durability durability) {
+    return engine.signalBatchAsync(signals, durability);
+  }
+
+  @Override
   public SignalAggregate read(TenantId tenant, SignalType type, EntityId entity, Timestamp at) {
     return engine.read(tenant, type, entity, at);
   }
