@@ -63,7 +63,8 @@ public class ApiServlet extends HttpServlet {
                         query,
                         req.getContentType(),
                         req.getHeader("Authorization"),
-                        body));
+                        body,
+                        headers(req)));
       }
     }
     resp.setStatus(answer.status());
@@ -78,6 +79,18 @@ public class ApiServlet extends HttpServlet {
     try (OutputStream out = resp.getOutputStream()) {
       out.write(answer.body());
     }
+  }
+
+  /** The headers of {@link Request#HEADERS} the request has. */
+  private static Map<String, String> headers(HttpServletRequest req) {
+    Map<String, String> out = new java.util.HashMap<>();
+    for (String name : Request.HEADERS) {
+      String value = req.getHeader(name);
+      if (value != null) {
+        out.put(name, value);
+      }
+    }
+    return out;
   }
 
   /** The body, or null if it is longer than {@code max} bytes. */

@@ -1,6 +1,7 @@
 package io.tidaldb.http;
 
 import io.tidaldb.api.Durability;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalStore;
@@ -21,9 +22,12 @@ import java.util.concurrent.TimeUnit;
  * SignalStore#submit} (one {@link SignalStore#awaitDurable} per shard touched for its highest
  * ticket; a shard this region does not lead refuses the submit with nothing stored, and that item
  * takes the next path), else through {@link SignalStore#signalAsync}, whose futures are awaited
- * together. The WAL group-commits either way: a batch of 1,000 costs one durability wait per shard,
- * not 1,000. If storing fails part way, the answer lists every item not stored with what it means
- * for it (not stored / unknown).
+ * together. A body sent under the {@link Request#SESSION} header is one session batch ({@link
+ * SignalStore#signalBatchAsync(List, Durability, SessionSeq)}): one outcome, one acknowledgement
+ * per shard's part, stored once however often it is retried under the same headers. The WAL
+ * group-commits either way: a batch of 1,000 costs one durability wait per shard, not 1,000. If
+ * storing fails part way, the answer lists every item not stored with what it means for it (not
+ * stored / unknown).
  */
 final class IngestHandler implements Router.Handler {
   private final StoreSelector selector;
@@ -42,8 +46,22 @@ final class IngestHandler implements Router.Handler {
   public Response handle(Request request, Map<String, String> params) {
     TenantId tenant = Params.tenant(params.get("t"));
     Durability durability = Params.durability(request.param("durability"));
+    SessionSeq batch = Params.session(request);
     SignalStore store = selector.select(request.param("region")).store();
     List<SignalInput> inputs = codec.parse(tenant, request.contentType(), request.body());
+    if (batch != null) {
+      for (int i = 0; i < inputs.size(); i++) {
+        if (inputs.get(i).session() != null) {
+          throw ApiException.badRequest(
+              "invalid_argument",
+              "item "
+                  + i
+                  + ": carries a session of its own; a batch under the "
+                  + Request.SESSION
+                  + " header takes its session from the headers");
+        }
+      }
+    }
     for (int i = 0; i < inputs.size(); i++) {
       try {
         store.check(inputs.get(i).signal());
@@ -64,7 +82,9 @@ final class IngestHandler implements Router.Handler {
           Stored.NOT_STORED);
     }
     try {
-      return store(store, inputs, durability);
+      return batch == null
+          ? store(store, inputs, durability)
+          : storeBatch(store, inputs, durability, batch);
     } finally {
       inFlight.release(n);
     }
@@ -97,6 +117,54 @@ final class IngestHandler implements Router.Handler {
     long deadline = System.nanoTime() + ackTimeoutNanos;
     o.awaitTickets(store, deadline);
     return o.answer(durability, deadline);
+  }
+
+  /**
+   * Stores a session batch ({@link SignalStore#signalBatchAsync(List, Durability, SessionSeq)}):
+   * one outcome for the whole body, one acknowledgement per shard's part. A failure is the batch's
+   * ({@code stored} says whether any of it may be stored); the client retries the body as it was
+   * under the same headers, and the parts stored are answered, not stored again.
+   */
+  private Response storeBatch(
+      SignalStore store, List<SignalInput> inputs, Durability durability, SessionSeq session) {
+    List<Signal> signals = new ArrayList<>(inputs.size());
+    for (SignalInput in : inputs) {
+      signals.add(in.signal());
+    }
+    List<SignalAck> acks;
+    try {
+      acks =
+          store
+              .signalBatchAsync(signals, durability, session)
+              .get(ackTimeoutNanos, TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw Errors.map(e, "");
+    } catch (Exception e) {
+      throw Errors.map(e, "");
+    }
+    return new Response(
+        200,
+        Json.render(
+            g -> {
+              g.writeStartObject();
+              g.writeStringField("stored", Stored.STORED.json());
+              g.writeNumberField("count", signals.size());
+              g.writeStringField("durability", durability.name());
+              g.writeStringField("session", SessionSeq.hex(session.session()));
+              g.writeNumberField("seq", session.seq());
+              g.writeArrayFieldStart("parts");
+              for (SignalAck ack : acks) {
+                g.writeStartObject();
+                g.writeNumberField("shard", ack.shard().value());
+                g.writeNumberField("position", ack.position());
+                g.writeStringField("durability", ack.durability().name());
+                g.writeBooleanField("local", ack.local());
+                g.writeEndObject();
+              }
+              g.writeEndArray();
+              g.writeEndObject();
+            }));
   }
 
   /**

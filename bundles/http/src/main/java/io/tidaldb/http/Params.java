@@ -2,6 +2,7 @@ package io.tidaldb.http;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.InvalidArgumentException;
+import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.SignalType;
 import io.tidaldb.api.TenantId;
 import java.util.Arrays;
@@ -29,6 +30,51 @@ final class Params {
       throw ApiException.badRequest(
           "invalid_argument",
           "invalid " + name + ": '" + clip(value) + "' (must be a 64-bit integer)");
+    }
+  }
+
+  /**
+   * The session of a batch sent under the {@link Request#SESSION} header, with {@link Request#SEQ}
+   * and {@link Request#ACKED_BELOW} (default 1), or null without one.
+   */
+  static SessionSeq session(Request request) {
+    String id = request.header(Request.SESSION);
+    String seq = request.header(Request.SEQ);
+    String below = request.header(Request.ACKED_BELOW);
+    if (id == null) {
+      if (seq != null || below != null) {
+        throw ApiException.badRequest(
+            "invalid_argument",
+            "the headers "
+                + Request.SEQ
+                + " and "
+                + Request.ACKED_BELOW
+                + " need "
+                + Request.SESSION);
+      }
+      return null;
+    }
+    long session;
+    try {
+      if (id.isEmpty() || id.length() > 16) {
+        throw new NumberFormatException(id);
+      }
+      session = Long.parseUnsignedLong(id, 16);
+    } catch (NumberFormatException e) {
+      throw ApiException.badRequest(
+          "invalid_argument",
+          "invalid " + Request.SESSION + ": '" + clip(id) + "' (must be 1 to 16 hex digits)");
+    }
+    if (seq == null) {
+      throw ApiException.badRequest(
+          "missing_field", "a batch under " + Request.SESSION + " needs the header " + Request.SEQ);
+    }
+    long s = longParam(Request.SEQ, seq);
+    long b = below == null ? 1 : longParam(Request.ACKED_BELOW, below);
+    try {
+      return new SessionSeq(session, s, b);
+    } catch (InvalidArgumentException e) {
+      throw ApiException.badRequest("invalid_argument", e.getMessage());
     }
   }
 

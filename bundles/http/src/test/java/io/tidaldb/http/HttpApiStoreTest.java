@@ -252,6 +252,78 @@ class HttpApiStoreTest {
     assertError(other, 409, "session_conflict", "not_stored", "seq");
   }
 
+  private Response postSession(String body, Map<String, String> headers) {
+    return api.handle(
+        new Request(
+            "POST",
+            "/v1/tenants/acme/signals",
+            Map.of("durability", "QUORUM"),
+            SignalCodec.NDJSON,
+            null,
+            body.getBytes(StandardCharsets.UTF_8),
+            headers));
+  }
+
+  @Test
+  void shouldStoreAnNdjsonBodyUnderSessionHeadersAsOneSessionBatchOnce() {
+    Map<String, String> headers = Map.of("tidal-session", "5E55", "Tidal-Seq", "1");
+    Response first = postSession(batch(40, -1, ""), headers);
+    assertEquals(200, first.status(), first.text());
+    Map<String, String> f = fields(first);
+    assertEquals("stored", f.get("stored"));
+    assertEquals("40", f.get("count"));
+    assertEquals("0000000000005e55", f.get("session"));
+    assertEquals("1", f.get("seq"));
+    assertTrue(first.text().contains("\"parts\":[{\"shard\""), first.text());
+    assertEquals(40, accepted());
+
+    Response retry = postSession(batch(40, -1, ""), headers);
+    assertEquals(first.text(), retry.text(), "the retry answers the same parts");
+    assertEquals(40, accepted(), "stored once");
+    assertEquals("4", fields(get("/v1/tenants/acme/entities/view/3")).get("count"));
+
+    Response other = postSession(batch(40, 3, "2"), headers);
+    assertError(other, 409, "session_conflict", "not_stored", "payload");
+    assertEquals(40, accepted());
+  }
+
+  @Test
+  void shouldRefuseBadSessionHeadersNamingThemAndStoreNothing() {
+    String body = batch(3, -1, "");
+    assertError(
+        postSession(body, Map.of("Tidal-Seq", "1")),
+        400,
+        "invalid_argument",
+        "not_stored",
+        "Tidal-Session");
+    assertError(
+        postSession(body, Map.of("Tidal-Session", "xyz", "Tidal-Seq", "1")),
+        400,
+        "invalid_argument",
+        "not_stored",
+        "'xyz'");
+    assertError(
+        postSession(body, Map.of("Tidal-Session", "5e55")),
+        400,
+        "missing_field",
+        "not_stored",
+        "Tidal-Seq");
+    assertError(
+        postSession(body, Map.of("Tidal-Session", "5e55", "Tidal-Seq", "0")),
+        400,
+        "invalid_argument",
+        "not_stored",
+        "seq");
+    String own = "{\"type\":\"view\",\"entity\":1,\"weight\":1,\"session\":\"77\",\"seq\":1}";
+    assertError(
+        postSession(own, Map.of("Tidal-Session", "5e55", "Tidal-Seq", "1")),
+        400,
+        "invalid_argument",
+        "not_stored",
+        "item 0");
+    assertEquals(0, accepted());
+  }
+
   @Test
   void shouldAnswer503NotStoredOnceTheStoreIsClosed() {
     store.close();
