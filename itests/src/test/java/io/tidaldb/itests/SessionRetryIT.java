@@ -48,6 +48,7 @@ import org.ops4j.pax.exam.spi.reactors.PerClass;
  * once and the ack the client got equals the one a re-send of the seq gets. The other two ambiguous
  * causes each have their own cluster: a leadership transfer with 40 writes in flight (one reply
  * lost), and a partition cutting region 0 from the leader after the leader stored the write.
+ * Session batches go through lost replies and a leader crash the same way.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -125,6 +126,79 @@ public class SessionRetryIT {
                   + client.attempts()
                   + " attempts, ack "
                   + ack);
+        }
+      }
+      cluster.awaitFullConvergence(CONVERGENCE);
+      for (RegionId r : cluster.regions()) {
+        for (long e : entities) {
+          long count = cluster.store(r).read(TenantId.DEFAULT, TYPE, EntityId.of(e)).count();
+          assertEquals(r + " count of entity " + e, 1, count);
+        }
+      }
+    }
+  }
+
+  /**
+   * Session batches: a batch of 24 signals over every shard (parts region 0 leads and parts it
+   * forwards as FORWARD_PART) whose first forwarded part's reply is lost, then one whose forwarded
+   * part's leader crashes once the part reached a quorum. The client retries each batch whole under
+   * its one seq at other regions; every signal is counted exactly once on every region, and a
+   * re-send of the batch at region 0 answers the acknowledgements the client got.
+   */
+  @Test
+  public void countsEveryRetriedBatchExactlyOnceOnEveryRegion() throws Exception {
+    FrameDrops drops = new FrameDrops();
+    try (SimulatedCluster cluster = SessionLedger.cluster("SessionRetryIT-batch", drops)) {
+      HashShardRouter router = new HashShardRouter(cluster.config().shards());
+      List<Long> entities = new ArrayList<>();
+      long next = 1_000;
+      for (int round = 0; round < 2; round++) {
+        boolean crash = round == 1;
+        int shard = SessionLedger.shardNotLedBy(cluster, ORIGIN);
+        RegionId leader = cluster.leaderOf(ShardId.of(shard));
+        List<Signal> batch = new ArrayList<>();
+        long watched = -1; // an entity of the forwarded part: its count shows the part's quorum
+        while (batch.size() < 24 || watched < 0) {
+          long e = next++;
+          entities.add(e);
+          batch.add(Signal.of(TYPE, EntityId.of(e), 1.0, Timestamp.now()));
+          if (watched < 0 && router.shardOf(TenantId.DEFAULT, e) == shard) {
+            watched = e;
+          }
+        }
+        try (SessionClient client = cluster.session(TenantId.DEFAULT)) {
+          drops.dropNext(FrameDrops.FORWARD_REPLY, 1);
+          CompletableFuture<List<SignalAck>> write =
+              client.signalBatchAsync(batch, Durability.QUORUM);
+          if (crash) {
+            awaitCountAtAnotherFollower(cluster, leader, watched);
+            cluster.crash(leader);
+          }
+          List<SignalAck> acks = write.get(60, TimeUnit.SECONDS);
+          assertTrue("batch " + round + " retried", client.retries() >= 1);
+          drops.clear();
+          if (crash) {
+            cluster.restart(leader);
+            cluster.awaitLeader(ELECTION);
+          }
+          List<SignalAck> again =
+              cluster
+                  .store(ORIGIN)
+                  .signalBatchAsync(
+                      batch, Durability.QUORUM, new SessionSeq(client.session().id(), 1, 1))
+                  .get(30, TimeUnit.SECONDS);
+          assertEquals("batch " + round + ": a re-send gets the first acks", acks, again);
+          System.out.println(
+              "session batch "
+                  + round
+                  + (crash ? " (leader " + leader + " crashed)" : " (a reply lost)")
+                  + ": "
+                  + batch.size()
+                  + " signals in "
+                  + acks.size()
+                  + " parts, "
+                  + client.attempts()
+                  + " attempts");
         }
       }
       cluster.awaitFullConvergence(CONVERGENCE);
