@@ -7,7 +7,6 @@ import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
 import io.tidaldb.api.SignalStore;
 import io.tidaldb.api.Timestamp;
-import io.tidaldb.store.SignalStoreEngine;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -86,13 +85,13 @@ final class SessionClient {
   /**
    * The batch form of {@link #slide}: waits for the oldest batch in flight, if {@code window /
    * batch} (at least one) are, then sends the next {@code batch} signals as one batch ({@link
-   * SignalStoreEngine#signalBatchAsync}), with one {@link SessionSeq} for the batch or without; the
-   * store splits it into one part per shard.
+   * SignalStore#signalBatchAsync}, the public api 1.9 method), with one {@link SessionSeq} for the
+   * batch or without; the store splits it into one part per shard.
    *
    * @return whether a batch was acknowledged (the window was full)
    * @throws Exception if a batch fails or is not acknowledged within the benchmarks' timeout
    */
-  boolean slideBatch(SignalStoreEngine store, boolean withSession, int batch) throws Exception {
+  boolean slideBatch(SignalStore store, boolean withSession, int batch) throws Exception {
     int inFlight = Math.max(1, futures.length / batch);
     int slot = (int) (nextSeq % inFlight);
     CompletableFuture<?> oldest = futures[slot];

@@ -80,10 +80,10 @@ public class SessionSideBySideBenchmark {
 
   /**
    * Signals per write: 0 sends single signals ({@code signalAsync}); a number sends batches of it
-   * ({@link SignalStoreEngine#signalBatchAsync}, split into one part per shard: with {@value
-   * DurableIngest#SHARDS} shards, 64 makes parts of about 16), the plain group without a session,
-   * the session group with one {@link SessionSeq} per batch. Each op is then one batch; the CPU per
-   * signal stays per signal.
+   * ({@link io.tidaldb.api.SignalStore#signalBatchAsync}, split into one part per shard: with
+   * {@value DurableIngest#SHARDS} shards, 64 makes parts of about 16), the plain group without a
+   * session, the session group with one {@link SessionSeq} per batch. Each op is then one batch;
+   * the CPU per signal stays per signal.
    */
   @Param({"0"})
   public int batch;
