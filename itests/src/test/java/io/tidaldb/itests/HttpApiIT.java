@@ -35,7 +35,8 @@ import org.osgi.framework.ServiceReference;
 /**
  * The HTTP API inside Felix with the node feature (Felix HTTP on Jetty 12, the whiteboard servlet
  * of tidal-http), over real HTTP on loopback with {@link HttpClient}: a batch posted and read back,
- * top, status, health, every error class, and the bearer token.
+ * a session batch under the session headers stored once through a retry, top, status, health, every
+ * error class, and the bearer token.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -171,6 +172,46 @@ public class HttpApiIT {
     assertTrue(one.body(), one.body().contains("\"durability\":\"ALL\""));
   }
 
+  /**
+   * A body under the session headers is one session batch: stored once through a retry with the
+   * same headers (the same parts answered), refused as a conflict with another body under them.
+   */
+  @Test
+  public void postsASessionBatchOnceThroughARetry() throws Exception {
+    // every item carries its time: a retry must send the same payload (400 missing_field without)
+    String body = batch(200, 10, "it-session").replace("}\n", ",\"time\":1}\n");
+    HttpResponse<String> first = postSession(body, "5e55a1", "1");
+    assertEquals(first.body(), 200, first.statusCode());
+    assertTrue(first.body(), first.body().contains("\"count\":200"));
+    assertTrue(first.body(), first.body().contains("\"seq\":1,\"parts\":[{\"shard\""));
+    HttpResponse<String> retry = postSession(body, "5e55a1", "1");
+    assertEquals(retry.body(), 200, retry.statusCode());
+    assertEquals("the retry answers the same parts", first.body(), retry.body());
+    HttpResponse<String> e = get("/v1/tenants/acme/entities/it-session/3", TOKEN);
+    assertTrue(e.body(), e.body().contains("\"count\":20,"));
+    assertError(
+        postSession(body.replace("\"weight\":1,", "\"weight\":2,"), "5e55a1", "1"),
+        409,
+        "session_conflict",
+        "not_stored");
+    assertError(postSession(body, "not-hex", "1"), 400, "invalid_argument", "not_stored");
+    assertError(
+        postSession(batch(2, 2, "it-session"), "5e55a2", "1"), 400, "missing_field", "not_stored");
+  }
+
+  private HttpResponse<String> postSession(String body, String session, String seq)
+      throws IOException, InterruptedException {
+    HttpRequest r =
+        HttpRequest.newBuilder(URI.create(base + "/v1/tenants/acme/signals?durability=QUORUM"))
+            .header("Content-Type", "application/x-ndjson")
+            .header("Authorization", "Bearer " + TOKEN)
+            .header("Tidal-Session", session)
+            .header("Tidal-Seq", seq)
+            .POST(HttpRequest.BodyPublishers.ofString(body))
+            .build();
+    return client.send(r, HttpResponse.BodyHandlers.ofString());
+  }
+
   /** Status lists the shards; live and ready answer 200 without a token. */
   @Test
   public void statusAndHealth() throws Exception {
@@ -225,7 +266,8 @@ public class HttpApiIT {
         413,
         "body_too_large",
         "not_stored");
-    String session = "{\"type\":\"it-s\",\"entity\":1,\"weight\":1,\"session\":\"5e55\",\"seq\":1}";
+    String session =
+        "{\"type\":\"it-s\",\"entity\":1,\"weight\":1,\"time\":1,\"session\":\"5e55\",\"seq\":1}";
     assertEquals(
         200, post("/v1/tenants/acme/signals", "application/json", session, TOKEN).statusCode());
     long afterSession = store.status().signalsAccepted();

@@ -48,7 +48,8 @@ final class IngestHandler implements Router.Handler {
     Durability durability = Params.durability(request.param("durability"));
     SessionSeq batch = Params.session(request);
     SignalStore store = selector.select(request.param("region")).store();
-    List<SignalInput> inputs = codec.parse(tenant, request.contentType(), request.body());
+    List<SignalInput> inputs =
+        codec.parse(tenant, request.contentType(), request.body(), batch != null);
     if (batch != null) {
       for (int i = 0; i < inputs.size(); i++) {
         if (inputs.get(i).session() != null) {

@@ -23,10 +23,11 @@ import java.util.function.LongSupplier;
  * per line) when the content type is {@code application/x-ndjson}. An object has the fields {@code
  * type} (string), {@code entity} (integer, or its decimal digits as a string), {@code weight}
  * (number), optional {@code time} (ms since the epoch; default now) and optional {@code session}
- * (hex string), {@code seq} and {@code ackedBelow} (integers; {@code ackedBelow} defaults to 1).
- * Anything else (malformed JSON, another type, an unknown or repeated field, a value out of range)
- * is refused whole with a {@link ApiException} (400) naming the item, the field and the value;
- * nothing is parsed lazily, so a refusal comes before anything is stored. Stateless; thread-safe.
+ * (hex string), {@code seq} and {@code ackedBelow} (integers; {@code ackedBelow} defaults to 1). A
+ * session write (or an item of a session batch) needs its {@code time}. Anything else (malformed
+ * JSON, another type, an unknown or repeated field, a value out of range) is refused whole with a
+ * {@link ApiException} (400) naming the item, the field and the value; nothing is parsed lazily, so
+ * a refusal comes before anything is stored. Stateless; thread-safe.
  */
 public final class SignalCodec {
   /** The content type of an NDJSON batch. */
@@ -55,6 +56,24 @@ public final class SignalCodec {
    * @throws ApiException (400) naming the item, field and value of the first problem
    */
   public List<SignalInput> parse(TenantId tenant, String contentType, byte[] body) {
+    return parse(tenant, contentType, body, false);
+  }
+
+  /**
+   * Parses a body whose items are the signals of one session batch (sent under the session headers)
+   * if {@code sessionBatch}: then every item must carry its {@code time}, as a session write's item
+   * always must (a retry must send the same payload, and the event time is part of it: an item
+   * without one would get each attempt's arrival time, a different payload, refused).
+   *
+   * @param tenant the tenant of every signal
+   * @param contentType the request's content type, or null (a single JSON object)
+   * @param body the body
+   * @param sessionBatch whether the items are one session batch's
+   * @return the signals, at least one, in body order
+   * @throws ApiException (400) naming the item, field and value of the first problem
+   */
+  public List<SignalInput> parse(
+      TenantId tenant, String contentType, byte[] body, boolean sessionBatch) {
     boolean ndjson = contentType != null && contentType.toLowerCase().startsWith(NDJSON);
     List<SignalInput> out = new ArrayList<>(ndjson ? Math.max(16, body.length / 64) : 1);
     Map<String, SignalType> types = new HashMap<>();
@@ -66,7 +85,7 @@ public final class SignalCodec {
         if (t != JsonToken.START_OBJECT) {
           throw bad(item, p, "malformed_json", "expected a JSON object, got " + describe(p, t));
         }
-        out.add(readObject(p, item, tenant, types, now));
+        out.add(readObject(p, item, tenant, types, now, sessionBatch));
         t = p.nextToken();
         if (!ndjson && t != null) {
           throw bad(
@@ -104,7 +123,12 @@ public final class SignalCodec {
   }
 
   private SignalInput readObject(
-      JsonParser p, int item, TenantId tenant, Map<String, SignalType> types, long now)
+      JsonParser p,
+      int item,
+      TenantId tenant,
+      Map<String, SignalType> types,
+      long now,
+      boolean sessionBatch)
       throws IOException {
     String type = null;
     Long entity = null;
@@ -139,6 +163,14 @@ public final class SignalCodec {
     require(item, p, "type", type);
     require(item, p, "entity", entity);
     require(item, p, "weight", weight);
+    if (time == null && (session != null || sessionBatch)) {
+      throw bad(
+          item,
+          p,
+          "missing_field",
+          "missing field 'time': a session write's retry must send the same payload, event time"
+              + " included (without it each attempt would get its arrival time)");
+    }
     try {
       SignalType signalType = types.get(type);
       if (signalType == null) {

@@ -99,7 +99,7 @@ class HttpApiStoreTest {
           .append(i % 10)
           .append(",\"weight\":")
           .append(i == badAt ? badWeight : "1")
-          .append("}\n");
+          .append(",\"time\":1700000000000}\n");
     }
     return b.toString();
   }
@@ -243,13 +243,17 @@ class HttpApiStoreTest {
 
   @Test
   void shouldAnswer409ForASessionConflict() {
-    String first = "{\"type\":\"view\",\"entity\":1,\"weight\":1,\"session\":\"5e55\",\"seq\":1}";
+    String first =
+        "{\"type\":\"view\",\"entity\":1,\"weight\":1,\"time\":1700000000000,\"session\":\"5e55\",\"seq\":1}";
     assertEquals(200, post("/v1/tenants/acme/signals", null, first).status());
     assertEquals(200, post("/v1/tenants/acme/signals", null, first).status());
     assertEquals("1", fields(get("/v1/tenants/acme/entities/view/1")).get("count"));
     Response other =
         post("/v1/tenants/acme/signals", null, first.replace("\"weight\":1", "\"weight\":2"));
     assertError(other, 409, "session_conflict", "not_stored", "seq");
+    Response untimed =
+        post("/v1/tenants/acme/signals", null, first.replace(",\"time\":1700000000000", ""));
+    assertError(untimed, 400, "missing_field", "not_stored", "'time'");
   }
 
   private Response postSession(String body, Map<String, String> headers) {
@@ -314,7 +318,16 @@ class HttpApiStoreTest {
         "invalid_argument",
         "not_stored",
         "seq");
-    String own = "{\"type\":\"view\",\"entity\":1,\"weight\":1,\"session\":\"77\",\"seq\":1}";
+    assertError(
+        postSession(
+            body.replace(",\"time\":1700000000000", ""),
+            Map.of("Tidal-Session", "5e55", "Tidal-Seq", "1")),
+        400,
+        "missing_field",
+        "not_stored",
+        "'time'");
+    String own =
+        "{\"type\":\"view\",\"entity\":1,\"weight\":1,\"time\":1,\"session\":\"77\",\"seq\":1}";
     assertError(
         postSession(own, Map.of("Tidal-Session", "5e55", "Tidal-Seq", "1")),
         400,

@@ -22,7 +22,7 @@ import net.jqwik.api.Tuple;
 class SignalCodecFuzzTest {
   private static final String VALID =
       "{\"type\":\"view\",\"entity\":42,\"weight\":1.5,\"time\":1700000000000}\n"
-          + "{\"type\":\"like\",\"entity\":\"7\",\"weight\":-1,\"session\":\"7f\",\"seq\":2}\n";
+          + "{\"type\":\"like\",\"entity\":\"7\",\"weight\":-1,\"time\":1,\"session\":\"7f\",\"seq\":2}\n";
 
   private final SignalCodec codec = new SignalCodec(() -> 1_000L);
 

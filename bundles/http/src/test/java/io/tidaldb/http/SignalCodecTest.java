@@ -56,7 +56,7 @@ class SignalCodecTest {
   @Test
   void shouldParseASessionWrite() {
     SignalInput in =
-        json("{\"type\":\"v\",\"entity\":1,\"weight\":1,\"session\":\"7f3a\",\"seq\":3,\"ackedBelow\":2}")
+        json("{\"type\":\"v\",\"entity\":1,\"weight\":1,\"time\":5,\"session\":\"7f3a\",\"seq\":3,\"ackedBelow\":2}")
             .get(0);
     assertEquals(0x7f3aL, in.session().session());
     assertEquals(3, in.session().seq());
