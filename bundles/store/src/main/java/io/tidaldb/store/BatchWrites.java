@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
@@ -262,10 +261,7 @@ final class BatchWrites {
             return CompletableFuture.failedFuture(e);
           }
           long next = Math.min(backoff * 2, WritePath.MAX_BACKOFF_NANOS);
-          return replication
-              .leaderChange(e.shard())
-              .copy()
-              .completeOnTimeout(null, Math.min(backoff, deadline - now), TimeUnit.NANOSECONDS)
+          return WritePath.woken(replication, e.shard(), Math.min(backoff, deadline - now))
               .thenComposeAsync(v -> whenRouted(partShards, deadline, next), retries);
         }
       }
@@ -361,7 +357,7 @@ final class BatchWrites {
                 CompletableFuture<SignalAck> ack = acks.get(i);
                 if (ack.isCompletedExceptionally()) {
                   if (first == null) {
-                    first = cause(ack);
+                    first = WritePath.unwrap(ack.handle((v, e) -> e).join());
                     firstShard = partShards[i];
                   }
                 } else {
@@ -388,14 +384,5 @@ final class BatchWrites {
               }
               throw first instanceof RuntimeException r ? r : new CompletionException(first);
             });
-  }
-
-  /** The failure of a future that completed exceptionally. */
-  private static Throwable cause(CompletableFuture<?> failed) {
-    Throwable t = failed.handle((v, e) -> e).join();
-    while (t instanceof CompletionException && t.getCause() != null) {
-      t = t.getCause();
-    }
-    return t;
   }
 }

@@ -448,13 +448,22 @@ final class WritePath {
 
   /** Decides again on the retry executor after the shard's next leader change or {@code wait}. */
   private CompletableFuture<SignalAck> later(Payload payload, WriteAttempt a, long waitNanos) {
-    CompletableFuture<Void> change = replication.leaderChange(a.shard());
     a.waited();
-    CompletableFuture<Void> woken =
-        waitNanos <= 0
-            ? CompletableFuture.completedFuture(null)
-            : change.copy().completeOnTimeout(null, waitNanos, TimeUnit.NANOSECONDS);
-    return woken.thenComposeAsync(v -> attemptAsync(payload, a), retries);
+    return woken(replication, a.shard(), waitNanos)
+        .thenComposeAsync(v -> attemptAsync(payload, a), retries);
+  }
+
+  /**
+   * Completes at the shard's next leadership change or after {@code waitNanos}, whichever comes
+   * first (at once for 0 or less): when a write held for a leader decides again.
+   */
+  static CompletableFuture<Void> woken(Replication replication, int shard, long waitNanos) {
+    return waitNanos <= 0
+        ? CompletableFuture.completedFuture(null)
+        : replication
+            .leaderChange(shard)
+            .copy()
+            .completeOnTimeout(null, waitNanos, TimeUnit.NANOSECONDS);
   }
 
   /**
@@ -584,7 +593,8 @@ final class WritePath {
     }
   }
 
-  private static Throwable unwrap(Throwable t) {
+  /** The cause under completion and execution wrappers. */
+  static Throwable unwrap(Throwable t) {
     while ((t instanceof CompletionException || t instanceof ExecutionException)
         && t.getCause() != null) {
       t = t.getCause();

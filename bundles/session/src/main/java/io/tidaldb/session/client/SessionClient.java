@@ -157,17 +157,7 @@ public final class SessionClient implements AutoCloseable {
     if (refused != null) {
       return CompletableFuture.failedFuture(refused);
     }
-    SessionSeq first;
-    try {
-      first = session.next();
-    } catch (IllegalStateException full) {
-      return CompletableFuture.failedFuture(
-          new UnavailableException(full.getMessage(), false, null));
-    }
-    SessionWrite<SignalAck> write =
-        new SessionWrite<>(this, SessionWrite.of(signal), durability, first, preferred);
-    write.start();
-    return write.result();
+    return start(SessionWrite.of(signal), durability);
   }
 
   /**
@@ -211,6 +201,11 @@ public final class SessionClient implements AutoCloseable {
         return CompletableFuture.failedFuture(refused);
       }
     }
+    return start(SessionWrite.of(List.copyOf(signals)), durability);
+  }
+
+  /** Starts a checked write under the session's next seq; its future outcome. */
+  private <T> CompletableFuture<T> start(SessionWrite.Payload<T> payload, Durability durability) {
     SessionSeq first;
     try {
       first = session.next();
@@ -218,9 +213,7 @@ public final class SessionClient implements AutoCloseable {
       return CompletableFuture.failedFuture(
           new UnavailableException(full.getMessage(), false, null));
     }
-    SessionWrite<List<SignalAck>> write =
-        new SessionWrite<>(
-            this, SessionWrite.of(List.copyOf(signals)), durability, first, preferred);
+    SessionWrite<T> write = new SessionWrite<>(this, payload, durability, first, preferred);
     write.start();
     return write.result();
   }
