@@ -200,8 +200,9 @@ public interface SignalStore {
    * @param durability the level each part reaches before the future completes
    * @param session the batch's session, seq and ackedBelow
    * @return one acknowledgement per part, in the order of each part's first signal in the batch;
-   *     the future fails with the first failed part's failure (marked {@link
-   *     UnavailableException#mayBeStored()} if another part is stored)
+   *     the future fails with the first failed part's failure, or, if another part is stored, an
+   *     {@link UnavailableException} whose {@link UnavailableException#mayBeStored()} is true and
+   *     whose cause is that failure
    * @since 1.9.0
    */
   default CompletableFuture<List<SignalAck>> signalBatchAsync(

@@ -341,8 +341,9 @@ final class BatchWrites {
 
   /**
    * The acknowledgements of a batch's parts, in order, once all are in; or the first failed part's
-   * failure (in the batch's order), marked as possibly stored if another part was stored, so a
-   * caller never reads "nothing stored" for a batch of which a part is stored.
+   * failure (in the batch's order), as is if no part was stored, else wrapped as possibly stored (a
+   * refusal of one part included), so a caller never reads "nothing stored" for a batch of which a
+   * part is stored.
    */
   private static CompletableFuture<List<SignalAck>> allAcks(
       List<CompletableFuture<SignalAck>> acks, int[] partShards) {
@@ -368,19 +369,18 @@ final class BatchWrites {
               if (first == null) {
                 return out;
               }
-              if (first instanceof UnavailableException u
-                  && !u.mayBeStored()
-                  && !stored.isEmpty()) {
+              if (!stored
+                  .isEmpty()) { // whatever the part's failure says, the batch is stored in part
                 throw new UnavailableException(
                     "the part of shard "
                         + firstShard
                         + " failed ("
-                        + u.getMessage()
+                        + first.getMessage()
                         + ") while the parts of shards "
                         + stored
                         + " are stored: retry the batch as it was (a session batch under the same"
                         + " seq stores each part once)",
-                    u);
+                    first);
               }
               throw first instanceof RuntimeException r ? r : new CompletionException(first);
             });

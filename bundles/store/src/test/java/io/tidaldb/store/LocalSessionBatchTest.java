@@ -196,6 +196,35 @@ class LocalSessionBatchTest {
   }
 
   @Test
+  void shouldSayABatchMayBeStoredWhenOnePartIsRefusedAfterAnotherWasStored() throws Exception {
+    replication.partAnswer = // as the origin refuses a part too large for a frame: nothing sent
+        f ->
+            CompletableFuture.failedFuture(
+                new InvalidArgumentException("forwarded part", "3 signals", "too large"));
+    List<Signal> mixed = new ArrayList<>(cutBatch(1.0));
+    mixed.add(signal(ledEntity, 1.0));
+    ExecutionException e =
+        assertThrows(
+            ExecutionException.class,
+            () -> db.store.signalBatchAsync(mixed, Durability.QUORUM, seq(1, 1)).get(30, SECONDS));
+    UnavailableException u = assertInstanceOf(UnavailableException.class, e.getCause());
+    assertTrue(u.mayBeStored(), u.toString());
+    assertInstanceOf(InvalidArgumentException.class, u.getCause());
+    assertTrue(u.getMessage().contains("too large"), u.getMessage());
+    assertEquals(1, count(ledEntity), "the led part is stored");
+
+    ExecutionException alone =
+        assertThrows(
+            ExecutionException.class,
+            () ->
+                db.store
+                    .signalBatchAsync(cutBatch(1.0), Durability.QUORUM, seq(2, 1))
+                    .get(30, SECONDS));
+    assertInstanceOf(
+        InvalidArgumentException.class, alone.getCause(), "nothing stored: the refusal as is");
+  }
+
+  @Test
   void shouldForwardAPartAgainWhenTheFirstForwardStoredNothing() throws Exception {
     replication.knownLeader = RegionId.of(1);
     AtomicInteger tries = new AtomicInteger();

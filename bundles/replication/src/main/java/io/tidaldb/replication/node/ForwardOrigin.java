@@ -2,6 +2,7 @@ package io.tidaldb.replication.node;
 
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.HlcStamp;
+import io.tidaldb.api.InvalidArgumentException;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.ShardId;
@@ -94,6 +95,9 @@ final class ForwardOrigin {
   private final FrameEncoder partEncoder =
       new FrameEncoder(Integer.MAX_VALUE - FrameDescriptor.HEADER_LENGTH);
 
+  /** The transport's largest frame: a FORWARD_PART above it is refused, nothing sent. */
+  private final int maxFrameBytes;
+
   /**
    * The last request id; starts at a random value so that a restarted region's ids do not repeat
    * the ones a leader still remembers of its previous incarnation ({@link ForwardsSeen}).
@@ -103,6 +107,7 @@ final class ForwardOrigin {
   /**
    * @param endpoint sends FORWARD; its own UNREACHABLE sends are handled here, not reported
    * @param shards the region's shards, whose known leader and epoch the owner reads
+   * @param maxFrameBytes the transport's largest frame
    * @param wake unparks the owner
    * @param local stores a held request here, as a leader write (see the class comment)
    */
@@ -113,9 +118,11 @@ final class ForwardOrigin {
       DropCounters drops,
       long timeoutNanos,
       ShardReplica[] shards,
+      int maxFrameBytes,
       Runnable wake,
       Function<ForwardRequests.Forward, CompletableFuture<SignalAck>> local) {
     this.local = local;
+    this.maxFrameBytes = maxFrameBytes;
     this.self = self;
     this.regions = regions;
     this.endpoint = endpoint;
@@ -234,6 +241,17 @@ final class ForwardOrigin {
   private ByteBuffer encode(ForwardRequests.Forward r, int shard, long epoch, long id) {
     if (r.part() != null) {
       int length = FrameEncoder.forwardPartLength(r.part());
+      if (length > maxFrameBytes) { // the transport would refuse it on this thread
+        throw new InvalidArgumentException(
+            "forwarded part",
+            r.part().size() + " signals",
+            "make a FORWARD_PART of "
+                + length
+                + " bytes, above the transport's frames of "
+                + maxFrameBytes
+                + " bytes (maxFrameBytes): send a smaller batch or raise maxFrameBytes;"
+                + " not sent, nothing stored");
+      }
       ByteBuffer frame = ByteBuffer.allocate(length).order(ByteOrder.LITTLE_ENDIAN);
       partEncoder.forwardPart(
           frame,

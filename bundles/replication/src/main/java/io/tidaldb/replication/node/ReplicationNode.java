@@ -183,6 +183,7 @@ public final class ReplicationNode implements Replication, AutoCloseable {
             drops,
             config.durabilityTimeout().toNanos(),
             shards,
+            transport.maxFrameBytes(),
             this::wake,
             this::acceptHeld);
     watched.onUnreachable(forwards::linkDown);

@@ -89,6 +89,7 @@ final class FollowerFixture implements AutoCloseable {
             drops,
             configB.durabilityTimeout().toNanos(),
             new ShardReplica[1],
+            io.tidaldb.transport.inprocess.InProcessConfig.DEFAULT_MAX_FRAME_BYTES,
             () -> {},
             r -> java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException()));
     replicaB =

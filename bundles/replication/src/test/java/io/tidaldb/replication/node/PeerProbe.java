@@ -39,7 +39,7 @@ final class PeerProbe implements AutoCloseable {
   record Received(
       RegionId to, short type, int shard, long epoch, long first, long second, byte[] bytes) {}
 
-  final InProcessTransport transport = new InProcessTransport();
+  final InProcessTransport transport;
   final AtomicLong clock = new AtomicLong(1_000_000_000L);
   final ReplicationNode node;
   final List<Received> received = new CopyOnWriteArrayList<>();
@@ -61,6 +61,12 @@ final class PeerProbe implements AutoCloseable {
       ByteBuffer.allocate(FrameDescriptor.MAX_FORWARD_FRAME_LENGTH).order(ByteOrder.LITTLE_ENDIAN);
 
   PeerProbe(Path dir, WriteAheadLog wal) {
+    this(dir, wal, io.tidaldb.transport.inprocess.InProcessConfig.DEFAULTS);
+  }
+
+  /** A probe whose transport carries frames of at most {@code frames}' bound. */
+  PeerProbe(Path dir, WriteAheadLog wal, io.tidaldb.transport.inprocess.InProcessConfig frames) {
+    this.transport = new InProcessTransport(frames);
     for (int i = 1; i < 3; i++) {
       RegionId self = REGIONS.get(i);
       FrameDecoder decoder = new FrameDecoder(transport.maxFrameBytes());
