@@ -8,9 +8,12 @@ import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.wal.CommitListener;
 import io.tidaldb.api.wal.FencedAppendException;
 import io.tidaldb.api.wal.ShardLog;
+import io.tidaldb.api.wal.SignalPart;
 import io.tidaldb.api.wal.WalBatch;
 import io.tidaldb.api.wal.WalReader;
 import io.tidaldb.wal.RecordDescriptor;
+import io.tidaldb.wal.SessionPartDescriptor;
+import io.tidaldb.wal.SimPartRecords;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.ArrayList;
@@ -20,11 +23,12 @@ import java.util.function.LongConsumer;
 
 /**
  * A deterministic in-memory {@link ShardLog} of one shard of one simulated region, honouring the
- * contract the replication uses: signal and session signal ({@code SIGNAL_S}) records in the real
- * record format, fenced appends ({@link #startLeading}, {@link #stopLeading}), one feed at a time,
- * {@link #tryAppendReplicated} answering {@link #BUSY} while a replicated batch is pending and
- * waking the caller through the durability listener after the swap, readers of durable batches in
- * the real batch format, {@link #endOfEpoch}, {@link #truncateFrom}.
+ * contract the replication uses: signal, session signal ({@code SIGNAL_S}) and session batch part
+ * ({@code SIGNAL_BATCH_S}, one position per signal) records in the real record format, fenced
+ * appends ({@link #startLeading}, {@link #stopLeading}), one feed at a time, {@link
+ * #tryAppendReplicated} answering {@link #BUSY} while a replicated batch is pending and waking the
+ * caller through the durability listener after the swap, readers of durable batches in the real
+ * batch format, {@link #endOfEpoch}, {@link #truncateFrom}.
  *
  * <p>Its commit thread is the simulation: each {@link #commitStep} either fsyncs what was written
  * (the commit listener gets each batch, then {@link #durablePosition} moves, then the durability
@@ -229,6 +233,32 @@ final class SimLog implements ShardLog {
     pending.position(at + length);
     pendingCount++;
     return nextPosition++;
+  }
+
+  /**
+   * A session batch's part as one {@code SIGNAL_BATCH_S} record in the WAL's own bytes ({@link
+   * SimPartRecords}, the real {@code SessionPartDescriptor}), one position per signal.
+   */
+  @Override
+  public long appendSessionPart(
+      long leaderEpoch,
+      SignalPart part,
+      int origin,
+      SessionSeq session,
+      int payloadHash,
+      Durability durability) {
+    int length = SimPartRecords.checkedLength(part, session, durability, maxPartSignals());
+    int at = reserve(leaderEpoch, length);
+    SimPartRecords.write(pending, at, part, origin, session, payloadHash, durability);
+    pending.position(at + length);
+    pendingCount += part.size();
+    nextPosition += part.size();
+    return nextPosition - 1;
+  }
+
+  @Override
+  public int maxPartSignals() {
+    return SessionPartDescriptor.maxSignals(MAX_BATCH_BYTES);
   }
 
   /** Checks a local append of {@code length} bytes (fence, feed, room); where it goes. */
