@@ -37,7 +37,7 @@ class DataPathSimulationTest {
     long forwarded = 0;
     long merged = 0;
     long cutSuffix = 0;
-    long[] sessions = new long[7];
+    long[] sessions = new long[9];
     long started = System.nanoTime();
     String list = System.getProperty("simulation.list"); // seeds, comma-separated
     long[] seeds =
@@ -60,6 +60,8 @@ class DataPathSimulationTest {
       sessions[4] += result.sessions().cutDropped();
       sessions[5] += result.sessions().localStoredTwice();
       sessions[6] += result.sessions().localCompensated();
+      sessions[7] += result.sessions().parts();
+      sessions[8] += result.sessions().partSignals();
       if (result.failure() != null) {
         failed.add(seed);
         if (result.failure().contains(SimSessionChecker.KNOWN_GAP)
@@ -95,11 +97,14 @@ class DataPathSimulationTest {
             + " signals of cut suffixes in no log"
             + (Sim.sessionsOn()
                 ? String.format(
-                    "; %d session writes, %d retries, %d answered from an earlier record,"
+                    "; %d session writes (%d of them parts of session batches, holding %d"
+                        + " signals), %d retries, %d answered from an earlier record,"
                         + " %d forward replies lost, %d cut session records dropped, %d LOCAL"
                         + " session writes stored twice, %d cut LOCAL session records"
                         + " compensated",
                     sessions[0],
+                    sessions[7],
+                    sessions[8],
                     sessions[1],
                     sessions[2],
                     sessions[3],
@@ -115,8 +120,9 @@ class DataPathSimulationTest {
           local > 0 && forwarded > 0 && merged > 0 && cutSuffix > 0,
           "local, forwarded, merged, cut suffix: 0 somewhere");
       assertTrue(
-          !Sim.sessionsOn() || (sessions[1] > 0 && sessions[2] > 0 && sessions[4] > 0),
-          "session retries, answers from an earlier record, cut session records dropped: 0"
+          !Sim.sessionsOn()
+              || (sessions[1] > 0 && sessions[2] > 0 && sessions[4] > 0 && sessions[7] > 0),
+          "session retries, answers from an earlier record, cut session records dropped, parts: 0"
               + " somewhere");
     }
   }

@@ -16,14 +16,16 @@ import java.util.Map;
  * The model store's cut LOCAL session records of one shard, as the store keeps them (the rule of
  * wp-lcut with wp-lcut2's origin and commit conditions): (1) at a cut every {@code LOCAL} session
  * record of the cut suffix that this region appended (its origin) enters the set, keyed by
- * (session, seq), with its entity, its log replica {@code log(batch epoch)}, weight, event time and
- * payload hash; its effect stays. Only the origin holds a record, so every compensation of a record
- * comes from one region (two holders' compensations, joined, took it back twice: seed 657). (2)
- * When the shard log applies a session record whose (session, seq) is held (not matched): the same
- * payload hash in another record is the retry, and the entry is <em>matched</em> to it (its
- * position and id kept); another hash removes the entry (effect stays), and so does the cut record
- * itself returning through a later leader's log (the same record: its entry's end skips it, its
- * kept effect is its count; seed 3007). (3) A matched entry's cut record is {@link
+ * (session, seq, index): a session batch's part ({@code SIGNAL_BATCH_S}) one entry per signal, as
+ * the store's {@code CutLocalSessions}, each with its entity, its log replica {@code log(batch
+ * epoch)}, weight, event time and the part's payload hash; its effect stays. Only the origin holds
+ * a record, so every compensation of a record comes from one region (two holders' compensations,
+ * joined, took it back twice: seed 657). (2) When the shard log applies a session record whose
+ * (session, seq, index) is held (not matched): the same payload hash in another record is the retry
+ * (for a part's signal: the retry's signal of the same index), and the entry is <em>matched</em> to
+ * it (its position and id kept); another hash removes the entry (effect stays), and so does the cut
+ * record itself returning through a later leader's log (the same record: its entry's end skips it,
+ * its kept effect is its count; seed 3007). (3) A matched entry's cut record is {@link
  * CrdtSignalState#compensate compensated} and the entry removed once the shard's known commit
  * ({@code ReplicaState.onCommitted}, exclusive) passes the retry's position ({@link
  * #compensateCommitted}, after every applied record and at every rise of the known commit): a
@@ -53,12 +55,15 @@ final class ModelCutLocals {
   }
 
   /**
-   * One cut LOCAL session record; {@code lastHlc} is its session's last write seen here; {@code
-   * retryPosition} and {@code retrySignal} the retry it is matched to (held: -1).
+   * One cut LOCAL session record's signal: {@code index} is its index in its record (0 but for a
+   * session batch's part, held one entry per signal); {@code lastHlc} is its session's last write
+   * seen here; {@code retryPosition} and {@code retrySignal} the retry's signal of the same index
+   * it is matched to (held: -1).
    */
   record Entry(
       long session,
       long seq,
+      int index,
       long signal,
       long entity,
       long replica,
@@ -72,6 +77,7 @@ final class ModelCutLocals {
     Entry(
         long session,
         long seq,
+        int index,
         long signal,
         long entity,
         long replica,
@@ -79,7 +85,24 @@ final class ModelCutLocals {
         long eventTime,
         int payloadHash,
         long lastHlc) {
-      this(session, seq, signal, entity, replica, weight, eventTime, payloadHash, lastHlc, -1, -1);
+      this(
+          session,
+          seq,
+          index,
+          signal,
+          entity,
+          replica,
+          weight,
+          eventTime,
+          payloadHash,
+          lastHlc,
+          -1,
+          -1);
+    }
+
+    /** Its key in the set: (session, seq, index). */
+    List<Long> key() {
+      return ModelCutLocals.key(session, seq, index);
     }
 
     Entry seen(long hlc) {
@@ -88,6 +111,7 @@ final class ModelCutLocals {
           : new Entry(
               session,
               seq,
+              index,
               signal,
               entity,
               replica,
@@ -107,6 +131,7 @@ final class ModelCutLocals {
       return new Entry(
           session,
           seq,
+          index,
           signal,
           entity,
           replica,
@@ -120,8 +145,16 @@ final class ModelCutLocals {
 
     Entry held() {
       return new Entry(
-          session, seq, signal, entity, replica, weight, eventTime, payloadHash, lastHlc);
+          session, seq, index, signal, entity, replica, weight, eventTime, payloadHash, lastHlc);
     }
+  }
+
+  /**
+   * The key of a cut record's signal: (session, seq, index in its record), as the store's {@code
+   * CutLocalSessions.Key}; with (session, seq) alone a part's signals would share one entry.
+   */
+  static List<Long> key(long session, long seq, int index) {
+    return List.of(session, seq, (long) index);
   }
 
   private final LinkedHashMap<List<Long>, Entry> entries = new LinkedHashMap<>();
@@ -141,7 +174,7 @@ final class ModelCutLocals {
     this.originOnly = originOnly;
     this.from = from;
     for (Entry e : kept) {
-      entries.put(List.of(e.session(), e.seq()), e);
+      entries.put(e.key(), e);
     }
   }
 
@@ -167,13 +200,14 @@ final class ModelCutLocals {
           continue;
         }
         SessionSeq s = b.session(i);
-        List<Long> key = List.of(s.session(), s.seq());
+        List<Long> key = key(s.session(), s.seq(), b.partIndex(i));
         entries.remove(key); // a newer record of the write replaces it, as in the store
         entries.put(
             key,
             new Entry(
                 s.session(),
                 s.seq(),
+                b.partIndex(i),
                 ids[i],
                 b.entity(i),
                 ReplicaIds.log(b.epoch()),
@@ -207,7 +241,7 @@ final class ModelCutLocals {
       }
       if (!entries.isEmpty() && b.isSession(i)) {
         SessionSeq s = b.session(i);
-        List<Long> key = List.of(s.session(), s.seq());
+        List<Long> key = key(s.session(), s.seq(), b.partIndex(i));
         Entry cut = entries.get(key);
         if (cut != null && !cut.matched()) {
           if (cut.signal() != ids[i] && cut.payloadHash() == b.payloadHash(i)) {

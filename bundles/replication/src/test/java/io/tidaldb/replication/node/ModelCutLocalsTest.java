@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.SessionSeq;
+import io.tidaldb.api.wal.SignalPart;
 import io.tidaldb.crdt.CrdtSignalState;
 import io.tidaldb.crdt.ReplicaIds;
 import java.util.ArrayList;
@@ -16,8 +17,9 @@ import org.junit.jupiter.api.Test;
 /**
  * The model's set of cut LOCAL session records ({@link ModelCutLocals}) by hand, for the steps the
  * simulation's 3 s runs rarely or never reach: a retry compensates the cut record, another payload
- * keeps it, {@code ackedBelow} and the session's expiry release it, and a set restored from a
- * snapshot decides only for the records from the snapshot's position on.
+ * keeps it, {@code ackedBelow} and the session's expiry release it, a set restored from a snapshot
+ * decides only for the records from the snapshot's position on, and a cut part is taken back signal
+ * by signal.
  */
 class ModelCutLocalsTest {
   private static final long SESSION = 7;
@@ -232,6 +234,43 @@ class ModelCutLocalsTest {
     assertEquals(List.of(), set.entries());
   }
 
+  /**
+   * A cut LOCAL part (one {@code SIGNAL_BATCH_S} of three signals, two of one entity) is held one
+   * entry per signal, keyed by (session, seq, index); the retry's part (the same signals, the same
+   * payload hash, new stamps) matches each entry to its signal of the same index, and once
+   * committed each signal is taken back once: every signal counts once. Keyed by (session, seq)
+   * alone, the part's three entries would be one (the last signal's), and the other two would count
+   * twice.
+   */
+  @Test
+  void shouldCompensateACutLocalPartSignalBySignal() {
+    committed = 0;
+    ModelCutLocals set = new ModelCutLocals(0, true, 0, List.of());
+    long[] entities = {ENTITY, ENTITY + 1, ENTITY};
+    double[] weights = {2, 30, 400};
+    SimBatch cut = writePart(1, new SessionSeq(SESSION, 1, 1), entities, weights, hlc);
+    apply(set, cut);
+    set.cut(log.durableBatches(), cut.firstPosition());
+    log.truncateFrom(cut.firstPosition());
+    assertEquals(3, set.entries().size(), "one entry per signal of the part");
+
+    SimBatch retry = writePart(2, new SessionSeq(SESSION, 1, 1), entities, weights, hlc + 1);
+    apply(set, retry);
+    assertEquals(4, states.get(ENTITY).count(), "matched, not yet taken back");
+    for (ModelCutLocals.Entry e : set.entries()) {
+      assertEquals(retry.firstPosition() + e.index(), e.retryPosition(), "the same index");
+      assertEquals(cut.signalIds()[e.index()] + 3, e.retrySignal());
+    }
+    commit(set, retry.end());
+
+    assertEquals(2, states.get(ENTITY).count());
+    assertEquals(402.0, states.get(ENTITY).weightSum());
+    assertEquals(1, states.get(ENTITY + 1).count());
+    assertEquals(30.0, states.get(ENTITY + 1).weightSum());
+    assertEquals(List.of(cut.signalIds()[0], cut.signalIds()[1], cut.signalIds()[2]), compensated);
+    assertEquals(List.of(), set.entries());
+  }
+
   /** Epoch 1 writes (SESSION, 1) at LOCAL, the store applies it, and a cut takes it out. */
   private ModelCutLocals cutOneRecord(ModelCutLocals set) {
     SimBatch cut = write(1, new SessionSeq(SESSION, 1, 1), 11, hlc);
@@ -259,6 +298,54 @@ class ModelCutLocalsTest {
   private void commit(ModelCutLocals set, long position) {
     committed = position;
     set.compensateCommitted(committed, states, (signal, by) -> compensated.add(signal));
+  }
+
+  /**
+   * Appends one LOCAL part of {@code entities} (stamps from {@code stamp} on) in {@code epoch} and
+   * makes it durable; its batch.
+   */
+  private SimBatch writePart(
+      long epoch, SessionSeq seq, long[] entities, double[] weights, long stamp) {
+    int n = entities.length;
+    SignalPart part =
+        new SignalPart() {
+          @Override
+          public int size() {
+            return n;
+          }
+
+          @Override
+          public int seriesId(int i) {
+            return 1;
+          }
+
+          @Override
+          public long entity(int i) {
+            return entities[i];
+          }
+
+          @Override
+          public double weight(int i) {
+            return weights[i];
+          }
+
+          @Override
+          public long eventTimeMillis(int i) {
+            return EVENT_TIME + i;
+          }
+
+          @Override
+          public long hlc(int i) {
+            return stamp + i;
+          }
+        };
+    log.startLeading(epoch);
+    log.appendSessionPart(epoch, part, 0, seq, 41, Durability.LOCAL);
+    log.commitStep(); // written
+    log.commitStep(); // fsynced
+    hlc = Math.max(hlc, stamp + n - 1);
+    List<SimBatch> batches = log.durableBatches();
+    return batches.get(batches.size() - 1);
   }
 
   /** Appends one LOCAL session record in {@code epoch} and makes it durable; its batch. */

@@ -12,6 +12,7 @@ import io.tidaldb.api.SignalTickets;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.api.replication.NotLeaderException;
+import io.tidaldb.api.wal.SignalPart;
 import io.tidaldb.session.table.Decision;
 import io.tidaldb.session.table.SessionConfig;
 import io.tidaldb.session.table.SessionTable;
@@ -24,8 +25,9 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The model store's session half, per shard: the real {@link SessionTable} fed the shard log's
- * records in position order ({@code SIGNAL_S} applies, {@code SIGNAL} advances, as the store's
- * {@code ShardSessions}), the real leader's check ({@link SimSessionWrites}) over it and the log,
+ * records in position order ({@code SIGNAL_S} applies, a part ({@code SIGNAL_BATCH_S}) at its last
+ * signal, {@code SIGNAL} and a part's other signals advance, as the store's {@code ShardSessions}),
+ * the real leader's check ({@link SimSessionWrites}, single writes and parts) over it and the log,
  * and the entities whose state holds a QUORUM/ALL session record not known committed (as the
  * store's {@code PendingSessions}: per entity the highest such record's position, complete from the
  * log's start after a restart, and after a cut from the known commit on), told the known commit by
@@ -146,12 +148,14 @@ final class ModelSessions implements SimSessionWrites.Shards {
   }
 
   /**
-   * Feeds the records of {@code b} below {@code end} to {@code table}, as {@code ShardSessions}.
+   * Feeds the entries of {@code b} below {@code end} to {@code table}, as {@code
+   * ShardSessions.feed}: a session record applies, a part at its last signal (its position and HLC
+   * are the part's acknowledgement), every other entry advances.
    */
   private static void feed(SessionTable table, SimBatch b, long end) {
     long[] ids = b.signalIds();
     for (int i = 0; i < b.recordCount() && b.firstPosition() + i < end; i++) {
-      if (b.isSession(i)) {
+      if (b.isSession(i) && b.partIndex(i) == b.partSize(i) - 1) {
         SessionSeq s = b.session(i);
         table.apply(
             ModelStore.TENANT,
@@ -206,6 +210,20 @@ final class ModelSessions implements SimSessionWrites.Shards {
           RegionId.of(self), shard, epoch, Optional.empty(), e.getMessage());
     }
     return SignalTickets.ticket(shard, position);
+  }
+
+  @Override
+  public long appendPart(
+      SignalPart part, int shard, long epoch, SessionSeq seq, int payloadHash, Durability level) {
+    long last;
+    try {
+      last = logs[shard].appendSessionPart(epoch, part, self, seq, payloadHash, level);
+    } catch (UnavailableException | InvalidArgumentException e) {
+      // fenced, or the log is fed by replication right now: nothing stored
+      throw new NotLeaderException(
+          RegionId.of(self), shard, epoch, Optional.empty(), e.getMessage());
+    }
+    return SignalTickets.ticket(shard, last);
   }
 
   @Override

@@ -21,22 +21,23 @@ import java.util.TreeMap;
  * every durable batch of its shard logs in log order (the commit listener, as the real store does)
  * as {@code applyAt(log(epoch), position)}, and every durable batch of its local logs (the region's
  * local stream) as {@code applyAt(local(region, incarnation), local position)}: the issue-11 entry
- * scheme, so a record already inside an entry's prefix is skipped by the entry's end. Per shard a
- * real {@link SessionTable} is fed the shard log's records in position order ({@code SIGNAL_S}
- * applies, {@code SIGNAL} advances), and the real leader's check ({@link SimSessionWrites}: the
- * writes in flight, then the table) decides each session write this region takes as leader. A cut
- * ({@link #truncateLog}) drops the effect of the suffix's QUORUM/ALL session records ({@link
- * ModelCut}, as the store's {@code CutDrops}), keeps every other cut record's effect, puts the
- * suffix's LOCAL session records it appended in the shard's set of cut LOCAL records ({@link
- * ModelCutLocals}: a later record of the same write in the log, the retry, compensates the cut
- * one's effect once replication's known commit passes it), rebuilds the table of the surviving
- * prefix, forgets the writes in flight and writes the store's snapshot at the cut; {@link
- * #snapshot} writes one at any time (the store's periodic checkpoint). Snapshots (the last two per
- * shard, with their positions, states and sets of cut LOCAL records) are held in {@link Durable}
- * and survive crashes and power loss; a restarted store starts from the last one and replays the
- * recovered logs, shard and local, under the same rule (the tables from the log's start, the set's
- * steps from the snapshot's position). States merged in by reconciliation ({@link #merge}) live in
- * memory until the next snapshot, as in the real store.
+ * scheme, so a record already inside an entry's prefix is skipped by the entry's end; a session
+ * batch's part ({@code SIGNAL_BATCH_S}) is applied one signal per position. Per shard a real {@link
+ * SessionTable} is fed the shard log's records in position order ({@code SIGNAL_S} applies, a part
+ * at its last signal, {@code SIGNAL} and a part's other signals advance), and the real leader's
+ * check ({@link SimSessionWrites}: the writes in flight, then the table) decides each session write
+ * and part this region takes as leader. A cut ({@link #truncateLog}) drops the effect of the
+ * suffix's QUORUM/ALL session records ({@link ModelCut}, as the store's {@code CutDrops}), keeps
+ * every other cut record's effect, puts the suffix's LOCAL session records it appended in the
+ * shard's set of cut LOCAL records ({@link ModelCutLocals}: a later record of the same write in the
+ * log, the retry, compensates the cut one's effect once replication's known commit passes it),
+ * rebuilds the table of the surviving prefix, forgets the writes in flight and writes the store's
+ * snapshot at the cut; {@link #snapshot} writes one at any time (the store's periodic checkpoint).
+ * Snapshots (the last two per shard, with their positions, states and sets of cut LOCAL records)
+ * are held in {@link Durable} and survive crashes and power loss; a restarted store starts from the
+ * last one and replays the recovered logs, shard and local, under the same rule (the tables from
+ * the log's start, the set's steps from the snapshot's position). States merged in by
+ * reconciliation ({@link #merge}) live in memory until the next snapshot, as in the real store.
  *
  * <p>The incarnation is always 1: the simulation loses no data the store had applied (applied means
  * fsynced, and a power loss keeps fsynced records), so no recovery retires a snapshot.
@@ -61,6 +62,7 @@ final class ModelStore implements ReplicaState {
   interface Stored {
     /**
      * @param session the record's session, seq and ackedBelow; null for a plain signal
+     * @param index the signal's index in its record (0 but for a signal of a session batch's part)
      * @param level a session record's durability (null for a plain signal)
      */
     void stored(
@@ -71,6 +73,7 @@ final class ModelStore implements ReplicaState {
         long eventTime,
         boolean local,
         SessionSeq session,
+        int index,
         Durability level);
 
     /** A cut at {@code region} dropped the effect of these session records. */
@@ -216,6 +219,7 @@ final class ModelStore implements ReplicaState {
           eventTime,
           local,
           session ? b.session(i) : null,
+          b.partIndex(i),
           session ? b.durability(i) : null);
     }
   }

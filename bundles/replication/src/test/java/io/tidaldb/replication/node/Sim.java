@@ -51,16 +51,21 @@ final class Sim {
       int cutSuffixSignals,
       Sessions sessions) {}
 
-  /** What the session clients did (all 0 without them). */
+  /**
+   * What the session clients did (all 0 without them); {@code parts} of the {@code writes} are
+   * session batch parts, holding {@code partSignals} signals.
+   */
   record Sessions(
       int writes,
+      int parts,
+      int partSignals,
       int retries,
       int duplicates,
       int lostReplies,
       int cutDropped,
       int localStoredTwice,
       int localCompensated) {
-    static final Sessions NONE = new Sessions(0, 0, 0, 0, 0, 0, 0);
+    static final Sessions NONE = new Sessions(0, 0, 0, 0, 0, 0, 0, 0, 0);
   }
 
   /**
@@ -273,6 +278,8 @@ final class Sim {
         ? Sessions.NONE
         : new Sessions(
             c.writes().size(),
+            c.parts(),
+            c.partSignals(),
             c.retries(),
             c.duplicates(),
             c.lostReplies(),

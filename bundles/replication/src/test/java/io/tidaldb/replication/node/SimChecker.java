@@ -23,9 +23,9 @@ import java.util.TreeSet;
  * entity, the signals any region's store ever applied, each counted once (exact count and weight
  * sum, the last-seen event time of the highest HLC, the decayed score within 1e-9), so nothing
  * stored anywhere is lost and nothing is counted twice; a client session's write counts once,
- * whichever of its records (attempts) were stored ({@link SimSessionChecker} checks the rest of the
- * sessions' history). (f), never two leaders in one epoch, is checked after every tick by {@link
- * Sim}.
+ * whichever of its records (attempts) were stored, and every signal of a session batch's part once
+ * (by its index in the part) ({@link SimSessionChecker} checks the rest of the sessions' history).
+ * (f), never two leaders in one epoch, is checked after every tick by {@link Sim}.
  */
 final class SimChecker {
   private final Sim sim;
@@ -154,8 +154,10 @@ final class SimChecker {
     for (SimStored.Signal s : sim.stored().signals().values()) {
       if (!s.oncePerWrite()) {
         byEntity.computeIfAbsent(s.entity(), e -> new ArrayList<>()).add(s);
-      } else { // a session write (any level) counts once, as its record of the highest stamp
-        writes.merge(List.of(s.session(), s.seq()), s, (a, b) -> a.id() > b.id() ? a : b);
+      } else { // a session write's signal (any level) counts once, as its record of the highest
+        // stamp: a part's signals once each, by index (its records hold the same signals in order)
+        writes.merge(
+            List.of(s.session(), s.seq(), (long) s.index()), s, (a, b) -> a.id() > b.id() ? a : b);
       }
     }
     for (SimStored.Signal s : writes.values()) {
@@ -236,8 +238,13 @@ final class SimChecker {
   }
 
   private static int compareKeys(List<Long> a, List<Long> b) {
-    int c = Long.compare(a.get(0), b.get(0));
-    return c != 0 ? c : Long.compare(a.get(1), b.get(1));
+    for (int i = 0; i < Math.min(a.size(), b.size()); i++) {
+      int c = Long.compare(a.get(i), b.get(i));
+      if (c != 0) {
+        return c;
+      }
+    }
+    return Integer.compare(a.size(), b.size());
   }
 
   private static String ids(List<SimStored.Signal> signals) {

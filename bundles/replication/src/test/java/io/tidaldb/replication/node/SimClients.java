@@ -19,17 +19,20 @@ import java.util.concurrent.CompletableFuture;
 /**
  * The simulation's client sessions: a few sessions per run ({@link Session}, the real seq counter
  * and ackedBelow), whose writes go a running region's write path ({@link SimWriters}) and, at the
- * leader, the real leader's check ({@code SessionWrites} via the model store). An attempt whose
- * outcome is ambiguous (the acknowledgement failed: the leader crashed, was deposed or stepped
- * down, or its QUORUM/ALL wait timed out; a forward's reply lost ("sent, no reply"); the region it
- * went to died; no answer within {@link #ATTEMPT_TIMEOUT_NANOS}) or says nothing was stored is
- * retried with the same (session, seq) and payload at a random running region after the real
- * client's back-off ({@link SimRetries}, {@link RetryPolicy#DEFAULTS}), in virtual time, until
- * acknowledged; a LOCAL write's second attempt goes to the same region first, as {@code
- * SessionClient} does. A late acknowledgement of an attempt whose timeout passed is taken, as the
- * client takes it. A LOCAL write's retries go at QUORUM once an earlier attempt may have stored it,
- * as {@code SessionClient} sends them ({@link #levelOf}; {@code -Dsimulation.localRetries=local}
- * for every retry at LOCAL, the client's old way).
+ * leader, the real leader's check ({@code SessionWrites} via the model store). A third of the
+ * writes are session batch parts: 2 to 8 signals of one shard under one seq, routed as a single
+ * write is (the same decisions, forward, wait and failure) and at the leader checked and appended
+ * once, as one {@code SIGNAL_BATCH_S} record ({@code SessionWrites.writePart}); every attempt sends
+ * the same signals in the same order. An attempt whose outcome is ambiguous (the acknowledgement
+ * failed: the leader crashed, was deposed or stepped down, or its QUORUM/ALL wait timed out; a
+ * forward's reply lost ("sent, no reply"); the region it went to died; no answer within {@link
+ * #ATTEMPT_TIMEOUT_NANOS}) or says nothing was stored is retried with the same (session, seq) and
+ * payload at a random running region after the real client's back-off ({@link SimRetries}, {@link
+ * RetryPolicy#DEFAULTS}), in virtual time, until acknowledged; a LOCAL write's second attempt goes
+ * to the same region first, as {@code SessionClient} does. A late acknowledgement of an attempt
+ * whose timeout passed is taken, as the client takes it. A LOCAL write's retries go at QUORUM once
+ * an earlier attempt may have stored it, as {@code SessionClient} sends them ({@link #levelOf};
+ * {@code -Dsimulation.localRetries=local} for every retry at LOCAL, the client's old way).
  */
 final class SimClients {
   /** Sessions per run. */
@@ -44,20 +47,32 @@ final class SimClients {
    */
   static final long ATTEMPT_TIMEOUT_NANOS = 7_000 * Sim.MS;
 
+  /** The chance that a session write is a session batch's part (several signals of one shard). */
+  static final double PART = 1.0 / 3;
+
+  /** The fewest signals of a part. */
+  static final int PART_MIN = 2;
+
+  /** The most signals of a part. */
+  static final int PART_MAX = 8;
+
   private static final Durability[] LEVELS = Durability.values();
   private static final SignalType TYPE = SignalType.of(ModelStore.TYPE);
   private static final long EVENT_TIME_BASE = 1_750_000_000_000L;
 
-  /** One client write of a session and its attempts. */
+  /**
+   * One client write of a session and its attempts: one signal, or a session batch's part of {@link
+   * #PART_MIN} to {@link #PART_MAX} signals of one shard (entities of the shard, distinct or
+   * repeated, each with its own weight and event time) under the one seq, every attempt sending the
+   * same signals in the same order, as {@code SessionClient.signalBatch} does.
+   */
   static final class Write {
     final Session session;
     final SessionSeq first;
     final int shard;
     final Durability level;
-    final long entity;
-    final double weight;
-    final long eventTime;
-    final Signal signal;
+    final List<Signal> signals;
+    final boolean part;
     final List<Attempt> attempts = new ArrayList<>();
     final List<SignalAck> acks = new ArrayList<>(); // every acknowledgement the client got
     SignalAck ack; // the first
@@ -66,15 +81,28 @@ final class SimClients {
     long retryAt = -1;
 
     Write(
-        Session session, SessionSeq first, int shard, Durability level, long e, double w, long t) {
+        Session session,
+        SessionSeq first,
+        int shard,
+        Durability level,
+        List<Signal> signals,
+        boolean part) {
       this.session = session;
       this.first = first;
       this.shard = shard;
       this.level = level;
-      this.entity = e;
-      this.weight = w;
-      this.eventTime = t;
-      this.signal = new Signal(ModelStore.TENANT, TYPE, EntityId.of(e), w, Timestamp.ofMillis(t));
+      this.signals = List.copyOf(signals);
+      this.part = part;
+    }
+
+    /** Whether one of its signals is of {@code entity}. */
+    boolean touches(long entity) {
+      for (Signal s : signals) {
+        if (s.entity().value() == entity) {
+          return true;
+        }
+      }
+      return false;
     }
 
     @Override
@@ -82,16 +110,25 @@ final class SimClients {
       StringBuilder b =
           new StringBuilder(
               String.format(
-                  "session %s seq %d (%s, shard %d, entity %d, weight %.0f): %s",
+                  "session %s seq %d (%s, shard %d, %s): %s",
                   SessionSeq.hex(first.session()),
                   first.seq(),
                   level,
                   shard,
-                  entity,
-                  weight,
+                  describe(),
                   ack != null ? "acknowledged " + ack : refusal != null ? refusal : "pending"));
       for (Attempt a : attempts) {
         b.append("\n      attempt ").append(a);
+      }
+      return b.toString();
+    }
+
+    private String describe() {
+      StringBuilder b = new StringBuilder(part ? "a part of " + signals.size() + ": " : "");
+      for (int i = 0; i < signals.size(); i++) {
+        Signal s = signals.get(i);
+        b.append(i == 0 ? "" : ", ")
+            .append(String.format("entity %d weight %.0f", s.entity().value(), s.weight()));
       }
       return b.toString();
     }
@@ -107,7 +144,7 @@ final class SimClients {
     final long started;
     int holder = -1; // the leader that took it (checked it, appended it or answered it)
     int holderIncarnation;
-    long hlc; // the stamp a new record got
+    long hlc; // the stamp a new record got (a part's: its last signal's)
     boolean forwarded;
     boolean replyLost;
     boolean open = true;
@@ -148,6 +185,8 @@ final class SimClients {
   private int retries;
   private int duplicates;
   private int lostReplies;
+  private int parts;
+  private int partSignals;
 
   SimClients(Sim sim, SimWriters writers) {
     this.sim = sim;
@@ -174,15 +213,38 @@ final class SimClients {
     return lostReplies;
   }
 
-  /** Starts one session write: a session, a shard, a level and a payload. */
+  /** How many of the writes are session batch parts. */
+  int parts() {
+    return parts;
+  }
+
+  /** How many signals the parts hold. */
+  int partSignals() {
+    return partSignals;
+  }
+
+  /**
+   * Starts one session write: a session, a shard, a level and a payload (a third of them a part of
+   * 2 to 8 signals of the shard).
+   */
   void write() {
     Session session = sessions.get(sim.random().nextInt(SESSIONS));
     int shard = sim.random().nextInt(sim.shards());
     Durability level = LEVELS[sim.random().nextInt(LEVELS.length)];
-    long entity = shard * SimWriters.ENTITY_SPACE + sim.random().nextInt(SimWriters.ENTITIES);
-    double weight = 1 + sim.random().nextInt(1_000);
-    long eventTime = EVENT_TIME_BASE + sim.random().nextLong(6 * 3_600_000L);
-    Write w = new Write(session, session.next(), shard, level, entity, weight, eventTime);
+    boolean part = sim.random().nextDouble() < PART;
+    int n = part ? PART_MIN + sim.random().nextInt(PART_MAX - PART_MIN + 1) : 1;
+    List<Signal> signals = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      long entity = shard * SimWriters.ENTITY_SPACE + sim.random().nextInt(SimWriters.ENTITIES);
+      double weight = 1 + sim.random().nextInt(1_000);
+      long eventTime = EVENT_TIME_BASE + sim.random().nextLong(6 * 3_600_000L);
+      signals.add(
+          new Signal(
+              ModelStore.TENANT, TYPE, EntityId.of(entity), weight, Timestamp.ofMillis(eventTime)));
+    }
+    parts += part ? 1 : 0;
+    partSignals += part ? n : 0;
+    Write w = new Write(session, session.next(), shard, level, signals, part);
     writes.add(w);
     attempt(w);
   }
@@ -230,11 +292,29 @@ final class SimClients {
    */
   boolean store(Attempt a, SimRegion leader, long epoch, boolean forwarded) {
     Write w = a.write;
-    long hlc = writers.nextId();
     Durability level = levelOf(a);
+    long hlc;
     CompletableFuture<SignalAck> reply;
     try {
-      reply = leader.store().sessionWrites().write(w.signal, w.shard, epoch, hlc, level, a.seq);
+      if (w.part) { // the real writePart: one check and one record for the part's signals
+        long[] stamps = new long[w.signals.size()];
+        for (int i = 0; i < stamps.length; i++) {
+          stamps[i] = writers.nextId();
+        }
+        hlc = stamps[stamps.length - 1];
+        reply =
+            leader
+                .store()
+                .sessionWrites()
+                .writePart(w.signals, stamps, w.shard, epoch, level, a.seq);
+      } else {
+        hlc = writers.nextId();
+        reply =
+            leader
+                .store()
+                .sessionWrites()
+                .write(w.signals.get(0), w.shard, epoch, hlc, level, a.seq);
+      }
     } catch (NotLeaderException e) {
       return false;
     } catch (InvalidArgumentException e) { // REFUSED: nothing stored; the write ends

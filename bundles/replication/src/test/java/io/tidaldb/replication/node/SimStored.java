@@ -12,15 +12,16 @@ import java.util.TreeSet;
 /**
  * The history's stored signals: every signal some region's store applied (through its shard log or
  * its local stream), by id, the first time; the sequential model counts each once (a client session
- * write once, whichever of its records, at every level: exactly once on every region). A signal
- * applied by two stores must be the same signal (entity, weight, event time, session and seq), else
- * the run fails. Also the session records whose effect a cut dropped, and the cut LOCAL session
- * records whose effect a store compensated ({@link ModelCutLocals}).
+ * write once, whichever of its records, at every level: exactly once on every region; a session
+ * batch's part once per signal, by its index). A signal applied by two stores must be the same
+ * signal (entity, weight, event time, session, seq and index), else the run fails. Also the session
+ * records whose effect a cut dropped, and the cut LOCAL session records whose effect a store
+ * compensated ({@link ModelCutLocals}).
  */
 final class SimStored implements ModelStore.Stored {
   /**
    * A stored signal and the region that applied it first; {@code session} and {@code seq} are 0 for
-   * a plain signal.
+   * a plain signal; {@code index} is its index in its record (0 but for a session batch's part).
    */
   record Signal(
       long id,
@@ -31,9 +32,13 @@ final class SimStored implements ModelStore.Stored {
       boolean local,
       long session,
       long seq,
+      int index,
       Durability level) {
 
-    /** Whether the model counts this record once per (session, seq): any session write. */
+    /**
+     * Whether the model counts this signal once per (session, seq, index): any session write's (a
+     * part's signal once per index).
+     */
     boolean oncePerWrite() {
       return session != 0;
     }
@@ -156,6 +161,7 @@ final class SimStored implements ModelStore.Stored {
       long eventTime,
       boolean local,
       SessionSeq session,
+      int index,
       Durability level) {
     if (session != null && level != Durability.LOCAL) {
       appliedAt.computeIfAbsent(id, k -> new TreeMap<>()).putIfAbsent(region, sim.now());
@@ -174,6 +180,7 @@ final class SimStored implements ModelStore.Stored {
                 local,
                 s,
                 seq,
+                index,
                 session == null ? null : level));
     if (earlier == null) {
       if (local) {
@@ -185,7 +192,8 @@ final class SimStored implements ModelStore.Stored {
         || earlier.weight() != weight
         || earlier.eventTime() != eventTime
         || earlier.session() != s
-        || earlier.seq() != seq) {
+        || earlier.seq() != seq
+        || earlier.index() != index) {
       sim.violation("signal " + id + " applied at region " + region + " differs from " + earlier);
     }
   }

@@ -106,8 +106,8 @@ final class SimWriters {
   /** Starts a session write's attempt at running region {@code r} through its write path. */
   void startSession(SimClients.Attempt a, SimRegion r) {
     SimClients.Write w = a.write;
-    InFlight f =
-        new InFlight(0, w.shard, SimClients.levelOf(a), r, w.entity, w.weight, w.eventTime, a);
+    // its signal or part is the write's (SimClients.store); the path needs its shard and level
+    InFlight f = new InFlight(0, w.shard, SimClients.levelOf(a), r, 0, 0, 0, a);
     inFlight.add(f);
     advance(f);
   }
