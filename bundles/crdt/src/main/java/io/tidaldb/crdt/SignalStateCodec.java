@@ -34,8 +34,9 @@ import java.nio.ByteOrder;
  * entry:
  * +---------------------------------------+
  * | replica (i64, see ReplicaIds)         | +0
- * | end (i64): exclusive end position of  | +8   >= posCount + negCount; 0 for a base entry
- * |   the stream prefix the entry holds   |
+ * | end (i64): exclusive end position of  | +8   >= (posCount + negCount) / 2 (rounded up): each
+ * |   the stream prefix the entry holds   |      record below it counted once and taken back
+ * |                                       |      (compensated) at most once; 0 for a base entry
  * | posCount (i64)                        | +16
  * | negCount (i64)                        | +24
  * | posSum (f64)                          | +32
@@ -208,8 +209,15 @@ final class SignalStateCodec {
         throw invalid(entry(i, "negCount"), neg, "must be >= 0 with posCount + negCount > 0");
       }
       long end = e[i + CrdtSignalState.END];
-      if (end < pos + neg && !ReplicaIds.isBase(replica)) {
-        throw invalid(entry(i, "end"), end, "must be >= posCount + negCount = " + (pos + neg));
+      // each record below the end is counted once and may be taken back once (compensate)
+      long least = (pos + neg + 1) / 2;
+      if (end < least && !ReplicaIds.isBase(replica)) {
+        throw invalid(
+            entry(i, "end"),
+            end,
+            "must be >= (posCount + negCount) / 2 = "
+                + least
+                + " (each record counted once, taken back at most once)");
       }
       checkSum(i, "posSum", e[i + CrdtSignalState.POS_SUM], false);
       checkSum(i, "negSum", e[i + CrdtSignalState.NEG_SUM], false);

@@ -82,7 +82,7 @@
  * only when a stream gets its first entry in a state.
  */
 @Export
-@Version("2.5.0")
+@Version("2.5.1")
 package io.tidaldb.crdt;
 
 import org.osgi.annotation.bundle.Export;

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.InvalidArgumentException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
@@ -47,6 +48,32 @@ class CompensateTest {
     assertEquals(13, live.entryEnd(LOG1), "the end stays");
     assertFalse(live.applyAt(LOG1, 11, 7.0, T0 + 3, 101, DECAY), "still seen: not applied again");
     assertEquals(lastSeen, live.lastSeenHlc(), "the last-seen register stays");
+  }
+
+  /**
+   * An entry whose records fill every position below its end (a log's first records, or a cut LOCAL
+   * session batch's part of one entity: seed 946 of the data-path simulation) has more counts than
+   * positions once one is compensated: its encoding reads back (snapshots and reconciliation carry
+   * it), as equal.
+   */
+  @Test
+  void shouldReadBackTheEncodingOfAnEntryWhoseCompensationsOutnumberItsFreePositions() {
+    CrdtSignalState live = new CrdtSignalState();
+    for (int p = 0; p < 4; p++) {
+      live.applyAt(LOCAL, p, 1.0 + p, T0 + p, 200 + p, DECAY); // positions 0..3, end 4
+    }
+    live.applyAt(LOG1, 0, 2.0, T0, 300, DECAY); // end 1
+    for (int p = 0; p < 4; p++) {
+      assertTrue(live.compensate(LOCAL, 1.0 + p, T0 + p, DECAY));
+    }
+    assertTrue(live.compensate(LOG1, 2.0, T0, DECAY));
+    ByteBuffer bytes = ByteBuffer.allocate(live.encodedLength());
+    live.writeTo(bytes);
+    bytes.flip();
+    CrdtSignalState read = CrdtSignalState.readFrom(bytes);
+    assertEquals(live, read);
+    assertEquals(0, read.count(), "every signal taken back");
+    assertEquals(4, read.entryEnd(LOCAL));
   }
 
   @Test

@@ -166,7 +166,7 @@ class SignalStateCodecTest {
         corrupt("entry 1 replica", b -> b.putLong(e1 + ENTRY_REPLICA_OFFSET, A)),
         corrupt("entry 1 replica", b -> b.putLong(e1 + ENTRY_REPLICA_OFFSET, 1L)),
         corrupt("entry 1 replica", b -> b.putLong(e1 + ENTRY_REPLICA_OFFSET, B | 1L << 32)),
-        corrupt("entry 0 end", b -> b.putLong(e0 + ENTRY_END_OFFSET, 1)),
+        corrupt("entry 0 end", b -> b.putLong(e0 + ENTRY_END_OFFSET, 0)), // 2 records below 0
         corrupt("entry 1 end", b -> b.putLong(e1 + ENTRY_END_OFFSET, 0)),
         corrupt("entry 0 posCount", b -> b.putLong(e0 + ENTRY_POS_COUNT_OFFSET, -1)),
         corrupt("entry 1 negCount", b -> b.putLong(e1 + ENTRY_NEG_COUNT_OFFSET, 0)),
