@@ -214,7 +214,7 @@ final class SessionWrite<T> {
         WriteFailures.Kind kind = failures.add(n, target, error);
         attempt = n + 1; // any later failure of attempt n is stale
         long now = client.scheduler().nanoTime();
-        if (kind != WriteFailures.Kind.REFUSED && n < client.policy().maxAttempts()) {
+        if (!kind.ends() && n < client.policy().maxAttempts()) {
           backoff = jittered(client.policy().backoffNanos(n + 1), n + 1);
           if (now + backoff >= deadlineNanos) {
             backoff = -1;

@@ -21,7 +21,17 @@ final class WriteFailures {
     /** Not stored by this attempt (an {@code UnavailableException} with mayBeStored false). */
     NOT_STORED,
     /** May or may not be stored (mayBeStored true, a timeout, any other failure). */
-    AMBIGUOUS
+    AMBIGUOUS,
+    /**
+     * A batch refused in one part while another part may be stored ({@code mayBeStored} true, its
+     * cause a refusal): a retry is refused again, so the write ends, as possibly stored.
+     */
+    PARTLY_REFUSED;
+
+    /** Whether the write ends at such a failure (a retry would be refused again). */
+    boolean ends() {
+      return this == REFUSED || this == PARTLY_REFUSED;
+    }
   }
 
   private final SessionClient client;
@@ -50,7 +60,7 @@ final class WriteFailures {
       tried.append(", ");
     }
     tried.append(n).append(": ").append(client.target(target).name()).append(' ').append(kind);
-    if (kind == Kind.AMBIGUOUS) {
+    if (kind == Kind.AMBIGUOUS || kind == Kind.PARTLY_REFUSED) {
       lastAmbiguousTarget = target;
     }
     last = e;
@@ -69,6 +79,11 @@ final class WriteFailures {
     }
     if (e instanceof UnavailableException u && !u.mayBeStored()) {
       return Kind.NOT_STORED;
+    }
+    if (e instanceof UnavailableException u
+        && (u.getCause() instanceof InvalidArgumentException
+            || u.getCause() instanceof UnsupportedOperationException)) {
+      return Kind.PARTLY_REFUSED; // SignalStore.signalBatchAsync: a part refused, another stored
     }
     return Kind.AMBIGUOUS;
   }
@@ -96,12 +111,15 @@ final class WriteFailures {
       return last;
     }
     String outcome =
-        lastKind == Kind.REFUSED
-            ? ": refused, but an earlier attempt may have stored it (at most once)"
-            : mayBeStored
-                ? ": outcome unknown, it may have been stored (at most once; the seq is settled"
-                    + " and never sent again)"
-                : ": not stored (no attempt stored it; safe to write again)";
+        lastKind == Kind.PARTLY_REFUSED
+            ? ": a part of the batch refused (a retry would be refused again), another part"
+                + " stored (at most once)"
+            : lastKind == Kind.REFUSED
+                ? ": refused, but an earlier attempt may have stored it (at most once)"
+                : mayBeStored
+                    ? ": outcome unknown, it may have been stored (at most once; the seq is settled"
+                        + " and never sent again)"
+                    : ": not stored (no attempt stored it; safe to write again)";
     RegionId region = mayBeStored ? client.target(lastAmbiguousTarget).region() : null;
     UnavailableException u =
         new UnavailableException(

@@ -48,7 +48,12 @@ final class FakeSessionStore implements SignalStore {
     /** The call itself throws (a store bug or a closed client): nothing stored. */
     THROWS,
     /** The api's default for a store without session writes: nothing stored. */
-    NO_SESSION_WRITES
+    NO_SESSION_WRITES,
+    /**
+     * Stored (or found), then the store's answer to a batch refused in another part: {@code
+     * UnavailableException} with mayBeStored true whose cause is the refusal.
+     */
+    PARTLY_REFUSED
   }
 
   /** One call's fault and reply delay. */
@@ -92,7 +97,7 @@ final class FakeSessionStore implements SignalStore {
     sessions.call(region, payload, durability, session);
     CompletableFuture<T> reply = new CompletableFuture<>();
     switch (step.fault()) {
-      case NONE, LOST_REPLY, SILENT_AFTER_STORE -> {
+      case NONE, LOST_REPLY, SILENT_AFTER_STORE, PARTLY_REFUSED -> {
         SignalAck ack;
         try {
           ack = sessions.store(region, tenant, payload, durability, session);
@@ -104,6 +109,14 @@ final class FakeSessionStore implements SignalStore {
           later(step, () -> reply.complete(answer.apply(ack)));
         } else if (step.fault() == Fault.LOST_REPLY) {
           later(step, () -> reply.completeExceptionally(unavailable(session, true)));
+        } else if (step.fault() == Fault.PARTLY_REFUSED) {
+          later(
+              step,
+              () ->
+                  reply.completeExceptionally(
+                      new UnavailableException(
+                          "the part of shard 1 failed while the parts of shards [0] are stored",
+                          new InvalidArgumentException("seq", session.seq(), "below the window"))));
         }
       }
       case SILENT_BEFORE_STORE -> {}

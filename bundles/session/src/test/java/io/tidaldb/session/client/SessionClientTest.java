@@ -377,6 +377,20 @@ class SessionClientTest {
   }
 
   @Test
+  void shouldEndABatchRefusedInOnePartAfterAnotherWasStoredAsPossiblyStored() {
+    SessionClient c = client(3);
+    plan(0, FakeSessionStore.Fault.PARTLY_REFUSED);
+    UnavailableException u =
+        assertInstanceOf(
+            UnavailableException.class,
+            failure(c.signalBatchAsync(List.of(signal(1), signal(2)), Durability.QUORUM)));
+    assertTrue(u.mayBeStored(), u.toString());
+    assertTrue(u.getMessage().contains("a part of the batch refused"), u.getMessage());
+    assertEquals(List.of(0), calledRegions, "not retried: a retry would be refused again");
+    assertEquals(2, session.ackedBelow(), "settled");
+  }
+
+  @Test
   void shouldRefuseAnEmptyBatchOrASignalOfAnotherTenantWithoutTakingASeq() {
     SessionClient c = client(1);
     Signal other =
