@@ -44,6 +44,14 @@ final class Errors {
     if (t instanceof StaleReadException) {
       return new ApiException(503, "stale_read", message, Stored.NOT_STORED);
     }
+    if (t instanceof UnavailableException e
+        && e.mayBeStored()
+        && e.getCause() instanceof InvalidArgumentException) {
+      // a session batch refused in one part while another is stored: the refusal's status and
+      // code, but the batch may be stored
+      ApiException a = map(e.getCause(), "");
+      return new ApiException(a.status(), a.code(), message, Stored.UNKNOWN);
+    }
     if (t instanceof UnavailableException e) {
       return new ApiException(
           503, "unavailable", message, e.mayBeStored() ? Stored.UNKNOWN : Stored.NOT_STORED);
