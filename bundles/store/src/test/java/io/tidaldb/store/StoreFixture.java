@@ -67,9 +67,15 @@ final class StoreFixture implements AutoCloseable {
     return open();
   }
 
-  /** Closes the WAL without closing the store first: no final checkpoint, recovery replays. */
+  /**
+   * Closes the WAL without closing the store first: no final checkpoint, recovery replays. The old
+   * store is then halted as a crash stops it ({@link SignalStoreEngine#halt}): left running, its
+   * snapshot thread could finish a snapshot into the directory the new store opened (and one the
+   * test's temporary directory was being deleted from: ClosedDigestShortcutTest, CI run j17c-3).
+   */
   StoreFixture reopenWithoutCheckpoint() {
     wal.close();
+    store.halt();
     return open();
   }
 
