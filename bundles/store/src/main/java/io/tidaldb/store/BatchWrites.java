@@ -18,7 +18,6 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
@@ -66,7 +65,6 @@ final class BatchWrites {
   private final Executor retries;
   private final LongSupplier stamps;
   private final int origin;
-  private final LongAdder accepted;
   private final StoreMetrics metrics;
   private final Gate gate;
 
@@ -84,7 +82,6 @@ final class BatchWrites {
       Executor retries,
       LongSupplier stamps,
       int origin,
-      LongAdder accepted,
       StoreMetrics metrics,
       Gate gate) {
     this.shards = shards;
@@ -95,7 +92,6 @@ final class BatchWrites {
     this.retries = retries;
     this.stamps = stamps;
     this.origin = origin;
-    this.accepted = accepted;
     this.metrics = metrics;
     this.gate = gate;
   }
@@ -204,11 +200,7 @@ final class BatchWrites {
         replicated != null
             ? replicated.appendPart(s, epoch, part, origin, session, hash, level)
             : s.log.appendSessionPart(ShardLog.ANY_EPOCH, part, origin, session, hash, level);
-    accepted.add(part.size());
-    TenantId tenant = s.registry.get(part.seriesId(0)).tenant();
-    for (int i = 0; i < part.size(); i++) {
-      metrics.accepted(tenant);
-    }
+    metrics.accepted(s.registry.get(part.seriesId(0)).tenant(), part.size());
     return SignalTickets.ticket(shard, position);
   }
 
@@ -333,9 +325,8 @@ final class BatchWrites {
   }
 
   private void count(List<Signal> signals) {
-    accepted.add(signals.size());
     for (Signal signal : signals) {
-      metrics.accepted(signal.tenant());
+      metrics.accepted(signal.tenant(), 1);
     }
   }
 

@@ -13,7 +13,6 @@ import io.tidaldb.session.table.Decision;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
@@ -38,7 +37,6 @@ final class LocalSessionShards implements SessionWrites.Shards {
   private final Executor acks;
   private final Logged logged;
   private final LongSupplier stamps;
-  private final LongAdder accepted;
   private final StoreMetrics metrics;
 
   LocalSessionShards(
@@ -47,14 +45,12 @@ final class LocalSessionShards implements SessionWrites.Shards {
       Executor acks,
       Logged logged,
       LongSupplier stamps,
-      LongAdder accepted,
       StoreMetrics metrics) {
     this.shards = shards;
     this.origin = origin;
     this.acks = acks;
     this.logged = logged;
     this.stamps = stamps;
-    this.accepted = accepted;
     this.metrics = metrics;
   }
 
@@ -94,8 +90,7 @@ final class LocalSessionShards implements SessionWrites.Shards {
                 origin,
                 seq,
                 payloadHash);
-    accepted.increment();
-    metrics.accepted(signal.tenant());
+    metrics.accepted(signal.tenant(), 1);
     return SignalTickets.ticket(shard, position);
   }
 
@@ -134,11 +129,7 @@ final class LocalSessionShards implements SessionWrites.Shards {
   public long appendPart(
       SessionPart part, int shard, long epoch, SessionSeq seq, int payloadHash, Durability level) {
     long position = local(shard).appendSessionPart(part, origin, seq, payloadHash);
-    accepted.add(part.size());
-    TenantId tenant = shards[shard].registry.get(part.seriesId(0)).tenant();
-    for (int i = 0; i < part.size(); i++) {
-      metrics.accepted(tenant);
-    }
+    metrics.accepted(shards[shard].registry.get(part.seriesId(0)).tenant(), part.size());
     return SignalTickets.ticket(shard, position);
   }
 

@@ -49,7 +49,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -114,7 +113,6 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   private final SessionWrites localSessionWrites;
 
   private final Timestamp openedAt;
-  private final LongAdder accepted = new LongAdder();
   private final StoreMetrics metrics = new StoreMetrics();
 
   /** Each tenant's state bytes over the shards, kept by their digests (the maxBytes quota). */
@@ -204,7 +202,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     this.localSessionWrites =
         new SessionWrites(
             new LocalSessionShards(
-                shards, origin, acks, leaderWrites::whenStored, clock::now, accepted, metrics),
+                shards, origin, acks, leaderWrites::whenStored, clock::now, metrics),
             shards.length);
     for (ShardState s : shards) {
       s.tenants = tenants;
@@ -219,7 +217,6 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
             acks,
             clock::now,
             origin,
-            accepted,
             metrics,
             new BatchWrites.Gate() {
               @Override
@@ -737,7 +734,8 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
     for (ShardState s : shards) {
       list.add(s.status());
     }
-    return new StoreStatus(config.region(), identity.incarnation(), openedAt, accepted.sum(), list);
+    return new StoreStatus(
+        config.region(), identity.incarnation(), openedAt, metrics.acceptedTotal(), list);
   }
 
   /**
@@ -1126,8 +1124,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
                   payloadHash,
                   level);
     }
-    accepted.increment();
-    metrics.accepted(tenant);
+    metrics.accepted(tenant, 1);
     return SignalTickets.ticket(shard, position);
   }
 
@@ -1408,8 +1405,7 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
       long hlc = clock.now();
       long position =
           local.append(tenant, type, entity.value(), weight, eventTime.epochMillis(), hlc, origin);
-      accepted.increment();
-      metrics.accepted(tenant);
+      metrics.accepted(tenant, 1);
       return local
           .log
           .whenDurable(position, acks)

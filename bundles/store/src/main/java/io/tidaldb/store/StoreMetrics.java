@@ -17,7 +17,7 @@ import java.util.function.ToLongFunction;
 /**
  * The store's own counters beyond {@link StoreStatus}: signals accepted per tenant, writes refused
  * by cause, and per tenant with state its entities and state bytes ({@code tidaldb_tenant_bytes}).
- * Counting an accepted signal is one map lookup by the tenant's name and one adder increment; a
+ * An accepted signal is counted in the appending thread's own cell ({@link AcceptedCounts}); a
  * refusal is counted only on the refusal path.
  *
  * <p>Causes: {@code invalid} (an {@link InvalidArgumentException}; the {@code argument} label names
@@ -27,15 +27,17 @@ import java.util.function.ToLongFunction;
  * wait that failed with {@code UnavailableException}).
  */
 final class StoreMetrics {
-  private final ConcurrentHashMap<String, LongAdder> acceptedByTenant = new ConcurrentHashMap<>();
+  private final AcceptedCounts accepted = new AcceptedCounts();
   private final ConcurrentHashMap<String, LongAdder> refused = new ConcurrentHashMap<>();
 
-  void accepted(TenantId tenant) {
-    LongAdder a = acceptedByTenant.get(tenant.name());
-    if (a == null) {
-      a = acceptedByTenant.computeIfAbsent(tenant.name(), n -> new LongAdder());
-    }
-    a.increment();
+  /** Counts {@code n} signals of {@code tenant} accepted (logged) by the calling thread. */
+  void accepted(TenantId tenant, long n) {
+    accepted.add(tenant, n);
+  }
+
+  /** Returns the signals accepted (logged) since the store opened. */
+  long acceptedTotal() {
+    return accepted.total();
   }
 
   void refused(RuntimeException e) {
@@ -103,11 +105,11 @@ final class StoreMetrics {
         entities.merge(t.name(), (long) reconcile.entityCount(s.shard().value(), t), Long::sum);
       }
     }
-    for (Map.Entry<String, LongAdder> e : new TreeMap<>(acceptedByTenant).entrySet()) {
+    for (Map.Entry<String, Long> e : accepted.byTenant().entrySet()) {
       sink.counter(
           "tidaldb_tenant_signals_accepted_total",
           "Signals the region's store accepted per tenant since it opened.",
-          e.getValue().sum(),
+          e.getValue(),
           "region",
           region,
           "tenant",
