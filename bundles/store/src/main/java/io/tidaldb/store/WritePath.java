@@ -212,7 +212,7 @@ final class WritePath {
 
   /** Stores a validated signal of {@code shard} at {@code level}, waiting for the outcome. */
   SignalAck signal(Signal signal, int shard, Durability level) {
-    WriteAttempt a = new WriteAttempt(shard, level, nanoClock.getAsLong() + leaderWaitNanos);
+    WriteAttempt a = new WriteAttempt(shard, level, leaderDeadline());
     while (true) {
       CompletableFuture<Void> change = a.tries() == 0 ? null : replication.leaderChange(shard);
       switch (decide(a)) {
@@ -267,23 +267,25 @@ final class WritePath {
    */
   CompletableFuture<SignalAck> signalAsync(
       Signal signal, int shard, Durability level, SessionSeq session) {
-    long deadline = nanoClock.getAsLong() + leaderWaitNanos;
     try {
       long epoch;
       try {
         epoch = leaderEpoch(shard);
       } catch (NotLeaderException e) { // not the leader: the attempt decides where the write goes
-        WriteAttempt a = new WriteAttempt(shard, level, deadline);
+        WriteAttempt a = new WriteAttempt(shard, level, leaderDeadline());
         a.refused(e);
         return route(new One(signal, session), a, notLeading(a));
       }
       try {
         // the usual case, this region leads: no attempt to allocate (a fifth of a write's bytes)
+        // and no clock to read (~22 ns, bench/RESULTS.md §33): the leader wait starts only
+        // when a write finds no leader, microseconds after it arrived
         CompletableFuture<SignalAck> ack = append(signal, session, shard, level, epoch);
         cutOff.remove(shard);
         return ack;
       } catch (NotLeaderException e) {
-        return deposed(new One(signal, session), new WriteAttempt(shard, level, deadline), e);
+        return deposed(
+            new One(signal, session), new WriteAttempt(shard, level, leaderDeadline()), e);
       }
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
@@ -302,8 +304,13 @@ final class WritePath {
    */
   CompletableFuture<SignalAck> partAsync(
       List<Signal> signals, int shard, Durability level, SessionSeq session) {
-    WriteAttempt a = new WriteAttempt(shard, level, nanoClock.getAsLong() + leaderWaitNanos);
-    return attemptAsync(new Part(signals, session), a);
+    return attemptAsync(
+        new Part(signals, session), new WriteAttempt(shard, level, leaderDeadline()));
+  }
+
+  /** The end of the leader wait of a write that starts waiting now. */
+  private long leaderDeadline() {
+    return nanoClock.getAsLong() + leaderWaitNanos;
   }
 
   /**
