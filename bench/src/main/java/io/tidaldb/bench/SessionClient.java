@@ -83,6 +83,24 @@ final class SessionClient {
   }
 
   /**
+   * {@link #slide} through the product's client, which numbers the seqs and keeps {@code
+   * ackedBelow} itself.
+   *
+   * @return whether a write was acknowledged (the window was full)
+   * @throws Exception if a write fails or is not acknowledged within the benchmarks' timeout
+   */
+  boolean slide(io.tidaldb.session.client.SessionClient product) throws Exception {
+    int slot = (int) (nextSeq % futures.length);
+    CompletableFuture<?> oldest = futures[slot];
+    if (oldest != null) {
+      await(oldest);
+    }
+    nextSeq++;
+    futures[slot] = product.signalAsync(nextSignal(), Durability.LOCAL);
+    return oldest != null;
+  }
+
+  /**
    * The batch form of {@link #slide}: waits for the oldest batch in flight, if {@code window /
    * batch} (at least one) are, then sends the next {@code batch} signals as one batch ({@link
    * SignalStore#signalBatchAsync}, the public api 1.9 method), with one {@link SessionSeq} for the

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -88,8 +89,20 @@ public class SessionSideBySideBenchmark {
   @Param({"0"})
   public int batch;
 
+  /**
+   * Who writes the session group's signals: {@code raw} calls {@code SignalStore.signalAsync} with
+   * a {@link SessionSeq} the benchmark numbers itself (the store's session path alone); {@code
+   * product} writes through the product's {@link io.tidaldb.session.client.SessionClient} (one per
+   * writer, its own session: seqs, {@code ackedBelow}, an attempt timeout scheduled and cancelled
+   * per write, the read token merged per acknowledgement), whose retry thread counts for the
+   * session side. Single writes only ({@code batch} 0).
+   */
+  @Param({"raw"})
+  public String client;
+
   private final Side plainSide = new Side();
   private final Side sessionSide = new Side();
+  private ScheduledThreadPoolExecutor retries; // the product clients' timer ({@link #client})
   long now;
 
   private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -187,9 +200,26 @@ public class SessionSideBySideBenchmark {
     if (batch < 0 || batch > window) {
       throw new IllegalArgumentException("batch " + batch + " must be 0 to the window " + window);
     }
+    if (!"raw".equals(client) && !("product".equals(client) && batch == 0 && sessions)) {
+      throw new IllegalArgumentException(
+          "client " + client + " must be raw, or product with batch 0 and sessions true");
+    }
     now = System.currentTimeMillis();
     plainSide.open("tidal-side-plain-", now);
     sessionSide.open("tidal-side-session-", now);
+    if ("product".equals(client)) {
+      retries =
+          new ScheduledThreadPoolExecutor(
+              1,
+              r -> {
+                Thread t = new Thread(r, "tidal-bench-client-retry");
+                t.setDaemon(true);
+                sessionSide.threads.add(t.getId()); // the client's timer works for the session side
+                return t;
+              });
+      retries.setRemoveOnCancelPolicy(true); // as the client's own executor
+      retries.prestartAllCoreThreads();
+    }
   }
 
   /** Notes each store's CPU time and records before an iteration. */
@@ -214,12 +244,16 @@ public class SessionSideBySideBenchmark {
   public void close() {
     plainSide.close();
     sessionSide.close();
+    if (retries != null) {
+      retries.shutdownNow();
+    }
   }
 
   /** One writer: its {@link SessionClient}, and whether its thread is counted for its store. */
   @State(Scope.Thread)
   public static class Writer {
     private SessionClient client;
+    private io.tidaldb.session.client.SessionClient product; // client=product only
     private boolean counted;
     private int batch;
 
@@ -228,6 +262,14 @@ public class SessionSideBySideBenchmark {
     public void setup(SessionSideBySideBenchmark b, ThreadParams thread) {
       client = new SessionClient(thread.getThreadIndex(), b.window, b.entityCount, b.now);
       batch = b.batch;
+      if (b.retries != null) {
+        product =
+            io.tidaldb.session.client.SessionClient.builder(
+                    io.tidaldb.session.client.Session.open(Stores.TENANT))
+                .store(b.sessionSide.store)
+                .scheduler(io.tidaldb.session.client.RetryScheduler.of(b.retries))
+                .build();
+      }
     }
   }
 
@@ -256,6 +298,14 @@ public class SessionSideBySideBenchmark {
   @Group("pair")
   @GroupThreads(1)
   public void session(Writer w) throws Exception {
+    if (w.product != null) {
+      if (!w.counted) {
+        sessionSide.threads.add(Thread.currentThread().getId());
+        w.counted = true;
+      }
+      w.client.slide(w.product);
+      return;
+    }
     slide(w, sessionSide, sessions);
   }
 

@@ -142,7 +142,8 @@ final class SessionWrite<T> {
       }
       attempt = n;
       level = levelOf(n);
-      long remaining = deadlineNanos - client.scheduler().nanoTime();
+      // the first attempt starts when the write does: one clock read fewer per write
+      long remaining = deadlineNanos - (n == 1 ? startNanos : client.scheduler().nanoTime());
       timeoutNanos = Math.max(0, Math.min(client.policy().attemptTimeout().toNanos(), remaining));
       // The same seq; ackedBelow may only have risen, and stays at or below the seq (unsettled).
       seq =
