@@ -68,6 +68,7 @@ public final class SessionClient implements AutoCloseable {
   private final RetryPolicy policy;
   private final RetryScheduler scheduler;
   private final ScheduledExecutorService ownedExecutor;
+  private final AttemptTimeouts timeouts;
   private final LongAdder attempts = new LongAdder();
   private final LongAdder retries = new LongAdder();
   private final LongAdder lateAcks = new LongAdder();
@@ -89,6 +90,7 @@ public final class SessionClient implements AutoCloseable {
       this.ownedExecutor = null;
       this.scheduler = b.scheduler;
     }
+    this.timeouts = new AttemptTimeouts(scheduler);
   }
 
   /**
@@ -305,9 +307,10 @@ public final class SessionClient implements AutoCloseable {
   }
 
   /**
-   * Stops the retry thread the client made, if it made one, once the back-offs and timeouts already
-   * scheduled have run: a write in progress ends at its current attempt's answer or timeout (a
-   * failure that would be retried ends it as the attempts running out would), and a write begun
+   * Stops the retry thread the client made, if it made one, once the back-offs and the timeout
+   * sweep already scheduled have run: a write in progress ends at its current attempt's answer, or
+   * at its timeout if that sweep reaches it (else the store's own waits bound the attempt); a
+   * failure that would be retried ends it as the attempts running out would; and a write begun
    * after {@code close()} makes one attempt, bounded by the store's own waits.
    */
   @Override
@@ -327,6 +330,10 @@ public final class SessionClient implements AutoCloseable {
 
   RetryScheduler scheduler() {
     return scheduler;
+  }
+
+  AttemptTimeouts timeouts() {
+    return timeouts;
   }
 
   void countAttempt(int attempt) {

@@ -74,7 +74,7 @@ final class SessionWrite<T> {
   // Guarded by this.
   private int attempt;
   private boolean done;
-  private RetryScheduler.Cancellable timeout;
+  private AttemptTimeouts.Entry timeout;
   private WriteFailures failures;
 
   SessionWrite(
@@ -136,6 +136,7 @@ final class SessionWrite<T> {
     Durability level;
     SessionSeq seq;
     long timeoutNanos;
+    long now;
     synchronized (this) {
       if (done) {
         return;
@@ -143,8 +144,9 @@ final class SessionWrite<T> {
       attempt = n;
       level = levelOf(n);
       // the first attempt starts when the write does: one clock read fewer per write
-      long remaining = deadlineNanos - (n == 1 ? startNanos : client.scheduler().nanoTime());
-      timeoutNanos = Math.max(0, Math.min(client.policy().attemptTimeout().toNanos(), remaining));
+      now = n == 1 ? startNanos : client.scheduler().nanoTime();
+      timeoutNanos =
+          Math.max(0, Math.min(client.policy().attemptTimeout().toNanos(), deadlineNanos - now));
       // The same seq; ackedBelow may only have risen, and stays at or below the seq (unsettled).
       seq =
           n == 1
@@ -152,17 +154,13 @@ final class SessionWrite<T> {
               : new SessionSeq(first.session(), first.seq(), client.session().ackedBelow());
     }
     client.countAttempt(n);
-    RetryScheduler.Cancellable t;
-    try {
-      t = client.scheduler().schedule(timeoutNanos, () -> timedOut(n, target, timeoutNanos));
-    } catch (RuntimeException closed) { // the client is closed: the store's own waits bound it
-      t = null;
-    }
+    AttemptTimeouts.Entry t =
+        client
+            .timeouts()
+            .start(first.seq(), now + timeoutNanos, () -> timedOut(n, target, timeoutNanos));
     synchronized (this) {
       if (done || attempt != n) {
-        if (t != null) {
-          t.cancel();
-        }
+        client.timeouts().end(first.seq(), t);
         return;
       }
       timeout = t;
@@ -280,7 +278,7 @@ final class SessionWrite<T> {
 
   private void cancelTimeout() {
     if (timeout != null) {
-      timeout.cancel();
+      client.timeouts().end(first.seq(), timeout);
       timeout = null;
     }
   }
