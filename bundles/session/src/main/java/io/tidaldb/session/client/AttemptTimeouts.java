@@ -29,7 +29,7 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * <p>Thread-safe.
  */
 final class AttemptTimeouts {
-  /** A started timeout: the write's attempt {@code attempt} times out at {@code dueNanos}. */
+  /** A started timeout: {@code onTimeout} runs at {@code dueNanos} unless the entry is ended. */
   static final class Entry {
     final long dueNanos;
     final Runnable onTimeout;
