@@ -3,8 +3,10 @@ package io.tidaldb.store.component;
 import java.io.IOException;
 import java.lang.reflect.Array;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Dictionary;
 import java.util.Enumeration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ExecutorService;
@@ -45,6 +47,9 @@ public final class ConfigRetryComponent implements SynchronousConfigurationListe
   static final long WAIT_MILLIS = 10_000;
 
   private static final Logger LOG = LoggerFactory.getLogger(ConfigRetryComponent.class);
+
+  /** {@link #failedWith}'s answer while SCR cannot say (its configurations are changing). */
+  private static final ComponentConfigurationDTO IN_FLUX = new ComponentConfigurationDTO();
 
   private final ServiceComponentRuntime scr;
   private final BundleContext context;
@@ -105,7 +110,7 @@ public final class ConfigRetryComponent implements SynchronousConfigurationListe
       if (failed == null) {
         return; // none failed with this PID: nothing to retry
       }
-      if (holds(failed.properties, wanted) && failed.service != null) {
+      if (failed != IN_FLUX && holds(failed.properties, wanted) && failed.service != null) {
         if (getOnce(failed.service.id)) {
           retryDependents(failed.id);
         }
@@ -132,7 +137,11 @@ public final class ConfigRetryComponent implements SynchronousConfigurationListe
       }
       boolean mine = false;
       boolean allFailed = true;
-      for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+      Collection<ComponentConfigurationDTO> configurations = configurations(d);
+      if (configurations == null) {
+        return null; // in flux: the retry path looks again
+      }
+      for (ComponentConfigurationDTO c : configurations) {
         mine |= pid.equals(c.properties.get("service.pid"));
         allFailed &= c.state == ComponentConfigurationDTO.FAILED_ACTIVATION;
       }
@@ -175,7 +184,9 @@ public final class ConfigRetryComponent implements SynchronousConfigurationListe
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(WAIT_MILLIS);
     long pauseMillis = 5;
     while (System.nanoTime() < deadline) {
-      for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+      Collection<ComponentConfigurationDTO> configurations = configurations(d);
+      for (ComponentConfigurationDTO c :
+          configurations == null ? List.<ComponentConfigurationDTO>of() : configurations) {
         if (holds(c.properties, wanted)) {
           return true;
         }
@@ -208,12 +219,20 @@ public final class ConfigRetryComponent implements SynchronousConfigurationListe
     }
   }
 
+  /**
+   * The configuration of a component failed with {@code pid}, null if none, or {@link #IN_FLUX} if
+   * SCR could not say (look again).
+   */
   private ComponentConfigurationDTO failedWith(String pid) {
     for (ComponentDescriptionDTO d : scr.getComponentDescriptionDTOs()) {
       if (!d.name.startsWith("io.tidaldb.")) {
         continue;
       }
-      for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+      Collection<ComponentConfigurationDTO> configurations = configurations(d);
+      if (configurations == null) {
+        return IN_FLUX;
+      }
+      for (ComponentConfigurationDTO c : configurations) {
         if (c.state == ComponentConfigurationDTO.FAILED_ACTIVATION
             && pid.equals(c.properties.get("service.pid"))) {
           return c;
@@ -221,6 +240,23 @@ public final class ConfigRetryComponent implements SynchronousConfigurationListe
       }
     }
     return null;
+  }
+
+  /**
+   * SCR's configurations of {@code d}, or null while SCR is changing them: its snapshot can throw
+   * then (Felix SCR copies a component manager's properties that a concurrent reconfiguration has
+   * just cleared: a {@code NullPointerException} in {@code
+   * ServiceComponentRuntimeImpl.managerToConfiguration}, which ended this component's retry thread
+   * and failed {@code LiveConfigIT} once in CI). The caller looks again after its back-off.
+   */
+  private Collection<ComponentConfigurationDTO> configurations(ComponentDescriptionDTO d) {
+    try {
+      return scr.getComponentConfigurationDTOs(d);
+    } catch (RuntimeException inFlux) {
+      LOG.debug(
+          "{}: SCR's configurations are changing ({}); looking again", d.name, inFlux.toString());
+      return null;
+    }
   }
 
   /** Gets a service once, so that SCR activates its failed component; true if it is active now. */
@@ -253,7 +289,11 @@ public final class ConfigRetryComponent implements SynchronousConfigurationListe
       if (!d.name.startsWith("io.tidaldb.")) {
         continue;
       }
-      for (ComponentConfigurationDTO c : scr.getComponentConfigurationDTOs(d)) {
+      Collection<ComponentConfigurationDTO> configurations = configurations(d);
+      if (configurations == null) {
+        continue; // in flux: a dependent left failed waits for its own configuration's retry
+      }
+      for (ComponentConfigurationDTO c : configurations) {
         if (c.id != activatedId
             && c.state == ComponentConfigurationDTO.FAILED_ACTIVATION
             && c.service != null) {
