@@ -8,11 +8,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
  * The attempt timeouts of one {@link SessionClient}: one slot per seq a session may have unsettled
  * ({@link Session#MAX_IN_FLIGHT}, slot {@code seq & (MAX_IN_FLIGHT - 1)}: the seqs unsettled at
  * once are consecutive, and a write's attempts run one after another, so a slot has one live entry
- * at a time), and one sweep scheduled on the client's {@link RetryScheduler} at the earliest due
- * entry. Starting an attempt's timeout is a slot write and a read of the sweep's time, ending it a
- * compare-and-set of its slot: nothing locked, one small object allocated. A task per attempt on a
- * {@code ScheduledThreadPoolExecutor} (the client's timer before this class) cost every write the
- * executor queue's lock twice, once to schedule and once to cancel with the reply, contended
+ * at a time; an attempt of a write that ended while the attempt was starting leaves a later seq's
+ * entry in place), and one sweep scheduled on the client's {@link RetryScheduler} at the earliest
+ * due entry. Starting an attempt's timeout is a slot write and a read of the sweep's time, ending
+ * it a compare-and-set of its slot: nothing locked, one small object allocated. A task per attempt
+ * on a {@code ScheduledThreadPoolExecutor} (the client's timer before this class) cost every write
+ * the executor queue's lock twice, once to schedule and once to cancel with the reply, contended
  * between the writers and the store's completion threads: 110 ns of CPU per write in the profile of
  * bench/RESULTS.md §33.
  *
@@ -31,10 +32,12 @@ import java.util.concurrent.atomic.AtomicReferenceArray;
 final class AttemptTimeouts {
   /** A started timeout: {@code onTimeout} runs at {@code dueNanos} unless the entry is ended. */
   static final class Entry {
+    final long seq;
     final long dueNanos;
     final Runnable onTimeout;
 
-    Entry(long dueNanos, Runnable onTimeout) {
+    Entry(long seq, long dueNanos, Runnable onTimeout) {
+      this.seq = seq;
       this.dueNanos = dueNanos;
       this.onTimeout = onTimeout;
     }
@@ -59,8 +62,20 @@ final class AttemptTimeouts {
    * @return the entry, to end it with
    */
   Entry start(long seq, long dueNanos, Runnable onTimeout) {
-    Entry e = new Entry(dueNanos, onTimeout);
-    slots.set(slot(seq), e);
+    Entry e = new Entry(seq, dueNanos, onTimeout);
+    int i = slot(seq);
+    while (true) {
+      Entry held = slots.get(i);
+      if (held != null && held.seq > seq) {
+        // a later seq's attempt holds the slot, so this seq has settled: its write ended while
+        // this attempt was starting (a late answer of the attempt before), and the attempt will
+        // find it done; taking the slot would drop that later attempt's timeout
+        return e;
+      }
+      if (slots.compareAndSet(i, held, e)) {
+        break;
+      }
+    }
     if (dueNanos < armedAt) {
       arm(dueNanos);
     }

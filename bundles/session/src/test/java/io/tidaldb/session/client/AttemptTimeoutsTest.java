@@ -69,6 +69,18 @@ class AttemptTimeoutsTest {
   }
 
   @Test
+  void shouldKeepALaterSeqsTimeoutWhenAnEndedWritesAttemptStartsLate() {
+    // seq 3's write ended (a late answer of its first attempt) while its retry was starting, and
+    // seq 3 + MAX_IN_FLIGHT, which shares the slot, started its attempt meanwhile
+    long later = 3 + Session.MAX_IN_FLIGHT;
+    timeouts.start(later, t0 + 200, record("later"));
+    AttemptTimeouts.Entry stale = timeouts.start(3, t0 + 100, record("stale"));
+    timeouts.end(3, stale); // the retry finds its write done
+    scheduler.runUntilIdle();
+    assertEquals(List.of("later@200"), fired);
+  }
+
+  @Test
   void shouldLeaveTimeoutsUnfiredWhenTheSchedulerRefusesASweep() {
     AttemptTimeouts closed =
         new AttemptTimeouts(
