@@ -95,7 +95,10 @@ public class SessionSideBySideBenchmark {
    * product} writes through the product's {@link io.tidaldb.session.client.SessionClient} (one per
    * writer, its own session: seqs, {@code ackedBelow}, an attempt timeout scheduled and cancelled
    * per write, the read token merged per acknowledgement), whose retry thread counts for the
-   * session side. Single writes only ({@code batch} 0).
+   * session side, with its defaults: writes past 4 in flight coalesced into batches of up to 256
+   * under one seq ({@code SignalStore.signalEachAsync}); {@code product-alone} the same client
+   * sending every write alone under a seq of its own ({@code noCoalescing()}). Single writes only
+   * ({@code batch} 0).
    */
   @Param({"raw"})
   public String client;
@@ -200,14 +203,17 @@ public class SessionSideBySideBenchmark {
     if (batch < 0 || batch > window) {
       throw new IllegalArgumentException("batch " + batch + " must be 0 to the window " + window);
     }
-    if (!"raw".equals(client) && !("product".equals(client) && batch == 0 && sessions)) {
+    boolean product = "product".equals(client) || "product-alone".equals(client);
+    if (!"raw".equals(client) && !(product && batch == 0 && sessions)) {
       throw new IllegalArgumentException(
-          "client " + client + " must be raw, or product with batch 0 and sessions true");
+          "client "
+              + client
+              + " must be raw, or product or product-alone with batch 0 and sessions true");
     }
     now = System.currentTimeMillis();
     plainSide.open("tidal-side-plain-", now);
     sessionSide.open("tidal-side-session-", now);
-    if ("product".equals(client)) {
+    if (product) {
       retries =
           new ScheduledThreadPoolExecutor(
               1,
@@ -263,12 +269,12 @@ public class SessionSideBySideBenchmark {
       client = new SessionClient(thread.getThreadIndex(), b.window, b.entityCount, b.now);
       batch = b.batch;
       if (b.retries != null) {
-        product =
+        io.tidaldb.session.client.SessionClient.Builder builder =
             io.tidaldb.session.client.SessionClient.builder(
                     io.tidaldb.session.client.Session.open(Stores.TENANT))
                 .store(b.sessionSide.store)
-                .scheduler(io.tidaldb.session.client.RetryScheduler.of(b.retries))
-                .build();
+                .scheduler(io.tidaldb.session.client.RetryScheduler.of(b.retries));
+        product = ("product-alone".equals(b.client) ? builder.noCoalescing() : builder).build();
       }
     }
   }

@@ -1,6 +1,7 @@
 package io.tidaldb.api;
 
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -209,6 +210,36 @@ public interface SignalStore {
       List<Signal> signals, Durability durability, SessionSeq session) {
     return CompletableFuture.failedFuture(
         new UnsupportedOperationException(getClass().getName() + " takes no session batches"));
+  }
+
+  /**
+   * Stores a batch of a client session's signals as {@link #signalBatchAsync(List, Durability,
+   * SessionSeq)} does (same checks, same parts, same retry rules under the same {@code session}
+   * value) and answers each signal: one future per signal, in the batch's order. The signals of one
+   * part share their part's future: its acknowledgement (the position and stamp of the part's last
+   * signal: a part is one record of its shard's log, applied at once, so a {@link ReadToken} raised
+   * with it covers each of the part's signals) or its failure, so a caller learns which signals are
+   * stored when one part is refused and another stored. A batch refused whole (a bad signal,
+   * signals of two tenants, a part too large) fails every future with that refusal, nothing stored.
+   * A session client coalescing single writes into batches needs this form: it cannot tell which
+   * part holds a signal.
+   *
+   * <p>The default fails every future with {@link UnsupportedOperationException}, nothing stored.
+   *
+   * @param signals the batch: 1 or more signals of one tenant
+   * @param durability the level each part reaches before its future completes
+   * @param session the batch's session, seq and ackedBelow
+   * @return one future per signal, in the batch's order (the same future for the signals of one
+   *     part); an empty or null batch gives one failed future
+   * @since 1.10.0
+   */
+  default List<CompletableFuture<SignalAck>> signalEachAsync(
+      List<Signal> signals, Durability durability, SessionSeq session) {
+    CompletableFuture<SignalAck> refused =
+        CompletableFuture.failedFuture(
+            new UnsupportedOperationException(
+                getClass().getName() + " takes no session batches answered per signal"));
+    return Collections.nCopies(signals == null || signals.isEmpty() ? 1 : signals.size(), refused);
   }
 
   /**

@@ -17,7 +17,7 @@
  * io.tidaldb.api.StorageException}).
  */
 @Export
-@Version("1.9.0")
+@Version("1.10.0")
 package io.tidaldb.api;
 
 import org.osgi.annotation.bundle.Export;

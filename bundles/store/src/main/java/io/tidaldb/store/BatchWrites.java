@@ -55,7 +55,11 @@ final class BatchWrites {
   }
 
   /** A batch split by shard: {@code parts.get(i)} are the signals of {@code shards[i]}. */
-  private record Split(List<List<Signal>> parts, int[] shards) {}
+  /**
+   * A batch split by shard: its parts (each shard's signals in the batch's order), each part's
+   * shard, and the part of each signal of the batch.
+   */
+  private record Split(List<List<Signal>> parts, int[] shards, int[] partOf) {}
 
   private final ShardState[] shards;
   private final WritePath path;
@@ -110,6 +114,36 @@ final class BatchWrites {
     } catch (RuntimeException e) {
       return CompletableFuture.failedFuture(e);
     }
+  }
+
+  /**
+   * See {@link SignalStoreEngine#signalEachAsync}: the parts sent as {@link #session} sends them,
+   * each signal answered with its part's future.
+   */
+  List<CompletableFuture<SignalAck>> each(
+      List<Signal> signals, Durability durability, SessionSeq session) {
+    Split split;
+    try {
+      SignalValidator.requireNonNull("session", session);
+      split = split(signals, durability, true, true);
+    } catch (RuntimeException e) { // refused whole, nothing stored
+      CompletableFuture<SignalAck> refused = CompletableFuture.failedFuture(e);
+      return Collections.nCopies(
+          signals == null || signals.isEmpty() ? 1 : signals.size(), refused);
+    }
+    List<CompletableFuture<SignalAck>> parts = new ArrayList<>(split.shards.length);
+    for (int i = 0; i < split.shards.length; i++) {
+      try {
+        parts.add(path.partAsync(split.parts.get(i), split.shards[i], durability, session));
+      } catch (RuntimeException e) { // this part sent nothing; the others go on
+        parts.add(CompletableFuture.failedFuture(e));
+      }
+    }
+    List<CompletableFuture<SignalAck>> out = new ArrayList<>(split.partOf.length);
+    for (int part : split.partOf) {
+      out.add(parts.get(part));
+    }
+    return out;
   }
 
   /**
@@ -278,6 +312,8 @@ final class BatchWrites {
     List<List<Signal>> byShard = new ArrayList<>(Collections.nCopies(shards.length, null));
     List<List<Signal>> parts = new ArrayList<>();
     List<Integer> order = new ArrayList<>();
+    int[] partOf = new int[signals.size()];
+    int[] partOfShard = new int[shards.length];
     TenantId tenant = null;
     for (int i = 0; i < signals.size(); i++) {
       Signal signal = signals.get(i);
@@ -301,17 +337,19 @@ final class BatchWrites {
       if (part == null) {
         part = new ArrayList<>();
         byShard.set(shard, part);
+        partOfShard[shard] = parts.size();
         parts.add(part);
         order.add(shard);
       }
       part.add(signal);
+      partOf[i] = partOfShard[shard];
     }
     int[] partShards = new int[order.size()];
     for (int i = 0; i < partShards.length; i++) {
       partShards[i] = order.get(i);
       checkSize(parts.get(i).size(), partShards[i]);
     }
-    return new Split(parts, partShards);
+    return new Split(parts, partShards, partOf);
   }
 
   private void checkSize(int n, int shard) {

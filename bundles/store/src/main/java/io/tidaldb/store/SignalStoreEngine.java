@@ -1187,6 +1187,16 @@ public final class SignalStoreEngine implements SignalStore, ReplicaState, AutoC
   }
 
   /**
+   * {@inheritDoc} The parts are sent as {@link #signalBatchAsync(List, Durability, SessionSeq)}
+   * sends them ({@link BatchWrites}).
+   */
+  @Override
+  public List<CompletableFuture<SignalAck>> signalEachAsync(
+      List<Signal> signals, Durability durability, SessionSeq session) {
+    return batches.each(signals, durability, session);
+  }
+
+  /**
    * {@inheritDoc} Each part is appended as consecutive {@code SIGNAL} records in one step of its
    * log ({@link BatchWrites}): one leader check, one series lookup per signal, one acknowledgement
    * per part.

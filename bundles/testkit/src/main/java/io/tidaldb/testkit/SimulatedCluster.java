@@ -516,15 +516,32 @@ public final class SimulatedCluster implements AutoCloseable {
    * @since testkit 1.6.0
    */
   public SessionClient session(TenantId tenant) {
-    if (tenant == null) {
-      throw new InvalidArgumentException("tenant", null, "must not be null");
+    return session(tenant, b -> b);
+  }
+
+  /**
+   * Opens a client session as {@link #session(TenantId)} does, with options of the client's builder
+   * set by {@code options} (its coalescing of single writes, say; the stores are added before, the
+   * policy may be replaced).
+   *
+   * @param tenant the session's tenant, one of the configured ones
+   * @param options sets options on the builder and returns it
+   * @return a new client of a new session ({@link Session#open}); close it
+   * @throws InvalidArgumentException if {@code tenant} or {@code options} is null
+   * @since testkit 1.9.0
+   */
+  public SessionClient session(
+      TenantId tenant, java.util.function.UnaryOperator<SessionClient.Builder> options) {
+    if (tenant == null || options == null) {
+      throw new InvalidArgumentException(
+          tenant == null ? "tenant" : "options", null, "must not be null");
     }
     SessionClient.Builder b =
         SessionClient.builder(Session.open(tenant)).policy(sessionRetryPolicy());
     for (RegionId r : config.regions()) {
       b.store(r, ClusterSessions.follow(r, this::store));
     }
-    return b.build();
+    return options.apply(b).build();
   }
 
   /**

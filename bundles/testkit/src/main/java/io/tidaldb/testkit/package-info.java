@@ -45,7 +45,8 @@
  * returns its retrying {@code SessionClient} over every region: a write whose outcome is ambiguous
  * is retried with the same seq at another region and counted once. {@link
  * io.tidaldb.testkit.FrameDrops} (since 1.6.0) is the in-process transport that also drops the next
- * frames of a type (a lost FORWARD_REPLY, say).
+ * frames of a type (a lost FORWARD_REPLY, say). Since 1.9.0 {@code session(tenant, options)} sets
+ * options of the client's builder (its coalescing of pipelined single writes, say).
  *
  * <p>{@link io.tidaldb.testkit.RegionTransports} (since 1.7.0) runs a cluster over one transport
  * per region, for transports that speak for one region each, such as TCP ({@link
@@ -58,7 +59,7 @@
  * services with the properties {@code region} and {@code tidaldb.cluster}.
  */
 @Export
-@Version("1.8.0")
+@Version("1.9.0")
 package io.tidaldb.testkit;
 
 import org.osgi.annotation.bundle.Export;

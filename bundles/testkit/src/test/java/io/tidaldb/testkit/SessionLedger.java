@@ -31,7 +31,10 @@ import java.util.concurrent.TimeUnit;
 final class SessionLedger {
   static final SignalType TYPE = SignalType.of("session-view");
 
-  /** One write: its entity, signal, level, seq and outcome. */
+  /**
+   * One write: its entity, signal, level, seq and outcome. The seq is -1 for a write started while
+   * another of the ledger's was in flight: the client may have batched it under a batch's seq.
+   */
   static final class Write {
     final long entity;
     final Signal signal;
@@ -72,7 +75,11 @@ final class SessionLedger {
       e = nextEntity++;
     }
     Signal signal = Signal.of(TYPE, EntityId.of(e), 1.0, Timestamp.now());
-    long seq = client.session().nextSeq();
+    boolean alone = true;
+    for (Write other : writes) {
+      alone &= other.result.isDone();
+    }
+    long seq = alone ? client.session().nextSeq() : -1;
     Write w = new Write(e, signal, level, seq, client.signalAsync(signal, level));
     writes.add(w);
     return w;
@@ -89,7 +96,11 @@ final class SessionLedger {
     return writes;
   }
 
-  /** The last acknowledged write of each shard (its seq still in the shard's window). */
+  /**
+   * The last write of each shard, if acknowledged and its seq known (not started while another was
+   * in flight, so not in a coalesced batch, whose ackedBelow may have moved every shard's window
+   * past older seqs); its seq is still in the shard's window.
+   */
   List<Write> lastAckedPerShard() {
     List<Write> last = new ArrayList<>();
     for (int shard = 0; shard < cluster.config().shards(); shard++) {
@@ -99,7 +110,10 @@ final class SessionLedger {
           found = w;
         }
       }
-      if (found != null && found.result.isDone() && !found.result.isCompletedExceptionally()) {
+      if (found != null
+          && found.seq > 0
+          && found.result.isDone()
+          && !found.result.isCompletedExceptionally()) {
         last.add(found);
       }
     }
@@ -179,6 +193,7 @@ final class SessionLedger {
     long session = client.session().id();
     for (Write w : resend) {
       for (RegionId r : cluster.regions()) {
+        assertTrue(w.seq > 0, "entity " + w.entity + " may be coalesced: its seq is unknown");
         SignalAck again = resend(r, w, new SessionSeq(session, w.seq, w.seq));
         assertEquals(w.ack(), again, "re-send of seq " + w.seq + " at " + r);
         assertEquals(

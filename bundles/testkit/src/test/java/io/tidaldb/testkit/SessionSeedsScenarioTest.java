@@ -1,5 +1,8 @@
 package io.tidaldb.testkit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.ShardId;
@@ -35,20 +38,25 @@ class SessionSeedsScenarioTest {
     long from = one != null ? Long.parseLong(one) : Long.getLong("tidal.session.from", 1);
     long count = one != null ? 1 : Long.getLong("tidal.session.seeds", 20);
     long started = System.nanoTime();
+    long coalesced = 0;
     for (long seed = from; seed < from + count; seed++) {
       try {
-        run(seed);
+        coalesced += run(seed);
       } catch (Throwable t) {
         throw new AssertionError(
             "session seed " + seed + " failed; replay with -Dtidal.session.seed=" + seed, t);
       }
     }
     System.out.printf(
-        "session seeds: %d from %d passed in %.1f s%n",
-        count, from, (System.nanoTime() - started) / 1e9);
+        "session seeds: %d from %d passed in %.1f s, %d writes coalesced%n",
+        count, from, (System.nanoTime() - started) / 1e9, coalesced);
+    if (one == null) {
+      assertTrue(coalesced > 0, "no write went in a coalesced batch: the seeds test little of it");
+    }
   }
 
-  private static void run(long seed) throws Exception {
+  /** Runs a seed; the writes its clients sent in coalesced batches. */
+  private static long run(long seed) throws Exception {
     SplittableRandom random = new SplittableRandom(seed);
     FrameDrops drops = new FrameDrops();
     try (SimulatedCluster cluster =
@@ -58,7 +66,10 @@ class SessionSeedsScenarioTest {
                 .withTransport(() -> drops))) {
       cluster.awaitLeader(Duration.ofSeconds(10));
       List<SessionClient> clients =
-          List.of(cluster.session(TenantId.DEFAULT), cluster.session(TenantId.DEFAULT));
+          List.of(
+              cluster.session(TenantId.DEFAULT),
+              // batches single writes from 2 in flight on (the rounds write few at once)
+              cluster.session(TenantId.DEFAULT, b -> b.coalescing(1, 8)));
       List<SessionLedger> ledgers =
           List.of(
               new SessionLedger(cluster, clients.get(0), 1_000_000L * seed),
@@ -69,7 +80,13 @@ class SessionSeedsScenarioTest {
           round(cluster, drops, random, ledgers, schedule);
         }
         for (SessionLedger ledger : ledgers) {
-          ledger.check(true, ledger.lastAckedPerShard());
+          // one write per shard alone, its seq known (the rounds' writes may be coalesced)
+          for (int shard = 0; shard < cluster.config().shards(); shard++) {
+            ledger.write(shard, Durability.QUORUM);
+          }
+          List<SessionLedger.Write> resend = ledger.lastAckedPerShard();
+          assertEquals(cluster.config().shards(), resend.size(), "a write to re-send per shard");
+          ledger.check(true, resend);
         }
       } catch (Throwable t) {
         t.addSuppressed(new AssertionError("schedule of seed " + seed + ":" + schedule));
@@ -77,7 +94,10 @@ class SessionSeedsScenarioTest {
       } finally {
         clients.forEach(SessionClient::close);
       }
-      System.out.println("session seed " + seed + ":" + schedule);
+      long coalesced = clients.get(0).coalescedWrites() + clients.get(1).coalescedWrites();
+      System.out.println(
+          "session seed " + seed + ":" + schedule + " (" + coalesced + " coalesced)");
+      return coalesced;
     }
   }
 

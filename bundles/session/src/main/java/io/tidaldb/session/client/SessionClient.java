@@ -63,6 +63,12 @@ import java.util.concurrent.atomic.LongAdder;
  * thread it made when built without a {@link RetryScheduler}.
  */
 public final class SessionClient implements AutoCloseable {
+  /** Single writes of one durability in flight before the next are batched, by default. */
+  public static final int DEFAULT_ALONE = 4;
+
+  /** The most single writes one coalesced batch holds, by default. */
+  public static final int DEFAULT_MAX_BATCH = 256;
+
   private final Session session;
   private final List<Target> targets;
   private final RetryPolicy policy;
@@ -73,7 +79,11 @@ public final class SessionClient implements AutoCloseable {
   private final LongAdder retries = new LongAdder();
   private final LongAdder lateAcks = new LongAdder();
   private final LongAdder unrecordedLocalAcks = new LongAdder();
+  private final LongAdder coalescedWrites = new LongAdder();
+  private final LongAdder coalescedBatches = new LongAdder();
   private final AtomicReference<ReadToken> token = new AtomicReference<>(ReadToken.EMPTY);
+  private final Coalescer[] coalescers; // by Durability ordinal; null without coalescing
+  private volatile boolean coalescing;
   private volatile int preferred;
 
   /** A store the client writes to and the name its errors give it. */
@@ -91,6 +101,16 @@ public final class SessionClient implements AutoCloseable {
       this.scheduler = b.scheduler;
     }
     this.timeouts = new AttemptTimeouts(scheduler);
+    if (b.alone > 0) {
+      Durability[] levels = Durability.values();
+      this.coalescers = new Coalescer[levels.length];
+      for (Durability level : levels) {
+        coalescers[level.ordinal()] = new Coalescer(this, level, b.alone, b.maxBatch);
+      }
+      this.coalescing = true;
+    } else {
+      this.coalescers = null;
+    }
   }
 
   /**
@@ -159,7 +179,19 @@ public final class SessionClient implements AutoCloseable {
     if (refused != null) {
       return CompletableFuture.failedFuture(refused);
     }
+    return coalescing
+        ? coalescers[durability.ordinal()].signal(signal)
+        : startSingle(signal, durability);
+  }
+
+  /** Starts a checked single write under the session's next seq; its future outcome. */
+  CompletableFuture<SignalAck> startSingle(Signal signal, Durability durability) {
     return start(SessionWrite.of(signal), durability);
+  }
+
+  /** A store takes no batches answered per signal: single writes go alone from now on. */
+  void stopCoalescing() {
+    coalescing = false;
   }
 
   /**
@@ -207,7 +239,7 @@ public final class SessionClient implements AutoCloseable {
   }
 
   /** Starts a checked write under the session's next seq; its future outcome. */
-  private <T> CompletableFuture<T> start(SessionWrite.Payload<T> payload, Durability durability) {
+  <T> CompletableFuture<T> start(SessionWrite.Payload<T> payload, Durability durability) {
     SessionSeq first;
     try {
       first = session.next();
@@ -307,6 +339,25 @@ public final class SessionClient implements AutoCloseable {
   }
 
   /**
+   * Returns how many single writes went in coalesced batches (see {@link Builder#coalescing}), sent
+   * again alone after a refusal or not.
+   *
+   * @return the count
+   */
+  public long coalescedWrites() {
+    return coalescedWrites.sum();
+  }
+
+  /**
+   * Returns how many coalesced batches the client sent (each under one seq).
+   *
+   * @return the count
+   */
+  public long coalescedBatches() {
+    return coalescedBatches.sum();
+  }
+
+  /**
    * Stops the retry thread the client made, if it made one, once the back-offs and the timeout
    * sweep already scheduled have run: a write in progress ends at its current attempt's answer, or
    * at its timeout if that sweep reaches it (else the store's own waits bound the attempt); a
@@ -336,6 +387,11 @@ public final class SessionClient implements AutoCloseable {
     return timeouts;
   }
 
+  void countCoalesced(int writes) {
+    coalescedWrites.add(writes);
+    coalescedBatches.increment();
+  }
+
   void countAttempt(int attempt) {
     attempts.increment();
     if (attempt > 1) {
@@ -344,6 +400,15 @@ public final class SessionClient implements AutoCloseable {
   }
 
   void acknowledged(int targetIndex, List<SignalAck> acks, boolean late) {
+    recordAcks(targetIndex, acks);
+    preferred = targetIndex;
+    if (late) {
+      lateAcks.increment();
+    }
+  }
+
+  /** Raises the token to cover acknowledgements the store {@code targetIndex} gave. */
+  void recordAcks(int targetIndex, List<SignalAck> acks) {
     RegionId region = targets.get(targetIndex).region();
     for (SignalAck ack : acks) {
       if (ack.local() && region == null) {
@@ -351,10 +416,6 @@ public final class SessionClient implements AutoCloseable {
       } else {
         record(region, ack);
       }
-    }
-    preferred = targetIndex;
-    if (late) {
-      lateAcks.increment();
     }
   }
 
@@ -381,6 +442,8 @@ public final class SessionClient implements AutoCloseable {
     private final List<Target> targets = new ArrayList<>();
     private RetryPolicy policy = RetryPolicy.DEFAULTS;
     private RetryScheduler scheduler;
+    private int alone = DEFAULT_ALONE;
+    private int maxBatch = DEFAULT_MAX_BATCH;
 
     private Builder(Session session) {
       this.session = session;
@@ -429,6 +492,41 @@ public final class SessionClient implements AutoCloseable {
      */
     public Builder scheduler(RetryScheduler retryScheduler) {
       this.scheduler = Objects.requireNonNull(retryScheduler, "retryScheduler");
+      return this;
+    }
+
+    /**
+     * Sets how single writes are batched ({@link #signalAsync}): a write goes alone while fewer
+     * than {@code alone} single writes of its durability are in flight, and otherwise joins the
+     * pending batch of at most {@code maxBatch} signals that goes out when one of them ends (see
+     * the class comment). Defaults: {@value #DEFAULT_ALONE} and {@value #DEFAULT_MAX_BATCH}.
+     *
+     * @param aloneInFlight single writes in flight before writes are batched, from 1
+     * @param maxBatchSignals the most signals of one batch, from 2
+     * @return this builder
+     * @throws IllegalArgumentException naming the value out of range
+     */
+    public Builder coalescing(int aloneInFlight, int maxBatchSignals) {
+      if (aloneInFlight < 1 || maxBatchSignals < 2) {
+        throw new IllegalArgumentException(
+            "coalescing: aloneInFlight "
+                + aloneInFlight
+                + " (at least 1) and maxBatchSignals "
+                + maxBatchSignals
+                + " (at least 2)");
+      }
+      this.alone = aloneInFlight;
+      this.maxBatch = maxBatchSignals;
+      return this;
+    }
+
+    /**
+     * Sends every single write alone, under a seq of its own, however many are in flight.
+     *
+     * @return this builder
+     */
+    public Builder noCoalescing() {
+      this.alone = 0;
       return this;
     }
 

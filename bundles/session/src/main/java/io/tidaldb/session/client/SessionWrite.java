@@ -23,10 +23,13 @@ import java.util.concurrent.TimeoutException;
 final class SessionWrite<T> {
   /** What a write sends under its one seq, and the acknowledgements its answer holds. */
   interface Payload<T> {
-    /** Sends one attempt to {@code store}. */
-    CompletableFuture<T> send(SignalStore store, Durability level, SessionSeq seq);
+    /** Sends one attempt to {@code store}, the client's target {@code target}. */
+    CompletableFuture<T> send(int target, SignalStore store, Durability level, SessionSeq seq);
 
-    /** The acknowledgements of an answer (one for a signal, one per part for a batch). */
+    /**
+     * The acknowledgements of an answer the token does not hold yet (one for a signal, one per part
+     * for a batch).
+     */
     List<SignalAck> acks(T answer);
   }
 
@@ -35,7 +38,7 @@ final class SessionWrite<T> {
     return new Payload<>() {
       @Override
       public CompletableFuture<SignalAck> send(
-          SignalStore store, Durability level, SessionSeq seq) {
+          int target, SignalStore store, Durability level, SessionSeq seq) {
         return store.signalAsync(signal, level, seq);
       }
 
@@ -51,7 +54,7 @@ final class SessionWrite<T> {
     return new Payload<>() {
       @Override
       public CompletableFuture<List<SignalAck>> send(
-          SignalStore store, Durability level, SessionSeq seq) {
+          int target, SignalStore store, Durability level, SessionSeq seq) {
         return store.signalBatchAsync(signals, level, seq);
       }
 
@@ -168,7 +171,7 @@ final class SessionWrite<T> {
     CompletableFuture<T> reply;
     try {
       SignalStore store = client.target(target).store();
-      reply = payload.send(store, level, seq);
+      reply = payload.send(target, store, level, seq);
       if (reply == null) {
         throw new NullPointerException("the store returned no future");
       }

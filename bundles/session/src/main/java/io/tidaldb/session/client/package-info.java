@@ -17,7 +17,7 @@
  * ended with {@code mayBeStored()} true if it must be counted at most once.
  */
 @Export
-@Version("0.3.0")
+@Version("0.4.0")
 package io.tidaldb.session.client;
 
 import org.osgi.annotation.bundle.Export;

@@ -87,6 +87,15 @@ final class FakeSessionStore implements SignalStore {
     return call(List.copyOf(signals), signals.get(0).tenant(), durability, session, List::of);
   }
 
+  /** A batch is one part here: every signal answered by the batch's one future. */
+  @Override
+  public List<CompletableFuture<SignalAck>> signalEachAsync(
+      List<Signal> signals, Durability durability, SessionSeq session) {
+    CompletableFuture<SignalAck> part =
+        call(List.copyOf(signals), signals.get(0).tenant(), durability, session, ack -> ack);
+    return java.util.Collections.nCopies(signals.size(), part);
+  }
+
   private <T> CompletableFuture<T> call(
       Object payload,
       TenantId tenant,

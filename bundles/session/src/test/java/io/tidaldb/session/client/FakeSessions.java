@@ -90,6 +90,18 @@ final class FakeSessions {
     return stored.get(new Key(tenant, session, seq));
   }
 
+  /** Every stored record that holds each signal (alone or in a batch). */
+  synchronized Map<Signal, List<Stored>> storedBySignal() {
+    Map<Signal, List<Stored>> by = new HashMap<>();
+    for (Stored st : stored.values()) {
+      List<?> signals = st.payload() instanceof List<?> l ? l : List.of(st.payload());
+      for (Object signal : signals) {
+        by.computeIfAbsent((Signal) signal, k -> new ArrayList<>()).add(st);
+      }
+    }
+    return by;
+  }
+
   synchronized int storedCount() {
     return stored.size();
   }

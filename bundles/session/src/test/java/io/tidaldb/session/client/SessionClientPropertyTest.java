@@ -37,7 +37,7 @@ class SessionClientPropertyTest {
       @ForAll Durability durability,
       @ForAll @IntRange(min = 1, max = 25) int writes,
       @ForAll @IntRange(min = 1, max = 5) int attempts) {
-    run(schedule, stores, durability, writes, 1, attempts);
+    run(schedule, stores, durability, writes, 1, attempts, false);
   }
 
   /** Pipelined writes that settle in any order. */
@@ -48,12 +48,19 @@ class SessionClientPropertyTest {
       @ForAll Durability durability,
       @ForAll @IntRange(min = 1, max = 40) int writes,
       @ForAll @IntRange(min = 2, max = 16) int depth,
-      @ForAll @IntRange(min = 1, max = 5) int attempts) {
-    run(schedule, stores, durability, writes, depth, attempts);
+      @ForAll @IntRange(min = 1, max = 5) int attempts,
+      @ForAll boolean coalescing) {
+    run(schedule, stores, durability, writes, depth, attempts, coalescing);
   }
 
   private static void run(
-      List<Step> schedule, int stores, Durability durability, int writes, int depth, int attempts) {
+      List<Step> schedule,
+      int stores,
+      Durability durability,
+      int writes,
+      int depth,
+      int attempts,
+      boolean coalescing) {
     Iterator<Step> steps = schedule.iterator();
     ClientHarness h =
         new ClientHarness(
@@ -68,7 +75,9 @@ class SessionClientPropertyTest {
                 + durability
                 + " depth "
                 + depth
-                + ": seq");
+                + (coalescing ? " coalescing" : "")
+                + ": seq",
+            coalescing);
     h.run(writes, depth, durability);
     h.check();
   }

@@ -45,7 +45,8 @@ class SessionClientSimulationTest {
             "unknown, stored",
             "unknown, not stored",
             "late acks",
-            "retries"
+            "retries",
+            "coalesced"
           }) {
         assertTrue(seen.getOrDefault(k, 0) > 0, k + " never happened: " + seen);
       }
@@ -72,12 +73,14 @@ class SessionClientSimulationTest {
     int writes = 20 + random.nextInt(300);
     int depth = random.nextInt(3) == 0 ? 1 : 1 + random.nextInt(64);
     SplittableRandom faults = random.split();
+    boolean coalescing = random.nextBoolean();
     ClientHarness h =
         new ClientHarness(
             stores,
             policy,
             () -> step(faults, faultPercent, weights, maxDelay),
-            "seed " + seed + ": seq");
+            "seed " + seed + (coalescing ? " coalescing" : "") + ": seq",
+            coalescing);
     h.run(writes, depth, durability);
     return h.check();
   }

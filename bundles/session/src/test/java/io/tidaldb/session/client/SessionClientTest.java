@@ -35,6 +35,7 @@ import java.util.Deque;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /** The retrying client, one failure sequence per test, on virtual time. */
@@ -49,7 +50,13 @@ class SessionClientTest {
   private Session session = Session.of(TENANT, ID, 1);
 
   private SessionClient client(int stores, RetryPolicy policy) {
-    SessionClient.Builder b = SessionClient.builder(session).policy(policy).scheduler(scheduler);
+    return client(stores, policy, b -> b);
+  }
+
+  private SessionClient client(
+      int stores, RetryPolicy policy, UnaryOperator<SessionClient.Builder> options) {
+    SessionClient.Builder b =
+        options.apply(SessionClient.builder(session).policy(policy).scheduler(scheduler));
     for (int r = 0; r < stores; r++) {
       Deque<Step> plan = new ArrayDeque<>();
       plans.add(plan);
@@ -429,7 +436,7 @@ class SessionClientTest {
 
   @Test
   void shouldFailAtOnceWhenTheSessionHasTooManyWritesInFlight() {
-    SessionClient c = client(1);
+    SessionClient c = client(1, RetryPolicy.DEFAULTS, SessionClient.Builder::noCoalescing);
     for (int i = 0; i < Session.MAX_IN_FLIGHT; i++) {
       plans.get(0).add(new Step(NONE, 10));
       c.signalAsync(signal(i), Durability.QUORUM);

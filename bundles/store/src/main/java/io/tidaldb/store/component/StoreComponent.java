@@ -539,6 +539,12 @@ public final class StoreComponent implements SignalStore, ReconcileState, Metric
   }
 
   @Override
+  public List<CompletableFuture<SignalAck>> signalEachAsync(
+      List<Signal> signals, Durability durability, SessionSeq session) {
+    return engine.signalEachAsync(signals, durability, session);
+  }
+
+  @Override
   public SignalAggregate read(TenantId tenant, SignalType type, EntityId entity, Timestamp at) {
     return engine.read(tenant, type, entity, at);
   }
