@@ -18,10 +18,11 @@ import java.util.concurrent.CompletionException;
  * as it arrives, with the region of the store that gave it.
  *
  * <p>An attempt succeeds once every signal has an acknowledgement. Otherwise it fails with the
- * failure of a signal without one: one that does not say nothing was stored (retried under the same
- * seq, as any write) if there is such; else a refusal (every part without an acknowledgement was
- * refused, nothing of it stored), which ends the write, and the coalescer sends each refused signal
- * again alone (see {@link #acknowledged(int)}).
+ * failure of a signal without one: one that is not a refusal (retried under the same seq, as any
+ * write; one that may have stored its part before one that says nothing was stored, so the write
+ * remembers that it may be stored) if there is such; else a refusal (every part without an
+ * acknowledgement was refused, nothing of it stored), which ends the write, and the coalescer sends
+ * each refused signal again alone (see {@link #acknowledged(int)}).
  */
 final class CoalescedBatch implements SessionWrite.Payload<SignalAck[]> {
   private final SessionClient client;
@@ -107,10 +108,13 @@ final class CoalescedBatch implements SessionWrite.Payload<SignalAck[]> {
           continue;
         }
         Throwable e = WriteFailures.unwrap(f.handle((v, t) -> t).join());
-        if (WriteFailures.classify(e) == WriteFailures.Kind.REFUSED) {
+        WriteFailures.Kind kind = WriteFailures.classify(e);
+        if (kind == WriteFailures.Kind.REFUSED) {
           refused = refused == null ? e : refused;
-        } else {
-          retryable = retryable == null ? e : retryable;
+        } else if (retryable == null
+            || (kind != WriteFailures.Kind.NOT_STORED
+                && WriteFailures.classify(retryable) == WriteFailures.Kind.NOT_STORED)) {
+          retryable = e; // one that may have stored a part wins: the write must remember it
         }
       }
       all = retryable == null && refused == null ? acks.clone() : null;

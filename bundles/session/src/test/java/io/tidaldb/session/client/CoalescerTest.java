@@ -24,6 +24,7 @@ import io.tidaldb.api.SignalType;
 import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
 import io.tidaldb.api.Timestamp;
+import io.tidaldb.api.UnavailableException;
 import io.tidaldb.session.client.FakeSessionStore.Fault;
 import io.tidaldb.session.client.FakeSessionStore.Step;
 import java.time.Duration;
@@ -174,6 +175,37 @@ class CoalescerTest {
     assertEquals(store.ackOf(3), writes.get(2).join());
     assertEquals(store.ackOf(5), writes.get(4).join());
     assertEquals(session.nextSeq(), session.ackedBelow(), "every seq settled");
+  }
+
+  /**
+   * Attempt 1: one part says nothing was stored, the other may have stored; attempt 2 refuses both.
+   * The write must remember the part that may be stored: its signals end as possibly stored, never
+   * sent again alone (which could count them twice).
+   */
+  @Test
+  void shouldNeverSendAgainAloneASignalAnEarlierAttemptMayHaveStored() {
+    PartsStore store = new PartsStore();
+    SessionClient c =
+        SessionClient.builder(session)
+            .store(RegionId.of(0), store)
+            .scheduler(scheduler)
+            .policy(RetryPolicy.DEFAULTS.withBackoff(Duration.ZERO, Duration.ZERO))
+            .coalescing(1, 100)
+            .build();
+    List<CompletableFuture<SignalAck>> writes = write(c, 1, 5);
+    store.answer(1, null); // write 1 alone; the batch of 2..5 goes
+    store.answer(0, new UnavailableException("nothing stored", false, null)); // 2, 4 first
+    store.answer(1, new UnavailableException("lost reply", true, null)); // 3, 5: may be stored
+    scheduler.runFor(1_000_000); // the retry, no back-off
+    assertEquals(3, store.calls.size(), "the batch retried whole under its seq");
+    store.answer(0, new InvalidArgumentException("session", 1, "refused by the test"));
+    store.answer(1, new InvalidArgumentException("session", 1, "refused by the test"));
+    assertEquals(3, store.calls.size(), "nothing sent again alone");
+    for (int i = 1; i < 5; i++) {
+      CompletionException e = assertThrows(CompletionException.class, writes.get(i)::join);
+      UnavailableException u = assertInstanceOf(UnavailableException.class, e.getCause());
+      assertTrue(u.mayBeStored(), "write " + (i + 1) + ": " + u.getMessage());
+    }
   }
 
   /**

@@ -44,6 +44,20 @@ final class ManualScheduler implements RetryScheduler {
     return now / 1_000_000;
   }
 
+  /** Runs the tasks due within {@code nanos} from now, in time order; the clock ends there. */
+  void runFor(long nanos) {
+    long until = now + nanos;
+    while (!tasks.isEmpty() && tasks.peek().at <= until) {
+      Task t = tasks.poll();
+      if (!t.cancelled[0]) {
+        now = Math.max(now, t.at);
+        t.run.run();
+        afterEachTask.run();
+      }
+    }
+    now = until;
+  }
+
   /** Runs every task, advancing the clock, until none is left; returns how many ran. */
   int runUntilIdle() {
     int ran = 0;
