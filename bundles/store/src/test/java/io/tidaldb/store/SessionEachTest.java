@@ -141,11 +141,7 @@ class SessionEachTest {
   }
 
   private static long total(StoreFixture f, int entities) {
-    long total = 0;
-    for (int e = 0; e < entities; e++) {
-      total += f.store.read(ACME, VIEW, EntityId.of(e)).count();
-    }
-    return total;
+    return SessionWriteTest.total(f, entities);
   }
 
   private StoreFixture fixture() {
@@ -157,6 +153,6 @@ class SessionEachTest {
   }
 
   private static Signal signal(long entity, double weight) {
-    return new Signal(ACME, VIEW, EntityId.of(entity), weight, Timestamp.ofMillis(T0 - 5));
+    return SessionWriteTest.signal(entity, weight);
   }
 }

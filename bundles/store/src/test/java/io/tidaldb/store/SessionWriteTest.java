@@ -344,7 +344,7 @@ class SessionWriteTest {
   }
 
   /** The count of entities 0 to {@code entities} - 1. */
-  private static long total(StoreFixture f, int entities) {
+  static long total(StoreFixture f, int entities) {
     long total = 0;
     for (int e = 0; e < entities; e++) {
       total += count(f, e);
@@ -360,7 +360,7 @@ class SessionWriteTest {
     return new SessionSeq(SESSION, seq, ackedBelow);
   }
 
-  private static Signal signal(long entity, double weight) {
+  static Signal signal(long entity, double weight) {
     return new Signal(ACME, VIEW, EntityId.of(entity), weight, Timestamp.ofMillis(T0 - 5));
   }
 

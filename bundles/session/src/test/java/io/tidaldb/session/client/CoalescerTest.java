@@ -12,18 +12,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.InvalidArgumentException;
-import io.tidaldb.api.RankedEntity;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
-import io.tidaldb.api.SignalAggregate;
 import io.tidaldb.api.SignalStore;
-import io.tidaldb.api.SignalType;
-import io.tidaldb.api.StoreStatus;
-import io.tidaldb.api.TenantId;
-import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
 import io.tidaldb.session.client.FakeSessionStore.Fault;
 import io.tidaldb.session.client.FakeSessionStore.Step;
@@ -57,6 +51,16 @@ class CoalescerTest {
                 0, sessions, scheduler, () -> plan.isEmpty() ? Step.OK : plan.poll()))
         .scheduler(scheduler)
         .coalescing(alone, maxBatch)
+        .build();
+  }
+
+  /** A client over {@code store}: batches from 2 in flight, retries without back-off. */
+  private SessionClient client(SignalStore store) {
+    return SessionClient.builder(session)
+        .store(RegionId.of(0), store)
+        .scheduler(scheduler)
+        .policy(RetryPolicy.DEFAULTS.withBackoff(Duration.ZERO, Duration.ZERO))
+        .coalescing(1, 100)
         .build();
   }
 
@@ -152,13 +156,7 @@ class CoalescerTest {
   @Test
   void shouldGiveEachWriteItsOwnPartsOutcome() {
     PartsStore store = new PartsStore();
-    SessionClient c =
-        SessionClient.builder(session)
-            .store(RegionId.of(0), store)
-            .scheduler(scheduler)
-            .policy(RetryPolicy.DEFAULTS.withBackoff(Duration.ZERO, Duration.ZERO))
-            .coalescing(1, 100)
-            .build();
+    SessionClient c = client(store);
     List<CompletableFuture<SignalAck>> writes = write(c, 1, 5); // 1 alone; 2..5 one batch
     store.answer(1, null); // write 1 (entity 1: the odd part)
     // the batch: the even entities' part stored, the odd ones' refused
@@ -185,13 +183,7 @@ class CoalescerTest {
   @Test
   void shouldNeverSendAgainAloneASignalAnEarlierAttemptMayHaveStored() {
     PartsStore store = new PartsStore();
-    SessionClient c =
-        SessionClient.builder(session)
-            .store(RegionId.of(0), store)
-            .scheduler(scheduler)
-            .policy(RetryPolicy.DEFAULTS.withBackoff(Duration.ZERO, Duration.ZERO))
-            .coalescing(1, 100)
-            .build();
+    SessionClient c = client(store);
     List<CompletableFuture<SignalAck>> writes = write(c, 1, 5);
     store.answer(1, null); // write 1 alone; the batch of 2..5 goes
     store.answer(0, new UnavailableException("nothing stored", false, null)); // 2, 4 first
@@ -212,7 +204,7 @@ class CoalescerTest {
    * A store of two parts (even and odd entities) whose calls wait until the test answers them:
    * {@code answer(part, failure)} completes the oldest open future of that part.
    */
-  private static final class PartsStore implements SignalStore {
+  private static final class PartsStore extends SessionOnlyStore {
     final List<List<Signal>> calls = new ArrayList<>();
     private final List<Deque<CompletableFuture<SignalAck>>> open =
         List.of(new ArrayDeque<>(), new ArrayDeque<>());
@@ -267,42 +259,6 @@ class CoalescerTest {
     private static SignalAck ack(long position, int part) {
       return new SignalAck(
           ShardId.of(part), position, new HlcStamp(position), Durability.QUORUM, false);
-    }
-
-    @Override
-    public long submit(TenantId t, SignalType type, long entity, double weight, long eventTime) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void awaitDurable(long ticket, Duration timeout) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public SignalAck signal(Signal signal, Durability durability) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<SignalAck> signalAsync(Signal signal, Durability durability) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public SignalAggregate read(
-        TenantId tenant, SignalType type, io.tidaldb.api.EntityId entity, Timestamp at) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public List<RankedEntity> top(TenantId tenant, SignalType type, int k, Timestamp at) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public StoreStatus status() {
-      throw new UnsupportedOperationException();
     }
   }
 }

@@ -3,20 +3,14 @@ package io.tidaldb.session.client;
 import io.tidaldb.api.Durability;
 import io.tidaldb.api.HlcStamp;
 import io.tidaldb.api.InvalidArgumentException;
-import io.tidaldb.api.RankedEntity;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
-import io.tidaldb.api.SignalAggregate;
 import io.tidaldb.api.SignalStore;
-import io.tidaldb.api.SignalType;
-import io.tidaldb.api.StoreStatus;
 import io.tidaldb.api.TenantId;
-import io.tidaldb.api.Timestamp;
 import io.tidaldb.api.UnavailableException;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.Supplier;
@@ -28,7 +22,7 @@ import java.util.function.Supplier;
  * seq below the session's window are refused. Each call takes its {@link Step} (fault and reply
  * delay) from a supplier; replies come through a {@link ManualScheduler}.
  */
-final class FakeSessionStore implements SignalStore {
+final class FakeSessionStore extends SessionOnlyStore {
   /** What happens to one call. */
   enum Fault {
     /** Stored (or found), acknowledged after the delay. */
@@ -176,44 +170,6 @@ final class FakeSessionStore implements SignalStore {
   @Override
   public SignalAck signal(Signal signal, Durability durability, SessionSeq session) {
     return signalAsync(signal, durability, session).join();
-  }
-
-  // The rest of SignalStore is not used by the client.
-
-  @Override
-  public long submit(TenantId t, SignalType type, long entity, double weight, long eventTime) {
-    throw new UnsupportedOperationException();
-  }
-
-  @Override
-  public void awaitDurable(long ticket, Duration timeout) {
-    throw new UnsupportedOperationException();
-  }
-
-  @Override
-  public SignalAck signal(Signal signal, Durability durability) {
-    throw new UnsupportedOperationException("session writes only");
-  }
-
-  @Override
-  public CompletableFuture<SignalAck> signalAsync(Signal signal, Durability durability) {
-    throw new UnsupportedOperationException("session writes only");
-  }
-
-  @Override
-  public SignalAggregate read(
-      TenantId tenant, SignalType type, io.tidaldb.api.EntityId entity, Timestamp at) {
-    throw new UnsupportedOperationException();
-  }
-
-  @Override
-  public List<RankedEntity> top(TenantId tenant, SignalType type, int k, Timestamp at) {
-    throw new UnsupportedOperationException();
-  }
-
-  @Override
-  public StoreStatus status() {
-    throw new UnsupportedOperationException();
   }
 
   static SignalAck ack(int position, Durability durability) {

@@ -4,23 +4,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.tidaldb.api.Durability;
-import io.tidaldb.api.EntityId;
 import io.tidaldb.api.HlcStamp;
-import io.tidaldb.api.RankedEntity;
 import io.tidaldb.api.ReadToken;
 import io.tidaldb.api.RegionId;
 import io.tidaldb.api.SessionSeq;
 import io.tidaldb.api.ShardId;
 import io.tidaldb.api.Signal;
 import io.tidaldb.api.SignalAck;
-import io.tidaldb.api.SignalAggregate;
-import io.tidaldb.api.SignalStore;
-import io.tidaldb.api.SignalType;
-import io.tidaldb.api.StoreStatus;
-import io.tidaldb.api.TenantId;
-import io.tidaldb.api.Timestamp;
-import java.time.Duration;
-import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
@@ -31,7 +21,7 @@ class SessionClientTokenTest {
   private final Session session = Session.of(SessionClientTest.TENANT, 42, 1);
 
   /** A store acknowledging each write at the next position of shard {@code shard}. */
-  static final class AckingStore implements SignalStore {
+  static final class AckingStore extends SessionOnlyStore {
     final int shard;
     final boolean local;
     final AtomicLong next;
@@ -51,41 +41,6 @@ class SessionClientTokenTest {
       long p = next.getAndIncrement();
       return CompletableFuture.completedFuture(
           new SignalAck(ShardId.of(shard), p, new HlcStamp(p + 1), durability, local));
-    }
-
-    @Override
-    public long submit(TenantId t, SignalType type, long entity, double w, long eventTime) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public void awaitDurable(long ticket, Duration timeout) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public SignalAck signal(Signal signal, Durability durability) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public CompletableFuture<SignalAck> signalAsync(Signal signal, Durability durability) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public SignalAggregate read(TenantId t, SignalType type, EntityId entity, Timestamp at) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public List<RankedEntity> top(TenantId t, SignalType type, int k, Timestamp at) {
-      throw new UnsupportedOperationException();
-    }
-
-    @Override
-    public StoreStatus status() {
-      throw new UnsupportedOperationException();
     }
   }
 
