@@ -22,29 +22,34 @@ import java.util.concurrent.atomic.LongAdder;
  * Writes the signals of one {@link Session} to the stores a client can reach (one per region),
  * retrying a write whose outcome is ambiguous with the same seq, so that it is counted once.
  *
- * <p>Each write takes the session's next seq. An attempt that fails ambiguously ({@link
- * UnavailableException} with {@code mayBeStored()} true, no answer within the policy's attempt
- * timeout, or any failure that does not say nothing was stored) or says nothing was stored ({@link
- * UnavailableException} with {@code mayBeStored()} false) is retried, after a back-off, with the
- * same session and seq at the next store in the list ({@link Durability#LOCAL} writes retry at the
- * same store once first: a LOCAL write may sit in that region's own stream, which other regions see
- * only after reconciliation). A {@link Durability#LOCAL} write's retries go at {@link
- * Durability#QUORUM} once an earlier attempt may have stored it (an ambiguous outcome), at the same
- * store too, and stay there: that attempt's LOCAL record may sit in the log of a leader that is
- * then deposed, cut and kept for its LOCAL ack; a QUORUM retry is acknowledged only once committed,
- * so it is never cut and kept beside it, and that record's origin takes its copy back once it knows
- * the retry committed (a LOCAL retry stored by another leader, directly or forwarded by the first
- * store, could be cut and kept too: counted twice). While no attempt may have stored it, a LOCAL
- * write's retries stay LOCAL (a region cut off from the leader still takes it into its local
- * stream). A QUORUM retry of a write a store's local stream took is recognised at that store as a
- * LOCAL one is (its local streams' tables answer it, with the original local acknowledgement,
- * before a forward or an append). A retry carries the session's current {@code ackedBelow}: it may
- * only have risen since the first attempt and never passes the write's own seq, which is unsettled
- * until the write ends. The write ends at the first acknowledgement of any of its attempts (a late
- * one of an earlier attempt included), at a refusal ({@link InvalidArgumentException}, or {@link
- * UnsupportedOperationException} from a store without session writes), or when the policy's
- * attempts or deadline run out; then the seq is settled and the outcome delivered. A seq is never
- * reused and a signal is never re-sent under another seq.
+ * <p>Each write takes the session's next seq, but single writes pipelined past {@link
+ * Builder#coalescing alone} in flight share one: they go as one batch under one seq (natural
+ * batching, as Kafka's producer does; {@link Builder#noCoalescing()} turns it off), each still
+ * answered with its own outcome, the acknowledgement of its shard's part of the batch (see {@code
+ * Coalescer}). An attempt that fails ambiguously ({@link UnavailableException} with {@code
+ * mayBeStored()} true, no answer within the policy's attempt timeout, or any failure that does not
+ * say nothing was stored) or says nothing was stored ({@link UnavailableException} with {@code
+ * mayBeStored()} false) is retried, after a back-off, with the same session and seq at the next
+ * store in the list ({@link Durability#LOCAL} writes retry at the same store once first: a LOCAL
+ * write may sit in that region's own stream, which other regions see only after reconciliation). A
+ * {@link Durability#LOCAL} write's retries go at {@link Durability#QUORUM} once an earlier attempt
+ * may have stored it (an ambiguous outcome), at the same store too, and stay there: that attempt's
+ * LOCAL record may sit in the log of a leader that is then deposed, cut and kept for its LOCAL ack;
+ * a QUORUM retry is acknowledged only once committed, so it is never cut and kept beside it, and
+ * that record's origin takes its copy back once it knows the retry committed (a LOCAL retry stored
+ * by another leader, directly or forwarded by the first store, could be cut and kept too: counted
+ * twice). While no attempt may have stored it, a LOCAL write's retries stay LOCAL (a region cut off
+ * from the leader still takes it into its local stream). A QUORUM retry of a write a store's local
+ * stream took is recognised at that store as a LOCAL one is (its local streams' tables answer it,
+ * with the original local acknowledgement, before a forward or an append). A retry carries the
+ * session's current {@code ackedBelow}: it may only have risen since the first attempt and never
+ * passes the write's own seq, which is unsettled until the write ends. The write ends at the first
+ * acknowledgement of any of its attempts (a late one of an earlier attempt included), at a refusal
+ * ({@link InvalidArgumentException}, or {@link UnsupportedOperationException} from a store without
+ * session writes), or when the policy's attempts or deadline run out; then the seq is settled and
+ * the outcome delivered. A seq is never reused, and a signal is never re-sent under another seq but
+ * one of a coalesced batch whose part was refused with nothing of it stored by any attempt (sent
+ * again alone, so that a bad signal is refused alone).
  *
  * <p>What the caller gets: an acknowledgement (the first one the stores gave for the seq; for a
  * LOCAL write retried after an ambiguous attempt it may say {@link Durability#QUORUM}, stronger
