@@ -95,7 +95,7 @@ public class SessionSideBySideBenchmark {
    * product} writes through the product's {@link io.tidaldb.session.client.SessionClient} (one per
    * writer, its own session: seqs, {@code ackedBelow}, an attempt timeout scheduled and cancelled
    * per write, the read token merged per acknowledgement), whose retry thread counts for the
-   * session side, with its defaults: writes past 4 in flight coalesced into batches of up to 256
+   * session side, with its defaults: writes past 32 in flight coalesced into batches of up to 256
    * under one seq ({@code SignalStore.signalEachAsync}); {@code product-alone} the same client
    * sending every write alone under a seq of its own ({@code noCoalescing()}). Single writes only
    * ({@code batch} 0).

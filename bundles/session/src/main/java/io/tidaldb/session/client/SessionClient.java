@@ -69,7 +69,7 @@ import java.util.concurrent.atomic.LongAdder;
  */
 public final class SessionClient implements AutoCloseable {
   /** Single writes of one durability in flight before the next are batched, by default. */
-  public static final int DEFAULT_ALONE = 4;
+  public static final int DEFAULT_ALONE = 32;
 
   /** The most single writes one coalesced batch holds, by default. */
   public static final int DEFAULT_MAX_BATCH = 256;
