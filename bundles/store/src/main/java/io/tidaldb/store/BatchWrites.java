@@ -54,7 +54,6 @@ final class BatchWrites {
     CompletableFuture<SignalAck> whenStored(long ticket, long hlc, Durability level);
   }
 
-  /** A batch split by shard: {@code parts.get(i)} are the signals of {@code shards[i]}. */
   /**
    * A batch split by shard: its parts (each shard's signals in the batch's order), each part's
    * shard, and the part of each signal of the batch.
