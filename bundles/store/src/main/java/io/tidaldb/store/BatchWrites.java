@@ -105,12 +105,8 @@ final class BatchWrites {
     try {
       SignalValidator.requireNonNull("session", session);
       Split split = split(signals, durability, true, true);
-      List<CompletableFuture<SignalAck>> acks = new ArrayList<>(split.shards.length);
-      for (int i = 0; i < split.shards.length; i++) {
-        acks.add(path.partAsync(split.parts.get(i), split.shards[i], durability, session));
-      }
-      return allAcks(acks, split.shards);
-    } catch (RuntimeException e) {
+      return allAcks(sendParts(split, durability, session), split.shards);
+    } catch (RuntimeException e) { // refused whole, nothing stored
       return CompletableFuture.failedFuture(e);
     }
   }
@@ -130,19 +126,30 @@ final class BatchWrites {
       return Collections.nCopies(
           signals == null || signals.isEmpty() ? 1 : signals.size(), refused);
     }
-    List<CompletableFuture<SignalAck>> parts = new ArrayList<>(split.shards.length);
-    for (int i = 0; i < split.shards.length; i++) {
-      try {
-        parts.add(path.partAsync(split.parts.get(i), split.shards[i], durability, session));
-      } catch (RuntimeException e) { // this part sent nothing; the others go on
-        parts.add(CompletableFuture.failedFuture(e));
-      }
-    }
+    List<CompletableFuture<SignalAck>> parts = sendParts(split, durability, session);
     List<CompletableFuture<SignalAck>> out = new ArrayList<>(split.partOf.length);
     for (int part : split.partOf) {
       out.add(parts.get(part));
     }
     return out;
+  }
+
+  /**
+   * Sends each part of a session batch as {@link WritePath#partAsync} routes it: one future per
+   * part, in the split's order; a part that fails to start fails its own future (nothing of it
+   * sent) and the others go on.
+   */
+  private List<CompletableFuture<SignalAck>> sendParts(
+      Split split, Durability durability, SessionSeq session) {
+    List<CompletableFuture<SignalAck>> parts = new ArrayList<>(split.shards.length);
+    for (int i = 0; i < split.shards.length; i++) {
+      try {
+        parts.add(path.partAsync(split.parts.get(i), split.shards[i], durability, session));
+      } catch (RuntimeException e) {
+        parts.add(CompletableFuture.failedFuture(e));
+      }
+    }
+    return parts;
   }
 
   /**
