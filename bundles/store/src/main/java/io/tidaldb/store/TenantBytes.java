@@ -26,4 +26,12 @@ final class TenantBytes {
     LongAdder a = totals.get(tenant);
     return a == null ? 0 : a.sum();
   }
+
+  /**
+   * The tenant's state bytes over every shard ({@link #get}), never below 0: what its usage reports
+   * and its byte quota is checked against.
+   */
+  long atLeastZero(TenantId tenant) {
+    return Math.max(0, get(tenant));
+  }
 }
